@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Portico needs Node 24 (node:sqlite, TypeScript type stripping). npm scripts and npx put the
+// pinned Node from the `node` package first on PATH; when this file is started by an older
+// system Node, it hands over to that pinned Node.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const major = Number(process.versions.node.split(".")[0]);
+if (major < 24) {
+  const pinned = join(root, "node_modules", "node", "bin", "node");
+  if (!existsSync(pinned)) {
+    console.error(`Portico needs Node.js 24 or newer (this is ${process.version}). Run npm install first.`);
+    process.exit(1);
+  }
+  const r = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: "inherit",
+  });
+  process.exit(r.status ?? 1);
+}
+await import(join(root, "src", "cli", "portico.ts"));

@@ -1,0 +1,196 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+
+// The real command, in a child process, against a fresh data folder (or PostgreSQL database).
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/portico.js");
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-cli-"));
+let databaseUrl: string | undefined;
+const dbName = `portico_cli_${process.pid}`;
+
+if (process.env.DATABASE_URL) {
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  await admin.end();
+  const u = new URL(process.env.DATABASE_URL);
+  u.pathname = `/${dbName}`;
+  databaseUrl = u.toString();
+}
+
+after(async () => {
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  if (databaseUrl) {
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`drop database if exists ${dbName} with (force)`);
+    await admin.end();
+  }
+});
+
+function portico(...args: string[]) {
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), DATA_DIR: dataDir };
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  else delete env.DATABASE_URL;
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("portico", () => {
+  test("--help on every command", () => {
+    for (const args of [
+      [],
+      ["serve"],
+      ["migrate"],
+      ["workspace"],
+      ["workspace", "create"],
+      ["agent"],
+      ["agent", "add"],
+    ]) {
+      const r = portico(...args, "--help");
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.err}`);
+      assert.match(r.out, /Usage: portico/);
+    }
+  });
+
+  test("migrate, then workspace create and agent add", () => {
+    const m = portico("migrate");
+    assert.equal(m.code, 0, m.err);
+    assert.match(m.out, /Applied: 0001_tickets_core|Already up to date/);
+    assert.match(portico("migrate").out, /Already up to date/);
+
+    const w = portico(
+      "workspace",
+      "create",
+      "--slug",
+      "acme",
+      "--name",
+      "Acme Support",
+      "--admin-email",
+      "ada@acme.test",
+      "--admin-password",
+      "a long enough password",
+    );
+    assert.equal(w.code, 0, w.err);
+    assert.match(w.out, /Created workspace "Acme Support" \(acme\)/);
+
+    const again = portico(
+      "workspace",
+      "create",
+      "--slug",
+      "acme",
+      "--name",
+      "Other",
+      "--admin-email",
+      "x@acme.test",
+      "--admin-password",
+      "a long enough password",
+    );
+    assert.equal(again.code, 1);
+    assert.match(again.err, /slug is taken/);
+
+    const a = portico(
+      "agent",
+      "add",
+      "--workspace",
+      "acme",
+      "--email",
+      "bo@acme.test",
+      "--name",
+      "Bo",
+      "--password",
+      "another long password",
+    );
+    assert.equal(a.code, 0, a.err);
+    assert.match(a.out, /Added agent bo@acme.test to acme/);
+  });
+
+  test("clear errors for bad input", () => {
+    const badSlug = portico(
+      "workspace",
+      "create",
+      "--slug",
+      "Bad Slug!",
+      "--name",
+      "X",
+      "--admin-email",
+      "x@x.test",
+      "--admin-password",
+      "a long enough password",
+    );
+    assert.equal(badSlug.code, 1);
+    assert.match(badSlug.err, /--slug: must be/);
+
+    const noPassword = portico(
+      "workspace",
+      "create",
+      "--slug",
+      "nopass",
+      "--name",
+      "X",
+      "--admin-email",
+      "x@x.test",
+    );
+    assert.equal(noPassword.code, 1);
+    assert.match(noPassword.err, /--admin-password is required when no terminal is attached/);
+
+    const shortPassword = portico(
+      "workspace",
+      "create",
+      "--slug",
+      "short",
+      "--name",
+      "X",
+      "--admin-email",
+      "x@x.test",
+      "--admin-password",
+      "short",
+    );
+    assert.equal(shortPassword.code, 1);
+    assert.match(shortPassword.err, /--admin-password: must be at least 10 characters/);
+    // The workspace was not left behind without an admin.
+    const retry = portico(
+      "workspace",
+      "create",
+      "--slug",
+      "short",
+      "--name",
+      "X",
+      "--admin-email",
+      "x@x.test",
+      "--admin-password",
+      "a long enough password",
+    );
+    assert.equal(retry.code, 0, retry.err);
+
+    const unknown = portico(
+      "agent",
+      "add",
+      "--workspace",
+      "nope",
+      "--email",
+      "a@b.test",
+      "--password",
+      "a long enough password",
+    );
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /No workspace with the slug "nope"/);
+
+    const missing = portico("agent", "add");
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /required option '--workspace <slug>'/);
+    const badRole = portico("agent", "add", "--workspace", "acme", "--email", "a@b.test", "--role", "boss");
+    assert.notEqual(badRole.code, 0);
+    assert.match(badRole.err, /Allowed choices are agent, admin/);
+  });
+});

@@ -1,0 +1,191 @@
+import { Command, CommanderError, Option } from "commander";
+import { addAgent } from "../server/agents/agent.service.ts";
+import { PASSWORD_MIN } from "../server/auth/passwords.ts";
+import { ConfigError, loadConfig } from "../server/config.ts";
+import { systemActor } from "../server/context.ts";
+import { openDatabase } from "../server/db/connection.ts";
+import { migrateToLatest } from "../server/db/migrate.ts";
+import { AppError } from "../server/errors.ts";
+import { closeContext, createContext, serve } from "../server/main.ts";
+import { createWorkspaceWithAdmin, findWorkspaceBySlug } from "../server/workspaces/workspace.service.ts";
+import { readPassword } from "./prompt.ts";
+
+const ENV_HELP = `
+Environment:
+  PORT            HTTP port (default 3000)
+  DATA_DIR        folder for the embedded database (default ./data)
+  DATABASE_URL    postgres://… to use PostgreSQL instead of the embedded SQLite file
+  REDIS_URL       redis://… to share rate limits between processes
+  TRUST_PROXY     proxies whose X-Forwarded-For to trust (addresses, CIDRs, "loopback" or a hop count)
+  PUBLIC_URL      base URL used in links we hand out, e.g. https://help.example.com
+  LOG_LEVEL       fatal, error, warn, info (default), debug, trace or silent`;
+
+async function passwordFrom(given: string | undefined): Promise<string> {
+  if (given !== undefined) return given;
+  if (!process.stdin.isTTY) {
+    throw new AppError(
+      400,
+      "password_required",
+      "--admin-password is required when no terminal is attached.",
+    );
+  }
+  const first = await readPassword(`Password (at least ${PASSWORD_MIN} characters): `);
+  const again = await readPassword("Repeat the password: ");
+  if (first !== again) throw new AppError(400, "password_mismatch", "The passwords do not match.");
+  return first;
+}
+
+function program(): Command {
+  const cli = new Command("portico")
+    .description("Portico: a self-hosted help desk with a branded customer portal.")
+    .addHelpText("after", ENV_HELP)
+    .showHelpAfterError()
+    .exitOverride();
+
+  cli
+    .command("serve")
+    .description("Start the web server: applies migrations, then listens on PORT.")
+    .option("-p, --port <port>", "port to listen on (overrides PORT)")
+    .addHelpText("after", ENV_HELP)
+    .action(async (opts: { port?: string }) => {
+      const config = loadConfig({ ...process.env, ...(opts.port ? { PORT: opts.port } : {}) });
+      await serve(config);
+    });
+
+  cli
+    .command("migrate")
+    .description("Apply pending database migrations and exit.")
+    .addHelpText("after", ENV_HELP)
+    .action(async () => {
+      const config = loadConfig();
+      const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        const { applied } = await migrateToLatest(database.db);
+        console.log(applied.length ? `Applied: ${applied.join(", ")}` : "Already up to date.");
+      } finally {
+        await database.close();
+      }
+    });
+
+  const workspace = cli.command("workspace").description("Manage workspaces.");
+  workspace
+    .command("create")
+    .description("Create a workspace and its first admin.")
+    .requiredOption("--slug <slug>", "URL name of the portal, e.g. acme → /portal/acme/submit")
+    .requiredOption("--name <name>", 'display name, e.g. "Acme Support"')
+    .requiredOption("--admin-email <email>", "email of the first admin")
+    .option("--admin-name <name>", "name of the first admin (default: the part of the email before @)")
+    .option(
+      "--admin-password <password>",
+      "password of the first admin (prompted when omitted and a terminal is attached)",
+    )
+    .addHelpText(
+      "after",
+      '\nExample:\n  npx portico workspace create --slug acme --name "Acme Support" --admin-email ada@acme.test',
+    )
+    .action(
+      async (opts: {
+        slug: string;
+        name: string;
+        adminEmail: string;
+        adminName?: string;
+        adminPassword?: string;
+      }) => {
+        const password = await passwordFrom(opts.adminPassword);
+        const ctx = await createContext(loadConfig({ ...process.env, LOG_LEVEL: "warn" }));
+        try {
+          const { workspace: ws, admin } = await createWorkspaceWithAdmin(ctx, systemActor("cli"), {
+            slug: opts.slug,
+            name: opts.name,
+            admin: {
+              email: opts.adminEmail,
+              name: opts.adminName ?? opts.adminEmail.split("@")[0] ?? opts.adminEmail,
+              role: "admin",
+              password,
+            },
+          });
+          console.log(`Created workspace "${ws.name}" (${ws.slug}) with admin ${admin.email}.`);
+          console.log(`Portal: /portal/${ws.slug}/submit`);
+        } finally {
+          await closeContext(ctx);
+        }
+      },
+    );
+
+  const agent = cli.command("agent").description("Manage agents.");
+  agent
+    .command("add")
+    .description("Add an agent (or admin) to a workspace.")
+    .requiredOption("--workspace <slug>", "the workspace's slug")
+    .requiredOption("--email <email>", "the agent's email")
+    .option("--name <name>", "the agent's name (default: the part of the email before @)")
+    .addOption(new Option("--role <role>", "agent or admin").choices(["agent", "admin"]).default("agent"))
+    .option(
+      "--password <password>",
+      "the agent's password (prompted when omitted and a terminal is attached)",
+    )
+    .action(
+      async (opts: {
+        workspace: string;
+        email: string;
+        name?: string;
+        role: "agent" | "admin";
+        password?: string;
+      }) => {
+        const ctx = await createContext(loadConfig({ ...process.env, LOG_LEVEL: "warn" }));
+        try {
+          const ws = await findWorkspaceBySlug(ctx, opts.workspace);
+          if (!ws)
+            throw new AppError(404, "workspace_not_found", `No workspace with the slug "${opts.workspace}".`);
+          const password = await passwordFrom(opts.password);
+          const added = await addAgent(
+            ctx,
+            { ...systemActor("cli"), workspaceId: ws.id },
+            {
+              email: opts.email,
+              name: opts.name ?? opts.email.split("@")[0] ?? opts.email,
+              role: opts.role,
+              password,
+            },
+          );
+          console.log(`Added ${added.role} ${added.email} to ${ws.slug}.`);
+        } finally {
+          await closeContext(ctx);
+        }
+      },
+    );
+
+  return cli;
+}
+
+// Field names in errors, as the options a person typed.
+const OPTION_OF_FIELD: Record<string, string> = {
+  slug: "--slug",
+  name: "--name",
+  email: "--email",
+  password: "--password",
+  "admin.email": "--admin-email",
+  "admin.name": "--admin-name",
+  "admin.password": "--admin-password",
+};
+
+function explain(err: unknown): string {
+  if (err instanceof AppError) {
+    const fields = err.fields
+      ? `\n${Object.entries(err.fields)
+          .map(([f, m]) => `  ${OPTION_OF_FIELD[f] ?? f}: ${m}`)
+          .join("\n")}`
+      : "";
+    return `${err.message}${fields}`;
+  }
+  if (err instanceof ConfigError) return `Configuration: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+try {
+  await program().parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  console.error(`portico: ${explain(err)}`);
+  process.exit(1);
+}

@@ -1,0 +1,105 @@
+import path from "node:path";
+
+// The only reader of process.env. Everything is checked here, once, at boot.
+
+export interface Config {
+  /** HTTP port. */
+  port: number;
+  /** Address to listen on. */
+  host: string;
+  /** Folder for the embedded database and, later, files and mail. */
+  dataDir: string;
+  /** postgres://… to run on PostgreSQL; unset for the embedded SQLite file in dataDir. */
+  databaseUrl: string | undefined;
+  /** redis://… to share rate limits between processes; unset keeps them in memory. */
+  redisUrl: string | undefined;
+  /** Proxies whose X-Forwarded-For is trusted: "loopback", a list of addresses/CIDRs, or a hop count. */
+  trustProxy: boolean | string | string[] | number;
+  /** pino level: fatal, error, warn, info, debug, trace, silent. */
+  logLevel: string;
+  /** Public base URL used in links we hand out (tracking URLs); derived from the request when unset. */
+  publicUrl: string | undefined;
+  /** Portal submissions allowed per client address per hour. */
+  submitRateLimitPerHour: number;
+  /** Failed sign-ins allowed per account, and per client address, in 15 minutes. */
+  loginFailuresPerAccount: number;
+  loginFailuresPerAddress: number;
+  /** Mark the session cookie Secure (set when served over HTTPS). */
+  cookieSecure: boolean;
+  /** Agent session lifetime in hours. */
+  sessionTtlHours: number;
+  /** scrypt cost exponent (N = 2^cost). */
+  passwordHashCost: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "yes", "on"].includes(raw.toLowerCase())) return true;
+  if (["0", "false", "no", "off"].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.map((p) => `${p}//`).join(" or ")}`);
+  }
+  return raw;
+}
+
+function trustProxy(raw: string | undefined): Config["trustProxy"] {
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (raw === "true") return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const list = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.length === 1 ? (list[0] as string) : list;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const level = env.LOG_LEVEL ?? "info";
+  if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(level)) {
+    throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  const publicUrl = url(env, "PUBLIC_URL", ["http:", "https:"]);
+  return {
+    port: int(env, "PORT", 3000, 0, 65535),
+    host: env.HOST || "0.0.0.0",
+    dataDir: path.resolve(env.DATA_DIR || "./data"),
+    databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
+    redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    logLevel: level,
+    publicUrl: publicUrl?.replace(/\/+$/, ""),
+    submitRateLimitPerHour: int(env, "SUBMIT_RATE_LIMIT_PER_HOUR", 10, 1, 1_000_000_000),
+    loginFailuresPerAccount: int(env, "LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 10_000),
+    loginFailuresPerAddress: int(env, "LOGIN_FAILURES_PER_ADDRESS", 50, 1, 100_000),
+    cookieSecure: bool(env, "COOKIE_SECURE", publicUrl?.startsWith("https:") ?? false),
+    sessionTtlHours: int(env, "SESSION_TTL_HOURS", 24 * 14, 1, 24 * 365),
+    passwordHashCost: int(env, "PASSWORD_HASH_COST", 15, 10, 20),
+  };
+}

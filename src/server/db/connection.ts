@@ -1,0 +1,58 @@
+import path from "node:path";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import type { DB } from "./schema.ts";
+import { openSqlite } from "./sqlite.ts";
+
+export type DialectName = "sqlite" | "postgres";
+
+export interface Database {
+  db: Kysely<DB>;
+  dialect: DialectName;
+  /** Where the data lives, for logs: a file path, or the PostgreSQL host and database. */
+  location: string;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// PostgreSQL answers timestamps as Date and counts as strings; the application wants ISO
+// strings and numbers on both databases.
+const toIso = (v: string) => new Date(v).toISOString();
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, toIso);
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, (v) => new Date(`${v}Z`).toISOString());
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export interface DatabaseOptions {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** PostgreSQL pool size per process. */
+  poolSize?: number;
+}
+
+export function openDatabase(opts: DatabaseOptions): Database {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const u = new URL(opts.databaseUrl);
+    return {
+      db,
+      dialect: "postgres",
+      location: `${u.hostname}:${u.port || 5432}${u.pathname}`,
+      ping: async () => {
+        await sql`select 1`.execute(db);
+      },
+      close: () => db.destroy(),
+    };
+  }
+  const file = path.join(opts.dataDir, "portico.sqlite");
+  const db = new Kysely<DB>({ dialect: openSqlite(file) });
+  return {
+    db,
+    dialect: "sqlite",
+    location: file,
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

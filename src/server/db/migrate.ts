@@ -1,0 +1,45 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  type MigrationResultSet,
+  Migrator,
+} from "kysely";
+
+const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../db/migrations");
+
+// One ordered history for both databases; a migration that must differ asks isPostgres(db).
+class FolderMigrationProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const files = (await fs.readdir(migrationsDir)).filter((f) => /^\d{4}_[a-z0-9_]+\.ts$/.test(f)).sort();
+    const out: Record<string, Migration> = {};
+    for (const file of files) {
+      out[file.replace(/\.ts$/, "")] = (await import(
+        pathToFileURL(path.join(migrationsDir, file)).href
+      )) as Migration;
+    }
+    return out;
+  }
+}
+
+export interface MigrateOutcome {
+  applied: string[];
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: runs before the typed schema exists
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrateOutcome> {
+  const migrator = new Migrator({ db, provider: new FolderMigrationProvider() });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === "Error");
+    const err = new Error(`migration ${failed?.migrationName ?? "?"} failed: ${String(result.error)}`);
+    err.cause = result.error;
+    throw err;
+  }
+  return {
+    applied: (result.results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName),
+  };
+}

@@ -1,0 +1,176 @@
+import type { Kysely, Transaction } from "kysely";
+
+// Row shapes as the application reads and writes them. Timestamps are ISO-8601 strings on
+// both databases (PostgreSQL's timestamptz is parsed back to ISO in connection.ts); booleans
+// come back as 0/1 from SQLite, so readers pass them through Boolean().
+
+export interface WorkspaceTable {
+  id: string;
+  slug: string;
+  name: string;
+  brand_name: string | null;
+  logo_url: string | null;
+  primary_color: string | null;
+  support_email: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TicketSequenceTable {
+  workspace_id: string;
+  last_number: number;
+}
+
+export interface AgentTable {
+  id: string;
+  workspace_id: string;
+  email: string;
+  email_normalized: string;
+  name: string;
+  role: "admin" | "agent";
+  password_hash: string;
+  active: boolean;
+  last_login_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AgentSessionTable {
+  id: string;
+  workspace_id: string;
+  agent_id: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface CompanyTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  domain: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ContactTable {
+  id: string;
+  workspace_id: string;
+  company_id: string | null;
+  email: string;
+  email_normalized: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TicketTable {
+  id: string;
+  workspace_id: string;
+  number: number;
+  contact_id: string;
+  company_id: string | null;
+  subject: string;
+  description: string;
+  type: string;
+  status: string;
+  portal_status: string | null;
+  priority: string;
+  channel: string;
+  assignee_id: string | null;
+  email_thread_id: string | null;
+  resolution: string | null;
+  resolved_at: string | null;
+  closed_at: string | null;
+  follow_up_of_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CommentTable {
+  id: string;
+  workspace_id: string;
+  ticket_id: string;
+  author_type: "agent" | "contact" | "system";
+  author_agent_id: string | null;
+  author_contact_id: string | null;
+  body: string;
+  internal: boolean;
+  channel: string;
+  email_message_id: string | null;
+  created_at: string;
+}
+
+export interface TicketEventTable {
+  id: string;
+  workspace_id: string;
+  ticket_id: string;
+  actor_type: "agent" | "contact" | "system";
+  actor_id: string | null;
+  type: string;
+  data: string;
+  customer_visible: boolean;
+  created_at: string;
+}
+
+export interface AttachmentTable {
+  id: string;
+  workspace_id: string;
+  ticket_id: string | null;
+  comment_id: string | null;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  storage_key: string;
+  uploaded_by_type: string;
+  uploaded_by_id: string | null;
+  created_at: string;
+}
+
+export interface TrackingTokenTable {
+  token_hash: string;
+  workspace_id: string;
+  ticket_id: string;
+  email_normalized: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface IdempotencyKeyTable {
+  workspace_id: string;
+  scope: string;
+  key: string;
+  request_hash: string;
+  status_code: number;
+  response: string;
+  created_at: string;
+}
+
+export interface TicketSearchTable {
+  id: string;
+  workspace_id: string;
+  ticket_id: string;
+  body: string;
+}
+
+export interface DB {
+  workspaces: WorkspaceTable;
+  ticket_sequences: TicketSequenceTable;
+  agents: AgentTable;
+  agent_sessions: AgentSessionTable;
+  companies: CompanyTable;
+  contacts: ContactTable;
+  tickets: TicketTable;
+  comments: CommentTable;
+  ticket_events: TicketEventTable;
+  attachments: AttachmentTable;
+  tracking_tokens: TrackingTokenTable;
+  idempotency_keys: IdempotencyKeyTable;
+  ticket_search: TicketSearchTable;
+}
+
+export type Db = Kysely<DB>;
+export type Tx = Transaction<DB> | Kysely<DB>;

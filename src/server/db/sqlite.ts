@@ -1,0 +1,98 @@
+import fs from "node:fs";
+import path from "node:path";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDatabase,
+  SqliteDialect,
+  SqliteDriver,
+  type SqliteStatement,
+} from "kysely";
+
+// Kysely's SQLite dialect speaks the better-sqlite3 interface; node:sqlite is close enough that a
+// thin adapter does. Statements are cached because preparing costs more than running a simple one.
+
+function bind(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
+  return parameters.map((p) => {
+    if (typeof p === "boolean") return p ? 1 : 0;
+    if (p instanceof Date) return p.toISOString();
+    return p as SQLInputValue;
+  });
+}
+
+class NodeSqliteStatement implements SqliteStatement {
+  readonly reader: boolean;
+  readonly #stmt: StatementSync;
+  constructor(stmt: StatementSync) {
+    this.#stmt = stmt;
+    this.reader = stmt.columns().length > 0;
+  }
+  all(parameters: ReadonlyArray<unknown>): unknown[] {
+    return this.#stmt.all(...bind(parameters));
+  }
+  run(parameters: ReadonlyArray<unknown>) {
+    const r = this.#stmt.run(...bind(parameters));
+    return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
+  }
+  iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
+    return this.#stmt.iterate(...bind(parameters)) as IterableIterator<unknown>;
+  }
+}
+
+class NodeSqliteDatabase implements SqliteDatabase {
+  readonly #db: DatabaseSync;
+  readonly #cache = new Map<string, NodeSqliteStatement>();
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+  prepare(sql: string): SqliteStatement {
+    let stmt = this.#cache.get(sql);
+    if (!stmt) {
+      stmt = new NodeSqliteStatement(this.#db.prepare(sql));
+      // Queries are built from a fixed set of shapes; the cap only guards against a runaway caller.
+      if (this.#cache.size > 2000) this.#cache.clear();
+      this.#cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+  close(): void {
+    this.#cache.clear();
+    this.#db.close();
+  }
+}
+
+// BEGIN IMMEDIATE takes the write lock up front, so a second process (the CLI next to a running
+// server) waits on busy_timeout instead of failing a read-then-write transaction half way.
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+class NodeSqliteDialect extends SqliteDialect {
+  readonly #database: SqliteDatabase;
+  constructor(database: SqliteDatabase) {
+    super({ database });
+    this.#database = database;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver({ database: this.#database });
+  }
+}
+
+export function openSqlite(file: string): NodeSqliteDialect {
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new DatabaseSync(file, { timeout: 5000 });
+  // WAL with synchronous=FULL: every commit is fsynced before it is acknowledged.
+  db.exec(`
+    PRAGMA journal_mode = WAL;
+    PRAGMA synchronous = FULL;
+    PRAGMA foreign_keys = ON;
+    PRAGMA busy_timeout = 5000;
+    PRAGMA temp_store = MEMORY;
+    PRAGMA cache_size = -65536;
+  `);
+  return new NodeSqliteDialect(new NodeSqliteDatabase(db));
+}

@@ -1,0 +1,185 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import { DESCRIPTION_MAX, TICKET_STATUSES, TICKET_TYPES } from "../../../shared/tickets.ts";
+import type { AppContext } from "../../context.ts";
+import { validationFailed } from "../../errors.ts";
+import { CustomerReplyBody, SubmitBody } from "../../tickets/ticket.schemas.ts";
+import { getTrackingView, replyAsTokenHolder, submitPortalTicket } from "../../tickets/ticket.service.ts";
+import { brandingOf, getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
+import { errors, Nullable, OneOf } from "../schema.ts";
+
+// Customers without an account. No session is read here; a tracking token opens one ticket.
+
+const SlugParams = Type.Object({ slug: Type.String({ maxLength: 40 }) });
+const TicketParams = Type.Object({
+  slug: Type.String({ maxLength: 40 }),
+  reference: Type.String({ maxLength: 20 }),
+});
+const TokenQuery = Type.Object({
+  t: Type.Optional(Type.String({ maxLength: 128, description: "The tracking token from the link" })),
+});
+
+const Status = OneOf(TICKET_STATUSES);
+const PublicMessage = Type.Object({
+  id: Type.String(),
+  author: Type.Object({
+    type: Type.Union([Type.Literal("agent"), Type.Literal("contact")]),
+    name: Type.String(),
+  }),
+  body: Type.String(),
+  createdAt: Type.String({ format: "date-time" }),
+});
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+const TRACKING_CACHE = "private, max-age=10, stale-while-revalidate=60";
+
+export const publicRoutes =
+  (ctx: AppContext): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      "/portals/:slug",
+      {
+        schema: {
+          tags: ["portal"],
+          summary: "A portal's branding",
+          description: "The white-label fields with their defaults applied (seed: Branding).",
+          params: SlugParams,
+          response: {
+            200: Type.Object({
+              slug: Type.String(),
+              brandName: Type.String(),
+              logoUrl: Nullable(Type.String()),
+              primaryColor: Type.String(),
+              supportEmail: Nullable(Type.String()),
+              ticketTypes: Type.Array(Type.String()),
+              descriptionMaxLength: Type.Integer(),
+            }),
+            ...errors(404),
+          },
+        },
+      },
+      async (req, reply) => {
+        const ws = await getWorkspaceBySlug(ctx, req.params.slug);
+        reply.header("cache-control", "public, max-age=60");
+        return {
+          slug: ws.slug,
+          ...brandingOf(ws),
+          ticketTypes: [...TICKET_TYPES],
+          descriptionMaxLength: DESCRIPTION_MAX,
+        };
+      },
+    );
+
+    app.post(
+      "/portals/:slug/tickets",
+      {
+        schema: {
+          tags: ["portal"],
+          summary: "Submit a request",
+          description:
+            "No account needed. Send an Idempotency-Key header so a retried or double-clicked submission makes one ticket. Limited to 10 per hour per client address.",
+          params: SlugParams,
+          headers: Type.Object({ "idempotency-key": Type.Optional(Type.String({ maxLength: 200 })) }),
+          body: SubmitBody,
+          response: {
+            201: Type.Object({
+              reference: Type.String({ examples: ["TKT-0042"] }),
+              trackingUrl: Type.String(),
+              status: Status,
+              createdAt: Type.String({ format: "date-time" }),
+            }),
+            ...errors(400, 404, 413, 415, 422, 429),
+          },
+        },
+      },
+      async (req, reply) => {
+        const key = req.headers["idempotency-key"];
+        if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+          throw validationFailed({ "Idempotency-Key": "must be 1–200 visible ASCII characters" });
+        }
+        const { result, replayed } = await submitPortalTicket(ctx, {
+          slug: req.params.slug,
+          input: req.body,
+          clientAddress: req.ip,
+          idempotencyKey: key,
+        });
+        if (replayed) reply.header("idempotent-replayed", "true");
+        return reply.status(201).send(result);
+      },
+    );
+
+    app.get(
+      "/portals/:slug/tickets/:reference",
+      {
+        schema: {
+          tags: ["portal"],
+          summary: "Track a request",
+          description:
+            "Needs the token from the tracking link. A wrong, expired or other ticket's token gets the same 404 as an unknown ticket. Internal notes are never included.",
+          params: TicketParams,
+          querystring: TokenQuery,
+          response: {
+            200: Type.Object({
+              reference: Type.String(),
+              subject: Type.String(),
+              description: Type.String(),
+              type: Type.String(),
+              status: Status,
+              statusLabel: Type.String(),
+              createdAt: Type.String({ format: "date-time" }),
+              updatedAt: Type.String({ format: "date-time" }),
+              contact: Type.Object({ name: Type.String() }),
+              conversation: Type.Array(PublicMessage),
+              resolution: Nullable(
+                Type.Object({
+                  details: Nullable(Type.String()),
+                  resolvedAt: Type.String({ format: "date-time" }),
+                }),
+              ),
+            }),
+            ...errors(404),
+          },
+        },
+      },
+      async (req, reply) => {
+        const view = await getTrackingView(ctx, req.params.slug, req.params.reference, req.query.t);
+        reply.header("cache-control", TRACKING_CACHE);
+        return view;
+      },
+    );
+
+    app.post(
+      "/portals/:slug/tickets/:reference/replies",
+      {
+        schema: {
+          tags: ["portal"],
+          summary: "Reply to a request",
+          description:
+            "Adds a public message from the ticket's contact and reopens a Resolved or Waiting ticket. A Closed ticket is final: the reply starts a follow-up ticket, whose reference and tracking link are returned.",
+          params: TicketParams,
+          querystring: TokenQuery,
+          body: CustomerReplyBody,
+          response: {
+            201: Type.Union([
+              Type.Object({ kind: Type.Literal("comment"), message: PublicMessage, status: Status }),
+              Type.Object({
+                kind: Type.Literal("follow_up"),
+                reference: Type.String(),
+                trackingUrl: Type.String(),
+              }),
+            ]),
+            ...errors(400, 404, 413, 415),
+          },
+        },
+      },
+      async (req, reply) => {
+        const result = await replyAsTokenHolder(ctx, {
+          slug: req.params.slug,
+          reference: req.params.reference,
+          token: req.query.t,
+          body: req.body.body,
+        });
+        return reply.status(201).send(result);
+      },
+    );
+  };

@@ -1,0 +1,109 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import type { FastifySchemaCompiler } from "fastify";
+import type { FieldErrors } from "../errors.ts";
+
+// Bodies are validated strictly: no coercion ("5" is not 5), unknown fields refused rather than
+// dropped. Query strings and params arrive as text, so there types are coerced.
+
+function makeAjv(coerce: boolean): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    coerceTypes: coerce ? "array" : false,
+    removeAdditional: false,
+    useDefaults: true,
+    verbose: true,
+    strict: true,
+    allowUnionTypes: true,
+  });
+  addFormats.default(ajv, ["email", "uri", "date-time", "uuid"]);
+  ajv.addKeyword({ keyword: "x-error", schemaType: "string" });
+  // Used by the OpenAPI document only.
+  for (const k of ["example", "xml", "externalDocs"]) ajv.addKeyword(k);
+  return ajv;
+}
+
+const bodyAjv = makeAjv(false);
+const textAjv = makeAjv(true);
+
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  const fn: ValidateFunction = (httpPart === "body" ? bodyAjv : textAjv).compile(schema as object);
+  return fn as never;
+};
+
+function fieldOf(e: ErrorObject): string {
+  const base = e.instancePath.replace(/^\//, "").replace(/\//g, ".");
+  if (e.keyword === "required")
+    return base ? `${base}.${e.params.missingProperty}` : String(e.params.missingProperty);
+  if (e.keyword === "additionalProperties") {
+    return base ? `${base}.${e.params.additionalProperty}` : String(e.params.additionalProperty);
+  }
+  return base || "body";
+}
+
+function messageOf(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "required":
+      return "is required";
+    case "additionalProperties":
+      return "is not a known field";
+    case "type":
+      return `must be ${p.type === "integer" ? "a whole number" : `a ${String(p.type)}`}`;
+    case "maxLength":
+      return `must be at most ${p.limit} characters`;
+    case "minLength":
+      return p.limit === 1 ? "must not be empty" : `must be at least ${p.limit} characters`;
+    case "pattern":
+      return (
+        ((e.parentSchema as Record<string, unknown> | undefined)?.["x-error"] as string) ??
+        "is not in the expected form"
+      );
+    case "format":
+      return p.format === "email" ? "must be a valid email address" : `must be a valid ${String(p.format)}`;
+    case "enum":
+      return `must be one of: ${(p.allowedValues as unknown[]).join(", ")}`;
+    case "const":
+      return `must be ${JSON.stringify(p.allowedValue)}`;
+    case "minimum":
+    case "maximum":
+      return `must be ${e.keyword === "minimum" ? "at least" : "at most"} ${p.limit}`;
+    case "maxItems":
+      return `must have at most ${p.limit} items`;
+    default:
+      return "is not valid";
+  }
+}
+
+/** ajv's errors as { field: message }, the first message per field; anyOf noise collapsed. */
+export function fieldErrors(errors: ErrorObject[]): FieldErrors {
+  const out: FieldErrors = {};
+  const unionPaths = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
+  for (const e of errors) {
+    const field = fieldOf(e);
+    if (e.keyword !== "anyOf" && unionPaths.has(e.instancePath)) {
+      // A value that matched no branch of a union: say what the branches accept.
+      const anyOf = errors.find((x) => x.keyword === "anyOf" && x.instancePath === e.instancePath);
+      const branches = ((anyOf?.schema as Array<{ const?: unknown }>) ?? [])
+        .map((b) => b.const)
+        .filter((v) => v !== undefined);
+      out[field] ??= branches.length ? `must be one of: ${branches.join(", ")}` : "is not valid";
+      continue;
+    }
+    if (e.keyword === "anyOf") continue;
+    out[field] ??= messageOf(e);
+  }
+  return out;
+}
+
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/** Validates data (an HTML form's fields) against a route's body schema: null when it passes. */
+export function validateBody(schema: object, data: unknown): FieldErrors | null {
+  let fn = compiled.get(schema);
+  if (!fn) {
+    fn = bodyAjv.compile(schema);
+    compiled.set(schema, fn);
+  }
+  return fn(data) ? null : fieldErrors(fn.errors ?? []);
+}

@@ -1,0 +1,41 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import { PASSWORD_MAX } from "../../auth/passwords.ts";
+import { signIn } from "../../auth/session.service.ts";
+import type { AppContext } from "../../context.ts";
+import { Email, errors, StrictObject } from "../schema.ts";
+import { SESSION_COOKIE, SessionSchema, sessionCookieOptions } from "./session.ts";
+
+// Signing in is the one agent route without a session; it lives in its own tree.
+export const authRoutes =
+  (ctx: AppContext): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      "/sign-in",
+      {
+        schema: {
+          tags: ["auth"],
+          summary: "Sign in as an agent",
+          description:
+            "Sets the httpOnly session cookie and returns the CSRF token to send as X-CSRF-Token on every write. Failed attempts are throttled per account and per client address.",
+          body: StrictObject({
+            workspace: Type.String({ minLength: 1, maxLength: 40, description: "The workspace slug" }),
+            email: Email(),
+            password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX }),
+          }),
+          response: { 200: SessionSchema, ...errors(400, 401, 429) },
+        },
+      },
+      async (req, reply) => {
+        const s = await signIn(ctx, {
+          workspace: req.body.workspace,
+          email: req.body.email,
+          password: req.body.password,
+          ip: req.ip,
+          userAgent: req.headers["user-agent"],
+        });
+        reply.setCookie(SESSION_COOKIE, s.token, sessionCookieOptions(ctx, new Date(s.expiresAt)));
+        return { agent: s.agent, workspace: s.workspace, csrfToken: s.csrfToken, expiresAt: s.expiresAt };
+      },
+    );
+  };

@@ -1,0 +1,467 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import { MESSAGE_MAX, NAME_MAX, TICKET_PRIORITIES, TICKET_STATUSES } from "../../../shared/tickets.ts";
+import { addAgent, listAgents, setAgentActive } from "../../agents/agent.service.ts";
+import { PASSWORD_MAX } from "../../auth/passwords.ts";
+import { csrfTokenFor, signOut } from "../../auth/session.service.ts";
+import { getContact, listContacts } from "../../contacts/contact.service.ts";
+import type { AppContext } from "../../context.ts";
+import { validationFailed } from "../../errors.ts";
+import {
+  addInternalNote,
+  getTicketDetail,
+  listQueue,
+  QUEUE_SORTS,
+  replyToTicket,
+  resolveTicket,
+  updateTicket,
+} from "../../tickets/ticket.service.ts";
+import { brandingOf, getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
+import { Email, errors, Line, Nullable, OneOf, StrictObject, Text } from "../schema.ts";
+import {
+  AgentSchema,
+  requireAgentSession,
+  SESSION_COOKIE,
+  SessionSchema,
+  sessionCookieOptions,
+  sessionOf,
+} from "./session.ts";
+
+const Status = OneOf(TICKET_STATUSES);
+const Priority = OneOf(TICKET_PRIORITIES);
+const Ref = Type.Object({ reference: Type.String({ maxLength: 20, examples: ["TKT-0042"] }) });
+const Person = Type.Object({ id: Type.String(), name: Type.String() });
+
+const TicketSummary = Type.Object({
+  reference: Type.String(),
+  subject: Type.String(),
+  type: Type.String(),
+  status: Status,
+  priority: Priority,
+  channel: Type.String(),
+  contact: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String() }),
+  assignee: Nullable(Person),
+  createdAt: Type.String({ format: "date-time" }),
+  updatedAt: Type.String({ format: "date-time" }),
+});
+
+const ConversationEntry = Type.Object({
+  id: Type.String(),
+  internal: Type.Boolean({ description: "true for an internal note, which the customer never sees" }),
+  author: Type.Object({
+    type: Type.Union([Type.Literal("agent"), Type.Literal("contact"), Type.Literal("system")]),
+    id: Nullable(Type.String()),
+    name: Type.String(),
+  }),
+  body: Type.String(),
+  channel: Type.String(),
+  createdAt: Type.String({ format: "date-time" }),
+});
+
+const TicketDetail = Type.Object({
+  ...TicketSummary.properties,
+  id: Type.String(),
+  description: Type.String(),
+  customerStatus: Status,
+  resolution: Nullable(Type.String()),
+  resolvedAt: Nullable(Type.String()),
+  closedAt: Nullable(Type.String()),
+  followUpOf: Nullable(Type.String()),
+  company: Nullable(Person),
+  conversation: Type.Array(ConversationEntry),
+  events: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      type: Type.String(),
+      actor: Type.Object({ type: Type.String(), id: Nullable(Type.String()), name: Nullable(Type.String()) }),
+      data: Type.Record(Type.String(), Type.Unknown()),
+      customerVisible: Type.Boolean({
+        description: "Whether the customer may see this event in their own timeline",
+      }),
+      createdAt: Type.String({ format: "date-time" }),
+    }),
+  ),
+  contactTickets: Type.Array(
+    Type.Object({
+      reference: Type.String(),
+      subject: Type.String(),
+      status: Status,
+      createdAt: Type.String(),
+    }),
+  ),
+});
+
+const Branding = Type.Object({
+  name: Type.String(),
+  slug: Type.String(),
+  brandName: Nullable(Type.String()),
+  logoUrl: Nullable(Type.String()),
+  primaryColor: Nullable(Type.String()),
+  supportEmail: Nullable(Type.String()),
+  effective: Type.Object({
+    brandName: Type.String(),
+    logoUrl: Nullable(Type.String()),
+    primaryColor: Type.String(),
+    supportEmail: Nullable(Type.String()),
+  }),
+});
+
+const Contact = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  email: Type.String(),
+  company: Nullable(Person),
+  createdAt: Type.String(),
+});
+
+const security = [{ session: [], csrf: [] }];
+
+// Agents and admins. One auth hook guards every route below.
+export const workspaceRoutes =
+  (ctx: AppContext): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.decorateRequest("session", null);
+    app.decorateRequest("sessionToken", null);
+    app.addHook("onRequest", requireAgentSession(ctx));
+
+    app.get(
+      "/session",
+      {
+        schema: {
+          tags: ["auth"],
+          summary: "Who is signed in",
+          security,
+          response: { 200: SessionSchema, ...errors(401) },
+        },
+      },
+      async (req) => {
+        const s = sessionOf(req);
+        return {
+          agent: s.agent,
+          workspace: s.workspace,
+          csrfToken: csrfTokenFor(req.sessionToken as string),
+          expiresAt: s.expiresAt,
+        };
+      },
+    );
+
+    app.post(
+      "/sign-out",
+      {
+        schema: {
+          tags: ["auth"],
+          summary: "Sign out",
+          security,
+          response: { 204: Type.Null(), ...errors(401, 403) },
+        },
+      },
+      async (req, reply) => {
+        await signOut(ctx, req.sessionToken as string);
+        reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(ctx, new Date(0)));
+        return reply.status(204).send(null);
+      },
+    );
+
+    // --- tickets -------------------------------------------------------------------------------
+
+    app.get(
+      "/tickets",
+      {
+        schema: {
+          tags: ["tickets"],
+          summary: "The queue",
+          description:
+            "Filter by status, priority (comma-separated lists) and assignee (me, unassigned or an agent id); q searches subjects and messages, matching word prefixes. Pages by cursor: pass nextCursor back with the same filters.",
+          security,
+          querystring: Type.Object(
+            {
+              status: Type.Optional(Type.String({ maxLength: 100 })),
+              priority: Type.Optional(Type.String({ maxLength: 100 })),
+              assignee: Type.Optional(Type.String({ maxLength: 64 })),
+              q: Type.Optional(Type.String({ maxLength: 200 })),
+              sort: Type.Optional(OneOf(QUEUE_SORTS)),
+              cursor: Type.Optional(Type.String({ maxLength: 500 })),
+              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({ items: Type.Array(TicketSummary), nextCursor: Nullable(Type.String()) }),
+            ...errors(400, 401),
+          },
+        },
+      },
+      async (req) => {
+        const q = req.query;
+        return listQueue(ctx, sessionOf(req).actor, {
+          status: listOf(q.status, TICKET_STATUSES, "status"),
+          priority: listOf(q.priority, TICKET_PRIORITIES, "priority"),
+          assignee: q.assignee,
+          q: q.q,
+          sort: q.sort,
+          cursor: q.cursor,
+          limit: q.limit,
+        });
+      },
+    );
+
+    app.get(
+      "/tickets/:reference",
+      {
+        schema: {
+          tags: ["tickets"],
+          summary: "A ticket with its whole conversation and history",
+          security,
+          params: Ref,
+          response: { 200: TicketDetail, ...errors(401, 404) },
+        },
+      },
+      async (req) => getTicketDetail(ctx, sessionOf(req).actor, req.params.reference),
+    );
+
+    app.patch(
+      "/tickets/:reference",
+      {
+        schema: {
+          tags: ["tickets"],
+          summary: "Change status, priority or assignee",
+          description: "assigneeId null unassigns. Each change is recorded as an event.",
+          security,
+          params: Ref,
+          body: StrictObject({
+            status: Type.Optional(Status),
+            priority: Type.Optional(Priority),
+            assigneeId: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+            resolution: Type.Optional(Text(MESSAGE_MAX)),
+          }),
+          response: { 200: TicketDetail, ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (req) => updateTicket(ctx, sessionOf(req).actor, req.params.reference, req.body),
+    );
+
+    app.post(
+      "/tickets/:reference/resolve",
+      {
+        schema: {
+          tags: ["tickets"],
+          summary: "Resolve with a resolution note",
+          description: "The resolution is shown to the customer on the tracking page.",
+          security,
+          params: Ref,
+          body: StrictObject({ resolution: Text(MESSAGE_MAX) }),
+          response: { 200: TicketDetail, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req) => resolveTicket(ctx, sessionOf(req).actor, req.params.reference, req.body.resolution),
+    );
+
+    const CommentResult = Type.Object({ entry: ConversationEntry, ticket: TicketDetail });
+
+    app.post(
+      "/tickets/:reference/replies",
+      {
+        schema: {
+          tags: ["tickets"],
+          summary: "Reply to the customer (public)",
+          description: "The customer sees this. Optionally set the ticket's status in the same step.",
+          security,
+          params: Ref,
+          body: StrictObject({ body: Text(MESSAGE_MAX), status: Type.Optional(Status) }),
+          response: { 201: CommentResult, ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (req, reply) =>
+        reply
+          .status(201)
+          .send(await replyToTicket(ctx, sessionOf(req).actor, req.params.reference, req.body)),
+    );
+
+    app.post(
+      "/tickets/:reference/notes",
+      {
+        schema: {
+          tags: ["tickets"],
+          summary: "Add an internal note",
+          description: "Agents only: never shown on any customer-facing path.",
+          security,
+          params: Ref,
+          body: StrictObject({ body: Text(MESSAGE_MAX) }),
+          response: { 201: CommentResult, ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (req, reply) =>
+        reply
+          .status(201)
+          .send(await addInternalNote(ctx, sessionOf(req).actor, req.params.reference, req.body)),
+    );
+
+    // --- contacts ------------------------------------------------------------------------------
+
+    app.get(
+      "/contacts",
+      {
+        schema: {
+          tags: ["contacts"],
+          summary: "Contacts",
+          description: "q matches the start of an email or name.",
+          security,
+          querystring: Type.Object(
+            {
+              q: Type.Optional(Type.String({ maxLength: 200 })),
+              cursor: Type.Optional(Type.String({ maxLength: 300 })),
+              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({ items: Type.Array(Contact), nextCursor: Nullable(Type.String()) }),
+            ...errors(400, 401),
+          },
+        },
+      },
+      async (req) => listContacts(ctx, sessionOf(req).actor, req.query),
+    );
+
+    app.get(
+      "/contacts/:id",
+      {
+        schema: {
+          tags: ["contacts"],
+          summary: "A contact with their tickets",
+          security,
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          response: {
+            200: Type.Object({
+              ...Contact.properties,
+              tickets: Type.Array(
+                Type.Object({
+                  reference: Type.String(),
+                  subject: Type.String(),
+                  status: Status,
+                  createdAt: Type.String(),
+                  updatedAt: Type.String(),
+                }),
+              ),
+            }),
+            ...errors(401, 404),
+          },
+        },
+      },
+      async (req) => getContact(ctx, sessionOf(req).actor, req.params.id),
+    );
+
+    // --- settings ------------------------------------------------------------------------------
+
+    const brandingView = (ws: Awaited<ReturnType<typeof getWorkspace>>) => ({
+      name: ws.name,
+      slug: ws.slug,
+      brandName: ws.brand_name,
+      logoUrl: ws.logo_url,
+      primaryColor: ws.primary_color,
+      supportEmail: ws.support_email,
+      effective: brandingOf(ws),
+    });
+
+    app.get(
+      "/settings/branding",
+      {
+        schema: {
+          tags: ["settings"],
+          summary: "White-label settings",
+          description: "The stored values (null when unset) and the effective ones with defaults applied.",
+          security,
+          response: { 200: Branding, ...errors(401) },
+        },
+      },
+      async (req) => brandingView(await getWorkspace(ctx, sessionOf(req).actor)),
+    );
+
+    app.patch(
+      "/settings/branding",
+      {
+        schema: {
+          tags: ["settings"],
+          summary: "Change white-label settings (admins)",
+          description: "null resets a field to its default.",
+          security,
+          body: StrictObject({
+            brandName: Type.Optional(Nullable(Line(80))),
+            logoUrl: Type.Optional(Nullable(Type.String({ format: "uri", maxLength: 2000 }))),
+            primaryColor: Type.Optional(
+              Nullable(
+                Type.String({ pattern: "^#[0-9a-fA-F]{6}$", "x-error": "must be a colour like #1a2b3c" }),
+              ),
+            ),
+            supportEmail: Type.Optional(Nullable(Email())),
+          }),
+          response: { 200: Branding, ...errors(400, 401, 403) },
+        },
+      },
+      async (req) => brandingView(await updateBranding(ctx, sessionOf(req).actor, req.body)),
+    );
+
+    app.get(
+      "/agents",
+      {
+        schema: {
+          tags: ["settings"],
+          summary: "Agents of this workspace",
+          security,
+          response: { 200: Type.Object({ items: Type.Array(AgentSchema) }), ...errors(401) },
+        },
+      },
+      async (req) => ({ items: await listAgents(ctx, sessionOf(req).actor) }),
+    );
+
+    app.post(
+      "/agents",
+      {
+        schema: {
+          tags: ["settings"],
+          summary: "Add an agent (admins)",
+          security,
+          body: StrictObject({
+            email: Email(),
+            name: Line(NAME_MAX),
+            role: Type.Union([Type.Literal("admin"), Type.Literal("agent")], { default: "agent" }),
+            password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX }),
+          }),
+          response: { 201: AgentSchema, ...errors(400, 401, 403, 409) },
+        },
+      },
+      async (req, reply) => reply.status(201).send(await addAgent(ctx, sessionOf(req).actor, req.body)),
+    );
+
+    app.patch(
+      "/agents/:id",
+      {
+        schema: {
+          tags: ["settings"],
+          summary: "Activate or deactivate an agent (admins)",
+          description: "A deactivated agent is signed out at once and cannot sign in.",
+          security,
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          body: StrictObject({ active: Type.Boolean() }),
+          response: { 200: AgentSchema, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req) => setAgentActive(ctx, sessionOf(req).actor, req.params.id, req.body.active),
+    );
+  };
+
+/** "open,waiting" → ["open", "waiting"], each checked against the allowed values. */
+function listOf<T extends string>(
+  raw: string | undefined,
+  allowed: readonly T[],
+  field: string,
+): T[] | undefined {
+  if (!raw) return undefined;
+  const values = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = values.filter((v) => !allowed.includes(v as T));
+  if (bad.length) throw validationFailed({ [field]: `must be one of: ${allowed.join(", ")}` });
+  return values as T[];
+}

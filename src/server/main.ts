@@ -1,0 +1,58 @@
+import { Redis } from "ioredis";
+import { buildApp } from "./app.ts";
+import type { Config } from "./config.ts";
+import type { AppContext } from "./context.ts";
+import { openDatabase } from "./db/connection.ts";
+import { migrateToLatest } from "./db/migrate.ts";
+import { createLogger } from "./logger.ts";
+import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./ratelimit/rate-limiter.ts";
+
+/** Database, limiter and logger from config: the parts every process entry needs. */
+export async function createContext(config: Config, opts: { migrate?: boolean } = {}): Promise<AppContext> {
+  const log = createLogger(config.logLevel);
+  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  if (opts.migrate ?? true) {
+    const { applied } = await migrateToLatest(database.db);
+    if (applied.length) log.info({ applied }, "migrations applied");
+  }
+  let limiter: RateLimiter;
+  if (config.redisUrl) {
+    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    limiter = new RedisRateLimiter(redis);
+  } else {
+    limiter = new MemoryRateLimiter();
+  }
+  return { config, database, limiter, log, now: () => new Date() };
+}
+
+export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.limiter.close();
+  await ctx.database.close();
+}
+
+/** config → database → migrate → http. Stops cleanly on SIGINT/SIGTERM. */
+export async function serve(config: Config): Promise<void> {
+  const ctx = await createContext(config);
+  const app = await buildApp(ctx);
+  await app.listen({ port: config.port, host: config.host });
+  ctx.log.info(
+    {
+      port: config.port,
+      database: ctx.database.dialect,
+      location: ctx.database.location,
+      rateLimits: config.redisUrl ? "redis" : "memory",
+    },
+    "Portico is listening",
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    ctx.log.info({ signal }, "shutting down");
+    await app.close();
+    await closeContext(ctx);
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { after, describe, test } from "node:test";
+import { Redis } from "ioredis";
+import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./rate-limiter.ts";
+
+// The same behaviour from both stores. Redis runs when REDIS_URL is set (CI sets it).
+
+function behaves(name: string, make: () => { limiter: RateLimiter; advance?: (ms: number) => void }) {
+  describe(name, () => {
+    test("allows up to the limit, then says how long to wait", async () => {
+      const { limiter } = make();
+      const key = `k-${Math.random()}`;
+      for (let i = 0; i < 3; i++) assert.equal((await limiter.consume(key, 3, 60_000)).allowed, true);
+      const d = await limiter.consume(key, 3, 60_000);
+      assert.equal(d.allowed, false);
+      assert.ok(d.retryAfterSeconds > 0 && d.retryAfterSeconds <= 60, String(d.retryAfterSeconds));
+      assert.equal((await limiter.consume(`${key}-other`, 3, 60_000)).allowed, true, "keys are separate");
+    });
+
+    test("peek counts nothing; hit always counts; reset forgets", async () => {
+      const { limiter } = make();
+      const key = `p-${Math.random()}`;
+      assert.equal((await limiter.peek(key, 1, 60_000)).allowed, true);
+      assert.equal((await limiter.peek(key, 1, 60_000)).allowed, true);
+      await limiter.hit(key, 60_000);
+      assert.equal((await limiter.peek(key, 1, 60_000)).allowed, false);
+      await limiter.reset(key);
+      assert.equal((await limiter.peek(key, 1, 60_000)).allowed, true);
+    });
+  });
+}
+
+let now = 1_000_000;
+const memory = new MemoryRateLimiter(() => now);
+behaves("in memory", () => ({ limiter: memory, advance: (ms) => (now += ms) }));
+
+test("in memory: the window slides", async () => {
+  const key = "slide";
+  for (let i = 0; i < 2; i++) await memory.consume(key, 2, 1000);
+  assert.equal((await memory.consume(key, 2, 1000)).allowed, false);
+  now += 1001;
+  assert.equal((await memory.consume(key, 2, 1000)).allowed, true);
+});
+
+if (process.env.REDIS_URL) {
+  const redis = new Redis(process.env.REDIS_URL);
+  const limiter = new RedisRateLimiter(redis, `portico:test:${process.pid}:`);
+  after(() => limiter.close());
+  behaves("in Redis", () => ({ limiter }));
+
+  test("in Redis: concurrent processes cannot both take the last slot", async () => {
+    const other = new RedisRateLimiter(
+      new Redis(process.env.REDIS_URL as string),
+      `portico:test:${process.pid}:`,
+    );
+    const key = `race-${Math.random()}`;
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? limiter : other).consume(key, 10, 60_000)),
+    );
+    assert.equal(results.filter((r) => r.allowed).length, 10);
+    await other.close();
+  });
+}

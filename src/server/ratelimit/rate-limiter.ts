@@ -1,0 +1,140 @@
+import type { Redis } from "ioredis";
+
+// Sliding-window counters. In memory for one process; in Redis when several processes must
+// share them. Limits here are small (tens per window), so a log of timestamps per key is cheap
+// and exact, with no burst at a window boundary.
+
+export interface RateDecision {
+  allowed: boolean;
+  /** Seconds until one more attempt would be allowed (0 when allowed). */
+  retryAfterSeconds: number;
+}
+
+export interface RateLimiter {
+  /** Counts one attempt if under the limit. */
+  consume(key: string, limit: number, windowMs: number): Promise<RateDecision>;
+  /** Whether one more attempt would be allowed, counting nothing. */
+  peek(key: string, limit: number, windowMs: number): Promise<RateDecision>;
+  /** Counts one attempt regardless of the limit. */
+  hit(key: string, windowMs: number): Promise<void>;
+  reset(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class MemoryRateLimiter implements RateLimiter {
+  readonly #hits = new Map<string, number[]>();
+  readonly #now: () => number;
+  #sweeps = 0;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  #live(key: string, windowMs: number): number[] {
+    const now = this.#now();
+    const list = (this.#hits.get(key) ?? []).filter((t) => t > now - windowMs);
+    if (list.length) this.#hits.set(key, list);
+    else this.#hits.delete(key);
+    // Keys of clients that never come back are dropped now and then.
+    if (++this.#sweeps % 10_000 === 0) this.#sweep(now);
+    return list;
+  }
+
+  #sweep(now: number) {
+    const day = 24 * 3600_000;
+    for (const [k, list] of this.#hits) if ((list.at(-1) ?? 0) < now - day) this.#hits.delete(k);
+  }
+
+  #decide(list: number[], limit: number, windowMs: number): RateDecision {
+    if (list.length < limit) return { allowed: true, retryAfterSeconds: 0 };
+    const oldestThatCounts = list[list.length - limit] as number;
+    return {
+      allowed: false,
+      retryAfterSeconds: Math.ceil((oldestThatCounts + windowMs - this.#now()) / 1000),
+    };
+  }
+
+  async consume(key: string, limit: number, windowMs: number): Promise<RateDecision> {
+    const list = this.#live(key, windowMs);
+    const d = this.#decide(list, limit, windowMs);
+    if (d.allowed) this.#hits.set(key, [...list, this.#now()]);
+    return d;
+  }
+
+  async peek(key: string, limit: number, windowMs: number): Promise<RateDecision> {
+    return this.#decide(this.#live(key, windowMs), limit, windowMs);
+  }
+
+  async hit(key: string, windowMs: number): Promise<void> {
+    this.#hits.set(key, [...this.#live(key, windowMs), this.#now()]);
+  }
+
+  async reset(key: string): Promise<void> {
+    this.#hits.delete(key);
+  }
+
+  async close(): Promise<void> {}
+}
+
+// KEYS[1] = sorted set of attempt times; ARGV = now, window, limit, member, mode (consume|peek|hit).
+// Runs atomically in Redis, so concurrent processes cannot both take the last slot.
+const SCRIPT = `
+local key, now, window, limit, member, mode = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+local count = redis.call('ZCARD', key)
+if mode == 'hit' or (mode == 'consume' and count < limit) then
+  redis.call('ZADD', key, now, member)
+  redis.call('PEXPIRE', key, window)
+  return {1, 0}
+end
+if count < limit then return {1, 0} end
+local oldest = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+return {0, tonumber(oldest[2]) + window - now}
+`;
+
+export class RedisRateLimiter implements RateLimiter {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  #seq = 0;
+
+  readonly #now: () => number;
+
+  constructor(redis: Redis, prefix = "portico:rl:", now: () => number = Date.now) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+    this.#now = now;
+  }
+
+  async #run(key: string, limit: number, windowMs: number, mode: string): Promise<RateDecision> {
+    // The caller's clock, so every process judges by the same kind of time as in memory.
+    const now = this.#now();
+    const member = `${now}:${process.pid}:${++this.#seq}:${Math.random()}`;
+    const [ok, waitMs] = (await this.#redis.eval(
+      SCRIPT,
+      1,
+      this.#prefix + key,
+      now,
+      windowMs,
+      limit,
+      member,
+      mode,
+    )) as [number, number];
+    return { allowed: ok === 1, retryAfterSeconds: ok === 1 ? 0 : Math.ceil(waitMs / 1000) };
+  }
+
+  consume(key: string, limit: number, windowMs: number) {
+    return this.#run(key, limit, windowMs, "consume");
+  }
+  peek(key: string, limit: number, windowMs: number) {
+    return this.#run(key, limit, windowMs, "peek");
+  }
+  async hit(key: string, windowMs: number) {
+    await this.#run(key, 0, windowMs, "hit");
+  }
+  async reset(key: string) {
+    await this.#redis.del(this.#prefix + key);
+  }
+  async close() {
+    this.#redis.disconnect();
+  }
+}

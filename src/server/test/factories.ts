@@ -1,0 +1,103 @@
+import { addAgent } from "../agents/agent.service.ts";
+import { systemActor } from "../context.ts";
+import { createWorkspace } from "../workspaces/workspace.service.ts";
+import type { TestEnv } from "./harness.ts";
+
+export const PASSWORD = "correct horse battery staple";
+
+let seq = 0;
+const unique = () => `${process.pid.toString(36)}${(++seq).toString(36)}`;
+
+export async function makeWorkspace(t: TestEnv, slug = `ws-${unique()}`) {
+  return createWorkspace(t.ctx, systemActor("test"), { slug, name: `Workspace ${slug}` });
+}
+
+export async function makeAgent(
+  t: TestEnv,
+  workspaceId: string,
+  opts: { role?: "admin" | "agent"; email?: string; name?: string } = {},
+) {
+  const email = opts.email ?? `agent-${unique()}@example.test`;
+  return addAgent(
+    t.ctx,
+    { ...systemActor("test"), workspaceId },
+    { email, name: opts.name ?? `Agent ${email}`, role: opts.role ?? "agent", password: PASSWORD },
+  );
+}
+
+export interface SignedInAgent {
+  id: string;
+  email: string;
+  cookie: string;
+  csrf: string;
+  /** Headers for a cookie-authenticated write. */
+  headers: Record<string, string>;
+}
+
+export async function signIn(
+  t: TestEnv,
+  workspace: string,
+  email: string,
+  password = PASSWORD,
+): Promise<SignedInAgent> {
+  const res = await t.app.inject({
+    method: "POST",
+    url: "/api/auth/sign-in",
+    payload: { workspace, email, password },
+  });
+  if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
+  const cookie = res.cookies.find((c) => c.name === "portico_session");
+  if (!cookie) throw new Error("no session cookie");
+  const body = res.json() as { csrfToken: string; agent: { id: string } };
+  const cookieHeader = `portico_session=${cookie.value}`;
+  return {
+    id: body.agent.id,
+    email,
+    cookie: cookieHeader,
+    csrf: body.csrfToken,
+    headers: { cookie: cookieHeader, "x-csrf-token": body.csrfToken },
+  };
+}
+
+/** A workspace with a signed-in admin and agent. */
+export async function makeTeam(t: TestEnv) {
+  const ws = await makeWorkspace(t);
+  const adminRow = await makeAgent(t, ws.id, { role: "admin", name: "Ada Admin" });
+  const agentRow = await makeAgent(t, ws.id, { role: "agent", name: "Sam Agent" });
+  return {
+    ws,
+    admin: await signIn(t, ws.slug, adminRow.email),
+    agent: await signIn(t, ws.slug, agentRow.email),
+  };
+}
+
+export interface Submitted {
+  reference: string;
+  trackingUrl: string;
+  token: string;
+}
+
+export async function submitTicket(
+  t: TestEnv,
+  slug: string,
+  body: Partial<{ name: string; email: string; subject: string; description: string; type: string }> = {},
+  headers: Record<string, string> = {},
+): Promise<Submitted> {
+  const res = await t.app.inject({
+    method: "POST",
+    url: `/api/public/portals/${slug}/tickets`,
+    headers,
+    payload: {
+      name: "Casey Customer",
+      email: "casey@customer.test",
+      subject: "The printer is on fire",
+      ...body,
+    },
+  });
+  if (res.statusCode !== 201) throw new Error(`submit failed: ${res.statusCode} ${res.body}`);
+  const r = res.json() as { reference: string; trackingUrl: string };
+  return { ...r, token: new URL(r.trackingUrl, "http://x").searchParams.get("t") as string };
+}
+
+export const trackUrl = (slug: string, s: Submitted, token = s.token) =>
+  `/api/public/portals/${slug}/tickets/${s.reference}?t=${encodeURIComponent(token)}`;

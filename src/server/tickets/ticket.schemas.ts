@@ -1,0 +1,15 @@
+import { Type } from "typebox";
+import { DESCRIPTION_MAX, MESSAGE_MAX, NAME_MAX, SUBJECT_MAX, TICKET_TYPES } from "../../shared/tickets.ts";
+import { Email, Line, OneOf, OptionalText, StrictObject, Text } from "../http/schema.ts";
+
+// Request bodies shared by the JSON API and the portal's HTML forms: one set of rules for both.
+
+export const SubmitBody = StrictObject({
+  name: Line(NAME_MAX, "The customer's full name"),
+  email: Email(),
+  subject: Line(SUBJECT_MAX),
+  description: Type.Optional(OptionalText(DESCRIPTION_MAX, "Up to 5,000 characters (code points)")),
+  type: Type.Optional(OneOf(TICKET_TYPES)),
+});
+
+export const CustomerReplyBody = StrictObject({ body: Text(MESSAGE_MAX) });

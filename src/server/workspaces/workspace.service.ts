@@ -1,0 +1,185 @@
+import { type AgentView, checkNewAgent, insertAgent, type NewAgent } from "../agents/agent.service.ts";
+import { type AgentActor, type AppContext, nowIso, type SystemActor } from "../context.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import type { Tx, WorkspaceTable } from "../db/schema.ts";
+import { AppError, conflict, forbidden, notFound, validationFailed } from "../errors.ts";
+import { newId } from "../ids.ts";
+
+export const DEFAULT_PRIMARY_COLOR = "#2563eb";
+export const SLUG_PATTERN = "^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$";
+const RESERVED_SLUGS = new Set([
+  "api",
+  "admin",
+  "app",
+  "assets",
+  "portal",
+  "static",
+  "setup",
+  "www",
+  "workspace",
+]);
+
+export type Workspace = WorkspaceTable;
+
+export interface Branding {
+  brandName: string;
+  logoUrl: string | null;
+  primaryColor: string;
+  supportEmail: string | null;
+}
+
+/** What portal pages show: the white-label fields, each with its default when unset (seed 002). */
+export function brandingOf(ws: Workspace): Branding {
+  return {
+    brandName: ws.brand_name ?? ws.name,
+    logoUrl: ws.logo_url,
+    primaryColor: ws.primary_color ?? DEFAULT_PRIMARY_COLOR,
+    supportEmail: ws.support_email,
+  };
+}
+
+export function checkSlug(slug: string): string | null {
+  if (!new RegExp(SLUG_PATTERN).test(slug)) {
+    return "must be 1–40 lowercase letters, digits or hyphens, not starting or ending with a hyphen";
+  }
+  if (RESERVED_SLUGS.has(slug)) return "is reserved";
+  return null;
+}
+
+function checkNewWorkspace(input: { slug: string; name: string }): Record<string, string> {
+  const fields: Record<string, string> = {};
+  const slugError = checkSlug(input.slug);
+  if (slugError) fields.slug = slugError;
+  if (!input.name.trim()) fields.name = "is required";
+  return fields;
+}
+
+async function insertWorkspace(
+  ctx: AppContext,
+  tx: Tx,
+  input: { slug: string; name: string },
+): Promise<Workspace> {
+  const now = nowIso(ctx);
+  const ws: Workspace = {
+    id: newId(),
+    slug: input.slug,
+    name: input.name.trim(),
+    brand_name: null,
+    logo_url: null,
+    primary_color: null,
+    support_email: null,
+    created_at: now,
+    updated_at: now,
+  };
+  try {
+    await tx.insertInto("workspaces").values(ws).execute();
+  } catch (err) {
+    if (isUniqueViolation(err))
+      throw conflict("slug_taken", "That workspace slug is taken.", { slug: "is taken" });
+    throw err;
+  }
+  await tx.insertInto("ticket_sequences").values({ workspace_id: ws.id, last_number: 0 }).execute();
+  return ws;
+}
+
+export async function createWorkspace(
+  ctx: AppContext,
+  _actor: SystemActor,
+  input: { slug: string; name: string },
+): Promise<Workspace> {
+  const fields = checkNewWorkspace(input);
+  if (Object.keys(fields).length) throw validationFailed(fields);
+  return ctx.database.db.transaction().execute((tx) => insertWorkspace(ctx, tx, input));
+}
+
+/**
+ * A workspace and its first admin, all or nothing: every field is checked before anything is
+ * written, and both rows go in one transaction.
+ */
+export async function createWorkspaceWithAdmin(
+  ctx: AppContext,
+  _actor: SystemActor,
+  input: { slug: string; name: string; admin: NewAgent },
+): Promise<{ workspace: Workspace; admin: AgentView }> {
+  const fields: Record<string, string> = checkNewWorkspace(input);
+  for (const [k, v] of Object.entries(checkNewAgent(input.admin) ?? {})) fields[`admin.${k}`] = v;
+  if (Object.keys(fields).length) throw validationFailed(fields);
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const workspace = await insertWorkspace(ctx, tx, input);
+    const admin = await insertAgent(ctx, tx, workspace.id, { ...input.admin, role: "admin" });
+    return { workspace, admin };
+  });
+}
+
+export async function findWorkspaceBySlug(ctx: AppContext, slug: string): Promise<Workspace | undefined> {
+  if (!new RegExp(SLUG_PATTERN).test(slug)) return undefined;
+  return ctx.database.db.selectFrom("workspaces").selectAll().where("slug", "=", slug).executeTakeFirst();
+}
+
+export async function getWorkspaceBySlug(ctx: AppContext, slug: string): Promise<Workspace> {
+  const ws = await findWorkspaceBySlug(ctx, slug);
+  if (!ws) throw notFound("No such portal.");
+  return ws;
+}
+
+export async function getWorkspace(ctx: AppContext, actor: AgentActor): Promise<Workspace> {
+  const ws = await ctx.database.db
+    .selectFrom("workspaces")
+    .selectAll()
+    .where("id", "=", actor.workspaceId)
+    .executeTakeFirst();
+  if (!ws) throw notFound();
+  return ws;
+}
+
+export async function countWorkspaces(ctx: AppContext): Promise<number> {
+  const row = await ctx.database.db
+    .selectFrom("workspaces")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export interface BrandingPatch {
+  brandName?: string | null;
+  logoUrl?: string | null;
+  primaryColor?: string | null;
+  supportEmail?: string | null;
+}
+
+export async function updateBranding(
+  ctx: AppContext,
+  actor: AgentActor,
+  patch: BrandingPatch,
+): Promise<Workspace> {
+  if (actor.role !== "admin") throw forbidden("Only admins change the white-label settings.");
+  const fields: Record<string, string> = {};
+  const set: Partial<WorkspaceTable> = {};
+  if (patch.brandName !== undefined) set.brand_name = patch.brandName?.trim() || null;
+  if (patch.logoUrl !== undefined) {
+    if (patch.logoUrl && !isHttpUrl(patch.logoUrl)) fields.logoUrl = "must be an http(s) URL";
+    set.logo_url = patch.logoUrl || null;
+  }
+  if (patch.primaryColor !== undefined) set.primary_color = patch.primaryColor?.toLowerCase() || null;
+  if (patch.supportEmail !== undefined) set.support_email = patch.supportEmail?.trim() || null;
+  if (Object.keys(fields).length) throw validationFailed(fields);
+  if (Object.keys(set).length === 0) return getWorkspace(ctx, actor);
+  set.updated_at = nowIso(ctx);
+  const updated = await ctx.database.db
+    .updateTable("workspaces")
+    .set(set)
+    .where("id", "=", actor.workspaceId)
+    .returningAll()
+    .executeTakeFirst();
+  if (!updated) throw new AppError(404, "not_found", "Not found");
+  return updated;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === "https:" || u.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
