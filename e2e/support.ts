@@ -1,0 +1,131 @@
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type TestEnv, testEnv } from "../src/server/test/harness.ts";
+
+// Browser tests drive Debian's Chromium through playwright-core against the real app listening
+// on loopback. .ci/run installs Chromium; on a machine without it these tests say how to get it.
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const hasChromium = fs.existsSync(CHROMIUM);
+export const skipReason =
+  hasChromium || process.env.CI
+    ? false
+    : `no Chromium at ${CHROMIUM}: apt-get install chromium (CI installs it)`;
+
+export const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "screenshots");
+
+export interface Served {
+  env: TestEnv;
+  base: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+export async function serve(envVars: Record<string, string> = {}): Promise<Served> {
+  const env = await testEnv(envVars);
+  await env.app.listen({ port: 0, host: "127.0.0.1" });
+  const address = env.app.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+  });
+  return {
+    env,
+    base: `http://127.0.0.1:${port}`,
+    browser,
+    close: async () => {
+      await browser.close();
+      await env.close();
+    },
+  };
+}
+
+export const PHONE = { width: 375, height: 812 };
+export const DESKTOP = { width: 1280, height: 800 };
+
+export async function newPage(
+  s: Served,
+  opts: { viewport?: { width: number; height: number }; dark?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await s.browser.newContext({
+    viewport: opts.viewport ?? DESKTOP,
+    colorScheme: opts.dark ? "dark" : "light",
+    baseURL: s.base,
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    // The CSP listener below reports violations with their source instead.
+    if (m.type() === "error" && !m.text().includes("Content Security Policy")) errors.push(m.text());
+  });
+  // CSP violations are reported with where they came from, so a blocked script or style fails loudly.
+  await page.exposeFunction("__reportCsp", (v: string) => errors.push(`CSP: ${v}`));
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      (window as unknown as { __reportCsp: (v: string) => void }).__reportCsp(
+        `${e.violatedDirective} at ${e.sourceFile}:${e.lineNumber} ${e.sample}`,
+      );
+    });
+  });
+  (page as Page & { jsErrors: string[] }).jsErrors = errors;
+  return { context, page };
+}
+
+export const jsErrors = (page: Page) => (page as Page & { jsErrors: string[] }).jsErrors;
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+export interface AxeViolation {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+/** axe-core's WCAG 2 A/AA rules on the page as it is now; returns the violations. */
+export async function axe(page: Page): Promise<AxeViolation[]> {
+  // evaluate() runs outside the page's CSP, which forbids injected scripts.
+  await page.evaluate(`${axeSource}\n;0`);
+  const result = (await page.evaluate(async () => {
+    const w = window as unknown as {
+      axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: unknown[] }> };
+    };
+    return w.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+    });
+  })) as { violations: AxeViolation[] };
+  return result.violations;
+}
+
+export function describeViolations(v: AxeViolation[]): string {
+  return v
+    .map(
+      (x) =>
+        `${x.id} (${x.impact}): ${x.help}\n  ${x.nodes.map((n) => `${n.target.join(" ")} ${n.failureSummary ?? ""}`).join("\n  ")}`,
+    )
+    .join("\n");
+}
+
+/** True when the page is wider than the viewport (horizontal scrolling). */
+export async function overflowsHorizontally(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+}

@@ -1,0 +1,158 @@
+// Portal enhancements. Every page works without this file; with it, forms check themselves
+// before sending (by the same rules as the server), long text shows its count, and the
+// tracking page picks up replies without a reload.
+(() => {
+  const codePoints = (s) => [...s].length;
+  const fmt = (n) => n.toLocaleString("en-US");
+  const LABELS = {
+    name: "Name",
+    email: "Email",
+    subject: "Subject",
+    description: "Description",
+    body: "Your reply",
+  };
+  const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/u;
+
+  // Live character count, counted in code points as the server counts.
+  for (const field of document.querySelectorAll("textarea[data-count]")) {
+    const out = document.getElementById(field.dataset.count);
+    const max = Number(field.dataset.max);
+    const update = () => {
+      const n = codePoints(field.value);
+      out.textContent =
+        n > max
+          ? `${fmt(n - max)} characters too many (${fmt(n)} / ${fmt(max)})`
+          : `${fmt(n)} / ${fmt(max)} characters`;
+      out.classList.toggle("over", n > max);
+    };
+    field.addEventListener("input", update);
+    update();
+  }
+
+  function check(form) {
+    const errors = [];
+    for (const el of form.querySelectorAll("input[name], textarea[name]")) {
+      if (el.type === "hidden") continue;
+      const v = el.value;
+      let msg = "";
+      if (el.required && !v.trim()) msg = "is required";
+      else if (el.dataset.max && codePoints(v) > Number(el.dataset.max))
+        msg = `must be at most ${el.dataset.max} characters`;
+      else if (el.type === "email" && v && !EMAIL.test(v.trim().toLowerCase()))
+        msg = "must be a valid email address";
+      showError(el, msg);
+      if (msg) errors.push([el, msg]);
+    }
+    return errors;
+  }
+
+  function showError(el, msg) {
+    const id = `${el.id}-error`;
+    let p = document.getElementById(id);
+    const described = (el.getAttribute("aria-describedby") || "").split(" ").filter((x) => x && x !== id);
+    if (!msg) {
+      p?.remove();
+      el.removeAttribute("aria-invalid");
+      if (described.length) el.setAttribute("aria-describedby", described.join(" "));
+      else el.removeAttribute("aria-describedby");
+      return;
+    }
+    if (!p) {
+      p = document.createElement("p");
+      p.className = "field-error";
+      p.id = id;
+      el.closest(".field").append(p);
+    }
+    p.textContent = `${LABELS[el.name] || el.name} ${msg}`;
+    el.setAttribute("aria-invalid", "true");
+    el.setAttribute("aria-describedby", [...described, id].join(" "));
+  }
+
+  function summary(form, errors) {
+    form.parentElement.querySelector(".error-summary")?.remove();
+    if (!errors.length) return;
+    const box = document.createElement("div");
+    box.className = "error-summary";
+    box.setAttribute("role", "alert");
+    box.tabIndex = -1;
+    const h = document.createElement("h2");
+    h.textContent = errors.length === 1 ? "There is a problem" : `There are ${errors.length} problems`;
+    const ul = document.createElement("ul");
+    for (const [el, msg] of errors) {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = `#${el.id}`;
+      a.textContent = `${LABELS[el.name] || el.name} ${msg}`;
+      li.append(a);
+      ul.append(li);
+    }
+    box.append(h, ul);
+    form.before(box);
+    box.focus();
+  }
+
+  for (const form of document.querySelectorAll("form[data-portal-form]")) {
+    form.addEventListener("submit", (e) => {
+      const errors = check(form);
+      if (errors.length) {
+        e.preventDefault();
+        summary(form, errors);
+        return;
+      }
+      // One submission per page: the hidden idempotency key makes a second one harmless anyway.
+      const button = form.querySelector("button[type=submit]");
+      if (form.dataset.sending) {
+        e.preventDefault();
+        return;
+      }
+      form.dataset.sending = "1";
+      button.setAttribute("aria-disabled", "true");
+      button.textContent = "Sending…";
+    });
+  }
+  document.querySelector(".error-summary")?.focus();
+
+  // Tracking page: poll the token-bound API (it is cached for 10 s, so this costs little) and,
+  // when something changed, swap in the freshly rendered parts of the page.
+  const live = document.getElementById("live");
+  if (live?.dataset.poll) {
+    let state = live.dataset.state;
+    const tick = async () => {
+      if (document.hidden) return;
+      try {
+        const res = await fetch(live.dataset.poll, { credentials: "omit" });
+        if (!res.ok) return;
+        const v = await res.json();
+        const next = `${v.status}:${v.conversation.length}:${v.conversation.at(-1)?.id ?? ""}`;
+        if (next === state) return;
+        const url = new URL(location.href);
+        url.searchParams.set("part", "live");
+        url.hash = "";
+        const part = await fetch(url, { cache: "no-store" });
+        if (!part.ok) return;
+        const tpl = document.createElement("template");
+        tpl.innerHTML = await part.text();
+        const fresh = tpl.content.getElementById("live");
+        const status = tpl.content.getElementById("ticket-status");
+        if (!fresh) return;
+        live.replaceWith(fresh);
+        document.getElementById("ticket-status")?.replaceWith(status);
+        state = next;
+        const last = v.conversation.at(-1);
+        document.getElementById("live-announce").textContent =
+          last && last.author.type === "agent"
+            ? `New reply from ${last.author.name}`
+            : `Status: ${v.statusLabel}`;
+        clearInterval(timer);
+        start(fresh);
+      } catch {
+        // Offline for a moment: the next tick tries again.
+      }
+    };
+    let timer;
+    const start = (el) => {
+      if (el.dataset.poll) timer = setInterval(tick, 5000);
+    };
+    start(live);
+  }
+})();
