@@ -10,7 +10,11 @@ import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./ratelim
 /** Database, limiter and logger from config: the parts every process entry needs. */
 export async function createContext(config: Config, opts: { migrate?: boolean } = {}): Promise<AppContext> {
   const log = createLogger(config.logLevel);
-  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onPoolError: (err) => log.warn({ err }, "an idle database connection failed; it will be replaced"),
+  });
   if (opts.migrate ?? true) {
     const { applied } = await migrateToLatest(database.db);
     if (applied.length) log.info({ applied }, "migrations applied");

@@ -13,6 +13,12 @@ export const STATUS_LABELS: Record<TicketStatus, string> = {
 
 export const TICKET_PRIORITIES = ["low", "medium", "high", "urgent"] as const;
 export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
+export const PRIORITY_LABELS: Record<TicketPriority, string> = {
+  low: "Low",
+  medium: "Medium",
+  high: "High",
+  urgent: "Urgent",
+};
 export const PRIORITY_RANK: Record<TicketPriority, number> = { low: 0, medium: 1, high: 2, urgent: 3 };
 
 export const TICKET_TYPES = ["Support Request", "General Inquiry", "Bug Report", "Feature Request"] as const;

@@ -27,11 +27,17 @@ export interface DatabaseOptions {
   dataDir: string;
   /** PostgreSQL pool size per process. */
   poolSize?: number;
+  /**
+   * An idle pooled connection failed (the server restarted, or an administrator ended it). The
+   * pool replaces it on next use; without a listener the process would crash.
+   */
+  onPoolError?: (err: Error) => void;
 }
 
 export function openDatabase(opts: DatabaseOptions): Database {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    pool.on("error", (err) => opts.onPoolError?.(err));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(opts.databaseUrl);
     return {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   formatReference,
+  parseReference,
   STATUS_LABELS,
   type TicketPriority,
   type TicketStatus,
@@ -565,7 +566,11 @@ export async function listQueue(
   if (query.assignee === "unassigned") qb = qb.where("tickets.assignee_id", "is", null);
   else if (query.assignee === "me") qb = qb.where("tickets.assignee_id", "=", actor.agentId);
   else if (query.assignee) qb = qb.where("tickets.assignee_id", "=", query.assignee);
-  if (query.q) {
+  const byReference = query.q ? parseReference(query.q.trim()) : null;
+  if (byReference !== null) {
+    // An agent pasting "TKT-0042" wants that ticket, not a text search.
+    qb = qb.where("tickets.number", "=", byReference);
+  } else if (query.q) {
     const ids = matchingTicketIds(ctx, actor.workspaceId, query.q);
     if (ids) qb = qb.where("tickets.id", "in", ids);
   }

@@ -30,8 +30,11 @@ export const newNonce = () => randomBytes(16).toString("base64");
 export interface PageOptions {
   nonce: string;
   status?: number;
-  /** Only the portal's submit form may be framed on other sites (the iframe embed). */
-  frameable?: boolean;
+  /**
+   * Only the portal's submit form may be framed on other sites (the iframe embed); the branding
+   * preview may be framed by the app itself ("self"). Everything else is never framed.
+   */
+  frameable?: boolean | "self";
 }
 
 export function sendPage(reply: FastifyReply, body: Html, opts: PageOptions): FastifyReply {
@@ -42,8 +45,9 @@ export function sendPage(reply: FastifyReply, body: Html, opts: PageOptions): Fa
     "img-src 'self' https: http: data:",
     "connect-src 'self'",
     "form-action 'self'",
+    "frame-src 'self'",
     "base-uri 'none'",
-    `frame-ancestors ${opts.frameable ? "*" : "'none'"}`,
+    `frame-ancestors ${opts.frameable === "self" ? "'self'" : opts.frameable ? "*" : "'none'"}`,
   ].join("; ");
   reply
     .status(opts.status ?? 200)
@@ -51,5 +55,6 @@ export function sendPage(reply: FastifyReply, body: Html, opts: PageOptions): Fa
     .header("content-security-policy", csp)
     .header("cache-control", "no-store");
   if (!opts.frameable) reply.header("x-frame-options", "DENY");
+  else if (opts.frameable === "self") reply.header("x-frame-options", "SAMEORIGIN");
   return reply.send(`<!doctype html>\n${body.value}`);
 }

@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import { type AgentView, checkNewAgent, insertAgent, type NewAgent } from "../agents/agent.service.ts";
+import { normalizeEmail } from "../contacts/email.ts";
 import { type AgentActor, type AppContext, nowIso, type SystemActor } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { Tx, WorkspaceTable } from "../db/schema.ts";
@@ -20,6 +22,8 @@ const RESERVED_SLUGS = new Set([
 ]);
 
 export type Workspace = WorkspaceTable;
+export const BRAND_NAME_MAX = 80;
+const COLOR = /^#[0-9a-fA-F]{6}$/;
 
 export interface Branding {
   brandName: string;
@@ -100,11 +104,24 @@ export async function createWorkspaceWithAdmin(
   ctx: AppContext,
   _actor: SystemActor,
   input: { slug: string; name: string; admin: NewAgent },
+  opts: { onlyIfFirst?: boolean } = {},
 ): Promise<{ workspace: Workspace; admin: AgentView }> {
   const fields: Record<string, string> = checkNewWorkspace(input);
   for (const [k, v] of Object.entries(checkNewAgent(input.admin) ?? {})) fields[`admin.${k}`] = v;
   if (Object.keys(fields).length) throw validationFailed(fields);
   return ctx.database.db.transaction().execute(async (tx) => {
+    if (opts.onlyIfFirst) {
+      // First-run setup: two browsers racing must not both create a workspace. SQLite's
+      // transactions already take the write lock at BEGIN; PostgreSQL needs the table lock.
+      if (ctx.database.dialect === "postgres") {
+        await sql`lock table workspaces in share row exclusive mode`.execute(tx);
+      }
+      const row = await tx
+        .selectFrom("workspaces")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
+      if (Number(row.n) > 0) throw new AppError(409, "setup_done", "Portico is already set up.");
+    }
     const workspace = await insertWorkspace(ctx, tx, input);
     const admin = await insertAgent(ctx, tx, workspace.id, { ...input.admin, role: "admin" });
     return { workspace, admin };
@@ -155,13 +172,27 @@ export async function updateBranding(
   if (actor.role !== "admin") throw forbidden("Only admins change the white-label settings.");
   const fields: Record<string, string> = {};
   const set: Partial<WorkspaceTable> = {};
-  if (patch.brandName !== undefined) set.brand_name = patch.brandName?.trim() || null;
+  if (patch.brandName !== undefined) {
+    if (patch.brandName && [...patch.brandName.trim()].length > BRAND_NAME_MAX) {
+      fields.brandName = `must be at most ${BRAND_NAME_MAX} characters`;
+    }
+    set.brand_name = patch.brandName?.trim() || null;
+  }
   if (patch.logoUrl !== undefined) {
     if (patch.logoUrl && !isHttpUrl(patch.logoUrl)) fields.logoUrl = "must be an http(s) URL";
     set.logo_url = patch.logoUrl || null;
   }
-  if (patch.primaryColor !== undefined) set.primary_color = patch.primaryColor?.toLowerCase() || null;
-  if (patch.supportEmail !== undefined) set.support_email = patch.supportEmail?.trim() || null;
+  if (patch.primaryColor !== undefined) {
+    if (patch.primaryColor && !COLOR.test(patch.primaryColor))
+      fields.primaryColor = "must be a colour like #1a2b3c";
+    set.primary_color = patch.primaryColor?.toLowerCase() || null;
+  }
+  if (patch.supportEmail !== undefined) {
+    if (patch.supportEmail?.trim() && !normalizeEmail(patch.supportEmail)) {
+      fields.supportEmail = "must be a valid email address";
+    }
+    set.support_email = patch.supportEmail?.trim() || null;
+  }
   if (Object.keys(fields).length) throw validationFailed(fields);
   if (Object.keys(set).length === 0) return getWorkspace(ctx, actor);
   set.updated_at = nowIso(ctx);

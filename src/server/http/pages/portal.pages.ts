@@ -13,6 +13,14 @@ import {
   submitPortalTicket,
   type TrackingView,
 } from "../../tickets/ticket.service.ts";
+import {
+  describedBy,
+  errorSummary as formErrorSummary,
+  fieldError as formFieldError,
+  formString,
+  formText,
+  when,
+} from "../../web/forms.ts";
 import { type Html, html, multiline } from "../../web/html.ts";
 import { assetUrl, newNonce, sendPage } from "../../web/page.ts";
 import { brandingOf, findWorkspaceBySlug, type Workspace } from "../../workspaces/workspace.service.ts";
@@ -30,13 +38,6 @@ const FIELD_LABELS: Record<string, string> = {
   body: "Your reply",
 };
 
-const dateFmt = new Intl.DateTimeFormat("en-GB", {
-  dateStyle: "medium",
-  timeStyle: "short",
-  timeZone: "UTC",
-});
-const when = (iso: string) => html`<time datetime="${iso}">${dateFmt.format(new Date(iso))} UTC</time>`;
-
 // The lightest surface brand-coloured text sits on in dark mode, and the darkest in light mode
 // (portal.css: --agent-bg); text readable there is readable on every other surface.
 const LIGHT_SURFACE = "#eef4ff";
@@ -49,9 +50,11 @@ interface Shell {
   main: Html;
   /** Opened in a frame on the customer's own site: links leave the frame. */
   embedded?: boolean;
+  /** The settings preview: shown in a sandbox, without scripts. */
+  preview?: boolean;
 }
 
-function layout({ ws, title, nonce, main, embedded }: Shell): Html {
+function layout({ ws, title, nonce, main, embedded, preview }: Shell): Html {
   const b = brandingOf(ws);
   const pair = readablePair(b.primaryColor);
   const home = `/portal/${ws.slug}/submit`;
@@ -65,7 +68,7 @@ function layout({ ws, title, nonce, main, embedded }: Shell): Html {
 <link rel="stylesheet" href="${assetUrl("portal.css")}">
 <link rel="icon" href="data:,">
 <style nonce="${nonce}">:root{--brand:${pair.background};--on-brand:${pair.text};--brand-ink-light:${readableOn(b.primaryColor, LIGHT_SURFACE)};--brand-ink-dark:${readableOn(b.primaryColor, DARK_SURFACE)}}</style>
-<script src="${assetUrl("portal.js")}" defer></script>
+${preview ? "" : html`<script src="${assetUrl("portal.js")}" defer></script>`}
 </head>
 <body${embedded ? html` class="embedded"` : ""}>
 <a class="skip" href="#main">Skip to content</a>
@@ -86,26 +89,10 @@ ${main}
 </html>`;
 }
 
-function errorSummary(errors: FieldErrors | undefined, message?: string): Html {
-  if (!errors && !message) return html``;
-  const entries = Object.entries(errors ?? {});
-  return html`<div class="error-summary" role="alert" tabindex="-1" id="error-summary">
-  <h2>${message ?? (entries.length === 1 ? "There is a problem" : `There are ${entries.length} problems`)}</h2>
-  ${entries.length ? html`<ul>${entries.map(([f, m]) => html`<li><a href="#${f}">${FIELD_LABELS[f] ?? f} ${m}</a></li>`)}</ul>` : ""}
-</div>`;
-}
-
-function fieldError(errors: FieldErrors | undefined, field: string): Html {
-  const m = errors?.[field];
-  return m
-    ? html`<p class="field-error" id="${field}-error"><span class="visually-hidden">Error:</span> ${FIELD_LABELS[field] ?? field} ${m}</p>`
-    : html``;
-}
-
-function describedBy(errors: FieldErrors | undefined, field: string, ...more: string[]): Html {
-  const ids = [...more, ...(errors?.[field] ? [`${field}-error`] : [])];
-  return html`${ids.length ? html` aria-describedby="${ids.join(" ")}"` : ""}${errors?.[field] ? html` aria-invalid="true"` : ""}`;
-}
+const errorSummary = (errors: FieldErrors | undefined, message?: string) =>
+  formErrorSummary(FIELD_LABELS, errors, message);
+const fieldError = (errors: FieldErrors | undefined, field: string) =>
+  formFieldError(FIELD_LABELS, errors, field);
 
 interface FormValues {
   name?: string;
@@ -155,6 +142,14 @@ ${errorSummary(errors, message)}
   </div>
   <button type="submit" class="primary">Submit request</button>
 </form>`;
+}
+
+/**
+ * The submit page as the customer would see it with the given branding, for the settings
+ * preview (framed in a sandbox that neither runs scripts nor submits forms).
+ */
+export function portalPreview(ws: Workspace, nonce: string): Html {
+  return layout({ ws, nonce, title: "Preview", main: submitForm(ws, {}), preview: true });
 }
 
 function statusBadge(status: TicketStatus): Html {
@@ -253,11 +248,6 @@ function plainNotFound(reply: FastifyReply, nonce: string): FastifyReply {
 
 const isEmbedded = (req: FastifyRequest) => req.headers["sec-fetch-dest"] === "iframe";
 
-function formString(body: unknown, key: string): string | undefined {
-  const v = (body as Record<string, unknown> | undefined)?.[key];
-  return typeof v === "string" ? v : undefined;
-}
-
 export const portalPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
@@ -298,7 +288,7 @@ export const portalPages =
         name: formString(req.body, "name") ?? "",
         email: (formString(req.body, "email") ?? "").trim(),
         subject: formString(req.body, "subject") ?? "",
-        description: (formString(req.body, "description") ?? "").replace(/\r\n/g, "\n"),
+        description: formText(req.body, "description"),
         type: formString(req.body, "type"),
       };
       const input: PortalSubmission = {
@@ -405,7 +395,7 @@ export const portalPages =
     app.post<{ Params: { slug: string; reference: string }; Querystring: { t?: string } }>(
       "/:slug/tickets/:reference/reply",
       async (req, reply) => {
-        const body = (formString(req.body, "body") ?? "").replace(/\r\n/g, "\n");
+        const body = formText(req.body, "body");
         const errors = validateBody(CustomerReplyBody, { body });
         if (errors) return tracking(req, reply, { errors, draft: body, status: 400 });
         try {

@@ -1,0 +1,152 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import {
+  PRIORITY_LABELS,
+  STATUS_LABELS,
+  type TicketPriority,
+  type TicketStatus,
+} from "../../../shared/tickets.ts";
+import { csrfTokenFor, type SessionInfo } from "../../auth/session.service.ts";
+import type { FieldErrors } from "../../errors.ts";
+import { errorSummary, fieldError, type Labels } from "../../web/forms.ts";
+import { type Html, html } from "../../web/html.ts";
+import { assetUrl, newNonce, sendPage } from "../../web/page.ts";
+
+// The agents' app: the frame every page shares (navigation, who is signed in, sign-out, the
+// keyboard shortcut help) and small pieces the pages reuse. app.css and app.js are the app's
+// own files; nothing here is ever sent to a customer.
+
+export type Section = "queue" | "contacts" | "settings";
+
+export const APP_LABELS: Labels = {
+  workspace: "Workspace",
+  email: "Email",
+  password: "Password",
+  name: "Name",
+  slug: "Portal address",
+  "admin.name": "Your name",
+  "admin.email": "Your email",
+  "admin.password": "Password",
+  body: "Message",
+  kind: "Send as",
+  status: "Status",
+  priority: "Priority",
+  assigneeId: "Assignee",
+  resolution: "Resolution",
+  brandName: "Brand name",
+  logoUrl: "Logo URL",
+  primaryColor: "Primary colour",
+  supportEmail: "Support email",
+  role: "Role",
+  cursor: "Page",
+  q: "Search",
+};
+
+export const appErrorSummary = (errors: FieldErrors | undefined, message?: string) =>
+  errorSummary(APP_LABELS, errors, message);
+export const appFieldError = (errors: FieldErrors | undefined, field: string) =>
+  fieldError(APP_LABELS, errors, field);
+
+export const statusBadge = (status: TicketStatus) =>
+  html`<span class="status status-${status}">${STATUS_LABELS[status]}</span>`;
+export const priorityBadge = (priority: TicketPriority) =>
+  html`<span class="priority priority-${priority}">${PRIORITY_LABELS[priority]}</span>`;
+
+/** The CSRF field every form in the app carries; checked by the app's one gate. */
+export const csrfField = (req: FastifyRequest) =>
+  html`<input type="hidden" name="_csrf" value="${csrfTokenFor(req.sessionToken as string)}">`;
+
+function head(title: string): Html {
+  return html`<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="referrer" content="no-referrer">
+<title>${title} · Portico</title>
+<link rel="stylesheet" href="${assetUrl("app.css")}">
+<link rel="icon" href="data:,">
+<script src="${assetUrl("app.js")}" defer></script>
+</head>`;
+}
+
+const SHORTCUTS: [string, string][] = [
+  ["/", "Search the queue"],
+  ["j / k", "Next / previous ticket in the queue"],
+  ["Enter", "Open the selected ticket"],
+  ["r", "Write a reply to the customer"],
+  ["n", "Write an internal note"],
+  ["g then q", "Go to the queue"],
+  ["g then c", "Go to contacts"],
+  ["?", "Show these shortcuts"],
+];
+
+export interface AppPage {
+  title: string;
+  main: Html;
+  section?: Section;
+  status?: number;
+}
+
+/** A signed-in page: navigation, the agent, sign-out and the shortcut help. */
+export function sendAppPage(req: FastifyRequest, reply: FastifyReply, page: AppPage): FastifyReply {
+  const s = req.session as SessionInfo;
+  const nonce = newNonce();
+  const nav = (section: Section, href: string, label: string) =>
+    html`<a href="${href}"${page.section === section ? html` aria-current="page"` : ""}>${label}</a>`;
+  return sendPage(
+    reply,
+    html`<html lang="en">
+${head(page.title)}
+<body class="app">
+<a class="skip" href="#main">Skip to content</a>
+<header class="topbar">
+  <a class="logo" href="/app"><span class="mark" aria-hidden="true">P</span><span>${s.workspace.name}</span></a>
+  <nav aria-label="Main">
+    ${nav("queue", "/app", "Queue")}
+    ${nav("contacts", "/app/contacts", "Contacts")}
+    ${nav("settings", "/app/settings", "Settings")}
+  </nav>
+  <div class="me">
+    <span class="who" title="${s.agent.email}">${s.agent.name}${s.agent.role === "admin" ? html` <span class="tag">Admin</span>` : ""}</span>
+    <button type="button" class="linkish" data-shortcuts-open aria-haspopup="dialog">Shortcuts</button>
+    <form method="post" action="/app/sign-out">${csrfField(req)}<button type="submit" class="linkish">Sign out</button></form>
+  </div>
+</header>
+<main id="main" tabindex="-1">
+${page.main}
+</main>
+<dialog id="shortcuts" aria-labelledby="shortcuts-title">
+  <h2 id="shortcuts-title">Keyboard shortcuts</h2>
+  <dl>${SHORTCUTS.map(([k, d]) => html`<div><dt><kbd>${k}</kbd></dt><dd>${d}</dd></div>`)}</dl>
+  <form method="dialog"><button type="submit">Close</button></form>
+</dialog>
+</body>
+</html>`,
+    { nonce, status: page.status ?? 200 },
+  );
+}
+
+/** A page without a session: sign-in, first-run setup, and their errors. */
+export function sendPublicAppPage(
+  reply: FastifyReply,
+  page: { title: string; main: Html; status?: number },
+): FastifyReply {
+  const nonce = newNonce();
+  return sendPage(
+    reply,
+    html`<html lang="en">
+${head(page.title)}
+<body class="app narrow">
+<main id="main" tabindex="-1">
+<p class="logo standalone"><span class="mark" aria-hidden="true">P</span><span>Portico</span></p>
+${page.main}
+</main>
+</body>
+</html>`,
+    { nonce, status: page.status ?? 200 },
+  );
+}
+
+/** Only paths inside the app are followed after sign-in: never another site. */
+export function safeNext(raw: unknown): string {
+  return typeof raw === "string" && /^\/app(?:[/?#]|$)/.test(raw) && !raw.startsWith("//") ? raw : "/app";
+}

@@ -1,0 +1,304 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { NAME_MAX } from "../../../shared/tickets.ts";
+import { type AgentRole, addAgent, listAgents, setAgentActive } from "../../agents/agent.service.ts";
+import type { SessionInfo } from "../../auth/session.service.ts";
+import type { AppContext } from "../../context.ts";
+import { AppError, type FieldErrors } from "../../errors.ts";
+import { describedBy, formString, when } from "../../web/forms.ts";
+import { type Html, html } from "../../web/html.ts";
+import { newNonce, sendPage } from "../../web/page.ts";
+import {
+  BRAND_NAME_MAX,
+  brandingOf,
+  DEFAULT_PRIMARY_COLOR,
+  getWorkspace,
+  updateBranding,
+  type Workspace,
+} from "../../workspaces/workspace.service.ts";
+import { appErrorSummary, appFieldError, csrfField, sendAppPage } from "./app.layout.ts";
+import { portalPreview } from "./portal.pages.ts";
+
+// Settings: the portal's white-label fields with a live preview, sharing the portal, and the
+// agents of the workspace. Agents may look; only admins change anything (the services decide).
+
+type BrandingValues = Record<"brandName" | "logoUrl" | "primaryColor" | "supportEmail", string>;
+
+interface SettingsState {
+  branding?: BrandingValues;
+  brandingErrors?: FieldErrors;
+  agent?: { name: string; email: string; role: string };
+  agentErrors?: FieldErrors;
+  agentMessage?: string;
+  notice?: string;
+  status?: number;
+}
+
+const NOTICES: Record<string, string> = {
+  branding: "Branding saved. The portal shows it now.",
+  agent: "Agent added. Give them the address of this app and their password.",
+  deactivated: "Agent deactivated and signed out.",
+  activated: "Agent reactivated.",
+  welcome: "Your workspace is ready. Brand the portal, add your agents, and share the link with customers.",
+};
+
+function origin(ctx: AppContext, req: FastifyRequest): string {
+  return ctx.config.publicUrl ?? `${req.protocol}://${req.host}`;
+}
+
+function brandingValues(ws: Workspace): BrandingValues {
+  return {
+    brandName: ws.brand_name ?? "",
+    logoUrl: ws.logo_url ?? "",
+    primaryColor: ws.primary_color ?? "",
+    supportEmail: ws.support_email ?? "",
+  };
+}
+
+function previewSrc(v: BrandingValues): string {
+  const qs = new URLSearchParams(Object.entries(v).filter(([, x]) => x));
+  return `/app/settings/preview${qs.size ? `?${qs}` : ""}`;
+}
+
+function brandingSection(req: FastifyRequest, ws: Workspace, isAdmin: boolean, st: SettingsState): Html {
+  const v = st.branding ?? brandingValues(ws);
+  const errors = st.brandingErrors;
+  const effective = brandingOf(ws);
+  const dis = isAdmin ? html`` : html` disabled`;
+  const field = (
+    name: keyof BrandingValues,
+    label: string,
+    attrs: Html,
+    hint: string,
+  ) => html`<div class="field">
+      <label for="${name}">${label}</label>
+      <p class="hint" id="${name}-hint">${hint}</p>
+      <input id="${name}" name="${name}" ${attrs} value="${v[name]}"${dis}${describedBy(errors, name, `${name}-hint`)}>
+      ${appFieldError(errors, name)}
+    </div>`;
+  return html`<section class="card" aria-labelledby="branding-title" id="branding">
+  <h2 id="branding-title">Portal branding</h2>
+  ${isAdmin ? "" : html`<p class="hint">Only admins change the branding.</p>`}
+  <div class="branding-grid">
+  <form method="post" action="/app/settings/branding" novalidate data-preview-form>
+    ${csrfField(req)}
+    ${appErrorSummary(errors)}
+    ${field("brandName", "Brand name", html`type="text" maxlength="${BRAND_NAME_MAX}" placeholder="${ws.name}"`, `The title in the portal's header. Empty uses “${ws.name}”.`)}
+    ${field("logoUrl", "Logo URL", html`type="url" placeholder="https://example.com/logo.png"`, "An https address of an image, shown top-left. Empty shows the first letter of the brand name.")}
+    <div class="field">
+      <label for="primaryColor">Primary colour</label>
+      <p class="hint" id="primaryColor-hint">Buttons and highlights. Text on it is darkened or lightened until it reads clearly. Empty uses ${DEFAULT_PRIMARY_COLOR}.</p>
+      <div class="color-row">
+        <input id="primaryColor" name="primaryColor" type="text" placeholder="${DEFAULT_PRIMARY_COLOR}" value="${v.primaryColor}" pattern="#[0-9a-fA-F]{6}" maxlength="7" spellcheck="false"${dis}${describedBy(errors, "primaryColor", "primaryColor-hint")}>
+        <input type="color" aria-label="Pick the primary colour" value="${/^#[0-9a-fA-F]{6}$/.test(v.primaryColor) ? v.primaryColor.toLowerCase() : effective.primaryColor}" data-color-for="primaryColor"${dis}>
+      </div>
+      ${appFieldError(errors, "primaryColor")}
+    </div>
+    ${field("supportEmail", "Support email", html`type="email" placeholder="support@example.com"`, "Shown in the portal's footer. Empty shows no address.")}
+    ${isAdmin ? html`<button type="submit" class="primary">Save branding</button>` : ""}
+  </form>
+  <div class="preview">
+    <p class="preview-label" id="preview-label">Preview of the submit page${isAdmin ? " (updates as you type)" : ""}</p>
+    <iframe src="${previewSrc(v)}" title="Portal preview" aria-describedby="preview-label" sandbox="allow-same-origin" loading="lazy" data-preview></iframe>
+  </div>
+  </div>
+</section>`;
+}
+
+function shareSection(ctx: AppContext, req: FastifyRequest, ws: Workspace): Html {
+  const link = `${origin(ctx, req)}/portal/${ws.slug}/submit`;
+  const snippet = `<iframe
+  src="${link}"
+  width="100%"
+  height="780"
+  style="border:0;max-width:640px;display:block;margin:auto"
+  title="Support request form"
+  loading="lazy"
+></iframe>`;
+  const anchor = `<a href="${link}">Submit a Support Request</a>`;
+  return html`<section class="card" aria-labelledby="share-title" id="share">
+  <h2 id="share-title">Share the portal</h2>
+  <p>Customers submit and follow requests here without an account. Most teams use all three ways.</p>
+  <div class="field">
+    <label for="share-link">Portal link</label>
+    <div class="copy-row">
+      <input id="share-link" type="text" readonly value="${link}">
+      <button type="button" data-copy="share-link">Copy link</button>
+    </div>
+  </div>
+  <div class="field">
+    <label for="share-anchor">A link for your help or contact page</label>
+    <div class="copy-row">
+      <textarea id="share-anchor" readonly rows="2">${anchor}</textarea>
+      <button type="button" data-copy="share-anchor">Copy HTML</button>
+    </div>
+  </div>
+  <div class="field">
+    <label for="share-iframe">Embed the form in your own site</label>
+    <p class="hint" id="share-iframe-hint">Paste into any page; the form opens tracking links in a new tab.</p>
+    <div class="copy-row">
+      <textarea id="share-iframe" readonly rows="8" aria-describedby="share-iframe-hint">${snippet}</textarea>
+      <button type="button" data-copy="share-iframe">Copy snippet</button>
+    </div>
+  </div>
+  <p class="visually-hidden" aria-live="polite" data-copy-status></p>
+  <p><a href="${link}" target="_blank" rel="noopener">Open the portal in a new tab</a></p>
+</section>`;
+}
+
+async function agentsSection(
+  ctx: AppContext,
+  req: FastifyRequest,
+  isAdmin: boolean,
+  st: SettingsState,
+): Promise<Html> {
+  const s = req.session as SessionInfo;
+  const agents = await listAgents(ctx, s.actor);
+  const errors = st.agentErrors;
+  const a = st.agent ?? { name: "", email: "", role: "agent" };
+  return html`<section class="card" aria-labelledby="agents-title" id="agents">
+  <h2 id="agents-title">Agents</h2>
+  <table class="list">
+    <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Last sign-in</th>${isAdmin ? html`<th scope="col"><span class="visually-hidden">Actions</span></th>` : ""}</tr></thead>
+    <tbody>${agents.map(
+      (g) => html`<tr${g.active ? "" : html` class="inactive"`}>
+      <td>${g.name}${g.id === s.agent.id ? html` <span class="tag">You</span>` : ""}${g.active ? "" : html` <span class="tag">Deactivated</span>`}</td>
+      <td class="email">${g.email}</td>
+      <td>${g.role === "admin" ? "Admin" : "Agent"}</td>
+      <td>${g.lastLoginAt ? when(g.lastLoginAt) : html`<span class="muted">Never</span>`}</td>
+      ${
+        isAdmin
+          ? html`<td>${
+              g.id === s.agent.id
+                ? ""
+                : html`<form method="post" action="/app/settings/agents/${g.id}/active">${csrfField(req)}<input type="hidden" name="active" value="${g.active ? "false" : "true"}"><button type="submit" class="small">${g.active ? "Deactivate" : "Reactivate"}<span class="visually-hidden"> ${g.name}</span></button></form>`
+            }</td>`
+          : ""
+      }
+    </tr>`,
+    )}</tbody>
+  </table>
+  ${
+    isAdmin
+      ? html`<h3 id="add-agent-title">Add an agent</h3>
+  ${appErrorSummary(errors, st.agentMessage)}
+  <form method="post" action="/app/settings/agents" novalidate class="add-agent" aria-labelledby="add-agent-title">
+    ${csrfField(req)}
+    <div class="field"><label for="name">Name</label><input id="name" name="name" type="text" required maxlength="${NAME_MAX}" value="${a.name}"${describedBy(errors, "name")}>${appFieldError(errors, "name")}</div>
+    <div class="field"><label for="email">Email</label><input id="email" name="email" type="email" required value="${a.email}"${describedBy(errors, "email")}>${appFieldError(errors, "email")}</div>
+    <div class="field"><label for="role">Role</label><select id="role" name="role"><option value="agent"${a.role === "agent" ? html` selected` : ""}>Agent</option><option value="admin"${a.role === "admin" ? html` selected` : ""}>Admin</option></select></div>
+    <div class="field"><label for="password">Password</label><p class="hint" id="password-hint">At least 10 characters. Share it with them privately.</p><input id="password" name="password" type="password" required autocomplete="new-password"${describedBy(errors, "password", "password-hint")}>${appFieldError(errors, "password")}</div>
+    <button type="submit">Add agent</button>
+  </form>`
+      : ""
+  }
+</section>`;
+}
+
+export const settingsPages =
+  (ctx: AppContext): FastifyPluginAsync =>
+  async (app) => {
+    const show = async (req: FastifyRequest, reply: FastifyReply, st: SettingsState = {}) => {
+      const s = req.session as SessionInfo;
+      const ws = await getWorkspace(ctx, s.actor);
+      const isAdmin = s.agent.role === "admin";
+      return sendAppPage(req, reply, {
+        title: "Settings",
+        section: "settings",
+        status: st.status ?? 200,
+        main: html`<h1>Settings</h1>
+${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
+<nav class="toc" aria-label="Settings sections"><a href="#branding">Branding</a> <a href="#share">Share</a> <a href="#agents">Agents</a></nav>
+${brandingSection(req, ws, isAdmin, st)}
+${shareSection(ctx, req, ws)}
+${await agentsSection(ctx, req, isAdmin, st)}`,
+      });
+    };
+
+    app.get<{ Querystring: Record<string, string | undefined> }>("/", async (req, reply) => {
+      const key = Object.keys(NOTICES).find((k) => req.query[k] === "1" || req.query.saved === k);
+      return show(req, reply, key ? { notice: NOTICES[key] as string } : {});
+    });
+
+    // The portal's submit page with unsaved branding, framed by the settings page only.
+    app.get<{ Querystring: Record<string, string | undefined> }>("/preview", async (req, reply) => {
+      const ws = await getWorkspace(ctx, (req.session as SessionInfo).actor);
+      const q = req.query;
+      const text = (v: string | undefined, max: number) => (v ?? "").trim().slice(0, max) || null;
+      const logo = text(q.logoUrl, 2000);
+      const draft: Workspace = {
+        ...ws,
+        brand_name: text(q.brandName, BRAND_NAME_MAX),
+        logo_url: logo && /^https?:\/\//i.test(logo) ? logo : null,
+        primary_color: /^#[0-9a-fA-F]{6}$/.test(q.primaryColor ?? "") ? (q.primaryColor as string) : null,
+        support_email: text(q.supportEmail, 254),
+      };
+      const nonce = newNonce();
+      return sendPage(reply, portalPreview(draft, nonce), { nonce, frameable: "self" });
+    });
+
+    app.post("/branding", async (req, reply) => {
+      const v: BrandingValues = {
+        brandName: formString(req.body, "brandName") ?? "",
+        logoUrl: (formString(req.body, "logoUrl") ?? "").trim(),
+        primaryColor: (formString(req.body, "primaryColor") ?? "").trim(),
+        supportEmail: (formString(req.body, "supportEmail") ?? "").trim(),
+      };
+      try {
+        // An empty field resets to the default.
+        await updateBranding(ctx, (req.session as SessionInfo).actor, {
+          brandName: v.brandName || null,
+          logoUrl: v.logoUrl || null,
+          primaryColor: v.primaryColor || null,
+          supportEmail: v.supportEmail || null,
+        });
+        return reply.redirect("/app/settings?saved=branding", 303);
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500 && err.status !== 403) {
+          return show(req, reply, {
+            branding: v,
+            brandingErrors: err.fields ?? { brandName: err.message },
+            status: err.status,
+          });
+        }
+        throw err;
+      }
+    });
+
+    app.post("/agents", async (req, reply) => {
+      const a = {
+        name: formString(req.body, "name") ?? "",
+        email: (formString(req.body, "email") ?? "").trim(),
+        role: formString(req.body, "role") ?? "agent",
+      };
+      const password = formString(req.body, "password") ?? "";
+      try {
+        if (a.role !== "agent" && a.role !== "admin") {
+          throw new AppError(400, "validation_failed", "Choose a role.", {
+            fields: { role: "must be chosen" },
+          });
+        }
+        await addAgent(ctx, (req.session as SessionInfo).actor, {
+          ...a,
+          role: a.role as AgentRole,
+          password,
+        });
+        return reply.redirect("/app/settings?saved=agent#agents", 303);
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500 && err.status !== 403) {
+          const fields = err.fields;
+          return show(req, reply, {
+            agent: a,
+            ...(fields ? { agentErrors: fields } : { agentMessage: err.message }),
+            status: err.status,
+          });
+        }
+        throw err;
+      }
+    });
+
+    app.post<{ Params: { id: string } }>("/agents/:id/active", async (req, reply) => {
+      const active = formString(req.body, "active") === "true";
+      await setAgentActive(ctx, (req.session as SessionInfo).actor, req.params.id.slice(0, 64), active);
+      return reply.redirect(`/app/settings?saved=${active ? "activated" : "deactivated"}#agents`, 303);
+    });
+  };

@@ -1,0 +1,568 @@
+import { createHash } from "node:crypto";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import {
+  MESSAGE_MAX,
+  PRIORITY_LABELS,
+  STATUS_LABELS,
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
+  type TicketPriority,
+  type TicketStatus,
+} from "../../../shared/tickets.ts";
+import { type AgentView, listAgents } from "../../agents/agent.service.ts";
+import type { SessionInfo } from "../../auth/session.service.ts";
+import { getContact, listContacts } from "../../contacts/contact.service.ts";
+import type { AppContext } from "../../context.ts";
+import { AppError, type FieldErrors, validationFailed } from "../../errors.ts";
+import {
+  addInternalNote,
+  getTicketDetail,
+  listQueue,
+  QUEUE_SORTS,
+  type QueueQuery,
+  type QueueSort,
+  replyToTicket,
+  resolveTicket,
+  type TicketDetail,
+  type TicketEventView,
+  type TicketSummary,
+  updateTicket,
+} from "../../tickets/ticket.service.ts";
+import { describedBy, formString, formText, when } from "../../web/forms.ts";
+import { type Html, html, multiline } from "../../web/html.ts";
+import {
+  appErrorSummary,
+  appFieldError,
+  csrfField,
+  priorityBadge,
+  sendAppPage,
+  statusBadge,
+} from "./app.layout.ts";
+
+// The queue, a ticket, and contacts. Every read and write goes through the same services as the
+// JSON API, with the signed-in agent as the actor: scoping is decided there, never here.
+
+const UNRESOLVED: TicketStatus[] = ["open", "in_progress", "waiting"];
+const SORT_LABELS: Record<QueueSort, string> = {
+  newest: "Newest first",
+  oldest: "Oldest first",
+  updated: "Recently updated",
+};
+
+interface QueueParams {
+  status: string;
+  priority: string;
+  assignee: string;
+  q: string;
+  sort: QueueSort;
+  cursor: string;
+}
+
+type Query = Record<string, string | undefined>;
+
+function queueParams(raw: Query): QueueParams {
+  const str = (k: string, max: number) =>
+    typeof raw[k] === "string" ? (raw[k] as string).slice(0, max) : "";
+  const sort = str("sort", 20);
+  return {
+    status: str("status", 40) || "unresolved",
+    priority: str("priority", 20),
+    assignee: str("assignee", 64),
+    q: str("q", 200).trim(),
+    sort: (QUEUE_SORTS as readonly string[]).includes(sort) ? (sort as QueueSort) : "newest",
+    cursor: str("cursor", 500),
+  };
+}
+
+function toQueueQuery(p: QueueParams): QueueQuery {
+  const status =
+    p.status === "unresolved"
+      ? UNRESOLVED
+      : (TICKET_STATUSES as readonly string[]).includes(p.status)
+        ? [p.status as TicketStatus]
+        : undefined;
+  const priority = (TICKET_PRIORITIES as readonly string[]).includes(p.priority)
+    ? [p.priority as TicketPriority]
+    : undefined;
+  return {
+    status,
+    priority,
+    assignee: p.assignee || undefined,
+    q: p.q || undefined,
+    sort: p.sort,
+    cursor: p.cursor || undefined,
+    limit: 25,
+  };
+}
+
+function queueHref(p: Partial<QueueParams>, extra: Query = {}): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...p, ...extra })) {
+    if (v && !(k === "sort" && v === "newest")) qs.set(k, v);
+  }
+  const s = qs.toString();
+  return s ? `/app?${s}` : "/app";
+}
+
+const option = (value: string, label: string, selected: string) =>
+  html`<option value="${value}"${value === selected ? html` selected` : ""}>${label}</option>`;
+
+function viewTabs(p: QueueParams): Html {
+  const views: [string, string, Partial<QueueParams>][] = [
+    ["Unresolved", "unresolved-all", { status: "unresolved" }],
+    ["Mine", "mine", { status: "unresolved", assignee: "me" }],
+    ["Unassigned", "unassigned", { status: "unresolved", assignee: "unassigned" }],
+    ["All tickets", "all", { status: "any" }],
+  ];
+  const current = (v: Partial<QueueParams>) =>
+    v.status === p.status && (v.assignee ?? "") === p.assignee && !p.priority && !p.q;
+  return html`<nav class="views" aria-label="Views">${views.map(
+    ([label, , v]) =>
+      html`<a href="${queueHref(v)}"${current(v) ? html` aria-current="page"` : ""}>${label}</a>`,
+  )}</nav>`;
+}
+
+function filters(p: QueueParams, agents: AgentView[]): Html {
+  return html`<form class="filters" method="get" action="/app" role="search" aria-label="Filter the queue">
+  <div class="field search">
+    <label for="q">Search</label>
+    <input id="q" name="q" type="search" value="${p.q}" placeholder="Subject, message or reference" data-shortcut-search>
+  </div>
+  <div class="field">
+    <label for="f-status">Status</label>
+    <select id="f-status" name="status">
+      ${option("unresolved", "Unresolved", p.status)}
+      ${option("any", "Any status", p.status)}
+      ${TICKET_STATUSES.map((s) => option(s, STATUS_LABELS[s], p.status))}
+    </select>
+  </div>
+  <div class="field">
+    <label for="f-priority">Priority</label>
+    <select id="f-priority" name="priority">
+      ${option("", "Any priority", p.priority)}
+      ${TICKET_PRIORITIES.map((s) => option(s, PRIORITY_LABELS[s], p.priority))}
+    </select>
+  </div>
+  <div class="field">
+    <label for="f-assignee">Assignee</label>
+    <select id="f-assignee" name="assignee">
+      ${option("", "Anyone", p.assignee)}
+      ${option("me", "Me", p.assignee)}
+      ${option("unassigned", "Unassigned", p.assignee)}
+      ${agents.map((a) => option(a.id, a.name, p.assignee))}
+    </select>
+  </div>
+  <div class="field">
+    <label for="f-sort">Sort</label>
+    <select id="f-sort" name="sort">${QUEUE_SORTS.map((s) => option(s, SORT_LABELS[s], p.sort))}</select>
+  </div>
+  <button type="submit">Apply</button>
+</form>`;
+}
+
+function queueRows(items: TicketSummary[], p: QueueParams): Html {
+  const state = createHash("sha256")
+    .update(items.map((t) => `${t.reference}:${t.updatedAt}`).join(","))
+    .digest("base64url")
+    .slice(0, 16);
+  const poll = p.cursor ? "" : queueHref(p, { part: "rows" });
+  return html`<div id="queue-live" data-state="${state}"${poll ? html` data-poll="${poll}"` : ""}>
+${
+  items.length === 0
+    ? html`<p class="empty">${p.q ? `No tickets match “${p.q}”.` : "Nothing here. New requests appear on their own."}</p>`
+    : html`<table class="queue">
+  <thead><tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Customer</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Updated</th></tr></thead>
+  <tbody>${items.map(
+    (t) => html`<tr data-row>
+    <td class="ref">${t.reference}</td>
+    <td class="subject"><a href="/app/tickets/${t.reference}" data-row-link>${t.subject}</a></td>
+    <td class="customer">${t.contact.name}<span class="email">${t.contact.email}</span></td>
+    <td>${statusBadge(t.status)}</td>
+    <td>${priorityBadge(t.priority)}</td>
+    <td class="assignee">${t.assignee ? t.assignee.name : html`<span class="muted">Unassigned</span>`}</td>
+    <td class="updated">${when(t.updatedAt)}</td>
+  </tr>`,
+  )}</tbody>
+</table>`
+}
+</div>`;
+}
+
+const EVENT_TEXT: Record<string, (e: TicketEventView, agents: Map<string, string>) => string> = {
+  created: (e) => `created the ticket (${String(e.data.channel ?? "portal")})`,
+  agent_replied: () => "replied to the customer",
+  customer_replied: () => "replied",
+  note_added: () => "added an internal note",
+  status_changed: (e) =>
+    `changed the status from ${label(STATUS_LABELS, e.data.from)} to ${label(STATUS_LABELS, e.data.to)}`,
+  reopened: (e) => `reopened the ticket (was ${label(STATUS_LABELS, e.data.from)})`,
+  resolved: () => "resolved the ticket",
+  priority_changed: (e) =>
+    `changed the priority from ${label(PRIORITY_LABELS, e.data.from)} to ${label(PRIORITY_LABELS, e.data.to)}`,
+  assignee_changed: (e, agents) =>
+    e.data.to ? `assigned it to ${agents.get(String(e.data.to)) ?? "an agent"}` : "unassigned it",
+  follow_up_created: (e) => `started a follow-up, ${String(e.data.reference ?? "")}`,
+};
+
+function label(labels: Record<string, string>, v: unknown): string {
+  return labels[String(v)] ?? String(v);
+}
+
+interface TicketPageState {
+  errors?: FieldErrors;
+  message?: string;
+  draft?: string;
+  kind?: string;
+  resolutionDraft?: string;
+  notice?: string;
+}
+
+function ticketMain(req: FastifyRequest, t: TicketDetail, agents: AgentView[], st: TicketPageState): Html {
+  const base = `/app/tickets/${t.reference}`;
+  const names = new Map(agents.map((a) => [a.id, a.name]));
+  const kind = st.kind === "note" ? "note" : "reply";
+  const open = t.status !== "resolved" && t.status !== "closed";
+  return html`<nav class="crumbs" aria-label="Breadcrumb"><a href="/app">Queue</a> <span aria-hidden="true">/</span> <span aria-current="page">${t.reference}</span></nav>
+<div class="ticket-head">
+  <p class="meta">${t.reference} · ${t.type} · via ${t.channel}${t.followUpOf ? html` · follow-up of <a href="/app/tickets/${t.followUpOf}">${t.followUpOf}</a>` : ""}</p>
+  <h1>${t.subject}</h1>
+  <p class="badges">${statusBadge(t.status)} ${priorityBadge(t.priority)} <span class="meta">Opened ${when(t.createdAt)}</span></p>
+</div>
+${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
+<div class="ticket-layout">
+<div class="thread">
+  <section aria-labelledby="conv-title">
+    <h2 id="conv-title" class="visually-hidden">Conversation</h2>
+    <ol class="conversation">
+      <li class="entry from-contact">
+        <p class="who"><strong>${t.contact.name}</strong> <span class="meta">${when(t.createdAt)}</span></p>
+        <div class="body">${t.description ? multiline(t.description) : html`<p class="meta">No description.</p>`}</div>
+      </li>
+      ${t.conversation.map(
+        (c) => html`<li class="entry ${c.internal ? "internal" : `from-${c.author.type}`}">
+        <p class="who"><strong>${c.author.name}</strong> ${
+          c.internal
+            ? html`<span class="tag note-tag">Internal note · agents only</span>`
+            : c.author.type === "agent"
+              ? html`<span class="tag">Reply · customer sees this</span>`
+              : ""
+        } <span class="meta">${when(c.createdAt)}</span></p>
+        <div class="body">${multiline(c.body)}</div>
+      </li>`,
+      )}
+    </ol>
+  </section>
+  <section aria-labelledby="composer-title" class="composer-wrap" id="composer">
+    <h2 id="composer-title">Respond</h2>
+    ${st.errors || st.message ? appErrorSummary(st.errors, st.message) : ""}
+    <form method="post" action="${base}/messages" class="composer" novalidate data-once>
+      ${csrfField(req)}
+      <fieldset class="mode">
+        <legend>Send as</legend>
+        <label class="mode-reply"><input type="radio" name="kind" value="reply" id="kind-reply"${kind === "reply" ? html` checked` : ""}> Reply to customer <span class="hint">${t.contact.name} sees this</span></label>
+        <label class="mode-note"><input type="radio" name="kind" value="note" id="kind-note"${kind === "note" ? html` checked` : ""}> Internal note <span class="hint">only agents see this</span></label>
+      </fieldset>
+      <div class="field">
+        <label for="body"><span class="when-reply">Reply to ${t.contact.name}</span><span class="when-note">Internal note</span></label>
+        <textarea id="body" name="body" rows="6" required maxlength="${MESSAGE_MAX}"${describedBy(st.errors, "body")}>${st.draft ?? ""}</textarea>
+        ${appFieldError(st.errors, "body")}
+      </div>
+      <div class="field when-reply">
+        <label for="then-status">Then set the status to</label>
+        <select id="then-status" name="status">
+          ${option("", "Keep it as it is", "")}
+          ${(["in_progress", "waiting", "resolved"] as TicketStatus[]).map((s) => option(s, STATUS_LABELS[s], ""))}
+        </select>
+      </div>
+      <button type="submit" class="primary send"><span class="when-reply">Send reply to customer</span><span class="when-note">Add internal note</span></button>
+    </form>
+  </section>
+</div>
+<aside class="side" aria-label="Ticket details">
+  <section class="card" aria-labelledby="props-title">
+    <h2 id="props-title">Details</h2>
+    <form method="post" action="${base}/properties" data-autosave>
+      ${csrfField(req)}
+      <div class="field">
+        <label for="p-status">Status</label>
+        <select id="p-status" name="status">${TICKET_STATUSES.map((s) => option(s, STATUS_LABELS[s], t.status))}</select>
+      </div>
+      <div class="field">
+        <label for="p-priority">Priority</label>
+        <select id="p-priority" name="priority">${TICKET_PRIORITIES.map((s) => option(s, PRIORITY_LABELS[s], t.priority))}</select>
+      </div>
+      <div class="field">
+        <label for="p-assignee">Assignee</label>
+        <select id="p-assignee" name="assigneeId">
+          ${option("", "Unassigned", t.assignee?.id ?? "")}
+          ${agents.filter((a) => a.active || a.id === t.assignee?.id).map((a) => option(a.id, a.name, t.assignee?.id ?? ""))}
+        </select>
+      </div>
+      <button type="submit">Save details</button>
+    </form>
+  </section>
+  <section class="card" aria-labelledby="resolve-title">
+    <h2 id="resolve-title">${open ? "Resolve" : "Resolution"}</h2>
+    ${
+      open
+        ? html`<form method="post" action="${base}/resolve" novalidate data-once>
+      ${csrfField(req)}
+      <div class="field">
+        <label for="resolution">Resolution</label>
+        <p class="hint" id="resolution-hint">The customer sees this on their tracking page.</p>
+        <textarea id="resolution" name="resolution" rows="3" required maxlength="${MESSAGE_MAX}"${describedBy(st.errors, "resolution", "resolution-hint")}>${st.resolutionDraft ?? ""}</textarea>
+        ${appFieldError(st.errors, "resolution")}
+      </div>
+      <button type="submit" class="resolve">Resolve ticket</button>
+    </form>`
+        : html`<p>${t.resolution ? multiline(t.resolution) : "No resolution note."}</p>${t.resolvedAt ? html`<p class="meta">Resolved ${when(t.resolvedAt)}</p>` : ""}`
+    }
+  </section>
+  <section class="card" aria-labelledby="contact-title">
+    <h2 id="contact-title">Customer</h2>
+    <p><a href="/app/contacts/${t.contact.id}">${t.contact.name}</a><br><a href="mailto:${t.contact.email}" class="email">${t.contact.email}</a></p>
+    ${t.company ? html`<p class="meta">${t.company.name}</p>` : ""}
+    ${
+      t.contactTickets.length
+        ? html`<h3>Other tickets</h3><ul class="plain">${t.contactTickets.map(
+            (o) =>
+              html`<li><a href="/app/tickets/${o.reference}">${o.reference}</a> ${o.subject} ${statusBadge(o.status)}</li>`,
+          )}</ul>`
+        : html`<p class="meta">No other tickets.</p>`
+    }
+  </section>
+  <section class="card" aria-labelledby="history-title">
+    <h2 id="history-title">History</h2>
+    <ol class="history">${t.events.map((e) => {
+      const text = EVENT_TEXT[e.type]?.(e, names) ?? e.type;
+      const who = e.actor.name ?? (e.actor.type === "system" ? "Portico" : "Someone");
+      return html`<li><span>${who} ${text}</span> <span class="meta">${when(e.createdAt)}</span></li>`;
+    })}</ol>
+  </section>
+</aside>
+</div>`;
+}
+
+const NOTICES: Record<string, string> = {
+  reply: "Your reply was sent to the customer.",
+  note: "Your internal note was added. The customer does not see it.",
+  details: "Details saved.",
+  resolved: "The ticket is resolved. The customer sees the resolution on their tracking page.",
+};
+
+export const ticketPages =
+  (ctx: AppContext): FastifyPluginAsync =>
+  async (app) => {
+    const actorOf = (req: FastifyRequest) => (req.session as SessionInfo).actor;
+
+    app.get<{ Querystring: Query }>("/", async (req, reply) => {
+      const p = queueParams(req.query);
+      const actor = actorOf(req);
+      let result: Awaited<ReturnType<typeof listQueue>>;
+      let problem: string | undefined;
+      try {
+        result = await listQueue(ctx, actor, toQueueQuery(p));
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status >= 500) throw err;
+        problem = "That page of the queue is no longer valid; here is the first page.";
+        p.cursor = "";
+        result = await listQueue(ctx, actor, toQueueQuery(p));
+      }
+      if (req.query.part === "rows") {
+        return reply
+          .header("content-type", "text/html; charset=utf-8")
+          .header("cache-control", "no-store")
+          .send(queueRows(result.items, p).value);
+      }
+      const agents = (await listAgents(ctx, actor)).filter((a) => a.active);
+      return sendAppPage(req, reply, {
+        title: "Queue",
+        section: "queue",
+        main: html`<div class="page-head"><h1>Queue</h1></div>
+${viewTabs(p)}
+${filters(p, agents)}
+${problem ? html`<p class="notice" role="status">${problem}</p>` : ""}
+<p class="visually-hidden" aria-live="polite" id="live-announce"></p>
+${queueRows(result.items, p)}
+<nav class="pager" aria-label="Pages">
+  ${p.cursor ? html`<a href="${queueHref({ ...p, cursor: "" })}">First page</a>` : ""}
+  ${result.nextCursor ? html`<a href="${queueHref({ ...p, cursor: result.nextCursor })}" rel="next">Next page</a>` : ""}
+</nav>`,
+      });
+    });
+
+    const showTicket = async (
+      req: FastifyRequest<{ Params: { reference: string } }>,
+      reply: FastifyReply,
+      st: TicketPageState & { status?: number } = {},
+    ) => {
+      const actor = actorOf(req);
+      const [t, agents] = await Promise.all([
+        getTicketDetail(ctx, actor, req.params.reference),
+        listAgents(ctx, actor),
+      ]);
+      return sendAppPage(req, reply, {
+        title: `${t.reference}: ${t.subject}`,
+        section: "queue",
+        status: st.status ?? 200,
+        main: ticketMain(req, t, agents, st),
+      });
+    };
+
+    /** Runs a ticket write; a 4xx comes back as the same page with the errors shown. */
+    const ticketWrite = async (
+      req: FastifyRequest<{ Params: { reference: string } }>,
+      reply: FastifyReply,
+      write: () => Promise<unknown>,
+      done: keyof typeof NOTICES,
+      onError: TicketPageState,
+    ) => {
+      try {
+        await write();
+        return reply.redirect(`/app/tickets/${req.params.reference}?done=${done}`, 303);
+      } catch (err) {
+        if (err instanceof AppError && err.status === 404) throw err;
+        if (err instanceof AppError && err.status < 500) {
+          return showTicket(req, reply, {
+            ...onError,
+            status: err.status,
+            ...(err.fields ? { errors: err.fields } : { message: err.message }),
+          });
+        }
+        throw err;
+      }
+    };
+
+    app.get<{ Params: { reference: string }; Querystring: { done?: string } }>(
+      "/tickets/:reference",
+      async (req, reply) => {
+        const done = req.query.done;
+        return showTicket(req, reply, done && NOTICES[done] ? { notice: NOTICES[done] } : {});
+      },
+    );
+
+    app.post<{ Params: { reference: string } }>("/tickets/:reference/messages", async (req, reply) => {
+      const kind = formString(req.body, "kind");
+      const body = formText(req.body, "body");
+      const status = formString(req.body, "status") ?? "";
+      const actor = actorOf(req);
+      return ticketWrite(
+        req,
+        reply,
+        async () => {
+          // The kind is never assumed: a message goes to the customer only when asked for.
+          if (kind !== "reply" && kind !== "note") throw validationFailed({ kind: "must be chosen" });
+          if (kind === "note") return addInternalNote(ctx, actor, req.params.reference, { body });
+          if (status && !(TICKET_STATUSES as readonly string[]).includes(status)) {
+            throw validationFailed({ status: "is not a status" });
+          }
+          return replyToTicket(ctx, actor, req.params.reference, {
+            body,
+            ...(status ? { status: status as TicketStatus } : {}),
+          });
+        },
+        kind === "note" ? "note" : "reply",
+        { draft: body, ...(kind ? { kind } : {}) },
+      );
+    });
+
+    app.post<{ Params: { reference: string } }>("/tickets/:reference/properties", async (req, reply) => {
+      const status = formString(req.body, "status");
+      const priority = formString(req.body, "priority");
+      const assignee = formString(req.body, "assigneeId");
+      return ticketWrite(
+        req,
+        reply,
+        async () => {
+          const fields: FieldErrors = {};
+          if (status !== undefined && !(TICKET_STATUSES as readonly string[]).includes(status)) {
+            fields.status = "is not a status";
+          }
+          if (priority !== undefined && !(TICKET_PRIORITIES as readonly string[]).includes(priority)) {
+            fields.priority = "is not a priority";
+          }
+          if (Object.keys(fields).length) throw validationFailed(fields);
+          return updateTicket(ctx, actorOf(req), req.params.reference, {
+            ...(status ? { status: status as TicketStatus } : {}),
+            ...(priority ? { priority: priority as TicketPriority } : {}),
+            ...(assignee !== undefined ? { assigneeId: assignee || null } : {}),
+          });
+        },
+        "details",
+        {},
+      );
+    });
+
+    app.post<{ Params: { reference: string } }>("/tickets/:reference/resolve", async (req, reply) => {
+      const resolution = formText(req.body, "resolution");
+      return ticketWrite(
+        req,
+        reply,
+        async () => {
+          if (!resolution.trim()) throw validationFailed({ resolution: "is required" });
+          return resolveTicket(ctx, actorOf(req), req.params.reference, resolution);
+        },
+        "resolved",
+        { resolutionDraft: resolution },
+      );
+    });
+
+    // --- contacts ------------------------------------------------------------------------------
+
+    app.get<{ Querystring: Query }>("/contacts", async (req, reply) => {
+      const q = (req.query.q ?? "").slice(0, 200).trim();
+      const cursor = (req.query.cursor ?? "").slice(0, 300);
+      const page = await listContacts(ctx, actorOf(req), {
+        ...(q ? { q } : {}),
+        ...(cursor ? { cursor } : {}),
+        limit: 50,
+      }).catch((err) => {
+        if (err instanceof AppError && err.status < 500)
+          return listContacts(ctx, actorOf(req), { limit: 50 });
+        throw err;
+      });
+      const next = page.nextCursor
+        ? `/app/contacts?${new URLSearchParams({ q, cursor: page.nextCursor })}`
+        : "";
+      return sendAppPage(req, reply, {
+        title: "Contacts",
+        section: "contacts",
+        main: html`<h1>Contacts</h1>
+<form class="filters" method="get" action="/app/contacts" role="search" aria-label="Search contacts">
+  <div class="field search"><label for="cq">Search</label><input id="cq" name="q" type="search" value="${q}" placeholder="Name or email" data-shortcut-search></div>
+  <button type="submit">Search</button>
+</form>
+${
+  page.items.length
+    ? html`<table class="list"><thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Company</th><th scope="col">Since</th></tr></thead>
+<tbody>${page.items.map(
+        (c) =>
+          html`<tr data-row><td><a href="/app/contacts/${c.id}" data-row-link>${c.name}</a></td><td class="email">${c.email}</td><td>${c.company?.name ?? ""}</td><td>${when(c.createdAt)}</td></tr>`,
+      )}</tbody></table>`
+    : html`<p class="empty">${q ? `No contacts match “${q}”.` : "No contacts yet: they appear with their first request."}</p>`
+}
+${next ? html`<nav class="pager" aria-label="Pages"><a href="${next}" rel="next">Next page</a></nav>` : ""}`,
+      });
+    });
+
+    app.get<{ Params: { id: string } }>("/contacts/:id", async (req, reply) => {
+      const c = await getContact(ctx, actorOf(req), req.params.id.slice(0, 64));
+      return sendAppPage(req, reply, {
+        title: c.name,
+        section: "contacts",
+        main: html`<nav class="crumbs" aria-label="Breadcrumb"><a href="/app/contacts">Contacts</a> <span aria-hidden="true">/</span> <span aria-current="page">${c.name}</span></nav>
+<h1>${c.name}</h1>
+<p><a href="mailto:${c.email}">${c.email}</a>${c.company ? html` · ${c.company.name}` : ""} · <span class="meta">since ${when(c.createdAt)}</span></p>
+<h2>Tickets</h2>
+${
+  c.tickets.length
+    ? html`<table class="list"><thead><tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Status</th><th scope="col">Updated</th></tr></thead>
+<tbody>${c.tickets.map(
+        (t) =>
+          html`<tr data-row><td class="ref">${t.reference}</td><td><a href="/app/tickets/${t.reference}" data-row-link>${t.subject}</a></td><td>${statusBadge(t.status)}</td><td>${when(t.updatedAt)}</td></tr>`,
+      )}</tbody></table>`
+    : html`<p class="empty">No tickets.</p>`
+}`,
+      });
+    });
+  };

@@ -1,0 +1,168 @@
+// Workspace app enhancements. Every page works without this file; with it the queue refreshes
+// itself, keyboard shortcuts work, copy buttons copy, and the branding preview follows typing.
+(() => {
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+  const announce = (text) => {
+    const live = $("#live-announce");
+    if (live) live.textContent = text;
+  };
+
+  // A form sends once: a double click does not post twice.
+  for (const form of $$("form[data-once]")) {
+    form.addEventListener("submit", () => {
+      for (const b of $$("button[type=submit]", form)) {
+        setTimeout(() => {
+          b.disabled = true;
+        });
+      }
+    });
+  }
+
+  // --- the queue refreshes itself ---------------------------------------------------------------
+  const live = $("#queue-live[data-poll]");
+  if (live) {
+    let busy = false;
+    const refresh = async () => {
+      if (busy || document.hidden) return;
+      busy = true;
+      try {
+        const res = await fetch(live.dataset.poll, { credentials: "same-origin", cache: "no-store" });
+        if (res.redirected || !res.ok) return;
+        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+        const next = $("#queue-live", doc);
+        const current = $("#queue-live");
+        if (!next || !current || next.dataset.state === current.dataset.state) return;
+        const before = new Set($$("[data-row-link]", current).map((a) => a.getAttribute("href")));
+        const selected = $("tr.selected [data-row-link]", current)?.getAttribute("href");
+        const hadFocus = current.contains(document.activeElement);
+        current.replaceWith(next);
+        const fresh = $$("[data-row-link]", next).filter((a) => !before.has(a.getAttribute("href"))).length;
+        announce(
+          fresh
+            ? `${fresh} new or updated ${fresh === 1 ? "ticket" : "tickets"} in the queue`
+            : "Queue updated",
+        );
+        if (selected) {
+          const row = $(`[data-row-link][href="${CSS.escape(selected)}"]`, next)?.closest("tr");
+          if (row) select(row, hadFocus);
+        }
+      } catch {
+        // Offline for a moment: the next tick tries again.
+      } finally {
+        busy = false;
+      }
+    };
+    setInterval(refresh, 10000);
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden) refresh();
+    });
+  }
+
+  // --- keyboard shortcuts ----------------------------------------------------------------------
+  const rows = () => $$("tr[data-row]");
+  function select(row, focus = true) {
+    for (const r of rows()) r.classList.toggle("selected", r === row);
+    const link = $("[data-row-link]", row);
+    if (focus && link) link.focus();
+    row.scrollIntoView({ block: "nearest" });
+  }
+  function move(delta) {
+    const all = rows();
+    if (!all.length) return;
+    const i = all.findIndex((r) => r.classList.contains("selected") || r.contains(document.activeElement));
+    const next = all[Math.min(all.length - 1, Math.max(0, i < 0 ? 0 : i + delta))];
+    select(next);
+  }
+  const typing = (el) =>
+    el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)) && el.type !== "radio";
+  const dialog = $("#shortcuts");
+  const openShortcuts = () => dialog?.showModal?.();
+  for (const b of $$("[data-shortcuts-open]")) b.addEventListener("click", openShortcuts);
+  const compose = (kind) => {
+    const radio = $(`#kind-${kind}`);
+    if (!radio) return;
+    radio.checked = true;
+    $("#body")?.focus();
+  };
+  let pendingG = 0;
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target) || dialog?.open) return;
+    const k = e.key;
+    if (pendingG && Date.now() - pendingG < 1500) {
+      pendingG = 0;
+      if (k === "q") location.href = "/app";
+      else if (k === "c") location.href = "/app/contacts";
+      else if (k === "s") location.href = "/app/settings";
+      return;
+    }
+    if (k === "g") pendingG = Date.now();
+    else if (k === "/") {
+      const search = $("[data-shortcut-search]");
+      if (search) {
+        e.preventDefault();
+        search.focus();
+        search.select();
+      }
+    } else if (k === "j") move(1);
+    else if (k === "k") move(-1);
+    else if (k === "Enter") {
+      const link = $("tr.selected [data-row-link]");
+      if (link && document.activeElement !== link) link.click();
+    } else if (k === "r") {
+      e.preventDefault();
+      compose("reply");
+    } else if (k === "n") {
+      e.preventDefault();
+      compose("note");
+    } else if (k === "?") openShortcuts();
+  });
+
+  // --- settings: copy buttons, colour picker, live preview ----------------------------------------
+  for (const b of $$("[data-copy]")) {
+    b.addEventListener("click", async () => {
+      const field = document.getElementById(b.dataset.copy);
+      const status = $("[data-copy-status]");
+      const label = b.textContent;
+      try {
+        await navigator.clipboard.writeText(field.value);
+      } catch {
+        field.select();
+        document.execCommand?.("copy");
+      }
+      b.textContent = "Copied";
+      if (status) status.textContent = "Copied to the clipboard";
+      setTimeout(() => {
+        b.textContent = label;
+      }, 2000);
+    });
+  }
+
+  for (const picker of $$("input[type=color][data-color-for]")) {
+    const text = document.getElementById(picker.dataset.colorFor);
+    picker.addEventListener("input", () => {
+      text.value = picker.value;
+      text.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    text.addEventListener("input", () => {
+      if (/^#[0-9a-fA-F]{6}$/.test(text.value)) picker.value = text.value.toLowerCase();
+    });
+  }
+
+  const previewForm = $("form[data-preview-form]");
+  const frame = $("iframe[data-preview]");
+  if (previewForm && frame) {
+    let timer = 0;
+    previewForm.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const qs = new URLSearchParams();
+        for (const name of ["brandName", "logoUrl", "primaryColor", "supportEmail"]) {
+          const v = previewForm.elements[name]?.value.trim();
+          if (v) qs.set(name, v);
+        }
+        frame.src = `/app/settings/preview${qs.size ? `?${qs}` : ""}`;
+      }, 250);
+    });
+  }
+})();
