@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import {
+  codePointLength,
   formatReference,
+  MESSAGE_MAX,
   parseReference,
   STATUS_LABELS,
   type TicketPriority,
@@ -897,6 +899,13 @@ export async function resolveTicket(
   reference: string,
   resolution: string,
 ): Promise<TicketDetail> {
+  const text = cleanText(resolution);
+  if (!text) throw validationFailed({ resolution: "must not be empty" });
+  if (codePointLength(text) > MESSAGE_MAX) {
+    throw validationFailed({
+      resolution: `must be at most ${MESSAGE_MAX.toLocaleString("en-US")} characters`,
+    });
+  }
   const t = await findTicketForAgent(ctx, actor, reference);
   if (t.status === "closed") throw conflict("ticket_closed", "This ticket is closed. Reopen it first.");
   return updateTicket(ctx, actor, reference, { status: "resolved", resolution });
@@ -909,6 +918,11 @@ async function addComment(
   input: { body: string; internal: boolean; status?: TicketStatus | undefined },
 ): Promise<{ entry: ConversationEntry; ticket: TicketDetail }> {
   const body = cleanText(input.body);
+  // Checked here as well as in the API schema: the app's forms arrive without one.
+  if (!body) throw validationFailed({ body: "must not be empty" });
+  if (codePointLength(body) > MESSAGE_MAX) {
+    throw validationFailed({ body: `must be at most ${MESSAGE_MAX.toLocaleString("en-US")} characters` });
+  }
   const entry = await ctx.database.db.transaction().execute(async (tx) => {
     const t = await findTicketForAgent(ctx, actor, reference, { tx, lock: true });
     const now = nowIso(ctx);

@@ -498,10 +498,7 @@ ${queueRows(result.items, p)}
       return ticketWrite(
         req,
         reply,
-        async () => {
-          if (!resolution.trim()) throw validationFailed({ resolution: "is required" });
-          return resolveTicket(ctx, actorOf(req), req.params.reference, resolution);
-        },
+        () => resolveTicket(ctx, actorOf(req), req.params.reference, resolution),
         "resolved",
         { resolutionDraft: resolution },
       );
