@@ -118,7 +118,11 @@ describe("the workspace app", { skip: skipReason }, () => {
       await a.getByText("Your internal note was added").waitFor();
       const note = a.locator(".entry.internal");
       assert.match((await note.textContent()) ?? "", /Internal note · agents only[\s\S]*Warranty expired/);
-      assert.equal(await a.getByRole("radio", { name: /^Reply to customer/ }).isChecked(), true, "back to reply by default");
+      assert.equal(
+        await a.getByRole("radio", { name: /^Reply to customer/ }).isChecked(),
+        true,
+        "back to reply by default",
+      );
 
       // A public reply, setting the ticket to Waiting.
       await a.locator("#body").fill("Open tray 2 and pull the paper out gently.");
@@ -137,9 +141,9 @@ describe("the workspace app", { skip: skipReason }, () => {
       await c.getByRole("button", { name: "Send reply" }).click();
       await c.getByText("Your reply was sent.").waitFor();
 
-      // The agent sees it, and resolves with a note for the customer.
-      await a.reload();
-      await a.getByText("That worked, thank you!").waitFor();
+      // The agent sees it arrive on the open ticket, and resolves with a note for the customer.
+      await a.getByText("That worked, thank you!").waitFor({ timeout: 20_000 });
+      assert.match((await a.locator("#live-announce").textContent()) ?? "", /1 new message/);
       assert.equal(await a.locator(".badges .status").textContent(), "Open", "the reply reopened it");
       await a.getByLabel("Resolution").fill("Cleared the paper jam in tray 2.");
       await a.getByRole("button", { name: "Resolve ticket" }).click();

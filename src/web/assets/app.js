@@ -59,6 +59,44 @@
     });
   }
 
+  // --- an open ticket follows new messages and changes ------------------------------------------
+  const ticket = $(".ticket-layout[data-poll]");
+  if (ticket) {
+    let busy = false;
+    const refresh = async () => {
+      if (busy || document.hidden) return;
+      busy = true;
+      try {
+        const res = await fetch(ticket.dataset.poll, { credentials: "same-origin", cache: "no-store" });
+        if (res.redirected || !res.ok) return;
+        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+        const next = $("[data-state]", doc);
+        if (!next || next.dataset.state === ticket.dataset.state) return;
+        const before = $$("#conversation > li").length;
+        // The composer and the details form are left alone: the agent may be typing there.
+        for (const id of ["ticket-badges", "conversation", "history"]) {
+          const fresh = doc.getElementById(id);
+          if (fresh) document.getElementById(id)?.replaceWith(fresh);
+        }
+        ticket.dataset.state = next.dataset.state;
+        const added = $$("#conversation > li").length - before;
+        announce(
+          added > 0
+            ? `${added} new ${added === 1 ? "message" : "messages"} on this ticket`
+            : "Ticket updated",
+        );
+      } catch {
+        // Offline for a moment: the next tick tries again.
+      } finally {
+        busy = false;
+      }
+    };
+    setInterval(refresh, 10000);
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden) refresh();
+    });
+  }
+
   // --- keyboard shortcuts ----------------------------------------------------------------------
   const rows = () => $$("tr[data-row]");
   function select(row, focus = true) {

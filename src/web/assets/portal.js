@@ -120,7 +120,9 @@
     const tick = async () => {
       if (document.hidden) return;
       try {
-        const res = await fetch(live.dataset.poll, { credentials: "omit" });
+        const res = await fetch(document.getElementById("live")?.dataset.poll ?? live.dataset.poll, {
+          credentials: "omit",
+        });
         if (!res.ok) return;
         const v = await res.json();
         const next = `${v.status}:${v.conversation.length}:${v.conversation.at(-1)?.id ?? ""}`;
@@ -135,7 +137,8 @@
         const fresh = tpl.content.getElementById("live");
         const status = tpl.content.getElementById("ticket-status");
         if (!fresh) return;
-        live.replaceWith(fresh);
+        // Always the element on the page now: an earlier update may have replaced the first one.
+        document.getElementById("live")?.replaceWith(fresh);
         document.getElementById("ticket-status")?.replaceWith(status);
         state = next;
         const last = v.conversation.at(-1);

@@ -113,6 +113,7 @@ ${head(page.title)}
 </header>
 <main id="main" tabindex="-1">
 ${page.main}
+<p class="visually-hidden" aria-live="polite" id="live-announce"></p>
 </main>
 <dialog id="shortcuts" aria-labelledby="shortcuts-title">
   <h2 id="shortcuts-title">Keyboard shortcuts</h2>

@@ -217,23 +217,13 @@ interface TicketPageState {
   notice?: string;
 }
 
-function ticketMain(req: FastifyRequest, t: TicketDetail, agents: AgentView[], st: TicketPageState): Html {
-  const base = `/app/tickets/${t.reference}`;
-  const names = new Map(agents.map((a) => [a.id, a.name]));
-  const kind = st.kind === "note" ? "note" : "reply";
-  const open = t.status !== "resolved" && t.status !== "closed";
-  return html`<nav class="crumbs" aria-label="Breadcrumb"><a href="/app">Queue</a> <span aria-hidden="true">/</span> <span aria-current="page">${t.reference}</span></nav>
-<div class="ticket-head">
-  <p class="meta">${t.reference} · ${t.type} · via ${t.channel}${t.followUpOf ? html` · follow-up of <a href="/app/tickets/${t.followUpOf}">${t.followUpOf}</a>` : ""}</p>
-  <h1>${t.subject}</h1>
-  <p class="badges">${statusBadge(t.status)} ${priorityBadge(t.priority)} <span class="meta">Opened ${when(t.createdAt)}</span></p>
-</div>
-${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
-<div class="ticket-layout">
-<div class="thread">
-  <section aria-labelledby="conv-title">
-    <h2 id="conv-title" class="visually-hidden">Conversation</h2>
-    <ol class="conversation">
+/** The parts of a ticket page that change while it is open: re-rendered for app.js's poller. */
+function badges(t: TicketDetail): Html {
+  return html`<p class="badges" id="ticket-badges">${statusBadge(t.status)} ${priorityBadge(t.priority)} <span class="meta">Opened ${when(t.createdAt)}</span></p>`;
+}
+
+function conversation(t: TicketDetail): Html {
+  return html`<ol class="conversation" id="conversation">
       <li class="entry from-contact">
         <p class="who"><strong>${t.contact.name}</strong> <span class="meta">${when(t.createdAt)}</span></p>
         <div class="body">${t.description ? multiline(t.description) : html`<p class="meta">No description.</p>`}</div>
@@ -250,7 +240,38 @@ ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : "
         <div class="body">${multiline(c.body)}</div>
       </li>`,
       )}
-    </ol>
+    </ol>`;
+}
+
+function history(t: TicketDetail, names: Map<string, string>): Html {
+  return html`<ol class="history" id="history">${t.events.map((e) => {
+    const text = EVENT_TEXT[e.type]?.(e, names) ?? e.type;
+    const who = e.actor.name ?? (e.actor.type === "system" ? "Portico" : "Someone");
+    return html`<li><span>${who} ${text}</span> <span class="meta">${when(e.createdAt)}</span></li>`;
+  })}</ol>`;
+}
+
+function ticketState(t: TicketDetail): string {
+  return `${t.status}:${t.priority}:${t.conversation.length}:${t.events.length}:${t.updatedAt}`;
+}
+
+function ticketMain(req: FastifyRequest, t: TicketDetail, agents: AgentView[], st: TicketPageState): Html {
+  const base = `/app/tickets/${t.reference}`;
+  const names = new Map(agents.map((a) => [a.id, a.name]));
+  const kind = st.kind === "note" ? "note" : "reply";
+  const open = t.status !== "resolved" && t.status !== "closed";
+  return html`<nav class="crumbs" aria-label="Breadcrumb"><a href="/app">Queue</a> <span aria-hidden="true">/</span> <span aria-current="page">${t.reference}</span></nav>
+<div class="ticket-head">
+  <p class="meta">${t.reference} · ${t.type} · via ${t.channel}${t.followUpOf ? html` · follow-up of <a href="/app/tickets/${t.followUpOf}">${t.followUpOf}</a>` : ""}</p>
+  <h1>${t.subject}</h1>
+  ${badges(t)}
+</div>
+${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
+<div class="ticket-layout" data-poll="${base}?part=live" data-state="${ticketState(t)}">
+<div class="thread">
+  <section aria-labelledby="conv-title">
+    <h2 id="conv-title" class="visually-hidden">Conversation</h2>
+    ${conversation(t)}
   </section>
   <section aria-labelledby="composer-title" class="composer-wrap" id="composer">
     <h2 id="composer-title">Respond</h2>
@@ -333,11 +354,7 @@ ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : "
   </section>
   <section class="card" aria-labelledby="history-title">
     <h2 id="history-title">History</h2>
-    <ol class="history">${t.events.map((e) => {
-      const text = EVENT_TEXT[e.type]?.(e, names) ?? e.type;
-      const who = e.actor.name ?? (e.actor.type === "system" ? "Portico" : "Someone");
-      return html`<li><span>${who} ${text}</span> <span class="meta">${when(e.createdAt)}</span></li>`;
-    })}</ol>
+    ${history(t, names)}
   </section>
 </aside>
 </div>`;
@@ -382,7 +399,6 @@ export const ticketPages =
 ${viewTabs(p)}
 ${filters(p, agents)}
 ${problem ? html`<p class="notice" role="status">${problem}</p>` : ""}
-<p class="visually-hidden" aria-live="polite" id="live-announce"></p>
 ${queueRows(result.items, p)}
 <nav class="pager" aria-label="Pages">
   ${p.cursor ? html`<a href="${queueHref({ ...p, cursor: "" })}">First page</a>` : ""}
@@ -433,9 +449,24 @@ ${queueRows(result.items, p)}
       }
     };
 
-    app.get<{ Params: { reference: string }; Querystring: { done?: string } }>(
+    app.get<{ Params: { reference: string }; Querystring: { done?: string; part?: string } }>(
       "/tickets/:reference",
       async (req, reply) => {
+        if (req.query.part === "live") {
+          const actor = actorOf(req);
+          const [t, agents] = await Promise.all([
+            getTicketDetail(ctx, actor, req.params.reference),
+            listAgents(ctx, actor),
+          ]);
+          const names = new Map(agents.map((a) => [a.id, a.name]));
+          return reply
+            .header("content-type", "text/html; charset=utf-8")
+            .header("cache-control", "no-store")
+            .send(
+              html`<div data-state="${ticketState(t)}">${badges(t)}${conversation(t)}${history(t, names)}</div>`
+                .value,
+            );
+        }
         const done = req.query.done;
         return showTicket(req, reply, done && NOTICES[done] ? { notice: NOTICES[done] } : {});
       },
