@@ -55,6 +55,11 @@ describe("the API document", () => {
     ]) {
       assert.ok(paths.includes(p), `${p} in ${paths.join(", ")}`);
     }
+    assert.deepEqual(
+      paths.filter((p) => !p.startsWith("/api/") && !["/healthz", "/readyz"].includes(p)),
+      [],
+      "HTML pages are not part of the API document",
+    );
     const submit = doc.paths["/api/public/portals/{slug}/tickets"].post;
     const body = submit.requestBody.content["application/json"].schema;
     assert.deepEqual(body.required.sort(), ["email", "name", "subject"]);
