@@ -34,9 +34,10 @@ async function clean(page: Page, name: string): Promise<void> {
   await screenshot(page, name);
 }
 
-async function signIn(page: Page): Promise<void> {
+async function signIn(page: Page, shot?: string): Promise<void> {
   await page.goto("/app");
   await page.waitForURL(/\/app\/sign-in/);
+  if (shot) await clean(page, shot);
   await page.getByLabel("Email").fill(ADMIN.email);
   await page.getByLabel("Password").fill(ADMIN.password);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -49,6 +50,10 @@ describe("the workspace app", { skip: skipReason }, () => {
     await page.goto("/");
     await page.waitForURL(/\/setup$/);
     await clean(page, "app-setup-1280-light");
+    const darkPhone = await newPage(s, { viewport: PHONE, dark: true });
+    await darkPhone.page.goto("/setup");
+    await clean(darkPhone.page, "app-setup-375-dark");
+    await darkPhone.context.close();
     await page.getByLabel("Company or team name").fill("Acme");
     await page.getByLabel("Portal address").fill("Not A Slug!");
     await page.getByLabel("Your name").fill(ADMIN.name);
@@ -97,7 +102,7 @@ describe("the workspace app", { skip: skipReason }, () => {
       // The agent signs in at a desk and finds it in the queue.
       const agent = await newPage(s, { viewport: DESKTOP, dark });
       const a = agent.page;
-      await signIn(a);
+      await signIn(a, `app-sign-in-1280-${mode}`);
       const row = a.getByRole("link", { name: subject });
       await row.waitFor();
       await clean(a, `app-queue-1280-${mode}`);
@@ -155,11 +160,23 @@ describe("the workspace app", { skip: skipReason }, () => {
       assert.equal(await c.locator("#ticket-status").textContent(), "Resolved");
       await clean(c, `portal-tracking-resolved-375-${mode}`);
 
+      // The customer's contact page, and contacts.
+      await a.locator(".side").getByRole("link", { name: "Casey Customer" }).click();
+      await a.getByRole("heading", { name: "Casey Customer" }).waitFor();
+      assert.ok(await a.getByRole("link", { name: subject }).isVisible());
+      await clean(a, `app-contact-1280-${mode}`);
+      await a.getByRole("link", { name: "Contacts" }).first().click();
+      await a.getByRole("heading", { name: "Contacts" }).waitFor();
+      await clean(a, `app-contacts-1280-${mode}`);
+      await a.goto(`/app/tickets/${reference}`);
+
       // The app at phone width too.
       await a.setViewportSize(PHONE);
       await clean(a, `app-ticket-375-${mode}`);
       await a.goto("/app");
       await clean(a, `app-queue-375-${mode}`);
+      await a.goto("/app/settings");
+      await clean(a, `app-settings-375-${mode}`);
 
       assert.deepEqual(jsErrors(a), []);
       assert.deepEqual(jsErrors(c), []);
