@@ -139,7 +139,8 @@ export async function buildApp(ctx: AppContext) {
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) ?? `def-${i}` },
     // The document describes the JSON API; the HTML pages (/portal, /app, /setup) are not part of it.
     transform: ({ schema, url }) => ({
-      schema: url.startsWith("/api/") || /^\/(healthz|readyz)$/.test(url) ? schema : { ...schema, hide: true },
+      schema:
+        url.startsWith("/api/") || /^\/(healthz|readyz)$/.test(url) ? schema : { ...schema, hide: true },
       url,
     }),
   });

@@ -170,6 +170,19 @@ describe("the gate", () => {
     assert.equal(await commentCount(s.reference, a.ws.slug), 0);
   });
 
+  test("customers get the portal's own small files, never the app's", async () => {
+    const team = await makeTeam(t);
+    const portal = await t.app.inject({ method: "GET", url: `/portal/${team.ws.slug}/submit` });
+    const scripts = [...portal.body.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(
+      scripts.map((src) => src?.replace(/\?.*/, "")),
+      ["/assets/portal.js"],
+    );
+    assert.doesNotMatch(portal.body, /app\.(js|css)/);
+    const app = await t.app.inject({ method: "GET", url: "/app", headers: { cookie: team.agent.cookie } });
+    assert.match(app.body, /\/assets\/app\.js\?v=/);
+  });
+
   test("pages are never framed; the branding preview only by the app itself", async () => {
     const team = await makeTeam(t);
     const queue = await t.app.inject({ method: "GET", url: "/app", headers: { cookie: team.agent.cookie } });
