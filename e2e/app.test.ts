@@ -67,6 +67,10 @@ describe("the workspace app", { skip: skipReason }, () => {
     assert.equal(await page.getByLabel("Company or team name").inputValue(), "Acme", "nothing typed is lost");
     await clean(page, "app-setup-errors-1280-light");
 
+    await page.getByLabel("Portal address").fill("");
+    await page.getByLabel("Company or team name").fill("Acme Café Support");
+    assert.equal(await page.getByLabel("Portal address").inputValue(), "acme-cafe-support", "suggested");
+    await page.getByLabel("Company or team name").fill("Acme");
     await page.getByLabel("Portal address").fill("acme");
     await page.getByLabel("Password").fill(ADMIN.password);
     await page.getByRole("button", { name: "Create workspace" }).click();

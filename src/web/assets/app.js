@@ -156,6 +156,27 @@
     } else if (k === "?") openShortcuts();
   });
 
+  // --- first run: the portal address follows the name until it is edited by hand ---------------
+  const setupName = $("form[action='/setup'] #name");
+  const setupSlug = $("form[action='/setup'] #slug");
+  if (setupName && setupSlug) {
+    let edited = setupSlug.value !== "";
+    setupSlug.addEventListener("input", () => {
+      edited = setupSlug.value !== "";
+    });
+    setupName.addEventListener("input", () => {
+      if (edited) return;
+      setupSlug.value = setupName.value
+        .normalize("NFKD")
+        .replace(/[\u0300-\u036f]/g, "")
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "")
+        .slice(0, 40)
+        .replace(/-+$/, "");
+    });
+  }
+
   // --- settings: copy buttons, colour picker, live preview ----------------------------------------
   for (const b of $$("[data-copy]")) {
     b.addEventListener("click", async () => {
