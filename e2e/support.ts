@@ -4,12 +4,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { type TestEnv, testEnv } from "../src/server/test/harness.ts";
+import { CHROMIUM, chromiumLaunchOptions, hasChromium } from "./chromium.ts";
+
+export { CHROMIUM, hasChromium };
 
 // Browser tests drive Debian's Chromium through playwright-core against the real app listening
 // on loopback. .ci/run installs Chromium; on a machine without it these tests say how to get it.
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const hasChromium = fs.existsSync(CHROMIUM);
 export const skipReason =
   hasChromium || process.env.CI
     ? false
@@ -29,19 +30,7 @@ export async function serve(envVars: Record<string, string> = {}): Promise<Serve
   await env.app.listen({ port: 0, host: "127.0.0.1" });
   const address = env.app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
-  });
+  const browser = await chromium.launch(chromiumLaunchOptions());
   return {
     env,
     base: `http://127.0.0.1:${port}`,
