@@ -67,6 +67,9 @@ Environment:
                      created on that server and dropped at the end. Unset: SQLite in a temp dir.
   REDIS_URL          passed to the server when set (rate limits in Redis)
   CHROMIUM_PATH      the browser (default /usr/bin/chromium)
+  BENCH_SERVER_NODE_OPTIONS
+                     NODE_OPTIONS for the Portico server only, e.g. to profile it under load:
+                     "--cpu-prof --cpu-prof-dir=/tmp/portico-prof"
 
 Exit status: 1 when a measurement is invalid (errors, non-2xx answers, submissions that did not
 each create one ticket); a MISS of a target alone does not fail the run.
@@ -994,6 +997,9 @@ async function main(): Promise<number> {
       SUBMIT_RATE_LIMIT_PER_HOUR: "1000000000",
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(settings.redisUrl ? { REDIS_URL: settings.redisUrl } : {}),
+      ...(process.env.BENCH_SERVER_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS }
+        : {}),
     };
     if (settings.redisUrl) console.log("rate limits: Redis (REDIS_URL is set)");
 

@@ -2,7 +2,7 @@ import path from "node:path";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { DB } from "./schema.ts";
-import { openSqlite } from "./sqlite.ts";
+import { openSqlite, SqliteReader } from "./sqlite.ts";
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -11,6 +11,8 @@ export interface Database {
   dialect: DialectName;
   /** Where the data lives, for logs: a file path, or the PostgreSQL host and database. */
   location: string;
+  /** SQLite: the read-only connection for hot reads (see prepared.ts). */
+  reader?: SqliteReader;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -52,13 +54,18 @@ export function openDatabase(opts: DatabaseOptions): Database {
   }
   const file = path.join(opts.dataDir, "portico.sqlite");
   const db = new Kysely<DB>({ dialect: openSqlite(file) });
+  const reader = new SqliteReader(file);
   return {
     db,
     dialect: "sqlite",
     location: file,
+    reader,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      reader.close();
+      await db.destroy();
+    },
   };
 }

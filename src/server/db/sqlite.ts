@@ -82,6 +82,41 @@ class NodeSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * A second, read-only connection for hot reads. In WAL mode it reads the last committed state
+ * while the writer connection is inside a transaction, so a read never waits for a write and
+ * never sees another request's uncommitted rows.
+ */
+export class SqliteReader {
+  readonly #db: DatabaseSync;
+  readonly #cache = new Map<string, StatementSync>();
+  constructor(file: string) {
+    this.#db = new DatabaseSync(file, { readOnly: true, timeout: 5000 });
+  }
+  /** Runs the statements in one read transaction: every one sees the same snapshot. */
+  batch(statements: ReadonlyArray<{ sql: string; parameters: ReadonlyArray<unknown> }>): unknown[][] {
+    this.#db.exec("begin");
+    try {
+      return statements.map(({ sql, parameters }) => this.#statement(sql).all(...bind(parameters)));
+    } finally {
+      this.#db.exec("commit");
+    }
+  }
+  #statement(sql: string): StatementSync {
+    let stmt = this.#cache.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql);
+      if (this.#cache.size > 200) this.#cache.clear();
+      this.#cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+  close(): void {
+    this.#cache.clear();
+    this.#db.close();
+  }
+}
+
 export function openSqlite(file: string): NodeSqliteDialect {
   if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new DatabaseSync(file, { timeout: 5000 });

@@ -14,6 +14,7 @@ import { findOrCreateContact } from "../contacts/contact.service.ts";
 import { normalizeEmail } from "../contacts/email.ts";
 import { type AgentActor, type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
+import { PreparedRead, type RowOf } from "../db/prepared.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { AppError, conflict, tooManyRequests, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -319,9 +320,10 @@ export interface TrackingView {
 }
 
 /** Public comments only: the query itself excludes internal notes, so no caller can forget to. */
-async function publicConversation(ctx: AppContext, ticketId: string): Promise<PublicMessage[]> {
-  const rows = await ctx.database.db
-    .selectFrom("comments")
+const PUBLIC_CONVERSATION = new PreparedRead(["tokenHash"], (db, p) =>
+  db
+    .selectFrom("tracking_tokens as tt")
+    .innerJoin("comments", "comments.ticket_id", "tt.ticket_id")
     .leftJoin("agents", "agents.id", "comments.author_agent_id")
     .leftJoin("contacts", "contacts.id", "comments.author_contact_id")
     .select([
@@ -332,13 +334,15 @@ async function publicConversation(ctx: AppContext, ticketId: string): Promise<Pu
       "agents.name as agent_name",
       "contacts.name as contact_name",
     ])
-    .where("comments.ticket_id", "=", ticketId)
+    .where("tt.token_hash", "=", p.tokenHash)
     .where("comments.internal", "=", false)
     .where("comments.author_type", "in", ["agent", "contact"])
     .orderBy("comments.created_at")
-    .orderBy("comments.id")
-    .execute();
-  return rows.map((r) => ({
+    .orderBy("comments.id"),
+);
+
+function toPublicMessage(r: RowOf<typeof PUBLIC_CONVERSATION>): PublicMessage {
+  return {
     id: r.id,
     author: {
       type: r.author_type as "agent" | "contact",
@@ -346,16 +350,23 @@ async function publicConversation(ctx: AppContext, ticketId: string): Promise<Pu
     },
     body: r.body,
     createdAt: r.created_at,
-  }));
+  };
 }
 
+/** The tracking page's answer: one snapshot of the ticket and its public conversation. */
 export async function getTrackingView(
   ctx: AppContext,
   slug: string,
   reference: string,
   token: unknown,
 ): Promise<TrackingView> {
-  const { ticket, contact } = await findTicketByTrackingToken(ctx, slug, reference, token);
+  const { ticket, contact, also } = await findTicketByTrackingToken(
+    ctx,
+    slug,
+    reference,
+    token,
+    (tokenHash) => [PUBLIC_CONVERSATION.bind(ctx.database, { tokenHash })],
+  );
   const status = customerStatusOf(ticket);
   return {
     reference: formatReference(ticket.number),
@@ -367,7 +378,7 @@ export async function getTrackingView(
     createdAt: ticket.created_at,
     updatedAt: ticket.updated_at,
     contact: { name: contact.name },
-    conversation: await publicConversation(ctx, ticket.id),
+    conversation: also[0].map(toPublicMessage),
     resolution:
       (status === "resolved" || status === "closed") && ticket.resolved_at
         ? { details: ticket.resolution, resolvedAt: ticket.resolved_at }
