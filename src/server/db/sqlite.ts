@@ -41,24 +41,40 @@ class NodeSqliteStatement implements SqliteStatement {
   }
 }
 
-class NodeSqliteDatabase implements SqliteDatabase {
-  readonly #db: DatabaseSync;
-  readonly #cache = new Map<string, NodeSqliteStatement>();
-  constructor(db: DatabaseSync) {
-    this.#db = db;
+/** Prepared statements of one connection, by SQL text. */
+class StatementCache<S> {
+  readonly #cache = new Map<string, S>();
+  readonly #prepare: (sql: string) => S;
+  constructor(prepare: (sql: string) => S) {
+    this.#prepare = prepare;
   }
-  prepare(sql: string): SqliteStatement {
+  get(sql: string): S {
     let stmt = this.#cache.get(sql);
     if (!stmt) {
-      stmt = new NodeSqliteStatement(this.#db.prepare(sql));
+      stmt = this.#prepare(sql);
       // Queries are built from a fixed set of shapes; the cap only guards against a runaway caller.
       if (this.#cache.size > 2000) this.#cache.clear();
       this.#cache.set(sql, stmt);
     }
     return stmt;
   }
-  close(): void {
+  clear(): void {
     this.#cache.clear();
+  }
+}
+
+class NodeSqliteDatabase implements SqliteDatabase {
+  readonly #db: DatabaseSync;
+  readonly #statements: StatementCache<NodeSqliteStatement>;
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#statements = new StatementCache((sql) => new NodeSqliteStatement(db.prepare(sql)));
+  }
+  prepare(sql: string): SqliteStatement {
+    return this.#statements.get(sql);
+  }
+  close(): void {
+    this.#statements.clear();
     this.#db.close();
   }
 }
@@ -89,30 +105,23 @@ class NodeSqliteDialect extends SqliteDialect {
  */
 export class SqliteReader {
   readonly #db: DatabaseSync;
-  readonly #cache = new Map<string, StatementSync>();
+  readonly #statements: StatementCache<StatementSync>;
   constructor(file: string) {
-    this.#db = new DatabaseSync(file, { readOnly: true, timeout: 5000 });
+    const db = new DatabaseSync(file, { readOnly: true, timeout: 5000 });
+    this.#db = db;
+    this.#statements = new StatementCache((sql) => db.prepare(sql));
   }
   /** Runs the statements in one read transaction: every one sees the same snapshot. */
   batch(statements: ReadonlyArray<{ sql: string; parameters: ReadonlyArray<unknown> }>): unknown[][] {
     this.#db.exec("begin");
     try {
-      return statements.map(({ sql, parameters }) => this.#statement(sql).all(...bind(parameters)));
+      return statements.map(({ sql, parameters }) => this.#statements.get(sql).all(...bind(parameters)));
     } finally {
       this.#db.exec("commit");
     }
   }
-  #statement(sql: string): StatementSync {
-    let stmt = this.#cache.get(sql);
-    if (!stmt) {
-      stmt = this.#db.prepare(sql);
-      if (this.#cache.size > 200) this.#cache.clear();
-      this.#cache.set(sql, stmt);
-    }
-    return stmt;
-  }
   close(): void {
-    this.#cache.clear();
+    this.#statements.clear();
     this.#db.close();
   }
 }
