@@ -1,7 +1,7 @@
 import { parseReference } from "../../shared/tickets.ts";
 import { hashToken, looksLikeToken } from "../auth/tokens.ts";
 import type { AgentActor, AppContext, TokenHolderActor } from "../context.ts";
-import { type BoundRead, PreparedRead, type RowOf, readTogether } from "../db/prepared.ts";
+import { PreparedRead, type RowOf, readTogether } from "../db/prepared.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
 
@@ -53,12 +53,23 @@ export interface TokenAccess {
   contact: { id: string; name: string; email: string };
 }
 
-/** The ticket, workspace and contact behind a tracking token; the caller checks expiry and email. */
-const TRACKING_ACCESS = new PreparedRead(["tokenHash", "slug", "number"], (db, p) =>
-  db
+/**
+ * Everything a token holder reads starts from this: the token, its ticket and that ticket's
+ * workspace, matched on the token's hash, the portal's slug and the reference in the link.
+ */
+function byTrackingToken(db: Tx, p: Record<"tokenHash" | "slug" | "number", never>) {
+  return db
     .selectFrom("tracking_tokens as tt")
     .innerJoin("tickets", "tickets.id", "tt.ticket_id")
     .innerJoin("workspaces as w", "w.id", "tickets.workspace_id")
+    .where("tt.token_hash", "=", p.tokenHash)
+    .where("w.slug", "=", p.slug)
+    .where("tickets.number", "=", p.number);
+}
+
+/** The ticket, workspace and contact behind a tracking token; expiry and email are checked below. */
+const TRACKING_ACCESS = new PreparedRead(["tokenHash", "slug", "number"], (db, p) =>
+  byTrackingToken(db, p)
     .innerJoin("contacts as c", "c.id", "tickets.contact_id")
     .selectAll("tickets")
     .select([
@@ -69,32 +80,47 @@ const TRACKING_ACCESS = new PreparedRead(["tokenHash", "slug", "number"], (db, p
       "c.name as contact_name",
       "c.email as contact_email",
       "c.email_normalized as contact_email_normalized",
-    ])
-    .where("tt.token_hash", "=", p.tokenHash)
-    .where("w.slug", "=", p.slug)
-    .where("tickets.number", "=", p.number),
+    ]),
 );
 
-/**
- * The token-holder's view of a ticket, and alongside it (in the same snapshot) whatever else the
- * caller reads by the same token: `also` receives the token's hash.
- */
-export async function findTicketByTrackingToken<const T extends readonly BoundRead<unknown>[] = []>(
+/** The same ticket's public conversation: the query itself leaves internal notes out. */
+const PUBLIC_CONVERSATION = new PreparedRead(["tokenHash", "slug", "number"], (db, p) =>
+  byTrackingToken(db, p)
+    .innerJoin("comments", "comments.ticket_id", "tickets.id")
+    .leftJoin("agents", "agents.id", "comments.author_agent_id")
+    .leftJoin("contacts", "contacts.id", "comments.author_contact_id")
+    .select([
+      "comments.id",
+      "comments.author_type",
+      "comments.body",
+      "comments.created_at",
+      "agents.name as agent_name",
+      "contacts.name as contact_name",
+    ])
+    .where("comments.internal", "=", false)
+    .where("comments.author_type", "in", ["agent", "contact"])
+    .orderBy("comments.created_at")
+    .orderBy("comments.id"),
+);
+
+export type PublicConversationRow = RowOf<typeof PUBLIC_CONVERSATION>;
+
+/** The token holder's ticket; with `conversation`, its public conversation read in the same snapshot. */
+export async function findTicketByTrackingToken(
   ctx: AppContext,
   slug: string,
   reference: string,
   token: unknown,
-  also?: (tokenHash: string) => T,
-): Promise<TokenAccess & { also: { [K in keyof T]: T[K] extends BoundRead<infer R> ? R[] : never } }> {
+  opts: { conversation?: boolean } = {},
+): Promise<TokenAccess & { conversation: PublicConversationRow[] }> {
   const number = parseReference(reference);
   if (number === null || !looksLikeToken(token)) throw ticketNotFound();
-  const tokenHash = hashToken(token);
-  const reads = also ? also(tokenHash) : ([] as unknown as T);
-  const results = await readTogether(ctx.database, [
-    TRACKING_ACCESS.bind(ctx.database, { tokenHash, slug, number }),
-    ...reads,
+  const values = { tokenHash: hashToken(token), slug, number };
+  const [access, conversation = []] = await readTogether(ctx.database, [
+    TRACKING_ACCESS.bind(ctx.database, values),
+    ...(opts.conversation ? [PUBLIC_CONVERSATION.bind(ctx.database, values)] : []),
   ]);
-  const row = results[0][0] as RowOf<typeof TRACKING_ACCESS> | undefined;
+  const row = access[0] as RowOf<typeof TRACKING_ACCESS> | undefined;
   if (
     !row ||
     row.token_expires_at <= ctx.now().toISOString() ||
@@ -116,6 +142,6 @@ export async function findTicketByTrackingToken<const T extends readonly BoundRe
     ticket,
     workspace: { id: ticket.workspace_id, slug: row.ws_slug, name: row.ws_name },
     contact: { id: ticket.contact_id, name: row.contact_name, email: row.contact_email },
-    also: results.slice(1) as never,
+    conversation: conversation as PublicConversationRow[],
   };
 }

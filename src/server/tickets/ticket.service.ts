@@ -14,7 +14,6 @@ import { findOrCreateContact } from "../contacts/contact.service.ts";
 import { normalizeEmail } from "../contacts/email.ts";
 import { type AgentActor, type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
-import { PreparedRead, type RowOf } from "../db/prepared.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { AppError, conflict, tooManyRequests, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -23,6 +22,7 @@ import {
   findTicketByTrackingToken,
   findTicketForAgent,
   lockTicket,
+  type PublicConversationRow,
   ticketsVisibleTo,
 } from "./ticket.access.ts";
 import { type EventActor, recordEvent } from "./ticket.events.ts";
@@ -319,29 +319,7 @@ export interface TrackingView {
   resolution: { details: string | null; resolvedAt: string } | null;
 }
 
-/** Public comments only: the query itself excludes internal notes, so no caller can forget to. */
-const PUBLIC_CONVERSATION = new PreparedRead(["tokenHash"], (db, p) =>
-  db
-    .selectFrom("tracking_tokens as tt")
-    .innerJoin("comments", "comments.ticket_id", "tt.ticket_id")
-    .leftJoin("agents", "agents.id", "comments.author_agent_id")
-    .leftJoin("contacts", "contacts.id", "comments.author_contact_id")
-    .select([
-      "comments.id",
-      "comments.author_type",
-      "comments.body",
-      "comments.created_at",
-      "agents.name as agent_name",
-      "contacts.name as contact_name",
-    ])
-    .where("tt.token_hash", "=", p.tokenHash)
-    .where("comments.internal", "=", false)
-    .where("comments.author_type", "in", ["agent", "contact"])
-    .orderBy("comments.created_at")
-    .orderBy("comments.id"),
-);
-
-function toPublicMessage(r: RowOf<typeof PUBLIC_CONVERSATION>): PublicMessage {
+function toPublicMessage(r: PublicConversationRow): PublicMessage {
   return {
     id: r.id,
     author: {
@@ -360,13 +338,9 @@ export async function getTrackingView(
   reference: string,
   token: unknown,
 ): Promise<TrackingView> {
-  const { ticket, contact, also } = await findTicketByTrackingToken(
-    ctx,
-    slug,
-    reference,
-    token,
-    (tokenHash) => [PUBLIC_CONVERSATION.bind(ctx.database, { tokenHash })],
-  );
+  const { ticket, contact, conversation } = await findTicketByTrackingToken(ctx, slug, reference, token, {
+    conversation: true,
+  });
   const status = customerStatusOf(ticket);
   return {
     reference: formatReference(ticket.number),
@@ -378,7 +352,7 @@ export async function getTrackingView(
     createdAt: ticket.created_at,
     updatedAt: ticket.updated_at,
     contact: { name: contact.name },
-    conversation: also[0].map(toPublicMessage),
+    conversation: conversation.map(toPublicMessage),
     resolution:
       (status === "resolved" || status === "closed") && ticket.resolved_at
         ? { details: ticket.resolution, resolvedAt: ticket.resolved_at }
