@@ -2,7 +2,7 @@ import path from "node:path";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { DB } from "./schema.ts";
-import { openSqlite, SqliteReader } from "./sqlite.ts";
+import { type GroupCommitStats, openSqlite, type SqliteReader } from "./sqlite.ts";
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -13,6 +13,8 @@ export interface Database {
   location: string;
   /** SQLite: the read-only connection for hot reads (see prepared.ts). */
   reader?: SqliteReader;
+  /** SQLite: how many transactions shared each fsync (see sqlite.ts). */
+  groupCommit?: GroupCommitStats;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -53,13 +55,15 @@ export function openDatabase(opts: DatabaseOptions): Database {
     };
   }
   const file = path.join(opts.dataDir, "portico.sqlite");
-  const db = new Kysely<DB>({ dialect: openSqlite(file) });
-  const reader = new SqliteReader(file);
+  const dialect = openSqlite(file);
+  const db = new Kysely<DB>({ dialect });
+  const reader = dialect.reader;
   return {
     db,
     dialect: "sqlite",
     location: file,
     reader,
+    groupCommit: dialect.driver.stats,
     ping: async () => {
       await sql`select 1`.execute(db);
     },

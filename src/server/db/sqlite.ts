@@ -2,13 +2,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import {
-  CompiledQuery,
+  type CompiledQuery,
   type DatabaseConnection,
   type Driver,
+  type QueryResult,
+  SelectQueryNode,
   type SqliteDatabase,
   SqliteDialect,
-  SqliteDriver,
-  type SqliteStatement,
 } from "kysely";
 
 // Kysely's SQLite dialect speaks the better-sqlite3 interface; node:sqlite is close enough that a
@@ -22,7 +22,7 @@ function bind(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
   });
 }
 
-class NodeSqliteStatement implements SqliteStatement {
+class NodeSqliteStatement {
   readonly reader: boolean;
   readonly #stmt: StatementSync;
   constructor(stmt: StatementSync) {
@@ -70,8 +70,15 @@ class NodeSqliteDatabase implements SqliteDatabase {
     this.#db = db;
     this.#statements = new StatementCache((sql) => new NodeSqliteStatement(db.prepare(sql)));
   }
-  prepare(sql: string): SqliteStatement {
+  prepare(sql: string): NodeSqliteStatement {
     return this.#statements.get(sql);
+  }
+  /** One statement without parameters, prepared once (transaction control runs per request). */
+  exec(sql: string): void {
+    this.#statements.get(sql).run([]);
+  }
+  get isTransaction(): boolean {
+    return this.#db.isTransaction;
   }
   close(): void {
     this.#statements.clear();
@@ -79,22 +86,227 @@ class NodeSqliteDatabase implements SqliteDatabase {
   }
 }
 
-// BEGIN IMMEDIATE takes the write lock up front, so a second process (the CLI next to a running
-// server) waits on busy_timeout instead of failing a read-then-write transaction half way.
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+// Group commit. SQLite has one writer connection; committing each request's transaction on its
+// own costs one fsync per request. Instead, transactions that follow each other while the writer
+// is busy share one outer transaction: each runs inside its own SAVEPOINT (so a failing one rolls
+// back only its own writes) and, when it finishes, gives the connection to the next one while its
+// commit waits. The outer COMMIT runs once nobody else is waiting (or the group is full or old),
+// fsyncs once for all of them, and only then does each member's commit resolve: every answered
+// write is on disk, exactly as with one COMMIT per transaction. If the COMMIT fails, every member's
+// commit fails and nothing of the group is kept.
+//
+// A statement outside a transaction first commits the open group, so plain reads never see
+// writes that are not yet on disk. BEGIN IMMEDIATE takes the write lock up front, so a second
+// process (the CLI next to a running server) waits on busy_timeout instead of failing half way.
+// The schema has no deferred constraints: a member's error surfaces in its own statements, never
+// in the shared COMMIT.
+
+const SAVEPOINT = "portico_tx";
+/** Members per group, and how long a group may stay open while the writer is never idle. */
+const GROUP_MAX_MEMBERS = 64;
+const GROUP_MAX_AGE_MS = 25;
+
+interface Member {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** Counters for tests and benchmarks. */
+export interface GroupCommitStats {
+  /** Transactions committed. */
+  transactions: number;
+  /** Outer COMMITs (fsyncs) that carried them. */
+  commits: number;
+}
+
+class Mutex {
+  #locked = false;
+  readonly #waiters: (() => void)[] = [];
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+  get locked(): boolean {
+    return this.#locked;
+  }
+  lock(): Promise<void> {
+    if (!this.#locked) {
+      this.#locked = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+  unlock(): void {
+    const next = this.#waiters.shift();
+    if (next) next();
+    else this.#locked = false;
+  }
+}
+
+/** One acquisition of the writer connection. */
+class Lease implements DatabaseConnection {
+  readonly #driver: GroupCommitSqliteDriver;
+  inTransaction = false;
+  /** The connection went back early: the commit was handed to the group. */
+  released = false;
+  constructor(driver: GroupCommitSqliteDriver) {
+    this.#driver = driver;
+  }
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return this.#driver.execute<R>(this, query);
+  }
+  async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    for (const row of this.#driver.iterate(this, query)) yield { rows: [row as R] };
+  }
+}
+
+class GroupCommitSqliteDriver implements Driver {
+  readonly #db: NodeSqliteDatabase;
+  readonly #reader: SqliteReader;
+  readonly #mutex = new Mutex();
+  #group: { members: Member[]; openedAt: number } | null = null;
+  #flushQueued = false;
+  readonly stats: GroupCommitStats = { transactions: 0, commits: 0 };
+
+  constructor(db: NodeSqliteDatabase, reader: SqliteReader) {
+    this.#db = db;
+    this.#reader = reader;
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#mutex.lock();
+    return new Lease(this);
+  }
+
+  execute<R>(lease: Lease, query: CompiledQuery): Promise<QueryResult<R>> {
+    if (!lease.inTransaction) {
+      // A select outside a transaction reads the last commit on the read-only connection: it
+      // never sees a write that is not on disk yet, and it leaves the group open.
+      if (SelectQueryNode.is(query.query)) {
+        return Promise.resolve({ rows: this.#reader.all(query.sql, query.parameters) as R[] });
+      }
+      this.#flush();
+    }
+    const stmt = this.#db.prepare(query.sql);
+    if (stmt.reader) return Promise.resolve({ rows: stmt.all(query.parameters) as R[] });
+    const { changes, lastInsertRowid } = stmt.run(query.parameters);
+    return Promise.resolve({
+      numAffectedRows: changes === undefined ? undefined : BigInt(changes),
+      insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid),
+      rows: [],
+    });
+  }
+
+  iterate(lease: Lease, query: CompiledQuery): IterableIterator<unknown> {
+    if (!lease.inTransaction) this.#flush();
+    return this.#db.prepare(query.sql).iterate(query.parameters);
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    const lease = connection as Lease;
+    const group = this.#group;
+    if (
+      group &&
+      (group.members.length >= GROUP_MAX_MEMBERS || performance.now() - group.openedAt > GROUP_MAX_AGE_MS)
+    ) {
+      this.#flush();
+    }
+    if (!this.#group) {
+      this.#db.exec("begin immediate");
+      this.#group = { members: [], openedAt: performance.now() };
+    }
+    this.#db.exec(`savepoint ${SAVEPOINT}`);
+    lease.inTransaction = true;
+  }
+
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const lease = connection as Lease;
+    const group = this.#group;
+    if (!group) throw new Error("commit without a transaction");
+    this.#db.exec(`release ${SAVEPOINT}`);
+    const committed = new Promise<void>((resolve, reject) => group.members.push({ resolve, reject }));
+    lease.inTransaction = false;
+    this.#release(lease);
+    return committed;
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const lease = connection as Lease;
+    // After a failed group COMMIT Kysely rolls back too; the group has already been undone.
+    if (lease.released || !lease.inTransaction) return;
+    lease.inTransaction = false;
+    if (this.#db.isTransaction) {
+      this.#db.exec(`rollback to ${SAVEPOINT}`);
+      this.#db.exec(`release ${SAVEPOINT}`);
+    } else {
+      // SQLite undid the whole outer transaction (an I/O error, a full disk): the members
+      // waiting on this group lost their writes too.
+      this.#fail(new Error("the transaction was rolled back by SQLite"));
+    }
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    const lease = connection as Lease;
+    if (!lease.released) this.#release(lease);
+  }
+
+  async destroy(): Promise<void> {
+    this.#flush();
+    this.#db.close();
+  }
+
+  #release(lease: Lease): void {
+    lease.released = true;
+    this.#mutex.unlock();
+    this.#queueFlush();
+  }
+
+  // The group commits once the writer is idle: after the requests that are ready to run have had
+  // their turn (setImmediate runs after the pending I/O callbacks), so a burst shares one fsync.
+  #queueFlush(): void {
+    if (!this.#group || this.#flushQueued) return;
+    this.#flushQueued = true;
+    setImmediate(() => {
+      this.#flushQueued = false;
+      if (this.#mutex.locked) return; // the holder queues the flush again when it is done
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    const group = this.#group;
+    if (!group) return;
+    this.#group = null;
+    try {
+      this.#db.exec("commit");
+    } catch (err) {
+      if (this.#db.isTransaction) this.#db.exec("rollback");
+      for (const m of group.members) m.reject(err);
+      return;
+    }
+    this.stats.commits++;
+    this.stats.transactions += group.members.length;
+    for (const m of group.members) m.resolve();
+  }
+
+  #fail(err: Error): void {
+    const group = this.#group;
+    this.#group = null;
+    for (const m of group?.members ?? []) m.reject(err);
   }
 }
 
 class NodeSqliteDialect extends SqliteDialect {
-  readonly #database: SqliteDatabase;
-  constructor(database: SqliteDatabase) {
+  readonly driver: GroupCommitSqliteDriver;
+  readonly reader: SqliteReader;
+  constructor(database: NodeSqliteDatabase, reader: SqliteReader) {
     super({ database });
-    this.#database = database;
+    this.reader = reader;
+    this.driver = new GroupCommitSqliteDriver(database, reader);
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: this.#database });
+    return this.driver;
   }
 }
 
@@ -111,13 +323,17 @@ export class SqliteReader {
     this.#db = db;
     this.#statements = new StatementCache((sql) => db.prepare(sql));
   }
+  /** One statement, in a read transaction of its own. */
+  all(sql: string, parameters: ReadonlyArray<unknown>): unknown[] {
+    return this.#statements.get(sql).all(...bind(parameters));
+  }
   /** Runs the statements in one read transaction: every one sees the same snapshot. */
   batch(statements: ReadonlyArray<{ sql: string; parameters: ReadonlyArray<unknown> }>): unknown[][] {
-    this.#db.exec("begin");
+    this.#statements.get("begin").run();
     try {
       return statements.map(({ sql, parameters }) => this.#statements.get(sql).all(...bind(parameters)));
     } finally {
-      this.#db.exec("commit");
+      this.#statements.get("commit").run();
     }
   }
   close(): void {
@@ -138,5 +354,6 @@ export function openSqlite(file: string): NodeSqliteDialect {
     PRAGMA temp_store = MEMORY;
     PRAGMA cache_size = -65536;
   `);
-  return new NodeSqliteDialect(new NodeSqliteDatabase(db));
+  // The reader opens after the writer has put the file in WAL mode.
+  return new NodeSqliteDialect(new NodeSqliteDatabase(db), new SqliteReader(file));
 }

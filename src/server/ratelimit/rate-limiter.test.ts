@@ -42,6 +42,31 @@ test("in memory: the window slides", async () => {
   assert.equal((await memory.consume(key, 2, 1000)).allowed, true);
 });
 
+test("in memory: only the attempts older than the window expire, and the wait is exact", async () => {
+  const key = "partial";
+  for (let i = 0; i < 5; i++) {
+    await memory.consume(key, 5, 10_000);
+    now += 1000; // attempts at t, t+1 s, … t+4 s
+  }
+  now += 6000; // t+11 s: the first two are out of the window, three remain
+  assert.equal((await memory.consume(key, 5, 10_000)).allowed, true);
+  assert.equal((await memory.consume(key, 5, 10_000)).allowed, true);
+  const d = await memory.consume(key, 5, 10_000);
+  assert.equal(d.allowed, false);
+  // The oldest that counts is t+2 s; it leaves the window at t+12 s, one second from now.
+  assert.equal(d.retryAfterSeconds, 1);
+});
+
+test("in memory: a clock set back still counts every attempt", async () => {
+  const key = "clock-back";
+  await memory.consume(key, 3, 60_000);
+  now -= 5000;
+  await memory.consume(key, 3, 60_000);
+  now += 5000;
+  await memory.consume(key, 3, 60_000);
+  assert.equal((await memory.consume(key, 3, 60_000)).allowed, false);
+});
+
 if (process.env.REDIS_URL) {
   const redis = new Redis(process.env.REDIS_URL);
   const limiter = new RedisRateLimiter(redis, `portico:test:${process.pid}:`);

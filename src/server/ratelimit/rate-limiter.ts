@@ -1,8 +1,7 @@
 import type { Redis } from "ioredis";
 
 // Sliding-window counters. In memory for one process; in Redis when several processes must
-// share them. Limits here are small (tens per window), so a log of timestamps per key is cheap
-// and exact, with no burst at a window boundary.
+// share them. A log of timestamps per key is exact, with no burst at a window boundary.
 
 export interface RateDecision {
   allowed: boolean;
@@ -30,14 +29,36 @@ export class MemoryRateLimiter implements RateLimiter {
     this.#now = now;
   }
 
+  // Each key's attempts are kept in time order, so dropping the expired ones is a binary search
+  // and one splice, and counting one more is a push: cheap however high a limit is set.
   #live(key: string, windowMs: number): number[] {
     const now = this.#now();
-    const list = (this.#hits.get(key) ?? []).filter((t) => t > now - windowMs);
-    if (list.length) this.#hits.set(key, list);
-    else this.#hits.delete(key);
     // Keys of clients that never come back are dropped now and then.
     if (++this.#sweeps % 10_000 === 0) this.#sweep(now);
+    const list = this.#hits.get(key);
+    if (!list) return [];
+    const cutoff = now - windowMs;
+    if ((list[0] as number) <= cutoff) {
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((list[mid] as number) > cutoff) hi = mid;
+        else lo = mid + 1;
+      }
+      list.splice(0, lo);
+    }
+    if (!list.length) this.#hits.delete(key);
     return list;
+  }
+
+  #record(key: string, list: number[]): void {
+    const now = this.#now();
+    // A clock set back keeps the order: the attempt goes where it belongs.
+    let i = list.length;
+    while (i > 0 && (list[i - 1] as number) > now) i--;
+    list.splice(i, 0, now);
+    this.#hits.set(key, list);
   }
 
   #sweep(now: number) {
@@ -57,7 +78,7 @@ export class MemoryRateLimiter implements RateLimiter {
   async consume(key: string, limit: number, windowMs: number): Promise<RateDecision> {
     const list = this.#live(key, windowMs);
     const d = this.#decide(list, limit, windowMs);
-    if (d.allowed) this.#hits.set(key, [...list, this.#now()]);
+    if (d.allowed) this.#record(key, list);
     return d;
   }
 
@@ -66,7 +87,7 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async hit(key: string, windowMs: number): Promise<void> {
-    this.#hits.set(key, [...this.#live(key, windowMs), this.#now()]);
+    this.#record(key, this.#live(key, windowMs));
   }
 
   async reset(key: string): Promise<void> {

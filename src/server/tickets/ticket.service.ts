@@ -159,58 +159,71 @@ function requestHash(input: PortalSubmission): string {
   return createHash("sha256").update(canonical).digest("hex");
 }
 
-/** Rebuilds the answer for a replayed Idempotency-Key; a fresh token is issued, none is stored in clear. */
-async function replaySubmission(
-  ctx: AppContext,
-  ws: Workspace,
-  key: string,
-  hash: string,
-): Promise<{ result: SubmitResult; replayed: true } | null> {
-  const prior = await ctx.database.db
+const findIdempotencyKey = (db: Tx, ws: Workspace, key: string) =>
+  db
     .selectFrom("idempotency_keys")
     .selectAll()
     .where("workspace_id", "=", ws.id)
     .where("scope", "=", "portal_submit")
     .where("key", "=", key)
     .executeTakeFirst();
-  if (!prior) return null;
-  if (prior.request_hash !== hash) {
-    throw new AppError(
-      422,
-      "idempotency_key_reused",
-      "This Idempotency-Key was already used for a different request.",
-    );
-  }
-  const { ticketId } = JSON.parse(prior.response) as { ticketId: string };
-  const ticket = await ctx.database.db
-    .selectFrom("tickets")
-    .innerJoin("contacts", "contacts.id", "tickets.contact_id")
-    .select([
-      "tickets.id",
-      "tickets.number",
-      "tickets.status",
-      "tickets.portal_status",
-      "tickets.created_at",
-      "contacts.email_normalized",
-    ])
-    .where("tickets.workspace_id", "=", ws.id)
-    .where("tickets.id", "=", ticketId)
-    .executeTakeFirstOrThrow();
-  const token = await issueTrackingToken(ctx, ctx.database.db, {
-    workspaceId: ws.id,
-    ticketId: ticket.id,
-    emailNormalized: ticket.email_normalized,
-    at: ctx.now(),
+
+/**
+ * Rebuilds the answer for a replayed Idempotency-Key; a fresh token is issued, none is stored in
+ * clear. Before a submission a committed key is enough to look for. After losing a race for the
+ * key, the winner may not be committed yet (on SQLite it can be waiting for its group's fsync):
+ * the replay then reads in a transaction of its own on the writer, which sees the winner and whose
+ * commit, and so the answer, comes only once the winner is on disk.
+ */
+async function replaySubmission(
+  ctx: AppContext,
+  ws: Workspace,
+  key: string,
+  hash: string,
+  opts: { afterConflict: boolean },
+): Promise<{ result: SubmitResult; replayed: true } | null> {
+  if (!opts.afterConflict && !(await findIdempotencyKey(ctx.database.db, ws, key))) return null;
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const prior = await findIdempotencyKey(tx, ws, key);
+    if (!prior) return null;
+    if (prior.request_hash !== hash) {
+      throw new AppError(
+        422,
+        "idempotency_key_reused",
+        "This Idempotency-Key was already used for a different request.",
+      );
+    }
+    const { ticketId } = JSON.parse(prior.response) as { ticketId: string };
+    const ticket = await tx
+      .selectFrom("tickets")
+      .innerJoin("contacts", "contacts.id", "tickets.contact_id")
+      .select([
+        "tickets.id",
+        "tickets.number",
+        "tickets.status",
+        "tickets.portal_status",
+        "tickets.created_at",
+        "contacts.email_normalized",
+      ])
+      .where("tickets.workspace_id", "=", ws.id)
+      .where("tickets.id", "=", ticketId)
+      .executeTakeFirstOrThrow();
+    const token = await issueTrackingToken(ctx, tx, {
+      workspaceId: ws.id,
+      ticketId: ticket.id,
+      emailNormalized: ticket.email_normalized,
+      at: ctx.now(),
+    });
+    return {
+      replayed: true as const,
+      result: {
+        reference: formatReference(ticket.number),
+        trackingUrl: `${ctx.config.publicUrl ?? ""}${trackingPath(ws.slug, ticket.number, token)}`,
+        status: customerStatusOf(ticket),
+        createdAt: ticket.created_at,
+      },
+    };
   });
-  return {
-    replayed: true,
-    result: {
-      reference: formatReference(ticket.number),
-      trackingUrl: `${ctx.config.publicUrl ?? ""}${trackingPath(ws.slug, ticket.number, token)}`,
-      status: customerStatusOf(ticket),
-      createdAt: ticket.created_at,
-    },
-  };
 }
 
 export async function submitPortalTicket(
@@ -224,7 +237,7 @@ export async function submitPortalTicket(
   const hash = requestHash(input);
 
   if (req.idempotencyKey) {
-    const replay = await replaySubmission(ctx, ws, req.idempotencyKey, hash);
+    const replay = await replaySubmission(ctx, ws, req.idempotencyKey, hash, { afterConflict: false });
     if (replay) return replay;
   }
 
@@ -291,7 +304,7 @@ export async function submitPortalTicket(
   } catch (err) {
     // The same key raced in from a second request: the first one won; answer with its ticket.
     if (req.idempotencyKey && isUniqueViolation(err)) {
-      const replay = await replaySubmission(ctx, ws, req.idempotencyKey, hash);
+      const replay = await replaySubmission(ctx, ws, req.idempotencyKey, hash, { afterConflict: true });
       if (replay) return replay;
     }
     throw err;

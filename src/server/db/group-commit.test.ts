@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { after, before, describe, it } from "node:test";
+import { type Generated, type Kysely, sql } from "kysely";
+import { type Database, openDatabase } from "./connection.ts";
+
+// The SQLite writer's group commit (sqlite.ts), on a real database file. These run on SQLite
+// whatever DATABASE_URL says: the behaviour belongs to the embedded driver.
+
+// A scratch table outside the application's schema.
+interface Scratch {
+  items: { id: Generated<number>; label: string; parent: number | null };
+}
+
+describe("SQLite group commit", () => {
+  let dir: string;
+  let database: Database;
+  let db: Kysely<Scratch>;
+  /** A second connection, as another process would see the file. */
+  let outside: DatabaseSync;
+  const stats = () => database.groupCommit ?? assert.fail("no group commit stats on SQLite");
+  const count = () => (outside.prepare("select count(*) as n from items").get() as { n: number }).n;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-group-"));
+    database = openDatabase({ databaseUrl: undefined, dataDir: dir });
+    db = database.db as unknown as Kysely<Scratch>;
+    await sql`create table items (id integer primary key, label text not null unique,
+      parent integer references items(id) deferrable initially deferred)`.execute(db);
+    outside = new DatabaseSync(path.join(dir, "portico.sqlite"), { readOnly: true });
+  });
+  after(async () => {
+    outside.close();
+    await database.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const insert = (label: string, parent: number | null = null) =>
+    db.transaction().execute(async (tx) => {
+      await tx.insertInto("items").values({ label, parent }).execute();
+      return label;
+    });
+
+  it("commits concurrent transactions with fewer fsyncs than transactions, each durable when it resolves", async () => {
+    const before = { ...stats() };
+    const seenOnDisk: number[] = [];
+    const labels = Array.from({ length: 40 }, (_, i) => `burst-${i}`);
+    const start = count();
+    await Promise.all(
+      labels.map((l) =>
+        insert(l).then(() => {
+          // Visible to another connection the moment the commit resolves: it is committed.
+          seenOnDisk.push(
+            (outside.prepare("select count(*) as n from items where label = ?").get(l) as { n: number }).n,
+          );
+        }),
+      ),
+    );
+    assert.equal(count(), start + 40);
+    assert.deepEqual(
+      seenOnDisk,
+      labels.map(() => 1),
+    );
+    const commits = stats().commits - before.commits;
+    assert.equal(stats().transactions - before.transactions, 40);
+    assert.ok(commits >= 1 && commits < 40, `40 transactions took ${commits} commits`);
+  });
+
+  it("rolls back only the failing member of a group", async () => {
+    await insert("taken");
+    const results = await Promise.allSettled([insert("a-1"), insert("taken"), insert("a-2")]);
+    assert.equal(results[0]?.status, "fulfilled");
+    assert.equal(results[1]?.status, "rejected");
+    assert.equal(results[2]?.status, "fulfilled");
+    const rows = outside.prepare("select label from items where label in ('a-1', 'a-2', 'taken')").all();
+    assert.deepEqual(rows.map((r) => r.label).sort(), ["a-1", "a-2", "taken"]);
+  });
+
+  it("rolls back a member whose callback throws after writing", async () => {
+    const results = await Promise.allSettled([
+      insert("b-1"),
+      db.transaction().execute(async (tx) => {
+        await tx.insertInto("items").values({ label: "b-thrown", parent: null }).execute();
+        throw new Error("changed my mind");
+      }),
+      insert("b-2"),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["fulfilled", "rejected", "fulfilled"],
+    );
+    assert.equal(
+      (outside.prepare("select count(*) as n from items where label = 'b-thrown'").get() as { n: number }).n,
+      0,
+    );
+    assert.equal(
+      (
+        outside.prepare("select count(*) as n from items where label in ('b-1', 'b-2')").get() as {
+          n: number;
+        }
+      ).n,
+      2,
+    );
+  });
+
+  it("fails every member when the shared COMMIT fails, and keeps none of them", async () => {
+    const start = count();
+    // A deferred constraint is checked only at COMMIT: the one way to make it fail on purpose.
+    const results = await Promise.allSettled([insert("c-1"), insert("c-orphan", 999_999), insert("c-2")]);
+    assert.ok(results.every((r) => r.status === "rejected"));
+    assert.equal(count(), start);
+    // The writer is usable again afterwards.
+    await insert("c-after");
+    assert.equal(count(), start + 1);
+  });
+
+  it("a select outside a transaction sees only committed rows", async () => {
+    const pending = insert("d-1");
+    const seen = await db.selectFrom("items").select("label").where("label", "=", "d-1").execute();
+    const committed = (
+      outside.prepare("select count(*) as n from items where label = 'd-1'").get() as { n: number }
+    ).n;
+    // Whatever the timing, a plain read never shows a row that is not committed.
+    assert.ok(seen.length <= committed, `saw ${seen.length}, committed ${committed}`);
+    await pending;
+    assert.equal(
+      (await db.selectFrom("items").select("label").where("label", "=", "d-1").execute()).length,
+      1,
+    );
+  });
+
+  it("a write outside a transaction commits the open group first", async () => {
+    const pending = insert("e-1");
+    await db.insertInto("items").values({ label: "e-plain", parent: null }).execute();
+    const rows = outside.prepare("select label from items where label in ('e-1', 'e-plain')").all();
+    assert.deepEqual(rows.map((r) => r.label).sort(), ["e-1", "e-plain"]);
+    await pending;
+  });
+});
