@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { type TestEnv, testEnv } from "../test/harness.ts";
-import { PreparedRead, readTogether } from "./prepared.ts";
+import { PreparedRead, ReadCache, readTogether } from "./prepared.ts";
+import { EXTERNAL_CHANGE_CHECK_MS } from "./sqlite.ts";
 
 describe("prepared reads", () => {
   let env: TestEnv;
@@ -77,6 +80,66 @@ describe("prepared reads", () => {
     await tx;
     const [afterCommit] = await readTogether(database, [BY_SLUG.bind(database, { slug: "pending" })]);
     assert.equal(afterCommit.length, 1);
+  });
+
+  it("a read cache answers from memory until the database changes (SQLite), and always reads on PostgreSQL", async () => {
+    const database = env.ctx.database;
+    await insertWorkspace("cached", "Cached Co");
+    const cache = new ReadCache<string>(10);
+    let reads = 0;
+    const read = () =>
+      cache.get(database, "cached", async () => {
+        reads++;
+        const [rows] = await readTogether(database, [BY_SLUG.bind(database, { slug: "cached" })]);
+        return rows[0]?.name ?? "none";
+      });
+    assert.equal(await read(), "Cached Co");
+    assert.equal(await read(), "Cached Co");
+    const sqlite = database.dialect === "sqlite";
+    assert.equal(reads, sqlite ? 1 : 2);
+
+    // A write in a transaction, and one outside any: each is seen by the very next read.
+    await database.db
+      .transaction()
+      .execute((tx) =>
+        tx.updateTable("workspaces").set({ name: "Renamed Co" }).where("slug", "=", "cached").execute(),
+      );
+    assert.equal(await read(), "Renamed Co");
+    await database.db
+      .updateTable("workspaces")
+      .set({ name: "Again Co" })
+      .where("slug", "=", "cached")
+      .execute();
+    assert.equal(await read(), "Again Co");
+
+    if (sqlite) {
+      // Another process writing the same file is seen within EXTERNAL_CHANGE_CHECK_MS.
+      const file = database.location;
+      const other = new DatabaseSync(path.resolve(file), { timeout: 5000 });
+      other.prepare("update workspaces set name = 'Outside Co' where slug = 'cached'").run();
+      other.close();
+      await new Promise((r) => setTimeout(r, EXTERNAL_CHANGE_CHECK_MS + 20));
+      assert.equal(await read(), "Outside Co");
+    }
+  });
+
+  it("a read cache keeps at most its size, forgetting the least recently used", async () => {
+    const database = env.ctx.database;
+    const cache = new ReadCache<number>(2);
+    const reads: string[] = [];
+    const get = (key: string) =>
+      cache.get(database, key, async () => {
+        reads.push(key);
+        return reads.length;
+      });
+    await get("a");
+    await get("b");
+    await get("a"); // a is now the most recent
+    await get("c"); // b goes
+    await get("a");
+    await get("b");
+    const expected = database.dialect === "sqlite" ? ["a", "b", "c", "b"] : ["a", "b", "a", "c", "a", "b"];
+    assert.deepEqual(reads, expected);
   });
 
   it("refuses a query that leaves a declared value unused", () => {

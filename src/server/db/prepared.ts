@@ -82,3 +82,40 @@ export async function readTogether<const T extends readonly BoundRead<unknown>[]
   );
   return results.map((r) => r.rows) as Rows<T>;
 }
+
+/**
+ * Answers of recent reads by key, each valid until the database may have changed. SQLite only:
+ * there this process is the one writer that matters, its own commits are seen at once and another
+ * process's within `EXTERNAL_CHANGE_CHECK_MS` (`SqliteReader.version`). On PostgreSQL, where many
+ * processes write, every call reads. Values are shared between callers: never mutate one.
+ */
+export class ReadCache<V> {
+  readonly #max: number;
+  readonly #byDatabase = new WeakMap<Database, Map<string, { version: number; value: V }>>();
+
+  constructor(maxEntries: number) {
+    this.#max = maxEntries;
+  }
+
+  async get(database: Database, key: string, read: () => Promise<V>): Promise<V> {
+    const reader = database.reader;
+    if (!reader) return read();
+    let entries = this.#byDatabase.get(database);
+    if (!entries) {
+      entries = new Map();
+      this.#byDatabase.set(database, entries);
+    }
+    // Taken before the read: a change in between leaves the entry already stale, never wrong.
+    const version = reader.version();
+    const hit = entries.get(key);
+    entries.delete(key);
+    if (hit && hit.version === version) {
+      entries.set(key, hit); // most recently used last
+      return hit.value;
+    }
+    const value = await read();
+    entries.set(key, { version, value });
+    if (entries.size > this.#max) entries.delete(entries.keys().next().value as string);
+    return value;
+  }
+}

@@ -191,6 +191,7 @@ class GroupCommitSqliteDriver implements Driver {
     const stmt = this.#db.prepare(query.sql);
     if (stmt.reader) return Promise.resolve({ rows: stmt.all(query.parameters) as R[] });
     const { changes, lastInsertRowid } = stmt.run(query.parameters);
+    if (!lease.inTransaction) this.#reader.noteCommit();
     return Promise.resolve({
       numAffectedRows: changes === undefined ? undefined : BigInt(changes),
       insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid),
@@ -285,6 +286,7 @@ class GroupCommitSqliteDriver implements Driver {
       for (const m of group.members) m.reject(err);
       return;
     }
+    this.#reader.noteCommit();
     this.stats.commits++;
     this.stats.transactions += group.members.length;
     for (const m of group.members) m.resolve();
@@ -310,6 +312,9 @@ class NodeSqliteDialect extends SqliteDialect {
   }
 }
 
+/** How stale a read cache may be about another process's writes (see SqliteReader.version). */
+export const EXTERNAL_CHANGE_CHECK_MS = 100;
+
 /**
  * A second, read-only connection for hot reads. In WAL mode it reads the last committed state
  * while the writer connection is inside a transaction, so a read never waits for a write and
@@ -323,6 +328,33 @@ export class SqliteReader {
     this.#db = db;
     this.#statements = new StatementCache((sql) => db.prepare(sql));
   }
+  #version = 0;
+  #dataVersion = -1;
+  #checkedAt = Number.NEGATIVE_INFINITY;
+
+  /** Called by this process's writer after each commit. */
+  noteCommit(): void {
+    this.#version++;
+  }
+
+  /**
+   * A number that changes whenever the database may have changed: at once for this process's own
+   * commits, and within EXTERNAL_CHANGE_CHECK_MS for another process's (the CLI next to the
+   * server), seen through `PRAGMA data_version`, which is not worth its cost on every read.
+   */
+  version(): number {
+    const now = performance.now();
+    if (now - this.#checkedAt >= EXTERNAL_CHANGE_CHECK_MS) {
+      this.#checkedAt = now;
+      const row = this.#statements.get("pragma data_version").get() as { data_version: number };
+      if (row.data_version !== this.#dataVersion) {
+        this.#dataVersion = row.data_version;
+        this.#version++;
+      }
+    }
+    return this.#version;
+  }
+
   /** One statement, in a read transaction of its own. */
   all(sql: string, parameters: ReadonlyArray<unknown>): unknown[] {
     return this.#statements.get(sql).all(...bind(parameters));

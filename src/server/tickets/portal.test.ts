@@ -408,6 +408,55 @@ describe("tracking by token", () => {
   });
 });
 
+describe("tracking follows every change at once", () => {
+  // Repeated tracking reads are served from memory until the database changes (ReadCache):
+  // each change below comes right after a read that filled it.
+  test("a reply, a status change, the customer's own reply and a changed contact email", async () => {
+    const { ws, agent } = await makeTeam(t);
+    const s = await submitTicket(t, ws.slug);
+    const read = async () => {
+      const res = await t.app.inject({ url: trackUrl(ws.slug, s) });
+      return { status: res.statusCode, body: res.statusCode === 200 ? res.json() : null };
+    };
+    assert.deepEqual((await read()).body.conversation, []);
+    assert.deepEqual((await read()).body.conversation, []);
+
+    const reply = await t.app.inject({
+      method: "POST",
+      url: `/api/workspace/tickets/${s.reference}/replies`,
+      headers: agent.headers,
+      payload: { body: "On it.", status: "waiting" },
+    });
+    assert.equal(reply.statusCode, 201, reply.body);
+    let view = (await read()).body;
+    assert.deepEqual(
+      view.conversation.map((m: { body: string }) => m.body),
+      ["On it."],
+    );
+    assert.equal(view.status, "waiting");
+
+    const own = await t.app.inject({
+      method: "POST",
+      url: trackUrl(ws.slug, s).replace("?", "/replies?"),
+      payload: { body: "Thanks!" },
+    });
+    assert.equal(own.statusCode, 201, own.body);
+    view = (await read()).body;
+    assert.deepEqual(
+      view.conversation.map((m: { body: string }) => m.body),
+      ["On it.", "Thanks!"],
+    );
+    assert.equal(view.status, "open");
+
+    await t.ctx.database.db
+      .updateTable("contacts")
+      .set({ email: "someone-else@customer.test", email_normalized: "someone-else@customer.test" })
+      .where("workspace_id", "=", ws.id)
+      .execute();
+    assert.equal((await read()).status, 404);
+  });
+});
+
 describe("the customer's reply", () => {
   test("adds a public message and reopens a Resolved or Waiting ticket", async () => {
     const { ws, agent } = await makeTeam(t);

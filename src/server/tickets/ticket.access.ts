@@ -1,7 +1,7 @@
 import { parseReference } from "../../shared/tickets.ts";
 import { hashToken, looksLikeToken } from "../auth/tokens.ts";
 import type { AgentActor, AppContext, TokenHolderActor } from "../context.ts";
-import { PreparedRead, type RowOf, readTogether } from "../db/prepared.ts";
+import { PreparedRead, ReadCache, type RowOf, readTogether } from "../db/prepared.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
 
@@ -105,6 +105,14 @@ const PUBLIC_CONVERSATION = new PreparedRead(["tokenHash", "slug", "number"], (d
 
 export type PublicConversationRow = RowOf<typeof PUBLIC_CONVERSATION>;
 
+/**
+ * The tracking page and its live update read the same ticket again and again: the rows are kept
+ * until the database changes (ReadCache). Expiry and the email check below run on every call.
+ */
+const TRACKING_READS = new ReadCache<readonly [RowOf<typeof TRACKING_ACCESS>[], PublicConversationRow[]]>(
+  2000,
+);
+
 /** The token holder's ticket; with `conversation`, its public conversation read in the same snapshot. */
 export async function findTicketByTrackingToken(
   ctx: AppContext,
@@ -116,10 +124,14 @@ export async function findTicketByTrackingToken(
   const number = parseReference(reference);
   if (number === null || !looksLikeToken(token)) throw ticketNotFound();
   const values = { tokenHash: hashToken(token), slug, number };
-  const [access, conversation = []] = await readTogether(ctx.database, [
-    TRACKING_ACCESS.bind(ctx.database, values),
-    ...(opts.conversation ? [PUBLIC_CONVERSATION.bind(ctx.database, values)] : []),
-  ]);
+  const [access, conversation = []] = opts.conversation
+    ? await TRACKING_READS.get(ctx.database, `${values.tokenHash} ${slug} ${number}`, () =>
+        readTogether(ctx.database, [
+          TRACKING_ACCESS.bind(ctx.database, values),
+          PUBLIC_CONVERSATION.bind(ctx.database, values),
+        ]),
+      )
+    : await readTogether(ctx.database, [TRACKING_ACCESS.bind(ctx.database, values)]);
   const row = access[0] as RowOf<typeof TRACKING_ACCESS> | undefined;
   if (
     !row ||
