@@ -312,6 +312,9 @@ class NodeSqliteDialect extends SqliteDialect {
   }
 }
 
+/** Pages kept in memory per connection: negative means KiB, so 64 MiB. */
+const CACHE_SIZE = -65536;
+
 /** How stale a read cache may be about another process's writes (see SqliteReader.version). */
 export const EXTERNAL_CHANGE_CHECK_MS = 100;
 
@@ -325,6 +328,12 @@ export class SqliteReader {
   readonly #statements: StatementCache<StatementSync>;
   constructor(file: string) {
     const db = new DatabaseSync(file, { readOnly: true, timeout: 5000 });
+    // Every select outside a transaction runs here (the queue, search, pages): the same page
+    // cache as the writer's.
+    db.exec(`
+      PRAGMA cache_size = ${CACHE_SIZE};
+      PRAGMA temp_store = MEMORY;
+    `);
     this.#db = db;
     this.#statements = new StatementCache((sql) => db.prepare(sql));
   }
@@ -384,7 +393,7 @@ export function openSqlite(file: string): NodeSqliteDialect {
     PRAGMA foreign_keys = ON;
     PRAGMA busy_timeout = 5000;
     PRAGMA temp_store = MEMORY;
-    PRAGMA cache_size = -65536;
+    PRAGMA cache_size = ${CACHE_SIZE};
   `);
   // The reader opens after the writer has put the file in WAL mode.
   return new NodeSqliteDialect(new NodeSqliteDatabase(db), new SqliteReader(file));
