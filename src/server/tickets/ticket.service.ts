@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { MAX_FILES_AGENT, MAX_FILES_CUSTOMER_REPLY, MAX_FILES_SUBMIT } from "../../shared/files.ts";
 import {
   codePointLength,
   formatReference,
@@ -16,6 +17,8 @@ import { type AgentActor, type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { AppError, conflict, tooManyRequests, validationFailed } from "../errors.ts";
+import { type AttachmentView, attachmentsForAgent, attachmentsForCustomer } from "../files/file.access.ts";
+import { claimUploads } from "../files/file.service.ts";
 import { newId } from "../ids.ts";
 import { getWorkspaceBySlug, type Workspace } from "../workspaces/workspace.service.ts";
 import {
@@ -139,6 +142,8 @@ export interface PortalSubmission {
   subject: string;
   description?: string | undefined;
   type?: TicketType | undefined;
+  /** Upload keys from /api/public/upload. */
+  attachments?: string[] | undefined;
 }
 
 export interface SubmitResult {
@@ -155,6 +160,7 @@ function requestHash(input: PortalSubmission): string {
     input.subject,
     input.description ?? "",
     input.type ?? "",
+    input.attachments ?? [],
   ]);
   return createHash("sha256").update(canonical).digest("hex");
 }
@@ -258,6 +264,14 @@ export async function submitPortalTicket(
         channel: "portal",
         actor: { type: "contact", id: contact.id },
       });
+      await claimUploads(
+        ctx,
+        tx,
+        { kind: "public" },
+        { workspaceId: ws.id, ticketId: ticket.id, commentId: null },
+        input.attachments,
+        MAX_FILES_SUBMIT,
+      );
       const token = await issueTrackingToken(ctx, tx, {
         workspaceId: ws.id,
         ticketId: ticket.id,
@@ -303,6 +317,7 @@ export interface PublicMessage {
   author: { type: "agent" | "contact"; name: string };
   body: string;
   createdAt: string;
+  attachments: AttachmentView[];
 }
 
 export interface TrackingView {
@@ -315,11 +330,13 @@ export interface TrackingView {
   createdAt: string;
   updatedAt: string;
   contact: { name: string };
+  /** Files sent with the request itself; a reply's files are on its message. */
+  attachments: AttachmentView[];
   conversation: PublicMessage[];
   resolution: { details: string | null; resolvedAt: string } | null;
 }
 
-function toPublicMessage(r: PublicConversationRow): PublicMessage {
+function toPublicMessage(r: PublicConversationRow, files: AttachmentView[]): PublicMessage {
   return {
     id: r.id,
     author: {
@@ -328,6 +345,7 @@ function toPublicMessage(r: PublicConversationRow): PublicMessage {
     },
     body: r.body,
     createdAt: r.created_at,
+    attachments: files.filter((f) => f.commentId === r.id),
   };
 }
 
@@ -341,6 +359,7 @@ export async function getTrackingView(
   const { ticket, contact, conversation } = await findTicketByTrackingToken(ctx, slug, reference, token, {
     conversation: true,
   });
+  const files = await attachmentsForCustomer(ctx.database.db, ticket.workspace_id, ticket.id);
   const status = customerStatusOf(ticket);
   return {
     reference: formatReference(ticket.number),
@@ -352,7 +371,8 @@ export async function getTrackingView(
     createdAt: ticket.created_at,
     updatedAt: ticket.updated_at,
     contact: { name: contact.name },
-    conversation: conversation.map(toPublicMessage),
+    attachments: files.filter((f) => f.commentId === null),
+    conversation: conversation.map((r) => toPublicMessage(r, files)),
     resolution:
       (status === "resolved" || status === "closed") && ticket.resolved_at
         ? { details: ticket.resolution, resolvedAt: ticket.resolved_at }
@@ -370,7 +390,7 @@ export type CustomerReplyResult =
  */
 export async function replyAsTokenHolder(
   ctx: AppContext,
-  req: { slug: string; reference: string; token: unknown; body: string },
+  req: { slug: string; reference: string; token: unknown; body: string; attachments?: string[] | undefined },
 ): Promise<CustomerReplyResult> {
   const access = await findTicketByTrackingToken(ctx, req.slug, req.reference, req.token);
   const { ticket, contact } = access;
@@ -391,6 +411,14 @@ export async function replyAsTokenHolder(
         actor,
         followUpOfId: ticket.id,
       });
+      await claimUploads(
+        ctx,
+        tx,
+        { kind: "public" },
+        { workspaceId: ws.id, ticketId: followUp.id, commentId: null },
+        req.attachments,
+        MAX_FILES_CUSTOMER_REPLY,
+      );
       await recordEvent(tx, {
         workspaceId: ws.id,
         ticketId: ticket.id,
@@ -433,6 +461,14 @@ export async function replyAsTokenHolder(
         created_at: now,
       })
       .execute();
+    await claimUploads(
+      ctx,
+      tx,
+      { kind: "public" },
+      { workspaceId: ticket.workspace_id, ticketId: ticket.id, commentId: id },
+      req.attachments,
+      MAX_FILES_CUSTOMER_REPLY,
+    );
     await recordEvent(tx, {
       workspaceId: ticket.workspace_id,
       ticketId: ticket.id,
@@ -468,7 +504,15 @@ export async function replyAsTokenHolder(
     return {
       kind: "comment" as const,
       status,
-      message: { id, author: { type: "contact" as const, name: contact.name }, body, createdAt: now },
+      message: {
+        id,
+        author: { type: "contact" as const, name: contact.name },
+        body,
+        createdAt: now,
+        attachments: (await attachmentsForCustomer(tx, ticket.workspace_id, ticket.id)).filter(
+          (f) => f.commentId === id,
+        ),
+      },
     };
   });
 }
@@ -613,6 +657,7 @@ export interface ConversationEntry {
   body: string;
   channel: string;
   createdAt: string;
+  attachments: AttachmentView[];
 }
 
 export interface TicketEventView {
@@ -633,6 +678,8 @@ export interface TicketDetail extends TicketSummary {
   closedAt: string | null;
   followUpOf: string | null;
   company: { id: string; name: string } | null;
+  /** Files sent with the ticket itself; a comment's files are on its entry. */
+  attachments: AttachmentView[];
   conversation: ConversationEntry[];
   events: TicketEventView[];
   contactTickets: { reference: string; subject: string; status: TicketStatus; createdAt: string }[];
@@ -645,7 +692,7 @@ export async function getTicketDetail(
 ): Promise<TicketDetail> {
   const t = await findTicketForAgent(ctx, actor, reference);
   const db = ctx.database.db;
-  const [contact, company, assignee, followUpOf, comments, events, others] = await Promise.all([
+  const [contact, company, assignee, followUpOf, comments, events, others, files] = await Promise.all([
     db
       .selectFrom("contacts")
       .select(["id", "name", "email"])
@@ -726,6 +773,7 @@ export async function getTicketDetail(
       .orderBy("number", "desc")
       .limit(10)
       .execute(),
+    attachmentsForAgent(db, actor, t.id),
   ]);
   return {
     id: t.id,
@@ -746,6 +794,7 @@ export async function getTicketDetail(
     contact,
     company: company ?? null,
     assignee: assignee ?? null,
+    attachments: files.filter((f) => f.commentId === null),
     conversation: comments.map((c) => ({
       id: c.id,
       internal: Boolean(c.internal),
@@ -757,6 +806,7 @@ export async function getTicketDetail(
       body: c.body,
       channel: c.channel,
       createdAt: c.created_at,
+      attachments: files.filter((f) => f.commentId === c.id),
     })),
     events: events.map((e) => ({
       id: e.id,
@@ -900,7 +950,12 @@ async function addComment(
   ctx: AppContext,
   actor: AgentActor,
   reference: string,
-  input: { body: string; internal: boolean; status?: TicketStatus | undefined },
+  input: {
+    body: string;
+    internal: boolean;
+    status?: TicketStatus | undefined;
+    attachments?: string[] | undefined;
+  },
 ): Promise<{ entry: ConversationEntry; ticket: TicketDetail }> {
   const body = cleanText(input.body);
   // Checked here as well as in the API schema: the app's forms arrive without one.
@@ -928,6 +983,14 @@ async function addComment(
         created_at: now,
       })
       .execute();
+    await claimUploads(
+      ctx,
+      tx,
+      { kind: "agent", agentId: actor.agentId },
+      { workspaceId: t.workspace_id, ticketId: t.id, commentId: id },
+      input.attachments,
+      MAX_FILES_AGENT,
+    );
     await recordEvent(tx, {
       workspaceId: t.workspace_id,
       ticketId: t.id,
@@ -951,6 +1014,7 @@ async function addComment(
       body,
       channel: "web",
       createdAt: now,
+      attachments: (await attachmentsForAgent(tx, actor, t.id)).filter((f) => f.commentId === id),
     };
   });
   return { entry, ticket: await getTicketDetail(ctx, actor, reference) };
@@ -961,7 +1025,7 @@ export function replyToTicket(
   ctx: AppContext,
   actor: AgentActor,
   reference: string,
-  input: { body: string; status?: TicketStatus | undefined },
+  input: { body: string; status?: TicketStatus | undefined; attachments?: string[] | undefined },
 ) {
   return addComment(ctx, actor, reference, { ...input, internal: false });
 }
@@ -971,7 +1035,11 @@ export function addInternalNote(
   ctx: AppContext,
   actor: AgentActor,
   reference: string,
-  input: { body: string },
+  input: { body: string; attachments?: string[] | undefined },
 ) {
-  return addComment(ctx, actor, reference, { body: input.body, internal: true });
+  return addComment(ctx, actor, reference, {
+    body: input.body,
+    attachments: input.attachments,
+    internal: true,
+  });
 }
