@@ -226,7 +226,7 @@ export async function claimUploads(
         "upload_not_found",
         "A file was not found, has expired or is already attached. Upload it again.",
         {
-          fields: { [`attachments.${i}`]: "not found, expired or already attached" },
+          fields: { attachments: `file ${i + 1} was not found, has expired or is already attached` },
         },
       );
     if (!looksLikeToken(key)) throw missing();
