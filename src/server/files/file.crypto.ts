@@ -94,8 +94,9 @@ export function encryptStream(master: MasterKey): Transform {
   const salt = randomBytes(16);
   const prefix = randomBytes(7);
   const key = fileKey(master, salt);
-  let pending: Buffer[] = [];
-  let pendingLength = 0;
+  // One segment's plaintext, copied in as it arrives: memory stays at one segment per file.
+  const segment = Buffer.allocUnsafe(SEGMENT);
+  let filled = 0;
   let counter = 0;
   let headerSent = false;
   const header = (): Buffer[] => {
@@ -105,21 +106,23 @@ export function encryptStream(master: MasterKey): Transform {
   };
   return new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      pending.push(chunk);
-      pendingLength += chunk.length;
       const out = header();
-      // A segment is sealed only once more data is known to follow it, so the last one is flagged.
-      while (pendingLength > SEGMENT) {
-        const all = Buffer.concat(pending);
-        out.push(seal(key, nonce(prefix, counter++, false), all.subarray(0, SEGMENT)));
-        pending = [all.subarray(SEGMENT)];
-        pendingLength = all.length - SEGMENT;
+      let offset = 0;
+      while (offset < chunk.length) {
+        // A full segment is sealed only once more data is known to follow, so the last is flagged.
+        if (filled === SEGMENT) {
+          out.push(seal(key, nonce(prefix, counter++, false), segment));
+          filled = 0;
+        }
+        const n = chunk.copy(segment, filled, offset, Math.min(chunk.length, offset + SEGMENT - filled));
+        filled += n;
+        offset += n;
       }
       cb(null, out.length ? Buffer.concat(out) : undefined);
     },
     flush(cb: TransformCallback) {
       const out = header();
-      out.push(seal(key, nonce(prefix, counter++, true), Buffer.concat(pending)));
+      out.push(seal(key, nonce(prefix, counter++, true), segment.subarray(0, filled)));
       cb(null, Buffer.concat(out));
     },
   });

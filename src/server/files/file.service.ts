@@ -102,7 +102,7 @@ export async function receiveUpload(
   }
 
   const { files } = ctx;
-  const inspector = new ContentInspector();
+  const inspector = new ContentInspector(extension);
   const hash = createHash("sha256");
   let size = 0;
   const meter = new Transform({

@@ -106,7 +106,31 @@ const ACTIVE_SVG = [
   /data:text\/html/,
   /[\s"'/]on[a-z]{3,}\s*=/,
 ];
-const POLYGLOT = [/<script/, /<html/, /<body/, /<iframe/, /javascript:/, /<svg[\s>]/];
+const POLYGLOT_TAGS = ["script", "html", "body", "iframe", "svg"].map((t) => Buffer.from(t));
+const JAVASCRIPT = Buffer.from("javascript");
+
+/** Whether `word` (lower-case ASCII) is at `at`, in any case. */
+function matchesAt(buf: Buffer, at: number, word: Buffer): boolean {
+  if (at + word.length > buf.length) return false;
+  for (let k = 0; k < word.length; k++) {
+    let b = buf[at + k] as number;
+    if (b >= 0x41 && b <= 0x5a) b |= 0x20;
+    if (b !== word[k]) return false;
+  }
+  return true;
+}
+
+/** What may follow a tag name: white space, ">" or "/" (or the end of what has arrived so far). */
+const isTagEnd = (b: number | undefined) =>
+  b === undefined ||
+  b === 0x20 ||
+  b === 0x09 ||
+  b === 0x0a ||
+  b === 0x0d ||
+  b === 0x0c ||
+  b === 0x3e ||
+  b === 0x2f;
+const POLYGLOT_EXTENSIONS = ["jpg", "jpeg", "png", "gif", "webp", "pdf"];
 
 /** Tab, LF, FF, CR and ESC (coloured logs) are text; any other control byte is not. */
 function hasControlBytes(chunk: Buffer): boolean {
@@ -122,6 +146,9 @@ function hasControlBytes(chunk: Buffer): boolean {
  * whether the whole is UTF-8 text, and notes markup that would run in a browser.
  */
 export class ContentInspector {
+  readonly #svg: boolean;
+  readonly #polyglot: boolean;
+  #carry = Buffer.alloc(0);
   #head: Buffer[] = [];
   #headLength = 0;
   #decoder: TextDecoder | null = new TextDecoder("utf-8", { fatal: true });
@@ -129,6 +156,12 @@ export class ContentInspector {
   #tail = "";
   readonly svgHits = new Set<string>();
   readonly polyglotHits = new Set<string>();
+
+  /** The extension says what the file claims to be; only the markup scans that claim needs run. */
+  constructor(extension: string) {
+    this.#svg = extension === "svg";
+    this.#polyglot = POLYGLOT_EXTENSIONS.includes(extension);
+  }
 
   push(chunk: Buffer) {
     if (this.#headLength < HEAD_BYTES) {
@@ -144,10 +177,32 @@ export class ContentInspector {
         this.#isText = false;
       }
     }
-    const s = this.#tail + chunk.toString("latin1").toLowerCase();
-    for (const re of ACTIVE_SVG) if (re.test(s)) this.svgHits.add(re.source);
-    for (const re of POLYGLOT) if (re.test(s)) this.polyglotHits.add(re.source);
-    this.#tail = s.slice(-OVERLAP);
+    if (this.#svg) {
+      const s = this.#tail + chunk.toString("latin1").toLowerCase();
+      for (const re of ACTIVE_SVG) if (re.test(s)) this.svgHits.add(re.source);
+      this.#tail = s.slice(-OVERLAP);
+    }
+    if (this.#polyglot) this.#scanBytes(chunk);
+  }
+
+  /**
+   * The polyglot markers. Native indexOf finds each "<" and ":", and only there are the bytes
+   * compared (ignoring case), so a 10 MB image costs a few milliseconds and makes no strings.
+   */
+  #scanBytes(chunk: Buffer) {
+    const view = this.#carry.length ? Buffer.concat([this.#carry, chunk]) : chunk;
+    for (let i = view.indexOf(0x3c); i !== -1; i = view.indexOf(0x3c, i + 1)) {
+      for (const m of POLYGLOT_TAGS) {
+        if (matchesAt(view, i + 1, m) && isTagEnd(view[i + 1 + m.length])) this.polyglotHits.add(`<${m}`);
+      }
+    }
+    for (let i = view.indexOf(0x3a); i !== -1; i = view.indexOf(0x3a, i + 1)) {
+      if (i >= JAVASCRIPT.length && matchesAt(view, i - JAVASCRIPT.length, JAVASCRIPT)) {
+        this.polyglotHits.add("javascript:");
+      }
+    }
+    // The last bytes lead the next chunk, so a marker split between two chunks is still found.
+    this.#carry = Buffer.from(view.subarray(Math.max(0, view.length - OVERLAP)));
   }
 
   get head(): Buffer {
