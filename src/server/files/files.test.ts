@@ -445,6 +445,57 @@ function suite(
       assert.ok(!dl.body.includes("original content"));
     });
 
+    test("any Content-Type, or none, is taken as the file's bytes; the type is still judged from them", async () => {
+      const ws = await makeWorkspace(t);
+      const asJson = await upload(ws.slug, "data.txt", Buffer.from('{"a":1}\n'), {
+        "content-type": "application/json",
+      });
+      assert.equal(asJson.statusCode, 201, asJson.body);
+      assert.equal(asJson.json().contentType, "text/plain");
+      const lying = await upload(ws.slug, "page.txt", Buffer.from("<html><body>hi</body></html>"), {
+        "content-type": "text/plain",
+      });
+      assert.equal(lying.json().error.code, "file_type_not_allowed", "HTML is refused whatever it claims");
+      const none = await t.app.inject({
+        method: "POST",
+        url: `/api/public/upload?portal=${ws.slug}&name=a.gif`,
+        payload: GIF,
+      });
+      assert.equal(none.statusCode, 201, none.body);
+      assert.equal(none.json().contentType, "image/gif");
+      const noPortal = await upload("no-such-portal", "a.gif", GIF);
+      assert.equal(noPortal.statusCode, 404);
+    });
+
+    test("a reply with files to a closed ticket carries them to the follow-up ticket", async () => {
+      const team = await makeTeam(t);
+      const s = await submitTicket(t, team.ws.slug);
+      const closed = await t.app.inject({
+        method: "PATCH",
+        url: `/api/workspace/tickets/${s.reference}`,
+        headers: team.agent.headers,
+        payload: { status: "closed" },
+      });
+      assert.equal(closed.statusCode, 200, closed.body);
+      const up = await uploadOk(team.ws.slug, "again.txt", Buffer.from("it broke again\n"));
+      const res = await t.app.inject({
+        method: "POST",
+        url: `/api/public/portals/${team.ws.slug}/tickets/${s.reference}/replies?t=${s.token}`,
+        payload: { body: "Broken again", attachments: [up.key] },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      const followUp = res.json();
+      assert.equal(followUp.kind, "follow_up");
+      const token = new URL(followUp.trackingUrl, "http://x").searchParams.get("t") as string;
+      const view = (await track(team.ws.slug, followUp.reference, token)).json();
+      assert.deepEqual(
+        view.attachments.map((a: Upload) => a.name),
+        ["again.txt"],
+      );
+      const old = (await track(team.ws.slug, s.reference, s.token)).json();
+      assert.equal(old.attachments.length, 0);
+    });
+
     test("uploads not attached within 24 hours are deleted with their stored object", async () => {
       const ws = await makeWorkspace(t);
       // Earlier tests' loose uploads are swept along with this one; clear them first.
@@ -591,15 +642,60 @@ describe("the upload route over a real socket", () => {
     assert.equal(res.status, 413);
   });
 
+  test("a file damaged in a later segment is cut off before the damaged bytes are sent", async () => {
+    const team = await makeTeam(t);
+    const plain = Buffer.alloc(300_000, 0x62);
+    const up = await send(team.ws.slug, "long.txt", (req) => req.end(plain));
+    assert.equal(up.status, 201, up.body);
+    const { key, id } = JSON.parse(up.body) as Upload;
+    const s = await submitTicket(t, team.ws.slug, { attachments: [key] } as never);
+    const row = await t.ctx.database.db
+      .selectFrom("attachments")
+      .select("storage_key")
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    const file = path.join(t.ctx.config.dataDir, "files", row.storage_key.slice(-2), row.storage_key);
+    const sealed = fs.readFileSync(file);
+    sealed[sealed.length - 100] = (sealed[sealed.length - 100] as number) ^ 0x01;
+    fs.writeFileSync(file, sealed);
+    const got = await new Promise<{ status: number; bytes: number; complete: boolean }>((resolve) => {
+      http.get(
+        `http://127.0.0.1:${port}/api/public/portals/${team.ws.slug}/tickets/${s.reference}/attachments/${id}?t=${s.token}`,
+        (res) => {
+          let bytes = 0;
+          res.on("data", (c: Buffer) => {
+            bytes += c.length;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, bytes, complete: true }));
+          res.on("error", () => resolve({ status: res.statusCode ?? 0, bytes, complete: false }));
+          res.on("aborted", () => resolve({ status: res.statusCode ?? 0, bytes, complete: false }));
+        },
+      );
+    });
+    assert.equal(got.status, 200, "the first segments were intact");
+    assert.ok(!got.complete || got.bytes < plain.length, "the download never completes");
+    assert.ok(got.bytes <= 4 * 64 * 1024, `only verified segments were sent (${got.bytes} bytes)`);
+  });
+
   test("five uploads per ten minutes per client address", async () => {
     const ws = await makeWorkspace(t);
+    await t.ctx.limiter.reset("upload:127.0.0.1");
     const statuses = [];
+    // The first (streamed, no Content-Length) is refused for its size, yet counts: an upload is
+    // counted before its body is read. One refused from its declared length is never counted.
+    const big = Buffer.alloc(MAX_FILE_BYTES + 1, 0x61);
+    statuses.push(
+      (
+        await send(ws.slug, "big.txt", (req) => {
+          req.write(big);
+          req.end();
+        })
+      ).status,
+    );
     for (let i = 0; i < 5; i++) {
       statuses.push((await send(ws.slug, `n${i}.txt`, (req) => req.end(Buffer.from("hi\n")))).status);
     }
-    // The streamed oversize upload above counted too: an upload is counted before its body is read.
-    // The one refused from its declared length was never read and is not counted.
-    assert.deepEqual(statuses, [201, 201, 201, 201, 429]);
+    assert.deepEqual(statuses, [413, 201, 201, 201, 201, 429]);
     t.advance(10 * 60_000 + 1000);
     assert.equal((await send(ws.slug, "later.txt", (req) => req.end(Buffer.from("hi\n")))).status, 201);
   });
