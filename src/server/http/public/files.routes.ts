@@ -6,6 +6,7 @@ import { findAttachmentForTokenHolder } from "../../files/file.access.ts";
 import { receiveUpload, sendStoredFile } from "../../files/file.service.ts";
 import { getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { errors } from "../schema.ts";
+import { validatorCompiler } from "../validation.ts";
 
 // Customers' files: one upload route (the file is the raw request body, streamed) and one
 // download route behind the tracking token. Its own plugin, so the raw-body parser stays here.
@@ -23,14 +24,20 @@ export const UploadResult = Type.Object(
   { $id: "UploadResult" },
 );
 
+/** For the OpenAPI document only: the handler streams the body, nothing parses or validates it. */
 export const UPLOAD_BODY_DOC = {
+  description: "The file's bytes, sent as they are (any Content-Type; the type is judged from the bytes)",
   content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
 };
 
-/** The body is not parsed: the handler streams it. */
+/**
+ * In this plugin the body is not parsed: the handler streams it. Its schema only documents the
+ * body in OpenAPI; query and params are validated as everywhere else.
+ */
 export function rawBodies(app: Parameters<FastifyPluginAsyncTypebox>[0]) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", (_req, _payload, done) => done(null, undefined));
+  app.setValidatorCompiler((route) => (route.httpPart === "body" ? () => true : validatorCompiler(route)));
 }
 
 export function declaredLength(header: string | undefined): number | undefined {
@@ -53,6 +60,7 @@ export const publicFileRoutes =
             portal: Type.String({ maxLength: 40, description: "The portal's slug" }),
             name: Type.String({ maxLength: 1000, description: "The file's name, with its extension" }),
           }),
+          body: UPLOAD_BODY_DOC,
           response: { 201: Type.Ref("UploadResult"), ...errors(400, 404, 413, 415, 422, 429) },
         },
       },

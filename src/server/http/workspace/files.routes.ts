@@ -4,7 +4,7 @@ import { MAX_FILE_BYTES } from "../../../shared/files.ts";
 import type { AppContext } from "../../context.ts";
 import { findAttachmentForAgent } from "../../files/file.access.ts";
 import { receiveUpload, sendStoredFile } from "../../files/file.service.ts";
-import { declaredLength, rawBodies } from "../public/files.routes.ts";
+import { declaredLength, rawBodies, UPLOAD_BODY_DOC } from "../public/files.routes.ts";
 import { errors } from "../schema.ts";
 import { sessionOf } from "./session.ts";
 
@@ -24,6 +24,7 @@ export const workspaceFileRoutes =
           description: `The file itself is the body, up to ${MAX_FILE_BYTES / 1024 / 1024} MB, with the same allowlist and checks as the portal. Only the agent who uploaded it can attach it, within 24 hours.`,
           security: [{ session: [], csrf: [] }],
           querystring: Type.Object({ name: Type.String({ maxLength: 1000 }) }),
+          body: UPLOAD_BODY_DOC,
           response: { 201: Type.Ref("UploadResult"), ...errors(400, 401, 403, 413, 415, 422) },
         },
       },
