@@ -143,7 +143,7 @@ function hasControlBytes(chunk: Buffer): boolean {
 
 /**
  * Watches a file's bytes as they stream past: keeps the first 64 KiB for type detection, checks
- * whether the whole is UTF-8 text, and notes markup that would run in a browser.
+ * whether the whole is text, and notes markup that would run in a browser.
  */
 export class ContentInspector {
   readonly #svg: boolean;
@@ -151,7 +151,6 @@ export class ContentInspector {
   #carry = Buffer.alloc(0);
   #head: Buffer[] = [];
   #headLength = 0;
-  #decoder: TextDecoder | null = new TextDecoder("utf-8", { fatal: true });
   #isText = true;
   #tail = "";
   readonly svgHits = new Set<string>();
@@ -169,14 +168,9 @@ export class ContentInspector {
       this.#head.push(part);
       this.#headLength += part.length;
     }
-    if (this.#isText && this.#decoder) {
-      try {
-        this.#decoder.decode(chunk, { stream: true });
-        if (hasControlBytes(chunk)) this.#isText = false;
-      } catch {
-        this.#isText = false;
-      }
-    }
+    // Text is any encoding without control bytes: UTF-8, and also the Windows-1252 or Latin-1
+    // CSV files spreadsheets still export. UTF-16 (NUL bytes) and binary formats are not text.
+    if (this.#isText && hasControlBytes(chunk)) this.#isText = false;
     if (this.#svg) {
       const s = this.#tail + chunk.toString("latin1").toLowerCase();
       for (const re of ACTIVE_SVG) if (re.test(s)) this.svgHits.add(re.source);
@@ -210,14 +204,6 @@ export class ContentInspector {
   }
 
   get isText(): boolean {
-    if (this.#isText && this.#decoder) {
-      try {
-        this.#decoder.decode();
-      } catch {
-        this.#isText = false;
-      }
-      this.#decoder = null;
-    }
     return this.#isText;
   }
 }

@@ -122,6 +122,12 @@ function suite(
       const pdf = await uploadOk(ws.slug, "Ångström invoice.pdf", PDF);
       const csv = await uploadOk(ws.slug, "report.csv", CSV);
       assert.equal(csv.contentType, "text/csv");
+      const legacy = await uploadOk(
+        ws.slug,
+        "export.csv",
+        Buffer.from("name,city\nRen\xe9,Z\xfcrich\r\n", "latin1"),
+      );
+      assert.equal(legacy.contentType, "text/csv", "a Windows-1252 export is text too");
       const s = await submitTicket(t, ws.slug, { attachments: [svg.key, pdf.key, csv.key] } as never);
       const dl = await publicDownload(ws.slug, s.reference, svg.id, s.token);
       assert.equal(dl.statusCode, 200);
