@@ -61,7 +61,11 @@ for (const dark of [false, true]) {
       await page.locator("#ticket-status").waitFor();
       const chips = page.locator("#conversation .attachments .chip");
       assert.equal(await chips.count(), 2);
-      assert.match((await chips.first().textContent()) ?? "", /error screen\.png[\s\S]*PNG image/);
+      // Both uploaded at once, so either may come first.
+      assert.match(
+        (await chips.filter({ hasText: "error screen.png" }).textContent()) ?? "",
+        /error screen\.png[\s\S]*70 B · PNG image/,
+      );
 
       // The server refuses a spoofed file too, and says why, before the reply is sent.
       await page.locator("#body").fill("Here is the full log.");
