@@ -5,10 +5,10 @@ import { findTicketByTrackingToken } from "../tickets/ticket.access.ts";
 import type { StoredFile } from "./file.service.ts";
 import { typeByMime } from "./file.sniff.ts";
 
-// Who may read an attachment, in one place. Agents: any attachment on a ticket of their
-// workspace. A token holder: the files on that one ticket and on its public comments, never a
-// file on an internal note, never an unattached upload. Everything else is the same 404 as a
-// file that does not exist.
+// Who may read an attachment. Agents: any attachment on a ticket of their workspace (here). A
+// token holder: the files on that one ticket and on its public comments, never a file on an
+// internal note, never an unattached upload (PUBLIC_ATTACHMENTS in ticket.access.ts, read with
+// the ticket by its token). Everything else is the same 404 as a file that does not exist.
 
 const FILE_NOT_FOUND = "We could not find that file.";
 
@@ -32,18 +32,6 @@ const COLUMNS = [
   "a.comment_id",
   "a.created_at",
 ] as const;
-
-/** Attachments of one ticket that its customer may see: the ticket's own and public comments'. */
-function customerVisible(db: Tx, workspaceId: string, ticketId: string) {
-  return db
-    .selectFrom("attachments as a")
-    .leftJoin("comments as c", (j) =>
-      j.onRef("c.id", "=", "a.comment_id").onRef("c.ticket_id", "=", "a.ticket_id"),
-    )
-    .where("a.workspace_id", "=", workspaceId)
-    .where("a.ticket_id", "=", ticketId)
-    .where((eb) => eb.or([eb("a.comment_id", "is", null), eb("c.internal", "=", false)]));
-}
 
 /** Attachments of one ticket for an agent of its workspace. */
 function agentVisible(db: Tx, actor: AgentActor, ticketId: string) {
@@ -72,15 +60,8 @@ function toView(r: {
   };
 }
 
-/** Inside a transaction pass its tx. */
-export async function attachmentsForCustomer(db: Tx, workspaceId: string, ticketId: string) {
-  const rows = await customerVisible(db, workspaceId, ticketId)
-    .select(COLUMNS)
-    .orderBy("a.created_at")
-    .orderBy("a.id")
-    .execute();
-  return rows.map(toView);
-}
+/** Attachment rows as the pages and the API show them. */
+export const attachmentViews = (rows: Parameters<typeof toView>[0][]) => rows.map(toView);
 
 /** Inside a transaction pass its tx. */
 export async function attachmentsForAgent(db: Tx, actor: AgentActor, ticketId: string) {
@@ -109,22 +90,23 @@ export async function findAttachmentForAgent(
   return row;
 }
 
-/** A file on the token holder's ticket; an invalid, expired or other ticket's token is the same 404. */
+/**
+ * A file on the token holder's ticket, from the same read as the tracking page's chips (so a
+ * file on an internal note is out here too); an invalid, expired or other ticket's token is the
+ * same 404.
+ */
 export async function findAttachmentForTokenHolder(
   ctx: AppContext,
   req: { slug: string; reference: string; token: unknown; id: string },
 ): Promise<StoredFile> {
   let access: Awaited<ReturnType<typeof findTicketByTrackingToken>>;
   try {
-    access = await findTicketByTrackingToken(ctx, req.slug, req.reference, req.token);
+    access = await findTicketByTrackingToken(ctx, req.slug, req.reference, req.token, { attachments: true });
   } catch (err) {
     if (err instanceof AppError && err.status === 404) throw notFound(FILE_NOT_FOUND);
     throw err;
   }
-  const row = await customerVisible(ctx.database.db, access.ticket.workspace_id, access.ticket.id)
-    .select(COLUMNS)
-    .where("a.id", "=", req.id)
-    .executeTakeFirst();
+  const row = access.attachments.find((a) => a.id === req.id);
   if (!row) throw notFound(FILE_NOT_FOUND);
   return row;
 }

@@ -17,7 +17,7 @@ import { type AgentActor, type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { AppError, conflict, tooManyRequests, validationFailed } from "../errors.ts";
-import { type AttachmentView, attachmentsForAgent, attachmentsForCustomer } from "../files/file.access.ts";
+import { type AttachmentView, attachmentsForAgent, attachmentViews } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { newId } from "../ids.ts";
 import { getWorkspaceBySlug, type Workspace } from "../workspaces/workspace.service.ts";
@@ -356,10 +356,14 @@ export async function getTrackingView(
   reference: string,
   token: unknown,
 ): Promise<TrackingView> {
-  const { ticket, contact, conversation } = await findTicketByTrackingToken(ctx, slug, reference, token, {
-    conversation: true,
-  });
-  const files = await attachmentsForCustomer(ctx.database.db, ticket.workspace_id, ticket.id);
+  const { ticket, contact, conversation, attachments } = await findTicketByTrackingToken(
+    ctx,
+    slug,
+    reference,
+    token,
+    { conversation: true, attachments: true },
+  );
+  const files = attachmentViews(attachments);
   const status = customerStatusOf(ticket);
   return {
     reference: formatReference(ticket.number),
@@ -509,8 +513,16 @@ export async function replyAsTokenHolder(
         author: { type: "contact" as const, name: contact.name },
         body,
         createdAt: now,
-        attachments: (await attachmentsForCustomer(tx, ticket.workspace_id, ticket.id)).filter(
-          (f) => f.commentId === id,
+        // The files just attached to this public reply.
+        attachments: attachmentViews(
+          await tx
+            .selectFrom("attachments")
+            .select(["id", "file_name", "content_type", "size_bytes", "comment_id"])
+            .where("workspace_id", "=", ticket.workspace_id)
+            .where("comment_id", "=", id)
+            .orderBy("created_at")
+            .orderBy("id")
+            .execute(),
         ),
       },
     };
