@@ -473,6 +473,36 @@ function suite(
       assert.equal(noPortal.statusCode, 404);
     });
 
+    test("a scanner plugged into the hook sees the plaintext and can refuse a file; nothing is stored", async () => {
+      const ws = await makeWorkspace(t);
+      const before = await objects();
+      const seen: string[] = [];
+      const original = t.ctx.files.scanner;
+      t.ctx.files.scanner = {
+        name: "test",
+        scan: async (f) => {
+          const text = Buffer.concat(await f.open().toArray()).toString();
+          seen.push(`${f.name}:${f.contentType}:${text.trim()}`);
+          return text.includes("EICAR")
+            ? { ok: false, reason: "it matches a known test signature" }
+            : { ok: true };
+        },
+      };
+      try {
+        const bad = await upload(ws.slug, "eicar.txt", Buffer.from("X5O EICAR test\n"));
+        assert.equal(bad.statusCode, 422);
+        assert.equal(bad.json().error.code, "file_refused_by_scanner");
+        assert.match(bad.json().error.message, /eicar\.txt.*known test signature/);
+        await uploadOk(ws.slug, "fine.txt", Buffer.from("all good\n"));
+      } finally {
+        t.ctx.files.scanner = original;
+      }
+      assert.deepEqual(seen, ["eicar.txt:text/plain:X5O EICAR test", "fine.txt:text/plain:all good"]);
+      assert.equal(await rows(ws.id), 1);
+      assert.equal(await objects(), before + 1);
+      assert.equal(incoming(), 0);
+    });
+
     test("a reply with files to a closed ticket carries them to the follow-up ticket", async () => {
       const team = await makeTeam(t);
       const s = await submitTicket(t, team.ws.slug);
