@@ -258,7 +258,12 @@ export function uploadKeysFrom(value: unknown): string[] {
   return list.filter((v): v is string => typeof v === "string" && v !== "");
 }
 
-/** Deletes uploads never attached within 24 hours: their stored object first, then the row. */
+/**
+ * Deletes uploads never attached within 24 hours. The row goes first, only while still
+ * unattached, so an upload being attached at that moment (another process, a skewed clock) keeps
+ * its file; only then is the stored object removed. A failed removal leaves an unreferenced
+ * object, which is logged and never served.
+ */
 export async function sweepUnattached(ctx: AppContext): Promise<number> {
   const cutoff = new Date(ctx.now().getTime() - UNATTACHED_TTL_MS).toISOString();
   const stale = await ctx.database.db
@@ -271,14 +276,20 @@ export async function sweepUnattached(ctx: AppContext): Promise<number> {
     .execute();
   let removed = 0;
   for (const row of stale) {
-    await ctx.files.store.delete(row.storage_key);
     const r = await ctx.database.db
       .deleteFrom("attachments")
       .where("id", "=", row.id)
       .where("ticket_id", "is", null)
       .where("comment_id", "is", null)
       .executeTakeFirst();
-    removed += Number(r.numDeletedRows);
+    if (Number(r.numDeletedRows) !== 1) continue;
+    removed++;
+    await ctx.files.store.delete(row.storage_key).catch((err: unknown) => {
+      ctx.log.warn(
+        { err, storageKey: row.storage_key },
+        "an expired upload's stored file could not be removed",
+      );
+    });
   }
   if (removed) ctx.log.info({ removed }, "unattached uploads deleted");
   return removed;
