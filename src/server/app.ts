@@ -7,9 +7,11 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from "fastify";
 import type { AppContext } from "./context.ts";
 import { AppError } from "./errors.ts";
+import { startUploadSweeper } from "./files/file.service.ts";
 import { healthRoutes } from "./http/health.routes.ts";
 import { appPages } from "./http/pages/app.pages.ts";
 import { portalPages } from "./http/pages/portal.pages.ts";
+import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { publicRoutes } from "./http/public/public.routes.ts";
 import { ErrorResponse } from "./http/schema.ts";
 import { fieldErrors, validatorCompiler } from "./http/validation.ts";
@@ -40,6 +42,7 @@ export async function buildApp(ctx: AppContext) {
 
   app.setValidatorCompiler(validatorCompiler);
   app.addSchema(ErrorResponse);
+  app.addSchema(UploadResult);
 
   // One structured line per request. The route pattern is logged, never the URL: a tracking
   // token travels in the query string. No bodies, cookies or passwords reach the log.
@@ -64,7 +67,10 @@ export async function buildApp(ctx: AppContext) {
     // Tracking links carry their token in the URL; it must never leave in a Referer.
     reply.header("referrer-policy", "no-referrer");
     if (req.url.startsWith("/api/") && !req.url.startsWith("/api/docs")) {
-      reply.header("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+      // A served file brings its own, stricter policy (with sandbox).
+      if (!reply.hasHeader("content-security-policy")) {
+        reply.header("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+      }
       if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
     }
     done(null, payload);
@@ -151,6 +157,7 @@ export async function buildApp(ctx: AppContext) {
 
   await app.register(healthRoutes(ctx));
   await app.register(publicRoutes(ctx), { prefix: "/api/public" });
+  await app.register(publicFileRoutes(ctx), { prefix: "/api/public" });
   await app.register(authRoutes(ctx), { prefix: "/api/auth" });
   await app.register(workspaceRoutes(ctx), { prefix: "/api/workspace" });
 
@@ -164,5 +171,12 @@ export async function buildApp(ctx: AppContext) {
   });
   await app.register(portalPages(ctx), { prefix: "/portal" });
   await app.register(appPages(ctx));
+
+  // Unattached uploads are deleted after 24 hours, by a sweep that lives as long as the server.
+  let stopSweeper: (() => void) | undefined;
+  app.addHook("onReady", async () => {
+    stopSweeper = startUploadSweeper(ctx);
+  });
+  app.addHook("onClose", async () => stopSweeper?.());
   return app;
 }

@@ -35,3 +35,27 @@ test("PUBLIC_URL over https makes the cookie Secure", () => {
   assert.equal(loadConfig({ PUBLIC_URL: "https://help.example.com/" }).cookieSecure, true);
   assert.equal(loadConfig({ PUBLIC_URL: "https://help.example.com/" }).publicUrl, "https://help.example.com");
 });
+
+test("files: local by default; S3 and the encryption key checked at boot", () => {
+  const d = loadConfig({});
+  assert.equal(d.s3, undefined);
+  assert.equal(d.fileEncryptionKey, undefined);
+  assert.equal(d.uploadRateLimit, 5);
+  const hex = "ab".repeat(32);
+  assert.equal(loadConfig({ FILE_ENCRYPTION_KEY: hex }).fileEncryptionKey?.toString("hex"), hex);
+  assert.equal(
+    loadConfig({ FILE_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64") }).fileEncryptionKey?.length,
+    32,
+  );
+  assert.throws(() => loadConfig({ FILE_ENCRYPTION_KEY: "short" }), /FILE_ENCRYPTION_KEY must be 32 bytes/);
+  const s3 = loadConfig({ S3_BUCKET: "files", S3_ENDPOINT: "http://127.0.0.1:9000" }).s3;
+  assert.deepEqual(s3 && { bucket: s3.bucket, pathStyle: s3.forcePathStyle, region: s3.region }, {
+    bucket: "files",
+    pathStyle: true,
+    region: "us-east-1",
+  });
+  assert.equal(loadConfig({ S3_BUCKET: "files" }).s3?.forcePathStyle, false, "AWS: virtual-hosted style");
+  assert.throws(() => loadConfig({ S3_ENDPOINT: "http://127.0.0.1:9000" }), /S3_BUCKET is needed/);
+  assert.throws(() => loadConfig({ S3_BUCKET: "b", S3_ACCESS_KEY_ID: "x" }), /go together/);
+  assert.throws(() => loadConfig({ S3_BUCKET: "b", S3_ENDPOINT: "ftp://x" }), /S3_ENDPOINT must start with/);
+});

@@ -1,4 +1,6 @@
 import path from "node:path";
+import { parseKey } from "./files/file.crypto.ts";
+import type { S3Settings } from "./files/file.store.ts";
 
 // The only reader of process.env. Everything is checked here, once, at boot.
 
@@ -30,6 +32,12 @@ export interface Config {
   sessionTtlHours: number;
   /** scrypt cost exponent (N = 2^cost). */
   passwordHashCost: number;
+  /** Files: the 32-byte key from FILE_ENCRYPTION_KEY; unset generates DATA_DIR/file-encryption.key. */
+  fileEncryptionKey: Buffer | undefined;
+  /** Files: an S3-compatible store when S3_BUCKET is set; unset keeps them in DATA_DIR/files. */
+  s3: S3Settings | undefined;
+  /** Public uploads allowed per client address in 10 minutes. */
+  uploadRateLimit: number;
 }
 
 export class ConfigError extends Error {}
@@ -101,5 +109,43 @@ export function loadConfig(env: Env = process.env): Config {
     cookieSecure: bool(env, "COOKIE_SECURE", publicUrl?.startsWith("https:") ?? false),
     sessionTtlHours: int(env, "SESSION_TTL_HOURS", 24 * 14, 1, 24 * 365),
     passwordHashCost: int(env, "PASSWORD_HASH_COST", 15, 10, 20),
+    ...fileConfig(env),
+  };
+}
+
+function fileConfig(env: Env): Pick<Config, "fileEncryptionKey" | "s3" | "uploadRateLimit"> {
+  let fileEncryptionKey: Buffer | undefined;
+  if (env.FILE_ENCRYPTION_KEY) {
+    const key = parseKey(env.FILE_ENCRYPTION_KEY);
+    if (!key) throw new ConfigError("FILE_ENCRYPTION_KEY must be 32 bytes: 64 hex characters or base64");
+    fileEncryptionKey = key;
+  }
+  const endpoint = url(env, "S3_ENDPOINT", ["http:", "https:"]);
+  const bucket = env.S3_BUCKET || undefined;
+  if (!bucket && (endpoint || env.S3_ACCESS_KEY_ID)) {
+    throw new ConfigError("S3_BUCKET is needed when S3_ENDPOINT or S3_ACCESS_KEY_ID is set");
+  }
+  if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together");
+  }
+  const prefix = env.S3_PREFIX ?? "";
+  if (!/^[A-Za-z0-9._/-]{0,200}$/.test(prefix)) {
+    throw new ConfigError("S3_PREFIX may hold letters, digits, . _ / - only");
+  }
+  return {
+    fileEncryptionKey,
+    s3: bucket
+      ? {
+          endpoint,
+          bucket,
+          region: env.S3_REGION || "us-east-1",
+          accessKeyId: env.S3_ACCESS_KEY_ID || undefined,
+          secretAccessKey: env.S3_SECRET_ACCESS_KEY || undefined,
+          // Local servers (MinIO, Garage …) want path-style addressing; AWS takes either.
+          forcePathStyle: bool(env, "S3_FORCE_PATH_STYLE", Boolean(endpoint)),
+          prefix,
+        }
+      : undefined,
+    uploadRateLimit: int(env, "UPLOAD_RATE_LIMIT", 5, 1, 1_000_000_000),
   };
 }

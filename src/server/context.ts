@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/connection.ts";
+import type { FileStorage } from "./files/file.service.ts";
 import type { RateLimiter } from "./ratelimit/rate-limiter.ts";
 
 // What every domain operation may use. Built once by main.ts (or a test) and handed down.
@@ -9,6 +10,8 @@ export interface AppContext {
   database: Database;
   limiter: RateLimiter;
   log: Logger;
+  /** Attachments: the store (local folder or S3), the encryption key and the scanner hook. */
+  files: FileStorage;
   /** The clock; tests move it to check expiry. */
   now: () => Date;
 }

@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/connection.ts";
 import { migrateToLatest } from "./db/migrate.ts";
+import { createFileStorage } from "./files/file.service.ts";
 import { createLogger } from "./logger.ts";
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./ratelimit/rate-limiter.ts";
 
@@ -26,7 +27,8 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
   } else {
     limiter = new MemoryRateLimiter();
   }
-  return { config, database, limiter, log, now: () => new Date() };
+  const files = createFileStorage(config, log);
+  return { config, database, limiter, log, files, now: () => new Date() };
 }
 
 export async function closeContext(ctx: AppContext): Promise<void> {

@@ -128,6 +128,9 @@ export interface AttachmentTable {
   uploaded_by_type: string;
   uploaded_by_id: string | null;
   created_at: string;
+  /** SHA-256 of the uploader's key while the upload is unattached; null once attached. */
+  claim_hash: string | null;
+  attached_at: string | null;
 }
 
 export interface TrackingTokenTable {

@@ -8,6 +8,7 @@ import type { AppContext } from "../context.ts";
 import { openDatabase } from "../db/connection.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { createScratchDatabase } from "../db/scratch.ts";
+import { createFileStorage } from "../files/file.service.ts";
 import { createLogger } from "../logger.ts";
 import { MemoryRateLimiter, RedisRateLimiter } from "../ratelimit/rate-limiter.ts";
 
@@ -34,6 +35,7 @@ export async function testEnv(env: Record<string, string> = {}): Promise<TestEnv
     PASSWORD_HASH_COST: "12",
     // Tests submit many tickets from one address; the limit has its own test with the default.
     SUBMIT_RATE_LIMIT_PER_HOUR: "100000",
+    UPLOAD_RATE_LIMIT: "100000",
     ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
     ...env,
   });
@@ -41,6 +43,7 @@ export async function testEnv(env: Record<string, string> = {}): Promise<TestEnv
   const now = () => new Date(Date.now() + offset);
   const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 20 });
   await migrateToLatest(database.db);
+  const log = createLogger(config.logLevel);
   const ctx: AppContext = {
     config,
     database,
@@ -52,7 +55,8 @@ export async function testEnv(env: Record<string, string> = {}): Promise<TestEnv
           () => now().getTime(),
         )
       : new MemoryRateLimiter(() => now().getTime()),
-    log: createLogger(config.logLevel),
+    log,
+    files: createFileStorage(config, log),
     now,
   };
   const app = await buildApp(ctx);

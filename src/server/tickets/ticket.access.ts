@@ -106,33 +106,69 @@ const PUBLIC_CONVERSATION = new PreparedRead(["tokenHash", "slug", "number"], (d
 export type PublicConversationRow = RowOf<typeof PUBLIC_CONVERSATION>;
 
 /**
+ * The files the token holder may see: the ticket's own and those of its public comments. A file
+ * on an internal note is left out by the query itself, for the chips and the download alike.
+ */
+const PUBLIC_ATTACHMENTS = new PreparedRead(["tokenHash", "slug", "number"], (db, p) =>
+  byTrackingToken(db, p)
+    .innerJoin("attachments as a", (j) =>
+      j.onRef("a.ticket_id", "=", "tickets.id").onRef("a.workspace_id", "=", "tickets.workspace_id"),
+    )
+    .leftJoin("comments as ac", (j) =>
+      j.onRef("ac.id", "=", "a.comment_id").onRef("ac.ticket_id", "=", "a.ticket_id"),
+    )
+    .select([
+      "a.id",
+      "a.file_name",
+      "a.content_type",
+      "a.size_bytes",
+      "a.storage_key",
+      "a.comment_id",
+      "a.created_at",
+    ])
+    .where((eb) => eb.or([eb("a.comment_id", "is", null), eb("ac.internal", "=", false)]))
+    .orderBy("a.created_at")
+    .orderBy("a.id"),
+);
+
+export type PublicAttachmentRow = RowOf<typeof PUBLIC_ATTACHMENTS>;
+
+/**
  * The tracking page and its live update read the same ticket again and again: the rows are kept
  * until the database changes (ReadCache). Expiry and the email check below run on every call.
  */
-const TRACKING_READS = new ReadCache<readonly [RowOf<typeof TRACKING_ACCESS>[], PublicConversationRow[]]>(
-  2000,
-);
+const TRACKING_READS = new ReadCache<readonly unknown[][]>(2000);
 
-/** The token holder's ticket; with `conversation`, its public conversation read in the same snapshot. */
+/**
+ * The token holder's ticket; with `conversation` and `attachments`, its public conversation and
+ * files, read in the same snapshot.
+ */
 export async function findTicketByTrackingToken(
   ctx: AppContext,
   slug: string,
   reference: string,
   token: unknown,
-  opts: { conversation?: boolean } = {},
-): Promise<TokenAccess & { conversation: PublicConversationRow[] }> {
+  opts: { conversation?: boolean; attachments?: boolean } = {},
+): Promise<TokenAccess & { conversation: PublicConversationRow[]; attachments: PublicAttachmentRow[] }> {
   const number = parseReference(reference);
   if (number === null || !looksLikeToken(token)) throw ticketNotFound();
   const values = { tokenHash: hashToken(token), slug, number };
-  const [access, conversation = []] = opts.conversation
-    ? await TRACKING_READS.get(ctx.database, `${values.tokenHash} ${slug} ${number}`, () =>
-        readTogether(ctx.database, [
-          TRACKING_ACCESS.bind(ctx.database, values),
-          PUBLIC_CONVERSATION.bind(ctx.database, values),
-        ]),
+  const read = () =>
+    readTogether(ctx.database, [
+      TRACKING_ACCESS.bind(ctx.database, values),
+      ...(opts.conversation ? [PUBLIC_CONVERSATION.bind(ctx.database, values)] : []),
+      ...(opts.attachments ? [PUBLIC_ATTACHMENTS.bind(ctx.database, values)] : []),
+    ]);
+  const [access = [], ...more] = opts.conversation
+    ? await TRACKING_READS.get(
+        ctx.database,
+        `${values.tokenHash} ${slug} ${number}${opts.attachments ? " +files" : ""}`,
+        read,
       )
-    : await readTogether(ctx.database, [TRACKING_ACCESS.bind(ctx.database, values)]);
+    : await read();
   const row = access[0] as RowOf<typeof TRACKING_ACCESS> | undefined;
+  const conversation = opts.conversation ? more.shift() : [];
+  const attachments = opts.attachments ? more.shift() : [];
   if (
     !row ||
     row.token_expires_at <= ctx.now().toISOString() ||
@@ -155,5 +191,6 @@ export async function findTicketByTrackingToken(
     workspace: { id: ticket.workspace_id, slug: row.ws_slug, name: row.ws_name },
     contact: { id: ticket.contact_id, name: row.contact_name, email: row.contact_email },
     conversation: conversation as PublicConversationRow[],
+    attachments: attachments as PublicAttachmentRow[],
   };
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { MAX_FILES_AGENT, MAX_FILES_CUSTOMER_REPLY, MAX_FILES_SUBMIT } from "../../shared/files.ts";
 import {
   codePointLength,
   formatReference,
@@ -16,6 +17,8 @@ import { type AgentActor, type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { AppError, conflict, tooManyRequests, validationFailed } from "../errors.ts";
+import { type AttachmentView, attachmentsForAgent, attachmentViews } from "../files/file.access.ts";
+import { claimUploads } from "../files/file.service.ts";
 import { newId } from "../ids.ts";
 import { getWorkspaceBySlug, type Workspace } from "../workspaces/workspace.service.ts";
 import {
@@ -139,6 +142,8 @@ export interface PortalSubmission {
   subject: string;
   description?: string | undefined;
   type?: TicketType | undefined;
+  /** Upload keys from /api/public/upload. */
+  attachments?: string[] | undefined;
 }
 
 export interface SubmitResult {
@@ -155,6 +160,7 @@ function requestHash(input: PortalSubmission): string {
     input.subject,
     input.description ?? "",
     input.type ?? "",
+    input.attachments ?? [],
   ]);
   return createHash("sha256").update(canonical).digest("hex");
 }
@@ -271,6 +277,14 @@ export async function submitPortalTicket(
         channel: "portal",
         actor: { type: "contact", id: contact.id },
       });
+      await claimUploads(
+        ctx,
+        tx,
+        { kind: "public" },
+        { workspaceId: ws.id, ticketId: ticket.id, commentId: null },
+        input.attachments,
+        MAX_FILES_SUBMIT,
+      );
       const token = await issueTrackingToken(ctx, tx, {
         workspaceId: ws.id,
         ticketId: ticket.id,
@@ -316,6 +330,7 @@ export interface PublicMessage {
   author: { type: "agent" | "contact"; name: string };
   body: string;
   createdAt: string;
+  attachments: AttachmentView[];
 }
 
 export interface TrackingView {
@@ -328,11 +343,13 @@ export interface TrackingView {
   createdAt: string;
   updatedAt: string;
   contact: { name: string };
+  /** Files sent with the request itself; a reply's files are on its message. */
+  attachments: AttachmentView[];
   conversation: PublicMessage[];
   resolution: { details: string | null; resolvedAt: string } | null;
 }
 
-function toPublicMessage(r: PublicConversationRow): PublicMessage {
+function toPublicMessage(r: PublicConversationRow, files: AttachmentView[]): PublicMessage {
   return {
     id: r.id,
     author: {
@@ -341,6 +358,7 @@ function toPublicMessage(r: PublicConversationRow): PublicMessage {
     },
     body: r.body,
     createdAt: r.created_at,
+    attachments: files.filter((f) => f.commentId === r.id),
   };
 }
 
@@ -351,9 +369,14 @@ export async function getTrackingView(
   reference: string,
   token: unknown,
 ): Promise<TrackingView> {
-  const { ticket, contact, conversation } = await findTicketByTrackingToken(ctx, slug, reference, token, {
-    conversation: true,
-  });
+  const { ticket, contact, conversation, attachments } = await findTicketByTrackingToken(
+    ctx,
+    slug,
+    reference,
+    token,
+    { conversation: true, attachments: true },
+  );
+  const files = attachmentViews(attachments);
   const status = customerStatusOf(ticket);
   return {
     reference: formatReference(ticket.number),
@@ -365,7 +388,8 @@ export async function getTrackingView(
     createdAt: ticket.created_at,
     updatedAt: ticket.updated_at,
     contact: { name: contact.name },
-    conversation: conversation.map(toPublicMessage),
+    attachments: files.filter((f) => f.commentId === null),
+    conversation: conversation.map((r) => toPublicMessage(r, files)),
     resolution:
       (status === "resolved" || status === "closed") && ticket.resolved_at
         ? { details: ticket.resolution, resolvedAt: ticket.resolved_at }
@@ -383,7 +407,7 @@ export type CustomerReplyResult =
  */
 export async function replyAsTokenHolder(
   ctx: AppContext,
-  req: { slug: string; reference: string; token: unknown; body: string },
+  req: { slug: string; reference: string; token: unknown; body: string; attachments?: string[] | undefined },
 ): Promise<CustomerReplyResult> {
   const access = await findTicketByTrackingToken(ctx, req.slug, req.reference, req.token);
   const { ticket, contact } = access;
@@ -404,6 +428,14 @@ export async function replyAsTokenHolder(
         actor,
         followUpOfId: ticket.id,
       });
+      await claimUploads(
+        ctx,
+        tx,
+        { kind: "public" },
+        { workspaceId: ws.id, ticketId: followUp.id, commentId: null },
+        req.attachments,
+        MAX_FILES_CUSTOMER_REPLY,
+      );
       await recordEvent(tx, {
         workspaceId: ws.id,
         ticketId: ticket.id,
@@ -446,6 +478,14 @@ export async function replyAsTokenHolder(
         created_at: now,
       })
       .execute();
+    await claimUploads(
+      ctx,
+      tx,
+      { kind: "public" },
+      { workspaceId: ticket.workspace_id, ticketId: ticket.id, commentId: id },
+      req.attachments,
+      MAX_FILES_CUSTOMER_REPLY,
+    );
     await recordEvent(tx, {
       workspaceId: ticket.workspace_id,
       ticketId: ticket.id,
@@ -481,7 +521,23 @@ export async function replyAsTokenHolder(
     return {
       kind: "comment" as const,
       status,
-      message: { id, author: { type: "contact" as const, name: contact.name }, body, createdAt: now },
+      message: {
+        id,
+        author: { type: "contact" as const, name: contact.name },
+        body,
+        createdAt: now,
+        // The files just attached to this public reply.
+        attachments: attachmentViews(
+          await tx
+            .selectFrom("attachments")
+            .select(["id", "file_name", "content_type", "size_bytes", "comment_id"])
+            .where("workspace_id", "=", ticket.workspace_id)
+            .where("comment_id", "=", id)
+            .orderBy("created_at")
+            .orderBy("id")
+            .execute(),
+        ),
+      },
     };
   });
 }
@@ -626,6 +682,7 @@ export interface ConversationEntry {
   body: string;
   channel: string;
   createdAt: string;
+  attachments: AttachmentView[];
 }
 
 export interface TicketEventView {
@@ -646,6 +703,8 @@ export interface TicketDetail extends TicketSummary {
   closedAt: string | null;
   followUpOf: string | null;
   company: { id: string; name: string } | null;
+  /** Files sent with the ticket itself; a comment's files are on its entry. */
+  attachments: AttachmentView[];
   conversation: ConversationEntry[];
   events: TicketEventView[];
   contactTickets: { reference: string; subject: string; status: TicketStatus; createdAt: string }[];
@@ -658,7 +717,7 @@ export async function getTicketDetail(
 ): Promise<TicketDetail> {
   const t = await findTicketForAgent(ctx, actor, reference);
   const db = ctx.database.db;
-  const [contact, company, assignee, followUpOf, comments, events, others] = await Promise.all([
+  const [contact, company, assignee, followUpOf, comments, events, others, files] = await Promise.all([
     db
       .selectFrom("contacts")
       .select(["id", "name", "email"])
@@ -739,6 +798,7 @@ export async function getTicketDetail(
       .orderBy("number", "desc")
       .limit(10)
       .execute(),
+    attachmentsForAgent(db, actor, t.id),
   ]);
   return {
     id: t.id,
@@ -759,6 +819,7 @@ export async function getTicketDetail(
     contact,
     company: company ?? null,
     assignee: assignee ?? null,
+    attachments: files.filter((f) => f.commentId === null),
     conversation: comments.map((c) => ({
       id: c.id,
       internal: Boolean(c.internal),
@@ -770,6 +831,7 @@ export async function getTicketDetail(
       body: c.body,
       channel: c.channel,
       createdAt: c.created_at,
+      attachments: files.filter((f) => f.commentId === c.id),
     })),
     events: events.map((e) => ({
       id: e.id,
@@ -913,7 +975,12 @@ async function addComment(
   ctx: AppContext,
   actor: AgentActor,
   reference: string,
-  input: { body: string; internal: boolean; status?: TicketStatus | undefined },
+  input: {
+    body: string;
+    internal: boolean;
+    status?: TicketStatus | undefined;
+    attachments?: string[] | undefined;
+  },
 ): Promise<{ entry: ConversationEntry; ticket: TicketDetail }> {
   const body = cleanText(input.body);
   // Checked here as well as in the API schema: the app's forms arrive without one.
@@ -941,6 +1008,14 @@ async function addComment(
         created_at: now,
       })
       .execute();
+    await claimUploads(
+      ctx,
+      tx,
+      { kind: "agent", agentId: actor.agentId },
+      { workspaceId: t.workspace_id, ticketId: t.id, commentId: id },
+      input.attachments,
+      MAX_FILES_AGENT,
+    );
     await recordEvent(tx, {
       workspaceId: t.workspace_id,
       ticketId: t.id,
@@ -964,6 +1039,7 @@ async function addComment(
       body,
       channel: "web",
       createdAt: now,
+      attachments: (await attachmentsForAgent(tx, actor, t.id)).filter((f) => f.commentId === id),
     };
   });
   return { entry, ticket: await getTicketDetail(ctx, actor, reference) };
@@ -974,7 +1050,7 @@ export function replyToTicket(
   ctx: AppContext,
   actor: AgentActor,
   reference: string,
-  input: { body: string; status?: TicketStatus | undefined },
+  input: { body: string; status?: TicketStatus | undefined; attachments?: string[] | undefined },
 ) {
   return addComment(ctx, actor, reference, { ...input, internal: false });
 }
@@ -984,7 +1060,11 @@ export function addInternalNote(
   ctx: AppContext,
   actor: AgentActor,
   reference: string,
-  input: { body: string },
+  input: { body: string; attachments?: string[] | undefined },
 ) {
-  return addComment(ctx, actor, reference, { body: input.body, internal: true });
+  return addComment(ctx, actor, reference, {
+    body: input.body,
+    attachments: input.attachments,
+    internal: true,
+  });
 }

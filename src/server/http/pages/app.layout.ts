@@ -63,8 +63,10 @@ function head(title: string): Html {
 <meta name="referrer" content="no-referrer">
 <title>${title} · Portico</title>
 <link rel="stylesheet" href="${assetUrl("app.css")}">
+<link rel="stylesheet" href="${assetUrl("files.css")}">
 <link rel="icon" href="data:,">
 <script src="${assetUrl("app.js")}" defer></script>
+<script src="${assetUrl("files.js")}" defer></script>
 </head>`;
 }
 

@@ -176,7 +176,8 @@ describe("the gate", () => {
     const scripts = [...portal.body.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]);
     assert.deepEqual(
       scripts.map((src) => src?.replace(/\?.*/, "")),
-      ["/assets/portal.js"],
+      // files.js is the file field both sides share; it holds nothing of the app's.
+      ["/assets/portal.js", "/assets/files.js"],
     );
     assert.doesNotMatch(portal.body, /app\.(js|css)/);
     const app = await t.app.inject({ method: "GET", url: "/app", headers: { cookie: team.agent.cookie } });

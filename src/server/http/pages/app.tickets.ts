@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { MAX_FILES_AGENT } from "../../../shared/files.ts";
 import {
   MESSAGE_MAX,
   PRIORITY_LABELS,
@@ -11,9 +12,11 @@ import {
 } from "../../../shared/tickets.ts";
 import { type AgentView, listAgents } from "../../agents/agent.service.ts";
 import type { SessionInfo } from "../../auth/session.service.ts";
+import { csrfTokenFor } from "../../auth/session.service.ts";
 import { getContact, listContacts } from "../../contacts/contact.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors, validationFailed } from "../../errors.ts";
+import { uploadKeysFrom } from "../../files/file.service.ts";
 import {
   addInternalNote,
   getTicketDetail,
@@ -28,6 +31,7 @@ import {
   type TicketSummary,
   updateTicket,
 } from "../../tickets/ticket.service.ts";
+import { attachmentChips, fileField } from "../../web/attachments.ts";
 import { describedBy, formString, formText, when } from "../../web/forms.ts";
 import { type Html, html, multiline } from "../../web/html.ts";
 import {
@@ -222,11 +226,14 @@ function badges(t: TicketDetail): Html {
   return html`<p class="badges" id="ticket-badges">${statusBadge(t.status)} ${priorityBadge(t.priority)} <span class="meta">Opened ${when(t.createdAt)}</span></p>`;
 }
 
+const fileHref = (f: { id: string }) => `/api/workspace/attachments/${f.id}`;
+
 function conversation(t: TicketDetail): Html {
   return html`<ol class="conversation" id="conversation">
       <li class="entry from-contact">
         <p class="who"><strong>${t.contact.name}</strong> <span class="meta">${when(t.createdAt)}</span></p>
         <div class="body">${t.description ? multiline(t.description) : html`<p class="meta">No description.</p>`}</div>
+        ${attachmentChips(t.attachments, fileHref)}
       </li>
       ${t.conversation.map(
         (c) => html`<li class="entry ${c.internal ? "internal" : `from-${c.author.type}`}">
@@ -238,6 +245,7 @@ function conversation(t: TicketDetail): Html {
               : ""
         } <span class="meta">${when(c.createdAt)}</span></p>
         <div class="body">${multiline(c.body)}</div>
+        ${attachmentChips(c.attachments, fileHref)}
       </li>`,
       )}
     </ol>`;
@@ -288,6 +296,8 @@ ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : "
         <textarea id="body" name="body" rows="6" required maxlength="${MESSAGE_MAX}"${describedBy(st.errors, "body")}>${st.draft ?? ""}</textarea>
         ${appFieldError(st.errors, "body")}
       </div>
+      ${fileField({ uploadUrl: "/api/workspace/uploads", maxFiles: MAX_FILES_AGENT, csrf: csrfTokenFor(req.sessionToken as string) })}
+      ${appFieldError(st.errors, "attachments")}
       <div class="field when-reply">
         <label for="then-status">Then set the status to</label>
         <select id="then-status" name="status">
@@ -476,6 +486,7 @@ ${queueRows(result.items, p)}
       const kind = formString(req.body, "kind");
       const body = formText(req.body, "body");
       const status = formString(req.body, "status") ?? "";
+      const attachments = uploadKeysFrom((req.body as Record<string, unknown> | undefined)?.attachments);
       const actor = actorOf(req);
       return ticketWrite(
         req,
@@ -483,12 +494,14 @@ ${queueRows(result.items, p)}
         async () => {
           // The kind is never assumed: a message goes to the customer only when asked for.
           if (kind !== "reply" && kind !== "note") throw validationFailed({ kind: "must be chosen" });
-          if (kind === "note") return addInternalNote(ctx, actor, req.params.reference, { body });
+          if (kind === "note")
+            return addInternalNote(ctx, actor, req.params.reference, { body, attachments });
           if (status && !(TICKET_STATUSES as readonly string[]).includes(status)) {
             throw validationFailed({ status: "is not a status" });
           }
           return replyToTicket(ctx, actor, req.params.reference, {
             body,
+            attachments,
             ...(status ? { status: status as TicketStatus } : {}),
           });
         },

@@ -1,10 +1,12 @@
 import formbody from "@fastify/formbody";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { readableOn, readablePair } from "../../../shared/color.ts";
+import { MAX_FILES_CUSTOMER_REPLY, MAX_FILES_SUBMIT } from "../../../shared/files.ts";
 import { DESCRIPTION_MAX, STATUS_LABELS, TICKET_TYPES, type TicketStatus } from "../../../shared/tickets.ts";
 import { newToken } from "../../auth/tokens.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
+import { uploadKeysFrom } from "../../files/file.service.ts";
 import { CustomerReplyBody, SubmitBody } from "../../tickets/ticket.schemas.ts";
 import {
   getTrackingView,
@@ -13,6 +15,7 @@ import {
   submitPortalTicket,
   type TrackingView,
 } from "../../tickets/ticket.service.ts";
+import { attachmentChips, fileField } from "../../web/attachments.ts";
 import {
   describedBy,
   errorSummary as formErrorSummary,
@@ -36,6 +39,7 @@ const FIELD_LABELS: Record<string, string> = {
   description: "Description",
   type: "Type",
   body: "Your reply",
+  attachments: "Files",
 };
 
 // The lightest surface brand-coloured text sits on in dark mode, and the darkest in light mode
@@ -66,9 +70,11 @@ function layout({ ws, title, nonce, main, embedded, preview }: Shell): Html {
 <meta name="referrer" content="no-referrer">
 <title>${title} · ${b.brandName}</title>
 <link rel="stylesheet" href="${assetUrl("portal.css")}">
+<link rel="stylesheet" href="${assetUrl("files.css")}">
 <link rel="icon" href="data:,">
 <style nonce="${nonce}">:root{--brand:${pair.background};--on-brand:${pair.text};--brand-ink-light:${readableOn(b.primaryColor, LIGHT_SURFACE)};--brand-ink-dark:${readableOn(b.primaryColor, DARK_SURFACE)}}</style>
 ${preview ? "" : html`<script src="${assetUrl("portal.js")}" defer></script>`}
+${preview ? "" : html`<script src="${assetUrl("files.js")}" defer></script>`}
 </head>
 <body${embedded ? html` class="embedded"` : ""}>
 <a class="skip" href="#main">Skip to content</a>
@@ -140,6 +146,8 @@ ${errorSummary(errors, message)}
     </select>
     ${fieldError(errors, "type")}
   </div>
+  ${fileField({ uploadUrl: `/api/public/upload?portal=${ws.slug}`, maxFiles: MAX_FILES_SUBMIT })}
+  ${fieldError(errors, "attachments")}
   <button type="submit" class="primary">Submit request</button>
 </form>`;
 }
@@ -187,6 +195,8 @@ ${liveSection(ws, view, token)}
       <textarea id="body" name="body" rows="5" required data-max="20000"${describedBy(opts.errors, "body")}>${opts.draft ?? ""}</textarea>
       ${fieldError(opts.errors, "body")}
     </div>
+    ${fileField({ uploadUrl: `/api/public/upload?portal=${ws.slug}`, maxFiles: MAX_FILES_CUSTOMER_REPLY })}
+    ${fieldError(opts.errors, "attachments")}
     <button type="submit" class="primary">Send reply</button>
   </form>
 </section>
@@ -196,6 +206,7 @@ ${liveSection(ws, view, token)}
 /** The part of the tracking page that changes: re-rendered alone for the live poller. */
 function liveSection(ws: Workspace, view: TrackingView, token: string): Html {
   const api = `/api/public/portals/${ws.slug}/tickets/${view.reference}`;
+  const fileHref = (f: { id: string }) => `${api}/attachments/${f.id}?t=${encodeURIComponent(token)}`;
   return html`<div id="live" data-poll="${api}?t=${encodeURIComponent(token)}" data-state="${stateKey(view)}">
 <section id="resolution" aria-labelledby="resolution-title">
 ${
@@ -212,6 +223,7 @@ ${
     <li class="message from-contact">
       <p class="who">${view.contact.name} <span class="meta">${when(view.createdAt)}</span></p>
       <div class="body">${view.description ? multiline(view.description) : html`<p class="meta">No description.</p>`}</div>
+      ${attachmentChips(view.attachments, fileHref)}
     </li>
     ${view.conversation.map(
       (
@@ -220,6 +232,7 @@ ${
       ) => html`<li class="message from-${m.author.type}"${i === view.conversation.length - 1 ? html` id="latest"` : ""}>
       <p class="who">${m.author.name}${m.author.type === "agent" ? html` <span class="tag">Support</span>` : ""} <span class="meta">${when(m.createdAt)}</span></p>
       <div class="body">${multiline(m.body)}</div>
+      ${attachmentChips(m.attachments, fileHref)}
     </li>`,
     )}
   </ol>
@@ -291,12 +304,14 @@ export const portalPages =
         description: formText(req.body, "description"),
         type: formString(req.body, "type"),
       };
+      const attachments = uploadKeysFrom((req.body as Record<string, unknown> | undefined)?.attachments);
       const input: PortalSubmission = {
         name: values.name as string,
         email: values.email as string,
         subject: values.subject as string,
         ...(values.description ? { description: values.description } : {}),
         ...(values.type ? { type: values.type as PortalSubmission["type"] } : {}),
+        ...(attachments.length ? { attachments } : {}),
       };
       const page = (status: number, main: Html) =>
         sendPage(reply, layout({ ws, nonce, title: "Submit a request", embedded, main }), {
@@ -396,7 +411,11 @@ export const portalPages =
       "/:slug/tickets/:reference/reply",
       async (req, reply) => {
         const body = formText(req.body, "body");
-        const errors = validateBody(CustomerReplyBody, { body });
+        const attachments = uploadKeysFrom((req.body as Record<string, unknown> | undefined)?.attachments);
+        const errors = validateBody(CustomerReplyBody, {
+          body,
+          ...(attachments.length ? { attachments } : {}),
+        });
         if (errors) return tracking(req, reply, { errors, draft: body, status: 400 });
         try {
           const result = await replyAsTokenHolder(ctx, {
@@ -404,6 +423,7 @@ export const portalPages =
             reference: req.params.reference,
             token: req.query.t,
             body,
+            attachments,
           });
           if (result.kind === "follow_up") {
             const nonce = newNonce();
@@ -431,6 +451,9 @@ export const portalPages =
           );
         } catch (err) {
           if (err instanceof AppError && err.status === 404) return tracking(req, reply);
+          if (err instanceof AppError && err.status < 500 && err.fields) {
+            return tracking(req, reply, { errors: err.fields, draft: body, status: err.status });
+          }
           throw err;
         }
       },

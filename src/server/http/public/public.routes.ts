@@ -3,6 +3,7 @@ import { Type } from "typebox";
 import { DESCRIPTION_MAX, TICKET_STATUSES, TICKET_TYPES } from "../../../shared/tickets.ts";
 import type { AppContext } from "../../context.ts";
 import { validationFailed } from "../../errors.ts";
+import { Attachment } from "../../files/file.schemas.ts";
 import { CustomerReplyBody, SubmitBody } from "../../tickets/ticket.schemas.ts";
 import { getTrackingView, replyAsTokenHolder, submitPortalTicket } from "../../tickets/ticket.service.ts";
 import { brandingOf, getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
@@ -28,6 +29,7 @@ const PublicMessage = Type.Object({
   }),
   body: Type.String(),
   createdAt: Type.String({ format: "date-time" }),
+  attachments: Type.Array(Attachment),
 });
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -129,6 +131,7 @@ export const publicRoutes =
               createdAt: Type.String({ format: "date-time" }),
               updatedAt: Type.String({ format: "date-time" }),
               contact: Type.Object({ name: Type.String() }),
+              attachments: Type.Array(Attachment, { description: "Files sent with the request itself" }),
               conversation: Type.Array(PublicMessage),
               resolution: Nullable(
                 Type.Object({
@@ -178,6 +181,7 @@ export const publicRoutes =
           reference: req.params.reference,
           token: req.query.t,
           body: req.body.body,
+          attachments: req.body.attachments,
         });
         return reply.status(201).send(result);
       },

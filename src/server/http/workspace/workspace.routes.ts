@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
+import { MAX_FILES_AGENT } from "../../../shared/files.ts";
 import { MESSAGE_MAX, NAME_MAX, TICKET_PRIORITIES, TICKET_STATUSES } from "../../../shared/tickets.ts";
 import { addAgent, listAgents, setAgentActive } from "../../agents/agent.service.ts";
 import { PASSWORD_MAX } from "../../auth/passwords.ts";
@@ -7,6 +8,7 @@ import { csrfTokenFor, signOut } from "../../auth/session.service.ts";
 import { getContact, listContacts } from "../../contacts/contact.service.ts";
 import type { AppContext } from "../../context.ts";
 import { validationFailed } from "../../errors.ts";
+import { Attachment, UploadKeys } from "../../files/file.schemas.ts";
 import {
   addInternalNote,
   getTicketDetail,
@@ -18,6 +20,7 @@ import {
 } from "../../tickets/ticket.service.ts";
 import { brandingOf, getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
 import { Email, errors, Line, Nullable, OneOf, StrictObject, Text } from "../schema.ts";
+import { workspaceFileRoutes } from "./files.routes.ts";
 import {
   AgentSchema,
   requireAgentSession,
@@ -56,6 +59,7 @@ const ConversationEntry = Type.Object({
   body: Type.String(),
   channel: Type.String(),
   createdAt: Type.String({ format: "date-time" }),
+  attachments: Type.Array(Attachment),
 });
 
 const TicketDetail = Type.Object({
@@ -68,6 +72,7 @@ const TicketDetail = Type.Object({
   closedAt: Nullable(Type.String()),
   followUpOf: Nullable(Type.String()),
   company: Nullable(Person),
+  attachments: Type.Array(Attachment, { description: "Files sent with the ticket itself" }),
   conversation: Type.Array(ConversationEntry),
   events: Type.Array(
     Type.Object({
@@ -123,6 +128,7 @@ export const workspaceRoutes =
     app.decorateRequest("session", null);
     app.decorateRequest("sessionToken", null);
     app.addHook("onRequest", requireAgentSession(ctx));
+    await app.register(workspaceFileRoutes(ctx));
 
     app.get(
       "/session",
@@ -267,7 +273,11 @@ export const workspaceRoutes =
           description: "The customer sees this. Optionally set the ticket's status in the same step.",
           security,
           params: Ref,
-          body: StrictObject({ body: Text(MESSAGE_MAX), status: Type.Optional(Status) }),
+          body: StrictObject({
+            body: Text(MESSAGE_MAX),
+            status: Type.Optional(Status),
+            attachments: UploadKeys(MAX_FILES_AGENT),
+          }),
           response: { 201: CommentResult, ...errors(400, 401, 403, 404) },
         },
       },
@@ -286,7 +296,7 @@ export const workspaceRoutes =
           description: "Agents only: never shown on any customer-facing path.",
           security,
           params: Ref,
-          body: StrictObject({ body: Text(MESSAGE_MAX) }),
+          body: StrictObject({ body: Text(MESSAGE_MAX), attachments: UploadKeys(MAX_FILES_AGENT) }),
           response: { 201: CommentResult, ...errors(400, 401, 403, 404) },
         },
       },

@@ -1,0 +1,20 @@
+import { Type } from "typebox";
+
+/** Upload keys from an upload's answer; each attaches its file once. */
+export const UploadKeys = (max: number) =>
+  Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+      maxItems: max,
+      description: `Up to ${max} keys from the upload route's answers`,
+    }),
+  );
+
+export const Attachment = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  size: Type.Integer({ description: "Bytes" }),
+  contentType: Type.String(),
+  typeLabel: Type.String(),
+  icon: Type.String(),
+  commentId: Type.Union([Type.String(), Type.Null()]),
+});

@@ -1,0 +1,370 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { type Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { FastifyReply } from "fastify";
+import type { Logger } from "pino";
+import { MAX_FILE_BYTES, UNATTACHED_TTL_MS } from "../../shared/files.ts";
+import { hashToken, looksLikeToken, newToken } from "../auth/tokens.ts";
+import type { Config } from "../config.ts";
+import type { AgentActor, AppContext } from "../context.ts";
+import type { Tx } from "../db/schema.ts";
+import { AppError, tooManyRequests } from "../errors.ts";
+import { newId } from "../ids.ts";
+import {
+  decryptStream,
+  encryptStream,
+  FileDamagedError,
+  loadMasterKey,
+  type MasterKey,
+  sealedSize,
+} from "./file.crypto.ts";
+import { type FileScanner, noScanner } from "./file.scanner.ts";
+import { ContentInspector, checkFileName, contentDisposition, decideType, typeByMime } from "./file.sniff.ts";
+import { createFileStore, type FileStore } from "./file.store.ts";
+
+// Uploads, attaching and serving. Every file passes through here: streamed and measured as it
+// arrives, sealed into a temporary file, judged by its bytes, and only then stored. Who may
+// read a stored file is decided in file.access.ts.
+
+export interface FileStorage {
+  store: FileStore;
+  key: MasterKey;
+  scanner: FileScanner;
+  /** Sealed uploads wait here while they are checked; inside DATA_DIR so a rename can store them. */
+  tempDir: string;
+}
+
+export function createFileStorage(
+  config: Config,
+  log: Logger,
+  scanner: FileScanner = noScanner,
+): FileStorage {
+  const key = loadMasterKey(config.dataDir, config.fileEncryptionKey);
+  const store = createFileStore(config);
+  const tempDir = path.join(config.dataDir, "files-incoming");
+  fs.mkdirSync(tempDir, { recursive: true, mode: 0o700 });
+  log.info(
+    { store: store.kind, key: key.source === "FILE_ENCRYPTION_KEY" ? key.source : "file" },
+    "file storage ready",
+  );
+  return { store, key: { key: key.key, id: key.id }, scanner, tempDir };
+}
+
+export type Uploader =
+  | { kind: "public"; workspaceId: string; clientAddress: string }
+  | { kind: "agent"; actor: AgentActor };
+
+export interface UploadResult {
+  id: string;
+  /** The secret that attaches this upload; only the uploader ever sees it. */
+  key: string;
+  name: string;
+  size: number;
+  contentType: string;
+  typeLabel: string;
+  expiresAt: string;
+}
+
+const UPLOAD_WINDOW_MS = 10 * 60_000;
+
+const tooLarge = () =>
+  new AppError(413, "file_too_large", `Files may be at most ${MAX_FILE_BYTES / 1024 / 1024} MB.`, {
+    fields: { file: `must be at most ${MAX_FILE_BYTES / 1024 / 1024} MB` },
+    // The rest of an oversized body is not read: the connection is closed after the answer.
+    headers: { connection: "close" },
+  });
+
+/**
+ * Receives one file. The size is counted as the bytes arrive and the body is cut off at the
+ * limit; nothing is buffered beyond a 64 KiB head kept for type detection.
+ */
+export async function receiveUpload(
+  ctx: AppContext,
+  uploader: Uploader,
+  input: { name: string | undefined; body: Readable; declaredLength: number | undefined },
+): Promise<UploadResult> {
+  const { name, extension } = checkFileName(input.name);
+  if (input.declaredLength !== undefined && input.declaredLength > MAX_FILE_BYTES) throw tooLarge();
+  if (uploader.kind === "public") {
+    const limit = await ctx.limiter.consume(
+      `upload:${uploader.clientAddress}`,
+      ctx.config.uploadRateLimit,
+      UPLOAD_WINDOW_MS,
+    );
+    if (!limit.allowed) {
+      throw tooManyRequests(
+        "You have uploaded several files in a short time. Please wait a little and try again.",
+        limit.retryAfterSeconds,
+      );
+    }
+  }
+
+  const { files } = ctx;
+  const inspector = new ContentInspector(extension);
+  const hash = createHash("sha256");
+  let size = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      size += chunk.length;
+      if (size > MAX_FILE_BYTES) return cb(tooLarge());
+      hash.update(chunk);
+      inspector.push(chunk);
+      cb(null, chunk);
+    },
+  });
+  const temp = path.join(files.tempDir, newId());
+  const body = input.body;
+  // The request is piped, not handed to pipeline(): on a refusal it must stay open for the answer.
+  const onClose = () => {
+    if (!body.readableEnded)
+      meter.destroy(new AppError(400, "upload_incomplete", "The upload was interrupted."));
+  };
+  body.once("close", onClose);
+  body.once("error", (err) => meter.destroy(err));
+  body.pipe(meter);
+  let stored = false;
+  try {
+    await pipeline(meter, encryptStream(files.key), fs.createWriteStream(temp, { mode: 0o600 }));
+    body.off("close", onClose);
+    if (size === 0) {
+      throw new AppError(400, "file_empty", `“${name}” is empty.`, {
+        fields: { file: `“${name}” is empty` },
+      });
+    }
+    const type = await decideType(name, extension, inspector);
+    const sha256 = hash.digest("hex");
+    const verdict = await files.scanner.scan({
+      name,
+      contentType: type.mime,
+      size,
+      sha256,
+      open: () => fs.createReadStream(temp).pipe(decryptStream(files.key)),
+    });
+    if (!verdict.ok) {
+      ctx.log.warn({ scanner: files.scanner.name, sha256 }, "upload refused by the scanner");
+      throw new AppError(422, "file_refused_by_scanner", `“${name}” was refused: ${verdict.reason}`, {
+        fields: { file: verdict.reason },
+      });
+    }
+
+    const id = newId();
+    const storageKey = newId();
+    const key = newToken();
+    const now = ctx.now();
+    await files.store.putFile(storageKey, temp, sealedSize(size));
+    stored = true;
+    try {
+      await ctx.database.db
+        .insertInto("attachments")
+        .values({
+          id,
+          workspace_id: uploader.kind === "agent" ? uploader.actor.workspaceId : uploader.workspaceId,
+          ticket_id: null,
+          comment_id: null,
+          file_name: name,
+          content_type: type.mime,
+          size_bytes: size,
+          sha256,
+          storage_key: storageKey,
+          uploaded_by_type: uploader.kind === "agent" ? "agent" : "public",
+          uploaded_by_id: uploader.kind === "agent" ? uploader.actor.agentId : null,
+          created_at: now.toISOString(),
+          claim_hash: hashToken(key),
+          attached_at: null,
+        })
+        .execute();
+    } catch (err) {
+      await files.store.delete(storageKey).catch(() => {});
+      throw err;
+    }
+    return {
+      id,
+      key,
+      name,
+      size,
+      contentType: type.mime,
+      typeLabel: type.label,
+      expiresAt: new Date(now.getTime() + UNATTACHED_TTL_MS).toISOString(),
+    };
+  } finally {
+    body.unpipe(meter);
+    if (!stored) await fs.promises.rm(temp, { force: true });
+  }
+}
+
+export type Claimer = { kind: "public" } | { kind: "agent"; agentId: string };
+
+/**
+ * Attaches uploads, inside the caller's transaction. Each key must be one this caller received
+ * (a public upload for the portal's customers, or this agent's own), in this workspace, fresh
+ * and not yet attached; the key is cleared as it is used, so an upload is attached once. Any
+ * failure throws and the caller's transaction (the ticket, the reply) rolls back with it.
+ */
+export async function claimUploads(
+  ctx: AppContext,
+  tx: Tx,
+  claimer: Claimer,
+  target: { workspaceId: string; ticketId: string; commentId: string | null },
+  keys: readonly string[] | undefined,
+  max: number,
+): Promise<number> {
+  if (!keys?.length) return 0;
+  if (keys.length > max) {
+    const why = `at most ${max} files`;
+    throw new AppError(400, "too_many_files", `You can attach ${why} here.`, {
+      fields: { attachments: why },
+    });
+  }
+  const now = ctx.now();
+  const cutoff = new Date(now.getTime() - UNATTACHED_TTL_MS).toISOString();
+  for (const [i, key] of keys.entries()) {
+    const missing = () =>
+      new AppError(
+        400,
+        "upload_not_found",
+        "A file was not found, has expired or is already attached. Upload it again.",
+        {
+          fields: { attachments: `file ${i + 1} was not found, has expired or is already attached` },
+        },
+      );
+    if (!looksLikeToken(key)) throw missing();
+    let q = tx
+      .updateTable("attachments")
+      .set({
+        ticket_id: target.ticketId,
+        comment_id: target.commentId,
+        claim_hash: null,
+        attached_at: now.toISOString(),
+      })
+      .where("claim_hash", "=", hashToken(key))
+      .where("workspace_id", "=", target.workspaceId)
+      .where("ticket_id", "is", null)
+      .where("comment_id", "is", null)
+      .where("created_at", ">", cutoff)
+      .where("uploaded_by_type", "=", claimer.kind);
+    if (claimer.kind === "agent") q = q.where("uploaded_by_id", "=", claimer.agentId);
+    const r = await q.executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) throw missing();
+  }
+  return keys.length;
+}
+
+/** Form posts send `attachments` once per file; JSON sends an array. */
+export function uploadKeysFrom(value: unknown): string[] {
+  if (value === undefined || value === null || value === "") return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.filter((v): v is string => typeof v === "string" && v !== "");
+}
+
+/**
+ * Deletes uploads never attached within 24 hours. The row goes first, only while still
+ * unattached, so an upload being attached at that moment (another process, a skewed clock) keeps
+ * its file; only then is the stored object removed. A failed removal leaves an unreferenced
+ * object, which is logged and never served.
+ */
+export async function sweepUnattached(ctx: AppContext): Promise<number> {
+  const cutoff = new Date(ctx.now().getTime() - UNATTACHED_TTL_MS).toISOString();
+  const stale = await ctx.database.db
+    .selectFrom("attachments")
+    .select(["id", "storage_key"])
+    .where("ticket_id", "is", null)
+    .where("comment_id", "is", null)
+    .where("created_at", "<=", cutoff)
+    .limit(500)
+    .execute();
+  let removed = 0;
+  for (const row of stale) {
+    const r = await ctx.database.db
+      .deleteFrom("attachments")
+      .where("id", "=", row.id)
+      .where("ticket_id", "is", null)
+      .where("comment_id", "is", null)
+      .executeTakeFirst();
+    if (Number(r.numDeletedRows) !== 1) continue;
+    removed++;
+    await ctx.files.store.delete(row.storage_key).catch((err: unknown) => {
+      ctx.log.warn(
+        { err, storageKey: row.storage_key },
+        "an expired upload's stored file could not be removed",
+      );
+    });
+  }
+  if (removed) ctx.log.info({ removed }, "unattached uploads deleted");
+  return removed;
+}
+
+/** Runs the sweep every `everyMs` until the returned function is called. */
+export function startUploadSweeper(ctx: AppContext, everyMs = 15 * 60_000): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweepUnattached(ctx)
+      .catch((err) => ctx.log.warn({ err }, "the upload sweep failed; it will run again"))
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+export interface StoredFile {
+  id: string;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  storage_key: string;
+}
+
+/**
+ * Sends a stored file to someone file.access.ts already let through. The first segment is
+ * verified before any header goes out, so a damaged small file is an error, never a download;
+ * a damaged later segment ends the connection before the bad bytes are released.
+ */
+export async function sendStoredFile(ctx: AppContext, reply: FastifyReply, file: StoredFile) {
+  const type = typeByMime(file.content_type);
+  const sealed = await ctx.files.store.get(file.storage_key);
+  if (!sealed || !type) {
+    ctx.log.error({ attachmentId: file.id }, "an attachment's stored file is missing");
+    throw new AppError(404, "not_found", "Not found");
+  }
+  const plain = decryptStream(ctx.files.key);
+  sealed.on("error", (err) => plain.destroy(err));
+  sealed.pipe(plain);
+  const damaged = (err: unknown) => {
+    ctx.log.error(
+      { attachmentId: file.id, reason: err instanceof Error ? err.message : String(err) },
+      "an attachment failed its integrity check and was not served",
+    );
+    return new AppError(
+      500,
+      "file_damaged",
+      "This file could not be read back intact. It has been reported.",
+    );
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      plain.once("readable", resolve);
+      plain.once("error", reject);
+    });
+  } catch (err) {
+    sealed.destroy();
+    throw damaged(err);
+  }
+  plain.on("error", (err) => {
+    if (err instanceof FileDamagedError) damaged(err);
+  });
+  const textual = type.mime.startsWith("text/");
+  reply
+    .header("content-type", textual ? `${type.mime}; charset=utf-8` : type.mime)
+    .header("content-length", String(file.size_bytes))
+    .header("content-disposition", contentDisposition(type.inline ? "inline" : "attachment", file.file_name))
+    .header("x-content-type-options", "nosniff")
+    .header("content-security-policy", "default-src 'none'; sandbox; frame-ancestors 'none'")
+    .header("cross-origin-resource-policy", "same-origin")
+    .header("cache-control", "private, no-store");
+  return reply.send(plain as Readable);
+}

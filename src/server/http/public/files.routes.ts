@@ -1,0 +1,115 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import { MAX_FILE_BYTES } from "../../../shared/files.ts";
+import type { AppContext } from "../../context.ts";
+import { findAttachmentForTokenHolder } from "../../files/file.access.ts";
+import { receiveUpload, sendStoredFile } from "../../files/file.service.ts";
+import { getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
+import { errors } from "../schema.ts";
+import { validatorCompiler } from "../validation.ts";
+
+// Customers' files: one upload route (the file is the raw request body, streamed) and one
+// download route behind the tracking token. Its own plugin, so the raw-body parser stays here.
+
+export const UploadResult = Type.Object(
+  {
+    id: Type.String(),
+    key: Type.String({ description: "Send this in `attachments` to attach the file; it works once." }),
+    name: Type.String(),
+    size: Type.Integer(),
+    contentType: Type.String(),
+    typeLabel: Type.String(),
+    expiresAt: Type.String({ format: "date-time", description: "Unattached uploads are deleted then" }),
+  },
+  { $id: "UploadResult" },
+);
+
+/** For the OpenAPI document only: the handler streams the body, nothing parses or validates it. */
+export const UPLOAD_BODY_DOC = {
+  description: "The file's bytes, sent as they are (any Content-Type; the type is judged from the bytes)",
+  content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+};
+
+/**
+ * In this plugin the body is not parsed: the handler streams it. Its schema only documents the
+ * body in OpenAPI; query and params are validated as everywhere else.
+ */
+export function rawBodies(app: Parameters<FastifyPluginAsyncTypebox>[0]) {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", (_req, _payload, done) => done(null, undefined));
+  app.setValidatorCompiler((route) => (route.httpPart === "body" ? () => true : validatorCompiler(route)));
+}
+
+export function declaredLength(header: string | undefined): number | undefined {
+  return header && /^\d+$/.test(header) ? Number(header) : undefined;
+}
+
+export const publicFileRoutes =
+  (ctx: AppContext): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    rawBodies(app);
+
+    app.post(
+      "/upload",
+      {
+        schema: {
+          tags: ["portal"],
+          summary: "Upload a file to attach",
+          description: `Send the file itself as the body. Up to ${MAX_FILE_BYTES / 1024 / 1024} MB; images (JPEG, PNG, GIF, WebP, SVG), PDF, text, CSV, Word or Excel, judged by the content and matching the name's extension. Limited to 5 uploads per 10 minutes per client address. The answer's key attaches the file to a submission or reply within 24 hours.`,
+          querystring: Type.Object({
+            portal: Type.String({ maxLength: 40, description: "The portal's slug" }),
+            name: Type.String({ maxLength: 1000, description: "The file's name, with its extension" }),
+          }),
+          body: UPLOAD_BODY_DOC,
+          response: { 201: Type.Ref("UploadResult"), ...errors(400, 404, 413, 415, 422, 429) },
+        },
+      },
+      async (req, reply) => {
+        const ws = await getWorkspaceBySlug(ctx, req.query.portal);
+        const result = await receiveUpload(
+          ctx,
+          { kind: "public", workspaceId: ws.id, clientAddress: req.ip },
+          {
+            name: req.query.name,
+            body: req.raw,
+            declaredLength: declaredLength(req.headers["content-length"]),
+          },
+        );
+        return reply.status(201).send(result);
+      },
+    );
+
+    app.get(
+      "/portals/:slug/tickets/:reference/attachments/:id",
+      {
+        schema: {
+          tags: ["portal"],
+          summary: "Download an attachment",
+          description:
+            "Needs the ticket's tracking token. Files on internal notes, other tickets' files and wrong or expired tokens all get the same 404. Raster images are served inline, everything else as a download.",
+          params: Type.Object({
+            slug: Type.String({ maxLength: 40 }),
+            reference: Type.String({ maxLength: 20 }),
+            id: Type.String({ maxLength: 40 }),
+          }),
+          querystring: Type.Object({ t: Type.Optional(Type.String({ maxLength: 128 })) }),
+          response: {
+            200: {
+              description: "The file",
+              content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+            },
+            ...errors(404),
+          },
+        },
+      },
+      async (req, reply) => {
+        const file = await findAttachmentForTokenHolder(ctx, {
+          slug: req.params.slug,
+          reference: req.params.reference,
+          token: req.query.t,
+          id: req.params.id,
+        });
+        return sendStoredFile(ctx, reply, file);
+      },
+    );
+  };

@@ -1,0 +1,52 @@
+import { ACCEPT_ATTRIBUTE, formatBytes, MAX_FILE_BYTES } from "../../shared/files.ts";
+import type { AttachmentView } from "../files/file.access.ts";
+import { type Html, html } from "./html.ts";
+
+// Attachment chips under a message, and the file field of every form that takes files. The
+// field is enhanced by files.js (drag and drop, upload with progress, refusals explained before
+// sending); without JavaScript it stays hidden and the form sends its text alone.
+
+const ICONS: Record<string, string> = {
+  image: "IMG",
+  pdf: "PDF",
+  text: "TXT",
+  sheet: "XLS",
+  doc: "DOC",
+};
+
+/** The chips for a message's files; `href` gives each one's download address. */
+export function attachmentChips(files: AttachmentView[], href: (f: AttachmentView) => string): Html {
+  if (!files.length) return html``;
+  return html`<ul class="attachments" aria-label="Attachments">${files.map(
+    (f) => html`<li><a class="chip" href="${href(f)}" download="${f.name}">
+  <span class="file-icon icon-${f.icon}" aria-hidden="true">${ICONS[f.icon] ?? "FILE"}</span>
+  <span class="chip-text"><span class="chip-name">${f.name}</span>
+  <span class="chip-meta">${formatBytes(f.size)} · ${f.typeLabel} · <span class="chip-action">Download</span></span></span>
+</a></li>`,
+  )}</ul>`;
+}
+
+export interface FileFieldOptions {
+  /** Where files.js sends each file. */
+  uploadUrl: string;
+  maxFiles: number;
+  /** The CSRF token for the agents' API; the portal's upload needs none. */
+  csrf?: string;
+  label?: string;
+}
+
+/** The file field: hidden until files.js takes it over. */
+export function fileField(o: FileFieldOptions): Html {
+  const mb = MAX_FILE_BYTES / 1024 / 1024;
+  return html`<div class="field files" data-files hidden data-upload="${o.uploadUrl}" data-max-files="${o.maxFiles}" data-max-bytes="${MAX_FILE_BYTES}" data-accept="${ACCEPT_ATTRIBUTE}"${o.csrf ? html` data-csrf="${o.csrf}"` : ""}>
+  <label for="files-input">${o.label ?? "Attach files"} <span class="optional">(optional)</span></label>
+  <p class="hint" id="files-hint">Up to ${o.maxFiles} files, ${mb} MB each: images, PDF, text, CSV, Word or Excel.</p>
+  <div class="dropzone" data-dropzone>
+    <input type="file" id="files-input" multiple accept="${ACCEPT_ATTRIBUTE}" aria-describedby="files-hint files-status">
+    <span class="dropzone-text" aria-hidden="true">Drop files here or <span class="linkish">choose files</span></span>
+  </div>
+  <ul class="file-list" data-file-list></ul>
+  <p class="visually-hidden" id="files-status" aria-live="polite" data-files-status></p>
+</div>
+<noscript><p class="hint">Attaching files needs JavaScript; your message can be sent without them.</p></noscript>`;
+}

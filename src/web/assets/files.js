@@ -1,0 +1,159 @@
+// File fields: choose or drop files, each is checked here (type, size, count, empty), uploaded
+// with its own progress bar, and attached to the form as a hidden `attachments` key. A refused
+// file says why before anything is sent; the server checks everything again.
+(() => {
+  const fmt = (n) =>
+    n < 1024
+      ? `${n} B`
+      : n < 1048576
+        ? `${Math.round(n / 102.4) / 10} KB`
+        : `${Math.round(n / 104857.6) / 10} MB`;
+
+  for (const field of document.querySelectorAll("[data-files]")) {
+    const form = field.closest("form");
+    if (!form) continue;
+    field.hidden = false;
+    const input = field.querySelector('input[type="file"]');
+    const zone = field.querySelector("[data-dropzone]");
+    const list = field.querySelector("[data-file-list]");
+    const status = field.querySelector("[data-files-status]");
+    const maxFiles = Number(field.dataset.maxFiles);
+    const maxBytes = Number(field.dataset.maxBytes);
+    const allowed = field.dataset.accept.split(",");
+    let pending = 0;
+
+    const kept = () => list.querySelectorAll("li.ok, li.uploading").length;
+    const say = (text) => {
+      status.textContent = text;
+    };
+
+    function refuse(item, why) {
+      item.className = "refused";
+      item.querySelector(".file-state").textContent = why;
+      say(`${item.dataset.name}: ${why}`);
+    }
+
+    function row(file) {
+      const li = document.createElement("li");
+      li.dataset.name = file.name;
+      const name = document.createElement("span");
+      name.className = "file-name";
+      name.textContent = file.name;
+      const size = document.createElement("span");
+      size.className = "file-size";
+      size.textContent = fmt(file.size);
+      const state = document.createElement("span");
+      state.className = "file-state";
+      const bar = document.createElement("progress");
+      bar.max = 100;
+      bar.value = 0;
+      bar.setAttribute("aria-label", `Uploading ${file.name}`);
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "linkish file-remove";
+      remove.textContent = "Remove";
+      remove.setAttribute("aria-label", `Remove ${file.name}`);
+      li.append(name, size, bar, state, remove);
+      remove.addEventListener("click", () => {
+        if (li.xhr) li.xhr.abort();
+        if (li.hiddenInput) li.hiddenInput.remove();
+        li.remove();
+        say(`${file.name} removed`);
+        input.focus();
+      });
+      list.append(li);
+      return li;
+    }
+
+    function check(file) {
+      const ext = file.name.includes(".") ? `.${file.name.split(".").pop().toLowerCase()}` : "";
+      if (!allowed.includes(ext)) return "this type of file is not accepted";
+      if (file.size === 0) return "the file is empty";
+      if (file.size > maxBytes) return `larger than ${fmt(maxBytes)}`;
+      if (kept() >= maxFiles) return `at most ${maxFiles} files`;
+      return null;
+    }
+
+    function upload(file) {
+      const li = row(file);
+      const why = check(file);
+      if (why) return refuse(li, why);
+      li.className = "uploading";
+      li.querySelector(".file-state").textContent = "Uploading…";
+      pending++;
+      const xhr = new XMLHttpRequest();
+      li.xhr = xhr;
+      const sep = field.dataset.upload.includes("?") ? "&" : "?";
+      xhr.open("POST", `${field.dataset.upload}${sep}name=${encodeURIComponent(file.name)}`);
+      xhr.setRequestHeader("Content-Type", "application/octet-stream");
+      if (field.dataset.csrf) xhr.setRequestHeader("X-CSRF-Token", field.dataset.csrf);
+      xhr.upload.addEventListener("progress", (e) => {
+        if (e.lengthComputable) li.querySelector("progress").value = Math.round((e.loaded / e.total) * 100);
+      });
+      const done = () => {
+        pending--;
+        li.xhr = null;
+      };
+      xhr.addEventListener("load", () => {
+        done();
+        let body = null;
+        try {
+          body = JSON.parse(xhr.responseText);
+        } catch {}
+        if (xhr.status === 201 && body) {
+          li.className = "ok";
+          li.querySelector("progress").value = 100;
+          li.querySelector(".file-state").textContent = "Ready";
+          const hidden = document.createElement("input");
+          hidden.type = "hidden";
+          hidden.name = "attachments";
+          hidden.value = body.key;
+          form.append(hidden);
+          li.hiddenInput = hidden;
+          say(`${file.name} is ready to send`);
+        } else {
+          refuse(li, body?.error?.message ?? "the upload failed; try again");
+        }
+      });
+      xhr.addEventListener("error", () => {
+        done();
+        refuse(li, "the upload failed; check your connection and try again");
+      });
+      xhr.addEventListener("abort", done);
+      xhr.send(file);
+    }
+
+    const add = (files) => {
+      for (const f of files) upload(f);
+      input.value = "";
+    };
+    input.addEventListener("change", () => add(input.files));
+    for (const type of ["dragenter", "dragover"]) {
+      zone.addEventListener(type, (e) => {
+        e.preventDefault();
+        zone.classList.add("over");
+      });
+    }
+    for (const type of ["dragleave", "drop"]) {
+      zone.addEventListener(type, () => zone.classList.remove("over"));
+    }
+    zone.addEventListener("drop", (e) => {
+      e.preventDefault();
+      if (e.dataTransfer?.files) add(e.dataTransfer.files);
+    });
+
+    form.addEventListener(
+      "submit",
+      (e) => {
+        if (pending > 0) {
+          e.preventDefault();
+          e.stopImmediatePropagation();
+          say("Wait until every file has finished uploading, then send again.");
+          status.classList.remove("visually-hidden");
+          status.classList.add("field-error");
+        }
+      },
+      true,
+    );
+  }
+})();
