@@ -1,4 +1,5 @@
 import path from "node:path";
+import { normalizeEmail } from "./contacts/email.ts";
 import { parseKey } from "./files/file.crypto.ts";
 import type { S3Settings } from "./files/file.store.ts";
 
@@ -38,6 +39,18 @@ export interface Config {
   s3: S3Settings | undefined;
   /** Public uploads allowed per client address in 10 minutes. */
   uploadRateLimit: number;
+  /** Outgoing mail: smtp:// or smtps:// URL of the relay; unset writes .eml files to DATA_DIR/mail. */
+  smtpUrl: string | undefined;
+  /** The From address of every email (the workspace's brand name is its display name). */
+  mailFrom: string;
+  /** Incoming mail: the port of the built-in SMTP listener; unset leaves it off. */
+  inboundSmtpPort: number | undefined;
+  /** Address the SMTP listener binds to. */
+  inboundSmtpHost: string;
+  /** Mail to {slug}@ this domain (and {slug}+…@) reaches that workspace, beside its support email. */
+  inboundEmailDomain: string | undefined;
+  /** New tickets and replies one sender may start by email per hour, per workspace. */
+  inboundPerSenderPerHour: number;
 }
 
 export class ConfigError extends Error {}
@@ -110,6 +123,42 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlHours: int(env, "SESSION_TTL_HOURS", 24 * 14, 1, 24 * 365),
     passwordHashCost: int(env, "PASSWORD_HASH_COST", 15, 10, 20),
     ...fileConfig(env),
+    ...mailConfig(env, publicUrl),
+  };
+}
+
+const MAIL_DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+
+function mailConfig(
+  env: Env,
+  publicUrl: string | undefined,
+): Pick<
+  Config,
+  | "smtpUrl"
+  | "mailFrom"
+  | "inboundSmtpPort"
+  | "inboundSmtpHost"
+  | "inboundEmailDomain"
+  | "inboundPerSenderPerHour"
+> {
+  const host = publicUrl ? new URL(publicUrl).hostname : "portico.localhost";
+  const mailFrom = env.MAIL_FROM || `portico@${host.includes(".") ? host : `${host}.localhost`}`;
+  if (!normalizeEmail(mailFrom))
+    throw new ConfigError(`MAIL_FROM must be an email address, got "${mailFrom}"`);
+  const domain = env.INBOUND_EMAIL_DOMAIN || undefined;
+  if (domain && !MAIL_DOMAIN.test(domain)) {
+    throw new ConfigError(
+      `INBOUND_EMAIL_DOMAIN must be a domain name like support.example.com, got "${domain}"`,
+    );
+  }
+  const port = env.INBOUND_SMTP_PORT ? int(env, "INBOUND_SMTP_PORT", 0, 0, 65535) : undefined;
+  return {
+    smtpUrl: url(env, "SMTP_URL", ["smtp:", "smtps:"]),
+    mailFrom,
+    inboundSmtpPort: port,
+    inboundSmtpHost: env.INBOUND_SMTP_HOST || env.HOST || "0.0.0.0",
+    inboundEmailDomain: domain?.toLowerCase(),
+    inboundPerSenderPerHour: int(env, "INBOUND_PER_SENDER_PER_HOUR", 20, 1, 100_000),
   };
 }
 

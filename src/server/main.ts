@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/connection.ts";
 import { migrateToLatest } from "./db/migrate.ts";
+import { createMailTransport } from "./email/email.transport.ts";
 import { createFileStorage } from "./files/file.service.ts";
 import { createLogger } from "./logger.ts";
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./ratelimit/rate-limiter.ts";
@@ -28,10 +29,12 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
     limiter = new MemoryRateLimiter();
   }
   const files = createFileStorage(config, log);
-  return { config, database, limiter, log, files, now: () => new Date() };
+  const mailer = createMailTransport(config);
+  return { config, database, limiter, log, files, mailer, now: () => new Date() };
 }
 
 export async function closeContext(ctx: AppContext): Promise<void> {
+  ctx.mailer.close();
   await ctx.limiter.close();
   await ctx.database.close();
 }

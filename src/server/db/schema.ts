@@ -159,6 +159,72 @@ export interface TicketSearchTable {
   body: string;
 }
 
+export interface OutboxEmailTable {
+  id: string;
+  workspace_id: string;
+  ticket_id: string | null;
+  /** What the email is: see email/outbox.ts. */
+  kind: string;
+  /** "customer" or "agent": who reads it (customer mail never carries internal notes). */
+  audience: "customer" | "agent";
+  to_address: string;
+  to_name: string | null;
+  /** RFC 5322 Message-ID with its angle brackets; stable across retries. */
+  message_id: string;
+  subject: string;
+  body_text: string;
+  body_html: string;
+  /** JSON: from, replyTo, inReplyTo, references, autoSubmitted. */
+  headers: string;
+  status: "pending" | "sent" | "failed";
+  attempts: number;
+  next_attempt_at: string;
+  /** A sender holds the row until then; another process may take it over after. */
+  locked_until: string | null;
+  last_error: string | null;
+  sent_at: string | null;
+  created_at: string;
+}
+
+export interface EmailReplyTokenTable {
+  token_hash: string;
+  workspace_id: string;
+  ticket_id: string;
+  created_at: string;
+}
+
+export interface InboundEmailTable {
+  id: string;
+  workspace_id: string;
+  /** The Message-ID without brackets, lower-cased; or sha256:<hex> of the raw message when it has none. */
+  message_id: string;
+  /** The raw message, sealed in the file store. */
+  storage_key: string;
+  size_bytes: number;
+  via: "smtp" | "imap";
+  envelope_from: string | null;
+  /** JSON array of the envelope recipients. */
+  recipients: string;
+  from_address: string | null;
+  subject: string | null;
+  status: "received" | "processed" | "ignored" | "failed";
+  outcome: string | null;
+  ticket_id: string | null;
+  comment_id: string | null;
+  error: string | null;
+  received_at: string;
+  processed_at: string | null;
+}
+
+export interface AgentInvitationTable {
+  token_hash: string;
+  workspace_id: string;
+  agent_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface DB {
   workspaces: WorkspaceTable;
   ticket_sequences: TicketSequenceTable;
@@ -173,6 +239,10 @@ export interface DB {
   tracking_tokens: TrackingTokenTable;
   idempotency_keys: IdempotencyKeyTable;
   ticket_search: TicketSearchTable;
+  outbox_emails: OutboxEmailTable;
+  email_reply_tokens: EmailReplyTokenTable;
+  inbound_emails: InboundEmailTable;
+  agent_invitations: AgentInvitationTable;
 }
 
 export type Db = Kysely<DB>;

@@ -15,6 +15,7 @@ export const EVENT_TYPES = {
   note_added: false,
   priority_changed: false,
   assignee_changed: false,
+  email_failed: false,
 } as const satisfies Record<string, boolean>;
 
 export type TicketEventType = keyof typeof EVENT_TYPES;

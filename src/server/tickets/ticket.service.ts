@@ -16,11 +16,18 @@ import { normalizeEmail } from "../contacts/email.ts";
 import { type AgentActor, type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
+import {
+  absoluteUrl,
+  emailAgentReplied,
+  emailCustomerReplied,
+  emailTicketCreated,
+  emailTicketResolved,
+} from "../email/outbox.ts";
 import { AppError, conflict, tooManyRequests, validationFailed } from "../errors.ts";
 import { type AttachmentView, attachmentsForAgent, attachmentViews } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { newId } from "../ids.ts";
-import { getWorkspaceBySlug, type Workspace } from "../workspaces/workspace.service.ts";
+import { getWorkspace, getWorkspaceBySlug, type Workspace } from "../workspaces/workspace.service.ts";
 import {
   findTicketByTrackingToken,
   findTicketForAgent,
@@ -32,6 +39,7 @@ import { type EventActor, recordEvent } from "./ticket.events.ts";
 import { indexTicketText, matchingTicketIds } from "./ticket.search.ts";
 
 export const TRACKING_TOKEN_TTL_DAYS = 30;
+const brandingOfName = (ws: Workspace) => ws.brand_name ?? ws.name;
 const SUBMIT_WINDOW_MS = 3600_000;
 
 /** Line endings to \n and no trailing blank space: what people meant, stored once. */
@@ -291,6 +299,12 @@ export async function submitPortalTicket(
         emailNormalized: email,
         at: ctx.now(),
       });
+      await emailTicketCreated(ctx, tx, {
+        ws,
+        ticket,
+        contact: { address: input.email.trim(), name: contact.name },
+        trackingUrl: absoluteUrl(ctx, trackingPath(ws.slug, ticket.number, token)),
+      });
       if (req.idempotencyKey) {
         await tx
           .insertInto("idempotency_keys")
@@ -450,6 +464,13 @@ export async function replyAsTokenHolder(
         emailNormalized: access.actor.emailNormalized,
         at: ctx.now(),
       });
+      await emailTicketCreated(ctx, tx, {
+        ws,
+        ticket: followUp,
+        contact: { address: contact.email, name: contact.name },
+        trackingUrl: absoluteUrl(ctx, trackingPath(ws.slug, followUp.number, token)),
+        followUpOf: formatReference(ticket.number),
+      });
       return {
         kind: "follow_up" as const,
         reference: formatReference(followUp.number),
@@ -458,6 +479,7 @@ export async function replyAsTokenHolder(
     });
   }
 
+  const ws = await getWorkspaceBySlug(ctx, req.slug);
   return ctx.database.db.transaction().execute(async (tx) => {
     const current = await lockTicket(ctx, tx, ticket);
     const now = nowIso(ctx);
@@ -518,6 +540,13 @@ export async function replyAsTokenHolder(
       .where("workspace_id", "=", ticket.workspace_id)
       .execute();
     await indexTicketText(ctx, tx, { workspaceId: ticket.workspace_id, ticketId: ticket.id, content: body });
+    await emailCustomerReplied(ctx, tx, {
+      ws,
+      ticket: current,
+      contactName: contact.name,
+      body,
+      reopened: reopen,
+    });
     return {
       kind: "comment" as const,
       status,
@@ -859,14 +888,39 @@ export interface TicketPatch {
   resolution?: string | undefined;
 }
 
-/** Applies a change inside tx, recording one event per field that really changed. */
+/** The ticket's contact, and a fresh tracking link for an email to them (issued in tx). */
+async function customerLink(ctx: AppContext, tx: Tx, ws: Workspace, t: TicketTable) {
+  const c = await tx
+    .selectFrom("contacts")
+    .select(["email", "name", "email_normalized"])
+    .where("workspace_id", "=", t.workspace_id)
+    .where("id", "=", t.contact_id)
+    .executeTakeFirstOrThrow();
+  const token = await issueTrackingToken(ctx, tx, {
+    workspaceId: t.workspace_id,
+    ticketId: t.id,
+    emailNormalized: c.email_normalized,
+    at: ctx.now(),
+  });
+  return {
+    contact: { address: c.email, name: c.name },
+    trackingUrl: absoluteUrl(ctx, trackingPath(ws.slug, t.number, token)),
+  };
+}
+
+/**
+ * Applies a change inside tx, recording one event per field that really changed. Resolving
+ * emails the customer the resolution, unless `ws` is left out (a reply that resolves says so in
+ * its own email).
+ */
 async function applyPatch(
-  _ctx: AppContext,
+  ctx: AppContext,
   tx: Tx,
   actor: AgentActor,
   t: TicketTable,
   patch: TicketPatch,
   now: string,
+  ws?: Workspace,
 ): Promise<void> {
   const set: Partial<TicketTable> = {};
   const ev = {
@@ -911,6 +965,10 @@ async function applyPatch(
         type: "resolved",
         data: { from: t.status, to: "resolved", resolution: set.resolution },
       });
+      if (ws) {
+        const link = await customerLink(ctx, tx, ws, t);
+        await emailTicketResolved(ctx, tx, { ws, ticket: t, resolution: set.resolution ?? null, ...link });
+      }
     } else {
       if (patch.status === "closed") set.closed_at = now;
       else set.closed_at = null;
@@ -946,9 +1004,10 @@ export async function updateTicket(
   reference: string,
   patch: TicketPatch,
 ): Promise<TicketDetail> {
+  const ws = await getWorkspace(ctx, actor);
   await ctx.database.db.transaction().execute(async (tx) => {
     const t = await findTicketForAgent(ctx, actor, reference, { tx, lock: true });
-    await applyPatch(ctx, tx, actor, t, patch, nowIso(ctx));
+    await applyPatch(ctx, tx, actor, t, patch, nowIso(ctx), ws);
   });
   return getTicketDetail(ctx, actor, reference);
 }
@@ -988,6 +1047,7 @@ async function addComment(
   if (codePointLength(body) > MESSAGE_MAX) {
     throw validationFailed({ body: `must be at most ${MESSAGE_MAX.toLocaleString("en-US")} characters` });
   }
+  const ws = await getWorkspace(ctx, actor);
   const entry = await ctx.database.db.transaction().execute(async (tx) => {
     const t = await findTicketForAgent(ctx, actor, reference, { tx, lock: true });
     const now = nowIso(ctx);
@@ -1032,6 +1092,18 @@ async function addComment(
       .select("name")
       .where("id", "=", actor.agentId)
       .executeTakeFirst();
+    if (!input.internal) {
+      // Only a public reply leaves by email; a note never reaches this line.
+      const link = await customerLink(ctx, tx, ws, t);
+      await emailAgentReplied(ctx, tx, {
+        ws,
+        ticket: t,
+        agentName: agent?.name ?? brandingOfName(ws),
+        body,
+        resolved: input.status === "resolved" && t.status !== "resolved",
+        ...link,
+      });
+    }
     return {
       id,
       internal: input.internal,

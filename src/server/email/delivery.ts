@@ -1,0 +1,168 @@
+import type { AppContext } from "../context.ts";
+import { isPostgres } from "../db/dialect.ts";
+import type { OutboxEmailTable } from "../db/schema.ts";
+import { recordEvent } from "../tickets/ticket.events.ts";
+import { classifySendError } from "./email.transport.ts";
+import type { StoredHeaders } from "./outbox.ts";
+
+// Delivers the outbox. A row is claimed (attempts + 1, held for LOCK_MS) before it is sent and
+// marked sent right after the relay accepted it. A crash in between leaves the claim to expire
+// and the row is sent again with the same Message-ID, which receiving systems treat as the same
+// message; that window is the relay's answer and one UPDATE long. Transient failures wait longer
+// each time, up to four days; a permanent one (5xx) stops and is shown on the ticket.
+
+export const RETRY_FOR_MS = 4 * 24 * 3600_000;
+const LOCK_MS = 5 * 60_000;
+const FIRST_RETRY_MS = 30_000;
+const MAX_RETRY_MS = 3600_000;
+
+/** 30 s, 1 min, 2 min … doubling up to an hour between tries. */
+export const retryDelayMs = (attempts: number) =>
+  Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_MS);
+
+export interface DeliveryOutcome {
+  sent: number;
+  retrying: number;
+  failed: number;
+}
+
+/** Claims up to `limit` due rows for this process: one statement, skipping rows others hold. */
+async function claimDue(ctx: AppContext, limit: number): Promise<OutboxEmailTable[]> {
+  const db = ctx.database.db;
+  const now = ctx.now();
+  const nowIso = now.toISOString();
+  const until = new Date(now.getTime() + LOCK_MS).toISOString();
+  let due = db
+    .selectFrom("outbox_emails")
+    .select("id")
+    .where("status", "=", "pending")
+    .where("next_attempt_at", "<=", nowIso)
+    .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", nowIso)]))
+    .orderBy("next_attempt_at")
+    .limit(limit);
+  if (isPostgres(db)) due = due.forUpdate().skipLocked();
+  return db
+    .updateTable("outbox_emails")
+    .set((eb) => ({ locked_until: until, attempts: eb("attempts", "+", 1) }))
+    .where("id", "in", due)
+    .where("status", "=", "pending")
+    .returningAll()
+    .execute();
+}
+
+export async function deliverDueEmails(
+  ctx: AppContext,
+  opts: { limit?: number } = {},
+): Promise<DeliveryOutcome> {
+  const out: DeliveryOutcome = { sent: 0, retrying: 0, failed: 0 };
+  const rows = await claimDue(ctx, opts.limit ?? 20);
+  for (const row of rows) {
+    const h = JSON.parse(row.headers) as StoredHeaders;
+    try {
+      await ctx.mailer.send({
+        id: row.id,
+        from: h.from,
+        to: { name: row.to_name, address: row.to_address },
+        replyTo: h.replyTo,
+        subject: row.subject,
+        text: row.body_text,
+        html: row.body_html,
+        messageId: row.message_id,
+        inReplyTo: h.inReplyTo,
+        references: h.references,
+        date: new Date(row.created_at),
+        headers: h.autoSubmitted
+          ? { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" }
+          : {},
+      });
+      await ctx.database.db
+        .updateTable("outbox_emails")
+        .set({ status: "sent", sent_at: ctx.now().toISOString(), locked_until: null, last_error: null })
+        .where("id", "=", row.id)
+        .execute();
+      out.sent++;
+    } catch (err) {
+      const failure = classifySendError(err);
+      const now = ctx.now();
+      const expired = now.getTime() - new Date(row.created_at).getTime() >= RETRY_FOR_MS;
+      if (failure.permanent || expired) {
+        const reason = failure.permanent ? failure.reason : `gave up after 4 days: ${failure.reason}`;
+        await markFailed(ctx, row, reason);
+        ctx.log.warn(
+          { outboxId: row.id, kind: row.kind, attempts: row.attempts, reason },
+          "email not delivered",
+        );
+        out.failed++;
+      } else {
+        await ctx.database.db
+          .updateTable("outbox_emails")
+          .set({
+            next_attempt_at: new Date(now.getTime() + retryDelayMs(row.attempts)).toISOString(),
+            locked_until: null,
+            last_error: failure.reason,
+          })
+          .where("id", "=", row.id)
+          .execute();
+        ctx.log.info(
+          { outboxId: row.id, attempts: row.attempts, reason: failure.reason },
+          "email delivery will be retried",
+        );
+        out.retrying++;
+      }
+    }
+  }
+  return out;
+}
+
+async function markFailed(ctx: AppContext, row: OutboxEmailTable, reason: string): Promise<void> {
+  await ctx.database.db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable("outbox_emails")
+      .set({ status: "failed", locked_until: null, last_error: reason })
+      .where("id", "=", row.id)
+      .execute();
+    if (row.ticket_id) {
+      // Agents see it in the ticket's history; the customer never does.
+      await recordEvent(tx, {
+        workspaceId: row.workspace_id,
+        ticketId: row.ticket_id,
+        actor: { type: "system", id: null },
+        type: "email_failed",
+        data: { outboxId: row.id, to: row.to_address, kind: row.kind, reason },
+        at: ctx.now().toISOString(),
+      });
+    }
+  });
+}
+
+/** Delivers every `everyMs` until stopped; one round at a time; errors are logged and retried. */
+export function startOutboxWorker(ctx: AppContext, everyMs = 1000): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  const tick = () => {
+    if (running || stopped) return;
+    running = (async () => {
+      try {
+        // Keep going while whole batches come back: a backlog drains without waiting a tick each.
+        for (let i = 0; i < 50 && !stopped; i++) {
+          const r = await deliverDueEmails(ctx);
+          if (r.sent + r.retrying + r.failed < 20) break;
+        }
+      } catch (err) {
+        ctx.log.warn({ err }, "the outbox round failed; it will run again");
+      } finally {
+        running = null;
+      }
+    })();
+  };
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
+  tick();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

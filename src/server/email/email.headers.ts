@@ -1,0 +1,44 @@
+// Header values from user text (names, subjects) never carry a line break or a control
+// character: a CR/LF in a subject would otherwise start a header of its own.
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
+/** One line of header text: control characters become spaces, runs of space collapse, capped. */
+export function headerText(value: string, max = 200): string {
+  const line = value.replace(CONTROL, " ").replace(/\s+/g, " ").trim();
+  const points = [...line];
+  return points.length > max ? `${points.slice(0, max - 1).join("")}…` : line;
+}
+
+/** The domain part of an address, lower-cased. */
+export const domainOf = (address: string) => address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+
+/** `support@acme.test` + token → `support+token@acme.test`; an existing +tag is replaced. */
+export function plusAddress(address: string, tag: string): string {
+  const at = address.lastIndexOf("@");
+  const local = address.slice(0, at).split("+")[0];
+  return `${local}+${tag}${address.slice(at)}`;
+}
+
+/** Splits `local+tag@domain` into the base address and the tag (null when there is none). */
+export function splitPlusAddress(address: string): { base: string; tag: string | null } {
+  const at = address.lastIndexOf("@");
+  if (at < 1) return { base: address, tag: null };
+  const local = address.slice(0, at);
+  const plus = local.indexOf("+");
+  if (plus < 0) return { base: address, tag: null };
+  return { base: `${local.slice(0, plus)}${address.slice(at)}`, tag: local.slice(plus + 1) || null };
+}
+
+/** Message-IDs as the rest of the code compares them: no brackets, no space, lower case. */
+export function normalizeMessageId(raw: string): string {
+  return raw.trim().replace(/^<|>$/g, "").trim().toLowerCase();
+}
+
+/** Every Message-ID in an In-Reply-To or References value (either a string or a list). */
+export function messageIdsIn(value: string | string[] | undefined): string[] {
+  if (!value) return [];
+  const text = Array.isArray(value) ? value.join(" ") : value;
+  const ids = text.match(/<[^<>\s]{1,250}>/g) ?? [];
+  return [...new Set(ids.map(normalizeMessageId))].slice(-50);
+}

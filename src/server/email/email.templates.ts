@@ -1,0 +1,212 @@
+import { readableOn, readablePair } from "../../shared/color.ts";
+import { type Html, html, multiline } from "../web/html.ts";
+import type { Branding } from "../workspaces/workspace.service.ts";
+import { headerText } from "./email.headers.ts";
+
+// Every email Portico sends, as plain text and HTML. User text (names, subjects, messages) is
+// escaped in the HTML by html``; the layout is a table with inline styles, which is what mail
+// clients render reliably. Internal notes never reach these functions.
+
+export interface Rendered {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+interface Frame {
+  brand: Branding;
+  /** One short line above the message, e.g. "Your request TKT-0042". */
+  heading: string;
+  paragraphs: (string | Html)[];
+  /** A quoted message (a reply, a resolution, a description), shown as a block. */
+  quote?: { label: string; text: string } | undefined;
+  button?: { label: string; url: string } | undefined;
+  /** Small print under the button. */
+  note?: string | undefined;
+}
+
+function renderText(f: Frame): string {
+  const lines: string[] = [f.heading, ""];
+  for (const p of f.paragraphs) lines.push(typeof p === "string" ? p : stripTags(p.value), "");
+  if (f.quote) {
+    lines.push(`${f.quote.label}:`, ...f.quote.text.split("\n").map((l) => `  ${l}`), "");
+  }
+  if (f.button) lines.push(`${f.button.label}: ${f.button.url}`, "");
+  if (f.note) lines.push(f.note, "");
+  lines.push("--", f.brand.brandName);
+  if (f.brand.supportEmail) lines.push(f.brand.supportEmail);
+  return `${lines.join("\n")}\n`;
+}
+
+const stripTags = (markup: string) =>
+  markup
+    .replace(/<[^>]+>/g, "")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
+
+function renderHtml(f: Frame): string {
+  const pair = readablePair(f.brand.primaryColor);
+  const link = readableOn(f.brand.primaryColor, "#ffffff");
+  const header = f.brand.logoUrl
+    ? html`<img src="${f.brand.logoUrl}" alt="${f.brand.brandName}" height="32" style="height:32px;max-width:200px;border:0">`
+    : html`<span style="font-size:18px;font-weight:600;color:#111827">${f.brand.brandName}</span>`;
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<meta name="color-scheme" content="light"><title>${f.heading}</title></head>
+<body style="margin:0;padding:0;background:#f3f4f6;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#111827">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f3f4f6"><tr><td align="center" style="padding:24px 12px">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:600px;background:#ffffff;border-radius:8px;border-top:4px solid ${pair.background}">
+<tr><td style="padding:20px 24px 0">${header}</td></tr>
+<tr><td style="padding:16px 24px 8px"><h1 style="margin:0;font-size:20px;line-height:1.3">${f.heading}</h1></td></tr>
+${f.paragraphs.map((p) => html`<tr><td style="padding:4px 24px;font-size:15px;line-height:1.5">${typeof p === "string" ? multiline(p) : p}</td></tr>`)}
+${
+  f.quote
+    ? html`<tr><td style="padding:12px 24px"><p style="margin:0 0 4px;font-size:13px;color:#4b5563">${f.quote.label}</p>
+<div style="border-left:3px solid ${pair.background};padding:8px 12px;background:#f9fafb;font-size:15px;line-height:1.5;white-space:pre-wrap">${multiline(f.quote.text)}</div></td></tr>`
+    : ""
+}
+${
+  f.button
+    ? html`<tr><td style="padding:16px 24px"><a href="${f.button.url}" style="display:inline-block;background:${pair.background};color:${pair.text};text-decoration:none;font-weight:600;padding:10px 18px;border-radius:6px">${f.button.label}</a>
+<p style="margin:8px 0 0;font-size:12px;color:#6b7280;word-break:break-all">${f.button.url}</p></td></tr>`
+    : ""
+}
+${f.note ? html`<tr><td style="padding:4px 24px;font-size:13px;color:#4b5563">${f.note}</td></tr>` : ""}
+<tr><td style="padding:16px 24px 20px;font-size:12px;color:#6b7280;border-top:1px solid #e5e7eb">${f.brand.brandName}${
+    f.brand.supportEmail
+      ? html` · <a href="mailto:${f.brand.supportEmail}" style="color:${link}">${f.brand.supportEmail}</a>`
+      : ""
+  }</td></tr>
+</table></td></tr></table></body></html>`.value;
+}
+
+function render(subject: string, f: Frame): Rendered {
+  return { subject: headerText(subject, 250), text: renderText(f), html: renderHtml(f) };
+}
+
+const REPLY_HINT = "Reply to this email or use the link to add to the conversation.";
+
+export function ticketConfirmation(p: {
+  brand: Branding;
+  reference: string;
+  subject: string;
+  contactName: string;
+  trackingUrl: string;
+  viaEmail: boolean;
+}): Rendered {
+  return render(`[${p.reference}] We received your request: ${p.subject}`, {
+    brand: p.brand,
+    heading: `We received your request ${p.reference}`,
+    paragraphs: [
+      `Hi ${p.contactName},`,
+      `Thanks for contacting ${p.brand.brandName}. Your request “${p.subject}” has the reference ${p.reference}; we will reply as soon as we can.`,
+    ],
+    button: { label: "Track your request", url: p.trackingUrl },
+    note: p.viaEmail ? "Reply to this email to add to the conversation." : REPLY_HINT,
+  });
+}
+
+export function agentReplyToCustomer(p: {
+  brand: Branding;
+  reference: string;
+  subject: string;
+  agentName: string;
+  body: string;
+  trackingUrl: string;
+  resolved: boolean;
+}): Rendered {
+  return render(`Re: [${p.reference}] ${p.subject}`, {
+    brand: p.brand,
+    heading: `${p.agentName} replied to ${p.reference}`,
+    paragraphs: p.resolved
+      ? ["We have marked this request as resolved. If something is still wrong, just reply and it reopens."]
+      : [],
+    quote: { label: `${p.agentName} wrote`, text: p.body },
+    button: { label: "View the conversation", url: p.trackingUrl },
+    note: REPLY_HINT,
+  });
+}
+
+export function ticketResolved(p: {
+  brand: Branding;
+  reference: string;
+  subject: string;
+  resolution: string | null;
+  trackingUrl: string;
+}): Rendered {
+  return render(`[${p.reference}] Resolved: ${p.subject}`, {
+    brand: p.brand,
+    heading: `Your request ${p.reference} is resolved`,
+    paragraphs: [`We have resolved your request “${p.subject}”.`],
+    quote: p.resolution ? { label: "Resolution", text: p.resolution } : undefined,
+    button: { label: "View your request", url: p.trackingUrl },
+    note: "Not solved after all? Reply to this email or on the page and the request reopens.",
+  });
+}
+
+export function newTicketForAgents(p: {
+  brand: Branding;
+  reference: string;
+  subject: string;
+  contactName: string;
+  contactEmail: string;
+  description: string;
+  channel: string;
+  ticketUrl: string;
+  followUpOf?: string | undefined;
+}): Rendered {
+  return render(`[${p.reference}] New request from ${p.contactName}: ${p.subject}`, {
+    brand: p.brand,
+    heading: `New request ${p.reference}`,
+    paragraphs: [
+      `${p.contactName} <${p.contactEmail}> wrote in by ${p.channel === "email" ? "email" : "the portal"}${
+        p.followUpOf ? `, following up on the closed ${p.followUpOf}` : ""
+      }: “${p.subject}”.`,
+    ],
+    quote: p.description ? { label: "Description", text: p.description } : undefined,
+    button: { label: "Open the ticket", url: p.ticketUrl },
+  });
+}
+
+export function customerReplyForAgents(p: {
+  brand: Branding;
+  reference: string;
+  subject: string;
+  contactName: string;
+  body: string;
+  reopened: boolean;
+  ticketUrl: string;
+}): Rendered {
+  return render(`[${p.reference}] ${p.contactName} replied: ${p.subject}`, {
+    brand: p.brand,
+    heading: `${p.contactName} replied to ${p.reference}`,
+    paragraphs: p.reopened ? ["The reply reopened the ticket."] : [],
+    quote: { label: `${p.contactName} wrote`, text: p.body },
+    button: { label: "Open the ticket", url: p.ticketUrl },
+  });
+}
+
+export function agentInvitation(p: {
+  brand: Branding;
+  agentName: string;
+  invitedBy: string | null;
+  url: string;
+  choosePassword: boolean;
+  expiresDays: number;
+}): Rendered {
+  return render(`You are invited to ${p.brand.brandName} on Portico`, {
+    brand: p.brand,
+    heading: `Join ${p.brand.brandName}`,
+    paragraphs: [
+      `Hi ${p.agentName},`,
+      `${p.invitedBy ?? "An administrator"} added you as an agent of ${p.brand.brandName}'s help desk.`,
+    ],
+    button: { label: p.choosePassword ? "Choose your password" : "Sign in", url: p.url },
+    note: p.choosePassword
+      ? `The link works once and expires in ${p.expiresDays} days.`
+      : "Sign in with the password you were given.",
+  });
+}

@@ -1,0 +1,115 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import nodemailer, { type Transporter } from "nodemailer";
+import type { Config } from "../config.ts";
+
+// Where outgoing mail goes: an SMTP relay (SMTP_URL), or, on the embedded default, .eml files in
+// DATA_DIR/mail, the exact bytes that would be sent, for a newcomer to open.
+
+export interface OutgoingMessage {
+  /** The outbox row's id; names the .eml file. */
+  id: string;
+  from: { name: string; address: string };
+  to: { name: string | null; address: string };
+  replyTo?: string | undefined;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  inReplyTo?: string | undefined;
+  references?: string[] | undefined;
+  date: Date;
+  headers: Record<string, string>;
+}
+
+export interface MailTransport {
+  readonly kind: "smtp" | "file";
+  send(message: OutgoingMessage): Promise<void>;
+  close(): void;
+}
+
+/** Why a send failed, as the outbox sees it: worth retrying, or final. */
+export interface SendFailure {
+  permanent: boolean;
+  reason: string;
+}
+
+/** nodemailer's error → transient (connection, timeout, 4xx, authentication) or permanent (5xx, no recipient). */
+export function classifySendError(err: unknown): SendFailure {
+  const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
+  const reason = (e.response ?? e.message ?? String(err)).replace(/\s+/g, " ").slice(0, 500);
+  // A rejected login is the operator's to fix; the mail should wait for it, not be dropped.
+  if (e.code === "EAUTH") return { permanent: false, reason };
+  if (typeof e.responseCode === "number") return { permanent: e.responseCode >= 500, reason };
+  if (e.code === "EENVELOPE" || e.code === "EMESSAGE") return { permanent: true, reason };
+  return { permanent: false, reason };
+}
+
+function mailOptions(m: OutgoingMessage) {
+  return {
+    from: { name: m.from.name, address: m.from.address },
+    to: m.to.name ? { name: m.to.name, address: m.to.address } : m.to.address,
+    replyTo: m.replyTo,
+    subject: m.subject,
+    text: m.text,
+    html: m.html,
+    messageId: m.messageId,
+    inReplyTo: m.inReplyTo,
+    references: m.references,
+    date: m.date,
+    headers: m.headers,
+    // Only the envelope addresses we name: never addresses parsed out of a header by the library.
+    envelope: { from: m.from.address, to: [m.to.address] },
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+}
+
+class SmtpTransport implements MailTransport {
+  readonly kind = "smtp" as const;
+  readonly #t: Transporter;
+  constructor(url: string) {
+    const u = new URL(url);
+    // Timeouts so a relay that hangs is a transient failure, not a worker stuck forever.
+    for (const [k, v] of Object.entries({
+      connectionTimeout: "15000",
+      greetingTimeout: "15000",
+      socketTimeout: "60000",
+    })) {
+      if (!u.searchParams.has(k)) u.searchParams.set(k, v);
+    }
+    this.#t = nodemailer.createTransport(u.toString());
+  }
+  async send(m: OutgoingMessage): Promise<void> {
+    await this.#t.sendMail(mailOptions(m));
+  }
+  close() {
+    this.#t.close();
+  }
+}
+
+class FileTransport implements MailTransport {
+  readonly kind = "file" as const;
+  readonly #dir: string;
+  readonly #t = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+  async send(m: OutgoingMessage): Promise<void> {
+    const info = (await this.#t.sendMail(mailOptions(m))) as unknown as { message: Buffer };
+    await fs.mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    // Named by the outbox id and written whole (temp file, then rename): sending twice after a
+    // crash rewrites the same file, never a second copy.
+    const file = path.join(this.#dir, `${m.id}.eml`);
+    const temp = `${file}.tmp`;
+    await fs.writeFile(temp, info.message, { mode: 0o600 });
+    await fs.rename(temp, file);
+  }
+  close() {}
+}
+
+export const mailDir = (config: Config) => path.join(config.dataDir, "mail");
+
+export function createMailTransport(config: Config): MailTransport {
+  return config.smtpUrl ? new SmtpTransport(config.smtpUrl) : new FileTransport(mailDir(config));
+}

@@ -1,0 +1,320 @@
+import { randomBytes } from "node:crypto";
+import { formatReference } from "../../shared/tickets.ts";
+import { hashToken } from "../auth/tokens.ts";
+import type { AppContext } from "../context.ts";
+import type { OutboxEmailTable, Tx } from "../db/schema.ts";
+import { newId } from "../ids.ts";
+import { brandingOf, type Workspace } from "../workspaces/workspace.service.ts";
+import { domainOf, headerText, plusAddress } from "./email.headers.ts";
+import {
+  agentReplyToCustomer,
+  customerReplyForAgents,
+  newTicketForAgents,
+  type Rendered,
+  ticketConfirmation,
+  ticketResolved,
+} from "./email.templates.ts";
+
+// The transactional outbox. Every email is a row written with `tx`, the transaction of the
+// change that causes it: the ticket and its email commit together or not at all. delivery.ts
+// sends the rows later; a row's Message-ID is fixed here, so a retry is the same message.
+
+export type EmailKind =
+  | "ticket_confirmation"
+  | "agent_reply"
+  | "ticket_resolved"
+  | "agent_new_ticket"
+  | "agent_customer_reply"
+  | "agent_invitation";
+
+export interface StoredHeaders {
+  from: { name: string; address: string };
+  replyTo?: string | undefined;
+  inReplyTo?: string | undefined;
+  references?: string[] | undefined;
+  /** RFC 3834: mail no person wrote. An agent's reply is a person's and goes without it. */
+  autoSubmitted: boolean;
+}
+
+/** Links in emails must be absolute: PUBLIC_URL, or this server on localhost. */
+export function absoluteUrl(ctx: AppContext, path: string): string {
+  return `${ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`}${path}`;
+}
+
+/** The address replies should reach: the workspace's support email, else {slug}@INBOUND_EMAIL_DOMAIN. */
+export function supportAddressOf(ctx: AppContext, ws: Workspace): string | null {
+  if (ws.support_email) return ws.support_email.toLowerCase();
+  return ctx.config.inboundEmailDomain ? `${ws.slug}@${ctx.config.inboundEmailDomain}` : null;
+}
+
+export interface Recipient {
+  address: string;
+  name: string | null;
+}
+
+interface Thread {
+  ticketId: string;
+  /** tickets.email_thread_id, the root every message of the ticket refers to. */
+  threadId: string | null;
+  /** The newest message of the customer's we know (an inbound email), answered directly. */
+  lastInbound?: string | null | undefined;
+}
+
+/** Writes one email per recipient in `tx`. Returns the outbox ids. */
+export async function enqueueEmail(
+  ctx: AppContext,
+  tx: Tx,
+  e: {
+    ws: Workspace;
+    kind: EmailKind;
+    audience: OutboxEmailTable["audience"];
+    to: Recipient[];
+    rendered: Rendered;
+    thread?: Thread | undefined;
+    autoSubmitted: boolean;
+  },
+): Promise<string[]> {
+  if (!e.to.length) return [];
+  const now = ctx.now().toISOString();
+  const brand = brandingOf(e.ws);
+  const support = supportAddressOf(ctx, e.ws);
+  const mailDomain = domainOf(ctx.config.mailFrom);
+  const rows: OutboxEmailTable[] = [];
+  const tokens: { token_hash: string; workspace_id: string; ticket_id: string; created_at: string }[] = [];
+  for (const to of e.to) {
+    const id = newId();
+    let replyTo: string | undefined;
+    if (support && e.thread) {
+      // A reply token of its own in the address, so a reply finds its ticket even when a mail
+      // client drops the threading headers. Hex, since some servers lower-case addresses.
+      const token = randomBytes(16).toString("hex");
+      tokens.push({
+        token_hash: hashToken(token),
+        workspace_id: e.ws.id,
+        ticket_id: e.thread.ticketId,
+        created_at: now,
+      });
+      replyTo = plusAddress(support, token);
+    } else if (support) {
+      replyTo = support;
+    }
+    const refs = [e.thread?.threadId, e.thread?.lastInbound].filter((r): r is string => Boolean(r));
+    const headers: StoredHeaders = {
+      from: { name: headerText(brand.brandName, 80), address: ctx.config.mailFrom },
+      replyTo,
+      inReplyTo: refs.at(-1),
+      references: refs.length ? refs : undefined,
+      autoSubmitted: e.autoSubmitted,
+    };
+    rows.push({
+      id,
+      workspace_id: e.ws.id,
+      ticket_id: e.thread?.ticketId ?? null,
+      kind: e.kind,
+      audience: e.audience,
+      to_address: to.address,
+      to_name: to.name ? headerText(to.name, 120) : null,
+      message_id: `<${id}@${mailDomain}>`,
+      subject: e.rendered.subject,
+      body_text: e.rendered.text,
+      body_html: e.rendered.html,
+      headers: JSON.stringify(headers),
+      status: "pending",
+      attempts: 0,
+      next_attempt_at: now,
+      locked_until: null,
+      last_error: null,
+      sent_at: null,
+      created_at: now,
+    });
+  }
+  await tx.insertInto("outbox_emails").values(rows).execute();
+  if (tokens.length) await tx.insertInto("email_reply_tokens").values(tokens).execute();
+  return rows.map((r) => r.id);
+}
+
+/** Who hears about a ticket: its assignee, or every active agent while it has none. */
+async function agentRecipients(tx: Tx, workspaceId: string, assigneeId: string | null): Promise<Recipient[]> {
+  let q = tx
+    .selectFrom("agents")
+    .select(["email", "name"])
+    .where("workspace_id", "=", workspaceId)
+    .where("active", "=", true);
+  if (assigneeId) q = q.where("id", "=", assigneeId);
+  const rows = await q.orderBy("email").execute();
+  return rows.map((r) => ({ address: r.email, name: r.name }));
+}
+
+interface TicketRef {
+  id: string;
+  number: number;
+  subject: string;
+  description: string;
+  channel: string;
+  assignee_id: string | null;
+  email_thread_id: string | null;
+}
+
+const ticketUrl = (ctx: AppContext, number: number) =>
+  absoluteUrl(ctx, `/app/tickets/${formatReference(number)}`);
+
+/** A new ticket: the confirmation to the customer, and the news to the agents. */
+export async function emailTicketCreated(
+  ctx: AppContext,
+  tx: Tx,
+  p: {
+    ws: Workspace;
+    ticket: TicketRef;
+    contact: Recipient & { name: string };
+    trackingUrl: string;
+    lastInbound?: string | null | undefined;
+    followUpOf?: string | undefined;
+  },
+): Promise<void> {
+  const brand = brandingOf(p.ws);
+  const reference = formatReference(p.ticket.number);
+  const thread = { ticketId: p.ticket.id, threadId: p.ticket.email_thread_id, lastInbound: p.lastInbound };
+  await enqueueEmail(ctx, tx, {
+    ws: p.ws,
+    kind: "ticket_confirmation",
+    audience: "customer",
+    to: [p.contact],
+    rendered: ticketConfirmation({
+      brand,
+      reference,
+      subject: p.ticket.subject,
+      contactName: p.contact.name,
+      trackingUrl: p.trackingUrl,
+      viaEmail: p.ticket.channel === "email",
+    }),
+    thread,
+    autoSubmitted: true,
+  });
+  await enqueueEmail(ctx, tx, {
+    ws: p.ws,
+    kind: "agent_new_ticket",
+    audience: "agent",
+    to: await agentRecipients(tx, p.ws.id, p.ticket.assignee_id),
+    rendered: newTicketForAgents({
+      brand,
+      reference,
+      subject: p.ticket.subject,
+      contactName: p.contact.name,
+      contactEmail: p.contact.address,
+      description: p.ticket.description,
+      channel: p.ticket.channel,
+      ticketUrl: ticketUrl(ctx, p.ticket.number),
+      followUpOf: p.followUpOf,
+    }),
+    thread,
+    autoSubmitted: true,
+  });
+}
+
+/** A customer's reply (portal or email) reaches the assignee, or every agent while unassigned. */
+export async function emailCustomerReplied(
+  ctx: AppContext,
+  tx: Tx,
+  p: { ws: Workspace; ticket: TicketRef; contactName: string; body: string; reopened: boolean },
+): Promise<void> {
+  await enqueueEmail(ctx, tx, {
+    ws: p.ws,
+    kind: "agent_customer_reply",
+    audience: "agent",
+    to: await agentRecipients(tx, p.ws.id, p.ticket.assignee_id),
+    rendered: customerReplyForAgents({
+      brand: brandingOf(p.ws),
+      reference: formatReference(p.ticket.number),
+      subject: p.ticket.subject,
+      contactName: p.contactName,
+      body: p.body,
+      reopened: p.reopened,
+      ticketUrl: ticketUrl(ctx, p.ticket.number),
+    }),
+    thread: { ticketId: p.ticket.id, threadId: p.ticket.email_thread_id },
+    autoSubmitted: true,
+  });
+}
+
+/** The newest email the customer sent on this ticket, so our answer replies to it directly. */
+export async function lastInboundMessageId(
+  tx: Tx,
+  workspaceId: string,
+  ticketId: string,
+): Promise<string | null> {
+  const row = await tx
+    .selectFrom("comments")
+    .select("email_message_id")
+    .where("workspace_id", "=", workspaceId)
+    .where("ticket_id", "=", ticketId)
+    .where("author_type", "=", "contact")
+    .where("email_message_id", "is not", null)
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row?.email_message_id ?? null;
+}
+
+/** An agent's public reply goes to the customer; never called for an internal note. */
+export async function emailAgentReplied(
+  ctx: AppContext,
+  tx: Tx,
+  p: {
+    ws: Workspace;
+    ticket: TicketRef;
+    contact: Recipient;
+    agentName: string;
+    body: string;
+    trackingUrl: string;
+    resolved: boolean;
+  },
+): Promise<void> {
+  await enqueueEmail(ctx, tx, {
+    ws: p.ws,
+    kind: "agent_reply",
+    audience: "customer",
+    to: [p.contact],
+    rendered: agentReplyToCustomer({
+      brand: brandingOf(p.ws),
+      reference: formatReference(p.ticket.number),
+      subject: p.ticket.subject,
+      agentName: p.agentName,
+      body: p.body,
+      trackingUrl: p.trackingUrl,
+      resolved: p.resolved,
+    }),
+    thread: {
+      ticketId: p.ticket.id,
+      threadId: p.ticket.email_thread_id,
+      lastInbound: await lastInboundMessageId(tx, p.ws.id, p.ticket.id),
+    },
+    autoSubmitted: false,
+  });
+}
+
+export async function emailTicketResolved(
+  ctx: AppContext,
+  tx: Tx,
+  p: { ws: Workspace; ticket: TicketRef; contact: Recipient; resolution: string | null; trackingUrl: string },
+): Promise<void> {
+  await enqueueEmail(ctx, tx, {
+    ws: p.ws,
+    kind: "ticket_resolved",
+    audience: "customer",
+    to: [p.contact],
+    rendered: ticketResolved({
+      brand: brandingOf(p.ws),
+      reference: formatReference(p.ticket.number),
+      subject: p.ticket.subject,
+      resolution: p.resolution,
+      trackingUrl: p.trackingUrl,
+    }),
+    thread: {
+      ticketId: p.ticket.id,
+      threadId: p.ticket.email_thread_id,
+      lastInbound: await lastInboundMessageId(tx, p.ws.id, p.ticket.id),
+    },
+    autoSubmitted: true,
+  });
+}
