@@ -1,6 +1,7 @@
 // Header values from user text (names, subjects) never carry a line break or a control
 // character: a CR/LF in a subject would otherwise start a header of its own.
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
 /** One line of header text: control characters become spaces, runs of space collapse, capped. */
