@@ -54,7 +54,9 @@ export function createFileStorage(
 
 export type Uploader =
   | { kind: "public"; workspaceId: string; clientAddress: string }
-  | { kind: "agent"; actor: AgentActor };
+  | { kind: "agent"; actor: AgentActor }
+  /** A file that came with an email: the same checks, no per-address upload limit. */
+  | { kind: "email"; workspaceId: string };
 
 export interface UploadResult {
   id: string;
@@ -168,7 +170,7 @@ export async function receiveUpload(
           size_bytes: size,
           sha256,
           storage_key: storageKey,
-          uploaded_by_type: uploader.kind === "agent" ? "agent" : "public",
+          uploaded_by_type: uploader.kind,
           uploaded_by_id: uploader.kind === "agent" ? uploader.actor.agentId : null,
           created_at: now.toISOString(),
           claim_hash: hashToken(key),
@@ -194,7 +196,7 @@ export async function receiveUpload(
   }
 }
 
-export type Claimer = { kind: "public" } | { kind: "agent"; agentId: string };
+export type Claimer = { kind: "public" } | { kind: "email" } | { kind: "agent"; agentId: string };
 
 /**
  * Attaches uploads, inside the caller's transaction. Each key must be one this caller received

@@ -59,7 +59,7 @@ export function trackingPath(slug: string, number: number, token: string): strin
   return `/portal/${slug}/tickets/${formatReference(number)}?t=${token}`;
 }
 
-async function issueTrackingToken(
+export async function issueTrackingToken(
   _ctx: AppContext,
   tx: Tx,
   t: { workspaceId: string; ticketId: string; emailNormalized: string; at: Date },
@@ -79,7 +79,7 @@ async function issueTrackingToken(
   return token;
 }
 
-interface NewTicket {
+export interface NewTicket {
   workspace: Workspace;
   contactId: string;
   companyId: string | null;
@@ -89,10 +89,12 @@ interface NewTicket {
   channel: TicketTable["channel"];
   actor: EventActor;
   followUpOfId?: string;
+  /** Email tickets thread on the customer's own Message-ID. */
+  emailThreadId?: string;
 }
 
 /** Takes the next number of the workspace inside the caller's transaction: no gaps, no repeats. */
-async function insertTicket(ctx: AppContext, tx: Tx, t: NewTicket): Promise<TicketTable> {
+export async function insertTicket(ctx: AppContext, tx: Tx, t: NewTicket): Promise<TicketTable> {
   const seq = await tx
     .updateTable("ticket_sequences")
     .set((eb) => ({ last_number: eb("last_number", "+", 1) }))
@@ -116,7 +118,7 @@ async function insertTicket(ctx: AppContext, tx: Tx, t: NewTicket): Promise<Tick
     channel: t.channel,
     assignee_id: null,
     // Replies by email will thread on this id (RFC 5322 Message-ID form).
-    email_thread_id: `<ticket-${id}@portico>`,
+    email_thread_id: t.emailThreadId ?? `<ticket-${id}@portico>`,
     resolution: null,
     resolved_at: null,
     closed_at: null,

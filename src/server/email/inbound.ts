@@ -1,0 +1,527 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import EmailReplyParser from "email-reply-parser";
+import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
+import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
+import { DESCRIPTION_MAX, MESSAGE_MAX, NAME_MAX, parseReference, SUBJECT_MAX } from "../../shared/tickets.ts";
+import { hashToken } from "../auth/tokens.ts";
+import { normalizeEmail } from "../contacts/email.ts";
+import type { AppContext } from "../context.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import type { InboundEmailTable } from "../db/schema.ts";
+import { AppError } from "../errors.ts";
+import { decryptStream, encryptStream, sealedSize } from "../files/file.crypto.ts";
+import { receiveUpload } from "../files/file.service.ts";
+import { newId } from "../ids.ts";
+import {
+  AlreadyProcessed,
+  appendEmailToTicket,
+  type EmailAuthor,
+  type EmailMessage,
+  type EmailOutcome,
+  openTicketFromEmail,
+} from "../tickets/ticket.email.ts";
+import type { Workspace } from "../workspaces/workspace.service.ts";
+import { domainOf, headerText, messageIdsIn, normalizeMessageId, splitPlusAddress } from "./email.headers.ts";
+import { supportAddressOf } from "./outbox.ts";
+
+// Incoming mail. A message is stored first (its raw bytes sealed in the file store, a row per
+// workspace, once per Message-ID), then processed: filtered (auto-replies, bounces, bulk, our own
+// mail, a sender over the limit), threaded onto a ticket of that workspace or made a new ticket.
+// The raw message is kept whatever the outcome.
+
+export const MAX_INBOUND_BYTES = 25 * 1024 * 1024;
+const SENDER_WINDOW_MS = 3600_000;
+
+export interface InboundMeta {
+  via: InboundEmailTable["via"];
+  /** The SMTP envelope sender; "" for a null sender (bounces); null when unknown (IMAP). */
+  envelopeFrom: string | null;
+  /** Envelope recipients (SMTP) or the addresses in To/Cc/Delivered-To (IMAP). */
+  recipients: string[];
+}
+
+/** The workspace an address belongs to: its support email (any +tag), or {slug}[+tag]@INBOUND_EMAIL_DOMAIN. */
+export async function workspaceForAddress(ctx: AppContext, address: string): Promise<Workspace | null> {
+  const normalized = normalizeEmail(address);
+  if (!normalized) return null;
+  const { base } = splitPlusAddress(normalized);
+  const domain = ctx.config.inboundEmailDomain;
+  if (domain && domainOf(base) === domain) {
+    const slug = base.slice(0, base.lastIndexOf("@"));
+    const ws = await ctx.database.db
+      .selectFrom("workspaces")
+      .selectAll()
+      .where("slug", "=", slug)
+      .executeTakeFirst();
+    if (ws) return ws;
+  }
+  const rows = await ctx.database.db
+    .selectFrom("workspaces")
+    .selectAll()
+    .where("support_email", "is not", null)
+    .execute();
+  return rows.find((w) => w.support_email?.trim().toLowerCase() === base) ?? null;
+}
+
+/** The Message-ID we dedupe on: the header's, or a hash of the bytes when there is none. */
+function messageKey(raw: Buffer): string {
+  // Only the header block is searched: a Message-ID line quoted in a body is not the message's.
+  const end = raw.indexOf("\r\n\r\n") >= 0 ? raw.indexOf("\r\n\r\n") : raw.indexOf("\n\n");
+  const head = raw
+    .subarray(0, end >= 0 ? Math.min(end, 256 * 1024) : Math.min(raw.length, 256 * 1024))
+    .toString("latin1");
+  const m = /^message-id:[ \t]*(<[^<>\r\n]{1,250}>)/im.exec(head);
+  return m?.[1] ? normalizeMessageId(m[1]) : `sha256:${createHash("sha256").update(raw).digest("hex")}`;
+}
+
+async function sealRaw(ctx: AppContext, raw: Buffer): Promise<string> {
+  const storageKey = newId();
+  const temp = path.join(ctx.files.tempDir, newId());
+  try {
+    await pipeline(
+      Readable.from([raw]),
+      encryptStream(ctx.files.key),
+      fs.createWriteStream(temp, { mode: 0o600 }),
+    );
+    await ctx.files.store.putFile(storageKey, temp, sealedSize(raw.length));
+  } finally {
+    await fs.promises.rm(temp, { force: true });
+  }
+  return storageKey;
+}
+
+export async function readRaw(ctx: AppContext, storageKey: string): Promise<Buffer> {
+  const sealed = await ctx.files.store.get(storageKey);
+  if (!sealed) throw new Error("the stored message is missing");
+  const chunks: Buffer[] = [];
+  await pipeline(sealed, decryptStream(ctx.files.key), async (source: AsyncIterable<Buffer>) => {
+    for await (const c of source) chunks.push(c);
+  });
+  return Buffer.concat(chunks);
+}
+
+/** Stores the raw message for one workspace, once per Message-ID. */
+export async function storeInbound(
+  ctx: AppContext,
+  ws: Workspace,
+  raw: Buffer,
+  meta: InboundMeta,
+): Promise<{ id: string; duplicate: boolean; status: InboundEmailTable["status"] }> {
+  const messageId = messageKey(raw);
+  const existing = await ctx.database.db
+    .selectFrom("inbound_emails")
+    .select(["id", "status"])
+    .where("workspace_id", "=", ws.id)
+    .where("message_id", "=", messageId)
+    .executeTakeFirst();
+  if (existing) return { ...existing, duplicate: true };
+  const storageKey = await sealRaw(ctx, raw);
+  const id = newId();
+  try {
+    await ctx.database.db
+      .insertInto("inbound_emails")
+      .values({
+        id,
+        workspace_id: ws.id,
+        message_id: messageId,
+        storage_key: storageKey,
+        size_bytes: raw.length,
+        via: meta.via,
+        envelope_from: meta.envelopeFrom,
+        recipients: JSON.stringify(meta.recipients.slice(0, 50)),
+        from_address: null,
+        subject: null,
+        status: "received",
+        outcome: null,
+        ticket_id: null,
+        comment_id: null,
+        error: null,
+        received_at: ctx.now().toISOString(),
+        processed_at: null,
+      })
+      .execute();
+  } catch (err) {
+    await ctx.files.store.delete(storageKey).catch(() => {});
+    if (isUniqueViolation(err)) return { id: "", duplicate: true, status: "received" };
+    throw err;
+  }
+  return { id, duplicate: false, status: "received" };
+}
+
+export type ProcessOutcome = EmailOutcome["outcome"] | `ignored:${string}` | "failed" | "duplicate";
+
+const header = (mail: ParsedMail, name: string): string => {
+  const v = mail.headers.get(name);
+  if (v === undefined || v === null) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "object" && "value" in v) return String((v as { value: unknown }).value);
+  return String(v);
+};
+
+/** Why a message must not start or join a conversation, or null when it may. */
+function automaticReason(mail: ParsedMail, envelopeFrom: string | null): string | null {
+  if (envelopeFrom === "") return "bounce";
+  const ct = header(mail, "content-type").toLowerCase();
+  if (ct.includes("multipart/report") || ct.includes("message/delivery-status")) return "bounce";
+  const from = (mail.from?.value[0]?.address ?? "").toLowerCase();
+  if (/^(mailer-daemon|postmaster)@/.test(from)) return "bounce";
+  const auto = header(mail, "auto-submitted").toLowerCase().trim();
+  if (auto && auto !== "no") return "auto_reply";
+  if (
+    mail.headers.has("x-autoreply") ||
+    mail.headers.has("x-autorespond") ||
+    mail.headers.has("x-autoreply-from")
+  ) {
+    return "auto_reply";
+  }
+  const precedence = header(mail, "precedence").toLowerCase().trim();
+  if (["bulk", "junk", "list", "auto_reply"].includes(precedence)) return "bulk";
+  if (mail.headers.has("list-id") || mail.headers.has("list-unsubscribe")) return "bulk";
+  return null;
+}
+
+const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/** The text to show: quoted history and signatures trimmed, within the limit; the raw mail keeps the rest. */
+export function visibleText(mail: ParsedMail, max: number): string {
+  const full = (mail.text ?? "").replace(/\r\n?/g, "\n").replace(CONTROL_IN_TEXT, "");
+  let shown = full;
+  try {
+    shown = new EmailReplyParser().read(full).getVisibleText().trim() || full;
+  } catch {
+    shown = full;
+  }
+  shown = shown.replace(/[ \t]+$/gm, "").trim();
+  const points = [...shown];
+  if (points.length > max) {
+    const note = "\n\n[The email was shortened here; the whole message is kept.]";
+    shown = `${points.slice(0, max - note.length).join("")}${note}`;
+  }
+  return shown;
+}
+
+/** Ids of tickets in this workspace that the message's threading headers point at. */
+async function ticketsByThreadHeaders(ctx: AppContext, ws: Workspace, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const bracketed = ids.map((id) => `<${id}>`);
+  const db = ctx.database.db;
+  const [outbox, threads, comments] = await Promise.all([
+    db
+      .selectFrom("outbox_emails")
+      .select("ticket_id")
+      .where("workspace_id", "=", ws.id)
+      .where("message_id", "in", bracketed)
+      .where("ticket_id", "is not", null)
+      .execute(),
+    db
+      .selectFrom("tickets")
+      .select("id")
+      .where("workspace_id", "=", ws.id)
+      .where("email_thread_id", "in", bracketed)
+      .execute(),
+    db
+      .selectFrom("comments")
+      .select("ticket_id")
+      .where("workspace_id", "=", ws.id)
+      .where("email_message_id", "in", bracketed)
+      .execute(),
+  ]);
+  return [
+    ...new Set([
+      ...outbox.map((r) => r.ticket_id as string),
+      ...comments.map((r) => r.ticket_id),
+      ...threads.map((r) => r.id),
+    ]),
+  ];
+}
+
+const addressesOf = (a: AddressObject | AddressObject[] | undefined) =>
+  (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value.map((v) => v.address ?? "")).filter(Boolean);
+
+async function finish(
+  ctx: AppContext,
+  id: string,
+  status: InboundEmailTable["status"],
+  outcome: string,
+  error?: string,
+) {
+  await ctx.database.db
+    .updateTable("inbound_emails")
+    .set({ status, outcome, error: error ?? null, processed_at: ctx.now().toISOString() })
+    .where("id", "=", id)
+    .where("status", "=", "received")
+    .execute();
+}
+
+/**
+ * Processes a stored message. Bad mail never throws: the outcome is recorded on its row. A
+ * message already processed is left as it is.
+ */
+export async function processInbound(
+  ctx: AppContext,
+  inboundId: string,
+  rawGiven?: Buffer,
+): Promise<ProcessOutcome> {
+  const row = await ctx.database.db
+    .selectFrom("inbound_emails")
+    .selectAll()
+    .where("id", "=", inboundId)
+    .executeTakeFirst();
+  if (!row || row.status !== "received") return (row?.outcome as ProcessOutcome) ?? "failed";
+  const ws = await ctx.database.db
+    .selectFrom("workspaces")
+    .selectAll()
+    .where("id", "=", row.workspace_id)
+    .executeTakeFirstOrThrow();
+  const ignore = async (reason: string): Promise<ProcessOutcome> => {
+    await finish(ctx, inboundId, "ignored", reason);
+    ctx.log.info({ inboundId, workspaceId: ws.id, reason }, "incoming email not made a ticket");
+    return `ignored:${reason}`;
+  };
+  let mail: ParsedMail;
+  try {
+    const raw = rawGiven ?? (await readRaw(ctx, row.storage_key));
+    mail = await simpleParser(raw, {
+      skipImageLinks: true,
+      skipTextLinks: true,
+      maxHtmlLengthToParse: 2_000_000,
+    });
+  } catch (err) {
+    ctx.log.warn({ inboundId, err }, "an incoming email could not be parsed");
+    await finish(
+      ctx,
+      inboundId,
+      "failed",
+      "unparseable",
+      err instanceof Error ? err.message.slice(0, 300) : "",
+    );
+    return "failed";
+  }
+  try {
+    const fromAddress = normalizeEmail(mail.from?.value[0]?.address ?? "");
+    const subject = headerText(mail.subject ?? "", SUBJECT_MAX) || "(no subject)";
+    await ctx.database.db
+      .updateTable("inbound_emails")
+      .set({ from_address: fromAddress, subject })
+      .where("id", "=", inboundId)
+      .execute();
+    if (!fromAddress) return ignore("no_sender");
+    const auto = automaticReason(mail, row.envelope_from);
+    if (auto) return ignore(auto);
+
+    // Our own mail coming back (a forward loop, a misconfigured alias) is never a customer's.
+    const support = supportAddressOf(ctx, ws);
+    const ownDomain = domainOf(ctx.config.mailFrom);
+    const messageId = mail.messageId ? normalizeMessageId(mail.messageId) : row.message_id;
+    if (
+      fromAddress === ctx.config.mailFrom.toLowerCase() ||
+      (support && splitPlusAddress(fromAddress).base === support) ||
+      (messageId.endsWith(`@${ownDomain}`) &&
+        (await ctx.database.db
+          .selectFrom("outbox_emails")
+          .select("id")
+          .where("message_id", "=", `<${messageId}>`)
+          .executeTakeFirst()))
+    ) {
+      return ignore("own_mail");
+    }
+
+    const limit = await ctx.limiter.consume(
+      `inbound:${ws.id}:${fromAddress}`,
+      ctx.config.inboundPerSenderPerHour,
+      SENDER_WINDOW_MS,
+    );
+    if (!limit.allowed) return ignore("sender_rate_limited");
+
+    // Which ticket: our reply token in the address, then the threading headers, then a
+    // [TKT-0042] in the subject (that one only for the ticket's own contact).
+    let ticketId: string | null = null;
+    const recipients = [
+      ...(JSON.parse(row.recipients) as string[]),
+      ...addressesOf(mail.to),
+      ...addressesOf(mail.cc),
+      header(mail, "delivered-to"),
+    ];
+    for (const r of recipients) {
+      const n = normalizeEmail(r);
+      const tag = n ? splitPlusAddress(n).tag : null;
+      if (!n || !tag || !/^[0-9a-f]{32}$/.test(tag)) continue;
+      const hit = await ctx.database.db
+        .selectFrom("email_reply_tokens")
+        .select("ticket_id")
+        .where("token_hash", "=", hashToken(tag))
+        .where("workspace_id", "=", ws.id)
+        .executeTakeFirst();
+      if (hit) {
+        ticketId = hit.ticket_id;
+        break;
+      }
+    }
+    if (!ticketId) {
+      const ids = [...messageIdsIn(mail.inReplyTo), ...messageIdsIn(mail.references)];
+      const found = await ticketsByThreadHeaders(ctx, ws, ids);
+      ticketId = found[0] ?? null;
+    }
+    let author: EmailAuthor | null = null;
+    if (ticketId) {
+      const t = await ctx.database.db
+        .selectFrom("tickets")
+        .innerJoin("contacts", "contacts.id", "tickets.contact_id")
+        .select(["contacts.email_normalized"])
+        .where("tickets.workspace_id", "=", ws.id)
+        .where("tickets.id", "=", ticketId)
+        .executeTakeFirst();
+      if (!t) ticketId = null;
+      else if (t.email_normalized === fromAddress) author = { kind: "contact" };
+      else {
+        const agent = await ctx.database.db
+          .selectFrom("agents")
+          .select("id")
+          .where("workspace_id", "=", ws.id)
+          .where("email_normalized", "=", fromAddress)
+          .where("active", "=", true)
+          .executeTakeFirst();
+        author = agent ? { kind: "agent", agentId: agent.id } : { kind: "stranger" };
+      }
+    }
+    if (!ticketId) {
+      const ref = /\[(TKT-\d{4,})\]/i.exec(subject)?.[1];
+      const number = ref ? parseReference(ref.toUpperCase()) : null;
+      if (number !== null) {
+        const t = await ctx.database.db
+          .selectFrom("tickets")
+          .innerJoin("contacts", "contacts.id", "tickets.contact_id")
+          .select(["tickets.id", "contacts.email_normalized"])
+          .where("tickets.workspace_id", "=", ws.id)
+          .where("tickets.number", "=", number)
+          .executeTakeFirst();
+        if (t && t.email_normalized === fromAddress) {
+          ticketId = t.id;
+          author = { kind: "contact" };
+        }
+      }
+    }
+
+    const { keys, refused } = await keepAttachments(ctx, ws, mail);
+    const name =
+      headerText(mail.from?.value[0]?.name || fromAddress.slice(0, fromAddress.indexOf("@")), NAME_MAX) ||
+      fromAddress;
+    const message: EmailMessage = {
+      inboundId,
+      messageId: `<${messageId}>`,
+      from: { address: fromAddress, name },
+      subject,
+      body: visibleText(mail, ticketId ? MESSAGE_MAX : DESCRIPTION_MAX),
+      attachmentKeys: keys,
+      refused,
+    };
+    if (ticketId && author) {
+      if (!message.body && !keys.length) return ignore("empty_reply");
+      const r = await appendEmailToTicket(ctx, ws, ticketId, author, message);
+      ctx.log.info(
+        { inboundId, workspaceId: ws.id, outcome: r.outcome, reference: r.reference },
+        "incoming email",
+      );
+      return r.outcome;
+    }
+    const r = await openTicketFromEmail(ctx, ws, message);
+    ctx.log.info(
+      { inboundId, workspaceId: ws.id, outcome: r.outcome, reference: r.reference },
+      "incoming email",
+    );
+    return r.outcome;
+  } catch (err) {
+    if (err instanceof AlreadyProcessed) return "duplicate";
+    ctx.log.error({ inboundId, err }, "an incoming email could not be processed; it is kept");
+    await finish(
+      ctx,
+      inboundId,
+      "failed",
+      "error",
+      err instanceof Error ? err.message.slice(0, 300) : String(err),
+    );
+    return "failed";
+  }
+}
+
+/** Files in the mail pass the same checks as portal uploads; what fails is named for the agents. */
+async function keepAttachments(
+  ctx: AppContext,
+  ws: Workspace,
+  mail: ParsedMail,
+): Promise<{ keys: string[]; refused: string[] }> {
+  const keys: string[] = [];
+  const refused: string[] = [];
+  // Images shown inside the HTML (a signature's logo) are part of the message, not files sent.
+  const files = mail.attachments.filter((a) => !(a.related && a.contentId));
+  for (const [i, a] of files.entries()) {
+    const name = headerText(a.filename || `attachment-${i + 1}`, 200);
+    if (keys.length >= MAX_FILES_CUSTOMER_REPLY) {
+      refused.push(`${name}: at most ${MAX_FILES_CUSTOMER_REPLY} files are kept per email`);
+      continue;
+    }
+    try {
+      const up = await receiveUpload(
+        ctx,
+        { kind: "email", workspaceId: ws.id },
+        { name, body: Readable.from([a.content]), declaredLength: a.content.length },
+      );
+      keys.push(up.key);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      refused.push(`${name}: ${err.message}`);
+    }
+  }
+  return { keys, refused };
+}
+
+/** Stores and processes a message for every workspace among its recipients. */
+export async function receiveInboundEmail(
+  ctx: AppContext,
+  raw: Buffer,
+  meta: InboundMeta,
+  opts: { workspace?: Workspace } = {},
+): Promise<{ workspaceId: string; inboundId: string; outcome: ProcessOutcome }[]> {
+  const targets = new Map<string, Workspace>();
+  if (opts.workspace) targets.set(opts.workspace.id, opts.workspace);
+  else {
+    for (const r of meta.recipients) {
+      const ws = await workspaceForAddress(ctx, r);
+      if (ws) targets.set(ws.id, ws);
+    }
+  }
+  const out: { workspaceId: string; inboundId: string; outcome: ProcessOutcome }[] = [];
+  for (const ws of targets.values()) {
+    const stored = await storeInbound(ctx, ws, raw, meta);
+    if (stored.duplicate && stored.status !== "received") {
+      out.push({ workspaceId: ws.id, inboundId: stored.id, outcome: "duplicate" });
+      continue;
+    }
+    if (!stored.id) continue;
+    out.push({
+      workspaceId: ws.id,
+      inboundId: stored.id,
+      outcome: await processInbound(ctx, stored.id, raw),
+    });
+  }
+  return out;
+}
+
+/** Messages stored but never processed (the process stopped in between): processed now. */
+export async function processPendingInbound(ctx: AppContext): Promise<number> {
+  const cutoff = new Date(ctx.now().getTime() - 60_000).toISOString();
+  const rows = await ctx.database.db
+    .selectFrom("inbound_emails")
+    .select("id")
+    .where("status", "=", "received")
+    .where("received_at", "<", cutoff)
+    .orderBy("received_at")
+    .limit(100)
+    .execute();
+  for (const r of rows) await processInbound(ctx, r.id);
+  return rows.length;
+}

@@ -1,0 +1,261 @@
+import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
+import { formatReference, type TicketStatus, type TicketType } from "../../shared/tickets.ts";
+import { findOrCreateContact } from "../contacts/contact.service.ts";
+import { normalizeEmail } from "../contacts/email.ts";
+import type { AppContext } from "../context.ts";
+import type { TicketTable, Tx } from "../db/schema.ts";
+import { absoluteUrl, emailCustomerReplied, emailTicketCreated } from "../email/outbox.ts";
+import { claimUploads } from "../files/file.service.ts";
+import { newId } from "../ids.ts";
+import type { Workspace } from "../workspaces/workspace.service.ts";
+import { lockTicket } from "./ticket.access.ts";
+import { type EventActor, recordEvent } from "./ticket.events.ts";
+import { indexTicketText } from "./ticket.search.ts";
+import { insertTicket, issueTrackingToken, trackingPath } from "./ticket.service.ts";
+
+// Tickets and replies that arrive by email. Each runs in one transaction that also marks the
+// inbound message processed, so a message processed twice (a crash, a second delivery) can
+// never make a second ticket or comment.
+
+export interface EmailMessage {
+  inboundId: string;
+  /** Bracketed, lower-cased Message-ID. */
+  messageId: string;
+  from: { address: string; name: string };
+  subject: string;
+  body: string;
+  /** Upload keys of the files that passed the checks. */
+  attachmentKeys: string[];
+  /** Files that were refused, with why, for the agents. */
+  refused: string[];
+}
+
+async function markInbound(
+  tx: Tx,
+  m: EmailMessage,
+  at: string,
+  r: { outcome: string; ticketId: string; commentId: string | null },
+) {
+  const done = await tx
+    .updateTable("inbound_emails")
+    .set({
+      status: "processed",
+      outcome: r.outcome,
+      ticket_id: r.ticketId,
+      comment_id: r.commentId,
+      processed_at: at,
+    })
+    .where("id", "=", m.inboundId)
+    .where("status", "=", "received")
+    .executeTakeFirst();
+  // Another delivery of the same message got here first: this one's writes roll back.
+  if (Number(done.numUpdatedRows) !== 1) throw new AlreadyProcessed();
+}
+
+export class AlreadyProcessed extends Error {}
+
+async function noteRefusedFiles(tx: Tx, ws: Workspace, ticketId: string, refused: string[], at: string) {
+  if (!refused.length) return;
+  await tx
+    .insertInto("comments")
+    .values({
+      id: newId(),
+      workspace_id: ws.id,
+      ticket_id: ticketId,
+      author_type: "system",
+      author_agent_id: null,
+      author_contact_id: null,
+      body: `Files in the email that were not kept:\n${refused.map((r) => `- ${r}`).join("\n")}`,
+      internal: true,
+      channel: "email",
+      email_message_id: null,
+      created_at: at,
+    })
+    .execute();
+}
+
+export interface EmailOutcome {
+  outcome: "ticket_created" | "reply_appended" | "follow_up_created" | "note_appended";
+  ticketId: string;
+  reference: string;
+  commentId: string | null;
+}
+
+async function openTicket(
+  ctx: AppContext,
+  tx: Tx,
+  ws: Workspace,
+  m: EmailMessage,
+  followUpOf?: TicketTable,
+): Promise<EmailOutcome> {
+  const emailNormalized = normalizeEmail(m.from.address) as string;
+  const contact = await findOrCreateContact(ctx, tx, {
+    workspaceId: ws.id,
+    email: m.from.address,
+    emailNormalized,
+    name: m.from.name,
+  });
+  const ticket = await insertTicket(ctx, tx, {
+    workspace: ws,
+    contactId: contact.id,
+    companyId: contact.company_id,
+    subject: followUpOf ? followUpOf.subject : m.subject,
+    description: m.body,
+    type: (followUpOf?.type as TicketType | undefined) ?? "Support Request",
+    channel: "email",
+    actor: { type: "contact", id: contact.id },
+    ...(followUpOf ? { followUpOfId: followUpOf.id } : {}),
+    emailThreadId: followUpOf?.email_thread_id ?? m.messageId,
+  });
+  await claimUploads(
+    ctx,
+    tx,
+    { kind: "email" },
+    { workspaceId: ws.id, ticketId: ticket.id, commentId: null },
+    m.attachmentKeys,
+    MAX_FILES_CUSTOMER_REPLY,
+  );
+  await noteRefusedFiles(tx, ws, ticket.id, m.refused, ticket.created_at);
+  if (followUpOf) {
+    await recordEvent(tx, {
+      workspaceId: ws.id,
+      ticketId: followUpOf.id,
+      actor: { type: "contact", id: contact.id },
+      type: "follow_up_created",
+      data: { reference: formatReference(ticket.number) },
+      at: ticket.created_at,
+    });
+  }
+  const token = await issueTrackingToken(ctx, tx, {
+    workspaceId: ws.id,
+    ticketId: ticket.id,
+    emailNormalized,
+    at: ctx.now(),
+  });
+  await emailTicketCreated(ctx, tx, {
+    ws,
+    ticket,
+    contact: { address: m.from.address, name: contact.name },
+    trackingUrl: absoluteUrl(ctx, trackingPath(ws.slug, ticket.number, token)),
+    lastInbound: m.messageId,
+    followUpOf: followUpOf ? formatReference(followUpOf.number) : undefined,
+  });
+  const outcome = followUpOf ? "follow_up_created" : "ticket_created";
+  await markInbound(tx, m, ticket.created_at, { outcome, ticketId: ticket.id, commentId: null });
+  return { outcome, ticketId: ticket.id, reference: formatReference(ticket.number), commentId: null };
+}
+
+/** A new email, not a reply to any ticket we know: a ticket (channel Email) from its sender. */
+export function openTicketFromEmail(ctx: AppContext, ws: Workspace, m: EmailMessage): Promise<EmailOutcome> {
+  return ctx.database.db.transaction().execute((tx) => openTicket(ctx, tx, ws, m));
+}
+
+export type EmailAuthor =
+  | { kind: "contact" }
+  | { kind: "agent"; agentId: string }
+  /** Someone who is neither the ticket's contact nor an agent: kept for agents, never as the customer. */
+  | { kind: "stranger" };
+
+/**
+ * An email that threads onto a ticket. From the ticket's contact it is their public reply and
+ * reopens a Resolved or Waiting ticket (a Closed one gets a follow-up, as on the portal). From an
+ * agent, or from anyone else, it is an internal note: it reaches the team, never the customer.
+ */
+export async function appendEmailToTicket(
+  ctx: AppContext,
+  ws: Workspace,
+  ticketId: string,
+  author: EmailAuthor,
+  m: EmailMessage,
+): Promise<EmailOutcome> {
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const t = await lockTicket(ctx, tx, { id: ticketId, workspace_id: ws.id });
+    if (author.kind === "contact" && t.status === "closed") return openTicket(ctx, tx, ws, m, t);
+    const now = ctx.now().toISOString();
+    const id = newId();
+    const fromContact = author.kind === "contact";
+    const body =
+      author.kind === "stranger"
+        ? `Email from ${m.from.name} <${m.from.address}>, who is not this ticket's contact:\n\n${m.body}`
+        : m.body;
+    await tx
+      .insertInto("comments")
+      .values({
+        id,
+        workspace_id: ws.id,
+        ticket_id: t.id,
+        author_type: fromContact ? "contact" : author.kind === "agent" ? "agent" : "system",
+        author_agent_id: author.kind === "agent" ? author.agentId : null,
+        author_contact_id: fromContact ? t.contact_id : null,
+        body,
+        internal: !fromContact,
+        channel: "email",
+        email_message_id: m.messageId,
+        created_at: now,
+      })
+      .execute();
+    await claimUploads(
+      ctx,
+      tx,
+      { kind: "email" },
+      { workspaceId: ws.id, ticketId: t.id, commentId: id },
+      m.attachmentKeys,
+      MAX_FILES_CUSTOMER_REPLY,
+    );
+    await noteRefusedFiles(tx, ws, t.id, m.refused, now);
+    const actor: EventActor = fromContact
+      ? { type: "contact", id: t.contact_id }
+      : author.kind === "agent"
+        ? { type: "agent", id: author.agentId }
+        : { type: "system", id: null };
+    await recordEvent(tx, {
+      workspaceId: ws.id,
+      ticketId: t.id,
+      actor,
+      type: fromContact ? "customer_replied" : "note_added",
+      data: { commentId: id, channel: "email" },
+      at: now,
+    });
+    const status = t.status as TicketStatus;
+    const reopen = fromContact && (status === "resolved" || status === "waiting");
+    if (reopen) {
+      await recordEvent(tx, {
+        workspaceId: ws.id,
+        ticketId: t.id,
+        actor,
+        type: "reopened",
+        data: { from: status, to: "open" },
+        at: now,
+      });
+    }
+    await tx
+      .updateTable("tickets")
+      .set(
+        reopen
+          ? { status: "open", portal_status: null, resolved_at: null, updated_at: now }
+          : { updated_at: now },
+      )
+      .where("id", "=", t.id)
+      .where("workspace_id", "=", ws.id)
+      .execute();
+    await indexTicketText(ctx, tx, { workspaceId: ws.id, ticketId: t.id, content: m.body });
+    if (fromContact) {
+      const contact = await tx
+        .selectFrom("contacts")
+        .select("name")
+        .where("workspace_id", "=", ws.id)
+        .where("id", "=", t.contact_id)
+        .executeTakeFirstOrThrow();
+      await emailCustomerReplied(ctx, tx, {
+        ws,
+        ticket: t,
+        contactName: contact.name,
+        body: m.body,
+        reopened: reopen,
+      });
+    }
+    const outcome = fromContact ? "reply_appended" : "note_appended";
+    await markInbound(tx, m, now, { outcome, ticketId: t.id, commentId: id });
+    return { outcome, ticketId: t.id, reference: formatReference(t.number), commentId: id };
+  });
+}
