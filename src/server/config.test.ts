@@ -59,3 +59,33 @@ test("files: local by default; S3 and the encryption key checked at boot", () =>
   assert.throws(() => loadConfig({ S3_BUCKET: "b", S3_ACCESS_KEY_ID: "x" }), /go together/);
   assert.throws(() => loadConfig({ S3_BUCKET: "b", S3_ENDPOINT: "ftp://x" }), /S3_ENDPOINT must start with/);
 });
+
+test("IMAP: unset by default, checked at boot, poll interval 10 s to 1 h", () => {
+  const d = loadConfig({});
+  assert.equal(d.imapUrl, undefined);
+  assert.equal(d.imapPollSeconds, 60);
+  const url = "imaps://support%40example.com:p%40ss@imap.example.com/Support";
+  assert.equal(loadConfig({ IMAP_URL: url }).imapUrl, url);
+  assert.equal(loadConfig({ IMAP_POLL_SECONDS: "300" }).imapPollSeconds, 300);
+  assert.throws(
+    () => loadConfig({ IMAP_URL: "pop3://u:p@mail.example.com" }),
+    (e: Error) => e instanceof ConfigError && /^IMAP_URL: .*imap:\/\/ or imaps:\/\//.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ IMAP_URL: "imap://u@mail.example.com" }),
+    (e: Error) => /IMAP_URL: .*no password/.test(e.message) && !e.message.includes("mail.example.com"),
+  );
+  assert.throws(
+    () => loadConfig({ IMAP_URL: "imap://u:hunter2@/INBOX" }),
+    (e: Error) => {
+      assert.match(e.message, /^IMAP_URL: .*not a valid URL/);
+      assert.ok(!e.message.includes("hunter2"), "no password in the message");
+      return true;
+    },
+  );
+  assert.throws(
+    () => loadConfig({ IMAP_POLL_SECONDS: "5" }),
+    /IMAP_POLL_SECONDS must be a whole number from 10 to 3600/,
+  );
+  assert.throws(() => loadConfig({ IMAP_POLL_SECONDS: "3601" }), /IMAP_POLL_SECONDS/);
+});

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { parseImapUrl } from "./email/imap.poller.ts";
 import { parseKey } from "./files/file.crypto.ts";
 import type { S3Settings } from "./files/file.store.ts";
 
@@ -38,6 +39,10 @@ export interface Config {
   s3: S3Settings | undefined;
   /** Public uploads allowed per client address in 10 minutes. */
   uploadRateLimit: number;
+  /** imap://user:pass@host:port/MAILBOX (or imaps://) of a support mailbox to poll; unset polls none. */
+  imapUrl: string | undefined;
+  /** Seconds between two polls of that mailbox. */
+  imapPollSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -110,7 +115,21 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlHours: int(env, "SESSION_TTL_HOURS", 24 * 14, 1, 24 * 365),
     passwordHashCost: int(env, "PASSWORD_HASH_COST", 15, 10, 20),
     ...fileConfig(env),
+    imapUrl: imapUrl(env),
+    imapPollSeconds: int(env, "IMAP_POLL_SECONDS", 60, 10, 3600),
   };
+}
+
+function imapUrl(env: Env): string | undefined {
+  const raw = env.IMAP_URL;
+  if (raw === undefined || raw === "") return undefined;
+  try {
+    parseImapUrl(raw);
+  } catch (err) {
+    // The parser's messages never repeat the URL, so no password ends up in the boot error.
+    throw new ConfigError(`IMAP_URL: ${(err as Error).message}`);
+  }
+  return raw;
 }
 
 function fileConfig(env: Env): Pick<Config, "fileEncryptionKey" | "s3" | "uploadRateLimit"> {
