@@ -149,9 +149,13 @@ service imap-login {
     output += d;
   });
   let exited = false;
+  // A test run that ends without stop() must not leave a Dovecot behind.
+  const killOnExit = () => child.kill("SIGTERM");
+  process.once("exit", killOnExit);
   const exit = new Promise<void>((resolve) => {
     child.once("exit", () => {
       exited = true;
+      process.removeListener("exit", killOnExit);
       resolve();
     });
   });

@@ -4,7 +4,9 @@ import type { Logger } from "pino";
 // IMAP polling for support mailboxes kept at a provider: every unseen message is handed on as
 // its raw bytes, and marked \Seen only once the ingest function resolved. The \Seen flag is the
 // only state, so delivery is at least once: a connection lost between ingest and the flag store
-// hands the message on again next poll (ingest deduplicates by Message-ID).
+// hands the message on again next poll (ingest deduplicates by Message-ID). The bytes are the
+// server's FETCH BODY[] answer untouched; servers give lines ending in CRLF there, as IMAP wants,
+// even for a message that was stored with bare LFs.
 
 export interface ImapSettings {
   /** imap://user:pass@host:port/MAILBOX or imaps://… (mailbox defaults to INBOX; user/pass URL-decoded). */
@@ -96,7 +98,8 @@ export async function pollImapOnce(
     disableBinary: true,
     connectionTimeout: TIMEOUT_MS,
     greetingTimeout: TIMEOUT_MS,
-    socketTimeout: 4 * TIMEOUT_MS,
+    // Idle time allowed on an open connection, which includes a slow ingest between two commands.
+    socketTimeout: 120_000,
     // A server announcing a bigger literal than we would ever accept ends the connection.
     maxLiteralSize: MAX_MESSAGE_BYTES + 1024 * 1024,
   });
@@ -235,7 +238,7 @@ export function startImapPoller(
     });
   };
   log.info({ imap: where, intervalSeconds: settings.intervalSeconds }, "IMAP polling started");
-  tick();
+  tick(); // the first poll right away
 
   return {
     async stop() {

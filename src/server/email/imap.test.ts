@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Logger, pino } from "pino";
 import { hasDovecot, NO_DOVECOT, startDovecot, type TestDovecot } from "./dovecot.test-support.ts";
-import { type IngestRaw, parseImapUrl, pollImapOnce, startImapPoller } from "./imap.poller.ts";
+import {
+  type IngestRaw,
+  MAX_MESSAGE_BYTES,
+  parseImapUrl,
+  pollImapOnce,
+  startImapPoller,
+} from "./imap.poller.ts";
 
 // Against a real Dovecot on loopback (dovecot.test-support.ts). Each test has its own mailbox.
 
@@ -147,6 +153,35 @@ describe("IMAP polling against Dovecot", { skip: hasDovecot ? false : NO_DOVECOT
       uids,
     );
     assert.ok([...(await d.seenFlags(box)).values()].every(Boolean));
+  });
+
+  it("skips a message over 25 MB with a warning and marks it seen, and goes on with the others", async () => {
+    const box = "Big";
+    const line = `${"x".repeat(76)}\r\n`;
+    const big = Buffer.concat([
+      message(1),
+      Buffer.from(line.repeat(Math.ceil(MAX_MESSAGE_BYTES / line.length))),
+    ]);
+    assert.ok(big.length > MAX_MESSAGE_BYTES);
+    const bigUid = await d.appendRaw(big, [], box);
+    const small = message(2);
+    const smallUid = await d.appendRaw(small, [], box);
+    const { log, warnings } = captureLog();
+    const { ingest, got } = collector();
+    assert.deepEqual(await pollImapOnce({ url: d.urlFor(box), intervalSeconds: 60 }, ingest, log), {
+      fetched: 1,
+      ingested: 1,
+      failed: 0,
+    });
+    assert.deepEqual(
+      got.map((g) => g.uid),
+      [smallUid],
+    );
+    assert.ok(got[0]?.raw.equals(small));
+    assert.equal(await d.isSeen(bigUid, box), true, "the oversized one is not tried again");
+    const w = warnings().find((l) => l.uid === bigUid);
+    assert.ok(w, "a warning names the skipped message");
+    assert.equal(w.size, big.length);
   });
 
   it("leaves a message whose ingest threw unseen, goes on with the others, and retries it next poll", async () => {
