@@ -59,3 +59,56 @@ test("files: local by default; S3 and the encryption key checked at boot", () =>
   assert.throws(() => loadConfig({ S3_BUCKET: "b", S3_ACCESS_KEY_ID: "x" }), /go together/);
   assert.throws(() => loadConfig({ S3_BUCKET: "b", S3_ENDPOINT: "ftp://x" }), /S3_ENDPOINT must start with/);
 });
+
+test("mail: files by default, SMTP_URL and MAIL_FROM checked, inbound domain and listener", () => {
+  const d = loadConfig({});
+  assert.equal(d.smtpUrl, undefined);
+  assert.equal(d.mailFrom, "portico@portico.localhost");
+  assert.equal(d.inboundSmtpPort, undefined);
+  assert.equal(loadConfig({ PUBLIC_URL: "https://help.acme.test" }).mailFrom, "portico@help.acme.test");
+  assert.equal(loadConfig({ SMTP_URL: "smtp://relay.acme.test:587" }).smtpUrl, "smtp://relay.acme.test:587");
+  assert.throws(
+    () => loadConfig({ SMTP_URL: "http://relay" }),
+    /SMTP_URL must start with smtp:\/\/ or smtps:\/\//,
+  );
+  assert.throws(() => loadConfig({ MAIL_FROM: "not an address" }), /MAIL_FROM must be an email address/);
+  assert.equal(loadConfig({ INBOUND_EMAIL_DOMAIN: "Mail.Acme.test" }).inboundEmailDomain, "mail.acme.test");
+  assert.throws(
+    () => loadConfig({ INBOUND_EMAIL_DOMAIN: "no spaces.test" }),
+    /INBOUND_EMAIL_DOMAIN must be a domain/,
+  );
+  assert.equal(loadConfig({ INBOUND_SMTP_PORT: "2525" }).inboundSmtpPort, 2525);
+  assert.throws(() => loadConfig({ INBOUND_SMTP_PORT: "99999" }), /INBOUND_SMTP_PORT must be a whole number/);
+});
+
+test("IMAP: unset by default, checked at boot, poll interval 10 s to 1 h", () => {
+  const d = loadConfig({});
+  assert.equal(d.imapUrl, undefined);
+  assert.equal(d.imapPollSeconds, 60);
+  const url = "imaps://support%40example.com:p%40ss@imap.example.com/Support";
+  assert.equal(loadConfig({ IMAP_URL: url, IMAP_WORKSPACE: "acme" }).imapUrl, url);
+  assert.throws(() => loadConfig({ IMAP_URL: url }), /IMAP_WORKSPACE .* is needed with IMAP_URL/);
+  assert.throws(() => loadConfig({ IMAP_URL: url, IMAP_WORKSPACE: "Not a slug" }), /IMAP_WORKSPACE must be/);
+  assert.equal(loadConfig({ IMAP_POLL_SECONDS: "300" }).imapPollSeconds, 300);
+  assert.throws(
+    () => loadConfig({ IMAP_URL: "pop3://u:p@mail.example.com" }),
+    (e: Error) => e instanceof ConfigError && /^IMAP_URL: .*imap:\/\/ or imaps:\/\//.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ IMAP_URL: "imap://u@mail.example.com" }),
+    (e: Error) => /IMAP_URL: .*no password/.test(e.message) && !e.message.includes("mail.example.com"),
+  );
+  assert.throws(
+    () => loadConfig({ IMAP_URL: "imap://u:hunter2@/INBOX" }),
+    (e: Error) => {
+      assert.match(e.message, /^IMAP_URL: .*not a valid URL/);
+      assert.ok(!e.message.includes("hunter2"), "no password in the message");
+      return true;
+    },
+  );
+  assert.throws(
+    () => loadConfig({ IMAP_POLL_SECONDS: "5" }),
+    /IMAP_POLL_SECONDS must be a whole number from 10 to 3600/,
+  );
+  assert.throws(() => loadConfig({ IMAP_POLL_SECONDS: "3601" }), /IMAP_POLL_SECONDS/);
+});

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { normalizeEmail } from "./contacts/email.ts";
+import { parseImapUrl } from "./email/imap.poller.ts";
 import { parseKey } from "./files/file.crypto.ts";
 import type { S3Settings } from "./files/file.store.ts";
 
@@ -51,6 +52,12 @@ export interface Config {
   inboundEmailDomain: string | undefined;
   /** New tickets and replies one sender may start by email per hour, per workspace. */
   inboundPerSenderPerHour: number;
+  /** imap://user:pass@host:port/MAILBOX (or imaps://) of a support mailbox to poll; unset polls none. */
+  imapUrl: string | undefined;
+  /** Seconds between two polls of that mailbox. */
+  imapPollSeconds: number;
+  /** The slug of the workspace whose mailbox IMAP_URL is. */
+  imapWorkspace: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -124,6 +131,9 @@ export function loadConfig(env: Env = process.env): Config {
     passwordHashCost: int(env, "PASSWORD_HASH_COST", 15, 10, 20),
     ...fileConfig(env),
     ...mailConfig(env, publicUrl),
+    imapUrl: imapUrl(env),
+    imapPollSeconds: int(env, "IMAP_POLL_SECONDS", 60, 10, 3600),
+    imapWorkspace: imapWorkspace(env),
   };
 }
 
@@ -160,6 +170,27 @@ function mailConfig(
     inboundEmailDomain: domain?.toLowerCase(),
     inboundPerSenderPerHour: int(env, "INBOUND_PER_SENDER_PER_HOUR", 20, 1, 100_000),
   };
+}
+
+function imapWorkspace(env: Env): string | undefined {
+  const slug = env.IMAP_WORKSPACE || undefined;
+  if (env.IMAP_URL && !slug)
+    throw new ConfigError("IMAP_WORKSPACE (a workspace slug) is needed with IMAP_URL");
+  if (slug && !/^[a-z0-9-]{1,40}$/.test(slug))
+    throw new ConfigError(`IMAP_WORKSPACE must be a workspace slug, got "${slug}"`);
+  return slug;
+}
+
+function imapUrl(env: Env): string | undefined {
+  const raw = env.IMAP_URL;
+  if (raw === undefined || raw === "") return undefined;
+  try {
+    parseImapUrl(raw);
+  } catch (err) {
+    // The parser's messages never repeat the URL, so no password ends up in the boot error.
+    throw new ConfigError(`IMAP_URL: ${(err as Error).message}`);
+  }
+  return raw;
 }
 
 function fileConfig(env: Env): Pick<Config, "fileEncryptionKey" | "s3" | "uploadRateLimit"> {

@@ -184,6 +184,7 @@ function automaticReason(mail: ParsedMail, envelopeFrom: string | null): string 
   return null;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
 const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 
 /** The text to show: quoted history and signatures trimmed, within the limit; the raw mail keeps the rest. */
