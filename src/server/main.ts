@@ -4,7 +4,8 @@ import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/connection.ts";
 import { migrateToLatest } from "./db/migrate.ts";
-import { createMailTransport } from "./email/email.transport.ts";
+import { createMailTransport, mailDir } from "./email/email.transport.ts";
+import { startMailServices } from "./email/mail.services.ts";
 import { createFileStorage } from "./files/file.service.ts";
 import { createLogger } from "./logger.ts";
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./ratelimit/rate-limiter.ts";
@@ -44,12 +45,14 @@ export async function serve(config: Config): Promise<void> {
   const ctx = await createContext(config);
   const app = await buildApp(ctx);
   await app.listen({ port: config.port, host: config.host });
+  const mail = await startMailServices(ctx);
   ctx.log.info(
     {
       port: config.port,
       database: ctx.database.dialect,
       location: ctx.database.location,
       rateLimits: config.redisUrl ? "redis" : "memory",
+      mail: ctx.mailer.kind === "smtp" ? "smtp" : `files in ${mailDir(config)}`,
     },
     "Portico is listening",
   );
@@ -59,6 +62,7 @@ export async function serve(config: Config): Promise<void> {
     stopping = true;
     ctx.log.info({ signal }, "shutting down");
     await app.close();
+    await mail.stop();
     await closeContext(ctx);
     process.exit(0);
   };

@@ -1,0 +1,316 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, beforeEach, describe, test } from "node:test";
+import { makeTeam, submitTicket, trackUrl } from "../test/factories.ts";
+import { type TestEnv, testEnv } from "../test/harness.ts";
+import { deliverDueEmails, RETRY_FOR_MS } from "./delivery.ts";
+import { type Received, type SmtpSink, startSmtpSink } from "./smtp-sink.test-support.ts";
+
+// Outgoing mail through a real SMTP exchange: nodemailer (the outbox worker's transport) to an
+// smtp-server sink on loopback.
+
+let t: TestEnv;
+let sink: SmtpSink;
+before(async () => {
+  sink = await startSmtpSink();
+  t = await testEnv({
+    SMTP_URL: sink.url,
+    PUBLIC_URL: "https://help.acme.test",
+    MAIL_FROM: "mail@help.acme.test",
+  });
+});
+after(async () => {
+  await t.close();
+  await sink.stop();
+});
+beforeEach(async () => {
+  await sink.setMode("accept");
+  // Nothing left over from the test before.
+  await drain();
+  sink.received.length = 0;
+});
+
+async function drain() {
+  for (let i = 0; i < 20; i++) {
+    const r = await deliverDueEmails(t.ctx);
+    if (r.sent + r.retrying + r.failed === 0) return;
+  }
+}
+
+const to = (address: string) => (m: Received) => m.envelope.to.includes(address);
+const header = (m: Received, name: string) => m.mail.headers.get(name) as string | undefined;
+
+async function brandedTeam() {
+  const team = await makeTeam(t);
+  const res = await t.app.inject({
+    method: "PATCH",
+    url: "/api/workspace/settings/branding",
+    headers: team.admin.headers,
+    payload: { brandName: "Acme Support", supportEmail: "help@acme.test", primaryColor: "#0f766e" },
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  return team;
+}
+
+describe("emails out", () => {
+  test("a submission: the customer's confirmation with a working tracking link, and every agent told", async () => {
+    const { ws, admin, agent } = await brandedTeam();
+    const s = await submitTicket(t, ws.slug, { email: "casey@customer.test", subject: "Printer on fire" });
+    assert.equal(sink.received.length, 0, "nothing is sent inside the request");
+    const r = await deliverDueEmails(t.ctx);
+    assert.equal(r.sent, 3);
+
+    const [confirmation] = sink.received.filter(to("casey@customer.test"));
+    assert.ok(confirmation);
+    const m = confirmation.mail;
+    assert.equal(m.subject, `[${s.reference}] We received your request: Printer on fire`);
+    assert.equal(m.from?.value[0]?.name, "Acme Support");
+    assert.equal(m.from?.value[0]?.address, "mail@help.acme.test");
+    const replyTo = m.replyTo?.value[0]?.address ?? "";
+    assert.match(replyTo, /^help\+[0-9a-f]{32}@acme\.test$/, "replies come back with a token in the address");
+    assert.match(m.messageId ?? "", /^<[0-9a-f-]{36}@help\.acme\.test>$/);
+    assert.equal(header(confirmation, "auto-submitted"), "auto-generated");
+    assert.ok(m.text?.includes(s.reference));
+    assert.ok(m.html && m.html.includes("#0f766e"), "the brand colour is in the HTML");
+    // The link in the email opens the ticket.
+    const link = /https:\/\/help\.acme\.test(\/portal\/[^\s"<]+)/.exec(m.text ?? "")?.[1];
+    assert.ok(link, "the text part has an absolute tracking link");
+    const track = await t.app.inject({ url: `/api/public${link.replace("/portal/", "/portals/")}` });
+    assert.equal(track.statusCode, 200, "the emailed link's token opens the ticket");
+
+    const forAgents = sink.received.filter((x) => !to("casey@customer.test")(x));
+    assert.deepEqual(forAgents.flatMap((x) => x.envelope.to).sort(), [admin.email, agent.email].sort());
+    assert.ok(
+      forAgents.every((x) => x.mail.subject?.startsWith(`[${s.reference}] New request from Casey Customer`)),
+    );
+    // Every message of the ticket refers to its thread.
+    const refs = new Set([confirmation, ...forAgents].map((x) => String(x.mail.references)));
+    assert.equal(refs.size, 1);
+  });
+
+  test("names and subjects cannot inject headers, and user text is escaped in the HTML", async () => {
+    const { ws } = await brandedTeam();
+    const res = await t.app.inject({
+      method: "POST",
+      url: `/api/public/portals/${ws.slug}/tickets`,
+      payload: {
+        name: "Eve <script>alert(1)</script>",
+        email: "eve@customer.test",
+        subject: "Hello <img src=x onerror=alert(1)>",
+      },
+    });
+    assert.equal(res.statusCode, 201);
+    await deliverDueEmails(t.ctx);
+    const [m] = sink.received.filter(to("eve@customer.test"));
+    assert.ok(m);
+    assert.ok(!m.mail.html || !/<script>|<img src=x/.test(m.mail.html), "no live markup from the customer");
+    assert.ok(m.mail.html && m.mail.html.includes("&lt;script&gt;"));
+    // The raw header block has no line that the subject started.
+    const head = m.raw.toString("latin1").split(/\r?\n\r?\n/)[0] ?? "";
+    assert.ok(!/^Bcc:/im.test(head));
+
+    // CR/LF through the API is refused outright; a name with a line break never reaches a header.
+    const injected = await t.app.inject({
+      method: "POST",
+      url: `/api/public/portals/${ws.slug}/tickets`,
+      payload: {
+        name: "Mallory\r\nBcc: victim@x.test",
+        email: "m@customer.test",
+        subject: "Hi\r\nBcc: victim@x.test",
+      },
+    });
+    assert.equal(injected.statusCode, 400);
+    await deliverDueEmails(t.ctx);
+    assert.ok(!sink.received.some(to("victim@x.test")));
+  });
+
+  test("an agent's reply reaches the customer threaded; a note never does; resolving sends the resolution", async () => {
+    const { ws, agent } = await brandedTeam();
+    const s = await submitTicket(t, ws.slug, { email: "dana@customer.test", subject: "Invoice wrong" });
+    await deliverDueEmails(t.ctx);
+    const confirmation = sink.received.find(to("dana@customer.test"));
+    sink.received.length = 0;
+
+    const note = await t.app.inject({
+      method: "POST",
+      url: `/api/workspace/tickets/${s.reference}/notes`,
+      headers: agent.headers,
+      payload: { body: "SECRET: customer owes us money" },
+    });
+    assert.equal(note.statusCode, 201, note.body);
+    const reply = await t.app.inject({
+      method: "POST",
+      url: `/api/workspace/tickets/${s.reference}/replies`,
+      headers: agent.headers,
+      payload: { body: "We fixed the invoice <b>today</b>." },
+    });
+    assert.equal(reply.statusCode, 201, reply.body);
+    await deliverDueEmails(t.ctx);
+    assert.equal(sink.received.length, 1, "one email: the reply; the note sends nothing");
+    const [r] = sink.received;
+    assert.ok(r && to("dana@customer.test")(r));
+    assert.equal(r.mail.subject, `Re: [${s.reference}] Invoice wrong`);
+    assert.ok(r.mail.text?.includes("We fixed the invoice <b>today</b>."));
+    assert.ok(String(r.mail.html).includes("&lt;b&gt;today&lt;/b&gt;"));
+    assert.ok(!r.raw.toString().includes("SECRET"), "no internal note in a customer email");
+    assert.equal(header(r, "auto-submitted"), undefined, "a person's reply is not marked automatic");
+    assert.deepEqual(r.mail.references, confirmation?.mail.references, "the same thread as the confirmation");
+    assert.ok(r.mail.inReplyTo);
+
+    sink.received.length = 0;
+    const resolved = await t.app.inject({
+      method: "POST",
+      url: `/api/workspace/tickets/${s.reference}/resolve`,
+      headers: agent.headers,
+      payload: { resolution: "Refunded the difference." },
+    });
+    assert.equal(resolved.statusCode, 200, resolved.body);
+    await deliverDueEmails(t.ctx);
+    const [res] = sink.received;
+    assert.equal(sink.received.length, 1);
+    assert.equal(res?.mail.subject, `[${s.reference}] Resolved: Invoice wrong`);
+    assert.ok(res?.mail.text?.includes("Refunded the difference."));
+  });
+
+  test("a customer's reply reaches the assignee only", async () => {
+    const { ws, agent } = await brandedTeam();
+    const s = await submitTicket(t, ws.slug, { email: "erin@customer.test" });
+    await t.app.inject({
+      method: "PATCH",
+      url: `/api/workspace/tickets/${s.reference}`,
+      headers: agent.headers,
+      payload: { assigneeId: agent.id },
+    });
+    await deliverDueEmails(t.ctx);
+    sink.received.length = 0;
+    const res = await t.app.inject({
+      method: "POST",
+      url: `${trackUrl(ws.slug, s).replace(/\?t=/, "/replies?t=")}`,
+      payload: { body: "Any news?" },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    await deliverDueEmails(t.ctx);
+    assert.deepEqual(
+      sink.received.map((m) => m.envelope.to),
+      [[agent.email]],
+    );
+    assert.ok(sink.received[0]?.mail.text?.includes("Any news?"));
+  });
+});
+
+describe("delivery", () => {
+  test("the outage drill: the server refuses, then is down, tickets keep coming, then every email arrives once", async () => {
+    const { ws } = await brandedTeam();
+    await sink.setMode("tempfail");
+    const refs: string[] = [];
+    for (let i = 0; i < 3; i++)
+      refs.push((await submitTicket(t, ws.slug, { email: `o${i}@customer.test` })).reference);
+    let r = await deliverDueEmails(t.ctx);
+    assert.equal(r.sent, 0);
+    assert.ok(r.retrying > 0);
+    assert.equal(r.failed, 0);
+    await sink.setMode("down");
+    for (let i = 3; i < 6; i++)
+      refs.push((await submitTicket(t, ws.slug, { email: `o${i}@customer.test` })).reference);
+    // Not due yet: a retry waits.
+    r = await deliverDueEmails(t.ctx);
+    assert.ok(r.retrying > 0, "the new ones fail too while the server is down");
+    t.advance(10 * 60_000);
+    r = await deliverDueEmails(t.ctx);
+    assert.equal(r.sent, 0);
+    assert.ok(r.retrying > 0);
+    const pending = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select(["status", "last_error", "attempts"])
+      .where("workspace_id", "=", ws.id)
+      .execute();
+    assert.ok(pending.every((p) => p.status === "pending" && p.last_error));
+
+    await sink.setMode("accept");
+    t.advance(2 * 3600_000);
+    await drain();
+    const ids = sink.received.map((m) => m.mail.messageId);
+    assert.equal(new Set(ids).size, ids.length, "no email twice");
+    // 6 confirmations and 6 × 3 agents' notices.
+    assert.equal(ids.length, pending.length);
+    for (const [i, ref] of refs.entries()) {
+      assert.equal(sink.received.filter((m) => m.envelope.to.includes(`o${i}@customer.test`)).length, 1, ref);
+    }
+    const after = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select("status")
+      .where("workspace_id", "=", ws.id)
+      .execute();
+    assert.ok(after.every((a) => a.status === "sent"));
+  });
+
+  test("a permanent refusal stops at once and shows on the ticket for agents", async () => {
+    const { ws, agent } = await brandedTeam();
+    await sink.setMode("reject");
+    const s = await submitTicket(t, ws.slug, { email: "gone@customer.test" });
+    const r = await deliverDueEmails(t.ctx);
+    assert.equal(r.failed, 3);
+    await sink.setMode("accept");
+    t.advance(3600_000);
+    assert.equal((await deliverDueEmails(t.ctx)).sent, 0, "a failed email is not retried");
+    const detail = (
+      await t.app.inject({ url: `/api/workspace/tickets/${s.reference}`, headers: { cookie: agent.cookie } })
+    ).json() as {
+      events: { type: string; customerVisible: boolean; data: { to: string; reason: string } }[];
+    };
+    const failed = detail.events.filter((e) => e.type === "email_failed");
+    assert.ok(failed.some((e) => e.data.to === "gone@customer.test" && /550/.test(e.data.reason)));
+    assert.ok(failed.every((e) => !e.customerVisible));
+    const track = (await t.app.inject({ url: trackUrl(ws.slug, s) })).body;
+    assert.ok(!track.includes("550"), "the customer's view knows nothing of it");
+  });
+
+  test("transient failures are given up after four days", async () => {
+    const { ws } = await brandedTeam();
+    await sink.setMode("down");
+    await submitTicket(t, ws.slug, { email: "late@customer.test" });
+    await deliverDueEmails(t.ctx);
+    t.advance(RETRY_FOR_MS + 3600_000);
+    const r = await deliverDueEmails(t.ctx);
+    assert.equal(r.failed, 3);
+    const rows = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select(["status", "last_error"])
+      .where("workspace_id", "=", ws.id)
+      .execute();
+    assert.ok(rows.every((x) => x.status === "failed" && /gave up after 4 days/.test(x.last_error ?? "")));
+  });
+
+  test("a claimed email is not sent by a second worker at the same time", async () => {
+    const { ws } = await brandedTeam();
+    await submitTicket(t, ws.slug, { email: "once@customer.test" });
+    const [a, b] = await Promise.all([deliverDueEmails(t.ctx), deliverDueEmails(t.ctx)]);
+    assert.equal((a?.sent ?? 0) + (b?.sent ?? 0), 3);
+    assert.equal(sink.received.length, 3);
+  });
+});
+
+test("without SMTP_URL, emails are .eml files in DATA_DIR/mail", async () => {
+  const local = await testEnv({ PUBLIC_URL: "https://help.acme.test" });
+  try {
+    const { ws } = await makeTeam(local);
+    await submitTicket(local, ws.slug, { email: "file@customer.test", subject: "Stored as a file" });
+    const r = await deliverDueEmails(local.ctx);
+    assert.equal(r.sent, 3);
+    const dir = path.join(local.ctx.config.dataDir, "mail");
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith(".eml"));
+    assert.equal(files.length, 3);
+    const all = files.map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
+    const confirmation = all.find((x) => /^To: Casey Customer <file@customer\.test>$/m.test(x));
+    assert.ok(confirmation);
+    assert.match(confirmation, /^Subject: \[TKT-\d{4}\] We received your request: Stored as a file$/m);
+    assert.match(confirmation, /^Content-Type: multipart\/alternative/m);
+    // Sending the same row again (a crash after writing) rewrites the file, never a second one.
+    await local.ctx.database.db.updateTable("outbox_emails").set({ status: "pending" }).execute();
+    await deliverDueEmails(local.ctx);
+    assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith(".eml")).length, 3);
+  } finally {
+    await local.close();
+  }
+});
