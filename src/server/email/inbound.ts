@@ -154,13 +154,15 @@ export async function storeInbound(
 
 export type ProcessOutcome = EmailOutcome["outcome"] | `ignored:${string}` | "failed" | "duplicate";
 
+/** A header's value as sent (unfolded), from the raw header lines; "" when absent. */
 const header = (mail: ParsedMail, name: string): string => {
-  const v = mail.headers.get(name);
-  if (v === undefined || v === null) return "";
-  if (typeof v === "string") return v;
-  if (typeof v === "object" && "value" in v) return String((v as { value: unknown }).value);
-  return String(v);
+  const line = mail.headerLines.find((h) => h.key === name)?.line ?? "";
+  return line
+    .slice(line.indexOf(":") + 1)
+    .replace(/\r?\n[ \t]+/g, " ")
+    .trim();
 };
+const hasHeader = (mail: ParsedMail, name: string) => mail.headerLines.some((h) => h.key === name);
 
 /** Why a message must not start or join a conversation, or null when it may. */
 function automaticReason(mail: ParsedMail, envelopeFrom: string | null): string | null {
@@ -180,7 +182,7 @@ function automaticReason(mail: ParsedMail, envelopeFrom: string | null): string 
   }
   const precedence = header(mail, "precedence").toLowerCase().trim();
   if (["bulk", "junk", "list", "auto_reply"].includes(precedence)) return "bulk";
-  if (mail.headers.has("list-id") || mail.headers.has("list-unsubscribe")) return "bulk";
+  if (hasHeader(mail, "list-id") || hasHeader(mail, "list-unsubscribe")) return "bulk";
   return null;
 }
 
