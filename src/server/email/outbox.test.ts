@@ -314,3 +314,57 @@ test("without SMTP_URL, emails are .eml files in DATA_DIR/mail", async () => {
     await local.close();
   }
 });
+
+describe("the Outbox page", () => {
+  test("admins see every email, its HTML in a sandbox and its .eml; agents and other workspaces do not", async () => {
+    const { ws, admin, agent } = await brandedTeam();
+    const other = await makeTeam(t);
+    await sink.setMode("reject");
+    const s = await submitTicket(t, ws.slug, { email: "page@customer.test", subject: "Seen in the outbox" });
+    await deliverDueEmails(t.ctx);
+    await sink.setMode("accept");
+    const list = await t.app.inject({ url: "/app/outbox", headers: { cookie: admin.cookie } });
+    assert.equal(list.statusCode, 200);
+    assert.ok(list.body.includes("Seen in the outbox"));
+    assert.ok(list.body.includes("page@customer.test"));
+    assert.ok(list.body.includes("Failed (3)"));
+    const id = /href="\/app\/outbox\/([0-9a-f-]{36})"/.exec(list.body)?.[1] as string;
+    assert.ok(id);
+
+    const detail = await t.app.inject({ url: `/app/outbox/${id}`, headers: { cookie: admin.cookie } });
+    assert.equal(detail.statusCode, 200);
+    assert.ok(detail.body.includes("Send again"));
+    const part = await t.app.inject({ url: `/app/outbox/${id}/html`, headers: { cookie: admin.cookie } });
+    assert.equal(part.statusCode, 200);
+    assert.match(String(part.headers["content-security-policy"]), /sandbox/);
+    assert.match(String(part.headers["content-security-policy"]), /default-src 'none'/);
+    const eml = await t.app.inject({ url: `/app/outbox/${id}/eml`, headers: { cookie: admin.cookie } });
+    assert.equal(eml.statusCode, 200);
+    assert.match(eml.body, /^Message-ID: <[0-9a-f-]{36}@help\.acme\.test>$/m);
+
+    // Send again: it goes out now the relay accepts.
+    const retry = await t.app.inject({
+      method: "POST",
+      url: `/app/outbox/${id}/retry`,
+      headers: { cookie: admin.cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: `_csrf=${encodeURIComponent(admin.csrf)}`,
+    });
+    assert.equal(retry.statusCode, 303);
+    sink.received.length = 0;
+    await deliverDueEmails(t.ctx);
+    assert.equal(sink.received.length, 1);
+
+    const asAgent = await t.app.inject({ url: "/app/outbox", headers: { cookie: agent.cookie } });
+    assert.equal(asAgent.statusCode, 403);
+    const otherAdmin = await t.app.inject({
+      url: `/app/outbox/${id}`,
+      headers: { cookie: other.admin.cookie },
+    });
+    assert.equal(otherAdmin.statusCode, 404);
+    const ticket = await t.app.inject({
+      url: `/app/tickets/${s.reference}`,
+      headers: { cookie: agent.cookie },
+    });
+    assert.match(ticket.body, /emails were not delivered/);
+  });
+});

@@ -15,7 +15,7 @@ import { assetUrl, newNonce, sendPage } from "../../web/page.ts";
 // keyboard shortcut help) and small pieces the pages reuse. app.css and app.js are the app's
 // own files; nothing here is ever sent to a customer.
 
-export type Section = "queue" | "contacts" | "settings";
+export type Section = "queue" | "contacts" | "settings" | "outbox";
 
 export const APP_LABELS: Labels = {
   workspace: "Workspace",
@@ -106,6 +106,7 @@ ${head(page.title)}
     ${nav("queue", "/app", "Queue")}
     ${nav("contacts", "/app/contacts", "Contacts")}
     ${nav("settings", "/app/settings", "Settings")}
+    ${s.agent.role === "admin" ? nav("outbox", "/app/outbox", "Outbox") : ""}
   </nav>
   <div class="me">
     <span class="who" title="${s.agent.email}">${s.agent.name}${s.agent.role === "admin" ? html` <span class="tag">Admin</span>` : ""}</span>

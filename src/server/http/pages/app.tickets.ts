@@ -206,7 +206,19 @@ const EVENT_TEXT: Record<string, (e: TicketEventView, agents: Map<string, string
   assignee_changed: (e, agents) =>
     e.data.to ? `assigned it to ${agents.get(String(e.data.to)) ?? "an agent"}` : "unassigned it",
   follow_up_created: (e) => `started a follow-up, ${String(e.data.reference ?? "")}`,
+  email_failed: (e) =>
+    `could not deliver an email to ${String(e.data.to ?? "")}: ${String(e.data.reason ?? "")}`,
 };
+
+/** Emails that could not be delivered: said at the top of the ticket, since the customer never got them. */
+function emailProblems(t: TicketDetail): Html | "" {
+  const failed = t.events.filter((e) => e.type === "email_failed");
+  if (!failed.length) return "";
+  return html`<div class="notice warning" role="alert"><p><strong>${failed.length === 1 ? "An email was not delivered" : `${failed.length} emails were not delivered`}.</strong></p><ul>${failed.map(
+    (e) =>
+      html`<li>To ${String(e.data.to ?? "")}: ${String(e.data.reason ?? "")} <span class="meta">${when(e.createdAt)}</span></li>`,
+  )}</ul></div>`;
+}
 
 function label(labels: Record<string, string>, v: unknown): string {
   return labels[String(v)] ?? String(v);
@@ -237,13 +249,13 @@ function conversation(t: TicketDetail): Html {
       </li>
       ${t.conversation.map(
         (c) => html`<li class="entry ${c.internal ? "internal" : `from-${c.author.type}`}">
-        <p class="who"><strong>${c.author.name}</strong> ${
+        <p class="who"><strong>${c.author.name || "Portico"}</strong> ${
           c.internal
             ? html`<span class="tag note-tag">Internal note · agents only</span>`
             : c.author.type === "agent"
               ? html`<span class="tag">Reply · customer sees this</span>`
               : ""
-        } <span class="meta">${when(c.createdAt)}</span></p>
+        } <span class="meta">${c.channel === "email" ? "by email · " : ""}${when(c.createdAt)}</span></p>
         <div class="body">${multiline(c.body)}</div>
         ${attachmentChips(c.attachments, fileHref)}
       </li>`,
@@ -275,6 +287,7 @@ function ticketMain(req: FastifyRequest, t: TicketDetail, agents: AgentView[], s
   ${badges(t)}
 </div>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
+${emailProblems(t)}
 <div class="ticket-layout" data-poll="${base}?part=live" data-state="${ticketState(t)}">
 <div class="thread">
   <section aria-labelledby="conv-title">

@@ -1,0 +1,131 @@
+import MailComposer from "nodemailer/lib/mail-composer/index.js";
+import { formatReference } from "../../shared/tickets.ts";
+import type { AgentActor, AppContext } from "../context.ts";
+import type { OutboxEmailTable } from "../db/schema.ts";
+import { notFound, validationFailed } from "../errors.ts";
+import { outboxVisibleTo } from "./email.access.ts";
+import type { StoredHeaders } from "./outbox.ts";
+
+// What admins see of outgoing mail: every email, its state, its text and HTML, the .eml.
+
+export const OUTBOX_STATES = ["pending", "sent", "failed"] as const;
+
+export interface OutboxItem {
+  id: string;
+  kind: string;
+  to: string;
+  subject: string;
+  status: OutboxEmailTable["status"];
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  sentAt: string | null;
+  createdAt: string;
+  ticket: string | null;
+}
+
+type Row = OutboxEmailTable & { number: number | null };
+
+const toItem = (r: Row): OutboxItem => ({
+  id: r.id,
+  kind: r.kind,
+  to: r.to_address,
+  subject: r.subject,
+  status: r.status,
+  attempts: r.attempts,
+  lastError: r.last_error,
+  nextAttemptAt: r.status === "pending" ? r.next_attempt_at : null,
+  sentAt: r.sent_at,
+  createdAt: r.created_at,
+  ticket: r.number === null ? null : formatReference(r.number),
+});
+
+function withTicket(ctx: AppContext, actor: AgentActor) {
+  return outboxVisibleTo(ctx.database.db, actor)
+    .leftJoin("tickets", "tickets.id", "outbox_emails.ticket_id")
+    .selectAll("outbox_emails")
+    .select("tickets.number");
+}
+
+export async function listOutbox(
+  ctx: AppContext,
+  actor: AgentActor,
+  q: { status?: string | undefined; before?: string | undefined; limit?: number | undefined },
+): Promise<{ items: OutboxItem[]; next: string | null; counts: Record<string, number> }> {
+  const limit = q.limit ?? 50;
+  if (q.status && !(OUTBOX_STATES as readonly string[]).includes(q.status)) {
+    throw validationFailed({ status: `must be one of ${OUTBOX_STATES.join(", ")}` });
+  }
+  let qb = withTicket(ctx, actor);
+  if (q.status) qb = qb.where("outbox_emails.status", "=", q.status as OutboxEmailTable["status"]);
+  if (q.before) qb = qb.where("outbox_emails.id", "<", q.before);
+  const rows = (await qb
+    .orderBy("outbox_emails.id", "desc")
+    .limit(limit + 1)
+    .execute()) as Row[];
+  const counts = await outboxVisibleTo(ctx.database.db, actor)
+    .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+    .groupBy("status")
+    .execute();
+  return {
+    items: rows.slice(0, limit).map(toItem),
+    next: rows.length > limit ? (rows[limit - 1]?.id ?? null) : null,
+    counts: Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])),
+  };
+}
+
+export async function getOutboxEmail(ctx: AppContext, actor: AgentActor, id: string) {
+  const row = (await withTicket(ctx, actor).where("outbox_emails.id", "=", id).executeTakeFirst()) as
+    | Row
+    | undefined;
+  if (!row) throw notFound("No such email.");
+  const h = JSON.parse(row.headers) as StoredHeaders;
+  return {
+    ...toItem(row),
+    headers: h,
+    messageId: row.message_id,
+    text: row.body_text,
+    html: row.body_html,
+    row,
+  };
+}
+
+/** A failed email, sent again from now on (after the operator fixed the address or the relay). */
+export async function retryOutboxEmail(ctx: AppContext, actor: AgentActor, id: string): Promise<void> {
+  outboxVisibleTo(ctx.database.db, actor); // admins only
+  const now = ctx.now().toISOString();
+  // A new four-day window from now; the Message-ID stays, so it is still the same message.
+  const r = await ctx.database.db
+    .updateTable("outbox_emails")
+    .set({ status: "pending", next_attempt_at: now, locked_until: null, created_at: now })
+    .where("workspace_id", "=", actor.workspaceId)
+    .where("id", "=", id)
+    .where("status", "=", "failed")
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) throw notFound("No such failed email.");
+}
+
+/** The message exactly as it is (or would be) sent, as .eml bytes. */
+export async function outboxEml(ctx: AppContext, actor: AgentActor, id: string): Promise<Buffer> {
+  const e = await getOutboxEmail(ctx, actor, id);
+  const composer = new MailComposer({
+    from: e.headers.from,
+    to: e.row.to_name ? { name: e.row.to_name, address: e.row.to_address } : e.row.to_address,
+    replyTo: e.headers.replyTo,
+    subject: e.subject,
+    text: e.text,
+    html: e.html,
+    messageId: e.messageId,
+    inReplyTo: e.headers.inReplyTo,
+    references: e.headers.references,
+    date: new Date(e.createdAt),
+    headers: e.headers.autoSubmitted
+      ? { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" }
+      : {},
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  return new Promise((resolve, reject) =>
+    composer.compile().build((err, message) => (err ? reject(err) : resolve(message))),
+  );
+}
