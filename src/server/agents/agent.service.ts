@@ -1,10 +1,14 @@
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN } from "../auth/passwords.ts";
+import { hashToken, looksLikeToken, newToken } from "../auth/tokens.ts";
 import { normalizeEmail } from "../contacts/email.ts";
 import { type AgentActor, type AppContext, nowIso, type SystemActor } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { AgentTable, Tx } from "../db/schema.ts";
+import { agentInvitation } from "../email/email.templates.ts";
+import { absoluteUrl, enqueueEmail } from "../email/outbox.ts";
 import { conflict, forbidden, notFound, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
+import { brandingOf } from "../workspaces/workspace.service.ts";
 
 export type AgentRole = "admin" | "agent";
 
@@ -45,13 +49,18 @@ export interface NewAgent {
   email: string;
   name: string;
   role: AgentRole;
-  password: string;
+  /** Left out or empty: the agent is invited by email to choose one. */
+  password?: string | undefined;
 }
+
+/** Stored for an invited agent until they choose a password: it verifies against nothing. */
+const NO_PASSWORD_YET = "!invited";
+export const INVITATION_TTL_DAYS = 7;
 
 /** The field errors of a new agent, or null; nothing is written. */
 export function checkNewAgent(input: NewAgent): Record<string, string> | null {
   const fields: Record<string, string> = {};
-  const pwError = checkPassword(input.password);
+  const pwError = input.password ? checkPassword(input.password) : null;
   if (pwError) fields.password = pwError;
   if (!input.name.trim()) fields.name = "is required";
   if (!normalizeEmail(input.email)) fields.email = "must be a valid email address";
@@ -75,7 +84,9 @@ export async function insertAgent(
     email_normalized: normalizeEmail(input.email) as string,
     name: input.name.trim(),
     role: input.role,
-    password_hash: await hashPassword(input.password, ctx.config.passwordHashCost),
+    password_hash: input.password
+      ? await hashPassword(input.password, ctx.config.passwordHashCost)
+      : NO_PASSWORD_YET,
     active: true,
     last_login_at: null,
     created_at: now,
@@ -101,7 +112,123 @@ export async function addAgent(
   input: NewAgent,
 ): Promise<AgentView> {
   if (actor.kind === "agent" && actor.role !== "admin") throw forbidden("Only admins add agents.");
-  return insertAgent(ctx, ctx.database.db, actor.workspaceId, input);
+  const fields = checkNewAgent(input);
+  if (fields) throw validationFailed(fields);
+  // Hashed before the transaction: scrypt is slow, and the writer should not wait on it.
+  const passwordHash = input.password
+    ? await hashPassword(input.password, ctx.config.passwordHashCost)
+    : null;
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const agent = await insertAgent(ctx, tx, actor.workspaceId, { ...input, password: undefined });
+    if (passwordHash) {
+      await tx
+        .updateTable("agents")
+        .set({ password_hash: passwordHash })
+        .where("id", "=", agent.id)
+        .execute();
+    }
+    const ws = await tx
+      .selectFrom("workspaces")
+      .selectAll()
+      .where("id", "=", actor.workspaceId)
+      .executeTakeFirstOrThrow();
+    const inviter =
+      actor.kind === "agent"
+        ? await tx.selectFrom("agents").select("name").where("id", "=", actor.agentId).executeTakeFirst()
+        : undefined;
+    let url = absoluteUrl(ctx, "/app/sign-in");
+    if (!passwordHash) {
+      const token = newToken();
+      const now = ctx.now();
+      await tx
+        .insertInto("agent_invitations")
+        .values({
+          token_hash: hashToken(token),
+          workspace_id: ws.id,
+          agent_id: agent.id,
+          created_at: now.toISOString(),
+          expires_at: new Date(now.getTime() + INVITATION_TTL_DAYS * 86400_000).toISOString(),
+          used_at: null,
+        })
+        .execute();
+      url = absoluteUrl(ctx, `/app/invite?t=${token}`);
+    }
+    await enqueueEmail(ctx, tx, {
+      ws,
+      kind: "agent_invitation",
+      audience: "agent",
+      to: [{ address: agent.email, name: agent.name }],
+      rendered: agentInvitation({
+        brand: brandingOf(ws),
+        agentName: agent.name,
+        invitedBy: inviter?.name ?? null,
+        url,
+        choosePassword: !passwordHash,
+        expiresDays: INVITATION_TTL_DAYS,
+      }),
+      autoSubmitted: true,
+    });
+    return agent;
+  });
+}
+
+export interface Invitation {
+  agentName: string;
+  email: string;
+  workspace: { slug: string; name: string };
+}
+
+function openInvitation(ctx: AppContext, db: Tx, token: unknown) {
+  if (!looksLikeToken(token)) return Promise.resolve(undefined);
+  return db
+    .selectFrom("agent_invitations as i")
+    .innerJoin("agents as a", "a.id", "i.agent_id")
+    .innerJoin("workspaces as w", "w.id", "i.workspace_id")
+    .select(["i.token_hash", "a.id as agent_id", "a.name", "a.email", "w.slug", "w.name as ws_name"])
+    .where("i.token_hash", "=", hashToken(token))
+    .where("i.used_at", "is", null)
+    .where("i.expires_at", ">", ctx.now().toISOString())
+    .where("a.active", "=", true)
+    .executeTakeFirst();
+}
+
+const invitationGone = () =>
+  notFound("This invitation link is not valid any more. Ask an admin of your team to invite you again.");
+
+/** Who an invitation link is for; the same 404 for a wrong, used or expired link. */
+export async function findInvitation(ctx: AppContext, token: unknown): Promise<Invitation> {
+  const row = await openInvitation(ctx, ctx.database.db, token);
+  if (!row) throw invitationGone();
+  return { agentName: row.name, email: row.email, workspace: { slug: row.slug, name: row.ws_name } };
+}
+
+/** Sets the invited agent's password; the link works once. */
+export async function acceptInvitation(
+  ctx: AppContext,
+  token: unknown,
+  password: string,
+): Promise<Invitation> {
+  const pwError = checkPassword(password);
+  if (pwError) throw validationFailed({ password: pwError });
+  const hash = await hashPassword(password, ctx.config.passwordHashCost);
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const row = await openInvitation(ctx, tx, token);
+    if (!row) throw invitationGone();
+    const now = ctx.now().toISOString();
+    const used = await tx
+      .updateTable("agent_invitations")
+      .set({ used_at: now })
+      .where("token_hash", "=", row.token_hash)
+      .where("used_at", "is", null)
+      .executeTakeFirst();
+    if (Number(used.numUpdatedRows) !== 1) throw invitationGone();
+    await tx
+      .updateTable("agents")
+      .set({ password_hash: hash, updated_at: now })
+      .where("id", "=", row.agent_id)
+      .execute();
+    return { agentName: row.name, email: row.email, workspace: { slug: row.slug, name: row.ws_name } };
+  });
 }
 
 export async function listAgents(ctx: AppContext, actor: AgentActor): Promise<AgentView[]> {

@@ -1,5 +1,7 @@
 import formbody from "@fastify/formbody";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { acceptInvitation, findInvitation, type Invitation } from "../../agents/agent.service.ts";
+import { PASSWORD_MIN } from "../../auth/passwords.ts";
 import { csrfTokenFor, resolveSession, signIn, signOut } from "../../auth/session.service.ts";
 import { safeEqual } from "../../auth/tokens.ts";
 import { type AppContext, systemActor } from "../../context.ts";
@@ -157,6 +159,67 @@ export const appPages =
             status: err.status,
             main: setupForm(values, err.fields, err.fields ? undefined : err.message),
           });
+        }
+        throw err;
+      }
+    });
+
+    // --- accepting an invitation: the link in the email sets the agent's password -------------
+
+    const invitePage = (
+      reply: FastifyReply,
+      token: string,
+      inv: Invitation,
+      errors?: FieldErrors,
+      status = 200,
+    ) =>
+      sendPublicAppPage(reply, {
+        title: "Choose your password",
+        status,
+        main: html`<h1>Welcome, ${inv.agentName}</h1>
+<p>Choose a password to sign in to ${inv.workspace.name} as <strong>${inv.email}</strong>.</p>
+${appErrorSummary(errors)}
+<form method="post" action="/app/invite" novalidate class="card">
+  <input type="hidden" name="t" value="${token}">
+  <div class="field"><label for="password">Password</label><p class="hint" id="password-hint">At least ${PASSWORD_MIN} characters.</p><input id="password" name="password" type="password" required autocomplete="new-password" minlength="${PASSWORD_MIN}"${describedBy(errors, "password", "password-hint")}>${appFieldError(errors, "password")}</div>
+  <button type="submit">Save and sign in</button>
+</form>`,
+      });
+    const inviteGone = (reply: FastifyReply, message: string) =>
+      sendPublicAppPage(reply, {
+        title: "Invitation not valid",
+        status: 404,
+        main: html`<h1>This link does not work any more</h1><p>${message}</p><p><a href="/app/sign-in">Sign in</a></p>`,
+      });
+
+    app.get<{ Querystring: { t?: string } }>("/app/invite", async (req, reply) => {
+      try {
+        const inv = await findInvitation(ctx, req.query.t);
+        return invitePage(reply, req.query.t as string, inv);
+      } catch (err) {
+        if (err instanceof AppError && err.status === 404) return inviteGone(reply, err.message);
+        throw err;
+      }
+    });
+
+    app.post("/app/invite", async (req, reply) => {
+      const token = formString(req.body, "t") ?? "";
+      const password = formString(req.body, "password") ?? "";
+      try {
+        const inv = await acceptInvitation(ctx, token, password);
+        const s = await signIn(ctx, {
+          workspace: inv.workspace.slug,
+          email: inv.email,
+          password,
+          ip: req.ip,
+          userAgent: req.headers["user-agent"],
+        });
+        reply.setCookie(SESSION_COOKIE, s.token, sessionCookieOptions(ctx, new Date(s.expiresAt)));
+        return reply.redirect("/app", 303);
+      } catch (err) {
+        if (err instanceof AppError && err.status === 404) return inviteGone(reply, err.message);
+        if (err instanceof AppError && err.status === 400 && err.fields) {
+          return invitePage(reply, token, await findInvitation(ctx, token), err.fields, 400);
         }
         throw err;
       }

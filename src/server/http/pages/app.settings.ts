@@ -35,7 +35,8 @@ interface SettingsState {
 
 const NOTICES: Record<string, string> = {
   branding: "Branding saved. The portal shows it now.",
-  agent: "Agent added. Give them the address of this app and their password.",
+  agent: "Agent added. They got an email with the address of this app; give them their password privately.",
+  invited: "Invitation sent. The agent chooses a password from the link in their email (valid 7 days).",
   deactivated: "Agent deactivated and signed out.",
   activated: "Agent reactivated.",
   welcome: "Your workspace is ready. Brand the portal, add your agents, and share the link with customers.",
@@ -186,7 +187,7 @@ async function agentsSection(
     <div class="field"><label for="name">Name</label><input id="name" name="name" type="text" required maxlength="${NAME_MAX}" value="${a.name}"${describedBy(errors, "name")}>${appFieldError(errors, "name")}</div>
     <div class="field"><label for="email">Email</label><input id="email" name="email" type="email" required value="${a.email}"${describedBy(errors, "email")}>${appFieldError(errors, "email")}</div>
     <div class="field"><label for="role">Role</label><select id="role" name="role"><option value="agent"${a.role === "agent" ? html` selected` : ""}>Agent</option><option value="admin"${a.role === "admin" ? html` selected` : ""}>Admin</option></select></div>
-    <div class="field"><label for="password">Password</label><p class="hint" id="password-hint">At least 10 characters. Share it with them privately.</p><input id="password" name="password" type="password" required autocomplete="new-password"${describedBy(errors, "password", "password-hint")}>${appFieldError(errors, "password")}</div>
+    <div class="field"><label for="password">Password <span class="muted">(optional)</span></label><p class="hint" id="password-hint">Leave it empty and they get an email with a link to choose their own (valid 7 days). Or set one of at least 10 characters and share it privately.</p><input id="password" name="password" type="password" autocomplete="new-password"${describedBy(errors, "password", "password-hint")}>${appFieldError(errors, "password")}</div>
     <button type="submit">Add agent</button>
   </form>`
       : ""
@@ -280,9 +281,9 @@ ${await agentsSection(ctx, req, isAdmin, st)}`,
         await addAgent(ctx, (req.session as SessionInfo).actor, {
           ...a,
           role: a.role as AgentRole,
-          password,
+          password: password || undefined,
         });
-        return reply.redirect("/app/settings?saved=agent#agents", 303);
+        return reply.redirect(`/app/settings?saved=${password ? "agent" : "invited"}#agents`, 303);
       } catch (err) {
         if (err instanceof AppError && err.status < 500 && err.status !== 403) {
           const fields = err.fields;

@@ -435,7 +435,13 @@ export const workspaceRoutes =
             email: Email(),
             name: Line(NAME_MAX),
             role: Type.Union([Type.Literal("admin"), Type.Literal("agent")], { default: "agent" }),
-            password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX }),
+            password: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: PASSWORD_MAX,
+                description: "Left out: the agent gets an invitation email to choose one (valid 7 days).",
+              }),
+            ),
           }),
           response: { 201: AgentSchema, ...errors(400, 401, 403, 409) },
         },
