@@ -50,6 +50,9 @@ async function brandedTeam() {
     payload: { brandName: "Acme Support", supportEmail: "help@acme.test", primaryColor: "#0f766e" },
   });
   assert.equal(res.statusCode, 200, res.body);
+  // The agents' invitations go out first; each test looks at what it causes itself.
+  await drain();
+  sink.received.length = 0;
   return team;
 }
 
@@ -224,6 +227,7 @@ describe("delivery", () => {
       .selectFrom("outbox_emails")
       .select(["status", "last_error", "attempts"])
       .where("workspace_id", "=", ws.id)
+      .where("kind", "!=", "agent_invitation")
       .execute();
     assert.ok(pending.every((p) => p.status === "pending" && p.last_error));
 
@@ -241,6 +245,7 @@ describe("delivery", () => {
       .selectFrom("outbox_emails")
       .select("status")
       .where("workspace_id", "=", ws.id)
+      .where("kind", "!=", "agent_invitation")
       .execute();
     assert.ok(after.every((a) => a.status === "sent"));
   });
@@ -278,6 +283,7 @@ describe("delivery", () => {
       .selectFrom("outbox_emails")
       .select(["status", "last_error"])
       .where("workspace_id", "=", ws.id)
+      .where("kind", "!=", "agent_invitation")
       .execute();
     assert.ok(rows.every((x) => x.status === "failed" && /gave up after 4 days/.test(x.last_error ?? "")));
   });
@@ -295,10 +301,14 @@ test("without SMTP_URL, emails are .eml files in DATA_DIR/mail", async () => {
   const local = await testEnv({ PUBLIC_URL: "https://help.acme.test" });
   try {
     const { ws } = await makeTeam(local);
+    await deliverDueEmails(local.ctx);
+    const dir = path.join(local.ctx.config.dataDir, "mail");
+    const invitations = fs.readdirSync(dir).filter((f) => f.endsWith(".eml"));
+    assert.equal(invitations.length, 2, "the two agents' invitations");
+    for (const f of invitations) fs.rmSync(path.join(dir, f));
     await submitTicket(local, ws.slug, { email: "file@customer.test", subject: "Stored as a file" });
     const r = await deliverDueEmails(local.ctx);
     assert.equal(r.sent, 3);
-    const dir = path.join(local.ctx.config.dataDir, "mail");
     const files = fs.readdirSync(dir).filter((f) => f.endsWith(".eml"));
     assert.equal(files.length, 3);
     const all = files.map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
@@ -307,7 +317,11 @@ test("without SMTP_URL, emails are .eml files in DATA_DIR/mail", async () => {
     assert.match(confirmation, /^Subject: \[TKT-\d{4}\] We received your request: Stored as a file$/m);
     assert.match(confirmation, /^Content-Type: multipart\/alternative/m);
     // Sending the same row again (a crash after writing) rewrites the file, never a second one.
-    await local.ctx.database.db.updateTable("outbox_emails").set({ status: "pending" }).execute();
+    await local.ctx.database.db
+      .updateTable("outbox_emails")
+      .set({ status: "pending" })
+      .where("kind", "!=", "agent_invitation")
+      .execute();
     await deliverDueEmails(local.ctx);
     assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith(".eml")).length, 3);
   } finally {
@@ -319,6 +333,7 @@ describe("the Outbox page", () => {
   test("admins see every email, its HTML in a sandbox and its .eml; agents and other workspaces do not", async () => {
     const { ws, admin, agent } = await brandedTeam();
     const other = await makeTeam(t);
+    await drain();
     await sink.setMode("reject");
     const s = await submitTicket(t, ws.slug, { email: "page@customer.test", subject: "Seen in the outbox" });
     await deliverDueEmails(t.ctx);
@@ -354,6 +369,23 @@ describe("the Outbox page", () => {
     await deliverDueEmails(t.ctx);
     assert.equal(sink.received.length, 1);
 
+    const api = await t.app.inject({
+      url: "/api/workspace/outbox?status=sent",
+      headers: { cookie: admin.cookie },
+    });
+    assert.equal(api.statusCode, 200);
+    const body = api.json() as { items: { id: string; status: string }[]; counts: Record<string, number> };
+    assert.ok(body.items.some((i) => i.id === id && i.status === "sent"));
+    assert.equal(body.counts.failed, 2);
+    const bad = await t.app.inject({
+      url: "/api/workspace/outbox?status=lost",
+      headers: { cookie: admin.cookie },
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(
+      (await t.app.inject({ url: "/api/workspace/outbox", headers: { cookie: agent.cookie } })).statusCode,
+      403,
+    );
     const asAgent = await t.app.inject({ url: "/app/outbox", headers: { cookie: agent.cookie } });
     assert.equal(asAgent.statusCode, 403);
     const otherAdmin = await t.app.inject({

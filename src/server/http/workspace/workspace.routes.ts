@@ -7,6 +7,7 @@ import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import { csrfTokenFor, signOut } from "../../auth/session.service.ts";
 import { getContact, listContacts } from "../../contacts/contact.service.ts";
 import type { AppContext } from "../../context.ts";
+import { listOutbox, OUTBOX_STATES } from "../../email/outbox.service.ts";
 import { validationFailed } from "../../errors.ts";
 import { Attachment, UploadKeys } from "../../files/file.schemas.ts";
 import {
@@ -359,6 +360,49 @@ export const workspaceRoutes =
         },
       },
       async (req) => getContact(ctx, sessionOf(req).actor, req.params.id),
+    );
+
+    // --- outgoing mail -------------------------------------------------------------------------
+
+    const OutboxItemSchema = Type.Object({
+      id: Type.String(),
+      kind: Type.String(),
+      to: Type.String(),
+      subject: Type.String(),
+      status: OneOf(OUTBOX_STATES),
+      attempts: Type.Integer(),
+      lastError: Nullable(Type.String()),
+      nextAttemptAt: Nullable(Type.String({ format: "date-time" })),
+      sentAt: Nullable(Type.String({ format: "date-time" })),
+      createdAt: Type.String({ format: "date-time" }),
+      ticket: Nullable(Type.String()),
+    });
+
+    app.get(
+      "/outbox",
+      {
+        schema: {
+          tags: ["settings"],
+          summary: "Outgoing emails, newest first (admins)",
+          security,
+          querystring: Type.Object({
+            status: Type.Optional(OneOf(OUTBOX_STATES)),
+            before: Type.Optional(
+              Type.String({ pattern: "^[0-9a-f-]{36}$", description: "the `next` of the page before" }),
+            ),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          }),
+          response: {
+            200: Type.Object({
+              items: Type.Array(OutboxItemSchema),
+              next: Nullable(Type.String()),
+              counts: Type.Record(Type.String(), Type.Integer()),
+            }),
+            ...errors(400, 401, 403),
+          },
+        },
+      },
+      async (req) => listOutbox(ctx, sessionOf(req).actor, req.query),
     );
 
     // --- settings ------------------------------------------------------------------------------
