@@ -87,7 +87,10 @@ function render(subject: string, f: Frame): Rendered {
   return { subject: headerText(subject, 250), text: renderText(f), html: renderHtml(f) };
 }
 
-const REPLY_HINT = "Reply to this email or use the link to add to the conversation.";
+const replyHint = (canReply: boolean) =>
+  canReply
+    ? "Reply to this email or use the link to add to the conversation."
+    : "Use the link to add to the conversation.";
 
 export function ticketConfirmation(p: {
   brand: Branding;
@@ -96,6 +99,7 @@ export function ticketConfirmation(p: {
   contactName: string;
   trackingUrl: string;
   viaEmail: boolean;
+  canReply: boolean;
 }): Rendered {
   return render(`[${p.reference}] We received your request: ${p.subject}`, {
     brand: p.brand,
@@ -105,7 +109,8 @@ export function ticketConfirmation(p: {
       `Thanks for contacting ${p.brand.brandName}. Your request “${p.subject}” has the reference ${p.reference}; we will reply as soon as we can.`,
     ],
     button: { label: "Track your request", url: p.trackingUrl },
-    note: p.viaEmail ? "Reply to this email to add to the conversation." : REPLY_HINT,
+    note:
+      p.viaEmail && p.canReply ? "Reply to this email to add to the conversation." : replyHint(p.canReply),
   });
 }
 
@@ -117,16 +122,19 @@ export function agentReplyToCustomer(p: {
   body: string;
   trackingUrl: string;
   resolved: boolean;
+  canReply: boolean;
 }): Rendered {
   return render(`Re: [${p.reference}] ${p.subject}`, {
     brand: p.brand,
     heading: `${p.agentName} replied to ${p.reference}`,
     paragraphs: p.resolved
-      ? ["We have marked this request as resolved. If something is still wrong, just reply and it reopens."]
+      ? [
+          `We have marked this request as resolved. If something is still wrong, ${p.canReply ? "just reply" : "reply on the page"} and it reopens.`,
+        ]
       : [],
     quote: { label: `${p.agentName} wrote`, text: p.body },
     button: { label: "View the conversation", url: p.trackingUrl },
-    note: REPLY_HINT,
+    note: replyHint(p.canReply),
   });
 }
 
@@ -136,6 +144,7 @@ export function ticketResolved(p: {
   subject: string;
   resolution: string | null;
   trackingUrl: string;
+  canReply: boolean;
 }): Rendered {
   return render(`[${p.reference}] Resolved: ${p.subject}`, {
     brand: p.brand,
@@ -143,7 +152,7 @@ export function ticketResolved(p: {
     paragraphs: [`We have resolved your request “${p.subject}”.`],
     quote: p.resolution ? { label: "Resolution", text: p.resolution } : undefined,
     button: { label: "View your request", url: p.trackingUrl },
-    note: "Not solved after all? Reply to this email or on the page and the request reopens.",
+    note: `Not solved after all? Reply ${p.canReply ? "to this email or " : ""}on the page and the request reopens.`,
   });
 }
 

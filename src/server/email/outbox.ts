@@ -186,6 +186,7 @@ export async function emailTicketCreated(
       contactName: p.contact.name,
       trackingUrl: p.trackingUrl,
       viaEmail: p.ticket.channel === "email",
+      canReply: supportAddressOf(ctx, p.ws) !== null,
     }),
     thread,
     autoSubmitted: true,
@@ -283,6 +284,7 @@ export async function emailAgentReplied(
       body: p.body,
       trackingUrl: p.trackingUrl,
       resolved: p.resolved,
+      canReply: supportAddressOf(ctx, p.ws) !== null,
     }),
     thread: {
       ticketId: p.ticket.id,
@@ -309,6 +311,7 @@ export async function emailTicketResolved(
       subject: p.ticket.subject,
       resolution: p.resolution,
       trackingUrl: p.trackingUrl,
+      canReply: supportAddressOf(ctx, p.ws) !== null,
     }),
     thread: {
       ticketId: p.ticket.id,

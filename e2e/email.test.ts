@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { deliverDueEmails } from "../src/server/email/delivery.ts";
+import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
+import {
+  axe,
+  DESKTOP,
+  describeViolations,
+  jsErrors,
+  newPage,
+  overflowsHorizontally,
+  PHONE,
+  type Served,
+  screenshot,
+  serve,
+  skipReason,
+} from "./support.ts";
+
+// Email in the browser: an admin reads the Outbox (the embedded default writes .eml files) and
+// one email in it, at desktop width and on a phone, light and dark; a new agent accepts an
+// invitation from the emailed link on a phone.
+
+let s: Served;
+before(async () => {
+  if (!skipReason) s = await serve({ PUBLIC_URL: "https://help.acme.test" });
+});
+after(async () => {
+  await s?.close();
+});
+
+for (const dark of [false, true]) {
+  const mode = dark ? "dark" : "light";
+  describe(`email pages, ${mode}`, { skip: skipReason }, () => {
+    test("the Outbox and one email in it, at 1280 px and 375 px", async () => {
+      const team = await makeTeam(s.env);
+      const t = await submitTicket(s.env, team.ws.slug, { subject: "Where is my parcel?" });
+      await deliverDueEmails(s.env.ctx);
+      for (const [viewport, width] of [
+        [DESKTOP, 1280],
+        [PHONE, 375],
+      ] as const) {
+        const { context, page } = await newPage(s, { viewport, dark });
+        const [name, value] = team.admin.cookie.split("=") as [string, string];
+        await context.addCookies([{ name, value, url: s.base }]);
+        await page.goto("/app/outbox");
+        await page.getByRole("heading", { name: "Outbox" }).waitFor();
+        assert.match((await page.locator("main").textContent()) ?? "", /written as \.eml files/);
+        assert.equal(describeViolations(await axe(page)), "");
+        assert.equal(await overflowsHorizontally(page), false);
+        await screenshot(page, `outbox-${width}-${mode}`);
+        await page
+          .getByRole("link", { name: new RegExp(`\\[${t.reference}\\] We received your request`) })
+          .click();
+        await page.getByRole("heading", { name: /We received your request/ }).waitFor();
+        const frame = page.frameLocator("iframe.mail-preview");
+        await frame.getByText("Track your request").waitFor();
+        assert.equal(describeViolations(await axe(page)), "");
+        assert.equal(await overflowsHorizontally(page), false);
+        await screenshot(page, `outbox-email-${width}-${mode}`);
+        assert.deepEqual(jsErrors(page), []);
+        await context.close();
+      }
+    });
+  });
+}
+
+describe("an invitation", { skip: skipReason }, () => {
+  test("a new agent chooses a password on a phone and lands in the queue", async () => {
+    const team = await makeTeam(s.env);
+    const res = await s.env.app.inject({
+      method: "POST",
+      url: "/api/workspace/agents",
+      headers: team.admin.headers,
+      payload: { email: "newbie@team.test", name: "Noa Newbie", role: "agent" },
+    });
+    assert.equal(res.statusCode, 201);
+    await deliverDueEmails(s.env.ctx);
+    const row = await s.env.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select("body_text")
+      .where("to_address", "=", "newbie@team.test")
+      .executeTakeFirstOrThrow();
+    const link = /https:\/\/help\.acme\.test(\/app\/invite\?t=[A-Za-z0-9_-]+)/.exec(row.body_text)?.[1];
+    assert.ok(link);
+    const { context, page } = await newPage(s, { viewport: PHONE });
+    await page.goto(link);
+    await page.getByRole("heading", { name: "Welcome, Noa Newbie" }).waitFor();
+    assert.equal(describeViolations(await axe(page)), "");
+    await page.getByLabel("Password").fill("short");
+    await page.getByRole("button", { name: "Save and sign in" }).click();
+    await page.getByText("at least 10 characters").first().waitFor();
+    await screenshot(page, "invitation-375-error");
+    await page.getByLabel("Password").fill("a long enough password");
+    await page.getByRole("button", { name: "Save and sign in" }).click();
+    await page.waitForURL(/\/app$/);
+    assert.match((await page.locator("header").textContent()) ?? "", /Noa Newbie/);
+    assert.deepEqual(jsErrors(page), []);
+    await context.close();
+  });
+});
