@@ -7,7 +7,7 @@ import { type TestEnv, testEnv } from "../test/harness.ts";
 import { deliverDueEmails } from "./delivery.ts";
 import { hasDovecot, NO_DOVECOT, startDovecot } from "./dovecot.test-support.ts";
 import { pollImapOnce } from "./imap.poller.ts";
-import { receiveInboundEmail } from "./inbound.ts";
+import { processPendingInbound, readRaw, receiveInboundEmail, storeInbound } from "./inbound.ts";
 import { closeListener, createSmtpListener, listen } from "./smtp.listener.ts";
 import { type SmtpSink, startSmtpSink } from "./smtp-sink.test-support.ts";
 
@@ -388,6 +388,36 @@ describe("mail in", () => {
     assert.match(note?.body ?? "", /invoice\.png/);
     assert.match(note?.body ?? "", /run\.exe/);
   });
+});
+
+test("a message stored by a process that stopped before processing it is processed later, once", async () => {
+  const { ws, address } = await supportTeam();
+  const raw = Buffer.from(
+    mail({ to: address, from: "later@customer.test", subject: "Stored, not processed" }),
+  );
+  const stored = await storeInbound(t.ctx, ws, raw, {
+    via: "smtp",
+    envelopeFrom: "later@customer.test",
+    recipients: [address],
+  });
+  assert.equal(stored.duplicate, false);
+  assert.equal((await tickets(ws.id)).length, 0);
+  t.advance(2 * 60_000);
+  await processPendingInbound(t.ctx);
+  await processPendingInbound(t.ctx);
+  const made = await tickets(ws.id);
+  assert.deepEqual(
+    made.map((x) => x.subject),
+    ["Stored, not processed"],
+  );
+  // The raw message was read back from the encrypted store, byte for byte.
+  const row = await t.ctx.database.db
+    .selectFrom("inbound_emails")
+    .selectAll()
+    .where("id", "=", stored.id)
+    .executeTakeFirstOrThrow();
+  assert.equal(row.status, "processed");
+  assert.ok((await readRaw(t.ctx, row.storage_key)).equals(raw));
 });
 
 describe("hostile mail", () => {

@@ -288,6 +288,24 @@ describe("delivery", () => {
     assert.ok(rows.every((x) => x.status === "failed" && /gave up after 4 days/.test(x.last_error ?? "")));
   });
 
+  test("a process that stopped while holding emails: they go out once its hold expires, once each", async () => {
+    const { ws } = await brandedTeam();
+    await submitTicket(t, ws.slug, { email: "crash@customer.test" });
+    // As a worker leaves its claim when the process dies between claiming and sending.
+    const held = new Date(t.ctx.now().getTime() + 5 * 60_000).toISOString();
+    await t.ctx.database.db
+      .updateTable("outbox_emails")
+      .set((eb) => ({ locked_until: held, attempts: eb("attempts", "+", 1) }))
+      .where("workspace_id", "=", ws.id)
+      .where("status", "=", "pending")
+      .execute();
+    assert.equal((await deliverDueEmails(t.ctx)).sent, 0, "held rows wait");
+    t.advance(5 * 60_000 + 1000);
+    assert.equal((await deliverDueEmails(t.ctx)).sent, 3);
+    assert.equal((await deliverDueEmails(t.ctx)).sent, 0);
+    assert.equal(sink.received.filter((m) => m.envelope.to.includes("crash@customer.test")).length, 1);
+  });
+
   test("a claimed email is not sent by a second worker at the same time", async () => {
     const { ws } = await brandedTeam();
     await submitTicket(t, ws.slug, { email: "once@customer.test" });
