@@ -60,78 +60,79 @@ interface Thread {
   lastInbound?: string | null | undefined;
 }
 
-/** Writes one email per recipient in `tx`. Returns the outbox ids. */
-export async function enqueueEmail(
-  ctx: AppContext,
-  tx: Tx,
-  e: {
-    ws: Workspace;
-    kind: EmailKind;
-    audience: OutboxEmailTable["audience"];
-    to: Recipient[];
-    rendered: Rendered;
-    thread?: Thread | undefined;
-    autoSubmitted: boolean;
-  },
-): Promise<string[]> {
-  if (!e.to.length) return [];
+export interface EmailSpec {
+  ws: Workspace;
+  kind: EmailKind;
+  audience: OutboxEmailTable["audience"];
+  to: Recipient[];
+  rendered: Rendered;
+  thread?: Thread | undefined;
+  autoSubmitted: boolean;
+}
+
+/** Writes one email per recipient of each spec in `tx`, in one statement. Returns the outbox ids. */
+export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[]): Promise<string[]> {
   const now = ctx.now().toISOString();
-  const brand = brandingOf(e.ws);
-  const support = supportAddressOf(ctx, e.ws);
   const mailDomain = domainOf(ctx.config.mailFrom);
   const rows: OutboxEmailTable[] = [];
   const tokens: { token_hash: string; workspace_id: string; ticket_id: string; created_at: string }[] = [];
-  for (const to of e.to) {
-    const id = newId();
-    let replyTo: string | undefined;
-    if (support && e.thread) {
-      // A reply token of its own in the address, so a reply finds its ticket even when a mail
-      // client drops the threading headers. Hex, since some servers lower-case addresses.
-      const token = randomBytes(16).toString("hex");
-      tokens.push({
-        token_hash: hashToken(token),
+  for (const e of specs) {
+    const brand = brandingOf(e.ws);
+    const support = supportAddressOf(ctx, e.ws);
+    const refs = [e.thread?.threadId, e.thread?.lastInbound].filter((r): r is string => Boolean(r));
+    for (const to of e.to) {
+      const id = newId();
+      let replyTo: string | undefined;
+      if (support && e.thread && e.audience === "customer") {
+        // A reply token of its own in the address, so a reply finds its ticket even when a mail
+        // client drops the threading headers. Hex, since some servers lower-case addresses.
+        const token = randomBytes(16).toString("hex");
+        tokens.push({
+          token_hash: hashToken(token),
+          workspace_id: e.ws.id,
+          ticket_id: e.thread.ticketId,
+          created_at: now,
+        });
+        replyTo = plusAddress(support, token);
+      } else if (support) {
+        replyTo = support;
+      }
+      const headers: StoredHeaders = {
+        from: { name: headerText(brand.brandName, 80), address: ctx.config.mailFrom },
+        replyTo,
+        inReplyTo: refs.at(-1),
+        references: refs.length ? refs : undefined,
+        autoSubmitted: e.autoSubmitted,
+      };
+      rows.push({
+        id,
         workspace_id: e.ws.id,
-        ticket_id: e.thread.ticketId,
+        ticket_id: e.thread?.ticketId ?? null,
+        kind: e.kind,
+        audience: e.audience,
+        to_address: to.address,
+        to_name: to.name ? headerText(to.name, 120) : null,
+        message_id: `<${id}@${mailDomain}>`,
+        subject: e.rendered.subject,
+        body_text: e.rendered.text,
+        body_html: e.rendered.html,
+        headers: JSON.stringify(headers),
+        status: "pending",
+        attempts: 0,
+        next_attempt_at: now,
+        locked_until: null,
+        last_error: null,
+        sent_at: null,
         created_at: now,
       });
-      replyTo = plusAddress(support, token);
-    } else if (support) {
-      replyTo = support;
     }
-    const refs = [e.thread?.threadId, e.thread?.lastInbound].filter((r): r is string => Boolean(r));
-    const headers: StoredHeaders = {
-      from: { name: headerText(brand.brandName, 80), address: ctx.config.mailFrom },
-      replyTo,
-      inReplyTo: refs.at(-1),
-      references: refs.length ? refs : undefined,
-      autoSubmitted: e.autoSubmitted,
-    };
-    rows.push({
-      id,
-      workspace_id: e.ws.id,
-      ticket_id: e.thread?.ticketId ?? null,
-      kind: e.kind,
-      audience: e.audience,
-      to_address: to.address,
-      to_name: to.name ? headerText(to.name, 120) : null,
-      message_id: `<${id}@${mailDomain}>`,
-      subject: e.rendered.subject,
-      body_text: e.rendered.text,
-      body_html: e.rendered.html,
-      headers: JSON.stringify(headers),
-      status: "pending",
-      attempts: 0,
-      next_attempt_at: now,
-      locked_until: null,
-      last_error: null,
-      sent_at: null,
-      created_at: now,
-    });
   }
-  await tx.insertInto("outbox_emails").values(rows).execute();
+  if (rows.length) await tx.insertInto("outbox_emails").values(rows).execute();
   if (tokens.length) await tx.insertInto("email_reply_tokens").values(tokens).execute();
   return rows.map((r) => r.id);
 }
+
+export const enqueueEmail = (ctx: AppContext, tx: Tx, spec: EmailSpec) => enqueueEmails(ctx, tx, [spec]);
 
 /** Who hears about a ticket: its assignee, or every active agent while it has none. */
 async function agentRecipients(tx: Tx, workspaceId: string, assigneeId: string | null): Promise<Recipient[]> {
@@ -174,42 +175,44 @@ export async function emailTicketCreated(
   const brand = brandingOf(p.ws);
   const reference = formatReference(p.ticket.number);
   const thread = { ticketId: p.ticket.id, threadId: p.ticket.email_thread_id, lastInbound: p.lastInbound };
-  await enqueueEmail(ctx, tx, {
-    ws: p.ws,
-    kind: "ticket_confirmation",
-    audience: "customer",
-    to: [p.contact],
-    rendered: ticketConfirmation({
-      brand,
-      reference,
-      subject: p.ticket.subject,
-      contactName: p.contact.name,
-      trackingUrl: p.trackingUrl,
-      viaEmail: p.ticket.channel === "email",
-      canReply: supportAddressOf(ctx, p.ws) !== null,
-    }),
-    thread,
-    autoSubmitted: true,
-  });
-  await enqueueEmail(ctx, tx, {
-    ws: p.ws,
-    kind: "agent_new_ticket",
-    audience: "agent",
-    to: await agentRecipients(tx, p.ws.id, p.ticket.assignee_id),
-    rendered: newTicketForAgents({
-      brand,
-      reference,
-      subject: p.ticket.subject,
-      contactName: p.contact.name,
-      contactEmail: p.contact.address,
-      description: p.ticket.description,
-      channel: p.ticket.channel,
-      ticketUrl: ticketUrl(ctx, p.ticket.number),
-      followUpOf: p.followUpOf,
-    }),
-    thread,
-    autoSubmitted: true,
-  });
+  await enqueueEmails(ctx, tx, [
+    {
+      ws: p.ws,
+      kind: "ticket_confirmation",
+      audience: "customer",
+      to: [p.contact],
+      rendered: ticketConfirmation({
+        brand,
+        reference,
+        subject: p.ticket.subject,
+        contactName: p.contact.name,
+        trackingUrl: p.trackingUrl,
+        viaEmail: p.ticket.channel === "email",
+        canReply: supportAddressOf(ctx, p.ws) !== null,
+      }),
+      thread,
+      autoSubmitted: true,
+    },
+    {
+      ws: p.ws,
+      kind: "agent_new_ticket",
+      audience: "agent",
+      to: await agentRecipients(tx, p.ws.id, p.ticket.assignee_id),
+      rendered: newTicketForAgents({
+        brand,
+        reference,
+        subject: p.ticket.subject,
+        contactName: p.contact.name,
+        contactEmail: p.contact.address,
+        description: p.ticket.description,
+        channel: p.ticket.channel,
+        ticketUrl: ticketUrl(ctx, p.ticket.number),
+        followUpOf: p.followUpOf,
+      }),
+      thread,
+      autoSubmitted: true,
+    },
+  ]);
 }
 
 /** A customer's reply (portal or email) reaches the assignee, or every agent while unassigned. */
