@@ -4,6 +4,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import EmailReplyParser from "email-reply-parser";
+import { sql } from "kysely";
 import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
 import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { DESCRIPTION_MAX, MESSAGE_MAX, NAME_MAX, parseReference, SUBJECT_MAX } from "../../shared/tickets.ts";
@@ -59,12 +60,13 @@ export async function workspaceForAddress(ctx: AppContext, address: string): Pro
       .executeTakeFirst();
     if (ws) return ws;
   }
-  const rows = await ctx.database.db
+  const ws = await ctx.database.db
     .selectFrom("workspaces")
     .selectAll()
-    .where("support_email", "is not", null)
-    .execute();
-  return rows.find((w) => w.support_email?.trim().toLowerCase() === base) ?? null;
+    .where(sql<string>`lower(support_email)`, "=", base)
+    .orderBy("created_at")
+    .executeTakeFirst();
+  return ws ?? null;
 }
 
 /** The Message-ID we dedupe on: the header's, or a hash of the bytes when there is none. */
