@@ -276,7 +276,7 @@ export async function processInbound(
     .selectAll()
     .where("id", "=", inboundId)
     .executeTakeFirst();
-  if (!row || row.status !== "received") return (row?.outcome as ProcessOutcome) ?? "failed";
+  if (row?.status !== "received") return (row?.outcome as ProcessOutcome) ?? "failed";
   const ws = await ctx.database.db
     .selectFrom("workspaces")
     .selectAll()

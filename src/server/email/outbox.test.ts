@@ -75,7 +75,7 @@ describe("emails out", () => {
     assert.match(m.messageId ?? "", /^<[0-9a-f-]{36}@help\.acme\.test>$/);
     assert.equal(header(confirmation, "auto-submitted"), "auto-generated");
     assert.ok(m.text?.includes(s.reference));
-    assert.ok(m.html && m.html.includes("#0f766e"), "the brand colour is in the HTML");
+    assert.ok(String(m.html).includes("#0f766e"), "the brand colour is in the HTML");
     // The link in the email opens the ticket.
     const link = /https:\/\/help\.acme\.test(\/portal\/[^\s"<]+)/.exec(m.text ?? "")?.[1];
     assert.ok(link, "the text part has an absolute tracking link");
@@ -108,7 +108,7 @@ describe("emails out", () => {
     const [m] = sink.received.filter(to("eve@customer.test"));
     assert.ok(m);
     assert.ok(!m.mail.html || !/<script>|<img src=x/.test(m.mail.html), "no live markup from the customer");
-    assert.ok(m.mail.html && m.mail.html.includes("&lt;script&gt;"));
+    assert.ok(String(m.mail.html).includes("&lt;script&gt;"));
     // The raw header block has no line that the subject started.
     const head = m.raw.toString("latin1").split(/\r?\n\r?\n/)[0] ?? "";
     assert.ok(!/^Bcc:/im.test(head));

@@ -1,17 +1,17 @@
 import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
-import { formatReference, type TicketStatus, type TicketType } from "../../shared/tickets.ts";
+import { formatReference, type TicketType } from "../../shared/tickets.ts";
 import { findOrCreateContact } from "../contacts/contact.service.ts";
 import { normalizeEmail } from "../contacts/email.ts";
 import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
-import { absoluteUrl, emailCustomerReplied, emailTicketCreated } from "../email/outbox.ts";
+import { absoluteUrl, emailTicketCreated } from "../email/outbox.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { newId } from "../ids.ts";
 import type { Workspace } from "../workspaces/workspace.service.ts";
 import { lockTicket } from "./ticket.access.ts";
-import { type EventActor, recordEvent } from "./ticket.events.ts";
+import { recordEvent } from "./ticket.events.ts";
 import { indexTicketText } from "./ticket.search.ts";
-import { insertTicket, issueTrackingToken, trackingPath } from "./ticket.service.ts";
+import { afterCustomerComment, insertTicket, issueTrackingToken, trackingPath } from "./ticket.service.ts";
 
 // Tickets and replies that arrive by email. Each runs in one transaction that also marks the
 // inbound message processed, so a message processed twice (a crash, a second delivery) can
@@ -203,42 +203,6 @@ export async function appendEmailToTicket(
       MAX_FILES_CUSTOMER_REPLY,
     );
     await noteRefusedFiles(tx, ws, t.id, m.refused, now);
-    const actor: EventActor = fromContact
-      ? { type: "contact", id: t.contact_id }
-      : author.kind === "agent"
-        ? { type: "agent", id: author.agentId }
-        : { type: "system", id: null };
-    await recordEvent(tx, {
-      workspaceId: ws.id,
-      ticketId: t.id,
-      actor,
-      type: fromContact ? "customer_replied" : "note_added",
-      data: { commentId: id, channel: "email" },
-      at: now,
-    });
-    const status = t.status as TicketStatus;
-    const reopen = fromContact && (status === "resolved" || status === "waiting");
-    if (reopen) {
-      await recordEvent(tx, {
-        workspaceId: ws.id,
-        ticketId: t.id,
-        actor,
-        type: "reopened",
-        data: { from: status, to: "open" },
-        at: now,
-      });
-    }
-    await tx
-      .updateTable("tickets")
-      .set(
-        reopen
-          ? { status: "open", portal_status: null, resolved_at: null, updated_at: now }
-          : { updated_at: now },
-      )
-      .where("id", "=", t.id)
-      .where("workspace_id", "=", ws.id)
-      .execute();
-    await indexTicketText(ctx, tx, { workspaceId: ws.id, ticketId: t.id, content: m.body });
     if (fromContact) {
       const contact = await tx
         .selectFrom("contacts")
@@ -246,13 +210,32 @@ export async function appendEmailToTicket(
         .where("workspace_id", "=", ws.id)
         .where("id", "=", t.contact_id)
         .executeTakeFirstOrThrow();
-      await emailCustomerReplied(ctx, tx, {
+      await afterCustomerComment(ctx, tx, {
         ws,
         ticket: t,
         contactName: contact.name,
+        commentId: id,
         body: m.body,
-        reopened: reopen,
+        channel: "email",
+        at: now,
       });
+    } else {
+      // A note: the team hears of it in the ticket; nothing reopens, no one is emailed.
+      await recordEvent(tx, {
+        workspaceId: ws.id,
+        ticketId: t.id,
+        actor: author.kind === "agent" ? { type: "agent", id: author.agentId } : { type: "system", id: null },
+        type: "note_added",
+        data: { commentId: id, channel: "email" },
+        at: now,
+      });
+      await tx
+        .updateTable("tickets")
+        .set({ updated_at: now })
+        .where("id", "=", t.id)
+        .where("workspace_id", "=", ws.id)
+        .execute();
+      await indexTicketText(ctx, tx, { workspaceId: ws.id, ticketId: t.id, content: m.body });
     }
     const outcome = fromContact ? "reply_appended" : "note_appended";
     await markInbound(tx, m, now, { outcome, ticketId: t.id, commentId: id });

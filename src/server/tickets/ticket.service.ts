@@ -413,6 +413,57 @@ export async function getTrackingView(
   };
 }
 
+/**
+ * What follows a customer's comment, from the portal or by email: the event, reopening a
+ * Resolved or Waiting ticket, the search index and the agents' email. Returns the new status.
+ */
+export async function afterCustomerComment(
+  ctx: AppContext,
+  tx: Tx,
+  p: {
+    ws: Workspace;
+    /** The ticket as locked in this transaction. */
+    ticket: TicketTable;
+    contactName: string;
+    commentId: string;
+    body: string;
+    channel: "portal" | "email";
+    at: string;
+  },
+): Promise<TicketStatus> {
+  const t = p.ticket;
+  const actor: EventActor = { type: "contact", id: t.contact_id };
+  const ev = { workspaceId: t.workspace_id, ticketId: t.id, actor, at: p.at };
+  await recordEvent(tx, {
+    ...ev,
+    type: "customer_replied",
+    data:
+      p.channel === "portal" ? { commentId: p.commentId } : { commentId: p.commentId, channel: p.channel },
+  });
+  const from = t.status as TicketStatus;
+  const reopen = from === "resolved" || from === "waiting";
+  if (reopen) await recordEvent(tx, { ...ev, type: "reopened", data: { from, to: "open" } });
+  await tx
+    .updateTable("tickets")
+    .set(
+      reopen
+        ? { status: "open", portal_status: null, resolved_at: null, updated_at: p.at }
+        : { updated_at: p.at },
+    )
+    .where("id", "=", t.id)
+    .where("workspace_id", "=", t.workspace_id)
+    .execute();
+  await indexTicketText(ctx, tx, { workspaceId: t.workspace_id, ticketId: t.id, content: p.body });
+  await emailCustomerReplied(ctx, tx, {
+    ws: p.ws,
+    ticket: t,
+    contactName: p.contactName,
+    body: p.body,
+    reopened: reopen,
+  });
+  return reopen ? "open" : from;
+}
+
 export type CustomerReplyResult =
   | { kind: "comment"; message: PublicMessage; status: TicketStatus }
   | { kind: "follow_up"; reference: string; trackingUrl: string };
@@ -510,44 +561,14 @@ export async function replyAsTokenHolder(
       req.attachments,
       MAX_FILES_CUSTOMER_REPLY,
     );
-    await recordEvent(tx, {
-      workspaceId: ticket.workspace_id,
-      ticketId: ticket.id,
-      actor,
-      type: "customer_replied",
-      data: { commentId: id },
-      at: now,
-    });
-    let status = current.status as TicketStatus;
-    const reopen = status === "resolved" || status === "waiting";
-    if (reopen) {
-      await recordEvent(tx, {
-        workspaceId: ticket.workspace_id,
-        ticketId: ticket.id,
-        actor,
-        type: "reopened",
-        data: { from: status, to: "open" },
-        at: now,
-      });
-      status = "open";
-    }
-    await tx
-      .updateTable("tickets")
-      .set(
-        reopen
-          ? { status: "open", portal_status: null, resolved_at: null, updated_at: now }
-          : { updated_at: now },
-      )
-      .where("id", "=", ticket.id)
-      .where("workspace_id", "=", ticket.workspace_id)
-      .execute();
-    await indexTicketText(ctx, tx, { workspaceId: ticket.workspace_id, ticketId: ticket.id, content: body });
-    await emailCustomerReplied(ctx, tx, {
+    const status = await afterCustomerComment(ctx, tx, {
       ws,
       ticket: current,
       contactName: contact.name,
+      commentId: id,
       body,
-      reopened: reopen,
+      channel: "portal",
+      at: now,
     });
     return {
       kind: "comment" as const,

@@ -12,7 +12,6 @@ import {
 } from "../../email/outbox.service.ts";
 import { when } from "../../web/forms.ts";
 import { html } from "../../web/html.ts";
-import { sendPage } from "../../web/page.ts";
 import { csrfField, sendAppPage } from "./app.layout.ts";
 
 // Admins' view of outgoing mail: every email with its state, the text and HTML as sent, and the
