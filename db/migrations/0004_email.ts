@@ -67,6 +67,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("ticket_id", "text", (c) => c.references("tickets.id").onDelete("set null"))
     .addColumn("comment_id", "text")
     .addColumn("error", "text")
+    .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("received_at", ts, (c) => c.notNull())
     .addColumn("processed_at", ts)
     .addUniqueConstraint("inbound_emails_message_key", ["workspace_id", "message_id"])

@@ -57,10 +57,11 @@ export async function signIn(
         .where("email_normalized", "=", email)
         .executeTakeFirst()
     : undefined;
-  const ok = await verifyPassword(
-    input.password,
-    agent?.password_hash ?? (await dummyPasswordHash(config.passwordHashCost)),
-  );
+  // An unknown account, or one still waiting for its invitation, costs a real hash all the same.
+  const usable = agent?.password_hash.startsWith("scrypt$") ? agent.password_hash : undefined;
+  const ok =
+    (await verifyPassword(input.password, usable ?? (await dummyPasswordHash(config.passwordHashCost)))) &&
+    usable !== undefined;
   if (!ws || !agent || !ok || !agent.active) {
     await limiter.hit(accountKey, LOGIN_WINDOW_MS);
     await limiter.hit(addressKey, LOGIN_WINDOW_MS);

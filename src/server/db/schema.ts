@@ -212,6 +212,8 @@ export interface InboundEmailTable {
   ticket_id: string | null;
   comment_id: string | null;
   error: string | null;
+  /** Processing tries that failed for a reason other than the mail itself (the database, the store). */
+  attempts: number;
   received_at: string;
   processed_at: string | null;
 }

@@ -8,8 +8,9 @@ import type { StoredHeaders } from "./outbox.ts";
 // Delivers the outbox. A row is claimed (attempts + 1, held for LOCK_MS) before it is sent and
 // marked sent right after the relay accepted it. A crash in between leaves the claim to expire
 // and the row is sent again with the same Message-ID, which receiving systems treat as the same
-// message; that window is the relay's answer and one UPDATE long. Transient failures wait longer
-// each time, up to four days; a permanent one (5xx) stops and is shown on the ticket.
+// message; that window is the relay's answer and one UPDATE long. Rows are claimed one at a time,
+// so a hold always outlasts its send. Transient failures wait longer each time, up to four days;
+// a permanent one (5xx) stops and is shown on the ticket.
 
 export const RETRY_FOR_MS = 4 * 24 * 3600_000;
 const LOCK_MS = 5 * 60_000;
@@ -26,8 +27,11 @@ export interface DeliveryOutcome {
   failed: number;
 }
 
-/** Claims up to `limit` due rows for this process: one statement, skipping rows others hold. */
-async function claimDue(ctx: AppContext, limit: number): Promise<OutboxEmailTable[]> {
+/**
+ * Claims the next due row for this process: one statement, skipping rows others hold. One row at
+ * a time, so a hold (LOCK_MS) always outlasts the one send it covers, however slow the relay.
+ */
+async function claimNext(ctx: AppContext): Promise<(OutboxEmailTable & { claim: string }) | undefined> {
   const db = ctx.database.db;
   const now = ctx.now();
   const nowIso = now.toISOString();
@@ -39,25 +43,32 @@ async function claimDue(ctx: AppContext, limit: number): Promise<OutboxEmailTabl
     .where("next_attempt_at", "<=", nowIso)
     .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", nowIso)]))
     .orderBy("next_attempt_at")
-    .limit(limit);
+    .limit(1);
   if (isPostgres(db)) due = due.forUpdate().skipLocked();
-  return db
+  const row = await db
     .updateTable("outbox_emails")
     .set((eb) => ({ locked_until: until, attempts: eb("attempts", "+", 1) }))
     .where("id", "in", due)
     .where("status", "=", "pending")
     .returningAll()
-    .execute();
+    .executeTakeFirst();
+  return row ? { ...row, claim: until } : undefined;
 }
+
+/** Links with a token (tracking, invitation) in a delivered email's stored copy: kept only as sent. */
+const TOKEN_IN_LINK = /([?&]t=)[A-Za-z0-9_-]{20,}/g;
+export const withoutTokens = (text: string) => text.replace(TOKEN_IN_LINK, "$1(removed-once-sent)");
 
 export async function deliverDueEmails(
   ctx: AppContext,
   opts: { limit?: number } = {},
 ): Promise<DeliveryOutcome> {
   const out: DeliveryOutcome = { sent: 0, retrying: 0, failed: 0 };
-  const rows = await claimDue(ctx, opts.limit ?? 20);
-  for (const row of rows) {
+  for (let i = 0; i < (opts.limit ?? 20); i++) {
+    const row = await claimNext(ctx);
+    if (!row) break;
     const h = JSON.parse(row.headers) as StoredHeaders;
+    let failure: ReturnType<typeof classifySendError> | null = null;
     try {
       await ctx.mailer.send({
         id: row.id,
@@ -75,53 +86,72 @@ export async function deliverDueEmails(
           ? { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" }
           : {},
       });
+    } catch (err) {
+      failure = classifySendError(err);
+    }
+    if (!failure) {
+      // Only our own claim is marked: a row another process took over is theirs to record. The
+      // stored copy loses its links' tokens; the customer's email keeps them.
       await ctx.database.db
         .updateTable("outbox_emails")
-        .set({ status: "sent", sent_at: ctx.now().toISOString(), locked_until: null, last_error: null })
+        .set({
+          status: "sent",
+          sent_at: ctx.now().toISOString(),
+          locked_until: null,
+          last_error: null,
+          body_text: withoutTokens(row.body_text),
+          body_html: withoutTokens(row.body_html),
+        })
         .where("id", "=", row.id)
+        .where("locked_until", "=", row.claim)
         .execute();
       out.sent++;
-    } catch (err) {
-      const failure = classifySendError(err);
-      const now = ctx.now();
-      const expired = now.getTime() - new Date(row.created_at).getTime() >= RETRY_FOR_MS;
-      if (failure.permanent || expired) {
-        const reason = failure.permanent ? failure.reason : `gave up after 4 days: ${failure.reason}`;
-        await markFailed(ctx, row, reason);
-        ctx.log.warn(
-          { outboxId: row.id, kind: row.kind, attempts: row.attempts, reason },
-          "email not delivered",
-        );
-        out.failed++;
-      } else {
-        await ctx.database.db
-          .updateTable("outbox_emails")
-          .set({
-            next_attempt_at: new Date(now.getTime() + retryDelayMs(row.attempts)).toISOString(),
-            locked_until: null,
-            last_error: failure.reason,
-          })
-          .where("id", "=", row.id)
-          .execute();
-        ctx.log.info(
-          { outboxId: row.id, attempts: row.attempts, reason: failure.reason },
-          "email delivery will be retried",
-        );
-        out.retrying++;
-      }
+      continue;
+    }
+    const now = ctx.now();
+    const expired = now.getTime() - new Date(row.created_at).getTime() >= RETRY_FOR_MS;
+    if (failure.permanent || expired) {
+      const reason = failure.permanent ? failure.reason : `gave up after 4 days: ${failure.reason}`;
+      await markFailed(ctx, row, reason);
+      ctx.log.warn(
+        { outboxId: row.id, kind: row.kind, attempts: row.attempts, reason },
+        "email not delivered",
+      );
+      out.failed++;
+    } else {
+      await ctx.database.db
+        .updateTable("outbox_emails")
+        .set({
+          next_attempt_at: new Date(now.getTime() + retryDelayMs(row.attempts)).toISOString(),
+          locked_until: null,
+          last_error: failure.reason,
+        })
+        .where("id", "=", row.id)
+        .where("locked_until", "=", row.claim)
+        .execute();
+      ctx.log.info(
+        { outboxId: row.id, attempts: row.attempts, reason: failure.reason },
+        "email delivery will be retried",
+      );
+      out.retrying++;
     }
   }
   return out;
 }
 
-async function markFailed(ctx: AppContext, row: OutboxEmailTable, reason: string): Promise<void> {
+async function markFailed(
+  ctx: AppContext,
+  row: OutboxEmailTable & { claim: string },
+  reason: string,
+): Promise<void> {
   await ctx.database.db.transaction().execute(async (tx) => {
-    await tx
+    const r = await tx
       .updateTable("outbox_emails")
       .set({ status: "failed", locked_until: null, last_error: reason })
       .where("id", "=", row.id)
-      .execute();
-    if (row.ticket_id) {
+      .where("locked_until", "=", row.claim)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 1 && row.ticket_id) {
       // Agents see it in the ticket's history; the customer never does.
       await recordEvent(tx, {
         workspaceId: row.workspace_id,

@@ -31,15 +31,24 @@ export function splitPlusAddress(address: string): { base: string; tag: string |
   return { base: `${local.slice(0, plus)}${address.slice(at)}`, tag: local.slice(plus + 1) || null };
 }
 
-/** Message-IDs as the rest of the code compares them: no brackets, no space, lower case. */
-export function normalizeMessageId(raw: string): string {
-  return raw.trim().replace(/^<|>$/g, "").trim().toLowerCase();
+// A Message-ID's characters: printable ASCII without space and angle brackets. Anything else (a
+// NUL, 8-bit bytes) is no id of ours and is never stored or looked up.
+const ID_CHARS = "[\\x21-\\x3b\\x3d\\x3f-\\x7e]{1,250}";
+const ONE_ID = new RegExp(`^${ID_CHARS}$`);
+
+/**
+ * A Message-ID without its brackets, or null when it is not one. Case is kept: mail clients
+ * compare ids exactly, and answer with them exactly as we stored them.
+ */
+export function normalizeMessageId(raw: string): string | null {
+  const id = raw.trim().replace(/^<|>$/g, "").trim();
+  return ONE_ID.test(id) ? id : null;
 }
 
-/** Every Message-ID in an In-Reply-To or References value (either a string or a list). */
+/** Every Message-ID in an In-Reply-To or References value (either a string or a list), in order. */
 export function messageIdsIn(value: string | string[] | undefined): string[] {
   if (!value) return [];
   const text = Array.isArray(value) ? value.join(" ") : value;
-  const ids = text.match(/<[^<>\s]{1,250}>/g) ?? [];
-  return [...new Set(ids.map(normalizeMessageId))].slice(-50);
+  const ids = [...text.matchAll(new RegExp(`<(${ID_CHARS})>`, "g"))].map((m) => m[1] as string);
+  return [...new Set(ids)].slice(-50);
 }

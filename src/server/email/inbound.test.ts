@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import nodemailer from "nodemailer";
 import type { SMTPServer } from "smtp-server";
@@ -7,7 +10,13 @@ import { type TestEnv, testEnv } from "../test/harness.ts";
 import { deliverDueEmails } from "./delivery.ts";
 import { hasDovecot, NO_DOVECOT, startDovecot } from "./dovecot.test-support.ts";
 import { pollImapOnce } from "./imap.poller.ts";
-import { processPendingInbound, readRaw, receiveInboundEmail, storeInbound } from "./inbound.ts";
+import {
+  processInbound,
+  processPendingInbound,
+  readRaw,
+  receiveInboundEmail,
+  storeInbound,
+} from "./inbound.ts";
 import { closeListener, createSmtpListener, listen } from "./smtp.listener.ts";
 import { type SmtpSink, startSmtpSink } from "./smtp-sink.test-support.ts";
 
@@ -37,7 +46,8 @@ after(async () => {
 });
 
 let seq = 0;
-const mid = () => `<m${++seq}.${Date.now()}@customer.test>`;
+// Mixed case, as Gmail's and Outlook's are: ids are compared and answered exactly.
+const mid = () => `<CAM${++seq}.X${Date.now()}Yz@Mail.Customer.test>`;
 
 function mail(p: {
   from?: string;
@@ -174,12 +184,14 @@ describe("mail in", () => {
       { from: "dana@customer.test", to: [address] },
     );
     // 3. Only the reference in the subject, from the ticket's contact.
+    const third = mid();
     await send(
       mail({
         from: "dana@customer.test",
         to: address,
         subject: `Re: [${s.reference}] Invoice`,
         body: "Third",
+        messageId: third,
       }),
       {
         from: "dana@customer.test",
@@ -201,7 +213,8 @@ describe("mail in", () => {
     });
     await drain();
     const answer = sink.received.find((m) => m.envelope.to.includes("dana@customer.test"));
-    assert.equal(answer?.mail.inReplyTo, list[2]?.email_message_id);
+    assert.equal(answer?.mail.inReplyTo, third, "answers the customer's last email, its id exactly as sent");
+    assert.equal(list[2]?.email_message_id, third);
   });
 
   test("the [TKT-…] of someone else's ticket starts a new ticket; a stranger's In-Reply-To is an internal note", async () => {
@@ -418,6 +431,76 @@ test("a message stored by a process that stopped before processing it is process
     .executeTakeFirstOrThrow();
   assert.equal(row.status, "processed");
   assert.ok((await readRaw(t.ctx, row.storage_key)).equals(raw));
+});
+
+test("a folded Message-ID still dedupes; NUL and 8-bit bytes in ids are no ids", async () => {
+  const { ws, address } = await supportTeam();
+  const stamp = Date.now();
+  const folded = (received: string) =>
+    [
+      `Received: from ${received}`,
+      "From: fold@customer.test",
+      `To: ${address}`,
+      "Subject: Folded id",
+      "Message-ID:",
+      ` <${"a".repeat(60)}.folded.${stamp}@mail.customer.test>`,
+      "",
+      "Hello",
+      "",
+    ].join("\r\n");
+  await send(folded("relay-one.test"), { from: "fold@customer.test", to: [address] });
+  await send(folded("relay-two.test"), { from: "fold@customer.test", to: [address] });
+  assert.equal((await tickets(ws.id)).filter((x) => x.subject === "Folded id").length, 1);
+
+  const hostile = Buffer.concat([
+    Buffer.from(`From: nul@customer.test\r\nTo: ${address}\r\nSubject: NUL id\r\nMessage-ID: <a`, "latin1"),
+    Buffer.from([0x00, 0xff]),
+    Buffer.from(
+      `b@x.test>\r\nIn-Reply-To: <c\u0000d@x.test>\r\nReferences: <e\u00ffe@x.test>\r\n\r\nbody\r\n`,
+      "latin1",
+    ),
+  ]);
+  await send(hostile, { from: "nul@customer.test", to: [address] });
+  const made = (await tickets(ws.id)).filter((x) => x.subject === "NUL id");
+  assert.equal(made.length, 1, "stored and made a ticket, no 451, no failure");
+  assert.ok(!made[0]?.email_thread_id?.includes("\u0000"));
+});
+
+test("processing that fails for a reason not the mail's is tried again, five times at most", async () => {
+  const { ws, address } = await supportTeam();
+  const meta = { via: "smtp" as const, envelopeFrom: "retry@customer.test", recipients: [address] };
+  const raw = Buffer.from(mail({ to: address, from: "retry@customer.test", subject: "Try again" }));
+  const stored = await storeInbound(t.ctx, ws, raw, meta);
+  const rowOf = (id: string) =>
+    t.ctx.database.db.selectFrom("inbound_emails").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+  const row = await rowOf(stored.id);
+  // The sealed copy is unreadable for a while (a store outage).
+  const sealed = await t.ctx.files.store.get(row.storage_key);
+  assert.ok(sealed);
+  const chunks: Buffer[] = [];
+  for await (const c of sealed) chunks.push(c as Buffer);
+  await t.ctx.files.store.delete(row.storage_key);
+  assert.equal(await processInbound(t.ctx, stored.id), "retrying");
+  let now = await rowOf(stored.id);
+  assert.equal(now.status, "received");
+  assert.equal(now.attempts, 1);
+  // The store is back: the next sweep processes it.
+  const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "portico-restore-")), "sealed");
+  fs.writeFileSync(tmp, Buffer.concat(chunks));
+  await t.ctx.files.store.putFile(row.storage_key, tmp, Buffer.concat(chunks).length);
+  t.advance(2 * 60_000);
+  await processPendingInbound(t.ctx);
+  now = await rowOf(stored.id);
+  assert.equal(now.status, "processed");
+  assert.equal((await tickets(ws.id)).filter((x) => x.subject === "Try again").length, 1);
+
+  // Gone for good: after five tries it is marked failed, and kept.
+  const lost = Buffer.from(mail({ to: address, from: "retry@customer.test", subject: "Never" }));
+  const again = await storeInbound(t.ctx, ws, lost, meta);
+  await t.ctx.files.store.delete((await rowOf(again.id)).storage_key);
+  const outcomes = [];
+  for (let i = 0; i < 5; i++) outcomes.push(await processInbound(t.ctx, again.id));
+  assert.deepEqual(outcomes, ["retrying", "retrying", "retrying", "retrying", "failed"]);
 });
 
 describe("hostile mail", () => {

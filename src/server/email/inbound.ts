@@ -75,9 +75,12 @@ function messageKey(raw: Buffer): string {
   const end = raw.indexOf("\r\n\r\n") >= 0 ? raw.indexOf("\r\n\r\n") : raw.indexOf("\n\n");
   const head = raw
     .subarray(0, end >= 0 ? Math.min(end, 256 * 1024) : Math.min(raw.length, 256 * 1024))
-    .toString("latin1");
-  const m = /^message-id:[ \t]*(<[^<>\r\n]{1,250}>)/im.exec(head);
-  return m?.[1] ? normalizeMessageId(m[1]) : `sha256:${createHash("sha256").update(raw).digest("hex")}`;
+    .toString("latin1")
+    // Unfolded first: a long Message-ID often continues on the next line.
+    .replace(/\r?\n[ \t]+/g, " ");
+  const m = /^message-id:[ \t]*<([^<>\r\n]{1,250})>/im.exec(head);
+  const id = m?.[1] ? normalizeMessageId(m[1]) : null;
+  return id ?? `sha256:${createHash("sha256").update(raw).digest("hex")}`;
 }
 
 async function sealRaw(ctx: AppContext, raw: Buffer): Promise<string> {
@@ -142,6 +145,7 @@ export async function storeInbound(
         ticket_id: null,
         comment_id: null,
         error: null,
+        attempts: 0,
         received_at: ctx.now().toISOString(),
         processed_at: null,
       })
@@ -154,7 +158,12 @@ export async function storeInbound(
   return { id, duplicate: false, status: "received" };
 }
 
-export type ProcessOutcome = EmailOutcome["outcome"] | `ignored:${string}` | "failed" | "duplicate";
+export type ProcessOutcome =
+  | EmailOutcome["outcome"]
+  | `ignored:${string}`
+  | "failed"
+  | "retrying"
+  | "duplicate";
 
 /** A header's value as sent (unfolded), from the raw header lines; "" when absent. */
 const header = (mail: ParsedMail, name: string): string => {
@@ -168,7 +177,7 @@ const hasHeader = (mail: ParsedMail, name: string) => mail.headerLines.some((h) 
 
 /** Why a message must not start or join a conversation, or null when it may. */
 function automaticReason(mail: ParsedMail, envelopeFrom: string | null): string | null {
-  if (envelopeFrom === "") return "bounce";
+  if (envelopeFrom === "" || header(mail, "return-path") === "<>") return "bounce";
   const ct = header(mail, "content-type").toLowerCase();
   if (ct.includes("multipart/report") || ct.includes("message/delivery-status")) return "bounce";
   const from = (mail.from?.value[0]?.address ?? "").toLowerCase();
@@ -193,7 +202,8 @@ const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 
 /** The text to show: quoted history and signatures trimmed, within the limit; the raw mail keeps the rest. */
 export function visibleText(mail: ParsedMail, max: number): string {
-  const full = (mail.text ?? "").replace(/\r\n?/g, "\n").replace(CONTROL_IN_TEXT, "");
+  // A 25 MB text part is cut before any work on it; the raw message keeps all of it.
+  const full = (mail.text ?? "").slice(0, 200_000).replace(/\r\n?/g, "\n").replace(CONTROL_IN_TEXT, "");
   let shown = full;
   try {
     shown = new EmailReplyParser().read(full).getVisibleText().trim() || full;
@@ -209,39 +219,45 @@ export function visibleText(mail: ParsedMail, max: number): string {
   return shown;
 }
 
-/** Ids of tickets in this workspace that the message's threading headers point at. */
-async function ticketsByThreadHeaders(ctx: AppContext, ws: Workspace, ids: string[]): Promise<string[]> {
-  if (!ids.length) return [];
+/**
+ * The ticket of this workspace the message answers: ids are tried in the order given (its
+ * In-Reply-To first, then its References from the newest back), the first one we know wins.
+ */
+async function ticketByThreadHeaders(ctx: AppContext, ws: Workspace, ids: string[]): Promise<string | null> {
+  if (!ids.length) return null;
   const bracketed = ids.map((id) => `<${id}>`);
   const db = ctx.database.db;
   const [outbox, threads, comments] = await Promise.all([
     db
       .selectFrom("outbox_emails")
-      .select("ticket_id")
+      .select(["message_id as mid", "ticket_id"])
       .where("workspace_id", "=", ws.id)
       .where("message_id", "in", bracketed)
       .where("ticket_id", "is not", null)
       .execute(),
     db
       .selectFrom("tickets")
-      .select("id")
+      .select(["email_thread_id as mid", "id as ticket_id"])
       .where("workspace_id", "=", ws.id)
       .where("email_thread_id", "in", bracketed)
+      .orderBy("number", "desc")
       .execute(),
     db
       .selectFrom("comments")
-      .select("ticket_id")
+      .select(["email_message_id as mid", "ticket_id"])
       .where("workspace_id", "=", ws.id)
       .where("email_message_id", "in", bracketed)
       .execute(),
   ]);
-  return [
-    ...new Set([
-      ...outbox.map((r) => r.ticket_id as string),
-      ...comments.map((r) => r.ticket_id),
-      ...threads.map((r) => r.id),
-    ]),
-  ];
+  const byId = new Map<string, string>();
+  for (const r of [...outbox, ...comments, ...threads]) {
+    if (r.mid && r.ticket_id && !byId.has(r.mid)) byId.set(r.mid, r.ticket_id);
+  }
+  for (const id of bracketed) {
+    const hit = byId.get(id);
+    if (hit) return hit;
+  }
+  return null;
 }
 
 const addressesOf = (a: AddressObject | AddressObject[] | undefined) =>
@@ -288,8 +304,13 @@ export async function processInbound(
     return `ignored:${reason}`;
   };
   let mail: ParsedMail;
+  let raw: Buffer;
   try {
-    const raw = rawGiven ?? (await readRaw(ctx, row.storage_key));
+    raw = rawGiven ?? (await readRaw(ctx, row.storage_key));
+  } catch (err) {
+    return retryLater(ctx, row, err);
+  }
+  try {
     mail = await simpleParser(raw, {
       skipImageLinks: true,
       skipTextLinks: true,
@@ -307,7 +328,8 @@ export async function processInbound(
     return "failed";
   }
   try {
-    const fromAddress = normalizeEmail(mail.from?.value[0]?.address ?? "");
+    const rawFrom = mail.from?.value[0]?.address ?? "";
+    const fromAddress = [...rawFrom].some((c) => c < " " || c === "\u007f") ? null : normalizeEmail(rawFrom);
     const subject = headerText(mail.subject ?? "", SUBJECT_MAX) || "(no subject)";
     await ctx.database.db
       .updateTable("inbound_emails")
@@ -321,11 +343,11 @@ export async function processInbound(
     // Our own mail coming back (a forward loop, a misconfigured alias) is never a customer's.
     const support = supportAddressOf(ctx, ws);
     const ownDomain = domainOf(ctx.config.mailFrom);
-    const messageId = mail.messageId ? normalizeMessageId(mail.messageId) : row.message_id;
+    const messageId = (mail.messageId && normalizeMessageId(mail.messageId)) || row.message_id;
     if (
       fromAddress === ctx.config.mailFrom.toLowerCase() ||
       (support && splitPlusAddress(fromAddress).base === support) ||
-      (messageId.endsWith(`@${ownDomain}`) &&
+      (messageId.toLowerCase().endsWith(`@${ownDomain}`) &&
         (await ctx.database.db
           .selectFrom("outbox_emails")
           .select("id")
@@ -367,9 +389,8 @@ export async function processInbound(
       }
     }
     if (!ticketId) {
-      const ids = [...messageIdsIn(mail.inReplyTo), ...messageIdsIn(mail.references)];
-      const found = await ticketsByThreadHeaders(ctx, ws, ids);
-      ticketId = found[0] ?? null;
+      const ids = [...messageIdsIn(mail.inReplyTo), ...messageIdsIn(mail.references).reverse()];
+      ticketId = await ticketByThreadHeaders(ctx, ws, ids);
     }
     let author: EmailAuthor | null = null;
     if (ticketId) {
@@ -381,17 +402,9 @@ export async function processInbound(
         .where("tickets.id", "=", ticketId)
         .executeTakeFirst();
       if (!t) ticketId = null;
-      else if (t.email_normalized === fromAddress) author = { kind: "contact" };
-      else {
-        const agent = await ctx.database.db
-          .selectFrom("agents")
-          .select("id")
-          .where("workspace_id", "=", ws.id)
-          .where("email_normalized", "=", fromAddress)
-          .where("active", "=", true)
-          .executeTakeFirst();
-        author = agent ? { kind: "agent", agentId: agent.id } : { kind: "stranger" };
-      }
+      // Anyone else, an agent's address included (a From line proves nothing), is kept as a
+      // note naming the sender, never as the customer or an agent.
+      else author = t.email_normalized === fromAddress ? { kind: "contact" } : { kind: "stranger" };
     }
     if (!ticketId) {
       const ref = /\[(TKT-\d{4,})\]/i.exec(subject)?.[1];
@@ -441,16 +454,38 @@ export async function processInbound(
     return r.outcome;
   } catch (err) {
     if (err instanceof AlreadyProcessed) return "duplicate";
-    ctx.log.error({ inboundId, err }, "an incoming email could not be processed; it is kept");
-    await finish(
-      ctx,
-      inboundId,
-      "failed",
-      "error",
-      err instanceof Error ? err.message.slice(0, 300) : String(err),
-    );
-    return "failed";
+    return retryLater(ctx, row, err);
   }
+}
+
+export const MAX_PROCESSING_ATTEMPTS = 5;
+
+/**
+ * Processing failed for a reason that need not be the mail's (the database, the file store): the
+ * message stays `received` and is tried again by processPendingInbound, up to five times in all.
+ */
+async function retryLater(ctx: AppContext, row: InboundEmailTable, err: unknown): Promise<ProcessOutcome> {
+  const error = err instanceof Error ? err.message.slice(0, 300) : String(err).slice(0, 300);
+  const attempts = row.attempts + 1;
+  const last = attempts >= MAX_PROCESSING_ATTEMPTS;
+  ctx.log.error(
+    { inboundId: row.id, err, attempts },
+    last
+      ? "an incoming email could not be processed; it is kept, marked failed"
+      : "an incoming email will be processed again",
+  );
+  await ctx.database.db
+    .updateTable("inbound_emails")
+    .set({
+      attempts,
+      error,
+      ...(last ? { status: "failed", outcome: "error", processed_at: ctx.now().toISOString() } : {}),
+    })
+    .where("id", "=", row.id)
+    .where("status", "=", "received")
+    .execute()
+    .catch(() => {});
+  return last ? "failed" : "retrying";
 }
 
 /** Files in the mail pass the same checks as portal uploads; what fails is named for the agents. */

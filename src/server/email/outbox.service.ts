@@ -97,7 +97,7 @@ export async function retryOutboxEmail(ctx: AppContext, actor: AgentActor, id: s
   // A new four-day window from now; the Message-ID stays, so it is still the same message.
   const r = await ctx.database.db
     .updateTable("outbox_emails")
-    .set({ status: "pending", next_attempt_at: now, locked_until: null, created_at: now })
+    .set({ status: "pending", next_attempt_at: now, locked_until: null, attempts: 0, created_at: now })
     .where("workspace_id", "=", actor.workspaceId)
     .where("id", "=", id)
     .where("status", "=", "failed")

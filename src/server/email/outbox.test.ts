@@ -47,7 +47,11 @@ async function brandedTeam() {
     method: "PATCH",
     url: "/api/workspace/settings/branding",
     headers: team.admin.headers,
-    payload: { brandName: "Acme Support", supportEmail: "help@acme.test", primaryColor: "#0f766e" },
+    payload: {
+      brandName: "Acme Support",
+      supportEmail: `help@${team.ws.slug}.test`,
+      primaryColor: "#0f766e",
+    },
   });
   assert.equal(res.statusCode, 200, res.body);
   // The agents' invitations go out first; each test looks at what it causes itself.
@@ -71,7 +75,11 @@ describe("emails out", () => {
     assert.equal(m.from?.value[0]?.name, "Acme Support");
     assert.equal(m.from?.value[0]?.address, "mail@help.acme.test");
     const replyTo = m.replyTo?.value[0]?.address ?? "";
-    assert.match(replyTo, /^help\+[0-9a-f]{32}@acme\.test$/, "replies come back with a token in the address");
+    assert.match(
+      replyTo,
+      new RegExp(`^help\\+[0-9a-f]{32}@${ws.slug}\\.test$`),
+      "replies come back with a token in the address",
+    );
     assert.match(m.messageId ?? "", /^<[0-9a-f-]{36}@help\.acme\.test>$/);
     assert.equal(header(confirmation, "auto-submitted"), "auto-generated");
     assert.ok(m.text?.includes(s.reference));
@@ -174,6 +182,68 @@ describe("emails out", () => {
     assert.equal(sink.received.length, 1);
     assert.equal(res?.mail.subject, `[${s.reference}] Resolved: Invoice wrong`);
     assert.ok(res?.mail.text?.includes("Refunded the difference."));
+  });
+
+  test("a resolution after a note carries nothing of the note; stored copies lose their tokens once sent", async () => {
+    const { ws, agent } = await brandedTeam();
+    const s = await submitTicket(t, ws.slug, { email: "nora@customer.test", subject: "Quiet fix" });
+    await drain();
+    sink.received.length = 0;
+    const note = await t.app.inject({
+      method: "POST",
+      url: `/app/tickets/${s.reference}/messages`,
+      headers: { cookie: agent.cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: new URLSearchParams({
+        _csrf: agent.csrf,
+        kind: "note",
+        body: "PRIVATE: fixed it in the database",
+      }).toString(),
+    });
+    assert.equal(note.statusCode, 303, note.body);
+    const resolved = await t.app.inject({
+      method: "POST",
+      url: `/api/workspace/tickets/${s.reference}/resolve`,
+      headers: agent.headers,
+      payload: { resolution: "Fixed." },
+    });
+    assert.equal(resolved.statusCode, 200);
+    await drain();
+    const [m] = sink.received;
+    assert.equal(sink.received.length, 1);
+    assert.equal(m?.mail.subject, `[${s.reference}] Resolved: Quiet fix`);
+    assert.ok(!m?.raw.toString().includes("PRIVATE"));
+    // The customer's copy has a working link; ours no longer has its token.
+    assert.match(m?.mail.text ?? "", /\?t=[A-Za-z0-9_-]{20,}/);
+    const stored = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select(["body_text", "body_html"])
+      .where("workspace_id", "=", ws.id)
+      .where("status", "=", "sent")
+      .execute();
+    assert.ok(stored.length > 0);
+    for (const r of stored) {
+      assert.ok(!/[?&]t=[A-Za-z0-9_-]{20,}/.test(r.body_text + r.body_html), "no live token kept");
+    }
+  });
+
+  test("a support email is one workspace's, and carries no +tag", async () => {
+    const a = await brandedTeam();
+    const b = await makeTeam(t);
+    const patch = (supportEmail: string) =>
+      t.app.inject({
+        method: "PATCH",
+        url: "/api/workspace/settings/branding",
+        headers: b.admin.headers,
+        payload: { supportEmail },
+      });
+    const taken = await patch(`HELP@${a.ws.slug}.test`);
+    assert.equal(taken.statusCode, 409);
+    assert.equal(taken.json().error.code, "support_email_taken");
+    assert.ok(taken.json().error.fields.supportEmail);
+    const tagged = await patch("help+b@b.test");
+    assert.equal(tagged.statusCode, 400);
+    assert.ok(tagged.json().error.fields.supportEmail);
+    assert.equal((await patch("help@b.test")).statusCode, 200);
   });
 
   test("a customer's reply reaches the assignee only", async () => {

@@ -79,7 +79,9 @@ export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[])
   for (const e of specs) {
     const brand = brandingOf(e.ws);
     const support = supportAddressOf(ctx, e.ws);
-    const refs = [e.thread?.threadId, e.thread?.lastInbound].filter((r): r is string => Boolean(r));
+    const refs = [...new Set([e.thread?.threadId, e.thread?.lastInbound])].filter((r): r is string =>
+      Boolean(r),
+    );
     for (const to of e.to) {
       const id = newId();
       let replyTo: string | undefined;

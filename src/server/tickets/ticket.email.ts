@@ -152,8 +152,7 @@ export function openTicketFromEmail(ctx: AppContext, ws: Workspace, m: EmailMess
 
 export type EmailAuthor =
   | { kind: "contact" }
-  | { kind: "agent"; agentId: string }
-  /** Someone who is neither the ticket's contact nor an agent: kept for agents, never as the customer. */
+  /** Anyone but the ticket's contact: kept for agents as a note naming the sender, never as the customer. */
   | { kind: "stranger" };
 
 /**
@@ -174,18 +173,17 @@ export async function appendEmailToTicket(
     const now = ctx.now().toISOString();
     const id = newId();
     const fromContact = author.kind === "contact";
-    const body =
-      author.kind === "stranger"
-        ? `Email from ${m.from.name} <${m.from.address}>, who is not this ticket's contact:\n\n${m.body}`
-        : m.body;
+    const body = fromContact
+      ? m.body
+      : `Email from ${m.from.name} <${m.from.address}>, who is not this ticket's contact (the sender is not verified):\n\n${m.body}`;
     await tx
       .insertInto("comments")
       .values({
         id,
         workspace_id: ws.id,
         ticket_id: t.id,
-        author_type: fromContact ? "contact" : author.kind === "agent" ? "agent" : "system",
-        author_agent_id: author.kind === "agent" ? author.agentId : null,
+        author_type: fromContact ? "contact" : "system",
+        author_agent_id: null,
         author_contact_id: fromContact ? t.contact_id : null,
         body,
         internal: !fromContact,
@@ -224,7 +222,7 @@ export async function appendEmailToTicket(
       await recordEvent(tx, {
         workspaceId: ws.id,
         ticketId: t.id,
-        actor: author.kind === "agent" ? { type: "agent", id: author.agentId } : { type: "system", id: null },
+        actor: { type: "system", id: null },
         type: "note_added",
         data: { commentId: id, channel: "email" },
         at: now,

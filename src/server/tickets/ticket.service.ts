@@ -1108,6 +1108,7 @@ async function addComment(
       at: now,
     });
     await indexTicketText(ctx, tx, { workspaceId: t.workspace_id, ticketId: t.id, content: body });
+    // A public reply that resolves says so in its own email (notes change no status).
     await applyPatch(ctx, tx, actor, t, { status: input.status }, now);
     await tx.updateTable("tickets").set({ updated_at: now }).where("id", "=", t.id).execute();
     const agent = await tx

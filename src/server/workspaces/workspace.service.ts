@@ -188,20 +188,40 @@ export async function updateBranding(
     set.primary_color = patch.primaryColor?.toLowerCase() || null;
   }
   if (patch.supportEmail !== undefined) {
-    if (patch.supportEmail?.trim() && !normalizeEmail(patch.supportEmail)) {
+    const given = patch.supportEmail?.trim();
+    if (given && !normalizeEmail(given)) {
       fields.supportEmail = "must be a valid email address";
+    } else if (given?.slice(0, given.lastIndexOf("@")).includes("+")) {
+      // Replies come back to support+<token>@…: the address itself carries no tag.
+      fields.supportEmail = "must not contain + (replies use support+…@ addresses of their own)";
     }
-    set.support_email = patch.supportEmail?.trim() || null;
+    set.support_email = given ? given.toLowerCase() : null;
   }
   if (Object.keys(fields).length) throw validationFailed(fields);
   if (Object.keys(set).length === 0) return getWorkspace(ctx, actor);
   set.updated_at = nowIso(ctx);
-  const updated = await ctx.database.db
-    .updateTable("workspaces")
-    .set(set)
-    .where("id", "=", actor.workspaceId)
-    .returningAll()
-    .executeTakeFirst();
+  const updated = await ctx.database.db.transaction().execute(async (tx) => {
+    if (set.support_email) {
+      // Mail to a support address reaches one workspace: it cannot be another's too.
+      const taken = await tx
+        .selectFrom("workspaces")
+        .select("id")
+        .where(sql<string>`lower(support_email)`, "=", set.support_email)
+        .where("id", "!=", actor.workspaceId)
+        .executeTakeFirst();
+      if (taken) {
+        throw conflict("support_email_taken", "Another workspace on this server uses that support email.", {
+          supportEmail: "is already the support email of another workspace here",
+        });
+      }
+    }
+    return tx
+      .updateTable("workspaces")
+      .set(set)
+      .where("id", "=", actor.workspaceId)
+      .returningAll()
+      .executeTakeFirst();
+  });
   if (!updated) throw new AppError(404, "not_found", "Not found");
   return updated;
 }

@@ -94,7 +94,7 @@ function brandingSection(req: FastifyRequest, ws: Workspace, isAdmin: boolean, s
       </div>
       ${appFieldError(errors, "primaryColor")}
     </div>
-    ${field("supportEmail", "Support email", html`type="email" placeholder="support@example.com"`, "Shown in the portal's footer. Empty shows no address.")}
+    ${field("supportEmail", "Support email", html`type="email" placeholder="support@example.com"`, "Shown in the portal's footer and the Reply-To of every email. Mail sent to it becomes tickets once it reaches Portico (see Email in the README). Empty shows no address.")}
     ${isAdmin ? html`<button type="submit" class="primary">Save branding</button>` : ""}
   </form>
   <div class="preview">

@@ -449,7 +449,7 @@ export const workspaceRoutes =
             ),
             supportEmail: Type.Optional(Nullable(Email())),
           }),
-          response: { 200: Branding, ...errors(400, 401, 403) },
+          response: { 200: Branding, ...errors(400, 401, 403, 409) },
         },
       },
       async (req) => brandingView(await updateBranding(ctx, sessionOf(req).actor, req.body)),
