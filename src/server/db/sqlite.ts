@@ -102,6 +102,23 @@ class NodeSqliteDatabase implements SqliteDatabase {
 // in the shared COMMIT.
 
 const SAVEPOINT = "portico_tx";
+
+// Some writes are cheaper outside a savepoint: FTS5 writes its pending index entries to disk as a
+// new segment at every SAVEPOINT and RELEASE, so an index row written inside a member's savepoint
+// costs several times a plain insert (and leaves many tiny segments to merge). A statement marked
+// with `atGroupCommit` is therefore held by the member and, once the member has committed, run in
+// the outer transaction right before the group's COMMIT, with no savepoint open: it is part of the
+// same COMMIT as the member's other writes, so readers see both at once or neither. It runs only
+// if its member committed; if it fails, the COMMIT is not attempted and every member fails.
+// Only for statements whose result nobody reads (an insert without RETURNING) and whose effect
+// no later statement of the group depends on.
+const AT_GROUP_COMMIT = new WeakSet<CompiledQuery>();
+
+/** Marks a write to run just before its transaction's group COMMIT (see above); elsewhere, as usual. */
+export function atGroupCommit<Q extends CompiledQuery>(query: Q): Q {
+  AT_GROUP_COMMIT.add(query);
+  return query;
+}
 /** Members per group, and how long a group may stay open while the writer is never idle. */
 const GROUP_MAX_MEMBERS = 64;
 const GROUP_MAX_AGE_MS = 25;
@@ -148,6 +165,8 @@ class Lease implements DatabaseConnection {
   inTransaction = false;
   /** The connection went back early: the commit was handed to the group. */
   released = false;
+  /** Statements held for the group's COMMIT (atGroupCommit). */
+  atCommit: CompiledQuery[] = [];
   constructor(driver: GroupCommitSqliteDriver) {
     this.#driver = driver;
   }
@@ -163,7 +182,7 @@ class GroupCommitSqliteDriver implements Driver {
   readonly #db: NodeSqliteDatabase;
   readonly #reader: SqliteReader;
   readonly #mutex = new Mutex();
-  #group: { members: Member[]; openedAt: number } | null = null;
+  #group: { members: Member[]; atCommit: CompiledQuery[]; openedAt: number } | null = null;
   #flushQueued = false;
   readonly stats: GroupCommitStats = { transactions: 0, commits: 0 };
 
@@ -187,6 +206,9 @@ class GroupCommitSqliteDriver implements Driver {
         return Promise.resolve({ rows: this.#reader.all(query.sql, query.parameters) as R[] });
       }
       this.#flush();
+    } else if (AT_GROUP_COMMIT.has(query)) {
+      lease.atCommit.push(query);
+      return Promise.resolve({ rows: [] });
     }
     const stmt = this.#db.prepare(query.sql);
     if (stmt.reader) return Promise.resolve({ rows: stmt.all(query.parameters) as R[] });
@@ -215,7 +237,7 @@ class GroupCommitSqliteDriver implements Driver {
     }
     if (!this.#group) {
       this.#db.exec("begin immediate");
-      this.#group = { members: [], openedAt: performance.now() };
+      this.#group = { members: [], atCommit: [], openedAt: performance.now() };
     }
     this.#db.exec(`savepoint ${SAVEPOINT}`);
     lease.inTransaction = true;
@@ -226,6 +248,8 @@ class GroupCommitSqliteDriver implements Driver {
     const group = this.#group;
     if (!group) throw new Error("commit without a transaction");
     this.#db.exec(`release ${SAVEPOINT}`);
+    for (const q of lease.atCommit) group.atCommit.push(q);
+    lease.atCommit = [];
     const committed = new Promise<void>((resolve, reject) => group.members.push({ resolve, reject }));
     lease.inTransaction = false;
     this.#release(lease);
@@ -237,6 +261,7 @@ class GroupCommitSqliteDriver implements Driver {
     // After a failed group COMMIT Kysely rolls back too; the group has already been undone.
     if (lease.released || !lease.inTransaction) return;
     lease.inTransaction = false;
+    lease.atCommit = [];
     if (this.#db.isTransaction) {
       this.#db.exec(`rollback to ${SAVEPOINT}`);
       this.#db.exec(`release ${SAVEPOINT}`);
@@ -280,6 +305,8 @@ class GroupCommitSqliteDriver implements Driver {
     if (!group) return;
     this.#group = null;
     try {
+      // No savepoint is open here: every member has released its own.
+      for (const q of group.atCommit) this.#db.prepare(q.sql).run(q.parameters);
       this.#db.exec("commit");
     } catch (err) {
       if (this.#db.isTransaction) this.#db.exec("rollback");
