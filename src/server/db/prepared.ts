@@ -144,6 +144,13 @@ export async function readTogether<const T extends readonly BoundRead<unknown>[]
   return results.map((r) => r.rows) as Rows<T>;
 }
 
+/** Runs one bound read: on SQLite on the read-only connection (the last commit), on PostgreSQL on the pool. */
+export async function readOne<R>(database: Database, read: BoundRead<R>): Promise<R[]> {
+  if (database.reader) return database.reader.all(read.sql, read.parameters) as R[];
+  const result = await database.db.executeQuery<R>(CompiledQuery.raw(read.sql, [...read.parameters]));
+  return result.rows;
+}
+
 /**
  * Answers of recent reads by key, each valid until the database may have changed. SQLite only:
  * there this process is the one writer that matters, its own commits are seen at once and another
