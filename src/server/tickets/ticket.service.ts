@@ -453,6 +453,13 @@ function toPublicMessage(r: PublicConversationRow, files: AttachmentView[]): Pub
   };
 }
 
+/**
+ * Views already built, by the ticket row they were built from. On SQLite a tracking read answered
+ * from the read cache hands back the same rows, so the view (which depends on nothing else) is
+ * built once per change, not once per request; the checks on the token still run every time.
+ */
+const TRACKING_VIEWS = new WeakMap<object, TrackingView>();
+
 /** The tracking page's answer: one snapshot of the ticket and its public conversation. */
 export async function getTrackingView(
   ctx: AppContext,
@@ -460,13 +467,27 @@ export async function getTrackingView(
   reference: string,
   token: unknown,
 ): Promise<TrackingView> {
-  const { ticket, contact, conversation, attachments } = await findTicketByTrackingToken(
+  const { ticket, conversation, attachments, contact } = await findTicketByTrackingToken(
     ctx,
     slug,
     reference,
     token,
     { conversation: true, attachments: true },
   );
+  let view = TRACKING_VIEWS.get(ticket);
+  if (!view) {
+    view = trackingView(ticket, contact, conversation, attachments);
+    TRACKING_VIEWS.set(ticket, view);
+  }
+  return view;
+}
+
+function trackingView(
+  ticket: TicketTable,
+  contact: { name: string },
+  conversation: PublicConversationRow[],
+  attachments: Parameters<typeof attachmentViews>[0],
+): TrackingView {
   const files = attachmentViews(attachments);
   const status = customerStatusOf(ticket);
   return {
