@@ -5,6 +5,7 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { type Generated, type Kysely, sql } from "kysely";
+import { FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.ts";
 import { type Database, openDatabase } from "./connection.ts";
 import { atGroupCommit } from "./sqlite.ts";
 
@@ -214,6 +215,26 @@ describe("SQLite group commit", () => {
     it("outside a transaction, runs at once", async () => {
       await later(db, "i-plain");
       assert.deepEqual(labelsLike("i-"), ["i-plain"]);
+    });
+  });
+
+  describe("checkpoints on their own thread", () => {
+    it("the writer checkpoints only as a fallback, and the checkpointer moves every committed frame into the file", async () => {
+      const limit = (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db))
+        .rows[0];
+      assert.equal(limit?.wal_autocheckpoint, FALLBACK_AUTOCHECKPOINT_PAGES);
+      await Promise.all(Array.from({ length: 30 }, (_, i) => insert(`k-${i}`)));
+      const checkpoint = database.checkpoint ?? assert.fail("no checkpointer on SQLite");
+      const result = await checkpoint();
+      assert.ok(result, "a file database has a checkpointer");
+      assert.equal(result.busy, 0);
+      assert.ok(result.log > 0, "the commits are in the WAL");
+      assert.equal(result.checkpointed, result.log, "every frame is in the database file");
+      // What the checkpointer copied is what was committed.
+      assert.equal(
+        (outside.prepare("select count(*) as n from items where label like 'k-%'").get() as { n: number }).n,
+        30,
+      );
     });
   });
 });

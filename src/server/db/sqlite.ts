@@ -10,6 +10,7 @@ import {
   type SqliteDatabase,
   SqliteDialect,
 } from "kysely";
+import { Checkpointer, type CheckpointResult, FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.ts";
 
 // Kysely's SQLite dialect speaks the better-sqlite3 interface; node:sqlite is close enough that a
 // thin adapter does. Statements are cached because preparing costs more than running a simple one.
@@ -182,13 +183,20 @@ class GroupCommitSqliteDriver implements Driver {
   readonly #db: NodeSqliteDatabase;
   readonly #reader: SqliteReader;
   readonly #mutex = new Mutex();
+  readonly #checkpointer: Checkpointer | null;
   #group: { members: Member[]; atCommit: CompiledQuery[]; openedAt: number } | null = null;
   #flushQueued = false;
   readonly stats: GroupCommitStats = { transactions: 0, commits: 0 };
 
-  constructor(db: NodeSqliteDatabase, reader: SqliteReader) {
+  constructor(db: NodeSqliteDatabase, reader: SqliteReader, checkpointer: Checkpointer | null) {
     this.#db = db;
     this.#reader = reader;
+    this.#checkpointer = checkpointer;
+  }
+
+  /** A WAL checkpoint now, on the checkpointer's thread (null for an in-memory database). */
+  checkpoint(): Promise<CheckpointResult | null> {
+    return this.#checkpointer ? this.#checkpointer.checkpoint() : Promise.resolve(null);
   }
 
   async init(): Promise<void> {}
@@ -279,6 +287,7 @@ class GroupCommitSqliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     this.#flush();
+    await this.#checkpointer?.stop();
     this.#db.close();
   }
 
@@ -329,10 +338,10 @@ class GroupCommitSqliteDriver implements Driver {
 class NodeSqliteDialect extends SqliteDialect {
   readonly driver: GroupCommitSqliteDriver;
   readonly reader: SqliteReader;
-  constructor(database: NodeSqliteDatabase, reader: SqliteReader) {
+  constructor(database: NodeSqliteDatabase, reader: SqliteReader, checkpointer: Checkpointer | null) {
     super({ database });
     this.reader = reader;
-    this.driver = new GroupCommitSqliteDriver(database, reader);
+    this.driver = new GroupCommitSqliteDriver(database, reader, checkpointer);
   }
   override createDriver(): Driver {
     return this.driver;
@@ -413,7 +422,8 @@ export class SqliteReader {
 export function openSqlite(file: string): NodeSqliteDialect {
   if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new DatabaseSync(file, { timeout: 5000 });
-  // WAL with synchronous=FULL: every commit is fsynced before it is acknowledged.
+  // WAL with synchronous=FULL: every commit is fsynced before it is acknowledged. Checkpoints run
+  // on a worker thread (checkpointer.ts); the writer's own is only the fallback.
   db.exec(`
     PRAGMA journal_mode = WAL;
     PRAGMA synchronous = FULL;
@@ -422,6 +432,8 @@ export function openSqlite(file: string): NodeSqliteDialect {
     PRAGMA temp_store = MEMORY;
     PRAGMA cache_size = ${CACHE_SIZE};
   `);
+  const checkpointer = file === ":memory:" ? null : new Checkpointer(file);
+  if (checkpointer) db.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   // The reader opens after the writer has put the file in WAL mode.
-  return new NodeSqliteDialect(new NodeSqliteDatabase(db), new SqliteReader(file));
+  return new NodeSqliteDialect(new NodeSqliteDatabase(db), new SqliteReader(file), checkpointer);
 }
