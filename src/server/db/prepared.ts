@@ -165,7 +165,8 @@ export class ReadCache<V> {
     this.#max = maxEntries;
   }
 
-  async get(database: Database, key: string, read: () => Promise<V>): Promise<V> {
+  /** A hit answers the value itself (no promise to wait for); a miss, the read's promise. */
+  get(database: Database, key: string, read: () => Promise<V>): V | Promise<V> {
     const reader = database.reader;
     if (!reader) return read();
     let entries = this.#byDatabase.get(database);
@@ -176,14 +177,19 @@ export class ReadCache<V> {
     // Taken before the read: a change in between leaves the entry already stale, never wrong.
     const version = reader.version();
     const hit = entries.get(key);
-    entries.delete(key);
-    if (hit && hit.version === version) {
-      entries.set(key, hit); // most recently used last
-      return hit.value;
+    if (hit) {
+      entries.delete(key);
+      if (hit.version === version) {
+        entries.set(key, hit); // most recently used last
+        return hit.value;
+      }
     }
-    const value = await read();
-    entries.set(key, { version, value });
-    if (entries.size > this.#max) entries.delete(entries.keys().next().value as string);
-    return value;
+    const max = this.#max;
+    const store = entries;
+    return read().then((value) => {
+      store.set(key, { version, value });
+      if (store.size > max) store.delete(store.keys().next().value as string);
+      return value;
+    });
   }
 }
