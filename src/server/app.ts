@@ -13,6 +13,7 @@ import { appPages } from "./http/pages/app.pages.ts";
 import { portalPages } from "./http/pages/portal.pages.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { publicRoutes } from "./http/public/public.routes.ts";
+import { lazyChildLogger } from "./http/request-logger.ts";
 import { ErrorResponse } from "./http/schema.ts";
 import { fieldErrors, validatorCompiler } from "./http/validation.ts";
 import { authRoutes } from "./http/workspace/auth.routes.ts";
@@ -29,6 +30,8 @@ export async function buildApp(ctx: AppContext) {
     loggerInstance: ctx.log,
     // Fastify's two lines per request are replaced by the one onResponse line below.
     logController: new LogController({ disableRequestLogging: true }),
+    // A request's own logger is made only when something is logged through it (request-logger.ts).
+    childLoggerFactory: lazyChildLogger,
     // A hop count is accepted at run time though the type leaves it out.
     trustProxy: ctx.config.trustProxy as boolean | string | string[],
     bodyLimit: 256 * 1024,
@@ -48,8 +51,11 @@ export async function buildApp(ctx: AppContext) {
   // token travels in the query string. No bodies, cookies or passwords reach the log.
   // Hooks in callback style: they run on every request, and skip a promise each.
   app.addHook("onResponse", (req, reply, done) => {
-    req.log.info(
+    // Through the app's logger with the id in the line: what the request's child would write,
+    // without making one per request.
+    ctx.log.info(
       {
+        reqId: req.id,
         method: req.method,
         route: req.routeOptions.url ?? "(no route)",
         status: reply.statusCode,

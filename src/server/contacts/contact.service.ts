@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { formatReference, type TicketStatus } from "../../shared/tickets.ts";
 import type { AgentActor, AppContext } from "../context.ts";
+import { PreparedWrite } from "../db/prepared.ts";
 import type { ContactTable, Tx } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -15,27 +16,40 @@ export function contactsVisibleTo(db: Tx, actor: AgentActor) {
  * One contact per normalised email per workspace. Upsert, so two first requests from the same
  * address at once still make one contact. An existing contact keeps the name it has.
  */
+const CONTACT_UPSERT = new PreparedWrite(
+  ["id", "workspaceId", "email", "emailNormalized", "name", "at"],
+  (db, p) =>
+    db
+      .insertInto("contacts")
+      .values({
+        id: p.id,
+        workspace_id: p.workspaceId,
+        company_id: null,
+        email: p.email,
+        email_normalized: p.emailNormalized,
+        name: p.name,
+        created_at: p.at,
+        updated_at: p.at,
+      })
+      .onConflict((oc) => oc.columns(["workspace_id", "email_normalized"]).doUpdateSet({ updated_at: p.at }))
+      .returning(["id", "company_id", "name"]),
+);
+
 export async function findOrCreateContact(
   ctx: AppContext,
   tx: Tx,
   c: { workspaceId: string; email: string; emailNormalized: string; name: string },
 ): Promise<Pick<ContactTable, "id" | "company_id" | "name">> {
-  const now = ctx.now().toISOString();
-  return tx
-    .insertInto("contacts")
-    .values({
-      id: newId(),
-      workspace_id: c.workspaceId,
-      company_id: null,
-      email: c.email,
-      email_normalized: c.emailNormalized,
-      name: c.name,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.columns(["workspace_id", "email_normalized"]).doUpdateSet({ updated_at: now }))
-    .returning(["id", "company_id", "name"])
-    .executeTakeFirstOrThrow();
+  const [contact] = await CONTACT_UPSERT.execute(ctx.database, tx, {
+    id: newId(),
+    workspaceId: c.workspaceId,
+    email: c.email,
+    emailNormalized: c.emailNormalized,
+    name: c.name,
+    at: ctx.now().toISOString(),
+  });
+  if (!contact) throw new Error("the contact upsert returned no row");
+  return contact;
 }
 
 export interface ContactView {

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
+import type { CheckpointResult } from "./checkpointer.ts";
 import type { DB } from "./schema.ts";
 import { type GroupCommitStats, openSqlite, type SqliteReader } from "./sqlite.ts";
 
@@ -15,6 +16,8 @@ export interface Database {
   reader?: SqliteReader;
   /** SQLite: how many transactions shared each fsync (see sqlite.ts). */
   groupCommit?: GroupCommitStats;
+  /** SQLite: a WAL checkpoint now, on the checkpointer's thread (see checkpointer.ts). */
+  checkpoint?: () => Promise<CheckpointResult | null>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -64,6 +67,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
     location: file,
     reader,
     groupCommit: dialect.driver.stats,
+    checkpoint: () => dialect.driver.checkpoint(),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -5,7 +5,9 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { type Generated, type Kysely, sql } from "kysely";
+import { FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.ts";
 import { type Database, openDatabase } from "./connection.ts";
+import { atGroupCommit } from "./sqlite.ts";
 
 // The SQLite writer's group commit (sqlite.ts), on a real database file. These run on SQLite
 // whatever DATABASE_URL says: the behaviour belongs to the embedded driver.
@@ -138,5 +140,101 @@ describe("SQLite group commit", () => {
     const rows = outside.prepare("select label from items where label in ('e-1', 'e-plain')").all();
     assert.deepEqual(rows.map((r) => r.label).sort(), ["e-1", "e-plain"]);
     await pending;
+  });
+
+  describe("statements held for the group's COMMIT (atGroupCommit)", () => {
+    const later = (tx: Kysely<Scratch>, label: string) =>
+      tx.executeQuery(atGroupCommit(sql`insert into items (label) values (${label})`.compile(tx)));
+    const labelsLike = (prefix: string) =>
+      outside
+        .prepare("select label from items where label like ? order by label")
+        .all(`${prefix}%`)
+        .map((r) => r.label);
+
+    it("run in the member's COMMIT: on disk when the member resolves, not before", async () => {
+      let heldRan = -1;
+      await db.transaction().execute(async (tx) => {
+        await later(tx, "f-held");
+        await tx.insertInto("items").values({ label: "f-own", parent: null }).execute();
+        // Inside its own transaction the held statement has not run yet.
+        heldRan = (await tx.selectFrom("items").select("label").where("label", "=", "f-held").execute())
+          .length;
+      });
+      assert.equal(heldRan, 0);
+      assert.deepEqual(labelsLike("f-"), ["f-held", "f-own"]);
+    });
+
+    it("run in every member's group commit, once each, and never for a member that rolled back", async () => {
+      const before = { ...stats() };
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) =>
+          db.transaction().execute(async (tx) => {
+            await later(tx, `g-${String(i).padStart(2, "0")}`);
+            if (i % 4 === 3) throw new Error("rolled back");
+          }),
+        ),
+      );
+      assert.deepEqual(
+        results.map((r) => r.status),
+        Array.from({ length: 12 }, (_, i) => (i % 4 === 3 ? "rejected" : "fulfilled")),
+      );
+      assert.deepEqual(labelsLike("g-"), [
+        "g-00",
+        "g-01",
+        "g-02",
+        "g-04",
+        "g-05",
+        "g-06",
+        "g-08",
+        "g-09",
+        "g-10",
+      ]);
+      assert.ok(stats().commits - before.commits < 12);
+    });
+
+    it("a failing held statement fails every member of its group and keeps none of them", async () => {
+      await insert("h-taken");
+      const start = count();
+      const results = await Promise.allSettled([
+        insert("h-1"),
+        db.transaction().execute(async (tx) => {
+          await tx.insertInto("items").values({ label: "h-2", parent: null }).execute();
+          await later(tx, "h-taken");
+        }),
+        insert("h-3"),
+      ]);
+      assert.ok(
+        results.every((r) => r.status === "rejected"),
+        JSON.stringify(results.map((r) => r.status)),
+      );
+      assert.equal(count(), start);
+      await insert("h-after");
+      assert.equal(count(), start + 1);
+    });
+
+    it("outside a transaction, runs at once", async () => {
+      await later(db, "i-plain");
+      assert.deepEqual(labelsLike("i-"), ["i-plain"]);
+    });
+  });
+
+  describe("checkpoints on their own thread", () => {
+    it("the writer checkpoints only as a fallback, and the checkpointer moves every committed frame into the file", async () => {
+      const limit = (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db))
+        .rows[0];
+      assert.equal(limit?.wal_autocheckpoint, FALLBACK_AUTOCHECKPOINT_PAGES);
+      await Promise.all(Array.from({ length: 30 }, (_, i) => insert(`k-${i}`)));
+      const checkpoint = database.checkpoint ?? assert.fail("no checkpointer on SQLite");
+      const result = await checkpoint();
+      assert.ok(result, "a file database has a checkpointer");
+      assert.equal(result.busy, 0);
+      assert.ok(result.log > 0, "the commits are in the WAL");
+      assert.equal(result.checkpointed, result.log, "every frame is in the database file");
+      // What the checkpointer copied is what was committed.
+      assert.equal(
+        (outside.prepare("select count(*) as n from items where label like 'k-%'").get() as { n: number }).n,
+        30,
+      );
+    });
   });
 });

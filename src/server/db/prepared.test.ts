@@ -3,7 +3,7 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { type TestEnv, testEnv } from "../test/harness.ts";
-import { PreparedRead, ReadCache, readTogether } from "./prepared.ts";
+import { PreparedRead, PreparedWrite, ReadCache, readOne, readTogether } from "./prepared.ts";
 import { EXTERNAL_CHANGE_CHECK_MS } from "./sqlite.ts";
 
 describe("prepared reads", () => {
@@ -147,5 +147,79 @@ describe("prepared reads", () => {
       db.selectFrom("workspaces").select("id").where("slug", "=", p.slug),
     );
     assert.throws(() => broken.bind(env.ctx.database, { slug: "x", unused: "y" }), /"unused" is never used/);
+  });
+
+  describe("prepared writes", () => {
+    const INSERT = new PreparedWrite(["id", "slug", "name", "at"], (db, p) =>
+      db
+        .insertInto("workspaces")
+        .values({ id: p.id, slug: p.slug, name: p.name, created_at: p.at, updated_at: p.at })
+        .returning(["id", "slug"]),
+    );
+    const RENAME = new PreparedWrite(["slug", "name"], (db, p) =>
+      db
+        .updateTable("workspaces")
+        .set({ name: p.name, support_email: "constant@example.test" })
+        .where("slug", "=", p.slug),
+    );
+    const workspace = async (slug: string) =>
+      (await readOne(env.ctx.database, BY_SLUG.bind(env.ctx.database, { slug })))[0];
+    const emailOf = async (slug: string) =>
+      (
+        await env.ctx.database.db
+          .selectFrom("workspaces")
+          .select("support_email")
+          .where("slug", "=", slug)
+          .executeTakeFirst()
+      )?.support_email;
+
+    it("binds each call's values in the caller's transaction and answers the returned rows", async () => {
+      const database = env.ctx.database;
+      const at = new Date().toISOString();
+      const rows = await database.db.transaction().execute(async (tx) => {
+        const a = await INSERT.execute(database, tx, { id: "ws-pw-1", slug: "pw-one", name: "One", at });
+        const b = await INSERT.execute(database, tx, { id: "ws-pw-2", slug: "pw-two", name: "Two", at });
+        await RENAME.execute(database, tx, { slug: "pw-two", name: "Two Renamed" });
+        return [...a, ...b];
+      });
+      assert.deepEqual(
+        rows.map((r) => ({ ...r })),
+        [
+          { id: "ws-pw-1", slug: "pw-one" },
+          { id: "ws-pw-2", slug: "pw-two" },
+        ],
+      );
+      assert.equal((await workspace("pw-one"))?.name, "One");
+      assert.equal((await workspace("pw-two"))?.name, "Two Renamed");
+      assert.equal(await emailOf("pw-two"), "constant@example.test", "a constant stays a constant");
+      assert.equal(await emailOf("pw-one"), null);
+    });
+
+    it("rolls back with its transaction", async () => {
+      const database = env.ctx.database;
+      await assert.rejects(
+        database.db.transaction().execute(async (tx) => {
+          await INSERT.execute(database, tx, {
+            id: "ws-pw-3",
+            slug: "pw-three",
+            name: "Three",
+            at: new Date().toISOString(),
+          });
+          throw new Error("changed my mind");
+        }),
+        /changed my mind/,
+      );
+      assert.equal(await workspace("pw-three"), undefined);
+    });
+
+    it("refuses a query that leaves a declared value unused", async () => {
+      const broken = new PreparedWrite(["slug", "unused"], (db, p) =>
+        db.deleteFrom("workspaces").where("slug", "=", p.slug),
+      );
+      await assert.rejects(
+        broken.execute(env.ctx.database, env.ctx.database.db, { slug: "x", unused: "y" }),
+        /"unused" is never used/,
+      );
+    });
   });
 });

@@ -1,21 +1,72 @@
-import { type Compilable, CompiledQuery, type Kysely } from "kysely";
+import { CompiledQuery, type Kysely } from "kysely";
 import type { Database } from "./connection.ts";
-import type { DB } from "./schema.ts";
+import type { DB, Tx } from "./schema.ts";
+import { atGroupCommit } from "./sqlite.ts";
 
-// Hot reads (the public tracking read) run one query shape thousands of times a second. Building
-// and compiling a Kysely query costs more than running it, so a prepared read is built once with
-// Kysely (the same schema types and dialect rules as everywhere else), compiled once per database,
-// and each call only binds its values. The reads of one call run together: on SQLite in one read
+// Hot reads (the public tracking read) and hot writes (a submission) run one query shape thousands
+// of times a second. Building and compiling a Kysely query costs more than running it, so a
+// prepared query is built once with Kysely (the same schema types and dialect rules as everywhere
+// else), compiled once per database, and each call only binds its values. The reads of one call run together: on SQLite in one read
 // transaction on the read-only connection, on PostgreSQL side by side on the pool.
 
 const SLOT = "\u0000portico-param:";
 
 type Value = string | number | boolean | null;
 
+/** A Kysely query builder, or a raw `sql` query (whose compile takes the database). */
+interface Buildable<R> {
+  compile(db: Kysely<DB>): CompiledQuery<R>;
+}
+
 interface Compiled {
   sql: string;
   /** For each SQL parameter, the name of the bound value, or the constant the query holds. */
   slots: ({ name: string } | { value: unknown })[];
+  /** The compiled query itself: its node tells the drivers what kind of statement it is. */
+  query: CompiledQuery;
+}
+
+/**
+ * Builds a query once with placeholders, one per name (typed `never` so they fit any column; at
+ * run time each is a marker the compiled query is searched for), and compiles it. Constants
+ * written into the query stay constants.
+ */
+class Template<P extends string, R> {
+  readonly #names: readonly P[];
+  readonly #build: (db: Kysely<DB>, p: Record<P, never>) => Buildable<R>;
+  readonly #compiled = new WeakMap<Kysely<DB>, Compiled>();
+
+  constructor(names: readonly P[], build: (db: Kysely<DB>, p: Record<P, never>) => Buildable<R>) {
+    this.#names = names;
+    this.#build = build;
+  }
+
+  compile(db: Kysely<DB>): Compiled {
+    let c = this.#compiled.get(db);
+    if (c) return c;
+    const placeholders = Object.fromEntries(this.#names.map((n) => [n, `${SLOT}${n}`])) as Record<P, never>;
+    const query = this.#build(db, placeholders).compile(db);
+    const slots = query.parameters.map((v) =>
+      typeof v === "string" && v.startsWith(SLOT) ? { name: v.slice(SLOT.length) } : { value: v },
+    );
+    for (const n of this.#names) {
+      if (!slots.some((s) => "name" in s && s.name === n)) {
+        throw new Error(`prepared query: the value "${n}" is never used in the query`);
+      }
+    }
+    c = { sql: query.sql, slots, query };
+    this.#compiled.set(db, c);
+    return c;
+  }
+
+  parameters(c: Compiled, values: Record<P, Value>): unknown[] {
+    const out = new Array<unknown>(c.slots.length);
+    for (let i = 0; i < out.length; i++) {
+      const s = c.slots[i] as { name: string } | { value: unknown };
+      out[i] = "name" in s ? values[s.name as P] : s.value;
+    }
+    return out;
+  }
 }
 
 export interface BoundRead<R> {
@@ -26,44 +77,54 @@ export interface BoundRead<R> {
 }
 
 export class PreparedRead<P extends string, R> {
-  readonly #names: readonly P[];
-  readonly #build: (db: Kysely<DB>, p: Record<P, never>) => Compilable<R>;
-  readonly #compiled = new WeakMap<Kysely<DB>, Compiled>();
+  readonly #template: Template<P, R>;
 
   /**
    * `build` receives placeholders, one per name, to use where the values go. They are typed
    * `never` so they fit any column; at run time each is a marker the compiled query is searched
    * for. Constants written into the query stay constants.
    */
-  constructor(names: readonly P[], build: (db: Kysely<DB>, p: Record<P, never>) => Compilable<R>) {
-    this.#names = names;
-    this.#build = build;
+  constructor(names: readonly P[], build: (db: Kysely<DB>, p: Record<P, never>) => Buildable<R>) {
+    this.#template = new Template(names, build);
   }
 
   bind(database: Database, values: Record<P, Value>): BoundRead<R> {
-    const c = this.#compile(database.db);
-    return {
-      sql: c.sql,
-      parameters: c.slots.map((s) => ("name" in s ? values[s.name as P] : s.value)),
-    };
+    const c = this.#template.compile(database.db);
+    return { sql: c.sql, parameters: this.#template.parameters(c, values) };
+  }
+}
+
+/**
+ * A write on a hot path (a submission runs a dozen): built with Kysely like any other query,
+ * compiled once per database, and each call binds its values and runs the compiled statement in
+ * the caller's transaction. Answers the rows of a `returning` clause, else none.
+ * `atGroupCommit`: on SQLite the statement runs just before the group's COMMIT, outside the
+ * member's savepoint (see `atGroupCommit` in sqlite.ts: for full-text index rows); elsewhere it
+ * runs in place.
+ */
+export class PreparedWrite<P extends string, R = never> {
+  readonly #template: Template<P, R>;
+  readonly #atGroupCommit: boolean;
+
+  constructor(
+    names: readonly P[],
+    build: (db: Kysely<DB>, p: Record<P, never>) => Buildable<R>,
+    opts: { atGroupCommit?: boolean } = {},
+  ) {
+    this.#template = new Template(names, build);
+    this.#atGroupCommit = opts.atGroupCommit ?? false;
   }
 
-  #compile(db: Kysely<DB>): Compiled {
-    let c = this.#compiled.get(db);
-    if (c) return c;
-    const placeholders = Object.fromEntries(this.#names.map((n) => [n, `${SLOT}${n}`])) as Record<P, never>;
-    const query = this.#build(db, placeholders).compile();
-    const slots = query.parameters.map((v) =>
-      typeof v === "string" && v.startsWith(SLOT) ? { name: v.slice(SLOT.length) } : { value: v },
-    );
-    for (const n of this.#names) {
-      if (!slots.some((s) => "name" in s && s.name === n)) {
-        throw new Error(`prepared read: the value "${n}" is never used in the query`);
-      }
-    }
-    c = { sql: query.sql, slots };
-    this.#compiled.set(db, c);
-    return c;
+  async execute(database: Database, tx: Tx, values: Record<P, Value>): Promise<R[]> {
+    const c = this.#template.compile(database.db);
+    const query: CompiledQuery = {
+      query: c.query.query,
+      queryId: c.query.queryId,
+      sql: c.sql,
+      parameters: this.#template.parameters(c, values),
+    };
+    const result = await tx.executeQuery<R>(this.#atGroupCommit ? atGroupCommit(query) : query);
+    return result.rows;
   }
 }
 
@@ -83,6 +144,13 @@ export async function readTogether<const T extends readonly BoundRead<unknown>[]
   return results.map((r) => r.rows) as Rows<T>;
 }
 
+/** Runs one bound read: on SQLite on the read-only connection (the last commit), on PostgreSQL on the pool. */
+export async function readOne<R>(database: Database, read: BoundRead<R>): Promise<R[]> {
+  if (database.reader) return database.reader.all(read.sql, read.parameters) as R[];
+  const result = await database.db.executeQuery<R>(CompiledQuery.raw(read.sql, [...read.parameters]));
+  return result.rows;
+}
+
 /**
  * Answers of recent reads by key, each valid until the database may have changed. SQLite only:
  * there this process is the one writer that matters, its own commits are seen at once and another
@@ -97,7 +165,8 @@ export class ReadCache<V> {
     this.#max = maxEntries;
   }
 
-  async get(database: Database, key: string, read: () => Promise<V>): Promise<V> {
+  /** A hit answers the value itself (no promise to wait for); a miss, the read's promise. */
+  get(database: Database, key: string, read: () => Promise<V>): V | Promise<V> {
     const reader = database.reader;
     if (!reader) return read();
     let entries = this.#byDatabase.get(database);
@@ -108,14 +177,19 @@ export class ReadCache<V> {
     // Taken before the read: a change in between leaves the entry already stale, never wrong.
     const version = reader.version();
     const hit = entries.get(key);
-    entries.delete(key);
-    if (hit && hit.version === version) {
-      entries.set(key, hit); // most recently used last
-      return hit.value;
+    if (hit) {
+      entries.delete(key);
+      if (hit.version === version) {
+        entries.set(key, hit); // most recently used last
+        return hit.value;
+      }
     }
-    const value = await read();
-    entries.set(key, { version, value });
-    if (entries.size > this.#max) entries.delete(entries.keys().next().value as string);
-    return value;
+    const max = this.#max;
+    const store = entries;
+    return read().then((value) => {
+      store.set(key, { version, value });
+      if (store.size > max) store.delete(store.keys().next().value as string);
+      return value;
+    });
   }
 }

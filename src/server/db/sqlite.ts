@@ -10,6 +10,7 @@ import {
   type SqliteDatabase,
   SqliteDialect,
 } from "kysely";
+import { Checkpointer, type CheckpointResult, FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.ts";
 
 // Kysely's SQLite dialect speaks the better-sqlite3 interface; node:sqlite is close enough that a
 // thin adapter does. Statements are cached because preparing costs more than running a simple one.
@@ -102,6 +103,23 @@ class NodeSqliteDatabase implements SqliteDatabase {
 // in the shared COMMIT.
 
 const SAVEPOINT = "portico_tx";
+
+// Some writes are cheaper outside a savepoint: FTS5 writes its pending index entries to disk as a
+// new segment at every SAVEPOINT and RELEASE, so an index row written inside a member's savepoint
+// costs several times a plain insert (and leaves many tiny segments to merge). A statement marked
+// with `atGroupCommit` is therefore held by the member and, once the member has committed, run in
+// the outer transaction right before the group's COMMIT, with no savepoint open: it is part of the
+// same COMMIT as the member's other writes, so readers see both at once or neither. It runs only
+// if its member committed; if it fails, the COMMIT is not attempted and every member fails.
+// Only for statements whose result nobody reads (an insert without RETURNING) and whose effect
+// no later statement of the group depends on.
+const AT_GROUP_COMMIT = new WeakSet<CompiledQuery>();
+
+/** Marks a write to run just before its transaction's group COMMIT (see above); elsewhere, as usual. */
+export function atGroupCommit<Q extends CompiledQuery>(query: Q): Q {
+  AT_GROUP_COMMIT.add(query);
+  return query;
+}
 /** Members per group, and how long a group may stay open while the writer is never idle. */
 const GROUP_MAX_MEMBERS = 64;
 const GROUP_MAX_AGE_MS = 25;
@@ -148,6 +166,8 @@ class Lease implements DatabaseConnection {
   inTransaction = false;
   /** The connection went back early: the commit was handed to the group. */
   released = false;
+  /** Statements held for the group's COMMIT (atGroupCommit). */
+  atCommit: CompiledQuery[] = [];
   constructor(driver: GroupCommitSqliteDriver) {
     this.#driver = driver;
   }
@@ -163,13 +183,20 @@ class GroupCommitSqliteDriver implements Driver {
   readonly #db: NodeSqliteDatabase;
   readonly #reader: SqliteReader;
   readonly #mutex = new Mutex();
-  #group: { members: Member[]; openedAt: number } | null = null;
+  readonly #checkpointer: Checkpointer | null;
+  #group: { members: Member[]; atCommit: CompiledQuery[]; openedAt: number } | null = null;
   #flushQueued = false;
   readonly stats: GroupCommitStats = { transactions: 0, commits: 0 };
 
-  constructor(db: NodeSqliteDatabase, reader: SqliteReader) {
+  constructor(db: NodeSqliteDatabase, reader: SqliteReader, checkpointer: Checkpointer | null) {
     this.#db = db;
     this.#reader = reader;
+    this.#checkpointer = checkpointer;
+  }
+
+  /** A WAL checkpoint now, on the checkpointer's thread (null for an in-memory database). */
+  checkpoint(): Promise<CheckpointResult | null> {
+    return this.#checkpointer ? this.#checkpointer.checkpoint() : Promise.resolve(null);
   }
 
   async init(): Promise<void> {}
@@ -187,6 +214,9 @@ class GroupCommitSqliteDriver implements Driver {
         return Promise.resolve({ rows: this.#reader.all(query.sql, query.parameters) as R[] });
       }
       this.#flush();
+    } else if (AT_GROUP_COMMIT.has(query)) {
+      lease.atCommit.push(query);
+      return Promise.resolve({ rows: [] });
     }
     const stmt = this.#db.prepare(query.sql);
     if (stmt.reader) return Promise.resolve({ rows: stmt.all(query.parameters) as R[] });
@@ -215,7 +245,7 @@ class GroupCommitSqliteDriver implements Driver {
     }
     if (!this.#group) {
       this.#db.exec("begin immediate");
-      this.#group = { members: [], openedAt: performance.now() };
+      this.#group = { members: [], atCommit: [], openedAt: performance.now() };
     }
     this.#db.exec(`savepoint ${SAVEPOINT}`);
     lease.inTransaction = true;
@@ -226,6 +256,8 @@ class GroupCommitSqliteDriver implements Driver {
     const group = this.#group;
     if (!group) throw new Error("commit without a transaction");
     this.#db.exec(`release ${SAVEPOINT}`);
+    for (const q of lease.atCommit) group.atCommit.push(q);
+    lease.atCommit = [];
     const committed = new Promise<void>((resolve, reject) => group.members.push({ resolve, reject }));
     lease.inTransaction = false;
     this.#release(lease);
@@ -237,6 +269,7 @@ class GroupCommitSqliteDriver implements Driver {
     // After a failed group COMMIT Kysely rolls back too; the group has already been undone.
     if (lease.released || !lease.inTransaction) return;
     lease.inTransaction = false;
+    lease.atCommit = [];
     if (this.#db.isTransaction) {
       this.#db.exec(`rollback to ${SAVEPOINT}`);
       this.#db.exec(`release ${SAVEPOINT}`);
@@ -254,6 +287,7 @@ class GroupCommitSqliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     this.#flush();
+    await this.#checkpointer?.stop();
     this.#db.close();
   }
 
@@ -280,6 +314,8 @@ class GroupCommitSqliteDriver implements Driver {
     if (!group) return;
     this.#group = null;
     try {
+      // No savepoint is open here: every member has released its own.
+      for (const q of group.atCommit) this.#db.prepare(q.sql).run(q.parameters);
       this.#db.exec("commit");
     } catch (err) {
       if (this.#db.isTransaction) this.#db.exec("rollback");
@@ -302,10 +338,10 @@ class GroupCommitSqliteDriver implements Driver {
 class NodeSqliteDialect extends SqliteDialect {
   readonly driver: GroupCommitSqliteDriver;
   readonly reader: SqliteReader;
-  constructor(database: NodeSqliteDatabase, reader: SqliteReader) {
+  constructor(database: NodeSqliteDatabase, reader: SqliteReader, checkpointer: Checkpointer | null) {
     super({ database });
     this.reader = reader;
-    this.driver = new GroupCommitSqliteDriver(database, reader);
+    this.driver = new GroupCommitSqliteDriver(database, reader, checkpointer);
   }
   override createDriver(): Driver {
     return this.driver;
@@ -386,7 +422,8 @@ export class SqliteReader {
 export function openSqlite(file: string): NodeSqliteDialect {
   if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new DatabaseSync(file, { timeout: 5000 });
-  // WAL with synchronous=FULL: every commit is fsynced before it is acknowledged.
+  // WAL with synchronous=FULL: every commit is fsynced before it is acknowledged. Checkpoints run
+  // on a worker thread (checkpointer.ts); the writer's own is only the fallback.
   db.exec(`
     PRAGMA journal_mode = WAL;
     PRAGMA synchronous = FULL;
@@ -395,6 +432,8 @@ export function openSqlite(file: string): NodeSqliteDialect {
     PRAGMA temp_store = MEMORY;
     PRAGMA cache_size = ${CACHE_SIZE};
   `);
+  const checkpointer = file === ":memory:" ? null : new Checkpointer(file);
+  if (checkpointer) db.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   // The reader opens after the writer has put the file in WAL mode.
-  return new NodeSqliteDialect(new NodeSqliteDatabase(db), new SqliteReader(file));
+  return new NodeSqliteDialect(new NodeSqliteDatabase(db), new SqliteReader(file), checkpointer);
 }

@@ -153,7 +153,7 @@ async function markFailed(
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 1 && row.ticket_id) {
       // Agents see it in the ticket's history; the customer never does.
-      await recordEvent(tx, {
+      await recordEvent(ctx.database, tx, {
         workspaceId: row.workspace_id,
         ticketId: row.ticket_id,
         actor: { type: "system", id: null },

@@ -379,6 +379,33 @@ describe("tracking by token", () => {
     assert.equal(v.resolution, null);
   });
 
+  test("a repeated read answers the same JSON, with only the documented fields", async () => {
+    const ws = await makeWorkspace(t);
+    const s = await submitTicket(t, ws.slug);
+    const first = await t.app.inject({ url: trackUrl(ws.slug, s) });
+    const again = await t.app.inject({ url: trackUrl(ws.slug, s) });
+    for (const r of [first, again]) {
+      assert.equal(r.statusCode, 200);
+      assert.equal(r.headers["content-type"], "application/json; charset=utf-8");
+      assert.equal(r.headers["cache-control"], "private, max-age=10, stale-while-revalidate=60");
+    }
+    assert.equal(again.body, first.body);
+    assert.deepEqual(Object.keys(first.json()), [
+      "reference",
+      "subject",
+      "description",
+      "type",
+      "status",
+      "statusLabel",
+      "createdAt",
+      "updatedAt",
+      "contact",
+      "attachments",
+      "conversation",
+      "resolution",
+    ]);
+  });
+
   test("a wrong, missing, expired or other ticket's token gets the same 404 as an unknown ticket", async () => {
     const ws = await makeWorkspace(t);
     const a = await submitTicket(t, ws.slug);

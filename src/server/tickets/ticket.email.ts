@@ -117,7 +117,7 @@ async function openTicket(
   );
   await noteRefusedFiles(tx, ws, ticket.id, m.refused, ticket.created_at);
   if (followUpOf) {
-    await recordEvent(tx, {
+    await recordEvent(ctx.database, tx, {
       workspaceId: ws.id,
       ticketId: followUpOf.id,
       actor: { type: "contact", id: contact.id },
@@ -219,7 +219,7 @@ export async function appendEmailToTicket(
       });
     } else {
       // A note: the team hears of it in the ticket; nothing reopens, no one is emailed.
-      await recordEvent(tx, {
+      await recordEvent(ctx.database, tx, {
         workspaceId: ws.id,
         ticketId: t.id,
         actor: { type: "system", id: null },

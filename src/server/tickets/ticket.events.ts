@@ -1,3 +1,5 @@
+import type { Database } from "../db/connection.ts";
+import { PreparedWrite } from "../db/prepared.ts";
 import type { Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
 
@@ -27,7 +29,24 @@ export interface EventActor {
   id: string | null;
 }
 
+const EVENT_INSERT = new PreparedWrite(
+  ["id", "workspaceId", "ticketId", "actorType", "actorId", "type", "data", "customerVisible", "at"],
+  (db, p) =>
+    db.insertInto("ticket_events").values({
+      id: p.id,
+      workspace_id: p.workspaceId,
+      ticket_id: p.ticketId,
+      actor_type: p.actorType,
+      actor_id: p.actorId,
+      type: p.type,
+      data: p.data,
+      customer_visible: p.customerVisible,
+      created_at: p.at,
+    }),
+);
+
 export async function recordEvent(
+  database: Database,
   tx: Tx,
   e: {
     workspaceId: string;
@@ -38,18 +57,15 @@ export async function recordEvent(
     at: string;
   },
 ): Promise<void> {
-  await tx
-    .insertInto("ticket_events")
-    .values({
-      id: newId(),
-      workspace_id: e.workspaceId,
-      ticket_id: e.ticketId,
-      actor_type: e.actor.type,
-      actor_id: e.actor.id,
-      type: e.type,
-      data: JSON.stringify(e.data ?? {}),
-      customer_visible: isCustomerVisible(e.type),
-      created_at: e.at,
-    })
-    .execute();
+  await EVENT_INSERT.execute(database, tx, {
+    id: newId(),
+    workspaceId: e.workspaceId,
+    ticketId: e.ticketId,
+    actorType: e.actor.type,
+    actorId: e.actor.id,
+    type: e.type,
+    data: JSON.stringify(e.data ?? {}),
+    customerVisible: isCustomerVisible(e.type),
+    at: e.at,
+  });
 }

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { AppContext } from "../context.ts";
+import { PreparedWrite } from "../db/prepared.ts";
 import type { Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
 
@@ -19,21 +20,34 @@ export function searchTerms(q: string): string[] {
   ).slice(0, MAX_TERMS);
 }
 
+// On SQLite the index row is written just before the group's COMMIT, outside the transaction's
+// savepoint, where FTS5 adds it to the group's pending entries instead of writing a segment per
+// transaction (atGroupCommit in db/sqlite.ts). It is still part of that COMMIT: a ticket is
+// searchable as soon as it is committed, and its answer comes after that.
+const INDEX_SQLITE = new PreparedWrite(
+  ["id", "workspaceId", "ticketId", "content"],
+  (_db, p) =>
+    sql`insert into ticket_search (body, id, workspace_id, ticket_id)
+      values (${p.content}, ${p.id}, ${p.workspaceId}, ${p.ticketId})`,
+  { atGroupCommit: true },
+);
+const INDEX_POSTGRES = new PreparedWrite(
+  ["id", "workspaceId", "ticketId", "content"],
+  (_db, p) => sql`insert into ticket_search (id, workspace_id, ticket_id, document)
+      values (${p.id}, ${p.workspaceId}, ${p.ticketId}, to_tsvector('simple', ${p.content}))`,
+);
+
 export async function indexTicketText(
   ctx: AppContext,
   tx: Tx,
   entry: { workspaceId: string; ticketId: string; content: string },
 ): Promise<void> {
-  const id = newId();
-  if (ctx.database.dialect === "postgres") {
-    await sql`insert into ticket_search (id, workspace_id, ticket_id, document)
-      values (${id}, ${entry.workspaceId}, ${entry.ticketId}, to_tsvector('simple', ${entry.content}))`.execute(
-      tx,
-    );
-  } else {
-    await sql`insert into ticket_search (body, id, workspace_id, ticket_id)
-      values (${entry.content}, ${id}, ${entry.workspaceId}, ${entry.ticketId})`.execute(tx);
-  }
+  await (ctx.database.dialect === "postgres" ? INDEX_POSTGRES : INDEX_SQLITE).execute(ctx.database, tx, {
+    id: newId(),
+    workspaceId: entry.workspaceId,
+    ticketId: entry.ticketId,
+    content: entry.content,
+  });
 }
 
 /** A subquery of ticket ids in the workspace whose text matches every term, or null for no terms. */

@@ -15,6 +15,7 @@ import { findOrCreateContact } from "../contacts/contact.service.ts";
 import { normalizeEmail } from "../contacts/email.ts";
 import { type AgentActor, type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
+import { PreparedRead, PreparedWrite, readOne } from "../db/prepared.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import {
   absoluteUrl,
@@ -59,23 +60,33 @@ export function trackingPath(slug: string, number: number, token: string): strin
   return `/portal/${slug}/tickets/${formatReference(number)}?t=${token}`;
 }
 
+const TRACKING_TOKEN_INSERT = new PreparedWrite(
+  ["tokenHash", "workspaceId", "ticketId", "email", "createdAt", "expiresAt"],
+  (db, p) =>
+    db.insertInto("tracking_tokens").values({
+      token_hash: p.tokenHash,
+      workspace_id: p.workspaceId,
+      ticket_id: p.ticketId,
+      email_normalized: p.email,
+      created_at: p.createdAt,
+      expires_at: p.expiresAt,
+    }),
+);
+
 export async function issueTrackingToken(
-  _ctx: AppContext,
+  ctx: AppContext,
   tx: Tx,
   t: { workspaceId: string; ticketId: string; emailNormalized: string; at: Date },
 ): Promise<string> {
   const token = newToken();
-  await tx
-    .insertInto("tracking_tokens")
-    .values({
-      token_hash: hashToken(token),
-      workspace_id: t.workspaceId,
-      ticket_id: t.ticketId,
-      email_normalized: t.emailNormalized,
-      created_at: t.at.toISOString(),
-      expires_at: new Date(t.at.getTime() + TRACKING_TOKEN_TTL_DAYS * 86400_000).toISOString(),
-    })
-    .execute();
+  await TRACKING_TOKEN_INSERT.execute(ctx.database, tx, {
+    tokenHash: hashToken(token),
+    workspaceId: t.workspaceId,
+    ticketId: t.ticketId,
+    email: t.emailNormalized,
+    createdAt: t.at.toISOString(),
+    expiresAt: new Date(t.at.getTime() + TRACKING_TOKEN_TTL_DAYS * 86400_000).toISOString(),
+  });
   return token;
 }
 
@@ -93,14 +104,58 @@ export interface NewTicket {
   emailThreadId?: string;
 }
 
-/** Takes the next number of the workspace inside the caller's transaction: no gaps, no repeats. */
-export async function insertTicket(ctx: AppContext, tx: Tx, t: NewTicket): Promise<TicketTable> {
-  const seq = await tx
+const NEXT_NUMBER = new PreparedWrite(["workspaceId"], (db, p) =>
+  db
     .updateTable("ticket_sequences")
     .set((eb) => ({ last_number: eb("last_number", "+", 1) }))
-    .where("workspace_id", "=", t.workspace.id)
-    .returning("last_number")
-    .executeTakeFirstOrThrow();
+    .where("workspace_id", "=", p.workspaceId)
+    .returning("last_number"),
+);
+
+const TICKET_INSERT = new PreparedWrite(
+  [
+    "id",
+    "workspaceId",
+    "number",
+    "contactId",
+    "companyId",
+    "subject",
+    "description",
+    "type",
+    "channel",
+    "emailThreadId",
+    "followUpOfId",
+    "at",
+  ],
+  (db, p) =>
+    db.insertInto("tickets").values({
+      id: p.id,
+      workspace_id: p.workspaceId,
+      number: p.number,
+      contact_id: p.contactId,
+      company_id: p.companyId,
+      subject: p.subject,
+      description: p.description,
+      type: p.type,
+      status: "open",
+      portal_status: null,
+      priority: "medium",
+      channel: p.channel,
+      assignee_id: null,
+      email_thread_id: p.emailThreadId,
+      resolution: null,
+      resolved_at: null,
+      closed_at: null,
+      follow_up_of_id: p.followUpOfId,
+      created_at: p.at,
+      updated_at: p.at,
+    }),
+);
+
+/** Takes the next number of the workspace inside the caller's transaction: no gaps, no repeats. */
+export async function insertTicket(ctx: AppContext, tx: Tx, t: NewTicket): Promise<TicketTable> {
+  const [seq] = await NEXT_NUMBER.execute(ctx.database, tx, { workspaceId: t.workspace.id });
+  if (!seq) throw new Error(`no ticket sequence for workspace ${t.workspace.id}`);
   const now = nowIso(ctx);
   const id = newId();
   const row: TicketTable = {
@@ -126,8 +181,21 @@ export async function insertTicket(ctx: AppContext, tx: Tx, t: NewTicket): Promi
     created_at: now,
     updated_at: now,
   };
-  await tx.insertInto("tickets").values(row).execute();
-  await recordEvent(tx, {
+  await TICKET_INSERT.execute(ctx.database, tx, {
+    id,
+    workspaceId: row.workspace_id,
+    number: row.number,
+    contactId: row.contact_id,
+    companyId: row.company_id,
+    subject: row.subject,
+    description: row.description,
+    type: row.type,
+    channel: row.channel,
+    emailThreadId: row.email_thread_id,
+    followUpOfId: row.follow_up_of_id,
+    at: now,
+  });
+  await recordEvent(ctx.database, tx, {
     workspaceId: row.workspace_id,
     ticketId: id,
     actor: t.actor,
@@ -175,6 +243,28 @@ function requestHash(input: PortalSubmission): string {
   return createHash("sha256").update(canonical).digest("hex");
 }
 
+/** Before a submission: is the key already committed? (A race is settled in a transaction, below.) */
+const COMMITTED_IDEMPOTENCY_KEY = new PreparedRead(["workspaceId", "key"], (db, p) =>
+  db
+    .selectFrom("idempotency_keys")
+    .select("key")
+    .where("workspace_id", "=", p.workspaceId)
+    .where("scope", "=", "portal_submit")
+    .where("key", "=", p.key),
+);
+
+const IDEMPOTENCY_KEY_INSERT = new PreparedWrite(["workspaceId", "key", "hash", "response", "at"], (db, p) =>
+  db.insertInto("idempotency_keys").values({
+    workspace_id: p.workspaceId,
+    scope: "portal_submit",
+    key: p.key,
+    request_hash: p.hash,
+    status_code: 201,
+    response: p.response,
+    created_at: p.at,
+  }),
+);
+
 const findIdempotencyKey = (db: Tx, ws: Workspace, key: string) =>
   db
     .selectFrom("idempotency_keys")
@@ -198,7 +288,13 @@ async function replaySubmission(
   hash: string,
   opts: { afterConflict: boolean },
 ): Promise<{ result: SubmitResult; replayed: true } | null> {
-  if (!opts.afterConflict && !(await findIdempotencyKey(ctx.database.db, ws, key))) return null;
+  if (!opts.afterConflict) {
+    const [committed] = await readOne(
+      ctx.database,
+      COMMITTED_IDEMPOTENCY_KEY.bind(ctx.database, { workspaceId: ws.id, key }),
+    );
+    if (!committed) return null;
+  }
   return ctx.database.db.transaction().execute(async (tx) => {
     const prior = await findIdempotencyKey(tx, ws, key);
     if (!prior) return null;
@@ -308,18 +404,13 @@ export async function submitPortalTicket(
         trackingUrl: absoluteUrl(ctx, trackingPath(ws.slug, ticket.number, token)),
       });
       if (req.idempotencyKey) {
-        await tx
-          .insertInto("idempotency_keys")
-          .values({
-            workspace_id: ws.id,
-            scope: "portal_submit",
-            key: req.idempotencyKey,
-            request_hash: hash,
-            status_code: 201,
-            response: JSON.stringify({ ticketId: ticket.id }),
-            created_at: ticket.created_at,
-          })
-          .execute();
+        await IDEMPOTENCY_KEY_INSERT.execute(ctx.database, tx, {
+          workspaceId: ws.id,
+          key: req.idempotencyKey,
+          hash,
+          response: JSON.stringify({ ticketId: ticket.id }),
+          at: ticket.created_at,
+        });
       }
       return {
         replayed: false,
@@ -378,6 +469,13 @@ function toPublicMessage(r: PublicConversationRow, files: AttachmentView[]): Pub
   };
 }
 
+/**
+ * Views already built, by the ticket row they were built from. On SQLite a tracking read answered
+ * from the read cache hands back the same rows, so the view (which depends on nothing else) is
+ * built once per change, not once per request; the checks on the token still run every time.
+ */
+const TRACKING_VIEWS = new WeakMap<object, TrackingView>();
+
 /** The tracking page's answer: one snapshot of the ticket and its public conversation. */
 export async function getTrackingView(
   ctx: AppContext,
@@ -385,13 +483,27 @@ export async function getTrackingView(
   reference: string,
   token: unknown,
 ): Promise<TrackingView> {
-  const { ticket, contact, conversation, attachments } = await findTicketByTrackingToken(
+  const { ticket, conversation, attachments, contact } = await findTicketByTrackingToken(
     ctx,
     slug,
     reference,
     token,
     { conversation: true, attachments: true },
   );
+  let view = TRACKING_VIEWS.get(ticket);
+  if (!view) {
+    view = trackingView(ticket, contact, conversation, attachments);
+    TRACKING_VIEWS.set(ticket, view);
+  }
+  return view;
+}
+
+function trackingView(
+  ticket: TicketTable,
+  contact: { name: string },
+  conversation: PublicConversationRow[],
+  attachments: Parameters<typeof attachmentViews>[0],
+): TrackingView {
   const files = attachmentViews(attachments);
   const status = customerStatusOf(ticket);
   return {
@@ -434,7 +546,7 @@ export async function afterCustomerComment(
   const t = p.ticket;
   const actor: EventActor = { type: "contact", id: t.contact_id };
   const ev = { workspaceId: t.workspace_id, ticketId: t.id, actor, at: p.at };
-  await recordEvent(tx, {
+  await recordEvent(ctx.database, tx, {
     ...ev,
     type: "customer_replied",
     data:
@@ -442,7 +554,7 @@ export async function afterCustomerComment(
   });
   const from = t.status as TicketStatus;
   const reopen = from === "resolved" || from === "waiting";
-  if (reopen) await recordEvent(tx, { ...ev, type: "reopened", data: { from, to: "open" } });
+  if (reopen) await recordEvent(ctx.database, tx, { ...ev, type: "reopened", data: { from, to: "open" } });
   await tx
     .updateTable("tickets")
     .set(
@@ -503,7 +615,7 @@ export async function replyAsTokenHolder(
         req.attachments,
         MAX_FILES_CUSTOMER_REPLY,
       );
-      await recordEvent(tx, {
+      await recordEvent(ctx.database, tx, {
         workspaceId: ws.id,
         ticketId: ticket.id,
         actor,
@@ -963,7 +1075,7 @@ async function applyPatch(
       if (!agent?.active) throw validationFailed({ assigneeId: "is not an active agent of this workspace" });
     }
     set.assignee_id = patch.assigneeId;
-    await recordEvent(tx, {
+    await recordEvent(ctx.database, tx, {
       ...ev,
       type: "assignee_changed",
       data: { from: t.assignee_id, to: patch.assigneeId },
@@ -971,7 +1083,7 @@ async function applyPatch(
   }
   if (patch.priority !== undefined && patch.priority !== t.priority) {
     set.priority = patch.priority;
-    await recordEvent(tx, {
+    await recordEvent(ctx.database, tx, {
       ...ev,
       type: "priority_changed",
       data: { from: t.priority, to: patch.priority },
@@ -983,7 +1095,7 @@ async function applyPatch(
     if (patch.status === "resolved") {
       set.resolved_at = now;
       set.resolution = patch.resolution !== undefined ? cleanText(patch.resolution) || null : t.resolution;
-      await recordEvent(tx, {
+      await recordEvent(ctx.database, tx, {
         ...ev,
         type: "resolved",
         data: { from: t.status, to: "resolved", resolution: set.resolution },
@@ -997,7 +1109,7 @@ async function applyPatch(
       else set.closed_at = null;
       if (patch.status !== "closed") set.resolved_at = null;
       const reopened = (t.status === "resolved" || t.status === "closed") && patch.status !== "closed";
-      await recordEvent(tx, {
+      await recordEvent(ctx.database, tx, {
         ...ev,
         type: reopened ? "reopened" : "status_changed",
         data: { from: t.status, to: patch.status },
@@ -1005,7 +1117,7 @@ async function applyPatch(
     }
   } else if (patch.resolution !== undefined && t.status === "resolved") {
     set.resolution = cleanText(patch.resolution) || null;
-    await recordEvent(tx, {
+    await recordEvent(ctx.database, tx, {
       ...ev,
       type: "resolved",
       data: { from: "resolved", to: "resolved", resolution: set.resolution },
@@ -1099,7 +1211,7 @@ async function addComment(
       input.attachments,
       MAX_FILES_AGENT,
     );
-    await recordEvent(tx, {
+    await recordEvent(ctx.database, tx, {
       workspaceId: t.workspace_id,
       ticketId: t.id,
       actor: { type: "agent", id: actor.agentId },

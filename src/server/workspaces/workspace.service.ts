@@ -3,6 +3,7 @@ import { type AgentView, checkNewAgent, insertAgent, type NewAgent } from "../ag
 import { normalizeEmail } from "../contacts/email.ts";
 import { type AgentActor, type AppContext, nowIso, type SystemActor } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
+import { PreparedRead, readOne } from "../db/prepared.ts";
 import type { Tx, WorkspaceTable } from "../db/schema.ts";
 import { AppError, conflict, forbidden, notFound, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -128,9 +129,16 @@ export async function createWorkspaceWithAdmin(
   });
 }
 
+const SLUG = new RegExp(SLUG_PATTERN);
+/** Every public request starts here (a submission, the tracking page): prepared. */
+const WORKSPACE_BY_SLUG = new PreparedRead(["slug"], (db, p) =>
+  db.selectFrom("workspaces").selectAll().where("slug", "=", p.slug),
+);
+
 export async function findWorkspaceBySlug(ctx: AppContext, slug: string): Promise<Workspace | undefined> {
-  if (!new RegExp(SLUG_PATTERN).test(slug)) return undefined;
-  return ctx.database.db.selectFrom("workspaces").selectAll().where("slug", "=", slug).executeTakeFirst();
+  if (!SLUG.test(slug)) return undefined;
+  const [ws] = await readOne(ctx.database, WORKSPACE_BY_SLUG.bind(ctx.database, { slug }));
+  return ws;
 }
 
 export async function getWorkspaceBySlug(ctx: AppContext, slug: string): Promise<Workspace> {

@@ -5,7 +5,12 @@ import type { AppContext } from "../../context.ts";
 import { validationFailed } from "../../errors.ts";
 import { Attachment } from "../../files/file.schemas.ts";
 import { CustomerReplyBody, SubmitBody } from "../../tickets/ticket.schemas.ts";
-import { getTrackingView, replyAsTokenHolder, submitPortalTicket } from "../../tickets/ticket.service.ts";
+import {
+  getTrackingView,
+  replyAsTokenHolder,
+  submitPortalTicket,
+  type TrackingView,
+} from "../../tickets/ticket.service.ts";
 import { brandingOf, getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { errors, Nullable, OneOf } from "../schema.ts";
 
@@ -34,6 +39,8 @@ const PublicMessage = Type.Object({
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 const TRACKING_CACHE = "private, max-age=10, stale-while-revalidate=60";
+const JSON_UTF8 = "application/json; charset=utf-8";
+const TRACKING_JSON = new WeakMap<TrackingView, string>();
 
 export const publicRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
@@ -147,7 +154,14 @@ export const publicRoutes =
       async (req, reply) => {
         const view = await getTrackingView(ctx, req.params.slug, req.params.reference, req.query.t);
         reply.header("cache-control", TRACKING_CACHE);
-        return view;
+        // The same view comes back until the ticket changes (getTrackingView): serialised once,
+        // by the route's own response serialiser, and sent as that JSON.
+        let json = TRACKING_JSON.get(view);
+        if (json === undefined) {
+          json = reply.serializeInput(view as never, "200") as string;
+          TRACKING_JSON.set(view, json);
+        }
+        return reply.type(JSON_UTF8).send(json as never);
       },
     );
 

@@ -1,0 +1,67 @@
+import { Worker } from "node:worker_threads";
+
+// WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside the COMMIT that
+// crosses the WAL's size limit: it copies every frame into the database file and fsyncs it, on the
+// writer connection, so on the one event loop. On a large database that was most of the COMMITs'
+// time. Instead a worker thread with its own connection runs a PASSIVE checkpoint every
+// CHECKPOINT_EVERY_MS: it never blocks the writer or the readers, and SQLite keeps its guarantees
+// (with synchronous=FULL the database file is fsynced before the WAL is reused). Durability does
+// not depend on it: every COMMIT is fsynced into the WAL before it is answered. The writer's own
+// automatic checkpoint stays, at a higher limit, as the fallback should the worker fall behind.
+
+export const CHECKPOINT_EVERY_MS = 100;
+/** The writer's automatic checkpoint, in WAL pages: only reached if the worker falls behind. */
+export const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
+
+export interface CheckpointResult {
+  /** Frames in the WAL, and how many of them are in the database file. */
+  log: number;
+  checkpointed: number;
+  busy: number;
+}
+
+export class Checkpointer {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  #seq = 0;
+  #stopped: Promise<void> | null = null;
+
+  constructor(file: string) {
+    this.#worker = new Worker(new URL("./checkpoint.worker.ts", import.meta.url), {
+      workerData: { file, everyMs: CHECKPOINT_EVERY_MS },
+    });
+    // A process that forgets to close its database still exits.
+    this.#worker.unref();
+    this.#worker.on("message", (msg: { id: number; result?: unknown; error?: string }) => {
+      const p = this.#pending.get(msg.id);
+      this.#pending.delete(msg.id);
+      if (msg.error !== undefined) p?.reject(new Error(msg.error));
+      else p?.resolve(msg.result);
+    });
+    this.#worker.on("error", (err) => {
+      for (const p of this.#pending.values()) p.reject(err);
+      this.#pending.clear();
+    });
+  }
+
+  #ask(type: "checkpoint" | "stop"): Promise<unknown> {
+    const id = ++this.#seq;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ type, id });
+    });
+  }
+
+  /** One checkpoint now, answered with SQLite's counts (for tests and operators). */
+  checkpoint(): Promise<CheckpointResult> {
+    return this.#ask("checkpoint") as Promise<CheckpointResult>;
+  }
+
+  stop(): Promise<void> {
+    this.#stopped ??= this.#ask("stop").then(
+      () => this.#worker.terminate().then(() => undefined),
+      () => this.#worker.terminate().then(() => undefined),
+    );
+    return this.#stopped;
+  }
+}
