@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { formatReference } from "../../shared/tickets.ts";
 import { hashToken } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
+import { PreparedWrite } from "../db/prepared.ts";
 import type { OutboxEmailTable, Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.service.ts";
@@ -129,22 +130,73 @@ export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[])
       });
     }
   }
-  if (rows.length) await tx.insertInto("outbox_emails").values(rows).execute();
-  if (tokens.length) await tx.insertInto("email_reply_tokens").values(tokens).execute();
+  // Prepared, one statement per row: a submission writes its emails on the hot path.
+  for (const r of rows) await OUTBOX_INSERT.execute(ctx.database, tx, r);
+  for (const t of tokens) await REPLY_TOKEN_INSERT.execute(ctx.database, tx, t);
   return rows.map((r) => r.id);
 }
 
+const OUTBOX_COLUMNS = [
+  "id",
+  "workspace_id",
+  "ticket_id",
+  "kind",
+  "audience",
+  "to_address",
+  "to_name",
+  "message_id",
+  "subject",
+  "body_text",
+  "body_html",
+  "headers",
+  "status",
+  "attempts",
+  "next_attempt_at",
+  "locked_until",
+  "last_error",
+  "sent_at",
+  "created_at",
+] as const satisfies readonly (keyof OutboxEmailTable)[];
+
+const OUTBOX_INSERT = new PreparedWrite(OUTBOX_COLUMNS, (db, p) =>
+  db.insertInto("outbox_emails").values(p as unknown as OutboxEmailTable),
+);
+
+const REPLY_TOKEN_INSERT = new PreparedWrite(
+  ["token_hash", "workspace_id", "ticket_id", "created_at"],
+  (db, p) => db.insertInto("email_reply_tokens").values(p),
+);
+
 export const enqueueEmail = (ctx: AppContext, tx: Tx, spec: EmailSpec) => enqueueEmails(ctx, tx, [spec]);
 
-/** Who hears about a ticket: its assignee, or every active agent while it has none. */
-async function agentRecipients(tx: Tx, workspaceId: string, assigneeId: string | null): Promise<Recipient[]> {
-  let q = tx
+// Read in the caller's transaction, as prepared statements (a submission runs the first).
+const ACTIVE_AGENTS = new PreparedWrite(["workspaceId"], (db, p) =>
+  db
     .selectFrom("agents")
     .select(["email", "name"])
-    .where("workspace_id", "=", workspaceId)
-    .where("active", "=", true);
-  if (assigneeId) q = q.where("id", "=", assigneeId);
-  const rows = await q.orderBy("email").execute();
+    .where("workspace_id", "=", p.workspaceId)
+    .where("active", "=", true)
+    .orderBy("email"),
+);
+const ACTIVE_ASSIGNEE = new PreparedWrite(["workspaceId", "assigneeId"], (db, p) =>
+  db
+    .selectFrom("agents")
+    .select(["email", "name"])
+    .where("workspace_id", "=", p.workspaceId)
+    .where("id", "=", p.assigneeId)
+    .where("active", "=", true),
+);
+
+/** Who hears about a ticket: its assignee, or every active agent while it has none. */
+async function agentRecipients(
+  ctx: AppContext,
+  tx: Tx,
+  workspaceId: string,
+  assigneeId: string | null,
+): Promise<Recipient[]> {
+  const rows = assigneeId
+    ? await ACTIVE_ASSIGNEE.execute(ctx.database, tx, { workspaceId, assigneeId })
+    : await ACTIVE_AGENTS.execute(ctx.database, tx, { workspaceId });
   return rows.map((r) => ({ address: r.email, name: r.name }));
 }
 
@@ -199,7 +251,7 @@ export async function emailTicketCreated(
       ws: p.ws,
       kind: "agent_new_ticket",
       audience: "agent",
-      to: await agentRecipients(tx, p.ws.id, p.ticket.assignee_id),
+      to: await agentRecipients(ctx, tx, p.ws.id, p.ticket.assignee_id),
       rendered: newTicketForAgents({
         brand,
         reference,
@@ -227,7 +279,7 @@ export async function emailCustomerReplied(
     ws: p.ws,
     kind: "agent_customer_reply",
     audience: "agent",
-    to: await agentRecipients(tx, p.ws.id, p.ticket.assignee_id),
+    to: await agentRecipients(ctx, tx, p.ws.id, p.ticket.assignee_id),
     rendered: customerReplyForAgents({
       brand: brandingOf(p.ws),
       reference: formatReference(p.ticket.number),
