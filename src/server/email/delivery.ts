@@ -48,7 +48,9 @@ async function claimNext(ctx: AppContext): Promise<(OutboxEmailTable & { claim: 
   const row = await db
     .updateTable("outbox_emails")
     .set((eb) => ({ locked_until: until, attempts: eb("attempts", "+", 1) }))
-    .where("id", "in", due)
+    // `=` and a scalar subquery: evaluated once. With `IN`, PostgreSQL may run a LIMIT 1 … SKIP
+    // LOCKED subquery again per row and claim more rows than it answers.
+    .where("id", "=", due)
     .where("status", "=", "pending")
     .returningAll()
     .executeTakeFirst();
