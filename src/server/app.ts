@@ -12,6 +12,7 @@ import { healthRoutes } from "./http/health.routes.ts";
 import { appPages } from "./http/pages/app.pages.ts";
 import { portalPages } from "./http/pages/portal.pages.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
+import { publicKbRoutes } from "./http/public/kb.routes.ts";
 import { publicRoutes } from "./http/public/public.routes.ts";
 import { ErrorResponse } from "./http/schema.ts";
 import { fieldErrors, validatorCompiler } from "./http/validation.ts";
@@ -135,6 +136,7 @@ export async function buildApp(ctx: AppContext) {
         { name: "tickets", description: "Agents: the queue and ticket work" },
         { name: "contacts", description: "Agents: customers and their tickets" },
         { name: "settings", description: "Agents and admins: workspace settings" },
+        { name: "knowledge base", description: "Agents and admins: articles, categories, insights" },
         { name: "health", description: "Operators" },
       ],
       components: {
@@ -158,6 +160,7 @@ export async function buildApp(ctx: AppContext) {
   await app.register(healthRoutes(ctx));
   await app.register(publicRoutes(ctx), { prefix: "/api/public" });
   await app.register(publicFileRoutes(ctx), { prefix: "/api/public" });
+  await app.register(publicKbRoutes(ctx), { prefix: "/api/public" });
   await app.register(authRoutes(ctx), { prefix: "/api/auth" });
   await app.register(workspaceRoutes(ctx), { prefix: "/api/workspace" });
 
