@@ -10,6 +10,7 @@ import { AppError } from "./errors.ts";
 import { startUploadSweeper } from "./files/file.service.ts";
 import { healthRoutes } from "./http/health.routes.ts";
 import { appPages } from "./http/pages/app.pages.ts";
+import { portalKbPages } from "./http/pages/portal.kb.ts";
 import { portalPages } from "./http/pages/portal.pages.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { publicKbRoutes } from "./http/public/kb.routes.ts";
@@ -173,6 +174,7 @@ export async function buildApp(ctx: AppContext) {
     index: false,
   });
   await app.register(portalPages(ctx), { prefix: "/portal" });
+  await app.register(portalKbPages(ctx), { prefix: "/portal" });
   await app.register(appPages(ctx));
 
   // Unattached uploads are deleted after 24 hours, by a sweep that lives as long as the server.
