@@ -8,6 +8,7 @@ import { describedBy, formString } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
 import { countWorkspaces, createWorkspaceWithAdmin } from "../../workspaces/workspace.service.ts";
 import { SESSION_COOKIE, sessionCookieOptions } from "../workspace/session.ts";
+import { kbPages } from "./app.kb.ts";
 import { appErrorSummary, appFieldError, safeNext, sendAppPage, sendPublicAppPage } from "./app.layout.ts";
 import { settingsPages } from "./app.settings.ts";
 import { ticketPages } from "./app.tickets.ts";
@@ -254,6 +255,7 @@ export const appPages =
 
         await tree.register(ticketPages(ctx));
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
+        await tree.register(kbPages(ctx), { prefix: "/kb" });
 
         tree.setErrorHandler((err, req, reply) => {
           if (err instanceof AppError && err.status < 500) {
