@@ -165,6 +165,7 @@
   const subject = document.getElementById("subject");
   const visitField = document.querySelector("[data-kb-visit]");
   const VISIT_KEY = `portico-kb-visit:${location.pathname}`;
+  const embedded = document.body.classList.contains("embedded");
   if (document.querySelector("[data-kb-visit-done]")) {
     try {
       sessionStorage.removeItem(VISIT_KEY);
@@ -196,6 +197,8 @@
       const ul = el("ul");
       for (const it of items) {
         const a = el("a", { href: it.url, textContent: it.title });
+        // Help articles are never framed: from the embed they open in a new tab.
+        if (embedded) Object.assign(a, { target: "_blank", rel: "noopener" });
         a.addEventListener("click", () => log("clicked", [it.id]));
         const li = el("li");
         li.append(a, el("p", { className: "meta", textContent: it.snippet }));

@@ -173,7 +173,7 @@ export const portalKbPages =
       title: string,
       main: Html,
       status = 200,
-    ) => sendPage(reply, portalLayout({ ws, nonce, title, main }), { nonce, status });
+    ) => sendPage(reply, portalLayout({ ws, nonce, title, main, nav: true }), { nonce, status });
     const notFoundPage = (reply: FastifyReply, ws: Workspace, nonce: string) =>
       page(
         reply,

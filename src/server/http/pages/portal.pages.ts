@@ -57,9 +57,11 @@ interface Shell {
   embedded?: boolean;
   /** The settings preview: shown in a sandbox, without scripts. */
   preview?: boolean;
+  /** The knowledge-base pages: links to the help articles and the submit form in the header. */
+  nav?: boolean;
 }
 
-export function portalLayout({ ws, title, nonce, main, embedded, preview }: Shell): Html {
+export function portalLayout({ ws, title, nonce, main, embedded, preview, nav }: Shell): Html {
   const b = brandingOf(ws);
   const pair = readablePair(b.primaryColor);
   const home = `/portal/${ws.slug}/submit`;
@@ -84,7 +86,7 @@ ${preview ? "" : html`<script src="${assetUrl("files.js")}" defer></script>`}
     ${b.logoUrl ? html`<img src="${b.logoUrl}" alt="" height="32">` : html`<span class="mark" aria-hidden="true">${b.brandName.slice(0, 1)}</span>`}
     <span class="brand-name">${b.brandName}</span>
   </a>
-  ${embedded || preview ? "" : html`<nav class="site-nav" aria-label="Portal"><a href="/portal/${ws.slug}/kb">Help articles</a><a href="${home}">Submit a request</a></nav>`}
+  ${!nav || embedded || preview ? "" : html`<nav class="site-nav" aria-label="Portal"><a href="/portal/${ws.slug}/kb">Help articles</a><a href="${home}">Submit a request</a></nav>`}
 </header>
 <main id="main" tabindex="-1">
 ${main}
@@ -110,7 +112,13 @@ interface FormValues {
   type?: string;
 }
 
-function submitForm(ws: Workspace, values: FormValues, errors?: FieldErrors, message?: string): Html {
+function submitForm(
+  ws: Workspace,
+  values: FormValues,
+  errors?: FieldErrors,
+  message?: string,
+  embedded = false,
+): Html {
   const key = newToken(16);
   const description = values.description ?? "";
   const count = [...description].length;
@@ -153,7 +161,8 @@ ${errorSummary(errors, message)}
   ${fileField({ uploadUrl: `/api/public/upload?portal=${ws.slug}`, maxFiles: MAX_FILES_SUBMIT })}
   ${fieldError(errors, "attachments")}
   <button type="submit" class="primary">Submit request</button>
-</form>`;
+</form>
+<p class="secondary-actions"><a href="/portal/${ws.slug}/kb"${embedded ? html` target="_blank" rel="noopener"` : ""}>Browse help articles</a></p>`;
 }
 
 /**
@@ -289,7 +298,7 @@ export const portalPages =
             nonce,
             title: "Submit a request",
             embedded: isEmbedded(req),
-            main: submitForm(ws, { subject }),
+            main: submitForm(ws, { subject }, undefined, undefined, isEmbedded(req)),
           }),
           { nonce, frameable: true },
         );
@@ -327,7 +336,7 @@ export const portalPages =
           frameable: true,
         });
       const errors = validateBody(SubmitBody, input);
-      if (errors) return page(400, submitForm(ws, values, errors));
+      if (errors) return page(400, submitForm(ws, values, errors, undefined, embedded));
       try {
         const key = formString(req.body, "idempotency_key");
         const { result, replayed } = await submitPortalTicket(ctx, {
@@ -354,10 +363,13 @@ export const portalPages =
       } catch (err) {
         if (err instanceof AppError && err.code === "rate_limited") {
           if (err.headers) reply.headers(err.headers);
-          return page(429, submitForm(ws, values, undefined, err.message));
+          return page(429, submitForm(ws, values, undefined, err.message, embedded));
         }
         if (err instanceof AppError && err.status < 500) {
-          return page(err.status, submitForm(ws, values, err.fields, err.fields ? undefined : err.message));
+          return page(
+            err.status,
+            submitForm(ws, values, err.fields, err.fields ? undefined : err.message, embedded),
+          );
         }
         throw err;
       }
