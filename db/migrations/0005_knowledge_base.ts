@@ -41,9 +41,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("category_id", "text", (c) => c.references("kb_categories.id").onDelete("set null"))
     .addColumn("slug", "text", (c) => c.notNull())
     .addColumn("title", "text", (c) => c.notNull())
-    .addColumn("body", "text", (c) => c.notNull())
-    .addColumn("body_html", "text", (c) => c.notNull())
-    .addColumn("body_text", "text", (c) => c.notNull())
     .addColumn("tags", "text", (c) => c.notNull().defaultTo("[]"))
     .addColumn("status", "text", (c) => c.notNull().check(sql`status in ('draft', 'published')`))
     .addColumn("visibility", "text", (c) =>
@@ -56,6 +53,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("published_at", ts)
     .addColumn("created_at", ts, (c) => c.notNull())
     .addColumn("updated_at", ts, (c) => c.notNull())
+    // The long texts come last: SQLite reads the columns before them (the ones search filters
+    // on) from the row's first page, without walking the overflow pages of a long body.
+    .addColumn("body", "text", (c) => c.notNull())
+    .addColumn("body_html", "text", (c) => c.notNull())
+    .addColumn("body_text", "text", (c) => c.notNull())
     .addUniqueConstraint("kb_articles_workspace_slug_key", ["workspace_id", "slug"])
     .execute();
   await db.schema
@@ -119,12 +121,22 @@ export async function up(db: Kysely<any>): Promise<void> {
     await sql`create index kb_terms_trgm_idx on kb_terms using gin (term gin_trgm_ops)`.execute(db);
   } else {
     // FTS5 stems English only (porter); other languages use the plain table, without stemming.
+    // The FTS tables are contentless (they keep the index, not the text) and their rowid is
+    // kb_search_docs.id: the join to the article never reads a stored copy of a long body.
+    await db.schema
+      .createTable("kb_search_docs")
+      .addColumn("id", "integer", (c) => c.primaryKey())
+      .addColumn("article_id", "text", (c) =>
+        c.notNull().unique().references("kb_articles.id").onDelete("cascade"),
+      )
+      .addColumn("workspace_id", "text", (c) => c.notNull())
+      .execute();
     for (const [table, tokenize] of [
       ["kb_search_porter", "porter unicode61 remove_diacritics 2"],
       ["kb_search_plain", "unicode61 remove_diacritics 2"],
     ] as const) {
       await sql`${sql.raw(`create virtual table ${table} using fts5(
-        title, tags, body, article_id unindexed, workspace_id unindexed,
+        title, tags, body, content = '', contentless_delete = 1,
         tokenize = '${tokenize}', prefix = '2 3'
       )`)}`.execute(db);
     }

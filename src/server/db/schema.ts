@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Generated, Kysely, Transaction } from "kysely";
 
 // Row shapes as the application reads and writes them. Timestamps are ISO-8601 strings on
 // both databases (PostgreSQL's timestamptz is parsed back to ISO in connection.ts); booleans
@@ -233,11 +233,17 @@ export interface KbTermTable {
   articles: number;
 }
 
-/** SQLite only: the FTS5 tables (porter for English, plain for other languages). */
+/** SQLite only: the contentless FTS5 tables (porter for English, plain for other languages). */
 export interface KbSearchFtsTable {
+  rowid: number;
   title: string;
   tags: string;
   body: string;
+}
+
+/** SQLite only: the FTS rowid of each article. */
+export interface KbSearchDocTable {
+  id: Generated<number>;
   article_id: string;
   workspace_id: string;
 }
@@ -265,6 +271,7 @@ export interface DB {
   kb_terms: KbTermTable;
   kb_search_porter: KbSearchFtsTable;
   kb_search_plain: KbSearchFtsTable;
+  kb_search_docs: KbSearchDocTable;
 }
 
 export type Db = Kysely<DB>;

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { AgentActor } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
 
@@ -30,12 +31,21 @@ export function portalVisibilities(reader: PortalReader): ("public" | "workspace
 }
 
 /**
- * Articles the reader may see, as a query on kb_articles (aliased `a`). Agents: every article
+ * Articles the reader may see, as a query on kb_articles (aliased `a`), optionally only among
+ * the given ids. Agents: every article
  * of their workspace, drafts and internal ones included. Portal readers: published articles of
  * that workspace with a visibility open to them, outside categories hidden from the portal.
  */
-export function articlesVisibleTo(db: Tx, reader: KbReader) {
-  const q = db.selectFrom("kb_articles as a").where("a.workspace_id", "=", reader.workspaceId);
+export function articlesVisibleTo(db: Tx, reader: KbReader, opts: { ids?: string[] } = {}) {
+  const from = db.selectFrom("kb_articles as a");
+  const q = !opts.ids
+    ? from.where("a.workspace_id", "=", reader.workspaceId)
+    : opts.ids.length === 0
+      ? from.where(sql<boolean>`0`)
+      : // Some ids (search results): found by primary key, the workspace checked on each row.
+        // The unary + keeps SQLite, which has no statistics here, from walking the workspace's
+        // index over every article instead.
+        from.where("a.id", "in", opts.ids).where(sql`+a.workspace_id`, "=", reader.workspaceId);
   if (reader.kind === "agent") return q;
   return q
     .where("a.status", "=", "published")

@@ -29,6 +29,7 @@ export const SEARCH_LANGUAGES = [
 export type SearchLanguage = (typeof SEARCH_LANGUAGES)[number];
 
 const MAX_TERMS = 8;
+const TOP_CANDIDATES = 200;
 const MAX_TERM_LENGTH = 40;
 
 /** Words of a text, letters and digits only: nothing of the user's reaches the match syntax. */
@@ -95,6 +96,10 @@ interface TermGroup {
   term: string;
   alternatives: string[];
   prefix: boolean;
+  /** Articles holding the word (0 when only a correction or a longer word matches it). */
+  articles: number;
+  /** Whether anything in the workspace can match it: the word, a correction or, last, a longer word. */
+  matchable: boolean;
 }
 
 interface Engine {
@@ -102,25 +107,17 @@ interface Engine {
   remove(tx: Tx, articleId: string): Promise<void>;
   /** Vocabulary words close to a word that is not in it. */
   candidates(db: Tx, workspaceId: string, term: string): Promise<string[]>;
+  /** Whether the word matches anything once stemmed ("invoices" when only "invoice" is written). */
+  matchesStemmed(db: Tx, workspaceId: string, term: string, language: SearchLanguage): Promise<boolean>;
+  /** Ids of matching articles the reader may see, best first; every group must match. */
   search(
     db: Tx,
     reader: KbReader,
     groups: TermGroup[],
-    mode: "all" | "any",
     language: SearchLanguage,
     limit: number,
-  ): Promise<SearchHit[]>;
+  ): Promise<string[]>;
 }
-
-const HIT_COLUMNS = [
-  "a.id",
-  "a.slug",
-  "a.title",
-  "a.category_id as categoryId",
-  "a.status",
-  "a.visibility",
-] as const;
-const excerptColumn = sql<string>`substr(a.body_text, 1, 600)`.as("excerpt");
 
 // --- SQLite: FTS5 -------------------------------------------------------------------------------
 
@@ -131,26 +128,52 @@ const quote = (w: string) => `"${w}"`;
 const sqliteEngine: Engine = {
   async index(tx, doc, language, fresh) {
     if (!fresh) await this.remove(tx, doc.articleId);
+    const existing = await tx
+      .selectFrom("kb_search_docs")
+      .select("id")
+      .where("article_id", "=", doc.articleId)
+      .executeTakeFirst();
+    const rowid =
+      existing?.id ??
+      (
+        await tx
+          .insertInto("kb_search_docs")
+          .values({ article_id: doc.articleId, workspace_id: doc.workspaceId })
+          .returning("id")
+          .executeTakeFirstOrThrow()
+      ).id;
     await tx
       .insertInto(ftsTable(language))
-      .values({
-        title: doc.title,
-        tags: doc.tags.join(" "),
-        body: doc.text,
-        article_id: doc.articleId,
-        workspace_id: doc.workspaceId,
-      })
+      .values({ rowid, title: doc.title, tags: doc.tags.join(" "), body: doc.text })
       .execute();
   },
   async remove(tx, articleId) {
-    await tx.deleteFrom("kb_search_porter").where("article_id", "=", articleId).execute();
-    await tx.deleteFrom("kb_search_plain").where("article_id", "=", articleId).execute();
+    const d = await tx
+      .selectFrom("kb_search_docs")
+      .select("id")
+      .where("article_id", "=", articleId)
+      .executeTakeFirst();
+    if (!d) return;
+    await tx.deleteFrom("kb_search_porter").where("rowid", "=", d.id).execute();
+    await tx.deleteFrom("kb_search_plain").where("rowid", "=", d.id).execute();
   },
   async candidates(db, workspaceId, term) {
     const max = allowedDistance(term);
     return max === 0 ? [] : rankCandidates(term, await sameFirstLetter(db, workspaceId, term, max), max);
   },
-  async search(db, reader, groups, mode, language, limit) {
+  async matchesStemmed(db, workspaceId, term, language) {
+    const table = ftsTable(language);
+    const row = await db
+      .selectFrom(`${table} as s`)
+      .innerJoin("kb_search_docs as d", "d.id", "s.rowid")
+      .select("d.id")
+      .where(sql<boolean>`${sql.table(table)} match ${quote(term)}`)
+      .where("d.workspace_id", "=", workspaceId)
+      .limit(1)
+      .executeTakeFirst();
+    return Boolean(row);
+  },
+  async search(db, reader, groups, language, limit) {
     const table = ftsTable(language);
     const match = groups
       .map((g) => {
@@ -161,16 +184,29 @@ const sqliteEngine: Engine = {
         ];
         return `(${options.join(" OR ")})`;
       })
-      .join(mode === "all" ? " AND " : " OR ");
-    return articlesVisibleTo(db, reader)
-      .innerJoin(`${table} as s`, "s.article_id", "a.id")
-      .where(sql<boolean>`${sql.table(table)} match ${match}`)
-      .where("s.workspace_id", "=", reader.workspaceId)
-      .select([...HIT_COLUMNS, excerptColumn])
-      .orderBy(sql`bm25(${sql.table(table)}, 10.0, 4.0, 1.0)`)
-      .orderBy("a.id")
-      .limit(limit)
-      .execute();
+      .join(" AND ");
+    // Two steps, so SQLite cannot choose to walk every article of the workspace: the FTS ranking
+    // (bm25 over the matches, the cost) gives the best candidates of this workspace, then
+    // articlesVisibleTo keeps those the reader may see. When the best few hundred leave the page
+    // short (drafts or internal articles ranked high), the next ones are checked, to the end.
+    const candidates = (top: number | null) =>
+      db
+        .selectFrom(`${table} as s`)
+        .innerJoin("kb_search_docs as d", "d.id", "s.rowid")
+        .select("d.article_id")
+        .where(sql<boolean>`${sql.table(table)} match ${match}`)
+        .where("d.workspace_id", "=", reader.workspaceId)
+        .orderBy(sql`bm25(${sql.table(table)}, 10.0, 4.0, 1.0)`)
+        .orderBy("d.id")
+        .$if(top !== null, (q) => q.limit(top as number))
+        .execute();
+    let ranked = (await candidates(TOP_CANDIDATES)).map((r) => r.article_id);
+    let visible = await keepVisible(db, reader, ranked, limit);
+    if (visible.length < limit && ranked.length === TOP_CANDIDATES) {
+      ranked = (await candidates(null)).map((r) => r.article_id).slice(TOP_CANDIDATES);
+      visible = [...visible, ...(await keepVisible(db, reader, ranked, limit - visible.length))];
+    }
+    return visible;
   },
 };
 
@@ -188,6 +224,16 @@ const pgEngine: Engine = {
   async remove() {
     // The document is a column of the article: it goes with the row.
   },
+  async matchesStemmed(db, workspaceId, term, language) {
+    const row = await db
+      .selectFrom("kb_articles")
+      .select("id")
+      .where("workspace_id", "=", workspaceId)
+      .where(sql<boolean>`document @@ to_tsquery(${language}::regconfig, ${term})`)
+      .limit(1)
+      .executeTakeFirst();
+    return Boolean(row);
+  },
   async candidates(db, workspaceId, term) {
     const max = allowedDistance(term);
     if (max === 0) return [];
@@ -204,19 +250,20 @@ const pgEngine: Engine = {
     const near = await sameFirstLetter(db, workspaceId, term, max);
     return rankCandidates(term, [...similar, ...near], max);
   },
-  async search(db, reader, groups, mode, language, limit) {
+  async search(db, reader, groups, language, limit) {
     const cfg = sql`${language}::regconfig`;
     const tsquery = groups
       .map((g) => `(${[g.term, ...g.alternatives, ...(g.prefix ? [`${g.term}:*`] : [])].join(" | ")})`)
-      .join(mode === "all" ? " & " : " | ");
+      .join(" & ");
     const query = sql`to_tsquery(${cfg}, ${tsquery})`;
-    return articlesVisibleTo(db, reader)
+    const rows = await articlesVisibleTo(db, reader)
       .where(sql<boolean>`a.document @@ ${query}`)
-      .select([...HIT_COLUMNS, excerptColumn])
+      .select("a.id")
       .orderBy(sql`ts_rank(a.document, ${query})`, "desc")
       .orderBy("a.id")
       .limit(limit)
       .execute();
+    return rows.map((r) => r.id);
   },
 };
 
@@ -232,6 +279,19 @@ function sameFirstLetter(db: Tx, workspaceId: string, term: string, max: number)
     .where(sql<number>`length(term)`, ">=", term.length - max)
     .where(sql<number>`length(term)`, "<=", term.length + max)
     .execute();
+}
+
+/** The ids, in their order, that the reader may see: at most `limit`, checked 500 at a time. */
+async function keepVisible(db: Tx, reader: KbReader, ids: string[], limit: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < ids.length && out.length < limit; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const ok = new Set(
+      (await articlesVisibleTo(db, reader, { ids: chunk }).select("a.id").execute()).map((r) => r.id),
+    );
+    for (const id of chunk) if (ok.has(id) && out.length < limit) out.push(id);
+  }
+  return out;
 }
 
 function rankCandidates(term: string, rows: { term: string; articles: number }[], max: number): string[] {
@@ -266,7 +326,7 @@ export async function unindexArticle(ctx: AppContext, tx: Tx, doc: IndexedArticl
 }
 
 const vocabularyOf = (doc: IndexedArticle) =>
-  [...new Set(words(`${doc.title} ${doc.tags.join(" ")} ${doc.text}`))].filter((w) => w.length >= 3);
+  [...new Set(words(`${doc.title} ${doc.tags.join(" ")} ${doc.text}`))].filter((w) => w.length >= 2);
 
 async function updateVocabulary(tx: Tx, workspaceId: string, before: string[], after: string[]) {
   const had = new Set(before);
@@ -300,37 +360,55 @@ async function updateVocabulary(tx: Tx, workspaceId: string, before: string[], a
 }
 
 /** Each word, with corrections when the workspace's vocabulary does not know it. */
-async function plan(ctx: AppContext, db: Tx, workspaceId: string, terms: string[]): Promise<TermGroup[]> {
+async function plan(
+  ctx: AppContext,
+  db: Tx,
+  workspaceId: string,
+  terms: string[],
+  language: SearchLanguage,
+): Promise<TermGroup[]> {
   const engine = engineFor(ctx);
-  const known = new Set(
+  const known = new Map(
     (
       await db
         .selectFrom("kb_terms")
-        .select("term")
+        .select(["term", "articles"])
         .where("workspace_id", "=", workspaceId)
         .where("term", "in", terms)
         .execute()
-    ).map((r) => r.term),
+    ).map((r) => [r.term, Number(r.articles)]),
   );
   const groups: TermGroup[] = [];
-  for (const [i, term] of terms.entries()) {
+  for (const [i, term] of [...new Set(terms)].entries()) {
     const last = i === terms.length - 1;
     let alternatives: string[] = [];
-    if (!known.has(term) && term.length >= 4) {
+    let started = false;
+    if (!known.has(term)) {
       // The last word may be half typed: a word it starts is not a typo.
-      const started =
+      started =
         last &&
-        (await db
-          .selectFrom("kb_terms")
-          .select("term")
-          .where("workspace_id", "=", workspaceId)
-          .where("term", ">", term)
-          .where("term", "<", `${term}\u{10FFFF}`)
-          .limit(1)
-          .executeTakeFirst());
-      if (!started) alternatives = await engine.candidates(db, workspaceId, term);
+        Boolean(
+          await db
+            .selectFrom("kb_terms")
+            .select("term")
+            .where("workspace_id", "=", workspaceId)
+            .where("term", ">", term)
+            .where("term", "<", `${term}\u{10FFFF}`)
+            .limit(1)
+            .executeTakeFirst(),
+        );
+      // A form of a written word ("invoices") needs no correction: the stemmer finds it.
+      if (!started) started = await engine.matchesStemmed(db, workspaceId, term, language);
+      if (!started && term.length >= 4) alternatives = await engine.candidates(db, workspaceId, term);
     }
-    groups.push({ term, alternatives, prefix: last });
+    const articles = known.get(term) ?? 0;
+    groups.push({
+      term,
+      alternatives,
+      prefix: last,
+      articles,
+      matchable: articles > 0 || started || alternatives.length > 0,
+    });
   }
   return groups;
 }
@@ -342,7 +420,10 @@ export interface SearchOptions {
 
 /**
  * Articles matching the query that the reader may see, best first. Every word must match (or
- * one of its corrections); when that finds nothing, any word may.
+ * one of its corrections). Words nothing in the workspace holds are left out; when the rest
+ * still find nothing, the most common word is dropped, then the next, while more than one is
+ * left: "I cannot reset my password" ends as "reset password" rather than matching every
+ * article that says "my".
  */
 export async function searchArticles(
   ctx: AppContext,
@@ -354,10 +435,30 @@ export async function searchArticles(
   if (terms.length === 0) return [];
   const db = ctx.database.db;
   const engine = engineFor(ctx);
-  const groups = await plan(ctx, db, reader.workspaceId, terms);
-  const hits = await engine.search(db, reader, groups, "all", opts.language, opts.limit);
-  if (hits.length > 0 || groups.length === 1) return hits;
-  return engine.search(db, reader, groups, "any", opts.language, opts.limit);
+  let groups = (await plan(ctx, db, reader.workspaceId, terms, opts.language)).filter((g) => g.matchable);
+  let ids: string[] = [];
+  while (groups.length > 0) {
+    ids = await engine.search(db, reader, groups, opts.language, opts.limit);
+    if (ids.length > 0 || groups.length === 1) break;
+    const commonest = groups.reduce((m, g) => (g.articles > m.articles ? g : m));
+    groups = groups.filter((g) => g !== commonest);
+  }
+  if (ids.length === 0) return [];
+  // Titles and the start of the text for the few results only: long bodies are not read for
+  // every candidate the ranking looked at.
+  const rows = await articlesVisibleTo(db, reader, { ids })
+    .select([
+      "a.id",
+      "a.slug",
+      "a.title",
+      "a.category_id as categoryId",
+      "a.status",
+      "a.visibility",
+      sql<string>`substr(a.body_text, 1, 600)`.as("excerpt"),
+    ])
+    .execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 /** A short piece of the text around the first word of the query found in it. */

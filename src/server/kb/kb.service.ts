@@ -473,7 +473,7 @@ export async function listArticlesForAgent(
     );
     if (ids.length === 0) return [];
   }
-  let q = articlesVisibleTo(ctx.database.db, actor).select([
+  let q = articlesVisibleTo(ctx.database.db, actor, ids ? { ids } : {}).select([
     "a.id",
     "a.slug",
     "a.title",
@@ -485,7 +485,6 @@ export async function listArticlesForAgent(
     "a.helpful_no",
     "a.updated_at",
   ]);
-  if (ids) q = q.where("a.id", "in", ids);
   if (filter.status) q = q.where("a.status", "=", filter.status);
   if (filter.categoryId) q = q.where("a.category_id", "=", filter.categoryId);
   const rows = await q.orderBy("a.updated_at", "desc").limit(500).execute();
@@ -752,9 +751,7 @@ export async function recordDeflectionEvent(
   const ids = [...new Set(input.articleIds ?? [])];
   // Only the reader's own articles are logged: an id from elsewhere is dropped, not stored.
   const known = ids.length
-    ? (
-        await articlesVisibleTo(ctx.database.db, kb.reader).select("a.id").where("a.id", "in", ids).execute()
-      ).map((r) => r.id)
+    ? (await articlesVisibleTo(ctx.database.db, kb.reader, { ids }).select("a.id").execute()).map((r) => r.id)
     : [];
   const now = nowIso(ctx);
   const rows = (known.length ? known : [null]).map((articleId) => ({
