@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { AgentActor } from "../context.ts";
+import { isPostgres } from "../db/dialect.ts";
 import type { Tx } from "../db/schema.ts";
 
 // Who may read which article: decided here only. Every knowledge-base read (lists, article
@@ -43,9 +44,11 @@ export function articlesVisibleTo(db: Tx, reader: KbReader, opts: { ids?: string
     : opts.ids.length === 0
       ? from.where(sql<boolean>`0`)
       : // Some ids (search results): found by primary key, the workspace checked on each row.
-        // The unary + keeps SQLite, which has no statistics here, from walking the workspace's
-        // index over every article instead.
-        from.where("a.id", "in", opts.ids).where(sql`+a.workspace_id`, "=", reader.workspaceId);
+        // On SQLite the unary + keeps the planner, which has no statistics here, from walking
+        // the workspace's index over every article instead.
+        from
+          .where("a.id", "in", opts.ids)
+          .where(isPostgres(db) ? sql`a.workspace_id` : sql`+a.workspace_id`, "=", reader.workspaceId);
   if (reader.kind === "agent") return q;
   return q
     .where("a.status", "=", "published")
