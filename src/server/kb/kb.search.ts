@@ -331,29 +331,30 @@ const vocabularyOf = (doc: IndexedArticle) =>
 async function updateVocabulary(tx: Tx, workspaceId: string, before: string[], after: string[]) {
   const had = new Set(before);
   const has = new Set(after);
-  const added = after.filter((w) => !had.has(w));
-  const removed = before.filter((w) => !has.has(w));
-  for (let i = 0; i < added.length; i += 500) {
+  // One upsert per chunk with +1 for new words and -1 for dropped ones, in term order: saves of
+  // different articles lock vocabulary rows in the same order, so they cannot deadlock.
+  const deltas = [
+    ...after.filter((w) => !had.has(w)).map((term) => ({ term, d: 1 })),
+    ...before.filter((w) => !has.has(w)).map((term) => ({ term, d: -1 })),
+  ].sort((x, y) => (x.term < y.term ? -1 : x.term > y.term ? 1 : 0));
+  for (let i = 0; i < deltas.length; i += 500) {
+    const chunk = deltas.slice(i, i + 500);
     await tx
       .insertInto("kb_terms")
-      .values(added.slice(i, i + 500).map((term) => ({ workspace_id: workspaceId, term, articles: 1 })))
+      .values(chunk.map(({ term, d }) => ({ workspace_id: workspaceId, term, articles: d })))
       .onConflict((oc) =>
-        oc.columns(["workspace_id", "term"]).doUpdateSet({ articles: sql`kb_terms.articles + 1` }),
+        oc
+          .columns(["workspace_id", "term"])
+          .doUpdateSet({ articles: sql`kb_terms.articles + excluded.articles` }),
       )
       .execute();
   }
-  for (let i = 0; i < removed.length; i += 500) {
-    const chunk = removed.slice(i, i + 500);
-    await tx
-      .updateTable("kb_terms")
-      .set({ articles: sql`articles - 1` })
-      .where("workspace_id", "=", workspaceId)
-      .where("term", "in", chunk)
-      .execute();
+  const dropped = deltas.filter((x) => x.d < 0).map((x) => x.term);
+  for (let i = 0; i < dropped.length; i += 500) {
     await tx
       .deleteFrom("kb_terms")
       .where("workspace_id", "=", workspaceId)
-      .where("term", "in", chunk)
+      .where("term", "in", dropped.slice(i, i + 500))
       .where("articles", "<=", 0)
       .execute();
   }

@@ -1,5 +1,7 @@
 import type { Static } from "typebox";
 import { type AgentActor, type AppContext, nowIso } from "../context.ts";
+import { isPostgres } from "../db/dialect.ts";
+import { isUniqueViolation } from "../db/errors.ts";
 import type { KbArticleTable, KbCategoryTable, Tx } from "../db/schema.ts";
 import { conflict, forbidden, notFound, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -189,34 +191,46 @@ async function slugFor(
   return given;
 }
 
+/** Two saves racing for the same address: the loser gets the same 409 as a taken slug. */
+async function slugRace<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict("slug_taken", "That address is taken.", { slug: "is taken" });
+    throw err;
+  }
+}
+
 export async function createCategory(
   ctx: AppContext,
   actor: AgentActor,
   input: Static<typeof CategoryInput>,
 ): Promise<CategoryView> {
   requireAdmin(actor);
-  return ctx.database.db.transaction().execute(async (tx) => {
-    const now = nowIso(ctx);
-    const last = await tx
-      .selectFrom("kb_categories")
-      .select((eb) => eb.fn.max("position").as("max"))
-      .where("workspace_id", "=", actor.workspaceId)
-      .executeTakeFirst();
-    const row: KbCategoryTable = {
-      id: newId(),
-      workspace_id: actor.workspaceId,
-      name: input.name.trim(),
-      slug: await slugFor(tx, "kb_categories", actor.workspaceId, input.slug, input.name),
-      description: (input.description ?? "").trim(),
-      position: Number(last?.max ?? -1) + 1,
-      show_on_portal: input.showOnPortal ?? true,
-      article_sort: input.articleSort ?? "manual",
-      created_at: now,
-      updated_at: now,
-    };
-    await tx.insertInto("kb_categories").values(row).execute();
-    return categoryView(row);
-  });
+  return slugRace(() =>
+    ctx.database.db.transaction().execute(async (tx) => {
+      const now = nowIso(ctx);
+      const last = await tx
+        .selectFrom("kb_categories")
+        .select((eb) => eb.fn.max("position").as("max"))
+        .where("workspace_id", "=", actor.workspaceId)
+        .executeTakeFirst();
+      const row: KbCategoryTable = {
+        id: newId(),
+        workspace_id: actor.workspaceId,
+        name: input.name.trim(),
+        slug: await slugFor(tx, "kb_categories", actor.workspaceId, input.slug, input.name),
+        description: (input.description ?? "").trim(),
+        position: Number(last?.max ?? -1) + 1,
+        show_on_portal: input.showOnPortal ?? true,
+        article_sort: input.articleSort ?? "manual",
+        created_at: now,
+        updated_at: now,
+      };
+      await tx.insertInto("kb_categories").values(row).execute();
+      return categoryView(row);
+    }),
+  );
 }
 
 async function categoryFor(tx: Tx, actor: AgentActor, id: string): Promise<KbCategoryTable> {
@@ -345,41 +359,48 @@ export async function createArticle(
   actor: AgentActor,
   input: Static<typeof ArticleInput>,
 ): Promise<ArticleView> {
-  const id = await ctx.database.db.transaction().execute(async (tx) => {
-    await checkCategory(tx, actor, input.categoryId);
-    const now = nowIso(ctx);
-    const rendered = renderMarkdown(input.body);
-    const status = input.status ?? "draft";
-    const row: Row = {
-      id: newId(),
-      workspace_id: actor.workspaceId,
-      category_id: input.categoryId ?? null,
-      slug: await slugFor(tx, "kb_articles", actor.workspaceId, input.slug, input.title),
-      title: input.title.trim(),
-      body: input.body,
-      body_html: rendered.html,
-      body_text: rendered.text,
-      tags: JSON.stringify(cleanTags(input.tags)),
-      status,
-      visibility: input.visibility ?? "public",
-      position: input.position ?? 0,
-      author_id: actor.agentId,
-      helpful_yes: 0,
-      helpful_no: 0,
-      published_at: status === "published" ? now : null,
-      created_at: now,
-      updated_at: now,
-    };
-    await tx.insertInto("kb_articles").values(row).execute();
-    const { searchLanguage } = await getKbSettings(ctx, actor.workspaceId, tx);
-    await indexArticle(ctx, tx, indexed(row), searchLanguage, null);
-    return row.id;
-  });
+  const id = await slugRace(() =>
+    ctx.database.db.transaction().execute(async (tx) => {
+      await checkCategory(tx, actor, input.categoryId);
+      const now = nowIso(ctx);
+      const rendered = renderMarkdown(input.body);
+      const status = input.status ?? "draft";
+      const row: Row = {
+        id: newId(),
+        workspace_id: actor.workspaceId,
+        category_id: input.categoryId ?? null,
+        slug: await slugFor(tx, "kb_articles", actor.workspaceId, input.slug, input.title),
+        title: input.title.trim(),
+        body: input.body,
+        body_html: rendered.html,
+        body_text: rendered.text,
+        tags: JSON.stringify(cleanTags(input.tags)),
+        status,
+        visibility: input.visibility ?? "public",
+        position: input.position ?? 0,
+        author_id: actor.agentId,
+        helpful_yes: 0,
+        helpful_no: 0,
+        published_at: status === "published" ? now : null,
+        created_at: now,
+        updated_at: now,
+      };
+      await tx.insertInto("kb_articles").values(row).execute();
+      const { searchLanguage } = await getKbSettings(ctx, actor.workspaceId, tx);
+      await indexArticle(ctx, tx, indexed(row), searchLanguage, null);
+      return row.id;
+    }),
+  );
   return getArticleForAgent(ctx, actor, id);
 }
 
+/** The article about to change; on PostgreSQL locked, so two saves apply one after the other. */
 async function articleFor(tx: Tx, actor: AgentActor, id: string): Promise<Row> {
-  const row = await articlesVisibleTo(tx, actor).selectAll("a").where("a.id", "=", id).executeTakeFirst();
+  const row = await articlesVisibleTo(tx, actor)
+    .selectAll("a")
+    .where("a.id", "=", id)
+    .$if(isPostgres(tx), (q) => q.forUpdate())
+    .executeTakeFirst();
   if (!row) throw notFound("No such article.");
   return row;
 }
@@ -390,45 +411,47 @@ export async function updateArticle(
   id: string,
   patch: Static<typeof ArticlePatch>,
 ): Promise<ArticleView> {
-  await ctx.database.db.transaction().execute(async (tx) => {
-    const row = await articleFor(tx, actor, id);
-    if (patch.categoryId !== undefined) await checkCategory(tx, actor, patch.categoryId);
-    const now = nowIso(ctx);
-    const body = patch.body ?? row.body;
-    const rendered =
-      patch.body !== undefined ? renderMarkdown(body) : { html: row.body_html, text: row.body_text };
-    const status = patch.status ?? row.status;
-    const next: Row = {
-      ...row,
-      category_id: patch.categoryId === undefined ? row.category_id : patch.categoryId,
-      slug:
-        patch.slug !== undefined && patch.slug !== row.slug
-          ? await slugFor(tx, "kb_articles", actor.workspaceId, patch.slug, row.title, row.id)
-          : row.slug,
-      title: patch.title?.trim() ?? row.title,
-      body,
-      body_html: rendered.html,
-      body_text: rendered.text,
-      tags: patch.tags ? JSON.stringify(cleanTags(patch.tags)) : row.tags,
-      status,
-      visibility: patch.visibility ?? row.visibility,
-      position: patch.position ?? row.position,
-      published_at: status === "published" ? (row.published_at ?? now) : row.published_at,
-      updated_at: now,
-    };
-    const {
-      id: _id,
-      workspace_id: _ws,
-      created_at: _c,
-      author_id: _a,
-      helpful_yes: _y,
-      helpful_no: _n,
-      ...set
-    } = next;
-    await tx.updateTable("kb_articles").set(set).where("id", "=", row.id).execute();
-    const { searchLanguage } = await getKbSettings(ctx, actor.workspaceId, tx);
-    await indexArticle(ctx, tx, indexed(next), searchLanguage, indexed(row));
-  });
+  await slugRace(() =>
+    ctx.database.db.transaction().execute(async (tx) => {
+      const row = await articleFor(tx, actor, id);
+      if (patch.categoryId !== undefined) await checkCategory(tx, actor, patch.categoryId);
+      const now = nowIso(ctx);
+      const body = patch.body ?? row.body;
+      const rendered =
+        patch.body !== undefined ? renderMarkdown(body) : { html: row.body_html, text: row.body_text };
+      const status = patch.status ?? row.status;
+      const next: Row = {
+        ...row,
+        category_id: patch.categoryId === undefined ? row.category_id : patch.categoryId,
+        slug:
+          patch.slug !== undefined && patch.slug !== row.slug
+            ? await slugFor(tx, "kb_articles", actor.workspaceId, patch.slug, row.title, row.id)
+            : row.slug,
+        title: patch.title?.trim() ?? row.title,
+        body,
+        body_html: rendered.html,
+        body_text: rendered.text,
+        tags: patch.tags ? JSON.stringify(cleanTags(patch.tags)) : row.tags,
+        status,
+        visibility: patch.visibility ?? row.visibility,
+        position: patch.position ?? row.position,
+        published_at: status === "published" ? (row.published_at ?? now) : row.published_at,
+        updated_at: now,
+      };
+      const {
+        id: _id,
+        workspace_id: _ws,
+        created_at: _c,
+        author_id: _a,
+        helpful_yes: _y,
+        helpful_no: _n,
+        ...set
+      } = next;
+      await tx.updateTable("kb_articles").set(set).where("id", "=", row.id).execute();
+      const { searchLanguage } = await getKbSettings(ctx, actor.workspaceId, tx);
+      await indexArticle(ctx, tx, indexed(next), searchLanguage, indexed(row));
+    }),
+  );
   return getArticleForAgent(ctx, actor, id);
 }
 
