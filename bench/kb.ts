@@ -218,7 +218,7 @@ async function main() {
         const list = QUERIES[cls];
         const r = await one(kind, list[Math.floor(i / 5) % list.length] as string);
         lat.push(r.ms);
-        (byClass[cls] ??= []).push(r.ms);
+        byClass[cls] = [...(byClass[cls] ?? []), r.ms];
         if (r.hits === 0) empty++;
       }
       let done = 0;
