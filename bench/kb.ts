@@ -37,9 +37,12 @@ const TARGETS = { searchP99Ms: 10, suggestionsP99Ms: 25 };
 
 // A seeded PRNG: the same corpus on every run.
 let seed = 42;
+// mulberry32: 32-bit integer steps, so the sequence is the same on every run and well spread.
 const rand = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
+  seed = (seed + 0x6d2b79f5) | 0;
+  let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+  return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
 };
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
 
