@@ -10,8 +10,10 @@ import { AppError } from "./errors.ts";
 import { startUploadSweeper } from "./files/file.service.ts";
 import { healthRoutes } from "./http/health.routes.ts";
 import { appPages } from "./http/pages/app.pages.ts";
+import { portalKbPages } from "./http/pages/portal.kb.ts";
 import { portalPages } from "./http/pages/portal.pages.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
+import { publicKbRoutes } from "./http/public/kb.routes.ts";
 import { publicRoutes } from "./http/public/public.routes.ts";
 import { lazyChildLogger } from "./http/request-logger.ts";
 import { ErrorResponse } from "./http/schema.ts";
@@ -141,6 +143,7 @@ export async function buildApp(ctx: AppContext) {
         { name: "tickets", description: "Agents: the queue and ticket work" },
         { name: "contacts", description: "Agents: customers and their tickets" },
         { name: "settings", description: "Agents and admins: workspace settings" },
+        { name: "knowledge base", description: "Agents and admins: articles, categories, insights" },
         { name: "health", description: "Operators" },
       ],
       components: {
@@ -164,6 +167,7 @@ export async function buildApp(ctx: AppContext) {
   await app.register(healthRoutes(ctx));
   await app.register(publicRoutes(ctx), { prefix: "/api/public" });
   await app.register(publicFileRoutes(ctx), { prefix: "/api/public" });
+  await app.register(publicKbRoutes(ctx), { prefix: "/api/public" });
   await app.register(authRoutes(ctx), { prefix: "/api/auth" });
   await app.register(workspaceRoutes(ctx), { prefix: "/api/workspace" });
 
@@ -176,6 +180,7 @@ export async function buildApp(ctx: AppContext) {
     index: false,
   });
   await app.register(portalPages(ctx), { prefix: "/portal" });
+  await app.register(portalKbPages(ctx), { prefix: "/portal" });
   await app.register(appPages(ctx));
 
   // Unattached uploads are deleted after 24 hours, by a sweep that lives as long as the server.

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Generated, Kysely, Transaction } from "kysely";
 
 // Row shapes as the application reads and writes them. Timestamps are ISO-8601 strings on
 // both databases (PostgreSQL's timestamptz is parsed back to ISO in connection.ts); booleans
@@ -196,7 +196,7 @@ export interface EmailReplyTokenTable {
 export interface InboundEmailTable {
   id: string;
   workspace_id: string;
-  /** The Message-ID without brackets, lower-cased; or sha256:<hex> of the raw message when it has none. */
+  /** The Message-ID without brackets, as sent; or sha256:<hex> of the raw message when it has none. */
   message_id: string;
   /** The raw message, sealed in the file store. */
   storage_key: string;
@@ -227,6 +227,95 @@ export interface AgentInvitationTable {
   used_at: string | null;
 }
 
+export interface KbSettingsTable {
+  workspace_id: string;
+  search_language: string;
+  not_found_text: string | null;
+  updated_at: string;
+}
+
+export interface KbCategoryTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  slug: string;
+  description: string;
+  position: number;
+  show_on_portal: boolean;
+  article_sort: "manual" | "newest" | "title" | "helpful";
+  created_at: string;
+  updated_at: string;
+}
+
+export interface KbArticleTable {
+  id: string;
+  workspace_id: string;
+  category_id: string | null;
+  slug: string;
+  title: string;
+  /** Markdown as written; body_html is its sanitised rendering, body_text the plain words. */
+  body: string;
+  body_html: string;
+  body_text: string;
+  /** JSON array of strings. */
+  tags: string;
+  status: "draft" | "published";
+  visibility: "public" | "workspace" | "internal";
+  position: number;
+  author_id: string | null;
+  helpful_yes: number;
+  helpful_no: number;
+  published_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface KbFeedbackTable {
+  id: string;
+  workspace_id: string;
+  article_id: string;
+  helpful: boolean;
+  comment: string | null;
+  created_at: string;
+}
+
+export interface KbSearchMissTable {
+  workspace_id: string;
+  query: string;
+  count: number;
+  last_at: string;
+}
+
+export interface KbDeflectionEventTable {
+  id: string;
+  workspace_id: string;
+  visit_id: string;
+  type: "shown" | "clicked" | "dismissed" | "submitted";
+  article_id: string | null;
+  created_at: string;
+}
+
+export interface KbTermTable {
+  workspace_id: string;
+  term: string;
+  articles: number;
+}
+
+/** SQLite only: the contentless FTS5 tables (porter for English, plain for other languages). */
+export interface KbSearchFtsTable {
+  rowid: number;
+  title: string;
+  tags: string;
+  body: string;
+}
+
+/** SQLite only: the FTS rowid of each article. */
+export interface KbSearchDocTable {
+  id: Generated<number>;
+  article_id: string;
+  workspace_id: string;
+}
+
 export interface DB {
   workspaces: WorkspaceTable;
   ticket_sequences: TicketSequenceTable;
@@ -245,6 +334,16 @@ export interface DB {
   email_reply_tokens: EmailReplyTokenTable;
   inbound_emails: InboundEmailTable;
   agent_invitations: AgentInvitationTable;
+  kb_settings: KbSettingsTable;
+  kb_categories: KbCategoryTable;
+  kb_articles: KbArticleTable;
+  kb_feedback: KbFeedbackTable;
+  kb_search_misses: KbSearchMissTable;
+  kb_deflection_events: KbDeflectionEventTable;
+  kb_terms: KbTermTable;
+  kb_search_porter: KbSearchFtsTable;
+  kb_search_plain: KbSearchFtsTable;
+  kb_search_docs: KbSearchDocTable;
 }
 
 export type Db = Kysely<DB>;

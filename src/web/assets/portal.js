@@ -158,4 +158,81 @@
     };
     start(live);
   }
+  // Submit form: help articles that may answer the subject, as it is typed (debounced). What was
+  // shown, clicked and dismissed is logged with the page's visit id, which the form also sends,
+  // so agents see how many visits ended without a request.
+  const panel = document.getElementById("kb-suggest");
+  const subject = document.getElementById("subject");
+  const visitField = document.querySelector("[data-kb-visit]");
+  const VISIT_KEY = `portico-kb-visit:${location.pathname}`;
+  const embedded = document.body.classList.contains("embedded");
+  if (document.querySelector("[data-kb-visit-done]")) {
+    try {
+      sessionStorage.removeItem(VISIT_KEY);
+    } catch {}
+  } else if (panel && subject && visitField) {
+    // Coming back from an article is the same visit.
+    try {
+      const kept = sessionStorage.getItem(VISIT_KEY);
+      if (kept && /^[A-Za-z0-9_-]{16,64}$/.test(kept)) visitField.value = kept;
+      else sessionStorage.setItem(VISIT_KEY, visitField.value);
+    } catch {}
+    const log = (type, articleIds) =>
+      fetch(panel.dataset.events, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ visitId: visitField.value, type, ...(articleIds ? { articleIds } : {}) }),
+        keepalive: true,
+        credentials: "omit",
+      }).catch(() => {});
+    const seen = new Set();
+    let timer;
+    let asked = "";
+    let dismissed = false;
+    let seq = 0;
+    const el = (tag, props) => Object.assign(document.createElement(tag), props);
+    const render = (items) => {
+      panel.replaceChildren();
+      if (!items.length) return;
+      const ul = el("ul");
+      for (const it of items) {
+        const a = el("a", { href: it.url, textContent: it.title });
+        // Help articles are never framed: from the embed they open in a new tab.
+        if (embedded) Object.assign(a, { target: "_blank", rel: "noopener" });
+        a.addEventListener("click", () => log("clicked", [it.id]));
+        const li = el("li");
+        li.append(a, el("p", { className: "meta", textContent: it.snippet }));
+        ul.append(li);
+      }
+      const close = el("button", { type: "button", textContent: "Dismiss suggestions" });
+      close.addEventListener("click", () => {
+        dismissed = true;
+        panel.replaceChildren();
+        log("dismissed");
+        subject.focus();
+      });
+      panel.append(el("h2", { textContent: "These articles may answer your question" }), ul, close);
+      const fresh = items.map((i) => i.id).filter((id) => !seen.has(id));
+      for (const id of fresh) seen.add(id);
+      if (fresh.length) log("shown", fresh);
+    };
+    const suggest = async () => {
+      const q = [...subject.value.trim()].slice(0, 200).join("");
+      if (dismissed || q === asked) return;
+      asked = q;
+      const mine = ++seq;
+      if (q.length < 3) return render([]);
+      try {
+        const res = await fetch(`${panel.dataset.suggest}?q=${encodeURIComponent(q)}`, {
+          credentials: "omit",
+        });
+        if (res.ok && mine === seq) render((await res.json()).items);
+      } catch {}
+    };
+    subject.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(suggest, 250);
+    });
+    if (subject.value) suggest();
+  }
 })();

@@ -10,6 +10,7 @@ import { describedBy, formString } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
 import { countWorkspaces, createWorkspaceWithAdmin } from "../../workspaces/workspace.service.ts";
 import { SESSION_COOKIE, sessionCookieOptions } from "../workspace/session.ts";
+import { kbPages } from "./app.kb.ts";
 import { appErrorSummary, appFieldError, safeNext, sendAppPage, sendPublicAppPage } from "./app.layout.ts";
 import { outboxPages } from "./app.outbox.ts";
 import { settingsPages } from "./app.settings.ts";
@@ -319,6 +320,7 @@ ${appErrorSummary(errors)}
         await tree.register(ticketPages(ctx));
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });
+        await tree.register(kbPages(ctx), { prefix: "/kb" });
 
         tree.setErrorHandler((err, req, reply) => {
           if (err instanceof AppError && err.status < 500) {

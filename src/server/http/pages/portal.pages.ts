@@ -7,6 +7,7 @@ import { newToken } from "../../auth/tokens.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
+import { recordSubmittedVisit } from "../../kb/kb.service.ts";
 import { CustomerReplyBody, SubmitBody } from "../../tickets/ticket.schemas.ts";
 import {
   getTrackingView,
@@ -56,9 +57,11 @@ interface Shell {
   embedded?: boolean;
   /** The settings preview: shown in a sandbox, without scripts. */
   preview?: boolean;
+  /** The knowledge-base pages: links to the help articles and the submit form in the header. */
+  nav?: boolean;
 }
 
-function layout({ ws, title, nonce, main, embedded, preview }: Shell): Html {
+export function portalLayout({ ws, title, nonce, main, embedded, preview, nav }: Shell): Html {
   const b = brandingOf(ws);
   const pair = readablePair(b.primaryColor);
   const home = `/portal/${ws.slug}/submit`;
@@ -83,6 +86,7 @@ ${preview ? "" : html`<script src="${assetUrl("files.js")}" defer></script>`}
     ${b.logoUrl ? html`<img src="${b.logoUrl}" alt="" height="32">` : html`<span class="mark" aria-hidden="true">${b.brandName.slice(0, 1)}</span>`}
     <span class="brand-name">${b.brandName}</span>
   </a>
+  ${!nav || embedded || preview ? "" : html`<nav class="site-nav" aria-label="Portal"><a href="/portal/${ws.slug}/kb">Help articles</a><a href="${home}">Submit a request</a></nav>`}
 </header>
 <main id="main" tabindex="-1">
 ${main}
@@ -108,7 +112,13 @@ interface FormValues {
   type?: string;
 }
 
-function submitForm(ws: Workspace, values: FormValues, errors?: FieldErrors, message?: string): Html {
+function submitForm(
+  ws: Workspace,
+  values: FormValues,
+  errors?: FieldErrors,
+  message?: string,
+  embedded = false,
+): Html {
   const key = newToken(16);
   const description = values.description ?? "";
   const count = [...description].length;
@@ -117,6 +127,7 @@ function submitForm(ws: Workspace, values: FormValues, errors?: FieldErrors, mes
 ${errorSummary(errors, message)}
 <form method="post" action="/portal/${ws.slug}/submit" novalidate data-portal-form data-once>
   <input type="hidden" name="idempotency_key" value="${key}">
+  <input type="hidden" name="kb_visit_id" value="${newToken(16)}" data-kb-visit>
   <div class="field">
     <label for="name">Name</label>
     <input id="name" name="name" type="text" autocomplete="name" required value="${values.name ?? ""}"${describedBy(errors, "name")}>
@@ -133,6 +144,7 @@ ${errorSummary(errors, message)}
     <input id="subject" name="subject" type="text" required value="${values.subject ?? ""}" data-max="200"${describedBy(errors, "subject")}>
     ${fieldError(errors, "subject")}
   </div>
+  <div class="kb-suggest" id="kb-suggest" role="region" aria-label="Suggested help articles" aria-live="polite" data-suggest="/api/public/portals/${ws.slug}/kb/suggestions" data-events="/api/public/portals/${ws.slug}/kb/events"></div>
   <div class="field">
     <label for="description">Description <span class="optional">(optional)</span></label>
     <textarea id="description" name="description" rows="7" data-max="${DESCRIPTION_MAX}" data-count="description-count"${describedBy(errors, "description", "description-count")}>${description}</textarea>
@@ -149,7 +161,8 @@ ${errorSummary(errors, message)}
   ${fileField({ uploadUrl: `/api/public/upload?portal=${ws.slug}`, maxFiles: MAX_FILES_SUBMIT })}
   ${fieldError(errors, "attachments")}
   <button type="submit" class="primary">Submit request</button>
-</form>`;
+</form>
+<p class="secondary-actions"><a href="/portal/${ws.slug}/kb"${embedded ? html` target="_blank" rel="noopener"` : ""}>Browse help articles</a></p>`;
 }
 
 /**
@@ -157,7 +170,7 @@ ${errorSummary(errors, message)}
  * preview (framed in a sandbox that neither runs scripts nor submits forms).
  */
 export function portalPreview(ws: Workspace, nonce: string): Html {
-  return layout({ ws, nonce, title: "Preview", main: submitForm(ws, {}), preview: true });
+  return portalLayout({ ws, nonce, title: "Preview", main: submitForm(ws, {}), preview: true });
 }
 
 function statusBadge(status: TicketStatus): Html {
@@ -251,7 +264,7 @@ function notFoundMain(ws: Workspace | undefined, slug: string): Html {
 ${ws ? html`<p><a class="button primary" href="/portal/${slug}/submit">Submit a new request</a></p>` : ""}`;
 }
 
-function plainNotFound(reply: FastifyReply, nonce: string): FastifyReply {
+export function plainNotFound(reply: FastifyReply, nonce: string): FastifyReply {
   return sendPage(
     reply,
     html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>Not found</title><link rel="stylesheet" href="${assetUrl("portal.css")}"></head><body><main id="main"><h1>Portal not found</h1><p>Check the address you were given.</p></main></body></html>`,
@@ -280,12 +293,12 @@ export const portalPages =
         const subject = typeof req.query.subject === "string" ? req.query.subject.slice(0, 200) : undefined;
         return sendPage(
           reply,
-          layout({
+          portalLayout({
             ws,
             nonce,
             title: "Submit a request",
             embedded: isEmbedded(req),
-            main: submitForm(ws, { subject }),
+            main: submitForm(ws, { subject }, undefined, undefined, isEmbedded(req)),
           }),
           { nonce, frameable: true },
         );
@@ -305,6 +318,7 @@ export const portalPages =
         type: formString(req.body, "type"),
       };
       const attachments = uploadKeysFrom((req.body as Record<string, unknown> | undefined)?.attachments);
+      const visit = formString(req.body, "kb_visit_id");
       const input: PortalSubmission = {
         name: values.name as string,
         email: values.email as string,
@@ -313,26 +327,29 @@ export const portalPages =
         ...(values.type ? { type: values.type as PortalSubmission["type"] } : {}),
         ...(attachments.length ? { attachments } : {}),
       };
+      // The submit page's visit id, for the deflection rate; a malformed one is left out.
+      const kbVisitId = visit && /^[A-Za-z0-9_-]{16,64}$/.test(visit) ? visit : undefined;
       const page = (status: number, main: Html) =>
-        sendPage(reply, layout({ ws, nonce, title: "Submit a request", embedded, main }), {
+        sendPage(reply, portalLayout({ ws, nonce, title: "Submit a request", embedded, main }), {
           nonce,
           status,
           frameable: true,
         });
       const errors = validateBody(SubmitBody, input);
-      if (errors) return page(400, submitForm(ws, values, errors));
+      if (errors) return page(400, submitForm(ws, values, errors, undefined, embedded));
       try {
         const key = formString(req.body, "idempotency_key");
-        const { result } = await submitPortalTicket(ctx, {
+        const { result, replayed } = await submitPortalTicket(ctx, {
           slug: ws.slug,
           input,
           clientAddress: req.ip,
           idempotencyKey: key && /^[A-Za-z0-9_-]{10,100}$/.test(key) ? `form:${key}` : undefined,
         });
+        if (kbVisitId && !replayed) await recordSubmittedVisit(ctx, ws.slug, kbVisitId);
         const target = embedded ? html` target="_blank" rel="noopener"` : html``;
         return page(
           200,
-          html`<div class="confirmation" role="status">
+          html`<div class="confirmation" role="status" data-kb-visit-done>
   <h1>Request received</h1>
   <p>Your reference is</p>
   <p class="big-reference">${result.reference}</p>
@@ -346,10 +363,13 @@ export const portalPages =
       } catch (err) {
         if (err instanceof AppError && err.code === "rate_limited") {
           if (err.headers) reply.headers(err.headers);
-          return page(429, submitForm(ws, values, undefined, err.message));
+          return page(429, submitForm(ws, values, undefined, err.message, embedded));
         }
         if (err instanceof AppError && err.status < 500) {
-          return page(err.status, submitForm(ws, values, err.fields, err.fields ? undefined : err.message));
+          return page(
+            err.status,
+            submitForm(ws, values, err.fields, err.fields ? undefined : err.message, embedded),
+          );
         }
         throw err;
       }
@@ -379,7 +399,7 @@ export const portalPages =
         const notice = req.query.sent === "1" ? "Your reply was sent." : undefined;
         return sendPage(
           reply,
-          layout({
+          portalLayout({
             ws,
             nonce,
             title: `${view.reference}: ${view.subject}`,
@@ -391,7 +411,7 @@ export const portalPages =
         if (err instanceof AppError && err.status === 404) {
           return sendPage(
             reply,
-            layout({ ws, nonce, title: "Request not found", main: notFoundMain(ws, ws.slug) }),
+            portalLayout({ ws, nonce, title: "Request not found", main: notFoundMain(ws, ws.slug) }),
             {
               nonce,
               status: 404,
@@ -430,7 +450,7 @@ export const portalPages =
             const ws = (await findWorkspaceBySlug(ctx, req.params.slug)) as Workspace;
             return sendPage(
               reply,
-              layout({
+              portalLayout({
                 ws,
                 nonce,
                 title: "New request started",

@@ -4,6 +4,7 @@ import { DESCRIPTION_MAX, TICKET_STATUSES, TICKET_TYPES } from "../../../shared/
 import type { AppContext } from "../../context.ts";
 import { validationFailed } from "../../errors.ts";
 import { Attachment } from "../../files/file.schemas.ts";
+import { recordSubmittedVisit } from "../../kb/kb.service.ts";
 import { CustomerReplyBody, SubmitBody } from "../../tickets/ticket.schemas.ts";
 import {
   getTrackingView,
@@ -113,6 +114,7 @@ export const publicRoutes =
           idempotencyKey: key,
         });
         if (replayed) reply.header("idempotent-replayed", "true");
+        else if (req.body.kbVisitId) await recordSubmittedVisit(ctx, req.params.slug, req.body.kbVisitId);
         return reply.status(201).send(result);
       },
     );

@@ -22,6 +22,7 @@ import {
 import { brandingOf, getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
 import { Email, errors, Line, Nullable, OneOf, StrictObject, Text } from "../schema.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
+import { workspaceKbRoutes } from "./kb.routes.ts";
 import {
   AgentSchema,
   requireAgentSession,
@@ -130,6 +131,7 @@ export const workspaceRoutes =
     app.decorateRequest("sessionToken", null);
     app.addHook("onRequest", requireAgentSession(ctx));
     await app.register(workspaceFileRoutes(ctx));
+    await app.register(workspaceKbRoutes(ctx));
 
     app.get(
       "/session",

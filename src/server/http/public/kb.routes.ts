@@ -1,0 +1,169 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import type { AppContext } from "../../context.ts";
+import { tooManyRequests } from "../../errors.ts";
+import {
+  Category,
+  DeflectionEventInput,
+  FeedbackInput,
+  PublicArticle,
+  PublicHit,
+  QUERY_MAX,
+} from "../../kb/kb.schemas.ts";
+import {
+  giveFeedback,
+  portalArticle,
+  portalHome,
+  portalKb,
+  recordDeflectionEvent,
+  searchPortal,
+  suggestArticles,
+} from "../../kb/kb.service.ts";
+import { errors } from "../schema.ts";
+
+// The portal's knowledge base, no account: published public articles only (kb.access.ts).
+
+const SlugParams = Type.Object({ slug: Type.String({ maxLength: 40 }) });
+const ArticleParams = Type.Object({
+  slug: Type.String({ maxLength: 40 }),
+  article: Type.String({ maxLength: 80 }),
+});
+const Query = Type.Object({ q: Type.String({ maxLength: QUERY_MAX }) }, { additionalProperties: false });
+const tags = ["portal"];
+const MINUTE = 60_000;
+
+/** Per client address: search records misses and the logs are writes, so both are limited. */
+export async function limitKb(ctx: AppContext, req: FastifyRequest, what: string, perMinute: number) {
+  const d = await ctx.limiter.consume(`kb-${what}:${req.ip}`, perMinute, MINUTE);
+  if (!d.allowed) throw tooManyRequests("Too many requests. Please wait a moment.", d.retryAfterSeconds);
+}
+
+export const publicKbRoutes =
+  (ctx: AppContext): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      "/portals/:slug/kb",
+      {
+        schema: {
+          tags,
+          summary: "Knowledge-base home: categories with their first articles",
+          params: SlugParams,
+          response: {
+            200: Type.Object({
+              categories: Type.Array(
+                Type.Object({
+                  ...Category.properties,
+                  articles: Type.Array(
+                    Type.Object({ id: Type.String(), slug: Type.String(), title: Type.String() }),
+                  ),
+                }),
+              ),
+              notFoundText: Type.String(),
+            }),
+            ...errors(404),
+          },
+        },
+      },
+      async (req) => {
+        const kb = await portalKb(ctx, req.params.slug);
+        return { categories: await portalHome(ctx, kb), notFoundText: kb.settings.effectiveNotFoundText };
+      },
+    );
+
+    app.get(
+      "/portals/:slug/kb/search",
+      {
+        schema: {
+          tags,
+          summary: "Search articles",
+          description:
+            "Relevance order, title above body; the last word matches as a prefix, misspelt words are corrected. A search that finds nothing is counted for the agents. Limited to 120 a minute per client address.",
+          params: SlugParams,
+          querystring: Query,
+          response: {
+            200: Type.Object({ items: Type.Array(PublicHit), notFoundText: Type.String() }),
+            ...errors(400, 404, 429),
+          },
+        },
+      },
+      async (req) => {
+        await limitKb(ctx, req, "search", 120);
+        const kb = await portalKb(ctx, req.params.slug);
+        return {
+          items: await searchPortal(ctx, req.params.slug, kb, req.query.q),
+          notFoundText: kb.settings.effectiveNotFoundText,
+        };
+      },
+    );
+
+    app.get(
+      "/portals/:slug/kb/suggestions",
+      {
+        schema: {
+          tags,
+          summary: "Up to 5 articles for a subject being typed (deflection)",
+          params: SlugParams,
+          querystring: Query,
+          response: { 200: Type.Object({ items: Type.Array(PublicHit) }), ...errors(400, 404, 429) },
+        },
+      },
+      async (req) => {
+        await limitKb(ctx, req, "suggest", 300);
+        const kb = await portalKb(ctx, req.params.slug);
+        return { items: await suggestArticles(ctx, req.params.slug, kb, req.query.q) };
+      },
+    );
+
+    app.get(
+      "/portals/:slug/kb/articles/:article",
+      {
+        schema: {
+          tags,
+          summary: "An article",
+          params: ArticleParams,
+          response: { 200: PublicArticle, ...errors(404) },
+        },
+      },
+      async (req) => portalArticle(ctx, await portalKb(ctx, req.params.slug), req.params.article),
+    );
+
+    app.post(
+      "/portals/:slug/kb/articles/:article/feedback",
+      {
+        schema: {
+          tags,
+          summary: "Was this helpful? (with an optional comment on no)",
+          description: "Limited to 20 a minute per client address.",
+          params: ArticleParams,
+          body: FeedbackInput,
+          response: { 201: Type.Object({ id: Type.String() }), ...errors(400, 404, 415, 429) },
+        },
+      },
+      async (req, reply) => {
+        await limitKb(ctx, req, "feedback", 20);
+        const kb = await portalKb(ctx, req.params.slug);
+        return reply.status(201).send(await giveFeedback(ctx, kb, req.params.article, req.body));
+      },
+    );
+
+    app.post(
+      "/portals/:slug/kb/events",
+      {
+        schema: {
+          tags,
+          summary: "Log a suggestion event of the submit form",
+          description:
+            "shown (with the article ids shown), clicked (with the one clicked) or dismissed, for a visit id made by the submit page. Sending kbVisitId with the ticket marks the visit as not deflected. Limited to 120 a minute per client address.",
+          params: SlugParams,
+          body: DeflectionEventInput,
+          response: { 204: Type.Null(), ...errors(400, 404, 415, 429) },
+        },
+      },
+      async (req, reply) => {
+        await limitKb(ctx, req, "events", 120);
+        await recordDeflectionEvent(ctx, await portalKb(ctx, req.params.slug), req.body);
+        return reply.status(204).send(null);
+      },
+    );
+  };
