@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { simpleParser } from "mailparser";
 import { deliverDueEmails } from "../src/server/email/delivery.ts";
 import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
 import {
@@ -75,12 +78,15 @@ describe("an invitation", { skip: skipReason }, () => {
     });
     assert.equal(res.statusCode, 201);
     await deliverDueEmails(s.env.ctx);
-    const row = await s.env.ctx.database.db
-      .selectFrom("outbox_emails")
-      .select("body_text")
-      .where("to_address", "=", "newbie@team.test")
-      .executeTakeFirstOrThrow();
-    const link = /https:\/\/help\.acme\.test(\/app\/invite\?t=[A-Za-z0-9_-]+)/.exec(row.body_text)?.[1];
+    // The delivered email (an .eml file on the embedded default) has the link.
+    const dir = path.join(s.env.ctx.config.dataDir, "mail");
+    const eml = fs
+      .readdirSync(dir)
+      .map((f) => fs.readFileSync(path.join(dir, f)))
+      .find((m) => /^To: .*newbie@team\.test/m.test(m.toString("latin1")));
+    assert.ok(eml);
+    const text = (await simpleParser(eml)).text ?? "";
+    const link = /https:\/\/help\.acme\.test(\/app\/invite\?t=[A-Za-z0-9_-]+)/.exec(text)?.[1];
     assert.ok(link);
     const { context, page } = await newPage(s, { viewport: PHONE });
     await page.goto(link);
