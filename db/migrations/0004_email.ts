@@ -35,12 +35,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on("outbox_emails")
     .columns(["status", "next_attempt_at"])
     .execute();
+  // Few indexes: every ticket writes rows here on its submission's path. The Outbox lists a
+  // workspace's newest first; ids are time-ordered (UUIDv7).
   await db.schema
     .createIndex("outbox_emails_workspace_idx")
     .on("outbox_emails")
-    .columns(["workspace_id", "created_at"])
+    .columns(["workspace_id", "id"])
     .execute();
-  await db.schema.createIndex("outbox_emails_ticket_idx").on("outbox_emails").column("ticket_id").execute();
 
   await db.schema
     .createTable("email_reply_tokens")

@@ -78,6 +78,9 @@ test("mail: files by default, SMTP_URL and MAIL_FROM checked, inbound domain and
     /INBOUND_EMAIL_DOMAIN must be a domain/,
   );
   assert.equal(loadConfig({ INBOUND_SMTP_PORT: "2525" }).inboundSmtpPort, 2525);
+  assert.equal(d.mailWorker, true);
+  assert.equal(loadConfig({ MAIL_WORKER: "false" }).mailWorker, false);
+  assert.throws(() => loadConfig({ MAIL_WORKER: "sometimes" }), /MAIL_WORKER must be true or false/);
   assert.throws(() => loadConfig({ INBOUND_SMTP_PORT: "99999" }), /INBOUND_SMTP_PORT must be a whole number/);
 });
 

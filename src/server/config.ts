@@ -52,6 +52,8 @@ export interface Config {
   inboundEmailDomain: string | undefined;
   /** New tickets and replies one sender may start by email per hour, per workspace. */
   inboundPerSenderPerHour: number;
+  /** Whether this process delivers the outbox; off in processes that should only answer requests. */
+  mailWorker: boolean;
   /** imap://user:pass@host:port/MAILBOX (or imaps://) of a support mailbox to poll; unset polls none. */
   imapUrl: string | undefined;
   /** Seconds between two polls of that mailbox. */
@@ -150,6 +152,7 @@ function mailConfig(
   | "inboundSmtpHost"
   | "inboundEmailDomain"
   | "inboundPerSenderPerHour"
+  | "mailWorker"
 > {
   const host = publicUrl ? new URL(publicUrl).hostname : "portico.localhost";
   const mailFrom = env.MAIL_FROM || `portico@${host.includes(".") ? host : `${host}.localhost`}`;
@@ -169,6 +172,7 @@ function mailConfig(
     inboundSmtpHost: env.INBOUND_SMTP_HOST || env.HOST || "0.0.0.0",
     inboundEmailDomain: domain?.toLowerCase(),
     inboundPerSenderPerHour: int(env, "INBOUND_PER_SENDER_PER_HOUR", 20, 1, 100_000),
+    mailWorker: bool(env, "MAIL_WORKER", true),
   };
 }
 

@@ -57,6 +57,9 @@ async function claimNext(ctx: AppContext): Promise<(OutboxEmailTable & { claim: 
   return row ? { ...row, claim: until } : undefined;
 }
 
+/** The addresses of a row: one, or the team's several. */
+export const recipientsOf = (row: Pick<OutboxEmailTable, "to_address">) => row.to_address.split(", ");
+
 /** Links with a token (tracking, invitation) in a delivered email's stored copy: kept only as sent. */
 const TOKEN_IN_LINK = /([?&]t=)[A-Za-z0-9_-]{20,}/g;
 export const withoutTokens = (text: string) => text.replace(TOKEN_IN_LINK, "$1(removed-once-sent)");
@@ -71,11 +74,12 @@ export async function deliverDueEmails(
     if (!row) break;
     const h = JSON.parse(row.headers) as StoredHeaders;
     let failure: ReturnType<typeof classifySendError> | null = null;
+    let rejected: string[] = [];
     try {
-      await ctx.mailer.send({
+      ({ rejected } = await ctx.mailer.send({
         id: row.id,
         from: h.from,
-        to: { name: row.to_name, address: row.to_address },
+        to: { name: row.to_name, addresses: recipientsOf(row) },
         replyTo: h.replyTo,
         subject: row.subject,
         text: row.body_text,
@@ -87,7 +91,7 @@ export async function deliverDueEmails(
         headers: h.autoSubmitted
           ? { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" }
           : {},
-      });
+      }));
     } catch (err) {
       failure = classifySendError(err);
     }
@@ -100,7 +104,8 @@ export async function deliverDueEmails(
           status: "sent",
           sent_at: ctx.now().toISOString(),
           locked_until: null,
-          last_error: null,
+          // Some of a team notice's recipients refused: said, the others have it.
+          last_error: rejected.length ? `not accepted for ${rejected.join(", ")}` : null,
           body_text: withoutTokens(row.body_text),
           body_html: withoutTokens(row.body_html),
         })

@@ -10,7 +10,8 @@ export interface OutgoingMessage {
   /** The outbox row's id; names the .eml file. */
   id: string;
   from: { name: string; address: string };
-  to: { name: string | null; address: string };
+  /** One recipient (with a name), or several (the team's notices). */
+  to: { name: string | null; addresses: string[] };
   replyTo?: string | undefined;
   subject: string;
   text: string;
@@ -24,7 +25,8 @@ export interface OutgoingMessage {
 
 export interface MailTransport {
   readonly kind: "smtp" | "file";
-  send(message: OutgoingMessage): Promise<void>;
+  /** Resolves once accepted; with the recipients the relay refused, when it took the others. */
+  send(message: OutgoingMessage): Promise<{ rejected: string[] }>;
   close(): void;
 }
 
@@ -48,7 +50,10 @@ export function classifySendError(err: unknown): SendFailure {
 function mailOptions(m: OutgoingMessage) {
   return {
     from: { name: m.from.name, address: m.from.address },
-    to: m.to.name ? { name: m.to.name, address: m.to.address } : m.to.address,
+    to:
+      m.to.addresses.length === 1 && m.to.name
+        ? { name: m.to.name, address: m.to.addresses[0] as string }
+        : m.to.addresses,
     replyTo: m.replyTo,
     subject: m.subject,
     text: m.text,
@@ -59,7 +64,7 @@ function mailOptions(m: OutgoingMessage) {
     date: m.date,
     headers: m.headers,
     // Only the envelope addresses we name: never addresses parsed out of a header by the library.
-    envelope: { from: m.from.address, to: [m.to.address] },
+    envelope: { from: m.from.address, to: m.to.addresses },
     disableFileAccess: true,
     disableUrlAccess: true,
   };
@@ -80,8 +85,10 @@ class SmtpTransport implements MailTransport {
     }
     this.#t = nodemailer.createTransport(u.toString());
   }
-  async send(m: OutgoingMessage): Promise<void> {
-    await this.#t.sendMail(mailOptions(m));
+  async send(m: OutgoingMessage): Promise<{ rejected: string[] }> {
+    const info = await this.#t.sendMail(mailOptions(m));
+    const rejected = (info.rejected ?? []) as (string | { address: string })[];
+    return { rejected: rejected.map((r) => (typeof r === "string" ? r : r.address)) };
   }
   close() {
     this.#t.close();
@@ -95,7 +102,7 @@ class FileTransport implements MailTransport {
   constructor(dir: string) {
     this.#dir = dir;
   }
-  async send(m: OutgoingMessage): Promise<void> {
+  async send(m: OutgoingMessage): Promise<{ rejected: string[] }> {
     const info = (await this.#t.sendMail(mailOptions(m))) as unknown as { message: Buffer };
     await fs.mkdir(this.#dir, { recursive: true, mode: 0o700 });
     // Named by the outbox id and written whole (temp file, then rename): sending twice after a
@@ -104,6 +111,7 @@ class FileTransport implements MailTransport {
     const temp = `${file}.tmp`;
     await fs.writeFile(temp, info.message, { mode: 0o600 });
     await fs.rename(temp, file);
+    return { rejected: [] };
   }
   close() {}
 }

@@ -11,8 +11,10 @@ import { closeListener, createSmtpListener, listen } from "./smtp.listener.ts";
 
 export async function startMailServices(ctx: AppContext): Promise<{ stop(): Promise<void> }> {
   const stops: (() => Promise<void>)[] = [];
-  const outbox = startOutboxWorker(ctx);
-  stops.push(() => outbox.stop());
+  if (ctx.config.mailWorker) {
+    const outbox = startOutboxWorker(ctx);
+    stops.push(() => outbox.stop());
+  }
 
   const { inboundSmtpPort, inboundSmtpHost, imapUrl, imapPollSeconds, imapWorkspace } = ctx.config;
   if (inboundSmtpPort !== undefined) {

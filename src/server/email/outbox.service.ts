@@ -110,7 +110,7 @@ export async function outboxEml(ctx: AppContext, actor: AgentActor, id: string):
   const e = await getOutboxEmail(ctx, actor, id);
   const composer = new MailComposer({
     from: e.headers.from,
-    to: e.row.to_name ? { name: e.row.to_name, address: e.row.to_address } : e.row.to_address,
+    to: e.row.to_name ? { name: e.row.to_name, address: e.row.to_address } : e.row.to_address.split(", "),
     replyTo: e.headers.replyTo,
     subject: e.subject,
     text: e.text,

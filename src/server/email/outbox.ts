@@ -71,64 +71,68 @@ export interface EmailSpec {
   autoSubmitted: boolean;
 }
 
-/** Writes one email per recipient of each spec in `tx`, in one statement. Returns the outbox ids. */
+/**
+ * Writes one email per spec in `tx`. A spec for several agents is one message to all of them
+ * (the team's notice; each row costs a handful of index entries on the submission's path); a
+ * customer's email always has its one recipient and a reply token of its own. Returns the ids.
+ */
 export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[]): Promise<string[]> {
   const now = ctx.now().toISOString();
   const mailDomain = domainOf(ctx.config.mailFrom);
   const rows: OutboxEmailTable[] = [];
   const tokens: { token_hash: string; workspace_id: string; ticket_id: string; created_at: string }[] = [];
   for (const e of specs) {
+    if (!e.to.length) continue;
     const brand = brandingOf(e.ws);
     const support = supportAddressOf(ctx, e.ws);
     const refs = [...new Set([e.thread?.threadId, e.thread?.lastInbound])].filter((r): r is string =>
       Boolean(r),
     );
-    for (const to of e.to) {
-      const id = newId();
-      let replyTo: string | undefined;
-      if (support && e.thread && e.audience === "customer") {
-        // A reply token of its own in the address, so a reply finds its ticket even when a mail
-        // client drops the threading headers. Hex, since some servers lower-case addresses.
-        const token = randomBytes(16).toString("hex");
-        tokens.push({
-          token_hash: hashToken(token),
-          workspace_id: e.ws.id,
-          ticket_id: e.thread.ticketId,
-          created_at: now,
-        });
-        replyTo = plusAddress(support, token);
-      } else if (support) {
-        replyTo = support;
-      }
-      const headers: StoredHeaders = {
-        from: { name: headerText(brand.brandName, 80), address: ctx.config.mailFrom },
-        replyTo,
-        inReplyTo: refs.at(-1),
-        references: refs.length ? refs : undefined,
-        autoSubmitted: e.autoSubmitted,
-      };
-      rows.push({
-        id,
+    const id = newId();
+    let replyTo: string | undefined;
+    if (support && e.thread && e.audience === "customer") {
+      // A reply token of its own in the address, so a reply finds its ticket even when a mail
+      // client drops the threading headers. Hex, since some servers lower-case addresses.
+      const token = randomBytes(16).toString("hex");
+      tokens.push({
+        token_hash: hashToken(token),
         workspace_id: e.ws.id,
-        ticket_id: e.thread?.ticketId ?? null,
-        kind: e.kind,
-        audience: e.audience,
-        to_address: to.address,
-        to_name: to.name ? headerText(to.name, 120) : null,
-        message_id: `<${id}@${mailDomain}>`,
-        subject: e.rendered.subject,
-        body_text: e.rendered.text,
-        body_html: e.rendered.html,
-        headers: JSON.stringify(headers),
-        status: "pending",
-        attempts: 0,
-        next_attempt_at: now,
-        locked_until: null,
-        last_error: null,
-        sent_at: null,
+        ticket_id: e.thread.ticketId,
         created_at: now,
       });
+      replyTo = plusAddress(support, token);
+    } else if (support) {
+      replyTo = support;
     }
+    const headers: StoredHeaders = {
+      from: { name: headerText(brand.brandName, 80), address: ctx.config.mailFrom },
+      replyTo,
+      inReplyTo: refs.at(-1),
+      references: refs.length ? refs : undefined,
+      autoSubmitted: e.autoSubmitted,
+    };
+    const single = e.to.length === 1 ? e.to[0] : undefined;
+    rows.push({
+      id,
+      workspace_id: e.ws.id,
+      ticket_id: e.thread?.ticketId ?? null,
+      kind: e.kind,
+      audience: e.audience,
+      to_address: e.to.map((t) => t.address).join(", "),
+      to_name: single?.name ? headerText(single.name, 120) : null,
+      message_id: `<${id}@${mailDomain}>`,
+      subject: e.rendered.subject,
+      body_text: e.rendered.text,
+      body_html: e.rendered.html,
+      headers: JSON.stringify(headers),
+      status: "pending",
+      attempts: 0,
+      next_attempt_at: now,
+      locked_until: null,
+      last_error: null,
+      sent_at: null,
+      created_at: now,
+    });
   }
   // Prepared, one statement per row: a submission writes its emails on the hot path.
   for (const r of rows) await OUTBOX_INSERT.execute(ctx.database, tx, r);
