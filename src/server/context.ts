@@ -39,8 +39,16 @@ export type TokenHolderActor = {
 /** Jobs and the CLI: explicit and greppable, never inferred. */
 export type SystemActor = { kind: "system"; reason: string };
 
+/** The system working inside one workspace (incoming mail): scoped like that workspace's agents. */
+export type WorkspaceSystemActor = SystemActor & { workspaceId: string };
+
 export type Actor = AgentActor | TokenHolderActor | SystemActor;
 
 export const systemActor = (reason: string): SystemActor => ({ kind: "system", reason });
+export const systemActorIn = (reason: string, workspaceId: string): WorkspaceSystemActor => ({
+  kind: "system",
+  reason,
+  workspaceId,
+});
 
 export const nowIso = (ctx: AppContext) => ctx.now().toISOString();

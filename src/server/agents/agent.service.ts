@@ -1,7 +1,7 @@
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN } from "../auth/passwords.ts";
 import { hashToken, looksLikeToken, newToken } from "../auth/tokens.ts";
 import { normalizeEmail } from "../contacts/email.ts";
-import { type AgentActor, type AppContext, nowIso, type SystemActor } from "../context.ts";
+import { type AgentActor, type AppContext, nowIso, type WorkspaceSystemActor } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { AgentTable, Tx } from "../db/schema.ts";
 import { agentInvitation } from "../email/email.templates.ts";
@@ -73,6 +73,8 @@ export async function insertAgent(
   tx: Tx,
   workspaceId: string,
   input: NewAgent,
+  /** Hashed already (before a transaction, since scrypt is slow); else input.password is hashed here. */
+  passwordHash?: string,
 ): Promise<AgentView> {
   const fields = checkNewAgent(input);
   if (fields) throw validationFailed(fields);
@@ -84,9 +86,9 @@ export async function insertAgent(
     email_normalized: normalizeEmail(input.email) as string,
     name: input.name.trim(),
     role: input.role,
-    password_hash: input.password
-      ? await hashPassword(input.password, ctx.config.passwordHashCost)
-      : NO_PASSWORD_YET,
+    password_hash:
+      passwordHash ??
+      (input.password ? await hashPassword(input.password, ctx.config.passwordHashCost) : NO_PASSWORD_YET),
     active: true,
     last_login_at: null,
     created_at: now,
@@ -108,7 +110,7 @@ export async function insertAgent(
 /** Admins add agents to their workspace; the CLI (system) adds them to the workspace it names. */
 export async function addAgent(
   ctx: AppContext,
-  actor: AgentActor | (SystemActor & { workspaceId: string }),
+  actor: AgentActor | WorkspaceSystemActor,
   input: NewAgent,
 ): Promise<AgentView> {
   if (actor.kind === "agent" && actor.role !== "admin") throw forbidden("Only admins add agents.");
@@ -119,14 +121,7 @@ export async function addAgent(
     ? await hashPassword(input.password, ctx.config.passwordHashCost)
     : null;
   return ctx.database.db.transaction().execute(async (tx) => {
-    const agent = await insertAgent(ctx, tx, actor.workspaceId, { ...input, password: undefined });
-    if (passwordHash) {
-      await tx
-        .updateTable("agents")
-        .set({ password_hash: passwordHash })
-        .where("id", "=", agent.id)
-        .execute();
-    }
+    const agent = await insertAgent(ctx, tx, actor.workspaceId, input, passwordHash ?? NO_PASSWORD_YET);
     const ws = await tx
       .selectFrom("workspaces")
       .selectAll()

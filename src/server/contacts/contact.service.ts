@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { formatReference, type TicketStatus } from "../../shared/tickets.ts";
-import type { AgentActor, AppContext } from "../context.ts";
+import type { AgentActor, AppContext, WorkspaceSystemActor } from "../context.ts";
 import { PreparedWrite } from "../db/prepared.ts";
 import type { ContactTable, Tx } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
@@ -8,7 +8,7 @@ import { newId } from "../ids.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
 
 /** The only way contact rows are read for agents: within their workspace. */
-export function contactsVisibleTo(db: Tx, actor: AgentActor) {
+export function contactsVisibleTo(db: Tx, actor: AgentActor | WorkspaceSystemActor) {
   return db.selectFrom("contacts").where("contacts.workspace_id", "=", actor.workspaceId);
 }
 

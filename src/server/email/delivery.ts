@@ -2,7 +2,7 @@ import type { AppContext } from "../context.ts";
 import { isPostgres } from "../db/dialect.ts";
 import type { OutboxEmailTable } from "../db/schema.ts";
 import { recordEvent } from "../tickets/ticket.events.ts";
-import { classifySendError } from "./email.transport.ts";
+import { classifySendError, type OutgoingMessage } from "./email.transport.ts";
 import type { StoredHeaders } from "./outbox.ts";
 
 // Delivers the outbox. A row is claimed (attempts + 1, held for LOCK_MS) before it is sent and
@@ -57,8 +57,25 @@ async function claimNext(ctx: AppContext): Promise<(OutboxEmailTable & { claim: 
   return row ? { ...row, claim: until } : undefined;
 }
 
-/** The addresses of a row: one, or the team's several. */
-export const recipientsOf = (row: Pick<OutboxEmailTable, "to_address">) => row.to_address.split(", ");
+/** The message an outbox row stands for: what is sent, and what the Outbox's .eml shows. */
+export function outgoingMessageOf(row: OutboxEmailTable): OutgoingMessage {
+  const h = JSON.parse(row.headers) as StoredHeaders;
+  return {
+    id: row.id,
+    from: h.from,
+    // One recipient, or the team's several.
+    to: { name: row.to_name, addresses: row.to_address.split(", ") },
+    replyTo: h.replyTo,
+    subject: row.subject,
+    text: row.body_text,
+    html: row.body_html,
+    messageId: row.message_id,
+    inReplyTo: h.inReplyTo,
+    references: h.references,
+    date: new Date(row.created_at),
+    headers: h.autoSubmitted ? { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" } : {},
+  };
+}
 
 /** Links with a token (tracking, invitation) in a delivered email's stored copy: kept only as sent. */
 const TOKEN_IN_LINK = /([?&]t=)[A-Za-z0-9_-]{20,}/g;
@@ -72,26 +89,10 @@ export async function deliverDueEmails(
   for (let i = 0; i < (opts.limit ?? 20); i++) {
     const row = await claimNext(ctx);
     if (!row) break;
-    const h = JSON.parse(row.headers) as StoredHeaders;
     let failure: ReturnType<typeof classifySendError> | null = null;
     let rejected: string[] = [];
     try {
-      ({ rejected } = await ctx.mailer.send({
-        id: row.id,
-        from: h.from,
-        to: { name: row.to_name, addresses: recipientsOf(row) },
-        replyTo: h.replyTo,
-        subject: row.subject,
-        text: row.body_text,
-        html: row.body_html,
-        messageId: row.message_id,
-        inReplyTo: h.inReplyTo,
-        references: h.references,
-        date: new Date(row.created_at),
-        headers: h.autoSubmitted
-          ? { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" }
-          : {},
-      }));
+      ({ rejected } = await ctx.mailer.send(outgoingMessageOf(row)));
     } catch (err) {
       failure = classifySendError(err);
     }

@@ -47,7 +47,8 @@ export function classifySendError(err: unknown): SendFailure {
   return { permanent: false, reason };
 }
 
-function mailOptions(m: OutgoingMessage) {
+/** nodemailer's options for a message, for sending and for building the .eml alike. */
+export function mailOptions(m: OutgoingMessage) {
   return {
     from: { name: m.from.name, address: m.from.address },
     to:

@@ -1,5 +1,6 @@
 import { ImapFlow } from "imapflow";
 import type { Logger } from "pino";
+import { MAX_INBOUND_BYTES } from "./inbound.ts";
 
 // IMAP polling for support mailboxes kept at a provider: every unseen message is handed on as
 // its raw bytes, and marked \Seen only once the ingest function resolved. The \Seen flag is the
@@ -19,7 +20,8 @@ export interface ImapSettings {
 export type IngestRaw = (raw: Buffer, meta: { via: "imap"; mailbox: string; uid: number }) => Promise<void>;
 
 /** Messages above this are not fetched. */
-export const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+/** The same cap as the SMTP listener's: one limit for mail however it arrives. */
+export const MAX_MESSAGE_BYTES = MAX_INBOUND_BYTES;
 /** UIDs per FETCH. */
 const BATCH = 50;
 /** Sources held in memory at once, at most (a single message may still be up to MAX_MESSAGE_BYTES). */

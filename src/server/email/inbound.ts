@@ -10,13 +10,14 @@ import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { DESCRIPTION_MAX, MESSAGE_MAX, NAME_MAX, parseReference, SUBJECT_MAX } from "../../shared/tickets.ts";
 import { hashToken } from "../auth/tokens.ts";
 import { normalizeEmail } from "../contacts/email.ts";
-import type { AppContext } from "../context.ts";
+import { type AppContext, systemActorIn, type WorkspaceSystemActor } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { InboundEmailTable } from "../db/schema.ts";
 import { AppError } from "../errors.ts";
 import { decryptStream, encryptStream, sealedSize } from "../files/file.crypto.ts";
 import { receiveUpload } from "../files/file.service.ts";
 import { newId } from "../ids.ts";
+import { findTicketWithContactEmail, ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import {
   AlreadyProcessed,
   appendEmailToTicket,
@@ -25,7 +26,7 @@ import {
   type EmailOutcome,
   openTicketFromEmail,
 } from "../tickets/ticket.email.ts";
-import type { Workspace } from "../workspaces/workspace.service.ts";
+import { findWorkspaceBySlug, type Workspace } from "../workspaces/workspace.service.ts";
 import { domainOf, headerText, messageIdsIn, normalizeMessageId, splitPlusAddress } from "./email.headers.ts";
 import { supportAddressOf } from "./outbox.ts";
 
@@ -52,12 +53,7 @@ export async function workspaceForAddress(ctx: AppContext, address: string): Pro
   const { base } = splitPlusAddress(normalized);
   const domain = ctx.config.inboundEmailDomain;
   if (domain && domainOf(base) === domain) {
-    const slug = base.slice(0, base.lastIndexOf("@"));
-    const ws = await ctx.database.db
-      .selectFrom("workspaces")
-      .selectAll()
-      .where("slug", "=", slug)
-      .executeTakeFirst();
+    const ws = await findWorkspaceBySlug(ctx, base.slice(0, base.lastIndexOf("@")));
     if (ws) return ws;
   }
   const ws = await ctx.database.db
@@ -223,10 +219,15 @@ export function visibleText(mail: ParsedMail, max: number): string {
  * The ticket of this workspace the message answers: ids are tried in the order given (its
  * In-Reply-To first, then its References from the newest back), the first one we know wins.
  */
-async function ticketByThreadHeaders(ctx: AppContext, ws: Workspace, ids: string[]): Promise<string | null> {
+async function ticketByThreadHeaders(
+  ctx: AppContext,
+  reader: WorkspaceSystemActor,
+  ids: string[],
+): Promise<string | null> {
   if (!ids.length) return null;
   const bracketed = ids.map((id) => `<${id}>`);
   const db = ctx.database.db;
+  const ws = { id: reader.workspaceId };
   const [outbox, threads, comments] = await Promise.all([
     db
       .selectFrom("outbox_emails")
@@ -235,10 +236,8 @@ async function ticketByThreadHeaders(ctx: AppContext, ws: Workspace, ids: string
       .where("message_id", "in", bracketed)
       .where("ticket_id", "is not", null)
       .execute(),
-    db
-      .selectFrom("tickets")
+    ticketsVisibleTo(db, reader)
       .select(["email_thread_id as mid", "id as ticket_id"])
-      .where("workspace_id", "=", ws.id)
       .where("email_thread_id", "in", bracketed)
       .orderBy("number", "desc")
       .execute(),
@@ -298,6 +297,8 @@ export async function processInbound(
     .selectAll()
     .where("id", "=", row.workspace_id)
     .executeTakeFirstOrThrow();
+  // Incoming mail reads tickets and contacts as the system, within this workspace only.
+  const reader = systemActorIn("incoming email", ws.id);
   const ignore = async (reason: string): Promise<ProcessOutcome> => {
     await finish(ctx, inboundId, "ignored", reason);
     ctx.log.info({ inboundId, workspaceId: ws.id, reason }, "incoming email not made a ticket");
@@ -390,17 +391,11 @@ export async function processInbound(
     }
     if (!ticketId) {
       const ids = [...messageIdsIn(mail.inReplyTo), ...messageIdsIn(mail.references).reverse()];
-      ticketId = await ticketByThreadHeaders(ctx, ws, ids);
+      ticketId = await ticketByThreadHeaders(ctx, reader, ids);
     }
     let author: EmailAuthor | null = null;
     if (ticketId) {
-      const t = await ctx.database.db
-        .selectFrom("tickets")
-        .innerJoin("contacts", "contacts.id", "tickets.contact_id")
-        .select(["contacts.email_normalized"])
-        .where("tickets.workspace_id", "=", ws.id)
-        .where("tickets.id", "=", ticketId)
-        .executeTakeFirst();
+      const t = await findTicketWithContactEmail(ctx.database.db, reader, { id: ticketId });
       if (!t) ticketId = null;
       // Anyone else, an agent's address included (a From line proves nothing), is kept as a
       // note naming the sender, never as the customer or an agent.
@@ -410,13 +405,7 @@ export async function processInbound(
       const ref = /\[(TKT-\d{4,})\]/i.exec(subject)?.[1];
       const number = ref ? parseReference(ref.toUpperCase()) : null;
       if (number !== null) {
-        const t = await ctx.database.db
-          .selectFrom("tickets")
-          .innerJoin("contacts", "contacts.id", "tickets.contact_id")
-          .select(["tickets.id", "contacts.email_normalized"])
-          .where("tickets.workspace_id", "=", ws.id)
-          .where("tickets.number", "=", number)
-          .executeTakeFirst();
+        const t = await findTicketWithContactEmail(ctx.database.db, reader, { number });
         if (t && t.email_normalized === fromAddress) {
           ticketId = t.id;
           author = { kind: "contact" };

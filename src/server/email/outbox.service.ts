@@ -3,7 +3,9 @@ import { formatReference } from "../../shared/tickets.ts";
 import type { AgentActor, AppContext } from "../context.ts";
 import type { OutboxEmailTable } from "../db/schema.ts";
 import { notFound, validationFailed } from "../errors.ts";
+import { outgoingMessageOf } from "./delivery.ts";
 import { outboxVisibleTo } from "./email.access.ts";
+import { mailOptions } from "./email.transport.ts";
 import type { StoredHeaders } from "./outbox.ts";
 
 // What admins see of outgoing mail: every email, its state, its text and HTML, the .eml.
@@ -108,23 +110,7 @@ export async function retryOutboxEmail(ctx: AppContext, actor: AgentActor, id: s
 /** The message exactly as it is (or would be) sent, as .eml bytes. */
 export async function outboxEml(ctx: AppContext, actor: AgentActor, id: string): Promise<Buffer> {
   const e = await getOutboxEmail(ctx, actor, id);
-  const composer = new MailComposer({
-    from: e.headers.from,
-    to: e.row.to_name ? { name: e.row.to_name, address: e.row.to_address } : e.row.to_address.split(", "),
-    replyTo: e.headers.replyTo,
-    subject: e.subject,
-    text: e.text,
-    html: e.html,
-    messageId: e.messageId,
-    inReplyTo: e.headers.inReplyTo,
-    references: e.headers.references,
-    date: new Date(e.createdAt),
-    headers: e.headers.autoSubmitted
-      ? { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" }
-      : {},
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  });
+  const composer = new MailComposer(mailOptions(outgoingMessageOf(e.row)));
   return new Promise((resolve, reject) =>
     composer.compile().build((err, message) => (err ? reject(err) : resolve(message))),
   );

@@ -1,6 +1,6 @@
 import { parseReference } from "../../shared/tickets.ts";
 import { hashToken, looksLikeToken } from "../auth/tokens.ts";
-import type { AgentActor, AppContext, TokenHolderActor } from "../context.ts";
+import type { AgentActor, AppContext, TokenHolderActor, WorkspaceSystemActor } from "../context.ts";
 import { PreparedRead, ReadCache, type RowOf, readTogether } from "../db/prepared.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
@@ -13,8 +13,22 @@ const TICKET_NOT_FOUND = "We could not find that ticket. The link may be wrong o
 export const ticketNotFound = () => notFound(TICKET_NOT_FOUND);
 
 /** Inside a transaction pass its tx: on SQLite the one connection is the transaction's until it ends. */
-export function ticketsVisibleTo(db: Tx, actor: AgentActor) {
+export function ticketsVisibleTo(db: Tx, actor: AgentActor | WorkspaceSystemActor) {
   return db.selectFrom("tickets").where("tickets.workspace_id", "=", actor.workspaceId);
+}
+
+/** A ticket with its contact's normalised email: how incoming mail decides who wrote to it. */
+export function findTicketWithContactEmail(
+  db: Tx,
+  actor: WorkspaceSystemActor,
+  by: { id: string } | { number: number },
+) {
+  const q = ticketsVisibleTo(db, actor)
+    .innerJoin("contacts", "contacts.id", "tickets.contact_id")
+    .select(["tickets.id", "contacts.email_normalized"]);
+  return (
+    "id" in by ? q.where("tickets.id", "=", by.id) : q.where("tickets.number", "=", by.number)
+  ).executeTakeFirst();
 }
 
 export async function findTicketForAgent(

@@ -1,8 +1,8 @@
 import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { formatReference, type TicketType } from "../../shared/tickets.ts";
-import { findOrCreateContact } from "../contacts/contact.service.ts";
+import { contactsVisibleTo, findOrCreateContact } from "../contacts/contact.service.ts";
 import { normalizeEmail } from "../contacts/email.ts";
-import type { AppContext } from "../context.ts";
+import { type AppContext, systemActorIn } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { absoluteUrl, emailTicketCreated } from "../email/outbox.ts";
 import { claimUploads } from "../files/file.service.ts";
@@ -202,10 +202,8 @@ export async function appendEmailToTicket(
     );
     await noteRefusedFiles(tx, ws, t.id, m.refused, now);
     if (fromContact) {
-      const contact = await tx
-        .selectFrom("contacts")
+      const contact = await contactsVisibleTo(tx, systemActorIn("incoming email", ws.id))
         .select("name")
-        .where("workspace_id", "=", ws.id)
         .where("id", "=", t.contact_id)
         .executeTakeFirstOrThrow();
       await afterCustomerComment(ctx, tx, {

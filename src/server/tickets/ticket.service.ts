@@ -11,7 +11,7 @@ import {
   type TicketType,
 } from "../../shared/tickets.ts";
 import { hashToken, newToken } from "../auth/tokens.ts";
-import { findOrCreateContact } from "../contacts/contact.service.ts";
+import { contactsVisibleTo, findOrCreateContact } from "../contacts/contact.service.ts";
 import { normalizeEmail } from "../contacts/email.ts";
 import { type AgentActor, type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
@@ -1024,11 +1024,9 @@ export interface TicketPatch {
 }
 
 /** The ticket's contact, and a fresh tracking link for an email to them (issued in tx). */
-async function customerLink(ctx: AppContext, tx: Tx, ws: Workspace, t: TicketTable) {
-  const c = await tx
-    .selectFrom("contacts")
+async function customerLink(ctx: AppContext, tx: Tx, actor: AgentActor, ws: Workspace, t: TicketTable) {
+  const c = await contactsVisibleTo(tx, actor)
     .select(["email", "name", "email_normalized"])
-    .where("workspace_id", "=", t.workspace_id)
     .where("id", "=", t.contact_id)
     .executeTakeFirstOrThrow();
   const token = await issueTrackingToken(ctx, tx, {
@@ -1101,7 +1099,7 @@ async function applyPatch(
         data: { from: t.status, to: "resolved", resolution: set.resolution },
       });
       if (ws) {
-        const link = await customerLink(ctx, tx, ws, t);
+        const link = await customerLink(ctx, tx, actor, ws, t);
         await emailTicketResolved(ctx, tx, { ws, ticket: t, resolution: set.resolution ?? null, ...link });
       }
     } else {
@@ -1230,7 +1228,7 @@ async function addComment(
       .executeTakeFirst();
     if (!input.internal) {
       // Only a public reply leaves by email; a note never reaches this line.
-      const link = await customerLink(ctx, tx, ws, t);
+      const link = await customerLink(ctx, tx, actor, ws, t);
       await emailAgentReplied(ctx, tx, {
         ws,
         ticket: t,
