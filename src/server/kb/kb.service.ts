@@ -93,11 +93,7 @@ export async function updateKbSettings(
       .execute();
     if (next.search_language !== before.searchLanguage) {
       // The index is built in the workspace's language: rebuild it in the new one.
-      const rows = await tx
-        .selectFrom("kb_articles")
-        .selectAll()
-        .where("workspace_id", "=", actor.workspaceId)
-        .execute();
+      const rows = await articlesVisibleTo(tx, actor).selectAll("a").execute();
       for (const r of rows) {
         const doc = indexed(r);
         await indexArticle(ctx, tx, doc, next.search_language as SearchLanguage, doc);
@@ -539,7 +535,11 @@ export interface PortalKb {
 
 /** The portal's reader, from its slug: 404 for a portal that does not exist. */
 export async function portalKb(ctx: AppContext, slug: string): Promise<PortalKb> {
-  const ws = await getWorkspaceBySlug(ctx, slug);
+  return portalKbOf(ctx, await getWorkspaceBySlug(ctx, slug));
+}
+
+/** The same, for a workspace the caller has already looked up. */
+export async function portalKbOf(ctx: AppContext, ws: { id: string }): Promise<PortalKb> {
   return { workspaceId: ws.id, reader: anonymousReader(ws.id), settings: await getKbSettings(ctx, ws.id) };
 }
 
@@ -805,6 +805,16 @@ export async function recordSubmittedVisit(ctx: AppContext, slug: string, visitI
 }
 
 // --- insights for agents ----------------------------------------------------------------------
+
+/** Everything the insights show, read side by side: for the API and the app's page alike. */
+export async function kbInsights(ctx: AppContext, actor: AgentActor) {
+  const [misses, deflection, feedback] = await Promise.all([
+    searchMisses(ctx, actor),
+    deflectionByWeek(ctx, actor),
+    recentNegativeFeedback(ctx, actor),
+  ]);
+  return { misses, deflection, feedback };
+}
 
 export interface DeflectionWeek {
   /** Monday of the week, YYYY-MM-DD (UTC). */

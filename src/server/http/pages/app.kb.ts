@@ -19,15 +19,13 @@ import {
   createArticle,
   createCategory,
   DEFAULT_NOT_FOUND_TEXT,
-  deflectionByWeek,
   getArticleForAgent,
   getKbSettings,
+  kbInsights,
   listArticlesForAgent,
   listCategories,
   previewMarkdown,
-  recentNegativeFeedback,
   reorderCategories,
-  searchMisses,
   updateArticle,
   updateCategory,
   updateKbSettings,
@@ -491,11 +489,7 @@ ${errorSummary(LABELS, st.errors, st.message)}
 
     app.get("/insights", async (req, reply) => {
       const actor = actorOf(req);
-      const [misses, weeks, feedback] = await Promise.all([
-        searchMisses(ctx, actor),
-        deflectionByWeek(ctx, actor),
-        recentNegativeFeedback(ctx, actor),
-      ]);
+      const { misses, deflection: weeks, feedback } = await kbInsights(ctx, actor);
       return sendAppPage(req, reply, {
         title: "Knowledge base insights",
         section: "kb",

@@ -14,6 +14,7 @@ import {
   portalCategory,
   portalHome,
   portalKb,
+  portalKbOf,
   searchPortal,
 } from "../../kb/kb.service.ts";
 import { formString, formText, when } from "../../web/forms.ts";
@@ -164,7 +165,7 @@ export const portalKbPages =
         plainNotFound(reply, nonce);
         return null;
       }
-      return { ws, kb: await portalKb(ctx, ws.slug) };
+      return { ws, kb: await portalKbOf(ctx, ws) };
     };
     const page = (
       reply: FastifyReply,

@@ -19,16 +19,14 @@ import {
 import {
   createArticle,
   createCategory,
-  deflectionByWeek,
   deleteArticle,
   getArticleForAgent,
   getKbSettings,
+  kbInsights,
   listArticlesForAgent,
   listCategories,
   previewMarkdown,
-  recentNegativeFeedback,
   reorderCategories,
-  searchMisses,
   updateArticle,
   updateCategory,
   updateKbSettings,
@@ -265,13 +263,6 @@ export const workspaceKbRoutes =
           },
         },
       },
-      async (req) => {
-        const actor = sessionOf(req).actor;
-        return {
-          misses: await searchMisses(ctx, actor),
-          deflection: await deflectionByWeek(ctx, actor),
-          feedback: await recentNegativeFeedback(ctx, actor),
-        };
-      },
+      async (req) => kbInsights(ctx, sessionOf(req).actor),
     );
   };
