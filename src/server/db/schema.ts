@@ -309,6 +309,13 @@ export interface KbSearchFtsTable {
   body: string;
 }
 
+/** SQLite only: the FTS5 tables of titles and tags alone, the first tier of the ranking. */
+export interface KbSearchHeadsTable {
+  rowid: number;
+  title: string;
+  tags: string;
+}
+
 /** SQLite only: the FTS rowid of each article. */
 export interface KbSearchDocTable {
   id: Generated<number>;
@@ -343,6 +350,8 @@ export interface DB {
   kb_terms: KbTermTable;
   kb_search_porter: KbSearchFtsTable;
   kb_search_plain: KbSearchFtsTable;
+  kb_search_heads_porter: KbSearchHeadsTable;
+  kb_search_heads_plain: KbSearchHeadsTable;
   kb_search_docs: KbSearchDocTable;
 }
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { sql } from "kysely";
+import { up as addTitleIndex } from "../../../db/migrations/0006_kb_search_heads.ts";
 import { makeTeam } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { editDistance } from "./kb.search.ts";
@@ -58,19 +60,25 @@ const search = async (q: string) => {
   return (res.json() as { items: { slug: string }[] }).items.map((i) => i.slug);
 };
 
+let createPublished: (
+  a: { slug: string; title: string; body: string; tags?: string[] },
+  status?: string,
+) => Promise<void>;
+
 before(async () => {
   t = await testEnv();
   const team = await makeTeam(t);
   slug = team.ws.slug;
-  for (const a of CORPUS) {
+  createPublished = async (a, status = "published") => {
     const res = await t.app.inject({
       method: "POST",
       url: "/api/workspace/kb/articles",
       headers: team.agent.headers,
-      payload: { ...a, status: "published" },
+      payload: { ...a, status },
     });
     assert.equal(res.statusCode, 201, res.body);
-  }
+  };
+  for (const a of CORPUS) await createPublished(a);
 });
 after(() => t.close());
 
@@ -110,10 +118,71 @@ describe("knowledge-base search relevance", () => {
     assert.equal((await search("password elephants"))[0], "reset-password");
   });
 
+  it("ranks a word in the title or tags above any number of mentions in the text", async () => {
+    const extra = [
+      { slug: "sprocket-faq", title: "Questions", body: "Sprocket sprocket sprocket. ".repeat(20), tags: [] },
+      {
+        slug: "sprocket-guide",
+        title: "A long guide to the sprocket and all of its many parts",
+        body: "Parts.",
+      },
+      { slug: "sprocket-tagged", title: "Parts", body: "Spares.", tags: ["sprocket"] },
+    ];
+    for (const a of extra) await createPublished(a);
+    const hits = await search("sprocket");
+    assert.deepEqual(hits.slice(0, 2).sort(), ["sprocket-guide", "sprocket-tagged"]);
+    assert.equal(hits[2], "sprocket-faq");
+    // Several words: every one somewhere, and a title or tag with one of them first.
+    assert.deepEqual(await search("sprocket spares"), ["sprocket-tagged"]);
+  });
+
+  it("goes past the articles a reader may not see, however many rank first", async () => {
+    // More drafts than one read of the ranking takes, all ranking above the published ones.
+    for (let i = 0; i < 70; i++)
+      await createPublished({ slug: `widget-draft-${i}`, title: "Widget", body: "W." }, "draft");
+    await createPublished({ slug: "widget-title", title: "Widget setup guide", body: "Steps." });
+    await createPublished({ slug: "widget-text", title: "Setup", body: "Then attach the widget." });
+    assert.deepEqual(await search("widget"), ["widget-title", "widget-text"]);
+  });
+
   it("answers nothing, not an error, for nonsense and syntax", async () => {
     assert.deepEqual(await search("zzzzqqq"), []);
     assert.deepEqual(await search('" OR * NEAR( ) -- :'), []);
     assert.deepEqual(await search(""), []);
+  });
+});
+
+describe("the title index migration (0006)", () => {
+  it("fills the title index from the articles already indexed, in each workspace's language", async () => {
+    const french = await makeTeam(t);
+    const set = await t.app.inject({
+      method: "PATCH",
+      url: "/api/workspace/kb/settings",
+      headers: french.admin.headers,
+      payload: { searchLanguage: "french" },
+    });
+    assert.equal(set.statusCode, 200, set.body);
+    const made = await t.app.inject({
+      method: "POST",
+      url: "/api/workspace/kb/articles",
+      headers: french.agent.headers,
+      payload: { slug: "facture", title: "Télécharger une facture", body: "Texte.", status: "published" },
+    });
+    assert.equal(made.statusCode, 201, made.body);
+    const db = t.ctx.database.db;
+    if (t.ctx.database.dialect === "sqlite") {
+      // As a database from before the migration: the articles indexed, no title index yet.
+      await sql`drop table kb_search_heads_porter`.execute(db);
+      await sql`drop table kb_search_heads_plain`.execute(db);
+    }
+    await addTitleIndex(db);
+    // Title and tag matches first again: the text alone would put the article that repeats it first.
+    assert.deepEqual((await search("sprocket")).slice(0, 2).sort(), ["sprocket-guide", "sprocket-tagged"]);
+    const res = await t.app.inject({ url: `/api/public/portals/${french.ws.slug}/kb/search?q=facture` });
+    assert.deepEqual(
+      (res.json() as { items: { slug: string }[] }).items.map((i) => i.slug),
+      ["facture"],
+    );
   });
 });
 

@@ -29,7 +29,6 @@ export const SEARCH_LANGUAGES = [
 export type SearchLanguage = (typeof SEARCH_LANGUAGES)[number];
 
 const MAX_TERMS = 8;
-const TOP_CANDIDATES = 200;
 const MAX_TERM_LENGTH = 40;
 
 /** Words of a text, letters and digits only: nothing of the user's reaches the match syntax. */
@@ -123,16 +122,42 @@ interface Engine {
 
 const ftsTable = (language: SearchLanguage) =>
   language === "english" ? ("kb_search_porter" as const) : ("kb_search_plain" as const);
+/** Titles and tags only: the first tier of the ranking reads this small index. */
+const headsTable = (language: SearchLanguage) =>
+  language === "english" ? ("kb_search_heads_porter" as const) : ("kb_search_heads_plain" as const);
+const FTS_TABLES = [
+  "kb_search_porter",
+  "kb_search_plain",
+  "kb_search_heads_porter",
+  "kb_search_heads_plain",
+] as const;
 const quote = (w: string) => `"${w}"`;
+
+/**
+ * One group as FTS5 syntax: the word, its corrections and, for the last word, the prefix. For
+ * ranking, the whole word is there beside its prefix, so an exact match counts for more; a mere
+ * match check leaves it out, since the prefix holds it.
+ */
+const ftsGroup = (g: TermGroup, use: "rank" | "match" = "rank") => {
+  const words = g.prefix && use === "match" ? g.alternatives : [g.term, ...g.alternatives];
+  return `(${[...words.map(quote), ...(g.prefix ? [`${quote(g.term)}*`] : [])].join(" OR ")})`;
+};
+
+const searchDocOf = (tx: Tx, articleId: string) =>
+  tx.selectFrom("kb_search_docs").select("id").where("article_id", "=", articleId).executeTakeFirst();
+
+async function deleteFromIndex(tx: Tx, rowid: number): Promise<void> {
+  // Every table: the workspace's language, and with it the table, may have changed since.
+  for (const table of FTS_TABLES) await tx.deleteFrom(table).where("rowid", "=", rowid).execute();
+}
+
+/** How many ranked ids one read takes; reads go on (OFFSET) while visibility leaves a page short. */
+const RANK_PAGE = 60;
 
 const sqliteEngine: Engine = {
   async index(tx, doc, language, fresh) {
-    if (!fresh) await this.remove(tx, doc.articleId);
-    const existing = await tx
-      .selectFrom("kb_search_docs")
-      .select("id")
-      .where("article_id", "=", doc.articleId)
-      .executeTakeFirst();
+    const existing = fresh ? undefined : await searchDocOf(tx, doc.articleId);
+    if (existing) await deleteFromIndex(tx, existing.id);
     const rowid =
       existing?.id ??
       (
@@ -142,20 +167,16 @@ const sqliteEngine: Engine = {
           .returning("id")
           .executeTakeFirstOrThrow()
       ).id;
+    const tags = doc.tags.join(" ");
     await tx
       .insertInto(ftsTable(language))
-      .values({ rowid, title: doc.title, tags: doc.tags.join(" "), body: doc.text })
+      .values({ rowid, title: doc.title, tags, body: doc.text })
       .execute();
+    await tx.insertInto(headsTable(language)).values({ rowid, title: doc.title, tags }).execute();
   },
   async remove(tx, articleId) {
-    const d = await tx
-      .selectFrom("kb_search_docs")
-      .select("id")
-      .where("article_id", "=", articleId)
-      .executeTakeFirst();
-    if (!d) return;
-    await tx.deleteFrom("kb_search_porter").where("rowid", "=", d.id).execute();
-    await tx.deleteFrom("kb_search_plain").where("rowid", "=", d.id).execute();
+    const d = await searchDocOf(tx, articleId);
+    if (d) await deleteFromIndex(tx, d.id);
   },
   async candidates(db, workspaceId, term) {
     const max = allowedDistance(term);
@@ -175,38 +196,59 @@ const sqliteEngine: Engine = {
   },
   async search(db, reader, groups, language, limit) {
     const table = ftsTable(language);
-    const match = groups
-      .map((g) => {
-        const options = [
-          quote(g.term),
-          ...g.alternatives.map(quote),
-          ...(g.prefix ? [`${quote(g.term)}*`] : []),
-        ];
-        return `(${options.join(" OR ")})`;
-      })
-      .join(" AND ");
-    // Two steps, so SQLite cannot choose to walk every article of the workspace: the FTS ranking
-    // (bm25 over the matches, the cost) gives the best candidates of this workspace, then
-    // articlesVisibleTo keeps those the reader may see. When the best few hundred leave the page
-    // short (drafts or internal articles ranked high), the next ones are checked, to the end.
-    const candidates = (top: number | null) =>
+    const heads = headsTable(language);
+    const all = groups.map((g) => ftsGroup(g)).join(" AND ");
+    const allMatch = groups.map((g) => ftsGroup(g, "match")).join(" AND ");
+    const any = groups.map((g) => ftsGroup(g)).join(" OR ");
+    const anyMatch = groups.map((g) => ftsGroup(g, "match")).join(" OR ");
+    // Two tiers (decision 0008). First the articles with a query word in their title or tags,
+    // ranked by bm25 over the small index of titles and tags; only then the articles that have
+    // the words in their text alone, by bm25 over the whole document. Scoring is the cost of a
+    // search, and the first tier scores the few articles about the words, not every article
+    // that mentions them. The unary + keeps each rowid list a lookup: pushed into FTS5 as a
+    // rowid constraint it would run the MATCH once per listed row.
+    const headsFirst = (offset: number) =>
+      db
+        .selectFrom(`${heads} as h`)
+        .innerJoin("kb_search_docs as d", "d.id", "h.rowid")
+        .select("d.article_id")
+        .where(sql<boolean>`${sql.table(heads)} match ${any}`)
+        .where("d.workspace_id", "=", reader.workspaceId)
+        .$if(groups.length > 1, (q) =>
+          // With several words, every one must be somewhere in the article.
+          q.where(
+            sql<boolean>`+h.rowid in (select rowid from ${sql.table(table)} where ${sql.table(table)} match ${allMatch})`,
+          ),
+        )
+        .orderBy(sql`bm25(${sql.table(heads)}, 10.0, 4.0)`)
+        .orderBy("d.id")
+        .limit(RANK_PAGE)
+        .offset(offset)
+        .execute();
+    const textOnly = (offset: number) =>
       db
         .selectFrom(`${table} as s`)
         .innerJoin("kb_search_docs as d", "d.id", "s.rowid")
         .select("d.article_id")
-        .where(sql<boolean>`${sql.table(table)} match ${match}`)
+        .where(sql<boolean>`${sql.table(table)} match ${all}`)
         .where("d.workspace_id", "=", reader.workspaceId)
+        .where(
+          sql<boolean>`+s.rowid not in (select rowid from ${sql.table(heads)} where ${sql.table(heads)} match ${anyMatch})`,
+        )
         .orderBy(sql`bm25(${sql.table(table)}, 10.0, 4.0, 1.0)`)
         .orderBy("d.id")
-        .$if(top !== null, (q) => q.limit(top as number))
+        .limit(RANK_PAGE)
+        .offset(offset)
         .execute();
-    let ranked = (await candidates(TOP_CANDIDATES)).map((r) => r.article_id);
-    let visible = await keepVisible(db, reader, ranked, limit);
-    if (visible.length < limit && ranked.length === TOP_CANDIDATES) {
-      ranked = (await candidates(null)).map((r) => r.article_id).slice(TOP_CANDIDATES);
-      visible = [...visible, ...(await keepVisible(db, reader, ranked, limit - visible.length))];
+    const out: string[] = [];
+    for (const tier of [headsFirst, textOnly]) {
+      for (let offset = 0; out.length < limit; offset += RANK_PAGE) {
+        const ranked = (await tier(offset)).map((r) => r.article_id);
+        out.push(...(await keepVisible(db, reader, ranked, limit - out.length)));
+        if (ranked.length < RANK_PAGE) break;
+      }
     }
-    return visible;
+    return out;
   },
 };
 
@@ -256,9 +298,16 @@ const pgEngine: Engine = {
       .map((g) => `(${[g.term, ...g.alternatives, ...(g.prefix ? [`${g.term}:*`] : [])].join(" | ")})`)
       .join(" & ");
     const query = sql`to_tsquery(${cfg}, ${tsquery})`;
+    // The same two tiers as on SQLite: a query word in the title or tags (weights A and B) first.
+    const inHeads = groups
+      .flatMap((g) =>
+        [g.term, ...g.alternatives].map((w) => `${w}:AB`).concat(g.prefix ? [`${g.term}:*AB`] : []),
+      )
+      .join(" | ");
     const rows = await articlesVisibleTo(db, reader)
       .where(sql<boolean>`a.document @@ ${query}`)
       .select("a.id")
+      .orderBy(sql`a.document @@ to_tsquery(${cfg}, ${inHeads})`, "desc")
       .orderBy(sql`ts_rank(a.document, ${query})`, "desc")
       .orderBy("a.id")
       .limit(limit)
