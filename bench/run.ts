@@ -66,6 +66,7 @@ Environment:
   DATABASE_URL       postgres://… : run on PostgreSQL. A fresh database portico_bench_<time> is
                      created on that server and dropped at the end. Unset: SQLite in a temp dir.
   REDIS_URL          passed to the server when set (rate limits in Redis)
+  MAIL_WORKER        passed to the server when set: false measures without the outbox delivering
   CHROMIUM_PATH      the browser (default /usr/bin/chromium)
   BENCH_SERVER_NODE_OPTIONS
                      NODE_OPTIONS for the Portico server only, e.g. to profile it under load:
@@ -260,6 +261,10 @@ interface Measured {
   errors: number;
   seconds: number;
   statusCodes: Record<string, number>;
+  /** The measured server's CPU time (all its threads) per 2xx answer, in ms (Linux). */
+  cpuMsPerRequest?: number | undefined;
+  /** Share of the machine's CPU time taken by other guests of the host meanwhile (Linux steal). */
+  stealPct?: number | undefined;
 }
 
 /** One autocannon run, before summing up: latencies of every answer, in ms. */
@@ -278,6 +283,62 @@ function percentile(sorted: Float64Array, p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i] ?? 0;
 }
+
+const CLOCK_TICKS_PER_S = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * What a measurement cost beside its answers, read from /proc (Linux; elsewhere nothing): the
+ * server's CPU time, every thread of it, and the machine's steal time. CPU per request moves far
+ * less than requests/s when the machine is shared; steal says how shared it was.
+ */
+function costMeter(pid: number | undefined) {
+  const processCpuMs = () => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_S;
+    } catch {
+      return null;
+    }
+  };
+  const machine = () => {
+    try {
+      const f = (fs.readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
+        .trim()
+        .split(/\s+/)
+        .slice(1)
+        .map(Number);
+      return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+    } catch {
+      return null;
+    }
+  };
+  const cpu0 = processCpuMs();
+  const m0 = machine();
+  return (answers: number): Pick<Measured, "cpuMsPerRequest" | "stealPct"> => {
+    const cpu1 = processCpuMs();
+    const m1 = machine();
+    return {
+      cpuMsPerRequest: cpu0 !== null && cpu1 !== null && answers > 0 ? (cpu1 - cpu0) / answers : undefined,
+      stealPct:
+        m0 && m1 && m1.total > m0.total ? (100 * (m1.steal - m0.steal)) / (m1.total - m0.total) : undefined,
+    };
+  };
+}
+
+const fmtCost = (m: Measured) =>
+  [
+    m.cpuMsPerRequest !== undefined ? `server CPU ${m.cpuMsPerRequest.toFixed(3)} ms/request` : "",
+    m.stealPct !== undefined ? `steal ${m.stealPct.toFixed(1)}%` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
 
 /** Sums up one or several runs of the same load. */
 function summarize(runs: Raw[]): Measured {
@@ -1010,6 +1071,7 @@ async function main(): Promise<number> {
       SUBMIT_RATE_LIMIT_PER_HOUR: "1000000000",
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(settings.redisUrl ? { REDIS_URL: settings.redisUrl } : {}),
+      ...(process.env.MAIL_WORKER ? { MAIL_WORKER: process.env.MAIL_WORKER } : {}),
       ...(process.env.BENCH_SERVER_NODE_OPTIONS
         ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS }
         : {}),
@@ -1104,19 +1166,24 @@ async function main(): Promise<number> {
 
     // --- measurements ---------------------------------------------------------------------------
     const measured: Named[] = [];
-    const measure = async (key: string, label: string, load: Load) => {
+    const measure = async (key: string, label: string, load: Load, pid = portico.proc.pid) => {
       process.stdout.write(`  ${label} … `);
       const server = new URL(load.url).origin;
       if (settings.warmup > 0) {
         await runLoad({ ...load, duration: settings.warmup });
         await settle(server);
       }
-      const m = summarize([await runLoad({ ...load, duration: settings.duration })]);
+      const cost = costMeter(pid);
+      const raw = await runLoad({ ...load, duration: settings.duration });
+      const m = { ...summarize([raw]), ...cost(raw.ok) };
       await settle(server);
       measured.push({ key, label, m });
       const problems = m.non2xx || m.errors ? `  ${m.non2xx} non-2xx, ${m.errors} errors: INVALID` : "";
       if (problems) failed = true;
-      console.log(`${fmtInt(m.rps)} req/s, p50 ${fmtMs(m.p50)} ms, p99 ${fmtMs(m.p99)} ms${problems}`);
+      const spent = fmtCost(m);
+      console.log(
+        `${fmtInt(m.rps)} req/s, p50 ${fmtMs(m.p50)} ms, p99 ${fmtMs(m.p99)} ms${spent ? ` (${spent})` : ""}${problems}`,
+      );
       return m;
     };
     const c = settings.connections;
@@ -1129,7 +1196,12 @@ async function main(): Promise<number> {
       "/",
     );
     cleanups.push(bare.stop);
-    await measure("bare", "bare node:http (same JSON)", { url: bare.base + trackPath, connections: c });
+    await measure(
+      "bare",
+      "bare node:http (same JSON)",
+      { url: bare.base + trackPath, connections: c },
+      bare.proc.pid,
+    );
     await bare.stop();
 
     await measure("tracking", "tracking read, one ticket", { url: base + trackPath, connections: c });
@@ -1222,6 +1294,7 @@ async function main(): Promise<number> {
     // The warm-up ended by dropping its connections; requests still in flight may commit after.
     await settle(base);
     const before = await settledTicketCount(env, seed.workspaceId);
+    const cost = costMeter(portico.proc.pid);
     const batches: Raw[] = [];
     let elapsed = 0;
     while (elapsed < settings.duration * 0.95) {
@@ -1231,14 +1304,15 @@ async function main(): Promise<number> {
       elapsed += batch.seconds;
       rate = batch.ok / batch.seconds;
     }
-    const sub = summarize(batches);
+    const summed = summarize(batches);
+    const sub = { ...summed, ...cost(summed.ok) };
     const after = await settledTicketCount(env, seed.workspaceId);
     measured.push({ key: "submit", label: "submissions (durable)", m: sub });
     const grew = after - before;
     const verified = grew === sub.ok && sub.non2xx === 0 && sub.errors === 0 && references.size === sub.ok;
     if (!verified) failed = true;
     console.log(
-      `${fmtInt(sub.rps)} req/s, p50 ${fmtMs(sub.p50)} ms, p99 ${fmtMs(sub.p99)} ms (${fmtInt(sub.ok)} in ${sub.seconds.toFixed(1)} s, ${batches.length} batch${batches.length > 1 ? "es" : ""})`,
+      `${fmtInt(sub.rps)} req/s, p50 ${fmtMs(sub.p50)} ms, p99 ${fmtMs(sub.p99)} ms (${fmtInt(sub.ok)} in ${sub.seconds.toFixed(1)} s, ${batches.length} batch${batches.length > 1 ? "es" : ""}; ${fmtCost(sub)})`,
     );
     const submitCheck = `tickets ${fmtInt(before)} → ${fmtInt(after)} (+${fmtInt(grew)}), ${fmtInt(sub.ok)} × 2xx with ${fmtInt(references.size)} distinct references, ${sub.non2xx} non-2xx, ${sub.errors} errors`;
     console.log(`  check: ${submitCheck}: ${verified ? "OK" : "FAILED"}`);
@@ -1341,6 +1415,9 @@ async function main(): Promise<number> {
       metrics[`${key}.rps`] = { value: m.rps, better: "higher" };
       metrics[`${key}.p50_ms`] = { value: m.p50, better: "lower" };
       metrics[`${key}.p99_ms`] = { value: m.p99, better: "lower" };
+      if (m.cpuMsPerRequest !== undefined) {
+        metrics[`${key}.cpu_ms_per_request`] = { value: m.cpuMsPerRequest, better: "lower" };
+      }
     }
     for (const [k, v] of Object.entries(ratios)) metrics[`ratio.${k}`] = { value: v, better: "higher" };
     metrics["seed.tickets_per_s"] = { value: seed.ticketsPerSecond, better: "higher" };

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/connection.ts";
-import type { MailTransport } from "./email/email.transport.ts";
+import type { Mailer } from "./email/mailer.ts";
 import type { FileStorage } from "./files/file.service.ts";
 import type { RateLimiter } from "./ratelimit/rate-limiter.ts";
 
@@ -14,7 +14,7 @@ export interface AppContext {
   /** Attachments: the store (local folder or S3), the encryption key and the scanner hook. */
   files: FileStorage;
   /** Outgoing mail: SMTP, or .eml files on the embedded default. Only the outbox worker sends. */
-  mailer: MailTransport;
+  mailer: Mailer;
   /** The clock; tests move it to check expiry. */
   now: () => Date;
 }

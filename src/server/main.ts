@@ -4,8 +4,9 @@ import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/connection.ts";
 import { migrateToLatest } from "./db/migrate.ts";
-import { createMailTransport, mailDir } from "./email/email.transport.ts";
+import { mailDir } from "./email/email.transport.ts";
 import { startMailServices } from "./email/mail.services.ts";
+import { createMailer } from "./email/mailer.ts";
 import { createFileStorage } from "./files/file.service.ts";
 import { createLogger } from "./logger.ts";
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./ratelimit/rate-limiter.ts";
@@ -30,12 +31,12 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
     limiter = new MemoryRateLimiter();
   }
   const files = createFileStorage(config, log);
-  const mailer = createMailTransport(config);
+  const mailer = createMailer(config);
   return { config, database, limiter, log, files, mailer, now: () => new Date() };
 }
 
 export async function closeContext(ctx: AppContext): Promise<void> {
-  ctx.mailer.close();
+  await ctx.mailer.close();
   await ctx.limiter.close();
   await ctx.database.close();
 }

@@ -4,7 +4,6 @@ import { normalizeEmail } from "../contacts/email.ts";
 import { type AgentActor, type AppContext, nowIso, type WorkspaceSystemActor } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { AgentTable, Tx } from "../db/schema.ts";
-import { agentInvitation } from "../email/email.templates.ts";
 import { absoluteUrl, enqueueEmail } from "../email/outbox.ts";
 import { conflict, forbidden, notFound, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -153,14 +152,14 @@ export async function addAgent(
       kind: "agent_invitation",
       audience: "agent",
       to: [{ address: agent.email, name: agent.name }],
-      rendered: agentInvitation({
+      params: {
         brand: brandingOf(ws),
         agentName: agent.name,
         invitedBy: inviter?.name ?? null,
         url,
         choosePassword: !passwordHash,
         expiresDays: INVITATION_TTL_DAYS,
-      }),
+      },
       autoSubmitted: true,
     });
     return agent;

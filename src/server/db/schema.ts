@@ -172,8 +172,11 @@ export interface OutboxEmailTable {
   /** RFC 5322 Message-ID with its angle brackets; stable across retries. */
   message_id: string;
   subject: string;
+  /** The rendered text and HTML of rows from before template_data; "" once it is kept. */
   body_text: string;
   body_html: string;
+  /** JSON: the template's inputs (email.templates.ts, by kind), rendered when sent or shown. */
+  template_data: string | null;
   /** JSON: from, replyTo, inReplyTo, references, autoSubmitted. */
   headers: string;
   status: "pending" | "sent" | "failed";

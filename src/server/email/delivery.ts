@@ -1,19 +1,24 @@
+import { sql } from "kysely";
 import type { AppContext } from "../context.ts";
 import { isPostgres } from "../db/dialect.ts";
 import type { OutboxEmailTable } from "../db/schema.ts";
 import { recordEvent } from "../tickets/ticket.events.ts";
-import { classifySendError, type OutgoingMessage } from "./email.transport.ts";
-import type { StoredHeaders } from "./outbox.ts";
+import { classifySendError } from "./email.transport.ts";
 
-// Delivers the outbox. A row is claimed (attempts + 1, held for LOCK_MS) before it is sent and
-// marked sent right after the relay accepted it. A crash in between leaves the claim to expire
-// and the row is sent again with the same Message-ID, which receiving systems treat as the same
-// message; that window is the relay's answer and one UPDATE long. Rows are claimed one at a time,
-// so a hold always outlasts its send. Transient failures wait longer each time, up to four days;
-// a permanent one (5xx) stops and is shown on the ticket.
+// Delivers the outbox. Rows are claimed (attempts + 1, held for LOCK_MS) a few at a time before
+// they are sent, each marked sent right after the relay accepted it. A crash in between leaves
+// the claim to expire and the row is sent again with the same Message-ID, which receiving systems
+// treat as the same message; that window is the relay's answer and one UPDATE long. A row is sent
+// only while its hold still outlasts the longest send (MAX_SEND_MS); the rest of a claim that no
+// longer does is given back unsent. Transient failures wait longer each time, up to four days; a
+// permanent one (5xx) stops and is shown on the ticket.
 
 export const RETRY_FOR_MS = 4 * 24 * 3600_000;
 const LOCK_MS = 5 * 60_000;
+/** The longest one send can take: 15 s to connect, 15 s for the greeting, 60 s of silence. */
+const MAX_SEND_MS = 90_000;
+/** Rows per claim: one write claims them all, where one row a claim wrote as often as it sent. */
+const CLAIM_BATCH = 10;
 const FIRST_RETRY_MS = 30_000;
 const MAX_RETRY_MS = 3600_000;
 
@@ -27,54 +32,58 @@ export interface DeliveryOutcome {
   failed: number;
 }
 
+type Claimed = OutboxEmailTable & { claim: string };
+
 /**
- * Claims the next due row for this process: one statement, skipping rows others hold. One row at
- * a time, so a hold (LOCK_MS) always outlasts the one send it covers, however slow the relay.
+ * Claims up to `limit` due rows for this process in one statement, skipping rows others hold,
+ * oldest due first. The due ids are a MATERIALIZED common table expression: evaluated once, so
+ * PostgreSQL cannot run its LIMIT … SKIP LOCKED again per row and claim more than it answers.
  */
-async function claimNext(ctx: AppContext): Promise<(OutboxEmailTable & { claim: string }) | undefined> {
+async function claimDue(ctx: AppContext, limit: number): Promise<Claimed[]> {
   const db = ctx.database.db;
   const now = ctx.now();
   const nowIso = now.toISOString();
   const until = new Date(now.getTime() + LOCK_MS).toISOString();
-  let due = db
-    .selectFrom("outbox_emails")
-    .select("id")
-    .where("status", "=", "pending")
-    .where("next_attempt_at", "<=", nowIso)
-    .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", nowIso)]))
-    .orderBy("next_attempt_at")
-    .limit(1);
-  if (isPostgres(db)) due = due.forUpdate().skipLocked();
-  const row = await db
+  const rows = await db
+    .with(
+      (cte) => cte("due").materialized(),
+      (qb) => {
+        const due = qb
+          .selectFrom("outbox_emails")
+          .select("id")
+          .where("status", "=", "pending")
+          .where("next_attempt_at", "<=", nowIso)
+          .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", nowIso)]))
+          .orderBy("next_attempt_at")
+          .limit(limit);
+        return isPostgres(db) ? due.forUpdate().skipLocked() : due;
+      },
+    )
     .updateTable("outbox_emails")
     .set((eb) => ({ locked_until: until, attempts: eb("attempts", "+", 1) }))
-    // `=` and a scalar subquery: evaluated once. With `IN`, PostgreSQL may run a LIMIT 1 … SKIP
-    // LOCKED subquery again per row and claim more rows than it answers.
-    .where("id", "=", due)
-    .where("status", "=", "pending")
+    .where("id", "in", (eb) => eb.selectFrom("due").select("id"))
+    // On SQLite the unary + keeps the planner, which has no statistics here, on the primary key
+    // instead of walking every pending row of the status index.
+    .where(isPostgres(db) ? sql`status` : sql`+status`, "=", "pending")
     .returningAll()
-    .executeTakeFirst();
-  return row ? { ...row, claim: until } : undefined;
+    .execute();
+  return rows
+    .sort((a, b) =>
+      a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : 0,
+    )
+    .map((r) => ({ ...r, claim: until }));
 }
 
-/** The message an outbox row stands for: what is sent, and what the Outbox's .eml shows. */
-export function outgoingMessageOf(row: OutboxEmailTable): OutgoingMessage {
-  const h = JSON.parse(row.headers) as StoredHeaders;
-  return {
-    id: row.id,
-    from: h.from,
-    // One recipient, or the team's several.
-    to: { name: row.to_name, addresses: row.to_address.split(", ") },
-    replyTo: h.replyTo,
-    subject: row.subject,
-    text: row.body_text,
-    html: row.body_html,
-    messageId: row.message_id,
-    inReplyTo: h.inReplyTo,
-    references: h.references,
-    date: new Date(row.created_at),
-    headers: h.autoSubmitted ? { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" } : {},
-  };
+/** Gives back claimed rows that were not tried: due again at once, the attempt not counted. */
+async function release(ctx: AppContext, rows: Claimed[]): Promise<void> {
+  for (const r of rows) {
+    await ctx.database.db
+      .updateTable("outbox_emails")
+      .set((eb) => ({ locked_until: null, attempts: eb("attempts", "-", 1) }))
+      .where("id", "=", r.id)
+      .where("locked_until", "=", r.claim)
+      .execute();
+  }
 }
 
 /** Links with a token (tracking, invitation) in a delivered email's stored copy: kept only as sent. */
@@ -86,13 +95,24 @@ export async function deliverDueEmails(
   opts: { limit?: number } = {},
 ): Promise<DeliveryOutcome> {
   const out: DeliveryOutcome = { sent: 0, retrying: 0, failed: 0 };
-  for (let i = 0; i < (opts.limit ?? 20); i++) {
-    const row = await claimNext(ctx);
+  let budget = opts.limit ?? 20;
+  let queue: Claimed[] = [];
+  for (;;) {
+    if (queue.length === 0 && budget > 0) {
+      queue = await claimDue(ctx, Math.min(CLAIM_BATCH, budget));
+      budget -= queue.length;
+    }
+    const row = queue.shift();
     if (!row) break;
+    if (Date.parse(row.claim) - ctx.now().getTime() < MAX_SEND_MS) {
+      // The hold would not outlast this send (slow sends before it): give these back.
+      await release(ctx, [row, ...queue]);
+      break;
+    }
     let failure: ReturnType<typeof classifySendError> | null = null;
     let rejected: string[] = [];
     try {
-      ({ rejected } = await ctx.mailer.send(outgoingMessageOf(row)));
+      ({ rejected } = await ctx.mailer.deliver(row));
     } catch (err) {
       failure = classifySendError(err);
     }
@@ -107,8 +127,9 @@ export async function deliverDueEmails(
           locked_until: null,
           // Some of a team notice's recipients refused: said, the others have it.
           last_error: rejected.length ? `not accepted for ${rejected.join(", ")}` : null,
-          body_text: withoutTokens(row.body_text),
-          body_html: withoutTokens(row.body_html),
+          ...(row.template_data === null
+            ? { body_text: withoutTokens(row.body_text), body_html: withoutTokens(row.body_html) }
+            : { template_data: withoutTokens(row.template_data) }),
         })
         .where("id", "=", row.id)
         .where("locked_until", "=", row.claim)
@@ -147,11 +168,7 @@ export async function deliverDueEmails(
   return out;
 }
 
-async function markFailed(
-  ctx: AppContext,
-  row: OutboxEmailTable & { claim: string },
-  reason: string,
-): Promise<void> {
+async function markFailed(ctx: AppContext, row: Claimed, reason: string): Promise<void> {
   await ctx.database.db.transaction().execute(async (tx) => {
     const r = await tx
       .updateTable("outbox_emails")

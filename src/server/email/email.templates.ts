@@ -83,8 +83,21 @@ ${f.note ? html`<tr><td style="padding:4px 24px;font-size:13px;color:#4b5563">${
 </table></td></tr></table></body></html>`.value;
 }
 
+/** The subject at once; the text and HTML only when read (a queued email stores its inputs). */
 function render(subject: string, f: Frame): Rendered {
-  return { subject: headerText(subject, 250), text: renderText(f), html: renderHtml(f) };
+  let text: string | undefined;
+  let markup: string | undefined;
+  return {
+    subject: headerText(subject, 250),
+    get text() {
+      text ??= renderText(f);
+      return text;
+    },
+    get html() {
+      markup ??= renderHtml(f);
+      return markup;
+    },
+  };
 }
 
 const replyHint = (canReply: boolean) =>
@@ -219,3 +232,23 @@ export function agentInvitation(p: {
       : "Sign in with the password you were given.",
   });
 }
+
+/** Every email by its kind (outbox_emails.kind), so a queued one is rendered from its inputs. */
+export const TEMPLATES = {
+  ticket_confirmation: ticketConfirmation,
+  agent_reply: agentReplyToCustomer,
+  ticket_resolved: ticketResolved,
+  agent_new_ticket: newTicketForAgents,
+  agent_customer_reply: customerReplyForAgents,
+  agent_invitation: agentInvitation,
+} as const;
+
+export type EmailKind = keyof typeof TEMPLATES;
+
+/** An email's kind with its template's inputs: what the outbox stores, and renders when read. */
+export type TemplateCall = {
+  [K in EmailKind]: { kind: K; params: Parameters<(typeof TEMPLATES)[K]>[0] };
+}[EmailKind];
+
+export const renderTemplate = (call: TemplateCall): Rendered =>
+  (TEMPLATES[call.kind] as (p: TemplateCall["params"]) => Rendered)(call.params);

@@ -23,6 +23,7 @@ export interface OutgoingMessage {
   headers: Record<string, string>;
 }
 
+/** Sends one message where it goes; runs on the mail thread (mailer.ts). */
 export interface MailTransport {
   readonly kind: "smtp" | "file";
   /** Resolves once accepted; with the recipients the relay refused, when it took the others. */
@@ -36,8 +37,18 @@ export interface SendFailure {
   reason: string;
 }
 
+/** A send that failed on the mail thread, classified there (nodemailer's error stays there). */
+export class SendFailedError extends Error {
+  readonly failure: SendFailure;
+  constructor(failure: SendFailure) {
+    super(failure.reason);
+    this.failure = failure;
+  }
+}
+
 /** nodemailer's error → transient (connection, timeout, 4xx, authentication) or permanent (5xx, no recipient). */
 export function classifySendError(err: unknown): SendFailure {
+  if (err instanceof SendFailedError) return err.failure;
   const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
   const reason = (e.response ?? e.message ?? String(err)).replace(/\s+/g, " ").slice(0, 500);
   // A rejected login is the operator's to fix; the mail should wait for it, not be dropped.
@@ -119,6 +130,17 @@ class FileTransport implements MailTransport {
 
 export const mailDir = (config: Config) => path.join(config.dataDir, "mail");
 
-export function createMailTransport(config: Config): MailTransport {
-  return config.smtpUrl ? new SmtpTransport(config.smtpUrl) : new FileTransport(mailDir(config));
+/** Where mail goes, as plain data: what the mail thread is started with. */
+export interface TransportSettings {
+  smtpUrl: string | undefined;
+  mailDir: string;
+}
+
+export const transportSettings = (config: Config): TransportSettings => ({
+  smtpUrl: config.smtpUrl,
+  mailDir: mailDir(config),
+});
+
+export function createTransport(settings: TransportSettings): MailTransport {
+  return settings.smtpUrl ? new SmtpTransport(settings.smtpUrl) : new FileTransport(settings.mailDir);
 }

@@ -3,10 +3,9 @@ import { formatReference } from "../../shared/tickets.ts";
 import type { AgentActor, AppContext } from "../context.ts";
 import type { OutboxEmailTable } from "../db/schema.ts";
 import { notFound, validationFailed } from "../errors.ts";
-import { outgoingMessageOf } from "./delivery.ts";
 import { outboxVisibleTo } from "./email.access.ts";
+import { outgoingMessageOf, renderedOf, type StoredHeaders } from "./email.message.ts";
 import { mailOptions } from "./email.transport.ts";
-import type { StoredHeaders } from "./outbox.ts";
 
 // What admins see of outgoing mail: every email, its state, its text and HTML, the .eml.
 
@@ -82,12 +81,13 @@ export async function getOutboxEmail(ctx: AppContext, actor: AgentActor, id: str
     | undefined;
   if (!row) throw notFound("No such email.");
   const h = JSON.parse(row.headers) as StoredHeaders;
+  const rendered = renderedOf(row);
   return {
     ...toItem(row),
     headers: h,
     messageId: row.message_id,
-    text: row.body_text,
-    html: row.body_html,
+    text: rendered.text,
+    html: rendered.html,
     row,
   };
 }

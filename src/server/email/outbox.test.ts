@@ -5,6 +5,9 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { makeTeam, submitTicket, trackUrl } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { deliverDueEmails, RETRY_FOR_MS } from "./delivery.ts";
+import { renderedOf } from "./email.message.ts";
+import { getOutboxEmail } from "./outbox.service.ts";
+import { queuedAt } from "./outbox.ts";
 import { type Received, type SmtpSink, startSmtpSink } from "./smtp-sink.test-support.ts";
 
 // Outgoing mail through a real SMTP exchange: nodemailer (the outbox worker's transport) to an
@@ -216,14 +219,58 @@ describe("emails out", () => {
     assert.match(m?.mail.text ?? "", /\?t=[A-Za-z0-9_-]{20,}/);
     const stored = await t.ctx.database.db
       .selectFrom("outbox_emails")
-      .select(["body_text", "body_html"])
+      .selectAll()
       .where("workspace_id", "=", ws.id)
       .where("status", "=", "sent")
       .execute();
     assert.ok(stored.length > 0);
     for (const r of stored) {
-      assert.ok(!/[?&]t=[A-Za-z0-9_-]{20,}/.test(r.body_text + r.body_html), "no live token kept");
+      const kept = `${r.template_data} ${r.body_text} ${r.body_html} ${renderedOf(r).text} ${renderedOf(r).html}`;
+      assert.ok(!/[?&]t=[A-Za-z0-9_-]{20,}/.test(kept), "no live token kept");
+      if (r.audience === "customer") assert.match(renderedOf(r).text, /\?t=\(removed-once-sent\)/);
     }
+  });
+
+  test("an email queued before template inputs were kept is sent and shown from its stored text and HTML", async () => {
+    const { ws, admin } = await brandedTeam();
+    const now = new Date().toISOString();
+    const id = "01900000-0000-7000-8000-00000000e0e1";
+    await t.ctx.database.db
+      .insertInto("outbox_emails")
+      .values({
+        id,
+        workspace_id: ws.id,
+        ticket_id: null,
+        kind: "agent_invitation",
+        audience: "agent",
+        to_address: "old@acme.test",
+        to_name: null,
+        message_id: `<${id}@help.acme.test>`,
+        subject: "Queued before the upgrade",
+        body_text:
+          "The stored text, with a link https://help.acme.test/app/invite?t=AAAAAAAAAAAAAAAAAAAAAAAA\n",
+        body_html: "<p>The stored HTML</p>",
+        template_data: null,
+        headers: JSON.stringify({
+          from: { name: "Acme Support", address: "mail@help.acme.test" },
+          autoSubmitted: true,
+        }),
+        ...queuedAt(now),
+      })
+      .execute();
+    await drain();
+    const [m] = sink.received.filter(to("old@acme.test"));
+    assert.equal(m?.mail.subject, "Queued before the upgrade");
+    assert.match(m?.mail.text ?? "", /^The stored text, with a link .*\?t=A{24}/);
+    assert.match(String(m?.mail.html), /<p>The stored HTML<\/p>/);
+    const body = await getOutboxEmail(
+      t.ctx,
+      { kind: "agent", workspaceId: ws.id, agentId: admin.id, role: "admin" },
+      id,
+    );
+    assert.equal(body.status, "sent");
+    assert.match(body.text, /\?t=\(removed-once-sent\)/);
+    assert.equal(body.html, "<p>The stored HTML</p>");
   });
 
   test("a support email is one workspace's, and carries no +tag", async () => {
@@ -374,6 +421,41 @@ describe("delivery", () => {
     assert.equal((await deliverDueEmails(t.ctx)).sent, 2);
     assert.equal((await deliverDueEmails(t.ctx)).sent, 0);
     assert.equal(sink.received.filter((m) => m.envelope.to.includes("crash@customer.test")).length, 1);
+  });
+
+  test("emails whose hold would not outlast one more send are given back unsent, and go out next round", async () => {
+    const { ws } = await brandedTeam();
+    await submitTicket(t, ws.slug, { email: "slow@customer.test" });
+    await submitTicket(t, ws.slug, { email: "slow2@customer.test" });
+    // A relay so slow that one send uses most of the five-minute hold of the claim.
+    const mailer = t.ctx.mailer;
+    t.ctx.mailer = {
+      kind: mailer.kind,
+      deliver: async (row) => {
+        const r = await mailer.deliver(row);
+        t.advance(4 * 60_000);
+        return r;
+      },
+      close: () => mailer.close(),
+    };
+    try {
+      assert.equal((await deliverDueEmails(t.ctx)).sent, 1, "one sent; the hold then had a minute left");
+    } finally {
+      t.ctx.mailer = mailer;
+    }
+    const rows = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select(["status", "attempts", "locked_until"])
+      .where("workspace_id", "=", ws.id)
+      .where("status", "=", "pending")
+      .execute();
+    assert.equal(rows.length, 3);
+    assert.ok(
+      rows.every((r) => r.attempts === 0 && r.locked_until === null),
+      "given back, the try not counted",
+    );
+    assert.equal((await deliverDueEmails(t.ctx)).sent, 3);
+    assert.equal(sink.received.length, 4);
   });
 
   test("a claimed email is not sent by a second worker at the same time", async () => {

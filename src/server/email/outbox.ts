@@ -7,35 +7,14 @@ import type { OutboxEmailTable, Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.service.ts";
 import { domainOf, headerText, plusAddress } from "./email.headers.ts";
-import {
-  agentReplyToCustomer,
-  customerReplyForAgents,
-  newTicketForAgents,
-  type Rendered,
-  ticketConfirmation,
-  ticketResolved,
-} from "./email.templates.ts";
+import type { StoredHeaders } from "./email.message.ts";
+import { renderTemplate, type TemplateCall } from "./email.templates.ts";
+
+export type { EmailKind } from "./email.templates.ts";
 
 // The transactional outbox. Every email is a row written with `tx`, the transaction of the
 // change that causes it: the ticket and its email commit together or not at all. delivery.ts
 // sends the rows later; a row's Message-ID is fixed here, so a retry is the same message.
-
-export type EmailKind =
-  | "ticket_confirmation"
-  | "agent_reply"
-  | "ticket_resolved"
-  | "agent_new_ticket"
-  | "agent_customer_reply"
-  | "agent_invitation";
-
-export interface StoredHeaders {
-  from: { name: string; address: string };
-  replyTo?: string | undefined;
-  inReplyTo?: string | undefined;
-  references?: string[] | undefined;
-  /** RFC 3834: mail no person wrote. An agent's reply is a person's and goes without it. */
-  autoSubmitted: boolean;
-}
 
 /** Links in emails must be absolute: PUBLIC_URL, or this server on localhost. */
 export function absoluteUrl(ctx: AppContext, path: string): string {
@@ -61,15 +40,25 @@ interface Thread {
   lastInbound?: string | null | undefined;
 }
 
-export interface EmailSpec {
+/** One email: its template and inputs, who gets it, and where it belongs. */
+export type EmailSpec = TemplateCall & {
   ws: Workspace;
-  kind: EmailKind;
   audience: OutboxEmailTable["audience"];
   to: Recipient[];
-  rendered: Rendered;
   thread?: Thread | undefined;
   autoSubmitted: boolean;
-}
+};
+
+/** The delivery state of a row just queued: due at once, never tried. */
+export const queuedAt = (now: string) => ({
+  status: "pending" as const,
+  attempts: 0,
+  next_attempt_at: now,
+  locked_until: null,
+  last_error: null,
+  sent_at: null,
+  created_at: now,
+});
 
 /**
  * Writes one email per spec in `tx`. A spec for several agents is one message to all of them
@@ -121,17 +110,13 @@ export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[])
       to_address: e.to.map((t) => t.address).join(", "),
       to_name: single?.name ? headerText(single.name, 120) : null,
       message_id: `<${id}@${mailDomain}>`,
-      subject: e.rendered.subject,
-      body_text: e.rendered.text,
-      body_html: e.rendered.html,
+      // Only the subject is rendered now: the text and HTML are rendered from template_data.
+      subject: renderTemplate(e).subject,
+      body_text: "",
+      body_html: "",
+      template_data: JSON.stringify(e.params),
       headers: JSON.stringify(headers),
-      status: "pending",
-      attempts: 0,
-      next_attempt_at: now,
-      locked_until: null,
-      last_error: null,
-      sent_at: null,
-      created_at: now,
+      ...queuedAt(now),
     });
   }
   // Prepared, one statement per row: a submission writes its emails on the hot path.
@@ -152,6 +137,7 @@ const OUTBOX_COLUMNS = [
   "subject",
   "body_text",
   "body_html",
+  "template_data",
   "headers",
   "status",
   "attempts",
@@ -239,7 +225,7 @@ export async function emailTicketCreated(
       kind: "ticket_confirmation",
       audience: "customer",
       to: [p.contact],
-      rendered: ticketConfirmation({
+      params: {
         brand,
         reference,
         subject: p.ticket.subject,
@@ -247,7 +233,7 @@ export async function emailTicketCreated(
         trackingUrl: p.trackingUrl,
         viaEmail: p.ticket.channel === "email",
         canReply: supportAddressOf(ctx, p.ws) !== null,
-      }),
+      },
       thread,
       autoSubmitted: true,
     },
@@ -256,7 +242,7 @@ export async function emailTicketCreated(
       kind: "agent_new_ticket",
       audience: "agent",
       to: await agentRecipients(ctx, tx, p.ws.id, p.ticket.assignee_id),
-      rendered: newTicketForAgents({
+      params: {
         brand,
         reference,
         subject: p.ticket.subject,
@@ -266,7 +252,7 @@ export async function emailTicketCreated(
         channel: p.ticket.channel,
         ticketUrl: ticketUrl(ctx, p.ticket.number),
         followUpOf: p.followUpOf,
-      }),
+      },
       thread,
       autoSubmitted: true,
     },
@@ -284,7 +270,7 @@ export async function emailCustomerReplied(
     kind: "agent_customer_reply",
     audience: "agent",
     to: await agentRecipients(ctx, tx, p.ws.id, p.ticket.assignee_id),
-    rendered: customerReplyForAgents({
+    params: {
       brand: brandingOf(p.ws),
       reference: formatReference(p.ticket.number),
       subject: p.ticket.subject,
@@ -292,7 +278,7 @@ export async function emailCustomerReplied(
       body: p.body,
       reopened: p.reopened,
       ticketUrl: ticketUrl(ctx, p.ticket.number),
-    }),
+    },
     thread: { ticketId: p.ticket.id, threadId: p.ticket.email_thread_id },
     autoSubmitted: true,
   });
@@ -337,7 +323,7 @@ export async function emailAgentReplied(
     kind: "agent_reply",
     audience: "customer",
     to: [p.contact],
-    rendered: agentReplyToCustomer({
+    params: {
       brand: brandingOf(p.ws),
       reference: formatReference(p.ticket.number),
       subject: p.ticket.subject,
@@ -346,7 +332,7 @@ export async function emailAgentReplied(
       trackingUrl: p.trackingUrl,
       resolved: p.resolved,
       canReply: supportAddressOf(ctx, p.ws) !== null,
-    }),
+    },
     thread: {
       ticketId: p.ticket.id,
       threadId: p.ticket.email_thread_id,
@@ -366,14 +352,14 @@ export async function emailTicketResolved(
     kind: "ticket_resolved",
     audience: "customer",
     to: [p.contact],
-    rendered: ticketResolved({
+    params: {
       brand: brandingOf(p.ws),
       reference: formatReference(p.ticket.number),
       subject: p.ticket.subject,
       resolution: p.resolution,
       trackingUrl: p.trackingUrl,
       canReply: supportAddressOf(ctx, p.ws) !== null,
-    }),
+    },
     thread: {
       ticketId: p.ticket.id,
       threadId: p.ticket.email_thread_id,

@@ -8,7 +8,7 @@ import type { AppContext } from "../context.ts";
 import { openDatabase } from "../db/connection.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { createScratchDatabase } from "../db/scratch.ts";
-import { createMailTransport } from "../email/email.transport.ts";
+import { createMailer } from "../email/mailer.ts";
 import { createFileStorage } from "../files/file.service.ts";
 import { createLogger } from "../logger.ts";
 import { MemoryRateLimiter, RedisRateLimiter } from "../ratelimit/rate-limiter.ts";
@@ -58,7 +58,7 @@ export async function testEnv(env: Record<string, string> = {}): Promise<TestEnv
       : new MemoryRateLimiter(() => now().getTime()),
     log,
     files: createFileStorage(config, log),
-    mailer: createMailTransport(config),
+    mailer: createMailer(config),
     now,
   };
   const app = await buildApp(ctx);
@@ -71,7 +71,7 @@ export async function testEnv(env: Record<string, string> = {}): Promise<TestEnv
     },
     close: async () => {
       await app.close();
-      ctx.mailer.close();
+      await ctx.mailer.close();
       await ctx.limiter.close();
       await database.close();
       await pgDb?.drop();

@@ -1,0 +1,79 @@
+import { Worker } from "node:worker_threads";
+import type { Config } from "../config.ts";
+import type { OutboxEmailTable } from "../db/schema.ts";
+import {
+  SendFailedError,
+  type SendFailure,
+  type TransportSettings,
+  transportSettings,
+} from "./email.transport.ts";
+
+// Outgoing mail leaves through a thread of its own (mail.worker.ts). Rendering an email's HTML,
+// composing its MIME parts and speaking SMTP cost about 1.5 ms of CPU per email, more than a whole
+// submission; on the event loop that answers requests, delivering a burst's emails slowed the
+// requests by a fifth. The outbox worker (delivery.ts) keeps the database side (claim, mark) and
+// hands each claimed row over; the thread is started on the first email and answers in order.
+
+export interface Mailer {
+  readonly kind: "smtp" | "file";
+  /** Resolves once accepted, with the recipients refused; rejects with a SendFailedError. */
+  deliver(row: OutboxEmailTable): Promise<{ rejected: string[] }>;
+  close(): Promise<void>;
+}
+
+type Answer = { id: number; rejected?: string[]; failure?: SendFailure };
+
+class ThreadMailer implements Mailer {
+  readonly kind: "smtp" | "file";
+  readonly #settings: TransportSettings;
+  readonly #pending = new Map<number, { resolve(v: { rejected: string[] }): void; reject(e: Error): void }>();
+  #worker: Worker | null = null;
+  #seq = 0;
+
+  constructor(settings: TransportSettings) {
+    this.#settings = settings;
+    this.kind = settings.smtpUrl ? "smtp" : "file";
+  }
+
+  #thread(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(new URL("./mail.worker.ts", import.meta.url), { workerData: this.#settings });
+    worker.unref();
+    worker.on("message", (a: Answer) => {
+      const p = this.#pending.get(a.id);
+      this.#pending.delete(a.id);
+      if (this.#pending.size === 0) worker.unref();
+      if (a.failure) p?.reject(new SendFailedError(a.failure));
+      else p?.resolve({ rejected: a.rejected ?? [] });
+    });
+    const lost = (reason: string) => {
+      if (this.#worker === worker) this.#worker = null;
+      // Not the mail's fault: every email in flight is tried again later.
+      for (const p of this.#pending.values()) p.reject(new SendFailedError({ permanent: false, reason }));
+      this.#pending.clear();
+    };
+    worker.on("error", (err) => lost(`the mail thread failed: ${err.message}`));
+    worker.on("exit", (code) => lost(`the mail thread stopped (${code})`));
+    this.#worker = worker;
+    return worker;
+  }
+
+  deliver(row: OutboxEmailTable): Promise<{ rejected: string[] }> {
+    const worker = this.#thread();
+    const id = ++this.#seq;
+    return new Promise((resolve, reject) => {
+      // Held open while an email is in flight, so a caller waiting for it is not left behind.
+      if (this.#pending.size === 0) worker.ref();
+      this.#pending.set(id, { resolve, reject });
+      worker.postMessage({ id, row });
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = null;
+    await worker?.terminate();
+  }
+}
+
+export const createMailer = (config: Config): Mailer => new ThreadMailer(transportSettings(config));
