@@ -759,6 +759,25 @@ async function countTickets(env: Record<string, string>, workspaceId: string): P
   }
 }
 
+/** The workspace's outbox by state. */
+async function countOutbox(
+  env: Record<string, string>,
+  workspaceId: string,
+): Promise<Record<string, number>> {
+  const database = openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR as string });
+  try {
+    const rows = await database.db
+      .selectFrom("outbox_emails")
+      .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("workspace_id", "=", workspaceId)
+      .groupBy("status")
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  } finally {
+    await database.close();
+  }
+}
+
 /** The count once it stops changing: requests abandoned by a finished load may still commit. */
 async function settledTicketCount(env: Record<string, string>, workspaceId: string): Promise<number> {
   let last = await countTickets(env, workspaceId);
@@ -1294,6 +1313,7 @@ async function main(): Promise<number> {
     // The warm-up ended by dropping its connections; requests still in flight may commit after.
     await settle(base);
     const before = await settledTicketCount(env, seed.workspaceId);
+    const sentBefore = (await countOutbox(env, seed.workspaceId)).sent ?? 0;
     const cost = costMeter(portico.proc.pid);
     const batches: Raw[] = [];
     let elapsed = 0;
@@ -1316,6 +1336,25 @@ async function main(): Promise<number> {
     );
     const submitCheck = `tickets ${fmtInt(before)} → ${fmtInt(after)} (+${fmtInt(grew)}), ${fmtInt(sub.ok)} × 2xx with ${fmtInt(references.size)} distinct references, ${sub.non2xx} non-2xx, ${sub.errors} errors`;
     console.log(`  check: ${submitCheck}: ${verified ? "OK" : "FAILED"}`);
+    // Their emails: the outbox steps back while requests are answered, then drains.
+    const atEnd = await countOutbox(env, seed.workspaceId);
+    const drainFrom = atEnd.pending ?? 0;
+    const drainStart = performance.now();
+    let waiting = drainFrom;
+    while (waiting > 0 && performance.now() - drainStart < 15_000) {
+      await sleep(500);
+      waiting = (await countOutbox(env, seed.workspaceId)).pending ?? 0;
+    }
+    const drainSeconds = (performance.now() - drainStart) / 1000;
+    const drainRate = drainFrom > waiting ? (drainFrom - waiting) / drainSeconds : 0;
+    console.log(
+      `  emails: ${fmtInt((atEnd.sent ?? 0) - sentBefore)} sent during the submissions, ${fmtInt(drainFrom)} waiting at the end; then ${fmtInt(drainRate)} emails/s delivered (${fmtInt(drainFrom - waiting)} in ${drainSeconds.toFixed(1)} s, ${fmtInt(waiting)} left)`,
+    );
+    const delivery = {
+      sentDuringSubmissions: (atEnd.sent ?? 0) - sentBefore,
+      waitingAtEnd: drainFrom,
+      drainPerSecond: drainRate,
+    };
 
     // --- portal page ------------------------------------------------------------------------------
     section("Submit page");
@@ -1421,6 +1460,7 @@ async function main(): Promise<number> {
     }
     for (const [k, v] of Object.entries(ratios)) metrics[`ratio.${k}`] = { value: v, better: "higher" };
     metrics["seed.tickets_per_s"] = { value: seed.ticketsPerSecond, better: "higher" };
+    metrics["submit.emails_drain_per_s"] = { value: delivery.drainPerSecond, better: "higher" };
     metrics["portal.js_gzip_bytes"] = { value: portal.jsGzipBytes, better: "lower" };
     if (!("skipped" in portal.browser)) {
       metrics["portal.fcp_ms"] = { value: portal.browser.fcpMs, better: "lower" };
@@ -1507,6 +1547,11 @@ async function main(): Promise<number> {
         responses2xx: sub.ok,
         distinctReferences: references.size,
         verified,
+      },
+      submissionEmails: {
+        sentDuringSubmissions: delivery.sentDuringSubmissions,
+        waitingAtEnd: delivery.waitingAtEnd,
+        drainPerSecond: Math.round(delivery.drainPerSecond),
       },
       ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
       targets,

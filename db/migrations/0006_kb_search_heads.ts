@@ -1,14 +1,24 @@
 import { type Kysely, sql } from "kysely";
 import { isPostgres } from "../../src/server/db/dialect.ts";
 
-// SQLite: a second, small full-text index of each article's title and tags beside the whole
-// document's, so that search ranks the articles whose title or tags hold a query word without
-// scoring every article that mentions it somewhere (decision 0008). Filled from the articles
-// already indexed, in the table of their workspace's search language. PostgreSQL needs nothing:
-// its document keeps each word's weight, and a query can ask for the title's and tags' only.
+// A second, small full-text index of each article's title and tags beside the whole document's,
+// so that search ranks the articles whose title or tags hold a query word without scoring every
+// article that mentions it somewhere (decision 0008). SQLite: contentless FTS5 tables, filled from
+// the articles already indexed, in the table of their workspace's search language. PostgreSQL: a
+// `heads` tsvector beside `document`, GIN-indexed, built in each workspace's configuration.
 // biome-ignore lint/suspicious/noExplicitAny: migrations run before the typed schema exists
 export async function up(db: Kysely<any>): Promise<void> {
-  if (isPostgres(db)) return;
+  if (isPostgres(db)) {
+    await sql`alter table kb_articles add column heads tsvector not null default ''::tsvector`.execute(db);
+    await sql`update kb_articles a set heads =
+        setweight(to_tsvector(cfg.c, a.title), 'A') ||
+        setweight(to_tsvector(cfg.c, coalesce((select string_agg(t, ' ') from json_array_elements_text(a.tags::json) t), '')), 'B')
+      from (select w.id, coalesce(s.search_language, 'english')::regconfig as c
+            from workspaces w left join kb_settings s on s.workspace_id = w.id) cfg
+      where cfg.id = a.workspace_id`.execute(db);
+    await sql`create index kb_articles_heads_idx on kb_articles using gin (heads)`.execute(db);
+    return;
+  }
   for (const [table, tokenize, english] of [
     ["kb_search_heads_porter", "porter unicode61 remove_diacritics 2", true],
     ["kb_search_heads_plain", "unicode61 remove_diacritics 2", false],

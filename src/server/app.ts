@@ -52,6 +52,15 @@ export async function buildApp(ctx: AppContext) {
   // One structured line per request. The route pattern is logged, never the URL: a tracking
   // token travels in the query string. No bodies, cookies or passwords reach the log.
   // Hooks in callback style: they run on every request, and skip a promise each.
+  // Requests being answered, counted at the socket (a response's close comes for every one,
+  // answered or cut off): the outbox steps back while there are any (delivery.ts).
+  app.server.on("request", (_req, res) => {
+    ctx.activity.requestsInFlight++;
+    res.once("close", () => {
+      ctx.activity.requestsInFlight--;
+    });
+  });
+
   app.addHook("onResponse", (req, reply, done) => {
     // Through the app's logger with the id in the line: what the request's child would write,
     // without making one per request.

@@ -32,7 +32,16 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
   }
   const files = createFileStorage(config, log);
   const mailer = createMailer(config);
-  return { config, database, limiter, log, files, mailer, now: () => new Date() };
+  return {
+    config,
+    database,
+    limiter,
+    log,
+    files,
+    mailer,
+    activity: { requestsInFlight: 0 },
+    now: () => new Date(),
+  };
 }
 
 export async function closeContext(ctx: AppContext): Promise<void> {

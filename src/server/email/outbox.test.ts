@@ -4,7 +4,7 @@ import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { makeTeam, submitTicket, trackUrl } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
-import { deliverDueEmails, RETRY_FOR_MS } from "./delivery.ts";
+import { deliverDueEmails, RETRY_FOR_MS, startOutboxWorker } from "./delivery.ts";
 import { renderedOf } from "./email.message.ts";
 import { getOutboxEmail } from "./outbox.service.ts";
 import { queuedAt } from "./outbox.ts";
@@ -456,6 +456,26 @@ describe("delivery", () => {
     );
     assert.equal((await deliverDueEmails(t.ctx)).sent, 3);
     assert.equal(sink.received.length, 4);
+  });
+
+  test("while requests are being answered, the worker sends a batch and steps back before the next", async () => {
+    const { ws } = await brandedTeam();
+    for (let i = 0; i < 30; i++) await submitTicket(t, ws.slug, { email: `burst${i}@customer.test` });
+    const sentCount = () => sink.received.length;
+    t.ctx.activity.requestsInFlight = 1;
+    const worker = startOutboxWorker(t.ctx, 60_000);
+    try {
+      while (sentCount() < 20) await new Promise((r) => setTimeout(r, 5));
+      // The pause is 250 ms; unpaced, the next batch's sends would be arriving by now.
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal(sentCount(), 20, "one batch, then a pause while a request is in flight");
+      t.ctx.activity.requestsInFlight = 0;
+      while (sentCount() < 60) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(sentCount(), 60, "the rest once the requests are answered, each once");
+    } finally {
+      t.ctx.activity.requestsInFlight = 0;
+      await worker.stop();
+    }
   });
 
   test("a claimed email is not sent by a second worker at the same time", async () => {

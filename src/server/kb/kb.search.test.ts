@@ -170,12 +170,23 @@ describe("the title index migration (0006)", () => {
     });
     assert.equal(made.statusCode, 201, made.body);
     const db = t.ctx.database.db;
+    // As a database from before the migration: the articles indexed, no title index yet.
     if (t.ctx.database.dialect === "sqlite") {
-      // As a database from before the migration: the articles indexed, no title index yet.
       await sql`drop table kb_search_heads_porter`.execute(db);
       await sql`drop table kb_search_heads_plain`.execute(db);
+    } else {
+      await sql`alter table kb_articles drop column heads`.execute(db);
     }
     await addTitleIndex(db);
+    if (t.ctx.database.dialect === "postgres") {
+      // Every article has its title vector, in its workspace's language.
+      const r = await sql<{ empty: number; french: boolean }>`select
+          (select count(*)::int from kb_articles where heads = ''::tsvector) as empty,
+          (select heads @@ to_tsquery('french', 'télécharger') from kb_articles where slug = 'facture') as french`.execute(
+        db,
+      );
+      assert.deepEqual(r.rows[0], { empty: 0, french: true });
+    }
     // Title and tag matches first again: the text alone would put the article that repeats it first.
     assert.deepEqual((await search("sprocket")).slice(0, 2).sort(), ["sprocket-guide", "sprocket-tagged"]);
     const res = await t.app.inject({ url: `/api/public/portals/${french.ws.slug}/kb/search?q=facture` });

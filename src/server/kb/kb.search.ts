@@ -257,10 +257,10 @@ const sqliteEngine: Engine = {
 const pgEngine: Engine = {
   async index(tx, doc, language) {
     const cfg = sql`${language}::regconfig`;
-    await sql`update kb_articles set document =
-        setweight(to_tsvector(${cfg}, ${doc.title}), 'A') ||
-        setweight(to_tsvector(${cfg}, ${doc.tags.join(" ")}), 'B') ||
-        setweight(to_tsvector(${cfg}, ${doc.text}), 'D')
+    const heads = sql`setweight(to_tsvector(${cfg}, ${doc.title}), 'A') ||
+        setweight(to_tsvector(${cfg}, ${doc.tags.join(" ")}), 'B')`;
+    await sql`update kb_articles set heads = ${heads},
+        document = ${heads} || setweight(to_tsvector(${cfg}, ${doc.text}), 'D')
       where id = ${doc.articleId}`.execute(tx);
   },
   async remove() {
@@ -294,25 +294,30 @@ const pgEngine: Engine = {
   },
   async search(db, reader, groups, language, limit) {
     const cfg = sql`${language}::regconfig`;
-    const tsquery = groups
-      .map((g) => `(${[g.term, ...g.alternatives, ...(g.prefix ? [`${g.term}:*`] : [])].join(" | ")})`)
-      .join(" & ");
-    const query = sql`to_tsquery(${cfg}, ${tsquery})`;
-    // The same two tiers as on SQLite: a query word in the title or tags (weights A and B) first.
-    const inHeads = groups
-      .flatMap((g) =>
-        [g.term, ...g.alternatives].map((w) => `${w}:AB`).concat(g.prefix ? [`${g.term}:*AB`] : []),
-      )
-      .join(" | ");
-    const rows = await articlesVisibleTo(db, reader)
-      .where(sql<boolean>`a.document @@ ${query}`)
+    const options = (g: TermGroup) => [g.term, ...g.alternatives, ...(g.prefix ? [`${g.term}:*`] : [])];
+    const all = sql`to_tsquery(${cfg}, ${groups.map((g) => `(${options(g).join(" | ")})`).join(" & ")})`;
+    const any = sql`to_tsquery(${cfg}, ${groups.flatMap(options).join(" | ")})`;
+    // The same two tiers as on SQLite: first the articles with a query word in the title or tags
+    // (the small `heads` vector and its GIN index), ranked on it; then those with the words in
+    // their text only. Visibility is part of each statement: PostgreSQL has statistics to plan it.
+    const first = await articlesVisibleTo(db, reader)
+      .where(sql<boolean>`a.heads @@ ${any}`)
+      .$if(groups.length > 1, (q) => q.where(sql<boolean>`a.document @@ ${all}`))
       .select("a.id")
-      .orderBy(sql`a.document @@ to_tsquery(${cfg}, ${inHeads})`, "desc")
-      .orderBy(sql`ts_rank(a.document, ${query})`, "desc")
+      .orderBy(sql`ts_rank(a.heads, ${any})`, "desc")
       .orderBy("a.id")
       .limit(limit)
       .execute();
-    return rows.map((r) => r.id);
+    if (first.length === limit) return first.map((r) => r.id);
+    const rest = await articlesVisibleTo(db, reader)
+      .where(sql<boolean>`a.document @@ ${all}`)
+      .where(sql<boolean>`not (a.heads @@ ${any})`)
+      .select("a.id")
+      .orderBy(sql`ts_rank(a.document, ${all})`, "desc")
+      .orderBy("a.id")
+      .limit(limit - first.length)
+      .execute();
+    return [...first, ...rest].map((r) => r.id);
   },
 };
 
