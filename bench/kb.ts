@@ -171,6 +171,8 @@ async function main() {
     reset: async () => {},
     close: async () => {},
   };
+  // The harness's own limiter (Redis with REDIS_URL) is put back and closed with the rest.
+  const limiter = t.ctx.limiter;
   t.ctx.limiter = open;
   try {
     const team = await makeTeam(t);
@@ -281,6 +283,7 @@ async function main() {
       );
     }
   } finally {
+    t.ctx.limiter = limiter;
     await t.close();
   }
 }
