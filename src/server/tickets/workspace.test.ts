@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { sql } from "kysely";
+import { up as leanTicketSearch } from "../../../db/migrations/0008_ticket_search_lean.ts";
 import { makeTeam, submitTicket, trackUrl } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 
@@ -96,6 +98,18 @@ describe("the agents' queue", () => {
     assert.deepEqual(await search("printer password"), []);
     assert.deepEqual(await search('"); drop table tickets; --'), [], "syntax is not passed through");
     assert.equal((await search("*")).length, 2, "no words: no text filter");
+
+    // Migration 0008 rebuilds the SQLite index from its stored rows: nothing found before is lost.
+    await leanTicketSearch(t.ctx.database.db);
+    assert.deepEqual(await search("toner"), [printer.reference]);
+    assert.deepEqual(await search("password rejected"), [login.reference]);
+    assert.deepEqual(await search("PRINT"), [printer.reference]);
+    if (t.ctx.database.dialect === "sqlite") {
+      const table = await sql<{
+        sql: string;
+      }>`select sql from sqlite_master where name = 'ticket_search'`.execute(t.ctx.database.db);
+      assert.match(table.rows[0]?.sql ?? "", /detail = none, columnsize = 0/);
+    }
   });
 
   test("pages with a cursor without repeating or skipping, in every sort", async () => {
