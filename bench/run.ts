@@ -332,6 +332,9 @@ function costMeter(pid: number | undefined) {
   };
 }
 
+/** Steal above this during a timed measurement makes it run again (at most three runs). */
+const STEAL_RETRY_PCT = 5;
+
 const fmtCost = (m: Measured) =>
   [
     m.cpuMsPerRequest !== undefined ? `server CPU ${m.cpuMsPerRequest.toFixed(3)} ms/request` : "",
@@ -1192,10 +1195,22 @@ async function main(): Promise<number> {
         await runLoad({ ...load, duration: settings.warmup });
         await settle(server);
       }
-      const cost = costMeter(pid);
-      const raw = await runLoad({ ...load, duration: settings.duration });
-      const m = { ...summarize([raw]), ...cost(raw.ok) };
-      await settle(server);
+      // On a shared machine another guest can take a large share of the CPU for a while (steal):
+      // such a run measures the neighbours. It is run again, up to twice, and the run the host
+      // disturbed least is kept; every run's steal is printed.
+      let m: Measured | undefined;
+      const steals: string[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const cost = costMeter(pid);
+        const raw = await runLoad({ ...load, duration: settings.duration });
+        const run = { ...summarize([raw]), ...cost(raw.ok) };
+        await settle(server);
+        steals.push(run.stealPct === undefined ? "?" : `${run.stealPct.toFixed(1)}%`);
+        if (!m || (run.stealPct ?? 0) < (m.stealPct ?? 0)) m = run;
+        if ((run.stealPct ?? 0) <= STEAL_RETRY_PCT) break;
+      }
+      if (!m) throw new Error("no run");
+      if (steals.length > 1) process.stdout.write(`[steal ${steals.join(", ")}: the least kept] `);
       measured.push({ key, label, m });
       const problems = m.non2xx || m.errors ? `  ${m.non2xx} non-2xx, ${m.errors} errors: INVALID` : "";
       if (problems) failed = true;
