@@ -52,13 +52,10 @@ export async function buildApp(ctx: AppContext) {
   // One structured line per request. The route pattern is logged, never the URL: a tracking
   // token travels in the query string. No bodies, cookies or passwords reach the log.
   // Hooks in callback style: they run on every request, and skip a promise each.
-  // Requests being answered, counted at the socket (a response's close comes for every one,
-  // answered or cut off): the outbox steps back while there are any (delivery.ts).
-  app.server.on("request", (_req, res) => {
-    ctx.activity.requestsInFlight++;
-    res.once("close", () => {
-      ctx.activity.requestsInFlight--;
-    });
+  // When the last request came in, noted at the socket for the price of a clock read: the outbox
+  // steps back while requests keep coming (delivery.ts).
+  app.server.on("request", () => {
+    ctx.activity.lastRequestAt = performance.now();
   });
 
   app.addHook("onResponse", (req, reply, done) => {

@@ -15,8 +15,8 @@ export interface AppContext {
   files: FileStorage;
   /** Outgoing mail: SMTP, or .eml files on the embedded default. Only the outbox worker sends. */
   mailer: Mailer;
-  /** What the HTTP server is doing now: background work steps back while requests wait. */
-  activity: { requestsInFlight: number };
+  /** When the HTTP server last took a request (performance.now()): background work steps back. */
+  activity: { lastRequestAt: number };
   /** The clock; tests move it to check expiry. */
   now: () => Date;
 }

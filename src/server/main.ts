@@ -39,7 +39,7 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
     log,
     files,
     mailer,
-    activity: { requestsInFlight: 0 },
+    activity: { lastRequestAt: Number.NEGATIVE_INFINITY },
     now: () => new Date(),
   };
 }

@@ -190,7 +190,9 @@ async function markFailed(ctx: AppContext, row: Claimed, reason: string): Promis
   });
 }
 
-/** The pause between batches of 20 while requests are in flight: at least 80 emails a second. */
+/** Requests came in within this long: the server is busy answering them. */
+const BUSY_WINDOW_MS = 100;
+/** The pause between batches of 20 while the server is busy: at least 80 emails a second. */
 const BUSY_PAUSE_MS = 250;
 
 /** Delivers every `everyMs` until stopped; one round at a time; errors are logged and retried. */
@@ -202,13 +204,13 @@ export function startOutboxWorker(ctx: AppContext, everyMs = 1000): { stop(): Pr
     running = (async () => {
       try {
         // Keep going while whole batches come back: a backlog drains without waiting a tick each.
-        // While requests are being answered, delivery steps back between batches (at least 80
+        // While requests keep coming, delivery steps back between batches (at least 80
         // emails a second still go out): a burst of submissions is answered first and its emails
         // follow, instead of the two slowing each other down.
         for (let i = 0; i < 50 && !stopped; i++) {
           const r = await deliverDueEmails(ctx);
           if (r.sent + r.retrying + r.failed < 20) break;
-          if (ctx.activity.requestsInFlight > 0) {
+          if (performance.now() - ctx.activity.lastRequestAt < BUSY_WINDOW_MS) {
             await new Promise((resolve) => setTimeout(resolve, BUSY_PAUSE_MS));
           }
         }

@@ -458,22 +458,25 @@ describe("delivery", () => {
     assert.equal(sink.received.length, 4);
   });
 
-  test("while requests are being answered, the worker sends a batch and steps back before the next", async () => {
+  test("while requests keep coming, the worker sends a batch and steps back before the next", async () => {
     const { ws } = await brandedTeam();
     for (let i = 0; i < 30; i++) await submitTicket(t, ws.slug, { email: `burst${i}@customer.test` });
     const sentCount = () => sink.received.length;
-    t.ctx.activity.requestsInFlight = 1;
+    // A request every few milliseconds, as a busy server takes them.
+    const requests = setInterval(() => {
+      t.ctx.activity.lastRequestAt = performance.now();
+    }, 5);
     const worker = startOutboxWorker(t.ctx, 60_000);
     try {
       while (sentCount() < 20) await new Promise((r) => setTimeout(r, 5));
       // The pause is 250 ms; unpaced, the next batch's sends would be arriving by now.
       await new Promise((r) => setTimeout(r, 150));
-      assert.equal(sentCount(), 20, "one batch, then a pause while a request is in flight");
-      t.ctx.activity.requestsInFlight = 0;
+      assert.equal(sentCount(), 20, "one batch, then a pause while requests keep coming");
+      clearInterval(requests);
       while (sentCount() < 60) await new Promise((r) => setTimeout(r, 5));
       assert.equal(sentCount(), 60, "the rest once the requests are answered, each once");
     } finally {
-      t.ctx.activity.requestsInFlight = 0;
+      clearInterval(requests);
       await worker.stop();
     }
   });

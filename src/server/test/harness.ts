@@ -59,7 +59,7 @@ export async function testEnv(env: Record<string, string> = {}): Promise<TestEnv
     log,
     files: createFileStorage(config, log),
     mailer: createMailer(config),
-    activity: { requestsInFlight: 0 },
+    activity: { lastRequestAt: Number.NEGATIVE_INFINITY },
     now,
   };
   const app = await buildApp(ctx);
