@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
 import { articlesVisibleTo, type KbReader } from "./kb.access.ts";
@@ -207,39 +207,31 @@ const sqliteEngine: Engine = {
     // search, and the first tier scores the few articles about the words, not every article
     // that mentions them. The unary + keeps each rowid list a lookup: pushed into FTS5 as a
     // rowid constraint it would run the MATCH once per listed row.
-    const headsFirst = (offset: number) =>
-      db
-        .selectFrom(`${heads} as h`)
-        .innerJoin("kb_search_docs as d", "d.id", "h.rowid")
-        .select("d.article_id")
-        .where(sql<boolean>`${sql.table(heads)} match ${any}`)
-        .where("d.workspace_id", "=", reader.workspaceId)
-        .$if(groups.length > 1, (q) =>
-          // With several words, every one must be somewhere in the article.
-          q.where(
-            sql<boolean>`+h.rowid in (select rowid from ${sql.table(table)} where ${sql.table(table)} match ${allMatch})`,
-          ),
-        )
-        .orderBy(sql`bm25(${sql.table(heads)}, 10.0, 4.0)`)
-        .orderBy("d.id")
-        .limit(RANK_PAGE)
-        .offset(offset)
-        .execute();
-    const textOnly = (offset: number) =>
-      db
-        .selectFrom(`${table} as s`)
-        .innerJoin("kb_search_docs as d", "d.id", "s.rowid")
-        .select("d.article_id")
-        .where(sql<boolean>`${sql.table(table)} match ${all}`)
-        .where("d.workspace_id", "=", reader.workspaceId)
-        .where(
-          sql<boolean>`+s.rowid not in (select rowid from ${sql.table(heads)} where ${sql.table(heads)} match ${anyMatch})`,
-        )
-        .orderBy(sql`bm25(${sql.table(table)}, 10.0, 4.0, 1.0)`)
-        .orderBy("d.id")
-        .limit(RANK_PAGE)
-        .offset(offset)
-        .execute();
+    /** One page of a tier: this workspace's articles matching in `index`, best first by bm25. */
+    const page =
+      (index: string, match: string, weights: string, rows: RawBuilder<boolean>) => (offset: number) =>
+        sql<{ article_id: string }>`select d.article_id from ${sql.table(index)}
+          join kb_search_docs d on d.id = ${sql.table(index)}.rowid
+          where ${sql.table(index)} match ${match} and d.workspace_id = ${reader.workspaceId} and ${rows}
+          order by bm25(${sql.table(index)}, ${sql.raw(weights)}), d.id
+          limit ${RANK_PAGE} offset ${offset}`
+          .execute(db)
+          .then((r) => r.rows);
+    const headsFirst = page(
+      heads,
+      any,
+      "10.0, 4.0",
+      // With several words, every one must be somewhere in the article.
+      groups.length > 1
+        ? sql<boolean>`+${sql.table(heads)}.rowid in (select rowid from ${sql.table(table)} where ${sql.table(table)} match ${allMatch})`
+        : sql<boolean>`1`,
+    );
+    const textOnly = page(
+      table,
+      all,
+      "10.0, 4.0, 1.0",
+      sql<boolean>`+${sql.table(table)}.rowid not in (select rowid from ${sql.table(heads)} where ${sql.table(heads)} match ${anyMatch})`,
+    );
     const out: string[] = [];
     for (const tier of [headsFirst, textOnly]) {
       for (let offset = 0; out.length < limit; offset += RANK_PAGE) {
