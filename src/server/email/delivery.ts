@@ -74,16 +74,20 @@ async function claimDue(ctx: AppContext, limit: number): Promise<Claimed[]> {
     .map((r) => ({ ...r, claim: until }));
 }
 
-/** Gives back claimed rows that were not tried: due again at once, the attempt not counted. */
+/** Gives back claimed rows that were not tried (all of one claim): due again, the try not counted. */
 async function release(ctx: AppContext, rows: Claimed[]): Promise<void> {
-  for (const r of rows) {
-    await ctx.database.db
-      .updateTable("outbox_emails")
-      .set((eb) => ({ locked_until: null, attempts: eb("attempts", "-", 1) }))
-      .where("id", "=", r.id)
-      .where("locked_until", "=", r.claim)
-      .execute();
-  }
+  const claim = rows[0]?.claim;
+  if (!claim) return;
+  await ctx.database.db
+    .updateTable("outbox_emails")
+    .set((eb) => ({ locked_until: null, attempts: eb("attempts", "-", 1) }))
+    .where(
+      "id",
+      "in",
+      rows.map((r) => r.id),
+    )
+    .where("locked_until", "=", claim)
+    .execute();
 }
 
 /** Links with a token (tracking, invitation) in a delivered email's stored copy: kept only as sent. */

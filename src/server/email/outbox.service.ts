@@ -3,6 +3,7 @@ import { formatReference } from "../../shared/tickets.ts";
 import type { AgentActor, AppContext } from "../context.ts";
 import type { OutboxEmailTable } from "../db/schema.ts";
 import { notFound, validationFailed } from "../errors.ts";
+import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import { outboxVisibleTo } from "./email.access.ts";
 import { outgoingMessageOf, renderedOf, type StoredHeaders } from "./email.message.ts";
 import { mailOptions } from "./email.transport.ts";
@@ -42,10 +43,15 @@ const toItem = (r: Row): OutboxItem => ({
 });
 
 function withTicket(ctx: AppContext, actor: AgentActor) {
-  return outboxVisibleTo(ctx.database.db, actor)
-    .leftJoin("tickets", "tickets.id", "outbox_emails.ticket_id")
+  const db = ctx.database.db;
+  return outboxVisibleTo(db, actor)
+    .leftJoin(
+      ticketsVisibleTo(db, actor).select(["tickets.id", "tickets.number"]).as("t"),
+      "t.id",
+      "outbox_emails.ticket_id",
+    )
     .selectAll("outbox_emails")
-    .select("tickets.number");
+    .select("t.number");
 }
 
 export async function listOutbox(

@@ -42,6 +42,32 @@ export const DEFAULT_NOT_FOUND_TEXT =
 
 type Row = KbArticleTable;
 
+/**
+ * An article's own columns. Not `a.*`: on PostgreSQL that also reads the search vectors
+ * (`document`, `heads`), and a save that spreads the row would write them back before
+ * indexArticle writes them again.
+ */
+const ARTICLE_COLUMNS = [
+  "a.id",
+  "a.workspace_id",
+  "a.category_id",
+  "a.slug",
+  "a.title",
+  "a.body",
+  "a.body_html",
+  "a.body_text",
+  "a.tags",
+  "a.status",
+  "a.visibility",
+  "a.position",
+  "a.author_id",
+  "a.helpful_yes",
+  "a.helpful_no",
+  "a.published_at",
+  "a.created_at",
+  "a.updated_at",
+] as const satisfies readonly `a.${keyof KbArticleTable}`[];
+
 // --- settings -------------------------------------------------------------------------------
 
 export interface KbSettings {
@@ -93,7 +119,7 @@ export async function updateKbSettings(
       .execute();
     if (next.search_language !== before.searchLanguage) {
       // The index is built in the workspace's language: rebuild it in the new one.
-      const rows = await articlesVisibleTo(tx, actor).selectAll("a").execute();
+      const rows = await articlesVisibleTo(tx, actor).select(ARTICLE_COLUMNS).execute();
       for (const r of rows) {
         const doc = indexed(r);
         await indexArticle(ctx, tx, doc, next.search_language as SearchLanguage, doc);
@@ -393,7 +419,7 @@ export async function createArticle(
 /** The article about to change; on PostgreSQL locked, so two saves apply one after the other. */
 async function articleFor(tx: Tx, actor: AgentActor, id: string): Promise<Row> {
   const row = await articlesVisibleTo(tx, actor)
-    .selectAll("a")
+    .select(ARTICLE_COLUMNS)
     .where("a.id", "=", id)
     .$if(isPostgres(tx), (q) => q.forUpdate())
     .executeTakeFirst();
@@ -466,7 +492,7 @@ export async function getArticleForAgent(
 ): Promise<ArticleView> {
   const row = await articlesVisibleTo(ctx.database.db, actor)
     .leftJoin("agents as au", "au.id", "a.author_id")
-    .selectAll("a")
+    .select(ARTICLE_COLUMNS)
     .select("au.name as author_name")
     .where("a.id", "=", id)
     .executeTakeFirst();
