@@ -10,9 +10,9 @@ import zlib from "node:zlib";
 import autocannon from "autocannon";
 import { sql } from "kysely";
 import { chromiumLaunchOptions } from "../e2e/chromium.ts";
+import { systemActor } from "../src/server/actors.ts";
 import { hashToken } from "../src/server/auth/tokens.ts";
 import { loadConfig } from "../src/server/config.ts";
-import { systemActor } from "../src/server/context.ts";
 import { openDatabase } from "../src/server/db/connection.ts";
 import type {
   AgentTable,

@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from "commander";
+import { systemActor } from "../server/actors.ts";
 import { addAgent } from "../server/agents/agent.service.ts";
 import { PASSWORD_MIN } from "../server/auth/passwords.ts";
 import { ConfigError, loadConfig } from "../server/config.ts";
-import { systemActor } from "../server/context.ts";
 import { openDatabase } from "../server/db/connection.ts";
 import { migrateToLatest } from "../server/db/migrate.ts";
 import { AppError } from "../server/errors.ts";

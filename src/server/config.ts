@@ -1,8 +1,7 @@
 import path from "node:path";
-import { normalizeEmail } from "./contacts/email.ts";
-import { parseImapUrl } from "./email/imap.poller.ts";
-import { parseKey } from "./files/file.crypto.ts";
-import type { S3Settings } from "./files/file.store.ts";
+import { normalizeEmail } from "./lib/email-address.ts";
+import { parseKey } from "./lib/encryption-key.ts";
+import { parseImapUrl } from "./lib/imap-url.ts";
 
 // The only reader of process.env. Everything is checked here, once, at boot.
 
@@ -232,4 +231,14 @@ function fileConfig(env: Env): Pick<Config, "fileEncryptionKey" | "s3" | "upload
       : undefined,
     uploadRateLimit: int(env, "UPLOAD_RATE_LIMIT", 5, 1, 1_000_000_000),
   };
+}
+
+export interface S3Settings {
+  endpoint: string | undefined;
+  bucket: string;
+  region: string;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  forcePathStyle: boolean;
+  prefix: string;
 }

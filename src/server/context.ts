@@ -1,8 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/connection.ts";
-import type { Mailer } from "./email/mailer.ts";
-import type { FileStorage } from "./files/file.service.ts";
+import type { FileStorage, Mailer } from "./ports.ts";
 import type { RateLimiter } from "./ratelimit/rate-limiter.ts";
 
 // What every domain operation may use. Built once by main.ts (or a test) and handed down.
@@ -20,37 +19,5 @@ export interface AppContext {
   /** The clock; tests move it to check expiry. */
   now: () => Date;
 }
-
-// Who is acting. Every domain operation takes one first; queries are scoped from it.
-export type AgentActor = {
-  kind: "agent";
-  workspaceId: string;
-  agentId: string;
-  role: "admin" | "agent";
-};
-
-/** A customer holding a ticket's tracking token: reaches that one ticket and nothing else. */
-export type TokenHolderActor = {
-  kind: "token_holder";
-  workspaceId: string;
-  ticketId: string;
-  contactId: string;
-  emailNormalized: string;
-};
-
-/** Jobs and the CLI: explicit and greppable, never inferred. */
-export type SystemActor = { kind: "system"; reason: string };
-
-/** The system working inside one workspace (incoming mail): scoped like that workspace's agents. */
-export type WorkspaceSystemActor = SystemActor & { workspaceId: string };
-
-export type Actor = AgentActor | TokenHolderActor | SystemActor;
-
-export const systemActor = (reason: string): SystemActor => ({ kind: "system", reason });
-export const systemActorIn = (reason: string, workspaceId: string): WorkspaceSystemActor => ({
-  kind: "system",
-  reason,
-  workspaceId,
-});
 
 export const nowIso = (ctx: AppContext) => ctx.now().toISOString();

@@ -1,13 +1,14 @@
+import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN } from "../auth/passwords.ts";
 import { hashToken, looksLikeToken, newToken } from "../auth/tokens.ts";
-import { normalizeEmail } from "../contacts/email.ts";
-import { type AgentActor, type AppContext, nowIso, type WorkspaceSystemActor } from "../context.ts";
+import { type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { AgentTable, Tx } from "../db/schema.ts";
 import { absoluteUrl, enqueueEmail } from "../email/outbox.ts";
 import { conflict, forbidden, notFound, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
-import { brandingOf } from "../workspaces/workspace.service.ts";
+import { normalizeEmail } from "../lib/email-address.ts";
+import { brandingOf } from "../workspaces/workspace.branding.ts";
 
 export type AgentRole = "admin" | "agent";
 

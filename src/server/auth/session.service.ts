@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
+import type { AgentActor } from "../actors.ts";
 import { type AgentView, agentView } from "../agents/agent.service.ts";
-import { normalizeEmail } from "../contacts/email.ts";
-import { type AgentActor, type AppContext, nowIso } from "../context.ts";
+import { type AppContext, nowIso } from "../context.ts";
 import { AppError, tooManyRequests } from "../errors.ts";
+import { normalizeEmail } from "../lib/email-address.ts";
 import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { dummyPasswordHash, verifyPassword } from "./passwords.ts";
 import { hashToken, looksLikeToken, newToken } from "./tokens.ts";

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { formatReference, type TicketStatus } from "../../shared/tickets.ts";
-import type { AgentActor, AppContext, WorkspaceSystemActor } from "../context.ts";
+import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
+import type { AppContext } from "../context.ts";
 import { PreparedWrite } from "../db/prepared.ts";
 import type { ContactTable, Tx } from "../db/schema.ts";
 import { notFound } from "../errors.ts";

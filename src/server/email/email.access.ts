@@ -1,4 +1,4 @@
-import type { AgentActor } from "../context.ts";
+import type { AgentActor } from "../actors.ts";
 import type { Tx } from "../db/schema.ts";
 import { forbidden } from "../errors.ts";
 

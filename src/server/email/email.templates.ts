@@ -1,6 +1,6 @@
 import { readableOn, readablePair } from "../../shared/color.ts";
 import { type Html, html, multiline } from "../web/html.ts";
-import type { Branding } from "../workspaces/workspace.service.ts";
+import type { Branding } from "../workspaces/workspace.branding.ts";
 import { headerText } from "./email.headers.ts";
 
 // Every email Portico sends, as plain text and HTML. User text (names, subjects, messages) is

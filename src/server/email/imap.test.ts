@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Logger, pino } from "pino";
+import { parseImapUrl } from "../lib/imap-url.ts";
 import { hasDovecot, NO_DOVECOT, startDovecot, type TestDovecot } from "./dovecot.test-support.ts";
-import {
-  type IngestRaw,
-  MAX_MESSAGE_BYTES,
-  parseImapUrl,
-  pollImapOnce,
-  startImapPoller,
-} from "./imap.poller.ts";
+import { type IngestRaw, MAX_MESSAGE_BYTES, pollImapOnce, startImapPoller } from "./imap.poller.ts";
 
 // Against a real Dovecot on loopback (dovecot.test-support.ts). Each test has its own mailbox.
 

@@ -8,15 +8,16 @@ import { sql } from "kysely";
 import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
 import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { DESCRIPTION_MAX, MESSAGE_MAX, NAME_MAX, parseReference, SUBJECT_MAX } from "../../shared/tickets.ts";
+import { systemActorIn, type WorkspaceSystemActor } from "../actors.ts";
 import { hashToken } from "../auth/tokens.ts";
-import { normalizeEmail } from "../contacts/email.ts";
-import { type AppContext, systemActorIn, type WorkspaceSystemActor } from "../context.ts";
+import type { AppContext } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { InboundEmailTable } from "../db/schema.ts";
 import { AppError } from "../errors.ts";
 import { decryptStream, encryptStream, sealedSize } from "../files/file.crypto.ts";
 import { receiveUpload } from "../files/file.service.ts";
 import { newId } from "../ids.ts";
+import { normalizeEmail } from "../lib/email-address.ts";
 import { findTicketWithContactEmail, ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import {
   AlreadyProcessed,
@@ -26,7 +27,8 @@ import {
   type EmailOutcome,
   openTicketFromEmail,
 } from "../tickets/ticket.email.ts";
-import { findWorkspaceBySlug, type Workspace } from "../workspaces/workspace.service.ts";
+import type { Workspace } from "../workspaces/workspace.branding.ts";
+import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { domainOf, headerText, messageIdsIn, normalizeMessageId, splitPlusAddress } from "./email.headers.ts";
 import { supportAddressOf } from "./outbox.ts";
 

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Config } from "../config.ts";
 import type { OutboxEmailTable } from "../db/schema.ts";
+import type { Mailer } from "../ports.ts";
 import {
   SendFailedError,
   type SendFailure,
@@ -13,13 +14,6 @@ import {
 // submission; on the event loop that answers requests, delivering a burst's emails slowed the
 // requests by a fifth. The outbox worker (delivery.ts) keeps the database side (claim, mark) and
 // hands each claimed row over; the thread is started on the first email and answers in order.
-
-export interface Mailer {
-  readonly kind: "smtp" | "file";
-  /** Resolves once accepted, with the recipients refused; rejects with a SendFailedError. */
-  deliver(row: OutboxEmailTable): Promise<{ rejected: string[] }>;
-  close(): Promise<void>;
-}
 
 type Answer = { id: number; rejected?: string[]; failure?: SendFailure };
 

@@ -1,6 +1,7 @@
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { formatReference } from "../../shared/tickets.ts";
-import type { AgentActor, AppContext } from "../context.ts";
+import type { AgentActor } from "../actors.ts";
+import type { AppContext } from "../context.ts";
 import type { OutboxEmailTable } from "../db/schema.ts";
 import { notFound, validationFailed } from "../errors.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";

@@ -5,7 +5,7 @@ import type { AppContext } from "../context.ts";
 import { PreparedWrite } from "../db/prepared.ts";
 import type { OutboxEmailTable, Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
-import { brandingOf, type Workspace } from "../workspaces/workspace.service.ts";
+import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { domainOf, headerText, plusAddress } from "./email.headers.ts";
 import type { StoredHeaders } from "./email.message.ts";
 import { renderTemplate, type TemplateCall } from "./email.templates.ts";

@@ -1,4 +1,5 @@
-import type { AgentActor, AppContext } from "../context.ts";
+import type { AgentActor } from "../actors.ts";
+import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
 import { AppError, notFound } from "../errors.ts";
 import { findTicketByTrackingToken } from "../tickets/ticket.access.ts";

@@ -2,6 +2,8 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
 import fs from "node:fs";
 import path from "node:path";
 import { Transform, type TransformCallback } from "node:stream";
+import { parseKey } from "../lib/encryption-key.ts";
+import type { MasterKey } from "../ports.ts";
 
 // Files are sealed with AES-256-GCM before they reach any store. A file is cut into 64 KiB
 // segments, each sealed on its own (the STREAM construction): nothing is released before its
@@ -19,26 +21,9 @@ export const KEY_FILE = "file-encryption.key";
 
 export class FileDamagedError extends Error {}
 
-export interface MasterKey {
-  key: Buffer;
-  /** First bytes of the key's hash: a file sealed under another key is told apart from a damaged one. */
-  id: Buffer;
-}
-
 export function masterKeyFrom(key: Buffer): MasterKey {
   if (key.length !== 32) throw new Error("the file encryption key must be 32 bytes");
   return { key, id: createHash("sha256").update(key).digest().subarray(0, 4) };
-}
-
-/** Parses FILE_ENCRYPTION_KEY: 64 hex characters or 32 bytes in base64. */
-export function parseKey(raw: string): Buffer | null {
-  const s = raw.trim();
-  if (/^[0-9a-fA-F]{64}$/.test(s)) return Buffer.from(s, "hex");
-  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(s)) {
-    const b = Buffer.from(s, "base64");
-    return b.length === 32 ? b : null;
-  }
-  return null;
 }
 
 /**

@@ -6,35 +6,22 @@ import { pipeline } from "node:stream/promises";
 import type { FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import { MAX_FILE_BYTES, UNATTACHED_TTL_MS } from "../../shared/files.ts";
+import type { AgentActor } from "../actors.ts";
 import { hashToken, looksLikeToken, newToken } from "../auth/tokens.ts";
 import type { Config } from "../config.ts";
-import type { AgentActor, AppContext } from "../context.ts";
+import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
 import { AppError, tooManyRequests } from "../errors.ts";
 import { newId } from "../ids.ts";
-import {
-  decryptStream,
-  encryptStream,
-  FileDamagedError,
-  loadMasterKey,
-  type MasterKey,
-  sealedSize,
-} from "./file.crypto.ts";
-import { type FileScanner, noScanner } from "./file.scanner.ts";
+import type { FileScanner, FileStorage } from "../ports.ts";
+import { decryptStream, encryptStream, FileDamagedError, loadMasterKey, sealedSize } from "./file.crypto.ts";
+import { noScanner } from "./file.scanner.ts";
 import { ContentInspector, checkFileName, contentDisposition, decideType, typeByMime } from "./file.sniff.ts";
-import { createFileStore, type FileStore } from "./file.store.ts";
+import { createFileStore } from "./file.store.ts";
 
 // Uploads, attaching and serving. Every file passes through here: streamed and measured as it
 // arrives, sealed into a temporary file, judged by its bytes, and only then stored. Who may
 // read a stored file is decided in file.access.ts.
-
-export interface FileStorage {
-  store: FileStore;
-  key: MasterKey;
-  scanner: FileScanner;
-  /** Sealed uploads wait here while they are checked; inside DATA_DIR so a rename can store them. */
-  tempDir: string;
-}
 
 export function createFileStorage(
   config: Config,

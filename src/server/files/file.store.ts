@@ -8,20 +8,12 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import type { Config } from "../config.ts";
+import type { Config, S3Settings } from "../config.ts";
+import type { FileStore } from "../ports.ts";
 
 // Where sealed files live. Stores only ever see ciphertext: encryption happens before `put`
 // (file.service.ts). An upload is sealed into a temporary file first and handed to the store
 // only once it has passed every check, so a refused file never reaches a store at all.
-
-export interface FileStore {
-  readonly kind: "local" | "s3";
-  /** Moves a finished, sealed temporary file into the store under `key`. */
-  putFile(key: string, tempFile: string, size: number): Promise<void>;
-  /** The sealed bytes, or null when there is no such object. */
-  get(key: string): Promise<Readable | null>;
-  delete(key: string): Promise<void>;
-}
 
 const KEY = /^[0-9a-f-]{36}$/;
 function checkKey(key: string) {
@@ -61,16 +53,6 @@ export class LocalFileStore implements FileStore {
   async delete(key: string): Promise<void> {
     await fs.promises.rm(this.#path(key), { force: true });
   }
-}
-
-export interface S3Settings {
-  endpoint: string | undefined;
-  bucket: string;
-  region: string;
-  accessKeyId: string | undefined;
-  secretAccessKey: string | undefined;
-  forcePathStyle: boolean;
-  prefix: string;
 }
 
 /** Any S3-compatible object store (AWS, MinIO, Ceph, Garage, R2 …). */

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { AgentActor } from "../context.ts";
+import type { AgentActor } from "../actors.ts";
 import { isPostgres } from "../db/dialect.ts";
 import type { Tx } from "../db/schema.ts";
 

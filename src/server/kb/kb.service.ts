@@ -1,5 +1,6 @@
 import type { Static } from "typebox";
-import { type AgentActor, type AppContext, nowIso } from "../context.ts";
+import type { AgentActor } from "../actors.ts";
+import { type AppContext, nowIso } from "../context.ts";
 import { isPostgres } from "../db/dialect.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { KbArticleTable, KbCategoryTable, Tx } from "../db/schema.ts";

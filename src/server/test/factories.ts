@@ -1,5 +1,5 @@
+import { systemActor } from "../actors.ts";
 import { addAgent } from "../agents/agent.service.ts";
-import { systemActor } from "../context.ts";
 import { createWorkspace } from "../workspaces/workspace.service.ts";
 import type { TestEnv } from "./harness.ts";
 

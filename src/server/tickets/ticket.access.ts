@@ -1,6 +1,7 @@
 import { parseReference } from "../../shared/tickets.ts";
+import type { AgentActor, TokenHolderActor, WorkspaceSystemActor } from "../actors.ts";
 import { hashToken, looksLikeToken } from "../auth/tokens.ts";
-import type { AgentActor, AppContext, TokenHolderActor, WorkspaceSystemActor } from "../context.ts";
+import type { AppContext } from "../context.ts";
 import { PreparedRead, ReadCache, type RowOf, readTogether } from "../db/prepared.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { notFound } from "../errors.ts";

@@ -1,13 +1,14 @@
 import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { formatReference, type TicketType } from "../../shared/tickets.ts";
+import { systemActorIn } from "../actors.ts";
 import { contactsVisibleTo, findOrCreateContact } from "../contacts/contact.service.ts";
-import { normalizeEmail } from "../contacts/email.ts";
-import { type AppContext, systemActorIn } from "../context.ts";
+import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { absoluteUrl, emailTicketCreated } from "../email/outbox.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { newId } from "../ids.ts";
-import type { Workspace } from "../workspaces/workspace.service.ts";
+import { normalizeEmail } from "../lib/email-address.ts";
+import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { lockTicket } from "./ticket.access.ts";
 import { recordEvent } from "./ticket.events.ts";
 import { indexTicketText } from "./ticket.search.ts";

@@ -10,10 +10,10 @@ import {
   type TicketStatus,
   type TicketType,
 } from "../../shared/tickets.ts";
+import type { AgentActor } from "../actors.ts";
 import { hashToken, newToken } from "../auth/tokens.ts";
 import { contactsVisibleTo, findOrCreateContact } from "../contacts/contact.service.ts";
-import { normalizeEmail } from "../contacts/email.ts";
-import { type AgentActor, type AppContext, nowIso } from "../context.ts";
+import { type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { PreparedRead, PreparedWrite, readOne } from "../db/prepared.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
@@ -28,7 +28,9 @@ import { AppError, conflict, tooManyRequests, validationFailed } from "../errors
 import { type AttachmentView, attachmentsForAgent, attachmentViews } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { newId } from "../ids.ts";
-import { getWorkspace, getWorkspaceBySlug, type Workspace } from "../workspaces/workspace.service.ts";
+import { normalizeEmail } from "../lib/email-address.ts";
+import type { Workspace } from "../workspaces/workspace.branding.ts";
+import { getWorkspace, getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import {
   findTicketByTrackingToken,
   findTicketForAgent,

@@ -1,14 +1,15 @@
 import { sql } from "kysely";
+import type { AgentActor, SystemActor } from "../actors.ts";
 import { type AgentView, checkNewAgent, insertAgent, type NewAgent } from "../agents/agent.service.ts";
-import { normalizeEmail } from "../contacts/email.ts";
-import { type AgentActor, type AppContext, nowIso, type SystemActor } from "../context.ts";
+import { type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { PreparedRead, readOne } from "../db/prepared.ts";
 import type { Tx, WorkspaceTable } from "../db/schema.ts";
 import { AppError, conflict, forbidden, notFound, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
+import { normalizeEmail } from "../lib/email-address.ts";
+import type { Workspace } from "./workspace.branding.ts";
 
-export const DEFAULT_PRIMARY_COLOR = "#2563eb";
 export const SLUG_PATTERN = "^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$";
 const RESERVED_SLUGS = new Set([
   "api",
@@ -22,26 +23,8 @@ const RESERVED_SLUGS = new Set([
   "workspace",
 ]);
 
-export type Workspace = WorkspaceTable;
 export const BRAND_NAME_MAX = 80;
 const COLOR = /^#[0-9a-fA-F]{6}$/;
-
-export interface Branding {
-  brandName: string;
-  logoUrl: string | null;
-  primaryColor: string;
-  supportEmail: string | null;
-}
-
-/** What portal pages show: the white-label fields, each with its default when unset (seed 002). */
-export function brandingOf(ws: Workspace): Branding {
-  return {
-    brandName: ws.brand_name ?? ws.name,
-    logoUrl: ws.logo_url,
-    primaryColor: ws.primary_color ?? DEFAULT_PRIMARY_COLOR,
-    supportEmail: ws.support_email,
-  };
-}
 
 export function checkSlug(slug: string): string | null {
   if (!new RegExp(SLUG_PATTERN).test(slug)) {

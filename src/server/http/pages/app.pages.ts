@@ -1,10 +1,11 @@
 import formbody from "@fastify/formbody";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { systemActor } from "../../actors.ts";
 import { acceptInvitation, findInvitation, type Invitation } from "../../agents/agent.service.ts";
 import { PASSWORD_MIN } from "../../auth/passwords.ts";
 import { csrfTokenFor, resolveSession, signIn, signOut } from "../../auth/session.service.ts";
 import { safeEqual } from "../../auth/tokens.ts";
-import { type AppContext, systemActor } from "../../context.ts";
+import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import { describedBy, formString } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";

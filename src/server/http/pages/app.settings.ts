@@ -7,14 +7,8 @@ import { AppError, type FieldErrors } from "../../errors.ts";
 import { describedBy, formString, when } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
 import { newNonce, sendPage } from "../../web/page.ts";
-import {
-  BRAND_NAME_MAX,
-  brandingOf,
-  DEFAULT_PRIMARY_COLOR,
-  getWorkspace,
-  updateBranding,
-  type Workspace,
-} from "../../workspaces/workspace.service.ts";
+import { brandingOf, DEFAULT_PRIMARY_COLOR, type Workspace } from "../../workspaces/workspace.branding.ts";
+import { BRAND_NAME_MAX, getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
 import { appErrorSummary, appFieldError, csrfField, sendAppPage } from "./app.layout.ts";
 import { portalPreview } from "./portal.pages.ts";
 

@@ -20,7 +20,8 @@ import {
 import { formString, formText, when } from "../../web/forms.ts";
 import { type Html, html, multiline, unsafeRaw } from "../../web/html.ts";
 import { newNonce, sendPage } from "../../web/page.ts";
-import { findWorkspaceBySlug, type Workspace } from "../../workspaces/workspace.service.ts";
+import type { Workspace } from "../../workspaces/workspace.branding.ts";
+import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { limitKb } from "../public/kb.routes.ts";
 import { plainNotFound, portalLayout } from "./portal.pages.ts";
 

@@ -27,7 +27,8 @@ import {
 } from "../../web/forms.ts";
 import { type Html, html, multiline } from "../../web/html.ts";
 import { assetUrl, newNonce, sendPage } from "../../web/page.ts";
-import { brandingOf, findWorkspaceBySlug, type Workspace } from "../../workspaces/workspace.service.ts";
+import { brandingOf, type Workspace } from "../../workspaces/workspace.branding.ts";
+import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { validateBody } from "../validation.ts";
 
 // The customer portal: server-rendered pages that work without JavaScript; portal.js adds the

@@ -12,7 +12,8 @@ import {
   submitPortalTicket,
   type TrackingView,
 } from "../../tickets/ticket.service.ts";
-import { brandingOf, getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
+import { brandingOf } from "../../workspaces/workspace.branding.ts";
+import { getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { errors, Nullable, OneOf } from "../schema.ts";
 
 // Customers without an account. No session is read here; a tracking token opens one ticket.

@@ -19,7 +19,8 @@ import {
   resolveTicket,
   updateTicket,
 } from "../../tickets/ticket.service.ts";
-import { brandingOf, getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
+import { brandingOf } from "../../workspaces/workspace.branding.ts";
+import { getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
 import { Email, errors, Line, Nullable, OneOf, StrictObject, Text } from "../schema.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";

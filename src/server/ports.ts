@@ -1,0 +1,57 @@
+import type { Readable } from "node:stream";
+import type { OutboxEmailTable } from "./db/schema.ts";
+
+// The parts of AppContext that talk to the outside (the file store, the scanner, the mail
+// thread), as interfaces only. The context and its callers depend on these; the feature modules
+// (files/, email/) implement them. So context.ts imports no feature module, and no import circle
+// runs through it.
+
+/** Where sealed files live: DATA_DIR/files, or S3. It only ever sees ciphertext. */
+export interface FileStore {
+  readonly kind: "local" | "s3";
+  /** Moves a finished, sealed temporary file into the store under `key`. */
+  putFile(key: string, tempFile: string, size: number): Promise<void>;
+  /** The sealed bytes, or null when there is no such object. */
+  get(key: string): Promise<Readable | null>;
+  delete(key: string): Promise<void>;
+}
+
+export interface MasterKey {
+  key: Buffer;
+  /** First bytes of the key's hash: a file sealed under another key is told apart from a damaged one. */
+  id: Buffer;
+}
+
+export interface ScanSubject {
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  /** The plaintext, read back from the sealed temporary file. */
+  open(): Readable;
+}
+
+export type ScanVerdict = { ok: true } | { ok: false; reason: string };
+
+/** The one hook for a content scanner (files/file.scanner.ts). */
+export interface FileScanner {
+  readonly name: string;
+  scan(file: ScanSubject): Promise<ScanVerdict>;
+}
+
+/** Attachments: the store (local folder or S3), the encryption key and the scanner hook. */
+export interface FileStorage {
+  store: FileStore;
+  key: MasterKey;
+  scanner: FileScanner;
+  /** Sealed uploads wait here while they are checked; inside DATA_DIR so a rename can store them. */
+  tempDir: string;
+}
+
+/** Outgoing mail: SMTP, or .eml files on the embedded default. Only the outbox worker sends. */
+export interface Mailer {
+  readonly kind: "smtp" | "file";
+  /** Resolves once accepted, with the recipients refused; rejects with a SendFailedError. */
+  deliver(row: OutboxEmailTable): Promise<{ rejected: string[] }>;
+  close(): Promise<void>;
+}
