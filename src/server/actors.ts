@@ -22,6 +22,9 @@ export type CustomerActor = {
   scope: "own" | "company";
 };
 
+/** Someone on a workspace's public portal without an account or a token: reads the public KB. */
+export type VisitorActor = { kind: "visitor"; workspaceId: string };
+
 /** A customer holding a ticket's tracking token: reaches that one ticket and nothing else. */
 export type TokenHolderActor = {
   kind: "token_holder";
@@ -39,7 +42,15 @@ export type TokenHolderActor = {
 export type SystemActor = { kind: "system"; reason: string; workspaceId?: undefined };
 export type WorkspaceSystemActor = { kind: "system"; reason: string; workspaceId: string };
 
-export type Actor = AgentActor | CustomerActor | TokenHolderActor | SystemActor | WorkspaceSystemActor;
+export type Actor =
+  | AgentActor
+  | CustomerActor
+  | VisitorActor
+  | TokenHolderActor
+  | SystemActor
+  | WorkspaceSystemActor;
+
+export const visitorOf = (workspaceId: string): VisitorActor => ({ kind: "visitor", workspaceId });
 
 export const systemActor = (reason: string): SystemActor => ({ kind: "system", reason });
 export const systemActorIn = (reason: string, workspaceId: string): WorkspaceSystemActor => ({

@@ -1,17 +1,13 @@
 import { sql } from "kysely";
 import { formatReference, type TicketStatus } from "../../shared/tickets.ts";
-import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
+import type { AgentActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { PreparedWrite } from "../db/prepared.ts";
 import type { ContactTable, Tx } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
-
-/** The only way contact rows are read for agents: within their workspace. */
-export function contactsVisibleTo(db: Tx, actor: AgentActor | WorkspaceSystemActor) {
-  return db.selectFrom("contacts").where("contacts.workspace_id", "=", actor.workspaceId);
-}
+import { contactsVisibleTo } from "./contact.access.ts";
 
 /**
  * One contact per normalised email per workspace. Upsert, so two first requests from the same

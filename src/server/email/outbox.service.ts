@@ -5,9 +5,9 @@ import type { AppContext } from "../context.ts";
 import type { OutboxEmailTable } from "../db/schema.ts";
 import { notFound, validationFailed } from "../errors.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
-import { outboxVisibleTo } from "./email.access.ts";
 import { outgoingMessageOf, renderedOf, type StoredHeaders } from "./email.message.ts";
 import { mailOptions } from "./email.transport.ts";
+import { outboxVisibleTo } from "./outbox.access.ts";
 
 // What admins see of outgoing mail: every email, its state, its text and HTML, the .eml.
 

@@ -1,9 +1,17 @@
+import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
 import { parseReference } from "../../shared/tickets.ts";
-import type { AgentActor, TokenHolderActor, WorkspaceSystemActor } from "../actors.ts";
+import {
+  type Actor,
+  type AgentActor,
+  type TokenHolderActor,
+  unknownActor,
+  type WorkspaceSystemActor,
+} from "../actors.ts";
 import { hashToken, looksLikeToken } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
+import { nothing } from "../db/access.ts";
 import { PreparedRead, ReadCache, type RowOf, readTogether } from "../db/prepared.ts";
-import type { TicketTable, Tx } from "../db/schema.ts";
+import type { DB, TicketTable, Tx } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
 
 // Every ticket query starts here. Agents see their own workspace's tickets; a token holder sees
@@ -13,9 +21,56 @@ import { notFound } from "../errors.ts";
 const TICKET_NOT_FOUND = "We could not find that ticket. The link may be wrong or expired.";
 export const ticketNotFound = () => notFound(TICKET_NOT_FOUND);
 
-/** Inside a transaction pass its tx: on SQLite the one connection is the transaction's until it ends. */
-export function ticketsVisibleTo(db: Tx, actor: AgentActor | WorkspaceSystemActor) {
-  return db.selectFrom("tickets").where("tickets.workspace_id", "=", actor.workspaceId);
+/**
+ * Which tickets an actor may see or change, as a where clause on `tickets`. Agents: their
+ * workspace's. A signed-in customer: their own, or their company's when their portal access
+ * covers the company. A token holder: the one ticket of the token. The system: one workspace's,
+ * or every workspace's for a job that works across them. A visitor: none.
+ */
+export function ticketScope(actor: Actor) {
+  return (eb: ExpressionBuilder<DB, "tickets">): Expression<SqlBool> => {
+    switch (actor.kind) {
+      case "agent":
+        return eb("tickets.workspace_id", "=", actor.workspaceId);
+      case "system":
+        return actor.workspaceId === undefined
+          ? eb.lit(true)
+          : eb("tickets.workspace_id", "=", actor.workspaceId);
+      case "customer":
+        return eb.and([
+          eb("tickets.workspace_id", "=", actor.workspaceId),
+          actor.scope === "company" && actor.companyId !== null
+            ? eb("tickets.company_id", "=", actor.companyId)
+            : eb("tickets.contact_id", "=", actor.contactId),
+        ]);
+      case "token_holder":
+        return eb.and([
+          eb("tickets.workspace_id", "=", actor.workspaceId),
+          eb("tickets.id", "=", actor.ticketId),
+        ]);
+      case "visitor":
+        return nothing();
+      default:
+        return unknownActor(actor);
+    }
+  };
+}
+
+/** The ids of the tickets an actor may see, as a subquery for the access functions of what hangs off a ticket. */
+export function visibleTicketIds<T extends keyof DB>(eb: ExpressionBuilder<DB, T>, actor: Actor) {
+  // Not correlated with the outer query: its tables are left out of the subquery's scope.
+  const fresh = eb as unknown as ExpressionBuilder<DB, never>;
+  return fresh.selectFrom("tickets").select("tickets.id").where(ticketScope(actor));
+}
+
+/** Every ticket read starts here. Inside a transaction pass its tx: on SQLite the one connection is the transaction's until it ends. */
+export function ticketsVisibleTo(db: Tx, actor: Actor) {
+  return db.selectFrom("tickets").where(ticketScope(actor));
+}
+
+/** Every ticket update starts here, with the same scope as the reads. */
+export function ticketsWritableBy(db: Tx, actor: Actor) {
+  return db.updateTable("tickets").where(ticketScope(actor));
 }
 
 /** A ticket with its contact's normalised email: how incoming mail decides who wrote to it. */

@@ -1,7 +1,8 @@
 import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { formatReference, type TicketType } from "../../shared/tickets.ts";
 import { systemActorIn } from "../actors.ts";
-import { contactsVisibleTo, findOrCreateContact } from "../contacts/contact.service.ts";
+import { contactsVisibleTo } from "../contacts/contact.access.ts";
+import { findOrCreateContact } from "../contacts/contact.service.ts";
 import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { absoluteUrl, emailTicketCreated } from "../email/outbox.ts";

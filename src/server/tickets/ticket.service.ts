@@ -12,7 +12,8 @@ import {
 } from "../../shared/tickets.ts";
 import type { AgentActor } from "../actors.ts";
 import { hashToken, newToken } from "../auth/tokens.ts";
-import { contactsVisibleTo, findOrCreateContact } from "../contacts/contact.service.ts";
+import { contactsVisibleTo } from "../contacts/contact.access.ts";
+import { findOrCreateContact } from "../contacts/contact.service.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { PreparedRead, PreparedWrite, readOne } from "../db/prepared.ts";

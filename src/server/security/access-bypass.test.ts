@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+// Every query on a guarded table starts in that table's access file, which scopes it by the
+// actor (`*.access.ts`). This test reads the source and fails on a select, update or delete of
+// a guarded table anywhere else. Inserts may stand where the change is made: a new row belongs
+// to the workspace its caller already resolved through an access function.
+
+const SERVER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Each guarded table and the one file (relative to src/server) that may query it. */
+const ACCESS_FILES: Record<string, string> = {
+  tickets: "tickets/ticket.access.ts",
+  comments: "tickets/comment.access.ts",
+  ticket_events: "tickets/event.access.ts",
+  contacts: "contacts/contact.access.ts",
+  companies: "companies/company.access.ts",
+  attachments: "files/file.access.ts",
+  kb_articles: "kb/kb.access.ts",
+  kb_categories: "kb/kb.access.ts",
+  outbox_emails: "email/outbox.access.ts",
+};
+
+/**
+ * Queries that may stand outside their access file, each with its reason. Keep this short.
+ * Each entry is "file: statement(table)", and an entry that no longer occurs fails the test too.
+ */
+const EXCEPTIONS = new Map<string, string>([
+  ["email/delivery.ts: selectFrom(outbox_emails)", "moving into its access file"],
+  ["email/delivery.ts: updateTable(outbox_emails)", "moving into its access file"],
+  ["email/inbound.ts: selectFrom(comments)", "moving into its access file"],
+  ["email/inbound.ts: selectFrom(outbox_emails)", "moving into its access file"],
+  ["email/outbox.service.ts: updateTable(outbox_emails)", "moving into its access file"],
+  ["email/outbox.ts: selectFrom(comments)", "moving into its access file"],
+  ["files/file.service.ts: deleteFrom(attachments)", "moving into its access file"],
+  ["files/file.service.ts: selectFrom(attachments)", "moving into its access file"],
+  ["files/file.service.ts: updateTable(attachments)", "moving into its access file"],
+  ["kb/kb.search.ts: selectFrom(kb_articles)", "moving into its access file"],
+  ["kb/kb.search.ts: sql(kb_articles)", "moving into its access file"],
+  ["kb/kb.service.ts: deleteFrom(kb_articles)", "moving into its access file"],
+  ["kb/kb.service.ts: selectFrom(kb_categories)", "moving into its access file"],
+  ["kb/kb.service.ts: updateTable(kb_articles)", "moving into its access file"],
+  ["kb/kb.service.ts: updateTable(kb_categories)", "moving into its access file"],
+  ["tickets/ticket.email.ts: updateTable(tickets)", "moving into its access file"],
+  ["tickets/ticket.service.ts: selectFrom(attachments)", "moving into its access file"],
+  ["tickets/ticket.service.ts: selectFrom(comments)", "moving into its access file"],
+  ["tickets/ticket.service.ts: selectFrom(companies)", "moving into its access file"],
+  ["tickets/ticket.service.ts: selectFrom(contacts)", "moving into its access file"],
+  ["tickets/ticket.service.ts: selectFrom(ticket_events)", "moving into its access file"],
+  ["tickets/ticket.service.ts: selectFrom(tickets)", "moving into its access file"],
+  ["tickets/ticket.service.ts: updateTable(tickets)", "moving into its access file"],
+]);
+
+const STATEMENT = new RegExp(
+  `\\b(selectFrom|updateTable|deleteFrom)\\(\\s*["'\`](${Object.keys(ACCESS_FILES).join("|")})(?:\\s+as\\s+\\w+)?["'\`]`,
+  "g",
+);
+// Raw SQL in a template: FROM/UPDATE/DELETE FROM/JOIN a guarded table by name.
+const RAW = new RegExp(`\\b(?:from|update|join)\\s+(${Object.keys(ACCESS_FILES).join("|")})\\b`, "gi");
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === "test" ? [] : sourceFiles(p);
+    return /\.ts$/.test(e.name) && !/\.test\.ts$|\.test-support\.ts$/.test(e.name) ? [p] : [];
+  });
+}
+
+function findBypasses(): string[] {
+  const found: string[] = [];
+  for (const file of sourceFiles(SERVER)) {
+    const rel = path.relative(SERVER, file).split(path.sep).join("/");
+    const text = fs.readFileSync(file, "utf8");
+    for (const m of text.matchAll(STATEMENT)) {
+      const [, statement, table] = m as unknown as [string, string, string];
+      if (ACCESS_FILES[table] !== rel) found.push(`${rel}: ${statement}(${table})`);
+    }
+    for (const m of text.matchAll(/sql`([^`]*)`/g)) {
+      for (const r of (m[1] ?? "").matchAll(RAW)) {
+        const table = (r[1] ?? "").toLowerCase();
+        if (ACCESS_FILES[table] !== rel) found.push(`${rel}: sql(${table})`);
+      }
+    }
+  }
+  return found;
+}
+
+test("every select, update and delete of a guarded table is in its access file", () => {
+  const outside = findBypasses().filter((b) => !EXCEPTIONS.has(b));
+  assert.deepEqual(
+    [...new Set(outside)],
+    [],
+    "start these queries from the table's access function (see ACCESS_FILES), or list them in EXCEPTIONS with the reason",
+  );
+});
+
+test("every listed exception still exists (the list only shrinks)", () => {
+  const found = new Set(findBypasses());
+  assert.deepEqual(
+    [...EXCEPTIONS.keys()].filter((e) => !found.has(e)),
+    [],
+  );
+});
+
+test("the scan finds a query outside its access file", () => {
+  // The test above is only as good as its pattern: it must see the shapes the code uses.
+  const sample = `db.selectFrom("tickets as t"); tx.updateTable('comments'); db.deleteFrom(\`attachments\`)`;
+  assert.deepEqual(
+    [...sample.matchAll(STATEMENT)].map((m) => `${m[1]}(${m[2]})`),
+    ["selectFrom(tickets)", "updateTable(comments)", "deleteFrom(attachments)"],
+  );
+  assert.equal([..."select 1 from tickets t join comments c".matchAll(RAW)].length, 2);
+});

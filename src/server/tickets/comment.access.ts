@@ -1,0 +1,43 @@
+import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
+import { type Actor, unknownActor } from "../actors.ts";
+import { nothing } from "../db/access.ts";
+import type { DB, Tx } from "../db/schema.ts";
+import { visibleTicketIds } from "./ticket.access.ts";
+
+// Comments (public replies and internal notes) are read and changed through here only. Agents
+// and the system see every comment of their workspace; a customer, signed in or holding a
+// token, sees the public comments of the tickets they may see and never an internal note.
+
+export function commentScope(actor: Actor) {
+  return (eb: ExpressionBuilder<DB, "comments">): Expression<SqlBool> => {
+    switch (actor.kind) {
+      case "agent":
+        return eb("comments.workspace_id", "=", actor.workspaceId);
+      case "system":
+        return actor.workspaceId === undefined
+          ? eb.lit(true)
+          : eb("comments.workspace_id", "=", actor.workspaceId);
+      case "token_holder":
+        return eb.and([
+          eb("comments.workspace_id", "=", actor.workspaceId),
+          eb("comments.ticket_id", "=", actor.ticketId),
+          eb("comments.internal", "=", false),
+        ]);
+      case "customer":
+        return eb.and([
+          eb("comments.workspace_id", "=", actor.workspaceId),
+          eb("comments.internal", "=", false),
+          eb("comments.ticket_id", "in", visibleTicketIds(eb, actor)),
+        ]);
+      case "visitor":
+        return nothing();
+      default:
+        return unknownActor(actor);
+    }
+  };
+}
+
+/** Inside a transaction pass its tx. */
+export function commentsVisibleTo(db: Tx, actor: Actor) {
+  return db.selectFrom("comments").where(commentScope(actor));
+}
