@@ -12,6 +12,9 @@ import {
 } from "kysely";
 import { Checkpointer, type CheckpointResult, FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.ts";
 
+// Longer than 400 lines: the adapter, the statement cache and the group commit share the one
+// writer connection's state; apart they would reach into each other's private fields.
+
 // Kysely's SQLite dialect speaks the better-sqlite3 interface; node:sqlite is close enough that a
 // thin adapter does. Statements are cached because preparing costs more than running a simple one.
 

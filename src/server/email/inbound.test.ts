@@ -20,6 +20,9 @@ import {
 import { closeListener, createSmtpListener, listen } from "./smtp.listener.ts";
 import { type SmtpSink, startSmtpSink } from "./smtp-sink.test-support.ts";
 
+// Longer than 400 lines: one case per rule of incoming mail (threading, filters, files, limits),
+// each standing alone on the same listener and sink.
+
 // Incoming mail through our SMTP listener, fed by a real SMTP client (nodemailer); replies go
 // out through the outbox to a sink, and come back in as a customer's mail client would send them.
 

@@ -10,6 +10,9 @@ import { getOutboxEmail } from "./outbox.service.ts";
 import { queuedAt } from "./outbox.ts";
 import { type Received, type SmtpSink, startSmtpSink } from "./smtp-sink.test-support.ts";
 
+// Longer than 400 lines: one case per delivery rule (retries, refusals, holds, the mail thread),
+// each standing alone on the same sink.
+
 // Outgoing mail through a real SMTP exchange: nodemailer (the outbox worker's transport) to an
 // smtp-server sink on loopback.
 

@@ -11,6 +11,9 @@ import { makeTeam, makeWorkspace, type SignedInAgent, submitTicket } from "../te
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { sweepUnattached } from "./file.service.ts";
 
+// Longer than 400 lines: one suite of upload, attach and download rules, run as a whole on both
+// stores; splitting it would split the two runs.
+
 // One suite, run on the local store and on an S3 store (a real S3-protocol server on loopback).
 
 const PNG = Buffer.from(

@@ -3,6 +3,9 @@ import { after, before, describe, test } from "node:test";
 import { makeTeam, makeWorkspace, submitTicket, trackUrl } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 
+// Longer than 400 lines: the public portal's rules (submit, idempotency, tracking, replies,
+// follow-ups, limits) through the API, one case each on the same app.
+
 let t: TestEnv;
 before(async () => {
   t = await testEnv();
