@@ -8,6 +8,7 @@ import { notFound } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import { contactsVisibleTo } from "./contact.access.ts";
+import type { ContactDetail, ContactPage } from "./contact.schemas.ts";
 
 /**
  * One contact per normalised email per workspace. Upsert, so two first requests from the same
@@ -49,19 +50,11 @@ export async function findOrCreateContact(
   return contact;
 }
 
-export interface ContactView {
-  id: string;
-  name: string;
-  email: string;
-  company: { id: string; name: string } | null;
-  createdAt: string;
-}
-
 export async function listContacts(
   ctx: AppContext,
   actor: AgentActor,
   query: { q?: string | undefined; limit?: number | undefined; cursor?: string | undefined },
-): Promise<{ items: ContactView[]; nextCursor: string | null }> {
+): Promise<ContactPage> {
   const limit = query.limit ?? 25;
   let qb = contactsVisibleTo(ctx.database.db, actor)
     .leftJoin("companies", "companies.id", "contacts.company_id")
@@ -97,16 +90,6 @@ export async function listContacts(
     })),
     nextCursor: rows.length > limit ? (page.at(-1)?.email_normalized ?? null) : null,
   };
-}
-
-export interface ContactDetail extends ContactView {
-  tickets: {
-    reference: string;
-    subject: string;
-    status: TicketStatus;
-    createdAt: string;
-    updatedAt: string;
-  }[];
 }
 
 export async function getContact(ctx: AppContext, actor: AgentActor, id: string): Promise<ContactDetail> {

@@ -111,3 +111,28 @@ export async function findAttachmentForTokenHolder(
   if (!row) throw notFound(FILE_NOT_FOUND);
   return row;
 }
+
+/**
+ * The files a token holder just attached to their own public reply, for the reply's answer: read
+ * in its transaction, before the tracking read could see them. Never a file on an internal note.
+ */
+export async function attachmentsOfOwnReply(
+  db: Tx,
+  actor: import("../actors.ts").TokenHolderActor,
+  commentId: string,
+): Promise<AttachmentView[]> {
+  const rows = await db
+    .selectFrom("attachments as a")
+    .innerJoin("comments as c", (j) =>
+      j.onRef("c.id", "=", "a.comment_id").onRef("c.ticket_id", "=", "a.ticket_id"),
+    )
+    .select(["a.id", "a.file_name", "a.content_type", "a.size_bytes", "a.comment_id"])
+    .where("a.workspace_id", "=", actor.workspaceId)
+    .where("a.ticket_id", "=", actor.ticketId)
+    .where("a.comment_id", "=", commentId)
+    .where("c.internal", "=", false)
+    .orderBy("a.created_at")
+    .orderBy("a.id")
+    .execute();
+  return rows.map(toView);
+}

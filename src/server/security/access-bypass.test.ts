@@ -44,14 +44,6 @@ const EXCEPTIONS = new Map<string, string>([
   ["kb/kb.service.ts: selectFrom(kb_categories)", "moving into its access file"],
   ["kb/kb.service.ts: updateTable(kb_articles)", "moving into its access file"],
   ["kb/kb.service.ts: updateTable(kb_categories)", "moving into its access file"],
-  ["tickets/ticket.email.ts: updateTable(tickets)", "moving into its access file"],
-  ["tickets/ticket.service.ts: selectFrom(attachments)", "moving into its access file"],
-  ["tickets/ticket.service.ts: selectFrom(comments)", "moving into its access file"],
-  ["tickets/ticket.service.ts: selectFrom(companies)", "moving into its access file"],
-  ["tickets/ticket.service.ts: selectFrom(contacts)", "moving into its access file"],
-  ["tickets/ticket.service.ts: selectFrom(ticket_events)", "moving into its access file"],
-  ["tickets/ticket.service.ts: selectFrom(tickets)", "moving into its access file"],
-  ["tickets/ticket.service.ts: updateTable(tickets)", "moving into its access file"],
 ]);
 
 const STATEMENT = new RegExp(

@@ -1,5 +1,5 @@
 import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
-import { formatReference, type TicketType } from "../../shared/tickets.ts";
+import { formatReference } from "../../shared/tickets.ts";
 import { systemActorIn } from "../actors.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import { findOrCreateContact } from "../contacts/contact.service.ts";
@@ -10,10 +10,12 @@ import { claimUploads } from "../files/file.service.ts";
 import { newId } from "../ids.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
-import { lockTicket } from "./ticket.access.ts";
+import { afterCustomerComment } from "./customer-reply.ts";
+import { openFollowUp } from "./follow-up.ts";
+import { lockTicket, ticketsWritableBy } from "./ticket.access.ts";
+import { insertTicket, issueTrackingToken, trackingPath } from "./ticket.create.ts";
 import { recordEvent } from "./ticket.events.ts";
 import { indexTicketText } from "./ticket.search.ts";
-import { afterCustomerComment, insertTicket, issueTrackingToken, trackingPath } from "./ticket.service.ts";
 
 // Tickets and replies that arrive by email. Each runs in one transaction that also marks the
 // inbound message processed, so a message processed twice (a crash, a second delivery) can
@@ -83,13 +85,8 @@ export interface EmailOutcome {
   commentId: string | null;
 }
 
-async function openTicket(
-  ctx: AppContext,
-  tx: Tx,
-  ws: Workspace,
-  m: EmailMessage,
-  followUpOf?: TicketTable,
-): Promise<EmailOutcome> {
+/** The sender as a contact of the workspace (found by normalised address, or created). */
+async function senderContact(ctx: AppContext, tx: Tx, ws: Workspace, m: EmailMessage) {
   const emailNormalized = normalizeEmail(m.from.address) as string;
   const contact = await findOrCreateContact(ctx, tx, {
     workspaceId: ws.id,
@@ -97,17 +94,21 @@ async function openTicket(
     emailNormalized,
     name: m.from.name,
   });
+  return { ...contact, emailNormalized };
+}
+
+async function openTicket(ctx: AppContext, tx: Tx, ws: Workspace, m: EmailMessage): Promise<EmailOutcome> {
+  const contact = await senderContact(ctx, tx, ws, m);
   const ticket = await insertTicket(ctx, tx, {
     workspace: ws,
     contactId: contact.id,
     companyId: contact.company_id,
-    subject: followUpOf ? followUpOf.subject : m.subject,
+    subject: m.subject,
     description: m.body,
-    type: (followUpOf?.type as TicketType | undefined) ?? "Support Request",
+    type: "Support Request",
     channel: "email",
     actor: { type: "contact", id: contact.id },
-    ...(followUpOf ? { followUpOfId: followUpOf.id } : {}),
-    emailThreadId: followUpOf?.email_thread_id ?? m.messageId,
+    emailThreadId: m.messageId,
   });
   await claimUploads(
     ctx,
@@ -118,20 +119,10 @@ async function openTicket(
     MAX_FILES_CUSTOMER_REPLY,
   );
   await noteRefusedFiles(tx, ws, ticket.id, m.refused, ticket.created_at);
-  if (followUpOf) {
-    await recordEvent(ctx.database, tx, {
-      workspaceId: ws.id,
-      ticketId: followUpOf.id,
-      actor: { type: "contact", id: contact.id },
-      type: "follow_up_created",
-      data: { reference: formatReference(ticket.number) },
-      at: ticket.created_at,
-    });
-  }
   const token = await issueTrackingToken(ctx, tx, {
     workspaceId: ws.id,
     ticketId: ticket.id,
-    emailNormalized,
+    emailNormalized: contact.emailNormalized,
     at: ctx.now(),
   });
   await emailTicketCreated(ctx, tx, {
@@ -140,9 +131,39 @@ async function openTicket(
     contact: { address: m.from.address, name: contact.name },
     trackingUrl: absoluteUrl(ctx, trackingPath(ws.slug, ticket.number, token)),
     lastInbound: m.messageId,
-    followUpOf: followUpOf ? formatReference(followUpOf.number) : undefined,
   });
-  const outcome = followUpOf ? "follow_up_created" : "ticket_created";
+  const outcome = "ticket_created";
+  await markInbound(tx, m, ticket.created_at, { outcome, ticketId: ticket.id, commentId: null });
+  return { outcome, ticketId: ticket.id, reference: formatReference(ticket.number), commentId: null };
+}
+
+/** The contact's email to a Closed ticket: a follow-up on the customer's email thread. */
+async function followUpByEmail(
+  ctx: AppContext,
+  tx: Tx,
+  ws: Workspace,
+  m: EmailMessage,
+  closed: TicketTable,
+): Promise<EmailOutcome> {
+  const contact = await senderContact(ctx, tx, ws, m);
+  const { ticket } = await openFollowUp(ctx, tx, {
+    ws,
+    closed,
+    contact: {
+      id: contact.id,
+      name: contact.name,
+      address: m.from.address,
+      emailNormalized: contact.emailNormalized,
+    },
+    companyId: contact.company_id,
+    body: m.body,
+    channel: "email",
+    files: { claimer: { kind: "email" }, keys: m.attachmentKeys },
+    emailThreadId: closed.email_thread_id ?? m.messageId,
+    lastInbound: m.messageId,
+  });
+  await noteRefusedFiles(tx, ws, ticket.id, m.refused, ticket.created_at);
+  const outcome = "follow_up_created";
   await markInbound(tx, m, ticket.created_at, { outcome, ticketId: ticket.id, commentId: null });
   return { outcome, ticketId: ticket.id, reference: formatReference(ticket.number), commentId: null };
 }
@@ -171,7 +192,8 @@ export async function appendEmailToTicket(
 ): Promise<EmailOutcome> {
   return ctx.database.db.transaction().execute(async (tx) => {
     const t = await lockTicket(ctx, tx, { id: ticketId, workspace_id: ws.id });
-    if (author.kind === "contact" && t.status === "closed") return openTicket(ctx, tx, ws, m, t);
+    if (author.kind === "contact" && t.status === "closed") return followUpByEmail(ctx, tx, ws, m, t);
+    const actor = systemActorIn("incoming email", ws.id);
     const now = ctx.now().toISOString();
     const id = newId();
     const fromContact = author.kind === "contact";
@@ -204,11 +226,12 @@ export async function appendEmailToTicket(
     );
     await noteRefusedFiles(tx, ws, t.id, m.refused, now);
     if (fromContact) {
-      const contact = await contactsVisibleTo(tx, systemActorIn("incoming email", ws.id))
+      const contact = await contactsVisibleTo(tx, actor)
         .select("name")
         .where("id", "=", t.contact_id)
         .executeTakeFirstOrThrow();
       await afterCustomerComment(ctx, tx, {
+        actor,
         ws,
         ticket: t,
         contactName: contact.name,
@@ -227,12 +250,7 @@ export async function appendEmailToTicket(
         data: { commentId: id, channel: "email" },
         at: now,
       });
-      await tx
-        .updateTable("tickets")
-        .set({ updated_at: now })
-        .where("id", "=", t.id)
-        .where("workspace_id", "=", ws.id)
-        .execute();
+      await ticketsWritableBy(tx, actor).set({ updated_at: now }).where("tickets.id", "=", t.id).execute();
       await indexTicketText(ctx, tx, { workspaceId: ws.id, ticketId: t.id, content: m.body });
     }
     const outcome = fromContact ? "reply_appended" : "note_appended";

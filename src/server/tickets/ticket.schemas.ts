@@ -1,11 +1,26 @@
-import { Type } from "typebox";
-import { MAX_FILES_CUSTOMER_REPLY, MAX_FILES_SUBMIT } from "../../shared/files.ts";
-import { DESCRIPTION_MAX, MESSAGE_MAX, NAME_MAX, SUBJECT_MAX, TICKET_TYPES } from "../../shared/tickets.ts";
-import { UploadKeys } from "../files/file.schemas.ts";
-import { Email, Line, OneOf, OptionalText, StrictObject, Text } from "../http/schema.ts";
+import { type Static, Type } from "typebox";
+import { MAX_FILES_AGENT, MAX_FILES_CUSTOMER_REPLY, MAX_FILES_SUBMIT } from "../../shared/files.ts";
+import {
+  DESCRIPTION_MAX,
+  MESSAGE_MAX,
+  NAME_MAX,
+  SUBJECT_MAX,
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
+  TICKET_TYPES,
+} from "../../shared/tickets.ts";
+import { Attachment, UploadKeys } from "../files/file.schemas.ts";
+import { Email, Line, Nullable, OneOf, OptionalText, StrictObject, Text } from "../http/schema.ts";
 import { VisitId } from "../kb/kb.schemas.ts";
 
-// Request bodies shared by the JSON API and the portal's HTML forms: one set of rules for both.
+// What the ticket operations take and answer, declared once: each schema validates the route (and
+// the portal's HTML forms), documents it in OpenAPI, and gives the services their type (Static).
+
+export const TicketStatusSchema = OneOf(TICKET_STATUSES);
+export const TicketPrioritySchema = OneOf(TICKET_PRIORITIES);
+const Person = Type.Object({ id: Type.String(), name: Type.String() });
+
+// --- the public portal (no account; the tracking token is the key) ------------------------------
 
 export const SubmitBody = StrictObject({
   name: Line(NAME_MAX, "The customer's full name"),
@@ -19,8 +34,159 @@ export const SubmitBody = StrictObject({
     description: "The submit page's visit id, for the deflection rate",
   }),
 });
+export type PortalSubmission = Static<typeof SubmitBody>;
+
+export const SubmitResult = Type.Object({
+  reference: Type.String({ examples: ["TKT-0042"] }),
+  trackingUrl: Type.String(),
+  status: TicketStatusSchema,
+  createdAt: Type.String({ format: "date-time" }),
+});
+export type SubmitResult = Static<typeof SubmitResult>;
+
+export const PublicMessage = Type.Object({
+  id: Type.String(),
+  author: Type.Object({
+    type: Type.Union([Type.Literal("agent"), Type.Literal("contact")]),
+    name: Type.String(),
+  }),
+  body: Type.String(),
+  createdAt: Type.String({ format: "date-time" }),
+  attachments: Type.Array(Attachment),
+});
+export type PublicMessage = Static<typeof PublicMessage>;
+
+export const TrackingView = Type.Object({
+  reference: Type.String(),
+  subject: Type.String(),
+  description: Type.String(),
+  type: Type.String(),
+  status: TicketStatusSchema,
+  statusLabel: Type.String(),
+  createdAt: Type.String({ format: "date-time" }),
+  updatedAt: Type.String({ format: "date-time" }),
+  contact: Type.Object({ name: Type.String() }),
+  attachments: Type.Array(Attachment, { description: "Files sent with the request itself" }),
+  conversation: Type.Array(PublicMessage),
+  resolution: Nullable(
+    Type.Object({
+      details: Nullable(Type.String()),
+      resolvedAt: Type.String({ format: "date-time" }),
+    }),
+  ),
+});
+export type TrackingView = Static<typeof TrackingView>;
 
 export const CustomerReplyBody = StrictObject({
   body: Text(MESSAGE_MAX),
   attachments: UploadKeys(MAX_FILES_CUSTOMER_REPLY),
 });
+
+/** A reply on an open ticket is a message on it; on a Closed one it starts a follow-up ticket. */
+export const CustomerReplyResult = Type.Union([
+  Type.Object({ kind: Type.Literal("comment"), message: PublicMessage, status: TicketStatusSchema }),
+  Type.Object({
+    kind: Type.Literal("follow_up"),
+    reference: Type.String(),
+    trackingUrl: Type.String(),
+  }),
+]);
+export type CustomerReplyResult = Static<typeof CustomerReplyResult>;
+
+// --- the agents' workspace ------------------------------------------------------------------------
+
+export const TicketSummary = Type.Object({
+  reference: Type.String(),
+  subject: Type.String(),
+  type: Type.String(),
+  status: TicketStatusSchema,
+  priority: TicketPrioritySchema,
+  channel: Type.String(),
+  contact: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String() }),
+  assignee: Nullable(Person),
+  createdAt: Type.String({ format: "date-time" }),
+  updatedAt: Type.String({ format: "date-time" }),
+});
+export type TicketSummary = Static<typeof TicketSummary>;
+
+export const QueuePage = Type.Object({
+  items: Type.Array(TicketSummary),
+  nextCursor: Nullable(Type.String()),
+});
+export type QueuePage = Static<typeof QueuePage>;
+
+export const ConversationEntry = Type.Object({
+  id: Type.String(),
+  internal: Type.Boolean({ description: "true for an internal note, which the customer never sees" }),
+  author: Type.Object({
+    type: Type.Union([Type.Literal("agent"), Type.Literal("contact"), Type.Literal("system")]),
+    id: Nullable(Type.String()),
+    name: Type.String(),
+  }),
+  body: Type.String(),
+  channel: Type.String(),
+  createdAt: Type.String({ format: "date-time" }),
+  attachments: Type.Array(Attachment),
+});
+export type ConversationEntry = Static<typeof ConversationEntry>;
+
+export const TicketEventView = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  actor: Type.Object({ type: Type.String(), id: Nullable(Type.String()), name: Nullable(Type.String()) }),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  customerVisible: Type.Boolean({
+    description: "Whether the customer may see this event in their own timeline",
+  }),
+  createdAt: Type.String({ format: "date-time" }),
+});
+export type TicketEventView = Static<typeof TicketEventView>;
+
+export const TicketDetail = Type.Object({
+  ...TicketSummary.properties,
+  id: Type.String(),
+  description: Type.String(),
+  customerStatus: TicketStatusSchema,
+  resolution: Nullable(Type.String()),
+  resolvedAt: Nullable(Type.String()),
+  closedAt: Nullable(Type.String()),
+  followUpOf: Nullable(Type.String()),
+  company: Nullable(Person),
+  attachments: Type.Array(Attachment, { description: "Files sent with the ticket itself" }),
+  conversation: Type.Array(ConversationEntry),
+  events: Type.Array(TicketEventView),
+  contactTickets: Type.Array(
+    Type.Object({
+      reference: Type.String(),
+      subject: Type.String(),
+      status: TicketStatusSchema,
+      createdAt: Type.String(),
+    }),
+  ),
+});
+export type TicketDetail = Static<typeof TicketDetail>;
+
+/** A change of status, priority or assignee; the resolution is kept when the change resolves. */
+export const TicketPatch = StrictObject({
+  status: Type.Optional(TicketStatusSchema),
+  priority: Type.Optional(TicketPrioritySchema),
+  assigneeId: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+  resolution: Type.Optional(Text(MESSAGE_MAX)),
+});
+export type TicketPatch = Static<typeof TicketPatch>;
+
+export const ResolveBody = StrictObject({ resolution: Text(MESSAGE_MAX) });
+
+export const AgentReplyBody = StrictObject({
+  body: Text(MESSAGE_MAX),
+  status: Type.Optional(TicketStatusSchema),
+  attachments: UploadKeys(MAX_FILES_AGENT),
+});
+export type AgentReply = Static<typeof AgentReplyBody>;
+
+export const NoteBody = StrictObject({ body: Text(MESSAGE_MAX), attachments: UploadKeys(MAX_FILES_AGENT) });
+export type Note = Static<typeof NoteBody>;
+
+/** What a reply or a note answers: the new entry and the ticket as it now is. */
+export const CommentResult = Type.Object({ entry: ConversationEntry, ticket: TicketDetail });
+export type CommentResult = Static<typeof CommentResult>;

@@ -17,20 +17,10 @@ import { getContact, listContacts } from "../../contacts/contact.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors, validationFailed } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
-import {
-  addInternalNote,
-  getTicketDetail,
-  listQueue,
-  QUEUE_SORTS,
-  type QueueQuery,
-  type QueueSort,
-  replyToTicket,
-  resolveTicket,
-  type TicketDetail,
-  type TicketEventView,
-  type TicketSummary,
-  updateTicket,
-} from "../../tickets/ticket.service.ts";
+import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
+import { getTicketDetail } from "../../tickets/detail.ts";
+import { listQueue, QUEUE_SORTS, type QueueQuery, type QueueSort } from "../../tickets/queue.ts";
+import type { TicketDetail, TicketEventView, TicketSummary } from "../../tickets/ticket.schemas.ts";
 import { attachmentChips, fileField } from "../../web/attachments.ts";
 import { describedBy, formString, formText, when } from "../../web/forms.ts";
 import { type Html, html, multiline } from "../../web/html.ts";

@@ -8,14 +8,14 @@ import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
 import { recordSubmittedVisit } from "../../kb/kb.service.ts";
-import { CustomerReplyBody, SubmitBody } from "../../tickets/ticket.schemas.ts";
+import { submitPortalTicket } from "../../tickets/submit.ts";
 import {
-  getTrackingView,
+  CustomerReplyBody,
   type PortalSubmission,
-  replyAsTokenHolder,
-  submitPortalTicket,
+  SubmitBody,
   type TrackingView,
-} from "../../tickets/ticket.service.ts";
+} from "../../tickets/ticket.schemas.ts";
+import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { attachmentChips, fileField } from "../../web/attachments.ts";
 import {
   describedBy,

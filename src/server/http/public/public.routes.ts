@@ -1,20 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { DESCRIPTION_MAX, TICKET_STATUSES, TICKET_TYPES } from "../../../shared/tickets.ts";
+import { DESCRIPTION_MAX, TICKET_TYPES } from "../../../shared/tickets.ts";
 import type { AppContext } from "../../context.ts";
 import { validationFailed } from "../../errors.ts";
-import { Attachment } from "../../files/file.schemas.ts";
 import { recordSubmittedVisit } from "../../kb/kb.service.ts";
-import { CustomerReplyBody, SubmitBody } from "../../tickets/ticket.schemas.ts";
+import { submitPortalTicket } from "../../tickets/submit.ts";
 import {
-  getTrackingView,
-  replyAsTokenHolder,
-  submitPortalTicket,
-  type TrackingView,
-} from "../../tickets/ticket.service.ts";
+  CustomerReplyBody,
+  CustomerReplyResult,
+  SubmitBody,
+  SubmitResult,
+  TrackingView,
+} from "../../tickets/ticket.schemas.ts";
+import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { brandingOf } from "../../workspaces/workspace.branding.ts";
 import { getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
-import { errors, Nullable, OneOf } from "../schema.ts";
+import { errors, Nullable } from "../schema.ts";
 
 // Customers without an account. No session is read here; a tracking token opens one ticket.
 
@@ -25,18 +26,6 @@ const TicketParams = Type.Object({
 });
 const TokenQuery = Type.Object({
   t: Type.Optional(Type.String({ maxLength: 128, description: "The tracking token from the link" })),
-});
-
-const Status = OneOf(TICKET_STATUSES);
-const PublicMessage = Type.Object({
-  id: Type.String(),
-  author: Type.Object({
-    type: Type.Union([Type.Literal("agent"), Type.Literal("contact")]),
-    name: Type.String(),
-  }),
-  body: Type.String(),
-  createdAt: Type.String({ format: "date-time" }),
-  attachments: Type.Array(Attachment),
 });
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -93,12 +82,7 @@ export const publicRoutes =
           headers: Type.Object({ "idempotency-key": Type.Optional(Type.String({ maxLength: 200 })) }),
           body: SubmitBody,
           response: {
-            201: Type.Object({
-              reference: Type.String({ examples: ["TKT-0042"] }),
-              trackingUrl: Type.String(),
-              status: Status,
-              createdAt: Type.String({ format: "date-time" }),
-            }),
+            201: SubmitResult,
             ...errors(400, 404, 413, 415, 422, 429),
           },
         },
@@ -131,25 +115,7 @@ export const publicRoutes =
           params: TicketParams,
           querystring: TokenQuery,
           response: {
-            200: Type.Object({
-              reference: Type.String(),
-              subject: Type.String(),
-              description: Type.String(),
-              type: Type.String(),
-              status: Status,
-              statusLabel: Type.String(),
-              createdAt: Type.String({ format: "date-time" }),
-              updatedAt: Type.String({ format: "date-time" }),
-              contact: Type.Object({ name: Type.String() }),
-              attachments: Type.Array(Attachment, { description: "Files sent with the request itself" }),
-              conversation: Type.Array(PublicMessage),
-              resolution: Nullable(
-                Type.Object({
-                  details: Nullable(Type.String()),
-                  resolvedAt: Type.String({ format: "date-time" }),
-                }),
-              ),
-            }),
+            200: TrackingView,
             ...errors(404),
           },
         },
@@ -180,14 +146,7 @@ export const publicRoutes =
           querystring: TokenQuery,
           body: CustomerReplyBody,
           response: {
-            201: Type.Union([
-              Type.Object({ kind: Type.Literal("comment"), message: PublicMessage, status: Status }),
-              Type.Object({
-                kind: Type.Literal("follow_up"),
-                reference: Type.String(),
-                trackingUrl: Type.String(),
-              }),
-            ]),
+            201: CustomerReplyResult,
             ...errors(400, 404, 413, 415),
           },
         },

@@ -1,27 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { MAX_FILES_AGENT } from "../../../shared/files.ts";
-import { MESSAGE_MAX, NAME_MAX, TICKET_PRIORITIES, TICKET_STATUSES } from "../../../shared/tickets.ts";
+import { NAME_MAX, TICKET_PRIORITIES, TICKET_STATUSES } from "../../../shared/tickets.ts";
 import { addAgent, listAgents, setAgentActive } from "../../agents/agent.service.ts";
 import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import { csrfTokenFor, signOut } from "../../auth/session.service.ts";
+import { ContactDetail, ContactPage } from "../../contacts/contact.schemas.ts";
 import { getContact, listContacts } from "../../contacts/contact.service.ts";
 import type { AppContext } from "../../context.ts";
 import { listOutbox, OUTBOX_STATES } from "../../email/outbox.service.ts";
 import { validationFailed } from "../../errors.ts";
-import { Attachment, UploadKeys } from "../../files/file.schemas.ts";
+import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
+import { getTicketDetail } from "../../tickets/detail.ts";
+import { listQueue, QUEUE_SORTS } from "../../tickets/queue.ts";
 import {
-  addInternalNote,
-  getTicketDetail,
-  listQueue,
-  QUEUE_SORTS,
-  replyToTicket,
-  resolveTicket,
-  updateTicket,
-} from "../../tickets/ticket.service.ts";
+  AgentReplyBody,
+  CommentResult,
+  NoteBody,
+  QueuePage,
+  ResolveBody,
+  TicketDetail,
+  TicketPatch,
+} from "../../tickets/ticket.schemas.ts";
 import { brandingOf } from "../../workspaces/workspace.branding.ts";
 import { getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
-import { Email, errors, Line, Nullable, OneOf, StrictObject, Text } from "../schema.ts";
+import { Email, errors, Line, Nullable, OneOf, StrictObject } from "../schema.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
 import {
@@ -33,71 +35,7 @@ import {
   sessionOf,
 } from "./session.ts";
 
-const Status = OneOf(TICKET_STATUSES);
-const Priority = OneOf(TICKET_PRIORITIES);
 const Ref = Type.Object({ reference: Type.String({ maxLength: 20, examples: ["TKT-0042"] }) });
-const Person = Type.Object({ id: Type.String(), name: Type.String() });
-
-const TicketSummary = Type.Object({
-  reference: Type.String(),
-  subject: Type.String(),
-  type: Type.String(),
-  status: Status,
-  priority: Priority,
-  channel: Type.String(),
-  contact: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String() }),
-  assignee: Nullable(Person),
-  createdAt: Type.String({ format: "date-time" }),
-  updatedAt: Type.String({ format: "date-time" }),
-});
-
-const ConversationEntry = Type.Object({
-  id: Type.String(),
-  internal: Type.Boolean({ description: "true for an internal note, which the customer never sees" }),
-  author: Type.Object({
-    type: Type.Union([Type.Literal("agent"), Type.Literal("contact"), Type.Literal("system")]),
-    id: Nullable(Type.String()),
-    name: Type.String(),
-  }),
-  body: Type.String(),
-  channel: Type.String(),
-  createdAt: Type.String({ format: "date-time" }),
-  attachments: Type.Array(Attachment),
-});
-
-const TicketDetail = Type.Object({
-  ...TicketSummary.properties,
-  id: Type.String(),
-  description: Type.String(),
-  customerStatus: Status,
-  resolution: Nullable(Type.String()),
-  resolvedAt: Nullable(Type.String()),
-  closedAt: Nullable(Type.String()),
-  followUpOf: Nullable(Type.String()),
-  company: Nullable(Person),
-  attachments: Type.Array(Attachment, { description: "Files sent with the ticket itself" }),
-  conversation: Type.Array(ConversationEntry),
-  events: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      type: Type.String(),
-      actor: Type.Object({ type: Type.String(), id: Nullable(Type.String()), name: Nullable(Type.String()) }),
-      data: Type.Record(Type.String(), Type.Unknown()),
-      customerVisible: Type.Boolean({
-        description: "Whether the customer may see this event in their own timeline",
-      }),
-      createdAt: Type.String({ format: "date-time" }),
-    }),
-  ),
-  contactTickets: Type.Array(
-    Type.Object({
-      reference: Type.String(),
-      subject: Type.String(),
-      status: Status,
-      createdAt: Type.String(),
-    }),
-  ),
-});
 
 const Branding = Type.Object({
   name: Type.String(),
@@ -112,14 +50,6 @@ const Branding = Type.Object({
     primaryColor: Type.String(),
     supportEmail: Nullable(Type.String()),
   }),
-});
-
-const Contact = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  email: Type.String(),
-  company: Nullable(Person),
-  createdAt: Type.String(),
 });
 
 const security = [{ session: [], csrf: [] }];
@@ -196,7 +126,7 @@ export const workspaceRoutes =
             { additionalProperties: false },
           ),
           response: {
-            200: Type.Object({ items: Type.Array(TicketSummary), nextCursor: Nullable(Type.String()) }),
+            200: QueuePage,
             ...errors(400, 401),
           },
         },
@@ -238,12 +168,7 @@ export const workspaceRoutes =
           description: "assigneeId null unassigns. Each change is recorded as an event.",
           security,
           params: Ref,
-          body: StrictObject({
-            status: Type.Optional(Status),
-            priority: Type.Optional(Priority),
-            assigneeId: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
-            resolution: Type.Optional(Text(MESSAGE_MAX)),
-          }),
+          body: TicketPatch,
           response: { 200: TicketDetail, ...errors(400, 401, 403, 404) },
         },
       },
@@ -259,14 +184,12 @@ export const workspaceRoutes =
           description: "The resolution is shown to the customer on the tracking page.",
           security,
           params: Ref,
-          body: StrictObject({ resolution: Text(MESSAGE_MAX) }),
+          body: ResolveBody,
           response: { 200: TicketDetail, ...errors(400, 401, 403, 404, 409) },
         },
       },
       async (req) => resolveTicket(ctx, sessionOf(req).actor, req.params.reference, req.body.resolution),
     );
-
-    const CommentResult = Type.Object({ entry: ConversationEntry, ticket: TicketDetail });
 
     app.post(
       "/tickets/:reference/replies",
@@ -277,11 +200,7 @@ export const workspaceRoutes =
           description: "The customer sees this. Optionally set the ticket's status in the same step.",
           security,
           params: Ref,
-          body: StrictObject({
-            body: Text(MESSAGE_MAX),
-            status: Type.Optional(Status),
-            attachments: UploadKeys(MAX_FILES_AGENT),
-          }),
+          body: AgentReplyBody,
           response: { 201: CommentResult, ...errors(400, 401, 403, 404) },
         },
       },
@@ -300,7 +219,7 @@ export const workspaceRoutes =
           description: "Agents only: never shown on any customer-facing path.",
           security,
           params: Ref,
-          body: StrictObject({ body: Text(MESSAGE_MAX), attachments: UploadKeys(MAX_FILES_AGENT) }),
+          body: NoteBody,
           response: { 201: CommentResult, ...errors(400, 401, 403, 404) },
         },
       },
@@ -329,7 +248,7 @@ export const workspaceRoutes =
             { additionalProperties: false },
           ),
           response: {
-            200: Type.Object({ items: Type.Array(Contact), nextCursor: Nullable(Type.String()) }),
+            200: ContactPage,
             ...errors(400, 401),
           },
         },
@@ -346,18 +265,7 @@ export const workspaceRoutes =
           security,
           params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
           response: {
-            200: Type.Object({
-              ...Contact.properties,
-              tickets: Type.Array(
-                Type.Object({
-                  reference: Type.String(),
-                  subject: Type.String(),
-                  status: Status,
-                  createdAt: Type.String(),
-                  updatedAt: Type.String(),
-                }),
-              ),
-            }),
+            200: ContactDetail,
             ...errors(401, 404),
           },
         },

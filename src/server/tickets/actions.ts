@@ -1,0 +1,271 @@
+import { MAX_FILES_AGENT } from "../../shared/files.ts";
+import { codePointLength, MESSAGE_MAX, type TicketStatus } from "../../shared/tickets.ts";
+import type { AgentActor } from "../actors.ts";
+import { contactsVisibleTo } from "../contacts/contact.access.ts";
+import { type AppContext, nowIso } from "../context.ts";
+import type { TicketTable, Tx } from "../db/schema.ts";
+import { absoluteUrl, emailAgentReplied, emailTicketResolved } from "../email/outbox.ts";
+import { conflict, validationFailed } from "../errors.ts";
+import { attachmentsForAgent } from "../files/file.access.ts";
+import { claimUploads } from "../files/file.service.ts";
+import { newId } from "../ids.ts";
+import type { Workspace } from "../workspaces/workspace.branding.ts";
+import { getWorkspace } from "../workspaces/workspace.service.ts";
+import { getTicketDetail } from "./detail.ts";
+import { findTicketForAgent, ticketsWritableBy } from "./ticket.access.ts";
+import { cleanText, issueTrackingToken, trackingPath } from "./ticket.create.ts";
+import { recordEvent } from "./ticket.events.ts";
+import type { AgentReply, CommentResult, Note, TicketDetail, TicketPatch } from "./ticket.schemas.ts";
+import { indexTicketText } from "./ticket.search.ts";
+
+// What agents do to a ticket: change its status, priority or assignee, resolve it, reply to the
+// customer, add an internal note. Each is one transaction on the ticket, locked on PostgreSQL.
+
+const brandingOfName = (ws: Workspace) => ws.brand_name ?? ws.name;
+
+/** The ticket's contact, and a fresh tracking link for an email to them (issued in tx). */
+async function customerLink(ctx: AppContext, tx: Tx, actor: AgentActor, ws: Workspace, t: TicketTable) {
+  const c = await contactsVisibleTo(tx, actor)
+    .select(["email", "name", "email_normalized"])
+    .where("id", "=", t.contact_id)
+    .executeTakeFirstOrThrow();
+  const token = await issueTrackingToken(ctx, tx, {
+    workspaceId: t.workspace_id,
+    ticketId: t.id,
+    emailNormalized: c.email_normalized,
+    at: ctx.now(),
+  });
+  return {
+    contact: { address: c.email, name: c.name },
+    trackingUrl: absoluteUrl(ctx, trackingPath(ws.slug, t.number, token)),
+  };
+}
+
+/**
+ * Applies a change inside tx, recording one event per field that really changed. Resolving
+ * emails the customer the resolution, unless `ws` is left out (a reply that resolves says so in
+ * its own email).
+ */
+async function applyPatch(
+  ctx: AppContext,
+  tx: Tx,
+  actor: AgentActor,
+  t: TicketTable,
+  patch: TicketPatch,
+  now: string,
+  ws?: Workspace,
+): Promise<void> {
+  const set: Partial<TicketTable> = {};
+  const ev = {
+    workspaceId: t.workspace_id,
+    ticketId: t.id,
+    actor: { type: "agent" as const, id: actor.agentId },
+    at: now,
+  };
+  if (patch.assigneeId !== undefined && patch.assigneeId !== t.assignee_id) {
+    if (patch.assigneeId !== null) {
+      const agent = await tx
+        .selectFrom("agents")
+        .select(["id", "active"])
+        .where("workspace_id", "=", actor.workspaceId)
+        .where("id", "=", patch.assigneeId)
+        .executeTakeFirst();
+      if (!agent?.active) throw validationFailed({ assigneeId: "is not an active agent of this workspace" });
+    }
+    set.assignee_id = patch.assigneeId;
+    await recordEvent(ctx.database, tx, {
+      ...ev,
+      type: "assignee_changed",
+      data: { from: t.assignee_id, to: patch.assigneeId },
+    });
+  }
+  if (patch.priority !== undefined && patch.priority !== t.priority) {
+    set.priority = patch.priority;
+    await recordEvent(ctx.database, tx, {
+      ...ev,
+      type: "priority_changed",
+      data: { from: t.priority, to: patch.priority },
+    });
+  }
+  if (patch.status !== undefined && patch.status !== t.status) {
+    set.status = patch.status;
+    set.portal_status = null;
+    if (patch.status === "resolved") {
+      set.resolved_at = now;
+      set.resolution = patch.resolution !== undefined ? cleanText(patch.resolution) || null : t.resolution;
+      await recordEvent(ctx.database, tx, {
+        ...ev,
+        type: "resolved",
+        data: { from: t.status, to: "resolved", resolution: set.resolution },
+      });
+      if (ws) {
+        const link = await customerLink(ctx, tx, actor, ws, t);
+        await emailTicketResolved(ctx, tx, { ws, ticket: t, resolution: set.resolution ?? null, ...link });
+      }
+    } else {
+      if (patch.status === "closed") set.closed_at = now;
+      else set.closed_at = null;
+      if (patch.status !== "closed") set.resolved_at = null;
+      const reopened = (t.status === "resolved" || t.status === "closed") && patch.status !== "closed";
+      await recordEvent(ctx.database, tx, {
+        ...ev,
+        type: reopened ? "reopened" : "status_changed",
+        data: { from: t.status, to: patch.status },
+      });
+    }
+  } else if (patch.resolution !== undefined && t.status === "resolved") {
+    set.resolution = cleanText(patch.resolution) || null;
+    await recordEvent(ctx.database, tx, {
+      ...ev,
+      type: "resolved",
+      data: { from: "resolved", to: "resolved", resolution: set.resolution },
+    });
+  }
+  if (Object.keys(set).length === 0) return;
+  set.updated_at = now;
+  await ticketsWritableBy(tx, actor).set(set).where("tickets.id", "=", t.id).execute();
+}
+
+export async function updateTicket(
+  ctx: AppContext,
+  actor: AgentActor,
+  reference: string,
+  patch: TicketPatch,
+): Promise<TicketDetail> {
+  const ws = await getWorkspace(ctx, actor);
+  await ctx.database.db.transaction().execute(async (tx) => {
+    const t = await findTicketForAgent(ctx, actor, reference, { tx, lock: true });
+    await applyPatch(ctx, tx, actor, t, patch, nowIso(ctx), ws);
+  });
+  return getTicketDetail(ctx, actor, reference);
+}
+
+export async function resolveTicket(
+  ctx: AppContext,
+  actor: AgentActor,
+  reference: string,
+  resolution: string,
+): Promise<TicketDetail> {
+  const text = cleanText(resolution);
+  if (!text) throw validationFailed({ resolution: "must not be empty" });
+  if (codePointLength(text) > MESSAGE_MAX) {
+    throw validationFailed({
+      resolution: `must be at most ${MESSAGE_MAX.toLocaleString("en-US")} characters`,
+    });
+  }
+  const t = await findTicketForAgent(ctx, actor, reference);
+  if (t.status === "closed") throw conflict("ticket_closed", "This ticket is closed. Reopen it first.");
+  return updateTicket(ctx, actor, reference, { status: "resolved", resolution });
+}
+
+async function addComment(
+  ctx: AppContext,
+  actor: AgentActor,
+  reference: string,
+  input: {
+    body: string;
+    internal: boolean;
+    status?: TicketStatus | undefined;
+    attachments?: string[] | undefined;
+  },
+): Promise<CommentResult> {
+  const body = cleanText(input.body);
+  // Checked here as well as in the API schema: the app's forms arrive without one.
+  if (!body) throw validationFailed({ body: "must not be empty" });
+  if (codePointLength(body) > MESSAGE_MAX) {
+    throw validationFailed({ body: `must be at most ${MESSAGE_MAX.toLocaleString("en-US")} characters` });
+  }
+  const ws = await getWorkspace(ctx, actor);
+  const entry = await ctx.database.db.transaction().execute(async (tx) => {
+    const t = await findTicketForAgent(ctx, actor, reference, { tx, lock: true });
+    const now = nowIso(ctx);
+    const id = newId();
+    await tx
+      .insertInto("comments")
+      .values({
+        id,
+        workspace_id: t.workspace_id,
+        ticket_id: t.id,
+        author_type: "agent",
+        author_agent_id: actor.agentId,
+        author_contact_id: null,
+        body,
+        internal: input.internal,
+        channel: "web",
+        email_message_id: null,
+        created_at: now,
+      })
+      .execute();
+    await claimUploads(
+      ctx,
+      tx,
+      { kind: "agent", agentId: actor.agentId },
+      { workspaceId: t.workspace_id, ticketId: t.id, commentId: id },
+      input.attachments,
+      MAX_FILES_AGENT,
+    );
+    await recordEvent(ctx.database, tx, {
+      workspaceId: t.workspace_id,
+      ticketId: t.id,
+      actor: { type: "agent", id: actor.agentId },
+      type: input.internal ? "note_added" : "agent_replied",
+      data: { commentId: id },
+      at: now,
+    });
+    await indexTicketText(ctx, tx, { workspaceId: t.workspace_id, ticketId: t.id, content: body });
+    // A public reply that resolves says so in its own email (notes change no status).
+    await applyPatch(ctx, tx, actor, t, { status: input.status }, now);
+    await ticketsWritableBy(tx, actor).set({ updated_at: now }).where("tickets.id", "=", t.id).execute();
+    const agent = await tx
+      .selectFrom("agents")
+      .select("name")
+      .where("id", "=", actor.agentId)
+      .executeTakeFirst();
+    if (!input.internal) {
+      // Only a public reply leaves by email; a note never reaches this line.
+      const link = await customerLink(ctx, tx, actor, ws, t);
+      await emailAgentReplied(ctx, tx, {
+        ws,
+        ticket: t,
+        agentName: agent?.name ?? brandingOfName(ws),
+        body,
+        resolved: input.status === "resolved" && t.status !== "resolved",
+        ...link,
+      });
+    }
+    return {
+      id,
+      internal: input.internal,
+      author: { type: "agent" as const, id: actor.agentId, name: agent?.name ?? "" },
+      body,
+      channel: "web",
+      createdAt: now,
+      attachments: (await attachmentsForAgent(tx, actor, t.id)).filter((f) => f.commentId === id),
+    };
+  });
+  return { entry, ticket: await getTicketDetail(ctx, actor, reference) };
+}
+
+/** A public reply: the customer sees it. Optionally moves the ticket to a new status at once. */
+export function replyToTicket(
+  ctx: AppContext,
+  actor: AgentActor,
+  reference: string,
+  input: AgentReply,
+): Promise<CommentResult> {
+  return addComment(ctx, actor, reference, { ...input, internal: false });
+}
+
+/** An internal note: agents only, never on any customer-facing path. */
+export function addInternalNote(
+  ctx: AppContext,
+  actor: AgentActor,
+  reference: string,
+  input: Note,
+): Promise<CommentResult> {
+  return addComment(ctx, actor, reference, {
+    body: input.body,
+    attachments: input.attachments,
+    internal: true,
+  });
+}

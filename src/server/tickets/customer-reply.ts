@@ -1,0 +1,60 @@
+import type { TicketStatus } from "../../shared/tickets.ts";
+import type { TokenHolderActor, WorkspaceSystemActor } from "../actors.ts";
+import type { AppContext } from "../context.ts";
+import type { TicketTable, Tx } from "../db/schema.ts";
+import { emailCustomerReplied } from "../email/outbox.ts";
+import type { Workspace } from "../workspaces/workspace.branding.ts";
+import { ticketsWritableBy } from "./ticket.access.ts";
+import { type EventActor, recordEvent } from "./ticket.events.ts";
+import { indexTicketText } from "./ticket.search.ts";
+
+/**
+ * What follows a customer's comment, from the portal or by email: the event, reopening a
+ * Resolved or Waiting ticket, the search index and the agents' email. Returns the new status.
+ */
+export async function afterCustomerComment(
+  ctx: AppContext,
+  tx: Tx,
+  p: {
+    /** Who wrote it: the token holder on the portal, the workspace's incoming mail by email. */
+    actor: TokenHolderActor | WorkspaceSystemActor;
+    ws: Workspace;
+    /** The ticket as locked in this transaction. */
+    ticket: TicketTable;
+    contactName: string;
+    commentId: string;
+    body: string;
+    channel: "portal" | "email";
+    at: string;
+  },
+): Promise<TicketStatus> {
+  const t = p.ticket;
+  const author: EventActor = { type: "contact", id: t.contact_id };
+  const ev = { workspaceId: t.workspace_id, ticketId: t.id, actor: author, at: p.at };
+  await recordEvent(ctx.database, tx, {
+    ...ev,
+    type: "customer_replied",
+    data:
+      p.channel === "portal" ? { commentId: p.commentId } : { commentId: p.commentId, channel: p.channel },
+  });
+  const from = t.status as TicketStatus;
+  const reopen = from === "resolved" || from === "waiting";
+  if (reopen) await recordEvent(ctx.database, tx, { ...ev, type: "reopened", data: { from, to: "open" } });
+  await ticketsWritableBy(tx, p.actor)
+    .set(
+      reopen
+        ? { status: "open", portal_status: null, resolved_at: null, updated_at: p.at }
+        : { updated_at: p.at },
+    )
+    .where("tickets.id", "=", t.id)
+    .execute();
+  await indexTicketText(ctx, tx, { workspaceId: t.workspace_id, ticketId: t.id, content: p.body });
+  await emailCustomerReplied(ctx, tx, {
+    ws: p.ws,
+    ticket: t,
+    contactName: p.contactName,
+    body: p.body,
+    reopened: reopen,
+  });
+  return reopen ? "open" : from;
+}

@@ -1,0 +1,128 @@
+import {
+  formatReference,
+  parseReference,
+  type TicketPriority,
+  type TicketStatus,
+} from "../../shared/tickets.ts";
+import type { AgentActor } from "../actors.ts";
+import type { AppContext } from "../context.ts";
+import { validationFailed } from "../errors.ts";
+import { ticketsVisibleTo } from "./ticket.access.ts";
+import type { QueuePage } from "./ticket.schemas.ts";
+import { matchingTicketIds } from "./ticket.search.ts";
+
+// The agents' queue: filtered, searched, sorted, and paged by a cursor (keyset, never an offset,
+// so a page stays right while tickets come in).
+
+export const QUEUE_SORTS = ["newest", "oldest", "updated"] as const;
+export type QueueSort = (typeof QUEUE_SORTS)[number];
+
+export interface QueueQuery {
+  status?: TicketStatus[] | undefined;
+  priority?: TicketPriority[] | undefined;
+  /** "me", "unassigned" or an agent id. */
+  assignee?: string | undefined;
+  q?: string | undefined;
+  sort?: QueueSort | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+type Cursor = { s: QueueSort; n?: number; u?: string; i?: string };
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString("base64url");
+}
+
+function decodeCursor(raw: string, sort: QueueSort): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as Cursor;
+    const ok =
+      c.s === sort &&
+      (sort === "updated" ? typeof c.u === "string" && typeof c.i === "string" : Number.isInteger(c.n));
+    if (ok) return c;
+  } catch {
+    // fall through
+  }
+  throw validationFailed({ cursor: "is not a cursor from this listing" });
+}
+
+export async function listQueue(ctx: AppContext, actor: AgentActor, query: QueueQuery): Promise<QueuePage> {
+  const sort = query.sort ?? "newest";
+  const limit = query.limit ?? 25;
+  let qb = ticketsVisibleTo(ctx.database.db, actor)
+    .innerJoin("contacts", "contacts.id", "tickets.contact_id")
+    .leftJoin("agents", "agents.id", "tickets.assignee_id")
+    .select([
+      "tickets.id",
+      "tickets.number",
+      "tickets.subject",
+      "tickets.type",
+      "tickets.status",
+      "tickets.priority",
+      "tickets.channel",
+      "tickets.created_at",
+      "tickets.updated_at",
+      "contacts.id as contact_id",
+      "contacts.name as contact_name",
+      "contacts.email as contact_email",
+      "agents.id as assignee_id",
+      "agents.name as assignee_name",
+    ]);
+  if (query.status?.length) qb = qb.where("tickets.status", "in", query.status);
+  if (query.priority?.length) qb = qb.where("tickets.priority", "in", query.priority);
+  if (query.assignee === "unassigned") qb = qb.where("tickets.assignee_id", "is", null);
+  else if (query.assignee === "me") qb = qb.where("tickets.assignee_id", "=", actor.agentId);
+  else if (query.assignee) qb = qb.where("tickets.assignee_id", "=", query.assignee);
+  const byReference = query.q ? parseReference(query.q.trim()) : null;
+  if (byReference !== null) {
+    // An agent pasting "TKT-0042" wants that ticket, not a text search.
+    qb = qb.where("tickets.number", "=", byReference);
+  } else if (query.q) {
+    const ids = matchingTicketIds(ctx, actor.workspaceId, query.q);
+    if (ids) qb = qb.where("tickets.id", "in", ids);
+  }
+  if (query.cursor) {
+    const c = decodeCursor(query.cursor, sort);
+    if (sort === "newest") qb = qb.where("tickets.number", "<", c.n as number);
+    else if (sort === "oldest") qb = qb.where("tickets.number", ">", c.n as number);
+    else {
+      const u = c.u as string;
+      const i = c.i as string;
+      qb = qb.where((eb) =>
+        eb.or([
+          eb("tickets.updated_at", "<", u),
+          eb.and([eb("tickets.updated_at", "=", u), eb("tickets.id", "<", i)]),
+        ]),
+      );
+    }
+  }
+  if (sort === "newest") qb = qb.orderBy("tickets.number", "desc");
+  else if (sort === "oldest") qb = qb.orderBy("tickets.number", "asc");
+  else qb = qb.orderBy("tickets.updated_at", "desc").orderBy("tickets.id", "desc");
+
+  const rows = await qb.limit(limit + 1).execute();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > limit && last
+      ? encodeCursor(
+          sort === "updated" ? { s: sort, u: last.updated_at, i: last.id } : { s: sort, n: last.number },
+        )
+      : null;
+  return {
+    items: page.map((r) => ({
+      reference: formatReference(r.number),
+      subject: r.subject,
+      type: r.type,
+      status: r.status as TicketStatus,
+      priority: r.priority as TicketPriority,
+      channel: r.channel,
+      contact: { id: r.contact_id, name: r.contact_name, email: r.contact_email },
+      assignee: r.assignee_id ? { id: r.assignee_id, name: r.assignee_name ?? "" } : null,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    })),
+    nextCursor,
+  };
+}

@@ -1,0 +1,228 @@
+import { createHash } from "node:crypto";
+import { MAX_FILES_SUBMIT } from "../../shared/files.ts";
+import { formatReference } from "../../shared/tickets.ts";
+import { systemActorIn } from "../actors.ts";
+import { findOrCreateContact } from "../contacts/contact.service.ts";
+import type { AppContext } from "../context.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import { PreparedRead, PreparedWrite, readOne } from "../db/prepared.ts";
+import type { Tx } from "../db/schema.ts";
+import { absoluteUrl, emailTicketCreated } from "../email/outbox.ts";
+import { AppError, tooManyRequests, validationFailed } from "../errors.ts";
+import { claimUploads } from "../files/file.service.ts";
+import { normalizeEmail } from "../lib/email-address.ts";
+import type { Workspace } from "../workspaces/workspace.branding.ts";
+import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
+import { ticketsVisibleTo } from "./ticket.access.ts";
+import {
+  cleanText,
+  customerStatusOf,
+  insertTicket,
+  issueTrackingToken,
+  trackingPath,
+} from "./ticket.create.ts";
+import type { PortalSubmission, SubmitResult } from "./ticket.schemas.ts";
+
+// A request submitted on the public portal, without an account. An Idempotency-Key makes a
+// retried or double-clicked submission one ticket: the retry is answered with the first one.
+
+const SUBMIT_WINDOW_MS = 3600_000;
+
+function requestHash(input: PortalSubmission): string {
+  const canonical = JSON.stringify([
+    input.name,
+    input.email,
+    input.subject,
+    input.description ?? "",
+    input.type ?? "",
+    input.attachments ?? [],
+  ]);
+  return createHash("sha256").update(canonical).digest("hex");
+}
+
+/** Before a submission: is the key already committed? (A race is settled in a transaction, below.) */
+const COMMITTED_IDEMPOTENCY_KEY = new PreparedRead(["workspaceId", "key"], (db, p) =>
+  db
+    .selectFrom("idempotency_keys")
+    .select("key")
+    .where("workspace_id", "=", p.workspaceId)
+    .where("scope", "=", "portal_submit")
+    .where("key", "=", p.key),
+);
+
+const IDEMPOTENCY_KEY_INSERT = new PreparedWrite(["workspaceId", "key", "hash", "response", "at"], (db, p) =>
+  db.insertInto("idempotency_keys").values({
+    workspace_id: p.workspaceId,
+    scope: "portal_submit",
+    key: p.key,
+    request_hash: p.hash,
+    status_code: 201,
+    response: p.response,
+    created_at: p.at,
+  }),
+);
+
+const findIdempotencyKey = (db: Tx, ws: Workspace, key: string) =>
+  db
+    .selectFrom("idempotency_keys")
+    .selectAll()
+    .where("workspace_id", "=", ws.id)
+    .where("scope", "=", "portal_submit")
+    .where("key", "=", key)
+    .executeTakeFirst();
+
+/**
+ * Rebuilds the answer for a replayed Idempotency-Key; a fresh token is issued, none is stored in
+ * clear. Before a submission a committed key is enough to look for. After losing a race for the
+ * key, the winner may not be committed yet (on SQLite it can be waiting for its group's fsync):
+ * the replay then reads in a transaction of its own on the writer, which sees the winner and whose
+ * commit, and so the answer, comes only once the winner is on disk.
+ */
+async function replaySubmission(
+  ctx: AppContext,
+  ws: Workspace,
+  key: string,
+  hash: string,
+  opts: { afterConflict: boolean },
+): Promise<{ result: SubmitResult; replayed: true } | null> {
+  if (!opts.afterConflict) {
+    const [committed] = await readOne(
+      ctx.database,
+      COMMITTED_IDEMPOTENCY_KEY.bind(ctx.database, { workspaceId: ws.id, key }),
+    );
+    if (!committed) return null;
+  }
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const prior = await findIdempotencyKey(tx, ws, key);
+    if (!prior) return null;
+    if (prior.request_hash !== hash) {
+      throw new AppError(
+        422,
+        "idempotency_key_reused",
+        "This Idempotency-Key was already used for a different request.",
+      );
+    }
+    const { ticketId } = JSON.parse(prior.response) as { ticketId: string };
+    const ticket = await ticketsVisibleTo(tx, systemActorIn("idempotent replay", ws.id))
+      .innerJoin("contacts", "contacts.id", "tickets.contact_id")
+      .select([
+        "tickets.id",
+        "tickets.number",
+        "tickets.status",
+        "tickets.portal_status",
+        "tickets.created_at",
+        "contacts.email_normalized",
+      ])
+      .where("tickets.id", "=", ticketId)
+      .executeTakeFirstOrThrow();
+    const token = await issueTrackingToken(ctx, tx, {
+      workspaceId: ws.id,
+      ticketId: ticket.id,
+      emailNormalized: ticket.email_normalized,
+      at: ctx.now(),
+    });
+    return {
+      replayed: true as const,
+      result: {
+        reference: formatReference(ticket.number),
+        trackingUrl: `${ctx.config.publicUrl ?? ""}${trackingPath(ws.slug, ticket.number, token)}`,
+        status: customerStatusOf(ticket),
+        createdAt: ticket.created_at,
+      },
+    };
+  });
+}
+
+export async function submitPortalTicket(
+  ctx: AppContext,
+  req: { slug: string; input: PortalSubmission; clientAddress: string; idempotencyKey: string | undefined },
+): Promise<{ result: SubmitResult; replayed: boolean }> {
+  const ws = await getWorkspaceBySlug(ctx, req.slug);
+  const input = req.input;
+  const email = normalizeEmail(input.email);
+  if (!email) throw validationFailed({ email: "must be a valid email address" });
+  const hash = requestHash(input);
+
+  if (req.idempotencyKey) {
+    const replay = await replaySubmission(ctx, ws, req.idempotencyKey, hash, { afterConflict: false });
+    if (replay) return replay;
+  }
+
+  const limit = await ctx.limiter.consume(
+    `submit:${req.clientAddress}`,
+    ctx.config.submitRateLimitPerHour,
+    SUBMIT_WINDOW_MS,
+  );
+  if (!limit.allowed) {
+    throw tooManyRequests(
+      "You have sent several requests in a short time. Please wait a little and try again.",
+      limit.retryAfterSeconds,
+    );
+  }
+
+  try {
+    return await ctx.database.db.transaction().execute(async (tx) => {
+      const contact = await findOrCreateContact(ctx, tx, {
+        workspaceId: ws.id,
+        email: input.email.trim(),
+        emailNormalized: email,
+        name: input.name.trim(),
+      });
+      const ticket = await insertTicket(ctx, tx, {
+        workspace: ws,
+        contactId: contact.id,
+        companyId: contact.company_id,
+        subject: cleanText(input.subject),
+        description: cleanText(input.description ?? ""),
+        type: input.type ?? "Support Request",
+        channel: "portal",
+        actor: { type: "contact", id: contact.id },
+      });
+      await claimUploads(
+        ctx,
+        tx,
+        { kind: "public" },
+        { workspaceId: ws.id, ticketId: ticket.id, commentId: null },
+        input.attachments,
+        MAX_FILES_SUBMIT,
+      );
+      const token = await issueTrackingToken(ctx, tx, {
+        workspaceId: ws.id,
+        ticketId: ticket.id,
+        emailNormalized: email,
+        at: ctx.now(),
+      });
+      await emailTicketCreated(ctx, tx, {
+        ws,
+        ticket,
+        contact: { address: input.email.trim(), name: contact.name },
+        trackingUrl: absoluteUrl(ctx, trackingPath(ws.slug, ticket.number, token)),
+      });
+      if (req.idempotencyKey) {
+        await IDEMPOTENCY_KEY_INSERT.execute(ctx.database, tx, {
+          workspaceId: ws.id,
+          key: req.idempotencyKey,
+          hash,
+          response: JSON.stringify({ ticketId: ticket.id }),
+          at: ticket.created_at,
+        });
+      }
+      return {
+        replayed: false,
+        result: {
+          reference: formatReference(ticket.number),
+          trackingUrl: `${ctx.config.publicUrl ?? ""}${trackingPath(ws.slug, ticket.number, token)}`,
+          status: "open" as const,
+          createdAt: ticket.created_at,
+        },
+      };
+    });
+  } catch (err) {
+    // The same key raced in from a second request: the first one won; answer with its ticket.
+    if (req.idempotencyKey && isUniqueViolation(err)) {
+      const replay = await replaySubmission(ctx, ws, req.idempotencyKey, hash, { afterConflict: true });
+      if (replay) return replay;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,183 @@
+import { formatReference, type TicketStatus, type TicketType } from "../../shared/tickets.ts";
+import { hashToken, newToken } from "../auth/tokens.ts";
+import { type AppContext, nowIso } from "../context.ts";
+import { PreparedWrite } from "../db/prepared.ts";
+import type { TicketTable, Tx } from "../db/schema.ts";
+import { newId } from "../ids.ts";
+import type { Workspace } from "../workspaces/workspace.branding.ts";
+import { type EventActor, recordEvent } from "./ticket.events.ts";
+import { indexTicketText } from "./ticket.search.ts";
+
+// What every way of opening a ticket shares (the portal, email, a follow-up): the ticket with its
+// number, first event and search row, and the tracking token for the link to it. All are prepared
+// writes run in the caller's transaction: the submission is the hot path.
+
+export const TRACKING_TOKEN_TTL_DAYS = 30;
+
+/** Line endings to \n and no trailing blank space: what people meant, stored once. */
+export function cleanText(text: string): string {
+  return text
+    .replace(/\r\n?/g, "\n")
+    .replace(/[ \t]+$/gm, "")
+    .trim();
+}
+
+/** The status a customer sees: the portal override when an agent set one, else the ticket's own. */
+export function customerStatusOf(t: Pick<TicketTable, "status" | "portal_status">): TicketStatus {
+  return (t.portal_status ?? t.status) as TicketStatus;
+}
+
+export function trackingPath(slug: string, number: number, token: string): string {
+  return `/portal/${slug}/tickets/${formatReference(number)}?t=${token}`;
+}
+
+const TRACKING_TOKEN_INSERT = new PreparedWrite(
+  ["tokenHash", "workspaceId", "ticketId", "email", "createdAt", "expiresAt"],
+  (db, p) =>
+    db.insertInto("tracking_tokens").values({
+      token_hash: p.tokenHash,
+      workspace_id: p.workspaceId,
+      ticket_id: p.ticketId,
+      email_normalized: p.email,
+      created_at: p.createdAt,
+      expires_at: p.expiresAt,
+    }),
+);
+
+export async function issueTrackingToken(
+  ctx: AppContext,
+  tx: Tx,
+  t: { workspaceId: string; ticketId: string; emailNormalized: string; at: Date },
+): Promise<string> {
+  const token = newToken();
+  await TRACKING_TOKEN_INSERT.execute(ctx.database, tx, {
+    tokenHash: hashToken(token),
+    workspaceId: t.workspaceId,
+    ticketId: t.ticketId,
+    email: t.emailNormalized,
+    createdAt: t.at.toISOString(),
+    expiresAt: new Date(t.at.getTime() + TRACKING_TOKEN_TTL_DAYS * 86400_000).toISOString(),
+  });
+  return token;
+}
+
+export interface NewTicket {
+  workspace: Workspace;
+  contactId: string;
+  companyId: string | null;
+  subject: string;
+  description: string;
+  type: TicketType;
+  channel: TicketTable["channel"];
+  actor: EventActor;
+  followUpOfId?: string;
+  /** Email tickets thread on the customer's own Message-ID. */
+  emailThreadId?: string;
+}
+
+const NEXT_NUMBER = new PreparedWrite(["workspaceId"], (db, p) =>
+  db
+    .updateTable("ticket_sequences")
+    .set((eb) => ({ last_number: eb("last_number", "+", 1) }))
+    .where("workspace_id", "=", p.workspaceId)
+    .returning("last_number"),
+);
+
+const TICKET_INSERT = new PreparedWrite(
+  [
+    "id",
+    "workspaceId",
+    "number",
+    "contactId",
+    "companyId",
+    "subject",
+    "description",
+    "type",
+    "channel",
+    "emailThreadId",
+    "followUpOfId",
+    "at",
+  ],
+  (db, p) =>
+    db.insertInto("tickets").values({
+      id: p.id,
+      workspace_id: p.workspaceId,
+      number: p.number,
+      contact_id: p.contactId,
+      company_id: p.companyId,
+      subject: p.subject,
+      description: p.description,
+      type: p.type,
+      status: "open",
+      portal_status: null,
+      priority: "medium",
+      channel: p.channel,
+      assignee_id: null,
+      email_thread_id: p.emailThreadId,
+      resolution: null,
+      resolved_at: null,
+      closed_at: null,
+      follow_up_of_id: p.followUpOfId,
+      created_at: p.at,
+      updated_at: p.at,
+    }),
+);
+
+/** Takes the next number of the workspace inside the caller's transaction: no gaps, no repeats. */
+export async function insertTicket(ctx: AppContext, tx: Tx, t: NewTicket): Promise<TicketTable> {
+  const [seq] = await NEXT_NUMBER.execute(ctx.database, tx, { workspaceId: t.workspace.id });
+  if (!seq) throw new Error(`no ticket sequence for workspace ${t.workspace.id}`);
+  const now = nowIso(ctx);
+  const id = newId();
+  const row: TicketTable = {
+    id,
+    workspace_id: t.workspace.id,
+    number: seq.last_number,
+    contact_id: t.contactId,
+    company_id: t.companyId,
+    subject: t.subject,
+    description: t.description,
+    type: t.type,
+    status: "open",
+    portal_status: null,
+    priority: "medium",
+    channel: t.channel,
+    assignee_id: null,
+    // Replies by email will thread on this id (RFC 5322 Message-ID form).
+    email_thread_id: t.emailThreadId ?? `<ticket-${id}@portico>`,
+    resolution: null,
+    resolved_at: null,
+    closed_at: null,
+    follow_up_of_id: t.followUpOfId ?? null,
+    created_at: now,
+    updated_at: now,
+  };
+  await TICKET_INSERT.execute(ctx.database, tx, {
+    id,
+    workspaceId: row.workspace_id,
+    number: row.number,
+    contactId: row.contact_id,
+    companyId: row.company_id,
+    subject: row.subject,
+    description: row.description,
+    type: row.type,
+    channel: row.channel,
+    emailThreadId: row.email_thread_id,
+    followUpOfId: row.follow_up_of_id,
+    at: now,
+  });
+  await recordEvent(ctx.database, tx, {
+    workspaceId: row.workspace_id,
+    ticketId: id,
+    actor: t.actor,
+    type: "created",
+    data: { channel: t.channel, followUpOf: t.followUpOfId ?? undefined },
+    at: now,
+  });
+  await indexTicketText(ctx, tx, {
+    workspaceId: row.workspace_id,
+    ticketId: id,
+    content: `${t.subject}\n${t.description}`,
+  });
+  return row;
+}

@@ -1,0 +1,175 @@
+import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
+import { formatReference, STATUS_LABELS } from "../../shared/tickets.ts";
+import { type AppContext, nowIso } from "../context.ts";
+import type { TicketTable } from "../db/schema.ts";
+import { type AttachmentView, attachmentsOfOwnReply, attachmentViews } from "../files/file.access.ts";
+import { claimUploads } from "../files/file.service.ts";
+import { newId } from "../ids.ts";
+import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
+import { afterCustomerComment } from "./customer-reply.ts";
+import { openFollowUp } from "./follow-up.ts";
+import { findTicketByTrackingToken, lockTicket, type PublicConversationRow } from "./ticket.access.ts";
+import { cleanText, customerStatusOf } from "./ticket.create.ts";
+import type { CustomerReplyResult, PublicMessage, TrackingView } from "./ticket.schemas.ts";
+
+// The tracking page of the public portal: the token holder's view of their ticket, and their
+// replies to it. The view is the portal's hottest read (prepared, cached; ticket.access.ts).
+
+function toPublicMessage(r: PublicConversationRow, files: AttachmentView[]): PublicMessage {
+  return {
+    id: r.id,
+    author: {
+      type: r.author_type as "agent" | "contact",
+      name: (r.author_type === "agent" ? r.agent_name : r.contact_name) ?? "",
+    },
+    body: r.body,
+    createdAt: r.created_at,
+    attachments: files.filter((f) => f.commentId === r.id),
+  };
+}
+
+/**
+ * Views already built, by the ticket row they were built from. On SQLite a tracking read answered
+ * from the read cache hands back the same rows, so the view (which depends on nothing else) is
+ * built once per change, not once per request; the checks on the token still run every time.
+ */
+const TRACKING_VIEWS = new WeakMap<object, TrackingView>();
+
+/** The tracking page's answer: one snapshot of the ticket and its public conversation. */
+export async function getTrackingView(
+  ctx: AppContext,
+  slug: string,
+  reference: string,
+  token: unknown,
+): Promise<TrackingView> {
+  const { ticket, conversation, attachments, contact } = await findTicketByTrackingToken(
+    ctx,
+    slug,
+    reference,
+    token,
+    { conversation: true, attachments: true },
+  );
+  let view = TRACKING_VIEWS.get(ticket);
+  if (!view) {
+    view = trackingView(ticket, contact, conversation, attachments);
+    TRACKING_VIEWS.set(ticket, view);
+  }
+  return view;
+}
+
+function trackingView(
+  ticket: TicketTable,
+  contact: { name: string },
+  conversation: PublicConversationRow[],
+  attachments: Parameters<typeof attachmentViews>[0],
+): TrackingView {
+  const files = attachmentViews(attachments);
+  const status = customerStatusOf(ticket);
+  return {
+    reference: formatReference(ticket.number),
+    subject: ticket.subject,
+    description: ticket.description,
+    type: ticket.type,
+    status,
+    statusLabel: STATUS_LABELS[status],
+    createdAt: ticket.created_at,
+    updatedAt: ticket.updated_at,
+    contact: { name: contact.name },
+    attachments: files.filter((f) => f.commentId === null),
+    conversation: conversation.map((r) => toPublicMessage(r, files)),
+    resolution:
+      (status === "resolved" || status === "closed") && ticket.resolved_at
+        ? { details: ticket.resolution, resolvedAt: ticket.resolved_at }
+        : null,
+  };
+}
+
+/**
+ * A customer's reply from the tracking page. It reopens a Resolved or Waiting ticket. A Closed
+ * ticket is final, so the reply starts a follow-up ticket linked to it: the message is never lost.
+ */
+export async function replyAsTokenHolder(
+  ctx: AppContext,
+  req: { slug: string; reference: string; token: unknown; body: string; attachments?: string[] | undefined },
+): Promise<CustomerReplyResult> {
+  const access = await findTicketByTrackingToken(ctx, req.slug, req.reference, req.token);
+  const { ticket, contact } = access;
+  const body = cleanText(req.body);
+  const ws = await getWorkspaceBySlug(ctx, req.slug);
+
+  if (ticket.status === "closed") {
+    return ctx.database.db.transaction().execute(async (tx) => {
+      const followUp = await openFollowUp(ctx, tx, {
+        ws,
+        closed: ticket,
+        contact: {
+          id: contact.id,
+          name: contact.name,
+          address: contact.email,
+          emailNormalized: access.actor.emailNormalized,
+        },
+        companyId: ticket.company_id,
+        body,
+        channel: "portal",
+        files: { claimer: { kind: "public" }, keys: req.attachments },
+      });
+      return {
+        kind: "follow_up" as const,
+        reference: formatReference(followUp.ticket.number),
+        trackingUrl: `${ctx.config.publicUrl ?? ""}${followUp.trackingPath}`,
+      };
+    });
+  }
+
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const current = await lockTicket(ctx, tx, ticket);
+    const now = nowIso(ctx);
+    const id = newId();
+    await tx
+      .insertInto("comments")
+      .values({
+        id,
+        workspace_id: ticket.workspace_id,
+        ticket_id: ticket.id,
+        author_type: "contact",
+        author_agent_id: null,
+        author_contact_id: contact.id,
+        body,
+        internal: false,
+        channel: "portal",
+        email_message_id: null,
+        created_at: now,
+      })
+      .execute();
+    await claimUploads(
+      ctx,
+      tx,
+      { kind: "public" },
+      { workspaceId: ticket.workspace_id, ticketId: ticket.id, commentId: id },
+      req.attachments,
+      MAX_FILES_CUSTOMER_REPLY,
+    );
+    const status = await afterCustomerComment(ctx, tx, {
+      actor: access.actor,
+      ws,
+      ticket: current,
+      contactName: contact.name,
+      commentId: id,
+      body,
+      channel: "portal",
+      at: now,
+    });
+    return {
+      kind: "comment" as const,
+      status,
+      message: {
+        id,
+        author: { type: "contact" as const, name: contact.name },
+        body,
+        createdAt: now,
+        // The files just attached to this public reply.
+        attachments: await attachmentsOfOwnReply(tx, access.actor, id),
+      },
+    };
+  });
+}
