@@ -1,24 +1,21 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { systemActor } from "../src/server/actors.ts";
 import { loadConfig } from "../src/server/config.ts";
 import { createScratchDatabase } from "../src/server/db/scratch.ts";
 import { closeContext, createContext } from "../src/server/main.ts";
 import { createWorkspace } from "../src/server/workspaces/workspace.service.ts";
+import { type Child, sleep, startChild } from "./lib/children.ts";
+import { ROOT } from "./lib/paths.ts";
+import { readJsonFile, resultsPath, writeResults } from "./lib/results.ts";
 
 // node bench/files.ts: concurrent uploads through Portico's /api/public/upload (streamed, type
 // checked, encrypted, stored) next to a bare node:http server streaming the same bodies to disk,
 // both in child processes, with the server processes' peak memory. See bench/README.md.
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const RESULTS_DIR = path.join(ROOT, "bench", "results");
 
 const HELP = `Usage: node bench/files.ts [options]
 
@@ -58,19 +55,6 @@ const MB = Number(process.env.BENCH_FILE_MB ?? 10);
 const ROUNDS = Number(process.env.BENCH_FILE_ROUNDS ?? 3);
 const engine = process.env.DATABASE_URL ? "postgres" : "sqlite";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** Resident memory now and at its peak, in MB, from /proc. */
 function memoryOf(pid: number): { rss: number; peak: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
@@ -85,51 +69,6 @@ function resetPeak(pid: number) {
   } catch {
     // Not allowed here: the peak then covers the whole life of the process.
   }
-}
-
-interface Child {
-  proc: ChildProcess;
-  base: string;
-  stop(): Promise<void>;
-}
-
-async function startChild(name: string, args: string[], env: Record<string, string>): Promise<Child> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const relay = (chunk: Buffer) => {
-    for (const l of chunk.toString().split("\n")) if (l.trim()) console.log(`  [${name}] ${l}`);
-  };
-  proc.stdout?.on("data", relay);
-  proc.stderr?.on("data", relay);
-  const exit = new Promise<void>((r) => proc.once("exit", () => r()));
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`${name} exited before it was ready`);
-    try {
-      const res = await fetch(`${base}/healthz`);
-      await res.arrayBuffer();
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${name} did not start within 60 s`);
-    await sleep(100);
-  }
-  return {
-    proc,
-    base,
-    stop: async () => {
-      proc.kill("SIGTERM");
-      const killer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
-      await exit;
-      clearTimeout(killer);
-    },
-  };
 }
 
 function upload(url: string, body: Buffer): Promise<number> {
@@ -227,16 +166,18 @@ async function main() {
       `files bench (${engine}): ${ROUNDS} rounds of ${CONCURRENCY} concurrent ${MB} MB uploads per server`,
     );
 
-    const bare = await startChild("bare", ["bench/bare-upload-server.ts"], {
-      ...env,
-      BARE_UPLOAD_DIR: bareDir,
-    });
+    const bare = await startChild(
+      "bare",
+      ["bench/bare-upload-server.ts"],
+      { ...env, BARE_UPLOAD_DIR: bareDir },
+      "/healthz",
+    );
     children.push(bare);
     const baseline = await measure("bare node:http", bare, () => `${bare.base}/upload`, body);
     await bare.stop();
     fs.rmSync(bareDir, { recursive: true, force: true });
 
-    const portico = await startChild("portico", ["bin/portico.js", "serve"], env);
+    const portico = await startChild("portico", ["bin/portico.js", "serve"], env, "/healthz");
     children.push(portico);
     const measured = await measure(
       "Portico",
@@ -259,10 +200,8 @@ async function main() {
       /** Memory held at the peak per MB of file data in one round: far below 1 means streamed. */
       peakGrowthPerRoundData: measured.peakGrowthMb / (CONCURRENCY * MB),
     };
-    const file = path.join(RESULTS_DIR, `files-${engine}-latest.json`);
-    const previous = fs.existsSync(file)
-      ? (JSON.parse(fs.readFileSync(file, "utf8")) as typeof result)
-      : undefined;
+    const file = resultsPath(`files-${engine}`);
+    const previous = readJsonFile<typeof result>(file) ?? undefined;
     const row = (name: string, now: number, before: number | undefined, unit: string) =>
       console.log(
         `  ${name.padEnd(44)} ${now.toFixed(2).padStart(9)} ${unit}${before !== undefined ? `   (previous ${before.toFixed(2)})` : ""}`,
@@ -287,8 +226,7 @@ async function main() {
       "×",
     );
     if (!flags["no-save"]) {
-      fs.mkdirSync(RESULTS_DIR, { recursive: true });
-      fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+      writeResults(file, result);
       console.log(`\n  saved ${path.relative(ROOT, file)}`);
     }
   } finally {

@@ -1,21 +1,18 @@
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import { createArticle } from "../src/server/kb/kb.service.ts";
 import type { RateLimiter } from "../src/server/ratelimit/rate-limiter.ts";
 import { makeTeam } from "../src/server/test/factories.ts";
 import { testEnv } from "../src/server/test/harness.ts";
+import { pick as pickWith, prng } from "./lib/corpus.ts";
+import { resultsPath, writeResults } from "./lib/results.ts";
 
 // npm run bench (after the other two) or node bench/kb.ts: the knowledge base's search and
 // suggestions over BENCH_KB_ARTICLES articles (default 10,000), server-side: each request goes
 // through the whole Fastify route (validation, the portal lookup, search, serialisation) with
 // app.inject, without a socket. See bench/README.md.
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const RESULTS_DIR = path.join(ROOT, "bench", "results");
 const { values: args } = parseArgs({
   options: { "no-save": { type: "boolean" }, help: { type: "boolean", short: "h" } },
 });
@@ -36,15 +33,8 @@ const engine = process.env.DATABASE_URL ? "postgres" : "sqlite";
 const TARGETS = { searchP99Ms: 10, suggestionsP99Ms: 25 };
 
 // A seeded PRNG: the same corpus on every run.
-let seed = 42;
-// mulberry32: 32-bit integer steps, so the sequence is the same on every run and well spread.
-const rand = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-  return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-};
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+const rand = prng(42);
+const pick = <T>(xs: readonly T[]): T => pickWith(rand, xs);
 
 const TOPIC = [
   "password",
@@ -276,11 +266,7 @@ async function main() {
       `  targets (${engine === "sqlite" ? "SQLite" : "stated for SQLite; shown for comparison"}): search p99 < 10 ms ${out.met.search ? "MET" : "MISS"}, suggestions p99 < 25 ms ${out.met.suggestions ? "MET" : "MISS"}`,
     );
     if (!args["no-save"]) {
-      fs.mkdirSync(RESULTS_DIR, { recursive: true });
-      fs.writeFileSync(
-        path.join(RESULTS_DIR, `kb-${engine}-latest.json`),
-        `${JSON.stringify(out, null, 2)}\n`,
-      );
+      writeResults(resultsPath(`kb-${engine}`), out);
     }
   } finally {
     t.ctx.limiter = limiter;
