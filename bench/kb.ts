@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
-import { createArticle } from "../src/server/kb/kb.service.ts";
+import { createArticle } from "../src/server/kb/kb.articles.ts";
 import type { RateLimiter } from "../src/server/ratelimit/rate-limiter.ts";
 import { makeTeam } from "../src/server/test/factories.ts";
 import { testEnv } from "../src/server/test/harness.ts";

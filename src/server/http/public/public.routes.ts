@@ -4,7 +4,7 @@ import { DESCRIPTION_MAX, TICKET_STATUSES, TICKET_TYPES } from "../../../shared/
 import type { AppContext } from "../../context.ts";
 import { validationFailed } from "../../errors.ts";
 import { Attachment } from "../../files/file.schemas.ts";
-import { recordSubmittedVisit } from "../../kb/kb.service.ts";
+import { recordSubmittedVisit } from "../../kb/kb.insights.ts";
 import { CustomerReplyBody, SubmitBody } from "../../tickets/ticket.schemas.ts";
 import {
   getTrackingView,
