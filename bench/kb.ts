@@ -1,7 +1,7 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
-import { createArticle } from "../src/server/kb/kb.service.ts";
+import { createArticle } from "../src/server/kb/kb.articles.ts";
 import type { RateLimiter } from "../src/server/ratelimit/rate-limiter.ts";
 import { makeTeam } from "../src/server/test/factories.ts";
 import { testEnv } from "../src/server/test/harness.ts";

@@ -1,76 +1,157 @@
-import { sql } from "kysely";
-import type { AgentActor } from "../actors.ts";
+import {
+  type Expression,
+  type ExpressionBuilder,
+  expressionBuilder,
+  type RawBuilder,
+  type SqlBool,
+  sql,
+} from "kysely";
+import { type Actor, unknownActor } from "../actors.ts";
+import { nothing } from "../db/access.ts";
 import { isPostgres } from "../db/dialect.ts";
-import type { Tx } from "../db/schema.ts";
+import type { DB, KbArticleTable, KbCategoryTable, Tx } from "../db/schema.ts";
 
-// Who may read which article: decided here only. Every knowledge-base read (lists, article
-// pages, search, suggestions, feedback) starts from articlesVisibleTo; anything outside it
-// answers the same 404 as what does not exist.
+// Who may read and change which article and category: decided here only. Every knowledge-base
+// query on kb_articles or kb_categories (lists, article pages, search, suggestions, feedback,
+// saves) starts here; anything outside answers the same 404 as what does not exist.
+//
+// Agents: every article of their workspace, drafts and internal ones included. The system: one
+// workspace's, or every workspace's without one. A visitor of the portal and a token holder:
+// published "public" articles outside categories hidden from the portal. A signed-in customer:
+// the same, and the "workspace" articles (for signed-in customers) too. Nobody but agents and
+// the system sees a draft or an "internal" article.
+
+/** kb_articles as the queries here name it (`a`). */
+type Articles = DB & { a: KbArticleTable };
+/** kb_categories as the queries here name it (`c`). */
+type Categories = DB & { c: KbCategoryTable };
 
 /**
- * A reader of the portal. There are no portal accounts yet, so `customer` is always null and
- * articles with visibility "workspace" stay hidden; when portal sessions exist, set it from the
- * session and those articles open up here, and nowhere else.
+ * Which categories an actor may browse, as a where clause on `kb_categories as c`: all of the
+ * workspace for agents and the system, those shown on the portal for everyone else.
  */
-export type PortalReader = {
-  kind: "portal_reader";
-  workspaceId: string;
-  customer: null | { contactId: string };
-};
-
-export type KbReader = AgentActor | PortalReader;
-
-export const anonymousReader = (workspaceId: string): PortalReader => ({
-  kind: "portal_reader",
-  workspaceId,
-  customer: null,
-});
-
-/** The visibilities a portal reader may see. */
-export function portalVisibilities(reader: PortalReader): ("public" | "workspace")[] {
-  return reader.customer ? ["public", "workspace"] : ["public"];
+export function categoryScope(actor: Actor) {
+  return (eb: ExpressionBuilder<Categories, "c">): Expression<SqlBool> => {
+    switch (actor.kind) {
+      case "agent":
+        return eb("c.workspace_id", "=", actor.workspaceId);
+      case "system":
+        return actor.workspaceId === undefined ? eb.lit(true) : eb("c.workspace_id", "=", actor.workspaceId);
+      case "visitor":
+      case "token_holder":
+      case "customer":
+        return eb.and([eb("c.workspace_id", "=", actor.workspaceId), eb("c.show_on_portal", "=", true)]);
+      default:
+        return unknownActor(actor);
+    }
+  };
 }
 
 /**
- * Articles the reader may see, as a query on kb_articles (aliased `a`), optionally only among
- * the given ids. Agents: every article
- * of their workspace, drafts and internal ones included. Portal readers: published articles of
- * that workspace with a visibility open to them, outside categories hidden from the portal.
+ * Which articles an actor may see or change, as a where clause on `kb_articles as a`.
+ * `workspaceColumn` is how the workspace is compared (see articlesVisibleTo's `ids`).
  */
-export function articlesVisibleTo(db: Tx, reader: KbReader, opts: { ids?: string[] } = {}) {
+export function articleScope(
+  actor: Actor,
+  workspaceColumn: "a.workspace_id" | RawBuilder<unknown> = "a.workspace_id",
+) {
+  return (eb: ExpressionBuilder<Articles, "a">): Expression<SqlBool> => {
+    switch (actor.kind) {
+      case "agent":
+        return eb(workspaceColumn, "=", actor.workspaceId);
+      case "system":
+        return actor.workspaceId === undefined ? eb.lit(true) : eb(workspaceColumn, "=", actor.workspaceId);
+      case "visitor":
+      case "token_holder":
+        return onPortal(eb, actor, workspaceColumn, ["public"]);
+      case "customer":
+        return onPortal(eb, actor, workspaceColumn, ["public", "workspace"]);
+      default:
+        return unknownActor(actor);
+    }
+  };
+}
+
+/** Published articles of the given visibilities, outside categories hidden from the portal. */
+function onPortal(
+  eb: ExpressionBuilder<Articles, "a">,
+  actor: Actor & { workspaceId: string },
+  workspaceColumn: "a.workspace_id" | RawBuilder<unknown>,
+  visibilities: KbArticleTable["visibility"][],
+): Expression<SqlBool> {
+  // Not correlated with the outer query: its tables are left out of the subquery's scope.
+  const fresh = eb as unknown as ExpressionBuilder<Categories, never>;
+  return eb.and([
+    eb(workspaceColumn, "=", actor.workspaceId),
+    eb("a.status", "=", "published"),
+    eb("a.visibility", "in", visibilities),
+    eb.or([
+      eb("a.category_id", "is", null),
+      eb(
+        "a.category_id",
+        "in",
+        fresh.selectFrom("kb_categories as c").select("c.id").where(categoryScope(actor)),
+      ),
+    ]),
+  ]);
+}
+
+/**
+ * Articles the actor may see, as a query on kb_articles (aliased `a`), optionally only among
+ * the given ids. Inside a transaction pass its tx.
+ */
+export function articlesVisibleTo(db: Tx, actor: Actor, opts: { ids?: string[] } = {}) {
   const from = db.selectFrom("kb_articles as a");
-  const q = !opts.ids
-    ? from.where("a.workspace_id", "=", reader.workspaceId)
-    : opts.ids.length === 0
-      ? from.where(sql<boolean>`0`)
-      : // Some ids (search results): found by primary key, the workspace checked on each row.
-        // On SQLite the unary + keeps the planner, which has no statistics here, from walking
-        // the workspace's index over every article instead.
-        from
-          .where("a.id", "in", opts.ids)
-          .where(isPostgres(db) ? sql`a.workspace_id` : sql`+a.workspace_id`, "=", reader.workspaceId);
-  if (reader.kind === "agent") return q;
-  return q
-    .where("a.status", "=", "published")
-    .where("a.visibility", "in", portalVisibilities(reader))
-    .where((eb) =>
-      eb.or([
-        eb("a.category_id", "is", null),
-        eb(
-          "a.category_id",
-          "in",
-          eb
-            .selectFrom("kb_categories as c")
-            .select("c.id")
-            .where("c.workspace_id", "=", reader.workspaceId)
-            .where("c.show_on_portal", "=", true),
-        ),
-      ]),
-    );
+  if (!opts.ids) return from.where(articleScope(actor));
+  if (opts.ids.length === 0) return from.where(nothing());
+  // Some ids (search results): found by primary key, the workspace checked on each row. On
+  // SQLite the unary + keeps the planner, which has no statistics here, from walking the
+  // workspace's index over every article instead.
+  return from
+    .where("a.id", "in", opts.ids)
+    .where(articleScope(actor, isPostgres(db) ? sql`a.workspace_id` : sql`+a.workspace_id`));
 }
 
-/** Categories the reader may browse: all for agents, those shown on the portal for customers. */
-export function categoriesVisibleTo(db: Tx, reader: KbReader) {
-  const q = db.selectFrom("kb_categories as c").where("c.workspace_id", "=", reader.workspaceId);
-  return reader.kind === "agent" ? q : q.where("c.show_on_portal", "=", true);
+/** Every article update starts here, with the same scope as the reads. */
+export function articlesWritableBy(db: Tx, actor: Actor) {
+  return db.updateTable("kb_articles as a").where(articleScope(actor));
+}
+
+/** Every article delete starts here, with the same scope as the reads. */
+export function articlesDeletableBy(db: Tx, actor: Actor) {
+  return db.deleteFrom("kb_articles as a").where(articleScope(actor));
+}
+
+/** Categories the actor may browse. Inside a transaction pass its tx. */
+export function categoriesVisibleTo(db: Tx, actor: Actor) {
+  return db.selectFrom("kb_categories as c").where(categoryScope(actor));
+}
+
+/** Every category update starts here, with the same scope as the reads. */
+export function categoriesWritableBy(db: Tx, actor: Actor) {
+  return db.updateTable("kb_categories as c").where(categoryScope(actor));
+}
+
+/** One more "yes" or "no" on an article the actor may see. */
+export async function countFeedback(tx: Tx, actor: Actor, articleId: string, helpful: boolean) {
+  const col = helpful ? "helpful_yes" : "helpful_no";
+  await articlesWritableBy(tx, actor)
+    .set((eb) => ({ [col]: eb(col, "+", 1) }))
+    .where("a.id", "=", articleId)
+    .execute();
+}
+
+/**
+ * PostgreSQL: an article's search vectors, titles and tags (`heads`) and the whole document,
+ * written in the save's transaction. The columns are PostgreSQL's only, so not in the typed schema.
+ */
+export async function writeSearchVectors(
+  tx: Tx,
+  actor: Actor,
+  articleId: string,
+  vectors: { heads: RawBuilder<unknown>; document: RawBuilder<unknown> },
+): Promise<void> {
+  const scope = articleScope(actor)(expressionBuilder<Articles, "a">());
+  await sql`update kb_articles as a set heads = ${vectors.heads}, document = ${vectors.document}
+    where a.id = ${articleId} and ${scope}`.execute(tx);
 }

@@ -1,9 +1,10 @@
-import { Type } from "typebox";
+import { type Static, Type } from "typebox";
 import { Line, Nullable, OneOf, OptionalText, StrictObject, Text } from "../http/schema.ts";
-import { SEARCH_LANGUAGES } from "./kb.search.ts";
+import { SEARCH_LANGUAGES } from "./kb.vocabulary.ts";
 
 // Request and response shapes of the knowledge base: one set of rules for the JSON API and the
-// pages' forms. Lengths are code points.
+// pages' forms. Lengths are code points. Each answer's type is the Static of the schema its route
+// answers with, declared here once: the services return it, the routes and pages use it.
 
 export const TITLE_MAX = 200;
 export const BODY_MAX = 100_000;
@@ -106,6 +107,7 @@ export const Category = Type.Object({
   showOnPortal: Type.Boolean(),
   articleSort: OneOf(ARTICLE_SORTS),
 });
+export type CategoryView = Static<typeof Category>;
 
 export const ArticleSummary = Type.Object({
   id: Type.String(),
@@ -118,6 +120,7 @@ export const ArticleSummary = Type.Object({
   helpful: Type.Object({ yes: Type.Integer(), no: Type.Integer() }),
   updatedAt: Type.String({ format: "date-time" }),
 });
+export type ArticleSummaryView = Static<typeof ArticleSummary>;
 
 export const Article = Type.Object({
   ...ArticleSummary.properties,
@@ -128,6 +131,7 @@ export const Article = Type.Object({
   publishedAt: Nullable(Type.String()),
   createdAt: Type.String({ format: "date-time" }),
 });
+export type ArticleView = Static<typeof Article>;
 
 export const PublicArticle = Type.Object({
   id: Type.String(),
@@ -138,6 +142,7 @@ export const PublicArticle = Type.Object({
   category: Nullable(Type.Object({ name: Type.String(), slug: Type.String() })),
   updatedAt: Type.String({ format: "date-time" }),
 });
+export type PortalArticle = Static<typeof PublicArticle>;
 
 export const PublicHit = Type.Object({
   id: Type.String(),
@@ -146,6 +151,29 @@ export const PublicHit = Type.Object({
   snippet: Type.String(),
   url: Type.String(),
 });
+export type PortalHit = Static<typeof PublicHit>;
+
+export const PortalArticleLink = Type.Object({
+  id: Type.String(),
+  slug: Type.String(),
+  title: Type.String(),
+});
+export type PortalArticleLink = Static<typeof PortalArticleLink>;
+
+/** A category on the portal with its articles, in the category's order. */
+export const PortalCategory = Type.Object({
+  ...Category.properties,
+  articles: Type.Array(PortalArticleLink),
+});
+export type PortalCategory = Static<typeof PortalCategory>;
+
+export const PortalHome = Type.Object({
+  categories: Type.Array(PortalCategory),
+  notFoundText: Type.String(),
+});
+
+export const FeedbackCreated = Type.Object({ id: Type.String() });
+export type FeedbackCreated = Static<typeof FeedbackCreated>;
 
 export const Settings = Type.Object({
   searchLanguage: OneOf(SEARCH_LANGUAGES),
@@ -153,3 +181,31 @@ export const Settings = Type.Object({
   notFoundText: Nullable(Type.String({ description: "The workspace's own text, or null for the default" })),
   effectiveNotFoundText: Type.String(),
 });
+export type KbSettings = Static<typeof Settings>;
+
+export const SearchMiss = Type.Object({ query: Type.String(), count: Type.Integer(), lastAt: Type.String() });
+export type SearchMiss = Static<typeof SearchMiss>;
+
+export const DeflectionWeek = Type.Object({
+  week: Type.String({ description: "Monday, UTC" }),
+  visitsWithSuggestions: Type.Integer(),
+  clicked: Type.Integer(),
+  deflected: Type.Integer(),
+  rate: Type.Number(),
+});
+export type DeflectionWeek = Static<typeof DeflectionWeek>;
+
+export const NegativeFeedback = Type.Object({
+  articleId: Type.String(),
+  title: Type.String(),
+  comment: Type.String(),
+  createdAt: Type.String(),
+});
+export type NegativeFeedback = Static<typeof NegativeFeedback>;
+
+export const Insights = Type.Object({
+  misses: Type.Array(SearchMiss),
+  deflection: Type.Array(DeflectionWeek),
+  feedback: Type.Array(NegativeFeedback),
+});
+export type KbInsights = Static<typeof Insights>;

@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import { up as addTitleIndex } from "../../../db/migrations/0006_kb_search_heads.ts";
 import { makeTeam } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
-import { editDistance } from "./kb.search.ts";
+import { editDistance } from "./kb.vocabulary.ts";
 
 // Relevance on a fixed corpus, through the public search API, on whichever database the
 // harness was given (SQLite, or PostgreSQL with DATABASE_URL).

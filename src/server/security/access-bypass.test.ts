@@ -38,12 +38,6 @@ const EXCEPTIONS = new Map<string, string>([
   ["files/file.service.ts: deleteFrom(attachments)", "moving into its access file"],
   ["files/file.service.ts: selectFrom(attachments)", "moving into its access file"],
   ["files/file.service.ts: updateTable(attachments)", "moving into its access file"],
-  ["kb/kb.search.ts: selectFrom(kb_articles)", "moving into its access file"],
-  ["kb/kb.search.ts: sql(kb_articles)", "moving into its access file"],
-  ["kb/kb.service.ts: deleteFrom(kb_articles)", "moving into its access file"],
-  ["kb/kb.service.ts: selectFrom(kb_categories)", "moving into its access file"],
-  ["kb/kb.service.ts: updateTable(kb_articles)", "moving into its access file"],
-  ["kb/kb.service.ts: updateTable(kb_categories)", "moving into its access file"],
 ]);
 
 const STATEMENT = new RegExp(

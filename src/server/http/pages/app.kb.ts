@@ -3,33 +3,28 @@ import type { SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import {
+  createArticle,
+  getArticleForAgent,
+  listArticlesForAgent,
+  previewMarkdown,
+  updateArticle,
+} from "../../kb/kb.articles.ts";
+import { createCategory, listCategories, reorderCategories, updateCategory } from "../../kb/kb.categories.ts";
+import { kbInsights } from "../../kb/kb.insights.ts";
+import {
   ARTICLE_SORTS,
   ARTICLE_STATUSES,
   ARTICLE_VISIBILITIES,
   ArticleInput,
+  type ArticleView,
   BODY_MAX,
+  type CategoryView,
   NOT_FOUND_TEXT_MAX,
   SettingsPatch as SettingsPatchSchema,
   TITLE_MAX,
 } from "../../kb/kb.schemas.ts";
-import { SEARCH_LANGUAGES, type SearchLanguage } from "../../kb/kb.search.ts";
-import {
-  type ArticleView,
-  type CategoryView,
-  createArticle,
-  createCategory,
-  DEFAULT_NOT_FOUND_TEXT,
-  getArticleForAgent,
-  getKbSettings,
-  kbInsights,
-  listArticlesForAgent,
-  listCategories,
-  previewMarkdown,
-  reorderCategories,
-  updateArticle,
-  updateCategory,
-  updateKbSettings,
-} from "../../kb/kb.service.ts";
+import { DEFAULT_NOT_FOUND_TEXT, getKbSettings, updateKbSettings } from "../../kb/kb.settings.ts";
+import { SEARCH_LANGUAGES, type SearchLanguage } from "../../kb/kb.vocabulary.ts";
 import {
   describedBy,
   errorSummary,

@@ -2,13 +2,9 @@ import formbody from "@fastify/formbody";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
-import { COMMENT_MAX, QUERY_MAX } from "../../kb/kb.schemas.ts";
 import {
   addFeedbackComment,
   giveFeedback,
-  type PortalArticle,
-  type PortalCategory,
-  type PortalHit,
   type PortalKb,
   portalArticle,
   portalCategory,
@@ -16,7 +12,14 @@ import {
   portalKb,
   portalKbOf,
   searchPortal,
-} from "../../kb/kb.service.ts";
+} from "../../kb/kb.portal.ts";
+import {
+  COMMENT_MAX,
+  type PortalArticle,
+  type PortalCategory,
+  type PortalHit,
+  QUERY_MAX,
+} from "../../kb/kb.schemas.ts";
 import { formString, formText, when } from "../../web/forms.ts";
 import { type Html, html, multiline, unsafeRaw } from "../../web/html.ts";
 import { newNonce, sendPage } from "../../web/page.ts";

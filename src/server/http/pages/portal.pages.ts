@@ -7,7 +7,7 @@ import { newToken } from "../../auth/tokens.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
-import { recordSubmittedVisit } from "../../kb/kb.service.ts";
+import { recordSubmittedVisit } from "../../kb/kb.insights.ts";
 import { submitPortalTicket } from "../../tickets/submit.ts";
 import {
   CustomerReplyBody,

@@ -3,23 +3,24 @@ import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { AppContext } from "../../context.ts";
 import { tooManyRequests } from "../../errors.ts";
-import {
-  Category,
-  DeflectionEventInput,
-  FeedbackInput,
-  PublicArticle,
-  PublicHit,
-  QUERY_MAX,
-} from "../../kb/kb.schemas.ts";
+import { recordDeflectionEvent } from "../../kb/kb.insights.ts";
 import {
   giveFeedback,
   portalArticle,
   portalHome,
   portalKb,
-  recordDeflectionEvent,
   searchPortal,
   suggestArticles,
-} from "../../kb/kb.service.ts";
+} from "../../kb/kb.portal.ts";
+import {
+  DeflectionEventInput,
+  FeedbackCreated,
+  FeedbackInput,
+  PortalHome,
+  PublicArticle,
+  PublicHit,
+  QUERY_MAX,
+} from "../../kb/kb.schemas.ts";
 import { errors } from "../schema.ts";
 
 // The portal's knowledge base, no account: published public articles only (kb.access.ts).
@@ -49,20 +50,7 @@ export const publicKbRoutes =
           tags,
           summary: "Knowledge-base home: categories with their first articles",
           params: SlugParams,
-          response: {
-            200: Type.Object({
-              categories: Type.Array(
-                Type.Object({
-                  ...Category.properties,
-                  articles: Type.Array(
-                    Type.Object({ id: Type.String(), slug: Type.String(), title: Type.String() }),
-                  ),
-                }),
-              ),
-              notFoundText: Type.String(),
-            }),
-            ...errors(404),
-          },
+          response: { 200: PortalHome, ...errors(404) },
         },
       },
       async (req) => {
@@ -137,7 +125,7 @@ export const publicKbRoutes =
           description: "Limited to 20 a minute per client address.",
           params: ArticleParams,
           body: FeedbackInput,
-          response: { 201: Type.Object({ id: Type.String() }), ...errors(400, 404, 415, 429) },
+          response: { 201: FeedbackCreated, ...errors(400, 404, 415, 429) },
         },
       },
       async (req, reply) => {

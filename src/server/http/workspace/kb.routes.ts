@@ -2,6 +2,16 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { AppContext } from "../../context.ts";
 import {
+  createArticle,
+  deleteArticle,
+  getArticleForAgent,
+  listArticlesForAgent,
+  previewMarkdown,
+  updateArticle,
+} from "../../kb/kb.articles.ts";
+import { createCategory, listCategories, reorderCategories, updateCategory } from "../../kb/kb.categories.ts";
+import { kbInsights } from "../../kb/kb.insights.ts";
+import {
   ARTICLE_STATUSES,
   Article,
   ArticleInput,
@@ -12,25 +22,12 @@ import {
   CategoryInput,
   CategoryOrder,
   CategoryPatch,
+  Insights,
   QUERY_MAX,
   Settings,
   SettingsPatch,
 } from "../../kb/kb.schemas.ts";
-import {
-  createArticle,
-  createCategory,
-  deleteArticle,
-  getArticleForAgent,
-  getKbSettings,
-  kbInsights,
-  listArticlesForAgent,
-  listCategories,
-  previewMarkdown,
-  reorderCategories,
-  updateArticle,
-  updateCategory,
-  updateKbSettings,
-} from "../../kb/kb.service.ts";
+import { getKbSettings, updateKbSettings } from "../../kb/kb.settings.ts";
 import { errors, OneOf, OptionalText, StrictObject } from "../schema.ts";
 import { sessionOf } from "./session.ts";
 
@@ -236,31 +233,7 @@ export const workspaceKbRoutes =
           description:
             "Deflection rate = submit-form visits that were shown suggestions and sent no ticket, over all visits shown suggestions.",
           security,
-          response: {
-            200: Type.Object({
-              misses: Type.Array(
-                Type.Object({ query: Type.String(), count: Type.Integer(), lastAt: Type.String() }),
-              ),
-              deflection: Type.Array(
-                Type.Object({
-                  week: Type.String({ description: "Monday, UTC" }),
-                  visitsWithSuggestions: Type.Integer(),
-                  clicked: Type.Integer(),
-                  deflected: Type.Integer(),
-                  rate: Type.Number(),
-                }),
-              ),
-              feedback: Type.Array(
-                Type.Object({
-                  articleId: Type.String(),
-                  title: Type.String(),
-                  comment: Type.String(),
-                  createdAt: Type.String(),
-                }),
-              ),
-            }),
-            ...errors(401),
-          },
+          response: { 200: Insights, ...errors(401) },
         },
       },
       async (req) => kbInsights(ctx, sessionOf(req).actor),

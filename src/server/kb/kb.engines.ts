@@ -1,0 +1,251 @@
+import { type RawBuilder, sql } from "kysely";
+import { type Actor, systemActorIn } from "../actors.ts";
+import type { AppContext } from "../context.ts";
+import type { Tx } from "../db/schema.ts";
+import { articlesVisibleTo, writeSearchVectors } from "./kb.access.ts";
+import {
+  allowedDistance,
+  type Corrector,
+  rankCandidates,
+  type SearchLanguage,
+  sameFirstLetter,
+  type TermGroup,
+} from "./kb.vocabulary.ts";
+
+// The two search engines behind kb.search.ts. SQLite uses FTS5 (porter stemming for English,
+// unstemmed unicode61 otherwise), PostgreSQL a weighted tsvector with a GIN index in the
+// workspace's text-search configuration. Both rank in two tiers, titles and tags first
+// (decision 0008), and return only ids the reader may see (articlesVisibleTo).
+
+/** What the index holds of an article. */
+export interface IndexedArticle {
+  articleId: string;
+  workspaceId: string;
+  title: string;
+  tags: string[];
+  text: string;
+}
+
+export interface Engine extends Corrector {
+  /** `actor` is the one saving the article: the index is written in the save's transaction. */
+  index(tx: Tx, actor: Actor, doc: IndexedArticle, language: SearchLanguage, fresh: boolean): Promise<void>;
+  remove(tx: Tx, articleId: string): Promise<void>;
+  /** Ids of matching articles the reader may see, best first; every group must match. */
+  search(
+    db: Tx,
+    reader: Actor,
+    groups: TermGroup[],
+    language: SearchLanguage,
+    limit: number,
+  ): Promise<string[]>;
+}
+
+// --- SQLite: FTS5 -------------------------------------------------------------------------------
+
+const ftsTable = (language: SearchLanguage) =>
+  language === "english" ? ("kb_search_porter" as const) : ("kb_search_plain" as const);
+/** Titles and tags only: the first tier of the ranking reads this small index. */
+const headsTable = (language: SearchLanguage) =>
+  language === "english" ? ("kb_search_heads_porter" as const) : ("kb_search_heads_plain" as const);
+const FTS_TABLES = [
+  "kb_search_porter",
+  "kb_search_plain",
+  "kb_search_heads_porter",
+  "kb_search_heads_plain",
+] as const;
+const quote = (w: string) => `"${w}"`;
+
+/**
+ * One group as FTS5 syntax: the word, its corrections and, for the last word, the prefix. For
+ * ranking, the whole word is there beside its prefix, so an exact match counts for more; a mere
+ * match check leaves it out, since the prefix holds it.
+ */
+const ftsGroup = (g: TermGroup, use: "rank" | "match" = "rank") => {
+  const words = g.prefix && use === "match" ? g.alternatives : [g.term, ...g.alternatives];
+  return `(${[...words.map(quote), ...(g.prefix ? [`${quote(g.term)}*`] : [])].join(" OR ")})`;
+};
+
+const searchDocOf = (tx: Tx, articleId: string) =>
+  tx.selectFrom("kb_search_docs").select("id").where("article_id", "=", articleId).executeTakeFirst();
+
+async function deleteFromIndex(tx: Tx, rowid: number): Promise<void> {
+  // Every table: the workspace's language, and with it the table, may have changed since.
+  for (const table of FTS_TABLES) await tx.deleteFrom(table).where("rowid", "=", rowid).execute();
+}
+
+/** How many ranked ids one read takes; reads go on (OFFSET) while visibility leaves a page short. */
+const RANK_PAGE = 60;
+
+/** The ids, in their order, that the reader may see: at most `limit`, checked 500 at a time. */
+async function keepVisible(db: Tx, reader: Actor, ids: string[], limit: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < ids.length && out.length < limit; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const ok = new Set(
+      (await articlesVisibleTo(db, reader, { ids: chunk }).select("a.id").execute()).map((r) => r.id),
+    );
+    for (const id of chunk) if (ok.has(id) && out.length < limit) out.push(id);
+  }
+  return out;
+}
+
+const sqliteEngine: Engine = {
+  async index(tx, _actor, doc, language, fresh) {
+    const existing = fresh ? undefined : await searchDocOf(tx, doc.articleId);
+    if (existing) await deleteFromIndex(tx, existing.id);
+    const rowid =
+      existing?.id ??
+      (
+        await tx
+          .insertInto("kb_search_docs")
+          .values({ article_id: doc.articleId, workspace_id: doc.workspaceId })
+          .returning("id")
+          .executeTakeFirstOrThrow()
+      ).id;
+    const tags = doc.tags.join(" ");
+    await tx
+      .insertInto(ftsTable(language))
+      .values({ rowid, title: doc.title, tags, body: doc.text })
+      .execute();
+    await tx.insertInto(headsTable(language)).values({ rowid, title: doc.title, tags }).execute();
+  },
+  async remove(tx, articleId) {
+    const d = await searchDocOf(tx, articleId);
+    if (d) await deleteFromIndex(tx, d.id);
+  },
+  async candidates(db, workspaceId, term) {
+    const max = allowedDistance(term);
+    return max === 0 ? [] : rankCandidates(term, await sameFirstLetter(db, workspaceId, term, max), max);
+  },
+  async matchesStemmed(db, workspaceId, term, language) {
+    const table = ftsTable(language);
+    const row = await db
+      .selectFrom(`${table} as s`)
+      .innerJoin("kb_search_docs as d", "d.id", "s.rowid")
+      .select("d.id")
+      .where(sql<boolean>`${sql.table(table)} match ${quote(term)}`)
+      .where("d.workspace_id", "=", workspaceId)
+      .limit(1)
+      .executeTakeFirst();
+    return Boolean(row);
+  },
+  async search(db, reader, groups, language, limit) {
+    const table = ftsTable(language);
+    const heads = headsTable(language);
+    const all = groups.map((g) => ftsGroup(g)).join(" AND ");
+    const allMatch = groups.map((g) => ftsGroup(g, "match")).join(" AND ");
+    const any = groups.map((g) => ftsGroup(g)).join(" OR ");
+    const anyMatch = groups.map((g) => ftsGroup(g, "match")).join(" OR ");
+    // Two tiers (decision 0008). First the articles with a query word in their title or tags,
+    // ranked by bm25 over the small index of titles and tags; only then the articles that have
+    // the words in their text alone, by bm25 over the whole document. Scoring is the cost of a
+    // search, and the first tier scores the few articles about the words, not every article
+    // that mentions them. The unary + keeps each rowid list a lookup: pushed into FTS5 as a
+    // rowid constraint it would run the MATCH once per listed row.
+    /** One page of a tier: this workspace's articles matching in `index`, best first by bm25. */
+    const page =
+      (index: string, match: string, weights: string, rows: RawBuilder<boolean>) => (offset: number) =>
+        sql<{ article_id: string }>`select d.article_id from ${sql.table(index)}
+          join kb_search_docs d on d.id = ${sql.table(index)}.rowid
+          where ${sql.table(index)} match ${match} and d.workspace_id = ${reader.workspaceId} and ${rows}
+          order by bm25(${sql.table(index)}, ${sql.raw(weights)}), d.id
+          limit ${RANK_PAGE} offset ${offset}`
+          .execute(db)
+          .then((r) => r.rows);
+    const headsFirst = page(
+      heads,
+      any,
+      "10.0, 4.0",
+      // With several words, every one must be somewhere in the article.
+      groups.length > 1
+        ? sql<boolean>`+${sql.table(heads)}.rowid in (select rowid from ${sql.table(table)} where ${sql.table(table)} match ${allMatch})`
+        : sql<boolean>`1`,
+    );
+    const textOnly = page(
+      table,
+      all,
+      "10.0, 4.0, 1.0",
+      sql<boolean>`+${sql.table(table)}.rowid not in (select rowid from ${sql.table(heads)} where ${sql.table(heads)} match ${anyMatch})`,
+    );
+    const out: string[] = [];
+    for (const tier of [headsFirst, textOnly]) {
+      for (let offset = 0; out.length < limit; offset += RANK_PAGE) {
+        const ranked = (await tier(offset)).map((r) => r.article_id);
+        out.push(...(await keepVisible(db, reader, ranked, limit - out.length)));
+        if (ranked.length < RANK_PAGE) break;
+      }
+    }
+    return out;
+  },
+};
+
+// --- PostgreSQL: tsvector + pg_trgm ------------------------------------------------------------
+
+const pgEngine: Engine = {
+  async index(tx, actor, doc, language) {
+    const cfg = sql`${language}::regconfig`;
+    const heads = sql`setweight(to_tsvector(${cfg}, ${doc.title}), 'A') ||
+        setweight(to_tsvector(${cfg}, ${doc.tags.join(" ")}), 'B')`;
+    const document = sql`${heads} || setweight(to_tsvector(${cfg}, ${doc.text}), 'D')`;
+    await writeSearchVectors(tx, actor, doc.articleId, { heads, document });
+  },
+  async remove() {
+    // The document is a column of the article: it goes with the row.
+  },
+  async matchesStemmed(db, workspaceId, term, language) {
+    // Like the vocabulary (kb_terms), this asks about the workspace's text as a whole: it only
+    // decides whether to look for corrections; what the reader finds is scoped in `search`.
+    const row = await articlesVisibleTo(db, systemActorIn("search vocabulary", workspaceId))
+      .select("a.id")
+      .where(sql<boolean>`a.document @@ to_tsquery(${language}::regconfig, ${term})`)
+      .limit(1)
+      .executeTakeFirst();
+    return Boolean(row);
+  },
+  async candidates(db, workspaceId, term) {
+    const max = allowedDistance(term);
+    if (max === 0) return [];
+    // Trigram neighbours (GIN index), plus the first-letter range: a swap in a short word
+    // ("refnud") shares too few trigrams to pass pg_trgm's threshold.
+    const similar = await db
+      .selectFrom("kb_terms")
+      .select(["term", "articles"])
+      .where("workspace_id", "=", workspaceId)
+      .where(sql<boolean>`term % ${term}`)
+      .orderBy(sql`similarity(term, ${term})`, "desc")
+      .limit(20)
+      .execute();
+    const near = await sameFirstLetter(db, workspaceId, term, max);
+    return rankCandidates(term, [...similar, ...near], max);
+  },
+  async search(db, reader, groups, language, limit) {
+    const cfg = sql`${language}::regconfig`;
+    const options = (g: TermGroup) => [g.term, ...g.alternatives, ...(g.prefix ? [`${g.term}:*`] : [])];
+    const all = sql`to_tsquery(${cfg}, ${groups.map((g) => `(${options(g).join(" | ")})`).join(" & ")})`;
+    const any = sql`to_tsquery(${cfg}, ${groups.flatMap(options).join(" | ")})`;
+    // The same two tiers as on SQLite: first the articles with a query word in the title or tags
+    // (the small `heads` vector and its GIN index), ranked on it; then those with the words in
+    // their text only. Visibility is part of each statement: PostgreSQL has statistics to plan it.
+    const first = await articlesVisibleTo(db, reader)
+      .where(sql<boolean>`a.heads @@ ${any}`)
+      .$if(groups.length > 1, (q) => q.where(sql<boolean>`a.document @@ ${all}`))
+      .select("a.id")
+      .orderBy(sql`ts_rank(a.heads, ${any})`, "desc")
+      .orderBy("a.id")
+      .limit(limit)
+      .execute();
+    if (first.length === limit) return first.map((r) => r.id);
+    const rest = await articlesVisibleTo(db, reader)
+      .where(sql<boolean>`a.document @@ ${all}`)
+      .where(sql<boolean>`not (a.heads @@ ${any})`)
+      .select("a.id")
+      .orderBy(sql`ts_rank(a.document, ${all})`, "desc")
+      .orderBy("a.id")
+      .limit(limit - first.length)
+      .execute();
+    return [...first, ...rest].map((r) => r.id);
+  },
+};
+
+export const engineFor = (ctx: AppContext): Engine =>
+  ctx.database.dialect === "postgres" ? pgEngine : sqliteEngine;

@@ -1,0 +1,63 @@
+import type { Static } from "typebox";
+import type { AgentActor } from "../actors.ts";
+import { type AppContext, nowIso } from "../context.ts";
+import type { Tx } from "../db/schema.ts";
+import { articlesVisibleTo } from "./kb.access.ts";
+import { ARTICLE_COLUMNS, indexedOf, requireAdmin } from "./kb.common.ts";
+import type { KbSettings, SettingsPatch } from "./kb.schemas.ts";
+import { indexArticle } from "./kb.search.ts";
+import type { SearchLanguage } from "./kb.vocabulary.ts";
+
+// A workspace's knowledge-base settings: the search language (the index is built in it) and the
+// guidance shown when a search finds nothing.
+
+export const DEFAULT_NOT_FOUND_TEXT =
+  "We could not find an article for that. Try other words, or create a request and our team will help you.";
+
+export async function getKbSettings(ctx: AppContext, workspaceId: string, tx?: Tx): Promise<KbSettings> {
+  const row = await (tx ?? ctx.database.db)
+    .selectFrom("kb_settings")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .executeTakeFirst();
+  const searchLanguage = (row?.search_language ?? "english") as SearchLanguage;
+  return {
+    searchLanguage,
+    // FTS5 has the porter stemmer (English) only; PostgreSQL stems every configuration but simple.
+    stemming:
+      ctx.database.dialect === "postgres" ? searchLanguage !== "simple" : searchLanguage === "english",
+    notFoundText: row?.not_found_text ?? null,
+    effectiveNotFoundText: row?.not_found_text ?? DEFAULT_NOT_FOUND_TEXT,
+  };
+}
+
+export async function updateKbSettings(
+  ctx: AppContext,
+  actor: AgentActor,
+  patch: Static<typeof SettingsPatch>,
+): Promise<KbSettings> {
+  requireAdmin(actor);
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const before = await getKbSettings(ctx, actor.workspaceId, tx);
+    const next = {
+      search_language: patch.searchLanguage ?? before.searchLanguage,
+      not_found_text:
+        patch.notFoundText === undefined ? before.notFoundText : patch.notFoundText?.trim() || null,
+      updated_at: nowIso(ctx),
+    };
+    await tx
+      .insertInto("kb_settings")
+      .values({ workspace_id: actor.workspaceId, ...next })
+      .onConflict((oc) => oc.column("workspace_id").doUpdateSet(next))
+      .execute();
+    if (next.search_language !== before.searchLanguage) {
+      // The index is built in the workspace's language: rebuild it in the new one.
+      const rows = await articlesVisibleTo(tx, actor).select(ARTICLE_COLUMNS).execute();
+      for (const r of rows) {
+        const doc = indexedOf(r);
+        await indexArticle(ctx, actor, tx, doc, next.search_language as SearchLanguage, doc);
+      }
+    }
+    return getKbSettings(ctx, actor.workspaceId, tx);
+  });
+}
