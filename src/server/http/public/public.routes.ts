@@ -3,7 +3,6 @@ import { Type } from "typebox";
 import { DESCRIPTION_MAX, TICKET_TYPES } from "../../../shared/tickets.ts";
 import type { AppContext } from "../../context.ts";
 import { validationFailed } from "../../errors.ts";
-import { Attachment } from "../../files/file.schemas.ts";
 import { recordSubmittedVisit } from "../../kb/kb.insights.ts";
 import { submitPortalTicket } from "../../tickets/submit.ts";
 import {
