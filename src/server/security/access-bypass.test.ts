@@ -29,12 +29,6 @@ const ACCESS_FILES: Record<string, string> = {
  * Each entry is "file: statement(table)", and an entry that no longer occurs fails the test too.
  */
 const EXCEPTIONS = new Map<string, string>([
-  ["email/delivery.ts: selectFrom(outbox_emails)", "moving into its access file"],
-  ["email/delivery.ts: updateTable(outbox_emails)", "moving into its access file"],
-  ["email/inbound.ts: selectFrom(comments)", "moving into its access file"],
-  ["email/inbound.ts: selectFrom(outbox_emails)", "moving into its access file"],
-  ["email/outbox.service.ts: updateTable(outbox_emails)", "moving into its access file"],
-  ["email/outbox.ts: selectFrom(comments)", "moving into its access file"],
   ["files/file.service.ts: deleteFrom(attachments)", "moving into its access file"],
   ["files/file.service.ts: selectFrom(attachments)", "moving into its access file"],
   ["files/file.service.ts: updateTable(attachments)", "moving into its access file"],
