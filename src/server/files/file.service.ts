@@ -190,6 +190,9 @@ export async function receiveUpload(
   }
 }
 
+// Who attaches is part of claimUploads' signature: its callers take the type from here.
+export type { Claimer };
+
 /**
  * Attaches uploads, inside the caller's transaction. Each key must be one this caller received
  * (a public upload for the portal's customers, or this agent's own), in this workspace, fresh
