@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { simpleParser } from "mailparser";
+import { systemActor } from "../src/server/actors.ts";
 import { deliverDueEmails } from "../src/server/email/delivery.ts";
 import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
 import {
@@ -23,6 +24,7 @@ import {
 // one email in it, at desktop width and on a phone, light and dark; a new agent accepts an
 // invitation from the emailed link on a phone.
 
+const delivery = systemActor("outbox delivery");
 let s: Served;
 before(async () => {
   if (!skipReason) s = await serve({ PUBLIC_URL: "https://help.acme.test" });
@@ -37,7 +39,7 @@ for (const dark of [false, true]) {
     test("the Outbox and one email in it, at 1280 px and 375 px", async () => {
       const team = await makeTeam(s.env);
       const t = await submitTicket(s.env, team.ws.slug, { subject: "Where is my parcel?" });
-      await deliverDueEmails(s.env.ctx);
+      await deliverDueEmails(s.env.ctx, delivery);
       for (const [viewport, width] of [
         [DESKTOP, 1280],
         [PHONE, 375],
@@ -77,7 +79,7 @@ describe("an invitation", { skip: skipReason }, () => {
       payload: { email: "newbie@team.test", name: "Noa Newbie", role: "agent" },
     });
     assert.equal(res.statusCode, 201);
-    await deliverDueEmails(s.env.ctx);
+    await deliverDueEmails(s.env.ctx, delivery);
     // The delivered email (an .eml file on the embedded default) has the link.
     const dir = path.join(s.env.ctx.config.dataDir, "mail");
     const eml = fs

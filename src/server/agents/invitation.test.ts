@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { systemActor } from "../actors.ts";
 import { deliverDueEmails } from "../email/delivery.ts";
 import { type SmtpSink, startSmtpSink } from "../email/smtp-sink.test-support.ts";
 import { makeTeam, PASSWORD } from "../test/factories.ts";
@@ -8,6 +9,7 @@ import { type TestEnv, testEnv } from "../test/harness.ts";
 // An admin adds an agent without a password: the agent gets an email (over real SMTP to a sink)
 // with a link that lets them choose one, once, within 7 days.
 
+const delivery = systemActor("outbox delivery");
 let t: TestEnv;
 let sink: SmtpSink;
 before(async () => {
@@ -24,7 +26,7 @@ const formHeaders = { "content-type": "application/x-www-form-urlencoded" };
 
 async function invite(email: string, password?: string) {
   const { ws, admin } = await makeTeam(t);
-  await deliverDueEmails(t.ctx);
+  await deliverDueEmails(t.ctx, delivery);
   sink.received.length = 0;
   const res = await t.app.inject({
     method: "POST",
@@ -33,7 +35,7 @@ async function invite(email: string, password?: string) {
     payload: { email, name: "Nia New", role: "agent", ...(password ? { password } : {}) },
   });
   assert.equal(res.statusCode, 201, res.body);
-  await deliverDueEmails(t.ctx);
+  await deliverDueEmails(t.ctx, delivery);
   const mail = sink.received.find((m) => m.envelope.to.includes(email));
   assert.ok(mail, "the agent got an email");
   return { ws, admin, mail };

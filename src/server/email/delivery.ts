@@ -1,9 +1,15 @@
-import { sql } from "kysely";
+import { type SystemActor, systemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
-import { isPostgres } from "../db/dialect.ts";
-import type { OutboxEmailTable } from "../db/schema.ts";
 import { recordEvent } from "../tickets/ticket.events.ts";
 import { classifySendError } from "./email.transport.ts";
+import {
+  type ClaimedEmail,
+  claimDueEmails,
+  markEmailFailed,
+  markEmailForRetry,
+  markEmailSent,
+  releaseClaimedEmails,
+} from "./outbox.access.ts";
 
 // Delivers the outbox. Rows are claimed (attempts + 1, held for LOCK_MS) a few at a time before
 // they are sent, each marked sent right after the relay accepted it. A crash in between leaves
@@ -32,85 +38,39 @@ export interface DeliveryOutcome {
   failed: number;
 }
 
-type Claimed = OutboxEmailTable & { claim: string };
-
-/**
- * Claims up to `limit` due rows for this process in one statement, skipping rows others hold,
- * oldest due first. The due ids are a MATERIALIZED common table expression: evaluated once, so
- * PostgreSQL cannot run its LIMIT … SKIP LOCKED again per row and claim more than it answers.
- */
-async function claimDue(ctx: AppContext, limit: number): Promise<Claimed[]> {
-  const db = ctx.database.db;
-  const now = ctx.now();
-  const nowIso = now.toISOString();
-  const until = new Date(now.getTime() + LOCK_MS).toISOString();
-  const rows = await db
-    .with(
-      (cte) => cte("due").materialized(),
-      (qb) => {
-        const due = qb
-          .selectFrom("outbox_emails")
-          .select("id")
-          .where("status", "=", "pending")
-          .where("next_attempt_at", "<=", nowIso)
-          .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", nowIso)]))
-          .orderBy("next_attempt_at")
-          .limit(limit);
-        return isPostgres(db) ? due.forUpdate().skipLocked() : due;
-      },
-    )
-    .updateTable("outbox_emails")
-    .set((eb) => ({ locked_until: until, attempts: eb("attempts", "+", 1) }))
-    .where("id", "in", (eb) => eb.selectFrom("due").select("id"))
-    // On SQLite the unary + keeps the planner, which has no statistics here, on the primary key
-    // instead of walking every pending row of the status index.
-    .where(isPostgres(db) ? sql`status` : sql`+status`, "=", "pending")
-    .returningAll()
-    .execute();
-  return rows
-    .sort((a, b) =>
-      a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : 0,
-    )
-    .map((r) => ({ ...r, claim: until }));
-}
-
-/** Gives back claimed rows that were not tried (all of one claim): due again, the try not counted. */
-async function release(ctx: AppContext, rows: Claimed[]): Promise<void> {
-  const claim = rows[0]?.claim;
-  if (!claim) return;
-  await ctx.database.db
-    .updateTable("outbox_emails")
-    .set((eb) => ({ locked_until: null, attempts: eb("attempts", "-", 1) }))
-    .where(
-      "id",
-      "in",
-      rows.map((r) => r.id),
-    )
-    .where("locked_until", "=", claim)
-    .execute();
-}
-
 /** Links with a token (tracking, invitation) in a delivered email's stored copy: kept only as sent. */
 const TOKEN_IN_LINK = /([?&]t=)[A-Za-z0-9_-]{20,}/g;
 export const withoutTokens = (text: string) => text.replace(TOKEN_IN_LINK, "$1(removed-once-sent)");
 
+/** Claims up to `limit` due rows, held for LOCK_MS. */
+function claimDue(ctx: AppContext, actor: SystemActor, limit: number): Promise<ClaimedEmail[]> {
+  const now = ctx.now();
+  return claimDueEmails(ctx.database.db, actor, {
+    now: now.toISOString(),
+    until: new Date(now.getTime() + LOCK_MS).toISOString(),
+    limit,
+  });
+}
+
+/** One round of delivery, by the server's system actor (the outbox of every workspace). */
 export async function deliverDueEmails(
   ctx: AppContext,
+  actor: SystemActor,
   opts: { limit?: number } = {},
 ): Promise<DeliveryOutcome> {
   const out: DeliveryOutcome = { sent: 0, retrying: 0, failed: 0 };
   let budget = opts.limit ?? 20;
-  let queue: Claimed[] = [];
+  let queue: ClaimedEmail[] = [];
   for (;;) {
     if (queue.length === 0 && budget > 0) {
-      queue = await claimDue(ctx, Math.min(CLAIM_BATCH, budget));
+      queue = await claimDue(ctx, actor, Math.min(CLAIM_BATCH, budget));
       budget -= queue.length;
     }
     const row = queue.shift();
     if (!row) break;
     if (Date.parse(row.claim) - ctx.now().getTime() < MAX_SEND_MS) {
       // The hold would not outlast this send (slow sends before it): give these back.
-      await release(ctx, [row, ...queue]);
+      await releaseClaimedEmails(ctx.database.db, actor, [row, ...queue]);
       break;
     }
     let failure: ReturnType<typeof classifySendError> | null = null;
@@ -123,21 +83,14 @@ export async function deliverDueEmails(
     if (!failure) {
       // Only our own claim is marked: a row another process took over is theirs to record. The
       // stored copy loses its links' tokens; the customer's email keeps them.
-      await ctx.database.db
-        .updateTable("outbox_emails")
-        .set({
-          status: "sent",
-          sent_at: ctx.now().toISOString(),
-          locked_until: null,
-          // Some of a team notice's recipients refused: said, the others have it.
-          last_error: rejected.length ? `not accepted for ${rejected.join(", ")}` : null,
-          ...(row.template_data === null
-            ? { body_text: withoutTokens(row.body_text), body_html: withoutTokens(row.body_html) }
-            : { template_data: withoutTokens(row.template_data) }),
-        })
-        .where("id", "=", row.id)
-        .where("locked_until", "=", row.claim)
-        .execute();
+      await markEmailSent(ctx.database.db, actor, row, {
+        sent_at: ctx.now().toISOString(),
+        // Some of a team notice's recipients refused: said, the others have it.
+        last_error: rejected.length ? `not accepted for ${rejected.join(", ")}` : null,
+        ...(row.template_data === null
+          ? { body_text: withoutTokens(row.body_text), body_html: withoutTokens(row.body_html) }
+          : { template_data: withoutTokens(row.template_data) }),
+      });
       out.sent++;
       continue;
     }
@@ -145,23 +98,17 @@ export async function deliverDueEmails(
     const expired = now.getTime() - new Date(row.created_at).getTime() >= RETRY_FOR_MS;
     if (failure.permanent || expired) {
       const reason = failure.permanent ? failure.reason : `gave up after 4 days: ${failure.reason}`;
-      await markFailed(ctx, row, reason);
+      await markFailed(ctx, actor, row, reason);
       ctx.log.warn(
         { outboxId: row.id, kind: row.kind, attempts: row.attempts, reason },
         "email not delivered",
       );
       out.failed++;
     } else {
-      await ctx.database.db
-        .updateTable("outbox_emails")
-        .set({
-          next_attempt_at: new Date(now.getTime() + retryDelayMs(row.attempts)).toISOString(),
-          locked_until: null,
-          last_error: failure.reason,
-        })
-        .where("id", "=", row.id)
-        .where("locked_until", "=", row.claim)
-        .execute();
+      await markEmailForRetry(ctx.database.db, actor, row, {
+        nextAttemptAt: new Date(now.getTime() + retryDelayMs(row.attempts)).toISOString(),
+        lastError: failure.reason,
+      });
       ctx.log.info(
         { outboxId: row.id, attempts: row.attempts, reason: failure.reason },
         "email delivery will be retried",
@@ -172,15 +119,10 @@ export async function deliverDueEmails(
   return out;
 }
 
-async function markFailed(ctx: AppContext, row: Claimed, reason: string): Promise<void> {
+async function markFailed(ctx: AppContext, actor: SystemActor, row: ClaimedEmail, reason: string) {
   await ctx.database.db.transaction().execute(async (tx) => {
-    const r = await tx
-      .updateTable("outbox_emails")
-      .set({ status: "failed", locked_until: null, last_error: reason })
-      .where("id", "=", row.id)
-      .where("locked_until", "=", row.claim)
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 1 && row.ticket_id) {
+    const marked = await markEmailFailed(tx, actor, row, reason);
+    if (marked && row.ticket_id) {
       // Agents see it in the ticket's history; the customer never does.
       await recordEvent(ctx.database, tx, {
         workspaceId: row.workspace_id,
@@ -201,6 +143,7 @@ const BUSY_PAUSE_MS = 250;
 
 /** Delivers every `everyMs` until stopped; one round at a time; errors are logged and retried. */
 export function startOutboxWorker(ctx: AppContext, everyMs = 1000): { stop(): Promise<void> } {
+  const actor = systemActor("outbox delivery");
   let running: Promise<void> | null = null;
   let stopped = false;
   const tick = () => {
@@ -212,7 +155,7 @@ export function startOutboxWorker(ctx: AppContext, everyMs = 1000): { stop(): Pr
         // emails a second still go out): a burst of submissions is answered first and its emails
         // follow, instead of the two slowing each other down.
         for (let i = 0; i < 50 && !stopped; i++) {
-          const r = await deliverDueEmails(ctx);
+          const r = await deliverDueEmails(ctx, actor);
           if (r.sent + r.retrying + r.failed < 20) break;
           if (performance.now() - ctx.activity.lastRequestAt < BUSY_WINDOW_MS) {
             await new Promise((resolve) => setTimeout(resolve, BUSY_PAUSE_MS));

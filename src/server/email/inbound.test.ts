@@ -5,6 +5,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import nodemailer from "nodemailer";
 import type { SMTPServer } from "smtp-server";
+import { systemActor } from "../actors.ts";
 import { makeTeam, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { deliverDueEmails } from "./delivery.ts";
@@ -26,6 +27,8 @@ import { type SmtpSink, startSmtpSink } from "./smtp-sink.test-support.ts";
 // Incoming mail through our SMTP listener, fed by a real SMTP client (nodemailer); replies go
 // out through the outbox to a sink, and come back in as a customer's mail client would send them.
 
+const delivery = systemActor("outbox delivery");
+const incoming = systemActor("incoming email");
 let t: TestEnv;
 let listener: SMTPServer;
 let port = 0;
@@ -86,7 +89,7 @@ async function send(raw: string | Buffer, envelope: { from: string; to: string[]
 
 async function drain() {
   for (let i = 0; i < 50; i++) {
-    const r = await deliverDueEmails(t.ctx);
+    const r = await deliverDueEmails(t.ctx, delivery);
     if (r.sent + r.retrying + r.failed === 0) return;
   }
 }
@@ -419,8 +422,8 @@ test("a message stored by a process that stopped before processing it is process
   assert.equal(stored.duplicate, false);
   assert.equal((await tickets(ws.id)).length, 0);
   t.advance(2 * 60_000);
-  await processPendingInbound(t.ctx);
-  await processPendingInbound(t.ctx);
+  await processPendingInbound(t.ctx, incoming);
+  await processPendingInbound(t.ctx, incoming);
   const made = await tickets(ws.id);
   assert.deepEqual(
     made.map((x) => x.subject),
@@ -483,7 +486,7 @@ test("processing that fails for a reason not the mail's is tried again, five tim
   const chunks: Buffer[] = [];
   for await (const c of sealed) chunks.push(c as Buffer);
   await t.ctx.files.store.delete(row.storage_key);
-  assert.equal(await processInbound(t.ctx, stored.id), "retrying");
+  assert.equal(await processInbound(t.ctx, incoming, stored.id), "retrying");
   let now = await rowOf(stored.id);
   assert.equal(now.status, "received");
   assert.equal(now.attempts, 1);
@@ -492,7 +495,7 @@ test("processing that fails for a reason not the mail's is tried again, five tim
   fs.writeFileSync(tmp, Buffer.concat(chunks));
   await t.ctx.files.store.putFile(row.storage_key, tmp, Buffer.concat(chunks).length);
   t.advance(2 * 60_000);
-  await processPendingInbound(t.ctx);
+  await processPendingInbound(t.ctx, incoming);
   now = await rowOf(stored.id);
   assert.equal(now.status, "processed");
   assert.equal((await tickets(ws.id)).filter((x) => x.subject === "Try again").length, 1);
@@ -502,7 +505,7 @@ test("processing that fails for a reason not the mail's is tried again, five tim
   const again = await storeInbound(t.ctx, ws, lost, meta);
   await t.ctx.files.store.delete((await rowOf(again.id)).storage_key);
   const outcomes = [];
-  for (let i = 0; i < 5; i++) outcomes.push(await processInbound(t.ctx, again.id));
+  for (let i = 0; i < 5; i++) outcomes.push(await processInbound(t.ctx, incoming, again.id));
   assert.deepEqual(outcomes, ["retrying", "retrying", "retrying", "retrying", "failed"]);
 });
 
@@ -584,6 +587,7 @@ test("IMAP: mail polled from a real mailbox becomes tickets, once", {
     const ingest = async (raw: Buffer) => {
       await receiveInboundEmail(
         t.ctx,
+        incoming,
         raw,
         { via: "imap", envelopeFrom: null, recipients: [] },
         { workspace: ws },

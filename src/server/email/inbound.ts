@@ -8,7 +8,7 @@ import { sql } from "kysely";
 import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
 import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { DESCRIPTION_MAX, MESSAGE_MAX, NAME_MAX, parseReference, SUBJECT_MAX } from "../../shared/tickets.ts";
-import { systemActorIn, type WorkspaceSystemActor } from "../actors.ts";
+import { type SystemActor, systemActorIn, type WorkspaceSystemActor } from "../actors.ts";
 import { hashToken } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
@@ -18,6 +18,7 @@ import { decryptStream, encryptStream, sealedSize } from "../files/file.crypto.t
 import { receiveUpload } from "../files/file.service.ts";
 import { newId } from "../ids.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
+import { commentsVisibleTo } from "../tickets/comment.access.ts";
 import { findTicketWithContactEmail, ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import {
   AlreadyProcessed,
@@ -30,6 +31,7 @@ import {
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { domainOf, headerText, messageIdsIn, normalizeMessageId, splitPlusAddress } from "./email.headers.ts";
+import { isOutgoingMessage, outboxThreadTickets } from "./outbox.access.ts";
 import { supportAddressOf } from "./outbox.ts";
 
 // Incoming mail. A message is stored first (its raw bytes sealed in the file store, a row per
@@ -229,24 +231,15 @@ async function ticketByThreadHeaders(
   if (!ids.length) return null;
   const bracketed = ids.map((id) => `<${id}>`);
   const db = ctx.database.db;
-  const ws = { id: reader.workspaceId };
   const [outbox, threads, comments] = await Promise.all([
-    db
-      .selectFrom("outbox_emails")
-      .select(["message_id as mid", "ticket_id"])
-      .where("workspace_id", "=", ws.id)
-      .where("message_id", "in", bracketed)
-      .where("ticket_id", "is not", null)
-      .execute(),
+    outboxThreadTickets(db, reader, bracketed),
     ticketsVisibleTo(db, reader)
       .select(["email_thread_id as mid", "id as ticket_id"])
       .where("email_thread_id", "in", bracketed)
       .orderBy("number", "desc")
       .execute(),
-    db
-      .selectFrom("comments")
+    commentsVisibleTo(db, reader)
       .select(["email_message_id as mid", "ticket_id"])
-      .where("workspace_id", "=", ws.id)
       .where("email_message_id", "in", bracketed)
       .execute(),
   ]);
@@ -281,10 +274,12 @@ async function finish(
 
 /**
  * Processes a stored message. Bad mail never throws: the outcome is recorded on its row. A
- * message already processed is left as it is.
+ * message already processed is left as it is. `actor` is the server's incoming mail, which acts
+ * within the message's workspace only.
  */
 export async function processInbound(
   ctx: AppContext,
+  actor: SystemActor,
   inboundId: string,
   rawGiven?: Buffer,
 ): Promise<ProcessOutcome> {
@@ -300,7 +295,7 @@ export async function processInbound(
     .where("id", "=", row.workspace_id)
     .executeTakeFirstOrThrow();
   // Incoming mail reads tickets and contacts as the system, within this workspace only.
-  const reader = systemActorIn("incoming email", ws.id);
+  const reader = systemActorIn(actor.reason, ws.id);
   const ignore = async (reason: string): Promise<ProcessOutcome> => {
     await finish(ctx, inboundId, "ignored", reason);
     ctx.log.info({ inboundId, workspaceId: ws.id, reason }, "incoming email not made a ticket");
@@ -350,12 +345,9 @@ export async function processInbound(
     if (
       fromAddress === ctx.config.mailFrom.toLowerCase() ||
       (support && splitPlusAddress(fromAddress).base === support) ||
+      // Any workspace's: mail one workspace sent, arriving at another, is still ours.
       (messageId.toLowerCase().endsWith(`@${ownDomain}`) &&
-        (await ctx.database.db
-          .selectFrom("outbox_emails")
-          .select("id")
-          .where("message_id", "=", `<${messageId}>`)
-          .executeTakeFirst()))
+        (await isOutgoingMessage(ctx.database.db, actor, `<${messageId}>`)))
     ) {
       return ignore("own_mail");
     }
@@ -513,6 +505,7 @@ async function keepAttachments(
 /** Stores and processes a message for every workspace among its recipients. */
 export async function receiveInboundEmail(
   ctx: AppContext,
+  actor: SystemActor,
   raw: Buffer,
   meta: InboundMeta,
   opts: { workspace?: Workspace } = {},
@@ -536,14 +529,14 @@ export async function receiveInboundEmail(
     out.push({
       workspaceId: ws.id,
       inboundId: stored.id,
-      outcome: await processInbound(ctx, stored.id, raw),
+      outcome: await processInbound(ctx, actor, stored.id, raw),
     });
   }
   return out;
 }
 
 /** Messages stored but never processed (the process stopped in between): processed now. */
-export async function processPendingInbound(ctx: AppContext): Promise<number> {
+export async function processPendingInbound(ctx: AppContext, actor: SystemActor): Promise<number> {
   const cutoff = new Date(ctx.now().getTime() - 60_000).toISOString();
   const rows = await ctx.database.db
     .selectFrom("inbound_emails")
@@ -553,6 +546,6 @@ export async function processPendingInbound(ctx: AppContext): Promise<number> {
     .orderBy("received_at")
     .limit(100)
     .execute();
-  for (const r of rows) await processInbound(ctx, r.id);
+  for (const r of rows) await processInbound(ctx, actor, r.id);
   return rows.length;
 }

@@ -1,3 +1,4 @@
+import { systemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { startOutboxWorker } from "./delivery.ts";
@@ -11,6 +12,8 @@ import { closeListener, createSmtpListener, listen } from "./smtp.listener.ts";
 
 export async function startMailServices(ctx: AppContext): Promise<{ stop(): Promise<void> }> {
   const stops: (() => Promise<void>)[] = [];
+  // Mail arrives for any workspace: its recipients say which, and each is processed within it.
+  const incoming = systemActor("incoming email");
   if (ctx.config.mailWorker) {
     const outbox = startOutboxWorker(ctx);
     stops.push(() => outbox.stop());
@@ -31,6 +34,7 @@ export async function startMailServices(ctx: AppContext): Promise<{ stop(): Prom
       async (raw) => {
         await receiveInboundEmail(
           ctx,
+          incoming,
           raw,
           { via: "imap", envelopeFrom: null, recipients: [] },
           { workspace: ws },
@@ -41,7 +45,7 @@ export async function startMailServices(ctx: AppContext): Promise<{ stop(): Prom
     stops.push(() => poller.stop());
   }
   const pending = setInterval(() => {
-    processPendingInbound(ctx).catch((err: unknown) =>
+    processPendingInbound(ctx, incoming).catch((err: unknown) =>
       ctx.log.warn({ err }, "processing stored email failed"),
     );
   }, 60_000);

@@ -1,7 +1,8 @@
-import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
-import { type Actor, unknownActor } from "../actors.ts";
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
+import { type Actor, type AgentActor, type SystemActor, unknownActor } from "../actors.ts";
 import { nothing } from "../db/access.ts";
-import type { DB, Tx } from "../db/schema.ts";
+import { isPostgres } from "../db/dialect.ts";
+import type { DB, OutboxEmailTable, Tx } from "../db/schema.ts";
 import { forbidden } from "../errors.ts";
 
 // Outbox rows (every email Portico sends) are read and changed through here only. Admins see
@@ -38,4 +39,155 @@ export function outboxVisibleTo(db: Tx, actor: Actor) {
 export function outboxWritableBy(db: Tx, actor: Actor) {
   const scope = outboxScope(actor);
   return db.updateTable("outbox_emails").where(scope);
+}
+
+// Delivery: the whole server's system actor claims due rows of every workspace, and marks only
+// the rows it holds (its claim is the hold's `locked_until`).
+
+/** A row claimed for sending, with the hold it was claimed under. */
+export type ClaimedEmail = OutboxEmailTable & { claim: string };
+
+function wholeServer(actor: SystemActor): void {
+  // The type says it; an actor cast past it is still refused.
+  if (actor.kind !== "system" || actor.workspaceId !== undefined) {
+    throw new Error("only the server's delivery claims emails");
+  }
+}
+
+/**
+ * Claims up to `limit` due rows in one statement (attempts + 1, held until `until`), skipping
+ * rows others hold, oldest due first. The due ids are a MATERIALIZED common table expression:
+ * evaluated once, so PostgreSQL cannot run its LIMIT … SKIP LOCKED again per row and claim more
+ * than it answers. The statement is benchmarked: it spans every workspace by design, so no scope
+ * is spliced into it.
+ */
+export async function claimDueEmails(
+  db: Tx,
+  actor: SystemActor,
+  p: { now: string; until: string; limit: number },
+): Promise<ClaimedEmail[]> {
+  wholeServer(actor);
+  const rows = await db
+    .with(
+      (cte) => cte("due").materialized(),
+      (qb) => {
+        const due = qb
+          .selectFrom("outbox_emails")
+          .select("id")
+          .where("status", "=", "pending")
+          .where("next_attempt_at", "<=", p.now)
+          .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", p.now)]))
+          .orderBy("next_attempt_at")
+          .limit(p.limit);
+        return isPostgres(db) ? due.forUpdate().skipLocked() : due;
+      },
+    )
+    .updateTable("outbox_emails")
+    .set((eb) => ({ locked_until: p.until, attempts: eb("attempts", "+", 1) }))
+    .where("id", "in", (eb) => eb.selectFrom("due").select("id"))
+    // On SQLite the unary + keeps the planner, which has no statistics here, on the primary key
+    // instead of walking every pending row of the status index.
+    .where(isPostgres(db) ? sql`status` : sql`+status`, "=", "pending")
+    .returningAll()
+    .execute();
+  return rows
+    .sort((a, b) =>
+      a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : 0,
+    )
+    .map((r) => ({ ...r, claim: p.until }));
+}
+
+/** Gives back claimed rows that were not tried (all of one claim): due again, the try not counted. */
+export async function releaseClaimedEmails(db: Tx, actor: SystemActor, rows: ClaimedEmail[]): Promise<void> {
+  const claim = rows[0]?.claim;
+  if (!claim) return;
+  await outboxWritableBy(db, actor)
+    .set((eb) => ({ locked_until: null, attempts: eb("attempts", "-", 1) }))
+    .where(
+      "id",
+      "in",
+      rows.map((r) => r.id),
+    )
+    .where("locked_until", "=", claim)
+    .execute();
+}
+
+/** What a sent row keeps: the error for refused recipients, and its text without link tokens. */
+export type SentChanges = Pick<OutboxEmailTable, "sent_at" | "last_error"> &
+  (Pick<OutboxEmailTable, "body_text" | "body_html"> | Pick<OutboxEmailTable, "template_data">);
+
+/** Marks a claimed row sent; only while the claim is still ours (another process may have taken it over). */
+export async function markEmailSent(
+  db: Tx,
+  actor: SystemActor,
+  row: ClaimedEmail,
+  changes: SentChanges,
+): Promise<void> {
+  await outboxWritableBy(db, actor)
+    .set({ status: "sent", locked_until: null, ...changes })
+    .where("id", "=", row.id)
+    .where("locked_until", "=", row.claim)
+    .execute();
+}
+
+/** Puts a claimed row back for a later try. */
+export async function markEmailForRetry(
+  db: Tx,
+  actor: SystemActor,
+  row: ClaimedEmail,
+  p: { nextAttemptAt: string; lastError: string },
+): Promise<void> {
+  await outboxWritableBy(db, actor)
+    .set({ next_attempt_at: p.nextAttemptAt, locked_until: null, last_error: p.lastError })
+    .where("id", "=", row.id)
+    .where("locked_until", "=", row.claim)
+    .execute();
+}
+
+/** Marks a claimed row failed for good; true when it was still ours to mark. */
+export async function markEmailFailed(
+  db: Tx,
+  actor: SystemActor,
+  row: ClaimedEmail,
+  reason: string,
+): Promise<boolean> {
+  const r = await outboxWritableBy(db, actor)
+    .set({ status: "failed", locked_until: null, last_error: reason })
+    .where("id", "=", row.id)
+    .where("locked_until", "=", row.claim)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * A failed email, pending again from `now` with a new four-day window (the Message-ID stays, so
+ * it is still the same message); false when the actor sees no such failed email.
+ */
+export async function retryFailedEmail(db: Tx, actor: AgentActor, id: string, now: string): Promise<boolean> {
+  const r = await outboxWritableBy(db, actor)
+    .set({ status: "pending", next_attempt_at: now, locked_until: null, attempts: 0, created_at: now })
+    .where("id", "=", id)
+    .where("status", "=", "failed")
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+// Incoming mail: which of our emails a message answers, and whether it is one of ours.
+
+/** Our emails among these Message-IDs (with their brackets) that belong to a ticket. */
+export function outboxThreadTickets(db: Tx, actor: Actor, messageIds: string[]) {
+  return outboxVisibleTo(db, actor)
+    .select(["message_id as mid", "ticket_id"])
+    .where("message_id", "in", messageIds)
+    .where("ticket_id", "is not", null)
+    .execute();
+}
+
+/** Whether a Message-ID (with its brackets) is one the actor's outbox sent or will send. */
+export async function isOutgoingMessage(db: Tx, actor: Actor, messageId: string): Promise<boolean> {
+  const row = await outboxVisibleTo(db, actor)
+    .select("id")
+    .where("message_id", "=", messageId)
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -7,7 +7,7 @@ import { notFound, validationFailed } from "../errors.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import { outgoingMessageOf, renderedOf, type StoredHeaders } from "./email.message.ts";
 import { mailOptions } from "./email.transport.ts";
-import { outboxVisibleTo } from "./outbox.access.ts";
+import { outboxVisibleTo, retryFailedEmail } from "./outbox.access.ts";
 
 // What admins see of outgoing mail: every email, its state, its text and HTML, the .eml.
 
@@ -101,17 +101,8 @@ export async function getOutboxEmail(ctx: AppContext, actor: AgentActor, id: str
 
 /** A failed email, sent again from now on (after the operator fixed the address or the relay). */
 export async function retryOutboxEmail(ctx: AppContext, actor: AgentActor, id: string): Promise<void> {
-  outboxVisibleTo(ctx.database.db, actor); // admins only
-  const now = ctx.now().toISOString();
-  // A new four-day window from now; the Message-ID stays, so it is still the same message.
-  const r = await ctx.database.db
-    .updateTable("outbox_emails")
-    .set({ status: "pending", next_attempt_at: now, locked_until: null, attempts: 0, created_at: now })
-    .where("workspace_id", "=", actor.workspaceId)
-    .where("id", "=", id)
-    .where("status", "=", "failed")
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) throw notFound("No such failed email.");
+  const retried = await retryFailedEmail(ctx.database.db, actor, id, ctx.now().toISOString());
+  if (!retried) throw notFound("No such failed email.");
 }
 
 /** The message exactly as it is (or would be) sent, as .eml bytes. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { systemActor } from "../actors.ts";
 import { makeTeam, submitTicket, trackUrl } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { deliverDueEmails, RETRY_FOR_MS, startOutboxWorker } from "./delivery.ts";
@@ -16,6 +17,7 @@ import { type Received, type SmtpSink, startSmtpSink } from "./smtp-sink.test-su
 // Outgoing mail through a real SMTP exchange: nodemailer (the outbox worker's transport) to an
 // smtp-server sink on loopback.
 
+const delivery = systemActor("outbox delivery");
 let t: TestEnv;
 let sink: SmtpSink;
 before(async () => {
@@ -39,7 +41,7 @@ beforeEach(async () => {
 
 async function drain() {
   for (let i = 0; i < 20; i++) {
-    const r = await deliverDueEmails(t.ctx);
+    const r = await deliverDueEmails(t.ctx, delivery);
     if (r.sent + r.retrying + r.failed === 0) return;
   }
 }
@@ -71,7 +73,7 @@ describe("emails out", () => {
     const { ws, admin, agent } = await brandedTeam();
     const s = await submitTicket(t, ws.slug, { email: "casey@customer.test", subject: "Printer on fire" });
     assert.equal(sink.received.length, 0, "nothing is sent inside the request");
-    const r = await deliverDueEmails(t.ctx);
+    const r = await deliverDueEmails(t.ctx, delivery);
     assert.equal(r.sent, 2);
 
     const [confirmation] = sink.received.filter(to("casey@customer.test"));
@@ -118,7 +120,7 @@ describe("emails out", () => {
       },
     });
     assert.equal(res.statusCode, 201);
-    await deliverDueEmails(t.ctx);
+    await deliverDueEmails(t.ctx, delivery);
     const [m] = sink.received.filter(to("eve@customer.test"));
     assert.ok(m);
     assert.ok(!m.mail.html || !/<script>|<img src=x/.test(m.mail.html), "no live markup from the customer");
@@ -138,14 +140,14 @@ describe("emails out", () => {
       },
     });
     assert.equal(injected.statusCode, 400);
-    await deliverDueEmails(t.ctx);
+    await deliverDueEmails(t.ctx, delivery);
     assert.ok(!sink.received.some(to("victim@x.test")));
   });
 
   test("an agent's reply reaches the customer threaded; a note never does; resolving sends the resolution", async () => {
     const { ws, agent } = await brandedTeam();
     const s = await submitTicket(t, ws.slug, { email: "dana@customer.test", subject: "Invoice wrong" });
-    await deliverDueEmails(t.ctx);
+    await deliverDueEmails(t.ctx, delivery);
     const confirmation = sink.received.find(to("dana@customer.test"));
     sink.received.length = 0;
 
@@ -163,7 +165,7 @@ describe("emails out", () => {
       payload: { body: "We fixed the invoice <b>today</b>." },
     });
     assert.equal(reply.statusCode, 201, reply.body);
-    await deliverDueEmails(t.ctx);
+    await deliverDueEmails(t.ctx, delivery);
     assert.equal(sink.received.length, 1, "one email: the reply; the note sends nothing");
     const [r] = sink.received;
     assert.ok(r && to("dana@customer.test")(r));
@@ -183,7 +185,7 @@ describe("emails out", () => {
       payload: { resolution: "Refunded the difference." },
     });
     assert.equal(resolved.statusCode, 200, resolved.body);
-    await deliverDueEmails(t.ctx);
+    await deliverDueEmails(t.ctx, delivery);
     const [res] = sink.received;
     assert.equal(sink.received.length, 1);
     assert.equal(res?.mail.subject, `[${s.reference}] Resolved: Invoice wrong`);
@@ -305,7 +307,7 @@ describe("emails out", () => {
       headers: agent.headers,
       payload: { assigneeId: agent.id },
     });
-    await deliverDueEmails(t.ctx);
+    await deliverDueEmails(t.ctx, delivery);
     sink.received.length = 0;
     const res = await t.app.inject({
       method: "POST",
@@ -313,7 +315,7 @@ describe("emails out", () => {
       payload: { body: "Any news?" },
     });
     assert.equal(res.statusCode, 201, res.body);
-    await deliverDueEmails(t.ctx);
+    await deliverDueEmails(t.ctx, delivery);
     assert.deepEqual(
       sink.received.map((m) => m.envelope.to),
       [[agent.email]],
@@ -329,7 +331,7 @@ describe("delivery", () => {
     const refs: string[] = [];
     for (let i = 0; i < 3; i++)
       refs.push((await submitTicket(t, ws.slug, { email: `o${i}@customer.test` })).reference);
-    let r = await deliverDueEmails(t.ctx);
+    let r = await deliverDueEmails(t.ctx, delivery);
     assert.equal(r.sent, 0);
     assert.ok(r.retrying > 0);
     assert.equal(r.failed, 0);
@@ -337,10 +339,10 @@ describe("delivery", () => {
     for (let i = 3; i < 6; i++)
       refs.push((await submitTicket(t, ws.slug, { email: `o${i}@customer.test` })).reference);
     // Not due yet: a retry waits.
-    r = await deliverDueEmails(t.ctx);
+    r = await deliverDueEmails(t.ctx, delivery);
     assert.ok(r.retrying > 0, "the new ones fail too while the server is down");
     t.advance(10 * 60_000);
-    r = await deliverDueEmails(t.ctx);
+    r = await deliverDueEmails(t.ctx, delivery);
     assert.equal(r.sent, 0);
     assert.ok(r.retrying > 0);
     const pending = await t.ctx.database.db
@@ -374,11 +376,11 @@ describe("delivery", () => {
     const { ws, agent } = await brandedTeam();
     await sink.setMode("reject");
     const s = await submitTicket(t, ws.slug, { email: "gone@customer.test" });
-    const r = await deliverDueEmails(t.ctx);
+    const r = await deliverDueEmails(t.ctx, delivery);
     assert.equal(r.failed, 2);
     await sink.setMode("accept");
     t.advance(3600_000);
-    assert.equal((await deliverDueEmails(t.ctx)).sent, 0, "a failed email is not retried");
+    assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 0, "a failed email is not retried");
     const detail = (
       await t.app.inject({ url: `/api/workspace/tickets/${s.reference}`, headers: { cookie: agent.cookie } })
     ).json() as {
@@ -395,9 +397,9 @@ describe("delivery", () => {
     const { ws } = await brandedTeam();
     await sink.setMode("down");
     await submitTicket(t, ws.slug, { email: "late@customer.test" });
-    await deliverDueEmails(t.ctx);
+    await deliverDueEmails(t.ctx, delivery);
     t.advance(RETRY_FOR_MS + 3600_000);
-    const r = await deliverDueEmails(t.ctx);
+    const r = await deliverDueEmails(t.ctx, delivery);
     assert.equal(r.failed, 2);
     const rows = await t.ctx.database.db
       .selectFrom("outbox_emails")
@@ -419,10 +421,10 @@ describe("delivery", () => {
       .where("workspace_id", "=", ws.id)
       .where("status", "=", "pending")
       .execute();
-    assert.equal((await deliverDueEmails(t.ctx)).sent, 0, "held rows wait");
+    assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 0, "held rows wait");
     t.advance(5 * 60_000 + 1000);
-    assert.equal((await deliverDueEmails(t.ctx)).sent, 2);
-    assert.equal((await deliverDueEmails(t.ctx)).sent, 0);
+    assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 2);
+    assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 0);
     assert.equal(sink.received.filter((m) => m.envelope.to.includes("crash@customer.test")).length, 1);
   });
 
@@ -442,7 +444,11 @@ describe("delivery", () => {
       close: () => mailer.close(),
     };
     try {
-      assert.equal((await deliverDueEmails(t.ctx)).sent, 1, "one sent; the hold then had a minute left");
+      assert.equal(
+        (await deliverDueEmails(t.ctx, delivery)).sent,
+        1,
+        "one sent; the hold then had a minute left",
+      );
     } finally {
       t.ctx.mailer = mailer;
     }
@@ -457,7 +463,7 @@ describe("delivery", () => {
       rows.every((r) => r.attempts === 0 && r.locked_until === null),
       "given back, the try not counted",
     );
-    assert.equal((await deliverDueEmails(t.ctx)).sent, 3);
+    assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 3);
     assert.equal(sink.received.length, 4);
   });
 
@@ -487,7 +493,7 @@ describe("delivery", () => {
   test("a claimed email is not sent by a second worker at the same time", async () => {
     const { ws } = await brandedTeam();
     await submitTicket(t, ws.slug, { email: "once@customer.test" });
-    const [a, b] = await Promise.all([deliverDueEmails(t.ctx), deliverDueEmails(t.ctx)]);
+    const [a, b] = await Promise.all([deliverDueEmails(t.ctx, delivery), deliverDueEmails(t.ctx, delivery)]);
     assert.equal((a?.sent ?? 0) + (b?.sent ?? 0), 2);
     assert.equal(sink.received.length, 2);
   });
@@ -497,13 +503,13 @@ test("without SMTP_URL, emails are .eml files in DATA_DIR/mail", async () => {
   const local = await testEnv({ PUBLIC_URL: "https://help.acme.test" });
   try {
     const { ws } = await makeTeam(local);
-    await deliverDueEmails(local.ctx);
+    await deliverDueEmails(local.ctx, delivery);
     const dir = path.join(local.ctx.config.dataDir, "mail");
     const invitations = fs.readdirSync(dir).filter((f) => f.endsWith(".eml"));
     assert.equal(invitations.length, 2, "the two agents' invitations");
     for (const f of invitations) fs.rmSync(path.join(dir, f));
     await submitTicket(local, ws.slug, { email: "file@customer.test", subject: "Stored as a file" });
-    const r = await deliverDueEmails(local.ctx);
+    const r = await deliverDueEmails(local.ctx, delivery);
     assert.equal(r.sent, 2);
     const files = fs.readdirSync(dir).filter((f) => f.endsWith(".eml"));
     assert.equal(files.length, 2);
@@ -518,7 +524,7 @@ test("without SMTP_URL, emails are .eml files in DATA_DIR/mail", async () => {
       .set({ status: "pending" })
       .where("kind", "!=", "agent_invitation")
       .execute();
-    await deliverDueEmails(local.ctx);
+    await deliverDueEmails(local.ctx, delivery);
     assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith(".eml")).length, 2);
   } finally {
     await local.close();
@@ -532,7 +538,7 @@ describe("the Outbox page", () => {
     await drain();
     await sink.setMode("reject");
     const s = await submitTicket(t, ws.slug, { email: "page@customer.test", subject: "Seen in the outbox" });
-    await deliverDueEmails(t.ctx);
+    await deliverDueEmails(t.ctx, delivery);
     await sink.setMode("accept");
     const list = await t.app.inject({ url: "/app/outbox", headers: { cookie: admin.cookie } });
     assert.equal(list.statusCode, 200);
@@ -562,7 +568,7 @@ describe("the Outbox page", () => {
     });
     assert.equal(retry.statusCode, 303);
     sink.received.length = 0;
-    await deliverDueEmails(t.ctx);
+    await deliverDueEmails(t.ctx, delivery);
     assert.equal(sink.received.length, 1);
 
     const api = await t.app.inject({

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { formatReference } from "../../shared/tickets.ts";
+import { type Actor, systemActorIn } from "../actors.ts";
 import { hashToken } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
 import { PreparedWrite } from "../db/prepared.ts";
 import type { OutboxEmailTable, Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
+import { commentsVisibleTo } from "../tickets/comment.access.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { domainOf, headerText, plusAddress } from "./email.headers.ts";
 import type { StoredHeaders } from "./email.message.ts";
@@ -284,16 +286,16 @@ export async function emailCustomerReplied(
   });
 }
 
+/**
+ * Who reads a ticket's thread to address its email: the workspace's system. The caller found the
+ * ticket through its own access function already; the email only needs the Message-IDs.
+ */
+const threadReader = (ws: Workspace) => systemActorIn("ticket email", ws.id);
+
 /** The newest email the customer sent on this ticket, so our answer replies to it directly. */
-export async function lastInboundMessageId(
-  tx: Tx,
-  workspaceId: string,
-  ticketId: string,
-): Promise<string | null> {
-  const row = await tx
-    .selectFrom("comments")
+export async function lastInboundMessageId(tx: Tx, actor: Actor, ticketId: string): Promise<string | null> {
+  const row = await commentsVisibleTo(tx, actor)
     .select("email_message_id")
-    .where("workspace_id", "=", workspaceId)
     .where("ticket_id", "=", ticketId)
     .where("author_type", "=", "contact")
     .where("email_message_id", "is not", null)
@@ -336,7 +338,7 @@ export async function emailAgentReplied(
     thread: {
       ticketId: p.ticket.id,
       threadId: p.ticket.email_thread_id,
-      lastInbound: await lastInboundMessageId(tx, p.ws.id, p.ticket.id),
+      lastInbound: await lastInboundMessageId(tx, threadReader(p.ws), p.ticket.id),
     },
     autoSubmitted: false,
   });
@@ -363,7 +365,7 @@ export async function emailTicketResolved(
     thread: {
       ticketId: p.ticket.id,
       threadId: p.ticket.email_thread_id,
-      lastInbound: await lastInboundMessageId(tx, p.ws.id, p.ticket.id),
+      lastInbound: await lastInboundMessageId(tx, threadReader(p.ws), p.ticket.id),
     },
     autoSubmitted: true,
   });

@@ -1,4 +1,5 @@
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
+import { systemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { MAX_INBOUND_BYTES, receiveInboundEmail, workspaceForAddress } from "./inbound.ts";
 
@@ -44,7 +45,7 @@ export function createSmtpListener(ctx: AppContext): SMTPServer {
         if (stream.sizeExceeded) return cb(smtpError("Message too large", 552));
         const raw = Buffer.concat(chunks);
         const mailFrom = session.envelope.mailFrom;
-        receiveInboundEmail(ctx, raw, {
+        receiveInboundEmail(ctx, systemActor("incoming email"), raw, {
           via: "smtp",
           envelopeFrom: mailFrom === false ? "" : mailFrom.address,
           recipients: session.envelope.rcptTo.map((r) => r.address),

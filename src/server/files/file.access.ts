@@ -1,17 +1,85 @@
-import type { AgentActor } from "../actors.ts";
+import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
+import {
+  type Actor,
+  type AgentActor,
+  type SystemActor,
+  type TokenHolderActor,
+  unknownActor,
+} from "../actors.ts";
 import type { AppContext } from "../context.ts";
-import type { Tx } from "../db/schema.ts";
+import { nothing } from "../db/access.ts";
+import type { DB, Tx } from "../db/schema.ts";
 import { AppError, notFound } from "../errors.ts";
-import { findTicketByTrackingToken } from "../tickets/ticket.access.ts";
-import type { StoredFile } from "./file.service.ts";
+import { visibleCommentIds } from "../tickets/comment.access.ts";
+import { findTicketByTrackingToken, visibleTicketIds } from "../tickets/ticket.access.ts";
 import { typeByMime } from "./file.sniff.ts";
 
-// Who may read an attachment. Agents: any attachment on a ticket of their workspace (here). A
-// token holder: the files on that one ticket and on its public comments, never a file on an
-// internal note, never an unattached upload (PUBLIC_ATTACHMENTS in ticket.access.ts, read with
-// the ticket by its token). Everything else is the same 404 as a file that does not exist.
+// Attachments are read and changed through here only. Who may read one is attachmentScope; the
+// token holder's downloads read the same rows as the tracking page (PUBLIC_ATTACHMENTS in
+// ticket.access.ts, with the ticket by its token). An upload not yet attached is nobody's to
+// read: it is reached only by its key (claimUpload) or by the sweep of the expired ones.
+// Anything else is the same 404 as a file that does not exist.
 
 const FILE_NOT_FOUND = "We could not find that file.";
+
+/** What serving a file needs of its row. */
+export interface StoredFile {
+  id: string;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  storage_key: string;
+}
+
+/**
+ * Which attachments an actor may see, as a where clause on `attachments`; only files on a
+ * ticket, never an upload still waiting for its key. Agents: those of their workspace. The
+ * system: one workspace's, or every workspace's. A token holder: the files of their ticket and of
+ * its public comments. A signed-in customer: the same for every ticket they may see. Never a
+ * file on an internal note for either, and none for a visitor.
+ */
+export function attachmentScope(actor: Actor) {
+  return (eb: ExpressionBuilder<DB, "attachments">): Expression<SqlBool> => {
+    const attached = eb("attachments.ticket_id", "is not", null);
+    switch (actor.kind) {
+      case "agent":
+        return eb.and([eb("attachments.workspace_id", "=", actor.workspaceId), attached]);
+      case "system":
+        return actor.workspaceId === undefined
+          ? attached
+          : eb.and([eb("attachments.workspace_id", "=", actor.workspaceId), attached]);
+      case "token_holder":
+        return eb.and([
+          eb("attachments.workspace_id", "=", actor.workspaceId),
+          eb("attachments.ticket_id", "=", actor.ticketId),
+          onTicketOrPublicComment(eb, actor),
+        ]);
+      case "customer":
+        return eb.and([
+          eb("attachments.workspace_id", "=", actor.workspaceId),
+          eb("attachments.ticket_id", "in", visibleTicketIds(eb, actor)),
+          onTicketOrPublicComment(eb, actor),
+        ]);
+      case "visitor":
+        return nothing();
+      default:
+        return unknownActor(actor);
+    }
+  };
+}
+
+/** Sent with the ticket itself, or with a comment the customer may see (so never an internal note). */
+function onTicketOrPublicComment(eb: ExpressionBuilder<DB, "attachments">, actor: Actor) {
+  return eb.or([
+    eb("attachments.comment_id", "is", null),
+    eb("attachments.comment_id", "in", visibleCommentIds(eb, actor)),
+  ]);
+}
+
+/** Every attachment read starts here. Inside a transaction pass its tx. */
+export function attachmentsVisibleTo(db: Tx, actor: Actor) {
+  return db.selectFrom("attachments").where(attachmentScope(actor));
+}
 
 export interface AttachmentView {
   id: string;
@@ -25,22 +93,14 @@ export interface AttachmentView {
 }
 
 const COLUMNS = [
-  "a.id",
-  "a.file_name",
-  "a.content_type",
-  "a.size_bytes",
-  "a.storage_key",
-  "a.comment_id",
-  "a.created_at",
+  "attachments.id",
+  "attachments.file_name",
+  "attachments.content_type",
+  "attachments.size_bytes",
+  "attachments.storage_key",
+  "attachments.comment_id",
+  "attachments.created_at",
 ] as const;
-
-/** Attachments of one ticket for an agent of its workspace. */
-function agentVisible(db: Tx, actor: AgentActor, ticketId: string) {
-  return db
-    .selectFrom("attachments as a")
-    .where("a.workspace_id", "=", actor.workspaceId)
-    .where("a.ticket_id", "=", ticketId);
-}
 
 function toView(r: {
   id: string;
@@ -64,12 +124,13 @@ function toView(r: {
 /** Attachment rows as the pages and the API show them. */
 export const attachmentViews = (rows: Parameters<typeof toView>[0][]) => rows.map(toView);
 
-/** Inside a transaction pass its tx. */
+/** The files of one ticket the agent may see. Inside a transaction pass its tx. */
 export async function attachmentsForAgent(db: Tx, actor: AgentActor, ticketId: string) {
-  const rows = await agentVisible(db, actor, ticketId)
+  const rows = await attachmentsVisibleTo(db, actor)
     .select(COLUMNS)
-    .orderBy("a.created_at")
-    .orderBy("a.id")
+    .where("attachments.ticket_id", "=", ticketId)
+    .orderBy("attachments.created_at")
+    .orderBy("attachments.id")
     .execute();
   return rows.map(toView);
 }
@@ -79,16 +140,74 @@ export async function findAttachmentForAgent(
   actor: AgentActor,
   id: string,
 ): Promise<StoredFile> {
-  const row = await ctx.database.db
-    .selectFrom("attachments as a")
-    .innerJoin("tickets as t", "t.id", "a.ticket_id")
+  const row = await attachmentsVisibleTo(ctx.database.db, actor)
     .select(COLUMNS)
-    .where("a.workspace_id", "=", actor.workspaceId)
-    .where("t.workspace_id", "=", actor.workspaceId)
-    .where("a.id", "=", id)
+    .where("attachments.id", "=", id)
     .executeTakeFirst();
   if (!row) throw notFound(FILE_NOT_FOUND);
   return row;
+}
+
+// Uploads not yet attached: reached by their key, which attaches them, or by the sweep.
+
+/** Who attaches an upload: the kind that uploaded it (and for an agent, that agent). */
+export type Claimer = { kind: "public" } | { kind: "email" } | { kind: "agent"; agentId: string };
+
+/**
+ * Attaches the upload behind one key hash, in one statement inside the caller's transaction:
+ * only an upload this claimer made, in this workspace, uploaded after `createdAfter` and not yet
+ * attached. The key is cleared as it is used. True when it was attached.
+ */
+export async function claimUpload(
+  tx: Tx,
+  claimer: Claimer,
+  target: { workspaceId: string; ticketId: string; commentId: string | null },
+  p: { claimHash: string; at: string; createdAfter: string },
+): Promise<boolean> {
+  let q = tx
+    .updateTable("attachments")
+    .set({ ticket_id: target.ticketId, comment_id: target.commentId, claim_hash: null, attached_at: p.at })
+    .where("claim_hash", "=", p.claimHash)
+    .where("workspace_id", "=", target.workspaceId)
+    .where("ticket_id", "is", null)
+    .where("comment_id", "is", null)
+    .where("created_at", ">", p.createdAfter)
+    .where("uploaded_by_type", "=", claimer.kind);
+  if (claimer.kind === "agent") q = q.where("uploaded_by_id", "=", claimer.agentId);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+function wholeServer(actor: SystemActor): void {
+  // The type says it; an actor cast past it is still refused.
+  if (actor.kind !== "system" || actor.workspaceId !== undefined) {
+    throw new Error("only the server's sweep removes uploads");
+  }
+}
+
+/** Uploads of every workspace never attached and made at or before `createdBy`, for the sweep. */
+export function unattachedUploads(db: Tx, actor: SystemActor, p: { createdBy: string; limit: number }) {
+  wholeServer(actor);
+  return db
+    .selectFrom("attachments")
+    .select(["id", "storage_key"])
+    .where("ticket_id", "is", null)
+    .where("comment_id", "is", null)
+    .where("created_at", "<=", p.createdBy)
+    .limit(p.limit)
+    .execute();
+}
+
+/** Deletes an upload's row only while it is still unattached; true when it was deleted. */
+export async function deleteUnattachedUpload(db: Tx, actor: SystemActor, id: string): Promise<boolean> {
+  wholeServer(actor);
+  const r = await db
+    .deleteFrom("attachments")
+    .where("id", "=", id)
+    .where("ticket_id", "is", null)
+    .where("comment_id", "is", null)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
 }
 
 /**
@@ -118,7 +237,7 @@ export async function findAttachmentForTokenHolder(
  */
 export async function attachmentsOfOwnReply(
   db: Tx,
-  actor: import("../actors.ts").TokenHolderActor,
+  actor: TokenHolderActor,
   commentId: string,
 ): Promise<AttachmentView[]> {
   const rows = await db

@@ -6,7 +6,7 @@ import { pipeline } from "node:stream/promises";
 import type { FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import { MAX_FILE_BYTES, UNATTACHED_TTL_MS } from "../../shared/files.ts";
-import type { AgentActor } from "../actors.ts";
+import { type AgentActor, type SystemActor, systemActor } from "../actors.ts";
 import { hashToken, looksLikeToken, newToken } from "../auth/tokens.ts";
 import type { Config } from "../config.ts";
 import type { AppContext } from "../context.ts";
@@ -14,6 +14,13 @@ import type { Tx } from "../db/schema.ts";
 import { AppError, tooManyRequests } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { FileScanner, FileStorage } from "../ports.ts";
+import {
+  type Claimer,
+  claimUpload,
+  deleteUnattachedUpload,
+  type StoredFile,
+  unattachedUploads,
+} from "./file.access.ts";
 import { decryptStream, encryptStream, FileDamagedError, loadMasterKey, sealedSize } from "./file.crypto.ts";
 import { noScanner } from "./file.scanner.ts";
 import { ContentInspector, checkFileName, contentDisposition, decideType, typeByMime } from "./file.sniff.ts";
@@ -183,7 +190,8 @@ export async function receiveUpload(
   }
 }
 
-export type Claimer = { kind: "public" } | { kind: "email" } | { kind: "agent"; agentId: string };
+// Who attaches is part of claimUploads' signature: its callers take the type from here.
+export type { Claimer };
 
 /**
  * Attaches uploads, inside the caller's transaction. Each key must be one this caller received
@@ -219,23 +227,12 @@ export async function claimUploads(
         },
       );
     if (!looksLikeToken(key)) throw missing();
-    let q = tx
-      .updateTable("attachments")
-      .set({
-        ticket_id: target.ticketId,
-        comment_id: target.commentId,
-        claim_hash: null,
-        attached_at: now.toISOString(),
-      })
-      .where("claim_hash", "=", hashToken(key))
-      .where("workspace_id", "=", target.workspaceId)
-      .where("ticket_id", "is", null)
-      .where("comment_id", "is", null)
-      .where("created_at", ">", cutoff)
-      .where("uploaded_by_type", "=", claimer.kind);
-    if (claimer.kind === "agent") q = q.where("uploaded_by_id", "=", claimer.agentId);
-    const r = await q.executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw missing();
+    const claimed = await claimUpload(tx, claimer, target, {
+      claimHash: hashToken(key),
+      at: now.toISOString(),
+      createdAfter: cutoff,
+    });
+    if (!claimed) throw missing();
   }
   return keys.length;
 }
@@ -251,27 +248,15 @@ export function uploadKeysFrom(value: unknown): string[] {
  * Deletes uploads never attached within 24 hours. The row goes first, only while still
  * unattached, so an upload being attached at that moment (another process, a skewed clock) keeps
  * its file; only then is the stored object removed. A failed removal leaves an unreferenced
- * object, which is logged and never served.
+ * object, which is logged and never served. The sweep is the whole server's (every workspace).
  */
-export async function sweepUnattached(ctx: AppContext): Promise<number> {
+export async function sweepUnattached(ctx: AppContext, actor: SystemActor): Promise<number> {
   const cutoff = new Date(ctx.now().getTime() - UNATTACHED_TTL_MS).toISOString();
-  const stale = await ctx.database.db
-    .selectFrom("attachments")
-    .select(["id", "storage_key"])
-    .where("ticket_id", "is", null)
-    .where("comment_id", "is", null)
-    .where("created_at", "<=", cutoff)
-    .limit(500)
-    .execute();
+  const db = ctx.database.db;
+  const stale = await unattachedUploads(db, actor, { createdBy: cutoff, limit: 500 });
   let removed = 0;
   for (const row of stale) {
-    const r = await ctx.database.db
-      .deleteFrom("attachments")
-      .where("id", "=", row.id)
-      .where("ticket_id", "is", null)
-      .where("comment_id", "is", null)
-      .executeTakeFirst();
-    if (Number(r.numDeletedRows) !== 1) continue;
+    if (!(await deleteUnattachedUpload(db, actor, row.id))) continue;
     removed++;
     await ctx.files.store.delete(row.storage_key).catch((err: unknown) => {
       ctx.log.warn(
@@ -286,11 +271,12 @@ export async function sweepUnattached(ctx: AppContext): Promise<number> {
 
 /** Runs the sweep every `everyMs` until the returned function is called. */
 export function startUploadSweeper(ctx: AppContext, everyMs = 15 * 60_000): () => void {
+  const actor = systemActor("upload sweep");
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    sweepUnattached(ctx)
+    sweepUnattached(ctx, actor)
       .catch((err) => ctx.log.warn({ err }, "the upload sweep failed; it will run again"))
       .finally(() => {
         running = false;
@@ -298,14 +284,6 @@ export function startUploadSweeper(ctx: AppContext, everyMs = 15 * 60_000): () =
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);
-}
-
-export interface StoredFile {
-  id: string;
-  file_name: string;
-  content_type: string;
-  size_bytes: number;
-  storage_key: string;
 }
 
 /**

@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
 import { MAX_FILE_BYTES } from "../../shared/files.ts";
+import { systemActor } from "../actors.ts";
 import { makeTeam, makeWorkspace, type SignedInAgent, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { sweepUnattached } from "./file.service.ts";
@@ -26,6 +27,8 @@ const SVG = Buffer.from(
   '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
 );
 const CSV = Buffer.from("name,amount\nwidgets,3\n");
+
+const sweep = systemActor("upload sweep");
 
 type Upload = { id: string; key: string; name: string; size: number; contentType: string };
 
@@ -539,7 +542,7 @@ function suite(
       const ws = await makeWorkspace(t);
       // Earlier tests' loose uploads are swept along with this one; clear them first.
       t.advance(25 * 3600_000);
-      await sweepUnattached(t.ctx);
+      await sweepUnattached(t.ctx, sweep);
       t.advance(-25 * 3600_000);
       const before = await objects();
       const up = await uploadOk(ws.slug, "late.txt", Buffer.from("late\n"));
@@ -547,9 +550,9 @@ function suite(
       await submitTicket(t, ws.slug, { attachments: [kept.key] } as never);
       assert.equal(await objects(), before + 2);
       t.advance(23 * 3600_000);
-      assert.equal(await sweepUnattached(t.ctx), 0, "not yet");
+      assert.equal(await sweepUnattached(t.ctx, sweep), 0, "not yet");
       t.advance(2 * 3600_000);
-      assert.equal(await sweepUnattached(t.ctx), 1);
+      assert.equal(await sweepUnattached(t.ctx, sweep), 1);
       t.advance(-25 * 3600_000);
       assert.equal(await rows(ws.id), 1, "only the attached one is left");
       assert.equal(await objects(), before + 1, "its stored object is gone too");

@@ -37,6 +37,13 @@ export function commentScope(actor: Actor) {
   };
 }
 
+/** The ids of the comments an actor may see, as a subquery for the access functions of what hangs off a comment. */
+export function visibleCommentIds<T extends keyof DB>(eb: ExpressionBuilder<DB, T>, actor: Actor) {
+  // Not correlated with the outer query: its tables are left out of the subquery's scope.
+  const fresh = eb as unknown as ExpressionBuilder<DB, never>;
+  return fresh.selectFrom("comments").select("comments.id").where(commentScope(actor));
+}
+
 /** Inside a transaction pass its tx. */
 export function commentsVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("comments").where(commentScope(actor));
