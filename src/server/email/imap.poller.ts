@@ -1,7 +1,7 @@
 import { ImapFlow } from "imapflow";
 import type { Logger } from "pino";
 import { parseImapUrl } from "../lib/imap-url.ts";
-import { MAX_INBOUND_BYTES } from "./inbound.ts";
+import { MAX_INBOUND_BYTES } from "./inbound.store.ts";
 
 // IMAP polling for support mailboxes kept at a provider: every unseen message is handed on as
 // its raw bytes, and marked \Seen only once the ingest function resolved. The \Seen flag is the

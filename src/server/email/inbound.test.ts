@@ -11,13 +11,8 @@ import { type TestEnv, testEnv } from "../test/harness.ts";
 import { deliverDueEmails } from "./delivery.ts";
 import { hasDovecot, NO_DOVECOT, startDovecot } from "./dovecot.test-support.ts";
 import { pollImapOnce } from "./imap.poller.ts";
-import {
-  processInbound,
-  processPendingInbound,
-  readRaw,
-  receiveInboundEmail,
-  storeInbound,
-} from "./inbound.ts";
+import { readRaw, storeInbound } from "./inbound.store.ts";
+import { processInbound, processPendingInbound, receiveInboundEmail } from "./inbound.ts";
 import { closeListener, createSmtpListener, listen } from "./smtp.listener.ts";
 import { type SmtpSink, startSmtpSink } from "./smtp-sink.test-support.ts";
 

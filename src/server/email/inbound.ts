@@ -1,22 +1,13 @@
-import { createHash } from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import EmailReplyParser from "email-reply-parser";
-import { sql } from "kysely";
 import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
 import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { DESCRIPTION_MAX, MESSAGE_MAX, NAME_MAX, parseReference, SUBJECT_MAX } from "../../shared/tickets.ts";
 import { type SystemActor, systemActorIn, type WorkspaceSystemActor } from "../actors.ts";
 import { hashToken } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
-import { isUniqueViolation } from "../db/errors.ts";
 import type { InboundEmailTable } from "../db/schema.ts";
 import { AppError } from "../errors.ts";
-import { decryptStream, encryptStream, sealedSize } from "../files/file.crypto.ts";
 import { receiveUpload } from "../files/file.service.ts";
-import { newId } from "../ids.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import { commentsVisibleTo } from "../tickets/comment.access.ts";
 import { findTicketWithContactEmail, ticketsVisibleTo } from "../tickets/ticket.access.ts";
@@ -29,134 +20,18 @@ import {
   openTicketFromEmail,
 } from "../tickets/ticket.email.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
-import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { domainOf, headerText, messageIdsIn, normalizeMessageId, splitPlusAddress } from "./email.headers.ts";
+import { automaticReason, header, visibleText } from "./inbound.mail.ts";
+import { type InboundMeta, readRaw, storeInbound, workspaceForAddress } from "./inbound.store.ts";
 import { isOutgoingMessage, outboxThreadTickets } from "./outbox.access.ts";
 import { supportAddressOf } from "./outbox.ts";
+
+const SENDER_WINDOW_MS = 3600_000;
 
 // Incoming mail. A message is stored first (its raw bytes sealed in the file store, a row per
 // workspace, once per Message-ID), then processed: filtered (auto-replies, bounces, bulk, our own
 // mail, a sender over the limit), threaded onto a ticket of that workspace or made a new ticket.
 // The raw message is kept whatever the outcome.
-
-export const MAX_INBOUND_BYTES = 25 * 1024 * 1024;
-const SENDER_WINDOW_MS = 3600_000;
-
-export interface InboundMeta {
-  via: InboundEmailTable["via"];
-  /** The SMTP envelope sender; "" for a null sender (bounces); null when unknown (IMAP). */
-  envelopeFrom: string | null;
-  /** Envelope recipients (SMTP) or the addresses in To/Cc/Delivered-To (IMAP). */
-  recipients: string[];
-}
-
-/** The workspace an address belongs to: its support email (any +tag), or {slug}[+tag]@INBOUND_EMAIL_DOMAIN. */
-export async function workspaceForAddress(ctx: AppContext, address: string): Promise<Workspace | null> {
-  const normalized = normalizeEmail(address);
-  if (!normalized) return null;
-  const { base } = splitPlusAddress(normalized);
-  const domain = ctx.config.inboundEmailDomain;
-  if (domain && domainOf(base) === domain) {
-    const ws = await findWorkspaceBySlug(ctx, base.slice(0, base.lastIndexOf("@")));
-    if (ws) return ws;
-  }
-  const ws = await ctx.database.db
-    .selectFrom("workspaces")
-    .selectAll()
-    .where(sql<string>`lower(support_email)`, "=", base)
-    .orderBy("created_at")
-    .executeTakeFirst();
-  return ws ?? null;
-}
-
-/** The Message-ID we dedupe on: the header's, or a hash of the bytes when there is none. */
-function messageKey(raw: Buffer): string {
-  // Only the header block is searched: a Message-ID line quoted in a body is not the message's.
-  const end = raw.indexOf("\r\n\r\n") >= 0 ? raw.indexOf("\r\n\r\n") : raw.indexOf("\n\n");
-  const head = raw
-    .subarray(0, end >= 0 ? Math.min(end, 256 * 1024) : Math.min(raw.length, 256 * 1024))
-    .toString("latin1")
-    // Unfolded first: a long Message-ID often continues on the next line.
-    .replace(/\r?\n[ \t]+/g, " ");
-  const m = /^message-id:[ \t]*<([^<>\r\n]{1,250})>/im.exec(head);
-  const id = m?.[1] ? normalizeMessageId(m[1]) : null;
-  return id ?? `sha256:${createHash("sha256").update(raw).digest("hex")}`;
-}
-
-async function sealRaw(ctx: AppContext, raw: Buffer): Promise<string> {
-  const storageKey = newId();
-  const temp = path.join(ctx.files.tempDir, newId());
-  try {
-    await pipeline(
-      Readable.from([raw]),
-      encryptStream(ctx.files.key),
-      fs.createWriteStream(temp, { mode: 0o600 }),
-    );
-    await ctx.files.store.putFile(storageKey, temp, sealedSize(raw.length));
-  } finally {
-    await fs.promises.rm(temp, { force: true });
-  }
-  return storageKey;
-}
-
-export async function readRaw(ctx: AppContext, storageKey: string): Promise<Buffer> {
-  const sealed = await ctx.files.store.get(storageKey);
-  if (!sealed) throw new Error("the stored message is missing");
-  const chunks: Buffer[] = [];
-  await pipeline(sealed, decryptStream(ctx.files.key), async (source: AsyncIterable<Buffer>) => {
-    for await (const c of source) chunks.push(c);
-  });
-  return Buffer.concat(chunks);
-}
-
-/** Stores the raw message for one workspace, once per Message-ID. */
-export async function storeInbound(
-  ctx: AppContext,
-  ws: Workspace,
-  raw: Buffer,
-  meta: InboundMeta,
-): Promise<{ id: string; duplicate: boolean; status: InboundEmailTable["status"] }> {
-  const messageId = messageKey(raw);
-  const existing = await ctx.database.db
-    .selectFrom("inbound_emails")
-    .select(["id", "status"])
-    .where("workspace_id", "=", ws.id)
-    .where("message_id", "=", messageId)
-    .executeTakeFirst();
-  if (existing) return { ...existing, duplicate: true };
-  const storageKey = await sealRaw(ctx, raw);
-  const id = newId();
-  try {
-    await ctx.database.db
-      .insertInto("inbound_emails")
-      .values({
-        id,
-        workspace_id: ws.id,
-        message_id: messageId,
-        storage_key: storageKey,
-        size_bytes: raw.length,
-        via: meta.via,
-        envelope_from: meta.envelopeFrom,
-        recipients: JSON.stringify(meta.recipients.slice(0, 50)),
-        from_address: null,
-        subject: null,
-        status: "received",
-        outcome: null,
-        ticket_id: null,
-        comment_id: null,
-        error: null,
-        attempts: 0,
-        received_at: ctx.now().toISOString(),
-        processed_at: null,
-      })
-      .execute();
-  } catch (err) {
-    await ctx.files.store.delete(storageKey).catch(() => {});
-    if (isUniqueViolation(err)) return { id: "", duplicate: true, status: "received" };
-    throw err;
-  }
-  return { id, duplicate: false, status: "received" };
-}
 
 export type ProcessOutcome =
   | EmailOutcome["outcome"]
@@ -164,60 +39,6 @@ export type ProcessOutcome =
   | "failed"
   | "retrying"
   | "duplicate";
-
-/** A header's value as sent (unfolded), from the raw header lines; "" when absent. */
-const header = (mail: ParsedMail, name: string): string => {
-  const line = mail.headerLines.find((h) => h.key === name)?.line ?? "";
-  return line
-    .slice(line.indexOf(":") + 1)
-    .replace(/\r?\n[ \t]+/g, " ")
-    .trim();
-};
-const hasHeader = (mail: ParsedMail, name: string) => mail.headerLines.some((h) => h.key === name);
-
-/** Why a message must not start or join a conversation, or null when it may. */
-function automaticReason(mail: ParsedMail, envelopeFrom: string | null): string | null {
-  if (envelopeFrom === "" || header(mail, "return-path") === "<>") return "bounce";
-  const ct = header(mail, "content-type").toLowerCase();
-  if (ct.includes("multipart/report") || ct.includes("message/delivery-status")) return "bounce";
-  const from = (mail.from?.value[0]?.address ?? "").toLowerCase();
-  if (/^(mailer-daemon|postmaster)@/.test(from)) return "bounce";
-  const auto = header(mail, "auto-submitted").toLowerCase().trim();
-  if (auto && auto !== "no") return "auto_reply";
-  if (
-    mail.headers.has("x-autoreply") ||
-    mail.headers.has("x-autorespond") ||
-    mail.headers.has("x-autoreply-from")
-  ) {
-    return "auto_reply";
-  }
-  const precedence = header(mail, "precedence").toLowerCase().trim();
-  if (["bulk", "junk", "list", "auto_reply"].includes(precedence)) return "bulk";
-  if (hasHeader(mail, "list-id") || hasHeader(mail, "list-unsubscribe")) return "bulk";
-  return null;
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-
-/** The text to show: quoted history and signatures trimmed, within the limit; the raw mail keeps the rest. */
-export function visibleText(mail: ParsedMail, max: number): string {
-  // A 25 MB text part is cut before any work on it; the raw message keeps all of it.
-  const full = (mail.text ?? "").slice(0, 200_000).replace(/\r\n?/g, "\n").replace(CONTROL_IN_TEXT, "");
-  let shown = full;
-  try {
-    shown = new EmailReplyParser().read(full).getVisibleText().trim() || full;
-  } catch {
-    shown = full;
-  }
-  shown = shown.replace(/[ \t]+$/gm, "").trim();
-  const points = [...shown];
-  if (points.length > max) {
-    const note = "\n\n[The email was shortened here; the whole message is kept.]";
-    shown = `${points.slice(0, max - note.length).join("")}${note}`;
-  }
-  return shown;
-}
 
 /**
  * The ticket of this workspace the message answers: ids are tried in the order given (its

@@ -1,7 +1,8 @@
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { systemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
-import { MAX_INBOUND_BYTES, receiveInboundEmail, workspaceForAddress } from "./inbound.ts";
+import { MAX_INBOUND_BYTES, workspaceForAddress } from "./inbound.store.ts";
+import { receiveInboundEmail } from "./inbound.ts";
 
 // The built-in SMTP listener (INBOUND_SMTP_PORT): mail for a workspace's addresses is accepted,
 // anything else is refused at RCPT, so no bounce is ever ours to send. A message is answered

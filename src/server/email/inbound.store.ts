@@ -1,0 +1,136 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { sql } from "kysely";
+import type { AppContext } from "../context.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import type { InboundEmailTable } from "../db/schema.ts";
+import { decryptStream, encryptStream, sealedSize } from "../files/file.crypto.ts";
+import { newId } from "../ids.ts";
+import { normalizeEmail } from "../lib/email-address.ts";
+import type { Workspace } from "../workspaces/workspace.branding.ts";
+import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
+import { domainOf, normalizeMessageId, splitPlusAddress } from "./email.headers.ts";
+
+// Storing incoming mail before anything else happens: the raw message sealed in the file store,
+// one row per workspace and Message-ID. Processing (inbound.ts) reads it back from here.
+
+export const MAX_INBOUND_BYTES = 25 * 1024 * 1024;
+
+export interface InboundMeta {
+  via: InboundEmailTable["via"];
+  /** The SMTP envelope sender; "" for a null sender (bounces); null when unknown (IMAP). */
+  envelopeFrom: string | null;
+  /** Envelope recipients (SMTP) or the addresses in To/Cc/Delivered-To (IMAP). */
+  recipients: string[];
+}
+
+/** The workspace an address belongs to: its support email (any +tag), or {slug}[+tag]@INBOUND_EMAIL_DOMAIN. */
+export async function workspaceForAddress(ctx: AppContext, address: string): Promise<Workspace | null> {
+  const normalized = normalizeEmail(address);
+  if (!normalized) return null;
+  const { base } = splitPlusAddress(normalized);
+  const domain = ctx.config.inboundEmailDomain;
+  if (domain && domainOf(base) === domain) {
+    const ws = await findWorkspaceBySlug(ctx, base.slice(0, base.lastIndexOf("@")));
+    if (ws) return ws;
+  }
+  const ws = await ctx.database.db
+    .selectFrom("workspaces")
+    .selectAll()
+    .where(sql<string>`lower(support_email)`, "=", base)
+    .orderBy("created_at")
+    .executeTakeFirst();
+  return ws ?? null;
+}
+
+/** The Message-ID we dedupe on: the header's, or a hash of the bytes when there is none. */
+function messageKey(raw: Buffer): string {
+  // Only the header block is searched: a Message-ID line quoted in a body is not the message's.
+  const end = raw.indexOf("\r\n\r\n") >= 0 ? raw.indexOf("\r\n\r\n") : raw.indexOf("\n\n");
+  const head = raw
+    .subarray(0, end >= 0 ? Math.min(end, 256 * 1024) : Math.min(raw.length, 256 * 1024))
+    .toString("latin1")
+    // Unfolded first: a long Message-ID often continues on the next line.
+    .replace(/\r?\n[ \t]+/g, " ");
+  const m = /^message-id:[ \t]*<([^<>\r\n]{1,250})>/im.exec(head);
+  const id = m?.[1] ? normalizeMessageId(m[1]) : null;
+  return id ?? `sha256:${createHash("sha256").update(raw).digest("hex")}`;
+}
+
+async function sealRaw(ctx: AppContext, raw: Buffer): Promise<string> {
+  const storageKey = newId();
+  const temp = path.join(ctx.files.tempDir, newId());
+  try {
+    await pipeline(
+      Readable.from([raw]),
+      encryptStream(ctx.files.key),
+      fs.createWriteStream(temp, { mode: 0o600 }),
+    );
+    await ctx.files.store.putFile(storageKey, temp, sealedSize(raw.length));
+  } finally {
+    await fs.promises.rm(temp, { force: true });
+  }
+  return storageKey;
+}
+
+export async function readRaw(ctx: AppContext, storageKey: string): Promise<Buffer> {
+  const sealed = await ctx.files.store.get(storageKey);
+  if (!sealed) throw new Error("the stored message is missing");
+  const chunks: Buffer[] = [];
+  await pipeline(sealed, decryptStream(ctx.files.key), async (source: AsyncIterable<Buffer>) => {
+    for await (const c of source) chunks.push(c);
+  });
+  return Buffer.concat(chunks);
+}
+
+/** Stores the raw message for one workspace, once per Message-ID. */
+export async function storeInbound(
+  ctx: AppContext,
+  ws: Workspace,
+  raw: Buffer,
+  meta: InboundMeta,
+): Promise<{ id: string; duplicate: boolean; status: InboundEmailTable["status"] }> {
+  const messageId = messageKey(raw);
+  const existing = await ctx.database.db
+    .selectFrom("inbound_emails")
+    .select(["id", "status"])
+    .where("workspace_id", "=", ws.id)
+    .where("message_id", "=", messageId)
+    .executeTakeFirst();
+  if (existing) return { ...existing, duplicate: true };
+  const storageKey = await sealRaw(ctx, raw);
+  const id = newId();
+  try {
+    await ctx.database.db
+      .insertInto("inbound_emails")
+      .values({
+        id,
+        workspace_id: ws.id,
+        message_id: messageId,
+        storage_key: storageKey,
+        size_bytes: raw.length,
+        via: meta.via,
+        envelope_from: meta.envelopeFrom,
+        recipients: JSON.stringify(meta.recipients.slice(0, 50)),
+        from_address: null,
+        subject: null,
+        status: "received",
+        outcome: null,
+        ticket_id: null,
+        comment_id: null,
+        error: null,
+        attempts: 0,
+        received_at: ctx.now().toISOString(),
+        processed_at: null,
+      })
+      .execute();
+  } catch (err) {
+    await ctx.files.store.delete(storageKey).catch(() => {});
+    if (isUniqueViolation(err)) return { id: "", duplicate: true, status: "received" };
+    throw err;
+  }
+  return { id, duplicate: false, status: "received" };
+}
