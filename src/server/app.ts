@@ -5,6 +5,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from "fastify";
+import { systemActor } from "./actors.ts";
 import type { AppContext } from "./context.ts";
 import { AppError } from "./errors.ts";
 import { startUploadSweeper } from "./files/file.service.ts";
@@ -192,7 +193,7 @@ export async function buildApp(ctx: AppContext) {
   // Unattached uploads are deleted after 24 hours, by a sweep that lives as long as the server.
   let stopSweeper: (() => void) | undefined;
   app.addHook("onReady", async () => {
-    stopSweeper = startUploadSweeper(ctx);
+    stopSweeper = startUploadSweeper(ctx, systemActor("upload sweep"));
   });
   app.addHook("onClose", async () => stopSweeper?.());
   return app;

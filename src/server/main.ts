@@ -5,9 +5,9 @@ import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/connection.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { mailDir } from "./email/email.transport.ts";
-import { startMailServices } from "./email/mail.services.ts";
 import { createMailer } from "./email/mailer.ts";
 import { createFileStorage } from "./files/file.service.ts";
+import { startBackgroundWork } from "./jobs/background.ts";
 import { createLogger } from "./logger.ts";
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./ratelimit/rate-limiter.ts";
 
@@ -55,7 +55,7 @@ export async function serve(config: Config): Promise<void> {
   const ctx = await createContext(config);
   const app = await buildApp(ctx);
   await app.listen({ port: config.port, host: config.host });
-  const mail = await startMailServices(ctx);
+  const background = await startBackgroundWork(ctx);
   ctx.log.info(
     {
       port: config.port,
@@ -72,7 +72,7 @@ export async function serve(config: Config): Promise<void> {
     stopping = true;
     ctx.log.info({ signal }, "shutting down");
     await app.close();
-    await mail.stop();
+    await background.stop();
     await closeContext(ctx);
     process.exit(0);
   };

@@ -1,4 +1,4 @@
-import { type SystemActor, systemActor } from "../actors.ts";
+import type { SystemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { recordEvent } from "../tickets/ticket.events.ts";
 import { classifySendError } from "./email.transport.ts";
@@ -142,8 +142,11 @@ const BUSY_WINDOW_MS = 100;
 const BUSY_PAUSE_MS = 250;
 
 /** Delivers every `everyMs` until stopped; one round at a time; errors are logged and retried. */
-export function startOutboxWorker(ctx: AppContext, everyMs = 1000): { stop(): Promise<void> } {
-  const actor = systemActor("outbox delivery");
+export function startOutboxWorker(
+  ctx: AppContext,
+  actor: SystemActor,
+  everyMs = 1000,
+): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
   let stopped = false;
   const tick = () => {

@@ -37,7 +37,7 @@ before(async () => {
     INBOUND_EMAIL_DOMAIN: "in.portico.test",
     INBOUND_PER_SENDER_PER_HOUR: "8",
   });
-  listener = createSmtpListener(t.ctx);
+  listener = createSmtpListener(t.ctx, systemActor("incoming email"));
   port = await listen(listener, 0, "127.0.0.1");
 });
 after(async () => {

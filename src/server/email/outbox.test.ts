@@ -475,7 +475,7 @@ describe("delivery", () => {
     const requests = setInterval(() => {
       t.ctx.activity.lastRequestAt = performance.now();
     }, 5);
-    const worker = startOutboxWorker(t.ctx, 60_000);
+    const worker = startOutboxWorker(t.ctx, systemActor("outbox delivery"), 60_000);
     try {
       while (sentCount() < 20) await new Promise((r) => setTimeout(r, 5));
       // The pause is 250 ms; unpaced, the next batch's sends would be arriving by now.

@@ -1,5 +1,5 @@
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
-import { systemActor } from "../actors.ts";
+import type { SystemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { MAX_INBOUND_BYTES, workspaceForAddress } from "./inbound.store.ts";
 import { receiveInboundEmail } from "./inbound.ts";
@@ -13,7 +13,7 @@ function smtpError(message: string, responseCode: number) {
   return Object.assign(new Error(message), { responseCode });
 }
 
-export function createSmtpListener(ctx: AppContext): SMTPServer {
+export function createSmtpListener(ctx: AppContext, actor: SystemActor): SMTPServer {
   return new SMTPServer({
     name: new URL(ctx.config.publicUrl ?? "http://portico.localhost").hostname,
     banner: "Portico",
@@ -46,7 +46,7 @@ export function createSmtpListener(ctx: AppContext): SMTPServer {
         if (stream.sizeExceeded) return cb(smtpError("Message too large", 552));
         const raw = Buffer.concat(chunks);
         const mailFrom = session.envelope.mailFrom;
-        receiveInboundEmail(ctx, systemActor("incoming email"), raw, {
+        receiveInboundEmail(ctx, actor, raw, {
           via: "smtp",
           envelopeFrom: mailFrom === false ? "" : mailFrom.address,
           recipients: session.envelope.rcptTo.map((r) => r.address),

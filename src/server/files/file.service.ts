@@ -6,7 +6,7 @@ import { pipeline } from "node:stream/promises";
 import type { FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import { MAX_FILE_BYTES, UNATTACHED_TTL_MS } from "../../shared/files.ts";
-import { type AgentActor, type SystemActor, systemActor } from "../actors.ts";
+import type { AgentActor, SystemActor } from "../actors.ts";
 import { hashToken, looksLikeToken, newToken } from "../auth/tokens.ts";
 import type { Config } from "../config.ts";
 import type { AppContext } from "../context.ts";
@@ -270,8 +270,7 @@ export async function sweepUnattached(ctx: AppContext, actor: SystemActor): Prom
 }
 
 /** Runs the sweep every `everyMs` until the returned function is called. */
-export function startUploadSweeper(ctx: AppContext, everyMs = 15 * 60_000): () => void {
-  const actor = systemActor("upload sweep");
+export function startUploadSweeper(ctx: AppContext, actor: SystemActor, everyMs = 15 * 60_000): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;

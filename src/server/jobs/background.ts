@@ -1,27 +1,31 @@
 import { systemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
+import { startOutboxWorker } from "../email/delivery.ts";
+import { startImapPoller } from "../email/imap.poller.ts";
+import { processPendingInbound, receiveInboundEmail } from "../email/inbound.ts";
+import { closeListener, createSmtpListener, listen } from "../email/smtp.listener.ts";
 import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
-import { startOutboxWorker } from "./delivery.ts";
-import { startImapPoller } from "./imap.poller.ts";
-import { processPendingInbound, receiveInboundEmail } from "./inbound.ts";
-import { closeListener, createSmtpListener, listen } from "./smtp.listener.ts";
 
-// What a serving process runs for email beside HTTP: the outbox worker always; the SMTP listener
-// with INBOUND_SMTP_PORT; the IMAP poller with IMAP_URL; and a sweep that processes messages a
-// stopped process had stored but not yet processed.
+// Everything a serving process runs beside HTTP, in one list. Each job acts as a system actor
+// named here (what it does shows in every access decision it makes), lives in its own module as
+// a `start…(ctx, actor, …)` that returns its stop, and never blocks a request. A new job is one
+// more entry below.
 
-export async function startMailServices(ctx: AppContext): Promise<{ stop(): Promise<void> }> {
-  const stops: (() => Promise<void>)[] = [];
+type Stop = () => Promise<void>;
+
+export async function startBackgroundWork(ctx: AppContext): Promise<{ stop(): Promise<void> }> {
+  const stops: Stop[] = [];
   // Mail arrives for any workspace: its recipients say which, and each is processed within it.
   const incoming = systemActor("incoming email");
+
   if (ctx.config.mailWorker) {
-    const outbox = startOutboxWorker(ctx);
+    const outbox = startOutboxWorker(ctx, systemActor("outbox delivery"));
     stops.push(() => outbox.stop());
   }
 
   const { inboundSmtpPort, inboundSmtpHost, imapUrl, imapPollSeconds, imapWorkspace } = ctx.config;
   if (inboundSmtpPort !== undefined) {
-    const server = createSmtpListener(ctx);
+    const server = createSmtpListener(ctx, incoming);
     const port = await listen(server, inboundSmtpPort, inboundSmtpHost);
     ctx.log.info({ port, host: inboundSmtpHost }, "receiving email by SMTP");
     stops.push(() => closeListener(server));
@@ -44,6 +48,7 @@ export async function startMailServices(ctx: AppContext): Promise<{ stop(): Prom
     );
     stops.push(() => poller.stop());
   }
+  // Messages a stopped process had stored but not processed yet.
   const pending = setInterval(() => {
     processPendingInbound(ctx, incoming).catch((err: unknown) =>
       ctx.log.warn({ err }, "processing stored email failed"),
@@ -51,6 +56,7 @@ export async function startMailServices(ctx: AppContext): Promise<{ stop(): Prom
   }, 60_000);
   pending.unref();
   stops.push(async () => clearInterval(pending));
+
   return {
     stop: async () => {
       for (const s of stops.reverse()) await s();
