@@ -20,7 +20,7 @@ import {
   searchPortal,
   suggestArticles,
 } from "../../kb/kb.service.ts";
-import { errors } from "../schema.ts";
+import { errors } from "../shared/schema.ts";
 
 // The portal's knowledge base, no account: published public articles only (kb.access.ts).
 

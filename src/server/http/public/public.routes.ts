@@ -14,7 +14,7 @@ import {
 } from "../../tickets/ticket.service.ts";
 import { brandingOf } from "../../workspaces/workspace.branding.ts";
 import { getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
-import { errors, Nullable, OneOf } from "../schema.ts";
+import { errors, Nullable, OneOf } from "../shared/schema.ts";
 
 // Customers without an account. No session is read here; a tracking token opens one ticket.
 

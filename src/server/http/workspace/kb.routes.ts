@@ -31,8 +31,8 @@ import {
   updateCategory,
   updateKbSettings,
 } from "../../kb/kb.service.ts";
-import { errors, OneOf, OptionalText, StrictObject } from "../schema.ts";
-import { sessionOf } from "./session.ts";
+import { errors, OneOf, OptionalText, StrictObject } from "../shared/schema.ts";
+import { sessionOf } from "./gate.ts";
 
 // Agents' knowledge base, inside the workspace tree (its session and CSRF hook apply).
 

@@ -1,15 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { MAX_FILES_AGENT } from "../../../shared/files.ts";
-import { MESSAGE_MAX, NAME_MAX, TICKET_PRIORITIES, TICKET_STATUSES } from "../../../shared/tickets.ts";
+import { TICKET_PRIORITIES, TICKET_STATUSES } from "../../../shared/tickets.ts";
 import { addAgent, listAgents, setAgentActive } from "../../agents/agent.service.ts";
-import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import { csrfTokenFor, signOut } from "../../auth/session.service.ts";
 import { getContact, listContacts } from "../../contacts/contact.service.ts";
 import type { AppContext } from "../../context.ts";
 import { listOutbox, OUTBOX_STATES } from "../../email/outbox.service.ts";
 import { validationFailed } from "../../errors.ts";
-import { Attachment, UploadKeys } from "../../files/file.schemas.ts";
 import {
   addInternalNote,
   getTicketDetail,
@@ -21,116 +18,36 @@ import {
 } from "../../tickets/ticket.service.ts";
 import { brandingOf } from "../../workspaces/workspace.branding.ts";
 import { getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
-import { Email, errors, Line, Nullable, OneOf, StrictObject, Text } from "../schema.ts";
+import { errors, Nullable, OneOf, StrictObject } from "../shared/schema.ts";
+import { JSON_ANSWERS } from "../shared/session-gate.ts";
+import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
+import { addAgentGate, SESSION_COOKIE, sessionCookieOptions, sessionOf } from "./gate.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
 import {
-  AgentSchema,
-  requireAgentSession,
-  SESSION_COOKIE,
-  SessionSchema,
-  sessionCookieOptions,
-  sessionOf,
-} from "./session.ts";
-
-const Status = OneOf(TICKET_STATUSES);
-const Priority = OneOf(TICKET_PRIORITIES);
-const Ref = Type.Object({ reference: Type.String({ maxLength: 20, examples: ["TKT-0042"] }) });
-const Person = Type.Object({ id: Type.String(), name: Type.String() });
-
-const TicketSummary = Type.Object({
-  reference: Type.String(),
-  subject: Type.String(),
-  type: Type.String(),
-  status: Status,
-  priority: Priority,
-  channel: Type.String(),
-  contact: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String() }),
-  assignee: Nullable(Person),
-  createdAt: Type.String({ format: "date-time" }),
-  updatedAt: Type.String({ format: "date-time" }),
-});
-
-const ConversationEntry = Type.Object({
-  id: Type.String(),
-  internal: Type.Boolean({ description: "true for an internal note, which the customer never sees" }),
-  author: Type.Object({
-    type: Type.Union([Type.Literal("agent"), Type.Literal("contact"), Type.Literal("system")]),
-    id: Nullable(Type.String()),
-    name: Type.String(),
-  }),
-  body: Type.String(),
-  channel: Type.String(),
-  createdAt: Type.String({ format: "date-time" }),
-  attachments: Type.Array(Attachment),
-});
-
-const TicketDetail = Type.Object({
-  ...TicketSummary.properties,
-  id: Type.String(),
-  description: Type.String(),
-  customerStatus: Status,
-  resolution: Nullable(Type.String()),
-  resolvedAt: Nullable(Type.String()),
-  closedAt: Nullable(Type.String()),
-  followUpOf: Nullable(Type.String()),
-  company: Nullable(Person),
-  attachments: Type.Array(Attachment, { description: "Files sent with the ticket itself" }),
-  conversation: Type.Array(ConversationEntry),
-  events: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      type: Type.String(),
-      actor: Type.Object({ type: Type.String(), id: Nullable(Type.String()), name: Nullable(Type.String()) }),
-      data: Type.Record(Type.String(), Type.Unknown()),
-      customerVisible: Type.Boolean({
-        description: "Whether the customer may see this event in their own timeline",
-      }),
-      createdAt: Type.String({ format: "date-time" }),
-    }),
-  ),
-  contactTickets: Type.Array(
-    Type.Object({
-      reference: Type.String(),
-      subject: Type.String(),
-      status: Status,
-      createdAt: Type.String(),
-    }),
-  ),
-});
-
-const Branding = Type.Object({
-  name: Type.String(),
-  slug: Type.String(),
-  brandName: Nullable(Type.String()),
-  logoUrl: Nullable(Type.String()),
-  primaryColor: Nullable(Type.String()),
-  supportEmail: Nullable(Type.String()),
-  effective: Type.Object({
-    brandName: Type.String(),
-    logoUrl: Nullable(Type.String()),
-    primaryColor: Type.String(),
-    supportEmail: Nullable(Type.String()),
-  }),
-});
-
-const Contact = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  email: Type.String(),
-  company: Nullable(Person),
-  createdAt: Type.String(),
-});
+  AddAgentBody,
+  Branding,
+  BrandingPatchBody,
+  Contact,
+  ConversationEntry,
+  NoteBody,
+  OutboxItemSchema,
+  Ref,
+  ReplyBody,
+  ResolveBody,
+  Status,
+  TicketDetail,
+  TicketPatchBody,
+  TicketSummary,
+} from "./workspace.schemas.ts";
 
 const security = [{ session: [], csrf: [] }];
 
-// Agents and admins. One auth hook guards every route below.
+// Agents and admins. The one agent gate (gate.ts) guards every route below.
 export const workspaceRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.decorateRequest("session", null);
-    app.decorateRequest("sessionToken", null);
-    app.addHook("onRequest", requireAgentSession(ctx));
+    addAgentGate(app, ctx, JSON_ANSWERS);
     await app.register(workspaceFileRoutes(ctx));
     await app.register(workspaceKbRoutes(ctx));
 
@@ -238,12 +155,7 @@ export const workspaceRoutes =
           description: "assigneeId null unassigns. Each change is recorded as an event.",
           security,
           params: Ref,
-          body: StrictObject({
-            status: Type.Optional(Status),
-            priority: Type.Optional(Priority),
-            assigneeId: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
-            resolution: Type.Optional(Text(MESSAGE_MAX)),
-          }),
+          body: TicketPatchBody,
           response: { 200: TicketDetail, ...errors(400, 401, 403, 404) },
         },
       },
@@ -259,7 +171,7 @@ export const workspaceRoutes =
           description: "The resolution is shown to the customer on the tracking page.",
           security,
           params: Ref,
-          body: StrictObject({ resolution: Text(MESSAGE_MAX) }),
+          body: ResolveBody,
           response: { 200: TicketDetail, ...errors(400, 401, 403, 404, 409) },
         },
       },
@@ -277,11 +189,7 @@ export const workspaceRoutes =
           description: "The customer sees this. Optionally set the ticket's status in the same step.",
           security,
           params: Ref,
-          body: StrictObject({
-            body: Text(MESSAGE_MAX),
-            status: Type.Optional(Status),
-            attachments: UploadKeys(MAX_FILES_AGENT),
-          }),
+          body: ReplyBody,
           response: { 201: CommentResult, ...errors(400, 401, 403, 404) },
         },
       },
@@ -300,7 +208,7 @@ export const workspaceRoutes =
           description: "Agents only: never shown on any customer-facing path.",
           security,
           params: Ref,
-          body: StrictObject({ body: Text(MESSAGE_MAX), attachments: UploadKeys(MAX_FILES_AGENT) }),
+          body: NoteBody,
           response: { 201: CommentResult, ...errors(400, 401, 403, 404) },
         },
       },
@@ -367,20 +275,6 @@ export const workspaceRoutes =
 
     // --- outgoing mail -------------------------------------------------------------------------
 
-    const OutboxItemSchema = Type.Object({
-      id: Type.String(),
-      kind: Type.String(),
-      to: Type.String(),
-      subject: Type.String(),
-      status: OneOf(OUTBOX_STATES),
-      attempts: Type.Integer(),
-      lastError: Nullable(Type.String()),
-      nextAttemptAt: Nullable(Type.String({ format: "date-time" })),
-      sentAt: Nullable(Type.String({ format: "date-time" })),
-      createdAt: Type.String({ format: "date-time" }),
-      ticket: Nullable(Type.String()),
-    });
-
     app.get(
       "/outbox",
       {
@@ -442,16 +336,7 @@ export const workspaceRoutes =
           summary: "Change white-label settings (admins)",
           description: "null resets a field to its default.",
           security,
-          body: StrictObject({
-            brandName: Type.Optional(Nullable(Line(80))),
-            logoUrl: Type.Optional(Nullable(Type.String({ format: "uri", maxLength: 2000 }))),
-            primaryColor: Type.Optional(
-              Nullable(
-                Type.String({ pattern: "^#[0-9a-fA-F]{6}$", "x-error": "must be a colour like #1a2b3c" }),
-              ),
-            ),
-            supportEmail: Type.Optional(Nullable(Email())),
-          }),
+          body: BrandingPatchBody,
           response: { 200: Branding, ...errors(400, 401, 403, 409) },
         },
       },
@@ -478,18 +363,7 @@ export const workspaceRoutes =
           tags: ["settings"],
           summary: "Add an agent (admins)",
           security,
-          body: StrictObject({
-            email: Email(),
-            name: Line(NAME_MAX),
-            role: Type.Union([Type.Literal("admin"), Type.Literal("agent")], { default: "agent" }),
-            password: Type.Optional(
-              Type.String({
-                minLength: 1,
-                maxLength: PASSWORD_MAX,
-                description: "Left out: the agent gets an invitation email to choose one (valid 7 days).",
-              }),
-            ),
-          }),
+          body: AddAgentBody,
           response: { 201: AgentSchema, ...errors(400, 401, 403, 409) },
         },
       },
