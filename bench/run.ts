@@ -595,7 +595,7 @@ async function setupAndSeed(env: Record<string, string>, count: number): Promise
     // Contacts: one for every five tickets, so most customers have several.
     const contactCount = Math.max(1, Math.ceil(count / 5));
     const contactIds: string[] = [];
-    const contactRows: ContactTable[] = [];
+    const contactRows: Omit<ContactTable, "portal_access">[] = [];
     for (let i = 1; i <= contactCount; i++) {
       const id = newId();
       contactIds.push(id);

@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { AppContext } from "./context.ts";
 import { startUploadSweeper } from "./files/file.service.ts";
+import { portalAccountRoutes } from "./http/portal/account.routes.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { healthRoutes } from "./http/public/health.routes.ts";
 import { publicKbPages } from "./http/public/kb.pages.ts";
@@ -83,10 +84,11 @@ export async function buildApp(ctx: AppContext) {
         title: "Portico API",
         version: "1",
         description:
-          "Public portal routes need no account (a tracking token opens one ticket). Workspace routes need an agent session cookie and, for writes, the X-CSRF-Token header returned at sign-in.",
+          "Public portal routes need no account (a tracking token opens one ticket). Workspace routes need an agent session cookie and, for writes, the X-CSRF-Token header returned at sign-in. Customer portal routes need a customer session cookie and, for writes, its X-CSRF-Token.",
       },
       tags: [
         { name: "portal", description: "Customers, no account" },
+        { name: "customer portal", description: "Signed-in customers" },
         { name: "auth", description: "Agent sign-in" },
         { name: "tickets", description: "Agents: the queue and ticket work" },
         { name: "contacts", description: "Agents: customers and their tickets" },
@@ -98,6 +100,8 @@ export async function buildApp(ctx: AppContext) {
         securitySchemes: {
           session: { type: "apiKey", in: "cookie", name: "portico_session" },
           csrf: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
+          customerSession: { type: "apiKey", in: "cookie", name: "portico_customer" },
+          customerCsrf: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
         },
       },
     },
@@ -118,6 +122,7 @@ export async function buildApp(ctx: AppContext) {
       await api.register(publicRoutes(ctx), { prefix: "/public" });
       await api.register(publicFileRoutes(ctx), { prefix: "/public" });
       await api.register(publicKbRoutes(ctx), { prefix: "/public" });
+      await api.register(portalAccountRoutes(ctx), { prefix: "/portal" });
       await api.register(authRoutes(ctx), { prefix: "/auth" });
       await api.register(workspaceRoutes(ctx), { prefix: "/workspace" });
     },
