@@ -19,7 +19,11 @@ import { jsonErrorHandler, jsonNotFound } from "./http/shared/errors.ts";
 import { lazyChildLogger, requestLine } from "./http/shared/request-logger.ts";
 import { type RouteEntry, routeEntries } from "./http/shared/route-list.ts";
 import { ErrorResponse } from "./http/shared/schema.ts";
-import { apiAnswerHeaders, everyAnswerHeaders, neverFramed } from "./http/shared/security-headers.ts";
+import {
+  apiAnswerHeaders,
+  dependencyPageHeaders,
+  everyAnswerHeaders,
+} from "./http/shared/security-headers.ts";
 import { validatorCompiler } from "./http/shared/validation.ts";
 import { appPages } from "./http/workspace/app.pages.ts";
 import { authRoutes } from "./http/workspace/auth.routes.ts";
@@ -108,7 +112,7 @@ export async function buildApp(ctx: AppContext) {
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) ?? `def-${i}` },
   });
   await app.register(async (docs) => {
-    docs.addHook("onSend", neverFramed);
+    docs.addHook("onSend", dependencyPageHeaders);
     await docs.register(swaggerUi, { routePrefix: "/api/docs", staticCSP: DOCS_CSP });
   });
 

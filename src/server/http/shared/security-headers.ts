@@ -34,13 +34,17 @@ export function apiAnswerHeaders(
   done(null, payload);
 }
 
-/** For a page served by a dependency (the API docs): never framed, like our own pages. */
-export function neverFramed(
+/**
+ * For a page served by a dependency (the API docs, whose CSP the plugin sets from ours): never
+ * framed and not cached, like our own pages (sendHtml).
+ */
+export function dependencyPageHeaders(
   _req: FastifyRequest,
   reply: FastifyReply,
   payload: unknown,
   done: (err: null, payload: unknown) => void,
 ): void {
   reply.header("x-frame-options", "DENY");
+  if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
   done(null, payload);
 }
