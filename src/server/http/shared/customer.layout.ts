@@ -33,7 +33,7 @@ export const customerFieldError = (errors: FieldErrors | undefined, field: strin
 const LIGHT_SURFACE = "#eef4ff";
 const DARK_SURFACE = "#16213a";
 
-export interface Shell {
+interface Shell {
   ws: Workspace;
   title: string;
   nonce: string;

@@ -38,7 +38,7 @@ function origin(ctx: AppContext, req: FastifyRequest): string {
   return ctx.config.publicUrl ?? `${req.protocol}://${req.host}`;
 }
 
-export function brandingValues(ws: Workspace): BrandingValues {
+function brandingValues(ws: Workspace): BrandingValues {
   return {
     brandName: ws.brand_name ?? "",
     logoUrl: ws.logo_url ?? "",

@@ -44,7 +44,7 @@ export interface QueueParams {
 
 export type Query = Record<string, string | undefined>;
 
-export function queueHref(p: Partial<QueueParams>, extra: Query = {}): string {
+function queueHref(p: Partial<QueueParams>, extra: Query = {}): string {
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries({ ...p, ...extra })) {
     if (v && !(k === "sort" && v === "newest")) qs.set(k, v);
