@@ -19,6 +19,9 @@ import { pick, prng, weighted } from "./corpus.ts";
 import { fmtInt } from "./format.ts";
 import { PROBLEMS, PRODUCTS, SEARCH_TERM, SENTENCES } from "./words.ts";
 
+/** A seeded contact: every column but those the database fills in (portal access). */
+type ContactRow = Omit<ContactTable, "portal_access">;
+
 // Seeding: a workspace, its admin and agents, contacts and BENCH_TICKETS tickets written through
 // Kysely in batches, each batch one transaction. Every ticket gets what submitPortalTicket writes:
 // the ticket, its "created" event, its search row and a tracking token; then the sequence.
@@ -83,7 +86,7 @@ interface Seeding {
   step: number;
   assignees: string[];
   contactIds: string[];
-  contactRows: ContactTable[];
+  contactRows: ContactRow[];
   searchMatches: number;
   statusOpen: number;
   recent: { reference: string; token: string }[];
@@ -187,9 +190,9 @@ async function seedContacts(
   workspaceId: string,
   count: number,
   origin: number,
-): Promise<ContactTable[]> {
+): Promise<ContactRow[]> {
   const contactCount = Math.max(1, Math.ceil(count / 5));
-  const contactRows: ContactTable[] = [];
+  const contactRows: ContactRow[] = [];
   for (let i = 1; i <= contactCount; i++) {
     const email = `customer${i}@example${i % 97}.test`;
     contactRows.push({
@@ -279,7 +282,7 @@ async function seedBatch(s: Seeding, from: number, to: number): Promise<void> {
       token_hash: hashToken(rawToken),
       workspace_id: workspaceId,
       ticket_id: id,
-      email_normalized: (s.contactRows[contactIndex] as ContactTable).email_normalized,
+      email_normalized: (s.contactRows[contactIndex] as ContactRow).email_normalized,
       created_at: createdIso,
       expires_at: new Date(created + 30 * DAY_MS).toISOString(),
     });

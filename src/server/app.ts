@@ -4,30 +4,44 @@ import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyError, type FastifyInstance, LogController } from "fastify";
-import { systemActor } from "./actors.ts";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { AppContext } from "./context.ts";
-import { AppError } from "./errors.ts";
-import { startUploadSweeper } from "./files/file.service.ts";
-import { healthRoutes } from "./http/health.routes.ts";
-import { appPages } from "./http/pages/app.pages.ts";
-import { portalKbPages } from "./http/pages/portal.kb.ts";
-import { portalPages } from "./http/pages/portal.pages.ts";
+import { portalAccountRoutes } from "./http/portal/account.routes.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
+import { healthRoutes } from "./http/public/health.routes.ts";
+import { publicKbPages } from "./http/public/kb.pages.ts";
 import { publicKbRoutes } from "./http/public/kb.routes.ts";
 import { publicRoutes } from "./http/public/public.routes.ts";
-import { lazyChildLogger } from "./http/request-logger.ts";
-import { ErrorResponse } from "./http/schema.ts";
-import { fieldErrors, validatorCompiler } from "./http/validation.ts";
+import { submitPages } from "./http/public/submit.pages.ts";
+import { trackingPages } from "./http/public/tracking.pages.ts";
+import { jsonErrorHandler, jsonNotFound } from "./http/shared/errors.ts";
+import { lazyChildLogger, requestLine } from "./http/shared/request-logger.ts";
+import { type RouteEntry, routeEntries } from "./http/shared/route-list.ts";
+import { ErrorResponse } from "./http/shared/schema.ts";
+import {
+  apiAnswerHeaders,
+  dependencyPageHeaders,
+  everyAnswerHeaders,
+} from "./http/shared/security-headers.ts";
+import { validatorCompiler } from "./http/shared/validation.ts";
+import { appPages } from "./http/workspace/app.pages.ts";
 import { authRoutes } from "./http/workspace/auth.routes.ts";
 import { workspaceRoutes } from "./http/workspace/workspace.routes.ts";
-import { ASSETS_DIR } from "./web/page.ts";
+import { ASSETS_DIR } from "./web/assets.ts";
 
 export type App = FastifyInstance & { withTypeProvider<_T>(): unknown };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
-/** The whole HTTP application. Tests build one per file; main.ts builds one and listens. */
+// The API docs page is @fastify/swagger-ui's own HTML: its files only, never framed.
+const DOCS_CSP =
+  "default-src 'self'; base-uri 'none'; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/**
+ * The whole HTTP application, one tree per audience (src/server/http/): public (no sign-in),
+ * portal (signed-in customers), workspace (agents), each behind its own gate, with the plumbing
+ * they share in http/shared. Tests build one per file; main.ts builds one and listens.
+ */
 export async function buildApp(ctx: AppContext) {
   const app = Fastify({
     loggerInstance: ctx.log,
@@ -46,93 +60,24 @@ export async function buildApp(ctx: AppContext) {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const routes: RouteEntry[] = [];
+  app.decorate("registeredRoutes", routes);
+  app.addHook("onRoute", (route) => {
+    routes.push(...routeEntries(route));
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.addSchema(ErrorResponse);
   app.addSchema(UploadResult);
 
-  // One structured line per request. The route pattern is logged, never the URL: a tracking
-  // token travels in the query string. No bodies, cookies or passwords reach the log.
-  // Hooks in callback style: they run on every request, and skip a promise each.
   // When the last request came in, noted at the socket for the price of a clock read: the outbox
   // steps back while requests keep coming (delivery.ts).
   app.server.on("request", () => {
     ctx.activity.lastRequestAt = performance.now();
   });
-
-  app.addHook("onResponse", (req, reply, done) => {
-    // Through the app's logger with the id in the line: what the request's child would write,
-    // without making one per request.
-    ctx.log.info(
-      {
-        reqId: req.id,
-        method: req.method,
-        route: req.routeOptions.url ?? "(no route)",
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-        ip: req.ip,
-      },
-      "request",
-    );
-    done();
-  });
-
-  app.addHook("onSend", (req, reply, payload, done) => {
-    reply.header("x-request-id", req.id);
-    reply.header("x-content-type-options", "nosniff");
-    // Tracking links carry their token in the URL; it must never leave in a Referer.
-    reply.header("referrer-policy", "no-referrer");
-    if (req.url.startsWith("/api/") && !req.url.startsWith("/api/docs")) {
-      // A served file brings its own, stricter policy (with sandbox).
-      if (!reply.hasHeader("content-security-policy")) {
-        reply.header("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
-      }
-      if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
-    }
-    done(null, payload);
-  });
-
-  app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
-    if (err instanceof AppError) {
-      if (err.headers) reply.headers(err.headers);
-      return reply.status(err.status).send({
-        error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) },
-      });
-    }
-    const fe = err as FastifyError;
-    if (fe.validation) {
-      const fields = fieldErrors(fe.validation as never);
-      return reply.status(400).send({
-        error: { code: "validation_failed", message: "Some fields need attention.", fields },
-      });
-    }
-    const known: Record<string, [number, string, string]> = {
-      FST_ERR_CTP_INVALID_JSON_BODY: [400, "invalid_json", "The body is not valid JSON."],
-      FST_ERR_CTP_EMPTY_JSON_BODY: [400, "invalid_json", "The body is empty."],
-      FST_ERR_CTP_BODY_TOO_LARGE: [413, "payload_too_large", "The request body is too large."],
-      FST_ERR_CTP_INVALID_MEDIA_TYPE: [
-        415,
-        "unsupported_media_type",
-        "Send JSON (Content-Type: application/json).",
-      ],
-      FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, "bad_request", "The Content-Length does not match the body."],
-    };
-    const k = fe.code ? known[fe.code] : undefined;
-    if (k) return reply.status(k[0]).send({ error: { code: k[1], message: k[2] } });
-    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      // Fastify's own 4xx (a proto-poisoned body, a bad header): say so without internals.
-      return reply
-        .status(fe.statusCode)
-        .send({ error: { code: "bad_request", message: "The request is not valid." } });
-    }
-    req.log.error({ err }, "unhandled error");
-    return reply.status(500).send({
-      error: { code: "internal_error", message: "Something went wrong on our side. Please try again." },
-    });
-  });
-
-  app.setNotFoundHandler((_req, reply) =>
-    reply.status(404).send({ error: { code: "not_found", message: "Not found" } }),
-  );
+  app.addHook("onResponse", requestLine(ctx.log));
+  app.addHook("onSend", everyAnswerHeaders);
+  app.setErrorHandler(jsonErrorHandler);
+  app.setNotFoundHandler(jsonNotFound);
 
   await app.register(cookie);
   await app.register(swagger, {
@@ -142,10 +87,11 @@ export async function buildApp(ctx: AppContext) {
         title: "Portico API",
         version: "1",
         description:
-          "Public portal routes need no account (a tracking token opens one ticket). Workspace routes need an agent session cookie and, for writes, the X-CSRF-Token header returned at sign-in.",
+          "Public portal routes need no account (a tracking token opens one ticket). Workspace routes need an agent session cookie and, for writes, the X-CSRF-Token header returned at sign-in. Customer portal routes need a customer session cookie and, for writes, its X-CSRF-Token.",
       },
       tags: [
         { name: "portal", description: "Customers, no account" },
+        { name: "customer portal", description: "Signed-in customers" },
         { name: "auth", description: "Agent sign-in" },
         { name: "tickets", description: "Agents: the queue and ticket work" },
         { name: "contacts", description: "Agents: customers and their tickets" },
@@ -157,26 +103,34 @@ export async function buildApp(ctx: AppContext) {
         securitySchemes: {
           session: { type: "apiKey", in: "cookie", name: "portico_session" },
           csrf: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
+          customerSession: { type: "apiKey", in: "cookie", name: "portico_customer" },
+          customerCsrf: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
         },
       },
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) ?? `def-${i}` },
-    // The document describes the JSON API; the HTML pages (/portal, /app, /setup) are not part of it.
-    transform: ({ schema, url }) => ({
-      schema:
-        url.startsWith("/api/") || /^\/(healthz|readyz)$/.test(url) ? schema : { ...schema, hide: true },
-      url,
-    }),
   });
-  await app.register(swaggerUi, { routePrefix: "/api/docs" });
-  app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  await app.register(async (docs) => {
+    docs.addHook("onSend", dependencyPageHeaders);
+    await docs.register(swaggerUi, { routePrefix: "/api/docs", staticCSP: DOCS_CSP });
+  });
 
   await app.register(healthRoutes(ctx));
-  await app.register(publicRoutes(ctx), { prefix: "/api/public" });
-  await app.register(publicFileRoutes(ctx), { prefix: "/api/public" });
-  await app.register(publicKbRoutes(ctx), { prefix: "/api/public" });
-  await app.register(authRoutes(ctx), { prefix: "/api/auth" });
-  await app.register(workspaceRoutes(ctx), { prefix: "/api/workspace" });
+  // The JSON API: its own answer headers and 404, every audience's tree with its own gate.
+  await app.register(
+    async (api) => {
+      api.addHook("onSend", apiAnswerHeaders);
+      api.setNotFoundHandler(jsonNotFound);
+      api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+      await api.register(publicRoutes(ctx), { prefix: "/public" });
+      await api.register(publicFileRoutes(ctx), { prefix: "/public" });
+      await api.register(publicKbRoutes(ctx), { prefix: "/public" });
+      await api.register(portalAccountRoutes(ctx), { prefix: "/portal" });
+      await api.register(authRoutes(ctx), { prefix: "/auth" });
+      await api.register(workspaceRoutes(ctx), { prefix: "/workspace" });
+    },
+    { prefix: "/api" },
+  );
 
   await app.register(fastifyStatic, {
     root: ASSETS_DIR,
@@ -186,15 +140,10 @@ export async function buildApp(ctx: AppContext) {
     immutable: true,
     index: false,
   });
-  await app.register(portalPages(ctx), { prefix: "/portal" });
-  await app.register(portalKbPages(ctx), { prefix: "/portal" });
+  // The HTML pages: the customers' without an account, then the agents' app and first run.
+  await app.register(submitPages(ctx), { prefix: "/portal" });
+  await app.register(trackingPages(ctx), { prefix: "/portal" });
+  await app.register(publicKbPages(ctx), { prefix: "/portal" });
   await app.register(appPages(ctx));
-
-  // Unattached uploads are deleted after 24 hours, by a sweep that lives as long as the server.
-  let stopSweeper: (() => void) | undefined;
-  app.addHook("onReady", async () => {
-    stopSweeper = startUploadSweeper(ctx, systemActor("upload sweep"));
-  });
-  app.addHook("onClose", async () => stopSweeper?.());
   return app;
 }

@@ -1,5 +1,5 @@
 import { type Static, Type } from "typebox";
-import { Nullable } from "../http/schema.ts";
+import { Nullable } from "../lib/schema.ts";
 import { TicketStatusSchema } from "../tickets/ticket.schemas.ts";
 
 // What the contact operations answer, declared once: the route's response schema (validation of

@@ -46,6 +46,17 @@ export interface AgentSessionTable {
   expires_at: string;
 }
 
+/** A signed-in customer's session; the key is the SHA-256 of the cookie's token (migration 0009). */
+export interface CustomerSessionTable {
+  token_hash: string;
+  workspace_id: string;
+  contact_id: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+  revoked_at: string | null;
+}
+
 export interface CompanyTable {
   id: string;
   workspace_id: string;
@@ -55,6 +66,9 @@ export interface CompanyTable {
   updated_at: string;
 }
 
+/** What a contact may reach on the signed-in portal: nothing, their own requests, or their company's. */
+export type PortalAccess = "none" | "own" | "company";
+
 export interface ContactTable {
   id: string;
   workspace_id: string;
@@ -62,6 +76,8 @@ export interface ContactTable {
   email: string;
   email_normalized: string;
   name: string;
+  /** Defaults to 'none' (migration 0009). */
+  portal_access: Generated<PortalAccess>;
   created_at: string;
   updated_at: string;
 }
@@ -331,6 +347,7 @@ export interface DB {
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;
   agent_sessions: AgentSessionTable;
+  customer_sessions: CustomerSessionTable;
   companies: CompanyTable;
   contacts: ContactTable;
   tickets: TicketTable;

@@ -4,6 +4,7 @@ import { startOutboxWorker } from "../email/delivery.ts";
 import { startImapPoller } from "../email/imap.poller.ts";
 import { processPendingInbound, receiveInboundEmail } from "../email/inbound.ts";
 import { closeListener, createSmtpListener, listen } from "../email/smtp.listener.ts";
+import { startUploadSweeper } from "../files/file.service.ts";
 import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 
 // Everything a serving process runs beside HTTP, in one list. Each job acts as a system actor
@@ -56,6 +57,10 @@ export async function startBackgroundWork(ctx: AppContext): Promise<{ stop(): Pr
   }, 60_000);
   pending.unref();
   stops.push(async () => clearInterval(pending));
+
+  // Uploads never attached to a ticket are deleted after 24 hours.
+  const stopSweeper = startUploadSweeper(ctx, systemActor("upload sweep"));
+  stops.push(async () => stopSweeper());
 
   return {
     stop: async () => {

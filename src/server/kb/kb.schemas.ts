@@ -1,5 +1,5 @@
 import { type Static, Type } from "typebox";
-import { Line, Nullable, OneOf, OptionalText, StrictObject, Text } from "../http/schema.ts";
+import { Line, Nullable, OneOf, OptionalText, StrictObject, Text } from "../lib/schema.ts";
 import { SEARCH_LANGUAGES } from "./kb.vocabulary.ts";
 
 // Request and response shapes of the knowledge base: one set of rules for the JSON API and the

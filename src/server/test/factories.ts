@@ -1,5 +1,8 @@
 import { systemActor } from "../actors.ts";
 import { addAgent } from "../agents/agent.service.ts";
+import { createCustomerSession } from "../auth/customer-session.service.ts";
+import type { PortalAccess } from "../db/schema.ts";
+import { newId } from "../ids.ts";
 import { createWorkspace } from "../workspaces/workspace.service.ts";
 import type { TestEnv } from "./harness.ts";
 
@@ -101,3 +104,68 @@ export async function submitTicket(
 
 export const trackUrl = (slug: string, s: Submitted, token = s.token) =>
   `/api/public/portals/${slug}/tickets/${s.reference}?t=${encodeURIComponent(token)}`;
+
+export interface SignedInCustomer {
+  contactId: string;
+  companyId: string | null;
+  name: string;
+  email: string;
+  token: string;
+  cookie: string;
+  csrf: string;
+  /** Headers for a cookie-authenticated write. */
+  headers: Record<string, string>;
+}
+
+/** A contact with portal access (optionally of a company) and a customer session for them. */
+export async function makeCustomer(
+  t: TestEnv,
+  workspaceId: string,
+  opts: { access?: PortalAccess; company?: string; name?: string } = {},
+): Promise<SignedInCustomer> {
+  const now = t.ctx.now().toISOString();
+  const db = t.ctx.database.db;
+  let companyId: string | null = null;
+  if (opts.company) {
+    companyId = newId();
+    await db
+      .insertInto("companies")
+      .values({
+        id: companyId,
+        workspace_id: workspaceId,
+        name: opts.company,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  }
+  const email = `customer-${unique()}@customer.test`;
+  const name = opts.name ?? `Customer ${email}`;
+  const contactId = newId();
+  await db
+    .insertInto("contacts")
+    .values({
+      id: contactId,
+      workspace_id: workspaceId,
+      company_id: companyId,
+      email,
+      email_normalized: email,
+      name,
+      portal_access: opts.access ?? "own",
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  const s = await createCustomerSession(t.ctx, { workspaceId, contactId });
+  const cookie = `portico_customer=${s.token}`;
+  return {
+    contactId,
+    companyId,
+    name,
+    email,
+    token: s.token,
+    cookie,
+    csrf: s.csrfToken,
+    headers: { cookie, "x-csrf-token": s.csrfToken },
+  };
+}

@@ -10,8 +10,8 @@ import {
   TICKET_TYPES,
 } from "../../shared/tickets.ts";
 import { Attachment, UploadKeys } from "../files/file.schemas.ts";
-import { Email, Line, Nullable, OneOf, OptionalText, StrictObject, Text } from "../http/schema.ts";
 import { VisitId } from "../kb/kb.schemas.ts";
+import { Email, Line, Nullable, OneOf, OptionalText, StrictObject, Text } from "../lib/schema.ts";
 
 // What the ticket operations take and answer, declared once: each schema validates the route (and
 // the portal's HTML forms), documents it in OpenAPI, and gives the services their type (Static).

@@ -5,8 +5,8 @@ import type { AppContext } from "../../context.ts";
 import { findAttachmentForTokenHolder } from "../../files/file.access.ts";
 import { receiveUpload, sendStoredFile } from "../../files/file.service.ts";
 import { getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
-import { errors } from "../schema.ts";
-import { validatorCompiler } from "../validation.ts";
+import { errors } from "../shared/schema.ts";
+import { validatorCompiler } from "../shared/validation.ts";
 
 // Customers' files: one upload route (the file is the raw request body, streamed) and one
 // download route behind the tracking token. Its own plugin, so the raw-body parser stays here.

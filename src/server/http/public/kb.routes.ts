@@ -21,7 +21,7 @@ import {
   PublicHit,
   QUERY_MAX,
 } from "../../kb/kb.schemas.ts";
-import { errors } from "../schema.ts";
+import { errors } from "../shared/schema.ts";
 
 // The portal's knowledge base, no account: published public articles only (kb.access.ts).
 

@@ -4,6 +4,7 @@ import { DESCRIPTION_MAX, TICKET_TYPES } from "../../../shared/tickets.ts";
 import type { AppContext } from "../../context.ts";
 import { validationFailed } from "../../errors.ts";
 import { recordSubmittedVisit } from "../../kb/kb.insights.ts";
+import { Nullable } from "../../lib/schema.ts";
 import { submitPortalTicket } from "../../tickets/submit.ts";
 import {
   CustomerReplyBody,
@@ -15,7 +16,7 @@ import {
 import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { brandingOf } from "../../workspaces/workspace.branding.ts";
 import { getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
-import { errors, Nullable } from "../schema.ts";
+import { errors } from "../shared/schema.ts";
 
 // Customers without an account. No session is read here; a tracking token opens one ticket.
 

@@ -3,8 +3,10 @@ import { Type } from "typebox";
 import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import { signIn } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
-import { Email, errors, StrictObject } from "../schema.ts";
-import { SESSION_COOKIE, SessionSchema, sessionCookieOptions } from "./session.ts";
+import { Email, StrictObject } from "../../lib/schema.ts";
+import { errors } from "../shared/schema.ts";
+import { SessionSchema } from "./auth.schemas.ts";
+import { SESSION_COOKIE, sessionCookieOptions } from "./gate.ts";
 
 // Signing in is the one agent route without a session; it lives in its own tree.
 export const authRoutes =

@@ -5,8 +5,8 @@ import type { AppContext } from "../../context.ts";
 import { findAttachmentForAgent } from "../../files/file.access.ts";
 import { receiveUpload, sendStoredFile } from "../../files/file.service.ts";
 import { declaredLength, rawBodies, UPLOAD_BODY_DOC } from "../public/files.routes.ts";
-import { errors } from "../schema.ts";
-import { sessionOf } from "./session.ts";
+import { errors } from "../shared/schema.ts";
+import { sessionOf } from "./gate.ts";
 
 // Agents' files, inside the workspace tree (its session and CSRF hook apply).
 

@@ -28,8 +28,9 @@ import {
   SettingsPatch,
 } from "../../kb/kb.schemas.ts";
 import { getKbSettings, updateKbSettings } from "../../kb/kb.settings.ts";
-import { errors, OneOf, OptionalText, StrictObject } from "../schema.ts";
-import { sessionOf } from "./session.ts";
+import { OneOf, OptionalText, StrictObject } from "../../lib/schema.ts";
+import { errors } from "../shared/schema.ts";
+import { sessionOf } from "./gate.ts";
 
 // Agents' knowledge base, inside the workspace tree (its session and CSRF hook apply).
 

@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { NAME_MAX, TICKET_PRIORITIES, TICKET_STATUSES } from "../../../shared/tickets.ts";
+import { TICKET_PRIORITIES, TICKET_STATUSES } from "../../../shared/tickets.ts";
 import { addAgent, listAgents, setAgentActive } from "../../agents/agent.service.ts";
-import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import { csrfTokenFor, signOut } from "../../auth/session.service.ts";
 import { ContactDetail, ContactPage } from "../../contacts/contact.schemas.ts";
 import { getContact, listContacts } from "../../contacts/contact.service.ts";
 import type { AppContext } from "../../context.ts";
 import { listOutbox, OUTBOX_STATES } from "../../email/outbox.service.ts";
 import { validationFailed } from "../../errors.ts";
+import { Nullable, OneOf, StrictObject } from "../../lib/schema.ts";
 import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
 import { getTicketDetail } from "../../tickets/detail.ts";
 import { listQueue, QUEUE_SORTS } from "../../tickets/queue.ts";
@@ -23,44 +23,21 @@ import {
 } from "../../tickets/ticket.schemas.ts";
 import { brandingOf } from "../../workspaces/workspace.branding.ts";
 import { getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
-import { Email, errors, Line, Nullable, OneOf, StrictObject } from "../schema.ts";
+import { errors } from "../shared/schema.ts";
+import { JSON_ANSWERS } from "../shared/session-gate.ts";
+import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
+import { addAgentGate, SESSION_COOKIE, sessionCookieOptions, sessionOf } from "./gate.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
-import {
-  AgentSchema,
-  requireAgentSession,
-  SESSION_COOKIE,
-  SessionSchema,
-  sessionCookieOptions,
-  sessionOf,
-} from "./session.ts";
-
-const Ref = Type.Object({ reference: Type.String({ maxLength: 20, examples: ["TKT-0042"] }) });
-
-const Branding = Type.Object({
-  name: Type.String(),
-  slug: Type.String(),
-  brandName: Nullable(Type.String()),
-  logoUrl: Nullable(Type.String()),
-  primaryColor: Nullable(Type.String()),
-  supportEmail: Nullable(Type.String()),
-  effective: Type.Object({
-    brandName: Type.String(),
-    logoUrl: Nullable(Type.String()),
-    primaryColor: Type.String(),
-    supportEmail: Nullable(Type.String()),
-  }),
-});
+import { AddAgentBody, Branding, BrandingPatchBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
 const security = [{ session: [], csrf: [] }];
 
-// Agents and admins. One auth hook guards every route below.
+// Agents and admins. The one agent gate (gate.ts) guards every route below.
 export const workspaceRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.decorateRequest("session", null);
-    app.decorateRequest("sessionToken", null);
-    app.addHook("onRequest", requireAgentSession(ctx));
+    addAgentGate(app, ctx, JSON_ANSWERS);
     await app.register(workspaceFileRoutes(ctx));
     await app.register(workspaceKbRoutes(ctx));
 
@@ -275,20 +252,6 @@ export const workspaceRoutes =
 
     // --- outgoing mail -------------------------------------------------------------------------
 
-    const OutboxItemSchema = Type.Object({
-      id: Type.String(),
-      kind: Type.String(),
-      to: Type.String(),
-      subject: Type.String(),
-      status: OneOf(OUTBOX_STATES),
-      attempts: Type.Integer(),
-      lastError: Nullable(Type.String()),
-      nextAttemptAt: Nullable(Type.String({ format: "date-time" })),
-      sentAt: Nullable(Type.String({ format: "date-time" })),
-      createdAt: Type.String({ format: "date-time" }),
-      ticket: Nullable(Type.String()),
-    });
-
     app.get(
       "/outbox",
       {
@@ -350,16 +313,7 @@ export const workspaceRoutes =
           summary: "Change white-label settings (admins)",
           description: "null resets a field to its default.",
           security,
-          body: StrictObject({
-            brandName: Type.Optional(Nullable(Line(80))),
-            logoUrl: Type.Optional(Nullable(Type.String({ format: "uri", maxLength: 2000 }))),
-            primaryColor: Type.Optional(
-              Nullable(
-                Type.String({ pattern: "^#[0-9a-fA-F]{6}$", "x-error": "must be a colour like #1a2b3c" }),
-              ),
-            ),
-            supportEmail: Type.Optional(Nullable(Email())),
-          }),
+          body: BrandingPatchBody,
           response: { 200: Branding, ...errors(400, 401, 403, 409) },
         },
       },
@@ -386,18 +340,7 @@ export const workspaceRoutes =
           tags: ["settings"],
           summary: "Add an agent (admins)",
           security,
-          body: StrictObject({
-            email: Email(),
-            name: Line(NAME_MAX),
-            role: Type.Union([Type.Literal("admin"), Type.Literal("agent")], { default: "agent" }),
-            password: Type.Optional(
-              Type.String({
-                minLength: 1,
-                maxLength: PASSWORD_MAX,
-                description: "Left out: the agent gets an invitation email to choose one (valid 7 days).",
-              }),
-            ),
-          }),
+          body: AddAgentBody,
           response: { 201: AgentSchema, ...errors(400, 401, 403, 409) },
         },
       },

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import { MAX_FILES_AGENT } from "../../../shared/files.ts";
 import {
   MESSAGE_MAX,
@@ -7,43 +7,28 @@ import {
   STATUS_LABELS,
   TICKET_PRIORITIES,
   TICKET_STATUSES,
-  type TicketPriority,
   type TicketStatus,
 } from "../../../shared/tickets.ts";
-import { type AgentView, listAgents } from "../../agents/agent.service.ts";
-import type { SessionInfo } from "../../auth/session.service.ts";
+import type { AgentView } from "../../agents/agent.service.ts";
 import { csrfTokenFor } from "../../auth/session.service.ts";
-import { getContact, listContacts } from "../../contacts/contact.service.ts";
-import type { AppContext } from "../../context.ts";
-import { AppError, type FieldErrors, validationFailed } from "../../errors.ts";
-import { uploadKeysFrom } from "../../files/file.service.ts";
-import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
-import { getTicketDetail } from "../../tickets/detail.ts";
-import { listQueue, QUEUE_SORTS, type QueueQuery, type QueueSort } from "../../tickets/queue.ts";
+import type { FieldErrors } from "../../errors.ts";
+import { QUEUE_SORTS, type QueueSort } from "../../tickets/queue.ts";
 import type { TicketDetail, TicketEventView, TicketSummary } from "../../tickets/ticket.schemas.ts";
 import { attachmentChips, fileField } from "../../web/attachments.ts";
-import { describedBy, formString, formText, when } from "../../web/forms.ts";
+import { describedBy, when } from "../../web/forms.ts";
 import { type Html, html, multiline } from "../../web/html.ts";
-import {
-  appErrorSummary,
-  appFieldError,
-  csrfField,
-  priorityBadge,
-  sendAppPage,
-  statusBadge,
-} from "./app.layout.ts";
+import { appErrorSummary, appFieldError, csrfField, priorityBadge, statusBadge } from "./layout.ts";
 
-// The queue, a ticket, and contacts. Every read and write goes through the same services as the
-// JSON API, with the signed-in agent as the actor: scoping is decided there, never here.
+// The queue and a ticket as the agents see them. The queue's rows and the changing parts of a
+// ticket are also sent alone, as fragments app.js polls for (?part=rows, ?part=live).
 
-const UNRESOLVED: TicketStatus[] = ["open", "in_progress", "waiting"];
 const SORT_LABELS: Record<QueueSort, string> = {
   newest: "Newest first",
   oldest: "Oldest first",
   updated: "Recently updated",
 };
 
-interface QueueParams {
+export interface QueueParams {
   status: string;
   priority: string;
   assignee: string;
@@ -52,42 +37,7 @@ interface QueueParams {
   cursor: string;
 }
 
-type Query = Record<string, string | undefined>;
-
-function queueParams(raw: Query): QueueParams {
-  const str = (k: string, max: number) =>
-    typeof raw[k] === "string" ? (raw[k] as string).slice(0, max) : "";
-  const sort = str("sort", 20);
-  return {
-    status: str("status", 40) || "unresolved",
-    priority: str("priority", 20),
-    assignee: str("assignee", 64),
-    q: str("q", 200).trim(),
-    sort: (QUEUE_SORTS as readonly string[]).includes(sort) ? (sort as QueueSort) : "newest",
-    cursor: str("cursor", 500),
-  };
-}
-
-function toQueueQuery(p: QueueParams): QueueQuery {
-  const status =
-    p.status === "unresolved"
-      ? UNRESOLVED
-      : (TICKET_STATUSES as readonly string[]).includes(p.status)
-        ? [p.status as TicketStatus]
-        : undefined;
-  const priority = (TICKET_PRIORITIES as readonly string[]).includes(p.priority)
-    ? [p.priority as TicketPriority]
-    : undefined;
-  return {
-    status,
-    priority,
-    assignee: p.assignee || undefined,
-    q: p.q || undefined,
-    sort: p.sort,
-    cursor: p.cursor || undefined,
-    limit: 25,
-  };
-}
+export type Query = Record<string, string | undefined>;
 
 function queueHref(p: Partial<QueueParams>, extra: Query = {}): string {
   const qs = new URLSearchParams();
@@ -154,7 +104,7 @@ function filters(p: QueueParams, agents: AgentView[]): Html {
 </form>`;
 }
 
-function queueRows(items: TicketSummary[], p: QueueParams): Html {
+export function queueRows(items: TicketSummary[], p: QueueParams): Html {
   const state = createHash("sha256")
     .update(items.map((t) => `${t.reference}:${t.updatedAt}`).join(","))
     .digest("base64url")
@@ -214,7 +164,7 @@ function label(labels: Record<string, string>, v: unknown): string {
   return labels[String(v)] ?? String(v);
 }
 
-interface TicketPageState {
+export interface TicketPageState {
   errors?: FieldErrors;
   message?: string;
   draft?: string;
@@ -265,7 +215,12 @@ function ticketState(t: TicketDetail): string {
   return `${t.status}:${t.priority}:${t.conversation.length}:${t.events.length}:${t.updatedAt}`;
 }
 
-function ticketMain(req: FastifyRequest, t: TicketDetail, agents: AgentView[], st: TicketPageState): Html {
+export function ticketMain(
+  req: FastifyRequest,
+  t: TicketDetail,
+  agents: AgentView[],
+  st: TicketPageState,
+): Html {
   const base = `/app/tickets/${t.reference}`;
   const names = new Map(agents.map((a) => [a.id, a.name]));
   const kind = st.kind === "note" ? "note" : "reply";
@@ -373,240 +328,27 @@ ${emailProblems(t)}
 </div>`;
 }
 
-const NOTICES: Record<string, string> = {
-  reply: "Your reply was sent to the customer.",
-  note: "Your internal note was added. The customer does not see it.",
-  details: "Details saved.",
-  resolved: "The ticket is resolved. The customer sees the resolution on their tracking page.",
-};
-
-export const ticketPages =
-  (ctx: AppContext): FastifyPluginAsync =>
-  async (app) => {
-    const actorOf = (req: FastifyRequest) => (req.session as SessionInfo).actor;
-
-    app.get<{ Querystring: Query }>("/", async (req, reply) => {
-      const p = queueParams(req.query);
-      const actor = actorOf(req);
-      let result: Awaited<ReturnType<typeof listQueue>>;
-      let problem: string | undefined;
-      try {
-        result = await listQueue(ctx, actor, toQueueQuery(p));
-      } catch (err) {
-        if (!(err instanceof AppError) || err.status >= 500) throw err;
-        problem = "That page of the queue is no longer valid; here is the first page.";
-        p.cursor = "";
-        result = await listQueue(ctx, actor, toQueueQuery(p));
-      }
-      if (req.query.part === "rows") {
-        return reply
-          .header("content-type", "text/html; charset=utf-8")
-          .header("cache-control", "no-store")
-          .send(queueRows(result.items, p).value);
-      }
-      const agents = (await listAgents(ctx, actor)).filter((a) => a.active);
-      return sendAppPage(req, reply, {
-        title: "Queue",
-        section: "queue",
-        main: html`<div class="page-head"><h1>Queue</h1></div>
+/** The queue page's main part: views, filters, the rows and the pager. */
+export function queueMain(
+  p: QueueParams,
+  agents: AgentView[],
+  items: TicketSummary[],
+  nextCursor: string | null,
+  problem?: string,
+): Html {
+  return html`<div class="page-head"><h1>Queue</h1></div>
 ${viewTabs(p)}
 ${filters(p, agents)}
 ${problem ? html`<p class="notice" role="status">${problem}</p>` : ""}
-${queueRows(result.items, p)}
+${queueRows(items, p)}
 <nav class="pager" aria-label="Pages">
   ${p.cursor ? html`<a href="${queueHref({ ...p, cursor: "" })}">First page</a>` : ""}
-  ${result.nextCursor ? html`<a href="${queueHref({ ...p, cursor: result.nextCursor })}" rel="next">Next page</a>` : ""}
-</nav>`,
-      });
-    });
-
-    const showTicket = async (
-      req: FastifyRequest<{ Params: { reference: string } }>,
-      reply: FastifyReply,
-      st: TicketPageState & { status?: number } = {},
-    ) => {
-      const actor = actorOf(req);
-      const [t, agents] = await Promise.all([
-        getTicketDetail(ctx, actor, req.params.reference),
-        listAgents(ctx, actor),
-      ]);
-      return sendAppPage(req, reply, {
-        title: `${t.reference}: ${t.subject}`,
-        section: "queue",
-        status: st.status ?? 200,
-        main: ticketMain(req, t, agents, st),
-      });
-    };
-
-    /** Runs a ticket write; a 4xx comes back as the same page with the errors shown. */
-    const ticketWrite = async (
-      req: FastifyRequest<{ Params: { reference: string } }>,
-      reply: FastifyReply,
-      write: () => Promise<unknown>,
-      done: keyof typeof NOTICES,
-      onError: TicketPageState,
-    ) => {
-      try {
-        await write();
-        return reply.redirect(`/app/tickets/${req.params.reference}?done=${done}`, 303);
-      } catch (err) {
-        if (err instanceof AppError && err.status === 404) throw err;
-        if (err instanceof AppError && err.status < 500) {
-          return showTicket(req, reply, {
-            ...onError,
-            status: err.status,
-            ...(err.fields ? { errors: err.fields } : { message: err.message }),
-          });
-        }
-        throw err;
-      }
-    };
-
-    app.get<{ Params: { reference: string }; Querystring: { done?: string; part?: string } }>(
-      "/tickets/:reference",
-      async (req, reply) => {
-        if (req.query.part === "live") {
-          const actor = actorOf(req);
-          const [t, agents] = await Promise.all([
-            getTicketDetail(ctx, actor, req.params.reference),
-            listAgents(ctx, actor),
-          ]);
-          const names = new Map(agents.map((a) => [a.id, a.name]));
-          return reply
-            .header("content-type", "text/html; charset=utf-8")
-            .header("cache-control", "no-store")
-            .send(
-              html`<div data-state="${ticketState(t)}">${badges(t)}${conversation(t)}${history(t, names)}</div>`
-                .value,
-            );
-        }
-        const done = req.query.done;
-        return showTicket(req, reply, done && NOTICES[done] ? { notice: NOTICES[done] } : {});
-      },
-    );
-
-    app.post<{ Params: { reference: string } }>("/tickets/:reference/messages", async (req, reply) => {
-      const kind = formString(req.body, "kind");
-      const body = formText(req.body, "body");
-      const status = formString(req.body, "status") ?? "";
-      const attachments = uploadKeysFrom((req.body as Record<string, unknown> | undefined)?.attachments);
-      const actor = actorOf(req);
-      return ticketWrite(
-        req,
-        reply,
-        async () => {
-          // The kind is never assumed: a message goes to the customer only when asked for.
-          if (kind !== "reply" && kind !== "note") throw validationFailed({ kind: "must be chosen" });
-          if (kind === "note")
-            return addInternalNote(ctx, actor, req.params.reference, { body, attachments });
-          if (status && !(TICKET_STATUSES as readonly string[]).includes(status)) {
-            throw validationFailed({ status: "is not a status" });
-          }
-          return replyToTicket(ctx, actor, req.params.reference, {
-            body,
-            attachments,
-            ...(status ? { status: status as TicketStatus } : {}),
-          });
-        },
-        kind === "note" ? "note" : "reply",
-        { draft: body, ...(kind ? { kind } : {}) },
-      );
-    });
-
-    app.post<{ Params: { reference: string } }>("/tickets/:reference/properties", async (req, reply) => {
-      const status = formString(req.body, "status");
-      const priority = formString(req.body, "priority");
-      const assignee = formString(req.body, "assigneeId");
-      return ticketWrite(
-        req,
-        reply,
-        async () => {
-          const fields: FieldErrors = {};
-          if (status !== undefined && !(TICKET_STATUSES as readonly string[]).includes(status)) {
-            fields.status = "is not a status";
-          }
-          if (priority !== undefined && !(TICKET_PRIORITIES as readonly string[]).includes(priority)) {
-            fields.priority = "is not a priority";
-          }
-          if (Object.keys(fields).length) throw validationFailed(fields);
-          return updateTicket(ctx, actorOf(req), req.params.reference, {
-            ...(status ? { status: status as TicketStatus } : {}),
-            ...(priority ? { priority: priority as TicketPriority } : {}),
-            ...(assignee !== undefined ? { assigneeId: assignee || null } : {}),
-          });
-        },
-        "details",
-        {},
-      );
-    });
-
-    app.post<{ Params: { reference: string } }>("/tickets/:reference/resolve", async (req, reply) => {
-      const resolution = formText(req.body, "resolution");
-      return ticketWrite(
-        req,
-        reply,
-        () => resolveTicket(ctx, actorOf(req), req.params.reference, resolution),
-        "resolved",
-        { resolutionDraft: resolution },
-      );
-    });
-
-    // --- contacts ------------------------------------------------------------------------------
-
-    app.get<{ Querystring: Query }>("/contacts", async (req, reply) => {
-      const q = (req.query.q ?? "").slice(0, 200).trim();
-      const cursor = (req.query.cursor ?? "").slice(0, 300);
-      const page = await listContacts(ctx, actorOf(req), {
-        ...(q ? { q } : {}),
-        ...(cursor ? { cursor } : {}),
-        limit: 50,
-      }).catch((err) => {
-        if (err instanceof AppError && err.status < 500)
-          return listContacts(ctx, actorOf(req), { limit: 50 });
-        throw err;
-      });
-      const next = page.nextCursor
-        ? `/app/contacts?${new URLSearchParams({ q, cursor: page.nextCursor })}`
-        : "";
-      return sendAppPage(req, reply, {
-        title: "Contacts",
-        section: "contacts",
-        main: html`<h1>Contacts</h1>
-<form class="filters" method="get" action="/app/contacts" role="search" aria-label="Search contacts">
-  <div class="field search"><label for="cq">Search</label><input id="cq" name="q" type="search" value="${q}" placeholder="Name or email" data-shortcut-search></div>
-  <button type="submit">Search</button>
-</form>
-${
-  page.items.length
-    ? html`<table class="list"><thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Company</th><th scope="col">Since</th></tr></thead>
-<tbody>${page.items.map(
-        (c) =>
-          html`<tr data-row><td><a href="/app/contacts/${c.id}" data-row-link>${c.name}</a></td><td class="email">${c.email}</td><td>${c.company?.name ?? ""}</td><td>${when(c.createdAt)}</td></tr>`,
-      )}</tbody></table>`
-    : html`<p class="empty">${q ? `No contacts match “${q}”.` : "No contacts yet: they appear with their first request."}</p>`
+  ${nextCursor ? html`<a href="${queueHref({ ...p, cursor: nextCursor })}" rel="next">Next page</a>` : ""}
+</nav>`;
 }
-${next ? html`<nav class="pager" aria-label="Pages"><a href="${next}" rel="next">Next page</a></nav>` : ""}`,
-      });
-    });
 
-    app.get<{ Params: { id: string } }>("/contacts/:id", async (req, reply) => {
-      const c = await getContact(ctx, actorOf(req), req.params.id.slice(0, 64));
-      return sendAppPage(req, reply, {
-        title: c.name,
-        section: "contacts",
-        main: html`<nav class="crumbs" aria-label="Breadcrumb"><a href="/app/contacts">Contacts</a> <span aria-hidden="true">/</span> <span aria-current="page">${c.name}</span></nav>
-<h1>${c.name}</h1>
-<p><a href="mailto:${c.email}">${c.email}</a>${c.company ? html` · ${c.company.name}` : ""} · <span class="meta">since ${when(c.createdAt)}</span></p>
-<h2>Tickets</h2>
-${
-  c.tickets.length
-    ? html`<table class="list"><thead><tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Status</th><th scope="col">Updated</th></tr></thead>
-<tbody>${c.tickets.map(
-        (t) =>
-          html`<tr data-row><td class="ref">${t.reference}</td><td><a href="/app/tickets/${t.reference}" data-row-link>${t.subject}</a></td><td>${statusBadge(t.status)}</td><td>${when(t.updatedAt)}</td></tr>`,
-      )}</tbody></table>`
-    : html`<p class="empty">No tickets.</p>`
-}`,
-      });
-    });
-  };
+/** What changes on an open ticket page, for app.js's poller: the badges, conversation and history. */
+export function ticketLiveFragment(t: TicketDetail, agents: AgentView[]): Html {
+  const names = new Map(agents.map((a) => [a.id, a.name]));
+  return html`<div data-state="${ticketState(t)}">${badges(t)}${conversation(t)}${history(t, names)}</div>`;
+}

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import type { FastifySchemaCompiler } from "fastify";
-import type { FieldErrors } from "../errors.ts";
+import type { FieldErrors } from "../../errors.ts";
 
 // Bodies are validated strictly: no coercion ("5" is not 5), unknown fields refused rather than
 // dropped. Query strings and params arrive as text, so there types are coerced.
@@ -75,12 +75,29 @@ function messageOf(e: ErrorObject): string {
   }
 }
 
-/** ajv's errors as { field: message }, the first message per field; anyOf noise collapsed. */
-export function fieldErrors(errors: ErrorObject[]): FieldErrors {
+/**
+ * ajv's errors as { field: message }, the first message per field; anyOf noise collapsed. With
+ * `nullableAsValue`, a value refused by a nullable field (a union with null) is explained by the
+ * value's own rule ("must be a colour like …"), as a form shows it, rather than "is not valid".
+ */
+export function fieldErrors(errors: ErrorObject[], opts: { nullableAsValue?: boolean } = {}): FieldErrors {
   const out: FieldErrors = {};
-  const unionPaths = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
+  const unions = errors.filter((e) => e.keyword === "anyOf");
+  const unionPaths = new Set(unions.map((e) => e.instancePath));
+  const nullablePaths = new Set(
+    unions
+      .filter((e) => (e.schema as Array<{ type?: unknown }>).some((b) => b.type === "null"))
+      .map((e) => e.instancePath),
+  );
   for (const e of errors) {
     const field = fieldOf(e);
+    if (opts.nullableAsValue && nullablePaths.has(e.instancePath) && e.keyword !== "anyOf") {
+      const wasNull = e.keyword === "type" && (e.params as { type?: unknown }).type === "null";
+      if (!wasNull) {
+        out[field] ??= messageOf(e);
+        continue;
+      }
+    }
     if (e.keyword !== "anyOf" && unionPaths.has(e.instancePath)) {
       // A value that matched no branch of a union: say what the branches accept.
       const anyOf = errors.find((x) => x.keyword === "anyOf" && x.instancePath === e.instancePath);
@@ -98,12 +115,38 @@ export function fieldErrors(errors: ErrorObject[]): FieldErrors {
 
 const compiled = new WeakMap<object, ValidateFunction>();
 
-/** Validates data (an HTML form's fields) against a route's body schema: null when it passes. */
-export function validateBody(schema: object, data: unknown): FieldErrors | null {
+function compiledBody(schema: object): ValidateFunction {
   let fn = compiled.get(schema);
   if (!fn) {
     fn = bodyAjv.compile(schema);
     compiled.set(schema, fn);
   }
+  return fn;
+}
+
+/** Validates data (an HTML form's fields) against a route's body schema: null when it passes. */
+export function validateBody(schema: object, data: unknown): FieldErrors | null {
+  const fn = compiledBody(schema);
   return fn(data) ? null : fieldErrors(fn.errors ?? []);
+}
+
+/**
+ * The check of an HTML form by the JSON route's own body schema, compiled once, with the same
+ * strict rules. Form values are strings: the page converts them to the body's types first.
+ * `words` gives a field's message in the page's own terms where the page has always said it so.
+ */
+export function formValidator(
+  schema: object,
+  words: Record<string, string> = {},
+): (data: unknown) => FieldErrors | null {
+  const fn = compiledBody(schema);
+  return (data) => {
+    if (fn(data)) return null;
+    const errors = fieldErrors(fn.errors ?? [], { nullableAsValue: true });
+    for (const field of Object.keys(errors)) {
+      const said = words[field];
+      if (said) errors[field] = said;
+    }
+    return errors;
+  };
 }

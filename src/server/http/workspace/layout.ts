@@ -7,9 +7,10 @@ import {
 } from "../../../shared/tickets.ts";
 import { csrfTokenFor, type SessionInfo } from "../../auth/session.service.ts";
 import type { FieldErrors } from "../../errors.ts";
+import { assetUrl } from "../../web/assets.ts";
 import { errorSummary, fieldError, type Labels } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
-import { assetUrl, newNonce, sendPage } from "../../web/page.ts";
+import { newNonce, sendHtml } from "../shared/html-response.ts";
 
 // The agents' app: the frame every page shares (navigation, who is signed in, sign-out, the
 // keyboard shortcut help) and small pieces the pages reuse. app.css and app.js are the app's
@@ -51,7 +52,7 @@ export const statusBadge = (status: TicketStatus) =>
 export const priorityBadge = (priority: TicketPriority) =>
   html`<span class="priority priority-${priority}">${PRIORITY_LABELS[priority]}</span>`;
 
-/** The CSRF field every form in the app carries; checked by the app's one gate. */
+/** The CSRF field every form in the app carries; checked by the agents' one gate (gate.ts). */
 export const csrfField = (req: FastifyRequest) =>
   html`<input type="hidden" name="_csrf" value="${csrfTokenFor(req.sessionToken as string)}">`;
 
@@ -94,7 +95,7 @@ export function sendAppPage(req: FastifyRequest, reply: FastifyReply, page: AppP
   const nonce = newNonce();
   const nav = (section: Section, href: string, label: string) =>
     html`<a href="${href}"${page.section === section ? html` aria-current="page"` : ""}>${label}</a>`;
-  return sendPage(
+  return sendHtml(
     reply,
     html`<html lang="en">
 ${head(page.title)}
@@ -126,7 +127,7 @@ ${page.main}
 </dialog>
 </body>
 </html>`,
-    { nonce, status: page.status ?? 200 },
+    { kind: "page", nonce, status: page.status ?? 200 },
   );
 }
 
@@ -136,7 +137,7 @@ export function sendPublicAppPage(
   page: { title: string; main: Html; status?: number },
 ): FastifyReply {
   const nonce = newNonce();
-  return sendPage(
+  return sendHtml(
     reply,
     html`<html lang="en">
 ${head(page.title)}
@@ -147,7 +148,7 @@ ${page.main}
 </main>
 </body>
 </html>`,
-    { nonce, status: page.status ?? 200 },
+    { kind: "page", nonce, status: page.status ?? 200 },
   );
 }
 

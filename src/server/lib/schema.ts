@@ -1,7 +1,8 @@
 import { type TSchema, Type } from "typebox";
 
-// Building blocks for route schemas. One declaration validates the request, types the handler
-// and documents the route in OpenAPI.
+// Building blocks of schemas (TypeBox): the domain modules declare their bodies and answers with
+// them once, and that one declaration validates the request, types the handler and documents
+// the route in OpenAPI.
 
 // No C0 controls (beyond tab and line breaks in multi-line text), no DEL, no NUL; at least one
 // visible character. ajv counts maxLength in code points, as the pages do.
@@ -49,26 +50,6 @@ export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]
 
 export const StrictObject = <P extends Parameters<typeof Type.Object>[0]>(props: P, description?: string) =>
   Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
-
-export const ErrorResponse = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.String({ description: "Stable, machine-readable" }),
-      message: Type.String({ description: "For people" }),
-      fields: Type.Optional(
-        Type.Record(Type.String(), Type.String(), { description: "Field at fault → what is wrong" }),
-      ),
-    }),
-  },
-  { $id: "ErrorResponse", description: "Every 4xx and 5xx answer has this shape" },
-);
-
-/** The error answers a route may give, for its OpenAPI entry. */
-export function errors(...codes: number[]): Record<number, unknown> {
-  const out: Record<number, unknown> = {};
-  for (const c of codes) out[c] = Type.Ref("ErrorResponse");
-  return out;
-}
 
 /** One of a fixed list of strings, typed as their union. */
 export const OneOf = <const T extends string>(values: readonly T[], description?: string) =>

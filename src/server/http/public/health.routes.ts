@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
-import type { AppContext } from "../context.ts";
+import type { AppContext } from "../../context.ts";
 
 export const healthRoutes =
   (ctx: AppContext): FastifyPluginAsync =>

@@ -1,23 +1,21 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import { NAME_MAX } from "../../../shared/tickets.ts";
-import { type AgentRole, addAgent, listAgents, setAgentActive } from "../../agents/agent.service.ts";
+import type { AgentView } from "../../agents/agent.service.ts";
 import type { SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
-import { AppError, type FieldErrors } from "../../errors.ts";
-import { describedBy, formString, when } from "../../web/forms.ts";
+import type { FieldErrors } from "../../errors.ts";
+import { describedBy, when } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
-import { newNonce, sendPage } from "../../web/page.ts";
 import { brandingOf, DEFAULT_PRIMARY_COLOR, type Workspace } from "../../workspaces/workspace.branding.ts";
-import { BRAND_NAME_MAX, getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
-import { appErrorSummary, appFieldError, csrfField, sendAppPage } from "./app.layout.ts";
-import { portalPreview } from "./portal.pages.ts";
+import { BRAND_NAME_MAX } from "../../workspaces/workspace.service.ts";
+import { appErrorSummary, appFieldError, csrfField } from "./layout.ts";
 
 // Settings: the portal's white-label fields with a live preview, sharing the portal, and the
 // agents of the workspace. Agents may look; only admins change anything (the services decide).
 
-type BrandingValues = Record<"brandName" | "logoUrl" | "primaryColor" | "supportEmail", string>;
+export type BrandingValues = Record<"brandName" | "logoUrl" | "primaryColor" | "supportEmail", string>;
 
-interface SettingsState {
+export interface SettingsState {
   branding?: BrandingValues;
   brandingErrors?: FieldErrors;
   agent?: { name: string; email: string; role: string };
@@ -27,7 +25,7 @@ interface SettingsState {
   status?: number;
 }
 
-const NOTICES: Record<string, string> = {
+export const NOTICES: Record<string, string> = {
   branding: "Branding saved. The portal shows it now.",
   agent: "Agent added. They got an email with the address of this app; give them their password privately.",
   invited: "Invitation sent. The agent chooses a password from the link in their email (valid 7 days).",
@@ -140,14 +138,8 @@ function shareSection(ctx: AppContext, req: FastifyRequest, ws: Workspace): Html
 </section>`;
 }
 
-async function agentsSection(
-  ctx: AppContext,
-  req: FastifyRequest,
-  isAdmin: boolean,
-  st: SettingsState,
-): Promise<Html> {
+function agentsSection(req: FastifyRequest, agents: AgentView[], isAdmin: boolean, st: SettingsState): Html {
   const s = req.session as SessionInfo;
-  const agents = await listAgents(ctx, s.actor);
   const errors = st.agentErrors;
   const a = st.agent ?? { name: "", email: "", role: "agent" };
   return html`<section class="card" aria-labelledby="agents-title" id="agents">
@@ -189,111 +181,19 @@ async function agentsSection(
 </section>`;
 }
 
-export const settingsPages =
-  (ctx: AppContext): FastifyPluginAsync =>
-  async (app) => {
-    const show = async (req: FastifyRequest, reply: FastifyReply, st: SettingsState = {}) => {
-      const s = req.session as SessionInfo;
-      const ws = await getWorkspace(ctx, s.actor);
-      const isAdmin = s.agent.role === "admin";
-      return sendAppPage(req, reply, {
-        title: "Settings",
-        section: "settings",
-        status: st.status ?? 200,
-        main: html`<h1>Settings</h1>
+/** The settings page's main part: branding with its preview, sharing, and the agents. */
+export function settingsMain(
+  ctx: AppContext,
+  req: FastifyRequest,
+  ws: Workspace,
+  agents: AgentView[],
+  isAdmin: boolean,
+  st: SettingsState,
+): Html {
+  return html`<h1>Settings</h1>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
 <nav class="toc" aria-label="Settings sections"><a href="#branding">Branding</a> <a href="#share">Share</a> <a href="#agents">Agents</a></nav>
 ${brandingSection(req, ws, isAdmin, st)}
 ${shareSection(ctx, req, ws)}
-${await agentsSection(ctx, req, isAdmin, st)}`,
-      });
-    };
-
-    app.get<{ Querystring: Record<string, string | undefined> }>("/", async (req, reply) => {
-      const key = Object.keys(NOTICES).find((k) => req.query[k] === "1" || req.query.saved === k);
-      return show(req, reply, key ? { notice: NOTICES[key] as string } : {});
-    });
-
-    // The portal's submit page with unsaved branding, framed by the settings page only.
-    app.get<{ Querystring: Record<string, string | undefined> }>("/preview", async (req, reply) => {
-      const ws = await getWorkspace(ctx, (req.session as SessionInfo).actor);
-      const q = req.query;
-      const text = (v: string | undefined, max: number) => (v ?? "").trim().slice(0, max) || null;
-      const logo = text(q.logoUrl, 2000);
-      const draft: Workspace = {
-        ...ws,
-        brand_name: text(q.brandName, BRAND_NAME_MAX),
-        logo_url: logo && /^https?:\/\//i.test(logo) ? logo : null,
-        primary_color: /^#[0-9a-fA-F]{6}$/.test(q.primaryColor ?? "") ? (q.primaryColor as string) : null,
-        support_email: text(q.supportEmail, 254),
-      };
-      const nonce = newNonce();
-      return sendPage(reply, portalPreview(draft, nonce), { nonce, frameable: "self" });
-    });
-
-    app.post("/branding", async (req, reply) => {
-      const v: BrandingValues = {
-        brandName: formString(req.body, "brandName") ?? "",
-        logoUrl: (formString(req.body, "logoUrl") ?? "").trim(),
-        primaryColor: (formString(req.body, "primaryColor") ?? "").trim(),
-        supportEmail: (formString(req.body, "supportEmail") ?? "").trim(),
-      };
-      try {
-        // An empty field resets to the default.
-        await updateBranding(ctx, (req.session as SessionInfo).actor, {
-          brandName: v.brandName || null,
-          logoUrl: v.logoUrl || null,
-          primaryColor: v.primaryColor || null,
-          supportEmail: v.supportEmail || null,
-        });
-        return reply.redirect("/app/settings?saved=branding", 303);
-      } catch (err) {
-        if (err instanceof AppError && err.status < 500 && err.status !== 403) {
-          return show(req, reply, {
-            branding: v,
-            brandingErrors: err.fields ?? { brandName: err.message },
-            status: err.status,
-          });
-        }
-        throw err;
-      }
-    });
-
-    app.post("/agents", async (req, reply) => {
-      const a = {
-        name: formString(req.body, "name") ?? "",
-        email: (formString(req.body, "email") ?? "").trim(),
-        role: formString(req.body, "role") ?? "agent",
-      };
-      const password = formString(req.body, "password") ?? "";
-      try {
-        if (a.role !== "agent" && a.role !== "admin") {
-          throw new AppError(400, "validation_failed", "Choose a role.", {
-            fields: { role: "must be chosen" },
-          });
-        }
-        await addAgent(ctx, (req.session as SessionInfo).actor, {
-          ...a,
-          role: a.role as AgentRole,
-          password: password || undefined,
-        });
-        return reply.redirect(`/app/settings?saved=${password ? "agent" : "invited"}#agents`, 303);
-      } catch (err) {
-        if (err instanceof AppError && err.status < 500 && err.status !== 403) {
-          const fields = err.fields;
-          return show(req, reply, {
-            agent: a,
-            ...(fields ? { agentErrors: fields } : { agentMessage: err.message }),
-            status: err.status,
-          });
-        }
-        throw err;
-      }
-    });
-
-    app.post<{ Params: { id: string } }>("/agents/:id/active", async (req, reply) => {
-      const active = formString(req.body, "active") === "true";
-      await setAgentActive(ctx, (req.session as SessionInfo).actor, req.params.id.slice(0, 64), active);
-      return reply.redirect(`/app/settings?saved=${active ? "activated" : "deactivated"}#agents`, 303);
-    });
-  };
+${agentsSection(req, agents, isAdmin, st)}`;
+}

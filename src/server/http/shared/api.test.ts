@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { pino } from "pino";
-import { buildApp } from "../app.ts";
-import { makeTeam, submitTicket, trackUrl } from "../test/factories.ts";
-import { type TestEnv, testEnv } from "../test/harness.ts";
+import { buildApp } from "../../app.ts";
+import { makeTeam, submitTicket, trackUrl } from "../../test/factories.ts";
+import { type TestEnv, testEnv } from "../../test/harness.ts";
 
 let t: TestEnv;
 before(async () => {

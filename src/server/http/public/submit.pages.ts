@@ -1,0 +1,122 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { AppContext } from "../../context.ts";
+import { AppError } from "../../errors.ts";
+import { uploadKeysFrom } from "../../files/file.service.ts";
+import { recordSubmittedVisit } from "../../kb/kb.insights.ts";
+import { submitPortalTicket } from "../../tickets/submit.ts";
+import { type PortalSubmission, SubmitBody } from "../../tickets/ticket.schemas.ts";
+import { formString, formText } from "../../web/forms.ts";
+import type { Html } from "../../web/html.ts";
+import type { Workspace } from "../../workspaces/workspace.branding.ts";
+import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
+import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
+import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { pageTree } from "../shared/page-tree.ts";
+import { formValidator } from "../shared/validation.ts";
+import { type FormValues, receivedMain, submitForm } from "./submit.views.ts";
+
+// /portal/{slug}/submit: a request without an account. The one page other sites may frame.
+
+const isEmbedded = (req: FastifyRequest) => req.headers["sec-fetch-dest"] === "iframe";
+const validSubmission = formValidator(SubmitBody);
+
+export const submitPages =
+  (ctx: AppContext): FastifyPluginAsync =>
+  async (app) => {
+    await pageTree(app, { formBodyLimit: 64 * 1024 });
+
+    const page = (
+      reply: FastifyReply,
+      ws: Workspace,
+      nonce: string,
+      embedded: boolean,
+      status: number,
+      main: Html,
+    ) =>
+      sendHtml(reply, portalLayout({ ws, nonce, title: "Submit a request", embedded, main }), {
+        kind: "page",
+        nonce,
+        status,
+        framing: "anywhere",
+      });
+
+    app.get<{ Params: { slug: string } }>("/:slug", (req, reply) =>
+      reply.redirect(`/portal/${req.params.slug}/submit`),
+    );
+
+    app.get<{ Params: { slug: string }; Querystring: { subject?: string } }>(
+      "/:slug/submit",
+      async (req, reply) => {
+        const nonce = newNonce();
+        const ws = await findWorkspaceBySlug(ctx, req.params.slug);
+        if (!ws) return plainNotFound(reply, nonce);
+        const subject = typeof req.query.subject === "string" ? req.query.subject.slice(0, 200) : undefined;
+        const embedded = isEmbedded(req);
+        return page(
+          reply,
+          ws,
+          nonce,
+          embedded,
+          200,
+          submitForm(ws, { subject }, undefined, undefined, embedded),
+        );
+      },
+    );
+
+    app.post<{ Params: { slug: string } }>("/:slug/submit", async (req, reply) => {
+      const nonce = newNonce();
+      const ws = await findWorkspaceBySlug(ctx, req.params.slug);
+      if (!ws) return plainNotFound(reply, nonce);
+      const embedded = isEmbedded(req);
+      const values: FormValues = {
+        name: formString(req.body, "name") ?? "",
+        email: (formString(req.body, "email") ?? "").trim(),
+        subject: formString(req.body, "subject") ?? "",
+        description: formText(req.body, "description"),
+        type: formString(req.body, "type"),
+      };
+      const attachments = uploadKeysFrom((req.body as Record<string, unknown> | undefined)?.attachments);
+      const visit = formString(req.body, "kb_visit_id");
+      const input: PortalSubmission = {
+        name: values.name as string,
+        email: values.email as string,
+        subject: values.subject as string,
+        ...(values.description ? { description: values.description } : {}),
+        ...(values.type ? { type: values.type as PortalSubmission["type"] } : {}),
+        ...(attachments.length ? { attachments } : {}),
+      };
+      // The submit page's visit id, for the deflection rate; a malformed one is left out.
+      const kbVisitId = visit && /^[A-Za-z0-9_-]{16,64}$/.test(visit) ? visit : undefined;
+      const errors = validSubmission(input);
+      if (errors)
+        return page(reply, ws, nonce, embedded, 400, submitForm(ws, values, errors, undefined, embedded));
+      try {
+        const key = formString(req.body, "idempotency_key");
+        const { result, replayed } = await submitPortalTicket(ctx, {
+          slug: ws.slug,
+          input,
+          clientAddress: req.ip,
+          idempotencyKey: key && /^[A-Za-z0-9_-]{10,100}$/.test(key) ? `form:${key}` : undefined,
+        });
+        if (kbVisitId && !replayed) await recordSubmittedVisit(ctx, ws.slug, kbVisitId);
+        return page(reply, ws, nonce, embedded, 200, receivedMain(ws, result, embedded));
+      } catch (err) {
+        if (err instanceof AppError && err.code === "rate_limited") {
+          if (err.headers) reply.headers(err.headers);
+          return page(
+            reply,
+            ws,
+            nonce,
+            embedded,
+            429,
+            submitForm(ws, values, undefined, err.message, embedded),
+          );
+        }
+        if (err instanceof AppError && err.status < 500) {
+          const main = submitForm(ws, values, err.fields, err.fields ? undefined : err.message, embedded);
+          return page(reply, ws, nonce, embedded, err.status, main);
+        }
+        throw err;
+      }
+    });
+  };

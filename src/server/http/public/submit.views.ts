@@ -1,0 +1,104 @@
+import { MAX_FILES_SUBMIT } from "../../../shared/files.ts";
+import { DESCRIPTION_MAX, TICKET_TYPES } from "../../../shared/tickets.ts";
+import { newToken } from "../../auth/tokens.ts";
+import type { FieldErrors } from "../../errors.ts";
+import { fileField } from "../../web/attachments.ts";
+import { describedBy } from "../../web/forms.ts";
+import { type Html, html } from "../../web/html.ts";
+import type { Workspace } from "../../workspaces/workspace.branding.ts";
+import {
+  customerErrorSummary as errorSummary,
+  customerFieldError as fieldError,
+  portalLayout,
+} from "../shared/customer.layout.ts";
+
+// The submit form (also framed on customers' own sites) and its confirmation. portal.js adds the
+// live character count, inline checks before sending and the suggested articles.
+
+export interface FormValues {
+  name?: string;
+  email?: string;
+  subject?: string;
+  description?: string;
+  type?: string;
+}
+
+export function submitForm(
+  ws: Workspace,
+  values: FormValues,
+  errors?: FieldErrors,
+  message?: string,
+  embedded = false,
+): Html {
+  const key = newToken(16);
+  const description = values.description ?? "";
+  const count = [...description].length;
+  return html`<h1>Submit a request</h1>
+<p class="lede">Tell us what you need and we will get back to you by email.</p>
+${errorSummary(errors, message)}
+<form method="post" action="/portal/${ws.slug}/submit" novalidate data-portal-form data-once>
+  <input type="hidden" name="idempotency_key" value="${key}">
+  <input type="hidden" name="kb_visit_id" value="${newToken(16)}" data-kb-visit>
+  <div class="field">
+    <label for="name">Name</label>
+    <input id="name" name="name" type="text" autocomplete="name" required value="${values.name ?? ""}"${describedBy(errors, "name")}>
+    ${fieldError(errors, "name")}
+  </div>
+  <div class="field">
+    <label for="email">Email</label>
+    <p class="hint" id="email-hint">So we can recognise your requests and get back to you.</p>
+    <input id="email" name="email" type="email" autocomplete="email" required value="${values.email ?? ""}"${describedBy(errors, "email", "email-hint")}>
+    ${fieldError(errors, "email")}
+  </div>
+  <div class="field">
+    <label for="subject">Subject</label>
+    <input id="subject" name="subject" type="text" required value="${values.subject ?? ""}" data-max="200"${describedBy(errors, "subject")}>
+    ${fieldError(errors, "subject")}
+  </div>
+  <div class="kb-suggest" id="kb-suggest" role="region" aria-label="Suggested help articles" aria-live="polite" data-suggest="/api/public/portals/${ws.slug}/kb/suggestions" data-events="/api/public/portals/${ws.slug}/kb/events"></div>
+  <div class="field">
+    <label for="description">Description <span class="optional">(optional)</span></label>
+    <textarea id="description" name="description" rows="7" data-max="${DESCRIPTION_MAX}" data-count="description-count"${describedBy(errors, "description", "description-count")}>${description}</textarea>
+    <p class="count${count > DESCRIPTION_MAX ? " over" : ""}" id="description-count">${count.toLocaleString("en-US")} / ${DESCRIPTION_MAX.toLocaleString("en-US")} characters</p>
+    ${fieldError(errors, "description")}
+  </div>
+  <div class="field">
+    <label for="type">Type <span class="optional">(optional)</span></label>
+    <select id="type" name="type"${describedBy(errors, "type")}>
+      ${TICKET_TYPES.map((t) => html`<option${(values.type ?? "Support Request") === t ? html` selected` : ""}>${t}</option>`)}
+    </select>
+    ${fieldError(errors, "type")}
+  </div>
+  ${fileField({ uploadUrl: `/api/public/upload?portal=${ws.slug}`, maxFiles: MAX_FILES_SUBMIT })}
+  ${fieldError(errors, "attachments")}
+  <button type="submit" class="primary">Submit request</button>
+</form>
+<p class="secondary-actions"><a href="/portal/${ws.slug}/kb"${embedded ? html` target="_blank" rel="noopener"` : ""}>Browse help articles</a></p>`;
+}
+
+/** After a submission: the reference and the way to the tracking page. */
+export function receivedMain(
+  ws: Workspace,
+  result: { reference: string; trackingUrl: string },
+  embedded: boolean,
+): Html {
+  const target = embedded ? html` target="_blank" rel="noopener"` : html``;
+  return html`<div class="confirmation" role="status" data-kb-visit-done>
+  <h1>Request received</h1>
+  <p>Your reference is</p>
+  <p class="big-reference">${result.reference}</p>
+  <p>Keep the tracking link: it shows the progress of your request and lets you reply, for 30 days.</p>
+</div>
+<p class="actions">
+  <a class="button primary" href="${result.trackingUrl}"${target}>Track ticket</a>
+  <a class="button" href="/portal/${ws.slug}/submit">Submit another</a>
+</p>`;
+}
+
+/**
+ * The submit page as the customer would see it with the given branding, for the settings
+ * preview (framed in a sandbox that neither runs scripts nor submits forms).
+ */
+export function portalPreview(ws: Workspace, nonce: string): Html {
+  return portalLayout({ ws, nonce, title: "Preview", main: submitForm(ws, {}), preview: true });
+}

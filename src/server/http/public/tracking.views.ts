@@ -1,0 +1,124 @@
+import { MAX_FILES_CUSTOMER_REPLY } from "../../../shared/files.ts";
+import { STATUS_LABELS, type TicketStatus } from "../../../shared/tickets.ts";
+import type { FieldErrors } from "../../errors.ts";
+import type { TrackingView } from "../../tickets/ticket.schemas.ts";
+import { attachmentChips, fileField } from "../../web/attachments.ts";
+import { describedBy, when } from "../../web/forms.ts";
+import { type Html, html, multiline } from "../../web/html.ts";
+import type { Workspace } from "../../workspaces/workspace.branding.ts";
+import {
+  customerErrorSummary as errorSummary,
+  customerFieldError as fieldError,
+} from "../shared/customer.layout.ts";
+
+// The tracking page a token opens: the request, its conversation, and the reply form. portal.js
+// polls the live part (?part=live) and swaps it in when something changed.
+
+function statusBadge(status: TicketStatus): Html {
+  return html`<span class="status status-${status}" id="ticket-status">${STATUS_LABELS[status]}</span>`;
+}
+
+export function trackingMain(
+  ws: Workspace,
+  view: TrackingView,
+  token: string,
+  opts: { errors?: FieldErrors; draft?: string; notice?: string } = {},
+): Html {
+  const base = `/portal/${ws.slug}/tickets/${view.reference}`;
+  return html`<div class="ticket-head">
+  <p class="reference">${view.reference}</p>
+  <h1>${view.subject}</h1>
+  <p class="meta">Status: ${statusBadge(view.status)} · Opened ${when(view.createdAt)}</p>
+</div>
+${opts.notice ? html`<p class="notice success" role="status">${opts.notice}</p>` : ""}
+${liveSection(ws, view, token)}
+<p class="visually-hidden" aria-live="polite" id="live-announce"></p>
+<section aria-labelledby="reply-title" class="reply">
+  <h2 id="reply-title">Reply</h2>
+  ${
+    view.status === "closed"
+      ? html`<p class="hint">This request is closed. Sending a message starts a new request that refers to this one.</p>`
+      : view.status === "resolved"
+        ? html`<p class="hint">Not solved after all? Replying reopens this request.</p>`
+        : ""
+  }
+  ${errorSummary(opts.errors)}
+  <form method="post" action="${base}/reply?t=${encodeURIComponent(token)}" novalidate data-portal-form data-once>
+    <div class="field">
+      <label for="body">Your reply</label>
+      <textarea id="body" name="body" rows="5" required data-max="20000"${describedBy(opts.errors, "body")}>${opts.draft ?? ""}</textarea>
+      ${fieldError(opts.errors, "body")}
+    </div>
+    ${fileField({ uploadUrl: `/api/public/upload?portal=${ws.slug}`, maxFiles: MAX_FILES_CUSTOMER_REPLY })}
+    ${fieldError(opts.errors, "attachments")}
+    <button type="submit" class="primary">Send reply</button>
+  </form>
+</section>
+<p class="secondary-actions"><a href="/portal/${ws.slug}/submit">Submit another request</a></p>`;
+}
+
+/** The part of the tracking page that changes: re-rendered alone for the live poller. */
+function liveSection(ws: Workspace, view: TrackingView, token: string): Html {
+  const api = `/api/public/portals/${ws.slug}/tickets/${view.reference}`;
+  const fileHref = (f: { id: string }) => `${api}/attachments/${f.id}?t=${encodeURIComponent(token)}`;
+  return html`<div id="live" data-poll="${api}?t=${encodeURIComponent(token)}" data-state="${stateKey(view)}">
+<section id="resolution" aria-labelledby="resolution-title">
+${
+  view.resolution
+    ? html`<div class="resolution"><h2 id="resolution-title">Resolution</h2>
+  ${view.resolution.details ? html`<p>${multiline(view.resolution.details)}</p>` : html`<p>This request was resolved.</p>`}
+  <p class="meta">Resolved ${when(view.resolution.resolvedAt)}</p></div>`
+    : ""
+}
+</section>
+<section aria-labelledby="conversation-title">
+  <h2 id="conversation-title">Conversation</h2>
+  <ol class="conversation" id="conversation">
+    <li class="message from-contact">
+      <p class="who">${view.contact.name} <span class="meta">${when(view.createdAt)}</span></p>
+      <div class="body">${view.description ? multiline(view.description) : html`<p class="meta">No description.</p>`}</div>
+      ${attachmentChips(view.attachments, fileHref)}
+    </li>
+    ${view.conversation.map(
+      (
+        m,
+        i,
+      ) => html`<li class="message from-${m.author.type}"${i === view.conversation.length - 1 ? html` id="latest"` : ""}>
+      <p class="who">${m.author.name}${m.author.type === "agent" ? html` <span class="tag">Support</span>` : ""} <span class="meta">${when(m.createdAt)}</span></p>
+      <div class="body">${multiline(m.body)}</div>
+      ${attachmentChips(m.attachments, fileHref)}
+    </li>`,
+    )}
+  </ol>
+</section>
+</div>`;
+}
+
+/** Just the changing parts, for portal.js: no <style>, so nothing to fight the page's CSP. */
+export function liveFragment(ws: Workspace, view: TrackingView, token: string): Html {
+  return html`${statusBadge(view.status)}${liveSection(ws, view, token)}`;
+}
+
+/** What the live poller compares: a change means something new to show. */
+function stateKey(v: TrackingView): string {
+  return `${v.status}:${v.conversation.length}:${v.conversation.at(-1)?.id ?? ""}`;
+}
+
+export function notFoundMain(ws: Workspace | undefined, slug: string): Html {
+  return html`<h1>We could not open that request</h1>
+<p>The link may be mistyped, or it has expired: tracking links work for 30 days.</p>
+${ws ? html`<p><a class="button primary" href="/portal/${slug}/submit">Submit a new request</a></p>` : ""}`;
+}
+
+/** A reply to a closed request started a new one. */
+export function followUpMain(
+  closedReference: string,
+  result: { reference: string; trackingUrl: string },
+): Html {
+  return html`<div class="confirmation" role="status">
+  <h1>We started a new request</h1>
+  <p>${closedReference} was closed, so your message opened a new request that refers to it.</p>
+  <p class="big-reference">${result.reference}</p>
+</div>
+<p class="actions"><a class="button primary" href="${result.trackingUrl}">Track ticket</a></p>`;
+}

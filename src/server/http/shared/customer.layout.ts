@@ -1,0 +1,94 @@
+import type { FastifyReply } from "fastify";
+import { readableOn, readablePair } from "../../../shared/color.ts";
+import type { FieldErrors } from "../../errors.ts";
+import { assetUrl } from "../../web/assets.ts";
+import { errorSummary, fieldError } from "../../web/forms.ts";
+import { type Html, html } from "../../web/html.ts";
+import { brandingOf, type Workspace } from "../../workspaces/workspace.branding.ts";
+import { sendHtml } from "./html-response.ts";
+
+// The frame of every page a customer sees, in the workspace's branding: the token pages and the
+// knowledge base (public/), the signed-in portal (portal/), and the agents' branding preview.
+// portal.css and portal.js are the customers' own files; nothing of the agents' app is sent.
+
+const FIELD_LABELS: Record<string, string> = {
+  name: "Name",
+  email: "Email",
+  subject: "Subject",
+  description: "Description",
+  type: "Type",
+  body: "Your reply",
+  attachments: "Files",
+};
+
+/** The error summary of a customer's form, in the customers' words for its fields. */
+export const customerErrorSummary = (errors: FieldErrors | undefined, message?: string) =>
+  errorSummary(FIELD_LABELS, errors, message);
+/** The error beside a customer's form field. */
+export const customerFieldError = (errors: FieldErrors | undefined, field: string) =>
+  fieldError(FIELD_LABELS, errors, field);
+
+// The lightest surface brand-coloured text sits on in dark mode, and the darkest in light mode
+// (portal.css: --agent-bg); text readable there is readable on every other surface.
+const LIGHT_SURFACE = "#eef4ff";
+const DARK_SURFACE = "#16213a";
+
+interface Shell {
+  ws: Workspace;
+  title: string;
+  nonce: string;
+  main: Html;
+  /** Opened in a frame on the customer's own site: links leave the frame. */
+  embedded?: boolean;
+  /** The settings preview: shown in a sandbox, without scripts. */
+  preview?: boolean;
+  /** The knowledge-base pages: links to the help articles and the submit form in the header. */
+  nav?: boolean;
+}
+
+export function portalLayout({ ws, title, nonce, main, embedded, preview, nav }: Shell): Html {
+  const b = brandingOf(ws);
+  const pair = readablePair(b.primaryColor);
+  const home = `/portal/${ws.slug}/submit`;
+  return html`<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="referrer" content="no-referrer">
+<title>${title} · ${b.brandName}</title>
+<link rel="stylesheet" href="${assetUrl("portal.css")}">
+<link rel="stylesheet" href="${assetUrl("files.css")}">
+<link rel="icon" href="data:,">
+<style nonce="${nonce}">:root{--brand:${pair.background};--on-brand:${pair.text};--brand-ink-light:${readableOn(b.primaryColor, LIGHT_SURFACE)};--brand-ink-dark:${readableOn(b.primaryColor, DARK_SURFACE)}}</style>
+${preview ? "" : html`<script src="${assetUrl("portal.js")}" defer></script>`}
+${preview ? "" : html`<script src="${assetUrl("files.js")}" defer></script>`}
+</head>
+<body${embedded ? html` class="embedded"` : ""}>
+<a class="skip" href="#main">Skip to content</a>
+<header class="site">
+  <a class="brand" href="${home}"${embedded ? html` target="_blank" rel="noopener"` : ""}>
+    ${b.logoUrl ? html`<img src="${b.logoUrl}" alt="" height="32">` : html`<span class="mark" aria-hidden="true">${b.brandName.slice(0, 1)}</span>`}
+    <span class="brand-name">${b.brandName}</span>
+  </a>
+  ${!nav || embedded || preview ? "" : html`<nav class="site-nav" aria-label="Portal"><a href="/portal/${ws.slug}/kb">Help articles</a><a href="${home}">Submit a request</a></nav>`}
+</header>
+<main id="main" tabindex="-1">
+${main}
+</main>
+<footer class="site">
+  ${b.supportEmail ? html`<p>Questions? <a href="mailto:${b.supportEmail}">${b.supportEmail}</a></p>` : ""}
+  <p class="powered">Powered by Portico</p>
+</footer>
+</body>
+</html>`;
+}
+
+/** An unknown portal: no workspace, so no branding either. */
+export function plainNotFound(reply: FastifyReply, nonce: string): FastifyReply {
+  return sendHtml(
+    reply,
+    html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>Not found</title><link rel="stylesheet" href="${assetUrl("portal.css")}"></head><body><main id="main"><h1>Portal not found</h1><p>Check the address you were given.</p></main></body></html>`,
+    { kind: "page", nonce, status: 404 },
+  );
+}

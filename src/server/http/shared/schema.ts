@@ -1,0 +1,24 @@
+import { Type } from "typebox";
+
+// The error answer every route shares, for its OpenAPI entry. The building blocks of bodies and
+// answers are in lib/schema.ts.
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: "Stable, machine-readable" }),
+      message: Type.String({ description: "For people" }),
+      fields: Type.Optional(
+        Type.Record(Type.String(), Type.String(), { description: "Field at fault → what is wrong" }),
+      ),
+    }),
+  },
+  { $id: "ErrorResponse", description: "Every 4xx and 5xx answer has this shape" },
+);
+
+/** The error answers a route may give, for its OpenAPI entry. */
+export function errors(...codes: number[]): Record<number, unknown> {
+  const out: Record<number, unknown> = {};
+  for (const c of codes) out[c] = Type.Ref("ErrorResponse");
+  return out;
+}

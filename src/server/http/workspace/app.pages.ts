@@ -1,0 +1,89 @@
+import type { FastifyPluginAsync } from "fastify";
+import { signOut } from "../../auth/session.service.ts";
+import type { AppContext } from "../../context.ts";
+import { AppError } from "../../errors.ts";
+import { html } from "../../web/html.ts";
+import { pageTree } from "../shared/page-tree.ts";
+import type { GateAnswers } from "../shared/session-gate.ts";
+import { contactPages } from "./contacts.pages.ts";
+import { addAgentGate, SESSION_COOKIE, sessionCookieOptions } from "./gate.ts";
+import { kbPages } from "./kb.pages.ts";
+import { safeNext, sendAppPage } from "./layout.ts";
+import { outboxPages } from "./outbox.pages.ts";
+import { settingsPages } from "./settings.pages.ts";
+import { setupPages } from "./setup.pages.ts";
+import { signInPages } from "./sign-in.pages.ts";
+import { ticketPages } from "./tickets.pages.ts";
+
+// The agents' workspace app (/app) and first-run setup (/setup): server-rendered pages that
+// work without JavaScript, enhanced by app.js. The agents' one gate (gate.ts) guards the whole
+// signed-in tree; sign-in, invitations and setup stay outside it.
+
+/** How the pages answer the gate's refusals: back to sign-in, or the page saying a form expired. */
+const PAGE_ANSWERS: GateAnswers = {
+  unauthenticated: (req, reply) => {
+    // Back where they were after signing in: the same page for a GET, else the queue.
+    const next = safeNext(req.method === "GET" ? req.url : undefined);
+    return reply.redirect(`/app/sign-in?next=${encodeURIComponent(next)}`, 303);
+  },
+  csrfFailed: (req, reply) =>
+    sendAppPage(req, reply, {
+      title: "Please try again",
+      status: 403,
+      main: html`<h1>That form had expired</h1><p>Nothing was changed. Go back, reload the page and try again.</p>`,
+    }),
+  tokenInForm: true,
+};
+
+const notFoundMain = html`<h1>Not found</h1><p>It may have been moved, or it is not in this workspace. <a href="/app">Back to the queue</a></p>`;
+
+export const appPages =
+  (ctx: AppContext): FastifyPluginAsync =>
+  async (app) => {
+    await pageTree(app, { formBodyLimit: 64 * 1024 });
+    await app.register(setupPages(ctx));
+    await app.register(signInPages(ctx));
+
+    await app.register(
+      async (tree) => {
+        addAgentGate(tree, ctx, PAGE_ANSWERS);
+
+        tree.post("/sign-out", async (req, reply) => {
+          await signOut(ctx, req.sessionToken as string);
+          reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(ctx, new Date(0)));
+          return reply.redirect("/app/sign-in?signedOut=1", 303);
+        });
+
+        await tree.register(ticketPages(ctx));
+        await tree.register(contactPages(ctx));
+        await tree.register(settingsPages(ctx), { prefix: "/settings" });
+        await tree.register(outboxPages(ctx), { prefix: "/outbox" });
+        await tree.register(kbPages(ctx), { prefix: "/kb" });
+
+        tree.setErrorHandler((err, req, reply) => {
+          if (err instanceof AppError && err.status < 500) {
+            if (err.headers) reply.headers(err.headers);
+            return sendAppPage(req, reply, {
+              title: err.status === 404 ? "Not found" : "That did not work",
+              status: err.status,
+              main:
+                err.status === 404
+                  ? notFoundMain
+                  : html`<h1>That did not work</h1><p>${err.message}</p><p><a href="/app">Back to the queue</a></p>`,
+            });
+          }
+          req.log.error({ err }, "unhandled error");
+          return sendAppPage(req, reply, {
+            title: "Something went wrong",
+            status: 500,
+            main: html`<h1>Something went wrong on our side</h1><p>Go back and try again. If it keeps happening, tell your administrator and quote request ${req.id}.</p>`,
+          });
+        });
+
+        tree.setNotFoundHandler((req, reply) =>
+          sendAppPage(req, reply, { title: "Not found", status: 404, main: notFoundMain }),
+        );
+      },
+      { prefix: "/app" },
+    );
+  };

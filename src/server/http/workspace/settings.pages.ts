@@ -1,0 +1,127 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { type AgentRole, addAgent, listAgents, setAgentActive } from "../../agents/agent.service.ts";
+import type { SessionInfo } from "../../auth/session.service.ts";
+import type { AppContext } from "../../context.ts";
+import { AppError, validationFailed } from "../../errors.ts";
+import { formString } from "../../web/forms.ts";
+import type { Workspace } from "../../workspaces/workspace.branding.ts";
+import { BRAND_NAME_MAX, getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
+import { portalPreview } from "../public/submit.views.ts";
+import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { formValidator } from "../shared/validation.ts";
+import { sendAppPage } from "./layout.ts";
+import { type BrandingValues, NOTICES, type SettingsState, settingsMain } from "./settings.views.ts";
+import { AddAgentBody, BrandingPatchBody } from "./workspace.schemas.ts";
+
+// /app/settings: branding (with the preview the page frames), sharing the portal, the agents.
+// Its forms pass the JSON API's own body schemas before the services see them.
+
+const checkBranding = formValidator(BrandingPatchBody);
+// The add-agent form has always asked for a role so.
+const checkNewAgent = formValidator(AddAgentBody, { role: "must be chosen" });
+
+export const settingsPages =
+  (ctx: AppContext): FastifyPluginAsync =>
+  async (app) => {
+    const show = async (req: FastifyRequest, reply: FastifyReply, st: SettingsState = {}) => {
+      const s = req.session as SessionInfo;
+      const ws = await getWorkspace(ctx, s.actor);
+      const agents = await listAgents(ctx, s.actor);
+      return sendAppPage(req, reply, {
+        title: "Settings",
+        section: "settings",
+        status: st.status ?? 200,
+        main: settingsMain(ctx, req, ws, agents, s.agent.role === "admin", st),
+      });
+    };
+
+    app.get<{ Querystring: Record<string, string | undefined> }>("/", async (req, reply) => {
+      const key = Object.keys(NOTICES).find((k) => req.query[k] === "1" || req.query.saved === k);
+      return show(req, reply, key ? { notice: NOTICES[key] as string } : {});
+    });
+
+    // The portal's submit page with unsaved branding, framed by the settings page only.
+    app.get<{ Querystring: Record<string, string | undefined> }>("/preview", async (req, reply) => {
+      const ws = await getWorkspace(ctx, (req.session as SessionInfo).actor);
+      const q = req.query;
+      const text = (v: string | undefined, max: number) => (v ?? "").trim().slice(0, max) || null;
+      const logo = text(q.logoUrl, 2000);
+      const draft: Workspace = {
+        ...ws,
+        brand_name: text(q.brandName, BRAND_NAME_MAX),
+        logo_url: logo && /^https?:\/\//i.test(logo) ? logo : null,
+        primary_color: /^#[0-9a-fA-F]{6}$/.test(q.primaryColor ?? "") ? (q.primaryColor as string) : null,
+        support_email: text(q.supportEmail, 254),
+      };
+      const nonce = newNonce();
+      return sendHtml(reply, portalPreview(draft, nonce), { kind: "page", nonce, framing: "self" });
+    });
+
+    app.post("/branding", async (req, reply) => {
+      const v: BrandingValues = {
+        brandName: formString(req.body, "brandName") ?? "",
+        logoUrl: (formString(req.body, "logoUrl") ?? "").trim(),
+        primaryColor: (formString(req.body, "primaryColor") ?? "").trim(),
+        supportEmail: (formString(req.body, "supportEmail") ?? "").trim(),
+      };
+      try {
+        // An empty field resets to the default; the patch passes the API's own schema first.
+        const patch = {
+          brandName: v.brandName.trim() || null,
+          logoUrl: v.logoUrl || null,
+          primaryColor: v.primaryColor || null,
+          supportEmail: v.supportEmail || null,
+        };
+        const errors = checkBranding(patch);
+        if (errors) throw validationFailed(errors);
+        await updateBranding(ctx, (req.session as SessionInfo).actor, patch);
+        return reply.redirect("/app/settings?saved=branding", 303);
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500 && err.status !== 403) {
+          return show(req, reply, {
+            branding: v,
+            brandingErrors: err.fields ?? { brandName: err.message },
+            status: err.status,
+          });
+        }
+        throw err;
+      }
+    });
+
+    app.post("/agents", async (req, reply) => {
+      const a = {
+        name: formString(req.body, "name") ?? "",
+        email: (formString(req.body, "email") ?? "").trim(),
+        role: formString(req.body, "role") ?? "agent",
+      };
+      const password = formString(req.body, "password") ?? "";
+      try {
+        // Without a password the agent is invited by email to choose one.
+        const body = { ...a, ...(password ? { password } : {}) };
+        const errors = checkNewAgent(body);
+        if (errors) throw validationFailed(errors);
+        await addAgent(ctx, (req.session as SessionInfo).actor, {
+          ...a,
+          role: a.role as AgentRole,
+          password: password || undefined,
+        });
+        return reply.redirect(`/app/settings?saved=${password ? "agent" : "invited"}#agents`, 303);
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500 && err.status !== 403) {
+          const fields = err.fields;
+          return show(req, reply, {
+            agent: a,
+            ...(fields ? { agentErrors: fields } : { agentMessage: err.message }),
+            status: err.status,
+          });
+        }
+        throw err;
+      }
+    });
+
+    app.post<{ Params: { id: string } }>("/agents/:id/active", async (req, reply) => {
+      const active = formString(req.body, "active") === "true";
+      await setAgentActive(ctx, (req.session as SessionInfo).actor, req.params.id.slice(0, 64), active);
+      return reply.redirect(`/app/settings?saved=${active ? "activated" : "deactivated"}#agents`, 303);
+    });
+  };

@@ -1,0 +1,75 @@
+import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import { systemActor } from "../../actors.ts";
+import { signIn } from "../../auth/session.service.ts";
+import type { AppContext } from "../../context.ts";
+import { AppError } from "../../errors.ts";
+import { formString } from "../../web/forms.ts";
+import { countWorkspaces, createWorkspaceWithAdmin } from "../../workspaces/workspace.service.ts";
+import { SESSION_COOKIE, sessionCookieOptions } from "./gate.ts";
+import { sendPublicAppPage } from "./layout.ts";
+import { notFoundMain, type SetupValues, setupForm } from "./setup.views.ts";
+
+// First run (/setup): exists while there is no workspace, outside the agents' gate.
+
+const notFoundPage = (reply: FastifyReply) =>
+  sendPublicAppPage(reply, { title: "Not found", status: 404, main: notFoundMain });
+
+export const setupPages =
+  (ctx: AppContext): FastifyPluginAsync =>
+  async (app) => {
+    app.get("/", async (_req, reply) =>
+      reply.redirect((await countWorkspaces(ctx)) === 0 ? "/setup" : "/app", 303),
+    );
+
+    app.get("/setup", async (_req, reply) => {
+      if ((await countWorkspaces(ctx)) > 0) return notFoundPage(reply);
+      return sendPublicAppPage(reply, { title: "Set up Portico", main: setupForm({}) });
+    });
+
+    app.post("/setup", async (req, reply) => {
+      if ((await countWorkspaces(ctx)) > 0) return notFoundPage(reply);
+      const values: SetupValues = {
+        name: formString(req.body, "name") ?? "",
+        slug: (formString(req.body, "slug") ?? "").trim().toLowerCase(),
+        "admin.name": formString(req.body, "admin.name") ?? "",
+        "admin.email": (formString(req.body, "admin.email") ?? "").trim(),
+      };
+      const password = formString(req.body, "admin.password") ?? "";
+      try {
+        const { workspace } = await createWorkspaceWithAdmin(
+          ctx,
+          systemActor("first-run setup"),
+          {
+            name: values.name as string,
+            slug: values.slug as string,
+            admin: {
+              name: values["admin.name"] as string,
+              email: values["admin.email"] as string,
+              password,
+              role: "admin",
+            },
+          },
+          { onlyIfFirst: true },
+        );
+        const s = await signIn(ctx, {
+          workspace: workspace.slug,
+          email: values["admin.email"] as string,
+          password,
+          ip: req.ip,
+          userAgent: req.headers["user-agent"],
+        });
+        reply.setCookie(SESSION_COOKIE, s.token, sessionCookieOptions(ctx, new Date(s.expiresAt)));
+        return reply.redirect("/app/settings?welcome=1", 303);
+      } catch (err) {
+        if (err instanceof AppError && err.code === "setup_done") return notFoundPage(reply);
+        if (err instanceof AppError && err.status < 500) {
+          return sendPublicAppPage(reply, {
+            title: "Set up Portico",
+            status: err.status,
+            main: setupForm(values, err.fields, err.fields ? undefined : err.message),
+          });
+        }
+        throw err;
+      }
+    });
+  };

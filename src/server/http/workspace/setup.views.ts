@@ -1,0 +1,44 @@
+import type { FieldErrors } from "../../errors.ts";
+import { describedBy } from "../../web/forms.ts";
+import { type Html, html } from "../../web/html.ts";
+import { appErrorSummary, appFieldError } from "./layout.ts";
+
+// First run: the workspace and its first admin, in one form.
+
+export interface SetupValues {
+  name?: string;
+  slug?: string;
+  "admin.name"?: string;
+  "admin.email"?: string;
+}
+
+export function setupForm(values: SetupValues, errors?: FieldErrors, message?: string): Html {
+  const input = (field: keyof SetupValues | "admin.password", label: string, attrs: Html, hint?: string) => {
+    const id = field.replace(".", "-");
+    return html`<div class="field">
+    <label for="${id}">${label}</label>
+    ${hint ? html`<p class="hint" id="${id}-hint">${hint}</p>` : ""}
+    <input id="${id}" name="${field}" ${attrs} value="${field === "admin.password" ? "" : (values[field] ?? "")}"${describedBy(errors, field, ...(hint ? [`${id}-hint`] : []))}>
+    ${appFieldError(errors, field)}
+  </div>`;
+  };
+  return html`<h1>Set up Portico</h1>
+<p class="lede">Create your workspace and your own admin account. You can add agents and brand the portal next.</p>
+${appErrorSummary(errors, message)}
+<form method="post" action="/setup" novalidate class="card">
+  <fieldset>
+    <legend>Your workspace</legend>
+    ${input("name", "Company or team name", html`type="text" required autocomplete="organization" maxlength="120"`)}
+    ${input("slug", "Portal address", html`type="text" required pattern="[a-z0-9-]{1,40}" maxlength="40" autocapitalize="none" spellcheck="false"`, "Lowercase letters, digits and hyphens: your customers' portal lives at /portal/this-name.")}
+  </fieldset>
+  <fieldset>
+    <legend>Your admin account</legend>
+    ${input("admin.name", "Your name", html`type="text" required autocomplete="name" maxlength="120"`)}
+    ${input("admin.email", "Your email", html`type="email" required autocomplete="email"`)}
+    ${input("admin.password", "Password", html`type="password" required autocomplete="new-password" minlength="10"`, "At least 10 characters.")}
+  </fieldset>
+  <button type="submit" class="primary">Create workspace</button>
+</form>`;
+}
+
+export const notFoundMain = html`<h1>Page not found</h1><p><a href="/app">Go to the app</a></p>`;

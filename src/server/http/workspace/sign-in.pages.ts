@@ -1,0 +1,127 @@
+import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import { acceptInvitation, findInvitation, type Invitation } from "../../agents/agent.service.ts";
+import { resolveSession, signIn } from "../../auth/session.service.ts";
+import type { AppContext } from "../../context.ts";
+import { AppError, type FieldErrors } from "../../errors.ts";
+import { formString } from "../../web/forms.ts";
+import { SESSION_COOKIE, sessionCookieOptions } from "./gate.ts";
+import { safeNext, sendPublicAppPage } from "./layout.ts";
+import { inviteGoneMain, inviteMain, signInForm } from "./sign-in.views.ts";
+
+// /app/sign-in and /app/invite: the agents' ways in, outside the gate.
+
+/** With one workspace (the usual self-hosted case) nobody has to type its slug. */
+async function onlyWorkspaceSlug(ctx: AppContext): Promise<string | undefined> {
+  const rows = await ctx.database.db.selectFrom("workspaces").select("slug").limit(2).execute();
+  return rows.length === 1 ? rows[0]?.slug : undefined;
+}
+
+export const signInPages =
+  (ctx: AppContext): FastifyPluginAsync =>
+  async (app) => {
+    // --- accepting an invitation: the link in the email sets the agent's password -------------
+
+    const invitePage = (
+      reply: FastifyReply,
+      token: string,
+      inv: Invitation,
+      errors?: FieldErrors,
+      status = 200,
+    ) =>
+      sendPublicAppPage(reply, {
+        title: "Choose your password",
+        status,
+        main: inviteMain(token, inv, errors),
+      });
+    const inviteGone = (reply: FastifyReply, message: string) =>
+      sendPublicAppPage(reply, { title: "Invitation not valid", status: 404, main: inviteGoneMain(message) });
+
+    app.get<{ Querystring: { t?: string } }>("/app/invite", async (req, reply) => {
+      try {
+        const inv = await findInvitation(ctx, req.query.t);
+        return invitePage(reply, req.query.t as string, inv);
+      } catch (err) {
+        if (err instanceof AppError && err.status === 404) return inviteGone(reply, err.message);
+        throw err;
+      }
+    });
+
+    app.post("/app/invite", async (req, reply) => {
+      const token = formString(req.body, "t") ?? "";
+      const password = formString(req.body, "password") ?? "";
+      try {
+        const inv = await acceptInvitation(ctx, token, password);
+        const s = await signIn(ctx, {
+          workspace: inv.workspace.slug,
+          email: inv.email,
+          password,
+          ip: req.ip,
+          userAgent: req.headers["user-agent"],
+        });
+        reply.setCookie(SESSION_COOKIE, s.token, sessionCookieOptions(ctx, new Date(s.expiresAt)));
+        return reply.redirect("/app", 303);
+      } catch (err) {
+        if (err instanceof AppError && err.status === 404) return inviteGone(reply, err.message);
+        if (err instanceof AppError && err.status === 400 && err.fields) {
+          return invitePage(reply, token, await findInvitation(ctx, token), err.fields, 400);
+        }
+        throw err;
+      }
+    });
+
+    // --- signing in ----------------------------------------------------------------------------
+
+    app.get<{ Querystring: { next?: string; signedOut?: string } }>("/app/sign-in", async (req, reply) => {
+      const session = await resolveSession(ctx, req.cookies[SESSION_COOKIE]);
+      if (session) return reply.redirect(safeNext(req.query.next), 303);
+      const only = await onlyWorkspaceSlug(ctx);
+      return sendPublicAppPage(reply, {
+        title: "Sign in",
+        main: signInForm(
+          { workspace: only, next: safeNext(req.query.next) },
+          { askWorkspace: !only, ...(req.query.signedOut ? { notice: "You are signed out." } : {}) },
+        ),
+      });
+    });
+
+    app.post("/app/sign-in", async (req, reply) => {
+      const values = {
+        workspace: (formString(req.body, "workspace") ?? "").trim().toLowerCase(),
+        email: (formString(req.body, "email") ?? "").trim(),
+        next: safeNext(formString(req.body, "next")),
+      };
+      const password = formString(req.body, "password") ?? "";
+      const askWorkspace = !(await onlyWorkspaceSlug(ctx));
+      const again = (status: number, errors?: FieldErrors, message?: string) =>
+        sendPublicAppPage(reply, {
+          title: "Sign in",
+          status,
+          main: signInForm(values, {
+            askWorkspace,
+            ...(errors ? { errors } : {}),
+            ...(message ? { message } : {}),
+          }),
+        });
+      const missing: FieldErrors = {};
+      if (!values.workspace) missing.workspace = "is required";
+      if (!values.email) missing.email = "is required";
+      if (!password) missing.password = "is required";
+      if (Object.keys(missing).length) return again(400, missing);
+      try {
+        const s = await signIn(ctx, {
+          ...values,
+          password,
+          ip: req.ip,
+          userAgent: req.headers["user-agent"],
+        });
+        reply.setCookie(SESSION_COOKIE, s.token, sessionCookieOptions(ctx, new Date(s.expiresAt)));
+        return reply.redirect(values.next, 303);
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500) {
+          if (err.headers) reply.headers(err.headers);
+          return again(err.status, undefined, err.message);
+        }
+        throw err;
+      }
+    });
+  };

@@ -1,0 +1,248 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import {
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
+  type TicketPriority,
+  type TicketStatus,
+} from "../../../shared/tickets.ts";
+import { listAgents } from "../../agents/agent.service.ts";
+import type { SessionInfo } from "../../auth/session.service.ts";
+import type { AppContext } from "../../context.ts";
+import { AppError, validationFailed } from "../../errors.ts";
+import { uploadKeysFrom } from "../../files/file.service.ts";
+import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
+import { getTicketDetail } from "../../tickets/detail.ts";
+import { listQueue, QUEUE_SORTS, type QueueQuery, type QueueSort } from "../../tickets/queue.ts";
+import { AgentReplyBody, NoteBody, ResolveBody, TicketPatch } from "../../tickets/ticket.schemas.ts";
+import { formString, formText } from "../../web/forms.ts";
+import { sendHtml } from "../shared/html-response.ts";
+import { formValidator } from "../shared/validation.ts";
+import { sendAppPage } from "./layout.ts";
+import {
+  type Query,
+  type QueueParams,
+  queueMain,
+  queueRows,
+  type TicketPageState,
+  ticketLiveFragment,
+  ticketMain,
+} from "./tickets.views.ts";
+
+// The queue and a ticket. Every read and write goes through the same services as the JSON API,
+// with the signed-in agent as the actor: scoping is decided there, never here. The ticket's
+// forms are checked by the JSON routes' own body schemas (tickets/ticket.schemas.ts), their string
+// fields converted to the bodies' types first.
+
+const UNRESOLVED: TicketStatus[] = ["open", "in_progress", "waiting"];
+
+// The details form has always named a bad status or priority so.
+const checkDetails = formValidator(TicketPatch, {
+  status: "is not a status",
+  priority: "is not a priority",
+});
+const checkReply = formValidator(AgentReplyBody, { status: "is not a status" });
+const checkNote = formValidator(NoteBody);
+const checkResolve = formValidator(ResolveBody);
+
+function queueParams(raw: Query): QueueParams {
+  const str = (k: string, max: number) =>
+    typeof raw[k] === "string" ? (raw[k] as string).slice(0, max) : "";
+  const sort = str("sort", 20);
+  return {
+    status: str("status", 40) || "unresolved",
+    priority: str("priority", 20),
+    assignee: str("assignee", 64),
+    q: str("q", 200).trim(),
+    sort: (QUEUE_SORTS as readonly string[]).includes(sort) ? (sort as QueueSort) : "newest",
+    cursor: str("cursor", 500),
+  };
+}
+
+function toQueueQuery(p: QueueParams): QueueQuery {
+  const status =
+    p.status === "unresolved"
+      ? UNRESOLVED
+      : (TICKET_STATUSES as readonly string[]).includes(p.status)
+        ? [p.status as TicketStatus]
+        : undefined;
+  const priority = (TICKET_PRIORITIES as readonly string[]).includes(p.priority)
+    ? [p.priority as TicketPriority]
+    : undefined;
+  return {
+    status,
+    priority,
+    assignee: p.assignee || undefined,
+    q: p.q || undefined,
+    sort: p.sort,
+    cursor: p.cursor || undefined,
+    limit: 25,
+  };
+}
+
+/** A form's fields as the JSON body they stand for, or its field errors. */
+function bodyOf<T>(check: (data: unknown) => Record<string, string> | null, body: object): T {
+  const errors = check(body);
+  if (errors) throw validationFailed(errors);
+  return body as T;
+}
+
+const NOTICES: Record<string, string> = {
+  reply: "Your reply was sent to the customer.",
+  note: "Your internal note was added. The customer does not see it.",
+  details: "Details saved.",
+  resolved: "The ticket is resolved. The customer sees the resolution on their tracking page.",
+};
+
+export const ticketPages =
+  (ctx: AppContext): FastifyPluginAsync =>
+  async (app) => {
+    const actorOf = (req: FastifyRequest) => (req.session as SessionInfo).actor;
+
+    app.get<{ Querystring: Query }>("/", async (req, reply) => {
+      const p = queueParams(req.query);
+      const actor = actorOf(req);
+      let result: Awaited<ReturnType<typeof listQueue>>;
+      let problem: string | undefined;
+      try {
+        result = await listQueue(ctx, actor, toQueueQuery(p));
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status >= 500) throw err;
+        problem = "That page of the queue is no longer valid; here is the first page.";
+        p.cursor = "";
+        result = await listQueue(ctx, actor, toQueueQuery(p));
+      }
+      if (req.query.part === "rows") return sendHtml(reply, queueRows(result.items, p), { kind: "fragment" });
+      const agents = (await listAgents(ctx, actor)).filter((a) => a.active);
+      return sendAppPage(req, reply, {
+        title: "Queue",
+        section: "queue",
+        main: queueMain(p, agents, result.items, result.nextCursor, problem),
+      });
+    });
+
+    const showTicket = async (
+      req: FastifyRequest<{ Params: { reference: string } }>,
+      reply: FastifyReply,
+      st: TicketPageState & { status?: number } = {},
+    ) => {
+      const actor = actorOf(req);
+      const [t, agents] = await Promise.all([
+        getTicketDetail(ctx, actor, req.params.reference),
+        listAgents(ctx, actor),
+      ]);
+      return sendAppPage(req, reply, {
+        title: `${t.reference}: ${t.subject}`,
+        section: "queue",
+        status: st.status ?? 200,
+        main: ticketMain(req, t, agents, st),
+      });
+    };
+
+    /** Runs a ticket write; a 4xx comes back as the same page with the errors shown. */
+    const ticketWrite = async (
+      req: FastifyRequest<{ Params: { reference: string } }>,
+      reply: FastifyReply,
+      write: () => Promise<unknown>,
+      done: keyof typeof NOTICES,
+      onError: TicketPageState,
+    ) => {
+      try {
+        await write();
+        return reply.redirect(`/app/tickets/${req.params.reference}?done=${done}`, 303);
+      } catch (err) {
+        if (err instanceof AppError && err.status === 404) throw err;
+        if (err instanceof AppError && err.status < 500) {
+          return showTicket(req, reply, {
+            ...onError,
+            status: err.status,
+            ...(err.fields ? { errors: err.fields } : { message: err.message }),
+          });
+        }
+        throw err;
+      }
+    };
+
+    app.get<{ Params: { reference: string }; Querystring: { done?: string; part?: string } }>(
+      "/tickets/:reference",
+      async (req, reply) => {
+        if (req.query.part === "live") {
+          const actor = actorOf(req);
+          const [t, agents] = await Promise.all([
+            getTicketDetail(ctx, actor, req.params.reference),
+            listAgents(ctx, actor),
+          ]);
+          return sendHtml(reply, ticketLiveFragment(t, agents), { kind: "fragment" });
+        }
+        const done = req.query.done;
+        return showTicket(req, reply, done && NOTICES[done] ? { notice: NOTICES[done] } : {});
+      },
+    );
+
+    app.post<{ Params: { reference: string } }>("/tickets/:reference/messages", async (req, reply) => {
+      const kind = formString(req.body, "kind");
+      const body = formText(req.body, "body");
+      const status = formString(req.body, "status") ?? "";
+      const attachments = uploadKeysFrom((req.body as Record<string, unknown> | undefined)?.attachments);
+      const actor = actorOf(req);
+      return ticketWrite(
+        req,
+        reply,
+        async () => {
+          // The kind is never assumed: a message goes to the customer only when asked for.
+          if (kind !== "reply" && kind !== "note") throw validationFailed({ kind: "must be chosen" });
+          if (kind === "note") {
+            const note = bodyOf<{ body: string; attachments: string[] }>(checkNote, { body, attachments });
+            return addInternalNote(ctx, actor, req.params.reference, note);
+          }
+          // "Keep it as it is" sends no status.
+          const message = bodyOf<{ body: string; attachments: string[]; status?: TicketStatus }>(checkReply, {
+            body,
+            attachments,
+            ...(status ? { status } : {}),
+          });
+          return replyToTicket(ctx, actor, req.params.reference, message);
+        },
+        kind === "note" ? "note" : "reply",
+        { draft: body, ...(kind ? { kind } : {}) },
+      );
+    });
+
+    app.post<{ Params: { reference: string } }>("/tickets/:reference/properties", async (req, reply) => {
+      const status = formString(req.body, "status");
+      const priority = formString(req.body, "priority");
+      const assignee = formString(req.body, "assigneeId");
+      return ticketWrite(
+        req,
+        reply,
+        async () => {
+          // A field left out of the form is left as it is; the empty assignee unassigns.
+          const patch = bodyOf<{
+            status?: TicketStatus;
+            priority?: TicketPriority;
+            assigneeId?: string | null;
+          }>(checkDetails, {
+            ...(status !== undefined ? { status } : {}),
+            ...(priority !== undefined ? { priority } : {}),
+            ...(assignee !== undefined ? { assigneeId: assignee || null } : {}),
+          });
+          return updateTicket(ctx, actorOf(req), req.params.reference, patch);
+        },
+        "details",
+        {},
+      );
+    });
+
+    app.post<{ Params: { reference: string } }>("/tickets/:reference/resolve", async (req, reply) => {
+      const resolution = formText(req.body, "resolution");
+      return ticketWrite(
+        req,
+        reply,
+        () => {
+          const body = bodyOf<{ resolution: string }>(checkResolve, { resolution });
+          return resolveTicket(ctx, actorOf(req), req.params.reference, body.resolution);
+        },
+        "resolved",
+        { resolutionDraft: resolution },
+      );
+    });
+  };

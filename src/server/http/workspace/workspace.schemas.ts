@@ -1,0 +1,70 @@
+import { Type } from "typebox";
+import { MAX_FILES_AGENT } from "../../../shared/files.ts";
+import { MESSAGE_MAX, NAME_MAX } from "../../../shared/tickets.ts";
+import { PASSWORD_MAX } from "../../auth/passwords.ts";
+import { OUTBOX_STATES } from "../../email/outbox.service.ts";
+import { UploadKeys } from "../../files/file.schemas.ts";
+import { Email, Line, Nullable, OneOf, StrictObject, Text } from "../../lib/schema.ts";
+
+// The agents' JSON API's own schemas (settings, agents, the Outbox). Tickets and contacts
+// declare theirs in their modules (tickets/ticket.schemas.ts, contacts/contact.schemas.ts); the
+// pages check their forms with the same bodies.
+
+export const Ref = Type.Object({ reference: Type.String({ maxLength: 20, examples: ["TKT-0042"] }) });
+
+export const Branding = Type.Object({
+  name: Type.String(),
+  slug: Type.String(),
+  brandName: Nullable(Type.String()),
+  logoUrl: Nullable(Type.String()),
+  primaryColor: Nullable(Type.String()),
+  supportEmail: Nullable(Type.String()),
+  effective: Type.Object({
+    brandName: Type.String(),
+    logoUrl: Nullable(Type.String()),
+    primaryColor: Type.String(),
+    supportEmail: Nullable(Type.String()),
+  }),
+});
+
+export const ResolveBody = StrictObject({ resolution: Text(MESSAGE_MAX) });
+
+export const NoteBody = StrictObject({ body: Text(MESSAGE_MAX), attachments: UploadKeys(MAX_FILES_AGENT) });
+
+/** PATCH /settings/branding; null resets a field to its default. */
+export const BrandingPatchBody = StrictObject({
+  brandName: Type.Optional(Nullable(Line(80))),
+  logoUrl: Type.Optional(Nullable(Type.String({ format: "uri", maxLength: 2000 }))),
+  primaryColor: Type.Optional(
+    Nullable(Type.String({ pattern: "^#[0-9a-fA-F]{6}$", "x-error": "must be a colour like #1a2b3c" })),
+  ),
+  supportEmail: Type.Optional(Nullable(Email())),
+});
+
+/** POST /agents. */
+export const AddAgentBody = StrictObject({
+  email: Email(),
+  name: Line(NAME_MAX),
+  role: Type.Union([Type.Literal("admin"), Type.Literal("agent")], { default: "agent" }),
+  password: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: PASSWORD_MAX,
+      description: "Left out: the agent gets an invitation email to choose one (valid 7 days).",
+    }),
+  ),
+});
+
+export const OutboxItemSchema = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  to: Type.String(),
+  subject: Type.String(),
+  status: OneOf(OUTBOX_STATES),
+  attempts: Type.Integer(),
+  lastError: Nullable(Type.String()),
+  nextAttemptAt: Nullable(Type.String({ format: "date-time" })),
+  sentAt: Nullable(Type.String({ format: "date-time" })),
+  createdAt: Type.String({ format: "date-time" }),
+  ticket: Nullable(Type.String()),
+});
