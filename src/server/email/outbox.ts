@@ -205,6 +205,13 @@ interface TicketRef {
 const ticketUrl = (ctx: AppContext, number: number) =>
   absoluteUrl(ctx, `/app/tickets/${formatReference(number)}`);
 
+/** What every email about a ticket says first: whose brand, which ticket, its subject. */
+const aboutTicket = (ws: Workspace, ticket: TicketRef) => ({
+  brand: brandingOf(ws),
+  reference: formatReference(ticket.number),
+  subject: ticket.subject,
+});
+
 /** A new ticket: the confirmation to the customer, and the news to the agents. */
 export async function emailTicketCreated(
   ctx: AppContext,
@@ -273,9 +280,7 @@ export async function emailCustomerReplied(
     audience: "agent",
     to: await agentRecipients(ctx, tx, p.ws.id, p.ticket.assignee_id),
     params: {
-      brand: brandingOf(p.ws),
-      reference: formatReference(p.ticket.number),
-      subject: p.ticket.subject,
+      ...aboutTicket(p.ws, p.ticket),
       contactName: p.contactName,
       body: p.body,
       reopened: p.reopened,
@@ -326,9 +331,7 @@ export async function emailAgentReplied(
     audience: "customer",
     to: [p.contact],
     params: {
-      brand: brandingOf(p.ws),
-      reference: formatReference(p.ticket.number),
-      subject: p.ticket.subject,
+      ...aboutTicket(p.ws, p.ticket),
       agentName: p.agentName,
       body: p.body,
       trackingUrl: p.trackingUrl,
@@ -355,9 +358,7 @@ export async function emailTicketResolved(
     audience: "customer",
     to: [p.contact],
     params: {
-      brand: brandingOf(p.ws),
-      reference: formatReference(p.ticket.number),
-      subject: p.ticket.subject,
+      ...aboutTicket(p.ws, p.ticket),
       resolution: p.resolution,
       trackingUrl: p.trackingUrl,
       canReply: supportAddressOf(ctx, p.ws) !== null,

@@ -29,7 +29,22 @@ import { searchTerms } from "./kb.vocabulary.ts";
 // Agents' articles: written, edited, published and deleted with the index and vocabulary in the
 // same transaction; listed and searched with drafts and internal ones.
 
-function articleView(r: ArticleRow & { author_name?: string | null }): ArticleView {
+/** What the agents' list shows of an article; the full view adds its text and history. */
+function articleSummary(
+  r: Pick<
+    ArticleRow,
+    | "id"
+    | "slug"
+    | "title"
+    | "category_id"
+    | "status"
+    | "visibility"
+    | "tags"
+    | "helpful_yes"
+    | "helpful_no"
+    | "updated_at"
+  >,
+) {
   return {
     id: r.id,
     slug: r.slug,
@@ -40,6 +55,12 @@ function articleView(r: ArticleRow & { author_name?: string | null }): ArticleVi
     tags: tagsOf(r),
     helpful: { yes: Number(r.helpful_yes), no: Number(r.helpful_no) },
     updatedAt: r.updated_at,
+  };
+}
+
+function articleView(r: ArticleRow & { author_name?: string | null }): ArticleView {
+  return {
+    ...articleSummary(r),
     body: r.body,
     html: r.body_html,
     position: Number(r.position),
@@ -217,17 +238,7 @@ export async function listArticlesForAgent(
   const rows = await q.orderBy("a.updated_at", "desc").limit(500).execute();
   const order = ids ? new Map(ids.map((id, i) => [id, i])) : undefined;
   if (order) rows.sort((x, y) => (order.get(x.id) ?? 0) - (order.get(y.id) ?? 0));
-  return rows.map((r) => ({
-    id: r.id,
-    slug: r.slug,
-    title: r.title,
-    categoryId: r.category_id,
-    status: r.status,
-    visibility: r.visibility,
-    tags: tagsOf(r),
-    helpful: { yes: Number(r.helpful_yes), no: Number(r.helpful_no) },
-    updatedAt: r.updated_at,
-  }));
+  return rows.map(articleSummary);
 }
 
 /** Markdown rendered as it will be published, for the editor's preview. */

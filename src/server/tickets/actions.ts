@@ -8,12 +8,11 @@ import { absoluteUrl, emailAgentReplied, emailTicketResolved } from "../email/ou
 import { conflict, validationFailed } from "../errors.ts";
 import { attachmentsForAgent } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
-import { newId } from "../ids.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import { getTicketDetail } from "./detail.ts";
 import { findTicketForAgent, ticketsWritableBy } from "./ticket.access.ts";
-import { cleanText, issueTrackingToken, trackingPath } from "./ticket.create.ts";
+import { cleanText, insertComment, issueTrackingToken, trackingPath } from "./ticket.create.ts";
 import { recordEvent } from "./ticket.events.ts";
 import type { AgentReply, CommentResult, Note, TicketDetail, TicketPatch } from "./ticket.schemas.ts";
 import { indexTicketText } from "./ticket.search.ts";
@@ -179,23 +178,15 @@ async function addComment(
   const entry = await ctx.database.db.transaction().execute(async (tx) => {
     const t = await findTicketForAgent(ctx, actor, reference, { tx, lock: true });
     const now = nowIso(ctx);
-    const id = newId();
-    await tx
-      .insertInto("comments")
-      .values({
-        id,
-        workspace_id: t.workspace_id,
-        ticket_id: t.id,
-        author_type: "agent",
-        author_agent_id: actor.agentId,
-        author_contact_id: null,
-        body,
-        internal: input.internal,
-        channel: "web",
-        email_message_id: null,
-        created_at: now,
-      })
-      .execute();
+    const id = await insertComment(tx, {
+      workspaceId: t.workspace_id,
+      ticketId: t.id,
+      author: { type: "agent", agentId: actor.agentId },
+      body,
+      internal: input.internal,
+      channel: "web",
+      at: now,
+    });
     await claimUploads(
       ctx,
       tx,

@@ -181,3 +181,36 @@ export async function insertTicket(ctx: AppContext, tx: Tx, t: NewTicket): Promi
   });
   return row;
 }
+
+export interface NewComment {
+  workspaceId: string;
+  ticketId: string;
+  author: { type: "agent"; agentId: string } | { type: "contact"; contactId: string } | { type: "system" };
+  body: string;
+  internal: boolean;
+  channel: "web" | "portal" | "email";
+  emailMessageId?: string | null;
+  at: string;
+}
+
+/** One comment row, in the caller's transaction: a reply, a note, or a message by email. Returns its id. */
+export async function insertComment(tx: Tx, c: NewComment): Promise<string> {
+  const id = newId();
+  await tx
+    .insertInto("comments")
+    .values({
+      id,
+      workspace_id: c.workspaceId,
+      ticket_id: c.ticketId,
+      author_type: c.author.type,
+      author_agent_id: c.author.type === "agent" ? c.author.agentId : null,
+      author_contact_id: c.author.type === "contact" ? c.author.contactId : null,
+      body: c.body,
+      internal: c.internal,
+      channel: c.channel,
+      email_message_id: c.emailMessageId ?? null,
+      created_at: c.at,
+    })
+    .execute();
+  return id;
+}

@@ -7,13 +7,12 @@ import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { absoluteUrl, emailTicketCreated } from "../email/outbox.ts";
 import { claimUploads } from "../files/file.service.ts";
-import { newId } from "../ids.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { afterCustomerComment } from "./customer-reply.ts";
 import { openFollowUp } from "./follow-up.ts";
 import { lockTicket, ticketsWritableBy } from "./ticket.access.ts";
-import { insertTicket, issueTrackingToken, trackingPath } from "./ticket.create.ts";
+import { insertComment, insertTicket, issueTrackingToken, trackingPath } from "./ticket.create.ts";
 import { recordEvent } from "./ticket.events.ts";
 import { indexTicketText } from "./ticket.search.ts";
 
@@ -60,22 +59,15 @@ export class AlreadyProcessed extends Error {}
 
 async function noteRefusedFiles(tx: Tx, ws: Workspace, ticketId: string, refused: string[], at: string) {
   if (!refused.length) return;
-  await tx
-    .insertInto("comments")
-    .values({
-      id: newId(),
-      workspace_id: ws.id,
-      ticket_id: ticketId,
-      author_type: "system",
-      author_agent_id: null,
-      author_contact_id: null,
-      body: `Files in the email that were not kept:\n${refused.map((r) => `- ${r}`).join("\n")}`,
-      internal: true,
-      channel: "email",
-      email_message_id: null,
-      created_at: at,
-    })
-    .execute();
+  await insertComment(tx, {
+    workspaceId: ws.id,
+    ticketId,
+    author: { type: "system" },
+    body: `Files in the email that were not kept:\n${refused.map((r) => `- ${r}`).join("\n")}`,
+    internal: true,
+    channel: "email",
+    at,
+  });
 }
 
 export interface EmailOutcome {
@@ -195,27 +187,20 @@ export async function appendEmailToTicket(
     if (author.kind === "contact" && t.status === "closed") return followUpByEmail(ctx, tx, ws, m, t);
     const actor = systemActorIn("incoming email", ws.id);
     const now = ctx.now().toISOString();
-    const id = newId();
     const fromContact = author.kind === "contact";
     const body = fromContact
       ? m.body
       : `Email from ${m.from.name} <${m.from.address}>, who is not this ticket's contact (the sender is not verified):\n\n${m.body}`;
-    await tx
-      .insertInto("comments")
-      .values({
-        id,
-        workspace_id: ws.id,
-        ticket_id: t.id,
-        author_type: fromContact ? "contact" : "system",
-        author_agent_id: null,
-        author_contact_id: fromContact ? t.contact_id : null,
-        body,
-        internal: !fromContact,
-        channel: "email",
-        email_message_id: m.messageId,
-        created_at: now,
-      })
-      .execute();
+    const id = await insertComment(tx, {
+      workspaceId: ws.id,
+      ticketId: t.id,
+      author: fromContact ? { type: "contact", contactId: t.contact_id } : { type: "system" },
+      body,
+      internal: !fromContact,
+      channel: "email",
+      emailMessageId: m.messageId,
+      at: now,
+    });
     await claimUploads(
       ctx,
       tx,

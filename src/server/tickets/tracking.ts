@@ -4,12 +4,11 @@ import { type AppContext, nowIso } from "../context.ts";
 import type { TicketTable } from "../db/schema.ts";
 import { type AttachmentView, attachmentsOfOwnReply, attachmentViews } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
-import { newId } from "../ids.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { afterCustomerComment } from "./customer-reply.ts";
 import { openFollowUp } from "./follow-up.ts";
 import { findTicketByTrackingToken, lockTicket, type PublicConversationRow } from "./ticket.access.ts";
-import { cleanText, customerStatusOf } from "./ticket.create.ts";
+import { cleanText, customerStatusOf, insertComment } from "./ticket.create.ts";
 import type { CustomerReplyResult, PublicMessage, TrackingView } from "./ticket.schemas.ts";
 
 // The tracking page of the public portal: the token holder's view of their ticket, and their
@@ -124,23 +123,15 @@ export async function replyAsTokenHolder(
   return ctx.database.db.transaction().execute(async (tx) => {
     const current = await lockTicket(ctx, tx, ticket);
     const now = nowIso(ctx);
-    const id = newId();
-    await tx
-      .insertInto("comments")
-      .values({
-        id,
-        workspace_id: ticket.workspace_id,
-        ticket_id: ticket.id,
-        author_type: "contact",
-        author_agent_id: null,
-        author_contact_id: contact.id,
-        body,
-        internal: false,
-        channel: "portal",
-        email_message_id: null,
-        created_at: now,
-      })
-      .execute();
+    const id = await insertComment(tx, {
+      workspaceId: ticket.workspace_id,
+      ticketId: ticket.id,
+      author: { type: "contact", contactId: contact.id },
+      body,
+      internal: false,
+      channel: "portal",
+      at: now,
+    });
     await claimUploads(
       ctx,
       tx,

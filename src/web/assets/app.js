@@ -19,34 +19,20 @@
     });
   }
 
-  // --- the queue refreshes itself ---------------------------------------------------------------
-  const live = $("#queue-live[data-poll]");
-  if (live) {
+  /**
+   * Fetches an HTML fragment every 10 s while the page is visible (and at once when it shows
+   * again) and hands the parsed document to `apply`; one request at a time, and a failed one is
+   * simply tried again on the next tick.
+   */
+  function poll(url, apply) {
     let busy = false;
     const refresh = async () => {
       if (busy || document.hidden) return;
       busy = true;
       try {
-        const res = await fetch(live.dataset.poll, { credentials: "same-origin", cache: "no-store" });
+        const res = await fetch(url, { credentials: "same-origin", cache: "no-store" });
         if (res.redirected || !res.ok) return;
-        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
-        const next = $("#queue-live", doc);
-        const current = $("#queue-live");
-        if (!next || !current || next.dataset.state === current.dataset.state) return;
-        const before = new Set($$("[data-row-link]", current).map((a) => a.getAttribute("href")));
-        const selected = $("tr.selected [data-row-link]", current)?.getAttribute("href");
-        const hadFocus = current.contains(document.activeElement);
-        current.replaceWith(next);
-        const fresh = $$("[data-row-link]", next).filter((a) => !before.has(a.getAttribute("href"))).length;
-        announce(
-          fresh
-            ? `${fresh} new or updated ${fresh === 1 ? "ticket" : "tickets"} in the queue`
-            : "Queue updated",
-        );
-        if (selected) {
-          const row = $(`[data-row-link][href="${CSS.escape(selected)}"]`, next)?.closest("tr");
-          if (row) select(row, hadFocus);
-        }
+        apply(new DOMParser().parseFromString(await res.text(), "text/html"));
       } catch {
         // Offline for a moment: the next tick tries again.
       } finally {
@@ -59,41 +45,47 @@
     });
   }
 
+  // --- the queue refreshes itself ---------------------------------------------------------------
+  const live = $("#queue-live[data-poll]");
+  if (live) {
+    poll(live.dataset.poll, (doc) => {
+      const next = $("#queue-live", doc);
+      const current = $("#queue-live");
+      if (!next || !current || next.dataset.state === current.dataset.state) return;
+      const before = new Set($$("[data-row-link]", current).map((a) => a.getAttribute("href")));
+      const selected = $("tr.selected [data-row-link]", current)?.getAttribute("href");
+      const hadFocus = current.contains(document.activeElement);
+      current.replaceWith(next);
+      const fresh = $$("[data-row-link]", next).filter((a) => !before.has(a.getAttribute("href"))).length;
+      announce(
+        fresh
+          ? `${fresh} new or updated ${fresh === 1 ? "ticket" : "tickets"} in the queue`
+          : "Queue updated",
+      );
+      if (selected) {
+        const row = $(`[data-row-link][href="${CSS.escape(selected)}"]`, next)?.closest("tr");
+        if (row) select(row, hadFocus);
+      }
+    });
+  }
+
   // --- an open ticket follows new messages and changes ------------------------------------------
   const ticket = $(".ticket-layout[data-poll]");
   if (ticket) {
-    let busy = false;
-    const refresh = async () => {
-      if (busy || document.hidden) return;
-      busy = true;
-      try {
-        const res = await fetch(ticket.dataset.poll, { credentials: "same-origin", cache: "no-store" });
-        if (res.redirected || !res.ok) return;
-        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
-        const next = $("[data-state]", doc);
-        if (!next || next.dataset.state === ticket.dataset.state) return;
-        const before = $$("#conversation > li").length;
-        // The composer and the details form are left alone: the agent may be typing there.
-        for (const id of ["ticket-badges", "conversation", "history"]) {
-          const fresh = doc.getElementById(id);
-          if (fresh) document.getElementById(id)?.replaceWith(fresh);
-        }
-        ticket.dataset.state = next.dataset.state;
-        const added = $$("#conversation > li").length - before;
-        announce(
-          added > 0
-            ? `${added} new ${added === 1 ? "message" : "messages"} on this ticket`
-            : "Ticket updated",
-        );
-      } catch {
-        // Offline for a moment: the next tick tries again.
-      } finally {
-        busy = false;
+    poll(ticket.dataset.poll, (doc) => {
+      const next = $("[data-state]", doc);
+      if (!next || next.dataset.state === ticket.dataset.state) return;
+      const before = $$("#conversation > li").length;
+      // The composer and the details form are left alone: the agent may be typing there.
+      for (const id of ["ticket-badges", "conversation", "history"]) {
+        const fresh = doc.getElementById(id);
+        if (fresh) document.getElementById(id)?.replaceWith(fresh);
       }
-    };
-    setInterval(refresh, 10000);
-    document.addEventListener("visibilitychange", () => {
-      if (!document.hidden) refresh();
+      ticket.dataset.state = next.dataset.state;
+      const added = $$("#conversation > li").length - before;
+      announce(
+        added > 0 ? `${added} new ${added === 1 ? "message" : "messages"} on this ticket` : "Ticket updated",
+      );
     });
   }
 
