@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
-import { AppError, type FieldErrors } from "../../errors.ts";
+import { AppError } from "../../errors.ts";
 import {
   createArticle,
   getArticleForAgent,
@@ -14,7 +14,6 @@ import { kbInsights } from "../../kb/kb.insights.ts";
 import {
   ARTICLE_SORTS,
   ArticleInput,
-  type ArticleView,
   BODY_MAX,
   SettingsPatch as SettingsPatchSchema,
 } from "../../kb/kb.schemas.ts";
@@ -26,6 +25,7 @@ import {
   articlesMain,
   type CategoriesState,
   categoriesMain,
+  type EditorState,
   type EditorValues,
   editor,
   insightsMain,
@@ -87,13 +87,7 @@ export const kbPages =
       req: FastifyRequest,
       reply: FastifyReply,
       v: EditorValues,
-      opts: {
-        article?: ArticleView;
-        errors?: FieldErrors;
-        message?: string;
-        preview?: string;
-        status?: number;
-      },
+      opts: EditorState & { status?: number },
     ) =>
       sendAppPage(req, reply, {
         title: opts.article ? `Edit: ${opts.article.title}` : "New article",

@@ -89,17 +89,19 @@ export const valuesOf = (a: ArticleView): EditorValues => ({
   visibility: a.visibility,
 });
 
+/** What the editor shows beside the values: the article being edited, errors, a preview. */
+export interface EditorState {
+  article?: ArticleView;
+  errors?: FieldErrors;
+  message?: string;
+  preview?: string;
+}
+
 export function editor(
   req: FastifyRequest,
   categories: CategoryView[],
   v: EditorValues,
-  opts: {
-    article?: ArticleView;
-    errors?: FieldErrors;
-    message?: string;
-    preview?: string;
-    slugPortal: string;
-  },
+  opts: EditorState & { slugPortal: string },
 ): Html {
   const { errors, article } = opts;
   const action = article ? `/app/kb/articles/${article.id}` : "/app/kb/new";
