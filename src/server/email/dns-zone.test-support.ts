@@ -18,7 +18,7 @@ export class DnsZone {
     return this;
   }
 
-  /** Lookups of this name (any type) never answer. */
+  /** Lookups of this name and every name under it (any type) never answer. */
   silent(name: string): this {
     this.#silent.add(name.toLowerCase());
     return this;
@@ -27,7 +27,7 @@ export class DnsZone {
   readonly resolve: DnsResolver = (name, rrtype) => {
     const key = name.toLowerCase().replace(/\.$/, "");
     this.asked.push(`${key} ${rrtype}`);
-    if (this.#silent.has(key)) return new Promise(() => {});
+    if ([...this.#silent].some((n) => key === n || key.endsWith(`.${n}`))) return new Promise(() => {});
     const values = rrtype === "TXT" ? this.#txt.get(key) : undefined;
     if (values) return Promise.resolve(values.map((v) => [v]));
     const code = this.#txt.has(key) ? "ENODATA" : "ENOTFOUND";
@@ -42,9 +42,12 @@ export function dkimSigner(zone: DnsZone, domain: string, selector = "test") {
   zone.txt(`${selector}._domainkey.${domain}`, `v=DKIM1; k=rsa; p=${key}`);
   const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   return async (raw: string): Promise<string> => {
+    // The signer reads signatureData; the type also asks for the first signature at the top.
+    const signature = { signingDomain: domain, selector, privateKey: pem };
     const r = await dkimSign(raw, {
+      ...signature,
       canonicalization: "relaxed/relaxed",
-      signatureData: [{ signingDomain: domain, selector, privateKey: pem }],
+      signatureData: [signature],
     });
     if (!r.signatures) throw new Error(`could not sign: ${JSON.stringify(r.errors)}`);
     return r.signatures + raw;
