@@ -272,7 +272,9 @@ describe("checked here, over DNS", () => {
       mail({ from: "pat@slow.test", to: p.address, subject: `[${p.s.reference}]`, body: "Slow DNS here." }),
       { from: "pat@slow.test", to: [p.address] },
     );
-    assert.ok(performance.now() - started < 5000, "answered without waiting on DNS");
+    // Unbounded, the SMTP answer would wait forever; bounded at 300 ms it comes at once (with
+    // room for a busy machine).
+    assert.ok(performance.now() - started < 8000, "answered without waiting on DNS");
     assert.ok(
       zone.asked.some((q) => q.endsWith("slow.test TXT")),
       "DNS was asked",
