@@ -10,6 +10,9 @@ import { DnsZone, dkimSigner } from "./dns-zone.test-support.ts";
 import { closeListener, createSmtpListener, listen } from "./smtp.listener.ts";
 import { type SmtpSink, startSmtpSink } from "./smtp-sink.test-support.ts";
 
+// Longer than 400 lines: one case per rule of the sender check (both ways of checking), each
+// standing alone on the same listeners, DNS zone and sink.
+
 // Whose mail is the customer's: real SMTP into our listener (nodemailer as the sending server),
 // with the senders' DNS (SPF, DKIM keys, DMARC policies) answered by the test's own zone.
 
