@@ -115,3 +115,23 @@ test("IMAP: unset by default, checked at boot, poll interval 10 s to 1 h", () =>
   );
   assert.throws(() => loadConfig({ IMAP_POLL_SECONDS: "3601" }), /IMAP_POLL_SECONDS/);
 });
+
+test("incoming senders: checked here by default, or by a named mail server; confirmations capped", () => {
+  const d = loadConfig({});
+  assert.equal(d.inboundTrustedAuthservId, undefined);
+  assert.equal(d.inboundAuthTimeoutMs, 10_000);
+  assert.equal(d.unverifiedRecipientEmailsPerHour, 3);
+  assert.equal(
+    loadConfig({ INBOUND_TRUSTED_AUTHSERV_ID: "MX.Google.com" }).inboundTrustedAuthservId,
+    "mx.google.com",
+  );
+  assert.throws(
+    () => loadConfig({ INBOUND_TRUSTED_AUTHSERV_ID: "mx.example.com; dmarc=pass" }),
+    /INBOUND_TRUSTED_AUTHSERV_ID must be the host name/,
+  );
+  assert.throws(() => loadConfig({ INBOUND_AUTH_TIMEOUT_MS: "0" }), /INBOUND_AUTH_TIMEOUT_MS/);
+  assert.throws(
+    () => loadConfig({ UNVERIFIED_RECIPIENT_EMAILS_PER_HOUR: "none" }),
+    /UNVERIFIED_RECIPIENT_EMAILS_PER_HOUR/,
+  );
+});

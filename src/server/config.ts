@@ -51,6 +51,15 @@ export interface Config {
   inboundEmailDomain: string | undefined;
   /** New tickets and replies one sender may start by email per hour, per workspace. */
   inboundPerSenderPerHour: number;
+  /**
+   * The authserv-id of a receiving mail server whose Authentication-Results header is believed
+   * instead of checking SPF, DKIM and DMARC here; unset checks them here, over DNS.
+   */
+  inboundTrustedAuthservId: string | undefined;
+  /** The longest the sender check of one incoming message may take; then it counts as not verified. */
+  inboundAuthTimeoutMs: number;
+  /** Acknowledgements one unverified address may receive per workspace per hour; more are not sent. */
+  unverifiedRecipientEmailsPerHour: number;
   /** Whether this process delivers the outbox; off in processes that should only answer requests. */
   mailWorker: boolean;
   /** imap://user:pass@host:port/MAILBOX (or imaps://) of a support mailbox to poll; unset polls none. */
@@ -151,6 +160,9 @@ function mailConfig(
   | "inboundSmtpHost"
   | "inboundEmailDomain"
   | "inboundPerSenderPerHour"
+  | "inboundTrustedAuthservId"
+  | "inboundAuthTimeoutMs"
+  | "unverifiedRecipientEmailsPerHour"
   | "mailWorker"
 > {
   const host = publicUrl ? new URL(publicUrl).hostname : "portico.localhost";
@@ -164,6 +176,13 @@ function mailConfig(
     );
   }
   const port = env.INBOUND_SMTP_PORT ? int(env, "INBOUND_SMTP_PORT", 0, 0, 65535) : undefined;
+  // A host name, as mail servers name themselves in the header (mx.google.com, mx.example.com).
+  const authserv = env.INBOUND_TRUSTED_AUTHSERV_ID || undefined;
+  if (authserv && !MAIL_DOMAIN.test(authserv)) {
+    throw new ConfigError(
+      `INBOUND_TRUSTED_AUTHSERV_ID must be the host name your mail server writes in Authentication-Results, like mx.example.com, got "${authserv}"`,
+    );
+  }
   return {
     smtpUrl: url(env, "SMTP_URL", ["smtp:", "smtps:"]),
     mailFrom,
@@ -171,6 +190,9 @@ function mailConfig(
     inboundSmtpHost: env.INBOUND_SMTP_HOST || env.HOST || "0.0.0.0",
     inboundEmailDomain: domain?.toLowerCase(),
     inboundPerSenderPerHour: int(env, "INBOUND_PER_SENDER_PER_HOUR", 20, 1, 100_000),
+    inboundTrustedAuthservId: authserv?.toLowerCase(),
+    inboundAuthTimeoutMs: int(env, "INBOUND_AUTH_TIMEOUT_MS", 10_000, 100, 120_000),
+    unverifiedRecipientEmailsPerHour: int(env, "UNVERIFIED_RECIPIENT_EMAILS_PER_HOUR", 3, 1, 1_000_000_000),
     mailWorker: bool(env, "MAIL_WORKER", true),
   };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/connection.ts";
-import type { FileStorage, Mailer } from "./ports.ts";
+import type { DnsResolver, FileStorage, Mailer } from "./ports.ts";
 import type { RateLimiter } from "./ratelimit/rate-limiter.ts";
 
 // What every domain operation may use. Built once by main.ts (or a test) and handed down.
@@ -14,6 +14,8 @@ export interface AppContext {
   files: FileStorage;
   /** Outgoing mail: SMTP, or .eml files on the embedded default. Only the outbox worker sends. */
   mailer: Mailer;
+  /** DNS for checking incoming mail's senders; every lookup is bounded by the caller. */
+  dns: DnsResolver;
   /** When the HTTP server last took a request (performance.now()): background work steps back. */
   activity: { lastRequestAt: number };
   /** The clock; tests move it to check expiry. */

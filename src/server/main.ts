@@ -6,6 +6,7 @@ import { openDatabase } from "./db/connection.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { mailDir } from "./email/email.transport.ts";
 import { createMailer } from "./email/mailer.ts";
+import { systemDnsResolver } from "./email/sender-auth.ts";
 import { createFileStorage } from "./files/file.service.ts";
 import { startBackgroundWork } from "./jobs/background.ts";
 import { createLogger } from "./logger.ts";
@@ -39,6 +40,7 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
     log,
     files,
     mailer,
+    dns: systemDnsResolver(),
     activity: { lastRequestAt: Number.NEGATIVE_INFINITY },
     now: () => new Date(),
   };

@@ -55,3 +55,9 @@ export interface Mailer {
   deliver(row: OutboxEmailTable): Promise<{ rejected: string[] }>;
   close(): Promise<void>;
 }
+
+/**
+ * A DNS lookup as `dns.promises.resolve` answers it (TXT as lists of strings): how incoming mail's
+ * senders are checked (SPF, DKIM, DMARC). The system's resolver, or a test's own records.
+ */
+export type DnsResolver = (name: string, rrtype: string) => Promise<string[][] | string[]>;

@@ -195,7 +195,8 @@ export interface OutboxEmailTable {
   template_data: string | null;
   /** JSON: from, replyTo, inReplyTo, references, autoSubmitted. */
   headers: string;
-  status: "pending" | "sent" | "failed";
+  /** suppressed: never sent, on purpose (last_error says why: a cap, a sender failing DMARC). */
+  status: "pending" | "sent" | "failed" | "suppressed";
   attempts: number;
   next_attempt_at: string;
   /** A sender holds the row until then; another process may take it over after. */
@@ -222,6 +223,11 @@ export interface InboundEmailTable {
   size_bytes: number;
   via: "smtp" | "imap";
   envelope_from: string | null;
+  /** The SMTP client's address and HELO name (null from IMAP): what SPF is checked against. */
+  client_ip: string | null;
+  client_helo: string | null;
+  /** What the sender check found ("verified: dmarc=pass …"); null until processed, or when not needed. */
+  sender_check: string | null;
   /** JSON array of the envelope recipients. */
   recipients: string;
   from_address: string | null;

@@ -8,8 +8,10 @@ import {
   markEmailFailed,
   markEmailForRetry,
   markEmailSent,
+  markEmailSuppressed,
   releaseClaimedEmails,
 } from "./outbox.access.ts";
+import { recipientCapReason } from "./recipient-cap.ts";
 
 // Delivers the outbox. Rows are claimed (attempts + 1, held for LOCK_MS) a few at a time before
 // they are sent, each marked sent right after the relay accepted it. A crash in between leaves
@@ -36,6 +38,8 @@ export interface DeliveryOutcome {
   sent: number;
   retrying: number;
   failed: number;
+  /** Not sent on purpose: over the cap of an unverified address. */
+  suppressed: number;
 }
 
 /** Links with a token (tracking, invitation) in a delivered email's stored copy: kept only as sent. */
@@ -58,7 +62,7 @@ export async function deliverDueEmails(
   actor: SystemActor,
   opts: { limit?: number } = {},
 ): Promise<DeliveryOutcome> {
-  const out: DeliveryOutcome = { sent: 0, retrying: 0, failed: 0 };
+  const out: DeliveryOutcome = { sent: 0, retrying: 0, failed: 0, suppressed: 0 };
   let budget = opts.limit ?? 20;
   let queue: ClaimedEmail[] = [];
   for (;;) {
@@ -72,6 +76,20 @@ export async function deliverDueEmails(
       // The hold would not outlast this send (slow sends before it): give these back.
       await releaseClaimedEmails(ctx.database.db, actor, [row, ...queue]);
       break;
+    }
+    let capped: string | null;
+    try {
+      capped = await recipientCapReason(ctx, row);
+    } catch (err) {
+      // The limiter is unreachable: these rows wait, uncounted, for the next round.
+      await releaseClaimedEmails(ctx.database.db, actor, [row, ...queue]);
+      throw err;
+    }
+    if (capped) {
+      await markEmailSuppressed(ctx.database.db, actor, row, capped);
+      ctx.log.info({ outboxId: row.id, kind: row.kind }, "email suppressed: recipient cap");
+      out.suppressed++;
+      continue;
     }
     let failure: ReturnType<typeof classifySendError> | null = null;
     let rejected: string[] = [];
@@ -159,7 +177,7 @@ export function startOutboxWorker(
         // follow, instead of the two slowing each other down.
         for (let i = 0; i < 50 && !stopped; i++) {
           const r = await deliverDueEmails(ctx, actor);
-          if (r.sent + r.retrying + r.failed < 20) break;
+          if (r.sent + r.retrying + r.failed + r.suppressed < 20) break;
           if (performance.now() - ctx.activity.lastRequestAt < BUSY_WINDOW_MS) {
             await new Promise((resolve) => setTimeout(resolve, BUSY_PAUSE_MS));
           }

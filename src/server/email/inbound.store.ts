@@ -25,6 +25,9 @@ export interface InboundMeta {
   envelopeFrom: string | null;
   /** Envelope recipients (SMTP) or the addresses in To/Cc/Delivered-To (IMAP). */
   recipients: string[];
+  /** The SMTP client's address and HELO name; unknown from IMAP. */
+  clientIp?: string | null | undefined;
+  clientHelo?: string | null | undefined;
 }
 
 /** The workspace an address belongs to: its support email (any +tag), or {slug}[+tag]@INBOUND_EMAIL_DOMAIN. */
@@ -114,6 +117,9 @@ export async function storeInbound(
         size_bytes: raw.length,
         via: meta.via,
         envelope_from: meta.envelopeFrom,
+        client_ip: meta.clientIp ?? null,
+        client_helo: meta.clientHelo?.slice(0, 255) ?? null,
+        sender_check: null,
         recipients: JSON.stringify(meta.recipients.slice(0, 50)),
         from_address: null,
         subject: null,

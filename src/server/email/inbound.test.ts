@@ -9,6 +9,7 @@ import { systemActor } from "../actors.ts";
 import { makeTeam, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { deliverDueEmails } from "./delivery.ts";
+import { DnsZone } from "./dns-zone.test-support.ts";
 import { hasDovecot, NO_DOVECOT, startDovecot } from "./dovecot.test-support.ts";
 import { pollImapOnce } from "./imap.poller.ts";
 import { readRaw, storeInbound } from "./inbound.store.ts";
@@ -28,15 +29,21 @@ let t: TestEnv;
 let listener: SMTPServer;
 let port = 0;
 let sink: SmtpSink;
+// The customers' domain lets this machine send its mail (SPF), so their messages are verified;
+// evil.test publishes nothing. Sender checks have their own tests (sender-auth.test.ts).
+const zone = new DnsZone().txt("customer.test", "v=spf1 ip4:127.0.0.1 ip6:::1 -all");
 before(async () => {
   sink = await startSmtpSink();
-  t = await testEnv({
-    SMTP_URL: sink.url,
-    PUBLIC_URL: "https://help.acme.test",
-    MAIL_FROM: "mail@help.acme.test",
-    INBOUND_EMAIL_DOMAIN: "in.portico.test",
-    INBOUND_PER_SENDER_PER_HOUR: "8",
-  });
+  t = await testEnv(
+    {
+      SMTP_URL: sink.url,
+      PUBLIC_URL: "https://help.acme.test",
+      MAIL_FROM: "mail@help.acme.test",
+      INBOUND_EMAIL_DOMAIN: "in.portico.test",
+      INBOUND_PER_SENDER_PER_HOUR: "8",
+    },
+    { dns: zone.resolve },
+  );
   listener = createSmtpListener(t.ctx, systemActor("incoming email"));
   port = await listen(listener, 0, "127.0.0.1");
 });

@@ -1,16 +1,13 @@
 import { Readable } from "node:stream";
-import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
+import { type ParsedMail, simpleParser } from "mailparser";
 import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
-import { DESCRIPTION_MAX, MESSAGE_MAX, NAME_MAX, parseReference, SUBJECT_MAX } from "../../shared/tickets.ts";
-import { type SystemActor, systemActorIn, type WorkspaceSystemActor } from "../actors.ts";
-import { hashToken } from "../auth/tokens.ts";
+import { DESCRIPTION_MAX, MESSAGE_MAX, NAME_MAX, SUBJECT_MAX } from "../../shared/tickets.ts";
+import { type SystemActor, systemActorIn } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import type { InboundEmailTable } from "../db/schema.ts";
 import { AppError } from "../errors.ts";
 import { receiveUpload } from "../files/file.service.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
-import { commentsVisibleTo } from "../tickets/comment.access.ts";
-import { findTicketWithContactEmail, ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import {
   AlreadyProcessed,
   appendEmailToTicket,
@@ -20,11 +17,13 @@ import {
   openTicketFromEmail,
 } from "../tickets/ticket.email.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
-import { domainOf, headerText, messageIdsIn, normalizeMessageId, splitPlusAddress } from "./email.headers.ts";
-import { automaticReason, header, visibleText } from "./inbound.mail.ts";
+import { domainOf, headerText, normalizeMessageId, splitPlusAddress } from "./email.headers.ts";
+import { automaticReason, visibleText } from "./inbound.mail.ts";
 import { type InboundMeta, readRaw, storeInbound, workspaceForAddress } from "./inbound.store.ts";
-import { isOutgoingMessage, outboxThreadTickets } from "./outbox.access.ts";
+import { threadOf } from "./inbound.thread.ts";
+import { isOutgoingMessage } from "./outbox.access.ts";
 import { supportAddressOf } from "./outbox.ts";
+import { checkSender, type SenderCheck } from "./sender-auth.ts";
 
 const SENDER_WINDOW_MS = 3600_000;
 
@@ -39,44 +38,6 @@ export type ProcessOutcome =
   | "failed"
   | "retrying"
   | "duplicate";
-
-/**
- * The ticket of this workspace the message answers: ids are tried in the order given (its
- * In-Reply-To first, then its References from the newest back), the first one we know wins.
- */
-async function ticketByThreadHeaders(
-  ctx: AppContext,
-  reader: WorkspaceSystemActor,
-  ids: string[],
-): Promise<string | null> {
-  if (!ids.length) return null;
-  const bracketed = ids.map((id) => `<${id}>`);
-  const db = ctx.database.db;
-  const [outbox, threads, comments] = await Promise.all([
-    outboxThreadTickets(db, reader, bracketed),
-    ticketsVisibleTo(db, reader)
-      .select(["email_thread_id as mid", "id as ticket_id"])
-      .where("email_thread_id", "in", bracketed)
-      .orderBy("number", "desc")
-      .execute(),
-    commentsVisibleTo(db, reader)
-      .select(["email_message_id as mid", "ticket_id"])
-      .where("email_message_id", "in", bracketed)
-      .execute(),
-  ]);
-  const byId = new Map<string, string>();
-  for (const r of [...outbox, ...comments, ...threads]) {
-    if (r.mid && r.ticket_id && !byId.has(r.mid)) byId.set(r.mid, r.ticket_id);
-  }
-  for (const id of bracketed) {
-    const hit = byId.get(id);
-    if (hit) return hit;
-  }
-  return null;
-}
-
-const addressesOf = (a: AddressObject | AddressObject[] | undefined) =>
-  (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value.map((v) => v.address ?? "")).filter(Boolean);
 
 async function finish(
   ctx: AppContext,
@@ -180,54 +141,29 @@ export async function processInbound(
     );
     if (!limit.allowed) return ignore("sender_rate_limited");
 
-    // Which ticket: our reply token in the address, then the threading headers, then a
-    // [TKT-0042] in the subject (that one only for the ticket's own contact).
-    let ticketId: string | null = null;
-    const recipients = [
-      ...(JSON.parse(row.recipients) as string[]),
-      ...addressesOf(mail.to),
-      ...addressesOf(mail.cc),
-      header(mail, "delivered-to"),
-    ];
-    for (const r of recipients) {
-      const n = normalizeEmail(r);
-      const tag = n ? splitPlusAddress(n).tag : null;
-      if (!n || !tag || !/^[0-9a-f]{32}$/.test(tag)) continue;
-      const hit = await ctx.database.db
-        .selectFrom("email_reply_tokens")
-        .select("ticket_id")
-        .where("token_hash", "=", hashToken(tag))
-        .where("workspace_id", "=", ws.id)
-        .executeTakeFirst();
-      if (hit) {
-        ticketId = hit.ticket_id;
-        break;
-      }
+    const thread = await threadOf(ctx, reader, ws, {
+      envelopeRecipients: JSON.parse(row.recipients) as string[],
+      mail,
+      subject,
+      fromAddress,
+    });
+    // The reply token proves the conversation; a From line, threading headers and a subject do
+    // not: the sender is checked before the contact's message is taken as theirs, and before a
+    // new ticket is opened in their name. A stranger's message is a note whatever it passes.
+    let sender: SenderCheck | null = null;
+    if (!thread || (thread.fromContact && thread.by !== "reply_token")) {
+      sender = await checkSender(ctx, raw, {
+        from: fromAddress,
+        clientIp: row.client_ip,
+        helo: row.client_helo,
+        envelopeFrom: row.envelope_from,
+      });
+      await ctx.database.db
+        .updateTable("inbound_emails")
+        .set({ sender_check: `${sender.verified ? "verified" : "not verified"}: ${sender.summary}` })
+        .where("id", "=", inboundId)
+        .execute();
     }
-    if (!ticketId) {
-      const ids = [...messageIdsIn(mail.inReplyTo), ...messageIdsIn(mail.references).reverse()];
-      ticketId = await ticketByThreadHeaders(ctx, reader, ids);
-    }
-    let author: EmailAuthor | null = null;
-    if (ticketId) {
-      const t = await findTicketWithContactEmail(ctx.database.db, reader, { id: ticketId });
-      if (!t) ticketId = null;
-      // Anyone else, an agent's address included (a From line proves nothing), is kept as a
-      // note naming the sender, never as the customer or an agent.
-      else author = t.email_normalized === fromAddress ? { kind: "contact" } : { kind: "stranger" };
-    }
-    if (!ticketId) {
-      const ref = /\[(TKT-\d{4,})\]/i.exec(subject)?.[1];
-      const number = ref ? parseReference(ref.toUpperCase()) : null;
-      if (number !== null) {
-        const t = await findTicketWithContactEmail(ctx.database.db, reader, { number });
-        if (t && t.email_normalized === fromAddress) {
-          ticketId = t.id;
-          author = { kind: "contact" };
-        }
-      }
-    }
-
     const { keys, refused } = await keepAttachments(ctx, ws, mail);
     const name =
       headerText(mail.from?.value[0]?.name || fromAddress.slice(0, fromAddress.indexOf("@")), NAME_MAX) ||
@@ -237,20 +173,27 @@ export async function processInbound(
       messageId: `<${messageId}>`,
       from: { address: fromAddress, name },
       subject,
-      body: visibleText(mail, ticketId ? MESSAGE_MAX : DESCRIPTION_MAX),
+      body: visibleText(mail, thread ? MESSAGE_MAX : DESCRIPTION_MAX),
       attachmentKeys: keys,
       refused,
     };
-    if (ticketId && author) {
+    if (thread) {
       if (!message.body && !keys.length) return ignore("empty_reply");
-      const r = await appendEmailToTicket(ctx, ws, ticketId, author, message);
+      // Anyone else, an agent's address included (a From line proves nothing), is kept as a
+      // note naming the sender, never as the customer or an agent.
+      const author: EmailAuthor = !thread.fromContact
+        ? { kind: "stranger" }
+        : !sender || sender.verified
+          ? { kind: "contact" }
+          : { kind: "unverified", check: sender.summary };
+      const r = await appendEmailToTicket(ctx, ws, thread.ticketId, author, message);
       ctx.log.info(
         { inboundId, workspaceId: ws.id, outcome: r.outcome, reference: r.reference },
         "incoming email",
       );
       return r.outcome;
     }
-    const r = await openTicketFromEmail(ctx, ws, message);
+    const r = await openTicketFromEmail(ctx, ws, message, sender);
     ctx.log.info(
       { inboundId, workspaceId: ws.id, outcome: r.outcome, reference: r.reference },
       "incoming email",

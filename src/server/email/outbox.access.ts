@@ -159,6 +159,20 @@ export async function markEmailFailed(
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** Marks a claimed row suppressed: never to be sent, the reason kept for the Outbox. */
+export async function markEmailSuppressed(
+  db: Tx,
+  actor: SystemActor,
+  row: ClaimedEmail,
+  reason: string,
+): Promise<void> {
+  await outboxWritableBy(db, actor)
+    .set({ status: "suppressed", locked_until: null, last_error: reason })
+    .where("id", "=", row.id)
+    .where("locked_until", "=", row.claim)
+    .execute();
+}
+
 /**
  * A failed email, pending again from `now` with a new four-day window (the Message-ID stays, so
  * it is still the same message); false when the actor sees no such failed email.

@@ -11,7 +11,7 @@ import { outboxVisibleTo, retryFailedEmail } from "./outbox.access.ts";
 
 // What admins see of outgoing mail: every email, its state, its text and HTML, the .eml.
 
-export const OUTBOX_STATES = ["pending", "sent", "failed"] as const;
+export const OUTBOX_STATES = ["pending", "sent", "failed", "suppressed"] as const;
 
 export interface OutboxItem {
   id: string;

@@ -49,6 +49,8 @@ export type EmailSpec = TemplateCall & {
   to: Recipient[];
   thread?: Thread | undefined;
   autoSubmitted: boolean;
+  /** Written as never to be sent, with this reason for the Outbox. */
+  suppressed?: string | undefined;
 };
 
 /** The delivery state of a row just queued: due at once, never tried. */
@@ -119,6 +121,7 @@ export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[])
       template_data: JSON.stringify(e.params),
       headers: JSON.stringify(headers),
       ...queuedAt(now),
+      ...(e.suppressed ? { status: "suppressed" as const, last_error: e.suppressed } : {}),
     });
   }
   // Prepared, one statement per row: a submission writes its emails on the hot path.
@@ -223,6 +226,8 @@ export async function emailTicketCreated(
     trackingUrl: string;
     lastInbound?: string | null | undefined;
     followUpOf?: string | undefined;
+    /** Why the customer's confirmation must not be sent (it is kept, marked so). */
+    suppressConfirmation?: string | undefined;
   },
 ): Promise<void> {
   const brand = brandingOf(p.ws);
@@ -245,6 +250,7 @@ export async function emailTicketCreated(
       },
       thread,
       autoSubmitted: true,
+      suppressed: p.suppressConfirmation,
     },
     {
       ws: p.ws,

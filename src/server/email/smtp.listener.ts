@@ -50,6 +50,9 @@ export function createSmtpListener(ctx: AppContext, actor: SystemActor): SMTPSer
           via: "smtp",
           envelopeFrom: mailFrom === false ? "" : mailFrom.address,
           recipients: session.envelope.rcptTo.map((r) => r.address),
+          // An IPv4 client on a dual-stack socket is ::ffff:a.b.c.d; SPF wants a.b.c.d.
+          clientIp: session.remoteAddress.replace(/^::ffff:(?=\d+\.)/, ""),
+          clientHelo: session.hostNameAppearsAs || null,
         }).then(
           (results) => {
             ctx.log.info(

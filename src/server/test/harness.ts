@@ -11,6 +11,7 @@ import { createScratchDatabase } from "../db/scratch.ts";
 import { createMailer } from "../email/mailer.ts";
 import { createFileStorage } from "../files/file.service.ts";
 import { createLogger } from "../logger.ts";
+import type { DnsResolver } from "../ports.ts";
 import { MemoryRateLimiter, RedisRateLimiter } from "../ratelimit/rate-limiter.ts";
 
 // Each test file gets a fresh database: a new SQLite file, or, when DATABASE_URL is set, a new
@@ -25,7 +26,15 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-export async function testEnv(env: Record<string, string> = {}): Promise<TestEnv> {
+/** No DNS at all: every name is unknown, at once (tests answer the records they need themselves). */
+export const noDns: DnsResolver = async (name) => {
+  throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: "ENOTFOUND" });
+};
+
+export async function testEnv(
+  env: Record<string, string> = {},
+  opts: { dns?: DnsResolver } = {},
+): Promise<TestEnv> {
   const baseUrl = process.env.DATABASE_URL;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-test-"));
   const pgDb = baseUrl ? await createScratchDatabase(baseUrl, "portico_test") : undefined;
@@ -37,6 +46,8 @@ export async function testEnv(env: Record<string, string> = {}): Promise<TestEnv
     // Tests submit many tickets from one address; the limit has its own test with the default.
     SUBMIT_RATE_LIMIT_PER_HOUR: "100000",
     UPLOAD_RATE_LIMIT: "100000",
+    // Tests confirm many tickets to one address; the cap has its own test with the default.
+    UNVERIFIED_RECIPIENT_EMAILS_PER_HOUR: "100000",
     ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
     ...env,
   });
@@ -59,6 +70,7 @@ export async function testEnv(env: Record<string, string> = {}): Promise<TestEnv
     log,
     files: createFileStorage(config, log),
     mailer: createMailer(config),
+    dns: opts.dns ?? noDns,
     activity: { lastRequestAt: Number.NEGATIVE_INFINITY },
     now,
   };

@@ -6,6 +6,7 @@ import { findOrCreateContact } from "../contacts/contact.service.ts";
 import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { absoluteUrl, emailTicketCreated } from "../email/outbox.ts";
+import type { SenderCheck } from "../email/sender-auth.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
@@ -89,7 +90,13 @@ async function senderContact(ctx: AppContext, tx: Tx, ws: Workspace, m: EmailMes
   return { ...contact, emailNormalized };
 }
 
-async function openTicket(ctx: AppContext, tx: Tx, ws: Workspace, m: EmailMessage): Promise<EmailOutcome> {
+async function openTicket(
+  ctx: AppContext,
+  tx: Tx,
+  ws: Workspace,
+  m: EmailMessage,
+  sender: SenderCheck | null,
+): Promise<EmailOutcome> {
   const contact = await senderContact(ctx, tx, ws, m);
   const ticket = await insertTicket(ctx, tx, {
     workspace: ws,
@@ -110,6 +117,19 @@ async function openTicket(ctx: AppContext, tx: Tx, ws: Workspace, m: EmailMessag
     m.attachmentKeys,
     MAX_FILES_CUSTOMER_REPLY,
   );
+  if (sender && !sender.verified) {
+    // Still a ticket (much real mail comes from domains that publish nothing), with a warning
+    // for the agents before they act on what it asks.
+    await insertComment(tx, {
+      workspaceId: ws.id,
+      ticketId: ticket.id,
+      author: { type: "system" },
+      body: `Unverified sender: this email could not be shown to come from ${m.from.address} (${sender.summary}). Check who you are talking to before acting on account, payment or data requests.`,
+      internal: true,
+      channel: "email",
+      at: ticket.created_at,
+    });
+  }
   await noteRefusedFiles(tx, ws, ticket.id, m.refused, ticket.created_at);
   const token = await issueTrackingToken(ctx, tx, {
     workspaceId: ws.id,
@@ -123,6 +143,11 @@ async function openTicket(ctx: AppContext, tx: Tx, ws: Workspace, m: EmailMessag
     contact: { address: m.from.address, name: contact.name },
     trackingUrl: absoluteUrl(ctx, trackingPath(ws.slug, ticket.number, token)),
     lastInbound: m.messageId,
+    // The domain's owner says this sender is not theirs: the address would be mailed about a
+    // message it never sent.
+    suppressConfirmation: sender?.dmarcFailed
+      ? `not sent: the sender failed DMARC (${sender.summary})`
+      : undefined,
   });
   const outcome = "ticket_created";
   await markInbound(tx, m, ticket.created_at, { outcome, ticketId: ticket.id, commentId: null });
@@ -160,20 +185,39 @@ async function followUpByEmail(
   return { outcome, ticketId: ticket.id, reference: formatReference(ticket.number), commentId: null };
 }
 
-/** A new email, not a reply to any ticket we know: a ticket (channel Email) from its sender. */
-export function openTicketFromEmail(ctx: AppContext, ws: Workspace, m: EmailMessage): Promise<EmailOutcome> {
-  return ctx.database.db.transaction().execute((tx) => openTicket(ctx, tx, ws, m));
+/**
+ * A new email, not a reply to any ticket we know: a ticket (channel Email) from its sender. An
+ * unverified sender's ticket carries a note saying so; one that failed DMARC gets no confirmation.
+ */
+export function openTicketFromEmail(
+  ctx: AppContext,
+  ws: Workspace,
+  m: EmailMessage,
+  sender: SenderCheck | null,
+): Promise<EmailOutcome> {
+  return ctx.database.db.transaction().execute((tx) => openTicket(ctx, tx, ws, m, sender));
 }
 
 export type EmailAuthor =
   | { kind: "contact" }
   /** Anyone but the ticket's contact: kept for agents as a note naming the sender, never as the customer. */
-  | { kind: "stranger" };
+  | { kind: "stranger" }
+  /** The contact's address, found by headers or subject, from a sender that was not verified: a note too. */
+  | { kind: "unverified"; check: string };
+
+/** What an email that is not the customer's message says, as the agents' note. */
+function noteBody(author: Exclude<EmailAuthor, { kind: "contact" }>, m: EmailMessage): string {
+  const who = `${m.from.name} <${m.from.address}>`;
+  return author.kind === "stranger"
+    ? `Email from ${who}, who is not this ticket's contact (the sender is not verified):\n\n${m.body}`
+    : `Unverified sender: email from ${who}, this ticket's contact by its From line, but it could not be shown to come from that address (${author.check}). Kept as an internal note: not shown to the customer, nothing reopened.\n\n${m.body}`;
+}
 
 /**
  * An email that threads onto a ticket. From the ticket's contact it is their public reply and
  * reopens a Resolved or Waiting ticket (a Closed one gets a follow-up, as on the portal). From an
- * agent, or from anyone else, it is an internal note: it reaches the team, never the customer.
+ * agent, from anyone else, or from the contact's address unverified (found by headers or subject),
+ * it is an internal note: it reaches the team, never the customer.
  */
 export async function appendEmailToTicket(
   ctx: AppContext,
@@ -188,9 +232,7 @@ export async function appendEmailToTicket(
     const actor = systemActorIn("incoming email", ws.id);
     const now = ctx.now().toISOString();
     const fromContact = author.kind === "contact";
-    const body = fromContact
-      ? m.body
-      : `Email from ${m.from.name} <${m.from.address}>, who is not this ticket's contact (the sender is not verified):\n\n${m.body}`;
+    const body = author.kind === "contact" ? m.body : noteBody(author, m);
     const id = await insertComment(tx, {
       workspaceId: ws.id,
       ticketId: t.id,

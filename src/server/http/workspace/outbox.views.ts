@@ -18,7 +18,12 @@ const KIND_LABELS: Record<string, string> = {
   agent_invitation: "Invitation",
 };
 
-const STATE_LABELS: Record<string, string> = { pending: "Waiting", sent: "Sent", failed: "Failed" };
+const STATE_LABELS: Record<string, string> = {
+  pending: "Waiting",
+  sent: "Sent",
+  failed: "Failed",
+  suppressed: "Not sent",
+};
 
 function stateBadge(e: OutboxItem) {
   const label = e.status === "pending" && e.attempts > 0 ? "Retrying" : STATE_LABELS[e.status];
@@ -41,7 +46,7 @@ export function outboxMain(
       ? "Emails go out through the SMTP relay in SMTP_URL. Failed ones can be sent again."
       : html`No SMTP relay is set (SMTP_URL), so emails are written as .eml files to <code>${mailDir(ctx.config)}</code> instead of being sent. This is exactly what would go out.`
   }</p>
-<nav class="toc" aria-label="Filter emails">${filter(undefined, `All (${total})`)} ${filter("pending", `Waiting (${counts.pending ?? 0})`)} ${filter("sent", `Sent (${counts.sent ?? 0})`)} ${filter("failed", `Failed (${counts.failed ?? 0})`)}</nav>
+<nav class="toc" aria-label="Filter emails">${filter(undefined, `All (${total})`)} ${filter("pending", `Waiting (${counts.pending ?? 0})`)} ${filter("sent", `Sent (${counts.sent ?? 0})`)} ${filter("failed", `Failed (${counts.failed ?? 0})`)} ${filter("suppressed", `Not sent (${counts.suppressed ?? 0})`)}</nav>
 ${
   items.length
     ? html`<div class="table-wrap"><table class="mail-table">
@@ -67,7 +72,7 @@ export function outboxEmailMain(req: FastifyRequest, e: OutboxEmail): Html {
 <h1>${e.subject}</h1>
 <dl class="facts">
   <div><dt>State</dt><dd>${stateBadge(e)} ${e.sentAt ? html`<span class="meta">sent ${when(e.sentAt)}</span>` : e.nextAttemptAt && e.attempts ? html`<span class="meta">next try ${when(e.nextAttemptAt)}</span>` : ""}</dd></div>
-  ${e.lastError ? html`<div><dt>Last error</dt><dd>${e.lastError}</dd></div>` : ""}
+  ${e.lastError ? html`<div><dt>${e.status === "suppressed" ? "Why" : "Last error"}</dt><dd>${e.lastError}</dd></div>` : ""}
   <div><dt>From</dt><dd>${e.headers.from.name} &lt;${e.headers.from.address}&gt;</dd></div>
   <div><dt>To</dt><dd>${e.to}</dd></div>
   ${e.headers.replyTo ? html`<div><dt>Reply-To</dt><dd>${e.headers.replyTo}</dd></div>` : ""}
