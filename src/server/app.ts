@@ -14,6 +14,7 @@ import { publicKbRoutes } from "./http/public/kb.routes.ts";
 import { publicRoutes } from "./http/public/public.routes.ts";
 import { submitPages } from "./http/public/submit.pages.ts";
 import { trackingPages } from "./http/public/tracking.pages.ts";
+import { refuseControlsInAddress } from "./http/shared/control-characters.ts";
 import { jsonErrorHandler, jsonNotFound } from "./http/shared/errors.ts";
 import { jsonBodyParser } from "./http/shared/json-body.ts";
 import { lazyChildLogger, requestLine } from "./http/shared/request-logger.ts";
@@ -79,6 +80,8 @@ export async function buildApp(ctx: AppContext) {
     ctx.activity.lastRequestAt = performance.now();
   });
   app.addHook("onResponse", requestLine(ctx.log));
+  // Every tree, pages included: a control character in a path or query is a 400 naming it.
+  app.addHook("onRequest", refuseControlsInAddress);
   app.addHook("onSend", everyAnswerHeaders);
   app.setErrorHandler(jsonErrorHandler);
   app.setNotFoundHandler(jsonNotFound);

@@ -21,6 +21,9 @@ const FIELD_LABELS: Record<string, string> = {
   attachments: "Files",
 };
 
+/** A field's name in the customers' words. */
+export const customerFieldLabel = (field: string) => FIELD_LABELS[field] ?? field;
+
 /** The error summary of a customer's form, in the customers' words for its fields. */
 export const customerErrorSummary = (errors: FieldErrors | undefined, message?: string) =>
   errorSummary(FIELD_LABELS, errors, message);
