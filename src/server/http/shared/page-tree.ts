@@ -35,14 +35,15 @@ export type PageErrorHandler = (
 ) => FastifyReply | undefined;
 
 /** The customers' pages: a 4xx as a page; anything else as before (the JSON error answer, logged on a 5xx). */
-export function pageErrorHandler(err: FastifyError | AppError, req: FastifyRequest, reply: FastifyReply) {
+function pageErrorHandler(err: FastifyError | AppError, req: FastifyRequest, reply: FastifyReply) {
   if (!(err instanceof AppError) || err.status >= 500) return jsonErrorHandler(err, req, reply);
   if (err.headers) reply.headers(err.headers);
   const nonce = newNonce();
   const fields = Object.entries(err.fields ?? {});
+  const title = err.status === 404 ? "Not found" : "That did not work";
   return sendHtml(
     reply,
-    html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>That did not work</title><link rel="stylesheet" href="${assetUrl("portal.css")}"></head><body><main id="main"><h1>That did not work</h1><p>${err.message}</p>${fields.length ? html`<ul>${fields.map(([f, m]) => html`<li>${customerFieldLabel(f)} ${m}</li>`)}</ul>` : ""}<p>Go back, correct it and try again.</p></main></body></html>`,
+    html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>${title}</title><link rel="stylesheet" href="${assetUrl("portal.css")}"></head><body><main id="main"><h1>${title}</h1><p>${err.message}</p>${fields.length ? html`<ul>${fields.map(([f, m]) => html`<li>${customerFieldLabel(f)} ${m}</li>`)}</ul><p>Go back, correct it and try again.</p>` : ""}</main></body></html>`,
     { kind: "page", nonce, status: err.status },
   );
 }
