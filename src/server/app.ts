@@ -14,7 +14,9 @@ import { publicKbRoutes } from "./http/public/kb.routes.ts";
 import { publicRoutes } from "./http/public/public.routes.ts";
 import { submitPages } from "./http/public/submit.pages.ts";
 import { trackingPages } from "./http/public/tracking.pages.ts";
+import { refuseControlsInAddress } from "./http/shared/control-characters.ts";
 import { jsonErrorHandler, jsonNotFound } from "./http/shared/errors.ts";
+import { jsonBodyParser } from "./http/shared/json-body.ts";
 import { lazyChildLogger, requestLine } from "./http/shared/request-logger.ts";
 import { type RouteEntry, routeEntries } from "./http/shared/route-list.ts";
 import { ErrorResponse } from "./http/shared/schema.ts";
@@ -66,6 +68,9 @@ export async function buildApp(ctx: AppContext) {
     routes.push(...routeEntries(route));
   });
   app.setValidatorCompiler(validatorCompiler);
+  // Fastify's JSON parser, plus refusing a key repeated within an object (json-body.ts).
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, jsonBodyParser);
   app.addSchema(ErrorResponse);
   app.addSchema(UploadResult);
 
@@ -75,6 +80,8 @@ export async function buildApp(ctx: AppContext) {
     ctx.activity.lastRequestAt = performance.now();
   });
   app.addHook("onResponse", requestLine(ctx.log));
+  // Every tree, pages included: a control character in a path or query is a 400 naming it.
+  app.addHook("onRequest", refuseControlsInAddress);
   app.addHook("onSend", everyAnswerHeaders);
   app.setErrorHandler(jsonErrorHandler);
   app.setNotFoundHandler(jsonNotFound);

@@ -1,11 +1,15 @@
 import { readableOn, readablePair } from "../../shared/color.ts";
-import { type Html, html, multiline } from "../web/html.ts";
+import { withoutBidiControls } from "../lib/bidi.ts";
+import { bdi, type Html, html, multiline } from "../web/html.ts";
 import type { Branding } from "../workspaces/workspace.branding.ts";
 import { headerText } from "./email.headers.ts";
 
 // Every email Portico sends, as plain text and HTML. User text (names, subjects, messages) is
-// escaped in the HTML by html``; the layout is a table with inline styles, which is what mail
-// clients render reliably. Internal notes never reach these functions.
+// escaped in the HTML by html``, and names and subjects inside our sentences are isolated (bdi);
+// the layout is a table with inline styles, which is what mail clients render reliably. Mail
+// clients differ in honouring isolation, and text has none: the subject, the text and the HTML
+// go without the bidirectional controls that could reorder what follows them (lib/bidi.ts).
+// Internal notes never reach these functions.
 
 export interface Rendered {
   subject: string;
@@ -16,26 +20,29 @@ export interface Rendered {
 interface Frame {
   brand: Branding;
   /** One short line above the message, e.g. "Your request TKT-0042". */
-  heading: string;
+  heading: string | Html;
   paragraphs: (string | Html)[];
   /** A quoted message (a reply, a resolution, a description), shown as a block. */
-  quote?: { label: string; text: string } | undefined;
+  quote?: { label: string | Html; text: string } | undefined;
   button?: { label: string; url: string } | undefined;
   /** Small print under the button. */
   note?: string | undefined;
 }
 
+/** A line of the frame as text. */
+const plain = (line: string | Html) => (typeof line === "string" ? line : stripTags(line.value));
+
 function renderText(f: Frame): string {
-  const lines: string[] = [f.heading, ""];
-  for (const p of f.paragraphs) lines.push(typeof p === "string" ? p : stripTags(p.value), "");
+  const lines: string[] = [plain(f.heading), ""];
+  for (const p of f.paragraphs) lines.push(plain(p), "");
   if (f.quote) {
-    lines.push(`${f.quote.label}:`, ...f.quote.text.split("\n").map((l) => `  ${l}`), "");
+    lines.push(`${plain(f.quote.label)}:`, ...f.quote.text.split("\n").map((l) => `  ${l}`), "");
   }
   if (f.button) lines.push(`${f.button.label}: ${f.button.url}`, "");
   if (f.note) lines.push(f.note, "");
   lines.push("--", f.brand.brandName);
   if (f.brand.supportEmail) lines.push(f.brand.supportEmail);
-  return `${lines.join("\n")}\n`;
+  return withoutBidiControls(`${lines.join("\n")}\n`);
 }
 
 const stripTags = (markup: string) =>
@@ -55,7 +62,7 @@ function renderHtml(f: Frame): string {
     : html`<span style="font-size:18px;font-weight:600;color:#111827">${f.brand.brandName}</span>`;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<meta name="color-scheme" content="light"><title>${f.heading}</title></head>
+<meta name="color-scheme" content="light"><title>${plain(f.heading)}</title></head>
 <body style="margin:0;padding:0;background:#f3f4f6;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#111827">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f3f4f6"><tr><td align="center" style="padding:24px 12px">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:600px;background:#ffffff;border-radius:8px;border-top:4px solid ${pair.background}">
@@ -88,13 +95,13 @@ function render(subject: string, f: Frame): Rendered {
   let text: string | undefined;
   let markup: string | undefined;
   return {
-    subject: headerText(subject, 250),
+    subject: headerText(withoutBidiControls(subject), 250),
     get text() {
       text ??= renderText(f);
       return text;
     },
     get html() {
-      markup ??= renderHtml(f);
+      markup ??= withoutBidiControls(renderHtml(f));
       return markup;
     },
   };
@@ -118,8 +125,8 @@ export function ticketConfirmation(p: {
     brand: p.brand,
     heading: `We received your request ${p.reference}`,
     paragraphs: [
-      `Hi ${p.contactName},`,
-      `Thanks for contacting ${p.brand.brandName}. Your request “${p.subject}” has the reference ${p.reference}; we will reply as soon as we can.`,
+      html`Hi ${bdi(p.contactName)},`,
+      html`Thanks for contacting ${bdi(p.brand.brandName)}. Your request “${bdi(p.subject)}” has the reference ${p.reference}; we will reply as soon as we can.`,
     ],
     button: { label: "Track your request", url: p.trackingUrl },
     note:
@@ -139,13 +146,13 @@ export function agentReplyToCustomer(p: {
 }): Rendered {
   return render(`Re: [${p.reference}] ${p.subject}`, {
     brand: p.brand,
-    heading: `${p.agentName} replied to ${p.reference}`,
+    heading: html`${bdi(p.agentName)} replied to ${p.reference}`,
     paragraphs: p.resolved
       ? [
           `We have marked this request as resolved. If something is still wrong, ${p.canReply ? "just reply" : "reply on the page"} and it reopens.`,
         ]
       : [],
-    quote: { label: `${p.agentName} wrote`, text: p.body },
+    quote: { label: html`${bdi(p.agentName)} wrote`, text: p.body },
     button: { label: "View the conversation", url: p.trackingUrl },
     note: replyHint(p.canReply),
   });
@@ -162,7 +169,7 @@ export function ticketResolved(p: {
   return render(`[${p.reference}] Resolved: ${p.subject}`, {
     brand: p.brand,
     heading: `Your request ${p.reference} is resolved`,
-    paragraphs: [`We have resolved your request “${p.subject}”.`],
+    paragraphs: [html`We have resolved your request “${bdi(p.subject)}”.`],
     quote: p.resolution ? { label: "Resolution", text: p.resolution } : undefined,
     button: { label: "View your request", url: p.trackingUrl },
     note: `Not solved after all? Reply ${p.canReply ? "to this email or " : ""}on the page and the request reopens.`,
@@ -184,9 +191,9 @@ export function newTicketForAgents(p: {
     brand: p.brand,
     heading: `New request ${p.reference}`,
     paragraphs: [
-      `${p.contactName} <${p.contactEmail}> wrote in by ${p.channel === "email" ? "email" : "the portal"}${
+      html`${bdi(p.contactName)} &lt;${p.contactEmail}&gt; wrote in by ${p.channel === "email" ? "email" : "the portal"}${
         p.followUpOf ? `, following up on the closed ${p.followUpOf}` : ""
-      }: “${p.subject}”.`,
+      }: “${bdi(p.subject)}”.`,
     ],
     quote: p.description ? { label: "Description", text: p.description } : undefined,
     button: { label: "Open the ticket", url: p.ticketUrl },
@@ -204,9 +211,9 @@ export function customerReplyForAgents(p: {
 }): Rendered {
   return render(`[${p.reference}] ${p.contactName} replied: ${p.subject}`, {
     brand: p.brand,
-    heading: `${p.contactName} replied to ${p.reference}`,
+    heading: html`${bdi(p.contactName)} replied to ${p.reference}`,
     paragraphs: p.reopened ? ["The reply reopened the ticket."] : [],
-    quote: { label: `${p.contactName} wrote`, text: p.body },
+    quote: { label: html`${bdi(p.contactName)} wrote`, text: p.body },
     button: { label: "Open the ticket", url: p.ticketUrl },
   });
 }
@@ -223,8 +230,8 @@ export function agentInvitation(p: {
     brand: p.brand,
     heading: `Join ${p.brand.brandName}`,
     paragraphs: [
-      `Hi ${p.agentName},`,
-      `${p.invitedBy ?? "An administrator"} added you as an agent of ${p.brand.brandName}'s help desk.`,
+      html`Hi ${bdi(p.agentName)},`,
+      html`${bdi(p.invitedBy ?? "An administrator")} added you as an agent of ${bdi(p.brand.brandName)}'s help desk.`,
     ],
     button: { label: p.choosePassword ? "Choose your password" : "Sign in", url: p.url },
     note: p.choosePassword

@@ -6,6 +6,7 @@ import type { AppContext } from "../context.ts";
 import { PreparedWrite } from "../db/prepared.ts";
 import type { OutboxEmailTable, Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
+import { withoutBidiControls } from "../lib/bidi.ts";
 import { commentsVisibleTo } from "../tickets/comment.access.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { domainOf, headerText, plusAddress } from "./email.headers.ts";
@@ -98,7 +99,7 @@ export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[])
       replyTo = support;
     }
     const headers: StoredHeaders = {
-      from: { name: headerText(brand.brandName, 80), address: ctx.config.mailFrom },
+      from: { name: headerText(withoutBidiControls(brand.brandName), 80), address: ctx.config.mailFrom },
       replyTo,
       inReplyTo: refs.at(-1),
       references: refs.length ? refs : undefined,
@@ -112,7 +113,7 @@ export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[])
       kind: e.kind,
       audience: e.audience,
       to_address: e.to.map((t) => t.address).join(", "),
-      to_name: single?.name ? headerText(single.name, 120) : null,
+      to_name: single?.name ? headerText(withoutBidiControls(single.name), 120) : null,
       message_id: `<${id}@${mailDomain}>`,
       // Only the subject is rendered now: the text and HTML are rendered from template_data.
       subject: renderTemplate(e).subject,

@@ -1,9 +1,10 @@
 import { Type } from "typebox";
+import { Key } from "../lib/schema.ts";
 
 /** Upload keys from an upload's answer; each attaches its file once. */
 export const UploadKeys = (max: number) =>
   Type.Optional(
-    Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+    Type.Array(Key(128, { minLength: 1 }), {
       maxItems: max,
       description: `Up to ${max} keys from the upload route's answers`,
     }),

@@ -1,5 +1,5 @@
 import { type Static, Type } from "typebox";
-import { Line, Nullable, OneOf, OptionalText, StrictObject, Text } from "../lib/schema.ts";
+import { Key, Line, Nullable, OneOf, OptionalText, StrictObject, Text } from "../lib/schema.ts";
 import { SEARCH_LANGUAGES } from "./kb.vocabulary.ts";
 
 // Request and response shapes of the knowledge base: one set of rules for the JSON API and the
@@ -34,7 +34,7 @@ const Tag = Type.String({
   pattern: "^[^\\u0000-\\u001F\\u007F,]+$",
   "x-error": "must be a short word without commas or control characters",
 });
-const Id = Type.String({ maxLength: 64 });
+const Id = Key(64);
 
 export const ArticleInput = StrictObject({
   title: Line(TITLE_MAX),

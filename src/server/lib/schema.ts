@@ -44,6 +44,26 @@ export const Text = (maxLength: number, description?: string) =>
     ...(description ? { description } : {}),
   });
 
+/** An id or key a client sends back as it was given (a UUID, an upload key): printable ASCII, no spaces. */
+export const Key = (maxLength: number, opts: { minLength?: number; description?: string } = {}) =>
+  Type.String({
+    ...(opts.minLength ? { minLength: opts.minLength } : {}),
+    maxLength,
+    pattern: "^[!-~]*$",
+    "x-error": "must not contain spaces or control characters",
+    ...(opts.description ? { description: opts.description } : {}),
+  });
+
+/** A password as typed: any characters but controls, kept as they are (not trimmed). */
+export const Password = (maxLength: number, description?: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength,
+    pattern: `^${LINE_CHAR}*$`,
+    "x-error": "must not contain control characters",
+    ...(description ? { description } : {}),
+  });
+
 export const Email = () => Type.String({ format: "email", maxLength: 254, description: "An email address" });
 
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);

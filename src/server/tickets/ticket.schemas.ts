@@ -11,7 +11,7 @@ import {
 } from "../../shared/tickets.ts";
 import { Attachment, UploadKeys } from "../files/file.schemas.ts";
 import { VisitId } from "../kb/kb.schemas.ts";
-import { Email, Line, Nullable, OneOf, OptionalText, StrictObject, Text } from "../lib/schema.ts";
+import { Email, Key, Line, Nullable, OneOf, OptionalText, StrictObject, Text } from "../lib/schema.ts";
 
 // What the ticket operations take and answer, declared once: each schema validates the route (and
 // the portal's HTML forms), documents it in OpenAPI, and gives the services their type (Static).
@@ -170,7 +170,7 @@ export type TicketDetail = Static<typeof TicketDetail>;
 export const TicketPatch = StrictObject({
   status: Type.Optional(TicketStatusSchema),
   priority: Type.Optional(TicketPrioritySchema),
-  assigneeId: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+  assigneeId: Type.Optional(Nullable(Key(64))),
   resolution: Type.Optional(Text(MESSAGE_MAX)),
 });
 export type TicketPatch = Static<typeof TicketPatch>;

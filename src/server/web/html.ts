@@ -41,6 +41,13 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): Html {
 /** Trusted markup only: never anything a user typed. */
 export const unsafeRaw = (markup: string) => new Html(markup);
 
+/**
+ * Text someone else chose, shown inside a line of ours (a person's name, a subject, a file's
+ * name): isolated, so bidirectional controls in it (an unclosed U+202E) cannot reorder what
+ * surrounds it. <bdi> is `unicode-bidi: isolate` with its direction from its own text.
+ */
+export const bdi = (text: string | null | undefined) => html`<bdi>${text}</bdi>`;
+
 /** Text with its line breaks kept, escaped. */
 export const multiline = (text: string) =>
   html`${text.split("\n").map((line, i) => (i ? [unsafeRaw("<br>"), line] : line))}`;

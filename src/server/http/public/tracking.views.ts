@@ -4,7 +4,7 @@ import type { FieldErrors } from "../../errors.ts";
 import type { TrackingView } from "../../tickets/ticket.schemas.ts";
 import { attachmentChips, fileField } from "../../web/attachments.ts";
 import { describedBy, when } from "../../web/forms.ts";
-import { type Html, html, multiline } from "../../web/html.ts";
+import { bdi, type Html, html, multiline } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import {
   customerErrorSummary as errorSummary,
@@ -27,7 +27,7 @@ export function trackingMain(
   const base = `/portal/${ws.slug}/tickets/${view.reference}`;
   return html`<div class="ticket-head">
   <p class="reference">${view.reference}</p>
-  <h1>${view.subject}</h1>
+  <h1>${bdi(view.subject)}</h1>
   <p class="meta">Status: ${statusBadge(view.status)} · Opened ${when(view.createdAt)}</p>
 </div>
 ${opts.notice ? html`<p class="notice success" role="status">${opts.notice}</p>` : ""}
@@ -75,7 +75,7 @@ ${
   <h2 id="conversation-title">Conversation</h2>
   <ol class="conversation" id="conversation">
     <li class="message from-contact">
-      <p class="who">${view.contact.name} <span class="meta">${when(view.createdAt)}</span></p>
+      <p class="who">${bdi(view.contact.name)} <span class="meta">${when(view.createdAt)}</span></p>
       <div class="body">${view.description ? multiline(view.description) : html`<p class="meta">No description.</p>`}</div>
       ${attachmentChips(view.attachments, fileHref)}
     </li>
@@ -84,7 +84,7 @@ ${
         m,
         i,
       ) => html`<li class="message from-${m.author.type}"${i === view.conversation.length - 1 ? html` id="latest"` : ""}>
-      <p class="who">${m.author.name}${m.author.type === "agent" ? html` <span class="tag">Support</span>` : ""} <span class="meta">${when(m.createdAt)}</span></p>
+      <p class="who">${bdi(m.author.name)}${m.author.type === "agent" ? html` <span class="tag">Support</span>` : ""} <span class="meta">${when(m.createdAt)}</span></p>
       <div class="body">${multiline(m.body)}</div>
       ${attachmentChips(m.attachments, fileHref)}
     </li>`,

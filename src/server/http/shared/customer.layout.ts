@@ -1,6 +1,7 @@
 import type { FastifyReply } from "fastify";
 import { readableOn, readablePair } from "../../../shared/color.ts";
 import type { FieldErrors } from "../../errors.ts";
+import { withoutBidiControls } from "../../lib/bidi.ts";
 import { assetUrl } from "../../web/assets.ts";
 import { errorSummary, fieldError } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
@@ -20,6 +21,9 @@ const FIELD_LABELS: Record<string, string> = {
   body: "Your reply",
   attachments: "Files",
 };
+
+/** A field's name in the customers' words. */
+export const customerFieldLabel = (field: string) => FIELD_LABELS[field] ?? field;
 
 /** The error summary of a customer's form, in the customers' words for its fields. */
 export const customerErrorSummary = (errors: FieldErrors | undefined, message?: string) =>
@@ -56,7 +60,7 @@ export function portalLayout({ ws, title, nonce, main, embedded, preview, nav }:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="referrer" content="no-referrer">
-<title>${title} · ${b.brandName}</title>
+<title>${withoutBidiControls(`${title} · ${b.brandName}`)}</title>
 <link rel="stylesheet" href="${assetUrl("portal.css")}">
 <link rel="stylesheet" href="${assetUrl("files.css")}">
 <link rel="icon" href="data:,">

@@ -1,14 +1,49 @@
 import formbody from "@fastify/formbody";
-import type { FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { AppError } from "../../errors.ts";
+import { assetUrl } from "../../web/assets.ts";
+import { html } from "../../web/html.ts";
+import { refuseControlsInForm } from "./control-characters.ts";
+import { customerFieldLabel } from "./customer.layout.ts";
+import { jsonErrorHandler } from "./errors.ts";
+import { newNonce, sendHtml } from "./html-response.ts";
 
 /**
  * Makes a plugin a tree of HTML pages: it reads form posts (only here: the JSON API keeps
- * refusing form bodies), and its routes stay out of the API document, which describes the JSON
- * API alone. Every answer of such a tree leaves through sendHtml (html-response.ts).
+ * refusing form bodies) and refuses control characters in them, and its routes stay out of the
+ * API document, which describes the JSON API alone. Every answer of such a tree leaves through
+ * sendHtml (html-response.ts); a refusal nothing in the page answered itself (a control
+ * character in the address or a form) is a plain page naming the fields.
  */
-export async function pageTree(app: FastifyInstance, opts: { formBodyLimit: number }): Promise<void> {
+export async function pageTree(
+  app: FastifyInstance,
+  opts: { formBodyLimit: number; errorHandler?: PageErrorHandler },
+): Promise<void> {
   await app.register(formbody, { bodyLimit: opts.formBodyLimit });
+  app.addHook("preValidation", refuseControlsInForm);
   app.addHook("onRoute", (route) => {
     route.schema = { ...route.schema, hide: true };
   });
+  // Set before any page is registered: a route keeps the handler of its tree at that time.
+  app.setErrorHandler(opts.errorHandler ?? pageErrorHandler);
+}
+
+export type PageErrorHandler = (
+  err: FastifyError | AppError,
+  req: FastifyRequest,
+  reply: FastifyReply,
+) => FastifyReply | undefined;
+
+/** The customers' pages: a 4xx as a page; anything else as before (the JSON error answer, logged on a 5xx). */
+function pageErrorHandler(err: FastifyError | AppError, req: FastifyRequest, reply: FastifyReply) {
+  if (!(err instanceof AppError) || err.status >= 500) return jsonErrorHandler(err, req, reply);
+  if (err.headers) reply.headers(err.headers);
+  const nonce = newNonce();
+  const fields = Object.entries(err.fields ?? {});
+  const title = err.status === 404 ? "Not found" : "That did not work";
+  return sendHtml(
+    reply,
+    html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>${title}</title><link rel="stylesheet" href="${assetUrl("portal.css")}"></head><body><main id="main"><h1>${title}</h1><p>${err.message}</p>${fields.length ? html`<ul>${fields.map(([f, m]) => html`<li>${customerFieldLabel(f)} ${m}</li>`)}</ul><p>Go back, correct it and try again.</p>` : ""}</main></body></html>`,
+    { kind: "page", nonce, status: err.status },
+  );
 }

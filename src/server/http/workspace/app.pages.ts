@@ -1,14 +1,15 @@
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { signOut } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
-import { html } from "../../web/html.ts";
+import { type Html, html } from "../../web/html.ts";
+import { jsonErrorHandler } from "../shared/errors.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { contactPages } from "./contacts.pages.ts";
 import { addAgentGate, SESSION_COOKIE, sessionCookieOptions } from "./gate.ts";
 import { kbPages } from "./kb.pages.ts";
-import { safeNext, sendAppPage } from "./layout.ts";
+import { APP_LABELS, safeNext, sendAppPage, sendPublicAppPage } from "./layout.ts";
 import { outboxPages } from "./outbox.pages.ts";
 import { settingsPages } from "./settings.pages.ts";
 import { setupPages } from "./setup.pages.ts";
@@ -35,12 +36,48 @@ const PAGE_ANSWERS: GateAnswers = {
   tokenInForm: true,
 };
 
+/** What the fields of a refusal say (a control character in the address or a form, say). */
+const fieldList = (err: AppError) =>
+  err.fields
+    ? html`<ul>${Object.entries(err.fields).map(([f, m]) => html`<li>${APP_LABELS[f] ?? f} ${m}</li>`)}</ul>`
+    : "";
+
 const notFoundMain = html`<h1>Not found</h1><p>It may have been moved, or it is not in this workspace. <a href="/app">Back to the queue</a></p>`;
+
+/**
+ * Every error of the app's pages as a page: signed in, in the app's frame; before the gate has
+ * admitted anyone (sign-in, setup, a refused address), in the frame without a session.
+ */
+function appErrorPage(err: FastifyError | AppError, req: FastifyRequest, reply: FastifyReply) {
+  const page = (p: { title: string; status: number; main: Html }) =>
+    req.session ? sendAppPage(req, reply, p) : sendPublicAppPage(reply, p);
+  if (err instanceof AppError && err.status < 500) {
+    if (err.headers) reply.headers(err.headers);
+    return page({
+      title: err.status === 404 ? "Not found" : "That did not work",
+      status: err.status,
+      main:
+        err.status === 404
+          ? notFoundMain
+          : html`<h1>That did not work</h1><p>${err.message}</p>${fieldList(err)}<p><a href="/app">Back to the queue</a></p>`,
+    });
+  }
+  if (!(err instanceof AppError) && err.statusCode && err.statusCode < 500) {
+    // Fastify's own refusals (a form too large, say): the JSON answer, as before.
+    return jsonErrorHandler(err, req, reply);
+  }
+  req.log.error({ err }, "unhandled error");
+  return page({
+    title: "Something went wrong",
+    status: 500,
+    main: html`<h1>Something went wrong on our side</h1><p>Go back and try again. If it keeps happening, tell your administrator and quote request ${req.id}.</p>`,
+  });
+}
 
 export const appPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
-    await pageTree(app, { formBodyLimit: 64 * 1024 });
+    await pageTree(app, { formBodyLimit: 64 * 1024, errorHandler: appErrorPage });
     await app.register(setupPages(ctx));
     await app.register(signInPages(ctx));
 
@@ -59,26 +96,6 @@ export const appPages =
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });
         await tree.register(kbPages(ctx), { prefix: "/kb" });
-
-        tree.setErrorHandler((err, req, reply) => {
-          if (err instanceof AppError && err.status < 500) {
-            if (err.headers) reply.headers(err.headers);
-            return sendAppPage(req, reply, {
-              title: err.status === 404 ? "Not found" : "That did not work",
-              status: err.status,
-              main:
-                err.status === 404
-                  ? notFoundMain
-                  : html`<h1>That did not work</h1><p>${err.message}</p><p><a href="/app">Back to the queue</a></p>`,
-            });
-          }
-          req.log.error({ err }, "unhandled error");
-          return sendAppPage(req, reply, {
-            title: "Something went wrong",
-            status: 500,
-            main: html`<h1>Something went wrong on our side</h1><p>Go back and try again. If it keeps happening, tell your administrator and quote request ${req.id}.</p>`,
-          });
-        });
 
         tree.setNotFoundHandler((req, reply) =>
           sendAppPage(req, reply, { title: "Not found", status: 404, main: notFoundMain }),

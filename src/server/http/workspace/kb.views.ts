@@ -15,7 +15,7 @@ import {
 import { DEFAULT_NOT_FOUND_TEXT, type getKbSettings } from "../../kb/kb.settings.ts";
 import { SEARCH_LANGUAGES } from "../../kb/kb.vocabulary.ts";
 import { describedBy, errorSummary, fieldError, type Labels, when } from "../../web/forms.ts";
-import { type Html, html, unsafeRaw } from "../../web/html.ts";
+import { bdi, type Html, html, unsafeRaw } from "../../web/html.ts";
 import { csrfField } from "./layout.ts";
 
 // The agents' knowledge base: articles with their helpful counts, the editor with a
@@ -111,7 +111,7 @@ export function editor(
       : null;
   return html`<p class="crumbs"><a href="/app/kb">Knowledge base</a></p>
 <h1>${article ? "Edit article" : "New article"}</h1>
-${article ? html`<p class="meta">Helpful: <strong>${article.helpful.yes}</strong> yes · <strong>${article.helpful.no}</strong> no · Updated ${when(article.updatedAt)}${article.author ? ` by ${article.author.name}` : ""}${publicUrl ? html` · <a href="${publicUrl}">View on the portal</a>` : ""}</p>` : ""}
+${article ? html`<p class="meta">Helpful: <strong>${article.helpful.yes}</strong> yes · <strong>${article.helpful.no}</strong> no · Updated ${when(article.updatedAt)}${article.author ? html` by ${bdi(article.author.name)}` : ""}${publicUrl ? html` · <a href="${publicUrl}">View on the portal</a>` : ""}</p>` : ""}
 ${errorSummary(LABELS, errors, opts.message)}
 <form method="post" action="${action}" class="card kb-editor" novalidate>
   ${csrfField(req)}

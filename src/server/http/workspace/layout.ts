@@ -7,9 +7,10 @@ import {
 } from "../../../shared/tickets.ts";
 import { csrfTokenFor, type SessionInfo } from "../../auth/session.service.ts";
 import type { FieldErrors } from "../../errors.ts";
+import { withoutBidiControls } from "../../lib/bidi.ts";
 import { assetUrl } from "../../web/assets.ts";
 import { errorSummary, fieldError, type Labels } from "../../web/forms.ts";
-import { type Html, html } from "../../web/html.ts";
+import { bdi, type Html, html } from "../../web/html.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 
 // The agents' app: the frame every page shares (navigation, who is signed in, sign-out, the
@@ -62,7 +63,7 @@ function head(title: string): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="referrer" content="no-referrer">
-<title>${title} · Portico</title>
+<title>${withoutBidiControls(title)} · Portico</title>
 <link rel="stylesheet" href="${assetUrl("app.css")}">
 <link rel="stylesheet" href="${assetUrl("files.css")}">
 <link rel="icon" href="data:,">
@@ -102,7 +103,7 @@ ${head(page.title)}
 <body class="app">
 <a class="skip" href="#main">Skip to content</a>
 <header class="topbar">
-  <a class="logo" href="/app"><span class="mark" aria-hidden="true">P</span><span>${s.workspace.name}</span></a>
+  <a class="logo" href="/app"><span class="mark" aria-hidden="true">P</span><span>${bdi(s.workspace.name)}</span></a>
   <nav aria-label="Main">
     ${nav("queue", "/app", "Queue")}
     ${nav("contacts", "/app/contacts", "Contacts")}
@@ -111,7 +112,7 @@ ${head(page.title)}
     ${s.agent.role === "admin" ? nav("outbox", "/app/outbox", "Outbox") : ""}
   </nav>
   <div class="me">
-    <span class="who" title="${s.agent.email}">${s.agent.name}${s.agent.role === "admin" ? html` <span class="tag">Admin</span>` : ""}</span>
+    <span class="who" title="${s.agent.email}">${bdi(s.agent.name)}${s.agent.role === "admin" ? html` <span class="tag">Admin</span>` : ""}</span>
     <button type="button" class="linkish" data-shortcuts-open aria-haspopup="dialog">Shortcuts</button>
     <form method="post" action="/app/sign-out">${csrfField(req)}<button type="submit" class="linkish">Sign out</button></form>
   </div>

@@ -3,7 +3,7 @@ import type { AppContext } from "../../context.ts";
 import { mailDir } from "../../email/email.transport.ts";
 import type { getOutboxEmail, OutboxItem } from "../../email/outbox.service.ts";
 import { when } from "../../web/forms.ts";
-import { type Html, html } from "../../web/html.ts";
+import { bdi, type Html, html } from "../../web/html.ts";
 import { csrfField } from "./layout.ts";
 
 // Admins' view of outgoing mail: every email with its state, the text and HTML as sent, and the
@@ -53,7 +53,7 @@ ${
 <thead><tr><th scope="col">Email</th><th scope="col">To</th><th scope="col">Ticket</th><th scope="col">State</th><th scope="col">Written</th></tr></thead>
 <tbody>${items.map(
         (e) => html`<tr>
-<td><a href="/app/outbox/${e.id}">${e.subject}</a><br><span class="meta">${KIND_LABELS[e.kind] ?? e.kind}</span></td>
+<td><a href="/app/outbox/${e.id}">${bdi(e.subject)}</a><br><span class="meta">${KIND_LABELS[e.kind] ?? e.kind}</span></td>
 <td>${e.to}</td>
 <td>${e.ticket ? html`<a href="/app/tickets/${e.ticket}">${e.ticket}</a>` : ""}</td>
 <td>${stateBadge(e)}${e.lastError ? html`<br><span class="meta">${e.lastError}</span>` : ""}</td>
@@ -69,11 +69,11 @@ type OutboxEmail = Awaited<ReturnType<typeof getOutboxEmail>>;
 
 export function outboxEmailMain(req: FastifyRequest, e: OutboxEmail): Html {
   return html`<nav class="crumbs" aria-label="Breadcrumb"><a href="/app/outbox">Outbox</a> <span aria-hidden="true">/</span> <span aria-current="page">Email</span></nav>
-<h1>${e.subject}</h1>
+<h1>${bdi(e.subject)}</h1>
 <dl class="facts">
   <div><dt>State</dt><dd>${stateBadge(e)} ${e.sentAt ? html`<span class="meta">sent ${when(e.sentAt)}</span>` : e.nextAttemptAt && e.attempts ? html`<span class="meta">next try ${when(e.nextAttemptAt)}</span>` : ""}</dd></div>
   ${e.lastError ? html`<div><dt>${e.status === "suppressed" ? "Why" : "Last error"}</dt><dd>${e.lastError}</dd></div>` : ""}
-  <div><dt>From</dt><dd>${e.headers.from.name} &lt;${e.headers.from.address}&gt;</dd></div>
+  <div><dt>From</dt><dd>${bdi(e.headers.from.name)} &lt;${e.headers.from.address}&gt;</dd></div>
   <div><dt>To</dt><dd>${e.to}</dd></div>
   ${e.headers.replyTo ? html`<div><dt>Reply-To</dt><dd>${e.headers.replyTo}</dd></div>` : ""}
   <div><dt>Message-ID</dt><dd><code>${e.messageId}</code></dd></div>

@@ -5,7 +5,7 @@ import type { SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import type { FieldErrors } from "../../errors.ts";
 import { describedBy, when } from "../../web/forms.ts";
-import { type Html, html } from "../../web/html.ts";
+import { bdi, type Html, html } from "../../web/html.ts";
 import { brandingOf, DEFAULT_PRIMARY_COLOR, type Workspace } from "../../workspaces/workspace.branding.ts";
 import { BRAND_NAME_MAX } from "../../workspaces/workspace.service.ts";
 import { appErrorSummary, appFieldError, csrfField } from "./layout.ts";
@@ -148,7 +148,7 @@ function agentsSection(req: FastifyRequest, agents: AgentView[], isAdmin: boolea
     <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Last sign-in</th>${isAdmin ? html`<th scope="col"><span class="visually-hidden">Actions</span></th>` : ""}</tr></thead>
     <tbody>${agents.map(
       (g) => html`<tr${g.active ? "" : html` class="inactive"`}>
-      <td>${g.name}${g.id === s.agent.id ? html` <span class="tag">You</span>` : ""}${g.active ? "" : html` <span class="tag">Deactivated</span>`}</td>
+      <td>${bdi(g.name)}${g.id === s.agent.id ? html` <span class="tag">You</span>` : ""}${g.active ? "" : html` <span class="tag">Deactivated</span>`}</td>
       <td class="email">${g.email}</td>
       <td>${g.role === "admin" ? "Admin" : "Agent"}</td>
       <td>${g.lastLoginAt ? when(g.lastLoginAt) : html`<span class="muted">Never</span>`}</td>
@@ -157,7 +157,7 @@ function agentsSection(req: FastifyRequest, agents: AgentView[], isAdmin: boolea
           ? html`<td>${
               g.id === s.agent.id
                 ? ""
-                : html`<form method="post" action="/app/settings/agents/${g.id}/active">${csrfField(req)}<input type="hidden" name="active" value="${g.active ? "false" : "true"}"><button type="submit" class="small">${g.active ? "Deactivate" : "Reactivate"}<span class="visually-hidden"> ${g.name}</span></button></form>`
+                : html`<form method="post" action="/app/settings/agents/${g.id}/active">${csrfField(req)}<input type="hidden" name="active" value="${g.active ? "false" : "true"}"><button type="submit" class="small">${g.active ? "Deactivate" : "Reactivate"}<span class="visually-hidden"> ${bdi(g.name)}</span></button></form>`
             }</td>`
           : ""
       }

@@ -2,7 +2,7 @@ import type { Invitation } from "../../agents/agent.service.ts";
 import { PASSWORD_MIN } from "../../auth/passwords.ts";
 import type { FieldErrors } from "../../errors.ts";
 import { describedBy } from "../../web/forms.ts";
-import { type Html, html } from "../../web/html.ts";
+import { bdi, type Html, html } from "../../web/html.ts";
 import { appErrorSummary, appFieldError } from "./layout.ts";
 
 // Signing in, and choosing a password from an invitation's link.
@@ -43,7 +43,7 @@ ${appErrorSummary(errors, opts.message)}
 
 export function inviteMain(token: string, inv: Invitation, errors?: FieldErrors): Html {
   return html`<h1>Welcome, ${inv.agentName}</h1>
-<p>Choose a password to sign in to ${inv.workspace.name} as <strong>${inv.email}</strong>.</p>
+<p>Choose a password to sign in to ${bdi(inv.workspace.name)} as <strong>${inv.email}</strong>.</p>
 ${appErrorSummary(errors)}
 <form method="post" action="/app/invite" novalidate class="card">
   <input type="hidden" name="t" value="${token}">

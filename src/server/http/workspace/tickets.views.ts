@@ -12,11 +12,12 @@ import {
 import type { AgentView } from "../../agents/agent.service.ts";
 import { csrfTokenFor } from "../../auth/session.service.ts";
 import type { FieldErrors } from "../../errors.ts";
+import { withoutBidiControls } from "../../lib/bidi.ts";
 import { QUEUE_SORTS, type QueueSort } from "../../tickets/queue.ts";
 import type { TicketDetail, TicketEventView, TicketSummary } from "../../tickets/ticket.schemas.ts";
 import { attachmentChips, fileField } from "../../web/attachments.ts";
 import { describedBy, when } from "../../web/forms.ts";
-import { type Html, html, multiline } from "../../web/html.ts";
+import { bdi, type Html, html, multiline } from "../../web/html.ts";
 import { appErrorSummary, appFieldError, csrfField, priorityBadge, statusBadge } from "./layout.ts";
 
 // The queue and a ticket as the agents see them. The queue's rows and the changing parts of a
@@ -48,8 +49,10 @@ function queueHref(p: Partial<QueueParams>, extra: Query = {}): string {
   return s ? `/app?${s}` : "/app";
 }
 
+// An option's label is text alone (no element can isolate it there): an agent's name goes
+// without its bidirectional controls.
 const option = (value: string, label: string, selected: string) =>
-  html`<option value="${value}"${value === selected ? html` selected` : ""}>${label}</option>`;
+  html`<option value="${value}"${value === selected ? html` selected` : ""}>${withoutBidiControls(label)}</option>`;
 
 function viewTabs(p: QueueParams): Html {
   const views: [string, string, Partial<QueueParams>][] = [
@@ -113,17 +116,17 @@ export function queueRows(items: TicketSummary[], p: QueueParams): Html {
   return html`<div id="queue-live" data-state="${state}"${poll ? html` data-poll="${poll}"` : ""}>
 ${
   items.length === 0
-    ? html`<p class="empty">${p.q ? `No tickets match “${p.q}”.` : "Nothing here. New requests appear on their own."}</p>`
+    ? html`<p class="empty">${p.q ? html`No tickets match “${bdi(p.q)}”.` : "Nothing here. New requests appear on their own."}</p>`
     : html`<table class="queue">
   <thead><tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Customer</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Updated</th></tr></thead>
   <tbody>${items.map(
     (t) => html`<tr data-row>
     <td class="ref">${t.reference}</td>
-    <td class="subject"><a href="/app/tickets/${t.reference}" data-row-link>${t.subject}</a></td>
-    <td class="customer">${t.contact.name}<span class="email">${t.contact.email}</span></td>
+    <td class="subject"><a href="/app/tickets/${t.reference}" data-row-link>${bdi(t.subject)}</a></td>
+    <td class="customer">${bdi(t.contact.name)}<span class="email">${t.contact.email}</span></td>
     <td>${statusBadge(t.status)}</td>
     <td>${priorityBadge(t.priority)}</td>
-    <td class="assignee">${t.assignee ? t.assignee.name : html`<span class="muted">Unassigned</span>`}</td>
+    <td class="assignee">${t.assignee ? bdi(t.assignee.name) : html`<span class="muted">Unassigned</span>`}</td>
     <td class="updated">${when(t.updatedAt)}</td>
   </tr>`,
   )}</tbody>
@@ -132,6 +135,7 @@ ${
 </div>`;
 }
 
+// The sentences of the history: an agent's name inside one goes without bidirectional controls.
 const EVENT_TEXT: Record<string, (e: TicketEventView, agents: Map<string, string>) => string> = {
   created: (e) => `created the ticket (${String(e.data.channel ?? "portal")})`,
   agent_replied: () => "replied to the customer",
@@ -144,7 +148,9 @@ const EVENT_TEXT: Record<string, (e: TicketEventView, agents: Map<string, string
   priority_changed: (e) =>
     `changed the priority from ${label(PRIORITY_LABELS, e.data.from)} to ${label(PRIORITY_LABELS, e.data.to)}`,
   assignee_changed: (e, agents) =>
-    e.data.to ? `assigned it to ${agents.get(String(e.data.to)) ?? "an agent"}` : "unassigned it",
+    e.data.to
+      ? `assigned it to ${withoutBidiControls(agents.get(String(e.data.to)) ?? "an agent")}`
+      : "unassigned it",
   follow_up_created: (e) => `started a follow-up, ${String(e.data.reference ?? "")}`,
   email_failed: (e) =>
     `could not deliver an email to ${String(e.data.to ?? "")}: ${String(e.data.reason ?? "")}`,
@@ -183,13 +189,13 @@ const fileHref = (f: { id: string }) => `/api/workspace/attachments/${f.id}`;
 function conversation(t: TicketDetail): Html {
   return html`<ol class="conversation" id="conversation">
       <li class="entry from-contact">
-        <p class="who"><strong>${t.contact.name}</strong> <span class="meta">${when(t.createdAt)}</span></p>
+        <p class="who"><strong>${bdi(t.contact.name)}</strong> <span class="meta">${when(t.createdAt)}</span></p>
         <div class="body">${t.description ? multiline(t.description) : html`<p class="meta">No description.</p>`}</div>
         ${attachmentChips(t.attachments, fileHref)}
       </li>
       ${t.conversation.map(
         (c) => html`<li class="entry ${c.internal ? "internal" : `from-${c.author.type}`}">
-        <p class="who"><strong>${c.author.name || "Portico"}</strong> ${
+        <p class="who"><strong>${bdi(c.author.name || "Portico")}</strong> ${
           c.internal
             ? html`<span class="tag note-tag">Internal note · agents only</span>`
             : c.author.type === "agent"
@@ -207,7 +213,7 @@ function history(t: TicketDetail, names: Map<string, string>): Html {
   return html`<ol class="history" id="history">${t.events.map((e) => {
     const text = EVENT_TEXT[e.type]?.(e, names) ?? e.type;
     const who = e.actor.name ?? (e.actor.type === "system" ? "Portico" : "Someone");
-    return html`<li><span>${who} ${text}</span> <span class="meta">${when(e.createdAt)}</span></li>`;
+    return html`<li><span>${bdi(who)} ${text}</span> <span class="meta">${when(e.createdAt)}</span></li>`;
   })}</ol>`;
 }
 
@@ -228,7 +234,7 @@ export function ticketMain(
   return html`<nav class="crumbs" aria-label="Breadcrumb"><a href="/app">Queue</a> <span aria-hidden="true">/</span> <span aria-current="page">${t.reference}</span></nav>
 <div class="ticket-head">
   <p class="meta">${t.reference} · ${t.type} · via ${t.channel}${t.followUpOf ? html` · follow-up of <a href="/app/tickets/${t.followUpOf}">${t.followUpOf}</a>` : ""}</p>
-  <h1>${t.subject}</h1>
+  <h1>${bdi(t.subject)}</h1>
   ${badges(t)}
 </div>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
@@ -246,11 +252,11 @@ ${emailProblems(t)}
       ${csrfField(req)}
       <fieldset class="mode">
         <legend>Send as</legend>
-        <label class="mode-reply"><input type="radio" name="kind" value="reply" id="kind-reply"${kind === "reply" ? html` checked` : ""}> Reply to customer <span class="hint">${t.contact.name} sees this</span></label>
+        <label class="mode-reply"><input type="radio" name="kind" value="reply" id="kind-reply"${kind === "reply" ? html` checked` : ""}> Reply to customer <span class="hint">${bdi(t.contact.name)} sees this</span></label>
         <label class="mode-note"><input type="radio" name="kind" value="note" id="kind-note"${kind === "note" ? html` checked` : ""}> Internal note <span class="hint">only agents see this</span></label>
       </fieldset>
       <div class="field">
-        <label for="body"><span class="when-reply">Reply to ${t.contact.name}</span><span class="when-note">Internal note</span></label>
+        <label for="body"><span class="when-reply">Reply to ${bdi(t.contact.name)}</span><span class="when-note">Internal note</span></label>
         <textarea id="body" name="body" rows="6" required maxlength="${MESSAGE_MAX}"${describedBy(st.errors, "body")}>${st.draft ?? ""}</textarea>
         ${appFieldError(st.errors, "body")}
       </div>
@@ -309,13 +315,13 @@ ${emailProblems(t)}
   </section>
   <section class="card" aria-labelledby="contact-title">
     <h2 id="contact-title">Customer</h2>
-    <p><a href="/app/contacts/${t.contact.id}">${t.contact.name}</a><br><a href="mailto:${t.contact.email}" class="email">${t.contact.email}</a></p>
-    ${t.company ? html`<p class="meta">${t.company.name}</p>` : ""}
+    <p><a href="/app/contacts/${t.contact.id}">${bdi(t.contact.name)}</a><br><a href="mailto:${t.contact.email}" class="email">${t.contact.email}</a></p>
+    ${t.company ? html`<p class="meta">${bdi(t.company.name)}</p>` : ""}
     ${
       t.contactTickets.length
         ? html`<h3>Other tickets</h3><ul class="plain">${t.contactTickets.map(
             (o) =>
-              html`<li><a href="/app/tickets/${o.reference}">${o.reference}</a> ${o.subject} ${statusBadge(o.status)}</li>`,
+              html`<li><a href="/app/tickets/${o.reference}">${o.reference}</a> ${bdi(o.subject)} ${statusBadge(o.status)}</li>`,
           )}</ul>`
         : html`<p class="meta">No other tickets.</p>`
     }

@@ -4,7 +4,7 @@ import { MESSAGE_MAX, NAME_MAX } from "../../../shared/tickets.ts";
 import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import { OUTBOX_STATES } from "../../email/outbox.service.ts";
 import { UploadKeys } from "../../files/file.schemas.ts";
-import { Email, Line, Nullable, OneOf, StrictObject, Text } from "../../lib/schema.ts";
+import { Email, Line, Nullable, OneOf, Password, StrictObject, Text } from "../../lib/schema.ts";
 
 // The agents' JSON API's own schemas (settings, agents, the Outbox). Tickets and contacts
 // declare theirs in their modules (tickets/ticket.schemas.ts, contacts/contact.schemas.ts); the
@@ -47,11 +47,7 @@ export const AddAgentBody = StrictObject({
   name: Line(NAME_MAX),
   role: Type.Union([Type.Literal("admin"), Type.Literal("agent")], { default: "agent" }),
   password: Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: PASSWORD_MAX,
-      description: "Left out: the agent gets an invitation email to choose one (valid 7 days).",
-    }),
+    Password(PASSWORD_MAX, "Left out: the agent gets an invitation email to choose one (valid 7 days)."),
   ),
 });
 
