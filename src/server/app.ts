@@ -14,6 +14,8 @@ import { publicKbRoutes } from "./http/public/kb.routes.ts";
 import { publicRoutes } from "./http/public/public.routes.ts";
 import { submitPages } from "./http/public/submit.pages.ts";
 import { trackingPages } from "./http/public/tracking.pages.ts";
+import { cookieName } from "./http/shared/cookies.ts";
+import { crossSiteWriteGuard } from "./http/shared/cross-site.ts";
 import { jsonErrorHandler, jsonNotFound } from "./http/shared/errors.ts";
 import { lazyChildLogger, requestLine } from "./http/shared/request-logger.ts";
 import { type RouteEntry, routeEntries } from "./http/shared/route-list.ts";
@@ -22,6 +24,7 @@ import {
   apiAnswerHeaders,
   dependencyPageHeaders,
   everyAnswerHeaders,
+  httpsAnswerHeaders,
 } from "./http/shared/security-headers.ts";
 import { validatorCompiler } from "./http/shared/validation.ts";
 import { appPages } from "./http/workspace/app.pages.ts";
@@ -75,7 +78,10 @@ export async function buildApp(ctx: AppContext) {
     ctx.activity.lastRequestAt = performance.now();
   });
   app.addHook("onResponse", requestLine(ctx.log));
+  // Before any tree's own hooks: a write from another site goes no further (cross-site.ts).
+  app.addHook("onRequest", crossSiteWriteGuard(ctx.config));
   app.addHook("onSend", everyAnswerHeaders);
+  if (ctx.config.servedOverHttps) app.addHook("onSend", httpsAnswerHeaders);
   app.setErrorHandler(jsonErrorHandler);
   app.setNotFoundHandler(jsonNotFound);
 
@@ -101,9 +107,13 @@ export async function buildApp(ctx: AppContext) {
       ],
       components: {
         securitySchemes: {
-          session: { type: "apiKey", in: "cookie", name: "portico_session" },
+          session: { type: "apiKey", in: "cookie", name: cookieName(ctx.config, "portico_session") },
           csrf: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
-          customerSession: { type: "apiKey", in: "cookie", name: "portico_customer" },
+          customerSession: {
+            type: "apiKey",
+            in: "cookie",
+            name: cookieName(ctx.config, "portico_customer"),
+          },
           customerCsrf: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
         },
       },

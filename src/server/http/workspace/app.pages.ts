@@ -6,7 +6,7 @@ import { html } from "../../web/html.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { contactPages } from "./contacts.pages.ts";
-import { addAgentGate, SESSION_COOKIE, sessionCookieOptions } from "./gate.ts";
+import { addAgentGate, clearSessionCookie } from "./gate.ts";
 import { kbPages } from "./kb.pages.ts";
 import { safeNext, sendAppPage } from "./layout.ts";
 import { outboxPages } from "./outbox.pages.ts";
@@ -50,7 +50,7 @@ export const appPages =
 
         tree.post("/sign-out", async (req, reply) => {
           await signOut(ctx, req.sessionToken as string);
-          reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(ctx, new Date(0)));
+          clearSessionCookie(ctx, reply);
           return reply.redirect("/app/sign-in?signedOut=1", 303);
         });
 

@@ -6,7 +6,7 @@ import type { AppContext } from "../../context.ts";
 import { Email, StrictObject } from "../../lib/schema.ts";
 import { errors } from "../shared/schema.ts";
 import { SessionSchema } from "./auth.schemas.ts";
-import { SESSION_COOKIE, sessionCookieOptions } from "./gate.ts";
+import { setSessionCookie } from "./gate.ts";
 
 // Signing in is the one agent route without a session; it lives in its own tree.
 export const authRoutes =
@@ -36,7 +36,7 @@ export const authRoutes =
           ip: req.ip,
           userAgent: req.headers["user-agent"],
         });
-        reply.setCookie(SESSION_COOKIE, s.token, sessionCookieOptions(ctx, new Date(s.expiresAt)));
+        setSessionCookie(ctx, reply, s.token, s.expiresAt);
         return { agent: s.agent, workspace: s.workspace, csrfToken: s.csrfToken, expiresAt: s.expiresAt };
       },
     );
