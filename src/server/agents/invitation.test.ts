@@ -69,6 +69,15 @@ test("an invited agent chooses a password from the emailed link, once", async ()
   });
   assert.equal(short.statusCode, 400);
   assert.ok(short.body.includes("at least 10 characters"));
+  const common = await t.app.inject({
+    method: "POST",
+    url: "/app/invite",
+    headers: formHeaders,
+    payload: form({ _csrf: csrf, t: token, password: "qwertyuiop" }),
+  });
+  assert.equal(common.statusCode, 400);
+  assert.match(common.body, /Password is too common/);
+  assert.equal(common.cookies.length, 0, "not signed in, and the link still works");
 
   const ok = await t.app.inject({
     method: "POST",

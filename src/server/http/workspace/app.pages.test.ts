@@ -49,6 +49,22 @@ describe("first run", () => {
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /href="#admin-email"/, "the summary links to the field at fault");
     assert.equal((await t.ctx.database.db.selectFrom("workspaces").select("id").execute()).length, 0);
+    const common = await t.app.inject({
+      method: "POST",
+      url: "/setup",
+      headers: setup.headers,
+      payload: form({
+        _csrf: setup.csrf,
+        name: "First",
+        slug: "first",
+        "admin.name": "Ada",
+        "admin.email": "ada@first.test",
+        "admin.password": "password123",
+      }),
+    });
+    assert.equal(common.statusCode, 400);
+    assert.match(common.body, /href="#admin-password"[^>]*>Password is too common/);
+    assert.equal((await t.ctx.database.db.selectFrom("workspaces").select("id").execute()).length, 0);
 
     const ok = await t.app.inject({
       method: "POST",
