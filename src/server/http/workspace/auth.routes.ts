@@ -19,13 +19,13 @@ export const authRoutes =
           tags: ["auth"],
           summary: "Sign in as an agent",
           description:
-            "Sets the httpOnly session cookie and returns the CSRF token to send as X-CSRF-Token on every write. Failed attempts are throttled per account and per client address.",
+            "JSON only. Sets the httpOnly session cookie and returns the CSRF token to send as X-CSRF-Token on every write. Failed attempts are throttled per account and client address, per address and per account; a client that has not been failing is still heard. Refused with 403 cross_site_request when sent from another site.",
           body: StrictObject({
             workspace: Type.String({ minLength: 1, maxLength: 40, description: "The workspace slug" }),
             email: Email(),
             password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX }),
           }),
-          response: { 200: SessionSchema, ...errors(400, 401, 429) },
+          response: { 200: SessionSchema, ...errors(400, 401, 403, 429) },
         },
       },
       async (req, reply) => {
