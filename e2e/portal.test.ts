@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { makeTeam } from "../src/server/test/factories.ts";
+import { makeTeam, PASSWORD } from "../src/server/test/factories.ts";
 import {
   axe,
   DESKTOP,
@@ -197,6 +197,54 @@ describe("the portal's other faces", { skip: skipReason }, () => {
       await context.close();
     } finally {
       await limited.close();
+    }
+  });
+
+  test("in a real browser another site's form is refused, and the framed form still works with the https headers on", async () => {
+    // COOKIE_SECURE stands for https here: HSTS and COOP on every answer (COOP only ever applies
+    // to top-level pages, so the frame is unaffected).
+    const secure = await serve({ COOKIE_SECURE: "true" });
+    let slug = "";
+    let email = "";
+    // Another site: the embed at /, and at /forged a form of its own posting a sign-in to us.
+    const site = http.createServer((req, res) => {
+      res.setHeader("content-type", "text/html");
+      res.end(
+        req.url === "/forged"
+          ? `<!doctype html><title>Elsewhere</title><form method="post" action="${secure.base}/app/sign-in"><input name="workspace" value="${slug}"><input name="email" value="${email}"><input name="password" value="${PASSWORD}"><button id="forged">Go</button></form>`
+          : `<!doctype html><title>Elsewhere</title><iframe src="${secure.base}/portal/${slug}/submit" width="100%" height="780" title="Support request form"></iframe>`,
+      );
+    });
+    try {
+      const team = await makeTeam(secure.env);
+      slug = team.ws.slug;
+      email = team.admin.email;
+      await new Promise<void>((ok) => site.listen(0, "127.0.0.1", ok));
+      const { port } = site.address() as AddressInfo;
+      const { context, page } = await newPage(secure, { viewport: DESKTOP });
+
+      // Chromium posts the other site's form with Sec-Fetch-Site: cross-site.
+      await page.goto(`http://localhost:${port}/forged`);
+      await page.locator("#forged").click();
+      await page.waitForURL(`${secure.base}/app/sign-in`);
+      assert.match((await page.locator("body").textContent()) ?? "", /cross_site_request/);
+      assert.equal(
+        (await context.cookies(secure.base)).filter((c) => /portico_session/.test(c.name)).length,
+        0,
+      );
+
+      // The embed posts from its own frame, which is ours: accepted.
+      await page.goto(`http://localhost:${port}/`);
+      const frame = page.frameLocator("iframe");
+      await frame.locator("#name").fill("Framed Customer");
+      await frame.locator("#email").fill("framed@customer.test");
+      await frame.locator("#subject").fill("From the contact page, on https settings");
+      await frame.locator("button[type=submit]").click();
+      await frame.locator(".big-reference").waitFor();
+      await context.close();
+    } finally {
+      site.close();
+      await secure.close();
     }
   });
 });

@@ -158,6 +158,21 @@ describe("portico", () => {
     );
     assert.equal(shortPassword.code, 1);
     assert.match(shortPassword.err, /--admin-password: must be at least 10 characters/);
+    const commonPassword = portico(
+      "workspace",
+      "create",
+      "--slug",
+      "short",
+      "--name",
+      "X",
+      "--admin-email",
+      "x@x.test",
+      "--admin-password",
+      "password123",
+    );
+    assert.equal(commonPassword.code, 1);
+    assert.match(commonPassword.err, /That password is too common/);
+    assert.match(commonPassword.err, /--admin-password: is too common/);
     // The workspace was not left behind without an admin.
     const retry = portico(
       "workspace",
@@ -185,6 +200,18 @@ describe("portico", () => {
     );
     assert.equal(unknown.code, 1);
     assert.match(unknown.err, /No workspace with the slug "nope"/);
+    const common = portico(
+      "agent",
+      "add",
+      "--workspace",
+      "short",
+      "--email",
+      "q@b.test",
+      "--password",
+      "qwertyuiop",
+    );
+    assert.equal(common.code, 1);
+    assert.match(common.err, /--password: is too common/);
 
     const missing = portico("agent", "add");
     assert.equal(missing.code, 1);

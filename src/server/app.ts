@@ -15,6 +15,8 @@ import { publicRoutes } from "./http/public/public.routes.ts";
 import { submitPages } from "./http/public/submit.pages.ts";
 import { trackingPages } from "./http/public/tracking.pages.ts";
 import { refuseControlsInAddress } from "./http/shared/control-characters.ts";
+import { cookieName } from "./http/shared/cookies.ts";
+import { crossSiteWriteGuard } from "./http/shared/cross-site.ts";
 import { jsonErrorHandler, jsonNotFound } from "./http/shared/errors.ts";
 import { jsonBodyParser } from "./http/shared/json-body.ts";
 import { lazyChildLogger, requestLine } from "./http/shared/request-logger.ts";
@@ -24,6 +26,7 @@ import {
   apiAnswerHeaders,
   dependencyPageHeaders,
   everyAnswerHeaders,
+  httpsAnswerHeaders,
 } from "./http/shared/security-headers.ts";
 import { validatorCompiler } from "./http/shared/validation.ts";
 import { appPages } from "./http/workspace/app.pages.ts";
@@ -80,9 +83,12 @@ export async function buildApp(ctx: AppContext) {
     ctx.activity.lastRequestAt = performance.now();
   });
   app.addHook("onResponse", requestLine(ctx.log));
+  // Before any tree's own hooks: a write from another site goes no further (cross-site.ts).
+  app.addHook("onRequest", crossSiteWriteGuard(ctx.config));
   // Every tree, pages included: a control character in a path or query is a 400 naming it.
   app.addHook("onRequest", refuseControlsInAddress);
   app.addHook("onSend", everyAnswerHeaders);
+  if (ctx.config.servedOverHttps) app.addHook("onSend", httpsAnswerHeaders);
   app.setErrorHandler(jsonErrorHandler);
   app.setNotFoundHandler(jsonNotFound);
 
@@ -108,9 +114,13 @@ export async function buildApp(ctx: AppContext) {
       ],
       components: {
         securitySchemes: {
-          session: { type: "apiKey", in: "cookie", name: "portico_session" },
+          session: { type: "apiKey", in: "cookie", name: cookieName(ctx.config, "portico_session") },
           csrf: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
-          customerSession: { type: "apiKey", in: "cookie", name: "portico_customer" },
+          customerSession: {
+            type: "apiKey",
+            in: "cookie",
+            name: cookieName(ctx.config, "portico_customer"),
+          },
           customerCsrf: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
         },
       },

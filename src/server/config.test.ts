@@ -36,6 +36,25 @@ test("PUBLIC_URL over https makes the cookie Secure", () => {
   assert.equal(loadConfig({ PUBLIC_URL: "https://help.example.com/" }).publicUrl, "https://help.example.com");
 });
 
+test("https (PUBLIC_URL or COOKIE_SECURE) is known to the app; plain http is not https", () => {
+  assert.equal(loadConfig({ PUBLIC_URL: "https://help.example.com" }).servedOverHttps, true);
+  assert.equal(loadConfig({ COOKIE_SECURE: "true" }).servedOverHttps, true);
+  assert.equal(loadConfig({ PUBLIC_URL: "http://localhost:3000" }).servedOverHttps, false);
+  assert.equal(loadConfig({}).servedOverHttps, false);
+  // Cookies may stay plain (COOKIE_SECURE=false) behind https; the headers still follow the URL.
+  const mixed = loadConfig({ PUBLIC_URL: "https://help.example.com", COOKIE_SECURE: "false" });
+  assert.deepEqual([mixed.servedOverHttps, mixed.cookieSecure], [true, false]);
+});
+
+test("sign-in throttling: per account and client, per account, per address", () => {
+  const d = loadConfig({});
+  assert.deepEqual(
+    [d.loginFailuresPerClient, d.loginFailuresPerAccount, d.loginFailuresPerAddress],
+    [10, 100, 50],
+  );
+  assert.throws(() => loadConfig({ LOGIN_FAILURES_PER_CLIENT: "0" }), /LOGIN_FAILURES_PER_CLIENT/);
+});
+
 test("files: local by default; S3 and the encryption key checked at boot", () => {
   const d = loadConfig({});
   assert.equal(d.s3, undefined);

@@ -24,11 +24,16 @@ export interface Config {
   publicUrl: string | undefined;
   /** Portal submissions allowed per client address per hour. */
   submitRateLimitPerHour: number;
-  /** Failed sign-ins allowed per account, and per client address, in 15 minutes. */
+  /** Failed sign-ins allowed per account from one client address, in 15 minutes. */
+  loginFailuresPerClient: number;
+  /** Failed sign-ins allowed per account from all addresses together, in an hour (then only clients without failures are heard). */
   loginFailuresPerAccount: number;
+  /** Failed sign-ins allowed per client address over all accounts, in 15 minutes. */
   loginFailuresPerAddress: number;
-  /** Mark the session cookie Secure (set when served over HTTPS). */
+  /** Mark the session cookies Secure and give them the __Host- prefix (set when served over HTTPS). */
   cookieSecure: boolean;
+  /** Served over HTTPS (PUBLIC_URL is https, or COOKIE_SECURE): answers carry HSTS and COOP. */
+  servedOverHttps: boolean;
   /** Agent session lifetime in hours. */
   sessionTtlHours: number;
   /** scrypt cost exponent (N = 2^cost). */
@@ -124,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
   }
   const publicUrl = url(env, "PUBLIC_URL", ["http:", "https:"]);
+  const cookieSecure = bool(env, "COOKIE_SECURE", publicUrl?.startsWith("https:") ?? false);
   return {
     port: int(env, "PORT", 3000, 0, 65535),
     host: env.HOST || "0.0.0.0",
@@ -134,9 +140,11 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: level,
     publicUrl: publicUrl?.replace(/\/+$/, ""),
     submitRateLimitPerHour: int(env, "SUBMIT_RATE_LIMIT_PER_HOUR", 10, 1, 1_000_000_000),
-    loginFailuresPerAccount: int(env, "LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 10_000),
+    loginFailuresPerClient: int(env, "LOGIN_FAILURES_PER_CLIENT", 10, 1, 10_000),
+    loginFailuresPerAccount: int(env, "LOGIN_FAILURES_PER_ACCOUNT", 100, 1, 100_000),
     loginFailuresPerAddress: int(env, "LOGIN_FAILURES_PER_ADDRESS", 50, 1, 100_000),
-    cookieSecure: bool(env, "COOKIE_SECURE", publicUrl?.startsWith("https:") ?? false),
+    cookieSecure,
+    servedOverHttps: publicUrl?.startsWith("https:") === true || cookieSecure,
     sessionTtlHours: int(env, "SESSION_TTL_HOURS", 24 * 14, 1, 24 * 365),
     passwordHashCost: int(env, "PASSWORD_HASH_COST", 15, 10, 20),
     ...fileConfig(env),

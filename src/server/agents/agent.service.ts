@@ -1,11 +1,11 @@
 import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
-import { hashPassword, PASSWORD_MAX, PASSWORD_MIN } from "../auth/passwords.ts";
+import { checkPassword, fieldsRefused, hashPassword } from "../auth/passwords.ts";
 import { hashToken, looksLikeToken, newToken } from "../auth/tokens.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { AgentTable, Tx } from "../db/schema.ts";
 import { absoluteUrl, enqueueEmail } from "../email/outbox.ts";
-import { conflict, forbidden, notFound, validationFailed } from "../errors.ts";
+import { conflict, forbidden, notFound } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import { brandingOf } from "../workspaces/workspace.branding.ts";
@@ -37,12 +37,6 @@ export const agentView = (
 /** The only way agent rows are read: always within the caller's workspace. */
 export function agentsVisibleTo(ctx: AppContext, actor: AgentActor) {
   return ctx.database.db.selectFrom("agents").where("agents.workspace_id", "=", actor.workspaceId);
-}
-
-export function checkPassword(password: string): string | null {
-  if ([...password].length < PASSWORD_MIN) return `must be at least ${PASSWORD_MIN} characters`;
-  if ([...password].length > PASSWORD_MAX) return `must be at most ${PASSWORD_MAX} characters`;
-  return null;
 }
 
 export interface NewAgent {
@@ -77,7 +71,7 @@ export async function insertAgent(
   passwordHash?: string,
 ): Promise<AgentView> {
   const fields = checkNewAgent(input);
-  if (fields) throw validationFailed(fields);
+  if (fields) throw fieldsRefused(fields);
   const now = nowIso(ctx);
   const row: AgentTable = {
     id: newId(),
@@ -115,7 +109,7 @@ export async function addAgent(
 ): Promise<AgentView> {
   if (actor.kind === "agent" && actor.role !== "admin") throw forbidden("Only admins add agents.");
   const fields = checkNewAgent(input);
-  if (fields) throw validationFailed(fields);
+  if (fields) throw fieldsRefused(fields);
   // Hashed before the transaction: scrypt is slow, and the writer should not wait on it.
   const passwordHash = input.password
     ? await hashPassword(input.password, ctx.config.passwordHashCost)
@@ -204,7 +198,7 @@ export async function acceptInvitation(
   password: string,
 ): Promise<Invitation> {
   const pwError = checkPassword(password);
-  if (pwError) throw validationFailed({ password: pwError });
+  if (pwError) throw fieldsRefused({ password: pwError });
   const hash = await hashPassword(password, ctx.config.passwordHashCost);
   return ctx.database.db.transaction().execute(async (tx) => {
     const row = await openInvitation(ctx, tx, token);

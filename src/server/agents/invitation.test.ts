@@ -3,7 +3,8 @@ import { after, before, test } from "node:test";
 import { systemActor } from "../actors.ts";
 import { deliverDueEmails } from "../email/delivery.ts";
 import { type SmtpSink, startSmtpSink } from "../email/smtp-sink.test-support.ts";
-import { makeTeam, PASSWORD } from "../test/factories.ts";
+import { cookieName } from "../http/shared/cookies.ts";
+import { makeTeam, openPreSessionForm, PASSWORD } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 
 // An admin adds an agent without a password: the agent gets an email (over real SMTP to a sink)
@@ -22,7 +23,6 @@ after(async () => {
 });
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-const formHeaders = { "content-type": "application/x-www-form-urlencoded" };
 
 async function invite(email: string, password?: string) {
   const { ws, admin } = await makeTeam(t);
@@ -57,6 +57,7 @@ test("an invited agent chooses a password from the emailed link, once", async ()
   assert.equal(early.statusCode, 401);
 
   const page = await t.app.inject({ url: link });
+  const { headers: formHeaders, csrf } = await openPreSessionForm(t, link);
   assert.equal(page.statusCode, 200);
   assert.ok(page.body.includes("Welcome, Nia New"));
 
@@ -64,21 +65,30 @@ test("an invited agent chooses a password from the emailed link, once", async ()
     method: "POST",
     url: "/app/invite",
     headers: formHeaders,
-    payload: form({ t: token, password: "short" }),
+    payload: form({ _csrf: csrf, t: token, password: "short" }),
   });
   assert.equal(short.statusCode, 400);
   assert.ok(short.body.includes("at least 10 characters"));
+  const common = await t.app.inject({
+    method: "POST",
+    url: "/app/invite",
+    headers: formHeaders,
+    payload: form({ _csrf: csrf, t: token, password: "qwertyuiop" }),
+  });
+  assert.equal(common.statusCode, 400);
+  assert.match(common.body, /Password is too common/);
+  assert.equal(common.cookies.length, 0, "not signed in, and the link still works");
 
   const ok = await t.app.inject({
     method: "POST",
     url: "/app/invite",
     headers: formHeaders,
-    payload: form({ t: token, password: PASSWORD }),
+    payload: form({ _csrf: csrf, t: token, password: PASSWORD }),
   });
   assert.equal(ok.statusCode, 303);
   assert.equal(ok.headers.location, "/app");
   assert.ok(
-    ok.cookies.some((c) => c.name === "portico_session"),
+    ok.cookies.some((c) => c.name === cookieName(t.ctx.config, "portico_session")),
     "signed in at once",
   );
 
@@ -86,7 +96,7 @@ test("an invited agent chooses a password from the emailed link, once", async ()
     method: "POST",
     url: "/app/invite",
     headers: formHeaders,
-    payload: form({ t: token, password: "another long password" }),
+    payload: form({ _csrf: csrf, t: token, password: "another long password" }),
   });
   assert.equal(again.statusCode, 404, "the link works once");
   const signIn = await t.app.inject({

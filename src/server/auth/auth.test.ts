@@ -2,11 +2,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { makeAgent, makeWorkspace, PASSWORD, signIn } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
-import { hashPassword, verifyPassword } from "./passwords.ts";
+import { checkPassword, hashPassword, PASSWORD_TOO_COMMON, verifyPassword } from "./passwords.ts";
 
 let t: TestEnv;
 before(async () => {
-  t = await testEnv({ LOGIN_FAILURES_PER_ACCOUNT: "3", LOGIN_FAILURES_PER_ADDRESS: "6" });
+  t = await testEnv({
+    LOGIN_FAILURES_PER_CLIENT: "2",
+    LOGIN_FAILURES_PER_ACCOUNT: "3",
+    LOGIN_FAILURES_PER_ADDRESS: "6",
+  });
 });
 after(() => t.close());
 
@@ -27,6 +31,80 @@ describe("passwords", () => {
     assert.equal(await verifyPassword("hunter2hunter2", a), true);
     assert.equal(await verifyPassword("hunter2hunter3", a), false);
     assert.equal(await verifyPassword("x", "garbage"), false);
+  });
+});
+
+describe("common passwords", () => {
+  test("the common and leaked ones are refused, dressed up or not; a long passphrase of one's own is fine", () => {
+    for (const common of [
+      "password123",
+      "qwertyuiop",
+      "1234567890",
+      "iloveyou123",
+      "Password123",
+      "PASSWORD2024!",
+      "!!baseball1234",
+      "aaaaaaaaaaaa",
+      "abababababab",
+    ]) {
+      assert.equal(checkPassword(common), PASSWORD_TOO_COMMON, common);
+    }
+    for (const fine of [
+      "violet tractor sings at dawn",
+      "correct horse battery staple",
+      "a long enough password",
+      "Tr0ub4dor&3-extended",
+    ]) {
+      assert.equal(checkPassword(fine), null, fine);
+    }
+    assert.match(checkPassword("short") ?? "", /at least 10 characters/, "length is checked first");
+  });
+
+  test("adding an agent with one: 400 password_too_common, the field named", async () => {
+    const ws = await makeWorkspace(t);
+    const admin = await makeAgent(t, ws.id, { role: "admin" });
+    const s = await signIn(t, ws.slug, admin.email);
+    for (const password of ["password123", "qwertyuiop"]) {
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/api/workspace/agents",
+        headers: s.headers,
+        payload: { email: `new-${password}@example.test`, name: "New", password, role: "agent" },
+      });
+      assert.equal(res.statusCode, 400);
+      const { error } = res.json();
+      assert.equal(error.code, "password_too_common");
+      assert.match(error.message, /too common/);
+      assert.deepEqual(Object.keys(error.fields), ["password"]);
+      assert.match(error.fields.password, /^is too common/);
+    }
+    const ok = await t.app.inject({
+      method: "POST",
+      url: "/api/workspace/agents",
+      headers: s.headers,
+      payload: {
+        email: "fine@example.test",
+        name: "Fine",
+        password: "violet tractor sings at dawn",
+        role: "agent",
+      },
+    });
+    assert.equal(ok.statusCode, 201);
+    // The settings page's form says so beside the field.
+    const page = await t.app.inject({
+      method: "POST",
+      url: "/app/settings/agents",
+      headers: { cookie: s.cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: new URLSearchParams({
+        _csrf: s.csrf,
+        email: "page@example.test",
+        name: "Page",
+        role: "agent",
+        password: "password123",
+      }).toString(),
+    });
+    assert.equal(page.statusCode, 400);
+    assert.match(page.body, /Password is too common/);
   });
 });
 
@@ -134,22 +212,57 @@ describe("agent sessions", () => {
     }
   });
 
-  test("failed sign-ins are throttled per account, and per address", async () => {
+  test("failed sign-ins are throttled per account and client address: the client that fails waits, no other", async () => {
     const ws = await makeWorkspace(t);
     const a = await makeAgent(t, ws.id);
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await signInRaw(ws.slug, a.email, "wrong password!!", "198.51.100.1")).statusCode, 401);
+    }
+    const locked = await signInRaw(ws.slug, a.email, PASSWORD, "198.51.100.1");
+    assert.equal(locked.statusCode, 429, "the failing client waits, even with the right password");
+    assert.ok(Number(locked.headers["retry-after"]) > 0);
+    assert.equal(locked.json().error.code, "rate_limited");
+    assert.equal(
+      (await signInRaw(ws.slug, a.email, PASSWORD, "198.51.100.99")).statusCode,
+      200,
+      "the owner, from their own address, is not locked out",
+    );
+    t.advance(15 * 60_000 + 1000);
+    assert.equal((await signInRaw(ws.slug, a.email, PASSWORD, "198.51.100.1")).statusCode, 200);
+    t.advance(-(15 * 60_000 + 1000));
+  });
+
+  test("an account hammered from many addresses: the right password still gets through from a client that has not been failing", async () => {
+    const ws = await makeWorkspace(t);
+    const a = await makeAgent(t, ws.id);
+    // Three addresses, one failure each: under each client's limit, at the account's (3 an hour).
     for (let i = 0; i < 3; i++) {
       assert.equal(
-        (await signInRaw(ws.slug, a.email, "wrong password!!", `198.51.100.${i}`)).statusCode,
+        (await signInRaw(ws.slug, a.email, "wrong password!!", `198.51.100.${10 + i}`)).statusCode,
         401,
       );
     }
-    const locked = await signInRaw(ws.slug, a.email, PASSWORD, "198.51.100.99");
-    assert.equal(locked.statusCode, 429, "even the right password waits while the account is throttled");
-    assert.ok(Number(locked.headers["retry-after"]) > 0);
+    // Past it, an address that has failed on the account waits, even with the right password ...
+    const attacker = await signInRaw(ws.slug, a.email, PASSWORD, "198.51.100.10");
+    assert.equal(attacker.statusCode, 429);
+    assert.ok(Number(attacker.headers["retry-after"]) > 0);
+    // ... while the owner, whose client has not been failing, signs in.
+    assert.equal((await signInRaw(ws.slug, a.email, PASSWORD, "203.0.113.7")).statusCode, 200);
+    // A new address is heard once: one wrong guess, then it waits too.
+    assert.equal((await signInRaw(ws.slug, a.email, "another guess!!", "198.51.100.50")).statusCode, 401);
+    assert.equal((await signInRaw(ws.slug, a.email, PASSWORD, "198.51.100.50")).statusCode, 429);
+    // Once its own failures are 15 minutes old, a client is heard again, though the account's
+    // hour is not over.
     t.advance(15 * 60_000 + 1000);
-    assert.equal((await signInRaw(ws.slug, a.email, PASSWORD, "198.51.100.99")).statusCode, 200);
+    assert.equal((await signInRaw(ws.slug, a.email, PASSWORD, "198.51.100.10")).statusCode, 200);
     t.advance(-(15 * 60_000 + 1000));
+    // And the account's own count lasts its hour: a fresh address still gets one guess only.
+    assert.equal((await signInRaw(ws.slug, a.email, "one more guess!", "198.51.100.60")).statusCode, 401);
+    assert.equal((await signInRaw(ws.slug, a.email, "and another!!!", "198.51.100.60")).statusCode, 429);
+  });
 
+  test("failed sign-ins are throttled per address over all accounts", async () => {
+    const ws = await makeWorkspace(t);
     const b = await makeAgent(t, ws.id);
     for (let i = 0; i < 6; i++) {
       await signInRaw(ws.slug, `guess-${i}@example.test`, "wrong password!!", "203.0.113.200");
@@ -157,6 +270,16 @@ describe("agent sessions", () => {
     const fromAddress = await signInRaw(ws.slug, b.email, PASSWORD, "203.0.113.200");
     assert.equal(fromAddress.statusCode, 429);
     assert.equal((await signInRaw(ws.slug, b.email, PASSWORD, "203.0.113.201")).statusCode, 200);
+  });
+
+  test("an IPv6 client counts by its /64: changing the lower bits does not reset its count", async () => {
+    const ws = await makeWorkspace(t);
+    const a = await makeAgent(t, ws.id);
+    for (const ip of ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9"]) {
+      assert.equal((await signInRaw(ws.slug, a.email, "wrong password!!", ip)).statusCode, 401);
+    }
+    assert.equal((await signInRaw(ws.slug, a.email, PASSWORD, "2001:db8:1:2::3")).statusCode, 429);
+    assert.equal((await signInRaw(ws.slug, a.email, PASSWORD, "2001:db8:1:3::1")).statusCode, 200);
   });
 });
 

@@ -2,13 +2,14 @@ import { createHash } from "node:crypto";
 import type { AgentActor } from "../actors.ts";
 import { type AgentView, agentView } from "../agents/agent.service.ts";
 import { type AppContext, nowIso } from "../context.ts";
-import { AppError, tooManyRequests } from "../errors.ts";
+import { AppError } from "../errors.ts";
+import { addressBucket } from "../lib/client-address.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { dummyPasswordHash, verifyPassword } from "./passwords.ts";
+import { signInThrottle } from "./sign-in-throttle.ts";
 import { hashToken, looksLikeToken, newToken } from "./tokens.ts";
 
-const LOGIN_WINDOW_MS = 15 * 60_000;
 // Sessions seen within this long are not written again on every request.
 const TOUCH_INTERVAL_MS = 5 * 60_000;
 
@@ -33,21 +34,12 @@ export async function signIn(
   input: { workspace: string; email: string; password: string; ip: string; userAgent: string | undefined },
 ): Promise<SignedIn> {
   const email = normalizeEmail(input.email) ?? input.email.trim().toLowerCase();
-  const accountKey = `login:account:${input.workspace}:${email}`;
-  const addressKey = `login:address:${input.ip}`;
-  const { config, limiter } = ctx;
-  for (const [key, limit] of [
-    [accountKey, config.loginFailuresPerAccount],
-    [addressKey, config.loginFailuresPerAddress],
-  ] as const) {
-    const d = await limiter.peek(key, limit, LOGIN_WINDOW_MS);
-    if (!d.allowed) {
-      throw tooManyRequests(
-        "Too many failed sign-ins. Wait a few minutes and try again.",
-        d.retryAfterSeconds,
-      );
-    }
-  }
+  const { config } = ctx;
+  const throttle = signInThrottle(ctx, {
+    account: `agent:${JSON.stringify([input.workspace, email])}`,
+    address: addressBucket(input.ip),
+  });
+  await throttle.check();
 
   const ws = await findWorkspaceBySlug(ctx, input.workspace);
   const agent = ws
@@ -64,11 +56,10 @@ export async function signIn(
     (await verifyPassword(input.password, usable ?? (await dummyPasswordHash(config.passwordHashCost)))) &&
     usable !== undefined;
   if (!ws || !agent || !ok || !agent.active) {
-    await limiter.hit(accountKey, LOGIN_WINDOW_MS);
-    await limiter.hit(addressKey, LOGIN_WINDOW_MS);
+    await throttle.failed();
     throw badCredentials();
   }
-  await limiter.reset(accountKey);
+  await throttle.succeeded();
 
   const token = newToken();
   const now = ctx.now();

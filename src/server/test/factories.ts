@@ -2,6 +2,7 @@ import { systemActor } from "../actors.ts";
 import { addAgent } from "../agents/agent.service.ts";
 import { createCustomerSession } from "../auth/customer-session.service.ts";
 import type { PortalAccess } from "../db/schema.ts";
+import { cookieName } from "../http/shared/cookies.ts";
 import { newId } from "../ids.ts";
 import { createWorkspace } from "../workspaces/workspace.service.ts";
 import type { TestEnv } from "./harness.ts";
@@ -49,10 +50,11 @@ export async function signIn(
     payload: { workspace, email, password },
   });
   if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
-  const cookie = res.cookies.find((c) => c.name === "portico_session");
+  const name = cookieName(t.ctx.config, "portico_session");
+  const cookie = res.cookies.find((c) => c.name === name);
   if (!cookie) throw new Error("no session cookie");
   const body = res.json() as { csrfToken: string; agent: { id: string } };
-  const cookieHeader = `portico_session=${cookie.value}`;
+  const cookieHeader = `${name}=${cookie.value}`;
   return {
     id: body.agent.id,
     email,
@@ -157,7 +159,7 @@ export async function makeCustomer(
     })
     .execute();
   const s = await createCustomerSession(t.ctx, { workspaceId, contactId });
-  const cookie = `portico_customer=${s.token}`;
+  const cookie = `${cookieName(t.ctx.config, "portico_customer")}=${s.token}`;
   return {
     contactId,
     companyId,
@@ -167,5 +169,26 @@ export async function makeCustomer(
     cookie,
     csrf: s.csrfToken,
     headers: { cookie, "x-csrf-token": s.csrfToken },
+  };
+}
+
+/**
+ * What a browser holds after opening a form shown before any session (sign-in, setup, an
+ * invitation): the pre-session cookie, and the `_csrf` field the page carries with it.
+ */
+export async function openPreSessionForm(
+  t: TestEnv,
+  url: string,
+): Promise<{ cookie: string; csrf: string; headers: Record<string, string> }> {
+  const res = await t.app.inject({ url });
+  const name = cookieName(t.ctx.config, "portico_form");
+  const cookie = res.cookies.find((c) => c.name === name);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1];
+  if (!cookie || !csrf) throw new Error(`no pre-session token on ${url}: ${res.statusCode}`);
+  const header = `${name}=${cookie.value}`;
+  return {
+    cookie: header,
+    csrf,
+    headers: { cookie: header, "content-type": "application/x-www-form-urlencoded" },
   };
 }

@@ -1,4 +1,5 @@
 import type { WorkspaceTable } from "../db/schema.ts";
+import { publicHttpsUrlProblem } from "../lib/public-https-url.ts";
 
 // What a workspace looks like to its customers: the white-label fields and their defaults.
 // Pure, so emails, pages and services read it without importing the workspace service.
@@ -18,7 +19,8 @@ export interface Branding {
 export function brandingOf(ws: Workspace): Branding {
   return {
     brandName: ws.brand_name ?? ws.name,
-    logoUrl: ws.logo_url,
+    // A logo saved before logos had to be public https addresses is not shown (pages would block it).
+    logoUrl: ws.logo_url && !publicHttpsUrlProblem(ws.logo_url) ? ws.logo_url : null,
     primaryColor: ws.primary_color ?? DEFAULT_PRIMARY_COLOR,
     supportEmail: ws.support_email,
   };

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { AgentActor, SystemActor } from "../actors.ts";
 import { type AgentView, checkNewAgent, insertAgent, type NewAgent } from "../agents/agent.service.ts";
+import { fieldsRefused } from "../auth/passwords.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { PreparedRead, readOne } from "../db/prepared.ts";
@@ -8,6 +9,7 @@ import type { Tx, WorkspaceTable } from "../db/schema.ts";
 import { AppError, conflict, forbidden, notFound, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
+import { publicHttpsUrlProblem } from "../lib/public-https-url.ts";
 import type { Workspace } from "./workspace.branding.ts";
 
 export const SLUG_PATTERN = "^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$";
@@ -92,7 +94,7 @@ export async function createWorkspaceWithAdmin(
 ): Promise<{ workspace: Workspace; admin: AgentView }> {
   const fields: Record<string, string> = checkNewWorkspace(input);
   for (const [k, v] of Object.entries(checkNewAgent(input.admin) ?? {})) fields[`admin.${k}`] = v;
-  if (Object.keys(fields).length) throw validationFailed(fields);
+  if (Object.keys(fields).length) throw fieldsRefused(fields);
   return ctx.database.db.transaction().execute(async (tx) => {
     if (opts.onlyIfFirst) {
       // First-run setup: two browsers racing must not both create a workspace. SQLite's
@@ -170,7 +172,8 @@ export async function updateBranding(
     set.brand_name = patch.brandName?.trim() || null;
   }
   if (patch.logoUrl !== undefined) {
-    if (patch.logoUrl && !isHttpUrl(patch.logoUrl)) fields.logoUrl = "must be an http(s) URL";
+    const problem = patch.logoUrl ? publicHttpsUrlProblem(patch.logoUrl) : null;
+    if (problem) fields.logoUrl = problem;
     set.logo_url = patch.logoUrl || null;
   }
   if (patch.primaryColor !== undefined) {
@@ -215,13 +218,4 @@ export async function updateBranding(
   });
   if (!updated) throw new AppError(404, "not_found", "Not found");
   return updated;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return u.protocol === "https:" || u.protocol === "http:";
-  } catch {
-    return false;
-  }
 }

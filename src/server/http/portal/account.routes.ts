@@ -4,7 +4,7 @@ import { revokeCustomerSession } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { Nullable, OneOf } from "../../lib/schema.ts";
 import { errors } from "../shared/schema.ts";
-import { addCustomerGate, CUSTOMER_COOKIE, customerCookieOptions, customerOf } from "./gate.ts";
+import { addCustomerGate, clearCustomerCookie, customerOf } from "./gate.ts";
 
 // Signed-in customers: /api/portal/{slug}/…, every route behind the one customer gate.
 
@@ -54,7 +54,7 @@ export const portalAccountRoutes =
       },
       async (req, reply) => {
         await revokeCustomerSession(ctx, req.customerToken as string);
-        reply.clearCookie(CUSTOMER_COOKIE, customerCookieOptions(ctx, new Date(0)));
+        clearCustomerCookie(ctx, reply);
         return reply.status(204).send(null);
       },
     );

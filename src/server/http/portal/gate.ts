@@ -1,5 +1,4 @@
-import type { CookieSerializeOptions } from "@fastify/cookie";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
   type CustomerSession,
   customerCsrfTokenFor,
@@ -7,6 +6,7 @@ import {
 } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
+import { cookieName, cookieOptions } from "../shared/cookies.ts";
 import { addSessionGate, type GateAnswers, JSON_ANSWERS } from "../shared/session-gate.ts";
 
 // The one gate of the signed-in customers' tree (/api/portal/{slug}/…, and the account pages to
@@ -14,10 +14,19 @@ import { addSessionGate, type GateAnswers, JSON_ANSWERS } from "../shared/sessio
 // named in the address, and on every write its CSRF token. It yields the CustomerActor every
 // handler acts as; anything else gets 401, never the data of another workspace.
 
-export const CUSTOMER_COOKIE = "portico_customer";
+/** portico_customer, or __Host-portico_customer on https (cookies.ts). */
+export const customerCookieName = (ctx: AppContext) => cookieName(ctx.config, "portico_customer");
 
-export function customerCookieOptions(ctx: AppContext, expires: Date): CookieSerializeOptions {
-  return { path: "/", httpOnly: true, sameSite: "lax", secure: ctx.config.cookieSecure, expires };
+export function setCustomerCookie(ctx: AppContext, reply: FastifyReply, token: string, expiresAt: string) {
+  reply.setCookie(
+    customerCookieName(ctx),
+    token,
+    cookieOptions(ctx.config, { expires: new Date(expiresAt) }),
+  );
+}
+
+export function clearCustomerCookie(ctx: AppContext, reply: FastifyReply) {
+  reply.clearCookie(customerCookieName(ctx), cookieOptions(ctx.config, { expires: new Date(0) }));
 }
 
 declare module "fastify" {
@@ -42,7 +51,7 @@ export function addCustomerGate(
   tree.decorateRequest("customerToken", null);
   addSessionGate<CustomerSession>(tree, {
     async resolve(req) {
-      const token = req.cookies[CUSTOMER_COOKIE];
+      const token = req.cookies[customerCookieName(ctx)];
       const slug = slugOf(req);
       if (!token || !slug) return null;
       const session = await resolveCustomerSession(ctx, token, slug);

@@ -36,7 +36,9 @@ function pagePolicy(nonce: string | undefined, framing: Framing): string {
     "default-src 'none'",
     "script-src 'self'",
     `style-src 'self'${nonce ? ` 'nonce-${nonce}'` : ""}`,
-    "img-src 'self' https: http: data:",
+    // Workspace logos are https URLs that are not internal addresses (logo-url.ts); nothing over
+    // plain http. Once logos are uploaded and served from here, this becomes 'self' data: only.
+    "img-src 'self' https: data:",
     "connect-src 'self'",
     "form-action 'self'",
     "frame-src 'self'",

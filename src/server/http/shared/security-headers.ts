@@ -16,6 +16,27 @@ export function everyAnswerHeaders(
   done(null, payload);
 }
 
+// A year; without includeSubDomains, since other hosts under the operator's domain are not ours
+// to decide for (the __Host- cookies already shut sibling hosts out), nor preload.
+const HSTS = "max-age=31536000";
+
+/**
+ * Served over https (PUBLIC_URL is https, or COOKIE_SECURE): browsers keep to https for a year,
+ * and no page of ours shares a browsing context group with another site's window (a page that
+ * opened ours, or that ours opened, gets no handle on it). COOP only ever applies to a top-level
+ * page, so the submit form framed on other sites (the embed) is not affected by it.
+ */
+export function httpsAnswerHeaders(
+  _req: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (err: null, payload: unknown) => void,
+): void {
+  reply.header("strict-transport-security", HSTS);
+  reply.header("cross-origin-opener-policy", "same-origin");
+  done(null, payload);
+}
+
 /**
  * The JSON API's answers (registered on the /api tree): nothing in them is a page, so nothing may
  * run or be framed, and nothing is cached unless the route says so. A served file brings its own,

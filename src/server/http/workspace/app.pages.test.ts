@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { makeTeam, PASSWORD, submitTicket, trackUrl } from "../../test/factories.ts";
+import { makeTeam, openPreSessionForm, PASSWORD, submitTicket, trackUrl } from "../../test/factories.ts";
 import { type TestEnv, testEnv } from "../../test/harness.ts";
 
 // The workspace app's pages over HTTP: the gate, CSRF, scoping and bad input. The browser tests
@@ -32,11 +32,13 @@ describe("first run", () => {
     const root = await t.app.inject({ method: "GET", url: "/" });
     assert.equal(root.statusCode, 303);
     assert.equal(root.headers.location, "/setup");
+    const setup = await openPreSessionForm(t, "/setup");
     const bad = await t.app.inject({
       method: "POST",
       url: "/setup",
-      headers: FORM,
+      headers: setup.headers,
       payload: form({
+        _csrf: setup.csrf,
         name: "",
         slug: "-x-",
         "admin.name": "A",
@@ -47,12 +49,29 @@ describe("first run", () => {
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /href="#admin-email"/, "the summary links to the field at fault");
     assert.equal((await t.ctx.database.db.selectFrom("workspaces").select("id").execute()).length, 0);
+    const common = await t.app.inject({
+      method: "POST",
+      url: "/setup",
+      headers: setup.headers,
+      payload: form({
+        _csrf: setup.csrf,
+        name: "First",
+        slug: "first",
+        "admin.name": "Ada",
+        "admin.email": "ada@first.test",
+        "admin.password": "password123",
+      }),
+    });
+    assert.equal(common.statusCode, 400);
+    assert.match(common.body, /href="#admin-password"[^>]*>Password is too common/);
+    assert.equal((await t.ctx.database.db.selectFrom("workspaces").select("id").execute()).length, 0);
 
     const ok = await t.app.inject({
       method: "POST",
       url: "/setup",
-      headers: FORM,
+      headers: setup.headers,
       payload: form({
+        _csrf: setup.csrf,
         name: "First",
         slug: "first",
         "admin.name": "Ada",
@@ -66,8 +85,9 @@ describe("first run", () => {
     const again = await t.app.inject({
       method: "POST",
       url: "/setup",
-      headers: FORM,
+      headers: setup.headers,
       payload: form({
+        _csrf: setup.csrf,
         name: "Second",
         slug: "second",
         "admin.name": "Eve",
@@ -93,11 +113,18 @@ describe("the gate", () => {
 
     const team = await makeTeam(t);
     const email = team.admin.email;
+    const signIn = await openPreSessionForm(t, "/app/sign-in");
     const wrong = await t.app.inject({
       method: "POST",
       url: "/app/sign-in",
-      headers: FORM,
-      payload: form({ workspace: team.ws.slug, email, password: "not the password", next: "/app" }),
+      headers: signIn.headers,
+      payload: form({
+        _csrf: signIn.csrf,
+        workspace: team.ws.slug,
+        email,
+        password: "not the password",
+        next: "/app",
+      }),
     });
     assert.equal(wrong.statusCode, 401);
     assert.match(wrong.body, /That email and password do not match/);
@@ -109,8 +136,14 @@ describe("the gate", () => {
       const ok = await t.app.inject({
         method: "POST",
         url: "/app/sign-in",
-        headers: FORM,
-        payload: form({ workspace: team.ws.slug, email, password: PASSWORD, next: next as string }),
+        headers: signIn.headers,
+        payload: form({
+          _csrf: signIn.csrf,
+          workspace: team.ws.slug,
+          email,
+          password: PASSWORD,
+          next: next as string,
+        }),
       });
       assert.equal(ok.statusCode, 303);
       assert.equal(ok.headers.location, expected);

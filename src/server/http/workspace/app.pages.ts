@@ -7,7 +7,7 @@ import { jsonErrorHandler } from "../shared/errors.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { contactPages } from "./contacts.pages.ts";
-import { addAgentGate, SESSION_COOKIE, sessionCookieOptions } from "./gate.ts";
+import { addAgentGate, clearSessionCookie } from "./gate.ts";
 import { kbPages } from "./kb.pages.ts";
 import { APP_LABELS, safeNext, sendAppPage, sendPublicAppPage } from "./layout.ts";
 import { outboxPages } from "./outbox.pages.ts";
@@ -87,7 +87,7 @@ export const appPages =
 
         tree.post("/sign-out", async (req, reply) => {
           await signOut(ctx, req.sessionToken as string);
-          reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(ctx, new Date(0)));
+          clearSessionCookie(ctx, reply);
           return reply.redirect("/app/sign-in?signedOut=1", 303);
         });
 

@@ -5,7 +5,7 @@ import type { AppContext } from "../../context.ts";
 import { Email, Line, Password, StrictObject } from "../../lib/schema.ts";
 import { errors } from "../shared/schema.ts";
 import { SessionSchema } from "./auth.schemas.ts";
-import { SESSION_COOKIE, sessionCookieOptions } from "./gate.ts";
+import { setSessionCookie } from "./gate.ts";
 
 // Signing in is the one agent route without a session; it lives in its own tree.
 export const authRoutes =
@@ -18,13 +18,13 @@ export const authRoutes =
           tags: ["auth"],
           summary: "Sign in as an agent",
           description:
-            "Sets the httpOnly session cookie and returns the CSRF token to send as X-CSRF-Token on every write. Failed attempts are throttled per account and per client address.",
+            "JSON only. Sets the httpOnly session cookie and returns the CSRF token to send as X-CSRF-Token on every write. Failed attempts are throttled per account and client address, per address and per account; a client that has not been failing is still heard. Refused with 403 cross_site_request when sent from another site.",
           body: StrictObject({
             workspace: Line(40, "The workspace slug"),
             email: Email(),
             password: Password(PASSWORD_MAX),
           }),
-          response: { 200: SessionSchema, ...errors(400, 401, 429) },
+          response: { 200: SessionSchema, ...errors(400, 401, 403, 429) },
         },
       },
       async (req, reply) => {
@@ -35,7 +35,7 @@ export const authRoutes =
           ip: req.ip,
           userAgent: req.headers["user-agent"],
         });
-        reply.setCookie(SESSION_COOKIE, s.token, sessionCookieOptions(ctx, new Date(s.expiresAt)));
+        setSessionCookie(ctx, reply, s.token, s.expiresAt);
         return { agent: s.agent, workspace: s.workspace, csrfToken: s.csrfToken, expiresAt: s.expiresAt };
       },
     );

@@ -1,8 +1,8 @@
-import type { CookieSerializeOptions } from "@fastify/cookie";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { csrfTokenFor, resolveSession, type SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
+import { cookieName, cookieOptions } from "../shared/cookies.ts";
 import { addSessionGate, type GateAnswers } from "../shared/session-gate.ts";
 
 // The agents' one gate, in front of the JSON API (/api/workspace) and the pages (/app) alike:
@@ -10,10 +10,19 @@ import { addSessionGate, type GateAnswers } from "../shared/session-gate.ts";
 // two trees differ only in how they answer a refusal (JSON_ANSWERS; app.pages.ts's redirect to
 // sign-in and its 403 page). Sign-in, invitations and first-run setup stay outside it.
 
-export const SESSION_COOKIE = "portico_session";
+/** portico_session, or __Host-portico_session on https (cookies.ts). */
+export const sessionCookieName = (ctx: AppContext) => cookieName(ctx.config, "portico_session");
 
-export function sessionCookieOptions(ctx: AppContext, expires: Date): CookieSerializeOptions {
-  return { path: "/", httpOnly: true, sameSite: "lax", secure: ctx.config.cookieSecure, expires };
+/** The agent's session token, from the one cookie name this configuration sets. */
+export const sessionTokenOf = (ctx: AppContext, req: FastifyRequest): string | undefined =>
+  req.cookies[sessionCookieName(ctx)];
+
+export function setSessionCookie(ctx: AppContext, reply: FastifyReply, token: string, expiresAt: string) {
+  reply.setCookie(sessionCookieName(ctx), token, cookieOptions(ctx.config, { expires: new Date(expiresAt) }));
+}
+
+export function clearSessionCookie(ctx: AppContext, reply: FastifyReply) {
+  reply.clearCookie(sessionCookieName(ctx), cookieOptions(ctx.config, { expires: new Date(0) }));
 }
 
 declare module "fastify" {
@@ -28,7 +37,7 @@ export function addAgentGate(tree: FastifyInstance, ctx: AppContext, answers: Ga
   tree.decorateRequest("sessionToken", null);
   addSessionGate<SessionInfo>(tree, {
     async resolve(req) {
-      const token = req.cookies[SESSION_COOKIE];
+      const token = sessionTokenOf(ctx, req);
       const session = await resolveSession(ctx, token);
       return session && token ? { session, token } : null;
     },

@@ -3,6 +3,7 @@ import { type AgentRole, addAgent, listAgents, setAgentActive } from "../../agen
 import type { SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, validationFailed } from "../../errors.ts";
+import { publicHttpsUrlProblem } from "../../lib/public-https-url.ts";
 import { formString } from "../../web/forms.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { BRAND_NAME_MAX, getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
@@ -49,7 +50,7 @@ export const settingsPages =
       const draft: Workspace = {
         ...ws,
         brand_name: text(q.brandName, BRAND_NAME_MAX),
-        logo_url: logo && /^https?:\/\//i.test(logo) ? logo : null,
+        logo_url: logo && !publicHttpsUrlProblem(logo) ? logo : null,
         primary_color: /^#[0-9a-fA-F]{6}$/.test(q.primaryColor ?? "") ? (q.primaryColor as string) : null,
         support_email: text(q.supportEmail, 254),
       };

@@ -2,14 +2,16 @@ import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import { systemActor } from "../../actors.ts";
 import { signIn } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../errors.ts";
+import { AppError, type FieldErrors } from "../../errors.ts";
 import { formString } from "../../web/forms.ts";
 import { countWorkspaces, createWorkspaceWithAdmin } from "../../workspaces/workspace.service.ts";
-import { SESSION_COOKIE, sessionCookieOptions } from "./gate.ts";
+import { PRE_SESSION_EXPIRED, preSessionToken, preSessionTokenHolds } from "../shared/pre-session.ts";
+import { setSessionCookie } from "./gate.ts";
 import { sendPublicAppPage } from "./layout.ts";
 import { notFoundMain, type SetupValues, setupForm } from "./setup.views.ts";
 
-// First run (/setup): exists while there is no workspace, outside the agents' gate.
+// First run (/setup): exists while there is no workspace, outside the agents' gate. It signs the
+// new admin in, so its form carries the pre-session token (pre-session.ts).
 
 const notFoundPage = (reply: FastifyReply) =>
   sendPublicAppPage(reply, { title: "Not found", status: 404, main: notFoundMain });
@@ -21,9 +23,12 @@ export const setupPages =
       reply.redirect((await countWorkspaces(ctx)) === 0 ? "/setup" : "/app", 303),
     );
 
-    app.get("/setup", async (_req, reply) => {
+    app.get("/setup", async (req, reply) => {
       if ((await countWorkspaces(ctx)) > 0) return notFoundPage(reply);
-      return sendPublicAppPage(reply, { title: "Set up Portico", main: setupForm({}) });
+      return sendPublicAppPage(reply, {
+        title: "Set up Portico",
+        main: setupForm(preSessionToken(ctx.config, req, reply), {}),
+      });
     });
 
     app.post("/setup", async (req, reply) => {
@@ -35,6 +40,13 @@ export const setupPages =
         "admin.email": (formString(req.body, "admin.email") ?? "").trim(),
       };
       const password = formString(req.body, "admin.password") ?? "";
+      const again = (status: number, fields?: FieldErrors, message?: string) =>
+        sendPublicAppPage(reply, {
+          title: "Set up Portico",
+          status,
+          main: setupForm(preSessionToken(ctx.config, req, reply), values, fields, message),
+        });
+      if (!preSessionTokenHolds(ctx.config, req)) return again(403, undefined, PRE_SESSION_EXPIRED);
       try {
         const { workspace } = await createWorkspaceWithAdmin(
           ctx,
@@ -58,16 +70,12 @@ export const setupPages =
           ip: req.ip,
           userAgent: req.headers["user-agent"],
         });
-        reply.setCookie(SESSION_COOKIE, s.token, sessionCookieOptions(ctx, new Date(s.expiresAt)));
+        setSessionCookie(ctx, reply, s.token, s.expiresAt);
         return reply.redirect("/app/settings?welcome=1", 303);
       } catch (err) {
         if (err instanceof AppError && err.code === "setup_done") return notFoundPage(reply);
         if (err instanceof AppError && err.status < 500) {
-          return sendPublicAppPage(reply, {
-            title: "Set up Portico",
-            status: err.status,
-            main: setupForm(values, err.fields, err.fields ? undefined : err.message),
-          });
+          return again(err.status, err.fields, err.fields ? undefined : err.message);
         }
         throw err;
       }

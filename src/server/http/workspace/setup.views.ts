@@ -1,6 +1,7 @@
 import type { FieldErrors } from "../../errors.ts";
 import { describedBy } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
+import { preSessionField } from "../shared/pre-session.ts";
 import { appErrorSummary, appFieldError } from "./layout.ts";
 
 // First run: the workspace and its first admin, in one form.
@@ -12,7 +13,7 @@ export interface SetupValues {
   "admin.email"?: string;
 }
 
-export function setupForm(values: SetupValues, errors?: FieldErrors, message?: string): Html {
+export function setupForm(csrf: string, values: SetupValues, errors?: FieldErrors, message?: string): Html {
   const input = (field: keyof SetupValues | "admin.password", label: string, attrs: Html, hint?: string) => {
     const id = field.replace(".", "-");
     return html`<div class="field">
@@ -26,6 +27,7 @@ export function setupForm(values: SetupValues, errors?: FieldErrors, message?: s
 <p class="lede">Create your workspace and your own admin account. You can add agents and brand the portal next.</p>
 ${appErrorSummary(errors, message)}
 <form method="post" action="/setup" novalidate class="card">
+  ${preSessionField(csrf)}
   <fieldset>
     <legend>Your workspace</legend>
     ${input("name", "Company or team name", html`type="text" required autocomplete="organization" maxlength="120"`)}
@@ -35,7 +37,7 @@ ${appErrorSummary(errors, message)}
     <legend>Your admin account</legend>
     ${input("admin.name", "Your name", html`type="text" required autocomplete="name" maxlength="120"`)}
     ${input("admin.email", "Your email", html`type="email" required autocomplete="email"`)}
-    ${input("admin.password", "Password", html`type="password" required autocomplete="new-password" minlength="10"`, "At least 10 characters.")}
+    ${input("admin.password", "Password", html`type="password" required autocomplete="new-password" minlength="10"`, "At least 10 characters, and not a common password.")}
   </fieldset>
   <button type="submit" class="primary">Create workspace</button>
 </form>`;

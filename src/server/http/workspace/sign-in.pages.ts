@@ -1,14 +1,17 @@
-import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { acceptInvitation, findInvitation, type Invitation } from "../../agents/agent.service.ts";
 import { resolveSession, signIn } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import { formString } from "../../web/forms.ts";
-import { SESSION_COOKIE, sessionCookieOptions } from "./gate.ts";
+import { PRE_SESSION_EXPIRED, preSessionToken, preSessionTokenHolds } from "../shared/pre-session.ts";
+import { sessionTokenOf, setSessionCookie } from "./gate.ts";
 import { safeNext, sendPublicAppPage } from "./layout.ts";
 import { inviteGoneMain, inviteMain, signInForm } from "./sign-in.views.ts";
 
-// /app/sign-in and /app/invite: the agents' ways in, outside the gate.
+// /app/sign-in and /app/invite: the agents' ways in, outside the gate. Both set the session
+// cookie, so both forms carry the pre-session token (pre-session.ts); a post without it is
+// answered with the form again, nothing done.
 
 /** With one workspace (the usual self-hosted case) nobody has to type its slug. */
 async function onlyWorkspaceSlug(ctx: AppContext): Promise<string | undefined> {
@@ -22,16 +25,20 @@ export const signInPages =
     // --- accepting an invitation: the link in the email sets the agent's password -------------
 
     const invitePage = (
+      req: FastifyRequest,
       reply: FastifyReply,
       token: string,
       inv: Invitation,
-      errors?: FieldErrors,
-      status = 200,
+      opts: { errors?: FieldErrors; message?: string; status?: number } = {},
     ) =>
       sendPublicAppPage(reply, {
         title: "Choose your password",
-        status,
-        main: inviteMain(token, inv, errors),
+        status: opts.status ?? 200,
+        main: inviteMain(token, inv, {
+          csrf: preSessionToken(ctx.config, req, reply),
+          ...(opts.errors ? { errors: opts.errors } : {}),
+          ...(opts.message ? { message: opts.message } : {}),
+        }),
       });
     const inviteGone = (reply: FastifyReply, message: string) =>
       sendPublicAppPage(reply, { title: "Invitation not valid", status: 404, main: inviteGoneMain(message) });
@@ -39,7 +46,7 @@ export const signInPages =
     app.get<{ Querystring: { t?: string } }>("/app/invite", async (req, reply) => {
       try {
         const inv = await findInvitation(ctx, req.query.t);
-        return invitePage(reply, req.query.t as string, inv);
+        return invitePage(req, reply, req.query.t as string, inv);
       } catch (err) {
         if (err instanceof AppError && err.status === 404) return inviteGone(reply, err.message);
         throw err;
@@ -50,6 +57,10 @@ export const signInPages =
       const token = formString(req.body, "t") ?? "";
       const password = formString(req.body, "password") ?? "";
       try {
+        if (!preSessionTokenHolds(ctx.config, req)) {
+          const inv = await findInvitation(ctx, token);
+          return invitePage(req, reply, token, inv, { message: PRE_SESSION_EXPIRED, status: 403 });
+        }
         const inv = await acceptInvitation(ctx, token, password);
         const s = await signIn(ctx, {
           workspace: inv.workspace.slug,
@@ -58,12 +69,13 @@ export const signInPages =
           ip: req.ip,
           userAgent: req.headers["user-agent"],
         });
-        reply.setCookie(SESSION_COOKIE, s.token, sessionCookieOptions(ctx, new Date(s.expiresAt)));
+        setSessionCookie(ctx, reply, s.token, s.expiresAt);
         return reply.redirect("/app", 303);
       } catch (err) {
         if (err instanceof AppError && err.status === 404) return inviteGone(reply, err.message);
         if (err instanceof AppError && err.status === 400 && err.fields) {
-          return invitePage(reply, token, await findInvitation(ctx, token), err.fields, 400);
+          const inv = await findInvitation(ctx, token);
+          return invitePage(req, reply, token, inv, { errors: err.fields, status: 400 });
         }
         throw err;
       }
@@ -72,14 +84,18 @@ export const signInPages =
     // --- signing in ----------------------------------------------------------------------------
 
     app.get<{ Querystring: { next?: string; signedOut?: string } }>("/app/sign-in", async (req, reply) => {
-      const session = await resolveSession(ctx, req.cookies[SESSION_COOKIE]);
+      const session = await resolveSession(ctx, sessionTokenOf(ctx, req));
       if (session) return reply.redirect(safeNext(req.query.next), 303);
       const only = await onlyWorkspaceSlug(ctx);
       return sendPublicAppPage(reply, {
         title: "Sign in",
         main: signInForm(
           { workspace: only, next: safeNext(req.query.next) },
-          { askWorkspace: !only, ...(req.query.signedOut ? { notice: "You are signed out." } : {}) },
+          {
+            csrf: preSessionToken(ctx.config, req, reply),
+            askWorkspace: !only,
+            ...(req.query.signedOut ? { notice: "You are signed out." } : {}),
+          },
         ),
       });
     });
@@ -97,11 +113,13 @@ export const signInPages =
           title: "Sign in",
           status,
           main: signInForm(values, {
+            csrf: preSessionToken(ctx.config, req, reply),
             askWorkspace,
             ...(errors ? { errors } : {}),
             ...(message ? { message } : {}),
           }),
         });
+      if (!preSessionTokenHolds(ctx.config, req)) return again(403, undefined, PRE_SESSION_EXPIRED);
       const missing: FieldErrors = {};
       if (!values.workspace) missing.workspace = "is required";
       if (!values.email) missing.email = "is required";
@@ -114,7 +132,7 @@ export const signInPages =
           ip: req.ip,
           userAgent: req.headers["user-agent"],
         });
-        reply.setCookie(SESSION_COOKIE, s.token, sessionCookieOptions(ctx, new Date(s.expiresAt)));
+        setSessionCookie(ctx, reply, s.token, s.expiresAt);
         return reply.redirect(values.next, 303);
       } catch (err) {
         if (err instanceof AppError && err.status < 500) {

@@ -3,19 +3,21 @@ import { PASSWORD_MIN } from "../../auth/passwords.ts";
 import type { FieldErrors } from "../../errors.ts";
 import { describedBy } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
+import { preSessionField } from "../shared/pre-session.ts";
 import { appErrorSummary, appFieldError } from "./layout.ts";
 
 // Signing in, and choosing a password from an invitation's link.
 
 export function signInForm(
   values: { workspace?: string; email?: string; next?: string },
-  opts: { askWorkspace: boolean; errors?: FieldErrors; message?: string; notice?: string },
+  opts: { csrf: string; askWorkspace: boolean; errors?: FieldErrors; message?: string; notice?: string },
 ): Html {
   const { errors } = opts;
   return html`<h1>Sign in</h1>
 ${opts.notice ? html`<p class="notice" role="status">${opts.notice}</p>` : ""}
 ${appErrorSummary(errors, opts.message)}
 <form method="post" action="/app/sign-in" novalidate class="card">
+  ${preSessionField(opts.csrf)}
   <input type="hidden" name="next" value="${values.next ?? "/app"}">
   ${
     opts.askWorkspace
@@ -41,13 +43,19 @@ ${appErrorSummary(errors, opts.message)}
 </form>`;
 }
 
-export function inviteMain(token: string, inv: Invitation, errors?: FieldErrors): Html {
+export function inviteMain(
+  token: string,
+  inv: Invitation,
+  opts: { csrf: string; errors?: FieldErrors; message?: string },
+): Html {
+  const { errors } = opts;
   return html`<h1>Welcome, ${inv.agentName}</h1>
 <p>Choose a password to sign in to ${bdi(inv.workspace.name)} as <strong>${inv.email}</strong>.</p>
-${appErrorSummary(errors)}
+${appErrorSummary(errors, opts.message)}
 <form method="post" action="/app/invite" novalidate class="card">
+  ${preSessionField(opts.csrf)}
   <input type="hidden" name="t" value="${token}">
-  <div class="field"><label for="password">Password</label><p class="hint" id="password-hint">At least ${PASSWORD_MIN} characters.</p><input id="password" name="password" type="password" required autocomplete="new-password" minlength="${PASSWORD_MIN}"${describedBy(errors, "password", "password-hint")}>${appFieldError(errors, "password")}</div>
+  <div class="field"><label for="password">Password</label><p class="hint" id="password-hint">At least ${PASSWORD_MIN} characters, and not a common password.</p><input id="password" name="password" type="password" required autocomplete="new-password" minlength="${PASSWORD_MIN}"${describedBy(errors, "password", "password-hint")}>${appFieldError(errors, "password")}</div>
   <button type="submit">Save and sign in</button>
 </form>`;
 }

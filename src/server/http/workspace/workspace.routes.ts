@@ -27,7 +27,7 @@ import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
-import { addAgentGate, SESSION_COOKIE, sessionCookieOptions, sessionOf } from "./gate.ts";
+import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
 import { AddAgentBody, Branding, BrandingPatchBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
@@ -74,7 +74,7 @@ export const workspaceRoutes =
       },
       async (req, reply) => {
         await signOut(ctx, req.sessionToken as string);
-        reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(ctx, new Date(0)));
+        clearSessionCookie(ctx, reply);
         return reply.status(204).send(null);
       },
     );
