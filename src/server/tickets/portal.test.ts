@@ -261,9 +261,25 @@ describe("idempotency", () => {
       .where("workspace_id", "=", ws.id)
       .execute();
     assert.equal(tickets.length, 1);
-    // The replayed link works too.
-    const replayToken = new URL(res.json().trackingUrl, "http://x").searchParams.get("t") as string;
-    const view = await t.app.inject({ url: trackUrl(ws.slug, a, replayToken) });
+    // The replay hands out no key to the ticket: the link went to the customer by email.
+    const replayed = res.json();
+    assert.equal(replayed.trackingUrl, null);
+    assert.equal(replayed.trackingLinkSentByEmail, true);
+    assert.equal(replayed.status, "open");
+    const first = await t.ctx.database.db
+      .selectFrom("tickets")
+      .select("created_at")
+      .where("workspace_id", "=", ws.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(replayed.createdAt, first.created_at);
+    const tokens = await t.ctx.database.db
+      .selectFrom("tracking_tokens")
+      .select("token_hash")
+      .where("workspace_id", "=", ws.id)
+      .execute();
+    assert.equal(tokens.length, 1, "no token was minted for the replay");
+    // The first link still works.
+    const view = await t.app.inject({ url: trackUrl(ws.slug, a) });
     assert.equal(view.statusCode, 200);
   });
 
@@ -282,6 +298,8 @@ describe("idempotency", () => {
     );
     for (const r of results) assert.equal(r.statusCode, 201, r.body);
     assert.equal(new Set(results.map((r) => r.json().reference)).size, 1);
+    // One answer carries the link; the replays, racing or not, none.
+    assert.equal(results.filter((r) => r.json().trackingUrl !== null).length, 1);
     const tickets = await t.ctx.database.db
       .selectFrom("tickets")
       .select("id")

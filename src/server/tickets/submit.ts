@@ -72,11 +72,13 @@ const findIdempotencyKey = (db: Tx, ws: Workspace, key: string) =>
     .executeTakeFirst();
 
 /**
- * Rebuilds the answer for a replayed Idempotency-Key; a fresh token is issued, none is stored in
- * clear. Before a submission a committed key is enough to look for. After losing a race for the
- * key, the winner may not be committed yet (on SQLite it can be waiting for its group's fsync):
- * the replay then reads in a transaction of its own on the writer, which sees the winner and whose
- * commit, and so the answer, comes only once the winner is on disk.
+ * Answers a replayed Idempotency-Key with the first submission's reference and status. No
+ * tracking token is issued: whoever repeats the request gets no key to the ticket, and the
+ * customer has the link from the acknowledgement email. Before a submission a committed key is
+ * enough to look for. After losing a race for the key, the winner may not be committed yet (on
+ * SQLite it can be waiting for its group's fsync): the replay then reads in a transaction of its
+ * own on the writer, which sees the winner and whose commit, and so the answer, comes only once
+ * the winner is on disk.
  */
 async function replaySubmission(
   ctx: AppContext,
@@ -104,30 +106,17 @@ async function replaySubmission(
     }
     const { ticketId } = JSON.parse(prior.response) as { ticketId: string };
     const ticket = await ticketsVisibleTo(tx, systemActorIn("idempotent replay", ws.id))
-      .innerJoin("contacts", "contacts.id", "tickets.contact_id")
-      .select([
-        "tickets.id",
-        "tickets.number",
-        "tickets.status",
-        "tickets.portal_status",
-        "tickets.created_at",
-        "contacts.email_normalized",
-      ])
+      .select(["tickets.number", "tickets.status", "tickets.portal_status", "tickets.created_at"])
       .where("tickets.id", "=", ticketId)
       .executeTakeFirstOrThrow();
-    const token = await issueTrackingToken(ctx, tx, {
-      workspaceId: ws.id,
-      ticketId: ticket.id,
-      emailNormalized: ticket.email_normalized,
-      at: ctx.now(),
-    });
     return {
       replayed: true as const,
       result: {
         reference: formatReference(ticket.number),
-        trackingUrl: `${ctx.config.publicUrl ?? ""}${trackingPath(ws.slug, ticket.number, token)}`,
+        trackingUrl: null,
         status: customerStatusOf(ticket),
         createdAt: ticket.created_at,
+        trackingLinkSentByEmail: true as const,
       },
     };
   });

@@ -38,9 +38,19 @@ export type PortalSubmission = Static<typeof SubmitBody>;
 
 export const SubmitResult = Type.Object({
   reference: Type.String({ examples: ["TKT-0042"] }),
-  trackingUrl: Type.String(),
+  trackingUrl: Nullable(
+    Type.String({
+      description:
+        "The private tracking link. null when answering a repeated submission (same Idempotency-Key and body): a link is handed out once, and the one sent by email opens the request",
+    }),
+  ),
   status: TicketStatusSchema,
   createdAt: Type.String({ format: "date-time" }),
+  trackingLinkSentByEmail: Type.Optional(
+    Type.Literal(true, {
+      description: "Present on a repeated submission: the tracking link went to the request's email address",
+    }),
+  ),
 });
 export type SubmitResult = Static<typeof SubmitResult>;
 

@@ -76,10 +76,13 @@ ${errorSummary(errors, message)}
 <p class="secondary-actions"><a href="/portal/${ws.slug}/kb"${embedded ? html` target="_blank" rel="noopener"` : ""}>Browse help articles</a></p>`;
 }
 
-/** After a submission: the reference and the way to the tracking page. */
+/**
+ * After a submission: the reference and the way to the tracking page. A repeated submission (a
+ * double click) is answered without a link: the one in the acknowledgement email opens it.
+ */
 export function receivedMain(
   ws: Workspace,
-  result: { reference: string; trackingUrl: string },
+  result: { reference: string; trackingUrl: string | null },
   embedded: boolean,
 ): Html {
   const target = embedded ? html` target="_blank" rel="noopener"` : html``;
@@ -87,11 +90,15 @@ export function receivedMain(
   <h1>Request received</h1>
   <p>Your reference is</p>
   <p class="big-reference">${result.reference}</p>
-  <p>Keep the tracking link: it shows the progress of your request and lets you reply, for 30 days.</p>
+  ${
+    result.trackingUrl
+      ? html`<p>Keep the tracking link: it shows the progress of your request and lets you reply, for 30 days.</p>`
+      : html`<p>We have sent the tracking link to your email address: it shows the progress of your request and lets you reply, for 30 days.</p>`
+  }
 </div>
 <p class="actions">
-  <a class="button primary" href="${result.trackingUrl}"${target}>Track ticket</a>
-  <a class="button" href="/portal/${ws.slug}/submit">Submit another</a>
+  ${result.trackingUrl ? html`<a class="button primary" href="${result.trackingUrl}"${target}>Track ticket</a>` : ""}
+  <a class="button${result.trackingUrl ? "" : " primary"}" href="/portal/${ws.slug}/submit">Submit another</a>
 </p>`;
 }
 
