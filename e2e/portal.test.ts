@@ -94,9 +94,22 @@ for (const dark of [false, true]) {
       await screenshot(page, `portal-confirmation-375-${mode}`);
       assert.ok(await page.getByRole("link", { name: "Submit another" }).isVisible());
 
+      const link = (await page.getByRole("link", { name: "Track ticket" }).getAttribute("href")) as string;
+      assert.match(link, /\?t=/, "the confirmation's link carries the token");
       await page.getByRole("link", { name: "Track ticket" }).click();
       await page.locator("#ticket-status").waitFor();
       assert.equal(await page.locator("#ticket-status").textContent(), "Open");
+      // The token moved into a cookie: neither the address bar nor the history entry shows it.
+      const clean = `${s.base}/portal/${team.ws.slug}/tickets/${reference}`;
+      assert.equal(page.url(), clean);
+      assert.equal(await page.evaluate(() => document.documentElement.outerHTML.includes("?t=")), false);
+      const cookie = (await context.cookies()).find((c) => c.name === "portico_track");
+      assert.equal(cookie?.path, `/portal/${team.ws.slug}/tickets/${reference}`);
+      assert.equal(cookie?.httpOnly, true);
+      assert.equal(await page.evaluate(() => document.cookie), "", "scripts cannot read it");
+      await page.reload();
+      await page.locator("#ticket-status").waitFor();
+      assert.equal(page.url(), clean, "a reload works from the cookie");
       assert.equal(await overflowsHorizontally(page), false);
       assert.deepEqual(describeViolations(await axe(page)), "");
 
@@ -127,9 +140,18 @@ for (const dark of [false, true]) {
         "a reply reopens a Waiting ticket",
       );
       assert.ok(await page.getByText("Done. It is out.").isVisible());
+      assert.equal(page.url(), `${clean}?sent=1#latest`, "the reply lands on the clean address");
       assert.deepEqual(describeViolations(await axe(page)), "");
       assert.deepEqual(jsErrors(page), []);
       await context.close();
+
+      // The email's link opened again in another browser (no cookie there) still opens the request.
+      const other = await newPage(s, { viewport: PHONE, dark });
+      await other.page.goto(new URL(link, s.base).href);
+      await other.page.locator("#ticket-status").waitFor();
+      assert.equal(other.page.url(), clean);
+      assert.ok(await other.page.getByText("Done. It is out.").isVisible());
+      await other.context.close();
     });
   });
 }

@@ -112,51 +112,34 @@
   }
   document.querySelector(".error-summary")?.focus();
 
-  // Tracking page: poll the token-bound API (it is cached for 10 s, so this costs little) and,
-  // when something changed, swap in the freshly rendered parts of the page.
+  // Tracking page: ask for the live part with the state shown (If-None-Match): the server answers
+  // 304 while nothing changed, else the freshly rendered part, which is swapped in. The ticket's
+  // cookie goes along (same origin); the address carries no token.
   const live = document.getElementById("live");
   if (live?.dataset.poll) {
-    let state = live.dataset.state;
     const tick = async () => {
       if (document.hidden) return;
+      const current = document.getElementById("live") ?? live;
       try {
-        const res = await fetch(document.getElementById("live")?.dataset.poll ?? live.dataset.poll, {
-          credentials: "omit",
+        const part = await fetch(current.dataset.poll, {
+          cache: "no-store",
+          headers: { "if-none-match": `"${current.dataset.state}"` },
         });
-        if (!res.ok) return;
-        const v = await res.json();
-        const next = `${v.status}:${v.conversation.length}:${v.conversation.at(-1)?.id ?? ""}`;
-        if (next === state) return;
-        const url = new URL(location.href);
-        url.searchParams.set("part", "live");
-        url.hash = "";
-        const part = await fetch(url, { cache: "no-store" });
-        if (!part.ok) return;
+        if (part.status !== 200) return;
         const tpl = document.createElement("template");
         tpl.innerHTML = await part.text();
         const fresh = tpl.content.getElementById("live");
         const status = tpl.content.getElementById("ticket-status");
-        if (!fresh) return;
+        if (!fresh || fresh.dataset.state === current.dataset.state) return;
         // Always the element on the page now: an earlier update may have replaced the first one.
         document.getElementById("live")?.replaceWith(fresh);
         document.getElementById("ticket-status")?.replaceWith(status);
-        state = next;
-        const last = v.conversation.at(-1);
-        document.getElementById("live-announce").textContent =
-          last && last.author.type === "agent"
-            ? `New reply from ${last.author.name}`
-            : `Status: ${v.statusLabel}`;
-        clearInterval(timer);
-        start(fresh);
+        document.getElementById("live-announce").textContent = fresh.dataset.announce ?? "";
       } catch {
         // Offline for a moment: the next tick tries again.
       }
     };
-    let timer;
-    const start = (el) => {
-      if (el.dataset.poll) timer = setInterval(tick, 5000);
-    };
-    start(live);
+    setInterval(tick, 10_000);
   }
   // Submit form: help articles that may answer the subject, as it is typed (debounced). What was
   // shown, clicked and dismissed is logged with the page's visit id, which the form also sends,

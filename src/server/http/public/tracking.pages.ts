@@ -1,7 +1,10 @@
+import type { CookieSerializeOptions } from "@fastify/cookie";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { formatReference, parseReference } from "../../../shared/tickets.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
-import { uploadKeysFrom } from "../../files/file.service.ts";
+import { findAttachmentForTokenHolder } from "../../files/file.access.ts";
+import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { formText } from "../../web/forms.ts";
@@ -11,22 +14,57 @@ import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
-import { followUpMain, liveFragment, notFoundMain, trackingMain } from "./tracking.views.ts";
+import { followUpMain, liveFragment, notFoundMain, stateKey, trackingMain } from "./tracking.views.ts";
 
-// /portal/{slug}/tickets/{reference}?t=…: the tracking token opens this one request, to read
-// and to reply. A wrong, expired or other ticket's token gets the same not-found page.
+// /portal/{slug}/tickets/{reference}: the tracking token opens this one request, to read and to
+// reply. The link in an email carries the token (?t=); opening it moves the token into a cookie
+// scoped to this ticket's path and redirects to the address without it, so the token is neither
+// in the address bar nor in the history. The page, its live part, the reply and the files read
+// the token from that cookie when the address has none. A wrong, expired or other ticket's token
+// gets the same not-found page.
 
 type TrackingRequest = FastifyRequest<{
   Params: { slug: string; reference: string };
   Querystring: { t?: string; sent?: string; part?: string };
 }>;
 
+const TRACKING_COOKIE = "portico_track";
+/** Renewed on every visit: it outlives a tab left open for a while, not the customer's day. */
+const TRACKING_COOKIE_SECONDS = 3600;
+
 const validReply = formValidator(CustomerReplyBody);
+
+/** The page's own address, which is also the cookie's path: its replies and files are below it. */
+const ticketPath = (slug: string, reference: string) => `/portal/${slug}/tickets/${reference}`;
+
+/** The token from the address when it has one (a link just opened), else from the ticket's cookie. */
+function tokenOf(req: FastifyRequest): { token: string; fromAddress: boolean } {
+  const query = (req.query as { t?: unknown } | undefined)?.t;
+  if (typeof query === "string" && query !== "") return { token: query, fromAddress: true };
+  return { token: req.cookies[TRACKING_COOKIE] ?? "", fromAddress: false };
+}
 
 export const trackingPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
     await pageTree(app, { formBodyLimit: 64 * 1024 });
+
+    const cookieOptions = (slug: string, reference: string): CookieSerializeOptions => ({
+      path: ticketPath(slug, reference),
+      httpOnly: true,
+      sameSite: "lax",
+      secure: ctx.config.cookieSecure,
+      maxAge: TRACKING_COOKIE_SECONDS,
+    });
+    const keepToken = (reply: FastifyReply, slug: string, reference: string, token: string) =>
+      reply.setCookie(TRACKING_COOKIE, token, cookieOptions(slug, reference));
+
+    const notFound = (reply: FastifyReply, ws: Workspace, nonce: string) =>
+      sendHtml(
+        reply,
+        portalLayout({ ws, nonce, title: "Request not found", main: notFoundMain(ws, ws.slug) }),
+        { kind: "page", nonce, status: 404 },
+      );
 
     const tracking = async (
       req: TrackingRequest,
@@ -36,11 +74,25 @@ export const trackingPages =
       const nonce = newNonce();
       const ws = await findWorkspaceBySlug(ctx, req.params.slug);
       if (!ws) return plainNotFound(reply, nonce);
+      const { token, fromAddress } = tokenOf(req);
       try {
-        const token = String(req.query.t ?? "");
         const view = await getTrackingView(ctx, ws.slug, req.params.reference, token);
-        if (req.query.part === "live")
-          return sendHtml(reply, liveFragment(ws, view, token), { kind: "fragment" });
+        // A link just opened: its token goes into the cookie and the address loses it.
+        if (fromAddress && req.method === "GET" && req.query.part !== "live") {
+          keepToken(reply, ws.slug, view.reference, token);
+          const sent = req.query.sent === "1" ? "?sent=1" : "";
+          return reply.redirect(`${ticketPath(ws.slug, view.reference)}${sent}`, 303);
+        }
+        if (!fromAddress) keepToken(reply, ws.slug, view.reference, token);
+        if (req.query.part === "live") {
+          // The poller sends the state it shows: unchanged, nothing is rendered or sent.
+          const etag = `"${stateKey(view)}"`;
+          reply.header("etag", etag);
+          if (req.headers["if-none-match"] === etag) {
+            return reply.code(304).header("cache-control", "no-store").send();
+          }
+          return sendHtml(reply, liveFragment(ws, view), { kind: "fragment" });
+        }
         const notice = req.query.sent === "1" ? "Your reply was sent." : undefined;
         return sendHtml(
           reply,
@@ -48,18 +100,12 @@ export const trackingPages =
             ws,
             nonce,
             title: `${view.reference}: ${view.subject}`,
-            main: trackingMain(ws, view, token, { ...opts, ...(notice ? { notice } : {}) }),
+            main: trackingMain(ws, view, { ...opts, ...(notice ? { notice } : {}) }),
           }),
           { kind: "page", nonce, status: opts.status ?? 200 },
         );
       } catch (err) {
-        if (err instanceof AppError && err.status === 404) {
-          return sendHtml(
-            reply,
-            portalLayout({ ws, nonce, title: "Request not found", main: notFoundMain(ws, ws.slug) }),
-            { kind: "page", nonce, status: 404 },
-          );
-        }
+        if (err instanceof AppError && err.status === 404) return notFound(reply, ws, nonce);
         throw err;
       }
     };
@@ -69,6 +115,20 @@ export const trackingPages =
       Querystring: { t?: string; sent?: string; part?: string };
     }>("/:slug/tickets/:reference", (req, reply) => tracking(req, reply));
 
+    // The files of the conversation, for the page's links: the API's download, keyed by the cookie.
+    app.get<{ Params: { slug: string; reference: string; id: string } }>(
+      "/:slug/tickets/:reference/attachments/:id",
+      async (req, reply) => {
+        const file = await findAttachmentForTokenHolder(ctx, {
+          slug: req.params.slug,
+          reference: req.params.reference,
+          token: tokenOf(req).token,
+          id: req.params.id.slice(0, 40),
+        });
+        return sendStoredFile(ctx, reply, file);
+      },
+    );
+
     app.post<{ Params: { slug: string; reference: string }; Querystring: { t?: string } }>(
       "/:slug/tickets/:reference/reply",
       async (req, reply) => {
@@ -76,11 +136,12 @@ export const trackingPages =
         const attachments = uploadKeysFrom((req.body as Record<string, unknown> | undefined)?.attachments);
         const errors = validReply({ body, ...(attachments.length ? { attachments } : {}) });
         if (errors) return tracking(req, reply, { errors, draft: body, status: 400 });
+        const { token, fromAddress } = tokenOf(req);
         try {
           const result = await replyAsTokenHolder(ctx, {
             slug: req.params.slug,
             reference: req.params.reference,
-            token: req.query.t,
+            token,
             body,
             attachments,
           });
@@ -98,11 +159,11 @@ export const trackingPages =
               { kind: "page", nonce, status: 201 },
             );
           }
-          const t = encodeURIComponent(String(req.query.t ?? ""));
-          return reply.redirect(
-            `/portal/${req.params.slug}/tickets/${req.params.reference}?t=${t}&sent=1#latest`,
-            303,
-          );
+          // The token opened the ticket, so the reference is a valid one.
+          const reference = formatReference(parseReference(req.params.reference) as number);
+          // A form from a page that still had the token in its address: the cookie takes it over.
+          if (fromAddress) keepToken(reply, req.params.slug, reference, token);
+          return reply.redirect(`${ticketPath(req.params.slug, reference)}?sent=1#latest`, 303);
         } catch (err) {
           if (err instanceof AppError && err.status === 404) return tracking(req, reply);
           if (err instanceof AppError && err.status < 500 && err.fields) {

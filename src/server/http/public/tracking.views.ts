@@ -11,8 +11,9 @@ import {
   customerFieldError as fieldError,
 } from "../shared/customer.layout.ts";
 
-// The tracking page a token opens: the request, its conversation, and the reply form. portal.js
-// polls the live part (?part=live) and swaps it in when something changed.
+// The tracking page a token opens: the request, its conversation, and the reply form. No address
+// here carries the token: the page's own path holds it in a cookie (tracking.pages.ts). portal.js
+// polls the live part (?part=live, answered 304 while its state is the same) and swaps it in.
 
 function statusBadge(status: TicketStatus): Html {
   return html`<span class="status status-${status}" id="ticket-status">${STATUS_LABELS[status]}</span>`;
@@ -21,7 +22,6 @@ function statusBadge(status: TicketStatus): Html {
 export function trackingMain(
   ws: Workspace,
   view: TrackingView,
-  token: string,
   opts: { errors?: FieldErrors; draft?: string; notice?: string } = {},
 ): Html {
   const base = `/portal/${ws.slug}/tickets/${view.reference}`;
@@ -31,7 +31,7 @@ export function trackingMain(
   <p class="meta">Status: ${statusBadge(view.status)} · Opened ${when(view.createdAt)}</p>
 </div>
 ${opts.notice ? html`<p class="notice success" role="status">${opts.notice}</p>` : ""}
-${liveSection(ws, view, token)}
+${liveSection(ws, view)}
 <p class="visually-hidden" aria-live="polite" id="live-announce"></p>
 <section aria-labelledby="reply-title" class="reply">
   <h2 id="reply-title">Reply</h2>
@@ -43,7 +43,7 @@ ${liveSection(ws, view, token)}
         : ""
   }
   ${errorSummary(opts.errors)}
-  <form method="post" action="${base}/reply?t=${encodeURIComponent(token)}" novalidate data-portal-form data-once>
+  <form method="post" action="${base}/reply" novalidate data-portal-form data-once>
     <div class="field">
       <label for="body">Your reply</label>
       <textarea id="body" name="body" rows="5" required data-max="20000"${describedBy(opts.errors, "body")}>${opts.draft ?? ""}</textarea>
@@ -58,10 +58,10 @@ ${liveSection(ws, view, token)}
 }
 
 /** The part of the tracking page that changes: re-rendered alone for the live poller. */
-function liveSection(ws: Workspace, view: TrackingView, token: string): Html {
-  const api = `/api/public/portals/${ws.slug}/tickets/${view.reference}`;
-  const fileHref = (f: { id: string }) => `${api}/attachments/${f.id}?t=${encodeURIComponent(token)}`;
-  return html`<div id="live" data-poll="${api}?t=${encodeURIComponent(token)}" data-state="${stateKey(view)}">
+function liveSection(ws: Workspace, view: TrackingView): Html {
+  const base = `/portal/${ws.slug}/tickets/${view.reference}`;
+  const fileHref = (f: { id: string }) => `${base}/attachments/${f.id}`;
+  return html`<div id="live" data-poll="${base}?part=live" data-state="${stateKey(view)}" data-announce="${announcement(view)}">
 <section id="resolution" aria-labelledby="resolution-title">
 ${
   view.resolution
@@ -95,13 +95,21 @@ ${
 }
 
 /** Just the changing parts, for portal.js: no <style>, so nothing to fight the page's CSP. */
-export function liveFragment(ws: Workspace, view: TrackingView, token: string): Html {
-  return html`${statusBadge(view.status)}${liveSection(ws, view, token)}`;
+export function liveFragment(ws: Workspace, view: TrackingView): Html {
+  return html`${statusBadge(view.status)}${liveSection(ws, view)}`;
 }
 
-/** What the live poller compares: a change means something new to show. */
-function stateKey(v: TrackingView): string {
+/** What the live poller sends back (If-None-Match): a change means something new to show. */
+export function stateKey(v: TrackingView): string {
   return `${v.status}:${v.conversation.length}:${v.conversation.at(-1)?.id ?? ""}`;
+}
+
+/** What a screen reader hears when the live part changes. */
+function announcement(v: TrackingView): string {
+  const last = v.conversation.at(-1);
+  return last && last.author.type === "agent"
+    ? `New reply from ${last.author.name}`
+    : `Status: ${v.statusLabel}`;
 }
 
 export function notFoundMain(ws: Workspace | undefined, slug: string): Html {

@@ -89,8 +89,20 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
     const path = concrete(route);
     for (const part of [undefined, "live", "rows"]) {
       const qs = new URLSearchParams({ t: ticket.token, ...(part ? { part } : {}) });
-      for (const headers of [signedIn, {}]) {
-        const res = await t.app.inject({ method: "GET", url: `${path}?${qs}`, headers });
+      for (const headers of [signedIn, {} as { cookie?: string }]) {
+        let res = await t.app.inject({ method: "GET", url: `${path}?${qs}`, headers });
+        // The tracking link moves its token into a cookie and redirects: the page is checked there.
+        const moved = res.cookies.find((c) => c.name === "portico_track");
+        if (res.statusCode === 303 && moved) {
+          res = await t.app.inject({
+            method: "GET",
+            url: String(res.headers.location),
+            headers: {
+              ...headers,
+              cookie: [headers.cookie, `portico_track=${moved.value}`].filter(Boolean).join("; "),
+            },
+          });
+        }
         const type = String(res.headers["content-type"] ?? "");
         if (!type.startsWith("text/html")) continue;
         htmlRoutes.add(route);
