@@ -228,6 +228,30 @@ describe("the workspace app", { skip: skipReason }, () => {
     assert.equal(copied, `${s.base}/portal/acme/submit`);
     assert.match(await page.locator("#share-iframe").inputValue(), /<iframe[\s\S]*\/portal\/acme\/submit/);
 
+    // Share: any site may embed the form until an admin lists the ones that may.
+    assert.match((await page.locator("#embedding-now").textContent()) ?? "", /Any site may embed the form/);
+    await page.getByLabel("Only the sites listed below").check();
+    await page.getByLabel("Sites (one per line)").fill("https://www.acme.test\nhttp://shop.acme.test");
+    await page.getByRole("button", { name: "Save sites" }).click();
+    await page.locator("#allowedOrigins[aria-invalid=true]").waitFor();
+    assert.match((await page.locator(".error-summary").textContent()) ?? "", /http:\/\/shop\.acme\.test/);
+    await page.getByLabel("Sites (one per line)").fill("https://www.acme.test\nhttps://shop.acme.test");
+    await page.getByRole("button", { name: "Save sites" }).click();
+    await page.getByText("Saved: the sites allowed to embed").waitFor();
+    assert.match(
+      (await page.locator("#embedding-now").textContent()) ?? "",
+      /Only these sites may embed the form: https:\/\/www\.acme\.test, https:\/\/shop\.acme\.test/,
+    );
+    const framed = await page.request.get("/portal/acme/submit");
+    assert.match(
+      framed.headers()["content-security-policy"] ?? "",
+      /frame-ancestors https:\/\/www\.acme\.test https:\/\/shop\.acme\.test(;|$)/,
+    );
+    await clean(page, "app-settings-share-1280-light");
+    await page.getByLabel("Any site").check();
+    await page.getByRole("button", { name: "Save sites" }).click();
+    await page.getByText("Saved: the sites allowed to embed").waitFor();
+
     // Agents: add one, then deactivate them.
     await page.locator("#name").fill("Bo Agent");
     await page.locator("#email").fill("bo@acme.test");

@@ -197,6 +197,23 @@ describe("the portal's other faces", { skip: skipReason }, () => {
     await frame.locator(".big-reference").waitFor();
     assert.equal(await frame.getByRole("link", { name: "Track ticket" }).getAttribute("target"), "_blank");
     await screenshot(page, "portal-iframe-embed-1280");
+
+    // Once the workspace lists the sites that may embed it, any other site gets no form.
+    const listed = await s.env.app.inject({
+      method: "PUT",
+      url: "/api/workspace/settings/embedding",
+      headers: team.admin.headers,
+      payload: { allowedOrigins: ["https://www.example.com"] },
+    });
+    assert.equal(listed.statusCode, 200, listed.body);
+    const blocked = new Promise<void>((ok) =>
+      page.on("console", (m) => {
+        if (/frame-ancestors/.test(m.text())) ok();
+      }),
+    );
+    await page.reload();
+    await blocked;
+    assert.equal(await page.frames()[1]?.locator("#name").count(), 0, "the form is not shown");
     await context.close();
     site.close();
   });

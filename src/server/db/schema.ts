@@ -12,6 +12,8 @@ export interface WorkspaceTable {
   logo_url: string | null;
   primary_color: string | null;
   support_email: string | null;
+  /** Sites allowed to frame the submit form: null any, else https origins space-separated ("" none). */
+  embed_origins: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -58,6 +58,7 @@ async function insertWorkspace(
     logo_url: null,
     primary_color: null,
     support_email: null,
+    embed_origins: null,
     created_at: now,
     updated_at: now,
   };

@@ -8,17 +8,24 @@ import { type PortalSubmission, SubmitBody } from "../../tickets/ticket.schemas.
 import { formString, formText } from "../../web/forms.ts";
 import type { Html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
+import { embedOriginsOf } from "../../workspaces/workspace.embedding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
-import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { type Framing, newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
 import { type FormValues, receivedMain, submitForm } from "./submit.views.ts";
 
-// /portal/{slug}/submit: a request without an account. The one page other sites may frame.
+// /portal/{slug}/submit: a request without an account. The one page other sites may frame: any
+// site, or only those the workspace lists (Settings → Share).
 
 const isEmbedded = (req: FastifyRequest) => req.headers["sec-fetch-dest"] === "iframe";
 const validSubmission = formValidator(SubmitBody);
+
+function embedFraming(ws: Workspace): Framing {
+  const origins = embedOriginsOf(ws);
+  return origins === null ? "anywhere" : { origins };
+}
 
 export const submitPages =
   (ctx: AppContext): FastifyPluginAsync =>
@@ -37,7 +44,7 @@ export const submitPages =
         kind: "page",
         nonce,
         status,
-        framing: "anywhere",
+        framing: embedFraming(ws),
       });
 
     app.get<{ Params: { slug: string } }>("/:slug", (req, reply) =>

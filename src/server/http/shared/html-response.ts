@@ -11,9 +11,11 @@ export const newNonce = () => randomBytes(16).toString("base64");
 
 /**
  * Who may show the answer in a frame. Only the portal's submit form may be framed on other sites
- * (the iframe embed); the branding preview and an email's HTML are framed by the app itself.
+ * (the iframe embed): anywhere, or only on the sites its workspace lists (`{ origins }`, checked
+ * https origins: workspaces/workspace.embedding.ts). The branding preview and an email's HTML are
+ * framed by the app itself.
  */
-export type Framing = "never" | "self" | "anywhere";
+export type Framing = "never" | "self" | "anywhere" | { origins: readonly string[] };
 
 export type HtmlAnswer =
   /** A whole page of ours; the nonce is its one <style> block's (the brand colours). */
@@ -23,13 +25,19 @@ export type HtmlAnswer =
   /** An email's HTML: sandboxed (no scripts, forms or same origin), inline styles only, framed by the app. */
   | { kind: "email" };
 
-const ANCESTORS: Record<Framing, string> = { never: "'none'", self: "'self'", anywhere: "*" };
-const X_FRAME_OPTIONS: Record<Framing, string | undefined> = {
+type NamedFraming = Exclude<Framing, object>;
+const ANCESTORS: Record<NamedFraming, string> = { never: "'none'", self: "'self'", anywhere: "*" };
+const X_FRAME_OPTIONS: Record<NamedFraming, string | undefined> = {
   never: "DENY",
   self: "SAMEORIGIN",
-  // No value of X-Frame-Options allows every site: the header is left out.
+  // No value of X-Frame-Options allows every site, or a list of them: the header is left out.
   anywhere: undefined,
 };
+
+const ancestorsOf = (f: Framing) =>
+  typeof f === "object" ? (f.origins.length ? f.origins.join(" ") : ANCESTORS.never) : ANCESTORS[f];
+const xFrameOptionsOf = (f: Framing) =>
+  typeof f === "object" ? (f.origins.length ? undefined : X_FRAME_OPTIONS.never) : X_FRAME_OPTIONS[f];
 
 function pagePolicy(nonce: string | undefined, framing: Framing): string {
   return [
@@ -43,7 +51,7 @@ function pagePolicy(nonce: string | undefined, framing: Framing): string {
     "form-action 'self'",
     "frame-src 'self'",
     "base-uri 'none'",
-    `frame-ancestors ${ANCESTORS[framing]}`,
+    `frame-ancestors ${ancestorsOf(framing)}`,
   ].join("; ");
 }
 
@@ -62,7 +70,7 @@ export function sendHtml(reply: FastifyReply, body: Html, answer: HtmlAnswer): F
         : pagePolicy(answer.kind === "page" ? answer.nonce : undefined, framing),
     )
     .header("cache-control", answer.kind === "email" ? "private, no-store" : "no-store");
-  const xfo = X_FRAME_OPTIONS[framing];
+  const xfo = xFrameOptionsOf(framing);
   if (xfo) reply.header("x-frame-options", xfo);
   return reply.send(answer.kind === "page" ? `<!doctype html>\n${body.value}` : body.value);
 }

@@ -6,18 +6,26 @@ import { AppError, validationFailed } from "../../errors.ts";
 import { publicHttpsUrlProblem } from "../../lib/public-https-url.ts";
 import { formString } from "../../web/forms.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
+import { updateEmbedding } from "../../workspaces/workspace.embedding.ts";
 import { BRAND_NAME_MAX, getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
 import { portalPreview } from "../public/submit.views.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { formValidator } from "../shared/validation.ts";
 import { sendAppPage } from "./layout.ts";
-import { type BrandingValues, NOTICES, type SettingsState, settingsMain } from "./settings.views.ts";
-import { AddAgentBody, BrandingPatchBody } from "./workspace.schemas.ts";
+import {
+  type BrandingValues,
+  type EmbeddingValues,
+  NOTICES,
+  type SettingsState,
+  settingsMain,
+} from "./settings.views.ts";
+import { AddAgentBody, BrandingPatchBody, EmbeddingBody } from "./workspace.schemas.ts";
 
 // /app/settings: branding (with the preview the page frames), sharing the portal, the agents.
 // Its forms pass the JSON API's own body schemas before the services see them.
 
 const checkBranding = formValidator(BrandingPatchBody);
+const checkEmbedding = formValidator(EmbeddingBody);
 // The add-agent form has always asked for a role so.
 const checkNewAgent = formValidator(AddAgentBody, { role: "must be chosen" });
 
@@ -82,6 +90,39 @@ export const settingsPages =
           return show(req, reply, {
             branding: v,
             brandingErrors: err.fields ?? { brandName: err.message },
+            status: err.status,
+          });
+        }
+        throw err;
+      }
+    });
+
+    // Any site, or the sites listed one per line (none listed: no site).
+    app.post("/embedding", async (req, reply) => {
+      const v: EmbeddingValues = {
+        embedding: formString(req.body, "embedding") === "listed" ? "listed" : "any",
+        allowedOrigins: formString(req.body, "allowedOrigins") ?? "",
+      };
+      const lines = v.allowedOrigins
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean);
+      const allowedOrigins = v.embedding === "listed" ? lines : null;
+      try {
+        const errors = checkEmbedding({ allowedOrigins });
+        if (errors) throw validationFailed(errors);
+        await updateEmbedding(ctx, (req.session as SessionInfo).actor, allowedOrigins);
+        return reply.redirect("/app/settings?saved=embedding#share", 303);
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500 && err.status !== 403) {
+          // The form has one field for the list: every entry's message goes there, by its line.
+          const messages = Object.entries(err.fields ?? { allowedOrigins: err.message }).map(([f, m]) => {
+            const line = /^allowedOrigins\.(\d+)$/.exec(f)?.[1];
+            return line !== undefined && !m.startsWith("“") ? `line ${Number(line) + 1} ${m}` : m;
+          });
+          return show(req, reply, {
+            embedding: v,
+            embeddingErrors: { allowedOrigins: messages.join("; ") },
             status: err.status,
           });
         }

@@ -7,6 +7,11 @@ import type { FieldErrors } from "../../errors.ts";
 import { describedBy, when } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
 import { brandingOf, DEFAULT_PRIMARY_COLOR, type Workspace } from "../../workspaces/workspace.branding.ts";
+import {
+  EMBED_ORIGIN_EXAMPLE,
+  EMBED_ORIGINS_MAX,
+  embedOriginsOf,
+} from "../../workspaces/workspace.embedding.ts";
 import { BRAND_NAME_MAX } from "../../workspaces/workspace.service.ts";
 import { appErrorSummary, appFieldError, csrfField } from "./layout.ts";
 
@@ -15,9 +20,17 @@ import { appErrorSummary, appFieldError, csrfField } from "./layout.ts";
 
 export type BrandingValues = Record<"brandName" | "logoUrl" | "primaryColor" | "supportEmail", string>;
 
+/** The embedding form as sent: any site, or only the listed ones (one origin per line). */
+export interface EmbeddingValues {
+  embedding: "any" | "listed";
+  allowedOrigins: string;
+}
+
 export interface SettingsState {
   branding?: BrandingValues;
   brandingErrors?: FieldErrors;
+  embedding?: EmbeddingValues;
+  embeddingErrors?: FieldErrors;
   agent?: { name: string; email: string; role: string };
   agentErrors?: FieldErrors;
   agentMessage?: string;
@@ -27,6 +40,7 @@ export interface SettingsState {
 
 export const NOTICES: Record<string, string> = {
   branding: "Branding saved. The portal shows it now.",
+  embedding: "Saved: the sites allowed to embed the submit form are as shown under Share.",
   agent: "Agent added. They got an email with the address of this app; give them their password privately.",
   invited: "Invitation sent. The agent chooses a password from the link in their email (valid 7 days).",
   deactivated: "Agent deactivated and signed out.",
@@ -97,7 +111,49 @@ function brandingSection(req: FastifyRequest, ws: Workspace, isAdmin: boolean, s
 </section>`;
 }
 
-function shareSection(ctx: AppContext, req: FastifyRequest, ws: Workspace): Html {
+/** Who may embed the form now, in words. */
+function embeddingNow(origins: string[] | null): Html {
+  if (origins === null) return html`Any site may embed the form (the default).`;
+  if (origins.length === 0) return html`No site may embed the form: it opens only on its own address.`;
+  return html`Only these sites may embed the form: ${origins.map((o, i) => html`${i ? ", " : ""}<code>${o}</code>`)}.`;
+}
+
+function embeddingForm(req: FastifyRequest, ws: Workspace, isAdmin: boolean, st: SettingsState): Html {
+  const origins = embedOriginsOf(ws);
+  const v = st.embedding ?? {
+    embedding: origins === null ? "any" : "listed",
+    allowedOrigins: (origins ?? []).join("\n"),
+  };
+  const errors = st.embeddingErrors;
+  const dis = isAdmin ? html`` : html` disabled`;
+  return html`<form method="post" action="/app/settings/embedding" novalidate class="embedding" aria-labelledby="embedding-title">
+    ${csrfField(req)}
+    <h3 id="embedding-title">Sites allowed to embed the form</h3>
+    <p class="hint" id="embedding-now">${embeddingNow(origins)} Other pages of the portal can never be framed.</p>
+    ${isAdmin ? "" : html`<p class="hint">Only admins change this.</p>`}
+    ${appErrorSummary(errors)}
+    <fieldset aria-describedby="embedding-now">
+      <legend class="visually-hidden">Sites allowed to embed the form</legend>
+      <label><input type="radio" name="embedding" value="any"${v.embedding === "any" ? html` checked` : ""}${dis}> Any site</label>
+      <label><input type="radio" name="embedding" value="listed"${v.embedding === "listed" ? html` checked` : ""}${dis}> Only the sites listed below</label>
+    </fieldset>
+    <div class="field">
+      <label for="allowedOrigins">Sites (one per line)</label>
+      <p class="hint" id="allowedOrigins-hint">The https address of each site, without a path, like ${EMBED_ORIGIN_EXAMPLE}; https://*.example.com covers its subdomains. At most ${EMBED_ORIGINS_MAX}. With none listed, no site may embed the form.</p>
+      <textarea id="allowedOrigins" name="allowedOrigins" rows="3" spellcheck="false"${dis}${describedBy(errors, "allowedOrigins", "allowedOrigins-hint")}>${v.allowedOrigins}</textarea>
+      ${appFieldError(errors, "allowedOrigins")}
+    </div>
+    ${isAdmin ? html`<button type="submit">Save sites</button>` : ""}
+  </form>`;
+}
+
+function shareSection(
+  ctx: AppContext,
+  req: FastifyRequest,
+  ws: Workspace,
+  isAdmin: boolean,
+  st: SettingsState,
+): Html {
   const link = `${origin(ctx, req)}/portal/${ws.slug}/submit`;
   const snippet = `<iframe
   src="${link}"
@@ -127,12 +183,13 @@ function shareSection(ctx: AppContext, req: FastifyRequest, ws: Workspace): Html
   </div>
   <div class="field">
     <label for="share-iframe">Embed the form in your own site</label>
-    <p class="hint" id="share-iframe-hint">Paste into any page; the form opens tracking links in a new tab.</p>
+    <p class="hint" id="share-iframe-hint">Paste into a page of a site allowed below; the form opens tracking links in a new tab.</p>
     <div class="copy-row">
       <textarea id="share-iframe" readonly rows="8" aria-describedby="share-iframe-hint">${snippet}</textarea>
       <button type="button" data-copy="share-iframe">Copy snippet</button>
     </div>
   </div>
+  ${embeddingForm(req, ws, isAdmin, st)}
   <p class="visually-hidden" aria-live="polite" data-copy-status></p>
   <p><a href="${link}" target="_blank" rel="noopener">Open the portal in a new tab</a></p>
 </section>`;
@@ -194,6 +251,6 @@ export function settingsMain(
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
 <nav class="toc" aria-label="Settings sections"><a href="#branding">Branding</a> <a href="#share">Share</a> <a href="#agents">Agents</a></nav>
 ${brandingSection(req, ws, isAdmin, st)}
-${shareSection(ctx, req, ws)}
+${shareSection(ctx, req, ws, isAdmin, st)}
 ${agentsSection(req, agents, isAdmin, st)}`;
 }

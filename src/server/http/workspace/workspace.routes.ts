@@ -26,6 +26,7 @@ import { getWorkspace, updateBranding } from "../../workspaces/workspace.service
 import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
+import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
@@ -40,6 +41,7 @@ export const workspaceRoutes =
     addAgentGate(app, ctx, JSON_ANSWERS);
     await app.register(workspaceFileRoutes(ctx));
     await app.register(workspaceKbRoutes(ctx));
+    await app.register(workspaceEmbeddingRoutes(ctx));
 
     app.get(
       "/session",

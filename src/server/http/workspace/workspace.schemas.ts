@@ -5,6 +5,7 @@ import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import { OUTBOX_STATES } from "../../email/outbox.service.ts";
 import { UploadKeys } from "../../files/file.schemas.ts";
 import { Email, Line, Nullable, OneOf, Password, StrictObject, Text } from "../../lib/schema.ts";
+import { EMBED_ORIGIN_EXAMPLE, EMBED_ORIGINS_MAX } from "../../workspaces/workspace.embedding.ts";
 
 // The agents' JSON API's own schemas (settings, agents, the Outbox). Tickets and contacts
 // declare theirs in their modules (tickets/ticket.schemas.ts, contacts/contact.schemas.ts); the
@@ -40,6 +41,17 @@ export const BrandingPatchBody = StrictObject({
   ),
   supportEmail: Type.Optional(Nullable(Email())),
 });
+
+/** The sites allowed to embed the submit form (GET/PUT /settings/embedding). */
+const AllowedOrigins = Nullable(
+  Type.Array(Type.String({ minLength: 1, maxLength: 200, examples: [EMBED_ORIGIN_EXAMPLE] }), {
+    maxItems: EMBED_ORIGINS_MAX,
+    description: `null: any site may embed the submit form (the default). Otherwise the https origins that may (${EMBED_ORIGIN_EXAMPLE}; https://*.example.com covers its subdomains), at most ${EMBED_ORIGINS_MAX}; [] lets no site.`,
+  }),
+);
+
+export const Embedding = Type.Object({ allowedOrigins: AllowedOrigins });
+export const EmbeddingBody = StrictObject({ allowedOrigins: AllowedOrigins });
 
 /** POST /agents. */
 export const AddAgentBody = StrictObject({
