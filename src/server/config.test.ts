@@ -154,3 +154,44 @@ test("incoming senders: checked here by default, or by a named mail server; conf
     /UNVERIFIED_RECIPIENT_EMAILS_PER_HOUR/,
   );
 });
+
+test("ClamAV: CLAMAV_URL and CLAMAV_ON_ERROR are checked at boot", () => {
+  assert.equal(loadConfig({}).clamav, undefined);
+  const tcp = loadConfig({ CLAMAV_URL: "tcp://127.0.0.1:3310" }).clamav;
+  assert.deepEqual(tcp?.address, { kind: "tcp", host: "127.0.0.1", port: 3310 });
+  assert.equal(tcp?.onError, "refuse", "an upload nobody could scan is refused unless told otherwise");
+  assert.equal(tcp?.timeoutMs, 30_000);
+  assert.deepEqual(loadConfig({ CLAMAV_URL: "unix:/run/clamav/clamd.ctl" }).clamav?.address, {
+    kind: "unix",
+    path: "/run/clamav/clamd.ctl",
+  });
+  const accept = loadConfig({
+    CLAMAV_URL: "tcp://clamd",
+    CLAMAV_ON_ERROR: "accept",
+    CLAMAV_TIMEOUT_SECONDS: "5",
+  });
+  assert.equal(accept.clamav?.onError, "accept");
+  assert.equal(accept.clamav?.address.kind === "tcp" && accept.clamav.address.port, 3310);
+  assert.equal(accept.clamav?.timeoutMs, 5000);
+  assert.throws(
+    () => loadConfig({ CLAMAV_URL: "http://clamd:3310" }),
+    /CLAMAV_URL must be tcp:\/\/host:port/,
+  );
+  assert.throws(
+    () => loadConfig({ CLAMAV_URL: "unix:clamd.ctl" }),
+    /CLAMAV_URL needs an absolute socket path/,
+  );
+  assert.throws(
+    () => loadConfig({ CLAMAV_URL: "tcp://clamd:3310/x" }),
+    /CLAMAV_URL takes only a host and a port/,
+  );
+  assert.throws(
+    () => loadConfig({ CLAMAV_URL: "tcp://clamd", CLAMAV_ON_ERROR: "ignore" }),
+    /CLAMAV_ON_ERROR must be refuse or accept/,
+  );
+  assert.throws(() => loadConfig({ CLAMAV_ON_ERROR: "accept" }), /need CLAMAV_URL/);
+  assert.throws(
+    () => loadConfig({ CLAMAV_URL: "tcp://clamd", CLAMAV_TIMEOUT_SECONDS: "0" }),
+    /CLAMAV_TIMEOUT_SECONDS/,
+  );
+});

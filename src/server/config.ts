@@ -1,4 +1,5 @@
 import path from "node:path";
+import { type ClamdAddress, parseClamdUrl } from "./lib/clamav-url.ts";
 import { normalizeEmail } from "./lib/email-address.ts";
 import { parseKey } from "./lib/encryption-key.ts";
 import { parseImapUrl } from "./lib/imap-url.ts";
@@ -44,6 +45,8 @@ export interface Config {
   s3: S3Settings | undefined;
   /** Public uploads allowed per client address in 10 minutes. */
   uploadRateLimit: number;
+  /** Files: scan every upload with ClamAV's clamd (CLAMAV_URL); unset scans nothing. */
+  clamav: ClamAvSettings | undefined;
   /** Outgoing mail: smtp:// or smtps:// URL of the relay; unset writes .eml files to DATA_DIR/mail. */
   smtpUrl: string | undefined;
   /** The From address of every email (the workspace's brand name is its display name). */
@@ -148,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlHours: int(env, "SESSION_TTL_HOURS", 24 * 14, 1, 24 * 365),
     passwordHashCost: int(env, "PASSWORD_HASH_COST", 15, 10, 20),
     ...fileConfig(env),
+    clamav: clamavConfig(env),
     ...mailConfig(env, publicUrl),
     imapUrl: imapUrl(env),
     imapPollSeconds: int(env, "IMAP_POLL_SECONDS", 60, 10, 3600),
@@ -260,6 +264,42 @@ function fileConfig(env: Env): Pick<Config, "fileEncryptionKey" | "s3" | "upload
         }
       : undefined,
     uploadRateLimit: int(env, "UPLOAD_RATE_LIMIT", 5, 1, 1_000_000_000),
+  };
+}
+
+export interface ClamAvSettings {
+  /** CLAMAV_URL as given, for the logs. */
+  url: string;
+  address: ClamdAddress;
+  /** When clamd cannot answer: refuse the upload (the default), or accept it marked as not scanned. */
+  onError: "refuse" | "accept";
+  /** How long one scan may take, connecting included. */
+  timeoutMs: number;
+}
+
+function clamavConfig(env: Env): ClamAvSettings | undefined {
+  const url = env.CLAMAV_URL || undefined;
+  const onError = env.CLAMAV_ON_ERROR || undefined;
+  if (!url) {
+    if (onError || env.CLAMAV_TIMEOUT_SECONDS) {
+      throw new ConfigError("CLAMAV_ON_ERROR and CLAMAV_TIMEOUT_SECONDS need CLAMAV_URL");
+    }
+    return undefined;
+  }
+  let address: ClamdAddress;
+  try {
+    address = parseClamdUrl(url);
+  } catch (err) {
+    throw new ConfigError(`CLAMAV_URL ${(err as Error).message}`);
+  }
+  if (onError !== undefined && onError !== "refuse" && onError !== "accept") {
+    throw new ConfigError(`CLAMAV_ON_ERROR must be refuse or accept, got "${onError}"`);
+  }
+  return {
+    url,
+    address,
+    onError: onError ?? "refuse",
+    timeoutMs: int(env, "CLAMAV_TIMEOUT_SECONDS", 30, 1, 600) * 1000,
   };
 }
 

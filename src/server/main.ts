@@ -52,12 +52,26 @@ export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.database.close();
 }
 
+/** Says at boot whether the malware scanner answers; uploads follow CLAMAV_ON_ERROR while it does not. */
+function checkScanner(ctx: AppContext): void {
+  const { scanner } = ctx.files;
+  scanner.check?.().then(
+    (version) => ctx.log.info({ scanner: scanner.name, version }, "malware scanner ready"),
+    (err: Error) =>
+      ctx.log.warn(
+        { scanner: scanner.name, err: err.message, onError: ctx.config.clamav?.onError },
+        "malware scanner not reachable: uploads are refused, or accepted unscanned, per CLAMAV_ON_ERROR",
+      ),
+  );
+}
+
 /** config → database → migrate → http. Stops cleanly on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<void> {
   const ctx = await createContext(config);
   const app = await buildApp(ctx);
   await app.listen({ port: config.port, host: config.host });
   const background = await startBackgroundWork(ctx);
+  checkScanner(ctx);
   ctx.log.info(
     {
       port: config.port,

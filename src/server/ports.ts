@@ -31,12 +31,21 @@ export interface ScanSubject {
   open(): Readable;
 }
 
-export type ScanVerdict = { ok: true } | { ok: false; reason: string };
+export type ScanVerdict =
+  /** Accepted. With `unscanned` (why), accepted without a scan: the scanner could not answer and
+   * is set to accept then; the upload is logged and marked as not scanned. */
+  | { ok: true; unscanned?: string }
+  /** Refused. `infected` names what was found (file_infected); `unavailable` when the scanner
+   * could not answer and is set to refuse then (file_scan_unavailable); else the scanner's reason
+   * (file_refused_by_scanner). */
+  | { ok: false; reason: string; infected?: string; unavailable?: boolean };
 
 /** The one hook for a content scanner (files/file.scanner.ts). */
 export interface FileScanner {
   readonly name: string;
   scan(file: ScanSubject): Promise<ScanVerdict>;
+  /** At boot: what answers (its version), or throws saying why nothing does. */
+  check?(): Promise<string>;
 }
 
 /** Attachments: the store (local folder or S3), the encryption key and the scanner hook. */

@@ -149,6 +149,8 @@ export interface AttachmentTable {
   /** SHA-256 of the uploader's key while the upload is unattached; null once attached. */
   claim_hash: string | null;
   attached_at: string | null;
+  /** The malware scan: 'clean', 'unscanned' (accepted while the scanner could not answer), or null (no scanner). */
+  scan_status: "clean" | "unscanned" | null;
 }
 
 export interface TrackingTokenTable {

@@ -90,6 +90,8 @@ export interface AttachmentView {
   icon: string;
   /** The comment it came with; null for files sent with the ticket itself. */
   commentId: string | null;
+  /** Agents' views only: accepted while the malware scanner could not check it. */
+  unscanned?: true;
 }
 
 const COLUMNS = [
@@ -100,6 +102,7 @@ const COLUMNS = [
   "attachments.storage_key",
   "attachments.comment_id",
   "attachments.created_at",
+  "attachments.scan_status",
 ] as const;
 
 function toView(r: {
@@ -108,6 +111,8 @@ function toView(r: {
   size_bytes: number;
   content_type: string;
   comment_id: string | null;
+  /** Selected for agents only (COLUMNS); the customers' reads leave it out. */
+  scan_status?: "clean" | "unscanned" | null;
 }): AttachmentView {
   const t = typeByMime(r.content_type);
   return {
@@ -118,6 +123,7 @@ function toView(r: {
     typeLabel: t?.label ?? "file",
     icon: t?.icon ?? "doc",
     commentId: r.comment_id,
+    ...(r.scan_status === "unscanned" ? { unscanned: true as const } : {}),
   };
 }
 

@@ -18,4 +18,10 @@ export const Attachment = Type.Object({
   typeLabel: Type.String(),
   icon: Type.String(),
   commentId: Type.Union([Type.String(), Type.Null()]),
+  unscanned: Type.Optional(
+    Type.Literal(true, {
+      description:
+        "Agents only: accepted while the malware scanner could not check it (CLAMAV_ON_ERROR=accept)",
+    }),
+  ),
 });

@@ -13,7 +13,7 @@ import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
 import { AppError, tooManyRequests } from "../errors.ts";
 import { newId } from "../ids.ts";
-import type { FileScanner, FileStorage } from "../ports.ts";
+import type { FileScanner, FileStorage, ScanVerdict } from "../ports.ts";
 import {
   type Claimer,
   claimUpload,
@@ -22,7 +22,7 @@ import {
   unattachedUploads,
 } from "./file.access.ts";
 import { decryptStream, encryptStream, FileDamagedError, loadMasterKey, sealedSize } from "./file.crypto.ts";
-import { noScanner } from "./file.scanner.ts";
+import { scannerFor } from "./file.scanner.ts";
 import { ContentInspector, checkFileName, contentDisposition, decideType, typeByMime } from "./file.sniff.ts";
 import { createFileStore } from "./file.store.ts";
 
@@ -33,14 +33,18 @@ import { createFileStore } from "./file.store.ts";
 export function createFileStorage(
   config: Config,
   log: Logger,
-  scanner: FileScanner = noScanner,
+  scanner: FileScanner = scannerFor(config, log),
 ): FileStorage {
   const key = loadMasterKey(config.dataDir, config.fileEncryptionKey);
   const store = createFileStore(config);
   const tempDir = path.join(config.dataDir, "files-incoming");
   fs.mkdirSync(tempDir, { recursive: true, mode: 0o700 });
   log.info(
-    { store: store.kind, key: key.source === "FILE_ENCRYPTION_KEY" ? key.source : "file" },
+    {
+      store: store.kind,
+      key: key.source === "FILE_ENCRYPTION_KEY" ? key.source : "file",
+      scanner: scanner.name,
+    },
     "file storage ready",
   );
   return { store, key: { key: key.key, id: key.id }, scanner, tempDir };
@@ -138,11 +142,9 @@ export async function receiveUpload(
       sha256,
       open: () => fs.createReadStream(temp).pipe(decryptStream(files.key)),
     });
-    if (!verdict.ok) {
-      ctx.log.warn({ scanner: files.scanner.name, sha256 }, "upload refused by the scanner");
-      throw new AppError(422, "file_refused_by_scanner", `“${name}” was refused: ${verdict.reason}`, {
-        fields: { file: verdict.reason },
-      });
+    if (!verdict.ok) throw scanRefusal(ctx, files.scanner.name, name, sha256, verdict);
+    if (verdict.unscanned) {
+      ctx.log.warn({ scanner: files.scanner.name, sha256 }, "upload accepted without a malware scan");
     }
 
     const id = newId();
@@ -169,6 +171,7 @@ export async function receiveUpload(
           created_at: now.toISOString(),
           claim_hash: hashToken(key),
           attached_at: null,
+          scan_status: files.scanner.name === "none" ? null : verdict.unscanned ? "unscanned" : "clean",
         })
         .execute();
     } catch (err) {
@@ -188,6 +191,37 @@ export async function receiveUpload(
     body.unpipe(meter);
     if (!stored) await fs.promises.rm(temp, { force: true });
   }
+}
+
+/** The uploader's answer to a refusal by the scanner; the log has the hash, never the name. */
+function scanRefusal(
+  ctx: AppContext,
+  scanner: string,
+  name: string,
+  sha256: string,
+  verdict: Extract<ScanVerdict, { ok: false }>,
+): AppError {
+  if (verdict.infected) {
+    ctx.log.warn({ scanner, sha256, signature: verdict.infected }, "upload refused: malware found");
+    return new AppError(
+      422,
+      "file_infected",
+      `“${name}” contains malware (${verdict.infected}) and was not accepted.`,
+      { fields: { file: `“${name}” contains malware` } },
+    );
+  }
+  if (verdict.unavailable) {
+    return new AppError(
+      503,
+      "file_scan_unavailable",
+      `“${name}” could not be checked for malware just now. Please try again in a few minutes.`,
+      { fields: { file: `“${name}” could not be checked for malware` }, headers: { "retry-after": "60" } },
+    );
+  }
+  ctx.log.warn({ scanner, sha256 }, "upload refused by the scanner");
+  return new AppError(422, "file_refused_by_scanner", `“${name}” was refused: ${verdict.reason}`, {
+    fields: { file: verdict.reason },
+  });
 }
 
 // Who attaches is part of claimUploads' signature: its callers take the type from here.

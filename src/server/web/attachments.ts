@@ -21,7 +21,7 @@ export function attachmentChips(files: AttachmentView[], href: (f: AttachmentVie
     (f) => html`<li><a class="chip" href="${href(f)}" download="${f.name}">
   <span class="file-icon icon-${f.icon}" aria-hidden="true">${ICONS[f.icon] ?? "FILE"}</span>
   <span class="chip-text"><span class="chip-name">${f.name}</span>
-  <span class="chip-meta">${formatBytes(f.size)} · ${f.typeLabel} · <span class="chip-action">Download</span></span></span>
+  <span class="chip-meta">${formatBytes(f.size)} · ${f.typeLabel}${f.unscanned ? html` · <span class="chip-warning">not scanned for malware</span>` : ""} · <span class="chip-action">Download</span></span></span>
 </a></li>`,
   )}</ul>`;
 }

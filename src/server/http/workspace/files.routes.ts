@@ -25,7 +25,7 @@ export const workspaceFileRoutes =
           security: [{ session: [], csrf: [] }],
           querystring: Type.Object({ name: Type.String({ maxLength: 1000 }) }),
           body: UPLOAD_BODY_DOC,
-          response: { 201: Type.Ref("UploadResult"), ...errors(400, 401, 403, 413, 415, 422) },
+          response: { 201: Type.Ref("UploadResult"), ...errors(400, 401, 403, 413, 415, 422, 503) },
         },
       },
       async (req, reply) => {
