@@ -25,6 +25,7 @@ describe("opening a tracking link", () => {
     assert.equal(res.statusCode, 303);
     assert.equal(res.headers.location, page(team.ws.slug, s), "the address keeps no token");
     assert.equal(res.headers["referrer-policy"], "no-referrer");
+    assert.equal(res.headers["cache-control"], "no-store");
     const cookie = res.cookies.find((c) => c.name === "portico_track");
     assert.ok(cookie, "the token is kept in a cookie");
     assert.equal(cookie.value, s.token);

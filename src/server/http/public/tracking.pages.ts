@@ -81,6 +81,7 @@ export const trackingPages =
         if (fromAddress && req.method === "GET" && req.query.part !== "live") {
           keepToken(reply, ws.slug, view.reference, token);
           const sent = req.query.sent === "1" ? "?sent=1" : "";
+          reply.header("cache-control", "no-store");
           return reply.redirect(`${ticketPath(ws.slug, view.reference)}${sent}`, 303);
         }
         if (!fromAddress) keepToken(reply, ws.slug, view.reference, token);
