@@ -44,7 +44,7 @@ export const BrandingPatchBody = StrictObject({
 
 /** The sites allowed to embed the submit form (GET/PUT /settings/embedding). */
 const AllowedOrigins = Nullable(
-  Type.Array(Type.String({ minLength: 1, maxLength: 200, examples: [EMBED_ORIGIN_EXAMPLE] }), {
+  Type.Array(Line(200, `An https origin, like ${EMBED_ORIGIN_EXAMPLE}`), {
     maxItems: EMBED_ORIGINS_MAX,
     description: `null: any site may embed the submit form (the default). Otherwise the https origins that may (${EMBED_ORIGIN_EXAMPLE}; https://*.example.com covers its subdomains), at most ${EMBED_ORIGINS_MAX}; [] lets no site.`,
   }),
