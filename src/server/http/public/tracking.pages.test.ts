@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { makeTeam, type Submitted, submitTicket } from "../../test/factories.ts";
+import { makeTeam, makeWorkspace, type Submitted, submitTicket } from "../../test/factories.ts";
 import { type TestEnv, testEnv } from "../../test/harness.ts";
 
 // The tracking page keeps its token out of the address: the link's ?t= moves into a cookie for
@@ -46,6 +46,32 @@ describe("opening a tracking link", () => {
     const renewed = shown.cookies.find((c) => c.name === "portico_track");
     assert.equal(renewed?.maxAge, 3600, "each visit renews the cookie");
     assert.equal(renewed?.path, page(team.ws.slug, s));
+  });
+
+  test("on https the cookie is Secure and named __Secure-, which only a Secure answer may set", async () => {
+    const secure = await testEnv({ COOKIE_SECURE: "true" });
+    try {
+      const ws = await makeWorkspace(secure);
+      const s = await submitTicket(secure, ws.slug);
+      const res = await secure.app.inject({ url: `${page(ws.slug, s)}?t=${s.token}` });
+      assert.equal(res.statusCode, 303);
+      const cookie = res.cookies.find((c) => c.name === "__Secure-portico_track");
+      assert.equal(cookie?.secure, true);
+      assert.equal(cookie?.path, page(ws.slug, s));
+      assert.equal(
+        res.cookies.find((c) => c.name === "portico_track"),
+        undefined,
+      );
+      const shown = await secure.app.inject({
+        url: page(ws.slug, s),
+        headers: { cookie: `__Secure-portico_track=${s.token}` },
+      });
+      assert.equal(shown.statusCode, 200);
+      const plain = await secure.app.inject({ url: page(ws.slug, s), headers: withCookie(s.token) });
+      assert.equal(plain.statusCode, 404, "the unprefixed name is not read on https");
+    } finally {
+      await secure.close();
+    }
   });
 
   test("works again later and elsewhere (no cookie): the link is not used up", async () => {

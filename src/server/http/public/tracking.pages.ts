@@ -10,6 +10,7 @@ import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { formText } from "../../web/forms.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
+import { trackingCookieName } from "../shared/cookies.ts";
 import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
@@ -28,7 +29,6 @@ type TrackingRequest = FastifyRequest<{
   Querystring: { t?: string; sent?: string; part?: string };
 }>;
 
-const TRACKING_COOKIE = "portico_track";
 /** Renewed on every visit: it outlives a tab left open for a while, not the customer's day. */
 const TRACKING_COOKIE_SECONDS = 3600;
 
@@ -37,17 +37,18 @@ const validReply = formValidator(CustomerReplyBody);
 /** The page's own address, which is also the cookie's path: its replies and files are below it. */
 const ticketPath = (slug: string, reference: string) => `/portal/${slug}/tickets/${reference}`;
 
-/** The token from the address when it has one (a link just opened), else from the ticket's cookie. */
-function tokenOf(req: FastifyRequest): { token: string; fromAddress: boolean } {
-  const query = (req.query as { t?: unknown } | undefined)?.t;
-  if (typeof query === "string" && query !== "") return { token: query, fromAddress: true };
-  return { token: req.cookies[TRACKING_COOKIE] ?? "", fromAddress: false };
-}
-
 export const trackingPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
     await pageTree(app, { formBodyLimit: 64 * 1024 });
+    const cookie = trackingCookieName(ctx.config);
+
+    /** The token from the address when it has one (a link just opened), else from the ticket's cookie. */
+    const tokenOf = (req: FastifyRequest): { token: string; fromAddress: boolean } => {
+      const query = (req.query as { t?: unknown } | undefined)?.t;
+      if (typeof query === "string" && query !== "") return { token: query, fromAddress: true };
+      return { token: req.cookies[cookie] ?? "", fromAddress: false };
+    };
 
     const cookieOptions = (slug: string, reference: string): CookieSerializeOptions => ({
       path: ticketPath(slug, reference),
@@ -57,7 +58,7 @@ export const trackingPages =
       maxAge: TRACKING_COOKIE_SECONDS,
     });
     const keepToken = (reply: FastifyReply, slug: string, reference: string, token: string) =>
-      reply.setCookie(TRACKING_COOKIE, token, cookieOptions(slug, reference));
+      reply.setCookie(cookie, token, cookieOptions(slug, reference));
 
     const notFound = (reply: FastifyReply, ws: Workspace, nonce: string) =>
       sendHtml(

@@ -25,3 +25,12 @@ export function cookieOptions(
 ): CookieSerializeOptions {
   return { path: "/", httpOnly: true, sameSite: "lax", secure: config.cookieSecure, ...lifetime };
 }
+
+/**
+ * The tracking page's cookie (http/public/tracking.pages.ts) holds one ticket's token for that
+ * ticket's path only, so it cannot take __Host- (which needs Path=/); on https it is named with
+ * __Secure-, which browsers keep only from a Secure answer.
+ */
+export function trackingCookieName(config: Pick<Config, "cookieSecure">): string {
+  return config.cookieSecure ? "__Secure-portico_track" : "portico_track";
+}
