@@ -4,6 +4,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { ImapFlow } from "imapflow";
+import { freePort } from "../test/free-port.ts";
 
 // A throwaway Dovecot for tests: its own config, mail, sockets and log in a temp dir, listening
 // on a free loopback port, plaintext login (no TLS) for one test user. Nothing of the system's
@@ -30,17 +31,6 @@ export interface TestDovecot {
   seenFlags(mailbox?: string): Promise<Map<number, boolean>>;
   isSeen(uid: number, mailbox?: string): Promise<boolean>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "../test/free-port.ts";
 
 // A throwaway clamd for tests: its own config, database, sockets and log in a temp dir, on a free
 // loopback port and a unix socket. Nothing of the system's /etc/clamav is read, and no official
@@ -24,17 +25,6 @@ export interface TestClamd {
   /** unix:/…/clamd.sock */
   socketUrl: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** PING → PONG: clamd has loaded its database and answers. */
