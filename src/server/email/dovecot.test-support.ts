@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { ImapFlow } from "imapflow";
-import { freePort } from "../test/free-port.ts";
+import { freePort, startDaemon } from "../test/daemon.ts";
 
 // A throwaway Dovecot for tests: its own config, mail, sockets and log in a temp dir, listening
 // on a free loopback port, plaintext login (no TLS) for one test user. Nothing of the system's
@@ -130,51 +129,17 @@ service imap-login {
   const confPath = path.join(dir, "dovecot.conf");
   fs.writeFileSync(confPath, conf);
 
-  const child: ChildProcess = spawn(DOVECOT, ["-F", "-c", confPath], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout?.on("data", (d) => {
-    output += d;
+  const { stop } = await startDaemon({
+    name: "Dovecot",
+    command: DOVECOT,
+    args: ["-F", "-c", confPath],
+    dir,
+    port,
+    ready: () => accepts(port),
+    timeoutMs: 15_000,
+    pollMs: 50,
+    logFile: path.join(dir, "dovecot.log"),
   });
-  child.stderr?.on("data", (d) => {
-    output += d;
-  });
-  let exited = false;
-  // A test run that ends without stop() must not leave a Dovecot behind.
-  const killOnExit = () => child.kill("SIGTERM");
-  process.once("exit", killOnExit);
-  const exit = new Promise<void>((resolve) => {
-    child.once("exit", () => {
-      exited = true;
-      process.removeListener("exit", killOnExit);
-      resolve();
-    });
-  });
-  const log = () => {
-    try {
-      return fs.readFileSync(path.join(dir, "dovecot.log"), "utf8");
-    } catch {
-      return "";
-    }
-  };
-
-  const stop = async () => {
-    if (!exited) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exit;
-      clearTimeout(timer);
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-
-  const deadline = Date.now() + 15_000;
-  while (!(await accepts(port))) {
-    if (exited || Date.now() > deadline) {
-      await stop();
-      throw new Error(`Dovecot did not start on port ${port}:\n${output}${log()}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
 
   const withClient = async <T>(fn: (client: ImapFlow) => Promise<T>): Promise<T> => {
     const client = new ImapFlow({

@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { freePort } from "../test/free-port.ts";
+import { freePort, startDaemon } from "../test/daemon.ts";
 
 // A throwaway clamd for tests: its own config, database, sockets and log in a temp dir, on a free
 // loopback port and a unix socket. Nothing of the system's /etc/clamav is read, and no official
@@ -71,47 +70,16 @@ StreamMaxLength 12M
   const confPath = path.join(dir, "clamd.conf");
   fs.writeFileSync(confPath, conf);
 
-  const child: ChildProcess = spawn(CLAMD, ["--foreground", "-c", confPath], {
-    stdio: ["ignore", "pipe", "pipe"],
+  const { stop } = await startDaemon({
+    name: "clamd",
+    command: CLAMD,
+    args: ["--foreground", "-c", confPath],
+    dir,
+    port,
+    ready: () => pong(port),
+    timeoutMs: 60_000,
+    pollMs: 100,
+    logFile: path.join(dir, "clamd.log"),
   });
-  let output = "";
-  child.stdout?.on("data", (d) => {
-    output += d;
-  });
-  child.stderr?.on("data", (d) => {
-    output += d;
-  });
-  let exited = false;
-  // A test run that ends without stop() must not leave a clamd behind.
-  const killOnExit = () => child.kill("SIGTERM");
-  process.once("exit", killOnExit);
-  const exit = new Promise<void>((resolve) => {
-    child.once("exit", () => {
-      exited = true;
-      process.removeListener("exit", killOnExit);
-      resolve();
-    });
-  });
-  const stop = async () => {
-    if (!exited) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exit;
-      clearTimeout(timer);
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-
-  const deadline = Date.now() + 60_000;
-  while (!(await pong(port))) {
-    if (exited || Date.now() > deadline) {
-      const log = fs.existsSync(path.join(dir, "clamd.log"))
-        ? fs.readFileSync(path.join(dir, "clamd.log"), "utf8")
-        : "";
-      await stop();
-      throw new Error(`clamd did not start on port ${port}:\n${output}${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
   return { url: `tcp://127.0.0.1:${port}`, socketUrl: `unix:${socket}`, stop };
 }
