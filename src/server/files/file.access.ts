@@ -1,11 +1,5 @@
 import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
-import {
-  type Actor,
-  type AgentActor,
-  type SystemActor,
-  type TokenHolderActor,
-  unknownActor,
-} from "../actors.ts";
+import { type Actor, type AgentActor, type SystemActor, unknownActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { nothing } from "../db/access.ts";
 import type { DB, Tx } from "../db/schema.ts";
@@ -104,6 +98,7 @@ const COLUMNS = [
   "attachments.created_at",
   "attachments.scan_status",
 ] as const;
+const CUSTOMER_COLUMNS = COLUMNS.filter((c) => c !== "attachments.scan_status");
 
 function toView(r: {
   id: string;
@@ -238,26 +233,20 @@ export async function findAttachmentForTokenHolder(
 }
 
 /**
- * The files a token holder just attached to their own public reply, for the reply's answer: read
- * in its transaction, before the tracking read could see them. Never a file on an internal note.
+ * The files of one comment, for the answer to the reply or note that just attached them: read in
+ * its transaction, through the actor's scope (a customer's never include a note's files).
  */
-export async function attachmentsOfOwnReply(
+export async function attachmentsOfComment(
   db: Tx,
-  actor: TokenHolderActor,
+  actor: Actor,
   commentId: string,
 ): Promise<AttachmentView[]> {
-  const rows = await db
-    .selectFrom("attachments as a")
-    .innerJoin("comments as c", (j) =>
-      j.onRef("c.id", "=", "a.comment_id").onRef("c.ticket_id", "=", "a.ticket_id"),
-    )
-    .select(["a.id", "a.file_name", "a.content_type", "a.size_bytes", "a.comment_id"])
-    .where("a.workspace_id", "=", actor.workspaceId)
-    .where("a.ticket_id", "=", actor.ticketId)
-    .where("a.comment_id", "=", commentId)
-    .where("c.internal", "=", false)
-    .orderBy("a.created_at")
-    .orderBy("a.id")
+  // Whether a file went unscanned is for agents only.
+  const rows = await attachmentsVisibleTo(db, actor)
+    .select(actor.kind === "agent" ? COLUMNS : CUSTOMER_COLUMNS)
+    .where("attachments.comment_id", "=", commentId)
+    .orderBy("attachments.created_at")
+    .orderBy("attachments.id")
     .execute();
   return rows.map(toView);
 }

@@ -6,9 +6,9 @@ import { type AppContext, nowIso } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { absoluteUrl, emailAgentReplied, emailTicketResolved } from "../email/outbox.ts";
 import { conflict, validationFailed } from "../errors.ts";
-import { attachmentsForAgent } from "../files/file.access.ts";
+import { attachmentsOfComment } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
-import type { Workspace } from "../workspaces/workspace.branding.ts";
+import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import { getTicketDetail } from "./detail.ts";
 import { findTicketForAgent, ticketsWritableBy } from "./ticket.access.ts";
@@ -19,8 +19,6 @@ import { indexTicketText } from "./ticket.search.ts";
 
 // What agents do to a ticket: change its status, priority or assignee, resolve it, reply to the
 // customer, add an internal note. Each is one transaction on the ticket, locked on PostgreSQL.
-
-const brandingOfName = (ws: Workspace) => ws.brand_name ?? ws.name;
 
 /** The ticket's contact, and a fresh tracking link for an email to them (issued in tx). */
 async function customerLink(ctx: AppContext, tx: Tx, actor: AgentActor, ws: Workspace, t: TicketTable) {
@@ -52,8 +50,9 @@ async function applyPatch(
   t: TicketTable,
   patch: TicketPatch,
   now: string,
-  ws?: Workspace,
+  opts: { ws?: Workspace; touch?: boolean } = {},
 ): Promise<void> {
+  const { ws } = opts;
   const set: Partial<TicketTable> = {};
   const ev = {
     workspaceId: t.workspace_id,
@@ -120,7 +119,8 @@ async function applyPatch(
       data: { from: "resolved", to: "resolved", resolution: set.resolution },
     });
   }
-  if (Object.keys(set).length === 0) return;
+  // `touch`: the ticket changed in another way (a new comment), so it is updated even when no field is.
+  if (Object.keys(set).length === 0 && !opts.touch) return;
   set.updated_at = now;
   await ticketsWritableBy(tx, actor).set(set).where("tickets.id", "=", t.id).execute();
 }
@@ -130,11 +130,16 @@ export async function updateTicket(
   actor: AgentActor,
   reference: string,
   patch: TicketPatch,
+  opts: { refuseClosed?: boolean } = {},
 ): Promise<TicketDetail> {
   const ws = await getWorkspace(ctx, actor);
   await ctx.database.db.transaction().execute(async (tx) => {
     const t = await findTicketForAgent(ctx, actor, reference, { tx, lock: true });
-    await applyPatch(ctx, tx, actor, t, patch, nowIso(ctx), ws);
+    // Judged on the locked row, so a ticket closed meanwhile is not resolved.
+    if (opts.refuseClosed && t.status === "closed") {
+      throw conflict("ticket_closed", "This ticket is closed. Reopen it first.");
+    }
+    await applyPatch(ctx, tx, actor, t, patch, nowIso(ctx), { ws });
   });
   return getTicketDetail(ctx, actor, reference);
 }
@@ -152,9 +157,7 @@ export async function resolveTicket(
       resolution: `must be at most ${MESSAGE_MAX.toLocaleString("en-US")} characters`,
     });
   }
-  const t = await findTicketForAgent(ctx, actor, reference);
-  if (t.status === "closed") throw conflict("ticket_closed", "This ticket is closed. Reopen it first.");
-  return updateTicket(ctx, actor, reference, { status: "resolved", resolution });
+  return updateTicket(ctx, actor, reference, { status: "resolved", resolution }, { refuseClosed: true });
 }
 
 async function addComment(
@@ -205,8 +208,7 @@ async function addComment(
     });
     await indexTicketText(ctx, tx, { workspaceId: t.workspace_id, ticketId: t.id, content: body });
     // A public reply that resolves says so in its own email (notes change no status).
-    await applyPatch(ctx, tx, actor, t, { status: input.status }, now);
-    await ticketsWritableBy(tx, actor).set({ updated_at: now }).where("tickets.id", "=", t.id).execute();
+    await applyPatch(ctx, tx, actor, t, { status: input.status }, now, { touch: true });
     const agent = await tx
       .selectFrom("agents")
       .select("name")
@@ -218,7 +220,7 @@ async function addComment(
       await emailAgentReplied(ctx, tx, {
         ws,
         ticket: t,
-        agentName: agent?.name ?? brandingOfName(ws),
+        agentName: agent?.name ?? brandingOf(ws).brandName,
         body,
         resolved: input.status === "resolved" && t.status !== "resolved",
         ...link,
@@ -231,7 +233,7 @@ async function addComment(
       body,
       channel: "web",
       createdAt: now,
-      attachments: (await attachmentsForAgent(tx, actor, t.id)).filter((f) => f.commentId === id),
+      attachments: await attachmentsOfComment(tx, actor, id),
     };
   });
   return { entry, ticket: await getTicketDetail(ctx, actor, reference) };

@@ -2,7 +2,7 @@ import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { formatReference, STATUS_LABELS } from "../../shared/tickets.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import type { TicketTable } from "../db/schema.ts";
-import { type AttachmentView, attachmentsOfOwnReply, attachmentViews } from "../files/file.access.ts";
+import { type AttachmentView, attachmentsOfComment, attachmentViews } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { afterCustomerComment } from "./customer-reply.ts";
@@ -96,32 +96,30 @@ export async function replyAsTokenHolder(
   const body = cleanText(req.body);
   const ws = await getWorkspaceBySlug(ctx, req.slug);
 
-  if (ticket.status === "closed") {
-    return ctx.database.db.transaction().execute(async (tx) => {
+  return ctx.database.db.transaction().execute(async (tx): Promise<CustomerReplyResult> => {
+    // Decided on the locked row: a ticket closed since the token was read still gets a follow-up.
+    const current = await lockTicket(ctx, tx, ticket);
+    if (current.status === "closed") {
       const followUp = await openFollowUp(ctx, tx, {
         ws,
-        closed: ticket,
+        closed: current,
         contact: {
           id: contact.id,
           name: contact.name,
           address: contact.email,
           emailNormalized: access.actor.emailNormalized,
         },
-        companyId: ticket.company_id,
+        companyId: current.company_id,
         body,
         channel: "portal",
         files: { claimer: { kind: "public" }, keys: req.attachments },
       });
       return {
-        kind: "follow_up" as const,
+        kind: "follow_up",
         reference: formatReference(followUp.ticket.number),
         trackingUrl: `${ctx.config.publicUrl ?? ""}${followUp.trackingPath}`,
       };
-    });
-  }
-
-  return ctx.database.db.transaction().execute(async (tx) => {
-    const current = await lockTicket(ctx, tx, ticket);
+    }
     const now = nowIso(ctx);
     const id = await insertComment(tx, {
       workspaceId: ticket.workspace_id,
@@ -151,15 +149,15 @@ export async function replyAsTokenHolder(
       at: now,
     });
     return {
-      kind: "comment" as const,
+      kind: "comment",
       status,
       message: {
         id,
-        author: { type: "contact" as const, name: contact.name },
+        author: { type: "contact", name: contact.name },
         body,
         createdAt: now,
         // The files just attached to this public reply.
-        attachments: await attachmentsOfOwnReply(tx, access.actor, id),
+        attachments: await attachmentsOfComment(tx, access.actor, id),
       },
     };
   });
