@@ -101,6 +101,8 @@ describe("knowledge-base search relevance", () => {
     assert.equal((await search("pass"))[0], "reset-password");
     assert.equal((await search("auth"))[0], "two-factor");
     assert.equal((await search("download inv"))[0], "invoices");
+    // A word typed twice: the half-typed one at the end is still the last word.
+    assert.equal((await search("pass pass"))[0], "reset-password");
   });
 
   it("tolerates typos", async () => {

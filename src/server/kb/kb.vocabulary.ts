@@ -165,8 +165,10 @@ export async function plan(
     ).map((r) => [r.term, Number(r.articles)]),
   );
   const groups: TermGroup[] = [];
-  for (const [i, term] of [...new Set(terms)].entries()) {
-    const last = i === terms.length - 1;
+  const typedLast = terms.at(-1);
+  for (const term of new Set(terms)) {
+    // The word typed last, even when it was also typed earlier.
+    const last = term === typedLast;
     let alternatives: string[] = [];
     let started = false;
     if (!known.has(term)) {
