@@ -58,7 +58,7 @@ function commonPasswords(): Set<string> {
  * On the list, or one of its entries dressed up: other letter case, digits or symbols before or
  * after ("Password2024!"), or one or two characters over and over ("aaaaaaaaaa").
  */
-export function isCommonPassword(password: string): boolean {
+function isCommonPassword(password: string): boolean {
   const lower = password.normalize("NFKC").toLowerCase();
   const list = commonPasswords();
   if (list.has(lower)) return true;

@@ -231,8 +231,7 @@ export async function emailTicketCreated(
     suppressConfirmation?: string | undefined;
   },
 ): Promise<void> {
-  const brand = brandingOf(p.ws);
-  const reference = formatReference(p.ticket.number);
+  const about = aboutTicket(p.ws, p.ticket);
   const thread = { ticketId: p.ticket.id, threadId: p.ticket.email_thread_id, lastInbound: p.lastInbound };
   await enqueueEmails(ctx, tx, [
     {
@@ -241,9 +240,7 @@ export async function emailTicketCreated(
       audience: "customer",
       to: [p.contact],
       params: {
-        brand,
-        reference,
-        subject: p.ticket.subject,
+        ...about,
         contactName: p.contact.name,
         trackingUrl: p.trackingUrl,
         viaEmail: p.ticket.channel === "email",
@@ -259,9 +256,7 @@ export async function emailTicketCreated(
       audience: "agent",
       to: await agentRecipients(ctx, tx, p.ws.id, p.ticket.assignee_id),
       params: {
-        brand,
-        reference,
-        subject: p.ticket.subject,
+        ...about,
         contactName: p.contact.name,
         contactEmail: p.contact.address,
         description: p.ticket.description,
@@ -305,7 +300,7 @@ export async function emailCustomerReplied(
 const threadReader = (ws: Workspace) => systemActorIn("ticket email", ws.id);
 
 /** The newest email the customer sent on this ticket, so our answer replies to it directly. */
-export async function lastInboundMessageId(tx: Tx, actor: Actor, ticketId: string): Promise<string | null> {
+async function lastInboundMessageId(tx: Tx, actor: Actor, ticketId: string): Promise<string | null> {
   const row = await commentsVisibleTo(tx, actor)
     .select("email_message_id")
     .where("ticket_id", "=", ticketId)

@@ -94,7 +94,7 @@ async function streamTo(socket: net.Socket, file: ScanSubject): Promise<void> {
 }
 
 /** "stream: OK", "stream: Eicar-Signature FOUND", or "… ERROR" (a limit, a broken stream). */
-export function verdictOf(answer: string): { clean: true } | { clean: false; signature: string } {
+function verdictOf(answer: string): { clean: true } | { clean: false; signature: string } {
   if (/^stream: OK$/.test(answer)) return { clean: true };
   const found = /^stream: (.+) FOUND$/.exec(answer);
   if (found) return { clean: false, signature: (found[1] as string).slice(0, 200) };

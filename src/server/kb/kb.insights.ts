@@ -73,11 +73,7 @@ const mondayOf = (iso: string) => {
   return d.toISOString().slice(0, 10);
 };
 
-export async function deflectionByWeek(
-  ctx: AppContext,
-  actor: AgentActor,
-  weeks = 12,
-): Promise<DeflectionWeek[]> {
+async function deflectionByWeek(ctx: AppContext, actor: AgentActor, weeks = 12): Promise<DeflectionWeek[]> {
   const since = new Date(ctx.now().getTime() - weeks * 7 * 86_400_000).toISOString();
   const rows = await ctx.database.db
     .selectFrom("kb_deflection_events")
@@ -110,7 +106,7 @@ export async function deflectionByWeek(
     .sort((a, b) => b.week.localeCompare(a.week));
 }
 
-export async function searchMisses(ctx: AppContext, actor: AgentActor, limit = 50): Promise<SearchMiss[]> {
+async function searchMisses(ctx: AppContext, actor: AgentActor, limit = 50): Promise<SearchMiss[]> {
   const rows = await ctx.database.db
     .selectFrom("kb_search_misses")
     .select(["query", "count", "last_at"])
@@ -122,7 +118,7 @@ export async function searchMisses(ctx: AppContext, actor: AgentActor, limit = 5
   return rows.map((r) => ({ query: r.query, count: Number(r.count), lastAt: r.last_at }));
 }
 
-export async function recentNegativeFeedback(
+async function recentNegativeFeedback(
   ctx: AppContext,
   actor: AgentActor,
   limit = 20,

@@ -17,14 +17,6 @@ import { addSessionGate, type GateAnswers, JSON_ANSWERS } from "../shared/sessio
 /** portico_customer, or __Host-portico_customer on https (cookies.ts). */
 export const customerCookieName = (ctx: AppContext) => cookieName(ctx.config, "portico_customer");
 
-export function setCustomerCookie(ctx: AppContext, reply: FastifyReply, token: string, expiresAt: string) {
-  reply.setCookie(
-    customerCookieName(ctx),
-    token,
-    cookieOptions(ctx.config, { expires: new Date(expiresAt) }),
-  );
-}
-
 export function clearCustomerCookie(ctx: AppContext, reply: FastifyReply) {
   reply.clearCookie(customerCookieName(ctx), cookieOptions(ctx.config, { expires: new Date(0) }));
 }

@@ -1,4 +1,3 @@
-import type { CookieSerializeOptions } from "@fastify/cookie";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { formatReference, parseReference } from "../../../shared/tickets.ts";
 import type { AppContext } from "../../context.ts";
@@ -10,7 +9,7 @@ import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { formText } from "../../web/forms.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
-import { trackingCookieName } from "../shared/cookies.ts";
+import { cookieOptions, trackingCookieName } from "../shared/cookies.ts";
 import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
@@ -50,15 +49,13 @@ export const trackingPages =
       return { token: req.cookies[cookie] ?? "", fromAddress: false };
     };
 
-    const cookieOptions = (slug: string, reference: string): CookieSerializeOptions => ({
+    // Our usual cookie, but for this one ticket's path only.
+    const ticketCookie = (slug: string, reference: string) => ({
+      ...cookieOptions(ctx.config, { maxAge: TRACKING_COOKIE_SECONDS }),
       path: ticketPath(slug, reference),
-      httpOnly: true,
-      sameSite: "lax",
-      secure: ctx.config.cookieSecure,
-      maxAge: TRACKING_COOKIE_SECONDS,
     });
     const keepToken = (reply: FastifyReply, slug: string, reference: string, token: string) =>
-      reply.setCookie(cookie, token, cookieOptions(slug, reference));
+      reply.setCookie(cookie, token, ticketCookie(slug, reference));
 
     const notFound = (reply: FastifyReply, ws: Workspace, nonce: string) =>
       sendHtml(
