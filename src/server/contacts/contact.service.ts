@@ -57,7 +57,12 @@ export async function listContacts(
 ): Promise<ContactPage> {
   const limit = query.limit ?? 25;
   let qb = contactsVisibleTo(ctx.database.db, actor)
-    .leftJoin("companies", "companies.id", "contacts.company_id")
+    // The contact's company, in the contact's own workspace.
+    .leftJoin("companies", (j) =>
+      j
+        .onRef("companies.id", "=", "contacts.company_id")
+        .onRef("companies.workspace_id", "=", "contacts.workspace_id"),
+    )
     .select([
       "contacts.id",
       "contacts.name",
@@ -94,7 +99,12 @@ export async function listContacts(
 
 export async function getContact(ctx: AppContext, actor: AgentActor, id: string): Promise<ContactDetail> {
   const c = await contactsVisibleTo(ctx.database.db, actor)
-    .leftJoin("companies", "companies.id", "contacts.company_id")
+    // The contact's company, in the contact's own workspace.
+    .leftJoin("companies", (j) =>
+      j
+        .onRef("companies.id", "=", "contacts.company_id")
+        .onRef("companies.workspace_id", "=", "contacts.workspace_id"),
+    )
     .select([
       "contacts.id",
       "contacts.name",
