@@ -70,43 +70,47 @@ export const trackingPages =
       opts: { errors?: FieldErrors; draft?: string; status?: number } = {},
     ) => {
       const nonce = newNonce();
-      const ws = await findWorkspaceBySlug(ctx, req.params.slug);
-      if (!ws) return plainNotFound(reply, nonce);
+      const slug = req.params.slug;
       const { token, fromAddress } = tokenOf(req);
+      let view: Awaited<ReturnType<typeof getTrackingView>>;
       try {
-        const view = await getTrackingView(ctx, ws.slug, req.params.reference, token);
-        // A link just opened: its token goes into the cookie and the address loses it.
-        if (fromAddress && req.method === "GET" && req.query.part !== "live") {
-          keepToken(reply, ws.slug, view.reference, token);
-          const sent = req.query.sent === "1" ? "?sent=1" : "";
-          reply.header("cache-control", "no-store");
-          return reply.redirect(`${ticketPath(ws.slug, view.reference)}${sent}`, 303);
-        }
-        if (!fromAddress) keepToken(reply, ws.slug, view.reference, token);
-        if (req.query.part === "live") {
-          // The poller sends the state it shows: unchanged, nothing is rendered or sent.
-          const etag = `"${stateKey(view)}"`;
-          reply.header("etag", etag);
-          if (req.headers["if-none-match"] === etag) {
-            return reply.code(304).header("cache-control", "no-store").send();
-          }
-          return sendHtml(reply, liveFragment(ws, view), { kind: "fragment" });
-        }
-        const notice = req.query.sent === "1" ? "Your reply was sent." : undefined;
-        return sendHtml(
-          reply,
-          portalLayout({
-            ws,
-            nonce,
-            title: `${view.reference}: ${view.subject}`,
-            main: trackingMain(ws, view, { ...opts, ...(notice ? { notice } : {}) }),
-          }),
-          { kind: "page", nonce, status: opts.status ?? 200 },
-        );
+        view = await getTrackingView(ctx, slug, req.params.reference, token);
       } catch (err) {
-        if (err instanceof AppError && err.status === 404) return notFound(reply, ws, nonce);
-        throw err;
+        if (!(err instanceof AppError && err.status === 404)) throw err;
+        const ws = await findWorkspaceBySlug(ctx, slug);
+        return ws ? notFound(reply, ws, nonce) : plainNotFound(reply, nonce);
       }
+      // A link just opened: its token goes into the cookie and the address loses it.
+      if (fromAddress && req.method === "GET" && req.query.part !== "live") {
+        keepToken(reply, slug, view.reference, token);
+        const sent = req.query.sent === "1" ? "?sent=1" : "";
+        reply.header("cache-control", "no-store");
+        return reply.redirect(`${ticketPath(slug, view.reference)}${sent}`, 303);
+      }
+      if (!fromAddress) keepToken(reply, slug, view.reference, token);
+      const etag = `"${stateKey(view)}"`;
+      // The poller sends the state it shows: unchanged, nothing is read, rendered or sent.
+      if (req.query.part === "live" && req.headers["if-none-match"] === etag) {
+        return reply.code(304).header("etag", etag).header("cache-control", "no-store").send();
+      }
+      // The token's read matched this slug, so the workspace exists; it is read only to render.
+      const ws = await findWorkspaceBySlug(ctx, slug);
+      if (!ws) return plainNotFound(reply, nonce);
+      if (req.query.part === "live") {
+        reply.header("etag", etag);
+        return sendHtml(reply, liveFragment(ws, view), { kind: "fragment" });
+      }
+      const notice = req.query.sent === "1" ? "Your reply was sent." : undefined;
+      return sendHtml(
+        reply,
+        portalLayout({
+          ws,
+          nonce,
+          title: `${view.reference}: ${view.subject}`,
+          main: trackingMain(ws, view, { ...opts, ...(notice ? { notice } : {}) }),
+        }),
+        { kind: "page", nonce, status: opts.status ?? 200 },
+      );
     };
 
     app.get<{
