@@ -202,6 +202,10 @@ async function seedContacts(
       email,
       email_normalized: email,
       name: `Customer ${i}`,
+      password_hash: null,
+      email_verified_at: null,
+      phone: null,
+      last_sign_in_at: null,
       created_at: new Date(origin).toISOString(),
       updated_at: new Date(origin).toISOString(),
     });

@@ -29,7 +29,7 @@ describe("prepared reads", () => {
     const now = new Date().toISOString();
     await db
       .insertInto("workspaces")
-      .values({ id: `ws-${slug}`, slug, name, created_at: now, updated_at: now })
+      .values({ id: `ws-${slug}`, slug, name, portal_access: "public", show_assignee: false, created_at: now, updated_at: now })
       .execute();
   }
 
@@ -153,7 +153,15 @@ describe("prepared reads", () => {
     const INSERT = new PreparedWrite(["id", "slug", "name", "at"], (db, p) =>
       db
         .insertInto("workspaces")
-        .values({ id: p.id, slug: p.slug, name: p.name, created_at: p.at, updated_at: p.at })
+        .values({
+          id: p.id,
+          slug: p.slug,
+          name: p.name,
+          portal_access: "public",
+          show_assignee: false,
+          created_at: p.at,
+          updated_at: p.at,
+        })
         .returning(["id", "slug"]),
     );
     const RENAME = new PreparedWrite(["slug", "name"], (db, p) =>

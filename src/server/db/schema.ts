@@ -14,6 +14,10 @@ export interface WorkspaceTable {
   support_email: string | null;
   /** Sites allowed to frame the submit form: null any, else https origins space-separated ("" none). */
   embed_origins: string | null;
+  /** Who may use the portal (migration 0013): anyone, signed-in customers, or invited contacts only. */
+  portal_access: PortalAccessLevel;
+  /** Whether customers see the name of the agent a request is assigned to. */
+  show_assignee: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -63,10 +67,26 @@ export interface CompanyTable {
   id: string;
   workspace_id: string;
   name: string;
-  domain: string | null;
+  /** For agents only; never on a customer path. */
+  notes: Generated<string>;
+  /** JSON object of custom properties. */
+  properties: Generated<string>;
   created_at: string;
   updated_at: string;
 }
+
+/** An email domain of a company: a new contact whose verified email is on it joins when auto_join. */
+export interface CompanyDomainTable {
+  workspace_id: string;
+  /** Lower case, without "@". */
+  domain: string;
+  company_id: string;
+  auto_join: Generated<boolean>;
+  created_at: string;
+}
+
+/** Who may use a workspace's portal. */
+export type PortalAccessLevel = "public" | "account" | "invited";
 
 /** What a contact may reach on the signed-in portal: nothing, their own requests, or their company's. */
 export type PortalAccess = "none" | "own" | "company";
@@ -80,8 +100,35 @@ export interface ContactTable {
   name: string;
   /** Defaults to 'none' (migration 0009). */
   portal_access: Generated<PortalAccess>;
+  /** scrypt (passwords.ts); null until the contact chooses a password. */
+  password_hash: string | null;
+  email_verified_at: string | null;
+  phone: string | null;
+  last_sign_in_at: string | null;
   created_at: string;
   updated_at: string;
+}
+
+export type CustomerTokenPurpose = "invite" | "magic_link" | "password_reset" | "verify_email";
+
+/** A customer's one-time link, stored as the SHA-256 of its token. */
+export interface CustomerTokenTable {
+  token_hash: string;
+  workspace_id: string;
+  contact_id: string;
+  purpose: CustomerTokenPurpose;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** A colleague of the ticket's company copied in: they follow it and see it on the portal. */
+export interface TicketCcTable {
+  ticket_id: string;
+  contact_id: string;
+  workspace_id: string;
+  added_by_contact_id: string | null;
+  created_at: string;
 }
 
 export interface TicketTable {
@@ -251,6 +298,8 @@ export interface AgentInvitationTable {
   token_hash: string;
   workspace_id: string;
   agent_id: string;
+  /** An invitation to choose a first password, or a link to choose a new one. */
+  purpose: Generated<"invite" | "password_reset">;
   created_at: string;
   expires_at: string;
   used_at: string | null;
@@ -359,6 +408,9 @@ export interface DB {
   agent_sessions: AgentSessionTable;
   customer_sessions: CustomerSessionTable;
   companies: CompanyTable;
+  company_domains: CompanyDomainTable;
+  customer_tokens: CustomerTokenTable;
+  ticket_ccs: TicketCcTable;
   contacts: ContactTable;
   tickets: TicketTable;
   comments: CommentTable;

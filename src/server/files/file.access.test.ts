@@ -156,7 +156,6 @@ describe("attachmentScope", () => {
         id: companyId,
         workspace_id: team.ws.id,
         name: "Acme",
-        domain: null,
         created_at: now,
         updated_at: now,
       })

@@ -14,10 +14,12 @@ const SERVER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Each guarded table and the one file (relative to src/server) that may query it. */
 const ACCESS_FILES: Record<string, string> = {
   tickets: "tickets/ticket.access.ts",
+  ticket_ccs: "tickets/ticket.access.ts",
   comments: "tickets/comment.access.ts",
   ticket_events: "tickets/event.access.ts",
   contacts: "contacts/contact.access.ts",
   companies: "companies/company.access.ts",
+  company_domains: "companies/company.access.ts",
   attachments: "files/file.access.ts",
   kb_articles: "kb/kb.access.ts",
   kb_categories: "kb/kb.access.ts",

@@ -14,7 +14,8 @@ import { PreparedRead, ReadCache, type RowOf, readTogether } from "../db/prepare
 import type { DB, TicketTable, Tx } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
 
-// Every ticket query starts here. Agents see their own workspace's tickets; a token holder sees
+// Every ticket query starts here. Agents see their own workspace's tickets; a signed-in customer
+// their own, their company's (a manager) or those they were copied in on; a token holder sees
 // the one ticket the token was issued for, while the token is fresh and its email is still the
 // ticket's contact's. Anything else is the same 404 as a ticket that does not exist.
 
@@ -23,8 +24,8 @@ export const ticketNotFound = () => notFound(TICKET_NOT_FOUND);
 
 /**
  * Which tickets an actor may see or change, as a where clause on `tickets`. Agents: their
- * workspace's. A signed-in customer: their own, or their company's when their portal access
- * covers the company. A token holder: the one ticket of the token. The system: one workspace's,
+ * workspace's. A signed-in customer: their own, and their company's when their portal access
+ * covers the company, else those of their company they were copied in on. A token holder: the one ticket of the token. The system: one workspace's,
  * or every workspace's for a job that works across them. A visitor: none.
  */
 export function ticketScope(actor: Actor) {
@@ -36,13 +37,31 @@ export function ticketScope(actor: Actor) {
         return actor.workspaceId === undefined
           ? eb.lit(true)
           : eb("tickets.workspace_id", "=", actor.workspaceId);
-      case "customer":
-        return eb.and([
-          eb("tickets.workspace_id", "=", actor.workspaceId),
-          actor.scope === "company" && actor.companyId !== null
-            ? eb("tickets.company_id", "=", actor.companyId)
-            : eb("tickets.contact_id", "=", actor.contactId),
-        ]);
+      case "customer": {
+        // Their own requests always; their company's when they are its manager; and those a
+        // colleague copied them in on, while both still belong to that company (a contact moved
+        // to another company loses the old company's tickets at once).
+        const theirs: Expression<SqlBool>[] = [eb("tickets.contact_id", "=", actor.contactId)];
+        if (actor.companyId !== null) {
+          theirs.push(
+            actor.scope === "company"
+              ? eb("tickets.company_id", "=", actor.companyId)
+              : eb.and([
+                  eb("tickets.company_id", "=", actor.companyId),
+                  eb(
+                    "tickets.id",
+                    "in",
+                    (eb as unknown as ExpressionBuilder<DB, never>)
+                      .selectFrom("ticket_ccs")
+                      .select("ticket_ccs.ticket_id")
+                      .where("ticket_ccs.workspace_id", "=", actor.workspaceId)
+                      .where("ticket_ccs.contact_id", "=", actor.contactId),
+                  ),
+                ]),
+          );
+        }
+        return eb.and([eb("tickets.workspace_id", "=", actor.workspaceId), eb.or(theirs)]);
+      }
       case "token_holder":
         return eb.and([
           eb("tickets.workspace_id", "=", actor.workspaceId),

@@ -58,6 +58,8 @@ async function insertWorkspace(
     logo_url: null,
     primary_color: null,
     support_email: null,
+    portal_access: "public",
+    show_assignee: false,
     embed_origins: null,
     created_at: now,
     updated_at: now,
