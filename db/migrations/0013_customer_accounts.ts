@@ -37,7 +37,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("created_at", ts, (c) => c.notNull())
     .addPrimaryKeyConstraint("company_domains_pkey", ["workspace_id", "domain"])
     .execute();
-  await db.schema.createIndex("company_domains_company_idx").on("company_domains").column("company_id").execute();
+  await db.schema
+    .createIndex("company_domains_company_idx")
+    .on("company_domains")
+    .column("company_id")
+    .execute();
   await sql`insert into company_domains (workspace_id, domain, company_id, auto_join, created_at)
     select workspace_id, lower(domain), id, ${falsy}, created_at from companies
     where domain is not null and domain <> ''`.execute(db);
@@ -55,7 +59,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("expires_at", ts, (c) => c.notNull())
     .addColumn("used_at", ts)
     .execute();
-  await db.schema.createIndex("customer_tokens_contact_idx").on("customer_tokens").column("contact_id").execute();
+  await db.schema
+    .createIndex("customer_tokens_contact_idx")
+    .on("customer_tokens")
+    .column("contact_id")
+    .execute();
 
   await db.schema
     .alterTable("agent_invitations")

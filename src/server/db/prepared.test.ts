@@ -29,7 +29,15 @@ describe("prepared reads", () => {
     const now = new Date().toISOString();
     await db
       .insertInto("workspaces")
-      .values({ id: `ws-${slug}`, slug, name, portal_access: "public", show_assignee: false, created_at: now, updated_at: now })
+      .values({
+        id: `ws-${slug}`,
+        slug,
+        name,
+        portal_access: "public",
+        show_assignee: false,
+        created_at: now,
+        updated_at: now,
+      })
       .execute();
   }
 
