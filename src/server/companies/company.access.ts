@@ -1,5 +1,6 @@
 import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
-import { type Actor, unknownActor } from "../actors.ts";
+import { type Actor, type AgentActor, unknownActor, type WorkspaceSystemActor } from "../actors.ts";
+import { contactsWritableBy } from "../contacts/contact.access.ts";
 import { nothing } from "../db/access.ts";
 import type { DB, Tx } from "../db/schema.ts";
 
@@ -34,4 +35,52 @@ export function companyScope(actor: Actor) {
 /** Inside a transaction pass its tx. */
 export function companiesVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("companies").where(companyScope(actor));
+}
+
+/** A workspace's company domains, for agents and the system only (a customer never reads them). */
+export function companyDomainsVisibleTo(db: Tx, actor: Actor) {
+  const q = db.selectFrom("company_domains");
+  switch (actor.kind) {
+    case "agent":
+      return q.where("company_domains.workspace_id", "=", actor.workspaceId);
+    case "system":
+      return actor.workspaceId === undefined
+        ? q
+        : q.where("company_domains.workspace_id", "=", actor.workspaceId);
+    case "customer":
+    case "token_holder":
+    case "visitor":
+      return q.where(nothing());
+    default:
+      return unknownActor(actor);
+  }
+}
+
+/**
+ * A contact whose email has just been shown to be theirs (verified registration, an accepted
+ * invitation, a magic link) joins the company that owns the email's domain, when that domain
+ * joins automatically and the contact has no company yet. Returns the company joined, or null.
+ */
+export async function joinCompanyByDomain(
+  tx: Tx,
+  actor: WorkspaceSystemActor | AgentActor,
+  contact: { id: string; email_normalized: string; company_id: string | null },
+  now: string,
+): Promise<string | null> {
+  if (contact.company_id !== null) return null;
+  const domain = contact.email_normalized.split("@").pop() ?? "";
+  const row = await companyDomainsVisibleTo(tx, actor)
+    .innerJoin("companies", "companies.id", "company_domains.company_id")
+    .where(companyScope(actor))
+    .select("company_domains.company_id")
+    .where("company_domains.domain", "=", domain)
+    .where("company_domains.auto_join", "=", true)
+    .executeTakeFirst();
+  if (!row) return null;
+  await contactsWritableBy(tx, actor)
+    .set({ company_id: row.company_id, updated_at: now })
+    .where("contacts.id", "=", contact.id)
+    .where("contacts.company_id", "is", null)
+    .execute();
+  return row.company_id;
 }

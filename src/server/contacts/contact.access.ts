@@ -41,3 +41,8 @@ export function contactScope(actor: Actor) {
 export function contactsVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("contacts").where(contactScope(actor));
 }
+
+/** Every contact update starts here, with the same scope as the reads. */
+export function contactsWritableBy(db: Tx, actor: Actor) {
+  return db.updateTable("contacts").where(contactScope(actor));
+}
