@@ -302,8 +302,9 @@ describe("one request", () => {
     const ref = await openRequest(t, slug, pat, "Solve me");
     const base = `/portal/${slug}/requests/${ref}`;
     assert.match((await pat.get(base)).body, /This is solved/);
-    const res = await form(pat, `${base}/close`, {});
+    const res = await form(pat, `/portal/${slug}/requests/${ref.toLowerCase()}/close`, {});
     assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, `${base}?done=solved`, "back to the request's own address");
     const row = await ticketRow(team.ws.id, ref);
     assert.equal(row.status, "resolved");
     assert.ok(row.resolved_at);

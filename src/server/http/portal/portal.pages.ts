@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { formatReference, parseReference } from "../../../shared/tickets.ts";
 import { customerCsrfTokenFor, revokeCustomerSession } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
@@ -171,9 +172,10 @@ export const portalPages =
       },
     );
 
+    // The request was found by this reference, so it parses; the address shows it as TKT-0042.
     const back = (reply: FastifyReply, p: RequestParams, done: string, hash = "") =>
       reply.redirect(
-        `/portal/${encodeURIComponent(p.slug)}/requests/${encodeURIComponent(p.reference.toUpperCase())}?done=${done}${hash}`,
+        `/portal/${encodeURIComponent(p.slug)}/requests/${formatReference(parseReference(p.reference) ?? 0)}?done=${done}${hash}`,
         303,
       );
 
@@ -205,7 +207,12 @@ export const portalPages =
             title: "New request started",
             current: "requests",
             status: 201,
-            main: (ws) => followUpStartedMain(ws, req.params.reference.toUpperCase(), result.reference),
+            main: (ws) =>
+              followUpStartedMain(
+                ws,
+                formatReference(parseReference(req.params.reference) ?? 0),
+                result.reference,
+              ),
           });
         }
         return back(reply, req.params, "sent", "#latest");
