@@ -7,6 +7,8 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { AppContext } from "./context.ts";
 import { portalAccountRoutes } from "./http/portal/account.routes.ts";
+import { portalPages } from "./http/portal/portal.pages.ts";
+import { portalRoutes } from "./http/portal/portal.routes.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { healthRoutes } from "./http/public/health.routes.ts";
 import { publicKbPages } from "./http/public/kb.pages.ts";
@@ -143,6 +145,7 @@ export async function buildApp(ctx: AppContext) {
       await api.register(publicFileRoutes(ctx), { prefix: "/public" });
       await api.register(publicKbRoutes(ctx), { prefix: "/public" });
       await api.register(portalAccountRoutes(ctx), { prefix: "/portal" });
+      await api.register(portalRoutes(ctx), { prefix: "/portal" });
       await api.register(authRoutes(ctx), { prefix: "/auth" });
       await api.register(workspaceRoutes(ctx), { prefix: "/workspace" });
     },
@@ -161,6 +164,8 @@ export async function buildApp(ctx: AppContext) {
   await app.register(submitPages(ctx), { prefix: "/portal" });
   await app.register(trackingPages(ctx), { prefix: "/portal" });
   await app.register(publicKbPages(ctx), { prefix: "/portal" });
+  // The signed-in customers' pages, behind their gate.
+  await app.register(portalPages(ctx), { prefix: "/portal" });
   await app.register(appPages(ctx));
   return app;
 }

@@ -1,5 +1,11 @@
 import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
-import { type Actor, type AgentActor, type SystemActor, unknownActor } from "../actors.ts";
+import {
+  type Actor,
+  type AgentActor,
+  type CustomerActor,
+  type SystemActor,
+  unknownActor,
+} from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { nothing } from "../db/access.ts";
 import type { DB, Tx } from "../db/schema.ts";
@@ -144,6 +150,32 @@ export async function findAttachmentForAgent(
   const row = await attachmentsVisibleTo(ctx.database.db, actor)
     .select(COLUMNS)
     .where("attachments.id", "=", id)
+    .executeTakeFirst();
+  if (!row) throw notFound(FILE_NOT_FOUND);
+  return row;
+}
+
+/** The files of one ticket a signed-in customer may see (never a note's), without the agents' scan mark. */
+export async function attachmentsForCustomer(db: Tx, actor: CustomerActor, ticketId: string) {
+  const rows = await attachmentsVisibleTo(db, actor)
+    .select(CUSTOMER_COLUMNS)
+    .where("attachments.ticket_id", "=", ticketId)
+    .orderBy("attachments.created_at")
+    .orderBy("attachments.id")
+    .execute();
+  return rows.map(toView);
+}
+
+/** One file of one ticket a signed-in customer may see; anything else is the same 404. */
+export async function findAttachmentForCustomer(
+  ctx: AppContext,
+  actor: CustomerActor,
+  p: { ticketId: string; id: string },
+): Promise<StoredFile> {
+  const row = await attachmentsVisibleTo(ctx.database.db, actor)
+    .select(CUSTOMER_COLUMNS)
+    .where("attachments.ticket_id", "=", p.ticketId)
+    .where("attachments.id", "=", p.id)
     .executeTakeFirst();
   if (!row) throw notFound(FILE_NOT_FOUND);
   return row;

@@ -3,6 +3,7 @@ import { parseReference } from "../../shared/tickets.ts";
 import {
   type Actor,
   type AgentActor,
+  type CustomerActor,
   type TokenHolderActor,
   unknownActor,
   type WorkspaceSystemActor,
@@ -90,6 +91,38 @@ export function ticketsVisibleTo(db: Tx, actor: Actor) {
 /** Every ticket update starts here, with the same scope as the reads. */
 export function ticketsWritableBy(db: Tx, actor: Actor) {
   return db.updateTable("tickets").where(ticketScope(actor));
+}
+
+/**
+ * The colleagues copied in on tickets (ticket_ccs), read and removed here only: the rows of the
+ * tickets the actor may see, in the actor's workspace.
+ */
+function ccScope(actor: AgentActor | CustomerActor) {
+  return (eb: ExpressionBuilder<DB, "ticket_ccs">): Expression<SqlBool> =>
+    eb.and([
+      eb("ticket_ccs.workspace_id", "=", actor.workspaceId),
+      eb("ticket_ccs.ticket_id", "in", visibleTicketIds(eb, actor)),
+    ]);
+}
+
+/** Inside a transaction pass its tx. */
+export function ccsVisibleTo(db: Tx, actor: AgentActor | CustomerActor) {
+  return db.selectFrom("ticket_ccs").where(ccScope(actor));
+}
+
+/** Removes one colleague from a ticket the actor may see; true when one was removed. */
+export async function removeTicketCc(
+  db: Tx,
+  actor: AgentActor | CustomerActor,
+  p: { ticketId: string; contactId: string },
+): Promise<boolean> {
+  const r = await db
+    .deleteFrom("ticket_ccs")
+    .where(ccScope(actor))
+    .where("ticket_ccs.ticket_id", "=", p.ticketId)
+    .where("ticket_ccs.contact_id", "=", p.contactId)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
 }
 
 /** A ticket with its contact's normalised email: how incoming mail decides who wrote to it. */
