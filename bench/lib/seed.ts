@@ -137,7 +137,7 @@ export async function setupAndSeed(env: Record<string, string>, count: number): 
 
     const yearMs = 365 * DAY_MS;
     const origin = seedNow.getTime() - yearMs;
-    const companyIds = await seedCompanies(db, ws.id, Math.min(COMPANIES, Math.ceil(count / 5)), origin);
+    const companyIds = await seedCompanies(db, ws.id, Math.min(COMPANIES, Math.ceil(count / 10)), origin);
     const contactRows = await seedContacts(db, ws.id, count, origin, companyIds);
     const s: Seeding = {
       db,
