@@ -1,11 +1,10 @@
 import { sql } from "kysely";
 import { formatReference, type TicketStatus } from "../../shared/tickets.ts";
 import type { AgentActor } from "../actors.ts";
-import { contactsVisibleTo, contactsWritableBy } from "../contacts/contact.access.ts";
+import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
-import { isUniqueViolation } from "../db/errors.ts";
 import type { PortalAccess } from "../db/schema.ts";
-import { conflict, forbidden, notFound, validationFailed } from "../errors.ts";
+import { forbidden, notFound, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { eventsVisibleTo } from "../tickets/event.access.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
@@ -13,39 +12,28 @@ import {
   companiesDeletableBy,
   companiesVisibleTo,
   companiesWritableBy,
-  companyDomainsDeletableBy,
   companyDomainsVisibleTo,
-  companyDomainsWritableBy,
 } from "./company.access.ts";
-import {
-  type CompanyDetail,
-  type CompanyDomain,
-  type CompanyOption,
-  type CompanyPage,
-  type CompanyPatch,
-  type CompanySummary,
-  type CreateCompany,
-  DOMAIN_PATTERN,
+import type {
+  CompanyDetail,
+  CompanyDomain,
+  CompanyOption,
+  CompanyPage,
+  CompanyPatch,
+  CompanySummary,
+  CreateCompany,
 } from "./company.schemas.ts";
 
 // Companies as the agents work with them: list and search, one company with its contacts,
-// tickets and activity, and the changes. Domains decide who joins a company by email, so adding,
-// removing or switching one to join automatically is for admins.
+// tickets and activity, and the changes. Domains are in company.domains.ts, who belongs to a
+// company in company.members.ts.
 
 const OPEN: TicketStatus[] = ["open", "in_progress", "waiting"];
-const DOMAIN = new RegExp(DOMAIN_PATTERN);
 
 export const companyNotFound = () => notFound("No such company.");
 
-function requireAdmin(actor: AgentActor) {
+export function requireAdmin(actor: AgentActor) {
   if (actor.role !== "admin") throw forbidden("Only admins change a company's domains or delete it.");
-}
-
-/** "@Example.COM " → "example.com", or a 400 naming the field. */
-export function normalizeDomain(raw: string): string {
-  const d = raw.trim().replace(/^@/, "").replace(/\.$/, "").toLowerCase();
-  if (!DOMAIN.test(d)) throw validationFailed({ domain: "must be a domain like example.com" });
-  return d;
 }
 
 const likeOf = (q: string) => `%${q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
@@ -171,7 +159,7 @@ export async function companyOptions(ctx: AppContext, actor: AgentActor): Promis
     .execute();
 }
 
-async function companyRow(ctx: AppContext, actor: AgentActor, id: string) {
+export async function companyRow(ctx: AppContext, actor: AgentActor, id: string) {
   const row = await companiesVisibleTo(ctx.database.db, actor)
     .selectAll()
     .where("companies.id", "=", id)
@@ -286,7 +274,7 @@ function parseProperties(raw: string): Record<string, string> {
 }
 
 /** The condition "the contact's email is on one of these domains" (domains are [a-z0-9.-] only). */
-const onDomains = (domains: string[]) =>
+export const onDomains = (domains: string[]) =>
   sql<boolean>`(${sql.join(
     domains.map((d) => sql`contacts.email_normalized like ${`%@${d}`}`),
     sql` or `,
@@ -350,145 +338,4 @@ export async function deleteCompany(ctx: AppContext, actor: AgentActor, id: stri
     .where("companies.id", "=", id)
     .executeTakeFirst();
   if (Number(res.numDeletedRows) === 0) throw companyNotFound();
-}
-
-async function domainTaken(ctx: AppContext, actor: AgentActor, domain: string) {
-  const owner = await companyDomainsVisibleTo(ctx.database.db, actor)
-    .innerJoin("companies", "companies.id", "company_domains.company_id")
-    .select("companies.name")
-    .where("company_domains.domain", "=", domain)
-    .executeTakeFirst();
-  return conflict("domain_taken", "That domain already belongs to a company.", {
-    domain: owner ? `already belongs to ${owner.name}` : "already belongs to a company",
-  });
-}
-
-export async function addDomain(
-  ctx: AppContext,
-  actor: AgentActor,
-  companyId: string,
-  body: { domain: string; autoJoin?: boolean | undefined },
-): Promise<CompanyDetail> {
-  requireAdmin(actor);
-  const domain = normalizeDomain(body.domain);
-  await companyRow(ctx, actor, companyId);
-  const existing = await companyDomainsVisibleTo(ctx.database.db, actor)
-    .select("company_domains.company_id")
-    .where("company_domains.domain", "=", domain)
-    .executeTakeFirst();
-  if (existing) throw await domainTaken(ctx, actor, domain);
-  try {
-    await ctx.database.db
-      .insertInto("company_domains")
-      .values({
-        workspace_id: actor.workspaceId,
-        domain,
-        company_id: companyId,
-        auto_join: body.autoJoin ?? false,
-        created_at: ctx.now().toISOString(),
-      })
-      .execute();
-  } catch (err) {
-    if (isUniqueViolation(err)) throw await domainTaken(ctx, actor, domain);
-    throw err;
-  }
-  return getCompany(ctx, actor, companyId);
-}
-
-/** The domain as given in an address, or the same 404 as a domain the company does not have. */
-function domainParam(raw: string): string {
-  try {
-    return normalizeDomain(raw);
-  } catch {
-    throw notFound("The company has no such domain.");
-  }
-}
-
-export async function setDomainAutoJoin(
-  ctx: AppContext,
-  actor: AgentActor,
-  companyId: string,
-  rawDomain: string,
-  autoJoin: boolean,
-): Promise<CompanyDetail> {
-  requireAdmin(actor);
-  const domain = domainParam(rawDomain);
-  await companyRow(ctx, actor, companyId);
-  const res = await companyDomainsWritableBy(ctx.database.db, actor)
-    .set({ auto_join: autoJoin })
-    .where("company_domains.company_id", "=", companyId)
-    .where("company_domains.domain", "=", domain)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) throw notFound("The company has no such domain.");
-  return getCompany(ctx, actor, companyId);
-}
-
-export async function removeDomain(
-  ctx: AppContext,
-  actor: AgentActor,
-  companyId: string,
-  rawDomain: string,
-): Promise<CompanyDetail> {
-  requireAdmin(actor);
-  const domain = domainParam(rawDomain);
-  await companyRow(ctx, actor, companyId);
-  const res = await companyDomainsDeletableBy(ctx.database.db, actor)
-    .where("company_domains.company_id", "=", companyId)
-    .where("company_domains.domain", "=", domain)
-    .executeTakeFirst();
-  if (Number(res.numDeletedRows) === 0) throw notFound("The company has no such domain.");
-  return getCompany(ctx, actor, companyId);
-}
-
-/**
- * Contacts on the company's domains who belong to no company join it, when an agent says so.
- * Contacts of another company stay where they are. Returns how many joined.
- */
-export async function addContactsOnDomains(
-  ctx: AppContext,
-  actor: AgentActor,
-  companyId: string,
-): Promise<number> {
-  const c = await companyRow(ctx, actor, companyId);
-  const domains = (
-    await companyDomainsVisibleTo(ctx.database.db, actor)
-      .select("company_domains.domain")
-      .where("company_domains.company_id", "=", c.id)
-      .execute()
-  ).map((d) => d.domain);
-  if (!domains.length) return 0;
-  const res = await contactsWritableBy(ctx.database.db, actor)
-    .set({ company_id: c.id, updated_at: ctx.now().toISOString() })
-    .where("contacts.company_id", "is", null)
-    .where(onDomains(domains))
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows);
-}
-
-/**
- * An agent puts a contact into a company, or into none. Their tickets keep the company they
- * were opened for; new ones take the contact's company.
- */
-export async function setContactCompany(
-  ctx: AppContext,
-  actor: AgentActor,
-  contactId: string,
-  companyId: string | null,
-): Promise<{ contactId: string; company: CompanyOption | null }> {
-  const db = ctx.database.db;
-  let company: CompanyOption | null = null;
-  if (companyId !== null) {
-    const row = await companiesVisibleTo(db, actor)
-      .select(["companies.id", "companies.name"])
-      .where("companies.id", "=", companyId)
-      .executeTakeFirst();
-    if (!row) throw validationFailed({ companyId: "is not a company of this workspace" });
-    company = row;
-  }
-  const res = await contactsWritableBy(db, actor)
-    .set({ company_id: companyId, updated_at: ctx.now().toISOString() })
-    .where("contacts.id", "=", contactId)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) throw notFound("No such contact.");
-  return { contactId, company };
 }

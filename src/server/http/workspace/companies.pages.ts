@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { SessionInfo } from "../../auth/session.service.ts";
+import { addDomain, removeDomain, setDomainAutoJoin } from "../../companies/company.domains.ts";
+import { addContactsOnDomains, setContactCompany } from "../../companies/company.members.ts";
 import {
   AddDomainBody,
   CompanyPatch,
@@ -7,16 +9,11 @@ import {
   SetContactCompanyBody,
 } from "../../companies/company.schemas.ts";
 import {
-  addContactsOnDomains,
-  addDomain,
   companyOptions,
   createCompany,
   deleteCompany,
   getCompany,
   listCompanies,
-  removeDomain,
-  setContactCompany,
-  setDomainAutoJoin,
   updateCompany,
 } from "../../companies/company.service.ts";
 import { getContact } from "../../contacts/contact.service.ts";

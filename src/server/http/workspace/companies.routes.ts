@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
+import { addDomain, removeDomain, setDomainAutoJoin } from "../../companies/company.domains.ts";
+import { addContactsOnDomains, setContactCompany } from "../../companies/company.members.ts";
 import {
   AddDomainBody,
   CompanyDetail,
@@ -12,15 +14,10 @@ import {
   SetContactCompanyBody,
 } from "../../companies/company.schemas.ts";
 import {
-  addContactsOnDomains,
-  addDomain,
   createCompany,
   deleteCompany,
   getCompany,
   listCompanies,
-  removeDomain,
-  setContactCompany,
-  setDomainAutoJoin,
   updateCompany,
 } from "../../companies/company.service.ts";
 import type { AppContext } from "../../context.ts";
