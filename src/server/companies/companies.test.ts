@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { systemActorIn } from "../actors.ts";
-import { makeTeam, type SignedInAgent, submitTicket } from "../test/factories.ts";
+import { makeCustomer, makeTeam, type SignedInAgent, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { joinCompanyByDomain } from "./company.access.ts";
 
@@ -193,6 +193,32 @@ describe("companies", () => {
     const add = await api(agent, "POST", `/companies/${piper.id}/domain-contacts`);
     assert.deepEqual(add.json(), { added: 1 });
     assert.equal((await api(agent, "GET", `/contacts/${richard}`)).json().company.id, piper.id);
+  });
+
+  test("a company's manager moved to another company by an agent keeps their own requests only", async () => {
+    const { ws, agent } = await makeTeam(t);
+    const manager = await makeCustomer(t, ws.id, { access: "company", company: "Old Co" });
+    const next = await newCompany(agent, "New Co");
+    const accessOf = async () =>
+      (
+        await t.ctx.database.db
+          .selectFrom("contacts")
+          .select("portal_access")
+          .where("id", "=", manager.contactId)
+          .executeTakeFirstOrThrow()
+      ).portal_access;
+    // Setting the same company again changes nothing.
+    await api(agent, "PUT", `/contacts/${manager.contactId}/company`, { companyId: manager.companyId });
+    assert.equal(await accessOf(), "company");
+    const moved = await api(agent, "PUT", `/contacts/${manager.contactId}/company`, { companyId: next.id });
+    assert.equal(moved.statusCode, 200, moved.body);
+    assert.deepEqual(moved.json().company, { id: next.id, name: "New Co" });
+    assert.equal(await accessOf(), "own");
+    const page = (await api(agent, "GET", `/companies/${next.id}`)).json();
+    assert.deepEqual(
+      page.contacts.map((c: { id: string; portalAccess: string }) => [c.id, c.portalAccess]),
+      [[manager.contactId, "own"]],
+    );
   });
 
   test("another workspace's agent cannot read or change a company, by its id", async () => {

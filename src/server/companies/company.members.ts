@@ -1,6 +1,8 @@
+import { sql } from "kysely";
 import type { AgentActor } from "../actors.ts";
-import { contactsWritableBy } from "../contacts/contact.access.ts";
+import { contactsVisibleTo, contactsWritableBy } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
+import type { PortalAccess } from "../db/schema.ts";
 import { notFound, validationFailed } from "../errors.ts";
 import { companiesVisibleTo, companyDomainsVisibleTo } from "./company.access.ts";
 import type { CompanyOption } from "./company.schemas.ts";
@@ -8,6 +10,12 @@ import { companyRow, onDomains } from "./company.service.ts";
 
 // Who belongs to a company, as agents decide it: one contact at a time, or every contact on the
 // company's domains who has no company yet. (A verified email joins by itself: joinCompanyByDomain.)
+// Whoever joins a company by an agent's hand is not its manager: a contact who was the manager of
+// their old company (or held that access without a company) keeps their own requests only, until
+// someone gives them the new company's on purpose.
+
+/** Portal access after a move to another company: the company's manager becomes "own requests". */
+const notManager = sql<PortalAccess>`case when contacts.portal_access = 'company' then 'own' else contacts.portal_access end`;
 
 /**
  * Contacts on the company's domains who belong to no company join it, when an agent says so.
@@ -27,7 +35,7 @@ export async function addContactsOnDomains(
   ).map((d) => d.domain);
   if (!domains.length) return 0;
   const res = await contactsWritableBy(ctx.database.db, actor)
-    .set({ company_id: c.id, updated_at: ctx.now().toISOString() })
+    .set({ company_id: c.id, portal_access: notManager, updated_at: ctx.now().toISOString() })
     .where("contacts.company_id", "is", null)
     .where(onDomains(domains))
     .executeTakeFirst();
@@ -54,10 +62,15 @@ export async function setContactCompany(
     if (!row) throw validationFailed({ companyId: "is not a company of this workspace" });
     company = row;
   }
-  const res = await contactsWritableBy(db, actor)
-    .set({ company_id: companyId, updated_at: ctx.now().toISOString() })
+  const contact = await contactsVisibleTo(db, actor)
+    .select("contacts.company_id")
     .where("contacts.id", "=", contactId)
     .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) throw notFound("No such contact.");
+  if (!contact) throw notFound("No such contact.");
+  if (contact.company_id === companyId) return { contactId, company };
+  await contactsWritableBy(db, actor)
+    .set({ company_id: companyId, portal_access: notManager, updated_at: ctx.now().toISOString() })
+    .where("contacts.id", "=", contactId)
+    .execute();
   return { contactId, company };
 }
