@@ -93,24 +93,28 @@ ${next ? html`<nav class="pager" aria-label="Pages"><a href="${next}" rel="next"
 </section>`;
 }
 
-// The sentences of the activity: what a customer of the company could also see happen.
-const ACTIVITY_TEXT: Record<string, (data: Record<string, unknown>) => string> = {
-  created: () => "opened",
-  agent_replied: () => "replied on",
-  customer_replied: () => "replied on",
-  status_changed: (d) =>
-    `set ${STATUS_LABELS[String(d.to) as keyof typeof STATUS_LABELS] ?? String(d.to)} on`,
-  resolved: () => "resolved",
-  reopened: () => "reopened",
-  follow_up_created: () => "followed up on",
+// The sentences of the activity, around the ticket's link: what a customer of the company could
+// also see happen.
+type Around = (data: Record<string, unknown>) => [string, string];
+const ACTIVITY_TEXT: Record<string, Around> = {
+  created: () => ["opened", ""],
+  agent_replied: () => ["replied on", ""],
+  customer_replied: () => ["replied on", ""],
+  status_changed: (d) => [
+    "changed the status of",
+    `to ${STATUS_LABELS[String(d.to) as keyof typeof STATUS_LABELS] ?? String(d.to)}`,
+  ],
+  resolved: () => ["resolved", ""],
+  reopened: () => ["reopened", ""],
+  follow_up_created: (d) => ["followed up on", d.reference ? `with ${String(d.reference)}` : ""],
 };
 
 function activity(c: CompanyDetail): Html {
   if (!c.activity.length) return html`<p class="meta">No activity yet.</p>`;
   return html`<ol class="history">${c.activity.map((e) => {
     const who = e.actor.name ?? (e.actor.type === "system" ? "Portico" : "Someone");
-    const what = ACTIVITY_TEXT[e.type]?.(e.data) ?? e.type;
-    return html`<li><span>${bdi(who)} ${what} <a href="/app/tickets/${e.ticket.reference}">${e.ticket.reference}</a> ${bdi(e.ticket.subject)}</span> <span class="meta">${when(e.createdAt)}</span></li>`;
+    const [before, after] = ACTIVITY_TEXT[e.type]?.(e.data) ?? [e.type, ""];
+    return html`<li><span>${bdi(who)} ${before} <a href="/app/tickets/${e.ticket.reference}">${e.ticket.reference}</a> ${bdi(e.ticket.subject)}${after ? ` ${after}` : ""}</span> <span class="meta">${when(e.createdAt)}</span></li>`;
   })}</ol>`;
 }
 
