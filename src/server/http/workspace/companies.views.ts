@@ -43,10 +43,9 @@ export interface CompanyFormState {
 const notice = (text: string | undefined) =>
   text ? html`<p class="notice success" role="status">${text}</p>` : "";
 
-const domainList = (c: CompanySummary) =>
-  c.domains.length
-    ? c.domains.map((d, i) => html`${i ? ", " : ""}<span class="email">${d.domain}</span>`)
-    : "";
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+const domainList = (c: CompanySummary) => c.domains.map((d) => d.domain).join(", ");
 
 export function companiesMain(
   req: FastifyRequest,
@@ -67,7 +66,7 @@ ${
     ? html`<table class="list"><thead><tr><th scope="col">Name</th><th scope="col">Domains</th><th scope="col">Contacts</th><th scope="col">Open tickets</th></tr></thead>
 <tbody>${items.map(
         (c) =>
-          html`<tr data-row><td><a href="/app/companies/${c.id}" data-row-link>${bdi(c.name)}</a></td><td>${domainList(c)}</td><td>${c.contactCount}</td><td>${c.openTicketCount ? html`<a href="/app?company=${c.id}">${c.openTicketCount}</a>` : "0"}</td></tr>`,
+          html`<tr data-row><td><a href="/app/companies/${c.id}" data-row-link>${bdi(c.name)}</a></td><td class="domains">${domainList(c)}</td><td>${plural(c.contactCount, "contact")}</td><td>${c.openTicketCount ? html`<a href="/app?company=${c.id}">${c.openTicketCount} open</a>` : "0 open"}</td></tr>`,
       )}</tbody></table>`
     : html`<p class="empty">${q ? html`No companies match “${bdi(q)}”.` : "No companies yet."}</p>`
 }
@@ -145,13 +144,13 @@ function domainsSection(req: FastifyRequest, c: CompanyDetail, admin: boolean, s
       ? html`<form method="post" action="/app/companies/${c.id}/domain-contacts" class="inline-add">
     ${csrfField(req)}
     <p>${c.contactsWithoutCompany === 1 ? "1 contact on these domains has" : `${c.contactsWithoutCompany} contacts on these domains have`} no company.</p>
-    <button type="submit">Add ${c.contactsWithoutCompany === 1 ? "them" : "them all"} to ${bdi(c.name)}</button>
+    <button type="submit"><span>Add ${c.contactsWithoutCompany === 1 ? "them" : "them all"} to ${bdi(c.name)}</span></button>
   </form>`
       : ""
   }
   ${
     admin
-      ? html`${errorSummary(LABELS, st.errors, st.message)}<form method="post" action="${base}" class="inline-add" novalidate>
+      ? html`${errorSummary(LABELS, st.errors, st.message)}<form method="post" action="${base}" class="kb-category-row" novalidate>
     ${csrfField(req)}
     <div class="field"><label for="domain">Add a domain</label><input id="domain" name="domain" type="text" required maxlength="253" placeholder="example.com" value="${v.domain ?? ""}" autocapitalize="none" spellcheck="false"${describedBy(st.errors, "domain")}>${fieldError(LABELS, st.errors, "domain")}</div>
     <div class="field check"><input id="new-auto" name="autoJoin" type="checkbox" value="1"${v.autoJoin ? html` checked` : ""}><label for="new-auto">Join automatically</label></div>
@@ -243,7 +242,7 @@ ${
   <p class="hint">Its contacts and tickets stay, without a company. Its domains and internal notes are deleted.</p>
   <form method="post" action="/app/companies/${c.id}/delete" data-once>
     ${csrfField(req)}
-    <button type="submit">Delete ${bdi(c.name)}</button>
+    <button type="submit"><span>Delete ${bdi(c.name)}</span></button>
   </form>
 </section>`
     : ""
