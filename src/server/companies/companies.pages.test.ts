@@ -161,6 +161,7 @@ describe("the company on tickets, the queue and contacts", () => {
       headers: { cookie: agent.cookie },
     });
     assert.match(contactPage.body, /No company/);
+    assert.match(contactPage.body, /Portal access: <strong>No portal access<\/strong>/);
     assert.match(contactPage.body, new RegExp(`<option value="${id}">Stark Industries</option>`));
     const set = await t.app.inject({
       method: "POST",

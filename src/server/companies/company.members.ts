@@ -74,3 +74,17 @@ export async function setContactCompany(
     .execute();
   return { contactId, company };
 }
+
+/** A contact's portal access, as their company block shows it. */
+export async function portalAccessOf(
+  ctx: AppContext,
+  actor: AgentActor,
+  contactId: string,
+): Promise<PortalAccess> {
+  const row = await contactsVisibleTo(ctx.database.db, actor)
+    .select("contacts.portal_access")
+    .where("contacts.id", "=", contactId)
+    .executeTakeFirst();
+  if (!row) throw notFound("No such contact.");
+  return row.portal_access as PortalAccess;
+}

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { SessionInfo } from "../../auth/session.service.ts";
 import { addDomain, removeDomain, setDomainAutoJoin } from "../../companies/company.domains.ts";
-import { addContactsOnDomains, setContactCompany } from "../../companies/company.members.ts";
+import { addContactsOnDomains, portalAccessOf, setContactCompany } from "../../companies/company.members.ts";
 import {
   AddDomainBody,
   CompanyPatch,
@@ -213,12 +213,16 @@ export const companyPages =
       } catch (err) {
         if (!fixable(err)) throw err;
         const actor = actorOf(req);
-        const [c, options] = await Promise.all([getContact(ctx, actor, id), companyOptions(ctx, actor)]);
+        const [c, options, access] = await Promise.all([
+          getContact(ctx, actor, id),
+          companyOptions(ctx, actor),
+          portalAccessOf(ctx, actor, id),
+        ]);
         return sendAppPage(req, reply, {
           title: c.name,
           section: "contacts",
           status: err.status,
-          main: html`${contactMain(c)}${contactCompanySection(req, c, options, stateOf(err, {}))}`,
+          main: html`${contactMain(c)}${contactCompanySection(req, c, options, access, stateOf(err, {}))}`,
         });
       }
     });

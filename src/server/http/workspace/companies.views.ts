@@ -273,8 +273,10 @@ export function contactCompanySection(
   req: FastifyRequest,
   c: ContactDetail,
   options: CompanyOption[],
+  portalAccess: string,
   st: CompanyFormState = {},
 ): Html {
+  const access = PORTAL_ACCESS_LABELS[portalAccess] ?? portalAccess;
   return html`<section class="card" aria-labelledby="contact-company-title" id="company">
   <h2 id="contact-company-title">Company</h2>
   ${notice(st.notice)}
@@ -286,5 +288,6 @@ export function contactCompanySection(
     <button type="submit">Set company</button>
   </form>
   <p class="hint">Their tickets keep the company they were opened for; new tickets take this one.</p>
+  <p>Portal access: <strong>${access}</strong>${portalAccess === "company" && c.company ? html` (every request of ${bdi(c.company.name)})` : ""}</p>
 </section>`;
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { SessionInfo } from "../../auth/session.service.ts";
+import { portalAccessOf } from "../../companies/company.members.ts";
 import { companyOptions } from "../../companies/company.service.ts";
 import { getContact, listContacts } from "../../contacts/contact.service.ts";
 import type { AppContext } from "../../context.ts";
@@ -43,8 +44,11 @@ export const contactPages =
     app.get<{ Params: { id: string }; Querystring: Query }>("/contacts/:id", async (req, reply) => {
       const c = await getContact(ctx, actorOf(req), req.params.id.slice(0, 64));
       // The contact's company: its own block (companies.views.ts).
-      const companies = await companyOptions(ctx, actorOf(req));
-      const company = contactCompanySection(req, c, companies, {
+      const [companies, access] = await Promise.all([
+        companyOptions(ctx, actorOf(req)),
+        portalAccessOf(ctx, actorOf(req), c.id),
+      ]);
+      const company = contactCompanySection(req, c, companies, access, {
         ...(req.query.done === "company" ? { notice: "Company set." } : {}),
       });
       return sendAppPage(req, reply, {
