@@ -110,6 +110,7 @@ export async function buildApp(ctx: AppContext) {
         { name: "auth", description: "Agent sign-in" },
         { name: "tickets", description: "Agents: the queue and ticket work" },
         { name: "contacts", description: "Agents: customers and their tickets" },
+        { name: "companies", description: "Agents and admins: customer organisations and their domains" },
         { name: "settings", description: "Agents and admins: workspace settings" },
         { name: "knowledge base", description: "Agents and admins: articles, categories, insights" },
         { name: "health", description: "Operators" },

@@ -114,6 +114,7 @@ export const TicketSummary = Type.Object({
   channel: Type.String(),
   contact: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String() }),
   assignee: Nullable(Person),
+  company: Nullable(Person),
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
 });
@@ -161,7 +162,6 @@ export const TicketDetail = Type.Object({
   resolvedAt: Nullable(Type.String()),
   closedAt: Nullable(Type.String()),
   followUpOf: Nullable(Type.String()),
-  company: Nullable(Person),
   attachments: Type.Array(Attachment, { description: "Files sent with the ticket itself" }),
   conversation: Type.Array(ConversationEntry),
   events: Type.Array(TicketEventView),
