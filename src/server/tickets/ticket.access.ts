@@ -3,6 +3,7 @@ import { parseReference } from "../../shared/tickets.ts";
 import {
   type Actor,
   type AgentActor,
+  type CustomerActor,
   type TokenHolderActor,
   unknownActor,
   type WorkspaceSystemActor,
@@ -85,6 +86,15 @@ export function visibleTicketIds<T extends keyof DB>(eb: ExpressionBuilder<DB, T
 /** Every ticket read starts here. Inside a transaction pass its tx: on SQLite the one connection is the transaction's until it ends. */
 export function ticketsVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("tickets").where(ticketScope(actor));
+}
+
+/** Whether the actor may see the ticket with this id. */
+export async function isTicketVisibleTo(db: Tx, actor: Actor, ticketId: string): Promise<boolean> {
+  const row = await ticketsVisibleTo(db, actor)
+    .select("tickets.id")
+    .where("tickets.id", "=", ticketId)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Every ticket update starts here, with the same scope as the reads. */
@@ -237,7 +247,7 @@ export async function findTicketByTrackingToken(
   slug: string,
   reference: string,
   token: unknown,
-  opts: { conversation?: boolean; attachments?: boolean } = {},
+  opts: { conversation?: boolean; attachments?: boolean; viewer?: CustomerActor | undefined } = {},
 ): Promise<TokenAccess & { conversation: PublicConversationRow[]; attachments: PublicAttachmentRow[] }> {
   const number = parseReference(reference);
   if (number === null || !looksLikeToken(token)) throw ticketNotFound();
@@ -263,6 +273,11 @@ export async function findTicketByTrackingToken(
     row.token_expires_at <= ctx.now().toISOString() ||
     row.token_email !== row.contact_email_normalized
   ) {
+    throw ticketNotFound();
+  }
+  // A portal that needs sign-in: the link opens the ticket only for a signed-in customer who may
+  // see it. Read outside the cache, on every call, like the checks above.
+  if (opts.viewer && !(await isTicketVisibleTo(ctx.database.db, opts.viewer, row.id))) {
     throw ticketNotFound();
   }
   // The row is the ticket's columns and a few more; it is handed on as the ticket as it is, since

@@ -23,8 +23,8 @@ const Person = Type.Object({ id: Type.String(), name: Type.String() });
 // --- the public portal (no account; the tracking token is the key) ------------------------------
 
 export const SubmitBody = StrictObject({
-  name: Line(NAME_MAX, "The customer's full name"),
-  email: Email(),
+  name: Type.Optional(Line(NAME_MAX, "The customer's full name; required unless a customer is signed in")),
+  email: Type.Optional(Email()),
   subject: Line(SUBJECT_MAX),
   description: Type.Optional(OptionalText(DESCRIPTION_MAX, "Up to 5,000 characters (code points)")),
   type: Type.Optional(OneOf(TICKET_TYPES)),
