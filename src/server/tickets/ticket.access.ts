@@ -97,6 +97,34 @@ export async function isTicketVisibleTo(db: Tx, actor: Actor, ticketId: string):
   return row !== undefined;
 }
 
+/**
+ * The open requests (not Resolved or Closed) a signed-in customer may see, newest first, with the
+ * name of the contact who opened each: what "A colleague already reported this" chooses from.
+ */
+export function openRequestsVisibleTo(db: Tx, actor: CustomerActor, limit: number) {
+  return ticketsVisibleTo(db, actor)
+    .innerJoin("contacts as opener", (j) =>
+      j
+        .onRef("opener.id", "=", "tickets.contact_id")
+        .onRef("opener.workspace_id", "=", "tickets.workspace_id"),
+    )
+    .select([
+      "tickets.id",
+      "tickets.number",
+      "tickets.subject",
+      "tickets.status",
+      "tickets.portal_status",
+      "tickets.contact_id",
+      "tickets.created_at",
+      "opener.name as opener_name",
+    ])
+    .where("tickets.status", "not in", ["resolved", "closed"])
+    .orderBy("tickets.updated_at", "desc")
+    .orderBy("tickets.id", "desc")
+    .limit(limit)
+    .execute();
+}
+
 /** Every ticket update starts here, with the same scope as the reads. */
 export function ticketsWritableBy(db: Tx, actor: Actor) {
   return db.updateTable("tickets").where(ticketScope(actor));
