@@ -12,12 +12,14 @@ import {
   SubmitBody,
   SubmitResult,
   TrackingView,
+  VisitorSubmitBody,
 } from "../../tickets/ticket.schemas.ts";
 import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { brandingOf } from "../../workspaces/workspace.branding.ts";
 import { getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { apiEntry, customerCsrfFailed, customerCsrfHolds, trackingViewer } from "../portal/portal-entry.ts";
 import { errors } from "../shared/schema.ts";
+import { validateBody } from "../shared/validation.ts";
 
 // Customers without an account. No session is read here; a tracking token opens one ticket.
 
@@ -87,6 +89,16 @@ export const publicRoutes =
             201: SubmitResult,
             ...errors(400, 401, 403, 404, 413, 415, 422, 429),
           },
+        },
+        // Before the body's schema: a visitor's submission needs name and email too, and a
+        // refusal names every field at fault at once.
+        preValidation: async (req) => {
+          const entry = await apiEntry(ctx, req, (req.params as { slug: string }).slug);
+          const body = req.body;
+          if (!entry.customer && body !== null && typeof body === "object" && !Array.isArray(body)) {
+            const fields = validateBody(VisitorSubmitBody, body);
+            if (fields) throw validationFailed(fields);
+          }
         },
       },
       async (req, reply) => {
