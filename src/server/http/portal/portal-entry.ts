@@ -29,14 +29,20 @@ export interface PortalEntry {
 
 export type EntryDecision = PortalEntry | "no_portal" | "sign_in";
 
+/**
+ * `onlyIfRequired`: a surface that does nothing more for a signed-in customer on a public portal
+ * (tracking by token, the hottest read) skips resolving the session there.
+ */
 export async function portalEntry(
   ctx: AppContext,
   req: FastifyRequest,
   slug: string,
+  opts: { onlyIfRequired?: boolean } = {},
 ): Promise<EntryDecision> {
   const ws = await findWorkspaceBySlug(ctx, slug);
   if (!ws) return "no_portal";
-  const found = await customerSessionOnPortal(ctx, req, ws.slug);
+  const found =
+    opts.onlyIfRequired && !signInRequired(ws) ? null : await customerSessionOnPortal(ctx, req, ws.slug);
   if (!found && signInRequired(ws)) return "sign_in";
   return {
     ws,
@@ -63,8 +69,9 @@ export async function pageEntry(
   reply: FastifyReply,
   slug: string,
   next: string = pathOf(req),
+  opts: { onlyIfRequired?: boolean } = {},
 ): Promise<PortalEntry | null> {
-  const entry = await portalEntry(ctx, req, slug);
+  const entry = await portalEntry(ctx, req, slug, opts);
   if (entry === "no_portal") {
     await plainNotFound(reply, newNonce());
     return null;
@@ -80,8 +87,13 @@ export const signInRequiredError = () =>
   new AppError(401, "sign_in_required", "This portal is for signed-in customers. Sign in to continue.");
 
 /** For the JSON API: the entry, or 404 for an unknown portal and 401 sign_in_required. */
-export async function apiEntry(ctx: AppContext, req: FastifyRequest, slug: string): Promise<PortalEntry> {
-  const entry = await portalEntry(ctx, req, slug);
+export async function apiEntry(
+  ctx: AppContext,
+  req: FastifyRequest,
+  slug: string,
+  opts: { onlyIfRequired?: boolean } = {},
+): Promise<PortalEntry> {
+  const entry = await portalEntry(ctx, req, slug, opts);
   if (entry === "no_portal") throw notFound("No such portal.");
   if (entry === "sign_in") throw signInRequiredError();
   return entry;

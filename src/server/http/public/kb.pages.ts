@@ -46,8 +46,8 @@ export const publicKbPages =
      * The workspace and its KB reader (the signed-in customer, else a visitor), or null once the
      * answer is sent: the plain 404 page for an unknown portal, sign-in where the level needs it.
      */
-    const open = async (req: FastifyRequest, reply: FastifyReply) => {
-      const entry = await pageEntry(ctx, req, reply, (req.params as Params).slug);
+    const open = async (req: FastifyRequest, reply: FastifyReply, next?: string) => {
+      const entry = await pageEntry(ctx, req, reply, (req.params as Params).slug, next);
       if (!entry) return null;
       return { ws: entry.ws, kb: await portalKbOf(ctx, entry.ws, entry.actor) };
     };
@@ -165,7 +165,7 @@ ${searchForm(ws)}${stillNeedHelp(ws, "")}`,
         if (helpful !== "yes" && helpful !== "no") return reply.redirect(base, 303);
         try {
           await limitKb(ctx, req, "feedback", 20);
-          const o = await open(req, reply);
+          const o = await open(req, reply, base);
           if (!o) return reply;
           const kb = o.kb;
           const { id } = await giveFeedback(ctx, kb, req.params.article, { helpful: helpful === "yes" });
@@ -198,7 +198,7 @@ ${searchForm(ws)}${stillNeedHelp(ws, "")}`,
           .slice(0, COMMENT_MAX)
           .join("");
         if (!FEEDBACK_ID.test(id)) return reply.redirect(base, 303);
-        const o = await open(req, reply);
+        const o = await open(req, reply, base);
         if (!o) return reply;
         if (comment.trim()) {
           try {

@@ -138,7 +138,7 @@ export const publicRoutes =
         },
       },
       async (req, reply) => {
-        const entry = await apiEntry(ctx, req, req.params.slug);
+        const entry = await apiEntry(ctx, req, req.params.slug, { onlyIfRequired: true });
         const view = await getTrackingView(
           ctx,
           req.params.slug,

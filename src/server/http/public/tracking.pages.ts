@@ -33,6 +33,9 @@ const TRACKING_COOKIE_SECONDS = 3600;
 
 const validReply = formValidator(CustomerReplyBody);
 
+/** On a public portal the token alone opens the ticket: no customer session is read. */
+const TOKEN_ONLY = { onlyIfRequired: true };
+
 /** The page's own address, which is also the cookie's path: its replies and files are below it. */
 const ticketPath = (slug: string, reference: string) => `/portal/${slug}/tickets/${reference}`;
 
@@ -71,7 +74,7 @@ export const trackingPages =
     const entryFor = async (req: TrackingRequest | FastifyRequest, reply: FastifyReply, live: boolean) => {
       const { slug, reference } = req.params as { slug: string; reference: string };
       if (live) {
-        const entry = await portalEntry(ctx, req, slug);
+        const entry = await portalEntry(ctx, req, slug, TOKEN_ONLY);
         if (entry === "no_portal") {
           await plainNotFound(reply, newNonce());
           return null;
@@ -85,7 +88,7 @@ export const trackingPages =
       const number = parseReference(reference);
       const next =
         number === null ? `/portal/${slug}/requests` : `/portal/${slug}/requests/${formatReference(number)}`;
-      return pageEntry(ctx, req, reply, slug, next);
+      return pageEntry(ctx, req, reply, slug, next, TOKEN_ONLY);
     };
 
     const tracking = async (
