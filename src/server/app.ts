@@ -9,10 +9,13 @@ import type { AppContext } from "./context.ts";
 import { portalAccountRoutes } from "./http/portal/account.routes.ts";
 import { portalPages } from "./http/portal/portal.pages.ts";
 import { portalRoutes } from "./http/portal/portal.routes.ts";
+import { portalSimilarRoutes } from "./http/portal/similar.routes.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { healthRoutes } from "./http/public/health.routes.ts";
 import { publicKbPages } from "./http/public/kb.pages.ts";
 import { publicKbRoutes } from "./http/public/kb.routes.ts";
+import { lostLinkPages } from "./http/public/lost-link.pages.ts";
+import { lostLinkRoutes } from "./http/public/lost-link.routes.ts";
 import { publicRoutes } from "./http/public/public.routes.ts";
 import { submitPages } from "./http/public/submit.pages.ts";
 import { trackingPages } from "./http/public/tracking.pages.ts";
@@ -145,8 +148,10 @@ export async function buildApp(ctx: AppContext) {
       await api.register(publicRoutes(ctx), { prefix: "/public" });
       await api.register(publicFileRoutes(ctx), { prefix: "/public" });
       await api.register(publicKbRoutes(ctx), { prefix: "/public" });
+      await api.register(lostLinkRoutes(ctx), { prefix: "/public" });
       await api.register(portalAccountRoutes(ctx), { prefix: "/portal" });
       await api.register(portalRoutes(ctx), { prefix: "/portal" });
+      await api.register(portalSimilarRoutes(ctx), { prefix: "/portal" });
       await api.register(authRoutes(ctx), { prefix: "/auth" });
       await api.register(workspaceRoutes(ctx), { prefix: "/workspace" });
     },
@@ -167,6 +172,7 @@ export async function buildApp(ctx: AppContext) {
   await app.register(publicKbPages(ctx), { prefix: "/portal" });
   // The signed-in customers' pages, behind their gate.
   await app.register(portalPages(ctx), { prefix: "/portal" });
+  await app.register(lostLinkPages(ctx), { prefix: "/portal" });
   await app.register(appPages(ctx));
   return app;
 }

@@ -250,11 +250,14 @@ export async function deleteUnattachedUpload(db: Tx, actor: SystemActor, id: str
  */
 export async function findAttachmentForTokenHolder(
   ctx: AppContext,
-  req: { slug: string; reference: string; token: unknown; id: string },
+  req: { slug: string; reference: string; token: unknown; id: string; viewer?: CustomerActor | undefined },
 ): Promise<StoredFile> {
   let access: Awaited<ReturnType<typeof findTicketByTrackingToken>>;
   try {
-    access = await findTicketByTrackingToken(ctx, req.slug, req.reference, req.token, { attachments: true });
+    access = await findTicketByTrackingToken(ctx, req.slug, req.reference, req.token, {
+      attachments: true,
+      viewer: req.viewer,
+    });
   } catch (err) {
     if (err instanceof AppError && err.status === 404) throw notFound(FILE_NOT_FOUND);
     throw err;

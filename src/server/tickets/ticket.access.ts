@@ -88,6 +88,43 @@ export function ticketsVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("tickets").where(ticketScope(actor));
 }
 
+/** Whether the actor may see the ticket with this id. */
+export async function isTicketVisibleTo(db: Tx, actor: Actor, ticketId: string): Promise<boolean> {
+  const row = await ticketsVisibleTo(db, actor)
+    .select("tickets.id")
+    .where("tickets.id", "=", ticketId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * The open requests (not Resolved or Closed) a signed-in customer may see, newest first, with the
+ * name of the contact who opened each: what "A colleague already reported this" chooses from.
+ */
+export function openRequestsVisibleTo(db: Tx, actor: CustomerActor, limit: number) {
+  return ticketsVisibleTo(db, actor)
+    .innerJoin("contacts as opener", (j) =>
+      j
+        .onRef("opener.id", "=", "tickets.contact_id")
+        .onRef("opener.workspace_id", "=", "tickets.workspace_id"),
+    )
+    .select([
+      "tickets.id",
+      "tickets.number",
+      "tickets.subject",
+      "tickets.status",
+      "tickets.portal_status",
+      "tickets.contact_id",
+      "tickets.created_at",
+      "opener.name as opener_name",
+    ])
+    .where("tickets.status", "not in", ["resolved", "closed"])
+    .orderBy("tickets.updated_at", "desc")
+    .orderBy("tickets.id", "desc")
+    .limit(limit)
+    .execute();
+}
+
 /** Every ticket update starts here, with the same scope as the reads. */
 export function ticketsWritableBy(db: Tx, actor: Actor) {
   return db.updateTable("tickets").where(ticketScope(actor));
@@ -270,7 +307,7 @@ export async function findTicketByTrackingToken(
   slug: string,
   reference: string,
   token: unknown,
-  opts: { conversation?: boolean; attachments?: boolean } = {},
+  opts: { conversation?: boolean; attachments?: boolean; viewer?: CustomerActor | undefined } = {},
 ): Promise<TokenAccess & { conversation: PublicConversationRow[]; attachments: PublicAttachmentRow[] }> {
   const number = parseReference(reference);
   if (number === null || !looksLikeToken(token)) throw ticketNotFound();
@@ -296,6 +333,11 @@ export async function findTicketByTrackingToken(
     row.token_expires_at <= ctx.now().toISOString() ||
     row.token_email !== row.contact_email_normalized
   ) {
+    throw ticketNotFound();
+  }
+  // A portal that needs sign-in: the link opens the ticket only for a signed-in customer who may
+  // see it. Read outside the cache, on every call, like the checks above.
+  if (opts.viewer && !(await isTicketVisibleTo(ctx.database.db, opts.viewer, row.id))) {
     throw ticketNotFound();
   }
   // The row is the ticket's columns and a few more; it is handed on as the ticket as it is, since

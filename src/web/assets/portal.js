@@ -181,7 +181,8 @@
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ visitId: visitField.value, type, ...(articleIds ? { articleIds } : {}) }),
         keepalive: true,
-        credentials: "omit",
+        // A signed-in customer's cookie goes along: on a portal that needs sign-in, only they may.
+        credentials: "same-origin",
       }).catch(() => {});
     const seen = new Set();
     let timer;
@@ -222,7 +223,7 @@
       if (q.length < 3) return render([]);
       try {
         const res = await fetch(`${panel.dataset.suggest}?q=${encodeURIComponent(q)}`, {
-          credentials: "omit",
+          credentials: "same-origin",
         });
         if (res.ok && mine === seq) render((await res.json()).items);
       } catch {}
@@ -232,5 +233,63 @@
       timer = setTimeout(suggest, 250);
     });
     if (subject.value) suggest();
+  }
+  // Submit form, signed in: open requests of the customer's company on the same topic, as the
+  // subject is typed (debounced), so a colleague's request is followed instead of repeated.
+  const similar = document.getElementById("similar");
+  if (similar && subject) {
+    let timer;
+    let asked = "";
+    let seq = 0;
+    const el = (tag, props) => Object.assign(document.createElement(tag), props);
+    const render = (items) => {
+      similar.replaceChildren();
+      if (!items.length) return;
+      const ul = el("ul");
+      for (const it of items) {
+        const li = el("li");
+        const a = el("a", { href: `${similar.dataset.requests}${it.reference}` });
+        a.append(
+          el("span", { className: "reference", textContent: it.reference }),
+          " ",
+          el("bdi", { textContent: it.subject }),
+        );
+        const opened = el("time", {
+          dateTime: it.createdAt,
+          textContent: new Date(it.createdAt).toLocaleDateString(),
+        });
+        const meta = el("p", { className: "meta" });
+        meta.append(`${it.statusLabel} · opened by ${it.openedByYou ? "you" : it.openedBy} on `, opened);
+        li.append(a, meta);
+        ul.append(li);
+      }
+      const colleague = items.some((i) => !i.openedByYou);
+      similar.append(
+        el("h2", {
+          textContent: colleague
+            ? "A colleague already reported this: follow it instead"
+            : "You already reported this: follow it instead",
+        }),
+        ul,
+      );
+    };
+    const ask = async () => {
+      const q = [...subject.value.trim()].slice(0, 200).join("");
+      if (q === asked) return;
+      asked = q;
+      const mine = ++seq;
+      if (q.length < 3) return render([]);
+      try {
+        const res = await fetch(`${similar.dataset.similar}?subject=${encodeURIComponent(q)}`, {
+          credentials: "same-origin",
+        });
+        if (res.ok && mine === seq) render((await res.json()).items);
+      } catch {}
+    };
+    subject.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 300);
+    });
+    if (subject.value) ask();
   }
 })();
