@@ -30,6 +30,7 @@ import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
+import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
 import { AddAgentBody, Branding, BrandingPatchBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
 const security = [{ session: [], csrf: [] }];
@@ -42,6 +43,7 @@ export const workspaceRoutes =
     await app.register(workspaceFileRoutes(ctx));
     await app.register(workspaceKbRoutes(ctx));
     await app.register(workspaceEmbeddingRoutes(ctx));
+    await app.register(workspacePortalAccessRoutes(ctx));
 
     app.get(
       "/session",
