@@ -6,7 +6,9 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { AppContext } from "./context.ts";
+import { portalAccountPages } from "./http/portal/account.pages.ts";
 import { portalAccountRoutes } from "./http/portal/account.routes.ts";
+import { portalSignInPages } from "./http/portal/sign-in.pages.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { healthRoutes } from "./http/public/health.routes.ts";
 import { publicKbPages } from "./http/public/kb.pages.ts";
@@ -161,6 +163,8 @@ export async function buildApp(ctx: AppContext) {
   await app.register(submitPages(ctx), { prefix: "/portal" });
   await app.register(trackingPages(ctx), { prefix: "/portal" });
   await app.register(publicKbPages(ctx), { prefix: "/portal" });
+  await app.register(portalSignInPages(ctx), { prefix: "/portal" });
+  await app.register(portalAccountPages(ctx), { prefix: "/portal" });
   await app.register(appPages(ctx));
   return app;
 }

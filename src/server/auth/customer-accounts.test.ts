@@ -40,7 +40,7 @@ async function linkToken(address: string, kind: string): Promise<string | undefi
     .orderBy("id", "desc")
     .executeTakeFirst();
   if (!row) return undefined;
-  const url = (JSON.parse(row.template_data) as { url: string }).url;
+  const url = (JSON.parse(row.template_data ?? "{}") as { url: string }).url;
   return url.split("/").pop();
 }
 
