@@ -267,3 +267,14 @@ export async function resendAgentInvitation(
     });
   });
 }
+
+/** The agents of the workspace still to accept their invitation (for the settings page). */
+export async function pendingInvitations(ctx: AppContext, actor: AgentActor): Promise<Set<string>> {
+  const rows = await ctx.database.db
+    .selectFrom("agents")
+    .select("id")
+    .where("workspace_id", "=", actor.workspaceId)
+    .where("password_hash", "=", NO_PASSWORD_YET)
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}

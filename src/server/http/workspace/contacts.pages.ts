@@ -1,10 +1,15 @@
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { SessionInfo } from "../../auth/session.service.ts";
 import { getContact, listContacts } from "../../contacts/contact.service.ts";
+import { getPortalAccess, inviteContact, setPortalAccess } from "../../contacts/portal-access.ts";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../errors.ts";
+import type { PortalAccess } from "../../db/schema.ts";
+import { AppError, type FieldErrors } from "../../errors.ts";
+import { formString } from "../../web/forms.ts";
+import { html } from "../../web/html.ts";
 import { contactMain, contactsMain } from "./contacts.views.ts";
 import { sendAppPage } from "./layout.ts";
+import { PORTAL_ACCESS_NOTICES, portalAccessBlock } from "./portal-access.views.ts";
 
 // /app/contacts: the workspace's customers, through the same services as the JSON API.
 
@@ -37,8 +42,51 @@ export const contactPages =
       });
     });
 
-    app.get<{ Params: { id: string } }>("/contacts/:id", async (req, reply) => {
-      const c = await getContact(ctx, actorOf(req), req.params.id.slice(0, 64));
-      return sendAppPage(req, reply, { title: c.name, section: "contacts", main: contactMain(c) });
+    const contactPage = async (
+      req: FastifyRequest<{ Params: { id: string }; Querystring: Query }>,
+      reply: FastifyReply,
+      st: { errors?: FieldErrors; status?: number } = {},
+    ) => {
+      const id = req.params.id.slice(0, 64);
+      const c = await getContact(ctx, actorOf(req), id);
+      const access = await getPortalAccess(ctx, actorOf(req), id);
+      const notice = PORTAL_ACCESS_NOTICES[req.query.saved ?? ""];
+      return sendAppPage(req, reply, {
+        title: c.name,
+        section: "contacts",
+        status: st.status ?? 200,
+        main: html`${contactMain(c)}${portalAccessBlock(req, c.id, access, { errors: st.errors, notice })}`,
+      });
+    };
+
+    app.get<{ Params: { id: string }; Querystring: Query }>("/contacts/:id", (req, reply) =>
+      contactPage(req, reply),
+    );
+
+    app.post<{ Params: { id: string }; Querystring: Query }>(
+      "/contacts/:id/portal-access",
+      async (req, reply) => {
+        const access = (formString(req.body, "access") ?? "") as PortalAccess;
+        try {
+          await setPortalAccess(ctx, actorOf(req), req.params.id.slice(0, 64), access);
+        } catch (err) {
+          if (err instanceof AppError && err.status === 400)
+            return contactPage(req, reply, { errors: err.fields ?? {}, status: 400 });
+          throw err;
+        }
+        const saved = access === "none" ? "revoked" : "access";
+        return reply.redirect(
+          `/app/contacts/${encodeURIComponent(req.params.id)}?saved=${saved}#portal-access`,
+          303,
+        );
+      },
+    );
+
+    app.post<{ Params: { id: string } }>("/contacts/:id/portal-invitation", async (req, reply) => {
+      await inviteContact(ctx, actorOf(req), req.params.id.slice(0, 64));
+      return reply.redirect(
+        `/app/contacts/${encodeURIComponent(req.params.id)}?saved=invited#portal-access`,
+        303,
+      );
     });
   };
