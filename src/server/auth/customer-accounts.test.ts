@@ -401,6 +401,66 @@ describe("sessions", () => {
     assert.equal((await me(team.ws.slug, third)).statusCode, 401);
     assert.equal((await me(team.ws.slug, c.cookie)).statusCode, 200);
   });
+
+  test("changing the password needs the current one and signs out the other sessions", async () => {
+    const team = await makeTeam(t);
+    const c = await makeCustomer(t, team.ws.id);
+    await withPassword(c);
+    const other = cookieOf(await api(team.ws.slug, "sign-in", { email: c.email, password: PASSWORD }));
+    const change = (current: string, password: string) =>
+      t.app.inject({
+        method: "PUT",
+        url: `/api/portal/${team.ws.slug}/password`,
+        headers: c.headers,
+        payload: { current, password },
+      });
+    const wrong = await change("not my password at all", "a new and long phrase");
+    assert.equal(wrong.statusCode, 400);
+    assert.ok(wrong.json().error.fields.current);
+    const common = await change(PASSWORD, "iloveyou");
+    assert.equal(common.statusCode, 400);
+    assert.ok(common.json().error.fields.password);
+    assert.equal((await change(PASSWORD, "a new and long phrase")).statusCode, 204);
+    assert.equal((await me(team.ws.slug, other)).statusCode, 401);
+    assert.equal((await me(team.ws.slug, c.cookie)).statusCode, 200);
+  });
+});
+
+describe("the contact page's portal access block", () => {
+  test("shows the access and invitation; the form withdraws access", async () => {
+    const team = await makeTeam(t);
+    const c = await makeCustomer(t, team.ws.id);
+    const page = await t.app.inject({
+      url: `/app/contacts/${c.contactId}`,
+      headers: { cookie: team.agent.cookie },
+    });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Portal access/);
+    assert.match(page.body, /<option value="own" selected>/);
+    assert.match(page.body, /Invite to the portal/);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] as string;
+    const res = await t.app.inject({
+      method: "POST",
+      url: `/app/contacts/${c.contactId}/portal-access`,
+      headers: { cookie: team.agent.cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: new URLSearchParams({ _csrf: csrf, access: "none" }).toString(),
+    });
+    assert.equal(res.statusCode, 303);
+    assert.equal((await me(team.ws.slug, c.cookie)).statusCode, 401);
+    const invited = await t.app.inject({
+      method: "POST",
+      url: `/app/contacts/${c.contactId}/portal-invitation`,
+      headers: { cookie: team.agent.cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: new URLSearchParams({ _csrf: csrf }).toString(),
+    });
+    assert.equal(invited.statusCode, 303);
+    const after = await t.app.inject({
+      url: String(invited.headers.location),
+      headers: { cookie: team.agent.cookie },
+    });
+    assert.match(after.body, /Invitation sent/);
+    assert.match(after.body, /Resend invitation/);
+  });
 });
 
 describe("customers and agents stay apart", () => {

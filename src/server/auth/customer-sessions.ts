@@ -3,8 +3,10 @@ import type { CustomerActor } from "../actors.ts";
 import { contactsVisibleTo, contactsWritableBy } from "../contacts/contact.access.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { notFound, validationFailed } from "../errors.ts";
+import { addressBucket } from "../lib/client-address.ts";
 import { revokeContactSessions } from "./customer-accounts.ts";
 import { checkPassword, fieldsRefused, hashPassword, verifyPassword } from "./passwords.ts";
+import { signInThrottle } from "./sign-in-throttle.ts";
 import { hashToken } from "./tokens.ts";
 
 // A signed-in customer's own account: their name, their password, their sessions.
@@ -102,8 +104,14 @@ export async function renameCustomer(ctx: AppContext, actor: CustomerActor, name
 export async function changeCustomerPassword(
   ctx: AppContext,
   actor: CustomerActor,
-  input: { current: string; password: string; currentToken: string },
+  input: { current: string; password: string; currentToken: string; ip: string },
 ): Promise<void> {
+  // Guessing the current password from a session left open is throttled like signing in.
+  const throttle = signInThrottle(ctx, {
+    account: `customer-contact:${actor.contactId}`,
+    address: addressBucket(input.ip),
+  });
+  await throttle.check();
   const row = await contactsVisibleTo(ctx.database.db, actor)
     .select(["contacts.password_hash"])
     .where("contacts.id", "=", actor.contactId)
@@ -111,6 +119,7 @@ export async function changeCustomerPassword(
   if (!row) throw notFound();
   const stored = row.password_hash?.startsWith("scrypt$") ? row.password_hash : undefined;
   if (stored && !(await verifyPassword(input.current, stored))) {
+    await throttle.failed();
     throw validationFailed({ current: "is not your current password" });
   }
   const problem = checkPassword(input.password);

@@ -106,6 +106,7 @@ export const portalAccountPages =
           current: formString(req.body, "current") ?? "",
           password: formString(req.body, "password") ?? "",
           currentToken: req.customerToken as string,
+          ip: req.ip,
         });
         return done(req, reply, "password");
       } catch (err) {

@@ -113,7 +113,10 @@ const gatedRoutes =
           security: writeSecurity,
           params: SlugParams,
           body: StrictObject({
-            current: Type.String({ maxLength: PASSWORD_MAX }),
+            current: Type.Union([
+              Type.Literal(""),
+              Password(PASSWORD_MAX, "Empty when the account has none yet"),
+            ]),
             password: Password(PASSWORD_MAX, "At least 10 characters, not a common password"),
           }),
           response: { 204: Type.Null(), ...errors(400, 401, 403) },
@@ -123,6 +126,7 @@ const gatedRoutes =
         await changeCustomerPassword(ctx, customerOf(req).actor, {
           ...req.body,
           currentToken: req.customerToken as string,
+          ip: req.ip,
         });
         return reply.status(204).send(null);
       },
