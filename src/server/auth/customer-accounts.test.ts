@@ -235,6 +235,21 @@ describe("invitations", () => {
     assert.equal(first.json().access, "own");
     assert.ok(first.json().invitation);
     const oldToken = await linkToken("invitee@customer.test", "customer_invitation");
+    const email = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select("id")
+      .where("to_address", "=", "invitee@customer.test")
+      .where("kind", "=", "customer_invitation")
+      .executeTakeFirstOrThrow();
+    for (const url of [
+      `/app/outbox/${email.id}`,
+      `/app/outbox/${email.id}/html`,
+      `/app/outbox/${email.id}/eml`,
+    ]) {
+      const shown = await t.app.inject({ url, headers: { cookie: team.admin.cookie } });
+      assert.equal(shown.statusCode, 200, url);
+      assert.ok(!shown.body.includes(oldToken as string), `the Outbox hides the link: ${url}`);
+    }
     await invite();
     const newToken = await linkToken("invitee@customer.test", "customer_invitation");
     assert.notEqual(oldToken, newToken);

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
+import { accountMailSettled } from "../../auth/customer-accounts.ts";
 import { revokeCustomerSession } from "../../auth/customer-session.service.ts";
 import {
   changeCustomerPassword,
@@ -33,6 +34,8 @@ const Me = Type.Object({
 export const portalAccountRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (api) => {
+    // Links asked for just before shutting down are written before the database closes.
+    api.addHook("onClose", () => accountMailSettled());
     await api.register(portalSignInRoutes(ctx));
     await api.register(gatedRoutes(ctx));
   };

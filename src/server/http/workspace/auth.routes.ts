@@ -1,6 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { completeAgentReset, requestAgentPasswordReset } from "../../agents/agent-reset.ts";
+import {
+  agentResetsSettled,
+  completeAgentReset,
+  requestAgentPasswordReset,
+} from "../../agents/agent-reset.ts";
 import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import { signIn } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
@@ -13,6 +17,8 @@ import { setSessionCookie } from "./gate.ts";
 export const authRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
+    // Reset links asked for just before shutting down are written before the database closes.
+    app.addHook("onClose", () => agentResetsSettled());
     app.post(
       "/sign-in",
       {
