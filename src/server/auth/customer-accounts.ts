@@ -293,13 +293,11 @@ export async function findCustomerLink(
 ): Promise<{ name: string; email: string; expiresAt: string }> {
   const t = await peekCustomerToken(ctx, ctx.database.db, slug, token, purpose);
   const contact = t ? await contactById(ctx.database.db, t.workspaceId, t.contactId) : undefined;
-  if (
-    !t ||
-    !contact ||
-    (purpose !== "verify_email" && purpose !== "invite" && contact.portal_access === "none")
-  ) {
-    throw linkGone();
-  }
+  // Without access no link works, but a new account's confirmation (whose access starts then);
+  // an address whose access was withdrawn is not let back in by it either.
+  const withdrawn =
+    contact?.portal_access === "none" && (purpose !== "verify_email" || contact.email_verified_at !== null);
+  if (!t || !contact || withdrawn) throw linkGone();
   return { name: contact.name, email: contact.email, expiresAt: t.expiresAt };
 }
 
