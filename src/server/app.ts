@@ -6,9 +6,11 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { AppContext } from "./context.ts";
+import { portalAccountPages } from "./http/portal/account.pages.ts";
 import { portalAccountRoutes } from "./http/portal/account.routes.ts";
 import { portalPages } from "./http/portal/portal.pages.ts";
 import { portalRoutes } from "./http/portal/portal.routes.ts";
+import { portalSignInPages } from "./http/portal/sign-in.pages.ts";
 import { portalSimilarRoutes } from "./http/portal/similar.routes.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { healthRoutes } from "./http/public/health.routes.ts";
@@ -173,6 +175,8 @@ export async function buildApp(ctx: AppContext) {
   // The signed-in customers' pages, behind their gate.
   await app.register(portalPages(ctx), { prefix: "/portal" });
   await app.register(lostLinkPages(ctx), { prefix: "/portal" });
+  await app.register(portalSignInPages(ctx), { prefix: "/portal" });
+  await app.register(portalAccountPages(ctx), { prefix: "/portal" });
   await app.register(appPages(ctx));
   return app;
 }

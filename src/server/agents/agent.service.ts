@@ -48,7 +48,7 @@ export interface NewAgent {
 }
 
 /** Stored for an invited agent until they choose a password: it verifies against nothing. */
-const NO_PASSWORD_YET = "!invited";
+export const NO_PASSWORD_YET = "!invited";
 export const INVITATION_TTL_DAYS = 7;
 
 /** The field errors of a new agent, or null; nothing is written. */
@@ -169,16 +169,20 @@ export interface Invitation {
 
 function openInvitation(ctx: AppContext, db: Tx, token: unknown) {
   if (!looksLikeToken(token)) return Promise.resolve(undefined);
-  return db
-    .selectFrom("agent_invitations as i")
-    .innerJoin("agents as a", "a.id", "i.agent_id")
-    .innerJoin("workspaces as w", "w.id", "i.workspace_id")
-    .select(["i.token_hash", "a.id as agent_id", "a.name", "a.email", "w.slug", "w.name as ws_name"])
-    .where("i.token_hash", "=", hashToken(token))
-    .where("i.used_at", "is", null)
-    .where("i.expires_at", ">", ctx.now().toISOString())
-    .where("a.active", "=", true)
-    .executeTakeFirst();
+  return (
+    db
+      .selectFrom("agent_invitations as i")
+      .innerJoin("agents as a", "a.id", "i.agent_id")
+      .innerJoin("workspaces as w", "w.id", "i.workspace_id")
+      .select(["i.token_hash", "a.id as agent_id", "a.name", "a.email", "w.slug", "w.name as ws_name"])
+      .where("i.token_hash", "=", hashToken(token))
+      // A password reset's link opens /app/reset only (agent-reset.ts).
+      .where("i.purpose", "=", "invite")
+      .where("i.used_at", "is", null)
+      .where("i.expires_at", ">", ctx.now().toISOString())
+      .where("a.active", "=", true)
+      .executeTakeFirst()
+  );
 }
 
 const invitationGone = () =>

@@ -269,6 +269,108 @@ export function openRequests(p: {
   });
 }
 
+/** A contact invited to the portal by an agent: the link to choose a password. */
+export function customerInvitation(p: {
+  brand: Branding;
+  name: string;
+  invitedBy: string | null;
+  url: string;
+  expiresDays: number;
+}): Rendered {
+  return render(`Your access to the ${p.brand.brandName} support portal`, {
+    brand: p.brand,
+    heading: `Your ${p.brand.brandName} support portal`,
+    paragraphs: [
+      html`Hi ${bdi(p.name)},`,
+      html`${bdi(p.invitedBy ?? "The support team")} invited you to ${bdi(p.brand.brandName)}'s support portal, where you can follow your requests.`,
+    ],
+    button: { label: "Choose your password", url: p.url },
+    note: `The link works once and expires in ${p.expiresDays} days. Not expecting this? You can ignore it.`,
+  });
+}
+
+/** A sign-in link the customer asked for (or, registering again, was sent instead). */
+export function customerMagicLink(p: {
+  brand: Branding;
+  name: string;
+  url: string;
+  expiresMinutes: number;
+  alreadyRegistered?: boolean | undefined;
+}): Rendered {
+  return render(`Sign in to ${p.brand.brandName} support`, {
+    brand: p.brand,
+    heading: "Your sign-in link",
+    paragraphs: [
+      html`Hi ${bdi(p.name)},`,
+      p.alreadyRegistered
+        ? "Someone, probably you, tried to create an account with this address, but you have one already. Use this link to sign in, or ignore this email."
+        : "Use this link to sign in to the support portal.",
+    ],
+    button: { label: "Sign in", url: p.url },
+    note: `The link works once and expires in ${p.expiresMinutes} minutes. Did not ask for it? You can ignore this email.`,
+  });
+}
+
+/** A customer's password reset. */
+export function customerPasswordReset(p: {
+  brand: Branding;
+  name: string;
+  url: string;
+  expiresMinutes: number;
+}): Rendered {
+  return render(`Reset your ${p.brand.brandName} support password`, {
+    brand: p.brand,
+    heading: "Choose a new password",
+    paragraphs: [
+      html`Hi ${bdi(p.name)},`,
+      "Someone asked to reset the password of your support portal account.",
+    ],
+    button: { label: "Choose a new password", url: p.url },
+    note: `The link works once and expires in ${p.expiresMinutes} minutes. Did not ask for it? Ignore this email: your password stays as it is.`,
+  });
+}
+
+/** A new account's address to confirm. */
+export function customerVerifyEmail(p: {
+  brand: Branding;
+  name: string;
+  url: string;
+  expiresHours: number;
+}): Rendered {
+  return render(`Confirm your email for ${p.brand.brandName} support`, {
+    brand: p.brand,
+    heading: "Confirm your email",
+    paragraphs: [
+      html`Hi ${bdi(p.name)},`,
+      "Confirm this address to finish creating your support portal account. You will be asked for the password you chose.",
+    ],
+    button: { label: "Confirm my email", url: p.url },
+    note: `The link expires in ${p.expiresHours} hours. Did not create an account? Ignore this email.`,
+  });
+}
+
+/** An agent's password reset, asked for by the agent or sent by an admin. */
+export function agentPasswordReset(p: {
+  brand: Branding;
+  agentName: string;
+  url: string;
+  expiresMinutes: number;
+  sentBy: string | null;
+}): Rendered {
+  return render(`Reset your ${p.brand.brandName} password`, {
+    brand: p.brand,
+    heading: "Choose a new password",
+    paragraphs: [
+      html`Hi ${bdi(p.agentName)},`,
+      p.sentBy
+        ? html`${bdi(p.sentBy)} sent you a link to choose a new password for ${bdi(p.brand.brandName)}'s help desk.`
+        : html`Someone asked to reset your password for ${bdi(p.brand.brandName)}'s help desk.`,
+    ],
+    button: { label: "Choose a new password", url: p.url },
+    note: `The link works once and expires in ${p.expiresMinutes} minutes. Did not ask for it? Ignore this email: your password stays as it is.`,
+  });
+}
+
 /** Every email by its kind (outbox_emails.kind), so a queued one is rendered from its inputs. */
 export const TEMPLATES = {
   ticket_confirmation: ticketConfirmation,
@@ -278,6 +380,11 @@ export const TEMPLATES = {
   agent_customer_reply: customerReplyForAgents,
   agent_invitation: agentInvitation,
   open_requests: openRequests,
+  customer_invitation: customerInvitation,
+  customer_magic_link: customerMagicLink,
+  customer_password_reset: customerPasswordReset,
+  customer_verify_email: customerVerifyEmail,
+  agent_password_reset: agentPasswordReset,
 } as const;
 
 export type EmailKind = keyof typeof TEMPLATES;

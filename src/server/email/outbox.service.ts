@@ -82,11 +82,33 @@ export async function listOutbox(
   };
 }
 
+/**
+ * Emails whose link signs someone in or sets their password: an admin reading the Outbox sees
+ * them (and their .eml) with the link's token hidden, so the Outbox is no way into another's
+ * account. What is sent is unchanged.
+ */
+const ONE_TIME_LINK_KINDS: ReadonlySet<string> = new Set([
+  "customer_invitation",
+  "customer_magic_link",
+  "customer_password_reset",
+  "customer_verify_email",
+  "agent_password_reset",
+]);
+
+function withLinkHidden(row: Row): Row {
+  if (!ONE_TIME_LINK_KINDS.has(row.kind) || row.template_data === null) return row;
+  const params = JSON.parse(row.template_data) as { url?: string };
+  if (typeof params.url === "string")
+    params.url = params.url.replace(/\/[^/]+$/, "/(link-hidden-in-the-outbox)");
+  return { ...row, template_data: JSON.stringify(params) };
+}
+
 export async function getOutboxEmail(ctx: AppContext, actor: AgentActor, id: string) {
-  const row = (await withTicket(ctx, actor).where("outbox_emails.id", "=", id).executeTakeFirst()) as
+  const found = (await withTicket(ctx, actor).where("outbox_emails.id", "=", id).executeTakeFirst()) as
     | Row
     | undefined;
-  if (!row) throw notFound("No such email.");
+  if (!found) throw notFound("No such email.");
+  const row = withLinkHidden(found);
   const h = JSON.parse(row.headers) as StoredHeaders;
   const rendered = renderedOf(row);
   return {

@@ -10,7 +10,8 @@ import type { ClaimedEmail } from "./outbox.access.ts";
 // limiter (Redis when several processes deliver), not on the submission's path (decision 0013).
 
 /** Kinds the sender of a request can cause, addressed to whatever address was given. */
-const UNASKED_KINDS: ReadonlySet<string> = new Set(["ticket_confirmation"]);
+// A registration's confirmation too: anyone can register any address.
+const UNASKED_KINDS: ReadonlySet<string> = new Set(["ticket_confirmation", "customer_verify_email"]);
 const WINDOW_MS = 3600_000;
 
 /** Why this row must not be sent (the address had its share this hour), or null to send it. */

@@ -1,12 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
+import { accountMailSettled } from "../../auth/customer-accounts.ts";
 import { revokeCustomerSession } from "../../auth/customer-session.service.ts";
+import {
+  changeCustomerPassword,
+  listCustomerSessions,
+  NAME_MAX,
+  renameCustomer,
+  revokeCustomerSessionById,
+  revokeOtherCustomerSessions,
+} from "../../auth/customer-sessions.ts";
+import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import type { AppContext } from "../../context.ts";
-import { Nullable, OneOf } from "../../lib/schema.ts";
+import { Line, Nullable, OneOf, Password, StrictObject } from "../../lib/schema.ts";
 import { errors } from "../shared/schema.ts";
 import { addCustomerGate, clearCustomerCookie, customerOf } from "./gate.ts";
+import { portalSignInRoutes } from "./sign-in.routes.ts";
 
-// Signed-in customers: /api/portal/{slug}/…, every route behind the one customer gate.
+// Signed-in customers: /api/portal/{slug}/…, every route behind the one customer gate but the
+// ways in (sign-in.routes.ts), registered beside the gated tree.
 
 const SlugParams = Type.Object({ slug: Type.String({ maxLength: 40 }) });
 const tags = ["customer portal"];
@@ -20,6 +32,24 @@ const Me = Type.Object({
 });
 
 export const portalAccountRoutes =
+  (ctx: AppContext): FastifyPluginAsyncTypebox =>
+  async (api) => {
+    // Links asked for just before shutting down are written before the database closes.
+    api.addHook("onClose", () => accountMailSettled());
+    await api.register(portalSignInRoutes(ctx));
+    await api.register(gatedRoutes(ctx));
+  };
+
+const SessionView = Type.Object({
+  id: Type.String({ description: "The session's public id (not its token)" }),
+  createdAt: Type.String({ format: "date-time" }),
+  lastSeenAt: Type.String({ format: "date-time" }),
+  expiresAt: Type.String({ format: "date-time" }),
+  current: Type.Boolean({ description: "The session of this request" }),
+});
+const writeSecurity = [{ customerSession: [], customerCsrf: [] }];
+
+const gatedRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
     addCustomerGate(app, ctx);
@@ -55,6 +85,102 @@ export const portalAccountRoutes =
       async (req, reply) => {
         await revokeCustomerSession(ctx, req.customerToken as string);
         clearCustomerCookie(ctx, reply);
+        return reply.status(204).send(null);
+      },
+    );
+    app.patch(
+      "/:slug/me",
+      {
+        schema: {
+          tags,
+          summary: "Change my name",
+          security: writeSecurity,
+          params: SlugParams,
+          body: StrictObject({ name: Line(NAME_MAX) }),
+          response: { 204: Type.Null(), ...errors(400, 401, 403) },
+        },
+      },
+      async (req, reply) => {
+        await renameCustomer(ctx, customerOf(req).actor, req.body.name);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.put(
+      "/:slug/password",
+      {
+        schema: {
+          tags,
+          summary: "Change my password",
+          description: "Needs the current password when the account has one; signs out every other session.",
+          security: writeSecurity,
+          params: SlugParams,
+          body: StrictObject({
+            current: Type.Union([
+              Type.Literal(""),
+              Password(PASSWORD_MAX, "Empty when the account has none yet"),
+            ]),
+            password: Password(PASSWORD_MAX, "At least 10 characters, not a common password"),
+          }),
+          response: { 204: Type.Null(), ...errors(400, 401, 403) },
+        },
+      },
+      async (req, reply) => {
+        await changeCustomerPassword(ctx, customerOf(req).actor, {
+          ...req.body,
+          currentToken: req.customerToken as string,
+          ip: req.ip,
+        });
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      "/:slug/sessions",
+      {
+        schema: {
+          tags,
+          summary: "My sessions",
+          security,
+          params: SlugParams,
+          response: { 200: Type.Object({ items: Type.Array(SessionView) }), ...errors(401) },
+        },
+      },
+      async (req) => ({
+        items: await listCustomerSessions(ctx, customerOf(req).actor, req.customerToken as string),
+      }),
+    );
+
+    app.delete(
+      "/:slug/sessions/:id",
+      {
+        schema: {
+          tags,
+          summary: "Sign out one of my sessions",
+          security: writeSecurity,
+          params: Type.Object({ slug: Type.String({ maxLength: 40 }), id: Type.String({ maxLength: 64 }) }),
+          response: { 204: Type.Null(), ...errors(401, 403, 404) },
+        },
+      },
+      async (req, reply) => {
+        await revokeCustomerSessionById(ctx, customerOf(req).actor, req.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      "/:slug/sessions/sign-out-others",
+      {
+        schema: {
+          tags,
+          summary: "Sign out everywhere else",
+          security: writeSecurity,
+          params: SlugParams,
+          response: { 204: Type.Null(), ...errors(401, 403) },
+        },
+      },
+      async (req, reply) => {
+        await revokeOtherCustomerSessions(ctx, customerOf(req).actor, req.customerToken as string);
         return reply.status(204).send(null);
       },
     );

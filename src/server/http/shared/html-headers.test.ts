@@ -69,6 +69,8 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
     category: () => category.slug,
     article: () => article.slug,
     id: (url) => idFor.find(([re]) => re.test(url))?.[1],
+    // A one-time link's token that is no link: its not-found page.
+    token: () => "x".repeat(43),
   };
   const concrete = (url: string) =>
     url

@@ -1,8 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import {
+  agentResetsSettled,
+  completeAgentReset,
+  requestAgentPasswordReset,
+} from "../../agents/agent-reset.ts";
 import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import { signIn } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
-import { Email, Line, Password, StrictObject } from "../../lib/schema.ts";
+import { Email, Key, Line, Password, StrictObject } from "../../lib/schema.ts";
 import { errors } from "../shared/schema.ts";
 import { SessionSchema } from "./auth.schemas.ts";
 import { setSessionCookie } from "./gate.ts";
@@ -11,6 +17,8 @@ import { setSessionCookie } from "./gate.ts";
 export const authRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
+    // Reset links asked for just before shutting down are written before the database closes.
+    app.addHook("onClose", () => agentResetsSettled());
     app.post(
       "/sign-in",
       {
@@ -37,6 +45,46 @@ export const authRoutes =
         });
         setSessionCookie(ctx, reply, s.token, s.expiresAt);
         return { agent: s.agent, workspace: s.workspace, csrfToken: s.csrfToken, expiresAt: s.expiresAt };
+      },
+    );
+
+    app.post(
+      "/password-reset",
+      {
+        schema: {
+          tags: ["auth"],
+          summary: "Email an agent a link to choose a new password",
+          description:
+            "Always 202 with the same body, whether or not the address is an agent's; the link is valid for an hour and works once. Throttled per address asked for and per client (429).",
+          body: StrictObject({ workspace: Line(40, "The workspace slug"), email: Email() }),
+          response: { 202: Type.Object({ message: Type.String() }), ...errors(400, 403, 429) },
+        },
+      },
+      async (req, reply) => {
+        await requestAgentPasswordReset(ctx, { ...req.body, ip: req.ip });
+        return reply.status(202).send({
+          message: "If that address belongs to an agent of the workspace, a link is on its way to it.",
+        });
+      },
+    );
+
+    app.post(
+      "/password-reset/confirm",
+      {
+        schema: {
+          tags: ["auth"],
+          summary: "Choose a new password from a reset link",
+          description: "Signs the agent out everywhere; sign in again with the new password.",
+          body: StrictObject({
+            token: Key(128, { minLength: 1, description: "The token from the emailed link" }),
+            password: Password(PASSWORD_MAX, "At least 10 characters, not a common password"),
+          }),
+          response: { 204: Type.Null(), ...errors(400, 403, 404) },
+        },
+      },
+      async (req, reply) => {
+        await completeAgentReset(ctx, req.body.token, req.body.password);
+        return reply.status(204).send(null);
       },
     );
   };

@@ -1,12 +1,16 @@
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { SessionInfo } from "../../auth/session.service.ts";
 import { portalAccessOf } from "../../companies/company.members.ts";
 import { companyOptions } from "../../companies/company.service.ts";
 import { getContact, listContacts } from "../../contacts/contact.service.ts";
+import { getPortalAccess, inviteContact, setPortalAccess } from "../../contacts/portal-access.ts";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../errors.ts";
+import type { PortalAccess } from "../../db/schema.ts";
+import { AppError, type FieldErrors } from "../../errors.ts";
+import { formString } from "../../web/forms.ts";
 import { html } from "../../web/html.ts";
 import { contactCompanySection } from "./companies.views.ts";
+import { PORTAL_ACCESS_NOTICES, portalAccessBlock } from "./contact-access.views.ts";
 import { contactMain, contactsMain } from "./contacts.views.ts";
 import { sendAppPage } from "./layout.ts";
 
@@ -41,20 +45,59 @@ export const contactPages =
       });
     });
 
-    app.get<{ Params: { id: string }; Querystring: Query }>("/contacts/:id", async (req, reply) => {
-      const c = await getContact(ctx, actorOf(req), req.params.id.slice(0, 64));
-      // The contact's company: its own block (companies.views.ts).
-      const [companies, access] = await Promise.all([
+    const contactPage = async (
+      req: FastifyRequest<{ Params: { id: string }; Querystring: Query }>,
+      reply: FastifyReply,
+      st: { errors?: FieldErrors; status?: number } = {},
+    ) => {
+      const id = req.params.id.slice(0, 64);
+      const c = await getContact(ctx, actorOf(req), id);
+      const [access, companies, level] = await Promise.all([
+        getPortalAccess(ctx, actorOf(req), id),
         companyOptions(ctx, actorOf(req)),
-        portalAccessOf(ctx, actorOf(req), c.id),
+        portalAccessOf(ctx, actorOf(req), id),
       ]);
-      const company = contactCompanySection(req, c, companies, access, {
+      const notice = PORTAL_ACCESS_NOTICES[req.query.saved ?? ""];
+      // The contact's company and their portal access: each its own block.
+      const company = contactCompanySection(req, c, companies, level, {
         ...(req.query.done === "company" ? { notice: "Company set." } : {}),
       });
       return sendAppPage(req, reply, {
         title: c.name,
         section: "contacts",
-        main: html`${contactMain(c)}${company}`,
+        status: st.status ?? 200,
+        main: html`${contactMain(c)}${company}${portalAccessBlock(req, c.id, access, { errors: st.errors, notice })}`,
       });
+    };
+
+    app.get<{ Params: { id: string }; Querystring: Query }>("/contacts/:id", (req, reply) =>
+      contactPage(req, reply),
+    );
+
+    app.post<{ Params: { id: string }; Querystring: Query }>(
+      "/contacts/:id/portal-access",
+      async (req, reply) => {
+        const access = (formString(req.body, "access") ?? "") as PortalAccess;
+        try {
+          await setPortalAccess(ctx, actorOf(req), req.params.id.slice(0, 64), access);
+        } catch (err) {
+          if (err instanceof AppError && err.status === 400)
+            return contactPage(req, reply, { errors: err.fields ?? {}, status: 400 });
+          throw err;
+        }
+        const saved = access === "none" ? "revoked" : "access";
+        return reply.redirect(
+          `/app/contacts/${encodeURIComponent(req.params.id)}?saved=${saved}#portal-access`,
+          303,
+        );
+      },
+    );
+
+    app.post<{ Params: { id: string } }>("/contacts/:id/portal-invitation", async (req, reply) => {
+      await inviteContact(ctx, actorOf(req), req.params.id.slice(0, 64));
+      return reply.redirect(
+        `/app/contacts/${encodeURIComponent(req.params.id)}?saved=invited#portal-access`,
+        303,
+      );
     });
   };

@@ -17,6 +17,11 @@ const KIND_LABELS: Record<string, string> = {
   agent_customer_reply: "Customer replied (agents)",
   agent_invitation: "Invitation",
   open_requests: "Open requests (lost link)",
+  customer_invitation: "Portal invitation",
+  customer_magic_link: "Sign-in link",
+  customer_password_reset: "Password reset",
+  customer_verify_email: "Email to confirm",
+  agent_password_reset: "Password reset (agent)",
 };
 
 const STATE_LABELS: Record<string, string> = {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { type AgentRole, addAgent, listAgents, setAgentActive } from "../../agents/agent.service.ts";
+import { pendingInvitations, resendAgentInvitation, sendAgentResetLink } from "../../agents/agent-reset.ts";
 import type { SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, validationFailed } from "../../errors.ts";
@@ -40,11 +41,12 @@ export const settingsPages =
       const s = req.session as SessionInfo;
       const ws = await getWorkspace(ctx, s.actor);
       const agents = await listAgents(ctx, s.actor);
+      const pending = await pendingInvitations(ctx, s.actor);
       return sendAppPage(req, reply, {
         title: "Settings",
         section: "settings",
         status: st.status ?? 200,
-        main: settingsMain(ctx, req, ws, agents, s.agent.role === "admin", st),
+        main: settingsMain(ctx, req, ws, agents, s.agent.role === "admin", { pending, ...st }),
       });
     };
 
@@ -185,5 +187,15 @@ export const settingsPages =
       const active = formString(req.body, "active") === "true";
       await setAgentActive(ctx, (req.session as SessionInfo).actor, req.params.id.slice(0, 64), active);
       return reply.redirect(`/app/settings?saved=${active ? "activated" : "deactivated"}#agents`, 303);
+    });
+
+    app.post<{ Params: { id: string } }>("/agents/:id/password-reset", async (req, reply) => {
+      await sendAgentResetLink(ctx, (req.session as SessionInfo).actor, req.params.id.slice(0, 64));
+      return reply.redirect("/app/settings?saved=reset#agents", 303);
+    });
+
+    app.post<{ Params: { id: string } }>("/agents/:id/invitation", async (req, reply) => {
+      await resendAgentInvitation(ctx, (req.session as SessionInfo).actor, req.params.id.slice(0, 64));
+      return reply.redirect("/app/settings?saved=reinvited#agents", 303);
     });
   };

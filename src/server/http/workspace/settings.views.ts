@@ -35,6 +35,8 @@ export interface SettingsState {
   agent?: { name: string; email: string; role: string };
   agentErrors?: FieldErrors;
   agentMessage?: string;
+  /** Agents still to accept their invitation (no password yet). */
+  pending?: ReadonlySet<string>;
   notice?: string;
   status?: number;
 }
@@ -46,6 +48,8 @@ export const NOTICES: Record<string, string> = {
   agent: "Agent added. They got an email with the address of this app; give them their password privately.",
   invited: "Invitation sent. The agent chooses a password from the link in their email (valid 7 days).",
   deactivated: "Agent deactivated and signed out.",
+  reset: "Reset link sent. It works once, for an hour; their password stays until they use it.",
+  reinvited: "Invitation sent again (valid 7 days). The earlier link no longer works.",
   activated: "Agent reactivated.",
   welcome: "Your workspace is ready. Brand the portal, add your agents, and share the link with customers.",
 };
@@ -197,6 +201,12 @@ function shareSection(
 </section>`;
 }
 
+/** An admin's one-time link for an agent: the invitation again while pending, else a reset link. */
+const agentLinkButton = (req: FastifyRequest, g: AgentView, pending: boolean) =>
+  pending
+    ? html`<form method="post" action="/app/settings/agents/${g.id}/invitation">${csrfField(req)}<button type="submit" class="small">Resend invitation<span class="visually-hidden"> to ${bdi(g.name)}</span></button></form>`
+    : html`<form method="post" action="/app/settings/agents/${g.id}/password-reset">${csrfField(req)}<button type="submit" class="small">Send a reset link<span class="visually-hidden"> to ${bdi(g.name)}</span></button></form>`;
+
 function agentsSection(req: FastifyRequest, agents: AgentView[], isAdmin: boolean, st: SettingsState): Html {
   const s = req.session as SessionInfo;
   const errors = st.agentErrors;
@@ -216,7 +226,7 @@ function agentsSection(req: FastifyRequest, agents: AgentView[], isAdmin: boolea
           ? html`<td>${
               g.id === s.agent.id
                 ? ""
-                : html`<form method="post" action="/app/settings/agents/${g.id}/active">${csrfField(req)}<input type="hidden" name="active" value="${g.active ? "false" : "true"}"><button type="submit" class="small">${g.active ? "Deactivate" : "Reactivate"}<span class="visually-hidden"> ${bdi(g.name)}</span></button></form>`
+                : html`<form method="post" action="/app/settings/agents/${g.id}/active">${csrfField(req)}<input type="hidden" name="active" value="${g.active ? "false" : "true"}"><button type="submit" class="small">${g.active ? "Deactivate" : "Reactivate"}<span class="visually-hidden"> ${bdi(g.name)}</span></button></form>${g.active ? agentLinkButton(req, g, st.pending?.has(g.id) ?? false) : ""}`
             }</td>`
           : ""
       }

@@ -27,6 +27,7 @@ import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceCompanyRoutes } from "./companies.routes.ts";
+import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
 import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
@@ -46,6 +47,7 @@ export const workspaceRoutes =
     await app.register(workspaceEmbeddingRoutes(ctx));
     await app.register(workspaceCompanyRoutes(ctx));
     await app.register(workspacePortalAccessRoutes(ctx));
+    await app.register(workspaceContactAccessRoutes(ctx));
 
     app.get(
       "/session",

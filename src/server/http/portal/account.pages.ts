@@ -1,0 +1,134 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { customerCsrfTokenFor, revokeCustomerSession } from "../../auth/customer-session.service.ts";
+import {
+  changeCustomerPassword,
+  listCustomerSessions,
+  renameCustomer,
+  revokeCustomerSessionById,
+  revokeOtherCustomerSessions,
+} from "../../auth/customer-sessions.ts";
+import type { AppContext } from "../../context.ts";
+import { AppError } from "../../errors.ts";
+import { formString } from "../../web/forms.ts";
+import { html } from "../../web/html.ts";
+import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
+import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
+import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { pageTree } from "../shared/page-tree.ts";
+import type { GateAnswers } from "../shared/session-gate.ts";
+import { type AccountState, accountMain } from "./account.views.ts";
+import { addCustomerGate, clearCustomerCookie, customerOf } from "./gate.ts";
+
+// /portal/{slug}/account and signing out, as pages behind the customer gate: without a session,
+// back to sign-in (and here again after it); a form without its session's CSRF token, a page
+// saying it expired.
+
+type R = { Params: { slug: string; id: string }; Querystring: { saved?: string } };
+
+const slugOf = (req: FastifyRequest) => (req.params as { slug?: string }).slug ?? "";
+
+async function portalPage(
+  ctx: AppContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  p: { title: string; status: number; main: ReturnType<typeof html> },
+) {
+  const nonce = newNonce();
+  const ws = await findWorkspaceBySlug(ctx, slugOf(req));
+  if (!ws) return plainNotFound(reply, nonce);
+  return sendHtml(reply, portalLayout({ ws, nonce, title: p.title, main: p.main }), {
+    kind: "page",
+    nonce,
+    status: p.status,
+  });
+}
+
+const NOTICES: Record<string, string> = {
+  name: "Your name is saved.",
+  password: "Your password is changed. Everywhere else you were signed in is signed out.",
+  session: "That session is signed out.",
+  others: "You are signed out everywhere else.",
+};
+
+export const portalAccountPages =
+  (ctx: AppContext): FastifyPluginAsync =>
+  async (app) => {
+    await pageTree(app, { formBodyLimit: 16 * 1024 });
+    const answers: GateAnswers = {
+      unauthenticated: async (req, reply) => {
+        const slug = slugOf(req);
+        if (!(await findWorkspaceBySlug(ctx, slug))) return plainNotFound(reply, newNonce());
+        const next = req.method === "GET" ? `?next=${encodeURIComponent(req.url)}` : "";
+        return reply.redirect(`/portal/${slug}/sign-in${next}`, 303);
+      },
+      csrfFailed: (req, reply) =>
+        portalPage(ctx, req, reply, {
+          title: "Please try again",
+          status: 403,
+          main: html`<h1>That form had expired</h1><p>Nothing was changed. Go back, reload the page and try again.</p>`,
+        }),
+      tokenInForm: true,
+    };
+    addCustomerGate(app, ctx, answers);
+
+    const show = async (req: FastifyRequest<R>, reply: FastifyReply, st: AccountState = {}, status = 200) => {
+      const c = customerOf(req);
+      const token = req.customerToken as string;
+      const sessions = await listCustomerSessions(ctx, c.actor, token);
+      return portalPage(ctx, req, reply, {
+        title: "Your account",
+        status,
+        main: accountMain(c.workspace.slug, customerCsrfTokenFor(token), c.contact, sessions, st),
+      });
+    };
+    const done = (req: FastifyRequest<R>, reply: FastifyReply, saved: string) =>
+      reply.redirect(`/portal/${req.params.slug}/account?saved=${saved}`, 303);
+
+    app.get<R>("/:slug/account", (req, reply) => {
+      const notice = NOTICES[req.query.saved ?? ""];
+      return show(req, reply, notice ? { notice } : {});
+    });
+
+    app.post<R>("/:slug/account/name", async (req, reply) => {
+      try {
+        await renameCustomer(ctx, customerOf(req).actor, formString(req.body, "name") ?? "");
+        return done(req, reply, "name");
+      } catch (err) {
+        if (err instanceof AppError && err.status === 400)
+          return show(req, reply, { nameErrors: err.fields }, 400);
+        throw err;
+      }
+    });
+
+    app.post<R>("/:slug/account/password", async (req, reply) => {
+      try {
+        await changeCustomerPassword(ctx, customerOf(req).actor, {
+          current: formString(req.body, "current") ?? "",
+          password: formString(req.body, "password") ?? "",
+          currentToken: req.customerToken as string,
+          ip: req.ip,
+        });
+        return done(req, reply, "password");
+      } catch (err) {
+        if (err instanceof AppError && err.status === 400)
+          return show(req, reply, { passwordErrors: err.fields }, 400);
+        throw err;
+      }
+    });
+
+    app.post<R>("/:slug/account/sessions/:id/revoke", async (req, reply) => {
+      await revokeCustomerSessionById(ctx, customerOf(req).actor, req.params.id.slice(0, 64));
+      return done(req, reply, "session");
+    });
+
+    app.post<R>("/:slug/account/sessions/sign-out-others", async (req, reply) => {
+      await revokeOtherCustomerSessions(ctx, customerOf(req).actor, req.customerToken as string);
+      return done(req, reply, "others");
+    });
+
+    app.post<R>("/:slug/sign-out", async (req, reply) => {
+      await revokeCustomerSession(ctx, req.customerToken as string);
+      clearCustomerCookie(ctx, reply);
+      return reply.redirect(`/portal/${req.params.slug}/sign-in?signedOut=1`, 303);
+    });
+  };
