@@ -74,8 +74,22 @@ export async function testEnv(
     activity: { lastRequestAt: Number.NEGATIVE_INFINITY },
     now,
   };
-  const app = await buildApp(ctx);
-  await app.ready();
+  const closeParts = async () => {
+    await ctx.mailer.close();
+    await ctx.limiter.close();
+    await database.close();
+    await pgDb?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  try {
+    app = await buildApp(ctx);
+    await app.ready();
+  } catch (err) {
+    // An app that cannot start fails its test file at once instead of leaving it open.
+    await closeParts();
+    throw err;
+  }
   return {
     ctx,
     app,
@@ -84,11 +98,7 @@ export async function testEnv(
     },
     close: async () => {
       await app.close();
-      await ctx.mailer.close();
-      await ctx.limiter.close();
-      await database.close();
-      await pgDb?.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await closeParts();
     },
   };
 }

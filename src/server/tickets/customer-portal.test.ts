@@ -385,12 +385,12 @@ describe("colleagues copied in", () => {
 });
 
 describe("signing out", () => {
-  test("the form ends the session, clears the cookie and lands on the portal's help pages", async () => {
+  test("the form ends the session, clears the cookie and lands on the sign-in page, saying so", async () => {
     const { team } = await setup();
     const c = await customerIn(t, team.ws.id, null, "own", "Leaving Soon");
     const res = await form(c, `/portal/${team.ws.slug}/sign-out`, {});
     assert.equal(res.statusCode, 303);
-    assert.equal(res.headers.location, `/portal/${team.ws.slug}/kb`);
+    assert.equal(res.headers.location, `/portal/${team.ws.slug}/sign-in?signedOut=1`);
     const cleared = res.cookies.find((k) => k.name === "portico_customer");
     assert.ok(cleared && cleared.value === "");
     assert.equal((await c.get(`/api/portal/${team.ws.slug}/home`)).statusCode, 401);

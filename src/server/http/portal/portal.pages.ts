@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { formatReference, parseReference } from "../../../shared/tickets.ts";
-import { customerCsrfTokenFor, revokeCustomerSession } from "../../auth/customer-session.service.ts";
+import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import { findAttachmentForCustomer } from "../../files/file.access.ts";
@@ -34,7 +34,7 @@ import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { formValidator } from "../shared/validation.ts";
-import { addCustomerGate, clearCustomerCookie, customerOf } from "./gate.ts";
+import { addCustomerGate, customerOf } from "./gate.ts";
 import {
   followUpStartedMain,
   homeMain,
@@ -44,7 +44,7 @@ import {
 } from "./portal.views.ts";
 
 // The signed-in portal's pages: /portal/{slug}/home, /requests, /requests/{reference} (with its
-// reply, "This is solved", the colleagues copied in and the files), and sign-out. Behind the
+// reply, "This is solved", the colleagues copied in and the files); signing out is account.pages.ts'. Behind the
 // customer gate: without a session, a page redirects to the portal's sign-in and comes back.
 
 const slugOf = (req: FastifyRequest) => (req.params as { slug?: string }).slug ?? "";
@@ -249,11 +249,4 @@ export const portalPages =
       };
     app.post<{ Params: RequestParams }>("/:slug/requests/:reference/ccs", changeCc(addColleagueCc));
     app.post<{ Params: RequestParams }>("/:slug/requests/:reference/ccs/remove", changeCc(removeColleagueCc));
-
-    // Signing out ends this session and clears its cookie; the portal's public pages stay open.
-    app.post<{ Params: { slug: string } }>("/:slug/sign-out", async (req, reply) => {
-      await revokeCustomerSession(ctx, req.customerToken as string);
-      clearCustomerCookie(ctx, reply);
-      return reply.redirect(`/portal/${encodeURIComponent(req.params.slug)}/kb`, 303);
-    });
   };
