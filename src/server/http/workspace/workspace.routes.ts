@@ -29,6 +29,7 @@ import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
+import { workspaceImportRoutes } from "./import.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
 import { AddAgentBody, Branding, BrandingPatchBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
@@ -42,6 +43,7 @@ export const workspaceRoutes =
     await app.register(workspaceFileRoutes(ctx));
     await app.register(workspaceKbRoutes(ctx));
     await app.register(workspaceEmbeddingRoutes(ctx));
+    await app.register(workspaceImportRoutes(ctx));
 
     app.get(
       "/session",
