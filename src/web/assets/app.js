@@ -216,4 +216,55 @@
       }, 250);
     });
   }
+
+  // Contact import: a chosen file fills the text field; while an import runs, its bar follows
+  // GET /api/workspace/imports/:id (the commit's own request is still on its way).
+  const importFile = $("[data-import-file]");
+  if (importFile) {
+    importFile.hidden = false;
+    const input = $("input[type=file]", importFile);
+    const status = $("[data-import-file-status]", importFile);
+    input.addEventListener("change", async () => {
+      const file = input.files?.[0];
+      if (!file) return;
+      if (file.size > 5 * 1024 * 1024) {
+        status.textContent = `${file.name} is larger than 5 MB: split it and import each part.`;
+        return;
+      }
+      const text = await file.text();
+      $("#csv").value = text;
+      $("[data-import-name]").value = file.name;
+      status.textContent = `${file.name}: ${text.split(/\r?\n/).filter((l) => l.trim()).length} lines read. Check the file to see what will be imported.`;
+    });
+  }
+  const progress = $("[data-import-progress]");
+  if (progress) {
+    const bar = $("progress", progress);
+    const said = $("[data-import-progress-text]", progress);
+    const follow = () => {
+      progress.hidden = false;
+      const tick = async () => {
+        try {
+          const res = await fetch(`/api/workspace/imports/${progress.dataset.importProgress}`, {
+            credentials: "same-origin",
+            cache: "no-store",
+          });
+          if (res.ok) {
+            const v = await res.json();
+            bar.value = v.processedRows;
+            said.textContent = `${v.processedRows.toLocaleString()} of ${bar.max.toLocaleString()} done. Nothing is saved until every row is in.`;
+            if (v.status !== "running" && v.status !== "previewed" && !commitForm) {
+              window.location.reload();
+              return;
+            }
+          }
+        } catch {}
+        setTimeout(tick, 700);
+      };
+      tick();
+    };
+    const commitForm = $("form[data-import-commit]");
+    if (commitForm) commitForm.addEventListener("submit", follow);
+    else if (!progress.hidden) follow();
+  }
 })();

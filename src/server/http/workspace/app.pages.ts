@@ -8,6 +8,7 @@ import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { contactPages } from "./contacts.pages.ts";
 import { addAgentGate, clearSessionCookie } from "./gate.ts";
+import { importPages } from "./import.pages.ts";
 import { kbPages } from "./kb.pages.ts";
 import { APP_LABELS, safeNext, sendAppPage, sendPublicAppPage } from "./layout.ts";
 import { outboxPages } from "./outbox.pages.ts";
@@ -93,6 +94,7 @@ export const appPages =
 
         await tree.register(ticketPages(ctx));
         await tree.register(contactPages(ctx));
+        await tree.register(importPages(ctx));
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });
         await tree.register(kbPages(ctx), { prefix: "/kb" });
