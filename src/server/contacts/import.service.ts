@@ -17,7 +17,7 @@ import type { ImportPreviewRow, ImportUploadBody, ImportView } from "./import.sc
 // the same file again adds nothing; a cell that is empty never clears a value.
 
 const PREVIEW_ROWS = 20;
-const BATCH = 200;
+const BATCH = 500;
 /** A preview not imported within a day is forgotten; an import still "running" after an hour was cut off. */
 const PREVIEW_TTL_MS = 24 * 60 * 60 * 1000;
 const RUNNING_TTL_MS = 60 * 60 * 1000;

@@ -7,7 +7,7 @@ import { newId } from "../ids.ts";
 import { makeTeam } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { contactsVisibleTo } from "./contact.access.ts";
-import { MAX_IMPORT_ROWS } from "./import.csv.ts";
+import { MAX_IMPORT_BYTES, MAX_IMPORT_ROWS } from "./import.csv.ts";
 import type { ImportView } from "./import.schemas.ts";
 
 // Importing contacts and companies from CSV through the API, on the real database: header
@@ -111,6 +111,9 @@ describe("contact import", () => {
     const broken = await upload(team, 'Email,Name\n"a@b.test,Ada\n');
     assert.equal(broken.statusCode, 400);
     assert.equal(broken.json().error.code, "invalid_csv");
+    const tooLarge = await upload(team, `Email\n${"a".repeat(MAX_IMPORT_BYTES)}\n`);
+    assert.equal(tooLarge.statusCode, 413);
+    assert.equal(tooLarge.json().error.code, "file_too_large");
     const tooMany = await upload(team, `Email\n${"a@b.test\n".repeat(MAX_IMPORT_ROWS + 1)}`);
     assert.equal(tooMany.statusCode, 413);
     assert.equal(tooMany.json().error.code, "too_many_rows");
@@ -277,7 +280,7 @@ describe("contact import", () => {
     }
     try {
       const rows = Array.from(
-        { length: 450 },
+        { length: 1200 },
         (_, i) => `person${i}@acme.test,Person ${i},Fresh Co,fresh.test`,
       );
       const csv = [
@@ -291,7 +294,7 @@ describe("contact import", () => {
       assert.equal(res.statusCode, 200, res.body);
       const view: ImportView = res.json();
       assert.equal(view.status, "failed");
-      assert.match(view.failure ?? "", /stopped while importing rows 402–453 and nothing was imported/);
+      assert.match(view.failure ?? "", /stopped while importing rows 1002–1203 and nothing was imported/);
       assert.equal(view.processedRows, 0);
       assert.deepEqual(await contactsOf(team.ws.id), before, "no contact added, none renamed");
       assert.deepEqual(await companiesOf(team.ws.id), []);

@@ -88,6 +88,20 @@ test("the pages: a pasted file is checked, previewed and imported, without JavaS
   assert.match(result.body, /<strong>3<\/strong> contacts added/);
   assert.match(result.body, /<strong>1<\/strong> rows with errors skipped/);
   assert.equal((await contactsOf(team.ws.id)).length, 3);
+  // A pasted file larger than the app's other forms allow still arrives.
+  const big = Array.from({ length: 3000 }, (_, i) => `Person ${i},person${i}@big.test,Big Co,,`).join("\n");
+  const bigSent = await t.app.inject({
+    method: "POST",
+    url: "/app/contacts/import",
+    headers: form,
+    payload: new URLSearchParams({
+      _csrf: team.admin.csrf,
+      fileName: "big.csv",
+      csv: `${ZENDESK}${big}`,
+    }).toString(),
+  });
+  assert.equal(bigSent.statusCode, 303, bigSent.body);
+
   const recent = await t.app.inject({ url: "/app/contacts/import", headers: cookie });
   assert.match(recent.body, /zendesk\.csv/);
 });
