@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { AgentActor, SystemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import type { ContactImportTable, Tx } from "../db/schema.ts";
@@ -233,6 +233,11 @@ async function carryOut(
   now: string,
   at: { rows: string },
 ) {
+  if (ctx.database.dialect === "postgres") {
+    // Two imports into one workspace at once would each add the same new company: one waits.
+    // (SQLite's one writer runs one transaction at a time already.)
+    await sql`select pg_advisory_xact_lock(hashtext(${`contact import ${actor.workspaceId}`}))`.execute(tx);
+  }
   const plan = await planImport(tx, actor, rows);
   const companyIds = new Map<string, string>();
   const companyId = (ref: CompanyRef) =>
