@@ -243,6 +243,9 @@
     const said = $("[data-import-progress-text]", progress);
     const follow = () => {
       progress.hidden = false;
+      // Indeterminate until the server says how far it is (with SQLite the answer may only come
+      // at the end: the import's one transaction has the database to itself meanwhile).
+      if (!Number(bar.getAttribute("value"))) bar.removeAttribute("value");
       const tick = async () => {
         try {
           const res = await fetch(`/api/workspace/imports/${progress.dataset.importProgress}`, {
@@ -251,10 +254,12 @@
           });
           if (res.ok) {
             const v = await res.json();
-            bar.value = v.processedRows;
-            said.textContent = `${v.processedRows.toLocaleString()} of ${bar.max.toLocaleString()} done. Nothing is saved until every row is in.`;
-            if (v.status !== "running" && v.status !== "previewed" && !commitForm) {
-              window.location.reload();
+            if (v.status !== "previewed" && v.processedRows > 0) {
+              bar.value = v.processedRows;
+              said.textContent = `${v.processedRows.toLocaleString()} of ${bar.max.toLocaleString()} rows done. Nothing is saved until every row is in.`;
+            }
+            if (v.status === "done" || v.status === "failed") {
+              if (!commitForm) window.location.reload();
               return;
             }
           }

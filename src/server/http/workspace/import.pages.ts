@@ -12,7 +12,8 @@ import { sendAppPage } from "./layout.ts";
 
 // /app/contacts/import (admins): the file, its preview, the import and its record, through the
 // same services as the JSON API. The import runs in the commit's request, in one transaction;
-// app.js shows its progress meanwhile by polling GET /api/workspace/imports/:id.
+// app.js shows its progress meanwhile by polling GET /api/workspace/imports/:id (on SQLite the
+// transaction has the one connection to itself, so the bar stays indeterminate until the end).
 
 const checkUpload = formValidator(ImportUploadBody, { csv: "must not contain control characters" });
 

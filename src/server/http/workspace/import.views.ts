@@ -2,9 +2,11 @@ import type { FastifyRequest } from "fastify";
 import { MAX_IMPORT_BYTES, MAX_IMPORT_ROWS } from "../../contacts/import.csv.ts";
 import type { ImportView } from "../../contacts/import.schemas.ts";
 import type { FieldErrors } from "../../errors.ts";
-import { describedBy, when } from "../../web/forms.ts";
+import { describedBy, errorSummary, fieldError, when } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
-import { appErrorSummary, appFieldError, csrfField } from "./layout.ts";
+import { APP_LABELS, csrfField } from "./layout.ts";
+
+const LABELS = { ...APP_LABELS, csv: "The file", fileName: "The file's name" };
 
 // Importing contacts (admins): the file (chosen, or its text pasted without JavaScript), the
 // preview with each row's problems, the progress while it runs, and what it did.
@@ -40,7 +42,7 @@ export function importUploadMain(req: FastifyRequest, recent: ImportView[], st: 
 We read <strong>Email</strong> (required), <strong>Name</strong> (or First name and Last name), <strong>Company</strong> (or Organization),
 <strong>Domain</strong> and <strong>Phone</strong>, in any case, as Zendesk, Freshdesk and Help Scout export them; other columns are ignored.</p>
 <p class="hint">You see what will happen before anything is imported. Contacts are matched by email, so importing a file again adds no one twice, and an empty cell never clears what a contact has. Up to ${mb} MB and ${n(MAX_IMPORT_ROWS)} rows.</p>
-${appErrorSummary(st.errors, st.message)}
+${errorSummary(LABELS, st.errors, st.message)}
 <form method="post" action="/app/contacts/import" novalidate data-import-upload data-once>
   ${csrfField(req)}
   <input type="hidden" name="fileName" value="${st.fileName ?? "pasted.csv"}" data-import-name>
@@ -53,7 +55,7 @@ ${appErrorSummary(st.errors, st.message)}
     <label for="csv">The file's text</label>
     <p class="hint" id="csv-hint">Open the file in a text editor, copy everything and paste it here.</p>
     <textarea id="csv" name="csv" rows="10" class="mono" spellcheck="false"${describedBy(st.errors, "csv", "csv-hint")}>${st.csv ?? ""}</textarea>
-    ${appFieldError(st.errors, "csv")}
+    ${fieldError(LABELS, st.errors, "csv")}
   </div>
   <button type="submit" class="primary">Check the file</button>
 </form>
@@ -93,12 +95,16 @@ function errorsTable(v: ImportView): Html {
   if (!v.errors.length) return html``;
   const more = v.counts.errorRows > new Set(v.errors.map((e) => e.row)).size;
   return html`<h2 id="row-errors">Rows with errors</h2>
-<div class="table-scroll"><table class="list"><thead><tr><th scope="col">Row</th><th scope="col">Column</th><th scope="col">Problem</th></tr></thead>
+<div class="table-scroll"><table class="list import-table"><thead><tr><th scope="col">Row</th><th scope="col">Column</th><th scope="col">Problem</th></tr></thead>
 <tbody>${v.errors.map(
-    (e) => html`<tr><td>${e.row}</td><td>${FIELD_LABELS[e.field] ?? e.field}</td><td>${e.message}</td></tr>`,
+    (e) =>
+      html`<tr><td>${rowNumber(e.row)}</td><td>${FIELD_LABELS[e.field] ?? e.field}</td><td>${e.message}</td></tr>`,
   )}</tbody></table></div>
 ${more ? html`<p class="hint">Only the first ${n(v.errors.length)} problems are listed.</p>` : ""}`;
 }
+
+/** On a phone the table's rows are cards without the header: the number says what it is. */
+const rowNumber = (row: number) => html`<span class="phone-only">Row </span>${row}`;
 
 const ACTIONS = { create: "New", update: "Update", unchanged: "No change" } as const;
 
@@ -106,10 +112,10 @@ function previewTable(v: ImportView): Html {
   if (!v.preview.length) return html``;
   return html`<h2>The first rows as they will be imported</h2>
 <p class="hint">Columns read: ${v.columns.map((c, i) => html`${i ? ", " : ""}${bdi(c.header || "(no name)")} → ${c.field ? (FIELD_LABELS[c.field] ?? c.field) : "ignored"}`)}.</p>
-<div class="table-scroll"><table class="list"><thead><tr><th scope="col">Row</th><th scope="col">Contact</th><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Company</th><th scope="col">Domains</th><th scope="col">Phone</th></tr></thead>
+<div class="table-scroll"><table class="list import-table"><thead><tr><th scope="col">Row</th><th scope="col">Contact</th><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Company</th><th scope="col">Domains</th><th scope="col">Phone</th></tr></thead>
 <tbody>${v.preview.map(
     (r) =>
-      html`<tr><td>${r.row}</td><td>${ACTIONS[r.action]}</td><td>${bdi(r.name)}</td><td class="email">${r.email}</td><td>${bdi(r.company)}</td><td>${r.domains.join(", ")}</td><td>${r.phone}</td></tr>`,
+      html`<tr><td>${rowNumber(r.row)}</td><td>${ACTIONS[r.action]}</td><td>${bdi(r.name)}</td><td class="email">${r.email}</td><td>${bdi(r.company)}</td><td>${r.domains.join(", ")}</td><td>${r.phone}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
