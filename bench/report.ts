@@ -57,6 +57,11 @@ export function targetsOf(
       status: status(trackingRatio >= 0.5, gate),
     },
     {
+      name: "signed-in portal home ≥ 25% of bare (SQLite)",
+      value: fmtPct(ratios.portal_home_vs_bare ?? 0),
+      status: status((ratios.portal_home_vs_bare ?? 0) >= 0.25, gate),
+    },
+    {
       name: "≥ 1,500 durable submissions/s (SQLite)",
       value: `${fmtInt(submitRate)}/s`,
       status: status(submitRate >= 1500, gate),
@@ -157,6 +162,7 @@ export function resultsJson(run: {
     seed: {
       tickets: seed.tickets,
       contacts: seed.contacts,
+      companies: seed.companies,
       seconds: Math.round(seed.seconds * 10) / 10,
       ticketsPerSecond: Math.round(seed.ticketsPerSecond),
       searchTerm: SEARCH_TERM,

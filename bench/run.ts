@@ -15,6 +15,7 @@ import type { Stage } from "./lib/stage.ts";
 import { SEARCH_TERM } from "./lib/words.ts";
 import { metricsOf, printMeasurements, printTargets, resultsJson, targetsOf } from "./report.ts";
 import { checkQueuePages, measureQueue } from "./scenarios/queue.ts";
+import { checkPortalPages, measureSignedInPortal } from "./scenarios/signed-in-portal.ts";
 import { measureSubmissions } from "./scenarios/submissions.ts";
 import { measurePortal, printPortal } from "./scenarios/submit-page.ts";
 import { measureBare, measureTracking, prepareTrackedTicket } from "./scenarios/tracking.ts";
@@ -122,7 +123,7 @@ async function main(): Promise<number> {
       `  done: ${seed.seconds.toFixed(1)} s, ${fmtInt(seed.ticketsPerSecond)} tickets/s (${engine} ${seed.databaseVersion})`,
     );
     console.log(
-      `  ${fmtInt(seed.statusOpen)} tickets are open; "${SEARCH_TERM}" is in the text of about ${fmtInt(seed.searchMatches)}`,
+      `  ${fmtInt(seed.companies)} companies; ${fmtInt(seed.statusOpen)} tickets are open; "${SEARCH_TERM}" is in the text of about ${fmtInt(seed.searchMatches)}`,
     );
 
     section("Starting Portico");
@@ -133,11 +134,13 @@ async function main(): Promise<number> {
     const { cookie, agentHeaders } = await signIn(stage.base);
     const tracked = await prepareTrackedTicket(stage.base, agentHeaders, dataDir);
     await checkQueuePages(stage.base, cookie);
+    await checkPortalPages(stage.base, seed.customers);
 
     section(`Measuring (${settings.connections} connections, ${settings.duration} s each)`);
     await measureBare(stage, tracked);
     await measureTracking(stage, tracked, seed.recent);
     await measureQueue(stage, cookie);
+    await measureSignedInPortal(stage, seed.customers);
     const submissions = await measureSubmissions(stage, seed.workspaceId);
 
     section("Submit page");

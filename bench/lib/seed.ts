@@ -29,6 +29,8 @@ type ContactRow = Omit<ContactTable, "portal_access">;
 export const SLUG = "bench";
 export const ADMIN_EMAIL = "admin@bench.test";
 export const ADMIN_PASSWORD = "bench-password-0123";
+/** Companies seeded (BENCH_COMPANIES, default 10,000); contacts are spread over them in turn. */
+const COMPANIES = Number(process.env.BENCH_COMPANIES ?? 10_000);
 
 const STATUS_WEIGHTS: [TicketTable["status"], number][] = [
   ["open", 25],
@@ -71,6 +73,9 @@ export interface SeedOutcome {
   databaseVersion: string;
   /** Tracking links of the newest tickets whose tokens have not expired (at most RECENT_TRACKED). */
   recent: { reference: string; token: string }[];
+  companies: number;
+  /** Session tokens of two signed-in customers of the same company: its manager, and one who sees their own requests. */
+  customers: { manager: string; own: string };
 }
 
 /** What every batch of tickets draws from and adds to. */
@@ -132,7 +137,8 @@ export async function setupAndSeed(env: Record<string, string>, count: number): 
 
     const yearMs = 365 * DAY_MS;
     const origin = seedNow.getTime() - yearMs;
-    const contactRows = await seedContacts(db, ws.id, count, origin);
+    const companyIds = await seedCompanies(db, ws.id, Math.min(COMPANIES, Math.ceil(count / 10)), origin);
+    const contactRows = await seedContacts(db, ws.id, count, origin, companyIds);
     const s: Seeding = {
       db,
       postgres,
@@ -168,8 +174,11 @@ export async function setupAndSeed(env: Record<string, string>, count: number): 
       await sql`vacuum analyze`.execute(db);
       console.log(`  vacuum analyze: ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
+    const customers = await seedCustomerSessions(db, ws.id, contactRows, seedNow);
     return {
       workspaceId: ws.id,
+      companies: companyIds.length,
+      customers,
       tickets: count,
       contacts: contactRows.length,
       searchMatches: s.searchMatches,
@@ -184,12 +193,73 @@ export async function setupAndSeed(env: Record<string, string>, count: number): 
   }
 }
 
-/** Contacts: one for every five tickets, so most customers have several. */
+/** Companies named in turn; each gets the contacts whose index falls on it. */
+async function seedCompanies(db: Db, workspaceId: string, count: number, origin: number): Promise<string[]> {
+  const at = new Date(origin).toISOString();
+  const rows = Array.from({ length: count }, (_, i) => ({
+    id: newId(),
+    workspace_id: workspaceId,
+    name: `Company ${i + 1}`,
+    created_at: at,
+    updated_at: at,
+  }));
+  await db.transaction().execute(async (tx) => {
+    await insertChunked(rows, (c) => tx.insertInto("companies").values(c).execute());
+  });
+  console.log(`  ${fmtInt(count)} companies`);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Two contacts of the first company signed in to the portal (sessions written as the sign-in
+ * writes them): its manager, who sees the company's requests, and a colleague who sees their own.
+ */
+async function seedCustomerSessions(
+  db: Db,
+  workspaceId: string,
+  contactRows: ContactRow[],
+  now: Date,
+): Promise<{ manager: string; own: string }> {
+  const first = contactRows[0]?.company_id;
+  const [manager, own] = contactRows.filter((c) => c.company_id !== null && c.company_id === first);
+  if (!manager || !own) throw new Error("the first company has fewer than two contacts");
+  const tokens = {
+    manager: randomBytes(32).toString("base64url"),
+    own: randomBytes(32).toString("base64url"),
+  };
+  await db.transaction().execute(async (tx) => {
+    for (const [contact, access, token] of [
+      [manager, "company", tokens.manager],
+      [own, "own", tokens.own],
+    ] as const) {
+      await tx
+        .updateTable("contacts")
+        .set({ portal_access: access, email_verified_at: now.toISOString() })
+        .where("id", "=", contact.id)
+        .execute();
+      await tx
+        .insertInto("customer_sessions")
+        .values({
+          token_hash: hashToken(token),
+          workspace_id: workspaceId,
+          contact_id: contact.id,
+          created_at: now.toISOString(),
+          expires_at: new Date(now.getTime() + 7 * DAY_MS).toISOString(),
+          last_seen_at: now.toISOString(),
+        })
+        .execute();
+    }
+  });
+  return tokens;
+}
+
+/** Contacts: one for every five tickets, so most customers have several; spread over the companies. */
 async function seedContacts(
   db: Db,
   workspaceId: string,
   count: number,
   origin: number,
+  companyIds: string[],
 ): Promise<ContactRow[]> {
   const contactCount = Math.max(1, Math.ceil(count / 5));
   const contactRows: ContactRow[] = [];
@@ -198,7 +268,7 @@ async function seedContacts(
     contactRows.push({
       id: newId(),
       workspace_id: workspaceId,
-      company_id: null,
+      company_id: companyIds.length ? (companyIds[(i - 1) % companyIds.length] as string) : null,
       email,
       email_normalized: email,
       name: `Customer ${i}`,
@@ -248,7 +318,7 @@ async function seedBatch(s: Seeding, from: number, to: number): Promise<void> {
       workspace_id: workspaceId,
       number: n,
       contact_id: contactId,
-      company_id: null,
+      company_id: (s.contactRows[contactIndex] as ContactRow).company_id,
       subject,
       description,
       type: pick(rand, TICKET_TYPES),

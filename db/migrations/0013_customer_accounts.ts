@@ -95,16 +95,4 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint("ticket_ccs_pkey", ["ticket_id", "contact_id"])
     .execute();
   await db.schema.createIndex("ticket_ccs_contact_idx").on("ticket_ccs").column("contact_id").execute();
-
-  // The signed-in portal lists a contact's or a company's requests, recently active first.
-  await db.schema
-    .createIndex("tickets_contact_updated_idx")
-    .on("tickets")
-    .columns(["contact_id", "updated_at"])
-    .execute();
-  await db.schema
-    .createIndex("tickets_company_updated_idx")
-    .on("tickets")
-    .columns(["company_id", "updated_at"])
-    .execute();
 }

@@ -7,10 +7,15 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { AppContext } from "./context.ts";
 import { portalAccountRoutes } from "./http/portal/account.routes.ts";
+import { portalPages } from "./http/portal/portal.pages.ts";
+import { portalRoutes } from "./http/portal/portal.routes.ts";
+import { portalSimilarRoutes } from "./http/portal/similar.routes.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { healthRoutes } from "./http/public/health.routes.ts";
 import { publicKbPages } from "./http/public/kb.pages.ts";
 import { publicKbRoutes } from "./http/public/kb.routes.ts";
+import { lostLinkPages } from "./http/public/lost-link.pages.ts";
+import { lostLinkRoutes } from "./http/public/lost-link.routes.ts";
 import { publicRoutes } from "./http/public/public.routes.ts";
 import { submitPages } from "./http/public/submit.pages.ts";
 import { trackingPages } from "./http/public/tracking.pages.ts";
@@ -108,6 +113,7 @@ export async function buildApp(ctx: AppContext) {
         { name: "auth", description: "Agent sign-in" },
         { name: "tickets", description: "Agents: the queue and ticket work" },
         { name: "contacts", description: "Agents: customers and their tickets" },
+        { name: "companies", description: "Agents and admins: customer organisations and their domains" },
         { name: "settings", description: "Agents and admins: workspace settings" },
         { name: "knowledge base", description: "Agents and admins: articles, categories, insights" },
         { name: "health", description: "Operators" },
@@ -142,7 +148,10 @@ export async function buildApp(ctx: AppContext) {
       await api.register(publicRoutes(ctx), { prefix: "/public" });
       await api.register(publicFileRoutes(ctx), { prefix: "/public" });
       await api.register(publicKbRoutes(ctx), { prefix: "/public" });
+      await api.register(lostLinkRoutes(ctx), { prefix: "/public" });
       await api.register(portalAccountRoutes(ctx), { prefix: "/portal" });
+      await api.register(portalRoutes(ctx), { prefix: "/portal" });
+      await api.register(portalSimilarRoutes(ctx), { prefix: "/portal" });
       await api.register(authRoutes(ctx), { prefix: "/auth" });
       await api.register(workspaceRoutes(ctx), { prefix: "/workspace" });
     },
@@ -161,6 +170,9 @@ export async function buildApp(ctx: AppContext) {
   await app.register(submitPages(ctx), { prefix: "/portal" });
   await app.register(trackingPages(ctx), { prefix: "/portal" });
   await app.register(publicKbPages(ctx), { prefix: "/portal" });
+  // The signed-in customers' pages, behind their gate.
+  await app.register(portalPages(ctx), { prefix: "/portal" });
+  await app.register(lostLinkPages(ctx), { prefix: "/portal" });
   await app.register(appPages(ctx));
   return app;
 }

@@ -84,3 +84,22 @@ export async function joinCompanyByDomain(
     .execute();
   return row.company_id;
 }
+
+/** Every company update starts here, with the same scope as the reads. */
+export function companiesWritableBy(db: Tx, actor: Actor) {
+  return db.updateTable("companies").where(companyScope(actor));
+}
+
+/** Deleting a company: its contacts and tickets stay, without a company (the foreign keys set null). */
+export function companiesDeletableBy(db: Tx, actor: AgentActor) {
+  return db.deleteFrom("companies").where(companyScope(actor));
+}
+
+/** Changing or removing a company's domains: agents of the workspace (the service checks the role). */
+export function companyDomainsWritableBy(db: Tx, actor: AgentActor) {
+  return db.updateTable("company_domains").where("company_domains.workspace_id", "=", actor.workspaceId);
+}
+
+export function companyDomainsDeletableBy(db: Tx, actor: AgentActor) {
+  return db.deleteFrom("company_domains").where("company_domains.workspace_id", "=", actor.workspaceId);
+}

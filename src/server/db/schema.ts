@@ -3,6 +3,7 @@ import type { Generated, Kysely, Transaction } from "kysely";
 // Row shapes as the application reads and writes them. Timestamps are ISO-8601 strings on
 // both databases (PostgreSQL's timestamptz is parsed back to ISO in connection.ts); booleans
 // come back as 0/1 from SQLite, so readers pass them through Boolean().
+// Longer than 400 lines: every table's row type in one place, as Kysely's DB interface wants them.
 
 export interface WorkspaceTable {
   id: string;

@@ -25,6 +25,8 @@ interface Frame {
   /** A quoted message (a reply, a resolution, a description), shown as a block. */
   quote?: { label: string | Html; text: string } | undefined;
   button?: { label: string; url: string } | undefined;
+  /** Links, one per line, each with its own line of text (e.g. a request and its tracking link). */
+  links?: { text: string | Html; url: string }[] | undefined;
   /** Small print under the button. */
   note?: string | undefined;
 }
@@ -39,6 +41,7 @@ function renderText(f: Frame): string {
     lines.push(`${plain(f.quote.label)}:`, ...f.quote.text.split("\n").map((l) => `  ${l}`), "");
   }
   if (f.button) lines.push(`${f.button.label}: ${f.button.url}`, "");
+  for (const l of f.links ?? []) lines.push(plain(l.text), l.url, "");
   if (f.note) lines.push(f.note, "");
   lines.push("--", f.brand.brandName);
   if (f.brand.supportEmail) lines.push(f.brand.supportEmail);
@@ -81,6 +84,10 @@ ${
 <p style="margin:8px 0 0;font-size:12px;color:#6b7280;word-break:break-all">${f.button.url}</p></td></tr>`
     : ""
 }
+${(f.links ?? []).map(
+  (l) =>
+    html`<tr><td style="padding:8px 24px;font-size:15px;line-height:1.5">${l.text}<br><a href="${l.url}" style="color:${link};word-break:break-all;font-size:13px">${l.url}</a></td></tr>`,
+)}
 ${f.note ? html`<tr><td style="padding:4px 24px;font-size:13px;color:#4b5563">${f.note}</td></tr>` : ""}
 <tr><td style="padding:16px 24px 20px;font-size:12px;color:#6b7280;border-top:1px solid #e5e7eb">${f.brand.brandName}${
     f.brand.supportEmail
@@ -240,6 +247,28 @@ export function agentInvitation(p: {
   });
 }
 
+/** "Email me my requests": the open requests of an address, each with a fresh tracking link. */
+export function openRequests(p: {
+  brand: Branding;
+  contactName: string;
+  requests: { reference: string; subject: string; statusLabel: string; url: string }[];
+  linkDays: number;
+}): Rendered {
+  return render(`Your open requests with ${p.brand.brandName}`, {
+    brand: p.brand,
+    heading: "Your open requests",
+    paragraphs: [
+      html`Hi ${bdi(p.contactName)},`,
+      `You asked for the links to your open requests. Each link shows the request and lets you reply, for ${p.linkDays} days.`,
+    ],
+    links: p.requests.map((r) => ({
+      text: html`${r.reference}: ${bdi(r.subject)} (${r.statusLabel})`,
+      url: r.url,
+    })),
+    note: "If you did not ask for this, you can ignore this email: the links reach only this address.",
+  });
+}
+
 /** Every email by its kind (outbox_emails.kind), so a queued one is rendered from its inputs. */
 export const TEMPLATES = {
   ticket_confirmation: ticketConfirmation,
@@ -248,6 +277,7 @@ export const TEMPLATES = {
   agent_new_ticket: newTicketForAgents,
   agent_customer_reply: customerReplyForAgents,
   agent_invitation: agentInvitation,
+  open_requests: openRequests,
 } as const;
 
 export type EmailKind = keyof typeof TEMPLATES;

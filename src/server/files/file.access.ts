@@ -1,5 +1,11 @@
 import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
-import { type Actor, type AgentActor, type SystemActor, unknownActor } from "../actors.ts";
+import {
+  type Actor,
+  type AgentActor,
+  type CustomerActor,
+  type SystemActor,
+  unknownActor,
+} from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { nothing } from "../db/access.ts";
 import type { DB, Tx } from "../db/schema.ts";
@@ -149,6 +155,32 @@ export async function findAttachmentForAgent(
   return row;
 }
 
+/** The files of one ticket a signed-in customer may see (never a note's), without the agents' scan mark. */
+export async function attachmentsForCustomer(db: Tx, actor: CustomerActor, ticketId: string) {
+  const rows = await attachmentsVisibleTo(db, actor)
+    .select(CUSTOMER_COLUMNS)
+    .where("attachments.ticket_id", "=", ticketId)
+    .orderBy("attachments.created_at")
+    .orderBy("attachments.id")
+    .execute();
+  return rows.map(toView);
+}
+
+/** One file of one ticket a signed-in customer may see; anything else is the same 404. */
+export async function findAttachmentForCustomer(
+  ctx: AppContext,
+  actor: CustomerActor,
+  p: { ticketId: string; id: string },
+): Promise<StoredFile> {
+  const row = await attachmentsVisibleTo(ctx.database.db, actor)
+    .select(CUSTOMER_COLUMNS)
+    .where("attachments.ticket_id", "=", p.ticketId)
+    .where("attachments.id", "=", p.id)
+    .executeTakeFirst();
+  if (!row) throw notFound(FILE_NOT_FOUND);
+  return row;
+}
+
 // Uploads not yet attached: reached by their key, which attaches them, or by the sweep.
 
 /** Who attaches an upload: the kind that uploaded it (and for an agent, that agent). */
@@ -218,11 +250,14 @@ export async function deleteUnattachedUpload(db: Tx, actor: SystemActor, id: str
  */
 export async function findAttachmentForTokenHolder(
   ctx: AppContext,
-  req: { slug: string; reference: string; token: unknown; id: string },
+  req: { slug: string; reference: string; token: unknown; id: string; viewer?: CustomerActor | undefined },
 ): Promise<StoredFile> {
   let access: Awaited<ReturnType<typeof findTicketByTrackingToken>>;
   try {
-    access = await findTicketByTrackingToken(ctx, req.slug, req.reference, req.token, { attachments: true });
+    access = await findTicketByTrackingToken(ctx, req.slug, req.reference, req.token, {
+      attachments: true,
+      viewer: req.viewer,
+    });
   } catch (err) {
     if (err instanceof AppError && err.status === 404) throw notFound(FILE_NOT_FOUND);
     throw err;

@@ -123,11 +123,11 @@ export interface SignedInCustomer {
 export async function makeCustomer(
   t: TestEnv,
   workspaceId: string,
-  opts: { access?: PortalAccess; company?: string; name?: string } = {},
+  opts: { access?: PortalAccess; company?: string; companyId?: string; name?: string; email?: string } = {},
 ): Promise<SignedInCustomer> {
   const now = t.ctx.now().toISOString();
   const db = t.ctx.database.db;
-  let companyId: string | null = null;
+  let companyId: string | null = opts.companyId ?? null;
   if (opts.company) {
     companyId = newId();
     await db
@@ -141,7 +141,7 @@ export async function makeCustomer(
       })
       .execute();
   }
-  const email = `customer-${unique()}@customer.test`;
+  const email = opts.email ?? `customer-${unique()}@customer.test`;
   const name = opts.name ?? `Customer ${email}`;
   const contactId = newId();
   await db

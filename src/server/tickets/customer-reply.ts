@@ -1,5 +1,5 @@
 import type { TicketStatus } from "../../shared/tickets.ts";
-import type { TokenHolderActor, WorkspaceSystemActor } from "../actors.ts";
+import type { CustomerActor, TokenHolderActor, WorkspaceSystemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { emailCustomerReplied } from "../email/outbox.ts";
@@ -16,8 +16,13 @@ export async function afterCustomerComment(
   ctx: AppContext,
   tx: Tx,
   p: {
-    /** Who wrote it: the token holder on the portal, the workspace's incoming mail by email. */
-    actor: TokenHolderActor | WorkspaceSystemActor;
+    /**
+     * Who wrote it: the token holder or the signed-in customer on the portal, the workspace's
+     * incoming mail by email.
+     */
+    actor: TokenHolderActor | CustomerActor | WorkspaceSystemActor;
+    /** The contact who wrote it when not the ticket's own (a colleague on the signed-in portal). */
+    authorContactId?: string;
     ws: Workspace;
     /** The ticket as locked in this transaction. */
     ticket: TicketTable;
@@ -29,7 +34,7 @@ export async function afterCustomerComment(
   },
 ): Promise<TicketStatus> {
   const t = p.ticket;
-  const author: EventActor = { type: "contact", id: t.contact_id };
+  const author: EventActor = { type: "contact", id: p.authorContactId ?? t.contact_id };
   const ev = { workspaceId: t.workspace_id, ticketId: t.id, actor: author, at: p.at };
   await recordEvent(ctx.database, tx, {
     ...ev,

@@ -22,6 +22,8 @@ export interface QueueQuery {
   priority?: TicketPriority[] | undefined;
   /** "me", "unassigned" or an agent id. */
   assignee?: string | undefined;
+  /** One company's tickets. */
+  companyId?: string | undefined;
   q?: string | undefined;
   sort?: QueueSort | undefined;
   cursor?: string | undefined;
@@ -53,6 +55,12 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
   let qb = ticketsVisibleTo(ctx.database.db, actor)
     .innerJoin("contacts", "contacts.id", "tickets.contact_id")
     .leftJoin("agents", "agents.id", "tickets.assignee_id")
+    // The ticket's company, in the ticket's own workspace.
+    .leftJoin("companies", (j) =>
+      j
+        .onRef("companies.id", "=", "tickets.company_id")
+        .onRef("companies.workspace_id", "=", "tickets.workspace_id"),
+    )
     .select([
       "tickets.id",
       "tickets.number",
@@ -68,12 +76,15 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
       "contacts.email as contact_email",
       "agents.id as assignee_id",
       "agents.name as assignee_name",
+      "companies.id as company_id",
+      "companies.name as company_name",
     ]);
   if (query.status?.length) qb = qb.where("tickets.status", "in", query.status);
   if (query.priority?.length) qb = qb.where("tickets.priority", "in", query.priority);
   if (query.assignee === "unassigned") qb = qb.where("tickets.assignee_id", "is", null);
   else if (query.assignee === "me") qb = qb.where("tickets.assignee_id", "=", actor.agentId);
   else if (query.assignee) qb = qb.where("tickets.assignee_id", "=", query.assignee);
+  if (query.companyId) qb = qb.where("tickets.company_id", "=", query.companyId);
   const byReference = query.q ? parseReference(query.q.trim()) : null;
   if (byReference !== null) {
     // An agent pasting "TKT-0042" wants that ticket, not a text search.
@@ -120,6 +131,7 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
       channel: r.channel,
       contact: { id: r.contact_id, name: r.contact_name, email: r.contact_email },
       assignee: r.assignee_id ? { id: r.assignee_id, name: r.assignee_name ?? "" } : null,
+      company: r.company_id ? { id: r.company_id, name: r.company_name ?? "" } : null,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     })),

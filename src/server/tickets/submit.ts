@@ -2,13 +2,14 @@ import { createHash } from "node:crypto";
 import { MAX_FILES_SUBMIT } from "../../shared/files.ts";
 import { formatReference } from "../../shared/tickets.ts";
 import { systemActorIn } from "../actors.ts";
+import type { CustomerSession } from "../auth/customer-session.service.ts";
 import { findOrCreateContact } from "../contacts/contact.service.ts";
 import type { AppContext } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { PreparedRead, PreparedWrite, readOne } from "../db/prepared.ts";
 import type { Tx } from "../db/schema.ts";
 import { absoluteUrl, emailTicketCreated } from "../email/outbox.ts";
-import { AppError, tooManyRequests, validationFailed } from "../errors.ts";
+import { AppError, notFound, tooManyRequests, validationFailed } from "../errors.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
@@ -23,15 +24,16 @@ import {
 } from "./ticket.create.ts";
 import type { PortalSubmission, SubmitResult } from "./ticket.schemas.ts";
 
-// A request submitted on the public portal, without an account. An Idempotency-Key makes a
+// A request submitted on the portal, without an account or by a signed-in customer. An Idempotency-Key makes a
 // retried or double-clicked submission one ticket: the retry is answered with the first one.
 
 const SUBMIT_WINDOW_MS = 3600_000;
 
-function requestHash(input: PortalSubmission): string {
+function requestHash(input: PortalSubmission, contactId: string | null): string {
   const canonical = JSON.stringify([
-    input.name,
-    input.email,
+    contactId,
+    input.name ?? "",
+    input.email ?? "",
     input.subject,
     input.description ?? "",
     input.type ?? "",
@@ -122,15 +124,53 @@ async function replaySubmission(
   });
 }
 
+/** Who submits: the name and email typed on a public portal, or the signed-in customer's contact. */
+function submitterOf(input: PortalSubmission, customer: CustomerSession | null | undefined) {
+  if (customer) {
+    const email = normalizeEmail(customer.contact.email) ?? customer.contact.email.toLowerCase();
+    return {
+      contactId: customer.actor.contactId,
+      companyId: customer.actor.companyId,
+      name: customer.contact.name,
+      address: customer.contact.email,
+      email,
+    };
+  }
+  const fields: Record<string, string> = {};
+  if (!input.name?.trim()) fields.name = "is required";
+  const email = normalizeEmail(input.email ?? "");
+  if (!input.email?.trim()) fields.email = "is required";
+  else if (!email) fields.email = "must be a valid email address";
+  if (Object.keys(fields).length || !email) throw validationFailed(fields);
+  return {
+    contactId: null,
+    companyId: null,
+    name: (input.name as string).trim(),
+    address: (input.email as string).trim(),
+    email,
+  };
+}
+
+/**
+ * A request from the portal: a visitor's (name and email; the contact is found or made by email)
+ * or a signed-in customer's (their contact and company, whatever the body says of name or email).
+ */
 export async function submitPortalTicket(
   ctx: AppContext,
-  req: { slug: string; input: PortalSubmission; clientAddress: string; idempotencyKey: string | undefined },
+  req: {
+    slug: string;
+    input: PortalSubmission;
+    clientAddress: string;
+    idempotencyKey: string | undefined;
+    customer?: CustomerSession | null | undefined;
+  },
 ): Promise<{ result: SubmitResult; replayed: boolean }> {
   const ws = await getWorkspaceBySlug(ctx, req.slug);
+  if (req.customer && req.customer.actor.workspaceId !== ws.id) throw notFound("No such portal.");
   const input = req.input;
-  const email = normalizeEmail(input.email);
-  if (!email) throw validationFailed({ email: "must be a valid email address" });
-  const hash = requestHash(input);
+  const who = submitterOf(input, req.customer);
+  const email = who.email;
+  const hash = requestHash(input, who.contactId);
 
   if (req.idempotencyKey) {
     const replay = await replaySubmission(ctx, ws, req.idempotencyKey, hash, { afterConflict: false });
@@ -151,12 +191,15 @@ export async function submitPortalTicket(
 
   try {
     return await ctx.database.db.transaction().execute(async (tx) => {
-      const contact = await findOrCreateContact(ctx, tx, {
-        workspaceId: ws.id,
-        email: input.email.trim(),
-        emailNormalized: email,
-        name: input.name.trim(),
-      });
+      const contact =
+        who.contactId !== null
+          ? { id: who.contactId, company_id: who.companyId, name: who.name }
+          : await findOrCreateContact(ctx, tx, {
+              workspaceId: ws.id,
+              email: who.address,
+              emailNormalized: email,
+              name: who.name,
+            });
       const ticket = await insertTicket(ctx, tx, {
         workspace: ws,
         contactId: contact.id,
@@ -184,7 +227,7 @@ export async function submitPortalTicket(
       await emailTicketCreated(ctx, tx, {
         ws,
         ticket,
-        contact: { address: input.email.trim(), name: contact.name },
+        contact: { address: who.address, name: contact.name },
         trackingUrl: absoluteUrl(ctx, trackingPath(ws.slug, ticket.number, token)),
       });
       if (req.idempotencyKey) {
@@ -200,7 +243,12 @@ export async function submitPortalTicket(
         replayed: false,
         result: {
           reference: formatReference(ticket.number),
-          trackingUrl: `${ctx.config.publicUrl ?? ""}${trackingPath(ws.slug, ticket.number, token)}`,
+          // A signed-in customer follows the request in the signed-in portal.
+          trackingUrl: `${ctx.config.publicUrl ?? ""}${
+            req.customer
+              ? `/portal/${ws.slug}/requests/${formatReference(ticket.number)}`
+              : trackingPath(ws.slug, ticket.number, token)
+          }`,
           status: "open" as const,
           createdAt: ticket.created_at,
         },

@@ -3,6 +3,7 @@ import { parseReference } from "../../shared/tickets.ts";
 import {
   type Actor,
   type AgentActor,
+  type CustomerActor,
   type TokenHolderActor,
   unknownActor,
   type WorkspaceSystemActor,
@@ -87,9 +88,78 @@ export function ticketsVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("tickets").where(ticketScope(actor));
 }
 
+/** Whether the actor may see the ticket with this id. */
+export async function isTicketVisibleTo(db: Tx, actor: Actor, ticketId: string): Promise<boolean> {
+  const row = await ticketsVisibleTo(db, actor)
+    .select("tickets.id")
+    .where("tickets.id", "=", ticketId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * The open requests (not Resolved or Closed) a signed-in customer may see, newest first, with the
+ * name of the contact who opened each: what "A colleague already reported this" chooses from.
+ */
+export function openRequestsVisibleTo(db: Tx, actor: CustomerActor, limit: number) {
+  return ticketsVisibleTo(db, actor)
+    .innerJoin("contacts as opener", (j) =>
+      j
+        .onRef("opener.id", "=", "tickets.contact_id")
+        .onRef("opener.workspace_id", "=", "tickets.workspace_id"),
+    )
+    .select([
+      "tickets.id",
+      "tickets.number",
+      "tickets.subject",
+      "tickets.status",
+      "tickets.portal_status",
+      "tickets.contact_id",
+      "tickets.created_at",
+      "opener.name as opener_name",
+    ])
+    .where("tickets.status", "not in", ["resolved", "closed"])
+    .orderBy("tickets.updated_at", "desc")
+    .orderBy("tickets.id", "desc")
+    .limit(limit)
+    .execute();
+}
+
 /** Every ticket update starts here, with the same scope as the reads. */
 export function ticketsWritableBy(db: Tx, actor: Actor) {
   return db.updateTable("tickets").where(ticketScope(actor));
+}
+
+/**
+ * The colleagues copied in on tickets (ticket_ccs), read and removed here only: the rows of the
+ * tickets the actor may see, in the actor's workspace.
+ */
+function ccScope(actor: AgentActor | CustomerActor) {
+  return (eb: ExpressionBuilder<DB, "ticket_ccs">): Expression<SqlBool> =>
+    eb.and([
+      eb("ticket_ccs.workspace_id", "=", actor.workspaceId),
+      eb("ticket_ccs.ticket_id", "in", visibleTicketIds(eb, actor)),
+    ]);
+}
+
+/** Inside a transaction pass its tx. */
+export function ccsVisibleTo(db: Tx, actor: AgentActor | CustomerActor) {
+  return db.selectFrom("ticket_ccs").where(ccScope(actor));
+}
+
+/** Removes one colleague from a ticket the actor may see; true when one was removed. */
+export async function removeTicketCc(
+  db: Tx,
+  actor: AgentActor | CustomerActor,
+  p: { ticketId: string; contactId: string },
+): Promise<boolean> {
+  const r = await db
+    .deleteFrom("ticket_ccs")
+    .where(ccScope(actor))
+    .where("ticket_ccs.ticket_id", "=", p.ticketId)
+    .where("ticket_ccs.contact_id", "=", p.contactId)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
 }
 
 /** A ticket with its contact's normalised email: how incoming mail decides who wrote to it. */
@@ -237,7 +307,7 @@ export async function findTicketByTrackingToken(
   slug: string,
   reference: string,
   token: unknown,
-  opts: { conversation?: boolean; attachments?: boolean } = {},
+  opts: { conversation?: boolean; attachments?: boolean; viewer?: CustomerActor | undefined } = {},
 ): Promise<TokenAccess & { conversation: PublicConversationRow[]; attachments: PublicAttachmentRow[] }> {
   const number = parseReference(reference);
   if (number === null || !looksLikeToken(token)) throw ticketNotFound();
@@ -263,6 +333,11 @@ export async function findTicketByTrackingToken(
     row.token_expires_at <= ctx.now().toISOString() ||
     row.token_email !== row.contact_email_normalized
   ) {
+    throw ticketNotFound();
+  }
+  // A portal that needs sign-in: the link opens the ticket only for a signed-in customer who may
+  // see it. Read outside the cache, on every call, like the checks above.
+  if (opts.viewer && !(await isTicketVisibleTo(ctx.database.db, opts.viewer, row.id))) {
     throw ticketNotFound();
   }
   // The row is the ticket's columns and a few more; it is handed on as the ticket as it is, since

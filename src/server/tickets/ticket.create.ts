@@ -12,7 +12,7 @@ import { indexTicketText } from "./ticket.search.ts";
 // number, first event and search row, and the tracking token for the link to it. All are prepared
 // writes run in the caller's transaction: the submission is the hot path.
 
-const TRACKING_TOKEN_TTL_DAYS = 30;
+export const TRACKING_TOKEN_TTL_DAYS = 30;
 
 /** Line endings to \n and no trailing blank space: what people meant, stored once. */
 export function cleanText(text: string): string {

@@ -22,9 +22,7 @@ const Person = Type.Object({ id: Type.String(), name: Type.String() });
 
 // --- the public portal (no account; the tracking token is the key) ------------------------------
 
-export const SubmitBody = StrictObject({
-  name: Line(NAME_MAX, "The customer's full name"),
-  email: Email(),
+const submitFields = {
   subject: Line(SUBJECT_MAX),
   description: Type.Optional(OptionalText(DESCRIPTION_MAX, "Up to 5,000 characters (code points)")),
   type: Type.Optional(OneOf(TICKET_TYPES)),
@@ -33,8 +31,22 @@ export const SubmitBody = StrictObject({
     ...VisitId,
     description: "The submit page's visit id, for the deflection rate",
   }),
+};
+
+/** A submission: a visitor's has name and email, a signed-in customer's needs neither. */
+export const SubmitBody = StrictObject({
+  name: Type.Optional(Line(NAME_MAX, "The customer's full name; required unless a customer is signed in")),
+  email: Type.Optional(Email()),
+  ...submitFields,
 });
 export type PortalSubmission = Static<typeof SubmitBody>;
+
+/** A visitor's submission, checked before the route's own schema: every field at fault at once. */
+export const VisitorSubmitBody = StrictObject({
+  name: Line(NAME_MAX, "The customer's full name"),
+  email: Email(),
+  ...submitFields,
+});
 
 export const SubmitResult = Type.Object({
   reference: Type.String({ examples: ["TKT-0042"] }),
@@ -114,6 +126,7 @@ export const TicketSummary = Type.Object({
   channel: Type.String(),
   contact: Type.Object({ id: Type.String(), name: Type.String(), email: Type.String() }),
   assignee: Nullable(Person),
+  company: Nullable(Person),
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
 });
@@ -161,7 +174,6 @@ export const TicketDetail = Type.Object({
   resolvedAt: Nullable(Type.String()),
   closedAt: Nullable(Type.String()),
   followUpOf: Nullable(Type.String()),
-  company: Nullable(Person),
   attachments: Type.Array(Attachment, { description: "Files sent with the ticket itself" }),
   conversation: Type.Array(ConversationEntry),
   events: Type.Array(TicketEventView),

@@ -1,5 +1,6 @@
 import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { formatReference, STATUS_LABELS } from "../../shared/tickets.ts";
+import type { CustomerActor } from "../actors.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import type { TicketTable } from "../db/schema.ts";
 import { type AttachmentView, attachmentsOfComment, attachmentViews } from "../files/file.access.ts";
@@ -40,13 +41,14 @@ export async function getTrackingView(
   slug: string,
   reference: string,
   token: unknown,
+  viewer?: CustomerActor,
 ): Promise<TrackingView> {
   const { ticket, conversation, attachments, contact } = await findTicketByTrackingToken(
     ctx,
     slug,
     reference,
     token,
-    { conversation: true, attachments: true },
+    { conversation: true, attachments: true, viewer },
   );
   let view = TRACKING_VIEWS.get(ticket);
   if (!view) {
@@ -89,9 +91,19 @@ function trackingView(
  */
 export async function replyAsTokenHolder(
   ctx: AppContext,
-  req: { slug: string; reference: string; token: unknown; body: string; attachments?: string[] | undefined },
+  req: {
+    slug: string;
+    reference: string;
+    token: unknown;
+    body: string;
+    attachments?: string[] | undefined;
+    /** Where the portal needs sign-in: the signed-in customer, who must be able to see the ticket. */
+    viewer?: CustomerActor | undefined;
+  },
 ): Promise<CustomerReplyResult> {
-  const access = await findTicketByTrackingToken(ctx, req.slug, req.reference, req.token);
+  const access = await findTicketByTrackingToken(ctx, req.slug, req.reference, req.token, {
+    viewer: req.viewer,
+  });
   const { ticket, contact } = access;
   const body = cleanText(req.body);
   const ws = await getWorkspaceBySlug(ctx, req.slug);

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { AgentActor, SystemActor } from "../actors.ts";
+import type { AgentActor, CustomerActor, SystemActor } from "../actors.ts";
 import { type AgentView, checkNewAgent, insertAgent, type NewAgent } from "../agents/agent.service.ts";
 import { fieldsRefused } from "../auth/passwords.ts";
 import { type AppContext, nowIso } from "../context.ts";
@@ -135,7 +135,7 @@ export async function getWorkspaceBySlug(ctx: AppContext, slug: string): Promise
   return ws;
 }
 
-export async function getWorkspace(ctx: AppContext, actor: AgentActor): Promise<Workspace> {
+export async function getWorkspace(ctx: AppContext, actor: AgentActor | CustomerActor): Promise<Workspace> {
   const ws = await ctx.database.db
     .selectFrom("workspaces")
     .selectAll()

@@ -13,6 +13,20 @@
   };
   const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/u;
 
+  // Times in the reader's own time zone: the server writes them in UTC, with the exact moment in
+  // <time datetime>; the UTC text stays as the element's title.
+  const localTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  const localise = (root) => {
+    for (const el of root.querySelectorAll("time[datetime]")) {
+      const d = new Date(el.getAttribute("datetime"));
+      if (Number.isNaN(d.getTime()) || el.dataset.local) continue;
+      el.title = el.textContent;
+      el.textContent = localTime.format(d);
+      el.dataset.local = "1";
+    }
+  };
+  localise(document);
+
   // Live character count, counted in code points as the server counts.
   for (const field of document.querySelectorAll("textarea[data-count]")) {
     const out = document.getElementById(field.dataset.count);
@@ -132,6 +146,7 @@
         const status = tpl.content.getElementById("ticket-status");
         if (!fresh || fresh.dataset.state === current.dataset.state) return;
         // Always the element on the page now: an earlier update may have replaced the first one.
+        localise(fresh);
         document.getElementById("live")?.replaceWith(fresh);
         document.getElementById("ticket-status")?.replaceWith(status);
         document.getElementById("live-announce").textContent = fresh.dataset.announce ?? "";
@@ -166,7 +181,8 @@
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ visitId: visitField.value, type, ...(articleIds ? { articleIds } : {}) }),
         keepalive: true,
-        credentials: "omit",
+        // A signed-in customer's cookie goes along: on a portal that needs sign-in, only they may.
+        credentials: "same-origin",
       }).catch(() => {});
     const seen = new Set();
     let timer;
@@ -207,7 +223,7 @@
       if (q.length < 3) return render([]);
       try {
         const res = await fetch(`${panel.dataset.suggest}?q=${encodeURIComponent(q)}`, {
-          credentials: "omit",
+          credentials: "same-origin",
         });
         if (res.ok && mine === seq) render((await res.json()).items);
       } catch {}
@@ -217,5 +233,63 @@
       timer = setTimeout(suggest, 250);
     });
     if (subject.value) suggest();
+  }
+  // Submit form, signed in: open requests of the customer's company on the same topic, as the
+  // subject is typed (debounced), so a colleague's request is followed instead of repeated.
+  const similar = document.getElementById("similar");
+  if (similar && subject) {
+    let timer;
+    let asked = "";
+    let seq = 0;
+    const el = (tag, props) => Object.assign(document.createElement(tag), props);
+    const render = (items) => {
+      similar.replaceChildren();
+      if (!items.length) return;
+      const ul = el("ul");
+      for (const it of items) {
+        const li = el("li");
+        const a = el("a", { href: `${similar.dataset.requests}${it.reference}` });
+        a.append(
+          el("span", { className: "reference", textContent: it.reference }),
+          " ",
+          el("bdi", { textContent: it.subject }),
+        );
+        const opened = el("time", {
+          dateTime: it.createdAt,
+          textContent: new Date(it.createdAt).toLocaleDateString(),
+        });
+        const meta = el("p", { className: "meta" });
+        meta.append(`${it.statusLabel} · opened by ${it.openedByYou ? "you" : it.openedBy} on `, opened);
+        li.append(a, meta);
+        ul.append(li);
+      }
+      const colleague = items.some((i) => !i.openedByYou);
+      similar.append(
+        el("h2", {
+          textContent: colleague
+            ? "A colleague already reported this: follow it instead"
+            : "You already reported this: follow it instead",
+        }),
+        ul,
+      );
+    };
+    const ask = async () => {
+      const q = [...subject.value.trim()].slice(0, 200).join("");
+      if (q === asked) return;
+      asked = q;
+      const mine = ++seq;
+      if (q.length < 3) return render([]);
+      try {
+        const res = await fetch(`${similar.dataset.similar}?subject=${encodeURIComponent(q)}`, {
+          credentials: "same-origin",
+        });
+        if (res.ok && mine === seq) render((await res.json()).items);
+      } catch {}
+    };
+    subject.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 300);
+    });
+    if (subject.value) ask();
   }
 })();

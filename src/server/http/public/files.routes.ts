@@ -4,7 +4,7 @@ import { MAX_FILE_BYTES } from "../../../shared/files.ts";
 import type { AppContext } from "../../context.ts";
 import { findAttachmentForTokenHolder } from "../../files/file.access.ts";
 import { receiveUpload, sendStoredFile } from "../../files/file.service.ts";
-import { getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
+import { apiEntry, trackingViewer } from "../portal/portal-entry.ts";
 import { errors } from "../shared/schema.ts";
 import { validatorCompiler } from "../shared/validation.ts";
 
@@ -61,11 +61,12 @@ export const publicFileRoutes =
             name: Type.String({ maxLength: 1000, description: "The file's name, with its extension" }),
           }),
           body: UPLOAD_BODY_DOC,
-          response: { 201: Type.Ref("UploadResult"), ...errors(400, 404, 413, 415, 422, 429, 503) },
+          response: { 201: Type.Ref("UploadResult"), ...errors(400, 401, 404, 413, 415, 422, 429, 503) },
         },
       },
       async (req, reply) => {
-        const ws = await getWorkspaceBySlug(ctx, req.query.portal);
+        // Uploading is part of submitting and replying: where those need sign-in, so does this.
+        const { ws } = await apiEntry(ctx, req, req.query.portal);
         const result = await receiveUpload(
           ctx,
           { kind: "public", workspaceId: ws.id, clientAddress: req.ip },
@@ -98,12 +99,14 @@ export const publicFileRoutes =
               description: "The file",
               content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
             },
-            ...errors(404),
+            ...errors(401, 404),
           },
         },
       },
       async (req, reply) => {
+        const entry = await apiEntry(ctx, req, req.params.slug);
         const file = await findAttachmentForTokenHolder(ctx, {
+          viewer: trackingViewer(entry),
           slug: req.params.slug,
           reference: req.params.reference,
           token: req.query.t,

@@ -7,7 +7,6 @@ import {
   portalArticle,
   portalCategory,
   portalHome,
-  portalKb,
   portalKbOf,
   searchPortal,
 } from "../../kb/kb.portal.ts";
@@ -15,8 +14,8 @@ import { COMMENT_MAX, QUERY_MAX } from "../../kb/kb.schemas.ts";
 import { formString, formText } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
-import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
-import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
+import { pageEntry } from "../portal/portal-entry.ts";
+import { portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { limitKb } from "./kb.routes.ts";
@@ -31,7 +30,8 @@ import {
 } from "./kb.views.ts";
 
 // /portal/{slug}/kb…: home, search (with the not-found guidance), category, article and "Was
-// this helpful?", which works without JavaScript. Published public articles only (kb.access.ts).
+// this helpful?", which works without JavaScript. Published public articles, and those for signed-in
+// customers when one is signed in (kb.access.ts); on a portal that needs sign-in, only signed in.
 
 type Params = { slug: string };
 
@@ -42,14 +42,14 @@ export const publicKbPages =
   async (app) => {
     await pageTree(app, { formBodyLimit: 16 * 1024 });
 
-    /** The workspace and its KB reader, or the plain 404 page for an unknown portal. */
-    const open = async (slug: string, reply: FastifyReply, nonce: string) => {
-      const ws = await findWorkspaceBySlug(ctx, slug);
-      if (!ws) {
-        plainNotFound(reply, nonce);
-        return null;
-      }
-      return { ws, kb: await portalKbOf(ctx, ws) };
+    /**
+     * The workspace and its KB reader (the signed-in customer, else a visitor), or null once the
+     * answer is sent: the plain 404 page for an unknown portal, sign-in where the level needs it.
+     */
+    const open = async (req: FastifyRequest, reply: FastifyReply, next?: string) => {
+      const entry = await pageEntry(ctx, req, reply, (req.params as Params).slug, next);
+      if (!entry) return null;
+      return { ws: entry.ws, kb: await portalKbOf(ctx, entry.ws, entry.actor) };
     };
     const page = (
       reply: FastifyReply,
@@ -84,14 +84,14 @@ ${searchForm(ws)}${stillNeedHelp(ws, "")}`,
 
     app.get<{ Params: Params }>("/:slug/kb", async (req, reply) => {
       const nonce = newNonce();
-      const o = await open(req.params.slug, reply, nonce);
+      const o = await open(req, reply);
       if (!o) return reply;
       return page(reply, o.ws, nonce, "Help articles", homeMain(o.ws, await portalHome(ctx, o.kb)));
     });
 
     app.get<{ Params: Params; Querystring: { q?: unknown } }>("/:slug/kb/search", async (req, reply) => {
       const nonce = newNonce();
-      const o = await open(req.params.slug, reply, nonce);
+      const o = await open(req, reply);
       if (!o) return reply;
       const q = typeof req.query.q === "string" ? [...req.query.q].slice(0, QUERY_MAX).join("") : "";
       try {
@@ -115,7 +115,7 @@ ${searchForm(ws)}${stillNeedHelp(ws, "")}`,
       "/:slug/kb/categories/:category",
       async (req, reply) => {
         const nonce = newNonce();
-        const o = await open(req.params.slug, reply, nonce);
+        const o = await open(req, reply);
         if (!o) return reply;
         const c = await rethrow404(
           () => portalCategory(ctx, o.kb, req.params.category),
@@ -131,7 +131,7 @@ ${searchForm(ws)}${stillNeedHelp(ws, "")}`,
       state: FeedbackState,
     ) => {
       const nonce = newNonce();
-      const o = await open(req.params.slug, reply, nonce);
+      const o = await open(req, reply);
       if (!o) return reply;
       const a = await rethrow404(
         () => portalArticle(ctx, o.kb, req.params.article),
@@ -165,7 +165,9 @@ ${searchForm(ws)}${stillNeedHelp(ws, "")}`,
         if (helpful !== "yes" && helpful !== "no") return reply.redirect(base, 303);
         try {
           await limitKb(ctx, req, "feedback", 20);
-          const kb = await portalKb(ctx, req.params.slug);
+          const o = await open(req, reply, base);
+          if (!o) return reply;
+          const kb = o.kb;
           const { id } = await giveFeedback(ctx, kb, req.params.article, { helpful: helpful === "yes" });
           return reply.redirect(
             helpful === "yes"
@@ -196,9 +198,11 @@ ${searchForm(ws)}${stillNeedHelp(ws, "")}`,
           .slice(0, COMMENT_MAX)
           .join("");
         if (!FEEDBACK_ID.test(id)) return reply.redirect(base, 303);
+        const o = await open(req, reply, base);
+        if (!o) return reply;
         if (comment.trim()) {
           try {
-            const kb = await portalKb(ctx, req.params.slug);
+            const kb = o.kb;
             await addFeedbackComment(ctx, kb, req.params.article, id, comment);
           } catch (err) {
             if (!(err instanceof AppError && err.status === 404)) throw err;

@@ -8,7 +8,7 @@ import {
   giveFeedback,
   portalArticle,
   portalHome,
-  portalKb,
+  portalKbOf,
   searchPortal,
   suggestArticles,
 } from "../../kb/kb.portal.ts";
@@ -21,9 +21,11 @@ import {
   PublicHit,
   QUERY_MAX,
 } from "../../kb/kb.schemas.ts";
+import { apiEntry } from "../portal/portal-entry.ts";
 import { errors } from "../shared/schema.ts";
 
-// The portal's knowledge base, no account: published public articles only (kb.access.ts).
+// The portal's knowledge base: published public articles, and those for signed-in customers when
+// one is signed in (kb.access.ts); on a portal that needs sign-in, 401 sign_in_required without one.
 
 const SlugParams = Type.Object({ slug: Type.String({ maxLength: 40 }) });
 const ArticleParams = Type.Object({
@@ -43,6 +45,11 @@ export async function limitKb(ctx: AppContext, req: FastifyRequest, what: string
 export const publicKbRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
+    /** The reader: a signed-in customer, else a visitor; 401 sign_in_required where the level needs it. */
+    const readerOf = async (req: FastifyRequest) => {
+      const entry = await apiEntry(ctx, req, (req.params as { slug: string }).slug);
+      return portalKbOf(ctx, entry.ws, entry.actor);
+    };
     app.get(
       "/portals/:slug/kb",
       {
@@ -50,11 +57,11 @@ export const publicKbRoutes =
           tags,
           summary: "Knowledge-base home: categories with their first articles",
           params: SlugParams,
-          response: { 200: PortalHome, ...errors(404) },
+          response: { 200: PortalHome, ...errors(401, 404) },
         },
       },
       async (req) => {
-        const kb = await portalKb(ctx, req.params.slug);
+        const kb = await readerOf(req);
         return { categories: await portalHome(ctx, kb), notFoundText: kb.settings.effectiveNotFoundText };
       },
     );
@@ -71,13 +78,13 @@ export const publicKbRoutes =
           querystring: Query,
           response: {
             200: Type.Object({ items: Type.Array(PublicHit), notFoundText: Type.String() }),
-            ...errors(400, 404, 429),
+            ...errors(400, 401, 404, 429),
           },
         },
       },
       async (req) => {
         await limitKb(ctx, req, "search", 120);
-        const kb = await portalKb(ctx, req.params.slug);
+        const kb = await readerOf(req);
         return {
           items: await searchPortal(ctx, req.params.slug, kb, req.query.q),
           notFoundText: kb.settings.effectiveNotFoundText,
@@ -93,12 +100,12 @@ export const publicKbRoutes =
           summary: "Up to 5 articles for a subject being typed (deflection)",
           params: SlugParams,
           querystring: Query,
-          response: { 200: Type.Object({ items: Type.Array(PublicHit) }), ...errors(400, 404, 429) },
+          response: { 200: Type.Object({ items: Type.Array(PublicHit) }), ...errors(400, 401, 404, 429) },
         },
       },
       async (req) => {
         await limitKb(ctx, req, "suggest", 300);
-        const kb = await portalKb(ctx, req.params.slug);
+        const kb = await readerOf(req);
         return { items: await suggestArticles(ctx, req.params.slug, kb, req.query.q) };
       },
     );
@@ -110,10 +117,10 @@ export const publicKbRoutes =
           tags,
           summary: "An article",
           params: ArticleParams,
-          response: { 200: PublicArticle, ...errors(404) },
+          response: { 200: PublicArticle, ...errors(401, 404) },
         },
       },
-      async (req) => portalArticle(ctx, await portalKb(ctx, req.params.slug), req.params.article),
+      async (req) => portalArticle(ctx, await readerOf(req), req.params.article),
     );
 
     app.post(
@@ -125,12 +132,12 @@ export const publicKbRoutes =
           description: "Limited to 20 a minute per client address.",
           params: ArticleParams,
           body: FeedbackInput,
-          response: { 201: FeedbackCreated, ...errors(400, 404, 415, 429) },
+          response: { 201: FeedbackCreated, ...errors(400, 401, 404, 415, 429) },
         },
       },
       async (req, reply) => {
         await limitKb(ctx, req, "feedback", 20);
-        const kb = await portalKb(ctx, req.params.slug);
+        const kb = await readerOf(req);
         return reply.status(201).send(await giveFeedback(ctx, kb, req.params.article, req.body));
       },
     );
@@ -145,12 +152,12 @@ export const publicKbRoutes =
             "shown (with the article ids shown), clicked (with the one clicked) or dismissed, for a visit id made by the submit page. Sending kbVisitId with the ticket marks the visit as not deflected. Limited to 120 a minute per client address.",
           params: SlugParams,
           body: DeflectionEventInput,
-          response: { 204: Type.Null(), ...errors(400, 404, 415, 429) },
+          response: { 204: Type.Null(), ...errors(400, 401, 404, 415, 429) },
         },
       },
       async (req, reply) => {
         await limitKb(ctx, req, "events", 120);
-        await recordDeflectionEvent(ctx, await portalKb(ctx, req.params.slug), req.body);
+        await recordDeflectionEvent(ctx, await readerOf(req), req.body);
         return reply.status(204).send(null);
       },
     );

@@ -12,11 +12,14 @@ import {
   SubmitBody,
   SubmitResult,
   TrackingView,
+  VisitorSubmitBody,
 } from "../../tickets/ticket.schemas.ts";
 import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { brandingOf } from "../../workspaces/workspace.branding.ts";
 import { getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
+import { apiEntry, customerCsrfFailed, customerCsrfHolds, trackingViewer } from "../portal/portal-entry.ts";
 import { errors } from "../shared/schema.ts";
+import { validateBody } from "../shared/validation.ts";
 
 // Customers without an account. No session is read here; a tracking token opens one ticket.
 
@@ -78,23 +81,36 @@ export const publicRoutes =
           tags: ["portal"],
           summary: "Submit a request",
           description:
-            "No account needed. Send an Idempotency-Key header so a retried or double-clicked submission makes one ticket. Limited to 10 per hour per client address.",
+            "No account needed on a public portal: name and email are then required. A signed-in customer (the customer session cookie, with its X-CSRF-Token) sends neither: the request is theirs and their company's, and trackingUrl is the request's page in the signed-in portal. A portal that needs sign-in answers 401 sign_in_required without a session. Send an Idempotency-Key header so a retried or double-clicked submission makes one ticket. Limited to 10 per hour per client address.",
           params: SlugParams,
           headers: Type.Object({ "idempotency-key": Type.Optional(Type.String({ maxLength: 200 })) }),
           body: SubmitBody,
           response: {
             201: SubmitResult,
-            ...errors(400, 404, 413, 415, 422, 429),
+            ...errors(400, 401, 403, 404, 413, 415, 422, 429),
           },
+        },
+        // Before the body's schema: a visitor's submission needs name and email too, and a
+        // refusal names every field at fault at once.
+        preValidation: async (req) => {
+          const entry = await apiEntry(ctx, req, (req.params as { slug: string }).slug);
+          const body = req.body;
+          if (!entry.customer && body !== null && typeof body === "object" && !Array.isArray(body)) {
+            const fields = validateBody(VisitorSubmitBody, body);
+            if (fields) throw validationFailed(fields);
+          }
         },
       },
       async (req, reply) => {
+        const entry = await apiEntry(ctx, req, req.params.slug);
+        if (!customerCsrfHolds(req, entry)) throw customerCsrfFailed();
         const key = req.headers["idempotency-key"];
         if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
           throw validationFailed({ "Idempotency-Key": "must be 1–200 visible ASCII characters" });
         }
         const { result, replayed } = await submitPortalTicket(ctx, {
           slug: req.params.slug,
+          customer: entry.customer,
           input: req.body,
           clientAddress: req.ip,
           idempotencyKey: key,
@@ -112,17 +128,24 @@ export const publicRoutes =
           tags: ["portal"],
           summary: "Track a request",
           description:
-            "Needs the token from the tracking link. A wrong, expired or other ticket's token gets the same 404 as an unknown ticket. Internal notes are never included.",
+            "Needs the token from the tracking link. A wrong, expired or other ticket's token gets the same 404 as an unknown ticket. Internal notes are never included. On a portal that needs sign-in, only with the session of a customer who may see the ticket (else 401 sign_in_required, or 404).",
           params: TicketParams,
           querystring: TokenQuery,
           response: {
             200: TrackingView,
-            ...errors(404),
+            ...errors(401, 404),
           },
         },
       },
       async (req, reply) => {
-        const view = await getTrackingView(ctx, req.params.slug, req.params.reference, req.query.t);
+        const entry = await apiEntry(ctx, req, req.params.slug, { onlyIfRequired: true });
+        const view = await getTrackingView(
+          ctx,
+          req.params.slug,
+          req.params.reference,
+          req.query.t,
+          trackingViewer(entry),
+        );
         reply.header("cache-control", TRACKING_CACHE);
         // The same view comes back until the ticket changes (getTrackingView): serialised once,
         // by the route's own response serialiser, and sent as that JSON.
@@ -148,12 +171,14 @@ export const publicRoutes =
           body: CustomerReplyBody,
           response: {
             201: CustomerReplyResult,
-            ...errors(400, 404, 413, 415),
+            ...errors(400, 401, 404, 413, 415),
           },
         },
       },
       async (req, reply) => {
+        const entry = await apiEntry(ctx, req, req.params.slug);
         const result = await replyAsTokenHolder(ctx, {
+          viewer: trackingViewer(entry),
           slug: req.params.slug,
           reference: req.params.reference,
           token: req.query.t,

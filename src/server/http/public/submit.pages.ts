@@ -9,18 +9,28 @@ import { formString, formText } from "../../web/forms.ts";
 import type { Html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { embedOriginsOf } from "../../workspaces/workspace.embedding.ts";
-import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
-import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
+import { customerCsrfHolds, customerCsrfValue, type PortalEntry, pageEntry } from "../portal/portal-entry.ts";
+import { portalLayout } from "../shared/customer.layout.ts";
 import { type Framing, newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
-import { type FormValues, receivedMain, submitForm } from "./submit.views.ts";
+import { type FormValues, receivedMain, submitForm as renderForm, type SignedInAs } from "./submit.views.ts";
 
-// /portal/{slug}/submit: a request without an account. The one page other sites may frame: any
+// /portal/{slug}/submit: a request without an account, or as the signed-in customer. The one page other sites may frame: any
 // site, or only those the workspace lists (Settings → Share).
 
 const isEmbedded = (req: FastifyRequest) => req.headers["sec-fetch-dest"] === "iframe";
 const validSubmission = formValidator(SubmitBody);
+
+/** The signed-in customer the form is sent as, with the CSRF token their form carries. */
+const signedInAs = (entry: PortalEntry): SignedInAs | undefined =>
+  entry.customer
+    ? {
+        name: entry.customer.contact.name,
+        email: entry.customer.contact.email,
+        csrf: customerCsrfValue(entry) as string,
+      }
+    : undefined;
 
 function embedFraming(ws: Workspace): Framing {
   const origins = embedOriginsOf(ws);
@@ -54,9 +64,10 @@ export const submitPages =
     app.get<{ Params: { slug: string }; Querystring: { subject?: string } }>(
       "/:slug/submit",
       async (req, reply) => {
+        const entry = await pageEntry(ctx, req, reply, req.params.slug, `/portal/${req.params.slug}/submit`);
+        if (!entry) return reply;
+        const { ws } = entry;
         const nonce = newNonce();
-        const ws = await findWorkspaceBySlug(ctx, req.params.slug);
-        if (!ws) return plainNotFound(reply, nonce);
         const subject = typeof req.query.subject === "string" ? req.query.subject.slice(0, 200) : undefined;
         const embedded = isEmbedded(req);
         return page(
@@ -65,16 +76,20 @@ export const submitPages =
           nonce,
           embedded,
           200,
-          submitForm(ws, { subject }, undefined, undefined, embedded),
+          renderForm(ws, { subject }, undefined, undefined, embedded, signedInAs(entry)),
         );
       },
     );
 
     app.post<{ Params: { slug: string } }>("/:slug/submit", async (req, reply) => {
+      const entry = await pageEntry(ctx, req, reply, req.params.slug, `/portal/${req.params.slug}/submit`);
+      if (!entry) return reply;
+      const { ws } = entry;
       const nonce = newNonce();
-      const ws = await findWorkspaceBySlug(ctx, req.params.slug);
-      if (!ws) return plainNotFound(reply, nonce);
       const embedded = isEmbedded(req);
+      const as = signedInAs(entry);
+      const submitForm = (...args: Parameters<typeof renderForm>) =>
+        renderForm(args[0], args[1], args[2], args[3], args[4], as);
       const values: FormValues = {
         name: formString(req.body, "name") ?? "",
         email: (formString(req.body, "email") ?? "").trim(),
@@ -85,8 +100,8 @@ export const submitPages =
       const attachments = uploadKeysFrom((req.body as Record<string, unknown> | undefined)?.attachments);
       const visit = formString(req.body, "kb_visit_id");
       const input: PortalSubmission = {
-        name: values.name as string,
-        email: values.email as string,
+        // A signed-in customer submits as their contact: no name or email is asked or taken.
+        ...(entry.customer ? {} : { name: values.name as string, email: values.email as string }),
         subject: values.subject as string,
         ...(values.description ? { description: values.description } : {}),
         ...(values.type ? { type: values.type as PortalSubmission["type"] } : {}),
@@ -97,15 +112,22 @@ export const submitPages =
       const errors = validSubmission(input);
       if (errors)
         return page(reply, ws, nonce, embedded, 400, submitForm(ws, values, errors, undefined, embedded));
+      if (!customerCsrfHolds(req, entry, { form: true })) {
+        const message = "Your session changed while the form was open. Check it and send it again.";
+        return page(reply, ws, nonce, embedded, 403, submitForm(ws, values, undefined, message, embedded));
+      }
       try {
         const key = formString(req.body, "idempotency_key");
         const { result, replayed } = await submitPortalTicket(ctx, {
           slug: ws.slug,
           input,
+          customer: entry.customer,
           clientAddress: req.ip,
           idempotencyKey: key && /^[A-Za-z0-9_-]{10,100}$/.test(key) ? `form:${key}` : undefined,
         });
         if (kbVisitId && !replayed) await recordSubmittedVisit(ctx, ws.slug, kbVisitId);
+        // A signed-in customer follows the request on its page of the signed-in portal.
+        if (entry.customer) return reply.redirect(`/portal/${ws.slug}/requests/${result.reference}`, 303);
         return page(reply, ws, nonce, embedded, 200, receivedMain(ws, result, embedded));
       } catch (err) {
         if (err instanceof AppError && err.code === "rate_limited") {

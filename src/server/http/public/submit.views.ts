@@ -4,7 +4,7 @@ import { newToken } from "../../auth/tokens.ts";
 import type { FieldErrors } from "../../errors.ts";
 import { fileField } from "../../web/attachments.ts";
 import { describedBy } from "../../web/forms.ts";
-import { type Html, html } from "../../web/html.ts";
+import { bdi, type Html, html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import {
   customerErrorSummary as errorSummary,
@@ -23,23 +23,20 @@ export interface FormValues {
   type?: string;
 }
 
-export function submitForm(
-  ws: Workspace,
-  values: FormValues,
-  errors?: FieldErrors,
-  message?: string,
-  embedded = false,
-): Html {
-  const key = newToken(16);
-  const description = values.description ?? "";
-  const count = [...description].length;
-  return html`<h1>Submit a request</h1>
-<p class="lede">Tell us what you need and we will get back to you by email.</p>
-${errorSummary(errors, message)}
-<form method="post" action="/portal/${ws.slug}/submit" novalidate data-portal-form data-once>
-  <input type="hidden" name="idempotency_key" value="${key}">
-  <input type="hidden" name="kb_visit_id" value="${newToken(16)}" data-kb-visit>
-  <div class="field">
+/** A signed-in customer, who submits as themselves: no name or email to type. */
+export interface SignedInAs {
+  name: string;
+  email: string;
+  csrf: string;
+}
+
+/** Name and email for a visitor; for a signed-in customer, who they submit as. */
+function whoFields(errors: FieldErrors | undefined, values: FormValues, as: SignedInAs | undefined): Html {
+  if (as) {
+    return html`<input type="hidden" name="_csrf" value="${as.csrf}">
+  <p class="submitting-as">Submitting as ${bdi(as.name)} <span class="meta">${as.email}</span></p>`;
+  }
+  return html`<div class="field">
     <label for="name">Name</label>
     <input id="name" name="name" type="text" autocomplete="name" required value="${values.name ?? ""}"${describedBy(errors, "name")}>
     ${fieldError(errors, "name")}
@@ -49,12 +46,38 @@ ${errorSummary(errors, message)}
     <p class="hint" id="email-hint">So we can recognise your requests and get back to you.</p>
     <input id="email" name="email" type="email" autocomplete="email" required value="${values.email ?? ""}"${describedBy(errors, "email", "email-hint")}>
     ${fieldError(errors, "email")}
-  </div>
+  </div>`;
+}
+
+export function submitForm(
+  ws: Workspace,
+  values: FormValues,
+  errors?: FieldErrors,
+  message?: string,
+  embedded = false,
+  as?: SignedInAs,
+): Html {
+  const key = newToken(16);
+  const description = values.description ?? "";
+  const count = [...description].length;
+  const target = embedded ? html` target="_blank" rel="noopener"` : html``;
+  return html`<h1>Submit a request</h1>
+<p class="lede">Tell us what you need and we will get back to you by email.</p>
+${errorSummary(errors, message)}
+<form method="post" action="/portal/${ws.slug}/submit" novalidate data-portal-form data-once>
+  <input type="hidden" name="idempotency_key" value="${key}">
+  <input type="hidden" name="kb_visit_id" value="${newToken(16)}" data-kb-visit>
+  ${whoFields(errors, values, as)}
   <div class="field">
     <label for="subject">Subject</label>
     <input id="subject" name="subject" type="text" required value="${values.subject ?? ""}" data-max="200"${describedBy(errors, "subject")}>
     ${fieldError(errors, "subject")}
   </div>
+  ${
+    as
+      ? html`<div class="similar" id="similar" role="region" aria-label="Open requests on the same topic" aria-live="polite" data-similar="/api/portal/${ws.slug}/similar" data-requests="/portal/${ws.slug}/requests/"></div>`
+      : ""
+  }
   <div class="kb-suggest" id="kb-suggest" role="region" aria-label="Suggested help articles" aria-live="polite" data-suggest="/api/public/portals/${ws.slug}/kb/suggestions" data-events="/api/public/portals/${ws.slug}/kb/events"></div>
   <div class="field">
     <label for="description">Description <span class="optional">(optional)</span></label>
@@ -73,7 +96,9 @@ ${errorSummary(errors, message)}
   ${fieldError(errors, "attachments")}
   <button type="submit" class="primary">Submit request</button>
 </form>
-<p class="secondary-actions"><a href="/portal/${ws.slug}/kb"${embedded ? html` target="_blank" rel="noopener"` : ""}>Browse help articles</a></p>`;
+<p class="secondary-actions"><a href="/portal/${ws.slug}/kb"${target}>Browse help articles</a>${
+    as ? "" : html` · <a href="/portal/${ws.slug}/lost-link"${target}>Lost your link?</a>`
+  }</p>`;
 }
 
 /**

@@ -8,7 +8,7 @@ import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { formText } from "../../web/forms.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
-import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
+import { pageEntry, portalEntry, trackingViewer } from "../portal/portal-entry.ts";
 import { cookieOptions, trackingCookieName } from "../shared/cookies.ts";
 import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
@@ -32,6 +32,9 @@ type TrackingRequest = FastifyRequest<{
 const TRACKING_COOKIE_SECONDS = 3600;
 
 const validReply = formValidator(CustomerReplyBody);
+
+/** On a public portal the token alone opens the ticket: no customer session is read. */
+const TOKEN_ONLY = { onlyIfRequired: true };
 
 /** The page's own address, which is also the cookie's path: its replies and files are below it. */
 const ticketPath = (slug: string, reference: string) => `/portal/${slug}/tickets/${reference}`;
@@ -64,24 +67,51 @@ export const trackingPages =
         { kind: "page", nonce, status: 404 },
       );
 
+    /**
+     * The portal's access level first (portal-entry.ts): on a portal that needs sign-in, someone
+     * not signed in is sent to sign in and back to the request's page; the live part just gets 401.
+     */
+    const entryFor = async (req: TrackingRequest | FastifyRequest, reply: FastifyReply, live: boolean) => {
+      const { slug, reference } = req.params as { slug: string; reference: string };
+      if (live) {
+        const entry = await portalEntry(ctx, req, slug, TOKEN_ONLY);
+        if (entry === "no_portal") {
+          await plainNotFound(reply, newNonce());
+          return null;
+        }
+        if (entry === "sign_in") {
+          await reply.code(401).header("cache-control", "no-store").send();
+          return null;
+        }
+        return entry;
+      }
+      const number = parseReference(reference);
+      const next =
+        number === null ? `/portal/${slug}/requests` : `/portal/${slug}/requests/${formatReference(number)}`;
+      return pageEntry(ctx, req, reply, slug, next, TOKEN_ONLY);
+    };
+
     const tracking = async (
       req: TrackingRequest,
       reply: FastifyReply,
       opts: { errors?: FieldErrors; draft?: string; status?: number } = {},
     ) => {
+      const live = req.query.part === "live";
+      const entry = await entryFor(req, reply, live);
+      if (!entry) return reply;
+      const ws = entry.ws;
       const nonce = newNonce();
       const slug = req.params.slug;
       const { token, fromAddress } = tokenOf(req);
       let view: Awaited<ReturnType<typeof getTrackingView>>;
       try {
-        view = await getTrackingView(ctx, slug, req.params.reference, token);
+        view = await getTrackingView(ctx, slug, req.params.reference, token, trackingViewer(entry));
       } catch (err) {
         if (!(err instanceof AppError && err.status === 404)) throw err;
-        const ws = await findWorkspaceBySlug(ctx, slug);
-        return ws ? notFound(reply, ws, nonce) : plainNotFound(reply, nonce);
+        return notFound(reply, ws, nonce);
       }
       // A link just opened: its token goes into the cookie and the address loses it.
-      if (fromAddress && req.method === "GET" && req.query.part !== "live") {
+      if (fromAddress && req.method === "GET" && !live) {
         keepToken(reply, slug, view.reference, token);
         const sent = req.query.sent === "1" ? "?sent=1" : "";
         reply.header("cache-control", "no-store");
@@ -89,14 +119,11 @@ export const trackingPages =
       }
       if (!fromAddress) keepToken(reply, slug, view.reference, token);
       const etag = `"${stateKey(view)}"`;
-      // The poller sends the state it shows: unchanged, nothing is read, rendered or sent.
-      if (req.query.part === "live" && req.headers["if-none-match"] === etag) {
+      // The poller sends the state it shows: unchanged, nothing is rendered or sent.
+      if (live && req.headers["if-none-match"] === etag) {
         return reply.code(304).header("etag", etag).header("cache-control", "no-store").send();
       }
-      // The token's read matched this slug, so the workspace exists; it is read only to render.
-      const ws = await findWorkspaceBySlug(ctx, slug);
-      if (!ws) return plainNotFound(reply, nonce);
-      if (req.query.part === "live") {
+      if (live) {
         reply.header("etag", etag);
         return sendHtml(reply, liveFragment(ws, view), { kind: "fragment" });
       }
@@ -122,11 +149,14 @@ export const trackingPages =
     app.get<{ Params: { slug: string; reference: string; id: string } }>(
       "/:slug/tickets/:reference/attachments/:id",
       async (req, reply) => {
+        const entry = await entryFor(req, reply, false);
+        if (!entry) return reply;
         const file = await findAttachmentForTokenHolder(ctx, {
           slug: req.params.slug,
           reference: req.params.reference,
           token: tokenOf(req).token,
           id: req.params.id.slice(0, 40),
+          viewer: trackingViewer(entry),
         });
         return sendStoredFile(ctx, reply, file);
       },
@@ -135,6 +165,8 @@ export const trackingPages =
     app.post<{ Params: { slug: string; reference: string }; Querystring: { t?: string } }>(
       "/:slug/tickets/:reference/reply",
       async (req, reply) => {
+        const entry = await entryFor(req, reply, false);
+        if (!entry) return reply;
         const body = formText(req.body, "body");
         const attachments = uploadKeysFrom((req.body as Record<string, unknown> | undefined)?.attachments);
         const errors = validReply({ body, ...(attachments.length ? { attachments } : {}) });
@@ -147,10 +179,11 @@ export const trackingPages =
             token,
             body,
             attachments,
+            viewer: trackingViewer(entry),
           });
           if (result.kind === "follow_up") {
             const nonce = newNonce();
-            const ws = (await findWorkspaceBySlug(ctx, req.params.slug)) as Workspace;
+            const ws = entry.ws;
             return sendHtml(
               reply,
               portalLayout({

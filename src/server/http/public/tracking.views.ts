@@ -115,7 +115,12 @@ function announcement(v: TrackingView): string {
 export function notFoundMain(ws: Workspace | undefined, slug: string): Html {
   return html`<h1>We could not open that request</h1>
 <p>The link may be mistyped, or it has expired: tracking links work for 30 days.</p>
-${ws ? html`<p><a class="button primary" href="/portal/${slug}/submit">Submit a new request</a></p>` : ""}`;
+${
+  ws
+    ? html`<p><a class="button primary" href="/portal/${slug}/submit">Submit a new request</a></p>
+<p class="secondary-actions"><a href="/portal/${slug}/lost-link">Lost your link? Email me my requests</a></p>`
+    : ""
+}`;
 }
 
 /** A reply to a closed request started a new one. */

@@ -48,12 +48,34 @@ interface Shell {
   preview?: boolean;
   /** The knowledge-base pages: links to the help articles and the submit form in the header. */
   nav?: boolean;
+  /**
+   * A signed-in customer: the portal's navigation (with Sign out, a form carrying this CSRF
+   * token) instead of the public links, and `current` marks the page they are on.
+   */
+  customer?: { csrfToken: string; current?: CustomerPage };
 }
 
-export function portalLayout({ ws, title, nonce, main, embedded, preview, nav }: Shell): Html {
+export type CustomerPage = "home" | "requests" | "kb" | "new" | "account";
+
+/** The signed-in portal's navigation; Sign out is a form, since it changes something. */
+function customerNav(slug: string, customer: NonNullable<Shell["customer"]>): Html {
+  const links: [CustomerPage, string, string][] = [
+    ["home", "Home", `/portal/${slug}/home`],
+    ["requests", "Requests", `/portal/${slug}/requests`],
+    ["kb", "Knowledge base", `/portal/${slug}/kb`],
+    ["new", "New request", `/portal/${slug}/submit`],
+    ["account", "Account", `/portal/${slug}/account`],
+  ];
+  return html`<nav class="site-nav signed-in" aria-label="Portal">${links.map(
+    ([page, label, href]) =>
+      html`<a href="${href}"${customer.current === page ? html` aria-current="page"` : ""}>${label}</a>`,
+  )}<form method="post" action="/portal/${slug}/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="${customer.csrfToken}"><button type="submit" class="linkish">Sign out</button></form></nav>`;
+}
+
+export function portalLayout({ ws, title, nonce, main, embedded, preview, nav, customer }: Shell): Html {
   const b = brandingOf(ws);
   const pair = readablePair(b.primaryColor);
-  const home = `/portal/${ws.slug}/submit`;
+  const home = customer ? `/portal/${ws.slug}/home` : `/portal/${ws.slug}/submit`;
   return html`<html lang="en">
 <head>
 <meta charset="utf-8">
@@ -75,7 +97,13 @@ ${preview ? "" : html`<script src="${assetUrl("files.js")}" defer></script>`}
     ${b.logoUrl ? html`<img src="${b.logoUrl}" alt="" height="32">` : html`<span class="mark" aria-hidden="true">${b.brandName.slice(0, 1)}</span>`}
     <span class="brand-name">${b.brandName}</span>
   </a>
-  ${!nav || embedded || preview ? "" : html`<nav class="site-nav" aria-label="Portal"><a href="/portal/${ws.slug}/kb">Help articles</a><a href="${home}">Submit a request</a></nav>`}
+  ${
+    customer && !embedded && !preview
+      ? customerNav(ws.slug, customer)
+      : !nav || embedded || preview
+        ? ""
+        : html`<nav class="site-nav" aria-label="Portal"><a href="/portal/${ws.slug}/kb">Help articles</a><a href="${home}">Submit a request</a><a href="/portal/${ws.slug}/sign-in">Sign in</a></nav>`
+  }
 </header>
 <main id="main" tabindex="-1">
 ${main}

@@ -61,6 +61,7 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
   const idFor: [RegExp, string][] = [
     [/^\/(app\/contacts\/import|api\/workspace\/imports)\//, contactImport.id],
     [/^\/(app|api\/workspace)\/contacts\//, contact.id],
+    [/^\/(app|api\/workspace)\/companies\//, customer.companyId as string],
     [/^\/(app|api\/workspace)\/kb\/articles\//, article.id],
     [/^\/api\/workspace\/kb\/categories\//, category.id],
     [/^\/app\/outbox\//, email.id],

@@ -6,6 +6,7 @@ import { type Html, html } from "../../web/html.ts";
 import { jsonErrorHandler } from "../shared/errors.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
+import { companyPages } from "./companies.pages.ts";
 import { contactPages } from "./contacts.pages.ts";
 import { addAgentGate, clearSessionCookie } from "./gate.ts";
 import { importPages } from "./import.pages.ts";
@@ -94,6 +95,7 @@ export const appPages =
 
         await tree.register(ticketPages(ctx));
         await tree.register(contactPages(ctx));
+        await tree.register(companyPages(ctx));
         await tree.register(importPages(ctx));
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });

@@ -1,8 +1,12 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { SessionInfo } from "../../auth/session.service.ts";
+import { portalAccessOf } from "../../companies/company.members.ts";
+import { companyOptions } from "../../companies/company.service.ts";
 import { getContact, listContacts } from "../../contacts/contact.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
+import { html } from "../../web/html.ts";
+import { contactCompanySection } from "./companies.views.ts";
 import { contactMain, contactsMain } from "./contacts.views.ts";
 import { sendAppPage } from "./layout.ts";
 
@@ -37,8 +41,20 @@ export const contactPages =
       });
     });
 
-    app.get<{ Params: { id: string } }>("/contacts/:id", async (req, reply) => {
+    app.get<{ Params: { id: string }; Querystring: Query }>("/contacts/:id", async (req, reply) => {
       const c = await getContact(ctx, actorOf(req), req.params.id.slice(0, 64));
-      return sendAppPage(req, reply, { title: c.name, section: "contacts", main: contactMain(c) });
+      // The contact's company: its own block (companies.views.ts).
+      const [companies, access] = await Promise.all([
+        companyOptions(ctx, actorOf(req)),
+        portalAccessOf(ctx, actorOf(req), c.id),
+      ]);
+      const company = contactCompanySection(req, c, companies, access, {
+        ...(req.query.done === "company" ? { notice: "Company set." } : {}),
+      });
+      return sendAppPage(req, reply, {
+        title: c.name,
+        section: "contacts",
+        main: html`${contactMain(c)}${company}`,
+      });
     });
   };

@@ -16,6 +16,7 @@ const KIND_LABELS: Record<string, string> = {
   agent_new_ticket: "New ticket (agents)",
   agent_customer_reply: "Customer replied (agents)",
   agent_invitation: "Invitation",
+  open_requests: "Open requests (lost link)",
 };
 
 const STATE_LABELS: Record<string, string> = {

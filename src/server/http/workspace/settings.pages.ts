@@ -5,6 +5,7 @@ import type { AppContext } from "../../context.ts";
 import { AppError, validationFailed } from "../../errors.ts";
 import { publicHttpsUrlProblem } from "../../lib/public-https-url.ts";
 import { formString } from "../../web/forms.ts";
+import { type PortalAccessSettings, updatePortalAccess } from "../../workspaces/portal-access.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { updateEmbedding } from "../../workspaces/workspace.embedding.ts";
 import { BRAND_NAME_MAX, getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
@@ -12,6 +13,7 @@ import { portalPreview } from "../public/submit.views.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { formValidator } from "../shared/validation.ts";
 import { sendAppPage } from "./layout.ts";
+import { PortalAccessBody } from "./portal-access.routes.ts";
 import {
   type BrandingValues,
   type EmbeddingValues,
@@ -21,11 +23,13 @@ import {
 } from "./settings.views.ts";
 import { AddAgentBody, BrandingPatchBody, EmbeddingBody } from "./workspace.schemas.ts";
 
-// /app/settings: branding (with the preview the page frames), sharing the portal, the agents.
+// /app/settings: branding (with the preview the page frames), sharing the portal, who can use
+// it, the agents.
 // Its forms pass the JSON API's own body schemas before the services see them.
 
 const checkBranding = formValidator(BrandingPatchBody);
 const checkEmbedding = formValidator(EmbeddingBody);
+const checkPortalAccess = formValidator(PortalAccessBody);
 // The add-agent form has always asked for a role so.
 const checkNewAgent = formValidator(AddAgentBody, { role: "must be chosen" });
 
@@ -128,6 +132,22 @@ export const settingsPages =
         }
         throw err;
       }
+    });
+
+    app.post("/portal-access", async (req, reply) => {
+      const level = formString(req.body, "portalAccess");
+      const patch = {
+        ...(level !== undefined ? { portalAccess: level } : {}),
+        showAssignee: formString(req.body, "showAssignee") === "true",
+      };
+      const errors = checkPortalAccess(patch);
+      if (errors) return show(req, reply, { notice: "Choose who can use the portal.", status: 400 });
+      await updatePortalAccess(
+        ctx,
+        (req.session as SessionInfo).actor,
+        patch as Partial<PortalAccessSettings>,
+      );
+      return reply.redirect("/app/settings?saved=portal-access#portal-access", 303);
     });
 
     app.post("/agents", async (req, reply) => {

@@ -14,6 +14,7 @@ import {
 } from "../../workspaces/workspace.embedding.ts";
 import { BRAND_NAME_MAX } from "../../workspaces/workspace.service.ts";
 import { appErrorSummary, appFieldError, csrfField } from "./layout.ts";
+import { portalAccessSection } from "./portal-access.views.ts";
 
 // Settings: the portal's white-label fields with a live preview, sharing the portal, and the
 // agents of the workspace. Agents may look; only admins change anything (the services decide).
@@ -41,6 +42,7 @@ export interface SettingsState {
 export const NOTICES: Record<string, string> = {
   branding: "Branding saved. The portal shows it now.",
   embedding: "Saved: the sites allowed to embed the submit form are as shown under Share.",
+  "portal-access": "Portal access saved. It holds now, for every page, the API and the links already sent.",
   agent: "Agent added. They got an email with the address of this app; give them their password privately.",
   invited: "Invitation sent. The agent chooses a password from the link in their email (valid 7 days).",
   deactivated: "Agent deactivated and signed out.",
@@ -249,8 +251,9 @@ export function settingsMain(
 ): Html {
   return html`<h1>Settings</h1>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
-<nav class="toc" aria-label="Settings sections"><a href="#branding">Branding</a> <a href="#share">Share</a> <a href="#agents">Agents</a></nav>
+<nav class="toc" aria-label="Settings sections"><a href="#branding">Branding</a> <a href="#share">Share</a> <a href="#portal-access">Portal access</a> <a href="#agents">Agents</a></nav>
 ${brandingSection(req, ws, isAdmin, st)}
 ${shareSection(ctx, req, ws, isAdmin, st)}
+${portalAccessSection(req, ws, isAdmin)}
 ${agentsSection(req, agents, isAdmin, st)}`;
 }

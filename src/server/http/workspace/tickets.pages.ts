@@ -7,6 +7,7 @@ import {
 } from "../../../shared/tickets.ts";
 import { listAgents } from "../../agents/agent.service.ts";
 import type { SessionInfo } from "../../auth/session.service.ts";
+import { companyOptions } from "../../companies/company.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, validationFailed } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
@@ -52,6 +53,7 @@ function queueParams(raw: Query): QueueParams {
     status: str("status", 40) || "unresolved",
     priority: str("priority", 20),
     assignee: str("assignee", 64),
+    company: str("company", 64),
     q: str("q", 200).trim(),
     sort: (QUEUE_SORTS as readonly string[]).includes(sort) ? (sort as QueueSort) : "newest",
     cursor: str("cursor", 500),
@@ -72,6 +74,7 @@ function toQueueQuery(p: QueueParams): QueueQuery {
     status,
     priority,
     assignee: p.assignee || undefined,
+    companyId: p.company || undefined,
     q: p.q || undefined,
     sort: p.sort,
     cursor: p.cursor || undefined,
@@ -113,10 +116,11 @@ export const ticketPages =
       }
       if (req.query.part === "rows") return sendHtml(reply, queueRows(result.items, p), { kind: "fragment" });
       const agents = (await listAgents(ctx, actor)).filter((a) => a.active);
+      const companies = await companyOptions(ctx, actor);
       return sendAppPage(req, reply, {
         title: "Queue",
         section: "queue",
-        main: queueMain(p, agents, result.items, result.nextCursor, problem),
+        main: queueMain(p, agents, companies, result.items, result.nextCursor, problem),
       });
     });
 

@@ -11,6 +11,7 @@ import {
 } from "../../../shared/tickets.ts";
 import type { AgentView } from "../../agents/agent.service.ts";
 import { csrfTokenFor } from "../../auth/session.service.ts";
+import type { CompanyOption } from "../../companies/company.schemas.ts";
 import type { FieldErrors } from "../../errors.ts";
 import { withoutBidiControls } from "../../lib/bidi.ts";
 import { QUEUE_SORTS, type QueueSort } from "../../tickets/queue.ts";
@@ -18,6 +19,7 @@ import type { TicketDetail, TicketEventView, TicketSummary } from "../../tickets
 import { attachmentChips, fileField } from "../../web/attachments.ts";
 import { describedBy, when } from "../../web/forms.ts";
 import { bdi, type Html, html, multiline } from "../../web/html.ts";
+import { companySelect } from "./companies.views.ts";
 import { appErrorSummary, appFieldError, csrfField, priorityBadge, statusBadge } from "./layout.ts";
 
 // The queue and a ticket as the agents see them. The queue's rows and the changing parts of a
@@ -33,6 +35,8 @@ export interface QueueParams {
   status: string;
   priority: string;
   assignee: string;
+  /** A company's id, or "" for any. */
+  company: string;
   q: string;
   sort: QueueSort;
   cursor: string;
@@ -62,14 +66,14 @@ function viewTabs(p: QueueParams): Html {
     ["All tickets", "all", { status: "any" }],
   ];
   const current = (v: Partial<QueueParams>) =>
-    v.status === p.status && (v.assignee ?? "") === p.assignee && !p.priority && !p.q;
+    v.status === p.status && (v.assignee ?? "") === p.assignee && !p.priority && !p.q && !p.company;
   return html`<nav class="views" aria-label="Views">${views.map(
     ([label, , v]) =>
       html`<a href="${queueHref(v)}"${current(v) ? html` aria-current="page"` : ""}>${label}</a>`,
   )}</nav>`;
 }
 
-function filters(p: QueueParams, agents: AgentView[]): Html {
+function filters(p: QueueParams, agents: AgentView[], companies: CompanyOption[]): Html {
   return html`<form class="filters" method="get" action="/app" role="search" aria-label="Filter the queue">
   <div class="field search">
     <label for="q">Search</label>
@@ -99,6 +103,14 @@ function filters(p: QueueParams, agents: AgentView[]): Html {
       ${agents.map((a) => option(a.id, a.name, p.assignee))}
     </select>
   </div>
+  ${
+    companies.length || p.company
+      ? html`<div class="field">
+    <label for="f-company">Company</label>
+    ${companySelect("f-company", "company", companies, p.company, "Any company")}
+  </div>`
+      : ""
+  }
   <div class="field">
     <label for="f-sort">Sort</label>
     <select id="f-sort" name="sort">${QUEUE_SORTS.map((s) => option(s, SORT_LABELS[s], p.sort))}</select>
@@ -118,12 +130,13 @@ ${
   items.length === 0
     ? html`<p class="empty">${p.q ? html`No tickets match “${bdi(p.q)}”.` : "Nothing here. New requests appear on their own."}</p>`
     : html`<table class="queue">
-  <thead><tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Customer</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Updated</th></tr></thead>
+  <thead><tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Customer</th><th scope="col">Company</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Updated</th></tr></thead>
   <tbody>${items.map(
     (t) => html`<tr data-row>
     <td class="ref">${t.reference}</td>
     <td class="subject"><a href="/app/tickets/${t.reference}" data-row-link>${bdi(t.subject)}</a></td>
     <td class="customer">${bdi(t.contact.name)}<span class="email">${t.contact.email}</span></td>
+    <td class="company">${t.company ? html`<a href="/app/companies/${t.company.id}">${bdi(t.company.name)}</a>` : ""}</td>
     <td>${statusBadge(t.status)}</td>
     <td>${priorityBadge(t.priority)}</td>
     <td class="assignee">${t.assignee ? bdi(t.assignee.name) : html`<span class="muted">Unassigned</span>`}</td>
@@ -316,7 +329,7 @@ ${emailProblems(t)}
   <section class="card" aria-labelledby="contact-title">
     <h2 id="contact-title">Customer</h2>
     <p><a href="/app/contacts/${t.contact.id}">${bdi(t.contact.name)}</a><br><a href="mailto:${t.contact.email}" class="email">${t.contact.email}</a></p>
-    ${t.company ? html`<p class="meta">${bdi(t.company.name)}</p>` : ""}
+    ${t.company ? html`<p>Company: <a href="/app/companies/${t.company.id}">${bdi(t.company.name)}</a></p>` : ""}
     ${
       t.contactTickets.length
         ? html`<h3>Other tickets</h3><ul class="plain">${t.contactTickets.map(
@@ -338,13 +351,14 @@ ${emailProblems(t)}
 export function queueMain(
   p: QueueParams,
   agents: AgentView[],
+  companies: CompanyOption[],
   items: TicketSummary[],
   nextCursor: string | null,
   problem?: string,
 ): Html {
   return html`<div class="page-head"><h1>Queue</h1></div>
 ${viewTabs(p)}
-${filters(p, agents)}
+${filters(p, agents, companies)}
 ${problem ? html`<p class="notice" role="status">${problem}</p>` : ""}
 ${queueRows(items, p)}
 <nav class="pager" aria-label="Pages">

@@ -8,7 +8,7 @@ import { getContact, listContacts } from "../../contacts/contact.service.ts";
 import type { AppContext } from "../../context.ts";
 import { listOutbox, OUTBOX_STATES } from "../../email/outbox.service.ts";
 import { validationFailed } from "../../errors.ts";
-import { Nullable, OneOf, StrictObject } from "../../lib/schema.ts";
+import { Key, Nullable, OneOf, StrictObject } from "../../lib/schema.ts";
 import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
 import { getTicketDetail } from "../../tickets/detail.ts";
 import { listQueue, QUEUE_SORTS } from "../../tickets/queue.ts";
@@ -26,11 +26,13 @@ import { getWorkspace, updateBranding } from "../../workspaces/workspace.service
 import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
+import { workspaceCompanyRoutes } from "./companies.routes.ts";
 import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
 import { workspaceImportRoutes } from "./import.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
+import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
 import { AddAgentBody, Branding, BrandingPatchBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
 const security = [{ session: [], csrf: [] }];
@@ -43,6 +45,8 @@ export const workspaceRoutes =
     await app.register(workspaceFileRoutes(ctx));
     await app.register(workspaceKbRoutes(ctx));
     await app.register(workspaceEmbeddingRoutes(ctx));
+    await app.register(workspaceCompanyRoutes(ctx));
+    await app.register(workspacePortalAccessRoutes(ctx));
     await app.register(workspaceImportRoutes(ctx));
 
     app.get(
@@ -92,13 +96,14 @@ export const workspaceRoutes =
           tags: ["tickets"],
           summary: "The queue",
           description:
-            "Filter by status, priority (comma-separated lists) and assignee (me, unassigned or an agent id); q searches subjects and messages, matching word prefixes. Pages by cursor: pass nextCursor back with the same filters.",
+            "Filter by status, priority (comma-separated lists), assignee (me, unassigned or an agent id) and companyId; q searches subjects and messages, matching word prefixes. Pages by cursor: pass nextCursor back with the same filters.",
           security,
           querystring: Type.Object(
             {
               status: Type.Optional(Type.String({ maxLength: 100 })),
               priority: Type.Optional(Type.String({ maxLength: 100 })),
               assignee: Type.Optional(Type.String({ maxLength: 64 })),
+              companyId: Type.Optional(Key(64, { description: "Only this company's tickets" })),
               q: Type.Optional(Type.String({ maxLength: 200 })),
               sort: Type.Optional(OneOf(QUEUE_SORTS)),
               cursor: Type.Optional(Type.String({ maxLength: 500 })),
@@ -118,6 +123,7 @@ export const workspaceRoutes =
           status: listOf(q.status, TICKET_STATUSES, "status"),
           priority: listOf(q.priority, TICKET_PRIORITIES, "priority"),
           assignee: q.assignee,
+          companyId: q.companyId,
           q: q.q,
           sort: q.sort,
           cursor: q.cursor,

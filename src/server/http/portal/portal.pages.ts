@@ -1,0 +1,259 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { formatReference, parseReference } from "../../../shared/tickets.ts";
+import { customerCsrfTokenFor, revokeCustomerSession } from "../../auth/customer-session.service.ts";
+import type { AppContext } from "../../context.ts";
+import { AppError, type FieldErrors } from "../../errors.ts";
+import { findAttachmentForCustomer } from "../../files/file.access.ts";
+import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
+import {
+  addColleagueCc,
+  closeAsCustomer,
+  listColleagues,
+  removeColleagueCc,
+  replyAsCustomer,
+} from "../../tickets/customer-portal.actions.ts";
+import {
+  PORTAL_STATUS_FILTERS,
+  PORTAL_WHOSE_FILTERS,
+  type PortalStatusFilter,
+  type PortalWhoseFilter,
+} from "../../tickets/customer-portal.schemas.ts";
+import {
+  findPortalTicket,
+  getPortalTicket,
+  listPortalTickets,
+  portalHome,
+} from "../../tickets/customer-portal.ts";
+import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
+import { formString, formText } from "../../web/forms.ts";
+import { type Html, html } from "../../web/html.ts";
+import type { Workspace } from "../../workspaces/workspace.branding.ts";
+import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
+import { type CustomerPage, plainNotFound, portalLayout } from "../shared/customer.layout.ts";
+import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { pageTree } from "../shared/page-tree.ts";
+import type { GateAnswers } from "../shared/session-gate.ts";
+import { formValidator } from "../shared/validation.ts";
+import { addCustomerGate, clearCustomerCookie, customerOf } from "./gate.ts";
+import {
+  followUpStartedMain,
+  homeMain,
+  requestMain,
+  requestNotFoundMain,
+  requestsMain,
+} from "./portal.views.ts";
+
+// The signed-in portal's pages: /portal/{slug}/home, /requests, /requests/{reference} (with its
+// reply, "This is solved", the colleagues copied in and the files), and sign-out. Behind the
+// customer gate: without a session, a page redirects to the portal's sign-in and comes back.
+
+const slugOf = (req: FastifyRequest) => (req.params as { slug?: string }).slug ?? "";
+
+/** Back where they were after signing in: the same page for a GET, else the home. */
+const HTML_ANSWERS: GateAnswers = {
+  unauthenticated: (req, reply) => {
+    const slug = encodeURIComponent(slugOf(req));
+    const next = req.method === "GET" ? req.url : `/portal/${slug}/home`;
+    return reply.redirect(`/portal/${slug}/sign-in?next=${encodeURIComponent(next)}`, 303);
+  },
+  csrfFailed: (_req, reply) => {
+    const nonce = newNonce();
+    return sendHtml(
+      reply,
+      html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>Please try again</title></head><body><main id="main"><h1>That form had expired</h1><p>Nothing was changed. Go back, reload the page and try again.</p></main></body></html>`,
+      { kind: "page", nonce, status: 403 },
+    );
+  },
+  tokenInForm: true,
+};
+
+const validReply = formValidator(CustomerReplyBody);
+
+type RequestParams = { slug: string; reference: string };
+
+export const portalPages =
+  (ctx: AppContext): FastifyPluginAsync =>
+  async (app) => {
+    await pageTree(app, { formBodyLimit: 64 * 1024 });
+    addCustomerGate(app, ctx, HTML_ANSWERS);
+
+    const page = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      p: { title: string; current?: CustomerPage; main: (ws: Workspace) => Html; status?: number },
+    ) => {
+      const nonce = newNonce();
+      const ws = await findWorkspaceBySlug(ctx, slugOf(req));
+      if (!ws) return plainNotFound(reply, nonce);
+      reply.header("cache-control", "no-store");
+      const customer = {
+        csrfToken: customerCsrfTokenFor(req.customerToken as string),
+        ...(p.current ? { current: p.current } : {}),
+      };
+      return sendHtml(reply, portalLayout({ ws, nonce, title: p.title, customer, main: p.main(ws) }), {
+        kind: "page",
+        nonce,
+        status: p.status ?? 200,
+      });
+    };
+
+    app.get("/:slug/home", async (req, reply) => {
+      const c = customerOf(req);
+      const home = await portalHome(ctx, c.actor);
+      return page(req, reply, {
+        title: "Home",
+        current: "home",
+        main: (ws) => homeMain(ws, home, c.contact.name),
+      });
+    });
+
+    app.get<{ Params: { slug: string }; Querystring: { status?: string; whose?: string; cursor?: string } }>(
+      "/:slug/requests",
+      async (req, reply) => {
+        const c = customerOf(req);
+        const status = (PORTAL_STATUS_FILTERS as readonly string[]).includes(req.query.status ?? "")
+          ? (req.query.status as PortalStatusFilter)
+          : "open";
+        const whose = (PORTAL_WHOSE_FILTERS as readonly string[]).includes(req.query.whose ?? "")
+          ? (req.query.whose as PortalWhoseFilter)
+          : undefined;
+        const cursor = typeof req.query.cursor === "string" ? req.query.cursor.slice(0, 400) : undefined;
+        const list = await listPortalTickets(ctx, c.actor, {
+          status,
+          ...(whose ? { whose } : {}),
+          ...(cursor ? { cursor } : {}),
+        });
+        return page(req, reply, {
+          title: "Requests",
+          current: "requests",
+          main: (ws) => requestsMain(ws, list, { status, whose, companyName: c.company?.name ?? null }),
+        });
+      },
+    );
+
+    const request = async (
+      req: FastifyRequest<{ Params: RequestParams }>,
+      reply: FastifyReply,
+      opts: { errors?: FieldErrors; draft?: string; status?: number; notice?: string } = {},
+    ) => {
+      const c = customerOf(req);
+      let view: Awaited<ReturnType<typeof getPortalTicket>>;
+      try {
+        view = await getPortalTicket(ctx, c.actor, req.params.reference);
+      } catch (err) {
+        if (!(err instanceof AppError && err.status === 404)) throw err;
+        return page(req, reply, { title: "Request not found", status: 404, main: requestNotFoundMain });
+      }
+      const colleagues = view.canCopyIn ? await listColleagues(ctx, c.actor) : [];
+      return page(req, reply, {
+        title: `${view.reference}: ${view.subject}`,
+        current: "requests",
+        status: opts.status ?? 200,
+        main: (ws) =>
+          requestMain(ws, view, {
+            csrfToken: customerCsrfTokenFor(req.customerToken as string),
+            colleagues,
+            ...opts,
+          }),
+      });
+    };
+
+    const NOTICES: Record<string, string> = {
+      sent: "Your reply was sent.",
+      solved: "Marked as solved. Reply any time if it comes back.",
+      cc: "Colleagues updated.",
+    };
+
+    app.get<{ Params: RequestParams; Querystring: { done?: string } }>(
+      "/:slug/requests/:reference",
+      (req, reply) => {
+        const notice = NOTICES[req.query.done ?? ""];
+        return request(req, reply, notice ? { notice } : {});
+      },
+    );
+
+    // The request was found by this reference, so it parses; the address shows it as TKT-0042.
+    const back = (reply: FastifyReply, p: RequestParams, done: string, hash = "") =>
+      reply.redirect(
+        `/portal/${encodeURIComponent(p.slug)}/requests/${formatReference(parseReference(p.reference) ?? 0)}?done=${done}${hash}`,
+        303,
+      );
+
+    app.get<{ Params: RequestParams & { id: string } }>(
+      "/:slug/requests/:reference/attachments/:id",
+      async (req, reply) => {
+        const actor = customerOf(req).actor;
+        const ticket = await findPortalTicket(ctx.database.db, actor, req.params.reference);
+        const file = await findAttachmentForCustomer(ctx, actor, {
+          ticketId: ticket.id,
+          id: req.params.id.slice(0, 40),
+        });
+        return sendStoredFile(ctx, reply, file);
+      },
+    );
+
+    app.post<{ Params: RequestParams }>("/:slug/requests/:reference/reply", async (req, reply) => {
+      const body = formText(req.body, "body");
+      const attachments = uploadKeysFrom((req.body as Record<string, unknown> | undefined)?.attachments);
+      const errors = validReply({ body, ...(attachments.length ? { attachments } : {}) });
+      if (errors) return request(req, reply, { errors, draft: body, status: 400 });
+      try {
+        const result = await replyAsCustomer(ctx, customerOf(req).actor, req.params.reference, {
+          body,
+          attachments,
+        });
+        if (result.kind === "follow_up") {
+          return page(req, reply, {
+            title: "New request started",
+            current: "requests",
+            status: 201,
+            main: (ws) =>
+              followUpStartedMain(
+                ws,
+                formatReference(parseReference(req.params.reference) ?? 0),
+                result.reference,
+              ),
+          });
+        }
+        return back(reply, req.params, "sent", "#latest");
+      } catch (err) {
+        if (err instanceof AppError && err.status === 404) return request(req, reply);
+        if (err instanceof AppError && err.status < 500 && err.fields) {
+          return request(req, reply, { errors: err.fields, draft: body, status: err.status });
+        }
+        throw err;
+      }
+    });
+
+    app.post<{ Params: RequestParams }>("/:slug/requests/:reference/close", async (req, reply) => {
+      try {
+        await closeAsCustomer(ctx, customerOf(req).actor, req.params.reference);
+      } catch (err) {
+        if (err instanceof AppError && err.status === 404) return request(req, reply);
+        throw err;
+      }
+      return back(reply, req.params, "solved");
+    });
+
+    const changeCc =
+      (change: typeof addColleagueCc) =>
+      async (req: FastifyRequest<{ Params: RequestParams }>, reply: FastifyReply) => {
+        const contactId = (formString(req.body, "contactId") ?? "").slice(0, 40);
+        try {
+          await change(ctx, customerOf(req).actor, req.params.reference, contactId);
+        } catch (err) {
+          if (err instanceof AppError && err.status === 404) return request(req, reply, { status: 404 });
+          throw err;
+        }
+        return back(reply, req.params, "cc", "#cc-title");
+      };
+    app.post<{ Params: RequestParams }>("/:slug/requests/:reference/ccs", changeCc(addColleagueCc));
+    app.post<{ Params: RequestParams }>("/:slug/requests/:reference/ccs/remove", changeCc(removeColleagueCc));
+
+    // Signing out ends this session and clears its cookie; the portal's public pages stay open.
+    app.post<{ Params: { slug: string } }>("/:slug/sign-out", async (req, reply) => {
+      await revokeCustomerSession(ctx, req.customerToken as string);
+      clearCustomerCookie(ctx, reply);
+      return reply.redirect(`/portal/${encodeURIComponent(req.params.slug)}/kb`, 303);
+    });
+  };

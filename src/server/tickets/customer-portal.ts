@@ -1,0 +1,319 @@
+import type { ExpressionBuilder } from "kysely";
+import { formatReference, parseReference, STATUS_LABELS, type TicketStatus } from "../../shared/tickets.ts";
+import type { CustomerActor } from "../actors.ts";
+import type { AppContext } from "../context.ts";
+import { nothing } from "../db/access.ts";
+import type { DB, TicketTable, Tx } from "../db/schema.ts";
+import { AppError, validationFailed } from "../errors.ts";
+import { attachmentsForCustomer } from "../files/file.access.ts";
+import { getWorkspace } from "../workspaces/workspace.service.ts";
+import { commentsVisibleTo } from "./comment.access.ts";
+import type {
+  PortalActivity,
+  PortalActivityKind,
+  PortalHome,
+  PortalListQuery,
+  PortalTicket,
+  PortalTicketList,
+  PortalTicketSummary,
+} from "./customer-portal.schemas.ts";
+import { eventsVisibleTo } from "./event.access.ts";
+import { ccsVisibleTo, ticketsVisibleTo } from "./ticket.access.ts";
+import { customerStatusOf } from "./ticket.create.ts";
+import type { TicketEventType } from "./ticket.events.ts";
+
+// What a signed-in customer reads on the portal: the home (open requests and recent activity),
+// the list of their requests, one request. Every read starts from the access functions with the
+// CustomerActor, so what is not theirs (another company's, another workspace's) is never read,
+// and a request they may not see is the same 404 as one that does not exist.
+
+const NOT_FOUND = "We could not find that request.";
+/** A request outside the customer's scope, or none at all: one answer for both. */
+export const portalTicketNotFound = () => new AppError(404, "ticket_not_found", NOT_FOUND);
+
+const DONE: TicketStatus[] = ["resolved", "closed"];
+/** Who acts for the workspace when no agent is named: the system, an agent since removed. */
+export const SUPPORT_TEAM = "Support team";
+
+/** The status the customer sees: the portal's override where an agent set one. */
+const seenStatus = (eb: ExpressionBuilder<DB, "tickets">) =>
+  eb.fn.coalesce("tickets.portal_status", "tickets.status");
+
+function summaries(db: Tx, actor: CustomerActor) {
+  return ticketsVisibleTo(db, actor)
+    .innerJoin("contacts", (j) =>
+      j
+        .onRef("contacts.id", "=", "tickets.contact_id")
+        .onRef("contacts.workspace_id", "=", "tickets.workspace_id"),
+    )
+    .select([
+      "tickets.id",
+      "tickets.number",
+      "tickets.subject",
+      "tickets.status",
+      "tickets.portal_status",
+      "tickets.contact_id",
+      "tickets.created_at",
+      "tickets.updated_at",
+      "contacts.name as contact_name",
+    ]);
+}
+
+type SummaryRow = {
+  number: number;
+  subject: string;
+  status: string;
+  portal_status: string | null;
+  contact_id: string;
+  contact_name: string;
+  created_at: string;
+  updated_at: string;
+};
+
+function toSummary(actor: CustomerActor, r: SummaryRow): PortalTicketSummary {
+  const status = customerStatusOf(r as Pick<TicketTable, "status" | "portal_status">);
+  return {
+    reference: formatReference(r.number),
+    subject: r.subject,
+    status,
+    statusLabel: STATUS_LABELS[status],
+    mine: r.contact_id === actor.contactId,
+    contact: { name: r.contact_name },
+    createdAt: r.created_at,
+    lastActivityAt: r.updated_at,
+  };
+}
+
+type Cursor = { u: string; i: string };
+
+function decodeCursor(raw: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as Cursor;
+    if (typeof c.u === "string" && typeof c.i === "string") return c;
+  } catch {
+    // fall through
+  }
+  throw validationFailed({ cursor: "is not a cursor from this listing" });
+}
+
+const PAGE_SIZE = 25;
+
+/** The customer's requests, recently active first, by a keyset cursor. */
+export async function listPortalTickets(
+  ctx: AppContext,
+  actor: CustomerActor,
+  query: PortalListQuery,
+  limit = PAGE_SIZE,
+): Promise<PortalTicketList> {
+  let q = summaries(ctx.database.db, actor);
+  const status = query.status ?? "open";
+  if (status === "open") q = q.where((eb) => eb(seenStatus(eb), "not in", DONE));
+  if (status === "resolved") q = q.where((eb) => eb(seenStatus(eb), "in", DONE));
+  if (query.whose === "mine") q = q.where("tickets.contact_id", "=", actor.contactId);
+  if (query.whose === "company") {
+    // Only what the scope already allows: a manager's company, or the requests they are copied in on.
+    const companyId = actor.companyId;
+    q = companyId === null ? q.where(nothing()) : q.where("tickets.company_id", "=", companyId);
+  }
+  if (query.cursor) {
+    const c = decodeCursor(query.cursor);
+    q = q.where((eb) =>
+      eb.or([
+        eb("tickets.updated_at", "<", c.u),
+        eb.and([eb("tickets.updated_at", "=", c.u), eb("tickets.id", "<", c.i)]),
+      ]),
+    );
+  }
+  const rows = await q
+    .orderBy("tickets.updated_at", "desc")
+    .orderBy("tickets.id", "desc")
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => toSummary(actor, r)),
+    nextCursor:
+      rows.length > limit && last
+        ? Buffer.from(JSON.stringify({ u: last.updated_at, i: last.id })).toString("base64url")
+        : null,
+  };
+}
+
+/** Which events the timeline shows, in the customer's words; the rest are left out. */
+const ACTIVITY: Partial<Record<TicketEventType, PortalActivityKind>> = {
+  created: "submitted",
+  agent_replied: "replied",
+  customer_replied: "replied",
+  status_changed: "status_changed",
+  reopened: "status_changed",
+  resolved: "resolved",
+};
+const ACTIVITY_TYPES = Object.keys(ACTIVITY) as TicketEventType[];
+
+/** The latest customer-visible events of the requests they may see, newest first. */
+export async function portalActivity(
+  ctx: AppContext,
+  actor: CustomerActor,
+  limit = 20,
+): Promise<PortalActivity[]> {
+  const rows = await eventsVisibleTo(ctx.database.db, actor)
+    .innerJoin("tickets", (j) =>
+      j
+        .onRef("tickets.id", "=", "ticket_events.ticket_id")
+        .onRef("tickets.workspace_id", "=", "ticket_events.workspace_id"),
+    )
+    .leftJoin("agents", (j) =>
+      j
+        .onRef("agents.id", "=", "ticket_events.actor_id")
+        .onRef("agents.workspace_id", "=", "ticket_events.workspace_id")
+        .on("ticket_events.actor_type", "=", "agent"),
+    )
+    .leftJoin("contacts", (j) =>
+      j
+        .onRef("contacts.id", "=", "ticket_events.actor_id")
+        .onRef("contacts.workspace_id", "=", "ticket_events.workspace_id")
+        .on("ticket_events.actor_type", "=", "contact"),
+    )
+    .where("ticket_events.type", "in", ACTIVITY_TYPES)
+    .select([
+      "ticket_events.id",
+      "ticket_events.type",
+      "ticket_events.actor_type",
+      "ticket_events.actor_id",
+      "ticket_events.created_at",
+      "tickets.number",
+      "tickets.subject",
+      "agents.name as agent_name",
+      "contacts.name as contact_name",
+    ])
+    .orderBy("ticket_events.created_at", "desc")
+    .orderBy("ticket_events.id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    kind: ACTIVITY[r.type as TicketEventType] as PortalActivityKind,
+    reference: formatReference(r.number),
+    subject: r.subject,
+    who:
+      r.actor_type === "contact"
+        ? r.actor_id === actor.contactId
+          ? "You"
+          : (r.contact_name ?? "A colleague")
+        : r.actor_type === "agent"
+          ? (r.agent_name ?? SUPPORT_TEAM)
+          : SUPPORT_TEAM,
+    at: r.created_at,
+  }));
+}
+
+/** The home: what is open (theirs, and their company's where allowed) and the recent activity. */
+export async function portalHome(ctx: AppContext, actor: CustomerActor): Promise<PortalHome> {
+  const [open, activity] = await Promise.all([
+    listPortalTickets(ctx, actor, { status: "open" }, 10),
+    portalActivity(ctx, actor),
+  ]);
+  return { open: open.items, activity };
+}
+
+/** A request the customer may see, by its reference (TKT-0042); else the same 404 for all. */
+export async function findPortalTicket(
+  db: Tx,
+  actor: CustomerActor,
+  reference: string,
+): Promise<TicketTable> {
+  const number = parseReference(reference);
+  if (number === null) throw portalTicketNotFound();
+  const ticket = await ticketsVisibleTo(db, actor)
+    .selectAll()
+    .where("tickets.number", "=", number)
+    .executeTakeFirst();
+  if (!ticket) throw portalTicketNotFound();
+  return ticket;
+}
+
+/** Whether the customer may copy colleagues in: a manager, on a request of their company. */
+export const mayCopyIn = (actor: CustomerActor, ticket: Pick<TicketTable, "company_id">) =>
+  actor.scope === "company" && actor.companyId !== null && ticket.company_id === actor.companyId;
+
+/** One request: its conversation without internal notes, its files, who is copied in. */
+export async function getPortalTicket(
+  ctx: AppContext,
+  actor: CustomerActor,
+  reference: string,
+): Promise<PortalTicket> {
+  const db = ctx.database.db;
+  const t = await findPortalTicket(db, actor, reference);
+  const [ws, opener, comments, files, ccs] = await Promise.all([
+    getWorkspace(ctx, actor),
+    summaries(db, actor).where("tickets.id", "=", t.id).executeTakeFirstOrThrow(),
+    commentsVisibleTo(db, actor)
+      .leftJoin("agents", (j) =>
+        j
+          .onRef("agents.id", "=", "comments.author_agent_id")
+          .onRef("agents.workspace_id", "=", "comments.workspace_id"),
+      )
+      .leftJoin("contacts", (j) =>
+        j
+          .onRef("contacts.id", "=", "comments.author_contact_id")
+          .onRef("contacts.workspace_id", "=", "comments.workspace_id"),
+      )
+      .select([
+        "comments.id",
+        "comments.author_type",
+        "comments.body",
+        "comments.created_at",
+        "agents.name as agent_name",
+        "contacts.name as contact_name",
+      ])
+      .where("comments.ticket_id", "=", t.id)
+      .where("comments.author_type", "in", ["agent", "contact"])
+      .orderBy("comments.created_at")
+      .orderBy("comments.id")
+      .execute(),
+    attachmentsForCustomer(db, actor, t.id),
+    ccsVisibleTo(db, actor)
+      .innerJoin("contacts", (j) =>
+        j
+          .onRef("contacts.id", "=", "ticket_ccs.contact_id")
+          .onRef("contacts.workspace_id", "=", "ticket_ccs.workspace_id"),
+      )
+      .select(["contacts.id", "contacts.name"])
+      .where("ticket_ccs.ticket_id", "=", t.id)
+      .orderBy("contacts.name")
+      .execute(),
+  ]);
+  const assignee =
+    ws.show_assignee && t.assignee_id !== null
+      ? await db
+          .selectFrom("agents")
+          .select("name")
+          .where("workspace_id", "=", actor.workspaceId)
+          .where("id", "=", t.assignee_id)
+          .executeTakeFirst()
+      : undefined;
+  const summary = toSummary(actor, opener);
+  const done = DONE.includes(summary.status);
+  return {
+    ...summary,
+    description: t.description,
+    type: t.type,
+    assignee: assignee ? { name: assignee.name } : null,
+    attachments: files.filter((f) => f.commentId === null),
+    conversation: comments.map((c) => ({
+      id: c.id,
+      author: {
+        type: c.author_type as "agent" | "contact",
+        name: (c.author_type === "agent" ? c.agent_name : c.contact_name) ?? "",
+      },
+      body: c.body,
+      createdAt: c.created_at,
+      attachments: files.filter((f) => f.commentId === c.id),
+    })),
+    resolution: done && t.resolved_at ? { details: t.resolution, resolvedAt: t.resolved_at } : null,
+    ccs: ccs.map((c) => ({ id: c.id, name: c.name })),
+    canCopyIn: mayCopyIn(actor, t),
+    canClose: !done,
+  };
+}
