@@ -1,5 +1,6 @@
 import { CsvError, parse } from "csv-parse/sync";
 import { NAME_MAX } from "../../shared/tickets.ts";
+import { COMPANY_NAME_MAX, DOMAIN_PATTERN } from "../companies/company.schemas.ts";
 import { AppError } from "../errors.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 
@@ -9,7 +10,6 @@ import { normalizeEmail } from "../lib/email-address.ts";
 
 export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 export const MAX_IMPORT_ROWS = 20_000;
-export const COMPANY_NAME_MAX = 120;
 export const PHONE_MAX = 40;
 /** Kept per import: enough to fix a file, small enough to store and show. */
 export const MAX_STORED_ERRORS = 500;
@@ -85,8 +85,8 @@ function delimiterOf(text: string): string {
   return best;
 }
 
-// A host name of at least two labels: letters, digits and hyphens (IDN in its Unicode form too).
-const DOMAIN_RE = /^(?=.{4,253}$)(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]{2,63}$/u;
+// The same rule as a domain added on a company's page: ASCII labels (an IDN in its xn-- form).
+const DOMAIN_RE = new RegExp(DOMAIN_PATTERN);
 // Control characters and line breaks (tab aside): no cell may hold them.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
 const CONTROLS = /[\u0000-\u0008\u000A-\u001F\u007F]/;
@@ -201,7 +201,8 @@ export function parseContactCsv(text: string): ParsedFile {
               .replace(/^@/, "")
               .replace(/^https?:\/\//, "")
               .replace(/\/.*$/, "")
-              .replace(/^www\./, ""),
+              .replace(/^www\./, "")
+              .replace(/\.$/, ""),
           )
           .filter(Boolean),
       ),

@@ -1,5 +1,6 @@
 import { type Selectable, sql } from "kysely";
 import type { AgentActor, SystemActor } from "../actors.ts";
+import { notManager } from "../companies/company.members.ts";
 import type { AppContext } from "../context.ts";
 import type { ContactImportTable, Tx } from "../db/schema.ts";
 import { conflict, forbidden, notFound } from "../errors.ts";
@@ -293,7 +294,11 @@ async function carryOut(
         .set({
           ...(p.changes.name !== undefined ? { name: p.changes.name } : {}),
           ...(p.changes.phone !== undefined ? { phone: p.changes.phone } : {}),
-          ...(p.changes.company !== undefined ? { company_id: companyId(p.changes.company) } : {}),
+          // Moved to another company, a company manager keeps their own requests only (as when
+          // an agent moves them): the new company's requests are given on purpose or not at all.
+          ...(p.changes.company !== undefined
+            ? { company_id: companyId(p.changes.company), portal_access: notManager }
+            : {}),
           updated_at: now,
         })
         .where("contacts.id", "=", p.existing.id)

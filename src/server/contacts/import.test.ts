@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import { systemActor } from "../actors.ts";
 import { companiesVisibleTo, companyDomainsVisibleTo } from "../companies/company.access.ts";
 import { newId } from "../ids.ts";
-import { makeTeam } from "../test/factories.ts";
+import { makeCustomer, makeTeam } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { contactsVisibleTo } from "./contact.access.ts";
 import { MAX_IMPORT_BYTES, MAX_IMPORT_ROWS } from "./import.csv.ts";
@@ -355,5 +355,32 @@ describe("contact import", () => {
     assert.equal((await contactsOf(team.ws.id)).length, 0);
     const page = await t.app.inject({ url: "/app/contacts/import", headers: { cookie: team.agent.cookie } });
     assert.equal(page.statusCode, 403);
+  });
+
+  test("a company manager moved to another company by the file keeps their own requests only", async () => {
+    const team = await makeTeam(t);
+    const manager = await makeCustomer(t, team.ws.id, {
+      access: "company",
+      company: "Old Co",
+      email: "boss@old.test",
+    });
+    const stays = await makeCustomer(t, team.ws.id, {
+      access: "company",
+      company: "Same Co",
+      email: "lead@same.test",
+    });
+    const done = await importFile(team, "email,company\nboss@old.test,New Co\nlead@same.test,same co\n");
+    assert.equal(done.counts.updatedContacts, 1);
+    const access = await contactsVisibleTo(t.ctx.database.db, { ...system, workspaceId: team.ws.id })
+      .select(["id", "portal_access"])
+      .orderBy("email_normalized")
+      .execute();
+    assert.deepEqual(
+      access.map((c) => [c.id, c.portal_access]),
+      [
+        [manager.contactId, "own"],
+        [stays.contactId, "company"],
+      ],
+    );
   });
 });
