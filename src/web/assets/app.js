@@ -231,7 +231,11 @@
         status.textContent = `${file.name} is larger than 5 MB: split it and import each part.`;
         return;
       }
-      const text = await file.text();
+      // UTF-8 as most exports are; spreadsheets also save UTF-16 (with its mark) or Windows-1252.
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe;
+      let text = new TextDecoder(utf16 ? "utf-16le" : "utf-8").decode(bytes);
+      if (!utf16 && text.includes("\uFFFD")) text = new TextDecoder("windows-1252").decode(bytes);
       $("#csv").value = text;
       $("[data-import-name]").value = file.name;
       status.textContent = `${file.name}: ${text.split(/\r?\n/).filter((l) => l.trim()).length} lines read. Check the file to see what will be imported.`;
