@@ -15,7 +15,7 @@ import { companyRow, onDomains } from "./company.service.ts";
 // someone gives them the new company's on purpose.
 
 /** Portal access after a move to another company: the company's manager becomes "own requests". */
-const notManager = sql<PortalAccess>`case when contacts.portal_access = 'company' then 'own' else contacts.portal_access end`;
+export const notManager = sql<PortalAccess>`case when contacts.portal_access = 'company' then 'own' else contacts.portal_access end`;
 
 /**
  * Contacts on the company's domains who belong to no company join it, when an agent says so.

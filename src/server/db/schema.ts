@@ -110,6 +110,35 @@ export interface ContactTable {
   updated_at: string;
 }
 
+export type ContactImportStatus = "previewed" | "running" | "done" | "failed";
+
+/** A CSV import of contacts (migration 0014): checked and previewed, then imported at once. */
+export interface ContactImportTable {
+  id: string;
+  workspace_id: string;
+  agent_id: string | null;
+  file_name: string;
+  status: ContactImportStatus;
+  skip_invalid: Generated<boolean>;
+  total_rows: Generated<number>;
+  processed_rows: Generated<number>;
+  error_rows: Generated<number>;
+  created_contacts: Generated<number>;
+  updated_contacts: Generated<number>;
+  unchanged_contacts: Generated<number>;
+  created_companies: Generated<number>;
+  added_domains: Generated<number>;
+  skipped_rows: Generated<number>;
+  /** JSON: [{ row, field, message }]. */
+  errors: Generated<string>;
+  /** JSON: the valid rows as read; null once the import has finished. */
+  rows: string | null;
+  failure: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
 export type CustomerTokenPurpose = "invite" | "magic_link" | "password_reset" | "verify_email";
 
 /** A customer's one-time link, stored as the SHA-256 of its token. */
@@ -413,6 +442,7 @@ export interface DB {
   customer_tokens: CustomerTokenTable;
   ticket_ccs: TicketCcTable;
   contacts: ContactTable;
+  contact_imports: ContactImportTable;
   tickets: TicketTable;
   comments: CommentTable;
   ticket_events: TicketEventTable;

@@ -1,4 +1,5 @@
 import { systemActor } from "../actors.ts";
+import { startImportSweeper } from "../contacts/import.service.ts";
 import type { AppContext } from "../context.ts";
 import { startOutboxWorker } from "../email/delivery.ts";
 import { startImapPoller } from "../email/imap.poller.ts";
@@ -61,6 +62,10 @@ export async function startBackgroundWork(ctx: AppContext): Promise<{ stop(): Pr
   // Uploads never attached to a ticket are deleted after 24 hours.
   const stopSweeper = startUploadSweeper(ctx, systemActor("upload sweep"));
   stops.push(async () => stopSweeper());
+
+  // Contact imports previewed but never imported are forgotten after a day (they hold the file).
+  const stopImportSweeper = startImportSweeper(ctx, systemActor("contact import sweep"));
+  stops.push(async () => stopImportSweeper());
 
   return {
     stop: async () => {

@@ -18,6 +18,7 @@ const ACCESS_FILES: Record<string, string> = {
   comments: "tickets/comment.access.ts",
   ticket_events: "tickets/event.access.ts",
   contacts: "contacts/contact.access.ts",
+  contact_imports: "contacts/import.access.ts",
   companies: "companies/company.access.ts",
   company_domains: "companies/company.access.ts",
   attachments: "files/file.access.ts",

@@ -216,4 +216,64 @@
       }, 250);
     });
   }
+
+  // Contact import: a chosen file fills the text field; while an import runs, its bar follows
+  // GET /api/workspace/imports/:id (the commit's own request is still on its way).
+  const importFile = $("[data-import-file]");
+  if (importFile) {
+    importFile.hidden = false;
+    const input = $("input[type=file]", importFile);
+    const status = $("[data-import-file-status]", importFile);
+    input.addEventListener("change", async () => {
+      const file = input.files?.[0];
+      if (!file) return;
+      if (file.size > 5 * 1024 * 1024) {
+        status.textContent = `${file.name} is larger than 5 MB: split it and import each part.`;
+        return;
+      }
+      // UTF-8 as most exports are; spreadsheets also save UTF-16 (with its mark) or Windows-1252.
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe;
+      let text = new TextDecoder(utf16 ? "utf-16le" : "utf-8").decode(bytes);
+      if (!utf16 && text.includes("\uFFFD")) text = new TextDecoder("windows-1252").decode(bytes);
+      $("#csv").value = text;
+      $("[data-import-name]").value = file.name;
+      status.textContent = `${file.name}: ${text.split(/\r?\n/).filter((l) => l.trim()).length} lines read. Check the file to see what will be imported.`;
+    });
+  }
+  const progress = $("[data-import-progress]");
+  if (progress) {
+    const bar = $("progress", progress);
+    const said = $("[data-import-progress-text]", progress);
+    const follow = () => {
+      progress.hidden = false;
+      // Indeterminate until the server says how far it is (with SQLite the answer may only come
+      // at the end: the import's one transaction has the database to itself meanwhile).
+      if (!Number(bar.getAttribute("value"))) bar.removeAttribute("value");
+      const tick = async () => {
+        try {
+          const res = await fetch(`/api/workspace/imports/${progress.dataset.importProgress}`, {
+            credentials: "same-origin",
+            cache: "no-store",
+          });
+          if (res.ok) {
+            const v = await res.json();
+            if (v.status !== "previewed" && v.processedRows > 0) {
+              bar.value = v.processedRows;
+              said.textContent = `${v.processedRows.toLocaleString()} of ${bar.max.toLocaleString()} rows done. Nothing is saved until every row is in.`;
+            }
+            if (v.status === "done" || v.status === "failed") {
+              if (!commitForm) window.location.reload();
+              return;
+            }
+          }
+        } catch {}
+        setTimeout(tick, 700);
+      };
+      tick();
+    };
+    const commitForm = $("form[data-import-commit]");
+    if (commitForm) commitForm.addEventListener("submit", follow);
+    else if (!progress.hidden) follow();
+  }
 })();

@@ -53,8 +53,13 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
   const contact = (await api("GET", "/api/workspace/contacts")).items[0];
   const email = (await api("GET", "/api/workspace/outbox")).items[0];
   assert.ok(contact && email, "a contact and an email to show");
+  const contactImport = await api("POST", "/api/workspace/imports", {
+    fileName: "a.csv",
+    csv: "Email\nx@y.test\n",
+  });
 
   const idFor: [RegExp, string][] = [
+    [/^\/(app\/contacts\/import|api\/workspace\/imports)\//, contactImport.id],
     [/^\/(app|api\/workspace)\/contacts\//, contact.id],
     [/^\/(app|api\/workspace)\/companies\//, customer.companyId as string],
     [/^\/(app|api\/workspace)\/kb\/articles\//, article.id],

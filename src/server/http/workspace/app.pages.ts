@@ -9,6 +9,7 @@ import type { GateAnswers } from "../shared/session-gate.ts";
 import { companyPages } from "./companies.pages.ts";
 import { contactPages } from "./contacts.pages.ts";
 import { addAgentGate, clearSessionCookie } from "./gate.ts";
+import { importPages } from "./import.pages.ts";
 import { kbPages } from "./kb.pages.ts";
 import { APP_LABELS, safeNext, sendAppPage, sendPublicAppPage } from "./layout.ts";
 import { outboxPages } from "./outbox.pages.ts";
@@ -95,6 +96,7 @@ export const appPages =
         await tree.register(ticketPages(ctx));
         await tree.register(contactPages(ctx));
         await tree.register(companyPages(ctx));
+        await tree.register(importPages(ctx));
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });
         await tree.register(kbPages(ctx), { prefix: "/kb" });

@@ -41,7 +41,7 @@ export const contactPages =
       return sendAppPage(req, reply, {
         title: "Contacts",
         section: "contacts",
-        main: contactsMain(q, page.items, next),
+        main: contactsMain(q, page.items, next, (req.session as SessionInfo).agent.role === "admin"),
       });
     });
 

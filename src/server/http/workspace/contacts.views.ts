@@ -5,8 +5,8 @@ import { statusBadge } from "./layout.ts";
 
 // Contacts as the agents see them: a searchable list, and one contact with their tickets.
 
-export function contactsMain(q: string, items: ContactView[], next: string): Html {
-  return html`<h1>Contacts</h1>
+export function contactsMain(q: string, items: ContactView[], next: string, canImport = false): Html {
+  return html`<div class="page-head"><h1>Contacts</h1>${canImport ? html`<a class="button" href="/app/contacts/import">Import contacts</a>` : ""}</div>
 <form class="filters" method="get" action="/app/contacts" role="search" aria-label="Search contacts">
   <div class="field search"><label for="cq">Search</label><input id="cq" name="q" type="search" value="${q}" placeholder="Name or email" data-shortcut-search></div>
   <button type="submit">Search</button>
