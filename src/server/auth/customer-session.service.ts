@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { type CustomerActor, systemActorIn } from "../actors.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import { type AppContext, nowIso } from "../context.ts";
+import { ReadCache } from "../db/prepared.ts";
 import { hashToken, looksLikeToken, newToken } from "./tokens.ts";
 
 // Customers signed in to the portal. Like the agents' sessions (session.service.ts): a 256-bit
@@ -51,17 +52,13 @@ export async function createCustomerSession(
 }
 
 /**
- * The customer behind a session cookie on the portal of `workspaceSlug`, or null: for a missing,
- * unknown, expired or revoked session, one of another workspace, and a contact whose portal
- * access is 'none' (or who is gone).
+ * Every portal request resolves its session: the rows are kept until the database changes
+ * (ReadCache), so a revocation, a change of access or of company takes effect at once, and
+ * expiry is checked on every call.
  */
-export async function resolveCustomerSession(
-  ctx: AppContext,
-  token: unknown,
-  workspaceSlug: string,
-): Promise<CustomerSession | null> {
-  if (!looksLikeToken(token)) return null;
-  const tokenHash = hashToken(token);
+const SESSION_READS = new ReadCache<Awaited<ReturnType<typeof readSession>>>(5000);
+
+async function readSession(ctx: AppContext, tokenHash: string, workspaceSlug: string) {
   const session = await ctx.database.db
     .selectFrom("customer_sessions as s")
     .innerJoin("workspaces as w", "w.id", "s.workspace_id")
@@ -76,8 +73,7 @@ export async function resolveCustomerSession(
     .where("s.token_hash", "=", tokenHash)
     .where("w.slug", "=", workspaceSlug)
     .executeTakeFirst();
-  const now = ctx.now();
-  if (!session || session.revoked_at !== null || session.expires_at <= now.toISOString()) return null;
+  if (!session) return null;
   const contact = await contactsVisibleTo(
     ctx.database.db,
     systemActorIn("customer session", session.workspace_id),
@@ -97,6 +93,28 @@ export async function resolveCustomerSession(
     ])
     .where("contacts.id", "=", session.contact_id)
     .executeTakeFirst();
+  return { session, contact };
+}
+
+/**
+ * The customer behind a session cookie on the portal of `workspaceSlug`, or null: for a missing,
+ * unknown, expired or revoked session, one of another workspace, and a contact whose portal
+ * access is 'none' (or who is gone).
+ */
+export async function resolveCustomerSession(
+  ctx: AppContext,
+  token: unknown,
+  workspaceSlug: string,
+): Promise<CustomerSession | null> {
+  if (!looksLikeToken(token)) return null;
+  const tokenHash = hashToken(token);
+  const found = await SESSION_READS.get(ctx.database, `${tokenHash} ${workspaceSlug}`, () =>
+    readSession(ctx, tokenHash, workspaceSlug),
+  );
+  const now = ctx.now();
+  if (!found) return null;
+  const { session, contact } = found;
+  if (session.revoked_at !== null || session.expires_at <= now.toISOString()) return null;
   if (!contact || contact.portal_access === "none") return null;
   if (now.getTime() - Date.parse(session.last_seen_at) > TOUCH_INTERVAL_MS) {
     await ctx.database.db

@@ -3,6 +3,7 @@ import { formatReference, parseReference, STATUS_LABELS, type TicketStatus } fro
 import type { CustomerActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { nothing } from "../db/access.ts";
+import { ReadCache } from "../db/prepared.ts";
 import type { DB, TicketTable, Tx } from "../db/schema.ts";
 import { AppError, validationFailed } from "../errors.ts";
 import { attachmentsForCustomer } from "../files/file.access.ts";
@@ -98,12 +99,32 @@ function decodeCursor(raw: string): Cursor {
 
 const PAGE_SIZE = 25;
 
+/**
+ * The home and the lists are read again and again by a customer and their colleagues: the
+ * answers are kept until the database changes (ReadCache, SQLite), per customer as the session
+ * resolved them (contact, company, scope), so a change of access or company is a new key.
+ */
+const PORTAL_READS = new ReadCache<PortalHome | PortalTicketList>(5000);
+const actorKey = (a: CustomerActor) => `${a.workspaceId} ${a.contactId} ${a.companyId ?? "-"} ${a.scope}`;
+
 /** The customer's requests, recently active first, by a keyset cursor. */
-export async function listPortalTickets(
+export function listPortalTickets(
   ctx: AppContext,
   actor: CustomerActor,
   query: PortalListQuery,
   limit = PAGE_SIZE,
+): Promise<PortalTicketList> | PortalTicketList {
+  const key = `list ${actorKey(actor)} ${limit} ${JSON.stringify([query.status, query.whose, query.cursor])}`;
+  return PORTAL_READS.get(ctx.database, key, () => readPortalTickets(ctx, actor, query, limit)) as
+    | PortalTicketList
+    | Promise<PortalTicketList>;
+}
+
+async function readPortalTickets(
+  ctx: AppContext,
+  actor: CustomerActor,
+  query: PortalListQuery,
+  limit: number,
 ): Promise<PortalTicketList> {
   let q = summaries(ctx.database.db, actor);
   const status = query.status ?? "open";
@@ -210,11 +231,13 @@ export async function portalActivity(
 
 /** The home: what is open (theirs, and their company's where allowed) and the recent activity. */
 export async function portalHome(ctx: AppContext, actor: CustomerActor): Promise<PortalHome> {
-  const [open, activity] = await Promise.all([
-    listPortalTickets(ctx, actor, { status: "open" }, 10),
-    portalActivity(ctx, actor),
-  ]);
-  return { open: open.items, activity };
+  return PORTAL_READS.get(ctx.database, `home ${actorKey(actor)}`, async () => {
+    const [open, activity] = await Promise.all([
+      listPortalTickets(ctx, actor, { status: "open" }, 10),
+      portalActivity(ctx, actor),
+    ]);
+    return { open: open.items, activity };
+  }) as PortalHome | Promise<PortalHome>;
 }
 
 /** A request the customer may see, by its reference (TKT-0042); else the same 404 for all. */
