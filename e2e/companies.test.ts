@@ -75,8 +75,8 @@ for (const run of runs) {
       await page.goto("/app/companies");
       await page.getByRole("heading", { name: "Companies" }).waitFor();
       await check(page, `app-companies-${run.tag}`);
-      await page.getByLabel("Search").fill("initech");
-      await page.getByRole("button", { name: "Search" }).click();
+      await page.getByRole("searchbox", { name: "Search" }).fill("initech");
+      await page.getByRole("button", { name: "Search", exact: true }).click();
       await page.waitForURL(/q=initech/);
       assert.equal(await page.locator("tr[data-row]").count(), 1);
       await page.getByLabel("Name", { exact: true }).fill("Globex Corporation");
