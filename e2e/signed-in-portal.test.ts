@@ -129,6 +129,13 @@ for (const run of runs) {
       assert.match((await page.locator("ol.activity").textContent()) ?? "", /Fox Mulder submitted/);
       assert.ok(await page.getByRole("searchbox").first().isVisible(), "the help search");
       await check(page, `customer-home-${run.tag}`);
+      const nav = page.getByRole("navigation", { name: "Portal" });
+
+      // The help articles keep the signed-in navigation.
+      await nav.getByRole("link", { name: "Knowledge base" }).click();
+      await page.waitForURL(/\/kb$/);
+      assert.equal(await nav.locator("[aria-current=page]").textContent(), "Knowledge base");
+      await check(page, `customer-kb-${run.tag}`);
 
       // Requests, filtered to my own.
       await page.getByRole("navigation", { name: "Portal" }).getByRole("link", { name: "Requests" }).click();
@@ -167,6 +174,7 @@ for (const run of runs) {
       const phoneCookie = `${cookieName(s.env.ctx.config, "portico_customer")}=${phone.token}`;
       await page.getByRole("navigation", { name: "Portal" }).getByRole("link", { name: "Account" }).click();
       await page.getByRole("heading", { name: "Your account" }).waitFor();
+      assert.equal(await nav.locator("[aria-current=page]").textContent(), "Account");
       assert.equal(await page.locator("ul.sessions > li").count(), 2);
       await check(page, `customer-account-${run.tag}`);
       await page.getByRole("button", { name: "Sign out everywhere else" }).click();
@@ -176,7 +184,7 @@ for (const run of runs) {
       assert.notEqual(gone.statusCode, 200, "the other session is signed out");
 
       // Sign out, sign in again with the password.
-      await page.locator("main").getByRole("button", { name: "Sign out", exact: true }).click();
+      await page.getByRole("button", { name: "Sign out of this browser" }).click();
       await page.waitForURL(/\/sign-in/);
       await check(page, `customer-sign-in-${run.tag}`);
       await page.getByLabel("Email").fill(dana.email);
@@ -229,6 +237,8 @@ describe("submitting signed in", { skip: skipReason }, () => {
       await page.goto(`/portal/${slug}/submit`);
       assert.match((await page.locator(".submitting-as").textContent()) ?? "", /Submitting as Dana Scully/);
       assert.equal(await page.locator("#name, #email").count(), 0, "no name or email fields");
+      const nav = page.getByRole("navigation", { name: "Portal" });
+      assert.equal(await nav.locator("[aria-current=page]").textContent(), "New request");
       await page.getByLabel("Subject").pressSequentially("printer jams", { delay: 20 });
       const similar = page.locator("#similar");
       await similar.getByRole("heading", { name: /A colleague already reported this/ }).waitFor();
