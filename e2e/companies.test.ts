@@ -52,9 +52,10 @@ const runs = [
   { viewport: PHONE, dark: false, tag: "375-light" },
 ];
 
-for (const run of runs) {
-  describe(`companies at ${run.tag}`, { skip: skipReason }, () => {
-    test("companies, a company, a contact's company and portal access, the queue, settings, import", async () => {
+// The three runs are independent (a workspace each): they share the browser at once.
+describe("companies", { skip: skipReason, concurrency: true }, () => {
+  for (const run of runs) {
+    test(`at ${run.tag}: companies, a company, a contact's company and portal access, the queue, settings, import`, async () => {
       const team = await makeTeam(s.env);
       const slug = team.ws.slug;
       const { context, page } = await newPage(s, run);
@@ -161,5 +162,5 @@ for (const run of runs) {
       await check(page, `app-import-done-${run.tag}`);
       await context.close();
     });
-  });
-}
+  }
+});

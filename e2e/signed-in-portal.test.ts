@@ -75,9 +75,10 @@ const runs = [
   { viewport: DESKTOP, dark: false, tag: "1280-light" },
 ];
 
-for (const run of runs) {
-  describe(`the signed-in portal at ${run.tag}`, { skip: skipReason }, () => {
-    test("invited, choose a password, home, requests, a request, account, sign out and in", async () => {
+// The three runs are independent (a workspace each): they share the browser at once.
+describe("the signed-in portal", { skip: skipReason, concurrency: true }, () => {
+  for (const run of runs) {
+    test(`at ${run.tag}: invited, choose a password, home, requests, a request, account, sign out and in`, async () => {
       const team = await makeTeam(s.env);
       const slug = team.ws.slug;
       // Dana, and a colleague at the same company.
@@ -209,8 +210,8 @@ for (const run of runs) {
       await check(other.page, `customer-check-email-${run.tag}`);
       await other.context.close();
     });
-  });
-}
+  }
+});
 
 describe("submitting signed in", { skip: skipReason }, () => {
   test("no name or email asked, a colleague's open request suggested, lands on the request", async () => {
