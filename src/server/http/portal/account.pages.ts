@@ -36,7 +36,13 @@ async function portalPage(
   const nonce = newNonce();
   const ws = await findWorkspaceBySlug(ctx, slugOf(req));
   if (!ws) return plainNotFound(reply, nonce);
-  return sendHtml(reply, portalLayout({ ws, nonce, title: p.title, main: p.main }), {
+  reply.header("cache-control", "no-store");
+  // The signed-in portal's navigation, with this page as the current one.
+  const customer = {
+    csrfToken: customerCsrfTokenFor(req.customerToken as string),
+    current: "account" as const,
+  };
+  return sendHtml(reply, portalLayout({ ws, nonce, title: p.title, customer, main: p.main }), {
     kind: "page",
     nonce,
     status: p.status,

@@ -70,9 +70,12 @@ ${summary(undefined, st.message)}
   )}</ul>
   ${
     others.length
-      ? html`<form method="post" action="/portal/${slug}/account/sessions/sign-out-others">${csrfField(csrf)}<button type="submit">Sign out everywhere else</button></form>`
+      ? html`<form method="post" action="/portal/${slug}/account/sessions/sign-out-others" class="inline">${csrfField(csrf)}<button type="submit">Sign out everywhere else</button></form>`
       : ""
   }
 </section>
-<form method="post" action="/portal/${slug}/sign-out">${csrfField(csrf)}<button type="submit" class="primary">Sign out</button></form>`;
+<section aria-labelledby="sign-out-title">
+  <h2 id="sign-out-title">Sign out</h2>
+  <form method="post" action="/portal/${slug}/sign-out" class="inline">${csrfField(csrf)}<button type="submit" class="primary">Sign out of this browser</button></form>
+</section>`;
 }

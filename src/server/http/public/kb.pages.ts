@@ -14,7 +14,7 @@ import { COMMENT_MAX, QUERY_MAX } from "../../kb/kb.schemas.ts";
 import { formString, formText } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
-import { pageEntry } from "../portal/portal-entry.ts";
+import { customerCsrfValue, pageEntry } from "../portal/portal-entry.ts";
 import { portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
@@ -49,25 +49,36 @@ export const publicKbPages =
     const open = async (req: FastifyRequest, reply: FastifyReply, next?: string) => {
       const entry = await pageEntry(ctx, req, reply, (req.params as Params).slug, next);
       if (!entry) return null;
-      return { ws: entry.ws, kb: await portalKbOf(ctx, entry.ws, entry.actor) };
+      const csrfToken = entry.customer ? customerCsrfValue(entry) : undefined;
+      return {
+        ws: entry.ws,
+        kb: await portalKbOf(ctx, entry.ws, entry.actor),
+        // A signed-in customer keeps the signed-in portal's navigation.
+        ...(csrfToken ? { customer: { csrfToken, current: "kb" as const } } : {}),
+      };
     };
-    const page = (
-      reply: FastifyReply,
-      ws: Workspace,
-      nonce: string,
-      title: string,
-      main: Html,
-      status = 200,
-    ) =>
-      sendHtml(reply, portalLayout({ ws, nonce, title, main, nav: true }), { kind: "page", nonce, status });
-    const notFoundPage = (reply: FastifyReply, ws: Workspace, nonce: string) =>
+    type Opened = { ws: Workspace; customer?: { csrfToken: string; current: "kb" } };
+    const page = (reply: FastifyReply, o: Opened, nonce: string, title: string, main: Html, status = 200) =>
+      sendHtml(
+        reply,
+        portalLayout({
+          ws: o.ws,
+          nonce,
+          title,
+          main,
+          nav: true,
+          ...(o.customer ? { customer: o.customer } : {}),
+        }),
+        { kind: "page", nonce, status },
+      );
+    const notFoundPage = (reply: FastifyReply, o: Opened, nonce: string) =>
       page(
         reply,
-        ws,
+        o,
         nonce,
         "Article not found",
         html`<h1>We could not find that page</h1><p>It may have moved, or it is no longer published.</p>
-${searchForm(ws)}${stillNeedHelp(ws, "")}`,
+${searchForm(o.ws)}${stillNeedHelp(o.ws, "")}`,
         404,
       );
     const rethrow404 = async <T>(fn: () => Promise<T>, onMissing: () => unknown): Promise<T | undefined> => {
@@ -86,7 +97,7 @@ ${searchForm(ws)}${stillNeedHelp(ws, "")}`,
       const nonce = newNonce();
       const o = await open(req, reply);
       if (!o) return reply;
-      return page(reply, o.ws, nonce, "Help articles", homeMain(o.ws, await portalHome(ctx, o.kb)));
+      return page(reply, o, nonce, "Help articles", homeMain(o.ws, await portalHome(ctx, o.kb)));
     });
 
     app.get<{ Params: Params; Querystring: { q?: unknown } }>("/:slug/kb/search", async (req, reply) => {
@@ -100,7 +111,7 @@ ${searchForm(ws)}${stillNeedHelp(ws, "")}`,
         if (err instanceof AppError && err.headers) reply.headers(err.headers);
         return page(
           reply,
-          o.ws,
+          o,
           nonce,
           "Search",
           html`<h1>Please wait a moment</h1><p>Too many searches in a short time.</p>`,
@@ -108,7 +119,7 @@ ${searchForm(ws)}${stillNeedHelp(ws, "")}`,
         );
       }
       const hits = q.trim() ? await searchPortal(ctx, o.ws.slug, o.kb, q) : [];
-      return page(reply, o.ws, nonce, q ? `Search: ${q}` : "Search", resultsMain(o.ws, o.kb, q, hits));
+      return page(reply, o, nonce, q ? `Search: ${q}` : "Search", resultsMain(o.ws, o.kb, q, hits));
     });
 
     app.get<{ Params: Params & { category: string } }>(
@@ -119,9 +130,9 @@ ${searchForm(ws)}${stillNeedHelp(ws, "")}`,
         if (!o) return reply;
         const c = await rethrow404(
           () => portalCategory(ctx, o.kb, req.params.category),
-          () => notFoundPage(reply, o.ws, nonce),
+          () => notFoundPage(reply, o, nonce),
         );
-        return c ? page(reply, o.ws, nonce, c.name, categoryMain(o.ws, c)) : reply;
+        return c ? page(reply, o, nonce, c.name, categoryMain(o.ws, c)) : reply;
       },
     );
 
@@ -135,9 +146,9 @@ ${searchForm(ws)}${stillNeedHelp(ws, "")}`,
       if (!o) return reply;
       const a = await rethrow404(
         () => portalArticle(ctx, o.kb, req.params.article),
-        () => notFoundPage(reply, o.ws, nonce),
+        () => notFoundPage(reply, o, nonce),
       );
-      return a ? page(reply, o.ws, nonce, a.title, articleMain(o.ws, a, state)) : reply;
+      return a ? page(reply, o, nonce, a.title, articleMain(o.ws, a, state)) : reply;
     };
 
     app.get<{ Params: Params & { article: string }; Querystring: { feedback?: string; f?: string } }>(

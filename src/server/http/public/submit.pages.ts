@@ -44,18 +44,28 @@ export const submitPages =
 
     const page = (
       reply: FastifyReply,
-      ws: Workspace,
+      entry: PortalEntry,
       nonce: string,
       embedded: boolean,
       status: number,
       main: Html,
-    ) =>
-      sendHtml(reply, portalLayout({ ws, nonce, title: "Submit a request", embedded, main }), {
-        kind: "page",
-        nonce,
-        status,
-        framing: embedFraming(ws),
-      });
+    ) => {
+      // Signed in (and not in a frame on another site): the signed-in portal's navigation.
+      const { ws } = entry;
+      const nav = embedded ? undefined : signedInAs(entry);
+      return sendHtml(
+        reply,
+        portalLayout({
+          ws,
+          nonce,
+          title: "Submit a request",
+          embedded,
+          main,
+          ...(nav ? { customer: { csrfToken: nav.csrf, current: "new" as const } } : {}),
+        }),
+        { kind: "page", nonce, status, framing: embedFraming(ws) },
+      );
+    };
 
     app.get<{ Params: { slug: string } }>("/:slug", (req, reply) =>
       reply.redirect(`/portal/${req.params.slug}/submit`),
@@ -72,7 +82,7 @@ export const submitPages =
         const embedded = isEmbedded(req);
         return page(
           reply,
-          ws,
+          entry,
           nonce,
           embedded,
           200,
@@ -111,10 +121,10 @@ export const submitPages =
       const kbVisitId = visit && /^[A-Za-z0-9_-]{16,64}$/.test(visit) ? visit : undefined;
       const errors = validSubmission(input);
       if (errors)
-        return page(reply, ws, nonce, embedded, 400, submitForm(ws, values, errors, undefined, embedded));
+        return page(reply, entry, nonce, embedded, 400, submitForm(ws, values, errors, undefined, embedded));
       if (!customerCsrfHolds(req, entry, { form: true })) {
         const message = "Your session changed while the form was open. Check it and send it again.";
-        return page(reply, ws, nonce, embedded, 403, submitForm(ws, values, undefined, message, embedded));
+        return page(reply, entry, nonce, embedded, 403, submitForm(ws, values, undefined, message, embedded));
       }
       try {
         const key = formString(req.body, "idempotency_key");
@@ -128,13 +138,13 @@ export const submitPages =
         if (kbVisitId && !replayed) await recordSubmittedVisit(ctx, ws.slug, kbVisitId);
         // A signed-in customer follows the request on its page of the signed-in portal.
         if (entry.customer) return reply.redirect(`/portal/${ws.slug}/requests/${result.reference}`, 303);
-        return page(reply, ws, nonce, embedded, 200, receivedMain(ws, result, embedded));
+        return page(reply, entry, nonce, embedded, 200, receivedMain(ws, result, embedded));
       } catch (err) {
         if (err instanceof AppError && err.code === "rate_limited") {
           if (err.headers) reply.headers(err.headers);
           return page(
             reply,
-            ws,
+            entry,
             nonce,
             embedded,
             429,
@@ -143,7 +153,7 @@ export const submitPages =
         }
         if (err instanceof AppError && err.status < 500) {
           const main = submitForm(ws, values, err.fields, err.fields ? undefined : err.message, embedded);
-          return page(reply, ws, nonce, embedded, err.status, main);
+          return page(reply, entry, nonce, embedded, err.status, main);
         }
         throw err;
       }

@@ -89,7 +89,7 @@ test("the pages: a pasted file is checked, previewed and imported, without JavaS
   assert.equal(done.statusCode, 303, done.body);
   const result = await t.app.inject({ url: at, headers: cookie });
   assert.match(result.body, /<strong>3<\/strong> contacts added/);
-  assert.match(result.body, /<strong>1<\/strong> rows with errors skipped/);
+  assert.match(result.body, /<strong>1<\/strong> row with errors skipped/);
   assert.equal((await contactsOf(team.ws.id)).length, 3);
   // A pasted file larger than the app's other forms allow still arrives.
   const big = Array.from({ length: 3000 }, (_, i) => `Person ${i},person${i}@big.test,Big Co,,`).join("\n");

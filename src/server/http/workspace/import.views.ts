@@ -80,14 +80,16 @@ function resultLine(r: ImportView): string {
 
 function countsList(v: ImportView, future: boolean): Html {
   const c = v.counts;
-  const verb = (will: string, did: string) => (future ? will : did);
+  // [count, one (will, did), many (will, did)]: "1 new company", "2 new companies".
+  const line = (count: number, one: [string, string], many: [string, string]) =>
+    html`<li><strong>${n(count)}</strong> ${(count === 1 ? one : many)[future ? 0 : 1]}</li>`;
   return html`<ul class="import-counts">
-  <li><strong>${n(c.newContacts)}</strong> ${verb("new contacts", "contacts added")}</li>
-  <li><strong>${n(c.updatedContacts)}</strong> ${verb("contacts to update", "contacts updated")}</li>
-  <li><strong>${n(c.unchangedContacts)}</strong> ${verb("already up to date", "were already up to date")}</li>
-  <li><strong>${n(c.newCompanies)}</strong> ${verb("new companies", "companies added")}</li>
-  <li><strong>${n(c.newDomains)}</strong> ${verb("company domains to add", "company domains added")}</li>
-  ${c.errorRows ? html`<li><strong>${n(c.errorRows)}</strong> ${verb("rows with errors", "rows with errors skipped")}</li>` : ""}
+  ${line(c.newContacts, ["new contact", "contact added"], ["new contacts", "contacts added"])}
+  ${line(c.updatedContacts, ["contact to update", "contact updated"], ["contacts to update", "contacts updated"])}
+  ${line(c.unchangedContacts, ["already up to date", "was already up to date"], ["already up to date", "were already up to date"])}
+  ${line(c.newCompanies, ["new company", "company added"], ["new companies", "companies added"])}
+  ${line(c.newDomains, ["company domain to add", "company domain added"], ["company domains to add", "company domains added"])}
+  ${c.errorRows ? line(c.errorRows, ["row with errors", "row with errors skipped"], ["rows with errors", "rows with errors skipped"]) : ""}
 </ul>`;
 }
 

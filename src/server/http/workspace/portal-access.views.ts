@@ -46,7 +46,7 @@ export function portalAccessSection(req: FastifyRequest, ws: Workspace, isAdmin:
     </fieldset>
     <p class="hint">A change holds at once, for the pages, the API and the links already sent. Email to your support address keeps creating requests at every level: it is a channel your team answers.</p>
     <div class="field">
-      <label><input type="checkbox" name="showAssignee" value="true"${ws.show_assignee ? html` checked` : ""}${dis}> Show customers the name of the agent assigned</label>
+      <label><input type="checkbox" class="inline-check" name="showAssignee" value="true"${ws.show_assignee ? html` checked` : ""}${dis}> Show customers the name of the agent assigned</label>
     </div>
     ${isAdmin ? html`<button type="submit">Save portal access</button>` : ""}
   </form>
