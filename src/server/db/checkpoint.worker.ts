@@ -4,12 +4,7 @@ import { parentPort, workerData } from "node:worker_threads";
 // The checkpointer's thread (see checkpointer.ts): its own connection, copying committed WAL
 // frames into the database file while the writer goes on committing.
 
-const { file, everyMs, optimizeEveryMs, analysisLimit } = workerData as {
-  file: string;
-  everyMs: number;
-  optimizeEveryMs: number;
-  analysisLimit: number;
-};
+const { file, everyMs } = workerData as { file: string; everyMs: number };
 const port = parentPort;
 if (!port) throw new Error("checkpoint.worker.ts runs as a worker thread");
 
@@ -26,17 +21,6 @@ const timer = setInterval(() => {
   }
 }, everyMs);
 
-// The planner's statistics, refreshed where a table has changed much since they were gathered
-// (PRAGMA optimize decides); the other connections load them with the next statement.
-const optimize = () => {
-  try {
-    db.exec(`PRAGMA analysis_limit = ${analysisLimit}; PRAGMA optimize;`);
-  } catch {
-    // Busy: the next round.
-  }
-};
-const optimizer = setInterval(optimize, optimizeEveryMs);
-
 port.on("message", (msg: { type: "checkpoint" | "stop"; id: number }) => {
   if (msg.type === "checkpoint") {
     try {
@@ -46,7 +30,6 @@ port.on("message", (msg: { type: "checkpoint" | "stop"; id: number }) => {
     }
   } else {
     clearInterval(timer);
-    clearInterval(optimizer);
     db.close();
     port.postMessage({ id: msg.id, result: null });
     port.close();

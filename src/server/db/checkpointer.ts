@@ -10,9 +10,6 @@ import { Worker } from "node:worker_threads";
 // automatic checkpoint stays, at a higher limit, as the fallback should the worker fall behind.
 
 export const CHECKPOINT_EVERY_MS = 100;
-/** How often the planner's statistics are looked at (PRAGMA optimize), and rows sampled per index. */
-const OPTIMIZE_EVERY_MS = 3600_000;
-export const ANALYSIS_LIMIT = 400;
 /** The writer's automatic checkpoint, in WAL pages: only reached if the worker falls behind. */
 export const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
 
@@ -31,12 +28,7 @@ export class Checkpointer {
 
   constructor(file: string) {
     this.#worker = new Worker(new URL("./checkpoint.worker.ts", import.meta.url), {
-      workerData: {
-        file,
-        everyMs: CHECKPOINT_EVERY_MS,
-        optimizeEveryMs: OPTIMIZE_EVERY_MS,
-        analysisLimit: ANALYSIS_LIMIT,
-      },
+      workerData: { file, everyMs: CHECKPOINT_EVERY_MS },
     });
     // A process that forgets to close its database still exits.
     this.#worker.unref();

@@ -10,12 +10,7 @@ import {
   type SqliteDatabase,
   SqliteDialect,
 } from "kysely";
-import {
-  ANALYSIS_LIMIT,
-  Checkpointer,
-  type CheckpointResult,
-  FALLBACK_AUTOCHECKPOINT_PAGES,
-} from "./checkpointer.ts";
+import { Checkpointer, type CheckpointResult, FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.ts";
 
 // Longer than 400 lines: the adapter, the statement cache and the group commit share the one
 // writer connection's state; apart they would reach into each other's private fields.
@@ -440,11 +435,6 @@ export function openSqlite(file: string): NodeSqliteDialect {
     PRAGMA temp_store = MEMORY;
     PRAGMA cache_size = ${CACHE_SIZE};
   `);
-  // The planner's statistics: without them an equality on workspace_id looks selective, and a
-  // customer's few requests are found by walking the workspace's every ticket. Gathered on open
-  // for tables that have none or have changed much (a sample of 400 rows per index keeps it
-  // fast), then hourly by the checkpointer's thread.
-  db.exec(`PRAGMA analysis_limit = ${ANALYSIS_LIMIT}; PRAGMA optimize = 0x10002;`);
   const checkpointer = file === ":memory:" ? null : new Checkpointer(file);
   if (checkpointer) db.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   // The reader opens after the writer has put the file in WAL mode.

@@ -178,12 +178,10 @@ export async function portalActivity(
   actor: CustomerActor,
   limit = 20,
 ): Promise<PortalActivity[]> {
+  // Joined on the id alone: the events' scope already keeps them to the customer's tickets, and a
+  // workspace equality here would have the planner walk the workspace's every ticket.
   const rows = await eventsVisibleTo(ctx.database.db, actor)
-    .innerJoin("tickets", (j) =>
-      j
-        .onRef("tickets.id", "=", "ticket_events.ticket_id")
-        .onRef("tickets.workspace_id", "=", "ticket_events.workspace_id"),
-    )
+    .innerJoin("tickets", "tickets.id", "ticket_events.ticket_id")
     .leftJoin("agents", (j) =>
       j
         .onRef("agents.id", "=", "ticket_events.actor_id")

@@ -38,31 +38,8 @@ export function ticketScope(actor: Actor) {
         return actor.workspaceId === undefined
           ? eb.lit(true)
           : eb("tickets.workspace_id", "=", actor.workspaceId);
-      case "customer": {
-        // Their own requests always; their company's when they are its manager; and those a
-        // colleague copied them in on, while both still belong to that company (a contact moved
-        // to another company loses the old company's tickets at once).
-        const theirs: Expression<SqlBool>[] = [eb("tickets.contact_id", "=", actor.contactId)];
-        if (actor.companyId !== null) {
-          theirs.push(
-            actor.scope === "company"
-              ? eb("tickets.company_id", "=", actor.companyId)
-              : eb.and([
-                  eb("tickets.company_id", "=", actor.companyId),
-                  eb(
-                    "tickets.id",
-                    "in",
-                    (eb as unknown as ExpressionBuilder<DB, never>)
-                      .selectFrom("ticket_ccs")
-                      .select("ticket_ccs.ticket_id")
-                      .where("ticket_ccs.workspace_id", "=", actor.workspaceId)
-                      .where("ticket_ccs.contact_id", "=", actor.contactId),
-                  ),
-                ]),
-          );
-        }
-        return eb.and([eb("tickets.workspace_id", "=", actor.workspaceId), eb.or(theirs)]);
-      }
+      case "customer":
+        return eb("tickets.id", "in", customerTicketIds(eb, actor));
       case "token_holder":
         return eb.and([
           eb("tickets.workspace_id", "=", actor.workspaceId),
@@ -74,6 +51,43 @@ export function ticketScope(actor: Actor) {
         return unknownActor(actor);
     }
   };
+}
+
+/**
+ * A signed-in customer's tickets: their own requests always; their company's when they are its
+ * manager; and those a colleague copied them in on, while both still belong to that company (a
+ * contact moved to another company loses the old company's tickets at once). One indexed read
+ * per part (tickets_contact_id_idx, tickets_company_id_idx, ticket_ccs), each inside the
+ * customer's workspace; the outer query carries no workspace equality of its own, which would
+ * lure the planner into walking the workspace's every ticket in the order asked for.
+ */
+function customerTicketIds(eb: ExpressionBuilder<DB, "tickets">, actor: CustomerActor) {
+  const fresh = eb as unknown as ExpressionBuilder<DB, never>;
+  const own = fresh
+    .selectFrom("tickets as own")
+    .select("own.id")
+    .where("own.workspace_id", "=", actor.workspaceId)
+    .where("own.contact_id", "=", actor.contactId);
+  if (actor.companyId === null) return own;
+  if (actor.scope === "company") {
+    return own.unionAll(
+      fresh
+        .selectFrom("tickets as co")
+        .select("co.id")
+        .where("co.workspace_id", "=", actor.workspaceId)
+        .where("co.company_id", "=", actor.companyId),
+    );
+  }
+  return own.unionAll(
+    fresh
+      .selectFrom("ticket_ccs")
+      .innerJoin("tickets as cc", "cc.id", "ticket_ccs.ticket_id")
+      .select("cc.id")
+      .where("ticket_ccs.workspace_id", "=", actor.workspaceId)
+      .where("ticket_ccs.contact_id", "=", actor.contactId)
+      .where("cc.workspace_id", "=", actor.workspaceId)
+      .where("cc.company_id", "=", actor.companyId),
+  );
 }
 
 /** The ids of the tickets an actor may see, as a subquery for the access functions of what hangs off a ticket. */
