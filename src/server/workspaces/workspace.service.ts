@@ -4,7 +4,7 @@ import { type AgentView, checkNewAgent, insertAgent, type NewAgent } from "../ag
 import { fieldsRefused } from "../auth/passwords.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
-import { PreparedRead, readOne } from "../db/prepared.ts";
+import { PreparedRead, ReadCache, readOne } from "../db/prepared.ts";
 import type { Tx, WorkspaceTable } from "../db/schema.ts";
 import { AppError, conflict, forbidden, notFound, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -123,10 +123,18 @@ const WORKSPACE_BY_SLUG = new PreparedRead(["slug"], (db, p) =>
   db.selectFrom("workspaces").selectAll().where("slug", "=", p.slug),
 );
 
+/**
+ * Every portal request reads its workspace (its brand, who may use the portal): kept until the
+ * database changes (ReadCache), so a change of settings holds from the next request.
+ */
+const WORKSPACES_BY_SLUG = new ReadCache<Workspace | undefined>(1000);
+
 export async function findWorkspaceBySlug(ctx: AppContext, slug: string): Promise<Workspace | undefined> {
   if (!SLUG.test(slug)) return undefined;
-  const [ws] = await readOne(ctx.database, WORKSPACE_BY_SLUG.bind(ctx.database, { slug }));
-  return ws;
+  return WORKSPACES_BY_SLUG.get(ctx.database, slug, async () => {
+    const [ws] = await readOne(ctx.database, WORKSPACE_BY_SLUG.bind(ctx.database, { slug }));
+    return ws;
+  });
 }
 
 export async function getWorkspaceBySlug(ctx: AppContext, slug: string): Promise<Workspace> {

@@ -25,6 +25,7 @@ import {
   portalHome,
 } from "../../tickets/customer-portal.ts";
 import { CustomerReplyBody, TicketStatusSchema } from "../../tickets/ticket.schemas.ts";
+import { sendJsonOnce } from "../shared/json-once.ts";
 import { errors } from "../shared/schema.ts";
 import { addCustomerGate, customerOf } from "./gate.ts";
 
@@ -62,7 +63,8 @@ export const portalRoutes =
           response: { 200: PortalHome, ...errors(401) },
         },
       },
-      async (req) => portalHome(ctx, customerOf(req).actor),
+      // The same answer comes back until the database changes (portalHome): serialised once.
+      async (req, reply) => sendJsonOnce(reply, await portalHome(ctx, customerOf(req).actor)),
     );
 
     app.get(
@@ -78,7 +80,8 @@ export const portalRoutes =
           response: { 200: PortalTicketList, ...errors(400, 401) },
         },
       },
-      async (req) => listPortalTickets(ctx, customerOf(req).actor, req.query),
+      async (req, reply) =>
+        sendJsonOnce(reply, await listPortalTickets(ctx, customerOf(req).actor, req.query)),
     );
 
     app.get(

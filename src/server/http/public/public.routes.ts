@@ -18,6 +18,7 @@ import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { brandingOf } from "../../workspaces/workspace.branding.ts";
 import { getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { apiEntry, customerCsrfFailed, customerCsrfHolds, trackingViewer } from "../portal/portal-entry.ts";
+import { sendJsonOnce } from "../shared/json-once.ts";
 import { errors } from "../shared/schema.ts";
 import { validateBody } from "../shared/validation.ts";
 
@@ -34,8 +35,6 @@ const TokenQuery = Type.Object({
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 const TRACKING_CACHE = "private, max-age=10, stale-while-revalidate=60";
-const JSON_UTF8 = "application/json; charset=utf-8";
-const TRACKING_JSON = new WeakMap<TrackingView, string>();
 
 export const publicRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
@@ -147,14 +146,8 @@ export const publicRoutes =
           trackingViewer(entry),
         );
         reply.header("cache-control", TRACKING_CACHE);
-        // The same view comes back until the ticket changes (getTrackingView): serialised once,
-        // by the route's own response serialiser, and sent as that JSON.
-        let json = TRACKING_JSON.get(view);
-        if (json === undefined) {
-          json = reply.serializeInput(view as never, "200") as string;
-          TRACKING_JSON.set(view, json);
-        }
-        return reply.type(JSON_UTF8).send(json as never);
+        // The same view comes back until the ticket changes (getTrackingView).
+        return sendJsonOnce(reply, view);
       },
     );
 
