@@ -106,7 +106,7 @@ describe("prepared reads", () => {
     const sqlite = database.dialect === "sqlite";
     assert.equal(reads, sqlite ? 1 : 2);
 
-    // A write in a transaction, and one outside any: each is seen by the very next read.
+    // A write in a transaction, and those outside any: each is seen by the very next read.
     await database.db
       .transaction()
       .execute((tx) =>
@@ -119,6 +119,14 @@ describe("prepared reads", () => {
       .where("slug", "=", "cached")
       .execute();
     assert.equal(await read(), "Again Co");
+    // And one returning its rows (UPDATE … RETURNING), as a settings change writes.
+    await database.db
+      .updateTable("workspaces")
+      .set({ name: "Returned Co" })
+      .where("slug", "=", "cached")
+      .returningAll()
+      .executeTakeFirst();
+    assert.equal(await read(), "Returned Co");
 
     if (sqlite) {
       // Another process writing the same file is seen within EXTERNAL_CHANGE_CHECK_MS.

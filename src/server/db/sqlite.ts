@@ -222,7 +222,13 @@ class GroupCommitSqliteDriver implements Driver {
       return Promise.resolve({ rows: [] });
     }
     const stmt = this.#db.prepare(query.sql);
-    if (stmt.reader) return Promise.resolve({ rows: stmt.all(query.parameters) as R[] });
+    if (stmt.reader) {
+      const rows = stmt.all(query.parameters) as R[];
+      // A write with RETURNING outside a transaction has committed too: the reads kept until the
+      // database changes (ReadCache) must see it.
+      if (!lease.inTransaction && !SelectQueryNode.is(query.query)) this.#reader.noteCommit();
+      return Promise.resolve({ rows });
+    }
     const { changes, lastInsertRowid } = stmt.run(query.parameters);
     if (!lease.inTransaction) this.#reader.noteCommit();
     return Promise.resolve({
