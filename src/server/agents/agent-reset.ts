@@ -1,6 +1,6 @@
 import type { AgentActor } from "../actors.ts";
 import { checkPassword, fieldsRefused, hashPassword } from "../auth/passwords.ts";
-import { hashToken, looksLikeToken, newToken } from "../auth/tokens.ts";
+import { hashToken, newToken } from "../auth/tokens.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
 import type { EmailSpec } from "../email/outbox.ts";
@@ -10,7 +10,7 @@ import { addressBucket } from "../lib/client-address.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import { brandingOf } from "../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
-import { INVITATION_TTL_DAYS, NO_PASSWORD_YET } from "./agent.service.ts";
+import { INVITATION_TTL_DAYS, NO_PASSWORD_YET, openAgentLink, useAgentLink } from "./agent.service.ts";
 
 // Agents' one-time links beyond the first invitation: "Forgot password?" on the sign-in page, an
 // admin's "Send a reset link", and an invitation sent again. They live in agent_invitations with
@@ -134,21 +134,6 @@ export async function requestAgentPasswordReset(
   pending.add(p);
 }
 
-function openReset(ctx: AppContext, db: Tx, token: unknown) {
-  if (!looksLikeToken(token)) return Promise.resolve(undefined);
-  return db
-    .selectFrom("agent_invitations as i")
-    .innerJoin("agents as a", "a.id", "i.agent_id")
-    .innerJoin("workspaces as w", "w.id", "i.workspace_id")
-    .select(["i.token_hash", "a.id as agent_id", "a.name", "a.email", "w.slug", "w.name as ws_name"])
-    .where("i.token_hash", "=", hashToken(token))
-    .where("i.purpose", "=", "password_reset")
-    .where("i.used_at", "is", null)
-    .where("i.expires_at", ">", ctx.now().toISOString())
-    .where("a.active", "=", true)
-    .executeTakeFirst();
-}
-
 export interface AgentReset {
   agentName: string;
   email: string;
@@ -163,7 +148,7 @@ const resetGone = () =>
   );
 
 export async function findAgentReset(ctx: AppContext, token: unknown): Promise<AgentReset> {
-  const row = await openReset(ctx, ctx.database.db, token);
+  const row = await openAgentLink(ctx, ctx.database.db, token, "password_reset");
   if (!row) throw resetGone();
   return { agentName: row.name, email: row.email, workspace: { slug: row.slug, name: row.ws_name } };
 }
@@ -174,26 +159,13 @@ export async function completeAgentReset(
   token: unknown,
   password: string,
 ): Promise<AgentReset> {
-  if (!(await openReset(ctx, ctx.database.db, token))) throw resetGone();
+  if (!(await openAgentLink(ctx, ctx.database.db, token, "password_reset"))) throw resetGone();
   const problem = checkPassword(password);
   if (problem) throw fieldsRefused({ password: problem });
   const hash = await hashPassword(password, ctx.config.passwordHashCost);
   return ctx.database.db.transaction().execute(async (tx) => {
-    const row = await openReset(ctx, tx, token);
-    if (!row) throw resetGone();
-    const now = nowIso(ctx);
-    const used = await tx
-      .updateTable("agent_invitations")
-      .set({ used_at: now })
-      .where("token_hash", "=", row.token_hash)
-      .where("used_at", "is", null)
-      .executeTakeFirst();
-    if (Number(used.numUpdatedRows) !== 1) throw resetGone();
-    await tx
-      .updateTable("agents")
-      .set({ password_hash: hash, updated_at: now })
-      .where("id", "=", row.agent_id)
-      .execute();
+    const row = await openAgentLink(ctx, tx, token, "password_reset");
+    if (!row || !(await useAgentLink(tx, row, hash, nowIso(ctx)))) throw resetGone();
     await tx.deleteFrom("agent_sessions").where("agent_id", "=", row.agent_id).execute();
     return { agentName: row.name, email: row.email, workspace: { slug: row.slug, name: row.ws_name } };
   });

@@ -167,22 +167,45 @@ export interface Invitation {
   workspace: { slug: string; name: string };
 }
 
-function openInvitation(ctx: AppContext, db: Tx, token: unknown) {
+/**
+ * An agent's one-time link of a purpose (an invitation, or a password reset, agent-reset.ts):
+ * open while unused and unexpired, for an active agent. A reset's link never opens /app/invite.
+ */
+export function openAgentLink(ctx: AppContext, db: Tx, token: unknown, purpose: "invite" | "password_reset") {
   if (!looksLikeToken(token)) return Promise.resolve(undefined);
-  return (
-    db
-      .selectFrom("agent_invitations as i")
-      .innerJoin("agents as a", "a.id", "i.agent_id")
-      .innerJoin("workspaces as w", "w.id", "i.workspace_id")
-      .select(["i.token_hash", "a.id as agent_id", "a.name", "a.email", "w.slug", "w.name as ws_name"])
-      .where("i.token_hash", "=", hashToken(token))
-      // A password reset's link opens /app/reset only (agent-reset.ts).
-      .where("i.purpose", "=", "invite")
-      .where("i.used_at", "is", null)
-      .where("i.expires_at", ">", ctx.now().toISOString())
-      .where("a.active", "=", true)
-      .executeTakeFirst()
-  );
+  return db
+    .selectFrom("agent_invitations as i")
+    .innerJoin("agents as a", "a.id", "i.agent_id")
+    .innerJoin("workspaces as w", "w.id", "i.workspace_id")
+    .select(["i.token_hash", "a.id as agent_id", "a.name", "a.email", "w.slug", "w.name as ws_name"])
+    .where("i.token_hash", "=", hashToken(token))
+    .where("i.purpose", "=", purpose)
+    .where("i.used_at", "is", null)
+    .where("i.expires_at", ">", ctx.now().toISOString())
+    .where("a.active", "=", true)
+    .executeTakeFirst();
+}
+
+/** Uses an open link up and sets its agent's password; false when it was used meanwhile. */
+export async function useAgentLink(
+  tx: Tx,
+  link: { token_hash: string; agent_id: string },
+  passwordHash: string,
+  now: string,
+): Promise<boolean> {
+  const used = await tx
+    .updateTable("agent_invitations")
+    .set({ used_at: now })
+    .where("token_hash", "=", link.token_hash)
+    .where("used_at", "is", null)
+    .executeTakeFirst();
+  if (Number(used.numUpdatedRows) !== 1) return false;
+  await tx
+    .updateTable("agents")
+    .set({ password_hash: passwordHash, updated_at: now })
+    .where("id", "=", link.agent_id)
+    .execute();
+  return true;
 }
 
 const invitationGone = () =>
@@ -190,7 +213,7 @@ const invitationGone = () =>
 
 /** Who an invitation link is for; the same 404 for a wrong, used or expired link. */
 export async function findInvitation(ctx: AppContext, token: unknown): Promise<Invitation> {
-  const row = await openInvitation(ctx, ctx.database.db, token);
+  const row = await openAgentLink(ctx, ctx.database.db, token, "invite");
   if (!row) throw invitationGone();
   return { agentName: row.name, email: row.email, workspace: { slug: row.slug, name: row.ws_name } };
 }
@@ -205,21 +228,8 @@ export async function acceptInvitation(
   if (pwError) throw fieldsRefused({ password: pwError });
   const hash = await hashPassword(password, ctx.config.passwordHashCost);
   return ctx.database.db.transaction().execute(async (tx) => {
-    const row = await openInvitation(ctx, tx, token);
-    if (!row) throw invitationGone();
-    const now = ctx.now().toISOString();
-    const used = await tx
-      .updateTable("agent_invitations")
-      .set({ used_at: now })
-      .where("token_hash", "=", row.token_hash)
-      .where("used_at", "is", null)
-      .executeTakeFirst();
-    if (Number(used.numUpdatedRows) !== 1) throw invitationGone();
-    await tx
-      .updateTable("agents")
-      .set({ password_hash: hash, updated_at: now })
-      .where("id", "=", row.agent_id)
-      .execute();
+    const row = await openAgentLink(ctx, tx, token, "invite");
+    if (!row || !(await useAgentLink(tx, row, hash, ctx.now().toISOString()))) throw invitationGone();
     return { agentName: row.name, email: row.email, workspace: { slug: row.slug, name: row.ws_name } };
   });
 }
