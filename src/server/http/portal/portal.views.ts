@@ -10,11 +10,12 @@ import type {
   PortalTicketSummary,
   PortalWhoseFilter,
 } from "../../tickets/customer-portal.schemas.ts";
-import { attachmentChips, fileField } from "../../web/attachments.ts";
+import { fileField } from "../../web/attachments.ts";
 import { describedBy, when } from "../../web/forms.ts";
-import { bdi, type Html, html, multiline } from "../../web/html.ts";
+import { bdi, type Html, html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { searchForm } from "../public/kb.views.ts";
+import { conversationList, resolutionBlock } from "../public/tracking.views.ts";
 import {
   customerErrorSummary as errorSummary,
   customerFieldError as fieldError,
@@ -143,32 +144,10 @@ export function requestMain(ws: Workspace, view: PortalTicket, s: RequestPageSta
   <p class="meta">Status: ${statusBadge(view)} · Opened ${when(view.createdAt)} by ${view.mine ? "you" : bdi(view.contact.name)}${view.assignee ? html` · Handled by ${bdi(view.assignee.name)}` : ""}</p>
 </div>
 ${s.notice ? html`<p class="notice success" role="status">${s.notice}</p>` : ""}
-${
-  view.resolution
-    ? html`<div class="resolution"><h2>Resolution</h2>
-  ${view.resolution.details ? html`<p>${multiline(view.resolution.details)}</p>` : html`<p>This request was resolved.</p>`}
-  <p class="meta">Resolved ${when(view.resolution.resolvedAt)}</p></div>`
-    : ""
-}
+${resolutionBlock(view.resolution)}
 <section aria-labelledby="conversation-title">
   <h2 id="conversation-title">Conversation</h2>
-  <ol class="conversation">
-    <li class="message from-contact">
-      <p class="who">${bdi(view.contact.name)} <span class="meta">${when(view.createdAt)}</span></p>
-      <div class="body">${view.description ? multiline(view.description) : html`<p class="meta">No description.</p>`}</div>
-      ${attachmentChips(view.attachments, fileHref)}
-    </li>
-    ${view.conversation.map(
-      (
-        m,
-        i,
-      ) => html`<li class="message from-${m.author.type}"${i === view.conversation.length - 1 ? html` id="latest"` : ""}>
-      <p class="who">${bdi(m.author.name)}${m.author.type === "agent" ? html` <span class="tag">Support</span>` : ""} <span class="meta">${when(m.createdAt)}</span></p>
-      <div class="body">${multiline(m.body)}</div>
-      ${attachmentChips(m.attachments, fileHref)}
-    </li>`,
-    )}
-  </ol>
+  ${conversationList(view, fileHref)}
 </section>
 <section aria-labelledby="reply-title" class="reply">
   <h2 id="reply-title">Reply</h2>

@@ -63,33 +63,11 @@ function liveSection(ws: Workspace, view: TrackingView): Html {
   const fileHref = (f: { id: string }) => `${base}/attachments/${f.id}`;
   return html`<div id="live" data-poll="${base}?part=live" data-state="${stateKey(view)}" data-announce="${announcement(view)}">
 <section id="resolution" aria-labelledby="resolution-title">
-${
-  view.resolution
-    ? html`<div class="resolution"><h2 id="resolution-title">Resolution</h2>
-  ${view.resolution.details ? html`<p>${multiline(view.resolution.details)}</p>` : html`<p>This request was resolved.</p>`}
-  <p class="meta">Resolved ${when(view.resolution.resolvedAt)}</p></div>`
-    : ""
-}
+${resolutionBlock(view.resolution, "resolution-title")}
 </section>
 <section aria-labelledby="conversation-title">
   <h2 id="conversation-title">Conversation</h2>
-  <ol class="conversation" id="conversation">
-    <li class="message from-contact">
-      <p class="who">${bdi(view.contact.name)} <span class="meta">${when(view.createdAt)}</span></p>
-      <div class="body">${view.description ? multiline(view.description) : html`<p class="meta">No description.</p>`}</div>
-      ${attachmentChips(view.attachments, fileHref)}
-    </li>
-    ${view.conversation.map(
-      (
-        m,
-        i,
-      ) => html`<li class="message from-${m.author.type}"${i === view.conversation.length - 1 ? html` id="latest"` : ""}>
-      <p class="who">${bdi(m.author.name)}${m.author.type === "agent" ? html` <span class="tag">Support</span>` : ""} <span class="meta">${when(m.createdAt)}</span></p>
-      <div class="body">${multiline(m.body)}</div>
-      ${attachmentChips(m.attachments, fileHref)}
-    </li>`,
-    )}
-  </ol>
+  ${conversationList(view, fileHref, "conversation")}
 </section>
 </div>`;
 }
@@ -134,4 +112,40 @@ export function followUpMain(
   <p class="big-reference">${result.reference}</p>
 </div>
 <p class="actions"><a class="button primary" href="${result.trackingUrl}">Track ticket</a></p>`;
+}
+
+/** A request's resolution as its customer reads it (the tracking page, the signed-in portal). */
+export function resolutionBlock(resolution: TrackingView["resolution"], headingId?: string): Html | "" {
+  if (!resolution) return "";
+  return html`<div class="resolution"><h2${headingId ? html` id="${headingId}"` : ""}>Resolution</h2>
+  ${resolution.details ? html`<p>${multiline(resolution.details)}</p>` : html`<p>This request was resolved.</p>`}
+  <p class="meta">Resolved ${when(resolution.resolvedAt)}</p></div>`;
+}
+
+/**
+ * A request's conversation as its customer reads it: their description and files first, then
+ * the public messages, the last one marked #latest (the tracking page, the signed-in portal).
+ */
+export function conversationList(
+  view: Pick<TrackingView, "contact" | "createdAt" | "description" | "attachments" | "conversation">,
+  fileHref: (f: { id: string }) => string,
+  listId?: string,
+): Html {
+  return html`<ol class="conversation"${listId ? html` id="${listId}"` : ""}>
+    <li class="message from-contact">
+      <p class="who">${bdi(view.contact.name)} <span class="meta">${when(view.createdAt)}</span></p>
+      <div class="body">${view.description ? multiline(view.description) : html`<p class="meta">No description.</p>`}</div>
+      ${attachmentChips(view.attachments, fileHref)}
+    </li>
+    ${view.conversation.map(
+      (
+        m,
+        i,
+      ) => html`<li class="message from-${m.author.type}"${i === view.conversation.length - 1 ? html` id="latest"` : ""}>
+      <p class="who">${bdi(m.author.name)}${m.author.type === "agent" ? html` <span class="tag">Support</span>` : ""} <span class="meta">${when(m.createdAt)}</span></p>
+      <div class="body">${multiline(m.body)}</div>
+      ${attachmentChips(m.attachments, fileHref)}
+    </li>`,
+    )}
+  </ol>`;
 }
