@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { DESCRIPTION_MAX, TICKET_TYPES } from "../../../shared/tickets.ts";
 import type { AppContext } from "../../context.ts";
@@ -17,7 +18,13 @@ import {
 import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { brandingOf } from "../../workspaces/workspace.branding.ts";
 import { getWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
-import { apiEntry, customerCsrfFailed, customerCsrfHolds, trackingViewer } from "../portal/portal-entry.ts";
+import {
+  apiEntry,
+  customerCsrfFailed,
+  customerCsrfHolds,
+  type PortalEntry,
+  trackingViewer,
+} from "../portal/portal-entry.ts";
 import { sendJsonOnce } from "../shared/json-once.ts";
 import { errors } from "../shared/schema.ts";
 import { validateBody } from "../shared/validation.ts";
@@ -33,6 +40,8 @@ const TokenQuery = Type.Object({
   t: Type.Optional(Type.String({ maxLength: 128, description: "The tracking token from the link" })),
 });
 
+/** A submission's portal entry, from its preValidation to its handler. */
+const submitEntries = new WeakMap<FastifyRequest, PortalEntry>();
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 const TRACKING_CACHE = "private, max-age=10, stale-while-revalidate=60";
 
@@ -93,6 +102,7 @@ export const publicRoutes =
         // refusal names every field at fault at once.
         preValidation: async (req) => {
           const entry = await apiEntry(ctx, req, (req.params as { slug: string }).slug);
+          submitEntries.set(req, entry);
           const body = req.body;
           if (!entry.customer && body !== null && typeof body === "object" && !Array.isArray(body)) {
             const fields = validateBody(VisitorSubmitBody, body);
@@ -101,7 +111,8 @@ export const publicRoutes =
         },
       },
       async (req, reply) => {
-        const entry = await apiEntry(ctx, req, req.params.slug);
+        // Decided once, before the body's schema (preValidation above).
+        const entry = submitEntries.get(req) ?? (await apiEntry(ctx, req, req.params.slug));
         if (!customerCsrfHolds(req, entry)) throw customerCsrfFailed();
         const key = req.headers["idempotency-key"];
         if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
