@@ -7,11 +7,9 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { AppContext } from "./context.ts";
 import { portalAccountPages } from "./http/portal/account.pages.ts";
-import { portalAccountRoutes } from "./http/portal/account.routes.ts";
+import { portalApiRoutes } from "./http/portal/account.routes.ts";
 import { portalPages } from "./http/portal/portal.pages.ts";
-import { portalRoutes } from "./http/portal/portal.routes.ts";
 import { portalSignInPages } from "./http/portal/sign-in.pages.ts";
-import { portalSimilarRoutes } from "./http/portal/similar.routes.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { healthRoutes } from "./http/public/health.routes.ts";
 import { publicKbPages } from "./http/public/kb.pages.ts";
@@ -151,9 +149,7 @@ export async function buildApp(ctx: AppContext) {
       await api.register(publicFileRoutes(ctx), { prefix: "/public" });
       await api.register(publicKbRoutes(ctx), { prefix: "/public" });
       await api.register(lostLinkRoutes(ctx), { prefix: "/public" });
-      await api.register(portalAccountRoutes(ctx), { prefix: "/portal" });
-      await api.register(portalRoutes(ctx), { prefix: "/portal" });
-      await api.register(portalSimilarRoutes(ctx), { prefix: "/portal" });
+      await api.register(portalApiRoutes(ctx), { prefix: "/portal" });
       await api.register(authRoutes(ctx), { prefix: "/auth" });
       await api.register(workspaceRoutes(ctx), { prefix: "/workspace" });
     },

@@ -15,7 +15,9 @@ import type { AppContext } from "../../context.ts";
 import { Line, Nullable, OneOf, Password, StrictObject } from "../../lib/schema.ts";
 import { errors } from "../shared/schema.ts";
 import { addCustomerGate, clearCustomerCookie, customerOf } from "./gate.ts";
+import { portalRoutes } from "./portal.routes.ts";
 import { portalSignInRoutes } from "./sign-in.routes.ts";
+import { portalSimilarRoutes } from "./similar.routes.ts";
 
 // Signed-in customers: /api/portal/{slug}/…, every route behind the one customer gate but the
 // ways in (sign-in.routes.ts), registered beside the gated tree.
@@ -31,13 +33,22 @@ const Me = Type.Object({
   scope: OneOf(["own", "company"] as const, "What the portal shows: their own requests, or their company's"),
 });
 
-export const portalAccountRoutes =
+/**
+ * The whole /api/portal tree: the ways in (sign-in, links, registration), then ONE customer gate
+ * for everything else: the account, the portal's requests and the similar-request suggestions.
+ */
+export const portalApiRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (api) => {
     // Links asked for just before shutting down are written before the database closes.
     api.addHook("onClose", () => accountMailSettled());
     await api.register(portalSignInRoutes(ctx));
-    await api.register(gatedRoutes(ctx));
+    await api.register(async (gated) => {
+      addCustomerGate(gated, ctx);
+      await gated.register(accountRoutes(ctx));
+      await gated.register(portalRoutes(ctx));
+      await gated.register(portalSimilarRoutes(ctx));
+    });
   };
 
 const SessionView = Type.Object({
@@ -49,11 +60,10 @@ const SessionView = Type.Object({
 });
 const writeSecurity = [{ customerSession: [], customerCsrf: [] }];
 
-const gatedRoutes =
+/** The signed-in customer's own account, behind the gate portalApiRoutes puts before it. */
+const accountRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
-    addCustomerGate(app, ctx);
-
     app.get(
       "/:slug/me",
       {

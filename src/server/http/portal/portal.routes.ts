@@ -27,7 +27,7 @@ import {
 import { CustomerReplyBody, TicketStatusSchema } from "../../tickets/ticket.schemas.ts";
 import { sendJsonOnce } from "../shared/json-once.ts";
 import { errors } from "../shared/schema.ts";
-import { addCustomerGate, customerOf } from "./gate.ts";
+import { customerOf } from "./gate.ts";
 
 // The signed-in portal's JSON API: /api/portal/{slug}/home, /tickets …, every route behind the
 // customer gate and every read through the customer's scope. A request of another company or
@@ -45,11 +45,10 @@ const TicketParams = Type.Object({
 const CcParams = Type.Object({ ...TicketParams.properties, contactId: Type.String({ maxLength: 40 }) });
 const FileParams = Type.Object({ ...TicketParams.properties, id: Type.String({ maxLength: 40 }) });
 
+/** Behind the customers' one gate (account.routes.ts portalApiRoutes). */
 export const portalRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
-    addCustomerGate(app, ctx);
-
     app.get(
       "/:slug/home",
       {

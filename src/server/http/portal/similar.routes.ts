@@ -5,7 +5,7 @@ import type { AppContext } from "../../context.ts";
 import { tooManyRequests } from "../../errors.ts";
 import { SIMILAR_MAX, similarOpenRequests } from "../../tickets/similar.ts";
 import { errors } from "../shared/schema.ts";
-import { addCustomerGate, customerOf } from "./gate.ts";
+import { customerOf } from "./gate.ts";
 
 // /api/portal/{slug}/similar: while a signed-in customer types a subject on the submit form, the
 // open requests they may see on the same topic ("A colleague already reported this").
@@ -20,11 +20,10 @@ const SimilarRequest = Type.Object({
   createdAt: Type.String({ format: "date-time" }),
 });
 
+/** Behind the customers' one gate (account.routes.ts portalApiRoutes). */
 export const portalSimilarRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
-    addCustomerGate(app, ctx);
-
     app.get(
       "/:slug/similar",
       {
