@@ -276,6 +276,7 @@ async function seedContacts(
       email_verified_at: null,
       phone: null,
       last_sign_in_at: null,
+      documents_seen_at: null,
       created_at: new Date(origin).toISOString(),
       updated_at: new Date(origin).toISOString(),
     });

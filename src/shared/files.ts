@@ -15,3 +15,7 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${Math.round(n / 102.4) / 10} KB`;
   return `${Math.round(n / 104857.6) / 10} MB`;
 }
+
+/** A new workspace's document limits (each workspace may change its own): one file, one company's total. */
+export const DOCUMENT_MAX_BYTES = 50 * 1024 * 1024;
+export const DOCUMENT_QUOTA_BYTES = 1024 * 1024 * 1024;

@@ -103,3 +103,57 @@ export function companyDomainsWritableBy(db: Tx, actor: AgentActor) {
 export function companyDomainsDeletableBy(db: Tx, actor: AgentActor) {
   return db.deleteFrom("company_domains").where("company_domains.workspace_id", "=", actor.workspaceId);
 }
+
+/**
+ * A company's timeline: agents and the system see all of it; a signed-in customer of the company
+ * only what is marked customer_visible (a task completed, a document uploaded or published, a
+ * form submitted), whose data was written to be shown to them.
+ */
+export function companyEventScope(actor: Actor) {
+  return (eb: ExpressionBuilder<DB, "company_events">): Expression<SqlBool> => {
+    switch (actor.kind) {
+      case "agent":
+        return eb("company_events.workspace_id", "=", actor.workspaceId);
+      case "system":
+        return actor.workspaceId === undefined
+          ? eb.lit(true)
+          : eb("company_events.workspace_id", "=", actor.workspaceId);
+      case "customer":
+        return actor.companyId === null
+          ? nothing()
+          : eb.and([
+              eb("company_events.workspace_id", "=", actor.workspaceId),
+              eb("company_events.company_id", "=", actor.companyId),
+              eb("company_events.customer_visible", "=", true),
+            ]);
+      case "token_holder":
+      case "visitor":
+        return nothing();
+      default:
+        return unknownActor(actor);
+    }
+  };
+}
+
+export function companyEventsVisibleTo(db: Tx, actor: Actor) {
+  return db.selectFrom("company_events").where(companyEventScope(actor));
+}
+
+/** The history of a company's properties: the team's only. */
+export function propertyChangesVisibleTo(db: Tx, actor: Actor) {
+  const q = db.selectFrom("company_property_changes");
+  switch (actor.kind) {
+    case "agent":
+      return q.where("company_property_changes.workspace_id", "=", actor.workspaceId);
+    case "system":
+      return actor.workspaceId === undefined
+        ? q
+        : q.where("company_property_changes.workspace_id", "=", actor.workspaceId);
+    case "customer":
+    case "token_holder":
+    case "visitor":
+      return q.where(nothing());
+    default:
+      return unknownActor(actor);
+  }
+}

@@ -35,6 +35,8 @@ describe("prepared reads", () => {
         name,
         portal_access: "public",
         show_assignee: false,
+        document_max_bytes: 1,
+        document_quota_bytes: 1,
         created_at: now,
         updated_at: now,
       })
@@ -175,6 +177,8 @@ describe("prepared reads", () => {
           name: p.name,
           portal_access: "public",
           show_assignee: false,
+          document_max_bytes: 1,
+          document_quota_bytes: 1,
           created_at: p.at,
           updated_at: p.at,
         })

@@ -1,4 +1,5 @@
 import type { Generated, Kysely, Transaction } from "kysely";
+import type { WorkDB } from "./schema.work.ts";
 
 // Row shapes as the application reads and writes them. Timestamps are ISO-8601 strings on
 // both databases (PostgreSQL's timestamptz is parsed back to ISO in connection.ts); booleans
@@ -19,6 +20,9 @@ export interface WorkspaceTable {
   portal_access: PortalAccessLevel;
   /** Whether customers see the name of the agent a request is assigned to. */
   show_assignee: boolean;
+  /** Document limits (migration 0015): one file, and all of one company's documents. */
+  document_max_bytes: number;
+  document_quota_bytes: number;
   created_at: string;
   updated_at: string;
 }
@@ -106,6 +110,8 @@ export interface ContactTable {
   email_verified_at: string | null;
   phone: string | null;
   last_sign_in_at: string | null;
+  /** When they last opened their documents: newer ones are "new since your last visit". */
+  documents_seen_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -228,6 +234,8 @@ export interface AttachmentTable {
   attached_at: string | null;
   /** The malware scan: 'clean', 'unscanned' (accepted while the scanner could not answer), or null (no scanner). */
   scan_status: "clean" | "unscanned" | null;
+  /** The sealed thumbnail of an image (migration 0015), made on first request. */
+  thumb_key: string | null;
 }
 
 export interface TrackingTokenTable {
@@ -431,7 +439,7 @@ export interface KbSearchDocTable {
   workspace_id: string;
 }
 
-export interface DB {
+export interface DB extends WorkDB {
   workspaces: WorkspaceTable;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;

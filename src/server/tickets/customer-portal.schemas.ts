@@ -1,6 +1,9 @@
 import { type Static, Type } from "typebox";
+import { PortalDocumentsSummary } from "../documents/document.schemas.ts";
 import { Attachment } from "../files/file.schemas.ts";
+import { FormDue } from "../forms/form.schemas.ts";
 import { Key, Nullable, OneOf } from "../lib/schema.ts";
+import { PortalOnboardingSummary } from "../onboarding/onboarding.schemas.ts";
 import { PublicMessage, TicketStatusSchema } from "./ticket.schemas.ts";
 
 // What the signed-in portal's customers read and send (customer-portal.ts): the home, the list
@@ -60,6 +63,9 @@ export type PortalActivity = Static<typeof PortalActivity>;
 export const PortalHome = Type.Object({
   open: Type.Array(PortalTicketSummary, { description: "Requests not yet resolved, recently active first" }),
   activity: Type.Array(PortalActivity, { description: "The latest customer-visible events, newest first" }),
+  onboarding: PortalOnboardingSummary,
+  formsDue: Type.Array(FormDue, { description: "Forms asked of the customer, soonest due first" }),
+  documents: PortalDocumentsSummary,
 });
 export type PortalHome = Static<typeof PortalHome>;
 

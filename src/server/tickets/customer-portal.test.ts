@@ -99,7 +99,7 @@ describe("the home", () => {
     assert.ok(search > 0, "a search form to the KB");
     assert.ok(search < body.indexOf("Open requests"), "the search box comes first");
     assert.match(body, /Page subject/);
-    for (const heading of ["Recent activity", "Onboarding", "Forms due", "Documents"]) {
+    for (const heading of ["Recent activity", "Onboarding", "Forms to complete", "Documents"]) {
       assert.match(body, new RegExp(`<h2[^>]*>${heading}</h2>`), heading);
     }
     for (const [label, href] of [

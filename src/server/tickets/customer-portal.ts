@@ -5,8 +5,11 @@ import type { AppContext } from "../context.ts";
 import { nothing } from "../db/access.ts";
 import { ReadCache } from "../db/prepared.ts";
 import type { DB, TicketTable, Tx } from "../db/schema.ts";
+import { portalDocumentsSummary } from "../documents/portal-documents.ts";
 import { AppError, validationFailed } from "../errors.ts";
 import { attachmentsForCustomer } from "../files/file.access.ts";
+import { formsDueFor } from "../forms/portal-forms.ts";
+import { portalOnboardingSummary } from "../onboarding/portal-onboarding.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import { commentsVisibleTo } from "./comment.access.ts";
 import type {
@@ -227,14 +230,20 @@ export async function portalActivity(
   }));
 }
 
-/** The home: what is open (theirs, and their company's where allowed) and the recent activity. */
+/**
+ * The home, the five sections of the portal: open requests, onboarding, forms due, documents and
+ * recent activity, each read through its entity's access function with this customer.
+ */
 export async function portalHome(ctx: AppContext, actor: CustomerActor): Promise<PortalHome> {
   return PORTAL_READS.get(ctx.database, `home ${actorKey(actor)}`, async () => {
-    const [open, activity] = await Promise.all([
+    const [open, activity, onboarding, formsDue, documents] = await Promise.all([
       listPortalTickets(ctx, actor, { status: "open" }, 10),
       portalActivity(ctx, actor),
+      portalOnboardingSummary(ctx, actor),
+      formsDueFor(ctx, actor),
+      portalDocumentsSummary(ctx, actor),
     ]);
-    return { open: open.items, activity };
+    return { open: open.items, activity, onboarding, formsDue, documents };
   }) as PortalHome | Promise<PortalHome>;
 }
 

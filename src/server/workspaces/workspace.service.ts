@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { DOCUMENT_MAX_BYTES, DOCUMENT_QUOTA_BYTES } from "../../shared/files.ts";
 import type { AgentActor, CustomerActor, SystemActor } from "../actors.ts";
 import { type AgentView, checkNewAgent, insertAgent, type NewAgent } from "../agents/agent.service.ts";
 import { fieldsRefused } from "../auth/passwords.ts";
@@ -60,6 +61,8 @@ async function insertWorkspace(
     support_email: null,
     portal_access: "public",
     show_assignee: false,
+    document_max_bytes: DOCUMENT_MAX_BYTES,
+    document_quota_bytes: DOCUMENT_QUOTA_BYTES,
     embed_origins: null,
     created_at: now,
     updated_at: now,

@@ -20,6 +20,9 @@ import {
   customerErrorSummary as errorSummary,
   customerFieldError as fieldError,
 } from "../shared/customer.layout.ts";
+import { documentsHomeSection } from "./documents.views.ts";
+import { formsHomeSection } from "./forms.views.ts";
+import { onboardingHomeSection } from "./onboarding.views.ts";
 
 // The signed-in portal's pages: home, the list of requests, one request. What they show comes
 // from customer-portal.ts, already scoped to the customer; every form carries the CSRF token.
@@ -67,23 +70,9 @@ ${searchForm(ws, "", true)}
   <h2 id="activity-title">Recent activity</h2>
   ${timeline(ws, home.activity)}
 </section>
-${
-  // The next features fill these three: onboarding steps, forms due from the customer, and
-  // shared documents. Until then each shows a quiet placeholder under its heading.
-  ""
-}
-<section aria-labelledby="onboarding-title" class="slot" data-slot="onboarding">
-  <h2 id="onboarding-title">Onboarding</h2>
-  <p class="meta">Nothing in progress.</p>
-</section>
-<section aria-labelledby="forms-title" class="slot" data-slot="forms">
-  <h2 id="forms-title">Forms due</h2>
-  <p class="meta">No forms to complete.</p>
-</section>
-<section aria-labelledby="documents-title" class="slot" data-slot="documents">
-  <h2 id="documents-title">Documents</h2>
-  <p class="meta">No documents shared yet.</p>
-</section>`;
+${onboardingHomeSection(ws, home.onboarding)}
+${formsHomeSection(ws, home.formsDue)}
+${documentsHomeSection(ws, home.documents)}`;
 }
 
 const STATUS_FILTERS: [PortalStatusFilter, string][] = [

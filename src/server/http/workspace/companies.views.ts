@@ -180,6 +180,7 @@ export function companyMain(
 <h1>${bdi(c.name)}</h1>
 <p class="meta">${c.contactCount === 1 ? "1 contact" : `${c.contactCount} contacts`} · ${c.openTicketCount} open ${c.openTicketCount === 1 ? "ticket" : "tickets"} · since ${when(c.createdAt)}</p>
 ${notice(st.notice)}
+<nav class="subnav" aria-label="${c.name}"><a href="/app/companies/${c.id}/onboarding">Onboarding</a> <a href="/app/companies/${c.id}/documents">Documents</a> <a href="#properties">Properties</a></nav>
 <section class="card" aria-labelledby="details-title" id="details">
   <h2 id="details-title">Details</h2>
   ${errorSummary(LABELS, d.errors, d.message)}
