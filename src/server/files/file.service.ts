@@ -1,8 +1,6 @@
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { type Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
 import type { FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import { MAX_FILE_BYTES, UNATTACHED_TTL_MS } from "../../shared/files.ts";
@@ -13,7 +11,7 @@ import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
 import { AppError, tooManyRequests } from "../errors.ts";
 import { newId } from "../ids.ts";
-import type { FileScanner, FileStorage, ScanVerdict } from "../ports.ts";
+import type { FileScanner, FileStorage } from "../ports.ts";
 import {
   type Claimer,
   claimUpload,
@@ -21,9 +19,10 @@ import {
   type StoredFile,
   unattachedUploads,
 } from "./file.access.ts";
-import { decryptStream, encryptStream, FileDamagedError, loadMasterKey, sealedSize } from "./file.crypto.ts";
+import { loadMasterKey } from "./file.crypto.ts";
+import { sealIncoming, serveSealedFile } from "./file.intake.ts";
 import { scannerFor } from "./file.scanner.ts";
-import { ContentInspector, checkFileName, contentDisposition, decideType, typeByMime } from "./file.sniff.ts";
+import { checkFileName } from "./file.sniff.ts";
 import { createFileStore } from "./file.store.ts";
 
 // Uploads, attaching and serving. Every file passes through here: streamed and measured as it
@@ -77,15 +76,15 @@ const tooLarge = () =>
   });
 
 /**
- * Receives one file. The size is counted as the bytes arrive and the body is cut off at the
- * limit; nothing is buffered beyond a 64 KiB head kept for type detection.
+ * Receives one file for a ticket, streamed through sealIncoming (file.intake.ts) and recorded as
+ * an unattached upload whose key only the uploader receives.
  */
 export async function receiveUpload(
   ctx: AppContext,
   uploader: Uploader,
   input: { name: string | undefined; body: Readable; declaredLength: number | undefined },
 ): Promise<UploadResult> {
-  const { name, extension } = checkFileName(input.name);
+  const { name } = checkFileName(input.name);
   if (input.declaredLength !== undefined && input.declaredLength > MAX_FILE_BYTES) throw tooLarge();
   if (uploader.kind === "public") {
     const limit = await ctx.limiter.consume(
@@ -100,128 +99,44 @@ export async function receiveUpload(
       );
     }
   }
-
-  const { files } = ctx;
-  const inspector = new ContentInspector(extension);
-  const hash = createHash("sha256");
-  let size = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      size += chunk.length;
-      if (size > MAX_FILE_BYTES) return cb(tooLarge());
-      hash.update(chunk);
-      inspector.push(chunk);
-      cb(null, chunk);
-    },
-  });
-  const temp = path.join(files.tempDir, newId());
-  const body = input.body;
-  // The request is piped, not handed to pipeline(): on a refusal it must stay open for the answer.
-  const onClose = () => {
-    if (!body.readableEnded)
-      meter.destroy(new AppError(400, "upload_incomplete", "The upload was interrupted."));
-  };
-  body.once("close", onClose);
-  body.once("error", (err) => meter.destroy(err));
-  body.pipe(meter);
-  let stored = false;
+  const sealed = await sealIncoming(ctx, { ...input, name, maxBytes: MAX_FILE_BYTES, tooLarge });
+  const id = newId();
+  const key = newToken();
+  const now = ctx.now();
   try {
-    await pipeline(meter, encryptStream(files.key), fs.createWriteStream(temp, { mode: 0o600 }));
-    body.off("close", onClose);
-    if (size === 0) {
-      throw new AppError(400, "file_empty", `“${name}” is empty.`, {
-        fields: { file: `“${name}” is empty` },
-      });
-    }
-    const type = await decideType(name, extension, inspector);
-    const sha256 = hash.digest("hex");
-    const verdict = await files.scanner.scan({
-      name,
-      contentType: type.mime,
-      size,
-      sha256,
-      open: () => fs.createReadStream(temp).pipe(decryptStream(files.key)),
-    });
-    if (!verdict.ok) throw scanRefusal(ctx, files.scanner.name, name, sha256, verdict);
-    if (verdict.unscanned) {
-      ctx.log.warn({ scanner: files.scanner.name, sha256 }, "upload accepted without a malware scan");
-    }
-
-    const id = newId();
-    const storageKey = newId();
-    const key = newToken();
-    const now = ctx.now();
-    await files.store.putFile(storageKey, temp, sealedSize(size));
-    stored = true;
-    try {
-      await ctx.database.db
-        .insertInto("attachments")
-        .values({
-          id,
-          workspace_id: uploader.kind === "agent" ? uploader.actor.workspaceId : uploader.workspaceId,
-          ticket_id: null,
-          comment_id: null,
-          file_name: name,
-          content_type: type.mime,
-          size_bytes: size,
-          sha256,
-          storage_key: storageKey,
-          uploaded_by_type: uploader.kind,
-          uploaded_by_id: uploader.kind === "agent" ? uploader.actor.agentId : null,
-          created_at: now.toISOString(),
-          claim_hash: hashToken(key),
-          attached_at: null,
-          scan_status: files.scanner.name === "none" ? null : verdict.unscanned ? "unscanned" : "clean",
-        })
-        .execute();
-    } catch (err) {
-      await files.store.delete(storageKey).catch(() => {});
-      throw err;
-    }
-    return {
-      id,
-      key,
-      name,
-      size,
-      contentType: type.mime,
-      typeLabel: type.label,
-      expiresAt: new Date(now.getTime() + UNATTACHED_TTL_MS).toISOString(),
-    };
-  } finally {
-    body.unpipe(meter);
-    if (!stored) await fs.promises.rm(temp, { force: true });
+    await ctx.database.db
+      .insertInto("attachments")
+      .values({
+        id,
+        workspace_id: uploader.kind === "agent" ? uploader.actor.workspaceId : uploader.workspaceId,
+        ticket_id: null,
+        comment_id: null,
+        file_name: sealed.name,
+        content_type: sealed.contentType,
+        size_bytes: sealed.size,
+        sha256: sealed.sha256,
+        storage_key: sealed.storageKey,
+        uploaded_by_type: uploader.kind,
+        uploaded_by_id: uploader.kind === "agent" ? uploader.actor.agentId : null,
+        created_at: now.toISOString(),
+        claim_hash: hashToken(key),
+        attached_at: null,
+        scan_status: sealed.scanStatus,
+      })
+      .execute();
+  } catch (err) {
+    await ctx.files.store.delete(sealed.storageKey).catch(() => {});
+    throw err;
   }
-}
-
-/** The uploader's answer to a refusal by the scanner; the log has the hash, never the name. */
-function scanRefusal(
-  ctx: AppContext,
-  scanner: string,
-  name: string,
-  sha256: string,
-  verdict: Extract<ScanVerdict, { ok: false }>,
-): AppError {
-  if (verdict.infected) {
-    ctx.log.warn({ scanner, sha256, signature: verdict.infected }, "upload refused: malware found");
-    return new AppError(
-      422,
-      "file_infected",
-      `“${name}” contains malware (${verdict.infected}) and was not accepted.`,
-      { fields: { file: `“${name}” contains malware` } },
-    );
-  }
-  if (verdict.unavailable) {
-    return new AppError(
-      503,
-      "file_scan_unavailable",
-      `“${name}” could not be checked for malware just now. Please try again in a few minutes.`,
-      { fields: { file: `“${name}” could not be checked for malware` }, headers: { "retry-after": "60" } },
-    );
-  }
-  ctx.log.warn({ scanner, sha256 }, "upload refused by the scanner");
-  return new AppError(422, "file_refused_by_scanner", `“${name}” was refused: ${verdict.reason}`, {
-    fields: { file: verdict.reason },
-  });
+  return {
+    id,
+    key,
+    name: sealed.name,
+    size: sealed.size,
+    contentType: sealed.contentType,
+    typeLabel: sealed.typeLabel,
+    expiresAt: new Date(now.getTime() + UNATTACHED_TTL_MS).toISOString(),
+  };
 }
 
 // Who attaches is part of claimUploads' signature: its callers take the type from here.
@@ -319,52 +234,7 @@ export function startUploadSweeper(ctx: AppContext, actor: SystemActor, everyMs 
   return () => clearInterval(timer);
 }
 
-/**
- * Sends a stored file to someone file.access.ts already let through. The first segment is
- * verified before any header goes out, so a damaged small file is an error, never a download;
- * a damaged later segment ends the connection before the bad bytes are released.
- */
+/** Sends a stored file to someone file.access.ts already let through (file.intake.ts). */
 export async function sendStoredFile(ctx: AppContext, reply: FastifyReply, file: StoredFile) {
-  const type = typeByMime(file.content_type);
-  const sealed = await ctx.files.store.get(file.storage_key);
-  if (!sealed || !type) {
-    ctx.log.error({ attachmentId: file.id }, "an attachment's stored file is missing");
-    throw new AppError(404, "not_found", "Not found");
-  }
-  const plain = decryptStream(ctx.files.key);
-  sealed.on("error", (err) => plain.destroy(err));
-  sealed.pipe(plain);
-  const damaged = (err: unknown) => {
-    ctx.log.error(
-      { attachmentId: file.id, reason: err instanceof Error ? err.message : String(err) },
-      "an attachment failed its integrity check and was not served",
-    );
-    return new AppError(
-      500,
-      "file_damaged",
-      "This file could not be read back intact. It has been reported.",
-    );
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      plain.once("readable", resolve);
-      plain.once("error", reject);
-    });
-  } catch (err) {
-    sealed.destroy();
-    throw damaged(err);
-  }
-  plain.on("error", (err) => {
-    if (err instanceof FileDamagedError) damaged(err);
-  });
-  const textual = type.mime.startsWith("text/");
-  reply
-    .header("content-type", textual ? `${type.mime}; charset=utf-8` : type.mime)
-    .header("content-length", String(file.size_bytes))
-    .header("content-disposition", contentDisposition(type.inline ? "inline" : "attachment", file.file_name))
-    .header("x-content-type-options", "nosniff")
-    .header("content-security-policy", "default-src 'none'; sandbox; frame-ancestors 'none'")
-    .header("cross-origin-resource-policy", "same-origin")
-    .header("cache-control", "private, no-store");
-  return reply.send(plain as Readable);
+  return serveSealedFile(ctx, reply, file);
 }
