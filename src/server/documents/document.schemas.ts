@@ -24,3 +24,85 @@ export const PortalDocumentsSummary = Type.Object({
   newCount: Type.Integer(),
 });
 export type PortalDocumentsSummary = Static<typeof PortalDocumentsSummary>;
+
+export const DocumentVersionView = Type.Object({
+  version: Type.Integer(),
+  fileName: Type.String(),
+  contentType: Type.String(),
+  typeLabel: Type.String(),
+  size: Type.Integer({ description: "Bytes" }),
+  uploadedBy: Type.String({ description: "Who uploaded it, as the reader may see it" }),
+  createdAt: Type.String({ format: "date-time" }),
+});
+export type DocumentVersionView = Static<typeof DocumentVersionView>;
+
+/** One document with its versions, newest first. */
+export const DocumentView = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  folder: Type.String(),
+  tags: Type.Array(Type.String()),
+  source: OneOf(["customer", "team"] as const, "customer: uploaded by the company; team: a deliverable"),
+  status: OneOf(["draft", "published"] as const, "A team deliverable is a draft until published"),
+  version: Type.Integer({ description: "The current version" }),
+  fileName: Type.String(),
+  size: Type.Integer({ description: "Bytes of the current version" }),
+  typeLabel: Type.String(),
+  createdAt: Type.String({ format: "date-time" }),
+  updatedAt: Type.String({ format: "date-time" }),
+  publishedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+  versions: Type.Array(DocumentVersionView),
+});
+export type DocumentView = Static<typeof DocumentView>;
+
+export const DocumentList = Type.Object({
+  documents: Type.Array(DocumentView),
+  folders: Type.Array(Type.String(), { description: "Every folder in use, for the filter" }),
+  tags: Type.Array(Type.String(), { description: "Every tag in use, for the filter" }),
+  usedBytes: Type.Integer({ description: "What the company's documents take of its quota" }),
+  quotaBytes: Type.Integer(),
+  maxBytes: Type.Integer({ description: "The largest file accepted" }),
+});
+export type DocumentList = Static<typeof DocumentList>;
+
+export const FOLDER_MAX = 80;
+export const TITLE_MAX = 200;
+export const TAG_MAX = 40;
+export const TAGS_MAX = 10;
+
+/** Upload query: the file is the raw body; the rest says where it goes. */
+export const DocumentUploadQuery = Type.Object({
+  name: Type.String({ maxLength: 1000, description: "The file's name, with its extension" }),
+  title: Type.Optional(Type.String({ maxLength: TITLE_MAX, description: "Defaults to the file name" })),
+  folder: Type.Optional(Type.String({ maxLength: FOLDER_MAX })),
+  tags: Type.Optional(Type.String({ maxLength: 500, description: "Comma-separated" })),
+  publish: Type.Optional(
+    OneOf(["true", "false"] as const, "Agents: publish at once (default: a draft the customer cannot see)"),
+  ),
+  task: Type.Optional(
+    Type.String({ maxLength: 40, description: "Portal: a task it answers; files it under Onboarding" }),
+  ),
+});
+export type DocumentUploadQuery = Static<typeof DocumentUploadQuery>;
+
+export const DocumentVersionQuery = Type.Object({
+  name: Type.String({ maxLength: 1000, description: "The file's name, with its extension" }),
+});
+
+export const DocumentPatch = Type.Object(
+  {
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: TITLE_MAX })),
+    folder: Type.Optional(Type.String({ maxLength: FOLDER_MAX })),
+    tags: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: TAG_MAX }), { maxItems: TAGS_MAX }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type DocumentPatch = Static<typeof DocumentPatch>;
+
+export const DocumentListQuery = Type.Object({
+  folder: Type.Optional(Type.String({ maxLength: FOLDER_MAX })),
+  tag: Type.Optional(Type.String({ maxLength: TAG_MAX })),
+});
+export type DocumentListQuery = Static<typeof DocumentListQuery>;
