@@ -1,4 +1,5 @@
 import { type AgentActor, type CustomerActor, systemActorIn } from "../actors.ts";
+import { companiesVisibleTo } from "../companies/company.access.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
@@ -186,6 +187,13 @@ export async function listDocuments(
   companyId: string,
   q: DocumentListQuery = {},
 ): Promise<DocumentList> {
+  if (actor.kind === "agent") {
+    const company = await companiesVisibleTo(ctx.database.db, actor)
+      .select("companies.id")
+      .where("companies.id", "=", companyId)
+      .executeTakeFirst();
+    if (!company) throw documentNotFound();
+  }
   const all = await documentRows(ctx, actor, companyId);
   const folders = [...new Set(all.map((d) => d.folder))].sort();
   const tags = [...new Set(all.flatMap((d) => parseTags(d.tags)))].sort();

@@ -106,3 +106,12 @@ export const DocumentListQuery = Type.Object({
   tag: Type.Optional(Type.String({ maxLength: TAG_MAX })),
 });
 export type DocumentListQuery = Static<typeof DocumentListQuery>;
+
+export const DownloadQuery = Type.Object({
+  version: Type.Optional(Type.Integer({ minimum: 1, description: "A past version; the current by default" })),
+});
+
+export const DOWNLOAD_ANSWER = {
+  description: "The file, always as an attachment",
+  content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+};

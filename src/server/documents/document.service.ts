@@ -64,7 +64,7 @@ export interface UploadInput {
 export interface NewDocumentInput {
   title?: string | undefined;
   folder?: string | undefined;
-  tags?: string[] | undefined;
+  tags?: string[] | string | undefined;
   /** Agents only: publish at once; a customer's upload is always published. */
   publish?: boolean | undefined;
 }

@@ -28,6 +28,7 @@ import { JSON_ANSWERS } from "../shared/session-gate.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceCompanyRoutes } from "./companies.routes.ts";
 import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
+import { workspaceDocumentRoutes } from "./documents.routes.ts";
 import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
@@ -50,6 +51,7 @@ export const workspaceRoutes =
     await app.register(workspacePortalAccessRoutes(ctx));
     await app.register(workspaceContactAccessRoutes(ctx));
     await app.register(workspaceImportRoutes(ctx));
+    await app.register(workspaceDocumentRoutes(ctx));
 
     app.get(
       "/session",
