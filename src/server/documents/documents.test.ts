@@ -183,7 +183,7 @@ describe("documents", () => {
       headers: { cookie: w.customer.cookie },
     });
     assert.doesNotMatch(home3.body, /new since your last visit/);
-    const types = (await events(w.ws.id, w.companyId)).map((e) => [e.type, e.customer_visible]);
+    const types = (await events(w.ws.id, w.companyId)).map((e) => [e.type, Boolean(e.customer_visible)]);
     assert.deepEqual(types.at(-1), ["document_published", true]);
   });
 

@@ -48,3 +48,10 @@ export async function markDocumentsSeen(ctx: AppContext, actor: CustomerActor): 
     .where("contacts.id", "=", actor.contactId)
     .execute();
 }
+
+/** The documents page: the list, with what was new before this visit; then it is all seen. */
+export async function openPortalDocuments(ctx: AppContext, actor: CustomerActor, companyId: string) {
+  const [list, seen] = await Promise.all([listDocuments(ctx, actor, companyId), seenAt(ctx, actor)]);
+  await markDocumentsSeen(ctx, actor);
+  return { list, seenAt: seen };
+}

@@ -50,7 +50,7 @@ import {
 const slugOf = (req: FastifyRequest) => (req.params as { slug?: string }).slug ?? "";
 
 /** Back where they were after signing in: the same page for a GET, else the home. */
-const HTML_ANSWERS: GateAnswers = {
+export const HTML_ANSWERS: GateAnswers = {
   unauthenticated: (req, reply) => {
     const slug = encodeURIComponent(slugOf(req));
     const next = req.method === "GET" ? req.url : `/portal/${slug}/home`;
