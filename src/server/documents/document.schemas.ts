@@ -1,5 +1,5 @@
 import { type Static, Type } from "typebox";
-import { OneOf } from "../lib/schema.ts";
+import { Line, OneOf, OptionalText } from "../lib/schema.ts";
 
 // What the document operations take and answer, declared once (routes, OpenAPI, services).
 
@@ -91,11 +91,9 @@ export const DocumentVersionQuery = Type.Object({
 
 export const DocumentPatch = Type.Object(
   {
-    title: Type.Optional(Type.String({ minLength: 1, maxLength: TITLE_MAX })),
-    folder: Type.Optional(Type.String({ maxLength: FOLDER_MAX })),
-    tags: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: TAG_MAX }), { maxItems: TAGS_MAX }),
-    ),
+    title: Type.Optional(Line(TITLE_MAX)),
+    folder: Type.Optional(OptionalText(FOLDER_MAX, "Empty: unfiled")),
+    tags: Type.Optional(Type.Array(Line(TAG_MAX), { maxItems: TAGS_MAX })),
   },
   { additionalProperties: false },
 );

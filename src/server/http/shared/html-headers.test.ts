@@ -67,6 +67,7 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
     [/^\/app\/outbox\//, email.id],
     [/^\/api\/workspace\/agents\//, team.agent.id],
     [/\/attachments\//, "00000000-0000-7000-8000-000000000000"],
+    [/\/documents\//, "00000000-0000-7000-8000-000000000000"],
   ];
   const values: Record<string, (url: string) => string | undefined> = {
     slug: () => team.ws.slug,
@@ -76,6 +77,7 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
     id: (url) => idFor.find(([re]) => re.test(url))?.[1],
     // A one-time link's token that is no link: its not-found page.
     token: () => "x".repeat(43),
+    documentId: () => "00000000-0000-7000-8000-000000000000",
   };
   const concrete = (url: string) =>
     url
