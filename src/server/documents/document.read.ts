@@ -115,7 +115,7 @@ async function uploaderNames(
   return (v) => {
     if (v.uploaded_by_type === "agent") return agents.get(v.uploaded_by_id ?? "") ?? "The team";
     if (actor.kind === "customer" && v.uploaded_by_id === actor.contactId) return "You";
-    return contacts.get(v.uploaded_by_id ?? "") ?? "A contact";
+    return contacts.get(v.uploaded_by_id ?? "") ?? (actor.kind === "customer" ? "A colleague" : "A contact");
   };
 }
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
 import { makeCustomer, makeTeam, type SignedInAgent } from "../../test/factories.ts";
@@ -105,6 +106,43 @@ describe("document pages", () => {
       headers: { cookie: w.outsider.cookie },
     });
     assert.equal(other.statusCode, 404);
+  });
+
+  test("a large file in small, uneven chunks arrives intact, even with boundary-like bytes inside", async () => {
+    const w = await world();
+    const csrf = customerCsrfTokenFor(w.customer.token);
+    const filler = Buffer.from(`0123456789 \r\n--${BOUNDARY.slice(0, 12)} \r\n-\n`);
+    const content = Buffer.concat([PDF, ...Array.from({ length: 6000 }, () => filler)]);
+    const body = multipart({ _csrf: csrf, folder: "Big" }, { name: "large.pdf", body: content });
+    let at = 0;
+    let n = 0;
+    const stream = new Readable({
+      read() {
+        if (at >= body.length) return this.push(null);
+        const size = 1 + ((n++ * 7919) % 3000);
+        this.push(body.subarray(at, at + size));
+        at += size;
+      },
+    });
+    const up = await t.app.inject({
+      method: "POST",
+      url: `/portal/${w.ws.slug}/documents`,
+      headers: { cookie: w.customer.cookie, "content-type": `multipart/form-data; boundary=${BOUNDARY}` },
+      payload: stream,
+    });
+    assert.equal(up.statusCode, 303, up.body);
+    const list = await t.app.inject({
+      url: `/api/portal/${w.ws.slug}/documents`,
+      headers: { cookie: w.customer.cookie },
+    });
+    const doc = list.json().documents[0];
+    assert.equal(doc.folder, "Big");
+    assert.equal(doc.size, content.length);
+    const dl = await t.app.inject({
+      url: `/portal/${w.ws.slug}/documents/${doc.id}/download`,
+      headers: { cookie: w.customer.cookie },
+    });
+    assert.ok(dl.rawPayload.equals(content), "the same bytes come back");
   });
 
   test("a refused file re-renders the page with the error naming the file; no file is a clear error", async () => {
