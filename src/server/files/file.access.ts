@@ -218,6 +218,29 @@ export async function claimUpload(
   return Number(r.numUpdatedRows) === 1;
 }
 
+/**
+ * The names of uploads this claimer made in this workspace and has not attached, by their key
+ * hashes: for refusals that name the file (one too many, expired). Never another's upload.
+ */
+export async function unattachedUploadNames(
+  tx: Tx,
+  claimer: Claimer,
+  workspaceId: string,
+  claimHashes: readonly string[],
+): Promise<Map<string, string>> {
+  if (!claimHashes.length) return new Map();
+  let q = tx
+    .selectFrom("attachments")
+    .select(["claim_hash", "file_name"])
+    .where("claim_hash", "in", [...claimHashes])
+    .where("workspace_id", "=", workspaceId)
+    .where("ticket_id", "is", null)
+    .where("uploaded_by_type", "=", claimer.kind);
+  if (claimer.kind === "agent") q = q.where("uploaded_by_id", "=", claimer.agentId);
+  const rows = await q.execute();
+  return new Map(rows.map((r) => [r.claim_hash as string, r.file_name]));
+}
+
 function wholeServer(actor: SystemActor): void {
   // The type says it; an actor cast past it is still refused.
   if (actor.kind !== "system" || actor.workspaceId !== undefined) {

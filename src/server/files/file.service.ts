@@ -20,6 +20,7 @@ import {
   deleteUnattachedUpload,
   type StoredFile,
   setAttachmentThumbnail,
+  unattachedUploadNames,
   unattachedUploads,
 } from "./file.access.ts";
 import { decryptStream, encryptStream, FileDamagedError, loadMasterKey, sealedSize } from "./file.crypto.ts";
@@ -258,8 +259,13 @@ export async function claimUploads(
 ): Promise<number> {
   if (!keys?.length) return 0;
   if (keys.length > max) {
-    const why = `at most ${max} files`;
-    throw new AppError(400, "too_many_files", `You can attach ${why} here.`, {
+    const extra = keys.slice(max).filter(looksLikeToken).map(hashToken);
+    const found = await unattachedUploadNames(tx, claimer, target.workspaceId, extra);
+    const names = extra.flatMap((h) => (found.has(h) ? [`“${found.get(h)}”`] : []));
+    const why = names.length
+      ? `at most ${max} files, so ${names.join(", ")} ${names.length === 1 ? "was" : "were"} not attached`
+      : `at most ${max} files`;
+    throw new AppError(400, "too_many_files", `You can attach ${why}.`, {
       fields: { attachments: why },
     });
   }
@@ -276,12 +282,21 @@ export async function claimUploads(
         },
       );
     if (!looksLikeToken(key)) throw missing();
+    const claimHash = hashToken(key);
     const claimed = await claimUpload(tx, claimer, target, {
-      claimHash: hashToken(key),
+      claimHash,
       at: now.toISOString(),
       createdAfter: cutoff,
     });
-    if (!claimed) throw missing();
+    if (!claimed) {
+      // Still this claimer's and unattached, yet not claimed: it is past its 24 hours.
+      const name = (await unattachedUploadNames(tx, claimer, target.workspaceId, [claimHash])).get(claimHash);
+      if (!name) throw missing();
+      const why = `“${name}” was uploaded more than 24 hours ago and has expired`;
+      throw new AppError(400, "upload_not_found", `${why}. Upload it again.`, {
+        fields: { attachments: why },
+      });
+    }
   }
   return keys.length;
 }

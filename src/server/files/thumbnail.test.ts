@@ -4,6 +4,7 @@ import { crc32, deflateSync } from "node:zlib";
 import { Jimp } from "jimp";
 import { MAX_FILE_BYTES } from "../../shared/files.ts";
 import { systemActor } from "../actors.ts";
+import { AppError } from "../errors.ts";
 import {
   makeCustomer,
   makeTeam,
@@ -14,7 +15,7 @@ import {
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { attachmentChips } from "../web/attachments.ts";
 import { attachmentViews } from "./file.access.ts";
-import { sweepUnattached } from "./file.service.ts";
+import { claimUploads, sweepUnattached } from "./file.service.ts";
 import { ALLOWED_TYPES, checkFileName } from "./file.sniff.ts";
 import { imageDimensions, THUMBNAIL_MAX_PX } from "./thumbnail.ts";
 
@@ -348,6 +349,44 @@ describe("every refusal names the file", () => {
         Object.values(err.fields as Record<string, string>).some((f) => f.includes(name)),
         code,
       );
+    }
+  });
+
+  test("one file too many, or one past its 24 hours, is named when it is attached", async () => {
+    const ws = await makeWorkspace(t);
+    const ups: { key: string }[] = [];
+    for (const n of [1, 2, 3, 4])
+      ups.push(await uploaded(ws.slug, `part ${n}.txt`, Buffer.from(`part ${n}\n`)));
+    // The API's schema caps the list first; the pages' form posts reach this check.
+    const four = await t.ctx.database.db
+      .transaction()
+      .execute((tx) =>
+        claimUploads(
+          t.ctx,
+          tx,
+          { kind: "public" },
+          { workspaceId: ws.id, ticketId: "none", commentId: null },
+          ups.map((u) => u.key),
+          3,
+        ),
+      )
+      .catch((err: AppError) => err);
+    assert.ok(four instanceof AppError);
+    assert.equal(four.code, "too_many_files");
+    assert.match(four.message, /“part 4\.txt” was not attached/);
+
+    const old = await uploaded(ws.slug, "old notes.txt", Buffer.from("old\n"));
+    t.advance(25 * 3600_000);
+    try {
+      const late = await t.app.inject({
+        method: "POST",
+        url: `/api/public/portals/${ws.slug}/tickets`,
+        payload: { name: "C", email: "c@c.test", subject: "late", attachments: [old.key] },
+      });
+      assert.equal(late.json().error.code, "upload_not_found");
+      assert.match(late.json().error.message, /“old notes\.txt” was uploaded more than 24 hours ago/);
+    } finally {
+      t.advance(-25 * 3600_000);
     }
   });
 });
