@@ -71,7 +71,8 @@
     function check(file) {
       const name = `“${file.name}”`;
       const ext = file.name.includes(".") ? `.${file.name.split(".").pop().toLowerCase()}` : "";
-      if (!allowed.includes(ext)) return `${name} is not accepted: attach images, PDF, text, CSV, Word or Excel`;
+      if (!allowed.includes(ext))
+        return `${name} is not accepted: attach images, PDF, text, CSV, Word or Excel`;
       if (file.size === 0) return `${name} is empty`;
       if (file.size > maxBytes) return `${name} is larger than ${fmt(maxBytes)}`;
       if (kept() >= maxFiles) return `${name} was not added: at most ${maxFiles} files`;
