@@ -261,6 +261,9 @@ describe("thumbnails", () => {
 
   test("an upload never attached is swept with its thumbnail", async () => {
     const ws = await makeWorkspace(t);
+    const gif = Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64");
+    assert.deepEqual(imageDimensions(gif, "image/gif"), { width: 1, height: 1 });
+    assert.ok(await thumbKeyOf((await uploaded(ws.slug, "dot.gif", gif)).id), "a GIF gets one too");
     const up = await uploaded(ws.slug, "loose.png", photoPng);
     const key = await thumbKeyOf(up.id);
     assert.ok(key && (await t.ctx.files.store.get(key)), "made at upload");
