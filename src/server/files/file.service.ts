@@ -19,12 +19,15 @@ import {
   claimUpload,
   deleteUnattachedUpload,
   type StoredFile,
+  setAttachmentThumbnail,
+  unattachedUploadNames,
   unattachedUploads,
 } from "./file.access.ts";
 import { decryptStream, encryptStream, FileDamagedError, loadMasterKey, sealedSize } from "./file.crypto.ts";
 import { scannerFor } from "./file.scanner.ts";
 import { ContentInspector, checkFileName, contentDisposition, decideType, typeByMime } from "./file.sniff.ts";
 import { createFileStore } from "./file.store.ts";
+import { makeThumbnail } from "./thumbnail.ts";
 
 // Uploads, attaching and serving. Every file passes through here: streamed and measured as it
 // arrives, sealed into a temporary file, judged by its bytes, and only then stored. Who may
@@ -67,14 +70,21 @@ export interface UploadResult {
   expiresAt: string;
 }
 
+const uploaderWorkspace = (u: Uploader) => (u.kind === "agent" ? u.actor.workspaceId : u.workspaceId);
+
 const UPLOAD_WINDOW_MS = 10 * 60_000;
 
-const tooLarge = () =>
-  new AppError(413, "file_too_large", `Files may be at most ${MAX_FILE_BYTES / 1024 / 1024} MB.`, {
-    fields: { file: `must be at most ${MAX_FILE_BYTES / 1024 / 1024} MB` },
-    // The rest of an oversized body is not read: the connection is closed after the answer.
-    headers: { connection: "close" },
-  });
+const tooLarge = (name: string) =>
+  new AppError(
+    413,
+    "file_too_large",
+    `“${name}” is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB, the most a file may be.`,
+    {
+      fields: { file: `“${name}” must be at most ${MAX_FILE_BYTES / 1024 / 1024} MB` },
+      // The rest of an oversized body is not read: the connection is closed after the answer.
+      headers: { connection: "close" },
+    },
+  );
 
 /**
  * Receives one file. The size is counted as the bytes arrive and the body is cut off at the
@@ -86,7 +96,7 @@ export async function receiveUpload(
   input: { name: string | undefined; body: Readable; declaredLength: number | undefined },
 ): Promise<UploadResult> {
   const { name, extension } = checkFileName(input.name);
-  if (input.declaredLength !== undefined && input.declaredLength > MAX_FILE_BYTES) throw tooLarge();
+  if (input.declaredLength !== undefined && input.declaredLength > MAX_FILE_BYTES) throw tooLarge(name);
   if (uploader.kind === "public") {
     const limit = await ctx.limiter.consume(
       `upload:${uploader.clientAddress}`,
@@ -95,7 +105,7 @@ export async function receiveUpload(
     );
     if (!limit.allowed) {
       throw tooManyRequests(
-        "You have uploaded several files in a short time. Please wait a little and try again.",
+        `“${name}” was not uploaded: you have uploaded several files in a short time. Please wait a little and try again.`,
         limit.retryAfterSeconds,
       );
     }
@@ -108,7 +118,7 @@ export async function receiveUpload(
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       size += chunk.length;
-      if (size > MAX_FILE_BYTES) return cb(tooLarge());
+      if (size > MAX_FILE_BYTES) return cb(tooLarge(name));
       hash.update(chunk);
       inspector.push(chunk);
       cb(null, chunk);
@@ -119,7 +129,7 @@ export async function receiveUpload(
   // The request is piped, not handed to pipeline(): on a refusal it must stay open for the answer.
   const onClose = () => {
     if (!body.readableEnded)
-      meter.destroy(new AppError(400, "upload_incomplete", "The upload was interrupted."));
+      meter.destroy(new AppError(400, "upload_incomplete", `The upload of “${name}” was interrupted.`));
   };
   body.once("close", onClose);
   body.once("error", (err) => meter.destroy(err));
@@ -158,7 +168,7 @@ export async function receiveUpload(
         .insertInto("attachments")
         .values({
           id,
-          workspace_id: uploader.kind === "agent" ? uploader.actor.workspaceId : uploader.workspaceId,
+          workspace_id: uploaderWorkspace(uploader),
           ticket_id: null,
           comment_id: null,
           file_name: name,
@@ -178,6 +188,12 @@ export async function receiveUpload(
       await files.store.delete(storageKey).catch(() => {});
       throw err;
     }
+    await makeThumbnail(
+      ctx,
+      { id, content_type: type.mime, size_bytes: size, storage_key: storageKey },
+      (thumbKey) =>
+        setAttachmentThumbnail(ctx.database.db, { workspaceId: uploaderWorkspace(uploader), id, thumbKey }),
+    );
     return {
       id,
       key,
@@ -220,7 +236,7 @@ function scanRefusal(
   }
   ctx.log.warn({ scanner, sha256 }, "upload refused by the scanner");
   return new AppError(422, "file_refused_by_scanner", `“${name}” was refused: ${verdict.reason}`, {
-    fields: { file: verdict.reason },
+    fields: { file: `“${name}” was refused: ${verdict.reason}` },
   });
 }
 
@@ -243,8 +259,13 @@ export async function claimUploads(
 ): Promise<number> {
   if (!keys?.length) return 0;
   if (keys.length > max) {
-    const why = `at most ${max} files`;
-    throw new AppError(400, "too_many_files", `You can attach ${why} here.`, {
+    const extra = keys.slice(max).filter(looksLikeToken).map(hashToken);
+    const found = await unattachedUploadNames(tx, claimer, target.workspaceId, extra);
+    const names = extra.flatMap((h) => (found.has(h) ? [`“${found.get(h)}”`] : []));
+    const why = names.length
+      ? `at most ${max} files, so ${names.join(", ")} ${names.length === 1 ? "was" : "were"} not attached`
+      : `at most ${max} files`;
+    throw new AppError(400, "too_many_files", `You can attach ${why}.`, {
       fields: { attachments: why },
     });
   }
@@ -261,12 +282,21 @@ export async function claimUploads(
         },
       );
     if (!looksLikeToken(key)) throw missing();
+    const claimHash = hashToken(key);
     const claimed = await claimUpload(tx, claimer, target, {
-      claimHash: hashToken(key),
+      claimHash,
       at: now.toISOString(),
       createdAfter: cutoff,
     });
-    if (!claimed) throw missing();
+    if (!claimed) {
+      // Still this claimer's and unattached, yet not claimed: it is past its 24 hours.
+      const name = (await unattachedUploadNames(tx, claimer, target.workspaceId, [claimHash])).get(claimHash);
+      if (!name) throw missing();
+      const why = `“${name}” was uploaded more than 24 hours ago and has expired`;
+      throw new AppError(400, "upload_not_found", `${why}. Upload it again.`, {
+        fields: { attachments: why },
+      });
+    }
   }
   return keys.length;
 }
@@ -292,12 +322,12 @@ export async function sweepUnattached(ctx: AppContext, actor: SystemActor): Prom
   for (const row of stale) {
     if (!(await deleteUnattachedUpload(db, actor, row.id))) continue;
     removed++;
-    await ctx.files.store.delete(row.storage_key).catch((err: unknown) => {
-      ctx.log.warn(
-        { err, storageKey: row.storage_key },
-        "an expired upload's stored file could not be removed",
-      );
-    });
+    for (const key of [row.storage_key, row.thumb_key]) {
+      if (!key) continue;
+      await ctx.files.store.delete(key).catch((err: unknown) => {
+        ctx.log.warn({ err, storageKey: key }, "an expired upload's stored file could not be removed");
+      });
+    }
   }
   if (removed) ctx.log.info({ removed }, "unattached uploads deleted");
   return removed;
