@@ -10,10 +10,11 @@ import { machineInfo } from "./lib/machine.ts";
 import { ROOT } from "./lib/paths.ts";
 import { printComparison, readPrevious, resultsPath, writeResults } from "./lib/results.ts";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, SLUG, setupAndSeed } from "./lib/seed.ts";
-import { readSettings, type Settings, UsageError } from "./lib/settings.ts";
+import { readSettings, type Scenario, type Settings, UsageError } from "./lib/settings.ts";
 import type { Stage } from "./lib/stage.ts";
 import { SEARCH_TERM } from "./lib/words.ts";
 import { metricsOf, printMeasurements, printTargets, resultsJson, targetsOf } from "./report.ts";
+import { checkWorkHome, measureWorkHome } from "./scenarios/portal-home-work.ts";
 import { checkQueuePages, measureQueue } from "./scenarios/queue.ts";
 import { checkPortalPages, measureSignedInPortal } from "./scenarios/signed-in-portal.ts";
 import { measureSubmissions } from "./scenarios/submissions.ts";
@@ -64,6 +65,7 @@ async function main(): Promise<number> {
   const machine = machineInfo();
   const date = new Date().toISOString();
   const rec: Recorder = { measured: [], failed: false };
+  const runs = (scenario: Scenario) => settings.only === null || settings.only.includes(scenario);
 
   console.log(`Portico benchmark: ${engine}, ${date}`);
   console.log(
@@ -133,19 +135,37 @@ async function main(): Promise<number> {
     const stage: Stage = { settings, rec, base: portico.base, pid: portico.proc.pid, env, cleanups };
     const { cookie, agentHeaders } = await signIn(stage.base);
     const tracked = await prepareTrackedTicket(stage.base, agentHeaders, dataDir);
-    await checkQueuePages(stage.base, cookie);
-    await checkPortalPages(stage.base, seed.customers);
+    if (runs("queue")) await checkQueuePages(stage.base, cookie);
+    if (runs("portal")) await checkPortalPages(stage.base, seed.customers);
+    if (runs("portal-work")) await checkWorkHome(stage.base, seed.busy);
 
     section(`Measuring (${settings.connections} connections, ${settings.duration} s each)`);
     await measureBare(stage, tracked);
-    await measureTracking(stage, tracked, seed.recent);
-    await measureQueue(stage, cookie);
-    await measureSignedInPortal(stage, seed.customers);
-    const submissions = await measureSubmissions(stage, seed.workspaceId);
+    if (runs("tracking")) await measureTracking(stage, tracked, seed.recent);
+    if (runs("queue")) await measureQueue(stage, cookie);
+    if (runs("portal")) await measureSignedInPortal(stage, seed.customers);
+    if (runs("portal-work")) await measureWorkHome(stage, seed.busy);
+    const submissions = runs("submissions") ? await measureSubmissions(stage, seed.workspaceId) : undefined;
 
-    section("Submit page");
-    const portal = await measurePortal(stage.base, settings);
+    let portal: Awaited<ReturnType<typeof measurePortal>> | undefined;
+    if (runs("browser")) {
+      section("Submit page");
+      portal = await measurePortal(stage.base, settings);
+    }
     await portico.stop();
+
+    if (!submissions || !portal) {
+      // A partial run: its numbers beside the bare server's, without the comparison or the file,
+      // whose other numbers it would leave out.
+      section(`Results: ${engine}, ${fmtInt(settings.tickets)} tickets (--only ${settings.only?.join(",")})`);
+      const ratios = printMeasurements(rec.measured);
+      section("Targets");
+      printTargets(engine, targetsOf(engine, ratios, submissions, portal));
+      if (portal) printPortal(portal);
+      console.log("\n--only: a partial run; not compared with the previous run, results not written");
+      if (rec.failed) console.log("\nSome measurements are INVALID (see above).");
+      return rec.failed ? 1 : 0;
+    }
 
     section(`Results: ${engine}, ${fmtInt(settings.tickets)} tickets`);
     const ratios = printMeasurements(rec.measured);

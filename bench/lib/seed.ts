@@ -17,6 +17,7 @@ import { createWorkspaceWithAdmin } from "../../src/server/workspaces/workspace.
 import { formatReference, TICKET_TYPES } from "../../src/shared/tickets.ts";
 import { pick, prng, weighted } from "./corpus.ts";
 import { fmtInt } from "./format.ts";
+import { BUSY, type BusyCompany, seedBusyCompany } from "./seed-work.ts";
 import { PROBLEMS, PRODUCTS, SEARCH_TERM, SENTENCES } from "./words.ts";
 
 /** A seeded contact: every column but those the database fills in (portal access). */
@@ -76,6 +77,8 @@ export interface SeedOutcome {
   companies: number;
   /** Session tokens of two signed-in customers of the same company: its manager, and one who sees their own requests. */
   customers: { manager: string; own: string };
+  /** The company whose portal home has all five sections full (seed-work.ts). */
+  busy: BusyCompany;
 }
 
 /** What every batch of tickets draws from and adds to. */
@@ -166,6 +169,17 @@ export async function setupAndSeed(env: Record<string, string>, count: number): 
         );
       }
     }
+    const busy = await seedBusyCompany(db, {
+      workspaceId: ws.id,
+      agentIds: s.assignees,
+      lastNumber: count,
+      postgres,
+      now: seedNow,
+    });
+    s.searchMatches += busy.searchMatches;
+    console.log(
+      `  the busy company: ${fmtInt(busy.tickets)} tickets, a plan of ${BUSY.tasks} tasks, ${BUSY.documents} documents, ${BUSY.events} timeline events`,
+    );
     const seconds = (performance.now() - started) / 1000;
     if (postgres) {
       // A bulk load leaves no statistics; autovacuum would gather them in the middle of the
@@ -179,7 +193,8 @@ export async function setupAndSeed(env: Record<string, string>, count: number): 
       workspaceId: ws.id,
       companies: companyIds.length,
       customers,
-      tickets: count,
+      busy,
+      tickets: count + busy.tickets,
       contacts: contactRows.length,
       searchMatches: s.searchMatches,
       statusOpen: s.statusOpen,

@@ -2,6 +2,10 @@ import { parseArgs } from "node:util";
 
 // bench/run.ts's flags and settings (BENCH_* and the server's own variables).
 
+/** The scenarios --only picks from, in the order they run. */
+export const SCENARIOS = ["tracking", "queue", "portal", "portal-work", "submissions", "browser"] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
 const HELP = `Usage: npm run bench [-- options]
        node bench/run.ts [options]
 
@@ -11,6 +15,9 @@ measures with autocannon:
   - the bare server (the baseline)
   - the public tracking read   GET  /api/public/portals/:slug/tickets/:reference?t=TOKEN
   - the agent queue            GET  /api/workspace/tickets (plain, ?status=open, ?q=invoice)
+  - the signed-in portal       GET  /api/portal/:slug/home, /tickets and the home page
+  - the five-section home      GET  /api/portal/:slug/home and the page, as the busy company's
+                                    manager (500 requests, 50 tasks, 200 documents)
   - ticket submission          POST /api/public/portals/:slug/tickets (every one a new ticket)
 then the submit page /portal/:slug/submit: its JavaScript gzipped, and its load in Chromium on a
 375x812 viewport with 4x CPU throttling (first contentful paint, time until the form takes input).
@@ -22,6 +29,9 @@ Options:
   -h, --help       this text
   --no-save        do not write bench/results/<engine>-latest.json (still compares with it)
   --skip-browser   skip the Chromium page loads (the JavaScript size is still measured)
+  --only LIST      run only these scenarios (comma-separated; the bare server always runs):
+                   ${SCENARIOS.join(", ")}. A partial run
+                   prints its numbers and targets but neither compares nor saves them
   --keep-data      keep the seeded database (the SQLite folder, or the PostgreSQL database) and
                    print where it is, to look at query plans afterwards
 
@@ -56,6 +66,8 @@ export interface Settings {
   save: boolean;
   browser: boolean;
   keepData: boolean;
+  /** --only: the scenarios to run; null runs them all. */
+  only: Scenario[] | null;
 }
 
 /** A wrong flag or setting: said in one line, without a stack. */
@@ -79,6 +91,7 @@ export function readSettings(): Settings | null {
       "no-save": { type: "boolean" },
       "skip-browser": { type: "boolean" },
       "keep-data": { type: "boolean" },
+      only: { type: "string" },
     },
     strict: true,
   });
@@ -98,5 +111,18 @@ export function readSettings(): Settings | null {
     save: !values["no-save"],
     keepData: Boolean(values["keep-data"]),
     browser: !values["skip-browser"],
+    only: values.only === undefined ? null : readOnly(values.only),
   };
+}
+
+function readOnly(list: string): Scenario[] {
+  const names = list
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+  if (unknown.length || names.length === 0) {
+    throw new UsageError(`--only takes ${SCENARIOS.join(", ")}; got "${list}"`);
+  }
+  return names as Scenario[];
 }

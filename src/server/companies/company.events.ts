@@ -20,7 +20,7 @@ export type CompanyEventType =
   | "document_deleted";
 
 /** What a customer-visible event may carry; nothing internal goes in here. */
-export interface CompanyEventData {
+export type CompanyEventData = {
   plan?: string;
   task?: string;
   taskId?: string;
@@ -31,7 +31,7 @@ export interface CompanyEventData {
   /** property_changed only (agents' timeline). */
   property?: string;
   reference?: string;
-}
+};
 
 /** Who did it, as stored on the event. */
 export function eventActorOf(actor: Actor): {

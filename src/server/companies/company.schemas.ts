@@ -1,6 +1,7 @@
 import { type Static, Type } from "typebox";
 import { Key, Line, Nullable, OneOf, OptionalText, StrictObject } from "../lib/schema.ts";
 import { TicketStatusSchema } from "../tickets/ticket.schemas.ts";
+import { CompanyTimelineEntry } from "./company.timeline.ts";
 
 // What the company operations take and answer, declared once: the routes' bodies and answers
 // (validation, OpenAPI), the pages' form checks and the services' types.
@@ -137,6 +138,9 @@ export const CompanyDetail = Type.Object({
     }),
     { description: "Recent customer-visible events of the company's tickets, newest first" },
   ),
+  work: Type.Array(CompanyTimelineEntry, {
+    description: "Recent events of the company's onboarding, forms and documents, newest first",
+  }),
   contactsWithoutCompany: Type.Integer({
     description: "Contacts on this company's domains who belong to no company",
   }),

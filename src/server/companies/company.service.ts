@@ -23,6 +23,7 @@ import type {
   CompanySummary,
   CreateCompany,
 } from "./company.schemas.ts";
+import { companyTimeline } from "./company.timeline.ts";
 
 // Companies as the agents work with them: list and search, one company with its contacts,
 // tickets and activity, and the changes. Domains are in company.domains.ts, who belongs to a
@@ -173,7 +174,7 @@ export async function getCompany(ctx: AppContext, actor: AgentActor, id: string)
   const db = ctx.database.db;
   const [summary] = await summariesOf(ctx, actor, [c]);
   const domains = (summary as CompanySummary).domains.map((d) => d.domain);
-  const [contacts, tickets, events, loose] = await Promise.all([
+  const [contacts, tickets, events, loose, work] = await Promise.all([
     contactsVisibleTo(db, actor)
       .select(["contacts.id", "contacts.name", "contacts.email", "contacts.portal_access"])
       .where("contacts.company_id", "=", c.id)
@@ -227,6 +228,7 @@ export async function getCompany(ctx: AppContext, actor: AgentActor, id: string)
       .limit(30)
       .execute(),
     contactsWithoutCompanyOn(ctx, actor, domains),
+    companyTimeline(ctx, actor, { companyId: c.id, limit: 30 }),
   ]);
   return {
     ...(summary as CompanySummary),
@@ -253,6 +255,7 @@ export async function getCompany(ctx: AppContext, actor: AgentActor, id: string)
       data: JSON.parse(e.data) as Record<string, unknown>,
       createdAt: e.created_at,
     })),
+    work,
     contactsWithoutCompany: loose,
   };
 }

@@ -234,7 +234,7 @@ export interface AttachmentTable {
   attached_at: string | null;
   /** The malware scan: 'clean', 'unscanned' (accepted while the scanner could not answer), or null (no scanner). */
   scan_status: "clean" | "unscanned" | null;
-  /** The sealed thumbnail of an image (migration 0015), made on first request. */
+  /** The sealed thumbnail of an image (migration 0015), made when it is uploaded (thumbnail.ts). */
   thumb_key: string | null;
 }
 

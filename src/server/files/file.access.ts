@@ -29,6 +29,8 @@ export interface StoredFile {
   content_type: string;
   size_bytes: number;
   storage_key: string;
+  /** Its sealed thumbnail, when it has one (thumbnail.ts). */
+  thumb_key?: string | null;
 }
 
 /**
@@ -90,6 +92,8 @@ export interface AttachmentView {
   icon: string;
   /** The comment it came with; null for files sent with the ticket itself. */
   commentId: string | null;
+  /** Whether `…/thumbnail` beside the download serves a small picture of it. */
+  thumbnail: boolean;
   /** Agents' views only: accepted while the malware scanner could not check it. */
   unscanned?: true;
 }
@@ -103,6 +107,7 @@ const COLUMNS = [
   "attachments.comment_id",
   "attachments.created_at",
   "attachments.scan_status",
+  "attachments.thumb_key",
 ] as const;
 const CUSTOMER_COLUMNS = COLUMNS.filter((c) => c !== "attachments.scan_status");
 
@@ -112,6 +117,7 @@ function toView(r: {
   size_bytes: number;
   content_type: string;
   comment_id: string | null;
+  thumb_key?: string | null;
   /** Selected for agents only (COLUMNS); the customers' reads leave it out. */
   scan_status?: "clean" | "unscanned" | null;
 }): AttachmentView {
@@ -124,6 +130,7 @@ function toView(r: {
     typeLabel: t?.label ?? "file",
     icon: t?.icon ?? "doc",
     commentId: r.comment_id,
+    thumbnail: Boolean(r.thumb_key),
     ...(r.scan_status === "unscanned" ? { unscanned: true as const } : {}),
   };
 }
@@ -211,6 +218,29 @@ export async function claimUpload(
   return Number(r.numUpdatedRows) === 1;
 }
 
+/**
+ * The names of uploads this claimer made in this workspace and has not attached, by their key
+ * hashes: for refusals that name the file (one too many, expired). Never another's upload.
+ */
+export async function unattachedUploadNames(
+  tx: Tx,
+  claimer: Claimer,
+  workspaceId: string,
+  claimHashes: readonly string[],
+): Promise<Map<string, string>> {
+  if (!claimHashes.length) return new Map();
+  let q = tx
+    .selectFrom("attachments")
+    .select(["claim_hash", "file_name"])
+    .where("claim_hash", "in", [...claimHashes])
+    .where("workspace_id", "=", workspaceId)
+    .where("ticket_id", "is", null)
+    .where("uploaded_by_type", "=", claimer.kind);
+  if (claimer.kind === "agent") q = q.where("uploaded_by_id", "=", claimer.agentId);
+  const rows = await q.execute();
+  return new Map(rows.map((r) => [r.claim_hash as string, r.file_name]));
+}
+
 function wholeServer(actor: SystemActor): void {
   // The type says it; an actor cast past it is still refused.
   if (actor.kind !== "system" || actor.workspaceId !== undefined) {
@@ -223,12 +253,30 @@ export function unattachedUploads(db: Tx, actor: SystemActor, p: { createdBy: st
   wholeServer(actor);
   return db
     .selectFrom("attachments")
-    .select(["id", "storage_key"])
+    .select(["id", "storage_key", "thumb_key"])
     .where("ticket_id", "is", null)
     .where("comment_id", "is", null)
     .where("created_at", "<=", p.createdBy)
     .limit(p.limit)
     .execute();
+}
+
+/**
+ * Records an upload's thumbnail right after the upload stored it (thumbnail.ts), by its id in its
+ * workspace, once: a row that already has one keeps it. True when it was recorded.
+ */
+export async function setAttachmentThumbnail(
+  db: Tx,
+  p: { workspaceId: string; id: string; thumbKey: string },
+): Promise<boolean> {
+  const r = await db
+    .updateTable("attachments")
+    .set({ thumb_key: p.thumbKey })
+    .where("id", "=", p.id)
+    .where("workspace_id", "=", p.workspaceId)
+    .where("thumb_key", "is", null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 /** Deletes an upload's row only while it is still unattached; true when it was deleted. */

@@ -63,7 +63,7 @@ export async function sealIncoming(
   // The request is piped, not handed to pipeline(): on a refusal it must stay open for the answer.
   const onClose = () => {
     if (!body.readableEnded)
-      meter.destroy(new AppError(400, "upload_incomplete", "The upload was interrupted."));
+      meter.destroy(new AppError(400, "upload_incomplete", `The upload of “${name}” was interrupted.`));
   };
   body.once("close", onClose);
   body.once("error", (err) => meter.destroy(err));
@@ -135,7 +135,7 @@ function scanRefusal(
   }
   ctx.log.warn({ scanner, sha256 }, "upload refused by the scanner");
   return new AppError(422, "file_refused_by_scanner", `“${name}” was refused: ${verdict.reason}`, {
-    fields: { file: verdict.reason },
+    fields: { file: `“${name}” was refused: ${verdict.reason}` },
   });
 }
 

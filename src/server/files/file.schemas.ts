@@ -18,6 +18,9 @@ export const Attachment = Type.Object({
   typeLabel: Type.String(),
   icon: Type.String(),
   commentId: Type.Union([Type.String(), Type.Null()]),
+  thumbnail: Type.Boolean({
+    description: "Whether the download's address followed by /thumbnail serves a small picture of the image",
+  }),
   unscanned: Type.Optional(
     Type.Literal(true, {
       description:

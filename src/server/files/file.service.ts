@@ -17,6 +17,8 @@ import {
   claimUpload,
   deleteUnattachedUpload,
   type StoredFile,
+  setAttachmentThumbnail,
+  unattachedUploadNames,
   unattachedUploads,
 } from "./file.access.ts";
 import { loadMasterKey } from "./file.crypto.ts";
@@ -24,6 +26,7 @@ import { sealIncoming, serveSealedFile } from "./file.intake.ts";
 import { scannerFor } from "./file.scanner.ts";
 import { checkFileName } from "./file.sniff.ts";
 import { createFileStore } from "./file.store.ts";
+import { makeThumbnail } from "./thumbnail.ts";
 
 // Uploads, attaching and serving. Every file passes through here: streamed and measured as it
 // arrives, sealed into a temporary file, judged by its bytes, and only then stored. Who may
@@ -66,14 +69,21 @@ export interface UploadResult {
   expiresAt: string;
 }
 
+const uploaderWorkspace = (u: Uploader) => (u.kind === "agent" ? u.actor.workspaceId : u.workspaceId);
+
 const UPLOAD_WINDOW_MS = 10 * 60_000;
 
-const tooLarge = () =>
-  new AppError(413, "file_too_large", `Files may be at most ${MAX_FILE_BYTES / 1024 / 1024} MB.`, {
-    fields: { file: `must be at most ${MAX_FILE_BYTES / 1024 / 1024} MB` },
-    // The rest of an oversized body is not read: the connection is closed after the answer.
-    headers: { connection: "close" },
-  });
+const tooLarge = (name: string) =>
+  new AppError(
+    413,
+    "file_too_large",
+    `“${name}” is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB, the most a file may be.`,
+    {
+      fields: { file: `“${name}” must be at most ${MAX_FILE_BYTES / 1024 / 1024} MB` },
+      // The rest of an oversized body is not read: the connection is closed after the answer.
+      headers: { connection: "close" },
+    },
+  );
 
 /**
  * Receives one file for a ticket, streamed through sealIncoming (file.intake.ts) and recorded as
@@ -85,7 +95,7 @@ export async function receiveUpload(
   input: { name: string | undefined; body: Readable; declaredLength: number | undefined },
 ): Promise<UploadResult> {
   const { name } = checkFileName(input.name);
-  if (input.declaredLength !== undefined && input.declaredLength > MAX_FILE_BYTES) throw tooLarge();
+  if (input.declaredLength !== undefined && input.declaredLength > MAX_FILE_BYTES) throw tooLarge(name);
   if (uploader.kind === "public") {
     const limit = await ctx.limiter.consume(
       `upload:${uploader.clientAddress}`,
@@ -94,7 +104,7 @@ export async function receiveUpload(
     );
     if (!limit.allowed) {
       throw tooManyRequests(
-        "You have uploaded several files in a short time. Please wait a little and try again.",
+        `“${name}” was not uploaded: you have uploaded several files in a short time. Please wait a little and try again.`,
         limit.retryAfterSeconds,
       );
     }
@@ -108,7 +118,7 @@ export async function receiveUpload(
       .insertInto("attachments")
       .values({
         id,
-        workspace_id: uploader.kind === "agent" ? uploader.actor.workspaceId : uploader.workspaceId,
+        workspace_id: uploaderWorkspace(uploader),
         ticket_id: null,
         comment_id: null,
         file_name: sealed.name,
@@ -128,6 +138,12 @@ export async function receiveUpload(
     await ctx.files.store.delete(sealed.storageKey).catch(() => {});
     throw err;
   }
+  await makeThumbnail(
+    ctx,
+    { id, content_type: sealed.contentType, size_bytes: sealed.size, storage_key: sealed.storageKey },
+    (thumbKey) =>
+      setAttachmentThumbnail(ctx.database.db, { workspaceId: uploaderWorkspace(uploader), id, thumbKey }),
+  );
   return {
     id,
     key,
@@ -158,8 +174,13 @@ export async function claimUploads(
 ): Promise<number> {
   if (!keys?.length) return 0;
   if (keys.length > max) {
-    const why = `at most ${max} files`;
-    throw new AppError(400, "too_many_files", `You can attach ${why} here.`, {
+    const extra = keys.slice(max).filter(looksLikeToken).map(hashToken);
+    const found = await unattachedUploadNames(tx, claimer, target.workspaceId, extra);
+    const names = extra.flatMap((h) => (found.has(h) ? [`“${found.get(h)}”`] : []));
+    const why = names.length
+      ? `at most ${max} files, so ${names.join(", ")} ${names.length === 1 ? "was" : "were"} not attached`
+      : `at most ${max} files`;
+    throw new AppError(400, "too_many_files", `You can attach ${why}.`, {
       fields: { attachments: why },
     });
   }
@@ -176,12 +197,21 @@ export async function claimUploads(
         },
       );
     if (!looksLikeToken(key)) throw missing();
+    const claimHash = hashToken(key);
     const claimed = await claimUpload(tx, claimer, target, {
-      claimHash: hashToken(key),
+      claimHash,
       at: now.toISOString(),
       createdAfter: cutoff,
     });
-    if (!claimed) throw missing();
+    if (!claimed) {
+      // Still this claimer's and unattached, yet not claimed: it is past its 24 hours.
+      const name = (await unattachedUploadNames(tx, claimer, target.workspaceId, [claimHash])).get(claimHash);
+      if (!name) throw missing();
+      const why = `“${name}” was uploaded more than 24 hours ago and has expired`;
+      throw new AppError(400, "upload_not_found", `${why}. Upload it again.`, {
+        fields: { attachments: why },
+      });
+    }
   }
   return keys.length;
 }
@@ -207,12 +237,12 @@ export async function sweepUnattached(ctx: AppContext, actor: SystemActor): Prom
   for (const row of stale) {
     if (!(await deleteUnattachedUpload(db, actor, row.id))) continue;
     removed++;
-    await ctx.files.store.delete(row.storage_key).catch((err: unknown) => {
-      ctx.log.warn(
-        { err, storageKey: row.storage_key },
-        "an expired upload's stored file could not be removed",
-      );
-    });
+    for (const key of [row.storage_key, row.thumb_key]) {
+      if (!key) continue;
+      await ctx.files.store.delete(key).catch((err: unknown) => {
+        ctx.log.warn({ err, storageKey: key }, "an expired upload's stored file could not be removed");
+      });
+    }
   }
   if (removed) ctx.log.info({ removed }, "unattached uploads deleted");
   return removed;

@@ -8,6 +8,8 @@ import { AppError } from "../errors.ts";
 export interface AllowedType {
   mime: string;
   label: string;
+  /** The chip's badge: the real type in a word (a CSV reads "CSV", never "XLS"). */
+  badge: string;
   extensions: string[];
   /** Raster images are the only files a browser may show inline. */
   inline: boolean;
@@ -18,24 +20,60 @@ const DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.doc
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 export const ALLOWED_TYPES: AllowedType[] = [
-  { mime: "image/jpeg", label: "JPEG image", extensions: ["jpg", "jpeg"], inline: true, icon: "image" },
-  { mime: "image/png", label: "PNG image", extensions: ["png"], inline: true, icon: "image" },
-  { mime: "image/gif", label: "GIF image", extensions: ["gif"], inline: true, icon: "image" },
-  { mime: "image/webp", label: "WebP image", extensions: ["webp"], inline: true, icon: "image" },
-  { mime: "image/svg+xml", label: "SVG image", extensions: ["svg"], inline: false, icon: "image" },
-  { mime: "application/pdf", label: "PDF", extensions: ["pdf"], inline: false, icon: "pdf" },
-  { mime: "text/plain", label: "text file", extensions: ["txt", "log"], inline: false, icon: "text" },
-  { mime: "text/csv", label: "CSV file", extensions: ["csv"], inline: false, icon: "sheet" },
-  { mime: "application/msword", label: "Word document", extensions: ["doc"], inline: false, icon: "doc" },
-  { mime: DOCX, label: "Word document", extensions: ["docx"], inline: false, icon: "doc" },
+  {
+    mime: "image/jpeg",
+    label: "JPEG image",
+    badge: "JPEG",
+    extensions: ["jpg", "jpeg"],
+    inline: true,
+    icon: "image",
+  },
+  { mime: "image/png", label: "PNG image", badge: "PNG", extensions: ["png"], inline: true, icon: "image" },
+  { mime: "image/gif", label: "GIF image", badge: "GIF", extensions: ["gif"], inline: true, icon: "image" },
+  {
+    mime: "image/webp",
+    label: "WebP image",
+    badge: "WebP",
+    extensions: ["webp"],
+    inline: true,
+    icon: "image",
+  },
+  {
+    mime: "image/svg+xml",
+    label: "SVG image",
+    badge: "SVG",
+    extensions: ["svg"],
+    inline: false,
+    icon: "image",
+  },
+  { mime: "application/pdf", label: "PDF", badge: "PDF", extensions: ["pdf"], inline: false, icon: "pdf" },
+  {
+    mime: "text/plain",
+    label: "text file",
+    badge: "Text",
+    extensions: ["txt", "log"],
+    inline: false,
+    icon: "text",
+  },
+  { mime: "text/csv", label: "CSV file", badge: "CSV", extensions: ["csv"], inline: false, icon: "sheet" },
+  {
+    mime: "application/msword",
+    label: "Word document",
+    badge: "Word",
+    extensions: ["doc"],
+    inline: false,
+    icon: "doc",
+  },
+  { mime: DOCX, label: "Word document", badge: "Word", extensions: ["docx"], inline: false, icon: "doc" },
   {
     mime: "application/vnd.ms-excel",
     label: "Excel workbook",
+    badge: "Excel",
     extensions: ["xls"],
     inline: false,
     icon: "sheet",
   },
-  { mime: XLSX, label: "Excel workbook", extensions: ["xlsx"], inline: false, icon: "sheet" },
+  { mime: XLSX, label: "Excel workbook", badge: "Excel", extensions: ["xlsx"], inline: false, icon: "sheet" },
 ];
 
 export const ALLOWED_EXTENSIONS = ALLOWED_TYPES.flatMap((t) => t.extensions);
@@ -55,16 +93,32 @@ const fileError = (status: number, code: string, message: string) =>
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 
+/**
+ * A file name as a refusal may show it: control and direction characters (which could make the
+ * message itself read wrongly) become U+FFFD, and a long name is cut to its first 60 characters.
+ */
+export function shownName(name: string): string {
+  const safe = name.replace(new RegExp(CONTROL.source, "gu"), "\uFFFD");
+  const chars = [...safe];
+  return chars.length > 60 ? `${chars.slice(0, 60).join("")}…` : safe;
+}
+
 /** The file name to keep, or a 400 naming what is wrong with it. Nothing is silently rewritten. */
 export function checkFileName(raw: string | undefined): { name: string; extension: string } {
-  const bad = (why: string) => new AppError(400, "invalid_file_name", why, { fields: { name: why } });
   const name = (raw ?? "").normalize("NFC").trim();
-  if (!name) throw bad("The file needs a name.");
-  if ([...name].length > 200) throw bad("The file name is longer than 200 characters.");
-  if (CONTROL.test(name)) throw bad("The file name contains control characters.");
-  if (/[/\\]/.test(name)) throw bad("The file name must not contain folders (/ or \\).");
-  if (name.startsWith(".")) throw bad("The file name must not start with a dot.");
-  if (name.includes('"')) throw bad("The file name must not contain double quotes.");
+  const bad = (why: string) => {
+    const message = `“${shownName(name)}”: ${why}`;
+    return new AppError(400, "invalid_file_name", message, { fields: { name: message } });
+  };
+  if (!name)
+    throw new AppError(400, "invalid_file_name", "The file needs a name.", {
+      fields: { name: "The file needs a name." },
+    });
+  if ([...name].length > 200) throw bad("the name is longer than 200 characters.");
+  if (CONTROL.test(name)) throw bad("the name contains control characters.");
+  if (/[/\\]/.test(name)) throw bad("the name must not contain folders (/ or \\).");
+  if (name.startsWith(".")) throw bad("the name must not start with a dot.");
+  if (name.includes('"')) throw bad("the name must not contain double quotes.");
   const dot = name.lastIndexOf(".");
   const extension = dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
   if (!ALLOWED_EXTENSIONS.includes(extension)) {

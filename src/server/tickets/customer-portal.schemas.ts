@@ -47,15 +47,28 @@ export const PortalTicketList = Type.Object({
 });
 export type PortalTicketList = Static<typeof PortalTicketList>;
 
-export const PORTAL_ACTIVITY_KINDS = ["submitted", "replied", "status_changed", "resolved"] as const;
+export const PORTAL_ACTIVITY_KINDS = [
+  "submitted",
+  "replied",
+  "status_changed",
+  "resolved",
+  "plan_applied",
+  "task_started",
+  "task_completed",
+  "form_submitted",
+  "document_uploaded",
+  "document_published",
+] as const;
 export type PortalActivityKind = (typeof PORTAL_ACTIVITY_KINDS)[number];
 
 export const PortalActivity = Type.Object({
   id: Type.String(),
   kind: OneOf(PORTAL_ACTIVITY_KINDS),
-  reference: Type.String(),
-  subject: Type.String(),
-  who: Type.String({ description: "The customer's or the agent's name, or “Support team”" }),
+  reference: Nullable(Type.String({ description: "The request's reference, for a request's events" })),
+  subject: Type.String({ description: "The request's subject, the task's, plan's or document's title" }),
+  target: OneOf(["request", "plan", "task", "document"] as const, "What the event is about"),
+  targetId: Nullable(Type.String({ description: "The task's or document's id (requests go by reference)" })),
+  who: Type.String({ description: "“You”, a colleague's or the agent's name, or “Support team”" }),
   at: Type.String({ format: "date-time" }),
 });
 export type PortalActivity = Static<typeof PortalActivity>;

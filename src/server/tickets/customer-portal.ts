@@ -1,6 +1,8 @@
 import type { ExpressionBuilder } from "kysely";
 import { formatReference, parseReference, STATUS_LABELS, type TicketStatus } from "../../shared/tickets.ts";
 import type { CustomerActor } from "../actors.ts";
+import type { CompanyEventType } from "../companies/company.events.ts";
+import { companyTimeline } from "../companies/company.timeline.ts";
 import type { AppContext } from "../context.ts";
 import { nothing } from "../db/access.ts";
 import { ReadCache } from "../db/prepared.ts";
@@ -175,11 +177,62 @@ const ACTIVITY: Partial<Record<TicketEventType, PortalActivityKind>> = {
 };
 const ACTIVITY_TYPES = Object.keys(ACTIVITY) as TicketEventType[];
 
-/** The latest customer-visible events of the requests they may see, newest first. */
+/** The company timeline's events a customer reads on the portal (downloads and links stay the team's). */
+const COMPANY_ACTIVITY: Partial<Record<CompanyEventType, PortalActivityKind>> = {
+  plan_applied: "plan_applied",
+  task_started: "task_started",
+  task_completed: "task_completed",
+  form_submitted: "form_submitted",
+  document_uploaded: "document_uploaded",
+  document_published: "document_published",
+};
+const COMPANY_ACTIVITY_TYPES = Object.keys(COMPANY_ACTIVITY) as CompanyEventType[];
+
+/**
+ * The latest customer-visible events, newest first: those of the requests they may see, and of
+ * their company's onboarding, forms and documents.
+ */
 export async function portalActivity(
   ctx: AppContext,
   actor: CustomerActor,
   limit = 20,
+): Promise<PortalActivity[]> {
+  const [requests, work] = await Promise.all([
+    requestActivity(ctx, actor, limit),
+    actor.companyId === null
+      ? []
+      : companyTimeline(ctx, actor, { types: COMPANY_ACTIVITY_TYPES, limit }).then((rows) =>
+          rows.map((e): PortalActivity => {
+            const d = e.data;
+            const target = d.documentId ? "document" : d.taskId ? "task" : "plan";
+            return {
+              id: e.id,
+              kind: COMPANY_ACTIVITY[e.type] as PortalActivityKind,
+              reference: null,
+              subject: d.document ?? d.task ?? d.form ?? d.plan ?? "",
+              target,
+              targetId: d.documentId ?? d.taskId ?? null,
+              who: whoOf(actor, e.whoType, e.whoId, e.who),
+              at: e.at,
+            };
+          }),
+        ),
+  ]);
+  return [...requests, ...work]
+    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.id < b.id ? 1 : -1))
+    .slice(0, limit);
+}
+
+function whoOf(actor: CustomerActor, type: string, id: string | null, name: string | null): string {
+  if (type === "contact") return id === actor.contactId ? "You" : (name ?? "A colleague");
+  if (type === "agent") return name ?? SUPPORT_TEAM;
+  return SUPPORT_TEAM;
+}
+
+async function requestActivity(
+  ctx: AppContext,
+  actor: CustomerActor,
+  limit: number,
 ): Promise<PortalActivity[]> {
   // Joined on the id alone: the events' scope already keeps them to the customer's tickets, and a
   // workspace equality here would have the planner walk the workspace's every ticket.
@@ -218,14 +271,9 @@ export async function portalActivity(
     kind: ACTIVITY[r.type as TicketEventType] as PortalActivityKind,
     reference: formatReference(r.number),
     subject: r.subject,
-    who:
-      r.actor_type === "contact"
-        ? r.actor_id === actor.contactId
-          ? "You"
-          : (r.contact_name ?? "A colleague")
-        : r.actor_type === "agent"
-          ? (r.agent_name ?? SUPPORT_TEAM)
-          : SUPPORT_TEAM,
+    target: "request" as const,
+    targetId: null,
+    who: whoOf(actor, r.actor_type, r.actor_id, r.agent_name ?? r.contact_name),
     at: r.created_at,
   }));
 }

@@ -296,6 +296,7 @@ const PUBLIC_ATTACHMENTS = new PreparedRead(["tokenHash", "slug", "number"], (db
       "a.content_type",
       "a.size_bytes",
       "a.storage_key",
+      "a.thumb_key",
       "a.comment_id",
       "a.created_at",
     ])

@@ -1,25 +1,35 @@
 import { ACCEPT_ATTRIBUTE, formatBytes, MAX_FILE_BYTES } from "../../shared/files.ts";
 import type { AttachmentView } from "../files/file.access.ts";
+import { typeByMime } from "../files/file.sniff.ts";
 import { type Html, html } from "./html.ts";
 
 // Attachment chips under a message, and the file field of every form that takes files. The
 // field is enhanced by files.js (drag and drop, upload with progress, refusals explained before
 // sending); without JavaScript it stays hidden and the form sends its text alone.
 
-const ICONS: Record<string, string> = {
-  image: "IMG",
-  pdf: "PDF",
-  text: "TXT",
-  sheet: "XLS",
-  doc: "DOC",
-};
+/** The chip's badge names the file's real type, as its bytes were judged at upload. */
+export const badgeFor = (f: Pick<AttachmentView, "contentType">) =>
+  typeByMime(f.contentType)?.badge ?? "File";
 
-/** The chips for a message's files; `href` gives each one's download address. */
+/** The thumbnail's address: the download's, followed by /thumbnail (before any query). */
+export function thumbnailHref(download: string): string {
+  const q = download.indexOf("?");
+  return q === -1 ? `${download}/thumbnail` : `${download.slice(0, q)}/thumbnail${download.slice(q)}`;
+}
+
+/**
+ * The chips for a message's files; `href` gives each one's download address. An image with a
+ * thumbnail shows it (decorative: the name beside it says what it is); anything else its badge.
+ */
 export function attachmentChips(files: AttachmentView[], href: (f: AttachmentView) => string): Html {
   if (!files.length) return html``;
   return html`<ul class="attachments" aria-label="Attachments">${files.map(
     (f) => html`<li><a class="chip" href="${href(f)}" download="${f.name}">
-  <span class="file-icon icon-${f.icon}" aria-hidden="true">${ICONS[f.icon] ?? "FILE"}</span>
+  ${
+    f.thumbnail
+      ? html`<img class="chip-thumb" src="${thumbnailHref(href(f))}" alt="" width="48" height="48" loading="lazy" decoding="async">`
+      : html`<span class="file-icon icon-${f.icon}" aria-hidden="true">${badgeFor(f)}</span>`
+  }
   <span class="chip-text"><span class="chip-name">${f.name}</span>
   <span class="chip-meta">${formatBytes(f.size)} · ${f.typeLabel}${f.unscanned ? html` · <span class="chip-warning">not scanned for malware</span>` : ""} · <span class="chip-action">Download</span></span></span>
 </a></li>`,

@@ -27,10 +27,13 @@
       status.textContent = text;
     };
 
+    // Every refusal names its file, in the row and in the announcement alike.
     function refuse(item, why) {
+      const name = `“${item.dataset.name}”`;
+      const text = why.includes(item.dataset.name) ? why : `${name}: ${why}`;
       item.className = "refused";
-      item.querySelector(".file-state").textContent = why;
-      say(`${item.dataset.name}: ${why}`);
+      item.querySelector(".file-state").textContent = text;
+      say(text);
     }
 
     function row(file) {
@@ -66,11 +69,13 @@
     }
 
     function check(file) {
+      const name = `“${file.name}”`;
       const ext = file.name.includes(".") ? `.${file.name.split(".").pop().toLowerCase()}` : "";
-      if (!allowed.includes(ext)) return "this type of file is not accepted";
-      if (file.size === 0) return "the file is empty";
-      if (file.size > maxBytes) return `larger than ${fmt(maxBytes)}`;
-      if (kept() >= maxFiles) return `at most ${maxFiles} files`;
+      if (!allowed.includes(ext))
+        return `${name} is not accepted: attach images, PDF, text, CSV, Word or Excel`;
+      if (file.size === 0) return `${name} is empty`;
+      if (file.size > maxBytes) return `${name} is larger than ${fmt(maxBytes)}`;
+      if (kept() >= maxFiles) return `${name} was not added: at most ${maxFiles} files`;
       return null;
     }
 
@@ -112,12 +117,12 @@
           li.hiddenInput = hidden;
           say(`${file.name} is ready to send`);
         } else {
-          refuse(li, body?.error?.message ?? "the upload failed; try again");
+          refuse(li, body?.error?.message ?? `“${file.name}” could not be uploaded; try again`);
         }
       });
       xhr.addEventListener("error", () => {
         done();
-        refuse(li, "the upload failed; check your connection and try again");
+        refuse(li, `“${file.name}” could not be uploaded; check your connection and try again`);
       });
       xhr.addEventListener("abort", done);
       xhr.send(file);

@@ -5,6 +5,7 @@ import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import { findAttachmentForCustomer } from "../../files/file.access.ts";
 import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
+import { sendThumbnail } from "../../files/thumbnail.ts";
 import {
   addColleagueCc,
   closeAsCustomer,
@@ -189,6 +190,20 @@ export const portalPages =
           id: req.params.id.slice(0, 40),
         });
         return sendStoredFile(ctx, reply, file);
+      },
+    );
+
+    // The chips' pictures: the same access as the download above.
+    app.get<{ Params: RequestParams & { id: string } }>(
+      "/:slug/requests/:reference/attachments/:id/thumbnail",
+      async (req, reply) => {
+        const actor = customerOf(req).actor;
+        const ticket = await findPortalTicket(ctx.database.db, actor, req.params.reference);
+        const file = await findAttachmentForCustomer(ctx, actor, {
+          ticketId: ticket.id,
+          id: req.params.id.slice(0, 40),
+        });
+        return sendThumbnail(ctx, reply, file);
       },
     );
 

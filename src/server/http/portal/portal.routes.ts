@@ -3,6 +3,7 @@ import { Type } from "typebox";
 import type { AppContext } from "../../context.ts";
 import { findAttachmentForCustomer } from "../../files/file.access.ts";
 import { sendStoredFile } from "../../files/file.service.ts";
+import { sendThumbnail } from "../../files/thumbnail.ts";
 import {
   addColleagueCc,
   closeAsCustomer,
@@ -121,6 +122,32 @@ export const portalRoutes =
         const ticket = await findPortalTicket(ctx.database.db, actor, req.params.reference);
         const file = await findAttachmentForCustomer(ctx, actor, { ticketId: ticket.id, id: req.params.id });
         return sendStoredFile(ctx, reply, file);
+      },
+    );
+
+    app.get(
+      "/:slug/tickets/:reference/attachments/:id/thumbnail",
+      {
+        schema: {
+          tags,
+          summary: "An image file's thumbnail",
+          description: "The same access as the download; a file without a thumbnail is the same 404.",
+          security,
+          params: FileParams,
+          response: {
+            200: {
+              description: "A small PNG or JPEG picture of the image",
+              content: { "image/png": { schema: { type: "string", format: "binary" } } },
+            },
+            ...errors(401, 404),
+          },
+        },
+      },
+      async (req, reply) => {
+        const actor = customerOf(req).actor;
+        const ticket = await findPortalTicket(ctx.database.db, actor, req.params.reference);
+        const file = await findAttachmentForCustomer(ctx, actor, { ticketId: ticket.id, id: req.params.id });
+        return sendThumbnail(ctx, reply, file);
       },
     );
 

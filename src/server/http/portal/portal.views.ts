@@ -48,13 +48,35 @@ const ACTIVITY_WORDS: Record<PortalActivity["kind"], string> = {
   replied: "replied to",
   status_changed: "changed the status of",
   resolved: "resolved",
+  plan_applied: "started the plan",
+  task_started: "started",
+  task_completed: "completed",
+  form_submitted: "sent the form",
+  document_uploaded: "uploaded",
+  document_published: "shared",
 };
+
+function activityLink(ws: Workspace, a: PortalActivity): Html {
+  const base = `/portal/${ws.slug}`;
+  switch (a.target) {
+    case "request":
+      return a.reference
+        ? html`<a href="${requestHref(ws, a.reference)}">${a.reference}</a> ${bdi(a.subject)}`
+        : bdi(a.subject);
+    case "task":
+      return html`<a href="${base}/onboarding/tasks/${a.targetId ?? ""}">${bdi(a.subject)}</a>`;
+    case "document":
+      return html`<a href="${base}/documents#doc-${a.targetId ?? ""}">${bdi(a.subject)}</a>`;
+    default:
+      return html`<a href="${base}/onboarding">${bdi(a.subject)}</a>`;
+  }
+}
 
 function timeline(ws: Workspace, activity: PortalActivity[]): Html {
   if (activity.length === 0) return html`<p class="meta">Nothing has happened yet.</p>`;
   return html`<ol class="activity">${activity.map(
     (a) =>
-      html`<li>${bdi(a.who)} ${ACTIVITY_WORDS[a.kind]} <a href="${requestHref(ws, a.reference)}">${a.reference}</a> ${bdi(a.subject)} <span class="meta">${when(a.at)}</span></li>`,
+      html`<li>${bdi(a.who)} ${ACTIVITY_WORDS[a.kind]} ${activityLink(ws, a)} <span class="meta">${when(a.at)}</span></li>`,
   )}</ol>`;
 }
 
@@ -66,13 +88,13 @@ ${searchForm(ws, "", true)}
   ${requestRows(ws, home.open, "You have no open requests.")}
   <p class="secondary-actions"><a href="/portal/${ws.slug}/requests?status=all">All requests</a> · <a href="/portal/${ws.slug}/submit">New request</a></p>
 </section>
+${onboardingHomeSection(ws, home.onboarding)}
+${formsHomeSection(ws, home.formsDue)}
+${documentsHomeSection(ws, home.documents)}
 <section aria-labelledby="activity-title">
   <h2 id="activity-title">Recent activity</h2>
   ${timeline(ws, home.activity)}
-</section>
-${onboardingHomeSection(ws, home.onboarding)}
-${formsHomeSection(ws, home.formsDue)}
-${documentsHomeSection(ws, home.documents)}`;
+</section>`;
 }
 
 const STATUS_FILTERS: [PortalStatusFilter, string][] = [

@@ -4,6 +4,7 @@ import { MAX_FILE_BYTES } from "../../../shared/files.ts";
 import type { AppContext } from "../../context.ts";
 import { findAttachmentForTokenHolder } from "../../files/file.access.ts";
 import { receiveUpload, sendStoredFile } from "../../files/file.service.ts";
+import { sendThumbnail } from "../../files/thumbnail.ts";
 import { apiEntry, trackingViewer } from "../portal/portal-entry.ts";
 import { errors } from "../shared/schema.ts";
 import { validatorCompiler } from "../shared/validation.ts";
@@ -113,6 +114,42 @@ export const publicFileRoutes =
           id: req.params.id,
         });
         return sendStoredFile(ctx, reply, file);
+      },
+    );
+
+    app.get(
+      "/portals/:slug/tickets/:reference/attachments/:id/thumbnail",
+      {
+        schema: {
+          tags: ["portal"],
+          summary: "An image attachment's thumbnail",
+          description:
+            "The same access as the download (the ticket's tracking token); a file without a thumbnail is the same 404.",
+          params: Type.Object({
+            slug: Type.String({ maxLength: 40 }),
+            reference: Type.String({ maxLength: 20 }),
+            id: Type.String({ maxLength: 40 }),
+          }),
+          querystring: Type.Object({ t: Type.Optional(Type.String({ maxLength: 128 })) }),
+          response: {
+            200: {
+              description: "A small PNG or JPEG picture of the image",
+              content: { "image/png": { schema: { type: "string", format: "binary" } } },
+            },
+            ...errors(401, 404),
+          },
+        },
+      },
+      async (req, reply) => {
+        const entry = await apiEntry(ctx, req, req.params.slug);
+        const file = await findAttachmentForTokenHolder(ctx, {
+          viewer: trackingViewer(entry),
+          slug: req.params.slug,
+          reference: req.params.reference,
+          token: req.query.t,
+          id: req.params.id,
+        });
+        return sendThumbnail(ctx, reply, file);
       },
     );
   };

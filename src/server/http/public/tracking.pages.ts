@@ -4,6 +4,7 @@ import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import { findAttachmentForTokenHolder } from "../../files/file.access.ts";
 import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
+import { sendThumbnail } from "../../files/thumbnail.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { formText } from "../../web/forms.ts";
@@ -159,6 +160,23 @@ export const trackingPages =
           viewer: trackingViewer(entry),
         });
         return sendStoredFile(ctx, reply, file);
+      },
+    );
+
+    // The chips' pictures: the same access as the download above.
+    app.get<{ Params: { slug: string; reference: string; id: string } }>(
+      "/:slug/tickets/:reference/attachments/:id/thumbnail",
+      async (req, reply) => {
+        const entry = await entryFor(req, reply, false);
+        if (!entry) return reply;
+        const file = await findAttachmentForTokenHolder(ctx, {
+          slug: req.params.slug,
+          reference: req.params.reference,
+          token: tokenOf(req).token,
+          id: req.params.id.slice(0, 40),
+          viewer: trackingViewer(entry),
+        });
+        return sendThumbnail(ctx, reply, file);
       },
     );
 

@@ -12,6 +12,7 @@ import type { FieldErrors } from "../../errors.ts";
 import { withoutBidiControls } from "../../lib/bidi.ts";
 import { describedBy, errorSummary, fieldError, type Labels, when } from "../../web/forms.ts";
 import { bdi, type Html, html, multiline } from "../../web/html.ts";
+import { companyWorkTimeline } from "./company-timeline.views.ts";
 import { APP_LABELS, csrfField, statusBadge } from "./layout.ts";
 
 // Companies as the agents see them: a searchable list with a form to add one, and one company
@@ -236,6 +237,7 @@ ${domainsSection(req, c, admin, st.domains ?? {})}
   <p class="hint">What the company's contacts could also see happen on its tickets.</p>
   ${activity(c)}
 </section>
+${companyWorkTimeline(c.id, c.work)}
 ${
   admin
     ? html`<section class="card" aria-labelledby="delete-title" id="delete">

@@ -4,6 +4,7 @@ import { MAX_FILE_BYTES } from "../../../shared/files.ts";
 import type { AppContext } from "../../context.ts";
 import { findAttachmentForAgent } from "../../files/file.access.ts";
 import { receiveUpload, sendStoredFile } from "../../files/file.service.ts";
+import { sendThumbnail } from "../../files/thumbnail.ts";
 import { declaredLength, rawBodies, UPLOAD_BODY_DOC } from "../public/files.routes.ts";
 import { errors } from "../shared/schema.ts";
 import { sessionOf } from "./gate.ts";
@@ -62,5 +63,28 @@ export const workspaceFileRoutes =
       },
       async (req, reply) =>
         sendStoredFile(ctx, reply, await findAttachmentForAgent(ctx, sessionOf(req).actor, req.params.id)),
+    );
+
+    app.get(
+      "/attachments/:id/thumbnail",
+      {
+        schema: {
+          tags: ["tickets"],
+          summary: "An image attachment's thumbnail",
+          description:
+            "The same access as the download; a file without a thumbnail (not an image, or too large to decode) is a 404.",
+          security: [{ session: [] }],
+          params: Type.Object({ id: Type.String({ maxLength: 40 }) }),
+          response: {
+            200: {
+              description: "A small PNG or JPEG picture of the image",
+              content: { "image/png": { schema: { type: "string", format: "binary" } } },
+            },
+            ...errors(401, 404),
+          },
+        },
+      },
+      async (req, reply) =>
+        sendThumbnail(ctx, reply, await findAttachmentForAgent(ctx, sessionOf(req).actor, req.params.id)),
     );
   };
