@@ -121,13 +121,61 @@ async function uploaderNames(
 
 type DocRow = Awaited<ReturnType<typeof documentRows>>[number];
 
-function documentRows(ctx: AppContext, actor: DocumentActor, companyId: string, q: DocumentListQuery = {}) {
+function documentRows(
+  ctx: AppContext,
+  actor: DocumentActor,
+  companyId: string,
+  q: DocumentListQuery & { limit?: number } = {},
+) {
   let query = documentsVisibleTo(ctx.database.db, actor)
     .select(DOCUMENT_COLUMNS)
     .where("documents.company_id", "=", companyId)
     .where("documents.deleted_at", "is", null);
   if (q.folder !== undefined) query = query.where("documents.folder", "=", q.folder);
-  return query.orderBy("documents.updated_at", "desc").orderBy("documents.id").limit(500).execute();
+  return query
+    .orderBy("documents.updated_at", "desc")
+    .orderBy("documents.id")
+    .limit(q.limit ?? 500)
+    .execute();
+}
+
+/** The latest few documents in full, for a summary. */
+export async function latestDocuments(
+  ctx: AppContext,
+  actor: DocumentActor,
+  companyId: string,
+  limit: number,
+) {
+  return viewsOf(ctx, actor, await documentRows(ctx, actor, companyId, { limit }));
+}
+
+/** How many documents changed after `since` by someone other than this customer. */
+export async function changedSince(
+  ctx: AppContext,
+  actor: CustomerActor,
+  companyId: string,
+  since: string | null,
+) {
+  const db = ctx.database.db;
+  let q = documentsVisibleTo(db, actor)
+    .select(["documents.id", "documents.current_version"])
+    .where("documents.company_id", "=", companyId)
+    .where("documents.deleted_at", "is", null);
+  if (since !== null) q = q.where("documents.updated_at", ">", since);
+  const docs = await q.limit(1000).execute();
+  if (!docs.length) return 0;
+  const mine = await documentVersionsVisibleTo(db, actor)
+    .select(["document_versions.document_id", "document_versions.version"])
+    .where(
+      "document_versions.document_id",
+      "in",
+      docs.map((d) => d.id),
+    )
+    .where("document_versions.uploaded_by_type", "=", "contact")
+    .where("document_versions.uploaded_by_id", "=", actor.contactId)
+    .execute();
+  const own = new Set(mine.map((v) => `${v.document_id}:${Number(v.version)}`));
+  return docs.filter((d) => !own.has(`${d.id}:${Number(d.current_version)}`)).length;
 }
 
 async function viewsOf(ctx: AppContext, actor: DocumentActor, docs: DocRow[]): Promise<DocumentView[]> {

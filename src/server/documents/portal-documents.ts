@@ -1,8 +1,8 @@
 import type { CustomerActor } from "../actors.ts";
 import { contactsVisibleTo, contactsWritableBy } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
-import { listDocuments } from "./document.read.ts";
-import type { DocumentList, PortalDocumentsSummary } from "./document.schemas.ts";
+import { changedSince, latestDocuments, listDocuments } from "./document.read.ts";
+import type { DocumentView, PortalDocumentsSummary } from "./document.schemas.ts";
 
 // The portal's view of a company's documents (document.access.ts): its own uploads and the
 // team's published deliverables, and what is new since the customer last opened them.
@@ -20,12 +20,13 @@ export async function portalDocumentsSummary(
   actor: CustomerActor,
 ): Promise<PortalDocumentsSummary> {
   if (!actor.companyId) return { latest: [], newCount: 0 };
-  const [list, seen] = await Promise.all([listDocuments(ctx, actor, actor.companyId), seenAt(ctx, actor)]);
-  // Changes the customer made themselves are not news to them.
-  const isNew = (d: DocumentList["documents"][number]) =>
-    (seen === null || d.updatedAt > seen) && d.versions[0]?.uploadedBy !== "You";
+  const seen = await seenAt(ctx, actor);
+  const [latest, newCount] = await Promise.all([
+    latestDocuments(ctx, actor, actor.companyId, 5),
+    changedSince(ctx, actor, actor.companyId, seen),
+  ]);
   return {
-    latest: list.documents.slice(0, 5).map((d) => ({
+    latest: latest.map((d) => ({
       id: d.id,
       title: d.title,
       folder: d.folder,
@@ -35,11 +36,15 @@ export async function portalDocumentsSummary(
       size: d.size,
       typeLabel: d.typeLabel,
       updatedAt: d.updatedAt,
-      isNew: isNew(d),
+      isNew: isNewTo(d, seen),
     })),
-    newCount: list.documents.filter(isNew).length,
+    newCount,
   };
 }
+
+/** Added or changed since the last visit, and not by this customer (their own change is no news). */
+export const isNewTo = (d: DocumentView, seen: string | null) =>
+  (seen === null || d.updatedAt > seen) && d.versions[0]?.uploadedBy !== "You";
 
 /** The customer opened their documents: what is there now is no longer new. */
 export async function markDocumentsSeen(ctx: AppContext, actor: CustomerActor): Promise<void> {

@@ -1,5 +1,6 @@
 import { ACCEPT_ATTRIBUTE, formatBytes } from "../../../shared/files.ts";
 import type { DocumentList, DocumentView, PortalDocumentsSummary } from "../../documents/document.schemas.ts";
+import { isNewTo } from "../../documents/portal-documents.ts";
 import type { FieldErrors } from "../../errors.ts";
 import { when } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
@@ -92,7 +93,7 @@ function versionForm(ws: Workspace, d: DocumentView, o: DocumentsPageOptions): H
 }
 
 function documentItem(ws: Workspace, d: DocumentView, o: DocumentsPageOptions): Html {
-  const isNew = (o.seenAt === null || d.updatedAt > o.seenAt) && d.versions[0]?.uploadedBy !== "You";
+  const isNew = isNewTo(d, o.seenAt);
   return html`<li id="doc-${d.id}">
   <a href="${downloadHref(ws, d.id)}" download>${bdi(d.title)}</a>${isNew ? newBadge : ""}
   <p class="meta">${d.typeLabel}, ${formatBytes(d.size)} · version ${d.version} · ${fromLabel(ws, d)} · ${when(d.updatedAt)}${d.tags.length ? html` · ${d.tags.map((t) => html`<span class="tag">${bdi(t)}</span> `)}` : ""}</p>
