@@ -26,7 +26,7 @@ const base = (companyId: string) => `/app/companies/${companyId}/documents`;
 function filters(companyId: string, list: DocumentList, f: DocumentsPageState["filter"]): Html {
   const link = (label: Html | string, q: Record<string, string>, current: boolean) =>
     html`<li><a href="${base(companyId)}${Object.keys(q).length ? `?${new URLSearchParams(q)}` : ""}"${current ? html` aria-current="true"` : ""}>${label}</a></li>`;
-  return html`<nav class="filters" aria-label="Filter documents">
+  return html`<nav class="filters document-filters" aria-label="Filter documents">
   <ul>${link("All", {}, f.folder === undefined && !f.tag)}${list.folders.map((folder) =>
     link(folder ? bdi(folder) : "Unfiled", { folder }, f.folder === folder),
   )}</ul>
@@ -53,7 +53,7 @@ function uploadForm(
       <datalist id="folders">${list.folders.filter(Boolean).map((f) => html`<option value="${f}">`)}</datalist></div>
     <div class="field"><label for="tags">Tags <span class="optional">(optional, comma-separated)</span></label>
       <input id="tags" name="tags" maxlength="500"${describedBy(errors, "tags")}>${fieldError(LABELS, errors, "tags")}</div>
-    <div class="field checkbox"><input type="checkbox" id="publish" name="publish" value="true">
+    <div class="field document-publish"><input type="checkbox" id="publish" name="publish" value="true">
       <label for="publish">Publish now (otherwise a draft the company's contacts do not see)</label></div>
     <div class="field"><label for="file">File</label>
       <p class="hint" id="file-hint">Up to ${formatBytes(list.maxBytes)}. The company uses ${formatBytes(list.usedBytes)} of ${formatBytes(list.quotaBytes)}.</p>
@@ -69,7 +69,7 @@ function documentItem(req: FastifyRequest, companyId: string, d: DocumentView, s
   const errors = st.failedId === d.id ? st.errors : undefined;
   const fid = (f: string) => `${f}-${d.id}`;
   return html`<li class="card document" id="doc-${d.id}">
-  <h3><a href="${url}/download">${bdi(d.title)}</a> ${d.status === "draft" ? html`<span class="tag">Draft</span>` : html`<span class="tag">Published</span>`}</h3>
+  <h2 class="document-title"><a href="${url}/download">${bdi(d.title)}</a> ${d.status === "draft" ? html`<span class="tag">Draft</span>` : html`<span class="tag">Published</span>`}</h2>
   <p class="meta">${d.source === "team" ? "Deliverable" : "Uploaded by the company"} · ${d.typeLabel}, ${formatBytes(d.size)} · version ${d.version} · ${d.folder ? bdi(d.folder) : "Unfiled"}${d.tags.map((t) => html` <span class="tag">#${bdi(t)}</span>`)} · updated ${when(d.updatedAt)}</p>
   ${st.failedId === d.id ? errorSummary(LABELS, errors, errors ? undefined : st.message) : ""}
   <details${st.failedId === d.id ? " open" : ""}><summary>Versions (${d.versions.length})</summary>
