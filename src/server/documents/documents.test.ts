@@ -207,6 +207,12 @@ describe("documents", () => {
         [1, "Cleo Customer"],
       ],
     );
+    // The customer sees the team, never an agent's name, and nothing of the storage.
+    const seen = await customerGet(w.customer, `/${w.ws.slug}/documents/${doc.id}`);
+    assert.equal(seen.json().versions[0].uploadedBy, "The team");
+    for (const secret of ["Sam Agent", "storage", "sha256", "scan"]) {
+      assert.ok(!seen.body.includes(secret), `no ${secret} in a customer's answer`);
+    }
     const current = await customerGet(w.customer, `/${w.ws.slug}/documents/${doc.id}/download`);
     assert.deepEqual(current.rawPayload, PDF2);
     const first = await customerGet(w.customer, `/${w.ws.slug}/documents/${doc.id}/download?version=1`);
@@ -276,6 +282,8 @@ describe("documents", () => {
 
   test("sniffing refuses an .exe renamed .pdf; a customer without a company has no documents", async () => {
     const w = await world();
+    const onboarding = await customerUpload(w.customer, w.ws.slug, "id.pdf", PDF, "&task=01234567");
+    assert.equal(onboarding.json().folder, "Onboarding", "an upload for a task is filed under Onboarding");
     const exe = await customerUpload(
       w.customer,
       w.ws.slug,
