@@ -15,6 +15,7 @@ import type { AppContext } from "../../context.ts";
 import { Line, Nullable, OneOf, Password, StrictObject } from "../../lib/schema.ts";
 import { errors } from "../shared/schema.ts";
 import { addCustomerGate, clearCustomerCookie, customerOf } from "./gate.ts";
+import { portalOnboardingRoutes } from "./onboarding.routes.ts";
 import { portalRoutes } from "./portal.routes.ts";
 import { portalSignInRoutes } from "./sign-in.routes.ts";
 import { portalSimilarRoutes } from "./similar.routes.ts";
@@ -48,6 +49,7 @@ export const portalApiRoutes =
       await gated.register(accountRoutes(ctx));
       await gated.register(portalRoutes(ctx));
       await gated.register(portalSimilarRoutes(ctx));
+      await gated.register(portalOnboardingRoutes(ctx));
     });
   };
 

@@ -27,6 +27,7 @@ import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceCompanyRoutes } from "./companies.routes.ts";
+import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
 import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
@@ -47,6 +48,7 @@ export const workspaceRoutes =
     await app.register(workspaceKbRoutes(ctx));
     await app.register(workspaceEmbeddingRoutes(ctx));
     await app.register(workspaceCompanyRoutes(ctx));
+    await app.register(workspaceOnboardingRoutes(ctx));
     await app.register(workspacePortalAccessRoutes(ctx));
     await app.register(workspaceContactAccessRoutes(ctx));
     await app.register(workspaceImportRoutes(ctx));
