@@ -3,7 +3,7 @@ import type { AgentActor, CustomerActor } from "../actors.ts";
 import { recordCompanyEvent } from "../companies/company.events.ts";
 import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
-import { notFound, validationFailed } from "../errors.ts";
+import { AppError, notFound, validationFailed } from "../errors.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import { TASK_PORTAL_STATUS_LABELS } from "./onboarding.schemas.ts";
 import {
@@ -157,4 +157,18 @@ export async function requestsOfTask(ctx: AppContext, actor: CustomerActor, task
     .orderBy("tickets.number")
     .execute();
   return rows.map((r) => ({ reference: formatReference(r.number), subject: r.subject }));
+}
+
+/** The same, by the request's reference: the portal's 404 when the customer may not see it. */
+export async function tasksOfRequestRef(ctx: AppContext, actor: CustomerActor, reference: string) {
+  const number = parseReference(reference);
+  const ticket =
+    number === null
+      ? undefined
+      : await ticketsVisibleTo(ctx.database.db, actor)
+          .select("tickets.id")
+          .where("tickets.number", "=", number)
+          .executeTakeFirst();
+  if (!ticket) throw new AppError(404, "ticket_not_found", "We could not find that request.");
+  return tasksOfRequest(ctx, actor, ticket.id);
 }

@@ -3,7 +3,12 @@ import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
 import { absoluteUrl, enqueueEmail } from "../email/outbox.ts";
 import { brandingOf } from "../workspaces/workspace.branding.ts";
-import { CUSTOMER_TASK_COLUMNS, plansVisibleTo, taskRemindersVisibleTo, tasksVisibleTo } from "./plan.access.ts";
+import {
+  CUSTOMER_TASK_COLUMNS,
+  plansVisibleTo,
+  taskRemindersVisibleTo,
+  tasksVisibleTo,
+} from "./plan.access.ts";
 
 // Once a day, each customer with tasks of theirs due tomorrow or overdue gets one email listing
 // them, in the workspace's brand. task_reminders (contact, day) makes it once: a second run the
@@ -14,7 +19,13 @@ const DAY = 86_400_000;
 const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 const dateFmt = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
 
-type DueTask = { id: string; title: string; due_at: string | null; company_id: string; portal_assignee_contact_id: string | null };
+type DueTask = {
+  id: string;
+  title: string;
+  due_at: string | null;
+  company_id: string;
+  portal_assignee_contact_id: string | null;
+};
 
 /** Sends the day's reminders; answers how many emails were queued. */
 export async function sendTaskReminders(ctx: AppContext, actor: SystemActor): Promise<number> {
@@ -31,7 +42,11 @@ export async function sendTaskReminders(ctx: AppContext, actor: SystemActor): Pr
     .where("tasks.portal_status", "!=", "complete")
     .where("tasks.due_at", "is not", null)
     .where("tasks.due_at", "<", until)
-    .where("tasks.plan_id", "in", plansVisibleTo(db, actor).select("plans.id").where("plans.status", "=", "active"))
+    .where(
+      "tasks.plan_id",
+      "in",
+      plansVisibleTo(db, actor).select("plans.id").where("plans.status", "=", "active"),
+    )
     .orderBy("tasks.due_at")
     .limit(5000)
     .execute();
@@ -55,7 +70,13 @@ async function remindWorkspace(ctx: AppContext, workspaceId: string, tasks: DueT
   const today = dayOf(now);
   const companies = [...new Set(tasks.map((t) => t.company_id))];
   const contacts = await contactsVisibleTo(db, actor)
-    .select(["contacts.id", "contacts.name", "contacts.email", "contacts.company_id", "contacts.portal_access"])
+    .select([
+      "contacts.id",
+      "contacts.name",
+      "contacts.email",
+      "contacts.company_id",
+      "contacts.portal_access",
+    ])
     .where("contacts.company_id", "in", companies)
     .where("contacts.portal_access", "!=", "none")
     .execute();
@@ -80,7 +101,13 @@ async function remindWorkspace(ctx: AppContext, workspaceId: string, tasks: DueT
     await db.transaction().execute(async (tx) => {
       const res = await tx
         .insertInto("task_reminders")
-        .values({ contact_id: c.id, sent_on: today, workspace_id: workspaceId, tasks: mine.length, created_at: now.toISOString() })
+        .values({
+          contact_id: c.id,
+          sent_on: today,
+          workspace_id: workspaceId,
+          tasks: mine.length,
+          created_at: now.toISOString(),
+        })
         .onConflict((oc) => oc.columns(["contact_id", "sent_on"]).doNothing())
         .executeTakeFirst();
       if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) return;

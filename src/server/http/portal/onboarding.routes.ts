@@ -16,8 +16,7 @@ import {
   portalPlans,
   portalTask,
 } from "../../onboarding/portal-onboarding.ts";
-import { tasksOfRequest } from "../../onboarding/task-links.ts";
-import { findPortalTicket } from "../../tickets/customer-portal.ts";
+import { tasksOfRequestRef } from "../../onboarding/task-links.ts";
 import { errors } from "../shared/schema.ts";
 import { customerOf } from "./gate.ts";
 
@@ -63,7 +62,13 @@ export const portalOnboardingRoutes =
     app.get(
       "/:slug/onboarding/plans/:id",
       {
-        schema: { tags, summary: "One plan", security, params: SlugId, response: { 200: PortalPlanView, ...errors(401, 404) } },
+        schema: {
+          tags,
+          summary: "One plan",
+          security,
+          params: SlugId,
+          response: { 200: PortalPlanView, ...errors(401, 404) },
+        },
       },
       async (req) => portalPlan(ctx, customerOf(req).actor, req.params.id),
     );
@@ -89,7 +94,10 @@ export const portalOnboardingRoutes =
         {
           schema: {
             tags,
-            summary: action === "start" ? "Start one of the customer's tasks" : "Mark one of the customer's tasks complete",
+            summary:
+              action === "start"
+                ? "Start one of the customer's tasks"
+                : "Mark one of the customer's tasks complete",
             description:
               "Allowed for the task's assignee, any contact of the company when it has none, or a company manager (403 not_your_task otherwise).",
             security: writeSecurity,
@@ -111,10 +119,6 @@ export const portalOnboardingRoutes =
           response: { 200: Type.Array(PortalTaskLink), ...errors(401, 404) },
         },
       },
-      async (req) => {
-        const actor = customerOf(req).actor;
-        const ticket = await findPortalTicket(ctx.database.db, actor, req.params.reference);
-        return tasksOfRequest(ctx, actor, ticket.id);
-      },
+      async (req) => tasksOfRequestRef(ctx, customerOf(req).actor, req.params.reference),
     );
   };

@@ -62,23 +62,49 @@ export const workspaceOnboardingRoutes =
     const s = { tags, security };
     app.get(
       "/onboarding/templates",
-      { schema: { ...s, summary: "Templates of plans", response: { 200: Type.Array(Template), ...errors(401) } } },
+      {
+        schema: {
+          ...s,
+          summary: "Templates of plans",
+          response: { 200: Type.Array(Template), ...errors(401) },
+        },
+      },
       async (req) => listTemplates(ctx, sessionOf(req).actor),
     );
     app.post(
       "/onboarding/templates",
-      { schema: { ...s, summary: "Add a template", body: TemplateBody, response: { 201: Template, ...write() } } },
+      {
+        schema: {
+          ...s,
+          summary: "Add a template",
+          body: TemplateBody,
+          response: { 201: Template, ...write() },
+        },
+      },
       async (req, reply) => reply.status(201).send(await createTemplate(ctx, sessionOf(req).actor, req.body)),
     );
     app.get(
       "/onboarding/templates/:id",
-      { schema: { ...s, summary: "A template with its tasks in order", params: Id, response: { 200: Template, ...read(404) } } },
+      {
+        schema: {
+          ...s,
+          summary: "A template with its tasks in order",
+          params: Id,
+          response: { 200: Template, ...read(404) },
+        },
+      },
       async (req) => getTemplate(ctx, sessionOf(req).actor, req.params.id),
     );
     app.patch(
       "/onboarding/templates/:id",
       {
-        schema: { ...s, summary: "Rename, describe or archive a template", params: Id, body: TemplatePatch, response: { 200: Template, ...write(404) } },
+        schema: {
+          ...s,
+          summary: "Rename, describe or archive a template",
+          params: Id,
+          body: TemplatePatch,
+          response: { 200: Template, ...write(404) },
+        },
       },
       async (req) => updateTemplate(ctx, sessionOf(req).actor, req.params.id, req.body),
     );
@@ -101,7 +127,13 @@ export const workspaceOnboardingRoutes =
     app.post(
       "/onboarding/templates/:id/tasks",
       {
-        schema: { ...s, summary: "Add a task at the end of a template", params: Id, body: TemplateTaskBody, response: { 201: Template, ...write(404) } },
+        schema: {
+          ...s,
+          summary: "Add a task at the end of a template",
+          params: Id,
+          body: TemplateTaskBody,
+          response: { 201: Template, ...write(404) },
+        },
       },
       async (req, reply) =>
         reply.status(201).send(await addTemplateTask(ctx, sessionOf(req).actor, req.params.id, req.body)),
@@ -109,26 +141,53 @@ export const workspaceOnboardingRoutes =
     app.patch(
       "/onboarding/templates/:id/tasks/:taskId",
       {
-        schema: { ...s, summary: "Change a template's task", params: IdTask, body: TemplateTaskPatch, response: { 200: Template, ...write(404) } },
+        schema: {
+          ...s,
+          summary: "Change a template's task",
+          params: IdTask,
+          body: TemplateTaskPatch,
+          response: { 200: Template, ...write(404) },
+        },
       },
-      async (req) => updateTemplateTask(ctx, sessionOf(req).actor, req.params.id, req.params.taskId, req.body),
+      async (req) =>
+        updateTemplateTask(ctx, sessionOf(req).actor, req.params.id, req.params.taskId, req.body),
     );
     app.delete(
       "/onboarding/templates/:id/tasks/:taskId",
-      { schema: { ...s, summary: "Remove a template's task", params: IdTask, response: { 200: Template, ...read(404) } } },
+      {
+        schema: {
+          ...s,
+          summary: "Remove a template's task",
+          params: IdTask,
+          response: { 200: Template, ...read(404) },
+        },
+      },
       async (req) => removeTemplateTask(ctx, sessionOf(req).actor, req.params.id, req.params.taskId),
     );
     app.put(
       "/onboarding/templates/:id/order",
       {
-        schema: { ...s, summary: "Reorder a template's tasks", params: Id, body: ReorderBody, response: { 200: Template, ...write(404) } },
+        schema: {
+          ...s,
+          summary: "Reorder a template's tasks",
+          params: Id,
+          body: ReorderBody,
+          response: { 200: Template, ...write(404) },
+        },
       },
       async (req) => reorderTemplateTasks(ctx, sessionOf(req).actor, req.params.id, req.body.ids),
     );
 
     app.get(
       "/companies/:id/plans",
-      { schema: { ...s, summary: "A company's plans, newest first", params: Id, response: { 200: Type.Array(AgentPlan), ...read(404) } } },
+      {
+        schema: {
+          ...s,
+          summary: "A company's plans, newest first",
+          params: Id,
+          response: { 200: Type.Array(AgentPlan), ...read(404) },
+        },
+      },
       async (req) => listPlans(ctx, sessionOf(req).actor, req.params.id),
     );
     app.post(
@@ -137,18 +196,28 @@ export const workspaceOnboardingRoutes =
         schema: {
           ...s,
           summary: "Apply a template to a company",
-          description: "Copies the template's tasks into a new plan; each is due its offset in days from now.",
+          description:
+            "Copies the template's tasks into a new plan; each is due its offset in days from now.",
           params: Id,
           body: ApplyBody,
           response: { 201: AgentPlan, ...write(404) },
         },
       },
       async (req, reply) =>
-        reply.status(201).send(await applyTemplate(ctx, sessionOf(req).actor, req.params.id, req.body.templateId)),
+        reply
+          .status(201)
+          .send(await applyTemplate(ctx, sessionOf(req).actor, req.params.id, req.body.templateId)),
     );
     app.get(
       "/plans/:id",
-      { schema: { ...s, summary: "A plan with its tasks, both states", params: Id, response: { 200: AgentPlan, ...read(404) } } },
+      {
+        schema: {
+          ...s,
+          summary: "A plan with its tasks, both states",
+          params: Id,
+          response: { 200: AgentPlan, ...read(404) },
+        },
+      },
       async (req) => getPlan(ctx, sessionOf(req).actor, req.params.id),
     );
     app.patch(
@@ -167,17 +236,41 @@ export const workspaceOnboardingRoutes =
     );
     app.post(
       "/plans/:id/tasks",
-      { schema: { ...s, summary: "Add a task to a plan", params: Id, body: TaskBody, response: { 201: AgentTask, ...write(404) } } },
-      async (req, reply) => reply.status(201).send(await addTask(ctx, sessionOf(req).actor, req.params.id, req.body)),
+      {
+        schema: {
+          ...s,
+          summary: "Add a task to a plan",
+          params: Id,
+          body: TaskBody,
+          response: { 201: AgentTask, ...write(404) },
+        },
+      },
+      async (req, reply) =>
+        reply.status(201).send(await addTask(ctx, sessionOf(req).actor, req.params.id, req.body)),
     );
     app.put(
       "/plans/:id/order",
-      { schema: { ...s, summary: "Reorder a plan's tasks", params: Id, body: ReorderBody, response: { 200: AgentPlan, ...write(404) } } },
+      {
+        schema: {
+          ...s,
+          summary: "Reorder a plan's tasks",
+          params: Id,
+          body: ReorderBody,
+          response: { 200: AgentPlan, ...write(404) },
+        },
+      },
       async (req) => reorderTasks(ctx, sessionOf(req).actor, req.params.id, req.body.ids),
     );
     app.get(
       "/tasks/:id",
-      { schema: { ...s, summary: "A task, both states", params: Id, response: { 200: AgentTask, ...read(404) } } },
+      {
+        schema: {
+          ...s,
+          summary: "A task, both states",
+          params: Id,
+          response: { 200: AgentTask, ...read(404) },
+        },
+      },
       async (req) => getTask(ctx, sessionOf(req).actor, req.params.id),
     );
     app.patch(
@@ -196,7 +289,9 @@ export const workspaceOnboardingRoutes =
     );
     app.delete(
       "/tasks/:id",
-      { schema: { ...s, summary: "Remove a task", params: Id, response: { 204: Type.Null(), ...read(404) } } },
+      {
+        schema: { ...s, summary: "Remove a task", params: Id, response: { 204: Type.Null(), ...read(404) } },
+      },
       async (req, reply) => {
         await removeTask(ctx, sessionOf(req).actor, req.params.id);
         return reply.status(204).send(null);
@@ -220,7 +315,14 @@ export const workspaceOnboardingRoutes =
     );
     app.delete(
       "/tasks/:id/tickets/:reference",
-      { schema: { ...s, summary: "Unlink a ticket from a task", params: IdRef, response: { 200: AgentTask, ...read(404) } } },
+      {
+        schema: {
+          ...s,
+          summary: "Unlink a ticket from a task",
+          params: IdRef,
+          response: { 200: AgentTask, ...read(404) },
+        },
+      },
       async (req) => {
         await unlinkTicket(ctx, sessionOf(req).actor, req.params.id, req.params.reference);
         return getTask(ctx, sessionOf(req).actor, req.params.id);
@@ -232,7 +334,8 @@ export const workspaceOnboardingRoutes =
         schema: {
           ...s,
           summary: "Make a task from a ticket",
-          description: "Adds a team task (the ticket's subject unless a title is given) to a plan of the ticket's company, linked to the ticket.",
+          description:
+            "Adds a team task (the ticket's subject unless a title is given) to a plan of the ticket's company, linked to the ticket.",
           params: Ref,
           body: SpawnBody,
           response: { 201: AgentTask, ...write(404) },

@@ -27,13 +27,13 @@ import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceCompanyRoutes } from "./companies.routes.ts";
-import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
 import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
 import { workspaceImportRoutes } from "./import.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
+import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
 import { AddAgentBody, Branding, BrandingPatchBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
