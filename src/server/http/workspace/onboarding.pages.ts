@@ -4,14 +4,8 @@ import type { SessionInfo } from "../../auth/session.service.ts";
 import { companyRow } from "../../companies/company.service.ts";
 import { contactsVisibleTo } from "../../contacts/contact.access.ts";
 import type { AppContext } from "../../context.ts";
-import { AppError, validationFailed } from "../../errors.ts";
-import {
-  TaskBody,
-  TaskPatch,
-  TemplateBody,
-  TemplatePatch,
-  TemplateTaskBody,
-} from "../../onboarding/onboarding.schemas.ts";
+import { AppError } from "../../errors.ts";
+import { TaskBody, TaskPatch } from "../../onboarding/onboarding.schemas.ts";
 import {
   addTask,
   applyTemplate,
@@ -24,253 +18,29 @@ import {
   updateTask,
 } from "../../onboarding/plan.service.ts";
 import { linkTicket, spawnTask, ticketTaskLinks } from "../../onboarding/task-links.ts";
-import {
-  addTemplateTask,
-  createTemplate,
-  deleteTemplate,
-  formOptions,
-  getTemplate,
-  listTemplates,
-  moveTemplateTask,
-  removeTemplateTask,
-  updateTemplate,
-  updateTemplateTask,
-} from "../../onboarding/template.service.ts";
+import { formOptions, listTemplates } from "../../onboarding/template.service.ts";
 import { formString, formText } from "../../web/forms.ts";
 import { formValidator } from "../shared/validation.ts";
 import { sendAppPage } from "./layout.ts";
-import {
-  ONBOARDING_LABELS,
-  type OnboardingFormState,
-  templateMain,
-  templatesMain,
-} from "./onboarding.views.ts";
+import { check, clip, dueFrom, fixable, noticeOf, orNull, type Query, stateOf } from "./onboarding.forms.ts";
+import { ONBOARDING_LABELS, type OnboardingFormState } from "./onboarding.views.ts";
 import { companyOnboardingMain, ticketTasksSection } from "./onboarding-plans.views.ts";
+import { onboardingTemplatePages } from "./onboarding-templates.pages.ts";
 
 // /app/onboarding/templates (the team's templates) and /app/companies/:id/onboarding (a company's
 // plans, both states of each task side by side), through the same services as the JSON API, the
 // forms checked by its body schemas. Also the ticket page's link to a task.
 
 type Params = { id: string };
-type Query = { done?: string };
-
-const checkTemplate = formValidator(TemplateBody);
-const checkTemplatePatch = formValidator(TemplatePatch);
-const checkTemplateTask = formValidator(TemplateTaskBody);
 const checkTask = formValidator(TaskBody);
 const checkTaskPatch = formValidator(TaskPatch);
-
-function check(validate: (data: unknown) => Record<string, string> | null, body: object) {
-  const errors = validate(body);
-  if (errors) throw validationFailed(errors);
-}
-
-const fixable = (err: unknown): err is AppError =>
-  err instanceof AppError && err.status < 500 && err.status !== 404 && err.status !== 403;
-
-const stateOf = (err: AppError, form: string, values: Record<string, string> = {}): OnboardingFormState => ({
-  ...(err.fields ? { errors: err.fields } : { message: err.message }),
-  values,
-  form,
-});
-
-const NOTICES: Record<string, string> = {
-  created: "Template added.",
-  saved: "Saved.",
-  task: "Task added.",
-  removed: "Task removed.",
-  moved: "Order saved.",
-  deleted: "Template deleted. Plans applied from it keep their tasks.",
-  applied: "Template applied: the company has its own copy of the plan.",
-  plan: "Plan saved.",
-  linked: "Ticket linked to the task.",
-  spawned: "Task made from the ticket and linked to it.",
-};
-
-const noticeOf = (q: Query) => (q.done && NOTICES[q.done] ? { notice: NOTICES[q.done] } : {});
-const clip = (s: string) => s.slice(0, 64);
-
-/** A date field (YYYY-MM-DD) as the end of that day, UTC; anything else as typed, for the schema to refuse. */
-const dueFrom = (raw: string) =>
-  raw === "" ? null : /^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T23:59:00.000Z` : raw;
-const orNull = (raw: string | undefined) => (raw ? raw : null);
-
-function templateTaskFrom(body: unknown) {
-  const offset = (formString(body, "dueOffsetDays") ?? "").trim();
-  const actor = formString(body, "actor") === "team" ? "team" : "customer";
-  return {
-    title: (formString(body, "title") ?? "").trim(),
-    description: formText(body, "description"),
-    dueOffsetDays: offset === "" ? null : Number(offset),
-    actor: actor as "team" | "customer",
-    formId: orNull(formString(body, "formId")),
-    portalVisible: Boolean(formString(body, "portalVisible")),
-  };
-}
 
 export const onboardingPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
     const actorOf = (req: FastifyRequest) => (req.session as SessionInfo).actor;
 
-    const showTemplates = async (
-      req: FastifyRequest,
-      reply: FastifyReply,
-      st: OnboardingFormState & { status?: number } = {},
-    ) =>
-      sendAppPage(req, reply, {
-        title: "Onboarding templates",
-        section: "onboarding",
-        status: st.status ?? 200,
-        main: templatesMain(req, await listTemplates(ctx, actorOf(req)), st),
-      });
-
-    app.get<{ Querystring: Query }>("/onboarding/templates", (req, reply) =>
-      showTemplates(req, reply, noticeOf(req.query)),
-    );
-
-    app.post("/onboarding/templates", async (req, reply) => {
-      const values = {
-        name: (formString(req.body, "name") ?? "").trim(),
-        description: formText(req.body, "description"),
-      };
-      try {
-        check(checkTemplate, values);
-        const t = await createTemplate(ctx, actorOf(req), values);
-        return reply.redirect(`/app/onboarding/templates/${t.id}?done=created`, 303);
-      } catch (err) {
-        if (fixable(err))
-          return showTemplates(req, reply, { ...stateOf(err, "new", values), status: err.status });
-        throw err;
-      }
-    });
-
-    const showTemplate = async (
-      req: FastifyRequest<{ Params: Params }>,
-      reply: FastifyReply,
-      st: OnboardingFormState & { status?: number } = {},
-    ) => {
-      const actor = actorOf(req);
-      const [t, forms] = await Promise.all([
-        getTemplate(ctx, actor, clip(req.params.id)),
-        formOptions(ctx, actor),
-      ]);
-      return sendAppPage(req, reply, {
-        title: t.name,
-        section: "onboarding",
-        status: st.status ?? 200,
-        main: templateMain(req, t, forms, st),
-      });
-    };
-
-    app.get<{ Params: Params; Querystring: Query }>("/onboarding/templates/:id", (req, reply) =>
-      showTemplate(req, reply, noticeOf(req.query)),
-    );
-
-    /** Runs a template write; a fixable refusal re-renders the page with the errors at `form`. */
-    const templateWrite = async (
-      req: FastifyRequest<{ Params: Params }>,
-      reply: FastifyReply,
-      form: string,
-      values: Record<string, string>,
-      write: () => Promise<unknown>,
-      done: string,
-      hash = "",
-    ) => {
-      try {
-        await write();
-        return reply.redirect(`/app/onboarding/templates/${req.params.id}?done=${done}${hash}`, 303);
-      } catch (err) {
-        if (fixable(err))
-          return showTemplate(req, reply, { ...stateOf(err, form, values), status: err.status });
-        throw err;
-      }
-    };
-
-    app.post<{ Params: Params }>("/onboarding/templates/:id", (req, reply) => {
-      const values = {
-        name: (formString(req.body, "name") ?? "").trim(),
-        description: formText(req.body, "description"),
-      };
-      const patch = { ...values, archived: Boolean(formString(req.body, "archived")) };
-      return templateWrite(
-        req,
-        reply,
-        "details",
-        values,
-        async () => {
-          check(checkTemplatePatch, patch);
-          await updateTemplate(ctx, actorOf(req), clip(req.params.id), patch);
-        },
-        "saved",
-      );
-    });
-
-    app.post<{ Params: Params }>("/onboarding/templates/:id/tasks", (req, reply) => {
-      const body = templateTaskFrom(req.body);
-      const values = {
-        title: body.title,
-        description: body.description,
-        actor: body.actor,
-        formId: body.formId ?? "",
-      };
-      return templateWrite(
-        req,
-        reply,
-        "add",
-        values,
-        async () => {
-          check(checkTemplateTask, body);
-          await addTemplateTask(ctx, actorOf(req), clip(req.params.id), body);
-        },
-        "task",
-        "#add-task-title",
-      );
-    });
-
-    app.post<{ Params: Params & { taskId: string } }>(
-      "/onboarding/templates/:id/tasks/:taskId",
-      (req, reply) => {
-        const body = templateTaskFrom(req.body);
-        return templateWrite(
-          req,
-          reply,
-          clip(req.params.taskId),
-          {},
-          async () => {
-            check(checkTemplateTask, body);
-            await updateTemplateTask(ctx, actorOf(req), clip(req.params.id), clip(req.params.taskId), body);
-          },
-          "saved",
-          `#task-${req.params.taskId}`,
-        );
-      },
-    );
-
-    app.post<{ Params: Params & { taskId: string } }>(
-      "/onboarding/templates/:id/tasks/:taskId/move",
-      async (req, reply) => {
-        const by = formString(req.body, "by") === "up" ? -1 : 1;
-        await moveTemplateTask(ctx, actorOf(req), clip(req.params.id), clip(req.params.taskId), by);
-        return reply.redirect(
-          `/app/onboarding/templates/${req.params.id}?done=moved#task-${req.params.taskId}`,
-          303,
-        );
-      },
-    );
-
-    app.post<{ Params: Params & { taskId: string } }>(
-      "/onboarding/templates/:id/tasks/:taskId/remove",
-      async (req, reply) => {
-        await removeTemplateTask(ctx, actorOf(req), clip(req.params.id), clip(req.params.taskId));
-        return reply.redirect(`/app/onboarding/templates/${req.params.id}?done=removed`, 303);
-      },
-    );
-
-    app.post<{ Params: Params }>("/onboarding/templates/:id/delete", async (req, reply) => {
-      await deleteTemplate(ctx, actorOf(req), clip(req.params.id));
-      return reply.redirect("/app/onboarding/templates?done=deleted", 303);
-    });
+    await app.register(onboardingTemplatePages(ctx));
 
     // A company's plans.
     const showCompany = async (
