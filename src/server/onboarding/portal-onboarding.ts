@@ -13,7 +13,7 @@ import {
   TASK_PORTAL_STATUS_LABELS,
 } from "./onboarding.schemas.ts";
 import { CUSTOMER_TASK_COLUMNS, plansVisibleTo, tasksVisibleTo, tasksWritableBy } from "./plan.access.ts";
-import { recordPortalProgress } from "./plan.service.ts";
+import { recordPortalProgress } from "./plan-tasks.ts";
 import { requestsOfTask } from "./task-links.ts";
 
 // The portal's view of onboarding: the company's active plan, what is next, what is due from the

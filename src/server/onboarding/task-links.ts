@@ -13,7 +13,8 @@ import {
   taskTicketsDeletableBy,
   taskTicketsVisibleTo,
 } from "./plan.access.ts";
-import { addTask, taskNotFound } from "./plan.service.ts";
+import { taskNotFound } from "./plan.service.ts";
+import { addTask } from "./plan-tasks.ts";
 
 // Tickets and tasks: the team links a ticket to a task or makes a task from it; the customer
 // sees the task on the request and the requests on the task, each only when both ends are theirs.

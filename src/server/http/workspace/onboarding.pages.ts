@@ -6,17 +6,8 @@ import { contactsVisibleTo } from "../../contacts/contact.access.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import { TaskBody, TaskPatch } from "../../onboarding/onboarding.schemas.ts";
-import {
-  addTask,
-  applyTemplate,
-  getPlan,
-  getTask,
-  listPlans,
-  moveTask,
-  removeTask,
-  updatePlan,
-  updateTask,
-} from "../../onboarding/plan.service.ts";
+import { applyTemplate, getPlan, getTask, listPlans, updatePlan } from "../../onboarding/plan.service.ts";
+import { addTask, moveTask, removeTask, updateTask } from "../../onboarding/plan-tasks.ts";
 import { linkTicket, spawnTask, ticketTaskLinks } from "../../onboarding/task-links.ts";
 import { formOptions, listTemplates } from "../../onboarding/template.service.ts";
 import { formString, formText } from "../../web/forms.ts";

@@ -18,17 +18,8 @@ import {
   TemplateTaskBody,
   TemplateTaskPatch,
 } from "../../onboarding/onboarding.schemas.ts";
-import {
-  addTask,
-  applyTemplate,
-  getPlan,
-  getTask,
-  listPlans,
-  removeTask,
-  reorderTasks,
-  updatePlan,
-  updateTask,
-} from "../../onboarding/plan.service.ts";
+import { applyTemplate, getPlan, getTask, listPlans, updatePlan } from "../../onboarding/plan.service.ts";
+import { addTask, removeTask, reorderTasks, updateTask } from "../../onboarding/plan-tasks.ts";
 import { linkTicket, spawnTask, unlinkTicket } from "../../onboarding/task-links.ts";
 import {
   addTemplateTask,
