@@ -308,3 +308,92 @@ describe("reminders", () => {
     assert.equal((await mails()).length, 1, "not sent twice the same day");
   });
 });
+
+describe("the timeline and forms", () => {
+  test("customer-visible events carry a visible task's title only, never the team's side", async () => {
+    const { team, own, acme, ids } = await world();
+    const slug = team.ws.slug;
+    await portal(own, "POST", `/api/portal/${slug}/onboarding/tasks/${ids.contract}/start`);
+    await portal(own, "POST", `/api/portal/${slug}/onboarding/tasks/${ids.contract}/complete`);
+    await agent(team, "PATCH", `/tasks/${ids.hidden}`, { portalStatus: "complete" });
+    const events = await t.ctx.database.db
+      .selectFrom("company_events")
+      .selectAll()
+      .where("company_id", "=", acme)
+      .execute();
+    const types = events.map((e) => e.type);
+    for (const type of ["plan_applied", "task_started", "task_completed"])
+      assert.ok(types.includes(type), type);
+    const visible = events.filter((e) => Boolean(e.customer_visible));
+    assertClean(JSON.stringify(visible), "the customer's timeline");
+    assert.ok(visible.some((e) => e.data.includes("Sign the contract")));
+    // The hidden task's completion is on the team's timeline only, without its title.
+    const hidden = events.filter((e) => e.data.includes(ids.hidden));
+    assert.ok(hidden.length > 0 && hidden.every((e) => !e.customer_visible && !e.data.includes(HIDDEN)));
+  });
+
+  test("a task's form: chosen from the workspace's forms, linked from the customer's task page", async () => {
+    const { team, other, own, ids } = await world();
+    const now = new Date().toISOString();
+    const form = { name: "Company details", request_type: null, created_at: now, updated_at: now };
+    await t.ctx.database.db
+      .insertInto("forms")
+      .values([
+        { id: `f-${ids.logo}`, workspace_id: team.ws.id, ...form },
+        { id: `g-${ids.logo}`, workspace_id: other.ws.id, ...form },
+      ])
+      .execute();
+    const foreign = await agent(team, "PATCH", `/tasks/${ids.contract}`, { formId: `g-${ids.logo}` });
+    assert.equal(foreign.statusCode, 400);
+    assert.ok((foreign.json() as { error: { fields: Record<string, string> } }).error.fields.formId);
+    assert.equal(
+      (await agent(team, "PATCH", `/tasks/${ids.contract}`, { formId: `f-${ids.logo}` })).statusCode,
+      200,
+    );
+    const slug = team.ws.slug;
+    const task = (
+      await portal(own, "GET", `/api/portal/${slug}/onboarding/tasks/${ids.contract}`)
+    ).json() as {
+      formName: string;
+    };
+    assert.equal(task.formName, "Company details");
+    const page = await portal(own, "GET", `/portal/${slug}/onboarding/tasks/${ids.contract}`);
+    assert.match(page.body, new RegExp(`href="/portal/${slug}/onboarding/tasks/${ids.contract}/form"`));
+    assert.match(page.body, /Fill in the form/);
+  });
+
+  test("no reminder for a complete task, an archived plan or a colleague's task", async () => {
+    const { team, own, colleague, plan, ids } = await world();
+    await agent(team, "PATCH", `/tasks/${ids.logo}`, { portalAssigneeContactId: colleague.contactId });
+    await agent(team, "PATCH", `/tasks/${ids.contract}`, {
+      portalStatus: "complete",
+      dueAt: new Date(Date.now() - 86_400_000).toISOString(),
+    });
+    await sendTaskReminders(t.ctx, systemActor("test"));
+    const to = async (address: string) =>
+      (
+        await t.ctx.database.db
+          .selectFrom("outbox_emails")
+          .select("template_data")
+          .where("kind", "=", "task_reminder")
+          .where("to_address", "=", address)
+          .execute()
+      ).map((r) => r.template_data);
+    assert.deepEqual(
+      await to(own.email),
+      [],
+      "Otto has nothing due: the logo is Cleo's, the contract complete",
+    );
+    const cleo = await to(colleague.email);
+    assert.equal(cleo.length, 1);
+    assert.match(cleo[0] ?? "", /Send your logo/);
+    await agent(team, "PATCH", `/plans/${plan.id}`, { status: "archived" });
+    t.advance(86_400_000);
+    try {
+      await sendTaskReminders(t.ctx, systemActor("test"));
+      assert.equal((await to(colleague.email)).length, 1, "an archived plan sends nothing");
+    } finally {
+      t.advance(-86_400_000);
+    }
+  });
+});
