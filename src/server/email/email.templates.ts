@@ -371,6 +371,26 @@ export function agentPasswordReset(p: {
   });
 }
 
+/** Onboarding: the customer's tasks due tomorrow or overdue, in one email a day. */
+export function taskReminder(p: {
+  brand: Branding;
+  contactName: string;
+  tasks: { title: string; due: string; overdue: boolean }[];
+  url: string;
+}): Rendered {
+  const n = p.tasks.length;
+  return render(`${n === 1 ? "A task is" : `${n} tasks are`} due for ${p.brand.brandName}`, {
+    brand: p.brand,
+    heading: "Your tasks due soon",
+    paragraphs: [
+      html`Hi ${bdi(p.contactName)},`,
+      n === 1 ? "This task is due tomorrow or overdue:" : "These tasks are due tomorrow or overdue:",
+      ...p.tasks.map((t) => html`• ${bdi(t.title)}: ${t.overdue ? "overdue since" : "due"} ${t.due}`),
+    ],
+    button: { label: "See your tasks", url: p.url },
+  });
+}
+
 /** Every email by its kind (outbox_emails.kind), so a queued one is rendered from its inputs. */
 export const TEMPLATES = {
   ticket_confirmation: ticketConfirmation,
@@ -385,6 +405,7 @@ export const TEMPLATES = {
   customer_password_reset: customerPasswordReset,
   customer_verify_email: customerVerifyEmail,
   agent_password_reset: agentPasswordReset,
+  task_reminder: taskReminder,
 } as const;
 
 export type EmailKind = keyof typeof TEMPLATES;

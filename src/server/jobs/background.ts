@@ -6,6 +6,7 @@ import { startImapPoller } from "../email/imap.poller.ts";
 import { processPendingInbound, receiveInboundEmail } from "../email/inbound.ts";
 import { closeListener, createSmtpListener, listen } from "../email/smtp.listener.ts";
 import { startUploadSweeper } from "../files/file.service.ts";
+import { startTaskReminders } from "../onboarding/task-reminders.ts";
 import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 
 // Everything a serving process runs beside HTTP, in one list. Each job acts as a system actor
@@ -66,6 +67,10 @@ export async function startBackgroundWork(ctx: AppContext): Promise<{ stop(): Pr
   // Contact imports previewed but never imported are forgotten after a day (they hold the file).
   const stopImportSweeper = startImportSweeper(ctx, systemActor("contact import sweep"));
   stops.push(async () => stopImportSweeper());
+
+  // Customers with onboarding tasks due tomorrow or overdue: one email a day each.
+  const stopReminders = startTaskReminders(ctx, systemActor("task reminders"));
+  stops.push(async () => stopReminders());
 
   return {
     stop: async () => {

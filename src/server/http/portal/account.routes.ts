@@ -16,6 +16,7 @@ import { Line, Nullable, OneOf, Password, StrictObject } from "../../lib/schema.
 import { errors } from "../shared/schema.ts";
 import { portalDocumentRoutes } from "./documents.routes.ts";
 import { addCustomerGate, clearCustomerCookie, customerOf } from "./gate.ts";
+import { portalOnboardingRoutes } from "./onboarding.routes.ts";
 import { portalRoutes } from "./portal.routes.ts";
 import { portalSignInRoutes } from "./sign-in.routes.ts";
 import { portalSimilarRoutes } from "./similar.routes.ts";
@@ -50,6 +51,7 @@ export const portalApiRoutes =
       await gated.register(portalRoutes(ctx));
       await gated.register(portalSimilarRoutes(ctx));
       await gated.register(portalDocumentRoutes(ctx));
+      await gated.register(portalOnboardingRoutes(ctx));
     });
   };
 

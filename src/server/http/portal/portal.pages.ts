@@ -6,6 +6,7 @@ import { AppError, type FieldErrors } from "../../errors.ts";
 import { findAttachmentForCustomer } from "../../files/file.access.ts";
 import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";
+import { tasksOfRequestRef } from "../../onboarding/task-links.ts";
 import {
   addColleagueCc,
   closeAsCustomer,
@@ -146,6 +147,7 @@ export const portalPages =
         return page(req, reply, { title: "Request not found", status: 404, main: requestNotFoundMain });
       }
       const colleagues = view.canCopyIn ? await listColleagues(ctx, c.actor) : [];
+      const tasks = await tasksOfRequestRef(ctx, c.actor, req.params.reference);
       return page(req, reply, {
         title: `${view.reference}: ${view.subject}`,
         current: "requests",
@@ -154,6 +156,7 @@ export const portalPages =
           requestMain(ws, view, {
             csrfToken: customerCsrfTokenFor(req.customerToken as string),
             colleagues,
+            tasks,
             ...opts,
           }),
       });

@@ -22,7 +22,7 @@ import {
 } from "../shared/customer.layout.ts";
 import { documentsHomeSection } from "./documents.views.ts";
 import { formsHomeSection } from "./forms.views.ts";
-import { onboardingHomeSection } from "./onboarding.views.ts";
+import { onboardingHomeSection, requestTasksSection } from "./onboarding.views.ts";
 
 // The signed-in portal's pages: home, the list of requests, one request. What they show comes
 // from customer-portal.ts, already scoped to the customer; every form carries the CSRF token.
@@ -142,6 +142,8 @@ export interface RequestPageState {
   draft?: string;
   notice?: string;
   colleagues: Colleague[];
+  /** The onboarding tasks linked to the request that the customer sees. */
+  tasks?: { id: string; title: string; statusLabel: string }[];
 }
 
 export function requestMain(ws: Workspace, view: PortalTicket, s: RequestPageState): Html {
@@ -156,6 +158,7 @@ export function requestMain(ws: Workspace, view: PortalTicket, s: RequestPageSta
 </div>
 ${s.notice ? html`<p class="notice success" role="status">${s.notice}</p>` : ""}
 ${resolutionBlock(view.resolution)}
+${requestTasksSection(ws, s.tasks ?? [])}
 <section aria-labelledby="conversation-title">
   <h2 id="conversation-title">Conversation</h2>
   ${conversationList(view, fileHref)}

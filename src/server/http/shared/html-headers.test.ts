@@ -68,6 +68,11 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
     [/^\/api\/workspace\/agents\//, team.agent.id],
     [/\/attachments\//, "00000000-0000-7000-8000-000000000000"],
     [/\/documents\//, "00000000-0000-7000-8000-000000000000"],
+    // Onboarding templates, plans and tasks: an id that is none (their not-found answers).
+    [
+      /\/(onboarding\/templates|onboarding\/plans|onboarding\/tasks|plans|tasks)\//,
+      "00000000-0000-7000-8000-000000000001",
+    ],
   ];
   const values: Record<string, (url: string) => string | undefined> = {
     slug: () => team.ws.slug,

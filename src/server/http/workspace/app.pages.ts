@@ -13,6 +13,7 @@ import { addAgentGate, clearSessionCookie } from "./gate.ts";
 import { importPages } from "./import.pages.ts";
 import { kbPages } from "./kb.pages.ts";
 import { APP_LABELS, safeNext, sendAppPage, sendPublicAppPage } from "./layout.ts";
+import { onboardingPages } from "./onboarding.pages.ts";
 import { outboxPages } from "./outbox.pages.ts";
 import { settingsPages } from "./settings.pages.ts";
 import { setupPages } from "./setup.pages.ts";
@@ -98,6 +99,7 @@ export const appPages =
         await tree.register(contactPages(ctx));
         await tree.register(companyPages(ctx));
         await tree.register(companyDocumentPages(ctx));
+        await tree.register(onboardingPages(ctx));
         await tree.register(importPages(ctx));
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });

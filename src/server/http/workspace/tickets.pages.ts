@@ -19,6 +19,7 @@ import { formString, formText } from "../../web/forms.ts";
 import { sendHtml } from "../shared/html-response.ts";
 import { formValidator } from "../shared/validation.ts";
 import { sendAppPage } from "./layout.ts";
+import { ticketTasksFor } from "./onboarding.pages.ts";
 import {
   type Query,
   type QueueParams,
@@ -134,11 +135,12 @@ export const ticketPages =
         getTicketDetail(ctx, actor, req.params.reference),
         listAgents(ctx, actor),
       ]);
+      const onboarding = await ticketTasksFor(ctx, req, t.reference);
       return sendAppPage(req, reply, {
         title: `${t.reference}: ${t.subject}`,
         section: "queue",
         status: st.status ?? 200,
-        main: ticketMain(req, t, agents, st),
+        main: ticketMain(req, t, agents, { ...st, onboarding }),
       });
     };
 

@@ -190,6 +190,8 @@ export interface TicketPageState {
   kind?: string;
   resolutionDraft?: string;
   notice?: string;
+  /** The onboarding section (onboarding-plans.views.ts). */
+  onboarding?: Html;
 }
 
 /** The parts of a ticket page that change while it is open: re-rendered for app.js's poller. */
@@ -343,6 +345,7 @@ ${emailProblems(t)}
     <h2 id="history-title">History</h2>
     ${history(t, names)}
   </section>
+  ${st.onboarding ?? ""}
 </aside>
 </div>`;
 }

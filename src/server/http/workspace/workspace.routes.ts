@@ -34,6 +34,7 @@ import { workspaceFileRoutes } from "./files.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
 import { workspaceImportRoutes } from "./import.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
+import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
 import { AddAgentBody, Branding, BrandingPatchBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
@@ -48,6 +49,7 @@ export const workspaceRoutes =
     await app.register(workspaceKbRoutes(ctx));
     await app.register(workspaceEmbeddingRoutes(ctx));
     await app.register(workspaceCompanyRoutes(ctx));
+    await app.register(workspaceOnboardingRoutes(ctx));
     await app.register(workspacePortalAccessRoutes(ctx));
     await app.register(workspaceContactAccessRoutes(ctx));
     await app.register(workspaceImportRoutes(ctx));

@@ -1,0 +1,120 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
+import type { AppContext } from "../../context.ts";
+import { AppError } from "../../errors.ts";
+import { actOnTask, portalPlans, portalTask } from "../../onboarding/portal-onboarding.ts";
+import { type Html, html } from "../../web/html.ts";
+import type { Workspace } from "../../workspaces/workspace.branding.ts";
+import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
+import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
+import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { pageTree } from "../shared/page-tree.ts";
+import type { GateAnswers } from "../shared/session-gate.ts";
+import { addCustomerGate, customerOf } from "./gate.ts";
+import { plansMain, taskMain, taskNotFoundMain } from "./onboarding.views.ts";
+
+// The signed-in portal's onboarding pages: /portal/{slug}/onboarding (the company's plans) and
+// /portal/{slug}/onboarding/tasks/{id} (one task, with Start and Mark complete for the
+// customer's own). Behind the customer gate; another company's task is the same 404 page.
+
+const slugOf = (req: FastifyRequest) => (req.params as { slug?: string }).slug ?? "";
+
+const HTML_ANSWERS: GateAnswers = {
+  unauthenticated: (req, reply) => {
+    const slug = encodeURIComponent(slugOf(req));
+    const next = req.method === "GET" ? req.url : `/portal/${slug}/onboarding`;
+    return reply.redirect(`/portal/${slug}/sign-in?next=${encodeURIComponent(next)}`, 303);
+  },
+  csrfFailed: (_req, reply) =>
+    sendHtml(
+      reply,
+      html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>Please try again</title></head><body><main id="main"><h1>That form had expired</h1><p>Nothing was changed. Go back, reload the page and try again.</p></main></body></html>`,
+      { kind: "page", nonce: newNonce(), status: 403 },
+    ),
+  tokenInForm: true,
+};
+
+type TaskParams = { slug: string; id: string };
+
+const NOTICES: Record<string, string> = {
+  start: "Started. The team sees it in progress.",
+  complete: "Marked complete. Thank you!",
+};
+
+export const portalOnboardingPages =
+  (ctx: AppContext): FastifyPluginAsync =>
+  async (app) => {
+    await pageTree(app, { formBodyLimit: 16 * 1024 });
+    addCustomerGate(app, ctx, HTML_ANSWERS);
+
+    const page = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      p: { title: string; main: (ws: Workspace) => Html; status?: number },
+    ) => {
+      const nonce = newNonce();
+      const ws = await findWorkspaceBySlug(ctx, slugOf(req));
+      if (!ws) return plainNotFound(reply, nonce);
+      reply.header("cache-control", "no-store");
+      const customer = { csrfToken: customerCsrfTokenFor(req.customerToken as string) };
+      return sendHtml(reply, portalLayout({ ws, nonce, title: p.title, customer, main: p.main(ws) }), {
+        kind: "page",
+        nonce,
+        status: p.status ?? 200,
+      });
+    };
+
+    app.get("/:slug/onboarding", async (req, reply) => {
+      const { plans } = await portalPlans(ctx, customerOf(req).actor);
+      return page(req, reply, { title: "Onboarding", main: (ws) => plansMain(ws, plans) });
+    });
+
+    const showTask = async (
+      req: FastifyRequest<{ Params: TaskParams }>,
+      reply: FastifyReply,
+      opts: { notice?: string | undefined; error?: string | undefined; status?: number } = {},
+    ) => {
+      let task: Awaited<ReturnType<typeof portalTask>>;
+      try {
+        task = await portalTask(ctx, customerOf(req).actor, req.params.id.slice(0, 64));
+      } catch (err) {
+        if (!(err instanceof AppError && err.status === 404)) throw err;
+        return page(req, reply, { title: "Task not found", status: 404, main: taskNotFoundMain });
+      }
+      return page(req, reply, {
+        title: task.title,
+        status: opts.status ?? 200,
+        main: (ws) =>
+          taskMain(ws, task, {
+            csrfToken: customerCsrfTokenFor(req.customerToken as string),
+            notice: opts.notice,
+            error: opts.error,
+          }),
+      });
+    };
+
+    app.get<{ Params: TaskParams; Querystring: { done?: string } }>(
+      "/:slug/onboarding/tasks/:id",
+      (req, reply) => showTask(req, reply, { notice: NOTICES[req.query.done ?? ""] }),
+    );
+
+    for (const [action, to] of [
+      ["start", "in_progress"],
+      ["complete", "complete"],
+    ] as const) {
+      app.post<{ Params: TaskParams }>(`/:slug/onboarding/tasks/:id/${action}`, async (req, reply) => {
+        try {
+          await actOnTask(ctx, customerOf(req).actor, req.params.id.slice(0, 64), to);
+        } catch (err) {
+          if (err instanceof AppError && err.status === 403)
+            return showTask(req, reply, { error: err.message, status: 403 });
+          if (err instanceof AppError && err.status === 404) return showTask(req, reply);
+          throw err;
+        }
+        return reply.redirect(
+          `/portal/${encodeURIComponent(req.params.slug)}/onboarding/tasks/${encodeURIComponent(req.params.id)}?done=${action}`,
+          303,
+        );
+      });
+    }
+  };
