@@ -108,6 +108,17 @@ describe("the company timeline on the portal", () => {
       /<bdi>Mia Manager<\/bdi> completed <a href="\/portal\/[^/]+\/onboarding\/tasks\/task-1"><bdi>Send your logo<\/bdi><\/a>/,
     );
     assert.ok(!page.body.includes(INTERNAL));
+    // A contact of a company has the company's pages in the navigation; one without a company not.
+    const nav = (body: string) => body.slice(body.indexOf('<nav class="site-nav'), body.indexOf("</nav>"));
+    assert.match(nav(page.body), /Onboarding<\/a><a href="\/portal\/[^/]+\/documents">Documents/);
+    const solo = await customerIn(t, team.ws.id, null, "own", "Sol Solo");
+    const soloHome = await t.app.inject({
+      method: "GET",
+      url: `/portal/${team.ws.slug}/home`,
+      headers: { cookie: solo.cookie },
+    });
+    assert.equal(soloHome.statusCode, 200);
+    assert.ok(!nav(soloHome.body).includes("Documents"));
 
     // The agents' company page shows all of it, the team-only events marked as such.
     const agentPage = await t.app.inject({

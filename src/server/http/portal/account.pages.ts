@@ -12,11 +12,12 @@ import { AppError } from "../../errors.ts";
 import { formString } from "../../web/forms.ts";
 import { html } from "../../web/html.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
-import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
-import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { plainNotFound } from "../shared/customer.layout.ts";
+import { newNonce } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { type AccountState, accountMain } from "./account.views.ts";
+import { sendCustomerPage } from "./customer-page.ts";
 import { addCustomerGate, clearCustomerCookie, customerOf } from "./gate.ts";
 
 // /portal/{slug}/account and signing out, as pages behind the customer gate: without a session,
@@ -27,26 +28,13 @@ type R = { Params: { slug: string; id: string }; Querystring: { saved?: string }
 
 const slugOf = (req: FastifyRequest) => (req.params as { slug?: string }).slug ?? "";
 
-async function portalPage(
+function portalPage(
   ctx: AppContext,
   req: FastifyRequest,
   reply: FastifyReply,
   p: { title: string; status: number; main: ReturnType<typeof html> },
 ) {
-  const nonce = newNonce();
-  const ws = await findWorkspaceBySlug(ctx, slugOf(req));
-  if (!ws) return plainNotFound(reply, nonce);
-  reply.header("cache-control", "no-store");
-  // The signed-in portal's navigation, with this page as the current one.
-  const customer = {
-    csrfToken: customerCsrfTokenFor(req.customerToken as string),
-    current: "account" as const,
-  };
-  return sendHtml(reply, portalLayout({ ws, nonce, title: p.title, customer, main: p.main }), {
-    kind: "page",
-    nonce,
-    status: p.status,
-  });
+  return sendCustomerPage(ctx, req, reply, { ...p, current: "account", main: () => p.main });
 }
 
 const NOTICES: Record<string, string> = {

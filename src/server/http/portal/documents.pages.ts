@@ -10,11 +10,9 @@ import { serveSealedFile } from "../../files/file.intake.ts";
 import { formString } from "../../web/forms.ts";
 import type { Html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
-import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
-import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
-import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { multipartFileOf, multipartUploads } from "../shared/multipart-upload.ts";
 import { pageTree } from "../shared/page-tree.ts";
+import { sendCustomerPage } from "./customer-page.ts";
 import { documentsMain, documentsUnavailableMain } from "./documents.views.ts";
 import { addCustomerGate, customerOf } from "./gate.ts";
 import { HTML_ANSWERS } from "./portal.pages.ts";
@@ -37,23 +35,8 @@ export const portalDocumentPages =
     multipartUploads(app);
     addCustomerGate(app, ctx, HTML_ANSWERS);
 
-    const page = async (
-      req: FastifyRequest,
-      reply: FastifyReply,
-      main: (ws: Workspace) => Html,
-      status = 200,
-    ) => {
-      const nonce = newNonce();
-      const ws = await findWorkspaceBySlug(ctx, (req.params as { slug: string }).slug);
-      if (!ws) return plainNotFound(reply, nonce);
-      reply.header("cache-control", "no-store");
-      const customer = { csrfToken: customerCsrfTokenFor(req.customerToken as string) };
-      return sendHtml(reply, portalLayout({ ws, nonce, title: "Documents", customer, main: main(ws) }), {
-        kind: "page",
-        nonce,
-        status,
-      });
-    };
+    const page = (req: FastifyRequest, reply: FastifyReply, main: (ws: Workspace) => Html, status = 200) =>
+      sendCustomerPage(ctx, req, reply, { title: "Documents", current: "documents", main, status });
 
     const documents = async (
       req: FastifyRequest,

@@ -3,13 +3,11 @@ import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import { actOnTask, portalPlans, portalTask } from "../../onboarding/portal-onboarding.ts";
-import { type Html, html } from "../../web/html.ts";
-import type { Workspace } from "../../workspaces/workspace.branding.ts";
-import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
-import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
+import { html } from "../../web/html.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
+import { type CustomerPageSpec, sendCustomerPage } from "./customer-page.ts";
 import { addCustomerGate, customerOf } from "./gate.ts";
 import { plansMain, taskMain, taskNotFoundMain } from "./onboarding.views.ts";
 
@@ -47,22 +45,8 @@ export const portalOnboardingPages =
     await pageTree(app, { formBodyLimit: 16 * 1024 });
     addCustomerGate(app, ctx, HTML_ANSWERS);
 
-    const page = async (
-      req: FastifyRequest,
-      reply: FastifyReply,
-      p: { title: string; main: (ws: Workspace) => Html; status?: number },
-    ) => {
-      const nonce = newNonce();
-      const ws = await findWorkspaceBySlug(ctx, slugOf(req));
-      if (!ws) return plainNotFound(reply, nonce);
-      reply.header("cache-control", "no-store");
-      const customer = { csrfToken: customerCsrfTokenFor(req.customerToken as string) };
-      return sendHtml(reply, portalLayout({ ws, nonce, title: p.title, customer, main: p.main(ws) }), {
-        kind: "page",
-        nonce,
-        status: p.status ?? 200,
-      });
-    };
+    const page = (req: FastifyRequest, reply: FastifyReply, p: Omit<CustomerPageSpec, "current">) =>
+      sendCustomerPage(ctx, req, reply, { ...p, current: "onboarding" });
 
     app.get("/:slug/onboarding", async (req, reply) => {
       const { plans } = await portalPlans(ctx, customerOf(req).actor);

@@ -28,14 +28,12 @@ import {
 } from "../../tickets/customer-portal.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { formString, formText } from "../../web/forms.ts";
-import { type Html, html } from "../../web/html.ts";
-import type { Workspace } from "../../workspaces/workspace.branding.ts";
-import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
-import { type CustomerPage, plainNotFound, portalLayout } from "../shared/customer.layout.ts";
+import { html } from "../../web/html.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { formValidator } from "../shared/validation.ts";
+import { type CustomerPageSpec, sendCustomerPage } from "./customer-page.ts";
 import { addCustomerGate, customerOf } from "./gate.ts";
 import {
   followUpStartedMain,
@@ -79,25 +77,8 @@ export const portalPages =
     await pageTree(app, { formBodyLimit: 64 * 1024 });
     addCustomerGate(app, ctx, HTML_ANSWERS);
 
-    const page = async (
-      req: FastifyRequest,
-      reply: FastifyReply,
-      p: { title: string; current?: CustomerPage; main: (ws: Workspace) => Html; status?: number },
-    ) => {
-      const nonce = newNonce();
-      const ws = await findWorkspaceBySlug(ctx, slugOf(req));
-      if (!ws) return plainNotFound(reply, nonce);
-      reply.header("cache-control", "no-store");
-      const customer = {
-        csrfToken: customerCsrfTokenFor(req.customerToken as string),
-        ...(p.current ? { current: p.current } : {}),
-      };
-      return sendHtml(reply, portalLayout({ ws, nonce, title: p.title, customer, main: p.main(ws) }), {
-        kind: "page",
-        nonce,
-        status: p.status ?? 200,
-      });
-    };
+    const page = (req: FastifyRequest, reply: FastifyReply, p: CustomerPageSpec) =>
+      sendCustomerPage(ctx, req, reply, p);
 
     app.get("/:slug/home", async (req, reply) => {
       const c = customerOf(req);

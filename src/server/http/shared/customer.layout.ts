@@ -52,16 +52,22 @@ interface Shell {
    * A signed-in customer: the portal's navigation (with Sign out, a form carrying this CSRF
    * token) instead of the public links, and `current` marks the page they are on.
    */
-  customer?: { csrfToken: string; current?: CustomerPage };
+  customer?: { csrfToken: string; current?: CustomerPage; company?: boolean };
 }
 
-export type CustomerPage = "home" | "requests" | "kb" | "new" | "account";
+export type CustomerPage = "home" | "requests" | "onboarding" | "documents" | "kb" | "new" | "account";
 
 /** The signed-in portal's navigation; Sign out is a form, since it changes something. */
 function customerNav(slug: string, customer: NonNullable<Shell["customer"]>): Html {
   const links: [CustomerPage, string, string][] = [
     ["home", "Home", `/portal/${slug}/home`],
     ["requests", "Requests", `/portal/${slug}/requests`],
+    ...(customer.company
+      ? ([
+          ["onboarding", "Onboarding", `/portal/${slug}/onboarding`],
+          ["documents", "Documents", `/portal/${slug}/documents`],
+        ] as [CustomerPage, string, string][])
+      : []),
     ["kb", "Knowledge base", `/portal/${slug}/kb`],
     ["new", "New request", `/portal/${slug}/submit`],
     ["account", "Account", `/portal/${slug}/account`],
