@@ -14,6 +14,7 @@ import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import type { AppContext } from "../../context.ts";
 import { Line, Nullable, OneOf, Password, StrictObject } from "../../lib/schema.ts";
 import { errors } from "../shared/schema.ts";
+import { portalFormRoutes } from "./forms.routes.ts";
 import { addCustomerGate, clearCustomerCookie, customerOf } from "./gate.ts";
 import { portalRoutes } from "./portal.routes.ts";
 import { portalSignInRoutes } from "./sign-in.routes.ts";
@@ -48,6 +49,7 @@ export const portalApiRoutes =
       await gated.register(accountRoutes(ctx));
       await gated.register(portalRoutes(ctx));
       await gated.register(portalSimilarRoutes(ctx));
+      await gated.register(portalFormRoutes(ctx));
     });
   };
 

@@ -30,6 +30,7 @@ import { workspaceCompanyRoutes } from "./companies.routes.ts";
 import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
 import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
+import { workspaceFormRoutes } from "./forms.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
 import { workspaceImportRoutes } from "./import.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
@@ -50,6 +51,7 @@ export const workspaceRoutes =
     await app.register(workspacePortalAccessRoutes(ctx));
     await app.register(workspaceContactAccessRoutes(ctx));
     await app.register(workspaceImportRoutes(ctx));
+    await app.register(workspaceFormRoutes(ctx));
 
     app.get(
       "/session",
