@@ -34,6 +34,7 @@ import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { formValidator } from "../shared/validation.ts";
+import { portalFormPages } from "./forms.pages.ts";
 import { addCustomerGate, customerOf } from "./gate.ts";
 import {
   followUpStartedMain,
@@ -249,4 +250,5 @@ export const portalPages =
       };
     app.post<{ Params: RequestParams }>("/:slug/requests/:reference/ccs", changeCc(addColleagueCc));
     app.post<{ Params: RequestParams }>("/:slug/requests/:reference/ccs/remove", changeCc(removeColleagueCc));
+    await app.register(portalFormPages(ctx));
   };

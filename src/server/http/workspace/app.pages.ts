@@ -8,6 +8,7 @@ import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { companyPages } from "./companies.pages.ts";
 import { contactPages } from "./contacts.pages.ts";
+import { formPages } from "./forms.pages.ts";
 import { addAgentGate, clearSessionCookie } from "./gate.ts";
 import { importPages } from "./import.pages.ts";
 import { kbPages } from "./kb.pages.ts";
@@ -96,6 +97,7 @@ export const appPages =
         await tree.register(ticketPages(ctx));
         await tree.register(contactPages(ctx));
         await tree.register(companyPages(ctx));
+        await tree.register(formPages(ctx));
         await tree.register(importPages(ctx));
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });
