@@ -342,3 +342,19 @@
   form.addEventListener("change", later);
   form.addEventListener("submit", () => clearTimeout(timer));
 })();
+
+// Forms: the submit form shows the extra fields of the chosen request type only.
+(() => {
+  const groups = document.querySelectorAll("fieldset[data-request-type]");
+  const type = document.querySelector("form[data-portal-form] select[name=type]");
+  if (!groups.length || !type) return;
+  const show = () => {
+    for (const g of groups) {
+      const on = g.dataset.requestType === type.value;
+      g.hidden = !on;
+      g.disabled = !on;
+    }
+  };
+  type.addEventListener("change", show);
+  show();
+})();

@@ -230,3 +230,22 @@ export function companyPropertiesSection(
   }
 </section>`;
 }
+
+/** The queue's filter by an extra field, as key:value. */
+export function fieldFilterInput(value: string): Html {
+  return html`<div class="field">
+    <label for="f-field">Field</label>
+    <input id="f-field" name="field" type="text" value="${value}" placeholder="key:value" aria-describedby="f-field-hint" spellcheck="false">
+    <p class="hint" id="f-field-hint">A request's extra field, e.g. plan:Pro</p>
+  </div>`;
+}
+
+/** A ticket's extra fields: what the request type's form asked, on the agents' ticket page. */
+export function ticketFieldsBlock(fields: { key: string; label: string; value: string }[]): Html {
+  if (!fields.length) return html``;
+  return html`<h3 id="ticket-fields-title">Request details</h3>
+<dl class="facts ticket-fields" aria-labelledby="ticket-fields-title">${fields.map(
+    (f) =>
+      html`<div><dt>${bdi(f.label)}</dt><dd>${multiline(f.value)} <a class="meta" href="/app?${new URLSearchParams({ field: `${f.key}:${f.value}`, status: "any" }).toString()}" aria-label="Tickets with ${f.label}: ${f.value}">Filter</a></dd></div>`,
+  )}</dl>`;
+}
