@@ -5,8 +5,9 @@ import { AppError, validationFailed } from "../../errors.ts";
 import { type FormDetail, FormField } from "../../forms/form.schemas.ts";
 import { createForm, getForm, listForms, updateForm } from "../../forms/form.service.ts";
 import { formString, formText } from "../../web/forms.ts";
+import { html } from "../../web/html.ts";
 import { formValidator } from "../shared/validation.ts";
-import { type FormPageState, formMain, formsListMain } from "./forms.views.ts";
+import { type FormPageState, formMain, formsListMain, newFormSection } from "./forms.views.ts";
 import { sendAppPage } from "./layout.ts";
 
 // /app/forms: the builder, through the same services as the JSON API. Every change of the fields
@@ -93,12 +94,21 @@ export const formPages =
     ) =>
       sendAppPage(req, reply, {
         title: "Forms",
+        section: "forms",
         status: st.status ?? 200,
         main: formsListMain(req, await listForms(ctx, actorOf(req)), isAdmin(req), st),
       });
 
     app.get<{ Querystring: { done?: string } }>("/forms", (req, reply) =>
       showList(req, reply, { notice: NOTICES[req.query.done ?? ""] }),
+    );
+
+    app.get("/forms/new", (req, reply) =>
+      sendAppPage(req, reply, {
+        title: "New form",
+        section: "forms",
+        main: html`<nav class="crumbs" aria-label="Breadcrumb"><a href="/app/forms">Forms</a></nav>${newFormSection(req)}`,
+      }),
     );
 
     app.post("/forms", async (req, reply) => {
@@ -133,6 +143,7 @@ export const formPages =
       const f = await getForm(ctx, actorOf(req), req.params.id.slice(0, 64));
       return sendAppPage(req, reply, {
         title: f.name,
+        section: "forms",
         status: st.status ?? 200,
         main: formMain(req, f, isAdmin(req), st),
       });

@@ -71,7 +71,6 @@ export function formsListMain(
   admin: boolean,
   st: FormPageState = {},
 ): Html {
-  const v = st.values ?? {};
   return html`<div class="page-head"><h1>Forms</h1></div>
 ${notice(st.notice)}
 ${
@@ -83,9 +82,13 @@ ${
       )}</tbody></table>`
     : html`<p class="empty">No forms yet.</p>`
 }
-${
-  admin
-    ? html`<section class="card" aria-labelledby="new-form-title" id="new-form">
+${admin ? newFormSection(req, st) : html`<p class="hint">Only admins create and change forms.</p>`}`;
+}
+
+/** The form that creates a form: on the list, and alone at /app/forms/new. */
+export function newFormSection(req: FastifyRequest, st: FormPageState = {}): Html {
+  const v = st.values ?? {};
+  return html`<section class="card" aria-labelledby="new-form-title" id="new-form">
   <h2 id="new-form-title">New form</h2>
   ${errorSummary(LABELS, st.errors, st.message)}
   <form method="post" action="/app/forms" novalidate data-once>
@@ -94,9 +97,7 @@ ${
     <div class="field"><label for="requestType">Request type</label><p class="hint" id="requestType-hint">A form for a request type adds its fields to the public submit form; one live form per type.</p>${requestTypeSelect("requestType", v.requestType ?? "")}${fieldError(LABELS, st.errors, "requestType")}</div>
     <button type="submit" class="primary">Create form</button>
   </form>
-</section>`
-    : html`<p class="hint">Only admins create and change forms.</p>`
-}`;
+</section>`;
 }
 
 function fieldInputs(prefix: string, f: Partial<FormField>, errors: FieldErrors | undefined): Html {
