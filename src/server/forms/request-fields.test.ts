@@ -106,6 +106,40 @@ describe("a request type's extra fields", () => {
     assert.deepEqual(theirs.json().items, []);
   });
 
+  test("a file field takes an upload key, attached to the request like any file", async () => {
+    const { ws, admin, agent } = await makeTeam(t);
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/workspace/forms",
+      headers: admin.headers,
+      payload: {
+        name: "Logs",
+        requestType: "Support Request",
+        fields: [{ key: "log", label: "Log file", type: "file", required: true }],
+      },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const missing = await submit(ws.slug, { type: "Support Request" });
+    assert.deepEqual(missing.json().error.fields, { "fields.log": "is required" });
+    const unknown = await submit(ws.slug, { type: "Support Request", fields: { log: "not-a-real-upload-key-123" } });
+    assert.equal(unknown.statusCode, 400);
+    assert.match(unknown.json().error.fields["fields.log"], /not found/);
+    const up = await t.app.inject({
+      method: "POST",
+      url: `/api/public/upload?portal=${ws.slug}&name=app.log`,
+      headers: { "content-type": "application/octet-stream" },
+      payload: Buffer.from("line one\nline two\n"),
+    });
+    assert.equal(up.statusCode, 201, up.body);
+    const ok = await submit(ws.slug, { type: "Support Request", fields: { log: up.json().key } });
+    assert.equal(ok.statusCode, 201, ok.body);
+    const ticket = await t.app.inject({
+      url: `/api/workspace/tickets/${ok.json().reference}`,
+      headers: { cookie: agent.cookie },
+    });
+    assert.match(ticket.body, /app\.log/);
+  });
+
   test("on the submit page: the type's fields shown, the error beside its field, the answer kept", async () => {
     const { ws, admin } = await makeTeam(t);
     await bugForm(admin);

@@ -1,7 +1,8 @@
 import { type Actor, type AgentActor, visitorOf } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
-import { validationFailed } from "../errors.ts";
+import { AppError, validationFailed } from "../errors.ts";
+import { claimUploads } from "../files/file.service.ts";
 import { newId } from "../ids.ts";
 import { formsVisibleTo, ticketFieldsVisibleTo } from "./form.access.ts";
 import type { FormField } from "./form.schemas.ts";
@@ -12,6 +13,8 @@ import { answerText, validateAnswers } from "./form.validate.ts";
 // form. The answers are checked like any form's (errors keyed "fields.<key>", where the body
 // holds them), kept as a form answer of the ticket, and each as a row of ticket_fields, which
 // the agents' ticket page shows and the queue filters on.
+
+const ATTACHED = "attached";
 
 export interface RequestForm {
   type: string;
@@ -57,14 +60,42 @@ export async function saveRequestFields(
     companyId: string | null;
     contactId: string;
     raw: Record<string, unknown>;
+    /** How many files the request itself carries. */
+    attachments: number;
     at: string;
   },
 ): Promise<void> {
   const form = (await requestForms(ctx, p.workspaceId, tx)).find((f) => f.type === p.type);
   if (!form) return;
-  const { answers, errors } = validateAnswers(form.fields, p.raw);
-  if (errors)
-    throw validationFailed(Object.fromEntries(Object.entries(errors).map(([k, v]) => [`fields.${k}`, v])));
+  // A file field takes an upload key (the upload route's), or the request's own files.
+  const files = form.fields.filter((f) => f.type === "file");
+  const raw = { ...p.raw };
+  for (const f of files) if (raw[f.key] === undefined && p.attachments > 0) raw[f.key] = ATTACHED;
+  const { answers, errors } = validateAnswers(form.fields, raw);
+  const named = (e: Record<string, string>) =>
+    Object.fromEntries(Object.entries(e).map(([k, v]) => [`fields.${k}`, v]));
+  if (errors) throw validationFailed(named(errors));
+  for (const f of files) {
+    const key = answers[f.key];
+    if (typeof key !== "string") continue;
+    if (key !== ATTACHED) {
+      try {
+        await claimUploads(
+          ctx,
+          tx,
+          { kind: "public" },
+          { workspaceId: p.workspaceId, ticketId: p.ticketId, commentId: null },
+          [key],
+          1,
+        );
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500)
+          throw validationFailed(named({ [f.key]: "was not found, has expired or is already attached" }));
+        throw err;
+      }
+    }
+    answers[f.key] = "Attached to the request";
+  }
   await tx
     .insertInto("form_responses")
     .values({

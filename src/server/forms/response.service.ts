@@ -144,7 +144,10 @@ async function begin(tx: Tx, actor: AgentActor | CustomerActor, taskId: string) 
   const resp = await responseOf(tx, actor, task.id);
   if (resp?.status === "submitted") throw conflict("already_submitted", "This form has already been sent.");
   const form = await formOf(tx, actor, task.form_id);
-  const fields = await versionFields(tx, actor, form.id, form.current_version);
+  // A task form's file field is sent as a document, not through the form: not checked here.
+  const fields = (await versionFields(tx, actor, form.id, form.current_version)).filter(
+    (f) => f.type !== "file",
+  );
   return { task, resp, form, fields };
 }
 

@@ -219,6 +219,7 @@ export async function submitPortalTicket(
         companyId: contact.company_id,
         contactId: contact.id,
         raw: input.fields ?? {},
+        attachments: input.attachments?.length ?? 0,
         at: ticket.created_at,
       });
       await claimUploads(

@@ -10,6 +10,9 @@ import { bdi, type Html, html, multiline } from "../../web/html.ts";
 
 export const inputName = (key: string) => `q_${key}`;
 
+const FILE_HINT =
+  "Attach this file with “Attach files” on the request form, or send it to the team as a document.";
+
 /** The labels of the error summary, by input name. */
 export const fieldLabels = (fields: FormField[]): Labels =>
   Object.fromEntries(fields.map((f) => [inputName(f.key), f.label]));
@@ -63,8 +66,6 @@ function input(
       return html`<input id="${id}" name="${id}" type="number" inputmode="decimal" step="any"${f.min !== undefined ? html` min="${f.min}"` : ""}${f.max !== undefined ? html` max="${f.max}"` : ""} value="${textOf(v)}"${attrs}>`;
     case "date":
       return html`<input id="${id}" name="${id}" type="date" value="${textOf(v)}"${attrs}>`;
-    case "file":
-      return html`<input id="${id}" name="${id}" type="text" autocomplete="off" spellcheck="false" value="${textOf(v)}"${attrs}>`;
     default:
       return html`<input id="${id}" name="${id}" type="text" value="${textOf(v)}"${lengths}${attrs}>`;
   }
@@ -101,6 +102,15 @@ export function formFieldHtml(
 ): Html {
   const id = inputName(f.key);
   if (f.type === "single_choice" || f.type === "multiple_choice") return choices(f, v, errors, disabled);
+  // A file goes through the upload route like any attachment: the page says where to send it.
+  if (f.type === "file") {
+    return html`<div class="field file-request" id="${id}">
+  <p class="label-like"><strong>${bdi(f.label)}</strong>${optional(f)}</p>
+  ${help(f)}
+  <p class="hint">${FILE_HINT}</p>
+  ${fieldError(fieldLabelsOf(f), errors, id)}
+</div>`;
+  }
   if (f.type === "checkbox") {
     return html`<div class="field check"${errors?.[id] ? html` data-invalid` : ""}>
   <input id="${id}" name="${id}" type="checkbox" value="1"${v === true ? html` checked` : ""}${described(f, errors)}${disabled ? html` disabled` : ""}>
