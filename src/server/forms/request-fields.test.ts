@@ -121,7 +121,10 @@ describe("a request type's extra fields", () => {
     assert.equal(res.statusCode, 201, res.body);
     const missing = await submit(ws.slug, { type: "Support Request" });
     assert.deepEqual(missing.json().error.fields, { "fields.log": "is required" });
-    const unknown = await submit(ws.slug, { type: "Support Request", fields: { log: "not-a-real-upload-key-123" } });
+    const unknown = await submit(ws.slug, {
+      type: "Support Request",
+      fields: { log: "not-a-real-upload-key-123" },
+    });
     assert.equal(unknown.statusCode, 400);
     assert.match(unknown.json().error.fields["fields.log"], /not found/);
     const up = await t.app.inject({
