@@ -131,6 +131,9 @@ describe("forms on the portal's pages", () => {
     const list = await t.app.inject({ url: "/app/forms", headers: { cookie: w.agent.cookie } });
     assert.equal(list.statusCode, 200);
     assert.match(list.body, /Single sign-on/);
+    const blank = await agentPost(w.admin, "/app/forms", { name: " ", requestType: "" });
+    assert.equal(blank.statusCode, 400);
+    assert.match(blank.body, /id="name-error"/);
     const created = await agentPost(w.admin, "/app/forms", { name: "Billing details", requestType: "" });
     assert.equal(created.statusCode, 303, created.body);
     const formUrl = created.headers.location?.split("?")[0] as string;

@@ -176,6 +176,18 @@ describe("forms", () => {
       "IdP metadata URL": "https://idp.acme.test",
       "billing contact": "billing@acme.test",
     });
+    const events = await t.ctx.database.db
+      .selectFrom("company_events")
+      .select(["type", "data", "customer_visible"])
+      .where("company_id", "=", acme)
+      .execute();
+    const submitted = events.find((e) => e.type === "form_submitted");
+    assert.ok(submitted && Boolean(submitted.customer_visible));
+    assert.deepEqual(JSON.parse(submitted.data), { form: "SSO", task: "Set up single sign-on", taskId });
+    assert.equal(submitted.data.includes(CANARY), false);
+    const changed = events.filter((e) => e.type === "property_changed");
+    assert.equal(changed.length, 2);
+    assert.ok(changed.every((e) => !e.customer_visible));
     // A later form updates a property, keeping its history.
     const form2 = (await agentApi(admin, "POST", "/forms", { name: "Billing", fields: [FIELDS[1]] })).json();
     const task2 = await taskWithForm(ws.id, acme, form2.id);

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { TICKET_TYPES, type TicketType } from "../../../shared/tickets.ts";
 import type { SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, validationFailed } from "../../errors.ts";
-import { type FormDetail, FormField } from "../../forms/form.schemas.ts";
+import { CreateFormBody, type FormDetail, FormField, FormPatch } from "../../forms/form.schemas.ts";
 import { createForm, getForm, listForms, updateForm } from "../../forms/form.service.ts";
 import { formString, formText } from "../../web/forms.ts";
 import { html } from "../../web/html.ts";
@@ -14,6 +15,8 @@ import { sendAppPage } from "./layout.ts";
 // saves the whole list, so each is a version of its own.
 
 const checkField = formValidator(FormField);
+const checkCreate = formValidator(CreateFormBody);
+const checkPatch = formValidator(FormPatch);
 
 /** A refusal the person can fix (a 4xx but a 404 or 403) shown on the form; anything else thrown on. */
 const fixable = (err: unknown): err is AppError =>
@@ -40,6 +43,14 @@ function keyFor(label: string, taken: string[]): string {
   let key = base;
   for (let n = 2; taken.includes(key); n++) key = `${base}_${n}`;
   return key;
+}
+
+/** The request type chosen, or none; anything but a known type is refused beside the field. */
+function requestTypeOf(raw: string | undefined): TicketType | null {
+  if (!raw) return null;
+  if (!(TICKET_TYPES as readonly string[]).includes(raw))
+    throw validationFailed({ requestType: "is not a request type" });
+  return raw as TicketType;
 }
 
 const num = (s: string | undefined) => (s === undefined || s.trim() === "" ? undefined : Number(s));
@@ -117,20 +128,18 @@ export const formPages =
         requestType: formString(req.body, "requestType") ?? "",
       };
       try {
-        if (!values.name) throw validationFailed({ name: "is required" });
-        const f = await createForm(ctx, actorOf(req), {
-          name: values.name,
-          requestType: (values.requestType || null) as FormDetail["requestType"] as never,
-        });
+        const body = { name: values.name, requestType: requestTypeOf(values.requestType) };
+        const errors = checkCreate(body);
+        if (errors) throw validationFailed(errors);
+        const f = await createForm(ctx, actorOf(req), body);
         return reply.redirect(`/app/forms/${f.id}?done=created`, 303);
       } catch (err) {
         if (!fixable(err)) throw err;
         return showList(req, reply, {
-          errors: err.fields,
-          message: err.fields ? undefined : err.message,
+          ...(err.fields ? { errors: err.fields } : { message: err.message }),
           values,
           status: err.status,
-        } as FormPageState);
+        });
       }
     });
 
@@ -198,14 +207,14 @@ export const formPages =
         reply,
         "details",
         (form) => {
-          const name = (formString(req.body, "name") ?? "").trim();
-          if (!name) throw validationFailed({ name: "is required" });
-          const requestType = formString(req.body, "requestType") || null;
-          return updateForm(ctx, actorOf(req), form.id, {
-            name,
+          const patch = {
+            name: (formString(req.body, "name") ?? "").trim(),
             description: formText(req.body, "description"),
-            requestType: requestType as never,
-          });
+            requestType: requestTypeOf(formString(req.body, "requestType")),
+          };
+          const errors = checkPatch(patch);
+          if (errors) throw validationFailed(errors);
+          return updateForm(ctx, actorOf(req), form.id, patch);
         },
         "saved",
       ),
