@@ -37,10 +37,10 @@ export function answersFromBody(fields: FormField[], body: unknown): Record<stri
 const textOf = (v: Answers[string] | undefined): string =>
   v === undefined || v === null || typeof v === "object" ? "" : String(v);
 
-function described(f: FormField, errors: FieldErrors | undefined): Html {
+function described(f: FormField, errors: FieldErrors | undefined, required = true): Html {
   const id = inputName(f.key);
   const ids = [...(f.help ? [`${id}-help`] : []), ...(errors?.[id] ? [`${id}-error`] : [])];
-  return html`${ids.length ? html` aria-describedby="${ids.join(" ")}"` : ""}${errors?.[id] ? html` aria-invalid="true"` : ""}${f.required ? html` aria-required="true"` : ""}`;
+  return html`${ids.length ? html` aria-describedby="${ids.join(" ")}"` : ""}${errors?.[id] ? html` aria-invalid="true"` : ""}${required && f.required ? html` aria-required="true"` : ""}`;
 }
 
 const optional = (f: FormField) => (f.required ? "" : html` <span class="optional">(optional)</span>`);
@@ -80,7 +80,8 @@ function choices(
   const id = inputName(f.key);
   const many = f.type === "multiple_choice";
   const chosen = Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
-  return html`<fieldset class="field choices" id="${id}"${described(f, errors)}>
+  // A radio group may say it is required; a group of checkboxes says so in its legend alone.
+  return html`<fieldset class="field choices" id="${id}" role="${many ? "group" : "radiogroup"}"${described(f, errors, !many)}>
   <legend>${bdi(f.label)}${optional(f)}</legend>
   ${help(f)}
   ${(f.options ?? []).map(
