@@ -144,6 +144,7 @@ describe("forms on the portal's pages", () => {
     const noChoices = await add("Size", "single_choice");
     assert.equal(noChoices.statusCode, 400);
     assert.match(noChoices.body, /must list at least one choice/);
+    assert.match(noChoices.body, /href="#new-options"/, "the summary links to the field");
     const moved = await agentPost(w.admin, `${formUrl}/fields/1/up`, {});
     assert.equal(moved.statusCode, 303);
     const page = await t.app.inject({ url: formUrl, headers: { cookie: w.admin.cookie } });

@@ -153,6 +153,8 @@ describe("a request type's extra fields", () => {
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /id="q_t2__plan-error"[^>]*>.*Your plan is required/);
     assert.match(bad.body, /value="1.0"/);
+    assert.match(bad.body, /Some answers below need attention/);
+    assert.equal(bad.body.includes("fields.plan"), false);
     const ok = await postPage(ws.slug, { type: "Bug Report", q_t2__plan: "Pro" });
     assert.equal(ok.statusCode, 200, ok.body.slice(0, 500));
   });

@@ -27,6 +27,20 @@ export function requestFieldsFromBody(
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.slice(prefix.length), v]));
 }
 
+/** The submission's errors apart: the form's own fields, and the extra fields' ("fields.<key>"). */
+export function splitRequestFieldErrors(errors: FieldErrors | undefined): {
+  own: FieldErrors | undefined;
+  extra: FieldErrors | undefined;
+} {
+  const entries = Object.entries(errors ?? {});
+  const own = entries.filter(([k]) => !k.startsWith("fields."));
+  const extra = entries.filter(([k]) => k.startsWith("fields."));
+  return {
+    own: own.length ? Object.fromEntries(own) : undefined,
+    extra: extra.length ? Object.fromEntries(extra) : undefined,
+  };
+}
+
 /** The service's errors ("fields.<key>") as the page's inputs are named. */
 export function requestFieldErrors(errors: FieldErrors | undefined, type: string): FieldErrors | undefined {
   if (!errors) return errors;

@@ -15,7 +15,12 @@ import { portalLayout } from "../shared/customer.layout.ts";
 import { type Framing, newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
-import { requestFieldErrors, requestFieldsFromBody, requestFieldsHtml } from "./request-fields.views.ts";
+import {
+  requestFieldErrors,
+  requestFieldsFromBody,
+  requestFieldsHtml,
+  splitRequestFieldErrors,
+} from "./request-fields.views.ts";
 import { type FormValues, receivedMain, submitForm as renderForm, type SignedInAs } from "./submit.views.ts";
 
 // /portal/{slug}/submit: a request without an account, or as the signed-in customer. The one page other sites may frame: any
@@ -109,16 +114,19 @@ export const submitPages =
       const forms = await requestForms(ctx, ws.id);
       const chosenType = formString(req.body, "type") ?? "Support Request";
       const extraAnswers = requestFieldsFromBody(forms, chosenType, req.body);
-      const submitForm = (...args: Parameters<typeof renderForm>) =>
-        renderForm(
+      // The extra fields' errors show beside them; the summary keeps the form's own.
+      const submitForm = (...args: Parameters<typeof renderForm>) => {
+        const split = splitRequestFieldErrors(args[2]);
+        return renderForm(
           args[0],
           args[1],
-          args[2],
-          args[3],
+          split.own,
+          args[3] ?? (split.extra && !split.own ? "Some answers below need attention." : undefined),
           args[4],
           as,
-          requestFieldsHtml(forms, chosenType, extraAnswers, requestFieldErrors(args[2], chosenType)),
+          requestFieldsHtml(forms, chosenType, extraAnswers, requestFieldErrors(split.extra, chosenType)),
         );
+      };
       const values: FormValues = {
         name: formString(req.body, "name") ?? "",
         email: (formString(req.body, "email") ?? "").trim(),

@@ -100,6 +100,13 @@ export function newFormSection(req: FastifyRequest, st: FormPageState = {}): Htm
 </section>`;
 }
 
+/** The summary of a field's form, linking to its inputs (named with the form's prefix). */
+function fieldFormSummary(prefix: string, errors: FieldErrors | undefined, message?: string): Html {
+  const named = (o: Record<string, string>) =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [`${prefix}-${k}`, v]));
+  return errorSummary(named(LABELS), errors ? named(errors) : undefined, message);
+}
+
 function fieldInputs(prefix: string, f: Partial<FormField>, errors: FieldErrors | undefined): Html {
   const id = (name: string) => `${prefix}-${name}`;
   const err = (name: string) => fieldError(LABELS, errors, name);
@@ -134,7 +141,7 @@ function fieldRow(
     <form method="post" action="${base}/delete">${csrfField(req)}<button type="submit" aria-label="Remove ${f.label}">Remove</button></form>
   </div>
   <details${errors ? html` open` : ""}><summary>Edit ${bdi(f.label)}</summary>
-    ${errorSummary(LABELS, errors)}
+    ${fieldFormSummary(`f${i}`, errors)}
     <form method="post" action="${base}" novalidate>${csrfField(req)}${fieldInputs(`f${i}`, f, errors)}<button type="submit">Save field</button></form>
   </details>`
       : ""
@@ -178,7 +185,7 @@ ${notice(st.notice)}
   ${
     admin
       ? html`<h3 id="add-field-title">Add a field</h3>
-  ${errorSummary(LABELS, adding.errors, adding.message)}
+  ${fieldFormSummary("new", adding.errors, adding.message)}
   <form method="post" action="/app/forms/${form.id}/fields" novalidate aria-labelledby="add-field-title">${csrfField(req)}${fieldInputs("new", formFieldOfValues(adding.values ?? {}), adding.errors)}<button type="submit" class="primary">Add field</button></form>`
       : ""
   }
