@@ -140,6 +140,9 @@ export const TaskFormView = Type.Object({
   answers: Answers,
   submittedAt: Nullable(Type.String({ format: "date-time" })),
   updatedAt: Nullable(Type.String({ format: "date-time" })),
+  mayAnswer: Type.Boolean({
+    description: "The task's portal assignee, any contact when it has none, or a manager",
+  }),
 });
 export type TaskFormView = Static<typeof TaskFormView>;
 

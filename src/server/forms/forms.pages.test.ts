@@ -124,6 +124,16 @@ describe("forms on the portal's pages", () => {
     }
     const res = await post(w.ben, w.url, { action: "save", q_idp_url: "x" });
     assert.equal(res.statusCode, 404);
+    // Assigned to Otto: Cleo reads it but neither saves nor sends it.
+    await t.ctx.database.db
+      .updateTable("tasks")
+      .set({ portal_assignee_contact_id: w.otto.contactId })
+      .where("id", "=", w.taskId)
+      .execute();
+    const read = await w.cleo.get(w.url);
+    assert.match(read.body, /assigned to a colleague/);
+    assert.equal(read.body.includes("Save for later"), false);
+    assert.equal((await post(w.cleo, w.url, { action: "save", q_idp_url: "x" })).statusCode, 403);
   });
 
   test("admins build a form on its page: add, move, remove fields, with a preview and the version", async () => {

@@ -168,6 +168,9 @@ describe("forms", () => {
     assert.equal(task.completed_at, null);
     assert.ok(task.portal_complete);
     assert.equal((await portalApi(cleo, ws.slug, "GET", "/forms")).json().items.length, 0);
+    const teamView = await agentApi(agent, "GET", `/tasks/${taskId}/form`);
+    assert.equal(teamView.statusCode, 200, teamView.body);
+    assert.equal(teamView.json().answers.billing, "billing@acme.test");
     const again = await portalApi(otto, ws.slug, "POST", `/tasks/${taskId}/form`, { answers: {} });
     assert.equal(again.statusCode, 409);
 
@@ -229,6 +232,7 @@ describe("forms", () => {
     // Another workspace's agent reaches neither the form nor the answers.
     const other = await makeTeam(t);
     assert.equal((await agentApi(other.agent, "GET", `/forms/${form.id}`)).statusCode, 404);
+    assert.equal((await agentApi(other.agent, "GET", `/tasks/${taskId}/form`)).statusCode, 404);
     const theirs = (await agentApi(other.agent, "GET", `/companies/${acme}/form-responses`)).json().items;
     assert.equal(theirs.length, 0);
     const mine = (await agentApi(admin, "GET", `/companies/${acme}/form-responses`)).json().items;

@@ -84,16 +84,21 @@ export async function getTaskForm(
     answers: resp ? (JSON.parse(resp.answers) as Answers) : {},
     submittedAt: resp?.submitted_at ?? null,
     updatedAt: resp?.updated_at ?? null,
+    mayAnswer: mayAct(actor, task),
   };
 }
 
 /** The task's portal assignee, any contact of the company when it has none, or a manager. */
+function mayAct(actor: Actor, task: TaskRow): boolean {
+  if (actor.kind === "agent") return true;
+  if (actor.kind !== "customer") return false;
+  if (actor.scope === "company") return true;
+  return task.portal_assignee_contact_id === null || task.portal_assignee_contact_id === actor.contactId;
+}
+
 function requireMayAct(actor: Actor, task: TaskRow) {
-  if (actor.kind === "agent") return;
-  if (actor.kind !== "customer") throw taskFormNotFound();
-  if (actor.scope === "company") return;
-  if (task.portal_assignee_contact_id === null || task.portal_assignee_contact_id === actor.contactId) return;
-  throw forbidden("This form is assigned to someone else in your company.");
+  if (actor.kind !== "agent" && actor.kind !== "customer") throw taskFormNotFound();
+  if (!mayAct(actor, task)) throw forbidden("This form is assigned to someone else in your company.");
 }
 
 const contactIdOf = (actor: Actor) => (actor.kind === "customer" ? actor.contactId : null);

@@ -42,14 +42,19 @@ export function fillFormMain(ws: Workspace, f: TaskFormView, st: FillState): Htm
 <p class="meta">For ${bdi(f.task)}</p>
 ${f.description ? html`<p>${multiline(f.description)}</p>` : ""}
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
-<form method="post" action="${action}" novalidate class="task-form" data-form-draft="/api/portal/${ws.slug}/tasks/${encodeURIComponent(f.taskId)}/form/draft" data-csrf="${st.csrfToken}">
+<form method="post" action="${action}" novalidate class="task-form"${f.mayAnswer ? html` data-form-draft="/api/portal/${ws.slug}/tasks/${encodeURIComponent(f.taskId)}/form/draft" data-csrf="${st.csrfToken}"` : ""}>
   <input type="hidden" name="_csrf" value="${st.csrfToken}">
-  ${formFieldsHtml(f.fields, st.answers ?? f.answers, st.errors)}
+  ${f.mayAnswer ? "" : html`<p class="notice" role="status">This form is assigned to a colleague: you can read it, and they or your company's manager send it.</p>`}
+  ${formFieldsHtml(f.fields, st.answers ?? f.answers, st.errors, !f.mayAnswer)}
   <p class="meta" data-draft-status aria-live="polite">${f.status === "draft" && f.updatedAt ? html`Draft saved ${when(f.updatedAt)}` : ""}</p>
-  <div class="form-actions">
+  ${
+    f.mayAnswer
+      ? html`<div class="form-actions">
     <button type="submit" class="primary" name="action" value="submit">Submit</button>
     <button type="submit" name="action" value="save">Save for later</button>
-  </div>
+  </div>`
+      : ""
+  }
 </form>`;
 }
 

@@ -9,10 +9,11 @@ import {
   FormSummary,
   FormVersionView,
   PropertyChangeView,
+  TaskFormView,
 } from "../../forms/form.schemas.ts";
 import { createForm, getForm, listForms, listVersions, updateForm } from "../../forms/form.service.ts";
 import { propertyHistory } from "../../forms/properties.ts";
-import { getResponse, listCompanyResponses } from "../../forms/response.service.ts";
+import { getResponse, getTaskForm, listCompanyResponses } from "../../forms/response.service.ts";
 import { Key } from "../../lib/schema.ts";
 import { errors } from "../shared/schema.ts";
 import { sessionOf } from "./gate.ts";
@@ -131,6 +132,21 @@ export const workspaceFormRoutes =
         },
       },
       async (req) => getResponse(ctx, sessionOf(req).actor, req.params.id),
+    );
+
+    app.get(
+      "/tasks/:id/form",
+      {
+        schema: {
+          tags,
+          summary: "A task's form with its draft or the answers sent",
+          description: "The version shown is the one answered once sent.",
+          security,
+          params: Id,
+          response: { 200: TaskFormView, ...errors(401, 404) },
+        },
+      },
+      async (req) => getTaskForm(ctx, sessionOf(req).actor, req.params.id),
     );
 
     app.get(

@@ -8,10 +8,11 @@ import {
   type FormField,
   type FormSummary,
   type PropertyChangeView,
+  type TaskFormView,
 } from "../../forms/form.schemas.ts";
 import { describedBy, errorSummary, fieldError, type Labels, when } from "../../web/forms.ts";
 import { bdi, type Html, html, multiline } from "../../web/html.ts";
-import { formFieldsHtml } from "../portal/form-fields.views.ts";
+import { answersList, formFieldsHtml } from "../portal/form-fields.views.ts";
 import { APP_LABELS, csrfField } from "./layout.ts";
 
 // The form builder's pages: the list with a form to add one, and one form with its fields (each
@@ -256,4 +257,19 @@ export function ticketFieldsBlock(fields: { key: string; label: string; value: s
     (f) =>
       html`<div><dt>${bdi(f.label)}</dt><dd>${multiline(f.value)} <a class="meta" href="/app?${new URLSearchParams({ field: `${f.key}:${f.value}`, status: "any" }).toString()}" aria-label="Tickets with ${f.label}: ${f.value}">Filter</a></dd></div>`,
   )}</dl>`;
+}
+
+/** A task's form on the team's task page: its state, and the answers once sent (or so far). */
+export function taskFormAnswers(f: TaskFormView): Html {
+  const state =
+    f.status === "submitted"
+      ? html`Sent${f.submittedAt ? html` ${when(f.submittedAt)}` : ""} (version ${f.version})`
+      : f.status === "draft"
+        ? html`Draft${f.updatedAt ? html` saved ${when(f.updatedAt)}` : ""}`
+        : "Not started";
+  return html`<section class="card" aria-labelledby="task-form-title" id="task-form">
+  <h2 id="task-form-title">Form: ${bdi(f.form)}</h2>
+  <p class="meta">${state}</p>
+  ${f.status === "new" ? "" : answersList(f.fields, f.answers)}
+</section>`;
 }
