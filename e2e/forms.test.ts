@@ -106,4 +106,45 @@ describe("forms in the browser", { skip: skipReason, concurrency: true }, () => 
       await builder.context.close();
     });
   }
+
+  test("at 375-light: the submit form shows the chosen type's extra fields", async () => {
+    const team = await makeTeam(s.env);
+    const created = await s.env.app.inject({
+      method: "POST",
+      url: "/api/workspace/forms",
+      headers: team.admin.headers,
+      payload: {
+        name: "Bug details",
+        requestType: "Bug Report",
+        fields: [{ key: "version", label: "App version", type: "short_text", required: true }],
+      },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const { context, page } = await newPage(s, { viewport: PHONE });
+    await page.goto(`/portal/${team.ws.slug}/submit`);
+    const version = page.getByLabel("App version");
+    assert.equal(await version.isVisible(), false, "hidden for another type");
+    await page.getByLabel("Type").selectOption("Bug Report");
+    await version.waitFor();
+    await page.getByLabel("Name").fill("Casey Customer");
+    await page.getByLabel("Email").fill("casey@customer.test");
+    await page.getByLabel("Subject").fill("It crashes on start");
+    await version.fill("2.4.1");
+    await check(page, "forms-submit-extra-375-light");
+    await page.getByRole("button", { name: "Submit request" }).click();
+    await page
+      .getByText(/TKT-\d+/)
+      .first()
+      .waitFor();
+    const fields = await s.env.ctx.database.db
+      .selectFrom("ticket_fields")
+      .select(["key", "value"])
+      .where("workspace_id", "=", team.ws.id)
+      .execute();
+    assert.deepEqual(
+      fields.map((f) => [f.key, f.value]),
+      [["version", "2.4.1"]],
+    );
+    await context.close();
+  });
 });
