@@ -62,8 +62,8 @@ const notice = (text: string | undefined) =>
 const option = (value: string, label: string, selected: string) =>
   html`<option value="${value}"${value === selected ? html` selected` : ""}>${label}</option>`;
 
-function requestTypeSelect(id: string, selected: string): Html {
-  return html`<select id="${id}" name="requestType">${option("", "None: a form for onboarding tasks", selected)}${TICKET_TYPES.map((t) => option(t, t, selected))}</select>`;
+function requestTypeSelect(id: string, selected: string, disabled = false): Html {
+  return html`<select id="${id}" name="requestType"${disabled ? html` disabled` : ""}>${option("", "None: a form for onboarding tasks", selected)}${TICKET_TYPES.map((t) => option(t, t, selected))}</select>`;
 }
 
 export function formsListMain(
@@ -171,7 +171,7 @@ ${notice(st.notice)}
     ${csrfField(req)}
     <div class="field"><label for="name">Name</label><input id="name" name="name" type="text" required maxlength="${FORM_NAME_MAX}" value="${dv.name ?? form.name}"${describedBy(details.errors, "name")}${admin ? "" : html` disabled`}>${fieldError(LABELS, details.errors, "name")}</div>
     <div class="field"><label for="description">Description <span class="optional">(shown above the fields)</span></label><textarea id="description" name="description" rows="3" maxlength="2000"${admin ? "" : html` disabled`}>${dv.description ?? form.description}</textarea></div>
-    <div class="field"><label for="requestType">Request type</label>${requestTypeSelect("requestType", dv.requestType ?? form.requestType ?? "")}${fieldError(LABELS, details.errors, "requestType")}</div>
+    <div class="field"><label for="requestType">Request type</label>${requestTypeSelect("requestType", dv.requestType ?? form.requestType ?? "", !admin)}${fieldError(LABELS, details.errors, "requestType")}</div>
     ${admin ? html`<button type="submit" class="primary">Save details</button>` : ""}
   </form>
   ${
