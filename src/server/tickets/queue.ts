@@ -7,6 +7,7 @@ import {
 import type { AgentActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { validationFailed } from "../errors.ts";
+import { ticketIdsWithField } from "../forms/form.access.ts";
 import { ticketsVisibleTo } from "./ticket.access.ts";
 import type { QueuePage } from "./ticket.schemas.ts";
 import { matchingTicketIds } from "./ticket.search.ts";
@@ -24,6 +25,8 @@ export interface QueueQuery {
   assignee?: string | undefined;
   /** One company's tickets. */
   companyId?: string | undefined;
+  /** Only tickets whose extra field (a request type's form) has this value. */
+  field?: { key: string; value: string } | undefined;
   q?: string | undefined;
   sort?: QueueSort | undefined;
   cursor?: string | undefined;
@@ -85,6 +88,12 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
   else if (query.assignee === "me") qb = qb.where("tickets.assignee_id", "=", actor.agentId);
   else if (query.assignee) qb = qb.where("tickets.assignee_id", "=", query.assignee);
   if (query.companyId) qb = qb.where("tickets.company_id", "=", query.companyId);
+  const field = query.field;
+  if (field) {
+    qb = qb.where((eb) =>
+      eb("tickets.id", "in", ticketIdsWithField(eb as never, actor, field.key, field.value)),
+    );
+  }
   const byReference = query.q ? parseReference(query.q.trim()) : null;
   if (byReference !== null) {
     // An agent pasting "TKT-0042" wants that ticket, not a text search.

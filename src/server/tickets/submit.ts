@@ -11,6 +11,7 @@ import type { Tx } from "../db/schema.ts";
 import { absoluteUrl, emailTicketCreated } from "../email/outbox.ts";
 import { AppError, notFound, tooManyRequests, validationFailed } from "../errors.ts";
 import { claimUploads } from "../files/file.service.ts";
+import { saveRequestFields } from "../forms/request-fields.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
@@ -38,6 +39,7 @@ function requestHash(input: PortalSubmission, contactId: string | null): string 
     input.description ?? "",
     input.type ?? "",
     input.attachments ?? [],
+    ...(input.fields ? [input.fields] : []),
   ]);
   return createHash("sha256").update(canonical).digest("hex");
 }
@@ -209,6 +211,16 @@ export async function submitPortalTicket(
         type: input.type ?? "Support Request",
         channel: "portal",
         actor: { type: "contact", id: contact.id },
+      });
+      await saveRequestFields(ctx, tx, {
+        workspaceId: ws.id,
+        type: ticket.type,
+        ticketId: ticket.id,
+        companyId: contact.company_id,
+        contactId: contact.id,
+        raw: input.fields ?? {},
+        attachments: input.attachments?.length ?? 0,
+        at: ticket.created_at,
       });
       await claimUploads(
         ctx,

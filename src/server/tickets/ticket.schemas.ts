@@ -10,6 +10,7 @@ import {
   TICKET_TYPES,
 } from "../../shared/tickets.ts";
 import { Attachment, UploadKeys } from "../files/file.schemas.ts";
+import { AnswersBody } from "../forms/form.schemas.ts";
 import { VisitId } from "../kb/kb.schemas.ts";
 import { Email, Key, Line, Nullable, OneOf, OptionalText, StrictObject, Text } from "../lib/schema.ts";
 
@@ -30,6 +31,10 @@ const submitFields = {
   kbVisitId: Type.Optional({
     ...VisitId,
     description: "The submit page's visit id, for the deflection rate",
+  }),
+  fields: Type.Optional({
+    ...AnswersBody.properties.answers,
+    description: "Answers to the extra fields of the request type's form, by field key",
   }),
 };
 

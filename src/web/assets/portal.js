@@ -293,3 +293,68 @@
     if (subject.value) ask();
   }
 })();
+
+// Forms: a task's form saves its draft a few seconds after the customer stops typing, so it
+// resumes on any device; "Save for later" and "Submit" still work without this.
+(() => {
+  const form = document.querySelector("form[data-form-draft]");
+  if (!form) return;
+  const status = form.querySelector("[data-draft-status]");
+  let timer;
+  let last = "";
+  const answers = () => {
+    const out = {};
+    for (const el of form.elements) {
+      if (!el.name?.startsWith("q_") || el.disabled) continue;
+      const key = el.name.slice(2);
+      if (el.type === "checkbox" && el.value === "1" && !form.querySelectorAll(`[name="${el.name}"]`)[1]) {
+        out[key] = el.checked;
+      } else if (el.type === "checkbox") {
+        out[key] = out[key] || [];
+        if (el.checked) out[key].push(el.value);
+      } else if (el.type === "radio") {
+        if (el.checked) out[key] = el.value;
+      } else if (el.value !== "") out[key] = el.value;
+    }
+    return out;
+  };
+  const save = async () => {
+    const body = JSON.stringify({ answers: answers() });
+    if (body === last) return;
+    try {
+      const res = await fetch(form.dataset.formDraft, {
+        method: "PUT",
+        credentials: "same-origin",
+        headers: { "content-type": "application/json", "x-csrf-token": form.dataset.csrf },
+        body,
+      });
+      if (res.ok) {
+        last = body;
+        if (status) status.textContent = "Draft saved.";
+      }
+    } catch {}
+  };
+  const later = () => {
+    clearTimeout(timer);
+    timer = setTimeout(save, 3000);
+  };
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  form.addEventListener("submit", () => clearTimeout(timer));
+})();
+
+// Forms: the submit form shows the extra fields of the chosen request type only.
+(() => {
+  const groups = document.querySelectorAll("fieldset[data-request-type]");
+  const type = document.querySelector("form[data-portal-form] select[name=type]");
+  if (!groups.length || !type) return;
+  const show = () => {
+    for (const g of groups) {
+      const on = g.dataset.requestType === type.value;
+      g.hidden = !on;
+      g.disabled = !on;
+    }
+  };
+  type.addEventListener("change", show);
+  show();
+})();

@@ -15,6 +15,7 @@ import type { AppContext } from "../../context.ts";
 import { Line, Nullable, OneOf, Password, StrictObject } from "../../lib/schema.ts";
 import { errors } from "../shared/schema.ts";
 import { portalDocumentRoutes } from "./documents.routes.ts";
+import { portalFormRoutes } from "./forms.routes.ts";
 import { addCustomerGate, clearCustomerCookie, customerOf } from "./gate.ts";
 import { portalOnboardingRoutes } from "./onboarding.routes.ts";
 import { portalRoutes } from "./portal.routes.ts";
@@ -52,6 +53,7 @@ export const portalApiRoutes =
       await gated.register(portalSimilarRoutes(ctx));
       await gated.register(portalDocumentRoutes(ctx));
       await gated.register(portalOnboardingRoutes(ctx));
+      await gated.register(portalFormRoutes(ctx));
     });
   };
 

@@ -34,6 +34,7 @@ import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { formValidator } from "../shared/validation.ts";
 import { type CustomerPageSpec, sendCustomerPage } from "./customer-page.ts";
+import { portalFormPages } from "./forms.pages.ts";
 import { addCustomerGate, customerOf } from "./gate.ts";
 import {
   followUpStartedMain,
@@ -248,4 +249,5 @@ export const portalPages =
       };
     app.post<{ Params: RequestParams }>("/:slug/requests/:reference/ccs", changeCc(addColleagueCc));
     app.post<{ Params: RequestParams }>("/:slug/requests/:reference/ccs/remove", changeCc(removeColleagueCc));
+    await app.register(portalFormPages(ctx));
   };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
+import { requestForms } from "../../forms/request-fields.ts";
 import { recordSubmittedVisit } from "../../kb/kb.insights.ts";
 import { submitPortalTicket } from "../../tickets/submit.ts";
 import { type PortalSubmission, SubmitBody } from "../../tickets/ticket.schemas.ts";
@@ -14,6 +15,12 @@ import { portalLayout } from "../shared/customer.layout.ts";
 import { type Framing, newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
+import {
+  requestFieldErrors,
+  requestFieldsFromBody,
+  requestFieldsHtml,
+  splitRequestFieldErrors,
+} from "./request-fields.views.ts";
 import { type FormValues, receivedMain, submitForm as renderForm, type SignedInAs } from "./submit.views.ts";
 
 // /portal/{slug}/submit: a request without an account, or as the signed-in customer. The one page other sites may frame: any
@@ -80,13 +87,19 @@ export const submitPages =
         const nonce = newNonce();
         const subject = typeof req.query.subject === "string" ? req.query.subject.slice(0, 200) : undefined;
         const embedded = isEmbedded(req);
+        const extra = requestFieldsHtml(
+          await requestForms(ctx, ws.id),
+          "Support Request",
+          undefined,
+          undefined,
+        );
         return page(
           reply,
           entry,
           nonce,
           embedded,
           200,
-          renderForm(ws, { subject }, undefined, undefined, embedded, signedInAs(entry)),
+          renderForm(ws, { subject }, undefined, undefined, embedded, signedInAs(entry), extra),
         );
       },
     );
@@ -98,8 +111,22 @@ export const submitPages =
       const nonce = newNonce();
       const embedded = isEmbedded(req);
       const as = signedInAs(entry);
-      const submitForm = (...args: Parameters<typeof renderForm>) =>
-        renderForm(args[0], args[1], args[2], args[3], args[4], as);
+      const forms = await requestForms(ctx, ws.id);
+      const chosenType = formString(req.body, "type") ?? "Support Request";
+      const extraAnswers = requestFieldsFromBody(forms, chosenType, req.body);
+      // The extra fields' errors show beside them; the summary keeps the form's own.
+      const submitForm = (...args: Parameters<typeof renderForm>) => {
+        const split = splitRequestFieldErrors(args[2]);
+        return renderForm(
+          args[0],
+          args[1],
+          split.own,
+          args[3] ?? (split.extra && !split.own ? "Some answers below need attention." : undefined),
+          args[4],
+          as,
+          requestFieldsHtml(forms, chosenType, extraAnswers, requestFieldErrors(split.extra, chosenType)),
+        );
+      };
       const values: FormValues = {
         name: formString(req.body, "name") ?? "",
         email: (formString(req.body, "email") ?? "").trim(),
@@ -116,6 +143,7 @@ export const submitPages =
         ...(values.description ? { description: values.description } : {}),
         ...(values.type ? { type: values.type as PortalSubmission["type"] } : {}),
         ...(attachments.length ? { attachments } : {}),
+        ...(extraAnswers ? { fields: extraAnswers as NonNullable<PortalSubmission["fields"]> } : {}),
       };
       // The submit page's visit id, for the deflection rate; a malformed one is left out.
       const kbVisitId = visit && /^[A-Za-z0-9_-]{16,64}$/.test(visit) ? visit : undefined;

@@ -56,6 +56,7 @@ export function submitForm(
   message?: string,
   embedded = false,
   as?: SignedInAs,
+  extraFields: Html = html``,
 ): Html {
   const key = newToken(16);
   const description = values.description ?? "";
@@ -92,6 +93,7 @@ ${errorSummary(errors, message)}
     </select>
     ${fieldError(errors, "type")}
   </div>
+  ${extraFields}
   ${fileField({ uploadUrl: `/api/public/upload?portal=${ws.slug}`, maxFiles: MAX_FILES_SUBMIT })}
   ${fieldError(errors, "attachments")}
   <button type="submit" class="primary">Submit request</button>

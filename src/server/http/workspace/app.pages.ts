@@ -9,6 +9,7 @@ import type { GateAnswers } from "../shared/session-gate.ts";
 import { companyPages } from "./companies.pages.ts";
 import { contactPages } from "./contacts.pages.ts";
 import { companyDocumentPages } from "./documents.pages.ts";
+import { formPages } from "./forms.pages.ts";
 import { addAgentGate, clearSessionCookie } from "./gate.ts";
 import { importPages } from "./import.pages.ts";
 import { kbPages } from "./kb.pages.ts";
@@ -100,6 +101,7 @@ export const appPages =
         await tree.register(companyPages(ctx));
         await tree.register(companyDocumentPages(ctx));
         await tree.register(onboardingPages(ctx));
+        await tree.register(formPages(ctx));
         await tree.register(importPages(ctx));
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });

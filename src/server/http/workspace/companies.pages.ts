@@ -19,6 +19,7 @@ import {
 import { getContact } from "../../contacts/contact.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, validationFailed } from "../../errors.ts";
+import { propertyHistory } from "../../forms/properties.ts";
 import { formString, formText } from "../../web/forms.ts";
 import { html } from "../../web/html.ts";
 import { formValidator } from "../shared/validation.ts";
@@ -124,11 +125,12 @@ export const companyPages =
       st: CompanyPageState & { status?: number } = {},
     ) => {
       const c = await getCompany(ctx, actorOf(req), req.params.id.slice(0, 64));
+      const history = await propertyHistory(ctx, actorOf(req), c.id);
       return sendAppPage(req, reply, {
         title: c.name,
         section: "companies",
         status: st.status ?? 200,
-        main: companyMain(req, c, isAdmin(req), st),
+        main: companyMain(req, c, isAdmin(req), { ...st, propertyHistory: history }),
       });
     };
 

@@ -9,10 +9,12 @@ import {
 } from "../../companies/company.schemas.ts";
 import type { ContactDetail } from "../../contacts/contact.schemas.ts";
 import type { FieldErrors } from "../../errors.ts";
+import type { PropertyChangeView } from "../../forms/form.schemas.ts";
 import { withoutBidiControls } from "../../lib/bidi.ts";
 import { describedBy, errorSummary, fieldError, type Labels, when } from "../../web/forms.ts";
-import { bdi, type Html, html, multiline } from "../../web/html.ts";
+import { bdi, type Html, html } from "../../web/html.ts";
 import { companyWorkTimeline } from "./company-timeline.views.ts";
+import { companyPropertiesSection } from "./forms.views.ts";
 import { APP_LABELS, csrfField, statusBadge } from "./layout.ts";
 
 // Companies as the agents see them: a searchable list with a form to add one, and one company
@@ -166,6 +168,7 @@ export interface CompanyPageState {
   details?: CompanyFormState;
   domains?: CompanyFormState;
   notice?: string;
+  propertyHistory?: PropertyChangeView[];
 }
 
 export function companyMain(
@@ -176,7 +179,6 @@ export function companyMain(
 ): Html {
   const d = st.details ?? {};
   const v = d.values ?? {};
-  const props = Object.entries(c.properties);
   return html`<nav class="crumbs" aria-label="Breadcrumb"><a href="/app/companies">Companies</a> <span aria-hidden="true">/</span> <span aria-current="page">${bdi(c.name)}</span></nav>
 <h1>${bdi(c.name)}</h1>
 <p class="meta">${c.contactCount === 1 ? "1 contact" : `${c.contactCount} contacts`} · ${c.openTicketCount} open ${c.openTicketCount === 1 ? "ticket" : "tickets"} · since ${when(c.createdAt)}</p>
@@ -200,12 +202,8 @@ ${notice(st.notice)}
     </div>
     <button type="submit" class="primary">Save details</button>
   </form>
-  ${
-    props.length
-      ? html`<h3>Properties</h3><dl class="facts">${props.map(([k, val]) => html`<div><dt>${bdi(k)}</dt><dd>${multiline(val)}</dd></div>`)}</dl>`
-      : ""
-  }
 </section>
+${companyPropertiesSection(c.properties, st.propertyHistory ?? [])}
 ${domainsSection(req, c, admin, st.domains ?? {})}
 <section class="card" aria-labelledby="contacts-title" id="contacts">
   <h2 id="contacts-title">Contacts</h2>

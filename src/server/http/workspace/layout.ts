@@ -17,7 +17,15 @@ import { newNonce, sendHtml } from "../shared/html-response.ts";
 // keyboard shortcut help) and small pieces the pages reuse. app.css and app.js are the app's
 // own files; nothing here is ever sent to a customer.
 
-export type Section = "queue" | "contacts" | "companies" | "kb" | "settings" | "outbox" | "onboarding";
+export type Section =
+  | "queue"
+  | "contacts"
+  | "companies"
+  | "kb"
+  | "settings"
+  | "outbox"
+  | "onboarding"
+  | "forms";
 
 export const APP_LABELS: Labels = {
   workspace: "Workspace",
@@ -110,6 +118,7 @@ ${head(page.title)}
     ${nav("companies", "/app/companies", "Companies")}
     ${nav("kb", "/app/kb", "Knowledge base")}
     ${nav("onboarding", "/app/onboarding/templates", "Onboarding")}
+    ${nav("forms", "/app/forms", "Forms")}
     ${nav("settings", "/app/settings", "Settings")}
     ${s.agent.role === "admin" ? nav("outbox", "/app/outbox", "Outbox") : ""}
   </nav>

@@ -11,6 +11,8 @@ import { companyOptions } from "../../companies/company.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, validationFailed } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
+import { fieldFilterOf } from "../../forms/field-filter.ts";
+import { ticketFieldsOf } from "../../forms/request-fields.ts";
 import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
 import { getTicketDetail } from "../../tickets/detail.ts";
 import { listQueue, QUEUE_SORTS, type QueueQuery, type QueueSort } from "../../tickets/queue.ts";
@@ -55,6 +57,7 @@ function queueParams(raw: Query): QueueParams {
     priority: str("priority", 20),
     assignee: str("assignee", 64),
     company: str("company", 64),
+    field: str("field", 300),
     q: str("q", 200).trim(),
     sort: (QUEUE_SORTS as readonly string[]).includes(sort) ? (sort as QueueSort) : "newest",
     cursor: str("cursor", 500),
@@ -76,6 +79,7 @@ function toQueueQuery(p: QueueParams): QueueQuery {
     priority,
     assignee: p.assignee || undefined,
     companyId: p.company || undefined,
+    field: fieldFilterOf(p.field ?? ""),
     q: p.q || undefined,
     sort: p.sort,
     cursor: p.cursor || undefined,
@@ -136,11 +140,12 @@ export const ticketPages =
         listAgents(ctx, actor),
       ]);
       const onboarding = await ticketTasksFor(ctx, req, t.reference);
+      const extraFields = await ticketFieldsOf(ctx, actor, t.id);
       return sendAppPage(req, reply, {
         title: `${t.reference}: ${t.subject}`,
         section: "queue",
         status: st.status ?? 200,
-        main: ticketMain(req, t, agents, { ...st, onboarding }),
+        main: ticketMain(req, t, agents, { ...st, onboarding, extraFields }),
       });
     };
 

@@ -13,6 +13,7 @@ import type { AgentView } from "../../agents/agent.service.ts";
 import { csrfTokenFor } from "../../auth/session.service.ts";
 import type { CompanyOption } from "../../companies/company.schemas.ts";
 import type { FieldErrors } from "../../errors.ts";
+import type { TicketFieldView } from "../../forms/request-fields.ts";
 import { withoutBidiControls } from "../../lib/bidi.ts";
 import { QUEUE_SORTS, type QueueSort } from "../../tickets/queue.ts";
 import type { TicketDetail, TicketEventView, TicketSummary } from "../../tickets/ticket.schemas.ts";
@@ -20,6 +21,7 @@ import { attachmentChips, fileField } from "../../web/attachments.ts";
 import { describedBy, when } from "../../web/forms.ts";
 import { bdi, type Html, html, multiline } from "../../web/html.ts";
 import { companySelect } from "./companies.views.ts";
+import { fieldFilterInput, ticketFieldsBlock } from "./forms.views.ts";
 import { appErrorSummary, appFieldError, csrfField, priorityBadge, statusBadge } from "./layout.ts";
 
 // The queue and a ticket as the agents see them. The queue's rows and the changing parts of a
@@ -37,6 +39,8 @@ export interface QueueParams {
   assignee: string;
   /** A company's id, or "" for any. */
   company: string;
+  /** An extra field's "key:value", or "" for any. */
+  field?: string;
   q: string;
   sort: QueueSort;
   cursor: string;
@@ -115,6 +119,7 @@ function filters(p: QueueParams, agents: AgentView[], companies: CompanyOption[]
     <label for="f-sort">Sort</label>
     <select id="f-sort" name="sort">${QUEUE_SORTS.map((s) => option(s, SORT_LABELS[s], p.sort))}</select>
   </div>
+  ${fieldFilterInput(p.field ?? "")}
   <button type="submit">Apply</button>
 </form>`;
 }
@@ -192,6 +197,7 @@ export interface TicketPageState {
   notice?: string;
   /** The onboarding section (onboarding-plans.views.ts). */
   onboarding?: Html;
+  extraFields?: TicketFieldView[];
 }
 
 /** The parts of a ticket page that change while it is open: re-rendered for app.js's poller. */
@@ -340,6 +346,7 @@ ${emailProblems(t)}
           )}</ul>`
         : html`<p class="meta">No other tickets.</p>`
     }
+    ${ticketFieldsBlock(st.extraFields ?? [])}
   </section>
   <section class="card" aria-labelledby="history-title">
     <h2 id="history-title">History</h2>

@@ -8,6 +8,7 @@ import { getContact, listContacts } from "../../contacts/contact.service.ts";
 import type { AppContext } from "../../context.ts";
 import { listOutbox, OUTBOX_STATES } from "../../email/outbox.service.ts";
 import { validationFailed } from "../../errors.ts";
+import { fieldFilterOf } from "../../forms/field-filter.ts";
 import { Key, Nullable, OneOf, StrictObject } from "../../lib/schema.ts";
 import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
 import { getTicketDetail } from "../../tickets/detail.ts";
@@ -31,6 +32,7 @@ import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
 import { workspaceDocumentRoutes } from "./documents.routes.ts";
 import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
+import { workspaceFormRoutes } from "./forms.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
 import { workspaceImportRoutes } from "./import.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
@@ -54,6 +56,7 @@ export const workspaceRoutes =
     await app.register(workspaceContactAccessRoutes(ctx));
     await app.register(workspaceImportRoutes(ctx));
     await app.register(workspaceDocumentRoutes(ctx));
+    await app.register(workspaceFormRoutes(ctx));
 
     app.get(
       "/session",
@@ -110,6 +113,9 @@ export const workspaceRoutes =
               priority: Type.Optional(Type.String({ maxLength: 100 })),
               assignee: Type.Optional(Type.String({ maxLength: 64 })),
               companyId: Type.Optional(Key(64, { description: "Only this company's tickets" })),
+              field: Type.Optional(
+                Type.String({ maxLength: 300, description: "key:value of a request's extra field" }),
+              ),
               q: Type.Optional(Type.String({ maxLength: 200 })),
               sort: Type.Optional(OneOf(QUEUE_SORTS)),
               cursor: Type.Optional(Type.String({ maxLength: 500 })),
@@ -130,6 +136,7 @@ export const workspaceRoutes =
           priority: listOf(q.priority, TICKET_PRIORITIES, "priority"),
           assignee: q.assignee,
           companyId: q.companyId,
+          field: fieldFilterOf(q.field ?? ""),
           q: q.q,
           sort: q.sort,
           cursor: q.cursor,

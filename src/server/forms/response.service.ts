@@ -1,0 +1,316 @@
+import { type Actor, type AgentActor, type CustomerActor, systemActorIn } from "../actors.ts";
+import { contactsVisibleTo } from "../contacts/contact.access.ts";
+import type { AppContext } from "../context.ts";
+import type { Tx } from "../db/schema.ts";
+import { conflict, forbidden, notFound, validationFailed } from "../errors.ts";
+import { newId } from "../ids.ts";
+import { CUSTOMER_TASK_COLUMNS, tasksVisibleTo } from "../onboarding/plan.access.ts";
+import { formResponsesVisibleTo, formResponsesWritableBy, formsVisibleTo } from "./form.access.ts";
+import type { Answers, FormResponseView, TaskFormView } from "./form.schemas.ts";
+import { versionFields } from "./form.service.ts";
+import { validateAnswers } from "./form.validate.ts";
+import { applyAnswerProperties } from "./properties.ts";
+import { completeTaskByForm } from "./task-progress.ts";
+
+// A task's form as it is filled: one draft per task, shared by the company's contacts (resumable
+// on another device), then submitted once. A task outside the actor's scope is the same 404 as
+// one that does not exist; a customer reads the task through CUSTOMER_TASK_COLUMNS only.
+
+export const taskFormNotFound = () => notFound("No such form to fill.");
+
+type TaskRow = {
+  id: string;
+  company_id: string;
+  title: string;
+  form_id: string | null;
+  portal_assignee_contact_id: string | null;
+};
+
+async function taskOf(tx: Tx, actor: Actor, taskId: string): Promise<TaskRow & { form_id: string }> {
+  const task = await tasksVisibleTo(tx, actor)
+    .select(CUSTOMER_TASK_COLUMNS)
+    .where("tasks.id", "=", taskId)
+    .executeTakeFirst();
+  if (!task?.form_id) throw taskFormNotFound();
+  return task as TaskRow & { form_id: string };
+}
+
+async function responseOf(tx: Tx, actor: Actor, taskId: string) {
+  return formResponsesVisibleTo(tx, actor)
+    .select([
+      "form_responses.id",
+      "form_responses.form_id",
+      "form_responses.form_version",
+      "form_responses.status",
+      "form_responses.answers",
+      "form_responses.submitted_at",
+      "form_responses.updated_at",
+    ])
+    .where("form_responses.task_id", "=", taskId)
+    .orderBy("form_responses.created_at", "desc")
+    .executeTakeFirst();
+}
+
+async function formOf(tx: Tx, actor: Actor, formId: string) {
+  const form = await formsVisibleTo(tx, actor)
+    .select(["forms.id", "forms.name", "forms.description", "forms.current_version"])
+    .where("forms.id", "=", formId)
+    .executeTakeFirst();
+  if (!form) throw taskFormNotFound();
+  return form;
+}
+
+/** The form of a task, with the draft or the answers given; the version is the one answered. */
+export async function getTaskForm(
+  ctx: AppContext,
+  actor: Actor,
+  taskId: string,
+  db: Tx = ctx.database.db,
+): Promise<TaskFormView> {
+  const task = await taskOf(db, actor, taskId);
+  const resp = await responseOf(db, actor, task.id);
+  const form = await formOf(db, actor, resp?.form_id ?? task.form_id);
+  // A draft of an older version moves to the current one; a submitted answer keeps its own.
+  const version = resp?.status === "submitted" ? resp.form_version : form.current_version;
+  const fields = await versionFields(db, actor, form.id, version);
+  return {
+    taskId: task.id,
+    task: task.title,
+    form: form.name,
+    description: form.description,
+    version,
+    fields,
+    status: resp ? resp.status : "new",
+    answers: resp ? (JSON.parse(resp.answers) as Answers) : {},
+    submittedAt: resp?.submitted_at ?? null,
+    updatedAt: resp?.updated_at ?? null,
+    mayAnswer: mayAct(actor, task),
+  };
+}
+
+/** The task's portal assignee, any contact of the company when it has none, or a manager. */
+function mayAct(actor: Actor, task: TaskRow): boolean {
+  if (actor.kind === "agent") return true;
+  if (actor.kind !== "customer") return false;
+  if (actor.scope === "company") return true;
+  return task.portal_assignee_contact_id === null || task.portal_assignee_contact_id === actor.contactId;
+}
+
+function requireMayAct(actor: Actor, task: TaskRow) {
+  if (actor.kind !== "agent" && actor.kind !== "customer") throw taskFormNotFound();
+  if (!mayAct(actor, task)) throw forbidden("This form is assigned to someone else in your company.");
+}
+
+const contactIdOf = (actor: Actor) => (actor.kind === "customer" ? actor.contactId : null);
+
+async function writeResponse(
+  tx: Tx,
+  actor: Actor,
+  ws: string,
+  task: TaskRow & { form_id: string },
+  existingId: string | undefined,
+  p: { version: number; status: "draft" | "submitted"; answers: Answers; at: string },
+): Promise<string> {
+  const values = {
+    form_version: p.version,
+    status: p.status,
+    answers: JSON.stringify(p.answers),
+    contact_id: contactIdOf(actor),
+    submitted_at: p.status === "submitted" ? p.at : null,
+    updated_at: p.at,
+  };
+  if (existingId) {
+    await formResponsesWritableBy(tx, actor)
+      .set(values)
+      .where("form_responses.id", "=", existingId)
+      .execute();
+    return existingId;
+  }
+  const id = newId();
+  await tx
+    .insertInto("form_responses")
+    .values({
+      id,
+      workspace_id: ws,
+      form_id: task.form_id,
+      company_id: task.company_id,
+      task_id: task.id,
+      ticket_id: null,
+      created_at: p.at,
+      ...values,
+    })
+    .execute();
+  return id;
+}
+
+async function begin(tx: Tx, actor: AgentActor | CustomerActor, taskId: string) {
+  const task = await taskOf(tx, actor, taskId);
+  requireMayAct(actor, task);
+  const resp = await responseOf(tx, actor, task.id);
+  if (resp?.status === "submitted") throw conflict("already_submitted", "This form has already been sent.");
+  const form = await formOf(tx, actor, task.form_id);
+  // A task form's file field is sent as a document, not through the form: not checked here.
+  const fields = (await versionFields(tx, actor, form.id, form.current_version)).filter(
+    (f) => f.type !== "file",
+  );
+  return { task, resp, form, fields };
+}
+
+/** Saves what was typed so far: no field is required yet, and nothing moves. */
+export async function saveTaskDraft(
+  ctx: AppContext,
+  actor: AgentActor | CustomerActor,
+  taskId: string,
+  raw: Record<string, unknown>,
+): Promise<TaskFormView> {
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const { task, resp, form, fields } = await begin(tx, actor, taskId);
+    const { answers } = validateAnswers(fields, raw, { draft: true });
+    const at = ctx.now().toISOString();
+    await writeResponse(tx, actor, actor.workspaceId, task, resp?.id, {
+      version: form.current_version,
+      status: "draft",
+      answers,
+      at,
+    });
+    return getTaskForm(ctx, actor, taskId, tx);
+  });
+}
+
+/**
+ * Sends the answers: each field checked on the server (its error keyed by the field), the named
+ * answers set on the company, the task moved on, and the company's timeline told.
+ */
+export async function submitTaskForm(
+  ctx: AppContext,
+  actor: AgentActor | CustomerActor,
+  taskId: string,
+  raw: Record<string, unknown>,
+): Promise<TaskFormView> {
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const { task, resp, form, fields } = await begin(tx, actor, taskId);
+    const { answers, errors } = validateAnswers(fields, raw);
+    if (errors) throw validationFailed(errors);
+    const at = ctx.now().toISOString();
+    const id = await writeResponse(tx, actor, actor.workspaceId, task, resp?.id, {
+      version: form.current_version,
+      status: "submitted",
+      answers,
+      at,
+    });
+    await applyAnswerProperties(tx, actor, {
+      workspaceId: actor.workspaceId,
+      companyId: task.company_id,
+      fields,
+      answers,
+      responseId: id,
+      at,
+    });
+    // The team's choice of what follows, read as the workspace: it never reaches the customer.
+    const team = await tasksVisibleTo(tx, systemActorIn("form submitted", actor.workspaceId))
+      .select("tasks.on_form_submit")
+      .where("tasks.id", "=", task.id)
+      .executeTakeFirstOrThrow();
+    await completeTaskByForm(
+      tx,
+      actor,
+      {
+        id: task.id,
+        workspaceId: actor.workspaceId,
+        companyId: task.company_id,
+        title: task.title,
+        onFormSubmit: team.on_form_submit,
+      },
+      form.name,
+      at,
+    );
+    return getTaskForm(ctx, actor, taskId, tx);
+  });
+}
+
+/** The answers given by a company (its tasks' forms and its requests' extra fields). */
+export async function listCompanyResponses(
+  ctx: AppContext,
+  actor: AgentActor,
+  companyId: string,
+): Promise<FormResponseView[]> {
+  const db = ctx.database.db;
+  const rows = await formResponsesVisibleTo(db, actor)
+    .select([
+      "form_responses.id",
+      "form_responses.form_id",
+      "form_responses.form_version",
+      "form_responses.task_id",
+      "form_responses.ticket_id",
+      "form_responses.contact_id",
+      "form_responses.status",
+      "form_responses.answers",
+      "form_responses.submitted_at",
+      "form_responses.updated_at",
+    ])
+    .where("form_responses.company_id", "=", companyId)
+    .orderBy("form_responses.updated_at", "desc")
+    .limit(200)
+    .execute();
+  return Promise.all(rows.map((r) => responseView(db, actor, r)));
+}
+
+export async function getResponse(ctx: AppContext, actor: AgentActor, id: string): Promise<FormResponseView> {
+  const db = ctx.database.db;
+  const r = await formResponsesVisibleTo(db, actor)
+    .select([
+      "form_responses.id",
+      "form_responses.form_id",
+      "form_responses.form_version",
+      "form_responses.task_id",
+      "form_responses.ticket_id",
+      "form_responses.contact_id",
+      "form_responses.status",
+      "form_responses.answers",
+      "form_responses.submitted_at",
+      "form_responses.updated_at",
+    ])
+    .where("form_responses.id", "=", id)
+    .executeTakeFirst();
+  if (!r) throw notFound("No such answer.");
+  return responseView(db, actor, r);
+}
+
+async function responseView(
+  db: Tx,
+  actor: AgentActor,
+  r: {
+    id: string;
+    form_id: string;
+    form_version: number;
+    task_id: string | null;
+    ticket_id: string | null;
+    contact_id: string | null;
+    status: "draft" | "submitted";
+    answers: string;
+    submitted_at: string | null;
+    updated_at: string;
+  },
+): Promise<FormResponseView> {
+  const form = await formOf(db, actor, r.form_id);
+  const contact = r.contact_id
+    ? await contactsVisibleTo(db, actor)
+        .select(["contacts.id", "contacts.name"])
+        .where("contacts.id", "=", r.contact_id)
+        .executeTakeFirst()
+    : undefined;
+  return {
+    id: r.id,
+    formId: r.form_id,
+    form: form.name,
+    version: r.form_version,
+    fields: await versionFields(db, actor, r.form_id, r.form_version),
+    taskId: r.task_id,
+    ticketId: r.ticket_id,
+    contact: contact ?? null,
+    status: r.status,
+    answers: JSON.parse(r.answers) as Answers,
+    submittedAt: r.submitted_at,
+    updatedAt: r.updated_at,
+  };
+}

@@ -1,0 +1,148 @@
+import type { FieldErrors } from "../../errors.ts";
+import type { Answers, FormField } from "../../forms/form.schemas.ts";
+import { answerText } from "../../forms/form.validate.ts";
+import { errorSummary, fieldError, type Labels } from "../../web/forms.ts";
+import { bdi, type Html, html, multiline } from "../../web/html.ts";
+
+// A form's fields as a page shows them: the portal's fill page and the builder's preview use
+// this one rendering. Each input is named q_<key> (apart from the page's own fields), and its
+// error is shown beside it and in the summary, linked by id.
+
+export const inputName = (key: string) => `q_${key}`;
+
+const FILE_HINT =
+  "Attach this file with “Attach files” on the request form, or send it to the team as a document.";
+
+/** The labels of the error summary, by input name. */
+export const fieldLabels = (fields: FormField[]): Labels =>
+  Object.fromEntries(fields.map((f) => [inputName(f.key), f.label]));
+
+/** Errors keyed by field key (the API's) keyed by input name instead (the page's). */
+export const pageErrors = (errors: FieldErrors | undefined): FieldErrors | undefined =>
+  errors ? Object.fromEntries(Object.entries(errors).map(([k, v]) => [inputName(k), v])) : undefined;
+
+/** The answers of a posted page, by field key: text, or a list for several choices. */
+export function answersFromBody(fields: FormField[], body: unknown): Record<string, unknown> {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const f of fields) {
+    const v = b[inputName(f.key)];
+    if (v === undefined) continue;
+    if (f.type === "multiple_choice") out[f.key] = Array.isArray(v) ? v : [v];
+    else if (typeof v === "string") out[f.key] = v.replace(/\r\n/g, "\n");
+  }
+  return out;
+}
+
+const textOf = (v: Answers[string] | undefined): string =>
+  v === undefined || v === null || typeof v === "object" ? "" : String(v);
+
+function described(f: FormField, errors: FieldErrors | undefined, required = true): Html {
+  const id = inputName(f.key);
+  const ids = [...(f.help ? [`${id}-help`] : []), ...(errors?.[id] ? [`${id}-error`] : [])];
+  return html`${ids.length ? html` aria-describedby="${ids.join(" ")}"` : ""}${errors?.[id] ? html` aria-invalid="true"` : ""}${required && f.required ? html` aria-required="true"` : ""}`;
+}
+
+const optional = (f: FormField) => (f.required ? "" : html` <span class="optional">(optional)</span>`);
+const help = (f: FormField) =>
+  f.help ? html`<p class="hint" id="${inputName(f.key)}-help">${multiline(f.help)}</p>` : "";
+
+function input(
+  f: FormField,
+  v: Answers[string] | undefined,
+  errors: FieldErrors | undefined,
+  disabled: boolean,
+): Html {
+  const id = inputName(f.key);
+  const off = disabled ? html` disabled` : "";
+  const attrs = html`${described(f, errors)}${off}`;
+  const lengths = f.maxLength ? html` maxlength="${f.maxLength}"` : "";
+  switch (f.type) {
+    case "long_text":
+      return html`<textarea id="${id}" name="${id}" rows="5"${lengths}${attrs}>${textOf(v)}</textarea>`;
+    case "email":
+      return html`<input id="${id}" name="${id}" type="email" autocomplete="email" spellcheck="false" value="${textOf(v)}"${attrs}>`;
+    case "number":
+      return html`<input id="${id}" name="${id}" type="number" inputmode="decimal" step="any"${f.min !== undefined ? html` min="${f.min}"` : ""}${f.max !== undefined ? html` max="${f.max}"` : ""} value="${textOf(v)}"${attrs}>`;
+    case "date":
+      return html`<input id="${id}" name="${id}" type="date" value="${textOf(v)}"${attrs}>`;
+    default:
+      return html`<input id="${id}" name="${id}" type="text" value="${textOf(v)}"${lengths}${attrs}>`;
+  }
+}
+
+function choices(
+  f: FormField,
+  v: Answers[string] | undefined,
+  errors: FieldErrors | undefined,
+  disabled: boolean,
+): Html {
+  const id = inputName(f.key);
+  const many = f.type === "multiple_choice";
+  const chosen = Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
+  // A radio group may say it is required; a group of checkboxes says so in its legend alone.
+  return html`<fieldset class="field choices" id="${id}" role="${many ? "group" : "radiogroup"}"${described(f, errors, !many)}>
+  <legend>${bdi(f.label)}${optional(f)}</legend>
+  ${help(f)}
+  ${(f.options ?? []).map(
+    (o, i) =>
+      html`<div class="check"><input id="${id}-${i}" name="${id}" type="${many ? "checkbox" : "radio"}" value="${o}"${chosen.includes(o) ? html` checked` : ""}${disabled ? html` disabled` : ""}><label for="${id}-${i}">${bdi(o)}</label></div>`,
+  )}
+  ${fieldError(fieldLabelsOf(f), errors, id)}
+</fieldset>`;
+}
+
+const fieldLabelsOf = (f: FormField): Labels => ({ [inputName(f.key)]: f.label });
+
+/** One field with its label, help and error. */
+export function formFieldHtml(
+  f: FormField,
+  v: Answers[string] | undefined,
+  errors: FieldErrors | undefined,
+  disabled = false,
+): Html {
+  const id = inputName(f.key);
+  if (f.type === "single_choice" || f.type === "multiple_choice") return choices(f, v, errors, disabled);
+  // A file goes through the upload route like any attachment: the page says where to send it.
+  if (f.type === "file") {
+    return html`<div class="field file-request" id="${id}">
+  <p class="label-like"><strong>${bdi(f.label)}</strong>${optional(f)}</p>
+  ${help(f)}
+  <p class="hint">${FILE_HINT}</p>
+  ${fieldError(fieldLabelsOf(f), errors, id)}
+</div>`;
+  }
+  if (f.type === "checkbox") {
+    return html`<div class="field check"${errors?.[id] ? html` data-invalid` : ""}>
+  <input id="${id}" name="${id}" type="checkbox" value="1"${v === true ? html` checked` : ""}${described(f, errors)}${disabled ? html` disabled` : ""}>
+  <label for="${id}">${bdi(f.label)}${optional(f)}</label>
+  ${help(f)}
+  ${fieldError(fieldLabelsOf(f), errors, id)}
+</div>`;
+  }
+  return html`<div class="field">
+  <label for="${id}">${bdi(f.label)}${optional(f)}</label>
+  ${help(f)}
+  ${input(f, v, errors, disabled)}
+  ${fieldError(fieldLabelsOf(f), errors, id)}
+</div>`;
+}
+
+/** Every field of a form, with the summary of what needs fixing first. */
+export function formFieldsHtml(
+  fields: FormField[],
+  answers: Answers,
+  apiErrors: FieldErrors | undefined,
+  disabled = false,
+): Html {
+  const errors = pageErrors(apiErrors);
+  return html`${errorSummary(fieldLabels(fields), errors)}${fields.map((f) => formFieldHtml(f, answers[f.key], errors, disabled))}`;
+}
+
+/** The answers sent, as a list of facts: the copy the customer keeps, and the agents' view. */
+export function answersList(fields: FormField[], answers: Answers): Html {
+  return html`<dl class="facts form-answers">${fields.map(
+    (f) =>
+      html`<div><dt>${bdi(f.label)}</dt><dd>${answers[f.key] === undefined || answers[f.key] === "" ? html`<span class="meta">No answer</span>` : multiline(answerText(f, answers[f.key]))}</dd></div>`,
+  )}</dl>`;
+}
