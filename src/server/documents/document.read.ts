@@ -45,10 +45,14 @@ export const VERSION_COLUMNS = [
   "document_versions.content_type",
   "document_versions.size_bytes",
   "document_versions.storage_key",
+  "document_versions.thumb_key",
   "document_versions.uploaded_by_type",
   "document_versions.uploaded_by_id",
   "document_versions.created_at",
 ] as const;
+
+/** The badge names the real type, as the bytes were judged at upload (a CSV reads "CSV"). */
+export const badgeOf = (contentType: string) => typeByMime(contentType)?.badge ?? "File";
 
 export const parseTags = (raw: string): string[] => {
   try {
@@ -198,6 +202,8 @@ async function viewsOf(ctx: AppContext, actor: DocumentActor, docs: DocRow[]): P
         fileName: v.file_name,
         contentType: v.content_type,
         typeLabel: typeByMime(v.content_type)?.label ?? "file",
+        badge: badgeOf(v.content_type),
+        thumbnail: Boolean(v.thumb_key),
         size: Number(v.size_bytes),
         uploadedBy: who(v),
         createdAt: v.created_at,
@@ -214,6 +220,9 @@ async function viewsOf(ctx: AppContext, actor: DocumentActor, docs: DocRow[]): P
       fileName: current?.fileName ?? "",
       size: current?.size ?? 0,
       typeLabel: current?.typeLabel ?? "file",
+      contentType: current?.contentType ?? "",
+      badge: current?.badge ?? "File",
+      thumbnail: current?.thumbnail ?? false,
       createdAt: d.created_at,
       updatedAt: d.updated_at,
       publishedAt: d.published_at,
@@ -280,4 +289,26 @@ export async function getDocument(
   const [view] = await viewsOf(ctx, actor, [row]);
   if (!view) throw documentNotFound();
   return view;
+}
+
+/**
+ * One version (the current by default) of a document the actor may see: the one check both the
+ * download and the thumbnail go through, so neither reaches a version the other would refuse.
+ */
+export async function findVersionRow(
+  db: Tx,
+  actor: DocumentActor,
+  companyId: string,
+  documentId: string,
+  version?: number,
+) {
+  const doc = await findDocumentRow(db, actor, companyId, documentId);
+  const wanted = version ?? Number(doc.current_version);
+  const file = await documentVersionsVisibleTo(db, actor)
+    .select(VERSION_COLUMNS)
+    .where("document_versions.document_id", "=", doc.id)
+    .where("document_versions.version", "=", wanted)
+    .executeTakeFirst();
+  if (!file) throw documentNotFound();
+  return { doc, file, version: wanted };
 }

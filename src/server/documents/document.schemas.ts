@@ -3,6 +3,11 @@ import { Line, OneOf, OptionalText } from "../lib/schema.ts";
 
 // What the document operations take and answer, declared once (routes, OpenAPI, services).
 
+const BADGE = Type.String({ description: 'The real type in a word, e.g. "PDF", "CSV", "PNG"' });
+const THUMBNAIL = Type.Boolean({
+  description: "An image with a thumbnail: GET …/thumbnail?version=N serves it (a small PNG or JPEG)",
+});
+
 export const PortalDocumentSummary = Type.Object({
   id: Type.String(),
   title: Type.String(),
@@ -12,6 +17,9 @@ export const PortalDocumentSummary = Type.Object({
   fileName: Type.String(),
   size: Type.Integer({ description: "Bytes" }),
   typeLabel: Type.String(),
+  contentType: Type.String({ description: "The real type, judged by the bytes at upload" }),
+  badge: BADGE,
+  thumbnail: THUMBNAIL,
   updatedAt: Type.String({ format: "date-time" }),
   /** Added or changed since the customer last opened their documents. */
   isNew: Type.Boolean(),
@@ -30,6 +38,8 @@ export const DocumentVersionView = Type.Object({
   fileName: Type.String(),
   contentType: Type.String(),
   typeLabel: Type.String(),
+  badge: BADGE,
+  thumbnail: THUMBNAIL,
   size: Type.Integer({ description: "Bytes" }),
   uploadedBy: Type.String({ description: "Who uploaded it, as the reader may see it" }),
   createdAt: Type.String({ format: "date-time" }),
@@ -48,6 +58,9 @@ export const DocumentView = Type.Object({
   fileName: Type.String(),
   size: Type.Integer({ description: "Bytes of the current version" }),
   typeLabel: Type.String(),
+  contentType: Type.String({ description: "The current version's real type, judged by the bytes" }),
+  badge: BADGE,
+  thumbnail: THUMBNAIL,
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
   publishedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
@@ -112,4 +125,10 @@ export const DownloadQuery = Type.Object({
 export const DOWNLOAD_ANSWER = {
   description: "The file, always as an attachment",
   content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+};
+
+export const THUMBNAIL_ANSWER = {
+  description:
+    "A small PNG or JPEG picture of an image version, made on the server; never the original. Not an image, or none could be made: 404",
+  content: { "image/png": { schema: { type: "string", format: "binary" } } },
 };

@@ -7,15 +7,15 @@ import { AppError, forbidden, validationFailed } from "../errors.ts";
 import { sealIncoming } from "../files/file.intake.ts";
 import { checkFileName } from "../files/file.sniff.ts";
 import { newId } from "../ids.ts";
-import { documentsWritableBy, documentVersionsVisibleTo } from "./document.access.ts";
+import { documentsWritableBy } from "./document.access.ts";
 import {
   companyDocumentBytes,
   type DocumentActor,
   documentLimits,
   documentNotFound,
   findDocumentRow,
+  findVersionRow,
   getDocument,
-  VERSION_COLUMNS,
 } from "./document.read.ts";
 import {
   type DocumentPatch,
@@ -25,6 +25,7 @@ import {
   TAGS_MAX,
   TITLE_MAX,
 } from "./document.schemas.ts";
+import { thumbnailNewVersion } from "./document.thumbnails.ts";
 
 // Changing a company's documents: a new document or a new version (streamed and sealed like an
 // attachment, within the workspace's limits), publishing a deliverable, renaming or refiling,
@@ -151,6 +152,7 @@ export async function uploadDocument(
   const id = newId();
   const at = ctx.now().toISOString();
   const by = uploaderOf(actor);
+  const versionId = newId();
   await keepOrDrop(ctx, sealed.storageKey, () =>
     ctx.database.db.transaction().execute(async (tx) => {
       await tx
@@ -174,7 +176,7 @@ export async function uploadDocument(
           updated_at: at,
         })
         .execute();
-      await insertVersion(tx, actor, id, 1, sealed, at);
+      await insertVersion(tx, actor, versionId, id, 1, sealed, at);
       await checkQuota(tx, actor, companyId, sealed.name, quota);
       await recordCompanyEvent(tx, actor, {
         workspaceId: actor.workspaceId,
@@ -186,12 +188,22 @@ export async function uploadDocument(
       });
     }),
   );
+  await thumbnailNewVersion(ctx, actor, thumbnailSource(versionId, sealed));
   return getDocument(ctx, actor, companyId, id);
 }
+
+/** What a committed version's thumbnail is made from. */
+const thumbnailSource = (id: string, sealed: Awaited<ReturnType<typeof sealIncoming>>) => ({
+  id,
+  content_type: sealed.contentType,
+  size_bytes: sealed.size,
+  storage_key: sealed.storageKey,
+});
 
 async function insertVersion(
   tx: Tx,
   actor: DocumentActor,
+  id: string,
   documentId: string,
   version: number,
   sealed: Awaited<ReturnType<typeof sealIncoming>>,
@@ -201,7 +213,7 @@ async function insertVersion(
   await tx
     .insertInto("document_versions")
     .values({
-      id: newId(),
+      id,
       workspace_id: actor.workspaceId,
       document_id: documentId,
       version,
@@ -237,11 +249,12 @@ export async function uploadVersion(
   requireChangeable(actor, doc);
   const { sealed, quota } = await sealWithinLimits(ctx, actor, companyId, input);
   const at = ctx.now().toISOString();
+  const versionId = newId();
   await keepOrDrop(ctx, sealed.storageKey, () =>
     ctx.database.db.transaction().execute(async (tx) => {
       const current = await findDocumentRow(tx, actor, companyId, documentId);
       const version = Number(current.current_version) + 1;
-      await insertVersion(tx, actor, documentId, version, sealed, at);
+      await insertVersion(tx, actor, versionId, documentId, version, sealed, at);
       await documentsWritableBy(tx, actor)
         .set((eb) => ({
           current_version: version,
@@ -261,6 +274,7 @@ export async function uploadVersion(
       });
     }),
   );
+  await thumbnailNewVersion(ctx, actor, thumbnailSource(versionId, sealed));
   return getDocument(ctx, actor, companyId, documentId);
 }
 
@@ -347,14 +361,7 @@ export async function openDocumentDownload(
   version?: number,
 ) {
   const db = ctx.database.db;
-  const doc = await findDocumentRow(db, actor, companyId, documentId);
-  const wanted = version ?? Number(doc.current_version);
-  const file = await documentVersionsVisibleTo(db, actor)
-    .select(VERSION_COLUMNS)
-    .where("document_versions.document_id", "=", doc.id)
-    .where("document_versions.version", "=", wanted)
-    .executeTakeFirst();
-  if (!file) throw documentNotFound();
+  const { doc, file, version: wanted } = await findVersionRow(db, actor, companyId, documentId, version);
   await recordCompanyEvent(db, actor, {
     workspaceId: actor.workspaceId,
     companyId,

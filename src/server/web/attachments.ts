@@ -60,3 +60,14 @@ export function fileField(o: FileFieldOptions): Html {
 </div>
 <noscript><p class="hint">Attaching files needs JavaScript; your message can be sent without them.</p></noscript>`;
 }
+
+/**
+ * A file's picture beside its name, as in a chip: its thumbnail (decorative: the name says what it
+ * is) when one was made, otherwise the badge naming its real type. Used by the document lists.
+ */
+export function fileVisual(f: { contentType: string; thumbnail: boolean }, thumbnailSrc: string): Html {
+  const type = typeByMime(f.contentType);
+  return f.thumbnail
+    ? html`<img class="chip-thumb" src="${thumbnailSrc}" alt="" width="48" height="48" loading="lazy" decoding="async">`
+    : html`<span class="file-icon icon-${type?.icon ?? "doc"}" aria-hidden="true">${type?.badge ?? "File"}</span>`;
+}

@@ -4,9 +4,11 @@ import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { companyOf } from "../../documents/document.read.ts";
 import { openDocumentDownload, uploadDocument, uploadVersion } from "../../documents/document.service.ts";
+import { findDocumentThumbnail } from "../../documents/document.thumbnails.ts";
 import { openPortalDocuments } from "../../documents/portal-documents.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import { serveSealedFile } from "../../files/file.intake.ts";
+import { sendThumbnail } from "../../files/thumbnail.ts";
 import { formString } from "../../web/forms.ts";
 import type { Html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
@@ -22,6 +24,13 @@ import { HTML_ANSWERS } from "./portal.pages.ts";
 // forms read as a stream, so large files work without JavaScript and never sit in memory.
 
 type Params = { slug: string; id: string };
+
+/** A version number from the address; anything else names no version (404). */
+const versionOf = (raw: string | undefined) => {
+  const version = raw && /^\d{1,6}$/.test(raw) ? Number(raw) : undefined;
+  if (raw !== undefined && !version) throw new AppError(404, "not_found", "No such version.");
+  return version;
+};
 
 const NOTICES: Record<string, string> = {
   uploaded: "Your document was uploaded.",
@@ -71,11 +80,19 @@ export const portalDocumentPages =
       "/:slug/documents/:id/download",
       async (req, reply) => {
         const actor = customerOf(req).actor;
-        const raw = req.query.version;
-        const version = raw && /^\d{1,6}$/.test(raw) ? Number(raw) : undefined;
-        if (raw !== undefined && !version) throw new AppError(404, "not_found", "No such version.");
+        const version = versionOf(req.query.version);
         const file = await openDocumentDownload(ctx, actor, companyOf(actor), req.params.id, version);
         return serveSealedFile(ctx, reply, file, { attachment: true });
+      },
+    );
+
+    app.get<{ Params: Params; Querystring: { version?: string } }>(
+      "/:slug/documents/:id/thumbnail",
+      async (req, reply) => {
+        const actor = customerOf(req).actor;
+        const version = versionOf(req.query.version);
+        const file = await findDocumentThumbnail(ctx, actor, companyOf(actor), req.params.id, version);
+        return sendThumbnail(ctx, reply, file);
       },
     );
 

@@ -10,9 +10,12 @@ import {
   DocumentVersionQuery,
   DocumentView,
   DownloadQuery,
+  THUMBNAIL_ANSWER,
 } from "../../documents/document.schemas.ts";
 import { openDocumentDownload, uploadDocument, uploadVersion } from "../../documents/document.service.ts";
+import { findDocumentThumbnail } from "../../documents/document.thumbnails.ts";
 import { serveSealedFile } from "../../files/file.intake.ts";
+import { sendThumbnail } from "../../files/thumbnail.ts";
 import { Key } from "../../lib/schema.ts";
 import { declaredLength, rawBodies, UPLOAD_BODY_DOC } from "../public/files.routes.ts";
 import { errors } from "../shared/schema.ts";
@@ -96,6 +99,32 @@ export const portalDocumentRoutes =
           req.query.version,
         );
         return serveSealedFile(ctx, reply, file, { attachment: true });
+      },
+    );
+
+    app.get(
+      "/:slug/documents/:id/thumbnail",
+      {
+        schema: {
+          tags,
+          summary: "An image document's thumbnail",
+          description: "The same access as the download (a draft or another company's: 404).",
+          security,
+          params: Doc,
+          querystring: DownloadQuery,
+          response: { 200: THUMBNAIL_ANSWER, ...errors(400, 401, 404) },
+        },
+      },
+      async (req, reply) => {
+        const actor = customerOf(req).actor;
+        const file = await findDocumentThumbnail(
+          ctx,
+          actor,
+          companyOf(actor),
+          req.params.id,
+          req.query.version,
+        );
+        return sendThumbnail(ctx, reply, file);
       },
     );
   };

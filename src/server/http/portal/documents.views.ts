@@ -2,6 +2,7 @@ import { ACCEPT_ATTRIBUTE, formatBytes } from "../../../shared/files.ts";
 import type { DocumentList, DocumentView, PortalDocumentsSummary } from "../../documents/document.schemas.ts";
 import { isNewTo } from "../../documents/portal-documents.ts";
 import type { FieldErrors } from "../../errors.ts";
+import { fileVisual } from "../../web/attachments.ts";
 import { when } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
@@ -12,6 +13,9 @@ import type { Workspace } from "../../workspaces/workspace.branding.ts";
 const base = (ws: Workspace) => `/portal/${ws.slug}/documents`;
 const downloadHref = (ws: Workspace, id: string, version?: number) =>
   `${base(ws)}/${id}/download${version ? `?version=${version}` : ""}`;
+/** Versioned, so a new version's picture is never an old one kept by the browser. */
+const thumbnailHref = (ws: Workspace, id: string, version: number) =>
+  `${base(ws)}/${id}/thumbnail?version=${version}`;
 const newBadge = html` <span class="badge badge-new">New</span>`;
 const fromLabel = (ws: Workspace, d: { source: string }) =>
   d.source === "team" ? `From ${ws.brand_name ?? ws.name}` : "From your company";
@@ -23,9 +27,10 @@ export function documentsHomeSection(ws: Workspace, s: PortalDocumentsSummary): 
   ${
     s.latest.length
       ? html`<ul class="document-list">${s.latest.map(
-          (d) => html`<li>
-  <a href="${downloadHref(ws, d.id)}">${bdi(d.title)}</a>${d.isNew ? newBadge : ""}
-  <p class="meta">${d.typeLabel}, ${formatBytes(d.size)}${d.folder ? html` · ${bdi(d.folder)}` : ""} · ${fromLabel(ws, d)} · ${when(d.updatedAt)}</p>
+          (d) => html`<li class="document-file">
+  ${fileVisual(d, thumbnailHref(ws, d.id, d.version))}
+  <div class="document-text"><a href="${downloadHref(ws, d.id)}">${bdi(d.title)}</a>${d.isNew ? newBadge : ""}
+  <p class="meta">${d.typeLabel}, ${formatBytes(d.size)}${d.folder ? html` · ${bdi(d.folder)}` : ""} · ${fromLabel(ws, d)} · ${when(d.updatedAt)}</p></div>
 </li>`,
         )}</ul>`
       : html`<p class="meta">No documents shared yet.</p>`
@@ -95,8 +100,9 @@ function versionForm(ws: Workspace, d: DocumentView, o: DocumentsPageOptions): H
 function documentItem(ws: Workspace, d: DocumentView, o: DocumentsPageOptions): Html {
   const isNew = isNewTo(d, o.seenAt);
   return html`<li id="doc-${d.id}">
-  <a href="${downloadHref(ws, d.id)}" download>${bdi(d.title)}</a>${isNew ? newBadge : ""}
-  <p class="meta">${d.typeLabel}, ${formatBytes(d.size)} · version ${d.version} · ${fromLabel(ws, d)} · ${when(d.updatedAt)}${d.tags.length ? html` · ${d.tags.map((t) => html`<span class="tag">${bdi(t)}</span> `)}` : ""}</p>
+  <div class="document-file">${fileVisual(d, thumbnailHref(ws, d.id, d.version))}
+  <div class="document-text"><a href="${downloadHref(ws, d.id)}" download>${bdi(d.title)}</a>${isNew ? newBadge : ""}
+  <p class="meta">${d.typeLabel}, ${formatBytes(d.size)} · version ${d.version} · ${fromLabel(ws, d)} · ${when(d.updatedAt)}${d.tags.length ? html` · ${d.tags.map((t) => html`<span class="tag">${bdi(t)}</span> `)}` : ""}</p></div></div>
   ${
     d.versions.length > 1
       ? html`<details><summary>${d.versions.length} versions</summary><ol class="version-list" reversed>${d.versions.map(

@@ -11,8 +11,10 @@ import {
   uploadDocument,
   uploadVersion,
 } from "../../documents/document.service.ts";
+import { findDocumentThumbnail } from "../../documents/document.thumbnails.ts";
 import { AppError } from "../../errors.ts";
 import { serveSealedFile } from "../../files/file.intake.ts";
+import { sendThumbnail } from "../../files/thumbnail.ts";
 import { formString } from "../../web/forms.ts";
 import { multipartFileOf, multipartUploads } from "../shared/multipart-upload.ts";
 import { companyDocumentsMain, type DocumentsPageState } from "./documents.views.ts";
@@ -30,6 +32,13 @@ const NOTICES: Record<string, string> = {
   published: "Published: the company's contacts see it now.",
   saved: "Document saved.",
   deleted: "Document deleted.",
+};
+
+/** A version number from the address; anything else names no version (404). */
+const versionOf = (raw: string | undefined) => {
+  const version = raw && /^\d{1,6}$/.test(raw) ? Number(raw) : undefined;
+  if (raw !== undefined && !version) throw new AppError(404, "not_found", "No such version.");
+  return version;
 };
 
 const fixable = (err: unknown): err is AppError =>
@@ -169,11 +178,18 @@ export const companyDocumentPages =
     app.get<{ Params: Params; Querystring: { version?: string } }>(
       "/companies/:id/documents/:documentId/download",
       async (req, reply) => {
-        const raw = req.query.version;
-        const version = raw && /^\d{1,6}$/.test(raw) ? Number(raw) : undefined;
-        if (raw !== undefined && !version) throw new AppError(404, "not_found", "No such version.");
+        const version = versionOf(req.query.version);
         const file = await openDocumentDownload(ctx, actorOf(req), companyIdOf(req), docIdOf(req), version);
         return serveSealedFile(ctx, reply, file, { attachment: true });
+      },
+    );
+
+    app.get<{ Params: Params; Querystring: { version?: string } }>(
+      "/companies/:id/documents/:documentId/thumbnail",
+      async (req, reply) => {
+        const version = versionOf(req.query.version);
+        const file = await findDocumentThumbnail(ctx, actorOf(req), companyIdOf(req), docIdOf(req), version);
+        return sendThumbnail(ctx, reply, file);
       },
     );
   };

@@ -11,6 +11,7 @@ import {
   DocumentVersionQuery,
   DocumentView,
   DownloadQuery,
+  THUMBNAIL_ANSWER,
 } from "../../documents/document.schemas.ts";
 import {
   deleteDocument,
@@ -20,7 +21,9 @@ import {
   uploadDocument,
   uploadVersion,
 } from "../../documents/document.service.ts";
+import { findDocumentThumbnail } from "../../documents/document.thumbnails.ts";
 import { serveSealedFile } from "../../files/file.intake.ts";
+import { sendThumbnail } from "../../files/thumbnail.ts";
 import { Key } from "../../lib/schema.ts";
 import { declaredLength, rawBodies, UPLOAD_BODY_DOC } from "../public/files.routes.ts";
 import { errors } from "../shared/schema.ts";
@@ -141,6 +144,31 @@ export const workspaceDocumentRoutes =
           req.query.version,
         );
         return serveSealedFile(ctx, reply, file, { attachment: true });
+      },
+    );
+
+    app.get(
+      "/companies/:id/documents/:documentId/thumbnail",
+      {
+        schema: {
+          tags,
+          summary: "An image document's thumbnail",
+          description: "The same access as the download.",
+          security: [{ session: [] }],
+          params: Doc,
+          querystring: DownloadQuery,
+          response: { 200: THUMBNAIL_ANSWER, ...errors(400, 401, 404) },
+        },
+      },
+      async (req, reply) => {
+        const file = await findDocumentThumbnail(
+          ctx,
+          sessionOf(req).actor,
+          req.params.id,
+          req.params.documentId,
+          req.query.version,
+        );
+        return sendThumbnail(ctx, reply, file);
       },
     );
   };

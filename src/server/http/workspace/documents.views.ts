@@ -2,6 +2,7 @@ import type { FastifyRequest } from "fastify";
 import { ACCEPT_ATTRIBUTE, formatBytes } from "../../../shared/files.ts";
 import type { DocumentList, DocumentView } from "../../documents/document.schemas.ts";
 import type { FieldErrors } from "../../errors.ts";
+import { fileVisual } from "../../web/attachments.ts";
 import { describedBy, errorSummary, fieldError, type Labels, when } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
 import { csrfField } from "./layout.ts";
@@ -69,8 +70,9 @@ function documentItem(req: FastifyRequest, companyId: string, d: DocumentView, s
   const errors = st.failedId === d.id ? st.errors : undefined;
   const fid = (f: string) => `${f}-${d.id}`;
   return html`<li class="card document" id="doc-${d.id}">
+  <div class="document-file">${fileVisual(d, `${url}/thumbnail?version=${d.version}`)}<div class="document-text">
   <h2 class="document-title"><a href="${url}/download">${bdi(d.title)}</a> ${d.status === "draft" ? html`<span class="tag">Draft</span>` : html`<span class="tag">Published</span>`}</h2>
-  <p class="meta">${d.source === "team" ? "Deliverable" : "Uploaded by the company"} · ${d.typeLabel}, ${formatBytes(d.size)} · version ${d.version} · ${d.folder ? bdi(d.folder) : "Unfiled"}${d.tags.map((t) => html` <span class="tag">#${bdi(t)}</span>`)} · updated ${when(d.updatedAt)}</p>
+  <p class="meta">${d.source === "team" ? "Deliverable" : "Uploaded by the company"} · ${d.typeLabel}, ${formatBytes(d.size)} · version ${d.version} · ${d.folder ? bdi(d.folder) : "Unfiled"}${d.tags.map((t) => html` <span class="tag">#${bdi(t)}</span>`)} · updated ${when(d.updatedAt)}</p></div></div>
   ${st.failedId === d.id ? errorSummary(LABELS, errors, errors ? undefined : st.message) : ""}
   <details${st.failedId === d.id ? " open" : ""}><summary>Versions (${d.versions.length})</summary>
     <ol class="version-list" reversed>${d.versions.map(
