@@ -4,11 +4,8 @@ import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import type { TaskFormView } from "../../forms/form.schemas.ts";
 import { getTaskForm, saveTaskDraft, submitTaskForm } from "../../forms/response.service.ts";
-import type { Html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
-import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
-import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
-import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { type CustomerPageSpec, sendCustomerPage } from "./customer-page.ts";
 import { answersFromBody } from "./form-fields.views.ts";
 import { type FillState, fillFormMain, formCopyMain, formNotFoundMain, taskFormHref } from "./forms.views.ts";
 import { customerOf } from "./gate.ts";
@@ -22,25 +19,8 @@ type Params = { slug: string; taskId: string };
 export const portalFormPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
-    const page = async (
-      req: FastifyRequest,
-      reply: FastifyReply,
-      p: { title: string; main: (ws: Workspace) => Html; status?: number },
-    ) => {
-      const nonce = newNonce();
-      const ws = await findWorkspaceBySlug(ctx, (req.params as Params).slug);
-      if (!ws) return plainNotFound(reply, nonce);
-      reply.header("cache-control", "no-store");
-      const customer = {
-        csrfToken: customerCsrfTokenFor(req.customerToken as string),
-        current: "home" as const,
-      };
-      return sendHtml(reply, portalLayout({ ws, nonce, title: p.title, customer, main: p.main(ws) }), {
-        kind: "page",
-        nonce,
-        status: p.status ?? 200,
-      });
-    };
+    const page = (req: FastifyRequest, reply: FastifyReply, p: Omit<CustomerPageSpec, "current">) =>
+      sendCustomerPage(ctx, req, reply, { ...p, current: "onboarding" });
 
     const notFoundPage = (req: FastifyRequest, reply: FastifyReply) =>
       page(req, reply, { title: "Form not found", status: 404, main: formNotFoundMain });
