@@ -2,19 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { makeCustomer, makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import {
-  axe,
-  DESKTOP,
-  describeViolations,
-  jsErrors,
-  newPage,
-  overflowsHorizontally,
-  PHONE,
-  type Served,
-  screenshot,
-  serve,
-  skipReason,
-} from "./support.ts";
+import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
 
 // Agents and their customers' companies in Chromium: the companies list and a company (domains,
 // notes), a contact's company and portal access, the queue's Company column and filter, the
@@ -28,23 +16,7 @@ after(async () => {
   await s?.close();
 });
 
-async function check(page: Page, name: string): Promise<void> {
-  assert.equal(describeViolations(await axe(page)), "", `axe on ${name}`);
-  assert.equal(await overflowsHorizontally(page), false, `${name} scrolls sideways`);
-  const field = page.locator("main form :is(input, textarea, select, button):visible").first();
-  if (await field.count()) {
-    await field.focus();
-    await page.keyboard.press("Shift+Tab");
-    await page.keyboard.press("Tab");
-    const outline = await page.evaluate(() => {
-      const st = getComputedStyle(document.activeElement as Element);
-      return `${st.outlineStyle} ${st.boxShadow}`;
-    });
-    assert.notEqual(outline, "none none", `${name}: keyboard focus is visible`);
-  }
-  await screenshot(page, name);
-  assert.deepEqual(jsErrors(page), [], `${name}: no script errors`);
-}
+const check = (page: Page, name: string) => checkPage(page, name);
 
 const runs = [
   { viewport: DESKTOP, dark: false, tag: "1280-light" },

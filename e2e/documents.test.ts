@@ -3,19 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { cookieName } from "../src/server/http/shared/cookies.ts";
 import { makeCustomer, makeTeam } from "../src/server/test/factories.ts";
-import {
-  axe,
-  DESKTOP,
-  describeViolations,
-  jsErrors,
-  newPage,
-  overflowsHorizontally,
-  PHONE,
-  type Served,
-  screenshot,
-  serve,
-  skipReason,
-} from "./support.ts";
+import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
 
 // Documents in Chromium: a published deliverable on the customer's home with its New badge, the
 // documents page, an upload with the plain form (no script needed), and the agents' company
@@ -31,12 +19,7 @@ after(async () => {
 
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
 
-async function check(page: Page, name: string): Promise<void> {
-  assert.equal(describeViolations(await axe(page)), "", `axe on ${name}`);
-  assert.equal(await overflowsHorizontally(page), false, `${name} scrolls sideways`);
-  await screenshot(page, name);
-  assert.deepEqual(jsErrors(page), [], `${name}: no script errors`);
-}
+const check = (page: Page, name: string) => checkPage(page, name);
 
 const runs = [
   { viewport: PHONE, dark: false, tag: "375-light" },

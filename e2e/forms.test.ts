@@ -3,19 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { CANARY, FIELDS, taskWithForm } from "../src/server/forms/forms.test-support.ts";
 import { makeCustomer, makeTeam } from "../src/server/test/factories.ts";
-import {
-  axe,
-  DESKTOP,
-  describeViolations,
-  jsErrors,
-  newPage,
-  overflowsHorizontally,
-  PHONE,
-  type Served,
-  screenshot,
-  serve,
-  skipReason,
-} from "./support.ts";
+import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
 
 // A task's form in Chromium: the home's "Forms to complete", the draft saved by itself while
 // typing and continued by a colleague in another browser, an error beside its field, the copy;
@@ -29,12 +17,7 @@ after(async () => {
   await s?.close();
 });
 
-async function check(page: Page, name: string): Promise<void> {
-  assert.equal(describeViolations(await axe(page)), "", `axe on ${name}`);
-  assert.equal(await overflowsHorizontally(page), false, `${name} scrolls sideways`);
-  await screenshot(page, name);
-  assert.deepEqual(jsErrors(page), [], `${name}: no script errors`);
-}
+const check = (page: Page, name: string) => checkPage(page, name);
 
 async function signedIn(context: BrowserContext, cookie: string) {
   const [name, value] = cookie.split("=") as [string, string];

@@ -2,19 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { makeCustomer, makeTeam } from "../src/server/test/factories.ts";
-import {
-  axe,
-  DESKTOP,
-  describeViolations,
-  jsErrors,
-  newPage,
-  overflowsHorizontally,
-  PHONE,
-  type Served,
-  screenshot,
-  serve,
-  skipReason,
-} from "./support.ts";
+import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
 
 // Onboarding in Chromium: the team's templates and a company's plan (both states side by side),
 // then the customer's plan, a task, Start and Mark complete, and the home's progress.
@@ -27,12 +15,7 @@ after(async () => {
   await s?.close();
 });
 
-async function check(page: Page, name: string): Promise<void> {
-  assert.equal(describeViolations(await axe(page)), "", `axe on ${name}`);
-  assert.equal(await overflowsHorizontally(page), false, `${name} scrolls sideways`);
-  await screenshot(page, name);
-  assert.deepEqual(jsErrors(page), [], `${name}: no script errors`);
-}
+const check = (page: Page, name: string) => checkPage(page, name);
 
 const runs = [
   { viewport: PHONE, dark: false, tag: "375-light" },

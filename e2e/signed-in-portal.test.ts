@@ -4,19 +4,7 @@ import type { Page } from "playwright-core";
 import { createCustomerSession } from "../src/server/auth/customer-session.service.ts";
 import { cookieName } from "../src/server/http/shared/cookies.ts";
 import { makeCustomer, makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import {
-  axe,
-  DESKTOP,
-  describeViolations,
-  jsErrors,
-  newPage,
-  overflowsHorizontally,
-  PHONE,
-  type Served,
-  screenshot,
-  serve,
-  skipReason,
-} from "./support.ts";
+import { checkPage, DESKTOP, jsErrors, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
 
 // A signed-in customer in Chromium: invited by an agent, choosing a password, home, requests,
 // one request (reply, solved, a colleague copied in), the account's sessions, signing out and in
@@ -33,29 +21,7 @@ after(async () => {
 const NEW_PASSWORD = "blue kettle orchard lamp";
 
 /** axe, no sideways scrolling, times shown local, focus visible on the main form, a screenshot. */
-async function check(page: Page, name: string): Promise<void> {
-  assert.equal(describeViolations(await axe(page)), "", `axe on ${name}`);
-  assert.equal(await overflowsHorizontally(page), false, `${name} scrolls sideways`);
-  assert.equal(
-    await // The suggestions' dates are written local by the script that shows them.
-    await page.locator("time[datetime]:not([data-local]):not(#similar time)").count(),
-    0,
-    `${name}: every time is shown in local time`,
-  );
-  const field = page.locator("main form :is(input, textarea, select, button):visible").first();
-  if (await field.count()) {
-    await field.focus();
-    await page.keyboard.press("Shift+Tab");
-    await page.keyboard.press("Tab");
-    const outline = await page.evaluate(() => {
-      const st = getComputedStyle(document.activeElement as Element);
-      return `${st.outlineStyle} ${st.boxShadow}`;
-    });
-    assert.notEqual(outline, "none none", `${name}: keyboard focus is visible`);
-  }
-  await screenshot(page, name);
-  assert.deepEqual(jsErrors(page), [], `${name}: no script errors`);
-}
+const check = (page: Page, name: string) => checkPage(page, name, { except: "#similar time" });
 
 async function invitationLink(address: string): Promise<string> {
   const row = await s.env.ctx.database.db

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -120,4 +121,29 @@ export function describeViolations(v: AxeViolation[]): string {
 /** True when the page is wider than the viewport (horizontal scrolling). */
 export async function overflowsHorizontally(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+}
+
+/**
+ * What every page of a browser test is checked for: axe, no sideways scrolling, times shown in the
+ * reader's time zone, a visible keyboard focus, no script errors; and a screenshot to look at.
+ * `except` names the times written local by a script of their own (a selector).
+ */
+export async function checkPage(page: Page, name: string, opts: { except?: string } = {}): Promise<void> {
+  assert.equal(describeViolations(await axe(page)), "", `axe on ${name}`);
+  assert.equal(await overflowsHorizontally(page), false, `${name} scrolls sideways`);
+  const utc = `time[datetime]:not([data-local])${opts.except ? `:not(${opts.except})` : ""}`;
+  assert.equal(await page.locator(utc).count(), 0, `${name}: every time is shown in local time`);
+  const field = page.locator("main form :is(input, textarea, select, button):visible").first();
+  if (await field.count()) {
+    await field.focus();
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Tab");
+    const outline = await page.evaluate(() => {
+      const st = getComputedStyle(document.activeElement as Element);
+      return `${st.outlineStyle} ${st.boxShadow}`;
+    });
+    assert.notEqual(outline, "none none", `${name}: keyboard focus is visible`);
+  }
+  await screenshot(page, name);
+  assert.deepEqual(jsErrors(page), [], `${name}: no script errors`);
 }

@@ -13,20 +13,6 @@
   };
   const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/u;
 
-  // Times in the reader's own time zone: the server writes them in UTC, with the exact moment in
-  // <time datetime>; the UTC text stays as the element's title.
-  const localTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-  const localise = (root) => {
-    for (const el of root.querySelectorAll("time[datetime]")) {
-      const d = new Date(el.getAttribute("datetime"));
-      if (Number.isNaN(d.getTime()) || el.dataset.local) continue;
-      el.title = el.textContent;
-      el.textContent = localTime.format(d);
-      el.dataset.local = "1";
-    }
-  };
-  localise(document);
-
   // Live character count, counted in code points as the server counts.
   for (const field of document.querySelectorAll("textarea[data-count]")) {
     const out = document.getElementById(field.dataset.count);
@@ -146,7 +132,6 @@
         const status = tpl.content.getElementById("ticket-status");
         if (!fresh || fresh.dataset.state === current.dataset.state) return;
         // Always the element on the page now: an earlier update may have replaced the first one.
-        localise(fresh);
         document.getElementById("live")?.replaceWith(fresh);
         document.getElementById("ticket-status")?.replaceWith(status);
         document.getElementById("live-announce").textContent = fresh.dataset.announce ?? "";

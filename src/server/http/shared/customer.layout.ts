@@ -93,6 +93,7 @@ export function portalLayout({ ws, title, nonce, main, embedded, preview, nav, c
 <link rel="stylesheet" href="${assetUrl("files.css")}">
 <link rel="icon" href="data:,">
 <style nonce="${nonce}">:root{--brand:${pair.background};--on-brand:${pair.text};--brand-ink-light:${readableOn(b.primaryColor, LIGHT_SURFACE)};--brand-ink-dark:${readableOn(b.primaryColor, DARK_SURFACE)}}</style>
+${preview ? "" : html`<script src="${assetUrl("time.js")}" defer></script>`}
 ${preview ? "" : html`<script src="${assetUrl("portal.js")}" defer></script>`}
 ${preview ? "" : html`<script src="${assetUrl("files.js")}" defer></script>`}
 </head>

@@ -209,8 +209,8 @@ describe("the gate", () => {
     const scripts = [...portal.body.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]);
     assert.deepEqual(
       scripts.map((src) => src?.replace(/\?.*/, "")),
-      // files.js is the file field both sides share; it holds nothing of the app's.
-      ["/assets/portal.js", "/assets/files.js"],
+      // time.js (local times) and files.js (the file field) are what both sides share.
+      ["/assets/time.js", "/assets/portal.js", "/assets/files.js"],
     );
     assert.doesNotMatch(portal.body, /app\.(js|css)/);
     const app = await t.app.inject({ method: "GET", url: "/app", headers: { cookie: team.agent.cookie } });

@@ -75,6 +75,7 @@ function head(title: string): Html {
 <link rel="stylesheet" href="${assetUrl("app.css")}">
 <link rel="stylesheet" href="${assetUrl("files.css")}">
 <link rel="icon" href="data:,">
+<script src="${assetUrl("time.js")}" defer></script>
 <script src="${assetUrl("app.js")}" defer></script>
 <script src="${assetUrl("files.js")}" defer></script>
 </head>`;

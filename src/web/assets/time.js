@@ -1,0 +1,20 @@
+// Times in the reader's own time zone, on every page of both sides: the server writes them in UTC
+// with the exact moment in <time datetime>; the UTC text stays as the element's title. Parts of a
+// page replaced later (live updates, the queue's refresh) are localised as they arrive.
+(() => {
+  const localTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  const localise = (root) => {
+    const times = root.matches?.("time[datetime]") ? [root] : root.querySelectorAll("time[datetime]");
+    for (const el of times) {
+      const d = new Date(el.getAttribute("datetime"));
+      if (Number.isNaN(d.getTime()) || el.dataset.local) continue;
+      el.title = el.textContent;
+      el.textContent = localTime.format(d);
+      el.dataset.local = "1";
+    }
+  };
+  localise(document);
+  new MutationObserver((records) => {
+    for (const r of records) for (const n of r.addedNodes) if (n.nodeType === 1) localise(n);
+  }).observe(document.body, { childList: true, subtree: true });
+})();
