@@ -98,7 +98,10 @@ describe("the customer's work", { skip: skipReason }, () => {
     await a.getByText("Edit “Kickoff call”").click();
     await a.locator("#p0t1-status").selectOption("blocked");
     await a.locator("#p0t1-note").fill(INTERNAL);
-    await a.getByRole("button", { name: "Save task" }).nth(1).click();
+    await a
+      .locator("details", { hasText: "Edit “Kickoff call”" })
+      .getByRole("button", { name: "Save task" })
+      .click();
     await a.waitForURL(/done=saved/);
     await checkPage(a, "work-agent-plan-applied");
 
@@ -166,7 +169,7 @@ describe("the customer's work", { skip: skipReason }, () => {
     // The agent sees it all: the answers on the company, the task moved, the upload, the timeline.
     await a.goto(`/app/companies/${companyId}`);
     const properties = a.locator("#properties");
-    await properties.getByText(IDP).waitFor();
+    await properties.getByText(IDP).first().waitFor();
     assert.match((await properties.textContent()) ?? "", /Peter Gibbons/);
     const work = (await a.locator("#work").textContent()) ?? "";
     for (const seen of ["sent the form", "Signed contract", "downloaded", "Welcome pack"]) {
@@ -174,7 +177,7 @@ describe("the customer's work", { skip: skipReason }, () => {
     }
     await checkPage(a, "work-agent-company");
     await a.goto(`/app/companies/${companyId}/onboarding`);
-    const sso = a.locator("li", { hasText: "Set up single sign-on" }).first();
+    const sso = a.locator("tr", { hasText: "Set up single sign-on" }).first();
     assert.match((await sso.textContent()) ?? "", /Done/);
     assert.match((await sso.textContent()) ?? "", /Complete/);
     await a.goto(`/app/companies/${companyId}/documents`);
