@@ -68,6 +68,8 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
     [/^\/api\/workspace\/agents\//, team.agent.id],
     [/\/attachments\//, "00000000-0000-7000-8000-000000000000"],
     [/\/documents\//, "00000000-0000-7000-8000-000000000000"],
+    // Forms and their answers: an id that is none (their not-found answers).
+    [/\/(forms|form-responses)\//, "00000000-0000-7000-8000-000000000002"],
     // Onboarding templates, plans and tasks: an id that is none (their not-found answers).
     [
       /\/(onboarding\/templates|onboarding\/plans|onboarding\/tasks|plans|tasks)\//,
@@ -83,6 +85,7 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
     // A one-time link's token that is no link: its not-found page.
     token: () => "x".repeat(43),
     documentId: () => "00000000-0000-7000-8000-000000000000",
+    taskId: () => "00000000-0000-7000-8000-000000000001",
   };
   const concrete = (url: string) =>
     url

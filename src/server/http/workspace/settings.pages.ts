@@ -6,6 +6,7 @@ import type { AppContext } from "../../context.ts";
 import { AppError, validationFailed } from "../../errors.ts";
 import { publicHttpsUrlProblem } from "../../lib/public-https-url.ts";
 import { formString } from "../../web/forms.ts";
+import { type DocumentLimits, updateDocumentLimits } from "../../workspaces/document-limits.ts";
 import { type PortalAccessSettings, updatePortalAccess } from "../../workspaces/portal-access.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { updateEmbedding } from "../../workspaces/workspace.embedding.ts";
@@ -13,6 +14,7 @@ import { BRAND_NAME_MAX, getWorkspace, updateBranding } from "../../workspaces/w
 import { portalPreview } from "../public/submit.views.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { formValidator } from "../shared/validation.ts";
+import { DocumentLimitsBody } from "./document-limits.routes.ts";
 import { sendAppPage } from "./layout.ts";
 import { PortalAccessBody } from "./portal-access.routes.ts";
 import {
@@ -29,6 +31,7 @@ import { AddAgentBody, BrandingPatchBody, EmbeddingBody } from "./workspace.sche
 // Its forms pass the JSON API's own body schemas before the services see them.
 
 const checkBranding = formValidator(BrandingPatchBody);
+const checkDocumentLimits = formValidator(DocumentLimitsBody);
 const checkEmbedding = formValidator(EmbeddingBody);
 const checkPortalAccess = formValidator(PortalAccessBody);
 // The add-agent form has always asked for a role so.
@@ -150,6 +153,27 @@ export const settingsPages =
         patch as Partial<PortalAccessSettings>,
       );
       return reply.redirect("/app/settings?saved=portal-access#portal-access", 303);
+    });
+
+    app.post("/documents", async (req, reply) => {
+      const values = {
+        maxFileMb: (formString(req.body, "maxFileMb") ?? "").trim(),
+        companyQuotaMb: (formString(req.body, "companyQuotaMb") ?? "").trim(),
+      };
+      const whole = (v: string) => (/^\d{1,6}$/.test(v) ? Number(v) : v);
+      const body = { maxFileMb: whole(values.maxFileMb), companyQuotaMb: whole(values.companyQuotaMb) };
+      const actor = (req.session as SessionInfo).actor;
+      try {
+        const errors = checkDocumentLimits(body);
+        if (errors) throw validationFailed(errors);
+        await updateDocumentLimits(ctx, actor, await getWorkspace(ctx, actor), body as DocumentLimits);
+        return reply.redirect("/app/settings?saved=documents#documents", 303);
+      } catch (err) {
+        if (err instanceof AppError && err.status === 400) {
+          return show(req, reply, { documents: { values, errors: err.fields ?? {} }, status: 400 });
+        }
+        throw err;
+      }
     });
 
     app.post("/agents", async (req, reply) => {

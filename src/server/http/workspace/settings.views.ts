@@ -13,6 +13,7 @@ import {
   embedOriginsOf,
 } from "../../workspaces/workspace.embedding.ts";
 import { BRAND_NAME_MAX } from "../../workspaces/workspace.service.ts";
+import { type DocumentLimitsState, documentLimitsSection } from "./document-limits.views.ts";
 import { appErrorSummary, appFieldError, csrfField } from "./layout.ts";
 import { portalAccessSection } from "./portal-access.views.ts";
 
@@ -37,6 +38,7 @@ export interface SettingsState {
   agentMessage?: string;
   /** Agents still to accept their invitation (no password yet). */
   pending?: ReadonlySet<string>;
+  documents?: DocumentLimitsState;
   notice?: string;
   status?: number;
 }
@@ -45,6 +47,7 @@ export const NOTICES: Record<string, string> = {
   branding: "Branding saved. The portal shows it now.",
   embedding: "Saved: the sites allowed to embed the submit form are as shown under Share.",
   "portal-access": "Portal access saved. It holds now, for every page, the API and the links already sent.",
+  documents: "Document limits saved. They hold for the next upload.",
   agent: "Agent added. They got an email with the address of this app; give them their password privately.",
   invited: "Invitation sent. The agent chooses a password from the link in their email (valid 7 days).",
   deactivated: "Agent deactivated and signed out.",
@@ -261,9 +264,10 @@ export function settingsMain(
 ): Html {
   return html`<h1>Settings</h1>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
-<nav class="toc" aria-label="Settings sections"><a href="#branding">Branding</a> <a href="#share">Share</a> <a href="#portal-access">Portal access</a> <a href="#agents">Agents</a></nav>
+<nav class="toc" aria-label="Settings sections"><a href="#branding">Branding</a> <a href="#share">Share</a> <a href="#portal-access">Portal access</a> <a href="#documents">Documents</a> <a href="#agents">Agents</a></nav>
 ${brandingSection(req, ws, isAdmin, st)}
 ${shareSection(ctx, req, ws, isAdmin, st)}
 ${portalAccessSection(req, ws, isAdmin)}
+${documentLimitsSection(req, ws, isAdmin, st.documents)}
 ${agentsSection(req, agents, isAdmin, st)}`;
 }

@@ -29,6 +29,7 @@ import { JSON_ANSWERS } from "../shared/session-gate.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceCompanyRoutes } from "./companies.routes.ts";
 import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
+import { workspaceDocumentLimitRoutes } from "./document-limits.routes.ts";
 import { workspaceDocumentRoutes } from "./documents.routes.ts";
 import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
@@ -53,6 +54,7 @@ export const workspaceRoutes =
     await app.register(workspaceCompanyRoutes(ctx));
     await app.register(workspaceOnboardingRoutes(ctx));
     await app.register(workspacePortalAccessRoutes(ctx));
+    await app.register(workspaceDocumentLimitRoutes(ctx));
     await app.register(workspaceContactAccessRoutes(ctx));
     await app.register(workspaceImportRoutes(ctx));
     await app.register(workspaceDocumentRoutes(ctx));

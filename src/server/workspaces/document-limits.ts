@@ -1,0 +1,49 @@
+import type { AgentActor } from "../actors.ts";
+import { type AppContext, nowIso } from "../context.ts";
+import { forbidden, notFound, validationFailed } from "../errors.ts";
+import type { Workspace } from "./workspace.branding.ts";
+
+// A workspace's limits on company documents: the largest file, and the most one company keeps
+// (every version counted). Read from the workspace row at every upload, so a change holds at once;
+// documents already stored stay, over the limit or not.
+
+const MB = 1024 * 1024;
+/** A file: 1 MB to 1 GB. A company's total: up to 2,000 MB (the column's integer range on PostgreSQL). */
+export const DOCUMENT_FILE_MB_MAX = 1024;
+export const DOCUMENT_QUOTA_MB_MAX = 2000;
+
+export interface DocumentLimits {
+  maxFileMb: number;
+  companyQuotaMb: number;
+}
+
+export const documentLimitsOf = (ws: Workspace): DocumentLimits => ({
+  maxFileMb: Math.floor(Number(ws.document_max_bytes) / MB),
+  companyQuotaMb: Math.floor(Number(ws.document_quota_bytes) / MB),
+});
+
+/** Admins only. A file larger than a company's whole quota could never be uploaded: refused. */
+export async function updateDocumentLimits(
+  ctx: AppContext,
+  actor: AgentActor,
+  ws: Workspace,
+  patch: Partial<DocumentLimits>,
+): Promise<Workspace> {
+  if (actor.role !== "admin") throw forbidden("Only admins change the document limits.");
+  const next = { ...documentLimitsOf(ws), ...patch };
+  if (next.maxFileMb > next.companyQuotaMb) {
+    throw validationFailed({ maxFileMb: "must be at most the company's total" });
+  }
+  const updated = await ctx.database.db
+    .updateTable("workspaces")
+    .set({
+      document_max_bytes: next.maxFileMb * MB,
+      document_quota_bytes: next.companyQuotaMb * MB,
+      updated_at: nowIso(ctx),
+    })
+    .where("id", "=", actor.workspaceId)
+    .returningAll()
+    .executeTakeFirst();
+  if (!updated) throw notFound();
+  return updated;
+}
