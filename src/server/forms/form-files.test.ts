@@ -18,6 +18,13 @@ const FIELDS = [
   { key: "contract", label: "Signed contract", type: "file", required: true, property: "contract" },
   { key: "notes", label: "Notes", type: "long_text", required: false },
   { key: "logo", label: "Logo", type: "file", required: false },
+  {
+    key: "channels",
+    label: "Channels",
+    type: "multiple_choice",
+    required: false,
+    options: ["Email", "Chat"],
+  },
 ];
 
 type Part = [string, string] | [string, { name: string; body: Buffer }];
@@ -125,6 +132,8 @@ describe("a task form's file field", () => {
       ["f_contract", { name: "contract.pdf", body: PDF }],
       ["q_notes", "Signed by our CEO"],
       ["f_logo", { name: "", body: Buffer.alloc(0) }],
+      ["q_channels", "Email"],
+      ["q_channels", "Chat"],
     ]);
     assert.equal(up.statusCode, 303, up.body);
     assert.equal(up.headers.location, `${w.url}?done=uploaded#q_contract`);
@@ -147,6 +156,7 @@ describe("a task form's file field", () => {
     assert.match(resumed.body, /Signed by our CEO/);
     const draft = (await api(w.cleo, w.ws.slug, "GET", `/tasks/${w.taskId}/form`)).json();
     assert.deepEqual(draft.answers.contract, { documentId: docId, name: "Signed contract" });
+    assert.deepEqual(draft.answers.channels, ["Email", "Chat"], "every answer after the file is kept");
 
     // A replacement is a new version of the same document.
     const again = await upload(w.cleo, w.url, [

@@ -30,9 +30,9 @@ const fileAnswersOf = (f: TaskFormView): TaskFormView["answers"] =>
 export const portalFormPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
-    // The fill form's "Upload" posts the whole form as multipart: one file per post, and any
-    // number of (empty) file inputs on the form.
-    multipartUploads(app, { files: FORM_FIELDS_MAX });
+    // The fill form's "Upload" posts the whole form as multipart: one file per post, any number
+    // of (empty) file inputs, and the text within the urlencoded form's own limit.
+    multipartUploads(app, { files: FORM_FIELDS_MAX, fields: 2000, textBytes: 64 * 1024, lists: true });
     const page = (req: FastifyRequest, reply: FastifyReply, p: Omit<CustomerPageSpec, "current">) =>
       sendCustomerPage(ctx, req, reply, { ...p, current: "onboarding" });
 
@@ -115,7 +115,8 @@ export const portalFormPages =
       const href = taskFormHref({ slug: req.params.slug } as Workspace, f.taskId);
       const r = await uploadFormFile(ctx, req, customerOf(req).actor, f);
       if (r.kind === "submitted") return reply.redirect(`${href}/copy`, 303);
-      if (r.kind === "done") return reply.redirect(`${href}?done=${r.done}${r.anchor ? `#${r.anchor}` : ""}`, 303);
+      if (r.kind === "done")
+        return reply.redirect(`${href}?done=${r.done}${r.anchor ? `#${r.anchor}` : ""}`, 303);
       if (r.headers) reply.headers(r.headers);
       return fill(req, reply, f, {
         ...(r.errors ? { errors: r.errors } : {}),

@@ -36,9 +36,16 @@ export function multipartFileOf(req: FastifyRequest): MultipartFile | undefined 
 /**
  * Reads multipart/form-data in this plugin: `req.body` the text fields, the file by multipartFileOf.
  * `files` is how many file inputs the form may hold (an input left empty is a part too); only the
- * first chosen file is handed on, any other is drained.
+ * first chosen file is handed on, any other is drained. `fields` and `textBytes` bound the text
+ * (how many values, their bytes in all) of a larger form; with `lists` a name given several times
+ * (checkboxes of one question) is a list, as a urlencoded body reads, else its first value counts.
  */
-export function multipartUploads(app: FastifyInstance, opts: { files?: number } = {}) {
+export function multipartUploads(
+  app: FastifyInstance,
+  opts: { files?: number; fields?: number; textBytes?: number; lists?: boolean } = {},
+) {
+  const fieldsMax = opts.fields ?? 50;
+  const textMax = opts.textBytes ?? Number.POSITIVE_INFINITY;
   app.addContentTypeParser("multipart/form-data", (req, payload, done) => {
     let parser: busboy.Busboy;
     try {
@@ -46,17 +53,23 @@ export function multipartUploads(app: FastifyInstance, opts: { files?: number } 
         headers: req.headers,
         // Browsers send file names in UTF-8.
         defParamCharset: "utf8",
-        limits: { fieldSize: FIELD_MAX, fields: 50, parts: 60, files: opts.files ?? 1 },
+        limits: {
+          fieldSize: FIELD_MAX,
+          fields: fieldsMax,
+          parts: fieldsMax + (opts.files ?? 1) + 10,
+          files: opts.files ?? 1,
+        },
       });
     } catch {
       return done(malformed(), undefined);
     }
-    const fields: Record<string, string> = {};
+    const fields: Record<string, string | string[]> = {};
     let finish = () => {};
     const finished = new Promise<void>((resolve) => {
       finish = resolve;
     });
     let settled = false;
+    let textBytes = 0;
     const settle = (err: AppError | null, file?: MultipartFile) => {
       if (settled) return;
       settled = true;
@@ -64,8 +77,11 @@ export function multipartUploads(app: FastifyInstance, opts: { files?: number } 
       done(err, err ? undefined : fields);
     };
     parser.on("field", (name, value, info) => {
-      if (info.valueTruncated) return settle(tooLarge());
-      if (!(name in fields)) fields[name] = value;
+      textBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+      if (info.valueTruncated || textBytes > textMax) return settle(tooLarge());
+      const had = fields[name];
+      if (had === undefined) fields[name] = value;
+      else if (opts.lists) fields[name] = [had, value].flat();
     });
     parser.on("file", (field, stream, info) => {
       // No file chosen: browsers send an empty part without a name.
