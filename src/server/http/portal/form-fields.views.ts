@@ -138,10 +138,10 @@ function fileAnswer(
   <label for="${id}">${bdi(f.label)}${optional(f)}</label>
   ${help(f)}
   ${current}
-  <p class="hint" id="${id}-types">${ALLOWED_SUMMARY}. Choose the file, then “Upload”: your other answers are saved with it.</p>
+  <p class="hint" id="${id}-types">You can attach ${ALLOWED_SUMMARY}. Choose the file, then “${documentId ? "Replace" : "Upload"}”: your other answers are saved with it.</p>
   <div class="file-upload">
     <input id="${id}" name="${fileInputName(f.key)}" type="file" aria-describedby="${ids.join(" ")}"${errors?.[id] ? html` aria-invalid="true"` : ""}${f.required && !documentId ? html` aria-required="true"` : ""}>
-    <button type="submit" formaction="${uploads.action}" formenctype="multipart/form-data" formnovalidate aria-label="${documentId ? "Replace" : "Upload"} ${f.label}">${documentId ? "Upload a replacement" : "Upload"}</button>
+    <button type="submit" formaction="${uploads.action}" formenctype="multipart/form-data" formnovalidate aria-label="${documentId ? "Replace" : "Upload"} ${f.label}">${documentId ? "Replace" : "Upload"}</button>
   </div>
   ${fieldError(fieldLabelsOf(f), errors, id)}
 </div>`;
