@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { taskFormAnswers } from "../http/workspace/forms.views.ts";
 import { makeTeam } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { customerIn, makeCompany, type PortalCustomer } from "../test/portal-world.ts";
@@ -196,6 +197,16 @@ describe("a task form's file field", () => {
       .where("id", "=", w.acme)
       .executeTakeFirstOrThrow();
     assert.equal(JSON.parse(String(company.properties)).contract, "Signed contract");
+    // The team's view of the answers links the company's documents page.
+    const teamView = await t.app.inject({
+      url: `/api/workspace/tasks/${w.taskId}/form`,
+      headers: { cookie: w.admin.cookie },
+    });
+    assert.equal(teamView.statusCode, 200, teamView.body);
+    assert.match(
+      String(taskFormAnswers(teamView.json(), w.acme)),
+      new RegExp(`<a href="/app/companies/${w.acme}/documents#doc-${docId}"><bdi>Signed contract</bdi></a>`),
+    );
     // The document is the customer's too: listed on their documents page.
     const theirs = await w.otto.get(`/portal/${w.ws.slug}/documents`);
     assert.match(theirs.body, /Signed contract/);
