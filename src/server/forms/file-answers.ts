@@ -53,6 +53,8 @@ export async function resolveFileAnswers(
     .select(["documents.id", "documents.title"])
     .where("documents.company_id", "=", companyId)
     .where("documents.deleted_at", "is", null)
+    // The customer keeps a copy of the answers: a team's unpublished draft is never one of them.
+    .where("documents.status", "=", "published")
     .where("documents.id", "in", [...new Set(wanted.values())])
     .execute();
   for (const [key, id] of wanted) {

@@ -229,6 +229,17 @@ describe("a task form's file field", () => {
     assert.match(exe.body, /value="Acme Corp"/, "what was typed is shown again");
     assert.equal((await companyDocuments(w)).length, 0);
 
+    // The documents' own limit, named with the file.
+    await t.ctx.database.db
+      .updateTable("workspaces")
+      .set({ document_max_bytes: 10 })
+      .where("id", "=", w.ws.id)
+      .execute();
+    const big = await upload(w.otto, w.url, [["f_contract", { name: "big scan.pdf", body: PDF }]]);
+    assert.equal(big.statusCode, 413);
+    assert.match(big.body, /Signed contract was refused: “big scan\.pdf” is larger than/);
+    assert.equal((await companyDocuments(w)).length, 0);
+
     const api400 = await api(w.otto, w.ws.slug, "POST", `/tasks/${w.taskId}/form`, {
       answers: { company_name: "Acme Corp" },
     });

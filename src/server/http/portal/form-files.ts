@@ -76,7 +76,8 @@ export async function uploadFormFile(
     status: number,
     more: Omit<Extract<UploadOutcome, { kind: "failed" }>, "kind" | "status" | "answers">,
   ) => {
-    file?.stream.resume();
+    // The rest of the file is read and dropped, unless the answer closes the connection (too large).
+    if (more.headers?.connection !== "close") file?.stream.resume();
     return { kind: "failed" as const, status, answers: postedAnswers(f, req.body), ...more };
   };
   if (f.status === "submitted") {
