@@ -101,12 +101,19 @@ export const FormVersionView = Type.Object({
 });
 export type FormVersionView = Static<typeof FormVersionView>;
 
-/** An answer: text, a number, yes/no, several choices, or an uploaded file. */
+/** A task form's file answer: one of the company's documents, by id, with its title. */
+export const DocumentAnswer = Type.Object({
+  documentId: Type.String(),
+  name: Type.String({ description: "The document's title" }),
+});
+
+/** An answer: text, a number, yes/no, several choices, a company document, or an uploaded file. */
 export const AnswerValue = Type.Union([
   Type.String({ maxLength: LONG_TEXT_MAX }),
   Type.Number(),
   Type.Boolean(),
   Type.Array(Type.String({ maxLength: 200 }), { maxItems: 50 }),
+  DocumentAnswer,
   Type.Object({ id: Type.String(), name: Type.String() }),
   Type.Null(),
 ]);
@@ -121,6 +128,13 @@ export const AnswersBody = StrictObject({
       Type.Number(),
       Type.Boolean(),
       Type.Array(Type.String({ maxLength: 200 }), { maxItems: 50 }),
+      StrictObject(
+        {
+          documentId: Type.String({ minLength: 1, maxLength: 64 }),
+          name: Type.Optional(Type.String({ maxLength: 500 })),
+        },
+        "A file field's answer: a document of the company, uploaded first with POST /api/portal/{slug}/documents",
+      ),
       Type.Null(),
     ]),
     { maxProperties: FORM_FIELDS_MAX },

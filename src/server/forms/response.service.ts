@@ -2,11 +2,12 @@ import { type Actor, type AgentActor, type CustomerActor, systemActorIn } from "
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
-import { conflict, forbidden, notFound, validationFailed } from "../errors.ts";
+import { conflict, type FieldErrors, forbidden, notFound, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { CUSTOMER_TASK_COLUMNS, tasksVisibleTo } from "../onboarding/plan.access.ts";
+import { resolveFileAnswers } from "./file-answers.ts";
 import { formResponsesVisibleTo, formResponsesWritableBy, formsVisibleTo } from "./form.access.ts";
-import type { Answers, FormResponseView, TaskFormView } from "./form.schemas.ts";
+import type { Answers, FormField, FormResponseView, TaskFormView } from "./form.schemas.ts";
 import { versionFields } from "./form.service.ts";
 import { validateAnswers } from "./form.validate.ts";
 import { applyAnswerProperties } from "./properties.ts";
@@ -149,11 +150,30 @@ async function begin(tx: Tx, actor: AgentActor | CustomerActor, taskId: string) 
   const resp = await responseOf(tx, actor, task.id);
   if (resp?.status === "submitted") throw conflict("already_submitted", "This form has already been sent.");
   const form = await formOf(tx, actor, task.form_id);
-  // A task form's file field is sent as a document, not through the form: not checked here.
-  const fields = (await versionFields(tx, actor, form.id, form.current_version)).filter(
-    (f) => f.type !== "file",
-  );
+  const fields = await versionFields(tx, actor, form.id, form.current_version);
   return { task, resp, form, fields };
+}
+
+/** Every answer checked: the typed ones by their type, a file field's against the company's documents. */
+async function checkAnswers(
+  tx: Tx,
+  actor: Actor,
+  task: TaskRow,
+  fields: FormField[],
+  raw: Record<string, unknown>,
+  opts: { draft?: boolean },
+): Promise<{ answers: Answers; errors: FieldErrors | null }> {
+  const typed = validateAnswers(
+    fields.filter((f) => f.type !== "file"),
+    raw,
+    opts,
+  );
+  const files = await resolveFileAnswers(tx, actor, task.company_id, fields, raw, opts);
+  const errors = { ...typed.errors, ...files.errors };
+  // Answers keep the form's order, so the copy and the stored JSON read like the form.
+  const all = { ...typed.answers, ...files.answers };
+  const answers = Object.fromEntries(fields.filter((f) => f.key in all).map((f) => [f.key, all[f.key]]));
+  return { answers: answers as Answers, errors: Object.keys(errors).length ? errors : null };
 }
 
 /** Saves what was typed so far: no field is required yet, and nothing moves. */
@@ -165,7 +185,9 @@ export async function saveTaskDraft(
 ): Promise<TaskFormView> {
   return ctx.database.db.transaction().execute(async (tx) => {
     const { task, resp, form, fields } = await begin(tx, actor, taskId);
-    const { answers } = validateAnswers(fields, raw, { draft: true });
+    // Typed text is kept as typed; a document that is not the company's is refused outright.
+    const { answers, errors } = await checkAnswers(tx, actor, task, fields, raw, { draft: true });
+    if (errors) throw validationFailed(errors);
     const at = ctx.now().toISOString();
     await writeResponse(tx, actor, actor.workspaceId, task, resp?.id, {
       version: form.current_version,
@@ -189,7 +211,7 @@ export async function submitTaskForm(
 ): Promise<TaskFormView> {
   return ctx.database.db.transaction().execute(async (tx) => {
     const { task, resp, form, fields } = await begin(tx, actor, taskId);
-    const { answers, errors } = validateAnswers(fields, raw);
+    const { answers, errors } = await checkAnswers(tx, actor, task, fields, raw, {});
     if (errors) throw validationFailed(errors);
     const at = ctx.now().toISOString();
     const id = await writeResponse(tx, actor, actor.workspaceId, task, resp?.id, {

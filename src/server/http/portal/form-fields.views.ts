@@ -1,4 +1,6 @@
 import type { FieldErrors } from "../../errors.ts";
+import { ALLOWED_SUMMARY } from "../../files/file.sniff.ts";
+import { answerDocumentId } from "../../forms/file-answers.ts";
 import type { Answers, FormField } from "../../forms/form.schemas.ts";
 import { answerText } from "../../forms/form.validate.ts";
 import { errorSummary, fieldError, type Labels } from "../../web/forms.ts";
@@ -12,6 +14,19 @@ export const inputName = (key: string) => `q_${key}`;
 
 const FILE_HINT =
   "Attach this file with “Attach files” on the request form, or send it to the team as a document.";
+
+/** The file input of a field: its answer is a document uploaded by the file's own button. */
+export const fileInputName = (key: string) => `f_${key}`;
+
+/**
+ * Where a task form's file is uploaded (the fill form's "Upload" button posts the whole form
+ * there as multipart) and where a document answer links to. Without it a file field only says
+ * how to send the file (the request form, the builder's preview).
+ */
+export interface FileUploads {
+  action: string;
+  href: (documentId: string) => string;
+}
 
 /** The labels of the error summary, by input name. */
 export const fieldLabels = (fields: FormField[]): Labels =>
@@ -27,6 +42,7 @@ export function answersFromBody(fields: FormField[], body: unknown): Record<stri
   const out: Record<string, unknown> = {};
   for (const f of fields) {
     const v = b[inputName(f.key)];
+    // A file field posts the id of its document (a hidden input); the service checks it.
     if (v === undefined) continue;
     if (f.type === "multiple_choice") out[f.key] = Array.isArray(v) ? v : [v];
     else if (typeof v === "string") out[f.key] = v.replace(/\r\n/g, "\n");
@@ -94,15 +110,54 @@ function choices(
 
 const fieldLabelsOf = (f: FormField): Labels => ({ [inputName(f.key)]: f.label });
 
+/** A task form's file field: the document attached so far, and a file input with its own button. */
+function fileAnswer(
+  f: FormField,
+  v: Answers[string] | undefined,
+  errors: FieldErrors | undefined,
+  disabled: boolean,
+  uploads: FileUploads,
+): Html {
+  const id = inputName(f.key);
+  const documentId = answerDocumentId(v);
+  const name = documentId && typeof v === "object" && v && "name" in v ? v.name : "";
+  const current = documentId
+    ? html`<p class="file-current" id="${id}-current">Attached: <a href="${uploads.href(documentId)}">${bdi(name)}</a></p>
+  <input type="hidden" name="${id}" value="${documentId}">`
+    : "";
+  if (disabled) {
+    return html`<div class="field file-answer"><p class="label-like"><strong>${bdi(f.label)}</strong>${optional(f)}</p>${help(f)}${current || html`<p class="meta">No file attached yet.</p>`}</div>`;
+  }
+  const ids = [
+    ...(f.help ? [`${id}-help`] : []),
+    ...(documentId ? [`${id}-current`] : []),
+    `${id}-types`,
+    ...(errors?.[id] ? [`${id}-error`] : []),
+  ];
+  return html`<div class="field file-answer"${errors?.[id] ? html` data-invalid` : ""}>
+  <label for="${id}">${bdi(f.label)}${optional(f)}</label>
+  ${help(f)}
+  ${current}
+  <p class="hint" id="${id}-types">You can attach ${ALLOWED_SUMMARY}. Choose the file, then “${documentId ? "Replace" : "Upload"}”: your other answers are saved with it.</p>
+  <div class="file-upload">
+    <input id="${id}" name="${fileInputName(f.key)}" type="file" aria-describedby="${ids.join(" ")}"${errors?.[id] ? html` aria-invalid="true"` : ""}${f.required && !documentId ? html` aria-required="true"` : ""}>
+    <button type="submit" formaction="${uploads.action}" formenctype="multipart/form-data" formnovalidate aria-label="${documentId ? "Replace" : "Upload"} ${f.label}">${documentId ? "Replace" : "Upload"}</button>
+  </div>
+  ${fieldError(fieldLabelsOf(f), errors, id)}
+</div>`;
+}
+
 /** One field with its label, help and error. */
 export function formFieldHtml(
   f: FormField,
   v: Answers[string] | undefined,
   errors: FieldErrors | undefined,
   disabled = false,
+  uploads?: FileUploads,
 ): Html {
   const id = inputName(f.key);
   if (f.type === "single_choice" || f.type === "multiple_choice") return choices(f, v, errors, disabled);
+  if (f.type === "file" && uploads) return fileAnswer(f, v, errors, disabled, uploads);
   // A file goes through the upload route like any attachment: the page says where to send it.
   if (f.type === "file") {
     return html`<div class="field file-request" id="${id}">
@@ -134,15 +189,28 @@ export function formFieldsHtml(
   answers: Answers,
   apiErrors: FieldErrors | undefined,
   disabled = false,
+  uploads?: FileUploads,
 ): Html {
   const errors = pageErrors(apiErrors);
-  return html`${errorSummary(fieldLabels(fields), errors)}${fields.map((f) => formFieldHtml(f, answers[f.key], errors, disabled))}`;
+  return html`${errorSummary(fieldLabels(fields), errors)}${fields.map((f) => formFieldHtml(f, answers[f.key], errors, disabled, uploads))}`;
 }
 
-/** The answers sent, as a list of facts: the copy the customer keeps, and the agents' view. */
-export function answersList(fields: FormField[], answers: Answers): Html {
-  return html`<dl class="facts form-answers">${fields.map(
-    (f) =>
-      html`<div><dt>${bdi(f.label)}</dt><dd>${answers[f.key] === undefined || answers[f.key] === "" ? html`<span class="meta">No answer</span>` : multiline(answerText(f, answers[f.key]))}</dd></div>`,
-  )}</dl>`;
+/**
+ * The answers sent, as a list of facts: the copy the customer keeps, and the agents' view. A
+ * document answer links to `documentHref` (the portal's download, the company's documents page).
+ */
+export function answersList(
+  fields: FormField[],
+  answers: Answers,
+  documentHref?: (documentId: string) => string,
+): Html {
+  const value = (f: FormField) => {
+    const v = answers[f.key];
+    if (v === undefined || v === "") return html`<span class="meta">No answer</span>`;
+    const documentId = answerDocumentId(v);
+    if (documentId && documentHref)
+      return html`<a href="${documentHref(documentId)}">${bdi(answerText(f, v))}</a>`;
+    return multiline(answerText(f, v));
+  };
+  return html`<dl class="facts form-answers">${fields.map((f) => html`<div><dt>${bdi(f.label)}</dt><dd>${value(f)}</dd></div>`)}</dl>`;
 }

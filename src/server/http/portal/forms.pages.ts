@@ -2,11 +2,13 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
-import type { TaskFormView } from "../../forms/form.schemas.ts";
+import { FORM_FIELDS_MAX, type TaskFormView } from "../../forms/form.schemas.ts";
 import { getTaskForm, saveTaskDraft, submitTaskForm } from "../../forms/response.service.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
+import { multipartUploads } from "../shared/multipart-upload.ts";
 import { type CustomerPageSpec, sendCustomerPage } from "./customer-page.ts";
 import { answersFromBody } from "./form-fields.views.ts";
+import { uploadFormFile } from "./form-files.ts";
 import { type FillState, fillFormMain, formCopyMain, formNotFoundMain, taskFormHref } from "./forms.views.ts";
 import { customerOf } from "./gate.ts";
 
@@ -16,9 +18,21 @@ import { customerOf } from "./gate.ts";
 
 type Params = { slug: string; taskId: string };
 
+const DONE: Record<string, string> = {
+  saved: "Draft saved. Come back any time.",
+  uploaded: "File uploaded and draft saved. It is also in your company's documents.",
+};
+
+/** The documents attached so far: a re-rendered page shows them, not the ids it was posted. */
+const fileAnswersOf = (f: TaskFormView): TaskFormView["answers"] =>
+  Object.fromEntries(f.fields.filter((x) => x.type === "file").map((x) => [x.key, f.answers[x.key] ?? null]));
+
 export const portalFormPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
+    // The fill form's "Upload" posts the whole form as multipart: one file per post, any number
+    // of (empty) file inputs, and the text within the urlencoded form's own limit.
+    multipartUploads(app, { files: FORM_FIELDS_MAX, fields: 2000, textBytes: 64 * 1024, lists: true });
     const page = (req: FastifyRequest, reply: FastifyReply, p: Omit<CustomerPageSpec, "current">) =>
       sendCustomerPage(ctx, req, reply, { ...p, current: "onboarding" });
 
@@ -53,12 +67,8 @@ export const portalFormPages =
         const f = await load(req);
         if (!f) return notFoundPage(req, reply);
         if (f.status === "submitted") return reply.redirect(`${req.url.split("?")[0]}/copy`, 303);
-        return fill(
-          req,
-          reply,
-          f,
-          req.query.done === "saved" ? { notice: "Draft saved. Come back any time." } : {},
-        );
+        const notice = DONE[req.query.done ?? ""];
+        return fill(req, reply, f, notice ? { notice } : {});
       },
     );
 
@@ -87,6 +97,7 @@ export const portalFormPages =
             ...(err.fields ? { errors: err.fields } : { notice: err.message }),
             answers: {
               ...answers,
+              ...fileAnswersOf(f),
               ...Object.fromEntries(
                 f.fields.filter((x) => x.type === "checkbox").map((x) => [x.key, raw[x.key] === "1"]),
               ),
@@ -96,6 +107,23 @@ export const portalFormPages =
         }
         throw err;
       }
+    });
+
+    app.post<{ Params: Params }>("/:slug/onboarding/tasks/:taskId/form/files", async (req, reply) => {
+      const f = await load(req);
+      if (!f) return notFoundPage(req, reply);
+      const href = taskFormHref({ slug: req.params.slug } as Workspace, f.taskId);
+      const r = await uploadFormFile(ctx, req, customerOf(req).actor, f);
+      if (r.kind === "submitted") return reply.redirect(`${href}/copy`, 303);
+      if (r.kind === "done")
+        return reply.redirect(`${href}?done=${r.done}${r.anchor ? `#${r.anchor}` : ""}`, 303);
+      if (r.headers) reply.headers(r.headers);
+      return fill(req, reply, f, {
+        ...(r.errors ? { errors: r.errors } : {}),
+        ...(r.notice ? { notice: r.notice } : {}),
+        answers: { ...f.answers, ...r.answers, ...fileAnswersOf(f) },
+        status: r.status,
+      });
     });
 
     app.get<{ Params: Params }>("/:slug/onboarding/tasks/:taskId/form/copy", async (req, reply) => {

@@ -10,6 +10,10 @@ import { answersList, formFieldsHtml } from "./form-fields.views.ts";
 export const taskFormHref = (ws: Workspace, taskId: string) =>
   `/portal/${ws.slug}/onboarding/tasks/${encodeURIComponent(taskId)}/form`;
 
+/** A document answer's link on the portal: its download. */
+const documentDownload = (ws: Workspace) => (documentId: string) =>
+  `/portal/${ws.slug}/documents/${encodeURIComponent(documentId)}/download`;
+
 export function formsHomeSection(ws: Workspace, due: FormDue[]): Html {
   return html`<section aria-labelledby="forms-title" data-slot="forms">
   <h2 id="forms-title">Forms to complete</h2>
@@ -45,7 +49,10 @@ ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : "
 <form method="post" action="${action}" novalidate class="task-form"${f.mayAnswer ? html` data-form-draft="/api/portal/${ws.slug}/tasks/${encodeURIComponent(f.taskId)}/form/draft" data-csrf="${st.csrfToken}"` : ""}>
   <input type="hidden" name="_csrf" value="${st.csrfToken}">
   ${f.mayAnswer ? "" : html`<p class="notice" role="status">This form is assigned to a colleague: you can read it, and they or your company's manager send it.</p>`}
-  ${formFieldsHtml(f.fields, st.answers ?? f.answers, st.errors, !f.mayAnswer)}
+  ${formFieldsHtml(f.fields, st.answers ?? f.answers, st.errors, !f.mayAnswer, {
+    action: `${action}/files`,
+    href: documentDownload(ws),
+  })}
   <p class="meta" data-draft-status aria-live="polite">${f.status === "draft" && f.updatedAt ? html`Draft saved ${when(f.updatedAt)}` : ""}</p>
   ${
     f.mayAnswer
@@ -63,7 +70,7 @@ export function formCopyMain(ws: Workspace, f: TaskFormView): Html {
 <h1>${bdi(f.form)}</h1>
 <p class="notice success" role="status">Sent${f.submittedAt ? html` ${when(f.submittedAt)}` : ""}. Here is a copy of your answers.</p>
 <p class="meta">For ${bdi(f.task)}</p>
-${answersList(f.fields, f.answers)}
+${answersList(f.fields, f.answers, documentDownload(ws))}
 <p class="secondary-actions"><a href="/portal/${ws.slug}/home">Back to home</a></p>`;
 }
 

@@ -13,6 +13,13 @@ const FIELD_MAX = 64 * 1024;
 export interface MultipartFile {
   name: string;
   stream: Readable;
+  /** The name of the file input it came from. */
+  field: string;
+  /**
+   * Settles once the whole body was read: the text fields after the file (added to `req.body`)
+   * are there only after the file's stream was consumed.
+   */
+  finished: Promise<void>;
 }
 
 const files = new WeakMap<FastifyRequest, MultipartFile>();
@@ -26,8 +33,19 @@ export function multipartFileOf(req: FastifyRequest): MultipartFile | undefined 
   return files.get(req);
 }
 
-/** Reads multipart/form-data in this plugin: `req.body` the text fields, the file by multipartFileOf. */
-export function multipartUploads(app: FastifyInstance) {
+/**
+ * Reads multipart/form-data in this plugin: `req.body` the text fields, the file by multipartFileOf.
+ * `files` is how many file inputs the form may hold (an input left empty is a part too); only the
+ * first chosen file is handed on, any other is drained. `fields` and `textBytes` bound the text
+ * (how many values, their bytes in all) of a larger form; with `lists` a name given several times
+ * (checkboxes of one question) is a list, as a urlencoded body reads, else its first value counts.
+ */
+export function multipartUploads(
+  app: FastifyInstance,
+  opts: { files?: number; fields?: number; textBytes?: number; lists?: boolean } = {},
+) {
+  const fieldsMax = opts.fields ?? 50;
+  const textMax = opts.textBytes ?? Number.POSITIVE_INFINITY;
   app.addContentTypeParser("multipart/form-data", (req, payload, done) => {
     let parser: busboy.Busboy;
     try {
@@ -35,13 +53,23 @@ export function multipartUploads(app: FastifyInstance) {
         headers: req.headers,
         // Browsers send file names in UTF-8.
         defParamCharset: "utf8",
-        limits: { fieldSize: FIELD_MAX, fields: 50, parts: 60, files: 1 },
+        limits: {
+          fieldSize: FIELD_MAX,
+          fields: fieldsMax,
+          parts: fieldsMax + (opts.files ?? 1) + 10,
+          files: opts.files ?? 1,
+        },
       });
     } catch {
       return done(malformed(), undefined);
     }
-    const fields: Record<string, string> = {};
+    const fields: Record<string, string | string[]> = {};
+    let finish = () => {};
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
     let settled = false;
+    let textBytes = 0;
     const settle = (err: AppError | null, file?: MultipartFile) => {
       if (settled) return;
       settled = true;
@@ -49,21 +77,30 @@ export function multipartUploads(app: FastifyInstance) {
       done(err, err ? undefined : fields);
     };
     parser.on("field", (name, value, info) => {
-      if (info.valueTruncated) return settle(tooLarge());
-      if (!(name in fields)) fields[name] = value;
+      textBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+      if (info.valueTruncated || textBytes > textMax) return settle(tooLarge());
+      const had = fields[name];
+      if (had === undefined) fields[name] = value;
+      else if (opts.lists) fields[name] = [had, value].flat();
     });
-    parser.on("file", (_name, stream, info) => {
+    parser.on("file", (field, stream, info) => {
       // No file chosen: browsers send an empty part without a name.
       if (settled || !info.filename) {
         stream.resume();
         return;
       }
-      settle(null, { name: info.filename, stream });
+      settle(null, { name: info.filename, stream, field, finished });
     });
     parser.on("fieldsLimit", () => settle(tooLarge()));
     parser.on("partsLimit", () => settle(tooLarge()));
-    parser.on("close", () => settle(null));
-    parser.on("error", () => settle(malformed()));
+    parser.on("close", () => {
+      settle(null);
+      finish();
+    });
+    parser.on("error", () => {
+      settle(malformed());
+      finish();
+    });
     payload.pipe(parser);
   });
 }

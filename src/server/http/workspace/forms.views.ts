@@ -259,8 +259,11 @@ export function ticketFieldsBlock(fields: { key: string; label: string; value: s
   )}</dl>`;
 }
 
-/** A task's form on the team's task page: its state, and the answers once sent (or so far). */
-export function taskFormAnswers(f: TaskFormView): Html {
+/**
+ * A task's form on the team's task page: its state, and the answers once sent (or so far). Given
+ * the company, a document answer links to the company's documents page.
+ */
+export function taskFormAnswers(f: TaskFormView, companyId?: string): Html {
   const state =
     f.status === "submitted"
       ? html`Sent${f.submittedAt ? html` ${when(f.submittedAt)}` : ""} (version ${f.version})`
@@ -270,6 +273,14 @@ export function taskFormAnswers(f: TaskFormView): Html {
   return html`<section class="card" aria-labelledby="task-form-title" id="task-form">
   <h2 id="task-form-title">Form: ${bdi(f.form)}</h2>
   <p class="meta">${state}</p>
-  ${f.status === "new" ? "" : answersList(f.fields, f.answers)}
+  ${
+    f.status === "new"
+      ? ""
+      : answersList(
+          f.fields,
+          f.answers,
+          companyId ? (id) => `/app/companies/${companyId}/documents#doc-${id}` : undefined,
+        )
+  }
 </section>`;
 }
