@@ -67,6 +67,8 @@ export async function sealIncoming(
   };
   body.once("close", onClose);
   body.once("error", (err) => meter.destroy(err));
+  // A body that failed or closed before we came to read it (a client gone, a form cut off).
+  if (body.destroyed && !body.readableEnded) onClose();
   body.pipe(meter);
   let stored = false;
   try {

@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import { PassThrough, pipeline, type Readable } from "node:stream";
 import busboy from "busboy";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../../errors.ts";
@@ -6,7 +6,9 @@ import { AppError } from "../../errors.ts";
 // A page's form with one file, without JavaScript: multipart/form-data read by busboy as a
 // stream. The text fields come first (the form puts its file input last) and become `req.body`;
 // the file's bytes are handed on as a stream, never held whole. Anything after the file part is
-// drained.
+// drained. A body cut off by the client ends the file with `upload_incomplete`; a file the
+// handler never read to its end (a refusal before it, a failed CSRF check) ends with the answer,
+// and so does the connection, so the rest of the body is not read.
 
 const FIELD_MAX = 64 * 1024;
 
@@ -27,6 +29,7 @@ const files = new WeakMap<FastifyRequest, MultipartFile>();
 const malformed = () =>
   new AppError(400, "invalid_form", "The form could not be read. Reload the page and try again.");
 const tooLarge = () => new AppError(413, "form_too_large", "The form's fields are too long.");
+const incomplete = () => new AppError(400, "upload_incomplete", "The upload was interrupted.");
 
 /** The file of a multipart page post, once its parser ran (the body holds its text fields). */
 export function multipartFileOf(req: FastifyRequest): MultipartFile | undefined {
@@ -70,6 +73,7 @@ export function multipartUploads(
     });
     let settled = false;
     let textBytes = 0;
+    let handed: PassThrough | null = null;
     const settle = (err: AppError | null, file?: MultipartFile) => {
       if (settled) return;
       settled = true;
@@ -84,12 +88,18 @@ export function multipartUploads(
       else if (opts.lists) fields[name] = [had, value].flat();
     });
     parser.on("file", (field, stream, info) => {
+      // Busboy's own error (a body cut off) reaches the handler as ours, on the stream it reads.
+      stream.on("error", () => handed?.destroy(incomplete()));
       // No file chosen: browsers send an empty part without a name.
       if (settled || !info.filename) {
         stream.resume();
         return;
       }
-      settle(null, { name: info.filename, stream, field, finished });
+      const out = new PassThrough();
+      out.on("error", () => {}); // its reader sees it; never an uncaught error
+      handed = out;
+      stream.pipe(out);
+      settle(null, { name: info.filename, stream: out, field, finished });
     });
     parser.on("fieldsLimit", () => settle(tooLarge()));
     parser.on("partsLimit", () => settle(tooLarge()));
@@ -97,10 +107,24 @@ export function multipartUploads(
       settle(null);
       finish();
     });
-    parser.on("error", () => {
+    pipeline(payload, parser, (err) => {
+      if (!err) return;
       settle(malformed());
+      handed?.destroy(incomplete());
       finish();
     });
-    payload.pipe(parser);
+  });
+
+  // A file the handler did not read to its end: the answer closes the connection.
+  app.addHook("onSend", async (req, reply) => {
+    const f = files.get(req);
+    if (f && !f.stream.readableEnded) reply.header("connection", "close");
+  });
+  app.addHook("onResponse", async (req) => {
+    const f = files.get(req);
+    if (f && !f.stream.readableEnded) {
+      f.stream.destroy();
+      req.raw.destroy();
+    }
   });
 }
