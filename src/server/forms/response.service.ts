@@ -1,6 +1,7 @@
 import { type Actor, type AgentActor, type CustomerActor, systemActorIn } from "../actors.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
+import { isPostgres } from "../db/dialect.ts";
 import type { Tx } from "../db/schema.ts";
 import { conflict, type FieldErrors, forbidden, notFound, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -22,16 +23,22 @@ export const taskFormNotFound = () => notFound("No such form to fill.");
 type TaskRow = {
   id: string;
   company_id: string;
+  actor: "team" | "customer";
   title: string;
   form_id: string | null;
   portal_assignee_contact_id: string | null;
 };
 
-async function taskOf(tx: Tx, actor: Actor, taskId: string): Promise<TaskRow & { form_id: string }> {
-  const task = await tasksVisibleTo(tx, actor)
-    .select(CUSTOMER_TASK_COLUMNS)
-    .where("tasks.id", "=", taskId)
-    .executeTakeFirst();
+async function taskOf(
+  tx: Tx,
+  actor: Actor,
+  taskId: string,
+  opts: { lock?: boolean } = {},
+): Promise<TaskRow & { form_id: string }> {
+  let q = tasksVisibleTo(tx, actor).select(CUSTOMER_TASK_COLUMNS).where("tasks.id", "=", taskId);
+  // Two saves of one task at once wait for each other (PostgreSQL; SQLite runs one writer at a time).
+  if (opts.lock && isPostgres(tx)) q = q.forUpdate();
+  const task = await q.executeTakeFirst();
   if (!task?.form_id) throw taskFormNotFound();
   return task as TaskRow & { form_id: string };
 }
@@ -80,7 +87,8 @@ export async function getTaskForm(
     form: form.name,
     description: form.description,
     version,
-    fields,
+    // Which company property an answer sets is the team's business: a customer reads the fields without it.
+    fields: actor.kind === "customer" ? fields.map(({ property: _property, ...f }) => f) : fields,
     status: resp ? resp.status : "new",
     answers: resp ? (JSON.parse(resp.answers) as Answers) : {},
     submittedAt: resp?.submitted_at ?? null,
@@ -89,10 +97,13 @@ export async function getTaskForm(
   };
 }
 
-/** The task's portal assignee, any contact of the company when it has none, or a manager. */
+/**
+ * A task the customer acts on (never the team's own): its portal assignee, any contact of the
+ * company when it has none, or a manager.
+ */
 function mayAct(actor: Actor, task: TaskRow): boolean {
   if (actor.kind === "agent") return true;
-  if (actor.kind !== "customer") return false;
+  if (actor.kind !== "customer" || task.actor !== "customer") return false;
   if (actor.scope === "company") return true;
   return task.portal_assignee_contact_id === null || task.portal_assignee_contact_id === actor.contactId;
 }
@@ -145,7 +156,7 @@ async function writeResponse(
 }
 
 async function begin(tx: Tx, actor: AgentActor | CustomerActor, taskId: string) {
-  const task = await taskOf(tx, actor, taskId);
+  const task = await taskOf(tx, actor, taskId, { lock: true });
   requireMayAct(actor, task);
   const resp = await responseOf(tx, actor, task.id);
   if (resp?.status === "submitted") throw conflict("already_submitted", "This form has already been sent.");
