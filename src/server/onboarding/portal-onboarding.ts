@@ -226,13 +226,7 @@ export async function actOnTask(
     await recordPortalProgress(
       tx,
       actor,
-      {
-        id: t.id,
-        title: t.title,
-        workspace_id: actor.workspaceId,
-        company_id: company,
-        portal_visible: true,
-      },
+      { id: t.id, title: t.title, workspace_id: actor.workspaceId, company_id: company },
       t.portal_status,
       to,
       now,
