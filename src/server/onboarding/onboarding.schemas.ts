@@ -218,6 +218,9 @@ export const PortalTaskDetail = Type.Object({
   planName: Type.String(),
   description: Type.String(),
   formId: Nullable(Type.String()),
+  formSent: Type.Boolean({
+    description: "Whether the form's answers were sent; a task with a form is completed by sending it",
+  }),
   portalStart: Nullable(Type.String({ format: "date-time" })),
   portalComplete: Nullable(Type.String({ format: "date-time" })),
   assignee: Nullable(Type.Object({ id: Type.String(), name: Type.String() })),

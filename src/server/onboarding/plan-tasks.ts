@@ -6,7 +6,13 @@ import type { Tx } from "../db/schema.ts";
 import { validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { AgentTask, TaskBody, TaskPatch } from "./onboarding.schemas.ts";
-import { plansVisibleTo, tasksDeletableBy, tasksVisibleTo, tasksWritableBy } from "./plan.access.ts";
+import {
+  plansVisibleTo,
+  taskShownToCustomers,
+  tasksDeletableBy,
+  tasksVisibleTo,
+  tasksWritableBy,
+} from "./plan.access.ts";
 import { getPlan, getTask, planNotFound, type TaskRow, taskNotFound } from "./plan.service.ts";
 import { assertSameSet, checkForm } from "./template.service.ts";
 
@@ -40,6 +46,16 @@ async function checkTaskRefs(tx: Tx, actor: AgentActor, companyId: string, body:
   }
 }
 
+/**
+ * A due date from input, as stored. The schema's date-time format lets through what Date cannot
+ * hold (a leap second, "23:59:60Z"): refused here as the field's fault rather than failing later.
+ */
+export function dueAtOf(raw: string): string {
+  const ms = Date.parse(raw);
+  if (Number.isNaN(ms)) throw validationFailed({ dueAt: "must be a valid date and time" });
+  return new Date(ms).toISOString();
+}
+
 /** The columns a task body or patch sets, with the dates its statuses imply. */
 function taskColumns(body: TaskPatch, before: Partial<TaskRow>, now: string) {
   const portalStatus = body.portalStatus;
@@ -47,9 +63,7 @@ function taskColumns(body: TaskPatch, before: Partial<TaskRow>, now: string) {
     ...(body.title !== undefined ? { title: body.title.trim() } : {}),
     ...(body.description !== undefined ? { description: body.description } : {}),
     ...(body.actor !== undefined ? { actor: body.actor } : {}),
-    ...(body.dueAt !== undefined
-      ? { due_at: body.dueAt === null ? null : new Date(body.dueAt).toISOString() }
-      : {}),
+    ...(body.dueAt !== undefined ? { due_at: body.dueAt === null ? null : dueAtOf(body.dueAt) } : {}),
     ...(body.formId !== undefined ? { form_id: body.formId } : {}),
     ...(body.status !== undefined
       ? { status: body.status, completed_at: body.status === "done" ? (before.completed_at ?? now) : null }
@@ -70,23 +84,21 @@ function taskColumns(body: TaskPatch, before: Partial<TaskRow>, now: string) {
   };
 }
 
-/** The timeline's record of a portal status reached: customer-visible only for a task on the portal. */
+/**
+ * The timeline's record of a portal status reached, written after the change: customer-visible
+ * only while customers see the task (on the portal, its plan active or completed), else the
+ * team's only and without the title.
+ */
 export async function recordPortalProgress(
   tx: Tx,
   actor: Actor,
-  task: {
-    workspace_id: string;
-    company_id: string;
-    id: string;
-    title: string;
-    portal_visible: boolean | number;
-  },
+  task: { workspace_id: string; company_id: string; id: string; title: string },
   from: string,
   to: string,
   at: string,
 ) {
   if (from === to || (to !== "in_progress" && to !== "complete")) return;
-  const visible = Boolean(task.portal_visible);
+  const visible = await taskShownToCustomers(tx, actor, task.id);
   await recordCompanyEvent(tx, actor, {
     workspaceId: task.workspace_id,
     companyId: task.company_id,
@@ -158,11 +170,10 @@ export async function updateTask(
       .execute();
     if (patch.portalStatus !== undefined) {
       const title = patch.title?.trim() ?? before.title;
-      const visible = patch.portalVisible ?? before.portal_visible;
       await recordPortalProgress(
         tx,
         actor,
-        { ...before, title, portal_visible: visible },
+        { ...before, title },
         before.portal_status,
         patch.portalStatus,
         now,

@@ -117,6 +117,31 @@ export const CUSTOMER_TASK_COLUMNS = [
   "tasks.updated_at",
 ] as const;
 
+/**
+ * Whether customers see this task now: shown on the portal, on a plan under way or finished. What
+ * a task's timeline events are marked customer-visible by, read after the change in the same
+ * transaction; only the task's id is selected, so it is safe on a customer's path too.
+ */
+export async function taskShownToCustomers(db: Tx, actor: Actor, taskId: string): Promise<boolean> {
+  const row = await tasksVisibleTo(db, actor)
+    .select("tasks.id")
+    .where("tasks.id", "=", taskId)
+    .where("tasks.portal_visible", "=", true)
+    .where((eb) =>
+      eb(
+        "tasks.plan_id",
+        "in",
+        (eb as unknown as ExpressionBuilder<DB, never>)
+          .selectFrom("plans")
+          .select("plans.id")
+          .where(planScope(actor))
+          .where("plans.status", "in", CUSTOMER_PLAN_STATUSES),
+      ),
+    )
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** The ids of the tasks an actor may see, for other entities' scopes (form answers, links). */
 export function visibleTaskIds(eb: ExpressionBuilder<DB, never>, actor: Actor) {
   return eb.selectFrom("tasks").select("tasks.id").where(taskScope(actor));

@@ -2,8 +2,8 @@ import type { CustomerActor } from "../actors.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
-import { AppError, notFound } from "../errors.ts";
-import { formsVisibleTo } from "../forms/form.access.ts";
+import { AppError, conflict, notFound } from "../errors.ts";
+import { formResponsesVisibleTo, formsVisibleTo } from "../forms/form.access.ts";
 import {
   type PortalOnboardingSummary,
   type PortalPlans,
@@ -147,6 +147,18 @@ export async function portalPlan(
   return plan;
 }
 
+/** Whether the answers to the task's form have been sent (a draft is not enough). */
+async function formSent(db: Tx, actor: CustomerActor, t: Pick<CustomerTask, "id" | "form_id">) {
+  if (!t.form_id) return false;
+  const sent = await formResponsesVisibleTo(db, actor)
+    .select("form_responses.id")
+    .where("form_responses.task_id", "=", t.id)
+    .where("form_responses.form_id", "=", t.form_id)
+    .where("form_responses.status", "=", "submitted")
+    .executeTakeFirst();
+  return sent !== undefined;
+}
+
 async function customerTask(db: Tx, actor: CustomerActor, taskId: string) {
   const t = (await customerTasks(db, actor).where("tasks.id", "=", taskId).executeTakeFirst()) as
     | CustomerTask
@@ -163,8 +175,9 @@ export async function portalTask(
 ): Promise<PortalTaskDetail> {
   const db = ctx.database.db;
   const t = await customerTask(db, actor, taskId);
-  const [forms, plan, assignee, requests] = await Promise.all([
+  const [forms, sent, plan, assignee, requests] = await Promise.all([
     formNames(db, actor, [t]),
+    formSent(db, actor, t),
     plansVisibleTo(db, actor)
       .select("plans.name")
       .where("plans.id", "=", t.plan_id)
@@ -183,6 +196,7 @@ export async function portalTask(
     planName: plan.name,
     description: t.description,
     formId: t.form_id,
+    formSent: sent,
     portalStart: t.portal_start,
     portalComplete: t.portal_complete,
     // A colleague's name only when the customer may see that contact.
@@ -212,6 +226,15 @@ export async function actOnTask(
       );
     }
     if (t.portal_status === to || (to === "in_progress" && t.portal_status === "complete")) return;
+    // A task that asks for a form is done by sending it: marking it complete without the answers
+    // would drop the form from what is due and the team would never get them.
+    if (to === "complete" && t.form_id && !(await formSent(tx, actor, t))) {
+      const form = (await formNames(tx, actor, [t])).get(t.form_id);
+      throw conflict(
+        "form_required",
+        `This task asks for the form${form ? ` “${form}”` : ""}: use “Fill in the form” on the task and send it; sending it completes the task.`,
+      );
+    }
     await tasksWritableBy(tx, actor)
       .set({
         portal_status: to,
@@ -226,13 +249,7 @@ export async function actOnTask(
     await recordPortalProgress(
       tx,
       actor,
-      {
-        id: t.id,
-        title: t.title,
-        workspace_id: actor.workspaceId,
-        company_id: company,
-        portal_visible: true,
-      },
+      { id: t.id, title: t.title, workspace_id: actor.workspaceId, company_id: company },
       t.portal_status,
       to,
       now,

@@ -9,6 +9,7 @@ import { TASK_PORTAL_STATUS_LABELS } from "./onboarding.schemas.ts";
 import {
   type CUSTOMER_TASK_COLUMNS,
   plansVisibleTo,
+  taskShownToCustomers,
   tasksVisibleTo,
   taskTicketsDeletableBy,
   taskTicketsVisibleTo,
@@ -36,7 +37,7 @@ export async function linkTicket(ctx: AppContext, actor: AgentActor, taskId: str
   const now = ctx.now().toISOString();
   await ctx.database.db.transaction().execute(async (tx) => {
     const task = await tasksVisibleTo(tx, actor)
-      .select(["tasks.id", "tasks.title", "tasks.company_id", "tasks.portal_visible"])
+      .select(["tasks.id", "tasks.title", "tasks.company_id"])
       .where("tasks.id", "=", taskId)
       .executeTakeFirst();
     if (!task) throw taskNotFound();
@@ -50,7 +51,7 @@ export async function linkTicket(ctx: AppContext, actor: AgentActor, taskId: str
       .onConflict((oc) => oc.columns(["task_id", "ticket_id"]).doNothing())
       .executeTakeFirst();
     if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) return;
-    const visible = Boolean(task.portal_visible);
+    const visible = await taskShownToCustomers(tx, actor, task.id);
     await recordCompanyEvent(tx, actor, {
       workspaceId: actor.workspaceId,
       companyId: task.company_id,

@@ -1,4 +1,4 @@
-import { type SystemActor, systemActorIn } from "../actors.ts";
+import { type SystemActor, systemActorIn, type WorkspaceSystemActor } from "../actors.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
 import { absoluteUrl, enqueueEmail } from "../email/outbox.ts";
@@ -13,9 +13,15 @@ import {
 // Once a day, each customer with tasks of theirs due tomorrow or overdue gets one email listing
 // them, in the workspace's brand. task_reminders (contact, day) makes it once: a second run the
 // same day, or another process, finds the row and sends nothing. Only the portal side of a task
-// is read (CUSTOMER_TASK_COLUMNS): the email is a customer's path.
+// is read (CUSTOMER_TASK_COLUMNS): the email is a customer's path. Reminders stop two weeks after
+// the due date (a task abandoned that long is the team's to chase, not a daily email), and each
+// workspace is read on its own, so one workspace's backlog never crowds out another's.
 
 const DAY = 86_400_000;
+/** How long after its due date a task is still reminded of. */
+export const REMIND_OVERDUE_DAYS = 14;
+/** At most this many tasks a workspace a day: beyond it, the rest wait for the next day. */
+const PER_WORKSPACE = 5000;
 const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 const dateFmt = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
 
@@ -27,34 +33,42 @@ type DueTask = {
   portal_assignee_contact_id: string | null;
 };
 
-/** Sends the day's reminders; answers how many emails were queued. */
-export async function sendTaskReminders(ctx: AppContext, actor: SystemActor): Promise<number> {
+/** The window of due dates reminded of: from two weeks overdue to the end of tomorrow (UTC). */
+function dueWindow(now: Date) {
+  const from = new Date(now.getTime() - REMIND_OVERDUE_DAYS * DAY).toISOString();
+  const until = new Date(Date.parse(`${dayOf(now)}T00:00:00.000Z`) + 2 * DAY).toISOString();
+  return { from, until };
+}
+
+/** Customer tasks due in the window, not complete, shown on the portal, on an active plan. */
+function dueTasks(ctx: AppContext, actor: SystemActor | WorkspaceSystemActor, now: Date) {
   const db = ctx.database.db;
-  const now = ctx.now();
-  const today = dayOf(now);
-  // Due before the end of tomorrow (UTC), not complete, on an active plan, shown on the portal.
-  const until = new Date(Date.parse(`${today}T00:00:00.000Z`) + 2 * DAY).toISOString();
-  const rows = await tasksVisibleTo(db, actor)
-    .innerJoin("plans", "plans.id", "tasks.plan_id")
-    .select([...CUSTOMER_TASK_COLUMNS, "plans.workspace_id"])
+  const { from, until } = dueWindow(now);
+  return tasksVisibleTo(db, actor)
     .where("tasks.actor", "=", "customer")
     .where("tasks.portal_visible", "=", true)
     .where("tasks.portal_status", "!=", "complete")
     .where("tasks.due_at", "is not", null)
+    .where("tasks.due_at", ">=", from)
     .where("tasks.due_at", "<", until)
     .where(
       "tasks.plan_id",
       "in",
       plansVisibleTo(db, actor).select("plans.id").where("plans.status", "=", "active"),
-    )
-    .orderBy("tasks.due_at")
-    .limit(5000)
+    );
+}
+
+/** Sends the day's reminders; answers how many emails were queued. */
+export async function sendTaskReminders(ctx: AppContext, actor: SystemActor): Promise<number> {
+  const now = ctx.now();
+  const workspaces = await dueTasks(ctx, actor, now)
+    .select("tasks.workspace_id")
+    .distinct()
+    .orderBy("tasks.workspace_id")
     .execute();
-  const byWorkspace = new Map<string, DueTask[]>();
-  for (const r of rows) byWorkspace.set(r.workspace_id, [...(byWorkspace.get(r.workspace_id) ?? []), r]);
   let sent = 0;
-  for (const [workspaceId, tasks] of byWorkspace) {
-    sent += await remindWorkspace(ctx, workspaceId, tasks, now).catch((err: unknown) => {
+  for (const { workspace_id: workspaceId } of workspaces) {
+    sent += await remindWorkspace(ctx, workspaceId, now).catch((err: unknown) => {
       ctx.log.warn({ err, workspaceId }, "task reminders failed; they will be tried again");
       return 0;
     });
@@ -62,9 +76,16 @@ export async function sendTaskReminders(ctx: AppContext, actor: SystemActor): Pr
   return sent;
 }
 
-async function remindWorkspace(ctx: AppContext, workspaceId: string, tasks: DueTask[], now: Date) {
+async function remindWorkspace(ctx: AppContext, workspaceId: string, now: Date) {
   const db = ctx.database.db;
   const actor = systemActorIn("task reminders", workspaceId);
+  const tasks: DueTask[] = await dueTasks(ctx, actor, now)
+    .select(CUSTOMER_TASK_COLUMNS)
+    .orderBy("tasks.due_at", "desc")
+    .orderBy("tasks.id")
+    .limit(PER_WORKSPACE)
+    .execute();
+  if (!tasks.length) return 0;
   const ws = await db.selectFrom("workspaces").selectAll().where("id", "=", workspaceId).executeTakeFirst();
   if (!ws) return 0;
   const today = dayOf(now);
@@ -97,6 +118,7 @@ async function remindWorkspace(ctx: AppContext, workspaceId: string, tasks: DueT
         t.company_id === c.company_id &&
         (t.portal_assignee_contact_id === c.id || t.portal_assignee_contact_id === null),
     );
+    mine.sort((a, b) => (a.due_at ?? "").localeCompare(b.due_at ?? ""));
     if (!mine.length) continue;
     await db.transaction().execute(async (tx) => {
       const res = await tx

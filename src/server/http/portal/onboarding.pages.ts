@@ -90,8 +90,8 @@ export const portalOnboardingPages =
         try {
           await actOnTask(ctx, customerOf(req).actor, req.params.id.slice(0, 64), to);
         } catch (err) {
-          if (err instanceof AppError && err.status === 403)
-            return showTask(req, reply, { error: err.message, status: 403 });
+          if (err instanceof AppError && (err.status === 403 || err.status === 409))
+            return showTask(req, reply, { error: err.message, status: err.status });
           if (err instanceof AppError && err.status === 404) return showTask(req, reply);
           throw err;
         }

@@ -99,10 +99,12 @@ export const portalOnboardingRoutes =
                 ? "Start one of the customer's tasks"
                 : "Mark one of the customer's tasks complete",
             description:
-              "Allowed for the task's assignee, any contact of the company when it has none, or a company manager (403 not_your_task otherwise).",
+              action === "start"
+                ? "Allowed for the task's assignee, any contact of the company when it has none, or a company manager (403 not_your_task otherwise)."
+                : "Allowed for the task's assignee, any contact of the company when it has none, or a company manager (403 not_your_task otherwise). A task with a form is completed by sending the form: without its sent answers, 409 form_required.",
             security: writeSecurity,
             params: SlugId,
-            response: { 200: PortalTaskDetail, ...errors(401, 403, 404) },
+            response: { 200: PortalTaskDetail, ...errors(401, 403, 404, 409) },
           },
         },
         async (req) => actOnTask(ctx, customerOf(req).actor, req.params.id, to),

@@ -85,9 +85,13 @@ export function taskMain(
 ): Html {
   const action = (what: "start" | "complete", label: string, primary: boolean) =>
     html`<form method="post" action="${taskHref(ws, t.id)}/${what}">${csrf(opts.csrfToken)}<button type="submit" class="${primary ? "primary" : "button"}">${label}</button></form>`;
+  const formLink = (cls: string) =>
+    html`<a class="${cls}" href="${taskHref(ws, t.id)}/form">Fill in the form${t.formName ? html`: ${bdi(t.formName)}` : ""}</a>`;
+  // A task with a form is completed by sending it: its "Mark complete" is the form.
+  const needsForm = t.formId !== null && !t.formSent;
   const actions =
     t.canAct && t.portalStatus !== "complete"
-      ? html`<div class="task-actions">${t.portalStatus === "not_started" || t.portalStatus === "waiting_on_you" ? action("start", "Start", false) : ""}${action("complete", "Mark complete", true)}</div>`
+      ? html`<div class="task-actions">${t.portalStatus === "not_started" || t.portalStatus === "waiting_on_you" ? action("start", "Start", false) : ""}${needsForm ? formLink("button primary") : action("complete", "Mark complete", true)}</div>`
       : "";
   return html`<p class="reference"><a href="${base(ws)}">${bdi(t.planName)}</a></p>
 <h1>${bdi(t.title)}</h1>
@@ -96,7 +100,7 @@ ${opts.error ? html`<p class="notice error" role="alert">${opts.error}</p>` : ""
 <p class="meta">${taskBadge(t)} · ${t.actor === "customer" ? "For you" : "For our team"}${t.dueAt ? html` · ${due(t)}` : ""}${t.assignee ? html` · Assigned to ${bdi(t.assignee.name)}` : ""}</p>
 ${t.portalStart ? html`<p class="meta">Started ${when(t.portalStart)}${t.portalComplete ? html` · Completed ${when(t.portalComplete)}` : ""}</p>` : ""}
 ${t.description ? html`<div class="body task-description">${multiline(t.description)}</div>` : ""}
-${t.formId && t.portalStatus !== "complete" ? html`<p><a class="button" href="${taskHref(ws, t.id)}/form">Fill in the form${t.formName ? html`: ${bdi(t.formName)}` : ""}</a></p>` : ""}
+${t.formId && t.portalStatus !== "complete" && !(t.canAct && needsForm) ? html`<p>${formLink("button")}</p>` : ""}
 ${t.actor === "customer" && t.portalStatus !== "complete" ? html`<p class="secondary-actions"><a href="/portal/${ws.slug}/documents?task=${t.id}">Upload a document for this task</a></p>` : ""}
 ${actions}
 <section aria-labelledby="task-requests-title">
