@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { systemActorIn } from "../actors.ts";
+import { newId } from "../ids.ts";
 import { makeTeam } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { customerIn, makeCompany } from "../test/portal-world.ts";
@@ -26,6 +27,44 @@ describe("the company timeline on the portal", () => {
     const otto = await customerIn(t, team.ws.id, acme, "own", "Otto Own");
     const ben = await customerIn(t, team.ws.id, beta, "company", "Ben Beta");
     const system = systemActorIn("test", team.ws.id);
+    const now = new Date().toISOString();
+    const planId = newId();
+    const taskId = newId();
+    await t.ctx.database.db
+      .insertInto("plans")
+      .values({
+        id: planId,
+        workspace_id: team.ws.id,
+        company_id: acme,
+        template_id: null,
+        name: "Onboarding",
+        created_by_agent_id: null,
+        created_at: now,
+        updated_at: now,
+        completed_at: null,
+      })
+      .execute();
+    await t.ctx.database.db
+      .insertInto("tasks")
+      .values({
+        id: taskId,
+        workspace_id: team.ws.id,
+        company_id: acme,
+        plan_id: planId,
+        position: 1,
+        title: "Send your logo",
+        actor: "customer",
+        due_at: null,
+        form_id: null,
+        assignee_agent_id: null,
+        portal_assignee_contact_id: null,
+        portal_start: null,
+        portal_complete: null,
+        completed_at: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
     const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 10, 0, s)).toISOString();
     const miaActor = {
       kind: "customer",
@@ -46,7 +85,7 @@ describe("the company timeline on the portal", () => {
       workspaceId: team.ws.id,
       companyId: acme,
       type: "task_completed",
-      data: { task: "Send your logo", taskId: "task-1" },
+      data: { task: "Send your logo", taskId },
       customerVisible: true,
       at: at(2),
     });
@@ -61,8 +100,8 @@ describe("the company timeline on the portal", () => {
     await recordCompanyEvent(t.ctx.database.db, system, {
       workspaceId: team.ws.id,
       companyId: beta,
-      type: "document_published",
-      data: { document: "Beta's contract", documentId: "doc-b" },
+      type: "plan_applied",
+      data: { plan: "Beta's contract" },
       customerVisible: true,
       at: at(4),
     });
@@ -105,7 +144,9 @@ describe("the company timeline on the portal", () => {
     assert.equal(page.statusCode, 200);
     assert.match(
       page.body,
-      /<bdi>Mia Manager<\/bdi> completed <a href="\/portal\/[^/]+\/onboarding\/tasks\/task-1"><bdi>Send your logo<\/bdi><\/a>/,
+      new RegExp(
+        `<bdi>Mia Manager</bdi> completed <a href="/portal/[^/]+/onboarding/tasks/${taskId}"><bdi>Send your logo</bdi></a>`,
+      ),
     );
     assert.ok(!page.body.includes(INTERNAL));
     // A contact of a company has the company's pages in the navigation; one without a company not.
@@ -131,5 +172,17 @@ describe("the company timeline on the portal", () => {
     assert.match(work, new RegExp(`${INTERNAL}.*team only`, "s"));
     assert.match(work, /<bdi>Mia Manager<\/bdi> completed/);
     assert.ok(!work.includes("Beta's contract"));
+
+    // Once its plan is archived, the task's events leave the customer's timeline (the team keeps them).
+    await t.ctx.database.db
+      .updateTable("plans")
+      .set({ status: "archived" })
+      .where("id", "=", planId)
+      .execute();
+    const after = (await home(otto)).json().activity as { subject: string }[];
+    assert.deepEqual(
+      after.map((a) => a.subject),
+      ["Onboarding"],
+    );
   });
 });

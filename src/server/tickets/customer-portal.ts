@@ -2,15 +2,17 @@ import type { ExpressionBuilder } from "kysely";
 import { formatReference, parseReference, STATUS_LABELS, type TicketStatus } from "../../shared/tickets.ts";
 import type { CustomerActor } from "../actors.ts";
 import type { CompanyEventType } from "../companies/company.events.ts";
-import { companyTimeline } from "../companies/company.timeline.ts";
+import { type CompanyTimelineRow, companyTimeline } from "../companies/company.timeline.ts";
 import type { AppContext } from "../context.ts";
 import { nothing } from "../db/access.ts";
 import { ReadCache } from "../db/prepared.ts";
 import type { DB, TicketTable, Tx } from "../db/schema.ts";
+import { documentsVisibleTo } from "../documents/document.access.ts";
 import { portalDocumentsSummary } from "../documents/portal-documents.ts";
 import { AppError, validationFailed } from "../errors.ts";
 import { attachmentsForCustomer } from "../files/file.access.ts";
 import { formsDueFor } from "../forms/portal-forms.ts";
+import { tasksVisibleTo } from "../onboarding/plan.access.ts";
 import { portalOnboardingSummary } from "../onboarding/portal-onboarding.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import { commentsVisibleTo } from "./comment.access.ts";
@@ -201,26 +203,55 @@ export async function portalActivity(
     requestActivity(ctx, actor, limit),
     actor.companyId === null
       ? []
-      : companyTimeline(ctx, actor, { types: COMPANY_ACTIVITY_TYPES, limit }).then((rows) =>
-          rows.map((e): PortalActivity => {
-            const d = e.data;
-            const target = d.documentId ? "document" : d.taskId ? "task" : "plan";
-            return {
-              id: e.id,
-              kind: COMPANY_ACTIVITY[e.type] as PortalActivityKind,
-              reference: null,
-              subject: d.document ?? d.task ?? d.form ?? d.plan ?? "",
-              target,
-              targetId: d.documentId ?? d.taskId ?? null,
-              who: whoOf(actor, e.whoType, e.whoId, e.who),
-              at: e.at,
-            };
-          }),
-        ),
+      : companyTimeline(ctx, actor, { types: COMPANY_ACTIVITY_TYPES, limit })
+          .then((rows) => stillTheirs(ctx, actor, rows))
+          .then((rows) =>
+            rows.map((e): PortalActivity => {
+              const d = e.data;
+              const target = d.documentId ? "document" : d.taskId ? "task" : "plan";
+              return {
+                id: e.id,
+                kind: COMPANY_ACTIVITY[e.type] as PortalActivityKind,
+                reference: null,
+                subject: d.document ?? d.task ?? d.form ?? d.plan ?? "",
+                target,
+                targetId: d.documentId ?? d.taskId ?? null,
+                who: whoOf(actor, e.whoType, e.whoId, e.who),
+                at: e.at,
+              };
+            }),
+          ),
   ]);
   return [...requests, ...work]
     .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.id < b.id ? 1 : -1))
     .slice(0, limit);
+}
+
+/**
+ * The company's events whose task or document the customer may still see: a task since hidden or
+ * its plan archived, a document deleted, leave the timeline with them.
+ */
+async function stillTheirs(ctx: AppContext, actor: CustomerActor, rows: CompanyTimelineRow[]) {
+  const taskIds = [...new Set(rows.flatMap((e) => (e.data.taskId ? [e.data.taskId] : [])))];
+  const documentIds = [...new Set(rows.flatMap((e) => (e.data.documentId ? [e.data.documentId] : [])))];
+  const db = ctx.database.db;
+  const [tasks, documents] = await Promise.all([
+    taskIds.length
+      ? tasksVisibleTo(db, actor).select("tasks.id").where("tasks.id", "in", taskIds).execute()
+      : [],
+    documentIds.length
+      ? documentsVisibleTo(db, actor)
+          .select("documents.id")
+          .where("documents.id", "in", documentIds)
+          .execute()
+      : [],
+  ]);
+  const seen = new Set([...tasks.map((r) => r.id), ...documents.map((r) => r.id)]);
+  return rows.filter((e) => {
+    if (e.data.documentId) return seen.has(e.data.documentId);
+    if (e.data.taskId) return seen.has(e.data.taskId);
+    return true;
+  });
 }
 
 function whoOf(actor: CustomerActor, type: string, id: string | null, name: string | null): string {
