@@ -2,6 +2,7 @@ import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
 import { type Actor, type AgentActor, unknownActor, type WorkspaceSystemActor } from "../actors.ts";
 import { contactsWritableBy } from "../contacts/contact.access.ts";
 import { nothing } from "../db/access.ts";
+import { isPostgres } from "../db/dialect.ts";
 import type { DB, Tx } from "../db/schema.ts";
 
 // Companies (the customer organisations) are read and changed through here only. Agents and
@@ -83,6 +84,18 @@ export async function joinCompanyByDomain(
     .where("contacts.company_id", "is", null)
     .execute();
   return row.company_id;
+}
+
+/**
+ * Holds the company's row until the transaction ends, so that checks on its totals (the documents
+ * quota) and the writes they allow run one at a time per company. PostgreSQL only: its read
+ * committed transactions would interleave; SQLite already runs one writer at a time (and has no
+ * FOR UPDATE). False when the actor cannot see the company.
+ */
+export async function lockCompanyFor(tx: Tx, actor: Actor, companyId: string): Promise<boolean> {
+  const q = companiesVisibleTo(tx, actor).select("companies.id").where("companies.id", "=", companyId);
+  const row = await (isPostgres(tx) ? q.forUpdate() : q).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Every company update starts here, with the same scope as the reads. */

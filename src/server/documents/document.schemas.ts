@@ -118,8 +118,13 @@ export const DocumentListQuery = Type.Object({
 });
 export type DocumentListQuery = Static<typeof DocumentListQuery>;
 
+/** Far above any real history, and within the version column's integer range on PostgreSQL. */
+export const VERSION_MAX = 100_000;
+
 export const DownloadQuery = Type.Object({
-  version: Type.Optional(Type.Integer({ minimum: 1, description: "A past version; the current by default" })),
+  version: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: VERSION_MAX, description: "A past version; the current by default" }),
+  ),
 });
 
 export const DOWNLOAD_ANSWER = {

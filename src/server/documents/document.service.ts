@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { companiesVisibleTo } from "../companies/company.access.ts";
+import { companiesVisibleTo, lockCompanyFor } from "../companies/company.access.ts";
 import { recordCompanyEvent } from "../companies/company.events.ts";
 import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
@@ -14,7 +14,6 @@ import {
   documentLimits,
   documentNotFound,
   findDocumentRow,
-  findVersionRow,
   getDocument,
 } from "./document.read.ts";
 import {
@@ -117,9 +116,22 @@ async function sealWithinLimits(
   return { sealed, quota: limits.quotaBytes };
 }
 
-/** Fails (and the transaction rolls back) if the company went over its quota with this file. */
-async function checkQuota(tx: Tx, actor: DocumentActor, companyId: string, name: string, quota: number) {
-  if ((await companyDocumentBytes(tx, actor.workspaceId, companyId)) > quota) throw overQuota(name, quota);
+/**
+ * Opens the company's quota for one file, first thing in the transaction that stores it: the
+ * company's row stays locked until commit (PostgreSQL), so two uploads at once are counted one
+ * after the other and cannot both take the last of the quota. Checked before anything is written,
+ * so a document's summed size never passes the quota (nor the integer column it lives in).
+ */
+async function reserveQuota(
+  tx: Tx,
+  actor: DocumentActor,
+  companyId: string,
+  file: { name: string; size: number },
+  quota: number,
+) {
+  if (!(await lockCompanyFor(tx, actor, companyId))) throw documentNotFound();
+  const used = await companyDocumentBytes(tx, actor.workspaceId, companyId);
+  if (used + file.size > quota) throw overQuota(file.name, quota);
 }
 
 async function keepOrDrop<T>(ctx: AppContext, storageKey: string, work: () => Promise<T>): Promise<T> {
@@ -155,6 +167,7 @@ export async function uploadDocument(
   const versionId = newId();
   await keepOrDrop(ctx, sealed.storageKey, () =>
     ctx.database.db.transaction().execute(async (tx) => {
+      await reserveQuota(tx, actor, companyId, sealed, quota);
       await tx
         .insertInto("documents")
         .values({
@@ -177,7 +190,6 @@ export async function uploadDocument(
         })
         .execute();
       await insertVersion(tx, actor, versionId, id, 1, sealed, at);
-      await checkQuota(tx, actor, companyId, sealed.name, quota);
       await recordCompanyEvent(tx, actor, {
         workspaceId: actor.workspaceId,
         companyId,
@@ -252,7 +264,10 @@ export async function uploadVersion(
   const versionId = newId();
   await keepOrDrop(ctx, sealed.storageKey, () =>
     ctx.database.db.transaction().execute(async (tx) => {
+      await reserveQuota(tx, actor, companyId, sealed, quota);
       const current = await findDocumentRow(tx, actor, companyId, documentId);
+      // The document's own sum is within the company's, checked again where the column is added to.
+      if (Number(current.size_bytes) + sealed.size > quota) throw overQuota(sealed.name, quota);
       const version = Number(current.current_version) + 1;
       await insertVersion(tx, actor, versionId, documentId, version, sealed, at);
       await documentsWritableBy(tx, actor)
@@ -263,7 +278,6 @@ export async function uploadVersion(
         }))
         .where("documents.id", "=", documentId)
         .execute();
-      await checkQuota(tx, actor, companyId, sealed.name, quota);
       await recordCompanyEvent(tx, actor, {
         workspaceId: actor.workspaceId,
         companyId,
@@ -350,31 +364,4 @@ export async function deleteDocument(
       at,
     });
   });
-}
-
-/** The stored file of one version (the current by default), its download recorded on the timeline. */
-export async function openDocumentDownload(
-  ctx: AppContext,
-  actor: DocumentActor,
-  companyId: string,
-  documentId: string,
-  version?: number,
-) {
-  const db = ctx.database.db;
-  const { doc, file, version: wanted } = await findVersionRow(db, actor, companyId, documentId, version);
-  await recordCompanyEvent(db, actor, {
-    workspaceId: actor.workspaceId,
-    companyId,
-    type: "document_downloaded",
-    data: { document: doc.title, documentId: doc.id, version: wanted },
-    customerVisible: doc.status === "published",
-    at: ctx.now().toISOString(),
-  });
-  return {
-    id: file.id,
-    file_name: file.file_name,
-    content_type: file.content_type,
-    size_bytes: Number(file.size_bytes),
-    storage_key: file.storage_key,
-  };
 }

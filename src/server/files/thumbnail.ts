@@ -21,8 +21,19 @@ export const THUMBNAIL_MAX_PX = 256;
 /** Larger images get no thumbnail: decoding one would take hundreds of MB (decompression bombs). */
 export const THUMBNAIL_PIXEL_BUDGET = 40_000_000;
 /** Larger files get no thumbnail: the whole file is read into memory to decode it. */
-const SOURCE_MAX_BYTES = 64 * 1024 * 1024;
-const WORKER_TIMEOUT_MS = 30_000;
+export const THUMBNAIL_SOURCE_MAX_BYTES = 32 * 1024 * 1024;
+const WORKER_TIMEOUT_MS = 20_000;
+/**
+ * What jpeg-js may allocate for one decode. Image buffers live outside the worker's heap, so its
+ * resourceLimits do not bound them: this does (a 12-megapixel phone photo needs about 180 MB).
+ */
+const JPEG_MEMORY_MB = 256;
+/**
+ * How long an upload's answer waits for its thumbnail. Most are ready well within it, so the
+ * answer (and the chip drawn from it) already has one; past it the answer goes out and the
+ * thumbnail is still recorded when done, so a busy decoding thread never holds an upload.
+ */
+const UPLOAD_WAIT_MS = 4_000;
 /** Past this many images waiting for the one decoding thread, new ones get no thumbnail. */
 const MAX_WAITING = 16;
 
@@ -99,44 +110,67 @@ function gifSize(b: Buffer) {
   return null;
 }
 
-// One decoding thread at a time for the whole process: each may hold a 40-megapixel bitmap.
+// One image at a time for the whole process, read and decoded in turn: each may hold a
+// 40-megapixel bitmap, and an image waiting its turn holds nothing but its place.
 let queue: Promise<unknown> = Promise.resolve();
 let waiting = 0;
 
+/**
+ * Takes a place in the queue, or null when it is full (the image then gets no thumbnail, and its
+ * file is never read). The returned function gives the place back, once.
+ */
+export function reserveThumbnailSlot(): (() => void) | null {
+  if (waiting >= MAX_WAITING) return null;
+  waiting++;
+  let given = false;
+  return () => {
+    if (!given) waiting--;
+    given = true;
+  };
+}
+
+/** Runs `work` when the images ahead of it are done, then gives back its reserved place. */
+function inTurn<T>(release: () => void, work: () => Promise<T>): Promise<T> {
+  const job = queue.then(work);
+  queue = job.catch(() => {}).finally(release);
+  return job;
+}
+
 type Scaled = { data: Uint8Array; width: number; height: number };
 
-function scaleInWorker(bytes: Buffer, out: "image/png" | "image/jpeg"): Promise<Scaled> {
-  if (waiting >= MAX_WAITING) return Promise.reject(new Error("too many images waiting"));
-  waiting++;
-  const job = queue.then(
-    () =>
-      new Promise<Scaled>((resolve, reject) => {
-        const worker = new Worker(new URL("./thumbnail.worker.ts", import.meta.url), {
-          workerData: { bytes, out, max: THUMBNAIL_MAX_PX, megapixels: THUMBNAIL_PIXEL_BUDGET / 1e6 },
-          resourceLimits: { maxOldGenerationSizeMb: 256 },
-        });
-        const timer = setTimeout(() => {
-          void worker.terminate();
-          reject(new Error("the image took too long to decode"));
-        }, WORKER_TIMEOUT_MS);
-        worker.once("message", (m: ({ ok: true } & Scaled) | { ok: false; error: string }) => {
-          clearTimeout(timer);
-          void worker.terminate();
-          if (m.ok) resolve(m);
-          else reject(new Error(m.error));
-        });
-        worker.once("error", (err) => {
-          clearTimeout(timer);
-          reject(err);
-        });
-        worker.once("exit", () => {
-          clearTimeout(timer);
-          reject(new Error("the decoding thread stopped"));
-        });
-      }),
-  );
-  queue = job.catch(() => {}).finally(() => waiting--);
-  return job;
+/** `bytes` must own its whole ArrayBuffer: it is moved to the decoding thread, not copied. */
+function scaleInWorker(bytes: Uint8Array, out: "image/png" | "image/jpeg"): Promise<Scaled> {
+  return new Promise<Scaled>((resolve, reject) => {
+    const worker = new Worker(new URL("./thumbnail.worker.ts", import.meta.url), {
+      workerData: {
+        bytes,
+        out,
+        max: THUMBNAIL_MAX_PX,
+        megapixels: THUMBNAIL_PIXEL_BUDGET / 1e6,
+        jpegMemoryMb: JPEG_MEMORY_MB,
+      },
+      transferList: [bytes.buffer as ArrayBuffer],
+      resourceLimits: { maxOldGenerationSizeMb: 256 },
+    });
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error("the image took too long to decode"));
+    }, WORKER_TIMEOUT_MS);
+    worker.once("message", (m: ({ ok: true } & Scaled) | { ok: false; error: string }) => {
+      clearTimeout(timer);
+      void worker.terminate();
+      if (m.ok) resolve(m);
+      else reject(new Error(m.error));
+    });
+    worker.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    worker.once("exit", () => {
+      clearTimeout(timer);
+      reject(new Error("the decoding thread stopped"));
+    });
+  });
 }
 
 async function readSealed(ctx: AppContext, key: string): Promise<Buffer | null> {
@@ -147,6 +181,25 @@ async function readSealed(ctx: AppContext, key: string): Promise<Buffer | null> 
     for await (const c of source) chunks.push(c);
   });
   return Buffer.concat(chunks);
+}
+
+/**
+ * A stored image's bytes, decrypted into one buffer of its recorded size that nothing else
+ * shares (so it can be moved to the decoding thread); null when missing or not that size.
+ */
+async function readSource(ctx: AppContext, file: ThumbnailSource): Promise<Uint8Array | null> {
+  const sealed = await ctx.files.store.get(file.storage_key);
+  if (!sealed) return null;
+  const bytes = new Uint8Array(Number(file.size_bytes));
+  let at = 0;
+  await pipeline(sealed, decryptStream(ctx.files.key), async (source: AsyncIterable<Buffer>) => {
+    for await (const c of source) {
+      if (at + c.length > bytes.length) throw new Error("the stored file is larger than recorded");
+      bytes.set(c, at);
+      at += c.length;
+    }
+  });
+  return at === bytes.length ? bytes : null;
 }
 
 async function storeSealed(ctx: AppContext, bytes: Uint8Array): Promise<string> {
@@ -169,8 +222,9 @@ async function storeSealed(ctx: AppContext, bytes: Uint8Array): Promise<string> 
  * Makes a stored image's thumbnail, seals and stores it, and hands its storage key to `save`,
  * which records it on the row (an attachment's or a document version's) and answers whether it
  * did. Returns the key, or null when the file gets none: not a decodable raster image, over the
- * pixel budget, damaged, or not recorded (its object is then removed). Never throws: a missing
- * thumbnail only means the chip shows the type badge.
+ * pixel budget, damaged, or not recorded (its object is then removed); also null when the queue
+ * is full (nothing is read), or when it is not ready within UPLOAD_WAIT_MS (it is then recorded
+ * when done). Never throws: a missing thumbnail only means the chip shows the type badge.
  */
 export async function makeThumbnail(
   ctx: AppContext,
@@ -178,19 +232,51 @@ export async function makeThumbnail(
   save: (thumbKey: string) => Promise<boolean>,
 ): Promise<string | null> {
   const out = OUTPUT[file.content_type];
-  if (!out || Number(file.size_bytes) > SOURCE_MAX_BYTES) return null;
+  if (!out || Number(file.size_bytes) > THUMBNAIL_SOURCE_MAX_BYTES) return null;
+  // The place is taken before anything is read: a full queue costs neither memory nor a read.
+  const release = reserveThumbnailSlot();
+  if (!release) {
+    ctx.log.info({ fileId: file.id }, "no thumbnail: too many images waiting");
+    return null;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => {
+      ctx.log.info({ fileId: file.id }, "the thumbnail is still being made; the upload answers without it");
+      resolve(null);
+    }, UPLOAD_WAIT_MS);
+    timer.unref();
+  });
   try {
-    const bytes = await readSealed(ctx, file.storage_key);
-    if (!bytes) return null;
-    const size = imageDimensions(bytes, file.content_type);
-    if (!size || size.width * size.height > THUMBNAIL_PIXEL_BUDGET) {
-      ctx.log.info(
-        { fileId: file.id, size },
-        "no thumbnail: the image's stated size is unreadable or too large",
-      );
-      return null;
-    }
-    const scaled = await scaleInWorker(bytes, out);
+    return await Promise.race([thumbnailInTurn(ctx, file, out, save, release), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reads, checks and scales the image in its turn, then stores and records the thumbnail. */
+async function thumbnailInTurn(
+  ctx: AppContext,
+  file: ThumbnailSource,
+  out: "image/png" | "image/jpeg",
+  save: (thumbKey: string) => Promise<boolean>,
+  release: () => void,
+): Promise<string | null> {
+  try {
+    const scaled = await inTurn(release, async () => {
+      const bytes = await readSource(ctx, file);
+      if (!bytes) return null;
+      const size = imageDimensions(Buffer.from(bytes.buffer, 0, bytes.byteLength), file.content_type);
+      if (!size || size.width * size.height > THUMBNAIL_PIXEL_BUDGET) {
+        ctx.log.info(
+          { fileId: file.id, size },
+          "no thumbnail: the image's stated size is unreadable or too large",
+        );
+        return null;
+      }
+      return scaleInWorker(bytes, out);
+    });
+    if (!scaled) return null;
     const key = await storeSealed(ctx, scaled.data);
     let saved = false;
     try {

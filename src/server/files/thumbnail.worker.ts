@@ -4,11 +4,12 @@ import { Jimp } from "jimp";
 // Decodes one image and scales it down, on its own thread (see thumbnail.ts): a large photo takes
 // seconds of pure JavaScript, which must not stall every other request on the event loop.
 
-const { bytes, out, max, megapixels } = workerData as {
+const { bytes, out, max, megapixels, jpegMemoryMb } = workerData as {
   bytes: Uint8Array;
   out: "image/png" | "image/jpeg";
   max: number;
   megapixels: number;
+  jpegMemoryMb: number;
 };
 const port = parentPort;
 if (!port) throw new Error("thumbnail.worker.ts runs as a worker thread");
@@ -16,7 +17,7 @@ if (!port) throw new Error("thumbnail.worker.ts runs as a worker thread");
 try {
   // jpeg-js checks its own limits too, a second guard behind the header check in thumbnail.ts.
   const image = await Jimp.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
-    "image/jpeg": { maxResolutionInMP: megapixels, maxMemoryUsageInMB: 1024 },
+    "image/jpeg": { maxResolutionInMP: megapixels, maxMemoryUsageInMB: jpegMemoryMb },
   });
   // Only ever smaller: a small image is re-encoded at its own size, never blown up.
   if (image.bitmap.width > max || image.bitmap.height > max) image.scaleToFit({ w: max, h: max });

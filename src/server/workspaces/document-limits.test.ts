@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { makeCustomer, makeTeam } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
+import { DOCUMENT_FILE_MB_MAX, DOCUMENT_QUOTA_MB_MAX } from "./document-limits.ts";
 
 // Settings → Documents: admins set the largest document file and one company's total; the next
 // upload is held to them, with the error naming the file.
@@ -36,6 +37,19 @@ describe("document limits", () => {
     const bigger = await api(team.admin, "PATCH", { maxFileMb: 20, companyQuotaMb: 10 });
     assert.equal(bigger.statusCode, 400);
     assert.match(bigger.json().error.fields.maxFileMb, /company's total/);
+
+    // The largest allowed: a document's summed size stays within a 32-bit integer column.
+    for (const [field, value] of [
+      ["maxFileMb", DOCUMENT_FILE_MB_MAX + 1],
+      ["companyQuotaMb", DOCUMENT_QUOTA_MB_MAX + 1],
+    ] as const) {
+      const over = await api(team.admin, "PATCH", { [field]: value });
+      assert.equal(over.statusCode, 400, `${field} ${value}`);
+      assert.ok(over.json().error.fields[field]);
+    }
+    assert.ok(DOCUMENT_QUOTA_MB_MAX * 1024 * 1024 < 2 ** 31);
+    const most = { maxFileMb: 1000, companyQuotaMb: 1024 };
+    assert.deepEqual((await api(team.admin, "PATCH", most)).json(), most);
 
     const ok = await api(team.admin, "PATCH", { maxFileMb: 1, companyQuotaMb: 3 });
     assert.equal(ok.statusCode, 200);

@@ -8,9 +8,12 @@ import type { Workspace } from "./workspace.branding.ts";
 // documents already stored stay, over the limit or not.
 
 const MB = 1024 * 1024;
-/** A file: 1 MB to 1 GB. A company's total: up to 2,000 MB (the column's integer range on PostgreSQL). */
-export const DOCUMENT_FILE_MB_MAX = 1024;
-export const DOCUMENT_QUOTA_MB_MAX = 2000;
+/**
+ * A file: 1 MB to 1,000 MB. A company's total: up to 1,024 MB. A document's size (every version
+ * summed) never passes the company's total, so it stays within PostgreSQL's 32-bit integer column.
+ */
+export const DOCUMENT_FILE_MB_MAX = 1000;
+export const DOCUMENT_QUOTA_MB_MAX = 1024;
 
 export interface DocumentLimits {
   maxFileMb: number;

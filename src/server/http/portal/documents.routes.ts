@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { AppContext } from "../../context.ts";
+import { openDocumentDownload } from "../../documents/document.download.ts";
 import { companyOf, getDocument, listDocuments } from "../../documents/document.read.ts";
 import {
   DOWNLOAD_ANSWER,
@@ -12,7 +13,7 @@ import {
   DownloadQuery,
   THUMBNAIL_ANSWER,
 } from "../../documents/document.schemas.ts";
-import { openDocumentDownload, uploadDocument, uploadVersion } from "../../documents/document.service.ts";
+import { uploadDocument, uploadVersion } from "../../documents/document.service.ts";
 import { findDocumentThumbnail } from "../../documents/document.thumbnails.ts";
 import { serveSealedFile } from "../../files/file.intake.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";

@@ -2,10 +2,10 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { SessionInfo } from "../../auth/session.service.ts";
 import { getCompany } from "../../companies/company.service.ts";
 import type { AppContext } from "../../context.ts";
+import { openDocumentDownload } from "../../documents/document.download.ts";
 import { listDocuments } from "../../documents/document.read.ts";
 import {
   deleteDocument,
-  openDocumentDownload,
   publishDocument,
   updateDocument,
   uploadDocument,

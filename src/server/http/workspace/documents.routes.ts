@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { AppContext } from "../../context.ts";
+import { openDocumentDownload } from "../../documents/document.download.ts";
 import { getDocument, listDocuments } from "../../documents/document.read.ts";
 import {
   DOWNLOAD_ANSWER,
@@ -15,7 +16,6 @@ import {
 } from "../../documents/document.schemas.ts";
 import {
   deleteDocument,
-  openDocumentDownload,
   publishDocument,
   updateDocument,
   uploadDocument,
