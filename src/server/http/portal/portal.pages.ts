@@ -3,7 +3,6 @@ import { formatReference, parseReference } from "../../../shared/tickets.ts";
 import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
-import { findAttachmentForCustomer } from "../../files/file.access.ts";
 import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";
 import { tasksOfRequestRef } from "../../onboarding/task-links.ts";
@@ -20,12 +19,7 @@ import {
   type PortalStatusFilter,
   type PortalWhoseFilter,
 } from "../../tickets/customer-portal.schemas.ts";
-import {
-  findPortalTicket,
-  getPortalTicket,
-  listPortalTickets,
-  portalHome,
-} from "../../tickets/customer-portal.ts";
+import { getPortalTicket, listPortalTickets, portalHome } from "../../tickets/customer-portal.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { formString, formText } from "../../web/forms.ts";
 import { html } from "../../web/html.ts";
@@ -43,6 +37,7 @@ import {
   requestNotFoundMain,
   requestsMain,
 } from "./portal.views.ts";
+import { findRequestFile } from "./request-files.ts";
 
 // The signed-in portal's pages: /portal/{slug}/home, /requests, /requests/{reference} (with its
 // reply, "This is solved", the colleagues copied in and the files); signing out is account.pages.ts'. Behind the
@@ -169,11 +164,7 @@ export const portalPages =
       "/:slug/requests/:reference/attachments/:id",
       async (req, reply) => {
         const actor = customerOf(req).actor;
-        const ticket = await findPortalTicket(ctx.database.db, actor, req.params.reference);
-        const file = await findAttachmentForCustomer(ctx, actor, {
-          ticketId: ticket.id,
-          id: req.params.id.slice(0, 40),
-        });
+        const file = await findRequestFile(ctx, actor, req.params.reference, req.params.id.slice(0, 40));
         return sendStoredFile(ctx, reply, file);
       },
     );
@@ -183,11 +174,7 @@ export const portalPages =
       "/:slug/requests/:reference/attachments/:id/thumbnail",
       async (req, reply) => {
         const actor = customerOf(req).actor;
-        const ticket = await findPortalTicket(ctx.database.db, actor, req.params.reference);
-        const file = await findAttachmentForCustomer(ctx, actor, {
-          ticketId: ticket.id,
-          id: req.params.id.slice(0, 40),
-        });
+        const file = await findRequestFile(ctx, actor, req.params.reference, req.params.id.slice(0, 40));
         return sendThumbnail(ctx, reply, file);
       },
     );

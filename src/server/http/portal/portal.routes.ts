@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { AppContext } from "../../context.ts";
-import { findAttachmentForCustomer } from "../../files/file.access.ts";
 import { sendStoredFile } from "../../files/file.service.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";
 import {
@@ -19,16 +18,12 @@ import {
   PortalTicket,
   PortalTicketList,
 } from "../../tickets/customer-portal.schemas.ts";
-import {
-  findPortalTicket,
-  getPortalTicket,
-  listPortalTickets,
-  portalHome,
-} from "../../tickets/customer-portal.ts";
+import { getPortalTicket, listPortalTickets, portalHome } from "../../tickets/customer-portal.ts";
 import { CustomerReplyBody, TicketStatusSchema } from "../../tickets/ticket.schemas.ts";
 import { sendJsonOnce } from "../shared/json-once.ts";
-import { errors } from "../shared/schema.ts";
+import { errors, FILE_ANSWER, THUMBNAIL_IMAGE_ANSWER } from "../shared/schema.ts";
 import { customerOf } from "./gate.ts";
+import { findRequestFile } from "./request-files.ts";
 
 // The signed-in portal's JSON API: /api/portal/{slug}/home, /tickets …, every route behind the
 // customer gate and every read through the customer's scope. A request of another company or
@@ -109,19 +104,14 @@ export const portalRoutes =
           security,
           params: FileParams,
           response: {
-            200: {
-              description: "The file",
-              content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
-            },
+            200: FILE_ANSWER,
             ...errors(401, 404),
           },
         },
       },
       async (req, reply) => {
-        const actor = customerOf(req).actor;
-        const ticket = await findPortalTicket(ctx.database.db, actor, req.params.reference);
-        const file = await findAttachmentForCustomer(ctx, actor, { ticketId: ticket.id, id: req.params.id });
-        return sendStoredFile(ctx, reply, file);
+        const { reference, id } = req.params;
+        return sendStoredFile(ctx, reply, await findRequestFile(ctx, customerOf(req).actor, reference, id));
       },
     );
 
@@ -135,19 +125,14 @@ export const portalRoutes =
           security,
           params: FileParams,
           response: {
-            200: {
-              description: "A small PNG or JPEG picture of the image",
-              content: { "image/png": { schema: { type: "string", format: "binary" } } },
-            },
+            200: THUMBNAIL_IMAGE_ANSWER,
             ...errors(401, 404),
           },
         },
       },
       async (req, reply) => {
-        const actor = customerOf(req).actor;
-        const ticket = await findPortalTicket(ctx.database.db, actor, req.params.reference);
-        const file = await findAttachmentForCustomer(ctx, actor, { ticketId: ticket.id, id: req.params.id });
-        return sendThumbnail(ctx, reply, file);
+        const { reference, id } = req.params;
+        return sendThumbnail(ctx, reply, await findRequestFile(ctx, customerOf(req).actor, reference, id));
       },
     );
 

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Type } from "typebox";
+import type { FastifyRequest } from "fastify";
+import { type Static, Type } from "typebox";
 import { MAX_FILE_BYTES } from "../../../shared/files.ts";
 import type { AppContext } from "../../context.ts";
 import { findAttachmentForTokenHolder } from "../../files/file.access.ts";
 import { receiveUpload, sendStoredFile } from "../../files/file.service.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";
 import { apiEntry, trackingViewer } from "../portal/portal-entry.ts";
-import { errors } from "../shared/schema.ts";
+import { errors, FILE_ANSWER, THUMBNAIL_IMAGE_ANSWER } from "../shared/schema.ts";
 import { validatorCompiler } from "../shared/validation.ts";
 
 // Customers' files: one upload route (the file is the raw request body, streamed) and one
@@ -45,10 +46,31 @@ export function declaredLength(header: string | undefined): number | undefined {
   return header && /^\d+$/.test(header) ? Number(header) : undefined;
 }
 
+const TokenFileParams = Type.Object({
+  slug: Type.String({ maxLength: 40 }),
+  reference: Type.String({ maxLength: 20 }),
+  id: Type.String({ maxLength: 40 }),
+});
+const TokenQuery = Type.Object({ t: Type.Optional(Type.String({ maxLength: 128 })) });
+
 export const publicFileRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
     rawBodies(app);
+
+    /** The one lookup behind the download and the thumbnail: the ticket's tracking token opens its files. */
+    const tokenHolderFile = async (
+      req: FastifyRequest<{ Params: Static<typeof TokenFileParams>; Querystring: Static<typeof TokenQuery> }>,
+    ) => {
+      const entry = await apiEntry(ctx, req, req.params.slug);
+      return findAttachmentForTokenHolder(ctx, {
+        viewer: trackingViewer(entry),
+        slug: req.params.slug,
+        reference: req.params.reference,
+        token: req.query.t,
+        id: req.params.id,
+      });
+    };
 
     app.post(
       "/upload",
@@ -89,31 +111,16 @@ export const publicFileRoutes =
           summary: "Download an attachment",
           description:
             "Needs the ticket's tracking token. Files on internal notes, other tickets' files and wrong or expired tokens all get the same 404. Raster images are served inline, everything else as a download.",
-          params: Type.Object({
-            slug: Type.String({ maxLength: 40 }),
-            reference: Type.String({ maxLength: 20 }),
-            id: Type.String({ maxLength: 40 }),
-          }),
-          querystring: Type.Object({ t: Type.Optional(Type.String({ maxLength: 128 })) }),
+          params: TokenFileParams,
+          querystring: TokenQuery,
           response: {
-            200: {
-              description: "The file",
-              content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
-            },
+            200: FILE_ANSWER,
             ...errors(401, 404),
           },
         },
       },
       async (req, reply) => {
-        const entry = await apiEntry(ctx, req, req.params.slug);
-        const file = await findAttachmentForTokenHolder(ctx, {
-          viewer: trackingViewer(entry),
-          slug: req.params.slug,
-          reference: req.params.reference,
-          token: req.query.t,
-          id: req.params.id,
-        });
-        return sendStoredFile(ctx, reply, file);
+        return sendStoredFile(ctx, reply, await tokenHolderFile(req));
       },
     );
 
@@ -125,31 +132,16 @@ export const publicFileRoutes =
           summary: "An image attachment's thumbnail",
           description:
             "The same access as the download (the ticket's tracking token); a file without a thumbnail is the same 404.",
-          params: Type.Object({
-            slug: Type.String({ maxLength: 40 }),
-            reference: Type.String({ maxLength: 20 }),
-            id: Type.String({ maxLength: 40 }),
-          }),
-          querystring: Type.Object({ t: Type.Optional(Type.String({ maxLength: 128 })) }),
+          params: TokenFileParams,
+          querystring: TokenQuery,
           response: {
-            200: {
-              description: "A small PNG or JPEG picture of the image",
-              content: { "image/png": { schema: { type: "string", format: "binary" } } },
-            },
+            200: THUMBNAIL_IMAGE_ANSWER,
             ...errors(401, 404),
           },
         },
       },
       async (req, reply) => {
-        const entry = await apiEntry(ctx, req, req.params.slug);
-        const file = await findAttachmentForTokenHolder(ctx, {
-          viewer: trackingViewer(entry),
-          slug: req.params.slug,
-          reference: req.params.reference,
-          token: req.query.t,
-          id: req.params.id,
-        });
-        return sendThumbnail(ctx, reply, file);
+        return sendThumbnail(ctx, reply, await tokenHolderFile(req));
       },
     );
   };

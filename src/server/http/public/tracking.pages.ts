@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { formatReference, parseReference } from "../../../shared/tickets.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
-import { findAttachmentForTokenHolder } from "../../files/file.access.ts";
+import { findAttachmentForTokenHolder, type StoredFile } from "../../files/file.access.ts";
 import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
@@ -146,10 +146,14 @@ export const trackingPages =
       Querystring: { t?: string; sent?: string; part?: string };
     }>("/:slug/tickets/:reference", (req, reply) => tracking(req, reply));
 
-    // The files of the conversation, for the page's links: the API's download, keyed by the cookie.
-    app.get<{ Params: { slug: string; reference: string; id: string } }>(
-      "/:slug/tickets/:reference/attachments/:id",
-      async (req, reply) => {
+    // The files of the conversation, for the page's links (the API's download, keyed by the cookie),
+    // and the chips' pictures: one access for both.
+    const tokenHolderFile =
+      (send: (ctx: AppContext, reply: FastifyReply, file: StoredFile) => Promise<unknown>) =>
+      async (
+        req: FastifyRequest<{ Params: { slug: string; reference: string; id: string } }>,
+        reply: FastifyReply,
+      ) => {
         const entry = await entryFor(req, reply, false);
         if (!entry) return reply;
         const file = await findAttachmentForTokenHolder(ctx, {
@@ -159,26 +163,10 @@ export const trackingPages =
           id: req.params.id.slice(0, 40),
           viewer: trackingViewer(entry),
         });
-        return sendStoredFile(ctx, reply, file);
-      },
-    );
-
-    // The chips' pictures: the same access as the download above.
-    app.get<{ Params: { slug: string; reference: string; id: string } }>(
-      "/:slug/tickets/:reference/attachments/:id/thumbnail",
-      async (req, reply) => {
-        const entry = await entryFor(req, reply, false);
-        if (!entry) return reply;
-        const file = await findAttachmentForTokenHolder(ctx, {
-          slug: req.params.slug,
-          reference: req.params.reference,
-          token: tokenOf(req).token,
-          id: req.params.id.slice(0, 40),
-          viewer: trackingViewer(entry),
-        });
-        return sendThumbnail(ctx, reply, file);
-      },
-    );
+        return send(ctx, reply, file);
+      };
+    app.get("/:slug/tickets/:reference/attachments/:id", tokenHolderFile(sendStoredFile));
+    app.get("/:slug/tickets/:reference/attachments/:id/thumbnail", tokenHolderFile(sendThumbnail));
 
     app.post<{ Params: { slug: string; reference: string }; Querystring: { t?: string } }>(
       "/:slug/tickets/:reference/reply",

@@ -22,3 +22,15 @@ export function errors(...codes: number[]): Record<number, unknown> {
   for (const c of codes) out[c] = Type.Ref("ErrorResponse");
   return out;
 }
+
+/** A ticket file's download answer, for its OpenAPI entry: agents', customers' and token holders' alike. */
+export const FILE_ANSWER = {
+  description: "The file",
+  content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+};
+
+/** An image attachment's thumbnail answer, beside the download above. */
+export const THUMBNAIL_IMAGE_ANSWER = {
+  description: "A small PNG or JPEG picture of the image",
+  content: { "image/png": { schema: { type: "string", format: "binary" } } },
+};

@@ -6,7 +6,7 @@ import { findAttachmentForAgent } from "../../files/file.access.ts";
 import { receiveUpload, sendStoredFile } from "../../files/file.service.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";
 import { declaredLength, rawBodies, UPLOAD_BODY_DOC } from "../public/files.routes.ts";
-import { errors } from "../shared/schema.ts";
+import { errors, FILE_ANSWER, THUMBNAIL_IMAGE_ANSWER } from "../shared/schema.ts";
 import { sessionOf } from "./gate.ts";
 
 // Agents' files, inside the workspace tree (its session and CSRF hook apply).
@@ -53,10 +53,7 @@ export const workspaceFileRoutes =
           security: [{ session: [] }],
           params: Type.Object({ id: Type.String({ maxLength: 40 }) }),
           response: {
-            200: {
-              description: "The file",
-              content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
-            },
+            200: FILE_ANSWER,
             ...errors(401, 404),
           },
         },
@@ -76,10 +73,7 @@ export const workspaceFileRoutes =
           security: [{ session: [] }],
           params: Type.Object({ id: Type.String({ maxLength: 40 }) }),
           response: {
-            200: {
-              description: "A small PNG or JPEG picture of the image",
-              content: { "image/png": { schema: { type: "string", format: "binary" } } },
-            },
+            200: THUMBNAIL_IMAGE_ANSWER,
             ...errors(401, 404),
           },
         },
