@@ -261,6 +261,20 @@ export async function submitTaskForm(
   });
 }
 
+/** What an agent reads of an answer: the list and the single answer show the same. */
+const RESPONSE_COLUMNS = [
+  "form_responses.id",
+  "form_responses.form_id",
+  "form_responses.form_version",
+  "form_responses.task_id",
+  "form_responses.ticket_id",
+  "form_responses.contact_id",
+  "form_responses.status",
+  "form_responses.answers",
+  "form_responses.submitted_at",
+  "form_responses.updated_at",
+] as const;
+
 /** The answers given by a company (its tasks' forms and its requests' extra fields). */
 export async function listCompanyResponses(
   ctx: AppContext,
@@ -269,18 +283,7 @@ export async function listCompanyResponses(
 ): Promise<FormResponseView[]> {
   const db = ctx.database.db;
   const rows = await formResponsesVisibleTo(db, actor)
-    .select([
-      "form_responses.id",
-      "form_responses.form_id",
-      "form_responses.form_version",
-      "form_responses.task_id",
-      "form_responses.ticket_id",
-      "form_responses.contact_id",
-      "form_responses.status",
-      "form_responses.answers",
-      "form_responses.submitted_at",
-      "form_responses.updated_at",
-    ])
+    .select(RESPONSE_COLUMNS)
     .where("form_responses.company_id", "=", companyId)
     .orderBy("form_responses.updated_at", "desc")
     .limit(200)
@@ -291,18 +294,7 @@ export async function listCompanyResponses(
 export async function getResponse(ctx: AppContext, actor: AgentActor, id: string): Promise<FormResponseView> {
   const db = ctx.database.db;
   const r = await formResponsesVisibleTo(db, actor)
-    .select([
-      "form_responses.id",
-      "form_responses.form_id",
-      "form_responses.form_version",
-      "form_responses.task_id",
-      "form_responses.ticket_id",
-      "form_responses.contact_id",
-      "form_responses.status",
-      "form_responses.answers",
-      "form_responses.submitted_at",
-      "form_responses.updated_at",
-    ])
+    .select(RESPONSE_COLUMNS)
     .where("form_responses.id", "=", id)
     .executeTakeFirst();
   if (!r) throw notFound("No such answer.");
