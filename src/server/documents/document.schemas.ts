@@ -8,18 +8,25 @@ const THUMBNAIL = Type.Boolean({
   description: "An image with a thumbnail: GET …/thumbnail?version=N serves it (a small PNG or JPEG)",
 });
 
+const SOURCE = OneOf(["customer", "team"] as const, "customer: uploaded by the company; team: a deliverable");
+
+/** The current version's file, as the list, the portal's summary and the full document show it. */
+const CURRENT_FILE = {
+  fileName: Type.String(),
+  size: Type.Integer({ description: "Bytes of the current version" }),
+  typeLabel: Type.String(),
+  contentType: Type.String({ description: "The current version's real type, judged by the bytes at upload" }),
+  badge: BADGE,
+  thumbnail: THUMBNAIL,
+};
+
 export const PortalDocumentSummary = Type.Object({
   id: Type.String(),
   title: Type.String(),
   folder: Type.String(),
-  source: OneOf(["customer", "team"] as const, "customer: uploaded by the company; team: a deliverable"),
+  source: SOURCE,
   version: Type.Integer(),
-  fileName: Type.String(),
-  size: Type.Integer({ description: "Bytes" }),
-  typeLabel: Type.String(),
-  contentType: Type.String({ description: "The real type, judged by the bytes at upload" }),
-  badge: BADGE,
-  thumbnail: THUMBNAIL,
+  ...CURRENT_FILE,
   updatedAt: Type.String({ format: "date-time" }),
   /** Added or changed since the customer last opened their documents. */
   isNew: Type.Boolean(),
@@ -52,15 +59,10 @@ export const DocumentView = Type.Object({
   title: Type.String(),
   folder: Type.String(),
   tags: Type.Array(Type.String()),
-  source: OneOf(["customer", "team"] as const, "customer: uploaded by the company; team: a deliverable"),
+  source: SOURCE,
   status: OneOf(["draft", "published"] as const, "A team deliverable is a draft until published"),
   version: Type.Integer({ description: "The current version" }),
-  fileName: Type.String(),
-  size: Type.Integer({ description: "Bytes of the current version" }),
-  typeLabel: Type.String(),
-  contentType: Type.String({ description: "The current version's real type, judged by the bytes" }),
-  badge: BADGE,
-  thumbnail: THUMBNAIL,
+  ...CURRENT_FILE,
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
   publishedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
