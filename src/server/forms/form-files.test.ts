@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { taskFormAnswers } from "../http/workspace/forms.views.ts";
-import { makeTeam } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
-import { customerIn, makeCompany, type PortalCustomer } from "../test/portal-world.ts";
-import { CANARY, taskWithForm } from "./forms.test-support.ts";
+import type { PortalCustomer } from "../test/portal-world.ts";
+import { CANARY, formTaskWorld, portalApi } from "./forms.test-support.ts";
 
 // A task form's file field answered with a company document: uploaded on the fill page without
 // JavaScript (the whole form posted as multipart), kept in the shared draft, required on submit,
@@ -72,39 +71,10 @@ const post = (c: PortalCustomer, url: string, fields: Record<string, string>) =>
     payload: new URLSearchParams({ _csrf: c.csrf, ...fields }).toString(),
   });
 
-const api = (
-  c: PortalCustomer,
-  slug: string,
-  method: "GET" | "PUT" | "POST",
-  url: string,
-  payload?: object,
-) =>
-  t.app.inject({
-    method,
-    url: `/api/portal/${slug}${url}`,
-    headers: method === "GET" ? { cookie: c.cookie } : c.headers,
-    ...(payload ? { payload } : {}),
-  });
+const api = (...a: Parameters<typeof portalApi> extends [TestEnv, ...infer R] ? R : never) =>
+  portalApi(t, ...a);
 
-async function world() {
-  const team = await makeTeam(t);
-  const res = await t.app.inject({
-    method: "POST",
-    url: "/api/workspace/forms",
-    headers: team.admin.headers,
-    payload: { name: "Paperwork", fields: FIELDS },
-  });
-  assert.equal(res.statusCode, 201, res.body);
-  const form = res.json() as { id: string };
-  const acme = await makeCompany(t, team.ws.id, "Acme");
-  const beta = await makeCompany(t, team.ws.id, "Beta");
-  const otto = await customerIn(t, team.ws.id, acme, "own", "Otto Own");
-  const cleo = await customerIn(t, team.ws.id, acme, "own", "Cleo Colleague");
-  const ben = await customerIn(t, team.ws.id, beta, "company", "Ben Beta");
-  const taskId = await taskWithForm(t, team.ws.id, acme, form.id);
-  const url = `/portal/${team.ws.slug}/onboarding/tasks/${taskId}/form`;
-  return { ...team, form, acme, beta, otto, cleo, ben, taskId, url };
-}
+const world = () => formTaskWorld(t, "Paperwork", FIELDS);
 
 type Doc = { id: string; title: string; folder: string; source: string; version: number };
 

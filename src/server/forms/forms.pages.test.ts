@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { makeTeam, type SignedInAgent } from "../test/factories.ts";
+import type { SignedInAgent } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
-import { customerIn, makeCompany, type PortalCustomer } from "../test/portal-world.ts";
-import { CANARY, FIELDS, taskWithForm } from "./forms.test-support.ts";
+import type { PortalCustomer } from "../test/portal-world.ts";
+import { CANARY, FIELDS, formTaskWorld } from "./forms.test-support.ts";
 
 // A task's form on the portal's pages (without JavaScript): the home lists it, "Save for later"
 // keeps a draft another contact continues, errors show beside their fields, "Submit" sends and
@@ -34,24 +34,7 @@ const agentPost = (a: SignedInAgent, url: string, fields: Record<string, string>
     payload: new URLSearchParams({ _csrf: a.csrf, ...fields }).toString(),
   });
 
-async function world() {
-  const team = await makeTeam(t);
-  const res = await t.app.inject({
-    method: "POST",
-    url: "/api/workspace/forms",
-    headers: team.admin.headers,
-    payload: { name: "Single sign-on", fields: FIELDS },
-  });
-  const form = res.json() as { id: string };
-  const acme = await makeCompany(t, team.ws.id, "Acme");
-  const beta = await makeCompany(t, team.ws.id, "Beta");
-  const otto = await customerIn(t, team.ws.id, acme, "own", "Otto Own");
-  const cleo = await customerIn(t, team.ws.id, acme, "own", "Cleo Colleague");
-  const ben = await customerIn(t, team.ws.id, beta, "company", "Ben Beta");
-  const taskId = await taskWithForm(t, team.ws.id, acme, form.id);
-  const url = `/portal/${team.ws.slug}/onboarding/tasks/${taskId}/form`;
-  return { ...team, form, acme, otto, cleo, ben, taskId, url };
-}
+const world = () => formTaskWorld(t, "Single sign-on", FIELDS);
 
 describe("forms on the portal's pages", () => {
   test("save for later, continue on another contact's device, fix the errors, submit, see the copy", async () => {

@@ -1,5 +1,8 @@
+import assert from "node:assert/strict";
 import { newId } from "../ids.ts";
+import { makeTeam, type SignedInCustomer } from "../test/factories.ts";
 import type { TestEnv } from "../test/harness.ts";
+import { customerIn, makeCompany } from "../test/portal-world.ts";
 
 // What the forms' tests share: a form's fields, and a task carrying a form whose team side holds
 // a marker that must never reach a customer.
@@ -72,4 +75,44 @@ export async function taskWithForm(
     })
     .execute();
   return taskId;
+}
+
+/** The customer API as a signed-in contact calls it: reads with the cookie, writes with the CSRF header too. */
+export const portalApi = (
+  t: TestEnv,
+  c: SignedInCustomer,
+  slug: string,
+  method: "GET" | "PUT" | "POST",
+  url: string,
+  payload?: object,
+) =>
+  t.app.inject({
+    method,
+    url: `/api/portal/${slug}${url}`,
+    headers: method === "GET" ? { cookie: c.cookie } : c.headers,
+    ...(payload ? { payload } : {}),
+  });
+
+/**
+ * A team with a form of these fields, Acme (Otto and Cleo, own access) and Beta (Ben, its
+ * manager), and an Acme task carrying the form; url is the task form's portal page.
+ */
+export async function formTaskWorld(t: TestEnv, name: string, fields: object[]) {
+  const team = await makeTeam(t);
+  const res = await t.app.inject({
+    method: "POST",
+    url: "/api/workspace/forms",
+    headers: team.admin.headers,
+    payload: { name, fields },
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  const form = res.json() as { id: string };
+  const acme = await makeCompany(t, team.ws.id, "Acme");
+  const beta = await makeCompany(t, team.ws.id, "Beta");
+  const otto = await customerIn(t, team.ws.id, acme, "own", "Otto Own");
+  const cleo = await customerIn(t, team.ws.id, acme, "own", "Cleo Colleague");
+  const ben = await customerIn(t, team.ws.id, beta, "company", "Ben Beta");
+  const taskId = await taskWithForm(t, team.ws.id, acme, form.id);
+  const url = `/portal/${team.ws.slug}/onboarding/tasks/${taskId}/form`;
+  return { ...team, form, acme, beta, otto, cleo, ben, taskId, url };
 }

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { makeTeam, type SignedInAgent, type SignedInCustomer } from "../test/factories.ts";
+import { makeTeam, type SignedInAgent } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { customerIn, makeCompany } from "../test/portal-world.ts";
-import { CANARY, FIELDS, taskWithForm as taskOn } from "./forms.test-support.ts";
+import { CANARY, FIELDS, portalApi as portalApiOf, taskWithForm as taskOn } from "./forms.test-support.ts";
 
 // Forms through the app: the builder and its versions, a task's form filled on the portal (the
 // draft shared by the company's contacts, each field checked on the server, the task moved on,
@@ -23,19 +23,8 @@ const agentApi = (a: SignedInAgent, method: "GET" | "POST" | "PATCH", url: strin
     ...(payload ? { payload } : {}),
   });
 
-const portalApi = (
-  c: SignedInCustomer,
-  slug: string,
-  method: "GET" | "PUT" | "POST",
-  url: string,
-  payload?: object,
-) =>
-  t.app.inject({
-    method,
-    url: `/api/portal/${slug}${url}`,
-    headers: method === "GET" ? { cookie: c.cookie } : c.headers,
-    ...(payload ? { payload } : {}),
-  });
+const portalApi = (...a: Parameters<typeof portalApiOf> extends [TestEnv, ...infer R] ? R : never) =>
+  portalApiOf(t, ...a);
 
 const taskWithForm = (...a: Parameters<typeof taskOn> extends [TestEnv, ...infer R] ? R : never) =>
   taskOn(t, ...a);
