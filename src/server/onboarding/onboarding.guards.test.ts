@@ -73,6 +73,8 @@ async function answer(
   status: "draft" | "submitted",
 ) {
   const now = t.ctx.now().toISOString();
+  // One answer per task: the draft becomes the sent answer.
+  await t.ctx.database.db.deleteFrom("form_responses").where("task_id", "=", taskId).execute();
   await t.ctx.database.db
     .insertInto("form_responses")
     .values({
