@@ -100,9 +100,9 @@ function planSection(
   <td>${ti + 1}</td>
   <td><strong>${bdi(t.title)}</strong><br><span class="meta">${t.actor === "customer" ? "Customer acts" : "Our team acts"}${t.ticketReferences.length ? html` · ${t.ticketReferences.map((r) => html`<a href="/app/tickets/${r}">${r}</a> `)}` : ""}</span>
   ${taskEditForm(req, t, `p${pi}t${ti}`, ctx)}</td>
-  <td>${t.dueAt ? when(t.dueAt) : html`<span class="meta">None</span>`}</td>
-  <td><span class="task-status task-${t.status}">${TASK_STATUS_LABELS[t.status]}</span>${t.assigneeAgentId ? html`<br><span class="meta">${bdi(agentName.get(t.assigneeAgentId) ?? "An agent")}</span>` : ""}${t.internalNote ? html`<br><span class="meta internal-note">${t.internalNote}</span>` : ""}</td>
-  <td>${t.portalVisible ? html`<span class="task-status task-${t.portalStatus}">${TASK_PORTAL_STATUS_LABELS[t.portalStatus]}</span>${t.portalAssigneeContactId ? html`<br><span class="meta">${bdi(contactName.get(t.portalAssigneeContactId) ?? "A contact")}</span>` : ""}` : html`<span class="meta">Not on the portal</span>`}</td>
+  <td data-label="Due">${t.dueAt ? when(t.dueAt) : html`<span class="meta">None</span>`}</td>
+  <td data-label="Team (internal)"><span class="task-status task-${t.status}">${TASK_STATUS_LABELS[t.status]}</span>${t.assigneeAgentId ? html`<br><span class="meta">${bdi(agentName.get(t.assigneeAgentId) ?? "An agent")}</span>` : ""}${t.internalNote ? html`<br><span class="meta internal-note">${t.internalNote}</span>` : ""}</td>
+  <td data-label="Customer sees">${t.portalVisible ? html`<span class="task-status task-${t.portalStatus}">${TASK_PORTAL_STATUS_LABELS[t.portalStatus]}</span>${t.portalAssigneeContactId ? html`<br><span class="meta">${bdi(contactName.get(t.portalAssigneeContactId) ?? "A contact")}</span>` : ""}` : html`<span class="meta">Not on the portal</span>`}</td>
   <td class="order"><form method="post" action="/app/onboarding/tasks/${t.id}/move">${csrfField(req)}<input type="hidden" name="by" value="up"><button type="submit" class="linkish"${ti === 0 ? html` disabled` : ""} aria-label="Move “${t.title}” up">Up</button></form><form method="post" action="/app/onboarding/tasks/${t.id}/move">${csrfField(req)}<input type="hidden" name="by" value="down"><button type="submit" class="linkish"${ti === p.tasks.length - 1 ? html` disabled` : ""} aria-label="Move “${t.title}” down">Down</button></form></td>
 </tr>`,
         )}</tbody></table></div>`
