@@ -42,8 +42,11 @@ function portico(...args: string[]) {
     env,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
+    // A command that never ends fails here, named, instead of holding the whole run.
+    timeout: 60_000,
+    killSignal: "SIGKILL",
   });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return { code: r.status, out: r.stdout, err: r.error ? `${r.error.message}\n${r.stderr}` : r.stderr };
 }
 
 describe("portico", () => {
