@@ -12,8 +12,23 @@ const dateFmt = new Intl.DateTimeFormat("en-GB", {
   timeZone: "UTC",
 });
 
-export const when = (iso: string) =>
-  html`<time datetime="${iso}">${dateFmt.format(new Date(iso))} UTC</time>`;
+/**
+ * The same moments come back on every page (a ticket's, a task's, a document's): each is formatted
+ * once (Intl's formatting is most of a page's rendering), in a bounded map.
+ */
+const formatted = new Map<string, string>();
+function utcText(iso: string): string {
+  let text = formatted.get(iso);
+  if (text === undefined) {
+    text = dateFmt.format(new Date(iso));
+    if (formatted.size >= 10_000) formatted.clear();
+    formatted.set(iso, text);
+  }
+  return text;
+}
+
+/** A moment in UTC, with the exact instant for time.js to write in the reader's zone. */
+export const when = (iso: string) => html`<time datetime="${iso}">${utcText(iso)} UTC</time>`;
 
 /** Field names as ids: "admin.email" → "admin-email". */
 export const fieldId = (field: string) => field.replace(/[^A-Za-z0-9_-]/g, "-");
