@@ -8,8 +8,6 @@ import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { AppContext } from "./context.ts";
 import { portalAccountPages } from "./http/portal/account.pages.ts";
 import { portalApiRoutes } from "./http/portal/account.routes.ts";
-import { portalDocumentPages } from "./http/portal/documents.pages.ts";
-import { portalOnboardingPages } from "./http/portal/onboarding.pages.ts";
 import { portalPages } from "./http/portal/portal.pages.ts";
 import { portalSignInPages } from "./http/portal/sign-in.pages.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
@@ -172,8 +170,6 @@ export async function buildApp(ctx: AppContext) {
   await app.register(publicKbPages(ctx), { prefix: "/portal" });
   // The signed-in customers' pages, behind their gate.
   await app.register(portalPages(ctx), { prefix: "/portal" });
-  await app.register(portalDocumentPages(ctx), { prefix: "/portal" });
-  await app.register(portalOnboardingPages(ctx), { prefix: "/portal" });
   await app.register(lostLinkPages(ctx), { prefix: "/portal" });
   await app.register(portalSignInPages(ctx), { prefix: "/portal" });
   await app.register(portalAccountPages(ctx), { prefix: "/portal" });

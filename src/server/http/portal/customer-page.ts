@@ -1,15 +1,19 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
-import type { Html } from "../../web/html.ts";
+import { type Html, html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { type CustomerPage, plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
+import type { GateAnswers } from "../shared/session-gate.ts";
 import { customerOf } from "./gate.ts";
 
 // Every signed-in portal page leaves through here: the workspace's branded frame with the
-// customer's navigation (the company's pages only for a contact of a company), never cached.
+// customer's navigation (the company's pages only for a contact of a company), never cached; and
+// the gate's answers for those pages (HTML_ANSWERS: to sign-in and back, or an expired form).
+
+const slugOf = (req: FastifyRequest) => (req.params as { slug?: string }).slug ?? "";
 
 export interface CustomerPageSpec {
   title: string;
@@ -25,7 +29,7 @@ export async function sendCustomerPage(
   p: CustomerPageSpec,
 ) {
   const nonce = newNonce();
-  const ws = await findWorkspaceBySlug(ctx, (req.params as { slug?: string }).slug ?? "");
+  const ws = await findWorkspaceBySlug(ctx, slugOf(req));
   if (!ws) return plainNotFound(reply, nonce);
   reply.header("cache-control", "no-store");
   const customer = {
@@ -39,3 +43,21 @@ export async function sendCustomerPage(
     status: p.status ?? 200,
   });
 }
+
+/** Back where they were after signing in: the same page for a GET, else the home. */
+export const HTML_ANSWERS: GateAnswers = {
+  unauthenticated: (req, reply) => {
+    const slug = encodeURIComponent(slugOf(req));
+    const next = req.method === "GET" ? req.url : `/portal/${slug}/home`;
+    return reply.redirect(`/portal/${slug}/sign-in?next=${encodeURIComponent(next)}`, 303);
+  },
+  csrfFailed: (_req, reply) => {
+    const nonce = newNonce();
+    return sendHtml(
+      reply,
+      html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>Please try again</title></head><body><main id="main"><h1>That form had expired</h1><p>Nothing was changed. Go back, reload the page and try again.</p></main></body></html>`,
+      { kind: "page", nonce, status: 403 },
+    );
+  },
+  tokenInForm: true,
+};

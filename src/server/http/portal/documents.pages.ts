@@ -14,11 +14,9 @@ import { formString } from "../../web/forms.ts";
 import type { Html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { multipartFileOf, multipartUploads } from "../shared/multipart-upload.ts";
-import { pageTree } from "../shared/page-tree.ts";
 import { sendCustomerPage } from "./customer-page.ts";
 import { documentsMain, documentsUnavailableMain } from "./documents.views.ts";
-import { addCustomerGate, customerOf } from "./gate.ts";
-import { HTML_ANSWERS } from "./portal.pages.ts";
+import { customerOf } from "./gate.ts";
 
 // The signed-in portal's documents: /portal/{slug}/documents (the company's documents by folder,
 // the upload form, versions), and downloads, always as attachments. Uploads are plain multipart
@@ -41,9 +39,7 @@ const NOTICES: Record<string, string> = {
 export const portalDocumentPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
-    await pageTree(app, { formBodyLimit: 64 * 1024 });
     multipartUploads(app);
-    addCustomerGate(app, ctx, HTML_ANSWERS);
 
     const page = (req: FastifyRequest, reply: FastifyReply, main: (ws: Workspace) => Html, status = 200) =>
       sendCustomerPage(ctx, req, reply, { title: "Documents", current: "documents", main, status });

@@ -3,34 +3,15 @@ import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import { actOnTask, portalPlans, portalTask } from "../../onboarding/portal-onboarding.ts";
-import { html } from "../../web/html.ts";
-import { newNonce, sendHtml } from "../shared/html-response.ts";
-import { pageTree } from "../shared/page-tree.ts";
-import type { GateAnswers } from "../shared/session-gate.ts";
 import { type CustomerPageSpec, sendCustomerPage } from "./customer-page.ts";
-import { addCustomerGate, customerOf } from "./gate.ts";
+import { customerOf } from "./gate.ts";
 import { plansMain, taskMain, taskNotFoundMain } from "./onboarding.views.ts";
 
 // The signed-in portal's onboarding pages: /portal/{slug}/onboarding (the company's plans) and
 // /portal/{slug}/onboarding/tasks/{id} (one task, with Start and Mark complete for the
 // customer's own). Behind the customer gate; another company's task is the same 404 page.
 
-const slugOf = (req: FastifyRequest) => (req.params as { slug?: string }).slug ?? "";
-
-const HTML_ANSWERS: GateAnswers = {
-  unauthenticated: (req, reply) => {
-    const slug = encodeURIComponent(slugOf(req));
-    const next = req.method === "GET" ? req.url : `/portal/${slug}/onboarding`;
-    return reply.redirect(`/portal/${slug}/sign-in?next=${encodeURIComponent(next)}`, 303);
-  },
-  csrfFailed: (_req, reply) =>
-    sendHtml(
-      reply,
-      html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>Please try again</title></head><body><main id="main"><h1>That form had expired</h1><p>Nothing was changed. Go back, reload the page and try again.</p></main></body></html>`,
-      { kind: "page", nonce: newNonce(), status: 403 },
-    ),
-  tokenInForm: true,
-};
+const _slugOf = (req: FastifyRequest) => (req.params as { slug?: string }).slug ?? "";
 
 type TaskParams = { slug: string; id: string };
 
@@ -42,9 +23,6 @@ const NOTICES: Record<string, string> = {
 export const portalOnboardingPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
-    await pageTree(app, { formBodyLimit: 16 * 1024 });
-    addCustomerGate(app, ctx, HTML_ANSWERS);
-
     const page = (req: FastifyRequest, reply: FastifyReply, p: Omit<CustomerPageSpec, "current">) =>
       sendCustomerPage(ctx, req, reply, { ...p, current: "onboarding" });
 

@@ -22,14 +22,13 @@ import {
 import { getPortalTicket, listPortalTickets, portalHome } from "../../tickets/customer-portal.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { formString, formText } from "../../web/forms.ts";
-import { html } from "../../web/html.ts";
-import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
-import type { GateAnswers } from "../shared/session-gate.ts";
 import { formValidator } from "../shared/validation.ts";
-import { type CustomerPageSpec, sendCustomerPage } from "./customer-page.ts";
+import { type CustomerPageSpec, HTML_ANSWERS, sendCustomerPage } from "./customer-page.ts";
+import { portalDocumentPages } from "./documents.pages.ts";
 import { portalFormPages } from "./forms.pages.ts";
 import { addCustomerGate, customerOf } from "./gate.ts";
+import { portalOnboardingPages } from "./onboarding.pages.ts";
 import {
   followUpStartedMain,
   homeMain,
@@ -43,26 +42,6 @@ import { findRequestFile } from "./request-files.ts";
 // reply, "This is solved", the colleagues copied in and the files); signing out is account.pages.ts'. Behind the
 // customer gate: without a session, a page redirects to the portal's sign-in and comes back.
 
-const slugOf = (req: FastifyRequest) => (req.params as { slug?: string }).slug ?? "";
-
-/** Back where they were after signing in: the same page for a GET, else the home. */
-export const HTML_ANSWERS: GateAnswers = {
-  unauthenticated: (req, reply) => {
-    const slug = encodeURIComponent(slugOf(req));
-    const next = req.method === "GET" ? req.url : `/portal/${slug}/home`;
-    return reply.redirect(`/portal/${slug}/sign-in?next=${encodeURIComponent(next)}`, 303);
-  },
-  csrfFailed: (_req, reply) => {
-    const nonce = newNonce();
-    return sendHtml(
-      reply,
-      html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>Please try again</title></head><body><main id="main"><h1>That form had expired</h1><p>Nothing was changed. Go back, reload the page and try again.</p></main></body></html>`,
-      { kind: "page", nonce, status: 403 },
-    );
-  },
-  tokenInForm: true,
-};
-
 const validReply = formValidator(CustomerReplyBody);
 
 type RequestParams = { slug: string; reference: string };
@@ -71,7 +50,10 @@ export const portalPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
     await pageTree(app, { formBodyLimit: 64 * 1024 });
+    // The one gate of every signed-in portal page: the pages of the customer's work are its children.
     addCustomerGate(app, ctx, HTML_ANSWERS);
+    await app.register(portalDocumentPages(ctx));
+    await app.register(portalOnboardingPages(ctx));
 
     const page = (req: FastifyRequest, reply: FastifyReply, p: CustomerPageSpec) =>
       sendCustomerPage(ctx, req, reply, p);
