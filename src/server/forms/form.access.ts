@@ -63,6 +63,17 @@ export function formsWritableBy(db: Tx, actor: Actor) {
   return actor.kind === "agent" ? q.where("forms.workspace_id", "=", actor.workspaceId) : q.where(nothing());
 }
 
+/** The names of the forms an actor may see, by id: one read for a list of tasks. */
+export async function formNamesOf(db: Tx, actor: Actor, ids: readonly (string | null)[]) {
+  const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
+  if (!wanted.length) return new Map<string, string>();
+  const rows = await formsVisibleTo(db, actor)
+    .select(["forms.id", "forms.name"])
+    .where("forms.id", "in", wanted)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
 export function formVersionsVisibleTo(db: Tx, actor: Actor) {
   return db
     .selectFrom("form_versions")

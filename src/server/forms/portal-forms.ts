@@ -1,7 +1,7 @@
 import type { CustomerActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { CUSTOMER_TASK_COLUMNS, tasksVisibleTo } from "../onboarding/plan.access.ts";
-import { formResponsesVisibleTo, formsVisibleTo } from "./form.access.ts";
+import { formNamesOf, formResponsesVisibleTo } from "./form.access.ts";
 import type { FormDue } from "./form.schemas.ts";
 
 // The forms a signed-in customer is asked to complete: the forms of their company's visible
@@ -18,9 +18,12 @@ export async function formsDueFor(ctx: AppContext, actor: CustomerActor): Promis
     .execute();
   if (!tasks.length) return [];
   const ids = tasks.map((t) => t.id);
-  const formIds = [...new Set(tasks.map((t) => t.form_id as string))];
   const [forms, responses] = await Promise.all([
-    formsVisibleTo(db, actor).select(["forms.id", "forms.name"]).where("forms.id", "in", formIds).execute(),
+    formNamesOf(
+      db,
+      actor,
+      tasks.map((t) => t.form_id),
+    ),
     formResponsesVisibleTo(db, actor)
       .select(["form_responses.task_id", "form_responses.status"])
       .where("form_responses.task_id", "in", ids)
@@ -32,7 +35,7 @@ export async function formsDueFor(ctx: AppContext, actor: CustomerActor): Promis
     .map((t) => ({
       taskId: t.id,
       task: t.title,
-      form: forms.find((f) => f.id === t.form_id)?.name ?? "Form",
+      form: forms.get(t.form_id as string) ?? "Form",
       dueAt: t.due_at,
       overdue: t.due_at !== null && t.due_at < now,
       started: responses.some((r) => r.task_id === t.id && r.status === "draft"),

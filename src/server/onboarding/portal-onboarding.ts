@@ -3,7 +3,7 @@ import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
 import { AppError, conflict, notFound } from "../errors.ts";
-import { formResponsesVisibleTo, formsVisibleTo } from "../forms/form.access.ts";
+import { formNamesOf, formResponsesVisibleTo } from "../forms/form.access.ts";
 import {
   type PortalOnboardingSummary,
   type PortalPlans,
@@ -40,16 +40,6 @@ type CustomerTask = {
 
 const customerTasks = (db: Tx, actor: CustomerActor) =>
   tasksVisibleTo(db, actor).select(CUSTOMER_TASK_COLUMNS).orderBy("tasks.position").orderBy("tasks.id");
-
-async function formNames(db: Tx, actor: CustomerActor, tasks: CustomerTask[]) {
-  const ids = [...new Set(tasks.map((t) => t.form_id).filter((f): f is string => f !== null))];
-  if (!ids.length) return new Map<string, string>();
-  const rows = await formsVisibleTo(db, actor)
-    .select(["forms.id", "forms.name"])
-    .where("forms.id", "in", ids)
-    .execute();
-  return new Map(rows.map((r) => [r.id, r.name]));
-}
 
 function summaryOf(t: CustomerTask, forms: Map<string, string>, now: Date): PortalTaskSummary {
   return {
@@ -89,7 +79,11 @@ export async function portalOnboardingSummary(
   const tasks = (await customerTasks(db, actor)
     .where("tasks.plan_id", "=", plan.id)
     .execute()) as CustomerTask[];
-  const forms = await formNames(db, actor, tasks);
+  const forms = await formNamesOf(
+    db,
+    actor,
+    tasks.map((t) => t.form_id),
+  );
   const now = ctx.now();
   const open = tasks.filter((t) => t.portal_status !== "complete");
   return {
@@ -120,7 +114,11 @@ export async function portalPlans(ctx: AppContext, actor: CustomerActor): Promis
       plans.map((p) => p.id),
     )
     .execute()) as CustomerTask[];
-  const forms = await formNames(db, actor, tasks);
+  const forms = await formNamesOf(
+    db,
+    actor,
+    tasks.map((t) => t.form_id),
+  );
   const now = ctx.now();
   return {
     plans: plans.map((p): PortalPlanView => {
@@ -176,7 +174,7 @@ export async function portalTask(
   const db = ctx.database.db;
   const t = await customerTask(db, actor, taskId);
   const [forms, sent, plan, assignee, requests] = await Promise.all([
-    formNames(db, actor, [t]),
+    formNamesOf(db, actor, [t.form_id]),
     formSent(db, actor, t),
     plansVisibleTo(db, actor)
       .select("plans.name")
@@ -229,7 +227,7 @@ export async function actOnTask(
     // A task that asks for a form is done by sending it: marking it complete without the answers
     // would drop the form from what is due and the team would never get them.
     if (to === "complete" && t.form_id && !(await formSent(tx, actor, t))) {
-      const form = (await formNames(tx, actor, [t])).get(t.form_id);
+      const form = (await formNamesOf(tx, actor, [t.form_id])).get(t.form_id);
       throw conflict(
         "form_required",
         `This task asks for the form${form ? ` “${form}”` : ""}: use “Fill in the form” on the task and send it; sending it completes the task.`,
