@@ -182,10 +182,13 @@ function explain(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+// The process ends when its work is done rather than by process.exit(): exiting while V8 still
+// compiles in the background can deadlock Node's shutdown (nodejs/node#54918). The unref'd timer
+// only fires if something was left holding the event loop open.
 try {
   await program().parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) process.exit(err.exitCode);
-  console.error(`portico: ${explain(err)}`);
-  process.exit(1);
+  if (!(err instanceof CommanderError)) console.error(`portico: ${explain(err)}`);
+  process.exitCode = err instanceof CommanderError ? err.exitCode : 1;
+  setTimeout(() => process.exit(), 10_000).unref();
 }

@@ -90,7 +90,10 @@ export async function serve(config: Config): Promise<void> {
     await app.close();
     await background.stop();
     await closeContext(ctx);
-    process.exit(0);
+    // Ends by letting the event loop drain, not by process.exit(), which can deadlock Node's
+    // shutdown while V8 compiles in the background (nodejs/node#54918); the unref'd timer only
+    // fires if something still holds the loop open.
+    setTimeout(() => process.exit(0), 5_000).unref();
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
