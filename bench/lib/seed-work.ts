@@ -117,6 +117,7 @@ export async function seedBusyCompany(
       resolution: done ? "Fixed on our side; please try again." : null,
       resolved_at: done ? iso(updated) : null,
       closed_at: status === "closed" ? iso(updated) : null,
+      first_response_at: done ? iso(created + (updated - created) / 4) : null,
       follow_up_of_id: null,
       created_at: iso(created),
       updated_at: iso(updated),

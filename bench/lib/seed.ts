@@ -292,6 +292,7 @@ async function seedContacts(
       phone: null,
       last_sign_in_at: null,
       documents_seen_at: null,
+      surveys_unsubscribed_at: null,
       created_at: new Date(origin).toISOString(),
       updated_at: new Date(origin).toISOString(),
     });
@@ -347,6 +348,7 @@ async function seedBatch(s: Seeding, from: number, to: number): Promise<void> {
       resolution: done ? "Fixed on our side; please try again." : null,
       resolved_at: done ? updatedIso : null,
       closed_at: status === "closed" ? updatedIso : null,
+      first_response_at: done ? new Date(created + (updated - created) / 4).toISOString() : null,
       follow_up_of_id: null,
       created_at: createdIso,
       updated_at: updatedIso,

@@ -37,6 +37,8 @@ describe("prepared reads", () => {
         show_assignee: false,
         document_max_bytes: 1,
         document_quota_bytes: 1,
+        time_zone: "UTC",
+        business_hours: "{}",
         created_at: now,
         updated_at: now,
       })
@@ -179,6 +181,8 @@ describe("prepared reads", () => {
           show_assignee: false,
           document_max_bytes: 1,
           document_quota_bytes: 1,
+          time_zone: "UTC",
+          business_hours: "{}",
           created_at: p.at,
           updated_at: p.at,
         })

@@ -1,4 +1,5 @@
 import type { Generated, Kysely, Transaction } from "kysely";
+import type { SurveyDB } from "./schema.surveys.ts";
 import type { WorkDB } from "./schema.work.ts";
 
 // Row shapes as the application reads and writes them. Timestamps are ISO-8601 strings on
@@ -23,6 +24,10 @@ export interface WorkspaceTable {
   /** Document limits (migration 0015): one file, and all of one company's documents. */
   document_max_bytes: number;
   document_quota_bytes: number;
+  /** IANA time zone (migration 0017): days, reports and business-hour due dates are in it. */
+  time_zone: string;
+  /** JSON { days: ISO weekdays, open: "HH:MM", close: "HH:MM" } (lib/business-hours.ts). */
+  business_hours: string;
   created_at: string;
   updated_at: string;
 }
@@ -112,6 +117,8 @@ export interface ContactTable {
   last_sign_in_at: string | null;
   /** When they last opened their documents: newer ones are "new since your last visit". */
   documents_seen_at: string | null;
+  /** Unsubscribed from surveys (migration 0017): none is sent again. */
+  surveys_unsubscribed_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -185,6 +192,8 @@ export interface TicketTable {
   resolution: string | null;
   resolved_at: string | null;
   closed_at: string | null;
+  /** The team's first public answer (migration 0017), set once. */
+  first_response_at: string | null;
   follow_up_of_id: string | null;
   created_at: string;
   updated_at: string;
@@ -439,7 +448,7 @@ export interface KbSearchDocTable {
   workspace_id: string;
 }
 
-export interface DB extends WorkDB {
+export interface DB extends WorkDB, SurveyDB {
   workspaces: WorkspaceTable;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;

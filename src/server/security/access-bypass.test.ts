@@ -39,6 +39,11 @@ const ACCESS_FILES: Record<string, string> = {
   kb_articles: "kb/kb.access.ts",
   kb_categories: "kb/kb.access.ts",
   outbox_emails: "email/outbox.access.ts",
+  surveys: "surveys/survey.access.ts",
+  kb_article_health: "surveys/survey.access.ts",
+  kb_article_alerts: "surveys/survey.access.ts",
+  monthly_reports: "surveys/survey.access.ts",
+  agent_tasks: "tasks/agent-task.access.ts",
 };
 
 /**

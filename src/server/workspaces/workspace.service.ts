@@ -9,6 +9,7 @@ import { PreparedRead, ReadCache, readOne } from "../db/prepared.ts";
 import type { Tx, WorkspaceTable } from "../db/schema.ts";
 import { AppError, conflict, forbidden, notFound, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
+import { DEFAULT_BUSINESS_HOURS } from "../lib/business-hours.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import { publicHttpsUrlProblem } from "../lib/public-https-url.ts";
 import type { Workspace } from "./workspace.branding.ts";
@@ -64,6 +65,8 @@ async function insertWorkspace(
     document_max_bytes: DOCUMENT_MAX_BYTES,
     document_quota_bytes: DOCUMENT_QUOTA_BYTES,
     embed_origins: null,
+    time_zone: "UTC",
+    business_hours: DEFAULT_BUSINESS_HOURS,
     created_at: now,
     updated_at: now,
   };
