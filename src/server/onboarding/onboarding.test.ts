@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { systemActor } from "../actors.ts";
-import { runDueJobs } from "../jobs/job-runner.ts";
-import { scheduleJob } from "../jobs/scheduler.ts";
 import { makeTeam } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { customerIn, makeCompany, openRequest, type PortalCustomer } from "../test/portal-world.ts";
-import { sendTaskReminders, taskRemindersJob } from "./task-reminders.ts";
+import { sendTaskReminders } from "./task-reminders.ts";
 
 // Onboarding through the app: templates, applying one to a company, the team's edits, the
 // customer's plan, starting and completing, links to requests, reminders, and the scoping and
@@ -308,32 +306,6 @@ describe("reminders", () => {
     assertClean(`${first[0]?.subject} ${data}`, "the reminder");
     await sendTaskReminders(t.ctx, systemActor("test"));
     assert.equal((await mails()).length, 1, "not sent twice the same day");
-  });
-
-  test("the scheduled task_reminders job sends them, and a second run the same day nothing", async () => {
-    const { team, own } = await world();
-    const handlers = { task_reminders: taskRemindersJob };
-    const runOnce = async (key: string) => {
-      await scheduleJob(t.ctx, t.ctx.database.db, {
-        kind: "task_reminders",
-        key,
-        runAt: t.ctx.now(),
-        workspaceId: null,
-      });
-      return runDueJobs(t.ctx, systemActor("test"), { handlers });
-    };
-    const mails = () =>
-      t.ctx.database.db
-        .selectFrom("outbox_emails")
-        .select("id")
-        .where("workspace_id", "=", team.ws.id)
-        .where("kind", "=", "task_reminder")
-        .where("to_address", "=", own.email)
-        .execute();
-    assert.equal((await runOnce(`task_reminders:first-${team.ws.id}`)).done, 1);
-    assert.equal((await mails()).length, 1);
-    assert.equal((await runOnce(`task_reminders:again-${team.ws.id}`)).skipped, 1);
-    assert.equal((await mails()).length, 1);
   });
 });
 
