@@ -6,8 +6,8 @@ import { startImapPoller } from "../email/imap.poller.ts";
 import { processPendingInbound, receiveInboundEmail } from "../email/inbound.ts";
 import { closeListener, createSmtpListener, listen } from "../email/smtp.listener.ts";
 import { startUploadSweeper } from "../files/file.service.ts";
-import { startTaskReminders } from "../onboarding/task-reminders.ts";
 import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
+import { startScheduler } from "./job-runner.ts";
 
 // Everything a serving process runs beside HTTP, in one list. Each job acts as a system actor
 // named here (what it does shows in every access decision it makes), lives in its own module as
@@ -68,9 +68,9 @@ export async function startBackgroundWork(ctx: AppContext): Promise<{ stop(): Pr
   const stopImportSweeper = startImportSweeper(ctx, systemActor("contact import sweep"));
   stops.push(async () => stopImportSweeper());
 
-  // Customers with onboarding tasks due tomorrow or overdue: one email a day each.
-  const stopReminders = startTaskReminders(ctx, systemActor("task reminders"));
-  stops.push(async () => stopReminders());
+  // Scheduled jobs (surveys, Slack notices, the NPS sweep, the article check, the monthly report,
+  // task reminders): durable rows, each run once across processes (job-runner.ts).
+  stops.push(startScheduler(ctx, systemActor("scheduler")));
 
   return {
     stop: async () => {

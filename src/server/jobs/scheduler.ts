@@ -1,4 +1,3 @@
-import type { SystemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
@@ -8,6 +7,8 @@ import type { JobKindName } from "./job-kinds.ts";
 // the transaction of the change that asks for it. Due rows are claimed with a lease, so one
 // process runs each even with several on PostgreSQL; a job seen far past its time is skipped as
 // stale rather than run late (no burst of old surveys after downtime). Time is ctx.now().
+// Running them is job-runner.ts (runDueJobs, startScheduler); recurring work is planned by
+// recurring.ts. This file imports neither, so any module may schedule a job.
 
 export interface JobSpec {
   kind: JobKindName;
@@ -40,21 +41,4 @@ export async function scheduleJob(ctx: AppContext, tx: Tx, spec: JobSpec): Promi
     .onConflict((oc) => oc.column("key").doNothing())
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
-}
-
-/** Runs the jobs due now, each claimed first; answers what happened to them. */
-export async function runDueJobs(
-  ctx: AppContext,
-  actor: SystemActor,
-): Promise<{ done: number; skipped: number; failed: number }> {
-  void ctx;
-  void actor;
-  throw new Error("runDueJobs: not built yet");
-}
-
-/** Runs due jobs every few seconds until stopped. */
-export function startScheduler(ctx: AppContext, actor: SystemActor): () => Promise<void> {
-  void ctx;
-  void actor;
-  return async () => {};
 }

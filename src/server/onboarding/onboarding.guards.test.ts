@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { systemActor } from "../actors.ts";
+import { runDueJobs } from "../jobs/job-runner.ts";
+import { scheduleJob } from "../jobs/scheduler.ts";
 import { makeTeam } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { customerIn, makeCompany, openRequest, type PortalCustomer } from "../test/portal-world.ts";
-import { sendTaskReminders } from "./task-reminders.ts";
+import { sendTaskReminders, taskRemindersJob } from "./task-reminders.ts";
 
 // The guards around onboarding: a task with a form is completed by sending it, the timeline
 // marks an event customer-visible only while customers see the task, a due date Date cannot hold
@@ -311,5 +313,23 @@ describe("reminders", () => {
     assert.equal(toB.length, 1, "workspace B's customer got their reminder");
     assert.match(toB[0] ?? "", /Send your logo/);
     assert.equal((await mailsTo(a.own.email)).length, 1, "and workspace A's too");
+  });
+
+  test("the scheduled task_reminders job sends them, and a second run the same day nothing", async () => {
+    const w = await planWith(["Send your logo"]);
+    const handlers = { task_reminders: taskRemindersJob };
+    const runOnce = async (key: string) => {
+      await scheduleJob(t.ctx, t.ctx.database.db, {
+        kind: "task_reminders",
+        key,
+        runAt: t.ctx.now(),
+        workspaceId: null,
+      });
+      return runDueJobs(t.ctx, systemActor("test"), { handlers });
+    };
+    assert.equal((await runOnce(`task_reminders:first-${w.team.ws.id}`)).done, 1);
+    assert.equal((await mailsTo(w.own.email)).length, 1);
+    assert.equal((await runOnce(`task_reminders:again-${w.team.ws.id}`)).skipped, 1);
+    assert.equal((await mailsTo(w.own.email)).length, 1);
   });
 });

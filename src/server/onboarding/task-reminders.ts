@@ -1,7 +1,8 @@
-import { type SystemActor, systemActorIn, type WorkspaceSystemActor } from "../actors.ts";
+import { type SystemActor, systemActor, systemActorIn, type WorkspaceSystemActor } from "../actors.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
 import { absoluteUrl, enqueueEmail } from "../email/outbox.ts";
+import type { JobHandler } from "../jobs/job-kinds.ts";
 import { brandingOf } from "../workspaces/workspace.branding.ts";
 import {
   CUSTOMER_TASK_COLUMNS,
@@ -10,8 +11,8 @@ import {
   tasksVisibleTo,
 } from "./plan.access.ts";
 
-// Once a day, each customer with tasks of theirs due tomorrow or overdue gets one email listing
-// them, in the workspace's brand. task_reminders (contact, day) makes it once: a second run the
+// Once a day (the task_reminders job), each customer with tasks of theirs due tomorrow or overdue
+// gets one email listing them, in the workspace's brand. task_reminders (contact, day) makes it once: a second run the
 // same day, or another process, finds the row and sends nothing. Only the portal side of a task
 // is read (CUSTOMER_TASK_COLUMNS): the email is a customer's path. Reminders stop two weeks after
 // the due date (a task abandoned that long is the team's to chase, not a daily email), and each
@@ -60,6 +61,11 @@ function dueTasks(ctx: AppContext, actor: SystemActor | WorkspaceSystemActor, no
 
 /** Sends the day's reminders; answers how many emails were queued. */
 export async function sendTaskReminders(ctx: AppContext, actor: SystemActor): Promise<number> {
+  return (await remindAll(ctx, actor)).sent;
+}
+
+/** Every workspace in turn, one's failure not stopping the others; answers what was sent and failed. */
+async function remindAll(ctx: AppContext, actor: SystemActor) {
   const now = ctx.now();
   const workspaces = await dueTasks(ctx, actor, now)
     .select("tasks.workspace_id")
@@ -67,13 +73,15 @@ export async function sendTaskReminders(ctx: AppContext, actor: SystemActor): Pr
     .orderBy("tasks.workspace_id")
     .execute();
   let sent = 0;
+  let failed = 0;
   for (const { workspace_id: workspaceId } of workspaces) {
     sent += await remindWorkspace(ctx, workspaceId, now).catch((err: unknown) => {
       ctx.log.warn({ err, workspaceId }, "task reminders failed; they will be tried again");
+      failed++;
       return 0;
     });
   }
-  return sent;
+  return { sent, failed };
 }
 
 async function remindWorkspace(ctx: AppContext, workspaceId: string, now: Date) {
@@ -156,18 +164,17 @@ async function remindWorkspace(ctx: AppContext, workspaceId: string, now: Date) 
   return sent;
 }
 
-/** The job: looks every hour; task_reminders keeps it to one email a contact a day. */
-export function startTaskReminders(ctx: AppContext, actor: SystemActor, everyMs = 60 * 60_000): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    sendTaskReminders(ctx, actor)
-      .catch((err: unknown) => ctx.log.warn({ err }, "task reminders failed; they will run again"))
-      .finally(() => {
-        running = false;
-      });
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}
+/**
+ * The scheduled job (planned once a day at 08:00 UTC by jobs/recurring.ts). A workspace that
+ * failed fails the run, which the scheduler tries again later: those already reminded today are
+ * not again. A day's run found after the day is over is skipped: the next day's reminds of the
+ * same tasks.
+ */
+export const taskRemindersJob: JobHandler = {
+  staleAfterMs: 20 * 3600_000,
+  run: async (ctx) => {
+    const { sent, failed } = await remindAll(ctx, systemActor("task reminders"));
+    if (failed) throw new Error(`task reminders failed in ${failed} workspace(s)`);
+    return sent > 0 ? "done" : "skipped";
+  },
+};
