@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { type AgentActor, systemActorIn } from "../actors.ts";
 import { periodSummary } from "../analytics/metrics.ts";
 import type { SurveyKind } from "../db/schema.surveys.ts";
+import { renderTemplate } from "../email/email.templates.ts";
 import { newId } from "../ids.ts";
 import type { DueJob } from "../jobs/job-kinds.ts";
 import { createArticle } from "../kb/kb.articles.ts";
@@ -236,6 +237,12 @@ describe("the monthly improvement report", () => {
       data.actions.join("\n"),
     );
     assert.ok(data.url.endsWith(`/app/insights/reports/${MONTH}`));
+    const mail = renderTemplate({
+      kind: "monthly_report",
+      params: JSON.parse(sent[0]?.template_data ?? "{}"),
+    });
+    assert.match(mail.text, /• Call back the 2 detractors/);
+    assert.match(mail.text, /Read the report: \S+\/app\/insights\/reports\/2026-10/);
 
     // A second run, as after a crash: nothing new.
     assert.equal(await monthlyReportJob.run(t.ctx, jobFor(team.ws.id, MONTH)), "skipped");

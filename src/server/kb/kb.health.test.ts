@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { AgentActor } from "../actors.ts";
+import { renderTemplate } from "../email/email.templates.ts";
 import { newId } from "../ids.ts";
 import type { DueJob } from "../jobs/job-kinds.ts";
 import { addDays, startOfLocalDay } from "../lib/local-dates.ts";
@@ -162,6 +163,13 @@ describe("knowledge-base article health", () => {
     assert.equal(data.votes, 10);
     assert.ok(data.comments.includes("The screenshot is old"));
     assert.ok(data.comments.includes("Step 3 is missing 1"));
+    const mail = renderTemplate({
+      kind: "kb_article_alert",
+      params: JSON.parse(sent[0]?.template_data ?? "{}"),
+    });
+    assert.match(mail.text, /40% answered “No” \(4 of 10 votes in the last 30 days\)/);
+    assert.match(mail.text, /• The screenshot is old/);
+    assert.match(mail.html, new RegExp(`href="[^"]*/app/kb/articles/${id}"`));
 
     // The same day again, and the days after while it stays bad: nothing more.
     await runDay(w, addDays(D1, 6));
