@@ -361,7 +361,8 @@ async function detractorSection(ctx: AppContext, actor: ReportActor, range: Rang
       companyId: r.company_id,
       companyName: r.company_id ? (companyName.get(r.company_id) ?? null) : null,
     })),
-    action: count === 0 ? null : count === 1 ? "Call back the detractor" : `Call back the ${count} detractors`,
+    action:
+      count === 0 ? null : count === 1 ? "Call back the detractor" : `Call back the ${count} detractors`,
   };
 }
 
