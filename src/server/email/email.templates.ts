@@ -391,6 +391,54 @@ export function taskReminder(p: {
   });
 }
 
+/** The team: a knowledge-base article found unhelpful day after day, with readers' comments. */
+export function kbArticleAlert(p: {
+  brand: Branding;
+  title: string;
+  noRatePct: number;
+  votes: number;
+  noVotes: number;
+  days: number;
+  windowDays: number;
+  comments: string[];
+  url: string;
+}): Rendered {
+  return render(`Article needs improvement: ${p.title}`, {
+    brand: p.brand,
+    heading: "Article needs improvement",
+    paragraphs: [
+      html`Readers have found ${bdi(p.title)} unhelpful for ${p.days} days in a row.`,
+      `${p.noRatePct}% answered “No” (${p.noVotes} of ${p.votes} votes in the last ${p.windowDays} days).`,
+      ...(p.comments.length ? [] : ["No comments came with the “No” votes."]),
+    ],
+    quote: p.comments.length
+      ? { label: "What readers said", text: p.comments.map((c) => `• ${c}`).join("\n") }
+      : undefined,
+    button: { label: "Edit the article", url: p.url },
+    note: "You get this once; again only after the article changes or recovers and falls back.",
+  });
+}
+
+/** The leads: the monthly improvement report's proposed actions, with a link to the page. */
+export function monthlyReport(p: {
+  brand: Branding;
+  monthLabel: string;
+  actions: string[];
+  url: string;
+}): Rendered {
+  return render(`Improvement report for ${p.monthLabel}`, {
+    brand: p.brand,
+    heading: `Improvement report: ${p.monthLabel}`,
+    paragraphs: [
+      p.actions.length
+        ? "What the surveys, article feedback and numbers of the month suggest doing:"
+        : "Nothing stood out this month.",
+      ...p.actions.map((a) => `• ${a}`),
+    ],
+    button: { label: "Read the report", url: p.url },
+  });
+}
+
 /** Every email by its kind (outbox_emails.kind), so a queued one is rendered from its inputs. */
 export const TEMPLATES = {
   ticket_confirmation: ticketConfirmation,
@@ -406,6 +454,8 @@ export const TEMPLATES = {
   customer_verify_email: customerVerifyEmail,
   agent_password_reset: agentPasswordReset,
   task_reminder: taskReminder,
+  kb_article_alert: kbArticleAlert,
+  monthly_report: monthlyReport,
 } as const;
 
 export type EmailKind = keyof typeof TEMPLATES;

@@ -16,6 +16,7 @@ import { kbPages } from "./kb.pages.ts";
 import { APP_LABELS, safeNext, sendAppPage, sendPublicAppPage } from "./layout.ts";
 import { onboardingPages } from "./onboarding.pages.ts";
 import { outboxPages } from "./outbox.pages.ts";
+import { reportPages } from "./reports.pages.ts";
 import { settingsPages } from "./settings.pages.ts";
 import { setupPages } from "./setup.pages.ts";
 import { signInPages } from "./sign-in.pages.ts";
@@ -106,6 +107,7 @@ export const appPages =
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });
         await tree.register(kbPages(ctx), { prefix: "/kb" });
+        await tree.register(reportPages(ctx), { prefix: "/insights/reports" });
 
         tree.setNotFoundHandler((req, reply) =>
           sendAppPage(req, reply, { title: "Not found", status: 404, main: notFoundMain }),

@@ -39,6 +39,7 @@ import { workspaceImportRoutes } from "./import.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
 import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
+import { workspaceReportRoutes } from "./reports.routes.ts";
 import { AddAgentBody, Branding, BrandingPatchBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
 const security = [{ session: [], csrf: [] }];
@@ -59,6 +60,7 @@ export const workspaceRoutes =
     await app.register(workspaceImportRoutes(ctx));
     await app.register(workspaceDocumentRoutes(ctx));
     await app.register(workspaceFormRoutes(ctx));
+    await app.register(workspaceReportRoutes(ctx));
 
     app.get(
       "/session",
