@@ -391,6 +391,52 @@ export function taskReminder(p: {
   });
 }
 
+/** A low score's follow-up task, to the agent it is for. */
+export function followUpTask(p: {
+  brand: Branding;
+  title: string;
+  /** e.g. "CSAT 2 of 5" or "NPS 4 of 10". */
+  score: string;
+  contactName: string;
+  reference: string | null;
+  comment: string | null;
+  due: string;
+  url: string;
+}): Rendered {
+  return render(`Follow-up: ${p.score} from ${p.contactName}`, {
+    brand: p.brand,
+    heading: p.title,
+    paragraphs: [
+      html`${bdi(p.contactName)} answered a survey with ${p.score}${p.reference ? html` about ${bdi(p.reference)}` : ""}.`,
+      `Due by ${p.due}.`,
+    ],
+    quote: p.comment ? { label: "Their comment", text: p.comment } : undefined,
+    button: { label: "Open your tasks", url: p.url },
+  });
+}
+
+/** A detractor's NPS answer, to the customer-success lead. */
+export function npsDetractor(p: {
+  brand: Branding;
+  score: number;
+  contactName: string;
+  companyName: string | null;
+  comment: string | null;
+  url: string;
+}): Rendered {
+  const who = p.companyName ? `${p.contactName} (${p.companyName})` : p.contactName;
+  return render(`NPS ${p.score} from ${who}`, {
+    brand: p.brand,
+    heading: "A detractor answered the NPS survey",
+    paragraphs: [
+      html`${bdi(who)} would recommend you ${String(p.score)} out of 10.`,
+      "A follow-up task is on your list.",
+    ],
+    quote: p.comment ? { label: "Their comment", text: p.comment } : undefined,
+    button: { label: "Open your tasks", url: p.url },
+  });
+}
+
 /** Every email by its kind (outbox_emails.kind), so a queued one is rendered from its inputs. */
 export const TEMPLATES = {
   ticket_confirmation: ticketConfirmation,
@@ -406,6 +452,8 @@ export const TEMPLATES = {
   customer_verify_email: customerVerifyEmail,
   agent_password_reset: agentPasswordReset,
   task_reminder: taskReminder,
+  follow_up_task: followUpTask,
+  nps_detractor: npsDetractor,
 } as const;
 
 export type EmailKind = keyof typeof TEMPLATES;
