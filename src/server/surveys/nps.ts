@@ -38,7 +38,9 @@ export async function npsDueContacts(ctx: AppContext, workspaceId: string, now: 
       "in",
       ticketsVisibleTo(db, actor)
         .select("tickets.contact_id")
-        .where((eb) => eb.or([eb("tickets.resolved_at", "<=", firstBy), eb("tickets.closed_at", "<=", firstBy)])),
+        .where((eb) =>
+          eb.or([eb("tickets.resolved_at", "<=", firstBy), eb("tickets.closed_at", "<=", firstBy)]),
+        ),
     )
     .where(
       "contacts.id",

@@ -13,7 +13,11 @@ export const SLACK_TIMEOUT_MS = 5000;
 export class SlackError extends Error {}
 
 /** POSTs `{ text }` as JSON to `url`; throws unless the answer is 2xx within the timeout. */
-export async function postSlackMessage(url: string, text: string, timeoutMs = SLACK_TIMEOUT_MS): Promise<void> {
+export async function postSlackMessage(
+  url: string,
+  text: string,
+  timeoutMs = SLACK_TIMEOUT_MS,
+): Promise<void> {
   let res: Response;
   try {
     res = await fetch(url, {

@@ -98,8 +98,7 @@ export async function listAgentTasks(
   let q = agentTasksVisibleTo(db, actor).selectAll();
   if (filter.mine) q = q.where("agent_tasks.agent_id", "=", actor.agentId);
   if (filter.ticketId) q = q.where("agent_tasks.ticket_id", "=", filter.ticketId);
-  const open =
-    status === "done" ? [] : await q.where("agent_tasks.status", "=", "open").limit(500).execute();
+  const open = status === "done" ? [] : await q.where("agent_tasks.status", "=", "open").limit(500).execute();
   const done =
     status === "open"
       ? []
@@ -121,8 +120,9 @@ export async function listAgentTasks(
 
 async function views(ctx: AppContext, actor: AgentActor, rows: AgentTaskTable[], now: Date) {
   const db = ctx.database.db;
-  const ids = (k: "ticket_id" | "contact_id" | "company_id") =>
-    [...new Set(rows.map((r) => r[k]).filter((v): v is string => Boolean(v)))];
+  const ids = (k: "ticket_id" | "contact_id" | "company_id") => [
+    ...new Set(rows.map((r) => r[k]).filter((v): v is string => Boolean(v))),
+  ];
   const [tickets, contacts, companies] = await Promise.all([
     ids("ticket_id").length
       ? ticketsVisibleTo(db, actor)

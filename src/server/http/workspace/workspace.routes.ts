@@ -40,6 +40,8 @@ import { workspaceKbRoutes } from "./kb.routes.ts";
 import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
 import { AddAgentBody, Branding, BrandingPatchBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
+import { workspaceAgentTaskRoutes } from "./agent-tasks.routes.ts";
+import { workspaceSurveySettingsRoutes } from "./survey-settings.routes.ts";
 
 const security = [{ session: [], csrf: [] }];
 
@@ -59,6 +61,8 @@ export const workspaceRoutes =
     await app.register(workspaceImportRoutes(ctx));
     await app.register(workspaceDocumentRoutes(ctx));
     await app.register(workspaceFormRoutes(ctx));
+    await app.register(workspaceAgentTaskRoutes(ctx));
+    await app.register(workspaceSurveySettingsRoutes(ctx));
 
     app.get(
       "/session",
