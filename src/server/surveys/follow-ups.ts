@@ -78,7 +78,7 @@ export async function onSurveyAnswered(ctx: AppContext, tx: Tx, survey: SurveyTa
 }
 
 /** What both follow-ups know: the workspace, who answered, about which ticket, due when. */
-async function facts(ctx: AppContext, tx: Tx, survey: SurveyTable) {
+async function facts(tx: Tx, survey: SurveyTable) {
   const actor = systemActorIn("survey follow-up", survey.workspace_id);
   const ws = (await tx
     .selectFrom("workspaces")
@@ -129,7 +129,7 @@ function taskBody(f: Awaited<ReturnType<typeof facts>>, score: string, comment: 
 const toRecipient = (a: ActiveAgent): Recipient => ({ address: a.email, name: a.name });
 
 async function csatFollowUp(ctx: AppContext, tx: Tx, survey: SurveyTable, settings: SurveySettings) {
-  const f = await facts(ctx, tx, survey);
+  const f = await facts(tx, survey);
   // The ticket's agent; without one (or gone), the customer-success lead; else nobody yet.
   const agent =
     (await activeAgent(tx, survey.workspace_id, survey.agent_id ?? f.ticket?.assignee_id ?? null)) ??
@@ -168,7 +168,7 @@ async function csatFollowUp(ctx: AppContext, tx: Tx, survey: SurveyTable, settin
 }
 
 async function npsFollowUp(ctx: AppContext, tx: Tx, survey: SurveyTable, settings: SurveySettings) {
-  const f = await facts(ctx, tx, survey);
+  const f = await facts(tx, survey);
   const lead = await activeAgent(tx, survey.workspace_id, settings.cs_lead_agent_id);
   const score = `NPS ${survey.score} of 10`;
   const created = await createAgentTask(ctx, tx, {
