@@ -129,3 +129,14 @@ export function addBusinessDays(start: Date, days: number, hours: BusinessHours,
   }
   return new Date(cursor);
 }
+
+/** "YYYY-MM-DDTHH:MM" as the workspace's clock shows it (a form's datetime-local), as an instant; null if malformed. */
+export function zonedInstant(local: string, timeZone: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)$/.exec(local);
+  if (!m) return null;
+  const [, y, mo, d, h, mi] = m.map(Number) as number[];
+  if ((mo as number) < 1 || (mo as number) > 12 || (d as number) < 1 || (d as number) > 31) return null;
+  return new Date(
+    instantOf(y as number, mo as number, d as number, (h as number) * 60 + (mi as number), timeZone),
+  );
+}

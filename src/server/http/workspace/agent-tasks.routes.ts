@@ -52,10 +52,6 @@ export const NewTaskBody = StrictObject({
   agentId: Type.Optional(Key(64, { description: "Whose list: the caller's unless given" })),
 });
 
-const DoneBody = Type.Optional(
-  StrictObject({ done: Type.Optional(Type.Boolean({ description: "false opens it again" })) }),
-);
-
 export const workspaceAgentTaskRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -97,12 +93,24 @@ export const workspaceAgentTaskRoutes =
         schema: {
           tags,
           security,
-          summary: "Mark a follow-up task done (or, with done: false, open again)",
+          summary: "Mark a follow-up task done (no body)",
           params: Type.Object({ id: Key(64) }),
-          body: DoneBody,
-          response: { 200: AgentTaskSchema, ...errors(400, 401, 404) },
+          response: { 200: AgentTaskSchema, ...errors(401, 404) },
         },
       },
-      async (req) => setAgentTaskDone(ctx, sessionOf(req).actor, req.params.id, req.body?.done ?? true),
+      async (req) => setAgentTaskDone(ctx, sessionOf(req).actor, req.params.id, true),
+    );
+    app.delete(
+      "/tasks/:id/done",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "Open a done follow-up task again",
+          params: Type.Object({ id: Key(64) }),
+          response: { 200: AgentTaskSchema, ...errors(401, 404) },
+        },
+      },
+      async (req) => setAgentTaskDone(ctx, sessionOf(req).actor, req.params.id, false),
     );
   };

@@ -25,7 +25,8 @@ export type Section =
   | "settings"
   | "outbox"
   | "onboarding"
-  | "forms";
+  | "forms"
+  | "tasks";
 
 export const APP_LABELS: Labels = {
   workspace: "Workspace",
@@ -115,6 +116,7 @@ ${head(page.title)}
   <a class="logo" href="/app"><span class="mark" aria-hidden="true">P</span><span>${bdi(s.workspace.name)}</span></a>
   <nav aria-label="Main">
     ${nav("queue", "/app", "Queue")}
+    ${nav("tasks", "/app/tasks", "Tasks")}
     ${nav("contacts", "/app/contacts", "Contacts")}
     ${nav("companies", "/app/companies", "Companies")}
     ${nav("kb", "/app/kb", "Knowledge base")}
