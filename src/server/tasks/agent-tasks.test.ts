@@ -176,7 +176,11 @@ describe("tasks page", () => {
 
     const page = await t.app.inject({ url: "/app/tasks", headers: { cookie: team.agent.cookie } });
     assert.equal(page.statusCode, 200);
-    assert.match(page.body, /<a href="\/app\/tasks" aria-current="page">Tasks<\/a>/);
+    assert.match(
+      page.body,
+      /<a href="\/app\/tasks" aria-current="page">Tasks <span class="nav-count">2<span class="visually-hidden"> open<\/span><\/span><\/a>/,
+      "the navigation counts the open tasks",
+    );
     assert.match(page.body, /Overdue<\/span> <bdi>Call Casey back<\/bdi>/);
     assert.match(page.body, new RegExp(`href="/app/tickets/${sub.reference}"`));
     assert.match(page.body, /<time datetime="[^"]+Z">/);
@@ -197,6 +201,7 @@ describe("tasks page", () => {
     });
     assert.match(after.body, /Task done\./);
     assert.match(after.body, /Done this week/);
+    assert.match(after.body, /class="nav-count">1</);
 
     // Without the CSRF token nothing changes.
     const forged = await t.app.inject({

@@ -1,15 +1,39 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import { zonedInstant } from "../../lib/business-hours.ts";
-import { createManualTask, listAgentTasks, setAgentTaskDone } from "../../tasks/agent-task.service.ts";
+import {
+  createManualTask,
+  listAgentTasks,
+  openTaskCount,
+  setAgentTaskDone,
+} from "../../tasks/agent-task.service.ts";
 import { formString } from "../../web/forms.ts";
 import { getWorkspace } from "../../workspaces/workspace.service.ts";
 import { type TaskPageState, tasksMain } from "./agent-tasks.views.ts";
 import { sendAppPage } from "./layout.ts";
 
 // /app/tasks: the agent's follow-up tasks; Done and Add are plain forms that redirect back.
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The signed-in agent's open tasks, for the navigation's badge (pages only). */
+    openTasks: number | null;
+  }
+}
+
+/**
+ * Counts the agent's open tasks before each page of the app (one indexed count), for the badge
+ * beside Tasks in the navigation. Registered on the gated tree, after the gate.
+ */
+export function addOpenTaskBadge(tree: FastifyInstance, ctx: AppContext): void {
+  tree.decorateRequest("openTasks", null);
+  tree.addHook("preHandler", async (req) => {
+    if (req.method !== "GET" || !req.session) return;
+    req.openTasks = await openTaskCount(ctx, req.session.actor);
+  });
+}
 
 export const agentTaskPages =
   (ctx: AppContext): FastifyPluginAsync =>

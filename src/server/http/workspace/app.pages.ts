@@ -6,7 +6,7 @@ import { type Html, html } from "../../web/html.ts";
 import { jsonErrorHandler } from "../shared/errors.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
-import { agentTaskPages } from "./agent-tasks.pages.ts";
+import { addOpenTaskBadge, agentTaskPages } from "./agent-tasks.pages.ts";
 import { companyPages } from "./companies.pages.ts";
 import { contactPages } from "./contacts.pages.ts";
 import { companyDocumentPages } from "./documents.pages.ts";
@@ -91,6 +91,7 @@ export const appPages =
     await app.register(
       async (tree) => {
         addAgentGate(tree, ctx, PAGE_ANSWERS);
+        addOpenTaskBadge(tree, ctx);
 
         tree.post("/sign-out", async (req, reply) => {
           await signOut(ctx, req.sessionToken as string);
