@@ -174,6 +174,14 @@ describe("tasks page", () => {
     const overdue = await insertTask(team, team.agent.id, "Call Casey back", -HOUR, ticketId);
     await insertTask(team, team.agent.id, "Send the quote", 5 * HOUR);
 
+    const ticketBefore = await t.app.inject({
+      url: `/app/tickets/${sub.reference}`,
+      headers: { cookie: team.agent.cookie },
+    });
+    assert.match(
+      ticketBefore.body,
+      /Follow-up tasks<\/h2>[\s\S]*Overdue<\/span> <bdi>Call Casey back<\/bdi>/,
+    );
     const page = await t.app.inject({ url: "/app/tasks", headers: { cookie: team.agent.cookie } });
     assert.equal(page.statusCode, 200);
     assert.match(
@@ -202,6 +210,13 @@ describe("tasks page", () => {
     assert.match(after.body, /Task done\./);
     assert.match(after.body, /Done this week/);
     assert.match(after.body, /class="nav-count">1</);
+
+    // The ticket's sidebar lists its open follow-up tasks (none once done).
+    const ticketPage = await t.app.inject({
+      url: `/app/tickets/${sub.reference}`,
+      headers: { cookie: team.agent.cookie },
+    });
+    assert.doesNotMatch(ticketPage.body, /Follow-up tasks/);
 
     // Without the CSRF token nothing changes.
     const forged = await t.app.inject({

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { AgentActor } from "../../actors.ts";
 import type { SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
@@ -11,7 +12,7 @@ import {
 } from "../../tasks/agent-task.service.ts";
 import { formString } from "../../web/forms.ts";
 import { getWorkspace } from "../../workspaces/workspace.service.ts";
-import { type TaskPageState, tasksMain } from "./agent-tasks.views.ts";
+import { followUpsCard, type TaskPageState, tasksMain } from "./agent-tasks.views.ts";
 import { sendAppPage } from "./layout.ts";
 
 // /app/tasks: the agent's follow-up tasks; Done and Add are plain forms that redirect back.
@@ -33,6 +34,11 @@ export function addOpenTaskBadge(tree: FastifyInstance, ctx: AppContext): void {
     if (req.method !== "GET" || !req.session) return;
     req.openTasks = await openTaskCount(ctx, req.session.actor);
   });
+}
+
+/** The ticket's open follow-up tasks, for its sidebar (nothing when it has none). */
+export async function ticketFollowUpsFor(ctx: AppContext, actor: AgentActor, ticketId: string) {
+  return followUpsCard(await listAgentTasks(ctx, actor, { ticketId, status: "open" }));
 }
 
 export const agentTaskPages =

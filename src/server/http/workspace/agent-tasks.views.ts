@@ -106,3 +106,16 @@ ${
   </form>
 </section>`;
 }
+
+/** A ticket's open follow-up tasks, in its sidebar. */
+export function followUpsCard(tasks: AgentTaskView[]): Html {
+  if (!tasks.length) return html``;
+  return html`<section class="card" aria-labelledby="follow-ups-title">
+  <h2 id="follow-ups-title">Follow-up tasks</h2>
+  <ul class="plain">${tasks.map(
+    (t) =>
+      html`<li>${t.overdue ? html`<span class="tag overdue-tag">Overdue</span> ` : ""}${bdi(t.title)}${t.dueAt ? html`<br><span class="meta">${t.overdue ? "Was due" : "Due"} ${when(t.dueAt)}</span>` : ""}</li>`,
+  )}</ul>
+  <p><a href="/app/tasks?all=1">All tasks</a></p>
+</section>`;
+}
