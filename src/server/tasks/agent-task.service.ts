@@ -98,7 +98,18 @@ export async function listAgentTasks(
   let q = agentTasksVisibleTo(db, actor).selectAll();
   if (filter.mine) q = q.where("agent_tasks.agent_id", "=", actor.agentId);
   if (filter.ticketId) q = q.where("agent_tasks.ticket_id", "=", filter.ticketId);
-  const open = status === "done" ? [] : await q.where("agent_tasks.status", "=", "open").limit(500).execute();
+  // Dated ones by due date (the overdue are the earliest), then undated ones, newest first.
+  const open =
+    status === "done"
+      ? []
+      : await q
+          .where("agent_tasks.status", "=", "open")
+          .orderBy((eb) => eb.case().when("agent_tasks.due_at", "is", null).then(1).else(0).end())
+          .orderBy("agent_tasks.due_at")
+          .orderBy("agent_tasks.created_at", "desc")
+          .orderBy("agent_tasks.id")
+          .limit(500)
+          .execute();
   const done =
     status === "open"
       ? []
@@ -108,13 +119,6 @@ export async function listAgentTasks(
           .orderBy("agent_tasks.done_at", "desc")
           .limit(100)
           .execute();
-  // Overdue and due ones by due date (the overdue are the earliest), undated after, newest first.
-  open.sort((a, b) => {
-    if (a.due_at && b.due_at) return a.due_at.localeCompare(b.due_at) || a.id.localeCompare(b.id);
-    if (a.due_at) return -1;
-    if (b.due_at) return 1;
-    return b.created_at.localeCompare(a.created_at);
-  });
   return views(ctx, actor, [...open, ...done], now);
 }
 
@@ -184,7 +188,7 @@ export async function setAgentTaskDone(
   done: boolean,
 ): Promise<AgentTaskView> {
   const now = ctx.now().toISOString();
-  const r = await agentTasksWritableBy(ctx.database.db, actor)
+  await agentTasksWritableBy(ctx.database.db, actor)
     .set(
       done
         ? { status: "done", done_at: now, done_by_agent_id: actor.agentId }
@@ -193,8 +197,8 @@ export async function setAgentTaskDone(
     .where("agent_tasks.id", "=", id)
     // Done twice keeps the first moment.
     .where("agent_tasks.status", "=", done ? "open" : "done")
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) === 0) return getAgentTask(ctx, actor, id);
+    .execute();
+  // Unchanged (done already, or not of this workspace): the task as it is, or a 404.
   return getAgentTask(ctx, actor, id);
 }
 
