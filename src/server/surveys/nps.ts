@@ -110,3 +110,26 @@ export const npsSweepJob: JobHandler = {
     return n > 0 ? "done" : "skipped";
   },
 };
+
+/**
+ * Makes sure every workspace has today's sweep scheduled (at start-up, or once a day): a
+ * workspace created since, or one whose chain of daily runs was lost, is picked up. The key is
+ * the one a run schedules for the next day, so nothing runs twice.
+ */
+export async function scheduleNpsSweeps(ctx: AppContext): Promise<number> {
+  const now = ctx.now();
+  const workspaces = await ctx.database.db.selectFrom("workspaces").select("id").execute();
+  let n = 0;
+  for (const { id } of workspaces) {
+    const added = await ctx.database.db.transaction().execute((tx) =>
+      scheduleJob(ctx, tx, {
+        kind: "nps_sweep",
+        key: `nps:sweep:${id}:${dayOf(now)}`,
+        runAt: now,
+        workspaceId: id,
+      }),
+    );
+    if (added) n++;
+  }
+  return n;
+}

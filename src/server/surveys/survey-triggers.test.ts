@@ -7,7 +7,7 @@ import { makeTeam, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { customerIn, makeCompany } from "../test/portal-world.ts";
 import { CES_SEND_DELAY_MS } from "./ces.ts";
-import { npsSweepJob, sweepNps } from "./nps.ts";
+import { npsSweepJob, scheduleNpsSweeps, sweepNps } from "./nps.ts";
 import { setSurveySettings, ticketRow } from "./survey.test-support.ts";
 
 // What asks a survey, at each rule's boundary: the NPS sweep asks at 30 days after the first
@@ -105,6 +105,9 @@ describe("NPS sweep", () => {
       .execute();
     assert.equal(next.length, 1, "tomorrow's run, once");
     assert.ok(Date.parse(next[0]?.run_at as string) > t.ctx.now().getTime());
+    // Every workspace gets today's sweep once, however often it is ensured.
+    assert.ok((await scheduleNpsSweeps(t.ctx)) >= 1);
+    assert.equal(await scheduleNpsSweeps(t.ctx), 0);
     // NPS turned off: nobody is asked.
     await setSettings(team.ws.id, { nps_enabled: false });
     t.advance(200 * DAY);
