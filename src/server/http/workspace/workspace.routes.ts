@@ -26,6 +26,7 @@ import { brandingOf } from "../../workspaces/workspace.branding.ts";
 import { getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
 import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
+import { workspaceAgentTaskRoutes } from "./agent-tasks.routes.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceCompanyRoutes } from "./companies.routes.ts";
 import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
@@ -39,9 +40,8 @@ import { workspaceImportRoutes } from "./import.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
 import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
-import { AddAgentBody, Branding, BrandingPatchBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
-import { workspaceAgentTaskRoutes } from "./agent-tasks.routes.ts";
 import { workspaceSurveySettingsRoutes } from "./survey-settings.routes.ts";
+import { AddAgentBody, Branding, BrandingPatchBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
 const security = [{ session: [], csrf: [] }];
 
