@@ -66,13 +66,16 @@ export function localText(at: Date, timeZone: string): string {
   return `${f.format(at)} (${timeZone})`;
 }
 
-export async function onSurveyAnswered(ctx: AppContext, tx: Tx, survey: SurveyTable): Promise<void> {
-  if (survey.status !== "answered" || survey.score === null || !survey.answered_at) return;
-  if (survey.kind !== "csat" && survey.kind !== "nps") return;
+export async function onSurveyAnswered(ctx: AppContext, tx: Tx, answered: SurveyTable): Promise<void> {
+  const score = answered.score;
+  if (score === null || (answered.kind !== "csat" && answered.kind !== "nps")) return;
+  // The answer's row as written (its score and moment); a row passed before its update is read
+  // by its score alone, answered now.
+  const survey = answered.answered_at ? answered : { ...answered, answered_at: ctx.now().toISOString() };
   const settings = await surveySettingsOf(ctx, survey.workspace_id, tx);
-  if (survey.kind === "csat" && survey.score <= settings.csat_follow_up_max) {
+  if (survey.kind === "csat" && score <= settings.csat_follow_up_max) {
     await csatFollowUp(ctx, tx, survey, settings);
-  } else if (survey.kind === "nps" && survey.score <= settings.nps_detractor_max) {
+  } else if (survey.kind === "nps" && score <= settings.nps_detractor_max) {
     await npsFollowUp(ctx, tx, survey, settings);
   }
 }
