@@ -4,6 +4,8 @@ import { bdi, type Html, html, multiline } from "../web/html.ts";
 import type { Branding } from "../workspaces/workspace.branding.ts";
 import { headerText } from "./email.headers.ts";
 
+// Longer than 400 lines: every email Portico sends sits here beside the one frame they share and
+// the TEMPLATES map the outbox renders from.
 // Every email Portico sends, as plain text and HTML. User text (names, subjects, messages) is
 // escaped in the HTML by html``, and names and subjects inside our sentences are isolated (bdi);
 // the layout is a table with inline styles, which is what mail clients render reliably. Mail
@@ -439,6 +441,52 @@ export function monthlyReport(p: {
   });
 }
 
+/** A low score's follow-up task, to the agent it is for. */
+export function followUpTask(p: {
+  brand: Branding;
+  title: string;
+  /** e.g. "CSAT 2 of 5" or "NPS 4 of 10". */
+  score: string;
+  contactName: string;
+  reference: string | null;
+  comment: string | null;
+  due: string;
+  url: string;
+}): Rendered {
+  return render(`Follow-up: ${p.score} from ${p.contactName}`, {
+    brand: p.brand,
+    heading: p.title,
+    paragraphs: [
+      html`${bdi(p.contactName)} answered a survey with ${p.score}${p.reference ? html` about ${bdi(p.reference)}` : ""}.`,
+      `Due by ${p.due}.`,
+    ],
+    quote: p.comment ? { label: "Their comment", text: p.comment } : undefined,
+    button: { label: "Open your tasks", url: p.url },
+  });
+}
+
+/** A detractor's NPS answer, to the customer-success lead. */
+export function npsDetractor(p: {
+  brand: Branding;
+  score: number;
+  contactName: string;
+  companyName: string | null;
+  comment: string | null;
+  url: string;
+}): Rendered {
+  const who = p.companyName ? `${p.contactName} (${p.companyName})` : p.contactName;
+  return render(`NPS ${p.score} from ${who}`, {
+    brand: p.brand,
+    heading: "A detractor answered the NPS survey",
+    paragraphs: [
+      html`${bdi(who)} would recommend you ${String(p.score)} out of 10.`,
+      "A follow-up task is on your list.",
+    ],
+    quote: p.comment ? { label: "Their comment", text: p.comment } : undefined,
+    button: { label: "Open your tasks", url: p.url },
+  });
+}
+
 /** Every email by its kind (outbox_emails.kind), so a queued one is rendered from its inputs. */
 export const TEMPLATES = {
   ticket_confirmation: ticketConfirmation,
@@ -456,6 +504,8 @@ export const TEMPLATES = {
   task_reminder: taskReminder,
   kb_article_alert: kbArticleAlert,
   monthly_report: monthlyReport,
+  follow_up_task: followUpTask,
+  nps_detractor: npsDetractor,
 } as const;
 
 export type EmailKind = keyof typeof TEMPLATES;

@@ -33,14 +33,110 @@ export function parseBusinessHours(json: string): BusinessHours {
   return JSON.parse(DEFAULT_BUSINESS_HOURS) as BusinessHours;
 }
 
+const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+const partsFormats = new Map<string, Intl.DateTimeFormat>();
+function formatIn(timeZone: string): Intl.DateTimeFormat {
+  let f = partsFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    partsFormats.set(timeZone, f);
+  }
+  return f;
+}
+
+/** The wall-clock fields of `at` in `timeZone`. */
+function wallClock(at: Date, timeZone: string) {
+  const p: Record<string, number> = {};
+  for (const part of formatIn(timeZone).formatToParts(at)) {
+    if (part.type !== "literal") p[part.type] = Number(part.value);
+  }
+  return {
+    y: p.year as number,
+    mo: p.month as number,
+    d: p.day as number,
+    h: p.hour as number,
+    mi: p.minute as number,
+    s: p.second as number,
+  };
+}
+
+/** The zone's offset from UTC at `at`, in ms (positive east of Greenwich). */
+function offsetAt(at: Date, timeZone: string): number {
+  const w = wallClock(at, timeZone);
+  const asUtc = Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s);
+  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
+}
+
+/**
+ * The instant a wall-clock time of a calendar day has in `timeZone`. A time skipped by a change
+ * to summer time reads as the same number of minutes after the change; a time that happens twice
+ * reads as its first occurrence.
+ */
+function instantOf(y: number, mo: number, d: number, minutes: number, timeZone: string): number {
+  const naive = Date.UTC(y, mo - 1, d, 0, minutes);
+  const first = naive - offsetAt(new Date(naive), timeZone);
+  const second = naive - offsetAt(new Date(first), timeZone);
+  // Two candidates when the offset differs around the moment: the earlier that really shows it.
+  const candidates = [first, second].sort((a, b) => a - b);
+  for (const c of candidates) {
+    if (c + offsetAt(new Date(c), timeZone) === naive) return c;
+  }
+  return Math.max(first, second);
+}
+
 /**
  * The moment by which `days` business days of working time have passed after `start`, counting
  * only the open hours of open days in `timeZone` (one business day = one day's open hours).
+ * A start outside the hours counts from the next opening; an end at a closing stays there
+ * (Friday 16:00 plus one 9–17 day is Monday 16:00; Saturday 10:00 is Monday 17:00).
  */
 export function addBusinessDays(start: Date, days: number, hours: BusinessHours, timeZone: string): Date {
-  void start;
-  void days;
-  void hours;
-  void timeZone;
-  throw new Error("addBusinessDays: not built yet");
+  const openMin = minutesOf(hours.open);
+  const closeMin = minutesOf(hours.close);
+  let remaining = Math.round(days * (closeMin - openMin) * 60_000);
+  if (remaining <= 0 || hours.days.length === 0) return new Date(start.getTime());
+  const open = new Set(hours.days);
+  const cursor = start.getTime();
+  const w = wallClock(start, timeZone);
+  // Walk calendar days in the zone (UTC dates as plain counters: no zone rules apply to them).
+  let day = Date.UTC(w.y, w.mo - 1, w.d);
+  // A year of closed days is far more than any real schedule; the bound keeps a bad value finite.
+  for (let i = 0; i < 400 + days * 7; i++) {
+    const cal = new Date(day);
+    const y = cal.getUTCFullYear();
+    const mo = cal.getUTCMonth() + 1;
+    const d = cal.getUTCDate();
+    const iso = ((cal.getUTCDay() + 6) % 7) + 1;
+    if (open.has(iso)) {
+      const from = Math.max(cursor, instantOf(y, mo, d, openMin, timeZone));
+      const until = instantOf(y, mo, d, closeMin, timeZone);
+      if (from < until) {
+        if (until - from >= remaining) return new Date(from + remaining);
+        remaining -= until - from;
+      }
+    }
+    day += 86_400_000;
+  }
+  return new Date(cursor);
+}
+
+/** "YYYY-MM-DDTHH:MM" as the workspace's clock shows it (a form's datetime-local), as an instant; null if malformed. */
+export function zonedInstant(local: string, timeZone: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)$/.exec(local);
+  if (!m) return null;
+  const [, y, mo, d, h, mi] = m.map(Number) as number[];
+  if ((mo as number) < 1 || (mo as number) > 12 || (d as number) < 1 || (d as number) > 31) return null;
+  return new Date(
+    instantOf(y as number, mo as number, d as number, (h as number) * 60 + (mi as number), timeZone),
+  );
 }

@@ -6,6 +6,7 @@ import type { AppContext } from "../context.ts";
 import type { TaskTable } from "../db/schema.work.ts";
 import { notFound } from "../errors.ts";
 import { newId } from "../ids.ts";
+import { onPlanCompleted } from "../surveys/ces.ts";
 import type { AgentPlan, AgentTask, PlanPatch } from "./onboarding.schemas.ts";
 import {
   plansVisibleTo,
@@ -186,17 +187,26 @@ export async function applyTemplate(
 
 export async function updatePlan(ctx: AppContext, actor: AgentActor, planId: string, patch: PlanPatch) {
   const now = ctx.now().toISOString();
-  const res = await plansWritableBy(ctx.database.db, actor)
-    .set({
-      ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
-      ...(patch.status !== undefined
-        ? { status: patch.status, completed_at: patch.status === "completed" ? now : null }
-        : {}),
-      updated_at: now,
-    })
-    .where("plans.id", "=", planId)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) throw planNotFound();
+  await ctx.database.db.transaction().execute(async (tx) => {
+    const before = await plansVisibleTo(tx, actor)
+      .select(["plans.id", "plans.workspace_id", "plans.company_id", "plans.status"])
+      .where("plans.id", "=", planId)
+      .executeTakeFirst();
+    if (!before) throw planNotFound();
+    const res = await plansWritableBy(tx, actor)
+      .set({
+        ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+        ...(patch.status !== undefined
+          ? { status: patch.status, completed_at: patch.status === "completed" ? now : null }
+          : {}),
+        updated_at: now,
+      })
+      .where("plans.id", "=", planId)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) throw planNotFound();
+    // A plan just completed asks its customers how easy it was (CES).
+    if (patch.status === "completed" && before.status !== "completed") await onPlanCompleted(ctx, tx, before);
+  });
   return getPlan(ctx, actor, planId);
 }
 

@@ -8,6 +8,7 @@ import { absoluteUrl, emailAgentReplied, emailTicketResolved } from "../email/ou
 import { conflict, validationFailed } from "../errors.ts";
 import { attachmentsOfComment } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
+import { onTicketClosed } from "../surveys/ces.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import { getTicketDetail } from "./detail.ts";
@@ -103,6 +104,8 @@ async function applyPatch(
     } else {
       if (patch.status === "closed") set.closed_at = now;
       else set.closed_at = null;
+      // Closing a ticket of a type the admin chose asks the customer how easy it was (CES).
+      if (patch.status === "closed") await onTicketClosed(ctx, tx, t);
       if (patch.status !== "closed") set.resolved_at = null;
       const reopened = (t.status === "resolved" || t.status === "closed") && patch.status !== "closed";
       await recordEvent(ctx.database, tx, {

@@ -6,6 +6,7 @@ import { type Html, html } from "../../web/html.ts";
 import { jsonErrorHandler } from "../shared/errors.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
+import { addOpenTaskBadge, agentTaskPages } from "./agent-tasks.pages.ts";
 import { companyPages } from "./companies.pages.ts";
 import { contactPages } from "./contacts.pages.ts";
 import { companyDocumentPages } from "./documents.pages.ts";
@@ -20,6 +21,7 @@ import { reportPages } from "./reports.pages.ts";
 import { settingsPages } from "./settings.pages.ts";
 import { setupPages } from "./setup.pages.ts";
 import { signInPages } from "./sign-in.pages.ts";
+import { surveySettingsPages } from "./survey-settings.pages.ts";
 import { ticketPages } from "./tickets.pages.ts";
 
 // The agents' workspace app (/app) and first-run setup (/setup): server-rendered pages that
@@ -90,6 +92,7 @@ export const appPages =
     await app.register(
       async (tree) => {
         addAgentGate(tree, ctx, PAGE_ANSWERS);
+        addOpenTaskBadge(tree, ctx);
 
         tree.post("/sign-out", async (req, reply) => {
           await signOut(ctx, req.sessionToken as string);
@@ -105,6 +108,8 @@ export const appPages =
         await tree.register(formPages(ctx));
         await tree.register(importPages(ctx));
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
+        await tree.register(surveySettingsPages(ctx), { prefix: "/settings/surveys" });
+        await tree.register(agentTaskPages(ctx), { prefix: "/tasks" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });
         await tree.register(kbPages(ctx), { prefix: "/kb" });
         await tree.register(reportPages(ctx), { prefix: "/insights/reports" });

@@ -25,7 +25,8 @@ export type Section =
   | "settings"
   | "outbox"
   | "onboarding"
-  | "forms";
+  | "forms"
+  | "tasks";
 
 export const APP_LABELS: Labels = {
   workspace: "Workspace",
@@ -103,8 +104,8 @@ export interface AppPage {
 export function sendAppPage(req: FastifyRequest, reply: FastifyReply, page: AppPage): FastifyReply {
   const s = req.session as SessionInfo;
   const nonce = newNonce();
-  const nav = (section: Section, href: string, label: string) =>
-    html`<a href="${href}"${page.section === section ? html` aria-current="page"` : ""}>${label}</a>`;
+  const nav = (section: Section, href: string, label: string, count?: number | null) =>
+    html`<a href="${href}"${page.section === section ? html` aria-current="page"` : ""}>${label}${count ? html` <span class="nav-count">${String(count)}<span class="visually-hidden"> open</span></span>` : ""}</a>`;
   return sendHtml(
     reply,
     html`<html lang="en">
@@ -115,6 +116,7 @@ ${head(page.title)}
   <a class="logo" href="/app"><span class="mark" aria-hidden="true">P</span><span>${bdi(s.workspace.name)}</span></a>
   <nav aria-label="Main">
     ${nav("queue", "/app", "Queue")}
+    ${nav("tasks", "/app/tasks", "Tasks", req.openTasks)}
     ${nav("contacts", "/app/contacts", "Contacts")}
     ${nav("companies", "/app/companies", "Companies")}
     ${nav("kb", "/app/kb", "Knowledge base")}

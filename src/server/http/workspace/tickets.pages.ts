@@ -20,6 +20,7 @@ import { AgentReplyBody, NoteBody, ResolveBody, TicketPatch } from "../../ticket
 import { formString, formText } from "../../web/forms.ts";
 import { sendHtml } from "../shared/html-response.ts";
 import { formValidator } from "../shared/validation.ts";
+import { ticketFollowUpsFor } from "./agent-tasks.pages.ts";
 import { sendAppPage } from "./layout.ts";
 import { ticketTasksFor } from "./onboarding.pages.ts";
 import {
@@ -140,12 +141,13 @@ export const ticketPages =
         listAgents(ctx, actor),
       ]);
       const onboarding = await ticketTasksFor(ctx, req, t.reference);
+      const followUps = await ticketFollowUpsFor(ctx, actor, t.id);
       const extraFields = await ticketFieldsOf(ctx, actor, t.id);
       return sendAppPage(req, reply, {
         title: `${t.reference}: ${t.subject}`,
         section: "queue",
         status: st.status ?? 200,
-        main: ticketMain(req, t, agents, { ...st, onboarding, extraFields }),
+        main: ticketMain(req, t, agents, { ...st, onboarding, extraFields, followUps }),
       });
     };
 

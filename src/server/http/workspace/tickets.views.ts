@@ -197,6 +197,8 @@ export interface TicketPageState {
   notice?: string;
   /** The onboarding section (onboarding-plans.views.ts). */
   onboarding?: Html;
+  /** The ticket's open follow-up tasks (agent-tasks.views.ts). */
+  followUps?: Html;
   extraFields?: TicketFieldView[];
 }
 
@@ -353,6 +355,7 @@ ${emailProblems(t)}
     ${history(t, names)}
   </section>
   ${st.onboarding ?? ""}
+  ${st.followUps ?? ""}
 </aside>
 </div>`;
 }

@@ -26,6 +26,7 @@ import { brandingOf } from "../../workspaces/workspace.branding.ts";
 import { getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
 import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
+import { workspaceAgentTaskRoutes } from "./agent-tasks.routes.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceCompanyRoutes } from "./companies.routes.ts";
 import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
@@ -40,6 +41,7 @@ import { workspaceKbRoutes } from "./kb.routes.ts";
 import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
 import { workspaceReportRoutes } from "./reports.routes.ts";
+import { workspaceSurveySettingsRoutes } from "./survey-settings.routes.ts";
 import { AddAgentBody, Branding, BrandingPatchBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
 const security = [{ session: [], csrf: [] }];
@@ -61,6 +63,8 @@ export const workspaceRoutes =
     await app.register(workspaceDocumentRoutes(ctx));
     await app.register(workspaceFormRoutes(ctx));
     await app.register(workspaceReportRoutes(ctx));
+    await app.register(workspaceAgentTaskRoutes(ctx));
+    await app.register(workspaceSurveySettingsRoutes(ctx));
 
     app.get(
       "/session",
