@@ -78,7 +78,6 @@ export async function sweepNps(ctx: AppContext, workspaceId: string, limit = NPS
   return due.length;
 }
 
-
 export const npsSweepJob: JobHandler = {
   // A sweep missed during downtime is simply the next one: it finds the same contacts.
   staleAfterMs: 2 * DAY,

@@ -1,5 +1,6 @@
 import type { MonthlyReportData, MonthNumbersData } from "../../insights/monthly-report.schemas.ts";
-import { actionsOf, duration, monthLabel } from "../../insights/monthly-report.ts";
+import { actionsOf, monthLabel } from "../../insights/monthly-report.ts";
+import { duration } from "../../insights/report-sections.ts";
 import { when } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
 
