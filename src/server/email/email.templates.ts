@@ -29,6 +29,8 @@ interface Frame {
   links?: { text: string | Html; url: string }[] | undefined;
   /** Small print under the button. */
   note?: string | undefined;
+  /** A survey email's unsubscribe link, in the footer. */
+  unsubscribeUrl?: string | undefined;
 }
 
 /** A line of the frame as text. */
@@ -45,6 +47,7 @@ function renderText(f: Frame): string {
   if (f.note) lines.push(f.note, "");
   lines.push("--", f.brand.brandName);
   if (f.brand.supportEmail) lines.push(f.brand.supportEmail);
+  if (f.unsubscribeUrl) lines.push("", `No more surveys: ${f.unsubscribeUrl}`);
   return withoutBidiControls(`${lines.join("\n")}\n`);
 }
 
@@ -92,6 +95,10 @@ ${f.note ? html`<tr><td style="padding:4px 24px;font-size:13px;color:#4b5563">${
 <tr><td style="padding:16px 24px 20px;font-size:12px;color:#6b7280;border-top:1px solid #e5e7eb">${f.brand.brandName}${
     f.brand.supportEmail
       ? html` · <a href="mailto:${f.brand.supportEmail}" style="color:${link}">${f.brand.supportEmail}</a>`
+      : ""
+  }${
+    f.unsubscribeUrl
+      ? html`<br><a href="${f.unsubscribeUrl}" style="color:${link}">Unsubscribe from surveys</a>`
       : ""
   }</td></tr>
 </table></td></tr></table></body></html>`.value;
@@ -172,14 +179,71 @@ export function ticketResolved(p: {
   resolution: string | null;
   trackingUrl: string;
   canReply: boolean;
+  /** The CSAT survey's one-time link: the button, and the tracking link becomes a link. */
+  rateUrl?: string | undefined;
+  unsubscribeUrl?: string | undefined;
 }): Rendered {
   return render(`[${p.reference}] Resolved: ${p.subject}`, {
     brand: p.brand,
     heading: `Your request ${p.reference} is resolved`,
-    paragraphs: [html`We have resolved your request “${bdi(p.subject)}”.`],
+    paragraphs: [
+      html`We have resolved your request “${bdi(p.subject)}”.`,
+      ...(p.rateUrl ? ["How did we do? One click tells us, and a comment helps even more."] : []),
+    ],
     quote: p.resolution ? { label: "Resolution", text: p.resolution } : undefined,
-    button: { label: "View your request", url: p.trackingUrl },
-    note: `Not solved after all? Reply ${p.canReply ? "to this email or " : ""}on the page and the request reopens.`,
+    button: p.rateUrl
+      ? { label: "Rate your experience", url: p.rateUrl }
+      : { label: "View your request", url: p.trackingUrl },
+    links: p.rateUrl ? [{ text: "View your request", url: p.trackingUrl }] : undefined,
+    note: `Not solved after all? Reply ${p.canReply ? "to this email or " : ""}on the page and the request reopens.${
+      p.rateUrl ? " The rating link works once, for 7 days." : ""
+    }`,
+    unsubscribeUrl: p.unsubscribeUrl,
+  });
+}
+
+const SURVEY_QUESTIONS = {
+  csat: "How would you rate the support you received?",
+  nps: "How likely are you to recommend us to a friend or colleague?",
+  ces: "How easy was it to get what you needed?",
+  still_fixed: "Is your request still fixed?",
+} as const;
+
+/** A survey on its own (CSAT sent later, NPS, CES, "Still fixed?"): one question, one link. */
+export function surveyRequest(p: {
+  brand: Branding;
+  kind: keyof typeof SURVEY_QUESTIONS;
+  contactName: string;
+  reference: string | null;
+  subject: string | null;
+  url: string;
+  unsubscribeUrl: string;
+  expiresDays: number;
+}): Rendered {
+  const about = p.reference
+    ? html` about ${p.reference}${p.subject ? html` (“${bdi(p.subject)}”)` : ""}`
+    : "";
+  const subject =
+    p.kind === "still_fixed" && p.reference
+      ? `[${p.reference}] Is it still fixed?`
+      : p.kind === "csat" && p.reference
+        ? `[${p.reference}] How did we do?`
+        : `One question from ${p.brand.brandName}`;
+  return render(subject, {
+    brand: p.brand,
+    heading:
+      p.kind === "still_fixed" && p.reference ? `Is ${p.reference} still fixed?` : SURVEY_QUESTIONS[p.kind],
+    paragraphs: [
+      html`Hi ${bdi(p.contactName)},`,
+      p.kind === "still_fixed"
+        ? html`A few days ago we resolved your request${about}. Is everything still working? If not, your answer reopens it.`
+        : p.kind === "csat"
+          ? html`We resolved your request${about}. How did we do? One click tells us, and a comment helps even more.`
+          : html`${SURVEY_QUESTIONS[p.kind]} Your answer takes a few seconds and helps ${bdi(p.brand.brandName)} improve.`,
+    ],
+    button: { label: p.kind === "csat" ? "Rate your experience" : "Answer one question", url: p.url },
+    note: `The link works once and expires in ${p.expiresDays} days.`,
+    unsubscribeUrl: p.unsubscribeUrl,
   });
 }
 
@@ -406,6 +470,7 @@ export const TEMPLATES = {
   customer_verify_email: customerVerifyEmail,
   agent_password_reset: agentPasswordReset,
   task_reminder: taskReminder,
+  survey_request: surveyRequest,
 } as const;
 
 export type EmailKind = keyof typeof TEMPLATES;
