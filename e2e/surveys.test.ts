@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
+import { checkPage, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+
+// The CSAT link on a phone, light and dark: the resolution email's button opens the stars, two
+// stars are chosen with the keyboard alone, the comment typed, and the thank-you shows.
+
+let s: Served;
+before(async () => {
+  if (!skipReason) s = await serve();
+});
+after(async () => {
+  await s?.close();
+});
+
+for (const dark of [false, true]) {
+  const mode = dark ? "dark" : "light";
+  describe(`the CSAT page at 375 px, ${mode}`, { skip: skipReason }, () => {
+    test("rate 2 stars with the keyboard, submit, see the thank-you", async () => {
+      const team = await makeTeam(s.env);
+      const ticket = await submitTicket(s.env, team.ws.slug, {
+        email: `rate-${mode}@customer.test`,
+        subject: "The printer jams",
+      });
+      const resolved = await s.env.app.inject({
+        method: "POST",
+        url: `/api/workspace/tickets/${ticket.reference}/resolve`,
+        headers: team.agent.headers,
+        payload: { resolution: "Cleaned the rollers." },
+      });
+      assert.equal(resolved.statusCode, 200, resolved.body);
+      const row = await s.env.ctx.database.db
+        .selectFrom("outbox_emails")
+        .select("template_data")
+        .where("workspace_id", "=", team.ws.id)
+        .where("kind", "=", "ticket_resolved")
+        .executeTakeFirstOrThrow();
+      const { rateUrl } = JSON.parse(row.template_data ?? "{}") as { rateUrl: string };
+      const link = new URL(rateUrl).pathname;
+
+      const { context, page } = await newPage(s, { viewport: PHONE, dark });
+      await page.goto(link);
+      await checkPage(page, `survey-csat-form-375-${mode}`);
+
+      // Keyboard only: Tab into the stars, arrow to the second, Tab to the comment, then to Submit.
+      await page.locator("#score-1").focus();
+      await page.keyboard.press("Space");
+      await page.keyboard.press("ArrowRight");
+      assert.equal(await page.locator("#score-2").isChecked(), true, "two stars chosen");
+      const focusRing = await page.evaluate(() => {
+        const label = document.querySelector('label[for="score-2"]') as Element;
+        return getComputedStyle(label).outlineStyle;
+      });
+      assert.equal(focusRing, "solid", "the focused star shows the focus ring");
+      await page.keyboard.press("Tab");
+      assert.equal(await page.evaluate(() => document.activeElement?.id), "comment");
+      await page.keyboard.type("It took three days.");
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Enter");
+      await page.waitForURL(/\?thanks=1$/);
+      assert.match((await page.locator("h1").textContent()) ?? "", /Thanks — your rating was recorded/);
+      await checkPage(page, `survey-csat-thanks-375-${mode}`);
+
+      const survey = await s.env.ctx.database.db
+        .selectFrom("surveys")
+        .select(["score", "comment", "answered_via"])
+        .where("workspace_id", "=", team.ws.id)
+        .where("kind", "=", "csat")
+        .executeTakeFirstOrThrow();
+      assert.deepEqual({ ...survey }, { score: 2, comment: "It took three days.", answered_via: "email" });
+      await context.close();
+    });
+  });
+}
