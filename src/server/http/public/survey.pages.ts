@@ -60,6 +60,13 @@ export const surveyPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
     await pageTree(app, { formBodyLimit: 16 * 1024 });
+    // RFC 8058 lets a mail client send its one-click POST as multipart/form-data too: the
+    // unsubscribe does not depend on the body, so its parts are read and dropped (16 KB at most).
+    app.addContentTypeParser(
+      "multipart/form-data",
+      { parseAs: "string", bodyLimit: 16 * 1024 },
+      (_req, _body, done) => done(null, {}),
+    );
 
     const send = (reply: FastifyReply, ws: Workspace, title: string, main: Html, status = 200) => {
       const nonce = newNonce();
