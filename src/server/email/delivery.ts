@@ -111,6 +111,8 @@ export async function deliverDueEmails(
         ...(row.template_data === null
           ? { body_text: withoutTokens(row.body_text), body_html: withoutTokens(row.body_html) }
           : { template_data: withoutTokens(row.template_data) }),
+        // A survey email's List-Unsubscribe link carries a token too.
+        ...(row.headers.includes("listUnsubscribe") ? { headers: withoutTokens(row.headers) } : {}),
       });
       out.sent++;
       continue;

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { systemActor } from "../actors.ts";
+import { deliverDueEmails } from "../email/delivery.ts";
 import { outgoingMessageOf } from "../email/email.message.ts";
+import { mailDir } from "../email/email.transport.ts";
 import type { DueJob } from "../jobs/job-kinds.ts";
 import { makeCustomer, makeTeam, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
@@ -313,6 +318,47 @@ describe("the survey_send job", () => {
     assert.match(message.html, /Unsubscribe from surveys/);
     assert.match(String(message.headers["List-Unsubscribe"]), /\/surveys\/unsubscribe\//);
     assert.equal(message.headers["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
+
+    // Delivered: the .eml carries both headers; the stored copy keeps none of the link tokens.
+    await deliverDueEmails(t.ctx, systemActor("outbox delivery"), { limit: 1000 });
+    const eml = fs.readFileSync(path.join(mailDir(t.ctx.config), `${emails[0]?.id}.eml`), "utf8");
+    assert.match(eml, /^List-Unsubscribe:\s+<http:\/\/[^>]+\/surveys\/unsubscribe\/[A-Za-z0-9_-]{40,}>\r?$/m);
+    assert.match(eml, /^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m);
+    const stored = await db()
+      .selectFrom("outbox_emails")
+      .select(["status", "headers", "template_data"])
+      .where("id", "=", emails[0]?.id as string)
+      .executeTakeFirstOrThrow();
+    assert.equal(stored.status, "sent");
+    assert.match(stored.headers, /\/surveys\/unsubscribe\/\(removed-once-sent\)/);
+    assert.match(stored.template_data ?? "", /\/surveys\/\(removed-once-sent\)/);
+    assert.doesNotMatch(
+      `${stored.headers}${stored.template_data}`,
+      /\/surveys\/(unsubscribe\/)?[A-Za-z0-9_-]{40,}/,
+    );
+  });
+
+  test("a reply that resolves is the resolution's email: the CSAT leaves at once as its own", async () => {
+    const team = await makeTeam(t);
+    const address = email();
+    const s = await submitTicket(t, team.ws.slug, { email: address, subject: "By reply" });
+    const res = await t.app.inject({
+      method: "POST",
+      url: `/api/workspace/tickets/${s.reference}/replies`,
+      headers: team.agent.headers,
+      payload: { body: "Done, it works now.", status: "resolved" },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const id = (res.json() as { ticket: { id: string } }).ticket.id;
+    const csat = (await surveysOf(id)).find((x) => x.kind === "csat");
+    assert.equal(csat?.status, "sent");
+    const request = await db()
+      .selectFrom("outbox_emails")
+      .select("template_data")
+      .where("kind", "=", "survey_request")
+      .where("to_address", "=", address)
+      .executeTakeFirstOrThrow();
+    assert.match(request.template_data ?? "", /"kind":"csat"/);
   });
 
   test("a reopened ticket's CSAT is skipped 'reopened'; a stale job skips its survey 'stale'", async () => {
