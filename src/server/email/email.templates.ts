@@ -188,7 +188,7 @@ export function ticketResolved(p: {
     heading: `Your request ${p.reference} is resolved`,
     paragraphs: [
       html`We have resolved your request “${bdi(p.subject)}”.`,
-      ...(p.rateUrl ? ["How did we do? One click tells us, and a comment helps even more."] : []),
+      ...(p.rateUrl ? ["How did we do? Rating us takes a few seconds, and a comment helps even more."] : []),
     ],
     quote: p.resolution ? { label: "Resolution", text: p.resolution } : undefined,
     button: p.rateUrl
@@ -221,7 +221,7 @@ export function surveyRequest(p: {
   expiresDays: number;
 }): Rendered {
   const about = p.reference
-    ? html` about ${p.reference}${p.subject ? html` (“${bdi(p.subject)}”)` : ""}`
+    ? html` ${p.reference}${p.subject ? html` (“${bdi(p.subject)}”)` : ""}`
     : "";
   const subject =
     p.kind === "still_fixed" && p.reference
@@ -238,8 +238,8 @@ export function surveyRequest(p: {
       p.kind === "still_fixed"
         ? html`A few days ago we resolved your request${about}. Is everything still working? If not, your answer reopens it.`
         : p.kind === "csat"
-          ? html`We resolved your request${about}. How did we do? One click tells us, and a comment helps even more.`
-          : html`${SURVEY_QUESTIONS[p.kind]} Your answer takes a few seconds and helps ${bdi(p.brand.brandName)} improve.`,
+          ? html`We resolved your request${about}. How did we do? Rating us takes a few seconds, and a comment helps even more.`
+          : html`One question, a few seconds: your answer helps ${bdi(p.brand.brandName)} improve.`,
     ],
     button: { label: p.kind === "csat" ? "Rate your experience" : "Answer one question", url: p.url },
     note: `The link works once and expires in ${p.expiresDays} days.`,
