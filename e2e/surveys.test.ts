@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
+import { makeCustomer, makeTeam, submitTicket } from "../src/server/test/factories.ts";
 import { checkPage, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
 
 // The CSAT link on a phone, light and dark: the resolution email's button opens the stars, two
@@ -73,3 +73,38 @@ for (const dark of [false, true]) {
     });
   });
 }
+
+describe("the portal's survey banner at 375 px", { skip: skipReason }, () => {
+  for (const dark of [false, true]) {
+    const mode = dark ? "dark" : "light";
+    test(`a signed-in customer sees the banner, answers there (${mode})`, async () => {
+      const team = await makeTeam(s.env);
+      const c = await makeCustomer(s.env, team.ws.id, { name: "Casey Banner" });
+      const ticket = await submitTicket(s.env, team.ws.slug, { email: c.email, subject: "VPN drops" });
+      const resolved = await s.env.app.inject({
+        method: "POST",
+        url: `/api/workspace/tickets/${ticket.reference}/resolve`,
+        headers: team.agent.headers,
+        payload: { resolution: "New profile pushed." },
+      });
+      assert.equal(resolved.statusCode, 200, resolved.body);
+
+      const { context, page } = await newPage(s, { viewport: PHONE, dark });
+      const [name, value] = c.cookie.split("=") as [string, string];
+      await context.addCookies([{ name, value, url: s.base }]);
+      await page.goto(`/portal/${team.ws.slug}/home`);
+      const banner = page.locator(".survey-banner");
+      assert.match((await banner.textContent()) ?? "", new RegExp(`How did we do on ${ticket.reference}\\?`));
+      await checkPage(page, `survey-banner-home-375-${mode}`);
+      await banner.getByRole("link", { name: "Rate your experience" }).click();
+      await page.locator("#score-1").waitFor({ state: "attached" });
+      await checkPage(page, `survey-portal-form-375-${mode}`);
+      await page.locator('label[for="score-4"]').click();
+      await page.getByRole("button", { name: "Submit" }).click();
+      await page.waitForURL(/\?thanks=1$/);
+      assert.match((await page.locator("h1").textContent()) ?? "", /Thanks — your rating was recorded/);
+      assert.equal(await page.locator(".survey-banner").count(), 0, "no banner once answered");
+      await context.close();
+    });
+  }
+});

@@ -182,7 +182,7 @@ export function surveyBanner(
         ? `How did we do on ${s.reference}?`
         : "How did we do?"
       : surveyQuestion(s.kind, s.reference);
-  return html`<aside class="survey-banner" aria-label="Survey"><p>${text} <a href="${href}">${
+  return html`<section class="survey-banner" aria-label="Survey"><p>${text} <a href="${href}">${
     s.kind === "csat" ? "Rate your experience" : "Answer one question"
-  }</a></p></aside>`;
+  }</a></p></section>`;
 }
