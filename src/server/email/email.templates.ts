@@ -31,6 +31,8 @@ interface Frame {
   note?: string | undefined;
   /** A survey email's unsubscribe link, in the footer. */
   unsubscribeUrl?: string | undefined;
+  /** A survey's scale as links under the button, each opening the page with that score chosen (HTML only). */
+  scale?: { caption: string; items: { text: string; url: string }[] } | undefined;
 }
 
 /** A line of the frame as text. */
@@ -85,6 +87,14 @@ ${
   f.button
     ? html`<tr><td style="padding:16px 24px"><a href="${f.button.url}" style="display:inline-block;background:${pair.background};color:${pair.text};text-decoration:none;font-weight:600;padding:10px 18px;border-radius:6px">${f.button.label}</a>
 <p style="margin:8px 0 0;font-size:12px;color:#6b7280;word-break:break-all">${f.button.url}</p></td></tr>`
+    : ""
+}
+${
+  f.scale
+    ? html`<tr><td style="padding:0 24px 8px;font-size:13px;color:#4b5563">${f.scale.caption}<br>${f.scale.items.map(
+        (i) =>
+          html`<a href="${i.url}" style="display:inline-block;min-width:28px;padding:6px 0;margin:4px 2px 0 0;text-align:center;border:1px solid #d1d5db;border-radius:4px;color:${link};text-decoration:none;font-weight:600">${i.text}</a>`,
+      )}</td></tr>`
     : ""
 }
 ${(f.links ?? []).map(
@@ -220,9 +230,7 @@ export function surveyRequest(p: {
   unsubscribeUrl: string;
   expiresDays: number;
 }): Rendered {
-  const about = p.reference
-    ? html` ${p.reference}${p.subject ? html` (“${bdi(p.subject)}”)` : ""}`
-    : "";
+  const about = p.reference ? html` ${p.reference}${p.subject ? html` (“${bdi(p.subject)}”)` : ""}` : "";
   const subject =
     p.kind === "still_fixed" && p.reference
       ? `[${p.reference}] Is it still fixed?`
@@ -242,6 +250,13 @@ export function surveyRequest(p: {
           : html`One question, a few seconds: your answer helps ${bdi(p.brand.brandName)} improve.`,
     ],
     button: { label: p.kind === "csat" ? "Rate your experience" : "Answer one question", url: p.url },
+    scale:
+      p.kind === "nps"
+        ? {
+            caption: "Or choose your score, from 0 (not at all likely) to 10 (extremely likely):",
+            items: Array.from({ length: 11 }, (_, n) => ({ text: String(n), url: `${p.url}?score=${n}` })),
+          }
+        : undefined,
     note: `The link works once and expires in ${p.expiresDays} days.`,
     unsubscribeUrl: p.unsubscribeUrl,
   });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { SurveyKind } from "../../db/schema.surveys.ts";
+import { outgoingMessageOf } from "../../email/email.message.ts";
 import { createSurvey, sendSurvey } from "../../surveys/survey.service.ts";
 import { makeCustomer, makeTeam } from "../../test/factories.ts";
 import { type TestEnv, testEnv } from "../../test/harness.ts";
@@ -90,6 +91,15 @@ describe("the question pages", () => {
   test("NPS takes 0 and 10, not 11; its question and scale", async () => {
     const team = await makeTeam(t);
     const a = await sent(team, "nps");
+    const row = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .selectAll()
+      .where("to_address", "=", a.contact.email)
+      .executeTakeFirstOrThrow();
+    const html = outgoingMessageOf(row).html;
+    for (const n of [0, 10]) assert.ok(html.includes(`${a.link}?score=${n}"`), `the email links score ${n}`);
+    const chosen = await t.app.inject({ url: `${a.link}?score=10` });
+    assert.match(chosen.body, /id="score-10" name="score" value="10" checked/);
     const page = await t.app.inject({ url: a.link });
     assert.match(page.body, /How likely are you to recommend us to a friend or colleague\?/);
     assert.equal((page.body.match(/name="score" value="\d+"/g) ?? []).length, 11);
