@@ -4,6 +4,8 @@ import { bdi, type Html, html, multiline } from "../web/html.ts";
 import type { Branding } from "../workspaces/workspace.branding.ts";
 import { headerText } from "./email.headers.ts";
 
+// Longer than 400 lines: every email beside the frame they share, so TEMPLATES below is the one
+// list of what Portico sends.
 // Every email Portico sends, as plain text and HTML. User text (names, subjects, messages) is
 // escaped in the HTML by html``, and names and subjects inside our sentences are isolated (bdi);
 // the layout is a table with inline styles, which is what mail clients render reliably. Mail

@@ -1,22 +1,13 @@
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { systemActor } from "../actors.ts";
-import { deliverDueEmails } from "../email/delivery.ts";
 import { outgoingMessageOf } from "../email/email.message.ts";
-import { mailDir } from "../email/email.transport.ts";
-import type { DueJob } from "../jobs/job-kinds.ts";
 import { makeCustomer, makeTeam, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
-import { surveySendJob } from "./survey.jobs.ts";
+import { DAY, email, form, MINUTE, pathOf, surveyWorld } from "./surveys.test-support.ts";
 
-// Surveys end to end through the real app: a resolution's email carries the CSAT link, the link's
+// CSAT end to end through the real app: the resolution's email carries the rate link, the link's
 // page records one answer for 7 days, unsubscribed and recently asked contacts are not asked, a
-// separate CSAT email and "Still fixed?" go out by their job, "Still fixed?" closes or reopens.
-
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
+// ticket is asked once; the portal's banner and page; the link's JSON API.
 
 let t: TestEnv;
 before(async () => {
@@ -24,69 +15,7 @@ before(async () => {
 });
 after(() => t.close());
 
-let n = 0;
-const email = () => `survey-${++n}-${process.pid}@customer.test`;
-type Team = Awaited<ReturnType<typeof makeTeam>>;
-
-const db = () => t.ctx.database.db;
-
-async function resolve(team: Team, reference: string) {
-  const res = await t.app.inject({
-    method: "POST",
-    url: `/api/workspace/tickets/${reference}/resolve`,
-    headers: team.agent.headers,
-    payload: { resolution: "Replaced the toner." },
-  });
-  assert.equal(res.statusCode, 200, res.body);
-  return res.json() as { id: string };
-}
-
-async function resolvedEmail(ticketId: string) {
-  const row = await db()
-    .selectFrom("outbox_emails")
-    .selectAll()
-    .where("ticket_id", "=", ticketId)
-    .where("kind", "=", "ticket_resolved")
-    .orderBy("created_at", "desc")
-    .executeTakeFirstOrThrow();
-  return { row, data: JSON.parse(row.template_data ?? "{}") as Record<string, string | undefined> };
-}
-
-const pathOf = (url: string) => new URL(url).pathname;
-
-const surveysOf = (ticketId: string) =>
-  db().selectFrom("surveys").selectAll().where("ticket_id", "=", ticketId).orderBy("created_at").execute();
-
-const form = (fields: Record<string, string>) => ({
-  headers: { "content-type": "application/x-www-form-urlencoded" },
-  payload: new URLSearchParams(fields).toString(),
-});
-
-async function setSettings(workspaceId: string, s: Record<string, unknown>) {
-  await db()
-    .insertInto("survey_settings")
-    .values({ workspace_id: workspaceId, updated_at: t.ctx.now().toISOString(), ...s } as never)
-    .onConflict((oc) => oc.column("workspace_id").doUpdateSet(s))
-    .execute();
-}
-
-async function dueJobOf(surveyId: string): Promise<DueJob> {
-  const j = await db()
-    .selectFrom("scheduled_jobs")
-    .selectAll()
-    .where("key", "=", `survey:${surveyId}`)
-    .executeTakeFirstOrThrow();
-  return { ...j, payload: JSON.parse(j.payload) as Record<string, unknown> };
-}
-
-/** A ticket of a new contact, resolved; its CSAT link's path. */
-async function resolvedWithLink(team: Team, address = email()) {
-  const s = await submitTicket(t, team.ws.slug, { email: address, subject: "Toner empty" });
-  const ticket = await resolve(team, s.reference);
-  const { data, row } = await resolvedEmail(ticket.id);
-  assert.ok(data.rateUrl, "the resolution email carries the rate link");
-  return { s, ticket, link: pathOf(data.rateUrl), data, row };
-}
+const { db, resolve, resolvedEmail, surveysOf, setSettings, resolvedWithLink } = surveyWorld(() => t);
 
 describe("CSAT in the resolution email", () => {
   test("resolve → the email's button → 2 stars and a comment, recorded once", async () => {
@@ -277,210 +206,6 @@ describe("CSAT in the resolution email", () => {
   });
 });
 
-describe("the survey_send job", () => {
-  test("separate_email: the CSAT is its own email after the delay, sent once, with List-Unsubscribe", async () => {
-    const team = await makeTeam(t);
-    await setSettings(team.ws.id, {
-      csat_delivery: "separate_email",
-      csat_delay_minutes: 30,
-      still_fixed_days: 0,
-    });
-    const s = await submitTicket(t, team.ws.slug, { email: email(), subject: "Later" });
-    const ticket = await resolve(team, s.reference);
-    assert.equal(
-      (await resolvedEmail(ticket.id)).data.rateUrl,
-      undefined,
-      "no button in the resolution email",
-    );
-    const [csat] = await surveysOf(ticket.id);
-    assert.equal(csat?.status, "scheduled");
-    const job = await dueJobOf(csat?.id as string);
-    assert.equal(job.kind, "survey_send");
-    assert.equal(job.run_at, csat?.send_at);
-    assert.ok(Math.abs(Date.parse(job.run_at) - Date.parse(csat?.created_at as string) - 30 * MINUTE) < 1000);
-
-    t.advance(30 * MINUTE);
-    assert.equal(await surveySendJob.run(t.ctx, job), "done");
-    assert.equal(await surveySendJob.run(t.ctx, job), "skipped", "a second run sends nothing");
-    const [sent] = await surveysOf(ticket.id);
-    assert.equal(sent?.status, "sent");
-    assert.equal(Date.parse(sent?.expires_at as string) - Date.parse(sent?.sent_at as string), 7 * DAY);
-    const emails = await db()
-      .selectFrom("outbox_emails")
-      .selectAll()
-      .where("workspace_id", "=", team.ws.id)
-      .where("kind", "=", "survey_request")
-      .execute();
-    assert.equal(emails.length, 1);
-    const message = outgoingMessageOf(emails[0] as NonNullable<(typeof emails)[0]>);
-    assert.match(message.subject, new RegExp(`\\[${s.reference}\\] How did we do\\?`));
-    assert.match(message.html, /Rate your experience/);
-    assert.match(message.html, /Unsubscribe from surveys/);
-    assert.match(String(message.headers["List-Unsubscribe"]), /\/surveys\/unsubscribe\//);
-    assert.equal(message.headers["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
-
-    // Delivered: the .eml carries both headers; the stored copy keeps none of the link tokens.
-    await deliverDueEmails(t.ctx, systemActor("outbox delivery"), { limit: 1000 });
-    const eml = fs.readFileSync(path.join(mailDir(t.ctx.config), `${emails[0]?.id}.eml`), "utf8");
-    assert.match(eml, /^List-Unsubscribe:\s+<http:\/\/[^>]+\/surveys\/unsubscribe\/[A-Za-z0-9_-]{40,}>\r?$/m);
-    assert.match(eml, /^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m);
-    const stored = await db()
-      .selectFrom("outbox_emails")
-      .select(["status", "headers", "template_data"])
-      .where("id", "=", emails[0]?.id as string)
-      .executeTakeFirstOrThrow();
-    assert.equal(stored.status, "sent");
-    assert.match(stored.headers, /\/surveys\/unsubscribe\/\(removed-once-sent\)/);
-    assert.match(stored.template_data ?? "", /\/surveys\/\(removed-once-sent\)/);
-    assert.doesNotMatch(
-      `${stored.headers}${stored.template_data}`,
-      /\/surveys\/(unsubscribe\/)?[A-Za-z0-9_-]{40,}/,
-    );
-  });
-
-  test("a reply that resolves is the resolution's email: the CSAT leaves at once as its own", async () => {
-    const team = await makeTeam(t);
-    const address = email();
-    const s = await submitTicket(t, team.ws.slug, { email: address, subject: "By reply" });
-    const res = await t.app.inject({
-      method: "POST",
-      url: `/api/workspace/tickets/${s.reference}/replies`,
-      headers: team.agent.headers,
-      payload: { body: "Done, it works now.", status: "resolved" },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    const id = (res.json() as { ticket: { id: string } }).ticket.id;
-    const csat = (await surveysOf(id)).find((x) => x.kind === "csat");
-    assert.equal(csat?.status, "sent");
-    const request = await db()
-      .selectFrom("outbox_emails")
-      .select("template_data")
-      .where("kind", "=", "survey_request")
-      .where("to_address", "=", address)
-      .executeTakeFirstOrThrow();
-    assert.match(request.template_data ?? "", /"kind":"csat"/);
-  });
-
-  test("a reopened ticket's CSAT is skipped 'reopened'; a stale job skips its survey 'stale'", async () => {
-    const team = await makeTeam(t);
-    await setSettings(team.ws.id, {
-      csat_delivery: "separate_email",
-      csat_delay_minutes: 0,
-      still_fixed_days: 0,
-    });
-    const a = await submitTicket(t, team.ws.slug, { email: email(), subject: "Reopened" });
-    const ta = await resolve(team, a.reference);
-    await t.app.inject({
-      method: "PATCH",
-      url: `/api/workspace/tickets/${a.reference}`,
-      headers: team.agent.headers,
-      payload: { status: "open" },
-    });
-    const [sa] = await surveysOf(ta.id);
-    assert.equal(await surveySendJob.run(t.ctx, await dueJobOf(sa?.id as string)), "skipped");
-    assert.equal((await surveysOf(ta.id))[0]?.skip_reason, "reopened");
-
-    const b = await submitTicket(t, team.ws.slug, { email: email(), subject: "Stale" });
-    const tb = await resolve(team, b.reference);
-    const [sb] = await surveysOf(tb.id);
-    assert.equal(surveySendJob.staleAfterMs, DAY);
-    await surveySendJob.onStale?.(t.ctx, await dueJobOf(sb?.id as string));
-    const [stale] = await surveysOf(tb.id);
-    assert.equal(stale?.status, "skipped");
-    assert.equal(stale?.skip_reason, "stale");
-  });
-});
-
-describe("Still fixed?", () => {
-  async function stillFixedLink(team: Team) {
-    await setSettings(team.ws.id, { still_fixed_days: 3 });
-    const s = await submitTicket(t, team.ws.slug, { email: email(), subject: "Wi-Fi drops" });
-    const ticket = await resolve(team, s.reference);
-    const sf = (await surveysOf(ticket.id)).find((x) => x.kind === "still_fixed");
-    assert.equal(sf?.status, "scheduled");
-    const job = await dueJobOf(sf?.id as string);
-    assert.equal(job.run_at, sf?.send_at);
-    assert.ok(Math.abs(Date.parse(job.run_at) - Date.parse(sf?.created_at as string) - 3 * DAY) < 1000);
-    t.advance(3 * DAY);
-    assert.equal(await surveySendJob.run(t.ctx, job), "done", "still_fixed is exempt from the quiet days");
-    const row = await db()
-      .selectFrom("outbox_emails")
-      .select("template_data")
-      .where("ticket_id", "is", null)
-      .where("kind", "=", "survey_request")
-      .where("workspace_id", "=", team.ws.id)
-      .orderBy("created_at", "desc")
-      .executeTakeFirstOrThrow();
-    const data = JSON.parse(row.template_data ?? "{}") as { url: string; kind: string };
-    assert.equal(data.kind, "still_fixed");
-    return { s, ticket, link: pathOf(data.url) };
-  }
-
-  const statusOf = async (id: string) =>
-    (await db().selectFrom("tickets").select("status").where("id", "=", id).executeTakeFirstOrThrow()).status;
-
-  test("Yes closes the request as the customer's action", async () => {
-    const team = await makeTeam(t);
-    const { s, ticket, link } = await stillFixedLink(team);
-    const page = await t.app.inject({ url: link });
-    assert.match(page.body, new RegExp(`Is your request ${s.reference} still fixed\\?`));
-    assert.match(page.body, /What&#39;s still wrong\?|What's still wrong\?/);
-    const res = await t.app.inject({ method: "POST", url: link, ...form({ answer: "yes" }) });
-    assert.equal(res.statusCode, 303);
-    assert.equal(await statusOf(ticket.id), "closed");
-    const event = await db()
-      .selectFrom("ticket_events")
-      .selectAll()
-      .where("ticket_id", "=", ticket.id)
-      .where("type", "=", "status_changed")
-      .executeTakeFirstOrThrow();
-    assert.equal(event.actor_type, "contact");
-    assert.match(event.data, /"to":"closed"/);
-    const api = await t.app.inject({
-      url: `/api/workspace/tickets/${s.reference}`,
-      headers: team.agent.headers,
-    });
-    assert.equal(api.json().stillFixed.answer, "yes");
-  });
-
-  test("No reopens it with the customer's words as their public reply", async () => {
-    const team = await makeTeam(t);
-    const { ticket, link } = await stillFixedLink(team);
-    const res = await t.app.inject({
-      method: "POST",
-      url: link,
-      ...form({ answer: "no", comment: "It drops every evening again." }),
-    });
-    assert.equal(res.statusCode, 303);
-    assert.equal(await statusOf(ticket.id), "open");
-    const comment = await db()
-      .selectFrom("comments")
-      .selectAll()
-      .where("ticket_id", "=", ticket.id)
-      .where("author_type", "=", "contact")
-      .executeTakeFirstOrThrow();
-    assert.equal(comment.body, "It drops every evening again.");
-    assert.equal(Boolean(comment.internal), false);
-  });
-
-  test("not sent once the ticket was reopened", async () => {
-    const team = await makeTeam(t);
-    await setSettings(team.ws.id, { still_fixed_days: 3 });
-    const s = await submitTicket(t, team.ws.slug, { email: email(), subject: "Reopened soon" });
-    const ticket = await resolve(team, s.reference);
-    await t.app.inject({
-      method: "PATCH",
-      url: `/api/workspace/tickets/${s.reference}`,
-      headers: team.agent.headers,
-      payload: { status: "open" },
-    });
-    const sf = (await surveysOf(ticket.id)).find((x) => x.kind === "still_fixed");
-    t.advance(3 * DAY);
-    assert.equal(await surveySendJob.run(t.ctx, await dueJobOf(sf?.id as string)), "skipped");
-    assert.equal((await surveysOf(ticket.id)).find((x) => x.kind === "still_fixed")?.skip_reason, "reopened");
-  });
-});
-
 describe("in the signed-in portal", () => {
   test("a banner on every page; answered there it counts once, and the email's link shows it", async () => {
     const team = await makeTeam(t);
@@ -514,10 +239,10 @@ describe("in the signed-in portal", () => {
     });
     assert.equal(strangerPost.statusCode, 404);
 
-    const form = await t.app.inject({ url: page, headers: { cookie: c.cookie } });
-    assert.equal(form.statusCode, 200);
-    assert.match(form.body, /name="score"/);
-    assert.doesNotMatch(form.body, /How did we do on/, "no banner on the survey's own page");
+    const own = await t.app.inject({ url: page, headers: { cookie: c.cookie } });
+    assert.equal(own.statusCode, 200);
+    assert.match(own.body, /name="score"/);
+    assert.doesNotMatch(own.body, /How did we do on/, "no banner on the survey's own page");
     const posted = await t.app.inject({
       method: "POST",
       url: page,
@@ -528,15 +253,13 @@ describe("in the signed-in portal", () => {
     const [answered] = await surveysOf(ticket.id);
     assert.equal(answered?.score, 5);
     assert.equal(answered?.answered_via, "portal");
-    const after = await t.app.inject({ url: `/portal/${team.ws.slug}/home`, headers: { cookie: c.cookie } });
-    assert.doesNotMatch(after.body, /How did we do/, "the banner is gone once answered");
-    const viaEmail = await t.app.inject({ method: "POST", url: link, ...formBody({ score: "1" }) });
+    const later = await t.app.inject({ url: `/portal/${team.ws.slug}/home`, headers: { cookie: c.cookie } });
+    assert.doesNotMatch(later.body, /How did we do/, "the banner is gone once answered");
+    const viaEmail = await t.app.inject({ method: "POST", url: link, ...form({ score: "1" }) });
     assert.match(viaEmail.body, /You already answered/);
     assert.match(viaEmail.body, /5 \/ 5/);
   });
 });
-
-const formBody = form;
 
 describe("the JSON API", () => {
   test("reads the question, answers once (201, then 409), checks the range (400 with the field)", async () => {
