@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createSurvey, sendSurvey } from "../src/server/surveys/survey.service.ts";
 import { makeCustomer, makeTeam, submitTicket } from "../src/server/test/factories.ts";
 import { checkPage, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
 
@@ -104,6 +105,52 @@ describe("the portal's survey banner at 375 px", { skip: skipReason }, () => {
       await page.waitForURL(/\?thanks=1$/);
       assert.match((await page.locator("h1").textContent()) ?? "", /Thanks — your rating was recorded/);
       assert.equal(await page.locator(".survey-banner").count(), 0, "no banner once answered");
+      await context.close();
+    });
+  }
+});
+
+describe("the other survey pages at 375 px", { skip: skipReason }, () => {
+  for (const dark of [false, true]) {
+    const mode = dark ? "dark" : "light";
+    test(`NPS, "Still fixed?", unsubscribe and an expired link pass the page checks (${mode})`, async () => {
+      const team = await makeTeam(s.env);
+      const links: Record<string, { url: string; unsubscribeUrl: string }> = {};
+      for (const kind of ["nps", "still_fixed"] as const) {
+        const c = await makeCustomer(s.env, team.ws.id);
+        const survey = await s.env.ctx.database.db.transaction().execute((tx) =>
+          createSurvey(s.env.ctx, tx, {
+            workspaceId: team.ws.id,
+            kind,
+            contactId: c.contactId,
+            companyId: null,
+            trigger: "schedule",
+            sendAt: s.env.ctx.now(),
+          }),
+        );
+        assert.equal(await sendSurvey(s.env.ctx, survey.id), "sent");
+        const row = await s.env.ctx.database.db
+          .selectFrom("outbox_emails")
+          .select("template_data")
+          .where("to_address", "=", c.email)
+          .executeTakeFirstOrThrow();
+        links[kind] = JSON.parse(row.template_data ?? "{}");
+      }
+      const path = (url: string | undefined) => new URL(url as string).pathname;
+      const { context, page } = await newPage(s, { viewport: PHONE, dark });
+      await page.goto(path(links.nps?.url));
+      await checkPage(page, `survey-nps-form-375-${mode}`);
+      await page.goto(path(links.still_fixed?.url));
+      await checkPage(page, `survey-still-fixed-form-375-${mode}`);
+      await page.goto(path(links.nps?.unsubscribeUrl));
+      await checkPage(page, `survey-unsubscribe-375-${mode}`);
+      await page.getByRole("button", { name: "Unsubscribe" }).click();
+      await page.getByRole("heading", { name: "You are unsubscribed" }).waitFor();
+      await checkPage(page, `survey-unsubscribed-375-${mode}`);
+      s.env.advance(8 * 24 * 3600_000);
+      await page.goto(path(links.still_fixed?.url));
+      assert.equal(await page.locator("h1").textContent(), "This link has expired");
+      await checkPage(page, `survey-expired-375-${mode}`);
       await context.close();
     });
   }

@@ -86,7 +86,7 @@ export function surveyFormMain(
   const stillFixed = p.kind === "still_fixed";
   const field = stillFixed ? "answer" : "score";
   const invalid = Boolean(st.errors?.[field]);
-  return html`<h1>${stillFixed ? question : p.kind === "csat" ? "Rate your experience" : "One question"}</h1>
+  return html`<h1>${stillFixed ? "Still fixed?" : p.kind === "csat" ? "Rate your experience" : "One question"}</h1>
 ${errorSummary(LABELS, st.errors)}
 <form method="post" action="${p.action}" class="survey-form" novalidate>
   ${st.csrfToken ? html`<input type="hidden" name="_csrf" value="${st.csrfToken}">` : ""}
