@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { pino } from "pino";
+import { buildApp } from "../../app.ts";
 import type { SurveyKind } from "../../db/schema.surveys.ts";
 import { outgoingMessageOf } from "../../email/email.message.ts";
 import { createSurvey, sendSurvey } from "../../surveys/survey.service.ts";
@@ -223,5 +225,33 @@ describe("the answers' rate limit", () => {
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describe("the token stays out of the log", () => {
+  test("the request lines of a survey link name its route, never its token", async () => {
+    const team = await makeTeam(t);
+    const a = await sent(team, "csat");
+    const lines: string[] = [];
+    const log = pino({ level: "info" }, { write: (line: string) => lines.push(line) });
+    const app = await buildApp({ ...t.ctx, log });
+    try {
+      await app.inject({ url: a.link });
+      await app.inject({
+        method: "POST",
+        url: a.link,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        payload: "score=4",
+      });
+      await app.inject({ url: a.unsubscribe });
+    } finally {
+      await app.close();
+    }
+    const token = a.link.split("/").at(-1) as string;
+    const unsubscribeToken = a.unsubscribe.split("/").at(-1) as string;
+    const all = lines.join("");
+    assert.match(all, /"route":"\/portal\/:slug\/surveys\/:token"/);
+    assert.match(all, /"route":"\/portal\/:slug\/surveys\/unsubscribe\/:token"/);
+    assert.ok(!all.includes(token) && !all.includes(unsubscribeToken), "no token in the log");
   });
 });
