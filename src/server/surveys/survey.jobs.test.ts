@@ -210,6 +210,39 @@ describe("Still fixed?", () => {
     assert.equal(Boolean(comment.internal), false);
   });
 
+  test("No without words reopens with a default text; an answer after the team reopened changes nothing", async () => {
+    const team = await makeTeam(t);
+    const a = await stillFixedLink(team);
+    assert.equal(
+      (await t.app.inject({ method: "POST", url: a.link, ...form({ answer: "no" }) })).statusCode,
+      303,
+    );
+    assert.equal(await statusOf(a.ticket.id), "open");
+    const words = await db()
+      .selectFrom("comments")
+      .select("body")
+      .where("ticket_id", "=", a.ticket.id)
+      .where("author_type", "=", "contact")
+      .executeTakeFirstOrThrow();
+    assert.equal(words.body, "The customer says the problem is not fixed.");
+
+    const b = await stillFixedLink(team);
+    const reopened = await t.app.inject({
+      method: "PATCH",
+      url: `/api/workspace/tickets/${b.s.reference}`,
+      headers: team.agent.headers,
+      payload: { status: "in_progress" },
+    });
+    assert.equal(reopened.statusCode, 200);
+    assert.equal(
+      (await t.app.inject({ method: "POST", url: b.link, ...form({ answer: "yes" }) })).statusCode,
+      303,
+    );
+    assert.equal(await statusOf(b.ticket.id), "in_progress", "the team's status stands");
+    const answered = (await surveysOf(b.ticket.id)).find((x) => x.kind === "still_fixed");
+    assert.equal(answered?.answer, "yes", "the answer is kept");
+  });
+
   test("not sent once the ticket was reopened", async () => {
     const team = await makeTeam(t);
     await setSettings(team.ws.id, { still_fixed_days: 3 });
