@@ -361,12 +361,3 @@ export async function unsubscribeContact(
     .where("contacts.surveys_unsubscribed_at", "is", null)
     .execute();
 }
-
-/** Whether the survey's contact has unsubscribed (the unsubscribe page says so). */
-export async function isUnsubscribed(ctx: AppContext, s: Pick<SurveyTable, "workspace_id" | "contact_id">) {
-  const c = await contactsVisibleTo(ctx.database.db, surveyActor(s.workspace_id))
-    .select("contacts.surveys_unsubscribed_at")
-    .where("contacts.id", "=", s.contact_id)
-    .executeTakeFirst();
-  return Boolean(c?.surveys_unsubscribed_at);
-}
