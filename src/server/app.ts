@@ -18,6 +18,8 @@ import { lostLinkPages } from "./http/public/lost-link.pages.ts";
 import { lostLinkRoutes } from "./http/public/lost-link.routes.ts";
 import { publicRoutes } from "./http/public/public.routes.ts";
 import { submitPages } from "./http/public/submit.pages.ts";
+import { surveyPages } from "./http/public/survey.pages.ts";
+import { surveyRoutes } from "./http/public/survey.routes.ts";
 import { trackingPages } from "./http/public/tracking.pages.ts";
 import { refuseControlsInAddress } from "./http/shared/control-characters.ts";
 import { cookieName } from "./http/shared/cookies.ts";
@@ -149,6 +151,7 @@ export async function buildApp(ctx: AppContext) {
       await api.register(publicFileRoutes(ctx), { prefix: "/public" });
       await api.register(publicKbRoutes(ctx), { prefix: "/public" });
       await api.register(lostLinkRoutes(ctx), { prefix: "/public" });
+      await api.register(surveyRoutes(ctx), { prefix: "/public" });
       await api.register(portalApiRoutes(ctx), { prefix: "/portal" });
       await api.register(authRoutes(ctx), { prefix: "/auth" });
       await api.register(workspaceRoutes(ctx), { prefix: "/workspace" });
@@ -168,6 +171,7 @@ export async function buildApp(ctx: AppContext) {
   await app.register(submitPages(ctx), { prefix: "/portal" });
   await app.register(trackingPages(ctx), { prefix: "/portal" });
   await app.register(publicKbPages(ctx), { prefix: "/portal" });
+  await app.register(surveyPages(ctx), { prefix: "/portal" });
   // The signed-in customers' pages, behind their gate.
   await app.register(portalPages(ctx), { prefix: "/portal" });
   await app.register(lostLinkPages(ctx), { prefix: "/portal" });

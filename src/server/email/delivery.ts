@@ -44,7 +44,10 @@ export interface DeliveryOutcome {
 
 /** Links with a token (tracking, invitation) in a delivered email's stored copy: kept only as sent. */
 const TOKEN_IN_LINK = /([?&]t=)[A-Za-z0-9_-]{20,}/g;
-export const withoutTokens = (text: string) => text.replace(TOKEN_IN_LINK, "$1(removed-once-sent)");
+/** A survey's answer and unsubscribe links carry theirs in the path. */
+const TOKEN_IN_SURVEY_PATH = /(\/surveys\/(?:unsubscribe\/)?)[A-Za-z0-9_-]{20,}/g;
+export const withoutTokens = (text: string) =>
+  text.replace(TOKEN_IN_LINK, "$1(removed-once-sent)").replace(TOKEN_IN_SURVEY_PATH, "$1(removed-once-sent)");
 
 /** Claims up to `limit` due rows, held for LOCK_MS. */
 function claimDue(ctx: AppContext, actor: SystemActor, limit: number): Promise<ClaimedEmail[]> {
@@ -108,6 +111,8 @@ export async function deliverDueEmails(
         ...(row.template_data === null
           ? { body_text: withoutTokens(row.body_text), body_html: withoutTokens(row.body_html) }
           : { template_data: withoutTokens(row.template_data) }),
+        // A survey email's List-Unsubscribe link carries a token too.
+        ...(row.headers.includes("listUnsubscribe") ? { headers: withoutTokens(row.headers) } : {}),
       });
       out.sent++;
       continue;

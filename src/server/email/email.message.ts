@@ -12,6 +12,8 @@ export interface StoredHeaders {
   references?: string[] | undefined;
   /** RFC 3834: mail no person wrote. An agent's reply is a person's and goes without it. */
   autoSubmitted: boolean;
+  /** RFC 8058: a survey email's one-click unsubscribe link (List-Unsubscribe, -Post). */
+  listUnsubscribe?: string | undefined;
 }
 
 /**
@@ -49,6 +51,14 @@ export function outgoingMessageOf(row: OutboxEmailTable): OutgoingMessage {
     inReplyTo: h.inReplyTo,
     references: h.references,
     date: new Date(row.created_at),
-    headers: h.autoSubmitted ? { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" } : {},
+    headers: {
+      ...(h.autoSubmitted ? { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" } : {}),
+      ...(h.listUnsubscribe
+        ? {
+            "List-Unsubscribe": `<${h.listUnsubscribe}>`,
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+          }
+        : {}),
+    },
   };
 }

@@ -31,6 +31,10 @@ interface Frame {
   links?: { text: string | Html; url: string }[] | undefined;
   /** Small print under the button. */
   note?: string | undefined;
+  /** A survey email's unsubscribe link, in the footer. */
+  unsubscribeUrl?: string | undefined;
+  /** A survey's scale as links under the button, each opening the page with that score chosen (HTML only). */
+  scale?: { caption: string; items: { text: string; url: string }[] } | undefined;
 }
 
 /** A line of the frame as text. */
@@ -47,6 +51,7 @@ function renderText(f: Frame): string {
   if (f.note) lines.push(f.note, "");
   lines.push("--", f.brand.brandName);
   if (f.brand.supportEmail) lines.push(f.brand.supportEmail);
+  if (f.unsubscribeUrl) lines.push("", `No more surveys: ${f.unsubscribeUrl}`);
   return withoutBidiControls(`${lines.join("\n")}\n`);
 }
 
@@ -86,6 +91,14 @@ ${
 <p style="margin:8px 0 0;font-size:12px;color:#6b7280;word-break:break-all">${f.button.url}</p></td></tr>`
     : ""
 }
+${
+  f.scale
+    ? html`<tr><td style="padding:0 24px 8px;font-size:13px;color:#4b5563">${f.scale.caption}<br>${f.scale.items.map(
+        (i) =>
+          html`<a href="${i.url}" style="display:inline-block;min-width:28px;padding:6px 0;margin:4px 2px 0 0;text-align:center;border:1px solid #d1d5db;border-radius:4px;color:${link};text-decoration:none;font-weight:600">${i.text}</a>`,
+      )}</td></tr>`
+    : ""
+}
 ${(f.links ?? []).map(
   (l) =>
     html`<tr><td style="padding:8px 24px;font-size:15px;line-height:1.5">${l.text}<br><a href="${l.url}" style="color:${link};word-break:break-all;font-size:13px">${l.url}</a></td></tr>`,
@@ -94,6 +107,10 @@ ${f.note ? html`<tr><td style="padding:4px 24px;font-size:13px;color:#4b5563">${
 <tr><td style="padding:16px 24px 20px;font-size:12px;color:#6b7280;border-top:1px solid #e5e7eb">${f.brand.brandName}${
     f.brand.supportEmail
       ? html` · <a href="mailto:${f.brand.supportEmail}" style="color:${link}">${f.brand.supportEmail}</a>`
+      : ""
+  }${
+    f.unsubscribeUrl
+      ? html`<br><a href="${f.unsubscribeUrl}" style="color:${link}">Unsubscribe from surveys</a>`
       : ""
   }</td></tr>
 </table></td></tr></table></body></html>`.value;
@@ -174,14 +191,76 @@ export function ticketResolved(p: {
   resolution: string | null;
   trackingUrl: string;
   canReply: boolean;
+  /** The CSAT survey's one-time link: the button, and the tracking link becomes a link. */
+  rateUrl?: string | undefined;
+  unsubscribeUrl?: string | undefined;
 }): Rendered {
   return render(`[${p.reference}] Resolved: ${p.subject}`, {
     brand: p.brand,
     heading: `Your request ${p.reference} is resolved`,
-    paragraphs: [html`We have resolved your request “${bdi(p.subject)}”.`],
+    paragraphs: [
+      html`We have resolved your request “${bdi(p.subject)}”.`,
+      ...(p.rateUrl ? ["How did we do? Rating us takes a few seconds, and a comment helps even more."] : []),
+    ],
     quote: p.resolution ? { label: "Resolution", text: p.resolution } : undefined,
-    button: { label: "View your request", url: p.trackingUrl },
-    note: `Not solved after all? Reply ${p.canReply ? "to this email or " : ""}on the page and the request reopens.`,
+    button: p.rateUrl
+      ? { label: "Rate your experience", url: p.rateUrl }
+      : { label: "View your request", url: p.trackingUrl },
+    links: p.rateUrl ? [{ text: "View your request", url: p.trackingUrl }] : undefined,
+    note: `Not solved after all? Reply ${p.canReply ? "to this email or " : ""}on the page and the request reopens.${
+      p.rateUrl ? " The rating link works once, for 7 days." : ""
+    }`,
+    unsubscribeUrl: p.unsubscribeUrl,
+  });
+}
+
+const SURVEY_QUESTIONS = {
+  csat: "How would you rate the support you received?",
+  nps: "How likely are you to recommend us to a friend or colleague?",
+  ces: "How easy was it to get what you needed?",
+  still_fixed: "Is your request still fixed?",
+} as const;
+
+/** A survey on its own (CSAT sent later, NPS, CES, "Still fixed?"): one question, one link. */
+export function surveyRequest(p: {
+  brand: Branding;
+  kind: keyof typeof SURVEY_QUESTIONS;
+  contactName: string;
+  reference: string | null;
+  subject: string | null;
+  url: string;
+  unsubscribeUrl: string;
+  expiresDays: number;
+}): Rendered {
+  const about = p.reference ? html` ${p.reference}${p.subject ? html` (“${bdi(p.subject)}”)` : ""}` : "";
+  const subject =
+    p.kind === "still_fixed" && p.reference
+      ? `[${p.reference}] Is it still fixed?`
+      : p.kind === "csat" && p.reference
+        ? `[${p.reference}] How did we do?`
+        : `One question from ${p.brand.brandName}`;
+  return render(subject, {
+    brand: p.brand,
+    heading:
+      p.kind === "still_fixed" && p.reference ? `Is ${p.reference} still fixed?` : SURVEY_QUESTIONS[p.kind],
+    paragraphs: [
+      html`Hi ${bdi(p.contactName)},`,
+      p.kind === "still_fixed"
+        ? html`A few days ago we resolved your request${about}. Is everything still working? If not, your answer reopens it.`
+        : p.kind === "csat"
+          ? html`We resolved your request${about}. How did we do? Rating us takes a few seconds, and a comment helps even more.`
+          : html`One question, a few seconds: your answer helps ${bdi(p.brand.brandName)} improve.`,
+    ],
+    button: { label: p.kind === "csat" ? "Rate your experience" : "Answer one question", url: p.url },
+    scale:
+      p.kind === "nps"
+        ? {
+            caption: "Or choose your score, from 0 (not at all likely) to 10 (extremely likely):",
+            items: Array.from({ length: 11 }, (_, n) => ({ text: String(n), url: `${p.url}?score=${n}` })),
+          }
+        : undefined,
+    note: `The link works once and expires in ${p.expiresDays} days.`,
+    unsubscribeUrl: p.unsubscribeUrl,
   });
 }
 
@@ -506,6 +585,7 @@ export const TEMPLATES = {
   monthly_report: monthlyReport,
   follow_up_task: followUpTask,
   nps_detractor: npsDetractor,
+  survey_request: surveyRequest,
 } as const;
 
 export type EmailKind = keyof typeof TEMPLATES;

@@ -114,7 +114,8 @@ export async function releaseClaimedEmails(db: Tx, actor: SystemActor, rows: Cla
 
 /** What a sent row keeps: the error for refused recipients, and its text without link tokens. */
 export type SentChanges = Pick<OutboxEmailTable, "sent_at" | "last_error"> &
-  (Pick<OutboxEmailTable, "body_text" | "body_html"> | Pick<OutboxEmailTable, "template_data">);
+  (Pick<OutboxEmailTable, "body_text" | "body_html"> | Pick<OutboxEmailTable, "template_data">) &
+  Partial<Pick<OutboxEmailTable, "headers">>;
 
 /** Marks a claimed row sent; only while the claim is still ours (another process may have taken it over). */
 export async function markEmailSent(

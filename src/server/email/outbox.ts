@@ -52,6 +52,8 @@ export type EmailSpec = TemplateCall & {
   autoSubmitted: boolean;
   /** Written as never to be sent, with this reason for the Outbox. */
   suppressed?: string | undefined;
+  /** RFC 8058 one-click unsubscribe (survey emails): the List-Unsubscribe headers' link. */
+  listUnsubscribe?: string | undefined;
 };
 
 /** The delivery state of a row just queued: due at once, never tried. */
@@ -104,6 +106,7 @@ export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[])
       inReplyTo: refs.at(-1),
       references: refs.length ? refs : undefined,
       autoSubmitted: e.autoSubmitted,
+      ...(e.listUnsubscribe ? { listUnsubscribe: e.listUnsubscribe } : {}),
     };
     const single = e.to.length === 1 ? e.to[0] : undefined;
     rows.push({
@@ -352,7 +355,16 @@ export async function emailAgentReplied(
 export async function emailTicketResolved(
   ctx: AppContext,
   tx: Tx,
-  p: { ws: Workspace; ticket: TicketRef; contact: Recipient; resolution: string | null; trackingUrl: string },
+  p: {
+    ws: Workspace;
+    ticket: TicketRef;
+    contact: Recipient;
+    resolution: string | null;
+    trackingUrl: string;
+    /** The CSAT survey's links when it rides in this email (surveys/triggers.ts). */
+    rateUrl?: string | undefined;
+    unsubscribeUrl?: string | undefined;
+  },
 ): Promise<void> {
   await enqueueEmail(ctx, tx, {
     ws: p.ws,
@@ -364,7 +376,9 @@ export async function emailTicketResolved(
       resolution: p.resolution,
       trackingUrl: p.trackingUrl,
       canReply: supportAddressOf(ctx, p.ws) !== null,
+      ...(p.rateUrl ? { rateUrl: p.rateUrl, unsubscribeUrl: p.unsubscribeUrl } : {}),
     },
+    listUnsubscribe: p.rateUrl ? p.unsubscribeUrl : undefined,
     thread: {
       ticketId: p.ticket.id,
       threadId: p.ticket.email_thread_id,

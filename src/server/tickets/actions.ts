@@ -9,6 +9,7 @@ import { conflict, validationFailed } from "../errors.ts";
 import { attachmentsOfComment } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { onTicketClosed } from "../surveys/ces.ts";
+import { onTicketResolved } from "../surveys/triggers.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import { getTicketDetail } from "./detail.ts";
@@ -99,7 +100,19 @@ async function applyPatch(
       });
       if (ws) {
         const link = await customerLink(ctx, tx, actor, ws, t);
-        await emailTicketResolved(ctx, tx, { ws, ticket: t, resolution: set.resolution ?? null, ...link });
+        const survey = await onTicketResolved(ctx, tx, {
+          ws,
+          ticket: t,
+          agentId: set.assignee_id !== undefined ? set.assignee_id : t.assignee_id,
+          resolutionEmail: true,
+        });
+        await emailTicketResolved(ctx, tx, {
+          ws,
+          ticket: t,
+          resolution: set.resolution ?? null,
+          ...link,
+          ...(survey ?? {}),
+        });
       }
     } else {
       if (patch.status === "closed") set.closed_at = now;
@@ -212,6 +225,10 @@ async function addComment(
     await indexTicketText(ctx, tx, { workspaceId: t.workspace_id, ticketId: t.id, content: body });
     // A public reply that resolves says so in its own email (notes change no status).
     await applyPatch(ctx, tx, actor, t, { status: input.status }, now, { touch: true });
+    if (input.status === "resolved" && t.status !== "resolved") {
+      // The reply is the resolution's email: a CSAT due now leaves as its own.
+      await onTicketResolved(ctx, tx, { ws, ticket: t, agentId: t.assignee_id, resolutionEmail: false });
+    }
     const agent = await tx
       .selectFrom("agents")
       .select("name")

@@ -4,6 +4,7 @@ import { companiesVisibleTo } from "../companies/company.access.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
 import { attachmentsForAgent } from "../files/file.access.ts";
+import { surveyAnswerFor } from "../surveys/survey.read.ts";
 import { commentsVisibleTo } from "./comment.access.ts";
 import { eventsVisibleTo } from "./event.access.ts";
 import { findTicketForAgent, ticketsVisibleTo } from "./ticket.access.ts";
@@ -87,6 +88,7 @@ export async function getTicketDetail(
       .execute(),
     attachmentsForAgent(db, actor, t.id),
   ]);
+  const answers = await surveyAnswerFor(ctx, actor, t.id);
   return {
     id: t.id,
     reference: formatReference(t.number),
@@ -134,5 +136,7 @@ export async function getTicketDetail(
       status: o.status as TicketStatus,
       createdAt: o.created_at,
     })),
+    satisfaction: answers.satisfaction,
+    stillFixed: answers.stillFixed,
   };
 }

@@ -190,6 +190,26 @@ export const TicketDetail = Type.Object({
       createdAt: Type.String(),
     }),
   ),
+  satisfaction: Nullable(
+    Type.Object(
+      {
+        score: Type.Integer({ minimum: 1, maximum: 5 }),
+        comment: Nullable(Type.String()),
+        answeredAt: Type.String(),
+      },
+      { description: "The customer's CSAT rating of this ticket, once answered" },
+    ),
+  ),
+  stillFixed: Nullable(
+    Type.Object(
+      {
+        answer: Type.Union([Type.Literal("yes"), Type.Literal("no")]),
+        comment: Nullable(Type.String()),
+        answeredAt: Type.String(),
+      },
+      { description: 'The newest answer to "Still fixed?" after a resolution' },
+    ),
+  ),
 });
 export type TicketDetail = Static<typeof TicketDetail>;
 

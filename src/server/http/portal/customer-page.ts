@@ -1,9 +1,11 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
+import { pendingSurveyOf } from "../../surveys/survey.read.ts";
 import { type Html, html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
+import { surveyBanner } from "../public/survey.views.ts";
 import { type CustomerPage, plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
@@ -20,6 +22,8 @@ export interface CustomerPageSpec {
   current?: CustomerPage;
   main: (ws: Workspace) => Html;
   status?: number;
+  /** The survey's own page: no banner asking for it. */
+  noSurveyBanner?: boolean;
 }
 
 export async function sendCustomerPage(
@@ -37,7 +41,10 @@ export async function sendCustomerPage(
     company: customerOf(req).actor.companyId !== null,
     ...(p.current ? { current: p.current } : {}),
   };
-  return sendHtml(reply, portalLayout({ ws, nonce, title: p.title, customer, main: p.main(ws) }), {
+  // A survey waiting for this customer's answer: a banner on every page but its own.
+  const pending = p.noSurveyBanner ? null : await pendingSurveyOf(ctx, customerOf(req).actor);
+  const banner = pending ? surveyBanner(ws, pending) : undefined;
+  return sendHtml(reply, portalLayout({ ws, nonce, title: p.title, customer, banner, main: p.main(ws) }), {
     kind: "page",
     nonce,
     status: p.status ?? 200,

@@ -37,6 +37,7 @@ import {
   requestsMain,
 } from "./portal.views.ts";
 import { findRequestFile } from "./request-files.ts";
+import { portalSurveyPages } from "./survey.pages.ts";
 
 // The signed-in portal's pages: /portal/{slug}/home, /requests, /requests/{reference} (with its
 // reply, "This is solved", the colleagues copied in and the files); signing out is account.pages.ts'. Behind the
@@ -54,6 +55,7 @@ export const portalPages =
     addCustomerGate(app, ctx, HTML_ANSWERS);
     await app.register(portalDocumentPages(ctx));
     await app.register(portalOnboardingPages(ctx));
+    await app.register(portalSurveyPages(ctx));
 
     const page = (req: FastifyRequest, reply: FastifyReply, p: CustomerPageSpec) =>
       sendCustomerPage(ctx, req, reply, p);

@@ -53,6 +53,8 @@ interface Shell {
    * token) instead of the public links, and `current` marks the page they are on.
    */
   customer?: { csrfToken: string; current?: CustomerPage; company?: boolean };
+  /** A notice above the page's content (the signed-in portal's survey banner). */
+  banner?: Html | undefined;
 }
 
 export type CustomerPage = "home" | "requests" | "onboarding" | "documents" | "kb" | "new" | "account";
@@ -78,7 +80,17 @@ function customerNav(slug: string, customer: NonNullable<Shell["customer"]>): Ht
   )}<form method="post" action="/portal/${slug}/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="${customer.csrfToken}"><button type="submit" class="linkish">Sign out</button></form></nav>`;
 }
 
-export function portalLayout({ ws, title, nonce, main, embedded, preview, nav, customer }: Shell): Html {
+export function portalLayout({
+  ws,
+  title,
+  nonce,
+  main,
+  embedded,
+  preview,
+  nav,
+  customer,
+  banner,
+}: Shell): Html {
   const b = brandingOf(ws);
   const pair = readablePair(b.primaryColor);
   const home = customer ? `/portal/${ws.slug}/home` : `/portal/${ws.slug}/submit`;
@@ -113,7 +125,7 @@ ${preview ? "" : html`<script src="${assetUrl("files.js")}" defer></script>`}
   }
 </header>
 <main id="main" tabindex="-1">
-${main}
+${banner ?? ""}${main}
 </main>
 <footer class="site">
   ${b.supportEmail ? html`<p>Questions? <a href="mailto:${b.supportEmail}">${b.supportEmail}</a></p>` : ""}

@@ -70,6 +70,8 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
     [/\/documents\//, "00000000-0000-7000-8000-000000000000"],
     // Forms and their answers: an id that is none (their not-found answers).
     [/\/(forms|form-responses)\//, "00000000-0000-7000-8000-000000000002"],
+    // A survey of the signed-in customer's: an id that is none (its not-found page).
+    [/\/account\/surveys\//, "00000000-0000-7000-8000-000000000003"],
     // Onboarding templates, plans and tasks: an id that is none (their not-found answers).
     [
       /\/(onboarding\/templates|onboarding\/plans|onboarding\/tasks|plans|tasks)\//,

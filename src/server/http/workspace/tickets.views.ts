@@ -350,6 +350,7 @@ ${emailProblems(t)}
     }
     ${ticketFieldsBlock(st.extraFields ?? [])}
   </section>
+  ${satisfactionCard(t)}
   <section class="card" aria-labelledby="history-title">
     <h2 id="history-title">History</h2>
     ${history(t, names)}
@@ -384,4 +385,27 @@ ${queueRows(items, p)}
 export function ticketLiveFragment(t: TicketDetail, agents: AgentView[]): Html {
   const names = new Map(agents.map((a) => [a.id, a.name]));
   return html`<div data-state="${ticketState(t)}">${badges(t)}${conversation(t)}${history(t, names)}</div>`;
+}
+
+/** The customer's CSAT rating and "Still fixed?" answer, once given. */
+function satisfactionCard(t: TicketDetail): Html | "" {
+  if (!t.satisfaction && !t.stillFixed) return "";
+  const r = t.satisfaction;
+  const f = t.stillFixed;
+  return html`<section class="card satisfaction" aria-labelledby="csat-title">
+    <h2 id="csat-title">Customer satisfaction</h2>
+    ${
+      r
+        ? html`<p><strong>${r.score} / 5</strong> <span class="stars" aria-hidden="true">${"★".repeat(r.score)}${"☆".repeat(5 - r.score)}</span></p>
+    ${r.comment ? html`<blockquote>${multiline(r.comment)}</blockquote>` : ""}
+    <p class="meta">Rated ${when(r.answeredAt)}</p>`
+        : ""
+    }
+    ${
+      f
+        ? html`<p>Still fixed? <strong>${f.answer === "yes" ? "Yes" : "No"}</strong> <span class="meta">${when(f.answeredAt)}</span></p>
+    ${f.comment ? html`<blockquote>${multiline(f.comment)}</blockquote>` : ""}`
+        : ""
+    }
+  </section>`;
 }
