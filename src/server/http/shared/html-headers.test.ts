@@ -88,6 +88,8 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
     token: () => "x".repeat(43),
     documentId: () => "00000000-0000-7000-8000-000000000000",
     taskId: () => "00000000-0000-7000-8000-000000000001",
+    // A month without a report: its not-found answer.
+    month: () => "2001-01",
   };
   const concrete = (url: string) =>
     url

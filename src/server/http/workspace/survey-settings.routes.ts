@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { TICKET_TYPES } from "../../../shared/tickets.ts";
 import type { AppContext } from "../../context.ts";
-import { Key, Nullable, OneOf, StrictObject } from "../../lib/schema.ts";
+import { Key, Line, Nullable, OneOf, StrictObject } from "../../lib/schema.ts";
 import { getSurveySettings, updateSurveySettings } from "../../surveys/survey-settings.service.ts";
 import { errors } from "../shared/schema.ts";
 import { sessionOf } from "./gate.ts";
@@ -57,9 +57,7 @@ const fields = {
   csatFollowUpMax: int(1, 5, "CSAT at or below this makes a follow-up task"),
   npsDetractorMax: int(0, 10, "NPS at or below this is a detractor"),
   csLeadAgentId: Nullable(Key(64, { description: "The customer-success lead: an active agent" })),
-  slackWebhookUrl: Nullable(
-    Type.String({ maxLength: 2000, description: "A Slack incoming webhook (https) for detractors" }),
-  ),
+  slackWebhookUrl: Nullable(Line(2000, "A Slack incoming webhook (https) for detractors")),
   kbNoRatePct: int(1, 100, "An article's not-helpful rate (%) above which it is flagged"),
   kbNoDays: int(1, 90, "Days in a row over the rate before its owner hears"),
   kbMinVotes: int(1, 10000, "Votes an article needs before it is judged"),
@@ -68,7 +66,7 @@ const fields = {
     uniqueItems: true,
     description: "Who gets the monthly report (active agents); empty: the admins",
   }),
-  timeZone: Type.String({ maxLength: 64, description: "The workspace's IANA time zone, e.g. Europe/Berlin" }),
+  timeZone: Line(64, "The workspace's IANA time zone, e.g. Europe/Berlin"),
   businessHours: BusinessHoursSchema,
 };
 
