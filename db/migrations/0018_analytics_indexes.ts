@@ -1,0 +1,30 @@
+import { type Kysely, sql } from "kysely";
+
+// The dashboard's reads (src/server/analytics/queries.ts), each an indexed range of one
+// workspace's rows that the index alone answers: tickets created in a range by channel and type;
+// tickets resolved in a range with the times their response and resolution are measured from;
+// the few closed without a resolution; survey answers by day and kind.
+// biome-ignore lint/suspicious/noExplicitAny: migrations run before the typed schema exists
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createIndex("tickets_analytics_created_idx")
+    .on("tickets")
+    .columns(["workspace_id", "created_at", "channel", "type"])
+    .execute();
+  await db.schema
+    .createIndex("tickets_analytics_resolved_idx")
+    .on("tickets")
+    .columns(["workspace_id", "resolved_at", "created_at", "first_response_at", "assignee_id"])
+    .execute();
+  await db.schema
+    .createIndex("tickets_closed_unresolved_idx")
+    .on("tickets")
+    .columns(["workspace_id", "closed_at"])
+    .where(sql.ref("resolved_at"), "is", null)
+    .execute();
+  await db.schema
+    .createIndex("surveys_analytics_answered_idx")
+    .on("surveys")
+    .columns(["workspace_id", "answered_at", "kind", "score", "agent_id"])
+    .execute();
+}

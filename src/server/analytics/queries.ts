@@ -1,0 +1,329 @@
+import { type Expression, type RawBuilder, sql } from "kysely";
+import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
+import type { AppContext } from "../context.ts";
+import type { Tx } from "../db/schema.ts";
+import { surveysVisibleTo } from "../surveys/survey.access.ts";
+import { ticketScope, ticketsVisibleTo } from "../tickets/ticket.access.ts";
+import { type OffsetSegment, offsetSegments } from "./zone.ts";
+
+// The dashboard's SQL: every read is one GROUP BY over an indexed range of one workspace's rows
+// (migrations 0017 and 0018), bucketed by local day in SQL; percentiles come from window
+// functions, so only the few rows at the median and the 90th percentile leave the database.
+
+export type AnalyticsActor = AgentActor | WorkspaceSystemActor;
+
+/** metrics.ts Range and Durations, by shape (metrics.ts imports this file). */
+interface Range {
+  from: string;
+  to: string;
+}
+interface Durations {
+  median: number | null;
+  p90: number | null;
+  count: number;
+}
+
+/** How timestamps become local days in SQL: the zone, and on SQLite its offsets over the range. */
+export interface Bucketing {
+  postgres: boolean;
+  zone: string;
+  segments: OffsetSegment[];
+}
+
+export function bucketingFor(ctx: AppContext, zone: string, range: Range): Bucketing {
+  const postgres = ctx.database.dialect === "postgres";
+  return {
+    postgres,
+    zone,
+    segments: postgres ? [] : offsetSegments(zone, Date.parse(range.from), Date.parse(range.to)),
+  };
+}
+
+const modifier = (minutes: number) => `${minutes >= 0 ? "+" : "-"}${Math.abs(minutes)} minutes`;
+
+/**
+ * 'YYYY-MM-DD' of the local day (or of the Monday of the local week) of a timestamp column.
+ * PostgreSQL converts with the zone itself; SQLite shifts the ISO text by the zone's offset,
+ * one CASE branch per daylight-saving segment of the range, so a day is exact on both.
+ */
+export function localDate(b: Bucketing, column: Expression<unknown>, week = false): RawBuilder<string> {
+  if (b.postgres) {
+    const local = sql`(${column} at time zone ${b.zone})`;
+    return week
+      ? sql<string>`to_char(date_trunc('week', ${local}), 'YYYY-MM-DD')`
+      : sql<string>`to_char(${local}, 'YYYY-MM-DD')`;
+  }
+  const one = (o: number) =>
+    week
+      ? sql<string>`date(${column}, ${modifier(o)}, '-6 days', 'weekday 1')`
+      : sql<string>`date(${column}, ${modifier(o)})`;
+  const last = b.segments[b.segments.length - 1] ?? { until: null, offset: 0 };
+  if (b.segments.length <= 1) return one(last.offset);
+  const branches = b.segments
+    .filter((s) => s.until !== null)
+    .map((s) => sql`when ${column} < ${s.until} then ${one(s.offset)}`);
+  return sql<string>`(case ${sql.join(branches, sql` `)} else ${one(last.offset)} end)`;
+}
+
+/** Seconds from one timestamp column to another. */
+function seconds(b: Bucketing, later: Expression<unknown>, earlier: Expression<unknown>) {
+  return b.postgres
+    ? sql<number>`round(extract(epoch from (${later} - ${earlier})))`
+    : sql<number>`round((julianday(${later}) - julianday(${earlier})) * 86400)`;
+}
+
+const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+
+/** Tickets created in the range, counted per local day, channel and type. */
+export function createdCounts(db: Tx, actor: AnalyticsActor, b: Bucketing, range: Range) {
+  return ticketsVisibleTo(db, actor)
+    .select([
+      localDate(b, sql.ref("tickets.created_at")).as("day"),
+      "tickets.channel",
+      "tickets.type",
+      (eb) => eb.fn.countAll<number>().as("n"),
+    ])
+    .where("tickets.created_at", ">=", range.from)
+    .where("tickets.created_at", "<", range.to)
+    .groupBy([sql`1`, "tickets.channel", "tickets.type"])
+    .execute()
+    .then((rows) => rows.map((r) => ({ day: r.day, channel: r.channel, type: r.type, n: num(r.n) })));
+}
+
+/**
+ * The tickets done in a range: resolved in it, or closed in it without having been resolved.
+ * Each part reads its own index (0018: tickets_analytics_resolved_idx covers what is read here;
+ * tickets_closed_unresolved_idx holds the few closed straight away).
+ */
+function doneTickets(db: Tx, actor: AnalyticsActor, range: Range) {
+  const cols = ["tickets.created_at", "tickets.first_response_at", "tickets.assignee_id"] as const;
+  return ticketsVisibleTo(db, actor)
+    .select(["tickets.resolved_at as done_at", ...cols])
+    .where("tickets.resolved_at", ">=", range.from)
+    .where("tickets.resolved_at", "<", range.to)
+    .unionAll(
+      ticketsVisibleTo(db, actor)
+        .select(["tickets.closed_at as done_at", ...cols])
+        .where("tickets.resolved_at", "is", null)
+        .where("tickets.closed_at", ">=", range.from)
+        .where("tickets.closed_at", "<", range.to),
+    );
+}
+
+/** Tickets done in the range, counted per local day and assignee. */
+export async function doneCounts(db: Tx, actor: AnalyticsActor, b: Bucketing, range: Range) {
+  const rows = await db
+    .selectFrom(doneTickets(db, actor, range).as("d"))
+    .select([
+      localDate(b, sql.ref("d.done_at")).as("day"),
+      "d.assignee_id",
+      (eb) => eb.fn.countAll<number>().as("n"),
+    ])
+    .groupBy([sql`1`, "d.assignee_id"])
+    .execute();
+  return rows.map((r) => ({ day: r.day, agentId: r.assignee_id, n: num(r.n) }));
+}
+
+/** Tickets open at an instant, as times stand now: created before it, not done before it. */
+export async function openAt(db: Tx, actor: AnalyticsActor, at: string): Promise<number> {
+  const [created, resolved, closed] = await Promise.all([
+    ticketsVisibleTo(db, actor)
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("tickets.created_at", "<", at)
+      .executeTakeFirst(),
+    ticketsVisibleTo(db, actor)
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("tickets.resolved_at", "<", at)
+      .executeTakeFirst(),
+    ticketsVisibleTo(db, actor)
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("tickets.resolved_at", "is", null)
+      .where("tickets.closed_at", "<", at)
+      .executeTakeFirst(),
+  ]);
+  return num(created?.n) - num(resolved?.n) - num(closed?.n);
+}
+
+export interface TimePercentiles {
+  resolution: Durations;
+  firstResponse: Durations;
+}
+
+const emptyDurations = (): Durations => ({ median: null, p90: null, count: 0 });
+
+/**
+ * Median and 90th percentile of resolution and first-response times of the tickets done in the
+ * range, per key (a local day or week, an agent, or all together). Ranks come from window
+ * functions; only the rows at ranks ⌊(n+1)/2⌋, ⌊(n+2)/2⌋ (their mean is the median) and
+ * ⌈0.9·n⌉ (nearest rank) are read back.
+ */
+export async function timePercentiles(
+  db: Tx,
+  actor: AnalyticsActor,
+  b: Bucketing,
+  range: Range,
+  by: "all" | "agent" | "day" | "week",
+): Promise<Map<string, TimePercentiles>> {
+  const done = doneTickets(db, actor, range);
+  const key: RawBuilder<unknown> | null =
+    by === "all"
+      ? null
+      : by === "agent"
+        ? sql`coalesce(d.assignee_id, '')`
+        : localDate(b, sql.ref("d.done_at"), by === "week");
+  const part = (m: "r" | "f") => {
+    const dur = seconds(b, sql.ref(m === "r" ? "d.done_at" : "d.first_response_at"), sql.ref("d.created_at"));
+    const partition = key ? sql`partition by ${key}` : sql``;
+    const q = db
+      .selectFrom(done.as("d"))
+      .select([
+        (key ?? sql.lit("all")).as("k"),
+        sql.lit(m).as("m"),
+        dur.as("v"),
+        sql<number>`row_number() over (${partition} order by ${dur})`.as("rn"),
+        sql<number>`count(*) over (${partition})`.as("n"),
+      ]);
+    return m === "f" ? q.where("d.first_response_at", "is not", null) : q;
+  };
+  const rows = await db
+    .selectFrom(part("r").unionAll(part("f")).as("p"))
+    .selectAll()
+    .where(sql<boolean>`rn = (n + 1) / 2 or rn = (n + 2) / 2 or rn = (9 * n + 9) / 10`)
+    .execute();
+  const out = new Map<string, TimePercentiles>();
+  const ranks = new Map<string, Map<number, number>>();
+  for (const r of rows) {
+    const k = String(r.k);
+    const n = num(r.n);
+    let entry = out.get(k);
+    if (!entry) {
+      entry = { resolution: emptyDurations(), firstResponse: emptyDurations() };
+      out.set(k, entry);
+    }
+    (r.m === "r" ? entry.resolution : entry.firstResponse).count = n;
+    const rk = `${k}\u0000${r.m}`;
+    const m = ranks.get(rk) ?? new Map<number, number>();
+    m.set(num(r.rn), num(r.v));
+    ranks.set(rk, m);
+  }
+  for (const [k, entry] of out) {
+    for (const [m, d] of [
+      ["r", entry.resolution],
+      ["f", entry.firstResponse],
+    ] as const) {
+      const byRank = ranks.get(`${k}\u0000${m}`);
+      const n = d.count;
+      if (!byRank || n === 0) continue;
+      const lo = byRank.get(Math.floor((n + 1) / 2));
+      const hi = byRank.get(Math.floor((n + 2) / 2));
+      d.median = lo === undefined || hi === undefined ? null : (lo + hi) / 2;
+      d.p90 = byRank.get(Math.floor((9 * n + 9) / 10)) ?? null;
+    }
+  }
+  return out;
+}
+
+/** Answered CSAT, NPS and CES surveys per local day: counts and the sums the averages need. */
+export async function surveyCounts(db: Tx, actor: AnalyticsActor, b: Bucketing, range: Range) {
+  const rows = await surveysVisibleTo(db, actor)
+    .select([
+      localDate(b, sql.ref("surveys.answered_at")).as("day"),
+      "surveys.kind",
+      (eb) => eb.fn.countAll<number>().as("n"),
+      (eb) => eb.fn.sum<number>("surveys.score").as("total"),
+      sql<number>`sum(case when surveys.score >= 9 then 1 else 0 end)`.as("high"),
+      sql<number>`sum(case when surveys.score <= 6 then 1 else 0 end)`.as("low"),
+      sql<number>`sum(case when surveys.score >= 4 then 1 else 0 end)`.as("satisfied"),
+    ])
+    .where("surveys.answered_at", ">=", range.from)
+    .where("surveys.answered_at", "<", range.to)
+    .where("surveys.kind", "in", ["csat", "nps", "ces"])
+    .where("surveys.score", "is not", null)
+    .groupBy([sql`1`, "surveys.kind"])
+    .execute();
+  return rows.map((r) => ({
+    day: r.day,
+    kind: r.kind as "csat" | "nps" | "ces",
+    n: num(r.n),
+    total: num(r.total),
+    high: num(r.high),
+    low: num(r.low),
+    satisfied: num(r.satisfied),
+  }));
+}
+
+/** CSAT answers in the range per agent the answer is about. */
+export async function csatByAgent(db: Tx, actor: AnalyticsActor, range: Range) {
+  const rows = await surveysVisibleTo(db, actor)
+    .select([
+      "surveys.agent_id",
+      (eb) => eb.fn.countAll<number>().as("n"),
+      (eb) => eb.fn.sum<number>("surveys.score").as("total"),
+    ])
+    .where("surveys.answered_at", ">=", range.from)
+    .where("surveys.answered_at", "<", range.to)
+    .where("surveys.kind", "=", "csat")
+    .where("surveys.score", "is not", null)
+    .groupBy("surveys.agent_id")
+    .execute();
+  return rows.map((r) => ({ agentId: r.agent_id, n: num(r.n), total: num(r.total) }));
+}
+
+/** CSAT answers in the range per type of their ticket (both tables in the actor's scope). */
+export async function csatByType(db: Tx, actor: AnalyticsActor, range: Range) {
+  const rows = await surveysVisibleTo(db, actor)
+    .innerJoin("tickets", "tickets.id", "surveys.ticket_id")
+    .where((eb) => ticketScope(actor)(eb as never))
+    .select([
+      "tickets.type",
+      (eb) => eb.fn.countAll<number>().as("n"),
+      (eb) => eb.fn.sum<number>("surveys.score").as("total"),
+    ])
+    .where("surveys.answered_at", ">=", range.from)
+    .where("surveys.answered_at", "<", range.to)
+    .where("surveys.kind", "=", "csat")
+    .where("surveys.score", "is not", null)
+    .groupBy("tickets.type")
+    .execute();
+  return rows.map((r) => ({ type: r.type, n: num(r.n), total: num(r.total) }));
+}
+
+/**
+ * Portal visits whose submit form showed suggestions in the range, per local day of the first
+ * suggestion shown, and how many of them ended without a ticket (deflected).
+ */
+export async function deflectionCounts(ctx: AppContext, actor: AnalyticsActor, b: Bucketing, range: Range) {
+  const db = ctx.database.db;
+  const visits = db
+    .selectFrom("kb_deflection_events as e")
+    .select([
+      "e.visit_id",
+      sql<string>`min(case when e.type = 'shown' then e.created_at end)`.as("shown_at"),
+      sql<number>`max(case when e.type = 'submitted' then 1 else 0 end)`.as("submitted"),
+    ])
+    .where("e.workspace_id", "=", actor.workspaceId)
+    .where("e.created_at", ">=", range.from)
+    .where("e.created_at", "<", range.to)
+    .groupBy("e.visit_id");
+  const rows = await db
+    .selectFrom(visits.as("v"))
+    .select([
+      localDate(b, sql.ref("v.shown_at")).as("day"),
+      (eb) => eb.fn.countAll<number>().as("n"),
+      sql<number>`sum(1 - v.submitted)`.as("deflected"),
+    ])
+    .where("v.shown_at", "is not", null)
+    .groupBy(sql`1`)
+    .execute();
+  return rows.map((r) => ({ day: r.day, visits: num(r.n), deflected: num(r.deflected) }));
+}
+
+/** The names of the workspace's agents. */
+export async function agentNames(db: Tx, actor: AnalyticsActor): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom("agents")
+    .select(["id", "name"])
+    .where("workspace_id", "=", actor.workspaceId)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
