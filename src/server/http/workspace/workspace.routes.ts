@@ -26,6 +26,7 @@ import { brandingOf } from "../../workspaces/workspace.branding.ts";
 import { getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
 import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
+import { workspaceAnalyticsRoutes } from "./analytics.routes.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceCompanyRoutes } from "./companies.routes.ts";
 import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
@@ -59,6 +60,7 @@ export const workspaceRoutes =
     await app.register(workspaceImportRoutes(ctx));
     await app.register(workspaceDocumentRoutes(ctx));
     await app.register(workspaceFormRoutes(ctx));
+    await app.register(workspaceAnalyticsRoutes(ctx));
 
     app.get(
       "/session",
