@@ -12,6 +12,7 @@ import { companyDocumentPages } from "./documents.pages.ts";
 import { formPages } from "./forms.pages.ts";
 import { addAgentGate, clearSessionCookie } from "./gate.ts";
 import { importPages } from "./import.pages.ts";
+import { insightsPages } from "./insights.pages.ts";
 import { kbPages } from "./kb.pages.ts";
 import { APP_LABELS, safeNext, sendAppPage, sendPublicAppPage } from "./layout.ts";
 import { onboardingPages } from "./onboarding.pages.ts";
@@ -103,6 +104,7 @@ export const appPages =
         await tree.register(onboardingPages(ctx));
         await tree.register(formPages(ctx));
         await tree.register(importPages(ctx));
+        await tree.register(insightsPages(ctx));
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });
         await tree.register(kbPages(ctx), { prefix: "/kb" });

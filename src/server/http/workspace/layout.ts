@@ -25,7 +25,8 @@ export type Section =
   | "settings"
   | "outbox"
   | "onboarding"
-  | "forms";
+  | "forms"
+  | "insights";
 
 export const APP_LABELS: Labels = {
   workspace: "Workspace",
@@ -120,6 +121,7 @@ ${head(page.title)}
     ${nav("kb", "/app/kb", "Knowledge base")}
     ${nav("onboarding", "/app/onboarding/templates", "Onboarding")}
     ${nav("forms", "/app/forms", "Forms")}
+    ${nav("insights", "/app/insights", "Insights")}
     ${nav("settings", "/app/settings", "Settings")}
     ${s.agent.role === "admin" ? nav("outbox", "/app/outbox", "Outbox") : ""}
   </nav>
