@@ -10,7 +10,7 @@ import { type Html, html } from "./html.ts";
 
 const W = 400;
 const H = 220;
-const PAD = { left: 46, right: 12, top: 12, bottom: 30 };
+const PAD = { left: 52, right: 12, top: 12, bottom: 30 };
 const PLOT_W = W - PAD.left - PAD.right;
 const PLOT_H = H - PAD.top - PAD.bottom;
 const MAX_X_LABELS = 6;
@@ -40,6 +40,8 @@ export interface LineChart extends ChartFrame {
   /** Fixed bounds of the value axis (CSAT 1–5, NPS −100–100); else from 0 to a round maximum. */
   min?: number;
   max?: number;
+  /** How many steps the fixed bounds are split in (default 4). */
+  ticks?: number;
 }
 
 export interface BarChart extends ChartFrame {
@@ -57,12 +59,32 @@ export function shortDay(day: string): string {
   return `${MONTHS[Number(m) - 1] ?? ""} ${Number(d)}`;
 }
 
-/** A round number at or above the largest value, for the top of the axis. */
-function niceMax(v: number): number {
+/** A step of 1, 2 or 5 times a power of ten, at or above `v`. */
+function niceStep(v: number): number {
   if (v <= 0) return 1;
-  const step = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (v <= m * step) return m * step;
-  return 10 * step;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 5, 10]) if (v <= m * p + 1e-9) return m * p;
+  return 10 * p;
+}
+
+/** The value axis: fixed bounds split in `ticks`, or from 0 up to a round step above the largest value. */
+function valueAxis(values: number[], c: { min?: number; max?: number; ticks?: number }) {
+  if (c.min !== undefined && c.max !== undefined) {
+    const n = c.ticks ?? 4;
+    const step = (c.max - c.min) / n;
+    return {
+      min: c.min,
+      max: c.max,
+      ticks: Array.from({ length: n + 1 }, (_, k) => (c.min as number) + k * step),
+    };
+  }
+  const min = Math.min(0, ...values);
+  const top = Math.max(0, ...values);
+  const step = niceStep((top - min) / 4 || 1);
+  const max = Math.max(step, Math.ceil(top / step - 1e-9) * step);
+  const ticks: number[] = [];
+  for (let v = Math.floor(min / step) * step; v <= max + 1e-9; v += step) ticks.push(Number(v.toFixed(6)));
+  return { min: ticks[0] ?? min, max, ticks };
 }
 
 const fixed = (n: number) => Number(n.toFixed(1));
@@ -114,19 +136,18 @@ function labelIndices(n: number): number[] {
 export function lineChart(c: LineChart): Html {
   const n = c.labels.length;
   const all = c.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
-  const min = c.min ?? Math.min(0, ...all);
-  const max = c.max ?? niceMax(Math.max(0, ...all));
+  const { min, max, ticks } = valueAxis(all, c);
   const span = max - min || 1;
   const x = (i: number) => PAD.left + (n <= 1 ? PLOT_W / 2 : (i * PLOT_W) / (n - 1));
   const y = (v: number) => PAD.top + PLOT_H - ((v - min) / span) * PLOT_H;
-  const ticks = [0, 1, 2, 3, 4].map((k) => min + (span * k) / 4);
   const grid = ticks.map(
     (v) =>
       html`<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${fixed(y(v))}" y2="${fixed(y(v))}"/><text class="tick" x="${PAD.left - 6}" y="${fixed(y(v) + 4)}" text-anchor="end">${c.format(v)}</text>`,
   );
-  const xLabels = labelIndices(n).map(
-    (i) =>
-      html`<text class="tick" x="${fixed(x(i))}" y="${H - 10}" text-anchor="${i === 0 && n > 1 ? "start" : i === n - 1 && n > 1 ? "end" : "middle"}">${shortDay(c.labels[i] ?? "")}</text>`,
+  const shown = labelIndices(n);
+  const xLabels = shown.map(
+    (i, k) =>
+      html`<text class="tick${k === 0 || k === shown.length - 1 || k === Math.floor((shown.length - 1) / 2) ? "" : " tick-optional"}" x="${fixed(x(i))}" y="${H - 10}" text-anchor="${i === 0 && n > 1 ? "start" : i === n - 1 && n > 1 ? "end" : "middle"}">${shortDay(c.labels[i] ?? "")}</text>`,
   );
   const showMarks = n <= 31;
   const lines = c.series.map((s, si) => {
@@ -154,7 +175,7 @@ export function lineChart(c: LineChart): Html {
   });
   const axis = html`<line class="axis" x1="${PAD.left}" x2="${W - PAD.right}" y1="${fixed(y(min))}" y2="${fixed(y(min))}"/>`;
   const svg = svgOpen(c, html`<g aria-hidden="true">${grid}${axis}${xLabels}${lines}</g>`);
-  const table = html`<table><thead><tr><th scope="col">${c.labelHeading}</th>${c.series.map((s) => html`<th scope="col">${s.name}</th>`)}</tr></thead>
+  const table = html`<table class="data-table"><thead><tr><th scope="col">${c.labelHeading}</th>${c.series.map((s) => html`<th scope="col">${s.name}</th>`)}</tr></thead>
 <tbody>${c.labels.map((l, i) => html`<tr><th scope="row">${l}</th>${c.series.map((s) => html`<td class="num">${s.values[i] === null || s.values[i] === undefined ? "–" : c.format(s.values[i] as number)}</td>`)}</tr>`)}</tbody></table>`;
   return figure(c, svg, legendOf(c.series.map((s) => s.name)), table);
 }
@@ -165,7 +186,7 @@ export function barChart(c: BarChart): Html {
   const rowH = 26;
   const h = Math.max(60, rows * rowH + 12);
   const labelW = 130;
-  const max = niceMax(Math.max(0, ...c.bars.map((b) => b.value)));
+  const max = Math.max(1, ...c.bars.map((b) => b.value));
   const barW = (v: number) => Math.max(v > 0 ? 1 : 0, ((W - labelW - 70) * v) / max);
   const body = c.bars.length
     ? c.bars.map((b, i) => {
@@ -175,7 +196,7 @@ export function barChart(c: BarChart): Html {
       })
     : html`<text class="tick" x="${W / 2}" y="34" text-anchor="middle">No data in this range</text>`;
   const svg = html`<svg class="chart-svg" viewBox="0 0 ${W} ${h}" role="img" aria-labelledby="${c.id}-title ${c.id}-desc" focusable="false"><title id="${c.id}-title">${c.title}</title><desc id="${c.id}-desc">${c.description}</desc><g aria-hidden="true">${body}</g></svg>`;
-  const table = html`<table><thead><tr><th scope="col">${c.labelHeading}</th><th scope="col">${c.valueHeading}</th></tr></thead>
+  const table = html`<table class="data-table"><thead><tr><th scope="col">${c.labelHeading}</th><th scope="col">${c.valueHeading}</th></tr></thead>
 <tbody>${c.bars.map((b) => html`<tr><th scope="row">${b.label}</th><td class="num">${c.format(b.value)}</td></tr>`)}</tbody></table>`;
   return figure(c, svg, html``, table);
 }

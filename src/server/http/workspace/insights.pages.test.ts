@@ -66,7 +66,7 @@ describe("the insights page", () => {
     }
     assert.match(
       body,
-      /<details class="chart-data"><summary>Data table<span class="visually-hidden">: Tickets created and resolved per day<\/span><\/summary><table>/,
+      /<details class="chart-data"><summary>Data table<span class="visually-hidden">: Tickets created and resolved per day<\/span><\/summary><table class="data-table">/,
     );
     assert.match(
       body,
@@ -78,7 +78,7 @@ describe("the insights page", () => {
     );
     assert.match(
       body,
-      /<th scope="row"><bdi>Sam Agent<\/bdi><\/th><td class="num">1<\/td><td class="num">4.00<\/td>/,
+      /<th scope="row"><bdi>Sam Agent<\/bdi><\/th><td class="num" data-label="Resolved">1<\/td><td class="num" data-label="CSAT">4.00<\/td>/,
     );
     // CSP: nothing inline.
     assert.doesNotMatch(body, /\sstyle=/);

@@ -161,7 +161,7 @@ ${lineChart({
   labels: starts,
   labelHeading: bucketHeading,
   series: [{ name: "CSAT average", values: buckets.map((b) => b.csat.average) }],
-  format: (v) => v.toFixed(1),
+  format: (v) => v.toFixed(0),
   min: 1,
   max: 5,
 })}
@@ -185,9 +185,10 @@ ${lineChart({
   labels: starts,
   labelHeading: bucketHeading,
   series: [{ name: "CES average", values: buckets.map((b) => b.ces.average) }],
-  format: (v) => v.toFixed(1),
+  format: (v) => v.toFixed(0),
   min: 1,
   max: 7,
+  ticks: 6,
 })}
 ${lineChart({
   id: "chart-deflection",
@@ -236,8 +237,8 @@ function agentTable(s: PeriodSummary, href: string): Html {
 <p><a href="${href}" download>Download CSV<span class="visually-hidden"> of per agent</span></a></p>
 ${
   s.byAgent.length
-    ? html`<div class="table-scroll"><table><thead><tr><th scope="col">Agent</th><th scope="col">Resolved</th><th scope="col">CSAT</th><th scope="col">CSAT answers</th><th scope="col">Median first response</th></tr></thead>
-<tbody>${s.byAgent.map((a) => html`<tr><th scope="row">${bdi(a.name)}</th><td class="num">${int(a.resolved)}</td><td class="num">${a.csatAverage === null ? "–" : a.csatAverage.toFixed(2)}</td><td class="num">${int(a.csatCount)}</td><td class="num">${duration(a.firstResponseMedian)}</td></tr>`)}</tbody></table></div>`
+    ? html`<div class="table-scroll"><table class="agents-table"><thead><tr><th scope="col">Agent</th><th scope="col">Resolved</th><th scope="col">CSAT</th><th scope="col">CSAT answers</th><th scope="col">Median first response</th></tr></thead>
+<tbody>${s.byAgent.map((a) => html`<tr><th scope="row">${bdi(a.name)}</th><td class="num" data-label="Resolved">${int(a.resolved)}</td><td class="num" data-label="CSAT">${a.csatAverage === null ? "–" : a.csatAverage.toFixed(2)}</td><td class="num" data-label="CSAT answers">${int(a.csatCount)}</td><td class="num" data-label="Median first response">${duration(a.firstResponseMedian)}</td></tr>`)}</tbody></table></div>`
     : html`<p class="meta">No ticket was resolved and no survey answered in this range.</p>`
 }
 </section>`;
