@@ -3,7 +3,8 @@ import { type Kysely, sql } from "kysely";
 // The dashboard's reads (src/server/analytics/queries.ts), each an indexed range of one
 // workspace's rows that the index alone answers: tickets created in a range by channel and type;
 // tickets resolved in a range with the times their response and resolution are measured from;
-// the few closed without a resolution; survey answers by day and kind.
+// the few closed without a resolution; survey answers by day and kind; the portal's deflection
+// events by time with their visit.
 // biome-ignore lint/suspicious/noExplicitAny: migrations run before the typed schema exists
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -26,5 +27,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createIndex("surveys_analytics_answered_idx")
     .on("surveys")
     .columns(["workspace_id", "answered_at", "kind", "score", "agent_id"])
+    .execute();
+  await db.schema
+    .createIndex("kb_deflection_events_analytics_idx")
+    .on("kb_deflection_events")
+    .columns(["workspace_id", "created_at", "type", "visit_id"])
     .execute();
 }

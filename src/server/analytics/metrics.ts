@@ -7,7 +7,7 @@ import {
   csatByAgent,
   csatByType,
   deflectionCounts,
-  doneCounts,
+  doneRows,
   openAt,
   surveyCounts,
   timePercentiles,
@@ -154,31 +154,30 @@ export async function analyze(
   const b = bucketingFor(ctx, zone, range);
   const days = daysOf(zone, range);
   const bucket = days.length > 90 ? "week" : "day";
-  const [
-    created,
-    done,
-    openBefore,
-    surveys,
-    deflection,
-    all,
-    perAgent,
-    perBucket,
-    byAgentCsat,
-    byTypeCsat,
-    names,
-  ] = await Promise.all([
+  const [created, done, openBefore, surveys, deflection, byAgentCsat, byTypeCsat, names] = await Promise.all([
     createdCounts(db, actor, b, range),
-    doneCounts(db, actor, b, range),
+    doneRows(db, actor, b, range),
     openAt(db, actor, range.from),
     surveyCounts(db, actor, b, range),
     deflectionCounts(ctx, actor, b, range),
-    timePercentiles(db, actor, b, range, "all"),
-    timePercentiles(db, actor, b, range, "agent"),
-    opts.series ? timePercentiles(db, actor, b, range, bucket) : Promise.resolve(null),
     csatByAgent(db, actor, range),
     csatByType(db, actor, range),
     agentNames(db, actor),
   ]);
+  // Each day's week, worked out once per day rather than once per ticket.
+  const weekOf = new Map<string, string>();
+  const keyOf = (day: string) => {
+    if (bucket === "day") return day;
+    let w = weekOf.get(day);
+    if (w === undefined) {
+      w = mondayOf(day);
+      weekOf.set(day, w);
+    }
+    return w;
+  };
+  const all = timePercentiles(done, () => "all");
+  const perAgent = timePercentiles(done, (r) => r.agentId ?? "");
+  const perBucket = opts.series ? timePercentiles(done, (r) => keyOf(r.day)) : null;
 
   const sum = <T>(rows: T[], f: (r: T) => number) => rows.reduce((a, r) => a + f(r), 0);
   const group = <T>(rows: T[], key: (r: T) => string, f: (r: T) => number) => {
@@ -191,7 +190,7 @@ export async function analyze(
   const nps = kind("nps");
   const ces = kind("ces");
   const createdTotal = sum(created, (r) => r.n);
-  const doneTotal = sum(done, (r) => r.n);
+  const doneTotal = done.length;
   const overall = all.get("all");
   const npsN = sum(nps, (r) => r.n);
   const npsHigh = sum(nps, (r) => r.high);
@@ -231,7 +230,7 @@ export async function analyze(
   const agentResolved = group(
     done.filter((r) => r.agentId !== null),
     (r) => r.agentId as string,
-    (r) => r.n,
+    () => 1,
   );
   const agentCsat = new Map(
     byAgentCsat.filter((r) => r.agentId !== null).map((r) => [r.agentId as string, r]),
@@ -301,7 +300,7 @@ export async function analyze(
   const doneByDay = group(
     done,
     (r) => r.day,
-    (r) => r.n,
+    () => 1,
   );
   let open = openBefore;
   const seriesDays: SeriesDay[] = days.map((day) => {
@@ -310,7 +309,6 @@ export async function analyze(
     open += c - r;
     return { day, created: c, resolved: r, backlog: open };
   });
-  const keyOf = (day: string) => (bucket === "week" ? mondayOf(day) : day);
   const starts = [...new Set(days.map(keyOf))];
   const buckets: SeriesBucket[] = starts.map((start) => {
     const inIt = <T extends { day: string }>(rows: T[]) => rows.filter((r) => keyOf(r.day) === start);
