@@ -1,5 +1,6 @@
 import type { AgentActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
+import { ReadCache } from "../db/prepared.ts";
 import { analyze, type DailySeries, type PeriodSummary, rangeOfDays, workspaceZone } from "./metrics.ts";
 import { type DayRange, previousRange, readDayRange } from "./range.ts";
 import { localDay } from "./zone.ts";
@@ -30,8 +31,25 @@ export async function dashboardRange(ctx: AppContext, actor: AgentActor, q: Dash
   return { timeZone, today, days: readDayRange(q, today) };
 }
 
+/**
+ * A workspace's dashboards (the same for all its agents), each kept until the database changes
+ * (SQLite; on PostgreSQL every call reads): a year's figures cost a few hundred milliseconds of
+ * SQL, and a team opening the dashboard between two changes reads it once.
+ */
+const DASHBOARDS = new ReadCache<Dashboard>(100);
+
 export async function dashboard(ctx: AppContext, actor: AgentActor, q: DashboardQuery): Promise<Dashboard> {
   const { timeZone, today, days } = await dashboardRange(ctx, actor, q);
+  const key = `${actor.workspaceId} ${timeZone} ${days.from} ${days.to} ${q.compare === "previous"} ${today}`;
+  return DASHBOARDS.get(ctx.database, key, () => compute(ctx, actor, { timeZone, today, days }, q));
+}
+
+async function compute(
+  ctx: AppContext,
+  actor: AgentActor,
+  { timeZone, today, days }: { timeZone: string; today: string; days: DayRange },
+  q: DashboardQuery,
+): Promise<Dashboard> {
   const prev: DayRange | null = q.compare === "previous" ? previousRange(days) : null;
   const [current, previous] = await Promise.all([
     analyze(ctx, actor, rangeOfDays(timeZone, days.from, days.to), { series: true }),
