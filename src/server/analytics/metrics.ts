@@ -3,7 +3,8 @@ import type { AppContext } from "../context.ts";
 import {
   agentNames,
   bucketingFor,
-  createdCounts,
+  createdByKind,
+  createdPerDay,
   csatByAgent,
   csatByType,
   deflectionCounts,
@@ -139,6 +140,8 @@ export function rangeOfDays(zone: string, from: string, to: string): Range {
   };
 }
 
+const maxIso = (a: string, b: string) => (a > b ? a : b);
+const minIso = (a: string, b: string) => (a < b ? a : b);
 const ratio = (a: number, b: number) => (b === 0 ? null : a / b);
 const npsOf = (high: number, low: number, n: number) => (n === 0 ? null : ((high - low) * 100) / n);
 
@@ -154,16 +157,23 @@ export async function analyze(
   const b = bucketingFor(ctx, zone, range);
   const days = daysOf(zone, range);
   const bucket = days.length > 90 ? "week" : "day";
-  const [created, done, openBefore, surveys, deflection, byAgentCsat, byTypeCsat, names] = await Promise.all([
-    createdCounts(db, actor, b, range),
-    doneRows(db, actor, b, range),
-    openAt(db, actor, range.from),
-    surveyCounts(db, actor, b, range),
-    deflectionCounts(ctx, actor, b, range),
-    csatByAgent(db, actor, range),
-    csatByType(db, actor, range),
-    agentNames(db, actor),
-  ]);
+  const bounds = days.map((day) => ({
+    day,
+    from: maxIso(new Date(startOfDay(zone, day)).toISOString(), range.from),
+    to: minIso(new Date(startOfDay(zone, addDays(day, 1))).toISOString(), range.to),
+  }));
+  const [perDay, created, done, openBefore, surveys, deflection, byAgentCsat, byTypeCsat, names] =
+    await Promise.all([
+      createdPerDay(db, actor, b, bounds),
+      createdByKind(db, actor, range),
+      doneRows(db, actor, b, range),
+      openAt(db, actor, range.from),
+      surveyCounts(db, actor, b, range),
+      deflectionCounts(ctx, actor, b, range),
+      csatByAgent(db, actor, range),
+      csatByType(db, actor, range),
+      agentNames(db, actor),
+    ]);
   // Each day's week, worked out once per day rather than once per ticket.
   const weekOf = new Map<string, string>();
   const keyOf = (day: string) => {
@@ -175,9 +185,9 @@ export async function analyze(
     }
     return w;
   };
-  const all = timePercentiles(done, () => "all");
-  const perAgent = timePercentiles(done, (r) => r.agentId ?? "");
-  const perBucket = opts.series ? timePercentiles(done, (r) => keyOf(r.day)) : null;
+  const all = timePercentiles(done);
+  const perAgent = timePercentiles(done, (i) => done.agent[i] ?? "");
+  const perBucket = opts.series ? timePercentiles(done, (i) => keyOf(done.day[i] as string)) : null;
 
   const sum = <T>(rows: T[], f: (r: T) => number) => rows.reduce((a, r) => a + f(r), 0);
   const group = <T>(rows: T[], key: (r: T) => string, f: (r: T) => number) => {
@@ -190,7 +200,7 @@ export async function analyze(
   const nps = kind("nps");
   const ces = kind("ces");
   const createdTotal = sum(created, (r) => r.n);
-  const doneTotal = done.length;
+  const doneTotal = done.r.length;
   const overall = all.get("all");
   const npsN = sum(nps, (r) => r.n);
   const npsHigh = sum(nps, (r) => r.high);
@@ -228,8 +238,8 @@ export async function analyze(
     .sort((x, y) => y.created - x.created || x.channel.localeCompare(y.channel));
 
   const agentResolved = group(
-    done.filter((r) => r.agentId !== null),
-    (r) => r.agentId as string,
+    done.agent.filter((a): a is string => a !== null),
+    (a) => a,
     () => 1,
   );
   const agentCsat = new Map(
@@ -292,14 +302,10 @@ export async function analyze(
   };
   if (!opts.series || !perBucket) return { summary, series: null };
 
-  const createdByDay = group(
-    created,
-    (r) => r.day,
-    (r) => r.n,
-  );
+  const createdByDay = new Map(perDay.map((r) => [r.day, r.n]));
   const doneByDay = group(
-    done,
-    (r) => r.day,
+    done.day,
+    (d) => d,
     () => 1,
   );
   let open = openBefore;

@@ -77,20 +77,54 @@ function seconds(b: Bucketing, later: Expression<unknown>, earlier: Expression<u
 
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 
-/** Tickets created in the range, counted per local day, channel and type. */
-export function createdCounts(db: Tx, actor: AnalyticsActor, b: Bucketing, range: Range) {
-  return ticketsVisibleTo(db, actor)
+/** A local day and the instants it runs between (ISO; from inclusive, to exclusive). */
+export interface DayBounds {
+  day: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * Tickets created per local day: one count per day over its own stretch of the (workspace_id,
+ * created_at) index, in one statement (a VALUES list of the days' bounds, each with its
+ * correlated count). Counting a range steps through the index; grouping the range's rows by a
+ * computed day would sort them all first.
+ */
+export async function createdPerDay(db: Tx, actor: AnalyticsActor, b: Bucketing, days: DayBounds[]) {
+  if (days.length === 0) return [];
+  const at = (v: string) => (b.postgres ? sql`cast(${v} as timestamptz)` : sql`${v}`);
+  const values = sql.join(days.map((d) => sql`(${d.day}, ${at(d.from)}, ${at(d.to)})`));
+  const rows = await db
+    .selectFrom(sql<{ column1: string; column2: string; column3: string }>`(values ${values})`.as("v"))
     .select([
-      localDate(b, sql.ref("tickets.created_at")).as("day"),
+      sql<string>`v.column1`.as("day"),
+      ticketsVisibleTo(db, actor)
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("tickets.created_at", ">=", sql<string>`v.column2`)
+        .where("tickets.created_at", "<", sql<string>`v.column3`)
+        .as("n"),
+    ])
+    .execute();
+  return rows.map((r) => ({ day: String(r.day), n: num(r.n) }));
+}
+
+/**
+ * Tickets created in the range per channel and type: the workspace's tickets read in the order
+ * of the (workspace_id, channel, type, created_at) index (0018), so the groups come out without
+ * sorting, and counted when created in the range.
+ */
+export async function createdByKind(db: Tx, actor: AnalyticsActor, range: Range) {
+  const rows = await ticketsVisibleTo(db, actor)
+    .select([
       "tickets.channel",
       "tickets.type",
-      (eb) => eb.fn.countAll<number>().as("n"),
+      sql<number>`sum(case when tickets.created_at >= ${range.from} and tickets.created_at < ${range.to} then 1 else 0 end)`.as(
+        "n",
+      ),
     ])
-    .where("tickets.created_at", ">=", range.from)
-    .where("tickets.created_at", "<", range.to)
-    .groupBy([sql`1`, "tickets.channel", "tickets.type"])
-    .execute()
-    .then((rows) => rows.map((r) => ({ day: r.day, channel: r.channel, type: r.type, n: num(r.n) })));
+    .groupBy(["tickets.channel", "tickets.type"])
+    .execute();
+  return rows.map((r) => ({ channel: r.channel, type: r.type, n: num(r.n) })).filter((r) => r.n > 0);
 }
 
 /**
@@ -114,11 +148,44 @@ function doneTickets(db: Tx, actor: AnalyticsActor, range: Range) {
 }
 
 /**
- * The tickets done in the range, one row each: the local day it was done, its assignee, and its
- * resolution and first-response times in seconds (null: no first response). One indexed read
- * (the covering index of 0018); the counts and percentiles are taken from these rows.
+ * The tickets done in a range, as columns: the local day each was done, its assignee, its
+ * resolution and first-response times in whole seconds (NaN: no first response), and the row
+ * numbers in the order of each time, from which every group's percentiles are read.
  */
-export async function doneRows(db: Tx, actor: AnalyticsActor, b: Bucketing, range: Range) {
+export interface DoneRows {
+  day: string[];
+  agent: (string | null)[];
+  r: Float64Array;
+  f: Float64Array;
+  byR: Uint32Array;
+  byF: Uint32Array;
+}
+
+/** Row numbers ordered by value, NaN left out: one sort of a typed array of value·M + row. */
+function order(values: Float64Array): Uint32Array {
+  const n = values.length;
+  const m = 2 ** Math.ceil(Math.log2(n + 1));
+  const keys: number[] = [];
+  let exact = true;
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
+    if (Number.isNaN(v)) continue;
+    if (!Number.isInteger(v) || Math.abs(v) * m > 2 ** 52) exact = false;
+    keys.push(v * m + i);
+  }
+  if (!exact) {
+    const idx = [...values.keys()].filter((i) => !Number.isNaN(values[i]));
+    return Uint32Array.from(idx.sort((x, y) => (values[x] as number) - (values[y] as number) || x - y));
+  }
+  const sorted = Float64Array.from(keys).sort();
+  return Uint32Array.from(sorted, (k) => ((k % m) + m) % m);
+}
+
+/**
+ * The tickets done in the range: one indexed read (the covering index of 0018) of their day,
+ * assignee and times; the counts and percentiles are taken from it.
+ */
+export async function doneRows(db: Tx, actor: AnalyticsActor, b: Bucketing, range: Range): Promise<DoneRows> {
   const rows = await db
     .selectFrom(doneTickets(db, actor, range).as("d"))
     .select([
@@ -128,12 +195,21 @@ export async function doneRows(db: Tx, actor: AnalyticsActor, b: Bucketing, rang
       seconds(b, sql.ref("d.first_response_at"), sql.ref("d.created_at")).as("f"),
     ])
     .execute();
-  return rows.map((x) => ({
-    day: x.day,
-    agentId: x.assignee_id,
-    r: Number(x.r),
-    f: x.f === null ? null : Number(x.f),
-  }));
+  const n = rows.length;
+  const out = {
+    day: new Array<string>(n),
+    agent: new Array<string | null>(n),
+    r: new Float64Array(n),
+    f: new Float64Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const x = rows[i] as (typeof rows)[number];
+    out.day[i] = x.day;
+    out.agent[i] = x.assignee_id;
+    out.r[i] = Number(x.r);
+    out.f[i] = x.f === null ? Number.NaN : Number(x.f);
+  }
+  return { ...out, byR: order(out.r), byF: order(out.f) };
 }
 
 /** Tickets open at an instant, as times stand now: created before it, not done before it. */
@@ -163,12 +239,11 @@ export interface TimePercentiles {
 
 /**
  * Median (the mean of the middle two values when their number is even) and 90th percentile
- * (nearest rank, ⌈0.9·n⌉) of a list of durations.
+ * (nearest rank, ⌈0.9·n⌉) of durations already in order.
  */
-export function durationsOf(values: number[]): Durations {
-  const n = values.length;
+export function durationsOf(sorted: ArrayLike<number>): Durations {
+  const n = sorted.length;
   if (n === 0) return { median: null, p90: null, count: 0 };
-  const sorted = Float64Array.from(values).sort();
   const at = (rank: number) => sorted[rank - 1] as number;
   return {
     median: (at(Math.floor((n + 1) / 2)) + at(Math.floor((n + 2) / 2))) / 2,
@@ -177,24 +252,42 @@ export function durationsOf(values: number[]): Durations {
   };
 }
 
-/** The resolution and first-response times of done tickets, per key (a day, a week, an agent, all). */
-export function timePercentiles<T extends { r: number; f: number | null }>(
-  rows: T[],
-  keyOf: (row: T) => string,
+/**
+ * The resolution and first-response times of the done tickets per key (a day, a week, an agent),
+ * or of all of them without `keyOf`: each row's group is looked up once, then the rows are walked
+ * in the order of each time, so every group's list comes out sorted.
+ */
+export function timePercentiles(
+  done: DoneRows,
+  keyOf?: (row: number) => string,
 ): Map<string, TimePercentiles> {
-  const groups = new Map<string, { r: number[]; f: number[] }>();
-  for (const row of rows) {
-    const k = keyOf(row);
-    let g = groups.get(k);
-    if (!g) {
-      g = { r: [], f: [] };
-      groups.set(k, g);
+  const n = done.r.length;
+  const names: string[] = [];
+  const ids = new Int32Array(n);
+  if (keyOf) {
+    const index = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const k = keyOf(i);
+      let g = index.get(k);
+      if (g === undefined) {
+        g = names.length;
+        names.push(k);
+        index.set(k, g);
+      }
+      ids[i] = g;
     }
-    g.r.push(row.r);
-    if (row.f !== null) g.f.push(row.f);
-  }
+  } else if (n > 0) names.push("all");
+  const collect = (byValue: Uint32Array, values: Float64Array) => {
+    const lists = names.map((): number[] => []);
+    for (const i of byValue) (lists[ids[i] as number] as number[]).push(values[i] as number);
+    return lists;
+  };
+  const r = collect(done.byR, done.r);
+  const f = collect(done.byF, done.f);
   const out = new Map<string, TimePercentiles>();
-  for (const [k, g] of groups) out.set(k, { resolution: durationsOf(g.r), firstResponse: durationsOf(g.f) });
+  for (const [g, k] of names.entries()) {
+    out.set(k, { resolution: durationsOf(r[g] as number[]), firstResponse: durationsOf(f[g] as number[]) });
+  }
   return out;
 }
 
