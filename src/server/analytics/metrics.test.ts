@@ -5,6 +5,7 @@ import { makeAgent, makeWorkspace } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { Seeder } from "./analytics.test-support.ts";
 import { dailySeries, periodSummary, rangeOfDays } from "./metrics.ts";
+import { durationsOf, orderOf, timePercentiles } from "./queries.ts";
 import { localDay, offsetSegments, startOfDay } from "./zone.ts";
 
 // The dashboard's numbers on a small dataset whose answers are worked out by hand.
@@ -194,6 +195,35 @@ describe("period summary and daily series", () => {
         { until: null, offset: 120 },
       ],
     );
+  });
+
+  test("percentiles: even and odd counts, negative and fractional times, groups", () => {
+    const done = (r: number[], f: number[], agent: string[]) => {
+      const col = Float64Array.from(r);
+      const fc = Float64Array.from(f);
+      const order = (v: Float64Array) =>
+        Uint32Array.from(
+          [...v.keys()]
+            .filter((i) => !Number.isNaN(v[i]))
+            .sort((a, b) => (v[a] as number) - (v[b] as number)),
+        );
+      return { day: agent.map(() => "2026-01-01"), agent, r: col, f: fc, byR: order(col), byF: order(fc) };
+    };
+    const d = done([40, 10, 30, 20, -5], [1.5, Number.NaN, 0.5, 2.5, 3.5], ["a", "b", "a", "b", "a"]);
+    const all = timePercentiles(d).get("all");
+    assert.deepEqual(all?.resolution, { median: 20, p90: 40, count: 5 });
+    assert.deepEqual(all?.firstResponse, { median: 2, p90: 3.5, count: 4 });
+    const byAgent = timePercentiles(d, (i) => d.agent[i] as string);
+    assert.deepEqual(byAgent.get("a")?.resolution, { median: 30, p90: 40, count: 3 });
+    assert.deepEqual(byAgent.get("b")?.resolution, { median: 15, p90: 20, count: 2 });
+    assert.deepEqual(byAgent.get("b")?.firstResponse, { median: 2.5, p90: 2.5, count: 1 });
+    assert.deepEqual(durationsOf([]), { median: null, p90: null, count: 0 });
+    // Row numbers by value, gaps (NaN) left out: exact packed keys for whole seconds, negative
+    // ones included; a plain sort otherwise.
+    assert.deepEqual([...orderOf(Float64Array.from([30, -7, Number.NaN, 0, 30, 5]))], [1, 3, 5, 0, 4]);
+    assert.deepEqual([...orderOf(Float64Array.from([0.5, -0.25, 2]))], [1, 0, 2]);
+    // Ten values: the 90th percentile is the 9th.
+    assert.equal(durationsOf([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).p90, 9);
   });
 
   test("weeks beyond 90 days", async () => {

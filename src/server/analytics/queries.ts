@@ -162,7 +162,7 @@ export interface DoneRows {
 }
 
 /** Row numbers ordered by value, NaN left out: one sort of a typed array of value·M + row. */
-function order(values: Float64Array): Uint32Array {
+export function orderOf(values: Float64Array): Uint32Array {
   const n = values.length;
   const m = 2 ** Math.ceil(Math.log2(n + 1));
   const keys: number[] = [];
@@ -209,7 +209,7 @@ export async function doneRows(db: Tx, actor: AnalyticsActor, b: Bucketing, rang
     out.r[i] = Number(x.r);
     out.f[i] = x.f === null ? Number.NaN : Number(x.f);
   }
-  return { ...out, byR: order(out.r), byF: order(out.f) };
+  return { ...out, byR: orderOf(out.r), byF: orderOf(out.f) };
 }
 
 /** Tickets open at an instant, as times stand now: created before it, not done before it. */
