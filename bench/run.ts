@@ -10,10 +10,12 @@ import { machineInfo } from "./lib/machine.ts";
 import { ROOT } from "./lib/paths.ts";
 import { printComparison, readPrevious, resultsPath, writeResults } from "./lib/results.ts";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, SLUG, setupAndSeed } from "./lib/seed.ts";
+import { seedAnalytics } from "./lib/seed-analytics.ts";
 import { readSettings, type Scenario, type Settings, UsageError } from "./lib/settings.ts";
 import type { Stage } from "./lib/stage.ts";
 import { SEARCH_TERM } from "./lib/words.ts";
 import { metricsOf, printMeasurements, printTargets, resultsJson, targetsOf } from "./report.ts";
+import { checkAnalytics, measureAnalytics } from "./scenarios/analytics.ts";
 import { checkWorkHome, measureWorkHome } from "./scenarios/portal-home-work.ts";
 import { checkQueuePages, measureQueue } from "./scenarios/queue.ts";
 import { checkPortalPages, measureSignedInPortal } from "./scenarios/signed-in-portal.ts";
@@ -128,6 +130,8 @@ async function main(): Promise<number> {
       `  ${fmtInt(seed.companies)} companies; ${fmtInt(seed.statusOpen)} tickets are open; "${SEARCH_TERM}" is in the text of about ${fmtInt(seed.searchMatches)}`,
     );
 
+    if (runs("analytics")) await seedAnalytics(env, seed.workspaceId);
+
     section("Starting Portico");
     const portico = await startChild("portico", ["bin/portico.js", "serve"], env, "/readyz");
     cleanups.push(portico.stop);
@@ -138,6 +142,7 @@ async function main(): Promise<number> {
     if (runs("queue")) await checkQueuePages(stage.base, cookie);
     if (runs("portal")) await checkPortalPages(stage.base, seed.customers);
     if (runs("portal-work")) await checkWorkHome(stage.base, seed.busy);
+    if (runs("analytics")) await checkAnalytics(stage.base, cookie);
 
     section(`Measuring (${settings.connections} connections, ${settings.duration} s each)`);
     await measureBare(stage, tracked);
@@ -145,6 +150,7 @@ async function main(): Promise<number> {
     if (runs("queue")) await measureQueue(stage, cookie);
     if (runs("portal")) await measureSignedInPortal(stage, seed.customers);
     if (runs("portal-work")) await measureWorkHome(stage, seed.busy);
+    if (runs("analytics")) await measureAnalytics(stage, cookie);
     const submissions = runs("submissions") ? await measureSubmissions(stage, seed.workspaceId) : undefined;
 
     let portal: Awaited<ReturnType<typeof measurePortal>> | undefined;
@@ -160,7 +166,7 @@ async function main(): Promise<number> {
       section(`Results: ${engine}, ${fmtInt(settings.tickets)} tickets (--only ${settings.only?.join(",")})`);
       const ratios = printMeasurements(rec.measured);
       section("Targets");
-      printTargets(engine, targetsOf(engine, ratios, submissions, portal));
+      printTargets(engine, targetsOf(engine, ratios, submissions, portal, rec.measured));
       if (portal) printPortal(portal);
       console.log("\n--only: a partial run; not compared with the previous run, results not written");
       if (rec.failed) console.log("\nSome measurements are INVALID (see above).");
@@ -169,7 +175,7 @@ async function main(): Promise<number> {
 
     section(`Results: ${engine}, ${fmtInt(settings.tickets)} tickets`);
     const ratios = printMeasurements(rec.measured);
-    const targets = targetsOf(engine, ratios, submissions, portal);
+    const targets = targetsOf(engine, ratios, submissions, portal, rec.measured);
     section("Targets");
     printTargets(engine, targets);
     section("Submit page /portal/:slug/submit");

@@ -54,7 +54,7 @@ const PROGRESS_EVERY = 10_000;
 const DAY_MS = 86400_000;
 
 /** INSERTs of as many rows as stay under both databases' bound-parameter limits (SQLite: 32,766). */
-async function insertChunked<R extends object>(
+export async function insertChunked<R extends object>(
   rows: R[],
   insert: (chunk: R[]) => Promise<unknown>,
 ): Promise<void> {

@@ -3,7 +3,15 @@ import { parseArgs } from "node:util";
 // bench/run.ts's flags and settings (BENCH_* and the server's own variables).
 
 /** The scenarios --only picks from, in the order they run. */
-export const SCENARIOS = ["tracking", "queue", "portal", "portal-work", "submissions", "browser"] as const;
+export const SCENARIOS = [
+  "tracking",
+  "queue",
+  "portal",
+  "portal-work",
+  "analytics",
+  "submissions",
+  "browser",
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 const HELP = `Usage: npm run bench [-- options]
@@ -18,6 +26,8 @@ measures with autocannon:
   - the signed-in portal       GET  /api/portal/:slug/home, /tickets and the home page
   - the five-section home      GET  /api/portal/:slug/home and the page, as the busy company's
                                     manager (500 requests, 50 tasks, 200 documents)
+  - the insights dashboard     GET  /api/workspace/analytics over a year (20,000 surveys more
+                                    are seeded for it), one connection: p50 and p99
   - ticket submission          POST /api/public/portals/:slug/tickets (every one a new ticket)
 then the submit page /portal/:slug/submit: its JavaScript gzipped, and its load in Chromium on a
 375x812 viewport with 4x CPU throttling (first contentful paint, time until the form takes input).

@@ -118,6 +118,7 @@ export async function buildApp(ctx: AppContext) {
         { name: "companies", description: "Agents and admins: customer organisations and their domains" },
         { name: "settings", description: "Agents and admins: workspace settings" },
         { name: "knowledge base", description: "Agents and admins: articles, categories, insights" },
+        { name: "analytics", description: "Agents: the dashboard's numbers and their CSV" },
         { name: "health", description: "Operators" },
       ],
       components: {

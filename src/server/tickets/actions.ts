@@ -13,7 +13,7 @@ import { onTicketResolved } from "../surveys/triggers.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import { getTicketDetail } from "./detail.ts";
-import { findTicketForAgent, ticketsWritableBy } from "./ticket.access.ts";
+import { findTicketForAgent, markFirstResponse, ticketsWritableBy } from "./ticket.access.ts";
 import { cleanText, insertComment, issueTrackingToken, trackingPath } from "./ticket.create.ts";
 import { recordEvent } from "./ticket.events.ts";
 import type { AgentReply, CommentResult, Note, TicketDetail, TicketPatch } from "./ticket.schemas.ts";
@@ -235,6 +235,7 @@ async function addComment(
       .where("id", "=", actor.agentId)
       .executeTakeFirst();
     if (!input.internal) {
+      await markFirstResponse(tx, actor, t.id, now);
       // Only a public reply leaves by email; a note never reaches this line.
       const link = await customerLink(ctx, tx, actor, ws, t);
       await emailAgentReplied(ctx, tx, {

@@ -144,6 +144,15 @@ export function ticketsWritableBy(db: Tx, actor: Actor) {
   return db.updateTable("tickets").where(ticketScope(actor));
 }
 
+/** The team's first public answer on a ticket: set once, in the reply's transaction (analytics). */
+export function markFirstResponse(db: Tx, actor: AgentActor, ticketId: string, at: string) {
+  return ticketsWritableBy(db, actor)
+    .set({ first_response_at: at })
+    .where("tickets.id", "=", ticketId)
+    .where("tickets.first_response_at", "is", null)
+    .execute();
+}
+
 /**
  * The colleagues copied in on tickets (ticket_ccs), read and removed here only: the rows of the
  * tickets the actor may see, in the actor's workspace.

@@ -13,6 +13,7 @@ import { companyDocumentPages } from "./documents.pages.ts";
 import { formPages } from "./forms.pages.ts";
 import { addAgentGate, clearSessionCookie } from "./gate.ts";
 import { importPages } from "./import.pages.ts";
+import { insightsPages } from "./insights.pages.ts";
 import { kbPages } from "./kb.pages.ts";
 import { APP_LABELS, safeNext, sendAppPage, sendPublicAppPage } from "./layout.ts";
 import { onboardingPages } from "./onboarding.pages.ts";
@@ -107,6 +108,7 @@ export const appPages =
         await tree.register(onboardingPages(ctx));
         await tree.register(formPages(ctx));
         await tree.register(importPages(ctx));
+        await tree.register(insightsPages(ctx));
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
         await tree.register(surveySettingsPages(ctx), { prefix: "/settings/surveys" });
         await tree.register(agentTaskPages(ctx), { prefix: "/tasks" });

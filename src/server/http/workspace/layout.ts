@@ -26,7 +26,8 @@ export type Section =
   | "outbox"
   | "onboarding"
   | "forms"
-  | "tasks";
+  | "tasks"
+  | "insights";
 
 export const APP_LABELS: Labels = {
   workspace: "Workspace",
@@ -122,6 +123,7 @@ ${head(page.title)}
     ${nav("kb", "/app/kb", "Knowledge base")}
     ${nav("onboarding", "/app/onboarding/templates", "Onboarding")}
     ${nav("forms", "/app/forms", "Forms")}
+    ${nav("insights", "/app/insights", "Insights")}
     ${nav("settings", "/app/settings", "Settings")}
     ${s.agent.role === "admin" ? nav("outbox", "/app/outbox", "Outbox") : ""}
   </nav>

@@ -28,6 +28,7 @@ export const reportPages =
           ? { csrf: csrfField(req), lastMonth: await previousMonth(ctx, s.actor.workspaceId) }
           : null;
       return sendAppPage(req, reply, {
+        section: "insights",
         title: "Monthly improvement reports",
         main: reportsListMain(items, build),
       });
@@ -44,6 +45,7 @@ export const reportPages =
     app.get<{ Params: { month: string } }>("/:month", async (req, reply) => {
       const report = await getMonthlyReport(ctx, sessionOfReq(req).actor, req.params.month.slice(0, 16));
       return sendAppPage(req, reply, {
+        section: "insights",
         title: `Improvement report: ${monthLabel(report.month)}`,
         main: reportMain(report),
       });

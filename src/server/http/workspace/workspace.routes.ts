@@ -27,6 +27,7 @@ import { getWorkspace, updateBranding } from "../../workspaces/workspace.service
 import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
 import { workspaceAgentTaskRoutes } from "./agent-tasks.routes.ts";
+import { workspaceAnalyticsRoutes } from "./analytics.routes.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceCompanyRoutes } from "./companies.routes.ts";
 import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
@@ -65,6 +66,7 @@ export const workspaceRoutes =
     await app.register(workspaceReportRoutes(ctx));
     await app.register(workspaceAgentTaskRoutes(ctx));
     await app.register(workspaceSurveySettingsRoutes(ctx));
+    await app.register(workspaceAnalyticsRoutes(ctx));
 
     app.get(
       "/session",
