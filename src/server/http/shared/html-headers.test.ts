@@ -90,6 +90,7 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
     taskId: () => "00000000-0000-7000-8000-000000000001",
     // A month without a report: its not-found answer.
     month: () => "2001-01",
+    chart: () => "backlog.csv",
   };
   const concrete = (url: string) =>
     url
