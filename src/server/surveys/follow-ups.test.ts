@@ -37,6 +37,7 @@ async function answer(
     contactId: string;
     ticketId?: string | null;
     agentId?: string | null;
+    companyId?: string | null;
   },
   score: number,
   at: Date,
@@ -47,7 +48,7 @@ async function answer(
     workspace_id: s.workspaceId,
     kind: s.kind,
     contact_id: s.contactId,
-    company_id: null,
+    company_id: s.companyId ?? null,
     ticket_id: s.ticketId ?? null,
     plan_id: null,
     agent_id: s.agentId ?? null,
@@ -210,6 +211,46 @@ describe("NPS detractor", () => {
       ).length,
       0,
     );
+  });
+
+  test("the Slack text escapes &, < and > of the customer's name, company and comment", async () => {
+    const team = await makeTeam(t);
+    const sub = await submitTicket(t, team.ws.slug);
+    const ticket = await ticketOf(team.ws.id, sub.reference);
+    await setSettings(team.ws.id, { slack_webhook_url: "https://hooks.slack.com/services/T/B/X" });
+    await db()
+      .updateTable("contacts")
+      .set({ name: "<!channel> Eve & Co" })
+      .where("id", "=", ticket.contact_id)
+      .execute();
+    const companyId = newId();
+    const now = t.ctx.now().toISOString();
+    await db()
+      .insertInto("companies")
+      .values({
+        id: companyId,
+        workspace_id: team.ws.id,
+        name: "<https://evil.example|Acme>",
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const low = await answer(
+      { workspaceId: team.ws.id, kind: "nps", contactId: ticket.contact_id, companyId },
+      2,
+      t.ctx.now(),
+      "<@U123> see <!here> & fix",
+    );
+    const job = await db()
+      .selectFrom("scheduled_jobs")
+      .selectAll()
+      .where("key", "=", `slack:survey:${low.id}`)
+      .executeTakeFirstOrThrow();
+    const { text } = JSON.parse(job.payload) as { text: string };
+    assert.doesNotMatch(text, /[<>]/);
+    assert.match(text, /&lt;!channel&gt; Eve &amp; Co/);
+    assert.match(text, /\(&lt;https:\/\/evil\.example\|Acme&gt;\)/);
+    assert.match(text, /&lt;@U123&gt; see &lt;!here&gt; &amp; fix/);
   });
 
   test("without a lead the admins hear of it, and without a webhook no Slack job", async () => {

@@ -66,6 +66,10 @@ export function localText(at: Date, timeZone: string): string {
   return `${f.format(at)} (${timeZone})`;
 }
 
+/** Customer text as Slack shows it literally: &, < and > are its markup (<@U1>, <!here>, links). */
+export const slackEscape = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
 export async function onSurveyAnswered(ctx: AppContext, tx: Tx, answered: SurveyTable): Promise<void> {
   const score = answered.score;
   if (score === null || (answered.kind !== "csat" && answered.kind !== "nps")) return;
@@ -205,9 +209,10 @@ async function npsFollowUp(ctx: AppContext, tx: Tx, survey: SurveyTable, setting
     autoSubmitted: true,
   });
   if (settings.slack_webhook_url) {
-    const who = f.companyName ? `${f.contactName} (${f.companyName})` : f.contactName;
+    const name = slackEscape(f.contactName);
+    const who = f.companyName ? `${name} (${slackEscape(f.companyName)})` : name;
     const text = `NPS detractor: ${who} answered ${survey.score}/10.${
-      survey.comment ? ` “${survey.comment.slice(0, 1000)}”` : ""
+      survey.comment ? ` “${slackEscape(survey.comment.slice(0, 1000))}”` : ""
     } A follow-up task is due ${localText(f.due, f.ws.time_zone)}.`;
     await scheduleJob(ctx, tx, {
       kind: "slack_notify",
