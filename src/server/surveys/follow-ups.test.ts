@@ -145,6 +145,33 @@ describe("CSAT follow-up", () => {
     assert.equal((await tasksOf(ok.id)).length, 0, "a score of 3 makes none");
   });
 
+  test("a workspace time zone this server does not know counts in UTC; the answer still makes its task", async () => {
+    const team = await makeTeam(t);
+    await db()
+      .updateTable("workspaces")
+      .set({ time_zone: "Mars/Olympus_Mons" })
+      .where("id", "=", team.ws.id)
+      .execute();
+    const sub = await submitTicket(t, team.ws.slug);
+    const ticket = await ticketOf(team.ws.id, sub.reference);
+    // Friday 2026-12-04 16:00 UTC: one 9-17 business day in UTC is Monday 16:00 UTC.
+    const low = await answer(
+      {
+        workspaceId: team.ws.id,
+        kind: "csat",
+        contactId: ticket.contact_id,
+        ticketId: ticket.id,
+        agentId: team.agent.id,
+      },
+      1,
+      new Date("2026-12-04T16:00:00Z"),
+    );
+    const [task] = await tasksOf(low.id);
+    assert.equal(new Date(task?.due_at as string).toISOString(), "2026-12-07T16:00:00.000Z");
+    const [mail] = await emailsOf(team.ws.id, "follow_up_task");
+    assert.match(JSON.stringify(mail), /\(UTC\)/);
+  });
+
   test("without the ticket's agent the lead gets it; the threshold is a setting", async () => {
     const team = await makeTeam(t);
     const sub = await submitTicket(t, team.ws.slug);
