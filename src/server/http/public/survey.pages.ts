@@ -59,7 +59,8 @@ export const answerOfForm = (body: unknown) => ({
 export const surveyPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
-    await pageTree(app, { formBodyLimit: 16 * 1024 });
+    // A comment of 2,000 characters in CJK or emoji is up to 24 KB once form-encoded.
+    await pageTree(app, { formBodyLimit: 32 * 1024 });
     // RFC 8058 lets a mail client send its one-click POST as multipart/form-data too: the
     // unsubscribe does not depend on the body, so its parts are read and dropped (16 KB at most).
     app.addContentTypeParser(
