@@ -6,9 +6,10 @@ import { systemActor } from "../actors.ts";
 import { deliverDueEmails } from "../email/delivery.ts";
 import { outgoingMessageOf } from "../email/email.message.ts";
 import { mailDir } from "../email/email.transport.ts";
-import { makeTeam, submitTicket } from "../test/factories.ts";
+import { makeCustomer, makeTeam, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { surveySendJob } from "./survey.jobs.ts";
+import { createSurvey, sendSurvey } from "./survey.service.ts";
 import { DAY, email, form, MINUTE, pathOf, surveyWorld, type Team } from "./surveys.test-support.ts";
 
 // The survey_send job (the scheduler's handler, run directly with the job it would hand over): a
@@ -135,6 +136,50 @@ describe("the survey_send job", () => {
     const [stale] = await surveysOf(tb.id);
     assert.equal(stale?.status, "skipped");
     assert.equal(stale?.skip_reason, "stale");
+  });
+});
+
+describe("quiet days", () => {
+  test("two surveys of one contact sent at the same time: one is sent, the other skipped 'quiet'", async () => {
+    const team = await makeTeam(t);
+    await setSettings(team.ws.id, { quiet_days: 30 });
+    // Several contacts at once, each with two surveys due together: every pair must serialize.
+    const pairs = await Promise.all(
+      [1, 2, 3, 4].map(async () => {
+        const c = await makeCustomer(t, team.ws.id);
+        return db()
+          .transaction()
+          .execute(async (tx) =>
+            Promise.all(
+              (["nps", "ces"] as const).map((kind) =>
+                createSurvey(t.ctx, tx, {
+                  workspaceId: team.ws.id,
+                  kind,
+                  contactId: c.contactId,
+                  companyId: null,
+                  trigger: "schedule",
+                  sendAt: t.ctx.now(),
+                }),
+              ),
+            ),
+          );
+      }),
+    );
+    const results = await Promise.all(pairs.flat().map((s) => sendSurvey(t.ctx, s.id)));
+    assert.equal(results.filter((r) => r === "sent").length, pairs.length, results.join());
+    for (const pair of pairs) {
+      const rows = await db()
+        .selectFrom("surveys")
+        .select(["status", "skip_reason"])
+        .where(
+          "id",
+          "in",
+          pair.map((s) => s.id),
+        )
+        .execute();
+      assert.deepEqual(rows.map((r) => r.status).sort(), ["sent", "skipped"]);
+      assert.ok(rows.some((r) => r.skip_reason === "quiet"));
+    }
   });
 });
 

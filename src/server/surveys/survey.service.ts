@@ -1,7 +1,7 @@
 import { formatReference } from "../../shared/tickets.ts";
 import { systemActor, systemActorIn } from "../actors.ts";
 import { hashToken, newToken } from "../auth/tokens.ts";
-import { contactsVisibleTo, contactsWritableBy } from "../contacts/contact.access.ts";
+import { contactsVisibleTo, contactsWritableBy, lockContactFor } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
 import type { SurveyKind, SurveyTable, SurveyTrigger } from "../db/schema.surveys.ts";
 import type { Tx } from "../db/schema.ts";
@@ -217,6 +217,8 @@ export async function sendSurvey(ctx: AppContext, surveyId: string): Promise<"se
     if (ctx.database.dialect === "postgres") q = q.forUpdate();
     const s = await q.executeTakeFirst();
     if (s?.status !== "scheduled") return "skipped";
+    // Two surveys of one contact sent at once: the second waits here, then sees the first as sent.
+    await lockContactFor(tx, actor, s.contact_id);
     const now = ctx.now();
     const reason =
       (await whyNotAsk(ctx, tx, {
