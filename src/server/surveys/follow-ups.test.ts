@@ -349,6 +349,16 @@ describe("Slack job against a real local server", () => {
       const { slackNotifyJob } = await import("./slack.ts");
       assert.equal(await slackNotifyJob.run(t.ctx, job), "skipped");
       assert.equal(received.length, 2);
+      // Nor any address but Slack's webhooks, even a public https one stored around the settings.
+      for (const url of [
+        "https://example.com/services/T/B/X",
+        "https://hooks.slack.com.example.com/services/T/B/X",
+        "https://hooks.slack.com:8443/services/T/B/X",
+        "https://a:b@hooks.slack.com/services/T/B/X",
+      ]) {
+        await setSettings(team.ws.id, { slack_webhook_url: url });
+        assert.equal(await slackNotifyJob.run(t.ctx, job), "skipped", url);
+      }
       // A webhook removed since: nothing to send.
       await setSettings(team.ws.id, { slack_webhook_url: null });
       assert.equal(await localJob.run(t.ctx, job), "skipped");

@@ -4,8 +4,8 @@ import type { AppContext } from "../context.ts";
 import type { SurveySettingsTable } from "../db/schema.surveys.ts";
 import { type FieldErrors, forbidden, validationFailed } from "../errors.ts";
 import { type BusinessHours, parseBusinessHours } from "../lib/business-hours.ts";
-import { publicHttpsUrlProblem } from "../lib/public-https-url.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
+import { slackWebhookUrlProblem } from "./slack-webhook-url.ts";
 import { type SurveySettings, surveySettingsOf } from "./survey-settings.ts";
 
 // The survey settings as agents read them and admins change them: what is asked and when, the
@@ -100,7 +100,7 @@ async function notActiveAgents(ctx: AppContext, workspaceId: string, ids: string
   return ids.filter((id) => !ok.has(id));
 }
 
-/** What the schema cannot say: agents of this workspace, a public https URL, a known zone… */
+/** What the schema cannot say: agents of this workspace, a Slack webhook, a known zone… */
 async function problems(
   ctx: AppContext,
   actor: AgentActor,
@@ -116,7 +116,7 @@ async function problems(
     if (bad.length) errors.reportAgentIds = "must be active agents of this workspace";
   }
   if (patch.slackWebhookUrl) {
-    const p = publicHttpsUrlProblem(patch.slackWebhookUrl);
+    const p = slackWebhookUrlProblem(patch.slackWebhookUrl);
     if (p) errors.slackWebhookUrl = p;
   }
   if (patch.cesTicketTypes) {

@@ -86,6 +86,11 @@ describe("survey settings API", () => {
       [{ reportAgentIds: [team.admin.id, other.admin.id] }, "reportAgentIds"],
       [{ slackWebhookUrl: "http://hooks.slack.com/services/x" }, "slackWebhookUrl"],
       [{ slackWebhookUrl: "https://127.0.0.1/hook" }, "slackWebhookUrl"],
+      [{ slackWebhookUrl: "https://example.com/services/T/B/X" }, "slackWebhookUrl"],
+      [{ slackWebhookUrl: "https://hooks.slack.com.evil.example/services/T/B/X" }, "slackWebhookUrl"],
+      [{ slackWebhookUrl: "https://hooks.slack.com:8443/services/T/B/X" }, "slackWebhookUrl"],
+      [{ slackWebhookUrl: "https://user:pw@hooks.slack.com/services/T/B/X" }, "slackWebhookUrl"],
+      [{ slackWebhookUrl: "https://hooks.slack.com/api/T/B/X" }, "slackWebhookUrl"],
       [{ timeZone: "Mars/Olympus" }, "timeZone"],
       [{ businessHours: { days: [1], open: "17:00", close: "09:00" } }, "businessHours.close"],
       [{ businessHours: { days: [], open: "09:00", close: "17:00" } }, "businessHours.days"],
@@ -105,6 +110,17 @@ describe("survey settings API", () => {
       );
     }
     assert.equal((await surveySettingsOf(t.ctx, team.ws.id)).quiet_days, 7, "nothing saved");
+  });
+
+  test("the Slack webhook must be Slack's own: its error says so; port 443 written out is fine", async () => {
+    const r = await put(team.admin, { slackWebhookUrl: "https://metadata.example.com/services/x" });
+    assert.equal(r.statusCode, 400);
+    assert.match(
+      fieldsOf(r).slackWebhookUrl ?? "",
+      /Slack incoming webhook.*https:\/\/hooks\.slack\.com\/services\//,
+    );
+    const ok = await put(team.admin, { slackWebhookUrl: "https://hooks.slack.com:443/services/T0/B0/abc" });
+    assert.equal(ok.statusCode, 200, ok.body);
   });
 });
 
