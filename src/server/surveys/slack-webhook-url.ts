@@ -26,8 +26,5 @@ export function slackWebhookUrlProblem(value: string): string | null {
   return null;
 }
 
-/** What an admin is shown of a stored webhook: its start, never its secret path. */
-export function maskedSlackWebhookUrl(value: string | null): string | null {
-  if (!value) return null;
-  return `${SLACK_WEBHOOK_PREFIX}T…/…/••••`;
-}
+/** What an admin reads of a stored webhook: its start, never its secret path. */
+export const SLACK_WEBHOOK_MASK = `${SLACK_WEBHOOK_PREFIX}T…/…/••••`;
