@@ -36,6 +36,11 @@ export interface SurveyTable {
   answered_at: string | null;
   answered_via: "email" | "portal" | null;
   created_at: string;
+  /**
+   * "Still fixed?" (migration 0019): the ticket's resolved_at it asks about; its answer acts on
+   * the ticket only while that is still the ticket's resolution. Null for other kinds.
+   */
+  ticket_resolved_at?: string | null;
 }
 
 export interface SurveySettingsTable {

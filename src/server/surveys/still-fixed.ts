@@ -7,6 +7,7 @@ import { afterCustomerComment } from "../tickets/customer-reply.ts";
 import { lockTicket, ticketsWritableBy } from "../tickets/ticket.access.ts";
 import { insertComment } from "../tickets/ticket.create.ts";
 import { recordEvent } from "../tickets/ticket.events.ts";
+import { sameResolution } from "./still-fixed-resolution.ts";
 
 // "Still fixed?" answered: "Yes" closes the request, as the customer's own action; "No" reopens
 // it with the customer's words as their public reply (the same path as a reply on the tracking
@@ -18,7 +19,8 @@ export const NOT_FIXED_DEFAULT = "The customer says the problem is not fixed.";
 export async function applyStillFixedAnswer(ctx: AppContext, tx: Tx, s: SurveyTable): Promise<void> {
   if (!s.ticket_id || !s.answer) return;
   const ticket = await lockTicket(ctx, tx, { id: s.ticket_id, workspace_id: s.workspace_id });
-  if (ticket.status !== "resolved") return;
+  // Only the resolution it asked about: not after a reopen, nor after a later resolution.
+  if (ticket.status !== "resolved" || !sameResolution(s, ticket.resolved_at)) return;
   const contact = await contactsVisibleTo(tx, {
     kind: "system",
     reason: "surveys",

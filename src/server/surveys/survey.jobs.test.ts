@@ -279,13 +279,66 @@ describe("Still fixed?", () => {
       payload: { status: "in_progress" },
     });
     assert.equal(reopened.statusCode, 200);
-    assert.equal(
-      (await t.app.inject({ method: "POST", url: b.link, ...form({ answer: "yes" }) })).statusCode,
-      303,
-    );
+    const expired = (await surveysOf(b.ticket.id)).find((x) => x.kind === "still_fixed");
+    assert.equal(expired?.status, "expired", "reopened: the question sent no longer asks");
+    await t.app.inject({ method: "POST", url: b.link, ...form({ answer: "yes" }) });
     assert.equal(await statusOf(b.ticket.id), "in_progress", "the team's status stands");
-    const answered = (await surveysOf(b.ticket.id)).find((x) => x.kind === "still_fixed");
-    assert.equal(answered?.answer, "yes", "the answer is kept");
+    const after = (await surveysOf(b.ticket.id)).find((x) => x.kind === "still_fixed");
+    assert.equal(after?.status, "expired");
+    assert.equal(after?.answer, null);
+  });
+
+  test("reopened: the waiting question is skipped at once; resolved again, a new one asks about the new resolution", async () => {
+    const team = await makeTeam(t);
+    await setSettings(team.ws.id, { still_fixed_days: 3 });
+    const s = await submitTicket(t, team.ws.slug, { email: email(), subject: "Twice resolved" });
+    const ticket = await resolve(team, s.reference);
+    const [first] = (await surveysOf(ticket.id)).filter((x) => x.kind === "still_fixed");
+    const firstResolved = (
+      await db()
+        .selectFrom("tickets")
+        .select("resolved_at")
+        .where("id", "=", ticket.id)
+        .executeTakeFirstOrThrow()
+    ).resolved_at;
+    assert.equal(Date.parse(first?.ticket_resolved_at as string), Date.parse(firstResolved as string));
+    t.advance(MINUTE);
+    const reopen = await t.app.inject({
+      method: "PATCH",
+      url: `/api/workspace/tickets/${s.reference}`,
+      headers: team.agent.headers,
+      payload: { status: "open" },
+    });
+    assert.equal(reopen.statusCode, 200);
+    const skipped = (await surveysOf(ticket.id)).find((x) => x.id === first?.id);
+    assert.equal(skipped?.status, "skipped");
+    assert.equal(skipped?.skip_reason, "reopened");
+    t.advance(MINUTE);
+    await resolve(team, s.reference);
+    const fixed = (await surveysOf(ticket.id)).filter((x) => x.kind === "still_fixed");
+    assert.equal(fixed.length, 2, "a new question for the new resolution");
+    const second = fixed.find((x) => x.id !== first?.id);
+    assert.equal(second?.status, "scheduled");
+    assert.notEqual(second?.ticket_resolved_at, first?.ticket_resolved_at);
+  });
+
+  test("an answer about an earlier resolution does not act on the ticket resolved again since", async () => {
+    const team = await makeTeam(t);
+    const a = await stillFixedLink(team);
+    // Closed, then resolved again by the team (no reopen between): a new resolution.
+    for (const status of ["closed", "resolved"]) {
+      t.advance(MINUTE);
+      const r = await t.app.inject({
+        method: "PATCH",
+        url: `/api/workspace/tickets/${a.s.reference}`,
+        headers: team.agent.headers,
+        payload: { status },
+      });
+      assert.equal(r.statusCode, 200, r.body);
+    }
+    assert.equal(await statusOf(a.ticket.id), "resolved");
+    await t.app.inject({ method: "POST", url: a.link, ...form({ answer: "no", comment: "Old news" }) });
+    assert.equal(await statusOf(a.ticket.id), "resolved", "the new resolution stands");
   });
 
   test("not sent once the ticket was reopened", async () => {

@@ -14,6 +14,7 @@ import { cleanText } from "../tickets/ticket.create.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { onSurveyAnswered } from "./follow-ups.ts";
 import { applyStillFixedAnswer } from "./still-fixed.ts";
+import { sameResolution } from "./still-fixed-resolution.ts";
 import { surveysVisibleTo, surveysWritableBy } from "./survey.access.ts";
 import { surveySettingsOf } from "./survey-settings.ts";
 
@@ -31,6 +32,8 @@ export interface NewSurvey {
   agentId?: string | null;
   trigger: SurveyTrigger;
   sendAt: Date;
+  /** "Still fixed?": the resolution it asks about (the ticket's resolved_at). */
+  ticketResolvedAt?: string | null;
 }
 
 /** A survey to send later: its row and its survey_send job, in the caller's transaction. */
@@ -58,6 +61,7 @@ export async function createSurvey(ctx: AppContext, tx: Tx, s: NewSurvey): Promi
     answered_at: null,
     answered_via: null,
     created_at: ctx.now().toISOString(),
+    ticket_resolved_at: s.ticketResolvedAt ?? null,
   };
   await tx.insertInto("surveys").values(row).execute();
   await scheduleJob(ctx, tx, {
@@ -190,11 +194,14 @@ export async function enqueueSurveyEmail(
 async function whyNotAboutTicket(tx: Tx, s: SurveyTable): Promise<string | null> {
   if (!s.ticket_id || (s.kind !== "csat" && s.kind !== "still_fixed")) return null;
   const t = await ticketsVisibleTo(tx, surveyActor(s.workspace_id))
-    .select("tickets.status")
+    .select(["tickets.status", "tickets.resolved_at"])
     .where("tickets.id", "=", s.ticket_id)
     .executeTakeFirst();
   if (!t) return "ticket_gone";
-  if (t.status === "resolved") return null;
+  if (t.status === "resolved") {
+    // Resolved again since: this "Still fixed?" asks about an earlier resolution.
+    return s.kind === "still_fixed" && !sameResolution(s, t.resolved_at) ? "reopened" : null;
+  }
   // A closed ticket was still solved: CSAT asks about it; "Still fixed?" has nothing to ask.
   if (t.status === "closed") return s.kind === "csat" ? null : "closed";
   return "reopened";
