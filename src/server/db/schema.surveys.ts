@@ -41,7 +41,12 @@ export interface SurveyTable {
    * the ticket only while that is still the ticket's resolution. Null for other kinds.
    */
   ticket_resolved_at?: string | null;
+  /** "Still fixed?" answered (migration 0019): what the answer did to the ticket. */
+  answer_outcome?: StillFixedOutcome | null;
 }
+
+/** Closed the ticket, reopened it, opened a follow-up of the closed ticket, or only recorded. */
+export type StillFixedOutcome = "closed" | "reopened" | "follow_up" | "recorded";
 
 export interface SurveySettingsTable {
   workspace_id: string;

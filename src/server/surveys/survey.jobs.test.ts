@@ -233,6 +233,59 @@ describe("Still fixed?", () => {
       headers: team.agent.headers,
     });
     assert.equal(api.json().stillFixed.answer, "yes");
+    const thanks = await t.app.inject({ url: `${link}?thanks=1` });
+    assert.match(thanks.body, new RegExp(`We closed ${s.reference}`));
+  });
+
+  test("Yes closes like any closing: a chosen ticket type asks CES", async () => {
+    const team = await makeTeam(t);
+    const { ticket, link } = await stillFixedLink(team);
+    const { type } = await db()
+      .selectFrom("tickets")
+      .select("type")
+      .where("id", "=", ticket.id)
+      .executeTakeFirstOrThrow();
+    await setSettings(team.ws.id, { ces_enabled: true, ces_ticket_types: JSON.stringify([type]) });
+    await t.app.inject({ method: "POST", url: link, ...form({ answer: "yes" }) });
+    assert.equal(await statusOf(ticket.id), "closed");
+    const ces = (await surveysOf(ticket.id)).filter((x) => x.kind === "ces");
+    assert.equal(ces.length, 1, "the closing asks CES");
+  });
+
+  test("No on a request closed meanwhile opens a linked follow-up with the words, and says so", async () => {
+    const team = await makeTeam(t);
+    const { s, ticket, link } = await stillFixedLink(team);
+    const closed = await t.app.inject({
+      method: "PATCH",
+      url: `/api/workspace/tickets/${s.reference}`,
+      headers: team.agent.headers,
+      payload: { status: "closed" },
+    });
+    assert.equal(closed.statusCode, 200);
+    const res = await t.app.inject({
+      method: "POST",
+      url: link,
+      ...form({ answer: "no", comment: "Still dropping at night." }),
+    });
+    assert.equal(res.statusCode, 303);
+    assert.equal(await statusOf(ticket.id), "closed", "the closed request stays closed");
+    const followUp = await db()
+      .selectFrom("tickets")
+      .selectAll()
+      .where("follow_up_of_id", "=", ticket.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(followUp.description, "Still dropping at night.");
+    const original = await db()
+      .selectFrom("tickets")
+      .select("contact_id")
+      .where("id", "=", ticket.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(followUp.contact_id, original.contact_id);
+    const thanks = await t.app.inject({ url: `${link}?thanks=1` });
+    assert.match(thanks.body, new RegExp(`${s.reference} was already closed`));
+    assert.match(thanks.body, new RegExp(`TKT-0*${followUp.number}\\b|${followUp.number}`));
+    const answered = (await surveysOf(ticket.id)).find((x) => x.kind === "still_fixed");
+    assert.equal(answered?.answer_outcome, "follow_up");
   });
 
   test("No reopens it with the customer's words as their public reply", async () => {
@@ -339,6 +392,8 @@ describe("Still fixed?", () => {
     assert.equal(await statusOf(a.ticket.id), "resolved");
     await t.app.inject({ method: "POST", url: a.link, ...form({ answer: "no", comment: "Old news" }) });
     assert.equal(await statusOf(a.ticket.id), "resolved", "the new resolution stands");
+    const thanks = await t.app.inject({ url: `${a.link}?thanks=1` });
+    assert.match(thanks.body, /was left as it is/);
   });
 
   test("not sent once the ticket was reopened", async () => {

@@ -5,6 +5,7 @@ import { AppError, tooManyRequests } from "../../errors.ts";
 import {
   findSurveyByToken,
   findSurveyByUnsubscribeToken,
+  followUpReference,
   surveyReference,
 } from "../../surveys/survey.read.ts";
 import { answerSurvey, surveyState, unsubscribeContact } from "../../surveys/survey.service.ts";
@@ -101,7 +102,12 @@ export const surveyPages =
       const state = surveyState(survey, ctx.now());
       if (state === "already_answered") {
         return st.thanks
-          ? send(reply, ws, "Thank you", surveyThanksMain(ws, survey, reference))
+          ? send(
+              reply,
+              ws,
+              "Thank you",
+              surveyThanksMain(ws, survey, reference, await followUpReference(ctx, survey)),
+            )
           : send(reply, ws, "Already answered", surveyAlreadyAnsweredMain(ws, survey));
       }
       if (state === "expired") return send(reply, ws, "Link expired", surveyExpiredMain(ws), 410);
