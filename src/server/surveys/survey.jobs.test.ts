@@ -375,6 +375,23 @@ describe("Still fixed?", () => {
     assert.notEqual(second?.ticket_resolved_at, first?.ticket_resolved_at);
   });
 
+  test("a customer's reply that reopens the request skips its waiting question", async () => {
+    const team = await makeTeam(t);
+    await setSettings(team.ws.id, { still_fixed_days: 3 });
+    const s = await submitTicket(t, team.ws.slug, { email: email(), subject: "Reply reopens" });
+    const ticket = await resolve(team, s.reference);
+    const res = await t.app.inject({
+      method: "POST",
+      url: `/api/public/portals/${team.ws.slug}/tickets/${s.reference}/replies?t=${encodeURIComponent(s.token)}`,
+      payload: { body: "It broke again." },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    assert.equal(await statusOf(ticket.id), "open");
+    const sf = (await surveysOf(ticket.id)).find((x) => x.kind === "still_fixed");
+    assert.equal(sf?.status, "skipped");
+    assert.equal(sf?.skip_reason, "reopened");
+  });
+
   test("an answer about an earlier resolution does not act on the ticket resolved again since", async () => {
     const team = await makeTeam(t);
     const a = await stillFixedLink(team);
