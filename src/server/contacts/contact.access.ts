@@ -1,6 +1,7 @@
 import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
 import { type Actor, unknownActor } from "../actors.ts";
 import { nothing } from "../db/access.ts";
+import { isPostgres } from "../db/dialect.ts";
 import type { DB, Tx } from "../db/schema.ts";
 
 // Contacts (the customers) are read and changed through here only. Agents and the system see
@@ -40,6 +41,17 @@ export function contactScope(actor: Actor) {
 /** Inside a transaction pass its tx. */
 export function contactsVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("contacts").where(contactScope(actor));
+}
+
+/**
+ * Holds the contact's row until the transaction ends, so checks on what they were sent (a
+ * survey's quiet days) and the sends they allow run one at a time per contact. PostgreSQL only:
+ * SQLite already runs one writer at a time. False when the actor cannot see the contact.
+ */
+export async function lockContactFor(tx: Tx, actor: Actor, contactId: string): Promise<boolean> {
+  const q = contactsVisibleTo(tx, actor).select("contacts.id").where("contacts.id", "=", contactId);
+  const row = await (isPostgres(tx) ? q.forUpdate() : q).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Every contact update starts here, with the same scope as the reads. */

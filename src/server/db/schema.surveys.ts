@@ -36,7 +36,17 @@ export interface SurveyTable {
   answered_at: string | null;
   answered_via: "email" | "portal" | null;
   created_at: string;
+  /**
+   * "Still fixed?" (migration 0019): the ticket's resolved_at it asks about; its answer acts on
+   * the ticket only while that is still the ticket's resolution. Null for other kinds.
+   */
+  ticket_resolved_at?: string | null;
+  /** "Still fixed?" answered (migration 0019): what the answer did to the ticket. */
+  answer_outcome?: StillFixedOutcome | null;
 }
+
+/** Closed the ticket, reopened it, opened a follow-up of the closed ticket, or only recorded. */
+export type StillFixedOutcome = "closed" | "reopened" | "follow_up" | "recorded";
 
 export interface SurveySettingsTable {
   workspace_id: string;

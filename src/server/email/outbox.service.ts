@@ -95,12 +95,35 @@ const ONE_TIME_LINK_KINDS: ReadonlySet<string> = new Set([
   "agent_password_reset",
 ]);
 
+/**
+ * Emails carrying a survey's one-time links (answer and unsubscribe): those links, and the
+ * List-Unsubscribe header, are hidden in the Outbox the same way. The resolution email's
+ * tracking link is left as it is.
+ */
+const SURVEY_LINK_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  survey_request: ["url", "rateUrl", "unsubscribeUrl"],
+  ticket_resolved: ["rateUrl", "unsubscribeUrl"],
+};
+
+const hideToken = (url: string) => url.replace(/\/[^/]+$/, "/(link-hidden-in-the-outbox)");
+
 function withLinkHidden(row: Row): Row {
-  if (!ONE_TIME_LINK_KINDS.has(row.kind) || row.template_data === null) return row;
-  const params = JSON.parse(row.template_data) as { url?: string };
-  if (typeof params.url === "string")
-    params.url = params.url.replace(/\/[^/]+$/, "/(link-hidden-in-the-outbox)");
-  return { ...row, template_data: JSON.stringify(params) };
+  const fields = ONE_TIME_LINK_KINDS.has(row.kind) ? ["url"] : SURVEY_LINK_FIELDS[row.kind];
+  if (!fields) return row;
+  let next = row;
+  if (row.template_data !== null) {
+    const params = JSON.parse(row.template_data) as Record<string, unknown>;
+    for (const f of fields) {
+      const v = params[f];
+      if (typeof v === "string") params[f] = hideToken(v);
+    }
+    next = { ...next, template_data: JSON.stringify(params) };
+  }
+  const h = JSON.parse(row.headers) as StoredHeaders;
+  if (h.listUnsubscribe) {
+    next = { ...next, headers: JSON.stringify({ ...h, listUnsubscribe: hideToken(h.listUnsubscribe) }) };
+  }
+  return next;
 }
 
 export async function getOutboxEmail(ctx: AppContext, actor: AgentActor, id: string) {

@@ -5,7 +5,7 @@ import type { Tx } from "../db/schema.ts";
 import type { PlanTable } from "../db/schema.work.ts";
 import { tasksVisibleTo } from "../onboarding/plan.access.ts";
 import { surveysVisibleTo } from "./survey.access.ts";
-import { createSurvey } from "./survey.service.ts";
+import { createSurvey } from "./survey.create.ts";
 import { surveySettingsOf } from "./survey-settings.ts";
 
 // CES ("how easy was it"), asked after the effort: when an onboarding plan is completed, and when

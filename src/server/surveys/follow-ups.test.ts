@@ -37,6 +37,7 @@ async function answer(
     contactId: string;
     ticketId?: string | null;
     agentId?: string | null;
+    companyId?: string | null;
   },
   score: number,
   at: Date,
@@ -47,7 +48,7 @@ async function answer(
     workspace_id: s.workspaceId,
     kind: s.kind,
     contact_id: s.contactId,
-    company_id: null,
+    company_id: s.companyId ?? null,
     ticket_id: s.ticketId ?? null,
     plan_id: null,
     agent_id: s.agentId ?? null,
@@ -144,6 +145,33 @@ describe("CSAT follow-up", () => {
     assert.equal((await tasksOf(ok.id)).length, 0, "a score of 3 makes none");
   });
 
+  test("a workspace time zone this server does not know counts in UTC; the answer still makes its task", async () => {
+    const team = await makeTeam(t);
+    await db()
+      .updateTable("workspaces")
+      .set({ time_zone: "Mars/Olympus_Mons" })
+      .where("id", "=", team.ws.id)
+      .execute();
+    const sub = await submitTicket(t, team.ws.slug);
+    const ticket = await ticketOf(team.ws.id, sub.reference);
+    // Friday 2026-12-04 16:00 UTC: one 9-17 business day in UTC is Monday 16:00 UTC.
+    const low = await answer(
+      {
+        workspaceId: team.ws.id,
+        kind: "csat",
+        contactId: ticket.contact_id,
+        ticketId: ticket.id,
+        agentId: team.agent.id,
+      },
+      1,
+      new Date("2026-12-04T16:00:00Z"),
+    );
+    const [task] = await tasksOf(low.id);
+    assert.equal(new Date(task?.due_at as string).toISOString(), "2026-12-07T16:00:00.000Z");
+    const [mail] = await emailsOf(team.ws.id, "follow_up_task");
+    assert.match(JSON.stringify(mail), /\(UTC\)/);
+  });
+
   test("without the ticket's agent the lead gets it; the threshold is a setting", async () => {
     const team = await makeTeam(t);
     const sub = await submitTicket(t, team.ws.slug);
@@ -210,6 +238,46 @@ describe("NPS detractor", () => {
       ).length,
       0,
     );
+  });
+
+  test("the Slack text escapes &, < and > of the customer's name, company and comment", async () => {
+    const team = await makeTeam(t);
+    const sub = await submitTicket(t, team.ws.slug);
+    const ticket = await ticketOf(team.ws.id, sub.reference);
+    await setSettings(team.ws.id, { slack_webhook_url: "https://hooks.slack.com/services/T/B/X" });
+    await db()
+      .updateTable("contacts")
+      .set({ name: "<!channel> Eve & Co" })
+      .where("id", "=", ticket.contact_id)
+      .execute();
+    const companyId = newId();
+    const now = t.ctx.now().toISOString();
+    await db()
+      .insertInto("companies")
+      .values({
+        id: companyId,
+        workspace_id: team.ws.id,
+        name: "<https://evil.example|Acme>",
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const low = await answer(
+      { workspaceId: team.ws.id, kind: "nps", contactId: ticket.contact_id, companyId },
+      2,
+      t.ctx.now(),
+      "<@U123> see <!here> & fix",
+    );
+    const job = await db()
+      .selectFrom("scheduled_jobs")
+      .selectAll()
+      .where("key", "=", `slack:survey:${low.id}`)
+      .executeTakeFirstOrThrow();
+    const { text } = JSON.parse(job.payload) as { text: string };
+    assert.doesNotMatch(text, /[<>]/);
+    assert.match(text, /&lt;!channel&gt; Eve &amp; Co/);
+    assert.match(text, /\(&lt;https:\/\/evil\.example\|Acme&gt;\)/);
+    assert.match(text, /&lt;@U123&gt; see &lt;!here&gt; &amp; fix/);
   });
 
   test("without a lead the admins hear of it, and without a webhook no Slack job", async () => {
@@ -281,6 +349,16 @@ describe("Slack job against a real local server", () => {
       const { slackNotifyJob } = await import("./slack.ts");
       assert.equal(await slackNotifyJob.run(t.ctx, job), "skipped");
       assert.equal(received.length, 2);
+      // Nor any address but Slack's webhooks, even a public https one stored around the settings.
+      for (const url of [
+        "https://example.com/services/T/B/X",
+        "https://hooks.slack.com.example.com/services/T/B/X",
+        "https://hooks.slack.com:8443/services/T/B/X",
+        "https://a:b@hooks.slack.com/services/T/B/X",
+      ]) {
+        await setSettings(team.ws.id, { slack_webhook_url: url });
+        assert.equal(await slackNotifyJob.run(t.ctx, job), "skipped", url);
+      }
       // A webhook removed since: nothing to send.
       await setSettings(team.ws.id, { slack_webhook_url: null });
       assert.equal(await localJob.run(t.ctx, job), "skipped");

@@ -8,6 +8,7 @@ import type { Tx, WorkspaceTable } from "../db/schema.ts";
 import { absoluteUrl, enqueueEmail, type Recipient } from "../email/outbox.ts";
 import { scheduleJob } from "../jobs/scheduler.ts";
 import { addBusinessDays, parseBusinessHours } from "../lib/business-hours.ts";
+import { isTimeZone } from "../lib/zoned-time.ts";
 import { createAgentTask } from "../tasks/agent-task.service.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import { brandingOf } from "../workspaces/workspace.branding.ts";
@@ -66,6 +67,10 @@ export function localText(at: Date, timeZone: string): string {
   return `${f.format(at)} (${timeZone})`;
 }
 
+/** Customer text as Slack shows it literally: &, < and > are its markup (<@U1>, <!here>, links). */
+export const slackEscape = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
 export async function onSurveyAnswered(ctx: AppContext, tx: Tx, answered: SurveyTable): Promise<void> {
   const score = answered.score;
   if (score === null || (answered.kind !== "csat" && answered.kind !== "nps")) return;
@@ -104,14 +109,17 @@ async function facts(tx: Tx, survey: SurveyTable) {
         .where("tickets.id", "=", survey.ticket_id)
         .executeTakeFirst()
     : undefined;
+  // A zone this server does not know reads as UTC: the answer is kept and its task made anyway.
+  const zone = isTimeZone(ws.time_zone) ? ws.time_zone : "UTC";
   const due = addBusinessDays(
     new Date(survey.answered_at as string),
     1,
     parseBusinessHours(ws.business_hours),
-    ws.time_zone,
+    zone,
   );
   return {
     ws,
+    zone,
     contactName: contact?.name || contact?.email || "A customer",
     companyName: company?.name ?? null,
     reference: ticket ? formatReference(ticket.number) : null,
@@ -160,7 +168,7 @@ async function csatFollowUp(ctx: AppContext, tx: Tx, survey: SurveyTable, settin
       contactName: f.contactName,
       reference: f.reference,
       comment: survey.comment,
-      due: localText(f.due, f.ws.time_zone),
+      due: localText(f.due, f.zone),
       url: absoluteUrl(ctx, "/app/tasks"),
     },
     ws: f.ws,
@@ -205,10 +213,11 @@ async function npsFollowUp(ctx: AppContext, tx: Tx, survey: SurveyTable, setting
     autoSubmitted: true,
   });
   if (settings.slack_webhook_url) {
-    const who = f.companyName ? `${f.contactName} (${f.companyName})` : f.contactName;
+    const name = slackEscape(f.contactName);
+    const who = f.companyName ? `${name} (${slackEscape(f.companyName)})` : name;
     const text = `NPS detractor: ${who} answered ${survey.score}/10.${
-      survey.comment ? ` “${survey.comment.slice(0, 1000)}”` : ""
-    } A follow-up task is due ${localText(f.due, f.ws.time_zone)}.`;
+      survey.comment ? ` “${slackEscape(survey.comment.slice(0, 1000))}”` : ""
+    } A follow-up task is due ${localText(f.due, f.zone)}.`;
     await scheduleJob(ctx, tx, {
       kind: "slack_notify",
       key: `slack:survey:${survey.id}`,

@@ -1,6 +1,6 @@
 import type { AppContext } from "../context.ts";
 import type { DueJob, JobHandler } from "../jobs/job-kinds.ts";
-import { publicHttpsUrlProblem } from "../lib/public-https-url.ts";
+import { slackWebhookUrlProblem } from "./slack-webhook-url.ts";
 import { surveySettingsOf } from "./survey-settings.ts";
 
 // A message to the workspace's Slack incoming webhook (a detractor's NPS). The job's payload
@@ -36,14 +36,15 @@ export async function postSlackMessage(
 }
 
 /**
- * The handler, with the rule a URL must pass at run time. The running server takes only public
- * https addresses (the same rule as the settings); tests build one that also takes the
+ * The handler, with the rule a URL must pass at run time. The running server takes only Slack
+ * incoming webhooks (https://hooks.slack.com/services/…, the same rule as the settings: a URL
+ * stored before that rule, or written around it, is refused here too); tests build one that also takes the
  * http://127.0.0.1 address of a real local server they start, since no https listener on a
  * public name can run inside a test. The rest of the run (settings read, POST, retry on
  * failure) is the same code.
  */
 export function makeSlackNotifyJob(
-  urlProblem: (url: string) => string | null = publicHttpsUrlProblem,
+  urlProblem: (url: string) => string | null = slackWebhookUrlProblem,
   timeoutMs = SLACK_TIMEOUT_MS,
 ): JobHandler {
   return {
@@ -54,8 +55,17 @@ export function makeSlackNotifyJob(
       if (!job.workspace_id || !text) return "skipped";
       const settings = await surveySettingsOf(ctx, job.workspace_id);
       const url = settings.slack_webhook_url;
-      // Removed since (or never a usable address): nothing to send.
-      if (!url || urlProblem(url)) return "skipped";
+      // Removed since: nothing to send.
+      if (!url) return "skipped";
+      // Not a Slack webhook: never posted, and not tried again (the job is recorded skipped).
+      const problem = urlProblem(url);
+      if (problem) {
+        ctx.log.warn(
+          { workspaceId: job.workspace_id, jobId: job.id, reason: `slackWebhookUrl ${problem}` },
+          "Slack notice not sent: the workspace's webhook is not a Slack incoming webhook",
+        );
+        return "skipped";
+      }
       await postSlackMessage(url, text, timeoutMs);
       return "done";
     },

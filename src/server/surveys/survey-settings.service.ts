@@ -4,8 +4,8 @@ import type { AppContext } from "../context.ts";
 import type { SurveySettingsTable } from "../db/schema.surveys.ts";
 import { type FieldErrors, forbidden, validationFailed } from "../errors.ts";
 import { type BusinessHours, parseBusinessHours } from "../lib/business-hours.ts";
-import { publicHttpsUrlProblem } from "../lib/public-https-url.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
+import { SLACK_WEBHOOK_MASK, slackWebhookUrlProblem } from "./slack-webhook-url.ts";
 import { type SurveySettings, surveySettingsOf } from "./survey-settings.ts";
 
 // The survey settings as agents read them and admins change them: what is asked and when, the
@@ -28,7 +28,13 @@ export interface SurveySettingsView {
   csatFollowUpMax: number;
   npsDetractorMax: number;
   csLeadAgentId: string | null;
+  /**
+   * The webhook is a secret: admins read only its masked form (SLACK_WEBHOOK_MASK), other agents
+   * null. In a change: a URL replaces it, null (or "") clears it, the mask or leaving it out keeps it.
+   */
   slackWebhookUrl: string | null;
+  /** Whether a Slack webhook is set (read only). */
+  slackWebhookSet: boolean;
   kbNoRatePct: number;
   kbNoDays: number;
   kbMinVotes: number;
@@ -37,7 +43,7 @@ export interface SurveySettingsView {
   businessHours: BusinessHours;
 }
 
-export type SurveySettingsPatch = Partial<SurveySettingsView>;
+export type SurveySettingsPatch = Partial<Omit<SurveySettingsView, "slackWebhookSet">>;
 
 /** Each field of the view and its column. */
 const COLUMNS = {
@@ -75,15 +81,24 @@ export function viewOf(s: SurveySettings, clock: { time_zone: string; business_h
   const v = {} as Record<string, unknown>;
   for (const [field, column] of Object.entries(COLUMNS)) v[field] = s[column];
   return {
-    ...(v as Omit<SurveySettingsView, "timeZone" | "businessHours">),
+    ...(v as Omit<SurveySettingsView, "timeZone" | "businessHours" | "slackWebhookSet">),
+    slackWebhookSet: !!s.slack_webhook_url,
     timeZone: clock.time_zone,
     businessHours: parseBusinessHours(clock.business_hours),
   } as SurveySettingsView;
 }
 
-export async function getSurveySettings(ctx: AppContext, actor: AgentActor): Promise<SurveySettingsView> {
+/** The settings as stored, the webhook's address in clear: for the change below only. */
+async function storedView(ctx: AppContext, actor: AgentActor): Promise<SurveySettingsView> {
   const ws = await getWorkspace(ctx, actor);
   return viewOf(await surveySettingsOf(ctx, actor.workspaceId), ws);
+}
+
+/** The settings as `actor` may read them: the Slack webhook masked for admins, hidden from others. */
+export async function getSurveySettings(ctx: AppContext, actor: AgentActor): Promise<SurveySettingsView> {
+  const v = await storedView(ctx, actor);
+  const shown = v.slackWebhookSet && actor.role === "admin" ? SLACK_WEBHOOK_MASK : null;
+  return { ...v, slackWebhookUrl: shown };
 }
 
 /** Agents of the workspace among `ids` who are not active (or not of it). */
@@ -100,7 +115,7 @@ async function notActiveAgents(ctx: AppContext, workspaceId: string, ids: string
   return ids.filter((id) => !ok.has(id));
 }
 
-/** What the schema cannot say: agents of this workspace, a public https URL, a known zone… */
+/** What the schema cannot say: agents of this workspace, a Slack webhook, a known zone… */
 async function problems(
   ctx: AppContext,
   actor: AgentActor,
@@ -116,7 +131,7 @@ async function problems(
     if (bad.length) errors.reportAgentIds = "must be active agents of this workspace";
   }
   if (patch.slackWebhookUrl) {
-    const p = publicHttpsUrlProblem(patch.slackWebhookUrl);
+    const p = slackWebhookUrlProblem(patch.slackWebhookUrl);
     if (p) errors.slackWebhookUrl = p;
   }
   if (patch.cesTicketTypes) {
@@ -141,10 +156,13 @@ async function problems(
 export async function updateSurveySettings(
   ctx: AppContext,
   actor: AgentActor,
-  patch: SurveySettingsPatch,
+  input: SurveySettingsPatch,
 ): Promise<SurveySettingsView> {
   if (actor.role !== "admin") throw forbidden("Only admins change the survey settings.");
-  const current = await getSurveySettings(ctx, actor);
+  const current = await storedView(ctx, actor);
+  // The masked address sent back as it was read keeps the stored one.
+  const { slackWebhookUrl: hook, ...rest } = input;
+  const patch: SurveySettingsPatch = hook === SLACK_WEBHOOK_MASK ? rest : input;
   const next: SurveySettingsView = { ...current, ...patch };
   const errors = await problems(ctx, actor, next, patch);
   if (Object.keys(errors).length) throw validationFailed(errors);

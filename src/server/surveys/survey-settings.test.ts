@@ -86,6 +86,11 @@ describe("survey settings API", () => {
       [{ reportAgentIds: [team.admin.id, other.admin.id] }, "reportAgentIds"],
       [{ slackWebhookUrl: "http://hooks.slack.com/services/x" }, "slackWebhookUrl"],
       [{ slackWebhookUrl: "https://127.0.0.1/hook" }, "slackWebhookUrl"],
+      [{ slackWebhookUrl: "https://example.com/services/T/B/X" }, "slackWebhookUrl"],
+      [{ slackWebhookUrl: "https://hooks.slack.com.evil.example/services/T/B/X" }, "slackWebhookUrl"],
+      [{ slackWebhookUrl: "https://hooks.slack.com:8443/services/T/B/X" }, "slackWebhookUrl"],
+      [{ slackWebhookUrl: "https://user:pw@hooks.slack.com/services/T/B/X" }, "slackWebhookUrl"],
+      [{ slackWebhookUrl: "https://hooks.slack.com/api/T/B/X" }, "slackWebhookUrl"],
       [{ timeZone: "Mars/Olympus" }, "timeZone"],
       [{ businessHours: { days: [1], open: "17:00", close: "09:00" } }, "businessHours.close"],
       [{ businessHours: { days: [], open: "09:00", close: "17:00" } }, "businessHours.days"],
@@ -105,6 +110,17 @@ describe("survey settings API", () => {
       );
     }
     assert.equal((await surveySettingsOf(t.ctx, team.ws.id)).quiet_days, 7, "nothing saved");
+  });
+
+  test("the Slack webhook must be Slack's own: its error says so; port 443 written out is fine", async () => {
+    const r = await put(team.admin, { slackWebhookUrl: "https://metadata.example.com/services/x" });
+    assert.equal(r.statusCode, 400);
+    assert.match(
+      fieldsOf(r).slackWebhookUrl ?? "",
+      /Slack incoming webhook.*https:\/\/hooks\.slack\.com\/services\//,
+    );
+    const ok = await put(team.admin, { slackWebhookUrl: "https://hooks.slack.com:443/services/T0/B0/abc" });
+    assert.equal(ok.statusCode, 200, ok.body);
   });
 });
 
@@ -189,5 +205,97 @@ describe("survey settings page", () => {
     assert.equal(agentPost.statusCode, 403);
     assert.match(agentPost.body, /Only admins change the survey settings/);
     assert.equal((await surveySettingsOf(t.ctx, team.ws.id)).quiet_days, 7);
+  });
+});
+
+describe("the Slack webhook is a secret", () => {
+  const HOOK = "https://hooks.slack.com/services/T0SECRET/B0SECRET/xyzSECRETxyz";
+
+  test("the API shows admins a masked form and agents nothing; the mask or a missing field keeps it, null clears it", async () => {
+    const team = await makeTeam(t);
+    assert.equal((await put(team.admin, { slackWebhookUrl: HOOK })).statusCode, 200);
+    const asAdmin = await t.app.inject({
+      url: "/api/workspace/settings/surveys",
+      headers: team.admin.headers,
+    });
+    const asAgent = await t.app.inject({
+      url: "/api/workspace/settings/surveys",
+      headers: team.agent.headers,
+    });
+    assert.doesNotMatch(asAdmin.body, /SECRET/);
+    assert.doesNotMatch(asAgent.body, /SECRET/);
+    const adminView = asAdmin.json() as { slackWebhookUrl: string | null; slackWebhookSet: boolean };
+    assert.match(adminView.slackWebhookUrl ?? "", /^https:\/\/hooks\.slack\.com\/services\/.*••••$/);
+    assert.equal(adminView.slackWebhookSet, true);
+    assert.deepEqual(
+      (({ slackWebhookUrl, slackWebhookSet }) => ({ slackWebhookUrl, slackWebhookSet }))(
+        asAgent.json() as { slackWebhookUrl: string | null; slackWebhookSet: boolean },
+      ),
+      { slackWebhookUrl: null, slackWebhookSet: true },
+    );
+    // A client sending back what it read (the mask), or leaving the field out, keeps it.
+    const back = await put(team.admin, { slackWebhookUrl: adminView.slackWebhookUrl, quietDays: 3 });
+    assert.equal(back.statusCode, 200, back.body);
+    assert.doesNotMatch(back.body, /SECRET/);
+    assert.equal((await surveySettingsOf(t.ctx, team.ws.id)).slack_webhook_url, HOOK);
+    assert.equal((await put(team.admin, { quietDays: 4 })).statusCode, 200);
+    assert.equal((await surveySettingsOf(t.ctx, team.ws.id)).slack_webhook_url, HOOK);
+    assert.equal((await put(team.admin, { slackWebhookUrl: null })).statusCode, 200);
+    assert.equal((await surveySettingsOf(t.ctx, team.ws.id)).slack_webhook_url, null);
+  });
+
+  test("the page never shows it; a blank field keeps it, a new one replaces it, Remove clears it", async () => {
+    const team = await makeTeam(t);
+    assert.equal((await put(team.admin, { slackWebhookUrl: HOOK })).statusCode, 200);
+    const agentPage = await t.app.inject({
+      url: "/app/settings/surveys",
+      headers: { cookie: team.agent.cookie },
+    });
+    assert.doesNotMatch(agentPage.body, /SECRET/);
+    assert.match(agentPage.body, /Set\./);
+    const page = await t.app.inject({ url: "/app/settings/surveys", headers: { cookie: team.admin.cookie } });
+    assert.doesNotMatch(page.body, /SECRET/);
+    assert.match(page.body, /hooks\.slack\.com\/services\/T…/);
+    assert.match(page.body, /name="slackWebhookClear"/);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] as string;
+    const post = (fields: Record<string, string>) => {
+      const p = new URLSearchParams({
+        _csrf: csrf,
+        timeZone: "UTC",
+        day: "1",
+        open: "09:00",
+        close: "17:00",
+        csatEnabled: "true",
+        csatDelivery: "resolution_email",
+        csatDelayMinutes: "0",
+        csatFollowUpMax: "2",
+        npsFirstDays: "30",
+        npsEveryDays: "90",
+        npsDetractorMax: "6",
+        quietDays: "7",
+        stillFixedDays: "3",
+        kbNoRatePct: "30",
+        kbNoDays: "7",
+        kbMinVotes: "5",
+        ...fields,
+      });
+      return t.app.inject({
+        method: "POST",
+        url: "/app/settings/surveys",
+        headers: { cookie: team.admin.cookie, "content-type": "application/x-www-form-urlencoded" },
+        payload: p.toString(),
+      });
+    };
+    assert.equal((await post({ slackWebhookUrl: "" })).statusCode, 303);
+    assert.equal((await surveySettingsOf(t.ctx, team.ws.id)).slack_webhook_url, HOOK, "blank keeps it");
+    const bad = await post({ slackWebhookUrl: "https://example.com/hook" });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /slackWebhookUrl-error/);
+    assert.doesNotMatch(bad.body, /SECRET/);
+    const other = "https://hooks.slack.com/services/T1/B1/other";
+    assert.equal((await post({ slackWebhookUrl: other })).statusCode, 303);
+    assert.equal((await surveySettingsOf(t.ctx, team.ws.id)).slack_webhook_url, other, "replaced");
+    assert.equal((await post({ slackWebhookUrl: "", slackWebhookClear: "true" })).statusCode, 303);
+    assert.equal((await surveySettingsOf(t.ctx, team.ws.id)).slack_webhook_url, null, "cleared");
   });
 });

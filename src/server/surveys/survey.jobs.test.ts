@@ -6,15 +6,16 @@ import { systemActor } from "../actors.ts";
 import { deliverDueEmails } from "../email/delivery.ts";
 import { outgoingMessageOf } from "../email/email.message.ts";
 import { mailDir } from "../email/email.transport.ts";
-import { makeTeam, submitTicket } from "../test/factories.ts";
+import { makeCustomer, makeTeam, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { surveySendJob } from "./survey.jobs.ts";
-import { DAY, email, form, MINUTE, pathOf, surveyWorld, type Team } from "./surveys.test-support.ts";
+import { createSurvey, sendSurvey } from "./survey.service.ts";
+import { DAY, email, MINUTE, surveyWorld } from "./surveys.test-support.ts";
 
 // The survey_send job (the scheduler's handler, run directly with the job it would hand over): a
 // separate CSAT email after its delay, sent once with List-Unsubscribe; skipped when the ticket was
-// reopened or the job is stale. "Still fixed?" a few days after the resolution: Yes closes, No
-// reopens with the customer's words.
+// reopened or the job is stale; two surveys of one contact due together respect the quiet days.
+// "Still fixed?" is in still-fixed.test.ts.
 
 let t: TestEnv;
 before(async () => {
@@ -138,125 +139,46 @@ describe("the survey_send job", () => {
   });
 });
 
-describe("Still fixed?", () => {
-  async function stillFixedLink(team: Team) {
-    await setSettings(team.ws.id, { still_fixed_days: 3 });
-    const s = await submitTicket(t, team.ws.slug, { email: email(), subject: "Wi-Fi drops" });
-    const ticket = await resolve(team, s.reference);
-    const sf = (await surveysOf(ticket.id)).find((x) => x.kind === "still_fixed");
-    assert.equal(sf?.status, "scheduled");
-    const job = await dueJobOf(sf?.id as string);
-    assert.equal(job.run_at, sf?.send_at);
-    assert.ok(Math.abs(Date.parse(job.run_at) - Date.parse(sf?.created_at as string) - 3 * DAY) < 1000);
-    t.advance(3 * DAY);
-    assert.equal(await surveySendJob.run(t.ctx, job), "done", "still_fixed is exempt from the quiet days");
-    const row = await db()
-      .selectFrom("outbox_emails")
-      .select("template_data")
-      .where("ticket_id", "is", null)
-      .where("kind", "=", "survey_request")
-      .where("workspace_id", "=", team.ws.id)
-      .orderBy("created_at", "desc")
-      .executeTakeFirstOrThrow();
-    const data = JSON.parse(row.template_data ?? "{}") as { url: string; kind: string };
-    assert.equal(data.kind, "still_fixed");
-    return { s, ticket, link: pathOf(data.url) };
-  }
-
-  const statusOf = async (id: string) =>
-    (await db().selectFrom("tickets").select("status").where("id", "=", id).executeTakeFirstOrThrow()).status;
-
-  test("Yes closes the request as the customer's action", async () => {
+describe("quiet days", () => {
+  test("two surveys of one contact sent at the same time: one is sent, the other skipped 'quiet'", async () => {
     const team = await makeTeam(t);
-    const { s, ticket, link } = await stillFixedLink(team);
-    const page = await t.app.inject({ url: link });
-    assert.match(page.body, new RegExp(`Is your request ${s.reference} still fixed\\?`));
-    assert.match(page.body, /What&#39;s still wrong\?|What's still wrong\?/);
-    const res = await t.app.inject({ method: "POST", url: link, ...form({ answer: "yes" }) });
-    assert.equal(res.statusCode, 303);
-    assert.equal(await statusOf(ticket.id), "closed");
-    const event = await db()
-      .selectFrom("ticket_events")
-      .selectAll()
-      .where("ticket_id", "=", ticket.id)
-      .where("type", "=", "status_changed")
-      .executeTakeFirstOrThrow();
-    assert.equal(event.actor_type, "contact");
-    assert.match(event.data, /"to":"closed"/);
-    const api = await t.app.inject({
-      url: `/api/workspace/tickets/${s.reference}`,
-      headers: team.agent.headers,
-    });
-    assert.equal(api.json().stillFixed.answer, "yes");
-  });
-
-  test("No reopens it with the customer's words as their public reply", async () => {
-    const team = await makeTeam(t);
-    const { ticket, link } = await stillFixedLink(team);
-    const res = await t.app.inject({
-      method: "POST",
-      url: link,
-      ...form({ answer: "no", comment: "It drops every evening again." }),
-    });
-    assert.equal(res.statusCode, 303);
-    assert.equal(await statusOf(ticket.id), "open");
-    const comment = await db()
-      .selectFrom("comments")
-      .selectAll()
-      .where("ticket_id", "=", ticket.id)
-      .where("author_type", "=", "contact")
-      .executeTakeFirstOrThrow();
-    assert.equal(comment.body, "It drops every evening again.");
-    assert.equal(Boolean(comment.internal), false);
-  });
-
-  test("No without words reopens with a default text; an answer after the team reopened changes nothing", async () => {
-    const team = await makeTeam(t);
-    const a = await stillFixedLink(team);
-    assert.equal(
-      (await t.app.inject({ method: "POST", url: a.link, ...form({ answer: "no" }) })).statusCode,
-      303,
+    await setSettings(team.ws.id, { quiet_days: 30 });
+    // Several contacts at once, each with two surveys due together: every pair must serialize.
+    const pairs = await Promise.all(
+      [1, 2, 3, 4].map(async () => {
+        const c = await makeCustomer(t, team.ws.id);
+        return db()
+          .transaction()
+          .execute(async (tx) =>
+            Promise.all(
+              (["nps", "ces"] as const).map((kind) =>
+                createSurvey(t.ctx, tx, {
+                  workspaceId: team.ws.id,
+                  kind,
+                  contactId: c.contactId,
+                  companyId: null,
+                  trigger: "schedule",
+                  sendAt: t.ctx.now(),
+                }),
+              ),
+            ),
+          );
+      }),
     );
-    assert.equal(await statusOf(a.ticket.id), "open");
-    const words = await db()
-      .selectFrom("comments")
-      .select("body")
-      .where("ticket_id", "=", a.ticket.id)
-      .where("author_type", "=", "contact")
-      .executeTakeFirstOrThrow();
-    assert.equal(words.body, "The customer says the problem is not fixed.");
-
-    const b = await stillFixedLink(team);
-    const reopened = await t.app.inject({
-      method: "PATCH",
-      url: `/api/workspace/tickets/${b.s.reference}`,
-      headers: team.agent.headers,
-      payload: { status: "in_progress" },
-    });
-    assert.equal(reopened.statusCode, 200);
-    assert.equal(
-      (await t.app.inject({ method: "POST", url: b.link, ...form({ answer: "yes" }) })).statusCode,
-      303,
-    );
-    assert.equal(await statusOf(b.ticket.id), "in_progress", "the team's status stands");
-    const answered = (await surveysOf(b.ticket.id)).find((x) => x.kind === "still_fixed");
-    assert.equal(answered?.answer, "yes", "the answer is kept");
-  });
-
-  test("not sent once the ticket was reopened", async () => {
-    const team = await makeTeam(t);
-    await setSettings(team.ws.id, { still_fixed_days: 3 });
-    const s = await submitTicket(t, team.ws.slug, { email: email(), subject: "Reopened soon" });
-    const ticket = await resolve(team, s.reference);
-    await t.app.inject({
-      method: "PATCH",
-      url: `/api/workspace/tickets/${s.reference}`,
-      headers: team.agent.headers,
-      payload: { status: "open" },
-    });
-    const sf = (await surveysOf(ticket.id)).find((x) => x.kind === "still_fixed");
-    t.advance(3 * DAY);
-    assert.equal(await surveySendJob.run(t.ctx, await dueJobOf(sf?.id as string)), "skipped");
-    assert.equal((await surveysOf(ticket.id)).find((x) => x.kind === "still_fixed")?.skip_reason, "reopened");
+    const results = await Promise.all(pairs.flat().map((s) => sendSurvey(t.ctx, s.id)));
+    assert.equal(results.filter((r) => r === "sent").length, pairs.length, results.join());
+    for (const pair of pairs) {
+      const rows = await db()
+        .selectFrom("surveys")
+        .select(["status", "skip_reason"])
+        .where(
+          "id",
+          "in",
+          pair.map((s) => s.id),
+        )
+        .execute();
+      assert.deepEqual(rows.map((r) => r.status).sort(), ["sent", "skipped"]);
+      assert.ok(rows.some((r) => r.skip_reason === "quiet"));
+    }
   });
 });

@@ -79,6 +79,23 @@ export async function surveyReference(ctx: AppContext, s: SurveyTable): Promise<
   return t ? formatReference(t.number) : null;
 }
 
+/** The follow-up request a "Still fixed?" No opened on its closed ticket (its reference), if any. */
+export async function followUpReference(ctx: AppContext, s: SurveyTable): Promise<string | null> {
+  if (s.answer_outcome !== "follow_up" || !s.ticket_id || !s.answered_at) return null;
+  const t = await ticketsVisibleTo(ctx.database.db, {
+    kind: "system",
+    reason: "surveys",
+    workspaceId: s.workspace_id,
+  })
+    .select("tickets.number")
+    .where("tickets.follow_up_of_id", "=", s.ticket_id)
+    .where("tickets.contact_id", "=", s.contact_id)
+    .where("tickets.created_at", ">=", s.answered_at)
+    .orderBy("tickets.created_at")
+    .executeTakeFirst();
+  return t ? formatReference(t.number) : null;
+}
+
 export interface TicketSurveyAnswers {
   satisfaction: { score: number; comment: string | null; answeredAt: string } | null;
   stillFixed: { answer: "yes" | "no"; comment: string | null; answeredAt: string } | null;

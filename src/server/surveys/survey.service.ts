@@ -1,19 +1,18 @@
 import { formatReference } from "../../shared/tickets.ts";
 import { systemActor, systemActorIn } from "../actors.ts";
 import { hashToken, newToken } from "../auth/tokens.ts";
-import { contactsVisibleTo, contactsWritableBy } from "../contacts/contact.access.ts";
+import { contactsVisibleTo, contactsWritableBy, lockContactFor } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
-import type { SurveyKind, SurveyTable, SurveyTrigger } from "../db/schema.surveys.ts";
+import type { SurveyKind, SurveyTable } from "../db/schema.surveys.ts";
 import type { Tx } from "../db/schema.ts";
 import { absoluteUrl, enqueueEmail } from "../email/outbox.ts";
 import { validationFailed } from "../errors.ts";
-import { newId } from "../ids.ts";
-import { scheduleJob } from "../jobs/scheduler.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import { cleanText } from "../tickets/ticket.create.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { onSurveyAnswered } from "./follow-ups.ts";
 import { applyStillFixedAnswer } from "./still-fixed.ts";
+import { sameResolution } from "./still-fixed-resolution.ts";
 import { surveysVisibleTo, surveysWritableBy } from "./survey.access.ts";
 import { surveySettingsOf } from "./survey-settings.ts";
 
@@ -21,54 +20,7 @@ import { surveySettingsOf } from "./survey-settings.ts";
 // its one-time link (or at once, inside the resolution email), answered once by link or in the
 // portal, or skipped (unsubscribed, asked recently, stale, the ticket moved on) or expired.
 
-export interface NewSurvey {
-  workspaceId: string;
-  kind: SurveyKind;
-  contactId: string;
-  companyId: string | null;
-  ticketId?: string | null;
-  planId?: string | null;
-  agentId?: string | null;
-  trigger: SurveyTrigger;
-  sendAt: Date;
-}
-
-/** A survey to send later: its row and its survey_send job, in the caller's transaction. */
-export async function createSurvey(ctx: AppContext, tx: Tx, s: NewSurvey): Promise<SurveyTable> {
-  const row: SurveyTable = {
-    id: newId(),
-    workspace_id: s.workspaceId,
-    kind: s.kind,
-    contact_id: s.contactId,
-    company_id: s.companyId,
-    ticket_id: s.ticketId ?? null,
-    plan_id: s.planId ?? null,
-    agent_id: s.agentId ?? null,
-    trigger: s.trigger,
-    status: "scheduled",
-    skip_reason: null,
-    token_hash: null,
-    unsubscribe_token_hash: null,
-    send_at: s.sendAt.toISOString(),
-    sent_at: null,
-    expires_at: null,
-    score: null,
-    answer: null,
-    comment: null,
-    answered_at: null,
-    answered_via: null,
-    created_at: ctx.now().toISOString(),
-  };
-  await tx.insertInto("surveys").values(row).execute();
-  await scheduleJob(ctx, tx, {
-    kind: "survey_send",
-    key: `survey:${row.id}`,
-    runAt: s.sendAt,
-    workspaceId: s.workspaceId,
-    payload: { surveyId: row.id },
-  });
-  return row;
-}
+export { createSurvey, type NewSurvey } from "./survey.create.ts";
 
 const DAY_MS = 24 * 3600_000;
 /** Every survey link works this many days after it was sent. */
@@ -190,11 +142,14 @@ export async function enqueueSurveyEmail(
 async function whyNotAboutTicket(tx: Tx, s: SurveyTable): Promise<string | null> {
   if (!s.ticket_id || (s.kind !== "csat" && s.kind !== "still_fixed")) return null;
   const t = await ticketsVisibleTo(tx, surveyActor(s.workspace_id))
-    .select("tickets.status")
+    .select(["tickets.status", "tickets.resolved_at"])
     .where("tickets.id", "=", s.ticket_id)
     .executeTakeFirst();
   if (!t) return "ticket_gone";
-  if (t.status === "resolved") return null;
+  if (t.status === "resolved") {
+    // Resolved again since: this "Still fixed?" asks about an earlier resolution.
+    return s.kind === "still_fixed" && !sameResolution(s, t.resolved_at) ? "reopened" : null;
+  }
   // A closed ticket was still solved: CSAT asks about it; "Still fixed?" has nothing to ask.
   if (t.status === "closed") return s.kind === "csat" ? null : "closed";
   return "reopened";
@@ -217,6 +172,8 @@ export async function sendSurvey(ctx: AppContext, surveyId: string): Promise<"se
     if (ctx.database.dialect === "postgres") q = q.forUpdate();
     const s = await q.executeTakeFirst();
     if (s?.status !== "scheduled") return "skipped";
+    // Two surveys of one contact sent at once: the second waits here, then sees the first as sent.
+    await lockContactFor(tx, actor, s.contact_id);
     const now = ctx.now();
     const reason =
       (await whyNotAsk(ctx, tx, {
@@ -341,7 +298,15 @@ export async function answerSurvey(
       const state = surveyState(current, ctx.now());
       return { kind: state === "open" ? "unavailable" : state, survey: current } as AnswerOutcome;
     }
-    if (current.kind === "still_fixed") await applyStillFixedAnswer(ctx, tx, current);
+    if (current.kind === "still_fixed") {
+      // What the answer did is kept with it: the thank-you page says so.
+      const outcome = await applyStillFixedAnswer(ctx, tx, current);
+      await surveysWritableBy(tx, actor)
+        .set({ answer_outcome: outcome })
+        .where("surveys.id", "=", current.id)
+        .execute();
+      current.answer_outcome = outcome;
+    }
     await onSurveyAnswered(ctx, tx, current);
     return { kind: "recorded", survey: current };
   });

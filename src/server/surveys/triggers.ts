@@ -3,7 +3,7 @@ import type { TicketTable, Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { surveysVisibleTo } from "./survey.access.ts";
-import { createSurvey, enqueueSurveyEmail, surveyLinks, whyNotAsk } from "./survey.service.ts";
+import { createSurvey, enqueueSurveyEmail, skipSurvey, surveyLinks, whyNotAsk } from "./survey.service.ts";
 import { surveySettingsOf } from "./survey-settings.ts";
 
 // What a resolution asks: CSAT, at most once per ticket (a ticket resolved again after a reopen
@@ -32,6 +32,8 @@ export async function onTicketResolved(
     ticket: Pick<TicketTable, "id" | "workspace_id" | "contact_id" | "company_id">;
     agentId: string | null;
     resolutionEmail: boolean;
+    /** The ticket's new resolved_at: the resolution a "Still fixed?" asks about. */
+    resolvedAt: string;
   },
 ): Promise<ResolutionSurveyLinks | null> {
   const settings = await surveySettingsOf(ctx, p.ws.id, tx);
@@ -45,19 +47,23 @@ export async function onTicketResolved(
     trigger: "resolution" as const,
   };
   const asked = await surveysVisibleTo(tx, { kind: "system", reason: "surveys", workspaceId: p.ws.id })
-    .select(["surveys.kind", "surveys.status"])
+    .select(["surveys.id", "surveys.kind", "surveys.status"])
     .where("surveys.ticket_id", "=", p.ticket.id)
     .where("surveys.kind", "in", ["csat", "still_fixed"])
     .execute();
 
-  if (
-    settings.still_fixed_days > 0 &&
-    !asked.some((s) => s.kind === "still_fixed" && s.status === "scheduled")
-  ) {
+  // A "Still fixed?" still waiting asks about an earlier resolution: this one asks anew.
+  for (const s of asked) {
+    if (s.kind === "still_fixed" && s.status === "scheduled") {
+      await skipSurvey(tx, { id: s.id, workspace_id: p.ws.id }, "resolved_again");
+    }
+  }
+  if (settings.still_fixed_days > 0) {
     await createSurvey(ctx, tx, {
       ...about,
       kind: "still_fixed",
       sendAt: new Date(now.getTime() + settings.still_fixed_days * DAY_MS),
+      ticketResolvedAt: p.resolvedAt,
     });
   }
 

@@ -9,6 +9,7 @@ import { conflict, validationFailed } from "../errors.ts";
 import { attachmentsOfComment } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { onTicketClosed } from "../surveys/ces.ts";
+import { onTicketReopened } from "../surveys/still-fixed-resolution.ts";
 import { onTicketResolved } from "../surveys/triggers.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
@@ -105,6 +106,7 @@ async function applyPatch(
           ticket: t,
           agentId: set.assignee_id !== undefined ? set.assignee_id : t.assignee_id,
           resolutionEmail: true,
+          resolvedAt: now,
         });
         await emailTicketResolved(ctx, tx, {
           ws,
@@ -121,6 +123,7 @@ async function applyPatch(
       if (patch.status === "closed") await onTicketClosed(ctx, tx, t);
       if (patch.status !== "closed") set.resolved_at = null;
       const reopened = (t.status === "resolved" || t.status === "closed") && patch.status !== "closed";
+      if (reopened) await onTicketReopened(ctx, tx, t);
       await recordEvent(ctx.database, tx, {
         ...ev,
         type: reopened ? "reopened" : "status_changed",
@@ -227,7 +230,13 @@ async function addComment(
     await applyPatch(ctx, tx, actor, t, { status: input.status }, now, { touch: true });
     if (input.status === "resolved" && t.status !== "resolved") {
       // The reply is the resolution's email: a CSAT due now leaves as its own.
-      await onTicketResolved(ctx, tx, { ws, ticket: t, agentId: t.assignee_id, resolutionEmail: false });
+      await onTicketResolved(ctx, tx, {
+        ws,
+        ticket: t,
+        agentId: t.assignee_id,
+        resolutionEmail: false,
+        resolvedAt: now,
+      });
     }
     const agent = await tx
       .selectFrom("agents")

@@ -3,6 +3,7 @@ import type { CustomerActor, TokenHolderActor, WorkspaceSystemActor } from "../a
 import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { emailCustomerReplied } from "../email/outbox.ts";
+import { onTicketReopened } from "../surveys/still-fixed-resolution.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { ticketsWritableBy } from "./ticket.access.ts";
 import { type EventActor, recordEvent } from "./ticket.events.ts";
@@ -45,6 +46,7 @@ export async function afterCustomerComment(
   const from = t.status as TicketStatus;
   const reopen = from === "resolved" || from === "waiting";
   if (reopen) await recordEvent(ctx.database, tx, { ...ev, type: "reopened", data: { from, to: "open" } });
+  if (from === "resolved") await onTicketReopened(ctx, tx, t);
   await ticketsWritableBy(tx, p.actor)
     .set(
       reopen

@@ -3,7 +3,7 @@ import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import type { SurveyTable } from "../../db/schema.surveys.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
-import { surveyForCustomer, surveyReference } from "../../surveys/survey.read.ts";
+import { followUpReference, surveyForCustomer, surveyReference } from "../../surveys/survey.read.ts";
 import { answerSurvey, surveyState } from "../../surveys/survey.service.ts";
 import { answerOfForm, limitSurveyAnswers } from "../public/survey.pages.ts";
 import {
@@ -39,8 +39,9 @@ export const portalSurveyPages =
       const reference = await surveyReference(ctx, survey);
       const state = surveyState(survey, ctx.now());
       if (state === "already_answered") {
+        const followUp = st.thanks ? await followUpReference(ctx, survey) : null;
         return st.thanks
-          ? page("Thank you", (ws) => surveyThanksMain(ws, survey, reference))
+          ? page("Thank you", (ws) => surveyThanksMain(ws, survey, reference, followUp))
           : page("Already answered", (ws) => surveyAlreadyAnsweredMain(ws, survey));
       }
       if (state === "expired") return page("Link expired", (ws) => surveyExpiredMain(ws), 410);

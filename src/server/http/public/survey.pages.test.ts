@@ -90,6 +90,21 @@ describe("the question pages", () => {
     assert.equal(res.headers["referrer-policy"], "no-referrer");
   });
 
+  test("a comment of 2,000 emoji (about 24 KB as a form) is taken whole", async () => {
+    const team = await makeTeam(t);
+    const s = await sent(team, "csat");
+    const comment = "😀".repeat(2000);
+    const res = await post(s.link, { score: "4", comment });
+    assert.ok(res.statusCode < 400, `answered ${res.statusCode}`);
+    const row = await t.ctx.database.db
+      .selectFrom("surveys")
+      .select(["status", "comment"])
+      .where("id", "=", s.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.status, "answered");
+    assert.equal(row.comment, comment);
+  });
+
   test("NPS takes 0 and 10, not 11; its question and scale", async () => {
     const team = await makeTeam(t);
     const a = await sent(team, "nps");

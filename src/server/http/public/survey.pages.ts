@@ -5,6 +5,7 @@ import { AppError, tooManyRequests } from "../../errors.ts";
 import {
   findSurveyByToken,
   findSurveyByUnsubscribeToken,
+  followUpReference,
   surveyReference,
 } from "../../surveys/survey.read.ts";
 import { answerSurvey, surveyState, unsubscribeContact } from "../../surveys/survey.service.ts";
@@ -59,7 +60,8 @@ export const answerOfForm = (body: unknown) => ({
 export const surveyPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
-    await pageTree(app, { formBodyLimit: 16 * 1024 });
+    // A comment of 2,000 characters in CJK or emoji is up to 24 KB once form-encoded.
+    await pageTree(app, { formBodyLimit: 32 * 1024 });
     // RFC 8058 lets a mail client send its one-click POST as multipart/form-data too: the
     // unsubscribe does not depend on the body, so its parts are read and dropped (16 KB at most).
     app.addContentTypeParser(
@@ -100,7 +102,12 @@ export const surveyPages =
       const state = surveyState(survey, ctx.now());
       if (state === "already_answered") {
         return st.thanks
-          ? send(reply, ws, "Thank you", surveyThanksMain(ws, survey, reference))
+          ? send(
+              reply,
+              ws,
+              "Thank you",
+              surveyThanksMain(ws, survey, reference, await followUpReference(ctx, survey)),
+            )
           : send(reply, ws, "Already answered", surveyAlreadyAnsweredMain(ws, survey));
       }
       if (state === "expired") return send(reply, ws, "Link expired", surveyExpiredMain(ws), 410);

@@ -105,7 +105,7 @@ export const surveyRoutes =
           tags: ["portal"],
           summary: "Answer a survey",
           description:
-            'Records the answer once: `score` (CSAT 1–5, NPS 0–10, CES 1–7) or `answer` yes/no ("Still fixed?": yes closes the request, no reopens it with the comment), and an optional comment of up to 2,000 characters. A second answer records nothing (409 survey_answered); an expired link 410 survey_expired. Limited to 30 answers in 10 minutes per client address.',
+            'Records the answer once: `score` (CSAT 1–5, NPS 0–10, CES 1–7) or `answer` yes/no ("Still fixed?": yes closes the request, no reopens it with the comment, or opens a linked follow-up when the request was closed meanwhile), and an optional comment of up to 2,000 characters. A second answer records nothing (409 survey_answered); an expired link 410 survey_expired. Limited to 30 answers in 10 minutes per client address.',
           params: Params,
           body: AnswerBody,
           response: { 201: SurveyView, ...errors(400, 404, 409, 410, 429) },

@@ -126,16 +126,32 @@ function givenAnswer(s: SurveyTable): Html {
 </dl>`;
 }
 
-export function surveyThanksMain(ws: Workspace, s: SurveyTable, reference: string | null): Html {
+/** What a "Still fixed?" answer did, in the customer's words. */
+function stillFixedDone(s: SurveyTable, reference: string | null, followUp: string | null): Html {
+  const request = reference ?? "your request";
+  switch (s.answer_outcome) {
+    case "closed":
+      return html`<p>Glad to hear it. We closed ${request}.</p>`;
+    case "reopened":
+      return html`<p>We reopened ${request} and the team will look at it again.</p>`;
+    case "follow_up":
+      return html`<p>${request} was already closed, so we opened a new request${followUp ? html`, ${followUp},` : ""} linked to it with your answer. The team will look at it.</p>`;
+    default:
+      return s.answer === "no"
+        ? html`<p>${request} has changed since we asked, so it was left as it is. Your answer was recorded for the team.</p>`
+        : html`<p>Glad to hear it. Your answer was recorded.</p>`;
+  }
+}
+
+export function surveyThanksMain(
+  ws: Workspace,
+  s: SurveyTable,
+  reference: string | null,
+  followUp: string | null = null,
+): Html {
   return html`<div class="confirmation" role="status">
   <h1>Thanks — your ${s.kind === "still_fixed" ? "answer" : "rating"} was recorded</h1>
-  ${
-    s.kind === "still_fixed" && s.answer === "no"
-      ? html`<p>We reopened ${reference ?? "your request"} and the team will look at it again.</p>`
-      : s.kind === "still_fixed"
-        ? html`<p>Glad to hear it. We closed ${reference ?? "your request"}.</p>`
-        : html`<p>Your feedback helps us improve.</p>`
-  }
+  ${s.kind === "still_fixed" ? stillFixedDone(s, reference, followUp) : html`<p>Your feedback helps us improve.</p>`}
 </div>
 ${givenAnswer(s)}
 <p class="secondary-actions"><a href="/portal/${ws.slug}/home">Go to the support portal</a></p>`;

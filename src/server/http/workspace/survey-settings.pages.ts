@@ -31,9 +31,20 @@ const whole = (v: string | undefined) => {
   return /^-?\d{1,9}$/.test(s) ? Number(s) : s;
 };
 
+/**
+ * The Slack webhook on the page: a new address replaces it; left blank, it is kept, unless
+ * "Remove" is ticked (then null clears it). The stored address is never put in the page.
+ */
+function slackOf(form: unknown): { slackWebhookUrl?: string | null } {
+  const typed = (formString(form, "slackWebhookUrl") ?? "").trim();
+  if (typed) return { slackWebhookUrl: typed };
+  return formString(form, "slackWebhookClear") === "true" ? { slackWebhookUrl: null } : {};
+}
+
 function bodyOf(form: unknown): Record<string, unknown> {
   const bool = (k: string) => formString(form, k) === "true";
   return {
+    ...slackOf(form),
     timeZone: (formString(form, "timeZone") ?? "").trim(),
     businessHours: {
       days: formList(form, "day").map((d) => whole(d)),
@@ -54,7 +65,6 @@ function bodyOf(form: unknown): Record<string, unknown> {
     quietDays: whole(formString(form, "quietDays")),
     stillFixedDays: whole(formString(form, "stillFixedDays")),
     csLeadAgentId: (formString(form, "csLeadAgentId") ?? "").trim() || null,
-    slackWebhookUrl: (formString(form, "slackWebhookUrl") ?? "").trim() || null,
     reportAgentIds: formList(form, "reportAgentIds"),
     kbNoRatePct: whole(formString(form, "kbNoRatePct")),
     kbNoDays: whole(formString(form, "kbNoDays")),
@@ -105,6 +115,8 @@ export const surveySettingsPages =
           const current = await getSurveySettings(ctx, actor);
           const values = { ...current } as Record<string, unknown>;
           for (const [k, v] of Object.entries(body)) {
+            // The address typed goes back into its field (st.slackTyped), not over the stored one's mask.
+            if (k === "slackWebhookUrl") continue;
             if (k === "businessHours") {
               const h = v as { days: unknown[]; open: string; close: string };
               values.businessHours = {
@@ -116,6 +128,7 @@ export const surveySettingsPages =
           }
           return show(req, reply, {
             errors: err.fields ?? {},
+            slackTyped: typeof body.slackWebhookUrl === "string" ? body.slackWebhookUrl : undefined,
             status: 400,
             values: values as unknown as SurveySettingsView,
           });

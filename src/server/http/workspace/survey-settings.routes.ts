@@ -57,7 +57,12 @@ const fields = {
   csatFollowUpMax: int(1, 5, "CSAT at or below this makes a follow-up task"),
   npsDetractorMax: int(0, 10, "NPS at or below this is a detractor"),
   csLeadAgentId: Nullable(Key(64, { description: "The customer-success lead: an active agent" })),
-  slackWebhookUrl: Nullable(Line(2000, "A Slack incoming webhook (https) for detractors")),
+  slackWebhookUrl: Nullable(
+    Line(
+      2000,
+      "A Slack incoming webhook (https://hooks.slack.com/services/…) for detractors. A secret: read back masked (admins) or null (agents); in a change, null or empty clears it, the masked value or leaving it out keeps it",
+    ),
+  ),
   kbNoRatePct: int(1, 100, "An article's not-helpful rate (%) above which it is flagged"),
   kbNoDays: int(1, 90, "Days in a row over the rate before its owner hears"),
   kbMinVotes: int(1, 10000, "Votes an article needs before it is judged"),
@@ -70,7 +75,11 @@ const fields = {
   businessHours: BusinessHoursSchema,
 };
 
-export const SurveySettingsSchema = Type.Object({ ...fields, cesTicketTypes: Type.Array(Type.String()) });
+export const SurveySettingsSchema = Type.Object({
+  ...fields,
+  cesTicketTypes: Type.Array(Type.String()),
+  slackWebhookSet: Type.Boolean({ description: "Whether a Slack webhook is set" }),
+});
 export const SurveySettingsBody = StrictObject(
   Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, Type.Optional(v)])) as {
     [K in keyof typeof fields]: ReturnType<typeof Type.Optional<(typeof fields)[K]>>;

@@ -37,6 +37,8 @@ const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"
 export interface SurveySettingsState {
   notice?: string;
   errors?: FieldErrors;
+  /** A Slack address an admin typed, shown again with its error (never the stored one). */
+  slackTyped?: string | undefined;
 }
 
 export function surveySettingsMain(
@@ -141,9 +143,18 @@ ${errorSummary(SURVEY_LABELS, e)}
     </div>
     <div class="field">
       <label for="slackWebhookUrl">Slack incoming webhook</label>
-      <p class="hint" id="slackWebhookUrl-hint">An https address from Slack; detractors are posted there. Empty: no Slack.</p>
-      <input id="slackWebhookUrl" name="slackWebhookUrl" type="url" maxlength="2000" value="${v.slackWebhookUrl ?? ""}"${describedBy(e, "slackWebhookUrl", "slackWebhookUrl-hint")}${dis}>
+      <p class="hint" id="slackWebhookUrl-hint">An address from Slack starting with https://hooks.slack.com/services/; detractors are posted there. ${
+        v.slackWebhookSet
+          ? html`Set${v.slackWebhookUrl ? html`: <code>${v.slackWebhookUrl}</code>` : ""}. ${isAdmin ? "Leave blank to keep it, or enter a new one to replace it." : ""}`
+          : "Not set."
+      }</p>
+      <input id="slackWebhookUrl" name="slackWebhookUrl" type="url" maxlength="2000" autocomplete="off" value="${st.slackTyped ?? ""}"${describedBy(e, "slackWebhookUrl", "slackWebhookUrl-hint")}${dis}>
       ${fieldError(SURVEY_LABELS, e, "slackWebhookUrl")}
+      ${
+        isAdmin && v.slackWebhookSet
+          ? html`<label><input type="checkbox" name="slackWebhookClear" value="true"> Remove the Slack webhook</label>`
+          : ""
+      }
     </div>
     <fieldset${describedBy(e, "reportAgentIds")}>
       <legend>Monthly report to (none chosen: the admins)</legend>
