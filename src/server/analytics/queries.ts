@@ -148,7 +148,7 @@ function firstResponseSeconds(b: Bucketing): RawBuilder<number | null> {
  * covering index of 0020 alone; tickets_closed_unresolved_idx (0018) holds the few closed
  * straight away.
  */
-function doneTickets(db: Tx, actor: AnalyticsActor, b: Bucketing, range: Range) {
+export function doneTickets(db: Tx, actor: AnalyticsActor, b: Bucketing, range: Range) {
   const part = (doneAt: "tickets.resolved_at" | "tickets.closed_at") =>
     ticketsVisibleTo(db, actor).select([
       localDate(b, sql.ref(doneAt)).as("day"),
