@@ -182,27 +182,61 @@ export interface DoneRows {
 }
 
 /**
- * Row numbers ordered by value, NaN left out: one numeric sort of a typed array of value·M + row
- * (whole values; any other falls back to a sort with a comparison function).
+ * Row numbers ordered by value (equal values by row), NaN left out. Whole values within 2³² of
+ * each other (durations in seconds) are ordered by a radix sort of 16 bits at a time, a few
+ * passes over typed arrays; anything else by a sort with a comparison function.
  */
 export function orderOf(values: Float64Array): Uint32Array {
   const n = values.length;
-  const m = 2 ** Math.ceil(Math.log2(n + 1));
-  const keys = new Float64Array(n);
   let k = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let whole = true;
   for (let i = 0; i < n; i++) {
     const v = values[i] as number;
     if (Number.isNaN(v)) continue;
-    if (!Number.isInteger(v) || Math.abs(v) * m > 2 ** 52) {
-      const idx = [...values.keys()].filter((j) => !Number.isNaN(values[j]));
-      return Uint32Array.from(idx.sort((x, y) => (values[x] as number) - (values[y] as number) || x - y));
-    }
-    keys[k++] = v * m + i;
+    if (!Number.isInteger(v)) whole = false;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    k++;
   }
-  const sorted = keys.subarray(0, k).sort();
-  const out = new Uint32Array(k);
-  for (let j = 0; j < k; j++) out[j] = (((sorted[j] as number) % m) + m) % m;
-  return out;
+  if (!whole || max - min >= 2 ** 32) {
+    const idx = [...values.keys()].filter((j) => !Number.isNaN(values[j]));
+    return Uint32Array.from(idx.sort((x, y) => (values[x] as number) - (values[y] as number) || x - y));
+  }
+  let keys = new Uint32Array(k);
+  let rows = new Uint32Array(k);
+  for (let i = 0, j = 0; i < n; i++) {
+    const v = values[i] as number;
+    if (Number.isNaN(v)) continue;
+    keys[j] = v - min;
+    rows[j++] = i;
+  }
+  // Least significant digit first; each pass is stable, so equal values keep their row order.
+  let nextKeys = new Uint32Array(k);
+  let nextRows = new Uint32Array(k);
+  const counts = new Uint32Array(65_536);
+  for (let shift = 0; shift < 32 && (max - min) / 2 ** shift >= 1; shift += 16) {
+    counts.fill(0);
+    for (let j = 0; j < k; j++) counts[((keys[j] as number) >>> shift) & 0xffff]++;
+    let at = 0;
+    for (let d = 0; d < 65_536; d++) {
+      const c = counts[d] as number;
+      counts[d] = at;
+      at += c;
+    }
+    for (let j = 0; j < k; j++) {
+      const key = keys[j] as number;
+      const d = (key >>> shift) & 0xffff;
+      const to = counts[d] as number;
+      counts[d] = to + 1;
+      nextKeys[to] = key;
+      nextRows[to] = rows[j] as number;
+    }
+    [keys, nextKeys] = [nextKeys, keys];
+    [rows, nextRows] = [nextRows, rows];
+  }
+  return rows;
 }
 
 /**
