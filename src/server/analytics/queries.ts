@@ -5,23 +5,22 @@ import { readArrays } from "../db/prepared.ts";
 import type { Tx } from "../db/schema.ts";
 import { surveysVisibleTo } from "../surveys/survey.access.ts";
 import { ticketScope, ticketsVisibleTo } from "../tickets/ticket.access.ts";
+import { type DoneRows, orderOf } from "./percentiles.ts";
 import { type OffsetSegment, offsetSegments } from "./zone.ts";
 
-// The dashboard's SQL: every read is one GROUP BY over an indexed range of one workspace's rows
-// (migrations 0017 and 0018), bucketed by local day in SQL; percentiles come from window
-// functions, so only the few rows at the median and the 90th percentile leave the database.
+// The dashboard's SQL: every read is an indexed range of one workspace's rows (migrations 0017,
+// 0018 and 0020), bucketed by local day in SQL. The large reads (the done tickets with their
+// times, the portal's deflection events) come back as arrays of values; the percentiles are
+// taken from the done tickets in percentiles.ts.
 
 export type AnalyticsActor = AgentActor | WorkspaceSystemActor;
 
-/** metrics.ts Range and Durations, by shape (metrics.ts imports this file). */
+export { type DoneRows, durationsOf, orderOf, type TimePercentiles, timePercentiles } from "./percentiles.ts";
+
+/** metrics.ts Range, by shape (metrics.ts imports this file). */
 interface Range {
   from: string;
   to: string;
-}
-interface Durations {
-  median: number | null;
-  p90: number | null;
-  count: number;
 }
 
 /** How timestamps become local days in SQL: the zone, and on SQLite its offsets over the range. */
@@ -168,78 +167,6 @@ export function doneTickets(db: Tx, actor: AnalyticsActor, b: Bucketing, range: 
 }
 
 /**
- * The tickets done in a range, as columns: the local day each was done, its assignee, its
- * resolution and first-response times in whole seconds (NaN: no first response), and the row
- * numbers in the order of each time, from which every group's percentiles are read.
- */
-export interface DoneRows {
-  day: string[];
-  agent: (string | null)[];
-  r: Float64Array;
-  f: Float64Array;
-  byR: Uint32Array;
-  byF: Uint32Array;
-}
-
-/**
- * Row numbers ordered by value (equal values by row), NaN left out. Whole values within 2³² of
- * each other (durations in seconds) are ordered by a radix sort of 16 bits at a time, a few
- * passes over typed arrays; anything else by a sort with a comparison function.
- */
-export function orderOf(values: Float64Array): Uint32Array {
-  const n = values.length;
-  let k = 0;
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  let whole = true;
-  for (let i = 0; i < n; i++) {
-    const v = values[i] as number;
-    if (Number.isNaN(v)) continue;
-    if (!Number.isInteger(v)) whole = false;
-    if (v < min) min = v;
-    if (v > max) max = v;
-    k++;
-  }
-  if (!whole || max - min >= 2 ** 32) {
-    const idx = [...values.keys()].filter((j) => !Number.isNaN(values[j]));
-    return Uint32Array.from(idx.sort((x, y) => (values[x] as number) - (values[y] as number) || x - y));
-  }
-  let keys = new Uint32Array(k);
-  let rows = new Uint32Array(k);
-  for (let i = 0, j = 0; i < n; i++) {
-    const v = values[i] as number;
-    if (Number.isNaN(v)) continue;
-    keys[j] = v - min;
-    rows[j++] = i;
-  }
-  // Least significant digit first; each pass is stable, so equal values keep their row order.
-  let nextKeys = new Uint32Array(k);
-  let nextRows = new Uint32Array(k);
-  const counts = new Uint32Array(65_536);
-  for (let shift = 0; shift < 32 && (max - min) / 2 ** shift >= 1; shift += 16) {
-    counts.fill(0);
-    for (let j = 0; j < k; j++) counts[((keys[j] as number) >>> shift) & 0xffff]++;
-    let at = 0;
-    for (let d = 0; d < 65_536; d++) {
-      const c = counts[d] as number;
-      counts[d] = at;
-      at += c;
-    }
-    for (let j = 0; j < k; j++) {
-      const key = keys[j] as number;
-      const d = (key >>> shift) & 0xffff;
-      const to = counts[d] as number;
-      counts[d] = to + 1;
-      nextKeys[to] = key;
-      nextRows[to] = rows[j] as number;
-    }
-    [keys, nextKeys] = [nextKeys, keys];
-    [rows, nextRows] = [nextRows, rows];
-  }
-  return rows;
-}
-
-/**
  * The tickets done in the range: one indexed read of their day, assignee and times, taken as
  * arrays of values (no object per row); the counts and percentiles are taken from it.
  */
@@ -285,65 +212,6 @@ export async function openAt(db: Tx, actor: AnalyticsActor, at: string): Promise
       .executeTakeFirst(),
   ]);
   return num(created?.n) - num(resolved?.n) - num(closed?.n);
-}
-
-export interface TimePercentiles {
-  resolution: Durations;
-  firstResponse: Durations;
-}
-
-/**
- * Median (the mean of the middle two values when their number is even) and 90th percentile
- * (nearest rank, ⌈0.9·n⌉) of durations already in order.
- */
-export function durationsOf(sorted: ArrayLike<number>): Durations {
-  const n = sorted.length;
-  if (n === 0) return { median: null, p90: null, count: 0 };
-  const at = (rank: number) => sorted[rank - 1] as number;
-  return {
-    median: (at(Math.floor((n + 1) / 2)) + at(Math.floor((n + 2) / 2))) / 2,
-    p90: at(Math.floor((9 * n + 9) / 10)),
-    count: n,
-  };
-}
-
-/**
- * The resolution and first-response times of the done tickets per key (a day, a week, an agent),
- * or of all of them without `keyOf`: each row's group is looked up once, then the rows are walked
- * in the order of each time, so every group's list comes out sorted.
- */
-export function timePercentiles(
-  done: DoneRows,
-  keyOf?: (row: number) => string,
-): Map<string, TimePercentiles> {
-  const n = done.r.length;
-  const names: string[] = [];
-  const ids = new Int32Array(n);
-  if (keyOf) {
-    const index = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const k = keyOf(i);
-      let g = index.get(k);
-      if (g === undefined) {
-        g = names.length;
-        names.push(k);
-        index.set(k, g);
-      }
-      ids[i] = g;
-    }
-  } else if (n > 0) names.push("all");
-  const collect = (byValue: Uint32Array, values: Float64Array) => {
-    const lists = names.map((): number[] => []);
-    for (const i of byValue) (lists[ids[i] as number] as number[]).push(values[i] as number);
-    return lists;
-  };
-  const r = collect(done.byR, done.r);
-  const f = collect(done.byF, done.f);
-  const out = new Map<string, TimePercentiles>();
-  for (const [g, k] of names.entries()) {
-    out.set(k, { resolution: durationsOf(r[g] as number[]), firstResponse: durationsOf(f[g] as number[]) });
-  }
-  return out;
 }
 
 /** Answered CSAT, NPS and CES surveys per local day: counts and the sums the averages need. */
@@ -413,32 +281,47 @@ export async function csatByType(db: Tx, actor: AnalyticsActor, range: Range) {
 
 /**
  * Portal visits whose submit form showed suggestions in the range, per local day of the first
- * suggestion shown, and how many of them ended without a ticket (deflected).
+ * suggestion shown, and how many of them ended without a ticket (deflected). The range's events
+ * are read in time order from the covering index of 0018 (no sort) as arrays of values, and
+ * gathered per visit here: grouping tens of thousands of events by visit in SQL sorts them all.
  */
 export async function deflectionCounts(ctx: AppContext, actor: AnalyticsActor, b: Bucketing, range: Range) {
   const db = ctx.database.db;
-  const visits = db
-    .selectFrom("kb_deflection_events as e")
-    .select([
-      "e.visit_id",
-      sql<string>`min(case when e.type = 'shown' then e.created_at end)`.as("shown_at"),
-      sql<number>`max(case when e.type = 'submitted' then 1 else 0 end)`.as("submitted"),
-    ])
-    .where("e.workspace_id", "=", actor.workspaceId)
-    .where("e.created_at", ">=", range.from)
-    .where("e.created_at", "<", range.to)
-    .groupBy("e.visit_id");
-  const rows = await db
-    .selectFrom(visits.as("v"))
-    .select([
-      localDate(b, sql.ref("v.shown_at")).as("day"),
-      (eb) => eb.fn.countAll<number>().as("n"),
-      sql<number>`sum(1 - v.submitted)`.as("deflected"),
-    ])
-    .where("v.shown_at", "is not", null)
-    .groupBy(sql`1`)
-    .execute();
-  return rows.map((r) => ({ day: r.day, visits: num(r.n), deflected: num(r.deflected) }));
+  const events = await readArrays(
+    ctx.database,
+    db
+      .selectFrom("kb_deflection_events as e")
+      .select(["e.visit_id", "e.type", localDate(b, sql.ref("e.created_at")).as("day")])
+      .where("e.workspace_id", "=", actor.workspaceId)
+      .where("e.created_at", ">=", range.from)
+      .where("e.created_at", "<", range.to)
+      .where("e.type", "in", ["shown", "submitted"])
+      .orderBy("e.created_at")
+      .compile(),
+  );
+  // Per visit: the day of its first suggestion shown (null: none yet), and whether it submitted.
+  const visits = new Map<string, { day: string | null; submitted: boolean }>();
+  for (const [visitId, type, day] of events as [string, string, string][]) {
+    let v = visits.get(visitId);
+    if (!v) {
+      v = { day: null, submitted: false };
+      visits.set(visitId, v);
+    }
+    if (type === "shown") v.day ??= day;
+    else v.submitted = true;
+  }
+  const byDay = new Map<string, { day: string; visits: number; deflected: number }>();
+  for (const v of visits.values()) {
+    if (v.day === null) continue;
+    let d = byDay.get(v.day);
+    if (!d) {
+      d = { day: v.day, visits: 0, deflected: 0 };
+      byDay.set(v.day, d);
+    }
+    d.visits++;
+    if (!v.submitted) d.deflected++;
+  }
+  return [...byDay.values()];
 }
 
 /** The names of the workspace's agents. */
