@@ -166,7 +166,7 @@ export async function analyze(
     await Promise.all([
       createdPerDay(db, actor, b, bounds),
       createdByKind(db, actor, range),
-      doneRows(db, actor, b, range),
+      doneRows(ctx, actor, b, range),
       openAt(db, actor, range.from),
       surveyCounts(db, actor, b, range),
       deflectionCounts(ctx, actor, b, range),

@@ -1,26 +1,26 @@
 import { type Expression, type RawBuilder, sql } from "kysely";
 import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
+import { readArrays } from "../db/prepared.ts";
 import type { Tx } from "../db/schema.ts";
 import { surveysVisibleTo } from "../surveys/survey.access.ts";
 import { ticketScope, ticketsVisibleTo } from "../tickets/ticket.access.ts";
+import { type DoneRows, orderOf } from "./percentiles.ts";
 import { type OffsetSegment, offsetSegments } from "./zone.ts";
 
-// The dashboard's SQL: every read is one GROUP BY over an indexed range of one workspace's rows
-// (migrations 0017 and 0018), bucketed by local day in SQL; percentiles come from window
-// functions, so only the few rows at the median and the 90th percentile leave the database.
+// The dashboard's SQL: every read is an indexed range of one workspace's rows (migrations 0017,
+// 0018 and 0020), bucketed by local day in SQL. The large reads (the done tickets with their
+// times, the portal's deflection events) come back as arrays of values; the percentiles are
+// taken from the done tickets in percentiles.ts.
 
 export type AnalyticsActor = AgentActor | WorkspaceSystemActor;
 
-/** metrics.ts Range and Durations, by shape (metrics.ts imports this file). */
+export { type DoneRows, durationsOf, orderOf, type TimePercentiles, timePercentiles } from "./percentiles.ts";
+
+/** metrics.ts Range, by shape (metrics.ts imports this file). */
 interface Range {
   from: string;
   to: string;
-}
-interface Durations {
-  median: number | null;
-  p90: number | null;
-  count: number;
 }
 
 /** How timestamps become local days in SQL: the zone, and on SQLite its offsets over the range. */
@@ -66,13 +66,6 @@ export function localDate(b: Bucketing, column: Expression<unknown>, week = fals
     .filter((s) => s.until !== null)
     .map((s) => sql`when ${column} < ${s.until} then ${one(s.offset)}`);
   return sql<string>`(case ${sql.join(branches, sql` `)} else ${one(last.offset)} end)`;
-}
-
-/** Seconds from one timestamp column to another. */
-function seconds(b: Bucketing, later: Expression<unknown>, earlier: Expression<unknown>) {
-  return b.postgres
-    ? sql<number>`round(extract(epoch from (${later} - ${earlier})))`
-    : sql<number>`round((julianday(${later}) - julianday(${earlier})) * 86400)`;
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
@@ -128,19 +121,45 @@ export async function createdByKind(db: Tx, actor: AnalyticsActor, range: Range)
 }
 
 /**
- * The tickets done in a range: resolved in it, or closed in it without having been resolved.
- * Each part reads its own index (0018: tickets_analytics_resolved_idx covers what is read here;
- * tickets_closed_unresolved_idx holds the few closed straight away).
+ * A done ticket's resolution time in whole seconds: from its creation to its resolution, or to
+ * its closing when it was closed without one. On SQLite this exact expression is a column of the
+ * covering index tickets_done_durations_idx (migration 0020), so it is read from the index, not
+ * computed per row from the ISO text; the index also holds the first-response time below.
  */
-function doneTickets(db: Tx, actor: AnalyticsActor, range: Range) {
-  const cols = ["tickets.created_at", "tickets.first_response_at", "tickets.assignee_id"] as const;
-  return ticketsVisibleTo(db, actor)
-    .select(["tickets.resolved_at as done_at", ...cols])
+function resolutionSeconds(b: Bucketing): RawBuilder<number> {
+  return b.postgres
+    ? sql<number>`round(extract(epoch from (coalesce(tickets.resolved_at, tickets.closed_at) - tickets.created_at)))`
+    : sql<number>`cast(round((julianday(coalesce(tickets.resolved_at, tickets.closed_at)) - julianday(tickets.created_at)) * 86400) as integer)`;
+}
+
+/** A ticket's first-response time in whole seconds (null: no response yet); indexed like the above. */
+function firstResponseSeconds(b: Bucketing): RawBuilder<number | null> {
+  return b.postgres
+    ? sql<number | null>`round(extract(epoch from (tickets.first_response_at - tickets.created_at)))`
+    : sql<
+        number | null
+      >`cast(round((julianday(tickets.first_response_at) - julianday(tickets.created_at)) * 86400) as integer)`;
+}
+
+/**
+ * The tickets done in a range: resolved in it, or closed in it without having been resolved;
+ * the local day each was done, its assignee and its two times. The first part is read from the
+ * covering index of 0020 alone; tickets_closed_unresolved_idx (0018) holds the few closed
+ * straight away.
+ */
+export function doneTickets(db: Tx, actor: AnalyticsActor, b: Bucketing, range: Range) {
+  const part = (doneAt: "tickets.resolved_at" | "tickets.closed_at") =>
+    ticketsVisibleTo(db, actor).select([
+      localDate(b, sql.ref(doneAt)).as("day"),
+      "tickets.assignee_id",
+      resolutionSeconds(b).as("r"),
+      firstResponseSeconds(b).as("f"),
+    ]);
+  return part("tickets.resolved_at")
     .where("tickets.resolved_at", ">=", range.from)
     .where("tickets.resolved_at", "<", range.to)
     .unionAll(
-      ticketsVisibleTo(db, actor)
-        .select(["tickets.closed_at as done_at", ...cols])
+      part("tickets.closed_at")
         .where("tickets.resolved_at", "is", null)
         .where("tickets.closed_at", ">=", range.from)
         .where("tickets.closed_at", "<", range.to),
@@ -148,53 +167,16 @@ function doneTickets(db: Tx, actor: AnalyticsActor, range: Range) {
 }
 
 /**
- * The tickets done in a range, as columns: the local day each was done, its assignee, its
- * resolution and first-response times in whole seconds (NaN: no first response), and the row
- * numbers in the order of each time, from which every group's percentiles are read.
+ * The tickets done in the range: one indexed read of their day, assignee and times, taken as
+ * arrays of values (no object per row); the counts and percentiles are taken from it.
  */
-export interface DoneRows {
-  day: string[];
-  agent: (string | null)[];
-  r: Float64Array;
-  f: Float64Array;
-  byR: Uint32Array;
-  byF: Uint32Array;
-}
-
-/** Row numbers ordered by value, NaN left out: one sort of a typed array of value·M + row. */
-export function orderOf(values: Float64Array): Uint32Array {
-  const n = values.length;
-  const m = 2 ** Math.ceil(Math.log2(n + 1));
-  const keys: number[] = [];
-  let exact = true;
-  for (let i = 0; i < n; i++) {
-    const v = values[i] as number;
-    if (Number.isNaN(v)) continue;
-    if (!Number.isInteger(v) || Math.abs(v) * m > 2 ** 52) exact = false;
-    keys.push(v * m + i);
-  }
-  if (!exact) {
-    const idx = [...values.keys()].filter((i) => !Number.isNaN(values[i]));
-    return Uint32Array.from(idx.sort((x, y) => (values[x] as number) - (values[y] as number) || x - y));
-  }
-  const sorted = Float64Array.from(keys).sort();
-  return Uint32Array.from(sorted, (k) => ((k % m) + m) % m);
-}
-
-/**
- * The tickets done in the range: one indexed read (the covering index of 0018) of their day,
- * assignee and times; the counts and percentiles are taken from it.
- */
-export async function doneRows(db: Tx, actor: AnalyticsActor, b: Bucketing, range: Range): Promise<DoneRows> {
-  const rows = await db
-    .selectFrom(doneTickets(db, actor, range).as("d"))
-    .select([
-      localDate(b, sql.ref("d.done_at")).as("day"),
-      "d.assignee_id",
-      seconds(b, sql.ref("d.done_at"), sql.ref("d.created_at")).as("r"),
-      seconds(b, sql.ref("d.first_response_at"), sql.ref("d.created_at")).as("f"),
-    ])
-    .execute();
+export async function doneRows(
+  ctx: AppContext,
+  actor: AnalyticsActor,
+  b: Bucketing,
+  range: Range,
+): Promise<DoneRows> {
+  const rows = await readArrays(ctx.database, doneTickets(ctx.database.db, actor, b, range).compile());
   const n = rows.length;
   const out = {
     day: new Array<string>(n),
@@ -203,11 +185,11 @@ export async function doneRows(db: Tx, actor: AnalyticsActor, b: Bucketing, rang
     f: new Float64Array(n),
   };
   for (let i = 0; i < n; i++) {
-    const x = rows[i] as (typeof rows)[number];
-    out.day[i] = x.day;
-    out.agent[i] = x.assignee_id;
-    out.r[i] = Number(x.r);
-    out.f[i] = x.f === null ? Number.NaN : Number(x.f);
+    const x = rows[i] as unknown[];
+    out.day[i] = x[0] as string;
+    out.agent[i] = x[1] as string | null;
+    out.r[i] = Number(x[2]);
+    out.f[i] = x[3] === null ? Number.NaN : Number(x[3]);
   }
   return { ...out, byR: orderOf(out.r), byF: orderOf(out.f) };
 }
@@ -230,65 +212,6 @@ export async function openAt(db: Tx, actor: AnalyticsActor, at: string): Promise
       .executeTakeFirst(),
   ]);
   return num(created?.n) - num(resolved?.n) - num(closed?.n);
-}
-
-export interface TimePercentiles {
-  resolution: Durations;
-  firstResponse: Durations;
-}
-
-/**
- * Median (the mean of the middle two values when their number is even) and 90th percentile
- * (nearest rank, ⌈0.9·n⌉) of durations already in order.
- */
-export function durationsOf(sorted: ArrayLike<number>): Durations {
-  const n = sorted.length;
-  if (n === 0) return { median: null, p90: null, count: 0 };
-  const at = (rank: number) => sorted[rank - 1] as number;
-  return {
-    median: (at(Math.floor((n + 1) / 2)) + at(Math.floor((n + 2) / 2))) / 2,
-    p90: at(Math.floor((9 * n + 9) / 10)),
-    count: n,
-  };
-}
-
-/**
- * The resolution and first-response times of the done tickets per key (a day, a week, an agent),
- * or of all of them without `keyOf`: each row's group is looked up once, then the rows are walked
- * in the order of each time, so every group's list comes out sorted.
- */
-export function timePercentiles(
-  done: DoneRows,
-  keyOf?: (row: number) => string,
-): Map<string, TimePercentiles> {
-  const n = done.r.length;
-  const names: string[] = [];
-  const ids = new Int32Array(n);
-  if (keyOf) {
-    const index = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const k = keyOf(i);
-      let g = index.get(k);
-      if (g === undefined) {
-        g = names.length;
-        names.push(k);
-        index.set(k, g);
-      }
-      ids[i] = g;
-    }
-  } else if (n > 0) names.push("all");
-  const collect = (byValue: Uint32Array, values: Float64Array) => {
-    const lists = names.map((): number[] => []);
-    for (const i of byValue) (lists[ids[i] as number] as number[]).push(values[i] as number);
-    return lists;
-  };
-  const r = collect(done.byR, done.r);
-  const f = collect(done.byF, done.f);
-  const out = new Map<string, TimePercentiles>();
-  for (const [g, k] of names.entries()) {
-    out.set(k, { resolution: durationsOf(r[g] as number[]), firstResponse: durationsOf(f[g] as number[]) });
-  }
-  return out;
 }
 
 /** Answered CSAT, NPS and CES surveys per local day: counts and the sums the averages need. */
@@ -358,32 +281,47 @@ export async function csatByType(db: Tx, actor: AnalyticsActor, range: Range) {
 
 /**
  * Portal visits whose submit form showed suggestions in the range, per local day of the first
- * suggestion shown, and how many of them ended without a ticket (deflected).
+ * suggestion shown, and how many of them ended without a ticket (deflected). The range's events
+ * are read in time order from the covering index of 0018 (no sort) as arrays of values, and
+ * gathered per visit here: grouping tens of thousands of events by visit in SQL sorts them all.
  */
 export async function deflectionCounts(ctx: AppContext, actor: AnalyticsActor, b: Bucketing, range: Range) {
   const db = ctx.database.db;
-  const visits = db
-    .selectFrom("kb_deflection_events as e")
-    .select([
-      "e.visit_id",
-      sql<string>`min(case when e.type = 'shown' then e.created_at end)`.as("shown_at"),
-      sql<number>`max(case when e.type = 'submitted' then 1 else 0 end)`.as("submitted"),
-    ])
-    .where("e.workspace_id", "=", actor.workspaceId)
-    .where("e.created_at", ">=", range.from)
-    .where("e.created_at", "<", range.to)
-    .groupBy("e.visit_id");
-  const rows = await db
-    .selectFrom(visits.as("v"))
-    .select([
-      localDate(b, sql.ref("v.shown_at")).as("day"),
-      (eb) => eb.fn.countAll<number>().as("n"),
-      sql<number>`sum(1 - v.submitted)`.as("deflected"),
-    ])
-    .where("v.shown_at", "is not", null)
-    .groupBy(sql`1`)
-    .execute();
-  return rows.map((r) => ({ day: r.day, visits: num(r.n), deflected: num(r.deflected) }));
+  const events = await readArrays(
+    ctx.database,
+    db
+      .selectFrom("kb_deflection_events as e")
+      .select(["e.visit_id", "e.type", localDate(b, sql.ref("e.created_at")).as("day")])
+      .where("e.workspace_id", "=", actor.workspaceId)
+      .where("e.created_at", ">=", range.from)
+      .where("e.created_at", "<", range.to)
+      .where("e.type", "in", ["shown", "submitted"])
+      .orderBy("e.created_at")
+      .compile(),
+  );
+  // Per visit: the day of its first suggestion shown (null: none yet), and whether it submitted.
+  const visits = new Map<string, { day: string | null; submitted: boolean }>();
+  for (const [visitId, type, day] of events as [string, string, string][]) {
+    let v = visits.get(visitId);
+    if (!v) {
+      v = { day: null, submitted: false };
+      visits.set(visitId, v);
+    }
+    if (type === "shown") v.day ??= day;
+    else v.submitted = true;
+  }
+  const byDay = new Map<string, { day: string; visits: number; deflected: number }>();
+  for (const v of visits.values()) {
+    if (v.day === null) continue;
+    let d = byDay.get(v.day);
+    if (!d) {
+      d = { day: v.day, visits: 0, deflected: 0 };
+      byDay.set(v.day, d);
+    }
+    d.visits++;
+    if (!v.submitted) d.deflected++;
+  }
+  return [...byDay.values()];
 }
 
 /** The names of the workspace's agents. */

@@ -371,6 +371,7 @@ export const EXTERNAL_CHANGE_CHECK_MS = 100;
 export class SqliteReader {
   readonly #db: DatabaseSync;
   readonly #statements: StatementCache<StatementSync>;
+  readonly #arrayStatements: StatementCache<StatementSync>;
   constructor(file: string) {
     const db = new DatabaseSync(file, { readOnly: true, timeout: 5000 });
     // Every select outside a transaction runs here (the queue, search, pages): the same page
@@ -381,6 +382,11 @@ export class SqliteReader {
     `);
     this.#db = db;
     this.#statements = new StatementCache((sql) => db.prepare(sql));
+    this.#arrayStatements = new StatementCache((sql) => {
+      const stmt = db.prepare(sql);
+      stmt.setReturnArrays(true);
+      return stmt;
+    });
   }
   #version = 0;
   #dataVersion = -1;
@@ -413,6 +419,10 @@ export class SqliteReader {
   all(sql: string, parameters: ReadonlyArray<unknown>): unknown[] {
     return this.#statements.get(sql).all(...bind(parameters));
   }
+  /** One statement, its rows as arrays of column values: no object per row, for large reads. */
+  allArrays(sql: string, parameters: ReadonlyArray<unknown>): unknown[][] {
+    return this.#arrayStatements.get(sql).all(...bind(parameters)) as unknown as unknown[][];
+  }
   /** Runs the statements in one read transaction: every one sees the same snapshot. */
   batch(statements: ReadonlyArray<{ sql: string; parameters: ReadonlyArray<unknown> }>): unknown[][] {
     this.#statements.get("begin").run();
@@ -424,6 +434,7 @@ export class SqliteReader {
   }
   close(): void {
     this.#statements.clear();
+    this.#arrayStatements.clear();
     this.#db.close();
   }
 }
