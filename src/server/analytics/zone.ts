@@ -2,53 +2,16 @@
 // local midnight. Offsets come from Intl, so they follow the zone's daylight-saving rules; the
 // SQL that buckets timestamps by day gets the offsets as a few segments (see offsetSegments).
 
+import { addDays, isTimeZone, offsetAt, startOfLocalDay, zoneOrUtc } from "../lib/zoned-time.ts";
+
+export { addDays, daysBetween } from "../lib/zoned-time.ts";
+
 const DAY_MS = 86_400_000;
-const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatterOf(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** Whether Intl knows the zone (an unknown one falls back to UTC everywhere here). */
-export function isKnownZone(zone: string): boolean {
-  try {
-    formatterOf(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The zone's offset from UTC at an instant, in minutes (east positive). */
+/** The zone's offset from UTC at an instant, in minutes (east positive); an unknown zone is UTC. */
 export function offsetMinutes(zone: string, at: number): number {
-  if (zone === "UTC" || !isKnownZone(zone)) return 0;
-  const parts: Record<string, number> = {};
-  for (const p of formatterOf(zone).formatToParts(new Date(at))) {
-    if (p.type !== "literal") parts[p.type] = Number(p.value);
-  }
-  const asUtc = Date.UTC(
-    parts.year ?? 1970,
-    (parts.month ?? 1) - 1,
-    parts.day ?? 1,
-    parts.hour ?? 0,
-    parts.minute ?? 0,
-    parts.second ?? 0,
-  );
-  return Math.round((asUtc - Math.floor(at / 1000) * 1000) / 60_000);
+  if (zone === "UTC" || !isTimeZone(zone)) return 0;
+  return Math.round(offsetAt(at, zone) / 60_000);
 }
 
 /** 'YYYY-MM-DD' of the local day an instant falls on. */
@@ -58,20 +21,7 @@ export function localDay(zone: string, at: number): string {
 
 /** The instant local midnight starts a day ('YYYY-MM-DD'). */
 export function startOfDay(zone: string, day: string): number {
-  const guess = Date.parse(`${day}T00:00:00.000Z`);
-  const first = guess - offsetMinutes(zone, guess) * 60_000;
-  const second = guess - offsetMinutes(zone, first) * 60_000;
-  return second;
-}
-
-/** The day after (or n days after) a 'YYYY-MM-DD' day. */
-export function addDays(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00.000Z`) + n * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** Whole days from one 'YYYY-MM-DD' to another. */
-export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00.000Z`) - Date.parse(`${from}T00:00:00.000Z`)) / DAY_MS);
+  return startOfLocalDay(day, zoneOrUtc(zone)).getTime();
 }
 
 /** Monday of the week of a 'YYYY-MM-DD' day. */

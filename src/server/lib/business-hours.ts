@@ -1,6 +1,8 @@
 // A workspace's business hours in its time zone, and due dates counted in them: "within 1
 // business day" is the next moment by which that many working hours have passed.
 
+import { localParts, zonedTime } from "./zoned-time.ts";
+
 export interface BusinessHours {
   /** ISO weekdays, 1 = Monday … 7 = Sunday. */
   days: number[];
@@ -35,65 +37,6 @@ export function parseBusinessHours(json: string): BusinessHours {
 
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
-const partsFormats = new Map<string, Intl.DateTimeFormat>();
-function formatIn(timeZone: string): Intl.DateTimeFormat {
-  let f = partsFormats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    partsFormats.set(timeZone, f);
-  }
-  return f;
-}
-
-/** The wall-clock fields of `at` in `timeZone`. */
-function wallClock(at: Date, timeZone: string) {
-  const p: Record<string, number> = {};
-  for (const part of formatIn(timeZone).formatToParts(at)) {
-    if (part.type !== "literal") p[part.type] = Number(part.value);
-  }
-  return {
-    y: p.year as number,
-    mo: p.month as number,
-    d: p.day as number,
-    h: p.hour as number,
-    mi: p.minute as number,
-    s: p.second as number,
-  };
-}
-
-/** The zone's offset from UTC at `at`, in ms (positive east of Greenwich). */
-function offsetAt(at: Date, timeZone: string): number {
-  const w = wallClock(at, timeZone);
-  const asUtc = Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s);
-  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
-}
-
-/**
- * The instant a wall-clock time of a calendar day has in `timeZone`. A time skipped by a change
- * to summer time reads as the same number of minutes after the change; a time that happens twice
- * reads as its first occurrence.
- */
-function instantOf(y: number, mo: number, d: number, minutes: number, timeZone: string): number {
-  const naive = Date.UTC(y, mo - 1, d, 0, minutes);
-  const first = naive - offsetAt(new Date(naive), timeZone);
-  const second = naive - offsetAt(new Date(first), timeZone);
-  // Two candidates when the offset differs around the moment: the earlier that really shows it.
-  const candidates = [first, second].sort((a, b) => a - b);
-  for (const c of candidates) {
-    if (c + offsetAt(new Date(c), timeZone) === naive) return c;
-  }
-  return Math.max(first, second);
-}
-
 /**
  * The moment by which `days` business days of working time have passed after `start`, counting
  * only the open hours of open days in `timeZone` (one business day = one day's open hours).
@@ -107,9 +50,9 @@ export function addBusinessDays(start: Date, days: number, hours: BusinessHours,
   if (remaining <= 0 || hours.days.length === 0) return new Date(start.getTime());
   const open = new Set(hours.days);
   const cursor = start.getTime();
-  const w = wallClock(start, timeZone);
+  const w = localParts(start, timeZone);
   // Walk calendar days in the zone (UTC dates as plain counters: no zone rules apply to them).
-  let day = Date.UTC(w.y, w.mo - 1, w.d);
+  let day = Date.UTC(w.year, w.month - 1, w.day);
   // A year of closed days is far more than any real schedule; the bound keeps a bad value finite.
   for (let i = 0; i < 400 + days * 7; i++) {
     const cal = new Date(day);
@@ -118,8 +61,8 @@ export function addBusinessDays(start: Date, days: number, hours: BusinessHours,
     const d = cal.getUTCDate();
     const iso = ((cal.getUTCDay() + 6) % 7) + 1;
     if (open.has(iso)) {
-      const from = Math.max(cursor, instantOf(y, mo, d, openMin, timeZone));
-      const until = instantOf(y, mo, d, closeMin, timeZone);
+      const from = Math.max(cursor, zonedTime(y, mo, d, 0, openMin, timeZone).getTime());
+      const until = zonedTime(y, mo, d, 0, closeMin, timeZone).getTime();
       if (from < until) {
         if (until - from >= remaining) return new Date(from + remaining);
         remaining -= until - from;
@@ -136,7 +79,5 @@ export function zonedInstant(local: string, timeZone: string): Date | null {
   if (!m) return null;
   const [, y, mo, d, h, mi] = m.map(Number) as number[];
   if ((mo as number) < 1 || (mo as number) > 12 || (d as number) < 1 || (d as number) > 31) return null;
-  return new Date(
-    instantOf(y as number, mo as number, d as number, (h as number) * 60 + (mi as number), timeZone),
-  );
+  return zonedTime(y as number, mo as number, d as number, h as number, mi as number, timeZone);
 }

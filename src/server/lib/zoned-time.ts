@@ -1,6 +1,7 @@
 // Wall-clock time in an IANA time zone, with nothing but Intl: the local date and time of a
 // moment, and the moment of a local date and time. Days, reports and schedules of a workspace are
-// counted in its own zone.
+// counted in its own zone. The only place that asks Intl about a zone; also the plain calendar
+// arithmetic on 'YYYY-MM-DD' days and 'YYYY-MM' months (no zone rules apply to those).
 
 export interface LocalParts {
   year: number;
@@ -45,6 +46,9 @@ export function isTimeZone(timeZone: string): boolean {
   }
 }
 
+/** The zone itself if Intl knows it, else "UTC". */
+export const zoneOrUtc = (timeZone: string) => (isTimeZone(timeZone) ? timeZone : "UTC");
+
 /** The local date and time of `date` in `timeZone`. */
 export function localParts(date: Date, timeZone: string): LocalParts {
   const p: Record<string, number> = {};
@@ -71,7 +75,7 @@ export const localDate = (p: Pick<LocalParts, "year" | "month" | "day">) =>
 export const localMonth = (p: Pick<LocalParts, "year" | "month">) => `${pad(p.year, 4)}-${pad(p.month)}`;
 
 /** How far the zone's clock is ahead of UTC at `ms`, in ms (seconds dropped). */
-function offsetAt(ms: number, timeZone: string): number {
+export function offsetAt(ms: number, timeZone: string): number {
   const p = localParts(new Date(ms), timeZone);
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return asUtc - Math.floor(ms / 1000) * 1000;
@@ -93,4 +97,34 @@ export function zonedTime(y: number, m: number, d: number, hh: number, mm: numbe
     .filter(shows)
     .sort((a, b) => a - b);
   return new Date(fits[0] ?? Math.max(first, second));
+}
+
+/**
+ * The instant a local day ('YYYY-MM-DD') starts in `timeZone`: its midnight, found from the
+ * offset at a first guess and then at that answer (the two differ across a change).
+ */
+export function startOfLocalDay(day: string, timeZone: string): Date {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  const wall = Date.UTC(y, m - 1, d);
+  let t = wall - offsetAt(wall, timeZone);
+  t = wall - offsetAt(t, timeZone);
+  return new Date(t);
+}
+
+const DAY_MS = 86_400_000;
+
+/** The day `n` days after (or before) a 'YYYY-MM-DD'. */
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00.000Z`) + n * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Whole days from one 'YYYY-MM-DD' to another. */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00.000Z`) - Date.parse(`${from}T00:00:00.000Z`)) / DAY_MS);
+}
+
+/** The month `n` months after (or before) a 'YYYY-MM'. */
+export function addMonths(month: string, n: number): string {
+  const [y, m] = month.split("-").map(Number) as [number, number];
+  return new Date(Date.UTC(y, m - 1 + n, 1)).toISOString().slice(0, 7);
 }
