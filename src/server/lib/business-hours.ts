@@ -1,7 +1,7 @@
 // A workspace's business hours in its time zone, and due dates counted in them: "within 1
 // business day" is the next moment by which that many working hours have passed.
 
-import { localParts, zonedTime } from "./zoned-time.ts";
+import { localParts, offsetAt } from "./zoned-time.ts";
 
 export interface BusinessHours {
   /** ISO weekdays, 1 = Monday … 7 = Sunday. */
@@ -38,6 +38,22 @@ export function parseBusinessHours(json: string): BusinessHours {
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 /**
+ * The instant a wall-clock time of a calendar day has in `timeZone`: of the two guesses from the
+ * offsets around it, the earlier that shows it, else the later (a time skipped by a change to
+ * summer time reads as the same number of minutes after the change).
+ */
+function instantOf(y: number, mo: number, d: number, minutes: number, timeZone: string): number {
+  const naive = Date.UTC(y, mo - 1, d, 0, minutes);
+  const first = naive - offsetAt(naive, timeZone);
+  const second = naive - offsetAt(first, timeZone);
+  const candidates = [first, second].sort((a, b) => a - b);
+  for (const c of candidates) {
+    if (c + offsetAt(c, timeZone) === naive) return c;
+  }
+  return Math.max(first, second);
+}
+
+/**
  * The moment by which `days` business days of working time have passed after `start`, counting
  * only the open hours of open days in `timeZone` (one business day = one day's open hours).
  * A start outside the hours counts from the next opening; an end at a closing stays there
@@ -61,8 +77,8 @@ export function addBusinessDays(start: Date, days: number, hours: BusinessHours,
     const d = cal.getUTCDate();
     const iso = ((cal.getUTCDay() + 6) % 7) + 1;
     if (open.has(iso)) {
-      const from = Math.max(cursor, zonedTime(y, mo, d, 0, openMin, timeZone).getTime());
-      const until = zonedTime(y, mo, d, 0, closeMin, timeZone).getTime();
+      const from = Math.max(cursor, instantOf(y, mo, d, openMin, timeZone));
+      const until = instantOf(y, mo, d, closeMin, timeZone);
       if (from < until) {
         if (until - from >= remaining) return new Date(from + remaining);
         remaining -= until - from;
@@ -79,5 +95,7 @@ export function zonedInstant(local: string, timeZone: string): Date | null {
   if (!m) return null;
   const [, y, mo, d, h, mi] = m.map(Number) as number[];
   if ((mo as number) < 1 || (mo as number) > 12 || (d as number) < 1 || (d as number) > 31) return null;
-  return zonedTime(y as number, mo as number, d as number, h as number, mi as number, timeZone);
+  return new Date(
+    instantOf(y as number, mo as number, d as number, (h as number) * 60 + (mi as number), timeZone),
+  );
 }
