@@ -1,5 +1,5 @@
 import { formatReference } from "../../shared/tickets.ts";
-import type { AgentActor, CustomerActor } from "../actors.ts";
+import type { Actor, AgentActor, CustomerActor } from "../actors.ts";
 import { hashToken, looksLikeToken } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
 import type { SurveyTable } from "../db/schema.surveys.ts";
@@ -62,17 +62,20 @@ export async function pendingSurveyOf(ctx: AppContext, actor: CustomerActor): Pr
     .limit(1)
     .executeTakeFirst();
   if (!s) return null;
-  return { id: s.id, kind: s.kind, reference: await surveyReference(ctx, s) };
+  return { id: s.id, kind: s.kind, reference: await surveyReference(ctx, s, actor) };
 }
 
-/** The reference of the request a survey is about (for its question), read as the survey's system. */
-export async function surveyReference(ctx: AppContext, s: SurveyTable): Promise<string | null> {
+/**
+ * The reference of the request a survey is about (for its question): read as the signed-in
+ * customer when there is one, else (an answer link) as the survey's system.
+ */
+export async function surveyReference(
+  ctx: AppContext,
+  s: SurveyTable,
+  reader: Actor = { kind: "system", reason: "surveys", workspaceId: s.workspace_id },
+): Promise<string | null> {
   if (!s.ticket_id) return null;
-  const t = await ticketsVisibleTo(ctx.database.db, {
-    kind: "system",
-    reason: "surveys",
-    workspaceId: s.workspace_id,
-  })
+  const t = await ticketsVisibleTo(ctx.database.db, reader)
     .select("tickets.number")
     .where("tickets.id", "=", s.ticket_id)
     .executeTakeFirst();

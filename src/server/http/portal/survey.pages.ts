@@ -36,7 +36,7 @@ export const portalSurveyPages =
       if (!survey) {
         return page("Survey not found", (ws) => surveyNotFoundMain(ws), 404);
       }
-      const reference = await surveyReference(ctx, survey);
+      const reference = await surveyReference(ctx, survey, customerOf(req).actor);
       const state = surveyState(survey, ctx.now());
       if (state === "already_answered") {
         const followUp = st.thanks ? await followUpReference(ctx, survey) : null;
