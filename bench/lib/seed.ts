@@ -293,6 +293,7 @@ async function seedContacts(
       last_sign_in_at: null,
       documents_seen_at: null,
       surveys_unsubscribed_at: null,
+      erased_at: null,
       created_at: new Date(origin).toISOString(),
       updated_at: new Date(origin).toISOString(),
     });

@@ -8,6 +8,8 @@ export type AgentActor = {
   workspaceId: string;
   agentId: string;
   role: "admin" | "agent";
+  /** The client's address of the request, for the audit log (set by the agents' gate). */
+  ip?: string;
 };
 
 /**

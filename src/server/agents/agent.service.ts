@@ -1,4 +1,5 @@
 import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
+import { recordAudit } from "../audit/audit.ts";
 import { checkPassword, fieldsRefused, hashPassword } from "../auth/passwords.ts";
 import { hashToken, looksLikeToken, newToken } from "../auth/tokens.ts";
 import { type AppContext, nowIso } from "../context.ts";
@@ -157,6 +158,14 @@ export async function addAgent(
       },
       autoSubmitted: true,
     });
+    if (actor.kind === "agent") {
+      await recordAudit(ctx, tx, actor, {
+        action: passwordHash ? "agent.added" : "agent.invited",
+        target: { type: "agent", id: agent.id },
+        summary: `${passwordHash ? "Added" : "Invited"} ${agent.name} <${agent.email}> as ${agent.role}`,
+        details: { name: agent.name, email: agent.email, role: agent.role },
+      });
+    }
     return agent;
   });
 }
@@ -260,6 +269,11 @@ export async function setAgentActive(
     if (!updated) throw notFound("No such agent.");
     // A deactivated agent is signed out everywhere at once.
     if (!active) await tx.deleteFrom("agent_sessions").where("agent_id", "=", agentId).execute();
+    await recordAudit(ctx, tx, actor, {
+      action: active ? "agent.activated" : "agent.deactivated",
+      target: { type: "agent", id: agentId },
+      summary: `${active ? "Activated" : "Deactivated"} ${updated.name} <${updated.email}>`,
+    });
     return agentView(updated);
   });
 }

@@ -1,4 +1,5 @@
 import type { AgentActor } from "../actors.ts";
+import { recordAudit } from "../audit/audit.ts";
 import { revokeContactSessions } from "../auth/customer-accounts.ts";
 import { CUSTOMER_TOKEN_TTL_MS, issueCustomerToken, retireCustomerTokens } from "../auth/customer-tokens.ts";
 import { type AppContext, nowIso } from "../context.ts";
@@ -88,6 +89,12 @@ export async function setPortalAccess(
       await revokeContactSessions(ctx, tx, c.id);
       await retireCustomerTokens(ctx, tx, c.id);
     }
+    await recordAudit(ctx, tx, actor, {
+      action: "contact.portal_access",
+      target: { type: "contact", id: c.id },
+      summary: `Portal access of ${c.email}: ${c.portal_access} → ${access}`,
+      details: { from: c.portal_access, to: access },
+    });
   });
   return getPortalAccess(ctx, actor, contactId);
 }
@@ -119,6 +126,11 @@ export async function inviteContact(
       .select("name")
       .where("id", "=", actor.agentId)
       .executeTakeFirst();
+    await recordAudit(ctx, tx, actor, {
+      action: "contact.invited",
+      target: { type: "contact", id: c.id },
+      summary: `Invited ${c.email} to the portal`,
+    });
     const { token } = await issueCustomerToken(ctx, tx, {
       workspaceId: ws.id,
       contactId: c.id,

@@ -1,4 +1,5 @@
 import type { Generated, Kysely, Transaction } from "kysely";
+import type { AuditDB } from "./schema.audit.ts";
 import type { SurveyDB } from "./schema.surveys.ts";
 import type { WorkDB } from "./schema.work.ts";
 
@@ -28,6 +29,11 @@ export interface WorkspaceTable {
   time_zone: string;
   /** JSON { days: ISO weekdays, open: "HH:MM", close: "HH:MM" } (lib/business-hours.ts). */
   business_hours: string;
+  /** Days kept (migration 0021; null: forever): sent emails' content, raw incoming mail, KB misses, events. */
+  retention_outbox_days: number | null;
+  retention_inbound_days: number | null;
+  retention_search_misses_days: number | null;
+  retention_events_days: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -119,6 +125,8 @@ export interface ContactTable {
   documents_seen_at: string | null;
   /** Unsubscribed from surveys (migration 0017): none is sent again. */
   surveys_unsubscribed_at: string | null;
+  /** Erased on request (migration 0021): personal data gone, the tickets' shape kept. */
+  erased_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -301,6 +309,8 @@ export interface OutboxEmailTable {
   locked_until: string | null;
   last_error: string | null;
   sent_at: string | null;
+  /** Retention removed the content (migration 0021); Message-ID and ticket stay for threading. */
+  content_pruned_at: string | null;
   created_at: string;
 }
 
@@ -339,6 +349,8 @@ export interface InboundEmailTable {
   attempts: number;
   received_at: string;
   processed_at: string | null;
+  /** The sealed raw message was deleted (retention or an erasure; migration 0021). */
+  raw_deleted_at: string | null;
 }
 
 export interface AgentInvitationTable {
@@ -448,7 +460,7 @@ export interface KbSearchDocTable {
   workspace_id: string;
 }
 
-export interface DB extends WorkDB, SurveyDB {
+export interface DB extends WorkDB, SurveyDB, AuditDB {
   workspaces: WorkspaceTable;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;

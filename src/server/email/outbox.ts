@@ -75,7 +75,7 @@ export const queuedAt = (now: string) => ({
 export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[]): Promise<string[]> {
   const now = ctx.now().toISOString();
   const mailDomain = domainOf(ctx.config.mailFrom);
-  const rows: OutboxEmailTable[] = [];
+  const rows: Omit<OutboxEmailTable, "content_pruned_at">[] = [];
   const tokens: { token_hash: string; workspace_id: string; ticket_id: string; created_at: string }[] = [];
   for (const e of specs) {
     if (!e.to.length) continue;

@@ -1,5 +1,6 @@
 import type { Static } from "typebox";
 import type { AgentActor } from "../actors.ts";
+import { recordAudit } from "../audit/audit.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
 import { articlesVisibleTo } from "./kb.access.ts";
@@ -50,6 +51,12 @@ export async function updateKbSettings(
       .values({ workspace_id: actor.workspaceId, ...next })
       .onConflict((oc) => oc.column("workspace_id").doUpdateSet(next))
       .execute();
+    await recordAudit(ctx, tx, actor, {
+      action: "settings.kb",
+      target: { type: "workspace", id: actor.workspaceId },
+      summary: `Knowledge base: search language ${next.search_language}`,
+      details: { searchLanguage: next.search_language, notFoundText: next.not_found_text },
+    });
     if (next.search_language !== before.searchLanguage) {
       // The index is built in the workspace's language: rebuild it in the new one.
       const rows = await articlesVisibleTo(tx, actor).select(ARTICLE_COLUMNS).execute();

@@ -1,5 +1,6 @@
 import { TICKET_TYPES } from "../../shared/tickets.ts";
 import type { AgentActor } from "../actors.ts";
+import { recordAudit } from "../audit/audit.ts";
 import type { AppContext } from "../context.ts";
 import type { SurveySettingsTable } from "../db/schema.surveys.ts";
 import { type FieldErrors, forbidden, validationFailed } from "../errors.ts";
@@ -191,7 +192,19 @@ export async function updateSurveySettings(
     updated_at: now,
   };
   const { workspace_id: _, ...update } = row;
+  const changed = (Object.keys(next) as (keyof SurveySettingsView)[]).filter(
+    (k) => k !== "slackWebhookSet" && JSON.stringify(next[k]) !== JSON.stringify(current[k]),
+  );
   await ctx.database.db.transaction().execute(async (tx) => {
+    await recordAudit(ctx, tx, actor, {
+      action: "settings.surveys",
+      target: { type: "workspace", id: actor.workspaceId },
+      summary: changed.length
+        ? `Survey settings changed: ${changed.join(", ")}`
+        : "Survey settings saved unchanged",
+      // The webhook is a secret: named when changed, its address never written here.
+      details: Object.fromEntries(changed.map((k) => [k, k === "slackWebhookUrl" ? "(changed)" : next[k]])),
+    });
     await tx
       .insertInto("survey_settings")
       .values(row)

@@ -1,4 +1,5 @@
 import type { AgentActor } from "../actors.ts";
+import { recordAudit } from "../audit/audit.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { forbidden, notFound, validationFailed } from "../errors.ts";
 import type { Workspace } from "./workspace.branding.ts";
@@ -37,16 +38,27 @@ export async function updateDocumentLimits(
   if (next.maxFileMb > next.companyQuotaMb) {
     throw validationFailed({ maxFileMb: "must be at most the company's total" });
   }
-  const updated = await ctx.database.db
-    .updateTable("workspaces")
-    .set({
-      document_max_bytes: next.maxFileMb * MB,
-      document_quota_bytes: next.companyQuotaMb * MB,
-      updated_at: nowIso(ctx),
-    })
-    .where("id", "=", actor.workspaceId)
-    .returningAll()
-    .executeTakeFirst();
+  const updated = await ctx.database.db.transaction().execute(async (tx) => {
+    const row = await tx
+      .updateTable("workspaces")
+      .set({
+        document_max_bytes: next.maxFileMb * MB,
+        document_quota_bytes: next.companyQuotaMb * MB,
+        updated_at: nowIso(ctx),
+      })
+      .where("id", "=", actor.workspaceId)
+      .returningAll()
+      .executeTakeFirst();
+    if (row) {
+      await recordAudit(ctx, tx, actor, {
+        action: "settings.documents",
+        target: { type: "workspace", id: actor.workspaceId },
+        summary: `Document limits: ${next.maxFileMb} MB a file, ${next.companyQuotaMb} MB a company`,
+        details: next,
+      });
+    }
+    return row;
+  });
   if (!updated) throw notFound();
   return updated;
 }

@@ -1,4 +1,5 @@
 import type { AgentActor } from "../actors.ts";
+import { recordAudit } from "../audit/audit.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import type { PortalAccessLevel, WorkspaceTable } from "../db/schema.ts";
 import { forbidden, notFound } from "../errors.ts";
@@ -43,12 +44,23 @@ export async function updatePortalAccess(
   if (patch.portalAccess !== undefined) set.portal_access = patch.portalAccess;
   if (patch.showAssignee !== undefined) set.show_assignee = patch.showAssignee;
   set.updated_at = nowIso(ctx);
-  const updated = await ctx.database.db
-    .updateTable("workspaces")
-    .set(set)
-    .where("id", "=", actor.workspaceId)
-    .returningAll()
-    .executeTakeFirst();
+  const updated = await ctx.database.db.transaction().execute(async (tx) => {
+    const row = await tx
+      .updateTable("workspaces")
+      .set(set)
+      .where("id", "=", actor.workspaceId)
+      .returningAll()
+      .executeTakeFirst();
+    if (row) {
+      await recordAudit(ctx, tx, actor, {
+        action: "settings.portal_access",
+        target: { type: "workspace", id: actor.workspaceId },
+        summary: `Portal access: ${row.portal_access}${row.show_assignee ? ", assignee shown" : ""}`,
+        details: patch,
+      });
+    }
+    return row;
+  });
   if (!updated) throw notFound();
   return updated;
 }

@@ -1,4 +1,5 @@
 import type { AgentActor } from "../actors.ts";
+import { recordAudit } from "../audit/audit.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { forbidden, notFound, validationFailed } from "../errors.ts";
 import type { Workspace } from "./workspace.branding.ts";
@@ -66,12 +67,28 @@ export async function updateEmbedding(
     if (Object.keys(fields).length) throw validationFailed(fields);
     stored = origins.join(" ");
   }
-  const ws = await ctx.database.db
-    .updateTable("workspaces")
-    .set({ embed_origins: stored, updated_at: nowIso(ctx) })
-    .where("id", "=", actor.workspaceId)
-    .returningAll()
-    .executeTakeFirst();
+  const ws = await ctx.database.db.transaction().execute(async (tx) => {
+    const row = await tx
+      .updateTable("workspaces")
+      .set({ embed_origins: stored, updated_at: nowIso(ctx) })
+      .where("id", "=", actor.workspaceId)
+      .returningAll()
+      .executeTakeFirst();
+    if (row) {
+      await recordAudit(ctx, tx, actor, {
+        action: "settings.embedding",
+        target: { type: "workspace", id: actor.workspaceId },
+        summary:
+          stored === null
+            ? "Any site may embed the form"
+            : stored
+              ? `Sites: ${stored}`
+              : "No site may embed the form",
+        details: { allowedOrigins: stored === null ? null : stored.split(" ").filter(Boolean) },
+      });
+    }
+    return row;
+  });
   if (!ws) throw notFound();
   return embeddingOf(ws);
 }

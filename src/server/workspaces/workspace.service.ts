@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { DOCUMENT_MAX_BYTES, DOCUMENT_QUOTA_BYTES } from "../../shared/files.ts";
 import type { AgentActor, CustomerActor, SystemActor } from "../actors.ts";
 import { type AgentView, checkNewAgent, insertAgent, type NewAgent } from "../agents/agent.service.ts";
+import { recordAudit } from "../audit/audit.ts";
 import { fieldsRefused } from "../auth/passwords.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
@@ -12,6 +13,7 @@ import { newId } from "../ids.ts";
 import { DEFAULT_BUSINESS_HOURS } from "../lib/business-hours.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import { publicHttpsUrlProblem } from "../lib/public-https-url.ts";
+import { DEFAULT_RETENTION } from "../lib/retention.ts";
 import type { Workspace } from "./workspace.branding.ts";
 
 export const SLUG_PATTERN = "^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$";
@@ -67,6 +69,7 @@ async function insertWorkspace(
     embed_origins: null,
     time_zone: "UTC",
     business_hours: DEFAULT_BUSINESS_HOURS,
+    ...DEFAULT_RETENTION,
     created_at: now,
     updated_at: now,
   };
@@ -226,12 +229,22 @@ export async function updateBranding(
         });
       }
     }
-    return tx
+    const row = await tx
       .updateTable("workspaces")
       .set(set)
       .where("id", "=", actor.workspaceId)
       .returningAll()
       .executeTakeFirst();
+    if (row) {
+      const { updated_at: _, ...changed } = set;
+      await recordAudit(ctx, tx, actor, {
+        action: "settings.branding",
+        target: { type: "workspace", id: actor.workspaceId },
+        summary: `Branding changed: ${Object.keys(changed).join(", ")}`,
+        details: changed,
+      });
+    }
+    return row;
   });
   if (!updated) throw new AppError(404, "not_found", "Not found");
   return updated;

@@ -42,7 +42,8 @@ export function addAgentGate(tree: FastifyInstance, ctx: AppContext, answers: Ga
       return session && token ? { session, token } : null;
     },
     admit(req, session, token) {
-      req.session = session;
+      // The address travels with the actor, for the audit log of admins' actions.
+      req.session = { ...session, actor: { ...session.actor, ip: req.ip } };
       req.sessionToken = token;
     },
     csrfTokenFor,

@@ -1,0 +1,141 @@
+import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
+import type { AppContext } from "../context.ts";
+import type { Tx } from "../db/schema.ts";
+import { validationFailed } from "../errors.ts";
+import { newId } from "../ids.ts";
+import { auditEventsVisibleTo } from "./audit.access.ts";
+import type { AuditEventView, AuditPage } from "./audit.schemas.ts";
+
+// The audit log of admins' actions: recordAudit writes one row in the transaction of the change
+// it records, so the row exists exactly when the change does. Details name what changed and its
+// new value, never a secret (a webhook's address, a password, a token): callers pass only safe
+// values, and keys that look secret are masked here as a second guard.
+
+/** Every action the log records, with its label for the filter. */
+export const AUDIT_ACTIONS = {
+  "settings.branding": "Branding changed",
+  "settings.embedding": "Embedding sites changed",
+  "settings.portal_access": "Portal access changed",
+  "settings.documents": "Document limits changed",
+  "settings.kb": "Knowledge-base settings changed",
+  "settings.surveys": "Survey settings changed",
+  "settings.retention": "Retention changed",
+  "agent.added": "Agent added",
+  "agent.invited": "Agent invited",
+  "agent.activated": "Agent activated",
+  "agent.deactivated": "Agent deactivated",
+  "contact.portal_access": "Contact's portal access changed",
+  "contact.invited": "Contact invited to the portal",
+  "contact.exported": "Contact's data exported",
+  "contact.erased": "Contact erased",
+} as const;
+export type AuditAction = keyof typeof AUDIT_ACTIONS;
+export const isAuditAction = (s: string): s is AuditAction => Object.hasOwn(AUDIT_ACTIONS, s);
+
+export interface AuditEntry {
+  action: AuditAction;
+  target?: { type: string; id: string } | undefined;
+  summary: string;
+  details?: Record<string, unknown> | undefined;
+}
+
+const SECRET_KEY = /password|secret|token|webhook|hash|key$/i;
+
+/** The details with secret-looking keys masked, as JSON. */
+function safeDetails(details: Record<string, unknown>): string {
+  return JSON.stringify(details, (k, v) => (k && SECRET_KEY.test(k) && v !== null ? "(changed)" : v));
+}
+
+/** Writes one audit row in `tx`, the change's own transaction. */
+export async function recordAudit(
+  ctx: AppContext,
+  tx: Tx,
+  actor: AgentActor | WorkspaceSystemActor,
+  entry: AuditEntry,
+): Promise<void> {
+  await tx
+    .insertInto("audit_events")
+    .values({
+      id: newId(),
+      workspace_id: actor.workspaceId,
+      actor_agent_id: actor.kind === "agent" ? actor.agentId : null,
+      action: entry.action,
+      target_type: entry.target?.type ?? null,
+      target_id: entry.target?.id ?? null,
+      summary: entry.summary.slice(0, 500),
+      details: safeDetails(entry.details ?? {}),
+      ip: actor.kind === "agent" ? (actor.ip ?? null) : null,
+      created_at: ctx.now().toISOString(),
+    })
+    .execute();
+}
+
+/** The names of the fields whose values differ between two objects (what a settings change changed). */
+export function changedKeys<T extends object>(before: T, after: T, keys: readonly (keyof T)[]): (keyof T)[] {
+  return keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+}
+
+const cursorOf = (at: string, id: string) => Buffer.from(`${at}|${id}`).toString("base64url");
+function parseCursor(cursor: string): { at: string; id: string } {
+  const [at, id] = Buffer.from(cursor, "base64url").toString().split("|");
+  if (!at || !id || Number.isNaN(Date.parse(at))) throw validationFailed({ cursor: "is not valid" });
+  return { at, id };
+}
+
+/** The newest entries first, optionally of one action; admins only (others: 404). */
+export async function listAudit(
+  ctx: AppContext,
+  actor: AgentActor,
+  q: { action?: string | undefined; cursor?: string | undefined; limit?: number | undefined },
+): Promise<AuditPage> {
+  const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
+  let qb = auditEventsVisibleTo(ctx.database.db, actor)
+    .leftJoin("agents", (j) =>
+      j
+        .onRef("agents.id", "=", "audit_events.actor_agent_id")
+        .onRef("agents.workspace_id", "=", "audit_events.workspace_id"),
+    )
+    .select([
+      "audit_events.id",
+      "audit_events.created_at",
+      "audit_events.action",
+      "audit_events.actor_agent_id",
+      "agents.name as actor_name",
+      "audit_events.target_type",
+      "audit_events.target_id",
+      "audit_events.summary",
+      "audit_events.details",
+      "audit_events.ip",
+    ]);
+  if (q.action) {
+    if (!isAuditAction(q.action)) throw validationFailed({ action: "is not a known action" });
+    qb = qb.where("audit_events.action", "=", q.action);
+  }
+  if (q.cursor) {
+    const c = parseCursor(q.cursor);
+    qb = qb.where((eb) =>
+      eb.or([
+        eb("audit_events.created_at", "<", c.at),
+        eb.and([eb("audit_events.created_at", "=", c.at), eb("audit_events.id", "<", c.id)]),
+      ]),
+    );
+  }
+  const rows = await qb
+    .orderBy("audit_events.created_at", "desc")
+    .orderBy("audit_events.id", "desc")
+    .limit(limit + 1)
+    .execute();
+  const items: AuditEventView[] = rows.slice(0, limit).map((r) => ({
+    id: r.id,
+    at: new Date(r.created_at).toISOString(),
+    action: r.action,
+    actor: r.actor_agent_id ? { id: r.actor_agent_id, name: r.actor_name ?? "(unknown)" } : null,
+    targetType: r.target_type,
+    targetId: r.target_id,
+    summary: r.summary,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+    ip: r.ip,
+  }));
+  const last = rows.length > limit ? items[items.length - 1] : undefined;
+  return { items, nextCursor: last ? cursorOf(last.at, last.id) : null };
+}
