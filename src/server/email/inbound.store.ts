@@ -4,6 +4,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { sql } from "kysely";
+import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { InboundEmailTable } from "../db/schema.ts";
@@ -139,4 +140,83 @@ export async function storeInbound(
     throw err;
   }
   return { id, duplicate: false, status: "received" };
+}
+
+/**
+ * Retention: deletes the sealed raw message of up to `limit` messages of the actor's workspace
+ * processed (or ignored) before `before`. The row stays (Message-ID, outcome, ticket), so the
+ * same message delivered again is still a duplicate; failed and unprocessed ones keep theirs.
+ * The file goes first and the row is marked after: a run cut short deletes it again, harmlessly.
+ */
+export async function pruneInboundRaw(
+  ctx: AppContext,
+  actor: WorkspaceSystemActor,
+  p: { before: string; limit: number },
+): Promise<number> {
+  const rows = await ctx.database.db
+    .selectFrom("inbound_emails")
+    .select(["id", "storage_key"])
+    .where("workspace_id", "=", actor.workspaceId)
+    .where("status", "in", ["processed", "ignored"])
+    .where("processed_at", "<", p.before)
+    .where("raw_deleted_at", "is", null)
+    .orderBy("processed_at")
+    .limit(p.limit)
+    .execute();
+  await deleteRawOf(ctx, actor.workspaceId, rows);
+  return rows.length;
+}
+
+/** Deletes the raw messages of these rows of one workspace and marks them. */
+async function deleteRawOf(ctx: AppContext, workspaceId: string, rows: { id: string; storage_key: string }[]) {
+  for (const r of rows) await ctx.files.store.delete(r.storage_key);
+  if (!rows.length) return;
+  await ctx.database.db
+    .updateTable("inbound_emails")
+    .set({ raw_deleted_at: ctx.now().toISOString() })
+    .where("workspace_id", "=", workspaceId)
+    .where(
+      "id",
+      "in",
+      rows.map((r) => r.id),
+    )
+    .execute();
+}
+
+/**
+ * Erasure: every message of the workspace from `address` loses its raw message, sender and
+ * subject; answers how many. Runs after the erasure's transaction (the files are outside it).
+ */
+export async function eraseInboundFrom(
+  ctx: AppContext,
+  actor: AgentActor,
+  p: { address: string; ticketIds: string[] },
+): Promise<number> {
+  const rows = await ctx.database.db
+    .selectFrom("inbound_emails")
+    .select(["id", "storage_key", "raw_deleted_at"])
+    .where("workspace_id", "=", actor.workspaceId)
+    .where((eb) => {
+      const from = eb(sql<string>`lower(from_address)`, "=", p.address);
+      return p.ticketIds.length ? eb.or([from, eb("ticket_id", "in", p.ticketIds)]) : from;
+    })
+    .execute();
+  await deleteRawOf(
+    ctx,
+    actor.workspaceId,
+    rows.filter((r) => r.raw_deleted_at === null),
+  );
+  if (rows.length) {
+    await ctx.database.db
+      .updateTable("inbound_emails")
+      .set({ from_address: null, subject: null, envelope_from: null, client_helo: null, client_ip: null })
+      .where("workspace_id", "=", actor.workspaceId)
+      .where(
+        "id",
+        "in",
+        rows.map((r) => r.id),
+      )
+      .execute();
+  }
+  return rows.length;
 }

@@ -1,5 +1,5 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
-import { type Actor, type AgentActor, type SystemActor, unknownActor } from "../actors.ts";
+import { type Actor, type AgentActor, type SystemActor, unknownActor, type WorkspaceSystemActor } from "../actors.ts";
 import { nothing } from "../db/access.ts";
 import { isPostgres } from "../db/dialect.ts";
 import type { DB, OutboxEmailTable, Tx } from "../db/schema.ts";
@@ -205,4 +205,69 @@ export async function isOutgoingMessage(db: Tx, actor: Actor, messageId: string)
     .where("message_id", "=", messageId)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+// Retention (lifecycle/retention.job.ts) and erasure (lifecycle/contact-erase.ts): an email's
+// content goes, its row stays while a reply could thread on its Message-ID.
+
+/** What a row shows once its content is gone. */
+export const PRUNED_TEXT = "This email's content was removed by the workspace's data retention or an erasure.";
+const PRUNED = {
+  body_text: PRUNED_TEXT,
+  body_html: `<p>${PRUNED_TEXT}</p>`,
+  template_data: null,
+} as const;
+
+/**
+ * Up to `limit` finished emails (sent, failed, suppressed) of the actor's workspace created
+ * before `before`: those of a ticket keep their row (Message-ID, ticket, recipient, subject) and
+ * lose their text, HTML and template inputs; the others (invitations, sign-in links …) are
+ * deleted. Answers how many rows it changed; run again until it answers less than `limit`.
+ */
+export async function pruneOutboxBefore(
+  db: Tx,
+  actor: WorkspaceSystemActor,
+  p: { before: string; now: string; limit: number },
+): Promise<number> {
+  const rows = await outboxVisibleTo(db, actor)
+    .select(["id", "ticket_id"])
+    .where("status", "in", ["sent", "failed", "suppressed"])
+    .where("created_at", "<", p.before)
+    .where("content_pruned_at", "is", null)
+    .orderBy("created_at")
+    .limit(p.limit)
+    .execute();
+  const loose = rows.filter((r) => r.ticket_id === null).map((r) => r.id);
+  const threaded = rows.filter((r) => r.ticket_id !== null).map((r) => r.id);
+  if (loose.length) {
+    await db.deleteFrom("outbox_emails").where(outboxScope(actor)).where("id", "in", loose).execute();
+  }
+  if (threaded.length) {
+    await outboxWritableBy(db, actor)
+      .set({ ...PRUNED, content_pruned_at: p.now })
+      .where("id", "in", threaded)
+      .execute();
+  }
+  return rows.length;
+}
+
+/**
+ * An erased contact's emails: the address becomes the placeholder, the name and content go
+ * (pending ones too: they will not be sent to a placeholder anyway, so they are suppressed).
+ */
+export async function eraseOutboxRecipient(
+  db: Tx,
+  actor: AgentActor,
+  p: { address: string; placeholder: string; now: string },
+): Promise<number> {
+  await outboxWritableBy(db, actor)
+    .set({ status: "suppressed", last_error: "the recipient was erased", locked_until: null })
+    .where("to_address", "=", p.address)
+    .where("status", "=", "pending")
+    .execute();
+  const r = await outboxWritableBy(db, actor)
+    .set({ ...PRUNED, to_address: p.placeholder, to_name: null, content_pruned_at: p.now })
+    .where("to_address", "=", p.address)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }

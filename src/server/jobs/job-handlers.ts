@@ -1,5 +1,6 @@
 import { monthlyReportJob } from "../insights/monthly-report.ts";
 import { kbHealthJob } from "../kb/kb.health.ts";
+import { retentionJob } from "../lifecycle/retention.ts";
 import { taskRemindersJob } from "../onboarding/task-reminders.ts";
 import { npsSweepJob } from "../surveys/nps.ts";
 import { slackNotifyJob } from "../surveys/slack.ts";
@@ -17,4 +18,5 @@ export const JOB_HANDLERS: Record<JobKindName, JobHandler> = {
   kb_health: kbHealthJob,
   monthly_report: monthlyReportJob,
   task_reminders: taskRemindersJob,
+  retention: retentionJob,
 };

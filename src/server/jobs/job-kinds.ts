@@ -27,4 +27,5 @@ export type JobKindName =
   | "nps_sweep"
   | "kb_health"
   | "monthly_report"
-  | "task_reminders";
+  | "task_reminders"
+  | "retention";

@@ -11,7 +11,7 @@ import { type JobSpec, scheduleJob } from "./scheduler.ts";
 // same row whichever process plans it first.
 
 /** Local hours of each workspace's recurring jobs. */
-export const RECURRING_HOURS = { kbHealth: 6, npsSweep: 10, monthlyReport: 7 } as const;
+export const RECURRING_HOURS = { kbHealth: 6, npsSweep: 10, monthlyReport: 7, retention: 3 } as const;
 /** The reminders of every workspace's customers go out together, at this hour UTC. */
 export const TASK_REMINDERS_HOUR_UTC = 8;
 
@@ -38,6 +38,12 @@ export function workspaceJobs(wsId: string, timeZone: string, now: Date): JobSpe
       kind: "nps_sweep",
       key: `nps_sweep:${wsId}:${day}`,
       runAt: at(RECURRING_HOURS.npsSweep),
+      workspaceId: wsId,
+    },
+    {
+      kind: "retention",
+      key: `retention:${wsId}:${day}`,
+      runAt: at(RECURRING_HOURS.retention),
       workspaceId: wsId,
     },
     {

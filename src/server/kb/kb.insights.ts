@@ -1,5 +1,5 @@
 import type { Static } from "typebox";
-import type { AgentActor } from "../actors.ts";
+import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { newId } from "../ids.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
@@ -137,4 +137,50 @@ async function recentNegativeFeedback(
     comment: r.comment as string,
     createdAt: r.created_at,
   }));
+}
+
+// Retention (lifecycle/retention.job.ts): searches that found nothing, last seen before the
+// cutoff, and deflection events older than it are operational logs; they go in batches.
+
+/** Deletes up to `limit` of the workspace's misses last searched before `before`; answers how many. */
+export async function pruneSearchMisses(
+  ctx: AppContext,
+  actor: WorkspaceSystemActor,
+  p: { before: string; limit: number },
+): Promise<number> {
+  const db = ctx.database.db;
+  const r = await db
+    .deleteFrom("kb_search_misses")
+    .where("workspace_id", "=", actor.workspaceId)
+    .where("query", "in", (eb) =>
+      eb
+        .selectFrom("kb_search_misses as m")
+        .select("m.query")
+        .where("m.workspace_id", "=", actor.workspaceId)
+        .where("m.last_at", "<", p.before)
+        .limit(p.limit),
+    )
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** Deletes up to `limit` of the workspace's deflection events before `before`; answers how many. */
+export async function pruneDeflectionEvents(
+  ctx: AppContext,
+  actor: WorkspaceSystemActor,
+  p: { before: string; limit: number },
+): Promise<number> {
+  const db = ctx.database.db;
+  const r = await db
+    .deleteFrom("kb_deflection_events")
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom("kb_deflection_events as e")
+        .select("e.id")
+        .where("e.workspace_id", "=", actor.workspaceId)
+        .where("e.created_at", "<", p.before)
+        .limit(p.limit),
+    )
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
 }
