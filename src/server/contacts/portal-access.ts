@@ -92,7 +92,7 @@ export async function setPortalAccess(
     await recordAudit(ctx, tx, actor, {
       action: "contact.portal_access",
       target: { type: "contact", id: c.id },
-      summary: `Portal access of ${c.email}: ${c.portal_access} → ${access}`,
+      summary: `Portal access: ${c.portal_access} → ${access}`,
       details: { from: c.portal_access, to: access },
     });
   });
@@ -129,7 +129,7 @@ export async function inviteContact(
     await recordAudit(ctx, tx, actor, {
       action: "contact.invited",
       target: { type: "contact", id: c.id },
-      summary: `Invited ${c.email} to the portal`,
+      summary: "Invited to the portal",
     });
     const { token } = await issueCustomerToken(ctx, tx, {
       workspaceId: ws.id,

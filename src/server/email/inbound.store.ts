@@ -168,7 +168,11 @@ export async function pruneInboundRaw(
 }
 
 /** Deletes the raw messages of these rows of one workspace and marks them. */
-async function deleteRawOf(ctx: AppContext, workspaceId: string, rows: { id: string; storage_key: string }[]) {
+async function deleteRawOf(
+  ctx: AppContext,
+  workspaceId: string,
+  rows: { id: string; storage_key: string }[],
+) {
   for (const r of rows) await ctx.files.store.delete(r.storage_key);
   if (!rows.length) return;
   await ctx.database.db

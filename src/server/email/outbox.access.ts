@@ -1,5 +1,11 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
-import { type Actor, type AgentActor, type SystemActor, unknownActor, type WorkspaceSystemActor } from "../actors.ts";
+import {
+  type Actor,
+  type AgentActor,
+  type SystemActor,
+  unknownActor,
+  type WorkspaceSystemActor,
+} from "../actors.ts";
 import { nothing } from "../db/access.ts";
 import { isPostgres } from "../db/dialect.ts";
 import type { DB, OutboxEmailTable, Tx } from "../db/schema.ts";
@@ -211,7 +217,8 @@ export async function isOutgoingMessage(db: Tx, actor: Actor, messageId: string)
 // content goes, its row stays while a reply could thread on its Message-ID.
 
 /** What a row shows once its content is gone. */
-export const PRUNED_TEXT = "This email's content was removed by the workspace's data retention or an erasure.";
+export const PRUNED_TEXT =
+  "This email's content was removed by the workspace's data retention or an erasure.";
 const PRUNED = {
   body_text: PRUNED_TEXT,
   body_html: `<p>${PRUNED_TEXT}</p>`,
@@ -270,4 +277,14 @@ export async function eraseOutboxRecipient(
     .where("to_address", "=", p.address)
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
+}
+
+/** Erasure: the reply addresses of these tickets' emails stop threading (a new message starts afresh). */
+export async function forgetReplyTokens(db: Tx, actor: AgentActor, ticketIds: string[]): Promise<void> {
+  if (!ticketIds.length) return;
+  await db
+    .deleteFrom("email_reply_tokens")
+    .where("workspace_id", "=", actor.workspaceId)
+    .where("ticket_id", "in", ticketIds)
+    .execute();
 }

@@ -333,3 +333,33 @@ export async function attachmentsOfComment(
     .execute();
   return rows.map(toView);
 }
+
+/**
+ * Erasure: the files a contact gave on these tickets (every file not uploaded by an agent: the
+ * request's own and those on their messages) or on these comments of theirs, with what to delete
+ * from the store.
+ */
+export function customerFilesOf(db: Tx, actor: AgentActor, p: { ticketIds: string[]; commentIds: string[] }) {
+  return attachmentsVisibleTo(db, actor)
+    .select(["attachments.id", "attachments.storage_key", "attachments.thumb_key"])
+    .where((eb) =>
+      eb.or([
+        eb.and([
+          eb("attachments.ticket_id", "in", p.ticketIds.length ? p.ticketIds : ["-"]),
+          eb("attachments.uploaded_by_type", "!=", "agent"),
+        ]),
+        eb("attachments.comment_id", "in", p.commentIds.length ? p.commentIds : ["-"]),
+      ]),
+    )
+    .execute();
+}
+
+/** Deletes these attachment rows of the actor's workspace (their files go after the commit). */
+export async function deleteAttachments(db: Tx, actor: AgentActor, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  await db
+    .deleteFrom("attachments")
+    .where(attachmentScope(actor))
+    .where("attachments.id", "in", ids)
+    .execute();
+}

@@ -1,5 +1,5 @@
 import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
-import { type Actor, unknownActor } from "../actors.ts";
+import { type Actor, type AgentActor, unknownActor } from "../actors.ts";
 import { nothing } from "../db/access.ts";
 import type { DB, Tx } from "../db/schema.ts";
 import { visibleTicketIds } from "./ticket.access.ts";
@@ -47,4 +47,23 @@ export function visibleCommentIds<T extends keyof DB>(eb: ExpressionBuilder<DB, 
 /** Inside a transaction pass its tx. */
 export function commentsVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("comments").where(commentScope(actor));
+}
+
+/**
+ * Erasure: the body of every comment this contact wrote in the actor's workspace becomes `body`;
+ * answers the comments' ids and tickets (the messages stay, in their place and time).
+ */
+export async function redactContactComments(
+  db: Tx,
+  actor: AgentActor,
+  p: { contactId: string; body: string },
+): Promise<{ id: string; ticket_id: string }[]> {
+  return db
+    .updateTable("comments")
+    .set({ body: p.body })
+    .where(commentScope(actor))
+    .where("comments.author_type", "=", "contact")
+    .where("comments.author_contact_id", "=", p.contactId)
+    .returning(["comments.id", "comments.ticket_id"])
+    .execute();
 }

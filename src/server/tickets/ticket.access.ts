@@ -382,3 +382,39 @@ export async function findTicketByTrackingToken(
     attachments: attachments as PublicAttachmentRow[],
   };
 }
+
+// Erasure of a contact (lifecycle/contact-erase.ts): their requests keep their number, status,
+// history and the team's messages; what the contact wrote and what opened them go.
+
+/** The contact's own requests lose their subject and description; answers their ids. */
+export async function redactContactTickets(
+  db: Tx,
+  actor: AgentActor,
+  p: { contactId: string; subject: string; description: string },
+): Promise<string[]> {
+  const rows = await ticketsWritableBy(db, actor)
+    .set({ subject: p.subject, description: p.description })
+    .where("tickets.contact_id", "=", p.contactId)
+    .returning("tickets.id")
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** The contact leaves every request they were copied in on. */
+export async function removeContactCcs(db: Tx, actor: AgentActor, contactId: string): Promise<void> {
+  await db
+    .deleteFrom("ticket_ccs")
+    .where(ccScope(actor))
+    .where("ticket_ccs.contact_id", "=", contactId)
+    .execute();
+}
+
+/** Every tracking link of these tickets stops working. */
+export async function revokeTrackingTokens(db: Tx, actor: AgentActor, ticketIds: string[]): Promise<void> {
+  if (!ticketIds.length) return;
+  await db
+    .deleteFrom("tracking_tokens")
+    .where("workspace_id", "=", actor.workspaceId)
+    .where("ticket_id", "in", ticketIds)
+    .execute();
+}

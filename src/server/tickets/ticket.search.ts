@@ -63,3 +63,12 @@ export function matchingTicketIds(ctx: AppContext, workspaceId: string, q: strin
   return sql<string>`(select ticket_id from ticket_search
     where ticket_search match ${match} and workspace_id = ${workspaceId})`;
 }
+
+/** Erasure: these tickets' text leaves the index (the caller indexes what stays). */
+export async function forgetTicketText(tx: Tx, workspaceId: string, ticketIds: string[]): Promise<void> {
+  for (const id of ticketIds) {
+    await sql`delete from ticket_search where ticket_id = ${id} and workspace_id = ${workspaceId}`.execute(
+      tx,
+    );
+  }
+}

@@ -1,0 +1,181 @@
+import type { AgentActor } from "../actors.ts";
+import { recordAudit } from "../audit/audit.ts";
+import { revokeContactSessions } from "../auth/customer-accounts.ts";
+import { retireCustomerTokens } from "../auth/customer-tokens.ts";
+import { contactsVisibleTo, contactsWritableBy, lockContactFor } from "../contacts/contact.access.ts";
+import type { AppContext } from "../context.ts";
+import { eraseInboundFrom } from "../email/inbound.store.ts";
+import { eraseOutboxRecipient, forgetReplyTokens } from "../email/outbox.access.ts";
+import { conflict, forbidden, notFound, validationFailed } from "../errors.ts";
+import { customerFilesOf, deleteAttachments } from "../files/file.access.ts";
+import { surveysWritableBy } from "../surveys/survey.access.ts";
+import { commentsVisibleTo, redactContactComments } from "../tickets/comment.access.ts";
+import {
+  redactContactTickets,
+  removeContactCcs,
+  revokeTrackingTokens,
+  ticketsVisibleTo,
+} from "../tickets/ticket.access.ts";
+import { forgetTicketText, indexTicketText } from "../tickets/ticket.search.ts";
+
+// Erasure of a contact on request (the right to be forgotten), irreversible, for admins only,
+// confirmed by typing the contact's email address. The tickets keep their shape: every request
+// keeps its number, status, dates, assignee, history and the team's messages and notes; what
+// the contact gave goes:
+// - the contact: name "Erased contact", email erased-<id>@invalid, phone, password, verification
+//   and sign-in dates cleared, portal access none, unsubscribed from surveys; every session and
+//   one-time link revoked (they cannot sign in: no password, no access, no address);
+// - their requests: subject and description replaced; every tracking link of them revoked and
+//   their reply addresses forgotten (a later email from them opens a new request);
+// - their messages, on any request: the body replaced, the message kept in its place;
+// - the files they uploaded (their requests' own files and those on their messages): deleted;
+// - their incoming mail: raw message, sender and subject deleted;
+// - emails to them: address replaced, content removed; pending ones suppressed;
+// - survey comments cleared (scores stay as numbers without a person); surveys not yet sent skipped;
+// - copied in on colleagues' requests: removed.
+// Kept, as the team's or the company's: internal notes (the team's words, which may mention them),
+// the company's form answers and documents, the company timeline, and the audit log, whose
+// entries about contacts name them by id only.
+
+export const ERASED_NAME = "Erased contact";
+export const ERASED_SUBJECT = "Request of an erased contact";
+export const ERASED_TEXT = "[Erased at the contact's request]";
+export const erasedEmail = (contactId: string) => `erased-${contactId}@invalid`;
+
+export interface ErasureResult {
+  tickets: number;
+  messages: number;
+  files: number;
+  inboundEmails: number;
+  outboxEmails: number;
+}
+
+export async function eraseContact(
+  ctx: AppContext,
+  actor: AgentActor,
+  contactId: string,
+  confirmEmail: string,
+): Promise<ErasureResult> {
+  if (actor.role !== "admin") throw forbidden("Only admins erase a contact.");
+  const found = await contactsVisibleTo(ctx.database.db, actor)
+    .select(["contacts.id", "contacts.email", "contacts.email_normalized", "contacts.erased_at"])
+    .where("contacts.id", "=", contactId)
+    .executeTakeFirst();
+  if (!found) throw notFound("No such contact.");
+  if (found.erased_at) throw conflict("already_erased", "This contact was already erased.");
+  if (confirmEmail.trim().toLowerCase() !== found.email.trim().toLowerCase()) {
+    throw validationFailed({ confirmEmail: "must be the contact's email address, typed exactly" });
+  }
+  const now = ctx.now().toISOString();
+  const placeholder = erasedEmail(found.id);
+  const done = await ctx.database.db.transaction().execute(async (tx) => {
+    if (!(await lockContactFor(tx, actor, found.id))) throw notFound("No such contact.");
+    await contactsWritableBy(tx, actor)
+      .set({
+        name: ERASED_NAME,
+        email: placeholder,
+        email_normalized: placeholder,
+        phone: null,
+        password_hash: null,
+        email_verified_at: null,
+        last_sign_in_at: null,
+        documents_seen_at: null,
+        portal_access: "none",
+        surveys_unsubscribed_at: now,
+        erased_at: now,
+        updated_at: now,
+      })
+      .where("contacts.id", "=", found.id)
+      .where("contacts.erased_at", "is", null)
+      .execute();
+    await revokeContactSessions(ctx, tx, found.id);
+    await retireCustomerTokens(ctx, tx, found.id);
+    await removeContactCcs(tx, actor, found.id);
+
+    const ticketIds = await redactContactTickets(tx, actor, {
+      contactId: found.id,
+      subject: ERASED_SUBJECT,
+      description: ERASED_TEXT,
+    });
+    await revokeTrackingTokens(tx, actor, ticketIds);
+    await forgetReplyTokens(tx, actor, ticketIds);
+    const comments = await redactContactComments(tx, actor, { contactId: found.id, body: ERASED_TEXT });
+
+    const files = await customerFilesOf(tx, actor, { ticketIds, commentIds: comments.map((c) => c.id) });
+    await deleteAttachments(
+      tx,
+      actor,
+      files.map((f) => f.id),
+    );
+
+    await surveysWritableBy(tx, actor)
+      .set({ comment: null })
+      .where("surveys.contact_id", "=", found.id)
+      .execute();
+    await surveysWritableBy(tx, actor)
+      .set({ status: "skipped", skip_reason: "erased", token_hash: null, unsubscribe_token_hash: null })
+      .where("surveys.contact_id", "=", found.id)
+      .where("surveys.status", "=", "scheduled")
+      .execute();
+    const outboxEmails = await eraseOutboxRecipient(tx, actor, {
+      address: found.email,
+      placeholder,
+      now,
+    });
+
+    // The search index forgets their words: what stays of each touched request is indexed again.
+    const touched = [...new Set([...ticketIds, ...comments.map((c) => c.ticket_id)])];
+    await forgetTicketText(tx, actor.workspaceId, touched);
+    for (const id of touched) {
+      const t = await ticketsVisibleTo(tx, actor)
+        .select(["subject", "description"])
+        .where("tickets.id", "=", id)
+        .executeTakeFirst();
+      if (t)
+        await indexTicketText(ctx, tx, {
+          workspaceId: actor.workspaceId,
+          ticketId: id,
+          content: `${t.subject}\n${t.description}`,
+        });
+      const kept = await commentsVisibleTo(tx, actor)
+        .select("comments.body")
+        .where("comments.ticket_id", "=", id)
+        .where((eb) =>
+          eb.or([
+            eb("comments.author_contact_id", "is", null),
+            eb("comments.author_contact_id", "!=", found.id),
+          ]),
+        )
+        .execute();
+      for (const c of kept) {
+        await indexTicketText(ctx, tx, { workspaceId: actor.workspaceId, ticketId: id, content: c.body });
+      }
+    }
+
+    const result = {
+      tickets: ticketIds.length,
+      messages: comments.length,
+      files: files.length,
+      inboundEmails: 0,
+      outboxEmails,
+    };
+    await recordAudit(ctx, tx, actor, {
+      action: "contact.erased",
+      target: { type: "contact", id: found.id },
+      summary: `Erased a contact: ${ticketIds.length} requests redacted, ${files.length} files deleted`,
+      details: { tickets: result.tickets, messages: result.messages, files: result.files, outboxEmails },
+    });
+    return { result, ticketIds, files };
+  });
+  // Files live outside the database: deleted once the erasure is committed.
+  for (const f of done.files) {
+    await ctx.files.store.delete(f.storage_key);
+    if (f.thumb_key) await ctx.files.store.delete(f.thumb_key);
+  }
+  done.result.inboundEmails = await eraseInboundFrom(ctx, actor, {
+    address: found.email_normalized,
+    ticketIds: done.ticketIds,
+  });
+  ctx.log.info({ contactId: found.id, erased: done.result }, "contact erased");
+  return done.result;
+}
