@@ -22,6 +22,7 @@ export type ContactPage = Static<typeof ContactPage>;
 
 export const ContactDetail = Type.Object({
   ...ContactView.properties,
+  erasedAt: Nullable(Type.String({ description: "When the contact was erased on request; null if not" })),
   tickets: Type.Array(
     Type.Object({
       reference: Type.String(),

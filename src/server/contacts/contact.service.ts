@@ -110,6 +110,7 @@ export async function getContact(ctx: AppContext, actor: AgentActor, id: string)
       "contacts.name",
       "contacts.email",
       "contacts.created_at",
+      "contacts.erased_at",
       "companies.id as company_id",
       "companies.name as company_name",
     ])
@@ -128,6 +129,7 @@ export async function getContact(ctx: AppContext, actor: AgentActor, id: string)
     email: c.email,
     company: c.company_id ? { id: c.company_id, name: c.company_name ?? "" } : null,
     createdAt: c.created_at,
+    erasedAt: c.erased_at ? new Date(c.erased_at).toISOString() : null,
     tickets: tickets.map((t) => ({
       reference: formatReference(t.number),
       subject: t.subject,

@@ -23,7 +23,7 @@ import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
 // contact's data, and are left out (README "Data retention, exports and erasure"). Nothing of
 // another contact is read: every query is scoped to this contact's id or their own tickets.
 
-export const EXPORT_FORMAT = "portico.contact-export.v1";
+export const EXPORT_FORMAT = "portico.contact-export.v1" as const;
 
 /** The whole export; admins only (agents 403), another workspace's contact 404. Audited. */
 export async function exportContact(ctx: AppContext, actor: AgentActor, contactId: string) {

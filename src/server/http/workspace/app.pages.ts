@@ -7,6 +7,7 @@ import { jsonErrorHandler } from "../shared/errors.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { addOpenTaskBadge, agentTaskPages } from "./agent-tasks.pages.ts";
+import { auditPages } from "./audit.pages.ts";
 import { companyPages } from "./companies.pages.ts";
 import { contactPages } from "./contacts.pages.ts";
 import { companyDocumentPages } from "./documents.pages.ts";
@@ -111,6 +112,7 @@ export const appPages =
         await tree.register(insightsPages(ctx));
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
         await tree.register(surveySettingsPages(ctx), { prefix: "/settings/surveys" });
+        await tree.register(auditPages(ctx), { prefix: "/settings/audit" });
         await tree.register(agentTaskPages(ctx), { prefix: "/tasks" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });
         await tree.register(kbPages(ctx), { prefix: "/kb" });

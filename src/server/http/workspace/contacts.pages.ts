@@ -6,17 +6,23 @@ import { getContact, listContacts } from "../../contacts/contact.service.ts";
 import { getPortalAccess, inviteContact, setPortalAccess } from "../../contacts/portal-access.ts";
 import type { AppContext } from "../../context.ts";
 import type { PortalAccess } from "../../db/schema.ts";
-import { AppError, type FieldErrors } from "../../errors.ts";
+import { AppError, type FieldErrors, validationFailed } from "../../errors.ts";
+import { eraseContact } from "../../lifecycle/contact-erase.ts";
 import { formString } from "../../web/forms.ts";
 import { html } from "../../web/html.ts";
+import { formValidator } from "../shared/validation.ts";
 import { contactCompanySection } from "./companies.views.ts";
 import { PORTAL_ACCESS_NOTICES, portalAccessBlock } from "./contact-access.views.ts";
 import { contactMain, contactsMain } from "./contacts.views.ts";
 import { sendAppPage } from "./layout.ts";
+import { EraseBody } from "./lifecycle.routes.ts";
+import { contactDataBlock } from "./lifecycle.views.ts";
 
 // /app/contacts: the workspace's customers, through the same services as the JSON API.
 
 type Query = Record<string, string | undefined>;
+
+const checkErase = formValidator(EraseBody);
 
 export const contactPages =
   (ctx: AppContext): FastifyPluginAsync =>
@@ -48,7 +54,7 @@ export const contactPages =
     const contactPage = async (
       req: FastifyRequest<{ Params: { id: string }; Querystring: Query }>,
       reply: FastifyReply,
-      st: { errors?: FieldErrors; status?: number } = {},
+      st: { errors?: FieldErrors; status?: number; dataErrors?: FieldErrors } = {},
     ) => {
       const id = req.params.id.slice(0, 64);
       const c = await getContact(ctx, actorOf(req), id);
@@ -62,11 +68,18 @@ export const contactPages =
       const company = contactCompanySection(req, c, companies, level, {
         ...(req.query.done === "company" ? { notice: "Company set." } : {}),
       });
+      const isAdmin = (req.session as SessionInfo).agent.role === "admin";
+      const data = isAdmin
+        ? contactDataBlock(req, c, {
+            ...(st.dataErrors ? { errors: st.dataErrors } : {}),
+            ...(req.query.saved === "erased" ? { notice: "Contact erased." } : {}),
+          })
+        : "";
       return sendAppPage(req, reply, {
         title: c.name,
         section: "contacts",
         status: st.status ?? 200,
-        main: html`${contactMain(c)}${company}${portalAccessBlock(req, c.id, access, { errors: st.errors, notice })}`,
+        main: html`${contactMain(c)}${company}${portalAccessBlock(req, c.id, access, { errors: st.errors, notice })}${data}`,
       });
     };
 
@@ -92,6 +105,21 @@ export const contactPages =
         );
       },
     );
+
+    // Erasure: the JSON route's body schema first, then the service (admins; the typed address confirms).
+    app.post<{ Params: { id: string }; Querystring: Query }>("/contacts/:id/erase", async (req, reply) => {
+      const body = { confirmEmail: (formString(req.body, "confirmEmail") ?? "").trim() };
+      try {
+        const errors = checkErase(body);
+        if (errors) throw validationFailed(errors);
+        await eraseContact(ctx, actorOf(req), req.params.id.slice(0, 64), body.confirmEmail);
+      } catch (err) {
+        if (err instanceof AppError && err.status === 400)
+          return contactPage(req, reply, { dataErrors: err.fields ?? {}, status: 400 });
+        throw err;
+      }
+      return reply.redirect(`/app/contacts/${encodeURIComponent(req.params.id)}?saved=erased#data`, 303);
+    });
 
     app.post<{ Params: { id: string } }>("/contacts/:id/portal-invitation", async (req, reply) => {
       await inviteContact(ctx, actorOf(req), req.params.id.slice(0, 64));

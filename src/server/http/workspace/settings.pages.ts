@@ -5,6 +5,7 @@ import type { SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, validationFailed } from "../../errors.ts";
 import { publicHttpsUrlProblem } from "../../lib/public-https-url.ts";
+import { type Retention, RetentionBody, updateRetention } from "../../lifecycle/retention.ts";
 import { formString } from "../../web/forms.ts";
 import { type DocumentLimits, updateDocumentLimits } from "../../workspaces/document-limits.ts";
 import { type PortalAccessSettings, updatePortalAccess } from "../../workspaces/portal-access.ts";
@@ -34,6 +35,7 @@ const checkBranding = formValidator(BrandingPatchBody);
 const checkDocumentLimits = formValidator(DocumentLimitsBody);
 const checkEmbedding = formValidator(EmbeddingBody);
 const checkPortalAccess = formValidator(PortalAccessBody);
+const checkRetention = formValidator(RetentionBody);
 // The add-agent form has always asked for a role so.
 const checkNewAgent = formValidator(AddAgentBody, { role: "must be chosen" });
 
@@ -171,6 +173,31 @@ export const settingsPages =
       } catch (err) {
         if (err instanceof AppError && err.status === 400) {
           return show(req, reply, { documents: { values, errors: err.fields ?? {} }, status: 400 });
+        }
+        throw err;
+      }
+    });
+
+    app.post("/retention", async (req, reply) => {
+      const keys = ["outboxDays", "inboundDays", "searchMissesDays", "eventsDays"] as const;
+      const values = Object.fromEntries(
+        keys.map((k) => [k, (formString(req.body, k) ?? "").trim()]),
+      ) as Record<(typeof keys)[number], string>;
+      // Blank keeps for ever (null); anything else passes the API's own schema.
+      const body = Object.fromEntries(
+        keys.map((k) => [
+          k,
+          values[k] === "" ? null : /^\d{1,6}$/.test(values[k]) ? Number(values[k]) : values[k],
+        ]),
+      );
+      try {
+        const errors = checkRetention(body);
+        if (errors) throw validationFailed(errors);
+        await updateRetention(ctx, (req.session as SessionInfo).actor, body as Partial<Retention>);
+        return reply.redirect("/app/settings?saved=retention#retention", 303);
+      } catch (err) {
+        if (err instanceof AppError && err.status === 400) {
+          return show(req, reply, { retention: { values, errors: err.fields ?? {} }, status: 400 });
         }
         throw err;
       }

@@ -4,6 +4,7 @@ import type { AgentView } from "../../agents/agent.service.ts";
 import type { SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import type { FieldErrors } from "../../errors.ts";
+import { retentionOf } from "../../lifecycle/retention.ts";
 import { describedBy, when } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
 import { brandingOf, DEFAULT_PRIMARY_COLOR, type Workspace } from "../../workspaces/workspace.branding.ts";
@@ -15,6 +16,7 @@ import {
 import { BRAND_NAME_MAX } from "../../workspaces/workspace.service.ts";
 import { type DocumentLimitsState, documentLimitsSection } from "./document-limits.views.ts";
 import { appErrorSummary, appFieldError, csrfField } from "./layout.ts";
+import { type RetentionState, retentionSection } from "./lifecycle.views.ts";
 import { portalAccessSection } from "./portal-access.views.ts";
 
 // Settings: the portal's white-label fields with a live preview, sharing the portal, and the
@@ -39,6 +41,7 @@ export interface SettingsState {
   /** Agents still to accept their invitation (no password yet). */
   pending?: ReadonlySet<string>;
   documents?: DocumentLimitsState;
+  retention?: RetentionState;
   notice?: string;
   status?: number;
 }
@@ -46,6 +49,7 @@ export interface SettingsState {
 export const NOTICES: Record<string, string> = {
   branding: "Branding saved. The portal shows it now.",
   embedding: "Saved: the sites allowed to embed the submit form are as shown under Share.",
+  retention: "Data retention saved. It applies tonight at 03:00.",
   "portal-access": "Portal access saved. It holds now, for every page, the API and the links already sent.",
   documents: "Document limits saved. They hold for the next upload.",
   agent: "Agent added. They got an email with the address of this app; give them their password privately.",
@@ -264,10 +268,11 @@ export function settingsMain(
 ): Html {
   return html`<h1>Settings</h1>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
-<nav class="toc" aria-label="Settings sections"><a href="#branding">Branding</a> <a href="#share">Share</a> <a href="#portal-access">Portal access</a> <a href="#documents">Documents</a> <a href="#agents">Agents</a> <a href="/app/settings/surveys">Surveys</a></nav>
+<nav class="toc" aria-label="Settings sections"><a href="#branding">Branding</a> <a href="#share">Share</a> <a href="#portal-access">Portal access</a> <a href="#documents">Documents</a> <a href="#retention">Data retention</a> <a href="#agents">Agents</a> <a href="/app/settings/surveys">Surveys</a>${isAdmin ? html` <a href="/app/settings/audit">Audit log</a>` : ""}</nav>
 ${brandingSection(req, ws, isAdmin, st)}
 ${shareSection(ctx, req, ws, isAdmin, st)}
 ${portalAccessSection(req, ws, isAdmin)}
 ${documentLimitsSection(req, ws, isAdmin, st.documents)}
+${retentionSection(req, retentionOf(ws), isAdmin, st.retention)}
 ${agentsSection(req, agents, isAdmin, st)}`;
 }

@@ -39,6 +39,7 @@ import { workspaceFormRoutes } from "./forms.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
 import { workspaceImportRoutes } from "./import.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
+import { workspaceLifecycleRoutes } from "./lifecycle.routes.ts";
 import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
 import { workspaceReportRoutes } from "./reports.routes.ts";
@@ -67,6 +68,7 @@ export const workspaceRoutes =
     await app.register(workspaceAgentTaskRoutes(ctx));
     await app.register(workspaceSurveySettingsRoutes(ctx));
     await app.register(workspaceAnalyticsRoutes(ctx));
+    await app.register(workspaceLifecycleRoutes(ctx));
 
     app.get(
       "/session",
