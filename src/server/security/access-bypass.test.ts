@@ -44,6 +44,7 @@ const ACCESS_FILES: Record<string, string> = {
   kb_article_alerts: "surveys/survey.access.ts",
   monthly_reports: "surveys/survey.access.ts",
   agent_tasks: "tasks/agent-task.access.ts",
+  audit_events: "audit/audit.access.ts",
 };
 
 /**
