@@ -5,7 +5,7 @@ import { CUSTOMER_TOKEN_TTL_MS, issueCustomerToken, retireCustomerTokens } from 
 import { type AppContext, nowIso } from "../context.ts";
 import type { PortalAccess, Tx } from "../db/schema.ts";
 import { absoluteUrl, enqueueEmail } from "../email/outbox.ts";
-import { notFound, validationFailed } from "../errors.ts";
+import { conflict, notFound, validationFailed } from "../errors.ts";
 import { brandingOf } from "../workspaces/workspace.branding.ts";
 import { contactsVisibleTo, contactsWritableBy } from "./contact.access.ts";
 
@@ -37,11 +37,18 @@ async function contactRow(db: Tx, actor: AgentActor, contactId: string) {
       "contacts.password_hash",
       "contacts.email_verified_at",
       "contacts.last_sign_in_at",
+      "contacts.erased_at",
     ])
     .where("contacts.id", "=", contactId)
     .executeTakeFirst();
   if (!c) throw notFound("No such contact.");
   return c;
+}
+
+/** An erased contact has no address to invite and no account to open (lifecycle/contact-erase.ts). */
+function refuseErased(c: { erased_at: string | null }) {
+  if (c.erased_at)
+    throw conflict("contact_erased", "This contact was erased: they cannot be given portal access.");
 }
 
 export async function getPortalAccess(
@@ -78,6 +85,7 @@ export async function setPortalAccess(
     throw validationFailed({ access: "must be none, own or company" });
   await ctx.database.db.transaction().execute(async (tx) => {
     const c = await contactRow(tx, actor, contactId);
+    if (access !== "none") refuseErased(c);
     if (access === "company" && c.company_id === null) {
       throw validationFailed({ access: "needs the contact to belong to a company first" });
     }
@@ -110,6 +118,7 @@ export async function inviteContact(
 ): Promise<PortalAccessView> {
   await ctx.database.db.transaction().execute(async (tx) => {
     const c = await contactRow(tx, actor, contactId);
+    refuseErased(c);
     if (c.portal_access === "none") {
       await contactsWritableBy(tx, actor)
         .set({ portal_access: "own", updated_at: nowIso(ctx) })

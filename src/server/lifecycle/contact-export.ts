@@ -240,7 +240,7 @@ export async function exportContact(ctx: AppContext, actor: AgentActor, contactI
     recordAudit(ctx, tx, actor, {
       action: "contact.exported",
       target: { type: "contact", id: c.id },
-      summary: `Exported the data of ${c.email}`,
+      summary: `Exported a contact's data: ${tickets.length} requests`,
       details: { tickets: tickets.length, messages: comments.length, files: files.length },
     }),
   );

@@ -191,6 +191,8 @@ describe("a contact's data", () => {
     });
     assert.equal(signIn.statusCode, 202);
     await accountMailSettled();
+    const reinvite = await ws(`/contacts/${alice.contactId}/portal-invitation`, {});
+    assert.equal(reinvite.statusCode, 409, "an erased contact cannot be invited again");
     const stillBob = await t.app.inject({
       url: `/api/portal/${team.ws.slug}/me`,
       headers: { cookie: bob.cookie },

@@ -49,6 +49,13 @@ const COLUMNS = {
   eventsDays: "retention_events_days",
 } as const satisfies Record<keyof Retention, keyof RetentionDays>;
 
+const LABELS: Record<keyof Retention, string> = {
+  outboxDays: "sent emails' content",
+  inboundDays: "raw incoming mail",
+  searchMissesDays: "searches that found nothing",
+  eventsDays: "deflection events",
+};
+
 export const retentionOf = (row: RetentionDays): Retention => ({
   outboxDays: row.retention_outbox_days,
   inboundDays: row.retention_inbound_days,
@@ -95,7 +102,7 @@ export async function updateRetention(
     await recordAudit(ctx, tx, actor, {
       action: "settings.retention",
       target: { type: "workspace", id: actor.workspaceId },
-      summary: `Retention: ${changed.map((k) => `${k} ${next[k] ?? "forever"}`).join(", ")}`,
+      summary: `Retention: ${changed.map((k) => `${LABELS[k]} ${next[k] === null ? "kept for ever" : `${next[k]} days`}`).join(", ")}`,
       details: Object.fromEntries(changed.map((k) => [k, { from: before[k], to: next[k] }])),
     });
   });

@@ -79,7 +79,7 @@ export const contactPages =
         title: c.name,
         section: "contacts",
         status: st.status ?? 200,
-        main: html`${contactMain(c)}${company}${portalAccessBlock(req, c.id, access, { errors: st.errors, notice })}${data}`,
+        main: html`${contactMain(c)}${company}${c.erasedAt ? "" : portalAccessBlock(req, c.id, access, { errors: st.errors, notice })}${data}`,
       });
     };
 
