@@ -47,12 +47,12 @@ export function retentionSection(
   const field = (k: keyof Retention) => html`<div class="field">
       <label for="${k}">${RETENTION_LABELS[k]} (days)</label>
       <p class="hint" id="${k}-hint">${RETENTION_HINTS[k]}</p>
-      <input id="${k}" name="${k}" type="number" inputmode="numeric" min="1" max="${RETENTION_MAX_DAYS}" value="${v[k]}" placeholder="Keep forever"${describedBy(st.errors, k, `${k}-hint`)}${dis}>
+      <input id="${k}" name="${k}" type="number" inputmode="numeric" min="0" max="${RETENTION_MAX_DAYS}" value="${v[k]}" placeholder="Keep forever"${describedBy(st.errors, k, `${k}-hint`)}${dis}>
       ${fieldError(RETENTION_LABELS, st.errors, k)}
     </div>`;
   return html`<section class="card" aria-labelledby="retention-title" id="retention">
   <h2 id="retention-title">Data retention</h2>
-  <p class="hint">Older records are removed every night at 03:00 in the workspace's time zone. Leave a field blank to keep for ever.${isAdmin ? "" : " Only admins change this."}</p>
+  <p class="hint">Older records are removed every night at 03:00 in the workspace's time zone. Leave a field blank (or 0) to keep for ever.${isAdmin ? "" : " Only admins change this."}</p>
   ${errorSummary(RETENTION_LABELS, st.errors)}
   <form method="post" action="/app/settings/retention" novalidate>
     ${csrfField(req)}

@@ -183,11 +183,15 @@ export const settingsPages =
       const values = Object.fromEntries(
         keys.map((k) => [k, (formString(req.body, k) ?? "").trim()]),
       ) as Record<(typeof keys)[number], string>;
-      // Blank keeps for ever (null); anything else passes the API's own schema.
+      // Blank or 0 keeps for ever (null); anything else passes the API's own schema.
       const body = Object.fromEntries(
         keys.map((k) => [
           k,
-          values[k] === "" ? null : /^\d{1,6}$/.test(values[k]) ? Number(values[k]) : values[k],
+          values[k] === "" || values[k] === "0"
+            ? null
+            : /^\d{1,6}$/.test(values[k])
+              ? Number(values[k])
+              : values[k],
         ]),
       );
       try {
