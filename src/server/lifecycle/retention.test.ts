@@ -7,7 +7,7 @@ import { newId } from "../ids.ts";
 import { JOB_HANDLERS } from "../jobs/job-handlers.ts";
 import { runDueJobs } from "../jobs/job-runner.ts";
 import { planRecurringJobs } from "../jobs/recurring.ts";
-import { makeTeam, submitTicket } from "../test/factories.ts";
+import { makeTeam, signIn, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { applyRetention } from "./retention.ts";
 
@@ -169,6 +169,15 @@ describe("data retention", () => {
     assert.ok(young.length > 0);
     for (const y of young) assert.equal(y.content_pruned_at, null, "a recent email keeps its content");
     assert.equal(r.outbox, oldThreaded.length + oldLoose.length);
+    // The Outbox still lists a pruned email, saying why its content is gone.
+    // (signed in again: the clock moved past the first session's life)
+    const admin = await signIn(t, a.ws.slug, a.admin.email);
+    const shown = await t.app.inject({
+      url: `/app/outbox/${oldThreaded[0]?.id}`,
+      headers: { cookie: admin.cookie },
+    });
+    assert.equal(shown.statusCode, 200);
+    assert.ok(shown.body.includes("content was removed"), "the Outbox says the content was removed");
 
     const inbound = await inboundOf(a.ws.id);
     const byId = (id: string) => inbound.find((x) => x.id === id);
