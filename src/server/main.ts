@@ -27,7 +27,14 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
   let limiter: RateLimiter;
   if (config.redisUrl) {
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
-    limiter = new RedisRateLimiter(redis);
+    limiter = new RedisRateLimiter(redis, undefined, undefined, {
+      onUnavailable: (err) =>
+        log.warn(
+          { err: err.message },
+          "Redis unreachable: rate limits are counted in this process's memory until it answers",
+        ),
+      onRecovered: () => log.info("Redis answers again: rate limits are shared again"),
+    });
   } else {
     limiter = new MemoryRateLimiter();
   }

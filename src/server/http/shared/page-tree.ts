@@ -1,11 +1,12 @@
 import formbody from "@fastify/formbody";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../../errors.ts";
+import { OUTAGE_MESSAGES, outageOf } from "../../lib/outage.ts";
 import { assetUrl } from "../../web/assets.ts";
-import { html } from "../../web/html.ts";
+import { type Html, html } from "../../web/html.ts";
 import { refuseControlsInForm } from "./control-characters.ts";
 import { customerFieldLabel } from "./customer.layout.ts";
-import { jsonErrorHandler } from "./errors.ts";
+import { answeringOutage, jsonErrorHandler } from "./errors.ts";
 import { newNonce, sendHtml } from "./html-response.ts";
 
 /**
@@ -34,16 +35,43 @@ export type PageErrorHandler = (
   reply: FastifyReply,
 ) => FastifyReply | undefined;
 
-/** The customers' pages: a 4xx as a page; anything else as before (the JSON error answer, logged on a 5xx). */
+/**
+ * The customers' pages: a 4xx as a page, an outage as a 503 page saying to try again; anything
+ * else as before (the JSON error answer, logged on a 5xx).
+ */
 function pageErrorHandler(err: FastifyError | AppError, req: FastifyRequest, reply: FastifyReply) {
+  const outage = err instanceof AppError ? null : outageOf(err);
+  if (outage) {
+    answeringOutage(req, reply, outage, err);
+    return simplePage(reply, "Temporarily unavailable", OUTAGE_MESSAGES[outage.code], 503);
+  }
   if (!(err instanceof AppError) || err.status >= 500) return jsonErrorHandler(err, req, reply);
   if (err.headers) reply.headers(err.headers);
-  const nonce = newNonce();
   const fields = Object.entries(err.fields ?? {});
   const title = err.status === 404 ? "Not found" : "That did not work";
+  return simplePage(
+    reply,
+    title,
+    err.message,
+    err.status,
+    fields.length
+      ? html`<ul>${fields.map(([f, m]) => html`<li>${customerFieldLabel(f)} ${m}</li>`)}</ul><p>Go back, correct it and try again.</p>`
+      : "",
+  );
+}
+
+/** A page that needs nothing from the database: no workspace's branding, no session. */
+function simplePage(
+  reply: FastifyReply,
+  title: string,
+  message: string,
+  status: number,
+  more: Html | "" = "",
+) {
+  const nonce = newNonce();
   return sendHtml(
     reply,
-    html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>${title}</title><link rel="stylesheet" href="${assetUrl("portal.css")}"></head><body><main id="main"><h1>${title}</h1><p>${err.message}</p>${fields.length ? html`<ul>${fields.map(([f, m]) => html`<li>${customerFieldLabel(f)} ${m}</li>`)}</ul><p>Go back, correct it and try again.</p>` : ""}</main></body></html>`,
-    { kind: "page", nonce, status: err.status },
+    html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>${title}</title><link rel="stylesheet" href="${assetUrl("portal.css")}"></head><body><main id="main"><h1>${title}</h1><p>${message}</p>${more}</main></body></html>`,
+    { kind: "page", nonce, status },
   );
 }
