@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/connection.ts";
 import { migrateToLatest } from "./db/migrate.ts";
+import { waitForDatabase } from "./db/wait.ts";
 import { mailDir } from "./email/email.transport.ts";
 import { createMailer } from "./email/mailer.ts";
 import { systemDnsResolver } from "./email/sender-auth.ts";
@@ -19,6 +20,13 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     onPoolError: (err) => log.warn({ err }, "an idle database connection failed; it will be replaced"),
+  });
+  await waitForDatabase(database, {
+    seconds: config.databaseWaitSeconds,
+    onWait: (message) => log.warn({ location: database.location }, message),
+  }).catch(async (err) => {
+    await database.close().catch(() => {});
+    throw err;
   });
   if (opts.migrate ?? true) {
     const { applied } = await migrateToLatest(database.db);

@@ -128,3 +128,12 @@ export function outageOf(err: unknown): Outage | null {
 }
 
 export const isStorageOutage = (o: Outage | null): boolean => o !== null && o.code !== "database_unavailable";
+
+/** An error in one line, for a person: an AggregateError (several addresses tried) names each. */
+export function errorText(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length) {
+    return [...new Set(err.errors.map((e) => errorText(e)))].join("; ");
+  }
+  if (err instanceof Error) return err.message || (err as { code?: string }).code || err.name;
+  return String(err);
+}
