@@ -76,15 +76,12 @@ export const healthRoutes =
           }
         }
         if (!problem) return { status: "ready" };
-        return reply
-          .status(503)
-          .header("Retry-After", String(problem.outage.retryAfterSeconds))
-          .send({
-            status: "unavailable",
-            error: problem.error,
-            code: problem.outage.code,
-            reason: problem.outage.reason,
-          });
+        return reply.status(503).header("Retry-After", String(problem.outage.retryAfterSeconds)).send({
+          status: "unavailable",
+          error: problem.error,
+          code: problem.outage.code,
+          reason: problem.outage.reason,
+        });
       },
     );
   };

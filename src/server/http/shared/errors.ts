@@ -68,3 +68,8 @@ export function answeringOutage(req: FastifyRequest, reply: FastifyReply, outage
   );
   reply.status(503).header("Retry-After", String(outage.retryAfterSeconds));
 }
+
+/** An outage as the error beside a reply's text box: the reply is kept, to be sent again. */
+export const outageFieldError = (outage: Outage) => ({
+  body: `was not sent: ${OUTAGE_MESSAGES[outage.code].replace(/^The service/, "the service")} Your text is kept here.`,
+});
