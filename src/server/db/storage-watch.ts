@@ -57,8 +57,10 @@ export function storageWatch(dir: string, opts: { probeWithoutFailure: boolean }
     },
     async check() {
       if (!failure && !opts.probeWithoutFailure) return null;
-      const fresh = probed && probed.at > failedAt && performance.now() - probed.at < PROBE_EVERY_MS;
-      if (fresh && probed) return probed.result;
+      // A good answer holds for a few seconds; a bad one is asked again (it fails fast).
+      const last = probed;
+      if (last && !last.result && last.at > failedAt && performance.now() - last.at < PROBE_EVERY_MS)
+        return null;
       running ??= probe().finally(() => {
         running = null;
       });

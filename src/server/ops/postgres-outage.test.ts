@@ -126,7 +126,7 @@ describe("PostgreSQL stops under load and comes back", () => {
         const down = Date.now();
         let readyWhileDown: { status: number; body: { code?: string } } | undefined;
         await until("503s while PostgreSQL is down, and /readyz to say so", 20_000, async () => {
-          if (!readyWhileDown || readyWhileDown.status !== 503) {
+          if (readyWhileDown?.status !== 503) {
             const r = await fetch(`${portico.base}/readyz`);
             readyWhileDown = { status: r.status, body: (await r.json()) as { code?: string } };
           }
