@@ -83,7 +83,7 @@ describe("the file system", () => {
     if (!fs.existsSync("/dev/full")) return t.skip("no /dev/full on this system");
     const err = thrown(() => fs.writeFileSync("/dev/full", "x"));
     assert.deepEqual(outageOf(err), { code: "storage_full", retryAfterSeconds: 30, reason: "ENOSPC" });
-    // EROFS needs a read-only mount: the drill (ops/outage-drill.test.ts) makes one.
+    // EROFS needs a read-only mount, which a running test cannot make cheaply: by its code.
     const erofs = Object.assign(new Error("EROFS: read-only file system, open '/x'"), { code: "EROFS" });
     assert.equal(outageOf(erofs)?.code, "storage_read_only");
   });

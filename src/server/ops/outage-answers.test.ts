@@ -7,7 +7,7 @@ import { type TestEnv, testEnv } from "../test/harness.ts";
 // What customers and agents are answered while the database refuses writes: a 503 with a stable
 // code and Retry-After (never a 500), forms kept as typed, and everything back once it takes
 // writes again. The refusal is SQLite's own (SQLITE_READONLY from `pragma query_only`), raised
-// by the real driver; the process-level drills (outage-drill.test.ts) stop PostgreSQL and fill a
+// by the real driver; the process-level drills (postgres-outage.test.ts, disk-full.test.ts) stop PostgreSQL and fill a
 // disk for real.
 
 let t: TestEnv;
@@ -26,7 +26,7 @@ async function refuseWrites(on: boolean) {
 describe("while the database refuses writes", () => {
   test("the API, the submit form, the tracking page and /app answer 503, keep what was typed, then recover", async (c) => {
     if (t.ctx.database.dialect !== "sqlite") {
-      return c.skip("SQLite's refusal; PostgreSQL's outage is the drill in outage-drill.test.ts");
+      return c.skip("SQLite's refusal; PostgreSQL's outage is the drill in postgres-outage.test.ts");
     }
     const team = await makeTeam(t);
     const slug = team.ws.slug;
@@ -108,7 +108,7 @@ describe("while the database refuses writes", () => {
 
   test("a form whose page cannot answer for itself comes back in the outage page, passwords left out", async (c) => {
     if (t.ctx.database.dialect !== "sqlite") {
-      return c.skip("SQLite's refusal; PostgreSQL's outage is the drill in outage-drill.test.ts");
+      return c.skip("SQLite's refusal; PostgreSQL's outage is the drill in postgres-outage.test.ts");
     }
     const team = await makeTeam(t);
     const customer = await makeCustomer(t, team.ws.id);
