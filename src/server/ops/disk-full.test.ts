@@ -9,7 +9,7 @@ import { drillEnv, porticoCommand, startPortico, until } from "../test/portico-p
 
 // Drill: the disk under DATA_DIR fills up. Portico (a child process, the embedded SQLite) keeps its
 // data on a small tmpfs of the test's own; a file then takes the rest of it. Submissions answer
-// 503 storage_full with Retry-After (never a 500), /readyz says 503 with the reason, the process
+// 503 storage_full with Retry-After (never a 500), and so do uploads, /readyz says 503 with the reason, the process
 // keeps running; once the file is removed, /readyz is ready again and submissions go through,
 // without a restart. Needs `mount` (root in a sandbox that allows it); skipped otherwise, and in
 // the PostgreSQL pass (the embedded database is what fills the disk).
@@ -110,6 +110,14 @@ describe("the disk fills up", () => {
           assert.equal(a.retryAfter, "30");
         }
       }
+      // An attachment cannot be stored either.
+      const upload = await fetch(`${portico.base}/api/public/upload?portal=full&name=note.txt`, {
+        method: "POST",
+        headers: { "content-type": "application/octet-stream" },
+        body: "what happened, in order\n".repeat(200),
+      });
+      assert.equal(upload.status, 503, await upload.clone().text());
+      assert.equal(((await upload.json()) as { error: { code: string } }).error.code, "storage_full");
       const notReady = await ready();
       assert.equal(notReady.status, 503);
       assert.equal(notReady.body.code, "storage_full");
