@@ -19,7 +19,7 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    onPoolError: (err) => log.warn({ err }, "an idle database connection failed; it will be replaced"),
+    onPoolError: (err) => log.warn({ err }, "a database connection failed; the pool replaces it"),
   });
   await waitForDatabase(database, {
     seconds: config.databaseWaitSeconds,
