@@ -83,7 +83,7 @@ function appErrorPage(err: FastifyError | AppError, req: FastifyRequest, reply: 
     return page({
       title: "Temporarily unavailable",
       status: 503,
-      main: html`<h1>Temporarily unavailable</h1><p>${OUTAGE_MESSAGES[outage.code]}</p><p>Nothing was saved. Go back and send it again in a moment.</p>`,
+      main: html`<h1>Temporarily unavailable</h1><p>${OUTAGE_MESSAGES[outage.code]}</p><p>${req.method === "GET" || req.method === "HEAD" ? "Reload the page in a moment." : "Nothing was saved. Go back and send it again in a moment."}</p>`,
     });
   }
   req.log.error({ err }, "unhandled error");
