@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
+import pg from "pg";
 import { makeCustomer, makeTeam, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 
 // What customers and agents are answered while the database refuses writes: a 503 with a stable
 // code and Retry-After (never a 500), forms kept as typed, and everything back once it takes
-// writes again. The refusal is SQLite's own (SQLITE_READONLY from `pragma query_only`), raised
-// by the real driver; the process-level drills (postgres-outage.test.ts, disk-full.test.ts) stop PostgreSQL and fill a
+// writes again. The refusal is the database's own, raised by the real driver: SQLITE_READONLY
+// from `pragma query_only`, or PostgreSQL's 25006 in a read-only database; the process-level drills (postgres-outage.test.ts, disk-full.test.ts) stop PostgreSQL and fill a
 // disk for real.
 
 let t: TestEnv;
@@ -19,15 +20,47 @@ after(() => t.close());
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
+/**
+ * SQLite: `pragma query_only` on the one writer connection. PostgreSQL: the test's database made
+ * read-only for new sessions, and its current ones ended (57P01), so the pool opens new ones;
+ * a write then fails with 25006 (read_only_sql_transaction), as on a standby.
+ */
 async function refuseWrites(on: boolean) {
-  await sql.raw(`pragma query_only = ${on ? 1 : 0}`).execute(t.ctx.database.db);
+  if (t.ctx.database.dialect === "sqlite") {
+    await sql.raw(`pragma query_only = ${on ? 1 : 0}`).execute(t.ctx.database.db);
+    return;
+  }
+  const admin = new pg.Client({ connectionString: t.ctx.config.databaseUrl });
+  await admin.connect();
+  try {
+    // This session itself may have been opened read-only.
+    await admin.query("set default_transaction_read_only = off");
+    await admin.query(
+      `alter database "${new URL(t.ctx.config.databaseUrl as string).pathname.slice(1)}" set default_transaction_read_only = ${on ? "on" : "off"}`,
+    );
+    await admin.query(
+      "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
+    );
+  } finally {
+    await admin.end();
+  }
+  // The pool drops the ended sessions as it notices; until then a read may meet one.
+  let good = 0;
+  for (let i = 0; good < 25 && i < 500; i++) {
+    try {
+      await t.ctx.database.ping();
+      good++;
+    } catch {
+      good = 0;
+    }
+  }
 }
 
+/** The code a refused write answers: SQLite's read-only connection, or PostgreSQL's read-only session. */
+const REFUSED = "storage_read_only";
+
 describe("while the database refuses writes", () => {
-  test("the API, the submit form, the tracking page and /app answer 503, keep what was typed, then recover", async (c) => {
-    if (t.ctx.database.dialect !== "sqlite") {
-      return c.skip("SQLite's refusal; PostgreSQL's outage is the drill in postgres-outage.test.ts");
-    }
+  test("the API, the submit form, the tracking page and /app answer 503, keep what was typed, then recover", async () => {
     const team = await makeTeam(t);
     const slug = team.ws.slug;
     const tracked = await submitTicket(t, slug);
@@ -42,8 +75,8 @@ describe("while the database refuses writes", () => {
       });
       assert.equal(api.statusCode, 503, api.body);
       assert.equal(api.headers["retry-after"], "30");
-      assert.equal(api.json().error.code, "storage_read_only");
-      assert.doesNotMatch(api.body, /readonly database|SQLITE/);
+      assert.equal(api.json().error.code, REFUSED);
+      assert.doesNotMatch(api.body, /read-only transaction|readonly database|SQLITE/);
 
       // The customer's submit form: again, as typed, saying it was not sent.
       const page = await t.app.inject({
@@ -106,10 +139,7 @@ describe("while the database refuses writes", () => {
     assert.match(again.body, /TKT-\d+/);
   });
 
-  test("a form whose page cannot answer for itself comes back in the outage page, passwords left out", async (c) => {
-    if (t.ctx.database.dialect !== "sqlite") {
-      return c.skip("SQLite's refusal; PostgreSQL's outage is the drill in postgres-outage.test.ts");
-    }
+  test("a form whose page cannot answer for itself comes back in the outage page, passwords left out", async () => {
     const team = await makeTeam(t);
     const customer = await makeCustomer(t, team.ws.id);
     await refuseWrites(true);
