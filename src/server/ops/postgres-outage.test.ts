@@ -19,7 +19,17 @@ import { type Answer, drillEnv, load, porticoCommand, startPortico, until } from
 // PostgreSQL's server binaries and runuser (initdb and postgres refuse to run as root).
 // Also here: start-up against a database nobody answers gives up with a clear message.
 
-const PG_BIN = "/usr/lib/postgresql/15/bin";
+/** Debian's PostgreSQL server binaries, the newest installed version. */
+const PG_BIN = (() => {
+  const root = "/usr/lib/postgresql";
+  const versions = fs.existsSync(root)
+    ? fs
+        .readdirSync(root)
+        .filter((v) => fs.existsSync(path.join(root, v, "bin", "pg_ctl")))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  return path.join(root, versions[0] ?? "15", "bin");
+})();
 const RUNUSER = ["/usr/sbin/runuser", "/usr/bin/runuser"].find((p) => fs.existsSync(p));
 const OUTAGE_CODES = new Set([
   "database_unavailable",
