@@ -47,6 +47,7 @@ function whyNotDrill(): string | null {
   if (process.env.DATABASE_URL) return "runs in the SQLite pass only (it brings its own PostgreSQL)";
   if (!fs.existsSync(path.join(PG_BIN, "pg_ctl"))) return `PostgreSQL's server binaries are not at ${PG_BIN}`;
   if (!RUNUSER) return "runuser is not installed (initdb and postgres refuse to run as root)";
+  if (process.getuid?.() !== 0) return "needs root, to run PostgreSQL as the postgres user";
   if (spawnSync("id", ["-u", "postgres"]).status !== 0)
     return "there is no postgres user to run PostgreSQL as";
   return null;
