@@ -6,8 +6,9 @@ import { type Outage, outageOf } from "../lib/outage.ts";
 // read-only disk, so the database's ping alone would say "ready" while every write fails.
 // A write that failed for want of room (or on a read-only disk) is recorded; from then on the
 // watch is not ready until a probe succeeds: 4 KiB written, fsynced and removed in DATA_DIR.
-// With the embedded database the probe also runs by itself, at most every PROBE_EVERY_MS, so a
-// full disk shows before a customer meets it.
+// With the embedded database the probe also runs by itself (a success is trusted for
+// PROBE_EVERY_MS; a failure is asked again at the next check), so a full disk shows before a
+// customer meets it.
 
 const PROBE_EVERY_MS = 5_000;
 const PROBE_FILE = ".portico-write-probe";
@@ -15,7 +16,7 @@ const PROBE_FILE = ".portico-write-probe";
 export interface StorageWatch {
   /** Notes a failed write that an outage classified as the disk's (full, read-only, failing). */
   record(outage: Outage | null): void;
-  /** Null when the disk takes writes; else why not. Cheap: probes at most every few seconds. */
+  /** Null when the disk takes writes; else why not. Cheap: a good probe holds a few seconds. */
   check(): Promise<Outage | null>;
 }
 
