@@ -5,6 +5,7 @@ import { PASSWORD_MIN } from "../server/auth/passwords.ts";
 import { ConfigError, loadConfig } from "../server/config.ts";
 import { openDatabase } from "../server/db/connection.ts";
 import { migrateToLatest } from "../server/db/migrate.ts";
+import { waitForDatabase } from "../server/db/wait.ts";
 import { AppError } from "../server/errors.ts";
 import { closeContext, createContext, serve } from "../server/main.ts";
 import { createWorkspaceWithAdmin, findWorkspaceBySlug } from "../server/workspaces/workspace.service.ts";
@@ -15,6 +16,7 @@ Environment:
   PORT            HTTP port (default 3000)
   DATA_DIR        folder for the embedded database (default ./data)
   DATABASE_URL    postgres://… to use PostgreSQL instead of the embedded SQLite file
+  DATABASE_WAIT_SECONDS  how long start-up waits for an unreachable database (default 60)
   REDIS_URL       redis://… to share rate limits between processes
   TRUST_PROXY     proxies whose X-Forwarded-For to trust (addresses, CIDRs, "loopback" or a hop count)
   PUBLIC_URL      base URL used in links we hand out, e.g. https://help.example.com
@@ -60,6 +62,10 @@ function program(): Command {
       const config = loadConfig();
       const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
+        await waitForDatabase(database, {
+          seconds: config.databaseWaitSeconds,
+          onWait: (message) => console.error(`portico: ${message}`),
+        });
         const { applied } = await migrateToLatest(database.db);
         console.log(applied.length ? `Applied: ${applied.join(", ")}` : "Already up to date.");
       } finally {

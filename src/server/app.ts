@@ -39,6 +39,7 @@ import { validatorCompiler } from "./http/shared/validation.ts";
 import { appPages } from "./http/workspace/app.pages.ts";
 import { authRoutes } from "./http/workspace/auth.routes.ts";
 import { workspaceRoutes } from "./http/workspace/workspace.routes.ts";
+import { outageOf } from "./lib/outage.ts";
 import { ASSETS_DIR } from "./web/assets.ts";
 
 export type App = FastifyInstance & { withTypeProvider<_T>(): unknown };
@@ -96,6 +97,10 @@ export async function buildApp(ctx: AppContext) {
   app.addHook("onRequest", refuseControlsInAddress);
   app.addHook("onSend", everyAnswerHeaders);
   if (ctx.config.servedOverHttps) app.addHook("onSend", httpsAnswerHeaders);
+  // A write refused for want of disk room (or on a read-only disk) is remembered for /readyz.
+  app.addHook("onError", async (_req, _reply, err) => {
+    ctx.database.storage.record(outageOf(err));
+  });
   app.setErrorHandler(jsonErrorHandler);
   app.setNotFoundHandler(jsonNotFound);
 

@@ -15,6 +15,8 @@ export interface Config {
   dataDir: string;
   /** postgres://… to run on PostgreSQL; unset for the embedded SQLite file in dataDir. */
   databaseUrl: string | undefined;
+  /** How long start-up waits for an unreachable database before it gives up (0: not at all). */
+  databaseWaitSeconds: number;
   /** redis://… to share rate limits between processes; unset keeps them in memory. */
   redisUrl: string | undefined;
   /** Proxies whose X-Forwarded-For is trusted: "loopback", a list of addresses/CIDRs, or a hop count. */
@@ -138,6 +140,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST || "0.0.0.0",
     dataDir: path.resolve(env.DATA_DIR || "./data"),
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
+    databaseWaitSeconds: int(env, "DATABASE_WAIT_SECONDS", 60, 0, 86_400),
     redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
     trustProxy: trustProxy(env.TRUST_PROXY),
     logLevel: level,

@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/connection.ts";
 import { migrateToLatest } from "./db/migrate.ts";
+import { waitForDatabase } from "./db/wait.ts";
 import { mailDir } from "./email/email.transport.ts";
 import { createMailer } from "./email/mailer.ts";
 import { systemDnsResolver } from "./email/sender-auth.ts";
@@ -18,7 +19,14 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    onPoolError: (err) => log.warn({ err }, "an idle database connection failed; it will be replaced"),
+    onPoolError: (err) => log.warn({ err }, "a database connection failed; the pool replaces it"),
+  });
+  await waitForDatabase(database, {
+    seconds: config.databaseWaitSeconds,
+    onWait: (message) => log.warn({ location: database.location }, message),
+  }).catch(async (err) => {
+    await database.close().catch(() => {});
+    throw err;
   });
   if (opts.migrate ?? true) {
     const { applied } = await migrateToLatest(database.db);
@@ -27,7 +35,14 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
   let limiter: RateLimiter;
   if (config.redisUrl) {
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
-    limiter = new RedisRateLimiter(redis);
+    limiter = new RedisRateLimiter(redis, undefined, undefined, {
+      onUnavailable: (err) =>
+        log.warn(
+          { err: err.message },
+          "Redis unreachable: rate limits are counted in this process's memory until it answers",
+        ),
+      onRecovered: () => log.info("Redis answers again: rate limits are shared again"),
+    });
   } else {
     limiter = new MemoryRateLimiter();
   }

@@ -4,6 +4,7 @@ import pg from "pg";
 import type { CheckpointResult } from "./checkpointer.ts";
 import type { DB } from "./schema.ts";
 import { type GroupCommitStats, openSqlite, type SqliteReader } from "./sqlite.ts";
+import { type StorageWatch, storageWatch } from "./storage-watch.ts";
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -18,6 +19,8 @@ export interface Database {
   groupCommit?: GroupCommitStats;
   /** SQLite: a WAL checkpoint now, on the checkpointer's thread (see checkpointer.ts). */
   checkpoint?: () => Promise<CheckpointResult | null>;
+  /** Whether the disk under DATA_DIR takes writes (full, read-only), for /readyz. */
+  storage: StorageWatch;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -35,8 +38,9 @@ export interface DatabaseOptions {
   /** PostgreSQL pool size per process. */
   poolSize?: number;
   /**
-   * An idle pooled connection failed (the server restarted, or an administrator ended it). The
-   * pool replaces it on next use; without a listener the process would crash.
+   * A pooled connection failed (the server stopped or restarted, or an administrator ended it),
+   * idle or checked out. The pool replaces it on next use and the query in flight, if any, fails
+   * (an outage: 503); without a listener the process would crash.
    */
   onPoolError?: (err: Error) => void;
 }
@@ -44,13 +48,18 @@ export interface DatabaseOptions {
 export function openDatabase(opts: DatabaseOptions): Database {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
-    pool.on("error", (err) => opts.onPoolError?.(err));
+    const onError = (err: Error) => opts.onPoolError?.(err);
+    // An idle client's error reaches the pool's listener; a checked-out client's only its own.
+    pool.on("error", onError);
+    pool.on("connect", (client) => client.on("error", onError));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(opts.databaseUrl);
     return {
       db,
       dialect: "postgres",
       location: `${u.hostname}:${u.port || 5432}${u.pathname}`,
+      // The files may live in S3 and DATA_DIR need not be writable: probed only after a failure.
+      storage: storageWatch(opts.dataDir, { probeWithoutFailure: false }),
       ping: async () => {
         await sql`select 1`.execute(db);
       },
@@ -65,6 +74,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
     db,
     dialect: "sqlite",
     location: file,
+    storage: storageWatch(opts.dataDir, { probeWithoutFailure: true }),
     reader,
     groupCommit: dialect.driver.stats,
     checkpoint: () => dialect.driver.checkpoint(),

@@ -8,6 +8,7 @@ import {
   type MigrationResultSet,
   Migrator,
 } from "kysely";
+import { errorText } from "../lib/outage.ts";
 
 const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../db/migrations");
 
@@ -34,8 +35,10 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrateOutcome> 
   const migrator = new Migrator({ db, provider: new FolderMigrationProvider() });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
+    // No migration named when none ran: the database refused before the first (unreachable, say).
     const failed = result.results?.find((r) => r.status === "Error");
-    const err = new Error(`migration ${failed?.migrationName ?? "?"} failed: ${String(result.error)}`);
+    const what = failed ? `migration ${failed.migrationName} failed` : "migrations could not run";
+    const err = new Error(`${what}: ${errorText(result.error)}`);
     err.cause = result.error;
     throw err;
   }

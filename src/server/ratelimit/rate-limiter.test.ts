@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { after, describe, test } from "node:test";
 import { Redis } from "ioredis";
+import { freePort, startDaemon } from "../test/daemon.ts";
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./rate-limiter.ts";
 
 // The same behaviour from both stores. Redis runs when REDIS_URL is set (CI sets it).
@@ -84,5 +89,101 @@ if (process.env.REDIS_URL) {
     );
     assert.equal(results.filter((r) => r.allowed).length, 10);
     await other.close();
+  });
+}
+
+describe("in Redis, while Redis is unreachable", () => {
+  test("no request fails: the limits are counted in this process's memory, and it says so once", async () => {
+    const port = await freePort();
+    const warnings: string[] = [];
+    const limiter = new RedisRateLimiter(
+      new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 2, lazyConnect: false }),
+      "portico:test:down:",
+      Date.now,
+      { onUnavailable: (err) => warnings.push(err.message) },
+    );
+    try {
+      const key = `down-${Math.random()}`;
+      for (let i = 0; i < 3; i++) assert.equal((await limiter.consume(key, 3, 60_000)).allowed, true);
+      assert.equal((await limiter.consume(key, 3, 60_000)).allowed, false, "the limit still holds");
+      await limiter.hit(key, 60_000);
+      assert.equal((await limiter.peek(key, 3, 60_000)).allowed, false);
+      await limiter.reset(key);
+      assert.equal((await limiter.peek(key, 3, 60_000)).allowed, true);
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+      assert.match(warnings[0] as string, /ECONNREFUSED|connect/);
+    } finally {
+      await limiter.close();
+    }
+  });
+
+  test("once Redis answers again, the windows are shared again", async (t) => {
+    if (!fs.existsSync("/usr/bin/redis-server")) return t.skip("redis-server is not installed");
+    const port = await freePort();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-redis-"));
+    const start = () =>
+      startDaemon({
+        name: "Redis",
+        command: "/usr/bin/redis-server",
+        args: [
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--dir",
+          dir,
+        ],
+        dir: fs.mkdtempSync(path.join(dir, "run-")),
+        port,
+        ready: () => canConnect(port),
+        timeoutMs: 10_000,
+        pollMs: 50,
+      });
+    let recovered = false;
+    const limiter = new RedisRateLimiter(
+      new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 2, retryStrategy: () => 100 }),
+      "portico:test:back:",
+      Date.now,
+      {
+        onRecovered: () => {
+          recovered = true;
+        },
+      },
+    );
+    const other = new Redis({ port, host: "127.0.0.1", retryStrategy: () => 100 });
+    other.on("error", () => {});
+    try {
+      const key = `back-${Math.random()}`;
+      assert.equal((await limiter.consume(key, 5, 60_000)).allowed, true, "counted in memory while down");
+      const redis = await start();
+      try {
+        const deadline = Date.now() + 10_000;
+        while (!recovered && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.ok(recovered, "the limiter noticed Redis is back");
+        await limiter.consume(key, 5, 60_000);
+        assert.equal(await other.zcard(`portico:test:back:${key}`), 1, "the attempt is in Redis");
+      } finally {
+        await redis.stop();
+      }
+    } finally {
+      other.disconnect();
+      await limiter.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
   });
 }

@@ -113,34 +113,97 @@ local oldest = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCOR
 return {0, tonumber(oldest[2]) + window - now}
 `;
 
+export interface RedisLimiterOptions {
+  /**
+   * Redis became unreachable (or answered an error): said once, then at most every
+   * WARN_EVERY_MS while it lasts. Without it the error is still handled.
+   */
+  onUnavailable?: (err: Error) => void;
+  /** Redis answers again after an outage. */
+  onRecovered?: () => void;
+}
+
+const WARN_EVERY_MS = 60_000;
+
+/**
+ * Shared windows in Redis. While Redis is unreachable the limits do not fail open: each process
+ * counts in its own memory (a MemoryRateLimiter), so a request is never refused or crashed for
+ * Redis's sake and the limits still hold per process; once Redis answers, it counts again.
+ */
 export class RedisRateLimiter implements RateLimiter {
   readonly #redis: Redis;
   readonly #prefix: string;
   #seq = 0;
-
   readonly #now: () => number;
+  readonly #fallback: MemoryRateLimiter;
+  readonly #opts: RedisLimiterOptions;
+  #down = false;
+  #warnedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(redis: Redis, prefix = "portico:rl:", now: () => number = Date.now) {
+  constructor(
+    redis: Redis,
+    prefix = "portico:rl:",
+    now: () => number = Date.now,
+    opts: RedisLimiterOptions = {},
+  ) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#now = now;
+    this.#opts = opts;
+    this.#fallback = new MemoryRateLimiter(now);
+    // ioredis emits "error" on every failed connection attempt; with this listener none crashes.
+    redis.on("error", (err: Error) => this.#unavailable(err));
+    redis.on("ready", () => {
+      if (!this.#down) return;
+      this.#down = false;
+      this.#opts.onRecovered?.();
+    });
   }
 
-  async #run(key: string, limit: number, windowMs: number, mode: string): Promise<RateDecision> {
+  #unavailable(err: Error) {
+    this.#down = true;
+    const at = performance.now();
+    if (at - this.#warnedAt < WARN_EVERY_MS) return;
+    this.#warnedAt = at;
+    this.#opts.onUnavailable?.(err);
+  }
+
+  async #run(
+    key: string,
+    limit: number,
+    windowMs: number,
+    mode: "consume" | "peek" | "hit",
+  ): Promise<RateDecision> {
+    if (this.#down || this.#redis.status === "end") return this.#inMemory(key, limit, windowMs, mode);
     // The caller's clock, so every process judges by the same kind of time as in memory.
     const now = this.#now();
     const member = `${now}:${process.pid}:${++this.#seq}:${Math.random()}`;
-    const [ok, waitMs] = (await this.#redis.eval(
-      SCRIPT,
-      1,
-      this.#prefix + key,
-      now,
-      windowMs,
-      limit,
-      member,
-      mode,
-    )) as [number, number];
-    return { allowed: ok === 1, retryAfterSeconds: ok === 1 ? 0 : Math.ceil(waitMs / 1000) };
+    try {
+      const [ok, waitMs] = (await this.#redis.eval(
+        SCRIPT,
+        1,
+        this.#prefix + key,
+        now,
+        windowMs,
+        limit,
+        member,
+        mode,
+      )) as [number, number];
+      return { allowed: ok === 1, retryAfterSeconds: ok === 1 ? 0 : Math.ceil(waitMs / 1000) };
+    } catch (err) {
+      this.#unavailable(err as Error);
+      return this.#inMemory(key, limit, windowMs, mode);
+    }
+  }
+
+  async #inMemory(key: string, limit: number, windowMs: number, mode: "consume" | "peek" | "hit") {
+    if (mode === "hit") {
+      await this.#fallback.hit(key, windowMs);
+      return { allowed: true, retryAfterSeconds: 0 };
+    }
+    return mode === "consume"
+      ? this.#fallback.consume(key, limit, windowMs)
+      : this.#fallback.peek(key, limit, windowMs);
   }
 
   consume(key: string, limit: number, windowMs: number) {
@@ -153,7 +216,13 @@ export class RedisRateLimiter implements RateLimiter {
     await this.#run(key, 0, windowMs, "hit");
   }
   async reset(key: string) {
-    await this.#redis.del(this.#prefix + key);
+    await this.#fallback.reset(key);
+    if (this.#down) return;
+    try {
+      await this.#redis.del(this.#prefix + key);
+    } catch (err) {
+      this.#unavailable(err as Error);
+    }
   }
   async close() {
     this.#redis.disconnect();

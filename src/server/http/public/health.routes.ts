@@ -1,6 +1,25 @@
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { AppContext } from "../../context.ts";
+import { type Outage, outageOf } from "../../lib/outage.ts";
+
+// /healthz: the process is up. /readyz: it can do its work: the database answers and the disk
+// under DATA_DIR takes writes (db/storage-watch.ts); else 503 with the outage's code and reason,
+// so a load balancer sends the traffic elsewhere until the dependency is back.
+
+/** A ping that does not answer in time counts as down. */
+const PING_TIMEOUT_MS = 3_000;
+
+function pingWithin(ctx: AppContext, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error("database ping timed out"), { code: "ETIMEDOUT" })),
+      ms,
+    );
+  });
+  return Promise.race([ctx.database.ping(), late]).finally(() => clearTimeout(timer));
+}
 
 export const healthRoutes =
   (ctx: AppContext): FastifyPluginAsync =>
@@ -16,18 +35,53 @@ export const healthRoutes =
       {
         schema: {
           tags: ["health"],
-          summary: "The database answers",
-          response: { 200: Status, 503: Type.Object({ status: Type.String(), error: Type.String() }) },
+          summary: "The database answers and the disk takes writes",
+          response: {
+            200: Status,
+            503: Type.Object({
+              status: Type.String(),
+              error: Type.String({ description: "what is wrong, in words" }),
+              code: Type.String({ description: "the outage's stable code, as in the API's 503 answers" }),
+              reason: Type.String({
+                description: "the driver's or system's code, e.g. ECONNREFUSED, ENOSPC",
+              }),
+            }),
+          },
         },
       },
       async (_req, reply) => {
+        let problem: { error: string; outage: Outage } | null = null;
         try {
-          await ctx.database.ping();
-          return { status: "ready" };
+          await pingWithin(ctx, PING_TIMEOUT_MS);
         } catch (err) {
-          ctx.log.warn({ err }, "readiness check failed");
-          return reply.status(503).send({ status: "unavailable", error: "database unreachable" });
+          ctx.log.warn({ err }, "readiness check failed: the database does not answer");
+          const outage = outageOf(err) ?? {
+            code: "database_unavailable",
+            retryAfterSeconds: 5,
+            reason: (err as { code?: string }).code ?? "ping failed",
+          };
+          problem = { error: "database unreachable", outage };
         }
+        if (!problem) {
+          const storage = await ctx.database.storage.check();
+          if (storage) {
+            ctx.log.warn(
+              { outage: storage.code, reason: storage.reason },
+              "readiness check failed: the disk",
+            );
+            problem = {
+              error: `storage: ${storage.code.replace("storage_", "").replace("_", " ")}`,
+              outage: storage,
+            };
+          }
+        }
+        if (!problem) return { status: "ready" };
+        return reply.status(503).header("Retry-After", String(problem.outage.retryAfterSeconds)).send({
+          status: "unavailable",
+          error: problem.error,
+          code: problem.outage.code,
+          reason: problem.outage.reason,
+        });
       },
     );
   };

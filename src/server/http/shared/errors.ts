@@ -1,9 +1,12 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../../errors.ts";
+import { OUTAGE_MESSAGES, type Outage, outageOf } from "../../lib/outage.ts";
 import { fieldErrors } from "./validation.ts";
 
 // The JSON answer of every error: { error: { code, message, fields? } } with the right status,
 // and never internals on a 5xx. The page trees answer their errors with pages of their own.
+// A dependency's outage (lib/outage.ts: the database down, the disk full) is a 503 with its
+// stable code and Retry-After, on every tree; anything else unexpected is a 500.
 
 const KNOWN: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: [400, "invalid_json", "The body is not valid JSON."],
@@ -39,6 +42,11 @@ export function jsonErrorHandler(err: FastifyError | AppError, req: FastifyReque
       .status(fe.statusCode)
       .send({ error: { code: "bad_request", message: "The request is not valid." } });
   }
+  const outage = outageOf(err);
+  if (outage) {
+    answeringOutage(req, reply, outage, err);
+    return reply.send({ error: { code: outage.code, message: OUTAGE_MESSAGES[outage.code] } });
+  }
   req.log.error({ err }, "unhandled error");
   return reply.status(500).send({
     error: { code: "internal_error", message: "Something went wrong on our side. Please try again." },
@@ -47,3 +55,21 @@ export function jsonErrorHandler(err: FastifyError | AppError, req: FastifyReque
 
 export const jsonNotFound = (_req: FastifyRequest, reply: FastifyReply) =>
   reply.status(404).send({ error: { code: "not_found", message: "Not found" } });
+
+/**
+ * The status, Retry-After and log line of an outage's answer, the same on every tree; the caller
+ * sends the body (JSON, a page, a form kept as typed).
+ */
+export function answeringOutage(req: FastifyRequest, reply: FastifyReply, outage: Outage, err: unknown) {
+  // A warning, not an error: nothing is wrong with the code, and the message is enough to act on.
+  req.log.warn(
+    { outage: outage.code, reason: outage.reason, err: err instanceof Error ? err.message : String(err) },
+    "a dependency is unavailable: answered 503",
+  );
+  reply.status(503).header("Retry-After", String(outage.retryAfterSeconds));
+}
+
+/** An outage as the error beside a reply's text box: the reply is kept, to be sent again. */
+export const outageFieldError = (outage: Outage) => ({
+  body: `was not sent: ${OUTAGE_MESSAGES[outage.code].replace(/^The service/, "the service")} Your text is kept here.`,
+});

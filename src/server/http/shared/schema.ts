@@ -16,10 +16,13 @@ export const ErrorResponse = Type.Object(
   { $id: "ErrorResponse", description: "Every 4xx and 5xx answer has this shape" },
 );
 
-/** The error answers a route may give, for its OpenAPI entry. */
+/**
+ * The error answers a route may give, for its OpenAPI entry; every route may also answer 503
+ * while the database or the disk is down (lib/outage.ts: a stable code and Retry-After).
+ */
 export function errors(...codes: number[]): Record<number, unknown> {
   const out: Record<number, unknown> = {};
-  for (const c of codes) out[c] = Type.Ref("ErrorResponse");
+  for (const c of [...codes, 503]) out[c] = Type.Ref("ErrorResponse");
   return out;
 }
 

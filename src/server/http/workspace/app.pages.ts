@@ -2,8 +2,9 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { signOut } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
+import { OUTAGE_MESSAGES, outageOf } from "../../lib/outage.ts";
 import { type Html, html } from "../../web/html.ts";
-import { jsonErrorHandler } from "../shared/errors.ts";
+import { answeringOutage, jsonErrorHandler } from "../shared/errors.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { addOpenTaskBadge, agentTaskPages } from "./agent-tasks.pages.ts";
@@ -75,6 +76,16 @@ function appErrorPage(err: FastifyError | AppError, req: FastifyRequest, reply: 
   if (!(err instanceof AppError) && err.statusCode && err.statusCode < 500) {
     // Fastify's own refusals (a form too large, say): the JSON answer, as before.
     return jsonErrorHandler(err, req, reply);
+  }
+  const outage = err instanceof AppError ? null : outageOf(err);
+  if (outage) {
+    // What was typed in a form is still in the browser: going back keeps it.
+    answeringOutage(req, reply, outage, err);
+    return page({
+      title: "Temporarily unavailable",
+      status: 503,
+      main: html`<h1>Temporarily unavailable</h1><p>${OUTAGE_MESSAGES[outage.code]}</p><p>${req.method === "GET" || req.method === "HEAD" ? "Reload the page in a moment." : "Nothing was saved. Go back and send it again in a moment."}</p>`,
+    });
   }
   req.log.error({ err }, "unhandled error");
   return page({

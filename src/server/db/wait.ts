@@ -1,0 +1,61 @@
+import { errorText, outageOf } from "../lib/outage.ts";
+import type { Database } from "./connection.ts";
+
+// Start-up (serve, migrate, the other commands) waits for a database that does not answer yet,
+// as when PostgreSQL starts beside Portico, saying so every few seconds, up to a bound
+// (DATABASE_WAIT_SECONDS); then it gives up with a message naming the database and the reason.
+// A database that answers with a refusal (a wrong password, no such database) is not waited for.
+
+const EVERY_MS = 2_000;
+/** An attempt that gets no answer at all (a host that drops packets) counts as failed. */
+const ATTEMPT_TIMEOUT_MS = 5_000;
+
+export class DatabaseWaitError extends Error {}
+
+function pingWithin(database: Database, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error("no answer in time"), { code: "ETIMEDOUT" })),
+      ms,
+    );
+  });
+  const ping = database.ping();
+  ping.catch(() => {}); // a late failure after the timeout is not unhandled
+  return Promise.race([ping, late]).finally(() => clearTimeout(timer));
+}
+
+export async function waitForDatabase(
+  database: Database,
+  opts: { seconds: number; onWait: (message: string) => void; everyMs?: number },
+): Promise<void> {
+  const every = opts.everyMs ?? EVERY_MS;
+  const attempts = Math.floor((opts.seconds * 1000) / every) + 1;
+  const deadline = performance.now() + opts.seconds * 1000;
+  for (let n = 1; ; n++) {
+    const started = performance.now();
+    try {
+      await pingWithin(database, Math.min(ATTEMPT_TIMEOUT_MS, Math.max(every, 1000)));
+      return;
+    } catch (err) {
+      const outage = outageOf(err);
+      if (!outage) {
+        throw new DatabaseWaitError(`the database at ${database.location} refused: ${errorText(err)}`, {
+          cause: err,
+        });
+      }
+      if (n >= attempts || performance.now() >= deadline) {
+        throw new DatabaseWaitError(
+          `the database at ${database.location} did not answer within ${opts.seconds} s ` +
+            `(DATABASE_WAIT_SECONDS): ${outage.reason} (${errorText(err)})`,
+          { cause: err },
+        );
+      }
+      opts.onWait(
+        `waiting for the database at ${database.location} (attempt ${n} of ${attempts}): ${outage.reason}`,
+      );
+      const rest = every - (performance.now() - started);
+      if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+    }
+  }
+}
