@@ -72,6 +72,13 @@ describe("slow clients", () => {
     assert.match(r.answer, /"code":"request_timeout"/);
   });
 
+  test("a body answered early (an unknown portal) and still dripping is cut all the same", async () => {
+    const head = `POST /api/public/upload?portal=no-such-portal&name=a.txt HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 500\r\n\r\n`;
+    const r = await trickle([head, ...bytes("x".repeat(500))], 50);
+    assert.match(r.answer, /^HTTP\/1\.1 404 /, "answered before its body came");
+    assert.ok(r.cutShort, "then closed before the body was all sent");
+  });
+
   test("a body that keeps coming at a steady rate is read to its end, past the request timeout", async () => {
     // 64 KB at 16 KB every half second: two seconds, more than the request's one, each 8 KB
     // earning a second more.

@@ -61,7 +61,8 @@ export function watchSlowBodies(server: Server, limits: HttpLimits, log: Logger)
     const now = performance.now();
     for (const w of watched) {
       const { req, res } = w;
-      if (req.complete || req.socket.destroyed || res.writableEnded) {
+      // Watched past an early answer too: the rest of its body is still read (and dropped).
+      if (req.complete || req.socket.destroyed) {
         watched.delete(w);
         continue;
       }
