@@ -68,8 +68,7 @@ function checkScanner(ctx: AppContext): void {
 
 /**
  * config → database → migrate → http. On SIGINT/SIGTERM: stops accepting, lets requests in flight
- * finish within SHUTDOWN_GRACE_SECONDS (a second signal cuts the grace short), closes what is
- * left, stops the background work and closes the database; the exit code is 0.
+ * finish within SHUTDOWN_GRACE_SECONDS, closes what is left, stops the background work and closes the database; the exit code is 0.
  */
 export async function serve(config: Config): Promise<void> {
   const ctx = await createContext(config);
@@ -88,13 +87,10 @@ export async function serve(config: Config): Promise<void> {
     },
     "Portico is listening",
   );
-  const cut = new AbortController();
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) {
-      cut.abort();
-      return;
-    }
+    // One stop: a signal sent to the whole process group also comes through bin/portico.js.
+    if (stopping) return;
     stopping = true;
     // Ends by letting the event loop drain, not by process.exit(), which can deadlock Node's
     // shutdown while V8 compiles in the background (nodejs/node#54918); the unref'd timer only
@@ -108,7 +104,7 @@ export async function serve(config: Config): Promise<void> {
       // The background work stops beside the HTTP drain: what it leaves is durable rows, taken up
       // by the next start (an email in flight is waited for; the rest of its claim given back).
       const backgroundStopped = background.stop().then(() => ctx.log.info("background work stopped"));
-      await drainHttp(app, answers, { graceMs: config.http.shutdownGraceMs, log: ctx.log, cut: cut.signal });
+      await drainHttp(app, answers, { graceMs: config.http.shutdownGraceMs, log: ctx.log });
       await backgroundStopped;
       await closeContext(ctx);
       ctx.log.info("database closed; stopped");

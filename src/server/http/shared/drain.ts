@@ -21,13 +21,13 @@ const IDLE_SWEEP_MS = 50;
 
 /**
  * Closes `app` within `graceMs`: Fastify stops taking requests (a new one on an open connection
- * gets 503), answers in progress end with `Connection: close`, and once the grace is over (or
- * `cut` aborts, a second signal) every remaining connection is closed.
+ * gets 503), answers in progress end with `Connection: close`, and once the grace is over every
+ * remaining connection is closed.
  */
 export async function drainHttp(
   app: { server: Server; close(): PromiseLike<unknown> },
   answers: Set<ServerResponse>,
-  opts: { graceMs: number; log: Logger; cut?: AbortSignal },
+  opts: { graceMs: number; log: Logger },
 ): Promise<void> {
   const server = app.server;
   for (const res of answers) if (!res.headersSent) res.setHeader("connection", "close");
@@ -35,11 +35,8 @@ export async function drainHttp(
   const closed = Promise.resolve(app.close());
   const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
   let graceTimer: NodeJS.Timeout | undefined;
-  let onCut: (() => void) | undefined;
   const graceOver = new Promise<"grace">((resolve) => {
     graceTimer = setTimeout(() => resolve("grace"), opts.graceMs);
-    onCut = () => resolve("grace");
-    opts.cut?.addEventListener("abort", onCut, { once: true });
   });
   opts.log.info(
     { inFlight, graceSeconds: opts.graceMs / 1000 },
@@ -55,7 +52,6 @@ export async function drainHttp(
   } finally {
     clearInterval(sweep);
     clearTimeout(graceTimer);
-    if (onCut) opts.cut?.removeEventListener("abort", onCut);
   }
   opts.log.info("HTTP: closed");
 }
