@@ -68,7 +68,8 @@ function checkScanner(ctx: AppContext): void {
 
 /**
  * config → database → migrate → http. On SIGINT/SIGTERM: stops accepting, lets requests in flight
- * finish within SHUTDOWN_GRACE_SECONDS, closes what is left, stops the background work and closes the database; the exit code is 0.
+ * finish within SHUTDOWN_GRACE_SECONDS, closes what is left, stops the background work and closes
+ * the database; the exit code is 0.
  */
 export async function serve(config: Config): Promise<void> {
   const ctx = await createContext(config);
@@ -103,7 +104,13 @@ export async function serve(config: Config): Promise<void> {
     try {
       // The background work stops beside the HTTP drain: what it leaves is durable rows, taken up
       // by the next start (an email in flight is waited for; the rest of its claim given back).
-      const backgroundStopped = background.stop().then(() => ctx.log.info("background work stopped"));
+      const backgroundStopped = background.stop().then(
+        () => ctx.log.info("background work stopped"),
+        (err: unknown) => {
+          ctx.log.error({ err }, "stopping the background work failed");
+          process.exitCode = 1;
+        },
+      );
       await drainHttp(app, answers, { graceMs: config.http.shutdownGraceMs, log: ctx.log });
       await backgroundStopped;
       await closeContext(ctx);
