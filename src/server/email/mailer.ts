@@ -27,7 +27,10 @@ class ThreadMailer implements Mailer {
   #worker: Worker | null = null;
   #seq = 0;
 
-  constructor(settings: TransportSettings) {
+  readonly #deadlineMs: number;
+
+  constructor(settings: TransportSettings, deadlineMs: number) {
+    this.#deadlineMs = deadlineMs;
     this.#settings = settings;
     this.kind = settings.smtpUrl ? "smtp" : "file";
   }
@@ -64,8 +67,8 @@ class ThreadMailer implements Mailer {
       // Held open while an email is in flight, so a caller waiting for it is not left behind.
       if (this.#pending.size === 0) worker.ref();
       const deadline = setTimeout(() => {
-        this.#giveUp(worker, `no answer within ${SEND_DEADLINE_MS / 1000} s`);
-      }, SEND_DEADLINE_MS);
+        this.#giveUp(worker, `no answer within ${this.#deadlineMs / 1000} s`);
+      }, this.#deadlineMs);
       this.#pending.set(id, {
         resolve: (v) => {
           clearTimeout(deadline);
@@ -96,4 +99,6 @@ class ThreadMailer implements Mailer {
   }
 }
 
-export const createMailer = (config: Config): Mailer => new ThreadMailer(transportSettings(config));
+/** The mailer of a process; a test may shorten the deadline of one send. */
+export const createMailer = (config: Config, opts: { sendDeadlineMs?: number } = {}): Mailer =>
+  new ThreadMailer(transportSettings(config), opts.sendDeadlineMs ?? SEND_DEADLINE_MS);
