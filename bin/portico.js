@@ -2,8 +2,9 @@
 // Portico needs Node 24 (node:sqlite, TypeScript type stripping). npm scripts and npx put the
 // pinned Node from the `node` package first on PATH; when this file is started by an older
 // system Node, it hands over to that pinned Node.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { constants } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -15,9 +16,18 @@ if (major < 24) {
     console.error(`Portico needs Node.js 24 or newer (this is ${process.version}). Run npm install first.`);
     process.exit(1);
   }
-  const r = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: "inherit",
   });
-  process.exit(r.status ?? 1);
+  // A supervisor's SIGTERM reaches the server, which stops gracefully; this process ends with it.
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+  child.on("error", (err) => {
+    console.error(`portico: could not start ${pinned}: ${err.message}`);
+    process.exitCode = 1;
+  });
+  child.on("exit", (code, signal) => {
+    process.exitCode = code ?? 128 + (constants.signals[signal] ?? 0);
+  });
+} else {
+  await import(join(root, "src", "cli", "portico.ts"));
 }
-await import(join(root, "src", "cli", "portico.ts"));

@@ -66,6 +66,15 @@ describe("portico", () => {
     }
   });
 
+  test("an unknown command or option is an error on stderr with exit code 1 (--help, above, exits 0)", () => {
+    for (const args of [["frobnicate"], ["--frobnicate"], ["serve", "--frobnicate"]]) {
+      const r = portico(...args);
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.out}${r.err}`);
+      assert.match(r.err, /^error: unknown (command 'frobnicate'|option '--frobnicate')/, args.join(" "));
+      assert.equal(r.out, "", "nothing on stdout, where a script reads answers");
+    }
+  });
+
   test("migrate, then workspace create and agent add", () => {
     const m = portico("migrate");
     assert.equal(m.code, 0, m.err);

@@ -25,6 +25,7 @@ import { refuseControlsInAddress } from "./http/shared/control-characters.ts";
 import { cookieName } from "./http/shared/cookies.ts";
 import { crossSiteWriteGuard } from "./http/shared/cross-site.ts";
 import { jsonErrorHandler, jsonNotFound } from "./http/shared/errors.ts";
+import { httpServerOptions, limitConcurrentUploads, watchSlowBodies } from "./http/shared/http-limits.ts";
 import { jsonBodyParser } from "./http/shared/json-body.ts";
 import { lazyChildLogger, requestLine } from "./http/shared/request-logger.ts";
 import { type RouteEntry, routeEntries } from "./http/shared/route-list.ts";
@@ -71,7 +72,11 @@ export async function buildApp(ctx: AppContext) {
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Slow clients: headers, keep-alive and silence by Node, a body by its progress (http-limits.ts).
+    ...httpServerOptions(ctx.config.http),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const stopWatchingBodies = watchSlowBodies(app.server, ctx.config.http, ctx.log);
+  app.addHook("onClose", async () => stopWatchingBodies());
 
   const routes: RouteEntry[] = [];
   app.decorate("registeredRoutes", routes);
@@ -95,6 +100,8 @@ export async function buildApp(ctx: AppContext) {
   app.addHook("onRequest", crossSiteWriteGuard(ctx.config));
   // Every tree, pages included: a control character in a path or query is a 400 naming it.
   app.addHook("onRequest", refuseControlsInAddress);
+  // Uploads at once, per process: past MAX_CONCURRENT_UPLOADS a 503 before the body is read.
+  app.addHook("onRequest", limitConcurrentUploads(ctx.config.http.maxConcurrentUploads));
   app.addHook("onSend", everyAnswerHeaders);
   if (ctx.config.servedOverHttps) app.addHook("onSend", httpsAnswerHeaders);
   // A write refused for want of disk room (or on a read-only disk) is remembered for /readyz.

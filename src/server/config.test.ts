@@ -195,3 +195,33 @@ test("ClamAV: CLAMAV_URL and CLAMAV_ON_ERROR are checked at boot", () => {
     /CLAMAV_TIMEOUT_SECONDS/,
   );
 });
+
+test("HTTP limits: defaults in milliseconds and bytes, each variable checked", () => {
+  assert.deepEqual(loadConfig({}).http, {
+    headersTimeoutMs: 15_000,
+    requestTimeoutMs: 60_000,
+    bodyMinBytesPerSecond: 8 * 1024,
+    keepAliveTimeoutMs: 72_000,
+    idleTimeoutMs: 120_000,
+    maxConcurrentUploads: 32,
+    shutdownGraceMs: 10_000,
+  });
+  const c = loadConfig({
+    SHUTDOWN_GRACE_SECONDS: "0",
+    HTTP_BODY_MIN_KB_PER_SECOND: "0",
+    MAX_CONCURRENT_UPLOADS: "1",
+  });
+  assert.equal(c.http.shutdownGraceMs, 0);
+  assert.equal(c.http.bodyMinBytesPerSecond, 0);
+  assert.equal(c.http.maxConcurrentUploads, 1);
+  for (const name of [
+    "HTTP_HEADERS_TIMEOUT_SECONDS",
+    "HTTP_REQUEST_TIMEOUT_SECONDS",
+    "HTTP_KEEP_ALIVE_TIMEOUT_SECONDS",
+    "HTTP_IDLE_TIMEOUT_SECONDS",
+    "MAX_CONCURRENT_UPLOADS",
+  ]) {
+    assert.throws(() => loadConfig({ [name]: "0" }), new RegExp(name));
+  }
+  assert.throws(() => loadConfig({ SHUTDOWN_GRACE_SECONDS: "soon" }), /SHUTDOWN_GRACE_SECONDS/);
+});

@@ -78,6 +78,25 @@ export interface Config {
   imapPollSeconds: number;
   /** The slug of the workspace whose mailbox IMAP_URL is. */
   imapWorkspace: string | undefined;
+  /** HTTP limits on slow clients, uploads at once and the shutdown (http/shared/http-limits.ts). */
+  http: HttpLimits;
+}
+
+export interface HttpLimits {
+  /** A request's headers must have arrived within this. */
+  headersTimeoutMs: number;
+  /** A request's body must have arrived within this, plus the time `bodyMinBytesPerSecond` allows for what came. */
+  requestTimeoutMs: number;
+  /** Each byte of body received extends the request's time by 1/this seconds; 0: a flat timeout. */
+  bodyMinBytesPerSecond: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** A connection silent both ways for this long is closed. */
+  idleTimeoutMs: number;
+  /** Uploads this process takes at once; more are refused with 503 uploads_busy. */
+  maxConcurrentUploads: number;
+  /** On SIGTERM/SIGINT, how long in-flight requests may still take before their connections are closed. */
+  shutdownGraceMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -159,6 +178,19 @@ export function loadConfig(env: Env = process.env): Config {
     imapUrl: imapUrl(env),
     imapPollSeconds: int(env, "IMAP_POLL_SECONDS", 60, 10, 3600),
     imapWorkspace: imapWorkspace(env),
+    http: httpLimits(env),
+  };
+}
+
+function httpLimits(env: Env): HttpLimits {
+  return {
+    headersTimeoutMs: int(env, "HTTP_HEADERS_TIMEOUT_SECONDS", 15, 1, 600) * 1000,
+    requestTimeoutMs: int(env, "HTTP_REQUEST_TIMEOUT_SECONDS", 60, 1, 3600) * 1000,
+    bodyMinBytesPerSecond: int(env, "HTTP_BODY_MIN_KB_PER_SECOND", 8, 0, 1_000_000) * 1024,
+    keepAliveTimeoutMs: int(env, "HTTP_KEEP_ALIVE_TIMEOUT_SECONDS", 72, 1, 3600) * 1000,
+    idleTimeoutMs: int(env, "HTTP_IDLE_TIMEOUT_SECONDS", 120, 1, 3600) * 1000,
+    maxConcurrentUploads: int(env, "MAX_CONCURRENT_UPLOADS", 32, 1, 100_000),
+    shutdownGraceMs: int(env, "SHUTDOWN_GRACE_SECONDS", 10, 0, 3600) * 1000,
   };
 }
 

@@ -9,6 +9,7 @@ import { mailDir } from "./email/email.transport.ts";
 import { createMailer } from "./email/mailer.ts";
 import { systemDnsResolver } from "./email/sender-auth.ts";
 import { createFileStorage } from "./files/file.service.ts";
+import { drainHttp, trackAnswers } from "./http/shared/drain.ts";
 import { startBackgroundWork } from "./jobs/background.ts";
 import { createLogger } from "./logger.ts";
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./ratelimit/rate-limiter.ts";
@@ -80,10 +81,15 @@ function checkScanner(ctx: AppContext): void {
   );
 }
 
-/** config → database → migrate → http. Stops cleanly on SIGINT/SIGTERM. */
+/**
+ * config → database → migrate → http. On SIGINT/SIGTERM: stops accepting, lets requests in flight
+ * finish within SHUTDOWN_GRACE_SECONDS, closes what is left, stops the background work and closes
+ * the database; the exit code is 0.
+ */
 export async function serve(config: Config): Promise<void> {
   const ctx = await createContext(config);
   const app = await buildApp(ctx);
+  const answers = trackAnswers(app.server);
   await app.listen({ port: config.port, host: config.host });
   const background = await startBackgroundWork(ctx);
   checkScanner(ctx);
@@ -99,16 +105,35 @@ export async function serve(config: Config): Promise<void> {
   );
   let stopping = false;
   const stop = async (signal: string) => {
+    // One stop: a signal sent to the whole process group also comes through bin/portico.js.
     if (stopping) return;
     stopping = true;
-    ctx.log.info({ signal }, "shutting down");
-    await app.close();
-    await background.stop();
-    await closeContext(ctx);
     // Ends by letting the event loop drain, not by process.exit(), which can deadlock Node's
     // shutdown while V8 compiles in the background (nodejs/node#54918); the unref'd timer only
-    // fires if something still holds the loop open.
-    setTimeout(() => process.exit(0), 5_000).unref();
+    // fires if something still holds the loop open well past the grace.
+    setTimeout(() => {
+      ctx.log.warn("shutdown: something still holds the process open; exiting");
+      process.exit(0);
+    }, config.http.shutdownGraceMs + 15_000).unref();
+    ctx.log.info({ signal }, "shutting down");
+    try {
+      // The background work stops beside the HTTP drain: what it leaves is durable rows, taken up
+      // by the next start (an email in flight is waited for; the rest of its claim given back).
+      const backgroundStopped = background.stop().then(
+        () => ctx.log.info("background work stopped"),
+        (err: unknown) => {
+          ctx.log.error({ err }, "stopping the background work failed");
+          process.exitCode = 1;
+        },
+      );
+      await drainHttp(app, answers, { graceMs: config.http.shutdownGraceMs, log: ctx.log });
+      await backgroundStopped;
+      await closeContext(ctx);
+      ctx.log.info("database closed; stopped");
+    } catch (err) {
+      ctx.log.error({ err }, "shutdown failed");
+      process.exitCode = 1;
+    }
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));

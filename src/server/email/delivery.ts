@@ -1,7 +1,7 @@
 import type { SystemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { recordEvent } from "../tickets/ticket.events.ts";
-import { classifySendError } from "./email.transport.ts";
+import { classifySendError, SEND_DEADLINE_MS } from "./email.transport.ts";
 import {
   type ClaimedEmail,
   claimDueEmails,
@@ -10,21 +10,25 @@ import {
   markEmailSent,
   markEmailSuppressed,
   releaseClaimedEmails,
+  renewEmailClaims,
 } from "./outbox.access.ts";
 import { recipientCapReason } from "./recipient-cap.ts";
 
-// Delivers the outbox. Rows are claimed (attempts + 1, held for LOCK_MS) a few at a time before
-// they are sent, each marked sent right after the relay accepted it. A crash in between leaves
-// the claim to expire and the row is sent again with the same Message-ID, which receiving systems
-// treat as the same message; that window is the relay's answer and one UPDATE long. A row is sent
-// only while its hold still outlasts the longest send (MAX_SEND_MS); the rest of a claim that no
-// longer does is given back unsent. Transient failures wait longer each time, up to four days; a
-// permanent one (5xx) stops and is shown on the ticket.
+// Delivers the outbox. Rows are claimed (attempts + 1, held for LEASE_MS) a few at a time before
+// they are sent, each marked sent right after the relay accepted it. The claim is a lease: before
+// each send it is renewed, for the rest of the claim, whenever less is left than the longest send
+// (SEND_DEADLINE_MS, enforced by the mailer) and a margin, so a send always ends inside the hold
+// and no other process can take the row while it is on its way. A process that dies leaves its
+// rows held for at most LEASE_MS; then another sends them, with the same Message-ID, which
+// receiving systems treat as the same message. A process killed after the relay accepted a
+// message but before its UPDATE sends it twice that way. Transient failures wait longer each
+// time, up to four days; a permanent one (5xx) stops and is shown on the ticket.
 
 export const RETRY_FOR_MS = 4 * 24 * 3600_000;
-const LOCK_MS = 5 * 60_000;
-/** The longest one send can take: 15 s to connect, 15 s for the greeting, 60 s of silence. */
-const MAX_SEND_MS = 90_000;
+/** How long a claim holds its rows unless renewed: the wait after a crash. */
+export const LEASE_MS = 60_000;
+/** A claim with less left than this is renewed before the next send. */
+const RENEW_BELOW_MS = SEND_DEADLINE_MS + 5_000;
 /** Rows per claim: one write claims them all, where one row a claim wrote as often as it sent. */
 const CLAIM_BATCH = 10;
 const FIRST_RETRY_MS = 30_000;
@@ -49,37 +53,57 @@ const TOKEN_IN_SURVEY_PATH = /(\/surveys\/(?:unsubscribe\/)?)[A-Za-z0-9_-]{20,}/
 export const withoutTokens = (text: string) =>
   text.replace(TOKEN_IN_LINK, "$1(removed-once-sent)").replace(TOKEN_IN_SURVEY_PATH, "$1(removed-once-sent)");
 
-/** Claims up to `limit` due rows, held for LOCK_MS. */
+/** Claims up to `limit` due rows, held for LEASE_MS. */
 function claimDue(ctx: AppContext, actor: SystemActor, limit: number): Promise<ClaimedEmail[]> {
   const now = ctx.now();
   return claimDueEmails(ctx.database.db, actor, {
     now: now.toISOString(),
-    until: new Date(now.getTime() + LOCK_MS).toISOString(),
+    until: new Date(now.getTime() + LEASE_MS).toISOString(),
     limit,
   });
+}
+
+/** The rows of a claim (the next one first), held for LEASE_MS from now when less than a send and a margin is left. */
+async function heldForOneMoreSend(
+  ctx: AppContext,
+  actor: SystemActor,
+  rows: ClaimedEmail[],
+): Promise<ClaimedEmail[]> {
+  const now = ctx.now().getTime();
+  const claim = rows[0]?.claim;
+  if (!claim || Date.parse(claim) - now >= RENEW_BELOW_MS) return rows;
+  const until = new Date(now + LEASE_MS).toISOString();
+  const held = await renewEmailClaims(ctx.database.db, actor, rows, until);
+  if (held.length < rows.length) {
+    ctx.log.warn({ lost: rows.length - held.length }, "outbox: a claim ran out and was taken over");
+  }
+  return held;
 }
 
 /** One round of delivery, by the server's system actor (the outbox of every workspace). */
 export async function deliverDueEmails(
   ctx: AppContext,
   actor: SystemActor,
-  opts: { limit?: number } = {},
+  opts: { limit?: number; signal?: AbortSignal } = {},
 ): Promise<DeliveryOutcome> {
   const out: DeliveryOutcome = { sent: 0, retrying: 0, failed: 0, suppressed: 0 };
   let budget = opts.limit ?? 20;
   let queue: ClaimedEmail[] = [];
   for (;;) {
+    if (opts.signal?.aborted) {
+      // Stopping: the rest of the claim is given back, due again at once.
+      await releaseClaimedEmails(ctx.database.db, actor, queue);
+      break;
+    }
     if (queue.length === 0 && budget > 0) {
       queue = await claimDue(ctx, actor, Math.min(CLAIM_BATCH, budget));
       budget -= queue.length;
     }
+    if (queue.length === 0) break;
+    // Slow sends before it: the claim is renewed, so this send ends inside its hold.
+    queue = await heldForOneMoreSend(ctx, actor, queue);
     const row = queue.shift();
-    if (!row) break;
-    if (Date.parse(row.claim) - ctx.now().getTime() < MAX_SEND_MS) {
-      // The hold would not outlast this send (slow sends before it): give these back.
-      await releaseClaimedEmails(ctx.database.db, actor, [row, ...queue]);
-      break;
-    }
+    if (!row) continue;
     let capped: string | null;
     try {
       capped = await recipientCapReason(ctx, row);
@@ -171,17 +195,17 @@ export function startOutboxWorker(
   everyMs = 1000,
 ): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
-  let stopped = false;
+  const stopping = new AbortController();
   const tick = () => {
-    if (running || stopped) return;
+    if (running || stopping.signal.aborted) return;
     running = (async () => {
       try {
         // Keep going while whole batches come back: a backlog drains without waiting a tick each.
         // While requests keep coming, delivery steps back between batches (at least 80
         // emails a second still go out): a burst of submissions is answered first and its emails
         // follow, instead of the two slowing each other down.
-        for (let i = 0; i < 50 && !stopped; i++) {
-          const r = await deliverDueEmails(ctx, actor);
+        for (let i = 0; i < 50 && !stopping.signal.aborted; i++) {
+          const r = await deliverDueEmails(ctx, actor, { signal: stopping.signal });
           if (r.sent + r.retrying + r.failed + r.suppressed < 20) break;
           if (performance.now() - ctx.activity.lastRequestAt < BUSY_WINDOW_MS) {
             await new Promise((resolve) => setTimeout(resolve, BUSY_PAUSE_MS));
@@ -198,8 +222,9 @@ export function startOutboxWorker(
   timer.unref();
   tick();
   return {
+    /** Waits for the email in flight, if any; the rest of its claim is given back. */
     stop: async () => {
-      stopped = true;
+      stopping.abort();
       clearInterval(timer);
       await running;
     },

@@ -82,16 +82,23 @@ export function mailOptions(m: OutgoingMessage) {
   };
 }
 
+/**
+ * The longest one send may take, relay or file: the mail thread is given up past it (mailer.ts),
+ * so a row's claim, renewed before each send to outlast it, is never overtaken by a send.
+ */
+export const SEND_DEADLINE_MS = 50_000;
+
 class SmtpTransport implements MailTransport {
   readonly kind = "smtp" as const;
   readonly #t: Transporter;
   constructor(url: string) {
     const u = new URL(url);
-    // Timeouts so a relay that hangs is a transient failure, not a worker stuck forever.
+    // Timeouts so a relay that hangs is a transient failure, not a worker stuck forever; the
+    // whole send is bounded by SEND_DEADLINE_MS besides.
     for (const [k, v] of Object.entries({
       connectionTimeout: "15000",
       greetingTimeout: "15000",
-      socketTimeout: "60000",
+      socketTimeout: "45000",
     })) {
       if (!u.searchParams.has(k)) u.searchParams.set(k, v);
     }

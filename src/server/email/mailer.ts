@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { OutboxEmailTable } from "../db/schema.ts";
 import type { Mailer } from "../ports.ts";
 import {
+  SEND_DEADLINE_MS,
   SendFailedError,
   type SendFailure,
   type TransportSettings,
@@ -14,6 +15,8 @@ import {
 // submission; on the event loop that answers requests, delivering a burst's emails slowed the
 // requests by a fifth. The outbox worker (delivery.ts) keeps the database side (claim, mark) and
 // hands each claimed row over; the thread is started on the first email and answers in order.
+// A send not answered within SEND_DEADLINE_MS ends the thread (and its connection): the emails in
+// it are tried again later, and a new thread takes the next.
 
 type Answer = { id: number; rejected?: string[]; failure?: SendFailure };
 
@@ -24,7 +27,10 @@ class ThreadMailer implements Mailer {
   #worker: Worker | null = null;
   #seq = 0;
 
-  constructor(settings: TransportSettings) {
+  readonly #deadlineMs: number;
+
+  constructor(settings: TransportSettings, deadlineMs: number) {
+    this.#deadlineMs = deadlineMs;
     this.#settings = settings;
     this.kind = settings.smtpUrl ? "smtp" : "file";
   }
@@ -41,7 +47,9 @@ class ThreadMailer implements Mailer {
       else p?.resolve({ rejected: a.rejected ?? [] });
     });
     const lost = (reason: string) => {
-      if (this.#worker === worker) this.#worker = null;
+      // Only the current thread's emails are pending: one given up already took its own along.
+      if (this.#worker !== worker) return;
+      this.#worker = null;
       // Not the mail's fault: every email in flight is tried again later.
       for (const p of this.#pending.values()) p.reject(new SendFailedError({ permanent: false, reason }));
       this.#pending.clear();
@@ -58,9 +66,30 @@ class ThreadMailer implements Mailer {
     return new Promise((resolve, reject) => {
       // Held open while an email is in flight, so a caller waiting for it is not left behind.
       if (this.#pending.size === 0) worker.ref();
-      this.#pending.set(id, { resolve, reject });
+      const deadline = setTimeout(() => {
+        this.#giveUp(worker, `no answer within ${this.#deadlineMs / 1000} s`);
+      }, this.#deadlineMs);
+      this.#pending.set(id, {
+        resolve: (v) => {
+          clearTimeout(deadline);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(deadline);
+          reject(e);
+        },
+      });
       worker.postMessage({ id, row });
     });
+  }
+
+  /** Ends a thread whose send is past its deadline; its emails are tried again later. */
+  #giveUp(worker: Worker, reason: string): void {
+    if (this.#worker !== worker) return;
+    this.#worker = null;
+    for (const p of this.#pending.values()) p.reject(new SendFailedError({ permanent: false, reason }));
+    this.#pending.clear();
+    void worker.terminate();
   }
 
   async close(): Promise<void> {
@@ -70,4 +99,6 @@ class ThreadMailer implements Mailer {
   }
 }
 
-export const createMailer = (config: Config): Mailer => new ThreadMailer(transportSettings(config));
+/** The mailer of a process; a test may shorten the deadline of one send. */
+export const createMailer = (config: Config, opts: { sendDeadlineMs?: number } = {}): Mailer =>
+  new ThreadMailer(transportSettings(config), opts.sendDeadlineMs ?? SEND_DEADLINE_MS);

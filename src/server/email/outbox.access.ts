@@ -118,6 +118,34 @@ export async function releaseClaimedEmails(db: Tx, actor: SystemActor, rows: Cla
     .execute();
 }
 
+/**
+ * Extends a claim that is still ours to `until` (all rows of one claim, which share its hold);
+ * answers the rows it still held, their claim now `until`. A row missing was taken over by
+ * another process after the hold ran out, and is theirs now.
+ */
+export async function renewEmailClaims(
+  db: Tx,
+  actor: SystemActor,
+  rows: ClaimedEmail[],
+  until: string,
+): Promise<ClaimedEmail[]> {
+  const claim = rows[0]?.claim;
+  if (!claim) return [];
+  const renewed = await outboxWritableBy(db, actor)
+    .set({ locked_until: until })
+    .where(
+      "id",
+      "in",
+      rows.map((r) => r.id),
+    )
+    .where("locked_until", "=", claim)
+    .where("status", "=", "pending")
+    .returning("id")
+    .execute();
+  const ours = new Set(renewed.map((r) => r.id));
+  return rows.filter((r) => ours.has(r.id)).map((r) => ({ ...r, claim: until }));
+}
+
 /** What a sent row keeps: the error for refused recipients, and its text without link tokens. */
 export type SentChanges = Pick<OutboxEmailTable, "sent_at" | "last_error"> &
   (Pick<OutboxEmailTable, "body_text" | "body_html"> | Pick<OutboxEmailTable, "template_data">) &

@@ -5,7 +5,7 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { systemActor } from "../actors.ts";
 import { makeTeam, submitTicket, trackUrl } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
-import { deliverDueEmails, RETRY_FOR_MS, startOutboxWorker } from "./delivery.ts";
+import { deliverDueEmails, LEASE_MS, RETRY_FOR_MS, startOutboxWorker } from "./delivery.ts";
 import { renderedOf } from "./email.message.ts";
 import { getOutboxEmail } from "./outbox.service.ts";
 import { queuedAt } from "./outbox.ts";
@@ -410,61 +410,94 @@ describe("delivery", () => {
     assert.ok(rows.every((x) => x.status === "failed" && /gave up after 4 days/.test(x.last_error ?? "")));
   });
 
-  test("a process that stopped while holding emails: they go out once its hold expires, once each", async () => {
+  test("a process that died while holding emails: they go out once its lease runs out, a minute later, once each", async () => {
     const { ws } = await brandedTeam();
     await submitTicket(t, ws.slug, { email: "crash@customer.test" });
     // As a worker leaves its claim when the process dies between claiming and sending.
-    const held = new Date(t.ctx.now().getTime() + 5 * 60_000).toISOString();
+    const held = new Date(t.ctx.now().getTime() + LEASE_MS).toISOString();
     await t.ctx.database.db
       .updateTable("outbox_emails")
       .set((eb) => ({ locked_until: held, attempts: eb("attempts", "+", 1) }))
       .where("workspace_id", "=", ws.id)
       .where("status", "=", "pending")
       .execute();
-    assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 0, "held rows wait");
-    t.advance(5 * 60_000 + 1000);
+    assert.equal(LEASE_MS, 60_000);
+    t.advance(LEASE_MS - 1000);
+    assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 0, "held rows wait out the lease");
+    t.advance(2000);
     assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 2);
     assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 0);
     assert.equal(sink.received.filter((m) => m.envelope.to.includes("crash@customer.test")).length, 1);
   });
 
-  test("emails whose hold would not outlast one more send are given back unsent, and go out next round", async () => {
+  test("a live worker renews its claim between slow sends: no other worker takes its emails past the first lease", async () => {
     const { ws } = await brandedTeam();
-    await submitTicket(t, ws.slug, { email: "slow@customer.test" });
-    await submitTicket(t, ws.slug, { email: "slow2@customer.test" });
-    // A relay so slow that one send uses most of the five-minute hold of the claim.
+    for (const n of [1, 2, 3]) await submitTicket(t, ws.slug, { email: `slow${n}@customer.test` });
+    // A relay so slow that each send uses 40 s: the claim's first lease (60 s) is long gone by
+    // the third. During each send another worker (a process of its own) looks for due emails.
     const mailer = t.ctx.mailer;
+    const othersSent: number[] = [];
     t.ctx.mailer = {
       kind: mailer.kind,
       deliver: async (row) => {
         const r = await mailer.deliver(row);
-        t.advance(4 * 60_000);
+        t.advance(40_000);
+        t.ctx.mailer = mailer;
+        try {
+          othersSent.push((await deliverDueEmails(t.ctx, delivery)).sent);
+        } finally {
+          t.ctx.mailer = slow;
+        }
         return r;
       },
       close: () => mailer.close(),
     };
+    const slow = t.ctx.mailer;
     try {
-      assert.equal(
-        (await deliverDueEmails(t.ctx, delivery)).sent,
-        1,
-        "one sent; the hold then had a minute left",
-      );
+      assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 6, "every email, by the first worker");
     } finally {
       t.ctx.mailer = mailer;
     }
+    assert.deepEqual(othersSent, [0, 0, 0, 0, 0, 0], "the other worker found nothing due");
+    assert.equal(sink.received.length, 6, "each once");
     const rows = await t.ctx.database.db
       .selectFrom("outbox_emails")
       .select(["status", "attempts", "locked_until"])
       .where("workspace_id", "=", ws.id)
+      .execute();
+    assert.ok(rows.every((r) => r.status === "sent" && r.attempts === 1 && r.locked_until === null));
+  });
+
+  test("a stopping worker finishes the email in flight and gives back the rest of its claim", async () => {
+    const { ws } = await brandedTeam();
+    for (const n of [1, 2, 3]) await submitTicket(t, ws.slug, { email: `stop${n}@customer.test` });
+    const stopping = new AbortController();
+    const mailer = t.ctx.mailer;
+    t.ctx.mailer = {
+      kind: mailer.kind,
+      deliver: async (row) => {
+        stopping.abort();
+        return mailer.deliver(row);
+      },
+      close: () => mailer.close(),
+    };
+    try {
+      assert.equal((await deliverDueEmails(t.ctx, delivery, { signal: stopping.signal })).sent, 1);
+    } finally {
+      t.ctx.mailer = mailer;
+    }
+    const pending = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select(["attempts", "locked_until"])
+      .where("workspace_id", "=", ws.id)
       .where("status", "=", "pending")
       .execute();
-    assert.equal(rows.length, 3);
+    assert.equal(pending.length, 5);
     assert.ok(
-      rows.every((r) => r.attempts === 0 && r.locked_until === null),
-      "given back, the try not counted",
+      pending.every((r) => r.attempts === 0 && r.locked_until === null),
+      "given back, due at once",
     );
-    assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 3);
-    assert.equal(sink.received.length, 4);
+    assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 5);
   });
 
   test("while requests keep coming, the worker sends a batch and steps back before the next", async () => {

@@ -139,6 +139,7 @@ const uploads =
     app.post(
       "/:slug/documents",
       {
+        config: { upload: true },
         schema: {
           tags,
           summary: "Upload a document for your company",
@@ -168,6 +169,7 @@ const uploads =
     app.post(
       "/:slug/documents/:id/versions",
       {
+        config: { upload: true },
         schema: {
           tags,
           summary: "Upload a new version of one of your company's own documents",

@@ -75,10 +75,11 @@ export const publicFileRoutes =
     app.post(
       "/upload",
       {
+        config: { upload: true },
         schema: {
           tags: ["portal"],
           summary: "Upload a file to attach",
-          description: `Send the file itself as the body. Up to ${MAX_FILE_BYTES / 1024 / 1024} MB; images (JPEG, PNG, GIF, WebP, SVG), PDF, text, CSV, Word or Excel, judged by the content and matching the name's extension. Limited to 5 uploads per 10 minutes per client address. The answer's key attaches the file to a submission or reply within 24 hours. With a malware scanner configured, a file with malware is refused (422 file_infected), and while the scanner cannot answer the upload gets 503 file_scan_unavailable (or is accepted, as the server is set up).`,
+          description: `Send the file itself as the body. Up to ${MAX_FILE_BYTES / 1024 / 1024} MB; images (JPEG, PNG, GIF, WebP, SVG), PDF, text, CSV, Word or Excel, judged by the content and matching the name's extension. Limited to 5 uploads per 10 minutes per client address. The answer's key attaches the file to a submission or reply within 24 hours. With a malware scanner configured, a file with malware is refused (422 file_infected), and while the scanner cannot answer the upload gets 503 file_scan_unavailable (or is accepted, as the server is set up). While the server takes as many uploads at once as it is set up for, 503 uploads_busy with Retry-After.`,
           querystring: Type.Object({
             portal: Type.String({ maxLength: 40, description: "The portal's slug" }),
             name: Type.String({ maxLength: 1000, description: "The file's name, with its extension" }),

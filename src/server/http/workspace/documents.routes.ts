@@ -182,6 +182,7 @@ const uploads =
     app.post(
       "/companies/:id/documents",
       {
+        config: { upload: true },
         schema: {
           tags,
           summary: "Upload a deliverable",
@@ -210,6 +211,7 @@ const uploads =
     app.post(
       "/companies/:id/documents/:documentId/versions",
       {
+        config: { upload: true },
         schema: {
           tags,
           summary: "Upload a new version of a document",

@@ -19,6 +19,7 @@ export const workspaceFileRoutes =
     app.post(
       "/uploads",
       {
+        config: { upload: true },
         schema: {
           tags: ["tickets"],
           summary: "Upload a file for a reply or note",
