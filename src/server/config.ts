@@ -76,6 +76,14 @@ export interface Config {
   imapPollSeconds: number;
   /** The slug of the workspace whose mailbox IMAP_URL is. */
   imapWorkspace: string | undefined;
+  /** SQLite: the page cache of each of the two connections (writer, reader), in MiB. */
+  sqliteCacheMb: number;
+  /** /metrics on the main port answers a request carrying `Authorization: Bearer <this>`; unset: 404. */
+  metricsToken: string | undefined;
+  /** A second listener serving /metrics only, without a token; unset: none. */
+  metricsPort: number | undefined;
+  /** Address that listener binds to (a private one). */
+  metricsHost: string;
 }
 
 export class ConfigError extends Error {}
@@ -156,6 +164,20 @@ export function loadConfig(env: Env = process.env): Config {
     imapUrl: imapUrl(env),
     imapPollSeconds: int(env, "IMAP_POLL_SECONDS", 60, 10, 3600),
     imapWorkspace: imapWorkspace(env),
+    sqliteCacheMb: int(env, "SQLITE_CACHE_MB", 16, 1, 4096),
+    ...metricsConfig(env),
+  };
+}
+
+function metricsConfig(env: Env): Pick<Config, "metricsToken" | "metricsPort" | "metricsHost"> {
+  const token = env.METRICS_TOKEN || undefined;
+  if (token !== undefined && !/^[\x21-\x7e]{16,512}$/.test(token)) {
+    throw new ConfigError("METRICS_TOKEN must be 16 to 512 printable characters without spaces");
+  }
+  return {
+    metricsToken: token,
+    metricsPort: env.METRICS_PORT ? int(env, "METRICS_PORT", 0, 0, 65535) : undefined,
+    metricsHost: env.METRICS_HOST || "127.0.0.1",
   };
 }
 

@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import { buildApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
@@ -18,6 +17,7 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    sqliteCacheMb: config.sqliteCacheMb,
     onPoolError: (err) => log.warn({ err }, "an idle database connection failed; it will be replaced"),
   });
   if (opts.migrate ?? true) {
@@ -26,6 +26,8 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
   }
   let limiter: RateLimiter;
   if (config.redisUrl) {
+    // Loaded only when configured: the embedded server never needs a Redis client.
+    const { Redis } = await import("ioredis");
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
     limiter = new RedisRateLimiter(redis);
   } else {

@@ -1,6 +1,6 @@
+import { createRequire } from "node:module";
 import path from "node:path";
 import { Kysely, PostgresDialect, sql } from "kysely";
-import pg from "pg";
 import type { CheckpointResult } from "./checkpointer.ts";
 import type { DB } from "./schema.ts";
 import { type GroupCommitStats, openSqlite, type SqliteReader } from "./sqlite.ts";
@@ -22,18 +22,29 @@ export interface Database {
   close(): Promise<void>;
 }
 
-// PostgreSQL answers timestamps as Date and counts as strings; the application wants ISO
+// The PostgreSQL client is loaded on the first PostgreSQL connection: the embedded server never
+// needs it. PostgreSQL answers timestamps as Date and counts as strings; the application wants ISO
 // strings and numbers on both databases.
-const toIso = (v: string) => new Date(v).toISOString();
-pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, toIso);
-pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, (v) => new Date(`${v}Z`).toISOString());
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+const require = createRequire(import.meta.url);
+let pgModule: typeof import("pg") | undefined;
+function loadPg(): typeof import("pg") {
+  if (pgModule) return pgModule;
+  const pg = require("pg") as typeof import("pg");
+  const toIso = (v: string) => new Date(v).toISOString();
+  pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, toIso);
+  pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, (v) => new Date(`${v}Z`).toISOString());
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+  pgModule = pg;
+  return pg;
+}
 
 export interface DatabaseOptions {
   databaseUrl: string | undefined;
   dataDir: string;
   /** PostgreSQL pool size per process. */
   poolSize?: number;
+  /** SQLite: the page cache of each connection, in MiB (default 16). */
+  sqliteCacheMb?: number;
   /**
    * An idle pooled connection failed (the server restarted, or an administrator ended it). The
    * pool replaces it on next use; without a listener the process would crash.
@@ -43,6 +54,7 @@ export interface DatabaseOptions {
 
 export function openDatabase(opts: DatabaseOptions): Database {
   if (opts.databaseUrl) {
+    const pg = loadPg();
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     pool.on("error", (err) => opts.onPoolError?.(err));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
@@ -58,7 +70,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
     };
   }
   const file = path.join(opts.dataDir, "portico.sqlite");
-  const dialect = openSqlite(file);
+  const dialect = openSqlite(file, { cacheMb: opts.sqliteCacheMb });
   const db = new Kysely<DB>({ dialect });
   const reader = dialect.reader;
   return {
