@@ -9,6 +9,7 @@ import { systemDnsResolver } from "./email/sender-auth.ts";
 import { createFileStorage } from "./files/file.service.ts";
 import { startBackgroundWork } from "./jobs/background.ts";
 import { createLogger } from "./logger.ts";
+import { listenForMetrics } from "./metrics/metrics.ts";
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./ratelimit/rate-limiter.ts";
 
 /** Database, limiter and logger from config: the parts every process entry needs. */
@@ -72,6 +73,10 @@ export async function serve(config: Config): Promise<void> {
   const ctx = await createContext(config);
   const app = await buildApp(ctx);
   await app.listen({ port: config.port, host: config.host });
+  const metricsListener =
+    app.metrics && config.metricsPort !== undefined
+      ? await listenForMetrics(app.metrics, config.metricsHost, config.metricsPort)
+      : null;
   const background = await startBackgroundWork(ctx);
   checkScanner(ctx);
   ctx.log.info(
@@ -90,6 +95,7 @@ export async function serve(config: Config): Promise<void> {
     stopping = true;
     ctx.log.info({ signal }, "shutting down");
     await app.close();
+    await metricsListener?.close();
     await background.stop();
     await closeContext(ctx);
     // Ends by letting the event loop drain, not by process.exit(), which can deadlock Node's

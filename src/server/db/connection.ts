@@ -16,6 +16,8 @@ export interface Database {
   reader?: SqliteReader;
   /** SQLite: how many transactions shared each fsync (see sqlite.ts). */
   groupCommit?: GroupCommitStats;
+  /** PostgreSQL: the pool's connections now (for metrics). */
+  poolStats?: () => { total: number; idle: number; waiting: number };
   /** SQLite: a WAL checkpoint now, on the checkpointer's thread (see checkpointer.ts). */
   checkpoint?: () => Promise<CheckpointResult | null>;
   ping(): Promise<void>;
@@ -63,6 +65,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
       db,
       dialect: "postgres",
       location: `${u.hostname}:${u.port || 5432}${u.pathname}`,
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       ping: async () => {
         await sql`select 1`.execute(db);
       },
