@@ -112,6 +112,15 @@ export function createMetrics(ctx: AppContext): Metrics {
     g.set(s.inboundUnprocessed),
   );
 
+  new Gauge({
+    name: "portico_array_buffers_bytes",
+    help: "Memory of this process's ArrayBuffers and Buffers (part of nodejs_external_memory_bytes)",
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage().arrayBuffers);
+    },
+  });
+
   const { poolStats, groupCommit } = ctx.database;
   if (poolStats) {
     new Gauge({
