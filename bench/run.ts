@@ -16,7 +16,7 @@ import type { Stage } from "./lib/stage.ts";
 import { SEARCH_TERM } from "./lib/words.ts";
 import { metricsOf, printMeasurements, printTargets, resultsJson, targetsOf } from "./report.ts";
 import { checkAnalytics, measureAnalytics } from "./scenarios/analytics.ts";
-import { measureMemory } from "./scenarios/memory.ts";
+import { measureMemory, startFlags } from "./scenarios/memory.ts";
 import { checkWorkHome, measureWorkHome } from "./scenarios/portal-home-work.ts";
 import { checkQueuePages, measureQueue } from "./scenarios/queue.ts";
 import { checkPortalPages, measureSignedInPortal } from "./scenarios/signed-in-portal.ts";
@@ -136,7 +136,7 @@ async function main(): Promise<number> {
     if (runs("analytics")) await seedAnalytics(env, seed.workspaceId);
 
     section("Starting Portico");
-    const portico = await startChild("portico", ["bin/portico.js", "serve"], env, "/readyz");
+    const portico = await startChild("portico", [...startFlags(), "bin/portico.js", "serve"], env, "/readyz");
     cleanups.push(portico.stop);
     console.log(`  ${portico.base} (pid ${portico.proc.pid})`);
     const stage: Stage = { settings, rec, base: portico.base, pid: portico.proc.pid, env, cleanups };
