@@ -86,6 +86,11 @@ export async function serve(config: Config): Promise<void> {
       location: ctx.database.location,
       rateLimits: config.redisUrl ? "redis" : "memory",
       mail: ctx.mailer.kind === "smtp" ? "smtp" : `files in ${mailDir(config)}`,
+      metrics:
+        [
+          ...(config.metricsToken ? ["/metrics with METRICS_TOKEN"] : []),
+          ...(metricsListener ? [`http://${config.metricsHost}:${metricsListener.port}/metrics`] : []),
+        ].join(", ") || "off",
     },
     "Portico is listening",
   );

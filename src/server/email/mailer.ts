@@ -22,7 +22,7 @@ export const MAIL_THREAD_IDLE_MS = 60_000;
 
 type Answer = { id: number; rejected?: string[]; failure?: SendFailure };
 
-class ThreadMailer implements Mailer {
+export class ThreadMailer implements Mailer {
   readonly kind: "smtp" | "file";
   readonly #settings: TransportSettings;
   readonly #pending = new Map<number, { resolve(v: { rejected: string[] }): void; reject(e: Error): void }>();
@@ -30,8 +30,11 @@ class ThreadMailer implements Mailer {
   #idle: NodeJS.Timeout | null = null;
   #seq = 0;
 
-  constructor(settings: TransportSettings) {
+  readonly #idleMs: number;
+
+  constructor(settings: TransportSettings, opts: { idleMs?: number } = {}) {
     this.#settings = settings;
+    this.#idleMs = opts.idleMs ?? MAIL_THREAD_IDLE_MS;
     this.kind = settings.smtpUrl ? "smtp" : "file";
   }
 
@@ -77,8 +80,13 @@ class ThreadMailer implements Mailer {
       worker.removeAllListeners("error");
       worker.on("error", () => {});
       void worker.terminate();
-    }, MAIL_THREAD_IDLE_MS);
+    }, this.#idleMs);
     this.#idle.unref();
+  }
+
+  /** Whether the mail thread is running now (for tests). */
+  get threadRunning(): boolean {
+    return this.#worker !== null;
   }
 
   deliver(row: OutboxEmailTable): Promise<{ rejected: string[] }> {
