@@ -26,6 +26,8 @@ export interface MemoryPoint {
   heapTotal: number;
   external: number;
   arrayBuffers: number;
+  /** The worker threads' V8 heaps (checkpointer, mail), reserved, MiB. */
+  threadHeaps: number;
 }
 
 export interface MemoryResult {
@@ -69,6 +71,12 @@ async function point(child: Child): Promise<MemoryPoint> {
     heapTotal: value("nodejs_heap_size_total_bytes"),
     external: value("nodejs_external_memory_bytes"),
     arrayBuffers: value("portico_array_buffers_bytes"),
+    threadHeaps: text
+      ? [...text.matchAll(/^portico_thread_heap_bytes\{thread="[^"]*",kind="total"\} (\S+)$/gm)].reduce(
+          (sum, m) => sum + Number(m[1]) / MIB,
+          0,
+        )
+      : Number.NaN,
   };
 }
 
@@ -196,11 +204,23 @@ export function printMemory(m: MemoryResult): void {
     f1(p.heapTotal),
     f1(p.external),
     f1(p.arrayBuffers),
+    f1(p.threadHeaps),
     String(p.threads),
   ];
   console.log(
     table(
-      ["MiB", "RSS", "anon", "file", "heap used", "heap total", "external", "array buffers", "threads"],
+      [
+        "MiB",
+        "RSS",
+        "anon",
+        "file",
+        "heap used",
+        "heap total",
+        "external",
+        "array buffers",
+        "thread heaps",
+        "threads",
+      ],
       [row("idle after start", m.idle), ...m.afterBursts.map((p, i) => row(`after burst ${i + 1}`, p))],
     ),
   );

@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { trackThread } from "../metrics/threads.ts";
 
 // WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside the COMMIT that
 // crosses the WAL's size limit: it copies every frame into the database file and fsyncs it, on the
@@ -60,6 +61,7 @@ export class Checkpointer {
       // It allocates a few objects per round: a small heap is plenty.
       resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
     });
+    trackThread("checkpointer", this.#worker);
     // A process that forgets to close its database still exits.
     this.#worker.unref();
     this.#worker.on("message", (msg: { id: number; result?: unknown; error?: string }) => {

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Config } from "../config.ts";
 import type { OutboxEmailTable } from "../db/schema.ts";
+import { trackThread } from "../metrics/threads.ts";
 import type { Mailer } from "../ports.ts";
 import {
   SendFailedError,
@@ -46,6 +47,7 @@ export class ThreadMailer implements Mailer {
       // under a burst.
       resourceLimits: { maxYoungGenerationSizeMb: 16 },
     });
+    trackThread("mail", worker);
     worker.unref();
     worker.on("message", (a: Answer) => {
       const p = this.#pending.get(a.id);

@@ -202,6 +202,8 @@ describe("metrics behind a token", () => {
       assert.ok((sample(text, "portico_db_pool_connections", `state="total"`) ?? 0) >= 1);
       assert.notEqual(sample(text, "portico_db_pool_connections", `state="waiting"`), undefined);
     } else {
+      // The checkpointer's thread and its heap.
+      assert.ok((sample(text, "portico_thread_heap_bytes", `thread="checkpointer",kind="used"`) ?? 0) > 0);
       const tx = sample(text, "portico_sqlite_transactions_total") ?? 0;
       const commits = sample(text, "portico_sqlite_commits_total") ?? 0;
       assert.ok(tx >= 1 && commits >= 1 && commits <= tx, `${tx} transactions, ${commits} commits`);

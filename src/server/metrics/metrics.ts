@@ -7,6 +7,7 @@ import type { AppContext } from "../context.ts";
 import { inboundBacklog } from "../email/inbound.store.ts";
 import { outboxBacklog } from "../email/outbox.access.ts";
 import { jobQueueCounts } from "../jobs/scheduler.ts";
+import { threadHeaps } from "./threads.ts";
 
 // Prometheus metrics (GET /metrics). Requests are counted and timed by route pattern, never by
 // URL, so a tracking token or a ticket number never becomes a label and the series stay few: one
@@ -118,6 +119,20 @@ export function createMetrics(ctx: AppContext): Metrics {
     registers: [registry],
     collect() {
       this.set(process.memoryUsage().arrayBuffers);
+    },
+  });
+
+  new Gauge({
+    name: "portico_thread_heap_bytes",
+    help: "V8 heap of each worker thread running now (checkpointer, mail): used and reserved bytes",
+    labelNames: ["thread", "kind"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const t of await threadHeaps()) {
+        this.set({ thread: t.name, kind: "used" }, t.used);
+        this.set({ thread: t.name, kind: "total" }, t.total);
+      }
     },
   });
 
