@@ -61,6 +61,7 @@ Environment:
   REDIS_URL          passed to the server when set (rate limits in Redis)
   MAIL_WORKER        passed to the server when set: false measures without the outbox delivering
   CHROMIUM_PATH      the browser (default /usr/bin/chromium)
+  SQLITE_CACHE_MB    passed to the server when set: SQLite's page cache per connection
   BENCH_METRICS      true: the server serves /metrics (METRICS_TOKEN), so its per-request
                      observation is measured too
   BENCH_SERVER_NODE_OPTIONS

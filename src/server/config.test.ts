@@ -200,7 +200,7 @@ test("metrics: off by default; a token of at least 16 characters; a private port
   const c = loadConfig({});
   assert.equal(c.metricsToken, undefined);
   assert.equal(c.metricsPort, undefined);
-  assert.equal(c.sqliteCacheMb, 16);
+  assert.equal(c.sqliteCacheMb, 32);
   assert.equal(loadConfig({ METRICS_TOKEN: "0123456789abcdef" }).metricsToken, "0123456789abcdef");
   assert.throws(() => loadConfig({ METRICS_TOKEN: "short" }), /METRICS_TOKEN must be 16 to 512/);
   assert.throws(() => loadConfig({ METRICS_TOKEN: "with a space in it, long" }), /METRICS_TOKEN/);

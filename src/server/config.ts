@@ -76,7 +76,7 @@ export interface Config {
   imapPollSeconds: number;
   /** The slug of the workspace whose mailbox IMAP_URL is. */
   imapWorkspace: string | undefined;
-  /** SQLite: the page cache of each of the two connections (writer, reader), in MiB. */
+  /** SQLite: the page cache of each of the two connections (writer, reader), in MiB (32). */
   sqliteCacheMb: number;
   /** /metrics on the main port answers a request carrying `Authorization: Bearer <this>`; unset: 404. */
   metricsToken: string | undefined;
@@ -164,7 +164,7 @@ export function loadConfig(env: Env = process.env): Config {
     imapUrl: imapUrl(env),
     imapPollSeconds: int(env, "IMAP_POLL_SECONDS", 60, 10, 3600),
     imapWorkspace: imapWorkspace(env),
-    sqliteCacheMb: int(env, "SQLITE_CACHE_MB", 16, 1, 4096),
+    sqliteCacheMb: int(env, "SQLITE_CACHE_MB", 32, 1, 4096),
     ...metricsConfig(env),
   };
 }

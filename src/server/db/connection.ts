@@ -45,7 +45,7 @@ export interface DatabaseOptions {
   dataDir: string;
   /** PostgreSQL pool size per process. */
   poolSize?: number;
-  /** SQLite: the page cache of each connection, in MiB (default 16). */
+  /** SQLite: the page cache of each connection, in MiB (default 32). */
   sqliteCacheMb?: number;
   /**
    * An idle pooled connection failed (the server restarted, or an administrator ended it). The

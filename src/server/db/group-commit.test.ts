@@ -239,9 +239,9 @@ describe("SQLite group commit", () => {
   });
 });
 
-it("SQLITE_CACHE_MB sizes the page cache of both connections (16 MiB unless set)", async () => {
+it("SQLITE_CACHE_MB sizes the page cache of both connections (32 MiB unless set)", async () => {
   for (const [given, kib] of [
-    [undefined, 16 * 1024],
+    [undefined, 32 * 1024],
     [8, 8 * 1024],
   ] as const) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-cache-"));
