@@ -16,6 +16,7 @@ import type { Stage } from "./lib/stage.ts";
 import { SEARCH_TERM } from "./lib/words.ts";
 import { metricsOf, printMeasurements, printTargets, resultsJson, targetsOf } from "./report.ts";
 import { checkAnalytics, measureAnalytics } from "./scenarios/analytics.ts";
+import { measureMemory, startFlags } from "./scenarios/memory.ts";
 import { checkWorkHome, measureWorkHome } from "./scenarios/portal-home-work.ts";
 import { checkQueuePages, measureQueue } from "./scenarios/queue.ts";
 import { checkPortalPages, measureSignedInPortal } from "./scenarios/signed-in-portal.ts";
@@ -38,6 +39,9 @@ function serverEnv(settings: Settings, dataDir: string, databaseUrl: string | un
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...(settings.redisUrl ? { REDIS_URL: settings.redisUrl } : {}),
     ...(process.env.MAIL_WORKER ? { MAIL_WORKER: process.env.MAIL_WORKER } : {}),
+    ...(process.env.SQLITE_CACHE_MB ? { SQLITE_CACHE_MB: process.env.SQLITE_CACHE_MB } : {}),
+    // Measures with the metrics' per-request observation on (/metrics behind a token).
+    ...(process.env.BENCH_METRICS === "true" ? { METRICS_TOKEN: "bench-metrics-token-0123456789" } : {}),
     ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
   };
 }
@@ -133,7 +137,7 @@ async function main(): Promise<number> {
     if (runs("analytics")) await seedAnalytics(env, seed.workspaceId);
 
     section("Starting Portico");
-    const portico = await startChild("portico", ["bin/portico.js", "serve"], env, "/readyz");
+    const portico = await startChild("portico", [...startFlags(), "bin/portico.js", "serve"], env, "/readyz");
     cleanups.push(portico.stop);
     console.log(`  ${portico.base} (pid ${portico.proc.pid})`);
     const stage: Stage = { settings, rec, base: portico.base, pid: portico.proc.pid, env, cleanups };
@@ -159,6 +163,8 @@ async function main(): Promise<number> {
       portal = await measurePortal(stage.base, settings);
     }
     await portico.stop();
+    // A fresh server of its own: its memory idle after start, then under bursts.
+    const memory = runs("memory") ? await measureMemory(settings, env, tracked.path, seed.recent) : undefined;
 
     if (!submissions || !portal) {
       // A partial run: its numbers beside the bare server's, without the comparison or the file,
@@ -199,7 +205,7 @@ async function main(): Promise<number> {
       metrics,
     });
     if (settings.save) {
-      writeResults(resultsFile, out);
+      writeResults(resultsFile, memory ? { ...out, memory } : out);
       console.log(`\nwrote ${path.relative(ROOT, resultsFile)}`);
     } else {
       console.log("\n--no-save: results not written");

@@ -11,6 +11,7 @@ export const SCENARIOS = [
   "analytics",
   "submissions",
   "browser",
+  "memory",
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -30,7 +31,9 @@ measures with autocannon:
                                     are seeded for it), one connection: p50 and p99
   - ticket submission          POST /api/public/portals/:slug/tickets (every one a new ticket)
 then the submit page /portal/:slug/submit: its JavaScript gzipped, and its load in Chromium on a
-375x812 viewport with 4x CPU throttling (first contentful paint, time until the form takes input).
+375x812 viewport with 4x CPU throttling (first contentful paint, time until the form takes input);
+last, memory: a fresh server's resident memory idle after start and after three bursts of mixed
+requests (tracking reads, submissions, 404s, bad input), with its heap and external memory.
 
 Results go to bench/results/<engine>-latest.json (engine: sqlite, or postgres with DATABASE_URL);
 each number is printed beside the previous run's.
@@ -51,11 +54,16 @@ Environment:
   BENCH_WARMUP       seconds of warm-up before each measurement (default 2)
   BENCH_CONNECTIONS  concurrent connections per measurement (default 50)
   BENCH_PAGE_LOADS   Chromium page loads whose median is reported (default 5)
+  BENCH_MEMORY_REQUESTS
+                     requests in each of the memory scenario's three bursts (default 20000)
   DATABASE_URL       postgres://… : run on PostgreSQL. A fresh database portico_bench_<time> is
                      created on that server and dropped at the end. Unset: SQLite in a temp dir.
   REDIS_URL          passed to the server when set (rate limits in Redis)
   MAIL_WORKER        passed to the server when set: false measures without the outbox delivering
   CHROMIUM_PATH      the browser (default /usr/bin/chromium)
+  SQLITE_CACHE_MB    passed to the server when set: SQLite's page cache per connection
+  BENCH_METRICS      true: the server serves /metrics (METRICS_TOKEN), so its per-request
+                     observation is measured too
   BENCH_SERVER_NODE_OPTIONS
                      NODE_OPTIONS for the Portico server only, e.g. to profile it under load:
                      "--cpu-prof --cpu-prof-dir=/tmp/portico-prof"

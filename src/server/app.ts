@@ -16,6 +16,7 @@ import { publicKbPages } from "./http/public/kb.pages.ts";
 import { publicKbRoutes } from "./http/public/kb.routes.ts";
 import { lostLinkPages } from "./http/public/lost-link.pages.ts";
 import { lostLinkRoutes } from "./http/public/lost-link.routes.ts";
+import { metricsRoutes } from "./http/public/metrics.routes.ts";
 import { publicRoutes } from "./http/public/public.routes.ts";
 import { submitPages } from "./http/public/submit.pages.ts";
 import { surveyPages } from "./http/public/survey.pages.ts";
@@ -41,7 +42,15 @@ import { appPages } from "./http/workspace/app.pages.ts";
 import { authRoutes } from "./http/workspace/auth.routes.ts";
 import { workspaceRoutes } from "./http/workspace/workspace.routes.ts";
 import { outageOf } from "./lib/outage.ts";
+import { createMetrics, type Metrics } from "./metrics/metrics.ts";
 import { ASSETS_DIR } from "./web/assets.ts";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Prometheus metrics, when METRICS_TOKEN or METRICS_PORT asks for them (main.ts serves the port). */
+    metrics: Metrics | null;
+  }
+}
 
 export type App = FastifyInstance & { withTypeProvider<_T>(): unknown };
 
@@ -96,6 +105,10 @@ export async function buildApp(ctx: AppContext) {
     ctx.activity.lastRequestAt = performance.now();
   });
   app.addHook("onResponse", requestLine(ctx.log));
+  // Metrics cost nothing unless asked for: then one histogram observation per request.
+  const metrics = ctx.config.metricsToken || ctx.config.metricsPort !== undefined ? createMetrics(ctx) : null;
+  app.decorate("metrics", metrics);
+  if (metrics) app.addHook("onResponse", metrics.onResponse);
   // Before any tree's own hooks: a write from another site goes no further (cross-site.ts).
   app.addHook("onRequest", crossSiteWriteGuard(ctx.config));
   // Every tree, pages included: a control character in a path or query is a 400 naming it.
@@ -154,6 +167,7 @@ export async function buildApp(ctx: AppContext) {
   });
 
   await app.register(healthRoutes(ctx));
+  if (metrics) await app.register(metricsRoutes(ctx.config, metrics));
   // The JSON API: its own answer headers and 404, every audience's tree with its own gate.
   await app.register(
     async (api) => {

@@ -225,3 +225,18 @@ test("HTTP limits: defaults in milliseconds and bytes, each variable checked", (
   }
   assert.throws(() => loadConfig({ SHUTDOWN_GRACE_SECONDS: "soon" }), /SHUTDOWN_GRACE_SECONDS/);
 });
+
+test("metrics: off by default; a token of at least 16 characters; a private port on 127.0.0.1", () => {
+  const c = loadConfig({});
+  assert.equal(c.metricsToken, undefined);
+  assert.equal(c.metricsPort, undefined);
+  assert.equal(c.sqliteCacheMb, 32);
+  assert.equal(loadConfig({ METRICS_TOKEN: "0123456789abcdef" }).metricsToken, "0123456789abcdef");
+  assert.throws(() => loadConfig({ METRICS_TOKEN: "short" }), /METRICS_TOKEN must be 16 to 512/);
+  assert.throws(() => loadConfig({ METRICS_TOKEN: "with a space in it, long" }), /METRICS_TOKEN/);
+  const p = loadConfig({ METRICS_PORT: "9464" });
+  assert.deepEqual([p.metricsPort, p.metricsHost], [9464, "127.0.0.1"]);
+  assert.throws(() => loadConfig({ METRICS_PORT: "x" }), /METRICS_PORT/);
+  assert.equal(loadConfig({ SQLITE_CACHE_MB: "64" }).sqliteCacheMb, 64);
+  assert.throws(() => loadConfig({ SQLITE_CACHE_MB: "0" }), /SQLITE_CACHE_MB/);
+});

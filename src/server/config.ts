@@ -80,6 +80,14 @@ export interface Config {
   imapWorkspace: string | undefined;
   /** HTTP limits on slow clients, uploads at once and the shutdown (http/shared/http-limits.ts). */
   http: HttpLimits;
+  /** SQLite: the page cache of each of the two connections (writer, reader), in MiB (32). */
+  sqliteCacheMb: number;
+  /** /metrics on the main port answers a request carrying `Authorization: Bearer <this>`; unset: 404. */
+  metricsToken: string | undefined;
+  /** A second listener serving /metrics only, without a token; unset: none. */
+  metricsPort: number | undefined;
+  /** Address that listener binds to (a private one). */
+  metricsHost: string;
 }
 
 export interface HttpLimits {
@@ -179,6 +187,8 @@ export function loadConfig(env: Env = process.env): Config {
     imapPollSeconds: int(env, "IMAP_POLL_SECONDS", 60, 10, 3600),
     imapWorkspace: imapWorkspace(env),
     http: httpLimits(env),
+    sqliteCacheMb: int(env, "SQLITE_CACHE_MB", 32, 1, 4096),
+    ...metricsConfig(env),
   };
 }
 
@@ -191,6 +201,18 @@ function httpLimits(env: Env): HttpLimits {
     idleTimeoutMs: int(env, "HTTP_IDLE_TIMEOUT_SECONDS", 120, 1, 3600) * 1000,
     maxConcurrentUploads: int(env, "MAX_CONCURRENT_UPLOADS", 32, 1, 100_000),
     shutdownGraceMs: int(env, "SHUTDOWN_GRACE_SECONDS", 10, 0, 3600) * 1000,
+  };
+}
+
+function metricsConfig(env: Env): Pick<Config, "metricsToken" | "metricsPort" | "metricsHost"> {
+  const token = env.METRICS_TOKEN || undefined;
+  if (token !== undefined && !/^[\x21-\x7e]{16,512}$/.test(token)) {
+    throw new ConfigError("METRICS_TOKEN must be 16 to 512 printable characters without spaces");
+  }
+  return {
+    metricsToken: token,
+    metricsPort: env.METRICS_PORT ? int(env, "METRICS_PORT", 0, 0, 65535) : undefined,
+    metricsHost: env.METRICS_HOST || "127.0.0.1",
   };
 }
 

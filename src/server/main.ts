@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import { buildApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
@@ -12,6 +11,7 @@ import { createFileStorage } from "./files/file.service.ts";
 import { drainHttp, trackAnswers } from "./http/shared/drain.ts";
 import { startBackgroundWork } from "./jobs/background.ts";
 import { createLogger } from "./logger.ts";
+import { listenForMetrics } from "./metrics/metrics.ts";
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./ratelimit/rate-limiter.ts";
 
 /** Database, limiter and logger from config: the parts every process entry needs. */
@@ -20,6 +20,7 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    sqliteCacheMb: config.sqliteCacheMb,
     onPoolError: (err) => log.warn({ err }, "a database connection failed; the pool replaces it"),
   });
   await waitForDatabase(database, {
@@ -35,6 +36,8 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
   }
   let limiter: RateLimiter;
   if (config.redisUrl) {
+    // Loaded only when configured: the embedded server never needs a Redis client.
+    const { Redis } = await import("ioredis");
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
     limiter = new RedisRateLimiter(redis, undefined, undefined, {
       onUnavailable: (err) =>
@@ -91,6 +94,10 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp(ctx);
   const answers = trackAnswers(app.server);
   await app.listen({ port: config.port, host: config.host });
+  const metricsListener =
+    app.metrics && config.metricsPort !== undefined
+      ? await listenForMetrics(app.metrics, config.metricsHost, config.metricsPort)
+      : null;
   const background = await startBackgroundWork(ctx);
   checkScanner(ctx);
   ctx.log.info(
@@ -100,6 +107,11 @@ export async function serve(config: Config): Promise<void> {
       location: ctx.database.location,
       rateLimits: config.redisUrl ? "redis" : "memory",
       mail: ctx.mailer.kind === "smtp" ? "smtp" : `files in ${mailDir(config)}`,
+      metrics:
+        [
+          ...(config.metricsToken ? ["/metrics with METRICS_TOKEN"] : []),
+          ...(metricsListener ? [`http://${config.metricsHost}:${metricsListener.port}/metrics`] : []),
+        ].join(", ") || "off",
     },
     "Portico is listening",
   );
@@ -127,6 +139,7 @@ export async function serve(config: Config): Promise<void> {
         },
       );
       await drainHttp(app, answers, { graceMs: config.http.shutdownGraceMs, log: ctx.log });
+      await metricsListener?.close();
       await backgroundStopped;
       await closeContext(ctx);
       ctx.log.info("database closed; stopped");

@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { trackThread } from "../metrics/threads.ts";
 
 // WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside the COMMIT that
 // crosses the WAL's size limit: it copies every frame into the database file and fsyncs it, on the
@@ -20,6 +21,33 @@ export interface CheckpointResult {
   busy: number;
 }
 
+// The thread's code, as plain JavaScript: a worker started from a .ts file loads Node's
+// TypeScript stripper into its own isolate first, which costs more memory (about 17 MB) than
+// everything this thread does. Its own connection copies committed WAL frames into the database
+// file while the writer goes on committing; a busy or locked round is left to the next one (and
+// the writer's own automatic checkpoint remains as the fallback).
+const THREAD_SOURCE = `
+const { DatabaseSync } = require("node:sqlite");
+const { parentPort: port, workerData } = require("node:worker_threads");
+const db = new DatabaseSync(workerData.file, { timeout: 1000 });
+const checkpoint = db.prepare("pragma wal_checkpoint(passive)");
+const run = () => checkpoint.get();
+const timer = setInterval(() => {
+  try { run(); } catch {}
+}, workerData.everyMs);
+port.on("message", (msg) => {
+  if (msg.type === "checkpoint") {
+    try { port.postMessage({ id: msg.id, result: run() }); }
+    catch (err) { port.postMessage({ id: msg.id, error: String(err) }); }
+  } else {
+    clearInterval(timer);
+    db.close();
+    port.postMessage({ id: msg.id, result: null });
+    port.close();
+  }
+});
+`;
+
 export class Checkpointer {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
@@ -27,9 +55,13 @@ export class Checkpointer {
   #stopped: Promise<void> | null = null;
 
   constructor(file: string) {
-    this.#worker = new Worker(new URL("./checkpoint.worker.ts", import.meta.url), {
+    this.#worker = new Worker(THREAD_SOURCE, {
+      eval: true,
       workerData: { file, everyMs: CHECKPOINT_EVERY_MS },
+      // It allocates a few objects per round: a small heap is plenty.
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
     });
+    trackThread("checkpointer", this.#worker);
     // A process that forgets to close its database still exits.
     this.#worker.unref();
     this.#worker.on("message", (msg: { id: number; result?: unknown; error?: string }) => {

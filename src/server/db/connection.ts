@@ -1,6 +1,6 @@
+import { createRequire } from "node:module";
 import path from "node:path";
 import { Kysely, PostgresDialect, sql } from "kysely";
-import pg from "pg";
 import type { CheckpointResult } from "./checkpointer.ts";
 import type { DB } from "./schema.ts";
 import { type GroupCommitStats, openSqlite, type SqliteReader } from "./sqlite.ts";
@@ -17,6 +17,8 @@ export interface Database {
   reader?: SqliteReader;
   /** SQLite: how many transactions shared each fsync (see sqlite.ts). */
   groupCommit?: GroupCommitStats;
+  /** PostgreSQL: the pool's connections now (for metrics). */
+  poolStats?: () => { total: number; idle: number; waiting: number };
   /** SQLite: a WAL checkpoint now, on the checkpointer's thread (see checkpointer.ts). */
   checkpoint?: () => Promise<CheckpointResult | null>;
   /** Whether the disk under DATA_DIR takes writes (full, read-only), for /readyz. */
@@ -25,18 +27,29 @@ export interface Database {
   close(): Promise<void>;
 }
 
-// PostgreSQL answers timestamps as Date and counts as strings; the application wants ISO
+// The PostgreSQL client is loaded on the first PostgreSQL connection: the embedded server never
+// needs it. PostgreSQL answers timestamps as Date and counts as strings; the application wants ISO
 // strings and numbers on both databases.
-const toIso = (v: string) => new Date(v).toISOString();
-pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, toIso);
-pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, (v) => new Date(`${v}Z`).toISOString());
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+const require = createRequire(import.meta.url);
+let pgModule: typeof import("pg") | undefined;
+function loadPg(): typeof import("pg") {
+  if (pgModule) return pgModule;
+  const pg = require("pg") as typeof import("pg");
+  const toIso = (v: string) => new Date(v).toISOString();
+  pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, toIso);
+  pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, (v) => new Date(`${v}Z`).toISOString());
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+  pgModule = pg;
+  return pg;
+}
 
 export interface DatabaseOptions {
   databaseUrl: string | undefined;
   dataDir: string;
   /** PostgreSQL pool size per process. */
   poolSize?: number;
+  /** SQLite: the page cache of each connection, in MiB (default 32). */
+  sqliteCacheMb?: number;
   /**
    * A pooled connection failed (the server stopped or restarted, or an administrator ended it),
    * idle or checked out. The pool replaces it on next use and the query in flight, if any, fails
@@ -47,6 +60,7 @@ export interface DatabaseOptions {
 
 export function openDatabase(opts: DatabaseOptions): Database {
   if (opts.databaseUrl) {
+    const pg = loadPg();
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     const onError = (err: Error) => opts.onPoolError?.(err);
     // An idle client's error reaches the pool's listener; a checked-out client's only its own.
@@ -60,6 +74,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
       location: `${u.hostname}:${u.port || 5432}${u.pathname}`,
       // The files may live in S3 and DATA_DIR need not be writable: probed only after a failure.
       storage: storageWatch(opts.dataDir, { probeWithoutFailure: false }),
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       ping: async () => {
         await sql`select 1`.execute(db);
       },
@@ -67,7 +82,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
     };
   }
   const file = path.join(opts.dataDir, "portico.sqlite");
-  const dialect = openSqlite(file);
+  const dialect = openSqlite(file, { cacheMb: opts.sqliteCacheMb });
   const db = new Kysely<DB>({ dialect });
   const reader = dialect.reader;
   return {

@@ -238,3 +238,22 @@ describe("SQLite group commit", () => {
     });
   });
 });
+
+it("SQLITE_CACHE_MB sizes the page cache of both connections (32 MiB unless set)", async () => {
+  for (const [given, kib] of [
+    [undefined, 32 * 1024],
+    [8, 8 * 1024],
+  ] as const) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-cache-"));
+    const database = openDatabase({ databaseUrl: undefined, dataDir: dir, sqliteCacheMb: given });
+    try {
+      const writer = await sql<{ cache_size: number }>`pragma cache_size`.execute(database.db);
+      assert.equal(writer.rows[0]?.cache_size, -kib);
+      const reader = database.reader?.all("pragma cache_size", []) as { cache_size: number }[];
+      assert.equal(reader[0]?.cache_size, -kib);
+    } finally {
+      await database.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});

@@ -357,8 +357,17 @@ class NodeSqliteDialect extends SqliteDialect {
   }
 }
 
-/** Pages kept in memory per connection: negative means KiB, so 64 MiB. */
-const CACHE_SIZE = -65536;
+/**
+ * Pages kept in memory per connection, in MiB (SQLITE_CACHE_MB). The cache fills as pages are
+ * read and stays full; beyond it SQLite reads from the operating system's page cache, which keeps
+ * the file's hot pages in memory anyway, shared by every connection: a read that misses here costs
+ * a system call and a copy, not a disk read. 32 MiB each (64 before the setting) is what the
+ * queue's full-text search over 100,000 tickets needs to stay as fast as with more; with 16 it
+ * took 70% more CPU per request (bench/README.md, Memory).
+ */
+export const DEFAULT_CACHE_MB = 32;
+/** PRAGMA cache_size: negative means KiB. */
+const cacheSizePragma = (mb: number) => `PRAGMA cache_size = ${-Math.round(mb * 1024)};`;
 
 /** How stale a read cache may be about another process's writes (see SqliteReader.version). */
 export const EXTERNAL_CHANGE_CHECK_MS = 100;
@@ -372,12 +381,12 @@ export class SqliteReader {
   readonly #db: DatabaseSync;
   readonly #statements: StatementCache<StatementSync>;
   readonly #arrayStatements: StatementCache<StatementSync>;
-  constructor(file: string) {
+  constructor(file: string, cacheMb = DEFAULT_CACHE_MB) {
     const db = new DatabaseSync(file, { readOnly: true, timeout: 5000 });
     // Every select outside a transaction runs here (the queue, search, pages): the same page
     // cache as the writer's.
     db.exec(`
-      PRAGMA cache_size = ${CACHE_SIZE};
+      ${cacheSizePragma(cacheMb)}
       PRAGMA temp_store = MEMORY;
     `);
     this.#db = db;
@@ -439,7 +448,8 @@ export class SqliteReader {
   }
 }
 
-export function openSqlite(file: string): NodeSqliteDialect {
+export function openSqlite(file: string, opts: { cacheMb?: number | undefined } = {}): NodeSqliteDialect {
+  const cacheMb = opts.cacheMb ?? DEFAULT_CACHE_MB;
   if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new DatabaseSync(file, { timeout: 5000 });
   // WAL with synchronous=FULL: every commit is fsynced before it is acknowledged. Checkpoints run
@@ -450,10 +460,10 @@ export function openSqlite(file: string): NodeSqliteDialect {
     PRAGMA foreign_keys = ON;
     PRAGMA busy_timeout = 5000;
     PRAGMA temp_store = MEMORY;
-    PRAGMA cache_size = ${CACHE_SIZE};
+    ${cacheSizePragma(cacheMb)}
   `);
   const checkpointer = file === ":memory:" ? null : new Checkpointer(file);
   if (checkpointer) db.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   // The reader opens after the writer has put the file in WAL mode.
-  return new NodeSqliteDialect(new NodeSqliteDatabase(db), new SqliteReader(file), checkpointer);
+  return new NodeSqliteDialect(new NodeSqliteDatabase(db), new SqliteReader(file, cacheMb), checkpointer);
 }

@@ -1,10 +1,16 @@
 import fs from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
-import nodemailer, { type Transporter } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { Config } from "../config.ts";
 
 // Where outgoing mail goes: an SMTP relay (SMTP_URL), or, on the embedded default, .eml files in
 // DATA_DIR/mail, the exact bytes that would be sent, for a newcomer to open.
+
+// nodemailer is loaded by the transport that uses it, on the mail thread (mail.worker.ts): the
+// request thread imports this file for its settings and error classes only.
+const require = createRequire(import.meta.url);
+const nodemailer = () => require("nodemailer") as typeof import("nodemailer");
 
 export interface OutgoingMessage {
   /** The outbox row's id; names the .eml file. */
@@ -102,7 +108,7 @@ class SmtpTransport implements MailTransport {
     })) {
       if (!u.searchParams.has(k)) u.searchParams.set(k, v);
     }
-    this.#t = nodemailer.createTransport(u.toString());
+    this.#t = nodemailer().createTransport(u.toString());
   }
   async send(m: OutgoingMessage): Promise<{ rejected: string[] }> {
     const info = await this.#t.sendMail(mailOptions(m));
@@ -117,7 +123,7 @@ class SmtpTransport implements MailTransport {
 class FileTransport implements MailTransport {
   readonly kind = "file" as const;
   readonly #dir: string;
-  readonly #t = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+  readonly #t = nodemailer().createTransport({ streamTransport: true, buffer: true, newline: "unix" });
   constructor(dir: string) {
     this.#dir = dir;
   }

@@ -1,4 +1,4 @@
-import { ImapFlow } from "imapflow";
+import type { ImapFlow } from "imapflow";
 import type { Logger } from "pino";
 import { parseImapUrl } from "../lib/imap-url.ts";
 import { MAX_INBOUND_BYTES } from "./inbound.store.ts";
@@ -46,6 +46,8 @@ export async function pollImapOnce(
   // Only these go in logs and errors, never the password.
   const where = `${user}@${host}:${port}/${mailbox}`;
   const counts = { fetched: 0, ingested: 0, failed: 0 };
+  // Loaded on the first poll: only a process with IMAP_URL needs it.
+  const { ImapFlow } = await import("imapflow");
   const client = new ImapFlow({
     host,
     port,

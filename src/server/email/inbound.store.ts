@@ -4,10 +4,10 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { sql } from "kysely";
-import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
+import type { AgentActor, SystemActor, WorkspaceSystemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
-import type { InboundEmailTable } from "../db/schema.ts";
+import type { InboundEmailTable, Tx } from "../db/schema.ts";
 import { decryptStream, encryptStream, sealedSize } from "../files/file.crypto.ts";
 import { newId } from "../ids.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
@@ -223,4 +223,12 @@ export async function eraseInboundFrom(
       .execute();
   }
   return rows.length;
+}
+
+/** Messages stored but not yet processed (status received), for metrics. */
+export async function inboundBacklog(db: Tx, actor: SystemActor): Promise<number> {
+  let q = db.selectFrom("inbound_emails").where("status", "=", "received");
+  if (actor.workspaceId !== undefined) q = q.where("workspace_id", "=", actor.workspaceId);
+  const row = await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { type ParsedMail, simpleParser } from "mailparser";
+import type { ParsedMail } from "mailparser";
 import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { DESCRIPTION_MAX, MESSAGE_MAX, NAME_MAX, SUBJECT_MAX } from "../../shared/tickets.ts";
 import { type SystemActor, systemActorIn } from "../actors.ts";
@@ -91,6 +91,8 @@ export async function processInbound(
     return retryLater(ctx, row, err);
   }
   try {
+    // Loaded on the first message: only a process that receives mail needs the parser.
+    const { simpleParser } = await import("mailparser");
     mail = await simpleParser(raw, {
       skipImageLinks: true,
       skipTextLinks: true,

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Config } from "../config.ts";
 import type { OutboxEmailTable } from "../db/schema.ts";
+import { trackThread } from "../metrics/threads.ts";
 import type { Mailer } from "../ports.ts";
 import {
   SEND_DEADLINE_MS,
@@ -16,33 +17,49 @@ import {
 // requests by a fifth. The outbox worker (delivery.ts) keeps the database side (claim, mark) and
 // hands each claimed row over; the thread is started on the first email and answers in order.
 // A send not answered within SEND_DEADLINE_MS ends the thread (and its connection): the emails in
-// it are tried again later, and a new thread takes the next.
+// it are tried again later, and a new thread takes the next. It ends after MAIL_THREAD_IDLE_MS without an email, giving back its memory (a thread of its own
+// holds some 35 MB and more after a burst); the next email starts it again in a fraction of a second.
+
+/** How long the mail thread waits for the next email before it ends. */
+export const MAIL_THREAD_IDLE_MS = 60_000;
 
 type Answer = { id: number; rejected?: string[]; failure?: SendFailure };
 
-class ThreadMailer implements Mailer {
+export class ThreadMailer implements Mailer {
   readonly kind: "smtp" | "file";
   readonly #settings: TransportSettings;
   readonly #pending = new Map<number, { resolve(v: { rejected: string[] }): void; reject(e: Error): void }>();
   #worker: Worker | null = null;
+  #idle: NodeJS.Timeout | null = null;
   #seq = 0;
 
   readonly #deadlineMs: number;
+  readonly #idleMs: number;
 
-  constructor(settings: TransportSettings, deadlineMs: number) {
-    this.#deadlineMs = deadlineMs;
+  constructor(settings: TransportSettings, opts: { deadlineMs?: number; idleMs?: number } = {}) {
+    this.#deadlineMs = opts.deadlineMs ?? SEND_DEADLINE_MS;
     this.#settings = settings;
+    this.#idleMs = opts.idleMs ?? MAIL_THREAD_IDLE_MS;
     this.kind = settings.smtpUrl ? "smtp" : "file";
   }
 
   #thread(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL("./mail.worker.ts", import.meta.url), { workerData: this.#settings });
+    const worker = new Worker(new URL("./mail.worker.ts", import.meta.url), {
+      workerData: this.#settings,
+      // Objects of one email die young: a small young generation is enough, and it is what grows
+      // under a burst.
+      resourceLimits: { maxYoungGenerationSizeMb: 16 },
+    });
+    trackThread("mail", worker);
     worker.unref();
     worker.on("message", (a: Answer) => {
       const p = this.#pending.get(a.id);
       this.#pending.delete(a.id);
-      if (this.#pending.size === 0) worker.unref();
+      if (this.#pending.size === 0) {
+        worker.unref();
+        this.#endWhenIdle(worker);
+      }
       if (a.failure) p?.reject(new SendFailedError(a.failure));
       else p?.resolve({ rejected: a.rejected ?? [] });
     });
@@ -60,7 +77,31 @@ class ThreadMailer implements Mailer {
     return worker;
   }
 
+  #endWhenIdle(worker: Worker): void {
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => {
+      this.#idle = null;
+      if (this.#worker !== worker || this.#pending.size > 0) return;
+      this.#worker = null;
+      // Its end is no loss: nothing is in flight, and the next email has a new thread.
+      worker.removeAllListeners("exit");
+      worker.removeAllListeners("error");
+      worker.on("error", () => {});
+      void worker.terminate();
+    }, this.#idleMs);
+    this.#idle.unref();
+  }
+
+  /** Whether the mail thread is running now (for tests). */
+  get threadRunning(): boolean {
+    return this.#worker !== null;
+  }
+
   deliver(row: OutboxEmailTable): Promise<{ rejected: string[] }> {
+    if (this.#idle) {
+      clearTimeout(this.#idle);
+      this.#idle = null;
+    }
     const worker = this.#thread();
     const id = ++this.#seq;
     return new Promise((resolve, reject) => {
@@ -93,6 +134,8 @@ class ThreadMailer implements Mailer {
   }
 
   async close(): Promise<void> {
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#idle = null;
     const worker = this.#worker;
     this.#worker = null;
     await worker?.terminate();
@@ -101,4 +144,4 @@ class ThreadMailer implements Mailer {
 
 /** The mailer of a process; a test may shorten the deadline of one send. */
 export const createMailer = (config: Config, opts: { sendDeadlineMs?: number } = {}): Mailer =>
-  new ThreadMailer(transportSettings(config), opts.sendDeadlineMs ?? SEND_DEADLINE_MS);
+  new ThreadMailer(transportSettings(config), { deadlineMs: opts.sendDeadlineMs });

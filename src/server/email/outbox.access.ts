@@ -316,3 +316,21 @@ export async function forgetReplyTokens(db: Tx, actor: AgentActor, ticketIds: st
     .where("ticket_id", "in", ticketIds)
     .execute();
 }
+
+/** The outbox's backlog, for metrics: rows waiting to be sent, how many are due now, the earliest due time. */
+export async function outboxBacklog(
+  db: Tx,
+  actor: SystemActor,
+  now: string,
+): Promise<{ pending: number; due: number; oldestDueAt: string | null }> {
+  const row = await outboxVisibleTo(db, actor)
+    .where("status", "=", "pending")
+    .select((eb) => [
+      eb.fn.countAll<number>().as("pending"),
+      eb.fn.count<number>(eb.case().when("next_attempt_at", "<=", now).then(1).end()).as("due"),
+      eb.fn.min<string | null>("next_attempt_at").as("earliest"),
+    ])
+    .executeTakeFirstOrThrow();
+  const due = Number(row.due);
+  return { pending: Number(row.pending), due, oldestDueAt: due > 0 ? row.earliest : null };
+}

@@ -1,4 +1,3 @@
-import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { formatReference } from "../../shared/tickets.ts";
 import type { AgentActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
@@ -153,6 +152,8 @@ export async function retryOutboxEmail(ctx: AppContext, actor: AgentActor, id: s
 /** The message exactly as it is (or would be) sent, as .eml bytes. */
 export async function outboxEml(ctx: AppContext, actor: AgentActor, id: string): Promise<Buffer> {
   const e = await getOutboxEmail(ctx, actor, id);
+  // Loaded when an agent downloads an email: nodemailer otherwise lives on the mail thread only.
+  const { default: MailComposer } = await import("nodemailer/lib/mail-composer/index.js");
   const composer = new MailComposer(mailOptions(outgoingMessageOf(e.row)));
   return new Promise((resolve, reject) =>
     composer.compile().build((err, message) => (err ? reject(err) : resolve(message))),

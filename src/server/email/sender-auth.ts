@@ -1,5 +1,4 @@
 import { promises as dns } from "node:dns";
-import { authenticate } from "mailauth";
 import type { AppContext } from "../context.ts";
 import { domainOfIdentity, domainsAligned, parseAuthenticationResults } from "../lib/auth-results.ts";
 import type { DnsResolver } from "../ports.ts";
@@ -61,6 +60,9 @@ export async function checkSender(ctx: AppContext, raw: Buffer, facts: SenderFac
   // mailauth, and the whole check is bounded again from outside.
   const resolver: DnsResolver = (name, rrtype) => within(ctx.dns(name, rrtype), deadline);
   try {
+    // Loaded on the first message checked: mailauth and what it brings (a validation library, an
+    // HTTP client, X.509 parsing) is several MB of heap that a process without inbound mail never uses.
+    const { authenticate } = await import("mailauth");
     const r = await within(
       authenticate(raw, {
         ip: facts.clientIp ?? undefined,

@@ -1,4 +1,5 @@
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
+import { createRequire } from "node:module";
+import type { SMTPServer, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
 import type { SystemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { MAX_INBOUND_BYTES, workspaceForAddress } from "./inbound.store.ts";
@@ -9,11 +10,15 @@ import { receiveInboundEmail } from "./inbound.ts";
 // 250 only once it is stored; a refusal or a crash before that leaves it with the sender's
 // server, which tries again.
 
+// smtp-server is loaded when a listener is made: only a process with INBOUND_SMTP_PORT needs it.
+const require = createRequire(import.meta.url);
+
 function smtpError(message: string, responseCode: number) {
   return Object.assign(new Error(message), { responseCode });
 }
 
 export function createSmtpListener(ctx: AppContext, actor: SystemActor): SMTPServer {
+  const { SMTPServer } = require("smtp-server") as typeof import("smtp-server");
   return new SMTPServer({
     name: new URL(ctx.config.publicUrl ?? "http://portico.localhost").hostname,
     banner: "Portico",

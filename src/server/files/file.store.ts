@@ -1,19 +1,18 @@
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { Readable } from "node:stream";
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  NoSuchKey,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { Config, S3Settings } from "../config.ts";
 import type { FileStore } from "../ports.ts";
 
 // Where sealed files live. Stores only ever see ciphertext: encryption happens before `put`
 // (file.service.ts). An upload is sealed into a temporary file first and handed to the store
 // only once it has passed every check, so a refused file never reaches a store at all.
+
+// The S3 client is loaded when an S3 store is made: several MB of heap a local store never needs.
+const require = createRequire(import.meta.url);
+type S3Sdk = typeof import("@aws-sdk/client-s3");
 
 const KEY = /^[0-9a-f-]{36}$/;
 function checkKey(key: string) {
@@ -58,12 +57,14 @@ export class LocalFileStore implements FileStore {
 /** Any S3-compatible object store (AWS, MinIO, Ceph, Garage, R2 …). */
 export class S3FileStore implements FileStore {
   readonly kind = "s3" as const;
+  readonly #sdk: S3Sdk;
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #prefix: string;
 
   constructor(s: S3Settings) {
-    this.#client = new S3Client({
+    this.#sdk = require("@aws-sdk/client-s3") as S3Sdk;
+    this.#client = new this.#sdk.S3Client({
       region: s.region,
       forcePathStyle: s.forcePathStyle,
       ...(s.endpoint ? { endpoint: s.endpoint } : {}),
@@ -87,7 +88,7 @@ export class S3FileStore implements FileStore {
   async putFile(key: string, tempFile: string, size: number): Promise<void> {
     try {
       await this.#client.send(
-        new PutObjectCommand({
+        new this.#sdk.PutObjectCommand({
           Bucket: this.#bucket,
           Key: this.#key(key),
           Body: fs.createReadStream(tempFile),
@@ -102,16 +103,18 @@ export class S3FileStore implements FileStore {
 
   async get(key: string): Promise<Readable | null> {
     try {
-      const r = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }));
+      const r = await this.#client.send(
+        new this.#sdk.GetObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }),
+      );
       return r.Body instanceof Readable ? r.Body : Readable.fromWeb(r.Body?.transformToWebStream() as never);
     } catch (err) {
-      if (err instanceof NoSuchKey || (err as { name?: string }).name === "NoSuchKey") return null;
+      if (err instanceof this.#sdk.NoSuchKey || (err as { name?: string }).name === "NoSuchKey") return null;
       throw err;
     }
   }
 
   async delete(key: string): Promise<void> {
-    await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }));
+    await this.#client.send(new this.#sdk.DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }));
   }
 
   destroy() {

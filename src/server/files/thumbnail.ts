@@ -7,6 +7,7 @@ import type { FastifyReply } from "fastify";
 import type { AppContext } from "../context.ts";
 import { AppError, notFound } from "../errors.ts";
 import { newId } from "../ids.ts";
+import { trackThread } from "../metrics/threads.ts";
 import { decryptStream, encryptStream, sealedSize } from "./file.crypto.ts";
 
 // Thumbnails of image files: made on the server from the stored (already sniffed) image, sealed
@@ -152,6 +153,7 @@ function scaleInWorker(bytes: Uint8Array, out: "image/png" | "image/jpeg"): Prom
       transferList: [bytes.buffer as ArrayBuffer],
       resourceLimits: { maxOldGenerationSizeMb: 256 },
     });
+    trackThread("thumbnail", worker);
     const timer = setTimeout(() => {
       void worker.terminate();
       reject(new Error("the image took too long to decode"));
