@@ -66,7 +66,7 @@ async function pgCatalog(client: pg.Client) {
   const fks = await client.query<{ table_name: string; references: string; columns: string[] }>(
     `select cl.relname as table_name, rf.relname as "references",
             array(select a.attname from unnest(con.conkey) k join pg_attribute a
-                   on a.attrelid = con.conrelid and a.attnum = k) as columns
+                   on a.attrelid = con.conrelid and a.attnum = k)::text[] as columns
        from pg_constraint con
        join pg_class cl on cl.oid = con.conrelid
        join pg_class rf on rf.oid = con.confrelid

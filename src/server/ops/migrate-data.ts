@@ -133,7 +133,7 @@ async function copyTable(
     );
     copied += batch.length;
     batch = [];
-    if (copied % 50_000 < perInsert) progress(`  ${plan.name}: ${copied} rows…`);
+    if (copied >= 50_000 && copied % 50_000 < perInsert) progress(`  ${plan.name}: ${copied} rows…`);
   };
   for (const row of rows) {
     if (plan.deferred.some((c) => row[c] !== null)) later.push(row);
