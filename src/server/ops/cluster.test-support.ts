@@ -69,10 +69,18 @@ export interface ClusterOptions {
   env: Record<string, string>;
 }
 
-export const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
+/** Waits for `check`; on timeout the error says what was awaited and, given `state`, what it saw. */
+export const until = async (
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 20_000,
+  state?: () => Promise<unknown>,
+) => {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${state ? `: ${JSON.stringify(await state())}` : ""}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 };
@@ -217,7 +225,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
               (r) => r.ok,
               () => false,
             ),
-          timeoutMs: 40_000,
+          timeoutMs: 60_000,
           pollMs: 200,
         });
       }),
