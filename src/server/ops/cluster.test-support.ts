@@ -259,19 +259,26 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     );
     const redirectPort = await freePort();
     const upstreams = [...ports];
-    const site = fs
+    let site = fs
       .readFileSync(path.join(ROOT, "docs/deploy/nginx.conf"), "utf8")
       .replace(/server 127\.0\.0\.1:300\d/g, () => `server 127.0.0.1:${upstreams.shift()}`)
-      .replace(/^\s*listen \[::\].*$/gm, "")
-      .replace(/listen 80;/, `listen 127.0.0.1:${redirectPort};`)
-      .replace(/listen 443 ssl http2;/, `listen 127.0.0.1:${nginxPort} ssl http2;`)
-      .replace(/ssl_certificate\s+\S+;/, `ssl_certificate ${certificate};`)
-      .replace(/ssl_certificate_key\s+\S+;/, `ssl_certificate_key ${key};`)
+      .replace(/^\s*listen \[::\].*$/gm, "");
+    // Each swap must find its line: a changed template fails here, not on some port of its own.
+    const swaps: [RegExp | string, string][] = [
+      [/listen 80;/, `listen 127.0.0.1:${redirectPort};`],
+      [/listen 443 ssl http2;/, `listen 127.0.0.1:${nginxPort} ssl http2;`],
+      [/ssl_certificate\s+\S+;/, `ssl_certificate ${certificate};`],
+      [/ssl_certificate_key\s+\S+;/, `ssl_certificate_key ${key};`],
       // Which process answered, for the test's eyes only.
-      .replace(
+      [
         "proxy_pass http://portico;",
         "proxy_pass http://portico;\n        add_header X-Portico-Upstream $upstream_addr always;",
-      );
+      ],
+    ];
+    for (const [from, to] of swaps) {
+      assert.ok(typeof from === "string" ? site.includes(from) : from.test(site), `nginx.conf has ${from}`);
+      site = site.replace(from, to);
+    }
     assert.equal(upstreams.length, 0, "the documented upstream lists three processes");
     const nginxDir = path.join(tmp, "nginx");
     fs.mkdirSync(nginxDir);

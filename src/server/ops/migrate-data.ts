@@ -84,6 +84,11 @@ async function refuseNonEmpty(client: pg.Client): Promise<void> {
 }
 
 async function sameMigrations(source: DatabaseSync, client: pg.Client): Promise<void> {
+  const history = source
+    .prepare("select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'")
+    .get();
+  if (!history)
+    throw new MigrateDataError("The SQLite file holds no Portico database (no migration history).");
   const lite = (
     source.prepare("select name from kysely_migration order by name").all() as { name: string }[]
   ).map((r) => r.name);
