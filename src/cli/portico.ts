@@ -9,6 +9,7 @@ import { waitForDatabase } from "../server/db/wait.ts";
 import { AppError } from "../server/errors.ts";
 import { closeContext, createContext, serve } from "../server/main.ts";
 import { createWorkspaceWithAdmin, findWorkspaceBySlug } from "../server/workspaces/workspace.service.ts";
+import { migrateDataCommand } from "./migrate-data.command.ts";
 import { readPassword } from "./prompt.ts";
 
 const ENV_HELP = `
@@ -72,6 +73,8 @@ function program(): Command {
         await database.close();
       }
     });
+
+  cli.addCommand(migrateDataCommand(ENV_HELP).copyInheritedSettings(cli));
 
   const workspace = cli.command("workspace").description("Manage workspaces.");
   workspace

@@ -48,10 +48,15 @@ const ACCESS_FILES: Record<string, string> = {
 };
 
 /**
- * Queries that may stand outside their access file, each with its reason; none today. An entry
+ * Queries that may stand outside their access file, each with its reason. An entry
  * is "file: statement(table)", and one that no longer occurs fails the test too.
  */
-const EXCEPTIONS = new Map<string, string>([]);
+const EXCEPTIONS = new Map<string, string>([
+  [
+    "ops/migrate-data.search.ts: sql(kb_articles)",
+    "portico migrate-data (an operator's one-off move to PostgreSQL) rebuilds every article's search vectors in one statement, on a target no process serves yet, acting for no one",
+  ],
+]);
 
 const STATEMENT = new RegExp(
   `\\b(selectFrom|updateTable|deleteFrom)\\(\\s*["'\`](${Object.keys(ACCESS_FILES).join("|")})(?:\\s+as\\s+\\w+)?["'\`]`,
@@ -77,8 +82,9 @@ function findBypasses(): string[] {
       const [, statement, table] = m as unknown as [string, string, string];
       if (ACCESS_FILES[table] !== rel) found.push(`${rel}: ${statement}(${table})`);
     }
-    for (const m of text.matchAll(/sql`([^`]*)`/g)) {
-      for (const r of (m[1] ?? "").matchAll(RAW)) {
+    // Kysely's sql`…`, and SQL handed to a driver directly (pg's query, node:sqlite's prepare).
+    for (const m of text.matchAll(/sql`([^`]*)`|\.(?:query|prepare)\(\s*(?:`([^`]*)`|"([^"]*)")/g)) {
+      for (const r of (m[1] ?? m[2] ?? m[3] ?? "").matchAll(RAW)) {
         const table = (r[1] ?? "").toLowerCase();
         if (ACCESS_FILES[table] !== rel) found.push(`${rel}: sql(${table})`);
       }

@@ -23,6 +23,8 @@ export interface DaemonSpec {
   name: string;
   command: string;
   args: string[];
+  /** Its environment; unset inherits this process's. */
+  env?: NodeJS.ProcessEnv;
   /** The daemon's temporary folder: removed on stop. */
   dir: string;
   port: number;
@@ -36,7 +38,10 @@ export interface DaemonSpec {
 
 /** Starts the daemon and resolves once `ready()` holds; throws with its output when it does not. */
 export async function startDaemon(spec: DaemonSpec): Promise<{ stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(spec.command, spec.args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(spec.command, spec.args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(spec.env ? { env: spec.env } : {}),
+  });
   let output = "";
   child.stdout?.on("data", (d) => {
     output += d;
