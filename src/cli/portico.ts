@@ -72,8 +72,13 @@ function program(): Command {
 
   cli
     .command("backup")
-    .description("Write one archive of the database, the stored files and the key; the server may keep running.")
-    .option("-o, --output <path>", "the archive's name, or a folder for portico-backup-<time>.tar (default: .)")
+    .description(
+      "Write one archive of the database, the stored files and the key; the server may keep running.",
+    )
+    .option(
+      "-o, --output <path>",
+      "the archive's name, or a folder for portico-backup-<time>.tar (default: .)",
+    )
     .addHelpText(
       "after",
       `
@@ -101,7 +106,10 @@ Example:
     .argument("<archive>", "a file written by portico backup")
     .option("--data-dir <dir>", "the folder to restore into (default: DATA_DIR); it must be empty")
     .option("--force", "restore into a folder that is not empty: what it holds is moved aside, not deleted")
-    .addHelpText("after", "\nExample:\n  npx portico restore portico-backup-2026-12-06T120000Z.tar --data-dir /var/lib/portico-restored")
+    .addHelpText(
+      "after",
+      "\nExample:\n  npx portico restore portico-backup-2026-12-06T120000Z.tar --data-dir /var/lib/portico-restored",
+    )
     .action(async (archive: string, opts: { dataDir?: string; force?: boolean }) => {
       const config = loadConfig({ ...process.env, ...(opts.dataDir ? { DATA_DIR: opts.dataDir } : {}) });
       const result = await restoreBackup(config, archive, {

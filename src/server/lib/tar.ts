@@ -20,7 +20,10 @@ function octal(buf: Buffer, offset: number, length: number, value: number): void
 }
 
 function sizeField(buf: Buffer, value: number): void {
-  if (value < 8 ** 11) return octal(buf, 124, 12, value);
+  if (value < 8 ** 11) {
+    octal(buf, 124, 12, value);
+    return;
+  }
   // Base-256: the first byte's top bit set, the number big-endian in the rest.
   buf[124] = 0x80;
   buf.writeBigUInt64BE(BigInt(value), 128);
@@ -84,7 +87,12 @@ export class TarWriter {
     name: string,
     source: FileHandle,
     size: number,
-    opts: { mode?: number; mtime?: Date; onBytes?: (n: number) => void; check?: (chunk: Buffer) => void } = {},
+    opts: {
+      mode?: number;
+      mtime?: Date;
+      onBytes?: (n: number) => void;
+      check?: (chunk: Buffer) => void;
+    } = {},
   ): Promise<Written> {
     await this.#write(header(name, size, opts.mtime ?? new Date(), opts.mode ?? 0o600));
     const hash = createHash("sha256");

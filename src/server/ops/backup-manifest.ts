@@ -23,7 +23,7 @@ const FILE_ENTRY = /^files\/([0-9a-f]{2})\/([0-9a-f-]{36})$/;
 export function isEntryName(name: string): boolean {
   if (name === DB_ENTRY || name === KEY_ENTRY) return true;
   const m = FILE_ENTRY.exec(name);
-  return Boolean(m && m[2]?.endsWith(m[1] as string));
+  return Boolean(m?.[2]?.endsWith(m[1] as string));
 }
 
 export interface ManifestEntry {
@@ -59,7 +59,9 @@ export function checkManifest(value: unknown): Manifest {
   const m = value as Partial<Manifest> | null;
   if (!m || typeof m !== "object" || m.format !== FORMAT) throw new Error("not a Portico backup manifest");
   if (m.formatVersion !== FORMAT_VERSION) {
-    throw new Error(`backup format ${String(m.formatVersion)} is not known to this version (it reads ${FORMAT_VERSION})`);
+    throw new Error(
+      `backup format ${String(m.formatVersion)} is not known to this version (it reads ${FORMAT_VERSION})`,
+    );
   }
   if (!m.database || !m.files || !m.key || typeof m.key.id !== "string" || !Array.isArray(m.entries)) {
     throw new Error("the manifest is incomplete");

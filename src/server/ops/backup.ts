@@ -1,13 +1,11 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { backup, DatabaseSync } from "node:sqlite";
 import packageJson from "../../../package.json" with { type: "json" };
-import type { Config } from "../config.ts";
-import { KEY_FILE, masterKeyFrom, sealedKeyId } from "../files/file.crypto.ts";
-import { localStorePath } from "../files/file.store.ts";
 import { formatBytes } from "../../shared/files.ts";
-import { parseKey } from "../lib/encryption-key.ts";
+import type { Config } from "../config.ts";
+import { sealedKeyId } from "../files/file.crypto.ts";
+import { localStorePath } from "../files/file.store.ts";
 import { TarWriter } from "../lib/tar.ts";
 import {
   DB_ENTRY,
@@ -20,6 +18,14 @@ import {
   type Manifest,
   type ManifestEntry,
 } from "./backup-manifest.ts";
+import {
+  explainMissing,
+  presentKeys,
+  RemovedMeanwhile,
+  readKey,
+  sizes,
+  snapshotSqlite,
+} from "./backup-sources.ts";
 import { Progress, type Say } from "./progress.ts";
 
 // `portico backup`: one archive of everything a DATA_DIR holds that is state, taken while the
@@ -48,12 +54,7 @@ import { Progress, type Say } from "./progress.ts";
 // (its versioning is their backup): nothing deletes an object a committed row refers to, other
 // than the sweep of unattached uploads, so a database snapshot and the bucket stay consistent.
 
-const SQLITE_FILE = "portico.sqlite";
 const ATTEMPTS = 3;
-/** Pages per backup step: all of them, so the copy is one read transaction (see above). */
-const ONE_STEP = 2 ** 31 - 1;
-const STORAGE_KEY = /^[0-9a-f-]{36}$/;
-const KEY_COLUMN = /^(?:storage|thumb)_key$|_storage_key$/;
 
 export interface BackupOptions {
   /** The archive's path, or an existing folder for portico-backup-<time>.tar; default: the current folder. */
@@ -70,16 +71,16 @@ export interface BackupResult {
   manifest: Manifest;
 }
 
-/** A file the snapshot refers to was removed, with its row, after the snapshot. */
-class RemovedMeanwhile extends Error {}
-
 export function archiveName(at: Date): string {
   return `portico-backup-${at.toISOString().slice(0, 19).replace(/:/g, "")}Z.tar`;
 }
 
 function archivePath(output: string | undefined, at: Date): string {
   const given = path.resolve(output ?? ".");
-  const isFolder = output === undefined || /[/\\]$/.test(output) || fs.statSync(given, { throwIfNoEntry: false })?.isDirectory();
+  const isFolder =
+    output === undefined ||
+    /[/\\]$/.test(output) ||
+    fs.statSync(given, { throwIfNoEntry: false })?.isDirectory();
   const target = isFolder ? path.join(given, archiveName(at)) : given;
   if (!fs.statSync(path.dirname(target), { throwIfNoEntry: false })?.isDirectory()) {
     throw new Error(`the folder ${path.dirname(target)} does not exist`);
@@ -94,7 +95,9 @@ export async function createBackup(config: Config, opts: BackupOptions = {}): Pr
   const target = archivePath(opts.output, createdAt);
   // Everything is made in a hidden folder beside the archive (the same file system, so the last
   // step is a rename) and removed whatever happens: no partial archive under the final name.
-  const work = await fs.promises.mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.partial-`));
+  const work = await fs.promises.mkdtemp(
+    path.join(path.dirname(target), `.${path.basename(target)}.partial-`),
+  );
   try {
     for (let attempt = 1; ; attempt++) {
       await fs.promises.rm(work, { recursive: true, force: true });
@@ -113,143 +116,6 @@ export async function createBackup(config: Config, opts: BackupOptions = {}): Pr
   }
 }
 
-interface KeyInfo {
-  source: "file" | "environment";
-  id: string;
-  /** The key file's bytes, when it is one. */
-  file?: Buffer;
-}
-
-function readKey(config: Config): KeyInfo {
-  if (config.fileEncryptionKey) {
-    return { source: "environment", id: masterKeyFrom(config.fileEncryptionKey).id.toString("hex") };
-  }
-  const file = path.join(config.dataDir, KEY_FILE);
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    throw new Error(`no encryption key: ${file} does not exist and FILE_ENCRYPTION_KEY is unset (is DATA_DIR the server's?)`);
-  }
-  const key = parseKey(bytes.toString("utf8"));
-  if (!key) throw new Error(`${file} does not hold a 32-byte key`);
-  return { source: "file", id: masterKeyFrom(key).id.toString("hex"), file: bytes };
-}
-
-/**
- * The columns that name a stored file: by name, `storage_key`, `thumb_key` or `…_storage_key`
- * (a new column naming a stored file must follow the rule; backup.test.ts lists today's).
- */
-export function keyColumns(db: DatabaseSync): { table: string; column: string }[] {
-  const tables = db
-    .prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite%' order by name")
-    .all() as { name: string }[];
-  return tables.flatMap(({ name: table }) =>
-    (db.prepare("select name from pragma_table_info(?)").all(table) as { name: string }[])
-      .filter((c) => KEY_COLUMN.test(c.name))
-      .map((c) => ({ table, column: c.name })),
-  );
-}
-
-/**
- * Every storage key the database's rows name. A plain read of a database file as a whole (the
- * snapshot, or the live file to tell a removal from damage), for no actor: not an application
- * query, so it does not go through the access files.
- */
-export function referencedKeys(db: DatabaseSync): Set<string> {
-  const keys = new Set<string>();
-  for (const { table, column } of keyColumns(db)) {
-    const rows = db.prepare(`select distinct "${column}" as k from "${table}" where "${column}" is not null`).all();
-    for (const { k } of rows as { k: unknown }[]) {
-      if (typeof k !== "string" || !STORAGE_KEY.test(k)) {
-        throw new Error(`${table}.${column} holds ${JSON.stringify(k)}, which is not a storage key`);
-      }
-      keys.add(k);
-    }
-  }
-  return keys;
-}
-
-async function snapshotSqlite(
-  config: Config,
-  into: string,
-  say: Say,
-): Promise<{ pages: number; migrations: string[]; keys: Set<string> }> {
-  const live = path.join(config.dataDir, SQLITE_FILE);
-  if (!fs.existsSync(live)) throw new Error(`no database at ${live} (is DATA_DIR the server's?)`);
-  const source = new DatabaseSync(live, { readOnly: true, timeout: 5000 });
-  let pages: number;
-  try {
-    pages = await backup(source, into, { rate: ONE_STEP });
-  } finally {
-    source.close();
-  }
-  const copy = new DatabaseSync(into);
-  try {
-    // One self-contained file (no -wal beside it); the server turns WAL on again when it opens it.
-    copy.exec("pragma journal_mode = delete");
-    const check = copy.prepare("pragma quick_check").all() as { quick_check: string }[];
-    if (check.length !== 1 || check[0]?.quick_check !== "ok") {
-      throw new Error(`the database copy fails SQLite's check: ${check.map((c) => c.quick_check).join("; ")}`);
-    }
-    const migrations = (copy.prepare("select name from kysely_migration order by name").all() as { name: string }[]).map(
-      (r) => r.name,
-    );
-    const keys = referencedKeys(copy);
-    say(`database: snapshot of ${pages} pages taken at ${migrations.at(-1) ?? "no migration"}`);
-    return { pages, migrations, keys };
-  } finally {
-    copy.close();
-  }
-}
-
-/** Every storage key present in DATA_DIR/files (PostgreSQL: the database is not in the archive). */
-async function presentKeys(root: string): Promise<Set<string>> {
-  const keys = new Set<string>();
-  const shards = await fs.promises.readdir(root).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") return [] as string[];
-    throw err;
-  });
-  for (const shard of shards.filter((s) => /^[0-9a-f]{2}$/.test(s)).sort()) {
-    for (const name of await fs.promises.readdir(path.join(root, shard))) {
-      if (STORAGE_KEY.test(name) && name.endsWith(shard)) keys.add(name);
-    }
-  }
-  return keys;
-}
-
-async function sizes(root: string, keys: Iterable<string>): Promise<{ key: string; size: number | null }[]> {
-  const out: { key: string; size: number | null }[] = [];
-  for (const key of [...keys].sort()) {
-    const st = await fs.promises.stat(path.join(root, localStorePath(key))).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT") return null;
-      throw err;
-    });
-    out.push({ key, size: st ? st.size : null });
-  }
-  return out;
-}
-
-/** Files the snapshot names but the store lacks: removed since (start again), or a damaged store. */
-function explainMissing(config: Config, missing: string[]): Error {
-  const live = new DatabaseSync(path.join(config.dataDir, SQLITE_FILE), { readOnly: true, timeout: 5000 });
-  let stillReferenced: string[];
-  try {
-    const now = referencedKeys(live);
-    stillReferenced = missing.filter((k) => now.has(k));
-  } finally {
-    live.close();
-  }
-  if (!stillReferenced.length) {
-    return new RemovedMeanwhile(`${missing.length} stored file(s) were removed, with their rows, after the snapshot`);
-  }
-  const some = stillReferenced.slice(0, 5).join(", ");
-  return new Error(
-    `${stillReferenced.length} file(s) the database refers to are missing from ${path.join(config.dataDir, "files")} (${some}${stillReferenced.length > 5 ? ", …" : ""}): the file store is damaged; no archive was written`,
-  );
-}
-
 async function writeArchive(
   config: Config,
   work: string,
@@ -259,6 +125,11 @@ async function writeArchive(
 ): Promise<Manifest> {
   const { signal } = opts;
   signal?.throwIfAborted();
+  if (config.databaseUrl && config.s3 && config.fileEncryptionKey) {
+    throw new Error(
+      "nothing to back up here: the database is PostgreSQL (pg_dump), the files are in S3 (its versioning) and the key is FILE_ENCRYPTION_KEY (your secrets); see the README's Backups",
+    );
+  }
   const key = readKey(config);
   const filesRoot = path.join(config.dataDir, "files");
   const snapshotFile = path.join(work, DB_ENTRY);
@@ -295,7 +166,8 @@ async function writeArchive(
         await db.close();
       }
     }
-    if (key.file) entries.push({ name: KEY_ENTRY, ...(await tar.addBuffer(KEY_ENTRY, key.file, { mtime: createdAt })) });
+    if (key.file)
+      entries.push({ name: KEY_ENTRY, ...(await tar.addBuffer(KEY_ENTRY, key.file, { mtime: createdAt })) });
 
     let files: Manifest["files"];
     if (config.s3) {
@@ -311,7 +183,9 @@ async function writeArchive(
         count: copied.entries.length,
         bytes: copied.bytes,
         ...(config.databaseUrl
-          ? { note: `every file present in DATA_DIR/files${copied.gone ? `; ${copied.gone} removed while copying` : ""}` }
+          ? {
+              note: `every file present in DATA_DIR/files${copied.gone ? `; ${copied.gone} removed while copying` : ""}`,
+            }
           : {}),
       };
     }
@@ -353,7 +227,12 @@ async function copyFiles(
   const missing = listed.filter((f) => f.size === null).map((f) => f.key);
   if (strict && missing.length) throw explainMissing(config, missing);
   const present = listed.filter((f): f is { key: string; size: number } => f.size !== null);
-  const progress = new Progress(say, "files", present.length, present.reduce((n, f) => n + f.size, 0));
+  const progress = new Progress(
+    say,
+    "files",
+    present.length,
+    present.reduce((n, f) => n + f.size, 0),
+  );
   const entries: ManifestEntry[] = [];
   const head = Buffer.alloc(8);
   let bytes = 0;
@@ -376,7 +255,9 @@ async function copyFiles(
       const id = sealedKeyId(head);
       if (!id) throw new Error(`${file} is not a sealed file`);
       if (id.toString("hex") !== keyId) {
-        throw new Error(`${file} is sealed under another key (${id.toString("hex")}) than the server's (${keyId})`);
+        throw new Error(
+          `${file} is sealed under another key (${id.toString("hex")}) than the server's (${keyId})`,
+        );
       }
       const written = await tar.addFile(fileEntry(key), handle, size, { onBytes: (n) => progress.bytes(n) });
       entries.push({ name: fileEntry(key), ...written });
@@ -419,7 +300,9 @@ async function publish(finished: string, target: string): Promise<void> {
 /** What the CLI prints once the archive is written. */
 export function describeBackup({ path: file, manifest: m }: BackupResult): string {
   const parts = [
-    m.database.included ? `the database (${m.database.migrations.at(-1) ?? "empty"})` : "no database (PostgreSQL)",
+    m.database.included
+      ? `the database (${m.database.migrations.at(-1) ?? "empty"})`
+      : "no database (PostgreSQL)",
     m.files.included ? `${m.files.count} stored files (${formatBytes(m.files.bytes)})` : "no files (S3)",
     m.key.included ? "the encryption key" : "no key (FILE_ENCRYPTION_KEY)",
   ];

@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { formatBytes } from "../../shared/files.ts";
 import type { Config } from "../config.ts";
 import { migrationNames } from "../db/migrate.ts";
 import { masterKeyFrom, sealedKeyId } from "../files/file.crypto.ts";
-import { formatBytes } from "../../shared/files.ts";
 import { parseKey } from "../lib/encryption-key.ts";
 import { readTar, TarError } from "../lib/tar.ts";
 import {
@@ -44,7 +44,11 @@ export interface RestoreResult {
   notes: string[];
 }
 
-export async function restoreBackup(config: Config, archive: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
+export async function restoreBackup(
+  config: Config,
+  archive: string,
+  opts: RestoreOptions = {},
+): Promise<RestoreResult> {
   const say = opts.say ?? (() => {});
   const dataDir = config.dataDir;
   const input = await fs.promises.open(archive, "r").catch((err: NodeJS.ErrnoException) => {
@@ -70,7 +74,8 @@ export async function restoreBackup(config: Config, archive: string, opts: Resto
       if (before.length) {
         movedAside = path.join(dataDir, `before-restore-${new Date().toISOString().replace(/[:.]/g, "")}`);
         await fs.promises.mkdir(movedAside, { mode: 0o700 });
-        for (const name of before) await fs.promises.rename(path.join(dataDir, name), path.join(movedAside, name));
+        for (const name of before)
+          await fs.promises.rename(path.join(dataDir, name), path.join(movedAside, name));
       }
       for (const name of [DB_ENTRY, KEY_ENTRY, "files"]) {
         const from = path.join(staging, name);
@@ -118,7 +123,8 @@ async function unpack(
         return;
       }
       if (manifestBytes) throw new Error(`${entry.name} follows the manifest`);
-      if (!isEntryName(entry.name)) throw new Error(`the archive holds ${JSON.stringify(entry.name)}, which is no part of a backup`);
+      if (!isEntryName(entry.name))
+        throw new Error(`the archive holds ${JSON.stringify(entry.name)}, which is no part of a backup`);
       if (seen.has(entry.name)) throw new Error(`the archive holds ${entry.name} twice`);
       const target = path.join(staging, entry.name);
       await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
@@ -144,9 +150,11 @@ async function unpack(
     throw err;
   }
   progress.finish();
-  if (!manifestBytes || manifestSum === undefined) throw new Error("the archive has no manifest: is it a Portico backup?");
+  if (!manifestBytes || manifestSum === undefined)
+    throw new Error("the archive has no manifest: is it a Portico backup?");
   const expected = `${createHash("sha256").update(manifestBytes).digest("hex")}  ${MANIFEST_ENTRY}\n`;
-  if (manifestSum !== expected) throw new Error("the archive is damaged: the manifest does not match its hash");
+  if (manifestSum !== expected)
+    throw new Error("the archive is damaged: the manifest does not match its hash");
   let manifest: Manifest;
   try {
     manifest = checkManifest(JSON.parse(manifestBytes.toString("utf8")));
@@ -175,11 +183,13 @@ async function check(config: Config, manifest: Manifest, staging: string): Promi
     const copy = new DatabaseSync(path.join(staging, DB_ENTRY), { readOnly: true });
     try {
       const ok = copy.prepare("pragma quick_check").all() as { quick_check: string }[];
-      if (ok.length !== 1 || ok[0]?.quick_check !== "ok") throw new Error("the archive's database fails SQLite's check");
-      const applied = (copy.prepare("select name from kysely_migration order by name").all() as { name: string }[]).map(
-        (r) => r.name,
-      );
-      if (applied.join() !== db.migrations.join()) throw new Error("the archive's database is not the one its manifest describes");
+      if (ok.length !== 1 || ok[0]?.quick_check !== "ok")
+        throw new Error("the archive's database fails SQLite's check");
+      const applied = (
+        copy.prepare("select name from kysely_migration order by name").all() as { name: string }[]
+      ).map((r) => r.name);
+      if (applied.join() !== db.migrations.join())
+        throw new Error("the archive's database is not the one its manifest describes");
     } finally {
       copy.close();
     }
@@ -190,9 +200,12 @@ async function check(config: Config, manifest: Manifest, staging: string): Promi
         `the backup was made by a newer Portico (${manifest.portico}; migration ${unknown[0]} is unknown here): restore it with that version or a later one`,
       );
     }
-    if (config.databaseUrl) notes.push("DATABASE_URL is set: a server started with it uses PostgreSQL, not this SQLite database");
+    if (config.databaseUrl)
+      notes.push("DATABASE_URL is set: a server started with it uses PostgreSQL, not this SQLite database");
   } else {
-    notes.push("the database is not in this archive (PostgreSQL): restore it with pg_restore (README, Backups)");
+    notes.push(
+      "the database is not in this archive (PostgreSQL): restore it with pg_restore (README, Backups)",
+    );
   }
 
   if (manifest.key.included) {
@@ -208,7 +221,9 @@ async function check(config: Config, manifest: Manifest, staging: string): Promi
   } else if (config.fileEncryptionKey) {
     const id = masterKeyFrom(config.fileEncryptionKey).id.toString("hex");
     if (id !== manifest.key.id) {
-      throw new Error(`FILE_ENCRYPTION_KEY is another key (id ${id}) than the one the files are sealed with (id ${manifest.key.id})`);
+      throw new Error(
+        `FILE_ENCRYPTION_KEY is another key (id ${id}) than the one the files are sealed with (id ${manifest.key.id})`,
+      );
     }
   } else {
     notes.push(
@@ -224,12 +239,17 @@ async function check(config: Config, manifest: Manifest, staging: string): Promi
     } finally {
       await fh.close();
     }
-    if (sealedKeyId(head)?.toString("hex") !== manifest.key.id) throw new Error(`${e.name} is not sealed under the backup's key`);
+    if (sealedKeyId(head)?.toString("hex") !== manifest.key.id)
+      throw new Error(`${e.name} is not sealed under the backup's key`);
   }
   if (manifest.files.store === "s3") {
-    notes.push(`the files stay in the S3 bucket ${manifest.files.bucket}: start the server with the same S3_* settings`);
+    notes.push(
+      `the files stay in the S3 bucket ${manifest.files.bucket}: start the server with the same S3_* settings`,
+    );
   } else if (config.s3) {
-    notes.push("S3_BUCKET is set: a server started with it reads files from the bucket, not from the restored DATA_DIR/files");
+    notes.push(
+      "S3_BUCKET is set: a server started with it reads files from the bucket, not from the restored DATA_DIR/files",
+    );
   }
   return notes;
 }
@@ -251,7 +271,9 @@ export function describeRestore(r: RestoreResult): string[] {
   const files = m.entries.filter((e) => e.name.startsWith("files/"));
   const lines = [
     `Restored the backup of ${m.createdAt} (Portico ${m.portico}) into ${r.dataDir}:`,
-    m.database.included ? `  database: ${DB_ENTRY} at ${m.database.migrations.at(-1) ?? "no migration"}` : "  database: not in the archive",
+    m.database.included
+      ? `  database: ${DB_ENTRY} at ${m.database.migrations.at(-1) ?? "no migration"}`
+      : "  database: not in the archive",
     m.files.included
       ? `  files: ${files.length} (${formatBytes(files.reduce((n, e) => n + e.size, 0))}) in files/`
       : "  files: not in the archive",
