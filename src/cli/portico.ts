@@ -79,21 +79,24 @@ function program(): Command {
       "-o, --output <path>",
       "the archive's name, or a folder for portico-backup-<time>.tar (default: .)",
     )
+    .option("--without-key", "leave DATA_DIR/file-encryption.key out of the archive: you keep it apart")
     .addHelpText(
       "after",
       `
-The archive (a tar, readable by its owner only) holds the SQLite database as of one moment, every
-stored file it refers to (still encrypted), the key from DATA_DIR/file-encryption.key (never
-FILE_ENCRYPTION_KEY's) and manifest.json with each entry's size and SHA-256. With DATABASE_URL,
-back up PostgreSQL with pg_dump first: the archive then holds the files and the key. With
-S3_BUCKET, the files stay in the bucket. See the README's "Backups".
+The archive (a tar, readable by its owner only) holds the SQLite database as of one moment,
+every stored file it refers to (still encrypted), the key from DATA_DIR/file-encryption.key
+(unless --without-key; a key from FILE_ENCRYPTION_KEY is never written) and manifest.json with
+each entry's size and SHA-256. With DATABASE_URL, back up PostgreSQL with pg_dump first: the
+archive then holds the files and the key. With S3_BUCKET, the files stay in the bucket.
+See the README's "Backups".
 
 Example:
   DATA_DIR=/var/lib/portico npx portico backup --output /var/backups/portico/`,
     )
-    .action(async (opts: { output?: string }) => {
+    .action(async (opts: { output?: string; withoutKey?: boolean }) => {
       const result = await createBackup(loadConfig(), {
         ...(opts.output ? { output: opts.output } : {}),
+        withoutKey: Boolean(opts.withoutKey),
         say: (line) => console.error(line),
         signal: interruptSignal(),
       });

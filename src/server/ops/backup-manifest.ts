@@ -66,6 +66,10 @@ export function checkManifest(value: unknown): Manifest {
   if (!m.database || !m.files || !m.key || typeof m.key.id !== "string" || !Array.isArray(m.entries)) {
     throw new Error("the manifest is incomplete");
   }
+  const names = new Set(m.entries.map((e) => e?.name));
+  if (names.has(DB_ENTRY) !== m.database.included || names.has(KEY_ENTRY) !== m.key.included) {
+    throw new Error("the manifest's entries do not match what it says it holds");
+  }
   for (const e of m.entries) {
     if (!e || !isEntryName(e.name) || !Number.isSafeInteger(e.size) || !/^[0-9a-f]{64}$/.test(e.sha256)) {
       throw new Error(`the manifest lists an entry it may not: ${JSON.stringify(e)}`);

@@ -499,7 +499,9 @@ describe("backup: files removed meanwhile, a damaged store, the key", () => {
 
     const without = await restoreBackup(loadConfig({ DATA_DIR: path.join(tempDir("nokey"), "d") }), archive);
     assert.ok(
-      without.notes.some((n) => n.includes(`set FILE_ENCRYPTION_KEY to the key with id ${manifest.key.id}`)),
+      without.notes.some(
+        (n) => n.includes(`copy the key with id ${manifest.key.id}`) && n.includes("FILE_ENCRYPTION_KEY"),
+      ),
     );
     const withKey = await restoreBackup(
       loadConfig({ DATA_DIR: path.join(tempDir("key"), "d"), FILE_ENCRYPTION_KEY: hex }),
@@ -518,6 +520,14 @@ describe("backup: files removed meanwhile, a damaged store, the key", () => {
       /FILE_ENCRYPTION_KEY is another key/,
     );
     assert.equal(fs.existsSync(other), false);
+
+    // The key file left out on request: restore says where it goes.
+    const apart = await createBackup(t.ctx.config, { output: `${tempDir("apart")}/`, withoutKey: true });
+    assert.deepEqual(apart.manifest.key, { source: "file", included: false, id: manifest.key.id });
+    const target = path.join(tempDir("apart-restored"), "d");
+    const r = await restoreBackup(loadConfig({ DATA_DIR: target }), apart.path);
+    assert.ok(r.notes.some((n) => n.includes(`copy the key with id ${manifest.key.id} to ${target}`)));
+    assert.equal(fs.existsSync(path.join(target, "file-encryption.key")), false);
   });
 
   test("on PostgreSQL the archive holds the files and the key, and says where the database goes", {

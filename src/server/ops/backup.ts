@@ -62,6 +62,8 @@ export interface BackupOptions {
   say?: Say;
   signal?: AbortSignal;
   now?: () => Date;
+  /** Leave DATA_DIR/file-encryption.key out (kept apart, like FILE_ENCRYPTION_KEY, which is never written). */
+  withoutKey?: boolean;
   /** Tests: runs between the database snapshot and the copy of the files, on every attempt. */
   afterSnapshot?: () => Promise<void>;
 }
@@ -151,7 +153,12 @@ async function writeArchive(
     say(
       `the encryption key comes from FILE_ENCRYPTION_KEY and is not written to the archive (key id ${key.id}): keep it with your secrets, restore needs it`,
     );
+  } else if (opts.withoutKey) {
+    say(
+      `the encryption key is not written to the archive (--without-key): keep ${path.join(config.dataDir, "file-encryption.key")} (key id ${key.id}) apart, restore needs it`,
+    );
   }
+  const keyBytes = opts.withoutKey ? undefined : key.file;
 
   const out = await fs.promises.open(path.join(work, "archive.tar"), "wx", 0o600);
   try {
@@ -166,8 +173,8 @@ async function writeArchive(
         await db.close();
       }
     }
-    if (key.file)
-      entries.push({ name: KEY_ENTRY, ...(await tar.addBuffer(KEY_ENTRY, key.file, { mtime: createdAt })) });
+    if (keyBytes)
+      entries.push({ name: KEY_ENTRY, ...(await tar.addBuffer(KEY_ENTRY, keyBytes, { mtime: createdAt })) });
 
     let files: Manifest["files"];
     if (config.s3) {
@@ -197,7 +204,7 @@ async function writeArchive(
       createdAt: createdAt.toISOString(),
       database,
       files,
-      key: { source: key.source, included: Boolean(key.file), id: key.id },
+      key: { source: key.source, included: Boolean(keyBytes), id: key.id },
       entries,
     };
     const json = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
@@ -304,7 +311,7 @@ export function describeBackup({ path: file, manifest: m }: BackupResult): strin
       ? `the database (${m.database.migrations.at(-1) ?? "empty"})`
       : "no database (PostgreSQL)",
     m.files.included ? `${m.files.count} stored files (${formatBytes(m.files.bytes)})` : "no files (S3)",
-    m.key.included ? "the encryption key" : "no key (FILE_ENCRYPTION_KEY)",
+    m.key.included ? "the encryption key" : `not the encryption key (id ${m.key.id})`,
   ];
   return `Wrote ${file}: ${parts.join(", ")}.`;
 }

@@ -227,7 +227,7 @@ async function check(config: Config, manifest: Manifest, staging: string): Promi
     }
   } else {
     notes.push(
-      `the encryption key is not in this archive: set FILE_ENCRYPTION_KEY to the key with id ${manifest.key.id} before starting the server, or it makes a new key and no file can be read`,
+      `the encryption key is not in this archive: before starting the server, copy the key with id ${manifest.key.id} to ${path.join(config.dataDir, KEY_ENTRY)} or set FILE_ENCRYPTION_KEY to it; otherwise the server makes a new key and no file can be read`,
     );
   }
 
