@@ -173,6 +173,9 @@ function fileRows(file: string): { key: string; sha256: string | null }[] {
         .prepare("select thumb_key as key, null as sha256 from attachments where thumb_key is not null")
         .all(),
       ...db.prepare("select storage_key as key, sha256 from document_versions").all(),
+      ...db
+        .prepare("select thumb_key as key, null as sha256 from document_versions where thumb_key is not null")
+        .all(),
       ...db.prepare("select storage_key as key, null as sha256 from inbound_emails").all(),
     ] as { key: string; sha256: string | null }[];
     assert.deepEqual(new Set(rows.map((r) => r.key)), referencedKeys(db), "the test reads every file column");
