@@ -487,6 +487,20 @@ describe("backup: files removed meanwhile, a damaged store, the key", () => {
     }
   });
 
+  test("an interrupted backup or restore leaves nothing behind", async () => {
+    const out = tempDir("interrupted");
+    const stop = AbortSignal.abort(new Error("interrupted"));
+    await assert.rejects(createBackup(t.ctx.config, { output: `${out}/`, signal: stop }), /interrupted/);
+    assert.deepEqual(fs.readdirSync(out), []);
+    const { path: archive } = await createBackup(t.ctx.config, { output: `${out}/` });
+    const target = path.join(out, "restored");
+    await assert.rejects(
+      restoreBackup(loadConfig({ DATA_DIR: target }), archive, { signal: stop }),
+      /interrupted/,
+    );
+    assert.equal(fs.existsSync(target), false);
+  });
+
   test("a key from FILE_ENCRYPTION_KEY is not written; restore asks for it and checks it", async () => {
     const hex = t.ctx.files.key.key.toString("hex");
     const config = { ...t.ctx.config, fileEncryptionKey: t.ctx.files.key.key };
