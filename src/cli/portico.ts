@@ -8,6 +8,9 @@ import { migrateToLatest } from "../server/db/migrate.ts";
 import { waitForDatabase } from "../server/db/wait.ts";
 import { AppError } from "../server/errors.ts";
 import { closeContext, createContext, serve } from "../server/main.ts";
+import { createBackup, describeBackup } from "../server/ops/backup.ts";
+import { interruptSignal } from "../server/ops/progress.ts";
+import { describeRestore, restoreBackup } from "../server/ops/restore.ts";
 import { createWorkspaceWithAdmin, findWorkspaceBySlug } from "../server/workspaces/workspace.service.ts";
 import { migrateDataCommand } from "./migrate-data.command.ts";
 import { readPassword } from "./prompt.ts";
@@ -75,6 +78,58 @@ function program(): Command {
     });
 
   cli.addCommand(migrateDataCommand(ENV_HELP).copyInheritedSettings(cli));
+  cli
+    .command("backup")
+    .description(
+      "Write one archive of the database, the stored files and the key; the server may keep running.",
+    )
+    .option(
+      "-o, --output <path>",
+      "the archive's name, or a folder for portico-backup-<time>.tar (default: .)",
+    )
+    .option("--without-key", "leave DATA_DIR/file-encryption.key out of the archive: you keep it apart")
+    .addHelpText(
+      "after",
+      `
+The archive (a tar, readable by its owner only) holds the SQLite database as of one moment,
+every stored file it refers to (still encrypted), the key from DATA_DIR/file-encryption.key
+(unless --without-key; a key from FILE_ENCRYPTION_KEY is never written) and manifest.json with
+each entry's size and SHA-256. With DATABASE_URL, back up PostgreSQL with pg_dump first: the
+archive then holds the files and the key. With S3_BUCKET, the files stay in the bucket.
+See the README's "Backups".
+
+Example:
+  DATA_DIR=/var/lib/portico npx portico backup --output /var/backups/portico/`,
+    )
+    .action(async (opts: { output?: string; withoutKey?: boolean }) => {
+      const result = await createBackup(loadConfig(), {
+        ...(opts.output ? { output: opts.output } : {}),
+        withoutKey: Boolean(opts.withoutKey),
+        say: (line) => console.error(line),
+        signal: interruptSignal(),
+      });
+      console.log(describeBackup(result));
+    });
+
+  cli
+    .command("restore")
+    .description("Check a backup archive byte by byte, then restore it into a new DATA_DIR.")
+    .argument("<archive>", "a file written by portico backup")
+    .option("--data-dir <dir>", "the folder to restore into (default: DATA_DIR); it must be empty")
+    .option("--force", "restore into a folder that is not empty: what it holds is moved aside, not deleted")
+    .addHelpText(
+      "after",
+      "\nExample:\n  npx portico restore portico-backup-2026-12-06T120000Z.tar --data-dir /var/lib/portico-restored",
+    )
+    .action(async (archive: string, opts: { dataDir?: string; force?: boolean }) => {
+      const config = loadConfig({ ...process.env, ...(opts.dataDir ? { DATA_DIR: opts.dataDir } : {}) });
+      const result = await restoreBackup(config, archive, {
+        force: Boolean(opts.force),
+        say: (line) => console.error(line),
+        signal: interruptSignal(),
+      });
+      for (const line of describeRestore(result)) console.log(line);
+    });
 
   const workspace = cli.command("workspace").description("Manage workspaces.");
   workspace

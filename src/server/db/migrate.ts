@@ -46,3 +46,12 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrateOutcome> 
     applied: (result.results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName),
   };
 }
+
+/** The migrations this version knows, in order: a backup's level is checked against them. */
+export async function migrationNames(): Promise<string[]> {
+  const files = await fs.readdir(migrationsDir);
+  return files
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.ts$/.test(f))
+    .map((f) => f.replace(/\.ts$/, ""))
+    .sort();
+}

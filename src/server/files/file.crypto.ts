@@ -45,6 +45,11 @@ export function loadMasterKey(dataDir: string, fromEnv: Buffer | undefined): Mas
   return { ...masterKeyFrom(key), source: file };
 }
 
+/** The id of the key a sealed file's first bytes name, or null when they are not a sealed file's. */
+export function sealedKeyId(head: Buffer): Buffer | null {
+  return head.length >= 8 && head.subarray(0, 4).equals(MAGIC) ? head.subarray(4, 8) : null;
+}
+
 function fileKey(master: MasterKey, salt: Buffer): Buffer {
   return Buffer.from(hkdfSync("sha256", master.key, salt, "portico file v1", 32));
 }

@@ -19,6 +19,12 @@ function checkKey(key: string) {
   if (!KEY.test(key)) throw new Error(`not a storage key: ${key}`);
 }
 
+/** Where LocalFileStore keeps `key`, relative to its root ("ab/<key>"): backups use the same layout. */
+export function localStorePath(key: string): string {
+  checkKey(key);
+  return `${key.slice(-2)}/${key}`;
+}
+
 /** DATA_DIR/files/ab/<key>: the embedded default. */
 export class LocalFileStore implements FileStore {
   readonly kind = "local" as const;
@@ -30,8 +36,7 @@ export class LocalFileStore implements FileStore {
   }
 
   #path(key: string) {
-    checkKey(key);
-    return path.join(this.#root, key.slice(-2), key);
+    return path.join(this.#root, localStorePath(key));
   }
 
   async putFile(key: string, tempFile: string): Promise<void> {
