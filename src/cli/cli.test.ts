@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { porticoCommand } from "../server/test/portico-process.ts";
 
 // The real command, in a child process, against a fresh data folder (or PostgreSQL database).
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/portico.js");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-cli-"));
 let databaseUrl: string | undefined;
 const dbName = `portico_cli_${process.pid}`;
@@ -38,15 +36,7 @@ function portico(...args: string[]) {
   const env: Record<string, string> = { ...(process.env as Record<string, string>), DATA_DIR: dataDir };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   else delete env.DATABASE_URL;
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    env,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    // A command that never ends fails here, named, instead of holding the whole run.
-    timeout: 60_000,
-    killSignal: "SIGKILL",
-  });
-  return { code: r.status, out: r.stdout, err: r.error ? `${r.error.message}\n${r.stderr}` : r.stderr };
+  return porticoCommand(env, ...args);
 }
 
 describe("portico", () => {

@@ -2,7 +2,7 @@
 // then the real restore and the app on the restored folder) and the refusals around it.
 
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -22,6 +22,7 @@ import { closeContext, createContext } from "../main.ts";
 import { freePort } from "../test/daemon.ts";
 import { makeTeam, type SignedInAgent, type Submitted, submitTicket, trackUrl } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
+import { startPortico } from "../test/portico-process.ts";
 import { createBackup } from "./backup.ts";
 import { keyColumns, referencedKeys } from "./backup-sources.ts";
 import { restoreBackup } from "./restore.ts";
@@ -82,46 +83,11 @@ function portico(
   });
 }
 
-/** `portico serve` on a folder, waited for until /readyz answers; stopped by SIGTERM. */
+/** `portico serve` on a folder, waited for until it listens; stopped by SIGTERM. */
 async function serveOn(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [BIN, "serve"], {
-    env: childEnv(dataDir, { PORT: String(port), HOST: "127.0.0.1" }),
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let output = "";
-  child.stderr?.on("data", (d) => {
-    output += d;
-  });
-  const kill = () => child.kill("SIGKILL");
-  process.once("exit", kill);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let gone = false;
-  void exited.then(() => {
-    gone = true;
-    process.removeListener("exit", kill);
-  });
-  const stop = async () => {
-    if (gone) return;
-    child.kill("SIGTERM");
-    const timer = setTimeout(kill, 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ready = await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) return { url, stop };
-    if (gone || Date.now() > deadline) {
-      await stop();
-      throw new Error(`portico serve did not start on ${dataDir}:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const live = startPortico(childEnv(dataDir), await freePort());
+  await live.listening(30_000);
+  return { url: live.base, stop: () => live.stop() };
 }
 
 /** Every table's rows, each as JSON (blobs as hex), sorted: two databases with equal dumps hold the same data. */

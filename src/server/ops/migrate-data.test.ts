@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import pg from "pg";
 import S3rver from "s3rver";
@@ -14,6 +12,7 @@ import { loadMasterKey } from "../files/file.crypto.ts";
 import { LocalFileStore, S3FileStore } from "../files/file.store.ts";
 import { makeTeam, PASSWORD, signIn, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
+import { porticoCommand } from "../test/portico-process.ts";
 import { MigrateDataError, migrateData } from "./migrate-data.ts";
 
 // `portico migrate-data`: a workspace built on the embedded SQLite database through the real app
@@ -21,7 +20,6 @@ import { MigrateDataError, migrateData } from "./migrate-data.ts";
 // scratch PostgreSQL database, compared here once more, then served from PostgreSQL. Runs in the
 // PostgreSQL pass only: it needs a server to move to.
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/portico.js");
 const baseUrl = process.env.DATABASE_URL;
 const skip = baseUrl
   ? false
@@ -38,13 +36,7 @@ function portico(dataDir: string, ...args: string[]) {
   delete env.DATABASE_URL;
   delete env.FILE_ENCRYPTION_KEY;
   for (const k of Object.keys(env)) if (k.startsWith("S3_")) delete env[k];
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    env,
-    encoding: "utf8",
-    timeout: 60_000,
-    killSignal: "SIGKILL",
-  });
-  return { code: r.status, out: r.stdout, err: r.error ? `${r.error.message}\n${r.stderr}` : r.stderr };
+  return porticoCommand(env, ...args);
 }
 
 describe("portico migrate-data", { skip }, () => {
