@@ -4,6 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import type { OutboxEmailTable } from "../db/schema.ts";
+import { threadHeaps } from "../metrics/threads.ts";
+import { until } from "../test/portico-process.ts";
 import { ThreadMailer } from "./mailer.ts";
 
 // The mail thread starts on the first email and ends after a while without one, giving its
@@ -35,14 +37,6 @@ function row(id: string): OutboxEmailTable {
   };
 }
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 test("the mail thread ends when idle and starts again for the next email", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-mailer-"));
   const mailer = new ThreadMailer({ smtpUrl: undefined, mailDir: dir }, { idleMs: 50 });
@@ -50,7 +44,14 @@ test("the mail thread ends when idle and starts again for the next email", async
     assert.equal(mailer.threadRunning, false, "not started before the first email");
     assert.deepEqual(await mailer.deliver(row("first")), { rejected: [] });
     assert.ok(fs.existsSync(path.join(dir, "first.eml")));
-    await until("the idle thread has ended", () => !mailer.threadRunning);
+    await until("the idle thread has ended", 10_000, () => !mailer.threadRunning, 20);
+    // An ended thread is no longer listed for /metrics (its exit reached the thread list).
+    await until(
+      "the ended thread leaves the thread list",
+      10_000,
+      async () => (await threadHeaps()).every((t) => t.name !== "mail"),
+      20,
+    );
     assert.deepEqual(await mailer.deliver(row("second")), { rejected: [] });
     assert.ok(fs.existsSync(path.join(dir, "second.eml")));
     assert.equal(mailer.threadRunning, true);

@@ -82,11 +82,9 @@ export class ThreadMailer implements Mailer {
     this.#idle = setTimeout(() => {
       this.#idle = null;
       if (this.#worker !== worker || this.#pending.size > 0) return;
+      // Its end is no loss: nothing is in flight, and with #worker no longer this thread its
+      // exit is not taken for a failure (see lost); the next email has a new thread.
       this.#worker = null;
-      // Its end is no loss: nothing is in flight, and the next email has a new thread.
-      worker.removeAllListeners("exit");
-      worker.removeAllListeners("error");
-      worker.on("error", () => {});
       void worker.terminate();
     }, this.#idleMs);
     this.#idle.unref();
