@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import type { OutboxEmailTable } from "../db/schema.ts";
-import { threadHeaps } from "../metrics/threads.ts";
+import { runningThreads } from "../metrics/threads.ts";
 import { until } from "../test/portico-process.ts";
 import { ThreadMailer } from "./mailer.ts";
 
@@ -49,7 +49,7 @@ test("the mail thread ends when idle and starts again for the next email", async
     await until(
       "the ended thread leaves the thread list",
       10_000,
-      async () => (await threadHeaps()).every((t) => t.name !== "mail"),
+      () => !runningThreads().includes("mail"),
       20,
     );
     assert.deepEqual(await mailer.deliver(row("second")), { rejected: [] });

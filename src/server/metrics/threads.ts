@@ -12,6 +12,11 @@ export function trackThread(name: string, worker: Worker): void {
   worker.once("exit", () => running.delete(worker));
 }
 
+/** The names of the threads listed now, one per running thread. */
+export function runningThreads(): string[] {
+  return [...running.values()];
+}
+
 /** Each running thread's heap: used and reserved bytes. */
 export async function threadHeaps(): Promise<{ name: string; used: number; total: number }[]> {
   const entries = [...running];
