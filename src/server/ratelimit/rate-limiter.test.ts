@@ -90,6 +90,25 @@ if (process.env.REDIS_URL) {
     assert.equal(results.filter((r) => r.allowed).length, 10);
     await other.close();
   });
+
+  test("in Redis: an error answer on a healthy connection falls back for that request only", async () => {
+    const other = new RedisRateLimiter(
+      new Redis(process.env.REDIS_URL as string),
+      `portico:test:${process.pid}:`,
+    );
+    try {
+      // A key of the wrong type makes the script answer WRONGTYPE while the connection is fine.
+      const broken = `wrongtype-${Math.random()}`;
+      await redis.set(`portico:test:${process.pid}:${broken}`, "not a window", "EX", 60);
+      assert.equal((await limiter.consume(broken, 1, 60_000)).allowed, true);
+      // The next key is counted in Redis again: one slot, shared by both processes.
+      const key = `after-error-${Math.random()}`;
+      assert.equal((await limiter.consume(key, 1, 60_000)).allowed, true);
+      assert.equal((await other.consume(key, 1, 60_000)).allowed, false);
+    } finally {
+      await other.close();
+    }
+  });
 }
 
 describe("in Redis, while Redis is unreachable", () => {

@@ -137,7 +137,8 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #now: () => number;
   readonly #fallback: MemoryRateLimiter;
   readonly #opts: RedisLimiterOptions;
-  #down = false;
+  /** An outage was reported and its end not yet: only for the "answers again" line. */
+  #reported = false;
   #warnedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -154,14 +155,24 @@ export class RedisRateLimiter implements RateLimiter {
     // ioredis emits "error" on every failed connection attempt; with this listener none crashes.
     redis.on("error", (err: Error) => this.#unavailable(err));
     redis.on("ready", () => {
-      if (!this.#down) return;
-      this.#down = false;
+      if (!this.#reported) return;
+      this.#reported = false;
       this.#opts.onRecovered?.();
     });
   }
 
+  /**
+   * Whether the connection is lost now (between reconnects, or ended). Read from the client each
+   * time rather than kept: an error answer on a healthy connection (READONLY, OOM, BUSY) falls
+   * back for that one request, and the next one asks Redis again.
+   */
+  get #down(): boolean {
+    const status = this.#redis.status;
+    return status === "reconnecting" || status === "close" || status === "end";
+  }
+
   #unavailable(err: Error) {
-    this.#down = true;
+    this.#reported = true;
     const at = performance.now();
     if (at - this.#warnedAt < WARN_EVERY_MS) return;
     this.#warnedAt = at;
@@ -174,7 +185,7 @@ export class RedisRateLimiter implements RateLimiter {
     windowMs: number,
     mode: "consume" | "peek" | "hit",
   ): Promise<RateDecision> {
-    if (this.#down || this.#redis.status === "end") return this.#inMemory(key, limit, windowMs, mode);
+    if (this.#down) return this.#inMemory(key, limit, windowMs, mode);
     // The caller's clock, so every process judges by the same kind of time as in memory.
     const now = this.#now();
     const member = `${now}:${process.pid}:${++this.#seq}:${Math.random()}`;
