@@ -210,13 +210,16 @@ export async function markEmailSuppressed(
 
 /**
  * A failed email, pending again from `now` with a new four-day window (the Message-ID stays, so
- * it is still the same message); false when the actor sees no such failed email.
+ * it is still the same message); false when the actor sees no such failed email. One whose
+ * content retention or an erasure removed is never sent again: its body is the removal notice,
+ * and after an erasure its address is a placeholder.
  */
 export async function retryFailedEmail(db: Tx, actor: AgentActor, id: string, now: string): Promise<boolean> {
   const r = await outboxWritableBy(db, actor)
     .set({ status: "pending", next_attempt_at: now, locked_until: null, attempts: 0, created_at: now })
     .where("id", "=", id)
     .where("status", "=", "failed")
+    .where("content_pruned_at", "is", null)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
