@@ -8,6 +8,7 @@ import { eraseInboundFrom } from "../email/inbound.store.ts";
 import { eraseOutboxRecipient, forgetReplyTokens } from "../email/outbox.access.ts";
 import { conflict, forbidden, notFound, validationFailed } from "../errors.ts";
 import { customerFilesOf, deleteAttachments } from "../files/file.access.ts";
+import { deleteStoredLater, deleteStoredNow } from "../files/stored-files.ts";
 import { surveysWritableBy } from "../surveys/survey.access.ts";
 import { commentsVisibleTo, redactContactComments } from "../tickets/comment.access.ts";
 import {
@@ -152,30 +153,47 @@ export async function eraseContact(
       }
     }
 
+    const inbound = await eraseInboundFrom(tx, actor, {
+      address: found.email_normalized,
+      ticketIds,
+      now,
+    });
+    // The stored objects go after the commit; the job written here deletes them even when the
+    // file store fails then (files/stored-files.ts), so none outlives the erasure.
+    const storageKeys = [
+      ...files.flatMap((f) => (f.thumb_key ? [f.storage_key, f.thumb_key] : [f.storage_key])),
+      ...inbound.storageKeys,
+    ];
+    await deleteStoredLater(ctx, tx, {
+      workspaceId: actor.workspaceId,
+      key: `erasure:${found.id}`,
+      storageKeys,
+    });
+
     const result = {
       tickets: ticketIds.length,
       messages: comments.length,
       files: files.length,
-      inboundEmails: 0,
+      inboundEmails: inbound.count,
       outboxEmails,
     };
     await recordAudit(ctx, tx, actor, {
       action: "contact.erased",
       target: { type: "contact", id: found.id },
       summary: `Erased a contact: ${ticketIds.length} requests redacted, ${files.length} files deleted`,
-      details: { tickets: result.tickets, messages: result.messages, files: result.files, outboxEmails },
+      details: {
+        tickets: result.tickets,
+        messages: result.messages,
+        files: result.files,
+        inboundEmails: result.inboundEmails,
+        outboxEmails,
+      },
     });
-    return { result, ticketIds, files };
+    return { result, storageKeys };
   });
-  // Files live outside the database: deleted once the erasure is committed.
-  for (const f of done.files) {
-    await ctx.files.store.delete(f.storage_key);
-    if (f.thumb_key) await ctx.files.store.delete(f.thumb_key);
-  }
-  done.result.inboundEmails = await eraseInboundFrom(ctx, actor, {
-    address: found.email_normalized,
-    ticketIds: done.ticketIds,
-  });
+  // Files live outside the database: deleted once the erasure is committed, each on its own; one
+  // that fails now is left to the job.
+  await deleteStoredNow(ctx, done.storageKeys);
   ctx.log.info({ contactId: found.id, erased: done.result }, "contact erased");
   return done.result;
 }
