@@ -127,30 +127,26 @@ export async function eraseContact(
     // The search index forgets their words: what stays of each touched request is indexed again.
     const touched = [...new Set([...ticketIds, ...comments.map((c) => c.ticket_id)])];
     await forgetTicketText(tx, actor.workspaceId, touched);
-    for (const id of touched) {
-      const t = await ticketsVisibleTo(tx, actor)
-        .select(["subject", "description"])
-        .where("tickets.id", "=", id)
-        .executeTakeFirst();
-      if (t)
-        await indexTicketText(ctx, tx, {
-          workspaceId: actor.workspaceId,
-          ticketId: id,
-          content: `${t.subject}\n${t.description}`,
-        });
-      const kept = await commentsVisibleTo(tx, actor)
-        .select("comments.body")
-        .where("comments.ticket_id", "=", id)
+    if (touched.length) {
+      const kept = await ticketsVisibleTo(tx, actor)
+        .select(["tickets.id", "subject", "description"])
+        .where("tickets.id", "in", touched)
+        .execute();
+      const keptComments = await commentsVisibleTo(tx, actor)
+        .select(["comments.ticket_id", "comments.body"])
+        .where("comments.ticket_id", "in", touched)
         .where((eb) =>
           eb.or([
             eb("comments.author_contact_id", "is", null),
             eb("comments.author_contact_id", "!=", found.id),
           ]),
         )
+        .orderBy("comments.created_at")
         .execute();
-      for (const c of kept) {
-        await indexTicketText(ctx, tx, { workspaceId: actor.workspaceId, ticketId: id, content: c.body });
-      }
+      const index = (ticketId: string, content: string) =>
+        indexTicketText(ctx, tx, { workspaceId: actor.workspaceId, ticketId, content });
+      for (const t of kept) await index(t.id, `${t.subject}\n${t.description}`);
+      for (const c of keptComments) await index(c.ticket_id, c.body);
     }
 
     const inbound = await eraseInboundFrom(tx, actor, {
