@@ -292,20 +292,22 @@ export async function pruneOutboxBefore(
 /**
  * An erased contact's emails: the address becomes the placeholder, the name and content go
  * (pending ones too: they will not be sent to a placeholder anyway, so they are suppressed).
+ * `address` is the normalized (lower-case) address, matched in any case, as incoming mail is.
  */
 export async function eraseOutboxRecipient(
   db: Tx,
   actor: AgentActor,
   p: { address: string; placeholder: string; now: string },
 ): Promise<number> {
+  const toThem = sql<string>`lower(to_address)`;
   await outboxWritableBy(db, actor)
     .set({ status: "suppressed", last_error: "the recipient was erased", locked_until: null })
-    .where("to_address", "=", p.address)
+    .where(toThem, "=", p.address)
     .where("status", "=", "pending")
     .execute();
   const r = await outboxWritableBy(db, actor)
     .set({ ...PRUNED, to_address: p.placeholder, to_name: null, content_pruned_at: p.now })
-    .where("to_address", "=", p.address)
+    .where(toThem, "=", p.address)
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }

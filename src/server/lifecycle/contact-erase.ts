@@ -119,7 +119,7 @@ export async function eraseContact(
       .where("surveys.status", "=", "scheduled")
       .execute();
     const outboxEmails = await eraseOutboxRecipient(tx, actor, {
-      address: found.email,
+      address: found.email_normalized,
       placeholder,
       now,
     });

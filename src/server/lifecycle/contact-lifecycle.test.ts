@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { sql } from "kysely";
 import { systemActor } from "../actors.ts";
 import { accountMailSettled } from "../auth/customer-accounts.ts";
 import { storeInbound } from "../email/inbound.store.ts";
@@ -131,6 +132,18 @@ describe("a contact's data", () => {
       .where("workspace_id", "=", team.ws.id)
       .execute();
     assert.equal(keys.length, 1);
+    // An email to them written with other capitals is theirs too.
+    const mixedCase = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select("id")
+      .where("workspace_id", "=", team.ws.id)
+      .where("to_address", "=", alice.email)
+      .executeTakeFirstOrThrow();
+    await t.ctx.database.db
+      .updateTable("outbox_emails")
+      .set({ to_address: "Alice@CUSTOMER.test" })
+      .where("id", "=", mixedCase.id)
+      .execute();
     const res = await erase(" ALICE@customer.test ");
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().tickets, 1);
@@ -229,6 +242,20 @@ describe("a contact's data", () => {
       assert.equal(m.to_address, erasedEmail(alice.contactId));
       assert.equal(m.template_data, null);
     }
+    const leftToThem = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select(["id", "to_address"])
+      .where("workspace_id", "=", team.ws.id)
+      .where(sql<string>`lower(to_address)`, "=", alice.email)
+      .execute();
+    assert.deepEqual(leftToThem, [], "no email keeps their address, in any case");
+    const mixed = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select(["to_address", "content_pruned_at"])
+      .where("id", "=", mixedCase.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(mixed.to_address, erasedEmail(alice.contactId));
+    assert.ok(mixed.content_pruned_at);
 
     const audit = (await ws("/audit?action=contact.erased")).json().items;
     assert.equal(audit.length, 1);
