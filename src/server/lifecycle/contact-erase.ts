@@ -71,7 +71,9 @@ export async function eraseContact(
   const placeholder = erasedEmail(found.id);
   const done = await ctx.database.db.transaction().execute(async (tx) => {
     if (!(await lockContactFor(tx, actor, found.id))) throw notFound("No such contact.");
-    await contactsWritableBy(tx, actor)
+    // Another erasure of the same contact may have committed since the read above: only one
+    // redacts and is audited.
+    const erased = await contactsWritableBy(tx, actor)
       .set({
         name: ERASED_NAME,
         email: placeholder,
@@ -88,7 +90,10 @@ export async function eraseContact(
       })
       .where("contacts.id", "=", found.id)
       .where("contacts.erased_at", "is", null)
-      .execute();
+      .executeTakeFirst();
+    if (Number(erased.numUpdatedRows) !== 1) {
+      throw conflict("already_erased", "This contact was already erased.");
+    }
     await revokeContactSessions(ctx, tx, found.id);
     await retireCustomerTokens(ctx, tx, found.id);
     await removeContactCcs(tx, actor, found.id);

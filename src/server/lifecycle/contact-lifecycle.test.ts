@@ -326,4 +326,17 @@ describe("a contact's data", () => {
     assert.equal(await exists(rawKey), false, "the job deleted the raw message");
     assert.equal(await exists(file.storage_key), false, "and the contact's file");
   });
+
+  test("two erasures of one contact at once: one erases and is audited, the other answers 409", async () => {
+    const { alice, ws } = await world();
+    const both = await Promise.all([
+      ws(`/contacts/${alice.contactId}/erase`, { confirmEmail: alice.email }),
+      ws(`/contacts/${alice.contactId}/erase`, { confirmEmail: alice.email }),
+    ]);
+    assert.deepEqual(both.map((r) => r.statusCode).sort(), [200, 409], both.map((r) => r.body).join("\n"));
+    const refused = both.find((r) => r.statusCode === 409);
+    assert.equal(refused?.json().error.code, "already_erased", refused?.body);
+    const audit = (await ws("/audit?action=contact.erased")).json().items as { targetId: string }[];
+    assert.equal(audit.filter((a) => a.targetId === alice.contactId).length, 1);
+  });
 });
