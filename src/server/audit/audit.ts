@@ -34,6 +34,7 @@ export const isAuditAction = (s: string): s is AuditAction => Object.hasOwn(AUDI
 
 export interface AuditEntry {
   action: AuditAction;
+  /** What the action changed; the actor's workspace when left out (a settings change). */
   target?: { type: string; id: string } | undefined;
   summary: string;
   details?: Record<string, unknown> | undefined;
@@ -60,8 +61,8 @@ export async function recordAudit(
       workspace_id: actor.workspaceId,
       actor_agent_id: actor.kind === "agent" ? actor.agentId : null,
       action: entry.action,
-      target_type: entry.target?.type ?? null,
-      target_id: entry.target?.id ?? null,
+      target_type: entry.target?.type ?? "workspace",
+      target_id: entry.target?.id ?? actor.workspaceId,
       summary: entry.summary.slice(0, 500),
       details: safeDetails(entry.details ?? {}),
       ip: actor.kind === "agent" ? (actor.ip ?? null) : null,

@@ -1,6 +1,5 @@
 import { type Static, Type } from "typebox";
 import { type AgentActor, systemActorIn } from "../actors.ts";
-import { recordAudit } from "../audit/audit.ts";
 import type { AppContext } from "../context.ts";
 import { pruneInboundRaw } from "../email/inbound.store.ts";
 import { pruneOutboxBefore } from "../email/outbox.access.ts";
@@ -9,6 +8,7 @@ import type { DueJob, JobHandler } from "../jobs/job-kinds.ts";
 import { pruneDeflectionEvents, pruneSearchMisses } from "../kb/kb.insights.ts";
 import { cutoffOf, RETENTION_MAX_DAYS, type RetentionDays } from "../lib/retention.ts";
 import { Nullable } from "../lib/schema.ts";
+import { updateWorkspaceAudited } from "../workspaces/workspace.service.ts";
 
 // Data retention (README "Data retention, exports and erasure"): each workspace says how many
 // days it keeps four kinds of operational records, null for ever. A daily job (`retention`,
@@ -90,22 +90,16 @@ export async function updateRetention(
   const next: Retention = { ...before, ...patch };
   const changed = (Object.keys(COLUMNS) as (keyof Retention)[]).filter((k) => next[k] !== before[k]);
   if (!changed.length) return before;
-  await ctx.database.db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable("workspaces")
-      .set({
-        ...Object.fromEntries(changed.map((k) => [COLUMNS[k], next[k]])),
-        updated_at: ctx.now().toISOString(),
-      })
-      .where("id", "=", actor.workspaceId)
-      .execute();
-    await recordAudit(ctx, tx, actor, {
+  await updateWorkspaceAudited(
+    ctx,
+    actor,
+    Object.fromEntries(changed.map((k) => [COLUMNS[k], next[k]])),
+    () => ({
       action: "settings.retention",
-      target: { type: "workspace", id: actor.workspaceId },
       summary: `Retention: ${changed.map((k) => `${LABELS[k]} ${next[k] === null ? "kept for ever" : `${next[k]} days`}`).join(", ")}`,
       details: Object.fromEntries(changed.map((k) => [k, { from: before[k], to: next[k] }])),
-    });
-  });
+    }),
+  );
   return next;
 }
 

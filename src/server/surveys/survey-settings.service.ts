@@ -198,7 +198,6 @@ export async function updateSurveySettings(
   await ctx.database.db.transaction().execute(async (tx) => {
     await recordAudit(ctx, tx, actor, {
       action: "settings.surveys",
-      target: { type: "workspace", id: actor.workspaceId },
       summary: changed.length
         ? `Survey settings changed: ${changed.join(", ")}`
         : "Survey settings saved unchanged",
