@@ -236,14 +236,13 @@ export async function exportContact(ctx: AppContext, actor: AgentActor, contactI
       at: iso(e.created_at),
     })),
   };
-  await db.transaction().execute((tx) =>
-    recordAudit(ctx, tx, actor, {
-      action: "contact.exported",
-      target: { type: "contact", id: c.id },
-      summary: `Exported a contact's data: ${tickets.length} requests`,
-      details: { tickets: tickets.length, messages: comments.length, files: files.length },
-    }),
-  );
+  // An export changes nothing: its one row needs no transaction of its own.
+  await recordAudit(ctx, db, actor, {
+    action: "contact.exported",
+    target: { type: "contact", id: c.id },
+    summary: `Exported a contact's data: ${tickets.length} requests`,
+    details: { tickets: tickets.length, messages: comments.length, files: files.length },
+  });
   return data;
 }
 

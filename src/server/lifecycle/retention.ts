@@ -1,5 +1,6 @@
 import { type Static, Type } from "typebox";
 import { type AgentActor, systemActorIn } from "../actors.ts";
+import { changedKeys } from "../audit/audit.ts";
 import type { AppContext } from "../context.ts";
 import { pruneInboundRaw } from "../email/inbound.store.ts";
 import { pruneOutboxBefore } from "../email/outbox.access.ts";
@@ -88,7 +89,7 @@ export async function updateRetention(
   if (actor.role !== "admin") throw forbidden("Only admins change the data retention.");
   const before = await getRetention(ctx, actor);
   const next: Retention = { ...before, ...patch };
-  const changed = (Object.keys(COLUMNS) as (keyof Retention)[]).filter((k) => next[k] !== before[k]);
+  const changed = changedKeys(before, next, Object.keys(COLUMNS) as (keyof Retention)[]);
   if (!changed.length) return before;
   await updateWorkspaceAudited(
     ctx,
