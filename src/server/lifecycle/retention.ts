@@ -4,12 +4,12 @@ import { changedKeys } from "../audit/audit.ts";
 import type { AppContext } from "../context.ts";
 import { pruneInboundRaw } from "../email/inbound.store.ts";
 import { pruneOutboxBefore } from "../email/outbox.access.ts";
-import { forbidden, notFound } from "../errors.ts";
+import { forbidden } from "../errors.ts";
 import type { DueJob, JobHandler } from "../jobs/job-kinds.ts";
 import { pruneDeflectionEvents, pruneSearchMisses } from "../kb/kb.insights.ts";
 import { cutoffOf, RETENTION_MAX_DAYS, type RetentionDays } from "../lib/retention.ts";
 import { Nullable } from "../lib/schema.ts";
-import { updateWorkspaceAudited } from "../workspaces/workspace.service.ts";
+import { getWorkspace, updateWorkspaceAudited } from "../workspaces/workspace.service.ts";
 
 // Data retention (README "Data retention, exports and erasure"): each workspace says how many
 // days it keeps four kinds of operational records, null for ever. A daily job (`retention`,
@@ -64,20 +64,9 @@ export const retentionOf = (row: RetentionDays): Retention => ({
   eventsDays: row.retention_events_days,
 });
 
-async function workspaceRetention(ctx: AppContext, workspaceId: string): Promise<RetentionDays | undefined> {
-  // Workspaces are not a guarded table: the caller names its own workspace.
-  return ctx.database.db
-    .selectFrom("workspaces")
-    .select(Object.values(COLUMNS))
-    .where("id", "=", workspaceId)
-    .executeTakeFirst();
-}
-
 /** The workspace's retention; every agent may read it. */
 export async function getRetention(ctx: AppContext, actor: AgentActor): Promise<Retention> {
-  const row = await workspaceRetention(ctx, actor.workspaceId);
-  if (!row) throw notFound();
-  return retentionOf(row);
+  return retentionOf(await getWorkspace(ctx, actor));
 }
 
 /** Admins only. Fields left out stay; null keeps for ever. Recorded in the audit log. */
@@ -118,7 +107,12 @@ export interface RetentionResult {
 /** Applies one workspace's retention at `now`; answers what it removed. Idempotent. */
 export async function applyRetention(ctx: AppContext, workspaceId: string): Promise<RetentionResult> {
   const result: RetentionResult = { outbox: 0, inbound: 0, searchMisses: 0, events: 0 };
-  const row = await workspaceRetention(ctx, workspaceId);
+  // The job acts for no agent: its own read of the workspace it was planned for.
+  const row = await ctx.database.db
+    .selectFrom("workspaces")
+    .select(Object.values(COLUMNS))
+    .where("id", "=", workspaceId)
+    .executeTakeFirst();
   if (!row) return result;
   const actor = systemActorIn("data retention", workspaceId);
   const now = ctx.now();
