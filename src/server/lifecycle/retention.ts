@@ -139,10 +139,10 @@ export async function applyRetention(ctx: AppContext, workspaceId: string): Prom
     pruneInboundRaw(ctx, actor, { before, limit: RETENTION_BATCH }),
   );
   result.searchMisses = await drain(row.retention_search_misses_days, (before) =>
-    pruneSearchMisses(ctx, actor, { before, limit: RETENTION_BATCH }),
+    pruneSearchMisses(db, actor, { before, limit: RETENTION_BATCH }),
   );
   result.events = await drain(row.retention_events_days, (before) =>
-    pruneDeflectionEvents(ctx, actor, { before, limit: RETENTION_BATCH }),
+    pruneDeflectionEvents(db, actor, { before, limit: RETENTION_BATCH }),
   );
   return result;
 }
