@@ -244,7 +244,7 @@ export async function isOutgoingMessage(db: Tx, actor: Actor, messageId: string)
   return row !== undefined;
 }
 
-// Retention (lifecycle/retention.job.ts) and erasure (lifecycle/contact-erase.ts): an email's
+// Retention (lifecycle/retention.ts) and erasure (lifecycle/contact-erase.ts): an email's
 // content goes, its row stays while a reply could thread on its Message-ID.
 
 /** What a row shows once its content is gone. */

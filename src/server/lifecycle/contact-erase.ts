@@ -39,7 +39,7 @@ import { forgetTicketText, indexTicketText } from "../tickets/ticket.search.ts";
 // entries about contacts name them by id only.
 
 export const ERASED_NAME = "Erased contact";
-export const ERASED_SUBJECT = "Request of an erased contact";
+const ERASED_SUBJECT = "Request of an erased contact";
 export const ERASED_TEXT = "[Erased at the contact's request]";
 export const erasedEmail = (contactId: string) => `erased-${contactId}@invalid`;
 

@@ -50,11 +50,12 @@ const COLUMNS = {
   eventsDays: "retention_events_days",
 } as const satisfies Record<keyof Retention, keyof RetentionDays>;
 
-const LABELS: Record<keyof Retention, string> = {
-  outboxDays: "sent emails' content",
-  inboundDays: "raw incoming mail",
-  searchMissesDays: "searches that found nothing",
-  eventsDays: "deflection events",
+/** The four kinds of records, as the settings form and the audit log name them. */
+export const RETENTION_LABELS: Record<keyof Retention, string> = {
+  outboxDays: "Sent emails' content",
+  inboundDays: "Raw incoming mail",
+  searchMissesDays: "Searches that found nothing",
+  eventsDays: "Deflection events",
 };
 
 export const retentionOf = (row: RetentionDays): Retention => ({
@@ -86,7 +87,7 @@ export async function updateRetention(
     Object.fromEntries(changed.map((k) => [COLUMNS[k], next[k]])),
     () => ({
       action: "settings.retention",
-      summary: `Retention: ${changed.map((k) => `${LABELS[k]} ${next[k] === null ? "kept for ever" : `${next[k]} days`}`).join(", ")}`,
+      summary: `Retention: ${changed.map((k) => `${RETENTION_LABELS[k].toLowerCase()} ${next[k] === null ? "kept for ever" : `${next[k]} days`}`).join(", ")}`,
       details: Object.fromEntries(changed.map((k) => [k, { from: before[k], to: next[k] }])),
     }),
   );
@@ -94,7 +95,7 @@ export async function updateRetention(
 }
 
 /** Rows each statement touches; a run does at most MAX_BATCHES of each kind, the rest the next day. */
-export const RETENTION_BATCH = 500;
+const RETENTION_BATCH = 500;
 const MAX_BATCHES = 200;
 
 export interface RetentionResult {
