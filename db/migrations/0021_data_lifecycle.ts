@@ -43,7 +43,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable("audit_events")
     .addColumn("id", "text", (c) => c.primaryKey())
     .addColumn("workspace_id", "text", (c) => c.notNull().references("workspaces.id").onDelete("cascade"))
-    // The admin who acted; null for the system (the CLI). Agents are deactivated, never deleted.
+    // The admin who acted; null only if that agent row is ever deleted (agents are deactivated, never deleted).
     .addColumn("actor_agent_id", "text", (c) => c.references("agents.id").onDelete("set null"))
     .addColumn("action", "text", (c) => c.notNull())
     .addColumn("target_type", "text")

@@ -1,4 +1,4 @@
-import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
+import type { AgentActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
 import { validationFailed } from "../errors.ts";
@@ -34,6 +34,7 @@ export const isAuditAction = (s: string): s is AuditAction => Object.hasOwn(AUDI
 
 export interface AuditEntry {
   action: AuditAction;
+  /** What the action changed; the actor's workspace when left out (a settings change). */
   target?: { type: string; id: string } | undefined;
   summary: string;
   details?: Record<string, unknown> | undefined;
@@ -46,11 +47,14 @@ function safeDetails(details: Record<string, unknown>): string {
   return JSON.stringify(details, (k, v) => (k && SECRET_KEY.test(k) && v !== null ? "(changed)" : v));
 }
 
-/** Writes one audit row in `tx`, the change's own transaction. */
+/**
+ * Writes one audit row in `tx`: the change's own transaction, or the database itself for an
+ * action that changes nothing else (an export).
+ */
 export async function recordAudit(
   ctx: AppContext,
   tx: Tx,
-  actor: AgentActor | WorkspaceSystemActor,
+  actor: AgentActor,
   entry: AuditEntry,
 ): Promise<void> {
   await tx
@@ -58,13 +62,13 @@ export async function recordAudit(
     .values({
       id: newId(),
       workspace_id: actor.workspaceId,
-      actor_agent_id: actor.kind === "agent" ? actor.agentId : null,
+      actor_agent_id: actor.agentId,
       action: entry.action,
-      target_type: entry.target?.type ?? null,
-      target_id: entry.target?.id ?? null,
+      target_type: entry.target?.type ?? "workspace",
+      target_id: entry.target?.id ?? actor.workspaceId,
       summary: entry.summary.slice(0, 500),
       details: safeDetails(entry.details ?? {}),
-      ip: actor.kind === "agent" ? (actor.ip ?? null) : null,
+      ip: actor.ip ?? null,
       created_at: ctx.now().toISOString(),
     })
     .execute();

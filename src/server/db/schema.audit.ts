@@ -4,9 +4,9 @@
 export interface AuditEventTable {
   id: string;
   workspace_id: string;
-  /** The admin who acted; null for the system (the CLI). */
+  /** The admin who acted (the CLI and the system are not audited); null only if that agent row is deleted. */
   actor_agent_id: string | null;
-  /** A stable code such as settings.branding or contact.erased (audit/audit.actions.ts). */
+  /** A stable code such as settings.branding or contact.erased (AUDIT_ACTIONS in audit/audit.ts). */
   action: string;
   target_type: string | null;
   target_id: string | null;

@@ -188,15 +188,18 @@ async function deleteRawOf(
 }
 
 /**
- * Erasure: every message of the workspace from `address` loses its raw message, sender and
- * subject; answers how many. Runs after the erasure's transaction (the files are outside it).
+ * Erasure, in the erasure's transaction: every message of the workspace from `address` (the
+ * normalized address, matched in any case) or about these tickets loses its sender, subject,
+ * envelope sender, HELO name and client address, and its raw message is marked deleted. Answers
+ * how many messages, and the storage keys of the raw messages, which the caller deletes from the
+ * file store after the commit (files/stored-files.ts).
  */
 export async function eraseInboundFrom(
-  ctx: AppContext,
+  tx: Tx,
   actor: AgentActor,
-  p: { address: string; ticketIds: string[] },
-): Promise<number> {
-  const rows = await ctx.database.db
+  p: { address: string; ticketIds: string[]; now: string },
+): Promise<{ count: number; storageKeys: string[] }> {
+  const rows = await tx
     .selectFrom("inbound_emails")
     .select(["id", "storage_key", "raw_deleted_at"])
     .where("workspace_id", "=", actor.workspaceId)
@@ -205,24 +208,28 @@ export async function eraseInboundFrom(
       return p.ticketIds.length ? eb.or([from, eb("ticket_id", "in", p.ticketIds)]) : from;
     })
     .execute();
-  await deleteRawOf(
-    ctx,
-    actor.workspaceId,
-    rows.filter((r) => r.raw_deleted_at === null),
-  );
-  if (rows.length) {
-    await ctx.database.db
-      .updateTable("inbound_emails")
-      .set({ from_address: null, subject: null, envelope_from: null, client_helo: null, client_ip: null })
-      .where("workspace_id", "=", actor.workspaceId)
-      .where(
-        "id",
-        "in",
-        rows.map((r) => r.id),
-      )
-      .execute();
-  }
-  return rows.length;
+  if (!rows.length) return { count: 0, storageKeys: [] };
+  await tx
+    .updateTable("inbound_emails")
+    .set((eb) => ({
+      from_address: null,
+      subject: null,
+      envelope_from: null,
+      client_helo: null,
+      client_ip: null,
+      raw_deleted_at: eb.fn.coalesce("raw_deleted_at", eb.val(p.now)),
+    }))
+    .where("workspace_id", "=", actor.workspaceId)
+    .where(
+      "id",
+      "in",
+      rows.map((r) => r.id),
+    )
+    .execute();
+  return {
+    count: rows.length,
+    storageKeys: rows.filter((r) => r.raw_deleted_at === null).map((r) => r.storage_key),
+  };
 }
 
 /** Messages stored but not yet processed (status received), for metrics. */

@@ -210,13 +210,16 @@ export async function markEmailSuppressed(
 
 /**
  * A failed email, pending again from `now` with a new four-day window (the Message-ID stays, so
- * it is still the same message); false when the actor sees no such failed email.
+ * it is still the same message); false when the actor sees no such failed email. One whose
+ * content retention or an erasure removed is never sent again: its body is the removal notice,
+ * and after an erasure its address is a placeholder.
  */
 export async function retryFailedEmail(db: Tx, actor: AgentActor, id: string, now: string): Promise<boolean> {
   const r = await outboxWritableBy(db, actor)
     .set({ status: "pending", next_attempt_at: now, locked_until: null, attempts: 0, created_at: now })
     .where("id", "=", id)
     .where("status", "=", "failed")
+    .where("content_pruned_at", "is", null)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
@@ -241,7 +244,7 @@ export async function isOutgoingMessage(db: Tx, actor: Actor, messageId: string)
   return row !== undefined;
 }
 
-// Retention (lifecycle/retention.job.ts) and erasure (lifecycle/contact-erase.ts): an email's
+// Retention (lifecycle/retention.ts) and erasure (lifecycle/contact-erase.ts): an email's
 // content goes, its row stays while a reply could thread on its Message-ID.
 
 /** What a row shows once its content is gone. */
@@ -289,20 +292,22 @@ export async function pruneOutboxBefore(
 /**
  * An erased contact's emails: the address becomes the placeholder, the name and content go
  * (pending ones too: they will not be sent to a placeholder anyway, so they are suppressed).
+ * `address` is the normalized (lower-case) address, matched in any case, as incoming mail is.
  */
 export async function eraseOutboxRecipient(
   db: Tx,
   actor: AgentActor,
   p: { address: string; placeholder: string; now: string },
 ): Promise<number> {
+  const toThem = sql<string>`lower(to_address)`;
   await outboxWritableBy(db, actor)
     .set({ status: "suppressed", last_error: "the recipient was erased", locked_until: null })
-    .where("to_address", "=", p.address)
+    .where(toThem, "=", p.address)
     .where("status", "=", "pending")
     .execute();
   const r = await outboxWritableBy(db, actor)
     .set({ ...PRUNED, to_address: p.placeholder, to_name: null, content_pruned_at: p.now })
-    .where("to_address", "=", p.address)
+    .where(toThem, "=", p.address)
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }

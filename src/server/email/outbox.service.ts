@@ -2,7 +2,7 @@ import { formatReference } from "../../shared/tickets.ts";
 import type { AgentActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import type { OutboxEmailTable } from "../db/schema.ts";
-import { notFound, validationFailed } from "../errors.ts";
+import { conflict, notFound, validationFailed } from "../errors.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import { outgoingMessageOf, renderedOf, type StoredHeaders } from "./email.message.ts";
 import { mailOptions } from "./email.transport.ts";
@@ -139,14 +139,25 @@ export async function getOutboxEmail(ctx: AppContext, actor: AgentActor, id: str
     messageId: row.message_id,
     text: rendered.text,
     html: rendered.html,
+    /** Retention or an erasure removed its content: it is shown, never sent again. */
+    contentRemoved: row.content_pruned_at !== null,
     row,
   };
 }
 
 /** A failed email, sent again from now on (after the operator fixed the address or the relay). */
 export async function retryOutboxEmail(ctx: AppContext, actor: AgentActor, id: string): Promise<void> {
-  const retried = await retryFailedEmail(ctx.database.db, actor, id, ctx.now().toISOString());
-  if (!retried) throw notFound("No such failed email.");
+  const db = ctx.database.db;
+  const retried = await retryFailedEmail(db, actor, id, ctx.now().toISOString());
+  if (retried) return;
+  const row = await outboxVisibleTo(db, actor)
+    .select(["status", "content_pruned_at"])
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (row?.status === "failed" && row.content_pruned_at !== null) {
+    throw conflict("email_content_removed", "This email's content was removed: it cannot be sent again.");
+  }
+  throw notFound("No such failed email.");
 }
 
 /** The message exactly as it is (or would be) sent, as .eml bytes. */

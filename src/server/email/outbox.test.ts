@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { systemActor } from "../actors.ts";
+import { systemActor, systemActorIn } from "../actors.ts";
 import { makeTeam, submitTicket, trackUrl } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { deliverDueEmails, LEASE_MS, RETRY_FOR_MS, startOutboxWorker } from "./delivery.ts";
 import { renderedOf } from "./email.message.ts";
+import { PRUNED_TEXT, pruneOutboxBefore } from "./outbox.access.ts";
 import { getOutboxEmail } from "./outbox.service.ts";
 import { queuedAt } from "./outbox.ts";
 import { type Received, type SmtpSink, startSmtpSink } from "./smtp-sink.test-support.ts";
@@ -633,5 +634,49 @@ describe("the Outbox page", () => {
       headers: { cookie: agent.cookie },
     });
     assert.match(ticket.body, /emails were not delivered/);
+  });
+  test("a failed email whose content retention removed is shown, never offered or sent again", async () => {
+    const { ws, admin } = await brandedTeam();
+    await sink.setMode("reject");
+    await submitTicket(t, ws.slug, { email: "pruned@customer.test", subject: "Pruned later" });
+    await deliverDueEmails(t.ctx, delivery);
+    await sink.setMode("accept");
+    const failed = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select("id")
+      .where("workspace_id", "=", ws.id)
+      .where("to_address", "=", "pruned@customer.test")
+      .where("status", "=", "failed")
+      .executeTakeFirstOrThrow();
+    const now = t.ctx.now().toISOString();
+    await t.ctx.database.db.transaction().execute((tx) =>
+      pruneOutboxBefore(tx, systemActorIn("data retention", ws.id), {
+        before: new Date(Date.parse(now) + 60_000).toISOString(),
+        now,
+        limit: 500,
+      }),
+    );
+
+    const detail = await t.app.inject({ url: `/app/outbox/${failed.id}`, headers: { cookie: admin.cookie } });
+    assert.equal(detail.statusCode, 200);
+    assert.ok(detail.body.includes(PRUNED_TEXT.replaceAll("'", "&#39;")), detail.body);
+    assert.ok(!detail.body.includes("Send again"));
+    const retry = await t.app.inject({
+      method: "POST",
+      url: `/app/outbox/${failed.id}/retry`,
+      headers: { cookie: admin.cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: `_csrf=${encodeURIComponent(admin.csrf)}`,
+    });
+    assert.equal(retry.statusCode, 409);
+    assert.match(retry.body, /email_content_removed|content was removed/);
+    const row = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select("status")
+      .where("id", "=", failed.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.status, "failed");
+    sink.received.length = 0;
+    await deliverDueEmails(t.ctx, delivery);
+    assert.ok(!sink.received.some(to("pruned@customer.test")), "nothing sent to the customer");
   });
 });

@@ -344,11 +344,13 @@ export function customerFilesOf(db: Tx, actor: AgentActor, p: { ticketIds: strin
     .select(["attachments.id", "attachments.storage_key", "attachments.thumb_key"])
     .where((eb) =>
       eb.or([
-        eb.and([
-          eb("attachments.ticket_id", "in", p.ticketIds.length ? p.ticketIds : ["-"]),
-          eb("attachments.uploaded_by_type", "!=", "agent"),
-        ]),
-        eb("attachments.comment_id", "in", p.commentIds.length ? p.commentIds : ["-"]),
+        p.ticketIds.length
+          ? eb.and([
+              eb("attachments.ticket_id", "in", p.ticketIds),
+              eb("attachments.uploaded_by_type", "!=", "agent"),
+            ])
+          : nothing(),
+        p.commentIds.length ? eb("attachments.comment_id", "in", p.commentIds) : nothing(),
       ]),
     )
     .execute();

@@ -1,3 +1,4 @@
+import { storedFilesDeleteJob } from "../files/stored-files.ts";
 import { monthlyReportJob } from "../insights/monthly-report.ts";
 import { kbHealthJob } from "../kb/kb.health.ts";
 import { retentionJob } from "../lifecycle/retention.ts";
@@ -19,4 +20,5 @@ export const JOB_HANDLERS: Record<JobKindName, JobHandler> = {
   monthly_report: monthlyReportJob,
   task_reminders: taskRemindersJob,
   retention: retentionJob,
+  stored_files_delete: storedFilesDeleteJob,
 };

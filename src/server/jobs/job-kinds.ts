@@ -28,4 +28,5 @@ export type JobKindName =
   | "kb_health"
   | "monthly_report"
   | "task_reminders"
-  | "retention";
+  | "retention"
+  | "stored_files_delete";

@@ -1,6 +1,8 @@
+import { sql } from "kysely";
 import type { Static } from "typebox";
 import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
 import { type AppContext, nowIso } from "../context.ts";
+import type { Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { articlesVisibleTo } from "./kb.access.ts";
@@ -139,48 +141,47 @@ async function recentNegativeFeedback(
   }));
 }
 
-// Retention (lifecycle/retention.job.ts): searches that found nothing, last seen before the
-// cutoff, and deflection events older than it are operational logs; they go in batches.
+// Retention (lifecycle/retention.ts): searches that found nothing, last seen before the cutoff,
+// and deflection events older than it are operational logs; they go in batches.
+
+/** Each pruned log: the column naming a row within the workspace, and the one dating it. */
+const PRUNABLE = {
+  kb_search_misses: { key: "query", at: "last_at" },
+  kb_deflection_events: { key: "id", at: "created_at" },
+} as const;
+
+/** Deletes up to `limit` of the workspace's rows of `table` dated before `before`; answers how many. */
+async function pruneBefore(
+  db: Tx,
+  actor: WorkspaceSystemActor,
+  table: keyof typeof PRUNABLE,
+  p: { before: string; limit: number },
+): Promise<number> {
+  const { key, at } = PRUNABLE[table];
+  const r = await db
+    .deleteFrom(table)
+    .where("workspace_id", "=", actor.workspaceId)
+    // The oldest batch, chosen in the same statement (its columns are the subquery's own table).
+    .where(
+      sql.ref(key),
+      "in",
+      sql`(select ${sql.ref(key)} from ${sql.table(table)}
+        where workspace_id = ${actor.workspaceId} and ${sql.ref(at)} < ${p.before} limit ${p.limit})`,
+    )
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
 
 /** Deletes up to `limit` of the workspace's misses last searched before `before`; answers how many. */
-export async function pruneSearchMisses(
-  ctx: AppContext,
+export const pruneSearchMisses = (
+  db: Tx,
   actor: WorkspaceSystemActor,
   p: { before: string; limit: number },
-): Promise<number> {
-  const db = ctx.database.db;
-  const r = await db
-    .deleteFrom("kb_search_misses")
-    .where("workspace_id", "=", actor.workspaceId)
-    .where("query", "in", (eb) =>
-      eb
-        .selectFrom("kb_search_misses as m")
-        .select("m.query")
-        .where("m.workspace_id", "=", actor.workspaceId)
-        .where("m.last_at", "<", p.before)
-        .limit(p.limit),
-    )
-    .executeTakeFirst();
-  return Number(r.numDeletedRows);
-}
+) => pruneBefore(db, actor, "kb_search_misses", p);
 
 /** Deletes up to `limit` of the workspace's deflection events before `before`; answers how many. */
-export async function pruneDeflectionEvents(
-  ctx: AppContext,
+export const pruneDeflectionEvents = (
+  db: Tx,
   actor: WorkspaceSystemActor,
   p: { before: string; limit: number },
-): Promise<number> {
-  const db = ctx.database.db;
-  const r = await db
-    .deleteFrom("kb_deflection_events")
-    .where("id", "in", (eb) =>
-      eb
-        .selectFrom("kb_deflection_events as e")
-        .select("e.id")
-        .where("e.workspace_id", "=", actor.workspaceId)
-        .where("e.created_at", "<", p.before)
-        .limit(p.limit),
-    )
-    .executeTakeFirst();
-  return Number(r.numDeletedRows);
-}
+) => pruneBefore(db, actor, "kb_deflection_events", p);

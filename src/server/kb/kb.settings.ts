@@ -53,7 +53,6 @@ export async function updateKbSettings(
       .execute();
     await recordAudit(ctx, tx, actor, {
       action: "settings.kb",
-      target: { type: "workspace", id: actor.workspaceId },
       summary: `Knowledge base: search language ${next.search_language}`,
       details: { searchLanguage: next.search_language, notFoundText: next.not_found_text },
     });

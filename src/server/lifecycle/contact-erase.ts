@@ -8,6 +8,7 @@ import { eraseInboundFrom } from "../email/inbound.store.ts";
 import { eraseOutboxRecipient, forgetReplyTokens } from "../email/outbox.access.ts";
 import { conflict, forbidden, notFound, validationFailed } from "../errors.ts";
 import { customerFilesOf, deleteAttachments } from "../files/file.access.ts";
+import { deleteStoredLater, deleteStoredNow } from "../files/stored-files.ts";
 import { surveysWritableBy } from "../surveys/survey.access.ts";
 import { commentsVisibleTo, redactContactComments } from "../tickets/comment.access.ts";
 import {
@@ -38,7 +39,7 @@ import { forgetTicketText, indexTicketText } from "../tickets/ticket.search.ts";
 // entries about contacts name them by id only.
 
 export const ERASED_NAME = "Erased contact";
-export const ERASED_SUBJECT = "Request of an erased contact";
+const ERASED_SUBJECT = "Request of an erased contact";
 export const ERASED_TEXT = "[Erased at the contact's request]";
 export const erasedEmail = (contactId: string) => `erased-${contactId}@invalid`;
 
@@ -70,7 +71,9 @@ export async function eraseContact(
   const placeholder = erasedEmail(found.id);
   const done = await ctx.database.db.transaction().execute(async (tx) => {
     if (!(await lockContactFor(tx, actor, found.id))) throw notFound("No such contact.");
-    await contactsWritableBy(tx, actor)
+    // Another erasure of the same contact may have committed since the read above: only one
+    // redacts and is audited.
+    const erased = await contactsWritableBy(tx, actor)
       .set({
         name: ERASED_NAME,
         email: placeholder,
@@ -87,7 +90,10 @@ export async function eraseContact(
       })
       .where("contacts.id", "=", found.id)
       .where("contacts.erased_at", "is", null)
-      .execute();
+      .executeTakeFirst();
+    if (Number(erased.numUpdatedRows) !== 1) {
+      throw conflict("already_erased", "This contact was already erased.");
+    }
     await revokeContactSessions(ctx, tx, found.id);
     await retireCustomerTokens(ctx, tx, found.id);
     await removeContactCcs(tx, actor, found.id);
@@ -118,7 +124,7 @@ export async function eraseContact(
       .where("surveys.status", "=", "scheduled")
       .execute();
     const outboxEmails = await eraseOutboxRecipient(tx, actor, {
-      address: found.email,
+      address: found.email_normalized,
       placeholder,
       now,
     });
@@ -126,56 +132,69 @@ export async function eraseContact(
     // The search index forgets their words: what stays of each touched request is indexed again.
     const touched = [...new Set([...ticketIds, ...comments.map((c) => c.ticket_id)])];
     await forgetTicketText(tx, actor.workspaceId, touched);
-    for (const id of touched) {
-      const t = await ticketsVisibleTo(tx, actor)
-        .select(["subject", "description"])
-        .where("tickets.id", "=", id)
-        .executeTakeFirst();
-      if (t)
-        await indexTicketText(ctx, tx, {
-          workspaceId: actor.workspaceId,
-          ticketId: id,
-          content: `${t.subject}\n${t.description}`,
-        });
-      const kept = await commentsVisibleTo(tx, actor)
-        .select("comments.body")
-        .where("comments.ticket_id", "=", id)
+    if (touched.length) {
+      const kept = await ticketsVisibleTo(tx, actor)
+        .select(["tickets.id", "subject", "description"])
+        .where("tickets.id", "in", touched)
+        .execute();
+      const keptComments = await commentsVisibleTo(tx, actor)
+        .select(["comments.ticket_id", "comments.body"])
+        .where("comments.ticket_id", "in", touched)
         .where((eb) =>
           eb.or([
             eb("comments.author_contact_id", "is", null),
             eb("comments.author_contact_id", "!=", found.id),
           ]),
         )
+        .orderBy("comments.created_at")
         .execute();
-      for (const c of kept) {
-        await indexTicketText(ctx, tx, { workspaceId: actor.workspaceId, ticketId: id, content: c.body });
-      }
+      const index = (ticketId: string, content: string) =>
+        indexTicketText(ctx, tx, { workspaceId: actor.workspaceId, ticketId, content });
+      for (const t of kept) await index(t.id, `${t.subject}\n${t.description}`);
+      for (const c of keptComments) await index(c.ticket_id, c.body);
     }
+
+    const inbound = await eraseInboundFrom(tx, actor, {
+      address: found.email_normalized,
+      ticketIds,
+      now,
+    });
+    // The stored objects go after the commit; the job written here deletes them even when the
+    // file store fails then (files/stored-files.ts), so none outlives the erasure.
+    const storageKeys = [
+      ...files.flatMap((f) => (f.thumb_key ? [f.storage_key, f.thumb_key] : [f.storage_key])),
+      ...inbound.storageKeys,
+    ];
+    await deleteStoredLater(ctx, tx, {
+      workspaceId: actor.workspaceId,
+      key: `erasure:${found.id}`,
+      storageKeys,
+    });
 
     const result = {
       tickets: ticketIds.length,
       messages: comments.length,
       files: files.length,
-      inboundEmails: 0,
+      inboundEmails: inbound.count,
       outboxEmails,
     };
     await recordAudit(ctx, tx, actor, {
       action: "contact.erased",
       target: { type: "contact", id: found.id },
       summary: `Erased a contact: ${ticketIds.length} requests redacted, ${files.length} files deleted`,
-      details: { tickets: result.tickets, messages: result.messages, files: result.files, outboxEmails },
+      details: {
+        tickets: result.tickets,
+        messages: result.messages,
+        files: result.files,
+        inboundEmails: result.inboundEmails,
+        outboxEmails,
+      },
     });
-    return { result, ticketIds, files };
+    return { result, storageKeys };
   });
-  // Files live outside the database: deleted once the erasure is committed.
-  for (const f of done.files) {
-    await ctx.files.store.delete(f.storage_key);
-    if (f.thumb_key) await ctx.files.store.delete(f.thumb_key);
-  }
-  done.result.inboundEmails = await eraseInboundFrom(ctx, actor, {
-    address: found.email_normalized,
-    ticketIds: done.ticketIds,
-  });
+  // Files live outside the database: deleted once the erasure is committed, each on its own; one
+  // that fails now is left to the job.
+  await deleteStoredNow(ctx, done.storageKeys);
   ctx.log.info({ contactId: found.id, erased: done.result }, "contact erased");
   return done.result;
 }

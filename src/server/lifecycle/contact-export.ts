@@ -58,8 +58,15 @@ export async function exportContact(ctx: AppContext, actor: AgentActor, contactI
     .where("tickets.contact_id", "=", c.id)
     .orderBy("tickets.created_at")
     .execute();
-  const ticketIds = tickets.map((t) => t.id);
-  const some = ticketIds.length ? ticketIds : ["-"];
+  const ticketNumbers = new Map(tickets.map((t) => [t.id, t.number]));
+  const referenceOf = (ticketId: string | null) => {
+    const n = ticketId === null ? undefined : ticketNumbers.get(ticketId);
+    return n === undefined ? null : formatReference(n);
+  };
+  // Their requests' ids, as a subquery: the same rows as `tickets`, and an empty list needs no stand-in.
+  const theirTickets = ticketsVisibleTo(db, actor)
+    .select("tickets.id")
+    .where("tickets.contact_id", "=", c.id);
   const [comments, files, events, surveys, responses, documents, sessions, timeline] = await Promise.all([
     commentsVisibleTo(db, actor)
       .leftJoin("agents", "agents.id", "comments.author_agent_id")
@@ -73,7 +80,7 @@ export async function exportContact(ctx: AppContext, actor: AgentActor, contactI
         "comments.channel",
         "comments.created_at",
       ])
-      .where("comments.ticket_id", "in", some)
+      .where("comments.ticket_id", "in", theirTickets)
       .where("comments.internal", "=", false)
       .orderBy("comments.created_at")
       .execute(),
@@ -89,12 +96,12 @@ export async function exportContact(ctx: AppContext, actor: AgentActor, contactI
         "attachments.uploaded_by_type",
         "attachments.created_at",
       ])
-      .where("attachments.ticket_id", "in", some)
+      .where("attachments.ticket_id", "in", theirTickets)
       .where((eb) => eb.or([eb("comments.id", "is", null), eb("comments.internal", "=", false)]))
       .execute(),
     eventsVisibleTo(db, actor)
       .select(["ticket_id", "type", "data", "created_at"])
-      .where("ticket_events.ticket_id", "in", some)
+      .where("ticket_events.ticket_id", "in", theirTickets)
       .where("ticket_events.customer_visible", "=", true)
       .orderBy("created_at")
       .execute(),
@@ -202,9 +209,7 @@ export async function exportContact(ctx: AppContext, actor: AgentActor, contactI
     surveys: surveys.map((s) => ({
       kind: s.kind,
       status: s.status,
-      ticket: tickets.find((t) => t.id === s.ticket_id)
-        ? formatReference((tickets.find((t) => t.id === s.ticket_id) as { number: number }).number)
-        : null,
+      ticket: referenceOf(s.ticket_id),
       sentAt: iso(s.sent_at),
       score: s.score,
       answer: s.answer,
@@ -236,14 +241,13 @@ export async function exportContact(ctx: AppContext, actor: AgentActor, contactI
       at: iso(e.created_at),
     })),
   };
-  await db.transaction().execute((tx) =>
-    recordAudit(ctx, tx, actor, {
-      action: "contact.exported",
-      target: { type: "contact", id: c.id },
-      summary: `Exported a contact's data: ${tickets.length} requests`,
-      details: { tickets: tickets.length, messages: comments.length, files: files.length },
-    }),
-  );
+  // An export changes nothing: its one row needs no transaction of its own.
+  await recordAudit(ctx, db, actor, {
+    action: "contact.exported",
+    target: { type: "contact", id: c.id },
+    summary: `Exported a contact's data: ${tickets.length} requests`,
+    details: { tickets: tickets.length, messages: comments.length, files: files.length },
+  });
   return data;
 }
 

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { sql } from "kysely";
+import { systemActor } from "../actors.ts";
 import { accountMailSettled } from "../auth/customer-accounts.ts";
+import { storeInbound } from "../email/inbound.store.ts";
+import { storedFilesDeleteJob } from "../files/stored-files.ts";
+import { runDueJobs } from "../jobs/job-runner.ts";
 import { makeCustomer, makeTeam, submitTicket, trackUrl } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { ERASED_NAME, ERASED_TEXT, erasedEmail } from "./contact-erase.ts";
@@ -127,6 +132,18 @@ describe("a contact's data", () => {
       .where("workspace_id", "=", team.ws.id)
       .execute();
     assert.equal(keys.length, 1);
+    // An email to them written with other capitals is theirs too.
+    const mixedCase = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select("id")
+      .where("workspace_id", "=", team.ws.id)
+      .where("to_address", "=", alice.email)
+      .executeTakeFirstOrThrow();
+    await t.ctx.database.db
+      .updateTable("outbox_emails")
+      .set({ to_address: "Alice@CUSTOMER.test" })
+      .where("id", "=", mixedCase.id)
+      .execute();
     const res = await erase(" ALICE@customer.test ");
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().tickets, 1);
@@ -225,9 +242,101 @@ describe("a contact's data", () => {
       assert.equal(m.to_address, erasedEmail(alice.contactId));
       assert.equal(m.template_data, null);
     }
+    const leftToThem = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select(["id", "to_address"])
+      .where("workspace_id", "=", team.ws.id)
+      .where(sql<string>`lower(to_address)`, "=", alice.email)
+      .execute();
+    assert.deepEqual(leftToThem, [], "no email keeps their address, in any case");
+    const mixed = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select(["to_address", "content_pruned_at"])
+      .where("id", "=", mixedCase.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(mixed.to_address, erasedEmail(alice.contactId));
+    assert.ok(mixed.content_pruned_at);
 
     const audit = (await ws("/audit?action=contact.erased")).json().items;
     assert.equal(audit.length, 1);
     assert.ok(!JSON.stringify(audit).includes("alice"), "the audit log names the contact by id only");
+  });
+
+  test("erasure is whole when the file store fails: incoming mail is forgotten, the files left to a retried job", async () => {
+    const { team, alice, ws } = await world();
+    const stored = await storeInbound(t.ctx, team.ws as never, Buffer.from("From: x\r\n\r\nALICE-RAW\r\n"), {
+      via: "smtp",
+      envelopeFrom: "Alice@Customer.TEST",
+      recipients: ["help@acme.test"],
+      clientIp: "192.0.2.7",
+      clientHelo: "mail.customer.test",
+    });
+    await t.ctx.database.db
+      .updateTable("inbound_emails")
+      .set({ from_address: "Alice@Customer.TEST", subject: "ALICE-INBOUND subject", status: "processed" })
+      .where("id", "=", stored.id)
+      .execute();
+    const inboundRow = () =>
+      t.ctx.database.db
+        .selectFrom("inbound_emails")
+        .selectAll()
+        .where("id", "=", stored.id)
+        .executeTakeFirstOrThrow();
+    const rawKey = (await inboundRow()).storage_key;
+    const [file] = await t.ctx.database.db
+      .selectFrom("attachments")
+      .select("storage_key")
+      .where("file_name", "=", "alice-invoice.txt")
+      .where("workspace_id", "=", team.ws.id)
+      .execute();
+    assert.ok(file);
+    const exists = async (key: string) => {
+      const s = await t.ctx.files.store.get(key);
+      s?.destroy();
+      return s !== null;
+    };
+    assert.ok(await exists(rawKey));
+
+    const store = t.ctx.files.store;
+    const realDelete = store.delete;
+    store.delete = async () => {
+      throw new Error("the store is down");
+    };
+    let res: Awaited<ReturnType<typeof ws>>;
+    try {
+      res = await ws(`/contacts/${alice.contactId}/erase`, { confirmEmail: alice.email });
+    } finally {
+      store.delete = realDelete;
+    }
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().inboundEmails, 1);
+    const row = await inboundRow();
+    assert.equal(row.from_address, null);
+    assert.equal(row.subject, null);
+    assert.equal(row.envelope_from, null);
+    assert.equal(row.client_ip, null);
+    assert.equal(row.client_helo, null);
+    assert.ok(row.raw_deleted_at, "the raw message is marked deleted");
+    assert.ok(await exists(rawKey), "the store refused: the raw message is still there, for the job");
+
+    const run = await runDueJobs(t.ctx, systemActor("scheduler"), {
+      handlers: { stored_files_delete: storedFilesDeleteJob },
+    });
+    assert.ok(run.done >= 1, JSON.stringify(run));
+    assert.equal(await exists(rawKey), false, "the job deleted the raw message");
+    assert.equal(await exists(file.storage_key), false, "and the contact's file");
+  });
+
+  test("two erasures of one contact at once: one erases and is audited, the other answers 409", async () => {
+    const { alice, ws } = await world();
+    const both = await Promise.all([
+      ws(`/contacts/${alice.contactId}/erase`, { confirmEmail: alice.email }),
+      ws(`/contacts/${alice.contactId}/erase`, { confirmEmail: alice.email }),
+    ]);
+    assert.deepEqual(both.map((r) => r.statusCode).sort(), [200, 409], both.map((r) => r.body).join("\n"));
+    const refused = both.find((r) => r.statusCode === 409);
+    assert.equal(refused?.json().error.code, "already_erased", refused?.body);
+    const audit = (await ws("/audit?action=contact.erased")).json().items as { targetId: string }[];
+    assert.equal(audit.filter((a) => a.targetId === alice.contactId).length, 1);
   });
 });

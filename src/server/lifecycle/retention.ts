@@ -1,14 +1,15 @@
 import { type Static, Type } from "typebox";
 import { type AgentActor, systemActorIn } from "../actors.ts";
-import { recordAudit } from "../audit/audit.ts";
+import { changedKeys } from "../audit/audit.ts";
 import type { AppContext } from "../context.ts";
 import { pruneInboundRaw } from "../email/inbound.store.ts";
 import { pruneOutboxBefore } from "../email/outbox.access.ts";
-import { forbidden, notFound } from "../errors.ts";
+import { forbidden } from "../errors.ts";
 import type { DueJob, JobHandler } from "../jobs/job-kinds.ts";
 import { pruneDeflectionEvents, pruneSearchMisses } from "../kb/kb.insights.ts";
 import { cutoffOf, RETENTION_MAX_DAYS, type RetentionDays } from "../lib/retention.ts";
 import { Nullable } from "../lib/schema.ts";
+import { getWorkspace, updateWorkspaceAudited } from "../workspaces/workspace.service.ts";
 
 // Data retention (README "Data retention, exports and erasure"): each workspace says how many
 // days it keeps four kinds of operational records, null for ever. A daily job (`retention`,
@@ -49,11 +50,12 @@ const COLUMNS = {
   eventsDays: "retention_events_days",
 } as const satisfies Record<keyof Retention, keyof RetentionDays>;
 
-const LABELS: Record<keyof Retention, string> = {
-  outboxDays: "sent emails' content",
-  inboundDays: "raw incoming mail",
-  searchMissesDays: "searches that found nothing",
-  eventsDays: "deflection events",
+/** The four kinds of records, as the settings form and the audit log name them. */
+export const RETENTION_LABELS: Record<keyof Retention, string> = {
+  outboxDays: "Sent emails' content",
+  inboundDays: "Raw incoming mail",
+  searchMissesDays: "Searches that found nothing",
+  eventsDays: "Deflection events",
 };
 
 export const retentionOf = (row: RetentionDays): Retention => ({
@@ -63,20 +65,9 @@ export const retentionOf = (row: RetentionDays): Retention => ({
   eventsDays: row.retention_events_days,
 });
 
-async function workspaceRetention(ctx: AppContext, workspaceId: string): Promise<RetentionDays | undefined> {
-  // Workspaces are not a guarded table: the caller names its own workspace.
-  return ctx.database.db
-    .selectFrom("workspaces")
-    .select(Object.values(COLUMNS))
-    .where("id", "=", workspaceId)
-    .executeTakeFirst();
-}
-
 /** The workspace's retention; every agent may read it. */
 export async function getRetention(ctx: AppContext, actor: AgentActor): Promise<Retention> {
-  const row = await workspaceRetention(ctx, actor.workspaceId);
-  if (!row) throw notFound();
-  return retentionOf(row);
+  return retentionOf(await getWorkspace(ctx, actor));
 }
 
 /** Admins only. Fields left out stay; null keeps for ever. Recorded in the audit log. */
@@ -88,29 +79,23 @@ export async function updateRetention(
   if (actor.role !== "admin") throw forbidden("Only admins change the data retention.");
   const before = await getRetention(ctx, actor);
   const next: Retention = { ...before, ...patch };
-  const changed = (Object.keys(COLUMNS) as (keyof Retention)[]).filter((k) => next[k] !== before[k]);
+  const changed = changedKeys(before, next, Object.keys(COLUMNS) as (keyof Retention)[]);
   if (!changed.length) return before;
-  await ctx.database.db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable("workspaces")
-      .set({
-        ...Object.fromEntries(changed.map((k) => [COLUMNS[k], next[k]])),
-        updated_at: ctx.now().toISOString(),
-      })
-      .where("id", "=", actor.workspaceId)
-      .execute();
-    await recordAudit(ctx, tx, actor, {
+  await updateWorkspaceAudited(
+    ctx,
+    actor,
+    Object.fromEntries(changed.map((k) => [COLUMNS[k], next[k]])),
+    () => ({
       action: "settings.retention",
-      target: { type: "workspace", id: actor.workspaceId },
-      summary: `Retention: ${changed.map((k) => `${LABELS[k]} ${next[k] === null ? "kept for ever" : `${next[k]} days`}`).join(", ")}`,
+      summary: `Retention: ${changed.map((k) => `${RETENTION_LABELS[k].toLowerCase()} ${next[k] === null ? "kept for ever" : `${next[k]} days`}`).join(", ")}`,
       details: Object.fromEntries(changed.map((k) => [k, { from: before[k], to: next[k] }])),
-    });
-  });
+    }),
+  );
   return next;
 }
 
 /** Rows each statement touches; a run does at most MAX_BATCHES of each kind, the rest the next day. */
-export const RETENTION_BATCH = 500;
+const RETENTION_BATCH = 500;
 const MAX_BATCHES = 200;
 
 export interface RetentionResult {
@@ -123,7 +108,12 @@ export interface RetentionResult {
 /** Applies one workspace's retention at `now`; answers what it removed. Idempotent. */
 export async function applyRetention(ctx: AppContext, workspaceId: string): Promise<RetentionResult> {
   const result: RetentionResult = { outbox: 0, inbound: 0, searchMisses: 0, events: 0 };
-  const row = await workspaceRetention(ctx, workspaceId);
+  // The job acts for no agent: its own read of the workspace it was planned for.
+  const row = await ctx.database.db
+    .selectFrom("workspaces")
+    .select(Object.values(COLUMNS))
+    .where("id", "=", workspaceId)
+    .executeTakeFirst();
   if (!row) return result;
   const actor = systemActorIn("data retention", workspaceId);
   const now = ctx.now();
@@ -150,10 +140,10 @@ export async function applyRetention(ctx: AppContext, workspaceId: string): Prom
     pruneInboundRaw(ctx, actor, { before, limit: RETENTION_BATCH }),
   );
   result.searchMisses = await drain(row.retention_search_misses_days, (before) =>
-    pruneSearchMisses(ctx, actor, { before, limit: RETENTION_BATCH }),
+    pruneSearchMisses(db, actor, { before, limit: RETENTION_BATCH }),
   );
   result.events = await drain(row.retention_events_days, (before) =>
-    pruneDeflectionEvents(ctx, actor, { before, limit: RETENTION_BATCH }),
+    pruneDeflectionEvents(db, actor, { before, limit: RETENTION_BATCH }),
   );
   return result;
 }

@@ -1,6 +1,6 @@
 import { TICKET_TYPES } from "../../shared/tickets.ts";
 import type { AgentActor } from "../actors.ts";
-import { recordAudit } from "../audit/audit.ts";
+import { changedKeys, recordAudit } from "../audit/audit.ts";
 import type { AppContext } from "../context.ts";
 import type { SurveySettingsTable } from "../db/schema.surveys.ts";
 import { type FieldErrors, forbidden, validationFailed } from "../errors.ts";
@@ -192,13 +192,14 @@ export async function updateSurveySettings(
     updated_at: now,
   };
   const { workspace_id: _, ...update } = row;
-  const changed = (Object.keys(next) as (keyof SurveySettingsView)[]).filter(
-    (k) => k !== "slackWebhookSet" && JSON.stringify(next[k]) !== JSON.stringify(current[k]),
+  const changed = changedKeys(
+    current,
+    next,
+    (Object.keys(next) as (keyof SurveySettingsView)[]).filter((k) => k !== "slackWebhookSet"),
   );
   await ctx.database.db.transaction().execute(async (tx) => {
     await recordAudit(ctx, tx, actor, {
       action: "settings.surveys",
-      target: { type: "workspace", id: actor.workspaceId },
       summary: changed.length
         ? `Survey settings changed: ${changed.join(", ")}`
         : "Survey settings saved unchanged",

@@ -1,8 +1,8 @@
 import type { AgentActor } from "../actors.ts";
-import { recordAudit } from "../audit/audit.ts";
-import { type AppContext, nowIso } from "../context.ts";
-import { forbidden, notFound, validationFailed } from "../errors.ts";
+import type { AppContext } from "../context.ts";
+import { forbidden, validationFailed } from "../errors.ts";
 import type { Workspace } from "./workspace.branding.ts";
+import { updateWorkspaceAudited } from "./workspace.service.ts";
 
 // A workspace's limits on company documents: the largest file, and the most one company keeps
 // (every version counted). Read from the workspace row at every upload, so a change holds at once;
@@ -38,27 +38,14 @@ export async function updateDocumentLimits(
   if (next.maxFileMb > next.companyQuotaMb) {
     throw validationFailed({ maxFileMb: "must be at most the company's total" });
   }
-  const updated = await ctx.database.db.transaction().execute(async (tx) => {
-    const row = await tx
-      .updateTable("workspaces")
-      .set({
-        document_max_bytes: next.maxFileMb * MB,
-        document_quota_bytes: next.companyQuotaMb * MB,
-        updated_at: nowIso(ctx),
-      })
-      .where("id", "=", actor.workspaceId)
-      .returningAll()
-      .executeTakeFirst();
-    if (row) {
-      await recordAudit(ctx, tx, actor, {
-        action: "settings.documents",
-        target: { type: "workspace", id: actor.workspaceId },
-        summary: `Document limits: ${next.maxFileMb} MB a file, ${next.companyQuotaMb} MB a company`,
-        details: next,
-      });
-    }
-    return row;
-  });
-  if (!updated) throw notFound();
-  return updated;
+  return updateWorkspaceAudited(
+    ctx,
+    actor,
+    { document_max_bytes: next.maxFileMb * MB, document_quota_bytes: next.companyQuotaMb * MB },
+    () => ({
+      action: "settings.documents",
+      summary: `Document limits: ${next.maxFileMb} MB a file, ${next.companyQuotaMb} MB a company`,
+      details: next,
+    }),
+  );
 }

@@ -1,9 +1,9 @@
 import type { AgentActor } from "../actors.ts";
-import { recordAudit } from "../audit/audit.ts";
-import { type AppContext, nowIso } from "../context.ts";
+import type { AppContext } from "../context.ts";
 import type { PortalAccessLevel, WorkspaceTable } from "../db/schema.ts";
-import { forbidden, notFound } from "../errors.ts";
+import { forbidden } from "../errors.ts";
 import type { Workspace } from "./workspace.branding.ts";
+import { updateWorkspaceAudited } from "./workspace.service.ts";
 
 // Who may use a workspace's portal (seed 001): anyone (public, with an optional sign-in), signed-in
 // customers only (account: they may register themselves), or invited contacts only. The level is
@@ -43,24 +43,9 @@ export async function updatePortalAccess(
   const set: Partial<WorkspaceTable> = {};
   if (patch.portalAccess !== undefined) set.portal_access = patch.portalAccess;
   if (patch.showAssignee !== undefined) set.show_assignee = patch.showAssignee;
-  set.updated_at = nowIso(ctx);
-  const updated = await ctx.database.db.transaction().execute(async (tx) => {
-    const row = await tx
-      .updateTable("workspaces")
-      .set(set)
-      .where("id", "=", actor.workspaceId)
-      .returningAll()
-      .executeTakeFirst();
-    if (row) {
-      await recordAudit(ctx, tx, actor, {
-        action: "settings.portal_access",
-        target: { type: "workspace", id: actor.workspaceId },
-        summary: `Portal access: ${row.portal_access}${row.show_assignee ? ", assignee shown" : ""}`,
-        details: patch,
-      });
-    }
-    return row;
-  });
-  if (!updated) throw notFound();
-  return updated;
+  return updateWorkspaceAudited(ctx, actor, set, (row) => ({
+    action: "settings.portal_access",
+    summary: `Portal access: ${row.portal_access}${row.show_assignee ? ", assignee shown" : ""}`,
+    details: patch,
+  }));
 }

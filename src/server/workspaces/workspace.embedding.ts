@@ -1,8 +1,8 @@
 import type { AgentActor } from "../actors.ts";
-import { recordAudit } from "../audit/audit.ts";
-import { type AppContext, nowIso } from "../context.ts";
-import { forbidden, notFound, validationFailed } from "../errors.ts";
+import type { AppContext } from "../context.ts";
+import { forbidden, validationFailed } from "../errors.ts";
 import type { Workspace } from "./workspace.branding.ts";
+import { updateWorkspaceAudited } from "./workspace.service.ts";
 
 // Which sites may show the workspace's submit form in a frame: any (the default), none, or a
 // list of https origins. It becomes the submit page's CSP frame-ancestors and nothing else, so
@@ -67,28 +67,15 @@ export async function updateEmbedding(
     if (Object.keys(fields).length) throw validationFailed(fields);
     stored = origins.join(" ");
   }
-  const ws = await ctx.database.db.transaction().execute(async (tx) => {
-    const row = await tx
-      .updateTable("workspaces")
-      .set({ embed_origins: stored, updated_at: nowIso(ctx) })
-      .where("id", "=", actor.workspaceId)
-      .returningAll()
-      .executeTakeFirst();
-    if (row) {
-      await recordAudit(ctx, tx, actor, {
-        action: "settings.embedding",
-        target: { type: "workspace", id: actor.workspaceId },
-        summary:
-          stored === null
-            ? "Any site may embed the form"
-            : stored
-              ? `Sites: ${stored}`
-              : "No site may embed the form",
-        details: { allowedOrigins: stored === null ? null : stored.split(" ").filter(Boolean) },
-      });
-    }
-    return row;
-  });
-  if (!ws) throw notFound();
+  const ws = await updateWorkspaceAudited(ctx, actor, { embed_origins: stored }, () => ({
+    action: "settings.embedding",
+    summary:
+      stored === null
+        ? "Any site may embed the form"
+        : stored
+          ? `Sites: ${stored}`
+          : "No site may embed the form",
+    details: { allowedOrigins: stored === null ? null : stored.split(" ").filter(Boolean) },
+  }));
   return embeddingOf(ws);
 }

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { DOCUMENT_MAX_BYTES, DOCUMENT_QUOTA_BYTES } from "../../shared/files.ts";
 import type { AgentActor, CustomerActor, SystemActor } from "../actors.ts";
 import { type AgentView, checkNewAgent, insertAgent, type NewAgent } from "../agents/agent.service.ts";
-import { recordAudit } from "../audit/audit.ts";
+import { type AuditEntry, recordAudit } from "../audit/audit.ts";
 import { fieldsRefused } from "../auth/passwords.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
@@ -162,6 +162,34 @@ export async function getWorkspace(ctx: AppContext, actor: AgentActor | Customer
   return ws;
 }
 
+/**
+ * Changes the actor's workspace row and records the change in the audit log, in one transaction
+ * (the entry made from the updated row; its target is the workspace unless it names one).
+ * `updated_at` is set here. `check` runs first in the same transaction (a uniqueness test).
+ * 404 when the workspace is gone.
+ */
+export async function updateWorkspaceAudited(
+  ctx: AppContext,
+  actor: AgentActor,
+  set: Partial<WorkspaceTable>,
+  entryOf: (row: Workspace) => AuditEntry,
+  check?: (tx: Tx) => Promise<void>,
+): Promise<Workspace> {
+  const updated = await ctx.database.db.transaction().execute(async (tx) => {
+    if (check) await check(tx);
+    const row = await tx
+      .updateTable("workspaces")
+      .set({ ...set, updated_at: nowIso(ctx) })
+      .where("id", "=", actor.workspaceId)
+      .returningAll()
+      .executeTakeFirst();
+    if (row) await recordAudit(ctx, tx, actor, entryOf(row));
+    return row;
+  });
+  if (!updated) throw notFound();
+  return updated;
+}
+
 export async function countWorkspaces(ctx: AppContext): Promise<number> {
   const row = await ctx.database.db
     .selectFrom("workspaces")
@@ -213,14 +241,23 @@ export async function updateBranding(
   }
   if (Object.keys(fields).length) throw validationFailed(fields);
   if (Object.keys(set).length === 0) return getWorkspace(ctx, actor);
-  set.updated_at = nowIso(ctx);
-  const updated = await ctx.database.db.transaction().execute(async (tx) => {
-    if (set.support_email) {
+  const supportEmail = set.support_email;
+  return updateWorkspaceAudited(
+    ctx,
+    actor,
+    set,
+    () => ({
+      action: "settings.branding",
+      summary: `Branding changed: ${Object.keys(set).join(", ")}`,
+      details: set,
+    }),
+    async (tx) => {
+      if (!supportEmail) return;
       // Mail to a support address reaches one workspace: it cannot be another's too.
       const taken = await tx
         .selectFrom("workspaces")
         .select("id")
-        .where(sql<string>`lower(support_email)`, "=", set.support_email)
+        .where(sql<string>`lower(support_email)`, "=", supportEmail)
         .where("id", "!=", actor.workspaceId)
         .executeTakeFirst();
       if (taken) {
@@ -228,24 +265,6 @@ export async function updateBranding(
           supportEmail: "is already the support email of another workspace here",
         });
       }
-    }
-    const row = await tx
-      .updateTable("workspaces")
-      .set(set)
-      .where("id", "=", actor.workspaceId)
-      .returningAll()
-      .executeTakeFirst();
-    if (row) {
-      const { updated_at: _, ...changed } = set;
-      await recordAudit(ctx, tx, actor, {
-        action: "settings.branding",
-        target: { type: "workspace", id: actor.workspaceId },
-        summary: `Branding changed: ${Object.keys(changed).join(", ")}`,
-        details: changed,
-      });
-    }
-    return row;
-  });
-  if (!updated) throw new AppError(404, "not_found", "Not found");
-  return updated;
+    },
+  );
 }

@@ -3,7 +3,7 @@ import type { AuditEventView } from "../../audit/audit.schemas.ts";
 import { AUDIT_ACTIONS } from "../../audit/audit.ts";
 import type { FieldErrors } from "../../errors.ts";
 import { RETENTION_MAX_DAYS } from "../../lib/retention.ts";
-import type { Retention } from "../../lifecycle/retention.ts";
+import { RETENTION_LABELS, type Retention } from "../../lifecycle/retention.ts";
 import { describedBy, errorSummary, fieldError, type Labels, when } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
 import { csrfField } from "./layout.ts";
@@ -16,12 +16,6 @@ export interface RetentionState {
   errors?: FieldErrors;
 }
 
-const RETENTION_LABELS: Labels = {
-  outboxDays: "Sent emails' content",
-  inboundDays: "Raw incoming mail",
-  searchMissesDays: "Searches that found nothing",
-  eventsDays: "Deflection events",
-};
 const RETENTION_HINTS: Record<keyof Retention, string> = {
   outboxDays:
     "After this, a ticket's emails keep their subject, recipient and Message-ID (so late replies still thread) and lose their text; other emails are deleted.",

@@ -88,7 +88,7 @@ export function outboxEmailMain(req: FastifyRequest, e: OutboxEmail): Html {
 </dl>
 <p><a href="/app/outbox/${e.id}/eml" download>Download .eml</a></p>
 ${
-  e.status === "failed"
+  e.status === "failed" && !e.contentRemoved
     ? html`<form method="post" action="/app/outbox/${e.id}/retry">${csrfField(req)}<button type="submit">Send again</button></form>`
     : ""
 }
