@@ -27,8 +27,11 @@ import { recipientCapReason } from "./recipient-cap.ts";
 export const RETRY_FOR_MS = 4 * 24 * 3600_000;
 /** How long a claim holds its rows unless renewed: the wait after a crash. */
 export const LEASE_MS = 60_000;
-/** A claim with less left than this is renewed before the next send. */
-const RENEW_BELOW_MS = SEND_DEADLINE_MS + 5_000;
+/**
+ * A claim with less left than this is renewed before the next send: the longest send, then 25 s
+ * for marking the row and for clocks of several hosts that disagree by a few seconds.
+ */
+const RENEW_BELOW_MS = SEND_DEADLINE_MS + 25_000;
 /** Rows per claim: one write claims them all, where one row a claim wrote as often as it sent. */
 const CLAIM_BATCH = 10;
 const FIRST_RETRY_MS = 30_000;

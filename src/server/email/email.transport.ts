@@ -92,7 +92,7 @@ export function mailOptions(m: OutgoingMessage) {
  * The longest one send may take, relay or file: the mail thread is given up past it (mailer.ts),
  * so a row's claim, renewed before each send to outlast it, is never overtaken by a send.
  */
-export const SEND_DEADLINE_MS = 50_000;
+export const SEND_DEADLINE_MS = 30_000;
 
 class SmtpTransport implements MailTransport {
   readonly kind = "smtp" as const;
@@ -104,7 +104,7 @@ class SmtpTransport implements MailTransport {
     for (const [k, v] of Object.entries({
       connectionTimeout: "15000",
       greetingTimeout: "15000",
-      socketTimeout: "45000",
+      socketTimeout: "25000",
     })) {
       if (!u.searchParams.has(k)) u.searchParams.set(k, v);
     }

@@ -8,7 +8,7 @@ import { SendFailedError } from "./email.transport.ts";
 import { createMailer } from "./mailer.ts";
 
 // A relay that takes the connection and never says a word: the send is given up at its deadline
-// (here half a second; 50 s in production), the mail thread and its connection with it, so the
+// (here half a second; 30 s in production), the mail thread and its connection with it, so the
 // outbox's lease on the row is never outlasted.
 
 let t: TestEnv;
