@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { type Outage, outageOf } from "../lib/outage.ts";
+import { type Outage, outage, outageOf } from "../lib/outage.ts";
 
 // Whether the disk under DATA_DIR takes writes, for /readyz. A SELECT answers on a full or
 // read-only disk, so the database's ping alone would say "ready" while every write fails.
@@ -42,7 +42,7 @@ export function storageWatch(dir: string, opts: { probeWithoutFailure: boolean }
     } catch (err) {
       await fs.rm(file, { force: true }).catch(() => {});
       const code = (err as { code?: string }).code ?? "probe failed";
-      result = outageOf(err) ?? { code: "storage_unavailable", retryAfterSeconds: 10, reason: code };
+      result = outageOf(err) ?? outage("storage_unavailable", code);
     }
     // A failure recorded while the probe ran is newer than what the probe saw.
     if (!result && failedAt <= started) failure = null;

@@ -10,9 +10,8 @@ const EVERY_MS = 2_000;
 /** An attempt that gets no answer at all (a host that drops packets) counts as failed. */
 const ATTEMPT_TIMEOUT_MS = 5_000;
 
-export class DatabaseWaitError extends Error {}
-
-function pingWithin(database: Database, ms: number): Promise<void> {
+/** The database's ping, failed as ETIMEDOUT when it gets no answer within `ms`. */
+export function pingWithin(database: Database, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -20,9 +19,7 @@ function pingWithin(database: Database, ms: number): Promise<void> {
       ms,
     );
   });
-  const ping = database.ping();
-  ping.catch(() => {}); // a late failure after the timeout is not unhandled
-  return Promise.race([ping, late]).finally(() => clearTimeout(timer));
+  return Promise.race([database.ping(), late]).finally(() => clearTimeout(timer));
 }
 
 export async function waitForDatabase(
@@ -40,12 +37,12 @@ export async function waitForDatabase(
     } catch (err) {
       const outage = outageOf(err);
       if (!outage) {
-        throw new DatabaseWaitError(`the database at ${database.location} refused: ${errorText(err)}`, {
+        throw new Error(`the database at ${database.location} refused: ${errorText(err)}`, {
           cause: err,
         });
       }
       if (n >= attempts || performance.now() >= deadline) {
-        throw new DatabaseWaitError(
+        throw new Error(
           `the database at ${database.location} did not answer within ${opts.seconds} s ` +
             `(DATABASE_WAIT_SECONDS): ${outage.reason} (${errorText(err)})`,
           { cause: err },

@@ -32,7 +32,8 @@ const RETRY_AFTER: Record<OutageCode, number> = {
   storage_unavailable: 10,
 };
 
-const outage = (code: OutageCode, reason: string): Outage => ({
+/** An outage of this kind, with its Retry-After. */
+export const outage = (code: OutageCode, reason: string): Outage => ({
   code,
   retryAfterSeconds: RETRY_AFTER[code],
   reason,
@@ -126,8 +127,6 @@ export function outageOf(err: unknown): Outage | null {
   }
   return null;
 }
-
-export const isStorageOutage = (o: Outage | null): boolean => o !== null && o.code !== "database_unavailable";
 
 /** An error in one line, for a person: an AggregateError (several addresses tried) names each. */
 export function errorText(err: unknown): string {

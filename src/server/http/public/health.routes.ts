@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { AppContext } from "../../context.ts";
-import { type Outage, outageOf } from "../../lib/outage.ts";
+import { pingWithin } from "../../db/wait.ts";
+import { type Outage, outage, outageOf } from "../../lib/outage.ts";
 
 // /healthz: the process is up. /readyz: it can do its work: the database answers and the disk
 // under DATA_DIR takes writes (db/storage-watch.ts); else 503 with the outage's code and reason,
@@ -9,17 +10,6 @@ import { type Outage, outageOf } from "../../lib/outage.ts";
 
 /** A ping that does not answer in time counts as down. */
 const PING_TIMEOUT_MS = 3_000;
-
-function pingWithin(ctx: AppContext, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(Object.assign(new Error("database ping timed out"), { code: "ETIMEDOUT" })),
-      ms,
-    );
-  });
-  return Promise.race([ctx.database.ping(), late]).finally(() => clearTimeout(timer));
-}
 
 export const healthRoutes =
   (ctx: AppContext): FastifyPluginAsync =>
@@ -52,15 +42,15 @@ export const healthRoutes =
       async (_req, reply) => {
         let problem: { error: string; outage: Outage } | null = null;
         try {
-          await pingWithin(ctx, PING_TIMEOUT_MS);
+          await pingWithin(ctx.database, PING_TIMEOUT_MS);
         } catch (err) {
           ctx.log.warn({ err }, "readiness check failed: the database does not answer");
-          const outage = outageOf(err) ?? {
-            code: "database_unavailable",
-            retryAfterSeconds: 5,
-            reason: (err as { code?: string }).code ?? "ping failed",
+          problem = {
+            error: "database unreachable",
+            outage:
+              outageOf(err) ??
+              outage("database_unavailable", (err as { code?: string }).code ?? "ping failed"),
           };
-          problem = { error: "database unreachable", outage };
         }
         if (!problem) {
           const storage = await ctx.database.storage.check();
