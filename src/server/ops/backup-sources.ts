@@ -6,6 +6,7 @@ import { KEY_FILE, masterKeyFrom } from "../files/file.crypto.ts";
 import { localStorePath } from "../files/file.store.ts";
 import { parseKey } from "../lib/encryption-key.ts";
 import type { Say } from "./progress.ts";
+import { isFileColumn } from "./stored-files.ts";
 
 // Where a backup's parts come from (backup.ts says in which order, and why): the database
 // snapshot and the storage keys its rows name, the files present in the store, the key.
@@ -14,7 +15,6 @@ const SQLITE_FILE = "portico.sqlite";
 /** Pages per backup step: all of them, so the copy is one read transaction (see backup.ts). */
 const ONE_STEP = 2 ** 31 - 1;
 const STORAGE_KEY = /^[0-9a-f-]{36}$/;
-const KEY_COLUMN = /^(?:storage|thumb)_key$|_storage_key$/;
 
 /** A file the snapshot refers to was removed, with its row, after the snapshot. */
 export class RemovedMeanwhile extends Error {}
@@ -45,17 +45,14 @@ export function readKey(config: Config): KeyInfo {
   return { source: "file", id: masterKeyFrom(key).id.toString("hex"), file: bytes };
 }
 
-/**
- * The columns that name a stored file: by name, `storage_key`, `thumb_key` or `…_storage_key`
- * (a new column naming a stored file must follow the rule; backup.test.ts lists today's).
- */
+/** The columns that name a stored file (stored-files.ts says which). */
 export function keyColumns(db: DatabaseSync): { table: string; column: string }[] {
   const tables = db
     .prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite%' order by name")
     .all() as { name: string }[];
   return tables.flatMap(({ name: table }) =>
     (db.prepare("select name from pragma_table_info(?)").all(table) as { name: string }[])
-      .filter((c) => KEY_COLUMN.test(c.name))
+      .filter((c) => isFileColumn(c.name))
       .map((c) => ({ table, column: c.name })),
   );
 }

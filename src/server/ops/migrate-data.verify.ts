@@ -6,6 +6,7 @@ import type pg from "pg";
 import { decryptStream } from "../files/file.crypto.ts";
 import type { FileStore, MasterKey } from "../ports.ts";
 import { canonical, q, type TablePlan } from "./migrate-data.tables.ts";
+import { isFileColumn } from "./stored-files.ts";
 
 // The move's proof, after the copy and before its commit: every table read back from both
 // databases in primary-key order and compared row for row in a canonical form (migrate-data.tables.ts),
@@ -33,9 +34,6 @@ export interface TableCheck {
   files: FileRef[];
 }
 
-/** Columns that name a sealed object in the file store. */
-const FILE_COLUMNS = ["storage_key", "thumb_key"];
-
 const rowText = (plan: TablePlan, row: Record<string, unknown>) =>
   JSON.stringify(plan.columns.map((c) => canonical(row[c.name], c.type)));
 
@@ -60,7 +58,7 @@ export async function compareTable(
   const hash = createHash("sha256");
   const problems: string[] = [];
   const files: FileRef[] = [];
-  const fileColumns = FILE_COLUMNS.filter((f) => plan.columns.some((c) => c.name === f));
+  const fileColumns = plan.columns.map((c) => c.name).filter(isFileColumn);
   const keyOf = (row: Record<string, unknown>) => plan.key.map((k) => String(row[k])).join(", ");
   let rows = 0;
   let differing = 0;
