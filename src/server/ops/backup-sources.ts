@@ -5,6 +5,7 @@ import type { Config } from "../config.ts";
 import { KEY_FILE, masterKeyFrom } from "../files/file.crypto.ts";
 import { localStorePath } from "../files/file.store.ts";
 import { parseKey } from "../lib/encryption-key.ts";
+import { sqliteCatalog } from "./migrate-data.tables.ts";
 import type { Say } from "./progress.ts";
 import { isFileColumn } from "./stored-files.ts";
 
@@ -45,15 +46,10 @@ export function readKey(config: Config): KeyInfo {
   return { source: "file", id: masterKeyFrom(key).id.toString("hex"), file: bytes };
 }
 
-/** The columns that name a stored file (stored-files.ts says which). */
+/** The columns that name a stored file (stored-files.ts says which), by table and column name. */
 export function keyColumns(db: DatabaseSync): { table: string; column: string }[] {
-  const tables = db
-    .prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite%' order by name")
-    .all() as { name: string }[];
-  return tables.flatMap(({ name: table }) =>
-    (db.prepare("select name from pragma_table_info(?)").all(table) as { name: string }[])
-      .filter((c) => isFileColumn(c.name))
-      .map((c) => ({ table, column: c.name })),
+  return [...sqliteCatalog(db)].flatMap(([table, columns]) =>
+    [...columns].filter(isFileColumn).map((column) => ({ table, column })),
   );
 }
 

@@ -86,8 +86,8 @@ async function pgCatalog(client: pg.Client) {
   return { tables, fks: fks.rows };
 }
 
-/** The SQLite file's tables (search structures apart) and their columns. */
-function sqliteCatalog(source: DatabaseSync): Map<string, Set<string>> {
+/** The SQLite file's tables (search structures and the migrator's apart) and their columns. */
+export function sqliteCatalog(source: DatabaseSync): Map<string, Set<string>> {
   const rows = source
     .prepare("select name, type, sql from sqlite_master where type = 'table' order by name")
     .all() as { name: string; sql: string | null }[];
