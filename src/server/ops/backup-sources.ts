@@ -7,7 +7,7 @@ import { localStorePath } from "../files/file.store.ts";
 import { parseKey } from "../lib/encryption-key.ts";
 import { sqliteCatalog } from "./migrate-data.tables.ts";
 import type { Say } from "./progress.ts";
-import { isFileColumn } from "./stored-files.ts";
+import { FILE_DELETED_MARKER, isFileColumn, namesStoredFiles } from "./stored-files.ts";
 
 // Where a backup's parts come from (backup.ts says in which order, and why): the database
 // snapshot and the storage keys its rows name, the files present in the store, the key.
@@ -54,21 +54,26 @@ export function keyColumns(db: DatabaseSync): { table: string; column: string }[
 }
 
 /**
- * Every storage key the database's rows name. A plain read of a database file as a whole (the
- * snapshot, or the live file to tell a removal from damage), for no actor: not an application
- * query, so it does not go through the access files.
+ * Every storage key the database's rows name (stored-files.ts: not a row's whose file was deleted
+ * on purpose). A plain read of a database file as a whole (the snapshot, or the live file to
+ * tell a removal from damage), for no actor: not an application query, so it does not go through
+ * the access files.
  */
 export function referencedKeys(db: DatabaseSync): Set<string> {
   const keys = new Set<string>();
-  for (const { table, column } of keyColumns(db)) {
-    const rows = db
-      .prepare(`select distinct "${column}" as k from "${table}" where "${column}" is not null`)
-      .all();
-    for (const { k } of rows as { k: unknown }[]) {
-      if (typeof k !== "string" || !STORAGE_KEY.test(k)) {
-        throw new Error(`${table}.${column} holds ${JSON.stringify(k)}, which is not a storage key`);
+  for (const [table, columns] of sqliteCatalog(db)) {
+    const marker = columns.has(FILE_DELETED_MARKER) ? `, "${FILE_DELETED_MARKER}"` : "";
+    for (const column of [...columns].filter(isFileColumn)) {
+      const rows = db
+        .prepare(`select distinct "${column}" as k${marker} from "${table}" where "${column}" is not null`)
+        .all() as Record<string, unknown>[];
+      for (const row of rows.filter(namesStoredFiles)) {
+        const k = row.k;
+        if (typeof k !== "string" || !STORAGE_KEY.test(k)) {
+          throw new Error(`${table}.${column} holds ${JSON.stringify(k)}, which is not a storage key`);
+        }
+        keys.add(k);
       }
-      keys.add(k);
     }
   }
   return keys;

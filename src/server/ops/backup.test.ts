@@ -20,7 +20,14 @@ import { localStorePath } from "../files/file.store.ts";
 import { parseKey } from "../lib/encryption-key.ts";
 import { closeContext, createContext } from "../main.ts";
 import { freePort } from "../test/daemon.ts";
-import { makeTeam, type SignedInAgent, type Submitted, submitTicket, trackUrl } from "../test/factories.ts";
+import {
+  makeTeam,
+  prunedInbound,
+  type SignedInAgent,
+  type Submitted,
+  submitTicket,
+  trackUrl,
+} from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { startPortico } from "../test/portico-process.ts";
 import { createBackup } from "./backup.ts";
@@ -352,9 +359,11 @@ describe("portico backup and restore, on a server being written to", { skip: SQL
 describe("backup: files removed meanwhile, a damaged store, the key", () => {
   let t: TestEnv;
   let slug: string;
+  let ws: Awaited<ReturnType<typeof makeTeam>>["ws"];
   before(async () => {
     t = await testEnv();
-    slug = (await makeTeam(t)).ws.slug;
+    ws = (await makeTeam(t)).ws;
+    slug = ws.slug;
   });
   after(() => t?.close());
 
@@ -451,6 +460,26 @@ describe("backup: files removed meanwhile, a damaged store, the key", () => {
     } finally {
       fs.writeFileSync(file, saved);
     }
+  });
+
+  test("raw mail deleted by retention keeps its row: the backup leaves the file out and succeeds", async () => {
+    const key = await prunedInbound(t, ws);
+    if (!ON_POSTGRES) {
+      const db = new DatabaseSync(path.join(t.ctx.config.dataDir, "portico.sqlite"), { readOnly: true });
+      try {
+        const row = db.prepare("select raw_deleted_at from inbound_emails where storage_key = ?").get(key);
+        assert.ok(row?.raw_deleted_at, "the row stays, marked");
+        assert.equal(referencedKeys(db).has(key), false, "a marked row names no file");
+      } finally {
+        db.close();
+      }
+    }
+    const out = tempDir("pruned");
+    const { path: archive, manifest } = await createBackup(t.ctx.config, { output: `${out}/` });
+    assert.ok(!manifest.entries.some((e) => e.name.endsWith(key)), "the deleted file is not in the archive");
+    const target = path.join(out, "restored");
+    await restoreBackup(loadConfig({ DATA_DIR: target }), archive);
+    assert.equal(fs.existsSync(path.join(target, "files", localStorePath(key))), false);
   });
 
   test("an interrupted backup or restore leaves nothing behind", async () => {

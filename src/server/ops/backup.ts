@@ -35,13 +35,14 @@ import { Progress, type Say } from "./progress.ts";
 //    step: the copy is the database as of one commit, read in one read transaction (WAL lets the
 //    server go on writing meanwhile). In smaller steps, every commit of the server in between
 //    would restart the copy, and a busy server would keep it from ever finishing.
-// 2. The stored files that snapshot refers to (every `storage_key` / `thumb_key` column), copied
-//    afterwards. A stored file is never changed, only written whole under a new key, so a file the
-//    snapshot refers to is the same bytes later. Only its removal can race the copy: a row is
-//    deleted first, then its file (the unattached-upload sweep). A file gone whose row is gone
-//    from the live database too was removed after the snapshot: the backup starts again from a
-//    new snapshot (at most three times). A file gone while its row remains is a damaged store,
-//    and an error.
+// 2. The stored files that snapshot refers to (the columns and rows stored-files.ts names: not
+//    inbound mail whose raw message retention or erasure deleted), copied afterwards. A stored
+//    file is never changed, only written whole under a new key, so a file the snapshot refers to
+//    is the same bytes later. Only its removal can race the copy: a row is deleted first, then
+//    its file (the unattached-upload sweep), or a raw message is deleted, then its row marked
+//    (retention). A file gone whose row is gone or marked in the live database too was removed
+//    after the snapshot: the backup starts again from a new snapshot (at most three times). A
+//    file gone while its row still names it is a damaged store, and an error.
 // 3. The encryption key when it is DATA_DIR's file. A key from FILE_ENCRYPTION_KEY is never
 //    written: it stays with the operator's other secrets; the manifest names its id, which
 //    restore checks.
