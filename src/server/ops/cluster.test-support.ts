@@ -280,6 +280,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       site = site.replace(from, to);
     }
     assert.equal(upstreams.length, 0, "the documented upstream lists three processes");
+    // Portico's 503 (an outage, with Retry-After and its code) must reach the client as it is:
+    // counted as a process's failure, it would have nginx mark every process down and answer 502.
+    assert.doesNotMatch(site, /proxy_next_upstream[^;]*http_50[23]/, "nginx passes Portico's 502/503 on");
     const nginxDir = path.join(tmp, "nginx");
     fs.mkdirSync(nginxDir);
     fs.writeFileSync(path.join(nginxDir, "portico.conf"), site);
