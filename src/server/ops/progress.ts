@@ -47,11 +47,16 @@ export class Progress {
   }
 }
 
-/** Aborted by Ctrl-C or SIGTERM, so a long operation stops between steps and removes its work. */
+/**
+ * Aborted by Ctrl-C or SIGTERM, so a long operation stops between steps and removes its work.
+ * Every signal is caught, not only the first: Ctrl-C through bin/portico.js's hand-over to Node 24
+ * arrives twice (from the terminal and forwarded), and Node's default handler for the second
+ * would end the process before its clean-up. Aborting again does nothing.
+ */
 export function interruptSignal(): AbortSignal {
   const controller = new AbortController();
   const stop = () => controller.abort(new Error("interrupted"));
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   return controller.signal;
 }
