@@ -27,22 +27,47 @@ export function masterKeyFrom(key: Buffer): MasterKey {
 }
 
 /**
- * The key from FILE_ENCRYPTION_KEY, else DATA_DIR/file-encryption.key, created on first start
+ * The key from FILE_ENCRYPTION_KEY, else DATA_DIR/file-encryption.key when it exists; null when
+ * neither is there. Creates nothing: for the operator's commands, which must not make a new key.
+ */
+export function readMasterKey(
+  dataDir: string,
+  fromEnv: Buffer | undefined,
+): (MasterKey & { source: string }) | null {
+  if (fromEnv) return { ...masterKeyFrom(fromEnv), source: "FILE_ENCRYPTION_KEY" };
+  const file = path.join(dataDir, KEY_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
+  const key = parseKey(text);
+  if (!key) throw new Error(`${file} does not hold a 32-byte key (64 hex characters)`);
+  return { ...masterKeyFrom(key), source: file };
+}
+
+/**
+ * The key as readMasterKey finds it, else DATA_DIR/file-encryption.key created on first start
  * (readable by the owner only). Losing it loses every file: the README says how to back it up.
  */
 export function loadMasterKey(dataDir: string, fromEnv: Buffer | undefined): MasterKey & { source: string } {
-  if (fromEnv) return { ...masterKeyFrom(fromEnv), source: "FILE_ENCRYPTION_KEY" };
-  const file = path.join(dataDir, KEY_FILE);
+  const existing = readMasterKey(dataDir, fromEnv);
+  if (existing) return existing;
   fs.mkdirSync(dataDir, { recursive: true });
   try {
     // "wx": two processes starting at once cannot both write a key.
-    fs.writeFileSync(file, `${randomBytes(32).toString("hex")}\n`, { flag: "wx", mode: 0o600 });
+    fs.writeFileSync(path.join(dataDir, KEY_FILE), `${randomBytes(32).toString("hex")}\n`, {
+      flag: "wx",
+      mode: 0o600,
+    });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
-  const key = parseKey(fs.readFileSync(file, "utf8"));
-  if (!key) throw new Error(`${file} does not hold a 32-byte key (64 hex characters)`);
-  return { ...masterKeyFrom(key), source: file };
+  const created = readMasterKey(dataDir, undefined);
+  if (!created) throw new Error(`${path.join(dataDir, KEY_FILE)} could not be created`);
+  return created;
 }
 
 /** The id of the key a sealed file's first bytes name, or null when they are not a sealed file's. */

@@ -2,9 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { backup, DatabaseSync } from "node:sqlite";
 import type { Config } from "../config.ts";
-import { KEY_FILE, masterKeyFrom } from "../files/file.crypto.ts";
+import { KEY_FILE, readMasterKey } from "../files/file.crypto.ts";
 import { localStorePath } from "../files/file.store.ts";
-import { parseKey } from "../lib/encryption-key.ts";
 import { sqliteCatalog } from "./migrate-data.tables.ts";
 import type { Say } from "./progress.ts";
 import { FILE_DELETED_MARKER, isFileColumn, namesStoredFiles } from "./stored-files.ts";
@@ -28,22 +27,17 @@ export interface KeyInfo {
 }
 
 export function readKey(config: Config): KeyInfo {
-  if (config.fileEncryptionKey) {
-    return { source: "environment", id: masterKeyFrom(config.fileEncryptionKey).id.toString("hex") };
-  }
+  const key = readMasterKey(config.dataDir, config.fileEncryptionKey);
   const file = path.join(config.dataDir, KEY_FILE);
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  if (!key) {
     throw new Error(
       `no encryption key: ${file} does not exist and FILE_ENCRYPTION_KEY is unset (is DATA_DIR the server's?)`,
     );
   }
-  const key = parseKey(bytes.toString("utf8"));
-  if (!key) throw new Error(`${file} does not hold a 32-byte key`);
-  return { source: "file", id: masterKeyFrom(key).id.toString("hex"), file: bytes };
+  const id = key.id.toString("hex");
+  return config.fileEncryptionKey
+    ? { source: "environment", id }
+    : { source: "file", id, file: fs.readFileSync(file) };
 }
 
 /** The columns that name a stored file (stored-files.ts says which), by table and column name. */

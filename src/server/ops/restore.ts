@@ -5,9 +5,9 @@ import { DatabaseSync } from "node:sqlite";
 import { formatBytes } from "../../shared/files.ts";
 import type { Config } from "../config.ts";
 import { migrationNames } from "../db/migrate.ts";
-import { masterKeyFrom, sealedKeyId } from "../files/file.crypto.ts";
-import { parseKey } from "../lib/encryption-key.ts";
+import { masterKeyFrom, readMasterKey, sealedKeyId } from "../files/file.crypto.ts";
 import { readTar, TarError } from "../lib/tar.ts";
+import type { MasterKey } from "../ports.ts";
 import {
   checkManifest,
   DB_ENTRY,
@@ -209,11 +209,16 @@ async function check(config: Config, manifest: Manifest, staging: string): Promi
   }
 
   if (manifest.key.included) {
-    const key = parseKey(await fs.promises.readFile(path.join(staging, KEY_ENTRY), "utf8"));
-    if (!key || masterKeyFrom(key).id.toString("hex") !== manifest.key.id) {
+    let key: MasterKey | null = null;
+    try {
+      key = readMasterKey(staging, undefined);
+    } catch {
+      // not a key: refused below
+    }
+    if (!key || key.id.toString("hex") !== manifest.key.id) {
       throw new Error("the archive's encryption key is not the one its manifest names");
     }
-    if (config.fileEncryptionKey && !config.fileEncryptionKey.equals(key)) {
+    if (config.fileEncryptionKey && !config.fileEncryptionKey.equals(key.key)) {
       throw new Error(
         "FILE_ENCRYPTION_KEY is set to another key than the archive's: a server would not read the restored files; unset it",
       );
