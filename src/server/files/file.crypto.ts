@@ -70,9 +70,16 @@ export function loadMasterKey(dataDir: string, fromEnv: Buffer | undefined): Mas
   return created;
 }
 
-/** The id of the key a sealed file's first bytes name, or null when they are not a sealed file's. */
-export function sealedKeyId(head: Buffer): Buffer | null {
-  return head.length >= 8 && head.subarray(0, 4).equals(MAGIC) ? head.subarray(4, 8) : null;
+/**
+ * Throws unless `head`, a sealed file's first bytes (8 or more), names the key with id `keyId`
+ * (hex): a file of another key, or no sealed file at all, is told apart without decrypting it.
+ * `what` names the file in the error.
+ */
+export function checkSealedUnder(head: Buffer, keyId: string, what: string): void {
+  if (head.length < 8 || !head.subarray(0, 4).equals(MAGIC))
+    throw new FileDamagedError(`${what} is not a sealed file`);
+  const id = head.subarray(4, 8).toString("hex");
+  if (id !== keyId) throw new FileDamagedError(`${what} is sealed under the key with id ${id}, not ${keyId}`);
 }
 
 function fileKey(master: MasterKey, salt: Buffer): Buffer {

@@ -14,10 +14,11 @@ import { fileURLToPath } from "node:url";
 import { systemActor } from "../actors.ts";
 import { buildApp } from "../app.ts";
 import { loadConfig } from "../config.ts";
-import { decryptStream, masterKeyFrom } from "../files/file.crypto.ts";
+import { decryptStream, encryptStream, masterKeyFrom } from "../files/file.crypto.ts";
 import { sweepUnattached } from "../files/file.service.ts";
 import { localStorePath } from "../files/file.store.ts";
 import { parseKey } from "../lib/encryption-key.ts";
+import { readTar, TarWriter } from "../lib/tar.ts";
 import { closeContext, createContext } from "../main.ts";
 import { freePort } from "../test/daemon.ts";
 import {
@@ -460,6 +461,81 @@ describe("backup: files removed meanwhile, a damaged store, the key", () => {
     } finally {
       fs.writeFileSync(file, saved);
     }
+  });
+
+  test("a file sealed under another key is refused, and no archive is written", {
+    skip: SQLITE_ONLY,
+  }, async () => {
+    const up = await uploadIn("foreign.txt", Buffer.from("sealed twice\n"));
+    const key = await storageKeyOf(up.key);
+    assert.ok(key);
+    await submitTicket(t, slug, { attachments: [up.key] } as never);
+    const file = path.join(t.ctx.config.dataDir, "files", localStorePath(key));
+    const saved = fs.readFileSync(file);
+    const other = masterKeyFrom(randomBytes(32));
+    const foreign: Buffer[] = [];
+    await pipeline(
+      [Buffer.from("sealed twice\n")],
+      encryptStream(other),
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) foreign.push(chunk);
+      },
+    );
+    fs.writeFileSync(file, Buffer.concat(foreign));
+    try {
+      const out = tempDir("foreign");
+      await assert.rejects(
+        createBackup(t.ctx.config, { output: `${out}/` }),
+        new RegExp(
+          `${key} is sealed under the key with id ${other.id.toString("hex")}, not ${t.ctx.files.key.id.toString("hex")}`,
+        ),
+      );
+      assert.deepEqual(fs.readdirSync(out), [], "no archive, no partial file");
+    } finally {
+      fs.writeFileSync(file, saved);
+    }
+  });
+
+  test("restore refuses a stored file not sealed under the key the manifest names", async () => {
+    const up = await uploadIn("named.txt", Buffer.from("which key?\n"));
+    await submitTicket(t, slug, { attachments: [up.key] } as never);
+    const { path: archive } = await createBackup(t.ctx.config, {
+      output: `${tempDir("rekeyed")}/`,
+      withoutKey: true,
+    });
+    // The same archive with the manifest naming another key, its hash made to match.
+    const forged = path.join(tempDir("rekeyed-copy"), "forged.tar");
+    const input = await fs.promises.open(archive, "r");
+    const output = await fs.promises.open(forged, "wx");
+    try {
+      const writer = new TarWriter(output);
+      await readTar(input, async (entry, content) => {
+        const parts: Buffer[] = [];
+        for await (const chunk of content()) parts.push(Buffer.from(chunk));
+        let data = Buffer.concat(parts);
+        if (entry.name === "manifest.json") {
+          const m = JSON.parse(data.toString("utf8"));
+          m.key.id = "00000000";
+          data = Buffer.from(`${JSON.stringify(m, null, 2)}\n`);
+          await writer.addBuffer(entry.name, data);
+          await writer.addBuffer("manifest.json.sha256", Buffer.from(`${sha256(data)}  manifest.json\n`));
+        } else if (entry.name !== "manifest.json.sha256") {
+          await writer.addBuffer(entry.name, data);
+        }
+      });
+      await writer.finish();
+    } finally {
+      await input.close();
+      await output.close();
+    }
+    const target = path.join(tempDir("rekeyed-restored"), "d");
+    await assert.rejects(
+      restoreBackup(loadConfig({ DATA_DIR: target }), forged),
+      new RegExp(
+        `files/.* is sealed under the key with id ${t.ctx.files.key.id.toString("hex")}, not 00000000`,
+      ),
+    );
+    assert.equal(fs.existsSync(target), false);
   });
 
   test("raw mail deleted by retention keeps its row: the backup leaves the file out and succeeds", async () => {

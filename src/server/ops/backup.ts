@@ -4,7 +4,7 @@ import path from "node:path";
 import packageJson from "../../../package.json" with { type: "json" };
 import { formatBytes } from "../../shared/files.ts";
 import type { Config } from "../config.ts";
-import { sealedKeyId } from "../files/file.crypto.ts";
+import { checkSealedUnder } from "../files/file.crypto.ts";
 import { localStorePath } from "../files/file.store.ts";
 import { TarWriter } from "../lib/tar.ts";
 import {
@@ -242,7 +242,6 @@ async function copyFiles(
     present.reduce((n, f) => n + f.size, 0),
   );
   const entries: ManifestEntry[] = [];
-  const head = Buffer.alloc(8);
   let bytes = 0;
   let gone = 0;
   for (const { key } of present) {
@@ -259,15 +258,15 @@ async function copyFiles(
     }
     try {
       const { size } = await handle.stat();
-      await handle.read(head, 0, 8, 0);
-      const id = sealedKeyId(head);
-      if (!id) throw new Error(`${file} is not a sealed file`);
-      if (id.toString("hex") !== keyId) {
-        throw new Error(
-          `${file} is sealed under another key (${id.toString("hex")}) than the server's (${keyId})`,
-        );
-      }
-      const written = await tar.addFile(fileEntry(key), handle, size, { onBytes: (n) => progress.bytes(n) });
+      let first = true;
+      const written = await tar.addFile(fileEntry(key), handle, size, {
+        onBytes: (n) => progress.bytes(n),
+        // The first chunk holds the header: the file is sealed under the server's key.
+        check: (chunk) => {
+          if (first) checkSealedUnder(chunk, keyId, file);
+          first = false;
+        },
+      });
       entries.push({ name: fileEntry(key), ...written });
       bytes += size;
       progress.item();

@@ -5,7 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import { formatBytes } from "../../shared/files.ts";
 import type { Config } from "../config.ts";
 import { migrationNames } from "../db/migrate.ts";
-import { masterKeyFrom, readMasterKey, sealedKeyId } from "../files/file.crypto.ts";
+import { checkSealedUnder, masterKeyFrom, readMasterKey } from "../files/file.crypto.ts";
 import { readTar, TarError } from "../lib/tar.ts";
 import type { MasterKey } from "../ports.ts";
 import {
@@ -68,8 +68,9 @@ export async function restoreBackup(
     }
     const staging = await fs.promises.mkdtemp(path.join(dataDir, ".restore-"));
     try {
-      const manifest = await unpack(input, staging, say, opts.signal);
-      const notes = await check(config, manifest, staging);
+      const unpacked = await unpack(input, staging, say, opts.signal);
+      const { manifest } = unpacked;
+      const notes = await check(config, unpacked, staging);
       let movedAside: string | undefined;
       if (before.length) {
         movedAside = path.join(dataDir, `before-restore-${new Date().toISOString().replace(/[:.]/g, "")}`);
@@ -93,16 +94,23 @@ export async function restoreBackup(
   }
 }
 
+interface Unpacked {
+  manifest: Manifest;
+  /** Each entry's first bytes (up to 8): a stored file's name the key it is sealed under. */
+  heads: Map<string, Buffer>;
+}
+
 /** Every entry into `staging`, each hashed on the way; the manifest checked against them all. */
 async function unpack(
   input: fs.promises.FileHandle,
   staging: string,
   say: Say,
   signal: AbortSignal | undefined,
-): Promise<Manifest> {
+): Promise<Unpacked> {
   const { size: total } = await input.stat();
   const progress = new Progress(say, "entries", null, total);
   const seen = new Map<string, { size: number; sha256: string }>();
+  const heads = new Map<string, Buffer>();
   let manifestBytes: Buffer | undefined;
   let manifestSum: string | undefined;
   try {
@@ -133,6 +141,7 @@ async function unpack(
       try {
         let at = 0;
         for await (const chunk of content()) {
+          if (at === 0) heads.set(entry.name, Buffer.from(chunk.subarray(0, 8)));
           hash.update(chunk);
           await out.write(chunk, 0, chunk.length, at);
           at += chunk.length;
@@ -172,11 +181,11 @@ async function unpack(
   for (const name of seen.keys()) {
     if (!listed.has(name)) throw new Error(`the archive holds ${name}, which its manifest does not list`);
   }
-  return manifest;
+  return { manifest, heads };
 }
 
 /** The database, the key and the files agree with each other and with this version. */
-async function check(config: Config, manifest: Manifest, staging: string): Promise<string[]> {
+async function check(config: Config, { manifest, heads }: Unpacked, staging: string): Promise<string[]> {
   const notes: string[] = [];
   const db = manifest.database;
   if (db.included) {
@@ -236,16 +245,8 @@ async function check(config: Config, manifest: Manifest, staging: string): Promi
     );
   }
 
-  const head = Buffer.alloc(8);
   for (const e of manifest.entries.filter((x) => x.name.startsWith("files/"))) {
-    const fh = await fs.promises.open(path.join(staging, e.name), "r");
-    try {
-      await fh.read(head, 0, 8, 0);
-    } finally {
-      await fh.close();
-    }
-    if (sealedKeyId(head)?.toString("hex") !== manifest.key.id)
-      throw new Error(`${e.name} is not sealed under the backup's key`);
+    checkSealedUnder(heads.get(e.name) ?? Buffer.alloc(0), manifest.key.id, e.name);
   }
   if (manifest.files.store === "s3") {
     notes.push(
