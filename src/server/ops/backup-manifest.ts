@@ -1,3 +1,4 @@
+import { SQLITE_FILE } from "../db/connection.ts";
 import { KEY_FILE } from "../files/file.crypto.ts";
 import { localStorePath } from "../files/file.store.ts";
 
@@ -11,7 +12,7 @@ import { localStorePath } from "../files/file.store.ts";
 
 export const FORMAT = "portico-backup";
 export const FORMAT_VERSION = 1;
-export const DB_ENTRY = "portico.sqlite";
+export const DB_ENTRY = SQLITE_FILE;
 export const KEY_ENTRY = KEY_FILE;
 export const MANIFEST_ENTRY = "manifest.json";
 export const MANIFEST_SUM_ENTRY = "manifest.json.sha256";

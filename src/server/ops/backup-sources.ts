@@ -2,6 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { backup, DatabaseSync } from "node:sqlite";
 import type { Config } from "../config.ts";
+import { SQLITE_FILE } from "../db/connection.ts";
+import { appliedMigrations, checkIntact } from "../db/sqlite-file.ts";
 import { KEY_FILE, readMasterKey } from "../files/file.crypto.ts";
 import { localStorePath } from "../files/file.store.ts";
 import { sqliteCatalog } from "./migrate-data.tables.ts";
@@ -11,7 +13,6 @@ import { FILE_DELETED_MARKER, isFileColumn, namesStoredFiles } from "./stored-fi
 // Where a backup's parts come from (backup.ts says in which order, and why): the database
 // snapshot and the storage keys its rows name, the files present in the store, the key.
 
-const SQLITE_FILE = "portico.sqlite";
 /** Pages per backup step: all of them, so the copy is one read transaction (see backup.ts). */
 const ONE_STEP = 2 ** 31 - 1;
 const STORAGE_KEY = /^[0-9a-f-]{36}$/;
@@ -91,15 +92,8 @@ export async function snapshotSqlite(
   try {
     // One self-contained file (no -wal beside it); the server turns WAL on again when it opens it.
     copy.exec("pragma journal_mode = delete");
-    const check = copy.prepare("pragma quick_check").all() as { quick_check: string }[];
-    if (check.length !== 1 || check[0]?.quick_check !== "ok") {
-      throw new Error(
-        `the database copy fails SQLite's check: ${check.map((c) => c.quick_check).join("; ")}`,
-      );
-    }
-    const migrations = (
-      copy.prepare("select name from kysely_migration order by name").all() as { name: string }[]
-    ).map((r) => r.name);
+    checkIntact(copy, "the database copy");
+    const migrations = appliedMigrations(copy);
     const keys = referencedKeys(copy);
     say(`database: snapshot of ${pages} pages taken at ${migrations.at(-1) ?? "no migration"}`);
     return { pages, migrations, keys };

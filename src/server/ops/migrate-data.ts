@@ -4,8 +4,9 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { openDatabase } from "../db/connection.ts";
+import { openDatabase, SQLITE_FILE } from "../db/connection.ts";
 import { migrateToLatest } from "../db/migrate.ts";
+import { appliedMigrations } from "../db/sqlite-file.ts";
 import type { FileStore, MasterKey } from "../ports.ts";
 import { checkSearch, rebuildArticleSearch, rebuildTicketSearch } from "./migrate-data.search.ts";
 import { planTables, q, type TablePlan, toPg } from "./migrate-data.tables.ts";
@@ -84,14 +85,9 @@ async function refuseNonEmpty(client: pg.Client): Promise<void> {
 }
 
 async function sameMigrations(source: DatabaseSync, client: pg.Client): Promise<void> {
-  const history = source
-    .prepare("select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'")
-    .get();
-  if (!history)
+  const lite = appliedMigrations(source);
+  if (!lite.length)
     throw new MigrateDataError("The SQLite file holds no Portico database (no migration history).");
-  const lite = (
-    source.prepare("select name from kysely_migration order by name").all() as { name: string }[]
-  ).map((r) => r.name);
   const target = (
     await client.query<{ name: string }>("select name from kysely_migration order by name")
   ).rows.map((r) => r.name);
@@ -194,7 +190,7 @@ async function copyFiles(from: FileStore, to: FileStore, refs: FileRef[]): Promi
 
 export async function migrateData(opts: MigrateDataOptions): Promise<MigrateDataReport> {
   const progress = opts.progress ?? (() => {});
-  const file = path.join(opts.dataDir, "portico.sqlite");
+  const file = path.join(opts.dataDir, SQLITE_FILE);
   if (!fs.existsSync(file)) throw new MigrateDataError(`No SQLite database at ${file} (set DATA_DIR).`);
   const source = new DatabaseSync(file, { readOnly: true });
   const client = new pg.Client({ connectionString: opts.to });

@@ -5,6 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import { formatBytes } from "../../shared/files.ts";
 import type { Config } from "../config.ts";
 import { migrationNames } from "../db/migrate.ts";
+import { appliedMigrations, checkIntact } from "../db/sqlite-file.ts";
 import { checkSealedUnder, masterKeyFrom, readMasterKey } from "../files/file.crypto.ts";
 import { readTar, TarError } from "../lib/tar.ts";
 import type { MasterKey } from "../ports.ts";
@@ -191,13 +192,8 @@ async function check(config: Config, { manifest, heads }: Unpacked, staging: str
   if (db.included) {
     const copy = new DatabaseSync(path.join(staging, DB_ENTRY), { readOnly: true });
     try {
-      const ok = copy.prepare("pragma quick_check").all() as { quick_check: string }[];
-      if (ok.length !== 1 || ok[0]?.quick_check !== "ok")
-        throw new Error("the archive's database fails SQLite's check");
-      const applied = (
-        copy.prepare("select name from kysely_migration order by name").all() as { name: string }[]
-      ).map((r) => r.name);
-      if (applied.join() !== db.migrations.join())
+      checkIntact(copy, "the archive's database");
+      if (appliedMigrations(copy).join() !== db.migrations.join())
         throw new Error("the archive's database is not the one its manifest describes");
     } finally {
       copy.close();
