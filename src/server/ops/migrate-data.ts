@@ -154,20 +154,6 @@ async function copyTable(
   return copied;
 }
 
-/** Serial and identity columns continue after the copied ids (none today; kept true for later ones). */
-async function resetSequences(client: pg.Client): Promise<void> {
-  const r = await client.query<{ table_name: string; column_name: string }>(
-    `select table_name, column_name from information_schema.columns
-      where table_schema = current_schema() and (column_default like 'nextval(%' or is_identity = 'YES')`,
-  );
-  for (const { table_name: t, column_name: c } of r.rows) {
-    await client.query(
-      `select setval(pg_get_serial_sequence($1, $2), coalesce((select max(${q(c)}) from ${q(t)}), 0) + 1, false)`,
-      [q(t), c],
-    );
-  }
-}
-
 /** Copies the sealed bytes of each file into `to` (they stay encrypted under the same key). */
 async function copyFiles(from: FileStore, to: FileStore, refs: FileRef[]): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-move-"));
@@ -213,11 +199,11 @@ export async function migrateData(opts: MigrateDataOptions): Promise<MigrateData
       await client.query("set local time zone 'UTC'");
       await refuseNonEmpty(client);
       let n = 0;
+      // Ids are copied as they are: no column takes its value from a sequence (all are text ids).
       for (const plan of plans) {
         const rows = await copyTable(source, client, plan, opts.batchRows ?? 500, progress);
         progress(`copied ${++n}/${plans.length} ${plan.name}: ${rows} rows`);
       }
-      await resetSequences(client);
       const ticketSearchRows = await rebuildTicketSearch(source, client);
       const articlesIndexed = await rebuildArticleSearch(client);
       progress(`search rebuilt: ${ticketSearchRows} ticket index rows, ${articlesIndexed} articles`);
