@@ -5,7 +5,6 @@ import type { Config } from "../config.ts";
 import { SQLITE_FILE } from "../db/connection.ts";
 import { appliedMigrations, checkIntact } from "../db/sqlite-file.ts";
 import { KEY_FILE, readMasterKey } from "../files/file.crypto.ts";
-import { localStorePath } from "../files/file.store.ts";
 import { sqliteCatalog } from "./migrate-data.tables.ts";
 import type { Say } from "./progress.ts";
 import { FILE_DELETED_MARKER, isFileColumn, namesStoredFiles } from "./stored-files.ts";
@@ -115,23 +114,6 @@ export async function presentKeys(root: string): Promise<Set<string>> {
     }
   }
   return keys;
-}
-
-export async function sizes(
-  root: string,
-  keys: Iterable<string>,
-): Promise<{ key: string; size: number | null }[]> {
-  const out: { key: string; size: number | null }[] = [];
-  for (const key of [...keys].sort()) {
-    const st = await fs.promises
-      .stat(path.join(root, localStorePath(key)))
-      .catch((err: NodeJS.ErrnoException) => {
-        if (err.code === "ENOENT") return null;
-        throw err;
-      });
-    out.push({ key, size: st ? st.size : null });
-  }
-  return out;
 }
 
 /** Files the snapshot names but the store lacks: removed since (start again), or a damaged store. */

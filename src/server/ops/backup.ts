@@ -18,14 +18,7 @@ import {
   type Manifest,
   type ManifestEntry,
 } from "./backup-manifest.ts";
-import {
-  explainMissing,
-  presentKeys,
-  RemovedMeanwhile,
-  readKey,
-  sizes,
-  snapshotSqlite,
-} from "./backup-sources.ts";
+import { explainMissing, presentKeys, RemovedMeanwhile, readKey, snapshotSqlite } from "./backup-sources.ts";
 import { Progress, type Say } from "./progress.ts";
 
 // `portico backup`: one archive of everything a DATA_DIR holds that is state, taken while the
@@ -229,22 +222,15 @@ async function copyFiles(
   say: Say,
   signal: AbortSignal | undefined,
 ): Promise<{ entries: ManifestEntry[]; bytes: number; gone: number }> {
-  const listed = await sizes(root, keys);
   // With PostgreSQL the list is what the folder held a moment ago: a file gone since is skipped.
   const strict = !config.databaseUrl;
-  const missing = listed.filter((f) => f.size === null).map((f) => f.key);
-  if (strict && missing.length) throw explainMissing(config, missing);
-  const present = listed.filter((f): f is { key: string; size: number } => f.size !== null);
-  const progress = new Progress(
-    say,
-    "files",
-    present.length,
-    present.reduce((n, f) => n + f.size, 0),
-  );
+  const listed = [...keys].sort();
+  const missing: string[] = [];
+  const progress = new Progress(say, "files", listed.length, null);
   const entries: ManifestEntry[] = [];
   let bytes = 0;
   let gone = 0;
-  for (const { key } of present) {
+  for (const key of listed) {
     signal?.throwIfAborted();
     const file = path.join(root, localStorePath(key));
     const handle = await fs.promises.open(file, "r").catch((err: NodeJS.ErrnoException) => {
