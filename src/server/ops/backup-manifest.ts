@@ -76,5 +76,10 @@ export function checkManifest(value: unknown): Manifest {
       throw new Error(`the manifest lists an entry it may not: ${JSON.stringify(e)}`);
     }
   }
+  const files = m.entries.filter((e) => e.name.startsWith("files/"));
+  const fileBytes = files.reduce((n, e) => n + e.size, 0);
+  if (m.files.included ? m.files.count !== files.length || m.files.bytes !== fileBytes : files.length !== 0) {
+    throw new Error("the manifest's count or size of files does not match its entries");
+  }
   return m as Manifest;
 }

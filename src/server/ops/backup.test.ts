@@ -32,6 +32,7 @@ import {
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { startPortico } from "../test/portico-process.ts";
 import { createBackup } from "./backup.ts";
+import type { Manifest } from "./backup-manifest.ts";
 import { keyColumns, referencedKeys } from "./backup-sources.ts";
 import { restoreBackup } from "./restore.ts";
 
@@ -160,6 +161,35 @@ function fileRows(file: string): { key: string; sha256: string | null }[] {
 }
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** A copy of an archive whose manifest `edit` changed, with the manifest's hash made to match. */
+async function forgeManifest(archive: string, edit: (m: Manifest) => void): Promise<string> {
+  const forged = path.join(tempDir("forged"), "forged.tar");
+  const input = await fs.promises.open(archive, "r");
+  const output = await fs.promises.open(forged, "wx");
+  try {
+    const writer = new TarWriter(output);
+    await readTar(input, async (entry, content) => {
+      const parts: Buffer[] = [];
+      for await (const chunk of content()) parts.push(Buffer.from(chunk));
+      let data = Buffer.concat(parts);
+      if (entry.name === "manifest.json") {
+        const m = JSON.parse(data.toString("utf8")) as Manifest;
+        edit(m);
+        data = Buffer.from(`${JSON.stringify(m, null, 2)}\n`);
+        await writer.addBuffer(entry.name, data);
+        await writer.addBuffer("manifest.json.sha256", Buffer.from(`${sha256(data)}  manifest.json\n`));
+      } else if (entry.name !== "manifest.json.sha256") {
+        await writer.addBuffer(entry.name, data);
+      }
+    });
+    await writer.finish();
+  } finally {
+    await input.close();
+    await output.close();
+  }
+  return forged;
+}
 
 async function upload(base: string, slug: string, name: string, body: Buffer): Promise<string> {
   const res = await fetch(`${base}/api/public/upload?portal=${slug}&name=${encodeURIComponent(name)}`, {
@@ -496,7 +526,7 @@ describe("backup: files removed meanwhile, a damaged store, the key", () => {
     }
   });
 
-  test("restore refuses a stored file not sealed under the key the manifest names", async () => {
+  test("restore refuses a file not sealed under the manifest's key, and file counts not the entries'", async () => {
     const up = await uploadIn("named.txt", Buffer.from("which key?\n"));
     await submitTicket(t, slug, { attachments: [up.key] } as never);
     const { path: archive } = await createBackup(t.ctx.config, {
@@ -504,30 +534,9 @@ describe("backup: files removed meanwhile, a damaged store, the key", () => {
       withoutKey: true,
     });
     // The same archive with the manifest naming another key, its hash made to match.
-    const forged = path.join(tempDir("rekeyed-copy"), "forged.tar");
-    const input = await fs.promises.open(archive, "r");
-    const output = await fs.promises.open(forged, "wx");
-    try {
-      const writer = new TarWriter(output);
-      await readTar(input, async (entry, content) => {
-        const parts: Buffer[] = [];
-        for await (const chunk of content()) parts.push(Buffer.from(chunk));
-        let data = Buffer.concat(parts);
-        if (entry.name === "manifest.json") {
-          const m = JSON.parse(data.toString("utf8"));
-          m.key.id = "00000000";
-          data = Buffer.from(`${JSON.stringify(m, null, 2)}\n`);
-          await writer.addBuffer(entry.name, data);
-          await writer.addBuffer("manifest.json.sha256", Buffer.from(`${sha256(data)}  manifest.json\n`));
-        } else if (entry.name !== "manifest.json.sha256") {
-          await writer.addBuffer(entry.name, data);
-        }
-      });
-      await writer.finish();
-    } finally {
-      await input.close();
-      await output.close();
-    }
+    const forged = await forgeManifest(archive, (m) => {
+      m.key.id = "00000000";
+    });
     const target = path.join(tempDir("rekeyed-restored"), "d");
     await assert.rejects(
       restoreBackup(loadConfig({ DATA_DIR: target }), forged),
@@ -536,6 +545,22 @@ describe("backup: files removed meanwhile, a damaged store, the key", () => {
       ),
     );
     assert.equal(fs.existsSync(target), false);
+
+    // A manifest whose count or size of files is not its entries' is refused as well.
+    for (const edit of [
+      (m: Manifest) => {
+        if (m.files.included) m.files.count++;
+      },
+      (m: Manifest) => {
+        if (m.files.included) m.files.bytes--;
+      },
+    ]) {
+      await assert.rejects(
+        restoreBackup(loadConfig({ DATA_DIR: target }), await forgeManifest(archive, edit)),
+        /the manifest's count or size of files does not match its entries/,
+      );
+      assert.equal(fs.existsSync(target), false);
+    }
   });
 
   test("raw mail deleted by retention keeps its row: the backup leaves the file out and succeeds", async () => {

@@ -270,14 +270,13 @@ async function syncFolder(dir: string): Promise<void> {
 /** What the CLI prints once the folder is restored. */
 export function describeRestore(r: RestoreResult): string[] {
   const m = r.manifest;
-  const files = m.entries.filter((e) => e.name.startsWith("files/"));
   const lines = [
     `Restored the backup of ${m.createdAt} (Portico ${m.portico}) into ${r.dataDir}:`,
     m.database.included
       ? `  database: ${DB_ENTRY} at ${m.database.migrations.at(-1) ?? "no migration"}`
       : "  database: not in the archive",
     m.files.included
-      ? `  files: ${files.length} (${formatBytes(files.reduce((n, e) => n + e.size, 0))}) in files/`
+      ? `  files: ${m.files.count} (${formatBytes(m.files.bytes)}) in files/`
       : "  files: not in the archive",
     m.key.included ? `  key: ${KEY_ENTRY} (id ${m.key.id})` : `  key: not in the archive (id ${m.key.id})`,
   ];
