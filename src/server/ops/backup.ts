@@ -67,7 +67,7 @@ export interface BackupResult {
   manifest: Manifest;
 }
 
-export function archiveName(at: Date): string {
+function archiveName(at: Date): string {
   return `portico-backup-${at.toISOString().slice(0, 19).replace(/:/g, "")}Z.tar`;
 }
 

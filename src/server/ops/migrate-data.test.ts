@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, test } from "node:test";
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import pg from "pg";
@@ -186,6 +187,30 @@ describe("portico migrate-data", { skip }, () => {
       assert.equal(Number(n.rows[0].n), 0, "rolled back");
     } finally {
       await client.end();
+    }
+  });
+
+  test("a table the target lacks stops the move before any copy, each difference listed", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-move-extra-"));
+    try {
+      const live = new DatabaseSync(path.join(lite.ctx.config.dataDir, "portico.sqlite"), { readOnly: true });
+      live.exec(`vacuum into '${path.join(dir, "portico.sqlite")}'`);
+      live.close();
+      const copy = new DatabaseSync(path.join(dir, "portico.sqlite"));
+      copy.exec(
+        "create table notes_left_behind (id text primary key); alter table tickets add column mood text",
+      );
+      copy.close();
+      await assert.rejects(
+        migrateData({ dataDir: dir, to: spare.url, files: null }),
+        (err: unknown) =>
+          err instanceof MigrateDataError &&
+          /schemas differ/.test(err.message) &&
+          err.problems.includes("table notes_left_behind is in SQLite only") &&
+          err.problems.includes("column tickets.mood is in SQLite only"),
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -9,8 +9,9 @@ import { migrateToLatest } from "../db/migrate.ts";
 import { appliedMigrations } from "../db/sqlite-file.ts";
 import type { FileStore, MasterKey } from "../ports.ts";
 import { checkSearch, rebuildArticleSearch, rebuildTicketSearch } from "./migrate-data.search.ts";
-import { planTables, q, type TablePlan, toPg } from "./migrate-data.tables.ts";
+import { MigrateDataError, planTables, q, type TablePlan, toPg } from "./migrate-data.tables.ts";
 import { checkFile, compareTable, type FileRef } from "./migrate-data.verify.ts";
+import type { Say } from "./progress.ts";
 
 // `portico migrate-data --to postgres://…`: the embedded SQLite database moved into an empty
 // PostgreSQL database, once, by an operator, with Portico stopped. It is the one place that
@@ -35,7 +36,7 @@ export interface MigrateDataOptions {
   /** Rows per INSERT at most. */
   batchRows?: number;
   /** Progress lines (stderr in the CLI). */
-  progress?: (line: string) => void;
+  progress?: Say;
 }
 
 export interface MigrateDataReport {
@@ -45,14 +46,8 @@ export interface MigrateDataReport {
   files: { checked: number; copied: number; warnings: string[] };
 }
 
-/** The move was refused or did not verify; `problems` lists each finding. Nothing was committed. */
-export class MigrateDataError extends Error {
-  readonly problems: string[];
-  constructor(message: string, problems: string[] = []) {
-    super(message);
-    this.problems = problems;
-  }
-}
+/** Thrown by each step of the move (defined beside the plan, the first step that throws it). */
+export { MigrateDataError };
 
 /** Parameters per statement stay well under PostgreSQL's 65,535. */
 const MAX_PARAMETERS = 30_000;
@@ -108,7 +103,7 @@ async function copyTable(
   client: pg.Client,
   plan: TablePlan,
   batchRows: number,
-  progress: (line: string) => void,
+  progress: Say,
 ): Promise<number> {
   const names = plan.columns.map((c) => c.name);
   const perInsert = Math.max(1, Math.min(batchRows, Math.floor(MAX_PARAMETERS / names.length)));
