@@ -2,7 +2,6 @@
 // then the real restore and the app on the restored folder) and the refusals around it.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -10,7 +9,6 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { pipeline } from "node:stream/promises";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { systemActor } from "../actors.ts";
 import { buildApp } from "../app.ts";
 import { loadConfig } from "../config.ts";
@@ -30,13 +28,12 @@ import {
   trackUrl,
 } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
-import { startPortico } from "../test/portico-process.ts";
+import { porticoCommand, porticoCommandAsync, startPortico } from "../test/portico-process.ts";
 import { createBackup } from "./backup.ts";
 import type { Manifest } from "./backup-manifest.ts";
 import { keyColumns, referencedKeys } from "./backup-sources.ts";
 import { restoreBackup } from "./restore.ts";
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/portico.js");
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
   "base64",
@@ -66,30 +63,6 @@ function childEnv(dataDir: string, extra: Record<string, string> = {}): Record<s
     UNVERIFIED_RECIPIENT_EMAILS_PER_HOUR: "100000",
     ...extra,
   };
-}
-
-function portico(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    // A command that never ends fails here, named, instead of holding the whole run.
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
 }
 
 /** `portico serve` on a folder, waited for until it listens; stopped by SIGTERM. */
@@ -289,7 +262,7 @@ describe("portico backup and restore, on a server being written to", { skip: SQL
       })();
       while (submitted < 3) await new Promise((r) => setTimeout(r, 20));
       const before = submitted;
-      const r = await portico(["backup", "--output", `${out}/`], childEnv(dataDir));
+      const r = await porticoCommandAsync(childEnv(dataDir), "backup", "--output", `${out}/`);
       const during = submitted - before;
       writing = false;
       await load;
@@ -308,7 +281,7 @@ describe("portico backup and restore, on a server being written to", { skip: SQL
 
     // Restored by the real command into a new folder.
     const restored = path.join(tempDir("restored"), "data");
-    const r = await portico(["restore", archive, "--data-dir", restored], childEnv("/nonexistent"));
+    const r = porticoCommand(childEnv("/nonexistent"), "restore", archive, "--data-dir", restored);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /Restored the backup of .* into /);
     assert.match(r.out, /files: \d+ \(/);

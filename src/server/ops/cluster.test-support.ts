@@ -69,22 +69,6 @@ export interface ClusterOptions {
   env: Record<string, string>;
 }
 
-/** Waits for `check`; on timeout the error says what was awaited and, given `state`, what it saw. */
-export const until = async (
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 20_000,
-  state?: () => Promise<unknown>,
-) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${state ? `: ${JSON.stringify(await state())}` : ""}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
-
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const { slug, adminEmail, redisUrl } = opts;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "portico-multi-"));
