@@ -16,7 +16,7 @@ import { FILE_DELETED_MARKER, isFileColumn, namesStoredFiles } from "./stored-fi
 const ONE_STEP = 2 ** 31 - 1;
 const STORAGE_KEY = /^[0-9a-f-]{36}$/;
 
-/** A file the snapshot refers to was removed, with its row, after the snapshot. */
+/** A file the snapshot refers to was removed after the snapshot, with its row or marking it. */
 export class RemovedMeanwhile extends Error {}
 
 export interface KeyInfo {

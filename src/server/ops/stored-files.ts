@@ -15,9 +15,8 @@ export function isFileColumn(name: string): boolean {
 /**
  * The marker of a row whose stored file was deleted on purpose: inbound mail's raw message,
  * removed by the workspace's retention (30 days after processing by default) or by a contact's
- * erasure, leaves
- * `raw_deleted_at` set while `storage_key` keeps its key (the column is NOT NULL). Such a row
- * names no file: a backup does not look for it, and a move does not check it.
+ * erasure, leaves `raw_deleted_at` set while `storage_key` keeps its key (the column is NOT
+ * NULL). Such a row names no file: a backup does not look for it, and a move does not check it.
  */
 export const FILE_DELETED_MARKER = "raw_deleted_at";
 
