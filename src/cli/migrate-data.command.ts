@@ -1,8 +1,7 @@
-import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
 import { loadConfig } from "../server/config.ts";
-import { KEY_FILE, loadMasterKey, masterKeyFrom } from "../server/files/file.crypto.ts";
+import { readMasterKey } from "../server/files/file.crypto.ts";
 import { createFileStore, LocalFileStore, S3FileStore } from "../server/files/file.store.ts";
 import { MigrateDataError, migrateData } from "../server/ops/migrate-data.ts";
 
@@ -42,12 +41,7 @@ export function migrateDataCommand(envHelp: string): Command {
       if (opts.copyFilesToS3 && !config.s3) {
         throw new MigrateDataError("--copy-files-to-s3 needs the S3 settings (S3_BUCKET and the others).");
       }
-      const keyFile = path.join(config.dataDir, KEY_FILE);
-      const key = config.fileEncryptionKey
-        ? masterKeyFrom(config.fileEncryptionKey)
-        : fs.existsSync(keyFile)
-          ? loadMasterKey(config.dataDir, undefined)
-          : null;
+      const key = readMasterKey(config.dataDir, config.fileEncryptionKey);
       const store = opts.copyFilesToS3 && config.s3 ? new S3FileStore(config.s3) : createFileStore(config);
       const started = Date.now();
       try {

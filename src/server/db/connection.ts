@@ -8,6 +8,9 @@ import { type StorageWatch, storageWatch } from "./storage-watch.ts";
 
 export type DialectName = "sqlite" | "postgres";
 
+/** The embedded database's file in DATA_DIR (and its name in a backup archive). */
+export const SQLITE_FILE = "portico.sqlite";
+
 export interface Database {
   db: Kysely<DB>;
   dialect: DialectName;
@@ -81,7 +84,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
       close: () => db.destroy(),
     };
   }
-  const file = path.join(opts.dataDir, "portico.sqlite");
+  const file = path.join(opts.dataDir, SQLITE_FILE);
   const dialect = openSqlite(file, { cacheMb: opts.sqliteCacheMb });
   const db = new Kysely<DB>({ dialect });
   const reader = dialect.reader;

@@ -15,12 +15,9 @@ const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
 // One ordered history for both databases; a migration that must differ asks isPostgres(db).
 class FolderMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
-    const files = (await fs.readdir(migrationsDir)).filter((f) => /^\d{4}_[a-z0-9_]+\.ts$/.test(f)).sort();
     const out: Record<string, Migration> = {};
-    for (const file of files) {
-      out[file.replace(/\.ts$/, "")] = (await import(
-        pathToFileURL(path.join(migrationsDir, file)).href
-      )) as Migration;
+    for (const name of await migrationNames()) {
+      out[name] = (await import(pathToFileURL(path.join(migrationsDir, `${name}.ts`)).href)) as Migration;
     }
     return out;
   }

@@ -27,27 +27,59 @@ export function masterKeyFrom(key: Buffer): MasterKey {
 }
 
 /**
- * The key from FILE_ENCRYPTION_KEY, else DATA_DIR/file-encryption.key, created on first start
- * (readable by the owner only). Losing it loses every file: the README says how to back it up.
+ * The key from FILE_ENCRYPTION_KEY, else DATA_DIR/file-encryption.key when it exists; null when
+ * neither is there. Creates nothing: for the operator's commands, which must not make a new key.
  */
-export function loadMasterKey(dataDir: string, fromEnv: Buffer | undefined): MasterKey & { source: string } {
+export function readMasterKey(
+  dataDir: string,
+  fromEnv: Buffer | undefined,
+): (MasterKey & { source: string }) | null {
   if (fromEnv) return { ...masterKeyFrom(fromEnv), source: "FILE_ENCRYPTION_KEY" };
   const file = path.join(dataDir, KEY_FILE);
-  fs.mkdirSync(dataDir, { recursive: true });
+  let text: string;
   try {
-    // "wx": two processes starting at once cannot both write a key.
-    fs.writeFileSync(file, `${randomBytes(32).toString("hex")}\n`, { flag: "wx", mode: 0o600 });
+    text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
   }
-  const key = parseKey(fs.readFileSync(file, "utf8"));
+  const key = parseKey(text);
   if (!key) throw new Error(`${file} does not hold a 32-byte key (64 hex characters)`);
   return { ...masterKeyFrom(key), source: file };
 }
 
-/** The id of the key a sealed file's first bytes name, or null when they are not a sealed file's. */
-export function sealedKeyId(head: Buffer): Buffer | null {
-  return head.length >= 8 && head.subarray(0, 4).equals(MAGIC) ? head.subarray(4, 8) : null;
+/**
+ * The key as readMasterKey finds it, else DATA_DIR/file-encryption.key created on first start
+ * (readable by the owner only). Losing it loses every file: the README says how to back it up.
+ */
+export function loadMasterKey(dataDir: string, fromEnv: Buffer | undefined): MasterKey & { source: string } {
+  const existing = readMasterKey(dataDir, fromEnv);
+  if (existing) return existing;
+  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    // "wx": two processes starting at once cannot both write a key.
+    fs.writeFileSync(path.join(dataDir, KEY_FILE), `${randomBytes(32).toString("hex")}\n`, {
+      flag: "wx",
+      mode: 0o600,
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+  const created = readMasterKey(dataDir, undefined);
+  if (!created) throw new Error(`${path.join(dataDir, KEY_FILE)} could not be created`);
+  return created;
+}
+
+/**
+ * Throws unless `head`, a sealed file's first bytes (8 or more), names the key with id `keyId`
+ * (hex): a file of another key, or no sealed file at all, is told apart without decrypting it.
+ * `what` names the file in the error.
+ */
+export function checkSealedUnder(head: Buffer, keyId: string, what: string): void {
+  if (head.length < 8 || !head.subarray(0, 4).equals(MAGIC))
+    throw new FileDamagedError(`${what} is not a sealed file`);
+  const id = head.subarray(4, 8).toString("hex");
+  if (id !== keyId) throw new FileDamagedError(`${what} is sealed under the key with id ${id}, not ${keyId}`);
 }
 
 function fileKey(master: MasterKey, salt: Buffer): Buffer {

@@ -181,12 +181,35 @@ const sqliteEngine: Engine = {
 
 // --- PostgreSQL: tsvector + pg_trgm ------------------------------------------------------------
 
+/**
+ * An article's vectors on PostgreSQL, as SQL text: kb_articles.heads (the title weighted A, the
+ * tags B) and .document (the heads, then the text weighted D). `{c}` stands for the text-search
+ * configuration, `{title}`, `{tags}` (space-separated) and `{text}` for the texts. The one
+ * statement of the weighting: a save indexes through it here, and migrate-data rebuilds with it.
+ */
+export const ARTICLE_VECTORS = {
+  heads: "setweight(to_tsvector({c}, {title}), 'A') || setweight(to_tsvector({c}, {tags}), 'B')",
+  document: "{heads} || setweight(to_tsvector({c}, {text}), 'D')",
+} as const;
+
+/** A fragment of ARTICLE_VECTORS with each `{name}` replaced by its value, bound. */
+function filled(fragment: string, values: Record<string, RawBuilder<unknown> | string>): RawBuilder<unknown> {
+  const parts = fragment.split(/\{(\w+)\}/);
+  return sql.join(
+    parts.map((part, i) => {
+      if (i % 2 === 0) return sql.raw(part);
+      if (!(part in values)) throw new Error(`no value for {${part}}`);
+      return values[part];
+    }),
+    sql.raw(""),
+  );
+}
+
 const pgEngine: Engine = {
   async index(tx, actor, doc, language) {
-    const cfg = sql`${language}::regconfig`;
-    const heads = sql`setweight(to_tsvector(${cfg}, ${doc.title}), 'A') ||
-        setweight(to_tsvector(${cfg}, ${doc.tags.join(" ")}), 'B')`;
-    const document = sql`${heads} || setweight(to_tsvector(${cfg}, ${doc.text}), 'D')`;
+    const c = sql`${language}::regconfig`;
+    const heads = filled(ARTICLE_VECTORS.heads, { c, title: doc.title, tags: doc.tags.join(" ") });
+    const document = filled(ARTICLE_VECTORS.document, { heads, c, text: doc.text });
     await writeSearchVectors(tx, actor, doc.articleId, { heads, document });
   },
   async remove() {

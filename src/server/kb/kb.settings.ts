@@ -7,7 +7,7 @@ import { articlesVisibleTo } from "./kb.access.ts";
 import { ARTICLE_COLUMNS, indexedOf, requireAdmin } from "./kb.common.ts";
 import type { KbSettings, SettingsPatch } from "./kb.schemas.ts";
 import { indexArticle } from "./kb.search.ts";
-import type { SearchLanguage } from "./kb.vocabulary.ts";
+import { DEFAULT_SEARCH_LANGUAGE, type SearchLanguage } from "./kb.vocabulary.ts";
 
 // A workspace's knowledge-base settings: the search language (the index is built in it) and the
 // guidance shown when a search finds nothing.
@@ -21,7 +21,7 @@ export async function getKbSettings(ctx: AppContext, workspaceId: string, tx?: T
     .selectAll()
     .where("workspace_id", "=", workspaceId)
     .executeTakeFirst();
-  const searchLanguage = (row?.search_language ?? "english") as SearchLanguage;
+  const searchLanguage = (row?.search_language ?? DEFAULT_SEARCH_LANGUAGE) as SearchLanguage;
   return {
     searchLanguage,
     // FTS5 has the porter stemmer (English) only; PostgreSQL stems every configuration but simple.

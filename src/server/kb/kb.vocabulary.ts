@@ -23,6 +23,9 @@ export const SEARCH_LANGUAGES = [
 ] as const;
 export type SearchLanguage = (typeof SEARCH_LANGUAGES)[number];
 
+/** A workspace's search language until it chooses one (no kb_settings row). */
+export const DEFAULT_SEARCH_LANGUAGE: SearchLanguage = "english";
+
 const MAX_TERMS = 8;
 const MAX_TERM_LENGTH = 40;
 

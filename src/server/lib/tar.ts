@@ -29,12 +29,13 @@ function sizeField(buf: Buffer, value: number): void {
   buf.writeBigUInt64BE(BigInt(value), 128);
 }
 
-function header(name: string, size: number, mtime: Date, mode: number): Buffer {
+function header(name: string, size: number, mtime: Date): Buffer {
   const h = Buffer.alloc(BLOCK);
   const bytes = Buffer.from(name, "utf8");
   if (bytes.length > 100) throw new TarError(`name too long for the archive: ${name}`);
   bytes.copy(h, 0);
-  octal(h, 100, 8, mode);
+  // Extracted by hand, each entry is its owner's only: the archive holds the key.
+  octal(h, 100, 8, 0o600);
   octal(h, 108, 8, 0);
   octal(h, 116, 8, 0);
   sizeField(h, size);
@@ -72,8 +73,8 @@ export class TarWriter {
   }
 
   /** An entry from a buffer. */
-  async addBuffer(name: string, data: Buffer, opts: { mode?: number; mtime?: Date } = {}): Promise<Written> {
-    await this.#write(header(name, data.length, opts.mtime ?? new Date(), opts.mode ?? 0o600));
+  async addBuffer(name: string, data: Buffer, opts: { mtime?: Date } = {}): Promise<Written> {
+    await this.#write(header(name, data.length, opts.mtime ?? new Date()));
     await this.#write(data);
     await this.#pad(data.length);
     return { size: data.length, sha256: createHash("sha256").update(data).digest("hex") };
@@ -88,13 +89,12 @@ export class TarWriter {
     source: FileHandle,
     size: number,
     opts: {
-      mode?: number;
       mtime?: Date;
       onBytes?: (n: number) => void;
       check?: (chunk: Buffer) => void;
     } = {},
   ): Promise<Written> {
-    await this.#write(header(name, size, opts.mtime ?? new Date(), opts.mode ?? 0o600));
+    await this.#write(header(name, size, opts.mtime ?? new Date()));
     const hash = createHash("sha256");
     const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1)));
     let copied = 0;
@@ -136,7 +136,6 @@ function parseOctal(field: Buffer, what: string): number {
 export interface TarEntry {
   name: string;
   size: number;
-  mode: number;
 }
 
 /**
@@ -168,7 +167,8 @@ export async function readTar(
     if (type !== "0" && type !== "\0") throw new TarError(`${name}: only plain files are expected`);
     if (block[345] !== 0) throw new TarError(`${name}: long names are not expected`);
     const size = parseOctal(block.subarray(124, 136), "a size");
-    const mode = parseOctal(block.subarray(100, 108), "a mode");
+    // The mode is not used (restore sets its own), but must be a number like every field.
+    parseOctal(block.subarray(100, 108), "a mode");
     const start = position + BLOCK;
     const padded = Math.ceil(size / BLOCK) * BLOCK;
     if (start + padded > total) throw new TarError(`${name} is cut short`);
@@ -182,7 +182,7 @@ export async function readTar(
         yield buf.subarray(0, n);
       }
     }
-    await onEntry({ name, size, mode }, content);
+    await onEntry({ name, size }, content);
     if (padded > size) {
       const pad = Buffer.alloc(padded - size);
       await readExactly(pad, start + size);

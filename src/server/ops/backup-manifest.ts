@@ -1,3 +1,4 @@
+import { SQLITE_FILE } from "../db/connection.ts";
 import { KEY_FILE } from "../files/file.crypto.ts";
 import { localStorePath } from "../files/file.store.ts";
 
@@ -11,7 +12,7 @@ import { localStorePath } from "../files/file.store.ts";
 
 export const FORMAT = "portico-backup";
 export const FORMAT_VERSION = 1;
-export const DB_ENTRY = "portico.sqlite";
+export const DB_ENTRY = SQLITE_FILE;
 export const KEY_ENTRY = KEY_FILE;
 export const MANIFEST_ENTRY = "manifest.json";
 export const MANIFEST_SUM_ENTRY = "manifest.json.sha256";
@@ -74,6 +75,11 @@ export function checkManifest(value: unknown): Manifest {
     if (!e || !isEntryName(e.name) || !Number.isSafeInteger(e.size) || !/^[0-9a-f]{64}$/.test(e.sha256)) {
       throw new Error(`the manifest lists an entry it may not: ${JSON.stringify(e)}`);
     }
+  }
+  const files = m.entries.filter((e) => e.name.startsWith("files/"));
+  const fileBytes = files.reduce((n, e) => n + e.size, 0);
+  if (m.files.included ? m.files.count !== files.length || m.files.bytes !== fileBytes : files.length !== 0) {
+    throw new Error("the manifest's count or size of files does not match its entries");
   }
   return m as Manifest;
 }

@@ -2,21 +2,21 @@ import fs from "node:fs";
 import path from "node:path";
 import { backup, DatabaseSync } from "node:sqlite";
 import type { Config } from "../config.ts";
-import { KEY_FILE, masterKeyFrom } from "../files/file.crypto.ts";
-import { localStorePath } from "../files/file.store.ts";
-import { parseKey } from "../lib/encryption-key.ts";
+import { SQLITE_FILE } from "../db/connection.ts";
+import { appliedMigrations, checkIntact } from "../db/sqlite-file.ts";
+import { KEY_FILE, readMasterKey } from "../files/file.crypto.ts";
+import { sqliteCatalog } from "./migrate-data.tables.ts";
 import type { Say } from "./progress.ts";
+import { FILE_DELETED_MARKER, isFileColumn, namesStoredFiles } from "./stored-files.ts";
 
 // Where a backup's parts come from (backup.ts says in which order, and why): the database
 // snapshot and the storage keys its rows name, the files present in the store, the key.
 
-const SQLITE_FILE = "portico.sqlite";
 /** Pages per backup step: all of them, so the copy is one read transaction (see backup.ts). */
 const ONE_STEP = 2 ** 31 - 1;
 const STORAGE_KEY = /^[0-9a-f-]{36}$/;
-const KEY_COLUMN = /^(?:storage|thumb)_key$|_storage_key$/;
 
-/** A file the snapshot refers to was removed, with its row, after the snapshot. */
+/** A file the snapshot refers to was removed after the snapshot, with its row or marking it. */
 export class RemovedMeanwhile extends Error {}
 
 export interface KeyInfo {
@@ -27,55 +27,47 @@ export interface KeyInfo {
 }
 
 export function readKey(config: Config): KeyInfo {
-  if (config.fileEncryptionKey) {
-    return { source: "environment", id: masterKeyFrom(config.fileEncryptionKey).id.toString("hex") };
-  }
+  const key = readMasterKey(config.dataDir, config.fileEncryptionKey);
   const file = path.join(config.dataDir, KEY_FILE);
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  if (!key) {
     throw new Error(
       `no encryption key: ${file} does not exist and FILE_ENCRYPTION_KEY is unset (is DATA_DIR the server's?)`,
     );
   }
-  const key = parseKey(bytes.toString("utf8"));
-  if (!key) throw new Error(`${file} does not hold a 32-byte key`);
-  return { source: "file", id: masterKeyFrom(key).id.toString("hex"), file: bytes };
+  const id = key.id.toString("hex");
+  return config.fileEncryptionKey
+    ? { source: "environment", id }
+    : { source: "file", id, file: fs.readFileSync(file) };
 }
 
-/**
- * The columns that name a stored file: by name, `storage_key`, `thumb_key` or `…_storage_key`
- * (a new column naming a stored file must follow the rule; backup.test.ts lists today's).
- */
+/** The columns that name a stored file (stored-files.ts says which), by table and column name. */
 export function keyColumns(db: DatabaseSync): { table: string; column: string }[] {
-  const tables = db
-    .prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite%' order by name")
-    .all() as { name: string }[];
-  return tables.flatMap(({ name: table }) =>
-    (db.prepare("select name from pragma_table_info(?)").all(table) as { name: string }[])
-      .filter((c) => KEY_COLUMN.test(c.name))
-      .map((c) => ({ table, column: c.name })),
+  return [...sqliteCatalog(db)].flatMap(([table, columns]) =>
+    [...columns].filter(isFileColumn).map((column) => ({ table, column })),
   );
 }
 
 /**
- * Every storage key the database's rows name. A plain read of a database file as a whole (the
- * snapshot, or the live file to tell a removal from damage), for no actor: not an application
- * query, so it does not go through the access files.
+ * Every storage key the database's rows name (stored-files.ts: not a row's whose file was deleted
+ * on purpose). A plain read of a database file as a whole (the snapshot, or the live file to
+ * tell a removal from damage), for no actor: not an application query, so it does not go through
+ * the access files.
  */
 export function referencedKeys(db: DatabaseSync): Set<string> {
   const keys = new Set<string>();
-  for (const { table, column } of keyColumns(db)) {
-    const rows = db
-      .prepare(`select distinct "${column}" as k from "${table}" where "${column}" is not null`)
-      .all();
-    for (const { k } of rows as { k: unknown }[]) {
-      if (typeof k !== "string" || !STORAGE_KEY.test(k)) {
-        throw new Error(`${table}.${column} holds ${JSON.stringify(k)}, which is not a storage key`);
+  for (const [table, columns] of sqliteCatalog(db)) {
+    const marker = columns.has(FILE_DELETED_MARKER) ? `, "${FILE_DELETED_MARKER}"` : "";
+    for (const column of [...columns].filter(isFileColumn)) {
+      const rows = db
+        .prepare(`select distinct "${column}" as k${marker} from "${table}" where "${column}" is not null`)
+        .all() as Record<string, unknown>[];
+      for (const row of rows.filter(namesStoredFiles)) {
+        const k = row.k;
+        if (typeof k !== "string" || !STORAGE_KEY.test(k)) {
+          throw new Error(`${table}.${column} holds ${JSON.stringify(k)}, which is not a storage key`);
+        }
+        keys.add(k);
       }
-      keys.add(k);
     }
   }
   return keys;
@@ -99,15 +91,8 @@ export async function snapshotSqlite(
   try {
     // One self-contained file (no -wal beside it); the server turns WAL on again when it opens it.
     copy.exec("pragma journal_mode = delete");
-    const check = copy.prepare("pragma quick_check").all() as { quick_check: string }[];
-    if (check.length !== 1 || check[0]?.quick_check !== "ok") {
-      throw new Error(
-        `the database copy fails SQLite's check: ${check.map((c) => c.quick_check).join("; ")}`,
-      );
-    }
-    const migrations = (
-      copy.prepare("select name from kysely_migration order by name").all() as { name: string }[]
-    ).map((r) => r.name);
+    checkIntact(copy, "the database copy");
+    const migrations = appliedMigrations(copy);
     const keys = referencedKeys(copy);
     say(`database: snapshot of ${pages} pages taken at ${migrations.at(-1) ?? "no migration"}`);
     return { pages, migrations, keys };
@@ -129,23 +114,6 @@ export async function presentKeys(root: string): Promise<Set<string>> {
     }
   }
   return keys;
-}
-
-export async function sizes(
-  root: string,
-  keys: Iterable<string>,
-): Promise<{ key: string; size: number | null }[]> {
-  const out: { key: string; size: number | null }[] = [];
-  for (const key of [...keys].sort()) {
-    const st = await fs.promises
-      .stat(path.join(root, localStorePath(key)))
-      .catch((err: NodeJS.ErrnoException) => {
-        if (err.code === "ENOENT") return null;
-        throw err;
-      });
-    out.push({ key, size: st ? st.size : null });
-  }
-  return out;
 }
 
 /** Files the snapshot names but the store lacks: removed since (start again), or a damaged store. */

@@ -2,7 +2,6 @@
 // then the real restore and the app on the restored folder) and the refusals around it.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -10,24 +9,31 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { pipeline } from "node:stream/promises";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { systemActor } from "../actors.ts";
 import { buildApp } from "../app.ts";
 import { loadConfig } from "../config.ts";
-import { decryptStream, masterKeyFrom } from "../files/file.crypto.ts";
+import { decryptStream, encryptStream, masterKeyFrom } from "../files/file.crypto.ts";
 import { sweepUnattached } from "../files/file.service.ts";
 import { localStorePath } from "../files/file.store.ts";
 import { parseKey } from "../lib/encryption-key.ts";
+import { readTar, TarWriter } from "../lib/tar.ts";
 import { closeContext, createContext } from "../main.ts";
 import { freePort } from "../test/daemon.ts";
-import { makeTeam, type SignedInAgent, type Submitted, submitTicket, trackUrl } from "../test/factories.ts";
+import {
+  makeTeam,
+  prunedInbound,
+  type SignedInAgent,
+  type Submitted,
+  submitTicket,
+  trackUrl,
+} from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
-import { startPortico } from "../test/portico-process.ts";
+import { porticoCommand, porticoCommandAsync, startPortico } from "../test/portico-process.ts";
 import { createBackup } from "./backup.ts";
+import type { Manifest } from "./backup-manifest.ts";
 import { keyColumns, referencedKeys } from "./backup-sources.ts";
 import { restoreBackup } from "./restore.ts";
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/portico.js");
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
   "base64",
@@ -57,30 +63,6 @@ function childEnv(dataDir: string, extra: Record<string, string> = {}): Record<s
     UNVERIFIED_RECIPIENT_EMAILS_PER_HOUR: "100000",
     ...extra,
   };
-}
-
-function portico(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    // A command that never ends fails here, named, instead of holding the whole run.
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
 }
 
 /** `portico serve` on a folder, waited for until it listens; stopped by SIGTERM. */
@@ -152,6 +134,35 @@ function fileRows(file: string): { key: string; sha256: string | null }[] {
 }
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** A copy of an archive whose manifest `edit` changed, with the manifest's hash made to match. */
+async function forgeManifest(archive: string, edit: (m: Manifest) => void): Promise<string> {
+  const forged = path.join(tempDir("forged"), "forged.tar");
+  const input = await fs.promises.open(archive, "r");
+  const output = await fs.promises.open(forged, "wx");
+  try {
+    const writer = new TarWriter(output);
+    await readTar(input, async (entry, content) => {
+      const parts: Buffer[] = [];
+      for await (const chunk of content()) parts.push(Buffer.from(chunk));
+      let data = Buffer.concat(parts);
+      if (entry.name === "manifest.json") {
+        const m = JSON.parse(data.toString("utf8")) as Manifest;
+        edit(m);
+        data = Buffer.from(`${JSON.stringify(m, null, 2)}\n`);
+        await writer.addBuffer(entry.name, data);
+        await writer.addBuffer("manifest.json.sha256", Buffer.from(`${sha256(data)}  manifest.json\n`));
+      } else if (entry.name !== "manifest.json.sha256") {
+        await writer.addBuffer(entry.name, data);
+      }
+    });
+    await writer.finish();
+  } finally {
+    await input.close();
+    await output.close();
+  }
+  return forged;
+}
 
 async function upload(base: string, slug: string, name: string, body: Buffer): Promise<string> {
   const res = await fetch(`${base}/api/public/upload?portal=${slug}&name=${encodeURIComponent(name)}`, {
@@ -251,7 +262,7 @@ describe("portico backup and restore, on a server being written to", { skip: SQL
       })();
       while (submitted < 3) await new Promise((r) => setTimeout(r, 20));
       const before = submitted;
-      const r = await portico(["backup", "--output", `${out}/`], childEnv(dataDir));
+      const r = await porticoCommandAsync(childEnv(dataDir), "backup", "--output", `${out}/`);
       const during = submitted - before;
       writing = false;
       await load;
@@ -270,7 +281,7 @@ describe("portico backup and restore, on a server being written to", { skip: SQL
 
     // Restored by the real command into a new folder.
     const restored = path.join(tempDir("restored"), "data");
-    const r = await portico(["restore", archive, "--data-dir", restored], childEnv("/nonexistent"));
+    const r = porticoCommand(childEnv("/nonexistent"), "restore", archive, "--data-dir", restored);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /Restored the backup of .* into /);
     assert.match(r.out, /files: \d+ \(/);
@@ -352,9 +363,11 @@ describe("portico backup and restore, on a server being written to", { skip: SQL
 describe("backup: files removed meanwhile, a damaged store, the key", () => {
   let t: TestEnv;
   let slug: string;
+  let ws: Awaited<ReturnType<typeof makeTeam>>["ws"];
   before(async () => {
     t = await testEnv();
-    slug = (await makeTeam(t)).ws.slug;
+    ws = (await makeTeam(t)).ws;
+    slug = ws.slug;
   });
   after(() => t?.close());
 
@@ -451,6 +464,96 @@ describe("backup: files removed meanwhile, a damaged store, the key", () => {
     } finally {
       fs.writeFileSync(file, saved);
     }
+  });
+
+  test("a file sealed under another key is refused, and no archive is written", {
+    skip: SQLITE_ONLY,
+  }, async () => {
+    const up = await uploadIn("foreign.txt", Buffer.from("sealed twice\n"));
+    const key = await storageKeyOf(up.key);
+    assert.ok(key);
+    await submitTicket(t, slug, { attachments: [up.key] } as never);
+    const file = path.join(t.ctx.config.dataDir, "files", localStorePath(key));
+    const saved = fs.readFileSync(file);
+    const other = masterKeyFrom(randomBytes(32));
+    const foreign: Buffer[] = [];
+    await pipeline(
+      [Buffer.from("sealed twice\n")],
+      encryptStream(other),
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) foreign.push(chunk);
+      },
+    );
+    fs.writeFileSync(file, Buffer.concat(foreign));
+    try {
+      const out = tempDir("foreign");
+      await assert.rejects(
+        createBackup(t.ctx.config, { output: `${out}/` }),
+        new RegExp(
+          `${key} is sealed under the key with id ${other.id.toString("hex")}, not ${t.ctx.files.key.id.toString("hex")}`,
+        ),
+      );
+      assert.deepEqual(fs.readdirSync(out), [], "no archive, no partial file");
+    } finally {
+      fs.writeFileSync(file, saved);
+    }
+  });
+
+  test("restore refuses a file not sealed under the manifest's key, and file counts not the entries'", async () => {
+    const up = await uploadIn("named.txt", Buffer.from("which key?\n"));
+    await submitTicket(t, slug, { attachments: [up.key] } as never);
+    const { path: archive } = await createBackup(t.ctx.config, {
+      output: `${tempDir("rekeyed")}/`,
+      withoutKey: true,
+    });
+    // The same archive with the manifest naming another key, its hash made to match.
+    const forged = await forgeManifest(archive, (m) => {
+      m.key.id = "00000000";
+    });
+    const target = path.join(tempDir("rekeyed-restored"), "d");
+    await assert.rejects(
+      restoreBackup(loadConfig({ DATA_DIR: target }), forged),
+      new RegExp(
+        `files/.* is sealed under the key with id ${t.ctx.files.key.id.toString("hex")}, not 00000000`,
+      ),
+    );
+    assert.equal(fs.existsSync(target), false);
+
+    // A manifest whose count or size of files is not its entries' is refused as well.
+    for (const edit of [
+      (m: Manifest) => {
+        if (m.files.included) m.files.count++;
+      },
+      (m: Manifest) => {
+        if (m.files.included) m.files.bytes--;
+      },
+    ]) {
+      await assert.rejects(
+        restoreBackup(loadConfig({ DATA_DIR: target }), await forgeManifest(archive, edit)),
+        /the manifest's count or size of files does not match its entries/,
+      );
+      assert.equal(fs.existsSync(target), false);
+    }
+  });
+
+  test("raw mail deleted by retention keeps its row: the backup leaves the file out and succeeds", async () => {
+    const key = await prunedInbound(t, ws);
+    if (!ON_POSTGRES) {
+      const db = new DatabaseSync(path.join(t.ctx.config.dataDir, "portico.sqlite"), { readOnly: true });
+      try {
+        const row = db.prepare("select raw_deleted_at from inbound_emails where storage_key = ?").get(key);
+        assert.ok(row?.raw_deleted_at, "the row stays, marked");
+        assert.equal(referencedKeys(db).has(key), false, "a marked row names no file");
+      } finally {
+        db.close();
+      }
+    }
+    const out = tempDir("pruned");
+    const { path: archive, manifest } = await createBackup(t.ctx.config, { output: `${out}/` });
+    assert.ok(!manifest.entries.some((e) => e.name.endsWith(key)), "the deleted file is not in the archive");
+    const target = path.join(out, "restored");
+    await restoreBackup(loadConfig({ DATA_DIR: target }), archive);
+    assert.equal(fs.existsSync(path.join(target, "files", localStorePath(key))), false);
   });
 
   test("an interrupted backup or restore leaves nothing behind", async () => {

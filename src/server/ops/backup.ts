@@ -4,7 +4,7 @@ import path from "node:path";
 import packageJson from "../../../package.json" with { type: "json" };
 import { formatBytes } from "../../shared/files.ts";
 import type { Config } from "../config.ts";
-import { sealedKeyId } from "../files/file.crypto.ts";
+import { checkSealedUnder } from "../files/file.crypto.ts";
 import { localStorePath } from "../files/file.store.ts";
 import { TarWriter } from "../lib/tar.ts";
 import {
@@ -18,14 +18,7 @@ import {
   type Manifest,
   type ManifestEntry,
 } from "./backup-manifest.ts";
-import {
-  explainMissing,
-  presentKeys,
-  RemovedMeanwhile,
-  readKey,
-  sizes,
-  snapshotSqlite,
-} from "./backup-sources.ts";
+import { explainMissing, presentKeys, RemovedMeanwhile, readKey, snapshotSqlite } from "./backup-sources.ts";
 import { Progress, type Say } from "./progress.ts";
 
 // `portico backup`: one archive of everything a DATA_DIR holds that is state, taken while the
@@ -35,13 +28,14 @@ import { Progress, type Say } from "./progress.ts";
 //    step: the copy is the database as of one commit, read in one read transaction (WAL lets the
 //    server go on writing meanwhile). In smaller steps, every commit of the server in between
 //    would restart the copy, and a busy server would keep it from ever finishing.
-// 2. The stored files that snapshot refers to (every `storage_key` / `thumb_key` column), copied
-//    afterwards. A stored file is never changed, only written whole under a new key, so a file the
-//    snapshot refers to is the same bytes later. Only its removal can race the copy: a row is
-//    deleted first, then its file (the unattached-upload sweep). A file gone whose row is gone
-//    from the live database too was removed after the snapshot: the backup starts again from a
-//    new snapshot (at most three times). A file gone while its row remains is a damaged store,
-//    and an error.
+// 2. The stored files that snapshot refers to (the columns and rows stored-files.ts names: not
+//    inbound mail whose raw message retention or erasure deleted), copied afterwards. A stored
+//    file is never changed, only written whole under a new key, so a file the snapshot refers to
+//    is the same bytes later. Only its removal can race the copy: a row is deleted first, then
+//    its file (the unattached-upload sweep), or a raw message is deleted, then its row marked
+//    (retention). A file gone whose row is gone or marked in the live database too was removed
+//    after the snapshot: the backup starts again from a new snapshot (at most three times). A
+//    file gone while its row still names it is a damaged store, and an error.
 // 3. The encryption key when it is DATA_DIR's file. A key from FILE_ENCRYPTION_KEY is never
 //    written: it stays with the operator's other secrets; the manifest names its id, which
 //    restore checks.
@@ -73,7 +67,7 @@ export interface BackupResult {
   manifest: Manifest;
 }
 
-export function archiveName(at: Date): string {
+function archiveName(at: Date): string {
   return `portico-backup-${at.toISOString().slice(0, 19).replace(/:/g, "")}Z.tar`;
 }
 
@@ -228,23 +222,15 @@ async function copyFiles(
   say: Say,
   signal: AbortSignal | undefined,
 ): Promise<{ entries: ManifestEntry[]; bytes: number; gone: number }> {
-  const listed = await sizes(root, keys);
   // With PostgreSQL the list is what the folder held a moment ago: a file gone since is skipped.
   const strict = !config.databaseUrl;
-  const missing = listed.filter((f) => f.size === null).map((f) => f.key);
-  if (strict && missing.length) throw explainMissing(config, missing);
-  const present = listed.filter((f): f is { key: string; size: number } => f.size !== null);
-  const progress = new Progress(
-    say,
-    "files",
-    present.length,
-    present.reduce((n, f) => n + f.size, 0),
-  );
+  const listed = [...keys].sort();
+  const missing: string[] = [];
+  const progress = new Progress(say, "files", listed.length, null);
   const entries: ManifestEntry[] = [];
-  const head = Buffer.alloc(8);
   let bytes = 0;
   let gone = 0;
-  for (const { key } of present) {
+  for (const key of listed) {
     signal?.throwIfAborted();
     const file = path.join(root, localStorePath(key));
     const handle = await fs.promises.open(file, "r").catch((err: NodeJS.ErrnoException) => {
@@ -258,15 +244,15 @@ async function copyFiles(
     }
     try {
       const { size } = await handle.stat();
-      await handle.read(head, 0, 8, 0);
-      const id = sealedKeyId(head);
-      if (!id) throw new Error(`${file} is not a sealed file`);
-      if (id.toString("hex") !== keyId) {
-        throw new Error(
-          `${file} is sealed under another key (${id.toString("hex")}) than the server's (${keyId})`,
-        );
-      }
-      const written = await tar.addFile(fileEntry(key), handle, size, { onBytes: (n) => progress.bytes(n) });
+      let first = true;
+      const written = await tar.addFile(fileEntry(key), handle, size, {
+        onBytes: (n) => progress.bytes(n),
+        // The first chunk holds the header: the file is sealed under the server's key.
+        check: (chunk) => {
+          if (first) checkSealedUnder(chunk, keyId, file);
+          first = false;
+        },
+      });
       entries.push({ name: fileEntry(key), ...written });
       bytes += size;
       progress.item();

@@ -69,22 +69,6 @@ export interface ClusterOptions {
   env: Record<string, string>;
 }
 
-/** Waits for `check`; on timeout the error says what was awaited and, given `state`, what it saw. */
-export const until = async (
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 20_000,
-  state?: () => Promise<unknown>,
-) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${state ? `: ${JSON.stringify(await state())}` : ""}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
-
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const { slug, adminEmail, redisUrl } = opts;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "portico-multi-"));
@@ -280,6 +264,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       site = site.replace(from, to);
     }
     assert.equal(upstreams.length, 0, "the documented upstream lists three processes");
+    // Portico's 503 (an outage, with Retry-After and its code) must reach the client as it is:
+    // counted as a process's failure, it would have nginx mark every process down and answer 502.
+    assert.doesNotMatch(site, /proxy_next_upstream[^;]*http_50[23]/, "nginx passes Portico's 502/503 on");
     const nginxDir = path.join(tmp, "nginx");
     fs.mkdirSync(nginxDir);
     fs.writeFileSync(path.join(nginxDir, "portico.conf"), site);

@@ -101,7 +101,7 @@ describe("the disk fills up", () => {
           answers.push(await submit(i++));
           return answers.some((a) => a.status === 503);
         },
-        0,
+        { everyMs: 0 },
       );
       for (const a of answers) {
         assert.ok(a.status === 201 || a.status === 503, `answered ${a.status} ${a.code}`);
@@ -125,7 +125,9 @@ describe("the disk fills up", () => {
 
       // Room again: ready, and submissions go through, without a restart.
       fs.rmSync(filler);
-      await until("/readyz to be ready again", 15_000, async () => (await ready()).status === 200, 250);
+      await until("/readyz to be ready again", 15_000, async () => (await ready()).status === 200, {
+        everyMs: 250,
+      });
       const back = await submit(i++);
       assert.equal(back.status, 201, JSON.stringify(back));
       assert.equal(portico.exited(), null, `Portico ended:\n${portico.output()}`);

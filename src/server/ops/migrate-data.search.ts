@@ -1,5 +1,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type pg from "pg";
+import { ARTICLE_VECTORS } from "../kb/kb.engines.ts";
+import { DEFAULT_SEARCH_LANGUAGE } from "../kb/kb.vocabulary.ts";
 
 // The search indexes are the engines' own (decision 0008): FTS5 tables on SQLite, tsvector
 // columns and a table on PostgreSQL. A move builds PostgreSQL's from the copied text, the way
@@ -40,28 +42,41 @@ export async function rebuildTicketSearch(source: DatabaseSync, target: pg.Clien
   return written;
 }
 
+/** An SQL text fragment with each `{name}` replaced by the SQL text given for it. */
+function filled(fragment: string, values: Record<string, string>): string {
+  return fragment.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`no value for {${name}}`);
+    return value;
+  });
+}
+
 /**
- * kb_articles.heads and .document, in each workspace's search language: titles weighted A, tags
- * B, the text D, as kb.engines.ts's PostgreSQL engine indexes an article when it is saved.
- * Answers the articles indexed.
+ * kb_articles.heads and .document, in each workspace's search language, weighted as kb.engines.ts's
+ * PostgreSQL engine indexes an article when it is saved (ARTICLE_VECTORS). Answers the articles
+ * indexed.
  */
 export async function rebuildArticleSearch(target: pg.Client): Promise<number> {
-  const r = await target.query(`
-    with cfg as (
-      select w.id, coalesce(s.search_language, 'english')::regconfig as c
+  const heads = filled(ARTICLE_VECTORS.heads, {
+    c: "cfg.c",
+    title: "a.title",
+    tags: "coalesce((select string_agg(t, ' ') from json_array_elements_text(a.tags::json) t), '')",
+  });
+  const document = filled(ARTICLE_VECTORS.document, { heads: "v.heads", c: "v.c", text: "v.body_text" });
+  const r = await target.query(
+    `with cfg as (
+      select w.id, coalesce(s.search_language, $1)::regconfig as c
         from workspaces w left join kb_settings s on s.workspace_id = w.id
     ), vectors as (
-      select a.id,
-             setweight(to_tsvector(cfg.c, a.title), 'A') ||
-             setweight(to_tsvector(cfg.c, coalesce(
-               (select string_agg(t, ' ') from json_array_elements_text(a.tags::json) t), '')), 'B') as heads,
-             cfg.c, a.body_text
+      select a.id, ${heads} as heads, cfg.c, a.body_text
         from kb_articles a join cfg on cfg.id = a.workspace_id
     )
     update kb_articles a
-       set heads = v.heads, document = v.heads || setweight(to_tsvector(v.c, v.body_text), 'D')
+       set heads = v.heads, document = ${document}
       from vectors v
-     where v.id = a.id`);
+     where v.id = a.id`,
+    [DEFAULT_SEARCH_LANGUAGE],
+  );
   return r.rowCount ?? 0;
 }
 

@@ -11,8 +11,8 @@ import type pg from "pg";
 /** Kept by the migrator on each side: the target gets its own by migrating. */
 const MIGRATOR_TABLES = new Set(["kysely_migration", "kysely_migration_lock"]);
 /** PostgreSQL's search structures, filled by migrate-data.search.ts. */
-export const PG_SEARCH_TABLES = new Set(["ticket_search"]);
-export const PG_SEARCH_COLUMNS: Record<string, string[]> = { kb_articles: ["document", "heads"] };
+const PG_SEARCH_TABLES = new Set(["ticket_search"]);
+const PG_SEARCH_COLUMNS: Record<string, string[]> = { kb_articles: ["document", "heads"] };
 /** SQLite's search structures besides the FTS5 virtual tables and their shadow tables. */
 const SQLITE_SEARCH_TABLES = new Set(["kb_search_docs"]);
 
@@ -33,6 +33,15 @@ export interface TablePlan {
    * null, then set once every row of the table exists (tickets.follow_up_of_id).
    */
   deferred: string[];
+}
+
+/** The move was refused or did not verify; `problems` lists each finding. Nothing was committed. */
+export class MigrateDataError extends Error {
+  readonly problems: string[];
+  constructor(message: string, problems: string[] = []) {
+    super(message);
+    this.problems = problems;
+  }
 }
 
 const quoteId = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -86,8 +95,8 @@ async function pgCatalog(client: pg.Client) {
   return { tables, fks: fks.rows };
 }
 
-/** The SQLite file's tables (search structures apart) and their columns. */
-function sqliteCatalog(source: DatabaseSync): Map<string, Set<string>> {
+/** The SQLite file's tables (search structures and the migrator's apart) and their columns. */
+export function sqliteCatalog(source: DatabaseSync): Map<string, Set<string>> {
   const rows = source
     .prepare("select name, type, sql from sqlite_master where type = 'table' order by name")
     .all() as { name: string; sql: string | null }[];
@@ -103,11 +112,10 @@ function sqliteCatalog(source: DatabaseSync): Map<string, Set<string>> {
   return out;
 }
 
-export class PlanError extends Error {}
-
 /**
- * The copy's plan: the tables in foreign-key order, each with the columns to copy. Throws
- * PlanError when the two schemas differ in anything but the search structures.
+ * The copy's plan: the tables in foreign-key order, each with the columns to copy. Throws a
+ * MigrateDataError listing each difference when the two schemas differ in anything but the search
+ * structures.
  */
 export async function planTables(source: DatabaseSync, target: pg.Client): Promise<TablePlan[]> {
   const { tables, fks } = await pgCatalog(target);
@@ -131,7 +139,12 @@ export async function planTables(source: DatabaseSync, target: pg.Client): Promi
     copied.set(name, { name, columns, key: t.key.length ? t.key : columns.map((c) => c.name), deferred: [] });
   }
   for (const name of lite.keys()) if (!tables.has(name)) problems.push(`table ${name} is in SQLite only`);
-  if (problems.length) throw new PlanError(`the two schemas differ: ${problems.join("; ")}`);
+  if (problems.length) {
+    throw new MigrateDataError(
+      "The SQLite and PostgreSQL schemas differ; nothing was copied (is this Portico the one that made the SQLite file?).",
+      problems,
+    );
+  }
   return dependencyOrder(copied, fks);
 }
 
@@ -154,7 +167,7 @@ function dependencyOrder(
         for (const c of fk.columns) {
           const col = plan.columns.find((x) => x.name === c);
           if (!col?.nullable)
-            throw new PlanError(`${name}.${c} closes a cycle of references and is not nullable`);
+            throw new MigrateDataError(`${name}.${c} closes a cycle of references and is not nullable`);
           if (!plan.deferred.includes(c)) plan.deferred.push(c);
         }
       } else if (!s) visit(fk.references);

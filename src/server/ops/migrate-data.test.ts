@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, test } from "node:test";
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import pg from "pg";
@@ -10,7 +11,7 @@ import { migrateDataCommand } from "../../cli/migrate-data.command.ts";
 import { createScratchDatabase, type ScratchDatabase } from "../db/scratch.ts";
 import { loadMasterKey } from "../files/file.crypto.ts";
 import { LocalFileStore, S3FileStore } from "../files/file.store.ts";
-import { makeTeam, PASSWORD, signIn, submitTicket } from "../test/factories.ts";
+import { makeTeam, PASSWORD, prunedInbound, signIn, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { porticoCommand } from "../test/portico-process.ts";
 import { MigrateDataError, migrateData } from "./migrate-data.ts";
@@ -46,6 +47,7 @@ describe("portico migrate-data", { skip }, () => {
   let team: Awaited<ReturnType<typeof makeTeam>>;
   const refs: string[] = [];
   let pdfId = "";
+  let prunedKey = "";
 
   before(async () => {
     // The source: an embedded database whatever the pass (an empty DATABASE_URL means SQLite).
@@ -109,6 +111,8 @@ describe("portico migrate-data", { skip }, () => {
       const res = await agent("POST", "/kb/articles", { ...a, status: "published" });
       assert.equal(res.statusCode, 201, res.body);
     }
+    // Raw mail that retention deleted: the row stays with its storage key, the file is gone.
+    prunedKey = await prunedInbound(lite, team.ws);
     // A ticket pointing at a later one: its reference is copied after both rows exist.
     const db = lite.ctx.database.db;
     const [first, last] = await Promise.all(
@@ -186,6 +190,30 @@ describe("portico migrate-data", { skip }, () => {
     }
   });
 
+  test("a table the target lacks stops the move before any copy, each difference listed", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-move-extra-"));
+    try {
+      const live = new DatabaseSync(path.join(lite.ctx.config.dataDir, "portico.sqlite"), { readOnly: true });
+      live.exec(`vacuum into '${path.join(dir, "portico.sqlite")}'`);
+      live.close();
+      const copy = new DatabaseSync(path.join(dir, "portico.sqlite"));
+      copy.exec(
+        "create table notes_left_behind (id text primary key); alter table tickets add column mood text",
+      );
+      copy.close();
+      await assert.rejects(
+        migrateData({ dataDir: dir, to: spare.url, files: null }),
+        (err: unknown) =>
+          err instanceof MigrateDataError &&
+          /schemas differ/.test(err.message) &&
+          err.problems.includes("table notes_left_behind is in SQLite only") &&
+          err.problems.includes("column tickets.mood is in SQLite only"),
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("--copy-files-to-s3: the sealed files go into the bucket and are checked there", async () => {
     // The damaged-file run above rolled back: this target is migrated and empty.
     const dataDir = lite.ctx.config.dataDir;
@@ -233,7 +261,8 @@ describe("portico migrate-data", { skip }, () => {
     const r = portico(dataDir, "migrate-data", "--to", target.url);
     assert.equal(r.code, 0, `${r.out}\n${r.err}`);
     assert.match(r.out, /every row matches/);
-    // Two attachments and the PNG's thumbnail, each read back and decrypted.
+    // Two attachments and the PNG's thumbnail, each read back and decrypted; not the raw mail
+    // retention deleted.
     assert.match(r.out, /checked 3 files/);
     assert.match(r.err, /copied \d+\/\d+ tickets: 3 rows/);
     assert.match(r.err, /search rebuilt: \d+ ticket index rows, 2 articles/);
@@ -252,6 +281,7 @@ describe("portico migrate-data", { skip }, () => {
         "kb_articles",
         "outbox_emails",
         "ticket_events",
+        "inbound_emails",
       ]) {
         const mine = await lite.ctx.database.db
           .selectFrom(table as "workspaces")
@@ -261,6 +291,11 @@ describe("portico migrate-data", { skip }, () => {
         assert.equal(theirs.rows[0].n, Number(mine.n), table);
         assert.ok(Number(mine.n) > 0, `${table} has rows to move`);
       }
+      const pruned = await client.query(
+        "select raw_deleted_at is not null as marked from inbound_emails where storage_key = $1",
+        [prunedKey],
+      );
+      assert.deepEqual(pruned.rows, [{ marked: true }], "the pruned message's row moved, marked");
       const tickets = await client.query(
         "select number, subject, created_at, follow_up_of_id is not null as follows from tickets order by number",
       );

@@ -4,12 +4,14 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { openDatabase } from "../db/connection.ts";
+import { openDatabase, SQLITE_FILE } from "../db/connection.ts";
 import { migrateToLatest } from "../db/migrate.ts";
+import { appliedMigrations } from "../db/sqlite-file.ts";
 import type { FileStore, MasterKey } from "../ports.ts";
 import { checkSearch, rebuildArticleSearch, rebuildTicketSearch } from "./migrate-data.search.ts";
-import { planTables, q, type TablePlan, toPg } from "./migrate-data.tables.ts";
+import { MigrateDataError, planTables, q, type TablePlan, toPg } from "./migrate-data.tables.ts";
 import { checkFile, compareTable, type FileRef } from "./migrate-data.verify.ts";
+import type { Say } from "./progress.ts";
 
 // `portico migrate-data --to postgres://…`: the embedded SQLite database moved into an empty
 // PostgreSQL database, once, by an operator, with Portico stopped. It is the one place that
@@ -34,7 +36,7 @@ export interface MigrateDataOptions {
   /** Rows per INSERT at most. */
   batchRows?: number;
   /** Progress lines (stderr in the CLI). */
-  progress?: (line: string) => void;
+  progress?: Say;
 }
 
 export interface MigrateDataReport {
@@ -44,14 +46,8 @@ export interface MigrateDataReport {
   files: { checked: number; copied: number; warnings: string[] };
 }
 
-/** The move was refused or did not verify; `problems` lists each finding. Nothing was committed. */
-export class MigrateDataError extends Error {
-  readonly problems: string[];
-  constructor(message: string, problems: string[] = []) {
-    super(message);
-    this.problems = problems;
-  }
-}
+/** Thrown by each step of the move (defined beside the plan, the first step that throws it). */
+export { MigrateDataError };
 
 /** Parameters per statement stay well under PostgreSQL's 65,535. */
 const MAX_PARAMETERS = 30_000;
@@ -84,14 +80,9 @@ async function refuseNonEmpty(client: pg.Client): Promise<void> {
 }
 
 async function sameMigrations(source: DatabaseSync, client: pg.Client): Promise<void> {
-  const history = source
-    .prepare("select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'")
-    .get();
-  if (!history)
+  const lite = appliedMigrations(source);
+  if (!lite.length)
     throw new MigrateDataError("The SQLite file holds no Portico database (no migration history).");
-  const lite = (
-    source.prepare("select name from kysely_migration order by name").all() as { name: string }[]
-  ).map((r) => r.name);
   const target = (
     await client.query<{ name: string }>("select name from kysely_migration order by name")
   ).rows.map((r) => r.name);
@@ -112,7 +103,7 @@ async function copyTable(
   client: pg.Client,
   plan: TablePlan,
   batchRows: number,
-  progress: (line: string) => void,
+  progress: Say,
 ): Promise<number> {
   const names = plan.columns.map((c) => c.name);
   const perInsert = Math.max(1, Math.min(batchRows, Math.floor(MAX_PARAMETERS / names.length)));
@@ -158,20 +149,6 @@ async function copyTable(
   return copied;
 }
 
-/** Serial and identity columns continue after the copied ids (none today; kept true for later ones). */
-async function resetSequences(client: pg.Client): Promise<void> {
-  const r = await client.query<{ table_name: string; column_name: string }>(
-    `select table_name, column_name from information_schema.columns
-      where table_schema = current_schema() and (column_default like 'nextval(%' or is_identity = 'YES')`,
-  );
-  for (const { table_name: t, column_name: c } of r.rows) {
-    await client.query(
-      `select setval(pg_get_serial_sequence($1, $2), coalesce((select max(${q(c)}) from ${q(t)}), 0) + 1, false)`,
-      [q(t), c],
-    );
-  }
-}
-
 /** Copies the sealed bytes of each file into `to` (they stay encrypted under the same key). */
 async function copyFiles(from: FileStore, to: FileStore, refs: FileRef[]): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-move-"));
@@ -194,7 +171,7 @@ async function copyFiles(from: FileStore, to: FileStore, refs: FileRef[]): Promi
 
 export async function migrateData(opts: MigrateDataOptions): Promise<MigrateDataReport> {
   const progress = opts.progress ?? (() => {});
-  const file = path.join(opts.dataDir, "portico.sqlite");
+  const file = path.join(opts.dataDir, SQLITE_FILE);
   if (!fs.existsSync(file)) throw new MigrateDataError(`No SQLite database at ${file} (set DATA_DIR).`);
   const source = new DatabaseSync(file, { readOnly: true });
   const client = new pg.Client({ connectionString: opts.to });
@@ -217,11 +194,11 @@ export async function migrateData(opts: MigrateDataOptions): Promise<MigrateData
       await client.query("set local time zone 'UTC'");
       await refuseNonEmpty(client);
       let n = 0;
+      // Ids are copied as they are: no column takes its value from a sequence (all are text ids).
       for (const plan of plans) {
         const rows = await copyTable(source, client, plan, opts.batchRows ?? 500, progress);
         progress(`copied ${++n}/${plans.length} ${plan.name}: ${rows} rows`);
       }
-      await resetSequences(client);
       const ticketSearchRows = await rebuildTicketSearch(source, client);
       const articlesIndexed = await rebuildArticleSearch(client);
       progress(`search rebuilt: ${ticketSearchRows} ticket index rows, ${articlesIndexed} articles`);

@@ -6,11 +6,12 @@ import type pg from "pg";
 import { decryptStream } from "../files/file.crypto.ts";
 import type { FileStore, MasterKey } from "../ports.ts";
 import { canonical, q, type TablePlan } from "./migrate-data.tables.ts";
+import { isFileColumn, namesStoredFiles } from "./stored-files.ts";
 
 // The move's proof, after the copy and before its commit: every table read back from both
 // databases in primary-key order and compared row for row in a canonical form (migrate-data.tables.ts),
-// and every file a row names read from the store, decrypted and checked against its recorded
-// hash and size.
+// and every file a row names (stored-files.ts) read from the store, decrypted and checked against
+// its recorded hash and size.
 
 /** Rows per FETCH from PostgreSQL. */
 const FETCH = 1000;
@@ -32,9 +33,6 @@ export interface TableCheck {
   problems: string[];
   files: FileRef[];
 }
-
-/** Columns that name a sealed object in the file store. */
-const FILE_COLUMNS = ["storage_key", "thumb_key"];
 
 const rowText = (plan: TablePlan, row: Record<string, unknown>) =>
   JSON.stringify(plan.columns.map((c) => canonical(row[c.name], c.type)));
@@ -60,7 +58,7 @@ export async function compareTable(
   const hash = createHash("sha256");
   const problems: string[] = [];
   const files: FileRef[] = [];
-  const fileColumns = FILE_COLUMNS.filter((f) => plan.columns.some((c) => c.name === f));
+  const fileColumns = plan.columns.map((c) => c.name).filter(isFileColumn);
   const keyOf = (row: Record<string, unknown>) => plan.key.map((k) => String(row[k])).join(", ");
   let rows = 0;
   let differing = 0;
@@ -73,7 +71,7 @@ export async function compareTable(
       const a = mine.done ? null : rowText(plan, mine.value);
       const b = rowText(plan, theirs);
       hash.update(b).update("\n");
-      for (const column of fileColumns) {
+      for (const column of namesStoredFiles(theirs) ? fileColumns : []) {
         const storageKey = theirs[column];
         if (typeof storageKey !== "string") continue;
         const main = column === "storage_key";

@@ -6,7 +6,8 @@ import { after, before, describe, test } from "node:test";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import nodemailer from "nodemailer";
 import { PASSWORD } from "../test/factories.ts";
-import { type Answer, type Cluster, NGINX, OPENSSL, startCluster, until } from "./cluster.test-support.ts";
+import { until } from "../test/portico-process.ts";
+import { type Answer, type Cluster, NGINX, OPENSSL, startCluster } from "./cluster.test-support.ts";
 
 // Three real `portico serve` processes on one PostgreSQL database, one Redis and one S3 store,
 // behind nginx with docs/deploy/nginx.conf (cluster.test-support.ts). Everything goes through
@@ -214,9 +215,10 @@ describe("three processes behind nginx", { skip, timeout: 120_000 }, () => {
           )
         ).rows[0].n,
       );
-    await until("the email's ticket", async () => (await count()) > 0);
+    await until("the email's ticket", 20_000, async () => (await count()) > 0);
     await until(
       "the stored message processed",
+      20_000,
       async () =>
         (await cluster.sql.query("select 1 from inbound_emails where status <> 'received'")).rowCount === 1,
     );
@@ -235,12 +237,12 @@ describe("three processes behind nginx", { skip, timeout: 120_000 }, () => {
     // Planned by whichever process looked first (each does at its start), then run.
     await until(
       "the day's jobs planned and finished",
+      20_000,
       async () => {
         const rows = (await cluster.sql.query(due)).rows;
         return kindsOf(rows).length >= expected.length && rows.every((r) => r.status !== "pending");
       },
-      20_000,
-      async () => (await cluster.sql.query(due)).rows,
+      { state: async () => (await cluster.sql.query(due)).rows },
     );
     const rows = (await cluster.sql.query(due)).rows;
     const kinds = kindsOf(rows);
@@ -256,15 +258,17 @@ describe("three processes behind nginx", { skip, timeout: 120_000 }, () => {
   test("every email in the outbox was delivered exactly once", async () => {
     await until(
       "the outbox to drain",
-      async () =>
-        (await cluster.sql.query("select 1 from outbox_emails where status = 'pending'")).rowCount === 0,
       30_000,
       async () =>
-        (
-          await cluster.sql.query(
-            "select kind, attempts, last_error from outbox_emails where status = 'pending'",
-          )
-        ).rows,
+        (await cluster.sql.query("select 1 from outbox_emails where status = 'pending'")).rowCount === 0,
+      {
+        state: async () =>
+          (
+            await cluster.sql.query(
+              "select kind, attempts, last_error from outbox_emails where status = 'pending'",
+            )
+          ).rows,
+      },
     );
     const sent = (await cluster.sql.query("select message_id, status from outbox_emails")).rows;
     assert.ok(

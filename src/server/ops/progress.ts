@@ -5,19 +5,19 @@ export type Say = (line: string) => void;
 
 /**
  * "files: 120 of 5000 (3.4 MB of 1200 MB)", at most once a second and once at the end; without a
- * count known beforehand, "files: 120 (3.4 MB of 1200 MB)".
+ * count or a size known beforehand, "files: 120 (3.4 MB of 1200 MB)" or "files: 120 of 5000 (3.4 MB)".
  */
 export class Progress {
   readonly #say: Say;
   readonly #label: string;
   readonly #count: number | null;
-  readonly #bytes: number;
+  readonly #bytes: number | null;
   readonly #everyMs: number;
   #done = 0;
   #doneBytes = 0;
   #lastAt = Date.now();
 
-  constructor(say: Say, label: string, count: number | null, bytes: number, everyMs = 1000) {
+  constructor(say: Say, label: string, count: number | null, bytes: number | null, everyMs = 1000) {
     this.#say = say;
     this.#label = label;
     this.#count = count;
@@ -42,16 +42,21 @@ export class Progress {
   #report(): void {
     this.#lastAt = Date.now();
     this.#say(
-      `${this.#label}: ${this.#done}${this.#count === null ? "" : ` of ${this.#count}`} (${formatBytes(this.#doneBytes)} of ${formatBytes(this.#bytes)})`,
+      `${this.#label}: ${this.#done}${this.#count === null ? "" : ` of ${this.#count}`} (${formatBytes(this.#doneBytes)}${this.#bytes === null ? "" : ` of ${formatBytes(this.#bytes)}`})`,
     );
   }
 }
 
-/** Aborted by Ctrl-C or SIGTERM, so a long operation stops between steps and removes its work. */
+/**
+ * Aborted by Ctrl-C or SIGTERM, so a long operation stops between steps and removes its work.
+ * Every signal is caught, not only the first: Ctrl-C through bin/portico.js's hand-over to Node 24
+ * arrives twice (from the terminal and forwarded), and Node's default handler for the second
+ * would end the process before its clean-up. Aborting again does nothing.
+ */
 export function interruptSignal(): AbortSignal {
   const controller = new AbortController();
   const stop = () => controller.abort(new Error("interrupted"));
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   return controller.signal;
 }

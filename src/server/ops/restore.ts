@@ -5,9 +5,10 @@ import { DatabaseSync } from "node:sqlite";
 import { formatBytes } from "../../shared/files.ts";
 import type { Config } from "../config.ts";
 import { migrationNames } from "../db/migrate.ts";
-import { masterKeyFrom, sealedKeyId } from "../files/file.crypto.ts";
-import { parseKey } from "../lib/encryption-key.ts";
+import { appliedMigrations, checkIntact } from "../db/sqlite-file.ts";
+import { checkSealedUnder, masterKeyFrom, readMasterKey } from "../files/file.crypto.ts";
 import { readTar, TarError } from "../lib/tar.ts";
+import type { MasterKey } from "../ports.ts";
 import {
   checkManifest,
   DB_ENTRY,
@@ -68,8 +69,9 @@ export async function restoreBackup(
     }
     const staging = await fs.promises.mkdtemp(path.join(dataDir, ".restore-"));
     try {
-      const manifest = await unpack(input, staging, say, opts.signal);
-      const notes = await check(config, manifest, staging);
+      const unpacked = await unpack(input, staging, say, opts.signal);
+      const { manifest } = unpacked;
+      const notes = await check(config, unpacked, staging);
       let movedAside: string | undefined;
       if (before.length) {
         movedAside = path.join(dataDir, `before-restore-${new Date().toISOString().replace(/[:.]/g, "")}`);
@@ -93,16 +95,23 @@ export async function restoreBackup(
   }
 }
 
+interface Unpacked {
+  manifest: Manifest;
+  /** Each entry's first bytes (up to 8): a stored file's name the key it is sealed under. */
+  heads: Map<string, Buffer>;
+}
+
 /** Every entry into `staging`, each hashed on the way; the manifest checked against them all. */
 async function unpack(
   input: fs.promises.FileHandle,
   staging: string,
   say: Say,
   signal: AbortSignal | undefined,
-): Promise<Manifest> {
+): Promise<Unpacked> {
   const { size: total } = await input.stat();
   const progress = new Progress(say, "entries", null, total);
   const seen = new Map<string, { size: number; sha256: string }>();
+  const heads = new Map<string, Buffer>();
   let manifestBytes: Buffer | undefined;
   let manifestSum: string | undefined;
   try {
@@ -133,6 +142,7 @@ async function unpack(
       try {
         let at = 0;
         for await (const chunk of content()) {
+          if (at === 0) heads.set(entry.name, Buffer.from(chunk.subarray(0, 8)));
           hash.update(chunk);
           await out.write(chunk, 0, chunk.length, at);
           at += chunk.length;
@@ -172,23 +182,18 @@ async function unpack(
   for (const name of seen.keys()) {
     if (!listed.has(name)) throw new Error(`the archive holds ${name}, which its manifest does not list`);
   }
-  return manifest;
+  return { manifest, heads };
 }
 
 /** The database, the key and the files agree with each other and with this version. */
-async function check(config: Config, manifest: Manifest, staging: string): Promise<string[]> {
+async function check(config: Config, { manifest, heads }: Unpacked, staging: string): Promise<string[]> {
   const notes: string[] = [];
   const db = manifest.database;
   if (db.included) {
     const copy = new DatabaseSync(path.join(staging, DB_ENTRY), { readOnly: true });
     try {
-      const ok = copy.prepare("pragma quick_check").all() as { quick_check: string }[];
-      if (ok.length !== 1 || ok[0]?.quick_check !== "ok")
-        throw new Error("the archive's database fails SQLite's check");
-      const applied = (
-        copy.prepare("select name from kysely_migration order by name").all() as { name: string }[]
-      ).map((r) => r.name);
-      if (applied.join() !== db.migrations.join())
+      checkIntact(copy, "the archive's database");
+      if (appliedMigrations(copy).join() !== db.migrations.join())
         throw new Error("the archive's database is not the one its manifest describes");
     } finally {
       copy.close();
@@ -209,11 +214,16 @@ async function check(config: Config, manifest: Manifest, staging: string): Promi
   }
 
   if (manifest.key.included) {
-    const key = parseKey(await fs.promises.readFile(path.join(staging, KEY_ENTRY), "utf8"));
-    if (!key || masterKeyFrom(key).id.toString("hex") !== manifest.key.id) {
+    let key: MasterKey | null = null;
+    try {
+      key = readMasterKey(staging, undefined);
+    } catch {
+      // not a key: refused below
+    }
+    if (!key || key.id.toString("hex") !== manifest.key.id) {
       throw new Error("the archive's encryption key is not the one its manifest names");
     }
-    if (config.fileEncryptionKey && !config.fileEncryptionKey.equals(key)) {
+    if (config.fileEncryptionKey && !config.fileEncryptionKey.equals(key.key)) {
       throw new Error(
         "FILE_ENCRYPTION_KEY is set to another key than the archive's: a server would not read the restored files; unset it",
       );
@@ -231,16 +241,8 @@ async function check(config: Config, manifest: Manifest, staging: string): Promi
     );
   }
 
-  const head = Buffer.alloc(8);
   for (const e of manifest.entries.filter((x) => x.name.startsWith("files/"))) {
-    const fh = await fs.promises.open(path.join(staging, e.name), "r");
-    try {
-      await fh.read(head, 0, 8, 0);
-    } finally {
-      await fh.close();
-    }
-    if (sealedKeyId(head)?.toString("hex") !== manifest.key.id)
-      throw new Error(`${e.name} is not sealed under the backup's key`);
+    checkSealedUnder(heads.get(e.name) ?? Buffer.alloc(0), manifest.key.id, e.name);
   }
   if (manifest.files.store === "s3") {
     notes.push(
@@ -268,14 +270,13 @@ async function syncFolder(dir: string): Promise<void> {
 /** What the CLI prints once the folder is restored. */
 export function describeRestore(r: RestoreResult): string[] {
   const m = r.manifest;
-  const files = m.entries.filter((e) => e.name.startsWith("files/"));
   const lines = [
     `Restored the backup of ${m.createdAt} (Portico ${m.portico}) into ${r.dataDir}:`,
     m.database.included
       ? `  database: ${DB_ENTRY} at ${m.database.migrations.at(-1) ?? "no migration"}`
       : "  database: not in the archive",
     m.files.included
-      ? `  files: ${files.length} (${formatBytes(files.reduce((n, e) => n + e.size, 0))}) in files/`
+      ? `  files: ${m.files.count} (${formatBytes(m.files.bytes)}) in files/`
       : "  files: not in the archive",
     m.key.included ? `  key: ${KEY_ENTRY} (id ${m.key.id})` : `  key: not in the archive (id ${m.key.id})`,
   ];

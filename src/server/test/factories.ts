@@ -1,9 +1,11 @@
-import { systemActor } from "../actors.ts";
+import { systemActor, systemActorIn } from "../actors.ts";
 import { addAgent } from "../agents/agent.service.ts";
 import { createCustomerSession } from "../auth/customer-session.service.ts";
 import type { PortalAccess } from "../db/schema.ts";
+import { pruneInboundRaw, storeInbound } from "../email/inbound.store.ts";
 import { cookieName } from "../http/shared/cookies.ts";
 import { newId } from "../ids.ts";
+import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { createWorkspace } from "../workspaces/workspace.service.ts";
 import type { TestEnv } from "./harness.ts";
 
@@ -191,4 +193,39 @@ export async function openPreSessionForm(
     csrf,
     headers: { cookie: header, "content-type": "application/x-www-form-urlencoded" },
   };
+}
+
+/**
+ * An incoming message stored, processed, then pruned as the daily retention job does: its row
+ * keeps the storage key and is marked, its file is gone. Answers the storage key.
+ */
+export async function prunedInbound(t: TestEnv, ws: Workspace): Promise<string> {
+  const raw = Buffer.from(`Message-ID: <pruned-${newId()}@mail.test>\r\nSubject: Old\r\n\r\nHello\r\n`);
+  const { id } = await storeInbound(t.ctx, ws, raw, {
+    via: "smtp",
+    envelopeFrom: "x@mail.test",
+    recipients: [],
+  });
+  const db = t.ctx.database.db;
+  await db
+    .updateTable("inbound_emails")
+    .set({ status: "processed", processed_at: t.ctx.now().toISOString() })
+    .where("id", "=", id)
+    .execute();
+  const later = new Date(t.ctx.now().getTime() + 1000).toISOString();
+  const pruned = await pruneInboundRaw(t.ctx, systemActorIn("retention", ws.id), {
+    before: later,
+    limit: 10,
+  });
+  if (pruned !== 1) throw new Error(`pruned ${pruned} messages, not the one stored`);
+  const row = await db
+    .selectFrom("inbound_emails")
+    .select(["storage_key", "raw_deleted_at"])
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+  const still = await t.ctx.files.store.get(row.storage_key);
+  still?.destroy();
+  if (!row.raw_deleted_at || still)
+    throw new Error("the pruned message is not marked, or its file is still stored");
+  return row.storage_key;
 }

@@ -38,6 +38,34 @@ export function porticoCommand(env: Record<string, string>, ...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.error ? `${r.error.message}\n${r.stderr}` : r.stderr };
 }
 
+/**
+ * The same, without blocking this process meanwhile: for a command run while the test serves
+ * or writes (a backup of a server under load).
+ */
+export function porticoCommandAsync(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PORTICO_BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    // A command that never ends fails here, named, instead of holding the whole run.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.once("error", reject);
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
+
 export interface PorticoProcess {
   child: ChildProcess;
   base: string;
@@ -107,17 +135,23 @@ export function startPortico(env: Record<string, string>, port: number): Portico
   };
 }
 
-/** Until `check` holds, every `everyMs`, at most `timeoutMs`; then throws `what`. */
+/**
+ * Until `check` holds, every `everyMs` (100), at most `timeoutMs`; then throws naming `what` and,
+ * given `state`, what it saw last.
+ */
 export async function until(
   what: string,
   timeoutMs: number,
   check: () => Promise<boolean> | boolean,
-  everyMs = 100,
+  opts: { everyMs?: number; state?: () => Promise<unknown> } = {},
 ) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
+    if (Date.now() > deadline) {
+      const seen = opts.state ? `: ${JSON.stringify(await opts.state())}` : "";
+      throw new Error(`timed out waiting for: ${what}${seen}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.everyMs ?? 100));
   }
 }
 
