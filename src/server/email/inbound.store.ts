@@ -9,6 +9,7 @@ import type { AppContext } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { InboundEmailTable, Tx } from "../db/schema.ts";
 import { decryptStream, encryptStream, sealedSize } from "../files/file.crypto.ts";
+import { deleteStoredLater, deleteStoredNow } from "../files/stored-files.ts";
 import { newId } from "../ids.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
@@ -167,24 +168,34 @@ export async function pruneInboundRaw(
   return rows.length;
 }
 
-/** Deletes the raw messages of these rows of one workspace and marks them. */
+/**
+ * Marks these rows' raw messages deleted and, in the same transaction, writes the job that deletes
+ * the files (files/stored-files.ts), then deletes them at once, best-effort. Marked first, a row
+ * never names a file that is gone (a backup taken meanwhile leaves it out); the job makes sure the
+ * file does go.
+ */
 async function deleteRawOf(
   ctx: AppContext,
   workspaceId: string,
   rows: { id: string; storage_key: string }[],
 ) {
-  for (const r of rows) await ctx.files.store.delete(r.storage_key);
-  if (!rows.length) return;
-  await ctx.database.db
-    .updateTable("inbound_emails")
-    .set({ raw_deleted_at: ctx.now().toISOString() })
-    .where("workspace_id", "=", workspaceId)
-    .where(
-      "id",
-      "in",
-      rows.map((r) => r.id),
-    )
-    .execute();
+  const [first] = rows;
+  if (!first) return;
+  const storageKeys = rows.map((r) => r.storage_key);
+  await ctx.database.db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable("inbound_emails")
+      .set({ raw_deleted_at: ctx.now().toISOString() })
+      .where("workspace_id", "=", workspaceId)
+      .where(
+        "id",
+        "in",
+        rows.map((r) => r.id),
+      )
+      .execute();
+    await deleteStoredLater(ctx, tx, { workspaceId, key: `inbound_raw:${first.id}`, storageKeys });
+  });
+  await deleteStoredNow(ctx, storageKeys);
 }
 
 /**

@@ -44,14 +44,11 @@ test("the mail thread ends when idle and starts again for the next email", async
     assert.equal(mailer.threadRunning, false, "not started before the first email");
     assert.deepEqual(await mailer.deliver(row("first")), { rejected: [] });
     assert.ok(fs.existsSync(path.join(dir, "first.eml")));
-    await until("the idle thread has ended", 10_000, () => !mailer.threadRunning, 20);
+    await until("the idle thread has ended", 10_000, () => !mailer.threadRunning, { everyMs: 20 });
     // An ended thread is no longer listed for /metrics (its exit reached the thread list).
-    await until(
-      "the ended thread leaves the thread list",
-      10_000,
-      () => !runningThreads().includes("mail"),
-      20,
-    );
+    await until("the ended thread leaves the thread list", 10_000, () => !runningThreads().includes("mail"), {
+      everyMs: 20,
+    });
     assert.deepEqual(await mailer.deliver(row("second")), { rejected: [] });
     assert.ok(fs.existsSync(path.join(dir, "second.eml")));
     assert.equal(mailer.threadRunning, true);
