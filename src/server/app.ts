@@ -6,6 +6,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { AppContext } from "./context.ts";
+import type { StorageWatch } from "./db/storage-watch.ts";
 import { portalAccountPages } from "./http/portal/account.pages.ts";
 import { portalApiRoutes } from "./http/portal/account.routes.ts";
 import { portalPages } from "./http/portal/portal.pages.ts";
@@ -41,7 +42,6 @@ import { validatorCompiler } from "./http/shared/validation.ts";
 import { appPages } from "./http/workspace/app.pages.ts";
 import { authRoutes } from "./http/workspace/auth.routes.ts";
 import { workspaceRoutes } from "./http/workspace/workspace.routes.ts";
-import { outageOf } from "./lib/outage.ts";
 import { createMetrics, type Metrics } from "./metrics/metrics.ts";
 import { ASSETS_DIR } from "./web/assets.ts";
 
@@ -49,6 +49,8 @@ declare module "fastify" {
   interface FastifyInstance {
     /** Prometheus metrics, when METRICS_TOKEN or METRICS_PORT asks for them (main.ts serves the port). */
     metrics: Metrics | null;
+    /** Whether DATA_DIR's disk takes writes: every outage answer records what it saw (errors.ts). */
+    storage: StorageWatch;
   }
 }
 
@@ -117,10 +119,7 @@ export async function buildApp(ctx: AppContext) {
   app.addHook("onRequest", limitConcurrentUploads(ctx.config.http.maxConcurrentUploads));
   app.addHook("onSend", everyAnswerHeaders);
   if (ctx.config.servedOverHttps) app.addHook("onSend", httpsAnswerHeaders);
-  // A write refused for want of disk room (or on a read-only disk) is remembered for /readyz.
-  app.addHook("onError", async (_req, _reply, err) => {
-    ctx.database.storage.record(outageOf(err));
-  });
+  app.decorate("storage", ctx.database.storage);
   app.setErrorHandler(jsonErrorHandler);
   app.setNotFoundHandler(jsonNotFound);
 

@@ -5,7 +5,6 @@ import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";
-import { outageOf } from "../../lib/outage.ts";
 import { tasksOfRequestRef } from "../../onboarding/task-links.ts";
 import {
   addColleagueCc,
@@ -23,7 +22,7 @@ import {
 import { getPortalTicket, listPortalTickets, portalHome } from "../../tickets/customer-portal.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { formString, formText } from "../../web/forms.ts";
-import { answeringOutage, outageFieldError } from "../shared/errors.ts";
+import { answeringOutage, outageFieldError, unexpectedOutage } from "../shared/errors.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
 import { type CustomerPageSpec, HTML_ANSWERS, sendCustomerPage } from "./customer-page.ts";
@@ -194,9 +193,8 @@ export const portalPages =
         if (err instanceof AppError && err.status < 500 && err.fields) {
           return request(req, reply, { errors: err.fields, draft: body, status: err.status });
         }
-        const outage = err instanceof AppError ? null : outageOf(err);
+        const outage = unexpectedOutage(err);
         if (outage) {
-          ctx.database.storage.record(outage);
           answeringOutage(req, reply, outage, err);
           return request(req, reply, { errors: outageFieldError(outage), draft: body, status: 503 });
         }

@@ -4,7 +4,7 @@ import { AppError } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
 import { requestForms } from "../../forms/request-fields.ts";
 import { recordSubmittedVisit } from "../../kb/kb.insights.ts";
-import { OUTAGE_MESSAGES, outageOf } from "../../lib/outage.ts";
+import { OUTAGE_MESSAGES } from "../../lib/outage.ts";
 import { submitPortalTicket } from "../../tickets/submit.ts";
 import { type PortalSubmission, SubmitBody } from "../../tickets/ticket.schemas.ts";
 import { formString, formText } from "../../web/forms.ts";
@@ -13,7 +13,7 @@ import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { embedOriginsOf } from "../../workspaces/workspace.embedding.ts";
 import { customerCsrfHolds, customerCsrfValue, type PortalEntry, pageEntry } from "../portal/portal-entry.ts";
 import { portalLayout } from "../shared/customer.layout.ts";
-import { answeringOutage } from "../shared/errors.ts";
+import { answeringOutage, unexpectedOutage } from "../shared/errors.ts";
 import { type Framing, newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
@@ -186,9 +186,8 @@ export const submitPages =
           return page(reply, entry, nonce, embedded, err.status, main);
         }
         // The database or the disk is down: the form again as typed, saying to send it again.
-        const outage = err instanceof AppError ? null : outageOf(err);
+        const outage = unexpectedOutage(err);
         if (outage) {
-          ctx.database.storage.record(outage);
           answeringOutage(req, reply, outage, err);
           const message = `${OUTAGE_MESSAGES[outage.code]} Your request was not sent: what you wrote is kept below.`;
           return page(

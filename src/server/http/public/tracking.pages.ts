@@ -5,7 +5,6 @@ import { AppError, type FieldErrors } from "../../errors.ts";
 import { findAttachmentForTokenHolder, type StoredFile } from "../../files/file.access.ts";
 import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";
-import { outageOf } from "../../lib/outage.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { formText } from "../../web/forms.ts";
@@ -13,7 +12,7 @@ import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { pageEntry, portalEntry, trackingViewer } from "../portal/portal-entry.ts";
 import { cookieOptions, trackingCookieName } from "../shared/cookies.ts";
 import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
-import { answeringOutage, outageFieldError } from "../shared/errors.ts";
+import { answeringOutage, outageFieldError, unexpectedOutage } from "../shared/errors.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
@@ -213,10 +212,9 @@ export const trackingPages =
           if (err instanceof AppError && err.status < 500 && err.fields) {
             return tracking(req, reply, { errors: err.fields, draft: body, status: err.status });
           }
-          const outage = err instanceof AppError ? null : outageOf(err);
+          const outage = unexpectedOutage(err);
           if (outage) {
             // The page again with the reply as typed (if the page can still be read).
-            ctx.database.storage.record(outage);
             answeringOutage(req, reply, outage, err);
             return tracking(req, reply, { errors: outageFieldError(outage), draft: body, status: 503 });
           }

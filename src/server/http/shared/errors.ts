@@ -56,11 +56,17 @@ export function jsonErrorHandler(err: FastifyError | AppError, req: FastifyReque
 export const jsonNotFound = (_req: FastifyRequest, reply: FastifyReply) =>
   reply.status(404).send({ error: { code: "not_found", message: "Not found" } });
 
+/** The outage an error stands for, unless it is one of ours (an AppError is never an outage). */
+export const unexpectedOutage = (err: unknown): Outage | null =>
+  err instanceof AppError ? null : outageOf(err);
+
 /**
  * The status, Retry-After and log line of an outage's answer, the same on every tree; the caller
  * sends the body (JSON, a page, a form kept as typed).
  */
 export function answeringOutage(req: FastifyRequest, reply: FastifyReply, outage: Outage, err: unknown) {
+  // A write refused for want of disk room (or on a read-only disk) is remembered for /readyz.
+  req.server.storage.record(outage);
   // A warning, not an error: nothing is wrong with the code, and the message is enough to act on.
   req.log.warn(
     { outage: outage.code, reason: outage.reason, err: err instanceof Error ? err.message : String(err) },

@@ -1,12 +1,12 @@
 import formbody from "@fastify/formbody";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../../errors.ts";
-import { OUTAGE_MESSAGES, outageOf } from "../../lib/outage.ts";
+import { OUTAGE_MESSAGES } from "../../lib/outage.ts";
 import { assetUrl } from "../../web/assets.ts";
 import { type Html, html } from "../../web/html.ts";
 import { refuseControlsInForm } from "./control-characters.ts";
 import { customerFieldLabel } from "./customer.layout.ts";
-import { answeringOutage, jsonErrorHandler } from "./errors.ts";
+import { answeringOutage, jsonErrorHandler, unexpectedOutage } from "./errors.ts";
 import { newNonce, sendHtml } from "./html-response.ts";
 
 /**
@@ -40,7 +40,7 @@ export type PageErrorHandler = (
  * else as before (the JSON error answer, logged on a 5xx).
  */
 function pageErrorHandler(err: FastifyError | AppError, req: FastifyRequest, reply: FastifyReply) {
-  const outage = err instanceof AppError ? null : outageOf(err);
+  const outage = unexpectedOutage(err);
   if (outage) {
     answeringOutage(req, reply, outage, err);
     return simplePage(reply, "Temporarily unavailable", OUTAGE_MESSAGES[outage.code], 503, keptForm(req));

@@ -2,9 +2,9 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { signOut } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
-import { OUTAGE_MESSAGES, outageOf } from "../../lib/outage.ts";
+import { OUTAGE_MESSAGES } from "../../lib/outage.ts";
 import { type Html, html } from "../../web/html.ts";
-import { answeringOutage, jsonErrorHandler } from "../shared/errors.ts";
+import { answeringOutage, jsonErrorHandler, unexpectedOutage } from "../shared/errors.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { addOpenTaskBadge, agentTaskPages } from "./agent-tasks.pages.ts";
@@ -77,7 +77,7 @@ function appErrorPage(err: FastifyError | AppError, req: FastifyRequest, reply: 
     // Fastify's own refusals (a form too large, say): the JSON answer, as before.
     return jsonErrorHandler(err, req, reply);
   }
-  const outage = err instanceof AppError ? null : outageOf(err);
+  const outage = unexpectedOutage(err);
   if (outage) {
     // What was typed in a form is still in the browser: going back keeps it.
     answeringOutage(req, reply, outage, err);
