@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { sql } from "kysely";
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
 import type { SystemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import type { Database } from "../db/connection.ts";
 import { isPostgres } from "../db/dialect.ts";
 import type { ScheduledJobTable } from "../db/schema.surveys.ts";
+import type { DB, Tx } from "../db/schema.ts";
 import { JOB_HANDLERS } from "./job-handlers.ts";
 import type { DueJob, JobHandler } from "./job-kinds.ts";
 import { planRecurringJobs } from "./recurring.ts";
@@ -32,6 +33,31 @@ const BACKOFF_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 6 * 3600_000,
 /** The wait after the n-th failed try: 1 min, 5 min, 30 min, 2 h, 6 h, then 12 h. */
 export const retryDelayMs = (attempts: number) =>
   BACKOFF_MS[Math.min(Math.max(attempts, 1), BACKOFF_MS.length) - 1] as number;
+
+/**
+ * The queue, for metrics: due (what claimDue would take, of any kind), running (claimed, the
+ * lease not yet over) and failed (given up after the last try, kept for operators).
+ */
+export async function jobQueueCounts(
+  db: Tx,
+  _actor: SystemActor,
+  now: string,
+): Promise<{ due: number; running: number; failed: number }> {
+  const row = await db
+    .selectFrom("scheduled_jobs")
+    .where("status", "in", ["pending", "failed"])
+    .select((eb) => {
+      const pending = eb("status", "=", "pending");
+      const count = (when: Expression<SqlBool>) => eb.fn.count<number>(eb.case().when(when).then(1).end());
+      return [
+        count(eb.and([pending, eb("run_at", "<=", now), unleased(eb, now)])).as("due"),
+        count(eb.and([pending, eb.not(unleased(eb, now))])).as("running"),
+        count(eb("status", "=", "failed")).as("failed"),
+      ];
+    })
+    .executeTakeFirstOrThrow();
+  return { due: Number(row.due), running: Number(row.running), failed: Number(row.failed) };
+}
 
 /** This process, as written in locked_by: host, pid and a random part (pids repeat in containers). */
 export const PROCESS_ID = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
@@ -63,6 +89,10 @@ export interface RunOutcome {
   claimed: number;
 }
 
+/** No runner holds the job now: never claimed, or its lease is over. */
+const unleased = (eb: ExpressionBuilder<DB, "scheduled_jobs">, nowIso: string) =>
+  eb.or([eb("locked_until", "is", null), eb("locked_until", "<", nowIso)]);
+
 /** Claims up to `limit` due jobs of the known kinds for `workerId`. */
 async function claimDue(
   ctx: AppContext,
@@ -83,7 +113,7 @@ async function claimDue(
           .select("id")
           .where("status", "=", "pending")
           .where("run_at", "<=", nowIso)
-          .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", nowIso)]))
+          .where((eb) => unleased(eb, nowIso))
           .where("kind", "in", kinds)
           .orderBy("run_at")
           .limit(limit);
@@ -95,7 +125,7 @@ async function claimDue(
     .where("id", "in", (eb) => eb.selectFrom("due").select("id"))
     // On SQLite the unary + keeps the planner on the primary key rather than the status index.
     .where(isPostgres(db) ? sql`status` : sql`+status`, "=", "pending")
-    .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", nowIso)]))
+    .where((eb) => unleased(eb, nowIso))
     .returning(["id", "workspace_id", "kind", "key", "payload", "run_at", "attempts", "locked_until"])
     .execute();
   return (rows as ClaimedJob[]).sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : 0));

@@ -1,4 +1,3 @@
-import type { SystemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
@@ -42,45 +41,4 @@ export async function scheduleJob(ctx: AppContext, tx: Tx, spec: JobSpec): Promi
     .onConflict((oc) => oc.column("key").doNothing())
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
-}
-
-/**
- * The queue of scheduled jobs, for metrics: due (waiting for a runner), running (claimed, the
- * lease not yet over) and failed (given up after the last try, kept for operators).
- */
-export async function jobQueueCounts(
-  db: Tx,
-  actor: SystemActor,
-  now: string,
-): Promise<{ due: number; running: number; failed: number }> {
-  let q = db.selectFrom("scheduled_jobs").where("status", "in", ["pending", "failed"]);
-  if (actor.workspaceId !== undefined) q = q.where("workspace_id", "=", actor.workspaceId);
-  const row = await q
-    .select((eb) => {
-      const pending = eb("status", "=", "pending");
-      const leased = eb.and([eb("locked_until", "is not", null), eb("locked_until", ">=", now)]);
-      return [
-        eb.fn
-          .count<number>(
-            eb
-              .case()
-              .when(eb.and([pending, eb("run_at", "<=", now), eb.not(leased)]))
-              .then(1)
-              .end(),
-          )
-          .as("due"),
-        eb.fn
-          .count<number>(
-            eb
-              .case()
-              .when(eb.and([pending, leased]))
-              .then(1)
-              .end(),
-          )
-          .as("running"),
-        eb.fn.count<number>(eb.case().when("status", "=", "failed").then(1).end()).as("failed"),
-      ];
-    })
-    .executeTakeFirstOrThrow();
-  return { due: Number(row.due), running: Number(row.running), failed: Number(row.failed) };
 }

@@ -6,7 +6,7 @@ import { systemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { inboundBacklog } from "../email/inbound.store.ts";
 import { outboxBacklog } from "../email/outbox.access.ts";
-import { jobQueueCounts } from "../jobs/scheduler.ts";
+import { jobQueueCounts } from "../jobs/job-runner.ts";
 import { threadHeaps } from "./threads.ts";
 
 // Prometheus metrics (GET /metrics). Requests are counted and timed by route pattern, never by
