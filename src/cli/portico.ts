@@ -3,9 +3,8 @@ import { systemActor } from "../server/actors.ts";
 import { addAgent } from "../server/agents/agent.service.ts";
 import { PASSWORD_MIN } from "../server/auth/passwords.ts";
 import { ConfigError, loadConfig } from "../server/config.ts";
-import { openDatabase } from "../server/db/connection.ts";
 import { migrateToLatest } from "../server/db/migrate.ts";
-import { waitForDatabase } from "../server/db/wait.ts";
+import { openDatabaseWhenReady } from "../server/db/wait.ts";
 import { AppError } from "../server/errors.ts";
 import { closeContext, createContext, serve } from "../server/main.ts";
 import { createBackup, describeBackup } from "../server/ops/backup.ts";
@@ -64,12 +63,10 @@ function program(): Command {
     .addHelpText("after", ENV_HELP)
     .action(async () => {
       const config = loadConfig();
-      const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      const database = await openDatabaseWhenReady(config, {
+        onWait: (message) => console.error(`portico: ${message}`),
+      });
       try {
-        await waitForDatabase(database, {
-          seconds: config.databaseWaitSeconds,
-          onWait: (message) => console.error(`portico: ${message}`),
-        });
         const { applied } = await migrateToLatest(database.db);
         console.log(applied.length ? `Applied: ${applied.join(", ")}` : "Already up to date.");
       } finally {

@@ -1,9 +1,8 @@
 import { buildApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
-import { openDatabase } from "./db/connection.ts";
 import { migrateToLatest } from "./db/migrate.ts";
-import { waitForDatabase } from "./db/wait.ts";
+import { openDatabaseWhenReady } from "./db/wait.ts";
 import { mailDir } from "./email/email.transport.ts";
 import { createMailer } from "./email/mailer.ts";
 import { systemDnsResolver } from "./email/sender-auth.ts";
@@ -17,18 +16,9 @@ import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./ratelim
 /** Database, limiter and logger from config: the parts every process entry needs. */
 export async function createContext(config: Config, opts: { migrate?: boolean } = {}): Promise<AppContext> {
   const log = createLogger(config.logLevel);
-  const database = openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    sqliteCacheMb: config.sqliteCacheMb,
+  const database = await openDatabaseWhenReady(config, {
+    onWait: (message, location) => log.warn({ location }, message),
     onPoolError: (err) => log.warn({ err }, "a database connection failed; the pool replaces it"),
-  });
-  await waitForDatabase(database, {
-    seconds: config.databaseWaitSeconds,
-    onWait: (message) => log.warn({ location: database.location }, message),
-  }).catch(async (err) => {
-    await database.close().catch(() => {});
-    throw err;
   });
   if (opts.migrate ?? true) {
     const { applied } = await migrateToLatest(database.db);

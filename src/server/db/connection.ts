@@ -65,10 +65,10 @@ export function openDatabase(opts: DatabaseOptions): Database {
   if (opts.databaseUrl) {
     const pg = loadPg();
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
-    const onError = (err: Error) => opts.onPoolError?.(err);
-    // An idle client's error reaches the pool's listener; a checked-out client's only its own.
-    pool.on("error", onError);
-    pool.on("connect", (client) => client.on("error", onError));
+    // Every client's errors, idle or checked out, reach its own listener, said once there; the
+    // pool also re-emits an idle client's, which must be listened to so it does not crash.
+    pool.on("error", () => {});
+    pool.on("connect", (client) => client.on("error", (err: Error) => opts.onPoolError?.(err)));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(opts.databaseUrl);
     return {

@@ -1,5 +1,6 @@
+import type { Config } from "../config.ts";
 import { errorText, outageOf } from "../lib/outage.ts";
-import type { Database } from "./connection.ts";
+import { type Database, openDatabase } from "./connection.ts";
 
 // Start-up (serve, migrate, the other commands) waits for a database that does not answer yet,
 // as when PostgreSQL starts beside Portico, saying so every few seconds, up to a bound
@@ -55,4 +56,30 @@ export async function waitForDatabase(
       if (rest > 0) await new Promise((r) => setTimeout(r, rest));
     }
   }
+}
+
+/**
+ * The configured database once it answers (waiting up to DATABASE_WAIT_SECONDS, saying so through
+ * `onWait`); closed again when it never does. What every command that needs the database opens.
+ */
+export async function openDatabaseWhenReady(
+  config: Pick<Config, "databaseUrl" | "dataDir" | "sqliteCacheMb" | "databaseWaitSeconds">,
+  hooks: { onWait: (message: string, location: string) => void; onPoolError?: (err: Error) => void },
+): Promise<Database> {
+  const database = openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    sqliteCacheMb: config.sqliteCacheMb,
+    ...(hooks.onPoolError ? { onPoolError: hooks.onPoolError } : {}),
+  });
+  try {
+    await waitForDatabase(database, {
+      seconds: config.databaseWaitSeconds,
+      onWait: (message) => hooks.onWait(message, database.location),
+    });
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
+  return database;
 }
