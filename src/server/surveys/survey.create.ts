@@ -21,9 +21,9 @@ export interface NewSurvey {
   ticketResolvedAt?: string | null;
 }
 
-/** A survey to send later: its row and its survey_send job, in the caller's transaction. */
-export async function createSurvey(ctx: AppContext, tx: Tx, s: NewSurvey): Promise<SurveyTable> {
-  const row: SurveyTable = {
+/** The row of a survey scheduled for `sendAt`, not yet sent: what every survey starts as. */
+export function newSurveyRow(ctx: AppContext, s: NewSurvey): SurveyTable {
+  return {
     id: newId(),
     workspace_id: s.workspaceId,
     kind: s.kind,
@@ -48,6 +48,11 @@ export async function createSurvey(ctx: AppContext, tx: Tx, s: NewSurvey): Promi
     created_at: ctx.now().toISOString(),
     ticket_resolved_at: s.ticketResolvedAt ?? null,
   };
+}
+
+/** A survey to send later: its row and its survey_send job, in the caller's transaction. */
+export async function createSurvey(ctx: AppContext, tx: Tx, s: NewSurvey): Promise<SurveyTable> {
+  const row = newSurveyRow(ctx, s);
   await tx.insertInto("surveys").values(row).execute();
   await scheduleJob(ctx, tx, {
     kind: "survey_send",

@@ -1,8 +1,8 @@
 import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
-import { newId } from "../ids.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { surveysVisibleTo } from "./survey.access.ts";
+import { newSurveyRow } from "./survey.create.ts";
 import { createSurvey, enqueueSurveyEmail, skipSurvey, surveyLinks, whyNotAsk } from "./survey.service.ts";
 import { surveySettingsOf } from "./survey-settings.ts";
 
@@ -82,27 +82,9 @@ export async function onTicketResolved(
   });
   const links = reason ? null : surveyLinks(ctx, p.ws, now);
   const row = {
-    id: newId(),
-    workspace_id: p.ws.id,
-    kind: "csat" as const,
-    contact_id: about.contactId,
-    company_id: about.companyId,
-    ticket_id: about.ticketId,
-    plan_id: null,
-    agent_id: about.agentId,
-    trigger: about.trigger,
+    ...newSurveyRow(ctx, { ...about, kind: "csat", sendAt: now }),
     status: "skipped" as const,
     skip_reason: reason,
-    token_hash: null,
-    unsubscribe_token_hash: null,
-    send_at: now.toISOString(),
-    sent_at: null,
-    expires_at: null,
-    score: null,
-    answer: null,
-    comment: null,
-    answered_at: null,
-    answered_via: null,
     created_at: now.toISOString(),
     ...(links ? links.sent : {}),
   };
