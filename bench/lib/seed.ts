@@ -294,6 +294,8 @@ async function seedContacts(
       documents_seen_at: null,
       surveys_unsubscribed_at: null,
       erased_at: null,
+      locale: null,
+      time_zone: null,
       created_at: new Date(origin).toISOString(),
       updated_at: new Date(origin).toISOString(),
     });

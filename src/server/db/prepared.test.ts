@@ -3,6 +3,7 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { type TestEnv, testEnv } from "../test/harness.ts";
+import { PORTAL_DEFAULTS } from "../workspaces/portal-settings.ts";
 import { PreparedRead, PreparedWrite, ReadCache, readOne, readTogether } from "./prepared.ts";
 import { EXTERNAL_CHANGE_CHECK_MS } from "./sqlite.ts";
 
@@ -39,6 +40,7 @@ describe("prepared reads", () => {
         document_quota_bytes: 1,
         time_zone: "UTC",
         business_hours: "{}",
+        ...PORTAL_DEFAULTS,
         created_at: now,
         updated_at: now,
       })
@@ -183,6 +185,7 @@ describe("prepared reads", () => {
           document_quota_bytes: 1,
           time_zone: "UTC",
           business_hours: "{}",
+          ...PORTAL_DEFAULTS,
           created_at: p.at,
           updated_at: p.at,
         })

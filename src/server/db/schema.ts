@@ -1,5 +1,6 @@
 import type { Generated, Kysely, Transaction } from "kysely";
 import type { AuditDB } from "./schema.audit.ts";
+import type { PortalDB } from "./schema.portal.ts";
 import type { SurveyDB } from "./schema.surveys.ts";
 import type { WorkDB } from "./schema.work.ts";
 
@@ -34,6 +35,27 @@ export interface WorkspaceTable {
   retention_inbound_days: number | null;
   retention_search_misses_days: number | null;
   retention_events_days: number | null;
+  /** The portal's settings (migration 0022; workspaces/portal-settings.ts reads them with defaults). */
+  /** Off: customers see a branded "portal closed" page and the API says so; agents are unaffected. */
+  portal_enabled: boolean;
+  /** The language of customers who chose none and whose browser asks for none we have (i18n/locales.ts). */
+  default_locale: string;
+  secondary_color: string | null;
+  /** A key of FONTS (portal-settings.ts); null: the system stack. */
+  font: string | null;
+  /** The portal's own CSS, stored as sanitised (scoped to the portal, no imports, no outside url()). */
+  custom_css: string | null;
+  /** JSON { home|requests|kb|submit: { show?: boolean, label?: string } }; "{}": every page, default labels. */
+  portal_nav: string;
+  /** JSON { <locale>: { one: string, other: string } }: the word for "ticket"; "{}": the catalogue's. */
+  ticket_words: string;
+  /** JSON { <email kind>: { <locale>: { subject?: string, intro?: string } } }: customer emails' wording. */
+  email_templates: string;
+  /** The workspace's own host (help.acme.com), lowercase; served at / once verified. */
+  custom_domain: string | null;
+  /** The token the admin publishes (well-known path or DNS TXT) to prove the domain is theirs. */
+  custom_domain_token: string | null;
+  custom_domain_verified_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -127,6 +149,9 @@ export interface ContactTable {
   surveys_unsubscribed_at: string | null;
   /** Erased on request (migration 0021): personal data gone, the tickets' shape kept. */
   erased_at: string | null;
+  /** The contact's chosen language and time zone (migration 0022); null: the browser's, else the workspace's. */
+  locale: string | null;
+  time_zone: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -460,7 +485,7 @@ export interface KbSearchDocTable {
   workspace_id: string;
 }
 
-export interface DB extends WorkDB, SurveyDB, AuditDB {
+export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB {
   workspaces: WorkspaceTable;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;

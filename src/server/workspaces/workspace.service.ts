@@ -14,6 +14,7 @@ import { DEFAULT_BUSINESS_HOURS } from "../lib/business-hours.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import { publicHttpsUrlProblem } from "../lib/public-https-url.ts";
 import { DEFAULT_RETENTION } from "../lib/retention.ts";
+import { PORTAL_DEFAULTS } from "./portal-settings.ts";
 import type { Workspace } from "./workspace.branding.ts";
 
 export const SLUG_PATTERN = "^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$";
@@ -70,6 +71,7 @@ async function insertWorkspace(
     time_zone: "UTC",
     business_hours: DEFAULT_BUSINESS_HOURS,
     ...DEFAULT_RETENTION,
+    ...PORTAL_DEFAULTS,
     created_at: now,
     updated_at: now,
   };

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
+import type { Translator } from "../../i18n/translator.ts";
 import { pendingSurveyOf } from "../../surveys/survey.read.ts";
 import { type Html, html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
@@ -8,6 +9,7 @@ import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { surveyBanner } from "../public/survey.views.ts";
 import { type CustomerPage, plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { customerTranslator } from "../shared/locale.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { customerOf } from "./gate.ts";
 
@@ -20,7 +22,7 @@ const slugOf = (req: FastifyRequest) => (req.params as { slug?: string }).slug ?
 export interface CustomerPageSpec {
   title: string;
   current?: CustomerPage;
-  main: (ws: Workspace) => Html;
+  main: (ws: Workspace, t: Translator) => Html;
   status?: number;
   /** The survey's own page: no banner asking for it. */
   noSurveyBanner?: boolean;
@@ -44,11 +46,16 @@ export async function sendCustomerPage(
   // A survey waiting for this customer's answer: a banner on every page but its own.
   const pending = p.noSurveyBanner ? null : await pendingSurveyOf(ctx, customerOf(req).actor);
   const banner = pending ? surveyBanner(ws, pending) : undefined;
-  return sendHtml(reply, portalLayout({ ws, nonce, title: p.title, customer, banner, main: p.main(ws) }), {
-    kind: "page",
-    nonce,
-    status: p.status ?? 200,
-  });
+  const t = customerTranslator(ctx.config, reply, ws);
+  return sendHtml(
+    reply,
+    portalLayout({ ws, t, nonce, title: p.title, customer, banner, main: p.main(ws, t) }),
+    {
+      kind: "page",
+      nonce,
+      status: p.status ?? 200,
+    },
+  );
 }
 
 /** Back where they were after signing in: the same page for a GET, else the home. */

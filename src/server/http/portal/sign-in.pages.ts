@@ -19,6 +19,7 @@ import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { customerTranslator } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { PRE_SESSION_EXPIRED, preSessionToken, preSessionTokenHolds } from "../shared/pre-session.ts";
 import { customerCookieName } from "./gate.ts";
@@ -70,11 +71,21 @@ export const portalSignInPages =
       const ws = await findWorkspaceBySlug(ctx, req.params.slug);
       if (!ws) return plainNotFound(reply, nonce);
       const csrf = preSessionToken(ctx.config, req, reply);
-      return sendHtml(reply, portalLayout({ ws, nonce, title, main: main(ws, csrf) }), {
-        kind: "page",
-        nonce,
-        status,
-      });
+      return sendHtml(
+        reply,
+        portalLayout({
+          ws,
+          t: customerTranslator(ctx.config, reply, ws),
+          nonce,
+          title,
+          main: main(ws, csrf),
+        }),
+        {
+          kind: "page",
+          nonce,
+          status,
+        },
+      );
     };
     const signedIn = (reply: FastifyReply, s: CustomerSignedIn, next: string) => {
       setCustomerCookie(ctx, reply, s.token, s.expiresAt);

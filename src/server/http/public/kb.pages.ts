@@ -17,6 +17,7 @@ import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { customerCsrfValue, pageEntry } from "../portal/portal-entry.ts";
 import { portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { customerTranslator } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { limitKb } from "./kb.routes.ts";
 import {
@@ -63,6 +64,7 @@ export const publicKbPages =
         reply,
         portalLayout({
           ws: o.ws,
+          t: customerTranslator(ctx.config, reply, o.ws),
           nonce,
           title,
           main,

@@ -9,6 +9,7 @@ import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { portalEntry } from "../portal/portal-entry.ts";
 import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { customerTranslator } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
 import { LostLinkBody } from "./lost-link.routes.ts";
@@ -26,11 +27,22 @@ export const lostLinkPages =
 
     const page = (reply: FastifyReply, ws: Workspace, main: Html, status = 200) => {
       const nonce = newNonce();
-      return sendHtml(reply, portalLayout({ ws, nonce, title: "Email me my requests", main, nav: true }), {
-        kind: "page",
-        nonce,
-        status,
-      });
+      return sendHtml(
+        reply,
+        portalLayout({
+          ws,
+          t: customerTranslator(ctx.config, reply, ws),
+          nonce,
+          title: "Email me my requests",
+          main,
+          nav: true,
+        }),
+        {
+          kind: "page",
+          nonce,
+          status,
+        },
+      );
     };
     /** The workspace for the form, or null once the answer is sent (unknown portal, sign in). */
     const open = async (req: Parameters<typeof portalEntry>[1], reply: FastifyReply, slug: string) => {

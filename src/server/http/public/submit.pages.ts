@@ -15,6 +15,7 @@ import { customerCsrfHolds, customerCsrfValue, type PortalEntry, pageEntry } fro
 import { portalLayout } from "../shared/customer.layout.ts";
 import { answeringOutage, unexpectedOutage } from "../shared/errors.ts";
 import { type Framing, newNonce, sendHtml } from "../shared/html-response.ts";
+import { customerTranslator } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
 import {
@@ -66,6 +67,7 @@ export const submitPages =
         reply,
         portalLayout({
           ws,
+          t: customerTranslator(ctx.config, reply, ws),
           nonce,
           title: "Submit a request",
           embedded,

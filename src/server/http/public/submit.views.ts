@@ -11,6 +11,7 @@ import {
   customerFieldError as fieldError,
   portalLayout,
 } from "../shared/customer.layout.ts";
+import { workspaceTranslator } from "../shared/locale.ts";
 
 // The submit form (also framed on customers' own sites) and its confirmation. portal.js adds the
 // live character count, inline checks before sending and the suggested articles.
@@ -134,5 +135,12 @@ export function receivedMain(
  * preview (framed in a sandbox that neither runs scripts nor submits forms).
  */
 export function portalPreview(ws: Workspace, nonce: string): Html {
-  return portalLayout({ ws, nonce, title: "Preview", main: submitForm(ws, {}), preview: true });
+  return portalLayout({
+    ws,
+    t: workspaceTranslator(ws),
+    nonce,
+    title: "Preview",
+    main: submitForm(ws, {}),
+    preview: true,
+  });
 }

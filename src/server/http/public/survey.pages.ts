@@ -15,6 +15,7 @@ import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { customerTranslator } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import {
   type SurveyFormState,
@@ -73,7 +74,11 @@ export const surveyPages =
     const send = (reply: FastifyReply, ws: Workspace, title: string, main: Html, status = 200) => {
       const nonce = newNonce();
       reply.header("cache-control", "no-store");
-      return sendHtml(reply, portalLayout({ ws, nonce, title, main }), { kind: "page", nonce, status });
+      return sendHtml(
+        reply,
+        portalLayout({ ws, t: customerTranslator(ctx.config, reply, ws), nonce, title, main }),
+        { kind: "page", nonce, status },
+      );
     };
 
     /** The portal and the survey its token names; a page answered already when either is unknown. */

@@ -14,6 +14,7 @@ import { cookieOptions, trackingCookieName } from "../shared/cookies.ts";
 import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { answeringOutage, outageFieldError, unexpectedOutage } from "../shared/errors.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { customerTranslator } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
 import { followUpMain, liveFragment, notFoundMain, stateKey, trackingMain } from "./tracking.views.ts";
@@ -65,7 +66,13 @@ export const trackingPages =
     const notFound = (reply: FastifyReply, ws: Workspace, nonce: string) =>
       sendHtml(
         reply,
-        portalLayout({ ws, nonce, title: "Request not found", main: notFoundMain(ws, ws.slug) }),
+        portalLayout({
+          ws,
+          t: customerTranslator(ctx.config, reply, ws),
+          nonce,
+          title: "Request not found",
+          main: notFoundMain(ws, ws.slug),
+        }),
         { kind: "page", nonce, status: 404 },
       );
 
@@ -134,6 +141,7 @@ export const trackingPages =
         reply,
         portalLayout({
           ws,
+          t: customerTranslator(ctx.config, reply, ws),
           nonce,
           title: `${view.reference}: ${view.subject}`,
           main: trackingMain(ws, view, { ...opts, ...(notice ? { notice } : {}) }),
@@ -195,6 +203,7 @@ export const trackingPages =
               reply,
               portalLayout({
                 ws,
+                t: customerTranslator(ctx.config, reply, ws),
                 nonce,
                 title: "New request started",
                 main: followUpMain(req.params.reference, result),

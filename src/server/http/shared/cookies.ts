@@ -12,7 +12,9 @@ export type CookieBase =
   /** The signed-in customers' session (portal/gate.ts). */
   | "portico_customer"
   /** The pre-session token of the forms before a session (pre-session.ts). */
-  | "portico_form";
+  | "portico_form"
+  /** The customer's chosen language (locale.ts): en, de or fr. */
+  | "portico_lang";
 
 export function cookieName(config: Pick<Config, "cookieSecure">, base: CookieBase): string {
   return config.cookieSecure ? `__Host-${base}` : base;

@@ -1,6 +1,7 @@
 import type { FastifyReply } from "fastify";
 import { readableOn, readablePair } from "../../../shared/color.ts";
 import type { FieldErrors } from "../../errors.ts";
+import type { Translator } from "../../i18n/translator.ts";
 import { withoutBidiControls } from "../../lib/bidi.ts";
 import { assetUrl } from "../../web/assets.ts";
 import { errorSummary, fieldError } from "../../web/forms.ts";
@@ -39,6 +40,8 @@ const DARK_SURFACE = "#16213a";
 
 interface Shell {
   ws: Workspace;
+  /** The reader's language and the workspace's wording (http/shared/locale.ts). */
+  t: Translator;
   title: string;
   nonce: string;
   main: Html;
@@ -60,28 +63,29 @@ interface Shell {
 export type CustomerPage = "home" | "requests" | "onboarding" | "documents" | "kb" | "new" | "account";
 
 /** The signed-in portal's navigation; Sign out is a form, since it changes something. */
-function customerNav(slug: string, customer: NonNullable<Shell["customer"]>): Html {
+function customerNav(slug: string, customer: NonNullable<Shell["customer"]>, t: Translator): Html {
   const links: [CustomerPage, string, string][] = [
-    ["home", "Home", `/portal/${slug}/home`],
-    ["requests", "Requests", `/portal/${slug}/requests`],
+    ["home", t.t("common:nav.home"), `/portal/${slug}/home`],
+    ["requests", t.t("common:nav.requests"), `/portal/${slug}/requests`],
     ...(customer.company
       ? ([
-          ["onboarding", "Onboarding", `/portal/${slug}/onboarding`],
-          ["documents", "Documents", `/portal/${slug}/documents`],
+          ["onboarding", t.t("common:nav.onboarding"), `/portal/${slug}/onboarding`],
+          ["documents", t.t("common:nav.documents"), `/portal/${slug}/documents`],
         ] as [CustomerPage, string, string][])
       : []),
-    ["kb", "Knowledge base", `/portal/${slug}/kb`],
-    ["new", "New request", `/portal/${slug}/submit`],
-    ["account", "Account", `/portal/${slug}/account`],
+    ["kb", t.t("common:nav.kb"), `/portal/${slug}/kb`],
+    ["new", t.t("common:nav.submit"), `/portal/${slug}/submit`],
+    ["account", t.t("common:nav.account"), `/portal/${slug}/account`],
   ];
-  return html`<nav class="site-nav signed-in" aria-label="Portal">${links.map(
+  return html`<nav class="site-nav signed-in" aria-label="${t.t("common:nav.label")}">${links.map(
     ([page, label, href]) =>
       html`<a href="${href}"${customer.current === page ? html` aria-current="page"` : ""}>${label}</a>`,
-  )}<form method="post" action="/portal/${slug}/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="${customer.csrfToken}"><button type="submit" class="linkish">Sign out</button></form></nav>`;
+  )}<form method="post" action="/portal/${slug}/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="${customer.csrfToken}"><button type="submit" class="linkish">${t.t("common:nav.signOut")}</button></form></nav>`;
 }
 
 export function portalLayout({
   ws,
+  t,
   title,
   nonce,
   main,
@@ -94,7 +98,7 @@ export function portalLayout({
   const b = brandingOf(ws);
   const pair = readablePair(b.primaryColor);
   const home = customer ? `/portal/${ws.slug}/home` : `/portal/${ws.slug}/submit`;
-  return html`<html lang="en">
+  return html`<html lang="${t.locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -110,7 +114,7 @@ ${preview ? "" : html`<script src="${assetUrl("portal.js")}" defer></script>`}
 ${preview ? "" : html`<script src="${assetUrl("files.js")}" defer></script>`}
 </head>
 <body${embedded ? html` class="embedded"` : ""}>
-<a class="skip" href="#main">Skip to content</a>
+<a class="skip" href="#main">${t.t("common:layout.skip")}</a>
 <header class="site">
   <a class="brand" href="${home}"${embedded ? html` target="_blank" rel="noopener"` : ""}>
     ${b.logoUrl ? html`<img src="${b.logoUrl}" alt="" height="32">` : html`<span class="mark" aria-hidden="true">${b.brandName.slice(0, 1)}</span>`}
@@ -118,18 +122,18 @@ ${preview ? "" : html`<script src="${assetUrl("files.js")}" defer></script>`}
   </a>
   ${
     customer && !embedded && !preview
-      ? customerNav(ws.slug, customer)
+      ? customerNav(ws.slug, customer, t)
       : !nav || embedded || preview
         ? ""
-        : html`<nav class="site-nav" aria-label="Portal"><a href="/portal/${ws.slug}/kb">Help articles</a><a href="${home}">Submit a request</a><a href="/portal/${ws.slug}/sign-in">Sign in</a></nav>`
+        : html`<nav class="site-nav" aria-label="${t.t("common:nav.label")}"><a href="/portal/${ws.slug}/kb">${t.t("common:nav.kb")}</a><a href="${home}">${t.t("common:nav.submit")}</a><a href="/portal/${ws.slug}/sign-in">${t.t("common:nav.signIn")}</a></nav>`
   }
 </header>
 <main id="main" tabindex="-1">
 ${banner ?? ""}${main}
 </main>
 <footer class="site">
-  ${b.supportEmail ? html`<p>Questions? <a href="mailto:${b.supportEmail}">${b.supportEmail}</a></p>` : ""}
-  <p class="powered">Powered by Portico</p>
+  ${b.supportEmail ? html`<p>${t.th("common:layout.questions", { email: b.supportEmail })}</p>` : ""}
+  <p class="powered">${t.t("common:layout.poweredBy")}</p>
 </footer>
 </body>
 </html>`;
