@@ -38,6 +38,14 @@ export interface Engine extends Corrector {
     language: SearchLanguage,
     limit: number,
   ): Promise<string[]>;
+  /** Whether one article the reader may see matches one group (the word, a correction, its start). */
+  holds(
+    db: Tx,
+    reader: Actor,
+    articleId: string,
+    group: TermGroup,
+    language: SearchLanguage,
+  ): Promise<boolean>;
 }
 
 // --- SQLite: FTS5 -------------------------------------------------------------------------------
@@ -129,6 +137,18 @@ const sqliteEngine: Engine = {
       .executeTakeFirst();
     return Boolean(row);
   },
+  async holds(db, reader, articleId, group, language) {
+    const table = ftsTable(language);
+    const row = await db
+      .selectFrom(`${table} as s`)
+      .innerJoin("kb_search_docs as d", "d.id", "s.rowid")
+      .select("d.article_id")
+      .where(sql<boolean>`${sql.table(table)} match ${ftsGroup(group)}`)
+      .where("d.article_id", "=", articleId)
+      .where("d.workspace_id", "=", reader.workspaceId ?? "")
+      .executeTakeFirst();
+    return Boolean(row) && (await keepVisible(db, reader, [articleId], 1)).length === 1;
+  },
   async search(db, reader, groups, language, limit) {
     const table = ftsTable(language);
     const heads = headsTable(language);
@@ -205,6 +225,9 @@ function filled(fragment: string, values: Record<string, RawBuilder<unknown> | s
   );
 }
 
+/** One group as tsquery alternatives: the word, its corrections and, for the last word, its start. */
+const pgOptions = (g: TermGroup) => [g.term, ...g.alternatives, ...(g.prefix ? [`${g.term}:*`] : [])];
+
 const pgEngine: Engine = {
   async index(tx, actor, doc, language) {
     const c = sql`${language}::regconfig`;
@@ -241,9 +264,16 @@ const pgEngine: Engine = {
     const near = await sameFirstLetter(db, workspaceId, term, max);
     return rankCandidates(term, [...similar, ...near], max);
   },
+  async holds(db, reader, articleId, group, language) {
+    const row = await articlesVisibleTo(db, reader, { ids: [articleId] })
+      .select("a.id")
+      .where(sql<boolean>`a.document @@ to_tsquery(${language}::regconfig, ${pgOptions(group).join(" | ")})`)
+      .executeTakeFirst();
+    return Boolean(row);
+  },
   async search(db, reader, groups, language, limit) {
     const cfg = sql`${language}::regconfig`;
-    const options = (g: TermGroup) => [g.term, ...g.alternatives, ...(g.prefix ? [`${g.term}:*`] : [])];
+    const options = pgOptions;
     const all = sql`to_tsquery(${cfg}, ${groups.map((g) => `(${options(g).join(" | ")})`).join(" & ")})`;
     const any = sql`to_tsquery(${cfg}, ${groups.flatMap(options).join(" | ")})`;
     // The same two tiers as on SQLite: first the articles with a query word in the title or tags

@@ -1,4 +1,4 @@
-import MarkdownIt from "markdown-it";
+import MarkdownIt, { type Token } from "markdown-it";
 
 // Article bodies are Markdown, rendered once on save to HTML that is safe to embed: raw HTML
 // in the source is escaped (html: false), and links and images keep only http(s), mailto and
@@ -27,20 +27,34 @@ export interface Rendered {
   text: string;
 }
 
-const ENTITIES: Record<string, string> = {
-  "&amp;": "&",
-  "&lt;": "<",
-  "&gt;": ">",
-  "&quot;": '"',
-  "&#39;": "'",
-};
+/**
+ * The text a reader sees, from markdown-it's tokens: inline pieces joined as written (so
+ * "**Sign in**, then" stays "Sign in, then"), line breaks and blocks as single spaces, images
+ * by their alt text, code as its content. Nothing here is HTML.
+ */
+function plainText(tokens: Token[]): string {
+  const inline = (children: Token[]): string =>
+    children
+      .map((c) =>
+        c.type === "text" || c.type === "code_inline"
+          ? c.content
+          : c.type === "softbreak" || c.type === "hardbreak"
+            ? " "
+            : c.type === "image"
+              ? inline(c.children ?? [])
+              : "",
+      )
+      .join("");
+  const out: string[] = [];
+  for (const t of tokens) {
+    if (t.type === "inline") out.push(inline(t.children ?? []));
+    else if (t.type === "fence" || t.type === "code_block") out.push(t.content);
+  }
+  return out.join(" ").replace(/\s+/g, " ").trim();
+}
 
 export function renderMarkdown(source: string): Rendered {
-  const html = md.render(source);
-  const text = html
-    .replace(/<[^>]*>/g, " ")
-    .replace(/&(?:amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e] ?? e)
-    .replace(/\s+/g, " ")
-    .trim();
-  return { html, text };
+  const tokens = md.parse(source, {});
+  const html = md.renderer.render(tokens, md.options, {});
+  return { html, text: plainText(tokens) };
 }

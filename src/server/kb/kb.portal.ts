@@ -8,6 +8,7 @@ import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { articlesVisibleTo, categoriesVisibleTo, countFeedback } from "./kb.access.ts";
 import { categoryView, listCategories } from "./kb.categories.ts";
 import { type ArticleRow, tagsOf } from "./kb.common.ts";
+import { isWeak, meaningful, snippetOf } from "./kb.relevance.ts";
 import {
   type CategoryView,
   type FeedbackCreated,
@@ -18,7 +19,7 @@ import {
   type PortalHit,
   SUGGESTIONS_MAX,
 } from "./kb.schemas.ts";
-import { type SearchHit, searchArticles, snippet } from "./kb.search.ts";
+import { matchedCount, type SearchOutcome, searchWithTerms } from "./kb.search.ts";
 import { getKbSettings } from "./kb.settings.ts";
 import { searchTerms } from "./kb.vocabulary.ts";
 
@@ -148,30 +149,50 @@ export async function portalArticle(
   };
 }
 
-const portalHits = (slug: string, q: string, hits: SearchHit[]): PortalHit[] =>
-  hits.map((h) => ({
-    id: h.id,
-    slug: h.slug,
-    title: h.title,
-    snippet: snippet(h.excerpt, q),
-    url: `/portal/${slug}/kb/articles/${h.slug}`,
-  }));
+const portalHits = (slug: string, found: SearchOutcome): PortalHit[] =>
+  found.hits.map((h) => {
+    const s = snippetOf(h.excerpt, found.used);
+    return {
+      id: h.id,
+      slug: h.slug,
+      title: h.title,
+      snippet: s.text,
+      marks: s.marks,
+      url: `/portal/${slug}/kb/articles/${h.slug}`,
+    };
+  });
 
-/** A customer's search; a search that finds nothing is counted for the agents. */
+/**
+ * A customer's search. A search that finds nothing, or whose best match is weak (kb.relevance.ts:
+ * fewer than half of two or more meaningful words), is counted for the agents; the results are
+ * shown either way.
+ */
 export async function searchPortal(ctx: AppContext, slug: string, kb: PortalKb, q: string, limit = 20) {
-  const hits = await searchArticles(ctx, kb.actor, q, { limit, language: kb.settings.searchLanguage });
+  const language = kb.settings.searchLanguage;
+  const found = await searchWithTerms(ctx, kb.actor, q, { limit, language });
   const terms = searchTerms(q);
-  if (hits.length === 0 && terms.length) await recordMiss(ctx, kb.workspaceId, terms.join(" "));
-  return portalHits(slug, q, hits);
+  if (terms.length && (await missed(ctx, kb, found))) await recordMiss(ctx, kb.workspaceId, terms.join(" "));
+  return portalHits(slug, found);
+}
+
+/** Whether a search counts as one that found nothing: no hit, or a weak best one. */
+async function missed(ctx: AppContext, kb: PortalKb, found: SearchOutcome): Promise<boolean> {
+  const best = found.hits[0];
+  if (!best) return true;
+  const wanted = found.planned.filter((g) => meaningful(g.term));
+  // Too few words to be weak even with none matched: nothing to ask.
+  if (!isWeak(wanted.length, 0)) return false;
+  const n = await matchedCount(ctx, kb.actor, best.id, wanted, found.used, kb.settings.searchLanguage);
+  return isWeak(wanted.length, n);
 }
 
 /** Up to five articles for a subject being typed; nothing is recorded here. */
 export async function suggestArticles(ctx: AppContext, slug: string, kb: PortalKb, q: string) {
-  const hits = await searchArticles(ctx, kb.actor, q, {
+  const found = await searchWithTerms(ctx, kb.actor, q, {
     limit: SUGGESTIONS_MAX,
     language: kb.settings.searchLanguage,
   });
-  return portalHits(slug, q, hits);
+  return portalHits(slug, found);
 }
 
 /** A search that found nothing, counted per normalised query for the insights (kb.insights.ts). */

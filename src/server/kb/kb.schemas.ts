@@ -148,7 +148,10 @@ export const PublicHit = Type.Object({
   id: Type.String(),
   slug: Type.String(),
   title: Type.String(),
+  /** Plain text around the matched words. */
   snippet: Type.String(),
+  /** Where the matched words are in `snippet`: [start, end) offsets in UTF-16 code units. */
+  marks: Type.Array(Type.Object({ start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }) })),
   url: Type.String(),
 });
 export type PortalHit = Static<typeof PublicHit>;

@@ -4,7 +4,14 @@ import type { AppContext } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
 import { articlesVisibleTo } from "./kb.access.ts";
 import { engineFor, type IndexedArticle } from "./kb.engines.ts";
-import { plan, type SearchLanguage, searchTerms, updateVocabulary, words } from "./kb.vocabulary.ts";
+import {
+  plan,
+  type SearchLanguage,
+  searchTerms,
+  type TermGroup,
+  updateVocabulary,
+  words,
+} from "./kb.vocabulary.ts";
 
 // Article search: one interface, two engines (kb.engines.ts). Both weight the title above the
 // tags above the body, match the last word as a prefix (results while typing) and correct
@@ -18,7 +25,7 @@ export interface SearchHit {
   categoryId: string | null;
   status: "draft" | "published";
   visibility: "public" | "workspace" | "internal";
-  /** The start of the body's text, for a snippet. */
+  /** The start of the body's text, for a snippet (kb.relevance.ts). */
   excerpt: string;
 }
 
@@ -51,6 +58,15 @@ export interface SearchOptions {
   language: SearchLanguage;
 }
 
+/** What a search found and with which words: the hits, every word of the query, and those it used. */
+export interface SearchOutcome {
+  hits: SearchHit[];
+  /** Each word of the query with its corrections, whether or not the search kept it. */
+  planned: TermGroup[];
+  /** The words every hit matches (the ones left after dropping). */
+  used: TermGroup[];
+}
+
 /**
  * Articles matching the query that the reader may see, best first. Every word must match (or
  * one of its corrections). Words nothing in the workspace holds are left out; when the rest
@@ -64,11 +80,22 @@ export async function searchArticles(
   q: string,
   opts: SearchOptions,
 ): Promise<SearchHit[]> {
+  return (await searchWithTerms(ctx, reader, q, opts)).hits;
+}
+
+/** The same search, answering also with the words it used (for snippets and the insights). */
+export async function searchWithTerms(
+  ctx: AppContext,
+  reader: Actor,
+  q: string,
+  opts: SearchOptions,
+): Promise<SearchOutcome> {
   const terms = searchTerms(q);
-  if (terms.length === 0 || reader.workspaceId === undefined) return [];
+  if (terms.length === 0 || reader.workspaceId === undefined) return { hits: [], planned: [], used: [] };
   const db = ctx.database.db;
   const engine = engineFor(ctx);
-  let groups = (await plan(engine, db, reader.workspaceId, terms, opts.language)).filter((g) => g.matchable);
+  const planned = await plan(engine, db, reader.workspaceId, terms, opts.language);
+  let groups = planned.filter((g) => g.matchable);
   let ids: string[] = [];
   while (groups.length > 0) {
     ids = await engine.search(db, reader, groups, opts.language, opts.limit);
@@ -76,7 +103,7 @@ export async function searchArticles(
     const commonest = groups.reduce((m, g) => (g.articles > m.articles ? g : m));
     groups = groups.filter((g) => g !== commonest);
   }
-  if (ids.length === 0) return [];
+  if (ids.length === 0) return { hits: [], planned, used: [] };
   // Titles and the start of the text for the few results only: long bodies are not read for
   // every candidate the ranking looked at.
   const rows = await articlesVisibleTo(db, reader, { ids })
@@ -87,23 +114,33 @@ export async function searchArticles(
       "a.category_id as categoryId",
       "a.status",
       "a.visibility",
-      sql<string>`substr(a.body_text, 1, 600)`.as("excerpt"),
+      sql<string>`substr(a.body_text, 1, ${EXCERPT_CHARS})`.as("excerpt"),
     ])
     .execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.flatMap((id) => byId.get(id) ?? []);
+  return { hits: ids.flatMap((id) => byId.get(id) ?? []), planned, used: groups };
 }
 
-/** A short piece of the text around the first word of the query found in it. */
-export function snippet(text: string, q: string, length = 160): string {
-  const terms = searchTerms(q).filter((t) => t.length >= 3);
-  const lower = text.toLowerCase();
-  let at = -1;
-  for (const t of terms) {
-    const i = lower.indexOf(t.slice(0, Math.max(3, t.length - 2)));
-    if (i >= 0 && (at < 0 || i < at)) at = i;
+/** How much of a hit's text is read for its snippet. */
+const EXCERPT_CHARS = 1000;
+
+/**
+ * How many of `groups` the article matches, as the engine matches (stemmed, corrected, started);
+ * the groups `used` by the search that found it match by construction and are not asked again.
+ */
+export async function matchedCount(
+  ctx: AppContext,
+  reader: Actor,
+  articleId: string,
+  groups: TermGroup[],
+  used: TermGroup[],
+  language: SearchLanguage,
+): Promise<number> {
+  const engine = engineFor(ctx);
+  let n = 0;
+  for (const g of groups) {
+    if (used.some((u) => u.term === g.term)) n++;
+    else if (g.matchable && (await engine.holds(ctx.database.db, reader, articleId, g, language))) n++;
   }
-  const start = at > 40 ? text.lastIndexOf(" ", at - 30) + 1 : 0;
-  const piece = text.slice(start, start + length);
-  return `${start > 0 ? "…" : ""}${piece}${start + length < text.length ? "…" : ""}`;
+  return n;
 }

@@ -185,7 +185,19 @@
         if (embedded) Object.assign(a, { target: "_blank", rel: "noopener" });
         a.addEventListener("click", () => log("clicked", [it.id]));
         const li = el("li");
-        li.append(a, el("p", { className: "meta", textContent: it.snippet }));
+        // The snippet as text, its matched words in <mark> (offsets from the server, never HTML).
+        const p = el("p", { className: "meta" });
+        let at = 0;
+        for (const m of it.marks ?? []) {
+          if (m.start < at || m.end > it.snippet.length) continue;
+          p.append(
+            it.snippet.slice(at, m.start),
+            el("mark", { textContent: it.snippet.slice(m.start, m.end) }),
+          );
+          at = m.end;
+        }
+        p.append(it.snippet.slice(at));
+        li.append(a, p);
         ul.append(li);
       }
       const close = el("button", { type: "button", textContent: "Dismiss suggestions" });

@@ -64,7 +64,7 @@ ${
   hits.length
     ? html`<p class="meta" role="status">${hits.length === 1 ? "1 article" : `${hits.length} articles`} for “${q}”</p>
 <ol class="kb-results">${hits.map(
-        (h) => html`<li><h2><a href="${h.url}">${h.title}</a></h2><p>${h.snippet}</p></li>`,
+        (h) => html`<li><h2><a href="${h.url}">${h.title}</a></h2><p>${markedSnippet(h)}</p></li>`,
       )}</ol>`
     : q.trim()
       ? html`<div class="kb-empty" role="status"><h2>No articles found for “${q}”</h2>
@@ -72,6 +72,19 @@ ${
       : ""
 }
 ${stillNeedHelp(ws, q)}`;
+}
+
+/** A hit's snippet, escaped, with the matched words in <mark>. */
+export function markedSnippet(h: Pick<PortalHit, "snippet" | "marks">): Html {
+  const parts: (Html | string)[] = [];
+  let at = 0;
+  for (const m of h.marks) {
+    if (m.start < at || m.end > h.snippet.length) continue;
+    parts.push(h.snippet.slice(at, m.start), html`<mark>${h.snippet.slice(m.start, m.end)}</mark>`);
+    at = m.end;
+  }
+  parts.push(h.snippet.slice(at));
+  return html`${parts}`;
 }
 
 export function categoryMain(ws: Workspace, c: PortalCategory): Html {
