@@ -108,6 +108,34 @@ export const submitPages =
       },
     );
 
+    // "Submit another" (submit.views.ts): the form again, filled in with the name and email the
+    // confirmation page posted back (a post from another site is refused before it gets here).
+    app.post<{ Params: { slug: string } }>("/:slug/submit/another", async (req, reply) => {
+      const entry = await pageEntry(ctx, req, reply, req.params.slug, `/portal/${req.params.slug}/submit`);
+      if (!entry) return reply;
+      const { ws } = entry;
+      const embedded = isEmbedded(req);
+      const kept = (field: string, max: number) => {
+        const v = formString(req.body, field);
+        return v && v.length <= max ? v : undefined;
+      };
+      const values: FormValues = { name: kept("name", 200), email: kept("email", 320) };
+      const extra = requestFieldsHtml(
+        await requestForms(ctx, ws.id),
+        "Support Request",
+        undefined,
+        undefined,
+      );
+      return page(
+        reply,
+        entry,
+        newNonce(),
+        embedded,
+        200,
+        renderForm(ws, values, undefined, undefined, embedded, signedInAs(entry), extra),
+      );
+    });
+
     app.post<{ Params: { slug: string } }>("/:slug/submit", async (req, reply) => {
       const entry = await pageEntry(ctx, req, reply, req.params.slug, `/portal/${req.params.slug}/submit`);
       if (!entry) return reply;
@@ -170,7 +198,8 @@ export const submitPages =
         if (kbVisitId && !replayed) await recordSubmittedVisit(ctx, ws.slug, kbVisitId);
         // A signed-in customer follows the request on its page of the signed-in portal.
         if (entry.customer) return reply.redirect(`/portal/${ws.slug}/requests/${result.reference}`, 303);
-        return page(reply, entry, nonce, embedded, 200, receivedMain(ws, result, embedded));
+        const who = { name: values.name as string, email: values.email as string };
+        return page(reply, entry, nonce, embedded, 200, receivedMain(ws, result, embedded, who));
       } catch (err) {
         if (err instanceof AppError && err.code === "rate_limited") {
           if (err.headers) reply.headers(err.headers);

@@ -104,6 +104,27 @@ ${errorSummary(errors, message)}
   }</p>`;
 }
 
+/** Who a next request is from, kept from the last one: never in an address, only posted back. */
+export interface Sender {
+  name: string;
+  email?: string;
+}
+
+/**
+ * "Submit another": a form posting the sender back to /submit/another, which answers the submit
+ * form filled in with them. Name and email stay out of the address (and so out of logs and
+ * history) and nothing is stored: the page that shows the button already holds them.
+ */
+export function submitAnother(ws: Workspace, who: Sender | undefined, label: string, primary: boolean): Html {
+  const cls = `button${primary ? " primary" : ""}`;
+  if (!who) return html`<a class="${cls}" href="/portal/${ws.slug}/submit">${label}</a>`;
+  return html`<form method="post" action="/portal/${ws.slug}/submit/another" class="inline-form">
+    <input type="hidden" name="name" value="${who.name}">
+    ${who.email ? html`<input type="hidden" name="email" value="${who.email}">` : ""}
+    <button type="submit" class="${cls}">${label}</button>
+  </form>`;
+}
+
 /**
  * After a submission: the reference and the way to the tracking page. A repeated submission (a
  * double click) is answered without a link: the one in the acknowledgement email opens it.
@@ -112,6 +133,7 @@ export function receivedMain(
   ws: Workspace,
   result: { reference: string; trackingUrl: string | null },
   embedded: boolean,
+  who?: Sender,
 ): Html {
   const target = embedded ? html` target="_blank" rel="noopener"` : html``;
   return html`<div class="confirmation" role="status" data-kb-visit-done>
@@ -126,7 +148,7 @@ export function receivedMain(
 </div>
 <p class="actions">
   ${result.trackingUrl ? html`<a class="button primary" href="${result.trackingUrl}"${target}>Track ticket</a>` : ""}
-  <a class="button${result.trackingUrl ? "" : " primary"}" href="/portal/${ws.slug}/submit">Submit another</a>
+  ${submitAnother(ws, who, "Submit another", !result.trackingUrl)}
 </p>`;
 }
 

@@ -199,6 +199,15 @@ export const trackingPages =
           if (result.kind === "follow_up") {
             const nonce = newNonce();
             const ws = entry.ws;
+            // "Submit another request" keeps the name the tracking page already shows; the
+            // email stays out of a page whoever holds the link can open.
+            const closed = await getTrackingView(
+              ctx,
+              req.params.slug,
+              req.params.reference,
+              token,
+              trackingViewer(entry),
+            );
             return sendHtml(
               reply,
               portalLayout({
@@ -206,7 +215,7 @@ export const trackingPages =
                 t: customerTranslator(ctx.config, reply, ws),
                 nonce,
                 title: "New request started",
-                main: followUpMain(req.params.reference, result),
+                main: followUpMain(ws, req.params.reference, result, closed.contact.name),
               }),
               { kind: "page", nonce, status: 201 },
             );

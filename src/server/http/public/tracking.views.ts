@@ -10,6 +10,7 @@ import {
   customerErrorSummary as errorSummary,
   customerFieldError as fieldError,
 } from "../shared/customer.layout.ts";
+import { submitAnother } from "./submit.views.ts";
 
 // The tracking page a token opens: the request, its conversation, and the reply form. No address
 // here carries the token: the page's own path holds it in a cookie (tracking.pages.ts). portal.js
@@ -103,15 +104,18 @@ ${
 
 /** A reply to a closed request started a new one. */
 export function followUpMain(
+  ws: Workspace,
   closedReference: string,
   result: { reference: string; trackingUrl: string },
+  contactName: string,
 ): Html {
   return html`<div class="confirmation" role="status">
   <h1>We started a new request</h1>
   <p>${closedReference} was closed, so your message opened a new request that refers to it.</p>
   <p class="big-reference">${result.reference}</p>
 </div>
-<p class="actions"><a class="button primary" href="${result.trackingUrl}">Track ticket</a></p>`;
+<p class="actions"><a class="button primary" href="${result.trackingUrl}">Track ticket</a>
+  ${submitAnother(ws, { name: contactName }, "Submit another request", false)}</p>`;
 }
 
 /** A request's resolution as its customer reads it (the tracking page, the signed-in portal). */
