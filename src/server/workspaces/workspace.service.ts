@@ -100,14 +100,24 @@ export async function createWorkspace(
  * A workspace and its first admin, all or nothing: every field is checked before anything is
  * written, and both rows go in one transaction.
  */
+/** Everything wrong with a new workspace and its admin, at once ("admin.email" for the admin's). */
+export function newWorkspaceErrors(input: {
+  slug: string;
+  name: string;
+  admin: NewAgent;
+}): Record<string, string> {
+  const fields: Record<string, string> = checkNewWorkspace(input);
+  for (const [k, v] of Object.entries(checkNewAgent(input.admin) ?? {})) fields[`admin.${k}`] = v;
+  return fields;
+}
+
 export async function createWorkspaceWithAdmin(
   ctx: AppContext,
   _actor: SystemActor,
   input: { slug: string; name: string; admin: NewAgent },
   opts: { onlyIfFirst?: boolean } = {},
 ): Promise<{ workspace: Workspace; admin: AgentView }> {
-  const fields: Record<string, string> = checkNewWorkspace(input);
-  for (const [k, v] of Object.entries(checkNewAgent(input.admin) ?? {})) fields[`admin.${k}`] = v;
+  const fields = newWorkspaceErrors(input);
   if (Object.keys(fields).length) throw fieldsRefused(fields);
   return ctx.database.db.transaction().execute(async (tx) => {
     if (opts.onlyIfFirst) {

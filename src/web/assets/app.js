@@ -19,6 +19,10 @@
     });
   }
 
+  // A refused form: its error summary (rendered only then) takes the focus, so keyboard and
+  // screen-reader users land on the list of problems, each a link to its field.
+  $(".error-summary")?.focus();
+
   /**
    * Fetches an HTML fragment every 10 s while the page is visible (and at once when it shows
    * again) and hands the parsed document to `apply`; one request at a time, and a failed one is

@@ -4,14 +4,19 @@ import { signIn } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import { formString } from "../../web/forms.ts";
-import { countWorkspaces, createWorkspaceWithAdmin } from "../../workspaces/workspace.service.ts";
+import {
+  countWorkspaces,
+  createWorkspaceWithAdmin,
+  newWorkspaceErrors,
+} from "../../workspaces/workspace.service.ts";
 import { PRE_SESSION_EXPIRED, preSessionToken, preSessionTokenHolds } from "../shared/pre-session.ts";
 import { setSessionCookie } from "./gate.ts";
 import { sendPublicAppPage } from "./layout.ts";
-import { notFoundMain, type SetupValues, setupForm } from "./setup.views.ts";
+import { inFormOrder, notFoundMain, type SetupValues, setupForm } from "./setup.views.ts";
 
 // First run (/setup): exists while there is no workspace, outside the agents' gate. It signs the
-// new admin in, so its form carries the pre-session token (pre-session.ts).
+// new admin in, so its form carries the pre-session token (pre-session.ts). A refused form lists
+// every problem at once, in the order of the fields.
 
 const notFoundPage = (reply: FastifyReply) =>
   sendPublicAppPage(reply, { title: "Not found", status: 404, main: notFoundMain });
@@ -44,25 +49,35 @@ export const setupPages =
         sendPublicAppPage(reply, {
           title: "Set up Portico",
           status,
-          main: setupForm(preSessionToken(ctx.config, req, reply), values, fields, message),
+          main: setupForm(
+            preSessionToken(ctx.config, req, reply),
+            values,
+            fields && inFormOrder(fields),
+            message,
+          ),
         });
       if (!preSessionTokenHolds(ctx.config, req)) return again(403, undefined, PRE_SESSION_EXPIRED);
+      const input = {
+        name: values.name as string,
+        slug: values.slug as string,
+        admin: {
+          name: values["admin.name"] as string,
+          email: values["admin.email"] as string,
+          password,
+          role: "admin" as const,
+        },
+      };
+      // The admin signs in with a password: here it is required, beside every other problem.
+      const fields: FieldErrors = {
+        ...newWorkspaceErrors(input),
+        ...(input.slug ? {} : { slug: "is required" }),
+        ...(password ? {} : { "admin.password": "is required" }),
+      };
+      if (Object.keys(fields).length) return again(400, fields);
       try {
-        const { workspace } = await createWorkspaceWithAdmin(
-          ctx,
-          systemActor("first-run setup"),
-          {
-            name: values.name as string,
-            slug: values.slug as string,
-            admin: {
-              name: values["admin.name"] as string,
-              email: values["admin.email"] as string,
-              password,
-              role: "admin",
-            },
-          },
-          { onlyIfFirst: true },
-        );
+        const { workspace } = await createWorkspaceWithAdmin(ctx, systemActor("first-run setup"), input, {
+          onlyIfFirst: true,
+        });
         const s = await signIn(ctx, {
           workspace: workspace.slug,
           email: values["admin.email"] as string,
