@@ -15,7 +15,7 @@ before(async () => {
 after(() => t.close());
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
-const valueOf = (body: string, id: string) =>
+const fieldValue = (body: string, id: string) =>
   body.match(new RegExp(`<input id="${id}" name="${id}"[^>]*value="([^"]*)"`))?.[1];
 
 describe("submit another", () => {
@@ -49,9 +49,9 @@ describe("submit another", () => {
     });
     assert.equal(next.statusCode, 200);
     assert.equal(next.headers["cache-control"], "no-store");
-    assert.equal(valueOf(next.body, "name"), "Dana &lt;Ortiz&gt;");
-    assert.equal(valueOf(next.body, "email"), "dana@customer.test");
-    assert.equal(valueOf(next.body, "subject"), "", "the subject starts empty");
+    assert.equal(fieldValue(next.body, "name"), "Dana &lt;Ortiz&gt;");
+    assert.equal(fieldValue(next.body, "email"), "dana@customer.test");
+    assert.equal(fieldValue(next.body, "subject"), "", "the subject starts empty");
     assert.doesNotMatch(next.body, /error-summary/, "nothing is refused on a fresh form");
   });
 
@@ -71,8 +71,8 @@ describe("submit another", () => {
       payload: `name=${"x".repeat(201)}&email=a%40b.test`,
     });
     assert.equal(long.statusCode, 200);
-    assert.equal(valueOf(long.body, "name"), "");
-    assert.equal(valueOf(long.body, "email"), "a@b.test");
+    assert.equal(fieldValue(long.body, "name"), "");
+    assert.equal(fieldValue(long.body, "email"), "a@b.test");
   });
 
   test("the new-request page after replying to a closed request keeps the name, not the email", async () => {

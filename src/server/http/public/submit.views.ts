@@ -146,10 +146,10 @@ export function receivedMain(
       : html`<p>We have sent the tracking link to your email address: it shows the progress of your request and lets you reply, for 30 days.</p>`
   }
 </div>
-<p class="actions">
+<div class="actions">
   ${result.trackingUrl ? html`<a class="button primary" href="${result.trackingUrl}"${target}>Track ticket</a>` : ""}
   ${submitAnother(ws, who, "Submit another", !result.trackingUrl)}
-</p>`;
+</div>`;
 }
 
 /**

@@ -114,8 +114,8 @@ export function followUpMain(
   <p>${closedReference} was closed, so your message opened a new request that refers to it.</p>
   <p class="big-reference">${result.reference}</p>
 </div>
-<p class="actions"><a class="button primary" href="${result.trackingUrl}">Track ticket</a>
-  ${submitAnother(ws, { name: contactName }, "Submit another request", false)}</p>`;
+<div class="actions"><a class="button primary" href="${result.trackingUrl}">Track ticket</a>
+  ${submitAnother(ws, { name: contactName }, "Submit another request", false)}</div>`;
 }
 
 /** A request's resolution as its customer reads it (the tracking page, the signed-in portal). */
