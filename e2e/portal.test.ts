@@ -92,7 +92,7 @@ for (const dark of [false, true]) {
       assert.equal(await overflowsHorizontally(page), false);
       assert.deepEqual(describeViolations(await axe(page)), "");
       await screenshot(page, `portal-confirmation-375-${mode}`);
-      assert.ok(await page.getByRole("link", { name: "Submit another" }).isVisible());
+      assert.ok(await page.getByRole("button", { name: "Submit another" }).isVisible());
 
       const link = (await page.getByRole("link", { name: "Track ticket" }).getAttribute("href")) as string;
       assert.match(link, /\?t=/, "the confirmation's link carries the token");

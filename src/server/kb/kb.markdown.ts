@@ -29,8 +29,9 @@ export interface Rendered {
 
 /**
  * The text a reader sees, from markdown-it's tokens: inline pieces joined as written (so
- * "**Sign in**, then" stays "Sign in, then"), line breaks and blocks as single spaces, images
- * by their alt text, code as its content. Nothing here is HTML.
+ * "**Sign in**, then" stays "Sign in, then"), line breaks and blocks as single spaces, code as
+ * its content; images are left out, as the page's text has them. The words are the ones the
+ * HTML holds, so the search index needs no rebuild for this. Nothing here is HTML.
  */
 function plainText(tokens: Token[]): string {
   const inline = (children: Token[]): string =>
@@ -40,9 +41,7 @@ function plainText(tokens: Token[]): string {
           ? c.content
           : c.type === "softbreak" || c.type === "hardbreak"
             ? " "
-            : c.type === "image"
-              ? inline(c.children ?? [])
-              : "",
+            : "",
       )
       .join("");
   const out: string[] = [];
