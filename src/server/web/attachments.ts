@@ -55,11 +55,35 @@ export interface FileFieldOptions {
   t?: Translator;
 }
 
+/** What files.js says, in a customer page's language: {name}, {max} and {count} filled in there. */
+function scriptWords(t: Translator): string {
+  const words: Record<string, string> = {};
+  for (const key of SCRIPT_WORDS)
+    words[key] = t.t(`submit:files.script.${key}`, { name: "{name}", max: "{max}", count: "{count}" });
+  return JSON.stringify(words);
+}
+const SCRIPT_WORDS = [
+  "uploadingName",
+  "remove",
+  "removeName",
+  "removed",
+  "notAccepted",
+  "empty",
+  "tooLarge",
+  "tooMany",
+  "uploading",
+  "ready",
+  "readyName",
+  "failed",
+  "offline",
+  "wait",
+] as const;
+
 /** The file field: hidden until files.js takes it over. */
 export function fileField(o: FileFieldOptions): Html {
   const mb = MAX_FILE_BYTES / 1024 / 1024;
   const t = o.t ?? ENGLISH;
-  return html`<div class="field files" data-files hidden data-upload="${o.uploadUrl}" data-max-files="${o.maxFiles}" data-max-bytes="${MAX_FILE_BYTES}" data-accept="${ACCEPT_ATTRIBUTE}"${o.csrf ? html` data-csrf="${o.csrf}"` : ""}>
+  return html`<div class="field files" data-files hidden data-upload="${o.uploadUrl}" data-max-files="${o.maxFiles}" data-max-bytes="${MAX_FILE_BYTES}" data-accept="${ACCEPT_ATTRIBUTE}"${o.csrf ? html` data-csrf="${o.csrf}"` : ""}${o.t ? html` data-messages="${scriptWords(o.t)}"` : ""}>
   <label for="files-input">${o.label ?? t.t("submit:files.attach")} <span class="optional">${t.t("submit:optional")}</span></label>
   <p class="hint" id="files-hint">${t.t("submit:files.hint", { count: o.maxFiles, mb })}</p>
   <div class="dropzone" data-dropzone>

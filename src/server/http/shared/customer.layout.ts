@@ -86,8 +86,32 @@ export function customerFieldError(
 }
 
 /**
+ * What portal.js says in the page's language (its checks before sending, the live count, the
+ * suggested articles), as JSON on <body>: {label}, {limit}, {count}, {max} and {over} are filled in there.
+ */
+function clientMessages(t: Translator): string {
+  const labels = Object.fromEntries(
+    ["name", "email", "subject", "description", "body"].map((f) => [f, t.t(`errors:field.${f}`)]),
+  );
+  return JSON.stringify({
+    labels,
+    required: t.t("errors:message.required", { label: "{label}" }),
+    maxLength: t.t("errors:message.maxLength", { label: "{label}", limit: "{limit}" }),
+    email: t.t("errors:message.email", { label: "{label}" }),
+    problem: t.t("errors:problems", { count: 1 }),
+    problems: t.t("errors:problems", { count: "{count}" }),
+    count: t.t("submit:count", { count: "{count}", max: "{max}" }),
+    over: t.t("submit:over", { over: "{over}", count: "{count}", max: "{max}" }),
+    sending: t.t("submit:sending"),
+    suggested: t.t("submit:suggested"),
+    dismiss: t.t("submit:dismiss"),
+  });
+}
+
+/**
  * The footer's language switcher: a plain form (no script needed) posting the choice and the page
- * to come back to (http/public/language.routes.ts).
+ * to come back to (http/public/language.routes.ts). Its button sends by a button's default type,
+ * so `button[type=submit]` still names the page's own form's button alone.
  */
 function languageSwitcher(slug: string, t: Translator, back: string): Html {
   return html`<form method="post" action="/portal/${slug}/language" class="language-switcher">
@@ -97,7 +121,7 @@ function languageSwitcher(slug: string, t: Translator, back: string): Html {
     (l) =>
       html`<option value="${l}" lang="${l}"${l === t.locale ? html` selected` : ""}>${LOCALE_NAMES[l]}</option>`,
   )}</select>
-  <button type="submit">${t.t("common:language.change")}</button>
+  <button>${t.t("common:language.change")}</button>
 </form>`;
 }
 
@@ -184,7 +208,7 @@ ${preview ? "" : html`<script src="${assetUrl("time.js")}" defer></script>`}
 ${preview ? "" : html`<script src="${assetUrl("portal.js")}" defer></script>`}
 ${preview ? "" : html`<script src="${assetUrl("files.js")}" defer></script>`}
 </head>
-<body${embedded ? html` class="embedded"` : ""}>
+<body${embedded ? html` class="embedded"` : ""} data-messages="${clientMessages(t)}">
 <a class="skip" href="#main">${t.t("common:layout.skip")}</a>
 <header class="site">
   <a class="brand" href="${home}"${embedded ? html` target="_blank" rel="noopener"` : ""}>
