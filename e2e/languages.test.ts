@@ -84,13 +84,11 @@ describe("the portal in the reader's language", { skip: skipReason }, () => {
         await checked(page, `languages-submit-${r.lang}`);
 
         // files.js refuses a file in the page's language.
-        await page
-          .locator("#files-input")
-          .setInputFiles({
-            name: "tool.exe",
-            mimeType: "application/octet-stream",
-            buffer: Buffer.from("MZ"),
-          });
+        await page.locator("#files-input").setInputFiles({
+          name: "tool.exe",
+          mimeType: "application/octet-stream",
+          buffer: Buffer.from("MZ"),
+        });
         assert.match(
           (await page.locator(".file-list .file-state").textContent()) ?? "",
           new RegExp(r.refused),
