@@ -100,7 +100,7 @@ describe("the workspace app", { skip: skipReason }, () => {
       await c.getByRole("button", { name: "Submit request" }).click();
       const reference = (await c.locator(".big-reference").textContent()) as string;
       assert.match(reference, /^TKT-\d{4}$/);
-      await c.getByRole("link", { name: "Track ticket" }).click();
+      await c.getByRole("link", { name: "Track request" }).click();
       await c.locator("#ticket-status").waitFor();
 
       // The agent signs in at a desk and finds it in the queue.

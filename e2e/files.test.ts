@@ -57,7 +57,7 @@ for (const dark of [false, true]) {
       assert.equal(describeViolations(await axe(page)), "");
       await screenshot(page, `files-submit-375-${mode}`);
       await page.getByRole("button", { name: "Submit request" }).click();
-      await page.getByRole("link", { name: "Track ticket" }).click();
+      await page.getByRole("link", { name: "Track request" }).click();
       await page.locator("#ticket-status").waitFor();
       const chips = page.locator("#conversation .attachments .chip");
       assert.equal(await chips.count(), 2);

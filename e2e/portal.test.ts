@@ -94,9 +94,9 @@ for (const dark of [false, true]) {
       await screenshot(page, `portal-confirmation-375-${mode}`);
       assert.ok(await page.getByRole("button", { name: "Submit another" }).isVisible());
 
-      const link = (await page.getByRole("link", { name: "Track ticket" }).getAttribute("href")) as string;
+      const link = (await page.getByRole("link", { name: "Track request" }).getAttribute("href")) as string;
       assert.match(link, /\?t=/, "the confirmation's link carries the token");
-      await page.getByRole("link", { name: "Track ticket" }).click();
+      await page.getByRole("link", { name: "Track request" }).click();
       await page.locator("#ticket-status").waitFor();
       assert.equal(await page.locator("#ticket-status").textContent(), "Open");
       // The token moved into a cookie: neither the address bar nor the history entry shows it.
@@ -195,7 +195,7 @@ describe("the portal's other faces", { skip: skipReason }, () => {
     await frame.locator("#subject").fill("From the contact page");
     await frame.locator("button[type=submit]").click();
     await frame.locator(".big-reference").waitFor();
-    assert.equal(await frame.getByRole("link", { name: "Track ticket" }).getAttribute("target"), "_blank");
+    assert.equal(await frame.getByRole("link", { name: "Track request" }).getAttribute("target"), "_blank");
     await screenshot(page, "portal-iframe-embed-1280");
 
     // Once the workspace lists the sites that may embed it, any other site gets no form.

@@ -15,6 +15,7 @@ import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { healthRoutes } from "./http/public/health.routes.ts";
 import { publicKbPages } from "./http/public/kb.pages.ts";
 import { publicKbRoutes } from "./http/public/kb.routes.ts";
+import { languagePages } from "./http/public/language.routes.ts";
 import { lostLinkPages } from "./http/public/lost-link.pages.ts";
 import { lostLinkRoutes } from "./http/public/lost-link.routes.ts";
 import { metricsRoutes } from "./http/public/metrics.routes.ts";
@@ -198,6 +199,7 @@ export async function buildApp(ctx: AppContext) {
   await app.register(trackingPages(ctx), { prefix: "/portal" });
   await app.register(publicKbPages(ctx), { prefix: "/portal" });
   await app.register(surveyPages(ctx), { prefix: "/portal" });
+  await app.register(languagePages(ctx), { prefix: "/portal" });
   // The signed-in customers' pages, behind their gate.
   await app.register(portalPages(ctx), { prefix: "/portal" });
   await app.register(lostLinkPages(ctx), { prefix: "/portal" });

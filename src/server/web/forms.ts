@@ -6,29 +6,38 @@ import { type Html, html } from "./html.ts";
 
 export type Labels = Record<string, string>;
 
-const dateFmt = new Intl.DateTimeFormat("en-GB", {
-  dateStyle: "medium",
-  timeStyle: "short",
-  timeZone: "UTC",
-});
+const utcFormat = (locale: string) =>
+  new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+/** English pages keep en-GB's day-month order; a customer's page may be in another language. */
+const dateFmts = new Map<string, Intl.DateTimeFormat>([["en", utcFormat("en-GB")]]);
 
 /**
  * The same moments come back on every page (a ticket's, a task's, a document's): each is formatted
  * once (Intl's formatting is most of a page's rendering), in a bounded map.
  */
 const formatted = new Map<string, string>();
-function utcText(iso: string): string {
-  let text = formatted.get(iso);
+function utcText(iso: string, locale: string): string {
+  const key = locale === "en" ? iso : `${locale} ${iso}`;
+  let text = formatted.get(key);
   if (text === undefined) {
-    text = dateFmt.format(new Date(iso));
+    let fmt = dateFmts.get(locale);
+    if (!fmt) {
+      fmt = utcFormat(locale);
+      dateFmts.set(locale, fmt);
+    }
+    text = fmt.format(new Date(iso));
     if (formatted.size >= 10_000) formatted.clear();
-    formatted.set(iso, text);
+    formatted.set(key, text);
   }
   return text;
 }
 
-/** A moment in UTC, with the exact instant for time.js to write in the reader's zone. */
-export const when = (iso: string) => html`<time datetime="${iso}">${utcText(iso)} UTC</time>`;
+/**
+ * A moment in UTC, with the exact instant for time.js to write in the reader's zone; `locale`
+ * (a customer page's language: en, de, fr) words the UTC text.
+ */
+export const when = (iso: string, locale = "en") =>
+  html`<time datetime="${iso}">${utcText(iso, locale)} UTC</time>`;
 
 /** Field names as ids: "admin.email" → "admin-email". */
 export const fieldId = (field: string) => field.replace(/[^A-Za-z0-9_-]/g, "-");

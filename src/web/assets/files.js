@@ -21,6 +21,29 @@
     const maxBytes = Number(field.dataset.maxBytes);
     const allowed = field.dataset.accept.split(",");
     let pending = 0;
+    // A customer's page gives the words in its language (web/attachments.ts); English otherwise.
+    let said = {};
+    try {
+      said = JSON.parse(field.dataset.messages || "{}");
+    } catch {}
+    const words = {
+      uploadingName: "Uploading {name}",
+      remove: "Remove",
+      removeName: "Remove {name}",
+      removed: "{name} removed",
+      notAccepted: "“{name}” is not accepted: attach images, PDF, text, CSV, Word or Excel",
+      empty: "“{name}” is empty",
+      tooLarge: "“{name}” is larger than {max}",
+      tooMany: "“{name}” was not added: at most {count} files",
+      uploading: "Uploading…",
+      ready: "Ready",
+      readyName: "{name} is ready to send",
+      failed: "“{name}” could not be uploaded; try again",
+      offline: "“{name}” could not be uploaded; check your connection and try again",
+      wait: "Wait until every file has finished uploading, then send again.",
+      ...said,
+    };
+    const fill = (text, vars) => text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
 
     const kept = () => list.querySelectorAll("li.ok, li.uploading").length;
     const say = (text) => {
@@ -50,18 +73,18 @@
       const bar = document.createElement("progress");
       bar.max = 100;
       bar.value = 0;
-      bar.setAttribute("aria-label", `Uploading ${file.name}`);
+      bar.setAttribute("aria-label", fill(words.uploadingName, { name: file.name }));
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "linkish file-remove";
-      remove.textContent = "Remove";
-      remove.setAttribute("aria-label", `Remove ${file.name}`);
+      remove.textContent = words.remove;
+      remove.setAttribute("aria-label", fill(words.removeName, { name: file.name }));
       li.append(name, size, bar, state, remove);
       remove.addEventListener("click", () => {
         if (li.xhr) li.xhr.abort();
         if (li.hiddenInput) li.hiddenInput.remove();
         li.remove();
-        say(`${file.name} removed`);
+        say(fill(words.removed, { name: file.name }));
         input.focus();
       });
       list.append(li);
@@ -69,13 +92,12 @@
     }
 
     function check(file) {
-      const name = `“${file.name}”`;
+      const name = file.name;
       const ext = file.name.includes(".") ? `.${file.name.split(".").pop().toLowerCase()}` : "";
-      if (!allowed.includes(ext))
-        return `${name} is not accepted: attach images, PDF, text, CSV, Word or Excel`;
-      if (file.size === 0) return `${name} is empty`;
-      if (file.size > maxBytes) return `${name} is larger than ${fmt(maxBytes)}`;
-      if (kept() >= maxFiles) return `${name} was not added: at most ${maxFiles} files`;
+      if (!allowed.includes(ext)) return fill(words.notAccepted, { name });
+      if (file.size === 0) return fill(words.empty, { name });
+      if (file.size > maxBytes) return fill(words.tooLarge, { name, max: fmt(maxBytes) });
+      if (kept() >= maxFiles) return fill(words.tooMany, { name, count: maxFiles });
       return null;
     }
 
@@ -84,7 +106,7 @@
       const why = check(file);
       if (why) return refuse(li, why);
       li.className = "uploading";
-      li.querySelector(".file-state").textContent = "Uploading…";
+      li.querySelector(".file-state").textContent = words.uploading;
       pending++;
       const xhr = new XMLHttpRequest();
       li.xhr = xhr;
@@ -108,21 +130,21 @@
         if (xhr.status === 201 && body) {
           li.className = "ok";
           li.querySelector("progress").value = 100;
-          li.querySelector(".file-state").textContent = "Ready";
+          li.querySelector(".file-state").textContent = words.ready;
           const hidden = document.createElement("input");
           hidden.type = "hidden";
           hidden.name = "attachments";
           hidden.value = body.key;
           form.append(hidden);
           li.hiddenInput = hidden;
-          say(`${file.name} is ready to send`);
+          say(fill(words.readyName, { name: file.name }));
         } else {
-          refuse(li, body?.error?.message ?? `“${file.name}” could not be uploaded; try again`);
+          refuse(li, body?.error?.message ?? fill(words.failed, { name: file.name }));
         }
       });
       xhr.addEventListener("error", () => {
         done();
-        refuse(li, `“${file.name}” could not be uploaded; check your connection and try again`);
+        refuse(li, fill(words.offline, { name: file.name }));
       });
       xhr.addEventListener("abort", done);
       xhr.send(file);
@@ -153,7 +175,7 @@
         if (pending > 0) {
           e.preventDefault();
           e.stopImmediatePropagation();
-          say("Wait until every file has finished uploading, then send again.");
+          say(words.wait);
           status.classList.remove("visually-hidden");
           status.classList.add("field-error");
         }

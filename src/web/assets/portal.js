@@ -3,14 +3,35 @@
 // tracking page picks up replies without a reload.
 (() => {
   const codePoints = (s) => [...s].length;
-  const fmt = (n) => n.toLocaleString("en-US");
-  const LABELS = {
-    name: "Name",
-    email: "Email",
-    subject: "Subject",
-    description: "Description",
-    body: "Your reply",
+  // The page's words (customer.layout.ts puts them on <body>), English when a page has none.
+  let said = {};
+  try {
+    said = JSON.parse(document.body.dataset.messages || "{}");
+  } catch {}
+  const words = {
+    labels: {
+      name: "Name",
+      email: "Email",
+      subject: "Subject",
+      description: "Description",
+      body: "Your reply",
+    },
+    required: "{label} is required",
+    maxLength: "{label} must be at most {limit} characters",
+    email: "{label} must be a valid email address",
+    problem: "There is a problem",
+    problems: "There are {count} problems",
+    count: "{count} / {max} characters",
+    over: "{over} characters too many ({count} / {max})",
+    sending: "Sending…",
+    suggested: "These articles may answer your question",
+    dismiss: "Dismiss suggestions",
+    ...said,
   };
+  const LABELS = words.labels;
+  const fill = (text, vars) => text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+  const lang = document.documentElement.lang || "en";
+  const fmt = (n) => n.toLocaleString(lang === "en" ? "en-US" : lang);
   const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/u;
 
   // Live character count, counted in code points as the server counts.
@@ -21,8 +42,8 @@
       const n = codePoints(field.value);
       out.textContent =
         n > max
-          ? `${fmt(n - max)} characters too many (${fmt(n)} / ${fmt(max)})`
-          : `${fmt(n)} / ${fmt(max)} characters`;
+          ? fill(words.over, { over: fmt(n - max), count: fmt(n), max: fmt(max) })
+          : fill(words.count, { count: fmt(n), max: fmt(max) });
       out.classList.toggle("over", n > max);
     };
     field.addEventListener("input", update);
@@ -35,11 +56,10 @@
       if (el.type === "hidden") continue;
       const v = el.value;
       let msg = "";
-      if (el.required && !v.trim()) msg = "is required";
-      else if (el.dataset.max && codePoints(v) > Number(el.dataset.max))
-        msg = `must be at most ${el.dataset.max} characters`;
-      else if (el.type === "email" && v && !EMAIL.test(v.trim().toLowerCase()))
-        msg = "must be a valid email address";
+      const vars = { label: LABELS[el.name] || el.name, limit: el.dataset.max };
+      if (el.required && !v.trim()) msg = fill(words.required, vars);
+      else if (el.dataset.max && codePoints(v) > Number(el.dataset.max)) msg = fill(words.maxLength, vars);
+      else if (el.type === "email" && v && !EMAIL.test(v.trim().toLowerCase())) msg = fill(words.email, vars);
       showError(el, msg);
       if (msg) errors.push([el, msg]);
     }
@@ -63,7 +83,7 @@
       p.id = id;
       el.closest(".field").append(p);
     }
-    p.textContent = `${LABELS[el.name] || el.name} ${msg}`;
+    p.textContent = msg;
     el.setAttribute("aria-invalid", "true");
     el.setAttribute("aria-describedby", [...described, id].join(" "));
   }
@@ -76,13 +96,13 @@
     box.setAttribute("role", "alert");
     box.tabIndex = -1;
     const h = document.createElement("h2");
-    h.textContent = errors.length === 1 ? "There is a problem" : `There are ${errors.length} problems`;
+    h.textContent = errors.length === 1 ? words.problem : fill(words.problems, { count: errors.length });
     const ul = document.createElement("ul");
     for (const [el, msg] of errors) {
       const li = document.createElement("li");
       const a = document.createElement("a");
       a.href = `#${el.id}`;
-      a.textContent = `${LABELS[el.name] || el.name} ${msg}`;
+      a.textContent = msg;
       li.append(a);
       ul.append(li);
     }
@@ -107,7 +127,7 @@
       }
       form.dataset.sending = "1";
       button.setAttribute("aria-disabled", "true");
-      button.textContent = "Sending…";
+      button.textContent = words.sending;
     });
   }
   document.querySelector(".error-summary")?.focus();
@@ -200,14 +220,14 @@
         li.append(a, p);
         ul.append(li);
       }
-      const close = el("button", { type: "button", textContent: "Dismiss suggestions" });
+      const close = el("button", { type: "button", textContent: words.dismiss });
       close.addEventListener("click", () => {
         dismissed = true;
         panel.replaceChildren();
         log("dismissed");
         subject.focus();
       });
-      panel.append(el("h2", { textContent: "These articles may answer your question" }), ul, close);
+      panel.append(el("h2", { textContent: words.suggested }), ul, close);
       const fresh = items.map((i) => i.id).filter((id) => !seen.has(id));
       for (const id of fresh) seen.add(id);
       if (fresh.length) log("shown", fresh);

@@ -2,7 +2,19 @@
 // with the exact moment in <time datetime>; the UTC text stays as the element's title. Parts of a
 // page replaced later (live updates, the queue's refresh) are localised as they arrive.
 (() => {
-  const localTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  // In the page's language (a customer page may be German or French), with the browser's own
+  // region of it when it has one (en-GB, de-AT), in the browser's zone.
+  const lang = document.documentElement.lang;
+  const regional = lang && (navigator.languages ?? []).find((l) => l.toLowerCase().split("-")[0] === lang);
+  let localTime;
+  try {
+    localTime = new Intl.DateTimeFormat(regional || lang || undefined, {
+      dateStyle: "medium",
+      timeStyle: "short",
+    });
+  } catch {
+    localTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
   const localise = (root) => {
     const times = root.matches?.("time[datetime]") ? [root] : root.querySelectorAll("time[datetime]");
     for (const el of times) {

@@ -114,8 +114,9 @@ export const portalPages =
         title: `${view.reference}: ${view.subject}`,
         current: "requests",
         status: opts.status ?? 200,
-        main: (ws) =>
+        main: (ws, t) =>
           requestMain(ws, view, {
+            t,
             csrfToken: customerCsrfTokenFor(req.customerToken as string),
             colleagues,
             tasks,

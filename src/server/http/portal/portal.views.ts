@@ -1,5 +1,6 @@
 import { MAX_FILES_CUSTOMER_REPLY } from "../../../shared/files.ts";
 import type { FieldErrors } from "../../errors.ts";
+import type { Translator } from "../../i18n/translator.ts";
 import type {
   Colleague,
   PortalActivity,
@@ -137,6 +138,8 @@ ${list.nextCursor ? html`<p class="secondary-actions"><a href="${query({ cursor:
 }
 
 export interface RequestPageState {
+  /** The reader's language, for the reply form's errors. */
+  t: Translator;
   csrfToken: string;
   errors?: FieldErrors;
   draft?: string;
@@ -172,16 +175,16 @@ ${requestTasksSection(ws, s.tasks ?? [])}
         ? html`<p class="hint">Not solved after all? Replying reopens this request.</p>`
         : ""
   }
-  ${errorSummary(s.errors)}
+  ${errorSummary(s.t, s.errors)}
   <form method="post" action="${base}/reply" novalidate data-portal-form data-once>
     ${csrf(s.csrfToken)}
     <div class="field">
       <label for="body">Your reply</label>
       <textarea id="body" name="body" rows="5" required data-max="20000"${describedBy(s.errors, "body")}>${s.draft ?? ""}</textarea>
-      ${fieldError(s.errors, "body")}
+      ${fieldError(s.t, s.errors, "body")}
     </div>
     ${fileField({ uploadUrl: `/api/public/upload?portal=${ws.slug}`, maxFiles: MAX_FILES_CUSTOMER_REPLY })}
-    ${fieldError(s.errors, "attachments")}
+    ${fieldError(s.t, s.errors, "attachments")}
     <button type="submit" class="primary">Send reply</button>
   </form>
 </section>

@@ -34,24 +34,25 @@ export const portalSurveyPages =
       const page = (title: string, main: Parameters<typeof sendCustomerPage>[3]["main"], status = 200) =>
         sendCustomerPage(ctx, req, reply, { title, main, status, noSurveyBanner: true });
       if (!survey) {
-        return page("Survey not found", (ws) => surveyNotFoundMain(ws), 404);
+        return page("Survey not found", (ws, t) => surveyNotFoundMain(ws, t), 404);
       }
       const reference = await surveyReference(ctx, survey, customerOf(req).actor);
       const state = surveyState(survey, ctx.now());
       if (state === "already_answered") {
         const followUp = st.thanks ? await followUpReference(ctx, survey) : null;
         return st.thanks
-          ? page("Thank you", (ws) => surveyThanksMain(ws, survey, reference, followUp))
-          : page("Already answered", (ws) => surveyAlreadyAnsweredMain(ws, survey));
+          ? page("Thank you", (ws, t) => surveyThanksMain(ws, t, survey, reference, followUp))
+          : page("Already answered", (ws, t) => surveyAlreadyAnsweredMain(ws, t, survey));
       }
-      if (state === "expired") return page("Link expired", (ws) => surveyExpiredMain(ws), 410);
-      if (state === "unavailable") return page("Survey not found", (ws) => surveyNotFoundMain(ws), 404);
+      if (state === "expired") return page("Link expired", (ws, t) => surveyExpiredMain(ws, t), 410);
+      if (state === "unavailable") return page("Survey not found", (ws, t) => surveyNotFoundMain(ws, t), 404);
       const action = `/portal/${req.params.slug}/account/surveys/${survey.id}`;
       return page(
         survey.kind === "csat" ? "Rate your experience" : "One question",
-        (ws) =>
+        (ws, t) =>
           surveyFormMain(
             ws,
+            t,
             { kind: survey.kind, reference, action, expiresAt: survey.expires_at },
             { ...st, csrfToken: customerCsrfTokenFor(req.customerToken as string) },
           ),

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
+import type { Translator } from "../../i18n/translator.ts";
 import {
   addFeedbackComment,
   giveFeedback,
@@ -59,28 +60,40 @@ export const publicKbPages =
       };
     };
     type Opened = { ws: Workspace; customer?: { csrfToken: string; current: "kb" } };
-    const page = (reply: FastifyReply, o: Opened, nonce: string, title: string, main: Html, status = 200) =>
-      sendHtml(
+    /** A page in the reader's language: its title and main part are given the translator. */
+    const page = (
+      reply: FastifyReply,
+      o: Opened,
+      nonce: string,
+      title: string | ((t: Translator) => string),
+      main: (t: Translator) => Html,
+      status = 200,
+    ) => {
+      const t = customerTranslator(ctx.config, reply, o.ws);
+      const url = reply.request.url;
+      return sendHtml(
         reply,
         portalLayout({
           ws: o.ws,
-          t: customerTranslator(ctx.config, reply, o.ws),
+          t,
           nonce,
-          title,
-          main,
+          title: typeof title === "string" ? title : title(t),
+          main: main(t),
           nav: true,
+          ...(reply.request.method === "GET" ? { path: url } : {}),
           ...(o.customer ? { customer: o.customer } : {}),
         }),
         { kind: "page", nonce, status },
       );
+    };
     const notFoundPage = (reply: FastifyReply, o: Opened, nonce: string) =>
       page(
         reply,
         o,
         nonce,
-        "Article not found",
-        html`<h1>We could not find that page</h1><p>It may have moved, or it is no longer published.</p>
-${searchForm(o.ws)}${stillNeedHelp(o.ws, "")}`,
+        (t) => t.t("kb:notFound.title"),
+        (t) => html`<h1>${t.t("kb:notFound.heading")}</h1><p>${t.t("kb:notFound.text")}</p>
+${searchForm(o.ws, "", false, t)}${stillNeedHelp(o.ws, t, "")}`,
         404,
       );
     const rethrow404 = async <T>(fn: () => Promise<T>, onMissing: () => unknown): Promise<T | undefined> => {
@@ -99,7 +112,14 @@ ${searchForm(o.ws)}${stillNeedHelp(o.ws, "")}`,
       const nonce = newNonce();
       const o = await open(req, reply);
       if (!o) return reply;
-      return page(reply, o, nonce, "Help articles", homeMain(o.ws, await portalHome(ctx, o.kb)));
+      const home = await portalHome(ctx, o.kb);
+      return page(
+        reply,
+        o,
+        nonce,
+        (t) => t.t("kb:title"),
+        (t) => homeMain(o.ws, t, home),
+      );
     });
 
     app.get<{ Params: Params; Querystring: { q?: unknown } }>("/:slug/kb/search", async (req, reply) => {
@@ -115,13 +135,19 @@ ${searchForm(o.ws)}${stillNeedHelp(o.ws, "")}`,
           reply,
           o,
           nonce,
-          "Search",
-          html`<h1>Please wait a moment</h1><p>Too many searches in a short time.</p>`,
+          (t) => t.t("kb:search"),
+          (t) => html`<h1>${t.t("kb:limited.heading")}</h1><p>${t.t("kb:limited.text")}</p>`,
           429,
         );
       }
       const hits = q.trim() ? await searchPortal(ctx, o.ws.slug, o.kb, q) : [];
-      return page(reply, o, nonce, q ? `Search: ${q}` : "Search", resultsMain(o.ws, o.kb, q, hits));
+      return page(
+        reply,
+        o,
+        nonce,
+        (t) => (q ? t.t("kb:searchTitle", { q }) : t.t("kb:search")),
+        (t) => resultsMain(o.ws, t, o.kb, q, hits),
+      );
     });
 
     app.get<{ Params: Params & { category: string } }>(
@@ -134,7 +160,7 @@ ${searchForm(o.ws)}${stillNeedHelp(o.ws, "")}`,
           () => portalCategory(ctx, o.kb, req.params.category),
           () => notFoundPage(reply, o, nonce),
         );
-        return c ? page(reply, o, nonce, c.name, categoryMain(o.ws, c)) : reply;
+        return c ? page(reply, o, nonce, c.name, (t) => categoryMain(o.ws, t, c)) : reply;
       },
     );
 
@@ -150,7 +176,7 @@ ${searchForm(o.ws)}${stillNeedHelp(o.ws, "")}`,
         () => portalArticle(ctx, o.kb, req.params.article),
         () => notFoundPage(reply, o, nonce),
       );
-      return a ? page(reply, o, nonce, a.title, articleMain(o.ws, a, state)) : reply;
+      return a ? page(reply, o, nonce, a.title, (t) => articleMain(o.ws, t, a, state)) : reply;
     };
 
     app.get<{ Params: Params & { article: string }; Querystring: { feedback?: string; f?: string } }>(

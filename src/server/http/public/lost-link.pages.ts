@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
+import type { Translator } from "../../i18n/translator.ts";
 import { emailOpenRequests } from "../../tickets/lost-link.ts";
 import { formString } from "../../web/forms.ts";
 import type { Html } from "../../web/html.ts";
@@ -25,17 +26,19 @@ export const lostLinkPages =
   async (app) => {
     await pageTree(app, { formBodyLimit: 4 * 1024 });
 
-    const page = (reply: FastifyReply, ws: Workspace, main: Html, status = 200) => {
+    const page = (reply: FastifyReply, ws: Workspace, main: (t: Translator) => Html, status = 200) => {
       const nonce = newNonce();
+      const t = customerTranslator(ctx.config, reply, ws);
       return sendHtml(
         reply,
         portalLayout({
           ws,
-          t: customerTranslator(ctx.config, reply, ws),
+          t,
           nonce,
-          title: "Email me my requests",
-          main,
+          title: t.t("lostlink:title"),
+          main: main(t),
           nav: true,
+          path: `/portal/${ws.slug}/lost-link`,
         }),
         {
           kind: "page",
@@ -53,7 +56,7 @@ export const lostLinkPages =
       }
       if (entry === "sign_in") {
         const found = await findWorkspaceBySlug(ctx, slug);
-        if (found) await page(reply, found, lostLinkSignIn(found));
+        if (found) await page(reply, found, (t) => lostLinkSignIn(found, t));
         return null;
       }
       return entry.ws;
@@ -62,7 +65,7 @@ export const lostLinkPages =
     app.get<{ Params: { slug: string } }>("/:slug/lost-link", async (req, reply) => {
       const ws = await open(req, reply, req.params.slug);
       if (!ws) return reply;
-      return page(reply, ws, lostLinkForm(ws, ""));
+      return page(reply, ws, (t) => lostLinkForm(ws, t, ""));
     });
 
     app.post<{ Params: { slug: string } }>("/:slug/lost-link", async (req, reply) => {
@@ -70,16 +73,16 @@ export const lostLinkPages =
       if (!ws) return reply;
       const email = (formString(req.body, "email") ?? "").trim();
       const errors = validLostLink({ email });
-      if (errors) return page(reply, ws, lostLinkForm(ws, email, errors), 400);
+      if (errors) return page(reply, ws, (t) => lostLinkForm(ws, t, email, errors), 400);
       try {
         await emailOpenRequests(ctx, ws, { email, clientAddress: req.ip });
       } catch (err) {
         if (err instanceof AppError && err.code === "rate_limited") {
           if (err.headers) reply.headers(err.headers);
-          return page(reply, ws, lostLinkForm(ws, email, undefined, err.message), 429);
+          return page(reply, ws, (t) => lostLinkForm(ws, t, email, undefined, err.message), 429);
         }
         throw err;
       }
-      return page(reply, ws, lostLinkSent(ws));
+      return page(reply, ws, (t) => lostLinkSent(ws, t));
     });
   };

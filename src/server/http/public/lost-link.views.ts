@@ -1,4 +1,5 @@
 import type { FieldErrors } from "../../errors.ts";
+import type { Translator } from "../../i18n/translator.ts";
 import { describedBy } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
@@ -8,34 +9,37 @@ import { customerErrorSummary, customerFieldError } from "../shared/customer.lay
 // "Lost your link?": the form asking for an email address, the one answer it always gets, and on
 // a portal that needs sign-in the way to sign in instead (tracking links work only signed in there).
 
-export const LOST_LINK_ANSWER =
-  "If that address has open requests with us, we have sent it an email with a fresh link to each. It can take a few minutes to arrive; check your spam folder too.";
-
-export function lostLinkForm(ws: Workspace, email: string, errors?: FieldErrors, message?: string): Html {
-  return html`<h1>Email me my requests</h1>
-<p class="lede">Lost the link to a request? Give the email address you wrote from: we will send it a fresh link to each of its open requests.</p>
-${customerErrorSummary(errors, message)}
+export function lostLinkForm(
+  ws: Workspace,
+  t: Translator,
+  email: string,
+  errors?: FieldErrors,
+  message?: string,
+): Html {
+  return html`<h1>${t.t("lostlink:title")}</h1>
+<p class="lede">${t.t("lostlink:lede")}</p>
+${customerErrorSummary(t, errors, message)}
 <form method="post" action="/portal/${ws.slug}/lost-link" novalidate data-portal-form>
   <div class="field">
-    <label for="email">Email</label>
+    <label for="email">${t.t("lostlink:email")}</label>
     <input id="email" name="email" type="email" autocomplete="email" required value="${email}"${describedBy(errors, "email")}>
-    ${customerFieldError(errors, "email")}
+    ${customerFieldError(t, errors, "email")}
   </div>
-  <button type="submit" class="primary">Email me my requests</button>
+  <button type="submit" class="primary">${t.t("lostlink:send")}</button>
 </form>
-<p class="secondary-actions"><a href="/portal/${ws.slug}/submit">Submit a request</a></p>`;
+<p class="secondary-actions"><a href="/portal/${ws.slug}/submit">${t.t("lostlink:submit")}</a></p>`;
 }
 
-export function lostLinkSent(ws: Workspace): Html {
+export function lostLinkSent(ws: Workspace, t: Translator): Html {
   return html`<div class="confirmation" role="status">
-  <h1>Check your email</h1>
-  <p>${LOST_LINK_ANSWER}</p>
+  <h1>${t.t("lostlink:sentTitle")}</h1>
+  <p>${t.t("lostlink:answer")}</p>
 </div>
-<p class="actions"><a class="button" href="/portal/${ws.slug}/submit">Submit a request</a></p>`;
+<p class="actions"><a class="button" href="/portal/${ws.slug}/submit">${t.t("lostlink:submit")}</a></p>`;
 }
 
-export function lostLinkSignIn(ws: Workspace): Html {
-  return html`<h1>Your requests are in your account</h1>
-<p class="lede">On this portal you follow your requests signed in: sign in with the email address you wrote from to see all of them.</p>
-<p class="actions"><a class="button primary" href="${signInPath(ws.slug, `/portal/${ws.slug}/home`)}">Sign in</a></p>`;
+export function lostLinkSignIn(ws: Workspace, t: Translator): Html {
+  return html`<h1>${t.t("lostlink:signInTitle")}</h1>
+<p class="lede">${t.t("lostlink:signInLede")}</p>
+<p class="actions"><a class="button primary" href="${signInPath(ws.slug, `/portal/${ws.slug}/home`)}">${t.t("lostlink:signIn")}</a></p>`;
 }

@@ -2,8 +2,10 @@ import { TICKET_TYPES } from "../../../shared/tickets.ts";
 import type { FieldErrors } from "../../errors.ts";
 import type { FormField } from "../../forms/form.schemas.ts";
 import type { RequestForm } from "../../forms/request-fields.ts";
-import { bdi, type Html, html, multiline } from "../../web/html.ts";
+import type { Translator } from "../../i18n/translator.ts";
+import { type Html, html, multiline } from "../../web/html.ts";
 import { answersFromBody, formFieldHtml } from "../portal/form-fields.views.ts";
+import { typeLabel } from "./submit.views.ts";
 
 // The submit form's extra fields, one group per request type that has a live form. Without
 // JavaScript every group shows under its type's name and only the chosen type's is read; with it,
@@ -53,6 +55,7 @@ export function requestFieldErrors(errors: FieldErrors | undefined, type: string
 }
 
 export function requestFieldsHtml(
+  t: Translator,
   forms: RequestForm[],
   chosen: string,
   answers: Record<string, unknown> | undefined,
@@ -67,7 +70,7 @@ export function requestFieldsHtml(
     // errors arrive already named as the inputs are (q_<group><key>); pageErrors would add q_ again.
     const errs = mine ? errors : undefined;
     return html`<fieldset class="request-fields" data-request-type="${form.type}">
-  <legend>${only ? "More about your request" : html`For a ${bdi(form.type)}`}</legend>
+  <legend>${only ? t.t("submit:moreAbout") : t.th("submit:forType", { type: typeLabel(t, form.type) })}</legend>
   ${form.description ? html`<p class="hint">${multiline(form.description)}</p>` : ""}
   ${fields.map((f) => formFieldHtml(f, given[f.key.slice(group(form.type).length)] as never, errs))}
 </fieldset>`;

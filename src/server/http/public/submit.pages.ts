@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../errors.ts";
+import { AppError, type FieldErrors } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
 import { requestForms } from "../../forms/request-fields.ts";
 import { recordSubmittedVisit } from "../../kb/kb.insights.ts";
@@ -63,14 +63,16 @@ export const submitPages =
       // Signed in (and not in a frame on another site): the signed-in portal's navigation.
       const { ws } = entry;
       const nav = embedded ? undefined : signedInAs(entry);
+      const t = customerTranslator(ctx.config, reply, ws);
       return sendHtml(
         reply,
         portalLayout({
           ws,
-          t: customerTranslator(ctx.config, reply, ws),
+          t,
           nonce,
-          title: "Submit a request",
+          title: t.t("submit:title"),
           embedded,
+          path: `/portal/${ws.slug}/submit`,
           main,
           ...(nav ? { customer: { csrfToken: nav.csrf, current: "new" as const } } : {}),
         }),
@@ -91,7 +93,9 @@ export const submitPages =
         const nonce = newNonce();
         const subject = typeof req.query.subject === "string" ? req.query.subject.slice(0, 200) : undefined;
         const embedded = isEmbedded(req);
+        const t = customerTranslator(ctx.config, reply, ws);
         const extra = requestFieldsHtml(
+          t,
           await requestForms(ctx, ws.id),
           "Support Request",
           undefined,
@@ -103,7 +107,7 @@ export const submitPages =
           nonce,
           embedded,
           200,
-          renderForm(ws, { subject }, undefined, undefined, embedded, signedInAs(entry), extra),
+          renderForm(ws, t, { subject }, undefined, undefined, embedded, signedInAs(entry), extra),
         );
       },
     );
@@ -120,7 +124,9 @@ export const submitPages =
         return v && v.length <= max ? v : undefined;
       };
       const values: FormValues = { name: kept("name", 200), email: kept("email", 320) };
+      const t = customerTranslator(ctx.config, reply, ws);
       const extra = requestFieldsHtml(
+        t,
         await requestForms(ctx, ws.id),
         "Support Request",
         undefined,
@@ -132,7 +138,7 @@ export const submitPages =
         newNonce(),
         embedded,
         200,
-        renderForm(ws, values, undefined, undefined, embedded, signedInAs(entry), extra),
+        renderForm(ws, t, values, undefined, undefined, embedded, signedInAs(entry), extra),
       );
     });
 
@@ -143,20 +149,28 @@ export const submitPages =
       const nonce = newNonce();
       const embedded = isEmbedded(req);
       const as = signedInAs(entry);
+      const t = customerTranslator(ctx.config, reply, ws);
       const forms = await requestForms(ctx, ws.id);
       const chosenType = formString(req.body, "type") ?? "Support Request";
       const extraAnswers = requestFieldsFromBody(forms, chosenType, req.body);
       // The extra fields' errors show beside them; the summary keeps the form's own.
-      const submitForm = (...args: Parameters<typeof renderForm>) => {
-        const split = splitRequestFieldErrors(args[2]);
+      const submitForm = (
+        ws: Workspace,
+        values: FormValues,
+        errors: FieldErrors | undefined,
+        message: string | undefined,
+        embedded: boolean,
+      ) => {
+        const split = splitRequestFieldErrors(errors);
         return renderForm(
-          args[0],
-          args[1],
+          ws,
+          t,
+          values,
           split.own,
-          args[3] ?? (split.extra && !split.own ? "Some answers below need attention." : undefined),
-          args[4],
+          message ?? (split.extra && !split.own ? t.t("submit:someAnswers") : undefined),
+          embedded,
           as,
-          requestFieldsHtml(forms, chosenType, extraAnswers, requestFieldErrors(split.extra, chosenType)),
+          requestFieldsHtml(t, forms, chosenType, extraAnswers, requestFieldErrors(split.extra, chosenType)),
         );
       };
       const values: FormValues = {
@@ -183,7 +197,7 @@ export const submitPages =
       if (errors)
         return page(reply, entry, nonce, embedded, 400, submitForm(ws, values, errors, undefined, embedded));
       if (!customerCsrfHolds(req, entry, { form: true })) {
-        const message = "Your session changed while the form was open. Check it and send it again.";
+        const message = t.t("submit:sessionChanged");
         return page(reply, entry, nonce, embedded, 403, submitForm(ws, values, undefined, message, embedded));
       }
       try {
@@ -199,7 +213,7 @@ export const submitPages =
         // A signed-in customer follows the request on its page of the signed-in portal.
         if (entry.customer) return reply.redirect(`/portal/${ws.slug}/requests/${result.reference}`, 303);
         const who = { name: values.name as string, email: values.email as string };
-        return page(reply, entry, nonce, embedded, 200, receivedMain(ws, result, embedded, who));
+        return page(reply, entry, nonce, embedded, 200, receivedMain(ws, t, result, embedded, who));
       } catch (err) {
         if (err instanceof AppError && err.code === "rate_limited") {
           if (err.headers) reply.headers(err.headers);
@@ -220,7 +234,7 @@ export const submitPages =
         const outage = unexpectedOutage(err);
         if (outage) {
           answeringOutage(req, reply, outage, err);
-          const message = `${OUTAGE_MESSAGES[outage.code]} Your request was not sent: what you wrote is kept below.`;
+          const message = `${OUTAGE_MESSAGES[outage.code]} ${t.t("submit:notSent")}`;
           return page(
             reply,
             entry,

@@ -2,6 +2,7 @@ import { MAX_FILES_SUBMIT } from "../../../shared/files.ts";
 import { DESCRIPTION_MAX, TICKET_TYPES } from "../../../shared/tickets.ts";
 import { newToken } from "../../auth/tokens.ts";
 import type { FieldErrors } from "../../errors.ts";
+import type { Translator } from "../../i18n/translator.ts";
 import { fileField } from "../../web/attachments.ts";
 import { describedBy } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
@@ -32,26 +33,36 @@ export interface SignedInAs {
 }
 
 /** Name and email for a visitor; for a signed-in customer, who they submit as. */
-function whoFields(errors: FieldErrors | undefined, values: FormValues, as: SignedInAs | undefined): Html {
+function whoFields(
+  t: Translator,
+  errors: FieldErrors | undefined,
+  values: FormValues,
+  as: SignedInAs | undefined,
+): Html {
   if (as) {
     return html`<input type="hidden" name="_csrf" value="${as.csrf}">
-  <p class="submitting-as">Submitting as ${bdi(as.name)} <span class="meta">${as.email}</span></p>`;
+  <p class="submitting-as">${t.t("submit:submittingAs")} ${bdi(as.name)} <span class="meta">${as.email}</span></p>`;
   }
   return html`<div class="field">
-    <label for="name">Name</label>
+    <label for="name">${t.t("submit:name")}</label>
     <input id="name" name="name" type="text" autocomplete="name" required value="${values.name ?? ""}"${describedBy(errors, "name")}>
-    ${fieldError(errors, "name")}
+    ${fieldError(t, errors, "name")}
   </div>
   <div class="field">
-    <label for="email">Email</label>
-    <p class="hint" id="email-hint">So we can recognise your requests and get back to you.</p>
+    <label for="email">${t.t("submit:email")}</label>
+    <p class="hint" id="email-hint">${t.t("submit:emailHint")}</p>
     <input id="email" name="email" type="email" autocomplete="email" required value="${values.email ?? ""}"${describedBy(errors, "email", "email-hint")}>
-    ${fieldError(errors, "email")}
+    ${fieldError(t, errors, "email")}
   </div>`;
 }
 
+/** A request type's name in the reader's language (the stored value stays the English one). */
+export const typeLabel = (t: Translator, type: string) =>
+  (TICKET_TYPES as readonly string[]).includes(type) ? t.t(`submit:types.${type}`) : type;
+
 export function submitForm(
   ws: Workspace,
+  t: Translator,
   values: FormValues,
   errors?: FieldErrors,
   message?: string,
@@ -63,44 +74,46 @@ export function submitForm(
   const description = values.description ?? "";
   const count = [...description].length;
   const target = embedded ? html` target="_blank" rel="noopener"` : html``;
-  return html`<h1>Submit a request</h1>
-<p class="lede">Tell us what you need and we will get back to you by email.</p>
-${errorSummary(errors, message)}
+  const number = new Intl.NumberFormat(t.locale);
+  const optional = html`<span class="optional">${t.t("submit:optional")}</span>`;
+  return html`<h1>${t.t("submit:title")}</h1>
+<p class="lede">${t.t("submit:lede")}</p>
+${errorSummary(t, errors, message)}
 <form method="post" action="/portal/${ws.slug}/submit" novalidate data-portal-form data-once>
   <input type="hidden" name="idempotency_key" value="${key}">
   <input type="hidden" name="kb_visit_id" value="${newToken(16)}" data-kb-visit>
-  ${whoFields(errors, values, as)}
+  ${whoFields(t, errors, values, as)}
   <div class="field">
-    <label for="subject">Subject</label>
+    <label for="subject">${t.t("submit:subject")}</label>
     <input id="subject" name="subject" type="text" required value="${values.subject ?? ""}" data-max="200"${describedBy(errors, "subject")}>
-    ${fieldError(errors, "subject")}
+    ${fieldError(t, errors, "subject")}
   </div>
   ${
     as
-      ? html`<div class="similar" id="similar" role="region" aria-label="Open requests on the same topic" aria-live="polite" data-similar="/api/portal/${ws.slug}/similar" data-requests="/portal/${ws.slug}/requests/"></div>`
+      ? html`<div class="similar" id="similar" role="region" aria-label="${t.t("submit:similar")}" aria-live="polite" data-similar="/api/portal/${ws.slug}/similar" data-requests="/portal/${ws.slug}/requests/"></div>`
       : ""
   }
-  <div class="kb-suggest" id="kb-suggest" role="region" aria-label="Suggested help articles" aria-live="polite" data-suggest="/api/public/portals/${ws.slug}/kb/suggestions" data-events="/api/public/portals/${ws.slug}/kb/events"></div>
+  <div class="kb-suggest" id="kb-suggest" role="region" aria-label="${t.t("submit:suggestions")}" aria-live="polite" data-suggest="/api/public/portals/${ws.slug}/kb/suggestions" data-events="/api/public/portals/${ws.slug}/kb/events"></div>
   <div class="field">
-    <label for="description">Description <span class="optional">(optional)</span></label>
+    <label for="description">${t.t("submit:description")} ${optional}</label>
     <textarea id="description" name="description" rows="7" data-max="${DESCRIPTION_MAX}" data-count="description-count"${describedBy(errors, "description", "description-count")}>${description}</textarea>
-    <p class="count${count > DESCRIPTION_MAX ? " over" : ""}" id="description-count">${count.toLocaleString("en-US")} / ${DESCRIPTION_MAX.toLocaleString("en-US")} characters</p>
-    ${fieldError(errors, "description")}
+    <p class="count${count > DESCRIPTION_MAX ? " over" : ""}" id="description-count">${t.t("submit:count", { count: number.format(count), max: number.format(DESCRIPTION_MAX) })}</p>
+    ${fieldError(t, errors, "description")}
   </div>
   <div class="field">
-    <label for="type">Type <span class="optional">(optional)</span></label>
+    <label for="type">${t.t("submit:type")} ${optional}</label>
     <select id="type" name="type"${describedBy(errors, "type")}>
-      ${TICKET_TYPES.map((t) => html`<option${(values.type ?? "Support Request") === t ? html` selected` : ""}>${t}</option>`)}
+      ${TICKET_TYPES.map((type) => html`<option value="${type}"${(values.type ?? "Support Request") === type ? html` selected` : ""}>${typeLabel(t, type)}</option>`)}
     </select>
-    ${fieldError(errors, "type")}
+    ${fieldError(t, errors, "type")}
   </div>
   ${extraFields}
-  ${fileField({ uploadUrl: `/api/public/upload?portal=${ws.slug}`, maxFiles: MAX_FILES_SUBMIT })}
-  ${fieldError(errors, "attachments")}
-  <button type="submit" class="primary">Submit request</button>
+  ${fileField({ uploadUrl: `/api/public/upload?portal=${ws.slug}`, maxFiles: MAX_FILES_SUBMIT, t })}
+  ${fieldError(t, errors, "attachments")}
+  <button type="submit" class="primary">${t.t("submit:send")}</button>
 </form>
-<p class="secondary-actions"><a href="/portal/${ws.slug}/kb"${target}>Browse help articles</a>${
-    as ? "" : html` · <a href="/portal/${ws.slug}/lost-link"${target}>Lost your link?</a>`
+<p class="secondary-actions"><a href="/portal/${ws.slug}/kb"${target}>${t.t("submit:browse")}</a>${
+    as ? "" : html` · <a href="/portal/${ws.slug}/lost-link"${target}>${t.t("submit:lostLink")}</a>`
   }</p>`;
 }
 
@@ -131,24 +144,21 @@ export function submitAnother(ws: Workspace, who: Sender | undefined, label: str
  */
 export function receivedMain(
   ws: Workspace,
+  t: Translator,
   result: { reference: string; trackingUrl: string | null },
   embedded: boolean,
   who?: Sender,
 ): Html {
   const target = embedded ? html` target="_blank" rel="noopener"` : html``;
   return html`<div class="confirmation" role="status" data-kb-visit-done>
-  <h1>Request received</h1>
-  <p>Your reference is</p>
+  <h1>${t.t("submit:received.title")}</h1>
+  <p>${t.t("submit:received.reference")}</p>
   <p class="big-reference">${result.reference}</p>
-  ${
-    result.trackingUrl
-      ? html`<p>Keep the tracking link: it shows the progress of your request and lets you reply, for 30 days.</p>`
-      : html`<p>We have sent the tracking link to your email address: it shows the progress of your request and lets you reply, for 30 days.</p>`
-  }
+  <p>${result.trackingUrl ? t.t("submit:received.keepLink") : t.t("submit:received.linkSent")}</p>
 </div>
 <div class="actions">
-  ${result.trackingUrl ? html`<a class="button primary" href="${result.trackingUrl}"${target}>Track ticket</a>` : ""}
-  ${submitAnother(ws, who, "Submit another", !result.trackingUrl)}
+  ${result.trackingUrl ? html`<a class="button primary" href="${result.trackingUrl}"${target}>${t.t("submit:received.track")}</a>` : ""}
+  ${submitAnother(ws, who, t.t("submit:received.another"), !result.trackingUrl)}
 </div>`;
 }
 
@@ -157,12 +167,13 @@ export function receivedMain(
  * preview (framed in a sandbox that neither runs scripts nor submits forms).
  */
 export function portalPreview(ws: Workspace, nonce: string): Html {
+  const t = workspaceTranslator(ws);
   return portalLayout({
     ws,
-    t: workspaceTranslator(ws),
+    t,
     nonce,
-    title: "Preview",
-    main: submitForm(ws, {}),
+    title: t.t("submit:preview"),
+    main: submitForm(ws, t, {}),
     preview: true,
   });
 }

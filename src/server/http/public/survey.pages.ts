@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../../context.ts";
 import type { SurveyTable } from "../../db/schema.surveys.ts";
 import { AppError, tooManyRequests } from "../../errors.ts";
+import type { Translator } from "../../i18n/translator.ts";
 import {
   findSurveyByToken,
   findSurveyByUnsubscribeToken,
@@ -71,14 +72,23 @@ export const surveyPages =
       (_req, _body, done) => done(null, {}),
     );
 
-    const send = (reply: FastifyReply, ws: Workspace, title: string, main: Html, status = 200) => {
+    /** A page in the reader's language: the title's key and the main part given the translator. */
+    const send = (
+      reply: FastifyReply,
+      ws: Workspace,
+      title: string,
+      main: (t: Translator) => Html,
+      status = 200,
+    ) => {
       const nonce = newNonce();
       reply.header("cache-control", "no-store");
-      return sendHtml(
-        reply,
-        portalLayout({ ws, t: customerTranslator(ctx.config, reply, ws), nonce, title, main }),
-        { kind: "page", nonce, status },
-      );
+      const t = customerTranslator(ctx.config, reply, ws);
+      const path = reply.request.method === "GET" ? reply.request.url : undefined;
+      return sendHtml(reply, portalLayout({ ws, t, nonce, title: t.t(title), main: main(t), path }), {
+        kind: "page",
+        nonce,
+        status,
+      });
     };
 
     /** The portal and the survey its token names; a page answered already when either is unknown. */
@@ -90,7 +100,7 @@ export const surveyPages =
       }
       const survey = await findSurveyByToken(ctx, ws, req.params.token);
       if (!survey) {
-        await send(reply, ws, "Survey not found", surveyNotFoundMain(ws), 404);
+        await send(reply, ws, "survey:title.notFound", (t) => surveyNotFoundMain(ws, t), 404);
         return null;
       }
       return { ws, survey };
@@ -106,22 +116,23 @@ export const surveyPages =
       const reference = await surveyReference(ctx, survey);
       const state = surveyState(survey, ctx.now());
       if (state === "already_answered") {
+        const followUp = st.thanks ? await followUpReference(ctx, survey) : null;
         return st.thanks
-          ? send(
-              reply,
-              ws,
-              "Thank you",
-              surveyThanksMain(ws, survey, reference, await followUpReference(ctx, survey)),
+          ? send(reply, ws, "survey:title.thanks", (t) =>
+              surveyThanksMain(ws, t, survey, reference, followUp),
             )
-          : send(reply, ws, "Already answered", surveyAlreadyAnsweredMain(ws, survey));
+          : send(reply, ws, "survey:title.already", (t) => surveyAlreadyAnsweredMain(ws, t, survey));
       }
-      if (state === "expired") return send(reply, ws, "Link expired", surveyExpiredMain(ws), 410);
-      if (state === "unavailable") return send(reply, ws, "Survey not found", surveyNotFoundMain(ws), 404);
+      if (state === "expired")
+        return send(reply, ws, "survey:title.expired", (t) => surveyExpiredMain(ws, t), 410);
+      if (state === "unavailable")
+        return send(reply, ws, "survey:title.notFound", (t) => surveyNotFoundMain(ws, t), 404);
       return send(
         reply,
         ws,
-        survey.kind === "csat" ? "Rate your experience" : "One question",
-        surveyFormMain(ws, { kind: survey.kind, reference, action, expiresAt: survey.expires_at }, st),
+        survey.kind === "csat" ? "survey:heading.csat" : "survey:heading.other",
+        (t) =>
+          surveyFormMain(ws, t, { kind: survey.kind, reference, action, expiresAt: survey.expires_at }, st),
         st.status,
       );
     };
@@ -171,11 +182,13 @@ export const surveyPages =
       const ws = await findWorkspaceBySlug(ctx, req.params.slug);
       if (!ws) return plainNotFound(reply, newNonce());
       const survey = await findSurveyByUnsubscribeToken(ctx, ws, req.params.token);
-      if (!survey) return send(reply, ws, "Link not found", surveyNotFoundMain(ws), 404);
+      if (!survey) return send(reply, ws, "survey:title.linkNotFound", (t) => surveyNotFoundMain(ws, t), 404);
       // A one-click POST (List-Unsubscribe=One-Click) and the page's button do the same.
       if (post) await unsubscribeContact(ctx, survey);
       const action = `/portal/${req.params.slug}/surveys/unsubscribe/${req.params.token}`;
-      return send(reply, ws, "Unsubscribe", unsubscribeMain(ws, { action, done: post }));
+      return send(reply, ws, "survey:title.unsubscribe", (t) =>
+        unsubscribeMain(ws, t, { action, done: post }),
+      );
     };
     app.get<{ Params: Params }>("/:slug/surveys/unsubscribe/:token", (req, reply) =>
       unsubscribe(req, reply, false),

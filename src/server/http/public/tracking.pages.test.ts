@@ -251,11 +251,11 @@ describe("a double-clicked submit form", () => {
     assert.equal(second.statusCode, 200);
     const reference = /class="big-reference">(TKT-\d+)</.exec(first.body)?.[1];
     assert.ok(reference);
-    assert.match(first.body, /Track ticket/);
+    assert.match(first.body, /Track request/);
     assert.ok(second.body.includes(`class="big-reference">${reference}<`), "the same reference");
     assert.match(second.body, /We have sent the tracking link to your email address/);
     assert.ok(!second.body.includes("?t="), "no tracking link is handed out again");
-    assert.ok(!/Track ticket/.test(second.body));
+    assert.ok(!/Track request/.test(second.body));
     const tickets = await t.ctx.database.db
       .selectFrom("tickets")
       .select("id")

@@ -63,18 +63,20 @@ export const trackingPages =
     const keepToken = (reply: FastifyReply, slug: string, reference: string, token: string) =>
       reply.setCookie(cookie, token, ticketCookie(slug, reference));
 
-    const notFound = (reply: FastifyReply, ws: Workspace, nonce: string) =>
-      sendHtml(
+    const notFound = (reply: FastifyReply, ws: Workspace, nonce: string) => {
+      const t = customerTranslator(ctx.config, reply, ws);
+      return sendHtml(
         reply,
         portalLayout({
           ws,
-          t: customerTranslator(ctx.config, reply, ws),
+          t,
           nonce,
-          title: "Request not found",
-          main: notFoundMain(ws, ws.slug),
+          title: t.t("tracking:notFound.title"),
+          main: notFoundMain(ws, ws.slug, t),
         }),
         { kind: "page", nonce, status: 404 },
       );
+    };
 
     /**
      * The portal's access level first (portal-entry.ts): on a portal that needs sign-in, someone
@@ -132,19 +134,21 @@ export const trackingPages =
       if (live && req.headers["if-none-match"] === etag) {
         return reply.code(304).header("etag", etag).header("cache-control", "no-store").send();
       }
+      const t = customerTranslator(ctx.config, reply, ws);
       if (live) {
         reply.header("etag", etag);
-        return sendHtml(reply, liveFragment(ws, view), { kind: "fragment" });
+        return sendHtml(reply, liveFragment(ws, t, view), { kind: "fragment" });
       }
-      const notice = req.query.sent === "1" ? "Your reply was sent." : undefined;
+      const notice = req.query.sent === "1" ? t.t("tracking:sent") : undefined;
       return sendHtml(
         reply,
         portalLayout({
           ws,
-          t: customerTranslator(ctx.config, reply, ws),
+          t,
           nonce,
           title: `${view.reference}: ${view.subject}`,
-          main: trackingMain(ws, view, { ...opts, ...(notice ? { notice } : {}) }),
+          path: ticketPath(slug, view.reference),
+          main: trackingMain(ws, t, view, { ...opts, ...(notice ? { notice } : {}) }),
         }),
         { kind: "page", nonce, status: opts.status ?? 200 },
       );
@@ -208,14 +212,15 @@ export const trackingPages =
               token,
               trackingViewer(entry),
             );
+            const t = customerTranslator(ctx.config, reply, ws);
             return sendHtml(
               reply,
               portalLayout({
                 ws,
-                t: customerTranslator(ctx.config, reply, ws),
+                t,
                 nonce,
-                title: "New request started",
-                main: followUpMain(ws, req.params.reference, result, closed.contact.name),
+                title: t.t("tracking:followUp.title"),
+                main: followUpMain(ws, t, req.params.reference, result, closed.contact.name),
               }),
               { kind: "page", nonce, status: 201 },
             );

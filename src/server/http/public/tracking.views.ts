@@ -1,6 +1,7 @@
 import { MAX_FILES_CUSTOMER_REPLY } from "../../../shared/files.ts";
-import { STATUS_LABELS, type TicketStatus } from "../../../shared/tickets.ts";
+import type { TicketStatus } from "../../../shared/tickets.ts";
 import type { FieldErrors } from "../../errors.ts";
+import { type Translator, translatorFor } from "../../i18n/translator.ts";
 import type { TrackingView } from "../../tickets/ticket.schemas.ts";
 import { attachmentChips, fileField } from "../../web/attachments.ts";
 import { describedBy, when } from "../../web/forms.ts";
@@ -16,12 +17,25 @@ import { submitAnother } from "./submit.views.ts";
 // here carries the token: the page's own path holds it in a cookie (tracking.pages.ts). portal.js
 // polls the live part (?part=live, answered 304 while its state is the same) and swaps it in.
 
-function statusBadge(status: TicketStatus): Html {
-  return html`<span class="status status-${status}" id="ticket-status">${STATUS_LABELS[status]}</span>`;
+/** The signed-in portal's pages that share these parts pass their reader's translator. */
+const ENGLISH = translatorFor("en");
+
+/** A status as customers read it, in their language. */
+export const statusLabel = (t: Translator, status: TicketStatus) => t.t(`tracking:status.${status}`);
+
+/** A message with a moment in it ("Opened {{when}}"): the <time> element time.js localises. */
+export function withTime(t: Translator, key: string, iso: string): Html {
+  const [before = "", after = ""] = t.t(key, { when: "\u0000" }).split("\u0000");
+  return html`${before}${when(iso, t.locale)}${after}`;
+}
+
+function statusBadge(t: Translator, status: TicketStatus): Html {
+  return html`<span class="status status-${status}" id="ticket-status">${statusLabel(t, status)}</span>`;
 }
 
 export function trackingMain(
   ws: Workspace,
+  t: Translator,
   view: TrackingView,
   opts: { errors?: FieldErrors; draft?: string; notice?: string } = {},
 ): Html {
@@ -29,53 +43,53 @@ export function trackingMain(
   return html`<div class="ticket-head">
   <p class="reference">${view.reference}</p>
   <h1>${bdi(view.subject)}</h1>
-  <p class="meta">Status: ${statusBadge(view.status)} · Opened ${when(view.createdAt)}</p>
+  <p class="meta">${t.t("tracking:status.label")} ${statusBadge(t, view.status)} · ${withTime(t, "tracking:opened", view.createdAt)}</p>
 </div>
 ${opts.notice ? html`<p class="notice success" role="status">${opts.notice}</p>` : ""}
-${liveSection(ws, view)}
+${liveSection(ws, t, view)}
 <p class="visually-hidden" aria-live="polite" id="live-announce"></p>
 <section aria-labelledby="reply-title" class="reply">
-  <h2 id="reply-title">Reply</h2>
+  <h2 id="reply-title">${t.t("tracking:reply")}</h2>
   ${
     view.status === "closed"
-      ? html`<p class="hint">This request is closed. Sending a message starts a new request that refers to this one.</p>`
+      ? html`<p class="hint">${t.t("tracking:closedHint")}</p>`
       : view.status === "resolved"
-        ? html`<p class="hint">Not solved after all? Replying reopens this request.</p>`
+        ? html`<p class="hint">${t.t("tracking:resolvedHint")}</p>`
         : ""
   }
-  ${errorSummary(opts.errors)}
+  ${errorSummary(t, opts.errors)}
   <form method="post" action="${base}/reply" novalidate data-portal-form data-once>
     <div class="field">
-      <label for="body">Your reply</label>
+      <label for="body">${t.t("tracking:yourReply")}</label>
       <textarea id="body" name="body" rows="5" required data-max="20000"${describedBy(opts.errors, "body")}>${opts.draft ?? ""}</textarea>
-      ${fieldError(opts.errors, "body")}
+      ${fieldError(t, opts.errors, "body")}
     </div>
-    ${fileField({ uploadUrl: `/api/public/upload?portal=${ws.slug}`, maxFiles: MAX_FILES_CUSTOMER_REPLY })}
-    ${fieldError(opts.errors, "attachments")}
-    <button type="submit" class="primary">Send reply</button>
+    ${fileField({ uploadUrl: `/api/public/upload?portal=${ws.slug}`, maxFiles: MAX_FILES_CUSTOMER_REPLY, t })}
+    ${fieldError(t, opts.errors, "attachments")}
+    <button type="submit" class="primary">${t.t("tracking:sendReply")}</button>
   </form>
 </section>
-<p class="secondary-actions"><a href="/portal/${ws.slug}/submit">Submit another request</a></p>`;
+<p class="secondary-actions"><a href="/portal/${ws.slug}/submit">${t.t("tracking:another")}</a></p>`;
 }
 
 /** The part of the tracking page that changes: re-rendered alone for the live poller. */
-function liveSection(ws: Workspace, view: TrackingView): Html {
+function liveSection(ws: Workspace, t: Translator, view: TrackingView): Html {
   const base = `/portal/${ws.slug}/tickets/${view.reference}`;
   const fileHref = (f: { id: string }) => `${base}/attachments/${f.id}`;
-  return html`<div id="live" data-poll="${base}?part=live" data-state="${stateKey(view)}" data-announce="${announcement(view)}">
+  return html`<div id="live" data-poll="${base}?part=live" data-state="${stateKey(view)}" data-announce="${announcement(t, view)}">
 <section id="resolution" aria-labelledby="resolution-title">
-${resolutionBlock(view.resolution, "resolution-title")}
+${resolutionBlock(view.resolution, "resolution-title", t)}
 </section>
 <section aria-labelledby="conversation-title">
-  <h2 id="conversation-title">Conversation</h2>
-  ${conversationList(view, fileHref, "conversation")}
+  <h2 id="conversation-title">${t.t("tracking:conversation")}</h2>
+  ${conversationList(view, fileHref, "conversation", t)}
 </section>
 </div>`;
 }
 
 /** Just the changing parts, for portal.js: no <style>, so nothing to fight the page's CSP. */
-export function liveFragment(ws: Workspace, view: TrackingView): Html {
-  return html`${statusBadge(view.status)}${liveSection(ws, view)}`;
+export function liveFragment(ws: Workspace, t: Translator, view: TrackingView): Html {
+  return html`${statusBadge(t, view.status)}${liveSection(ws, t, view)}`;
 }
 
 /** What the live poller sends back (If-None-Match): a change means something new to show. */
@@ -84,20 +98,20 @@ export function stateKey(v: TrackingView): string {
 }
 
 /** What a screen reader hears when the live part changes. */
-function announcement(v: TrackingView): string {
+function announcement(t: Translator, v: TrackingView): string {
   const last = v.conversation.at(-1);
   return last && last.author.type === "agent"
-    ? `New reply from ${last.author.name}`
-    : `Status: ${v.statusLabel}`;
+    ? t.t("tracking:newReply", { name: last.author.name })
+    : t.t("tracking:announceStatus", { status: statusLabel(t, v.status) });
 }
 
-export function notFoundMain(ws: Workspace | undefined, slug: string): Html {
-  return html`<h1>We could not open that request</h1>
-<p>The link may be mistyped, or it has expired: tracking links work for 30 days.</p>
+export function notFoundMain(ws: Workspace | undefined, slug: string, t: Translator): Html {
+  return html`<h1>${t.t("tracking:notFound.heading")}</h1>
+<p>${t.t("tracking:notFound.text")}</p>
 ${
   ws
-    ? html`<p><a class="button primary" href="/portal/${slug}/submit">Submit a new request</a></p>
-<p class="secondary-actions"><a href="/portal/${slug}/lost-link">Lost your link? Email me my requests</a></p>`
+    ? html`<p><a class="button primary" href="/portal/${slug}/submit">${t.t("tracking:notFound.new")}</a></p>
+<p class="secondary-actions"><a href="/portal/${slug}/lost-link">${t.t("tracking:notFound.lostLink")}</a></p>`
     : ""
 }`;
 }
@@ -105,25 +119,30 @@ ${
 /** A reply to a closed request started a new one. */
 export function followUpMain(
   ws: Workspace,
+  t: Translator,
   closedReference: string,
   result: { reference: string; trackingUrl: string },
   contactName: string,
 ): Html {
   return html`<div class="confirmation" role="status">
-  <h1>We started a new request</h1>
-  <p>${closedReference} was closed, so your message opened a new request that refers to it.</p>
+  <h1>${t.t("tracking:followUp.heading")}</h1>
+  <p>${t.t("tracking:followUp.text", { reference: closedReference })}</p>
   <p class="big-reference">${result.reference}</p>
 </div>
-<div class="actions"><a class="button primary" href="${result.trackingUrl}">Track ticket</a>
-  ${submitAnother(ws, { name: contactName }, "Submit another request", false)}</div>`;
+<div class="actions"><a class="button primary" href="${result.trackingUrl}">${t.t("tracking:followUp.track")}</a>
+  ${submitAnother(ws, { name: contactName }, t.t("tracking:followUp.another"), false)}</div>`;
 }
 
 /** A request's resolution as its customer reads it (the tracking page, the signed-in portal). */
-export function resolutionBlock(resolution: TrackingView["resolution"], headingId?: string): Html | "" {
+export function resolutionBlock(
+  resolution: TrackingView["resolution"],
+  headingId?: string,
+  t: Translator = ENGLISH,
+): Html | "" {
   if (!resolution) return "";
-  return html`<div class="resolution"><h2${headingId ? html` id="${headingId}"` : ""}>Resolution</h2>
-  ${resolution.details ? html`<p>${multiline(resolution.details)}</p>` : html`<p>This request was resolved.</p>`}
-  <p class="meta">Resolved ${when(resolution.resolvedAt)}</p></div>`;
+  return html`<div class="resolution"><h2${headingId ? html` id="${headingId}"` : ""}>${t.t("tracking:resolution")}</h2>
+  ${resolution.details ? html`<p>${multiline(resolution.details)}</p>` : html`<p>${t.t("tracking:wasResolved")}</p>`}
+  <p class="meta">${withTime(t, "tracking:resolvedAt", resolution.resolvedAt)}</p></div>`;
 }
 
 /**
@@ -134,21 +153,22 @@ export function conversationList(
   view: Pick<TrackingView, "contact" | "createdAt" | "description" | "attachments" | "conversation">,
   fileHref: (f: { id: string }) => string,
   listId?: string,
+  t: Translator = ENGLISH,
 ): Html {
   return html`<ol class="conversation"${listId ? html` id="${listId}"` : ""}>
     <li class="message from-contact">
-      <p class="who">${bdi(view.contact.name)} <span class="meta">${when(view.createdAt)}</span></p>
-      <div class="body">${view.description ? multiline(view.description) : html`<p class="meta">No description.</p>`}</div>
-      ${attachmentChips(view.attachments, fileHref)}
+      <p class="who">${bdi(view.contact.name)} <span class="meta">${when(view.createdAt, t.locale)}</span></p>
+      <div class="body">${view.description ? multiline(view.description) : html`<p class="meta">${t.t("tracking:noDescription")}</p>`}</div>
+      ${attachmentChips(view.attachments, fileHref, t)}
     </li>
     ${view.conversation.map(
       (
         m,
         i,
       ) => html`<li class="message from-${m.author.type}"${i === view.conversation.length - 1 ? html` id="latest"` : ""}>
-      <p class="who">${bdi(m.author.name)}${m.author.type === "agent" ? html` <span class="tag">Support</span>` : ""} <span class="meta">${when(m.createdAt)}</span></p>
+      <p class="who">${bdi(m.author.name)}${m.author.type === "agent" ? html` <span class="tag">${t.t("tracking:support")}</span>` : ""} <span class="meta">${when(m.createdAt, t.locale)}</span></p>
       <div class="body">${multiline(m.body)}</div>
-      ${attachmentChips(m.attachments, fileHref)}
+      ${attachmentChips(m.attachments, fileHref, t)}
     </li>`,
     )}
   </ol>`;

@@ -1,10 +1,11 @@
 import type { FastifyReply } from "fastify";
 import { readableOn, readablePair } from "../../../shared/color.ts";
 import type { FieldErrors } from "../../errors.ts";
-import type { Translator } from "../../i18n/translator.ts";
+import { LOCALE_NAMES, LOCALES } from "../../i18n/locales.ts";
+import type { Translator, Vars } from "../../i18n/translator.ts";
 import { withoutBidiControls } from "../../lib/bidi.ts";
 import { assetUrl } from "../../web/assets.ts";
-import { errorSummary, fieldError } from "../../web/forms.ts";
+import { fieldId, type Labels } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
 import { brandingOf, type Workspace } from "../../workspaces/workspace.branding.ts";
 import { sendHtml } from "./html-response.ts";
@@ -23,15 +24,106 @@ const FIELD_LABELS: Record<string, string> = {
   attachments: "Files",
 };
 
-/** A field's name in the customers' words. */
-export const customerFieldLabel = (field: string) => FIELD_LABELS[field] ?? field;
+/** A field's name in the customers' words (and language, given their translator). */
+export const customerFieldLabel = (field: string, t?: Translator) =>
+  t && field in FIELD_LABELS ? t.t(`errors:field.${field}`) : (FIELD_LABELS[field] ?? field);
 
-/** The error summary of a customer's form, in the customers' words for its fields. */
-export const customerErrorSummary = (errors: FieldErrors | undefined, message?: string) =>
-  errorSummary(FIELD_LABELS, errors, message);
-/** The error beside a customer's form field. */
-export const customerFieldError = (errors: FieldErrors | undefined, field: string) =>
-  fieldError(FIELD_LABELS, errors, field);
+// The messages the server's checks produce (http/shared/validation.ts, the services), each with
+// its sentence in the errors namespace; one it does not know keeps its English words.
+const MESSAGES: [RegExp, string, (m: RegExpExecArray) => Vars][] = [
+  [/^is required$/, "required", () => ({})],
+  [/^must not be empty$/, "notEmpty", () => ({})],
+  [/^must be at most (\d+) characters$/, "maxLength", (m) => ({ limit: Number(m[1]) })],
+  [/^must be at least (\d+) characters$/, "minLength", (m) => ({ limit: Number(m[1]) })],
+  [/^must be a valid email address$/, "email", () => ({})],
+  [/^must not be blank or contain control characters$/, "blank", () => ({})],
+  [/^must not contain control characters$/, "control", () => ({})],
+  [/^must be one of: (.*)$/, "oneOf", (m) => ({ values: m[1] })],
+  [/^must have at most (\d+) items$/, "maxItems", (m) => ({ limit: Number(m[1]) })],
+  [/^is not valid$/, "invalid", () => ({})],
+  [/^file (\d+) was not found, has expired or is already attached$/, "fileGone", (m) => ({ number: m[1] })],
+];
+
+/** A field's error as one sentence in the reader's language: "Email must be a valid email address". */
+export function customerErrorText(t: Translator, field: string, message: string, labels?: Labels): string {
+  const label = labels?.[field] ?? customerFieldLabel(field, t);
+  for (const [re, key, vars] of MESSAGES) {
+    const m = re.exec(message);
+    if (m) return t.t(`errors:message.${key}`, { label, ...vars(m) });
+  }
+  return t.t("errors:message.unknown", { label, message });
+}
+
+/**
+ * The error summary of a customer's form, in the reader's language (web/forms.ts's markup);
+ * `labels` names fields the customers' usual ones do not cover.
+ */
+export function customerErrorSummary(
+  t: Translator,
+  errors: FieldErrors | undefined,
+  message?: string,
+  labels?: Labels,
+): Html {
+  if (!errors && !message) return html``;
+  const entries = Object.entries(errors ?? {});
+  return html`<div class="error-summary" role="alert" tabindex="-1" id="error-summary">
+  <h2>${message ?? t.t("errors:problems", { count: entries.length })}</h2>
+  ${entries.length ? html`<ul>${entries.map(([f, m]) => html`<li><a href="#${fieldId(f)}">${customerErrorText(t, f, m, labels)}</a></li>`)}</ul>` : ""}
+</div>`;
+}
+
+/** The error beside a customer's form field, in the reader's language. */
+export function customerFieldError(
+  t: Translator,
+  errors: FieldErrors | undefined,
+  field: string,
+  labels?: Labels,
+): Html {
+  const m = errors?.[field];
+  return m
+    ? html`<p class="field-error" id="${fieldId(field)}-error"><span class="visually-hidden">${t.t("errors:error")}</span> ${customerErrorText(t, field, m, labels)}</p>`
+    : html``;
+}
+
+/**
+ * What portal.js says in the page's language (its checks before sending, the live count, the
+ * suggested articles), as JSON on <body>: {label}, {limit}, {count}, {max} and {over} are filled in there.
+ */
+function clientMessages(t: Translator): string {
+  const labels = Object.fromEntries(
+    ["name", "email", "subject", "description", "body"].map((f) => [f, t.t(`errors:field.${f}`)]),
+  );
+  return JSON.stringify({
+    labels,
+    required: t.t("errors:message.required", { label: "{label}" }),
+    maxLength: t.t("errors:message.maxLength", { label: "{label}", limit: "{limit}" }),
+    email: t.t("errors:message.email", { label: "{label}" }),
+    problem: t.t("errors:problems", { count: 1 }),
+    problems: t.t("errors:problems", { count: "{count}" }),
+    count: t.t("submit:count", { count: "{count}", max: "{max}" }),
+    over: t.t("submit:over", { over: "{over}", count: "{count}", max: "{max}" }),
+    sending: t.t("submit:sending"),
+    suggested: t.t("submit:suggested"),
+    dismiss: t.t("submit:dismiss"),
+  });
+}
+
+/**
+ * The footer's language switcher: a plain form (no script needed) posting the choice and the page
+ * to come back to (http/public/language.routes.ts). Its button sends by a button's default type,
+ * so `button[type=submit]` still names the page's own form's button alone.
+ */
+function languageSwitcher(slug: string, t: Translator, back: string): Html {
+  return html`<form method="post" action="/portal/${slug}/language" class="language-switcher">
+  <input type="hidden" name="back" value="${back}">
+  <label for="portal-language">${t.t("common:language.label")}</label>
+  <select id="portal-language" name="lang">${LOCALES.map(
+    (l) =>
+      html`<option value="${l}" lang="${l}"${l === t.locale ? html` selected` : ""}>${LOCALE_NAMES[l]}</option>`,
+  )}</select>
+  <button>${t.t("common:language.change")}</button>
+</form>`;
+}
 
 // The lightest surface brand-coloured text sits on in dark mode, and the darkest in light mode
 // (portal.css: --agent-bg); text readable there is readable on every other surface.
@@ -58,6 +150,8 @@ interface Shell {
   customer?: { csrfToken: string; current?: CustomerPage; company?: boolean };
   /** A notice above the page's content (the signed-in portal's survey banner). */
   banner?: Html | undefined;
+  /** The page's own address, where the language switcher brings the reader back to. */
+  path?: string | undefined;
 }
 
 export type CustomerPage = "home" | "requests" | "onboarding" | "documents" | "kb" | "new" | "account";
@@ -94,6 +188,7 @@ export function portalLayout({
   nav,
   customer,
   banner,
+  path,
 }: Shell): Html {
   const b = brandingOf(ws);
   const pair = readablePair(b.primaryColor);
@@ -113,7 +208,7 @@ ${preview ? "" : html`<script src="${assetUrl("time.js")}" defer></script>`}
 ${preview ? "" : html`<script src="${assetUrl("portal.js")}" defer></script>`}
 ${preview ? "" : html`<script src="${assetUrl("files.js")}" defer></script>`}
 </head>
-<body${embedded ? html` class="embedded"` : ""}>
+<body${embedded ? html` class="embedded"` : ""} data-messages="${clientMessages(t)}">
 <a class="skip" href="#main">${t.t("common:layout.skip")}</a>
 <header class="site">
   <a class="brand" href="${home}"${embedded ? html` target="_blank" rel="noopener"` : ""}>
@@ -133,6 +228,7 @@ ${banner ?? ""}${main}
 </main>
 <footer class="site">
   ${b.supportEmail ? html`<p>${t.th("common:layout.questions", { email: b.supportEmail })}</p>` : ""}
+  ${embedded || preview ? "" : languageSwitcher(ws.slug, t, path ?? home)}
   <p class="powered">${t.t("common:layout.poweredBy")}</p>
 </footer>
 </body>
