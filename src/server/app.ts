@@ -11,6 +11,7 @@ import { portalAccountPages } from "./http/portal/account.pages.ts";
 import { portalApiRoutes } from "./http/portal/account.routes.ts";
 import { portalPages } from "./http/portal/portal.pages.ts";
 import { portalSignInPages } from "./http/portal/sign-in.pages.ts";
+import { domainRoutes } from "./http/public/domains.routes.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { healthRoutes } from "./http/public/health.routes.ts";
 import { publicKbPages } from "./http/public/kb.pages.ts";
@@ -27,6 +28,7 @@ import { refuseControlsInAddress } from "./http/shared/control-characters.ts";
 import { cookieName } from "./http/shared/cookies.ts";
 import { crossSiteWriteGuard } from "./http/shared/cross-site.ts";
 import { jsonErrorHandler, jsonNotFound } from "./http/shared/errors.ts";
+import { HostTable, hostDecisionRoutes } from "./http/shared/host-routing.ts";
 import { httpServerOptions, limitConcurrentUploads, watchSlowBodies } from "./http/shared/http-limits.ts";
 import { jsonBodyParser } from "./http/shared/json-body.ts";
 import { lazyChildLogger, requestLine } from "./http/shared/request-logger.ts";
@@ -51,6 +53,8 @@ declare module "fastify" {
     metrics: Metrics | null;
     /** Whether DATA_DIR's disk takes writes: every outage answer records what it saw (errors.ts). */
     storage: StorageWatch;
+    /** Which workspace a Host names (host-routing.ts): reload it after changing an address. */
+    hosts: HostTable;
   }
 }
 
@@ -68,6 +72,9 @@ const DOCS_CSP =
  * they share in http/shared. Tests build one per file; main.ts builds one and listens.
  */
 export async function buildApp(ctx: AppContext) {
+  // Custom domains and old addresses, read before the first request (host-routing.ts).
+  const hosts = new HostTable(ctx);
+  await hosts.reload();
   const app = Fastify({
     loggerInstance: ctx.log,
     // Fastify's two lines per request are replaced by the one onResponse line below.
@@ -85,7 +92,12 @@ export async function buildApp(ctx: AppContext) {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Slow clients: headers, keep-alive and silence by Node, a body by its progress (http-limits.ts).
     ...httpServerOptions(ctx.config.http),
+    // A custom domain's paths onto its workspace's portal, before routing (host-routing.ts).
+    rewriteUrl: hosts.rewriteUrl,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const stopRefreshingHosts = hosts.start();
+  app.addHook("onClose", async () => stopRefreshingHosts());
+  app.decorate("hosts", hosts);
   const stopWatchingBodies = watchSlowBodies(app.server, ctx.config.http, ctx.log);
   app.addHook("onClose", async () => stopWatchingBodies());
 
@@ -166,6 +178,8 @@ export async function buildApp(ctx: AppContext) {
   });
 
   await app.register(healthRoutes(ctx));
+  await app.register(domainRoutes(ctx, hosts));
+  await app.register(hostDecisionRoutes());
   if (metrics) await app.register(metricsRoutes(ctx.config, metrics));
   // The JSON API: its own answer headers and 404, every audience's tree with its own gate.
   await app.register(
