@@ -328,3 +328,70 @@ describe("changing the address keeps old links working", () => {
     assert.equal((await onHost(next, "/")).headers.location, `${PUBLIC}/portal/${team.ws.slug}`);
   });
 });
+
+describe("the Domain settings page", () => {
+  const form = (team: Team, url: string, fields: Record<string, string> = {}) =>
+    t.app.inject({
+      method: "POST",
+      url,
+      headers: { cookie: team.admin.cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: new URLSearchParams({ _csrf: team.admin.csrf, ...fields }).toString(),
+    });
+
+  test("an admin sets the domain, sees the proofs and why a check failed, then the verified state", async () => {
+    const team = await makeTeam(t);
+    const settings = await t.app.inject({ url: "/app/settings", headers: { cookie: team.admin.cookie } });
+    assert.match(settings.body, /href="\/app\/settings\/domain"/);
+    const bad = await form(team, "/app/settings/domain", { domain: "10.0.0.1" });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /not an IP address/);
+    assert.match(bad.body, /value="10\.0\.0\.1"/, "what was typed stays");
+    const domain = domainName();
+    const saved = await form(team, "/app/settings/domain", { domain });
+    assert.equal(saved.statusCode, 303);
+    const page = await t.app.inject({
+      url: saved.headers.location as string,
+      headers: { cookie: team.admin.cookie },
+    });
+    assert.match(page.body, /Pending verification/);
+    assert.match(page.body, new RegExp(`_portico\\.${domain.replace(/\./g, "\\.")}`));
+    const status = (await t.app.inject({ url: API, headers: team.admin.headers })).json();
+    assert.ok(page.body.includes(status.txtValue), "the TXT value to publish");
+    const failed = await form(team, "/app/settings/domain/verify");
+    assert.equal(failed.statusCode, 200);
+    assert.match(failed.body, /Not verified yet/);
+    assert.match(failed.body, /no TXT record at _portico\./);
+    zone.txt(status.txtName, status.txtValue);
+    const ok = await form(team, "/app/settings/domain/verify");
+    assert.equal(ok.statusCode, 303);
+    const verified = await t.app.inject({
+      url: ok.headers.location as string,
+      headers: { cookie: team.admin.cookie },
+    });
+    assert.match(verified.body, /Verified on <time/);
+    // The Share panel now hands out the custom domain.
+    const share = await t.app.inject({ url: "/app/settings", headers: { cookie: team.admin.cookie } });
+    assert.ok(share.body.includes(`https://${domain}/submit`));
+    // An agent sees the page but cannot change it.
+    const agentView = await t.app.inject({
+      url: "/app/settings/domain",
+      headers: { cookie: team.agent.cookie },
+    });
+    assert.match(agentView.body, /Only admins change/);
+  });
+
+  test("the slug form warns that links change, refuses a reserved slug and changes it", async () => {
+    const team = await makeTeam(t);
+    const page = await t.app.inject({ url: "/app/settings/domain", headers: { cookie: team.admin.cookie } });
+    assert.match(page.body, /Changing it changes every link to your portal/);
+    const reserved = await form(team, "/app/settings/domain/slug", { slug: "setup" });
+    assert.equal(reserved.statusCode, 400);
+    assert.match(reserved.body, /is reserved/);
+    const fresh = `renamed-${team.ws.slug}`;
+    const done = await form(team, "/app/settings/domain/slug", { slug: fresh });
+    assert.equal(done.statusCode, 303);
+    const moved = await t.app.inject({ url: `/portal/${team.ws.slug}/submit` });
+    assert.equal(moved.statusCode, 301);
+    assert.equal(moved.headers.location, `/portal/${fresh}/submit`);
+  });
+});
