@@ -28,7 +28,7 @@ import { refuseControlsInAddress } from "./http/shared/control-characters.ts";
 import { cookieName } from "./http/shared/cookies.ts";
 import { crossSiteWriteGuard } from "./http/shared/cross-site.ts";
 import { jsonErrorHandler, jsonNotFound } from "./http/shared/errors.ts";
-import { HostTable, hostDecisionRoutes } from "./http/shared/host-routing.ts";
+import { answerHostDecision, HostTable } from "./http/shared/host-routing.ts";
 import { httpServerOptions, limitConcurrentUploads, watchSlowBodies } from "./http/shared/http-limits.ts";
 import { jsonBodyParser } from "./http/shared/json-body.ts";
 import { lazyChildLogger, requestLine } from "./http/shared/request-logger.ts";
@@ -123,6 +123,8 @@ export async function buildApp(ctx: AppContext) {
   const metrics = ctx.config.metricsToken || ctx.config.metricsPort !== undefined ? createMetrics(ctx) : null;
   app.decorate("metrics", metrics);
   if (metrics) app.addHook("onResponse", metrics.onResponse);
+  // A custom host's redirect or not-found, decided by the host table, before anything else.
+  app.addHook("onRequest", answerHostDecision);
   // Before any tree's own hooks: a write from another site goes no further (cross-site.ts).
   app.addHook("onRequest", crossSiteWriteGuard(ctx.config));
   // Every tree, pages included: a control character in a path or query is a 400 naming it.
@@ -179,7 +181,6 @@ export async function buildApp(ctx: AppContext) {
 
   await app.register(healthRoutes(ctx));
   await app.register(domainRoutes(ctx, hosts));
-  await app.register(hostDecisionRoutes());
   if (metrics) await app.register(metricsRoutes(ctx.config, metrics));
   // The JSON API: its own answer headers and 404, every audience's tree with its own gate.
   await app.register(

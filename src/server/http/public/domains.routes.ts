@@ -28,8 +28,7 @@ export const domainRoutes =
       "/tls/ask",
       {
         schema: {
-          tags: ["health"],
-          summary: "Whether this server answers for a host (Caddy's on-demand TLS ask)",
+          hide: true,
           querystring: Type.Object({ domain: Type.Optional(Type.String({ maxLength: 300 })) }),
           response: {
             200: Type.Object({ domain: Type.String() }),

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../../context.ts";
 import { hostOfHeader, isIpHost } from "../../lib/hostname.ts";
 import { type HostRows, loadHostRows, publicHostOf } from "../../workspaces/custom-domain.ts";
@@ -22,7 +22,7 @@ import { newNonce } from "./html-response.ts";
 
 export const REFRESH_MS = 10_000;
 
-/** The internal address a request with a decision is rewritten to (host-routing's own route). */
+/** The address a request with a decision is rewritten to: no route has it (answerHostDecision answers). */
 const DECIDED_PATH = "/.portico/host";
 const DECISION = Symbol("portico.hostDecision");
 
@@ -151,16 +151,16 @@ export class HostTable {
   };
 }
 
-/** Answers the requests the host table decided about: a redirect, or the plain not-found page. */
-export const hostDecisionRoutes = (): FastifyPluginAsync => async (app) => {
-  app.all(DECIDED_PATH, { schema: { hide: true } }, async (req, reply) => {
-    const decision = (req.raw as IncomingMessage & { [DECISION]?: Decision })[DECISION];
-    if (decision?.kind === "redirect") {
-      return reply
-        .code(decision.status)
-        .header("cache-control", "no-store")
-        .redirect(decision.location, decision.status);
-    }
-    return plainNotFound(reply, newNonce());
-  });
-};
+/**
+ * Answers the requests the host table decided about (a redirect, or the plain not-found page)
+ * before any route: an onRequest hook of the root, so no route exists at the internal address.
+ */
+export async function answerHostDecision(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const decision = (req.raw as IncomingMessage & { [DECISION]?: Decision })[DECISION];
+  if (!decision) return;
+  if (decision.kind === "redirect") {
+    await reply.header("cache-control", "no-store").redirect(decision.location, decision.status);
+    return;
+  }
+  await plainNotFound(reply, newNonce());
+}
