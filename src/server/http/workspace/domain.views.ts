@@ -45,10 +45,10 @@ function slugSection(req: FastifyRequest, s: DomainStatus, isAdmin: boolean, st:
 }
 
 function proofs(s: DomainStatus): Html {
-  if (s.state === "none" || !s.domain) return html``;
+  if (s.state !== "pending" || !s.domain) return html``;
   return html`<h3>Prove the domain</h3>
   <p>Do one of these, then choose <strong>Check now</strong>.</p>
-  <ol class="steps">
+  <ol class="steps domain-proofs">
     <li><strong>Point the name at this server</strong> (a CNAME or A/AAAA record for <code>${s.domain}</code>). Portico then answers <code>${s.httpUrl}</code> with the token itself, which proves the name reaches this server: the same thing serving the portal there needs.</li>
     <li><strong>Or publish a TXT record</strong>: name <code>${s.txtName}</code>, value <code class="token">${s.txtValue}</code>. This proves control of the domain's DNS before you move the name.</li>
   </ol>`;
@@ -88,7 +88,7 @@ function domainSection(req: FastifyRequest, s: DomainStatus, isAdmin: boolean, s
   ${
     isAdmin && s.domain
       ? html`<div class="actions">
-    <form method="post" action="/app/settings/domain/verify">${csrfField(req)}<button type="submit">Check now</button></form>
+    ${s.state === "pending" ? html`<form method="post" action="/app/settings/domain/verify">${csrfField(req)}<button type="submit">Check now</button></form>` : ""}
     <form method="post" action="/app/settings/domain/remove">${csrfField(req)}<button type="submit" class="secondary">Remove the domain</button></form>
   </div>`
       : ""
