@@ -11,6 +11,7 @@ import { portalAccountPages } from "./http/portal/account.pages.ts";
 import { portalApiRoutes } from "./http/portal/account.routes.ts";
 import { portalPages } from "./http/portal/portal.pages.ts";
 import { portalSignInPages } from "./http/portal/sign-in.pages.ts";
+import { domainRoutes } from "./http/public/domains.routes.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { healthRoutes } from "./http/public/health.routes.ts";
 import { publicKbPages } from "./http/public/kb.pages.ts";
@@ -28,6 +29,7 @@ import { refuseControlsInAddress } from "./http/shared/control-characters.ts";
 import { cookieName } from "./http/shared/cookies.ts";
 import { crossSiteWriteGuard } from "./http/shared/cross-site.ts";
 import { jsonErrorHandler, jsonNotFound } from "./http/shared/errors.ts";
+import { answerHostDecision, HostTable } from "./http/shared/host-routing.ts";
 import { httpServerOptions, limitConcurrentUploads, watchSlowBodies } from "./http/shared/http-limits.ts";
 import { jsonBodyParser } from "./http/shared/json-body.ts";
 import { lazyChildLogger, requestLine } from "./http/shared/request-logger.ts";
@@ -52,6 +54,8 @@ declare module "fastify" {
     metrics: Metrics | null;
     /** Whether DATA_DIR's disk takes writes: every outage answer records what it saw (errors.ts). */
     storage: StorageWatch;
+    /** Which workspace a Host names (host-routing.ts): reload it after changing an address. */
+    hosts: HostTable;
   }
 }
 
@@ -69,6 +73,9 @@ const DOCS_CSP =
  * they share in http/shared. Tests build one per file; main.ts builds one and listens.
  */
 export async function buildApp(ctx: AppContext) {
+  // Custom domains and old addresses, read before the first request (host-routing.ts).
+  const hosts = new HostTable(ctx);
+  await hosts.reload();
   const app = Fastify({
     loggerInstance: ctx.log,
     // Fastify's two lines per request are replaced by the one onResponse line below.
@@ -86,7 +93,12 @@ export async function buildApp(ctx: AppContext) {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Slow clients: headers, keep-alive and silence by Node, a body by its progress (http-limits.ts).
     ...httpServerOptions(ctx.config.http),
+    // A custom domain's paths onto its workspace's portal, before routing (host-routing.ts).
+    rewriteUrl: hosts.rewriteUrl,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const stopRefreshingHosts = hosts.start();
+  app.addHook("onClose", async () => stopRefreshingHosts());
+  app.decorate("hosts", hosts);
   const stopWatchingBodies = watchSlowBodies(app.server, ctx.config.http, ctx.log);
   app.addHook("onClose", async () => stopWatchingBodies());
 
@@ -112,6 +124,8 @@ export async function buildApp(ctx: AppContext) {
   const metrics = ctx.config.metricsToken || ctx.config.metricsPort !== undefined ? createMetrics(ctx) : null;
   app.decorate("metrics", metrics);
   if (metrics) app.addHook("onResponse", metrics.onResponse);
+  // A custom host's redirect or not-found, decided by the host table, before anything else.
+  app.addHook("onRequest", answerHostDecision);
   // Before any tree's own hooks: a write from another site goes no further (cross-site.ts).
   app.addHook("onRequest", crossSiteWriteGuard(ctx.config));
   // Every tree, pages included: a control character in a path or query is a 400 naming it.
@@ -167,6 +181,7 @@ export async function buildApp(ctx: AppContext) {
   });
 
   await app.register(healthRoutes(ctx));
+  await app.register(domainRoutes(ctx, hosts));
   if (metrics) await app.register(metricsRoutes(ctx.config, metrics));
   // The JSON API: its own answer headers and 404, every audience's tree with its own gate.
   await app.register(

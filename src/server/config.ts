@@ -25,6 +25,12 @@ export interface Config {
   logLevel: string;
   /** Public base URL used in links we hand out (tracking URLs); derived from the request when unset. */
   publicUrl: string | undefined;
+  /**
+   * Custom domains' HTTP check (workspaces/domain-check.ts): whether it may reach an internal
+   * address (DOMAIN_CHECK_ALLOW_INTERNAL, off: a domain resolving to a private or loopback address
+   * is refused), and the port it asks on (DOMAIN_CHECK_HTTP_PORT, 80; another only for local use).
+   */
+  domainCheck: { allowInternal: boolean; httpPort: number };
   /** Portal submissions allowed per client address per hour. */
   submitRateLimitPerHour: number;
   /** Failed sign-ins allowed per account from one client address, in 15 minutes. */
@@ -172,6 +178,10 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy(env.TRUST_PROXY),
     logLevel: level,
     publicUrl: publicUrl?.replace(/\/+$/, ""),
+    domainCheck: {
+      allowInternal: bool(env, "DOMAIN_CHECK_ALLOW_INTERNAL", false),
+      httpPort: int(env, "DOMAIN_CHECK_HTTP_PORT", 80, 1, 65535),
+    },
     submitRateLimitPerHour: int(env, "SUBMIT_RATE_LIMIT_PER_HOUR", 10, 1, 1_000_000_000),
     loginFailuresPerClient: int(env, "LOGIN_FAILURES_PER_CLIENT", 10, 1, 10_000),
     loginFailuresPerAccount: int(env, "LOGIN_FAILURES_PER_ACCOUNT", 100, 1, 100_000),

@@ -3,10 +3,11 @@ import { joinCompanyByDomain } from "../companies/company.access.ts";
 import { contactsVisibleTo, contactsWritableBy } from "../contacts/contact.access.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import type { ContactTable, PortalAccess, Tx } from "../db/schema.ts";
-import { absoluteUrl, enqueueEmail } from "../email/outbox.ts";
+import { enqueueEmail } from "../email/outbox.ts";
 import { AppError, notFound } from "../errors.ts";
 import { addressBucket } from "../lib/client-address.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
+import { portalUrl } from "../workspaces/portal-url.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { brandingOf } from "../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
@@ -236,8 +237,8 @@ export async function requireWorkspace(ctx: AppContext, slug: string): Promise<W
   return ws;
 }
 
-export const linkUrl = (ctx: AppContext, slug: string, path: string, token: string) =>
-  absoluteUrl(ctx, `/portal/${slug}/${path}/${token}`);
+export const linkUrl = (ctx: AppContext, ws: Workspace, path: string, token: string) =>
+  portalUrl(ctx.config, ws, `/${path}/${token}`);
 
 /** Asks for a sign-in link by email. Answers the same whether or not the address is known. */
 export async function requestMagicLink(
@@ -275,7 +276,7 @@ export async function sendMagicLink(
       params: {
         brand: brandingOf(ws),
         name: contact.name,
-        url: linkUrl(ctx, ws.slug, "link", token),
+        url: linkUrl(ctx, ws, "link", token),
         expiresMinutes: CUSTOMER_TOKEN_TTL_MS.magic_link / 60_000,
         alreadyRegistered,
       },
@@ -344,7 +345,7 @@ export async function requestPasswordReset(
         params: {
           brand: brandingOf(ws),
           name: contact.name,
-          url: linkUrl(ctx, ws.slug, "reset", token),
+          url: linkUrl(ctx, ws, "reset", token),
           expiresMinutes: CUSTOMER_TOKEN_TTL_MS.password_reset / 60_000,
         },
         autoSubmitted: true,

@@ -100,7 +100,7 @@ export async function registerCustomer(
         params: {
           brand: brandingOf(ws),
           name,
-          url: linkUrl(ctx, ws.slug, "verify", token),
+          url: linkUrl(ctx, ws, "verify", token),
           expiresHours: CUSTOMER_TOKEN_TTL_MS.verify_email / 3600_000,
         },
         autoSubmitted: true,

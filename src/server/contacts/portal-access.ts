@@ -4,8 +4,9 @@ import { revokeContactSessions } from "../auth/customer-accounts.ts";
 import { CUSTOMER_TOKEN_TTL_MS, issueCustomerToken, retireCustomerTokens } from "../auth/customer-tokens.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import type { PortalAccess, Tx } from "../db/schema.ts";
-import { absoluteUrl, enqueueEmail } from "../email/outbox.ts";
+import { enqueueEmail } from "../email/outbox.ts";
 import { conflict, notFound, validationFailed } from "../errors.ts";
+import { portalUrl } from "../workspaces/portal-url.ts";
 import { brandingOf } from "../workspaces/workspace.branding.ts";
 import { contactsVisibleTo, contactsWritableBy } from "./contact.access.ts";
 
@@ -154,7 +155,7 @@ export async function inviteContact(
         brand: brandingOf(ws),
         name: c.name,
         invitedBy: inviter?.name ?? null,
-        url: absoluteUrl(ctx, `/portal/${ws.slug}/invitation/${token}`),
+        url: portalUrl(ctx.config, ws, `/invitation/${token}`),
         expiresDays: CUSTOMER_TOKEN_TTL_MS.invite / 86400_000,
       },
       autoSubmitted: true,

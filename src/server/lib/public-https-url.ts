@@ -38,7 +38,7 @@ for (const [net, prefix] of [
 const LOCAL_NAMES =
   /(?:^|\.)(?:localhost|local|localdomain|internal|intranet|lan|home|corp|private|home\.arpa)$/;
 
-function isInternalHost(hostname: string): boolean {
+export function isInternalHost(hostname: string): boolean {
   const host = hostname
     .replace(/^\[|\]$/g, "")
     .replace(/\.$/, "")

@@ -5,10 +5,11 @@ import { contactsVisibleTo, contactsWritableBy, lockContactFor } from "../contac
 import type { AppContext } from "../context.ts";
 import type { SurveyKind, SurveyTable } from "../db/schema.surveys.ts";
 import type { Tx } from "../db/schema.ts";
-import { absoluteUrl, enqueueEmail } from "../email/outbox.ts";
+import { enqueueEmail } from "../email/outbox.ts";
 import { validationFailed } from "../errors.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import { cleanText } from "../tickets/ticket.create.ts";
+import { portalUrl } from "../workspaces/portal-url.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { onSurveyAnswered } from "./follow-ups.ts";
 import { applyStillFixedAnswer } from "./still-fixed.ts";
@@ -81,12 +82,16 @@ export interface SurveyLinks {
 }
 
 /** Fresh one-time tokens for a survey being sent now: the links carry them, the row their hashes. */
-export function surveyLinks(ctx: AppContext, ws: Pick<Workspace, "slug">, now: Date): SurveyLinks {
+export function surveyLinks(
+  ctx: AppContext,
+  ws: Pick<Workspace, "slug" | "custom_domain" | "custom_domain_verified_at">,
+  now: Date,
+): SurveyLinks {
   const token = newToken();
   const unsubscribe = newToken();
   return {
-    rateUrl: absoluteUrl(ctx, surveyPath(ws.slug, token)),
-    unsubscribeUrl: absoluteUrl(ctx, unsubscribePath(ws.slug, unsubscribe)),
+    rateUrl: portalUrl(ctx.config, ws, surveyPath(ws.slug, token)),
+    unsubscribeUrl: portalUrl(ctx.config, ws, unsubscribePath(ws.slug, unsubscribe)),
     sent: {
       status: "sent",
       token_hash: hashToken(token),

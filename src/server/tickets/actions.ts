@@ -4,13 +4,14 @@ import type { AgentActor } from "../actors.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
-import { absoluteUrl, emailAgentReplied, emailTicketResolved } from "../email/outbox.ts";
+import { emailAgentReplied, emailTicketResolved } from "../email/outbox.ts";
 import { conflict, validationFailed } from "../errors.ts";
 import { attachmentsOfComment } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { onTicketClosed } from "../surveys/ces.ts";
 import { onTicketReopened } from "../surveys/still-fixed-resolution.ts";
 import { onTicketResolved } from "../surveys/triggers.ts";
+import { portalUrl } from "../workspaces/portal-url.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import { getTicketDetail } from "./detail.ts";
@@ -37,7 +38,7 @@ async function customerLink(ctx: AppContext, tx: Tx, actor: AgentActor, ws: Work
   });
   return {
     contact: { address: c.email, name: c.name },
-    trackingUrl: absoluteUrl(ctx, trackingPath(ws.slug, t.number, token)),
+    trackingUrl: portalUrl(ctx.config, ws, trackingPath(ws.slug, t.number, token)),
   };
 }
 

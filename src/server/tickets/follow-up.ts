@@ -2,8 +2,9 @@ import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { formatReference, type TicketType } from "../../shared/tickets.ts";
 import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
-import { absoluteUrl, emailTicketCreated } from "../email/outbox.ts";
+import { emailTicketCreated } from "../email/outbox.ts";
 import { type Claimer, claimUploads } from "../files/file.service.ts";
+import { portalUrl } from "../workspaces/portal-url.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { insertTicket, issueTrackingToken, trackingPath } from "./ticket.create.ts";
 import { recordEvent } from "./ticket.events.ts";
@@ -80,7 +81,7 @@ export async function openFollowUp(
     ws,
     ticket,
     contact: { address: contact.address, name: contact.name },
-    trackingUrl: absoluteUrl(ctx, path),
+    trackingUrl: portalUrl(ctx.config, ws, path),
     lastInbound: m.lastInbound,
     followUpOf: formatReference(closed.number),
   });

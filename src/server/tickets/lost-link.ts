@@ -2,10 +2,11 @@ import { formatReference, STATUS_LABELS } from "../../shared/tickets.ts";
 import { systemActorIn } from "../actors.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
-import { absoluteUrl, enqueueEmail } from "../email/outbox.ts";
+import { enqueueEmail } from "../email/outbox.ts";
 import { tooManyRequests } from "../errors.ts";
 import { addressBucket } from "../lib/client-address.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
+import { portalUrl } from "../workspaces/portal-url.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { ticketsVisibleTo } from "./ticket.access.ts";
 import {
@@ -87,7 +88,7 @@ export async function emailOpenRequests(
         reference: formatReference(t.number),
         subject: t.subject,
         statusLabel: STATUS_LABELS[customerStatusOf(t)],
-        url: absoluteUrl(ctx, trackingPath(ws.slug, t.number, token)),
+        url: portalUrl(ctx.config, ws, trackingPath(ws.slug, t.number, token)),
       });
     }
     await enqueueEmail(ctx, tx, {

@@ -8,11 +8,12 @@ import type { AppContext } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { PreparedRead, PreparedWrite, readOne } from "../db/prepared.ts";
 import type { Tx } from "../db/schema.ts";
-import { absoluteUrl, emailTicketCreated } from "../email/outbox.ts";
+import { emailTicketCreated } from "../email/outbox.ts";
 import { AppError, notFound, tooManyRequests, validationFailed } from "../errors.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { saveRequestFields } from "../forms/request-fields.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
+import { portalHref, portalUrl } from "../workspaces/portal-url.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { ticketsVisibleTo } from "./ticket.access.ts";
@@ -240,7 +241,7 @@ export async function submitPortalTicket(
         ws,
         ticket,
         contact: { address: who.address, name: contact.name },
-        trackingUrl: absoluteUrl(ctx, trackingPath(ws.slug, ticket.number, token)),
+        trackingUrl: portalUrl(ctx.config, ws, trackingPath(ws.slug, ticket.number, token)),
       });
       if (req.idempotencyKey) {
         await IDEMPOTENCY_KEY_INSERT.execute(ctx.database, tx, {
@@ -256,11 +257,13 @@ export async function submitPortalTicket(
         result: {
           reference: formatReference(ticket.number),
           // A signed-in customer follows the request in the signed-in portal.
-          trackingUrl: `${ctx.config.publicUrl ?? ""}${
+          trackingUrl: portalHref(
+            ctx.config,
+            ws,
             req.customer
               ? `/portal/${ws.slug}/requests/${formatReference(ticket.number)}`
-              : trackingPath(ws.slug, ticket.number, token)
-          }`,
+              : trackingPath(ws.slug, ticket.number, token),
+          ),
           status: "open" as const,
           createdAt: ticket.created_at,
         },

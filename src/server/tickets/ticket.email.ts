@@ -5,10 +5,11 @@ import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import { findOrCreateContact } from "../contacts/contact.service.ts";
 import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
-import { absoluteUrl, emailTicketCreated } from "../email/outbox.ts";
+import { emailTicketCreated } from "../email/outbox.ts";
 import type { SenderCheck } from "../email/sender-auth.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
+import { portalUrl } from "../workspaces/portal-url.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { afterCustomerComment } from "./customer-reply.ts";
 import { openFollowUp } from "./follow-up.ts";
@@ -141,7 +142,7 @@ async function openTicket(
     ws,
     ticket,
     contact: { address: m.from.address, name: contact.name },
-    trackingUrl: absoluteUrl(ctx, trackingPath(ws.slug, ticket.number, token)),
+    trackingUrl: portalUrl(ctx.config, ws, trackingPath(ws.slug, ticket.number, token)),
     lastInbound: m.messageId,
     // The domain's owner says this sender is not theirs: the address would be mailed about a
     // message it never sent.

@@ -5,6 +5,7 @@ import { type AppContext, nowIso } from "../context.ts";
 import type { TicketTable } from "../db/schema.ts";
 import { type AttachmentView, attachmentsOfComment, attachmentViews } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
+import { portalHref } from "../workspaces/portal-url.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { afterCustomerComment } from "./customer-reply.ts";
 import { openFollowUp } from "./follow-up.ts";
@@ -129,7 +130,7 @@ export async function replyAsTokenHolder(
       return {
         kind: "follow_up",
         reference: formatReference(followUp.ticket.number),
-        trackingUrl: `${ctx.config.publicUrl ?? ""}${followUp.trackingPath}`,
+        trackingUrl: portalHref(ctx.config, ws, followUp.trackingPath),
       };
     }
     const now = nowIso(ctx);

@@ -7,6 +7,8 @@ import type { FieldErrors } from "../../errors.ts";
 import { retentionOf } from "../../lifecycle/retention.ts";
 import { describedBy, when } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
+import { verifiedDomainOf } from "../../workspaces/portal-settings.ts";
+import { portalUrl } from "../../workspaces/portal-url.ts";
 import { brandingOf, DEFAULT_PRIMARY_COLOR, type Workspace } from "../../workspaces/workspace.branding.ts";
 import {
   EMBED_ORIGIN_EXAMPLE,
@@ -167,7 +169,9 @@ function shareSection(
   isAdmin: boolean,
   st: SettingsState,
 ): Html {
-  const link = `${origin(ctx, req)}/portal/${ws.slug}/submit`;
+  const link = verifiedDomainOf(ws)
+    ? portalUrl(ctx.config, ws, "/submit")
+    : `${origin(ctx, req)}/portal/${ws.slug}/submit`;
   const snippet = `<iframe
   src="${link}"
   width="100%"
@@ -268,7 +272,7 @@ export function settingsMain(
 ): Html {
   return html`<h1>Settings</h1>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
-<nav class="toc" aria-label="Settings sections"><a href="#branding">Branding</a> <a href="#share">Share</a> <a href="#portal-access">Portal access</a> <a href="#documents">Documents</a> <a href="#retention">Data retention</a> <a href="#agents">Agents</a> <a href="/app/settings/surveys">Surveys</a>${isAdmin ? html` <a href="/app/settings/audit">Audit log</a>` : ""}</nav>
+<nav class="toc" aria-label="Settings sections"><a href="#branding">Branding</a> <a href="#share">Share</a> <a href="#portal-access">Portal access</a> <a href="#documents">Documents</a> <a href="#retention">Data retention</a> <a href="#agents">Agents</a> <a href="/app/settings/surveys">Surveys</a> <a href="/app/settings/domain">Domain</a>${isAdmin ? html` <a href="/app/settings/audit">Audit log</a>` : ""}</nav>
 ${brandingSection(req, ws, isAdmin, st)}
 ${shareSection(ctx, req, ws, isAdmin, st)}
 ${portalAccessSection(req, ws, isAdmin)}

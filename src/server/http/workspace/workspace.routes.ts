@@ -33,6 +33,7 @@ import { workspaceCompanyRoutes } from "./companies.routes.ts";
 import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
 import { workspaceDocumentLimitRoutes } from "./document-limits.routes.ts";
 import { workspaceDocumentRoutes } from "./documents.routes.ts";
+import { workspaceDomainRoutes } from "./domain.routes.ts";
 import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { workspaceFormRoutes } from "./forms.routes.ts";
@@ -56,6 +57,7 @@ export const workspaceRoutes =
     await app.register(workspaceFileRoutes(ctx));
     await app.register(workspaceKbRoutes(ctx));
     await app.register(workspaceEmbeddingRoutes(ctx));
+    await app.register(workspaceDomainRoutes(ctx));
     await app.register(workspaceCompanyRoutes(ctx));
     await app.register(workspaceOnboardingRoutes(ctx));
     await app.register(workspacePortalAccessRoutes(ctx));
