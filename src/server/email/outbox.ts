@@ -2,22 +2,63 @@ import { randomBytes } from "node:crypto";
 import { formatReference } from "../../shared/tickets.ts";
 import { type Actor, systemActorIn } from "../actors.ts";
 import { hashToken } from "../auth/tokens.ts";
+import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
 import { PreparedWrite } from "../db/prepared.ts";
 import type { OutboxEmailTable, Tx } from "../db/schema.ts";
+import { attachmentsVisibleTo } from "../files/file.access.ts";
+import { DEFAULT_LOCALE, isLocale } from "../i18n/locales.ts";
 import { newId } from "../ids.ts";
 import { withoutBidiControls } from "../lib/bidi.ts";
+import { normalizeEmail } from "../lib/email-address.ts";
 import { commentsVisibleTo } from "../tickets/comment.access.ts";
+import { emailWordingOf } from "../workspaces/portal-settings.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { domainOf, headerText, plusAddress } from "./email.headers.ts";
 import type { StoredHeaders } from "./email.message.ts";
 import { renderTemplate, type TemplateCall } from "./email.templates.ts";
+import { type EmailLang, isCustomerEmail } from "./email.wording.ts";
 
 export type { EmailKind } from "./email.templates.ts";
 
 // The transactional outbox. Every email is a row written with `tx`, the transaction of the
 // change that causes it: the ticket and its email commit together or not at all. delivery.ts
 // sends the rows later; a row's Message-ID is fixed here, so a retry is the same message.
+
+/**
+ * Whether a customer's reply by email reaches the help desk: an address to reply to, and a way
+ * in (the SMTP listener or IMAP). Without one, emails invite replies on the page only.
+ */
+export function repliesCanArrive(ctx: AppContext, ws: Workspace): boolean {
+  const inbound = ctx.config.inboundSmtpPort !== undefined || ctx.config.imapUrl !== undefined;
+  return inbound && supportAddressOf(ctx, ws) !== null;
+}
+
+/**
+ * The language a customer's email is written in, fixed when it is queued: the contact's own
+ * choice (contacts.locale), else the language of the page they were on (`pageLocale`: the
+ * submission's or the request's), else the workspace's default. Times in the contact's zone, else
+ * the workspace's. The workspace's words and wording of that moment go with it.
+ */
+async function emailLangOf(
+  tx: Tx,
+  ws: Workspace,
+  kind: string,
+  address: string,
+  pageLocale: string | undefined,
+): Promise<EmailLang> {
+  const contact = await contactsVisibleTo(tx, systemActorIn("email language", ws.id))
+    .select(["contacts.locale", "contacts.time_zone"])
+    .where("contacts.email_normalized", "=", normalizeEmail(address))
+    .executeTakeFirst();
+  const locale = [contact?.locale, pageLocale, ws.default_locale].find(isLocale) ?? DEFAULT_LOCALE;
+  return {
+    locale,
+    timeZone: contact?.time_zone || ws.time_zone || "UTC",
+    ticketWords: ws.ticket_words ?? "{}",
+    ...emailWordingOf(ws, kind, locale),
+  };
+}
 
 /** Links in emails must be absolute: PUBLIC_URL, or this server on localhost. */
 export function absoluteUrl(ctx: AppContext, path: string): string {
@@ -54,6 +95,8 @@ export type EmailSpec = TemplateCall & {
   suppressed?: string | undefined;
   /** RFC 8058 one-click unsubscribe (survey emails): the List-Unsubscribe headers' link. */
   listUnsubscribe?: string | undefined;
+  /** A customer's email: the language of the page that caused it (emailLangOf). */
+  locale?: string | undefined;
 };
 
 /** The delivery state of a row just queued: due at once, never tried. */
@@ -109,6 +152,14 @@ export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[])
       ...(e.listUnsubscribe ? { listUnsubscribe: e.listUnsubscribe } : {}),
     };
     const single = e.to.length === 1 ? e.to[0] : undefined;
+    const call = (
+      e.audience === "customer" && single && isCustomerEmail(e.kind)
+        ? {
+            ...e,
+            params: { ...e.params, lang: await emailLangOf(tx, e.ws, e.kind, single.address, e.locale) },
+          }
+        : e
+    ) as TemplateCall;
     rows.push({
       id,
       workspace_id: e.ws.id,
@@ -119,10 +170,10 @@ export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[])
       to_name: single?.name ? headerText(withoutBidiControls(single.name), 120) : null,
       message_id: `<${id}@${mailDomain}>`,
       // Only the subject is rendered now: the text and HTML are rendered from template_data.
-      subject: renderTemplate(e).subject,
+      subject: renderTemplate(call).subject,
       body_text: "",
       body_html: "",
-      template_data: JSON.stringify(e.params),
+      template_data: JSON.stringify(call.params),
       headers: JSON.stringify(headers),
       ...queuedAt(now),
       ...(e.suppressed ? { status: "suppressed" as const, last_error: e.suppressed } : {}),
@@ -201,6 +252,8 @@ async function agentRecipients(
 
 interface TicketRef {
   id: string;
+  /** The ticket's customer: an agent's reply quotes what they may read (earlierConversation). */
+  contact_id?: string | undefined;
   number: number;
   subject: string;
   description: string;
@@ -232,9 +285,19 @@ export async function emailTicketCreated(
     followUpOf?: string | undefined;
     /** Why the customer's confirmation must not be sent (it is kept, marked so). */
     suppressConfirmation?: string | undefined;
+    /** The language of the page the customer submitted from (emailLangOf). */
+    locale?: string | undefined;
   },
 ): Promise<void> {
   const about = aboutTicket(p.ws, p.ticket);
+  // The confirmation repeats what the customer sent: their message and the names of their files.
+  const files = await attachmentsVisibleTo(tx, threadReader(p.ws))
+    .select("attachments.file_name")
+    .where("attachments.ticket_id", "=", p.ticket.id)
+    .where("attachments.comment_id", "is", null)
+    .orderBy("attachments.created_at")
+    .orderBy("attachments.id")
+    .execute();
   const thread = { ticketId: p.ticket.id, threadId: p.ticket.email_thread_id, lastInbound: p.lastInbound };
   await enqueueEmails(ctx, tx, [
     {
@@ -247,11 +310,15 @@ export async function emailTicketCreated(
         contactName: p.contact.name,
         trackingUrl: p.trackingUrl,
         viaEmail: p.ticket.channel === "email",
-        canReply: supportAddressOf(ctx, p.ws) !== null,
+        canReply: repliesCanArrive(ctx, p.ws),
+        description: p.ticket.description || undefined,
+        files: files.length ? files.map((f) => f.file_name) : undefined,
+        receivedAt: ctx.now().toISOString(),
       },
       thread,
       autoSubmitted: true,
       suppressed: p.suppressConfirmation,
+      locale: p.locale,
     },
     {
       ws: p.ws,
@@ -316,6 +383,47 @@ async function lastInboundMessageId(tx: Tx, actor: Actor, ticketId: string): Pro
   return row?.email_message_id ?? null;
 }
 
+/** How many earlier public messages an agent's reply quotes. */
+export const QUOTED_MESSAGES = 3;
+
+/**
+ * The public messages before an agent's reply, newest first, read as the ticket's customer reads
+ * them (a token holder's access: never an internal note). The customer's own have no author (the
+ * email says "You").
+ */
+async function earlierConversation(
+  tx: Tx,
+  ws: Workspace,
+  ticket: TicketRef,
+  contact: Recipient,
+  replyId: string | undefined,
+): Promise<{ author: string | null; body: string; at: string }[]> {
+  if (!ticket.contact_id) return [];
+  const reader: Actor = {
+    kind: "token_holder",
+    workspaceId: ws.id,
+    ticketId: ticket.id,
+    contactId: ticket.contact_id,
+    emailNormalized: normalizeEmail(contact.address) ?? contact.address.toLowerCase(),
+  };
+  let q = commentsVisibleTo(tx, reader)
+    .leftJoin("agents", "agents.id", "comments.author_agent_id")
+    .select(["comments.author_type", "agents.name as agent_name", "comments.body", "comments.created_at"])
+    .where("comments.ticket_id", "=", ticket.id)
+    .where("comments.author_type", "in", ["agent", "contact"]);
+  if (replyId) q = q.where("comments.id", "!=", replyId);
+  const rows = await q
+    .orderBy("comments.created_at", "desc")
+    .orderBy("comments.id", "desc")
+    .limit(QUOTED_MESSAGES)
+    .execute();
+  return rows.map((r) => ({
+    author: r.author_type === "contact" ? null : (r.agent_name ?? brandingOf(ws).brandName),
+    body: r.body,
+    at: r.created_at,
+  }));
+}
+
 /** An agent's public reply goes to the customer; never called for an internal note. */
 export async function emailAgentReplied(
   ctx: AppContext,
@@ -328,8 +436,11 @@ export async function emailAgentReplied(
     body: string;
     trackingUrl: string;
     resolved: boolean;
+    /** The reply's own comment, left out of the conversation it quotes. */
+    commentId?: string | undefined;
   },
 ): Promise<void> {
+  const earlier = await earlierConversation(tx, p.ws, p.ticket, p.contact, p.commentId);
   await enqueueEmail(ctx, tx, {
     ws: p.ws,
     kind: "agent_reply",
@@ -341,7 +452,9 @@ export async function emailAgentReplied(
       body: p.body,
       trackingUrl: p.trackingUrl,
       resolved: p.resolved,
-      canReply: supportAddressOf(ctx, p.ws) !== null,
+      canReply: repliesCanArrive(ctx, p.ws),
+      contactName: p.contact.name ?? undefined,
+      earlier: earlier.length ? earlier : undefined,
     },
     thread: {
       ticketId: p.ticket.id,
@@ -375,7 +488,8 @@ export async function emailTicketResolved(
       ...aboutTicket(p.ws, p.ticket),
       resolution: p.resolution,
       trackingUrl: p.trackingUrl,
-      canReply: supportAddressOf(ctx, p.ws) !== null,
+      canReply: repliesCanArrive(ctx, p.ws),
+      contactName: p.contact.name ?? undefined,
       ...(p.rateUrl ? { rateUrl: p.rateUrl, unsubscribeUrl: p.unsubscribeUrl } : {}),
     },
     listUnsubscribe: p.rateUrl ? p.unsubscribeUrl : undefined,

@@ -149,6 +149,7 @@ async function remindWorkspace(ctx: AppContext, workspaceId: string, now: Date) 
           tasks: mine.map((t) => ({
             title: t.title,
             due: dateFmt.format(new Date(t.due_at as string)),
+            dueAt: t.due_at as string,
             overdue: new Date(t.due_at as string) < now,
           })),
           url: absoluteUrl(ctx, `/portal/${ws.slug}/onboarding`),
