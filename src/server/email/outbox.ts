@@ -2,74 +2,32 @@ import { randomBytes } from "node:crypto";
 import { formatReference } from "../../shared/tickets.ts";
 import { type Actor, systemActorIn } from "../actors.ts";
 import { hashToken } from "../auth/tokens.ts";
-import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
 import { PreparedWrite } from "../db/prepared.ts";
 import type { OutboxEmailTable, Tx } from "../db/schema.ts";
-import { attachmentsVisibleTo } from "../files/file.access.ts";
-import { DEFAULT_LOCALE, isLocale } from "../i18n/locales.ts";
 import { newId } from "../ids.ts";
 import { withoutBidiControls } from "../lib/bidi.ts";
-import { normalizeEmail } from "../lib/email-address.ts";
 import { commentsVisibleTo } from "../tickets/comment.access.ts";
-import { emailWordingOf } from "../workspaces/portal-settings.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { domainOf, headerText, plusAddress } from "./email.headers.ts";
 import type { StoredHeaders } from "./email.message.ts";
 import { renderTemplate, type TemplateCall } from "./email.templates.ts";
-import { type EmailLang, isCustomerEmail } from "./email.wording.ts";
+import { isCustomerEmail } from "./email.wording.ts";
+import {
+  absoluteUrl,
+  earlierConversation,
+  emailLangOf,
+  filesSentWith,
+  repliesCanArrive,
+  supportAddressOf,
+} from "./outbox.customer.ts";
 
 export type { EmailKind } from "./email.templates.ts";
+export { absoluteUrl, repliesCanArrive, supportAddressOf };
 
 // The transactional outbox. Every email is a row written with `tx`, the transaction of the
 // change that causes it: the ticket and its email commit together or not at all. delivery.ts
 // sends the rows later; a row's Message-ID is fixed here, so a retry is the same message.
-
-/**
- * Whether a customer's reply by email reaches the help desk: an address to reply to, and a way
- * in (the SMTP listener or IMAP). Without one, emails invite replies on the page only.
- */
-export function repliesCanArrive(ctx: AppContext, ws: Workspace): boolean {
-  const inbound = ctx.config.inboundSmtpPort !== undefined || ctx.config.imapUrl !== undefined;
-  return inbound && supportAddressOf(ctx, ws) !== null;
-}
-
-/**
- * The language a customer's email is written in, fixed when it is queued: the contact's own
- * choice (contacts.locale), else the language of the page they were on (`pageLocale`: the
- * submission's or the request's), else the workspace's default. Times in the contact's zone, else
- * the workspace's. The workspace's words and wording of that moment go with it.
- */
-async function emailLangOf(
-  tx: Tx,
-  ws: Workspace,
-  kind: string,
-  address: string,
-  pageLocale: string | undefined,
-): Promise<EmailLang> {
-  const contact = await contactsVisibleTo(tx, systemActorIn("email language", ws.id))
-    .select(["contacts.locale", "contacts.time_zone"])
-    .where("contacts.email_normalized", "=", normalizeEmail(address))
-    .executeTakeFirst();
-  const locale = [contact?.locale, pageLocale, ws.default_locale].find(isLocale) ?? DEFAULT_LOCALE;
-  return {
-    locale,
-    timeZone: contact?.time_zone || ws.time_zone || "UTC",
-    ticketWords: ws.ticket_words ?? "{}",
-    ...emailWordingOf(ws, kind, locale),
-  };
-}
-
-/** Links in emails must be absolute: PUBLIC_URL, or this server on localhost. */
-export function absoluteUrl(ctx: AppContext, path: string): string {
-  return `${ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`}${path}`;
-}
-
-/** The address replies should reach: the workspace's support email, else {slug}@INBOUND_EMAIL_DOMAIN. */
-export function supportAddressOf(ctx: AppContext, ws: Workspace): string | null {
-  if (ws.support_email) return ws.support_email.toLowerCase();
-  return ctx.config.inboundEmailDomain ? `${ws.slug}@${ctx.config.inboundEmailDomain}` : null;
-}
 
 export interface Recipient {
   address: string;
@@ -291,13 +249,7 @@ export async function emailTicketCreated(
 ): Promise<void> {
   const about = aboutTicket(p.ws, p.ticket);
   // The confirmation repeats what the customer sent: their message and the names of their files.
-  const files = await attachmentsVisibleTo(tx, threadReader(p.ws))
-    .select("attachments.file_name")
-    .where("attachments.ticket_id", "=", p.ticket.id)
-    .where("attachments.comment_id", "is", null)
-    .orderBy("attachments.created_at")
-    .orderBy("attachments.id")
-    .execute();
+  const files = await filesSentWith(tx, threadReader(p.ws), p.ticket.id);
   const thread = { ticketId: p.ticket.id, threadId: p.ticket.email_thread_id, lastInbound: p.lastInbound };
   await enqueueEmails(ctx, tx, [
     {
@@ -312,7 +264,7 @@ export async function emailTicketCreated(
         viaEmail: p.ticket.channel === "email",
         canReply: repliesCanArrive(ctx, p.ws),
         description: p.ticket.description || undefined,
-        files: files.length ? files.map((f) => f.file_name) : undefined,
+        files: files.length ? files : undefined,
         receivedAt: ctx.now().toISOString(),
       },
       thread,
@@ -381,47 +333,6 @@ async function lastInboundMessageId(tx: Tx, actor: Actor, ticketId: string): Pro
     .limit(1)
     .executeTakeFirst();
   return row?.email_message_id ?? null;
-}
-
-/** How many earlier public messages an agent's reply quotes. */
-export const QUOTED_MESSAGES = 3;
-
-/**
- * The public messages before an agent's reply, newest first, read as the ticket's customer reads
- * them (a token holder's access: never an internal note). The customer's own have no author (the
- * email says "You").
- */
-async function earlierConversation(
-  tx: Tx,
-  ws: Workspace,
-  ticket: TicketRef,
-  contact: Recipient,
-  replyId: string | undefined,
-): Promise<{ author: string | null; body: string; at: string }[]> {
-  if (!ticket.contact_id) return [];
-  const reader: Actor = {
-    kind: "token_holder",
-    workspaceId: ws.id,
-    ticketId: ticket.id,
-    contactId: ticket.contact_id,
-    emailNormalized: normalizeEmail(contact.address) ?? contact.address.toLowerCase(),
-  };
-  let q = commentsVisibleTo(tx, reader)
-    .leftJoin("agents", "agents.id", "comments.author_agent_id")
-    .select(["comments.author_type", "agents.name as agent_name", "comments.body", "comments.created_at"])
-    .where("comments.ticket_id", "=", ticket.id)
-    .where("comments.author_type", "in", ["agent", "contact"]);
-  if (replyId) q = q.where("comments.id", "!=", replyId);
-  const rows = await q
-    .orderBy("comments.created_at", "desc")
-    .orderBy("comments.id", "desc")
-    .limit(QUOTED_MESSAGES)
-    .execute();
-  return rows.map((r) => ({
-    author: r.author_type === "contact" ? null : (r.agent_name ?? brandingOf(ws).brandName),
-    body: r.body,
-    at: r.created_at,
-  }));
 }
 
 /** An agent's public reply goes to the customer; never called for an internal note. */
