@@ -93,7 +93,7 @@ ${statusCard(v.status)}
   )}</ul></nav>
 <section class="card" aria-labelledby="email-editor">
   <h2 id="email-editor">${EMAIL_NAMES[st.kind]}</h2>
-  <nav aria-label="Language"><ul class="tabs">${LOCALES.map(
+  <nav aria-label="Language"><ul class="email-langs">${LOCALES.map(
     (l) =>
       html`<li><a href="${here(st.kind, l)}" lang="${l}"${l === st.locale ? html` aria-current="page"` : ""}>${LOCALE_NAMES[l]}</a></li>`,
   )}</ul></nav>
