@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = {
   "settings.documents": "Document limits changed",
   "settings.kb": "Knowledge-base settings changed",
   "settings.surveys": "Survey settings changed",
+  "settings.email_templates": "Customer emails' wording changed",
   "settings.retention": "Retention changed",
   "settings.domain": "Custom domain changed",
   "settings.domain_verified": "Custom domain verified",

@@ -12,23 +12,22 @@ import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts"
 import { domainOf, headerText, plusAddress } from "./email.headers.ts";
 import type { StoredHeaders } from "./email.message.ts";
 import { renderTemplate, type TemplateCall } from "./email.templates.ts";
+import { isCustomerEmail } from "./email.wording.ts";
+import {
+  absoluteUrl,
+  earlierConversation,
+  emailLangOf,
+  filesSentWith,
+  repliesCanArrive,
+  supportAddressOf,
+} from "./outbox.customer.ts";
 
 export type { EmailKind } from "./email.templates.ts";
+export { absoluteUrl, repliesCanArrive, supportAddressOf };
 
 // The transactional outbox. Every email is a row written with `tx`, the transaction of the
 // change that causes it: the ticket and its email commit together or not at all. delivery.ts
 // sends the rows later; a row's Message-ID is fixed here, so a retry is the same message.
-
-/** Links in emails must be absolute: PUBLIC_URL, or this server on localhost. */
-export function absoluteUrl(ctx: AppContext, path: string): string {
-  return `${ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`}${path}`;
-}
-
-/** The address replies should reach: the workspace's support email, else {slug}@INBOUND_EMAIL_DOMAIN. */
-export function supportAddressOf(ctx: AppContext, ws: Workspace): string | null {
-  if (ws.support_email) return ws.support_email.toLowerCase();
-  return ctx.config.inboundEmailDomain ? `${ws.slug}@${ctx.config.inboundEmailDomain}` : null;
-}
 
 export interface Recipient {
   address: string;
@@ -54,6 +53,8 @@ export type EmailSpec = TemplateCall & {
   suppressed?: string | undefined;
   /** RFC 8058 one-click unsubscribe (survey emails): the List-Unsubscribe headers' link. */
   listUnsubscribe?: string | undefined;
+  /** A customer's email: the language of the page that caused it (emailLangOf). */
+  locale?: string | undefined;
 };
 
 /** The delivery state of a row just queued: due at once, never tried. */
@@ -109,6 +110,14 @@ export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[])
       ...(e.listUnsubscribe ? { listUnsubscribe: e.listUnsubscribe } : {}),
     };
     const single = e.to.length === 1 ? e.to[0] : undefined;
+    const call = (
+      e.audience === "customer" && single && isCustomerEmail(e.kind)
+        ? {
+            ...e,
+            params: { ...e.params, lang: await emailLangOf(tx, e.ws, e.kind, single.address, e.locale) },
+          }
+        : e
+    ) as TemplateCall;
     rows.push({
       id,
       workspace_id: e.ws.id,
@@ -119,10 +128,10 @@ export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[])
       to_name: single?.name ? headerText(withoutBidiControls(single.name), 120) : null,
       message_id: `<${id}@${mailDomain}>`,
       // Only the subject is rendered now: the text and HTML are rendered from template_data.
-      subject: renderTemplate(e).subject,
+      subject: renderTemplate(call).subject,
       body_text: "",
       body_html: "",
-      template_data: JSON.stringify(e.params),
+      template_data: JSON.stringify(call.params),
       headers: JSON.stringify(headers),
       ...queuedAt(now),
       ...(e.suppressed ? { status: "suppressed" as const, last_error: e.suppressed } : {}),
@@ -201,6 +210,8 @@ async function agentRecipients(
 
 interface TicketRef {
   id: string;
+  /** The ticket's customer: an agent's reply quotes what they may read (earlierConversation). */
+  contact_id?: string | undefined;
   number: number;
   subject: string;
   description: string;
@@ -232,9 +243,13 @@ export async function emailTicketCreated(
     followUpOf?: string | undefined;
     /** Why the customer's confirmation must not be sent (it is kept, marked so). */
     suppressConfirmation?: string | undefined;
+    /** The language of the page the customer submitted from (emailLangOf). */
+    locale?: string | undefined;
   },
 ): Promise<void> {
   const about = aboutTicket(p.ws, p.ticket);
+  // The confirmation repeats what the customer sent: their message and the names of their files.
+  const files = await filesSentWith(tx, threadReader(p.ws), p.ticket.id);
   const thread = { ticketId: p.ticket.id, threadId: p.ticket.email_thread_id, lastInbound: p.lastInbound };
   await enqueueEmails(ctx, tx, [
     {
@@ -247,11 +262,15 @@ export async function emailTicketCreated(
         contactName: p.contact.name,
         trackingUrl: p.trackingUrl,
         viaEmail: p.ticket.channel === "email",
-        canReply: supportAddressOf(ctx, p.ws) !== null,
+        canReply: repliesCanArrive(ctx, p.ws),
+        description: p.ticket.description || undefined,
+        files: files.length ? files : undefined,
+        receivedAt: ctx.now().toISOString(),
       },
       thread,
       autoSubmitted: true,
       suppressed: p.suppressConfirmation,
+      locale: p.locale,
     },
     {
       ws: p.ws,
@@ -328,8 +347,11 @@ export async function emailAgentReplied(
     body: string;
     trackingUrl: string;
     resolved: boolean;
+    /** The reply's own comment, left out of the conversation it quotes. */
+    commentId?: string | undefined;
   },
 ): Promise<void> {
+  const earlier = await earlierConversation(tx, p.ws, p.ticket, p.contact, p.commentId);
   await enqueueEmail(ctx, tx, {
     ws: p.ws,
     kind: "agent_reply",
@@ -341,7 +363,9 @@ export async function emailAgentReplied(
       body: p.body,
       trackingUrl: p.trackingUrl,
       resolved: p.resolved,
-      canReply: supportAddressOf(ctx, p.ws) !== null,
+      canReply: repliesCanArrive(ctx, p.ws),
+      contactName: p.contact.name ?? undefined,
+      earlier: earlier.length ? earlier : undefined,
     },
     thread: {
       ticketId: p.ticket.id,
@@ -375,7 +399,8 @@ export async function emailTicketResolved(
       ...aboutTicket(p.ws, p.ticket),
       resolution: p.resolution,
       trackingUrl: p.trackingUrl,
-      canReply: supportAddressOf(ctx, p.ws) !== null,
+      canReply: repliesCanArrive(ctx, p.ws),
+      contactName: p.contact.name ?? undefined,
       ...(p.rateUrl ? { rateUrl: p.rateUrl, unsubscribeUrl: p.unsubscribeUrl } : {}),
     },
     listUnsubscribe: p.rateUrl ? p.unsubscribeUrl : undefined,

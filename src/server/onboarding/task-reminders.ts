@@ -1,8 +1,9 @@
 import { type SystemActor, systemActor, systemActorIn, type WorkspaceSystemActor } from "../actors.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
-import { absoluteUrl, enqueueEmail } from "../email/outbox.ts";
+import { enqueueEmail } from "../email/outbox.ts";
 import type { JobHandler } from "../jobs/job-kinds.ts";
+import { portalUrl } from "../workspaces/portal-url.ts";
 import { brandingOf } from "../workspaces/workspace.branding.ts";
 import {
   CUSTOMER_TASK_COLUMNS,
@@ -149,9 +150,10 @@ async function remindWorkspace(ctx: AppContext, workspaceId: string, now: Date) 
           tasks: mine.map((t) => ({
             title: t.title,
             due: dateFmt.format(new Date(t.due_at as string)),
+            dueAt: t.due_at as string,
             overdue: new Date(t.due_at as string) < now,
           })),
-          url: absoluteUrl(ctx, `/portal/${ws.slug}/onboarding`),
+          url: portalUrl(ctx.config, ws, "/onboarding"),
         },
         ws,
         audience: "customer",

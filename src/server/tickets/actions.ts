@@ -254,6 +254,7 @@ async function addComment(
         agentName: agent?.name ?? brandingOf(ws).brandName,
         body,
         resolved: input.status === "resolved" && t.status !== "resolved",
+        commentId: id,
         ...link,
       });
     }

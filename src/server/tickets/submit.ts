@@ -166,6 +166,8 @@ export async function submitPortalTicket(
     clientAddress: string;
     idempotencyKey: string | undefined;
     customer?: CustomerSession | null | undefined;
+    /** The language the customer submitted in: their confirmation speaks it unless they chose one. */
+    locale?: string | undefined;
   },
 ): Promise<{ result: SubmitResult; replayed: boolean }> {
   const ws = await getWorkspaceBySlug(ctx, req.slug);
@@ -242,6 +244,7 @@ export async function submitPortalTicket(
         ticket,
         contact: { address: who.address, name: contact.name },
         trackingUrl: portalUrl(ctx.config, ws, trackingPath(ws.slug, ticket.number, token)),
+        locale: req.locale,
       });
       if (req.idempotencyKey) {
         await IDEMPOTENCY_KEY_INSERT.execute(ctx.database, tx, {

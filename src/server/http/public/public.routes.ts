@@ -26,6 +26,7 @@ import {
   trackingViewer,
 } from "../portal/portal-entry.ts";
 import { sendJsonOnce } from "../shared/json-once.ts";
+import { readerLocale } from "../shared/locale.ts";
 import { errors } from "../shared/schema.ts";
 import { validateBody } from "../shared/validation.ts";
 
@@ -124,6 +125,7 @@ export const publicRoutes =
           input: req.body,
           clientAddress: req.ip,
           idempotencyKey: key,
+          locale: readerLocale(ctx.config, req),
         });
         if (replayed) reply.header("idempotent-replayed", "true");
         else if (req.body.kbVisitId) await recordSubmittedVisit(ctx, req.params.slug, req.body.kbVisitId);

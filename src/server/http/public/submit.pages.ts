@@ -15,7 +15,7 @@ import { customerCsrfHolds, customerCsrfValue, type PortalEntry, pageEntry } fro
 import { portalLayout } from "../shared/customer.layout.ts";
 import { answeringOutage, unexpectedOutage } from "../shared/errors.ts";
 import { type Framing, newNonce, sendHtml } from "../shared/html-response.ts";
-import { customerTranslator } from "../shared/locale.ts";
+import { customerTranslator, readerLocale } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
 import {
@@ -208,6 +208,7 @@ export const submitPages =
           customer: entry.customer,
           clientAddress: req.ip,
           idempotencyKey: key && /^[A-Za-z0-9_-]{10,100}$/.test(key) ? `form:${key}` : undefined,
+          locale: readerLocale(ctx.config, req),
         });
         if (kbVisitId && !replayed) await recordSubmittedVisit(ctx, ws.slug, kbVisitId);
         // A signed-in customer follows the request on its page of the signed-in portal.

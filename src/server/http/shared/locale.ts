@@ -1,6 +1,6 @@
-import type { FastifyReply } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../../config.ts";
-import { chooseLocale } from "../../i18n/locales.ts";
+import { chooseLocale, isLocale, type Locale, negotiateLocale } from "../../i18n/locales.ts";
 import { type Translator, translatorFor } from "../../i18n/translator.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { cookieName } from "./cookies.ts";
@@ -23,3 +23,12 @@ export function customerTranslator(
 /** The workspace's own language: what agents preview and what a reader with no preference gets. */
 export const workspaceTranslator = (ws: Workspace): Translator =>
   translatorFor(chooseLocale(undefined, undefined, ws.default_locale), ws);
+
+/**
+ * The language the customer is reading in, when they chose one or their browser asks for one we
+ * have (undefined: neither); the emails their action causes speak it unless their contact chose.
+ */
+export function readerLocale(config: Pick<Config, "cookieSecure">, req: FastifyRequest): Locale | undefined {
+  const chosen = req.cookies?.[cookieName(config, "portico_lang")];
+  return isLocale(chosen) ? chosen : (negotiateLocale(req.headers["accept-language"]) ?? undefined);
+}

@@ -13,6 +13,7 @@ import { companyPages } from "./companies.pages.ts";
 import { contactPages } from "./contacts.pages.ts";
 import { companyDocumentPages } from "./documents.pages.ts";
 import { domainPages } from "./domain.pages.ts";
+import { emailSettingsPages } from "./email-settings.pages.ts";
 import { formPages } from "./forms.pages.ts";
 import { addAgentGate, clearSessionCookie } from "./gate.ts";
 import { importPages } from "./import.pages.ts";
@@ -125,6 +126,7 @@ export const appPages =
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
         await tree.register(surveySettingsPages(ctx), { prefix: "/settings/surveys" });
         await tree.register(domainPages(ctx), { prefix: "/settings/domain" });
+        await tree.register(emailSettingsPages(ctx), { prefix: "/settings/emails" });
         await tree.register(auditPages(ctx), { prefix: "/settings/audit" });
         await tree.register(agentTaskPages(ctx), { prefix: "/tasks" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });

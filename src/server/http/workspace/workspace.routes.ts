@@ -34,6 +34,7 @@ import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
 import { workspaceDocumentLimitRoutes } from "./document-limits.routes.ts";
 import { workspaceDocumentRoutes } from "./documents.routes.ts";
 import { workspaceDomainRoutes } from "./domain.routes.ts";
+import { workspaceEmailSettingsRoutes } from "./email-settings.routes.ts";
 import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { workspaceFormRoutes } from "./forms.routes.ts";
@@ -69,6 +70,7 @@ export const workspaceRoutes =
     await app.register(workspaceReportRoutes(ctx));
     await app.register(workspaceAgentTaskRoutes(ctx));
     await app.register(workspaceSurveySettingsRoutes(ctx));
+    await app.register(workspaceEmailSettingsRoutes(ctx));
     await app.register(workspaceAnalyticsRoutes(ctx));
     await app.register(workspaceLifecycleRoutes(ctx));
 

@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { Branding } from "../workspaces/workspace.branding.ts";
+import { agentReplyToCustomer, taskReminder, ticketConfirmation, ticketResolved } from "./email.customer.ts";
+import { type EmailLang, formatWhen, wordingProblem } from "./email.wording.ts";
+
+// The customer emails in each language, with the workspace's words and wording: assertions on
+// what the subject, the text and the HTML say.
+
+const brand: Branding = {
+  brandName: "Acme Support",
+  logoUrl: null,
+  primaryColor: "#0f766e",
+  supportEmail: null,
+};
+const lang = (over: Partial<EmailLang> = {}): EmailLang => ({
+  locale: "en",
+  timeZone: "Europe/Berlin",
+  ticketWords: "{}",
+  subject: null,
+  intro: null,
+  ...over,
+});
+const AT = "2026-12-06T17:03:00.000Z";
+const confirmation = (l: EmailLang, canReply = true) =>
+  ticketConfirmation({
+    brand,
+    reference: "TKT-0042",
+    subject: "Printer jams",
+    contactName: "Casey",
+    trackingUrl: "https://help.acme.test/portal/acme/track/abc",
+    viaEmail: false,
+    canReply,
+    description: "Every job stops halfway.",
+    files: ["jam.jpg", "log.txt"],
+    receivedAt: AT,
+    lang: l,
+  });
+
+describe("customer emails", () => {
+  test("the confirmation in English, German and French, with the time in the reader's zone, named", () => {
+    const en = confirmation(lang());
+    assert.equal(en.subject, "[TKT-0042] We received your request: Printer jams");
+    assert.match(en.text, /^We received your request TKT-0042$/m);
+    assert.match(en.text, /Received on 6 Dec 2026, 18:03 CET\./);
+    assert.match(en.html, /<html lang="en">/);
+
+    const de = confirmation(lang({ locale: "de" }));
+    assert.equal(de.subject, "[TKT-0042] Wir haben Ihre Anfrage erhalten: Printer jams");
+    assert.match(de.text, /Hallo Casey,/);
+    assert.match(de.text, /Eingegangen am 6\. Dez\. 2026, 18:03 MEZ\./);
+    assert.match(de.text, /Ihre Anfrage verfolgen: https:\/\/help\.acme\.test\/portal\/acme\/track\/abc/);
+    assert.match(de.html, /<html lang="de">/);
+
+    const fr = confirmation(lang({ locale: "fr", timeZone: "America/New_York" }));
+    assert.equal(fr.subject, "[TKT-0042] Nous avons bien reçu votre demande : Printer jams");
+    assert.match(fr.text, /Bonjour Casey,/);
+    assert.match(fr.text, /Reçue le 6 déc\. 2026, 12:03 UTC−5\./);
+  });
+
+  test("the workspace's word for ticket, with words that agree with its gender", () => {
+    const de = ticketResolved({
+      brand,
+      reference: "TKT-7",
+      subject: "Login",
+      resolution: null,
+      trackingUrl: "https://x.test/t",
+      canReply: false,
+      lang: lang({
+        locale: "de",
+        ticketWords: JSON.stringify({ de: { one: "Fall", other: "Fälle", gender: "male" } }),
+      }),
+    });
+    assert.match(de.text, /^Ihr Fall TKT-7 ist gelöst$/m);
+    assert.match(de.text, /Wir haben Ihren Fall „Login“ gelöst\./);
+    assert.match(de.text, /dann wird der Fall wieder geöffnet/);
+    const fr = ticketResolved({
+      brand,
+      reference: "TKT-7",
+      subject: "Login",
+      resolution: null,
+      trackingUrl: "https://x.test/t",
+      canReply: false,
+      lang: lang({
+        locale: "fr",
+        ticketWords: JSON.stringify({ fr: { one: "Dossier", other: "Dossiers", gender: "male" } }),
+      }),
+    });
+    assert.match(fr.text, /^Votre dossier TKT-7 est résolu$/m);
+    assert.match(fr.text, /votre dossier sera rouvert\./);
+    const en = ticketResolved({
+      brand,
+      reference: "TKT-7",
+      subject: "Login",
+      resolution: null,
+      trackingUrl: "https://x.test/t",
+      canReply: false,
+      lang: lang({ ticketWords: JSON.stringify({ en: { one: "Case", other: "Cases" } }) }),
+    });
+    assert.match(en.text, /^Your case TKT-7 is resolved$/m);
+  });
+
+  test("the confirmation repeats the message and lists the files; the button carries the link", () => {
+    const m = confirmation(lang());
+    assert.match(m.text, /Files attached: jam\.jpg, log\.txt/);
+    assert.match(m.text, /Your message:\n {2}Every job stops halfway\./);
+    assert.ok(m.html.includes("Every job stops halfway."));
+    assert.ok(m.html.includes('href="https://help.acme.test/portal/acme/track/abc"'));
+    assert.equal(
+      m.html.split("https://help.acme.test/portal/acme/track/abc").length - 1,
+      1,
+      "the tracking link only in the button, not printed under it",
+    );
+    assert.match(m.text, /Track your request: https:\/\/help\.acme\.test\/portal\/acme\/track\/abc/);
+  });
+
+  test("replies by email are invited only when they can arrive", () => {
+    assert.match(confirmation(lang(), true).text, /Reply to this email/);
+    const closed = confirmation(lang(), false);
+    assert.doesNotMatch(closed.text, /Reply to this email/);
+    assert.match(closed.text, /Use the link to add to the conversation\./);
+    assert.doesNotMatch(confirmation(lang({ locale: "de" }), false).text, /Antworten Sie auf diese E-Mail/);
+    assert.match(confirmation(lang({ locale: "de" }), true).text, /Antworten Sie auf diese E-Mail/);
+  });
+
+  test("an agent's reply quotes the earlier messages below it, newest first", () => {
+    const m = agentReplyToCustomer({
+      brand,
+      reference: "TKT-9",
+      subject: "Invoice",
+      agentName: "Sam",
+      body: "Fixed it.",
+      trackingUrl: "https://x.test/t",
+      resolved: false,
+      canReply: true,
+      earlier: [
+        { author: "Sam", body: "Which invoice?", at: "2026-12-05T09:00:00.000Z" },
+        { author: null, body: "My invoice is wrong.", at: "2026-12-04T09:00:00.000Z" },
+      ],
+      lang: lang({ locale: "de" }),
+    });
+    const reply = m.text.indexOf("Sam schrieb:");
+    const second = m.text.indexOf("Sam schrieb am 5. Dez. 2026, 10:00 MEZ:");
+    const first = m.text.indexOf("Sie schrieben am 4. Dez. 2026, 10:00 MEZ:");
+    assert.ok(reply >= 0 && second > reply && first > second, m.text);
+  });
+
+  test("the admin's subject and intro, with placeholders filled; the rest stays ours", () => {
+    const m = confirmation(
+      lang({
+        locale: "de",
+        subject: "{{portal}}: {{ticket}} {{reference}} ist da",
+        intro: "Danke {{name}}! Wir kümmern uns um „{{subject}}“ <sofort>.",
+      }),
+    );
+    assert.equal(m.subject, "Acme Support: Anfrage TKT-0042 ist da");
+    assert.match(m.text, /Danke Casey! Wir kümmern uns um „Printer jams“ <sofort>\./);
+    assert.ok(m.html.includes("&lt;sofort&gt;"), "the admin's words are escaped in the HTML");
+    assert.match(m.text, /Eingegangen am/);
+  });
+
+  test("the admin's wording: unknown placeholders, lengths and lines are refused", () => {
+    assert.equal(wordingProblem("ticket_confirmation", "subject", "{{reference}} {{ticket}}"), null);
+    assert.match(
+      wordingProblem("customer_magic_link", "subject", "Sign in {{reference}}") ?? "",
+      /unknown placeholder \{\{reference\}\}/,
+    );
+    assert.match(wordingProblem("agent_reply", "intro", "{{agent}}") ?? "", /unknown placeholder/);
+    assert.match(wordingProblem("agent_reply", "subject", "x".repeat(201)) ?? "", /at most 200/);
+    assert.match(wordingProblem("agent_reply", "subject", "one\ntwo") ?? "", /one line/);
+    assert.match(wordingProblem("agent_reply", "intro", "{{name") ?? "", /unclosed/);
+  });
+
+  test("times are written in the reader's language and zone", () => {
+    assert.equal(formatWhen(AT, { locale: "en", timeZone: "Europe/Berlin" }), "6 Dec 2026, 18:03 CET");
+    assert.equal(formatWhen(AT, { locale: "en", timeZone: "Not/AZone" }), "6 Dec 2026, 17:03 UTC");
+    const tasks = taskReminder({
+      brand,
+      contactName: "Casey",
+      tasks: [{ title: "Sign", due: "6 Dec 2026", dueAt: AT, overdue: false }],
+      url: "https://x.test/o",
+      lang: lang({ locale: "fr" }),
+    });
+    assert.equal(tasks.subject, "Une tâche arrive à échéance pour Acme Support");
+    assert.match(tasks.text, /Sign : à faire pour le 6 déc\. 2026/);
+  });
+});
