@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../errors.ts";
+import { AppError, notFound } from "../../errors.ts";
 import {
   addFeedbackComment,
   giveFeedback,
@@ -13,6 +13,7 @@ import {
 import { COMMENT_MAX, QUERY_MAX } from "../../kb/kb.schemas.ts";
 import { formString, formText } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
+import { pageShown } from "../../workspaces/portal-basics.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { customerCsrfValue, pageEntry } from "../portal/portal-entry.ts";
 import { portalLayout } from "../shared/customer.layout.ts";
@@ -50,15 +51,18 @@ export const publicKbPages =
     const open = async (req: FastifyRequest, reply: FastifyReply, next?: string) => {
       const entry = await pageEntry(ctx, req, reply, (req.params as Params).slug, next);
       if (!entry) return null;
+      // Help articles the admin hid from the portal (Settings → Portal) are not there for customers.
+      if (!pageShown(entry.ws, "kb")) throw notFound("There is no such page.");
       const csrfToken = entry.customer ? customerCsrfValue(entry) : undefined;
+      const company = entry.customer?.actor.companyId != null;
       return {
         ws: entry.ws,
         kb: await portalKbOf(ctx, entry.ws, entry.actor),
         // A signed-in customer keeps the signed-in portal's navigation.
-        ...(csrfToken ? { customer: { csrfToken, current: "kb" as const } } : {}),
+        ...(csrfToken ? { customer: { csrfToken, current: "kb" as const, company } } : {}),
       };
     };
-    type Opened = { ws: Workspace; customer?: { csrfToken: string; current: "kb" } };
+    type Opened = { ws: Workspace; customer?: { csrfToken: string; current: "kb"; company: boolean } };
     const page = (reply: FastifyReply, o: Opened, nonce: string, title: string, main: Html, status = 200) =>
       sendHtml(
         reply,
@@ -68,7 +72,7 @@ export const publicKbPages =
           nonce,
           title,
           main,
-          nav: true,
+          current: "kb",
           ...(o.customer ? { customer: o.customer } : {}),
         }),
         { kind: "page", nonce, status },

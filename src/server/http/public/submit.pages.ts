@@ -72,15 +72,14 @@ export const submitPages =
           title: "Submit a request",
           embedded,
           main,
-          ...(nav ? { customer: { csrfToken: nav.csrf, current: "new" as const } } : {}),
+          current: "new",
+          ...(nav
+            ? { customer: { csrfToken: nav.csrf, company: entry.customer?.actor.companyId != null } }
+            : {}),
         }),
         { kind: "page", nonce, status, framing: embedFraming(ws) },
       );
     };
-
-    app.get<{ Params: { slug: string } }>("/:slug", (req, reply) =>
-      reply.redirect(`/portal/${req.params.slug}/submit`),
-    );
 
     app.get<{ Params: { slug: string }; Querystring: { subject?: string } }>(
       "/:slug/submit",
