@@ -2,10 +2,9 @@ import type { AgentActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import type { WorkspaceTable } from "../db/schema.ts";
 import { type FieldErrors, forbidden, validationFailed } from "../errors.ts";
-import { LOCALE_NAMES, LOCALES, type Locale } from "../i18n/locales.ts";
+import { LOCALES, type Locale } from "../i18n/locales.ts";
 import { TIME_ZONES } from "../surveys/survey-settings.service.ts";
 import {
-  GENDERS,
   type Gender,
   NAV_PAGES,
   type NavPage,
@@ -108,7 +107,7 @@ export function portalBasicsProblems(patch: PortalBasicsPatch): FieldErrors {
   for (const locale of GENDERED) {
     const word = patch.ticketWords?.[locale];
     if (word && !word.gender) {
-      fields[`ticketWords.${locale}.gender`] = `must be chosen for ${LOCALE_NAMES[locale]}`;
+      fields[`ticketWords.${locale}.gender`] = "must be chosen";
     }
   }
   return fields;

@@ -80,7 +80,11 @@ function bodyOf(v: PortalFormValues): Record<string, unknown> {
 
 /** Every problem of the form at once: the schema's, then the service's own checks. */
 function problemsOf(body: Record<string, unknown>): FieldErrors | null {
-  const errors = { ...(check(body) ?? {}), ...portalBasicsProblems(body as PortalBasicsPatch) };
+  const errors: FieldErrors = { ...(check(body) ?? {}), ...portalBasicsProblems(body as PortalBasicsPatch) };
+  // A word refused as a whole ("ticketWords.fr is not valid") is said better by its parts.
+  for (const field of Object.keys(errors)) {
+    if (Object.keys(errors).some((f) => f.startsWith(`${field}.`))) delete errors[field];
+  }
   return Object.keys(errors).length ? errors : null;
 }
 

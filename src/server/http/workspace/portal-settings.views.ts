@@ -30,6 +30,7 @@ export const PAGE_NAMES: Record<NavPage, string> = {
   kb: "Help articles",
   submit: "New request",
 };
+const LANGUAGE_NAMES: Record<Locale, string> = { en: "English", de: "German", fr: "French" };
 const GENDER_NAMES = { female: "Feminine", male: "Masculine", neuter: "Neuter" } as const;
 const WORD_PARTS = { one: "singular", other: "plural", gender: "gender" } as const;
 
@@ -46,7 +47,10 @@ export const PORTAL_FIELD_LABELS: Record<string, string> = {
   ),
   ...Object.fromEntries(
     LOCALES.flatMap((l) =>
-      Object.entries(WORD_PARTS).map(([k, part]) => [`ticketWords.${l}.${k}`, `${LOCALE_NAMES[l]} ${part}`]),
+      Object.entries(WORD_PARTS).map(([k, part]) => [
+        `ticketWords.${l}.${k}`,
+        `${LANGUAGE_NAMES[l]} ${part}`,
+      ]),
     ),
   ),
 };
@@ -130,7 +134,7 @@ function wordsFieldset(v: PortalFormValues, errors: FieldErrors | undefined, dis
     const name = (k: string) => `ticketWords.${l}.${k}`;
     const presets = TICKET_WORD_PRESETS[l];
     return html`<div class="word-setting" data-word-locale="${l}">
-    <h3>${LOCALE_NAMES[l]}</h3>
+    <h3>${LANGUAGE_NAMES[l]}</h3>
     <datalist id="presets-${l}">${presets.map((p) => html`<option value="${p.one}" data-other="${p.other}" data-gender="${p.gender ?? ""}"></option>`)}</datalist>
     <p class="hint" id="presets-${l}-hint">Suggestions: ${presets.map((p, i) => html`${i ? ", " : ""}${p.one}`)}.</p>
     <div class="word-row">
