@@ -55,7 +55,7 @@ describe("the portal's home", () => {
     assert.equal(res.statusCode, 200);
     const search = res.body.indexOf('role="search"');
     const topic = res.body.indexOf("Billing questions");
-    const create = res.body.indexOf(`href="/portal/${team.ws.slug}/submit">Create a request</a>`);
+    const create = res.body.indexOf(`href="/portal/${team.ws.slug}/submit">Create a new request</a>`);
     assert.ok(search > 0, "a search box");
     assert.ok(topic > search, "the topics after the search");
     assert.ok(create > topic, "the new request after the topics");

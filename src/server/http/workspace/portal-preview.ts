@@ -57,7 +57,7 @@ const sampleTicket = (t: Translator): PortalTicket => ({
     {
       id: "m1",
       author: { type: "agent", name: "Sam from Support" },
-      body: `Thanks for your ${t.t("common:ticket.one").toLowerCase()}. Which address should the invoices show?`,
+      body: "Thanks for getting in touch. Which address should the invoices show?",
       createdAt: SAMPLE_DAY,
       attachments: [],
     },

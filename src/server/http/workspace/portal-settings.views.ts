@@ -187,7 +187,7 @@ function previewSection(choice: PreviewChoice): Html {
   ${PREVIEW_PAGES.map(
     ([page, title]) => html`<figure class="preview-frame">
     <figcaption id="preview-${page}">${title}</figcaption>
-    <div class="preview-scroll"><iframe src="/app/settings/portal/preview?page=${page}&amp;scheme=${choice.scheme}" width="${choice.width === "phone" ? 375 : 1280}" height="640" title="Portal preview: ${title}" aria-describedby="portal-preview-hint" sandbox="allow-same-origin" loading="lazy" data-portal-preview="${page}"></iframe></div>
+    <div class="preview-scroll" tabindex="0" role="region" aria-labelledby="preview-${page}"><iframe src="/app/settings/portal/preview?page=${page}&amp;scheme=${choice.scheme}" width="${choice.width === "phone" ? 375 : 1280}" height="640" title="Portal preview: ${title}" aria-describedby="portal-preview-hint" sandbox="allow-same-origin" loading="lazy" data-portal-preview="${page}"></iframe></div>
   </figure>`,
   )}
   </div>
