@@ -56,6 +56,8 @@ for (const dark of [false, true]) {
       // Keyboard only: Tab into the form, type, and leave the subject empty to see the inline error.
       await page.keyboard.press("Tab"); // skip link
       await page.keyboard.press("Tab"); // brand link
+      // The navigation: Home, Requests, Help articles, New request, Sign in.
+      for (let i = 0; i < 5; i++) await page.keyboard.press("Tab");
       await page.keyboard.press("Tab");
       assert.equal(await page.evaluate(() => document.activeElement?.id), "name");
       const outline = await page.evaluate(

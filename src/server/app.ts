@@ -14,6 +14,7 @@ import { portalSignInPages } from "./http/portal/sign-in.pages.ts";
 import { domainRoutes } from "./http/public/domains.routes.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { healthRoutes } from "./http/public/health.routes.ts";
+import { homePages } from "./http/public/home.pages.ts";
 import { publicKbPages } from "./http/public/kb.pages.ts";
 import { publicKbRoutes } from "./http/public/kb.routes.ts";
 import { languagePages } from "./http/public/language.routes.ts";
@@ -210,6 +211,7 @@ export async function buildApp(ctx: AppContext) {
     index: false,
   });
   // The HTML pages: the customers' without an account, then the agents' app and first run.
+  await app.register(homePages(ctx), { prefix: "/portal" });
   await app.register(submitPages(ctx), { prefix: "/portal" });
   await app.register(trackingPages(ctx), { prefix: "/portal" });
   await app.register(publicKbPages(ctx), { prefix: "/portal" });

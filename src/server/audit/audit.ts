@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = {
   "settings.branding": "Branding changed",
   "settings.embedding": "Embedding sites changed",
   "settings.portal_access": "Portal access changed",
+  "settings.portal": "Portal settings changed",
   "settings.documents": "Document limits changed",
   "settings.kb": "Knowledge-base settings changed",
   "settings.surveys": "Survey settings changed",

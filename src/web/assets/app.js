@@ -280,4 +280,61 @@
     if (commitForm) commitForm.addEventListener("submit", follow);
     else if (!progress.hidden) follow();
   }
+
+  // Settings → Portal: the preview frames follow the form's unsaved values as the admin types
+  // (the page's links to another width or palette keep what is typed), and a suggested word for
+  // "ticket" fills its plural and gender.
+  const portalForm = $("form[data-portal-preview-form]");
+  const portalPreview = $("section[data-preview-width]");
+  if (portalForm && portalPreview) {
+    const frames = $$("iframe[data-portal-preview]", portalPreview);
+    const state = { width: portalPreview.dataset.previewWidth, scheme: portalPreview.dataset.previewScheme };
+    const refresh = () => {
+      const data = new FormData(portalForm);
+      data.delete("_csrf");
+      for (const frame of frames) {
+        const qs = new URLSearchParams(data);
+        qs.set("page", frame.dataset.portalPreview);
+        qs.set("scheme", state.scheme);
+        qs.set("draft", "1");
+        frame.width = state.width === "desktop" ? "1280" : "375";
+        frame.src = `/app/settings/portal/preview?${qs}`;
+      }
+    };
+    let timer = 0;
+    portalForm.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 300);
+    });
+    portalForm.addEventListener("change", (e) => {
+      const one = e.target.closest("[data-word-one]");
+      if (!one) return;
+      const row = one.closest("[data-word-locale]");
+      const preset = [...(one.list?.options ?? [])].find((o) => o.value === one.value);
+      if (!row || !preset) return;
+      const other = $("[data-word-other]", row);
+      const gender = $("[data-word-gender]", row);
+      if (other) other.value = preset.dataset.other;
+      if (gender) gender.value = preset.dataset.gender;
+      refresh();
+    });
+    for (const link of $$(".preview-toggles a", portalPreview)) {
+      link.addEventListener("click", (e) => {
+        e.preventDefault();
+        // Each group sets its own choice: the link's other parameter may be stale by now.
+        const key = link.closest("[role=group]")?.getAttribute("aria-label") === "Width" ? "width" : "scheme";
+        state[key] = new URL(link.href).searchParams.get(key);
+        for (const group of $$("[role=group]", portalPreview)) {
+          for (const other of $$("a", group)) {
+            const k = group.getAttribute("aria-label") === "Width" ? "width" : "scheme";
+            const on = new URL(other.href).searchParams.get(k) === state[k];
+            other.classList.toggle("primary", on);
+            if (on) other.setAttribute("aria-current", "true");
+            else other.removeAttribute("aria-current");
+          }
+        }
+        refresh();
+      });
+    }
+  }
 })();

@@ -7,6 +7,7 @@ import {
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import { cookieName, cookieOptions } from "../shared/cookies.ts";
+import { refuseWhileClosed } from "../shared/portal-closed.ts";
 import { addSessionGate, type GateAnswers, JSON_ANSWERS } from "../shared/session-gate.ts";
 
 // The one gate of the signed-in customers' tree (/api/portal/{slug}/…, and the account pages to
@@ -41,6 +42,9 @@ export function addCustomerGate(
 ): void {
   tree.decorateRequest("customer", null);
   tree.decorateRequest("customerToken", null);
+  // A portal its admin turned off: closed before any session is looked at (the JSON tree's
+  // answers are JSON_ANSWERS, the pages' their own).
+  tree.addHook("onRequest", refuseWhileClosed(ctx, answers === JSON_ANSWERS ? "json" : "page"));
   addSessionGate<CustomerSession>(tree, {
     async resolve(req) {
       const token = req.cookies[customerCookieName(ctx)];

@@ -6,17 +6,24 @@ import type { AppContext } from "../../context.ts";
 import { AppError, notFound } from "../../errors.ts";
 import { formString } from "../../web/forms.ts";
 import { signInRequired } from "../../workspaces/portal-access.ts";
+import { portalOpen } from "../../workspaces/portal-settings.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { plainNotFound } from "../shared/customer.layout.ts";
 import { newNonce } from "../shared/html-response.ts";
+import { customerTranslator } from "../shared/locale.ts";
+import { portalClosedError, sendPortalClosed } from "../shared/portal-closed.ts";
 import { customerSessionOnPortal } from "./optional-customer.ts";
 
 // The portal's access level, decided in one place for every page and API that works without the
 // customers' gate (submit, tracking, files by token, the knowledge base, "Email me my requests").
 // The workspace row is read on every request, so changing the level holds at once. Public: a
 // visitor, or the customer when one is signed in. Account or invited: a signed-in customer, or
-// pages redirect to sign in and the JSON API answers 401 sign_in_required.
+// pages redirect to sign in and the JSON API answers 401 sign_in_required. A portal its admin
+// turned off (Settings → Portal) is closed before anything else: pages answer the branded closed
+// page and the JSON API 403 portal_closed, whoever asks; the trees behind the customers' gate and
+// the sign-in pages refuse the same way (refuseWhileClosed). Agents and incoming email are not
+// customers' pages, so they work on.
 
 export interface PortalEntry {
   ws: Workspace;
@@ -27,7 +34,7 @@ export interface PortalEntry {
   sessionToken: string | null;
 }
 
-export type EntryDecision = PortalEntry | "no_portal" | "sign_in";
+export type EntryDecision = PortalEntry | "no_portal" | "closed" | "sign_in";
 
 /**
  * `onlyIfRequired`: a surface that does nothing more for a signed-in customer on a public portal
@@ -41,6 +48,7 @@ export async function portalEntry(
 ): Promise<EntryDecision> {
   const ws = await findWorkspaceBySlug(ctx, slug);
   if (!ws) return "no_portal";
+  if (!portalOpen(ws)) return "closed";
   const found =
     opts.onlyIfRequired && !signInRequired(ws) ? null : await customerSessionOnPortal(ctx, req, ws.slug);
   if (!found && signInRequired(ws)) return "sign_in";
@@ -76,6 +84,10 @@ export async function pageEntry(
     await plainNotFound(reply, newNonce());
     return null;
   }
+  if (entry === "closed") {
+    await answerClosedPage(ctx, reply, slug);
+    return null;
+  }
   if (entry === "sign_in") {
     await reply.header("cache-control", "no-store").redirect(signInPath(slug, next), 303);
     return null;
@@ -83,10 +95,17 @@ export async function pageEntry(
   return entry;
 }
 
+/** The closed page of the portal of `slug`, in the reader's language. */
+async function answerClosedPage(ctx: AppContext, reply: FastifyReply, slug: string) {
+  const ws = await findWorkspaceBySlug(ctx, slug);
+  if (!ws) return plainNotFound(reply, newNonce());
+  return sendPortalClosed(reply, ws, customerTranslator(ctx.config, reply, ws));
+}
+
 export const signInRequiredError = () =>
   new AppError(401, "sign_in_required", "This portal is for signed-in customers. Sign in to continue.");
 
-/** For the JSON API: the entry, or 404 for an unknown portal and 401 sign_in_required. */
+/** For the JSON API: the entry, or 404 for an unknown portal, 403 portal_closed and 401 sign_in_required. */
 export async function apiEntry(
   ctx: AppContext,
   req: FastifyRequest,
@@ -95,6 +114,7 @@ export async function apiEntry(
 ): Promise<PortalEntry> {
   const entry = await portalEntry(ctx, req, slug, opts);
   if (entry === "no_portal") throw notFound("No such portal.");
+  if (entry === "closed") throw portalClosedError();
   if (entry === "sign_in") throw signInRequiredError();
   return entry;
 }

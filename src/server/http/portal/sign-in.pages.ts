@@ -21,6 +21,7 @@ import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { customerTranslator } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
+import { refuseWhileClosed } from "../shared/portal-closed.ts";
 import { PRE_SESSION_EXPIRED, preSessionToken, preSessionTokenHolds } from "../shared/pre-session.ts";
 import { customerCookieName } from "./gate.ts";
 import { CHECK_EMAIL, setCustomerCookie } from "./sign-in.routes.ts";
@@ -59,6 +60,8 @@ export const portalSignInPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
     await pageTree(app, { formBodyLimit: 16 * 1024 });
+    // Nobody signs in to a portal its admin turned off.
+    app.addHook("onRequest", refuseWhileClosed(ctx, "page"));
 
     const send = async (
       req: SlugReq,

@@ -15,6 +15,7 @@ import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import type { AppContext } from "../../context.ts";
 import { Email, Key, Line, Password, StrictObject } from "../../lib/schema.ts";
 import { cookieOptions } from "../shared/cookies.ts";
+import { refuseWhileClosed } from "../shared/portal-closed.ts";
 import { errors } from "../shared/schema.ts";
 import { customerCookieName } from "./gate.ts";
 
@@ -51,6 +52,7 @@ export function setCustomerCookie(ctx: AppContext, reply: FastifyReply, token: s
 export const portalSignInRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
+    app.addHook("onRequest", refuseWhileClosed(ctx, "json"));
     const signedIn = (reply: FastifyReply, s: CustomerSignedIn) => {
       setCustomerCookie(ctx, reply, s.token, s.expiresAt);
       return { name: s.contact.name, email: s.contact.email, csrfToken: s.csrfToken, expiresAt: s.expiresAt };

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../errors.ts";
+import { AppError, notFound } from "../../errors.ts";
 import type { Translator } from "../../i18n/translator.ts";
 import {
   addFeedbackComment,
@@ -14,6 +14,7 @@ import {
 import { COMMENT_MAX, QUERY_MAX } from "../../kb/kb.schemas.ts";
 import { formString, formText } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
+import { pageShown } from "../../workspaces/portal-basics.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { customerCsrfValue, pageEntry } from "../portal/portal-entry.ts";
 import { portalLayout } from "../shared/customer.layout.ts";
@@ -51,12 +52,15 @@ export const publicKbPages =
     const open = async (req: FastifyRequest, reply: FastifyReply, next?: string) => {
       const entry = await pageEntry(ctx, req, reply, (req.params as Params).slug, next);
       if (!entry) return null;
+      // Help articles the admin hid from the portal (Settings → Portal) are not there for customers.
+      if (!pageShown(entry.ws, "kb")) throw notFound("There is no such page.");
       const csrfToken = entry.customer ? customerCsrfValue(entry) : undefined;
+      const company = entry.customer?.actor.companyId != null;
       return {
         ws: entry.ws,
         kb: await portalKbOf(ctx, entry.ws, entry.actor),
         // A signed-in customer keeps the signed-in portal's navigation.
-        ...(csrfToken ? { customer: { csrfToken, current: "kb" as const } } : {}),
+        ...(csrfToken ? { customer: { csrfToken, current: "kb" as const, company } } : {}),
       };
     };
     type Opened = { ws: Workspace; customer?: { csrfToken: string; current: "kb" } };
@@ -79,7 +83,7 @@ export const publicKbPages =
           nonce,
           title: typeof title === "string" ? title : title(t),
           main: main(t),
-          nav: true,
+          current: "kb",
           ...(reply.request.method === "GET" ? { path: url } : {}),
           ...(o.customer ? { customer: o.customer } : {}),
         }),

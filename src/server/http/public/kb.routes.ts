@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { AppContext } from "../../context.ts";
-import { tooManyRequests } from "../../errors.ts";
+import { notFound, tooManyRequests } from "../../errors.ts";
 import { recordDeflectionEvent } from "../../kb/kb.insights.ts";
 import {
   giveFeedback,
@@ -21,6 +21,7 @@ import {
   PublicHit,
   QUERY_MAX,
 } from "../../kb/kb.schemas.ts";
+import { pageShown } from "../../workspaces/portal-basics.ts";
 import { apiEntry } from "../portal/portal-entry.ts";
 import { errors } from "../shared/schema.ts";
 
@@ -48,6 +49,8 @@ export const publicKbRoutes =
     /** The reader: a signed-in customer, else a visitor; 401 sign_in_required where the level needs it. */
     const readerOf = async (req: FastifyRequest) => {
       const entry = await apiEntry(ctx, req, (req.params as { slug: string }).slug);
+      // Help articles the admin hid from the portal (Settings → Portal) are not there for customers.
+      if (!pageShown(entry.ws, "kb")) throw notFound("This portal offers no help articles.");
       return portalKbOf(ctx, entry.ws, entry.actor);
     };
     app.get(

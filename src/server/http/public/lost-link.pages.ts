@@ -12,6 +12,7 @@ import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { customerTranslator } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
+import { sendPortalClosed } from "../shared/portal-closed.ts";
 import { formValidator } from "../shared/validation.ts";
 import { LostLinkBody } from "./lost-link.routes.ts";
 import { lostLinkForm, lostLinkSent, lostLinkSignIn } from "./lost-link.views.ts";
@@ -37,7 +38,6 @@ export const lostLinkPages =
           nonce,
           title: t.t("lostlink:title"),
           main: main(t),
-          nav: true,
           path: `/portal/${ws.slug}/lost-link`,
         }),
         {
@@ -52,6 +52,11 @@ export const lostLinkPages =
       const entry = await portalEntry(ctx, req, slug);
       if (entry === "no_portal") {
         await plainNotFound(reply, newNonce());
+        return null;
+      }
+      if (entry === "closed") {
+        const found = await findWorkspaceBySlug(ctx, slug);
+        if (found) await sendPortalClosed(reply, found, customerTranslator(ctx.config, reply, found));
         return null;
       }
       if (entry === "sign_in") {

@@ -74,15 +74,14 @@ export const submitPages =
           embedded,
           path: `/portal/${ws.slug}/submit`,
           main,
-          ...(nav ? { customer: { csrfToken: nav.csrf, current: "new" as const } } : {}),
+          current: "new",
+          ...(nav
+            ? { customer: { csrfToken: nav.csrf, company: entry.customer?.actor.companyId != null } }
+            : {}),
         }),
         { kind: "page", nonce, status, framing: embedFraming(ws) },
       );
     };
-
-    app.get<{ Params: { slug: string } }>("/:slug", (req, reply) =>
-      reply.redirect(`/portal/${req.params.slug}/submit`),
-    );
 
     app.get<{ Params: { slug: string }; Querystring: { subject?: string } }>(
       "/:slug/submit",

@@ -90,8 +90,12 @@ export const trackingPages =
           await plainNotFound(reply, newNonce());
           return null;
         }
-        if (entry === "sign_in") {
-          await reply.code(401).header("cache-control", "no-store").send();
+        // The live fragment of a page no longer shown: no content, the next full load says why.
+        if (entry === "sign_in" || entry === "closed") {
+          await reply
+            .code(entry === "closed" ? 403 : 401)
+            .header("cache-control", "no-store")
+            .send();
           return null;
         }
         return entry;

@@ -7,11 +7,13 @@ import { withoutBidiControls } from "../../lib/bidi.ts";
 import { assetUrl } from "../../web/assets.ts";
 import { fieldId, type Labels } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
+import { type NavPage, navOf } from "../../workspaces/portal-settings.ts";
 import { brandingOf, type Workspace } from "../../workspaces/workspace.branding.ts";
 import { sendHtml } from "./html-response.ts";
 
-// The frame of every page a customer sees, in the workspace's branding: the token pages and the
-// knowledge base (public/), the signed-in portal (portal/), and the agents' branding preview.
+// The frame of every page a customer sees, in the workspace's branding, with the same header and
+// navigation everywhere: the home, the submit form, the token pages and the knowledge base
+// (public/), the signed-in portal (portal/), and the agents' previews.
 // portal.css and portal.js are the customers' own files; nothing of the agents' app is sent.
 
 const FIELD_LABELS: Record<string, string> = {
@@ -137,17 +139,21 @@ interface Shell {
   title: string;
   nonce: string;
   main: Html;
-  /** Opened in a frame on the customer's own site: links leave the frame. */
+  /** Opened in a frame on the customer's own site: links leave the frame, no navigation. */
   embedded?: boolean;
   /** The settings preview: shown in a sandbox, without scripts. */
   preview?: boolean;
-  /** The knowledge-base pages: links to the help articles and the submit form in the header. */
-  nav?: boolean;
+  /** The preview's forced palette (`scheme=dark`); otherwise the reader's own. */
+  scheme?: "light" | "dark" | undefined;
+  /** The portal is turned off: the frame without navigation. */
+  closed?: boolean;
+  /** The page the reader is on, marked in the navigation. */
+  current?: CustomerPage | undefined;
   /**
-   * A signed-in customer: the portal's navigation (with Sign out, a form carrying this CSRF
-   * token) instead of the public links, and `current` marks the page they are on.
+   * A signed-in customer: the signed-in portal's navigation (with Sign out, a form carrying this
+   * CSRF token) instead of the visitor's.
    */
-  customer?: { csrfToken: string; current?: CustomerPage; company?: boolean };
+  customer?: { csrfToken: string; current?: CustomerPage; company?: boolean } | undefined;
   /** A notice above the page's content (the signed-in portal's survey banner). */
   banner?: Html | undefined;
   /** The page's own address, where the language switcher brings the reader back to. */
@@ -156,25 +162,59 @@ interface Shell {
 
 export type CustomerPage = "home" | "requests" | "onboarding" | "documents" | "kb" | "new" | "account";
 
-/** The signed-in portal's navigation; Sign out is a form, since it changes something. */
-function customerNav(slug: string, customer: NonNullable<Shell["customer"]>, t: Translator): Html {
-  const links: [CustomerPage, string, string][] = [
-    ["home", t.t("common:nav.home"), `/portal/${slug}/home`],
-    ["requests", t.t("common:nav.requests"), `/portal/${slug}/requests`],
-    ...(customer.company
-      ? ([
-          ["onboarding", t.t("common:nav.onboarding"), `/portal/${slug}/onboarding`],
-          ["documents", t.t("common:nav.documents"), `/portal/${slug}/documents`],
-        ] as [CustomerPage, string, string][])
-      : []),
-    ["kb", t.t("common:nav.kb"), `/portal/${slug}/kb`],
-    ["new", t.t("common:nav.submit"), `/portal/${slug}/submit`],
-    ["account", t.t("common:nav.account"), `/portal/${slug}/account`],
-  ];
-  return html`<nav class="site-nav signed-in" aria-label="${t.t("common:nav.label")}">${links.map(
+const NAV_KEYS: Record<NavPage, string> = {
+  home: "common:nav.home",
+  requests: "common:nav.requests",
+  kb: "common:nav.kb",
+  submit: "common:nav.submit",
+};
+
+/**
+ * The same navigation on every customer page: the admin's pages (navOf: shown or hidden, their
+ * label or the catalogue's), then the customer's own (a company's Onboarding and Documents,
+ * Account and Sign out, a form since it changes something), or for a visitor Sign in. A visitor's
+ * "requests" is the sign-in on a portal that needs one, else "Email me my requests".
+ */
+function portalNav(
+  ws: Workspace,
+  t: Translator,
+  current: CustomerPage | undefined,
+  customer: Shell["customer"],
+) {
+  const slug = ws.slug;
+  const hrefs: Record<NavPage, string> = {
+    home: customer ? `/portal/${slug}/home` : `/portal/${slug}`,
+    requests: customer
+      ? `/portal/${slug}/requests`
+      : ws.portal_access === "public"
+        ? `/portal/${slug}/lost-link`
+        : `/portal/${slug}/sign-in?next=${encodeURIComponent(`/portal/${slug}/requests`)}`,
+    kb: `/portal/${slug}/kb`,
+    submit: `/portal/${slug}/submit`,
+  };
+  const marks: Record<NavPage, CustomerPage> = {
+    home: "home",
+    requests: "requests",
+    kb: "kb",
+    submit: "new",
+  };
+  const links: [CustomerPage | null, string, string][] = navOf(ws)
+    .filter((item) => item.show)
+    .map((item) => [marks[item.page], item.label ?? t.t(NAV_KEYS[item.page]), hrefs[item.page]]);
+  if (customer?.company) {
+    links.push(["onboarding", t.t("common:nav.onboarding"), `/portal/${slug}/onboarding`]);
+    links.push(["documents", t.t("common:nav.documents"), `/portal/${slug}/documents`]);
+  }
+  if (customer) links.push(["account", t.t("common:nav.account"), `/portal/${slug}/account`]);
+  else links.push([null, t.t("common:nav.signIn"), `/portal/${slug}/sign-in`]);
+  return html`<nav class="site-nav${customer ? " signed-in" : ""}" aria-label="${t.t("common:nav.label")}">${links.map(
     ([page, label, href]) =>
-      html`<a href="${href}"${customer.current === page ? html` aria-current="page"` : ""}>${label}</a>`,
-  )}<form method="post" action="/portal/${slug}/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="${customer.csrfToken}"><button type="submit" class="linkish">${t.t("common:nav.signOut")}</button></form></nav>`;
+      html`<a href="${href}"${page && current === page ? html` aria-current="page"` : ""}>${label}</a>`,
+  )}${
+    customer
+      ? html`<form method="post" action="/portal/${slug}/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="${customer.csrfToken}"><button type="submit" class="linkish">${t.t("common:nav.signOut")}</button></form>`
+      : ""
+  }</nav>`;
 }
 
 export function portalLayout({
@@ -185,19 +225,21 @@ export function portalLayout({
   main,
   embedded,
   preview,
-  nav,
+  scheme,
+  closed,
+  current,
   customer,
   banner,
   path,
 }: Shell): Html {
   const b = brandingOf(ws);
   const pair = readablePair(b.primaryColor);
-  const home = customer ? `/portal/${ws.slug}/home` : `/portal/${ws.slug}/submit`;
-  return html`<html lang="${t.locale}">
+  const home = customer ? `/portal/${ws.slug}/home` : `/portal/${ws.slug}`;
+  return html`<html lang="${t.locale}"${scheme ? html` class="scheme-${scheme}"` : ""}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
+<meta name="color-scheme" content="${scheme ?? "light dark"}">
 <meta name="referrer" content="no-referrer">
 <title>${withoutBidiControls(`${title} · ${b.brandName}`)}</title>
 <link rel="stylesheet" href="${assetUrl("portal.css")}">
@@ -215,13 +257,7 @@ ${preview ? "" : html`<script src="${assetUrl("files.js")}" defer></script>`}
     ${b.logoUrl ? html`<img src="${b.logoUrl}" alt="" height="32">` : html`<span class="mark" aria-hidden="true">${b.brandName.slice(0, 1)}</span>`}
     <span class="brand-name">${b.brandName}</span>
   </a>
-  ${
-    customer && !embedded && !preview
-      ? customerNav(ws.slug, customer, t)
-      : !nav || embedded || preview
-        ? ""
-        : html`<nav class="site-nav" aria-label="${t.t("common:nav.label")}"><a href="/portal/${ws.slug}/kb">${t.t("common:nav.kb")}</a><a href="${home}">${t.t("common:nav.submit")}</a><a href="/portal/${ws.slug}/sign-in">${t.t("common:nav.signIn")}</a></nav>`
-  }
+  ${embedded || closed ? "" : portalNav(ws, t, current ?? customer?.current, customer)}
 </header>
 <main id="main" tabindex="-1">
 ${banner ?? ""}${main}

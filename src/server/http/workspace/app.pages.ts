@@ -22,6 +22,7 @@ import { kbPages } from "./kb.pages.ts";
 import { APP_LABELS, safeNext, sendAppPage, sendPublicAppPage } from "./layout.ts";
 import { onboardingPages } from "./onboarding.pages.ts";
 import { outboxPages } from "./outbox.pages.ts";
+import { portalSettingsPages } from "./portal-settings.pages.ts";
 import { reportPages } from "./reports.pages.ts";
 import { settingsPages } from "./settings.pages.ts";
 import { setupPages } from "./setup.pages.ts";
@@ -127,6 +128,7 @@ export const appPages =
         await tree.register(surveySettingsPages(ctx), { prefix: "/settings/surveys" });
         await tree.register(domainPages(ctx), { prefix: "/settings/domain" });
         await tree.register(emailSettingsPages(ctx), { prefix: "/settings/emails" });
+        await tree.register(portalSettingsPages(ctx), { prefix: "/settings/portal" });
         await tree.register(auditPages(ctx), { prefix: "/settings/audit" });
         await tree.register(agentTaskPages(ctx), { prefix: "/tasks" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });

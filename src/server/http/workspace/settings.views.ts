@@ -169,9 +169,8 @@ function shareSection(
   isAdmin: boolean,
   st: SettingsState,
 ): Html {
-  const link = verifiedDomainOf(ws)
-    ? portalUrl(ctx.config, ws, "/submit")
-    : `${origin(ctx, req)}/portal/${ws.slug}/submit`;
+  const home = verifiedDomainOf(ws) ? portalUrl(ctx.config, ws, "") : `${origin(ctx, req)}/portal/${ws.slug}`;
+  const link = verifiedDomainOf(ws) ? portalUrl(ctx.config, ws, "/submit") : `${home}/submit`;
   const snippet = `<iframe
   src="${link}"
   width="100%"
@@ -187,7 +186,7 @@ function shareSection(
   <div class="field">
     <label for="share-link">Portal link</label>
     <div class="copy-row">
-      <input id="share-link" type="text" readonly value="${link}">
+      <input id="share-link" type="text" readonly value="${home}">
       <button type="button" data-copy="share-link">Copy link</button>
     </div>
   </div>
@@ -272,7 +271,7 @@ export function settingsMain(
 ): Html {
   return html`<h1>Settings</h1>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
-<nav class="toc" aria-label="Settings sections"><a href="#branding">Branding</a> <a href="#share">Share</a> <a href="#portal-access">Portal access</a> <a href="#documents">Documents</a> <a href="#retention">Data retention</a> <a href="#agents">Agents</a> <a href="/app/settings/surveys">Surveys</a> <a href="/app/settings/emails">Emails</a> <a href="/app/settings/domain">Domain</a>${isAdmin ? html` <a href="/app/settings/audit">Audit log</a>` : ""}</nav>
+<nav class="toc" aria-label="Settings sections"><a href="#branding">Branding</a> <a href="#share">Share</a> <a href="#portal-access">Portal access</a> <a href="#documents">Documents</a> <a href="#retention">Data retention</a> <a href="#agents">Agents</a> <a href="/app/settings/portal">Portal</a> <a href="/app/settings/surveys">Surveys</a> <a href="/app/settings/emails">Emails</a> <a href="/app/settings/domain">Domain</a>${isAdmin ? html` <a href="/app/settings/audit">Audit log</a>` : ""}</nav>
 ${brandingSection(req, ws, isAdmin, st)}
 ${shareSection(ctx, req, ws, isAdmin, st)}
 ${portalAccessSection(req, ws, isAdmin)}

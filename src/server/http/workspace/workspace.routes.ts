@@ -44,6 +44,7 @@ import { workspaceKbRoutes } from "./kb.routes.ts";
 import { workspaceLifecycleRoutes } from "./lifecycle.routes.ts";
 import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
+import { workspacePortalSettingsRoutes } from "./portal-settings.routes.ts";
 import { workspaceReportRoutes } from "./reports.routes.ts";
 import { workspaceSurveySettingsRoutes } from "./survey-settings.routes.ts";
 import { AddAgentBody, Branding, BrandingPatchBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
@@ -62,6 +63,7 @@ export const workspaceRoutes =
     await app.register(workspaceCompanyRoutes(ctx));
     await app.register(workspaceOnboardingRoutes(ctx));
     await app.register(workspacePortalAccessRoutes(ctx));
+    await app.register(workspacePortalSettingsRoutes(ctx));
     await app.register(workspaceDocumentLimitRoutes(ctx));
     await app.register(workspaceContactAccessRoutes(ctx));
     await app.register(workspaceImportRoutes(ctx));
