@@ -45,7 +45,10 @@ describe("custom CSS sanitiser", () => {
       ok("@supports (display: grid) { .a { display: grid } }"),
       "@supports (display:grid){.portico-portal .a{display:grid}}",
     );
-    assert.match(refused("@media screen { a { background: url(https://evil.example/x.png) } }").message, /url/);
+    assert.match(
+      refused("@media screen { a { background: url(https://evil.example/x.png) } }").message,
+      /url/,
+    );
     assert.match(refused("@media screen { @import 'x.css'; }").message, /@import/);
   });
 

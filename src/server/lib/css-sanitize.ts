@@ -171,7 +171,8 @@ function scopeSelector(sel: csstree.Selector): void {
 }
 
 function checkRule(rule: csstree.Rule): void {
-  if (rule.prelude.type !== "SelectorList") throw new Refused(lineOf(rule), "this selector could not be read");
+  if (rule.prelude.type !== "SelectorList")
+    throw new Refused(lineOf(rule), "this selector could not be read");
   rule.prelude.children.forEach((sel) => {
     if (sel.type !== "Selector") throw new Refused(lineOf(sel), "this selector could not be read");
     scopeSelector(sel);
@@ -181,7 +182,8 @@ function checkRule(rule: csstree.Rule): void {
 
 function checkAtrule(at: csstree.Atrule): void {
   const name = plainName(at.name, at, "at-rules");
-  if (!AT_RULES.has(name)) throw new Refused(lineOf(at), `@${name} is not allowed (only @media and @supports)`);
+  if (!AT_RULES.has(name))
+    throw new Refused(lineOf(at), `@${name} is not allowed (only @media and @supports)`);
   if (!at.block) throw new Refused(lineOf(at), `@${name} needs a block`);
   if (at.prelude) {
     if (at.prelude.type === "Raw") throw new Refused(lineOf(at), `this @${name} condition could not be read`);
@@ -223,7 +225,11 @@ export function sanitizeCustomCss(input: string): CssResult {
       },
     });
   } catch (e) {
-    return { ok: false, line: 1, message: `could not be read: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      ok: false,
+      line: 1,
+      message: `could not be read: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
   if (firstError) return { ok: false, ...(firstError as { line: number; message: string }) };
   try {

@@ -1,3 +1,4 @@
+import type { BrandAssetKind } from "../db/schema.portal.ts";
 import type { WorkspaceTable } from "../db/schema.ts";
 import { publicHttpsUrlProblem } from "../lib/public-https-url.ts";
 
@@ -24,4 +25,45 @@ export function brandingOf(ws: Workspace): Branding {
     primaryColor: ws.primary_color ?? DEFAULT_PRIMARY_COLOR,
     supportEmail: ws.support_email,
   };
+}
+
+export const BRAND_ASSET_KINDS = [
+  "logo_light",
+  "logo_dark",
+  "favicon",
+] as const satisfies readonly BrandAssetKind[];
+
+export interface BrandImageRef {
+  sha256: string;
+  width: number;
+  height: number;
+}
+
+/** The workspace's brand images (workspaces.brand_images, kept by brand-assets.ts), by kind. */
+export function brandImagesOf(
+  ws: Pick<Workspace, "brand_images">,
+): Partial<Record<BrandAssetKind, BrandImageRef>> {
+  let v: unknown;
+  try {
+    v = JSON.parse(ws.brand_images || "{}");
+  } catch {
+    return {};
+  }
+  const out: Partial<Record<BrandAssetKind, BrandImageRef>> = {};
+  if (!v || typeof v !== "object") return out;
+  for (const kind of BRAND_ASSET_KINDS) {
+    const r = (v as Record<string, unknown>)[kind] as Partial<BrandImageRef> | undefined;
+    if (r && typeof r.sha256 === "string" && /^[0-9a-f]{64}$/.test(r.sha256)) {
+      out[kind] = { sha256: r.sha256, width: Number(r.width) || 0, height: Number(r.height) || 0 };
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a brand image is served: its address carries its hash, so it is cached for ever and a
+ * new image is a new address. The icon is served at each of its sizes.
+ */
+export function brandImageUrl(slug: string, kind: BrandAssetKind, ref: BrandImageRef, size?: number): string {
+  return `/portal/${slug}/brand/${kind}-${ref.sha256.slice(0, 8)}${size ? `-${size}` : ""}.png`;
 }
