@@ -56,7 +56,7 @@ export async function findBrandAsset(
     .where(brandAssetScope(actor))
     .where("kind", "=", kind)
     .executeTakeFirst();
-  return row && row.sha256.startsWith(sha8) ? row : undefined;
+  return row?.sha256.startsWith(sha8) ? row : undefined;
 }
 
 /** Replaces the actor's workspace's image of its kind, in the caller's transaction. */

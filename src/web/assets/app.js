@@ -207,12 +207,20 @@
     previewForm.addEventListener("input", () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
+        const names = ["brandName", "primaryColor", "secondaryColor", "font", "customCss", "supportEmail"];
         const qs = new URLSearchParams();
-        for (const name of ["brandName", "logoUrl", "primaryColor", "supportEmail"]) {
+        for (const name of names) {
           const v = previewForm.elements[name]?.value.trim();
           if (v) qs.set(name, v);
         }
-        frame.src = `/app/settings/preview${qs.size ? `?${qs}` : ""}`;
+        // Long custom CSS does not fit in an address: the hidden form posts it into the frame.
+        const post = $("form[data-preview-post]");
+        if (post && (qs.get("customCss") ?? "").length >= 1500) {
+          for (const name of names) post.elements[name].value = qs.get(name) ?? "";
+          post.submit();
+        } else {
+          frame.src = `/app/settings/preview${qs.size ? `?${qs}` : ""}`;
+        }
       }, 250);
     });
   }

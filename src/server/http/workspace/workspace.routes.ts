@@ -22,13 +22,14 @@ import {
   TicketDetail,
   TicketPatch,
 } from "../../tickets/ticket.schemas.ts";
-import { brandingOf } from "../../workspaces/workspace.branding.ts";
+import { brandImageUrlsOf, brandingOf } from "../../workspaces/workspace.branding.ts";
 import { getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
 import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
 import { workspaceAgentTaskRoutes } from "./agent-tasks.routes.ts";
 import { workspaceAnalyticsRoutes } from "./analytics.routes.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
+import { workspaceBrandAssetRoutes } from "./branding.routes.ts";
 import { workspaceCompanyRoutes } from "./companies.routes.ts";
 import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
 import { workspaceDocumentLimitRoutes } from "./document-limits.routes.ts";
@@ -56,6 +57,7 @@ export const workspaceRoutes =
     await app.register(workspaceFileRoutes(ctx));
     await app.register(workspaceKbRoutes(ctx));
     await app.register(workspaceEmbeddingRoutes(ctx));
+    await app.register(workspaceBrandAssetRoutes(ctx));
     await app.register(workspaceCompanyRoutes(ctx));
     await app.register(workspaceOnboardingRoutes(ctx));
     await app.register(workspacePortalAccessRoutes(ctx));
@@ -322,7 +324,11 @@ export const workspaceRoutes =
       brandName: ws.brand_name,
       logoUrl: ws.logo_url,
       primaryColor: ws.primary_color,
+      secondaryColor: ws.secondary_color,
+      font: ws.font,
+      customCss: ws.custom_css,
       supportEmail: ws.support_email,
+      images: brandImageUrlsOf(ws),
       effective: brandingOf(ws),
     });
 
