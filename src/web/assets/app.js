@@ -213,9 +213,9 @@
           const v = previewForm.elements[name]?.value.trim();
           if (v) qs.set(name, v);
         }
-        // Long custom CSS does not fit in an address: the hidden form posts it into the frame.
+        // Custom CSS (lines, and up to 20 KB) does not fit in an address: the hidden form posts it.
         const post = $("form[data-preview-post]");
-        if (post && (qs.get("customCss") ?? "").length >= 1500) {
+        if (post) {
           for (const name of names) post.elements[name].value = qs.get(name) ?? "";
           post.submit();
         } else {

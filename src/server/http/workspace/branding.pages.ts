@@ -51,8 +51,8 @@ export const brandingPages =
       return show(req, reply, notice ? { notice } : {});
     });
 
-    // The portal's submit page with unsaved branding, framed by the branding page only. Long
-    // custom CSS comes as a form post (an address has room for a few KB only).
+    // The portal's submit page with unsaved branding, framed by the branding page only. As the
+    // admin types, the page posts its form here (custom CSS has lines and up to 20 KB).
     const preview = async (req: FastifyRequest, reply: FastifyReply, q: Record<string, unknown>) => {
       const ws = await getWorkspace(ctx, actorOf(req));
       const given = (k: string) => (typeof q[k] === "string" ? (q[k] as string) : undefined);
@@ -66,8 +66,8 @@ export const brandingPages =
         primary_color: colour(given("primaryColor")),
         secondary_color: colour(given("secondaryColor")),
         font: isFontKey(given("font")) ? (given("font") as string) : null,
-        // CSS that does not pass shows the saved CSS, as an invalid colour shows the saved colour.
-        custom_css: cleaned === null ? null : cleaned.ok ? cleaned.css || null : ws.custom_css,
+        // No CSS given, or CSS that does not pass, shows the saved CSS.
+        custom_css: cleaned?.ok ? cleaned.css || null : ws.custom_css,
         support_email: text(given("supportEmail"), 254),
       };
       const nonce = newNonce();

@@ -162,10 +162,12 @@ function imageForm(
   </div>`;
 }
 
-/** The preview's address with the form's unsaved values (JavaScript posts longer CSS instead). */
+/**
+ * The preview's address with the form's unsaved values but the CSS (the saved CSS shows; an
+ * address has no room for it): as the admin types, JavaScript posts the whole form instead.
+ */
 export function previewSrc(v: BrandingValues): string {
-  const short = Object.entries(v).filter(([k, x]) => x && (k !== "customCss" || x.length < 1500));
-  const qs = new URLSearchParams(short);
+  const qs = new URLSearchParams(Object.entries(v).filter(([k, x]) => x && k !== "customCss"));
   return `/app/settings/preview${qs.size ? `?${qs}` : ""}`;
 }
 
@@ -193,7 +195,7 @@ ${isAdmin ? "" : html`<p class="hint">Only admins change the branding.</p>`}
   ${lookForm(req, ws, isAdmin, st)}
   <div class="preview">
     <p class="preview-label" id="preview-label">Preview of the submit page${isAdmin ? " (updates as you type)" : ""}</p>
-    <iframe src="${previewSrc(v)}" name="branding-preview" title="Portal preview" aria-describedby="preview-label" sandbox="allow-same-origin" loading="lazy" data-preview></iframe>
+    <iframe src="${previewSrc(v)}" name="branding-preview" title="Portal preview" aria-describedby="preview-label" sandbox="allow-same-origin" data-preview></iframe>
     <form method="post" action="/app/settings/preview" target="branding-preview" hidden data-preview-post>${csrfField(req)}${BRANDING_FIELDS.map((f) => html`<input type="hidden" name="${f}" value="">`)}</form>
   </div>
   </div>
