@@ -115,6 +115,7 @@ describe("branding the portal", { skip: skipReason }, () => {
       { timeout: 10_000 },
     );
     assert.match((await frame.locator("body").getAttribute("class")) ?? "", /portico-portal/);
+    await preview.locator(".brand-name", { hasText: "Teal Care" }).waitFor();
     await clean(page, "branding-settings-1280-light");
     await page.getByRole("button", { name: "Save branding" }).click();
     await page.getByText("Branding saved.").waitFor();
