@@ -98,7 +98,7 @@ describe("branding the portal", { skip: skipReason }, () => {
     await page.locator("#customCss[aria-invalid=true]").waitFor();
     assert.match(
       (await page.locator(".error-summary").textContent()) ?? "",
-      /line 1: @import is not allowed/,
+      /Custom CSS line 1: @import is not allowed/,
     );
     await page
       .getByLabel("Custom CSS")
