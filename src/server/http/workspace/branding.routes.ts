@@ -4,13 +4,16 @@ import type { AppContext } from "../../context.ts";
 import { OneOf } from "../../lib/schema.ts";
 import { removeBrandAsset, uploadBrandAsset } from "../../workspaces/brand-assets.ts";
 import { BRAND_IMAGE_MAX_BYTES, BRAND_IMAGE_PIXEL_BUDGET, LOGO_BOX } from "../../workspaces/brand-images.ts";
-import { BRAND_ASSET_KINDS, brandImageUrlsOf } from "../../workspaces/workspace.branding.ts";
+import { BRAND_ASSET_KINDS, brandImageUrlsOf, brandingOf } from "../../workspaces/workspace.branding.ts";
+import { getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
 import { declaredLength, rawBodies, UPLOAD_BODY_DOC } from "../public/files.routes.ts";
 import { errors } from "../shared/schema.ts";
 import { sessionOf } from "./gate.ts";
+import { Branding, BrandingPatchBody } from "./workspace.schemas.ts";
 
-// The brand images of the JSON API (admins): PUT the image's bytes as the body, DELETE to go
-// back to none. The answer is where each image is served now.
+// The branding of the JSON API: GET/PATCH the white-label fields, and the brand images
+// (admins): PUT the image's bytes as the body, DELETE to go back to none; the answer is where
+// each image is served now.
 
 const Params = Type.Object({
   kind: OneOf(
@@ -24,11 +27,62 @@ const Images = Type.Object({
   favicon: Type.Union([Type.String(), Type.Null()]),
 });
 
-export const workspaceBrandAssetRoutes =
+const security = [{ session: [], csrf: [] }];
+
+export const workspaceBrandingRoutes =
+  (ctx: AppContext): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const brandingView = (ws: Awaited<ReturnType<typeof getWorkspace>>) => ({
+      name: ws.name,
+      slug: ws.slug,
+      brandName: ws.brand_name,
+      logoUrl: ws.logo_url,
+      primaryColor: ws.primary_color,
+      secondaryColor: ws.secondary_color,
+      font: ws.font,
+      customCss: ws.custom_css,
+      supportEmail: ws.support_email,
+      images: brandImageUrlsOf(ws),
+      effective: brandingOf(ws),
+    });
+
+    app.get(
+      "/settings/branding",
+      {
+        schema: {
+          tags: ["settings"],
+          summary: "White-label settings",
+          description: "The stored values (null when unset) and the effective ones with defaults applied.",
+          security,
+          response: { 200: Branding, ...errors(401) },
+        },
+      },
+      async (req) => brandingView(await getWorkspace(ctx, sessionOf(req).actor)),
+    );
+
+    app.patch(
+      "/settings/branding",
+      {
+        schema: {
+          tags: ["settings"],
+          summary: "Change white-label settings (admins)",
+          description: "null resets a field to its default.",
+          security,
+          body: BrandingPatchBody,
+          response: { 200: Branding, ...errors(400, 401, 403, 409) },
+        },
+      },
+      async (req) => brandingView(await updateBranding(ctx, sessionOf(req).actor, req.body)),
+    );
+
+    await app.register(brandAssetRoutes(ctx));
+  };
+
+/** The images' own plugin: their bodies are streamed, not parsed. */
+const brandAssetRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
     rawBodies(app);
-    const security = [{ session: [], csrf: [] }];
 
     app.put(
       "/settings/brand-assets/:kind",
