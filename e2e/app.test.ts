@@ -194,7 +194,8 @@ describe("the workspace app", { skip: skipReason }, () => {
     await context.grantPermissions(["clipboard-read", "clipboard-write"]);
     await signIn(page);
     await page.getByRole("link", { name: "Settings" }).click();
-    await page.getByRole("heading", { name: "Portal branding" }).waitFor();
+    await page.locator("nav.toc").getByRole("link", { name: "Branding" }).click();
+    await page.getByRole("heading", { name: "Name, colours and font" }).waitFor();
 
     // The preview follows typing before anything is saved.
     await page.getByLabel("Brand name").fill("Acme Care");
@@ -220,6 +221,7 @@ describe("the workspace app", { skip: skipReason }, () => {
     await portal.goto("/portal/acme/submit");
     assert.equal(await portal.locator(".brand-name").textContent(), "Acme Care");
     await portal.close();
+    await page.goto("/app/settings");
 
     // Share: the link copies, and the snippet is the embed.
     await page.getByRole("button", { name: "Copy link" }).click();

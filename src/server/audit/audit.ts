@@ -14,6 +14,7 @@ import type { AuditEventView, AuditPage } from "./audit.schemas.ts";
 /** Every action the log records, with its label for the filter. */
 export const AUDIT_ACTIONS = {
   "settings.branding": "Branding changed",
+  "settings.brand_image": "Brand image changed",
   "settings.embedding": "Embedding sites changed",
   "settings.portal_access": "Portal access changed",
   "settings.portal": "Portal settings changed",

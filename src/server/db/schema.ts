@@ -41,10 +41,12 @@ export interface WorkspaceTable {
   /** The language of customers who chose none and whose browser asks for none we have (i18n/locales.ts). */
   default_locale: string;
   secondary_color: string | null;
-  /** A key of FONTS (portal-settings.ts); null: the system stack. */
+  /** A key of FONTS (workspaces/brand-fonts.ts); null: the system stack. */
   font: string | null;
   /** The portal's own CSS, stored as sanitised (scoped to the portal, no imports, no outside url()). */
   custom_css: string | null;
+  /** JSON { <BrandAssetKind>: { sha256, width, height } } (migration 0024; brand-assets.ts keeps it). */
+  brand_images: string;
   /** JSON { home|requests|kb|submit: { show?: boolean, label?: string } }; "{}": every page, default labels. */
   portal_nav: string;
   /** JSON { <locale>: { one: string, other: string } }: the word for "ticket"; "{}": the catalogue's. */

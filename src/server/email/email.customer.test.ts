@@ -11,6 +11,8 @@ const brand: Branding = {
   brandName: "Acme Support",
   logoUrl: null,
   primaryColor: "#0f766e",
+  secondaryColor: "#0f766e",
+  font: "system",
   supportEmail: null,
 };
 const lang = (over: Partial<EmailLang> = {}): EmailLang => ({

@@ -36,6 +36,7 @@ const ACCESS_FILES: Record<string, string> = {
   documents: "documents/document.access.ts",
   document_versions: "documents/document.access.ts",
   attachments: "files/file.access.ts",
+  brand_assets: "workspaces/brand-assets.access.ts",
   kb_articles: "kb/kb.access.ts",
   kb_categories: "kb/kb.access.ts",
   outbox_emails: "email/outbox.access.ts",

@@ -18,6 +18,7 @@ export const PORTAL_DEFAULTS = {
   custom_domain: null,
   custom_domain_token: null,
   custom_domain_verified_at: null,
+  brand_images: "{}",
 } satisfies Partial<WorkspaceTable>;
 
 /** The pages the portal's navigation can show, in their order. */

@@ -11,9 +11,11 @@ import type { Tx, WorkspaceTable } from "../db/schema.ts";
 import { AppError, conflict, forbidden, notFound, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { DEFAULT_BUSINESS_HOURS } from "../lib/business-hours.ts";
+import { sanitizeCustomCss } from "../lib/css-sanitize.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import { publicHttpsUrlProblem } from "../lib/public-https-url.ts";
 import { DEFAULT_RETENTION } from "../lib/retention.ts";
+import { FONT_KEYS, isFontKey } from "./brand-fonts.ts";
 import { PORTAL_DEFAULTS } from "./portal-settings.ts";
 import type { Workspace } from "./workspace.branding.ts";
 
@@ -214,6 +216,9 @@ export interface BrandingPatch {
   brandName?: string | null;
   logoUrl?: string | null;
   primaryColor?: string | null;
+  secondaryColor?: string | null;
+  font?: string | null;
+  customCss?: string | null;
   supportEmail?: string | null;
 }
 
@@ -241,6 +246,20 @@ export async function updateBranding(
       fields.primaryColor = "must be a colour like #1a2b3c";
     set.primary_color = patch.primaryColor?.toLowerCase() || null;
   }
+  if (patch.secondaryColor !== undefined) {
+    if (patch.secondaryColor && !COLOR.test(patch.secondaryColor))
+      fields.secondaryColor = "must be a colour like #1a2b3c";
+    set.secondary_color = patch.secondaryColor?.toLowerCase() || null;
+  }
+  if (patch.font !== undefined) {
+    if (patch.font && !isFontKey(patch.font)) fields.font = `must be one of: ${FONT_KEYS.join(", ")}`;
+    set.font = patch.font || null;
+  }
+  if (patch.customCss !== undefined) {
+    const r = sanitizeCustomCss(patch.customCss ?? "");
+    if (r.ok) set.custom_css = r.css || null;
+    else fields.customCss = `line ${r.line}: ${r.message}`;
+  }
   if (patch.supportEmail !== undefined) {
     const given = patch.supportEmail?.trim();
     if (given && !normalizeEmail(given)) {
@@ -261,7 +280,11 @@ export async function updateBranding(
     () => ({
       action: "settings.branding",
       summary: `Branding changed: ${Object.keys(set).join(", ")}`,
-      details: set,
+      // The stylesheet itself can be long: the log says it changed and how long it is now.
+      details:
+        set.custom_css === undefined
+          ? set
+          : { ...set, custom_css: `${(set.custom_css ?? "").length} characters` },
     }),
     async (tx) => {
       if (!supportEmail) return;

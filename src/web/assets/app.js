@@ -211,12 +211,20 @@
     previewForm.addEventListener("input", () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
+        const names = ["brandName", "primaryColor", "secondaryColor", "font", "customCss", "supportEmail"];
         const qs = new URLSearchParams();
-        for (const name of ["brandName", "logoUrl", "primaryColor", "supportEmail"]) {
+        for (const name of names) {
           const v = previewForm.elements[name]?.value.trim();
           if (v) qs.set(name, v);
         }
-        frame.src = `/app/settings/preview${qs.size ? `?${qs}` : ""}`;
+        // Custom CSS (lines, and up to 20 KB) does not fit in an address: the hidden form posts it.
+        const post = $("form[data-preview-post]");
+        if (post) {
+          for (const name of names) post.elements[name].value = qs.get(name) ?? "";
+          post.submit();
+        } else {
+          frame.src = `/app/settings/preview${qs.size ? `?${qs}` : ""}`;
+        }
       }, 250);
     });
   }

@@ -4,11 +4,18 @@ import type { FieldErrors } from "../../errors.ts";
 import { LOCALE_NAMES, LOCALES } from "../../i18n/locales.ts";
 import type { Translator, Vars } from "../../i18n/translator.ts";
 import { withoutBidiControls } from "../../lib/bidi.ts";
+import { PORTAL_SCOPE_CLASS } from "../../lib/css-sanitize.ts";
 import { assetUrl } from "../../web/assets.ts";
 import { fieldId, type Labels } from "../../web/forms.ts";
-import { type Html, html } from "../../web/html.ts";
+import { type Html, html, unsafeRaw } from "../../web/html.ts";
+import { fontStackOf } from "../../workspaces/brand-fonts.ts";
 import { type NavPage, navOf } from "../../workspaces/portal-settings.ts";
-import { brandingOf, type Workspace } from "../../workspaces/workspace.branding.ts";
+import {
+  brandImagesOf,
+  brandImageUrl,
+  brandingOf,
+  type Workspace,
+} from "../../workspaces/workspace.branding.ts";
 import { sendHtml } from "./html-response.ts";
 
 // The frame of every page a customer sees, in the workspace's branding, with the same header and
@@ -217,6 +224,29 @@ function portalNav(
   }</nav>`;
 }
 
+/**
+ * The stored custom CSS (already sanitised on save: workspace.service.ts) as the body of a
+ * <style>: written raw, since escaping would break selectors like a > b; anything that could
+ * end the element is escaped once more in case of a row written some other way.
+ */
+const customCss = (css: string) => unsafeRaw(css.replace(/</g, "\\3c "));
+
+/**
+ * The uploaded logo, with its dark-mode version where there is one (either stands in for the
+ * other), else the deprecated logo address, else null (the brand's initial shows).
+ */
+function logo(slug: string, images: ReturnType<typeof brandImagesOf>, logoUrl: string | null): Html | null {
+  const light = images.logo_light ?? images.logo_dark;
+  const dark = images.logo_dark;
+  if (!light) return logoUrl ? html`<img src="${logoUrl}" alt="" height="32">` : null;
+  const width = Math.max(1, Math.round((32 * light.width) / Math.max(1, light.height)));
+  return html`<picture>${
+    dark && light !== dark
+      ? html`<source srcset="${brandImageUrl(slug, "logo_dark", dark)}" media="(prefers-color-scheme: dark)">`
+      : ""
+  }<img src="${brandImageUrl(slug, images.logo_light ? "logo_light" : "logo_dark", light)}" alt="" width="${width}" height="32"></picture>`;
+}
+
 export function portalLayout({
   ws,
   t,
@@ -234,6 +264,10 @@ export function portalLayout({
 }: Shell): Html {
   const b = brandingOf(ws);
   const pair = readablePair(b.primaryColor);
+  const accent = readablePair(b.secondaryColor);
+  const images = brandImagesOf(ws);
+  const icon = images.favicon;
+  const iconUrl = (size: number) => (icon ? brandImageUrl(ws.slug, "favicon", icon, size) : "");
   const home = customer ? `/portal/${ws.slug}/home` : `/portal/${ws.slug}`;
   return html`<html lang="${t.locale}"${scheme ? html` class="scheme-${scheme}"` : ""}>
 <head>
@@ -244,17 +278,25 @@ export function portalLayout({
 <title>${withoutBidiControls(`${title} · ${b.brandName}`)}</title>
 <link rel="stylesheet" href="${assetUrl("portal.css")}">
 <link rel="stylesheet" href="${assetUrl("files.css")}">
-<link rel="icon" href="data:,">
-<style nonce="${nonce}">:root{--brand:${pair.background};--on-brand:${pair.text};--brand-ink-light:${readableOn(b.primaryColor, LIGHT_SURFACE)};--brand-ink-dark:${readableOn(b.primaryColor, DARK_SURFACE)}}</style>
+${
+  icon
+    ? html`<link rel="icon" href="${iconUrl(32)}" sizes="32x32" type="image/png">
+<link rel="apple-touch-icon" href="${iconUrl(180)}">`
+    : html`<link rel="icon" href="data:,">`
+}
+<link rel="manifest" href="/portal/${ws.slug}/manifest.webmanifest">
+<meta name="theme-color" content="${pair.background}">
+<style nonce="${nonce}">:root{--brand:${pair.background};--on-brand:${pair.text};--brand-ink-light:${readableOn(b.primaryColor, LIGHT_SURFACE)};--brand-ink-dark:${readableOn(b.primaryColor, DARK_SURFACE)};--accent:${accent.background};--on-accent:${accent.text};--accent-ink-light:${readableOn(b.secondaryColor, LIGHT_SURFACE)};--accent-ink-dark:${readableOn(b.secondaryColor, DARK_SURFACE)};--font:${unsafeRaw(fontStackOf(b.font))}}</style>
+${ws.custom_css ? html`<style nonce="${nonce}">${customCss(ws.custom_css)}</style>` : ""}
 ${preview ? "" : html`<script src="${assetUrl("time.js")}" defer></script>`}
 ${preview ? "" : html`<script src="${assetUrl("portal.js")}" defer></script>`}
 ${preview ? "" : html`<script src="${assetUrl("files.js")}" defer></script>`}
 </head>
-<body${embedded ? html` class="embedded"` : ""} data-messages="${clientMessages(t)}">
+<body class="${PORTAL_SCOPE_CLASS}${embedded ? " embedded" : ""}" data-messages="${clientMessages(t)}">
 <a class="skip" href="#main">${t.t("common:layout.skip")}</a>
 <header class="site">
   <a class="brand" href="${home}"${embedded ? html` target="_blank" rel="noopener"` : ""}>
-    ${b.logoUrl ? html`<img src="${b.logoUrl}" alt="" height="32">` : html`<span class="mark" aria-hidden="true">${b.brandName.slice(0, 1)}</span>`}
+    ${logo(ws.slug, images, b.logoUrl) ?? html`<span class="mark" aria-hidden="true">${b.brandName.slice(0, 1)}</span>`}
     <span class="brand-name">${b.brandName}</span>
   </a>
   ${embedded || closed ? "" : portalNav(ws, t, current ?? customer?.current, customer)}

@@ -92,6 +92,8 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
     // A month without a report: its not-found answer.
     month: () => "2001-01",
     chart: () => "backlog.csv",
+    // A brand image that is none (its not-found answer).
+    file: () => "logo_light-00000000.png",
   };
   const concrete = (url: string) =>
     url

@@ -9,6 +9,7 @@ import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { addOpenTaskBadge, agentTaskPages } from "./agent-tasks.pages.ts";
 import { auditPages } from "./audit.pages.ts";
+import { brandingPages } from "./branding.pages.ts";
 import { companyPages } from "./companies.pages.ts";
 import { contactPages } from "./contacts.pages.ts";
 import { companyDocumentPages } from "./documents.pages.ts";
@@ -125,6 +126,7 @@ export const appPages =
         await tree.register(importPages(ctx));
         await tree.register(insightsPages(ctx));
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
+        await tree.register(brandingPages(ctx), { prefix: "/settings" });
         await tree.register(surveySettingsPages(ctx), { prefix: "/settings/surveys" });
         await tree.register(domainPages(ctx), { prefix: "/settings/domain" });
         await tree.register(emailSettingsPages(ctx), { prefix: "/settings/emails" });

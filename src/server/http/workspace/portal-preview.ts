@@ -46,7 +46,7 @@ const sampleTicket = (t: Translator): PortalTicket => ({
   description: "Our invoices still show the old address. Could you change it to our new office?",
   type: "Support Request",
   status: "waiting",
-  statusLabel: "Waiting for you",
+  statusLabel: t.t("tracking:status.waiting"),
   mine: true,
   createdAt: SAMPLE_DAY,
   lastActivityAt: SAMPLE_DAY,

@@ -4,34 +4,23 @@ import { pendingInvitations, resendAgentInvitation, sendAgentResetLink } from ".
 import type { SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, validationFailed } from "../../errors.ts";
-import { publicHttpsUrlProblem } from "../../lib/public-https-url.ts";
 import { type Retention, RetentionBody, updateRetention } from "../../lifecycle/retention.ts";
 import { formString } from "../../web/forms.ts";
 import { type DocumentLimits, updateDocumentLimits } from "../../workspaces/document-limits.ts";
 import { type PortalAccessSettings, updatePortalAccess } from "../../workspaces/portal-access.ts";
-import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { updateEmbedding } from "../../workspaces/workspace.embedding.ts";
-import { BRAND_NAME_MAX, getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
-import { portalPreview } from "../public/submit.views.ts";
-import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { getWorkspace } from "../../workspaces/workspace.service.ts";
 import { formValidator } from "../shared/validation.ts";
 import { DocumentLimitsBody } from "./document-limits.routes.ts";
 import { sendAppPage } from "./layout.ts";
 import { PortalAccessBody } from "./portal-access.routes.ts";
-import {
-  type BrandingValues,
-  type EmbeddingValues,
-  NOTICES,
-  type SettingsState,
-  settingsMain,
-} from "./settings.views.ts";
-import { AddAgentBody, BrandingPatchBody, EmbeddingBody } from "./workspace.schemas.ts";
+import { type EmbeddingValues, NOTICES, type SettingsState, settingsMain } from "./settings.views.ts";
+import { AddAgentBody, EmbeddingBody } from "./workspace.schemas.ts";
 
-// /app/settings: branding (with the preview the page frames), sharing the portal, who can use
-// it, the agents.
+// /app/settings: sharing the portal, who can use it, documents, retention, the agents (the
+// branding has its own page: branding.pages.ts).
 // Its forms pass the JSON API's own body schemas before the services see them.
 
-const checkBranding = formValidator(BrandingPatchBody);
 const checkDocumentLimits = formValidator(DocumentLimitsBody);
 const checkEmbedding = formValidator(EmbeddingBody);
 const checkPortalAccess = formValidator(PortalAccessBody);
@@ -58,54 +47,6 @@ export const settingsPages =
     app.get<{ Querystring: Record<string, string | undefined> }>("/", async (req, reply) => {
       const key = Object.keys(NOTICES).find((k) => req.query[k] === "1" || req.query.saved === k);
       return show(req, reply, key ? { notice: NOTICES[key] as string } : {});
-    });
-
-    // The portal's submit page with unsaved branding, framed by the settings page only.
-    app.get<{ Querystring: Record<string, string | undefined> }>("/preview", async (req, reply) => {
-      const ws = await getWorkspace(ctx, (req.session as SessionInfo).actor);
-      const q = req.query;
-      const text = (v: string | undefined, max: number) => (v ?? "").trim().slice(0, max) || null;
-      const logo = text(q.logoUrl, 2000);
-      const draft: Workspace = {
-        ...ws,
-        brand_name: text(q.brandName, BRAND_NAME_MAX),
-        logo_url: logo && !publicHttpsUrlProblem(logo) ? logo : null,
-        primary_color: /^#[0-9a-fA-F]{6}$/.test(q.primaryColor ?? "") ? (q.primaryColor as string) : null,
-        support_email: text(q.supportEmail, 254),
-      };
-      const nonce = newNonce();
-      return sendHtml(reply, portalPreview(draft, nonce), { kind: "page", nonce, framing: "self" });
-    });
-
-    app.post("/branding", async (req, reply) => {
-      const v: BrandingValues = {
-        brandName: formString(req.body, "brandName") ?? "",
-        logoUrl: (formString(req.body, "logoUrl") ?? "").trim(),
-        primaryColor: (formString(req.body, "primaryColor") ?? "").trim(),
-        supportEmail: (formString(req.body, "supportEmail") ?? "").trim(),
-      };
-      try {
-        // An empty field resets to the default; the patch passes the API's own schema first.
-        const patch = {
-          brandName: v.brandName.trim() || null,
-          logoUrl: v.logoUrl || null,
-          primaryColor: v.primaryColor || null,
-          supportEmail: v.supportEmail || null,
-        };
-        const errors = checkBranding(patch);
-        if (errors) throw validationFailed(errors);
-        await updateBranding(ctx, (req.session as SessionInfo).actor, patch);
-        return reply.redirect("/app/settings?saved=branding", 303);
-      } catch (err) {
-        if (err instanceof AppError && err.status < 500 && err.status !== 403) {
-          return show(req, reply, {
-            branding: v,
-            brandingErrors: err.fields ?? { brandName: err.message },
-            status: err.status,
-          });
-        }
-        throw err;
-      }
     });
 
     // Any site, or the sites listed one per line (none listed: no site).

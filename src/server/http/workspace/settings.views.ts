@@ -9,22 +9,19 @@ import { describedBy, when } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
 import { verifiedDomainOf } from "../../workspaces/portal-settings.ts";
 import { portalUrl } from "../../workspaces/portal-url.ts";
-import { brandingOf, DEFAULT_PRIMARY_COLOR, type Workspace } from "../../workspaces/workspace.branding.ts";
+import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import {
   EMBED_ORIGIN_EXAMPLE,
   EMBED_ORIGINS_MAX,
   embedOriginsOf,
 } from "../../workspaces/workspace.embedding.ts";
-import { BRAND_NAME_MAX } from "../../workspaces/workspace.service.ts";
 import { type DocumentLimitsState, documentLimitsSection } from "./document-limits.views.ts";
 import { appErrorSummary, appFieldError, csrfField } from "./layout.ts";
 import { type RetentionState, retentionSection } from "./lifecycle.views.ts";
 import { portalAccessSection } from "./portal-access.views.ts";
 
-// Settings: the portal's white-label fields with a live preview, sharing the portal, and the
-// agents of the workspace. Agents may look; only admins change anything (the services decide).
-
-export type BrandingValues = Record<"brandName" | "logoUrl" | "primaryColor" | "supportEmail", string>;
+// Settings: sharing the portal, who may use it, documents, retention and the agents of the
+// workspace (the branding has its own page: branding.views.ts). Agents may look; only admins change anything (the services decide).
 
 /** The embedding form as sent: any site, or only the listed ones (one origin per line). */
 export interface EmbeddingValues {
@@ -33,8 +30,6 @@ export interface EmbeddingValues {
 }
 
 export interface SettingsState {
-  branding?: BrandingValues;
-  brandingErrors?: FieldErrors;
   embedding?: EmbeddingValues;
   embeddingErrors?: FieldErrors;
   agent?: { name: string; email: string; role: string };
@@ -49,7 +44,6 @@ export interface SettingsState {
 }
 
 export const NOTICES: Record<string, string> = {
-  branding: "Branding saved. The portal shows it now.",
   embedding: "Saved: the sites allowed to embed the submit form are as shown under Share.",
   retention: "Data retention saved. It applies tonight at 03:00.",
   "portal-access": "Portal access saved. It holds now, for every page, the API and the links already sent.",
@@ -65,65 +59,6 @@ export const NOTICES: Record<string, string> = {
 
 function origin(ctx: AppContext, req: FastifyRequest): string {
   return ctx.config.publicUrl ?? `${req.protocol}://${req.host}`;
-}
-
-function brandingValues(ws: Workspace): BrandingValues {
-  return {
-    brandName: ws.brand_name ?? "",
-    logoUrl: ws.logo_url ?? "",
-    primaryColor: ws.primary_color ?? "",
-    supportEmail: ws.support_email ?? "",
-  };
-}
-
-function previewSrc(v: BrandingValues): string {
-  const qs = new URLSearchParams(Object.entries(v).filter(([, x]) => x));
-  return `/app/settings/preview${qs.size ? `?${qs}` : ""}`;
-}
-
-function brandingSection(req: FastifyRequest, ws: Workspace, isAdmin: boolean, st: SettingsState): Html {
-  const v = st.branding ?? brandingValues(ws);
-  const errors = st.brandingErrors;
-  const effective = brandingOf(ws);
-  const dis = isAdmin ? html`` : html` disabled`;
-  const field = (
-    name: keyof BrandingValues,
-    label: string,
-    attrs: Html,
-    hint: string,
-  ) => html`<div class="field">
-      <label for="${name}">${label}</label>
-      <p class="hint" id="${name}-hint">${hint}</p>
-      <input id="${name}" name="${name}" ${attrs} value="${v[name]}"${dis}${describedBy(errors, name, `${name}-hint`)}>
-      ${appFieldError(errors, name)}
-    </div>`;
-  return html`<section class="card" aria-labelledby="branding-title" id="branding">
-  <h2 id="branding-title">Portal branding</h2>
-  ${isAdmin ? "" : html`<p class="hint">Only admins change the branding.</p>`}
-  <div class="branding-grid">
-  <form method="post" action="/app/settings/branding" novalidate data-preview-form>
-    ${csrfField(req)}
-    ${appErrorSummary(errors)}
-    ${field("brandName", "Brand name", html`type="text" maxlength="${BRAND_NAME_MAX}" placeholder="${ws.name}"`, `The title in the portal's header. Empty uses “${ws.name}”.`)}
-    ${field("logoUrl", "Logo URL", html`type="url" placeholder="https://example.com/logo.png"`, "An https address of an image, shown top-left. Empty shows the first letter of the brand name.")}
-    <div class="field">
-      <label for="primaryColor">Primary colour</label>
-      <p class="hint" id="primaryColor-hint">Buttons and highlights. Text on it is darkened or lightened until it reads clearly. Empty uses ${DEFAULT_PRIMARY_COLOR}.</p>
-      <div class="color-row">
-        <input id="primaryColor" name="primaryColor" type="text" placeholder="${DEFAULT_PRIMARY_COLOR}" value="${v.primaryColor}" pattern="#[0-9a-fA-F]{6}" maxlength="7" spellcheck="false"${dis}${describedBy(errors, "primaryColor", "primaryColor-hint")}>
-        <input type="color" aria-label="Pick the primary colour" value="${/^#[0-9a-fA-F]{6}$/.test(v.primaryColor) ? v.primaryColor.toLowerCase() : effective.primaryColor}" data-color-for="primaryColor"${dis}>
-      </div>
-      ${appFieldError(errors, "primaryColor")}
-    </div>
-    ${field("supportEmail", "Support email", html`type="email" placeholder="support@example.com"`, "Shown in the portal's footer and the Reply-To of every email. Mail sent to it becomes tickets once it reaches Portico (see Email in the README). Empty shows no address.")}
-    ${isAdmin ? html`<button type="submit" class="primary">Save branding</button>` : ""}
-  </form>
-  <div class="preview">
-    <p class="preview-label" id="preview-label">Preview of the submit page${isAdmin ? " (updates as you type)" : ""}</p>
-    <iframe src="${previewSrc(v)}" title="Portal preview" aria-describedby="preview-label" sandbox="allow-same-origin" loading="lazy" data-preview></iframe>
-  </div>
-  </div>
-</section>`;
 }
 
 /** Who may embed the form now, in words. */
@@ -260,7 +195,7 @@ function agentsSection(req: FastifyRequest, agents: AgentView[], isAdmin: boolea
 </section>`;
 }
 
-/** The settings page's main part: branding with its preview, sharing, and the agents. */
+/** The settings page's main part: sharing, access, limits, retention and the agents. */
 export function settingsMain(
   ctx: AppContext,
   req: FastifyRequest,
@@ -271,8 +206,7 @@ export function settingsMain(
 ): Html {
   return html`<h1>Settings</h1>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
-<nav class="toc" aria-label="Settings sections"><a href="#branding">Branding</a> <a href="#share">Share</a> <a href="#portal-access">Portal access</a> <a href="#documents">Documents</a> <a href="#retention">Data retention</a> <a href="#agents">Agents</a> <a href="/app/settings/portal">Portal</a> <a href="/app/settings/surveys">Surveys</a> <a href="/app/settings/emails">Emails</a> <a href="/app/settings/domain">Domain</a>${isAdmin ? html` <a href="/app/settings/audit">Audit log</a>` : ""}</nav>
-${brandingSection(req, ws, isAdmin, st)}
+<nav class="toc" aria-label="Settings sections"><a href="/app/settings/branding">Branding</a> <a href="#share">Share</a> <a href="#portal-access">Portal access</a> <a href="#documents">Documents</a> <a href="#retention">Data retention</a> <a href="#agents">Agents</a> <a href="/app/settings/portal">Portal</a> <a href="/app/settings/surveys">Surveys</a> <a href="/app/settings/emails">Emails</a> <a href="/app/settings/domain">Domain</a>${isAdmin ? html` <a href="/app/settings/audit">Audit log</a>` : ""}</nav>
 ${shareSection(ctx, req, ws, isAdmin, st)}
 ${portalAccessSection(req, ws, isAdmin)}
 ${documentLimitsSection(req, ws, isAdmin, st.documents)}

@@ -22,13 +22,12 @@ import {
   TicketDetail,
   TicketPatch,
 } from "../../tickets/ticket.schemas.ts";
-import { brandingOf } from "../../workspaces/workspace.branding.ts";
-import { getWorkspace, updateBranding } from "../../workspaces/workspace.service.ts";
 import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
 import { workspaceAgentTaskRoutes } from "./agent-tasks.routes.ts";
 import { workspaceAnalyticsRoutes } from "./analytics.routes.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
+import { workspaceBrandingRoutes } from "./branding.routes.ts";
 import { workspaceCompanyRoutes } from "./companies.routes.ts";
 import { workspaceContactAccessRoutes } from "./contact-access.routes.ts";
 import { workspaceDocumentLimitRoutes } from "./document-limits.routes.ts";
@@ -47,7 +46,7 @@ import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
 import { workspacePortalSettingsRoutes } from "./portal-settings.routes.ts";
 import { workspaceReportRoutes } from "./reports.routes.ts";
 import { workspaceSurveySettingsRoutes } from "./survey-settings.routes.ts";
-import { AddAgentBody, Branding, BrandingPatchBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
+import { AddAgentBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
 const security = [{ session: [], csrf: [] }];
 
@@ -60,6 +59,7 @@ export const workspaceRoutes =
     await app.register(workspaceKbRoutes(ctx));
     await app.register(workspaceEmbeddingRoutes(ctx));
     await app.register(workspaceDomainRoutes(ctx));
+    await app.register(workspaceBrandingRoutes(ctx));
     await app.register(workspaceCompanyRoutes(ctx));
     await app.register(workspaceOnboardingRoutes(ctx));
     await app.register(workspacePortalAccessRoutes(ctx));
@@ -321,45 +321,6 @@ export const workspaceRoutes =
     );
 
     // --- settings ------------------------------------------------------------------------------
-
-    const brandingView = (ws: Awaited<ReturnType<typeof getWorkspace>>) => ({
-      name: ws.name,
-      slug: ws.slug,
-      brandName: ws.brand_name,
-      logoUrl: ws.logo_url,
-      primaryColor: ws.primary_color,
-      supportEmail: ws.support_email,
-      effective: brandingOf(ws),
-    });
-
-    app.get(
-      "/settings/branding",
-      {
-        schema: {
-          tags: ["settings"],
-          summary: "White-label settings",
-          description: "The stored values (null when unset) and the effective ones with defaults applied.",
-          security,
-          response: { 200: Branding, ...errors(401) },
-        },
-      },
-      async (req) => brandingView(await getWorkspace(ctx, sessionOf(req).actor)),
-    );
-
-    app.patch(
-      "/settings/branding",
-      {
-        schema: {
-          tags: ["settings"],
-          summary: "Change white-label settings (admins)",
-          description: "null resets a field to its default.",
-          security,
-          body: BrandingPatchBody,
-          response: { 200: Branding, ...errors(400, 401, 403, 409) },
-        },
-      },
-      async (req) => brandingView(await updateBranding(ctx, sessionOf(req).actor, req.body)),
-    );
 
     app.get(
       "/agents",

@@ -4,7 +4,9 @@ import { MESSAGE_MAX, NAME_MAX } from "../../../shared/tickets.ts";
 import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import { OUTBOX_STATES } from "../../email/outbox.service.ts";
 import { UploadKeys } from "../../files/file.schemas.ts";
+import { CUSTOM_CSS_MAX_BYTES } from "../../lib/css-sanitize.ts";
 import { Email, Line, Nullable, OneOf, Password, StrictObject, Text } from "../../lib/schema.ts";
+import { FONT_KEYS } from "../../workspaces/brand-fonts.ts";
 import { EMBED_ORIGIN_EXAMPLE, EMBED_ORIGINS_MAX } from "../../workspaces/workspace.embedding.ts";
 
 // The agents' JSON API's own schemas (settings, agents, the Outbox). Tickets and contacts
@@ -13,17 +15,33 @@ import { EMBED_ORIGIN_EXAMPLE, EMBED_ORIGINS_MAX } from "../../workspaces/worksp
 
 export const Ref = Type.Object({ reference: Type.String({ maxLength: 20, examples: ["TKT-0042"] }) });
 
+const FontKeys = OneOf(FONT_KEYS);
+const Hex = Type.String({ pattern: "^#[0-9a-fA-F]{6}$", "x-error": "must be a colour like #1a2b3c" });
+const ImageUrl = Nullable(
+  Type.String({
+    description: "Where the uploaded image is served (its hash in the name: cached for ever); null: none",
+  }),
+);
+
 export const Branding = Type.Object({
   name: Type.String(),
   slug: Type.String(),
   brandName: Nullable(Type.String()),
-  logoUrl: Nullable(Type.String()),
+  logoUrl: Nullable(
+    Type.String({ description: "Deprecated: upload the logo (PUT /settings/brand-assets/logo_light)." }),
+  ),
   primaryColor: Nullable(Type.String()),
+  secondaryColor: Nullable(Type.String()),
+  font: Nullable(Type.String()),
+  customCss: Nullable(Type.String({ description: "As stored: sanitised and scoped to the portal" })),
   supportEmail: Nullable(Type.String()),
+  images: Type.Object({ logo_light: ImageUrl, logo_dark: ImageUrl, favicon: ImageUrl }),
   effective: Type.Object({
     brandName: Type.String(),
     logoUrl: Nullable(Type.String()),
     primaryColor: Type.String(),
+    secondaryColor: Type.String(),
+    font: FontKeys,
     supportEmail: Nullable(Type.String()),
   }),
 });
@@ -35,9 +53,27 @@ export const NoteBody = StrictObject({ body: Text(MESSAGE_MAX), attachments: Upl
 /** PATCH /settings/branding; null resets a field to its default. */
 export const BrandingPatchBody = StrictObject({
   brandName: Type.Optional(Nullable(Line(80))),
-  logoUrl: Type.Optional(Nullable(Type.String({ format: "uri", maxLength: 2000 }))),
-  primaryColor: Type.Optional(
-    Nullable(Type.String({ pattern: "^#[0-9a-fA-F]{6}$", "x-error": "must be a colour like #1a2b3c" })),
+  logoUrl: Type.Optional(
+    Nullable(
+      Type.String({
+        format: "uri",
+        maxLength: 2000,
+        deprecated: true,
+        description:
+          "Deprecated: upload the logo instead (PUT /settings/brand-assets/logo_light); shown only without one.",
+      }),
+    ),
+  ),
+  primaryColor: Type.Optional(Nullable(Hex)),
+  secondaryColor: Type.Optional(Nullable(Hex)),
+  font: Type.Optional(Nullable(FontKeys)),
+  customCss: Type.Optional(
+    Nullable(
+      Type.String({
+        maxLength: 200_000,
+        description: `CSS for the portal's pages, at most ${CUSTOM_CSS_MAX_BYTES / 1024} KB: stored sanitised, every selector scoped to the portal (html, body and :root mean the portal itself); @media and @supports only, no url(), no @import. A refusal names the line.`,
+      }),
+    ),
   ),
   supportEmail: Type.Optional(Nullable(Email())),
 });
