@@ -114,7 +114,7 @@ function documentItem(ws: Workspace, r: Reader, d: DocumentView, o: DocumentsPag
     d.versions.length > 1
       ? html`<details><summary>${r.t("work:documents.versions", { count: d.versions.length })}</summary><ol class="version-list" reversed>${d.versions.map(
           (v) =>
-            html`<li><a href="${downloadHref(ws, d.id, v.version)}" download>${bdi(v.fileName)}</a> <span class="meta">${formatBytes(v.size)} · ${bdi(v.uploadedBy)} · ${r.when(v.createdAt)}</span></li>`,
+            html`<li><a href="${downloadHref(ws, d.id, v.version)}" download>${bdi(v.fileName)}</a> <span class="meta">${formatBytes(v.size)} · ${bdi(v.uploadedBy === "You" ? r.t("home:who.you") : v.uploadedBy)} · ${r.when(v.createdAt)}</span></li>`,
         )}</ol></details>`
       : ""
   }

@@ -60,11 +60,19 @@ function activityLink(ws: Workspace, a: PortalActivity): Html {
   }
 }
 
+/** Who did it: the names the portal's reads give for "someone", in the customer's words. */
+const whoOf = (r: Reader, who: string) =>
+  who === "Support team" ? r.t("home:who.team") : who === "A colleague" ? r.t("home:who.colleague") : who;
+
 function timeline(ws: Workspace, r: Reader, activity: PortalActivity[]): Html {
   if (activity.length === 0) return html`<p class="meta">${r.t("home:activity.empty")}</p>`;
   return html`<ol class="activity">${activity.map(
     (a) =>
-      html`<li>${r.parts(`home:activity.${a.kind}`, { who: bdi(a.who), what: activityLink(ws, a) })} <span class="meta">${r.when(a.at)}</span></li>`,
+      html`<li>${
+        a.who === "You"
+          ? r.parts(`home:activityYou.${a.kind}`, { what: activityLink(ws, a) })
+          : r.parts(`home:activity.${a.kind}`, { who: bdi(whoOf(r, a.who)), what: activityLink(ws, a) })
+      } <span class="meta">${r.when(a.at)}</span></li>`,
   )}</ol>`;
 }
 
