@@ -99,9 +99,9 @@ describe("the signed-in portal", { skip: skipReason, concurrency: true }, () => 
       const nav = page.getByRole("navigation", { name: "Portal" });
 
       // The help articles keep the signed-in navigation.
-      await nav.getByRole("link", { name: "Knowledge base" }).click();
+      await nav.getByRole("link", { name: "Help articles" }).click();
       await page.waitForURL(/\/kb$/);
-      assert.equal(await nav.locator("[aria-current=page]").textContent(), "Knowledge base");
+      assert.equal(await nav.locator("[aria-current=page]").textContent(), "Help articles");
       await check(page, `customer-kb-${run.tag}`);
 
       // Requests, filtered to my own.
