@@ -49,7 +49,8 @@ export interface CustomerSignedIn {
   token: string;
   csrfToken: string;
   expiresAt: string;
-  contact: { id: string; name: string; email: string };
+  /** locale: the language the contact chose on their account, or null. */
+  contact: { id: string; name: string; email: string; locale: string | null };
   workspace: { id: string; slug: string };
 }
 
@@ -66,7 +67,14 @@ export const actorIn = (wsId: string): WorkspaceSystemActor => systemActorIn("cu
 
 export type ContactRow = Pick<
   ContactTable,
-  "id" | "name" | "email" | "email_normalized" | "company_id" | "password_hash" | "email_verified_at"
+  | "id"
+  | "name"
+  | "email"
+  | "email_normalized"
+  | "company_id"
+  | "password_hash"
+  | "email_verified_at"
+  | "locale"
 > & { portal_access: PortalAccess };
 
 const CONTACT_COLUMNS = [
@@ -78,6 +86,7 @@ const CONTACT_COLUMNS = [
   "contacts.portal_access",
   "contacts.password_hash",
   "contacts.email_verified_at",
+  "contacts.locale",
 ] as const;
 
 export function contactByEmail(db: Tx, wsId: string, email: string): Promise<ContactRow | undefined> {
@@ -143,7 +152,7 @@ export async function throttleRequest(
 export async function startSession(
   ctx: AppContext,
   ws: { id: string; slug: string },
-  contact: Pick<ContactRow, "id" | "name" | "email">,
+  contact: Pick<ContactRow, "id" | "name" | "email" | "locale">,
 ): Promise<CustomerSignedIn> {
   const s = await createCustomerSession(ctx, { workspaceId: ws.id, contactId: contact.id });
   const now = nowIso(ctx);
@@ -159,7 +168,7 @@ export async function startSession(
     .execute();
   return {
     ...s,
-    contact: { id: contact.id, name: contact.name, email: contact.email },
+    contact: { id: contact.id, name: contact.name, email: contact.email, locale: contact.locale },
     workspace: { id: ws.id, slug: ws.slug },
   };
 }

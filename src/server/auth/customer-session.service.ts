@@ -15,7 +15,8 @@ const TOUCH_INTERVAL_MS = 5 * 60_000;
 
 export interface CustomerSession {
   actor: CustomerActor;
-  contact: { id: string; name: string; email: string };
+  /** locale and timeZone: the ones the customer chose on their account, or null (contacts). */
+  contact: { id: string; name: string; email: string; locale: string | null; timeZone: string | null };
   company: { id: string; name: string } | null;
   workspace: { id: string; slug: string };
   expiresAt: string;
@@ -88,6 +89,8 @@ async function readSession(ctx: AppContext, tokenHash: string, workspaceSlug: st
       "contacts.name",
       "contacts.email",
       "contacts.portal_access",
+      "contacts.locale",
+      "contacts.time_zone",
       "companies.id as company_id",
       "companies.name as company_name",
     ])
@@ -135,7 +138,13 @@ export async function resolveCustomerSession(
       companyId: company?.id ?? null,
       scope: contact.portal_access,
     },
-    contact: { id: contact.id, name: contact.name, email: contact.email },
+    contact: {
+      id: contact.id,
+      name: contact.name,
+      email: contact.email,
+      locale: contact.locale,
+      timeZone: contact.time_zone,
+    },
     company,
     workspace: { id: session.workspace_id, slug: session.slug },
     expiresAt: session.expires_at,

@@ -1,8 +1,14 @@
 import { createHash } from "node:crypto";
 import type { CustomerActor } from "../actors.ts";
-import { contactsVisibleTo, contactsWritableBy } from "../contacts/contact.access.ts";
+import {
+  contactsVisibleTo,
+  contactsWritableBy,
+  setOwnContactPreferences,
+} from "../contacts/contact.access.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { notFound, validationFailed } from "../errors.ts";
+import { isLocale, type Locale } from "../i18n/locales.ts";
+import { isTimeZone } from "../i18n/time-zones.ts";
 import { addressBucket } from "../lib/client-address.ts";
 import { revokeContactSessions } from "./customer-accounts.ts";
 import { checkPassword, fieldsRefused, hashPassword, verifyPassword } from "./passwords.ts";
@@ -95,6 +101,30 @@ export async function renameCustomer(ctx: AppContext, actor: CustomerActor, name
     .set({ name: trimmed, updated_at: nowIso(ctx) })
     .where("contacts.id", "=", actor.contactId)
     .execute();
+}
+
+export interface CustomerPreferences {
+  /** en, de or fr; null: the browser's. */
+  locale: Locale | null;
+  /** An IANA time zone; null: the browser's. */
+  timeZone: string | null;
+}
+
+/** Saves the customer's language and time zone ("" or null: their browser's); answers what was saved. */
+export async function setCustomerPreferences(
+  ctx: AppContext,
+  actor: CustomerActor,
+  input: { locale?: string | null | undefined; timeZone?: string | null | undefined },
+): Promise<CustomerPreferences> {
+  const locale = input.locale || null;
+  const timeZone = input.timeZone || null;
+  const fields: Record<string, string> = {};
+  if (locale !== null && !isLocale(locale)) fields.locale = "is not a language of this portal";
+  if (timeZone !== null && !isTimeZone(timeZone)) fields.timeZone = "is not a known time zone";
+  if (Object.keys(fields).length) throw validationFailed(fields);
+  const prefs = { locale: locale as Locale | null, timeZone };
+  await setOwnContactPreferences(ctx.database.db, actor, prefs, nowIso(ctx));
+  return prefs;
 }
 
 /**

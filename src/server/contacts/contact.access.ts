@@ -1,5 +1,5 @@
 import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
-import { type Actor, unknownActor } from "../actors.ts";
+import { type Actor, type CustomerActor, unknownActor } from "../actors.ts";
 import { nothing } from "../db/access.ts";
 import { isPostgres } from "../db/dialect.ts";
 import type { DB, Tx } from "../db/schema.ts";
@@ -57,4 +57,17 @@ export async function lockContactFor(tx: Tx, actor: Actor, contactId: string): P
 /** Every contact update starts here, with the same scope as the reads. */
 export function contactsWritableBy(db: Tx, actor: Actor) {
   return db.updateTable("contacts").where(contactScope(actor));
+}
+
+/** A signed-in customer's own language and time zone (null: their browser's); their row only. */
+export function setOwnContactPreferences(
+  db: Tx,
+  actor: CustomerActor,
+  prefs: { locale: string | null; timeZone: string | null },
+  now: string,
+) {
+  return contactsWritableBy(db, actor)
+    .set({ locale: prefs.locale, time_zone: prefs.timeZone, updated_at: now })
+    .where("contacts.id", "=", actor.contactId)
+    .execute();
 }

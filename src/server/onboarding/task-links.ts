@@ -147,6 +147,7 @@ export async function tasksOfRequest(ctx: AppContext, actor: CustomerActor, tick
     id: r.id,
     title: r.title,
     statusLabel: TASK_PORTAL_STATUS_LABELS[r.portal_status],
+    portalStatus: r.portal_status,
   }));
 }
 

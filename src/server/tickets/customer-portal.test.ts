@@ -105,7 +105,7 @@ describe("the home", () => {
     for (const [label, href] of [
       ["Home", "home"],
       ["Requests", "requests"],
-      ["Knowledge base", "kb"],
+      ["Help articles", "kb"],
       ["New request", "submit"],
       ["Account", "account"],
     ]) {

@@ -15,13 +15,30 @@
   } catch {
     localTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
   }
+  // A signed-in customer who chose a time zone on their account: their times carry data-zone.
+  const zoned = new Map();
+  const formatIn = (zone) => {
+    if (!zone) return localTime;
+    if (!zoned.has(zone)) {
+      let f = localTime;
+      try {
+        f = new Intl.DateTimeFormat(localTime.resolvedOptions().locale, {
+          dateStyle: "medium",
+          timeStyle: "short",
+          timeZone: zone,
+        });
+      } catch {}
+      zoned.set(zone, f);
+    }
+    return zoned.get(zone);
+  };
   const localise = (root) => {
     const times = root.matches?.("time[datetime]") ? [root] : root.querySelectorAll("time[datetime]");
     for (const el of times) {
       const d = new Date(el.getAttribute("datetime"));
       if (Number.isNaN(d.getTime()) || el.dataset.local) continue;
       el.title = el.textContent;
-      el.textContent = localTime.format(d);
+      el.textContent = formatIn(el.dataset.zone).format(d);
       el.dataset.local = "1";
     }
   };

@@ -6,11 +6,12 @@ import {
   renameCustomer,
   revokeCustomerSessionById,
   revokeOtherCustomerSessions,
+  setCustomerPreferences,
 } from "../../auth/customer-sessions.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import { formString } from "../../web/forms.ts";
-import { html } from "../../web/html.ts";
+import { type Html, html } from "../../web/html.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { plainNotFound } from "../shared/customer.layout.ts";
 import { newNonce } from "../shared/html-response.ts";
@@ -19,6 +20,8 @@ import type { GateAnswers } from "../shared/session-gate.ts";
 import { type AccountState, accountMain } from "./account.views.ts";
 import { sendCustomerPage } from "./customer-page.ts";
 import { addCustomerGate, clearCustomerCookie, customerOf } from "./gate.ts";
+import { setLanguageCookie } from "./language-cookie.ts";
+import type { Reader } from "./reader.ts";
 
 // /portal/{slug}/account and signing out, as pages behind the customer gate: without a session,
 // back to sign-in (and here again after it); a form without its session's CSRF token, a page
@@ -32,16 +35,23 @@ function portalPage(
   ctx: AppContext,
   req: FastifyRequest,
   reply: FastifyReply,
-  p: { title: string; status: number; main: ReturnType<typeof html> },
+  p: { title: string; status: number; main: (t: Reader) => Html },
 ) {
-  return sendCustomerPage(ctx, req, reply, { ...p, current: "account", main: () => p.main });
+  return sendCustomerPage(ctx, req, reply, {
+    status: p.status,
+    title: (t) => t.t(p.title),
+    current: "account",
+    main: (_ws, t) => p.main(t),
+  });
 }
 
+/** The notice after each change, by the address's ?saved= (catalogue keys). */
 const NOTICES: Record<string, string> = {
-  name: "Your name is saved.",
-  password: "Your password is changed. Everywhere else you were signed in is signed out.",
-  session: "That session is signed out.",
-  others: "You are signed out everywhere else.",
+  name: "account:notice.name",
+  preferences: "account:notice.preferences",
+  password: "account:notice.password",
+  session: "account:notice.session",
+  others: "account:notice.others",
 };
 
 export const portalAccountPages =
@@ -57,9 +67,9 @@ export const portalAccountPages =
       },
       csrfFailed: (req, reply) =>
         portalPage(ctx, req, reply, {
-          title: "Please try again",
+          title: "account:expired.title",
           status: 403,
-          main: html`<h1>That form had expired</h1><p>Nothing was changed. Go back, reload the page and try again.</p>`,
+          main: (t) => html`<h1>${t.t("account:expired.heading")}</h1><p>${t.t("account:expired.text")}</p>`,
         }),
       tokenInForm: true,
     };
@@ -70,9 +80,17 @@ export const portalAccountPages =
       const token = req.customerToken as string;
       const sessions = await listCustomerSessions(ctx, c.actor, token);
       return portalPage(ctx, req, reply, {
-        title: "Your account",
+        title: "account:title",
         status,
-        main: accountMain(c.workspace.slug, customerCsrfTokenFor(token), c.contact, sessions, st),
+        main: (t) =>
+          accountMain(
+            c.workspace.slug,
+            customerCsrfTokenFor(token),
+            c.contact,
+            sessions,
+            { ...st, ...(st.notice ? { notice: t.t(st.notice) } : {}) },
+            t,
+          ),
       });
     };
     const done = (req: FastifyRequest<R>, reply: FastifyReply, saved: string) =>
@@ -90,6 +108,21 @@ export const portalAccountPages =
       } catch (err) {
         if (err instanceof AppError && err.status === 400)
           return show(req, reply, { nameErrors: err.fields }, 400);
+        throw err;
+      }
+    });
+
+    app.post<R>("/:slug/account/preferences", async (req, reply) => {
+      try {
+        const saved = await setCustomerPreferences(ctx, customerOf(req).actor, {
+          locale: (formString(req.body, "locale") ?? "").slice(0, 10),
+          timeZone: (formString(req.body, "timeZone") ?? "").slice(0, 64),
+        });
+        setLanguageCookie(ctx, reply, saved.locale);
+        return done(req, reply, "preferences");
+      } catch (err) {
+        if (err instanceof AppError && err.status === 400)
+          return show(req, reply, { preferenceErrors: err.fields }, 400);
         throw err;
       }
     });

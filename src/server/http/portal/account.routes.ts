@@ -9,14 +9,17 @@ import {
   renameCustomer,
   revokeCustomerSessionById,
   revokeOtherCustomerSessions,
+  setCustomerPreferences,
 } from "../../auth/customer-sessions.ts";
 import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import type { AppContext } from "../../context.ts";
+import { isLocale, LOCALES } from "../../i18n/locales.ts";
 import { Line, Nullable, OneOf, Password, StrictObject } from "../../lib/schema.ts";
 import { errors } from "../shared/schema.ts";
 import { portalDocumentRoutes } from "./documents.routes.ts";
 import { portalFormRoutes } from "./forms.routes.ts";
 import { addCustomerGate, clearCustomerCookie, customerOf } from "./gate.ts";
+import { setLanguageCookie } from "./language-cookie.ts";
 import { portalOnboardingRoutes } from "./onboarding.routes.ts";
 import { portalRoutes } from "./portal.routes.ts";
 import { portalSignInRoutes } from "./sign-in.routes.ts";
@@ -56,6 +59,13 @@ export const portalApiRoutes =
       await gated.register(portalFormRoutes(ctx));
     });
   };
+
+const Preferences = Type.Object({
+  locale: Nullable(OneOf(LOCALES, "The portal's and emails' language; null: the browser's")),
+  timeZone: Nullable(
+    Type.String({ maxLength: 64, description: "An IANA time zone (Europe/Berlin); null: the browser's" }),
+  ),
+});
 
 const SessionView = Type.Object({
   id: Type.String({ description: "The session's public id (not its token)" }),
@@ -148,6 +158,47 @@ const accountRoutes =
           ip: req.ip,
         });
         return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      "/:slug/preferences",
+      {
+        schema: {
+          tags,
+          summary: "My language and time zone",
+          security,
+          params: SlugParams,
+          response: { 200: Preferences, ...errors(401) },
+        },
+      },
+      async (req) => {
+        const { locale, timeZone } = customerOf(req).contact;
+        return { locale: isLocale(locale) ? locale : null, timeZone };
+      },
+    );
+
+    app.put(
+      "/:slug/preferences",
+      {
+        schema: {
+          tags,
+          summary: "Choose my language and time zone",
+          description:
+            "Pages and emails use them from then on; choosing a language also sets the portico_lang cookie (null clears it).",
+          security: writeSecurity,
+          params: SlugParams,
+          body: StrictObject({
+            locale: Preferences.properties.locale,
+            timeZone: Preferences.properties.timeZone,
+          }),
+          response: { 200: Preferences, ...errors(400, 401, 403) },
+        },
+      },
+      async (req, reply) => {
+        const saved = await setCustomerPreferences(ctx, customerOf(req).actor, req.body);
+        setLanguageCookie(ctx, reply, saved.locale);
+        return saved;
       },
     );
 

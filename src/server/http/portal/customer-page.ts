@@ -12,6 +12,7 @@ import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { customerTranslator } from "../shared/locale.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { customerOf } from "./gate.ts";
+import { type Reader, readerFor } from "./reader.ts";
 
 // Every signed-in portal page leaves through here: the workspace's branded frame with the
 // customer's navigation (the company's pages only for a contact of a company), never cached; and
@@ -20,9 +21,11 @@ import { customerOf } from "./gate.ts";
 const slugOf = (req: FastifyRequest) => (req.params as { slug?: string }).slug ?? "";
 
 export interface CustomerPageSpec {
-  title: string;
+  /** The page's title, or how to say it in the customer's language. */
+  title: string | ((t: Translator) => string);
   current?: CustomerPage;
-  main: (ws: Workspace, t: Translator) => Html;
+  /** The page's content, in the customer's language and with their times (reader.ts). */
+  main: (ws: Workspace, t: Reader) => Html;
   status?: number;
   /** The survey's own page: no banner asking for it. */
   noSurveyBanner?: boolean;
@@ -46,16 +49,14 @@ export async function sendCustomerPage(
   // A survey waiting for this customer's answer: a banner on every page but its own.
   const pending = p.noSurveyBanner ? null : await pendingSurveyOf(ctx, customerOf(req).actor);
   const banner = pending ? surveyBanner(ws, pending) : undefined;
-  const t = customerTranslator(ctx.config, reply, ws);
-  return sendHtml(
-    reply,
-    portalLayout({ ws, t, nonce, title: p.title, customer, banner, main: p.main(ws, t) }),
-    {
-      kind: "page",
-      nonce,
-      status: p.status ?? 200,
-    },
-  );
+  const me = customerOf(req).contact;
+  const t = readerFor(customerTranslator(ctx.config, reply, ws, me.locale), me.timeZone);
+  const title = typeof p.title === "string" ? p.title : p.title(t);
+  return sendHtml(reply, portalLayout({ ws, t, nonce, title, customer, banner, main: p.main(ws, t) }), {
+    kind: "page",
+    nonce,
+    status: p.status ?? 200,
+  });
 }
 
 /** Back where they were after signing in: the same page for a GET, else the home. */

@@ -15,8 +15,9 @@ import type { Html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { multipartFileOf, multipartUploads } from "../shared/multipart-upload.ts";
 import { sendCustomerPage } from "./customer-page.ts";
-import { documentsMain, documentsUnavailableMain } from "./documents.views.ts";
+import { documentsMain, documentsUnavailableMain, NO_FILE } from "./documents.views.ts";
 import { customerOf } from "./gate.ts";
+import type { Reader } from "./reader.ts";
 
 // The signed-in portal's documents: /portal/{slug}/documents (the company's documents by folder,
 // the upload form, versions), and downloads, always as attachments. Uploads are plain multipart
@@ -31,9 +32,10 @@ const versionOf = (raw: string | undefined) => {
   return version;
 };
 
+/** The notice after each upload, by the address's ?done= (catalogue keys). */
 const NOTICES: Record<string, string> = {
-  uploaded: "Your document was uploaded.",
-  version: "The new version was uploaded.",
+  uploaded: "work:documents.notice.uploaded",
+  version: "work:documents.notice.version",
 };
 
 export const portalDocumentPages =
@@ -41,8 +43,18 @@ export const portalDocumentPages =
   async (app) => {
     multipartUploads(app);
 
-    const page = (req: FastifyRequest, reply: FastifyReply, main: (ws: Workspace) => Html, status = 200) =>
-      sendCustomerPage(ctx, req, reply, { title: "Documents", current: "documents", main, status });
+    const page = (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      main: (ws: Workspace, t: Reader) => Html,
+      status = 200,
+    ) =>
+      sendCustomerPage(ctx, req, reply, {
+        title: (t) => t.t("work:documents.title"),
+        current: "documents",
+        main,
+        status,
+      });
 
     const documents = async (
       req: FastifyRequest,
@@ -59,7 +71,18 @@ export const portalDocumentPages =
       if (!actor.companyId) return page(req, reply, documentsUnavailableMain);
       const { list, seenAt } = await openPortalDocuments(ctx, actor, actor.companyId);
       const csrfToken = customerCsrfTokenFor(req.customerToken as string);
-      return page(req, reply, (ws) => documentsMain(ws, list, { csrfToken, seenAt, ...opts }), opts.status);
+      return page(
+        req,
+        reply,
+        (ws, t) =>
+          documentsMain(
+            ws,
+            list,
+            { csrfToken, seenAt, ...opts, ...(opts.notice ? { notice: t.t(opts.notice) } : {}) },
+            t,
+          ),
+        opts.status,
+      );
     };
 
     app.get<{ Params: { slug: string }; Querystring: { done?: string; task?: string } }>(
@@ -105,7 +128,7 @@ export const portalDocumentPages =
       const slug = (req.params as { slug: string }).slug;
       const failed = (errors: FieldErrors, status: number) =>
         documents(req, reply, { errors, status, ...(failedId ? { failedId } : {}) });
-      if (!file) return failed({ file: "Choose a file to upload." }, 400);
+      if (!file) return failed({ file: NO_FILE }, 400);
       try {
         await run({ name: file.name, body: file.stream });
       } catch (err) {

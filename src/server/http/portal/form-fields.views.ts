@@ -3,6 +3,7 @@ import { ALLOWED_SUMMARY } from "../../files/file.sniff.ts";
 import { answerDocumentId } from "../../forms/file-answers.ts";
 import type { Answers, FormField } from "../../forms/form.schemas.ts";
 import { answerText } from "../../forms/form.validate.ts";
+import { type Translator, translatorFor } from "../../i18n/translator.ts";
 import { errorSummary, fieldError, type Labels } from "../../web/forms.ts";
 import { bdi, type Html, html, multiline } from "../../web/html.ts";
 
@@ -12,8 +13,8 @@ import { bdi, type Html, html, multiline } from "../../web/html.ts";
 
 export const inputName = (key: string) => `q_${key}`;
 
-const FILE_HINT =
-  "Attach this file with “Attach files” on the request form, or send it to the team as a document.";
+/** The agents' pages (the builder's preview, the answers) are in English; the portal passes its reader's. */
+const ENGLISH = translatorFor("en");
 
 /** The file input of a field: its answer is a document uploaded by the file's own button. */
 export const fileInputName = (key: string) => `f_${key}`;
@@ -59,7 +60,8 @@ function described(f: FormField, errors: FieldErrors | undefined, required = tru
   return html`${ids.length ? html` aria-describedby="${ids.join(" ")}"` : ""}${errors?.[id] ? html` aria-invalid="true"` : ""}${required && f.required ? html` aria-required="true"` : ""}`;
 }
 
-const optional = (f: FormField) => (f.required ? "" : html` <span class="optional">(optional)</span>`);
+const optional = (f: FormField, t: Translator) =>
+  f.required ? "" : html` <span class="optional">${t.t("work:optional")}</span>`;
 const help = (f: FormField) =>
   f.help ? html`<p class="hint" id="${inputName(f.key)}-help">${multiline(f.help)}</p>` : "";
 
@@ -92,13 +94,14 @@ function choices(
   v: Answers[string] | undefined,
   errors: FieldErrors | undefined,
   disabled: boolean,
+  t: Translator,
 ): Html {
   const id = inputName(f.key);
   const many = f.type === "multiple_choice";
   const chosen = Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
   // A radio group may say it is required; a group of checkboxes says so in its legend alone.
   return html`<fieldset class="field choices" id="${id}" role="${many ? "group" : "radiogroup"}"${described(f, errors, !many)}>
-  <legend>${bdi(f.label)}${optional(f)}</legend>
+  <legend>${bdi(f.label)}${optional(f, t)}</legend>
   ${help(f)}
   ${(f.options ?? []).map(
     (o, i) =>
@@ -117,17 +120,19 @@ function fileAnswer(
   errors: FieldErrors | undefined,
   disabled: boolean,
   uploads: FileUploads,
+  t: Translator,
 ): Html {
   const id = inputName(f.key);
   const documentId = answerDocumentId(v);
   const name = documentId && typeof v === "object" && v && "name" in v ? v.name : "";
   const current = documentId
-    ? html`<p class="file-current" id="${id}-current">Attached: <a href="${uploads.href(documentId)}">${bdi(name)}</a></p>
+    ? html`<p class="file-current" id="${id}-current">${t.t("work:form.attached")} <a href="${uploads.href(documentId)}">${bdi(name)}</a></p>
   <input type="hidden" name="${id}" value="${documentId}">`
     : "";
   if (disabled) {
-    return html`<div class="field file-answer"><p class="label-like"><strong>${bdi(f.label)}</strong>${optional(f)}</p>${help(f)}${current || html`<p class="meta">No file attached yet.</p>`}</div>`;
+    return html`<div class="field file-answer"><p class="label-like"><strong>${bdi(f.label)}</strong>${optional(f, t)}</p>${help(f)}${current || html`<p class="meta">${t.t("work:form.noFile")}</p>`}</div>`;
   }
+  const button = documentId ? t.t("work:form.replace") : t.t("work:form.upload");
   const ids = [
     ...(f.help ? [`${id}-help`] : []),
     ...(documentId ? [`${id}-current`] : []),
@@ -135,13 +140,13 @@ function fileAnswer(
     ...(errors?.[id] ? [`${id}-error`] : []),
   ];
   return html`<div class="field file-answer"${errors?.[id] ? html` data-invalid` : ""}>
-  <label for="${id}">${bdi(f.label)}${optional(f)}</label>
+  <label for="${id}">${bdi(f.label)}${optional(f, t)}</label>
   ${help(f)}
   ${current}
-  <p class="hint" id="${id}-types">You can attach ${ALLOWED_SUMMARY}. Choose the file, then “${documentId ? "Replace" : "Upload"}”: your other answers are saved with it.</p>
+  <p class="hint" id="${id}-types">${t.t("work:form.fileHint", { types: ALLOWED_SUMMARY, button: button })}</p>
   <div class="file-upload">
     <input id="${id}" name="${fileInputName(f.key)}" type="file" aria-describedby="${ids.join(" ")}"${errors?.[id] ? html` aria-invalid="true"` : ""}${f.required && !documentId ? html` aria-required="true"` : ""}>
-    <button type="submit" formaction="${uploads.action}" formenctype="multipart/form-data" formnovalidate aria-label="${documentId ? "Replace" : "Upload"} ${f.label}">${documentId ? "Replace" : "Upload"}</button>
+    <button type="submit" formaction="${uploads.action}" formenctype="multipart/form-data" formnovalidate aria-label="${button} ${f.label}">${button}</button>
   </div>
   ${fieldError(fieldLabelsOf(f), errors, id)}
 </div>`;
@@ -154,29 +159,30 @@ export function formFieldHtml(
   errors: FieldErrors | undefined,
   disabled = false,
   uploads?: FileUploads,
+  t: Translator = ENGLISH,
 ): Html {
   const id = inputName(f.key);
-  if (f.type === "single_choice" || f.type === "multiple_choice") return choices(f, v, errors, disabled);
-  if (f.type === "file" && uploads) return fileAnswer(f, v, errors, disabled, uploads);
+  if (f.type === "single_choice" || f.type === "multiple_choice") return choices(f, v, errors, disabled, t);
+  if (f.type === "file" && uploads) return fileAnswer(f, v, errors, disabled, uploads, t);
   // A file goes through the upload route like any attachment: the page says where to send it.
   if (f.type === "file") {
     return html`<div class="field file-request" id="${id}">
-  <p class="label-like"><strong>${bdi(f.label)}</strong>${optional(f)}</p>
+  <p class="label-like"><strong>${bdi(f.label)}</strong>${optional(f, t)}</p>
   ${help(f)}
-  <p class="hint">${FILE_HINT}</p>
+  <p class="hint">${t.t("work:form.fileElsewhere")}</p>
   ${fieldError(fieldLabelsOf(f), errors, id)}
 </div>`;
   }
   if (f.type === "checkbox") {
     return html`<div class="field check"${errors?.[id] ? html` data-invalid` : ""}>
   <input id="${id}" name="${id}" type="checkbox" value="1"${v === true ? html` checked` : ""}${described(f, errors)}${disabled ? html` disabled` : ""}>
-  <label for="${id}">${bdi(f.label)}${optional(f)}</label>
+  <label for="${id}">${bdi(f.label)}${optional(f, t)}</label>
   ${help(f)}
   ${fieldError(fieldLabelsOf(f), errors, id)}
 </div>`;
   }
   return html`<div class="field">
-  <label for="${id}">${bdi(f.label)}${optional(f)}</label>
+  <label for="${id}">${bdi(f.label)}${optional(f, t)}</label>
   ${help(f)}
   ${input(f, v, errors, disabled)}
   ${fieldError(fieldLabelsOf(f), errors, id)}
@@ -190,9 +196,11 @@ export function formFieldsHtml(
   apiErrors: FieldErrors | undefined,
   disabled = false,
   uploads?: FileUploads,
+  t: Translator = ENGLISH,
 ): Html {
   const errors = pageErrors(apiErrors);
-  return html`${errorSummary(fieldLabels(fields), errors)}${fields.map((f) => formFieldHtml(f, answers[f.key], errors, disabled, uploads))}`;
+  const heading = errors ? t.t("work:form.problems", { count: Object.keys(errors).length }) : undefined;
+  return html`${errorSummary(fieldLabels(fields), errors, heading)}${fields.map((f) => formFieldHtml(f, answers[f.key], errors, disabled, uploads, t))}`;
 }
 
 /**
@@ -203,10 +211,11 @@ export function answersList(
   fields: FormField[],
   answers: Answers,
   documentHref?: (documentId: string) => string,
+  t: Translator = ENGLISH,
 ): Html {
   const value = (f: FormField) => {
     const v = answers[f.key];
-    if (v === undefined || v === "") return html`<span class="meta">No answer</span>`;
+    if (v === undefined || v === "") return html`<span class="meta">${t.t("work:form.noAnswer")}</span>`;
     const documentId = answerDocumentId(v);
     if (documentId && documentHref)
       return html`<a href="${documentHref(documentId)}">${bdi(answerText(f, v))}</a>`;

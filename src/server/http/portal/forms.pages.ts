@@ -18,9 +18,10 @@ import { customerOf } from "./gate.ts";
 
 type Params = { slug: string; taskId: string };
 
+/** The notice after each save, by the address's ?done= (catalogue keys). */
 const DONE: Record<string, string> = {
-  saved: "Draft saved. Come back any time.",
-  uploaded: "File uploaded and draft saved. It is also in your company's documents.",
+  saved: "work:forms.notice.saved",
+  uploaded: "work:forms.notice.uploaded",
 };
 
 /** The documents attached so far: a re-rendered page shows them, not the ids it was posted. */
@@ -37,7 +38,11 @@ export const portalFormPages =
       sendCustomerPage(ctx, req, reply, { ...p, current: "onboarding" });
 
     const notFoundPage = (req: FastifyRequest, reply: FastifyReply) =>
-      page(req, reply, { title: "Form not found", status: 404, main: formNotFoundMain });
+      page(req, reply, {
+        title: (t) => t.t("work:forms.notFound"),
+        status: 404,
+        main: formNotFoundMain,
+      });
 
     const load = async (req: FastifyRequest<{ Params: Params }>): Promise<TaskFormView | null> => {
       try {
@@ -57,8 +62,17 @@ export const portalFormPages =
       page(req, reply, {
         title: f.form,
         status: st.status ?? 200,
-        main: (ws) =>
-          fillFormMain(ws, f, { csrfToken: customerCsrfTokenFor(req.customerToken as string), ...st }),
+        main: (ws, t) =>
+          fillFormMain(
+            ws,
+            f,
+            {
+              csrfToken: customerCsrfTokenFor(req.customerToken as string),
+              ...st,
+              ...(st.notice?.startsWith("work:") ? { notice: t.t(st.notice) } : {}),
+            },
+            t,
+          ),
       });
 
     app.get<{ Params: Params; Querystring: { done?: string } }>(
@@ -129,6 +143,9 @@ export const portalFormPages =
     app.get<{ Params: Params }>("/:slug/onboarding/tasks/:taskId/form/copy", async (req, reply) => {
       const f = await load(req);
       if (f?.status !== "submitted") return notFoundPage(req, reply);
-      return page(req, reply, { title: `${f.form}: your answers`, main: (ws) => formCopyMain(ws, f) });
+      return page(req, reply, {
+        title: (t) => t.t("work:forms.copyTitle", { form: f.form }),
+        main: (ws, t) => formCopyMain(ws, f, t),
+      });
     });
   };

@@ -15,9 +15,10 @@ const _slugOf = (req: FastifyRequest) => (req.params as { slug?: string }).slug 
 
 type TaskParams = { slug: string; id: string };
 
+/** The notice after each action, by the address's ?done= (catalogue keys). */
 const NOTICES: Record<string, string> = {
-  start: "Started. The team sees it in progress.",
-  complete: "Marked complete. Thank you!",
+  start: "work:task.notice.start",
+  complete: "work:task.notice.complete",
 };
 
 export const portalOnboardingPages =
@@ -28,7 +29,10 @@ export const portalOnboardingPages =
 
     app.get("/:slug/onboarding", async (req, reply) => {
       const { plans } = await portalPlans(ctx, customerOf(req).actor);
-      return page(req, reply, { title: "Onboarding", main: (ws) => plansMain(ws, plans) });
+      return page(req, reply, {
+        title: (t) => t.t("work:onboarding.title"),
+        main: (ws, t) => plansMain(ws, plans, t),
+      });
     });
 
     const showTask = async (
@@ -41,17 +45,26 @@ export const portalOnboardingPages =
         task = await portalTask(ctx, customerOf(req).actor, req.params.id.slice(0, 64));
       } catch (err) {
         if (!(err instanceof AppError && err.status === 404)) throw err;
-        return page(req, reply, { title: "Task not found", status: 404, main: taskNotFoundMain });
+        return page(req, reply, {
+          title: (t) => t.t("work:task.notFound"),
+          status: 404,
+          main: taskNotFoundMain,
+        });
       }
       return page(req, reply, {
         title: task.title,
         status: opts.status ?? 200,
-        main: (ws) =>
-          taskMain(ws, task, {
-            csrfToken: customerCsrfTokenFor(req.customerToken as string),
-            notice: opts.notice,
-            error: opts.error,
-          }),
+        main: (ws, t) =>
+          taskMain(
+            ws,
+            task,
+            {
+              csrfToken: customerCsrfTokenFor(req.customerToken as string),
+              notice: opts.notice ? t.t(opts.notice) : undefined,
+              error: opts.error,
+            },
+            t,
+          ),
       });
     };
 

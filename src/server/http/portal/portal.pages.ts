@@ -65,9 +65,9 @@ export const portalPages =
       const c = customerOf(req);
       const home = await portalHome(ctx, c.actor);
       return page(req, reply, {
-        title: "Home",
+        title: (t) => t.t("home:title"),
         current: "home",
-        main: (ws) => homeMain(ws, home, c.contact.name),
+        main: (ws, t) => homeMain(ws, home, c.contact.name, t),
       });
     });
 
@@ -88,9 +88,9 @@ export const portalPages =
           ...(cursor ? { cursor } : {}),
         });
         return page(req, reply, {
-          title: "Requests",
+          title: (t) => t.t("requests:title"),
           current: "requests",
-          main: (ws) => requestsMain(ws, list, { status, whose, companyName: c.company?.name ?? null }),
+          main: (ws, t) => requestsMain(ws, list, { status, whose, companyName: c.company?.name ?? null }, t),
         });
       },
     );
@@ -106,7 +106,11 @@ export const portalPages =
         view = await getPortalTicket(ctx, c.actor, req.params.reference);
       } catch (err) {
         if (!(err instanceof AppError && err.status === 404)) throw err;
-        return page(req, reply, { title: "Request not found", status: 404, main: requestNotFoundMain });
+        return page(req, reply, {
+          title: (t) => t.t("requests:notFound.title"),
+          status: 404,
+          main: requestNotFoundMain,
+        });
       }
       const colleagues = view.canCopyIn ? await listColleagues(ctx, c.actor) : [];
       const tasks = await tasksOfRequestRef(ctx, c.actor, req.params.reference);
@@ -115,20 +119,27 @@ export const portalPages =
         current: "requests",
         status: opts.status ?? 200,
         main: (ws, t) =>
-          requestMain(ws, view, {
+          requestMain(
+            ws,
+            view,
+            {
+              t,
+              csrfToken: customerCsrfTokenFor(req.customerToken as string),
+              colleagues,
+              tasks,
+              ...opts,
+              ...(opts.notice ? { notice: t.t(opts.notice) } : {}),
+            },
             t,
-            csrfToken: customerCsrfTokenFor(req.customerToken as string),
-            colleagues,
-            tasks,
-            ...opts,
-          }),
+          ),
       });
     };
 
+    /** The notice after each change, by the address's ?done= (catalogue keys). */
     const NOTICES: Record<string, string> = {
-      sent: "Your reply was sent.",
-      solved: "Marked as solved. Reply any time if it comes back.",
-      cc: "Colleagues updated.",
+      sent: "requests:notice.sent",
+      solved: "requests:notice.solved",
+      cc: "requests:notice.cc",
     };
 
     app.get<{ Params: RequestParams; Querystring: { done?: string } }>(
@@ -177,14 +188,15 @@ export const portalPages =
         });
         if (result.kind === "follow_up") {
           return page(req, reply, {
-            title: "New request started",
+            title: (t) => t.t("requests:followUp.title"),
             current: "requests",
             status: 201,
-            main: (ws) =>
+            main: (ws, t) =>
               followUpStartedMain(
                 ws,
                 formatReference(parseReference(req.params.reference) ?? 0),
                 result.reference,
+                t,
               ),
           });
         }

@@ -13,6 +13,7 @@ import { registerCustomer, registrationOpen, verifyCustomerEmail } from "../../a
 import { resolveCustomerSession } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
+import type { Translator } from "../../i18n/translator.ts";
 import { formString } from "../../web/forms.ts";
 import type { Html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
@@ -24,7 +25,7 @@ import { pageTree } from "../shared/page-tree.ts";
 import { refuseWhileClosed } from "../shared/portal-closed.ts";
 import { PRE_SESSION_EXPIRED, preSessionToken, preSessionTokenHolds } from "../shared/pre-session.ts";
 import { customerCookieName } from "./gate.ts";
-import { CHECK_EMAIL, setCustomerCookie } from "./sign-in.routes.ts";
+import { setCustomerCookie } from "./sign-in.routes.ts";
 import {
   checkEmailMain,
   choosePasswordMain,
@@ -56,6 +57,18 @@ export function portalNext(slug: string, raw: unknown): string {
   return raw;
 }
 
+/** What the ways in refuse with, by the error's code: catalogue keys, said as the page is drawn. */
+const MESSAGES: Record<string, string> = {
+  invalid_credentials: "signin:refused.credentials",
+  rate_limited: "signin:refused.tooMany",
+  password_too_common: "signin:refused.tooCommon",
+};
+const EXPIRED = "signin:refused.expired";
+
+/** A form's message in the customer's words: a catalogue key is said; any other text stays. */
+const said = <S extends { message?: string | undefined }>(t: Translator, st: S): S =>
+  st.message?.startsWith("signin:") ? { ...st, message: t.t(st.message) } : st;
+
 export const portalSignInPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
@@ -67,21 +80,22 @@ export const portalSignInPages =
       req: SlugReq,
       reply: FastifyReply,
       title: string,
-      main: (ws: Workspace, csrf: string) => Html,
+      main: (ws: Workspace, csrf: string, t: Translator) => Html,
       status = 200,
     ) => {
       const nonce = newNonce();
       const ws = await findWorkspaceBySlug(ctx, req.params.slug);
       if (!ws) return plainNotFound(reply, nonce);
       const csrf = preSessionToken(ctx.config, req, reply);
+      const t = customerTranslator(ctx.config, reply, ws);
       return sendHtml(
         reply,
         portalLayout({
           ws,
-          t: customerTranslator(ctx.config, reply, ws),
+          t,
           nonce,
-          title,
-          main: main(ws, csrf),
+          title: t.t(title),
+          main: main(ws, csrf, t),
         }),
         {
           kind: "page",
@@ -91,18 +105,22 @@ export const portalSignInPages =
       );
     };
     const signedIn = (reply: FastifyReply, s: CustomerSignedIn, next: string) => {
-      setCustomerCookie(ctx, reply, s.token, s.expiresAt);
+      setCustomerCookie(ctx, reply, s);
       return reply.redirect(next, 303);
     };
-    /** A refusal a form shows: its fields and message, its status (and Retry-After). */
+    /**
+     * A refusal a form shows: its fields and message, its status (and Retry-After). The messages
+     * the ways in give are said in the customer's language as the page is drawn (MESSAGES).
+     */
     const refusal = (reply: FastifyReply, err: unknown) => {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
       if (err.headers) reply.headers(err.headers);
-      return { status: err.status, st: err.fields ? { errors: err.fields } : { message: err.message } };
+      const message = MESSAGES[err.code] ?? err.message;
+      return { status: err.status, st: err.fields ? { errors: err.fields } : { message } };
     };
     const body = (req: FastifyRequest, key: string) => formString(req.body, key) ?? "";
-    const linkGone = (req: SlugReq, reply: FastifyReply, message: string) =>
-      send(req, reply, "Link not valid", () => linkGoneMain(req.params.slug, message), 404);
+    const linkGone = (req: SlugReq, reply: FastifyReply, _message?: string) =>
+      send(req, reply, "signin:linkGone.title", (_ws, _csrf, t) => linkGoneMain(t, req.params.slug), 404);
 
     // --- signing in ----------------------------------------------------------------------------
 
@@ -116,8 +134,15 @@ export const portalSignInPages =
       send(
         req,
         reply,
-        "Sign in",
-        (ws, csrf) => signInMain(ws.slug, values, { ...st, csrf, canRegister: registrationOpen(ws) }),
+        "signin:signIn.title",
+        (ws, csrf, t) =>
+          signInMain(t, ws.slug, values, {
+            ...st,
+            ...(st.message ? { message: t.t(st.message) } : {}),
+            ...(st.notice ? { notice: t.t(st.notice) } : {}),
+            csrf,
+            canRegister: registrationOpen(ws),
+          }),
         status,
       );
 
@@ -129,7 +154,7 @@ export const portalSignInPages =
         req.params.slug,
       );
       if (session) return reply.redirect(next, 303);
-      return signInPage(req, reply, { next }, req.query.signedOut ? { notice: "You are signed out." } : {});
+      return signInPage(req, reply, { next }, req.query.signedOut ? { notice: "signin:signedOut" } : {});
     });
 
     app.post<R>("/:slug/sign-in", async (req, reply) => {
@@ -138,7 +163,7 @@ export const portalSignInPages =
         next: portalNext(req.params.slug, body(req, "next")),
       };
       if (!preSessionTokenHolds(ctx.config, req)) {
-        return signInPage(req, reply, values, { message: PRE_SESSION_EXPIRED }, 403);
+        return signInPage(req, reply, values, { message: EXPIRED }, 403);
       }
       const missing: FieldErrors = {};
       if (!values.email) missing.email = "is required";
@@ -161,18 +186,25 @@ export const portalSignInPages =
     // --- asking for a link: a sign-in link, a password reset ------------------------------------
 
     for (const kind of ["magic-link", "forgot"] as const) {
-      const title = kind === "magic-link" ? "Email me a sign-in link" : "Reset your password";
-      const form = (req: SlugReq, reply: FastifyReply, values: { email?: string }, st = {}, status = 200) =>
+      const title = kind === "magic-link" ? "signin:magicLink.title" : "signin:forgot.title";
+      const form = (
+        req: SlugReq,
+        reply: FastifyReply,
+        values: { email?: string },
+        st: Omit<FormState, "csrf"> = {},
+        status = 200,
+      ) =>
         send(
           req,
           reply,
           title,
-          (ws, csrf) =>
+          (ws, csrf, t) =>
             requestLinkMain(
+              t,
               ws.slug,
               kind,
               { ...values, next: portalNext(ws.slug, req.query.next) },
-              { ...st, csrf },
+              said(t, { ...st, csrf }),
             ),
           status,
         );
@@ -180,7 +212,7 @@ export const portalSignInPages =
       app.post<R>(`/:slug/${kind}`, async (req, reply) => {
         const email = body(req, "email").trim();
         if (!preSessionTokenHolds(ctx.config, req))
-          return form(req, reply, { email }, { message: PRE_SESSION_EXPIRED }, 403);
+          return form(req, reply, { email }, { message: EXPIRED }, 403);
         if (!email) return form(req, reply, { email }, { errors: { email: "is required" } }, 400);
         try {
           const input = { slug: req.params.slug, email, ip: req.ip };
@@ -189,7 +221,7 @@ export const portalSignInPages =
           const r = refusal(reply, err);
           return form(req, reply, { email }, r.st, r.status);
         }
-        return send(req, reply, "Check your email", (ws) => checkEmailMain(ws.slug, CHECK_EMAIL), 202);
+        return send(req, reply, "signin:checkEmail.title", (ws, _c, t) => checkEmailMain(t, ws.slug), 202);
       });
     }
 
@@ -199,8 +231,8 @@ export const portalSignInPages =
       try {
         const who = await findCustomerLink(ctx, req.params.slug, req.params.token, "magic_link");
         const next = portalNext(req.params.slug, req.query.next);
-        return send(req, reply, "Sign in", (ws, csrf) =>
-          magicLinkMain(ws.slug, req.params.token, who, next, { csrf }),
+        return send(req, reply, "signin:signIn.title", (ws, csrf, t) =>
+          magicLinkMain(t, ws.slug, req.params.token, who, next, { csrf }),
         );
       } catch (err) {
         const r = refusal(reply, err);
@@ -216,9 +248,16 @@ export const portalSignInPages =
           return send(
             req,
             reply,
-            "Sign in",
-            (ws, csrf) =>
-              magicLinkMain(ws.slug, req.params.token, who, next, { csrf, message: PRE_SESSION_EXPIRED }),
+            "signin:signIn.title",
+            (ws, csrf, t) =>
+              magicLinkMain(
+                t,
+                ws.slug,
+                req.params.token,
+                who,
+                next,
+                said<FormState>(t, { csrf, message: EXPIRED }),
+              ),
             403,
           );
         }
@@ -237,7 +276,7 @@ export const portalSignInPages =
 
     for (const kind of ["reset", "invitation"] as const) {
       const purpose = kind === "reset" ? "password_reset" : "invite";
-      const title = kind === "reset" ? "Choose a new password" : "Accept your invitation";
+      const title = kind === "reset" ? "signin:reset.title" : "signin:invitation.title";
       const form = async (
         req: SlugReq,
         reply: FastifyReply,
@@ -250,7 +289,7 @@ export const portalSignInPages =
           req,
           reply,
           title,
-          (ws, csrf) => choosePasswordMain(ws.slug, kind, token, who, { ...st, csrf }),
+          (ws, csrf, t) => choosePasswordMain(t, ws.slug, kind, token, who, said(t, { ...st, csrf })),
           status,
         );
       };
@@ -268,8 +307,7 @@ export const portalSignInPages =
       app.get<R>(`/:slug/${kind}/:token`, (req, reply) => orGone(req, reply, () => form(req, reply)));
       app.post<R>(`/:slug/${kind}/:token`, (req, reply) =>
         orGone(req, reply, async () => {
-          if (!preSessionTokenHolds(ctx.config, req))
-            return form(req, reply, { message: PRE_SESSION_EXPIRED }, 403);
+          if (!preSessionTokenHolds(ctx.config, req)) return form(req, reply, { message: EXPIRED }, 403);
           const input = { slug: req.params.slug, token: req.params.token, password: body(req, "password") };
           const s = await (kind === "reset"
             ? confirmPasswordReset(ctx, input)
@@ -292,13 +330,13 @@ export const portalSignInPages =
         req,
         reply,
         registrationOpenTitle,
-        (ws, csrf) =>
+        (ws, csrf, t) =>
           registrationOpen(ws)
-            ? registerMain(ws.slug, values, { ...st, csrf })
-            : registrationClosedMain(ws.slug),
+            ? registerMain(t, ws.slug, values, said(t, { ...st, csrf }))
+            : registrationClosedMain(t, ws.slug),
         status,
       );
-    const registrationOpenTitle = "Create an account";
+    const registrationOpenTitle = "signin:register.title";
     const closed = async (req: SlugReq) => {
       const ws = await findWorkspaceBySlug(ctx, req.params.slug);
       return ws !== undefined && !registrationOpen(ws);
@@ -312,7 +350,7 @@ export const portalSignInPages =
       const values = { name: body(req, "name").trim(), email: body(req, "email").trim() };
       if (await closed(req)) return registerForm(req, reply, values, {}, 404);
       if (!preSessionTokenHolds(ctx.config, req)) {
-        return registerForm(req, reply, values, { message: PRE_SESSION_EXPIRED }, 403);
+        return registerForm(req, reply, values, { message: EXPIRED }, 403);
       }
       try {
         await registerCustomer(ctx, {
@@ -325,7 +363,7 @@ export const portalSignInPages =
         const r = refusal(reply, err);
         return registerForm(req, reply, values, r.st, r.status);
       }
-      return send(req, reply, "Check your email", (ws) => checkEmailMain(ws.slug, CHECK_EMAIL), 202);
+      return send(req, reply, "signin:checkEmail.title", (ws, _c, t) => checkEmailMain(t, ws.slug), 202);
     });
 
     const verifyForm = async (
@@ -339,8 +377,8 @@ export const portalSignInPages =
       return send(
         req,
         reply,
-        "Confirm your email",
-        (ws, csrf) => verifyMain(ws.slug, token, who, { ...st, csrf }),
+        "signin:verify.title",
+        (ws, csrf, t) => verifyMain(t, ws.slug, token, who, said(t, { ...st, csrf })),
         status,
       );
     };
@@ -356,7 +394,7 @@ export const portalSignInPages =
     app.post<R>("/:slug/verify/:token", async (req, reply) => {
       try {
         if (!preSessionTokenHolds(ctx.config, req))
-          return await verifyForm(req, reply, { message: PRE_SESSION_EXPIRED }, 403);
+          return await verifyForm(req, reply, { message: EXPIRED }, 403);
         const s = await verifyCustomerEmail(ctx, {
           slug: req.params.slug,
           token: req.params.token,

@@ -18,6 +18,7 @@ import { cookieOptions } from "../shared/cookies.ts";
 import { refuseWhileClosed } from "../shared/portal-closed.ts";
 import { errors } from "../shared/schema.ts";
 import { customerCookieName } from "./gate.ts";
+import { setLanguageCookie } from "./language-cookie.ts";
 
 // The signed-in portal's ways in (/api/portal/{slug}/…), outside the customer gate: signing in
 // with a password or a one-time link, asking for a link, resetting a password, accepting an
@@ -41,12 +42,14 @@ const NewPassword = Password(PASSWORD_MAX, "At least 10 characters, not a common
 export const CHECK_EMAIL =
   "If that address may use this portal, an email is on its way to it. Check your inbox (and spam folder).";
 
-export function setCustomerCookie(ctx: AppContext, reply: FastifyReply, token: string, expiresAt: string) {
+/** The new session's cookie, and the language the customer chose on their account, if any. */
+export function setCustomerCookie(ctx: AppContext, reply: FastifyReply, s: CustomerSignedIn) {
   reply.setCookie(
     customerCookieName(ctx),
-    token,
-    cookieOptions(ctx.config, { expires: new Date(expiresAt) }),
+    s.token,
+    cookieOptions(ctx.config, { expires: new Date(s.expiresAt) }),
   );
+  if (s.contact.locale) setLanguageCookie(ctx, reply, s.contact.locale);
 }
 
 export const portalSignInRoutes =
@@ -54,7 +57,7 @@ export const portalSignInRoutes =
   async (app) => {
     app.addHook("onRequest", refuseWhileClosed(ctx, "json"));
     const signedIn = (reply: FastifyReply, s: CustomerSignedIn) => {
-      setCustomerCookie(ctx, reply, s.token, s.expiresAt);
+      setCustomerCookie(ctx, reply, s);
       return { name: s.contact.name, email: s.contact.email, csrfToken: s.csrfToken, expiresAt: s.expiresAt };
     };
 

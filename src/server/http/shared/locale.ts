@@ -13,10 +13,13 @@ export function customerTranslator(
   config: Pick<Config, "cookieSecure">,
   reply: FastifyReply,
   ws: Workspace,
+  /** A signed-in customer's language from their account, when the cookie names none. */
+  accountLocale?: string | null,
 ): Translator {
   const req = reply.request;
   reply.header("vary", "Accept-Language, Cookie");
-  const chosen = req.cookies?.[cookieName(config, "portico_lang")];
+  const cookie = req.cookies?.[cookieName(config, "portico_lang")];
+  const chosen = isLocale(cookie) ? cookie : accountLocale;
   return translatorFor(chooseLocale(chosen, req.headers["accept-language"], ws.default_locale), ws);
 }
 

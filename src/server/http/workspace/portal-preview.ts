@@ -6,6 +6,7 @@ import { pageShown } from "../../workspaces/portal-basics.ts";
 import { portalOpen } from "../../workspaces/portal-settings.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { requestMain } from "../portal/portal.views.ts";
+import { readerFor } from "../portal/reader.ts";
 import { homeMain } from "../public/home.views.ts";
 import { articleMain } from "../public/kb.views.ts";
 import { submitForm } from "../public/submit.views.ts";
@@ -103,7 +104,7 @@ export function previewPage(
     request: () => ({
       title: "TKT-0042",
       current: "requests",
-      main: requestMain(ws, sampleTicket(t), { csrfToken: "preview", colleagues: [], t }),
+      main: requestMain(ws, sampleTicket(t), { csrfToken: "preview", colleagues: [], t }, readerFor(t, null)),
     }),
   };
   const v = views[page]();
