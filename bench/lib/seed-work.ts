@@ -119,6 +119,7 @@ export async function seedBusyCompany(
       closed_at: status === "closed" ? iso(updated) : null,
       first_response_at: done ? iso(created + (updated - created) / 4) : null,
       follow_up_of_id: null,
+      locale: null,
       created_at: iso(created),
       updated_at: iso(updated),
     });

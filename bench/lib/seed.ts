@@ -353,6 +353,7 @@ async function seedBatch(s: Seeding, from: number, to: number): Promise<void> {
       closed_at: status === "closed" ? updatedIso : null,
       first_response_at: done ? new Date(created + (updated - created) / 4).toISOString() : null,
       follow_up_of_id: null,
+      locale: null,
       created_at: createdIso,
       updated_at: updatedIso,
     });

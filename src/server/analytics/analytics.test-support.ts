@@ -71,6 +71,7 @@ export class Seeder {
         closed_at: s.closed ?? null,
         first_response_at: s.firstResponse ?? null,
         follow_up_of_id: null,
+        locale: null,
         created_at: s.created,
         updated_at: s.created,
       })

@@ -230,6 +230,8 @@ export interface TicketTable {
   /** The team's first public answer (migration 0017), set once. */
   first_response_at: string | null;
   follow_up_of_id: string | null;
+  /** The language it was written in (migration 0025): the page's at submission; null from email. */
+  locale: string | null;
   created_at: string;
   updated_at: string;
 }

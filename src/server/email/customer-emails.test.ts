@@ -94,6 +94,51 @@ describe("customer emails", () => {
     );
   });
 
+  test("a request written in German is answered in German weeks later; agents see its language", async () => {
+    const { ws, agent } = await makeTeam(t);
+    const s = await submitTicket(
+      t,
+      ws.slug,
+      { email: "jonas@kunde.test", name: "Jonas", subject: "Rechnung falsch" },
+      { "accept-language": "de-AT, de;q=0.9" },
+    );
+    const reply = await t.app.inject({
+      method: "POST",
+      url: `/api/workspace/tickets/${s.reference}/replies`,
+      headers: agent.headers,
+      payload: { body: "Wir haben die Rechnung korrigiert." },
+    });
+    assert.equal(reply.statusCode, 201, reply.body);
+    const m = await emailTo("jonas@kunde.test", "agent_reply");
+    assert.match(m.html, /<html lang="de">/, "the agent's reply speaks the request's language");
+    const detail = await t.app.inject({
+      method: "GET",
+      url: `/api/workspace/tickets/${s.reference}`,
+      headers: agent.headers,
+    });
+    assert.equal(detail.json().language, "de");
+    const page = await t.app.inject({
+      method: "GET",
+      url: `/app/tickets/${s.reference}`,
+      headers: agent.headers,
+    });
+    assert.match(page.body, /Language: German \(<span lang="de">Deutsch<\/span>\)/);
+
+    // Written without a language of ours: unknown, and the workspace's default applies.
+    const other = await submitTicket(
+      t,
+      ws.slug,
+      { email: "x@client.test", subject: "Hola" },
+      { "accept-language": "es" },
+    );
+    const none = await t.app.inject({
+      method: "GET",
+      url: `/api/workspace/tickets/${other.reference}`,
+      headers: agent.headers,
+    });
+    assert.equal(none.json().language, null);
+  });
+
   test("an agent's reply quotes the earlier public messages, never an internal note", async () => {
     const { ws, agent } = await makeTeam(t);
     const s = await submitTicket(t, ws.slug, { email: "quote@customer.test", subject: "Invoice" });

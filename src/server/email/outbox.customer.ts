@@ -7,6 +7,7 @@ import { attachmentsVisibleTo } from "../files/file.access.ts";
 import { DEFAULT_LOCALE, isLocale } from "../i18n/locales.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import { commentsVisibleTo } from "../tickets/comment.access.ts";
+import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import { emailWordingOf } from "../workspaces/portal-settings.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import type { EmailLang } from "./email.wording.ts";
@@ -27,7 +28,8 @@ export function repliesCanArrive(ctx: AppContext, ws: Workspace): boolean {
 /**
  * The language a customer's email is written in, fixed when it is queued: the contact's own
  * choice (contacts.locale), else the language of the page they were on (`pageLocale`: the
- * submission's or the request's), else the workspace's default. Times in the contact's zone, else
+ * submission's or the request's), else the request's own (tickets.locale: the language it was
+ * written in, so an agent's reply weeks later still speaks it), else the workspace's default. Times in the contact's zone, else
  * the workspace's. The workspace's words and wording of that moment go with it.
  */
 export async function emailLangOf(
@@ -36,12 +38,22 @@ export async function emailLangOf(
   kind: string,
   address: string,
   pageLocale: string | undefined,
+  ticketId: string | undefined,
 ): Promise<EmailLang> {
-  const contact = await contactsVisibleTo(tx, systemActorIn("email language", ws.id))
+  const actor = systemActorIn("email language", ws.id);
+  const contact = await contactsVisibleTo(tx, actor)
     .select(["contacts.locale", "contacts.time_zone"])
     .where("contacts.email_normalized", "=", normalizeEmail(address))
     .executeTakeFirst();
-  const locale = [contact?.locale, pageLocale, ws.default_locale].find(isLocale) ?? DEFAULT_LOCALE;
+  const ticket =
+    !isLocale(contact?.locale) && !isLocale(pageLocale) && ticketId
+      ? await ticketsVisibleTo(tx, actor)
+          .select("tickets.locale")
+          .where("tickets.id", "=", ticketId)
+          .executeTakeFirst()
+      : undefined;
+  const locale =
+    [contact?.locale, pageLocale, ticket?.locale, ws.default_locale].find(isLocale) ?? DEFAULT_LOCALE;
   return {
     locale,
     timeZone: contact?.time_zone || ws.time_zone || "UTC",

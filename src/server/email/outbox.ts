@@ -114,7 +114,10 @@ export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[])
       e.audience === "customer" && single && isCustomerEmail(e.kind)
         ? {
             ...e,
-            params: { ...e.params, lang: await emailLangOf(tx, e.ws, e.kind, single.address, e.locale) },
+            params: {
+              ...e.params,
+              lang: await emailLangOf(tx, e.ws, e.kind, single.address, e.locale, e.thread?.ticketId),
+            },
           }
         : e
     ) as TemplateCall;

@@ -6,6 +6,8 @@ export const DEFAULT_LOCALE: Locale = "en";
 
 /** Each language in its own words, for the switcher and the settings. */
 export const LOCALE_NAMES: Record<Locale, string> = { en: "English", de: "Deutsch", fr: "Français" };
+/** Each language's name in English, for the agents' app. */
+export const LANGUAGE_IN_ENGLISH: Record<Locale, string> = { en: "English", de: "German", fr: "French" };
 
 export const isLocale = (v: unknown): v is Locale =>
   typeof v === "string" && (LOCALES as readonly string[]).includes(v);

@@ -4,6 +4,7 @@ import { companiesVisibleTo } from "../companies/company.access.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
 import { attachmentsForAgent } from "../files/file.access.ts";
+import { isLocale } from "../i18n/locales.ts";
 import { surveyAnswerFor } from "../surveys/survey.read.ts";
 import { commentsVisibleTo } from "./comment.access.ts";
 import { eventsVisibleTo } from "./event.access.ts";
@@ -21,7 +22,7 @@ export async function getTicketDetail(
   const db = ctx.database.db;
   const [contact, company, assignee, followUpOf, comments, events, others, files] = await Promise.all([
     contactsVisibleTo(db, actor)
-      .select(["id", "name", "email"])
+      .select(["id", "name", "email", "locale"])
       .where("id", "=", t.contact_id)
       .executeTakeFirstOrThrow(),
     t.company_id
@@ -105,7 +106,8 @@ export async function getTicketDetail(
     createdAt: t.created_at,
     updatedAt: t.updated_at,
     followUpOf: followUpOf ? formatReference(followUpOf.number) : null,
-    contact,
+    language: [contact.locale, t.locale].find(isLocale) ?? null,
+    contact: { id: contact.id, name: contact.name, email: contact.email },
     company: company ?? null,
     assignee: assignee ?? null,
     attachments: files.filter((f) => f.commentId === null),

@@ -53,6 +53,7 @@ export async function openFollowUp(
     actor,
     followUpOfId: closed.id,
     emailThreadId: m.emailThreadId,
+    locale: closed.locale,
   });
   await claimUploads(
     ctx,

@@ -214,6 +214,7 @@ export async function submitPortalTicket(
         type: input.type ?? "Support Request",
         channel: "portal",
         actor: { type: "contact", id: contact.id },
+        locale: req.locale,
       });
       await saveRequestFields(ctx, tx, {
         workspaceId: ws.id,

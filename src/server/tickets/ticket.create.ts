@@ -3,6 +3,7 @@ import { hashToken, newToken } from "../auth/tokens.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { PreparedWrite } from "../db/prepared.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
+import { isLocale } from "../i18n/locales.ts";
 import { newId } from "../ids.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { type EventActor, recordEvent } from "./ticket.events.ts";
@@ -73,6 +74,8 @@ export interface NewTicket {
   followUpOfId?: string;
   /** Email tickets thread on the customer's own Message-ID. */
   emailThreadId?: string;
+  /** The language it was written in (the page's), when known: its emails speak it. */
+  locale?: string | null | undefined;
 }
 
 const NEXT_NUMBER = new PreparedWrite(["workspaceId"], (db, p) =>
@@ -96,6 +99,7 @@ const TICKET_INSERT = new PreparedWrite(
     "channel",
     "emailThreadId",
     "followUpOfId",
+    "locale",
     "at",
   ],
   (db, p) =>
@@ -119,6 +123,7 @@ const TICKET_INSERT = new PreparedWrite(
       closed_at: null,
       first_response_at: null,
       follow_up_of_id: p.followUpOfId,
+      locale: p.locale,
       created_at: p.at,
       updated_at: p.at,
     }),
@@ -151,6 +156,7 @@ export async function insertTicket(ctx: AppContext, tx: Tx, t: NewTicket): Promi
     closed_at: null,
     first_response_at: null,
     follow_up_of_id: t.followUpOfId ?? null,
+    locale: isLocale(t.locale) ? t.locale : null,
     created_at: now,
     updated_at: now,
   };
@@ -166,6 +172,7 @@ export async function insertTicket(ctx: AppContext, tx: Tx, t: NewTicket): Promi
     channel: row.channel,
     emailThreadId: row.email_thread_id,
     followUpOfId: row.follow_up_of_id,
+    locale: row.locale,
     at: now,
   });
   await recordEvent(ctx.database, tx, {

@@ -179,6 +179,12 @@ export const TicketDetail = Type.Object({
   resolvedAt: Nullable(Type.String()),
   closedAt: Nullable(Type.String()),
   followUpOf: Nullable(Type.String()),
+  language: Nullable(
+    Type.String({
+      description:
+        "The language the customer reads (en, de, fr): their own choice, else the one the ticket was written in; null when unknown (a ticket from email)",
+    }),
+  ),
   attachments: Type.Array(Attachment, { description: "Files sent with the ticket itself" }),
   conversation: Type.Array(ConversationEntry),
   events: Type.Array(TicketEventView),

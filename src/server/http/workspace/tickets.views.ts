@@ -14,6 +14,7 @@ import { csrfTokenFor } from "../../auth/session.service.ts";
 import type { CompanyOption } from "../../companies/company.schemas.ts";
 import type { FieldErrors } from "../../errors.ts";
 import type { TicketFieldView } from "../../forms/request-fields.ts";
+import { isLocale, LANGUAGE_IN_ENGLISH, LOCALE_NAMES } from "../../i18n/locales.ts";
 import { withoutBidiControls } from "../../lib/bidi.ts";
 import { QUEUE_SORTS, type QueueSort } from "../../tickets/queue.ts";
 import type { TicketDetail, TicketEventView, TicketSummary } from "../../tickets/ticket.schemas.ts";
@@ -340,6 +341,7 @@ ${emailProblems(t)}
     <h2 id="contact-title">Customer</h2>
     <p><a href="/app/contacts/${t.contact.id}">${bdi(t.contact.name)}</a><br><a href="mailto:${t.contact.email}" class="email">${t.contact.email}</a></p>
     ${t.company ? html`<p>Company: <a href="/app/companies/${t.company.id}">${bdi(t.company.name)}</a></p>` : ""}
+    ${isLocale(t.language) ? html`<p>Language: ${LANGUAGE_IN_ENGLISH[t.language]}${t.language === "en" ? "" : html` (<span lang="${t.language}">${LOCALE_NAMES[t.language]}</span>)`} <span class="meta">their emails are in it</span></p>` : ""}
     ${
       t.contactTickets.length
         ? html`<h3>Other tickets</h3><ul class="plain">${t.contactTickets.map(
