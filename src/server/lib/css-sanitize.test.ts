@@ -14,6 +14,12 @@ const refused = (input: string) => {
 };
 
 describe("custom CSS sanitiser", () => {
+  it("refuses nesting deep enough to exhaust the stack, naming it, instead of failing", () => {
+    const deep = `${":is(".repeat(500)}a${")".repeat(500)}{color:red}`;
+    const r = refused(deep);
+    assert.ok(!r.ok && /nested too deeply|could not be read/.test(r.message), r.ok ? "" : r.message);
+  });
+
   it("keeps ordinary rules, written out from the parsed tree and scoped to the portal", () => {
     assert.equal(
       ok(".card { border-radius: 12px; color: rgb(10 20 30) }\na:hover{text-decoration:underline}"),

@@ -232,15 +232,18 @@ export function sanitizeCustomCss(input: string): CssResult {
     };
   }
   if (firstError) return { ok: false, ...(firstError as { line: number; message: string }) };
+  let css: string;
   try {
     if (ast.type !== "StyleSheet") throw new Refused(1, "could not be read");
     checkRules(ast.children);
+    // Comments are not written out; "<" cannot survive the checks above, but the output must never
+    // be able to close its <style> element, whatever a later change lets through.
+    css = csstree.generate(ast).replace(/</g, "\\3c ");
   } catch (e) {
     if (e instanceof Refused) return { ok: false, line: e.line, message: e.message };
+    // Nesting deep enough to exhaust the stack (":is(:is(:is(…" a few hundred times) is refused, not a 500.
+    if (e instanceof RangeError) return { ok: false, line: 1, message: "is nested too deeply" };
     throw e;
   }
-  // Comments are not written out; "<" cannot survive the checks above, but the output must never
-  // be able to close its <style> element, whatever a later change lets through.
-  const css = csstree.generate(ast).replace(/</g, "\\3c ");
   return { ok: true, css };
 }

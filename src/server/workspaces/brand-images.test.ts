@@ -23,11 +23,11 @@ const pngChunk = (type: string, data: Buffer) => {
 };
 
 /** A tiny file whose header declares width×height: decoding it would allocate gigabytes. */
-function bombPng(width: number, height: number): Buffer {
+function bombPng(width: number, height: number, bitDepth = 8): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 6, 0, 0, 0], 8);
+  ihdr.set([bitDepth, 6, 0, 0, 0], 8);
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     pngChunk("IHDR", ihdr),
@@ -116,6 +116,8 @@ describe("brand images", () => {
     assert.ok(bomb.length < 2000);
     assert.deepEqual(imageDimensions(bomb, "image/png"), { width: 30000, height: 30000 });
     await rejectsWith(prepareBrandImage("logo_light", bomb), 422, "image_too_many_pixels");
+    // 16 bits a channel decode to twice the bytes: 4000×4000 (16 megapixels) counts as 32.
+    await rejectsWith(prepareBrandImage("logo_light", bombPng(4000, 4000, 16)), 422, "image_too_many_pixels");
   });
 
   it("refuses WebP (not decodable here) and damaged files clearly", async () => {

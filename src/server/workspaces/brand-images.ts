@@ -174,7 +174,9 @@ export async function prepareBrandImage(kind: BrandAssetKind, bytes: Buffer): Pr
   const size = imageDimensions(bytes, type);
   if (!size)
     throw refused("image_unreadable", "The image's size could not be read: the file may be damaged.", 422);
-  if (size.width * size.height > BRAND_IMAGE_PIXEL_BUDGET) {
+  // A 16-bit PNG decodes to twice the bytes a pixel: it counts twice against the budget.
+  const sixteenBit = type === "image/png" && bytes.length > 24 && bytes[24] === 16;
+  if (size.width * size.height * (sixteenBit ? 2 : 1) > BRAND_IMAGE_PIXEL_BUDGET) {
     throw refused(
       "image_too_many_pixels",
       `The image is ${size.width}×${size.height} pixels; at most ${BRAND_IMAGE_PIXEL_BUDGET / 1e6} megapixels are accepted.`,

@@ -62,9 +62,7 @@ export const portalApiRoutes =
 
 const Preferences = Type.Object({
   locale: Nullable(OneOf(LOCALES, "The portal's and emails' language; null: the browser's")),
-  timeZone: Nullable(
-    Type.String({ maxLength: 64, description: "An IANA time zone (Europe/Berlin); null: the browser's" }),
-  ),
+  timeZone: Nullable(Line(64, "An IANA time zone (Europe/Berlin); null: the browser's")),
 });
 
 const SessionView = Type.Object({

@@ -21,7 +21,7 @@ type Params = { slug: string; file: string };
 export const brandRoutes =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
-    app.get<{ Params: Params }>("/:slug/brand/:file", async (req, reply) => {
+    app.get<{ Params: Params }>("/:slug/brand/:file", { schema: { hide: true } }, async (req, reply) => {
       const m = FILE.exec(req.params.file);
       const ws = m ? await findWorkspaceBySlug(ctx, req.params.slug) : undefined;
       const kind = m?.[1] as BrandAssetKind | undefined;
@@ -47,34 +47,38 @@ export const brandRoutes =
         .send(bytes);
     });
 
-    app.get<{ Params: { slug: string } }>("/:slug/manifest.webmanifest", async (req, reply) => {
-      const ws = await findWorkspaceBySlug(ctx, req.params.slug);
-      if (!ws) {
-        return reply.status(404).send({ error: { code: "not_found", message: "No such portal." } });
-      }
-      const b = brandingOf(ws);
-      const icon = brandImagesOf(ws).favicon;
-      const base = `/portal/${ws.slug}/`;
-      const manifest = {
-        name: b.brandName,
-        short_name: [...b.brandName].slice(0, 12).join(""),
-        start_url: `${base}submit`,
-        scope: base,
-        display: "browser",
-        theme_color: readablePair(b.primaryColor).background,
-        background_color: "#ffffff",
-        icons: icon
-          ? [192, 512].map((s) => ({
-              src: brandImageUrl(ws.slug, "favicon", icon, s),
-              sizes: `${s}x${s}`,
-              type: "image/png",
-              purpose: "any",
-            }))
-          : [],
-      };
-      return reply
-        .header("content-type", "application/manifest+json; charset=utf-8")
-        .header("cache-control", "public, max-age=300")
-        .send(JSON.stringify(manifest));
-    });
+    app.get<{ Params: { slug: string } }>(
+      "/:slug/manifest.webmanifest",
+      { schema: { hide: true } },
+      async (req, reply) => {
+        const ws = await findWorkspaceBySlug(ctx, req.params.slug);
+        if (!ws) {
+          return reply.status(404).send({ error: { code: "not_found", message: "No such portal." } });
+        }
+        const b = brandingOf(ws);
+        const icon = brandImagesOf(ws).favicon;
+        const base = `/portal/${ws.slug}/`;
+        const manifest = {
+          name: b.brandName,
+          short_name: [...b.brandName].slice(0, 12).join(""),
+          start_url: `${base}submit`,
+          scope: base,
+          display: "browser",
+          theme_color: readablePair(b.primaryColor).background,
+          background_color: "#ffffff",
+          icons: icon
+            ? [192, 512].map((s) => ({
+                src: brandImageUrl(ws.slug, "favicon", icon, s),
+                sizes: `${s}x${s}`,
+                type: "image/png",
+                purpose: "any",
+              }))
+            : [],
+        };
+        return reply
+          .header("content-type", "application/manifest+json; charset=utf-8")
+          .header("cache-control", "public, max-age=300")
+          .send(JSON.stringify(manifest));
+      },
+    );
   };

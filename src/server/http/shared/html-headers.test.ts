@@ -22,6 +22,7 @@ const FRAMING: Record<string, { ancestors: string; xFrameOptions: string | undef
   // Framed by the settings page and the Outbox page only.
   "/app/settings/preview": { ancestors: "'self'", xFrameOptions: "SAMEORIGIN" },
   "/app/settings/portal/preview": { ancestors: "'self'", xFrameOptions: "SAMEORIGIN" },
+  "/app/settings/emails/preview": { ancestors: "'self'", xFrameOptions: "SAMEORIGIN" },
   "/app/outbox/:id/html": { ancestors: "'self'", xFrameOptions: "SAMEORIGIN" },
 };
 const NEVER = { ancestors: "'none'", xFrameOptions: "DENY" };

@@ -28,8 +28,13 @@ const signedIn = (url: string) => ({
   "x-csrf-token": url.startsWith("/api/portal") ? customer.csrf : team.admin.csrf,
 });
 
-/** The page trees answer with pages; everything else (the API, assets, health) in JSON. */
-const isJsonTree = (url: string) => !/^\/(app|setup|portal)(\/|$)|^\/$/.test(url);
+/**
+ * The page trees answer with pages; everything else (the API, assets, health) in JSON: a portal's
+ * brand images and manifest are assets, though their address is the portal's.
+ */
+const isJsonTree = (url: string) =>
+  /^\/portal\/:slug\/(brand\/|manifest\.webmanifest$)/.test(url) ||
+  !/^\/(app|setup|portal)(\/|$)|^\/$/.test(url);
 const paramsOf = (url: string) => [...url.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1] as string);
 const pathWith = (url: string, values: Record<string, string>) =>
   url

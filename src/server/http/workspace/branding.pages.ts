@@ -109,8 +109,8 @@ export const brandingPages =
       }
     });
 
-    app.post<{ Params: { kind: string } }>("/branding/images/:kind/remove", async (req, reply) => {
-      const kind = req.params.kind;
+    app.post<{ Params: { image: string } }>("/branding/images/:image/remove", async (req, reply) => {
+      const kind = req.params.image;
       if (!isKind(kind)) return reply.callNotFound();
       await removeBrandAsset(ctx, actorOf(req), kind);
       return reply.redirect("/app/settings/branding?saved=removed#images", 303);
@@ -119,8 +119,8 @@ export const brandingPages =
     // The upload forms: multipart, the file's bytes streamed to the checks.
     await app.register(async (uploads) => {
       multipartUploads(uploads);
-      uploads.post<{ Params: { kind: string } }>("/branding/images/:kind", async (req, reply) => {
-        const kind = req.params.kind;
+      uploads.post<{ Params: { image: string } }>("/branding/images/:image", async (req, reply) => {
+        const kind = req.params.image;
         if (!isKind(kind)) return reply.callNotFound();
         try {
           const file = multipartFileOf(req);

@@ -75,6 +75,23 @@ export const workspaceBrandingRoutes =
       async (req) => brandingView(await updateBranding(ctx, sessionOf(req).actor, req.body)),
     );
 
+    // Removing takes no body: it stays in the JSON tree, so a body sent anyway is checked as JSON.
+    app.delete(
+      "/settings/brand-assets/:kind",
+      {
+        schema: {
+          tags: ["settings"],
+          summary: "Remove a brand image (admins)",
+          description:
+            "Without a dark logo the light one shows in dark mode too; without a logo, the brand's initial; without an icon, none.",
+          security,
+          params: Params,
+          response: { 200: Images, ...errors(401, 403) },
+        },
+      },
+      async (req) => brandImageUrlsOf(await removeBrandAsset(ctx, sessionOf(req).actor, req.params.kind)),
+    );
+
     await app.register(brandAssetRoutes(ctx));
   };
 
@@ -105,21 +122,5 @@ const brandAssetRoutes =
             declaredLength: declaredLength(req.headers["content-length"]),
           }),
         ),
-    );
-
-    app.delete(
-      "/settings/brand-assets/:kind",
-      {
-        schema: {
-          tags: ["settings"],
-          summary: "Remove a brand image (admins)",
-          description:
-            "Without a dark logo the light one shows in dark mode too; without a logo, the brand's initial; without an icon, none.",
-          security,
-          params: Params,
-          response: { 200: Images, ...errors(401, 403) },
-        },
-      },
-      async (req) => brandImageUrlsOf(await removeBrandAsset(ctx, sessionOf(req).actor, req.params.kind)),
     );
   };

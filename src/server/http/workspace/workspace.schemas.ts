@@ -69,10 +69,10 @@ export const BrandingPatchBody = StrictObject({
   font: Type.Optional(Nullable(FontKeys)),
   customCss: Type.Optional(
     Nullable(
-      Type.String({
-        maxLength: 200_000,
-        description: `CSS for the portal's pages, at most ${CUSTOM_CSS_MAX_BYTES / 1024} KB: stored sanitised, every selector scoped to the portal (html, body and :root mean the portal itself); @media and @supports only, no url(), no @import. A refusal names the line.`,
-      }),
+      Text(
+        200_000,
+        `CSS for the portal's pages, at most ${CUSTOM_CSS_MAX_BYTES / 1024} KB: stored sanitised, every selector scoped to the portal (html, body and :root mean the portal itself); @media and @supports only, no url(), no @import. A refusal names the line.`,
+      ),
     ),
   ),
   supportEmail: Type.Optional(Nullable(Email())),
