@@ -240,7 +240,7 @@ describe("colours, font and custom CSS", () => {
     assert.deepEqual([b.effective.secondaryColor, b.effective.font], ["#b45309", "transitional"]);
 
     const page = await t.app.inject({ method: "GET", url: `/portal/${team.ws.slug}/submit` });
-    assert.match(page.body, /<body class="portico-portal">/);
+    assert.match(page.body, /<body class="portico-portal"[ >]/);
     assert.match(page.body, /--accent:#[0-9a-f]{6};--on-accent:#[0-9a-f]{6};--accent-ink-light:#[0-9a-f]{6}/);
     assert.match(page.body, /--font:Charter, "Bitstream Charter"/);
     const nonce = /<style nonce="([^"]+)">:root/.exec(page.body)?.[1];
