@@ -23,6 +23,8 @@ export const PRIORITY_RANK: Record<TicketPriority, number> = { low: 0, medium: 1
 
 export const TICKET_TYPES = ["Support Request", "General Inquiry", "Bug Report", "Feature Request"] as const;
 export type TicketType = (typeof TICKET_TYPES)[number];
+/** The type a request has when its sender chooses none. */
+export const DEFAULT_TICKET_TYPE: TicketType = "Support Request";
 
 export const TICKET_CHANNELS = ["portal", "email", "agent", "api"] as const;
 export type TicketChannel = (typeof TICKET_CHANNELS)[number];

@@ -18,13 +18,7 @@ import {
   issueCustomerToken,
   peekCustomerToken,
 } from "./customer-tokens.ts";
-import {
-  checkPassword,
-  dummyPasswordHash,
-  fieldsRefused,
-  hashPassword,
-  verifyPassword,
-} from "./passwords.ts";
+import { dummyPasswordHash, verifyPassword } from "./passwords.ts";
 import { signInThrottle } from "./sign-in-throttle.ts";
 
 // Customers' accounts on a workspace's portal: signing in with a password or a one-time link,
@@ -38,8 +32,9 @@ import { signInThrottle } from "./sign-in-throttle.ts";
 // Every one is throttled per address asked for and per client address, known or not.
 //
 // A contact signs in only with portal access ('own' or 'company') and a verified email; setting
-// a password from a link (invitation, reset) or signing in by a magic link proves the address,
-// and the contact then joins the company of its domain when that domain joins automatically.
+// a password from a link (invitation, reset: customer-passwords.ts) or signing in by a magic link
+// proves the address, and the contact then joins the company of its domain when that domain joins
+// automatically.
 
 export const REQUESTS_PER_ACCOUNT = 5;
 export const REQUESTS_PER_ADDRESS = 30;
@@ -325,82 +320,3 @@ export async function signInWithLink(
   });
   return startSession(ctx, ws, contact);
 }
-
-// --- passwords ----------------------------------------------------------------------------------
-
-/** Asks for a reset link by email. Answers the same whether or not the address is known. */
-export async function requestPasswordReset(
-  ctx: AppContext,
-  input: { slug: string; email: string; ip: string },
-): Promise<void> {
-  const email = emailOf(input.email);
-  await throttleRequest(ctx, "reset", input.slug, email, input.ip);
-  afterAnswer(ctx, "a password reset", async () => {
-    const ws = await findWorkspaceBySlug(ctx, input.slug);
-    if (!ws) return;
-    await ctx.database.db.transaction().execute(async (tx) => {
-      const contact = await contactByEmail(tx, ws.id, email);
-      if (!contact || contact.portal_access === "none") return;
-      const { token } = await issueCustomerToken(ctx, tx, {
-        workspaceId: ws.id,
-        contactId: contact.id,
-        purpose: "password_reset",
-      });
-      await enqueueEmail(ctx, tx, {
-        ws,
-        kind: "customer_password_reset",
-        audience: "customer",
-        to: [{ address: contact.email, name: contact.name }],
-        params: {
-          brand: brandingOf(ws),
-          name: contact.name,
-          url: linkUrl(ctx, ws, "reset", token),
-          expiresMinutes: CUSTOMER_TOKEN_TTL_MS.password_reset / 60_000,
-        },
-        autoSubmitted: true,
-      });
-    });
-  });
-}
-
-function checkedPassword(password: string): void {
-  const problem = checkPassword(password);
-  if (problem) throw fieldsRefused({ password: problem });
-}
-
-/**
- * Sets a password from a link (a reset, or an accepted invitation): the link is used up, the
- * address proven, every other session of the contact ended, and this browser signed in.
- */
-async function setPasswordFromLink(
-  ctx: AppContext,
-  input: { slug: string; token: unknown; password: string },
-  purpose: "password_reset" | "invite",
-): Promise<CustomerSignedIn> {
-  if (!(await peekCustomerToken(ctx, ctx.database.db, input.slug, input.token, purpose))) throw linkGone();
-  checkedPassword(input.password);
-  const hash = await hashPassword(input.password, ctx.config.passwordHashCost);
-  const { ws, contact } = await ctx.database.db.transaction().execute(async (tx) => {
-    const t = await consumeCustomerToken(ctx, tx, input.slug, input.token, purpose);
-    const contact = t ? await contactById(tx, t.workspaceId, t.contactId) : undefined;
-    if (!t || !contact || contact.portal_access === "none") throw linkGone();
-    await contactsWritableBy(tx, actorIn(t.workspaceId))
-      .set({ password_hash: hash, updated_at: nowIso(ctx) })
-      .where("contacts.id", "=", contact.id)
-      .execute();
-    await addressProven(ctx, tx, t.workspaceId, contact);
-    await revokeContactSessions(ctx, tx, contact.id);
-    return { ws: { id: t.workspaceId, slug: input.slug }, contact };
-  });
-  return startSession(ctx, ws, contact);
-}
-
-export const confirmPasswordReset = (
-  ctx: AppContext,
-  input: { slug: string; token: unknown; password: string },
-) => setPasswordFromLink(ctx, input, "password_reset");
-
-export const acceptCustomerInvitation = (
-  ctx: AppContext,
-  input: { slug: string; token: unknown; password: string },
-) => setPasswordFromLink(ctx, input, "invite");

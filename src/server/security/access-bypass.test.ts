@@ -37,6 +37,7 @@ const ACCESS_FILES: Record<string, string> = {
   document_versions: "documents/document.access.ts",
   attachments: "files/file.access.ts",
   brand_assets: "workspaces/brand-assets.access.ts",
+  workspace_redirects: "workspaces/redirect.access.ts",
   kb_articles: "kb/kb.access.ts",
   kb_categories: "kb/kb.access.ts",
   outbox_emails: "email/outbox.access.ts",

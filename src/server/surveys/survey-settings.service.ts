@@ -4,6 +4,7 @@ import { changedKeys, recordAudit } from "../audit/audit.ts";
 import type { AppContext } from "../context.ts";
 import type { SurveySettingsTable } from "../db/schema.surveys.ts";
 import { type FieldErrors, forbidden, validationFailed } from "../errors.ts";
+import { isTimeZone } from "../i18n/time-zones.ts";
 import { type BusinessHours, parseBusinessHours } from "../lib/business-hours.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import { SLACK_WEBHOOK_MASK, slackWebhookUrlProblem } from "./slack-webhook-url.ts";
@@ -71,13 +72,6 @@ const COLUMNS = {
 
 type SettingField = keyof typeof COLUMNS;
 
-/** Every IANA time zone this server knows (UTC among them). */
-export const TIME_ZONES: readonly string[] = [
-  "UTC",
-  ...Intl.supportedValuesOf("timeZone").filter((z) => z !== "UTC"),
-];
-const ZONES = new Set(TIME_ZONES);
-
 export function viewOf(s: SurveySettings, clock: { time_zone: string; business_hours: string }) {
   const v = {} as Record<string, unknown>;
   for (const [field, column] of Object.entries(COLUMNS)) v[field] = s[column];
@@ -141,7 +135,7 @@ async function problems(
       errors.cesTicketTypes = `must be among ${TICKET_TYPES.join(", ")}`;
     }
   }
-  if (patch.timeZone !== undefined && !ZONES.has(patch.timeZone)) {
+  if (patch.timeZone !== undefined && !isTimeZone(patch.timeZone)) {
     errors.timeZone = "must be an IANA time zone, e.g. Europe/Berlin";
   }
   if (patch.businessHours) {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { MAX_FILES_SUBMIT } from "../../shared/files.ts";
-import { formatReference } from "../../shared/tickets.ts";
+import { DEFAULT_TICKET_TYPE, formatReference } from "../../shared/tickets.ts";
 import { systemActorIn } from "../actors.ts";
 import type { CustomerSession } from "../auth/customer-session.service.ts";
 import { findOrCreateContact } from "../contacts/contact.service.ts";
@@ -211,7 +211,7 @@ export async function submitPortalTicket(
         companyId: contact.company_id,
         subject: cleanText(input.subject),
         description: cleanText(input.description ?? ""),
-        type: input.type ?? "Support Request",
+        type: input.type ?? DEFAULT_TICKET_TYPE,
         channel: "portal",
         actor: { type: "contact", id: contact.id },
         locale: req.locale,

@@ -1,8 +1,7 @@
-import type { AgentActor } from "../actors.ts";
+import { type AgentActor, systemActor } from "../actors.ts";
 import { newToken } from "../auth/tokens.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
-import type { Tx } from "../db/schema.ts";
 import { AppError, conflict, forbidden, validationFailed } from "../errors.ts";
 import { domainNameProblem, hostOfHeader, normalizeDomainInput } from "../lib/hostname.ts";
 import {
@@ -14,6 +13,13 @@ import {
   WELL_KNOWN_PATH,
 } from "./domain-check.ts";
 import { portalUrl } from "./portal-url.ts";
+import {
+  dropRedirect,
+  keepRedirect,
+  type RedirectRow,
+  redirectOwner,
+  redirectsVisibleTo,
+} from "./redirect.access.ts";
 import type { Workspace } from "./workspace.branding.ts";
 import { checkSlug, getWorkspace, updateWorkspaceAudited } from "./workspace.service.ts";
 
@@ -62,21 +68,6 @@ const onlyAdmins = (actor: AgentActor, what: string) => {
 export const publicHostOf = (ctx: AppContext) =>
   ctx.config.publicUrl ? hostOfHeader(new URL(ctx.config.publicUrl).host) : null;
 
-/** Keeps an old address redirecting to the workspace (the row moves to it if it was another's). */
-async function keepRedirect(
-  ctx: AppContext,
-  tx: Tx,
-  kind: "slug" | "domain",
-  value: string,
-  workspaceId: string,
-) {
-  await tx.deleteFrom("workspace_redirects").where("kind", "=", kind).where("value", "=", value).execute();
-  await tx
-    .insertInto("workspace_redirects")
-    .values({ kind, value, workspace_id: workspaceId, created_at: nowIso(ctx) })
-    .execute();
-}
-
 const domainTaken = () =>
   conflict("domain_taken", "Another workspace on this server uses that domain.", {
     domain: "is already another workspace's domain here",
@@ -115,7 +106,7 @@ export async function setCustomDomain(
           .where("id", "!=", actor.workspaceId)
           .executeTakeFirst();
         if (taken) throw domainTaken();
-        if (previous) await keepRedirect(ctx, tx, "domain", previous, actor.workspaceId);
+        if (previous) await keepRedirect(ctx, tx, actor, "domain", previous);
       },
     );
     return domainStatusOf(ctx, ws);
@@ -141,7 +132,7 @@ export async function clearCustomDomain(ctx: AppContext, actor: AgentActor): Pro
       details: { domain: null, previous: current.custom_domain },
     }),
     async (tx) => {
-      if (previous) await keepRedirect(ctx, tx, "domain", previous, actor.workspaceId);
+      if (previous) await keepRedirect(ctx, tx, actor, "domain", previous);
     },
   );
   return domainStatusOf(ctx, ws);
@@ -190,11 +181,7 @@ export async function verifyCustomDomain(ctx: AppContext, actor: AgentActor): Pr
         throw conflict("domain_changed", "The domain changed while it was being checked; check again.");
       }
       // A name that was someone's old address is now this workspace's.
-      await tx
-        .deleteFrom("workspace_redirects")
-        .where("kind", "=", "domain")
-        .where("value", "=", domain)
-        .execute();
+      await dropRedirect(tx, actor, "domain", domain);
     },
   );
   return { status: domainStatusOf(ctx, ws), checks };
@@ -227,21 +214,11 @@ export async function changeSlug(ctx: AppContext, actor: AgentActor, raw: string
           .where("slug", "=", slug)
           .where("id", "!=", actor.workspaceId)
           .executeTakeFirst();
-        const old = await tx
-          .selectFrom("workspace_redirects")
-          .select("workspace_id")
-          .where("kind", "=", "slug")
-          .where("value", "=", slug)
-          .executeTakeFirst();
+        const oldOwner = await redirectOwner(tx, actor, "slug", slug);
         // Another workspace's old slug still redirects there: taking it would break its links.
-        if (live || (old && old.workspace_id !== actor.workspaceId)) throw slugTaken();
-        if (old)
-          await tx
-            .deleteFrom("workspace_redirects")
-            .where("kind", "=", "slug")
-            .where("value", "=", slug)
-            .execute();
-        await keepRedirect(ctx, tx, "slug", current.slug, actor.workspaceId);
+        if (live || (oldOwner && oldOwner !== actor.workspaceId)) throw slugTaken();
+        if (oldOwner) await dropRedirect(tx, actor, "slug", slug);
+        await keepRedirect(ctx, tx, actor, "slug", current.slug);
       },
     );
     return domainStatusOf(ctx, ws);
@@ -258,7 +235,7 @@ export interface HostRows {
     custom_domain: string | null;
     custom_domain_verified_at: string | null;
   }[];
-  redirects: { kind: "slug" | "domain"; value: string; workspace_id: string }[];
+  redirects: RedirectRow[];
 }
 
 /** Every workspace's addresses and old addresses, for the host table (host-routing.ts). */
@@ -269,7 +246,7 @@ export async function loadHostRows(ctx: AppContext): Promise<HostRows> {
       .selectFrom("workspaces")
       .select(["id", "slug", "custom_domain", "custom_domain_verified_at"])
       .execute(),
-    db.selectFrom("workspace_redirects").select(["kind", "value", "workspace_id"]).execute(),
+    redirectsVisibleTo(ctx, systemActor("host routing: every workspace's old addresses")),
   ]);
   return { workspaces, redirects };
 }

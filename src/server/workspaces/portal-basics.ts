@@ -3,7 +3,7 @@ import type { AppContext } from "../context.ts";
 import type { WorkspaceTable } from "../db/schema.ts";
 import { type FieldErrors, forbidden, validationFailed } from "../errors.ts";
 import { LOCALES, type Locale } from "../i18n/locales.ts";
-import { TIME_ZONES } from "../surveys/survey-settings.service.ts";
+import { isTimeZone } from "../i18n/time-zones.ts";
 import {
   type Gender,
   NAV_PAGES,
@@ -96,12 +96,10 @@ export function portalBasicsOf(ws: Workspace): PortalBasics {
 export const pageShown = (ws: Pick<WorkspaceTable, "portal_nav">, page: NavPage) =>
   navOf(ws).find((i) => i.page === page)?.show !== false;
 
-const ZONES = new Set(TIME_ZONES);
-
 /** What the schema cannot say: a known time zone, a gender for the German and French words. */
 export function portalBasicsProblems(patch: PortalBasicsPatch): FieldErrors {
   const fields: FieldErrors = {};
-  if (patch.timeZone !== undefined && !ZONES.has(patch.timeZone)) {
+  if (patch.timeZone !== undefined && !isTimeZone(patch.timeZone)) {
     fields.timeZone = "must be an IANA time zone, e.g. Europe/Berlin";
   }
   for (const locale of GENDERED) {

@@ -5,7 +5,7 @@ import { hashPassword } from "../../auth/passwords.ts";
 import { makeCustomer, makeTeam, openPreSessionForm, PASSWORD } from "../../test/factories.ts";
 import { type TestEnv, testEnv } from "../../test/harness.ts";
 import { cookieName } from "../shared/cookies.ts";
-import { portalNext } from "./sign-in.pages.ts";
+import { portalNext } from "./sign-in.shared.ts";
 
 // The portal's sign-in pages without JavaScript: forms with the pre-session token, links whose
 // GET uses nothing, `next` kept within the portal, and the account page behind the gate.

@@ -1,15 +1,17 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import {
-  acceptCustomerInvitation,
   type CustomerSignedIn,
-  confirmPasswordReset,
   findCustomerLink,
   requestMagicLink,
-  requestPasswordReset,
   signInCustomer,
   signInWithLink,
 } from "../../auth/customer-accounts.ts";
-import { registerCustomer, registrationOpen, verifyCustomerEmail } from "../../auth/customer-registration.ts";
+import {
+  acceptCustomerInvitation,
+  confirmPasswordReset,
+  requestPasswordReset,
+} from "../../auth/customer-passwords.ts";
+import { registrationOpen } from "../../auth/customer-registration.ts";
 import { resolveCustomerSession } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
@@ -23,51 +25,25 @@ import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { customerTranslator } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { refuseWhileClosed } from "../shared/portal-closed.ts";
-import { PRE_SESSION_EXPIRED, preSessionToken, preSessionTokenHolds } from "../shared/pre-session.ts";
+import { preSessionToken, preSessionTokenHolds } from "../shared/pre-session.ts";
 import { customerCookieName } from "./gate.ts";
+import { registrationPages } from "./sign-in.register.pages.ts";
 import { setCustomerCookie } from "./sign-in.routes.ts";
+import { EXPIRED, MESSAGES, portalNext, type R, type SlugReq, said } from "./sign-in.shared.ts";
 import {
   checkEmailMain,
   choosePasswordMain,
   type FormState,
   linkGoneMain,
   magicLinkMain,
-  registerMain,
-  registrationClosedMain,
   requestLinkMain,
   signInMain,
-  verifyMain,
 } from "./sign-in.views.ts";
 
 // /portal/{slug}/sign-in and the other ways in, as pages that work without JavaScript. Every
 // form carries the pre-session token (pre-session.ts); a post without it gets its form again,
 // nothing done. An emailed link's GET only shows a form: a mail scanner opening it uses nothing.
 // After signing in: `next` when it is a path of this same portal, else the portal's home.
-
-type R = { Params: { slug: string; token: string }; Querystring: { next?: string; signedOut?: string } };
-type SlugReq = FastifyRequest<R>;
-
-/** Where to go after signing in: a path of this portal only. */
-export function portalNext(slug: string, raw: unknown): string {
-  const home = `/portal/${slug}/home`;
-  if (typeof raw !== "string" || raw.length > 500) return home;
-  if (!raw.startsWith(`/portal/${slug}/`) || raw.includes("\\") || raw.includes("//") || /[\s]/.test(raw)) {
-    return home;
-  }
-  return raw;
-}
-
-/** What the ways in refuse with, by the error's code: catalogue keys, said as the page is drawn. */
-const MESSAGES: Record<string, string> = {
-  invalid_credentials: "signin:refused.credentials",
-  rate_limited: "signin:refused.tooMany",
-  password_too_common: "signin:refused.tooCommon",
-};
-const EXPIRED = "signin:refused.expired";
-
-/** A form's message in the customer's words: a catalogue key is said; any other text stays. */
-const said = <S extends { message?: string | undefined }>(t: Translator, st: S): S =>
-  st.message?.startsWith("signin:") ? { ...st, message: t.t(st.message) } : st;
 
 export const portalSignInPages =
   (ctx: AppContext): FastifyPluginAsync =>
@@ -317,99 +293,5 @@ export const portalSignInPages =
       );
     }
 
-    // --- registering, and confirming the address ------------------------------------------------
-
-    const registerForm = (
-      req: SlugReq,
-      reply: FastifyReply,
-      values: { name?: string; email?: string },
-      st: Omit<FormState, "csrf"> = {},
-      status = 200,
-    ) =>
-      send(
-        req,
-        reply,
-        registrationOpenTitle,
-        (ws, csrf, t) =>
-          registrationOpen(ws)
-            ? registerMain(t, ws.slug, values, said(t, { ...st, csrf }))
-            : registrationClosedMain(t, ws.slug),
-        status,
-      );
-    const registrationOpenTitle = "signin:register.title";
-    const closed = async (req: SlugReq) => {
-      const ws = await findWorkspaceBySlug(ctx, req.params.slug);
-      return ws !== undefined && !registrationOpen(ws);
-    };
-
-    app.get<R>("/:slug/register", async (req, reply) =>
-      registerForm(req, reply, {}, {}, (await closed(req)) ? 404 : 200),
-    );
-
-    app.post<R>("/:slug/register", async (req, reply) => {
-      const values = { name: body(req, "name").trim(), email: body(req, "email").trim() };
-      if (await closed(req)) return registerForm(req, reply, values, {}, 404);
-      if (!preSessionTokenHolds(ctx.config, req)) {
-        return registerForm(req, reply, values, { message: EXPIRED }, 403);
-      }
-      try {
-        await registerCustomer(ctx, {
-          slug: req.params.slug,
-          ...values,
-          password: body(req, "password"),
-          ip: req.ip,
-        });
-      } catch (err) {
-        const r = refusal(reply, err);
-        return registerForm(req, reply, values, r.st, r.status);
-      }
-      return send(req, reply, "signin:checkEmail.title", (ws, _c, t) => checkEmailMain(t, ws.slug), 202);
-    });
-
-    const verifyForm = async (
-      req: SlugReq,
-      reply: FastifyReply,
-      st: Omit<FormState, "csrf"> = {},
-      status = 200,
-    ) => {
-      const token = req.params.token as string;
-      const who = await findCustomerLink(ctx, req.params.slug, token, "verify_email");
-      return send(
-        req,
-        reply,
-        "signin:verify.title",
-        (ws, csrf, t) => verifyMain(t, ws.slug, token, who, said(t, { ...st, csrf })),
-        status,
-      );
-    };
-
-    app.get<R>("/:slug/verify/:token", async (req, reply) => {
-      try {
-        return await verifyForm(req, reply);
-      } catch (err) {
-        return linkGone(req, reply, refusal(reply, err).st.message ?? "");
-      }
-    });
-
-    app.post<R>("/:slug/verify/:token", async (req, reply) => {
-      try {
-        if (!preSessionTokenHolds(ctx.config, req))
-          return await verifyForm(req, reply, { message: EXPIRED }, 403);
-        const s = await verifyCustomerEmail(ctx, {
-          slug: req.params.slug,
-          token: req.params.token,
-          password: body(req, "password"),
-          ip: req.ip,
-        });
-        return signedIn(reply, s, portalNext(req.params.slug, undefined));
-      } catch (err) {
-        const r = refusal(reply, err);
-        if (r.status === 404) return linkGone(req, reply, r.st.message ?? "");
-        try {
-          return await verifyForm(req, reply, r.st, r.status);
-        } catch (e) {
-          return linkGone(req, reply, refusal(reply, e).st.message ?? "");
-        }
-      }
-    });
+    registrationPages(ctx, app, { send, signedIn, refusal, body, linkGone });
   };

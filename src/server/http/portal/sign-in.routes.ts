@@ -2,14 +2,16 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply } from "fastify";
 import { Type } from "typebox";
 import {
-  acceptCustomerInvitation,
   type CustomerSignedIn,
-  confirmPasswordReset,
   requestMagicLink,
-  requestPasswordReset,
   signInCustomer,
   signInWithLink,
 } from "../../auth/customer-accounts.ts";
+import {
+  acceptCustomerInvitation,
+  confirmPasswordReset,
+  requestPasswordReset,
+} from "../../auth/customer-passwords.ts";
 import { registerCustomer, verifyCustomerEmail } from "../../auth/customer-registration.ts";
 import { PASSWORD_MAX } from "../../auth/passwords.ts";
 import type { AppContext } from "../../context.ts";

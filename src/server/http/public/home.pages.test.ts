@@ -139,6 +139,31 @@ describe("the navigation follows the portal settings", () => {
     assert.match(home.body, />Vorgang erstellen</);
   });
 
+  test("an admin's label speaks the default language only; other languages use the catalogue's", async () => {
+    const team = await makeTeam(t);
+    const res = await settings(team, { nav: { submit: { show: true, label: "Get help" } } });
+    assert.equal(res.statusCode, 200, res.body);
+    const labels = async (lang: string) =>
+      navOf(
+        (await t.app.inject({ url: `/portal/${team.ws.slug}`, headers: { "accept-language": lang } })).body,
+      ).map((l) => l.split(" → ")[0]);
+    assert.ok((await labels("en")).includes("Get help"));
+    const german = await labels("de");
+    assert.ok(!german.includes("Get help"), german.join(", "));
+    assert.ok(german.includes("Anfrage stellen"), german.join(", "));
+
+    const de = await settings(team, {
+      defaultLocale: "de",
+      nav: { submit: { show: true, label: "Hilfe holen" } },
+    });
+    assert.equal(de.statusCode, 200, de.body);
+    assert.ok((await labels("de")).includes("Hilfe holen"));
+    const english = await labels("en");
+    assert.ok(english.includes("New request") && !english.includes("Hilfe holen"), english.join(", "));
+    const page = await t.app.inject({ url: "/app/settings/portal", headers: team.admin.headers });
+    assert.match(page.body, /shows on pages in the portal’s default language \(German\)/);
+  });
+
   test("for a portal that needs sign-in, a visitor's requests link goes to sign in", async () => {
     const team = await makeTeam(t);
     await t.app.inject({

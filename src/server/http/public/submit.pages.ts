@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { DEFAULT_TICKET_TYPE } from "../../../shared/tickets.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
@@ -83,54 +84,18 @@ export const submitPages =
       );
     };
 
-    app.get<{ Params: { slug: string }; Querystring: { subject?: string } }>(
-      "/:slug/submit",
-      async (req, reply) => {
-        const entry = await pageEntry(ctx, req, reply, req.params.slug, `/portal/${req.params.slug}/submit`);
-        if (!entry) return reply;
-        const { ws } = entry;
-        const nonce = newNonce();
-        const subject = typeof req.query.subject === "string" ? req.query.subject.slice(0, 200) : undefined;
-        const embedded = isEmbedded(req);
-        const t = customerTranslator(ctx.config, reply, ws);
-        const extra = requestFieldsHtml(
-          t,
-          await requestForms(ctx, ws.id),
-          "Support Request",
-          undefined,
-          undefined,
-        );
-        return page(
-          reply,
-          entry,
-          nonce,
-          embedded,
-          200,
-          renderForm(ws, t, { subject }, undefined, undefined, embedded, signedInAs(entry), extra),
-        );
-      },
-    );
-
-    // "Submit another" (submit.views.ts): the form again, filled in with the name and email the
-    // confirmation page posted back (a post from another site is refused before it gets here).
-    app.post<{ Params: { slug: string } }>("/:slug/submit/another", async (req, reply) => {
-      const entry = await pageEntry(ctx, req, reply, req.params.slug, `/portal/${req.params.slug}/submit`);
-      if (!entry) return reply;
+    /** The form before anything is sent (a new one, or "submit another"), with the default type's fields. */
+    const blankForm = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      entry: PortalEntry,
+      values: FormValues,
+    ) => {
       const { ws } = entry;
       const embedded = isEmbedded(req);
-      const kept = (field: string, max: number) => {
-        const v = formString(req.body, field);
-        return v && v.length <= max ? v : undefined;
-      };
-      const values: FormValues = { name: kept("name", 200), email: kept("email", 320) };
       const t = customerTranslator(ctx.config, reply, ws);
-      const extra = requestFieldsHtml(
-        t,
-        await requestForms(ctx, ws.id),
-        "Support Request",
-        undefined,
-        undefined,
-      );
+      const forms = await requestForms(ctx, ws.id);
+      const extra = requestFieldsHtml(t, forms, DEFAULT_TICKET_TYPE, undefined, undefined);
       return page(
         reply,
         entry,
@@ -139,6 +104,28 @@ export const submitPages =
         200,
         renderForm(ws, t, values, undefined, undefined, embedded, signedInAs(entry), extra),
       );
+    };
+
+    app.get<{ Params: { slug: string }; Querystring: { subject?: string } }>(
+      "/:slug/submit",
+      async (req, reply) => {
+        const entry = await pageEntry(ctx, req, reply, req.params.slug, `/portal/${req.params.slug}/submit`);
+        if (!entry) return reply;
+        const subject = typeof req.query.subject === "string" ? req.query.subject.slice(0, 200) : undefined;
+        return blankForm(req, reply, entry, { subject });
+      },
+    );
+
+    // "Submit another" (submit.views.ts): the form again, filled in with the name and email the
+    // confirmation page posted back (a post from another site is refused before it gets here).
+    app.post<{ Params: { slug: string } }>("/:slug/submit/another", async (req, reply) => {
+      const entry = await pageEntry(ctx, req, reply, req.params.slug, `/portal/${req.params.slug}/submit`);
+      if (!entry) return reply;
+      const kept = (field: string, max: number) => {
+        const v = formString(req.body, field);
+        return v && v.length <= max ? v : undefined;
+      };
+      return blankForm(req, reply, entry, { name: kept("name", 200), email: kept("email", 320) });
     });
 
     app.post<{ Params: { slug: string } }>("/:slug/submit", async (req, reply) => {
@@ -150,7 +137,7 @@ export const submitPages =
       const as = signedInAs(entry);
       const t = customerTranslator(ctx.config, reply, ws);
       const forms = await requestForms(ctx, ws.id);
-      const chosenType = formString(req.body, "type") ?? "Support Request";
+      const chosenType = formString(req.body, "type") ?? DEFAULT_TICKET_TYPE;
       const extraAnswers = requestFieldsFromBody(forms, chosenType, req.body);
       // The extra fields' errors show beside them; the summary keeps the form's own.
       const submitForm = (

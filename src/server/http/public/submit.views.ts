@@ -1,5 +1,5 @@
 import { MAX_FILES_SUBMIT } from "../../../shared/files.ts";
-import { DESCRIPTION_MAX, TICKET_TYPES } from "../../../shared/tickets.ts";
+import { DEFAULT_TICKET_TYPE, DESCRIPTION_MAX, TICKET_TYPES } from "../../../shared/tickets.ts";
 import { newToken } from "../../auth/tokens.ts";
 import type { FieldErrors } from "../../errors.ts";
 import type { Translator } from "../../i18n/translator.ts";
@@ -103,7 +103,7 @@ ${errorSummary(t, errors, message)}
   <div class="field">
     <label for="type">${t.t("submit:type")} ${optional}</label>
     <select id="type" name="type"${describedBy(errors, "type")}>
-      ${TICKET_TYPES.map((type) => html`<option value="${type}"${(values.type ?? "Support Request") === type ? html` selected` : ""}>${typeLabel(t, type)}</option>`)}
+      ${TICKET_TYPES.map((type) => html`<option value="${type}"${(values.type ?? DEFAULT_TICKET_TYPE) === type ? html` selected` : ""}>${typeLabel(t, type)}</option>`)}
     </select>
     ${fieldError(t, errors, "type")}
   </div>

@@ -1,7 +1,7 @@
 import type { FastifyReply } from "fastify";
 import { readableOn, readablePair } from "../../../shared/color.ts";
 import type { FieldErrors } from "../../errors.ts";
-import { LOCALE_NAMES, LOCALES } from "../../i18n/locales.ts";
+import { DEFAULT_LOCALE, isLocale, LOCALE_NAMES, LOCALES } from "../../i18n/locales.ts";
 import type { Translator, Vars } from "../../i18n/translator.ts";
 import { withoutBidiControls } from "../../lib/bidi.ts";
 import { PORTAL_SCOPE_CLASS } from "../../lib/css-sanitize.ts";
@@ -178,7 +178,7 @@ const NAV_KEYS: Record<NavPage, string> = {
 
 /**
  * The same navigation on every customer page: the admin's pages (navOf: shown or hidden, their
- * label or the catalogue's), then the customer's own (a company's Onboarding and Documents,
+ * label in the workspace's default language, else the catalogue's), then the customer's own (a company's Onboarding and Documents,
  * Account and Sign out, a form since it changes something), or for a visitor Sign in. A visitor's
  * "requests" is the sign-in on a portal that needs one, else "Email me my requests".
  */
@@ -205,9 +205,15 @@ function portalNav(
     kb: "kb",
     submit: "new",
   };
+  // The admin writes a label in one language: it stands for the workspace's default language only.
+  const adminsLanguage = t.locale === (isLocale(ws.default_locale) ? ws.default_locale : DEFAULT_LOCALE);
   const links: [CustomerPage | null, string, string][] = navOf(ws)
     .filter((item) => item.show)
-    .map((item) => [marks[item.page], item.label ?? t.t(NAV_KEYS[item.page]), hrefs[item.page]]);
+    .map((item) => [
+      marks[item.page],
+      (adminsLanguage ? item.label : null) ?? t.t(NAV_KEYS[item.page]),
+      hrefs[item.page],
+    ]);
   if (customer?.company) {
     links.push(["onboarding", t.t("common:nav.onboarding"), `/portal/${slug}/onboarding`]);
     links.push(["documents", t.t("common:nav.documents"), `/portal/${slug}/documents`]);

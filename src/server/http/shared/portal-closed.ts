@@ -2,13 +2,13 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import type { Translator } from "../../i18n/translator.ts";
-import { html } from "../../web/html.ts";
 import { portalOpen } from "../../workspaces/portal-settings.ts";
-import { brandingOf, type Workspace } from "../../workspaces/workspace.branding.ts";
+import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { portalLayout } from "./customer.layout.ts";
 import { newNonce, sendHtml } from "./html-response.ts";
 import { customerTranslator } from "./locale.ts";
+import { closedMain } from "./portal-closed.views.ts";
 
 // The answer of every customer page while the workspace has turned its portal off: the
 // workspace's own frame, in the reader's language, 403 with nothing of the portal behind it
@@ -18,7 +18,6 @@ export const PORTAL_CLOSED_STATUS = 403;
 
 export function sendPortalClosed(reply: FastifyReply, ws: Workspace, t: Translator): FastifyReply {
   const nonce = newNonce();
-  const email = brandingOf(ws).supportEmail;
   reply.header("cache-control", "no-store");
   return sendHtml(
     reply,
@@ -28,9 +27,7 @@ export function sendPortalClosed(reply: FastifyReply, ws: Workspace, t: Translat
       nonce,
       title: t.t("home:closed.title"),
       closed: true,
-      main: html`<h1>${t.t("home:closed.heading")}</h1>
-<p>${t.t("home:closed.text")}</p>
-${email ? html`<p>${t.th("home:closed.email", { email })}</p>` : ""}`,
+      main: closedMain(t, ws),
     }),
     { kind: "page", nonce, status: PORTAL_CLOSED_STATUS },
   );

@@ -1,7 +1,7 @@
 import type { Translator } from "../../i18n/translator.ts";
 import type { PortalArticle } from "../../kb/kb.schemas.ts";
 import type { PortalTicket } from "../../tickets/customer-portal.schemas.ts";
-import { html } from "../../web/html.ts";
+import type { html } from "../../web/html.ts";
 import { pageShown } from "../../workspaces/portal-basics.ts";
 import { portalOpen } from "../../workspaces/portal-settings.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
@@ -11,6 +11,7 @@ import { homeMain } from "../public/home.views.ts";
 import { articleMain } from "../public/kb.views.ts";
 import { submitForm } from "../public/submit.views.ts";
 import { type CustomerPage, portalLayout } from "../shared/customer.layout.ts";
+import { closedMain } from "../shared/portal-closed.views.ts";
 
 // The preview of the whole portal on Settings → Portal: each page in the workspace's frame and
 // (unsaved) settings, with sample content only, never a customer's. Framed by the settings page,
@@ -83,7 +84,7 @@ export function previewPage(
       ...frame,
       title: t.t("home:closed.title"),
       closed: true,
-      main: html`<h1>${t.t("home:closed.heading")}</h1><p>${t.t("home:closed.text")}</p>`,
+      main: closedMain(t, ws),
     });
   }
   const views: Record<

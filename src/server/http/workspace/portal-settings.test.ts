@@ -155,18 +155,23 @@ describe("the page /app/settings/portal", () => {
     const res = await post(team, {
       ...valid,
       "nav.kb.show": "",
-      "nav.submit.label": "Open a case",
+      "nav.submit.label": "Fall melden",
       "ticketWords.en.one": "Case",
       "ticketWords.en.other": "Cases",
     });
     assert.equal(res.statusCode, 303, res.body);
     assert.equal(res.headers.location, "/app/settings/portal?saved=1");
     const home = await t.app.inject({ url: `/portal/${team.ws.slug}`, headers: { "accept-language": "en" } });
-    assert.match(home.body, />Open a case</);
+    assert.match(
+      home.body,
+      />New case</,
+      "the label is the default language's (German); English reads the catalogue",
+    );
     assert.match(home.body, />Cases</);
     assert.ok(!home.body.includes(`href="/portal/${team.ws.slug}/kb"`));
     const german = await t.app.inject({ url: `/portal/${team.ws.slug}` });
     assert.match(german.body, /<html lang="de"/, "the default language for a browser asking none");
+    assert.match(german.body, />Fall melden</);
   });
 
   test("the settings link to it; an agent may look but not change", async () => {

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from "fastify";
 import type { FieldErrors } from "../../errors.ts";
 import { LOCALE_NAMES, LOCALES, type Locale } from "../../i18n/locales.ts";
+import { TIME_ZONES } from "../../i18n/time-zones.ts";
 import { translatorFor } from "../../i18n/translator.ts";
-import { TIME_ZONES } from "../../surveys/survey-settings.service.ts";
 import { describedBy, errorSummary, fieldError, fieldId } from "../../web/forms.ts";
 import { type Html, html } from "../../web/html.ts";
 import { type PortalBasics, TICKET_WORD_MAX, TICKET_WORD_PRESETS } from "../../workspaces/portal-basics.ts";
@@ -100,16 +100,19 @@ const field = (
 </div>`;
 
 function navFieldset(v: PortalFormValues, errors: FieldErrors | undefined, dis: Html): Html {
-  const en = translatorFor("en");
+  const locale: Locale = (LOCALES as readonly string[]).includes(v.defaultLocale)
+    ? (v.defaultLocale as Locale)
+    : "en";
+  const own = translatorFor(locale);
   const defaults: Record<NavPage, string> = {
-    home: en.t("common:nav.home"),
-    requests: en.t("common:nav.requests"),
-    kb: en.t("common:nav.kb"),
-    submit: en.t("common:nav.submit"),
+    home: own.t("common:nav.home"),
+    requests: own.t("common:nav.requests"),
+    kb: own.t("common:nav.kb"),
+    submit: own.t("common:nav.submit"),
   };
   return html`<fieldset class="portal-nav-settings">
   <legend>Navigation</legend>
-  <p class="hint">Every customer page shows these in its header. A blank label uses the wording below, translated. Hidden help articles also stop answering customers; the other pages stay reachable from emails and links.</p>
+  <p class="hint">Every customer page shows these in its header. A label you write here shows on pages in the portal’s default language (${LANGUAGE_NAMES[locale]}); pages in the other languages, and a blank label, use the wording shown in the field, translated. Hidden help articles also stop answering customers; the other pages stay reachable from emails and links.</p>
   ${NAV_PAGES.map((p) => {
     const label = `nav.${p}.label`;
     return html`<div class="nav-setting">
