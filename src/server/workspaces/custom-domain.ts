@@ -83,8 +83,11 @@ export async function setCustomDomain(
   const domain = normalizeDomainInput(raw);
   const problem = domainNameProblem(domain);
   if (problem) throw validationFailed({ domain: problem });
-  if (domain === publicHostOf(ctx))
-    throw validationFailed({ domain: "is this server's own address (PUBLIC_URL)" });
+  const own = publicHostOf(ctx);
+  // Without PUBLIC_URL the server's own name is unknown: a workspace could take it, and the
+  // agents' pages with it.
+  if (!own) throw validationFailed({ domain: "needs PUBLIC_URL (this server's own address) set first" });
+  if (domain === own) throw validationFailed({ domain: "is this server's own address (PUBLIC_URL)" });
   const current = await getWorkspace(ctx, actor);
   if (current.custom_domain === domain) return domainStatusOf(ctx, current);
   const previous = current.custom_domain_verified_at ? current.custom_domain : null;
@@ -99,13 +102,17 @@ export async function setCustomDomain(
         details: { domain, previous },
       }),
       async (tx) => {
-        const taken = await tx
+        // Taken: another workspace's verified domain, or its old one (still redirecting to it).
+        // Another's pending claim is no hold: the DNS proof decides between claims.
+        const verified = await tx
           .selectFrom("workspaces")
           .select("id")
           .where("custom_domain", "=", domain)
+          .where("custom_domain_verified_at", "is not", null)
           .where("id", "!=", actor.workspaceId)
           .executeTakeFirst();
-        if (taken) throw domainTaken();
+        const oldOwner = await redirectOwner(tx, actor, "domain", domain);
+        if (verified || (oldOwner && oldOwner !== actor.workspaceId)) throw domainTaken();
         if (previous) await keepRedirect(ctx, tx, actor, "domain", previous);
       },
     );
@@ -159,9 +166,25 @@ export async function verifyCustomDomain(ctx: AppContext, actor: AgentActor): Pr
     checkHttp(ctx, domain, token),
     checkDnsTxt(ctx, domain, token),
   ]);
-  const checks = { http: httpResult, dns: dnsResult };
-  if (!httpResult.ok && !dnsResult.ok) return { status: domainStatusOf(ctx, current), checks };
-  const how = httpResult.ok ? "HTTP" : "DNS";
+  // The HTTP proof shows the name reaches this server, not which workspace it belongs to: when
+  // another workspace here claims the same name, or had it, only the DNS record (its token) decides.
+  const rival = await ctx.database.db
+    .selectFrom("workspaces")
+    .select("id")
+    .where("custom_domain", "=", domain)
+    .where("id", "!=", actor.workspaceId)
+    .executeTakeFirst();
+  const oldOwner = await ctx.database.db
+    .transaction()
+    .execute((tx) => redirectOwner(tx, actor, "domain", domain));
+  const contested = rival !== undefined || (oldOwner !== undefined && oldOwner !== actor.workspaceId);
+  const http =
+    httpResult.ok && contested
+      ? { ok: false, detail: `another workspace here claims ${domain} too: the DNS record decides` }
+      : httpResult;
+  const checks = { http, dns: dnsResult };
+  if (!http.ok && !dnsResult.ok) return { status: domainStatusOf(ctx, current), checks };
+  const how = dnsResult.ok ? "DNS" : "HTTP";
   const ws = await updateWorkspaceAudited(
     ctx,
     actor,
@@ -180,10 +203,23 @@ export async function verifyCustomDomain(ctx: AppContext, actor: AgentActor): Pr
       if (still?.custom_domain !== domain) {
         throw conflict("domain_changed", "The domain changed while it was being checked; check again.");
       }
-      // A name that was someone's old address is now this workspace's.
+      // Proved: the name is this workspace's address now, no one's old one. By DNS, whoever
+      // controls the zone decides, so other workspaces' pending claims of the name end too.
       await dropRedirect(tx, actor, "domain", domain);
+      if (how === "DNS") {
+        await tx
+          .updateTable("workspaces")
+          .set({ custom_domain: null, custom_domain_token: null, updated_at: nowIso(ctx) })
+          .where("custom_domain", "=", domain)
+          .where("custom_domain_verified_at", "is", null)
+          .where("id", "!=", actor.workspaceId)
+          .execute();
+      }
     },
-  );
+  ).catch((err: unknown) => {
+    if (isUniqueViolation(err)) throw domainTaken();
+    throw err;
+  });
   return { status: domainStatusOf(ctx, ws), checks };
 }
 
@@ -251,12 +287,16 @@ export async function loadHostRows(ctx: AppContext): Promise<HostRows> {
   return { workspaces, redirects };
 }
 
-/** The token a pending (or verified) domain answers at the well-known path; null for any other host. */
-export async function tokenForHost(ctx: AppContext, host: string): Promise<string | null> {
+/**
+ * Whether a workspace claims `host` with this token: the well-known path answers it then. The
+ * token is in the path, since several workspaces may claim one name while pending.
+ */
+export async function hostClaimedWith(ctx: AppContext, host: string, token: string): Promise<boolean> {
   const row = await ctx.database.db
     .selectFrom("workspaces")
-    .select("custom_domain_token")
+    .select("id")
     .where("custom_domain", "=", host)
+    .where("custom_domain_token", "=", token)
     .executeTakeFirst();
-  return row?.custom_domain_token ?? null;
+  return row !== undefined;
 }

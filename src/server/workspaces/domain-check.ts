@@ -3,8 +3,8 @@ import type { AppContext } from "../context.ts";
 import { isInternalHost } from "../lib/public-https-url.ts";
 
 // The two ways an admin proves a custom domain (custom-domain.ts verifies with either):
-// - HTTP: Portico asks http://<domain>/.well-known/portico-domain-verification and expects the
-//   token. Portico answers that path itself on a Host equal to a pending domain (domains.routes.ts),
+// - HTTP: Portico asks http://<domain>/.well-known/portico-domain-verification/<token> and expects
+//   the token. Portico answers that path itself on a Host equal to a pending domain (domains.routes.ts),
 //   so pointing the name at this server is enough. That proves the name resolves to this server,
 //   which is what serving the portal there needs; it does not prove who owns the name (whoever
 //   can point DNS at us can use this check; TLS certificates are issued on the same basis).
@@ -74,13 +74,17 @@ function fetchToken(
   address: string,
   port: number,
   domain: string,
+  token: string,
+  signal: AbortSignal,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get(
       {
         host: address,
         port,
-        path: WELL_KNOWN_PATH,
+        path: `${WELL_KNOWN_PATH}/${encodeURIComponent(token)}`,
+        // The whole check has a deadline: a server trickling a byte at a time is cut at it.
+        signal,
         headers: { host: domain, "user-agent": "Portico domain check", accept: "text/plain" },
         timeout: CHECK_MS,
       },
@@ -100,10 +104,11 @@ function fetchToken(
   });
 }
 
-/** The HTTP proof: http://<domain>/.well-known/portico-domain-verification answers the token. */
+/** The HTTP proof: http://<domain>/.well-known/portico-domain-verification/<token> answers the token. */
 export async function checkHttp(ctx: AppContext, domain: string, token: string): Promise<CheckResult> {
   const { allowInternal, httpPort } = ctx.config.domainCheck;
-  const target = `http://${domain}${httpPort === 80 ? "" : `:${httpPort}`}${WELL_KNOWN_PATH}`;
+  const target = `http://${domain}${httpPort === 80 ? "" : `:${httpPort}`}${WELL_KNOWN_PATH}/…`;
+  const deadline = new AbortController();
   try {
     const addresses = [...(await lookup(ctx, domain, "A")), ...(await lookup(ctx, domain, "AAAA"))];
     if (addresses.length === 0) return { ok: false, detail: `${domain} has no A or AAAA record` };
@@ -112,7 +117,10 @@ export async function checkHttp(ctx: AppContext, domain: string, token: string):
       return { ok: false, detail: `${domain} resolves to an internal address (${internal.join(", ")})` };
     }
     const address = addresses[0] as string;
-    const { status, body } = await within(fetchToken(address, httpPort, domain), CHECK_MS * 2);
+    const { status, body } = await within(
+      fetchToken(address, httpPort, domain, token, deadline.signal),
+      CHECK_MS * 2,
+    ).finally(() => deadline.abort());
     if (status !== 200) return { ok: false, detail: `${target} answered ${status}` };
     if (body.trim() !== token)
       return { ok: false, detail: `${target} did not answer this workspace's token` };

@@ -140,7 +140,11 @@ describe("custom domains behind Caddy with on-demand TLS", { skip, timeout: 120_
       payload: { domain },
     });
     assert.equal(set.statusCode, 200, set.body);
-    const known = await viaHttp(httpPort, domain, "/.well-known/portico-domain-verification");
+    const known = await viaHttp(
+      httpPort,
+      domain,
+      `/.well-known/portico-domain-verification/${set.json().token}`,
+    );
     assert.equal(known.status, 200);
     assert.equal(known.body, set.json().token);
     const redirected = await viaHttp(httpPort, domain, "/kb");

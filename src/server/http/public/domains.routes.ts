@@ -2,13 +2,13 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { AppContext } from "../../context.ts";
 import { hostOfHeader } from "../../lib/hostname.ts";
-import { tokenForHost } from "../../workspaces/custom-domain.ts";
+import { hostClaimedWith } from "../../workspaces/custom-domain.ts";
 import { WELL_KNOWN_PATH } from "../../workspaces/domain-check.ts";
 import type { HostTable } from "../shared/host-routing.ts";
 
 // The two answers custom domains need from outside (host-routing.ts routes the rest):
-// - the HTTP proof: on a Host that is a workspace's custom domain, the well-known path answers
-//   its token as plain text (domain-check.ts asks it); on any other host, not found;
+// - the HTTP proof: on a Host a workspace claims, the well-known path with that workspace's token
+//   answers the token as plain text (domain-check.ts asks it); anything else, not found;
 // - Caddy's on-demand TLS ask: GET /tls/ask?domain=<host> is 200 for a host this server answers
 //   for (PUBLIC_URL's, a verified custom domain, an old one that redirects), else 404, so Caddy
 //   gets certificates for those names only (docs/deploy/Caddyfile).
@@ -16,13 +16,18 @@ import type { HostTable } from "../shared/host-routing.ts";
 export const domainRoutes =
   (ctx: AppContext, hosts: HostTable): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.get(WELL_KNOWN_PATH, { schema: { hide: true } }, async (req, reply) => {
-      const host = hostOfHeader(req.headers.host);
-      const token = host ? await tokenForHost(ctx, host) : null;
-      if (!token)
-        return reply.code(404).header("cache-control", "no-store").type("text/plain").send("Not found\n");
-      return reply.header("cache-control", "no-store").type("text/plain; charset=utf-8").send(token);
-    });
+    app.get<{ Params: { token: string } }>(
+      `${WELL_KNOWN_PATH}/:token`,
+      { schema: { hide: true } },
+      async (req, reply) => {
+        const host = hostOfHeader(req.headers.host);
+        const { token } = req.params;
+        const claimed = host && token.length <= 64 ? await hostClaimedWith(ctx, host, token) : false;
+        if (!claimed)
+          return reply.code(404).header("cache-control", "no-store").type("text/plain").send("Not found\n");
+        return reply.header("cache-control", "no-store").type("text/plain; charset=utf-8").send(token);
+      },
+    );
 
     app.get(
       "/tls/ask",

@@ -76,6 +76,14 @@ describe("setting a custom domain", () => {
     assert.equal(ok.statusCode, 200, ok.body);
     assert.equal(ok.json().domain, domain, "lower case, no scheme, path or trailing dot");
     assert.equal(ok.json().state, "pending");
+    // Another's pending claim holds nothing: both claim it until one proves it by DNS.
+    const alsoClaimed = await setDomain(team, domain);
+    assert.equal(alsoClaimed.statusCode, 200, alsoClaimed.body);
+    zone.txt(`_portico.${domain}`, ok.json().txtValue);
+    const proved = await verify(other);
+    assert.equal(proved.json().status.state, "verified", proved.body);
+    const mine = await t.app.inject({ url: API, headers: team.admin.headers });
+    assert.equal(mine.json().state, "none", "the losing claim ends with the DNS proof");
     const taken = await setDomain(team, domain);
     assert.equal(taken.statusCode, 409);
     assert.equal(taken.json().error.code, "domain_taken");
@@ -89,10 +97,15 @@ describe("setting a custom domain", () => {
     const set = await setDomain(team, domain);
     const token = set.json().token as string;
     assert.match(token, /^[A-Za-z0-9_-]{20,}$/);
-    const known = await onHost(domain, "/.well-known/portico-domain-verification");
+    const known = await onHost(domain, `/.well-known/portico-domain-verification/${token}`);
     assert.equal(known.statusCode, 200);
     assert.equal(known.body, token);
-    const elsewhere = await onHost("nobody.example.test", "/.well-known/portico-domain-verification");
+    const wrong = await onHost(domain, "/.well-known/portico-domain-verification/not-the-token");
+    assert.equal(wrong.statusCode, 404, "only the claim's own token is answered");
+    const elsewhere = await onHost(
+      "nobody.example.test",
+      `/.well-known/portico-domain-verification/${token}`,
+    );
     assert.equal(elsewhere.statusCode, 404);
     for (const url of ["/", "/kb", `/portal/${team.ws.slug}`]) {
       const res = await onHost(domain, url);
@@ -147,6 +160,57 @@ describe("setting a custom domain", () => {
       assert.equal(ok.json().checks.dns.ok, false);
     } finally {
       Object.assign(check, saved);
+    }
+  });
+});
+
+describe("a name no workspace can take from another", () => {
+  test("another workspace's old domain is refused; when two claim a name, HTTP does not decide", async () => {
+    // V verified a name, then moved to another: the old one still redirects to V.
+    const { team: v, domain: old } = await teamOnDomain();
+    const next = domainName();
+    assert.equal((await setDomain(v, next)).statusCode, 200);
+    const a = await makeTeam(t);
+    const refused = await setDomain(a, old);
+    assert.equal(refused.statusCode, 409, refused.body);
+    assert.equal(refused.json().error.code, "domain_taken");
+    const stillV = await onHost(old, "/kb");
+    assert.equal(stillV.statusCode, 301, "V's old links still lead to V");
+
+    // Two pending claims of one name that reaches this server: the HTTP check proves nothing.
+    const contested = domainName();
+    const b = await makeTeam(t);
+    assert.equal((await setDomain(a, contested)).statusCode, 200);
+    assert.equal((await setDomain(b, contested)).statusCode, 200);
+    await t.app.listen({ port: 0, host: "127.0.0.1" }).catch(() => undefined);
+    const { port } = t.app.server.address() as AddressInfo;
+    addresses.set(contested, "127.0.0.1");
+    const check = t.ctx.config.domainCheck;
+    const saved = { ...check };
+    try {
+      Object.assign(check, { httpPort: port, allowInternal: true });
+      const tried = await verify(a);
+      assert.equal(tried.json().status.state, "pending", tried.body);
+      assert.match(tried.json().checks.http.detail, /claims .* too: the DNS record decides/);
+    } finally {
+      Object.assign(check, saved);
+    }
+  });
+
+  test("without PUBLIC_URL no custom domain can be set: the server's own name is unknown", async () => {
+    const bare = await testEnv({}, { dns });
+    try {
+      const team = await makeTeam(bare);
+      const res = await bare.app.inject({
+        method: "PUT",
+        url: API,
+        headers: team.admin.headers,
+        payload: { domain: "desk.example.test" },
+      });
+      assert.equal(res.statusCode, 400, res.body);
+      assert.match(res.json().error.fields.domain, /PUBLIC_URL/);
+    } finally {
+      await bare.close();
     }
   });
 });

@@ -76,7 +76,7 @@ export const workspaceDomainRoutes =
           tags,
           summary: "Check the domain by HTTP and DNS (admins); either proof verifies it",
           description:
-            "HTTP: http://<domain>/.well-known/portico-domain-verification must answer the token (Portico answers it once the name points here). DNS: TXT _portico.<domain> = portico-verification=<token>. Each check is bounded in time; checks.*.detail says what was found.",
+            "HTTP: http://<domain>/.well-known/portico-domain-verification/<token> must answer the token (Portico answers it once the name points here; not counted when another workspace here claims the name too). DNS: TXT _portico.<domain> = portico-verification=<token>. Each check is bounded in time; checks.*.detail says what was found.",
           security,
           response: { 200: VerificationSchema, ...errors(401, 403, 409) },
         },
