@@ -10,6 +10,7 @@ import { type TestEnv, testEnv } from "../test/harness.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { deliverDueEmails } from "./delivery.ts";
 import { renderedOf } from "./email.message.ts";
+import { previewEmail } from "./email-settings.service.ts";
 import { repliesCanArrive } from "./outbox.ts";
 
 // Customer emails on the real path: the language chosen when queued (the contact's, else the
@@ -177,6 +178,31 @@ describe("customer emails", () => {
 });
 
 describe("Settings → Emails", () => {
+  test("the preview links to the workspace's own address: its verified domain, else PUBLIC_URL's portal", async () => {
+    const { ws } = await makeTeam(t);
+    const row = () =>
+      t.ctx.database.db
+        .selectFrom("workspaces")
+        .selectAll()
+        .where("id", "=", ws.id)
+        .executeTakeFirstOrThrow();
+    const before = previewEmail(t.ctx, await row(), "ticket_confirmation", "en");
+    assert.ok(
+      before.html.includes(`href="https://help.acme.test/portal/${ws.slug}/track/sample"`),
+      before.html,
+    );
+    await t.ctx.database.db
+      .updateTable("workspaces")
+      .set({ custom_domain: "support.kunde.test", custom_domain_verified_at: new Date().toISOString() })
+      .where("id", "=", ws.id)
+      .execute();
+    for (const kind of ["ticket_confirmation", "open_requests", "customer_magic_link"] as const) {
+      const m = previewEmail(t.ctx, await row(), kind, "de");
+      assert.match(m.text, /https:\/\/support\.kunde\.test\//, kind);
+      assert.doesNotMatch(`${m.text}${m.html}`, /help\.acme\.test|\/portal\//, kind);
+    }
+  });
+
   test("the API: status from the configuration, wording checked field by field, audited, admins only", async () => {
     const { ws, admin, agent } = await makeTeam(t);
     const got = await t.app.inject({

@@ -3,6 +3,7 @@ import type { AppContext } from "../context.ts";
 import { type FieldErrors, forbidden, validationFailed } from "../errors.ts";
 import { LOCALES, type Locale } from "../i18n/locales.ts";
 import { emailWordingOf } from "../workspaces/portal-settings.ts";
+import { portalUrl } from "../workspaces/portal-url.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { brandingOf } from "../workspaces/workspace.branding.ts";
 import { getWorkspace, updateWorkspaceAudited } from "../workspaces/workspace.service.ts";
@@ -157,7 +158,8 @@ export function previewEmail(
     ticketWords: ws.ticket_words ?? "{}",
     ...emailWordingOf(ws, kind, locale),
   };
-  const base = `${ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`}/portal/${ws.slug}`;
+  // The workspace's own address: its verified domain, else PUBLIC_URL/portal/<slug>.
+  const link = (path: string) => portalUrl(ctx.config, ws, path);
   const canReply = repliesCanArrive(ctx, ws);
   const ticket = { brand, reference: "TKT-0042", subject: "Printer on the 2nd floor jams" };
   const name = "Casey Customer";
@@ -167,7 +169,7 @@ export function previewEmail(
       params: {
         ...ticket,
         contactName: name,
-        trackingUrl: `${base}/track/sample`,
+        trackingUrl: link("/track/sample"),
         viaEmail: false,
         canReply,
         description: "Since this morning every print job stops halfway with a paper jam.",
@@ -182,7 +184,7 @@ export function previewEmail(
         ...ticket,
         agentName: "Alex Agent",
         body: "Thanks, we have ordered a new roller. It arrives tomorrow.",
-        trackingUrl: `${base}/track/sample`,
+        trackingUrl: link("/track/sample"),
         resolved: false,
         canReply,
         contactName: name,
@@ -201,7 +203,7 @@ export function previewEmail(
       params: {
         ...ticket,
         resolution: "The roller is replaced; the printer works again.",
-        trackingUrl: `${base}/track/sample`,
+        trackingUrl: link("/track/sample"),
         canReply,
         contactName: name,
         lang,
@@ -215,8 +217,8 @@ export function previewEmail(
         contactName: name,
         reference: ticket.reference,
         subject: ticket.subject,
-        url: `${base}/survey/sample`,
-        unsubscribeUrl: `${base}/survey/sample/unsubscribe`,
+        url: link("/survey/sample"),
+        unsubscribeUrl: link("/survey/sample/unsubscribe"),
         expiresDays: 7,
         lang,
       },
@@ -226,26 +228,26 @@ export function previewEmail(
       params: {
         brand,
         contactName: name,
-        requests: [{ ...ticket, statusLabel: "Open", url: `${base}/track/sample` }],
+        requests: [{ ...ticket, statusLabel: "Open", url: link("/track/sample") }],
         linkDays: 7,
         lang,
       },
     },
     customer_invitation: {
       kind,
-      params: { brand, name, invitedBy: "Alex Agent", url: `${base}/invite/sample`, expiresDays: 7, lang },
+      params: { brand, name, invitedBy: "Alex Agent", url: link("/invite/sample"), expiresDays: 7, lang },
     },
     customer_magic_link: {
       kind,
-      params: { brand, name, url: `${base}/sign-in/sample`, expiresMinutes: 15, lang },
+      params: { brand, name, url: link("/sign-in/sample"), expiresMinutes: 15, lang },
     },
     customer_password_reset: {
       kind,
-      params: { brand, name, url: `${base}/reset/sample`, expiresMinutes: 60, lang },
+      params: { brand, name, url: link("/reset/sample"), expiresMinutes: 60, lang },
     },
     customer_verify_email: {
       kind,
-      params: { brand, name, url: `${base}/verify/sample`, expiresHours: 24, lang },
+      params: { brand, name, url: link("/verify/sample"), expiresHours: 24, lang },
     },
     task_reminder: {
       kind,
@@ -253,7 +255,7 @@ export function previewEmail(
         brand,
         contactName: name,
         tasks: [{ title: "Sign the data processing agreement", due: "", dueAt: SAMPLE_TIME, overdue: false }],
-        url: `${base}/onboarding`,
+        url: link("/onboarding"),
         lang,
       },
     },

@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Branding } from "../workspaces/workspace.branding.ts";
-import { agentReplyToCustomer, taskReminder, ticketConfirmation, ticketResolved } from "./email.customer.ts";
+import {
+  agentReplyToCustomer,
+  customerInvitation,
+  customerMagicLink,
+  customerPasswordReset,
+  customerVerifyEmail,
+  openRequests,
+  taskReminder,
+  ticketConfirmation,
+  ticketResolved,
+} from "./email.customer.ts";
 import { type EmailLang, formatWhen, wordingProblem } from "./email.wording.ts";
 
 // The customer emails in each language, with the workspace's words and wording: assertions on
@@ -114,6 +124,90 @@ describe("customer emails", () => {
       "the tracking link only in the button, not printed under it",
     );
     assert.match(m.text, /Track your request: https:\/\/help\.acme\.test\/portal\/acme\/track\/abc/);
+  });
+
+  test("no address printed in the HTML: the resolved email with a rating and the open requests link their words", () => {
+    /** Every place the address appears in the HTML, and how many of them are href attributes. */
+    const seen = (markup: string, url: string) => ({
+      all: markup.split(url).length - 1,
+      href: markup.split(`href="${url}"`).length - 1,
+    });
+    const track = "https://help.acme.test/portal/acme/track/abc";
+    const rate = "https://help.acme.test/portal/acme/survey/xyz";
+    const resolved = ticketResolved({
+      brand,
+      reference: "TKT-7",
+      subject: "Login",
+      resolution: "Reset the password.",
+      trackingUrl: track,
+      canReply: true,
+      rateUrl: rate,
+      unsubscribeUrl: `${rate}/unsubscribe`,
+      lang: lang(),
+    });
+    assert.deepEqual(seen(resolved.html, track), { all: 1, href: 1 }, "the tracking link only as a link");
+    assert.match(resolved.html, new RegExp(`<a href="${track}"[^>]*>View your request</a>`));
+    assert.ok(resolved.html.includes(`href="${rate}"`), "the rating is the button");
+    assert.match(
+      resolved.text,
+      new RegExp(`View your request\n${track}\n`),
+      "the text part keeps the address",
+    );
+
+    const urls = [
+      "https://help.acme.test/portal/acme/track/one",
+      "https://help.acme.test/portal/acme/track/two",
+    ];
+    const open = openRequests({
+      brand,
+      contactName: "Casey",
+      requests: urls.map((url, i) => ({
+        reference: `TKT-${i + 1}`,
+        subject: "Printer",
+        statusLabel: "Open",
+        url,
+      })),
+      linkDays: 7,
+      lang: lang({ locale: "fr" }),
+    });
+    for (const [i, url] of urls.entries()) {
+      assert.deepEqual(seen(open.html, url), { all: 1, href: 1 }, url);
+      assert.match(open.html, new RegExp(`<a href="${url}"[^>]*>TKT-${i + 1}: Printer \\(Open\\)</a>`));
+      assert.ok(open.text.includes(`TKT-${i + 1}: Printer (Open)\n${url}\n`), open.text);
+    }
+  });
+
+  test("the account emails: each its own words, the link only in the button, how long it works", () => {
+    const url = "https://help.acme.test/portal/acme/a/secret";
+    const base = { brand, name: "Casey", url };
+    const cases = [
+      [
+        customerInvitation({ ...base, invitedBy: null, expiresDays: 7, lang: lang({ locale: "de" }) }),
+        /7 Tage/,
+      ],
+      [customerInvitation({ ...base, invitedBy: "Sam", expiresDays: 7, lang: lang() }), /Sam invited you/],
+      [customerMagicLink({ ...base, expiresMinutes: 15, lang: lang() }), /15 minutes/],
+      [customerMagicLink({ ...base, expiresMinutes: 15, alreadyRegistered: true }), /you have one already/],
+      [customerPasswordReset({ ...base, expiresMinutes: 60, lang: lang({ locale: "fr" }) }), /60 minutes/],
+      [customerVerifyEmail({ ...base, expiresHours: 24, lang: lang() }), /24 hours/],
+    ] as const;
+    for (const [m, says] of cases) {
+      assert.match(m.text, says);
+      assert.match(m.text, /^(Hi|Hallo|Bonjour) Casey,$/m);
+      assert.doesNotMatch(`${m.subject}\n${m.text}`, /email:\w+\.|\{\{/, "every word found in the catalogue");
+      assert.equal(m.html.split(url).length - 1, 1, "the link only in the button");
+    }
+    assert.match(
+      customerInvitation({ ...base, invitedBy: null, expiresDays: 7 }).text,
+      /The support team invited/,
+    );
+    assert.doesNotMatch(
+      customerMagicLink({ ...base, expiresMinutes: 15, alreadyRegistered: true }).text,
+      /Use this link to sign in to the support portal\./,
+      "registering again replaces the intro",
+    );
+    const reset = customerPasswordReset({ ...base, expiresMinutes: 60, lang: lang() });
+    assert.match(reset.text, /^Choose a new password: https:/m, "the reset's button says its heading");
   });
 
   test("replies by email are invited only when they can arrive", () => {

@@ -1,3 +1,4 @@
+import type { Vars } from "../i18n/translator.ts";
 import type { Branding } from "../workspaces/workspace.branding.ts";
 import { type Frame, type Rendered, render } from "./email.frame.ts";
 import {
@@ -139,7 +140,7 @@ export function ticketResolved(p: {
   resolution: string | null;
   trackingUrl: string;
   canReply: boolean;
-  /** The CSAT survey's one-time link: the button, and the tracking link becomes a link. */
+  /** The CSAT survey's one-time link: the button, and the tracking link becomes a link (its words, in the HTML). */
   rateUrl?: string | undefined;
   unsubscribeUrl?: string | undefined;
   contactName?: string | undefined;
@@ -270,102 +271,79 @@ export function openRequests(p: {
   );
 }
 
-/** A contact invited to the portal by an agent: the link to choose a password. */
-export function customerInvitation(p: {
+/** What the four account emails (invitation, sign-in link, reset, address to confirm) are given. */
+interface AccountLink {
   brand: Branding;
   name: string;
-  invitedBy: string | null;
   url: string;
-  expiresDays: number;
   lang?: EmailLang | undefined;
-}): Rendered {
+}
+
+/**
+ * The account emails' one shape: a greeting, the intro, the button with the link, and how long
+ * it works. `words` is the email's group in the catalogue ("email:<words>.subject" and so on).
+ */
+function accountLinkEmail(
+  p: AccountLink,
+  e: {
+    words: "invite" | "magic" | "reset" | "verify";
+    /** The button's key in the group (the reset's button says its heading). */
+    button: "button" | "heading";
+    /** The note's values: how long the link works. */
+    note: Vars;
+    /** The intro's values beyond the name and portal, in the email's language (`t`). */
+    introVars?: ((t: (key: string) => string) => Vars) | undefined;
+    /** The key of our own line in place of the intro (the admin's too): the reader must know why the link came. */
+    insteadOfIntro?: string | undefined;
+  },
+): Rendered {
   const values = { name: p.name, portal: p.brand.brandName };
   const v = voiceOf(p.lang, values);
+  const key = (k: string) => `email:${e.words}.${k}`;
   return render(
-    v.subject(v.t("email:invite.subject", values)),
+    v.subject(v.t(key("subject"), values)),
     v.frame({
       brand: p.brand,
-      heading: v.t("email:invite.heading", values),
+      heading: v.t(key("heading"), values),
       paragraphs: [
         v.t("email:hi", { name: p.name }),
-        v.intro(v.t("email:invite.intro", { ...values, inviter: p.invitedBy ?? v.t("email:invite.team") })),
+        e.insteadOfIntro
+          ? v.t(e.insteadOfIntro)
+          : v.intro(v.t(key("intro"), { ...values, ...e.introVars?.((k) => v.t(k)) })),
       ],
-      button: { label: v.t("email:invite.button"), url: p.url },
-      note: v.t("email:invite.note", { days: p.expiresDays }),
+      button: { label: v.t(key(e.button)), url: p.url },
+      note: v.t(key("note"), e.note),
     }),
   );
 }
+
+/** A contact invited to the portal by an agent: the link to choose a password. */
+export const customerInvitation = (p: AccountLink & { invitedBy: string | null; expiresDays: number }) =>
+  accountLinkEmail(p, {
+    words: "invite",
+    button: "button",
+    note: { days: p.expiresDays },
+    introVars: (t) => ({ inviter: p.invitedBy ?? t("email:invite.team") }),
+  });
 
 /** A sign-in link the customer asked for (or, registering again, was sent instead). */
-export function customerMagicLink(p: {
-  brand: Branding;
-  name: string;
-  url: string;
-  expiresMinutes: number;
-  alreadyRegistered?: boolean | undefined;
-  lang?: EmailLang | undefined;
-}): Rendered {
-  const values = { name: p.name, portal: p.brand.brandName };
-  const v = voiceOf(p.lang, values);
-  return render(
-    v.subject(v.t("email:magic.subject", values)),
-    v.frame({
-      brand: p.brand,
-      heading: v.t("email:magic.heading"),
-      paragraphs: [
-        v.t("email:hi", { name: p.name }),
-        // Registering again says so in our words: the reader must know why the link came.
-        p.alreadyRegistered ? v.t("email:magic.already") : v.intro(v.t("email:magic.intro")),
-      ],
-      button: { label: v.t("email:magic.button"), url: p.url },
-      note: v.t("email:magic.note", { minutes: p.expiresMinutes }),
-    }),
-  );
-}
+export const customerMagicLink = (
+  p: AccountLink & { expiresMinutes: number; alreadyRegistered?: boolean | undefined },
+) =>
+  accountLinkEmail(p, {
+    words: "magic",
+    button: "button",
+    note: { minutes: p.expiresMinutes },
+    insteadOfIntro: p.alreadyRegistered ? "email:magic.already" : undefined,
+  });
 
 /** A customer's password reset. */
-export function customerPasswordReset(p: {
-  brand: Branding;
-  name: string;
-  url: string;
-  expiresMinutes: number;
-  lang?: EmailLang | undefined;
-}): Rendered {
-  const values = { name: p.name, portal: p.brand.brandName };
-  const v = voiceOf(p.lang, values);
-  return render(
-    v.subject(v.t("email:reset.subject", values)),
-    v.frame({
-      brand: p.brand,
-      heading: v.t("email:reset.heading"),
-      paragraphs: [v.t("email:hi", { name: p.name }), v.intro(v.t("email:reset.intro"))],
-      button: { label: v.t("email:reset.heading"), url: p.url },
-      note: v.t("email:reset.note", { minutes: p.expiresMinutes }),
-    }),
-  );
-}
+export const customerPasswordReset = (p: AccountLink & { expiresMinutes: number }) =>
+  accountLinkEmail(p, { words: "reset", button: "heading", note: { minutes: p.expiresMinutes } });
 
 /** A new account's address to confirm. */
-export function customerVerifyEmail(p: {
-  brand: Branding;
-  name: string;
-  url: string;
-  expiresHours: number;
-  lang?: EmailLang | undefined;
-}): Rendered {
-  const values = { name: p.name, portal: p.brand.brandName };
-  const v = voiceOf(p.lang, values);
-  return render(
-    v.subject(v.t("email:verify.subject", values)),
-    v.frame({
-      brand: p.brand,
-      heading: v.t("email:verify.heading"),
-      paragraphs: [v.t("email:hi", { name: p.name }), v.intro(v.t("email:verify.intro"))],
-      button: { label: v.t("email:verify.button"), url: p.url },
-      note: v.t("email:verify.note", { hours: p.expiresHours }),
-    }),
-  );
-}
+export const customerVerifyEmail = (p: AccountLink & { expiresHours: number }) =>
+  accountLinkEmail(p, { words: "verify", button: "button", note: { hours: p.expiresHours } });
 
 /** Onboarding: the customer's tasks due tomorrow or overdue, in one email a day. */
 export function taskReminder(p: {

@@ -8,8 +8,8 @@ import { headerText } from "./email.headers.ts";
 // subjects, messages) is escaped in the HTML by html``; the layout is a table with inline styles,
 // which is what mail clients render reliably. Mail clients differ in honouring isolation, and
 // text has none: the subject, the text and the HTML go without the bidirectional controls that
-// could reorder what follows them (lib/bidi.ts). The button carries its link in the HTML; the
-// text part prints it, since text has no buttons.
+// could reorder what follows them (lib/bidi.ts). The button and the links carry their address in
+// the HTML (never printed beside them); the text part prints it, since text has no buttons.
 
 export interface Rendered {
   subject: string;
@@ -29,7 +29,7 @@ export interface Frame {
   /** More quoted messages after it (the earlier conversation, newest first). */
   quotes?: { label: string | Html; text: string }[] | undefined;
   button?: { label: string; url: string } | undefined;
-  /** Links, one per line, each with its own line of text (e.g. a request and its tracking link). */
+  /** Links, one per line: in the HTML the text is the link; the text part prints the address under it. */
   links?: { text: string | Html; url: string }[] | undefined;
   /** Small print under the button. */
   note?: string | undefined;
@@ -107,7 +107,7 @@ ${
 }
 ${(f.links ?? []).map(
   (l) =>
-    html`<tr><td style="padding:8px 24px;font-size:15px;line-height:1.5">${l.text}<br><a href="${l.url}" style="color:${link};word-break:break-all;font-size:13px">${l.url}</a></td></tr>`,
+    html`<tr><td style="padding:8px 24px;font-size:15px;line-height:1.5"><a href="${l.url}" style="color:${link}">${l.text}</a></td></tr>`,
 )}
 ${f.note ? html`<tr><td style="padding:4px 24px;font-size:13px;color:#4b5563">${f.note}</td></tr>` : ""}
 <tr><td style="padding:16px 24px 20px;font-size:12px;color:#6b7280;border-top:1px solid #e5e7eb">${f.brand.brandName}${

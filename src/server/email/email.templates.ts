@@ -1,20 +1,8 @@
 import { bdi, html } from "../web/html.ts";
 import type { Branding } from "../workspaces/workspace.branding.ts";
-import {
-  agentReplyToCustomer,
-  customerInvitation,
-  customerMagicLink,
-  customerPasswordReset,
-  customerVerifyEmail,
-  openRequests,
-  surveyRequest,
-  taskReminder,
-  ticketConfirmation,
-  ticketResolved,
-} from "./email.customer.ts";
+import * as customer from "./email.customer.ts";
 import { type Rendered, render } from "./email.frame.ts";
 
-export type { Rendered } from "./email.frame.ts";
 export {
   agentReplyToCustomer,
   customerInvitation,
@@ -26,7 +14,8 @@ export {
   taskReminder,
   ticketConfirmation,
   ticketResolved,
-};
+} from "./email.customer.ts";
+export type { Rendered } from "./email.frame.ts";
 
 // Every email Portico sends, by its kind (TEMPLATES, what the outbox renders from). The emails to
 // the team are here, in English; the customers' speak their language (email.customer.ts); both
@@ -215,24 +204,24 @@ export function npsDetractor(p: {
 
 /** Every email by its kind (outbox_emails.kind), so a queued one is rendered from its inputs. */
 export const TEMPLATES = {
-  ticket_confirmation: ticketConfirmation,
-  agent_reply: agentReplyToCustomer,
-  ticket_resolved: ticketResolved,
+  ticket_confirmation: customer.ticketConfirmation,
+  agent_reply: customer.agentReplyToCustomer,
+  ticket_resolved: customer.ticketResolved,
   agent_new_ticket: newTicketForAgents,
   agent_customer_reply: customerReplyForAgents,
   agent_invitation: agentInvitation,
-  open_requests: openRequests,
-  customer_invitation: customerInvitation,
-  customer_magic_link: customerMagicLink,
-  customer_password_reset: customerPasswordReset,
-  customer_verify_email: customerVerifyEmail,
+  open_requests: customer.openRequests,
+  customer_invitation: customer.customerInvitation,
+  customer_magic_link: customer.customerMagicLink,
+  customer_password_reset: customer.customerPasswordReset,
+  customer_verify_email: customer.customerVerifyEmail,
   agent_password_reset: agentPasswordReset,
-  task_reminder: taskReminder,
+  task_reminder: customer.taskReminder,
   kb_article_alert: kbArticleAlert,
   monthly_report: monthlyReport,
   follow_up_task: followUpTask,
   nps_detractor: npsDetractor,
-  survey_request: surveyRequest,
+  survey_request: customer.surveyRequest,
 } as const;
 
 export type EmailKind = keyof typeof TEMPLATES;

@@ -9,6 +9,7 @@ import { normalizeEmail } from "../lib/email-address.ts";
 import { commentsVisibleTo } from "../tickets/comment.access.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import { emailWordingOf } from "../workspaces/portal-settings.ts";
+import { serverOrigin } from "../workspaces/portal-url.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import type { EmailLang } from "./email.wording.ts";
 
@@ -62,9 +63,9 @@ export async function emailLangOf(
   };
 }
 
-/** Links in emails must be absolute: PUBLIC_URL, or this server on localhost. */
+/** Links in emails must be absolute: PUBLIC_URL, or this server on localhost (serverOrigin). */
 export function absoluteUrl(ctx: AppContext, path: string): string {
-  return `${ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`}${path}`;
+  return `${serverOrigin(ctx.config)}${path}`;
 }
 
 /** The address replies should reach: the workspace's support email, else {slug}@INBOUND_EMAIL_DOMAIN. */

@@ -4,7 +4,7 @@ import type { AgentActor } from "../actors.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
-import { emailAgentReplied, emailTicketResolved } from "../email/outbox.ts";
+import { emailAgentReplied, emailTicketResolved } from "../email/outbox.tickets.ts";
 import { conflict, validationFailed } from "../errors.ts";
 import { attachmentsOfComment } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";

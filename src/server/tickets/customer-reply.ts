@@ -2,7 +2,7 @@ import type { TicketStatus } from "../../shared/tickets.ts";
 import type { CustomerActor, TokenHolderActor, WorkspaceSystemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
-import { emailCustomerReplied } from "../email/outbox.ts";
+import { emailCustomerReplied } from "../email/outbox.tickets.ts";
 import { onTicketReopened } from "../surveys/still-fixed-resolution.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { ticketsWritableBy } from "./ticket.access.ts";

@@ -2,7 +2,7 @@ import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { formatReference, type TicketType } from "../../shared/tickets.ts";
 import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
-import { emailTicketCreated } from "../email/outbox.ts";
+import { emailTicketCreated } from "../email/outbox.tickets.ts";
 import { type Claimer, claimUploads } from "../files/file.service.ts";
 import { portalUrl } from "../workspaces/portal-url.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";

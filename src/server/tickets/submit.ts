@@ -8,7 +8,7 @@ import type { AppContext } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { PreparedRead, PreparedWrite, readOne } from "../db/prepared.ts";
 import type { Tx } from "../db/schema.ts";
-import { emailTicketCreated } from "../email/outbox.ts";
+import { emailTicketCreated } from "../email/outbox.tickets.ts";
 import { AppError, notFound, tooManyRequests, validationFailed } from "../errors.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { saveRequestFields } from "../forms/request-fields.ts";

@@ -5,7 +5,7 @@ import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import { findOrCreateContact } from "../contacts/contact.service.ts";
 import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
-import { emailTicketCreated } from "../email/outbox.ts";
+import { emailTicketCreated } from "../email/outbox.tickets.ts";
 import type { SenderCheck } from "../email/sender-auth.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { normalizeEmail } from "../lib/email-address.ts";

@@ -8,6 +8,10 @@ import { verifiedDomainOf } from "./portal-settings.ts";
 
 type PortalOf = Pick<WorkspaceTable, "slug" | "custom_domain" | "custom_domain_verified_at">;
 
+/** Where this server is reached from outside: PUBLIC_URL, else this server on localhost. */
+export const serverOrigin = (config: Pick<Config, "publicUrl" | "port">): string =>
+  config.publicUrl ?? `http://localhost:${config.port}`;
+
 /**
  * The absolute address of `path` in the workspace's portal. `path` is within the portal
  * ("/tickets/TKT-0042?t=…", "" for its home); a path already starting with the workspace's
@@ -20,7 +24,7 @@ export function portalUrl(config: Pick<Config, "publicUrl" | "port">, ws: Portal
   if (rest !== "" && !rest.startsWith("/") && !rest.startsWith("?")) rest = `/${rest}`;
   const domain = verifiedDomainOf(ws);
   if (domain) return `https://${domain}${rest === "" || rest.startsWith("?") ? `/${rest}` : rest}`;
-  return `${config.publicUrl ?? `http://localhost:${config.port}`}${own}${rest}`;
+  return `${serverOrigin(config)}${own}${rest}`;
 }
 
 /**
