@@ -1,4 +1,5 @@
 import type { Vars } from "../i18n/translator.ts";
+import { bdi, type Html } from "../web/html.ts";
 import type { Branding } from "../workspaces/workspace.branding.ts";
 import { type Frame, type Rendered, render } from "./email.frame.ts";
 import {
@@ -26,8 +27,14 @@ function voiceOf(lang: EmailLang | undefined, values: Values) {
   return {
     lang: l,
     t: tr.t,
+    /** A line with someone else's words in it (a name, a subject): each isolated in <bdi> in the HTML. */
+    isolated: (key: string, theirs: Record<string, string | null | undefined>, ours: Vars = {}) =>
+      tr.th(key, {
+        ...ours,
+        ...Object.fromEntries(Object.entries(theirs).map(([k, x]) => [k, bdi(x ?? "")])),
+      }),
     subject: (ours: string) => (l.subject ? fillPlaceholders(l.subject, all) : ours),
-    intro: (ours: string) => (l.intro ? fillPlaceholders(l.intro, all) : ours),
+    intro: (ours: string | Html) => (l.intro ? fillPlaceholders(l.intro, all) : ours),
     when: (iso: string) => formatWhen(iso, l),
     frame: (f: Omit<Frame, "lang" | "unsubscribeLabels">): Frame => ({
       ...f,
@@ -75,8 +82,8 @@ export function ticketConfirmation(p: {
       brand: p.brand,
       heading: v.t("email:confirmation.heading", vars),
       paragraphs: [
-        v.t("email:hi", { name: p.contactName }),
-        v.intro(v.t("email:confirmation.intro", vars)),
+        v.isolated("email:hi", { name: p.contactName }),
+        v.intro(v.isolated("email:confirmation.intro", { subject: vars.subject, name: vars.name }, vars)),
         ...(p.receivedAt ? [v.t("email:confirmation.received", { when: v.when(p.receivedAt) })] : []),
         ...(p.files?.length ? [v.t("email:confirmation.files", { files: p.files.join(", ") })] : []),
       ],
@@ -114,7 +121,7 @@ export function agentReplyToCustomer(p: {
       brand: p.brand,
       heading: v.t("email:reply.heading", { agent: p.agentName, reference: p.reference }),
       paragraphs: [
-        v.intro(v.t("email:reply.intro", values)),
+        v.intro(v.isolated("email:reply.intro", { subject: values.subject, name: values.name }, values)),
         ...(p.resolved
           ? [v.t(p.canReply ? "email:reply.resolvedEmail" : "email:reply.resolvedPage", values)]
           : []),
@@ -160,7 +167,7 @@ export function ticketResolved(p: {
       brand: p.brand,
       heading: v.t("email:resolved.heading", values),
       paragraphs: [
-        v.intro(v.t("email:resolved.intro", values)),
+        v.intro(v.isolated("email:resolved.intro", { subject: values.subject, name: values.name }, values)),
         ...(p.rateUrl ? [v.t("email:resolved.rateAsk")] : []),
       ],
       quote: p.resolution ? { label: v.t("email:resolved.resolution"), text: p.resolution } : undefined,
@@ -220,7 +227,7 @@ export function surveyRequest(p: {
       heading:
         p.kind === "still_fixed" && p.reference ? v.t("email:survey.headingStillFixed", values) : question,
       paragraphs: [
-        v.t("email:hi", { name: p.contactName }),
+        v.isolated("email:hi", { name: p.contactName }),
         v.intro(
           p.kind === "still_fixed"
             ? v.t("email:survey.introStillFixed", { about })
@@ -262,7 +269,7 @@ export function openRequests(p: {
       brand: p.brand,
       heading: v.t("email:open.heading"),
       paragraphs: [
-        v.t("email:hi", { name: p.contactName }),
+        v.isolated("email:hi", { name: p.contactName }),
         v.intro(v.t("email:open.intro", { days: p.linkDays })),
       ],
       links: p.requests.map((r) => ({ text: `${r.reference}: ${r.subject} (${r.statusLabel})`, url: r.url })),
@@ -306,7 +313,7 @@ function accountLinkEmail(
       brand: p.brand,
       heading: v.t(key("heading"), values),
       paragraphs: [
-        v.t("email:hi", { name: p.name }),
+        v.isolated("email:hi", { name: p.name }),
         e.insteadOfIntro
           ? v.t(e.insteadOfIntro)
           : v.intro(v.t(key("intro"), { ...values, ...e.introVars?.((k) => v.t(k)) })),
@@ -370,7 +377,7 @@ export function taskReminder(p: {
       brand: p.brand,
       heading: v.t("email:tasks.heading"),
       paragraphs: [
-        v.t("email:hi", { name: p.contactName }),
+        v.isolated("email:hi", { name: p.contactName }),
         v.intro(v.t("email:tasks.intro", { count })),
         ...p.tasks.map(
           (t) =>

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import i18next, { type TOptions } from "i18next";
 import type { WorkspaceTable } from "../db/schema.ts";
-import { escapeHtml, type Html, unsafeRaw } from "../web/html.ts";
+import { escapeHtml, Html, unsafeRaw } from "../web/html.ts";
 import { ticketWordOf } from "../workspaces/portal-settings.ts";
 import { DEFAULT_LOCALE, LOCALES, type Locale } from "./locales.ts";
 
@@ -51,8 +51,11 @@ export interface Translator {
   locale: Locale;
   /** A message as text (the page's html`` escapes it). */
   t(key: string, vars?: Vars): string;
-  /** A message whose catalogue text carries markup (<strong>, <a href="{{href}}">): the values are escaped. */
-  th(key: string, vars?: Vars): Html;
+  /**
+   * A message whose catalogue text carries markup (<strong>, <a href="{{href}}">): the values are
+   * escaped, but for Html ones (a name already isolated in <bdi>), which go in as they are.
+   */
+  th(key: string, vars?: Vars | Record<string, Vars[string] | Html>): Html;
 }
 
 /** The mid-sentence form of a word: lower-cased except in German, where nouns keep their capital, and acronyms. */
@@ -88,7 +91,7 @@ export function translatorFor(locale: Locale, ws?: Pick<WorkspaceTable, "ticket_
     th: (key, vars) => {
       const escaped: Vars = {};
       for (const [k, v] of Object.entries({ ...words, ...vars }))
-        escaped[k] = typeof v === "string" ? escapeHtml(v) : v;
+        escaped[k] = v instanceof Html ? v.value : typeof v === "string" ? escapeHtml(v) : v;
       return unsafeRaw(engine.t(key, { lng: locale, ...escaped } as TOptions) as string);
     },
   };
