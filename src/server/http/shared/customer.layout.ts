@@ -1,5 +1,6 @@
 import type { FastifyReply } from "fastify";
 import { readableOn, readablePair } from "../../../shared/color.ts";
+import { TICKET_STATUSES } from "../../../shared/tickets.ts";
 import type { FieldErrors } from "../../errors.ts";
 import { LOCALE_NAMES, LOCALES } from "../../i18n/locales.ts";
 import type { Translator, Vars } from "../../i18n/translator.ts";
@@ -114,6 +115,12 @@ function clientMessages(t: Translator): string {
     sending: t.t("submit:sending"),
     suggested: t.t("submit:suggested"),
     dismiss: t.t("submit:dismiss"),
+    openedBy: t.t("submit:similarOpenedBy", { status: "{status}", name: "{name}", date: "{date}" }),
+    openedByYou: t.t("submit:similarOpenedByYou", { status: "{status}", date: "{date}" }),
+    colleague: t.t("submit:similarColleague"),
+    you: t.t("submit:similarYou"),
+    statuses: Object.fromEntries(TICKET_STATUSES.map((s) => [s, t.t(`requests:status.${s}`)])),
+    draftSaved: t.t("work:form.draftSavedNow"),
   });
 }
 
