@@ -64,6 +64,36 @@ export function customerErrorText(t: Translator, field: string, message: string,
   return t.t("errors:message.unknown", { label, message });
 }
 
+/** The server's errors a customer may meet, by their stable code, each with its sentence (errors:code.*). */
+const CODED_ERRORS = new Set([
+  "rate_limited",
+  "too_many_files",
+  "file_empty",
+  "upload_incomplete",
+  "upload_not_found",
+  "file_refused_by_scanner",
+  "form_too_large",
+  "invalid_form",
+  "document_too_large",
+  "company_quota_exceeded",
+  "form_required",
+  "already_submitted",
+]);
+
+/** An error the server refused with, in the reader's language by its code; else the server's words. */
+export const customerErrorMessage = (t: Translator, err: { code: string; message: string }): string =>
+  customerSaid(t, codedErrorKey(err) ?? err.message);
+
+/**
+ * The catalogue key of an error's sentence (errors:code.*), else its server's words: for a page
+ * whose translator comes later (customer-page.ts), to be said there with `customerSaid`.
+ */
+export const codedErrorKey = (err: { code: string; message: string }): string | undefined =>
+  CODED_ERRORS.has(err.code) ? `errors:code.${err.code}` : undefined;
+
+/** A message kept as a key of errors:code.* said in the reader's words; any other text as it is. */
+export const customerSaid = (t: Translator, m: string): string => (m.startsWith("errors:code.") ? t.t(m) : m);
+
 /**
  * The error summary of a customer's form, in the reader's language (web/forms.ts's markup);
  * `labels` names fields the customers' usual ones do not cover.
