@@ -64,18 +64,15 @@ export function customerErrorText(t: Translator, field: string, message: string,
   return t.t("errors:message.unknown", { label, message });
 }
 
-/** The server's errors a customer may meet, by their stable code, each with its sentence (errors:code.*). */
+/**
+ * The server's errors a customer may meet, by their stable code, each with its sentence
+ * (errors:code.*); one whose words name the file at fault (too_many_files,
+ * document_too_large…) keeps them until the code carries those details.
+ */
 const CODED_ERRORS = new Set([
   "rate_limited",
-  "too_many_files",
-  "file_empty",
-  "upload_incomplete",
-  "upload_not_found",
-  "file_refused_by_scanner",
   "form_too_large",
   "invalid_form",
-  "document_too_large",
-  "company_quota_exceeded",
   "form_required",
   "already_submitted",
 ]);
