@@ -274,6 +274,7 @@ describe("the signed-in portal in the customer's language", () => {
     assert.equal(messages.openedBy, "{status} · eröffnet von {name} am {date}");
     assert.equal(messages.statuses.in_progress, "In Bearbeitung");
     assert.equal(messages.draftSaved, "Entwurf gespeichert.");
+    assert.equal(messages.problems, "Es gibt {count} Probleme");
 
     const survey = await page(slug, `account/surveys/${id}`, c.cookie);
     assert.equal(survey.statusCode, 200);

@@ -136,7 +136,8 @@ function clientMessages(t: Translator): string {
     maxLength: t.t("errors:message.maxLength", { label: "{label}", limit: "{limit}" }),
     email: t.t("errors:message.email", { label: "{label}" }),
     problem: t.t("errors:problems", { count: 1 }),
-    problems: t.t("errors:problems", { count: "{count}" }),
+    // A number picks the plural form ("{count}" would not); the script puts its own in.
+    problems: t.t("errors:problems", { count: 99 }).replace("99", "{count}"),
     count: t.t("submit:count", { count: "{count}", max: "{max}" }),
     over: t.t("submit:over", { over: "{over}", count: "{count}", max: "{max}" }),
     sending: t.t("submit:sending"),
