@@ -278,6 +278,48 @@ describe("customer emails", () => {
       lang: lang({ locale: "fr" }),
     });
     assert.equal(tasks.subject, "Une tâche arrive à échéance pour Acme Support");
-    assert.match(tasks.text, /Sign : à faire pour le 6 déc\. 2026/);
+    assert.match(tasks.text, /Sign : à faire pour le 6 déc\. 2026, 18:03 UTC\+1/);
+    // Late in the evening in Berlin is already the next day in Tokyo: the reader's zone decides.
+    const tokyo = taskReminder({
+      brand,
+      contactName: "Casey",
+      tasks: [{ title: "Sign", due: "6 Dec 2026", dueAt: AT, overdue: false }],
+      url: "https://x.test/o",
+      lang: lang({ timeZone: "Asia/Tokyo" }),
+    });
+    assert.match(tokyo.text, /Sign: due 7 Dec 2026, 02:03 GMT\+9/);
+  });
+
+  test("the open requests are listed with their status in the reader's language", () => {
+    const requests = [
+      {
+        reference: "TKT-0042",
+        subject: "Printer jams",
+        status: "in_progress" as const,
+        statusLabel: "In Progress",
+        url: "https://x.test/t",
+      },
+    ];
+    const mail = (l: EmailLang) =>
+      openRequests({ brand, contactName: "Casey", requests, linkDays: 30, lang: l });
+    assert.match(mail(lang()).text, /TKT-0042: Printer jams \(In Progress\)/);
+    assert.match(mail(lang({ locale: "de" })).text, /TKT-0042: Printer jams \(In Bearbeitung\)/);
+    assert.match(mail(lang({ locale: "fr" })).text, /TKT-0042: Printer jams \(En cours\)/);
+    // A queued email from before the code: its English label.
+    const old = openRequests({
+      brand,
+      contactName: "Casey",
+      requests: [
+        {
+          reference: "TKT-0042",
+          subject: "Printer jams",
+          statusLabel: "In Progress",
+          url: "https://x.test/t",
+        },
+      ],
+      linkDays: 30,
+      lang: lang({ locale: "de" }),
+    });
+    assert.match(old.text, /\(In Progress\)/);
   });
 });

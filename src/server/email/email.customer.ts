@@ -1,3 +1,4 @@
+import type { TicketStatus } from "../../shared/tickets.ts";
 import type { Vars } from "../i18n/translator.ts";
 import { bdi, type Html } from "../web/html.ts";
 import type { Branding } from "../workspaces/workspace.branding.ts";
@@ -257,7 +258,8 @@ export function surveyRequest(p: {
 export function openRequests(p: {
   brand: Branding;
   contactName: string;
-  requests: { reference: string; subject: string; statusLabel: string; url: string }[];
+  /** `status`: the customer's status code, said in the email's language (else `statusLabel`, English). */
+  requests: { reference: string; subject: string; status?: TicketStatus; statusLabel: string; url: string }[];
   linkDays: number;
   lang?: EmailLang | undefined;
 }): Rendered {
@@ -272,7 +274,10 @@ export function openRequests(p: {
         v.isolated("email:hi", { name: p.contactName }),
         v.intro(v.t("email:open.intro", { days: p.linkDays })),
       ],
-      links: p.requests.map((r) => ({ text: `${r.reference}: ${r.subject} (${r.statusLabel})`, url: r.url })),
+      links: p.requests.map((r) => ({
+        text: `${r.reference}: ${r.subject} (${r.status ? v.t(`email:status.${r.status}`) : r.statusLabel})`,
+        url: r.url,
+      })),
       note: v.t("email:open.note"),
     }),
   );
@@ -364,13 +369,8 @@ export function taskReminder(p: {
   const values = { name: p.contactName, portal: p.brand.brandName };
   const v = voiceOf(p.lang, values);
   const count = p.tasks.length;
-  const day = (t: (typeof p.tasks)[number]) =>
-    t.dueAt
-      ? new Intl.DateTimeFormat(v.lang.locale === "en" ? "en-GB" : v.lang.locale, {
-          dateStyle: "medium",
-          timeZone: "UTC",
-        }).format(new Date(t.dueAt))
-      : t.due;
+  // In the reader's zone (the contact's, else the workspace's), the zone named.
+  const day = (t: (typeof p.tasks)[number]) => (t.dueAt ? formatWhen(t.dueAt, v.lang) : t.due);
   return render(
     v.subject(v.t("email:tasks.subject", { ...values, count })),
     v.frame({

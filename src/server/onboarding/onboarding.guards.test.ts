@@ -125,7 +125,8 @@ describe("a task with a form", () => {
     assert.match(page.body, new RegExp(`<a class="button primary" href="${pageUrl}/form">Fill in the form`));
     const byForm = await postForm(w.own, `${pageUrl}/complete`, { _csrf: w.own.csrf });
     assert.equal(byForm.statusCode, 409);
-    assert.match(byForm.body, /role="alert">This task asks for the form/);
+    // In the reader's words (errors:code.form_required); the button beside it names the form.
+    assert.match(byForm.body, /role="alert">This task asks for a form: use “Fill in the form”/);
 
     // A draft is not enough; sent answers are.
     await answer(w, task, formId, "draft");

@@ -190,7 +190,10 @@ describe("images", () => {
 
     // The settings page offers an upload, not an address (the API's logoUrl stays, deprecated),
     // and its preview shows no such logo.
-    const page = await plain.app.inject({ url: "/app/settings/branding", headers: { cookie: team.admin.cookie } });
+    const page = await plain.app.inject({
+      url: "/app/settings/branding",
+      headers: { cookie: team.admin.cookie },
+    });
     assert.equal(page.statusCode, 200);
     assert.doesNotMatch(page.body, /name="logoUrl"/);
     assert.match(page.body, /type="file"/);

@@ -87,6 +87,7 @@ export async function emailOpenRequests(
       requests.push({
         reference: formatReference(t.number),
         subject: t.subject,
+        status: customerStatusOf(t),
         statusLabel: STATUS_LABELS[customerStatusOf(t)],
         url: portalUrl(ctx.config, ws, trackingPath(ws.slug, t.number, token)),
       });

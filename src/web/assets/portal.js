@@ -26,6 +26,12 @@
     sending: "Sending…",
     suggested: "These articles may answer your question",
     dismiss: "Dismiss suggestions",
+    openedBy: "{status} · opened by {name} on {date}",
+    openedByYou: "{status} · opened by you on {date}",
+    colleague: "A colleague already reported this: follow it instead",
+    you: "You already reported this: follow it instead",
+    statuses: {},
+    draftSaved: "Draft saved.",
     ...said,
   };
   const LABELS = words.labels;
@@ -273,19 +279,20 @@
         );
         const opened = el("time", {
           dateTime: it.createdAt,
-          textContent: new Date(it.createdAt).toLocaleDateString(),
+          textContent: new Date(it.createdAt).toLocaleDateString(lang, { dateStyle: "medium" }),
         });
         const meta = el("p", { className: "meta" });
-        meta.append(`${it.statusLabel} · opened by ${it.openedByYou ? "you" : it.openedBy} on `, opened);
+        // The sentence around the date, in the page's words: "{status} · opened by {name} on {date}".
+        const vars = { status: words.statuses[it.status] ?? it.statusLabel, name: it.openedBy };
+        const [before, after = ""] = (it.openedByYou ? words.openedByYou : words.openedBy).split("{date}");
+        meta.append(fill(before, vars), opened, fill(after, vars));
         li.append(a, meta);
         ul.append(li);
       }
       const colleague = items.some((i) => !i.openedByYou);
       similar.append(
         el("h2", {
-          textContent: colleague
-            ? "A colleague already reported this: follow it instead"
-            : "You already reported this: follow it instead",
+          textContent: colleague ? words.colleague : words.you,
         }),
         ul,
       );
@@ -347,7 +354,7 @@
       });
       if (res.ok) {
         last = body;
-        if (status) status.textContent = "Draft saved.";
+        if (status) status.textContent = words.draftSaved;
       }
     } catch {}
   };

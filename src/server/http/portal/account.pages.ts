@@ -11,13 +11,13 @@ import {
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import { formString } from "../../web/forms.ts";
-import { type Html, html } from "../../web/html.ts";
+import type { Html } from "../../web/html.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { plainNotFound } from "../shared/customer.layout.ts";
 import { newNonce } from "../shared/html-response.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
-import { type AccountState, accountMain } from "./account.views.ts";
+import { type AccountState, accountMain, expiredFormMain } from "./account.views.ts";
 import { sendCustomerPage } from "./customer-page.ts";
 import { addCustomerGate, clearCustomerCookie, customerOf } from "./gate.ts";
 import { setLanguageCookie } from "./language-cookie.ts";
@@ -69,7 +69,7 @@ export const portalAccountPages =
         portalPage(ctx, req, reply, {
           title: "account:expired.title",
           status: 403,
-          main: (t) => html`<h1>${t.t("account:expired.heading")}</h1><p>${t.t("account:expired.text")}</p>`,
+          main: (t) => expiredFormMain(t),
         }),
       tokenInForm: true,
     };

@@ -128,3 +128,7 @@ ${preferencesForm(slug, csrf, me, t, st.preferenceErrors)}
   <form method="post" action="/portal/${slug}/sign-out" class="inline">${csrfField(csrf)}<button type="submit" class="primary">${t.t("account:signOut.button")}</button></form>
 </section>`;
 }
+
+/** A signed-in form sent with a stale token: nothing changed, try again. */
+export const expiredFormMain = (t: Translator): Html =>
+  html`<h1>${t.t("account:expired.heading")}</h1><p>${t.t("account:expired.text")}</p>`;

@@ -3,7 +3,7 @@ import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import type { Translator } from "../../i18n/translator.ts";
 import { pendingSurveyOf } from "../../surveys/survey.read.ts";
-import { type Html, html } from "../../web/html.ts";
+import type { Html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { surveyBanner } from "../public/survey.views.ts";
@@ -11,12 +11,13 @@ import { type CustomerPage, plainNotFound, portalLayout } from "../shared/custom
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { customerTranslator } from "../shared/locale.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
+import { expiredFormMain } from "./account.views.ts";
 import { customerOf } from "./gate.ts";
 import { type Reader, readerFor } from "./reader.ts";
 
 // Every signed-in portal page leaves through here: the workspace's branded frame with the
 // customer's navigation (the company's pages only for a contact of a company), never cached; and
-// the gate's answers for those pages (HTML_ANSWERS: to sign-in and back, or an expired form).
+// the gate's answers for those pages (htmlAnswers: to sign-in and back, or an expired form).
 
 const slugOf = (req: FastifyRequest) => (req.params as { slug?: string }).slug ?? "";
 
@@ -48,9 +49,9 @@ export async function sendCustomerPage(
   };
   // A survey waiting for this customer's answer: a banner on every page but its own.
   const pending = p.noSurveyBanner ? null : await pendingSurveyOf(ctx, customerOf(req).actor);
-  const banner = pending ? surveyBanner(ws, pending) : undefined;
   const me = customerOf(req).contact;
   const t = readerFor(customerTranslator(ctx.config, reply, ws, me.locale), me.timeZone);
+  const banner = pending ? surveyBanner(ws, pending, t) : undefined;
   const title = typeof p.title === "string" ? p.title : p.title(t);
   return sendHtml(reply, portalLayout({ ws, t, nonce, title, customer, banner, main: p.main(ws, t) }), {
     kind: "page",
@@ -60,19 +61,17 @@ export async function sendCustomerPage(
 }
 
 /** Back where they were after signing in: the same page for a GET, else the home. */
-export const HTML_ANSWERS: GateAnswers = {
+export const htmlAnswers = (ctx: AppContext): GateAnswers => ({
   unauthenticated: (req, reply) => {
     const slug = encodeURIComponent(slugOf(req));
     const next = req.method === "GET" ? req.url : `/portal/${slug}/home`;
     return reply.redirect(`/portal/${slug}/sign-in?next=${encodeURIComponent(next)}`, 303);
   },
-  csrfFailed: (_req, reply) => {
-    const nonce = newNonce();
-    return sendHtml(
-      reply,
-      html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>Please try again</title></head><body><main id="main"><h1>That form had expired</h1><p>Nothing was changed. Go back, reload the page and try again.</p></main></body></html>`,
-      { kind: "page", nonce, status: 403 },
-    );
-  },
+  csrfFailed: (req, reply) =>
+    sendCustomerPage(ctx, req, reply, {
+      title: (t) => t.t("account:expired.title"),
+      status: 403,
+      main: (_ws, t) => expiredFormMain(t),
+    }),
   tokenInForm: true,
-};
+});

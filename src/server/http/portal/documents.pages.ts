@@ -13,6 +13,7 @@ import { sendThumbnail } from "../../files/thumbnail.ts";
 import { formString } from "../../web/forms.ts";
 import type { Html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
+import { codedErrorKey } from "../shared/customer.layout.ts";
 import { multipartFileOf, multipartUploads } from "../shared/multipart-upload.ts";
 import { sendCustomerPage } from "./customer-page.ts";
 import { documentsMain, documentsUnavailableMain, NO_FILE } from "./documents.views.ts";
@@ -134,7 +135,7 @@ export const portalDocumentPages =
       } catch (err) {
         if (err instanceof AppError && err.status < 500 && err.status !== 404) {
           if (err.headers) reply.headers(err.headers);
-          return failed({ file: err.message }, err.status);
+          return failed({ file: codedErrorKey(err) ?? err.message }, err.status);
         }
         throw err;
       }

@@ -5,11 +5,12 @@ import type { FieldErrors } from "../../errors.ts";
 import { fileVisual } from "../../web/attachments.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
+import { customerSaid } from "../shared/customer.layout.ts";
 import type { Reader } from "./reader.ts";
 
 /** The upload without a file: a catalogue key, said in the customer's language as drawn. */
 export const NO_FILE = "work:documents.chooseFile";
-const said = (r: Reader, m: string | undefined) => (m === NO_FILE ? r.t(NO_FILE) : m);
+const said = (r: Reader, m: string | undefined) => (m === NO_FILE ? r.t(NO_FILE) : m && customerSaid(r, m));
 
 // The portal's document views: the home's section, and the document store with its upload form
 // (a plain multipart form: it works without JavaScript).

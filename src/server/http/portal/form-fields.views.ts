@@ -4,8 +4,9 @@ import { answerDocumentId } from "../../forms/file-answers.ts";
 import type { Answers, FormField } from "../../forms/form.schemas.ts";
 import { answerText } from "../../forms/form.validate.ts";
 import { type Translator, translatorFor } from "../../i18n/translator.ts";
-import { errorSummary, fieldError, type Labels } from "../../web/forms.ts";
+import type { Labels } from "../../web/forms.ts";
 import { bdi, type Html, html, multiline } from "../../web/html.ts";
+import { customerErrorSummary, customerFieldError } from "../shared/customer.layout.ts";
 
 // A form's fields as a page shows them: the portal's fill page and the builder's preview use
 // this one rendering. Each input is named q_<key> (apart from the page's own fields), and its
@@ -107,7 +108,7 @@ function choices(
     (o, i) =>
       html`<div class="check"><input id="${id}-${i}" name="${id}" type="${many ? "checkbox" : "radio"}" value="${o}"${chosen.includes(o) ? html` checked` : ""}${disabled ? html` disabled` : ""}><label for="${id}-${i}">${bdi(o)}</label></div>`,
   )}
-  ${fieldError(fieldLabelsOf(f), errors, id)}
+  ${customerFieldError(t, errors, id, fieldLabelsOf(f))}
 </fieldset>`;
 }
 
@@ -148,7 +149,7 @@ function fileAnswer(
     <input id="${id}" name="${fileInputName(f.key)}" type="file" aria-describedby="${ids.join(" ")}"${errors?.[id] ? html` aria-invalid="true"` : ""}${f.required && !documentId ? html` aria-required="true"` : ""}>
     <button type="submit" formaction="${uploads.action}" formenctype="multipart/form-data" formnovalidate aria-label="${button} ${f.label}">${button}</button>
   </div>
-  ${fieldError(fieldLabelsOf(f), errors, id)}
+  ${customerFieldError(t, errors, id, fieldLabelsOf(f))}
 </div>`;
 }
 
@@ -170,7 +171,7 @@ export function formFieldHtml(
   <p class="label-like"><strong>${bdi(f.label)}</strong>${optional(f, t)}</p>
   ${help(f)}
   <p class="hint">${t.t("work:form.fileElsewhere")}</p>
-  ${fieldError(fieldLabelsOf(f), errors, id)}
+  ${customerFieldError(t, errors, id, fieldLabelsOf(f))}
 </div>`;
   }
   if (f.type === "checkbox") {
@@ -178,14 +179,14 @@ export function formFieldHtml(
   <input id="${id}" name="${id}" type="checkbox" value="1"${v === true ? html` checked` : ""}${described(f, errors)}${disabled ? html` disabled` : ""}>
   <label for="${id}">${bdi(f.label)}${optional(f, t)}</label>
   ${help(f)}
-  ${fieldError(fieldLabelsOf(f), errors, id)}
+  ${customerFieldError(t, errors, id, fieldLabelsOf(f))}
 </div>`;
   }
   return html`<div class="field">
   <label for="${id}">${bdi(f.label)}${optional(f, t)}</label>
   ${help(f)}
   ${input(f, v, errors, disabled)}
-  ${fieldError(fieldLabelsOf(f), errors, id)}
+  ${customerFieldError(t, errors, id, fieldLabelsOf(f))}
 </div>`;
 }
 
@@ -200,7 +201,7 @@ export function formFieldsHtml(
 ): Html {
   const errors = pageErrors(apiErrors);
   const heading = errors ? t.t("work:form.problems", { count: Object.keys(errors).length }) : undefined;
-  return html`${errorSummary(fieldLabels(fields), errors, heading)}${fields.map((f) => formFieldHtml(f, answers[f.key], errors, disabled, uploads, t))}`;
+  return html`${customerErrorSummary(t, errors, heading, fieldLabels(fields))}${fields.map((f) => formFieldHtml(f, answers[f.key], errors, disabled, uploads, t))}`;
 }
 
 /**

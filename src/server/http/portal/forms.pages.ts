@@ -5,6 +5,7 @@ import { AppError } from "../../errors.ts";
 import { FORM_FIELDS_MAX, type TaskFormView } from "../../forms/form.schemas.ts";
 import { getTaskForm, saveTaskDraft, submitTaskForm } from "../../forms/response.service.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
+import { codedErrorKey, customerSaid } from "../shared/customer.layout.ts";
 import { multipartUploads } from "../shared/multipart-upload.ts";
 import { type CustomerPageSpec, sendCustomerPage } from "./customer-page.ts";
 import { answersFromBody } from "./form-fields.views.ts";
@@ -69,7 +70,9 @@ export const portalFormPages =
             {
               csrfToken: customerCsrfTokenFor(req.customerToken as string),
               ...st,
-              ...(st.notice?.startsWith("work:") ? { notice: t.t(st.notice) } : {}),
+              ...(st.notice
+                ? { notice: st.notice.startsWith("work:") ? t.t(st.notice) : customerSaid(t, st.notice) }
+                : {}),
             },
             t,
           ),
@@ -108,7 +111,7 @@ export const portalFormPages =
             Object.entries(raw).filter(([, v]) => typeof v === "string" || Array.isArray(v)),
           ) as TaskFormView["answers"];
           return fill(req, reply, f, {
-            ...(err.fields ? { errors: err.fields } : { notice: err.message }),
+            ...(err.fields ? { errors: err.fields } : { notice: codedErrorKey(err) ?? err.message }),
             answers: {
               ...answers,
               ...fileAnswersOf(f),

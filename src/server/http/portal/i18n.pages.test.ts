@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { hashPassword } from "../../auth/passwords.ts";
+import { newId } from "../../ids.ts";
 import {
   makeCustomer,
   makeTeam,
@@ -222,6 +223,90 @@ describe("the signed-in portal in the customer's language", () => {
     });
     assert.equal(api.statusCode, 200, api.body);
     assert.equal(api.cookies.find((k) => k.name === langCookie())?.value, "de");
+  });
+
+  test("the survey banner and page, an expired form and the script's words are German too", async () => {
+    const { team, c, reference } = await customerWithRequest();
+    const slug = team.ws.slug;
+    await setContact(c, { locale: "de" });
+    const now = t.ctx.now();
+    const id = newId();
+    await t.ctx.database.db
+      .insertInto("surveys")
+      .values({
+        id,
+        workspace_id: team.ws.id,
+        kind: "csat",
+        contact_id: c.contactId,
+        company_id: null,
+        ticket_id: null,
+        plan_id: null,
+        agent_id: null,
+        trigger: "resolution",
+        status: "sent",
+        skip_reason: null,
+        token_hash: null,
+        unsubscribe_token_hash: null,
+        send_at: now.toISOString(),
+        sent_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + 86_400_000).toISOString(),
+        score: null,
+        answer: null,
+        comment: null,
+        answered_at: null,
+        answered_via: null,
+        created_at: now.toISOString(),
+      })
+      .execute();
+
+    const home = await page(slug, "home", c.cookie);
+    assert.match(
+      home.body,
+      /<section class="survey-banner" aria-label="Umfrage"><p>Wie zufrieden waren Sie mit uns\? <a [^>]+>Bewerten Sie Ihre Erfahrung<\/a>/,
+    );
+    assert.doesNotMatch(home.body, /How did we do|Rate your experience/);
+    // The words portal.js says on its own (similar requests, drafts), from the page.
+    const messages = JSON.parse(
+      (/data-messages="([^"]*)"/.exec(home.body)?.[1] ?? "{}")
+        .replaceAll("&quot;", '"')
+        .replaceAll("&amp;", "&"),
+    );
+    assert.equal(messages.openedBy, "{status} · eröffnet von {name} am {date}");
+    assert.equal(messages.statuses.in_progress, "In Bearbeitung");
+    assert.equal(messages.draftSaved, "Entwurf gespeichert.");
+    assert.equal(messages.problems, "Es gibt {count} Probleme");
+
+    const survey = await page(slug, `account/surveys/${id}`, c.cookie);
+    assert.equal(survey.statusCode, 200);
+    assert.match(survey.body, /<title>Bewerten Sie Ihre Erfahrung/);
+    const missing = await page(slug, `account/surveys/${newId()}`, c.cookie);
+    assert.equal(missing.statusCode, 404);
+    assert.match(missing.body, /<title>Umfrage nicht gefunden/);
+
+    const stale = await t.app.inject({
+      method: "POST",
+      url: `/portal/${slug}/requests/${reference}/reply`,
+      headers: { cookie: c.cookie, ...ENGLISH_BROWSER, "content-type": "application/x-www-form-urlencoded" },
+      payload: form({ _csrf: "stale", body: "Hallo" }),
+    });
+    assert.equal(stale.statusCode, 403);
+    assert.match(stale.body, /<html lang="de">/);
+    assert.match(stale.body, /<h1>Das Formular war abgelaufen<\/h1>/);
+  });
+
+  test("the sign-in form's errors are in the reader's language", async () => {
+    const team = await makeTeam(t);
+    const pre = await openPreSessionForm(t, `/portal/${team.ws.slug}/sign-in`);
+    const res = await t.app.inject({
+      method: "POST",
+      url: `/portal/${team.ws.slug}/sign-in`,
+      headers: { ...pre.headers, "accept-language": "fr" },
+      payload: form({ _csrf: pre.csrf, email: "", password: "", next: "" }),
+    });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.match(res.body, /<html lang="fr">/);
+    assert.match(res.body, /<span class="visually-hidden">Erreur :<\/span>/);
+    assert.doesNotMatch(res.body, /There (is|are)|Error:|is required/);
   });
 
   test("the workspace's word for a ticket, in each language, with its gender", async () => {

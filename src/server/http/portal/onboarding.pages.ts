@@ -3,6 +3,7 @@ import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import { actOnTask, portalPlans, portalTask } from "../../onboarding/portal-onboarding.ts";
+import { codedErrorKey, customerSaid } from "../shared/customer.layout.ts";
 import { type CustomerPageSpec, sendCustomerPage } from "./customer-page.ts";
 import { customerOf } from "./gate.ts";
 import { plansMain, taskMain, taskNotFoundMain } from "./onboarding.views.ts";
@@ -61,7 +62,7 @@ export const portalOnboardingPages =
             {
               csrfToken: customerCsrfTokenFor(req.customerToken as string),
               notice: opts.notice ? t.t(opts.notice) : undefined,
-              error: opts.error,
+              error: opts.error && customerSaid(t, opts.error),
             },
             t,
           ),
@@ -82,7 +83,7 @@ export const portalOnboardingPages =
           await actOnTask(ctx, customerOf(req).actor, req.params.id.slice(0, 64), to);
         } catch (err) {
           if (err instanceof AppError && (err.status === 403 || err.status === 409))
-            return showTask(req, reply, { error: err.message, status: err.status });
+            return showTask(req, reply, { error: codedErrorKey(err) ?? err.message, status: err.status });
           if (err instanceof AppError && err.status === 404) return showTask(req, reply);
           throw err;
         }

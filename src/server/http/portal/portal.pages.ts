@@ -25,7 +25,7 @@ import { formString, formText } from "../../web/forms.ts";
 import { answeringOutage, outageFieldError, unexpectedOutage } from "../shared/errors.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
-import { type CustomerPageSpec, HTML_ANSWERS, sendCustomerPage } from "./customer-page.ts";
+import { type CustomerPageSpec, htmlAnswers, sendCustomerPage } from "./customer-page.ts";
 import { portalDocumentPages } from "./documents.pages.ts";
 import { portalFormPages } from "./forms.pages.ts";
 import { addCustomerGate, customerOf } from "./gate.ts";
@@ -53,7 +53,7 @@ export const portalPages =
   async (app) => {
     await pageTree(app, { formBodyLimit: 64 * 1024 });
     // The one gate of every signed-in portal page: the pages of the customer's work are its children.
-    addCustomerGate(app, ctx, HTML_ANSWERS);
+    addCustomerGate(app, ctx, htmlAnswers(ctx));
     await app.register(portalDocumentPages(ctx));
     await app.register(portalOnboardingPages(ctx));
     await app.register(portalSurveyPages(ctx));

@@ -1,8 +1,9 @@
 import { PASSWORD_MIN } from "../../auth/passwords.ts";
 import type { FieldErrors } from "../../errors.ts";
 import type { Translator } from "../../i18n/translator.ts";
-import { describedBy, errorSummary, fieldError, type Labels } from "../../web/forms.ts";
+import { describedBy, type Labels } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
+import { customerErrorSummary, customerFieldError } from "../shared/customer.layout.ts";
 import { preSessionField } from "../shared/pre-session.ts";
 
 // The portal's ways in, as pages: sign-in, the emailed links (magic link, reset, invitation,
@@ -19,13 +20,14 @@ export const labelsOf = (t: Translator): Labels => ({
 });
 
 export const summary = (t: Translator, errors?: FieldErrors, message?: string) =>
-  errorSummary(
-    labelsOf(t),
+  customerErrorSummary(
+    t,
     errors,
     message ?? (errors ? t.t("signin:problems", { count: Object.keys(errors).length }) : undefined),
+    labelsOf(t),
   );
 export const fieldErr = (t: Translator, errors: FieldErrors | undefined, f: string) =>
-  fieldError(labelsOf(t), errors, f);
+  customerFieldError(t, errors, f, labelsOf(t));
 
 export interface FormState {
   csrf: string;

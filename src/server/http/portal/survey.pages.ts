@@ -32,23 +32,24 @@ export const portalSurveyPages =
       st: { errors?: FieldErrors; chosen?: string; comment?: string; status?: number; thanks?: boolean } = {},
     ) => {
       const page = (title: string, main: Parameters<typeof sendCustomerPage>[3]["main"], status = 200) =>
-        sendCustomerPage(ctx, req, reply, { title, main, status, noSurveyBanner: true });
+        sendCustomerPage(ctx, req, reply, { title: (t) => t.t(title), main, status, noSurveyBanner: true });
       if (!survey) {
-        return page("Survey not found", (ws, t) => surveyNotFoundMain(ws, t), 404);
+        return page("survey:title.notFound", (ws, t) => surveyNotFoundMain(ws, t), 404);
       }
       const reference = await surveyReference(ctx, survey, customerOf(req).actor);
       const state = surveyState(survey, ctx.now());
       if (state === "already_answered") {
         const followUp = st.thanks ? await followUpReference(ctx, survey) : null;
         return st.thanks
-          ? page("Thank you", (ws, t) => surveyThanksMain(ws, t, survey, reference, followUp))
-          : page("Already answered", (ws, t) => surveyAlreadyAnsweredMain(ws, t, survey));
+          ? page("survey:title.thanks", (ws, t) => surveyThanksMain(ws, t, survey, reference, followUp))
+          : page("survey:title.already", (ws, t) => surveyAlreadyAnsweredMain(ws, t, survey));
       }
-      if (state === "expired") return page("Link expired", (ws, t) => surveyExpiredMain(ws, t), 410);
-      if (state === "unavailable") return page("Survey not found", (ws, t) => surveyNotFoundMain(ws, t), 404);
+      if (state === "expired") return page("survey:title.expired", (ws, t) => surveyExpiredMain(ws, t), 410);
+      if (state === "unavailable")
+        return page("survey:title.notFound", (ws, t) => surveyNotFoundMain(ws, t), 404);
       const action = `/portal/${req.params.slug}/account/surveys/${survey.id}`;
       return page(
-        survey.kind === "csat" ? "Rate your experience" : "One question",
+        survey.kind === "csat" ? "survey:heading.csat" : "survey:heading.other",
         (ws, t) =>
           surveyFormMain(
             ws,

@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { translatorFor } from "../../i18n/translator.ts";
 import { makeWorkspace, submitTicket } from "../../test/factories.ts";
 import { type TestEnv, testEnv } from "../../test/harness.ts";
-import { customerErrorText } from "../shared/customer.layout.ts";
+import { customerErrorMessage, customerErrorText } from "../shared/customer.layout.ts";
 
 // The public portal pages speak the reader's language: the switcher's cookie, else the browser's
 // Accept-Language, else the workspace's default; the workspace's word for "ticket" in each.
@@ -93,6 +93,29 @@ describe("the public pages in the reader's language", () => {
     assert.equal(sent.statusCode, 400);
     assert.match(sent.body, /Es gibt 2 Probleme/);
     assert.match(sent.body, /„Betreff“ darf höchstens 200 Zeichen lang sein/);
+  });
+
+  test("a refusal with a stable code is said in the reader's language; another keeps the server's words", async () => {
+    const de = translatorFor("de");
+    assert.equal(
+      customerErrorMessage(de, { code: "rate_limited", message: "Too many." }),
+      "Zu viele Anfragen. Bitte warten Sie eine Weile und versuchen Sie es dann erneut.",
+    );
+    assert.equal(customerErrorMessage(de, { code: "something_new", message: "As said." }), "As said.");
+    const ws = await workspace();
+    const ask = () =>
+      t.app.inject({
+        method: "POST",
+        url: `/portal/${ws.slug}/lost-link`,
+        headers: { "accept-language": "fr" },
+        remoteAddress: "203.0.113.77",
+        payload: { email: "someone@example.test" },
+      });
+    let res = await ask();
+    for (let i = 0; i < 10 && res.statusCode !== 429; i++) res = await ask();
+    assert.equal(res.statusCode, 429);
+    assert.match(res.body, /Trop de requêtes\. Patientez un moment, puis réessayez\./);
+    assert.doesNotMatch(res.body, /You have asked several times/);
   });
 
   test("Accept-Language: fr gets French pages; the cookie overrides the browser", async () => {

@@ -8,7 +8,7 @@ import type { Html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { portalEntry } from "../portal/portal-entry.ts";
-import { plainNotFound, portalLayout } from "../shared/customer.layout.ts";
+import { customerErrorMessage, plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { customerTranslator } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
@@ -84,7 +84,12 @@ export const lostLinkPages =
       } catch (err) {
         if (err instanceof AppError && err.code === "rate_limited") {
           if (err.headers) reply.headers(err.headers);
-          return page(reply, ws, (t) => lostLinkForm(ws, t, email, undefined, err.message), 429);
+          return page(
+            reply,
+            ws,
+            (t) => lostLinkForm(ws, t, email, undefined, customerErrorMessage(t, err)),
+            429,
+          );
         }
         throw err;
       }

@@ -13,7 +13,7 @@ import type { Html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { embedOriginsOf } from "../../workspaces/workspace.embedding.ts";
 import { customerCsrfHolds, customerCsrfValue, type PortalEntry, pageEntry } from "../portal/portal-entry.ts";
-import { portalLayout } from "../shared/customer.layout.ts";
+import { customerErrorMessage, portalLayout } from "../shared/customer.layout.ts";
 import { answeringOutage, unexpectedOutage } from "../shared/errors.ts";
 import { type Framing, newNonce, sendHtml } from "../shared/html-response.ts";
 import { customerTranslator, readerLocale } from "../shared/locale.ts";
@@ -210,11 +210,17 @@ export const submitPages =
             nonce,
             embedded,
             429,
-            submitForm(ws, values, undefined, err.message, embedded),
+            submitForm(ws, values, undefined, customerErrorMessage(t, err), embedded),
           );
         }
         if (err instanceof AppError && err.status < 500) {
-          const main = submitForm(ws, values, err.fields, err.fields ? undefined : err.message, embedded);
+          const main = submitForm(
+            ws,
+            values,
+            err.fields,
+            err.fields ? undefined : customerErrorMessage(t, err),
+            embedded,
+          );
           return page(reply, entry, nonce, embedded, err.status, main);
         }
         // The database or the disk is down: the form again as typed, saying to send it again.

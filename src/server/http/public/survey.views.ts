@@ -215,15 +215,16 @@ export function unsubscribeMain(ws: Workspace, t: Translator, p: { action: strin
 export function surveyBanner(
   ws: Workspace,
   s: { id: string; kind: SurveyKind; reference: string | null },
+  t: Translator = ENGLISH,
 ): Html {
   const href = `/portal/${ws.slug}/account/surveys/${s.id}`;
   const text =
     s.kind === "csat"
       ? s.reference
-        ? `How did we do on ${s.reference}?`
-        : "How did we do?"
-      : surveyQuestion(s.kind, s.reference);
-  return html`<section class="survey-banner" aria-label="Survey"><p>${text} <a href="${href}">${
-    s.kind === "csat" ? "Rate your experience" : "Answer one question"
+        ? t.t("survey:banner.csatAbout", { reference: s.reference })
+        : t.t("survey:banner.csat")
+      : surveyQuestion(s.kind, s.reference, t);
+  return html`<section class="survey-banner" aria-label="${t.t("survey:banner.label")}"><p>${text} <a href="${href}">${
+    s.kind === "csat" ? t.t("survey:banner.rate") : t.t("survey:banner.answer")
   }</a></p></section>`;
 }

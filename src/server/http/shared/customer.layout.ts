@@ -1,5 +1,6 @@
 import type { FastifyReply } from "fastify";
 import { readableOn, readablePair } from "../../../shared/color.ts";
+import { TICKET_STATUSES } from "../../../shared/tickets.ts";
 import type { FieldErrors } from "../../errors.ts";
 import { DEFAULT_LOCALE, isLocale, LOCALE_NAMES, LOCALES } from "../../i18n/locales.ts";
 import type { Translator, Vars } from "../../i18n/translator.ts";
@@ -64,6 +65,33 @@ export function customerErrorText(t: Translator, field: string, message: string,
 }
 
 /**
+ * The server's errors a customer may meet, by their stable code, each with its sentence
+ * (errors:code.*); one whose words name the file at fault (too_many_files,
+ * document_too_large…) keeps them until the code carries those details.
+ */
+const CODED_ERRORS = new Set([
+  "rate_limited",
+  "form_too_large",
+  "invalid_form",
+  "form_required",
+  "already_submitted",
+]);
+
+/** An error the server refused with, in the reader's language by its code; else the server's words. */
+export const customerErrorMessage = (t: Translator, err: { code: string; message: string }): string =>
+  customerSaid(t, codedErrorKey(err) ?? err.message);
+
+/**
+ * The catalogue key of an error's sentence (errors:code.*), else its server's words: for a page
+ * whose translator comes later (customer-page.ts), to be said there with `customerSaid`.
+ */
+export const codedErrorKey = (err: { code: string; message: string }): string | undefined =>
+  CODED_ERRORS.has(err.code) ? `errors:code.${err.code}` : undefined;
+
+/** A message kept as a key of errors:code.* said in the reader's words; any other text as it is. */
+export const customerSaid = (t: Translator, m: string): string => (m.startsWith("errors:code.") ? t.t(m) : m);
+
+/**
  * The error summary of a customer's form, in the reader's language (web/forms.ts's markup);
  * `labels` names fields the customers' usual ones do not cover.
  */
@@ -108,12 +136,19 @@ function clientMessages(t: Translator): string {
     maxLength: t.t("errors:message.maxLength", { label: "{label}", limit: "{limit}" }),
     email: t.t("errors:message.email", { label: "{label}" }),
     problem: t.t("errors:problems", { count: 1 }),
-    problems: t.t("errors:problems", { count: "{count}" }),
+    // A number picks the plural form ("{count}" would not); the script puts its own in.
+    problems: t.t("errors:problems", { count: 99 }).replace("99", "{count}"),
     count: t.t("submit:count", { count: "{count}", max: "{max}" }),
     over: t.t("submit:over", { over: "{over}", count: "{count}", max: "{max}" }),
     sending: t.t("submit:sending"),
     suggested: t.t("submit:suggested"),
     dismiss: t.t("submit:dismiss"),
+    openedBy: t.t("submit:similarOpenedBy", { status: "{status}", name: "{name}", date: "{date}" }),
+    openedByYou: t.t("submit:similarOpenedByYou", { status: "{status}", date: "{date}" }),
+    colleague: t.t("submit:similarColleague"),
+    you: t.t("submit:similarYou"),
+    statuses: Object.fromEntries(TICKET_STATUSES.map((s) => [s, t.t(`requests:status.${s}`)])),
+    draftSaved: t.t("work:form.draftSavedNow"),
   });
 }
 
