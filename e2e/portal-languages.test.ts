@@ -80,12 +80,12 @@ describe("the signed-in portal in French", { skip: skipReason, concurrency: true
 
       await page.goto(`/portal/${slug}/account`);
       assert.equal(await page.locator("h1").textContent(), "Votre compte");
-      assert.equal(await page.getByLabel("Langue", { exact: true }).inputValue(), "fr");
+      assert.equal(await page.locator("main").getByLabel("Langue", { exact: true }).inputValue(), "fr");
       assert.equal(await page.getByLabel("Fuseau horaire", { exact: true }).inputValue(), ZONE);
       await checkPage(page, `portal-fr-account-${tag}`);
 
       // To German by the keyboard: the language's select, then its form's button.
-      await page.getByLabel("Langue", { exact: true }).selectOption("de");
+      await page.locator("main").getByLabel("Langue", { exact: true }).selectOption("de");
       await page.getByRole("button", { name: "Enregistrer la langue et le fuseau horaire" }).press("Enter");
       await page.waitForURL(/saved=preferences/);
       assert.equal(await page.getAttribute("html", "lang"), "de");

@@ -324,6 +324,11 @@
   const form = document.querySelector("form[data-form-draft]");
   if (!form) return;
   const status = form.querySelector("[data-draft-status]");
+  // "Draft saved." in the page's words (customer.layout.ts puts them on <body>).
+  let draftSaved = "Draft saved.";
+  try {
+    draftSaved = JSON.parse(document.body.dataset.messages || "{}").draftSaved || draftSaved;
+  } catch {}
   let timer;
   let last = "";
   const answers = () => {
@@ -354,7 +359,7 @@
       });
       if (res.ok) {
         last = body;
-        if (status) status.textContent = words.draftSaved;
+        if (status) status.textContent = draftSaved;
       }
     } catch {}
   };
