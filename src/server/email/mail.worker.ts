@@ -17,3 +17,6 @@ parentPort?.on("message", async (msg: { id: number; row: OutboxEmailTable }) => 
     parentPort?.postMessage({ id: msg.id, failure: classifySendError(err) });
   }
 });
+
+// Loaded (templates, catalogues, transport): sends are timed from here, not from the thread's start.
+parentPort?.postMessage({ ready: true });

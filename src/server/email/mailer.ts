@@ -22,14 +22,22 @@ import {
 
 /** How long the mail thread waits for the next email before it ends. */
 export const MAIL_THREAD_IDLE_MS = 60_000;
+/**
+ * How long a new thread may take to load (its templates and message catalogues) before its
+ * emails are given up too; a send's own deadline starts once it is loaded, so a slow start on a
+ * busy machine is not taken for a relay that does not answer.
+ */
+export const MAIL_THREAD_START_MS = 30_000;
 
-type Answer = { id: number; rejected?: string[]; failure?: SendFailure };
+type Answer = { id: number; rejected?: string[]; failure?: SendFailure } | { ready: true };
 
 export class ThreadMailer implements Mailer {
   readonly kind: "smtp" | "file";
   readonly #settings: TransportSettings;
   readonly #pending = new Map<number, { resolve(v: { rejected: string[] }): void; reject(e: Error): void }>();
   #worker: Worker | null = null;
+  /** Settled once the current thread has loaded. */
+  #ready: Promise<void> = Promise.resolve();
   #idle: NodeJS.Timeout | null = null;
   #seq = 0;
 
@@ -53,7 +61,21 @@ export class ThreadMailer implements Mailer {
     });
     trackThread("mail", worker);
     worker.unref();
+    let loaded: () => void = () => {};
+    this.#ready = new Promise<void>((resolve) => {
+      loaded = resolve;
+    });
+    const start = setTimeout(
+      () => this.#giveUp(worker, "the mail thread did not start"),
+      MAIL_THREAD_START_MS,
+    );
+    start.unref();
     worker.on("message", (a: Answer) => {
+      if ("ready" in a) {
+        clearTimeout(start);
+        loaded();
+        return;
+      }
       const p = this.#pending.get(a.id);
       this.#pending.delete(a.id);
       if (this.#pending.size === 0) {
@@ -72,7 +94,10 @@ export class ThreadMailer implements Mailer {
       this.#pending.clear();
     };
     worker.on("error", (err) => lost(`the mail thread failed: ${err.message}`));
-    worker.on("exit", (code) => lost(`the mail thread stopped (${code})`));
+    worker.on("exit", (code) => {
+      clearTimeout(start);
+      lost(`the mail thread stopped (${code})`);
+    });
     this.#worker = worker;
     return worker;
   }
@@ -101,19 +126,28 @@ export class ThreadMailer implements Mailer {
       this.#idle = null;
     }
     const worker = this.#thread();
+    const ready = this.#ready;
     const id = ++this.#seq;
     return new Promise((resolve, reject) => {
       // Held open while an email is in flight, so a caller waiting for it is not left behind.
       if (this.#pending.size === 0) worker.ref();
-      const deadline = setTimeout(() => {
-        this.#giveUp(worker, `no answer within ${this.#deadlineMs / 1000} s`);
-      }, this.#deadlineMs);
+      let deadline: NodeJS.Timeout | undefined;
+      let settled = false;
+      // Timed from when the thread has loaded: the send, not the thread's start, has the deadline.
+      void ready.then(() => {
+        if (settled) return;
+        deadline = setTimeout(() => {
+          this.#giveUp(worker, `no answer within ${this.#deadlineMs / 1000} s`);
+        }, this.#deadlineMs);
+      });
       this.#pending.set(id, {
         resolve: (v) => {
+          settled = true;
           clearTimeout(deadline);
           resolve(v);
         },
         reject: (e) => {
+          settled = true;
           clearTimeout(deadline);
           reject(e);
         },
