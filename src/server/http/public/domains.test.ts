@@ -1,3 +1,6 @@
+// Longer than 400 lines: one fake DNS zone and one server prove a domain every way (HTTP, DNS,
+// contested claims, old addresses) and then serve it; split, each part would rebuild both.
+
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
