@@ -80,8 +80,24 @@ function ticketVars(locale: Locale, ws: Pick<WorkspaceTable, "ticket_words"> | u
   };
 }
 
+/**
+ * One translator per workspace row and language: the rows pages read are kept until the database
+ * changes (ReadCache), so a page's translator, and what is worked out from it once (the script's
+ * words: clientMessages), is made once per settings and language, not per request.
+ */
+const MADE = new WeakMap<object, Map<Locale, Translator>>();
+
 /** The translator for one reader: their language and the workspace's wording. */
 export function translatorFor(locale: Locale, ws?: Pick<WorkspaceTable, "ticket_words">): Translator {
+  if (!ws) return makeTranslator(locale, undefined);
+  let byLocale = MADE.get(ws);
+  if (!byLocale) MADE.set(ws, (byLocale = new Map()));
+  let made = byLocale.get(locale);
+  if (!made) byLocale.set(locale, (made = makeTranslator(locale, ws)));
+  return made;
+}
+
+function makeTranslator(locale: Locale, ws: Pick<WorkspaceTable, "ticket_words"> | undefined): Translator {
   const words = ticketVars(locale, ws);
   const t = (key: string, vars?: Vars) =>
     engine.t(key, { lng: locale, ...words, ...vars } as TOptions) as string;

@@ -126,7 +126,16 @@ export function customerFieldError(
  * What portal.js says in the page's language (its checks before sending, the live count, the
  * suggested articles), as JSON on <body>: {label}, {limit}, {count}, {max} and {over} are filled in there.
  */
+const CLIENT_MESSAGES = new WeakMap<Translator, string>();
+
+/** The script's words for one translator, worked out once (translatorFor keeps its translators). */
 function clientMessages(t: Translator): string {
+  let made = CLIENT_MESSAGES.get(t);
+  if (made === undefined) CLIENT_MESSAGES.set(t, (made = clientMessagesOf(t)));
+  return made;
+}
+
+function clientMessagesOf(t: Translator): string {
   const labels = Object.fromEntries(
     ["name", "email", "subject", "description", "body"].map((f) => [f, t.t(`errors:field.${f}`)]),
   );
