@@ -91,9 +91,15 @@ const MADE = new WeakMap<object, Map<Locale, Translator>>();
 export function translatorFor(locale: Locale, ws?: Pick<WorkspaceTable, "ticket_words">): Translator {
   if (!ws) return makeTranslator(locale, undefined);
   let byLocale = MADE.get(ws);
-  if (!byLocale) MADE.set(ws, (byLocale = new Map()));
+  if (!byLocale) {
+    byLocale = new Map();
+    MADE.set(ws, byLocale);
+  }
   let made = byLocale.get(locale);
-  if (!made) byLocale.set(locale, (made = makeTranslator(locale, ws)));
+  if (!made) {
+    made = makeTranslator(locale, ws);
+    byLocale.set(locale, made);
+  }
   return made;
 }
 

@@ -131,7 +131,10 @@ const CLIENT_MESSAGES = new WeakMap<Translator, string>();
 /** The script's words for one translator, worked out once (translatorFor keeps its translators). */
 function clientMessages(t: Translator): string {
   let made = CLIENT_MESSAGES.get(t);
-  if (made === undefined) CLIENT_MESSAGES.set(t, (made = clientMessagesOf(t)));
+  if (made === undefined) {
+    made = clientMessagesOf(t);
+    CLIENT_MESSAGES.set(t, made);
+  }
   return made;
 }
 
