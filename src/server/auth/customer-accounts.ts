@@ -258,34 +258,48 @@ export async function requestMagicLink(
   });
 }
 
-export async function sendMagicLink(
+export const sendMagicLink = (ctx: AppContext, ws: Workspace, email: string, alreadyRegistered: boolean) =>
+  sendAccountLink(ctx, ws, email, "magic_link", { alreadyRegistered });
+
+const ACCOUNT_LINKS = {
+  magic_link: { kind: "customer_magic_link", path: "link" },
+  password_reset: { kind: "customer_password_reset", path: "reset" },
+} as const;
+
+/**
+ * A one-time link by email to a contact of the workspace who may use the portal (nobody else
+ * gets one): the token and its email in one transaction.
+ */
+export async function sendAccountLink(
   ctx: AppContext,
   ws: Workspace,
   email: string,
-  alreadyRegistered: boolean,
+  purpose: keyof typeof ACCOUNT_LINKS,
+  extra: { alreadyRegistered?: boolean } = {},
 ) {
+  const { kind, path } = ACCOUNT_LINKS[purpose];
   await ctx.database.db.transaction().execute(async (tx) => {
     const contact = await contactByEmail(tx, ws.id, email);
     if (!contact || contact.portal_access === "none") return;
     const { token } = await issueCustomerToken(ctx, tx, {
       workspaceId: ws.id,
       contactId: contact.id,
-      purpose: "magic_link",
+      purpose,
     });
     await enqueueEmail(ctx, tx, {
       ws,
-      kind: "customer_magic_link",
+      kind,
       audience: "customer",
       to: [{ address: contact.email, name: contact.name }],
       params: {
         brand: brandingOf(ws),
         name: contact.name,
-        url: linkUrl(ctx, ws, "link", token),
-        expiresMinutes: CUSTOMER_TOKEN_TTL_MS.magic_link / 60_000,
-        alreadyRegistered,
+        url: linkUrl(ctx, ws, path, token),
+        expiresMinutes: CUSTOMER_TOKEN_TTL_MS[purpose] / 60_000,
+        ...extra,
       },
       autoSubmitted: true,
-    });
+    } as Parameters<typeof enqueueEmail>[2]);
   });
 }
 

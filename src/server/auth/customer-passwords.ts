@@ -15,6 +15,7 @@ import {
   linkGone,
   linkUrl,
   revokeContactSessions,
+  sendAccountLink,
   startSession,
   throttleRequest,
 } from "./customer-accounts.ts";
@@ -40,28 +41,7 @@ export async function requestPasswordReset(
   afterAnswer(ctx, "a password reset", async () => {
     const ws = await findWorkspaceBySlug(ctx, input.slug);
     if (!ws) return;
-    await ctx.database.db.transaction().execute(async (tx) => {
-      const contact = await contactByEmail(tx, ws.id, email);
-      if (!contact || contact.portal_access === "none") return;
-      const { token } = await issueCustomerToken(ctx, tx, {
-        workspaceId: ws.id,
-        contactId: contact.id,
-        purpose: "password_reset",
-      });
-      await enqueueEmail(ctx, tx, {
-        ws,
-        kind: "customer_password_reset",
-        audience: "customer",
-        to: [{ address: contact.email, name: contact.name }],
-        params: {
-          brand: brandingOf(ws),
-          name: contact.name,
-          url: linkUrl(ctx, ws, "reset", token),
-          expiresMinutes: CUSTOMER_TOKEN_TTL_MS.password_reset / 60_000,
-        },
-        autoSubmitted: true,
-      });
-    });
+    await sendAccountLink(ctx, ws, email, "password_reset");
   });
 }
 
