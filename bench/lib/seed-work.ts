@@ -84,7 +84,7 @@ export async function seedBusyCompany(
   });
   const manager = contacts[0] as (typeof contacts)[number];
 
-  const tickets: TicketTable[] = [];
+  const tickets: Insertable<TicketTable>[] = [];
   const events: TicketEventTable[] = [];
   const search: { id: string; workspace_id: string; ticket_id: string; body: string }[] = [];
   let searchMatches = 0;

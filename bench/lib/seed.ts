@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Insertable } from "kysely";
 import { sql } from "kysely";
 import { systemActor } from "../../src/server/actors.ts";
 import { hashToken } from "../../src/server/auth/tokens.ts";
@@ -123,7 +124,7 @@ export async function setupAndSeed(env: Record<string, string>, count: number): 
       .executeTakeFirstOrThrow();
     const started = performance.now();
     const seedNow = new Date();
-    const agents: AgentTable[] = [1, 2, 3, 4].map((i) => ({
+    const agents: Insertable<AgentTable>[] = [1, 2, 3, 4].map((i) => ({
       id: newId(),
       workspace_id: ws.id,
       email: `agent${i}@bench.test`,
@@ -313,7 +314,7 @@ async function seedContacts(
 /** Tickets from..to (their numbers) with their events, tokens and search rows, in one transaction. */
 async function seedBatch(s: Seeding, from: number, to: number): Promise<void> {
   const { rand, workspaceId } = s;
-  const tickets: TicketTable[] = [];
+  const tickets: Insertable<TicketTable>[] = [];
   const events: TicketEventTable[] = [];
   const tokens: TrackingTokenTable[] = [];
   const search: { id: string; workspace_id: string; ticket_id: string; body: string }[] = [];

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/connection.ts";
-import type { DnsResolver, FileStorage, Mailer } from "./ports.ts";
+import type { DnsResolver, FileStorage, LiveBus, Mailer } from "./ports.ts";
 import type { RateLimiter } from "./ratelimit/rate-limiter.ts";
 
 // What every domain operation may use. Built once by main.ts (or a test) and handed down.
@@ -18,6 +18,8 @@ export interface AppContext {
   dns: DnsResolver;
   /** When the HTTP server last took a request (performance.now()): background work steps back. */
   activity: { lastRequestAt: number };
+  /** Live changes to agents' open pages (queue, ticket, bell), across processes on Redis. */
+  live: LiveBus;
   /** The clock; tests move it to check expiry. */
   now: () => Date;
 }

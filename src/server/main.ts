@@ -9,6 +9,7 @@ import { systemDnsResolver } from "./email/sender-auth.ts";
 import { createFileStorage } from "./files/file.service.ts";
 import { drainHttp, trackAnswers } from "./http/shared/drain.ts";
 import { startBackgroundWork } from "./jobs/background.ts";
+import { MemoryLiveBus } from "./live/memory-bus.ts";
 import { createLogger } from "./logger.ts";
 import { listenForMetrics } from "./metrics/metrics.ts";
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./ratelimit/rate-limiter.ts";
@@ -51,11 +52,13 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
     mailer,
     dns: systemDnsResolver(),
     activity: { lastRequestAt: Number.NEGATIVE_INFINITY },
+    live: new MemoryLiveBus(),
     now: () => new Date(),
   };
 }
 
 export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.live.close();
   await ctx.mailer.close();
   await ctx.limiter.close();
   await ctx.database.close();

@@ -70,3 +70,26 @@ export interface Mailer {
  * senders are checked (SPF, DKIM, DMARC). The system's resolver, or a test's own records.
  */
 export type DnsResolver = (name: string, rrtype: string) => Promise<string[][] | string[]>;
+
+/** What changed, said to every process's live connections (live/): a ticket, the queue, an agent's notifications. */
+export interface LiveEvent {
+  workspaceId: string;
+  /** "ticket": one ticket changed (its page and the queue refresh); "queue": many did;
+   * "notifications": these agents' bells; "presence": who views or types on a ticket. */
+  topic: "ticket" | "queue" | "notifications" | "presence";
+  /** The ticket's reference (TKT-0042), for "ticket" and "presence". */
+  reference?: string | undefined;
+  /** Only these agents hear it (notifications); absent: every agent of the workspace. */
+  agentIds?: string[] | undefined;
+  /** Small facts the pages show without asking again (presence: who, viewing or typing). */
+  data?: Record<string, unknown> | undefined;
+}
+
+/** Live changes across processes: in memory for one process, over Redis pub/sub for several. */
+export interface LiveBus {
+  /** Best effort, never throws: a change is said once it is committed. */
+  publish(event: LiveEvent): void;
+  /** Every event of every workspace; returns the unsubscribe. */
+  subscribe(listener: (event: LiveEvent) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,3 +1,4 @@
+import type { Insertable } from "kysely";
 import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
 import { recordAudit } from "../audit/audit.ts";
 import { checkPassword, fieldsRefused, hashPassword } from "../auth/passwords.ts";
@@ -74,7 +75,7 @@ export async function insertAgent(
   const fields = checkNewAgent(input);
   if (fields) throw fieldsRefused(fields);
   const now = nowIso(ctx);
-  const row: AgentTable = {
+  const row = {
     id: newId(),
     workspace_id: workspaceId,
     email: input.email.trim(),
@@ -86,9 +87,11 @@ export async function insertAgent(
       (input.password ? await hashPassword(input.password, ctx.config.passwordHashCost) : NO_PASSWORD_YET),
     active: true,
     last_login_at: null,
+    capacity: null,
+    time_zone: null,
     created_at: now,
     updated_at: now,
-  };
+  } satisfies Insertable<AgentTable>;
   try {
     await tx.insertInto("agents").values(row).execute();
   } catch (err) {

@@ -1,30 +1,21 @@
 import { contactsWritableBy } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
 import { nowIso } from "../context.ts";
-import { enqueueEmail } from "../email/outbox.ts";
-import { brandingOf } from "../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import {
   actorIn,
   addressProven,
   afterAnswer,
   type CustomerSignedIn,
-  contactByEmail,
   contactById,
   emailOf,
   linkGone,
-  linkUrl,
   revokeContactSessions,
   sendAccountLink,
   startSession,
   throttleRequest,
 } from "./customer-accounts.ts";
-import {
-  CUSTOMER_TOKEN_TTL_MS,
-  consumeCustomerToken,
-  issueCustomerToken,
-  peekCustomerToken,
-} from "./customer-tokens.ts";
+import { consumeCustomerToken, peekCustomerToken } from "./customer-tokens.ts";
 import { checkPassword, fieldsRefused, hashPassword } from "./passwords.ts";
 
 // A customer's password: asking for a reset link (answered the same whether or not the address

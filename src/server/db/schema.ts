@@ -77,8 +77,43 @@ export interface AgentTable {
   password_hash: string;
   active: boolean;
   last_login_at: string | null;
+  /** Migration 0026: away agents get no new tickets; capacity caps open assigned tickets (null: none). */
+  availability: Generated<"online" | "away">;
+  capacity: number | null;
+  /** JSON { <notification kind>: { app?: boolean, email?: boolean } }; "{}": the defaults. */
+  notify_prefs: Generated<string>;
+  /** The agent's own IANA zone for the app's times; null: the browser's. */
+  time_zone: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** A team of agents (migration 0026); a ticket belongs to at most one. */
+export interface TeamTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TeamMemberTable {
+  team_id: string;
+  agent_id: string;
+  workspace_id: string;
+}
+
+/** One agent's notification, shown in the app's bell (migration 0026). */
+export interface NotificationTable {
+  id: string;
+  workspace_id: string;
+  agent_id: string;
+  kind: string;
+  ticket_id: string | null;
+  /** JSON: what the line says (reference, subject, who), fixed when it was sent. */
+  data: Generated<string>;
+  read_at: string | null;
+  created_at: string;
 }
 
 export interface AgentSessionTable {
@@ -230,6 +265,8 @@ export interface TicketTable {
   /** The team's first public answer (migration 0017), set once. */
   first_response_at: string | null;
   follow_up_of_id: string | null;
+  /** The team it belongs to (migration 0026); null: none. */
+  team_id: string | null;
   /** The language it was written in (migration 0025): the page's at submission; null from email. */
   locale: string | null;
   created_at: string;
@@ -493,6 +530,9 @@ export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB {
   workspaces: WorkspaceTable;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;
+  teams: TeamTable;
+  team_members: TeamMemberTable;
+  notifications: NotificationTable;
   agent_sessions: AgentSessionTable;
   customer_sessions: CustomerSessionTable;
   companies: CompanyTable;

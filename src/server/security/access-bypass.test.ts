@@ -47,6 +47,9 @@ const ACCESS_FILES: Record<string, string> = {
   monthly_reports: "surveys/survey.access.ts",
   agent_tasks: "tasks/agent-task.access.ts",
   audit_events: "audit/audit.access.ts",
+  notifications: "notifications/notification.access.ts",
+  teams: "notifications/notification.access.ts",
+  team_members: "notifications/notification.access.ts",
 };
 
 /**

@@ -10,6 +10,7 @@ import { migrateToLatest } from "../db/migrate.ts";
 import { createScratchDatabase } from "../db/scratch.ts";
 import { createMailer } from "../email/mailer.ts";
 import { createFileStorage } from "../files/file.service.ts";
+import { MemoryLiveBus } from "../live/memory-bus.ts";
 import { createLogger } from "../logger.ts";
 import type { DnsResolver } from "../ports.ts";
 import { MemoryRateLimiter, RedisRateLimiter } from "../ratelimit/rate-limiter.ts";
@@ -72,9 +73,11 @@ export async function testEnv(
     mailer: createMailer(config),
     dns: opts.dns ?? noDns,
     activity: { lastRequestAt: Number.NEGATIVE_INFINITY },
+    live: new MemoryLiveBus(),
     now,
   };
   const closeParts = async () => {
+    await ctx.live.close();
     await ctx.mailer.close();
     await ctx.limiter.close();
     await database.close();

@@ -156,6 +156,7 @@ export async function insertTicket(ctx: AppContext, tx: Tx, t: NewTicket): Promi
     closed_at: null,
     first_response_at: null,
     follow_up_of_id: t.followUpOfId ?? null,
+    team_id: null,
     locale: isLocale(t.locale) ? t.locale : null,
     created_at: now,
     updated_at: now,

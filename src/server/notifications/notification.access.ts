@@ -1,0 +1,106 @@
+import type { Expression, ExpressionBuilder, Insertable, SqlBool } from "kysely";
+import { type Actor, unknownActor } from "../actors.ts";
+import { nothing } from "../db/access.ts";
+import type { DB, Tx } from "../db/schema.ts";
+
+// An agent's notifications are that agent's alone: another agent, even an admin, never reads or
+// marks them. The system (the notifier, retention) reaches its workspace's, or every workspace's.
+// Customers, token holders and visitors never see one. Teams and their members are the
+// workspace's: every agent of it sees them (an admin changes them, which the service decides).
+
+export function notificationScope(actor: Actor) {
+  return (eb: ExpressionBuilder<DB, "notifications">): Expression<SqlBool> => {
+    switch (actor.kind) {
+      case "agent":
+        return eb.and([
+          eb("notifications.workspace_id", "=", actor.workspaceId),
+          eb("notifications.agent_id", "=", actor.agentId),
+        ]);
+      case "system":
+        return actor.workspaceId === undefined
+          ? eb.lit(true)
+          : eb("notifications.workspace_id", "=", actor.workspaceId);
+      case "customer":
+      case "token_holder":
+      case "visitor":
+        return nothing();
+      default:
+        return unknownActor(actor);
+    }
+  };
+}
+
+export function notificationsVisibleTo(db: Tx, actor: Actor) {
+  return db.selectFrom("notifications").where(notificationScope(actor));
+}
+
+export function notificationsWritableBy(db: Tx, actor: Actor) {
+  return db.updateTable("notifications").where(notificationScope(actor));
+}
+
+export function notificationsDeletableBy(db: Tx, actor: Actor) {
+  return db.deleteFrom("notifications").where(notificationScope(actor));
+}
+
+/** A new notification: only the system (the notifier, acting in a workspace) writes them. */
+export function insertNotifications(db: Tx, rows: Insertable<DB["notifications"]>[]) {
+  return db.insertInto("notifications").values(rows);
+}
+
+function teamScope(actor: Actor) {
+  return (eb: ExpressionBuilder<DB, "teams">): Expression<SqlBool> => {
+    switch (actor.kind) {
+      case "agent":
+        return eb("teams.workspace_id", "=", actor.workspaceId);
+      case "system":
+        return actor.workspaceId === undefined
+          ? eb.lit(true)
+          : eb("teams.workspace_id", "=", actor.workspaceId);
+      case "customer":
+      case "token_holder":
+      case "visitor":
+        return nothing();
+      default:
+        return unknownActor(actor);
+    }
+  };
+}
+
+export function teamsVisibleTo(db: Tx, actor: Actor) {
+  return db.selectFrom("teams").where(teamScope(actor));
+}
+
+export function teamsWritableBy(db: Tx, actor: Actor) {
+  return db.updateTable("teams").where(teamScope(actor));
+}
+
+export function teamsDeletableBy(db: Tx, actor: Actor) {
+  return db.deleteFrom("teams").where(teamScope(actor));
+}
+
+function memberScope(actor: Actor) {
+  return (eb: ExpressionBuilder<DB, "team_members">): Expression<SqlBool> => {
+    switch (actor.kind) {
+      case "agent":
+        return eb("team_members.workspace_id", "=", actor.workspaceId);
+      case "system":
+        return actor.workspaceId === undefined
+          ? eb.lit(true)
+          : eb("team_members.workspace_id", "=", actor.workspaceId);
+      case "customer":
+      case "token_holder":
+      case "visitor":
+        return nothing();
+      default:
+        return unknownActor(actor);
+    }
+  };
+}
+
+export function teamMembersVisibleTo(db: Tx, actor: Actor) {
+  return db.selectFrom("team_members").where(memberScope(actor));
+}
+
+export function teamMembersDeletableBy(db: Tx, actor: Actor) {
+  return db.deleteFrom("team_members").where(memberScope(actor));
+}

@@ -1,0 +1,74 @@
+import { systemActorIn } from "../actors.ts";
+import { NO_PASSWORD_YET } from "../agents/agent.service.ts";
+import type { AppContext } from "../context.ts";
+import { nowIso } from "../context.ts";
+import type { Tx } from "../db/schema.ts";
+import { newId } from "../ids.ts";
+import { insertNotifications, teamMembersVisibleTo } from "./notification.access.ts";
+import { type NotificationKind, notificationPrefs } from "./notification-kinds.ts";
+
+// Telling agents: one call in the transaction of the change that causes it. Only active agents
+// who have accepted their invitation are told, never the agent who caused it, and each only on
+// the channels they chose (notification-kinds.ts). Once the transaction commits, the caller says
+// so on the live bus with `publishNotified`, and the bells of those agents update.
+
+export interface AgentNotice {
+  workspaceId: string;
+  kind: NotificationKind;
+  ticketId: string | null;
+  /** Named agents, or a team's members (team null: every agent of the workspace). */
+  audience: { agentIds: string[] } | { team: string | null };
+  /** The agent whose action this is: never told of their own doing. */
+  actorAgentId?: string | null | undefined;
+  /** What the line says, fixed now: reference, subject, who did it. */
+  data: Record<string, string | number | null>;
+}
+
+/** The agents told (app or email), for the caller to publish after commit. */
+export async function notifyAgents(ctx: AppContext, tx: Tx, notice: AgentNotice): Promise<string[]> {
+  const system = systemActorIn("notify agents", notice.workspaceId);
+  let q = tx
+    .selectFrom("agents")
+    .select(["agents.id", "agents.notify_prefs"])
+    .where("agents.workspace_id", "=", notice.workspaceId)
+    .where("agents.active", "=", true)
+    .where("agents.password_hash", "!=", NO_PASSWORD_YET);
+  const audience = notice.audience;
+  if ("agentIds" in audience) {
+    if (audience.agentIds.length === 0) return [];
+    q = q.where("agents.id", "in", audience.agentIds);
+  } else if (audience.team !== null) {
+    q = q.where(
+      "agents.id",
+      "in",
+      teamMembersVisibleTo(tx, system)
+        .select("team_members.agent_id")
+        .where("team_members.team_id", "=", audience.team),
+    );
+  }
+  if (notice.actorAgentId) q = q.where("agents.id", "!=", notice.actorAgentId);
+  const agents = await q.execute();
+  const now = nowIso(ctx);
+  const inApp = agents.filter((a) => notificationPrefs(a.notify_prefs)[notice.kind].app);
+  if (inApp.length > 0) {
+    await insertNotifications(
+      tx,
+      inApp.map((a) => ({
+        id: newId(),
+        workspace_id: notice.workspaceId,
+        agent_id: a.id,
+        kind: notice.kind,
+        ticket_id: notice.ticketId,
+        data: JSON.stringify(notice.data),
+        read_at: null,
+        created_at: now,
+      })),
+    ).execute();
+  }
+  return inApp.map((a) => a.id);
+}
+
+/** After commit: the bells of these agents update (every process, on Redis). */
+export function publishNotified(ctx: AppContext, workspaceId: string, agentIds: string[]): void {
+  if (agentIds.length > 0) ctx.live.publish({ workspaceId, topic: "notifications", agentIds });
+}
