@@ -12,10 +12,15 @@ export { CHROMIUM, hasChromium };
 // Browser tests drive Debian's Chromium through playwright-core against the real app listening
 // on loopback. .ci/run installs Chromium; on a machine without it these tests say how to get it.
 
+// The pages are the same on either database, and every path beneath them is tested on both by the
+// API and domain tests: so the browser tests run once, on the embedded default, and a PostgreSQL
+// run says why it leaves them out (E2E_ON_POSTGRES=1 runs them there too).
 export const skipReason =
-  hasChromium || process.env.CI
-    ? false
-    : `no Chromium at ${CHROMIUM}: apt-get install chromium (CI installs it)`;
+  !hasChromium && !process.env.CI
+    ? `no Chromium at ${CHROMIUM}: apt-get install chromium (CI installs it)`
+    : process.env.DATABASE_URL && process.env.E2E_ON_POSTGRES !== "1"
+      ? "browser tests run on the embedded SQLite pass (E2E_ON_POSTGRES=1 runs them on PostgreSQL too)"
+      : false;
 
 export const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "screenshots");
 
