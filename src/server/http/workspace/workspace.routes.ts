@@ -126,7 +126,7 @@ export const workspaceRoutes =
           tags: ["tickets"],
           summary: "The queue",
           description:
-            "Filter by status, priority (comma-separated lists), assignee (me, unassigned or an agent id) and companyId; q searches subjects and messages, matching word prefixes. Pages by cursor: pass nextCursor back with the same filters.",
+            "Filter by status, priority (comma-separated lists), assignee (me, unassigned or an agent id), companyId and mood (negative, angry, urgent); sort=sentiment puts the most negative first; q searches subjects and messages, matching word prefixes. Pages by cursor: pass nextCursor back with the same filters.",
           security,
           querystring: Type.Object(
             {
