@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = {
   "settings.surveys": "Survey settings changed",
   "settings.email_templates": "Customer emails' wording changed",
   "settings.retention": "Retention changed",
+  "settings.sentiment": "Sentiment rule changed",
   "settings.domain": "Custom domain changed",
   "settings.domain_verified": "Custom domain verified",
   "settings.slug": "Portal address changed",

@@ -1,6 +1,11 @@
 import type { Generated, Kysely, Transaction } from "kysely";
 import type { AuditDB } from "./schema.audit.ts";
 import type { PortalDB } from "./schema.portal.ts";
+import type {
+  CommentSentimentColumns,
+  TicketSentimentColumns,
+  WorkspaceSentimentColumns,
+} from "./schema.sentiment.ts";
 import type { SurveyDB } from "./schema.surveys.ts";
 import type { WorkDB } from "./schema.work.ts";
 
@@ -527,7 +532,7 @@ export interface KbSearchDocTable {
 }
 
 export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB {
-  workspaces: WorkspaceTable;
+  workspaces: WorkspaceTable & WorkspaceSentimentColumns;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;
   teams: TeamTable;
@@ -541,8 +546,8 @@ export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB {
   ticket_ccs: TicketCcTable;
   contacts: ContactTable;
   contact_imports: ContactImportTable;
-  tickets: TicketTable;
-  comments: CommentTable;
+  tickets: TicketTable & TicketSentimentColumns;
+  comments: CommentTable & CommentSentimentColumns;
   ticket_events: TicketEventTable;
   attachments: AttachmentTable;
   tracking_tokens: TrackingTokenTable;

@@ -1,5 +1,5 @@
 import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
-import { type Actor, type AgentActor, unknownActor } from "../actors.ts";
+import { type Actor, type AgentActor, unknownActor, type WorkspaceSystemActor } from "../actors.ts";
 import { nothing } from "../db/access.ts";
 import type { DB, Tx } from "../db/schema.ts";
 import { visibleTicketIds } from "./ticket.access.ts";
@@ -47,6 +47,11 @@ export function visibleCommentIds<T extends keyof DB>(eb: ExpressionBuilder<DB, 
 /** Inside a transaction pass its tx. */
 export function commentsVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("comments").where(commentScope(actor));
+}
+
+/** Changes to comments by the system in one workspace (a customer message's score, sentiment/). */
+export function commentsWritableBy(db: Tx, actor: WorkspaceSystemActor) {
+  return db.updateTable("comments").where(commentScope(actor));
 }
 
 /**

@@ -3,6 +3,7 @@ import type { CustomerActor, TokenHolderActor, WorkspaceSystemActor } from "../a
 import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { emailCustomerReplied } from "../email/outbox.tickets.ts";
+import { noteCustomerMessage } from "../sentiment/sentiment.ts";
 import { onTicketReopened } from "../surveys/still-fixed-resolution.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { ticketsWritableBy } from "./ticket.access.ts";
@@ -35,6 +36,14 @@ export async function afterCustomerComment(
   },
 ): Promise<TicketStatus> {
   const t = p.ticket;
+  await noteCustomerMessage(ctx, tx, {
+    workspaceId: t.workspace_id,
+    ticketId: t.id,
+    text: p.body,
+    at: p.at,
+    reply: true,
+    commentId: p.commentId,
+  });
   const author: EventActor = { type: "contact", id: p.authorContactId ?? t.contact_id };
   const ev = { workspaceId: t.workspace_id, ticketId: t.id, actor: author, at: p.at };
   await recordEvent(ctx.database, tx, {

@@ -5,6 +5,7 @@ import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
 import { attachmentsForAgent } from "../files/file.access.ts";
 import { isLocale } from "../i18n/locales.ts";
+import { sentimentOf } from "../sentiment/sentiment.schemas.ts";
 import { surveyAnswerFor } from "../surveys/survey.read.ts";
 import { commentsVisibleTo } from "./comment.access.ts";
 import { eventsVisibleTo } from "./event.access.ts";
@@ -110,6 +111,7 @@ export async function getTicketDetail(
     contact: { id: contact.id, name: contact.name, email: contact.email },
     company: company ?? null,
     assignee: assignee ?? null,
+    sentiment: sentimentOf(t),
     attachments: files.filter((f) => f.commentId === null),
     conversation: comments.map((c) => ({
       id: c.id,

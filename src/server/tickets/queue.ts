@@ -8,6 +8,8 @@ import type { AgentActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { validationFailed } from "../errors.ts";
 import { ticketIdsWithField } from "../forms/form.access.ts";
+import { NEGATIVE } from "../sentiment/score.ts";
+import { type QueueMood, sentimentOf } from "../sentiment/sentiment.schemas.ts";
 import { ticketsVisibleTo } from "./ticket.access.ts";
 import type { QueuePage } from "./ticket.schemas.ts";
 import { matchingTicketIds } from "./ticket.search.ts";
@@ -15,7 +17,7 @@ import { matchingTicketIds } from "./ticket.search.ts";
 // The agents' queue: filtered, searched, sorted, and paged by a cursor (keyset, never an offset,
 // so a page stays right while tickets come in).
 
-export const QUEUE_SORTS = ["newest", "oldest", "updated"] as const;
+export const QUEUE_SORTS = ["newest", "oldest", "updated", "sentiment"] as const;
 export type QueueSort = (typeof QUEUE_SORTS)[number];
 
 export interface QueueQuery {
@@ -28,12 +30,14 @@ export interface QueueQuery {
   /** Only tickets whose extra field (a request type's form) has this value. */
   field?: { key: string; value: string } | undefined;
   q?: string | undefined;
+  /** Only negative tickets, or those with a marker (sentiment/). */
+  mood?: QueueMood | undefined;
   sort?: QueueSort | undefined;
   cursor?: string | undefined;
   limit?: number | undefined;
 }
 
-type Cursor = { s: QueueSort; n?: number; u?: string; i?: string };
+type Cursor = { s: QueueSort; n?: number; u?: string; i?: string; v?: number };
 
 function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString("base64url");
@@ -44,7 +48,9 @@ function decodeCursor(raw: string, sort: QueueSort): Cursor {
     const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as Cursor;
     const ok =
       c.s === sort &&
-      (sort === "updated" ? typeof c.u === "string" && typeof c.i === "string" : Number.isInteger(c.n));
+      (sort === "updated"
+        ? typeof c.u === "string" && typeof c.i === "string"
+        : Number.isInteger(c.n) && (sort !== "sentiment" || typeof c.v === "number"));
     if (ok) return c;
   } catch {
     // fall through
@@ -81,6 +87,9 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
       "agents.name as assignee_name",
       "companies.id as company_id",
       "companies.name as company_name",
+      "tickets.sentiment",
+      "tickets.sentiment_trend",
+      "tickets.mood",
     ]);
   if (query.status?.length) qb = qb.where("tickets.status", "in", query.status);
   if (query.priority?.length) qb = qb.where("tickets.priority", "in", query.priority);
@@ -88,6 +97,8 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
   else if (query.assignee === "me") qb = qb.where("tickets.assignee_id", "=", actor.agentId);
   else if (query.assignee) qb = qb.where("tickets.assignee_id", "=", query.assignee);
   if (query.companyId) qb = qb.where("tickets.company_id", "=", query.companyId);
+  if (query.mood === "negative") qb = qb.where("tickets.sentiment", "<=", NEGATIVE);
+  else if (query.mood) qb = qb.where("tickets.mood", "=", query.mood);
   const field = query.field;
   if (field) {
     qb = qb.where((eb) =>
@@ -106,7 +117,16 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
     const c = decodeCursor(query.cursor, sort);
     if (sort === "newest") qb = qb.where("tickets.number", "<", c.n as number);
     else if (sort === "oldest") qb = qb.where("tickets.number", ">", c.n as number);
-    else {
+    else if (sort === "sentiment") {
+      const v = c.v as number;
+      const n = c.n as number;
+      qb = qb.where((eb) =>
+        eb.or([
+          eb("tickets.sentiment", ">", v),
+          eb.and([eb("tickets.sentiment", "=", v), eb("tickets.number", "<", n)]),
+        ]),
+      );
+    } else {
       const u = c.u as string;
       const i = c.i as string;
       qb = qb.where((eb) =>
@@ -119,6 +139,9 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
   }
   if (sort === "newest") qb = qb.orderBy("tickets.number", "desc");
   else if (sort === "oldest") qb = qb.orderBy("tickets.number", "asc");
+  // Most negative first; the newest first among equals.
+  else if (sort === "sentiment")
+    qb = qb.orderBy("tickets.sentiment", "asc").orderBy("tickets.number", "desc");
   else qb = qb.orderBy("tickets.updated_at", "desc").orderBy("tickets.id", "desc");
 
   const rows = await qb.limit(limit + 1).execute();
@@ -127,7 +150,11 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
   const nextCursor =
     rows.length > limit && last
       ? encodeCursor(
-          sort === "updated" ? { s: sort, u: last.updated_at, i: last.id } : { s: sort, n: last.number },
+          sort === "updated"
+            ? { s: sort, u: last.updated_at, i: last.id }
+            : sort === "sentiment"
+              ? { s: sort, n: last.number, v: Number(last.sentiment) }
+              : { s: sort, n: last.number },
         )
       : null;
   return {
@@ -143,6 +170,7 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
       company: r.company_id ? { id: r.company_id, name: r.company_name ?? "" } : null,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
+      sentiment: sentimentOf(r),
     })),
     nextCursor,
   };

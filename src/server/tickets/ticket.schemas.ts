@@ -13,6 +13,7 @@ import { Attachment, UploadKeys } from "../files/file.schemas.ts";
 import { AnswersBody } from "../forms/form.schemas.ts";
 import { VisitId } from "../kb/kb.schemas.ts";
 import { Email, Key, Line, Nullable, OneOf, OptionalText, StrictObject, Text } from "../lib/schema.ts";
+import { TicketSentiment } from "../sentiment/sentiment.schemas.ts";
 
 // What the ticket operations take and answer, declared once: each schema validates the route (and
 // the portal's HTML forms), documents it in OpenAPI, and gives the services their type (Static).
@@ -134,6 +135,7 @@ export const TicketSummary = Type.Object({
   company: Nullable(Person),
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
+  sentiment: Type.Optional(TicketSentiment),
 });
 export type TicketSummary = Static<typeof TicketSummary>;
 

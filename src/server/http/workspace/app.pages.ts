@@ -25,6 +25,7 @@ import { onboardingPages } from "./onboarding.pages.ts";
 import { outboxPages } from "./outbox.pages.ts";
 import { portalSettingsPages } from "./portal-settings.pages.ts";
 import { reportPages } from "./reports.pages.ts";
+import { sentimentPages } from "./sentiment.pages.ts";
 import { settingsPages } from "./settings.pages.ts";
 import { setupPages } from "./setup.pages.ts";
 import { signInPages } from "./sign-in.pages.ts";
@@ -128,6 +129,7 @@ export const appPages =
         await tree.register(settingsPages(ctx), { prefix: "/settings" });
         await tree.register(brandingPages(ctx), { prefix: "/settings" });
         await tree.register(surveySettingsPages(ctx), { prefix: "/settings/surveys" });
+        await tree.register(sentimentPages(ctx), { prefix: "/settings/sentiment" });
         await tree.register(domainPages(ctx), { prefix: "/settings/domain" });
         await tree.register(emailSettingsPages(ctx), { prefix: "/settings/emails" });
         await tree.register(portalSettingsPages(ctx), { prefix: "/settings/portal" });

@@ -13,6 +13,7 @@ import { AppError, validationFailed } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
 import { fieldFilterOf } from "../../forms/field-filter.ts";
 import { ticketFieldsOf } from "../../forms/request-fields.ts";
+import { isQueueMood } from "../../sentiment/sentiment.schemas.ts";
 import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
 import { getTicketDetail } from "../../tickets/detail.ts";
 import { listQueue, QUEUE_SORTS, type QueueQuery, type QueueSort } from "../../tickets/queue.ts";
@@ -60,6 +61,7 @@ function queueParams(raw: Query): QueueParams {
     company: str("company", 64),
     field: str("field", 300),
     q: str("q", 200).trim(),
+    mood: isQueueMood(str("mood", 20)) ? str("mood", 20) : "",
     sort: (QUEUE_SORTS as readonly string[]).includes(sort) ? (sort as QueueSort) : "newest",
     cursor: str("cursor", 500),
   };
@@ -82,6 +84,7 @@ function toQueueQuery(p: QueueParams): QueueQuery {
     companyId: p.company || undefined,
     field: fieldFilterOf(p.field ?? ""),
     q: p.q || undefined,
+    mood: isQueueMood(p.mood) ? p.mood : undefined,
     sort: p.sort,
     cursor: p.cursor || undefined,
     limit: 25,

@@ -24,6 +24,7 @@ import { bdi, type Html, html, multiline } from "../../web/html.ts";
 import { companySelect } from "./companies.views.ts";
 import { fieldFilterInput, ticketFieldsBlock } from "./forms.views.ts";
 import { appErrorSummary, appFieldError, csrfField, priorityBadge, statusBadge } from "./layout.ts";
+import { moodFilterField, moodMarker, ticketMoodLine } from "./sentiment.views.ts";
 
 // The queue and a ticket as the agents see them. The queue's rows and the changing parts of a
 // ticket are also sent alone, as fragments app.js polls for (?part=rows, ?part=live).
@@ -32,6 +33,7 @@ const SORT_LABELS: Record<QueueSort, string> = {
   newest: "Newest first",
   oldest: "Oldest first",
   updated: "Recently updated",
+  sentiment: "Most negative first",
 };
 
 export interface QueueParams {
@@ -43,6 +45,8 @@ export interface QueueParams {
   /** An extra field's "key:value", or "" for any. */
   field?: string;
   q: string;
+  /** negative, angry or urgent (sentiment.views.ts), or "" for any. */
+  mood?: string;
   sort: QueueSort;
   cursor: string;
 }
@@ -120,6 +124,7 @@ function filters(p: QueueParams, agents: AgentView[], companies: CompanyOption[]
     <label for="f-sort">Sort</label>
     <select id="f-sort" name="sort">${QUEUE_SORTS.map((s) => option(s, SORT_LABELS[s], p.sort))}</select>
   </div>
+  ${moodFilterField(p.mood ?? "")}
   ${fieldFilterInput(p.field ?? "")}
   <button type="submit">Apply</button>
 </form>`;
@@ -140,7 +145,7 @@ ${
   <tbody>${items.map(
     (t) => html`<tr data-row>
     <td class="ref">${t.reference}</td>
-    <td class="subject"><a href="/app/tickets/${t.reference}" data-row-link>${bdi(t.subject)}</a></td>
+    <td class="subject"><a href="/app/tickets/${t.reference}" data-row-link>${bdi(t.subject)}</a>${moodMarker(t.sentiment)}</td>
     <td class="customer">${bdi(t.contact.name)}<span class="email">${t.contact.email}</span></td>
     <td class="company">${t.company ? html`<a href="/app/companies/${t.company.id}">${bdi(t.company.name)}</a>` : ""}</td>
     <td>${statusBadge(t.status)}</td>
@@ -165,7 +170,7 @@ const EVENT_TEXT: Record<string, (e: TicketEventView, agents: Map<string, string
   reopened: (e) => `reopened the ticket (was ${label(STATUS_LABELS, e.data.from)})`,
   resolved: () => "resolved the ticket",
   priority_changed: (e) =>
-    `changed the priority from ${label(PRIORITY_LABELS, e.data.from)} to ${label(PRIORITY_LABELS, e.data.to)}`,
+    `changed the priority from ${label(PRIORITY_LABELS, e.data.from)} to ${label(PRIORITY_LABELS, e.data.to)}${e.data.reason === "sentiment" ? " (a strongly negative customer message)" : ""}`,
   assignee_changed: (e, agents) =>
     e.data.to
       ? `assigned it to ${withoutBidiControls(agents.get(String(e.data.to)) ?? "an agent")}`
@@ -260,6 +265,7 @@ export function ticketMain(
   <p class="meta">${t.reference} · ${t.type} · via ${t.channel}${t.followUpOf ? html` · follow-up of <a href="/app/tickets/${t.followUpOf}">${t.followUpOf}</a>` : ""}</p>
   <h1>${bdi(t.subject)}</h1>
   ${badges(t)}
+  ${ticketMoodLine(t.sentiment)}
 </div>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
 ${emailProblems(t)}

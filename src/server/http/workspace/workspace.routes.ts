@@ -10,6 +10,7 @@ import { listOutbox, OUTBOX_STATES } from "../../email/outbox.service.ts";
 import { validationFailed } from "../../errors.ts";
 import { fieldFilterOf } from "../../forms/field-filter.ts";
 import { Key, Nullable, OneOf, StrictObject } from "../../lib/schema.ts";
+import { QUEUE_MOODS } from "../../sentiment/sentiment.schemas.ts";
 import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
 import { getTicketDetail } from "../../tickets/detail.ts";
 import { listQueue, QUEUE_SORTS } from "../../tickets/queue.ts";
@@ -45,6 +46,7 @@ import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
 import { workspacePortalSettingsRoutes } from "./portal-settings.routes.ts";
 import { workspaceReportRoutes } from "./reports.routes.ts";
+import { sentimentRoutes } from "./sentiment.routes.ts";
 import { workspaceSurveySettingsRoutes } from "./survey-settings.routes.ts";
 import { AddAgentBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
@@ -75,6 +77,7 @@ export const workspaceRoutes =
     await app.register(workspaceEmailSettingsRoutes(ctx));
     await app.register(workspaceAnalyticsRoutes(ctx));
     await app.register(workspaceLifecycleRoutes(ctx));
+    await app.register(sentimentRoutes(ctx));
 
     app.get(
       "/session",
@@ -123,7 +126,7 @@ export const workspaceRoutes =
           tags: ["tickets"],
           summary: "The queue",
           description:
-            "Filter by status, priority (comma-separated lists), assignee (me, unassigned or an agent id) and companyId; q searches subjects and messages, matching word prefixes. Pages by cursor: pass nextCursor back with the same filters.",
+            "Filter by status, priority (comma-separated lists), assignee (me, unassigned or an agent id), companyId and mood (negative, angry, urgent); sort=sentiment puts the most negative first; q searches subjects and messages, matching word prefixes. Pages by cursor: pass nextCursor back with the same filters.",
           security,
           querystring: Type.Object(
             {
@@ -135,6 +138,9 @@ export const workspaceRoutes =
                 Type.String({ maxLength: 300, description: "key:value of a request's extra field" }),
               ),
               q: Type.Optional(Type.String({ maxLength: 200 })),
+              mood: Type.Optional(
+                OneOf(QUEUE_MOODS, "negative: score -0.4 or lower; angry or urgent: the ticket's marker"),
+              ),
               sort: Type.Optional(OneOf(QUEUE_SORTS)),
               cursor: Type.Optional(Type.String({ maxLength: 500 })),
               limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
@@ -156,6 +162,7 @@ export const workspaceRoutes =
           companyId: q.companyId,
           field: fieldFilterOf(q.field ?? ""),
           q: q.q,
+          mood: q.mood,
           sort: q.sort,
           cursor: q.cursor,
           limit: q.limit,
