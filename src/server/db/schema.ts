@@ -1,5 +1,6 @@
 import type { Generated, Kysely, Transaction } from "kysely";
 import type { AuditDB } from "./schema.audit.ts";
+import type { IncidentDB } from "./schema.incidents.ts";
 import type { PortalDB } from "./schema.portal.ts";
 import type { SurveyDB } from "./schema.surveys.ts";
 import type { WorkDB } from "./schema.work.ts";
@@ -526,7 +527,7 @@ export interface KbSearchDocTable {
   workspace_id: string;
 }
 
-export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB {
+export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB, IncidentDB {
   workspaces: WorkspaceTable;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;
