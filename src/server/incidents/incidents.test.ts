@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { systemActorIn } from "../actors.ts";
+import { renderTemplate } from "../email/email.templates.ts";
 import { makeCustomer, makeTeam, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { makeCompany } from "../test/portal-world.ts";
@@ -227,6 +228,20 @@ describe("resolving", () => {
       ["a@one.test", "b@one.test"],
     );
     assert.match(sent[1]?.subject ?? "", /Behoben/, "Bernd's email speaks German");
+    const bernd = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select("template_data")
+      .where("to_address", "=", "b@one.test")
+      .where("kind", "=", "incident_resolved")
+      .executeTakeFirstOrThrow();
+    const rendered = renderTemplate({
+      kind: "incident_resolved",
+      params: JSON.parse(bernd.template_data ?? "{}"),
+    });
+    assert.match(rendered.text, /Fixed: the API answers again\./);
+    assert.match(rendered.text, /Hallo Bernd/);
+    assert.match(rendered.text, /Das Problem mit API ist behoben/);
+    assert.match(rendered.html, new RegExp(`href="[^"]*/portal/${slug}"`));
 
     // The linked tickets are resolved and carry the incident's event.
     const ticket = (await api(team.agent, "GET", `/tickets/${t1.reference}`)).json();
