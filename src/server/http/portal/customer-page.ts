@@ -55,7 +55,8 @@ export async function sendCustomerPage(
   const incidents = await incidentBannerFor(ctx, ws, t, customerOf(req).actor, {
     action: (id) => `/portal/${ws.slug}/incidents/${id}/affected`,
     csrf: customer.csrfToken,
-    back: req.url.split("?")[0] as string,
+    // A page answering a form (an expired one) has no address to come back to: the home.
+    back: req.method === "GET" ? (req.url.split("?")[0] as string) : `/portal/${ws.slug}/home`,
   });
   const survey = pending ? surveyBanner(ws, pending, t) : undefined;
   const banner = incidents || survey ? html`${incidents ?? ""}${survey ?? ""}` : undefined;
