@@ -16,6 +16,7 @@ import { domainRoutes } from "./http/public/domains.routes.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { healthRoutes } from "./http/public/health.routes.ts";
 import { homePages } from "./http/public/home.pages.ts";
+import { incidentTrackingPages } from "./http/public/incident-banner.ts";
 import { publicKbPages } from "./http/public/kb.pages.ts";
 import { publicKbRoutes } from "./http/public/kb.routes.ts";
 import { languagePages } from "./http/public/language.routes.ts";
@@ -216,6 +217,7 @@ export async function buildApp(ctx: AppContext) {
   await app.register(brandRoutes(ctx), { prefix: "/portal" });
   await app.register(submitPages(ctx), { prefix: "/portal" });
   await app.register(trackingPages(ctx), { prefix: "/portal" });
+  await app.register(incidentTrackingPages(ctx), { prefix: "/portal" });
   await app.register(publicKbPages(ctx), { prefix: "/portal" });
   await app.register(surveyPages(ctx), { prefix: "/portal" });
   await app.register(languagePages(ctx), { prefix: "/portal" });

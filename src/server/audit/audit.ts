@@ -35,6 +35,10 @@ export const AUDIT_ACTIONS = {
   "contact.invited": "Contact invited to the portal",
   "contact.exported": "Contact's data exported",
   "contact.erased": "Contact erased",
+  "incident.declared": "Incident declared",
+  "incident.updated": "Incident updated",
+  "incident.resolved": "Incident resolved",
+  "incident.ticket_linked": "Ticket linked to an incident",
 } as const;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 export const isAuditAction = (s: string): s is AuditAction => Object.hasOwn(AUDIT_ACTIONS, s);

@@ -1,5 +1,6 @@
 import type { Generated, Kysely, Transaction } from "kysely";
 import type { AuditDB } from "./schema.audit.ts";
+import type { IncidentDB } from "./schema.incidents.ts";
 import type { PortalDB } from "./schema.portal.ts";
 import type {
   CommentSentimentColumns,
@@ -531,7 +532,7 @@ export interface KbSearchDocTable {
   workspace_id: string;
 }
 
-export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB {
+export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB, IncidentDB {
   workspaces: WorkspaceTable & WorkspaceSentimentColumns;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;

@@ -1,3 +1,4 @@
+import { incidentResolved } from "../incidents/incident.email.ts";
 import { bdi, html } from "../web/html.ts";
 import type { Branding } from "../workspaces/workspace.branding.ts";
 import * as customer from "./email.customer.ts";
@@ -222,6 +223,7 @@ export const TEMPLATES = {
   follow_up_task: followUpTask,
   nps_detractor: npsDetractor,
   survey_request: customer.surveyRequest,
+  incident_resolved: incidentResolved,
 } as const;
 
 export type EmailKind = keyof typeof TEMPLATES;

@@ -50,6 +50,10 @@ const ACCESS_FILES: Record<string, string> = {
   notifications: "notifications/notification.access.ts",
   teams: "notifications/notification.access.ts",
   team_members: "notifications/notification.access.ts",
+  incidents: "incidents/incident.access.ts",
+  incident_companies: "incidents/incident.access.ts",
+  incident_tickets: "incidents/incident.access.ts",
+  incident_contacts: "incidents/incident.access.ts",
 };
 
 /**

@@ -18,6 +18,8 @@ export const EVENT_TYPES = {
   priority_changed: false,
   assignee_changed: false,
   email_failed: false,
+  incident_linked: false,
+  incident_resolved: false,
 } as const satisfies Record<string, boolean>;
 
 export type TicketEventType = keyof typeof EVENT_TYPES;

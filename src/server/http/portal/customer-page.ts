@@ -3,9 +3,10 @@ import { customerCsrfTokenFor } from "../../auth/customer-session.service.ts";
 import type { AppContext } from "../../context.ts";
 import type { Translator } from "../../i18n/translator.ts";
 import { pendingSurveyOf } from "../../surveys/survey.read.ts";
-import type { Html } from "../../web/html.ts";
+import { type Html, html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
+import { incidentBannerFor } from "../public/incident-banner.ts";
 import { surveyBanner } from "../public/survey.views.ts";
 import { type CustomerPage, plainNotFound, portalLayout } from "../shared/customer.layout.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
@@ -51,7 +52,14 @@ export async function sendCustomerPage(
   const pending = p.noSurveyBanner ? null : await pendingSurveyOf(ctx, customerOf(req).actor);
   const me = customerOf(req).contact;
   const t = readerFor(customerTranslator(ctx.config, reply, ws, me.locale), me.timeZone);
-  const banner = pending ? surveyBanner(ws, pending, t) : undefined;
+  const incidents = await incidentBannerFor(ctx, ws, t, customerOf(req).actor, {
+    action: (id) => `/portal/${ws.slug}/incidents/${id}/affected`,
+    csrf: customer.csrfToken,
+    // A page answering a form (an expired one) has no address to come back to: the home.
+    back: req.method === "GET" ? (req.url.split("?")[0] as string) : `/portal/${ws.slug}/home`,
+  });
+  const survey = pending ? surveyBanner(ws, pending, t) : undefined;
+  const banner = incidents || survey ? html`${incidents ?? ""}${survey ?? ""}` : undefined;
   const title = typeof p.title === "string" ? p.title : p.title(t);
   return sendHtml(reply, portalLayout({ ws, t, nonce, title, customer, banner, main: p.main(ws, t) }), {
     kind: "page",

@@ -29,6 +29,7 @@ import { type CustomerPageSpec, htmlAnswers, sendCustomerPage } from "./customer
 import { portalDocumentPages } from "./documents.pages.ts";
 import { portalFormPages } from "./forms.pages.ts";
 import { addCustomerGate, customerOf } from "./gate.ts";
+import { portalIncidentPages } from "./incidents.pages.ts";
 import { portalOnboardingPages } from "./onboarding.pages.ts";
 import {
   followUpStartedMain,
@@ -57,6 +58,7 @@ export const portalPages =
     await app.register(portalDocumentPages(ctx));
     await app.register(portalOnboardingPages(ctx));
     await app.register(portalSurveyPages(ctx));
+    await app.register(portalIncidentPages(ctx));
 
     const page = (req: FastifyRequest, reply: FastifyReply, p: CustomerPageSpec) =>
       sendCustomerPage(ctx, req, reply, p);

@@ -10,6 +10,7 @@ import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { customerTranslator } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { homeMain } from "./home.views.ts";
+import { incidentBannerFor } from "./incident-banner.ts";
 
 // /portal/{slug}: the portal's home for everyone, search first (home.views.ts). The submit form
 // is at /portal/{slug}/submit; a signed-in customer's own overview stays at /portal/{slug}/home.
@@ -34,6 +35,11 @@ export const homePages =
       const t = customerTranslator(ctx.config, reply, ws);
       const csrfToken = customerCsrfValue(entry);
       if (customer) reply.header("cache-control", "no-store");
+      const banner = await incidentBannerFor(ctx, ws, t, entry.actor, {
+        action: (id) => `/portal/${ws.slug}/incidents/${id}/affected`,
+        csrf: csrfToken,
+        back: `/portal/${ws.slug}`,
+      });
       return sendHtml(
         reply,
         portalLayout({
@@ -42,6 +48,7 @@ export const homePages =
           nonce,
           title: t.t("home:title"),
           current: "home",
+          banner,
           main: homeMain(ws, t, { kb, openRequests: open ? open.items.length : null }),
           ...(customer && csrfToken
             ? { customer: { csrfToken, company: customer.actor.companyId !== null } }

@@ -17,6 +17,7 @@ import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { customerTranslator } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
+import { trackingIncidentBanner } from "./incident-banner.ts";
 import { followUpMain, liveFragment, notFoundMain, stateKey, trackingMain } from "./tracking.views.ts";
 
 // /portal/{slug}/tickets/{reference}: the tracking token opens this one request, to read and to
@@ -144,6 +145,11 @@ export const trackingPages =
         return sendHtml(reply, liveFragment(ws, t, view), { kind: "fragment" });
       }
       const notice = req.query.sent === "1" ? t.t("tracking:sent") : undefined;
+      const banner = await trackingIncidentBanner(ctx, ws, t, {
+        reference: view.reference,
+        token,
+        path: ticketPath(slug, view.reference),
+      });
       return sendHtml(
         reply,
         portalLayout({
@@ -152,6 +158,7 @@ export const trackingPages =
           nonce,
           title: `${view.reference}: ${view.subject}`,
           path: ticketPath(slug, view.reference),
+          banner,
           main: trackingMain(ws, t, view, { ...opts, ...(notice ? { notice } : {}) }),
         }),
         { kind: "page", nonce, status: opts.status ?? 200 },

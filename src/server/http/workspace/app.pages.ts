@@ -18,6 +18,7 @@ import { emailSettingsPages } from "./email-settings.pages.ts";
 import { formPages } from "./forms.pages.ts";
 import { addAgentGate, clearSessionCookie } from "./gate.ts";
 import { importPages } from "./import.pages.ts";
+import { incidentPages } from "./incidents.pages.ts";
 import { insightsPages } from "./insights.pages.ts";
 import { kbPages } from "./kb.pages.ts";
 import { APP_LABELS, safeNext, sendAppPage, sendPublicAppPage } from "./layout.ts";
@@ -135,6 +136,7 @@ export const appPages =
         await tree.register(portalSettingsPages(ctx), { prefix: "/settings/portal" });
         await tree.register(auditPages(ctx), { prefix: "/settings/audit" });
         await tree.register(agentTaskPages(ctx), { prefix: "/tasks" });
+        await tree.register(incidentPages(ctx), { prefix: "/incidents" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });
         await tree.register(kbPages(ctx), { prefix: "/kb" });
         await tree.register(reportPages(ctx), { prefix: "/insights/reports" });

@@ -27,7 +27,8 @@ export type Section =
   | "onboarding"
   | "forms"
   | "tasks"
-  | "insights";
+  | "insights"
+  | "incidents";
 
 export const APP_LABELS: Labels = {
   workspace: "Workspace",
@@ -121,6 +122,7 @@ ${head(page.title)}
   <nav aria-label="Main">
     ${nav("queue", "/app", "Queue")}
     ${nav("tasks", "/app/tasks", "Tasks", req.openTasks)}
+    ${nav("incidents", "/app/incidents", "Incidents")}
     ${nav("contacts", "/app/contacts", "Contacts")}
     ${nav("companies", "/app/companies", "Companies")}
     ${nav("kb", "/app/kb", "Knowledge base")}

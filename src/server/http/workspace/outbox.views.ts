@@ -22,6 +22,7 @@ const KIND_LABELS: Record<string, string> = {
   customer_password_reset: "Password reset",
   customer_verify_email: "Email to confirm",
   agent_password_reset: "Password reset (agent)",
+  incident_resolved: "Incident resolved",
 };
 
 const STATE_LABELS: Record<string, string> = {

@@ -22,6 +22,7 @@ import { formString, formText } from "../../web/forms.ts";
 import { sendHtml } from "../shared/html-response.ts";
 import { formValidator } from "../shared/validation.ts";
 import { ticketFollowUpsFor } from "./agent-tasks.pages.ts";
+import { ticketIncidentsFor } from "./incidents.pages.ts";
 import { sendAppPage } from "./layout.ts";
 import { ticketTasksFor } from "./onboarding.pages.ts";
 import {
@@ -146,11 +147,12 @@ export const ticketPages =
       const onboarding = await ticketTasksFor(ctx, req, t.reference);
       const followUps = await ticketFollowUpsFor(ctx, actor, t.id);
       const extraFields = await ticketFieldsOf(ctx, actor, t.id);
+      const incidents = await ticketIncidentsFor(ctx, req, t.id, t.reference);
       return sendAppPage(req, reply, {
         title: `${t.reference}: ${t.subject}`,
         section: "queue",
         status: st.status ?? 200,
-        main: ticketMain(req, t, agents, { ...st, onboarding, extraFields, followUps }),
+        main: ticketMain(req, t, agents, { ...st, onboarding, extraFields, followUps, incidents }),
       });
     };
 

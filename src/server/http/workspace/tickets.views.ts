@@ -178,6 +178,8 @@ const EVENT_TEXT: Record<string, (e: TicketEventView, agents: Map<string, string
   follow_up_created: (e) => `started a follow-up, ${String(e.data.reference ?? "")}`,
   email_failed: (e) =>
     `could not deliver an email to ${String(e.data.to ?? "")}: ${String(e.data.reason ?? "")}`,
+  incident_linked: (e) => `linked it to the incident “${withoutBidiControls(String(e.data.title ?? ""))}”`,
+  incident_resolved: (e) => `resolved the incident “${withoutBidiControls(String(e.data.title ?? ""))}”`,
 };
 
 /** Emails that could not be delivered: said at the top of the ticket, since the customer never got them. */
@@ -205,6 +207,8 @@ export interface TicketPageState {
   onboarding?: Html;
   /** The ticket's open follow-up tasks (agent-tasks.views.ts). */
   followUps?: Html;
+  /** The ticket's incidents and the select to link one (incidents.views.ts). */
+  incidents?: Html;
   extraFields?: TicketFieldView[];
 }
 
@@ -365,6 +369,7 @@ ${emailProblems(t)}
   </section>
   ${st.onboarding ?? ""}
   ${st.followUps ?? ""}
+  ${st.incidents ?? ""}
 </aside>
 </div>`;
 }

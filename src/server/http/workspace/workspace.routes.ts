@@ -40,6 +40,7 @@ import { workspaceFileRoutes } from "./files.routes.ts";
 import { workspaceFormRoutes } from "./forms.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
 import { workspaceImportRoutes } from "./import.routes.ts";
+import { workspaceIncidentRoutes } from "./incidents.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
 import { workspaceLifecycleRoutes } from "./lifecycle.routes.ts";
 import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
@@ -78,6 +79,7 @@ export const workspaceRoutes =
     await app.register(workspaceAnalyticsRoutes(ctx));
     await app.register(workspaceLifecycleRoutes(ctx));
     await app.register(sentimentRoutes(ctx));
+    await app.register(workspaceIncidentRoutes(ctx));
 
     app.get(
       "/session",
