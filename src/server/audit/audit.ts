@@ -34,6 +34,11 @@ export const AUDIT_ACTIONS = {
   "contact.invited": "Contact invited to the portal",
   "contact.exported": "Contact's data exported",
   "contact.erased": "Contact erased",
+  "settings.assignment": "Assignment settings changed",
+  "team.created": "Team created",
+  "team.changed": "Team changed",
+  "team.deleted": "Team deleted",
+  "agent.capacity": "Agent's capacity changed",
 } as const;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 export const isAuditAction = (s: string): s is AuditAction => Object.hasOwn(AUDIT_ACTIONS, s);

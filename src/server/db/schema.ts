@@ -1,6 +1,7 @@
 import type { Generated, Kysely, Transaction } from "kysely";
 import type { AuditDB } from "./schema.audit.ts";
 import type { PortalDB } from "./schema.portal.ts";
+import type { RoutingDB } from "./schema.routing.ts";
 import type { SurveyDB } from "./schema.surveys.ts";
 import type { WorkDB } from "./schema.work.ts";
 
@@ -58,6 +59,10 @@ export interface WorkspaceTable {
   /** The token the admin publishes (well-known path or DNS TXT) to prove the domain is theirs. */
   custom_domain_token: string | null;
   custom_domain_verified_at: string | null;
+  /** Migration 0027 (routing/assignment-settings.ts): manual, round_robin or least_open. */
+  assignment_mode: string;
+  /** JSON { <ticket type>: <team id> }: a new ticket of that type belongs to that team. */
+  assignment_teams: string;
   created_at: string;
   updated_at: string;
 }
@@ -526,7 +531,7 @@ export interface KbSearchDocTable {
   workspace_id: string;
 }
 
-export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB {
+export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB, RoutingDB {
   workspaces: WorkspaceTable;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;

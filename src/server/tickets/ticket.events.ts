@@ -18,6 +18,7 @@ export const EVENT_TYPES = {
   priority_changed: false,
   assignee_changed: false,
   email_failed: false,
+  team_changed: false,
 } as const satisfies Record<string, boolean>;
 
 export type TicketEventType = keyof typeof EVENT_TYPES;
