@@ -1,4 +1,5 @@
 import type { AgentActor } from "../actors.ts";
+import { NO_PASSWORD_YET } from "../agents/agent.service.ts";
 import { recordAudit } from "../audit/audit.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { forbidden, notFound, validationFailed } from "../errors.ts";
@@ -117,4 +118,44 @@ export async function setCapacity(
     });
     return { id: row.id, capacity: row.capacity };
   });
+}
+
+export interface WorkloadRow {
+  id: string;
+  name: string;
+  email: string;
+  active: boolean;
+  invited: boolean;
+  availability: Availability;
+  capacity: number | null;
+  open: number;
+}
+
+/** Every agent with availability, capacity and open assigned tickets: the workload table. */
+export async function workload(ctx: AppContext, actor: AgentActor): Promise<WorkloadRow[]> {
+  const db = ctx.database.db;
+  const agents = await db
+    .selectFrom("agents")
+    .select(["id", "name", "email", "active", "password_hash", "availability", "capacity"])
+    .where("workspace_id", "=", actor.workspaceId)
+    .orderBy("name")
+    .orderBy("id")
+    .execute();
+  const counts = await ticketsVisibleTo(db, actor)
+    .select(["tickets.assignee_id", (eb) => eb.fn.countAll().as("n")])
+    .where("tickets.assignee_id", "is not", null)
+    .where("tickets.status", "in", [...OPEN_STATUSES])
+    .groupBy("tickets.assignee_id")
+    .execute();
+  const open = new Map(counts.map((c) => [c.assignee_id as string, Number(c.n)]));
+  return agents.map((a) => ({
+    id: a.id,
+    name: a.name,
+    email: a.email,
+    active: Boolean(a.active),
+    invited: a.password_hash === NO_PASSWORD_YET,
+    availability: a.availability,
+    capacity: a.capacity,
+    open: open.get(a.id) ?? 0,
+  }));
 }

@@ -1,8 +1,9 @@
+import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
 import type { AgentActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
-import type { TicketTable, Tx } from "../db/schema.ts";
+import type { DB, TicketTable, Tx } from "../db/schema.ts";
 import { validationFailed } from "../errors.ts";
-import { teamsVisibleTo } from "../notifications/notification.access.ts";
+import { teamMembersVisibleTo, teamsVisibleTo } from "../notifications/notification.access.ts";
 import { notifyAgents } from "../notifications/notify.ts";
 import { recordEvent } from "../tickets/ticket.events.ts";
 
@@ -54,4 +55,18 @@ export function notifyAssignee(
     actorAgentId: actor.agentId,
     data: { reference: t.number, subject: t.subject, by: actor.agentId },
   });
+}
+
+/** The queue's team filter: "mine" (the agent's teams) or one team's id. */
+export function teamFilter(db: Tx, actor: AgentActor, team: string) {
+  return (eb: ExpressionBuilder<DB, "tickets">): Expression<SqlBool> =>
+    team === "mine"
+      ? eb(
+          "tickets.team_id",
+          "in",
+          teamMembersVisibleTo(db, actor)
+            .select("team_members.team_id")
+            .where("team_members.agent_id", "=", actor.agentId),
+        )
+      : eb("tickets.team_id", "=", team);
 }

@@ -8,6 +8,7 @@ import type { AgentActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { validationFailed } from "../errors.ts";
 import { ticketIdsWithField } from "../forms/form.access.ts";
+import { teamFilter } from "../routing/ticket-routing.ts";
 import { ticketsVisibleTo } from "./ticket.access.ts";
 import type { QueuePage } from "./ticket.schemas.ts";
 import { matchingTicketIds } from "./ticket.search.ts";
@@ -25,6 +26,8 @@ export interface QueueQuery {
   assignee?: string | undefined;
   /** One company's tickets. */
   companyId?: string | undefined;
+  /** "mine" (the agent's teams) or a team id. */
+  team?: string | undefined;
   /** Only tickets whose extra field (a request type's form) has this value. */
   field?: { key: string; value: string } | undefined;
   q?: string | undefined;
@@ -88,6 +91,7 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
   else if (query.assignee === "me") qb = qb.where("tickets.assignee_id", "=", actor.agentId);
   else if (query.assignee) qb = qb.where("tickets.assignee_id", "=", query.assignee);
   if (query.companyId) qb = qb.where("tickets.company_id", "=", query.companyId);
+  if (query.team) qb = qb.where(teamFilter(ctx.database.db, actor, query.team) as never);
   const field = query.field;
   if (field) {
     qb = qb.where((eb) =>

@@ -13,6 +13,7 @@ import { AppError, validationFailed } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
 import { fieldFilterOf } from "../../forms/field-filter.ts";
 import { ticketFieldsOf } from "../../forms/request-fields.ts";
+import { listTeams } from "../../routing/teams.ts";
 import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
 import { getTicketDetail } from "../../tickets/detail.ts";
 import { listQueue, QUEUE_SORTS, type QueueQuery, type QueueSort } from "../../tickets/queue.ts";
@@ -62,6 +63,7 @@ function queueParams(raw: Query): QueueParams {
     q: str("q", 200).trim(),
     sort: (QUEUE_SORTS as readonly string[]).includes(sort) ? (sort as QueueSort) : "newest",
     cursor: str("cursor", 500),
+    team: str("team", 64),
   };
 }
 
@@ -80,6 +82,7 @@ function toQueueQuery(p: QueueParams): QueueQuery {
     priority,
     assignee: p.assignee || undefined,
     companyId: p.company || undefined,
+    team: p.team || undefined,
     field: fieldFilterOf(p.field ?? ""),
     q: p.q || undefined,
     sort: p.sort,
@@ -126,7 +129,15 @@ export const ticketPages =
       return sendAppPage(req, reply, {
         title: "Queue",
         section: "queue",
-        main: queueMain(p, agents, companies, result.items, result.nextCursor, problem),
+        main: queueMain(
+          p,
+          agents,
+          companies,
+          result.items,
+          result.nextCursor,
+          problem,
+          await listTeams(ctx, actor),
+        ),
       });
     });
 
@@ -147,7 +158,13 @@ export const ticketPages =
         title: `${t.reference}: ${t.subject}`,
         section: "queue",
         status: st.status ?? 200,
-        main: ticketMain(req, t, agents, { ...st, onboarding, extraFields, followUps }),
+        main: ticketMain(req, t, agents, {
+          ...st,
+          onboarding,
+          extraFields,
+          followUps,
+          teams: await listTeams(ctx, actor),
+        }),
       });
     };
 
@@ -224,6 +241,7 @@ export const ticketPages =
       const status = formString(req.body, "status");
       const priority = formString(req.body, "priority");
       const assignee = formString(req.body, "assigneeId");
+      const team = formString(req.body, "teamId");
       return ticketWrite(
         req,
         reply,
@@ -233,10 +251,12 @@ export const ticketPages =
             status?: TicketStatus;
             priority?: TicketPriority;
             assigneeId?: string | null;
+            teamId?: string | null;
           }>(checkDetails, {
             ...(status !== undefined ? { status } : {}),
             ...(priority !== undefined ? { priority } : {}),
             ...(assignee !== undefined ? { assigneeId: assignee || null } : {}),
+            ...(team !== undefined ? { teamId: team || null } : {}),
           });
           return updateTicket(ctx, actorOf(req), req.params.reference, patch);
         },

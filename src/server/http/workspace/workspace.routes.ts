@@ -133,6 +133,7 @@ export const workspaceRoutes =
               priority: Type.Optional(Type.String({ maxLength: 100 })),
               assignee: Type.Optional(Type.String({ maxLength: 64 })),
               companyId: Type.Optional(Key(64, { description: "Only this company's tickets" })),
+              team: Type.Optional(Key(64, { description: "mine (my teams' tickets) or a team id" })),
               field: Type.Optional(
                 Type.String({ maxLength: 300, description: "key:value of a request's extra field" }),
               ),
@@ -156,6 +157,7 @@ export const workspaceRoutes =
           priority: listOf(q.priority, TICKET_PRIORITIES, "priority"),
           assignee: q.assignee,
           companyId: q.companyId,
+          team: q.team,
           field: fieldFilterOf(q.field ?? ""),
           q: q.q,
           sort: q.sort,
