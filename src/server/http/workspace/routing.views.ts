@@ -74,9 +74,9 @@ function teamCard(req: FastifyRequest, t: TeamView, agents: WorkloadRow[], isAdm
             html`<label class="check"><input type="checkbox" name="member" value="${a.id}"${t.memberIds.includes(a.id) ? html` checked` : ""}${dis}> ${bdi(a.name)}</label>`,
         )}
     </fieldset>
-    ${isAdmin ? html`<button type="submit" class="small">Save ${bdi(t.name)}</button>` : html`<p class="muted">${names.length} member${names.length === 1 ? "" : "s"}</p>`}
+    ${isAdmin ? html`<button type="submit" class="small">Save team<span class="visually-hidden"> ${bdi(t.name)}</span></button>` : html`<p class="muted">${names.length} member${names.length === 1 ? "" : "s"}</p>`}
   </form>
-  ${isAdmin ? html`<form method="post" action="/app/settings/teams/${t.id}/delete">${csrfField(req)}<button type="submit" class="small danger">Delete ${bdi(t.name)}</button></form>` : ""}
+  ${isAdmin ? html`<form method="post" action="/app/settings/teams/${t.id}/delete">${csrfField(req)}<button type="submit" class="small danger">Delete team<span class="visually-hidden"> ${bdi(t.name)}</span></button></form>` : ""}
 </li>`;
 }
 
@@ -110,9 +110,9 @@ ${notice(st)}${appErrorSummary(st.errors)}
     <tbody>${agents.map(
       (a) => html`<tr>
       <td>${bdi(a.name)}${a.active ? "" : html` <span class="tag">Deactivated</span>`}${a.invited ? html` <span class="tag">Invited</span>` : ""}</td>
-      <td>${a.availability === "online" ? "Online" : "Away"}</td>
-      <td>${String(a.open)}</td>
-      <td>${
+      <td data-label="Availability">${a.availability === "online" ? "Online" : "Away"}</td>
+      <td data-label="Open tickets">${String(a.open)}</td>
+      <td data-label="Capacity">${
         isAdmin
           ? html`<form method="post" action="/app/settings/agents/${a.id}/capacity" class="inline">${csrfField(req)}<label for="cap-${a.id}" class="visually-hidden">Capacity of ${bdi(a.name)}</label><input id="cap-${a.id}" name="capacity" type="number" inputmode="numeric" min="0" max="1000" value="${a.capacity === null ? "" : String(a.capacity)}"><button type="submit" class="small">Set<span class="visually-hidden"> capacity of ${bdi(a.name)}</span></button></form>`
           : a.capacity === null
