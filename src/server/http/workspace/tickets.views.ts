@@ -1,3 +1,5 @@
+// Longer than 400 lines: the queue and the ticket page share their pieces (options, badges, the
+// history's sentences); the team's parts are apart in ticket-team.views.ts.
 import { createHash } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { MAX_FILES_AGENT } from "../../../shared/files.ts";
