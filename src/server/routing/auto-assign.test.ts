@@ -246,3 +246,33 @@ test("going away: keep my tickets, or hand them back to be assigned again", asyn
   assert.deepEqual([...r.handedBack].sort(), mine.map((m) => m.reference).sort());
   for (const m of mine) assert.equal(await assigneeOf(d, m.reference), b.id);
 });
+
+test("a deleted team: its tickets keep no team, its ticket types go to everyone", async () => {
+  const d = await desk(1, "round_robin");
+  const [a] = d.agents as [SignedInAgent];
+  const team = (await api(
+    d.admin,
+    "POST",
+    "/api/workspace/teams",
+    { name: "Ops", memberIds: [a.id] },
+    201,
+  )) as {
+    id: string;
+  };
+  await api(d.admin, "PATCH", "/api/workspace/settings/assignment", {
+    teamsByType: { "Feature Request": team.id },
+  });
+  const before = await open(d, "Feature Request");
+  assert.equal(before.assignee, a.id);
+  await api(a, "DELETE", `/api/workspace/teams/${team.id}`, undefined, 403);
+  await api(d.admin, "DELETE", `/api/workspace/teams/${team.id}`, undefined, 204);
+  const detail = (await api(d.admin, "GET", `/api/workspace/tickets/${before.reference}`)) as {
+    teamId: string | null;
+  };
+  assert.equal(detail.teamId, null);
+  const settings = (await api(d.admin, "GET", "/api/workspace/settings/assignment")) as {
+    teamsByType: object;
+  };
+  assert.deepEqual(settings.teamsByType, {});
+  await api(d.admin, "GET", `/api/workspace/teams/${team.id}`, undefined, 404);
+});
