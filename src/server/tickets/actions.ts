@@ -1,5 +1,5 @@
 import { MAX_FILES_AGENT } from "../../shared/files.ts";
-import { codePointLength, MESSAGE_MAX, type TicketStatus } from "../../shared/tickets.ts";
+import { codePointLength, formatReference, MESSAGE_MAX, type TicketStatus } from "../../shared/tickets.ts";
 import type { AgentActor } from "../actors.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import { type AppContext, nowIso } from "../context.ts";
@@ -164,9 +164,14 @@ export async function updateTicket(
     if (opts.refuseClosed && t.status === "closed") {
       throw conflict("ticket_closed", "This ticket is closed. Reopen it first.");
     }
-    return applyPatch(ctx, tx, actor, t, patch, nowIso(ctx), { ws });
+    return { ids: await applyPatch(ctx, tx, actor, t, patch, nowIso(ctx), { ws }), number: t.number };
   });
-  publishNotified(ctx, actor.workspaceId, notified);
+  publishNotified(ctx, actor.workspaceId, notified.ids);
+  ctx.live.publish({
+    workspaceId: actor.workspaceId,
+    topic: "ticket",
+    reference: formatReference(notified.number),
+  });
   return getTicketDetail(ctx, actor, reference);
 }
 
