@@ -39,6 +39,11 @@ export const AUDIT_ACTIONS = {
   "incident.updated": "Incident updated",
   "incident.resolved": "Incident resolved",
   "incident.ticket_linked": "Ticket linked to an incident",
+  "settings.assignment": "Assignment settings changed",
+  "team.created": "Team created",
+  "team.changed": "Team changed",
+  "team.deleted": "Team deleted",
+  "agent.capacity": "Agent's capacity changed",
 } as const;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 export const isAuditAction = (s: string): s is AuditAction => Object.hasOwn(AUDIT_ACTIONS, s);

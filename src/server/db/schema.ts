@@ -2,6 +2,7 @@ import type { Generated, Kysely, Transaction } from "kysely";
 import type { AuditDB } from "./schema.audit.ts";
 import type { IncidentDB } from "./schema.incidents.ts";
 import type { PortalDB } from "./schema.portal.ts";
+import type { RoutingDB } from "./schema.routing.ts";
 import type {
   CommentSentimentColumns,
   TicketSentimentColumns,
@@ -64,6 +65,10 @@ export interface WorkspaceTable {
   /** The token the admin publishes (well-known path or DNS TXT) to prove the domain is theirs. */
   custom_domain_token: string | null;
   custom_domain_verified_at: string | null;
+  /** Migration 0027 (routing/assignment-settings.ts): manual, round_robin or least_open. */
+  assignment_mode: string;
+  /** JSON { <ticket type>: <team id> }: a new ticket of that type belongs to that team. */
+  assignment_teams: string;
   created_at: string;
   updated_at: string;
 }
@@ -532,7 +537,7 @@ export interface KbSearchDocTable {
   workspace_id: string;
 }
 
-export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB, IncidentDB {
+export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB, IncidentDB, RoutingDB {
   workspaces: WorkspaceTable & WorkspaceSentimentColumns;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;

@@ -1,5 +1,5 @@
 import { MAX_FILES_AGENT } from "../../shared/files.ts";
-import { codePointLength, MESSAGE_MAX, type TicketStatus } from "../../shared/tickets.ts";
+import { codePointLength, formatReference, MESSAGE_MAX, type TicketStatus } from "../../shared/tickets.ts";
 import type { AgentActor } from "../actors.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import { type AppContext, nowIso } from "../context.ts";
@@ -8,6 +8,8 @@ import { emailAgentReplied, emailTicketResolved } from "../email/outbox.tickets.
 import { conflict, validationFailed } from "../errors.ts";
 import { attachmentsOfComment } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
+import { publishNotified } from "../notifications/notify.ts";
+import { notifyAssignee, patchTeam } from "../routing/ticket-routing.ts";
 import { onTicketClosed } from "../surveys/ces.ts";
 import { onTicketReopened } from "../surveys/still-fixed-resolution.ts";
 import { onTicketResolved } from "../surveys/triggers.ts";
@@ -55,7 +57,7 @@ async function applyPatch(
   patch: TicketPatch,
   now: string,
   opts: { ws?: Workspace; touch?: boolean } = {},
-): Promise<void> {
+): Promise<string[]> {
   const { ws } = opts;
   const set: Partial<TicketTable> = {};
   const ev = {
@@ -139,10 +141,13 @@ async function applyPatch(
       data: { from: "resolved", to: "resolved", resolution: set.resolution },
     });
   }
+  if (patch.teamId !== undefined) await patchTeam(ctx, tx, actor, t, patch.teamId, set, now);
+  const notified = set.assignee_id ? await notifyAssignee(ctx, tx, actor, t, set.assignee_id) : [];
   // `touch`: the ticket changed in another way (a new comment), so it is updated even when no field is.
-  if (Object.keys(set).length === 0 && !opts.touch) return;
+  if (Object.keys(set).length === 0 && !opts.touch) return notified;
   set.updated_at = now;
   await ticketsWritableBy(tx, actor).set(set).where("tickets.id", "=", t.id).execute();
+  return notified;
 }
 
 export async function updateTicket(
@@ -153,13 +158,19 @@ export async function updateTicket(
   opts: { refuseClosed?: boolean } = {},
 ): Promise<TicketDetail> {
   const ws = await getWorkspace(ctx, actor);
-  await ctx.database.db.transaction().execute(async (tx) => {
+  const notified = await ctx.database.db.transaction().execute(async (tx) => {
     const t = await findTicketForAgent(ctx, actor, reference, { tx, lock: true });
     // Judged on the locked row, so a ticket closed meanwhile is not resolved.
     if (opts.refuseClosed && t.status === "closed") {
       throw conflict("ticket_closed", "This ticket is closed. Reopen it first.");
     }
-    await applyPatch(ctx, tx, actor, t, patch, nowIso(ctx), { ws });
+    return { ids: await applyPatch(ctx, tx, actor, t, patch, nowIso(ctx), { ws }), number: t.number };
+  });
+  publishNotified(ctx, actor.workspaceId, notified.ids);
+  ctx.live.publish({
+    workspaceId: actor.workspaceId,
+    topic: "ticket",
+    reference: formatReference(notified.number),
   });
   return getTicketDetail(ctx, actor, reference);
 }

@@ -107,6 +107,7 @@ export async function getTicketDetail(
     createdAt: t.created_at,
     updatedAt: t.updated_at,
     followUpOf: followUpOf ? formatReference(followUpOf.number) : null,
+    teamId: t.team_id,
     language: [contact.locale, t.locale].find(isLocale) ?? null,
     contact: { id: contact.id, name: contact.name, email: contact.email },
     company: company ?? null,

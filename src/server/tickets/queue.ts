@@ -8,6 +8,7 @@ import type { AgentActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { validationFailed } from "../errors.ts";
 import { ticketIdsWithField } from "../forms/form.access.ts";
+import { teamFilter } from "../routing/ticket-routing.ts";
 import { NEGATIVE } from "../sentiment/score.ts";
 import { type QueueMood, sentimentOf } from "../sentiment/sentiment.schemas.ts";
 import { ticketsVisibleTo } from "./ticket.access.ts";
@@ -27,6 +28,8 @@ export interface QueueQuery {
   assignee?: string | undefined;
   /** One company's tickets. */
   companyId?: string | undefined;
+  /** "mine" (the agent's teams) or a team id. */
+  team?: string | undefined;
   /** Only tickets whose extra field (a request type's form) has this value. */
   field?: { key: string; value: string } | undefined;
   q?: string | undefined;
@@ -99,6 +102,7 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
   if (query.companyId) qb = qb.where("tickets.company_id", "=", query.companyId);
   if (query.mood === "negative") qb = qb.where("tickets.sentiment", "<=", NEGATIVE);
   else if (query.mood) qb = qb.where("tickets.mood", "=", query.mood);
+  if (query.team) qb = qb.where(teamFilter(ctx.database.db, actor, query.team) as never);
   const field = query.field;
   if (field) {
     qb = qb.where((eb) =>

@@ -13,6 +13,7 @@ import { AppError, notFound, tooManyRequests, validationFailed } from "../errors
 import { claimUploads } from "../files/file.service.ts";
 import { saveRequestFields } from "../forms/request-fields.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
+import { publishRouted } from "../routing/auto-assign.ts";
 import { portalHref, portalUrl } from "../workspaces/portal-url.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
@@ -194,8 +195,9 @@ export async function submitPortalTicket(
     );
   }
 
+  let created: Awaited<ReturnType<typeof insertTicket>> | undefined;
   try {
-    return await ctx.database.db.transaction().execute(async (tx) => {
+    const done = await ctx.database.db.transaction().execute(async (tx) => {
       const contact =
         who.contactId !== null
           ? { id: who.contactId, company_id: who.companyId, name: who.name }
@@ -216,6 +218,7 @@ export async function submitPortalTicket(
         actor: { type: "contact", id: contact.id },
         locale: req.locale,
       });
+      created = ticket;
       await saveRequestFields(ctx, tx, {
         workspaceId: ws.id,
         type: ticket.type,
@@ -273,6 +276,8 @@ export async function submitPortalTicket(
         },
       };
     });
+    if (created) publishRouted(ctx, ws.id, formatReference(created.number), created.routed);
+    return done;
   } catch (err) {
     // The same key raced in from a second request: the first one won; answer with its ticket.
     if (req.idempotencyKey && isUniqueViolation(err)) {

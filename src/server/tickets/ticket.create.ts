@@ -5,6 +5,7 @@ import { PreparedWrite } from "../db/prepared.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { isLocale } from "../i18n/locales.ts";
 import { newId } from "../ids.ts";
+import { type Routed, routeNewTicket } from "../routing/auto-assign.ts";
 import { noteCustomerMessage } from "../sentiment/sentiment.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { type EventActor, recordEvent } from "./ticket.events.ts";
@@ -130,8 +131,16 @@ const TICKET_INSERT = new PreparedWrite(
     }),
 );
 
-/** Takes the next number of the workspace inside the caller's transaction: no gaps, no repeats. */
-export async function insertTicket(ctx: AppContext, tx: Tx, t: NewTicket): Promise<TicketTable> {
+/**
+ * Takes the next number of the workspace inside the caller's transaction: no gaps, no repeats.
+ * The ticket is routed at once (its team, its assignee: routing/auto-assign.ts); whoever was told
+ * is in `routed.notified`, for the caller to publish after commit (publishRouted).
+ */
+export async function insertTicket(
+  ctx: AppContext,
+  tx: Tx,
+  t: NewTicket,
+): Promise<TicketTable & { routed: Routed }> {
   const [seq] = await NEXT_NUMBER.execute(ctx.database, tx, { workspaceId: t.workspace.id });
   if (!seq) throw new Error(`no ticket sequence for workspace ${t.workspace.id}`);
   const now = nowIso(ctx);
@@ -200,7 +209,8 @@ export async function insertTicket(ctx: AppContext, tx: Tx, t: NewTicket): Promi
     });
     if (mood.raisedTo) row.priority = mood.raisedTo;
   }
-  return row;
+  const routed = await routeNewTicket(ctx, tx, row);
+  return { ...row, team_id: routed.teamId, assignee_id: routed.assigneeId, routed };
 }
 
 export interface NewComment {

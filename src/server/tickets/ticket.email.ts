@@ -9,6 +9,7 @@ import { emailTicketCreated } from "../email/outbox.tickets.ts";
 import type { SenderCheck } from "../email/sender-auth.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
+import { publishRouted, type Routed } from "../routing/auto-assign.ts";
 import { portalUrl } from "../workspaces/portal-url.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { afterCustomerComment } from "./customer-reply.ts";
@@ -97,7 +98,7 @@ async function openTicket(
   ws: Workspace,
   m: EmailMessage,
   sender: SenderCheck | null,
-): Promise<EmailOutcome> {
+): Promise<EmailOutcome & { routed: Routed }> {
   const contact = await senderContact(ctx, tx, ws, m);
   const ticket = await insertTicket(ctx, tx, {
     workspace: ws,
@@ -152,7 +153,13 @@ async function openTicket(
   });
   const outcome = "ticket_created";
   await markInbound(tx, m, ticket.created_at, { outcome, ticketId: ticket.id, commentId: null });
-  return { outcome, ticketId: ticket.id, reference: formatReference(ticket.number), commentId: null };
+  return {
+    outcome,
+    ticketId: ticket.id,
+    reference: formatReference(ticket.number),
+    commentId: null,
+    routed: ticket.routed,
+  };
 }
 
 /** The contact's email to a Closed ticket: a follow-up on the customer's email thread. */
@@ -190,13 +197,17 @@ async function followUpByEmail(
  * A new email, not a reply to any ticket we know: a ticket (channel Email) from its sender. An
  * unverified sender's ticket carries a note saying so; one that failed DMARC gets no confirmation.
  */
-export function openTicketFromEmail(
+export async function openTicketFromEmail(
   ctx: AppContext,
   ws: Workspace,
   m: EmailMessage,
   sender: SenderCheck | null,
 ): Promise<EmailOutcome> {
-  return ctx.database.db.transaction().execute((tx) => openTicket(ctx, tx, ws, m, sender));
+  const { routed, ...opened } = await ctx.database.db
+    .transaction()
+    .execute((tx) => openTicket(ctx, tx, ws, m, sender));
+  publishRouted(ctx, ws.id, opened.reference, routed);
+  return opened;
 }
 
 export type EmailAuthor =

@@ -20,6 +20,7 @@ export const EVENT_TYPES = {
   email_failed: false,
   incident_linked: false,
   incident_resolved: false,
+  team_changed: false,
 } as const satisfies Record<string, boolean>;
 
 export type TicketEventType = keyof typeof EVENT_TYPES;

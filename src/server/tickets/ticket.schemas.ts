@@ -181,6 +181,7 @@ export const TicketDetail = Type.Object({
   resolvedAt: Nullable(Type.String()),
   closedAt: Nullable(Type.String()),
   followUpOf: Nullable(Type.String()),
+  teamId: Nullable(Type.String({ description: "The team the ticket belongs to" })),
   language: Nullable(
     Type.String({
       description:
@@ -227,6 +228,7 @@ export const TicketPatch = StrictObject({
   priority: Type.Optional(TicketPrioritySchema),
   assigneeId: Type.Optional(Nullable(Key(64))),
   resolution: Type.Optional(Text(MESSAGE_MAX)),
+  teamId: Type.Optional(Nullable(Key(64, { description: "The ticket's team (routing); null: none" }))),
 });
 export type TicketPatch = Static<typeof TicketPatch>;
 

@@ -74,6 +74,8 @@ async function insertWorkspace(
     business_hours: DEFAULT_BUSINESS_HOURS,
     ...DEFAULT_RETENTION,
     ...PORTAL_DEFAULTS,
+    assignment_mode: "manual",
+    assignment_teams: "{}",
     created_at: now,
     updated_at: now,
   };

@@ -26,6 +26,7 @@ import { onboardingPages } from "./onboarding.pages.ts";
 import { outboxPages } from "./outbox.pages.ts";
 import { portalSettingsPages } from "./portal-settings.pages.ts";
 import { reportPages } from "./reports.pages.ts";
+import { addAvailability, routingPages } from "./routing.pages.ts";
 import { sentimentPages } from "./sentiment.pages.ts";
 import { settingsPages } from "./settings.pages.ts";
 import { setupPages } from "./setup.pages.ts";
@@ -112,6 +113,7 @@ export const appPages =
       async (tree) => {
         addAgentGate(tree, ctx, PAGE_ANSWERS);
         addOpenTaskBadge(tree, ctx);
+        addAvailability(tree, ctx);
 
         tree.post("/sign-out", async (req, reply) => {
           await signOut(ctx, req.sessionToken as string);
@@ -140,6 +142,7 @@ export const appPages =
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });
         await tree.register(kbPages(ctx), { prefix: "/kb" });
         await tree.register(reportPages(ctx), { prefix: "/insights/reports" });
+        await tree.register(routingPages(ctx));
 
         tree.setNotFoundHandler((req, reply) =>
           sendAppPage(req, reply, { title: "Not found", status: 404, main: notFoundMain }),

@@ -12,6 +12,7 @@ import { assetUrl } from "../../web/assets.ts";
 import { errorSummary, fieldError, type Labels } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
+import { availabilityControl } from "./availability.views.ts";
 
 // The agents' app: the frame every page shares (navigation, who is signed in, sign-out, the
 // keyboard shortcut help) and small pieces the pages reuse. app.css and app.js are the app's
@@ -133,6 +134,7 @@ ${head(page.title)}
     ${s.agent.role === "admin" ? nav("outbox", "/app/outbox", "Outbox") : ""}
   </nav>
   <div class="me">
+    ${availabilityControl(req)}
     <span class="who" title="${s.agent.email}">${bdi(s.agent.name)}${s.agent.role === "admin" ? html` <span class="tag">Admin</span>` : ""}</span>
     <button type="button" class="linkish" data-shortcuts-open aria-haspopup="dialog">Shortcuts</button>
     <form method="post" action="/app/sign-out">${csrfField(req)}<button type="submit" class="linkish">Sign out</button></form>

@@ -13,6 +13,7 @@ import { AppError, validationFailed } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
 import { fieldFilterOf } from "../../forms/field-filter.ts";
 import { ticketFieldsOf } from "../../forms/request-fields.ts";
+import { listTeams } from "../../routing/teams.ts";
 import { isQueueMood } from "../../sentiment/sentiment.schemas.ts";
 import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
 import { getTicketDetail } from "../../tickets/detail.ts";
@@ -65,6 +66,7 @@ function queueParams(raw: Query): QueueParams {
     mood: isQueueMood(str("mood", 20)) ? str("mood", 20) : "",
     sort: (QUEUE_SORTS as readonly string[]).includes(sort) ? (sort as QueueSort) : "newest",
     cursor: str("cursor", 500),
+    team: str("team", 64),
   };
 }
 
@@ -83,6 +85,7 @@ function toQueueQuery(p: QueueParams): QueueQuery {
     priority,
     assignee: p.assignee || undefined,
     companyId: p.company || undefined,
+    team: p.team || undefined,
     field: fieldFilterOf(p.field ?? ""),
     q: p.q || undefined,
     mood: isQueueMood(p.mood) ? p.mood : undefined,
@@ -130,7 +133,15 @@ export const ticketPages =
       return sendAppPage(req, reply, {
         title: "Queue",
         section: "queue",
-        main: queueMain(p, agents, companies, result.items, result.nextCursor, problem),
+        main: queueMain(
+          p,
+          agents,
+          companies,
+          result.items,
+          result.nextCursor,
+          problem,
+          await listTeams(ctx, actor),
+        ),
       });
     });
 
@@ -152,7 +163,14 @@ export const ticketPages =
         title: `${t.reference}: ${t.subject}`,
         section: "queue",
         status: st.status ?? 200,
-        main: ticketMain(req, t, agents, { ...st, onboarding, extraFields, followUps, incidents }),
+        main: ticketMain(req, t, agents, {
+          ...st,
+          onboarding,
+          extraFields,
+          followUps,
+          incidents,
+          teams: await listTeams(ctx, actor),
+        }),
       });
     };
 
@@ -229,6 +247,7 @@ export const ticketPages =
       const status = formString(req.body, "status");
       const priority = formString(req.body, "priority");
       const assignee = formString(req.body, "assigneeId");
+      const team = formString(req.body, "teamId");
       return ticketWrite(
         req,
         reply,
@@ -238,10 +257,12 @@ export const ticketPages =
             status?: TicketStatus;
             priority?: TicketPriority;
             assigneeId?: string | null;
+            teamId?: string | null;
           }>(checkDetails, {
             ...(status !== undefined ? { status } : {}),
             ...(priority !== undefined ? { priority } : {}),
             ...(assignee !== undefined ? { assigneeId: assignee || null } : {}),
+            ...(team !== undefined ? { teamId: team || null } : {}),
           });
           return updateTicket(ctx, actorOf(req), req.params.reference, patch);
         },

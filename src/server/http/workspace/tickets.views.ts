@@ -1,3 +1,5 @@
+// Longer than 400 lines: the queue and the ticket page share their pieces (options, badges, the
+// history's sentences); the team's parts are apart in ticket-team.views.ts.
 import { createHash } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { MAX_FILES_AGENT } from "../../../shared/files.ts";
@@ -25,6 +27,7 @@ import { companySelect } from "./companies.views.ts";
 import { fieldFilterInput, ticketFieldsBlock } from "./forms.views.ts";
 import { appErrorSummary, appFieldError, csrfField, priorityBadge, statusBadge } from "./layout.ts";
 import { moodFilterField, moodMarker, ticketMoodLine } from "./sentiment.views.ts";
+import { queueTeamFilter, type TeamOption, ticketTeamField } from "./ticket-team.views.ts";
 
 // The queue and a ticket as the agents see them. The queue's rows and the changing parts of a
 // ticket are also sent alone, as fragments app.js polls for (?part=rows, ?part=live).
@@ -49,6 +52,8 @@ export interface QueueParams {
   mood?: string;
   sort: QueueSort;
   cursor: string;
+  /** "mine" (my teams), a team's id, or "" for any. */
+  team?: string;
 }
 
 export type Query = Record<string, string | undefined>;
@@ -72,17 +77,28 @@ function viewTabs(p: QueueParams): Html {
     ["Unresolved", "unresolved-all", { status: "unresolved" }],
     ["Mine", "mine", { status: "unresolved", assignee: "me" }],
     ["Unassigned", "unassigned", { status: "unresolved", assignee: "unassigned" }],
+    ["My teams", "my-teams", { status: "unresolved", team: "mine" }],
     ["All tickets", "all", { status: "any" }],
   ];
   const current = (v: Partial<QueueParams>) =>
-    v.status === p.status && (v.assignee ?? "") === p.assignee && !p.priority && !p.q && !p.company;
+    v.status === p.status &&
+    (v.assignee ?? "") === p.assignee &&
+    (v.team ?? "") === (p.team ?? "") &&
+    !p.priority &&
+    !p.q &&
+    !p.company;
   return html`<nav class="views" aria-label="Views">${views.map(
     ([label, , v]) =>
       html`<a href="${queueHref(v)}"${current(v) ? html` aria-current="page"` : ""}>${label}</a>`,
   )}</nav>`;
 }
 
-function filters(p: QueueParams, agents: AgentView[], companies: CompanyOption[]): Html {
+function filters(
+  p: QueueParams,
+  agents: AgentView[],
+  companies: CompanyOption[],
+  teams?: TeamOption[],
+): Html {
   return html`<form class="filters" method="get" action="/app" role="search" aria-label="Filter the queue">
   <div class="field search">
     <label for="q">Search</label>
@@ -112,6 +128,7 @@ function filters(p: QueueParams, agents: AgentView[], companies: CompanyOption[]
       ${agents.map((a) => option(a.id, a.name, p.assignee))}
     </select>
   </div>
+  ${queueTeamFilter(p.team ?? "", teams)}
   ${
     companies.length || p.company
       ? html`<div class="field">
@@ -180,6 +197,7 @@ const EVENT_TEXT: Record<string, (e: TicketEventView, agents: Map<string, string
     `could not deliver an email to ${String(e.data.to ?? "")}: ${String(e.data.reason ?? "")}`,
   incident_linked: (e) => `linked it to the incident “${withoutBidiControls(String(e.data.title ?? ""))}”`,
   incident_resolved: (e) => `resolved the incident “${withoutBidiControls(String(e.data.title ?? ""))}”`,
+  team_changed: (e) => (e.data.to ? "moved it to another team" : "took it out of its team"),
 };
 
 /** Emails that could not be delivered: said at the top of the ticket, since the customer never got them. */
@@ -210,6 +228,8 @@ export interface TicketPageState {
   /** The ticket's incidents and the select to link one (incidents.views.ts). */
   incidents?: Html;
   extraFields?: TicketFieldView[];
+  /** The workspace's teams, for the ticket's team (routing). */
+  teams?: TeamOption[];
 }
 
 /** The parts of a ticket page that change while it is open: re-rendered for app.js's poller. */
@@ -327,6 +347,7 @@ ${emailProblems(t)}
           ${agents.filter((a) => a.active || a.id === t.assignee?.id).map((a) => option(a.id, a.name, t.assignee?.id ?? ""))}
         </select>
       </div>
+      ${ticketTeamField(t.teamId, st.teams)}
       <button type="submit">Save details</button>
     </form>
   </section>
@@ -382,10 +403,11 @@ export function queueMain(
   items: TicketSummary[],
   nextCursor: string | null,
   problem?: string,
+  teams?: TeamOption[],
 ): Html {
   return html`<div class="page-head"><h1>Queue</h1></div>
 ${viewTabs(p)}
-${filters(p, agents, companies)}
+${filters(p, agents, companies, teams)}
 ${problem ? html`<p class="notice" role="status">${problem}</p>` : ""}
 ${queueRows(items, p)}
 <nav class="pager" aria-label="Pages">

@@ -47,6 +47,7 @@ import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
 import { workspacePortalSettingsRoutes } from "./portal-settings.routes.ts";
 import { workspaceReportRoutes } from "./reports.routes.ts";
+import { workspaceRoutingRoutes } from "./routing.routes.ts";
 import { sentimentRoutes } from "./sentiment.routes.ts";
 import { workspaceSurveySettingsRoutes } from "./survey-settings.routes.ts";
 import { AddAgentBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
@@ -80,6 +81,7 @@ export const workspaceRoutes =
     await app.register(workspaceLifecycleRoutes(ctx));
     await app.register(sentimentRoutes(ctx));
     await app.register(workspaceIncidentRoutes(ctx));
+    await app.register(workspaceRoutingRoutes(ctx));
 
     app.get(
       "/session",
@@ -136,6 +138,7 @@ export const workspaceRoutes =
               priority: Type.Optional(Type.String({ maxLength: 100 })),
               assignee: Type.Optional(Type.String({ maxLength: 64 })),
               companyId: Type.Optional(Key(64, { description: "Only this company's tickets" })),
+              team: Type.Optional(Key(64, { description: "mine (my teams' tickets) or a team id" })),
               field: Type.Optional(
                 Type.String({ maxLength: 300, description: "key:value of a request's extra field" }),
               ),
@@ -162,6 +165,7 @@ export const workspaceRoutes =
           priority: listOf(q.priority, TICKET_PRIORITIES, "priority"),
           assignee: q.assignee,
           companyId: q.companyId,
+          team: q.team,
           field: fieldFilterOf(q.field ?? ""),
           q: q.q,
           mood: q.mood,
