@@ -1,3 +1,4 @@
+import { noticeLine } from "../notifications/notice-text.ts";
 import { bdi, html } from "../web/html.ts";
 import type { Branding } from "../workspaces/workspace.branding.ts";
 import * as customer from "./email.customer.ts";
@@ -61,6 +62,28 @@ export function customerReplyForAgents(p: {
     paragraphs: p.reopened ? ["The reply reopened the ticket."] : [],
     quote: { label: html`${bdi(p.contactName)} wrote`, text: p.body },
     button: { label: "Open the ticket", url: p.ticketUrl },
+  });
+}
+
+/** A notification an agent chose to get by email (mention, assignment, SLA …), to that agent alone. */
+export function agentNotice(p: {
+  brand: Branding;
+  kind: string;
+  reference?: string | null | undefined;
+  subject?: string | null | undefined;
+  by?: string | null | undefined;
+  excerpt?: string | null | undefined;
+  ticketUrl?: string | null | undefined;
+  profileUrl: string;
+}): Rendered {
+  const line = noticeLine(p.kind, p);
+  return render(p.reference ? `[${p.reference}] ${line}` : line, {
+    brand: p.brand,
+    heading: line,
+    paragraphs: [],
+    quote: p.excerpt ? { label: p.by ? html`${bdi(p.by)} wrote` : "Excerpt", text: p.excerpt } : undefined,
+    button: p.ticketUrl ? { label: "Open the ticket", url: p.ticketUrl } : undefined,
+    links: [{ text: "Choose which notices you get", url: p.profileUrl }],
   });
 }
 
@@ -209,6 +232,7 @@ export const TEMPLATES = {
   ticket_resolved: customer.ticketResolved,
   agent_new_ticket: newTicketForAgents,
   agent_customer_reply: customerReplyForAgents,
+  agent_notice: agentNotice,
   agent_invitation: agentInvitation,
   open_requests: customer.openRequests,
   customer_invitation: customer.customerInvitation,

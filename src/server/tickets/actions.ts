@@ -1,5 +1,5 @@
 import { MAX_FILES_AGENT } from "../../shared/files.ts";
-import { codePointLength, MESSAGE_MAX, type TicketStatus } from "../../shared/tickets.ts";
+import { codePointLength, formatReference, MESSAGE_MAX, type TicketStatus } from "../../shared/tickets.ts";
 import type { AgentActor } from "../actors.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import { type AppContext, nowIso } from "../context.ts";
@@ -8,6 +8,8 @@ import { emailAgentReplied, emailTicketResolved } from "../email/outbox.tickets.
 import { conflict, validationFailed } from "../errors.ts";
 import { attachmentsOfComment } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
+import { notifyMentions } from "../notifications/mentions.ts";
+import { publishNotified } from "../notifications/notify.ts";
 import { onTicketClosed } from "../surveys/ces.ts";
 import { onTicketReopened } from "../surveys/still-fixed-resolution.ts";
 import { onTicketResolved } from "../surveys/triggers.ts";
@@ -198,6 +200,7 @@ async function addComment(
     throw validationFailed({ body: `must be at most ${MESSAGE_MAX.toLocaleString("en-US")} characters` });
   }
   const ws = await getWorkspace(ctx, actor);
+  let mentioned: string[] = [];
   const entry = await ctx.database.db.transaction().execute(async (tx) => {
     const t = await findTicketForAgent(ctx, actor, reference, { tx, lock: true });
     const now = nowIso(ctx);
@@ -244,6 +247,17 @@ async function addComment(
       .select("name")
       .where("id", "=", actor.agentId)
       .executeTakeFirst();
+    if (input.internal) {
+      mentioned = await notifyMentions(ctx, tx, {
+        workspaceId: t.workspace_id,
+        ticketId: t.id,
+        reference: formatReference(t.number),
+        subject: t.subject,
+        body,
+        authorAgentId: actor.agentId,
+        authorName: agent?.name ?? "",
+      });
+    }
     if (!input.internal) {
       await markFirstResponse(tx, actor, t.id, now);
       // Only a public reply leaves by email; a note never reaches this line.
@@ -268,6 +282,7 @@ async function addComment(
       attachments: await attachmentsOfComment(tx, actor, id),
     };
   });
+  publishNotified(ctx, actor.workspaceId, mentioned);
   return { entry, ticket: await getTicketDetail(ctx, actor, reference) };
 }
 

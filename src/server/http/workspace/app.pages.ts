@@ -21,6 +21,7 @@ import { importPages } from "./import.pages.ts";
 import { insightsPages } from "./insights.pages.ts";
 import { kbPages } from "./kb.pages.ts";
 import { APP_LABELS, safeNext, sendAppPage, sendPublicAppPage } from "./layout.ts";
+import { addNotificationBell, notificationPages } from "./notifications.pages.ts";
 import { onboardingPages } from "./onboarding.pages.ts";
 import { outboxPages } from "./outbox.pages.ts";
 import { portalSettingsPages } from "./portal-settings.pages.ts";
@@ -110,6 +111,7 @@ export const appPages =
       async (tree) => {
         addAgentGate(tree, ctx, PAGE_ANSWERS);
         addOpenTaskBadge(tree, ctx);
+        addNotificationBell(tree, ctx);
 
         tree.post("/sign-out", async (req, reply) => {
           await signOut(ctx, req.sessionToken as string);
@@ -136,6 +138,7 @@ export const appPages =
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });
         await tree.register(kbPages(ctx), { prefix: "/kb" });
         await tree.register(reportPages(ctx), { prefix: "/insights/reports" });
+        await tree.register(notificationPages(ctx));
 
         tree.setNotFoundHandler((req, reply) =>
           sendAppPage(req, reply, { title: "Not found", status: 404, main: notFoundMain }),
