@@ -1,4 +1,4 @@
-import { noticeLine } from "../notifications/notice-text.ts";
+import { noticeLine, noticeParts } from "../notifications/notice-text.ts";
 import { bdi, html } from "../web/html.ts";
 import type { Branding } from "../workspaces/workspace.branding.ts";
 import * as customer from "./email.customer.ts";
@@ -77,10 +77,11 @@ export function agentNotice(p: {
   profileUrl: string;
 }): Rendered {
   const line = noticeLine(p.kind, p);
+  const [before, name, after] = noticeParts(p.kind, p.by ?? null);
   return render(p.reference ? `[${p.reference}] ${line}` : line, {
     brand: p.brand,
-    heading: line,
-    paragraphs: [],
+    heading: html`${before}${name === undefined ? "" : bdi(name)}${after ?? ""}${p.reference ? ` on ${p.reference}` : ""}`,
+    paragraphs: p.subject ? [html`“${bdi(p.subject)}”`] : [],
     quote: p.excerpt ? { label: p.by ? html`${bdi(p.by)} wrote` : "Excerpt", text: p.excerpt } : undefined,
     button: p.ticketUrl ? { label: "Open the ticket", url: p.ticketUrl } : undefined,
     links: [{ text: "Choose which notices you get", url: p.profileUrl }],

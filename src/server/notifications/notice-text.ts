@@ -19,27 +19,29 @@ export const noticeField = (data: Record<string, unknown>, key: keyof NoticeData
   return typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : null;
 };
 
+/** Each kind's sentence: with who did it (the words before and after the name), and without. */
+const SENTENCES: Record<NotificationKind, { by: [string, string] | null; plain: string }> = {
+  new_ticket: { by: ["New ticket from ", ""], plain: "New ticket" },
+  assigned: { by: ["", " assigned you"], plain: "Assigned to you" },
+  customer_reply: { by: ["", " replied"], plain: "The customer replied" },
+  mention: { by: ["", " mentioned you"], plain: "You were mentioned" },
+  sla_warning: { by: null, plain: "SLA deadline soon" },
+  sla_breach: { by: null, plain: "SLA deadline missed" },
+  incident: { by: ["Incident: ", ""], plain: "Incident" },
+};
+
+/**
+ * The sentence as parts around the name, so a page can isolate the name (<bdi>): [before, name,
+ * after], or [sentence] when there is no name in it.
+ */
+export function noticeParts(kind: string, by: string | null): [string] | [string, string, string] {
+  const s = SENTENCES[kind as NotificationKind] ?? { by: null, plain: "Notice" };
+  return s.by && by ? [s.by[0], by, s.by[1]] : [s.plain];
+}
+
 /** The notice's sentence without its ticket (the views link the ticket after it). */
 export function noticeVerb(kind: string, data: Record<string, unknown>): string {
-  const by = noticeField(data, "by");
-  switch (kind as NotificationKind) {
-    case "new_ticket":
-      return by ? `New ticket from ${by}` : "New ticket";
-    case "assigned":
-      return by ? `${by} assigned you` : "Assigned to you";
-    case "customer_reply":
-      return by ? `${by} replied` : "The customer replied";
-    case "mention":
-      return by ? `${by} mentioned you` : "You were mentioned";
-    case "sla_warning":
-      return "SLA deadline soon";
-    case "sla_breach":
-      return "SLA deadline missed";
-    case "incident":
-      return by ? `Incident: ${by}` : "Incident";
-    default:
-      return "Notice";
-  }
+  return noticeParts(kind, noticeField(data, "by")).join("");
 }
 
 /** The whole line, for an email's subject or a plain list: "Ann mentioned you on TKT-0042: Printer". */

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { systemActor } from "../actors.ts";
 import { addAgent } from "../agents/agent.service.ts";
+import { newId } from "../ids.ts";
+import { applyRetention } from "../lifecycle/retention.ts";
 import { makeAgent, makeWorkspace, signIn, submitTicket } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { mentionedAgents } from "./mentions.ts";
@@ -239,4 +241,33 @@ test("the bell: list newest first, count, mark one and all read; another agent's
   assert.deepEqual(all.json(), { marked: 1 });
   assert.deepEqual((await get("/api/workspace/notifications/count")).json(), { unread: 0 });
   assert.deepEqual((await get("/api/workspace/notifications/count", w.admin)).json(), { unread: 2 });
+});
+
+test("retention: read notifications older than 90 days go; unread and younger ones stay", async () => {
+  const w = await world();
+  const now = t.ctx.now().getTime();
+  const day = 86_400_000;
+  const at = (days: number) => new Date(now - days * day).toISOString();
+  const row = (label: string, created: number, read: number | null) => ({
+    id: newId(),
+    workspace_id: w.ws.id,
+    agent_id: w.agent.id,
+    kind: "mention",
+    ticket_id: null,
+    data: JSON.stringify({ subject: label }),
+    read_at: read === null ? null : at(read),
+    created_at: at(created),
+  });
+  await t.ctx.database.db
+    .insertInto("notifications")
+    .values([row("old read", 91, 90), row("old unread", 200, null), row("young read", 89, 1)])
+    .execute();
+  const r = await applyRetention(t.ctx, w.ws.id);
+  assert.equal(r.notifications, 1);
+  const left = await t.ctx.database.db
+    .selectFrom("notifications")
+    .select("data")
+    .where("agent_id", "=", w.agent.id)
+    .execute();
+  assert.deepEqual(left.map((l) => JSON.parse(l.data).subject).sort(), ["old unread", "young read"]);
 });

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { FieldErrors } from "../../errors.ts";
 import { TIME_ZONES } from "../../i18n/time-zones.ts";
-import { noticeVerb } from "../../notifications/notice-text.ts";
+import { noticeParts } from "../../notifications/notice-text.ts";
 import type { NotificationView, Profile } from "../../notifications/notification.schemas.ts";
 import { NOTIFICATION_KINDS, type NotificationKind } from "../../notifications/notification-kinds.ts";
 import { describedBy, when } from "../../web/forms.ts";
@@ -21,11 +21,17 @@ const KIND_LABELS: Record<NotificationKind, string> = {
   incident: "An incident is declared or resolved",
 };
 
+/** The sentence with the name isolated. */
+const verbOf = (n: NotificationView): Html => {
+  const [before, name, after] = noticeParts(n.kind, n.by);
+  return name === undefined ? html`${before}` : html`${before}${bdi(name)}${after ?? ""}`;
+};
+
 function noticeItem(req: FastifyRequest, n: NotificationView): Html {
   const unread = n.readAt === null;
   const ticket = n.ticket;
   return html`<li class="notice-item${unread ? " unread" : ""}">
-  <p class="notice-line">${unread ? html`<span class="unread-dot" aria-hidden="true"></span><span class="visually-hidden">Unread: </span>` : ""}${noticeVerb(n.kind, { by: n.by })}${
+  <p class="notice-line">${unread ? html`<span class="unread-dot" aria-hidden="true"></span><span class="visually-hidden">Unread: </span>` : ""}${verbOf(n)}${
     ticket
       ? html` on <a href="/app/tickets/${ticket.reference}" data-notice-open="${n.id}">${ticket.reference}${ticket.subject ? html`: ${bdi(ticket.subject)}` : ""}</a>`
       : ""
@@ -34,7 +40,7 @@ function noticeItem(req: FastifyRequest, n: NotificationView): Html {
   <p class="meta">${when(n.createdAt)}</p>
   ${
     unread
-      ? html`<form method="post" action="/app/notifications/${n.id}/read" class="notice-read">${csrfField(req)}<button type="submit" class="small">Mark read<span class="visually-hidden">: ${noticeVerb(n.kind, { by: n.by })}${ticket ? ` on ${ticket.reference}` : ""}</span></button></form>`
+      ? html`<form method="post" action="/app/notifications/${n.id}/read" class="notice-read">${csrfField(req)}<button type="submit" class="small">Mark read<span class="visually-hidden">: ${verbOf(n)}${ticket ? ` on ${ticket.reference}` : ""}</span></button></form>`
       : ""
   }
 </li>`;
