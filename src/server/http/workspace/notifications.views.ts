@@ -84,19 +84,16 @@ ${st.saved ? html`<p class="notice success" role="status">Saved.</p>` : ""}
 ${appErrorSummary(e)}
 <form method="post" action="/app/profile" class="card profile-form">
   ${csrfField(req)}
-  <fieldset>
-    <legend>Notifications</legend>
+  <fieldset class="prefs">
+    <legend>Tell me when</legend>
     <p class="meta">Emails go to ${bdi(st.email)}, to you alone.</p>
-    <div class="table-wrap"><table class="prefs">
-      <thead><tr><th scope="col">Tell me when</th><th scope="col">In the app</th><th scope="col">By email</th></tr></thead>
-      <tbody>${NOTIFICATION_KINDS.map(
-        (k) => html`<tr>
-        <th scope="row" id="kind-${k}">${KIND_LABELS[k]}</th>
-        <td><input type="checkbox" name="${k}.app" value="1" aria-labelledby="kind-${k} col-app-${k}"${p.notifications[k].app ? html` checked` : ""}><span class="visually-hidden" id="col-app-${k}">in the app</span></td>
-        <td><input type="checkbox" name="${k}.email" value="1" aria-labelledby="kind-${k} col-email-${k}"${p.notifications[k].email ? html` checked` : ""}><span class="visually-hidden" id="col-email-${k}">by email</span></td>
-      </tr>`,
-      )}</tbody>
-    </table></div>
+    ${NOTIFICATION_KINDS.map(
+      (k) => html`<fieldset class="pref-row">
+      <legend>${KIND_LABELS[k]}</legend>
+      <label><input type="checkbox" name="${k}.app" value="1"${p.notifications[k].app ? html` checked` : ""}> In the app</label>
+      <label><input type="checkbox" name="${k}.email" value="1"${p.notifications[k].email ? html` checked` : ""}> By email</label>
+    </fieldset>`,
+    )}
   </fieldset>
   <div class="field">
     <label for="timeZone">Time zone</label>
