@@ -114,7 +114,7 @@ export interface TeamMemberTable {
   workspace_id: string;
 }
 
-/** One agent's notification, shown in the app's bell (migration 0026). */
+/** One agent's notification, shown in the app's bell (migration 0026; the unread ones indexed: 0028). */
 export interface NotificationTable {
   id: string;
   workspace_id: string;

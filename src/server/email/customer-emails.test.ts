@@ -64,7 +64,7 @@ describe("customer emails", () => {
     assert.match(mail.text ?? "", /Ihre Nachricht:\n {2}Papierstau\./);
     assert.match(String(mail.html), /<html lang="de">/);
     const agents = parsed.filter((m) => m.subject?.includes("New request from Greta"));
-    assert.equal(agents.length, 1, "the team's email stays English");
+    assert.equal(agents.length, 2, "each agent's own email, in English");
   });
 
   test("the contact's own language wins over the page's; without either, the workspace's", async () => {

@@ -1,4 +1,5 @@
 import { incidentResolved } from "../incidents/incident.email.ts";
+import { noticeLine, noticeParts } from "../notifications/notice-text.ts";
 import { bdi, html } from "../web/html.ts";
 import type { Branding } from "../workspaces/workspace.branding.ts";
 import * as customer from "./email.customer.ts";
@@ -62,6 +63,29 @@ export function customerReplyForAgents(p: {
     paragraphs: p.reopened ? ["The reply reopened the ticket."] : [],
     quote: { label: html`${bdi(p.contactName)} wrote`, text: p.body },
     button: { label: "Open the ticket", url: p.ticketUrl },
+  });
+}
+
+/** A notification an agent chose to get by email (mention, assignment, SLA …), to that agent alone. */
+export function agentNotice(p: {
+  brand: Branding;
+  kind: string;
+  reference?: string | null | undefined;
+  subject?: string | null | undefined;
+  by?: string | null | undefined;
+  excerpt?: string | null | undefined;
+  ticketUrl?: string | null | undefined;
+  profileUrl: string;
+}): Rendered {
+  const line = noticeLine(p.kind, p);
+  const [before, name, after] = noticeParts(p.kind, p.by ?? null);
+  return render(p.reference ? `[${p.reference}] ${line}` : line, {
+    brand: p.brand,
+    heading: html`${before}${name === undefined ? "" : bdi(name)}${after ?? ""}${p.reference ? ` on ${p.reference}` : ""}`,
+    paragraphs: p.subject ? [html`“${bdi(p.subject)}”`] : [],
+    quote: p.excerpt ? { label: p.by ? html`${bdi(p.by)} wrote` : "Excerpt", text: p.excerpt } : undefined,
+    button: p.ticketUrl ? { label: "Open the ticket", url: p.ticketUrl } : undefined,
+    links: [{ text: "Choose which notices you get", url: p.profileUrl }],
   });
 }
 
@@ -210,6 +234,7 @@ export const TEMPLATES = {
   ticket_resolved: customer.ticketResolved,
   agent_new_ticket: newTicketForAgents,
   agent_customer_reply: customerReplyForAgents,
+  agent_notice: agentNotice,
   agent_invitation: agentInvitation,
   open_requests: customer.openRequests,
   customer_invitation: customer.customerInvitation,

@@ -75,7 +75,7 @@ describe("emails out", () => {
     const s = await submitTicket(t, ws.slug, { email: "casey@customer.test", subject: "Printer on fire" });
     assert.equal(sink.received.length, 0, "nothing is sent inside the request");
     const r = await deliverDueEmails(t.ctx, delivery);
-    assert.equal(r.sent, 2);
+    assert.equal(r.sent, 3, "the confirmation, and one email to each agent");
 
     const [confirmation] = sink.received.filter(to("casey@customer.test"));
     assert.ok(confirmation);
@@ -101,6 +101,10 @@ describe("emails out", () => {
 
     const forAgents = sink.received.filter((x) => !to("casey@customer.test")(x));
     assert.deepEqual(forAgents.flatMap((x) => x.envelope.to).sort(), [admin.email, agent.email].sort());
+    assert.ok(
+      forAgents.every((x) => x.envelope.to.length === 1),
+      "each agent alone in their own email",
+    );
     assert.ok(
       forAgents.every((x) => x.mail.subject?.startsWith(`[${s.reference}] New request from Casey Customer`)),
     );
@@ -378,7 +382,7 @@ describe("delivery", () => {
     await sink.setMode("reject");
     const s = await submitTicket(t, ws.slug, { email: "gone@customer.test" });
     const r = await deliverDueEmails(t.ctx, delivery);
-    assert.equal(r.failed, 2);
+    assert.equal(r.failed, 3, "the confirmation and each agent's");
     await sink.setMode("accept");
     t.advance(3600_000);
     assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 0, "a failed email is not retried");
@@ -401,7 +405,7 @@ describe("delivery", () => {
     await deliverDueEmails(t.ctx, delivery);
     t.advance(RETRY_FOR_MS + 3600_000);
     const r = await deliverDueEmails(t.ctx, delivery);
-    assert.equal(r.failed, 2);
+    assert.equal(r.failed, 3);
     const rows = await t.ctx.database.db
       .selectFrom("outbox_emails")
       .select(["status", "last_error"])
@@ -426,7 +430,7 @@ describe("delivery", () => {
     t.advance(LEASE_MS - 1000);
     assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 0, "held rows wait out the lease");
     t.advance(2000);
-    assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 2);
+    assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 3);
     assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 0);
     assert.equal(sink.received.filter((m) => m.envelope.to.includes("crash@customer.test")).length, 1);
   });
@@ -455,12 +459,12 @@ describe("delivery", () => {
     };
     const slow = t.ctx.mailer;
     try {
-      assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 6, "every email, by the first worker");
+      assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 9, "every email, by the first worker");
     } finally {
       t.ctx.mailer = mailer;
     }
-    assert.deepEqual(othersSent, [0, 0, 0, 0, 0, 0], "the other worker found nothing due");
-    assert.equal(sink.received.length, 6, "each once");
+    assert.deepEqual(othersSent, [0, 0, 0, 0, 0, 0, 0, 0, 0], "the other worker found nothing due");
+    assert.equal(sink.received.length, 9, "each once");
     const rows = await t.ctx.database.db
       .selectFrom("outbox_emails")
       .select(["status", "attempts", "locked_until"])
@@ -493,12 +497,12 @@ describe("delivery", () => {
       .where("workspace_id", "=", ws.id)
       .where("status", "=", "pending")
       .execute();
-    assert.equal(pending.length, 5);
+    assert.equal(pending.length, 8);
     assert.ok(
       pending.every((r) => r.attempts === 0 && r.locked_until === null),
       "given back, due at once",
     );
-    assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 5);
+    assert.equal((await deliverDueEmails(t.ctx, delivery)).sent, 8);
   });
 
   test("while requests keep coming, the worker sends a batch and steps back before the next", async () => {
@@ -528,8 +532,8 @@ describe("delivery", () => {
     const { ws } = await brandedTeam();
     await submitTicket(t, ws.slug, { email: "once@customer.test" });
     const [a, b] = await Promise.all([deliverDueEmails(t.ctx, delivery), deliverDueEmails(t.ctx, delivery)]);
-    assert.equal((a?.sent ?? 0) + (b?.sent ?? 0), 2);
-    assert.equal(sink.received.length, 2);
+    assert.equal((a?.sent ?? 0) + (b?.sent ?? 0), 3);
+    assert.equal(sink.received.length, 3);
   });
 });
 
@@ -544,9 +548,9 @@ test("without SMTP_URL, emails are .eml files in DATA_DIR/mail", async () => {
     for (const f of invitations) fs.rmSync(path.join(dir, f));
     await submitTicket(local, ws.slug, { email: "file@customer.test", subject: "Stored as a file" });
     const r = await deliverDueEmails(local.ctx, delivery);
-    assert.equal(r.sent, 2);
+    assert.equal(r.sent, 3, "the confirmation and each agent's");
     const files = fs.readdirSync(dir).filter((f) => f.endsWith(".eml"));
-    assert.equal(files.length, 2);
+    assert.equal(files.length, 3);
     const all = files.map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
     const confirmation = all.find((x) => /^To: Casey Customer <file@customer\.test>$/m.test(x));
     assert.ok(confirmation);
@@ -559,7 +563,7 @@ test("without SMTP_URL, emails are .eml files in DATA_DIR/mail", async () => {
       .where("kind", "!=", "agent_invitation")
       .execute();
     await deliverDueEmails(local.ctx, delivery);
-    assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith(".eml")).length, 2);
+    assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith(".eml")).length, 3);
   } finally {
     await local.close();
   }
@@ -578,7 +582,7 @@ describe("the Outbox page", () => {
     assert.equal(list.statusCode, 200);
     assert.ok(list.body.includes("Seen in the outbox"));
     assert.ok(list.body.includes("page@customer.test"));
-    assert.ok(list.body.includes("Failed (2)"));
+    assert.ok(list.body.includes("Failed (3)"));
     const id = /href="\/app\/outbox\/([0-9a-f-]{36})"/.exec(list.body)?.[1] as string;
     assert.ok(id);
 
@@ -612,7 +616,7 @@ describe("the Outbox page", () => {
     assert.equal(api.statusCode, 200);
     const body = api.json() as { items: { id: string; status: string }[]; counts: Record<string, number> };
     assert.ok(body.items.some((i) => i.id === id && i.status === "sent"));
-    assert.equal(body.counts.failed, 1);
+    assert.equal(body.counts.failed, 2, "the other two stay failed");
     const bad = await t.app.inject({
       url: "/api/workspace/outbox?status=lost",
       headers: { cookie: admin.cookie },

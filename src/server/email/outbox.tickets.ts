@@ -1,47 +1,18 @@
 import { formatReference } from "../../shared/tickets.ts";
 import { type Actor, systemActorIn } from "../actors.ts";
 import type { AppContext } from "../context.ts";
-import { PreparedWrite } from "../db/prepared.ts";
 import type { Tx } from "../db/schema.ts";
+import { excerptOf } from "../notifications/notice-text.ts";
+import { notifyAgents } from "../notifications/notify.ts";
 import { commentsVisibleTo } from "../tickets/comment.access.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { absoluteUrl, earlierConversation, filesSentWith, repliesCanArrive } from "./outbox.customer.ts";
-import { enqueueEmail, enqueueEmails, type Recipient } from "./outbox.ts";
+import { enqueueEmail, type Recipient } from "./outbox.ts";
 
 // The emails about a ticket, queued in the transaction of the change that causes them
 // (outbox.ts): the confirmation and the team's news of a new ticket, a customer's reply to the
-// team, an agent's reply and the resolution to the customer.
-
-// Read in the caller's transaction, as prepared statements (a submission runs the first).
-const ACTIVE_AGENTS = new PreparedWrite(["workspaceId"], (db, p) =>
-  db
-    .selectFrom("agents")
-    .select(["email", "name"])
-    .where("workspace_id", "=", p.workspaceId)
-    .where("active", "=", true)
-    .orderBy("email"),
-);
-const ACTIVE_ASSIGNEE = new PreparedWrite(["workspaceId", "assigneeId"], (db, p) =>
-  db
-    .selectFrom("agents")
-    .select(["email", "name"])
-    .where("workspace_id", "=", p.workspaceId)
-    .where("id", "=", p.assigneeId)
-    .where("active", "=", true),
-);
-
-/** Who hears about a ticket: its assignee, or every active agent while it has none. */
-async function agentRecipients(
-  ctx: AppContext,
-  tx: Tx,
-  workspaceId: string,
-  assigneeId: string | null,
-): Promise<Recipient[]> {
-  const rows = assigneeId
-    ? await ACTIVE_ASSIGNEE.execute(ctx.database, tx, { workspaceId, assigneeId })
-    : await ACTIVE_AGENTS.execute(ctx.database, tx, { workspaceId });
-  return rows.map((r) => ({ address: r.email, name: r.name }));
-}
+// team, an agent's reply and the resolution to the customer. What reaches agents goes through
+// notifyAgents (notifications/notify.ts): each agent alone, as their preferences say.
 
 interface TicketRef {
   id: string;
@@ -53,6 +24,8 @@ interface TicketRef {
   channel: string;
   assignee_id: string | null;
   email_thread_id: string | null;
+  /** The ticket's team: its agents hear of it when new (none: every agent). */
+  team_id?: string | null | undefined;
 }
 
 const ticketUrl = (ctx: AppContext, number: number) =>
@@ -65,7 +38,10 @@ const aboutTicket = (ws: Workspace, ticket: TicketRef) => ({
   subject: ticket.subject,
 });
 
-/** A new ticket: the confirmation to the customer, and the news to the agents. */
+/**
+ * A new ticket: the confirmation to the customer, and the news to the agents of its team (every
+ * agent while it has none), each as they chose (notifyAgents). Returns the agents told in the app.
+ */
 export async function emailTicketCreated(
   ctx: AppContext,
   tx: Tx,
@@ -81,72 +57,91 @@ export async function emailTicketCreated(
     /** The language of the page the customer submitted from (emailLangOf). */
     locale?: string | undefined;
   },
-): Promise<void> {
+): Promise<string[]> {
   const about = aboutTicket(p.ws, p.ticket);
   // The confirmation repeats what the customer sent: their message and the names of their files.
   const files = await filesSentWith(tx, threadReader(p.ws), p.ticket.id);
   const thread = { ticketId: p.ticket.id, threadId: p.ticket.email_thread_id, lastInbound: p.lastInbound };
-  await enqueueEmails(ctx, tx, [
-    {
-      ws: p.ws,
-      kind: "ticket_confirmation",
-      audience: "customer",
-      to: [p.contact],
-      params: {
-        ...about,
-        contactName: p.contact.name,
-        trackingUrl: p.trackingUrl,
-        viaEmail: p.ticket.channel === "email",
-        canReply: repliesCanArrive(ctx, p.ws),
-        description: p.ticket.description || undefined,
-        files: files.length ? files : undefined,
-        receivedAt: ctx.now().toISOString(),
+  await enqueueEmail(ctx, tx, {
+    ws: p.ws,
+    kind: "ticket_confirmation",
+    audience: "customer",
+    to: [p.contact],
+    params: {
+      ...about,
+      contactName: p.contact.name,
+      trackingUrl: p.trackingUrl,
+      viaEmail: p.ticket.channel === "email",
+      canReply: repliesCanArrive(ctx, p.ws),
+      description: p.ticket.description || undefined,
+      files: files.length ? files : undefined,
+      receivedAt: ctx.now().toISOString(),
+    },
+    thread,
+    autoSubmitted: true,
+    suppressed: p.suppressConfirmation,
+    locale: p.locale,
+  });
+  return notifyAgents(ctx, tx, {
+    workspaceId: p.ws.id,
+    kind: "new_ticket",
+    ticketId: p.ticket.id,
+    audience: { team: p.ticket.team_id ?? null },
+    data: { reference: about.reference, subject: p.ticket.subject, by: p.contact.name },
+    ws: p.ws,
+    email: {
+      call: {
+        kind: "agent_new_ticket",
+        params: {
+          ...about,
+          contactName: p.contact.name,
+          contactEmail: p.contact.address,
+          description: p.ticket.description,
+          channel: p.ticket.channel,
+          ticketUrl: ticketUrl(ctx, p.ticket.number),
+          followUpOf: p.followUpOf,
+        },
       },
       thread,
-      autoSubmitted: true,
-      suppressed: p.suppressConfirmation,
-      locale: p.locale,
     },
-    {
-      ws: p.ws,
-      kind: "agent_new_ticket",
-      audience: "agent",
-      to: await agentRecipients(ctx, tx, p.ws.id, p.ticket.assignee_id),
-      params: {
-        ...about,
-        contactName: p.contact.name,
-        contactEmail: p.contact.address,
-        description: p.ticket.description,
-        channel: p.ticket.channel,
-        ticketUrl: ticketUrl(ctx, p.ticket.number),
-        followUpOf: p.followUpOf,
-      },
-      thread,
-      autoSubmitted: true,
-    },
-  ]);
+  });
 }
 
-/** A customer's reply (portal or email) reaches the assignee, or every agent while unassigned. */
+/**
+ * A customer's reply (portal or email) reaches the assignee, or every agent while unassigned,
+ * each as they chose (notifyAgents). Returns the agents told in the app.
+ */
 export async function emailCustomerReplied(
   ctx: AppContext,
   tx: Tx,
   p: { ws: Workspace; ticket: TicketRef; contactName: string; body: string; reopened: boolean },
-): Promise<void> {
-  await enqueueEmail(ctx, tx, {
-    ws: p.ws,
-    kind: "agent_customer_reply",
-    audience: "agent",
-    to: await agentRecipients(ctx, tx, p.ws.id, p.ticket.assignee_id),
-    params: {
-      ...aboutTicket(p.ws, p.ticket),
-      contactName: p.contactName,
-      body: p.body,
-      reopened: p.reopened,
-      ticketUrl: ticketUrl(ctx, p.ticket.number),
+): Promise<string[]> {
+  const about = aboutTicket(p.ws, p.ticket);
+  return notifyAgents(ctx, tx, {
+    workspaceId: p.ws.id,
+    kind: "customer_reply",
+    ticketId: p.ticket.id,
+    audience: p.ticket.assignee_id ? { agentIds: [p.ticket.assignee_id] } : { team: null },
+    data: {
+      reference: about.reference,
+      subject: p.ticket.subject,
+      by: p.contactName,
+      excerpt: excerptOf(p.body),
     },
-    thread: { ticketId: p.ticket.id, threadId: p.ticket.email_thread_id },
-    autoSubmitted: true,
+    ws: p.ws,
+    email: {
+      call: {
+        kind: "agent_customer_reply",
+        params: {
+          ...about,
+          contactName: p.contactName,
+          body: p.body,
+          reopened: p.reopened,
+          ticketUrl: ticketUrl(ctx, p.ticket.number),
+        },
+      },
+      thread: { ticketId: p.ticket.id, threadId: p.ticket.email_thread_id },
+    },
   });
 }
 

@@ -86,7 +86,7 @@ test("six submissions for one address from six clients: six tickets, three confi
     .where("kind", "=", "agent_new_ticket")
     .execute();
   assert.deepEqual(new Set(notices.map((n) => n.status)), new Set(["sent"]));
-  assert.equal(notices.length, 6);
+  assert.equal(notices.length, 12, "each of the two agents, of every ticket");
 
   // The admins' Outbox shows the three, with the reason.
   const listed = await t.app.inject({

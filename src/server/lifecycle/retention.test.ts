@@ -221,6 +221,7 @@ describe("data retention", () => {
       inbound: 0,
       searchMisses: 0,
       events: 0,
+      notifications: 0,
     });
   });
 

@@ -9,6 +9,7 @@ import type { DueJob, JobHandler } from "../jobs/job-kinds.ts";
 import { pruneDeflectionEvents, pruneSearchMisses } from "../kb/kb.insights.ts";
 import { cutoffOf, RETENTION_MAX_DAYS, type RetentionDays } from "../lib/retention.ts";
 import { Nullable } from "../lib/schema.ts";
+import { pruneReadNotifications, READ_NOTIFICATION_KEEP_DAYS } from "../notifications/notification.access.ts";
 import { getWorkspace, updateWorkspaceAudited } from "../workspaces/workspace.service.ts";
 
 // Data retention (README "Data retention, exports and erasure"): each workspace says how many
@@ -20,7 +21,8 @@ import { getWorkspace, updateWorkspaceAudited } from "../workspaces/workspace.se
 // - incoming mail: the sealed raw message of processed and ignored messages (the row stays, so a
 //   redelivery is still a duplicate; failed ones keep theirs for the operator);
 // - searches that found nothing, by when last searched;
-// - the submit form's deflection events.
+// - the submit form's deflection events;
+// - and, whatever the settings, agents' notifications read and older than 90 days.
 // Ticket events, comments, company timelines, surveys and the audit log are the record of what
 // happened and are never pruned by age.
 
@@ -103,11 +105,12 @@ export interface RetentionResult {
   inbound: number;
   searchMisses: number;
   events: number;
+  notifications: number;
 }
 
 /** Applies one workspace's retention at `now`; answers what it removed. Idempotent. */
 export async function applyRetention(ctx: AppContext, workspaceId: string): Promise<RetentionResult> {
-  const result: RetentionResult = { outbox: 0, inbound: 0, searchMisses: 0, events: 0 };
+  const result: RetentionResult = { outbox: 0, inbound: 0, searchMisses: 0, events: 0, notifications: 0 };
   // The job acts for no agent: its own read of the workspace it was planned for.
   const row = await ctx.database.db
     .selectFrom("workspaces")
@@ -145,6 +148,9 @@ export async function applyRetention(ctx: AppContext, workspaceId: string): Prom
   result.events = await drain(row.retention_events_days, (before) =>
     pruneDeflectionEvents(db, actor, { before, limit: RETENTION_BATCH }),
   );
+  result.notifications = await drain(READ_NOTIFICATION_KEEP_DAYS, (before) =>
+    pruneReadNotifications(db, actor, { before, limit: RETENTION_BATCH }),
+  );
   return result;
 }
 
@@ -153,7 +159,7 @@ export const retentionJob: JobHandler = {
   async run(ctx: AppContext, job: DueJob) {
     if (!job.workspace_id) return "skipped";
     const r = await applyRetention(ctx, job.workspace_id);
-    const total = r.outbox + r.inbound + r.searchMisses + r.events;
+    const total = r.outbox + r.inbound + r.searchMisses + r.events + r.notifications;
     if (total) ctx.log.info({ workspaceId: job.workspace_id, removed: r }, "data retention applied");
     return total ? "done" : "skipped";
   },

@@ -19,7 +19,7 @@ export interface Channels {
 
 export const NOTIFICATION_DEFAULTS: Record<NotificationKind, Channels> = {
   /** A new ticket for one of my teams (or for anyone, while it has no team). */
-  new_ticket: { app: true, email: false },
+  new_ticket: { app: true, email: true },
   /** A ticket was assigned to me by someone else, or by the auto-assignment. */
   assigned: { app: true, email: true },
   /** The customer replied on a ticket assigned to me. */

@@ -104,3 +104,26 @@ export function teamMembersVisibleTo(db: Tx, actor: Actor) {
 export function teamMembersDeletableBy(db: Tx, actor: Actor) {
   return db.deleteFrom("team_members").where(memberScope(actor));
 }
+
+/** How long a read notification is kept: older read ones are deleted by the daily retention job. */
+export const READ_NOTIFICATION_KEEP_DAYS = 90;
+
+/**
+ * Deletes up to `limit` of the scope's read notifications made before `before` (retention);
+ * unread ones stay whatever their age. Answers how many.
+ */
+export async function pruneReadNotifications(
+  db: Tx,
+  actor: Actor,
+  p: { before: string; limit: number },
+): Promise<number> {
+  const ids = notificationsVisibleTo(db, actor)
+    .select("notifications.id")
+    .where("notifications.read_at", "is not", null)
+    .where("notifications.created_at", "<", p.before)
+    .limit(p.limit);
+  const r = await notificationsDeletableBy(db, actor)
+    .where("notifications.id", "in", (eb) => eb.selectFrom(ids.as("old")).select("old.id"))
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

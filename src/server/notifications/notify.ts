@@ -3,14 +3,19 @@ import { NO_PASSWORD_YET } from "../agents/agent.service.ts";
 import type { AppContext } from "../context.ts";
 import { nowIso } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
+import type { TemplateCall } from "../email/email.templates.ts";
+import { absoluteUrl, enqueueEmails } from "../email/outbox.ts";
 import { newId } from "../ids.ts";
+import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { insertNotifications, teamMembersVisibleTo } from "./notification.access.ts";
 import { type NotificationKind, notificationPrefs } from "./notification-kinds.ts";
 
 // Telling agents: one call in the transaction of the change that causes it. Only active agents
 // who have accepted their invitation are told, never the agent who caused it, and each only on
-// the channels they chose (notification-kinds.ts). Once the transaction commits, the caller says
-// so on the live bus with `publishNotified`, and the bells of those agents update.
+// the channels they chose (notification-kinds.ts): a row for the bell, and an email of their own
+// (never several agents in one To:), queued in the outbox in the same transaction. Once the
+// transaction commits, the caller says so on the live bus with `publishNotified`, and the bells
+// of those agents update.
 
 export interface AgentNotice {
   workspaceId: string;
@@ -22,6 +27,18 @@ export interface AgentNotice {
   actorAgentId?: string | null | undefined;
   /** What the line says, fixed now: reference, subject, who did it. */
   data: Record<string, string | number | null>;
+  /** The workspace, when the caller holds it (the email's brand); read here otherwise. */
+  ws?: Workspace | undefined;
+  /**
+   * The email for the agents who chose email for this kind, one each: a template of its own (the
+   * new ticket's, the customer's reply) and its thread. Absent: the plain notice (agent_notice).
+   */
+  email?:
+    | {
+        call: TemplateCall;
+        thread?: { ticketId: string; threadId: string | null; lastInbound?: string | null | undefined };
+      }
+    | undefined;
 }
 
 /** The agents told (app or email), for the caller to publish after commit. */
@@ -29,7 +46,7 @@ export async function notifyAgents(ctx: AppContext, tx: Tx, notice: AgentNotice)
   const system = systemActorIn("notify agents", notice.workspaceId);
   let q = tx
     .selectFrom("agents")
-    .select(["agents.id", "agents.notify_prefs"])
+    .select(["agents.id", "agents.notify_prefs", "agents.email", "agents.name"])
     .where("agents.workspace_id", "=", notice.workspaceId)
     .where("agents.active", "=", true)
     .where("agents.password_hash", "!=", NO_PASSWORD_YET);
@@ -65,8 +82,54 @@ export async function notifyAgents(ctx: AppContext, tx: Tx, notice: AgentNotice)
       })),
     ).execute();
   }
+  const byEmail = agents.filter((a) => notificationPrefs(a.notify_prefs)[notice.kind].email);
+  if (byEmail.length > 0) await emailEach(ctx, tx, notice, byEmail);
   return inApp.map((a) => a.id);
 }
+
+/** One email per agent, each only to that agent. */
+async function emailEach(
+  ctx: AppContext,
+  tx: Tx,
+  notice: AgentNotice,
+  agents: { email: string; name: string }[],
+): Promise<void> {
+  const ws =
+    notice.ws ??
+    (await tx.selectFrom("workspaces").selectAll().where("id", "=", notice.workspaceId).executeTakeFirst());
+  if (!ws) return;
+  const reference = typeof notice.data.reference === "string" ? notice.data.reference : null;
+  const call: TemplateCall = notice.email?.call ?? {
+    kind: "agent_notice",
+    params: {
+      brand: brandingOf(ws),
+      kind: notice.kind,
+      reference,
+      subject: textOf(notice.data.subject),
+      by: textOf(notice.data.by),
+      excerpt: textOf(notice.data.excerpt),
+      ticketUrl: reference ? absoluteUrl(ctx, `/app/tickets/${reference}`) : null,
+      profileUrl: absoluteUrl(ctx, "/app/profile"),
+    },
+  };
+  const thread =
+    notice.email?.thread ?? (notice.ticketId ? { ticketId: notice.ticketId, threadId: null } : undefined);
+  await enqueueEmails(
+    ctx,
+    tx,
+    agents.map((a) => ({
+      ...call,
+      ws,
+      audience: "agent" as const,
+      to: [{ address: a.email, name: a.name }],
+      thread,
+      autoSubmitted: true,
+    })),
+  );
+}
+
+const textOf = (v: string | number | null | undefined) =>
+  typeof v === "string" ? v : typeof v === "number" ? String(v) : null;
 
 /** After commit: the bells of these agents update (every process, on Redis). */
 export function publishNotified(ctx: AppContext, workspaceId: string, agentIds: string[]): void {

@@ -53,6 +53,7 @@ test("a customer's name and subject are isolated in the app, the portal and the 
   assertIsolated((await get(`/app/tickets/${s.reference}`)).body, "the ticket");
   assertIsolated((await get(`/app/tickets/${s.reference}?part=live`)).body, "the ticket's live part", [NAME]);
   assertIsolated((await get("/app/contacts")).body, "the contacts", [NAME]);
+  assertIsolated((await get("/app/notifications")).body, "the notifications");
   assertIsolated((await get(`/app/contacts/${detail.contact.id}`)).body, "the contact");
   // The tracking page as the link leaves it: its token in the ticket's cookie.
   const tracking = `/portal/${ws.slug}/tickets/${s.reference}`;
@@ -64,7 +65,13 @@ test("a customer's name and subject are isolated in the app, the portal and the 
     (e) => e.kind !== "agent_invitation",
   );
   const kinds = emails.map((e) => e.kind).sort();
-  assert.deepEqual(kinds, ["agent_customer_reply", "agent_new_ticket", "ticket_confirmation"]);
+  assert.deepEqual(kinds, [
+    "agent_customer_reply",
+    "agent_customer_reply",
+    "agent_new_ticket",
+    "agent_new_ticket",
+    "ticket_confirmation",
+  ]);
   for (const e of emails) {
     const page = (await get(`/app/outbox/${e.id}`)).body;
     const text = /<pre class="mail-text">([^<]*)<\/pre>/.exec(page)?.[1] ?? "";

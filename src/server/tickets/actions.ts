@@ -8,6 +8,7 @@ import { emailAgentReplied, emailTicketResolved } from "../email/outbox.tickets.
 import { conflict, validationFailed } from "../errors.ts";
 import { attachmentsOfComment } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
+import { notifyMentions } from "../notifications/mentions.ts";
 import { publishNotified } from "../notifications/notify.ts";
 import { notifyAssignee, patchTeam } from "../routing/ticket-routing.ts";
 import { onTicketClosed } from "../surveys/ces.ts";
@@ -209,6 +210,7 @@ async function addComment(
     throw validationFailed({ body: `must be at most ${MESSAGE_MAX.toLocaleString("en-US")} characters` });
   }
   const ws = await getWorkspace(ctx, actor);
+  let mentioned: string[] = [];
   const entry = await ctx.database.db.transaction().execute(async (tx) => {
     const t = await findTicketForAgent(ctx, actor, reference, { tx, lock: true });
     const now = nowIso(ctx);
@@ -255,6 +257,17 @@ async function addComment(
       .select("name")
       .where("id", "=", actor.agentId)
       .executeTakeFirst();
+    if (input.internal) {
+      mentioned = await notifyMentions(ctx, tx, {
+        workspaceId: t.workspace_id,
+        ticketId: t.id,
+        reference: formatReference(t.number),
+        subject: t.subject,
+        body,
+        authorAgentId: actor.agentId,
+        authorName: agent?.name ?? "",
+      });
+    }
     if (!input.internal) {
       await markFirstResponse(tx, actor, t.id, now);
       // Only a public reply leaves by email; a note never reaches this line.
@@ -279,6 +292,7 @@ async function addComment(
       attachments: await attachmentsOfComment(tx, actor, id),
     };
   });
+  publishNotified(ctx, actor.workspaceId, mentioned);
   return { entry, ticket: await getTicketDetail(ctx, actor, reference) };
 }
 

@@ -38,7 +38,8 @@
       const d = new Date(el.getAttribute("datetime"));
       if (Number.isNaN(d.getTime()) || el.dataset.local) continue;
       el.title = el.textContent;
-      el.textContent = formatIn(el.dataset.zone).format(d);
+      // An agent who chose a time zone on their profile: the app's body carries it.
+      el.textContent = formatIn(el.dataset.zone || document.body?.dataset.zone).format(d);
       el.dataset.local = "1";
     }
   };

@@ -22,6 +22,7 @@ import { incidentPages } from "./incidents.pages.ts";
 import { insightsPages } from "./insights.pages.ts";
 import { kbPages } from "./kb.pages.ts";
 import { APP_LABELS, safeNext, sendAppPage, sendPublicAppPage } from "./layout.ts";
+import { addNotificationBell, notificationPages } from "./notifications.pages.ts";
 import { onboardingPages } from "./onboarding.pages.ts";
 import { outboxPages } from "./outbox.pages.ts";
 import { portalSettingsPages } from "./portal-settings.pages.ts";
@@ -114,6 +115,7 @@ export const appPages =
         addAgentGate(tree, ctx, PAGE_ANSWERS);
         addOpenTaskBadge(tree, ctx);
         addAvailability(tree, ctx);
+        addNotificationBell(tree, ctx);
 
         tree.post("/sign-out", async (req, reply) => {
           await signOut(ctx, req.sessionToken as string);
@@ -143,6 +145,7 @@ export const appPages =
         await tree.register(kbPages(ctx), { prefix: "/kb" });
         await tree.register(reportPages(ctx), { prefix: "/insights/reports" });
         await tree.register(routingPages(ctx));
+        await tree.register(notificationPages(ctx));
 
         tree.setNotFoundHandler((req, reply) =>
           sendAppPage(req, reply, { title: "Not found", status: 404, main: notFoundMain }),

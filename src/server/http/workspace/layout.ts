@@ -13,6 +13,7 @@ import { errorSummary, fieldError, type Labels } from "../../web/forms.ts";
 import { bdi, type Html, html } from "../../web/html.ts";
 import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { availabilityControl } from "./availability.views.ts";
+import { bellLink } from "./bell.views.ts";
 
 // The agents' app: the frame every page shares (navigation, who is signed in, sign-out, the
 // keyboard shortcut help) and small pieces the pages reuse. app.css and app.js are the app's
@@ -116,7 +117,7 @@ export function sendAppPage(req: FastifyRequest, reply: FastifyReply, page: AppP
     reply,
     html`<html lang="en">
 ${head(page.title)}
-<body class="app">
+<body class="app"${req.bell?.timeZone ? html` data-zone="${req.bell.timeZone}"` : ""}>
 <a class="skip" href="#main">Skip to content</a>
 <header class="topbar">
   <a class="logo" href="/app"><span class="mark" aria-hidden="true">P</span><span>${bdi(s.workspace.name)}</span></a>
@@ -135,7 +136,9 @@ ${head(page.title)}
   </nav>
   <div class="me">
     ${availabilityControl(req)}
+    ${req.bell ? bellLink(req.bell.unread, req.url.startsWith("/app/notifications")) : ""}
     <span class="who" title="${s.agent.email}">${bdi(s.agent.name)}${s.agent.role === "admin" ? html` <span class="tag">Admin</span>` : ""}</span>
+    <a class="linkish" href="/app/profile">Profile</a>
     <button type="button" class="linkish" data-shortcuts-open aria-haspopup="dialog">Shortcuts</button>
     <form method="post" action="/app/sign-out">${csrfField(req)}<button type="submit" class="linkish">Sign out</button></form>
   </div>

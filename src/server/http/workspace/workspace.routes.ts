@@ -43,6 +43,7 @@ import { workspaceImportRoutes } from "./import.routes.ts";
 import { workspaceIncidentRoutes } from "./incidents.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
 import { workspaceLifecycleRoutes } from "./lifecycle.routes.ts";
+import { workspaceNotificationRoutes } from "./notifications.routes.ts";
 import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
 import { workspacePortalSettingsRoutes } from "./portal-settings.routes.ts";
@@ -82,6 +83,7 @@ export const workspaceRoutes =
     await app.register(sentimentRoutes(ctx));
     await app.register(workspaceIncidentRoutes(ctx));
     await app.register(workspaceRoutingRoutes(ctx));
+    await app.register(workspaceNotificationRoutes(ctx));
 
     app.get(
       "/session",
