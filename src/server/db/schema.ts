@@ -1,5 +1,6 @@
 import type { Generated, Kysely, Transaction } from "kysely";
 import type { AuditDB } from "./schema.audit.ts";
+import type { MacrosDB } from "./schema.macros.ts";
 import type { PortalDB } from "./schema.portal.ts";
 import type { SurveyDB } from "./schema.surveys.ts";
 import type { WorkDB } from "./schema.work.ts";
@@ -468,6 +469,8 @@ export interface KbArticleTable {
   author_id: string | null;
   helpful_yes: number;
   helpful_no: number;
+  /** Reads on the portal, agents not counted (migration 0032). */
+  view_count?: number;
   published_at: string | null;
   created_at: string;
   updated_at: string;
@@ -526,7 +529,7 @@ export interface KbSearchDocTable {
   workspace_id: string;
 }
 
-export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB {
+export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB, MacrosDB {
   workspaces: WorkspaceTable;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;

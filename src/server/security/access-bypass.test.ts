@@ -50,6 +50,8 @@ const ACCESS_FILES: Record<string, string> = {
   notifications: "notifications/notification.access.ts",
   teams: "notifications/notification.access.ts",
   team_members: "notifications/notification.access.ts",
+  macros: "macros/macro.access.ts",
+  kb_images: "kb/kb-image.access.ts",
 };
 
 /**

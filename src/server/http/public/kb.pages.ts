@@ -31,6 +31,7 @@ import {
   searchForm,
   stillNeedHelp,
 } from "./kb.views.ts";
+import { countArticleView } from "./kb-views.ts";
 
 // /portal/{slug}/kb…: home, search (with the not-found guidance), category, article and "Was
 // this helpful?", which works without JavaScript. Published public articles, and those for signed-in
@@ -180,6 +181,7 @@ ${searchForm(o.ws, "", false, t)}${stillNeedHelp(o.ws, t, "")}`,
         () => portalArticle(ctx, o.kb, req.params.article),
         () => notFoundPage(reply, o, nonce),
       );
+      if (a && state.kind === "ask") await countArticleView(ctx, req, reply, o.ws, o.kb.actor, a.id);
       return a ? page(reply, o, nonce, a.title, (t) => articleMain(o.ws, t, a, state)) : reply;
     };
 

@@ -21,6 +21,7 @@ import { importPages } from "./import.pages.ts";
 import { insightsPages } from "./insights.pages.ts";
 import { kbPages } from "./kb.pages.ts";
 import { APP_LABELS, safeNext, sendAppPage, sendPublicAppPage } from "./layout.ts";
+import { macroPages } from "./macros.pages.ts";
 import { onboardingPages } from "./onboarding.pages.ts";
 import { outboxPages } from "./outbox.pages.ts";
 import { portalSettingsPages } from "./portal-settings.pages.ts";
@@ -135,6 +136,7 @@ export const appPages =
         await tree.register(agentTaskPages(ctx), { prefix: "/tasks" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });
         await tree.register(kbPages(ctx), { prefix: "/kb" });
+        await tree.register(macroPages(ctx), { prefix: "/macros" });
         await tree.register(reportPages(ctx), { prefix: "/insights/reports" });
 
         tree.setNotFoundHandler((req, reply) =>
