@@ -18,7 +18,6 @@ import { healthRoutes } from "./http/public/health.routes.ts";
 import { homePages } from "./http/public/home.pages.ts";
 import { publicKbPages } from "./http/public/kb.pages.ts";
 import { publicKbRoutes } from "./http/public/kb.routes.ts";
-import { publicKbImageRoutes } from "./http/public/kb-images.routes.ts";
 import { languagePages } from "./http/public/language.routes.ts";
 import { lostLinkPages } from "./http/public/lost-link.pages.ts";
 import { lostLinkRoutes } from "./http/public/lost-link.routes.ts";
@@ -218,7 +217,6 @@ export async function buildApp(ctx: AppContext) {
   await app.register(submitPages(ctx), { prefix: "/portal" });
   await app.register(trackingPages(ctx), { prefix: "/portal" });
   await app.register(publicKbPages(ctx), { prefix: "/portal" });
-  await app.register(publicKbImageRoutes(ctx), { prefix: "/portal" });
   await app.register(surveyPages(ctx), { prefix: "/portal" });
   await app.register(languagePages(ctx), { prefix: "/portal" });
   // The signed-in customers' pages, behind their gate.

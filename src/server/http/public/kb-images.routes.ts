@@ -12,7 +12,7 @@ import { cookieName } from "../shared/cookies.ts";
 // /portal/{slug}/kb/images/{id}: an image pasted into an article, from our own origin. An agent
 // of the workspace (by the agents' session cookie) sees any, a draft's too; everyone else only
 // those a published article they may read shows (kb-image.access.ts). The bytes, not a page:
-// kept out of the API document.
+// kept out of the API document, registered inside the public KB pages' tree (kb.pages.ts).
 
 const ID = /^[0-9a-f-]{36}$/;
 

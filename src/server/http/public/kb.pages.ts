@@ -31,6 +31,7 @@ import {
   searchForm,
   stillNeedHelp,
 } from "./kb.views.ts";
+import { publicKbImageRoutes } from "./kb-images.routes.ts";
 import { countArticleView } from "./kb-views.ts";
 
 // /portal/{slug}/kb…: home, search (with the not-found guidance), category, article and "Was
@@ -45,6 +46,8 @@ export const publicKbPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
     await pageTree(app, { formBodyLimit: 16 * 1024 });
+    // Images pasted into articles: in this tree, for its error pages.
+    await app.register(publicKbImageRoutes(ctx));
 
     /**
      * The workspace and its KB reader (the signed-in customer, else a visitor), or null once the
