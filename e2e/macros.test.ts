@@ -18,6 +18,8 @@ after(async () => {
 });
 
 const SHOTS = "/tmp/shots-macros";
+const PNG_BASE64 =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 const runs = [
   { viewport: DESKTOP, dark: false, tag: "1280-light" },
   { viewport: PHONE, dark: true, tag: "375-dark" },
@@ -85,6 +87,27 @@ describe("macros and the KB editor", { skip: skipReason }, () => {
       await page.locator("[data-preview-target] strong", { hasText: "Settings" }).waitFor();
       await page.locator("#body").pressSequentially(" choose *Network*.");
       await page.locator("[data-preview-target] em", { hasText: "Network" }).waitFor();
+      // An image pasted into the Markdown: uploaded, inserted at the cursor, shown by the preview.
+      await page.locator("#body").evaluate((area, b64) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const data = new DataTransfer();
+        data.items.add(new File([bytes], "vpn settings.png", { type: "image/png" }));
+        area.dispatchEvent(
+          new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }),
+        );
+      }, PNG_BASE64);
+      await page.locator("[data-upload-status]", { hasText: "vpn settings.png uploaded." }).waitFor();
+      assert.match(
+        await page.locator("#body").inputValue(),
+        /\*Network\*\.!\[vpn settings\]\(\/portal\/[^/]+\/kb\/images\/[0-9a-f-]{36}\)$/,
+      );
+      const img = page.locator('[data-preview-target] img[alt="vpn settings"]');
+      await img.waitFor();
+      await page.waitForFunction(
+        () =>
+          (document.querySelector("[data-preview-target] img") as HTMLImageElement | null)?.naturalWidth ===
+          1,
+      );
       await checkPage(page, `macros-kb-editor-${run.tag}`);
       await page.screenshot({ path: `${SHOTS}/kb-editor-${run.tag}.png`, fullPage: true });
       assert.deepEqual(jsErrors(page), []);
