@@ -173,6 +173,19 @@ describe("macros", () => {
     };
     assert.deepEqual([after2.status, after2.priority], ["resolved", "high"]);
 
+    // The JSON API applies it on its own, after its own reply.
+    const t3 = await submitTicket(t, team.ws.slug, { email: "erin@customer.test" });
+    const applied = await api(team.agent, "POST", `/macros/${id}/apply`, { reference: t3.reference });
+    assert.equal(applied.statusCode, 200, applied.body);
+    assert.deepEqual(
+      [(applied.json() as { status: string }).status, (applied.json() as { priority: string }).priority],
+      ["waiting", "high"],
+    );
+    const found = (await api(team.agent, "GET", "/macros?q=SEND%20THE%20LOGS")).json() as {
+      items: unknown[];
+    };
+    assert.equal(found.items.length, 1, "q matches the text too, whatever the case");
+
     // A macro the agent may not see changes nothing, and the reply still goes out.
     const other = await makeTeam(t);
     const foreign = (

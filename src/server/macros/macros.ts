@@ -34,14 +34,20 @@ function viewOf(actor: AgentActor, r: Row): MacroView {
 
 /** The macros the agent may use: the shared ones and their own, by name. */
 export async function listMacros(ctx: AppContext, actor: AgentActor, q = ""): Promise<MacroView[]> {
-  let query = macrosVisibleTo(ctx.database.db, actor).selectAll();
-  const term = q.trim().toLowerCase();
-  if (term) query = query.where((eb) => eb(eb.fn("lower", ["name"]), "like", `%${escapeLike(term)}%`));
-  const rows = await query.orderBy("name").orderBy("id").limit(500).execute();
-  return rows.map((r) => viewOf(actor, r));
+  const rows = await macrosVisibleTo(ctx.database.db, actor)
+    .selectAll()
+    .orderBy("name")
+    .orderBy("id")
+    .execute();
+  // A workspace keeps tens of macros, not thousands: matched here, the same on both databases.
+  const term = q.trim().toLocaleLowerCase();
+  return rows
+    .filter(
+      (r) => !term || r.name.toLocaleLowerCase().includes(term) || r.body.toLocaleLowerCase().includes(term),
+    )
+    .slice(0, 200)
+    .map((r) => viewOf(actor, r));
 }
-
-const escapeLike = (s: string) => s.replace(/[%_\\]/g, (c) => `\\${c}`);
 
 export async function getMacro(ctx: AppContext, actor: AgentActor, id: string): Promise<MacroView> {
   const row = await macrosVisibleTo(ctx.database.db, actor)
@@ -154,4 +160,10 @@ export async function applyMacroEffects(
   if (Object.keys(patch).length === 0) return;
   const t = await updateTicket(ctx, actor, reference, patch);
   ctx.live.publish({ workspaceId: actor.workspaceId, topic: "ticket", reference: t.reference });
+}
+
+/** What a macro sets, applied to a ticket on its own (the JSON API's use after its own reply). */
+export async function applyMacro(ctx: AppContext, actor: AgentActor, id: string, reference: string) {
+  await applyMacroEffects(ctx, actor, reference, id);
+  return getTicketDetail(ctx, actor, reference);
 }

@@ -10,6 +10,7 @@ import {
   RenderedMacro,
 } from "../../macros/macro.schemas.ts";
 import {
+  applyMacro,
   createMacro,
   deleteMacro,
   getMacro,
@@ -17,6 +18,7 @@ import {
   renderMacro,
   updateMacro,
 } from "../../macros/macros.ts";
+import { TicketDetail } from "../../tickets/ticket.schemas.ts";
 import { errors } from "../shared/schema.ts";
 import { sessionOf } from "./gate.ts";
 
@@ -126,6 +128,23 @@ export const workspaceMacroRoutes =
         },
       },
       async (req) => renderMacro(ctx, sessionOf(req).actor, req.params.id, req.body.reference),
+    );
+
+    app.post(
+      "/macros/:id/apply",
+      {
+        schema: {
+          tags,
+          summary: "Apply a macro's status and priority to a ticket",
+          description:
+            "What the ticket page does once a reply written with the macro is sent; send the reply itself with POST /tickets/{reference}/replies first.",
+          security,
+          params: IdParams,
+          body: MacroRenderInput,
+          response: { 200: TicketDetail, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req) => applyMacro(ctx, sessionOf(req).actor, req.params.id, req.body.reference),
     );
 
     app.get(
