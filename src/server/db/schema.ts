@@ -1,6 +1,7 @@
 import type { Generated, Kysely, Transaction } from "kysely";
 import type { AuditDB } from "./schema.audit.ts";
 import type { IncidentDB } from "./schema.incidents.ts";
+import type { MacrosDB } from "./schema.macros.ts";
 import type { PortalDB } from "./schema.portal.ts";
 import type { RoutingDB } from "./schema.routing.ts";
 import type {
@@ -479,6 +480,8 @@ export interface KbArticleTable {
   author_id: string | null;
   helpful_yes: number;
   helpful_no: number;
+  /** Reads on the portal, agents not counted (migration 0032). */
+  view_count?: number;
   published_at: string | null;
   created_at: string;
   updated_at: string;
@@ -537,7 +540,7 @@ export interface KbSearchDocTable {
   workspace_id: string;
 }
 
-export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB, IncidentDB, RoutingDB {
+export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB, IncidentDB, RoutingDB, MacrosDB {
   workspaces: WorkspaceTable & WorkspaceSentimentColumns;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;

@@ -155,3 +155,27 @@ export async function writeSearchVectors(
   await sql`update kb_articles as a set heads = ${vectors.heads}, document = ${vectors.document}
     where a.id = ${articleId} and ${scope}`.execute(tx);
 }
+
+/**
+ * Whether an article the actor may read shows the pasted image `imageId` (a column reference of
+ * the outer query), by its address in the Markdown: kb-image.access.ts asks this for readers
+ * outside the workspace.
+ */
+export function readableArticleShows(actor: Actor, imageId: RawBuilder<unknown>): Expression<SqlBool> {
+  const eb = expressionBuilder<Articles, "a">();
+  return eb.exists(
+    eb
+      .selectFrom("kb_articles as a")
+      .select(sql<number>`1`.as("one"))
+      .where(articleScope(actor))
+      .where(sql<SqlBool>`a.body like ${"%/kb/images/"} || ${imageId} || ${"%"}`),
+  );
+}
+
+/** One more portal read of an article the actor may see (agents are not counted by the caller). */
+export async function countView(tx: Tx, actor: Actor, articleId: string) {
+  await articlesWritableBy(tx, actor)
+    .set((eb) => ({ view_count: eb("view_count", "+", 1) }))
+    .where("a.id", "=", articleId)
+    .execute();
+}

@@ -42,6 +42,7 @@ function articleSummary(
     | "tags"
     | "helpful_yes"
     | "helpful_no"
+    | "view_count"
     | "updated_at"
   >,
 ) {
@@ -54,6 +55,7 @@ function articleSummary(
     visibility: r.visibility,
     tags: tagsOf(r),
     helpful: { yes: Number(r.helpful_yes), no: Number(r.helpful_no) },
+    views: Number(r.view_count ?? 0),
     updatedAt: r.updated_at,
   };
 }
@@ -211,7 +213,7 @@ export async function getArticleForAgent(
 export async function listArticlesForAgent(
   ctx: AppContext,
   actor: AgentActor,
-  filter: { q?: string; status?: ArticleRow["status"]; categoryId?: string } = {},
+  filter: { q?: string; status?: ArticleRow["status"]; categoryId?: string; sort?: "updated" | "views" } = {},
 ): Promise<ArticleSummaryView[]> {
   let ids: string[] | undefined;
   if (filter.q && searchTerms(filter.q).length) {
@@ -231,13 +233,15 @@ export async function listArticlesForAgent(
     "a.tags",
     "a.helpful_yes",
     "a.helpful_no",
+    "a.view_count",
     "a.updated_at",
   ]);
   if (filter.status) q = q.where("a.status", "=", filter.status);
   if (filter.categoryId) q = q.where("a.category_id", "=", filter.categoryId);
+  if (filter.sort === "views") q = q.orderBy("a.view_count", "desc");
   const rows = await q.orderBy("a.updated_at", "desc").limit(500).execute();
   const order = ids ? new Map(ids.map((id, i) => [id, i])) : undefined;
-  if (order) rows.sort((x, y) => (order.get(x.id) ?? 0) - (order.get(y.id) ?? 0));
+  if (order && filter.sort !== "views") rows.sort((x, y) => (order.get(x.id) ?? 0) - (order.get(y.id) ?? 0));
   return rows.map(articleSummary);
 }
 

@@ -30,6 +30,7 @@ export const ARTICLE_COLUMNS = [
   "a.author_id",
   "a.helpful_yes",
   "a.helpful_no",
+  "a.view_count",
   "a.published_at",
   "a.created_at",
   "a.updated_at",

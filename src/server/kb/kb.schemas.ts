@@ -118,6 +118,7 @@ export const ArticleSummary = Type.Object({
   visibility: OneOf(ARTICLE_VISIBILITIES),
   tags: Type.Array(Type.String()),
   helpful: Type.Object({ yes: Type.Integer(), no: Type.Integer() }),
+  views: Type.Integer({ description: "Reads on the portal, agents and same-day reloads not counted" }),
   updatedAt: Type.String({ format: "date-time" }),
 });
 export type ArticleSummaryView = Static<typeof ArticleSummary>;

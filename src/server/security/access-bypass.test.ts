@@ -54,6 +54,8 @@ const ACCESS_FILES: Record<string, string> = {
   incident_companies: "incidents/incident.access.ts",
   incident_tickets: "incidents/incident.access.ts",
   incident_contacts: "incidents/incident.access.ts",
+  macros: "macros/macro.access.ts",
+  kb_images: "kb/kb-image.access.ts",
 };
 
 /**

@@ -31,6 +31,8 @@ import {
   searchForm,
   stillNeedHelp,
 } from "./kb.views.ts";
+import { publicKbImageRoutes } from "./kb-images.routes.ts";
+import { countArticleView } from "./kb-views.ts";
 
 // /portal/{slug}/kb…: home, search (with the not-found guidance), category, article and "Was
 // this helpful?", which works without JavaScript. Published public articles, and those for signed-in
@@ -44,6 +46,8 @@ export const publicKbPages =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
     await pageTree(app, { formBodyLimit: 16 * 1024 });
+    // Images pasted into articles: in this tree, for its error pages.
+    await app.register(publicKbImageRoutes(ctx));
 
     /**
      * The workspace and its KB reader (the signed-in customer, else a visitor), or null once the
@@ -180,6 +184,7 @@ ${searchForm(o.ws, "", false, t)}${stillNeedHelp(o.ws, t, "")}`,
         () => portalArticle(ctx, o.kb, req.params.article),
         () => notFoundPage(reply, o, nonce),
       );
+      if (a && state.kind === "ask") await countArticleView(ctx, req, reply, o.ws, o.kb.actor, a.id);
       return a ? page(reply, o, nonce, a.title, (t) => articleMain(o.ws, t, a, state)) : reply;
     };
 

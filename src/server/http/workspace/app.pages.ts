@@ -22,6 +22,7 @@ import { incidentPages } from "./incidents.pages.ts";
 import { insightsPages } from "./insights.pages.ts";
 import { kbPages } from "./kb.pages.ts";
 import { APP_LABELS, safeNext, sendAppPage, sendPublicAppPage } from "./layout.ts";
+import { macroPages } from "./macros.pages.ts";
 import { addNotificationBell, notificationPages } from "./notifications.pages.ts";
 import { onboardingPages } from "./onboarding.pages.ts";
 import { outboxPages } from "./outbox.pages.ts";
@@ -143,6 +144,7 @@ export const appPages =
         await tree.register(incidentPages(ctx), { prefix: "/incidents" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });
         await tree.register(kbPages(ctx), { prefix: "/kb" });
+        await tree.register(macroPages(ctx), { prefix: "/macros" });
         await tree.register(reportPages(ctx), { prefix: "/insights/reports" });
         await tree.register(routingPages(ctx));
         await tree.register(notificationPages(ctx));

@@ -70,16 +70,17 @@ export const kbPages =
   async (app) => {
     const slugOf = (req: FastifyRequest) => (req.session as SessionInfo).workspace.slug;
 
-    app.get<{ Querystring: { q?: string; saved?: string } }>("/", async (req, reply) => {
+    app.get<{ Querystring: { q?: string; saved?: string; sort?: string } }>("/", async (req, reply) => {
       const q = typeof req.query.q === "string" ? req.query.q.slice(0, 200) : "";
+      const sort = req.query.sort === "views" ? "views" : "updated";
       const [articles, categories] = await Promise.all([
-        listArticlesForAgent(ctx, actorOf(req), { q }),
+        listArticlesForAgent(ctx, actorOf(req), { q, sort }),
         listCategories(ctx, actorOf(req)),
       ]);
       return sendAppPage(req, reply, {
         title: "Knowledge base",
         section: "kb",
-        main: articlesMain(q, Boolean(req.query.saved), articles, categories),
+        main: articlesMain(q, Boolean(req.query.saved), articles, categories, sort),
       });
     });
 
@@ -93,7 +94,11 @@ export const kbPages =
         title: opts.article ? `Edit: ${opts.article.title}` : "New article",
         section: "kb",
         status: opts.status ?? 200,
-        main: editor(req, await listCategories(ctx, actorOf(req)), v, { ...opts, slugPortal: slugOf(req) }),
+        main: editor(req, await listCategories(ctx, actorOf(req)), v, {
+          ...opts,
+          preview: opts.preview ?? previewMarkdown(v.body.slice(0, BODY_MAX)),
+          slugPortal: slugOf(req),
+        }),
       });
 
     app.get("/new", (req, reply) =>

@@ -54,6 +54,7 @@ export const workspaceKbRoutes =
               q: Type.Optional(Type.String({ maxLength: QUERY_MAX })),
               status: Type.Optional(OneOf(ARTICLE_STATUSES)),
               categoryId: Type.Optional(Type.String({ maxLength: 64 })),
+              sort: Type.Optional(OneOf(["updated", "views"] as const, "views: most read first")),
             },
             { additionalProperties: false },
           ),

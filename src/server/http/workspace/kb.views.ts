@@ -1,4 +1,5 @@
 import type { FastifyRequest } from "fastify";
+import { csrfTokenFor } from "../../auth/session.service.ts";
 import type { FieldErrors } from "../../errors.ts";
 import type { listArticlesForAgent } from "../../kb/kb.articles.ts";
 import type { kbInsights } from "../../kb/kb.insights.ts";
@@ -154,26 +155,24 @@ ${errorSummary(LABELS, errors, opts.message)}
       ${fieldError(LABELS, errors, "slug")}
     </div>
   </div>
+  <div class="kb-write">
   <div class="field">
     <label for="body">Body</label>
-    <p class="hint" id="body-hint">Markdown: **bold**, *italic*, # headings, - lists, [links](https://…), \`code\`. HTML is shown as text.</p>
-    <textarea id="body" name="body" rows="16" maxlength="${BODY_MAX}" class="mono"${describedBy(errors, "body", "body-hint")}>${v.body}</textarea>
+    <p class="hint" id="body-hint">Markdown: **bold**, *italic*, # headings, - lists, [links](https://…), \`code\`. HTML is shown as text. Paste or drop images (PNG, JPEG, GIF, WebP, up to 5 MB).</p>
+    <textarea id="body" name="body" rows="16" maxlength="${BODY_MAX}" class="mono" data-kb-body data-preview-url="/api/workspace/kb/preview" data-image-url="/api/workspace/kb/images" data-csrf="${csrfTokenFor(req.sessionToken as string)}"${describedBy(errors, "body", "body-hint")}>${v.body}</textarea>
+    <p class="hint kb-upload-status" role="status" data-upload-status></p>
     ${fieldError(LABELS, errors, "body")}
+  </div>
+  <section class="card kb-preview" aria-labelledby="preview-title" id="preview">
+    <h2 id="preview-title">Preview</h2>
+    <div class="kb-body" data-preview-target>${unsafeRaw(opts.preview ?? "")}</div>
+  </section>
   </div>
   <div class="actions">
     <button type="submit" name="action" value="preview">Preview</button>
     <button type="submit" name="action" value="save" class="primary">${article ? "Save" : "Create article"}</button>
   </div>
-</form>
-${
-  opts.preview !== undefined
-    ? html`<section class="card kb-preview" aria-labelledby="preview-title" id="preview">
-  <h2 id="preview-title">Preview</h2>
-  <h1>${v.title}</h1>
-  <div class="kb-body">${unsafeRaw(opts.preview)}</div>
-</section>`
-    : ""
-}`;
+</form>`;
 }
 
 export function articlesMain(
@@ -181,7 +180,14 @@ export function articlesMain(
   saved: boolean,
   articles: ArticleRow[],
   categories: CategoryView[],
+  sort: "updated" | "views" = "updated",
 ): Html {
+  const sortHref = (to: "updated" | "views") =>
+    `/app/kb?${new URLSearchParams({ ...(q ? { q } : {}), ...(to === "views" ? { sort: "views" } : {}) })}`;
+  const sortHead = (to: "updated" | "views", label: string) =>
+    sort === to
+      ? html`<th scope="col" aria-sort="descending">${label} <span aria-hidden="true">↓</span></th>`
+      : html`<th scope="col"><a href="${sortHref(to)}">${label}<span class="visually-hidden">, sort by this</span></a></th>`;
   const names = new Map(categories.map((c) => [c.id, c.name]));
   return html`<div class="page-head"><h1>Knowledge base</h1><a class="button primary" href="/app/kb/new">New article</a></div>
 ${kbNav("articles")}
@@ -194,7 +200,7 @@ ${
   articles.length
     ? html`<table>
 <caption class="visually-hidden">Articles</caption>
-<thead><tr><th scope="col">Title</th><th scope="col">Status</th><th scope="col">Visibility</th><th scope="col">Category</th><th scope="col">Helpful</th><th scope="col">Updated</th></tr></thead>
+<thead><tr><th scope="col">Title</th><th scope="col">Status</th><th scope="col">Visibility</th><th scope="col">Category</th><th scope="col">Helpful</th>${sortHead("views", "Views")}${sortHead("updated", "Updated")}</tr></thead>
 <tbody>${articles.map(
         (a) => html`<tr>
   <td class="subject"><a href="/app/kb/articles/${a.id}">${a.title}</a></td>
@@ -202,6 +208,7 @@ ${
   <td>${VISIBILITY_TEXT[a.visibility]}</td>
   <td>${a.categoryId ? (names.get(a.categoryId) ?? "") : html`<span class="meta">None</span>`}</td>
   <td class="ref"><span title="Yes">${a.helpful.yes} yes</span> · <span title="No">${a.helpful.no} no</span></td>
+  <td class="ref kb-views">${a.views}</td>
   <td class="updated">${when(a.updatedAt)}</td>
 </tr>`,
       )}</tbody></table>`

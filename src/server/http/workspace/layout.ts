@@ -86,6 +86,7 @@ function head(title: string): Html {
 <script src="${assetUrl("time.js")}" defer></script>
 <script src="${assetUrl("app.js")}" defer></script>
 <script src="${assetUrl("files.js")}" defer></script>
+<script src="${assetUrl("compose.js")}" defer></script>
 </head>`;
 }
 

@@ -13,6 +13,7 @@ import { AppError, validationFailed } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
 import { fieldFilterOf } from "../../forms/field-filter.ts";
 import { ticketFieldsOf } from "../../forms/request-fields.ts";
+import { useMacroAfterSend } from "../../macros/macro-send.ts";
 import { listTeams } from "../../routing/teams.ts";
 import { isQueueMood } from "../../sentiment/sentiment.schemas.ts";
 import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
@@ -228,7 +229,8 @@ export const ticketPages =
           if (kind !== "reply" && kind !== "note") throw validationFailed({ kind: "must be chosen" });
           if (kind === "note") {
             const note = bodyOf<{ body: string; attachments: string[] }>(checkNote, { body, attachments });
-            return addInternalNote(ctx, actor, req.params.reference, note);
+            await addInternalNote(ctx, actor, req.params.reference, note);
+            return useMacroAfterSend(ctx, actor, req.params.reference, req.body, false);
           }
           // "Keep it as it is" sends no status.
           const message = bodyOf<{ body: string; attachments: string[]; status?: TicketStatus }>(checkReply, {
@@ -236,7 +238,8 @@ export const ticketPages =
             attachments,
             ...(status ? { status } : {}),
           });
-          return replyToTicket(ctx, actor, req.params.reference, message);
+          await replyToTicket(ctx, actor, req.params.reference, message);
+          return useMacroAfterSend(ctx, actor, req.params.reference, req.body, Boolean(status));
         },
         kind === "note" ? "note" : "reply",
         { draft: body, ...(kind ? { kind } : {}) },

@@ -26,6 +26,7 @@ import { bdi, type Html, html, multiline } from "../../web/html.ts";
 import { companySelect } from "./companies.views.ts";
 import { fieldFilterInput, ticketFieldsBlock } from "./forms.views.ts";
 import { appErrorSummary, appFieldError, csrfField, priorityBadge, statusBadge } from "./layout.ts";
+import { replyTools } from "./reply-tools.views.ts";
 import { moodFilterField, moodMarker, ticketMoodLine } from "./sentiment.views.ts";
 import { queueTeamFilter, type TeamOption, ticketTeamField } from "./ticket-team.views.ts";
 
@@ -314,6 +315,7 @@ ${emailProblems(t)}
         <textarea id="body" name="body" rows="6" required maxlength="${MESSAGE_MAX}"${describedBy(st.errors, "body")}>${st.draft ?? ""}</textarea>
         ${appFieldError(st.errors, "body")}
       </div>
+      ${replyTools(req, t.reference)}
       ${fileField({ uploadUrl: "/api/workspace/uploads", maxFiles: MAX_FILES_AGENT, csrf: csrfTokenFor(req.sessionToken as string) })}
       ${appFieldError(st.errors, "attachments")}
       <div class="field when-reply">

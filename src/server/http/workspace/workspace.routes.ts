@@ -42,7 +42,9 @@ import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
 import { workspaceImportRoutes } from "./import.routes.ts";
 import { workspaceIncidentRoutes } from "./incidents.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
+import { workspaceKbImageRoutes } from "./kb-images.routes.ts";
 import { workspaceLifecycleRoutes } from "./lifecycle.routes.ts";
+import { workspaceMacroRoutes } from "./macros.routes.ts";
 import { workspaceNotificationRoutes } from "./notifications.routes.ts";
 import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
@@ -62,6 +64,8 @@ export const workspaceRoutes =
     addAgentGate(app, ctx, JSON_ANSWERS);
     await app.register(workspaceFileRoutes(ctx));
     await app.register(workspaceKbRoutes(ctx));
+    await app.register(workspaceKbImageRoutes(ctx));
+    await app.register(workspaceMacroRoutes(ctx));
     await app.register(workspaceEmbeddingRoutes(ctx));
     await app.register(workspaceDomainRoutes(ctx));
     await app.register(workspaceBrandingRoutes(ctx));
