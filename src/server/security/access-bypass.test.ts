@@ -50,6 +50,7 @@ const ACCESS_FILES: Record<string, string> = {
   notifications: "notifications/notification.access.ts",
   teams: "notifications/notification.access.ts",
   team_members: "notifications/notification.access.ts",
+  ticket_reads: "tickets/ticket-read.access.ts",
 };
 
 /**

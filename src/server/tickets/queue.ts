@@ -11,6 +11,7 @@ import { ticketIdsWithField } from "../forms/form.access.ts";
 import { ticketsVisibleTo } from "./ticket.access.ts";
 import type { QueuePage } from "./ticket.schemas.ts";
 import { matchingTicketIds } from "./ticket.search.ts";
+import { unreadTicketIds } from "./ticket-read.access.ts";
 
 // The agents' queue: filtered, searched, sorted, and paged by a cursor (keyset, never an offset,
 // so a page stays right while tickets come in).
@@ -28,6 +29,8 @@ export interface QueueQuery {
   /** Only tickets whose extra field (a request type's form) has this value. */
   field?: { key: string; value: string } | undefined;
   q?: string | undefined;
+  /** Only tickets whose last public message is the customer's ("Waiting for us"). */
+  waitingForUs?: boolean | undefined;
   sort?: QueueSort | undefined;
   cursor?: string | undefined;
   limit?: number | undefined;
@@ -74,6 +77,8 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
       "tickets.channel",
       "tickets.created_at",
       "tickets.updated_at",
+      "tickets.last_message_by",
+      "tickets.last_customer_message_at",
       "contacts.id as contact_id",
       "contacts.name as contact_name",
       "contacts.email as contact_email",
@@ -87,6 +92,7 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
   if (query.assignee === "unassigned") qb = qb.where("tickets.assignee_id", "is", null);
   else if (query.assignee === "me") qb = qb.where("tickets.assignee_id", "=", actor.agentId);
   else if (query.assignee) qb = qb.where("tickets.assignee_id", "=", query.assignee);
+  if (query.waitingForUs) qb = qb.where("tickets.last_message_by", "=", "contact");
   if (query.companyId) qb = qb.where("tickets.company_id", "=", query.companyId);
   const field = query.field;
   if (field) {
@@ -130,6 +136,11 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
           sort === "updated" ? { s: sort, u: last.updated_at, i: last.id } : { s: sort, n: last.number },
         )
       : null;
+  const unread = await unreadTicketIds(
+    ctx.database.db,
+    actor,
+    page.map((r) => ({ id: r.id, lastCustomerMessageAt: r.last_customer_message_at ?? null })),
+  );
   return {
     items: page.map((r) => ({
       reference: formatReference(r.number),
@@ -143,6 +154,8 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
       company: r.company_id ? { id: r.company_id, name: r.company_name ?? "" } : null,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
+      unread: unread.has(r.id),
+      waitingForUs: r.last_message_by === "contact",
     })),
     nextCursor,
   };

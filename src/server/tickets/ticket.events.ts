@@ -18,6 +18,8 @@ export const EVENT_TYPES = {
   priority_changed: false,
   assignee_changed: false,
   email_failed: false,
+  merged_into: false,
+  merged_from: false,
 } as const satisfies Record<string, boolean>;
 
 export type TicketEventType = keyof typeof EVENT_TYPES;

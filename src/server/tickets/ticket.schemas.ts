@@ -134,6 +134,10 @@ export const TicketSummary = Type.Object({
   company: Nullable(Person),
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
+  unread: Type.Optional(
+    Type.Boolean({ description: "The customer wrote since the signed-in agent last opened it (faster.ts)" }),
+  ),
+  waitingForUs: Type.Optional(Type.Boolean({ description: "The customer wrote the last public message" })),
 });
 export type TicketSummary = Static<typeof TicketSummary>;
 

@@ -15,12 +15,15 @@ import { fieldFilterOf } from "../../forms/field-filter.ts";
 import { ticketFieldsOf } from "../../forms/request-fields.ts";
 import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
 import { getTicketDetail } from "../../tickets/detail.ts";
+import { markOpened } from "../../tickets/faster.ts";
 import { listQueue, QUEUE_SORTS, type QueueQuery, type QueueSort } from "../../tickets/queue.ts";
 import { AgentReplyBody, NoteBody, ResolveBody, TicketPatch } from "../../tickets/ticket.schemas.ts";
 import { formString, formText } from "../../web/forms.ts";
 import { sendHtml } from "../shared/html-response.ts";
 import { formValidator } from "../shared/validation.ts";
 import { ticketFollowUpsFor } from "./agent-tasks.pages.ts";
+import { fasterTicketParts, queueViewNav } from "./faster.pages.ts";
+import { bulkBar } from "./faster.views.ts";
 import { sendAppPage } from "./layout.ts";
 import { ticketTasksFor } from "./onboarding.pages.ts";
 import {
@@ -59,6 +62,7 @@ function queueParams(raw: Query): QueueParams {
     assignee: str("assignee", 64),
     company: str("company", 64),
     field: str("field", 300),
+    waiting: str("waiting", 5),
     q: str("q", 200).trim(),
     sort: (QUEUE_SORTS as readonly string[]).includes(sort) ? (sort as QueueSort) : "newest",
     cursor: str("cursor", 500),
@@ -82,6 +86,7 @@ function toQueueQuery(p: QueueParams): QueueQuery {
     companyId: p.company || undefined,
     field: fieldFilterOf(p.field ?? ""),
     q: p.q || undefined,
+    waitingForUs: p.waiting === "us",
     sort: p.sort,
     cursor: p.cursor || undefined,
     limit: 25,
@@ -120,13 +125,19 @@ export const ticketPages =
         p.cursor = "";
         result = await listQueue(ctx, actor, toQueueQuery(p));
       }
-      if (req.query.part === "rows") return sendHtml(reply, queueRows(result.items, p), { kind: "fragment" });
+      const me = actor.agentId;
+      if (req.query.part === "rows")
+        return sendHtml(reply, queueRows(result.items, p, me), { kind: "fragment" });
       const agents = (await listAgents(ctx, actor)).filter((a) => a.active);
       const companies = await companyOptions(ctx, actor);
       return sendAppPage(req, reply, {
         title: "Queue",
         section: "queue",
-        main: queueMain(p, agents, companies, result.items, result.nextCursor, problem),
+        main: queueMain(p, agents, companies, result.items, result.nextCursor, problem, {
+          me,
+          views: await queueViewNav(ctx, req, p),
+          tools: bulkBar(req, agents),
+        }),
       });
     });
 
@@ -143,11 +154,12 @@ export const ticketPages =
       const onboarding = await ticketTasksFor(ctx, req, t.reference);
       const followUps = await ticketFollowUpsFor(ctx, actor, t.id);
       const extraFields = await ticketFieldsOf(ctx, actor, t.id);
+      const faster = await fasterTicketParts(ctx, req, t);
       return sendAppPage(req, reply, {
         title: `${t.reference}: ${t.subject}`,
         section: "queue",
         status: st.status ?? 200,
-        main: ticketMain(req, t, agents, { ...st, onboarding, extraFields, followUps }),
+        main: ticketMain(req, t, agents, { ...st, onboarding, extraFields, followUps, faster }),
       });
     };
 
@@ -184,6 +196,7 @@ export const ticketPages =
             getTicketDetail(ctx, actor, req.params.reference),
             listAgents(ctx, actor),
           ]);
+          await markOpened(ctx, actor, t);
           return sendHtml(reply, ticketLiveFragment(t, agents), { kind: "fragment" });
         }
         const done = req.query.done;

@@ -35,6 +35,7 @@ import { workspaceDocumentRoutes } from "./documents.routes.ts";
 import { workspaceDomainRoutes } from "./domain.routes.ts";
 import { workspaceEmailSettingsRoutes } from "./email-settings.routes.ts";
 import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
+import { workspaceFasterRoutes } from "./faster.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { workspaceFormRoutes } from "./forms.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
@@ -75,6 +76,7 @@ export const workspaceRoutes =
     await app.register(workspaceEmailSettingsRoutes(ctx));
     await app.register(workspaceAnalyticsRoutes(ctx));
     await app.register(workspaceLifecycleRoutes(ctx));
+    await app.register(workspaceFasterRoutes(ctx));
 
     app.get(
       "/session",
