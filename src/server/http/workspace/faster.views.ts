@@ -6,6 +6,7 @@ import {
   TICKET_STATUSES,
 } from "../../../shared/tickets.ts";
 import type { AgentView } from "../../agents/agent.service.ts";
+import type { SessionInfo } from "../../auth/session.service.ts";
 import { withoutBidiControls } from "../../lib/bidi.ts";
 import type { BulkItemResult, QueueView } from "../../tickets/faster.schemas.ts";
 import type { TicketDetail, TicketSummary } from "../../tickets/ticket.schemas.ts";
@@ -72,7 +73,7 @@ export function takeCell(t: TicketSummary, me: string): Html | "" {
 /** The queue's bulk bar and the one form every row's "Take it" posts through. */
 export function bulkBar(req: FastifyRequest, agents: AgentView[]): Html {
   return html`<form id="take" method="post" action="/app/tickets/bulk" hidden>${csrfField(req)}<input type="hidden" name="back" value="queue"></form>
-<form id="bulk" class="bulk-bar" method="post" action="/app/tickets/bulk" aria-label="Change the selected tickets" data-bulk>
+<form id="bulk" class="bulk-bar" method="post" action="/app/tickets/bulk" aria-label="Change the selected tickets" data-bulk data-me="${(req.session as SessionInfo).actor.agentId}">
   ${csrfField(req)}
   <p class="bulk-count" aria-live="polite" data-bulk-count>Select tickets to change several at once.</p>
   <div class="field">
@@ -90,7 +91,8 @@ export function bulkBar(req: FastifyRequest, agents: AgentView[]): Html {
     <span class="hint" id="bulk-into-hint">Only for merging: the ticket the others go into.</span>
   </div>
   <button type="submit">Apply to selected</button>
-</form>`;
+</form>
+${undoToast}`;
 }
 
 /** The answer to a bulk change without JavaScript: what worked and what did not. */

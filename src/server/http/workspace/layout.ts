@@ -79,10 +79,12 @@ function head(title: string): Html {
 <title>${withoutBidiControls(title)} · Portico</title>
 <link rel="stylesheet" href="${assetUrl("app.css")}">
 <link rel="stylesheet" href="${assetUrl("files.css")}">
+<link rel="stylesheet" href="${assetUrl("faster.css")}">
 <link rel="icon" href="data:,">
 <script src="${assetUrl("time.js")}" defer></script>
 <script src="${assetUrl("app.js")}" defer></script>
 <script src="${assetUrl("files.js")}" defer></script>
+<script src="${assetUrl("faster.js")}" defer></script>
 </head>`;
 }
 

@@ -263,8 +263,7 @@ export function ticketMain(
 <div class="ticket-head">
   <p class="meta">${t.reference} · ${t.type} · via ${t.channel}${t.followUpOf ? html` · follow-up of <a href="/app/tickets/${t.followUpOf}">${t.followUpOf}</a>` : ""}</p>
   <h1>${bdi(t.subject)}</h1>
-  ${badges(t)}
-  ${st.faster?.take ?? ""}
+  ${badges(t)}${st.faster?.take ?? ""}
 </div>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
 ${emailProblems(t)}
