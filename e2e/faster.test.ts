@@ -43,7 +43,7 @@ describe("working faster", { skip: skipReason }, () => {
     await page.getByLabel("Select all tickets on this page").check();
     await page.getByText("2 tickets selected.").waitFor();
     await page.getByLabel("Change", { exact: true }).selectOption("priority:urgent");
-    await page.getByRole("button", { name: "Apply to selected" }).click();
+    await page.getByRole("button", { name: "Change selected tickets" }).click();
     await page.locator("#undo-toast").getByText("2 of 2 changed.").waitFor();
     await page.locator("tr[data-row] .priority-urgent").nth(1).waitFor();
     assert.equal(await page.locator("tr[data-row] .priority-urgent").count(), 2);

@@ -90,7 +90,7 @@ export function bulkBar(req: FastifyRequest, agents: AgentView[]): Html {
     <input id="bulk-into" name="into" placeholder="TKT-0042" maxlength="20" autocomplete="off" aria-describedby="bulk-into-hint">
     <span class="hint" id="bulk-into-hint">Only for merging: the ticket the others go into.</span>
   </div>
-  <button type="submit">Apply to selected</button>
+  <button type="submit">Change selected tickets</button>
 </form>
 ${undoToast}`;
 }
