@@ -51,6 +51,8 @@
     } catch (err) {
       say(err.message);
     }
+    // The button is gone: the keyboard goes on from the page's main part, not from nowhere.
+    if (!toast.contains(document.activeElement) || $("[data-undo]", toast).hidden) $("#main")?.focus();
   });
 
   // --- a ticket: details that save themselves -------------------------------------------------
