@@ -110,7 +110,18 @@ describe("merging two tickets", () => {
     const first = await submitTicket(t, ws.slug, { subject: "Printer broken", description: "It smokes" });
     const second = await submitTicket(t, ws.slug, { subject: "Printer again", description: "Still smoking" });
     assert.equal((await customerReply(ws.slug, second, "Any news?")).statusCode, 201);
-    await post(`/tickets/${second.reference}/notes`, agent, { body: "Same as the first one" });
+    const upload = await t.app.inject({
+      method: "POST",
+      url: "/api/workspace/uploads?name=log.txt",
+      headers: { ...agent.headers, "content-type": "application/octet-stream" },
+      payload: Buffer.from("printer log: smoke detected\n"),
+    });
+    assert.equal(upload.statusCode, 201, upload.body);
+    const note = await post(`/tickets/${second.reference}/notes`, agent, {
+      body: "Same as the first one",
+      attachments: [upload.json().key],
+    });
+    assert.equal(note.statusCode, 201, note.body);
 
     const res = await post(`/tickets/${second.reference}/merge`, agent, { into: first.reference });
     assert.equal(res.statusCode, 200, res.body);
@@ -123,6 +134,12 @@ describe("merging two tickets", () => {
     assert.ok(bodies.includes("Any news?"));
     assert.ok(bodies.includes("Same as the first one"));
     assert.ok(target.events.some((e: { type: string }) => e.type === "merged_from"));
+    const noted = target.conversation.find((c: { body: string }) => c.body === "Same as the first one");
+    assert.deepEqual(
+      noted.attachments.map((f: { name?: string; fileName?: string }) => f.name ?? f.fileName),
+      ["log.txt"],
+    );
+    assert.equal(res.json().moved.attachments, 1);
 
     const source = (await get(`/tickets/${second.reference}`, agent)).json();
     assert.equal(source.status, "closed");
