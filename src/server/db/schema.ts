@@ -1,5 +1,6 @@
 import type { Generated, Kysely, Transaction } from "kysely";
 import type { AuditDB } from "./schema.audit.ts";
+import type { FasterDB } from "./schema.faster.ts";
 import type { IncidentDB } from "./schema.incidents.ts";
 import type { MacrosDB } from "./schema.macros.ts";
 import type { PortalDB } from "./schema.portal.ts";
@@ -283,6 +284,14 @@ export interface TicketTable {
   locale: string | null;
   created_at: string;
   updated_at: string;
+  /**
+   * Migration 0031: who wrote the last public message ('contact' or 'agent'), when the customer
+   * last wrote, and the ticket this one was merged into. Optional here only because the columns
+   * have defaults a new ticket takes.
+   */
+  last_message_by?: "contact" | "agent";
+  last_customer_message_at?: string | null;
+  merged_into_id?: string | null;
 }
 
 export interface CommentTable {
@@ -540,7 +549,7 @@ export interface KbSearchDocTable {
   workspace_id: string;
 }
 
-export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB, IncidentDB, RoutingDB, MacrosDB {
+export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB, IncidentDB, RoutingDB, MacrosDB, FasterDB {
   workspaces: WorkspaceTable & WorkspaceSentimentColumns;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;

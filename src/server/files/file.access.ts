@@ -365,3 +365,25 @@ export async function deleteAttachments(db: Tx, actor: AgentActor, ids: string[]
     .where("attachments.id", "in", ids)
     .execute();
 }
+
+/**
+ * A merge (tickets/merge.ts): one ticket's files move to another; those sent with the ticket itself
+ * go with the comment that now carries its first message.
+ */
+export async function moveAttachments(
+  db: Tx,
+  actor: AgentActor,
+  p: { fromTicketId: string; toTicketId: string; firstCommentId: string | null },
+): Promise<number> {
+  const base = () =>
+    db
+      .updateTable("attachments")
+      .where(attachmentScope(actor))
+      .where("attachments.ticket_id", "=", p.fromTicketId);
+  const first = await base()
+    .where("attachments.comment_id", "is", null)
+    .set({ ticket_id: p.toTicketId, comment_id: p.firstCommentId })
+    .executeTakeFirst();
+  const rest = await base().set({ ticket_id: p.toTicketId }).executeTakeFirst();
+  return Number(first.numUpdatedRows) + Number(rest.numUpdatedRows);
+}

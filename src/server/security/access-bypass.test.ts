@@ -56,6 +56,7 @@ const ACCESS_FILES: Record<string, string> = {
   incident_contacts: "incidents/incident.access.ts",
   macros: "macros/macro.access.ts",
   kb_images: "kb/kb-image.access.ts",
+  ticket_reads: "tickets/ticket-read.access.ts",
 };
 
 /**

@@ -50,7 +50,7 @@ async function customerLink(ctx: AppContext, tx: Tx, actor: AgentActor, ws: Work
  * emails the customer the resolution, unless `ws` is left out (a reply that resolves says so in
  * its own email).
  */
-async function applyPatch(
+export async function applyPatch(
   ctx: AppContext,
   tx: Tx,
   actor: AgentActor,

@@ -72,3 +72,18 @@ export async function redactContactComments(
     .returning(["comments.id", "comments.ticket_id"])
     .execute();
 }
+
+/** A merge (tickets/merge.ts): every comment of one ticket the agent may see moves to another. */
+export async function moveComments(
+  db: Tx,
+  actor: AgentActor,
+  p: { fromTicketId: string; toTicketId: string },
+): Promise<number> {
+  const r = await db
+    .updateTable("comments")
+    .where(commentScope(actor))
+    .where("comments.ticket_id", "=", p.fromTicketId)
+    .set({ ticket_id: p.toTicketId })
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

@@ -1,5 +1,5 @@
 import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
-import { type Actor, unknownActor } from "../actors.ts";
+import { type Actor, type AgentActor, unknownActor } from "../actors.ts";
 import { nothing } from "../db/access.ts";
 import type { DB, Tx } from "../db/schema.ts";
 import { visibleTicketIds } from "./ticket.access.ts";
@@ -40,4 +40,19 @@ export function eventScope(actor: Actor) {
 /** Inside a transaction pass its tx. */
 export function eventsVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("ticket_events").where(eventScope(actor));
+}
+
+/** A merge (tickets/merge.ts): the history of one ticket moves to another, in the agent's workspace. */
+export async function moveEvents(
+  db: Tx,
+  actor: AgentActor,
+  p: { fromTicketId: string; toTicketId: string },
+): Promise<number> {
+  const r = await db
+    .updateTable("ticket_events")
+    .where(eventScope(actor))
+    .where("ticket_events.ticket_id", "=", p.fromTicketId)
+    .set({ ticket_id: p.toTicketId })
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }

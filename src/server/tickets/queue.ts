@@ -14,6 +14,7 @@ import { type QueueMood, sentimentOf } from "../sentiment/sentiment.schemas.ts";
 import { ticketsVisibleTo } from "./ticket.access.ts";
 import type { QueuePage } from "./ticket.schemas.ts";
 import { matchingTicketIds } from "./ticket.search.ts";
+import { unreadTicketIds } from "./ticket-read.access.ts";
 
 // The agents' queue: filtered, searched, sorted, and paged by a cursor (keyset, never an offset,
 // so a page stays right while tickets come in).
@@ -35,6 +36,8 @@ export interface QueueQuery {
   q?: string | undefined;
   /** Only negative tickets, or those with a marker (sentiment/). */
   mood?: QueueMood | undefined;
+  /** Only tickets whose last public message is the customer's ("Waiting for us"). */
+  waitingForUs?: boolean | undefined;
   sort?: QueueSort | undefined;
   cursor?: string | undefined;
   limit?: number | undefined;
@@ -83,6 +86,8 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
       "tickets.channel",
       "tickets.created_at",
       "tickets.updated_at",
+      "tickets.last_message_by",
+      "tickets.last_customer_message_at",
       "contacts.id as contact_id",
       "contacts.name as contact_name",
       "contacts.email as contact_email",
@@ -99,6 +104,7 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
   if (query.assignee === "unassigned") qb = qb.where("tickets.assignee_id", "is", null);
   else if (query.assignee === "me") qb = qb.where("tickets.assignee_id", "=", actor.agentId);
   else if (query.assignee) qb = qb.where("tickets.assignee_id", "=", query.assignee);
+  if (query.waitingForUs) qb = qb.where("tickets.last_message_by", "=", "contact");
   if (query.companyId) qb = qb.where("tickets.company_id", "=", query.companyId);
   if (query.mood === "negative") qb = qb.where("tickets.sentiment", "<=", NEGATIVE);
   else if (query.mood) qb = qb.where("tickets.mood", "=", query.mood);
@@ -161,6 +167,11 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
               : { s: sort, n: last.number },
         )
       : null;
+  const unread = await unreadTicketIds(
+    ctx.database.db,
+    actor,
+    page.map((r) => ({ id: r.id, lastCustomerMessageAt: r.last_customer_message_at ?? null })),
+  );
   return {
     items: page.map((r) => ({
       reference: formatReference(r.number),
@@ -175,6 +186,8 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
       createdAt: r.created_at,
       updatedAt: r.updated_at,
       sentiment: sentimentOf(r),
+      unread: unread.has(r.id),
+      waitingForUs: r.last_message_by === "contact",
     })),
     nextCursor,
   };

@@ -1,4 +1,5 @@
 import { formatReference, type TicketStatus, type TicketType } from "../../shared/tickets.ts";
+import { systemActorIn } from "../actors.ts";
 import { hashToken, newToken } from "../auth/tokens.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { PreparedWrite } from "../db/prepared.ts";
@@ -8,6 +9,7 @@ import { newId } from "../ids.ts";
 import { type Routed, routeNewTicket } from "../routing/auto-assign.ts";
 import { noteCustomerMessage } from "../sentiment/sentiment.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
+import { ticketsWritableBy } from "./ticket.access.ts";
 import { type EventActor, recordEvent } from "./ticket.events.ts";
 import { indexTicketText } from "./ticket.search.ts";
 
@@ -243,5 +245,14 @@ export async function insertComment(tx: Tx, c: NewComment): Promise<string> {
       created_at: c.at,
     })
     .execute();
+  if (!c.internal && c.author.type !== "system") await noteLastMessage(tx, c, c.author.type);
   return id;
+}
+
+/** Who wrote last, and when the customer did: "Waiting for us" and the unread marker (migration 0031). */
+function noteLastMessage(tx: Tx, c: NewComment, by: "contact" | "agent") {
+  return ticketsWritableBy(tx, systemActorIn("last message", c.workspaceId))
+    .set(by === "contact" ? { last_message_by: by, last_customer_message_at: c.at } : { last_message_by: by })
+    .where("tickets.id", "=", c.ticketId)
+    .execute();
 }

@@ -21,6 +21,8 @@ export const EVENT_TYPES = {
   incident_linked: false,
   incident_resolved: false,
   team_changed: false,
+  merged_into: false,
+  merged_from: false,
 } as const satisfies Record<string, boolean>;
 
 export type TicketEventType = keyof typeof EVENT_TYPES;

@@ -136,6 +136,10 @@ export const TicketSummary = Type.Object({
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
   sentiment: Type.Optional(TicketSentiment),
+  unread: Type.Optional(
+    Type.Boolean({ description: "The customer wrote since the signed-in agent last opened it (faster.ts)" }),
+  ),
+  waitingForUs: Type.Optional(Type.Boolean({ description: "The customer wrote the last public message" })),
 });
 export type TicketSummary = Static<typeof TicketSummary>;
 

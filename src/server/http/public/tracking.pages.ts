@@ -5,6 +5,7 @@ import { AppError, type FieldErrors } from "../../errors.ts";
 import { findAttachmentForTokenHolder, type StoredFile } from "../../files/file.access.ts";
 import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";
+import { mergedTrackingLink } from "../../tickets/merge.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { formText } from "../../web/forms.ts";
@@ -125,6 +126,11 @@ export const trackingPages =
       } catch (err) {
         if (!(err instanceof AppError && err.status === 404)) throw err;
         return notFound(reply, ws, nonce);
+      }
+      // A merged request (closed, merged into another of the customer's): its link opens the other.
+      if (view.status === "closed" && !live && req.method === "GET") {
+        const moved = await mergedTrackingLink(ctx, slug, req.params.reference, token, trackingViewer(entry));
+        if (moved) return reply.header("cache-control", "no-store").redirect(moved, 303);
       }
       // A link just opened: its token goes into the cookie and the address loses it.
       if (fromAddress && req.method === "GET" && !live) {

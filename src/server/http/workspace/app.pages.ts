@@ -15,6 +15,7 @@ import { contactPages } from "./contacts.pages.ts";
 import { companyDocumentPages } from "./documents.pages.ts";
 import { domainPages } from "./domain.pages.ts";
 import { emailSettingsPages } from "./email-settings.pages.ts";
+import { fasterPages } from "./faster.pages.ts";
 import { formPages } from "./forms.pages.ts";
 import { addAgentGate, clearSessionCookie } from "./gate.ts";
 import { importPages } from "./import.pages.ts";
@@ -125,6 +126,7 @@ export const appPages =
         });
 
         await tree.register(ticketPages(ctx));
+        await tree.register(fasterPages(ctx));
         await tree.register(contactPages(ctx));
         await tree.register(companyPages(ctx));
         await tree.register(companyDocumentPages(ctx));

@@ -82,11 +82,13 @@ function head(title: string): Html {
 <title>${withoutBidiControls(title)} · Portico</title>
 <link rel="stylesheet" href="${assetUrl("app.css")}">
 <link rel="stylesheet" href="${assetUrl("files.css")}">
+<link rel="stylesheet" href="${assetUrl("faster.css")}">
 <link rel="icon" href="data:,">
 <script src="${assetUrl("time.js")}" defer></script>
 <script src="${assetUrl("app.js")}" defer></script>
 <script src="${assetUrl("files.js")}" defer></script>
 <script src="${assetUrl("compose.js")}" defer></script>
+<script src="${assetUrl("faster.js")}" defer></script>
 </head>`;
 }
 
@@ -94,6 +96,9 @@ const SHORTCUTS: [string, string][] = [
   ["/", "Search the queue"],
   ["j / k", "Next / previous ticket in the queue"],
   ["Enter", "Open the selected ticket"],
+  ["t", "Take the ticket (assign it to me)"],
+  ["a / s / p", "Change the assignee / status / priority"],
+  ["x", "Select the ticket in the queue"],
   ["r", "Write a reply to the customer"],
   ["n", "Write an internal note"],
   ["g then q", "Go to the queue"],

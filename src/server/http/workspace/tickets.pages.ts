@@ -18,12 +18,15 @@ import { listTeams } from "../../routing/teams.ts";
 import { isQueueMood } from "../../sentiment/sentiment.schemas.ts";
 import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
 import { getTicketDetail } from "../../tickets/detail.ts";
+import { markOpened } from "../../tickets/faster.ts";
 import { listQueue, QUEUE_SORTS, type QueueQuery, type QueueSort } from "../../tickets/queue.ts";
 import { AgentReplyBody, NoteBody, ResolveBody, TicketPatch } from "../../tickets/ticket.schemas.ts";
 import { formString, formText } from "../../web/forms.ts";
 import { sendHtml } from "../shared/html-response.ts";
 import { formValidator } from "../shared/validation.ts";
 import { ticketFollowUpsFor } from "./agent-tasks.pages.ts";
+import { fasterTicketParts, queueViewNav } from "./faster.pages.ts";
+import { bulkBar } from "./faster.views.ts";
 import { ticketIncidentsFor } from "./incidents.pages.ts";
 import { sendAppPage } from "./layout.ts";
 import { ticketTasksFor } from "./onboarding.pages.ts";
@@ -63,6 +66,7 @@ function queueParams(raw: Query): QueueParams {
     assignee: str("assignee", 64),
     company: str("company", 64),
     field: str("field", 300),
+    waiting: str("waiting", 5),
     q: str("q", 200).trim(),
     mood: isQueueMood(str("mood", 20)) ? str("mood", 20) : "",
     sort: (QUEUE_SORTS as readonly string[]).includes(sort) ? (sort as QueueSort) : "newest",
@@ -90,6 +94,7 @@ function toQueueQuery(p: QueueParams): QueueQuery {
     field: fieldFilterOf(p.field ?? ""),
     q: p.q || undefined,
     mood: isQueueMood(p.mood) ? p.mood : undefined,
+    waitingForUs: p.waiting === "us",
     sort: p.sort,
     cursor: p.cursor || undefined,
     limit: 25,
@@ -128,7 +133,9 @@ export const ticketPages =
         p.cursor = "";
         result = await listQueue(ctx, actor, toQueueQuery(p));
       }
-      if (req.query.part === "rows") return sendHtml(reply, queueRows(result.items, p), { kind: "fragment" });
+      const me = actor.agentId;
+      if (req.query.part === "rows")
+        return sendHtml(reply, queueRows(result.items, p, me), { kind: "fragment" });
       const agents = (await listAgents(ctx, actor)).filter((a) => a.active);
       const companies = await companyOptions(ctx, actor);
       return sendAppPage(req, reply, {
@@ -142,6 +149,7 @@ export const ticketPages =
           result.nextCursor,
           problem,
           await listTeams(ctx, actor),
+          { me, views: await queueViewNav(ctx, req, p), tools: bulkBar(req, agents) },
         ),
       });
     });
@@ -160,6 +168,7 @@ export const ticketPages =
       const followUps = await ticketFollowUpsFor(ctx, actor, t.id);
       const extraFields = await ticketFieldsOf(ctx, actor, t.id);
       const incidents = await ticketIncidentsFor(ctx, req, t.id, t.reference);
+      const faster = await fasterTicketParts(ctx, req, t);
       return sendAppPage(req, reply, {
         title: `${t.reference}: ${t.subject}`,
         section: "queue",
@@ -170,6 +179,7 @@ export const ticketPages =
           extraFields,
           followUps,
           incidents,
+          faster,
           teams: await listTeams(ctx, actor),
         }),
       });
@@ -208,6 +218,7 @@ export const ticketPages =
             getTicketDetail(ctx, actor, req.params.reference),
             listAgents(ctx, actor),
           ]);
+          await markOpened(ctx, actor, t);
           return sendHtml(reply, ticketLiveFragment(t, agents), { kind: "fragment" });
         }
         const done = req.query.done;

@@ -24,6 +24,7 @@ import { attachmentChips, fileField } from "../../web/attachments.ts";
 import { describedBy, when } from "../../web/forms.ts";
 import { bdi, type Html, html, multiline } from "../../web/html.ts";
 import { companySelect } from "./companies.views.ts";
+import { MERGE_EVENT_TEXT, pickAllHeader, pickCell, rowMarks, takeCell, unreadDot } from "./faster.views.ts";
 import { fieldFilterInput, ticketFieldsBlock } from "./forms.views.ts";
 import { appErrorSummary, appFieldError, csrfField, priorityBadge, statusBadge } from "./layout.ts";
 import { replyTools } from "./reply-tools.views.ts";
@@ -48,6 +49,7 @@ export interface QueueParams {
   company: string;
   /** An extra field's "key:value", or "" for any. */
   field?: string;
+  waiting?: string; // "us": only tickets whose customer wrote last (faster.views.ts)
   q: string;
   /** negative, angry or urgent (sentiment.views.ts), or "" for any. */
   mood?: string;
@@ -148,7 +150,7 @@ function filters(
 </form>`;
 }
 
-export function queueRows(items: TicketSummary[], p: QueueParams): Html {
+export function queueRows(items: TicketSummary[], p: QueueParams, me = ""): Html {
   const state = createHash("sha256")
     .update(items.map((t) => `${t.reference}:${t.updatedAt}`).join(","))
     .digest("base64url")
@@ -159,16 +161,16 @@ ${
   items.length === 0
     ? html`<p class="empty">${p.q ? html`No tickets match “${bdi(p.q)}”.` : "Nothing here. New requests appear on their own."}</p>`
     : html`<table class="queue">
-  <thead><tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Customer</th><th scope="col">Company</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Updated</th></tr></thead>
+  <thead><tr>${pickAllHeader}<th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Customer</th><th scope="col">Company</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Updated</th></tr></thead>
   <tbody>${items.map(
-    (t) => html`<tr data-row>
+    (t) => html`<tr data-row${rowMarks(t)}>${pickCell(t)}
     <td class="ref">${t.reference}</td>
-    <td class="subject"><a href="/app/tickets/${t.reference}" data-row-link>${bdi(t.subject)}</a>${moodMarker(t.sentiment)}</td>
+    <td class="subject">${unreadDot(t)}<a href="/app/tickets/${t.reference}" data-row-link>${bdi(t.subject)}</a>${moodMarker(t.sentiment)}</td>
     <td class="customer">${bdi(t.contact.name)}<span class="email">${t.contact.email}</span></td>
     <td class="company">${t.company ? html`<a href="/app/companies/${t.company.id}">${bdi(t.company.name)}</a>` : ""}</td>
     <td>${statusBadge(t.status)}</td>
     <td>${priorityBadge(t.priority)}</td>
-    <td class="assignee">${t.assignee ? bdi(t.assignee.name) : html`<span class="muted">Unassigned</span>`}</td>
+    <td class="assignee">${t.assignee ? bdi(t.assignee.name) : html`<span class="muted">Unassigned</span>`}${takeCell(t, me)}</td>
     <td class="updated">${when(t.updatedAt)}</td>
   </tr>`,
   )}</tbody>
@@ -193,6 +195,7 @@ const EVENT_TEXT: Record<string, (e: TicketEventView, agents: Map<string, string
     e.data.to
       ? `assigned it to ${withoutBidiControls(agents.get(String(e.data.to)) ?? "an agent")}`
       : "unassigned it",
+  ...MERGE_EVENT_TEXT,
   follow_up_created: (e) => `started a follow-up, ${String(e.data.reference ?? "")}`,
   email_failed: (e) =>
     `could not deliver an email to ${String(e.data.to ?? "")}: ${String(e.data.reason ?? "")}`,
@@ -224,6 +227,7 @@ export interface TicketPageState {
   notice?: string;
   /** The onboarding section (onboarding-plans.views.ts). */
   onboarding?: Html;
+  faster?: { take: Html | ""; side: Html }; // "Take it", merge, undo (faster.views.ts)
   /** The ticket's open follow-up tasks (agent-tasks.views.ts). */
   followUps?: Html;
   /** The ticket's incidents and the select to link one (incidents.views.ts). */
@@ -289,7 +293,7 @@ export function ticketMain(
 <div class="ticket-head">
   <p class="meta">${t.reference} · ${t.type} · via ${t.channel}${t.followUpOf ? html` · follow-up of <a href="/app/tickets/${t.followUpOf}">${t.followUpOf}</a>` : ""}</p>
   <h1>${bdi(t.subject)}</h1>
-  ${badges(t)}
+  ${badges(t)}${st.faster?.take ?? ""}
   ${ticketMoodLine(t.sentiment)}
 </div>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
@@ -393,6 +397,7 @@ ${emailProblems(t)}
   ${st.onboarding ?? ""}
   ${st.followUps ?? ""}
   ${st.incidents ?? ""}
+  ${st.faster?.side ?? ""}
 </aside>
 </div>`;
 }
@@ -406,12 +411,13 @@ export function queueMain(
   nextCursor: string | null,
   problem?: string,
   teams?: TeamOption[],
+  faster: { me?: string; views?: Html; tools?: Html } = {},
 ): Html {
   return html`<div class="page-head"><h1>Queue</h1></div>
-${viewTabs(p)}
+${faster.views ?? viewTabs(p)}
 ${filters(p, agents, companies, teams)}
-${problem ? html`<p class="notice" role="status">${problem}</p>` : ""}
-${queueRows(items, p)}
+${problem ? html`<p class="notice" role="status">${problem}</p>` : ""}${faster.tools ?? ""}
+${queueRows(items, p, faster.me)}
 <nav class="pager" aria-label="Pages">
   ${p.cursor ? html`<a href="${queueHref({ ...p, cursor: "" })}">First page</a>` : ""}
   ${nextCursor ? html`<a href="${queueHref({ ...p, cursor: nextCursor })}" rel="next">Next page</a>` : ""}

@@ -36,6 +36,7 @@ import { workspaceDocumentRoutes } from "./documents.routes.ts";
 import { workspaceDomainRoutes } from "./domain.routes.ts";
 import { workspaceEmailSettingsRoutes } from "./email-settings.routes.ts";
 import { workspaceEmbeddingRoutes } from "./embedding.routes.ts";
+import { workspaceFasterRoutes } from "./faster.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { workspaceFormRoutes } from "./forms.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
@@ -88,6 +89,7 @@ export const workspaceRoutes =
     await app.register(workspaceIncidentRoutes(ctx));
     await app.register(workspaceRoutingRoutes(ctx));
     await app.register(workspaceNotificationRoutes(ctx));
+    await app.register(workspaceFasterRoutes(ctx));
 
     app.get(
       "/session",
