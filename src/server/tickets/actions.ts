@@ -15,6 +15,7 @@ import { portalUrl } from "../workspaces/portal-url.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import { getTicketDetail } from "./detail.ts";
+import { refuseUnseenCustomerMessage } from "./reply-collision.ts";
 import { findTicketForAgent, markFirstResponse, ticketsWritableBy } from "./ticket.access.ts";
 import { cleanText, insertComment, issueTrackingToken, trackingPath } from "./ticket.create.ts";
 import { recordEvent } from "./ticket.events.ts";
@@ -161,7 +162,9 @@ export async function updateTicket(
     }
     await applyPatch(ctx, tx, actor, t, patch, nowIso(ctx), { ws });
   });
-  return getTicketDetail(ctx, actor, reference);
+  const detail = await getTicketDetail(ctx, actor, reference);
+  ctx.live.publish({ workspaceId: actor.workspaceId, topic: "ticket", reference: detail.reference });
+  return detail;
 }
 
 export async function resolveTicket(
@@ -189,6 +192,8 @@ async function addComment(
     internal: boolean;
     status?: TicketStatus | undefined;
     attachments?: string[] | undefined;
+    seenMessage?: string | undefined;
+    sendAnyway?: boolean | undefined;
   },
 ): Promise<CommentResult> {
   const body = cleanText(input.body);
@@ -200,6 +205,7 @@ async function addComment(
   const ws = await getWorkspace(ctx, actor);
   const entry = await ctx.database.db.transaction().execute(async (tx) => {
     const t = await findTicketForAgent(ctx, actor, reference, { tx, lock: true });
+    if (!input.internal) await refuseUnseenCustomerMessage(tx, actor, t, input);
     const now = nowIso(ctx);
     const id = await insertComment(tx, {
       workspaceId: t.workspace_id,
@@ -268,7 +274,9 @@ async function addComment(
       attachments: await attachmentsOfComment(tx, actor, id),
     };
   });
-  return { entry, ticket: await getTicketDetail(ctx, actor, reference) };
+  const ticket = await getTicketDetail(ctx, actor, reference);
+  ctx.live.publish({ workspaceId: actor.workspaceId, topic: "ticket", reference: ticket.reference });
+  return { entry, ticket };
 }
 
 /** A public reply: the customer sees it. Optionally moves the ticket to a new status at once. */

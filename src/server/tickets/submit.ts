@@ -13,6 +13,7 @@ import { AppError, notFound, tooManyRequests, validationFailed } from "../errors
 import { claimUploads } from "../files/file.service.ts";
 import { saveRequestFields } from "../forms/request-fields.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
+import { publishTicketChanged } from "../live/publish.ts";
 import { portalHref, portalUrl } from "../workspaces/portal-url.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
@@ -195,7 +196,7 @@ export async function submitPortalTicket(
   }
 
   try {
-    return await ctx.database.db.transaction().execute(async (tx) => {
+    const submitted = await ctx.database.db.transaction().execute(async (tx) => {
       const contact =
         who.contactId !== null
           ? { id: who.contactId, company_id: who.companyId, name: who.name }
@@ -273,6 +274,8 @@ export async function submitPortalTicket(
         },
       };
     });
+    publishTicketChanged(ctx, ws.id, submitted.result.reference);
+    return submitted;
   } catch (err) {
     // The same key raced in from a second request: the first one won; answer with its ticket.
     if (req.idempotencyKey && isUniqueViolation(err)) {

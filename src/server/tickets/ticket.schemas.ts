@@ -234,6 +234,16 @@ export const AgentReplyBody = StrictObject({
   body: Text(MESSAGE_MAX),
   status: Type.Optional(TicketStatusSchema),
   attachments: UploadKeys(MAX_FILES_AGENT),
+  seenMessage: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description:
+        'The newest customer message the writer saw ("" for none): a newer one answers 409 newer_message',
+    }),
+  ),
+  sendAnyway: Type.Optional(
+    Type.Boolean({ description: "Send even though a newer customer message arrived" }),
+  ),
 });
 export type AgentReply = Static<typeof AgentReplyBody>;
 

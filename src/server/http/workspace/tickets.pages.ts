@@ -23,6 +23,7 @@ import { formValidator } from "../shared/validation.ts";
 import { ticketFollowUpsFor } from "./agent-tasks.pages.ts";
 import { sendAppPage } from "./layout.ts";
 import { ticketTasksFor } from "./onboarding.pages.ts";
+import { collisionFieldsOf } from "./ticket-live.forms.ts";
 import {
   type Query,
   type QueueParams,
@@ -169,6 +170,7 @@ export const ticketPages =
             ...onError,
             status: err.status,
             ...(err.fields ? { errors: err.fields } : { message: err.message }),
+            ...(err.code === "newer_message" ? { newerMessage: true } : {}),
           });
         }
         throw err;
@@ -212,6 +214,7 @@ export const ticketPages =
             body,
             attachments,
             ...(status ? { status } : {}),
+            ...collisionFieldsOf(req.body),
           });
           return replyToTicket(ctx, actor, req.params.reference, message);
         },

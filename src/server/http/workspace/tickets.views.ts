@@ -24,6 +24,7 @@ import { bdi, type Html, html, multiline } from "../../web/html.ts";
 import { companySelect } from "./companies.views.ts";
 import { fieldFilterInput, ticketFieldsBlock } from "./forms.views.ts";
 import { appErrorSummary, appFieldError, csrfField, priorityBadge, statusBadge } from "./layout.ts";
+import { collisionFields, presenceLine } from "./ticket-live.views.ts";
 
 // The queue and a ticket as the agents see them. The queue's rows and the changing parts of a
 // ticket are also sent alone, as fragments app.js polls for (?part=rows, ?part=live).
@@ -201,6 +202,8 @@ export interface TicketPageState {
   /** The ticket's open follow-up tasks (agent-tasks.views.ts). */
   followUps?: Html;
   extraFields?: TicketFieldView[];
+  /** The reply was refused: a newer customer message arrived (ticket-live.views.ts). */
+  newerMessage?: boolean;
 }
 
 /** The parts of a ticket page that change while it is open: re-rendered for app.js's poller. */
@@ -260,6 +263,7 @@ export function ticketMain(
   <p class="meta">${t.reference} · ${t.type} · via ${t.channel}${t.followUpOf ? html` · follow-up of <a href="/app/tickets/${t.followUpOf}">${t.followUpOf}</a>` : ""}</p>
   <h1>${bdi(t.subject)}</h1>
   ${badges(t)}
+  ${presenceLine(t)}
 </div>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
 ${emailProblems(t)}
@@ -286,6 +290,7 @@ ${emailProblems(t)}
       </div>
       ${fileField({ uploadUrl: "/api/workspace/uploads", maxFiles: MAX_FILES_AGENT, csrf: csrfTokenFor(req.sessionToken as string) })}
       ${appFieldError(st.errors, "attachments")}
+      ${collisionFields(t, st.newerMessage)}
       <div class="field when-reply">
         <label for="then-status">Then set the status to</label>
         <select id="then-status" name="status">

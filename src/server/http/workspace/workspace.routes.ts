@@ -41,6 +41,7 @@ import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
 import { workspaceImportRoutes } from "./import.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
 import { workspaceLifecycleRoutes } from "./lifecycle.routes.ts";
+import { workspaceLiveRoutes } from "./live.routes.ts";
 import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
 import { workspacePortalSettingsRoutes } from "./portal-settings.routes.ts";
@@ -75,6 +76,7 @@ export const workspaceRoutes =
     await app.register(workspaceEmailSettingsRoutes(ctx));
     await app.register(workspaceAnalyticsRoutes(ctx));
     await app.register(workspaceLifecycleRoutes(ctx));
+    await app.register(workspaceLiveRoutes(ctx));
 
     app.get(
       "/session",
