@@ -28,10 +28,15 @@
    * again) and hands the parsed document to `apply`; one request at a time, and a failed one is
    * simply tried again on the next tick.
    */
-  function poll(url, apply) {
+  function poll(url, apply, wants = () => true) {
     let busy = false;
+    let again = false;
     const refresh = async () => {
-      if (busy || document.hidden) return;
+      if (document.hidden) return;
+      if (busy) {
+        again = true;
+        return;
+      }
       busy = true;
       try {
         const res = await fetch(url, { credentials: "same-origin", cache: "no-store" });
@@ -41,9 +46,19 @@
         // Offline for a moment: the next tick tries again.
       } finally {
         busy = false;
+        if (again) {
+          again = false;
+          refresh();
+        }
       }
     };
-    setInterval(refresh, 10000);
+    // Live (the block at the end): refreshed on the stream's events; this poll only while it is down.
+    setInterval(() => {
+      if (document.documentElement.dataset.live !== "up") refresh();
+    }, 10000);
+    document.addEventListener("portico:live", (e) => {
+      if (wants(e.detail)) refresh();
+    });
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden) refresh();
     });
@@ -52,45 +67,55 @@
   // --- the queue refreshes itself ---------------------------------------------------------------
   const live = $("#queue-live[data-poll]");
   if (live) {
-    poll(live.dataset.poll, (doc) => {
-      const next = $("#queue-live", doc);
-      const current = $("#queue-live");
-      if (!next || !current || next.dataset.state === current.dataset.state) return;
-      const before = new Set($$("[data-row-link]", current).map((a) => a.getAttribute("href")));
-      const selected = $("tr.selected [data-row-link]", current)?.getAttribute("href");
-      const hadFocus = current.contains(document.activeElement);
-      current.replaceWith(next);
-      const fresh = $$("[data-row-link]", next).filter((a) => !before.has(a.getAttribute("href"))).length;
-      announce(
-        fresh
-          ? `${fresh} new or updated ${fresh === 1 ? "ticket" : "tickets"} in the queue`
-          : "Queue updated",
-      );
-      if (selected) {
-        const row = $(`[data-row-link][href="${CSS.escape(selected)}"]`, next)?.closest("tr");
-        if (row) select(row, hadFocus);
-      }
-    });
+    poll(
+      live.dataset.poll,
+      (doc) => {
+        const next = $("#queue-live", doc);
+        const current = $("#queue-live");
+        if (!next || !current || next.dataset.state === current.dataset.state) return;
+        const before = new Set($$("[data-row-link]", current).map((a) => a.getAttribute("href")));
+        const selected = $("tr.selected [data-row-link]", current)?.getAttribute("href");
+        const hadFocus = current.contains(document.activeElement);
+        current.replaceWith(next);
+        const fresh = $$("[data-row-link]", next).filter((a) => !before.has(a.getAttribute("href"))).length;
+        announce(
+          fresh
+            ? `${fresh} new or updated ${fresh === 1 ? "ticket" : "tickets"} in the queue`
+            : "Queue updated",
+        );
+        if (selected) {
+          const row = $(`[data-row-link][href="${CSS.escape(selected)}"]`, next)?.closest("tr");
+          if (row) select(row, hadFocus);
+        }
+      },
+      (d) => d.topic === "ticket" || d.topic === "queue",
+    );
   }
 
   // --- an open ticket follows new messages and changes ------------------------------------------
   const ticket = $(".ticket-layout[data-poll]");
   if (ticket) {
-    poll(ticket.dataset.poll, (doc) => {
-      const next = $("[data-state]", doc);
-      if (!next || next.dataset.state === ticket.dataset.state) return;
-      const before = $$("#conversation > li").length;
-      // The composer and the details form are left alone: the agent may be typing there.
-      for (const id of ["ticket-badges", "conversation", "history"]) {
-        const fresh = doc.getElementById(id);
-        if (fresh) document.getElementById(id)?.replaceWith(fresh);
-      }
-      ticket.dataset.state = next.dataset.state;
-      const added = $$("#conversation > li").length - before;
-      announce(
-        added > 0 ? `${added} new ${added === 1 ? "message" : "messages"} on this ticket` : "Ticket updated",
-      );
-    });
+    poll(
+      ticket.dataset.poll,
+      (doc) => {
+        const next = $("[data-state]", doc);
+        if (!next || next.dataset.state === ticket.dataset.state) return;
+        const before = $$("#conversation > li").length;
+        // The composer and the details form are left alone: the agent may be typing there.
+        for (const id of ["ticket-badges", "conversation", "history"]) {
+          const fresh = doc.getElementById(id);
+          if (fresh) document.getElementById(id)?.replaceWith(fresh);
+        }
+        ticket.dataset.state = next.dataset.state;
+        const added = $$("#conversation > li").length - before;
+        announce(
+          added > 0
+            ? `${added} new ${added === 1 ? "message" : "messages"} on this ticket`
+            : "Ticket updated",
+        );
+      },
+      (d) => d.topic === "ticket" && d.reference === $("#presence")?.dataset.reference,
+    );
   }
 
   // --- keyboard shortcuts ----------------------------------------------------------------------
@@ -344,5 +369,113 @@
         refresh();
       });
     }
+  }
+
+  // --- live updates: one event stream per tab ----------------------------------------------------
+  // Every event of /api/workspace/live is dispatched as a "portico:live" CustomEvent on document
+  // (detail: {topic, reference?, data?}); the queue, the ticket page, the bell and the view counts
+  // listen to it. <html data-live="up"> while the stream is open; the pages' slow polls run only
+  // while it is not. A stream that fails is opened again after 1, 2, 4 … at most 60 s.
+  if ($('form[action="/app/sign-out"]') && "EventSource" in window) {
+    let delay = 1000;
+    let timer = 0;
+    const connect = () => {
+      const source = new EventSource("/api/workspace/live");
+      source.onopen = () => {
+        delay = 1000;
+        document.documentElement.dataset.live = "up";
+      };
+      source.onmessage = (e) => {
+        let detail;
+        try {
+          detail = JSON.parse(e.data);
+        } catch {
+          return;
+        }
+        document.dispatchEvent(new CustomEvent("portico:live", { detail }));
+      };
+      source.onerror = () => {
+        document.documentElement.dataset.live = "down";
+        source.close();
+        clearTimeout(timer);
+        timer = setTimeout(connect, delay + Math.random() * 500);
+        delay = Math.min(delay * 2, 60000);
+      };
+    };
+    connect();
+  }
+
+  // --- who else is on this ticket ----------------------------------------------------------------
+  const presence = $("#presence[data-presence]");
+  if (presence) {
+    const csrf = $('input[name="_csrf"]')?.value ?? "";
+    const me = presence.dataset.agent;
+    const others = new Map();
+    const render = () => {
+      const now = Date.now();
+      const typing = [];
+      const viewing = [];
+      for (const [id, p] of others) {
+        if (p.until <= now) others.delete(id);
+        else (p.state === "typing" && p.typingUntil > now ? typing : viewing).push(p.name);
+      }
+      const list = (names) =>
+        names.length <= 2 ? names.join(" and ") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+      const parts = [];
+      if (typing.length) parts.push(`${list(typing)} ${typing.length === 1 ? "is" : "are"} typing…`);
+      if (viewing.length) parts.push(`${list(viewing)} ${viewing.length === 1 ? "is" : "are"} viewing`);
+      const text = parts.join(" · ");
+      if (presence.textContent !== text) presence.textContent = text;
+    };
+    const hear = (p) => {
+      if (p.agentId === me) return;
+      const before = others.get(p.agentId);
+      const now = Date.now();
+      others.set(p.agentId, {
+        name: p.name,
+        state: p.state,
+        typingUntil: p.state === "typing" ? now + p.ttlMs : 0,
+        // Typing is short-lived; the agent still views the page after it.
+        until: Math.max(now + p.ttlMs, p.state === "typing" ? (before?.until ?? 0) : 0),
+      });
+    };
+    let sentTypingAt = 0;
+    const beat = async (state) => {
+      try {
+        const res = await fetch(presence.dataset.presence, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "content-type": "application/json", "x-csrf-token": csrf },
+          body: JSON.stringify({ state }),
+        });
+        if (!res.ok) return;
+        const answer = await res.json();
+        others.clear();
+        for (const p of answer.others) hear(p);
+        render();
+      } catch {
+        // The next heartbeat tries again.
+      }
+    };
+    document.addEventListener("portico:live", (e) => {
+      const d = e.detail;
+      if (d.topic !== "presence" || d.reference !== presence.dataset.reference || !d.data) return;
+      hear(d.data);
+      render();
+    });
+    $("#body")?.addEventListener("input", () => {
+      if (Date.now() - sentTypingAt < 3000) return;
+      sentTypingAt = Date.now();
+      beat("typing");
+    });
+    setInterval(() => {
+      if (!document.hidden) beat("viewing");
+    }, 15000);
+    setInterval(render, 2000);
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden) beat("viewing");
+    });
+    render();
+    beat("viewing");
   }
 })();

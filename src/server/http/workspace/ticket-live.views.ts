@@ -12,8 +12,8 @@ export function latestCustomerMessage(t: TicketDetail): string {
 }
 
 /** "Alex is viewing" / "Alex is typing…": announced politely, empty while nobody else is here. */
-export function presenceLine(t: TicketDetail): Html {
-  return html`<p id="presence" class="presence" aria-live="polite" data-presence="/api/workspace/tickets/${t.reference}/presence" data-reference="${t.reference}"></p>`;
+export function presenceLine(t: TicketDetail, agentId: string): Html {
+  return html`<p id="presence" class="presence" aria-live="polite" data-presence="/api/workspace/tickets/${t.reference}/presence" data-reference="${t.reference}" data-agent="${agentId}"></p>`;
 }
 
 /** Inside the reply form: what it saw, and after a 409 newer_message the choice to send anyway. */

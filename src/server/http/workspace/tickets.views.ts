@@ -263,7 +263,7 @@ export function ticketMain(
   <p class="meta">${t.reference} · ${t.type} · via ${t.channel}${t.followUpOf ? html` · follow-up of <a href="/app/tickets/${t.followUpOf}">${t.followUpOf}</a>` : ""}</p>
   <h1>${bdi(t.subject)}</h1>
   ${badges(t)}
-  ${presenceLine(t)}
+  ${presenceLine(t, req.session?.agent.id ?? "")}
 </div>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
 ${emailProblems(t)}
