@@ -235,8 +235,7 @@ export const AgentReplyBody = StrictObject({
   status: Type.Optional(TicketStatusSchema),
   attachments: UploadKeys(MAX_FILES_AGENT),
   seenMessage: Type.Optional(
-    Type.String({
-      maxLength: 64,
+    Key(64, {
       description:
         'The newest customer message the writer saw ("" for none): a newer one answers 409 newer_message',
     }),

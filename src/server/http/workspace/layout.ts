@@ -82,6 +82,7 @@ function head(title: string): Html {
 <link rel="icon" href="data:,">
 <script src="${assetUrl("time.js")}" defer></script>
 <script src="${assetUrl("app.js")}" defer></script>
+<script src="${assetUrl("live.js")}" defer></script>
 <script src="${assetUrl("files.js")}" defer></script>
 </head>`;
 }
