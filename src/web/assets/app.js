@@ -24,11 +24,12 @@
   $(".error-summary")?.focus();
 
   /**
-   * Fetches an HTML fragment every 10 s while the page is visible (and at once when it shows
-   * again) and hands the parsed document to `apply`; one request at a time, and a failed one is
-   * simply tried again on the next tick.
+   * Fetches an HTML fragment every 10 s while the page is visible and the live stream is down
+   * (and at once when it shows again) and hands the parsed document to `apply`; one request at a
+   * time (one asked meanwhile follows it), and a failed one is simply tried again on the next tick.
+   * Returns the refresh, for the live events (onLive).
    */
-  function poll(url, apply, wants = () => true) {
+  function poll(url, apply) {
     let busy = false;
     let again = false;
     const refresh = async () => {
@@ -52,70 +53,66 @@
         }
       }
     };
-    // Live (the block at the end): refreshed on the stream's events; this poll only while it is down.
+    // Live (live.js): refreshed on the stream's events (onLive); this poll only while it is down.
     setInterval(() => {
       if (document.documentElement.dataset.live !== "up") refresh();
     }, 10000);
-    document.addEventListener("portico:live", (e) => {
-      if (wants(e.detail)) refresh();
-    });
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden) refresh();
     });
+    return refresh;
   }
+
+  /** Calls `refresh` on each "portico:live" event (live.js) that `wants`. */
+  const onLive = (wants, refresh) =>
+    document.addEventListener("portico:live", (e) => {
+      if (wants(e.detail)) refresh();
+    });
 
   // --- the queue refreshes itself ---------------------------------------------------------------
   const live = $("#queue-live[data-poll]");
   if (live) {
-    poll(
-      live.dataset.poll,
-      (doc) => {
-        const next = $("#queue-live", doc);
-        const current = $("#queue-live");
-        if (!next || !current || next.dataset.state === current.dataset.state) return;
-        const before = new Set($$("[data-row-link]", current).map((a) => a.getAttribute("href")));
-        const selected = $("tr.selected [data-row-link]", current)?.getAttribute("href");
-        const hadFocus = current.contains(document.activeElement);
-        current.replaceWith(next);
-        const fresh = $$("[data-row-link]", next).filter((a) => !before.has(a.getAttribute("href"))).length;
-        announce(
-          fresh
-            ? `${fresh} new or updated ${fresh === 1 ? "ticket" : "tickets"} in the queue`
-            : "Queue updated",
-        );
-        if (selected) {
-          const row = $(`[data-row-link][href="${CSS.escape(selected)}"]`, next)?.closest("tr");
-          if (row) select(row, hadFocus);
-        }
-      },
-      (d) => d.topic === "ticket" || d.topic === "queue",
-    );
+    const refreshQueue = poll(live.dataset.poll, (doc) => {
+      const next = $("#queue-live", doc);
+      const current = $("#queue-live");
+      if (!next || !current || next.dataset.state === current.dataset.state) return;
+      const before = new Set($$("[data-row-link]", current).map((a) => a.getAttribute("href")));
+      const selected = $("tr.selected [data-row-link]", current)?.getAttribute("href");
+      const hadFocus = current.contains(document.activeElement);
+      current.replaceWith(next);
+      const fresh = $$("[data-row-link]", next).filter((a) => !before.has(a.getAttribute("href"))).length;
+      announce(
+        fresh
+          ? `${fresh} new or updated ${fresh === 1 ? "ticket" : "tickets"} in the queue`
+          : "Queue updated",
+      );
+      if (selected) {
+        const row = $(`[data-row-link][href="${CSS.escape(selected)}"]`, next)?.closest("tr");
+        if (row) select(row, hadFocus);
+      }
+    });
+    onLive((d) => d.topic === "ticket" || d.topic === "queue", refreshQueue);
   }
 
   // --- an open ticket follows new messages and changes ------------------------------------------
   const ticket = $(".ticket-layout[data-poll]");
   if (ticket) {
-    poll(
-      ticket.dataset.poll,
-      (doc) => {
-        const next = $("[data-state]", doc);
-        if (!next || next.dataset.state === ticket.dataset.state) return;
-        const before = $$("#conversation > li").length;
-        // The composer and the details form are left alone: the agent may be typing there.
-        for (const id of ["ticket-badges", "conversation", "history"]) {
-          const fresh = doc.getElementById(id);
-          if (fresh) document.getElementById(id)?.replaceWith(fresh);
-        }
-        ticket.dataset.state = next.dataset.state;
-        const added = $$("#conversation > li").length - before;
-        announce(
-          added > 0
-            ? `${added} new ${added === 1 ? "message" : "messages"} on this ticket`
-            : "Ticket updated",
-        );
-      },
-      (d) => d.topic === "ticket" && d.reference === $("#presence")?.dataset.reference,
-    );
+    const refreshTicket = poll(ticket.dataset.poll, (doc) => {
+      const next = $("[data-state]", doc);
+      if (!next || next.dataset.state === ticket.dataset.state) return;
+      const before = $$("#conversation > li").length;
+      // The composer and the details form are left alone: the agent may be typing there.
+      for (const id of ["ticket-badges", "conversation", "history"]) {
+        const fresh = doc.getElementById(id);
+        if (fresh) document.getElementById(id)?.replaceWith(fresh);
+      }
+      ticket.dataset.state = next.dataset.state;
+      const added = $$("#conversation > li").length - before;
+      announce(
+        added > 0 ? `${added} new ${added === 1 ? "message" : "messages"} on this ticket` : "Ticket updated",
+      );
+    });
+    onLive((d) => d.topic === "ticket" && d.reference === $("#presence")?.dataset.reference, refreshTicket);
   }
 
   // --- keyboard shortcuts ----------------------------------------------------------------------
