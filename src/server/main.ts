@@ -10,6 +10,7 @@ import { createFileStorage } from "./files/file.service.ts";
 import { drainHttp, trackAnswers } from "./http/shared/drain.ts";
 import { startBackgroundWork } from "./jobs/background.ts";
 import { MemoryLiveBus } from "./live/memory-bus.ts";
+import { openRedisLiveBus } from "./live/redis-bus.ts";
 import { createLogger } from "./logger.ts";
 import { listenForMetrics } from "./metrics/metrics.ts";
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./ratelimit/rate-limiter.ts";
@@ -52,7 +53,16 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
     mailer,
     dns: systemDnsResolver(),
     activity: { lastRequestAt: Number.NEGATIVE_INFINITY },
-    live: new MemoryLiveBus(),
+    live: config.redisUrl
+      ? await openRedisLiveBus(config.redisUrl, {
+          onUnavailable: (err) =>
+            log.warn(
+              { err: err.message },
+              "Redis unreachable: live updates reach only the agents on this process until it answers",
+            ),
+          onRecovered: () => log.info("Redis answers again: live updates are shared again"),
+        })
+      : new MemoryLiveBus(),
     now: () => new Date(),
   };
 }

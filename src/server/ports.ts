@@ -75,8 +75,9 @@ export type DnsResolver = (name: string, rrtype: string) => Promise<string[][] |
 export interface LiveEvent {
   workspaceId: string;
   /** "ticket": one ticket changed (its page and the queue refresh); "queue": many did;
-   * "notifications": these agents' bells; "presence": who views or types on a ticket. */
-  topic: "ticket" | "queue" | "notifications" | "presence";
+   * "notifications": these agents' bells; "presence": who views or types on a ticket;
+   * "session": a session ended (data.ended: its id), its streams close; never sent to a page. */
+  topic: "ticket" | "queue" | "notifications" | "presence" | "session";
   /** The ticket's reference (TKT-0042), for "ticket" and "presence". */
   reference?: string | undefined;
   /** Only these agents hear it (notifications); absent: every agent of the workspace. */

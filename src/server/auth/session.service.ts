@@ -149,5 +149,13 @@ export async function resolveSession(ctx: AppContext, token: unknown): Promise<S
 
 export async function signOut(ctx: AppContext, token: string): Promise<void> {
   if (!looksLikeToken(token)) return;
-  await ctx.database.db.deleteFrom("agent_sessions").where("id", "=", hashToken(token)).execute();
+  const id = hashToken(token);
+  const row = await ctx.database.db
+    .selectFrom("agent_sessions")
+    .select("workspace_id")
+    .where("id", "=", id)
+    .executeTakeFirst();
+  await ctx.database.db.deleteFrom("agent_sessions").where("id", "=", id).execute();
+  // The session's live streams close, on every process.
+  if (row) ctx.live.publish({ workspaceId: row.workspace_id, topic: "session", data: { ended: id } });
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
@@ -182,6 +183,52 @@ describe("three processes behind nginx", { skip, timeout: 120_000 }, () => {
     for (const a of app) {
       assert.equal(a.status, 200, a.text);
       assert.match(a.text, /Unplug it and wait a minute\./);
+    }
+  });
+
+  test("a change made through one process reaches the live streams of every process (Redis pub/sub)", async () => {
+    const first = tickets[0] as { reference: string; token: string };
+    // One stream straight to each process; the change goes through nginx to whichever is next.
+    const streams = await Promise.all(
+      cluster.ports.map(
+        (port) =>
+          new Promise<{ heard: Promise<string>; close: () => void }>((resolve, reject) => {
+            const req = http.get(
+              {
+                host: "127.0.0.1",
+                port,
+                path: "/api/workspace/live",
+                headers: { cookie: session.cookie },
+                agent: false,
+              },
+              (res) => {
+                if (res.statusCode !== 200) return reject(new Error(`live on ${port}: ${res.statusCode}`));
+                res.setEncoding("utf8");
+                let text = "";
+                const heard = new Promise<string>((done) =>
+                  res.on("data", (chunk: string) => {
+                    text += chunk;
+                    if (text.includes('"topic":"ticket"')) done(text);
+                  }),
+                );
+                resolve({ heard, close: () => req.destroy() });
+              },
+            );
+            req.on("error", reject);
+          }),
+      ),
+    );
+    try {
+      const change = await request("PATCH", `/api/workspace/tickets/${first.reference}`, {
+        headers: session,
+        body: { priority: "urgent" },
+      });
+      assert.equal(change.status, 200, change.text);
+      for (const text of await Promise.all(streams.map((s) => s.heard))) {
+        assert.match(text, new RegExp(`"reference":"${first.reference}"`));
+      }
+    } finally {
+      for (const s of streams) s.close();
     }
   });
 

@@ -11,6 +11,7 @@ import { createScratchDatabase } from "../db/scratch.ts";
 import { createMailer } from "../email/mailer.ts";
 import { createFileStorage } from "../files/file.service.ts";
 import { MemoryLiveBus } from "../live/memory-bus.ts";
+import { openRedisLiveBus } from "../live/redis-bus.ts";
 import { createLogger } from "../logger.ts";
 import type { DnsResolver } from "../ports.ts";
 import { MemoryRateLimiter, RedisRateLimiter } from "../ratelimit/rate-limiter.ts";
@@ -73,7 +74,12 @@ export async function testEnv(
     mailer: createMailer(config),
     dns: opts.dns ?? noDns,
     activity: { lastRequestAt: Number.NEGATIVE_INFINITY },
-    live: new MemoryLiveBus(),
+    // With REDIS_URL the live bus goes over Redis too, on a channel of this test file's own.
+    live: process.env.REDIS_URL
+      ? await openRedisLiveBus(process.env.REDIS_URL, {
+          channel: `portico:test:${path.basename(dataDir)}:live`,
+        })
+      : new MemoryLiveBus(),
     now,
   };
   const closeParts = async () => {

@@ -18,6 +18,7 @@ import { portalUrl } from "../workspaces/portal-url.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import { getTicketDetail } from "./detail.ts";
+import { refuseUnseenCustomerMessage } from "./reply-collision.ts";
 import { findTicketForAgent, markFirstResponse, ticketsWritableBy } from "./ticket.access.ts";
 import { cleanText, insertComment, issueTrackingToken, trackingPath } from "./ticket.create.ts";
 import { recordEvent } from "./ticket.events.ts";
@@ -201,6 +202,8 @@ async function addComment(
     internal: boolean;
     status?: TicketStatus | undefined;
     attachments?: string[] | undefined;
+    seenMessage?: string | undefined;
+    sendAnyway?: boolean | undefined;
   },
 ): Promise<CommentResult> {
   const body = cleanText(input.body);
@@ -213,6 +216,7 @@ async function addComment(
   let mentioned: string[] = [];
   const entry = await ctx.database.db.transaction().execute(async (tx) => {
     const t = await findTicketForAgent(ctx, actor, reference, { tx, lock: true });
+    if (!input.internal) await refuseUnseenCustomerMessage(tx, actor, t, input);
     const now = nowIso(ctx);
     const id = await insertComment(tx, {
       workspaceId: t.workspace_id,
@@ -293,7 +297,9 @@ async function addComment(
     };
   });
   publishNotified(ctx, actor.workspaceId, mentioned);
-  return { entry, ticket: await getTicketDetail(ctx, actor, reference) };
+  const ticket = await getTicketDetail(ctx, actor, reference);
+  ctx.live.publish({ workspaceId: actor.workspaceId, topic: "ticket", reference: ticket.reference });
+  return { entry, ticket };
 }
 
 /** A public reply: the customer sees it. Optionally moves the ticket to a new status at once. */

@@ -6,6 +6,7 @@ import { type AppContext, nowIso } from "../context.ts";
 import { AppError, validationFailed } from "../errors.ts";
 import { attachmentsOfComment } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
+import { publishTicketChanged } from "../live/publish.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import type { Colleague, PortalReplyResult } from "./customer-portal.schemas.ts";
 import { findPortalTicket, mayCopyIn } from "./customer-portal.ts";
@@ -42,7 +43,7 @@ export async function replyAsCustomer(
   const body = cleanText(input.body);
   if (!body) throw validationFailed({ body: "must not be empty" });
   const [ws, me] = await Promise.all([getWorkspace(ctx, actor), self(ctx, actor)]);
-  return ctx.database.db.transaction().execute(async (tx): Promise<PortalReplyResult> => {
+  const result = await ctx.database.db.transaction().execute(async (tx): Promise<PortalReplyResult> => {
     // Decided on the locked row: a request closed meanwhile still gets a follow-up.
     const ticket = await lockTicket(ctx, tx, await findPortalTicket(tx, actor, reference));
     if (ticket.status === "closed") {
@@ -98,6 +99,13 @@ export async function replyAsCustomer(
       },
     };
   });
+  publishTicketChanged(
+    ctx,
+    actor.workspaceId,
+    reference,
+    ...(result.kind === "follow_up" ? [result.reference] : []),
+  );
+  return result;
 }
 
 /** "This is solved": the customer resolves their request. Already resolved or closed: nothing changes. */
@@ -106,7 +114,7 @@ export async function closeAsCustomer(
   actor: CustomerActor,
   reference: string,
 ): Promise<{ status: TicketStatus }> {
-  return ctx.database.db.transaction().execute(async (tx) => {
+  const result = await ctx.database.db.transaction().execute(async (tx) => {
     const ticket = await lockTicket(ctx, tx, await findPortalTicket(tx, actor, reference));
     const seen = customerStatusOf(ticket);
     if (ticket.status === "resolved" || ticket.status === "closed") return { status: seen };
@@ -125,6 +133,8 @@ export async function closeAsCustomer(
     });
     return { status: "resolved" as const };
   });
+  publishTicketChanged(ctx, actor.workspaceId, reference);
+  return result;
 }
 
 /** The colleagues a customer may copy in: the other contacts of their company their scope shows. */

@@ -9,6 +9,7 @@ import { emailTicketCreated } from "../email/outbox.tickets.ts";
 import type { SenderCheck } from "../email/sender-auth.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
+import { publishTicketChanged } from "../live/publish.ts";
 import { publishRouted, type Routed } from "../routing/auto-assign.ts";
 import { portalUrl } from "../workspaces/portal-url.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
@@ -210,6 +211,12 @@ export async function openTicketFromEmail(
   return opened;
 }
 
+/** After commit: the queue and the ticket's page refresh. */
+function published(ctx: AppContext, workspaceId: string, o: EmailOutcome): EmailOutcome {
+  publishTicketChanged(ctx, workspaceId, o.reference);
+  return o;
+}
+
 export type EmailAuthor =
   | { kind: "contact" }
   /** Anyone but the ticket's contact: kept for agents as a note naming the sender, never as the customer. */
@@ -238,7 +245,7 @@ export async function appendEmailToTicket(
   author: EmailAuthor,
   m: EmailMessage,
 ): Promise<EmailOutcome> {
-  return ctx.database.db.transaction().execute(async (tx) => {
+  const o = await ctx.database.db.transaction().execute(async (tx): Promise<EmailOutcome> => {
     const t = await lockTicket(ctx, tx, { id: ticketId, workspace_id: ws.id });
     if (author.kind === "contact" && t.status === "closed") return followUpByEmail(ctx, tx, ws, m, t);
     const actor = systemActorIn("incoming email", ws.id);
@@ -296,4 +303,5 @@ export async function appendEmailToTicket(
     await markInbound(tx, m, now, { outcome, ticketId: t.id, commentId: id });
     return { outcome, ticketId: t.id, reference: formatReference(t.number), commentId: id };
   });
+  return published(ctx, ws.id, o);
 }

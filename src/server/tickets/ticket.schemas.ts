@@ -242,6 +242,15 @@ export const AgentReplyBody = StrictObject({
   body: Text(MESSAGE_MAX),
   status: Type.Optional(TicketStatusSchema),
   attachments: UploadKeys(MAX_FILES_AGENT),
+  seenMessage: Type.Optional(
+    Key(64, {
+      description:
+        'The newest customer message the writer saw ("" for none): a newer one answers 409 newer_message',
+    }),
+  ),
+  sendAnyway: Type.Optional(
+    Type.Boolean({ description: "Send even though a newer customer message arrived" }),
+  ),
 });
 export type AgentReply = Static<typeof AgentReplyBody>;
 

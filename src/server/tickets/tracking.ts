@@ -5,6 +5,7 @@ import { type AppContext, nowIso } from "../context.ts";
 import type { TicketTable } from "../db/schema.ts";
 import { type AttachmentView, attachmentsOfComment, attachmentViews } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
+import { publishTicketChanged } from "../live/publish.ts";
 import { portalHref } from "../workspaces/portal-url.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { afterCustomerComment } from "./customer-reply.ts";
@@ -109,7 +110,7 @@ export async function replyAsTokenHolder(
   const body = cleanText(req.body);
   const ws = await getWorkspaceBySlug(ctx, req.slug);
 
-  return ctx.database.db.transaction().execute(async (tx): Promise<CustomerReplyResult> => {
+  const result = await ctx.database.db.transaction().execute(async (tx): Promise<CustomerReplyResult> => {
     // Decided on the locked row: a ticket closed since the token was read still gets a follow-up.
     const current = await lockTicket(ctx, tx, ticket);
     if (current.status === "closed") {
@@ -174,4 +175,6 @@ export async function replyAsTokenHolder(
       },
     };
   });
+  publishTicketChanged(ctx, ws.id, ticket.number, ...(result.kind === "follow_up" ? [result.reference] : []));
+  return result;
 }

@@ -24,14 +24,20 @@
   $(".error-summary")?.focus();
 
   /**
-   * Fetches an HTML fragment every 10 s while the page is visible (and at once when it shows
-   * again) and hands the parsed document to `apply`; one request at a time, and a failed one is
-   * simply tried again on the next tick.
+   * Fetches an HTML fragment every 10 s while the page is visible and the live stream is down
+   * (and at once when it shows again) and hands the parsed document to `apply`; one request at a
+   * time (one asked meanwhile follows it), and a failed one is simply tried again on the next tick.
+   * Returns the refresh, for the live events (onLive).
    */
   function poll(url, apply) {
     let busy = false;
+    let again = false;
     const refresh = async () => {
-      if (busy || document.hidden) return;
+      if (document.hidden) return;
+      if (busy) {
+        again = true;
+        return;
+      }
       busy = true;
       try {
         const res = await fetch(url, { credentials: "same-origin", cache: "no-store" });
@@ -41,18 +47,32 @@
         // Offline for a moment: the next tick tries again.
       } finally {
         busy = false;
+        if (again) {
+          again = false;
+          refresh();
+        }
       }
     };
-    setInterval(refresh, 10000);
+    // Live (live.js): refreshed on the stream's events (onLive); this poll only while it is down.
+    setInterval(() => {
+      if (document.documentElement.dataset.live !== "up") refresh();
+    }, 10000);
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden) refresh();
     });
+    return refresh;
   }
+
+  /** Calls `refresh` on each "portico:live" event (live.js) that `wants`. */
+  const onLive = (wants, refresh) =>
+    document.addEventListener("portico:live", (e) => {
+      if (wants(e.detail)) refresh();
+    });
 
   // --- the queue refreshes itself ---------------------------------------------------------------
   const live = $("#queue-live[data-poll]");
   if (live) {
-    poll(live.dataset.poll, (doc) => {
+    const refreshQueue = poll(live.dataset.poll, (doc) => {
       const next = $("#queue-live", doc);
       const current = $("#queue-live");
       if (!next || !current || next.dataset.state === current.dataset.state) return;
@@ -71,12 +91,13 @@
         if (row) select(row, hadFocus);
       }
     });
+    onLive((d) => d.topic === "ticket" || d.topic === "queue", refreshQueue);
   }
 
   // --- an open ticket follows new messages and changes ------------------------------------------
   const ticket = $(".ticket-layout[data-poll]");
   if (ticket) {
-    poll(ticket.dataset.poll, (doc) => {
+    const refreshTicket = poll(ticket.dataset.poll, (doc) => {
       const next = $("[data-state]", doc);
       if (!next || next.dataset.state === ticket.dataset.state) return;
       const before = $$("#conversation > li").length;
@@ -91,6 +112,7 @@
         added > 0 ? `${added} new ${added === 1 ? "message" : "messages"} on this ticket` : "Ticket updated",
       );
     });
+    onLive((d) => d.topic === "ticket" && d.reference === $("#presence")?.dataset.reference, refreshTicket);
   }
 
   // --- keyboard shortcuts ----------------------------------------------------------------------

@@ -86,6 +86,7 @@ function head(title: string): Html {
 <link rel="icon" href="data:,">
 <script src="${assetUrl("time.js")}" defer></script>
 <script src="${assetUrl("app.js")}" defer></script>
+<script src="${assetUrl("live.js")}" defer></script>
 <script src="${assetUrl("files.js")}" defer></script>
 <script src="${assetUrl("compose.js")}" defer></script>
 <script src="${assetUrl("faster.js")}" defer></script>

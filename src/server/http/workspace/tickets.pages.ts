@@ -30,6 +30,7 @@ import { bulkBar } from "./faster.views.ts";
 import { ticketIncidentsFor } from "./incidents.pages.ts";
 import { sendAppPage } from "./layout.ts";
 import { ticketTasksFor } from "./onboarding.pages.ts";
+import { collisionFieldsOf } from "./ticket-live.forms.ts";
 import {
   type Query,
   type QueueParams,
@@ -203,6 +204,7 @@ export const ticketPages =
             ...onError,
             status: err.status,
             ...(err.fields ? { errors: err.fields } : { message: err.message }),
+            ...(err.code === "newer_message" ? { newerMessage: true } : {}),
           });
         }
         throw err;
@@ -248,6 +250,7 @@ export const ticketPages =
             body,
             attachments,
             ...(status ? { status } : {}),
+            ...collisionFieldsOf(req.body),
           });
           await replyToTicket(ctx, actor, req.params.reference, message);
           return useMacroAfterSend(ctx, actor, req.params.reference, req.body, Boolean(status));

@@ -29,6 +29,7 @@ import { fieldFilterInput, ticketFieldsBlock } from "./forms.views.ts";
 import { appErrorSummary, appFieldError, csrfField, priorityBadge, statusBadge } from "./layout.ts";
 import { replyTools } from "./reply-tools.views.ts";
 import { moodFilterField, moodMarker, ticketMoodLine } from "./sentiment.views.ts";
+import { collisionFields, presenceLine } from "./ticket-live.views.ts";
 import { queueTeamFilter, type TeamOption, ticketTeamField } from "./ticket-team.views.ts";
 
 // The queue and a ticket as the agents see them. The queue's rows and the changing parts of a
@@ -235,6 +236,8 @@ export interface TicketPageState {
   extraFields?: TicketFieldView[];
   /** The workspace's teams, for the ticket's team (routing). */
   teams?: TeamOption[];
+  /** The reply was refused: a newer customer message arrived (ticket-live.views.ts). */
+  newerMessage?: boolean;
 }
 
 /** The parts of a ticket page that change while it is open: re-rendered for app.js's poller. */
@@ -295,6 +298,7 @@ export function ticketMain(
   <h1>${bdi(t.subject)}</h1>
   ${badges(t)}${st.faster?.take ?? ""}
   ${ticketMoodLine(t.sentiment)}
+  ${presenceLine(t, req.session?.agent.id ?? "")}
 </div>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
 ${emailProblems(t)}
@@ -322,6 +326,7 @@ ${emailProblems(t)}
       ${replyTools(req, t.reference)}
       ${fileField({ uploadUrl: "/api/workspace/uploads", maxFiles: MAX_FILES_AGENT, csrf: csrfTokenFor(req.sessionToken as string) })}
       ${appFieldError(st.errors, "attachments")}
+      ${collisionFields(t, st.newerMessage)}
       <div class="field when-reply">
         <label for="then-status">Then set the status to</label>
         <select id="then-status" name="status">

@@ -45,6 +45,7 @@ import { workspaceIncidentRoutes } from "./incidents.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
 import { workspaceKbImageRoutes } from "./kb-images.routes.ts";
 import { workspaceLifecycleRoutes } from "./lifecycle.routes.ts";
+import { workspaceLiveRoutes } from "./live.routes.ts";
 import { workspaceMacroRoutes } from "./macros.routes.ts";
 import { workspaceNotificationRoutes } from "./notifications.routes.ts";
 import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
@@ -90,6 +91,7 @@ export const workspaceRoutes =
     await app.register(workspaceRoutingRoutes(ctx));
     await app.register(workspaceNotificationRoutes(ctx));
     await app.register(workspaceFasterRoutes(ctx));
+    await app.register(workspaceLiveRoutes(ctx));
 
     app.get(
       "/session",
