@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { AgentActor } from "../actors.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { AppError } from "../errors.ts";
+import { teamMembersVisibleTo } from "../notifications/notification.access.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import { applyPatch } from "./actions.ts";
 import type { BulkAction, BulkItemResult, BulkResult, QueueView } from "./faster.schemas.ts";
@@ -97,11 +98,40 @@ export async function queueViews(ctx: AppContext, actor: AgentActor): Promise<Qu
     ])
     .executeTakeFirstOrThrow();
   const n = (v: unknown) => Number(v ?? 0);
+  // "My teams" is a view only for an agent in a team (routing/).
+  const myTeams = await teamMembersVisibleTo(ctx.database.db, actor)
+    .select("team_members.team_id")
+    .where("team_members.agent_id", "=", actor.agentId)
+    .execute();
+  const teams =
+    myTeams.length === 0
+      ? []
+      : [
+          {
+            key: "teams",
+            label: "My teams",
+            href: "/app?team=mine",
+            count: n(
+              (
+                await ticketsVisibleTo(ctx.database.db, actor)
+                  .where("tickets.status", "in", UNRESOLVED)
+                  .where(
+                    "tickets.team_id",
+                    "in",
+                    myTeams.map((t) => t.team_id),
+                  )
+                  .select(sql<number>`count(*)`.as("n"))
+                  .executeTakeFirstOrThrow()
+              ).n,
+            ),
+          },
+        ];
   return [
     { key: "open", label: "All open", href: "/app", count: n(row.open) },
     { key: "mine", label: "Mine", href: "/app?assignee=me", count: n(row.mine) },
     { key: "unassigned", label: "Unassigned", href: "/app?assignee=unassigned", count: n(row.unassigned) },
     { key: "waiting", label: "Waiting for us", href: "/app?waiting=us", count: n(row.waiting) },
+    ...teams,
   ];
 }
 

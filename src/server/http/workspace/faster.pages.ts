@@ -59,7 +59,7 @@ export async function fasterTicketParts(
 export async function queueViewNav(
   ctx: AppContext,
   req: FastifyRequest,
-  p: { status: string; assignee: string; waiting?: string },
+  p: { status: string; assignee: string; waiting?: string; team?: string },
 ): Promise<Html> {
   return viewNav(p, await queueViews(ctx, actorOf(req)));
 }

@@ -22,23 +22,27 @@ const opt = (value: string, label: string) =>
 
 /** The views with their counts; app.js refreshes the counts (GET /api/workspace/views). */
 export function viewNav(
-  current: { status: string; assignee: string; waiting?: string },
+  current: { status: string; assignee: string; waiting?: string; team?: string },
   views: QueueView[],
 ): Html {
   const key =
     current.waiting === "us"
       ? "waiting"
-      : current.status === "any"
-        ? "all"
-        : current.status === "unresolved"
-          ? current.assignee === "me"
-            ? "mine"
-            : current.assignee === "unassigned"
-              ? "unassigned"
-              : current.assignee
-                ? ""
-                : "open"
-          : "";
+      : current.team === "mine"
+        ? "teams"
+        : current.team
+          ? ""
+          : current.status === "any"
+            ? "all"
+            : current.status === "unresolved"
+              ? current.assignee === "me"
+                ? "mine"
+                : current.assignee === "unassigned"
+                  ? "unassigned"
+                  : current.assignee
+                    ? ""
+                    : "open"
+              : "";
   return html`<nav class="views view-counts" aria-label="Views" data-view-counts>${views.map(
     (v) =>
       html`<a href="${v.href}" data-view="${v.key}"${v.key === key ? html` aria-current="page"` : ""}>${v.label} <span class="view-count" data-count>${String(v.count)}</span><span class="visually-hidden"> tickets</span></a>`,
