@@ -1,6 +1,7 @@
 import type { Generated, Kysely, Transaction } from "kysely";
 import type { AuditDB } from "./schema.audit.ts";
 import type { PortalDB } from "./schema.portal.ts";
+import type { SlaDB } from "./schema.sla.ts";
 import type { SurveyDB } from "./schema.surveys.ts";
 import type { WorkDB } from "./schema.work.ts";
 
@@ -58,6 +59,8 @@ export interface WorkspaceTable {
   /** The token the admin publishes (well-known path or DNS TXT) to prove the domain is theirs. */
   custom_domain_token: string | null;
   custom_domain_verified_at: string | null;
+  /** Customers see the expected response time of their request's SLA policy (migration 0029). */
+  show_response_time?: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -269,6 +272,22 @@ export interface TicketTable {
   team_id: string | null;
   /** The language it was written in (migration 0025): the page's at submission; null from email. */
   locale: string | null;
+  /** SLA timers (migration 0029, lib/sla.ts): the policy's dues, the pause, breaches, the sweep's next look. */
+  sla_policy_id?: string | null;
+  first_response_due_at?: string | null;
+  next_response_due_at?: string | null;
+  resolution_due_at?: string | null;
+  next_response_from_at?: string | null;
+  sla_paused_at?: string | null;
+  sla_paused_minutes?: number;
+  first_response_breached_at?: string | null;
+  next_response_breached_at?: string | null;
+  resolution_breached_at?: string | null;
+  /** Comma-separated SLA kinds warned about in their current cycle. */
+  sla_warned?: string;
+  /** The earliest pending due while the clock runs: the queue's "next deadline". */
+  next_due_at?: string | null;
+  sla_check_at?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -526,7 +545,7 @@ export interface KbSearchDocTable {
   workspace_id: string;
 }
 
-export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB {
+export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB, SlaDB {
   workspaces: WorkspaceTable;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;

@@ -50,6 +50,8 @@ const ACCESS_FILES: Record<string, string> = {
   notifications: "notifications/notification.access.ts",
   teams: "notifications/notification.access.ts",
   team_members: "notifications/notification.access.ts",
+  sla_policies: "sla/sla.access.ts",
+  workspace_holidays: "sla/sla.access.ts",
 };
 
 /**

@@ -8,6 +8,7 @@ import { emailAgentReplied, emailTicketResolved } from "../email/outbox.tickets.
 import { conflict, validationFailed } from "../errors.ts";
 import { attachmentsOfComment } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
+import { syncSla } from "../sla/sla.timers.ts";
 import { onTicketClosed } from "../surveys/ces.ts";
 import { onTicketReopened } from "../surveys/still-fixed-resolution.ts";
 import { onTicketResolved } from "../surveys/triggers.ts";
@@ -143,6 +144,8 @@ async function applyPatch(
   if (Object.keys(set).length === 0 && !opts.touch) return;
   set.updated_at = now;
   await ticketsWritableBy(tx, actor).set(set).where("tickets.id", "=", t.id).execute();
+  // A comment's own call keeps the SLA timers (with the reply); a change alone does here.
+  if (!opts.touch) await syncSla(ctx, tx, t, t);
 }
 
 export async function updateTicket(
@@ -258,6 +261,7 @@ async function addComment(
         ...link,
       });
     }
+    await syncSla(ctx, tx, t, t, input.internal ? undefined : "agent_replied");
     return {
       id,
       internal: input.internal,

@@ -6,6 +6,7 @@ import { type AppContext, nowIso } from "../context.ts";
 import { AppError, validationFailed } from "../errors.ts";
 import { attachmentsOfComment } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
+import { syncSla } from "../sla/sla.timers.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import type { Colleague, PortalReplyResult } from "./customer-portal.schemas.ts";
 import { findPortalTicket, mayCopyIn } from "./customer-portal.ts";
@@ -123,6 +124,7 @@ export async function closeAsCustomer(
       data: { from: ticket.status, to: "resolved", byCustomer: true },
       at: now,
     });
+    await syncSla(ctx, tx, ticket, ticket);
     return { status: "resolved" as const };
   });
 }

@@ -5,6 +5,7 @@ import { PreparedWrite } from "../db/prepared.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { isLocale } from "../i18n/locales.ts";
 import { newId } from "../ids.ts";
+import { syncSla } from "../sla/sla.timers.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { type EventActor, recordEvent } from "./ticket.events.ts";
 import { indexTicketText } from "./ticket.search.ts";
@@ -189,6 +190,7 @@ export async function insertTicket(ctx: AppContext, tx: Tx, t: NewTicket): Promi
     ticketId: id,
     content: `${t.subject}\n${t.description}`,
   });
+  await syncSla(ctx, tx, row, null);
   return row;
 }
 

@@ -45,6 +45,7 @@ import { workspaceOnboardingRoutes } from "./onboarding.routes.ts";
 import { workspacePortalAccessRoutes } from "./portal-access.routes.ts";
 import { workspacePortalSettingsRoutes } from "./portal-settings.routes.ts";
 import { workspaceReportRoutes } from "./reports.routes.ts";
+import { workspaceSlaRoutes } from "./sla.routes.ts";
 import { workspaceSurveySettingsRoutes } from "./survey-settings.routes.ts";
 import { AddAgentBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
@@ -75,6 +76,7 @@ export const workspaceRoutes =
     await app.register(workspaceEmailSettingsRoutes(ctx));
     await app.register(workspaceAnalyticsRoutes(ctx));
     await app.register(workspaceLifecycleRoutes(ctx));
+    await app.register(workspaceSlaRoutes(ctx));
 
     app.get(
       "/session",
