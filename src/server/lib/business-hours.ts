@@ -163,7 +163,7 @@ export function addBusinessMinutes(start: Date, minutes: number, cal: WorkCalend
   return new Date(answer);
 }
 
-/** Whole minutes of working time between two moments (0 when `to` is not after `from`). */
+/** Minutes of working time between two moments, to the millisecond (0 when `to` is not after `from`). */
 export function businessMinutesBetween(from: Date, to: Date, cal: WorkCalendar): number {
   const a = from.getTime();
   const b = to.getTime();
@@ -177,5 +177,5 @@ export function businessMinutesBetween(from: Date, to: Date, cal: WorkCalendar):
     if (hi > lo) total += hi - lo;
     return false;
   });
-  return Math.floor(total / 60_000);
+  return total / 60_000;
 }

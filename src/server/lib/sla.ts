@@ -83,7 +83,7 @@ export function addClockMinutes(start: Date, minutes: number, clock: SlaClock, c
 export function clockMinutesBetween(from: Date, to: Date, clock: SlaClock, cal: WorkCalendar): number {
   return clock === "business"
     ? businessMinutesBetween(from, to, cal)
-    : Math.max(0, Math.floor((to.getTime() - from.getTime()) / 60_000));
+    : Math.max(0, (to.getTime() - from.getTime()) / 60_000);
 }
 
 const DUE_FIELD = {
@@ -210,7 +210,7 @@ function resumed(s: SlaState, policy: SlaPolicyRule | null, cal: WorkCalendar, n
   const pausedAt = new Date(s.pausedAt as string);
   const clock = policy?.clock ?? "calendar";
   const paused = clockMinutesBetween(pausedAt, now, clock, cal);
-  const n: SlaState = { ...s, pausedAt: null, pausedMinutes: s.pausedMinutes + paused };
+  const n: SlaState = { ...s, pausedAt: null, pausedMinutes: Math.round(s.pausedMinutes + paused) };
   for (const k of SLA_KINDS) {
     const due = dueOf(s, k);
     if (due === null || breachedAtOf(s, k) !== null) continue;
