@@ -72,3 +72,20 @@ export const SlaSettingsSchema = Type.Object({
   }),
 });
 export type SlaSettings = Static<typeof SlaSettingsSchema>;
+
+/** A ticket's SLA as the agents' ticket page and API show it. */
+export const TicketSlaSchema = Type.Object({
+  policy: Type.Object({ id: Type.String(), name: Type.String() }),
+  pausedAt: Nullable(Type.String({ description: "Waiting on the customer since; the clock is stopped" })),
+  targets: Type.Array(
+    Type.Object({
+      kind: OneOf(["first_response", "next_response", "resolution"] as const),
+      label: Type.String(),
+      dueAt: Nullable(Type.String({ description: "Pending due; null when met or not running" })),
+      warnAt: Nullable(Type.String({ description: "When it is shown as due soon" })),
+      breachedAt: Nullable(Type.String()),
+      minutes: Nullable(Type.Integer({ description: "The policy's target" })),
+    }),
+  ),
+});
+export type TicketSla = Static<typeof TicketSlaSchema>;

@@ -159,4 +159,62 @@ describe("SLA timers", () => {
     assert.equal(r.next_due_at, null);
     assert.equal(r.sla_check_at, null);
   });
+
+  test("the queue sorts by next deadline, soonest first, then tickets without one, page by page", async () => {
+    const { ws, admin, agent } = await makeTeam(t);
+    const policy = (priority: string, minutes: number) => ({
+      name: priority,
+      priority,
+      ticketType: null,
+      companyId: null,
+      firstResponseMinutes: minutes,
+      nextResponseMinutes: null,
+      resolutionMinutes: null,
+      clock: "calendar",
+    });
+    const res = await t.app.inject({
+      method: "PUT",
+      url: "/api/workspace/settings/sla",
+      headers: admin.headers,
+      payload: {
+        policies: [policy("medium", 120), policy("urgent", 10)],
+        holidays: [],
+        showResponseTime: false,
+      },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const a = await submitTicket(t, ws.slug, { subject: "A" });
+    t.advance(MIN);
+    const b = await submitTicket(t, ws.slug, { subject: "B" });
+    const c = await submitTicket(t, ws.slug, { subject: "C" });
+    const patch = (ref: string, payload: object) =>
+      t.app.inject({
+        method: "PATCH",
+        url: `/api/workspace/tickets/${ref}`,
+        headers: agent.headers,
+        payload,
+      });
+    await patch(c.reference, { priority: "urgent" });
+    await patch(b.reference, { priority: "low" }); // no policy: no deadline
+    const page = async (cursor?: string) => {
+      const r = await t.app.inject({
+        method: "GET",
+        url: `/api/workspace/tickets?sort=due&limit=1${cursor ? `&cursor=${cursor}` : ""}`,
+        headers: agent.headers,
+      });
+      assert.equal(r.statusCode, 200, r.body);
+      return r.json() as {
+        items: { reference: string; nextDueAt: string | null }[];
+        nextCursor: string | null;
+      };
+    };
+    const seen: string[] = [];
+    let p = await page();
+    seen.push(...p.items.map((i) => i.reference));
+    while (p.nextCursor) {
+      p = await page(p.nextCursor);
+      seen.push(...p.items.map((i) => i.reference));
+    }
+    assert.deepEqual(seen, [c.reference, a.reference, b.reference]);
+  });
 });

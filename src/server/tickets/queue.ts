@@ -15,7 +15,7 @@ import { matchingTicketIds } from "./ticket.search.ts";
 // The agents' queue: filtered, searched, sorted, and paged by a cursor (keyset, never an offset,
 // so a page stays right while tickets come in).
 
-export const QUEUE_SORTS = ["newest", "oldest", "updated"] as const;
+export const QUEUE_SORTS = ["newest", "oldest", "updated", "due"] as const;
 export type QueueSort = (typeof QUEUE_SORTS)[number];
 
 export interface QueueQuery {
@@ -33,7 +33,8 @@ export interface QueueQuery {
   limit?: number | undefined;
 }
 
-type Cursor = { s: QueueSort; n?: number; u?: string; i?: string };
+// due: d is the next deadline of the last row (null once past the tickets that have one).
+type Cursor = { s: QueueSort; n?: number; u?: string; i?: string; d?: string | null };
 
 function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString("base64url");
@@ -44,7 +45,9 @@ function decodeCursor(raw: string, sort: QueueSort): Cursor {
     const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as Cursor;
     const ok =
       c.s === sort &&
-      (sort === "updated" ? typeof c.u === "string" && typeof c.i === "string" : Number.isInteger(c.n));
+      (sort === "updated"
+        ? typeof c.u === "string" && typeof c.i === "string"
+        : Number.isInteger(c.n) && (sort !== "due" || c.d === null || typeof c.d === "string"));
     if (ok) return c;
   } catch {
     // fall through
@@ -74,6 +77,7 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
       "tickets.channel",
       "tickets.created_at",
       "tickets.updated_at",
+      "tickets.next_due_at",
       "contacts.id as contact_id",
       "contacts.name as contact_name",
       "contacts.email as contact_email",
@@ -102,7 +106,8 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
     const ids = matchingTicketIds(ctx, actor.workspaceId, query.q);
     if (ids) qb = qb.where("tickets.id", "in", ids);
   }
-  if (query.cursor) {
+  const dueCursor = sort === "due" && query.cursor ? decodeCursor(query.cursor, sort) : null;
+  if (query.cursor && sort !== "due") {
     const c = decodeCursor(query.cursor, sort);
     if (sort === "newest") qb = qb.where("tickets.number", "<", c.n as number);
     else if (sort === "oldest") qb = qb.where("tickets.number", ">", c.n as number);
@@ -119,15 +124,50 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
   }
   if (sort === "newest") qb = qb.orderBy("tickets.number", "desc");
   else if (sort === "oldest") qb = qb.orderBy("tickets.number", "asc");
-  else qb = qb.orderBy("tickets.updated_at", "desc").orderBy("tickets.id", "desc");
+  else if (sort === "updated") qb = qb.orderBy("tickets.updated_at", "desc").orderBy("tickets.id", "desc");
 
-  const rows = await qb.limit(limit + 1).execute();
+  /**
+   * The "next deadline" order: tickets with a pending due first, soonest first (keyset on
+   * tickets_next_due_idx), then those without one, oldest first. Two reads, each on the index.
+   */
+  const byNextDue = async (c: Cursor | null, max: number) => {
+    let rows: Awaited<ReturnType<typeof qb.execute>> = [];
+    if (!c || c.d) {
+      let withDue = qb.where("tickets.next_due_at", "is not", null);
+      const d = c?.d;
+      const n = c?.n ?? 0;
+      if (d) {
+        withDue = withDue.where((eb) =>
+          eb.or([
+            eb("tickets.next_due_at", ">", d),
+            eb.and([eb("tickets.next_due_at", "=", d), eb("tickets.number", ">", n)]),
+          ]),
+        );
+      }
+      rows = await withDue.orderBy("tickets.next_due_at").orderBy("tickets.number").limit(max).execute();
+      if (rows.length >= max) return rows;
+    }
+    let without = qb.where("tickets.next_due_at", "is", null);
+    if (c && !c.d) without = without.where("tickets.number", ">", c.n as number);
+    return [
+      ...rows,
+      ...(await without
+        .orderBy("tickets.number")
+        .limit(max - rows.length)
+        .execute()),
+    ];
+  };
+  const rows = sort === "due" ? await byNextDue(dueCursor, limit + 1) : await qb.limit(limit + 1).execute();
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =
     rows.length > limit && last
       ? encodeCursor(
-          sort === "updated" ? { s: sort, u: last.updated_at, i: last.id } : { s: sort, n: last.number },
+          sort === "updated"
+            ? { s: sort, u: last.updated_at, i: last.id }
+            : sort === "due"
+              ? { s: sort, n: last.number, d: last.next_due_at ?? null }
+              : { s: sort, n: last.number },
         )
       : null;
   return {
@@ -143,6 +183,7 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
       company: r.company_id ? { id: r.company_id, name: r.company_name ?? "" } : null,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
+      nextDueAt: r.next_due_at ?? null,
     })),
     nextCursor,
   };

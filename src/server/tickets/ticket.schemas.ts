@@ -13,6 +13,7 @@ import { Attachment, UploadKeys } from "../files/file.schemas.ts";
 import { AnswersBody } from "../forms/form.schemas.ts";
 import { VisitId } from "../kb/kb.schemas.ts";
 import { Email, Key, Line, Nullable, OneOf, OptionalText, StrictObject, Text } from "../lib/schema.ts";
+import { TicketSlaSchema } from "../sla/sla.schemas.ts";
 
 // What the ticket operations take and answer, declared once: each schema validates the route (and
 // the portal's HTML forms), documents it in OpenAPI, and gives the services their type (Static).
@@ -134,6 +135,11 @@ export const TicketSummary = Type.Object({
   company: Nullable(Person),
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
+  nextDueAt: Type.Optional(
+    Nullable(
+      Type.String({ description: "The earliest pending SLA deadline; null: none, or paused while Waiting" }),
+    ),
+  ),
 });
 export type TicketSummary = Static<typeof TicketSummary>;
 
@@ -216,6 +222,7 @@ export const TicketDetail = Type.Object({
       { description: 'The newest answer to "Still fixed?" after a resolution' },
     ),
   ),
+  sla: Type.Optional(Nullable(TicketSlaSchema)),
 });
 export type TicketDetail = Static<typeof TicketDetail>;
 

@@ -24,6 +24,7 @@ import { bdi, type Html, html, multiline } from "../../web/html.ts";
 import { companySelect } from "./companies.views.ts";
 import { fieldFilterInput, ticketFieldsBlock } from "./forms.views.ts";
 import { appErrorSummary, appFieldError, csrfField, priorityBadge, statusBadge } from "./layout.ts";
+import { ageCell, nextDueCell, slaCard } from "./sla.ticket.views.ts";
 
 // The queue and a ticket as the agents see them. The queue's rows and the changing parts of a
 // ticket are also sent alone, as fragments app.js polls for (?part=rows, ?part=live).
@@ -32,6 +33,7 @@ const SORT_LABELS: Record<QueueSort, string> = {
   newest: "Newest first",
   oldest: "Oldest first",
   updated: "Recently updated",
+  due: "Next deadline",
 };
 
 export interface QueueParams {
@@ -136,7 +138,7 @@ ${
   items.length === 0
     ? html`<p class="empty">${p.q ? html`No tickets match “${bdi(p.q)}”.` : "Nothing here. New requests appear on their own."}</p>`
     : html`<table class="queue">
-  <thead><tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Customer</th><th scope="col">Company</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Updated</th></tr></thead>
+  <thead><tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Customer</th><th scope="col">Company</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Updated</th><th scope="col">Next deadline</th><th scope="col">Age</th></tr></thead>
   <tbody>${items.map(
     (t) => html`<tr data-row>
     <td class="ref">${t.reference}</td>
@@ -147,6 +149,7 @@ ${
     <td>${priorityBadge(t.priority)}</td>
     <td class="assignee">${t.assignee ? bdi(t.assignee.name) : html`<span class="muted">Unassigned</span>`}</td>
     <td class="updated">${when(t.updatedAt)}</td>
+    ${nextDueCell(t.nextDueAt, Date.now())}${ageCell(t.createdAt, Date.now())}
   </tr>`,
   )}</tbody>
 </table>`
@@ -352,6 +355,7 @@ ${emailProblems(t)}
     }
     ${ticketFieldsBlock(st.extraFields ?? [])}
   </section>
+  ${slaCard(t.sla, Date.now())}
   ${satisfactionCard(t)}
   <section class="card" aria-labelledby="history-title">
     <h2 id="history-title">History</h2>
