@@ -217,4 +217,64 @@ describe("SLA timers", () => {
     }
     assert.deepEqual(seen, [c.reference, a.reference, b.reference]);
   });
+
+  test("the customer sees the expected response time and the assignee where the workspace shows them", async () => {
+    const { ws, admin, agent } = await makeTeam(t);
+    const policy = {
+      name: "Normal",
+      priority: "medium",
+      ticketType: null,
+      companyId: null,
+      firstResponseMinutes: 240,
+      nextResponseMinutes: null,
+      resolutionMinutes: null,
+      clock: "business",
+    };
+    const put = async (showResponseTime: boolean) => {
+      // The stored policy keeps its id, so tickets keep their policy.
+      const now = await t.app.inject({
+        method: "GET",
+        url: "/api/workspace/settings/sla",
+        headers: admin.headers,
+      });
+      const policies = now.json().policies.length ? now.json().policies : [policy];
+      return t.app.inject({
+        method: "PUT",
+        url: "/api/workspace/settings/sla",
+        headers: admin.headers,
+        payload: { policies, holidays: [], showResponseTime },
+      });
+    };
+    assert.equal((await put(false)).statusCode, 200);
+    const s = await submitTicket(t, ws.slug);
+    const page = async () => {
+      const first = await t.app.inject({
+        method: "GET",
+        url: `/portal/${ws.slug}/tickets/${s.reference}?t=${s.token}`,
+      });
+      const cookie = String(first.headers["set-cookie"] ?? "").split(";")[0] as string;
+      const res = await t.app.inject({
+        method: "GET",
+        url: `/portal/${ws.slug}/tickets/${s.reference}`,
+        headers: { cookie },
+      });
+      assert.equal(res.statusCode, 200);
+      return res.body;
+    };
+    assert.doesNotMatch(await page(), /usually reply/, "off: not shown");
+    assert.equal((await put(true)).statusCode, 200);
+    assert.match(await page(), /We usually reply within 4 business hours\./);
+    await t.ctx.database.db
+      .updateTable("workspaces")
+      .set({ show_assignee: true })
+      .where("id", "=", ws.id)
+      .execute();
+    await t.app.inject({
+      method: "PATCH",
+      url: `/api/workspace/tickets/${s.reference}`,
+      headers: agent.headers,
+      payload: { assigneeId: agent.id },
+    });
+    assert.match(await page(), /Handled by <bdi>Sam Agent<\/bdi>/);
+  });
 });

@@ -5,8 +5,10 @@ import { AppError, type FieldErrors } from "../../errors.ts";
 import { findAttachmentForTokenHolder, type StoredFile } from "../../files/file.access.ts";
 import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";
+import { customerExpectations } from "../../sla/sla.customer.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
+import { expectationsLine } from "../../web/expectations.ts";
 import { formText } from "../../web/forms.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { pageEntry, portalEntry, trackingViewer } from "../portal/portal-entry.ts";
@@ -144,6 +146,7 @@ export const trackingPages =
         return sendHtml(reply, liveFragment(ws, t, view), { kind: "fragment" });
       }
       const notice = req.query.sent === "1" ? t.t("tracking:sent") : undefined;
+      const expectations = expectationsLine(t, await customerExpectations(ctx, ws.id, view.reference));
       return sendHtml(
         reply,
         portalLayout({
@@ -152,7 +155,7 @@ export const trackingPages =
           nonce,
           title: `${view.reference}: ${view.subject}`,
           path: ticketPath(slug, view.reference),
-          main: trackingMain(ws, t, view, { ...opts, ...(notice ? { notice } : {}) }),
+          main: trackingMain(ws, t, view, { ...opts, expectations, ...(notice ? { notice } : {}) }),
         }),
         { kind: "page", nonce, status: opts.status ?? 200 },
       );
