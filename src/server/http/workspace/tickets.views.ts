@@ -301,6 +301,7 @@ ${emailProblems(t)}
   </section>
 </div>
 <aside class="side" aria-label="Ticket details">
+  ${slaCard(t.sla, Date.now())}
   <section class="card" aria-labelledby="props-title">
     <h2 id="props-title">Details</h2>
     <form method="post" action="${base}/properties" data-autosave>
@@ -355,7 +356,6 @@ ${emailProblems(t)}
     }
     ${ticketFieldsBlock(st.extraFields ?? [])}
   </section>
-  ${slaCard(t.sla, Date.now())}
   ${satisfactionCard(t)}
   <section class="card" aria-labelledby="history-title">
     <h2 id="history-title">History</h2>
