@@ -277,4 +277,64 @@ describe("SLA timers", () => {
     });
     assert.match(await page(), /Handled by <bdi>Sam Agent<\/bdi>/);
   });
+
+  test("Settings → SLAs as a form: rows with a name are policies, holidays one per line, errors by row", async () => {
+    const { admin } = await makeTeam(t);
+    const post = (fields: Record<string, string>) =>
+      t.app.inject({
+        method: "POST",
+        url: "/app/settings/sla",
+        headers: { cookie: admin.cookie, "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams({ _csrf: admin.csrf, ...fields }).toString(),
+      });
+    const row = {
+      rows: "2",
+      "name-0": "Urgent",
+      "priority-0": "urgent",
+      "ticketType-0": "",
+      "companyId-0": "",
+      "firstResponseMinutes-0": "30",
+      "nextResponseMinutes-0": "",
+      "resolutionMinutes-0": "240",
+      "clock-0": "calendar",
+      "name-1": "",
+      holidays: "2026-12-25 Christmas Day\n2027-01-01 New Year",
+      showResponseTime: "true",
+    };
+    const bad = await post({ ...row, "firstResponseMinutes-0": "soon" });
+    assert.equal(bad.statusCode, 400);
+    assert.match(
+      bad.body,
+      /href="#policies-0-firstResponseMinutes">Policy 1, first response: must be a whole number/,
+    );
+    assert.match(bad.body, /id="policies-0-firstResponseMinutes"/);
+    const ok = await post(row);
+    assert.equal(ok.statusCode, 303, ok.body);
+    const read = await t.app.inject({
+      method: "GET",
+      url: "/api/workspace/settings/sla",
+      headers: admin.headers,
+    });
+    const got = read.json();
+    assert.deepEqual(
+      got.policies.map((p: { name: string; firstResponseMinutes: number; nextResponseMinutes: null }) => [
+        p.name,
+        p.firstResponseMinutes,
+        p.nextResponseMinutes,
+      ]),
+      [["Urgent", 30, null]],
+    );
+    assert.deepEqual(got.holidays, [
+      { day: "2026-12-25", name: "Christmas Day" },
+      { day: "2027-01-01", name: "New Year" },
+    ]);
+    assert.equal(got.showResponseTime, true);
+    const page = await t.app.inject({
+      method: "GET",
+      url: "/app/settings/sla",
+      headers: { cookie: admin.cookie },
+    });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /value="Urgent"/);
+  });
 });

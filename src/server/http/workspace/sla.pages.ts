@@ -62,7 +62,7 @@ export const slaSettingsPages =
     const show = async (
       req: FastifyRequest,
       reply: FastifyReply,
-      st: SlaPageState & { status?: number; policies?: Policy[] } = {},
+      st: SlaPageState & { status?: number; policies?: Policy[]; showResponseTime?: boolean } = {},
     ) => {
       const s = req.session as SessionInfo;
       const current = await getSlaSettings(ctx, s.actor);
@@ -77,7 +77,11 @@ export const slaSettingsPages =
         status: st.status ?? 200,
         main: slaSettingsMain(
           req,
-          { ...current, policies: st.policies ?? current.policies },
+          {
+            ...current,
+            policies: st.policies ?? current.policies,
+            showResponseTime: st.showResponseTime ?? current.showResponseTime,
+          },
           companies,
           s.agent.role === "admin",
           st,
@@ -99,7 +103,13 @@ export const slaSettingsPages =
         return reply.redirect("/app/settings/sla?saved=1", 303);
       } catch (err) {
         if (err instanceof AppError && err.status === 400) {
-          return show(req, reply, { errors: err.fields ?? {}, status: 400, policies, holidaysText });
+          return show(req, reply, {
+            errors: err.fields ?? {},
+            status: 400,
+            policies,
+            holidaysText,
+            showResponseTime: body.showResponseTime === true,
+          });
         }
         throw err;
       }
