@@ -86,9 +86,20 @@ async function sweepTicket(ctx: AppContext, workspaceId: string, ticketId: strin
   return n;
 }
 
+/** Finished sweeps kept (a row a minute would otherwise pile up in scheduled_jobs). */
+const SWEEP_ROWS_KEPT_MS = 86_400_000;
+
 export const slaSweepJob: JobHandler = {
-  async run(ctx) {
-    return (await sweepSla(ctx)) > 0 ? "done" : "skipped";
+  async run(ctx, job) {
+    const marked = await sweepSla(ctx);
+    // The scheduler's table is not a guarded one: only this kind's finished rows of yesterday go.
+    await ctx.database.db
+      .deleteFrom("scheduled_jobs")
+      .where("kind", "=", "sla_sweep")
+      .where("status", "in", ["done", "skipped"])
+      .where("run_at", "<", new Date(Date.parse(job.run_at) - SWEEP_ROWS_KEPT_MS).toISOString())
+      .execute();
+    return marked > 0 ? "done" : "skipped";
   },
   // A sweep missed during downtime is not worth running late: the next minute's does the same.
   staleAfterMs: 10 * 60_000,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { makeTeam, submitTicket, trackUrl } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
-import { sweepSla } from "./sla.sweep.ts";
+import { slaSweepJob, sweepSla } from "./sla.sweep.ts";
 
 // SLA timers through the app, with the test clock: the admin's policies and holidays, the dues a
 // new ticket gets, a priority change choosing another policy, Waiting pausing the clock, replies on
@@ -124,6 +124,8 @@ describe("SLA timers", () => {
       .execute();
     assert.ok(notices.length >= 1 && notices.every((n) => n.kind === "sla_breach"), JSON.stringify(notices));
     assert.equal(await sweepSla(t.ctx), 0, "marked once");
+    const job = { id: "j", workspace_id: null, kind: "sla_sweep", key: "k", attempts: 0, payload: {} };
+    assert.equal(await slaSweepJob.run(t.ctx, { ...job, run_at: t.ctx.now().toISOString() }), "skipped");
 
     // Replies: the agent's meets the first response; the customer's starts the next response.
     const reply = await t.app.inject({
