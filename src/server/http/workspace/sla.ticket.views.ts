@@ -61,7 +61,9 @@ export function slaCard(sla: TicketSla | null | undefined, now: number): Html | 
               ? sla.pausedAt
                 ? html`<span class="sla-paused">Paused</span>`
                 : dueTime(x.dueAt, x.warnAt, now)
-              : html`<span class="sla-met">${x.breachedAt ? "Met late" : "No deadline now"}</span>`
+              : x.breachedAt
+                ? html`<span class="sla-overdue">Met late</span>`
+                : html`<span class="sla-paused">No deadline now</span>`
         }${x.breachedAt && x.dueAt ? html` <span class="sla-overdue">Breached</span>` : ""}</dd></div>`,
     )}</dl>
   </section>`;
