@@ -27,6 +27,7 @@ export const AUDIT_ACTIONS = {
   "settings.domain": "Custom domain changed",
   "settings.domain_verified": "Custom domain verified",
   "settings.slug": "Portal address changed",
+  "settings.sla": "SLA settings changed",
   "agent.added": "Agent added",
   "agent.invited": "Agent invited",
   "agent.activated": "Agent activated",

@@ -1,6 +1,6 @@
 import type { Generated } from "kysely";
 
-// Row shapes of incidents (migration 0034_incidents): the incident, the companies it concerns, the
+// Row shapes of incidents (migration 0033_incidents): the incident, the companies it concerns, the
 // tickets linked to it and the contacts to tell when it is resolved. DB in schema.ts lists them.
 
 export type IncidentStatus = "investigating" | "identified" | "monitoring" | "resolved";

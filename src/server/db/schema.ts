@@ -10,6 +10,7 @@ import type {
   TicketSentimentColumns,
   WorkspaceSentimentColumns,
 } from "./schema.sentiment.ts";
+import type { SlaDB } from "./schema.sla.ts";
 import type { SurveyDB } from "./schema.surveys.ts";
 import type { WorkDB } from "./schema.work.ts";
 
@@ -71,6 +72,8 @@ export interface WorkspaceTable {
   assignment_mode: string;
   /** JSON { <ticket type>: <team id> }: a new ticket of that type belongs to that team. */
   assignment_teams: string;
+  /** Customers see the expected response time of their request's SLA policy (migration 0029). */
+  show_response_time?: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -282,6 +285,22 @@ export interface TicketTable {
   team_id: string | null;
   /** The language it was written in (migration 0025): the page's at submission; null from email. */
   locale: string | null;
+  /** SLA timers (migration 0029, lib/sla.ts): the policy's dues, the pause, breaches, the sweep's next look. */
+  sla_policy_id?: string | null;
+  first_response_due_at?: string | null;
+  next_response_due_at?: string | null;
+  resolution_due_at?: string | null;
+  next_response_from_at?: string | null;
+  sla_paused_at?: string | null;
+  sla_paused_minutes?: number;
+  first_response_breached_at?: string | null;
+  next_response_breached_at?: string | null;
+  resolution_breached_at?: string | null;
+  /** Comma-separated SLA kinds warned about in their current cycle. */
+  sla_warned?: string;
+  /** The earliest pending due while the clock runs: the queue's "next deadline". */
+  next_due_at?: string | null;
+  sla_check_at?: string | null;
   created_at: string;
   updated_at: string;
   /**
@@ -549,7 +568,16 @@ export interface KbSearchDocTable {
   workspace_id: string;
 }
 
-export interface DB extends WorkDB, SurveyDB, AuditDB, PortalDB, IncidentDB, RoutingDB, MacrosDB, FasterDB {
+export interface DB
+  extends WorkDB,
+    SurveyDB,
+    AuditDB,
+    PortalDB,
+    IncidentDB,
+    RoutingDB,
+    MacrosDB,
+    FasterDB,
+    SlaDB {
   workspaces: WorkspaceTable & WorkspaceSentimentColumns;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;

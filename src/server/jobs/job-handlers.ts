@@ -3,6 +3,7 @@ import { monthlyReportJob } from "../insights/monthly-report.ts";
 import { kbHealthJob } from "../kb/kb.health.ts";
 import { retentionJob } from "../lifecycle/retention.ts";
 import { taskRemindersJob } from "../onboarding/task-reminders.ts";
+import { slaSweepJob } from "../sla/sla.sweep.ts";
 import { npsSweepJob } from "../surveys/nps.ts";
 import { slackNotifyJob } from "../surveys/slack.ts";
 import { surveySendJob } from "../surveys/survey.jobs.ts";
@@ -21,4 +22,5 @@ export const JOB_HANDLERS: Record<JobKindName, JobHandler> = {
   task_reminders: taskRemindersJob,
   retention: retentionJob,
   stored_files_delete: storedFilesDeleteJob,
+  sla_sweep: slaSweepJob,
 };

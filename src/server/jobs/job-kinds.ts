@@ -29,4 +29,5 @@ export type JobKindName =
   | "monthly_report"
   | "task_reminders"
   | "retention"
-  | "stored_files_delete";
+  | "stored_files_delete"
+  | "sla_sweep";

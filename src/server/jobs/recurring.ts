@@ -66,6 +66,13 @@ export function serverJobs(now: Date): JobSpec[] {
       runAt: new Date(`${day}T${String(TASK_REMINDERS_HOUR_UTC).padStart(2, "0")}:00:00.000Z`),
       workspaceId: null,
     },
+    // SLA warnings and breaches (sla/sla.sweep.ts): every minute.
+    {
+      kind: "sla_sweep",
+      key: `sla_sweep:${now.toISOString().slice(0, 16)}`,
+      runAt: new Date(`${now.toISOString().slice(0, 16)}:00.000Z`),
+      workspaceId: null,
+    },
   ];
 }
 

@@ -57,6 +57,8 @@ const ACCESS_FILES: Record<string, string> = {
   macros: "macros/macro.access.ts",
   kb_images: "kb/kb-image.access.ts",
   ticket_reads: "tickets/ticket-read.access.ts",
+  sla_policies: "sla/sla.access.ts",
+  workspace_holidays: "sla/sla.access.ts",
 };
 
 /**

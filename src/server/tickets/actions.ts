@@ -11,6 +11,7 @@ import { claimUploads } from "../files/file.service.ts";
 import { notifyMentions } from "../notifications/mentions.ts";
 import { publishNotified } from "../notifications/notify.ts";
 import { notifyAssignee, patchTeam } from "../routing/ticket-routing.ts";
+import { syncSla } from "../sla/sla.timers.ts";
 import { onTicketClosed } from "../surveys/ces.ts";
 import { onTicketReopened } from "../surveys/still-fixed-resolution.ts";
 import { onTicketResolved } from "../surveys/triggers.ts";
@@ -149,6 +150,8 @@ export async function applyPatch(
   if (Object.keys(set).length === 0 && !opts.touch) return notified;
   set.updated_at = now;
   await ticketsWritableBy(tx, actor).set(set).where("tickets.id", "=", t.id).execute();
+  // A comment's own call keeps the SLA timers (with the reply); a change alone does here.
+  if (!opts.touch) await syncSla(ctx, tx, t, t);
   return notified;
 }
 
@@ -286,6 +289,7 @@ async function addComment(
         ...link,
       });
     }
+    await syncSla(ctx, tx, t, t, input.internal ? undefined : "agent_replied");
     return {
       id,
       internal: input.internal,

@@ -7,6 +7,7 @@ import { AppError, validationFailed } from "../errors.ts";
 import { attachmentsOfComment } from "../files/file.access.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { publishTicketChanged } from "../live/publish.ts";
+import { syncSla } from "../sla/sla.timers.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import type { Colleague, PortalReplyResult } from "./customer-portal.schemas.ts";
 import { findPortalTicket, mayCopyIn } from "./customer-portal.ts";
@@ -131,6 +132,7 @@ export async function closeAsCustomer(
       data: { from: ticket.status, to: "resolved", byCustomer: true },
       at: now,
     });
+    await syncSla(ctx, tx, ticket, ticket);
     return { status: "resolved" as const };
   });
   publishTicketChanged(ctx, actor.workspaceId, reference);

@@ -4,6 +4,7 @@ import type { AppContext } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { emailCustomerReplied } from "../email/outbox.tickets.ts";
 import { noteCustomerMessage } from "../sentiment/sentiment.ts";
+import { syncSla } from "../sla/sla.timers.ts";
 import { onTicketReopened } from "../surveys/still-fixed-resolution.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { ticketsWritableBy } from "./ticket.access.ts";
@@ -64,6 +65,7 @@ export async function afterCustomerComment(
     )
     .where("tickets.id", "=", t.id)
     .execute();
+  await syncSla(ctx, tx, t, t, "customer_replied");
   await indexTicketText(ctx, tx, { workspaceId: t.workspace_id, ticketId: t.id, content: p.body });
   await emailCustomerReplied(ctx, tx, {
     ws: p.ws,

@@ -6,6 +6,7 @@ import type { AppContext } from "../context.ts";
 import { attachmentsForAgent } from "../files/file.access.ts";
 import { isLocale } from "../i18n/locales.ts";
 import { sentimentOf } from "../sentiment/sentiment.schemas.ts";
+import { ticketSlaView } from "../sla/sla.view.ts";
 import { surveyAnswerFor } from "../surveys/survey.read.ts";
 import { commentsVisibleTo } from "./comment.access.ts";
 import { eventsVisibleTo } from "./event.access.ts";
@@ -143,5 +144,6 @@ export async function getTicketDetail(
     })),
     satisfaction: answers.satisfaction,
     stillFixed: answers.stillFixed,
+    sla: await ticketSlaView(db, actor, t),
   };
 }

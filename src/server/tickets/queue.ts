@@ -19,7 +19,7 @@ import { unreadTicketIds } from "./ticket-read.access.ts";
 // The agents' queue: filtered, searched, sorted, and paged by a cursor (keyset, never an offset,
 // so a page stays right while tickets come in).
 
-export const QUEUE_SORTS = ["newest", "oldest", "updated", "sentiment"] as const;
+export const QUEUE_SORTS = ["newest", "oldest", "updated", "sentiment", "due"] as const;
 export type QueueSort = (typeof QUEUE_SORTS)[number];
 
 export interface QueueQuery {
@@ -43,7 +43,8 @@ export interface QueueQuery {
   limit?: number | undefined;
 }
 
-type Cursor = { s: QueueSort; n?: number; u?: string; i?: string; v?: number };
+// sentiment: v is the last row's score; due: d is its next deadline (null once past those with one).
+type Cursor = { s: QueueSort; n?: number; u?: string; i?: string; v?: number; d?: string | null };
 
 function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString("base64url");
@@ -56,7 +57,9 @@ function decodeCursor(raw: string, sort: QueueSort): Cursor {
       c.s === sort &&
       (sort === "updated"
         ? typeof c.u === "string" && typeof c.i === "string"
-        : Number.isInteger(c.n) && (sort !== "sentiment" || typeof c.v === "number"));
+        : Number.isInteger(c.n) &&
+          (sort !== "sentiment" || typeof c.v === "number") &&
+          (sort !== "due" || c.d === null || typeof c.d === "string"));
     if (ok) return c;
   } catch {
     // fall through
@@ -88,6 +91,7 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
       "tickets.updated_at",
       "tickets.last_message_by",
       "tickets.last_customer_message_at",
+      "tickets.next_due_at",
       "contacts.id as contact_id",
       "contacts.name as contact_name",
       "contacts.email as contact_email",
@@ -123,7 +127,8 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
     const ids = matchingTicketIds(ctx, actor.workspaceId, query.q);
     if (ids) qb = qb.where("tickets.id", "in", ids);
   }
-  if (query.cursor) {
+  const dueCursor = sort === "due" && query.cursor ? decodeCursor(query.cursor, sort) : null;
+  if (query.cursor && sort !== "due") {
     const c = decodeCursor(query.cursor, sort);
     if (sort === "newest") qb = qb.where("tickets.number", "<", c.n as number);
     else if (sort === "oldest") qb = qb.where("tickets.number", ">", c.n as number);
@@ -152,9 +157,40 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
   // Most negative first; the newest first among equals.
   else if (sort === "sentiment")
     qb = qb.orderBy("tickets.sentiment", "asc").orderBy("tickets.number", "desc");
-  else qb = qb.orderBy("tickets.updated_at", "desc").orderBy("tickets.id", "desc");
+  else if (sort === "updated") qb = qb.orderBy("tickets.updated_at", "desc").orderBy("tickets.id", "desc");
 
-  const rows = await qb.limit(limit + 1).execute();
+  /**
+   * The "next deadline" order: tickets with a pending due first, soonest first (keyset on
+   * tickets_next_due_idx), then those without one, oldest first. Two reads, each on the index.
+   */
+  const byNextDue = async (c: Cursor | null, max: number) => {
+    let rows: Awaited<ReturnType<typeof qb.execute>> = [];
+    if (!c || c.d) {
+      let withDue = qb.where("tickets.next_due_at", "is not", null);
+      const d = c?.d;
+      const n = c?.n ?? 0;
+      if (d) {
+        withDue = withDue.where((eb) =>
+          eb.or([
+            eb("tickets.next_due_at", ">", d),
+            eb.and([eb("tickets.next_due_at", "=", d), eb("tickets.number", ">", n)]),
+          ]),
+        );
+      }
+      rows = await withDue.orderBy("tickets.next_due_at").orderBy("tickets.number").limit(max).execute();
+      if (rows.length >= max) return rows;
+    }
+    let without = qb.where("tickets.next_due_at", "is", null);
+    if (c && !c.d) without = without.where("tickets.number", ">", c.n as number);
+    return [
+      ...rows,
+      ...(await without
+        .orderBy("tickets.number")
+        .limit(max - rows.length)
+        .execute()),
+    ];
+  };
+  const rows = sort === "due" ? await byNextDue(dueCursor, limit + 1) : await qb.limit(limit + 1).execute();
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =
@@ -164,7 +200,9 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
             ? { s: sort, u: last.updated_at, i: last.id }
             : sort === "sentiment"
               ? { s: sort, n: last.number, v: Number(last.sentiment) }
-              : { s: sort, n: last.number },
+              : sort === "due"
+                ? { s: sort, n: last.number, d: last.next_due_at ?? null }
+                : { s: sort, n: last.number },
         )
       : null;
   const unread = await unreadTicketIds(
@@ -188,6 +226,7 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
       sentiment: sentimentOf(r),
       unread: unread.has(r.id),
       waitingForUs: r.last_message_by === "contact",
+      nextDueAt: r.next_due_at ?? null,
     })),
     nextCursor,
   };

@@ -8,6 +8,7 @@ import { isLocale } from "../i18n/locales.ts";
 import { newId } from "../ids.ts";
 import { type Routed, routeNewTicket } from "../routing/auto-assign.ts";
 import { noteCustomerMessage } from "../sentiment/sentiment.ts";
+import { syncSla } from "../sla/sla.timers.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { ticketsWritableBy } from "./ticket.access.ts";
 import { type EventActor, recordEvent } from "./ticket.events.ts";
@@ -212,7 +213,9 @@ export async function insertTicket(
     if (mood.raisedTo) row.priority = mood.raisedTo;
   }
   const routed = await routeNewTicket(ctx, tx, row);
-  return { ...row, team_id: routed.teamId, assignee_id: routed.assigneeId, routed };
+  const placed = { ...row, team_id: routed.teamId, assignee_id: routed.assigneeId };
+  await syncSla(ctx, tx, placed, null);
+  return { ...placed, routed };
 }
 
 export interface NewComment {

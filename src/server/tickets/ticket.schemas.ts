@@ -14,6 +14,7 @@ import { AnswersBody } from "../forms/form.schemas.ts";
 import { VisitId } from "../kb/kb.schemas.ts";
 import { Email, Key, Line, Nullable, OneOf, OptionalText, StrictObject, Text } from "../lib/schema.ts";
 import { TicketSentiment } from "../sentiment/sentiment.schemas.ts";
+import { TicketSlaSchema } from "../sla/sla.schemas.ts";
 
 // What the ticket operations take and answer, declared once: each schema validates the route (and
 // the portal's HTML forms), documents it in OpenAPI, and gives the services their type (Static).
@@ -140,6 +141,11 @@ export const TicketSummary = Type.Object({
     Type.Boolean({ description: "The customer wrote since the signed-in agent last opened it (faster.ts)" }),
   ),
   waitingForUs: Type.Optional(Type.Boolean({ description: "The customer wrote the last public message" })),
+  nextDueAt: Type.Optional(
+    Nullable(
+      Type.String({ description: "The earliest pending SLA deadline; null: none, or paused while Waiting" }),
+    ),
+  ),
 });
 export type TicketSummary = Static<typeof TicketSummary>;
 
@@ -223,6 +229,7 @@ export const TicketDetail = Type.Object({
       { description: 'The newest answer to "Still fixed?" after a resolution' },
     ),
   ),
+  sla: Type.Optional(Nullable(TicketSlaSchema)),
 });
 export type TicketDetail = Static<typeof TicketDetail>;
 

@@ -6,6 +6,7 @@ import { AppError, type FieldErrors } from "../../errors.ts";
 import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";
 import { tasksOfRequestRef } from "../../onboarding/task-links.ts";
+import { customerExpectations } from "../../sla/sla.customer.ts";
 import {
   addColleagueCc,
   closeAsCustomer,
@@ -21,6 +22,7 @@ import {
 } from "../../tickets/customer-portal.schemas.ts";
 import { getPortalTicket, listPortalTickets, portalHome } from "../../tickets/customer-portal.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
+import { expectationsLine } from "../../web/expectations.ts";
 import { formString, formText } from "../../web/forms.ts";
 import { answeringOutage, outageFieldError, unexpectedOutage } from "../shared/errors.ts";
 import { pageTree } from "../shared/page-tree.ts";
@@ -116,6 +118,7 @@ export const portalPages =
       }
       const colleagues = view.canCopyIn ? await listColleagues(ctx, c.actor) : [];
       const tasks = await tasksOfRequestRef(ctx, c.actor, req.params.reference);
+      const expectations = await customerExpectations(ctx, c.actor.workspaceId, view.reference);
       return page(req, reply, {
         title: `${view.reference}: ${view.subject}`,
         current: "requests",
@@ -129,6 +132,7 @@ export const portalPages =
               csrfToken: customerCsrfTokenFor(req.customerToken as string),
               colleagues,
               tasks,
+              expectations: expectationsLine(t, expectations, { assignee: false }),
               ...opts,
               ...(opts.notice ? { notice: t.t(opts.notice) } : {}),
             },

@@ -152,6 +152,8 @@ export interface RequestPageState {
   colleagues: Colleague[];
   /** The onboarding tasks linked to the request that the customer sees. */
   tasks?: { id: string; title: string; statusLabel: string }[];
+  /** "We usually reply within 4 business hours" (web/expectations.ts), where the workspace shows it. */
+  expectations?: Html | "";
 }
 
 export function requestMain(ws: Workspace, view: PortalTicket, s: RequestPageState, r: Reader): Html {
@@ -164,6 +166,7 @@ export function requestMain(ws: Workspace, view: PortalTicket, s: RequestPageSta
   <h1>${bdi(view.subject)}</h1>
   <p class="meta">${r.parts("requests:one.status", { status: statusBadge(r, view) })} · ${r.parts(view.mine ? "requests:one.openedByYou" : "requests:one.openedBy", { when: r.when(view.createdAt), name: bdi(view.contact.name) })}${view.assignee ? html` · ${r.parts("requests:one.handledBy", { name: bdi(view.assignee.name) })}` : ""}</p>
 </div>
+${s.expectations ?? ""}
 ${s.notice ? html`<p class="notice success" role="status">${s.notice}</p>` : ""}
 ${resolutionBlock(view.resolution, undefined, r)}
 ${requestTasksSection(ws, s.tasks ?? [], r)}

@@ -5,9 +5,11 @@ import { AppError, type FieldErrors } from "../../errors.ts";
 import { findAttachmentForTokenHolder, type StoredFile } from "../../files/file.access.ts";
 import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";
+import { customerExpectations } from "../../sla/sla.customer.ts";
 import { mergedTrackingLink } from "../../tickets/merge.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
+import { expectationsLine } from "../../web/expectations.ts";
 import { formText } from "../../web/forms.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { pageEntry, portalEntry, trackingViewer } from "../portal/portal-entry.ts";
@@ -156,6 +158,7 @@ export const trackingPages =
         token,
         path: ticketPath(slug, view.reference),
       });
+      const expectations = expectationsLine(t, await customerExpectations(ctx, ws.id, view.reference));
       return sendHtml(
         reply,
         portalLayout({
@@ -165,7 +168,7 @@ export const trackingPages =
           title: `${view.reference}: ${view.subject}`,
           path: ticketPath(slug, view.reference),
           banner,
-          main: trackingMain(ws, t, view, { ...opts, ...(notice ? { notice } : {}) }),
+          main: trackingMain(ws, t, view, { ...opts, expectations, ...(notice ? { notice } : {}) }),
         }),
         { kind: "page", nonce, status: opts.status ?? 200 },
       );

@@ -37,13 +37,14 @@ export function trackingMain(
   ws: Workspace,
   t: Translator,
   view: TrackingView,
-  opts: { errors?: FieldErrors; draft?: string; notice?: string } = {},
+  opts: { errors?: FieldErrors; draft?: string; notice?: string; expectations?: Html | "" } = {},
 ): Html {
   const base = `/portal/${ws.slug}/tickets/${view.reference}`;
   return html`<div class="ticket-head">
   <p class="reference">${view.reference}</p>
   <h1>${bdi(view.subject)}</h1>
   <p class="meta">${t.t("tracking:status.label")} ${statusBadge(t, view.status)} · ${withTime(t, "tracking:opened", view.createdAt)}</p>
+  ${opts.expectations ?? ""}
 </div>
 ${opts.notice ? html`<p class="notice success" role="status">${opts.notice}</p>` : ""}
 ${liveSection(ws, t, view)}

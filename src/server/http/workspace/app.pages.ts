@@ -34,6 +34,7 @@ import { sentimentPages } from "./sentiment.pages.ts";
 import { settingsPages } from "./settings.pages.ts";
 import { setupPages } from "./setup.pages.ts";
 import { signInPages } from "./sign-in.pages.ts";
+import { slaSettingsPages } from "./sla.pages.ts";
 import { surveySettingsPages } from "./survey-settings.pages.ts";
 import { ticketPages } from "./tickets.pages.ts";
 
@@ -142,6 +143,7 @@ export const appPages =
         await tree.register(emailSettingsPages(ctx), { prefix: "/settings/emails" });
         await tree.register(portalSettingsPages(ctx), { prefix: "/settings/portal" });
         await tree.register(auditPages(ctx), { prefix: "/settings/audit" });
+        await tree.register(slaSettingsPages(ctx), { prefix: "/settings/sla" });
         await tree.register(agentTaskPages(ctx), { prefix: "/tasks" });
         await tree.register(incidentPages(ctx), { prefix: "/incidents" });
         await tree.register(outboxPages(ctx), { prefix: "/outbox" });

@@ -87,6 +87,8 @@ function head(title: string): Html {
 <script src="${assetUrl("time.js")}" defer></script>
 <script src="${assetUrl("app.js")}" defer></script>
 <script src="${assetUrl("live.js")}" defer></script>
+<script src="${assetUrl("bell.js")}" defer></script>
+<script src="${assetUrl("sla.js")}" defer></script>
 <script src="${assetUrl("files.js")}" defer></script>
 <script src="${assetUrl("compose.js")}" defer></script>
 <script src="${assetUrl("faster.js")}" defer></script>

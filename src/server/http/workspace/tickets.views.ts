@@ -29,6 +29,7 @@ import { fieldFilterInput, ticketFieldsBlock } from "./forms.views.ts";
 import { appErrorSummary, appFieldError, csrfField, priorityBadge, statusBadge } from "./layout.ts";
 import { replyTools } from "./reply-tools.views.ts";
 import { moodFilterField, moodMarker, ticketMoodLine } from "./sentiment.views.ts";
+import { ageCell, nextDueCell, slaCard } from "./sla.ticket.views.ts";
 import { collisionFields, presenceLine } from "./ticket-live.views.ts";
 import { queueTeamFilter, type TeamOption, ticketTeamField } from "./ticket-team.views.ts";
 
@@ -40,6 +41,7 @@ const SORT_LABELS: Record<QueueSort, string> = {
   oldest: "Oldest first",
   updated: "Recently updated",
   sentiment: "Most negative first",
+  due: "Next deadline",
 };
 
 export interface QueueParams {
@@ -162,7 +164,7 @@ ${
   items.length === 0
     ? html`<p class="empty">${p.q ? html`No tickets match “${bdi(p.q)}”.` : "Nothing here. New requests appear on their own."}</p>`
     : html`<table class="queue">
-  <thead><tr>${pickAllHeader}<th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Customer</th><th scope="col">Company</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Updated</th></tr></thead>
+  <thead><tr>${pickAllHeader}<th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Customer</th><th scope="col">Company</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Updated</th><th scope="col">Next deadline</th><th scope="col">Age</th></tr></thead>
   <tbody>${items.map(
     (t) => html`<tr data-row${rowMarks(t)}>${pickCell(t)}
     <td class="ref">${t.reference}</td>
@@ -173,6 +175,7 @@ ${
     <td>${priorityBadge(t.priority)}</td>
     <td class="assignee">${t.assignee ? bdi(t.assignee.name) : html`<span class="muted">Unassigned</span>`}${takeCell(t, me)}</td>
     <td class="updated">${when(t.updatedAt)}</td>
+    ${nextDueCell(t.nextDueAt, Date.now())}${ageCell(t.createdAt, Date.now())}
   </tr>`,
   )}</tbody>
 </table>`
@@ -339,6 +342,7 @@ ${emailProblems(t)}
   </section>
 </div>
 <aside class="side" aria-label="Ticket details">
+  ${slaCard(t.sla, Date.now())}
   <section class="card" aria-labelledby="props-title">
     <h2 id="props-title">Details</h2>
     <form method="post" action="${base}/properties" data-autosave>

@@ -54,6 +54,7 @@ import { workspacePortalSettingsRoutes } from "./portal-settings.routes.ts";
 import { workspaceReportRoutes } from "./reports.routes.ts";
 import { workspaceRoutingRoutes } from "./routing.routes.ts";
 import { sentimentRoutes } from "./sentiment.routes.ts";
+import { workspaceSlaRoutes } from "./sla.routes.ts";
 import { workspaceSurveySettingsRoutes } from "./survey-settings.routes.ts";
 import { AddAgentBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
@@ -92,6 +93,7 @@ export const workspaceRoutes =
     await app.register(workspaceNotificationRoutes(ctx));
     await app.register(workspaceFasterRoutes(ctx));
     await app.register(workspaceLiveRoutes(ctx));
+    await app.register(workspaceSlaRoutes(ctx));
 
     app.get(
       "/session",

@@ -1,0 +1,185 @@
+// The agents' queue on a million tickets in one workspace (SQLite): the first page sorted by next
+// SLA deadline (sort=due) and the default (newest unresolved), each timed in-process through
+// listQueue (the query, the joins and the mapping the API answers with), against a baseline
+// measured in the same run: one ticket looked up by its reference (findTicketForAgent).
+//
+//   node bench/queue-million.ts                 # 1,000,000 tickets
+//   node bench/queue-million.ts --size 100000   # or BENCH_QUEUE_TICKETS=100000
+//
+// Tickets: 40% open or in progress with a pending deadline (next_due_at spread from a day ago to
+// a week ahead), 10% waiting (paused: no deadline), 50% resolved or closed; a contact per 20.
+// Writes bench/results/queue-million-sqlite-latest.json. Target: p99 under 30 ms.
+
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { AgentActor } from "../src/server/actors.ts";
+import { systemActor } from "../src/server/actors.ts";
+import { loadConfig } from "../src/server/config.ts";
+import { newId } from "../src/server/ids.ts";
+import { closeContext, createContext } from "../src/server/main.ts";
+import { listQueue, type QueueQuery } from "../src/server/tickets/queue.ts";
+import { findTicketForAgent } from "../src/server/tickets/ticket.access.ts";
+import { createWorkspaceWithAdmin } from "../src/server/workspaces/workspace.service.ts";
+import { formatReference } from "../src/shared/tickets.ts";
+import { insertChunked } from "./lib/seed.ts";
+
+const arg = process.argv.indexOf("--size");
+const SIZE = Number(arg > 0 ? process.argv[arg + 1] : (process.env.BENCH_QUEUE_TICKETS ?? 1_000_000));
+const RUNS = Number(process.env.BENCH_QUEUE_RUNS ?? 500);
+const TARGET_P99_MS = 30;
+const BATCH = 20_000;
+
+let seed = 42;
+const rand = () => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+};
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-queue-million-"));
+  const ctx = await createContext(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: "warn" }));
+  try {
+    const { workspace: ws, admin } = await createWorkspaceWithAdmin(ctx, systemActor("cli"), {
+      slug: "bench",
+      name: "Bench Support",
+      admin: { email: "admin@bench.test", name: "Ada Admin", role: "admin", password: "bench-password-0123" },
+    });
+    const db = ctx.database.db;
+    const started = performance.now();
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const contacts = Math.max(1, Math.ceil(SIZE / 20));
+    const contactIds: string[] = [];
+    await db.transaction().execute(async (tx) => {
+      const rows = Array.from({ length: contacts }, (_, i) => {
+        const id = newId();
+        contactIds.push(id);
+        return {
+          id,
+          workspace_id: ws.id,
+          company_id: null,
+          email: `c${i}@customer.test`,
+          email_normalized: `c${i}@customer.test`,
+          name: `Customer ${i}`,
+          created_at: iso(now - 400 * 86400_000),
+          updated_at: iso(now - 400 * 86400_000),
+        };
+      });
+      await insertChunked(rows, (chunk) => tx.insertInto("contacts").values(chunk).execute());
+    });
+    for (let from = 1; from <= SIZE; from += BATCH) {
+      const to = Math.min(SIZE, from + BATCH - 1);
+      await db.transaction().execute(async (tx) => {
+        const rows = [];
+        for (let n = from; n <= to; n++) {
+          const r = rand();
+          const status =
+            r < 0.25
+              ? "open"
+              : r < 0.4
+                ? "in_progress"
+                : r < 0.5
+                  ? "waiting"
+                  : r < 0.7
+                    ? "resolved"
+                    : "closed";
+          const created = now - Math.floor((SIZE - n) * ((365 * 86400_000) / SIZE));
+          const due =
+            status === "open" || status === "in_progress"
+              ? iso(now + Math.floor((rand() * 8 - 1) * 86400_000))
+              : null;
+          rows.push({
+            id: newId(),
+            workspace_id: ws.id,
+            number: n,
+            contact_id: contactIds[n % contacts] as string,
+            company_id: null,
+            subject: `Request ${n}`,
+            description: "",
+            type: "Support Request",
+            status,
+            portal_status: null,
+            priority: "medium",
+            channel: "portal",
+            assignee_id: rand() < 0.5 ? admin.id : null,
+            email_thread_id: null,
+            resolution: null,
+            resolved_at: null,
+            closed_at: null,
+            first_response_at: null,
+            follow_up_of_id: null,
+            team_id: null,
+            locale: null,
+            first_response_due_at: due,
+            next_due_at: due,
+            created_at: iso(created),
+            updated_at: iso(created),
+          });
+        }
+        await insertChunked(rows, (chunk) => tx.insertInto("tickets").values(chunk).execute());
+      });
+      if (to % 100_000 === 0 || to === SIZE)
+        process.stderr.write(`seeded ${to.toLocaleString("en-US")} tickets\n`);
+    }
+    await db
+      .updateTable("ticket_sequences")
+      .set({ last_number: SIZE })
+      .where("workspace_id", "=", ws.id)
+      .execute();
+    const seedSeconds = (performance.now() - started) / 1000;
+
+    const actor: AgentActor = { kind: "agent", workspaceId: ws.id, agentId: admin.id, role: "admin" };
+    const unresolved: QueueQuery["status"] = ["open", "in_progress", "waiting"];
+    const rows: Record<string, () => Promise<unknown>> = {
+      "baseline: one ticket by reference": () =>
+        findTicketForAgent(ctx, actor, formatReference(1 + Math.floor(rand() * SIZE))),
+      "queue, default (newest unresolved)": () => listQueue(ctx, actor, { status: unresolved }),
+      "queue, sort=due (unresolved)": () => listQueue(ctx, actor, { status: unresolved, sort: "due" }),
+      "queue, sort=due (any status)": () => listQueue(ctx, actor, { sort: "due" }),
+      "queue, sort=due, mine": () =>
+        listQueue(ctx, actor, { status: unresolved, assignee: "me", sort: "due" }),
+    };
+    const results: Record<string, { p50: number; p99: number; max: number }> = {};
+    for (const [name, fn] of Object.entries(rows)) {
+      for (let i = 0; i < 20; i++) await fn();
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const t0 = performance.now();
+        await fn();
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      const at = (q: number) =>
+        Number((times[Math.min(times.length - 1, Math.floor(q * times.length))] as number).toFixed(2));
+      results[name] = { p50: at(0.5), p99: at(0.99), max: at(1) };
+    }
+    const out = {
+      tickets: SIZE,
+      database: "sqlite",
+      runs: RUNS,
+      seedSeconds: Number(seedSeconds.toFixed(1)),
+      machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}`,
+      node: process.version,
+      at: new Date().toISOString(),
+      targetP99Ms: TARGET_P99_MS,
+      results,
+    };
+    const file = path.resolve(import.meta.dirname, "results", "queue-million-sqlite-latest.json");
+    if (SIZE >= 1_000_000) fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+    console.log(
+      `${SIZE.toLocaleString("en-US")} tickets, seeded in ${out.seedSeconds} s; ${RUNS} runs each (ms)`,
+    );
+    for (const [name, r] of Object.entries(results)) {
+      const verdict = name.startsWith("baseline") ? "" : r.p99 < TARGET_P99_MS ? "  ok" : "  OVER TARGET";
+      console.log(
+        `${name.padEnd(40)} p50 ${String(r.p50).padStart(7)}  p99 ${String(r.p99).padStart(7)}  max ${String(r.max).padStart(7)}${verdict}`,
+      );
+    }
+  } finally {
+    await closeContext(ctx);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
