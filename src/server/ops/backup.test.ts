@@ -403,6 +403,7 @@ describe("backup: files removed meanwhile, a damaged store, the key", () => {
         { table: "document_versions", column: "storage_key" },
         { table: "document_versions", column: "thumb_key" },
         { table: "inbound_emails", column: "storage_key" },
+        { table: "kb_images", column: "storage_key" },
       ]);
     } finally {
       db.close();

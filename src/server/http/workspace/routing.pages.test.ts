@@ -75,7 +75,7 @@ test("an admin sets up teams and assignment; agents get tickets by them", async 
   // My teams: the agent's team's tickets.
   const mine = await get(agent, "/app?team=mine");
   assert.match(mine.body, new RegExp(bug.reference));
-  assert.match(mine.body, /aria-current="page">My teams</);
+  assert.match(mine.body, /data-view="teams" aria-current="page">My teams /);
   const other = await submitTicket(t, ws.slug, { type: "General Inquiry", subject: "Another thing" });
   assert.doesNotMatch((await get(agent, "/app?team=mine")).body, new RegExp(other.reference));
 
