@@ -121,6 +121,7 @@ describe("SLA timers", () => {
       .selectFrom("notifications")
       .select(["agent_id", "kind"])
       .where("workspace_id", "=", ws.id)
+      .where("kind", "like", "sla_%")
       .execute();
     assert.ok(notices.length >= 1 && notices.every((n) => n.kind === "sla_breach"), JSON.stringify(notices));
     assert.equal(await sweepSla(t.ctx), 0, "marked once");
