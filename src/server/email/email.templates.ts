@@ -74,11 +74,12 @@ export function agentNotice(p: {
   subject?: string | null | undefined;
   by?: string | null | undefined;
   excerpt?: string | null | undefined;
+  event?: string | null | undefined;
   ticketUrl?: string | null | undefined;
   profileUrl: string;
 }): Rendered {
   const line = noticeLine(p.kind, p);
-  const [before, name, after] = noticeParts(p.kind, p.by ?? null);
+  const [before, name, after] = noticeParts(p.kind, p.by ?? null, p.event);
   return render(p.reference ? `[${p.reference}] ${line}` : line, {
     brand: p.brand,
     heading: html`${before}${name === undefined ? "" : bdi(name)}${after ?? ""}${p.reference ? ` on ${p.reference}` : ""}`,

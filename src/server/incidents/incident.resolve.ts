@@ -6,6 +6,8 @@ import { type AppContext, nowIso } from "../context.ts";
 import type { Tx } from "../db/schema.ts";
 import { emailLangOf } from "../email/outbox.customer.ts";
 import { enqueueEmails } from "../email/outbox.ts";
+import { publishNotified } from "../notifications/notify.ts";
+import { syncSla } from "../sla/sla.timers.ts";
 import { ticketsVisibleTo, ticketsWritableBy } from "../tickets/ticket.access.ts";
 import { recordEvent } from "../tickets/ticket.events.ts";
 import { portalUrl } from "../workspaces/portal-url.ts";
@@ -20,7 +22,7 @@ import {
 } from "./incident.access.ts";
 import { incidentDetail, productsOf } from "./incident.read.ts";
 import type { IncidentView, ResolveIncident } from "./incident.schemas.ts";
-import { lockedIncident } from "./incident.service.ts";
+import { lockedIncident, notifyIncident } from "./incident.service.ts";
 
 // Resolving an incident tells every customer it concerned, once: the contacts of its linked
 // tickets and those who said "this affects me too", one email each in their language, queued in
@@ -56,7 +58,16 @@ async function addTicketContacts(tx: Tx, actor: AgentActor, incidentId: string, 
 
 function linkedTickets(tx: Tx, actor: AgentActor, incidentId: string) {
   return ticketsVisibleTo(tx, actor)
-    .select(["tickets.id", "tickets.number", "tickets.status", "tickets.contact_id"])
+    .select([
+      "tickets.id",
+      "tickets.workspace_id",
+      "tickets.number",
+      "tickets.status",
+      "tickets.priority",
+      "tickets.type",
+      "tickets.company_id",
+      "tickets.contact_id",
+    ])
     .where(
       "tickets.id",
       "in",
@@ -129,7 +140,7 @@ export async function resolveIncident(
   body: ResolveIncident,
 ): Promise<Resolved> {
   const ws = await getWorkspace(ctx, actor);
-  const { told, references } = await ctx.database.db.transaction().execute(async (tx) => {
+  const { told, references, notified } = await ctx.database.db.transaction().execute(async (tx) => {
     const row = await lockedIncident(ctx, tx, actor, id);
     const now = nowIso(ctx);
     const message = body.message?.trim() || row.message;
@@ -168,6 +179,8 @@ export async function resolveIncident(
           })
           .where("tickets.id", "=", t.id)
           .execute();
+        // Resolved: its SLA timers stop.
+        await syncSla(ctx, tx, t, t);
         await recordEvent(ctx.database, tx, {
           ...ev,
           type: "resolved",
@@ -182,8 +195,10 @@ export async function resolveIncident(
       summary: `Resolved the incident “${row.title}”`,
       details: { told, tickets: tickets.length, resolvedTickets },
     });
-    return { told, references: tickets.map((t) => formatReference(t.number)) };
+    const notified = await notifyIncident(ctx, tx, actor, { id, title: row.title }, "resolved");
+    return { told, references: tickets.map((t) => formatReference(t.number)), notified };
   });
+  publishNotified(ctx, actor.workspaceId, notified);
   for (const reference of references)
     ctx.live.publish({ workspaceId: actor.workspaceId, topic: "ticket", reference });
   return { incident: await incidentDetail(ctx, actor, id), told };

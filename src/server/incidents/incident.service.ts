@@ -7,6 +7,7 @@ import { type AppContext, nowIso } from "../context.ts";
 import type { DB, Tx } from "../db/schema.ts";
 import { validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
+import { notifyAgents, publishNotified } from "../notifications/notify.ts";
 import { findTicketForAgent } from "../tickets/ticket.access.ts";
 import { recordEvent } from "../tickets/ticket.events.ts";
 import {
@@ -50,6 +51,34 @@ async function checkedCompanies(tx: Tx, actor: AgentActor, ids: string[]): Promi
   if (found.length !== unique.length)
     throw validationFailed({ companyIds: "names a company that does not exist" });
   return unique;
+}
+
+/**
+ * Tells every agent of the workspace but the one acting that an incident was declared or resolved
+ * (in the app's bell by default); the caller publishes the ids after commit.
+ */
+export async function notifyIncident(
+  ctx: AppContext,
+  tx: Tx,
+  actor: AgentActor,
+  incident: { id: string; title: string },
+  event: "declared" | "resolved",
+): Promise<string[]> {
+  // Agents are not a guarded table.
+  const by = await tx
+    .selectFrom("agents")
+    .select("name")
+    .where("workspace_id", "=", actor.workspaceId)
+    .where("id", "=", actor.agentId)
+    .executeTakeFirst();
+  return notifyAgents(ctx, tx, {
+    workspaceId: actor.workspaceId,
+    kind: "incident",
+    audience: { team: null },
+    actorAgentId: actor.agentId,
+    ticketId: null,
+    data: { subject: incident.title, by: by?.name ?? null, event, incidentId: incident.id },
+  });
 }
 
 /** The incident, locked on PostgreSQL for the transaction; 404 for another workspace's. */
@@ -96,7 +125,7 @@ export async function declareIncident(
   body: NewIncident,
 ): Promise<IncidentView> {
   const id = newId();
-  await ctx.database.db.transaction().execute(async (tx) => {
+  const notified = await ctx.database.db.transaction().execute(async (tx) => {
     const now = nowIso(ctx);
     const companies = await checkedCompanies(tx, actor, body.companyIds ?? []);
     const products = cleanProducts(body.products ?? []);
@@ -119,7 +148,9 @@ export async function declareIncident(
       summary: `Declared the incident “${body.title.trim()}”`,
       details: { status: body.status ?? "investigating", products, companies: companies.length },
     });
+    return notifyIncident(ctx, tx, actor, { id, title: body.title.trim() }, "declared");
   });
+  publishNotified(ctx, actor.workspaceId, notified);
   return incidentDetail(ctx, actor, id);
 }
 

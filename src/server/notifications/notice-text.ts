@@ -11,6 +11,8 @@ export interface NoticeData {
   by?: string | null | undefined;
   /** A few words of what was written (a note that mentions, a customer's reply). */
   excerpt?: string | null | undefined;
+  /** Which way an incident went: "declared" or "resolved" (its title is the subject). */
+  event?: string | null | undefined;
 }
 
 /** The field of `data` as a string, or null. */
@@ -30,18 +32,29 @@ const SENTENCES: Record<NotificationKind, { by: [string, string] | null; plain: 
   incident: { by: ["Incident: ", ""], plain: "Incident" },
 };
 
+/** Sentences of a kind that says which way it went (data.event). */
+const EVENT_SENTENCES: Record<string, { by: [string, string]; plain: string }> = {
+  "incident:declared": { by: ["", " declared an incident"], plain: "An incident was declared" },
+  "incident:resolved": { by: ["", " resolved an incident"], plain: "An incident was resolved" },
+};
+
 /**
  * The sentence as parts around the name, so a page can isolate the name (<bdi>): [before, name,
  * after], or [sentence] when there is no name in it.
  */
-export function noticeParts(kind: string, by: string | null): [string] | [string, string, string] {
-  const s = SENTENCES[kind as NotificationKind] ?? { by: null, plain: "Notice" };
+export function noticeParts(
+  kind: string,
+  by: string | null,
+  event?: string | null,
+): [string] | [string, string, string] {
+  const s = EVENT_SENTENCES[`${kind}:${event}`] ??
+    SENTENCES[kind as NotificationKind] ?? { by: null, plain: "Notice" };
   return s.by && by ? [s.by[0], by, s.by[1]] : [s.plain];
 }
 
 /** The notice's sentence without its ticket (the views link the ticket after it). */
 export function noticeVerb(kind: string, data: Record<string, unknown>): string {
-  return noticeParts(kind, noticeField(data, "by")).join("");
+  return noticeParts(kind, noticeField(data, "by"), noticeField(data, "event")).join("");
 }
 
 /** The whole line, for an email's subject or a plain list: "Ann mentioned you on TKT-0042: Printer". */

@@ -14,6 +14,13 @@ export const NotificationSchema = Type.Object({
       { description: "Its ticket" },
     ),
   ),
+  incident: Nullable(
+    Type.Object(
+      { id: Type.String(), title: Type.String() },
+      { description: "Its incident (a notice of an incident declared or resolved)" },
+    ),
+  ),
+  event: Nullable(Type.String({ description: "Which way it went: an incident's declared or resolved" })),
   by: Nullable(Type.String({ description: "Who did it: an agent's or the customer's name" })),
   excerpt: Nullable(Type.String({ description: "A few words of what was written" })),
   readAt: Nullable(Type.String({ format: "date-time" })),

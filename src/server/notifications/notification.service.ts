@@ -36,11 +36,19 @@ function viewOf(r: Row): NotificationView {
       : "incident") as NotificationKind,
     text: noticeLine(r.kind, data),
     ticket: reference && r.ticket_id ? { reference, subject: noticeField(data, "subject") } : null,
+    incident: incidentOf(r.kind, data),
+    event: noticeField(data, "event"),
     by: noticeField(data, "by"),
     excerpt: noticeField(data, "excerpt"),
     readAt: r.read_at,
     createdAt: r.created_at,
   };
+}
+
+/** An incident's notice: the incident it names. */
+function incidentOf(kind: string, data: Record<string, unknown>) {
+  const id = typeof data.incidentId === "string" ? data.incidentId : null;
+  return kind === "incident" && id ? { id, title: noticeField(data, "subject") ?? "" } : null;
 }
 
 const COLUMNS = ["id", "kind", "ticket_id", "data", "read_at", "created_at"] as const;

@@ -108,6 +108,7 @@ async function emailEach(
       subject: textOf(notice.data.subject),
       by: textOf(notice.data.by),
       excerpt: textOf(notice.data.excerpt),
+      event: textOf(notice.data.event),
       ticketUrl: reference ? absoluteUrl(ctx, `/app/tickets/${reference}`) : null,
       profileUrl: absoluteUrl(ctx, "/app/profile"),
     },

@@ -13,6 +13,7 @@ import { columnsOf, policyRulesOf, SLA_COLUMNS, stateOf, type TicketSla } from "
 // cycle), and the assignee is told, or the ticket's team, or every agent while it has neither.
 
 const BATCH = 100;
+const STOPPED = ["resolved", "closed"];
 
 export const SLA_KIND_LABELS: Record<SlaKind, string> = {
   first_response: "First response",
@@ -30,6 +31,8 @@ export async function sweepSla(ctx: AppContext): Promise<number> {
     const due = await ticketsVisibleTo(ctx.database.db, all)
       .select(["tickets.id", "tickets.workspace_id"])
       .where("tickets.sla_check_at", "<=", now)
+      // A resolved or closed ticket has no running timer, whatever its row still says.
+      .where("tickets.status", "not in", STOPPED)
       .orderBy("tickets.sla_check_at")
       .limit(BATCH)
       .execute();
@@ -53,6 +56,7 @@ async function sweepTicket(ctx: AppContext, workspaceId: string, ticketId: strin
     const now = ctx.now();
     // Another process swept it first: its check moved on.
     if (!t?.sla_check_at || t.sla_check_at > now.toISOString()) return 0;
+    if (STOPPED.includes(t.status)) return 0;
     const policies = await policyRulesOf(tx, workspaceId);
     const policy = policies.find((p) => p.id === t.sla_policy_id) ?? null;
     const { state, breached, warned } = slaSweep(stateOf(t as TicketSla), policy, now);

@@ -123,6 +123,7 @@ describe("SLA timers", () => {
       .where("workspace_id", "=", ws.id)
       .where("kind", "like", "sla_%")
       .execute();
+    // Besides the new ticket's notices: a breach, and no warning after it.
     assert.ok(notices.length >= 1 && notices.every((n) => n.kind === "sla_breach"), JSON.stringify(notices));
     assert.equal(await sweepSla(t.ctx), 0, "marked once");
     const job = { id: "j", workspace_id: null, kind: "sla_sweep", key: "k", attempts: 0, payload: {} };

@@ -1,8 +1,10 @@
 import { sql } from "kysely";
+import { formatReference } from "../../shared/tickets.ts";
 import type { AgentActor } from "../actors.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { teamMembersVisibleTo } from "../notifications/notification.access.ts";
+import { publishNotified } from "../notifications/notify.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import { applyPatch } from "./actions.ts";
 import type { BulkAction, BulkItemResult, BulkResult, QueueView } from "./faster.schemas.ts";
@@ -23,11 +25,12 @@ export async function takeTicket(ctx: AppContext, actor: AgentActor, reference: 
 
 async function patchOne(ctx: AppContext, actor: AgentActor, reference: string, patch: TicketPatch) {
   const ws = await getWorkspace(ctx, actor);
-  const ref = await ctx.database.db.transaction().execute(async (tx) => {
+  const { ref, notified } = await ctx.database.db.transaction().execute(async (tx) => {
     const t = await findTicketForAgent(ctx, actor, reference, { tx, lock: true });
-    await applyPatch(ctx, tx, actor, t, patch, nowIso(ctx), { ws });
-    return reference.toUpperCase();
+    const notified = await applyPatch(ctx, tx, actor, t, patch, nowIso(ctx), { ws });
+    return { ref: formatReference(t.number), notified };
   });
+  publishNotified(ctx, actor.workspaceId, notified);
   ctx.live.publish({ workspaceId: actor.workspaceId, topic: "ticket", reference: ref });
 }
 
@@ -94,7 +97,10 @@ export async function queueViews(ctx: AppContext, actor: AgentActor): Promise<Qu
       sql<number>`count(*)`.as("open"),
       sql<number>`sum(case when tickets.assignee_id = ${actor.agentId} then 1 else 0 end)`.as("mine"),
       sql<number>`sum(case when tickets.assignee_id is null then 1 else 0 end)`.as("unassigned"),
-      sql<number>`sum(case when tickets.last_message_by = 'contact' then 1 else 0 end)`.as("waiting"),
+      // Waiting on the customer is not waiting for us (the SLA clock is paused too).
+      sql<number>`sum(case when tickets.last_message_by = 'contact' and tickets.status <> 'waiting' then 1 else 0 end)`.as(
+        "waiting",
+      ),
     ])
     .executeTakeFirstOrThrow();
   const n = (v: unknown) => Number(v ?? 0);

@@ -4,7 +4,9 @@ import { type AppContext, nowIso } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { conflict, validationFailed } from "../errors.ts";
 import { moveAttachments } from "../files/file.access.ts";
-import { moveComments } from "./comment.access.ts";
+import { scoreMessage } from "../sentiment/score.ts";
+import { syncSla } from "../sla/sla.timers.ts";
+import { commentsWritableBy, moveComments } from "./comment.access.ts";
 import { moveEvents } from "./event.access.ts";
 import type { MergeResult } from "./faster.schemas.ts";
 import {
@@ -68,21 +70,32 @@ export async function mergeInTx(
     })
     .where("tickets.id", "=", source.id)
     .execute();
-  // The target's "who wrote last" follows the later of the two conversations.
-  const sourceLast = source.last_customer_message_at ?? null;
-  const targetLast = target.last_customer_message_at ?? null;
-  const sourceNewer =
-    sourceLast !== null && later(sourceLast, targetLast) === sourceLast && sourceLast !== targetLast;
+  // Closed: the source's SLA timers stop.
+  await syncSla(ctx, tx, source, source);
+  // The target's "who wrote last" follows the later of the two conversations, and so does its mood.
+  // A ticket the customer has not written on since is their message of its opening.
+  const sourceLast = source.last_customer_message_at ?? source.created_at;
+  const targetLast = target.last_customer_message_at ?? target.created_at;
+  const sourceNewer = later(sourceLast, targetLast) === sourceLast && sourceLast !== targetLast;
+  const mood = sourceNewer
+    ? await ticketsVisibleTo(tx, actor)
+        .select(["tickets.sentiment", "tickets.sentiment_trend", "tickets.mood"])
+        .where("tickets.id", "=", source.id)
+        .executeTakeFirstOrThrow()
+    : {};
   await ticketsWritableBy(tx, actor)
     .set({
       last_customer_message_at: later(sourceLast, targetLast),
       last_message_by: sourceNewer
         ? (source.last_message_by ?? "contact")
         : (target.last_message_by ?? "contact"),
+      ...mood,
       updated_at: now,
     })
     .where("tickets.id", "=", target.id)
     .execute();
+  // A newer customer message from the source waits for an answer on the target.
+  await syncSla(ctx, tx, target, target, sourceNewer ? "customer_replied" : undefined);
   const ev = {
     workspaceId: actor.workspaceId,
     actor: { type: "agent" as const, id: actor.agentId },
@@ -124,6 +137,13 @@ async function moveInto(
         at: source.created_at,
       })
     : null;
+  if (firstCommentId) {
+    // The message keeps the score it had as the source's own text (sentiment/).
+    await commentsWritableBy(tx, systemActorIn("merge", source.workspace_id))
+      .set({ sentiment: scoreMessage(`${source.subject}\n${source.description}`, source.locale).score })
+      .where("comments.id", "=", firstCommentId)
+      .execute();
+  }
   const comments = await moveComments(tx, actor, fromTo);
   const attachments = await moveAttachments(tx, actor, { ...fromTo, firstCommentId });
   const events = await moveEvents(tx, actor, fromTo);

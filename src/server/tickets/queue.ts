@@ -108,7 +108,9 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
   if (query.assignee === "unassigned") qb = qb.where("tickets.assignee_id", "is", null);
   else if (query.assignee === "me") qb = qb.where("tickets.assignee_id", "=", actor.agentId);
   else if (query.assignee) qb = qb.where("tickets.assignee_id", "=", query.assignee);
-  if (query.waitingForUs) qb = qb.where("tickets.last_message_by", "=", "contact");
+  // Waiting on the customer is not waiting for us (the SLA clock is paused too).
+  if (query.waitingForUs)
+    qb = qb.where("tickets.last_message_by", "=", "contact").where("tickets.status", "!=", "waiting");
   if (query.companyId) qb = qb.where("tickets.company_id", "=", query.companyId);
   if (query.mood === "negative") qb = qb.where("tickets.sentiment", "<=", NEGATIVE);
   else if (query.mood) qb = qb.where("tickets.mood", "=", query.mood);
@@ -225,7 +227,7 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
       updatedAt: r.updated_at,
       sentiment: sentimentOf(r),
       unread: unread.has(r.id),
-      waitingForUs: r.last_message_by === "contact",
+      waitingForUs: r.last_message_by === "contact" && r.status !== "waiting",
       nextDueAt: r.next_due_at ?? null,
     })),
     nextCursor,

@@ -23,7 +23,7 @@ const KIND_LABELS: Record<NotificationKind, string> = {
 
 /** The sentence with the name isolated. */
 const verbOf = (n: NotificationView): Html => {
-  const [before, name, after] = noticeParts(n.kind, n.by);
+  const [before, name, after] = noticeParts(n.kind, n.by, n.event);
   return name === undefined ? html`${before}` : html`${before}${bdi(name)}${after ?? ""}`;
 };
 
@@ -34,7 +34,9 @@ function noticeItem(req: FastifyRequest, n: NotificationView): Html {
   <p class="notice-line">${unread ? html`<span class="unread-dot" aria-hidden="true"></span><span class="visually-hidden">Unread: </span>` : ""}${verbOf(n)}${
     ticket
       ? html` on <a href="/app/tickets/${ticket.reference}" data-notice-open="${n.id}">${ticket.reference}${ticket.subject ? html`: ${bdi(ticket.subject)}` : ""}</a>`
-      : ""
+      : n.incident
+        ? html`: <a href="/app/incidents/${encodeURIComponent(n.incident.id)}">${bdi(n.incident.title)}</a>`
+        : ""
   }</p>
   ${n.excerpt ? html`<p class="notice-excerpt">${bdi(n.excerpt)}</p>` : ""}
   <p class="meta">${when(n.createdAt)}</p>
