@@ -84,7 +84,9 @@ export class RedisLiveBus implements LiveBus {
     if (this.#closed) return;
     const envelope: Envelope = { from: this.#origin, event };
     // While Redis reconnects the publish waits in the client's queue for one attempt, then fails
-    // (maxRetriesPerRequest): the pages keep a slow poll while their stream is down.
+    // (maxRetriesPerRequest) and is not sent again: other processes' agents, whose streams stay
+    // open, see the change on their next event or reload (the pages poll only while their own
+    // stream is down).
     this.#pub.publish(this.#channel, JSON.stringify(envelope)).catch((err: Error) => this.#unavailable(err));
   }
 

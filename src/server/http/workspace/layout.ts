@@ -106,6 +106,7 @@ const SHORTCUTS: [string, string][] = [
   ["n", "Write an internal note"],
   ["g then q", "Go to the queue"],
   ["g then c", "Go to contacts"],
+  ["g then s", "Go to settings"],
   ["?", "Show these shortcuts"],
 ];
 
