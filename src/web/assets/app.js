@@ -79,7 +79,9 @@
       const before = new Set($$("[data-row-link]", current).map((a) => a.getAttribute("href")));
       const selected = $("tr.selected [data-row-link]", current)?.getAttribute("href");
       const hadFocus = current.contains(document.activeElement);
+      const kept = keepPicks(current);
       current.replaceWith(next);
+      kept(next);
       const fresh = $$("[data-row-link]", next).filter((a) => !before.has(a.getAttribute("href"))).length;
       announce(
         fresh
@@ -88,10 +90,28 @@
       );
       if (selected) {
         const row = $(`[data-row-link][href="${CSS.escape(selected)}"]`, next)?.closest("tr");
-        if (row) select(row, hadFocus);
+        if (row) select(row, hadFocus && !next.contains(document.activeElement));
       }
     });
     onLive((d) => d.topic === "ticket" || d.topic === "queue", refreshQueue);
+  }
+
+  /**
+   * The bulk bar's ticks (faster.js) and a focused checkbox survive the queue's refresh: read
+   * before the swap, put back on the fresh rows after it, and the bar's count said again.
+   */
+  function keepPicks(current) {
+    const ticked = new Set($$("input[data-pick]:checked", current).map((c) => c.value));
+    const focused = current.contains(document.activeElement) ? document.activeElement : null;
+    const focusKey = focused?.matches("input[data-pick]") ? focused.value : null;
+    return (next) => {
+      for (const c of $$("input[data-pick]", next)) c.checked = ticked.has(c.value);
+      const box = focusKey ? $(`input[data-pick][value="${CSS.escape(focusKey)}"]`, next) : null;
+      if (box) box.focus();
+      else if (focused?.matches("input[data-pick-all]")) $("input[data-pick-all]", next)?.focus();
+      // faster.js counts on a change: the bar and "select all" follow the ticks kept.
+      $("input[data-pick]", next)?.dispatchEvent(new Event("change", { bubbles: true }));
+    };
   }
 
   // --- an open ticket follows new messages and changes ------------------------------------------

@@ -165,7 +165,8 @@
     if (!live) return location.reload();
     const res = await fetch(live.dataset.poll, { credentials: "same-origin", cache: "no-store" });
     const next = $("#queue-live", new DOMParser().parseFromString(await res.text(), "text/html"));
-    if (next) live.replaceWith(next);
+    // The live refresh (app.js) may have swapped the rows meanwhile: the ones on the page now go.
+    if (next) $("#queue-live")?.replaceWith(next);
     countPicked();
   }
   if (bulk) {

@@ -1,6 +1,7 @@
 // Times in the reader's own time zone, on every page of both sides: the server writes them in UTC
-// with the exact moment in <time datetime>; the UTC text stays as the element's title. Parts of a
-// page replaced later (live updates, the queue's refresh) are localised as they arrive.
+// with the exact moment in <time datetime>; the UTC text stays as the element's title (a relative
+// time's title is the local moment, below). Parts of a page replaced later (live updates, the
+// queue's refresh) are localised as they arrive.
 (() => {
   // In the page's language (a customer page may be German or French), with the browser's own
   // region of it when it has one (en-GB, de-AT), in the browser's zone.
@@ -36,6 +37,12 @@
     const times = root.matches?.("time[datetime]") ? [root] : root.querySelectorAll("time[datetime]");
     for (const el of times) {
       const d = new Date(el.getAttribute("datetime"));
+      // A relative time ("in 45 min", "3 h", sla.js counts it) keeps its text: the moment itself,
+      // in the reader's zone, is its title.
+      if (el.hasAttribute("data-relative") && !Number.isNaN(d.getTime())) {
+        el.title = formatIn(el.dataset.zone || document.body?.dataset.zone).format(d);
+        continue;
+      }
       if (Number.isNaN(d.getTime()) || el.dataset.local) continue;
       el.title = el.textContent;
       // An agent who chose a time zone on their profile: the app's body carries it.

@@ -24,9 +24,11 @@ const MOOD_WORDS = { angry: "Angry", urgent: "Urgent" } as const;
 const TREND_WORDS = { improving: "improving", worsening: "worsening", steady: "steady" } as const;
 
 /** The queue row's marker on an angry or urgent ticket (nothing otherwise). */
-export function moodMarker(s: TicketSentiment | undefined): Html | "" {
+export function moodMarker(s: TicketSentiment | undefined, named = true): Html | "" {
   if (!s?.mood) return "";
-  return html` <span class="mood-marker mood-${s.mood}" title="Latest customer message: ${scoreWord(s.score)} (${s.score.toFixed(2)})">${ICONS[s.mood]}${MOOD_WORDS[s.mood]}</span>`;
+  // In the queue (a card at 375 px, where no header names it) "Angry" says whose mood it is.
+  const name = named ? html`<span class="visually-hidden">Customer's mood: </span>` : "";
+  return html` <span class="mood-marker mood-${s.mood}" title="Latest customer message: ${scoreWord(s.score)} (${s.score.toFixed(2)})">${ICONS[s.mood]}${name}${MOOD_WORDS[s.mood]}</span>`;
 }
 
 function scoreWord(score: number): string {
@@ -58,7 +60,7 @@ export function moodFilterField(selected: string): Html {
 export function ticketMoodLine(s: TicketSentiment | undefined): Html | "" {
   if (!s) return "";
   const trend = s.trend ? html` · <span class="mood-trend">${TREND_WORDS[s.trend]}</span>` : "";
-  return html`<p class="mood-line">Customer's mood: <strong>${scoreWord(s.score)}</strong> <span class="meta">(${s.score.toFixed(2)})</span>${trend}${moodMarker(s)}</p>`;
+  return html`<p class="mood-line">Customer's mood: <strong>${scoreWord(s.score)}</strong> <span class="meta">(${s.score.toFixed(2)})</span>${trend}${moodMarker(s, false)}</p>`;
 }
 
 export interface SentimentSettingsState {

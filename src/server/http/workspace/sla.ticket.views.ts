@@ -3,8 +3,9 @@ import { type Html, html } from "../../web/html.ts";
 
 // SLA deadlines as the agents read them: relative ("in 45 min", "3 h overdue"), counted down by
 // app.js every half minute, each state said in words as well as colour (due soon, overdue, met,
-// paused). The exact moment is the <time>'s datetime and title; data-local keeps time.js from
-// writing an absolute date over the relative one.
+// paused). The exact moment is the <time>'s datetime; data-local keeps time.js from writing an
+// absolute date over the relative one, and data-relative has it put that date, in the reader's
+// zone, in the title instead.
 
 const MIN = 60_000;
 
@@ -33,17 +34,17 @@ export function dueTime(dueAt: string, warnAt: string | null, now: number): Html
   const left = Date.parse(dueAt) - now;
   const text =
     st === "overdue" ? `Overdue: ${span(left)}` : `${st === "soon" ? "Due soon: " : ""}in ${span(left)}`;
-  return html`<time class="sla-due sla-${st}" datetime="${dueAt}" title="${dueAt.replace("T", " ").slice(0, 16)} UTC" data-local="1" data-countdown${warnAt ? html` data-warn-at="${warnAt}"` : ""}>${text}</time>`;
+  return html`<time class="sla-due sla-${st}" datetime="${dueAt}" data-local="1" data-relative data-countdown${warnAt ? html` data-warn-at="${warnAt}"` : ""}>${text}</time>`;
 }
 
 /** The queue's cell: the next deadline, or a dash. */
 export function nextDueCell(nextDueAt: string | null | undefined, now: number): Html {
-  return html`<td class="sla-next">${nextDueAt ? dueTime(nextDueAt, null, now) : html`<span class="muted">—</span>`}</td>`;
+  return html`<td class="sla-next" data-label="Next deadline">${nextDueAt ? dueTime(nextDueAt, null, now) : html`<span class="muted">—</span>`}</td>`;
 }
 
 /** The queue's cell: the ticket's age ("3 h"). */
 export function ageCell(createdAt: string, now: number): Html {
-  return html`<td class="age"><time datetime="${createdAt}" title="${createdAt.replace("T", " ").slice(0, 16)} UTC" data-local="1" data-age>${span(now - Date.parse(createdAt))}</time></td>`;
+  return html`<td class="age" data-label="Age"><time datetime="${createdAt}" data-local="1" data-relative data-age>${span(now - Date.parse(createdAt))}</time></td>`;
 }
 
 /** The ticket page's card: each target of the policy with its deadline or its outcome. */

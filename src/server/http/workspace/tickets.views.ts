@@ -174,7 +174,7 @@ ${
     <td>${statusBadge(t.status)}</td>
     <td>${priorityBadge(t.priority)}</td>
     <td class="assignee">${t.assignee ? bdi(t.assignee.name) : html`<span class="muted">Unassigned</span>`}${takeCell(t, me)}</td>
-    <td class="updated">${when(t.updatedAt)}</td>
+    <td class="updated" data-label="Updated">${when(t.updatedAt)}</td>
     ${nextDueCell(t.nextDueAt, Date.now())}${ageCell(t.createdAt, Date.now())}
   </tr>`,
   )}</tbody>
