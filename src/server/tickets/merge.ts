@@ -48,6 +48,12 @@ export async function mergeInTx(
       into: "belongs to another customer",
     });
   }
+  // Company managers read by tickets.company_id: a merge must not carry a request across companies.
+  if ((source.company_id ?? null) !== (target.company_id ?? null)) {
+    throw conflict("merge_other_company", "Only tickets of the same company can be merged.", {
+      into: "belongs to another company",
+    });
+  }
   if (source.merged_into_id) {
     throw conflict("already_merged", "This ticket was already merged into another one.");
   }
