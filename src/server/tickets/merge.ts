@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { formatReference, parseReference } from "../../shared/tickets.ts";
 import { type AgentActor, type CustomerActor, systemActorIn } from "../actors.ts";
 import { type AppContext, nowIso } from "../context.ts";
@@ -189,12 +190,16 @@ export async function mergedTrackingLink(
     .where("tickets.id", "=", ticket.merged_into_id)
     .executeTakeFirst();
   if (!target || target.contact_id !== ticket.contact_id) return null;
+  // One token per old link, derived from it: opening the link again renews that token's expiry
+  // rather than adding a row each time.
+  const derived = createHmac("sha256", String(token)).update(`merged into ${target.id}`).digest("base64url");
   const fresh = await ctx.database.db.transaction().execute((tx) =>
     issueTrackingToken(ctx, tx, {
       workspaceId: ticket.workspace_id,
       ticketId: target.id,
       emailNormalized: actor.emailNormalized,
       at: ctx.now(),
+      token: derived,
     }),
   );
   // On the same host as the link just opened: the page there moves the token into its cookie.
