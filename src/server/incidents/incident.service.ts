@@ -5,7 +5,7 @@ import { recordAudit } from "../audit/audit.ts";
 import { companiesVisibleTo } from "../companies/company.access.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import type { DB, Tx } from "../db/schema.ts";
-import { validationFailed } from "../errors.ts";
+import { AppError, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { notifyAgents, publishNotified } from "../notifications/notify.ts";
 import { findTicketForAgent } from "../tickets/ticket.access.ts";
@@ -224,8 +224,12 @@ export async function linkTicket(
     let ticket: Awaited<ReturnType<typeof findTicketForAgent>>;
     try {
       ticket = await findTicketForAgent(ctx, actor, reference, { tx });
-    } catch {
-      throw validationFailed({ reference: "is not a ticket of this workspace" });
+    } catch (err) {
+      // Only "no such ticket" is the form's fault; anything else (an outage) is answered as such.
+      if (err instanceof AppError && err.status === 404) {
+        throw validationFailed({ reference: "is not a ticket of this workspace" });
+      }
+      throw err;
     }
     const now = nowIso(ctx);
     const added = await addIncidentTicket(tx, {

@@ -1,4 +1,5 @@
-import type { AgentActor } from "../actors.ts";
+import { formatReference } from "../../shared/tickets.ts";
+import { type AgentActor, systemActorIn } from "../actors.ts";
 import { recordAudit } from "../audit/audit.ts";
 import { revokeContactSessions } from "../auth/customer-accounts.ts";
 import { retireCustomerTokens } from "../auth/customer-tokens.ts";
@@ -9,6 +10,7 @@ import { eraseOutboxRecipient, forgetReplyTokens } from "../email/outbox.access.
 import { conflict, forbidden, notFound, validationFailed } from "../errors.ts";
 import { customerFilesOf, deleteAttachments } from "../files/file.access.ts";
 import { deleteStoredLater, deleteStoredNow } from "../files/stored-files.ts";
+import { eraseTicketNotices } from "../notifications/notification.access.ts";
 import { surveysWritableBy } from "../surveys/survey.access.ts";
 import { commentsVisibleTo, redactContactComments } from "../tickets/comment.access.ts";
 import {
@@ -33,7 +35,8 @@ import { forgetTicketText, indexTicketText } from "../tickets/ticket.search.ts";
 // - their incoming mail: raw message, sender and subject deleted;
 // - emails to them: address replaced, content removed; pending ones suppressed;
 // - survey comments cleared (scores stay as numbers without a person); surveys not yet sent skipped;
-// - copied in on colleagues' requests: removed.
+// - copied in on colleagues' requests: removed;
+// - the agents' notices of the requests touched: only the reference stays.
 // Kept, as the team's or the company's: internal notes (the team's words, which may mention them),
 // the company's form answers and documents, the company timeline, and the audit log, whose
 // entries about contacts name them by id only.
@@ -134,9 +137,15 @@ export async function eraseContact(
     await forgetTicketText(tx, actor.workspaceId, touched);
     if (touched.length) {
       const kept = await ticketsVisibleTo(tx, actor)
-        .select(["tickets.id", "subject", "description"])
+        .select(["tickets.id", "tickets.number", "subject", "description"])
         .where("tickets.id", "in", touched)
         .execute();
+      // Every agent's notices of these requests (each agent's own rows: the erasure's system).
+      await eraseTicketNotices(
+        tx,
+        systemActorIn("contact erasure", actor.workspaceId),
+        kept.map((t) => ({ id: t.id, reference: formatReference(t.number) })),
+      );
       const keptComments = await commentsVisibleTo(tx, actor)
         .select(["comments.ticket_id", "comments.body"])
         .where("comments.ticket_id", "in", touched)

@@ -11,6 +11,11 @@ import type { LiveBus, LiveEvent } from "../ports.ts";
 export const HEARTBEAT_MS = 25_000;
 /** What the browser waits before reconnecting after a stream ends. */
 export const RETRY_MS = 3_000;
+/**
+ * What may wait in a stream's buffer for a client that does not read: beyond it the stream is
+ * dropped (the browser reconnects and reloads what it missed) rather than grow without end.
+ */
+export const MAX_BUFFERED_BYTES = 256 * 1024;
 /** Streams one agent may hold open on one process (a tab each). */
 export const MAX_STREAMS_PER_AGENT = 8;
 
@@ -105,8 +110,13 @@ export class LiveStreams {
   }
 
   #write(stream: Stream, frame: string): void {
-    if (stream.res.writableEnded || stream.res.destroyed) this.#forget(stream);
-    else stream.res.write(frame);
+    const { res } = stream;
+    if (res.writableEnded || res.destroyed) this.#forget(stream);
+    else if (res.writableLength > MAX_BUFFERED_BYTES) {
+      // A client that does not read: ending would wait behind the buffer, so the connection goes.
+      this.#forget(stream);
+      res.destroy();
+    } else res.write(frame);
   }
 
   #end(stream: Stream, opts: { closeConnection?: boolean } = {}): void {

@@ -105,6 +105,27 @@ export function teamMembersDeletableBy(db: Tx, actor: Actor) {
   return db.deleteFrom("team_members").where(memberScope(actor));
 }
 
+/**
+ * An erasure (lifecycle/contact-erase.ts): the notices of these tickets forget what they said of
+ * them (subject, who, an excerpt), keeping only the reference their line links to. `tickets`
+ * are the erased tickets with their references; the actor is the erasure's, in its workspace.
+ */
+export async function eraseTicketNotices(
+  db: Tx,
+  actor: Actor,
+  tickets: { id: string; reference: string }[],
+): Promise<number> {
+  let n = 0;
+  for (const t of tickets) {
+    const r = await notificationsWritableBy(db, actor)
+      .set({ data: JSON.stringify({ reference: t.reference }) })
+      .where("notifications.ticket_id", "=", t.id)
+      .executeTakeFirst();
+    n += Number(r.numUpdatedRows);
+  }
+  return n;
+}
+
 /** How long a read notification is kept: older read ones are deleted by the daily retention job. */
 export const READ_NOTIFICATION_KEEP_DAYS = 90;
 

@@ -1,3 +1,4 @@
+import { formatReference } from "../../shared/tickets.ts";
 import { systemActorIn } from "../actors.ts";
 import { NO_PASSWORD_YET } from "../agents/agent.service.ts";
 import type { AppContext } from "../context.ts";
@@ -27,6 +28,9 @@ export interface Routed {
 }
 
 const WORKSPACE_SCOPE = "";
+
+/** Who assigned, in the assignee's notice ("Auto-assignment assigned you on TKT-0042"). */
+export const AUTO_ASSIGNER = "Auto-assignment";
 
 /** The workspace's cursor row, created on first use and locked for the transaction. */
 async function lockAssignment(ctx: AppContext, tx: Tx, workspaceId: string): Promise<void> {
@@ -159,7 +163,7 @@ export async function assignTicket(
     kind: "assigned",
     ticketId: t.id,
     audience: { agentIds: [agentId] },
-    data: { reference: t.number, subject: t.subject, by: null },
+    data: { reference: formatReference(t.number), subject: t.subject, by: AUTO_ASSIGNER },
   });
   return { assigneeId: agentId, notified };
 }

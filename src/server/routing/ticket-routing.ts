@@ -1,4 +1,5 @@
 import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
+import { formatReference } from "../../shared/tickets.ts";
 import type { AgentActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import type { DB, TicketTable, Tx } from "../db/schema.ts";
@@ -40,20 +41,27 @@ export async function patchTeam(
 }
 
 /** The new assignee's notice, in tx; the agents told, for publishNotified after commit. */
-export function notifyAssignee(
+export async function notifyAssignee(
   ctx: AppContext,
   tx: Tx,
   actor: AgentActor,
   t: TicketTable,
   assigneeId: string,
 ): Promise<string[]> {
+  // Agents are not a guarded table: only the name of the one who assigned.
+  const by = await tx
+    .selectFrom("agents")
+    .select("name")
+    .where("workspace_id", "=", actor.workspaceId)
+    .where("id", "=", actor.agentId)
+    .executeTakeFirst();
   return notifyAgents(ctx, tx, {
     workspaceId: t.workspace_id,
     kind: "assigned",
     ticketId: t.id,
     audience: { agentIds: [assigneeId] },
     actorAgentId: actor.agentId,
-    data: { reference: t.number, subject: t.subject, by: actor.agentId },
+    data: { reference: formatReference(t.number), subject: t.subject, by: by?.name ?? null },
   });
 }
 

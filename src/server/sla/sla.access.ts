@@ -1,24 +1,26 @@
 import type { Expression, ExpressionBuilder, Insertable, SqlBool } from "kysely";
-import { type Actor, unknownActor } from "../actors.ts";
+import { type Actor, type AgentActor, unknownActor } from "../actors.ts";
 import { nothing } from "../db/access.ts";
 import type { DB, Tx } from "../db/schema.ts";
 
 // SLA policies and holidays are the workspace's: every agent reads them (the admin check for
-// changes is the service's); a customer, a token holder or a visitor reads its workspace's policies
-// only to be told the expected response time of their own request, and never the holidays.
+// changes is the service's, and only agents write them). A customer, a token holder or a visitor
+// reads none: the expected response time of their own request is read for them by the system
+// (sla.customer.ts), for a request they already opened.
 
 function policyScope(actor: Actor) {
   return (eb: ExpressionBuilder<DB, "sla_policies">): Expression<SqlBool> => {
     switch (actor.kind) {
       case "agent":
-      case "customer":
-      case "token_holder":
-      case "visitor":
         return eb("sla_policies.workspace_id", "=", actor.workspaceId);
       case "system":
         return actor.workspaceId === undefined
           ? eb.lit(true)
           : eb("sla_policies.workspace_id", "=", actor.workspaceId);
+      case "customer":
+      case "token_holder":
+      case "visitor":
+        return nothing();
       default:
         return unknownActor(actor);
     }
@@ -29,11 +31,11 @@ export function policiesVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("sla_policies").where(policyScope(actor));
 }
 
-export function policiesWritableBy(db: Tx, actor: Actor) {
+export function policiesWritableBy(db: Tx, actor: AgentActor) {
   return db.updateTable("sla_policies").where(policyScope(actor));
 }
 
-export function policiesDeletableBy(db: Tx, actor: Actor) {
+export function policiesDeletableBy(db: Tx, actor: AgentActor) {
   return db.deleteFrom("sla_policies").where(policyScope(actor));
 }
 
@@ -64,7 +66,7 @@ export function holidaysVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("workspace_holidays").where(holidayScope(actor));
 }
 
-export function holidaysDeletableBy(db: Tx, actor: Actor) {
+export function holidaysDeletableBy(db: Tx, actor: AgentActor) {
   return db.deleteFrom("workspace_holidays").where(holidayScope(actor));
 }
 

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { formatReference, parseReference } from "../../shared/tickets.ts";
 import { type AgentActor, type CustomerActor, systemActorIn } from "../actors.ts";
 import { type AppContext, nowIso } from "../context.ts";
@@ -48,6 +49,12 @@ export async function mergeInTx(
   if (source.contact_id !== target.contact_id) {
     throw conflict("merge_other_customer", "Only tickets of the same customer can be merged.", {
       into: "belongs to another customer",
+    });
+  }
+  // Company managers read by tickets.company_id: a merge must not carry a request across companies.
+  if ((source.company_id ?? null) !== (target.company_id ?? null)) {
+    throw conflict("merge_other_company", "Only tickets of the same company can be merged.", {
+      into: "belongs to another company",
     });
   }
   if (source.merged_into_id) {
@@ -203,12 +210,16 @@ export async function mergedTrackingLink(
     .where("tickets.id", "=", ticket.merged_into_id)
     .executeTakeFirst();
   if (!target || target.contact_id !== ticket.contact_id) return null;
+  // One token per old link, derived from it: opening the link again renews that token's expiry
+  // rather than adding a row each time.
+  const derived = createHmac("sha256", String(token)).update(`merged into ${target.id}`).digest("base64url");
   const fresh = await ctx.database.db.transaction().execute((tx) =>
     issueTrackingToken(ctx, tx, {
       workspaceId: ticket.workspace_id,
       ticketId: target.id,
       emailNormalized: actor.emailNormalized,
       at: ctx.now(),
+      token: derived,
     }),
   );
   // On the same host as the link just opened: the page there moves the token into its cookie.

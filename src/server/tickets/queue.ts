@@ -50,16 +50,26 @@ function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString("base64url");
 }
 
+/** A time as this listing writes it; one the calendar lacks (Feb 31, 24:00) is refused too. */
+const isCursorTime = (v: unknown): v is string =>
+  typeof v === "string" &&
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$/.test(v) &&
+  Date.parse(v) >= 0 &&
+  new Date(v).toISOString().slice(0, 19) === v.slice(0, 19);
+
 function decodeCursor(raw: string, sort: QueueSort): Cursor {
   try {
     const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as Cursor;
+    // Only what this listing writes: PostgreSQL refuses a malformed time or an out-of-range number.
     const ok =
       c.s === sort &&
       (sort === "updated"
-        ? typeof c.u === "string" && typeof c.i === "string"
+        ? isCursorTime(c.u) && typeof c.i === "string" && /^[\w-]{1,64}$/.test(c.i)
         : Number.isInteger(c.n) &&
-          (sort !== "sentiment" || typeof c.v === "number") &&
-          (sort !== "due" || c.d === null || typeof c.d === "string"));
+          (c.n as number) > 0 &&
+          (c.n as number) < 2 ** 31 &&
+          (sort !== "sentiment" || Number.isFinite(c.v)) &&
+          (sort !== "due" || c.d === null || isCursorTime(c.d)));
     if (ok) return c;
   } catch {
     // fall through

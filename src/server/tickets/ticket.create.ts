@@ -50,13 +50,30 @@ const TRACKING_TOKEN_INSERT = new PreparedWrite(
     }),
 );
 
+/** A token chosen by the caller (derived from another): written once, its expiry renewed after. */
+const TRACKING_TOKEN_RENEW = new PreparedWrite(
+  ["tokenHash", "workspaceId", "ticketId", "email", "createdAt", "expiresAt"],
+  (db, p) =>
+    db
+      .insertInto("tracking_tokens")
+      .values({
+        token_hash: p.tokenHash,
+        workspace_id: p.workspaceId,
+        ticket_id: p.ticketId,
+        email_normalized: p.email,
+        created_at: p.createdAt,
+        expires_at: p.expiresAt,
+      })
+      .onConflict((oc) => oc.column("token_hash").doUpdateSet({ expires_at: p.expiresAt })),
+);
+
 export async function issueTrackingToken(
   ctx: AppContext,
   tx: Tx,
-  t: { workspaceId: string; ticketId: string; emailNormalized: string; at: Date },
+  t: { workspaceId: string; ticketId: string; emailNormalized: string; at: Date; token?: string },
 ): Promise<string> {
-  const token = newToken();
-  await TRACKING_TOKEN_INSERT.execute(ctx.database, tx, {
+  const token = t.token ?? newToken();
+  await (t.token ? TRACKING_TOKEN_RENEW : TRACKING_TOKEN_INSERT).execute(ctx.database, tx, {
     tokenHash: hashToken(token),
     workspaceId: t.workspaceId,
     ticketId: t.ticketId,

@@ -189,7 +189,15 @@ ${page.main}
   );
 }
 
-/** Only paths inside the app are followed after sign-in: never another site. */
+/**
+ * Only paths inside the app are followed after sign-in: never another site, and only an address
+ * as a browser sends it (printable ASCII, no space or backslash), which a Location header takes.
+ */
 export function safeNext(raw: unknown): string {
-  return typeof raw === "string" && /^\/app(?:[/?#]|$)/.test(raw) && !raw.startsWith("//") ? raw : "/app";
+  return typeof raw === "string" &&
+    /^\/app(?:[/?#]|$)/.test(raw) &&
+    !raw.startsWith("//") &&
+    !/[^!-~]|\\/.test(raw)
+    ? raw
+    : "/app";
 }
