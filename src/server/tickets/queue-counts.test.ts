@@ -51,6 +51,31 @@ describe("the views' counts, kept between calls", () => {
     assert.equal((await counts(one.agent)).open, 2);
   });
 
+  test("count My teams for an agent in a team, from the same kept rows", async () => {
+    const { ws, agent, admin } = await makeTeam(t);
+    const a = await submitTicket(t, ws.slug);
+    await submitTicket(t, ws.slug);
+    assert.equal((await counts(agent)).teams, undefined);
+    const at = new Date().toISOString();
+    const db = t.ctx.database.db;
+    await db
+      .insertInto("teams")
+      .values({ id: "team-q1", workspace_id: ws.id, name: "Billing", created_at: at, updated_at: at })
+      .execute();
+    await db
+      .insertInto("team_members")
+      .values({ team_id: "team-q1", agent_id: agent.id, workspace_id: ws.id })
+      .execute();
+    const row = await ticketOf(ws.id, a.reference);
+    await db
+      .updateTable("tickets")
+      .set({ team_id: "team-q1", updated_at: new Date(Date.parse(row.updated_at) + 1000).toISOString() })
+      .where("id", "=", row.id)
+      .execute();
+    assert.deepEqual(await counts(agent), { open: 2, mine: 0, unassigned: 2, waiting: 2, teams: 1 });
+    assert.equal((await counts(admin)).teams, undefined);
+  });
+
   test("follow a change written by another process: its update time, or its live event", async () => {
     const { ws, agent } = await makeTeam(t);
     const s = await submitTicket(t, ws.slug);
