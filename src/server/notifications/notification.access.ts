@@ -1,6 +1,6 @@
 import type { Expression, ExpressionBuilder, Insertable, SqlBool } from "kysely";
 import { type Actor, unknownActor } from "../actors.ts";
-import { nothing } from "../db/access.ts";
+import { nothing, teamOnlyScope } from "../db/access.ts";
 import type { DB, Tx } from "../db/schema.ts";
 
 // An agent's notifications are that agent's alone: another agent, even an admin, never reads or
@@ -47,24 +47,7 @@ export function insertNotifications(db: Tx, rows: Insertable<DB["notifications"]
   return db.insertInto("notifications").values(rows);
 }
 
-function teamScope(actor: Actor) {
-  return (eb: ExpressionBuilder<DB, "teams">): Expression<SqlBool> => {
-    switch (actor.kind) {
-      case "agent":
-        return eb("teams.workspace_id", "=", actor.workspaceId);
-      case "system":
-        return actor.workspaceId === undefined
-          ? eb.lit(true)
-          : eb("teams.workspace_id", "=", actor.workspaceId);
-      case "customer":
-      case "token_holder":
-      case "visitor":
-        return nothing();
-      default:
-        return unknownActor(actor);
-    }
-  };
-}
+const teamScope = (actor: Actor) => teamOnlyScope(actor, "teams.workspace_id");
 
 export function teamsVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("teams").where(teamScope(actor));
@@ -78,24 +61,7 @@ export function teamsDeletableBy(db: Tx, actor: Actor) {
   return db.deleteFrom("teams").where(teamScope(actor));
 }
 
-function memberScope(actor: Actor) {
-  return (eb: ExpressionBuilder<DB, "team_members">): Expression<SqlBool> => {
-    switch (actor.kind) {
-      case "agent":
-        return eb("team_members.workspace_id", "=", actor.workspaceId);
-      case "system":
-        return actor.workspaceId === undefined
-          ? eb.lit(true)
-          : eb("team_members.workspace_id", "=", actor.workspaceId);
-      case "customer":
-      case "token_holder":
-      case "visitor":
-        return nothing();
-      default:
-        return unknownActor(actor);
-    }
-  };
-}
+const memberScope = (actor: Actor) => teamOnlyScope(actor, "team_members.workspace_id");
 
 export function teamMembersVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("team_members").where(memberScope(actor));

@@ -1,6 +1,6 @@
-import type { Expression, ExpressionBuilder, Insertable, SqlBool } from "kysely";
-import { type Actor, type AgentActor, unknownActor } from "../actors.ts";
-import { nothing } from "../db/access.ts";
+import type { Insertable } from "kysely";
+import type { Actor, AgentActor } from "../actors.ts";
+import { teamOnlyScope } from "../db/access.ts";
 import type { DB, Tx } from "../db/schema.ts";
 
 // SLA policies and holidays are the workspace's: every agent reads them (the admin check for
@@ -8,24 +8,7 @@ import type { DB, Tx } from "../db/schema.ts";
 // reads none: the expected response time of their own request is read for them by the system
 // (sla.customer.ts), for a request they already opened.
 
-function policyScope(actor: Actor) {
-  return (eb: ExpressionBuilder<DB, "sla_policies">): Expression<SqlBool> => {
-    switch (actor.kind) {
-      case "agent":
-        return eb("sla_policies.workspace_id", "=", actor.workspaceId);
-      case "system":
-        return actor.workspaceId === undefined
-          ? eb.lit(true)
-          : eb("sla_policies.workspace_id", "=", actor.workspaceId);
-      case "customer":
-      case "token_holder":
-      case "visitor":
-        return nothing();
-      default:
-        return unknownActor(actor);
-    }
-  };
-}
+const policyScope = (actor: Actor) => teamOnlyScope(actor, "sla_policies.workspace_id");
 
 export function policiesVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("sla_policies").where(policyScope(actor));
@@ -43,24 +26,7 @@ export function insertPolicy(db: Tx, row: Insertable<DB["sla_policies"]>) {
   return db.insertInto("sla_policies").values(row);
 }
 
-function holidayScope(actor: Actor) {
-  return (eb: ExpressionBuilder<DB, "workspace_holidays">): Expression<SqlBool> => {
-    switch (actor.kind) {
-      case "agent":
-        return eb("workspace_holidays.workspace_id", "=", actor.workspaceId);
-      case "system":
-        return actor.workspaceId === undefined
-          ? eb.lit(true)
-          : eb("workspace_holidays.workspace_id", "=", actor.workspaceId);
-      case "customer":
-      case "token_holder":
-      case "visitor":
-        return nothing();
-      default:
-        return unknownActor(actor);
-    }
-  };
-}
+const holidayScope = (actor: Actor) => teamOnlyScope(actor, "workspace_holidays.workspace_id");
 
 export function holidaysVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("workspace_holidays").where(holidayScope(actor));
