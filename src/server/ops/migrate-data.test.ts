@@ -198,7 +198,7 @@ describe("portico migrate-data", { skip }, () => {
       live.close();
       const copy = new DatabaseSync(path.join(dir, "portico.sqlite"));
       copy.exec(
-        "create table notes_left_behind (id text primary key); alter table tickets add column mood text",
+        "create table notes_left_behind (id text primary key); alter table tickets add column shoe_size text",
       );
       copy.close();
       await assert.rejects(
@@ -207,7 +207,7 @@ describe("portico migrate-data", { skip }, () => {
           err instanceof MigrateDataError &&
           /schemas differ/.test(err.message) &&
           err.problems.includes("table notes_left_behind is in SQLite only") &&
-          err.problems.includes("column tickets.mood is in SQLite only"),
+          err.problems.includes("column tickets.shoe_size is in SQLite only"),
       );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
