@@ -64,20 +64,13 @@ export async function notifyIncident(
   incident: { id: string; title: string },
   event: "declared" | "resolved",
 ): Promise<string[]> {
-  // Agents are not a guarded table.
-  const by = await tx
-    .selectFrom("agents")
-    .select("name")
-    .where("workspace_id", "=", actor.workspaceId)
-    .where("id", "=", actor.agentId)
-    .executeTakeFirst();
   return notifyAgents(ctx, tx, {
     workspaceId: actor.workspaceId,
     kind: "incident",
     audience: { team: null },
     actorAgentId: actor.agentId,
     ticketId: null,
-    data: { subject: incident.title, by: by?.name ?? null, event, incidentId: incident.id },
+    data: { subject: incident.title, event, incidentId: incident.id },
   });
 }
 

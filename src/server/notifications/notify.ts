@@ -25,7 +25,7 @@ export interface AgentNotice {
   audience: { agentIds: string[] } | { team: string | null };
   /** The agent whose action this is: never told of their own doing. */
   actorAgentId?: string | null | undefined;
-  /** What the line says, fixed now: reference, subject, who did it. */
+  /** What the line says, fixed now: reference, subject, who did it (`by`: absent, the actor's name is read here). */
   data: Record<string, string | number | null>;
   /** The workspace, when the caller holds it (the email's brand); read here otherwise. */
   ws?: Workspace | undefined;
@@ -42,15 +42,15 @@ export interface AgentNotice {
 }
 
 /** The agents told (app or email), for the caller to publish after commit. */
-export async function notifyAgents(ctx: AppContext, tx: Tx, notice: AgentNotice): Promise<string[]> {
-  const system = systemActorIn("notify agents", notice.workspaceId);
+export async function notifyAgents(ctx: AppContext, tx: Tx, given: AgentNotice): Promise<string[]> {
+  const system = systemActorIn("notify agents", given.workspaceId);
   let q = tx
     .selectFrom("agents")
     .select(["agents.id", "agents.notify_prefs", "agents.email", "agents.name"])
-    .where("agents.workspace_id", "=", notice.workspaceId)
+    .where("agents.workspace_id", "=", given.workspaceId)
     .where("agents.active", "=", true)
     .where("agents.password_hash", "!=", NO_PASSWORD_YET);
-  const audience = notice.audience;
+  const audience = given.audience;
   if ("agentIds" in audience) {
     if (audience.agentIds.length === 0) return [];
     q = q.where("agents.id", "in", audience.agentIds);
@@ -63,8 +63,10 @@ export async function notifyAgents(ctx: AppContext, tx: Tx, notice: AgentNotice)
         .where("team_members.team_id", "=", audience.team),
     );
   }
-  if (notice.actorAgentId) q = q.where("agents.id", "!=", notice.actorAgentId);
+  if (given.actorAgentId) q = q.where("agents.id", "!=", given.actorAgentId);
   const agents = await q.execute();
+  if (agents.length === 0) return [];
+  const notice = given.data.by === undefined && given.actorAgentId ? await namingActor(tx, given) : given;
   const now = nowIso(ctx);
   const inApp = agents.filter((a) => notificationPrefs(a.notify_prefs)[notice.kind].app);
   if (inApp.length > 0) {
@@ -85,6 +87,17 @@ export async function notifyAgents(ctx: AppContext, tx: Tx, notice: AgentNotice)
   const byEmail = agents.filter((a) => notificationPrefs(a.notify_prefs)[notice.kind].email);
   if (byEmail.length > 0) await emailEach(ctx, tx, notice, byEmail);
   return inApp.map((a) => a.id);
+}
+
+/** The notice with its actor's name as `by` (agents are not a guarded table). */
+async function namingActor(tx: Tx, notice: AgentNotice): Promise<AgentNotice> {
+  const actor = await tx
+    .selectFrom("agents")
+    .select("name")
+    .where("workspace_id", "=", notice.workspaceId)
+    .where("id", "=", notice.actorAgentId as string)
+    .executeTakeFirst();
+  return { ...notice, data: { ...notice.data, by: actor?.name ?? null } };
 }
 
 /** One email per agent, each only to that agent. */

@@ -48,20 +48,13 @@ export async function notifyAssignee(
   t: TicketTable,
   assigneeId: string,
 ): Promise<string[]> {
-  // Agents are not a guarded table: only the name of the one who assigned.
-  const by = await tx
-    .selectFrom("agents")
-    .select("name")
-    .where("workspace_id", "=", actor.workspaceId)
-    .where("id", "=", actor.agentId)
-    .executeTakeFirst();
   return notifyAgents(ctx, tx, {
     workspaceId: t.workspace_id,
     kind: "assigned",
     ticketId: t.id,
     audience: { agentIds: [assigneeId] },
     actorAgentId: actor.agentId,
-    data: { reference: formatReference(t.number), subject: t.subject, by: by?.name ?? null },
+    data: { reference: formatReference(t.number), subject: t.subject },
   });
 }
 
