@@ -12,6 +12,7 @@ import type {
 } from "./schema.sentiment.ts";
 import type { SlaDB } from "./schema.sla.ts";
 import type { SurveyDB } from "./schema.surveys.ts";
+import type { WebhooksDB } from "./schema.webhooks.ts";
 import type { WorkDB } from "./schema.work.ts";
 
 // Row shapes as the application reads and writes them. Timestamps are ISO-8601 strings on
@@ -577,7 +578,8 @@ export interface DB
     RoutingDB,
     MacrosDB,
     FasterDB,
-    SlaDB {
+    SlaDB,
+    WebhooksDB {
   workspaces: WorkspaceTable & WorkspaceSentimentColumns;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;

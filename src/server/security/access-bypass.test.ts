@@ -59,6 +59,9 @@ const ACCESS_FILES: Record<string, string> = {
   ticket_reads: "tickets/ticket-read.access.ts",
   sla_policies: "sla/sla.access.ts",
   workspace_holidays: "sla/sla.access.ts",
+  webhook_endpoints: "webhooks/webhook.access.ts",
+  webhook_deliveries: "webhooks/webhook.access.ts",
+  webhook_attempts: "webhooks/webhook.access.ts",
 };
 
 /**

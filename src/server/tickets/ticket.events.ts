@@ -2,6 +2,7 @@ import type { Database } from "../db/connection.ts";
 import { PreparedWrite } from "../db/prepared.ts";
 import type { Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
+import { queueWebhookEvent, webhookEventOf } from "../webhooks/webhook-events.ts";
 
 // Every change to a ticket is an event: who, what, when. Whether a customer may see it in their
 // own timeline is decided here, once per type, never by the caller.
@@ -73,4 +74,15 @@ export async function recordEvent(
     customerVisible: isCustomerVisible(e.type),
     at: e.at,
   });
+  // The same transaction queues the change for the workspace's webhooks, if any listen.
+  const event = webhookEventOf(e.type);
+  if (event) {
+    await queueWebhookEvent(database, tx, {
+      workspaceId: e.workspaceId,
+      event,
+      ticketId: e.ticketId,
+      data: { ...e.data, type: e.type, actor: e.actor },
+      at: e.at,
+    });
+  }
 }
