@@ -94,6 +94,12 @@ export interface Config {
   metricsPort: number | undefined;
   /** Address that listener binds to (a private one). */
   metricsHost: string;
+  /**
+   * Internal addresses webhooks may still reach (WEBHOOK_ALLOW_PRIVATE_TARGETS): host names, IP
+   * addresses or CIDR ranges, comma-separated. Empty (the default): every internal address is
+   * refused.
+   */
+  webhookAllowPrivateTargets: string[];
 }
 
 export interface HttpLimits {
@@ -199,6 +205,10 @@ export function loadConfig(env: Env = process.env): Config {
     http: httpLimits(env),
     sqliteCacheMb: int(env, "SQLITE_CACHE_MB", 32, 1, 4096),
     ...metricsConfig(env),
+    webhookAllowPrivateTargets: (env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? "")
+      .split(",")
+      .map((v) => v.trim().toLowerCase())
+      .filter((v) => v !== ""),
   };
 }
 
