@@ -13,6 +13,7 @@ import { portalPages } from "./http/portal/portal.pages.ts";
 import { portalSignInPages } from "./http/portal/sign-in.pages.ts";
 import { brandRoutes } from "./http/public/brand.routes.ts";
 import { domainRoutes } from "./http/public/domains.routes.ts";
+import { embedRoutes } from "./http/public/embed.routes.ts";
 import { publicFileRoutes, UploadResult } from "./http/public/files.routes.ts";
 import { healthRoutes } from "./http/public/health.routes.ts";
 import { homePages } from "./http/public/home.pages.ts";
@@ -215,6 +216,7 @@ export async function buildApp(ctx: AppContext) {
   // The HTML pages: the customers' without an account, then the agents' app and first run.
   await app.register(homePages(ctx), { prefix: "/portal" });
   await app.register(brandRoutes(ctx), { prefix: "/portal" });
+  await app.register(embedRoutes(), { prefix: "/portal" });
   await app.register(submitPages(ctx), { prefix: "/portal" });
   await app.register(trackingPages(ctx), { prefix: "/portal" });
   await app.register(incidentTrackingPages(ctx), { prefix: "/portal" });

@@ -234,6 +234,9 @@ describe("serving a verified domain", () => {
     assert.equal(kb.statusCode, 200);
     const own = await onHost(domain, `/portal/${team.ws.slug}/submit`);
     assert.equal(own.statusCode, 200, "the pages' own links work there too");
+    const sizer = await onHost(domain, "/portal/embed.js");
+    assert.equal(sizer.statusCode, 200, "the iframe embed's script, as on this server's own address");
+    assert.match(String(sizer.headers["content-type"]), /^text\/javascript/);
     const ask = await t.app.inject({ url: `/tls/ask?domain=${domain.toUpperCase()}` });
     assert.equal(ask.statusCode, 200);
     assert.equal((await t.app.inject({ url: "/tls/ask?domain=portico.example.test" })).statusCode, 200);
@@ -440,6 +443,10 @@ describe("the Domain settings page", () => {
     // The Share panel now hands out the custom domain.
     const share = await t.app.inject({ url: "/app/settings", headers: { cookie: team.admin.cookie } });
     assert.ok(share.body.includes(`https://${domain}/submit`));
+    assert.ok(
+      share.body.includes(`https://${domain}/portal/embed.js`),
+      "the embed's script from the same host",
+    );
     // An agent sees the page but cannot change it.
     const agentView = await t.app.inject({
       url: "/app/settings/domain",

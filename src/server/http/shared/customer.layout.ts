@@ -344,6 +344,7 @@ ${ws.custom_css ? html`<style nonce="${nonce}">${customCss(ws.custom_css)}</styl
 ${preview ? "" : html`<script src="${assetUrl("time.js")}" defer></script>`}
 ${preview ? "" : html`<script src="${assetUrl("portal.js")}" defer></script>`}
 ${preview ? "" : html`<script src="${assetUrl("files.js")}" defer></script>`}
+${embedded && !preview ? html`<script src="${assetUrl("embed-frame.js")}" defer></script>` : ""}
 </head>
 <body class="${PORTAL_SCOPE_CLASS}${embedded ? " embedded" : ""}" data-messages="${clientMessages(t)}">
 <a class="skip" href="#main">${t.t("common:layout.skip")}</a>

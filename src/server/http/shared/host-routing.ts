@@ -35,9 +35,9 @@ interface WorkspaceAddress {
   custom_domain_verified_at: string | null;
 }
 
-/** Paths a custom host passes through unchanged: assets, health, the TLS ask, verification. */
+/** Paths a custom host passes through unchanged: assets, health, the TLS ask, verification, the embed's script. */
 const AS_IS =
-  /^\/(?:assets\/|healthz(?:$|\?)|readyz(?:$|\?)|metrics(?:$|\?)|tls\/ask(?:$|\?)|\.well-known\/)/;
+  /^\/(?:assets\/|healthz(?:$|\?)|readyz(?:$|\?)|metrics(?:$|\?)|tls\/ask(?:$|\?)|\.well-known\/|portal\/embed\.js(?:$|\?))/;
 /** The agents' trees: on a custom host, sent to PUBLIC_URL. */
 const AGENTS = /^\/(?:app|setup|api(?!\/(?:public|portal)\/))(?:$|[/?])/;
 /** Paths naming a workspace by its slug: the pages, the portal APIs. */

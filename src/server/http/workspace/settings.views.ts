@@ -106,14 +106,18 @@ function shareSection(
 ): Html {
   const home = verifiedDomainOf(ws) ? portalUrl(ctx.config, ws, "") : `${origin(ctx, req)}/portal/${ws.slug}`;
   const link = verifiedDomainOf(ws) ? portalUrl(ctx.config, ws, "/submit") : `${home}/submit`;
+  // The script that sizes the frame to the form, from the form's own origin (a custom domain's too).
+  const sizer = `${new URL(link).origin}/portal/embed.js`;
   const snippet = `<iframe
   src="${link}"
+  data-portico-embed
   width="100%"
   height="780"
   style="border:0;max-width:640px;display:block;margin:auto"
   title="Support request form"
   loading="lazy"
-></iframe>`;
+></iframe>
+<script src="${sizer}" async></script>`;
   const anchor = `<a href="${link}">Submit a Support Request</a>`;
   return html`<section class="card" aria-labelledby="share-title" id="share">
   <h2 id="share-title">Share the portal</h2>
@@ -134,9 +138,9 @@ function shareSection(
   </div>
   <div class="field">
     <label for="share-iframe">Embed the form in your own site</label>
-    <p class="hint" id="share-iframe-hint">Paste into a page of a site allowed below; the form opens tracking links in a new tab.</p>
+    <p class="hint" id="share-iframe-hint">Paste into a page of a site allowed below. The frame grows and shrinks with the form (the script line sizes it), and the form opens tracking links in a new tab.</p>
     <div class="copy-row">
-      <textarea id="share-iframe" readonly rows="8" aria-describedby="share-iframe-hint">${snippet}</textarea>
+      <textarea id="share-iframe" readonly rows="11" aria-describedby="share-iframe-hint">${snippet}</textarea>
       <button type="button" data-copy="share-iframe">Copy snippet</button>
     </div>
   </div>
