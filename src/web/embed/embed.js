@@ -23,7 +23,16 @@
     if (typeof height !== "number" || !Number.isFinite(height)) return;
     for (const frame of frames()) {
       if (frame.contentWindow !== e.source) continue;
-      frame.style.height = `${Math.min(MAX, Math.max(MIN, Math.ceil(height)))}px`;
+      // The content's height; a site's own `box-sizing: border-box` counts the frame's border and
+      // padding in, so they are added back.
+      let extra = 0;
+      const st = getComputedStyle(frame);
+      if (st.boxSizing === "border-box") {
+        for (const side of ["borderTopWidth", "borderBottomWidth", "paddingTop", "paddingBottom"]) {
+          extra += Number.parseFloat(st[side]) || 0;
+        }
+      }
+      frame.style.height = `${Math.ceil(Math.min(MAX, Math.max(MIN, height)) + extra)}px`;
     }
   });
   // A frame that loaded before this script ran has already spoken: ask it again.
