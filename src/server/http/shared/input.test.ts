@@ -30,10 +30,10 @@ const signedIn = (url: string) => ({
 
 /**
  * The page trees answer with pages; everything else (the API, assets, health) in JSON: a portal's
- * brand images and manifest are assets, though their address is the portal's.
+ * brand images and manifest, and the iframe embed's script, are assets, though their address is the portal's.
  */
 const isJsonTree = (url: string) =>
-  /^\/portal\/:slug\/(brand\/|manifest\.webmanifest$)/.test(url) ||
+  /^\/portal\/(:slug\/(brand\/|manifest\.webmanifest$)|embed\.js$)/.test(url) ||
   !/^\/(app|setup|portal)(\/|$)|^\/$/.test(url);
 const paramsOf = (url: string) => [...url.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1] as string);
 const pathWith = (url: string, values: Record<string, string>) =>
