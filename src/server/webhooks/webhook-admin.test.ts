@@ -327,6 +327,92 @@ describe("webhook endpoints for admins", () => {
   });
 });
 
+describe("the settings pages, without JavaScript", () => {
+  const post = (who: SignedInAgent, url: string, fields: [string, string][]) =>
+    t.app.inject({
+      method: "POST",
+      url,
+      headers: { cookie: who.cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: new URLSearchParams([["_csrf", who.csrf], ...fields]).toString(),
+    });
+
+  it("adds an endpoint (errors beside their fields), shows its secret once, tests, pauses and deletes it", async () => {
+    const { admin } = await makeTeam(t);
+    const refused = await post(admin, "/app/settings/webhooks", [
+      ["name", "Internal"],
+      ["url", "http://127.0.0.1:9000/hook"],
+      ["format", "json"],
+      ["events", "ticket.created"],
+    ]);
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /id="url-error"/);
+    assert.match(refused.body, /must be a public address/);
+    assert.match(refused.body, /value="http:\/\/127\.0\.0\.1:9000\/hook"/);
+    const noEvents = await post(admin, "/app/settings/webhooks", [
+      ["name", "None"],
+      ["url", "https://hooks.example.com/a"],
+    ]);
+    assert.equal(noEvents.statusCode, 400);
+    assert.match(noEvents.body, /id="events-error"/);
+
+    const made = await post(admin, "/app/settings/webhooks", [
+      ["name", "Ops"],
+      ["url", "https://hooks.example.com/ops"],
+      ["format", "json"],
+      ["events", "ticket.created"],
+      ["events", "ticket.resolved"],
+    ]);
+    assert.equal(made.statusCode, 201, made.body.slice(0, 500));
+    const secret = /id="webhook-secret"[^>]*value="(whsec_[^"]+)"/.exec(made.body)?.[1];
+    assert.ok(secret, "the secret is on the page answering the POST");
+    const list = (await api(admin, "GET", "/webhooks")).json().items as { id: string; events: string[] }[];
+    const id = list[0]?.id as string;
+    assert.deepEqual(list[0]?.events, ["ticket.created", "ticket.resolved"]);
+    const again = await t.app.inject({
+      url: `/app/settings/webhooks/${id}`,
+      headers: { cookie: admin.cookie },
+    });
+    assert.ok(!again.body.includes(secret));
+
+    const tested = await post(admin, `/app/settings/webhooks/${id}/test`, []);
+    assert.equal(tested.statusCode, 303);
+    const log = await t.app.inject({
+      url: tested.headers.location as string,
+      headers: { cookie: admin.cookie },
+    });
+    assert.match(log.body, /Test event queued/);
+    assert.match(log.body, /webhook\.ping/);
+
+    const paused = await post(admin, `/app/settings/webhooks/${id}/state`, [["state", "paused"]]);
+    assert.equal(paused.statusCode, 303);
+    assert.equal((await api(admin, "GET", `/webhooks/${id}`)).json().state, "paused");
+    const deleted = await post(admin, `/app/settings/webhooks/${id}/delete`, []);
+    assert.equal(deleted.statusCode, 303);
+    assert.equal((await api(admin, "GET", `/webhooks/${id}`)).statusCode, 404);
+  });
+
+  it("turning a disabled endpoint on again clears its reason and failing streak", async () => {
+    const { admin } = await makeTeam(t);
+    const made = await add(admin);
+    await t.ctx.database.db
+      .updateTable("webhook_endpoints")
+      .set({
+        state: "disabled",
+        disabled_reason: "Failing for 3 days",
+        failing_since: t.ctx.now().toISOString(),
+      })
+      .where("id", "=", made.webhook.id)
+      .execute();
+    const page = await t.app.inject({ url: "/app/settings/webhooks", headers: { cookie: admin.cookie } });
+    assert.match(page.body, /Disabled/);
+    assert.match(page.body, /Failing for 3 days/);
+    const on = await post(admin, `/app/settings/webhooks/${made.webhook.id}/state`, [["state", "active"]]);
+    assert.equal(on.statusCode, 303);
+    const w = (await api(admin, "GET", `/webhooks/${made.webhook.id}`)).json();
+    assert.deepEqual([w.state, w.disabledReason, w.failingSince], ["active", null, null]);
+  });
+});
+
 describe("events queued for the endpoints listening", () => {
   it("a request opened, replied to by both sides and resolved, through the API", async () => {
     const { ws, admin, agent } = await makeTeam(t);
