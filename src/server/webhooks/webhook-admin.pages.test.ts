@@ -81,6 +81,17 @@ describe("the settings pages, without JavaScript", () => {
     const deleted = await post(admin, `/app/settings/webhooks/${id}/delete`, []);
     assert.equal(deleted.statusCode, 303);
     assert.equal((await api(admin, "GET", `/webhooks/${id}`)).statusCode, 404);
+    assert.deepEqual(await rowsOf(id), [], "its log goes with it");
+  });
+
+  it("links the page from the settings for admins only", async () => {
+    const { admin, agent } = await makeTeam(t);
+    const link = /href="\/app\/settings\/webhooks"/;
+    const forAdmin = await t.app.inject({ url: "/app/settings", headers: { cookie: admin.cookie } });
+    assert.match(forAdmin.body, link);
+    const forAgent = await t.app.inject({ url: "/app/settings", headers: { cookie: agent.cookie } });
+    assert.equal(forAgent.statusCode, 200);
+    assert.doesNotMatch(forAgent.body, link);
   });
 
   it("turning a disabled endpoint on again clears its reason and failing streak", async () => {
