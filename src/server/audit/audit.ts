@@ -45,6 +45,12 @@ export const AUDIT_ACTIONS = {
   "team.changed": "Team changed",
   "team.deleted": "Team deleted",
   "agent.capacity": "Agent's capacity changed",
+  "webhook.created": "Webhook added",
+  "webhook.updated": "Webhook changed",
+  "webhook.paused": "Webhook paused",
+  "webhook.resumed": "Webhook turned on",
+  "webhook.secret_rolled": "Webhook's signing secret replaced",
+  "webhook.deleted": "Webhook deleted",
 } as const;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 export const isAuditAction = (s: string): s is AuditAction => Object.hasOwn(AUDIT_ACTIONS, s);

@@ -4,6 +4,7 @@ import type { Tx } from "../db/schema.ts";
 import { AppError, validationFailed } from "../errors.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { newId } from "../ids.ts";
+import { queueFormSubmitted } from "../webhooks/webhook-facts.ts";
 import { formsVisibleTo, ticketFieldsVisibleTo } from "./form.access.ts";
 import type { FormField } from "./form.schemas.ts";
 import { versionFields } from "./form.service.ts";
@@ -96,10 +97,11 @@ export async function saveRequestFields(
     }
     answers[f.key] = "Attached to the request";
   }
+  const responseId = newId();
   await tx
     .insertInto("form_responses")
     .values({
-      id: newId(),
+      id: responseId,
       workspace_id: p.workspaceId,
       form_id: form.formId,
       form_version: form.version,
@@ -124,6 +126,17 @@ export async function saveRequestFields(
       value: answerText(f, answers[f.key]).slice(0, 2000),
     }));
   if (rows.length) await tx.insertInto("ticket_fields").values(rows).execute();
+  await queueFormSubmitted(ctx, tx, {
+    workspaceId: p.workspaceId,
+    formId: form.formId,
+    formName: form.name,
+    responseId,
+    contactId: p.contactId,
+    companyId: p.companyId,
+    ticketId: p.ticketId,
+    taskId: null,
+    at: p.at,
+  });
 }
 
 export interface TicketFieldView {

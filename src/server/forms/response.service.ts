@@ -6,6 +6,7 @@ import type { Tx } from "../db/schema.ts";
 import { conflict, type FieldErrors, forbidden, notFound, validationFailed } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { CUSTOMER_TASK_COLUMNS, tasksVisibleTo } from "../onboarding/plan.access.ts";
+import { queueFormSubmitted } from "../webhooks/webhook-facts.ts";
 import { resolveFileAnswers } from "./file-answers.ts";
 import { formResponsesVisibleTo, formResponsesWritableBy, formsVisibleTo } from "./form.access.ts";
 import type { Answers, FormField, FormResponseView, TaskFormView } from "./form.schemas.ts";
@@ -257,6 +258,17 @@ export async function submitTaskForm(
       form.name,
       at,
     );
+    await queueFormSubmitted(ctx, tx, {
+      workspaceId: actor.workspaceId,
+      formId: form.id,
+      formName: form.name,
+      responseId: id,
+      contactId: contactIdOf(actor),
+      companyId: task.company_id,
+      ticketId: null,
+      taskId: task.id,
+      at,
+    });
     return getTaskForm(ctx, actor, taskId, tx);
   });
 }

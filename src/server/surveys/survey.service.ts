@@ -9,6 +9,7 @@ import { enqueueEmail } from "../email/outbox.ts";
 import { validationFailed } from "../errors.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
 import { cleanText } from "../tickets/ticket.create.ts";
+import { queueSurveyAnswered } from "../webhooks/webhook-facts.ts";
 import { portalUrl } from "../workspaces/portal-url.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
 import { onSurveyAnswered } from "./follow-ups.ts";
@@ -313,6 +314,7 @@ export async function answerSurvey(
       current.answer_outcome = outcome;
     }
     await onSurveyAnswered(ctx, tx, current);
+    await queueSurveyAnswered(ctx, tx, current);
     return { kind: "recorded", survey: current };
   });
 }

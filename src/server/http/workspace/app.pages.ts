@@ -37,6 +37,7 @@ import { signInPages } from "./sign-in.pages.ts";
 import { slaSettingsPages } from "./sla.pages.ts";
 import { surveySettingsPages } from "./survey-settings.pages.ts";
 import { ticketPages } from "./tickets.pages.ts";
+import { webhookPages } from "./webhooks.pages.ts";
 
 // The agents' workspace app (/app) and first-run setup (/setup): server-rendered pages that
 // work without JavaScript, enhanced by app.js. The agents' one gate (gate.ts) guards the whole
@@ -143,6 +144,7 @@ export const appPages =
         await tree.register(emailSettingsPages(ctx), { prefix: "/settings/emails" });
         await tree.register(portalSettingsPages(ctx), { prefix: "/settings/portal" });
         await tree.register(auditPages(ctx), { prefix: "/settings/audit" });
+        await tree.register(webhookPages(ctx), { prefix: "/settings/webhooks" });
         await tree.register(slaSettingsPages(ctx), { prefix: "/settings/sla" });
         await tree.register(agentTaskPages(ctx), { prefix: "/tasks" });
         await tree.register(incidentPages(ctx), { prefix: "/incidents" });
