@@ -152,6 +152,15 @@ describe("bot handover", () => {
       "the email carries the tracking link",
     );
     for (const s of [BOT_SECRET, STEP_SECRET, SUMMARY_SECRET]) assert.ok(!message.html.includes(s));
+    // The team hears of it as a request that came by chat.
+    const told = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .selectAll()
+      .where("ticket_id", "=", r.ticket.id)
+      .where("kind", "=", "agent_new_ticket")
+      .execute();
+    assert.ok(told.length > 0, "agents are emailed about the new ticket");
+    for (const row of told) assert.match(outgoingMessageOf(row).text, /wrote in by chat/);
   });
 
   test("the note never reaches the signed-in customer's portal either", async () => {

@@ -8,7 +8,7 @@ import { isUniqueViolation } from "../db/errors.ts";
 import type { Tx } from "../db/schema.ts";
 import { absoluteUrl } from "../email/outbox.customer.ts";
 import { emailTicketCreated } from "../email/outbox.tickets.ts";
-import { notFound, validationFailed } from "../errors.ts";
+import { validationFailed } from "../errors.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import { publishRouted } from "../routing/auto-assign.ts";
 import { noteCustomerMessage } from "../sentiment/sentiment.ts";
@@ -59,11 +59,12 @@ const nameFromEmail = (email: string) => email.split("@")[0] || email;
 function checked(body: HandoverBody) {
   const email = normalizeEmail(body.customer.email);
   const first = body.transcript.findIndex((m) => m.from === "customer");
+  const opening = body.transcript[first];
   const fields: Record<string, string> = {};
   if (!email) fields["customer.email"] = "must be a valid email address";
-  if (first < 0) fields.transcript = "must hold at least one message from the customer";
-  if (!email || first < 0) throw validationFailed(fields);
-  return { email, first };
+  if (!opening) fields.transcript = "must hold at least one message from the customer";
+  if (!email || !opening) throw validationFailed(fields);
+  return { email, first, opening };
 }
 
 const ticketUrl = (ctx: AppContext, number: number) =>
@@ -112,7 +113,7 @@ export async function handOver(
   actor: AgentActor,
   body: HandoverBody,
 ): Promise<{ result: HandoverResult; replayed: boolean }> {
-  const { email, first } = checked(body);
+  const { email, first, opening } = checked(body);
   const ws = await getWorkspace(ctx, actor);
   const conversationId = body.conversationId;
   if (conversationId) {
@@ -122,8 +123,6 @@ export async function handOver(
     if (again) return { result: again, replayed: true };
   }
   const source = body.source ?? "Assistant";
-  const opening = body.transcript[first];
-  if (!opening) throw notFound("No customer message.");
   let created: Awaited<ReturnType<typeof insertTicket>> | undefined;
   try {
     const result = await ctx.database.db.transaction().execute(async (tx): Promise<HandoverResult> => {
