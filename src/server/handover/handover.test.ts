@@ -256,6 +256,10 @@ describe("bot handover", () => {
       ],
       [{ customer: { email: address() }, transcript: [{ from: "robot", text: "x" }] }, "transcript.0.from"],
       [
+        { customer: { email: address() }, transcript: [{ from: "customer", text: "x", at: "yesterday" }] },
+        "transcript.0.at",
+      ],
+      [
         {
           customer: { email: address() },
           transcript: Array.from({ length: 201 }, () => ({ from: "customer", text: "x" })),
