@@ -92,8 +92,16 @@ async function replay(
     .select(["tickets.id", "tickets.number", "tickets.contact_id", "contacts.email_normalized"])
     .where("tickets.id", "=", ticketId)
     .executeTakeFirst();
-  // The ticket was deleted (retention, erasure) since: the conversation is handed over anew.
-  if (!ticket) return null;
+  if (!ticket) {
+    // The ticket is gone since: the stale key goes, and the conversation is handed over anew.
+    await tx
+      .deleteFrom("idempotency_keys")
+      .where("workspace_id", "=", ws.id)
+      .where("scope", "=", IDEMPOTENCY_SCOPE)
+      .where("key", "=", conversationId)
+      .execute();
+    return null;
+  }
   const token = await issueTrackingToken(ctx, tx, {
     workspaceId: ws.id,
     ticketId: ticket.id,
