@@ -233,6 +233,20 @@ describe("bot handover", () => {
     assert.notEqual(elsewhere.ticket.id, first.ticket.id);
   });
 
+  test("the same conversation handed over twice at once is one ticket", async () => {
+    const team = await makeTeam(t);
+    const body = fullBody(address(), { conversationId: "conv-race" });
+    const [a, b] = await Promise.all([handOver(team, body), handOver(team, body)]);
+    assert.deepEqual([a.statusCode, b.statusCode].sort(), [200, 201], `${a.body} ${b.body}`);
+    assert.equal((a.json() as HandoverResult).ticket.id, (b.json() as HandoverResult).ticket.id);
+    const tickets = await t.ctx.database.db
+      .selectFrom("tickets")
+      .select("id")
+      .where("workspace_id", "=", team.ws.id)
+      .execute();
+    assert.equal(tickets.length, 1);
+  });
+
   test("validation errors name the field", async () => {
     const team = await makeTeam(t);
     const cases: [Record<string, unknown>, string][] = [
