@@ -162,7 +162,7 @@ export async function buildApp(ctx: AppContext) {
         { name: "settings", description: "Agents and admins: workspace settings" },
         { name: "knowledge base", description: "Agents and admins: articles, categories, insights" },
         { name: "analytics", description: "Agents: the dashboard's numbers and their CSV" },
-        { name: "integrations", description: "Admins: webhooks and chat notifications" },
+        { name: "integrations", description: "Webhooks, chat notifications, API keys and bot handover" },
         { name: "health", description: "Operators" },
       ],
       components: {

@@ -26,7 +26,7 @@ export type TicketType = (typeof TICKET_TYPES)[number];
 /** The type a request has when its sender chooses none. */
 export const DEFAULT_TICKET_TYPE: TicketType = "Support Request";
 
-export const TICKET_CHANNELS = ["portal", "email", "agent", "api"] as const;
+export const TICKET_CHANNELS = ["portal", "email", "agent", "api", "chat"] as const;
 export type TicketChannel = (typeof TICKET_CHANNELS)[number];
 
 /** The description limit, counted in Unicode code points on both sides. */

@@ -39,7 +39,7 @@ export function newTicketForAgents(p: {
     brand: p.brand,
     heading: `New request ${p.reference}`,
     paragraphs: [
-      html`${bdi(p.contactName)} &lt;${p.contactEmail}&gt; wrote in by ${p.channel === "email" ? "email" : "the portal"}${
+      html`${bdi(p.contactName)} &lt;${p.contactEmail}&gt; wrote in by ${p.channel === "email" ? "email" : p.channel === "chat" ? "chat (handed over by an assistant)" : "the portal"}${
         p.followUpOf ? `, following up on the closed ${p.followUpOf}` : ""
       }: “${bdi(p.subject)}”.`,
     ],

@@ -1,4 +1,9 @@
-import { formatReference, type TicketStatus, type TicketType } from "../../shared/tickets.ts";
+import {
+  formatReference,
+  type TicketPriority,
+  type TicketStatus,
+  type TicketType,
+} from "../../shared/tickets.ts";
 import { systemActorIn } from "../actors.ts";
 import { hashToken, newToken } from "../auth/tokens.ts";
 import { type AppContext, nowIso } from "../context.ts";
@@ -98,6 +103,8 @@ export interface NewTicket {
   emailThreadId?: string;
   /** The language it was written in (the page's), when known: its emails speak it. */
   locale?: string | null | undefined;
+  /** The priority it starts with (a bot handover may say); medium when not given. */
+  priority?: TicketPriority | undefined;
 }
 
 const NEXT_NUMBER = new PreparedWrite(["workspaceId"], (db, p) =>
@@ -122,6 +129,7 @@ const TICKET_INSERT = new PreparedWrite(
     "emailThreadId",
     "followUpOfId",
     "locale",
+    "priority",
     "at",
   ],
   (db, p) =>
@@ -136,7 +144,7 @@ const TICKET_INSERT = new PreparedWrite(
       type: p.type,
       status: "open",
       portal_status: null,
-      priority: "medium",
+      priority: p.priority,
       channel: p.channel,
       assignee_id: null,
       email_thread_id: p.emailThreadId,
@@ -176,7 +184,7 @@ export async function insertTicket(
     type: t.type,
     status: "open",
     portal_status: null,
-    priority: "medium",
+    priority: t.priority ?? "medium",
     channel: t.channel,
     assignee_id: null,
     // Replies by email will thread on this id (RFC 5322 Message-ID form).
@@ -204,6 +212,7 @@ export async function insertTicket(
     emailThreadId: row.email_thread_id,
     followUpOfId: row.follow_up_of_id,
     locale: row.locale,
+    priority: row.priority,
     at: now,
   });
   await recordEvent(ctx.database, tx, {
@@ -241,7 +250,7 @@ export interface NewComment {
   author: { type: "agent"; agentId: string } | { type: "contact"; contactId: string } | { type: "system" };
   body: string;
   internal: boolean;
-  channel: "web" | "portal" | "email";
+  channel: "web" | "portal" | "email" | "chat";
   emailMessageId?: string | null;
   at: string;
 }

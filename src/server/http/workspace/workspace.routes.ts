@@ -40,6 +40,7 @@ import { workspaceFasterRoutes } from "./faster.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { workspaceFormRoutes } from "./forms.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
+import { workspaceHandoverRoutes } from "./handover.routes.ts";
 import { workspaceImportRoutes } from "./import.routes.ts";
 import { workspaceIncidentRoutes } from "./incidents.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
@@ -96,6 +97,7 @@ export const workspaceRoutes =
     await app.register(workspaceLiveRoutes(ctx));
     await app.register(workspaceSlaRoutes(ctx));
     await app.register(workspaceWebhookRoutes(ctx));
+    await app.register(workspaceHandoverRoutes(ctx));
 
     app.get(
       "/session",
