@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { bearerTokenOf, resolveApiKey } from "../../apikeys/api-key-auth.ts";
 import { csrfTokenFor, resolveSession, type SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
@@ -28,11 +29,23 @@ export function clearSessionCookie(ctx: AppContext, reply: FastifyReply) {
 declare module "fastify" {
   interface FastifyRequest {
     session: SessionInfo | null;
+    /** The session cookie's token; null for a request admitted with an API key. */
     sessionToken: string | null;
+  }
+  interface FastifyContextConfig {
+    /** A route of the agents' JSON API that an API key may not use (a session's own business). */
+    sessionOnly?: boolean;
   }
 }
 
-export function addAgentGate(tree: FastifyInstance, ctx: AppContext, answers: GateAnswers): void {
+const READ_METHODS = new Set(["GET", "HEAD"]);
+
+export function addAgentGate(
+  tree: FastifyInstance,
+  ctx: AppContext,
+  answers: GateAnswers,
+  opts: { apiKeys?: boolean } = {},
+): void {
   tree.decorateRequest("session", null);
   tree.decorateRequest("sessionToken", null);
   addSessionGate<SessionInfo>(tree, {
@@ -48,6 +61,32 @@ export function addAgentGate(tree: FastifyInstance, ctx: AppContext, answers: Ga
     },
     csrfTokenFor,
     answers,
+    ...(opts.apiKeys
+      ? {
+          async admitWithoutCookie(req: FastifyRequest) {
+            const token = bearerTokenOf(req.headers.authorization);
+            if (token === undefined) return false;
+            const session = await resolveApiKey(ctx, token, req.ip);
+            const key = session.actor.apiKey;
+            if (req.routeOptions.config.sessionOnly) {
+              throw new AppError(
+                403,
+                "api_key_not_allowed",
+                "This route needs an admin's own session, not an API key.",
+              );
+            }
+            if (key?.scope === "read" && !READ_METHODS.has(req.method)) {
+              throw new AppError(
+                403,
+                "api_key_read_only",
+                "This API key is read only: GET and HEAD requests only.",
+              );
+            }
+            req.session = session;
+            return true;
+          },
+        }
+      : {}),
   });
 }
 

@@ -27,6 +27,7 @@ import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
 import { workspaceAgentTaskRoutes } from "./agent-tasks.routes.ts";
 import { workspaceAnalyticsRoutes } from "./analytics.routes.ts";
+import { documentApiKeys, workspaceApiKeyRoutes } from "./api-keys.routes.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceBrandingRoutes } from "./branding.routes.ts";
 import { workspaceCompanyRoutes } from "./companies.routes.ts";
@@ -64,7 +65,8 @@ const security = [{ session: [], csrf: [] }];
 export const workspaceRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
-    addAgentGate(app, ctx, JSON_ANSWERS);
+    addAgentGate(app, ctx, JSON_ANSWERS, { apiKeys: true });
+    documentApiKeys(app);
     await app.register(workspaceFileRoutes(ctx));
     await app.register(workspaceKbRoutes(ctx));
     await app.register(workspaceKbImageRoutes(ctx));
@@ -94,10 +96,12 @@ export const workspaceRoutes =
     await app.register(workspaceFasterRoutes(ctx));
     await app.register(workspaceLiveRoutes(ctx));
     await app.register(workspaceSlaRoutes(ctx));
+    await app.register(workspaceApiKeyRoutes(ctx));
 
     app.get(
       "/session",
       {
+        config: { sessionOnly: true },
         schema: {
           tags: ["auth"],
           summary: "Who is signed in",
@@ -119,6 +123,7 @@ export const workspaceRoutes =
     app.post(
       "/sign-out",
       {
+        config: { sessionOnly: true },
         schema: {
           tags: ["auth"],
           summary: "Sign out",
