@@ -271,6 +271,31 @@ describe("API keys", () => {
     }
   });
 
+  test("the settings page: admins only; the form's errors; the token on the answer only", async () => {
+    const team = await makeTeam(t);
+    const page = (headers: Record<string, string>) =>
+      t.app.inject({ url: "/app/settings/api-keys", headers: { cookie: headers.cookie as string } });
+    assert.equal((await page(team.agent.headers)).statusCode, 404);
+    assert.equal((await page(team.admin.headers)).statusCode, 200);
+    const form = (fields: Record<string, string>) =>
+      t.app.inject({
+        method: "POST",
+        url: "/app/settings/api-keys",
+        headers: { cookie: team.admin.cookie, "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams({ _csrf: team.admin.csrf, ...fields }).toString(),
+      });
+    const blank = await form({ name: " ", scope: "read" });
+    assert.equal(blank.statusCode, 400);
+    assert.match(blank.body, /error-summary/);
+    const made = await form({ name: "Chatbot", scope: "write" });
+    assert.equal(made.statusCode, 201, made.body);
+    const token = /id="new-key-token"[^>]*value="(ptk_[A-Za-z0-9_-]{43})"/.exec(made.body)?.[1];
+    assert.ok(token, "the new token is on the page");
+    const again = await page(team.admin.headers);
+    assert.ok(again.body.includes("Chatbot"));
+    assert.ok(!again.body.includes(token.slice(12)), "and on no page afterwards");
+  });
+
   test("the OpenAPI document has the apiKey scheme on the workspace routes, not on the keys' own", async () => {
     const res = await t.app.inject({ url: "/api/openapi.json" });
     const doc = res.json();

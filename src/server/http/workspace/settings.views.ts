@@ -206,7 +206,7 @@ export function settingsMain(
 ): Html {
   return html`<h1>Settings</h1>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
-<nav class="toc" aria-label="Settings sections"><a href="/app/settings/branding">Branding</a> <a href="#share">Share</a> <a href="#portal-access">Portal access</a> <a href="#documents">Documents</a> <a href="#retention">Data retention</a> <a href="#agents">Agents</a> <a href="/app/settings/portal">Portal</a> <a href="/app/settings/surveys">Surveys</a> <a href="/app/settings/sla">SLAs</a> <a href="/app/settings/sentiment">Sentiment</a> <a href="/app/settings/emails">Emails</a> <a href="/app/settings/domain">Domain</a> <a href="/app/settings/assignment">Assignment</a> <a href="/app/settings/teams">Teams and workload</a>${isAdmin ? html` <a href="/app/settings/audit">Audit log</a>` : ""}</nav>
+<nav class="toc" aria-label="Settings sections"><a href="/app/settings/branding">Branding</a> <a href="#share">Share</a> <a href="#portal-access">Portal access</a> <a href="#documents">Documents</a> <a href="#retention">Data retention</a> <a href="#agents">Agents</a> <a href="/app/settings/portal">Portal</a> <a href="/app/settings/surveys">Surveys</a> <a href="/app/settings/sla">SLAs</a> <a href="/app/settings/sentiment">Sentiment</a> <a href="/app/settings/emails">Emails</a> <a href="/app/settings/domain">Domain</a> <a href="/app/settings/assignment">Assignment</a> <a href="/app/settings/teams">Teams and workload</a>${isAdmin ? html` <a href="/app/settings/audit">Audit log</a> <a href="/app/settings/api-keys">API keys</a>` : ""}</nav>
 ${shareSection(ctx, req, ws, isAdmin, st)}
 ${portalAccessSection(req, ws, isAdmin)}
 ${documentLimitsSection(req, ws, isAdmin, st.documents)}
