@@ -153,6 +153,25 @@ describe("API keys", () => {
     assert.ok(!audit.body.includes(token.slice(12)), "the audit log holds no token");
   });
 
+  test("an audited change made through a key names the key beside its admin", async () => {
+    const team = await makeTeam(t);
+    const { token } = await createKey(team, "write", "Status page bot");
+    const declared = await t.app.inject({
+      method: "POST",
+      url: "/api/workspace/incidents",
+      headers: bearer(token),
+      payload: { title: "Mail delays", message: "Emails arrive late; we are on it." },
+    });
+    assert.equal(declared.statusCode, 201, declared.body);
+    const audit = await t.app.inject({
+      url: "/api/workspace/audit?action=incident.declared",
+      headers: team.admin.headers,
+    });
+    const [entry] = audit.json().items as { actor: { id: string }; details: Record<string, unknown> }[];
+    assert.equal(entry?.actor.id, team.admin.id);
+    assert.equal(entry?.details.apiKeyName, "Status page bot");
+  });
+
   test("a key stops when its creator is deactivated", async () => {
     const team = await makeTeam(t);
     const other = await t.app.inject({
