@@ -10,6 +10,10 @@ import { addSessionGate, type GateAnswers } from "../shared/session-gate.ts";
 // the session from the agents' cookie, and on every write the CSRF token derived from it. The
 // two trees differ only in how they answer a refusal (JSON_ANSWERS; app.pages.ts's redirect to
 // sign-in and its 403 page). Sign-in, invitations and first-run setup stay outside it.
+// On the JSON API only, `Authorization: Bearer ptk_…` is an API key instead of the cookie
+// (apikeys/api-key-auth.ts): no CSRF token (no cookie rides along to forge), an agent's role, a
+// read key GET and HEAD only, and never a route marked `config: { sessionOnly: true }` (managing
+// keys, the session itself, the live stream).
 
 /** portico_session, or __Host-portico_session on https (cookies.ts). */
 export const sessionCookieName = (ctx: AppContext) => cookieName(ctx.config, "portico_session");
