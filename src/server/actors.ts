@@ -10,6 +10,11 @@ export type AgentActor = {
   role: "admin" | "agent";
   /** The client's address of the request, for the audit log (set by the agents' gate). */
   ip?: string;
+  /**
+   * Set when the request came with an API key instead of a session: the key acts as the admin
+   * who created it, with an agent's role (never an admin's); a read key only reads.
+   */
+  apiKey?: { id: string; name: string; scope: "read" | "write" };
 };
 
 /**

@@ -150,7 +150,7 @@ export async function buildApp(ctx: AppContext) {
         title: "Portico API",
         version: "1",
         description:
-          "Public portal routes need no account (a tracking token opens one ticket). Workspace routes need an agent session cookie and, for writes, the X-CSRF-Token header returned at sign-in. Customer portal routes need a customer session cookie and, for writes, its X-CSRF-Token.",
+          "Public portal routes need no account (a tracking token opens one ticket). Workspace routes need an agent session cookie and, for writes, the X-CSRF-Token header returned at sign-in; or an API key (Authorization: Bearer ptk_…, created by an admin under Settings → API keys), which needs no CSRF token, acts with an agent's role, and if read only may GET and HEAD only. Customer portal routes need a customer session cookie and, for writes, its X-CSRF-Token.",
       },
       tags: [
         { name: "portal", description: "Customers, no account" },
@@ -169,6 +169,13 @@ export async function buildApp(ctx: AppContext) {
         securitySchemes: {
           session: { type: "apiKey", in: "cookie", name: cookieName(ctx.config, "portico_session") },
           csrf: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
+          apiKey: {
+            type: "http",
+            scheme: "bearer",
+            bearerFormat: "ptk",
+            description:
+              "An admin's API key (Settings → API keys), on /api/workspace: Authorization: Bearer ptk_…",
+          },
           customerSession: {
             type: "apiKey",
             in: "cookie",

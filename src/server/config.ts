@@ -33,6 +33,8 @@ export interface Config {
   domainCheck: { allowInternal: boolean; httpPort: number };
   /** Portal submissions allowed per client address per hour. */
   submitRateLimitPerHour: number;
+  /** Requests per minute one API key may make (API_KEY_RATE_LIMIT_PER_MINUTE). */
+  apiKeyRateLimitPerMinute: number;
   /** Failed sign-ins allowed per account from one client address, in 15 minutes. */
   loginFailuresPerClient: number;
   /** Failed sign-ins allowed per account from all addresses together, in an hour (then only clients without failures are heard). */
@@ -189,6 +191,7 @@ export function loadConfig(env: Env = process.env): Config {
       httpPort: int(env, "DOMAIN_CHECK_HTTP_PORT", 80, 1, 65535),
     },
     submitRateLimitPerHour: int(env, "SUBMIT_RATE_LIMIT_PER_HOUR", 10, 1, 1_000_000_000),
+    apiKeyRateLimitPerMinute: int(env, "API_KEY_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000_000),
     loginFailuresPerClient: int(env, "LOGIN_FAILURES_PER_CLIENT", 10, 1, 10_000),
     loginFailuresPerAccount: int(env, "LOGIN_FAILURES_PER_ACCOUNT", 100, 1, 100_000),
     loginFailuresPerAddress: int(env, "LOGIN_FAILURES_PER_ADDRESS", 50, 1, 100_000),

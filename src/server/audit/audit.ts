@@ -51,6 +51,8 @@ export const AUDIT_ACTIONS = {
   "webhook.resumed": "Webhook turned on",
   "webhook.secret_rolled": "Webhook's signing secret replaced",
   "webhook.deleted": "Webhook deleted",
+  "api_key.created": "API key created",
+  "api_key.revoked": "API key revoked",
 } as const;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 export const isAuditAction = (s: string): s is AuditAction => Object.hasOwn(AUDIT_ACTIONS, s);
@@ -90,7 +92,10 @@ export async function recordAudit(
       target_type: entry.target?.type ?? "workspace",
       target_id: entry.target?.id ?? actor.workspaceId,
       summary: entry.summary.slice(0, 500),
-      details: safeDetails(entry.details ?? {}),
+      // A change made through an API key names the key beside the admin it acts for.
+      details: safeDetails(
+        actor.apiKey ? { ...entry.details, apiKeyName: actor.apiKey.name } : (entry.details ?? {}),
+      ),
       ip: actor.ip ?? null,
       created_at: ctx.now().toISOString(),
     })

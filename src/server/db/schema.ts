@@ -1,4 +1,5 @@
 import type { Generated, Kysely, Transaction } from "kysely";
+import type { ApiKeysDB } from "./schema.apikeys.ts";
 import type { AuditDB } from "./schema.audit.ts";
 import type { FasterDB } from "./schema.faster.ts";
 import type { IncidentDB } from "./schema.incidents.ts";
@@ -579,7 +580,8 @@ export interface DB
     MacrosDB,
     FasterDB,
     SlaDB,
-    WebhooksDB {
+    WebhooksDB,
+    ApiKeysDB {
   workspaces: WorkspaceTable & WorkspaceSentimentColumns;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;

@@ -62,6 +62,7 @@ const ACCESS_FILES: Record<string, string> = {
   webhook_endpoints: "webhooks/webhook.access.ts",
   webhook_deliveries: "webhooks/webhook.access.ts",
   webhook_attempts: "webhooks/webhook.access.ts",
+  api_keys: "apikeys/api-key.access.ts",
 };
 
 /**

@@ -74,8 +74,11 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
     [/\/(forms|form-responses)\//, "00000000-0000-7000-8000-000000000002"],
     // A survey of the signed-in customer's: an id that is none (its not-found page).
     [/\/account\/surveys\//, "00000000-0000-7000-8000-000000000003"],
-    // Macros, incidents, teams, notifications, article images: an id that is none.
-    [/\/(macros|incidents|teams|notifications|kb\/images)\//, "00000000-0000-7000-8000-000000000004"],
+    // Macros, incidents, teams, notifications, article images, API keys: an id that is none.
+    [
+      /\/(macros|incidents|teams|notifications|kb\/images|api-keys)\//,
+      "00000000-0000-7000-8000-000000000004",
+    ],
     // Onboarding templates, plans and tasks: an id that is none (their not-found answers).
     [
       /\/(onboarding\/templates|onboarding\/plans|onboarding\/tasks|plans|tasks)\//,

@@ -43,6 +43,12 @@ export interface SessionGate<S> {
   /** The CSRF token the session's writes carry. */
   csrfTokenFor(sessionToken: string): string;
   answers: GateAnswers;
+  /**
+   * A request admitted without the cookie (the agents' JSON API: an API key), or false to go on
+   * to the cookie; it throws when it refuses. Such a request carries no cookie to forge, so it
+   * needs no CSRF token.
+   */
+  admitWithoutCookie?(req: FastifyRequest): Promise<boolean>;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -58,6 +64,7 @@ export function addSessionGate<S>(tree: FastifyInstance, gate: SessionGate<S>): 
   };
 
   tree.addHook("onRequest", async (req, reply) => {
+    if (gate.admitWithoutCookie && (await gate.admitWithoutCookie(req))) return;
     const found = await gate.resolve(req);
     if (!found) return answers.unauthenticated(req, reply);
     gate.admit(req, found.session, found.token);

@@ -8,6 +8,7 @@ import { answeringOutage, jsonErrorHandler, unexpectedOutage } from "../shared/e
 import { pageTree } from "../shared/page-tree.ts";
 import type { GateAnswers } from "../shared/session-gate.ts";
 import { addOpenTaskBadge, agentTaskPages } from "./agent-tasks.pages.ts";
+import { apiKeyPages } from "./api-keys.pages.ts";
 import { auditPages } from "./audit.pages.ts";
 import { brandingPages } from "./branding.pages.ts";
 import { companyPages } from "./companies.pages.ts";
@@ -145,6 +146,7 @@ export const appPages =
         await tree.register(portalSettingsPages(ctx), { prefix: "/settings/portal" });
         await tree.register(auditPages(ctx), { prefix: "/settings/audit" });
         await tree.register(webhookPages(ctx), { prefix: "/settings/webhooks" });
+        await tree.register(apiKeyPages(ctx), { prefix: "/settings/api-keys" });
         await tree.register(slaSettingsPages(ctx), { prefix: "/settings/sla" });
         await tree.register(agentTaskPages(ctx), { prefix: "/tasks" });
         await tree.register(incidentPages(ctx), { prefix: "/incidents" });

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { bearerTokenOf, resolveApiKey } from "../../apikeys/api-key-auth.ts";
 import { csrfTokenFor, resolveSession, type SessionInfo } from "../../auth/session.service.ts";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
@@ -9,6 +10,10 @@ import { addSessionGate, type GateAnswers } from "../shared/session-gate.ts";
 // the session from the agents' cookie, and on every write the CSRF token derived from it. The
 // two trees differ only in how they answer a refusal (JSON_ANSWERS; app.pages.ts's redirect to
 // sign-in and its 403 page). Sign-in, invitations and first-run setup stay outside it.
+// On the JSON API only, `Authorization: Bearer ptk_…` is an API key instead of the cookie
+// (apikeys/api-key-auth.ts): no CSRF token (no cookie rides along to forge), an agent's role, a
+// read key GET and HEAD only, and never a route marked `config: { sessionOnly: true }` (managing
+// keys, the session itself, the live stream).
 
 /** portico_session, or __Host-portico_session on https (cookies.ts). */
 export const sessionCookieName = (ctx: AppContext) => cookieName(ctx.config, "portico_session");
@@ -28,11 +33,23 @@ export function clearSessionCookie(ctx: AppContext, reply: FastifyReply) {
 declare module "fastify" {
   interface FastifyRequest {
     session: SessionInfo | null;
+    /** The session cookie's token; null for a request admitted with an API key. */
     sessionToken: string | null;
+  }
+  interface FastifyContextConfig {
+    /** A route of the agents' JSON API that an API key may not use (a session's own business). */
+    sessionOnly?: boolean;
   }
 }
 
-export function addAgentGate(tree: FastifyInstance, ctx: AppContext, answers: GateAnswers): void {
+const READ_METHODS = new Set(["GET", "HEAD"]);
+
+export function addAgentGate(
+  tree: FastifyInstance,
+  ctx: AppContext,
+  answers: GateAnswers,
+  opts: { apiKeys?: boolean } = {},
+): void {
   tree.decorateRequest("session", null);
   tree.decorateRequest("sessionToken", null);
   addSessionGate<SessionInfo>(tree, {
@@ -48,6 +65,32 @@ export function addAgentGate(tree: FastifyInstance, ctx: AppContext, answers: Ga
     },
     csrfTokenFor,
     answers,
+    ...(opts.apiKeys
+      ? {
+          async admitWithoutCookie(req: FastifyRequest) {
+            const token = bearerTokenOf(req.headers.authorization);
+            if (token === undefined) return false;
+            const session = await resolveApiKey(ctx, token, req.ip);
+            const key = session.actor.apiKey;
+            if (req.routeOptions.config.sessionOnly) {
+              throw new AppError(
+                403,
+                "api_key_not_allowed",
+                "This route needs an admin's own session, not an API key.",
+              );
+            }
+            if (key?.scope === "read" && !READ_METHODS.has(req.method)) {
+              throw new AppError(
+                403,
+                "api_key_read_only",
+                "This API key is read only: GET and HEAD requests only.",
+              );
+            }
+            req.session = session;
+            return true;
+          },
+        }
+      : {}),
   });
 }
 

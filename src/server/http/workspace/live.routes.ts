@@ -30,6 +30,8 @@ export const workspaceLiveRoutes =
     app.get(
       "/live",
       {
+        // The stream lives as long as the session's cookie (API keys: no).
+        config: { sessionOnly: true },
         schema: {
           tags: ["live"],
           summary: "Live updates of this workspace (server-sent events)",

@@ -27,6 +27,7 @@ import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
 import { workspaceAgentTaskRoutes } from "./agent-tasks.routes.ts";
 import { workspaceAnalyticsRoutes } from "./analytics.routes.ts";
+import { documentApiKeys, workspaceApiKeyRoutes } from "./api-keys.routes.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceBrandingRoutes } from "./branding.routes.ts";
 import { workspaceCompanyRoutes } from "./companies.routes.ts";
@@ -66,7 +67,8 @@ const security = [{ session: [], csrf: [] }];
 export const workspaceRoutes =
   (ctx: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
-    addAgentGate(app, ctx, JSON_ANSWERS);
+    addAgentGate(app, ctx, JSON_ANSWERS, { apiKeys: true });
+    documentApiKeys(app);
     await app.register(workspaceFileRoutes(ctx));
     await app.register(workspaceKbRoutes(ctx));
     await app.register(workspaceKbImageRoutes(ctx));
@@ -98,10 +100,12 @@ export const workspaceRoutes =
     await app.register(workspaceSlaRoutes(ctx));
     await app.register(workspaceWebhookRoutes(ctx));
     await app.register(workspaceHandoverRoutes(ctx));
+    await app.register(workspaceApiKeyRoutes(ctx));
 
     app.get(
       "/session",
       {
+        config: { sessionOnly: true },
         schema: {
           tags: ["auth"],
           summary: "Who is signed in",
@@ -123,6 +127,7 @@ export const workspaceRoutes =
     app.post(
       "/sign-out",
       {
+        config: { sessionOnly: true },
         schema: {
           tags: ["auth"],
           summary: "Sign out",
