@@ -233,6 +233,35 @@ describe("bot handover", () => {
     assert.notEqual(elsewhere.ticket.id, first.ticket.id);
   });
 
+  test("a bot hands over with a write API key alone; a read key may not", async () => {
+    const team = await makeTeam(t);
+    const key = async (scope: "read" | "write") => {
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/api/workspace/api-keys",
+        headers: team.admin.headers,
+        payload: { name: `Assistant ${scope}`, scope },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      return { authorization: `Bearer ${(res.json() as { token: string }).token}` };
+    };
+    const email = address();
+    const refused = await handOver(team, fullBody(email), await key("read"));
+    assert.equal(refused.statusCode, 403, refused.body);
+    assert.equal((refused.json() as { error: { code: string } }).error.code, "api_key_read_only");
+    // No cookie, no CSRF token, no Origin: a server calling the API.
+    const res = await handOver(team, fullBody(email), await key("write"));
+    assert.equal(res.statusCode, 201, res.body);
+    const r = res.json() as HandoverResult;
+    assert.match(r.ticket.reference, /^TKT-/);
+    const health = await t.app.inject({
+      url: `/api/workspace/contacts/${r.contact.id}/health`,
+      headers: await key("read"),
+    });
+    assert.equal(health.statusCode, 200, health.body);
+    assert.equal((health.json() as { totalTickets: number }).totalTickets, 1);
+  });
+
   test("the same conversation handed over twice at once is one ticket", async () => {
     const team = await makeTeam(t);
     const body = fullBody(address(), { conversationId: "conv-race" });
