@@ -45,6 +45,7 @@ export const AUDIT_ACTIONS = {
   "team.changed": "Team changed",
   "team.deleted": "Team deleted",
   "agent.capacity": "Agent's capacity changed",
+  "webhook.auto_disabled": "Webhook switched off after failing",
 } as const;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 export const isAuditAction = (s: string): s is AuditAction => Object.hasOwn(AUDIT_ACTIONS, s);
@@ -86,6 +87,30 @@ export async function recordAudit(
       summary: entry.summary.slice(0, 500),
       details: safeDetails(entry.details ?? {}),
       ip: actor.ip ?? null,
+      created_at: ctx.now().toISOString(),
+    })
+    .execute();
+}
+
+/** One audit row for what the system did on its own in a workspace (no agent): shown as the system's. */
+export async function recordSystemAudit(
+  ctx: AppContext,
+  tx: Tx,
+  workspaceId: string,
+  entry: AuditEntry,
+): Promise<void> {
+  await tx
+    .insertInto("audit_events")
+    .values({
+      id: newId(),
+      workspace_id: workspaceId,
+      actor_agent_id: null,
+      action: entry.action,
+      target_type: entry.target?.type ?? "workspace",
+      target_id: entry.target?.id ?? workspaceId,
+      summary: entry.summary.slice(0, 500),
+      details: safeDetails(entry.details ?? {}),
+      ip: null,
       created_at: ctx.now().toISOString(),
     })
     .execute();
