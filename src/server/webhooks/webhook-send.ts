@@ -104,6 +104,7 @@ function post(p: {
   const timeoutMs = p.timeoutMs ?? SEND_TIMEOUT_MS;
   return new Promise((resolve) => {
     let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const finish = (o: Omit<SendOutcome, "durationMs" | "blocked"> & { blocked?: boolean }) => {
       if (settled) return;
       settled = true;
@@ -138,7 +139,7 @@ function post(p: {
       lookup: p.lookup,
       headers: { ...p.headers, "content-length": String(buf.length) },
     });
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       req.destroy(new Error(`no answer within ${Math.round(timeoutMs / 100) / 10} s`));
     }, timeoutMs);
     const onAbort = () => req.destroy(new Error("stopped: the server is shutting down"));
