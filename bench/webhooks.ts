@@ -57,11 +57,12 @@ const actor = systemActor("bench");
 
 /** A receiver that answers 204 at once and counts what it got. */
 async function receiver() {
-  const got = { count: 0, last: 0 };
+  const got = { count: 0, last: 0, ids: new Set<string>() };
   const server = http.createServer((req, res) => {
     req.resume();
     req.on("end", () => {
       got.count++;
+      got.ids.add(String(req.headers["portico-delivery"]));
       got.last = performance.now();
       res.statusCode = 204;
       res.end();
@@ -225,6 +226,7 @@ async function main(): Promise<number> {
     const lastAt = Math.max(...receivers.map((r) => r.got.last));
     const total = received() - receivedBefore;
     const drainSeconds = (lastAt - started) / 1000;
+    const duplicates = receivers.reduce((n, r) => n + r.got.count - r.got.ids.size, 0);
     const percent = Math.round((withHooks.rps / without.rps) * 1000) / 10;
     const delivery = {
       backlogQueued: backlog,
@@ -235,6 +237,7 @@ async function main(): Promise<number> {
       secondsToDeliverAll: Math.round(drainSeconds * 10) / 10,
       perSecond: Math.round(total / drainSeconds),
       perSecondDuringLoad: Math.round(duringLoad / withHooks.seconds),
+      sentTwice: duplicates,
     };
     if (left > 0) failed = true;
 
@@ -243,7 +246,7 @@ async function main(): Promise<number> {
       `  with webhooks: ${fmtInt(withHooks.rps)} submissions/s, ${percent}% of ${fmtInt(without.rps)} without (${(percent - 100).toFixed(1)}%)`,
     );
     console.log(
-      `  deliveries: ${fmtInt(backlog)} queued before the load (${fmtInt(queuedMs)} ms to queue), ${fmtInt(duringLoad)} sent during it (${fmtInt(delivery.perSecondDuringLoad)}/s), ${fmtInt(total)} in all in ${drainSeconds.toFixed(1)} s (${fmtInt(delivery.perSecond)}/s), ${fmtInt(left)} left`,
+      `  deliveries: ${fmtInt(backlog)} queued before the load (${fmtInt(queuedMs)} ms to queue), ${fmtInt(duringLoad)} sent during it (${fmtInt(delivery.perSecondDuringLoad)}/s), ${fmtInt(total)} in all in ${drainSeconds.toFixed(1)} s (${fmtInt(delivery.perSecond)}/s), ${fmtInt(left)} left, ${fmtInt(duplicates)} received twice`,
     );
     if (!args["no-save"]) {
       writeResults(resultsPath(`webhooks-${engine}`), {
