@@ -161,7 +161,9 @@ export async function claimDueDeliveries(
     .updateTable("webhook_deliveries")
     .set({ claimed_until: p.until })
     .where("id", "in", (eb) => eb.selectFrom("due").select("id"))
-    .where("state", "=", "pending")
+    // On SQLite the unary + keeps the planner on the primary key (as the outbox's claim does)
+    // instead of walking every pending row of the due index.
+    .where(isPostgres(db) ? sql`state` : sql`+state`, "=", "pending")
     .where(unclaimed)
     .returningAll()
     .execute();
