@@ -12,6 +12,7 @@ const steps: [string, string[]][] = [
   ["files.ts", help ? ["--help"] : []],
   ["kb.ts", help ? ["--help"] : []],
   ["portal-settings.ts", help ? ["--help"] : []],
+  ["webhooks.ts", help ? ["--help"] : []],
 ];
 for (const [file, stepArgs] of steps) {
   const r = spawnSync(process.execPath, [path.join(here, file), ...stepArgs], { stdio: "inherit" });

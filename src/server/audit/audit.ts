@@ -53,6 +53,7 @@ export const AUDIT_ACTIONS = {
   "webhook.deleted": "Webhook deleted",
   "api_key.created": "API key created",
   "api_key.revoked": "API key revoked",
+  "webhook.auto_disabled": "Webhook switched off after failing",
 } as const;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 export const isAuditAction = (s: string): s is AuditAction => Object.hasOwn(AUDIT_ACTIONS, s);
@@ -97,6 +98,30 @@ export async function recordAudit(
         actor.apiKey ? { ...entry.details, apiKeyName: actor.apiKey.name } : (entry.details ?? {}),
       ),
       ip: actor.ip ?? null,
+      created_at: ctx.now().toISOString(),
+    })
+    .execute();
+}
+
+/** One audit row for what the system did on its own in a workspace (no agent): shown as the system's. */
+export async function recordSystemAudit(
+  ctx: AppContext,
+  tx: Tx,
+  workspaceId: string,
+  entry: AuditEntry,
+): Promise<void> {
+  await tx
+    .insertInto("audit_events")
+    .values({
+      id: newId(),
+      workspace_id: workspaceId,
+      actor_agent_id: null,
+      action: entry.action,
+      target_type: entry.target?.type ?? "workspace",
+      target_id: entry.target?.id ?? workspaceId,
+      summary: entry.summary.slice(0, 500),
+      details: safeDetails(entry.details ?? {}),
+      ip: null,
       created_at: ctx.now().toISOString(),
     })
     .execute();

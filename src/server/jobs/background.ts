@@ -6,6 +6,7 @@ import { startImapPoller } from "../email/imap.poller.ts";
 import { processPendingInbound, receiveInboundEmail } from "../email/inbound.ts";
 import { closeListener, createSmtpListener, listen } from "../email/smtp.listener.ts";
 import { startUploadSweeper } from "../files/file.service.ts";
+import { startWebhookDelivery } from "../webhooks/webhook.delivery.ts";
 import { findWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { startScheduler } from "./job-runner.ts";
 
@@ -67,6 +68,10 @@ export async function startBackgroundWork(ctx: AppContext): Promise<{ stop(): Pr
   // Contact imports previewed but never imported are forgotten after a day (they hold the file).
   const stopImportSweeper = startImportSweeper(ctx, systemActor("contact import sweep"));
   stops.push(async () => stopImportSweeper());
+
+  // Webhook deliveries the changes queued: sent within a second or so, retried for a day.
+  const webhooks = startWebhookDelivery(ctx, systemActor("webhook delivery"));
+  stops.push(() => webhooks.stop());
 
   // Scheduled jobs (surveys, Slack notices, the NPS sweep, the article check, the monthly report,
   // task reminders): durable rows, each run once across processes (job-runner.ts).

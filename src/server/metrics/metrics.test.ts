@@ -126,6 +126,9 @@ describe("metrics behind a token", () => {
     assert.equal(sample(text, "portico_database_read_ok"), 1);
     assert.equal(sample(text, "portico_outbox_due_emails"), due);
     assert.equal(sample(text, "portico_outbox_pending_emails"), pending);
+    // No webhooks in this workspace: the deliveries' gauges read, and read nothing.
+    assert.equal(sample(text, "portico_webhook_pending_deliveries"), 0);
+    assert.equal(sample(text, "portico_webhook_due_deliveries"), 0);
     const age = sample(text, "portico_outbox_oldest_due_age_seconds") ?? -1;
     assert.ok(age >= 119 && age < 3600, `age ${age}`);
     t.advance(-120_000);

@@ -7,6 +7,7 @@ import type { AppContext } from "../context.ts";
 import { inboundBacklog } from "../email/inbound.store.ts";
 import { outboxBacklog } from "../email/outbox.access.ts";
 import { jobQueueCounts } from "../jobs/job-runner.ts";
+import { webhookBacklog } from "../webhooks/webhook.access.ts";
 import { threadHeaps } from "./threads.ts";
 
 // Prometheus metrics (GET /metrics). Requests are counted and timed by route pattern, never by
@@ -25,6 +26,7 @@ interface Snapshot {
   outbox: { pending: number; due: number; oldestDueAt: string | null };
   jobs: { due: number; running: number; failed: number };
   inboundUnprocessed: number;
+  webhooks: { pending: number; due: number };
 }
 
 export interface Metrics {
@@ -88,6 +90,14 @@ export function createMetrics(ctx: AppContext): Metrics {
   );
   fromDatabase("portico_outbox_due_emails", "Outbox emails due now and not yet sent", (g, s) =>
     g.set(s.outbox.due),
+  );
+  fromDatabase(
+    "portico_webhook_pending_deliveries",
+    "Webhook deliveries waiting to be sent, due or later",
+    (g, s) => g.set(s.webhooks.pending),
+  );
+  fromDatabase("portico_webhook_due_deliveries", "Webhook deliveries due now and not yet sent", (g, s) =>
+    g.set(s.webhooks.due),
   );
   fromDatabase(
     "portico_outbox_oldest_due_age_seconds",
@@ -197,12 +207,13 @@ async function readSnapshot(
   const db = ctx.database.db;
   const now = ctx.now().toISOString();
   try {
-    const [outbox, jobs, inboundUnprocessed] = await Promise.all([
+    const [outbox, jobs, inboundUnprocessed, webhooks] = await Promise.all([
       outboxBacklog(db, actor, now),
       jobQueueCounts(db, actor, now),
       inboundBacklog(db, actor),
+      webhookBacklog(db, actor, now),
     ]);
-    return { outbox, jobs, inboundUnprocessed };
+    return { outbox, jobs, inboundUnprocessed, webhooks };
   } catch (err) {
     ctx.log.warn({ err }, "metrics: the database's counts could not be read");
     return null;

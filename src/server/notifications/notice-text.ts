@@ -30,6 +30,7 @@ const SENTENCES: Record<NotificationKind, { by: [string, string] | null; plain: 
   sla_warning: { by: null, plain: "SLA deadline soon" },
   sla_breach: { by: null, plain: "SLA deadline missed" },
   incident: { by: ["Incident: ", ""], plain: "Incident" },
+  webhook_disabled: { by: null, plain: "A webhook was switched off after failing for days" },
 };
 
 /** Sentences of a kind that says which way it went (data.event). */

@@ -9,6 +9,7 @@ export const NOTIFICATION_KINDS = [
   "sla_warning",
   "sla_breach",
   "incident",
+  "webhook_disabled",
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -32,6 +33,8 @@ export const NOTIFICATION_DEFAULTS: Record<NotificationKind, Channels> = {
   sla_breach: { app: true, email: true },
   /** An incident was declared or resolved. */
   incident: { app: true, email: false },
+  /** Admins: a webhook failed for days and was switched off. */
+  webhook_disabled: { app: true, email: true },
 };
 
 /** agents.notify_prefs as stored, over the defaults; a malformed value reads as the defaults. */

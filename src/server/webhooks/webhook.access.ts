@@ -1,5 +1,12 @@
-import { type Expression, type ExpressionBuilder, type Insertable, type SqlBool, sql } from "kysely";
-import { type Actor, unknownActor } from "../actors.ts";
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type Insertable,
+  type Selectable,
+  type SqlBool,
+  sql,
+} from "kysely";
+import { type Actor, type SystemActor, unknownActor } from "../actors.ts";
 import { nothing } from "../db/access.ts";
 import { isPostgres } from "../db/dialect.ts";
 import { PreparedWrite } from "../db/prepared.ts";
@@ -104,3 +111,214 @@ export const QUEUE_EVENT = new PreparedWrite(
       );
   },
 );
+
+// Delivery (webhook.delivery.ts): the whole server's system actor claims due rows of every
+// workspace and marks only the rows it holds (its claim is the row's `claimed_until`).
+
+/** A delivery claimed for one send, with the hold it was claimed under. */
+export type ClaimedDelivery = Selectable<DB["webhook_deliveries"]> & { claim: string };
+
+function wholeServer(actor: SystemActor): void {
+  // The type says it; an actor cast past it is still refused.
+  if (actor.kind !== "system" || actor.workspaceId !== undefined) {
+    throw new Error("only the server's delivery claims webhook deliveries");
+  }
+}
+
+/**
+ * Claims up to `limit` due rows of active endpoints in one statement (held until `until`),
+ * skipping rows another process holds, oldest due first. As in the outbox, the due ids are a
+ * MATERIALIZED common table expression locked with SKIP LOCKED on PostgreSQL, and the outer
+ * update repeats the conditions, so two processes never hold one row. A paused endpoint's rows
+ * wait; a disabled one's are failed by `failDeliveriesOfDisabledEndpoints`.
+ */
+export async function claimDueDeliveries(
+  db: Tx,
+  actor: SystemActor,
+  p: { now: string; until: string; limit: number },
+): Promise<ClaimedDelivery[]> {
+  wholeServer(actor);
+  const unclaimed = (eb: ExpressionBuilder<DB, "webhook_deliveries">) =>
+    eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<", p.now)]);
+  const rows = await db
+    .with(
+      (cte) => cte("due").materialized(),
+      (qb) => {
+        const due = qb
+          .selectFrom("webhook_deliveries")
+          .select("id")
+          .where("state", "=", "pending")
+          .where("next_attempt_at", "<=", p.now)
+          .where(unclaimed)
+          .where("endpoint_id", "in", (eb) =>
+            eb.selectFrom("webhook_endpoints").select("id").where("state", "=", "active"),
+          )
+          .orderBy("next_attempt_at")
+          .limit(p.limit);
+        return isPostgres(db) ? due.forUpdate().skipLocked() : due;
+      },
+    )
+    .updateTable("webhook_deliveries")
+    .set({ claimed_until: p.until })
+    .where("id", "in", (eb) => eb.selectFrom("due").select("id"))
+    // On SQLite the unary + keeps the planner on the primary key (as the outbox's claim does)
+    // instead of walking every pending row of the due index.
+    .where(isPostgres(db) ? sql`state` : sql`+state`, "=", "pending")
+    .where(unclaimed)
+    .returningAll()
+    .execute();
+  return rows
+    .sort((a, b) =>
+      a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : 0,
+    )
+    .map((r) => ({ ...r, claim: p.until }));
+}
+
+/** The endpoints of claimed rows (address, format, sealed secret, state), by id. */
+export function endpointsForDelivery(db: Tx, actor: SystemActor, ids: string[]) {
+  wholeServer(actor);
+  return endpointsVisibleTo(db, actor)
+    .select(["id", "workspace_id", "name", "url", "format", "secret_sealed", "state", "failing_since"])
+    .where("id", "in", ids)
+    .execute();
+}
+
+/** Fixes the body of a claimed row at its first attempt; later attempts send the stored one. */
+export async function fixDeliveryBody(db: Tx, actor: SystemActor, row: ClaimedDelivery, body: string) {
+  await deliveriesWritableBy(db, actor)
+    .set({ body })
+    .where("id", "=", row.id)
+    .where("claimed_until", "=", row.claim)
+    .where("body", "is", null)
+    .execute();
+}
+
+/** Gives back a claimed row that was not tried (a stop): due again, nothing counted. */
+export async function releaseDeliveryClaim(db: Tx, actor: SystemActor, row: ClaimedDelivery): Promise<void> {
+  await deliveriesWritableBy(db, actor)
+    .set({ claimed_until: null })
+    .where("id", "=", row.id)
+    .where("claimed_until", "=", row.claim)
+    .execute();
+}
+
+/** What one attempt found, and what becomes of the row. */
+export interface AttemptRecord {
+  attemptId: string;
+  at: string;
+  status: number | null;
+  durationMs: number;
+  excerpt: string | null;
+  error: string | null;
+  /** The row's new state: succeeded, failed for good, or pending again at `nextAttemptAt`. */
+  state: "succeeded" | "failed" | "pending";
+  nextAttemptAt: string;
+}
+
+/**
+ * Records an attempt of a claimed row (in the caller's transaction): the attempt's own row, the
+ * delivery's last answer and state, and the endpoint's health (a success clears failing_since, a
+ * failure sets it once). False, and nothing written, when the claim was no longer ours.
+ */
+export async function recordDeliveryAttempt(
+  tx: Tx,
+  actor: SystemActor,
+  row: ClaimedDelivery,
+  a: AttemptRecord,
+): Promise<boolean> {
+  const marked = await deliveriesWritableBy(tx, actor)
+    .set((eb) => ({
+      state: a.state,
+      attempts: eb("attempts", "+", 1),
+      next_attempt_at: a.nextAttemptAt,
+      claimed_until: null,
+      last_status: a.status,
+      last_duration_ms: a.durationMs,
+      last_error: a.error,
+      finished_at: a.state === "pending" ? null : a.at,
+    }))
+    .where("id", "=", row.id)
+    .where("claimed_until", "=", row.claim)
+    .where("state", "=", "pending")
+    .executeTakeFirst();
+  if (Number(marked.numUpdatedRows) !== 1) return false;
+  await insertAttempt(tx, {
+    id: a.attemptId,
+    workspace_id: row.workspace_id,
+    delivery_id: row.id,
+    at: a.at,
+    status: a.status,
+    duration_ms: a.durationMs,
+    response_excerpt: a.excerpt,
+    error: a.error,
+  }).execute();
+  const endpoint = endpointsWritableBy(tx, actor).where("id", "=", row.endpoint_id);
+  if (a.state === "succeeded") {
+    await endpoint.set({ last_success_at: a.at, failing_since: null }).execute();
+  } else {
+    await endpoint
+      .set((eb) => ({
+        last_failure_at: a.at,
+        failing_since: eb.fn.coalesce("failing_since", eb.val(a.at)),
+      }))
+      .execute();
+  }
+  return true;
+}
+
+/**
+ * Switches an active endpoint off when it has failed since before `failingBefore`, with the
+ * reason; answers it (name, workspace) when this call switched it off, undefined otherwise (not
+ * failing that long, already off, or another process was first).
+ */
+export function disableFailingEndpoint(
+  tx: Tx,
+  actor: SystemActor,
+  p: { endpointId: string; failingBefore: string; reason: string; now: string },
+) {
+  return endpointsWritableBy(tx, actor)
+    .set({ state: "disabled", disabled_reason: p.reason, updated_at: p.now })
+    .where("id", "=", p.endpointId)
+    .where("state", "=", "active")
+    .where("failing_since", "<=", p.failingBefore)
+    .returning(["id", "workspace_id", "name"])
+    .executeTakeFirst();
+}
+
+/** Pending rows of disabled endpoints: failed, never sent (a paused endpoint's wait). */
+export async function failDeliveriesOfDisabledEndpoints(
+  db: Tx,
+  actor: SystemActor,
+  p: { now: string; endpointId?: string },
+): Promise<number> {
+  let q = deliveriesWritableBy(db, actor)
+    .set({
+      state: "failed",
+      claimed_until: null,
+      finished_at: p.now,
+      last_error: "not sent: the endpoint is switched off",
+    })
+    .where("state", "=", "pending")
+    .where("endpoint_id", "in", (eb) =>
+      eb.selectFrom("webhook_endpoints").select("id").where("state", "=", "disabled"),
+    );
+  if (p.endpointId) q = q.where("endpoint_id", "=", p.endpointId);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** The backlog, for metrics: rows waiting to be sent and how many are due now. */
+export async function webhookBacklog(
+  db: Tx,
+  actor: SystemActor,
+  now: string,
+): Promise<{ pending: number; due: number }> {
+  const row = await deliveriesVisibleTo(db, actor)
+    .where("state", "=", "pending")
+    .select((eb) => [
+      eb.fn.countAll<number>().as("pending"),
+      eb.fn.count<number>(eb.case().when("next_attempt_at", "<=", now).then(1).end()).as("due"),
+    ])
+    .executeTakeFirstOrThrow();
+  return { pending: Number(row.pending), due: Number(row.due) };
+}

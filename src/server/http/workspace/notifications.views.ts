@@ -19,6 +19,7 @@ const KIND_LABELS: Record<NotificationKind, string> = {
   sla_warning: "A ticket of mine is about to miss its SLA deadline",
   sla_breach: "A ticket of mine missed its SLA deadline",
   incident: "An incident is declared or resolved",
+  webhook_disabled: "A webhook is switched off after failing for days (admins)",
 };
 
 /** The sentence with the name isolated. */
