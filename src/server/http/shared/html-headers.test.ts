@@ -74,9 +74,9 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
     [/\/(forms|form-responses)\//, "00000000-0000-7000-8000-000000000002"],
     // A survey of the signed-in customer's: an id that is none (its not-found page).
     [/\/account\/surveys\//, "00000000-0000-7000-8000-000000000003"],
-    // Macros, incidents, teams, notifications, article images, API keys: an id that is none.
+    // Macros, incidents, teams, notifications, article images, API keys, webhooks: an id that is none.
     [
-      /\/(macros|incidents|teams|notifications|kb\/images|api-keys)\//,
+      /\/(macros|incidents|teams|notifications|kb\/images|api-keys|webhooks)\//,
       "00000000-0000-7000-8000-000000000004",
     ],
     // Onboarding templates, plans and tasks: an id that is none (their not-found answers).
@@ -95,6 +95,7 @@ test("every HTML answer of every GET route carries its CSP, framing and cache he
     token: () => "x".repeat(43),
     documentId: () => "00000000-0000-7000-8000-000000000000",
     taskId: () => "00000000-0000-7000-8000-000000000001",
+    deliveryId: () => "00000000-0000-7000-8000-000000000005",
     // A month without a report: its not-found answer.
     month: () => "2001-01",
     chart: () => "backlog.csv",
