@@ -56,6 +56,7 @@ import { workspaceRoutingRoutes } from "./routing.routes.ts";
 import { sentimentRoutes } from "./sentiment.routes.ts";
 import { workspaceSlaRoutes } from "./sla.routes.ts";
 import { workspaceSurveySettingsRoutes } from "./survey-settings.routes.ts";
+import { workspaceWidgetRoutes } from "./widget.routes.ts";
 import { AddAgentBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
 const security = [{ session: [], csrf: [] }];
@@ -94,6 +95,7 @@ export const workspaceRoutes =
     await app.register(workspaceFasterRoutes(ctx));
     await app.register(workspaceLiveRoutes(ctx));
     await app.register(workspaceSlaRoutes(ctx));
+    await app.register(workspaceWidgetRoutes(ctx));
 
     app.get(
       "/session",
