@@ -27,8 +27,9 @@ export interface WidgetPanel {
   kb: boolean;
 }
 
-const LIGHT = "#ffffff";
-const DARK = "#111827";
+// The inks are made readable on the panel's softer surface (--soft), so on the page behind it too.
+const LIGHT = "#f3f4f6";
+const DARK = "#1f2937";
 
 function brandStyle(ws: Workspace, nonce: string): Html {
   const b = brandingOf(ws);
