@@ -6,6 +6,7 @@ import type { Frame, Page } from "playwright-core";
 import { makeTeam } from "../src/server/test/factories.ts";
 import { type HostSite, startHostSite } from "./host-page.ts";
 import {
+  checkPage,
   DESKTOP,
   describeViolations,
   jsErrors,
@@ -217,6 +218,39 @@ describe("the floating widget on another site", { skip: skipReason }, () => {
       await page.locator("portico-widget [role=dialog]").waitFor({ state: "hidden" });
       assert.deepEqual(jsErrors(page), [], "no script errors and no CSP violations");
       await page.context().close();
+    });
+  }
+});
+
+describe("Settings → Share → Floating widget", { skip: skipReason }, () => {
+  for (const run of [
+    { viewport: DESKTOP, dark: false, tag: "1280-light" },
+    { viewport: PHONE, dark: true, tag: "375-dark" },
+  ]) {
+    test(`at ${run.tag}: the line to copy, the CSP entries, and the form`, async () => {
+      const team = await makeTeam(s.env);
+      const { context, page } = await newPage(s, { viewport: run.viewport, dark: run.dark });
+      await context.addCookies([
+        { name: "portico_session", value: team.admin.cookie.split("=")[1] as string, url: s.base },
+      ]);
+      await page.goto("/app/settings#widget");
+      const line = page.getByLabel("Paste this line before </body> on your site");
+      assert.equal(
+        await line.inputValue(),
+        `<script src="${s.base}/portal/${team.ws.slug}/widget.js" async></script>`,
+      );
+      assert.equal(
+        await page.getByLabel("A site with a strict Content-Security-Policy adds").inputValue(),
+        `script-src ${s.base}; frame-src ${s.base}`,
+      );
+      await page.getByLabel("Button label").fill("x".repeat(30));
+      await page.getByLabel("Bottom left").check();
+      await page.getByRole("button", { name: "Save widget" }).click();
+      await page.getByText("Floating widget saved.").waitFor();
+      await checkPage(page, `widget-settings-${run.tag}`);
+      const js = await page.request.get(`/portal/${team.ws.slug}/widget.js`);
+      assert.match(await js.text(), /"label":"x{30}","position":"left"/);
+      await context.close();
     });
   }
 });
