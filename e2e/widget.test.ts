@@ -12,6 +12,7 @@ import {
   jsErrors,
   newPage,
   PHONE,
+  SCREENSHOTS,
   type Served,
   screenshot,
   serve,
@@ -248,6 +249,9 @@ describe("Settings → Share → Floating widget", { skip: skipReason }, () => {
       await page.getByRole("button", { name: "Save widget" }).click();
       await page.getByText("Floating widget saved.").waitFor();
       await checkPage(page, `widget-settings-${run.tag}`);
+      await page
+        .locator("#widget")
+        .screenshot({ path: `${SCREENSHOTS}/widget-settings-${run.tag}-part.png` });
       const js = await page.request.get(`/portal/${team.ws.slug}/widget.js`);
       assert.match(await js.text(), /"label":"x{30}","position":"left"/);
       await context.close();

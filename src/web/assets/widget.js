@@ -300,6 +300,8 @@
             ? ""
             : at.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }),
         });
+        // Written in the reader's own zone here (time.js is not loaded in the panel).
+        when.dataset.local = "";
         return el("li", {}, link, when);
       }),
     );

@@ -189,6 +189,25 @@ describe("the floating widget", () => {
     assert.match(bad.body, /aria-invalid="true"/);
   });
 
+  test("on a portal that needs sign-in, the panel offers signing in on the portal instead of the form", async () => {
+    const team = await makeTeam(t);
+    const level = await t.app.inject({
+      method: "PATCH",
+      url: "/api/workspace/settings/portal-access",
+      headers: team.admin.headers,
+      payload: { portalAccess: "account" },
+    });
+    assert.equal(level.statusCode, 200, level.body);
+    assert.equal((await loader(team.ws.slug)).statusCode, 200);
+    const panel = await t.app.inject({ url: `/portal/${team.ws.slug}/widget` });
+    assert.equal(panel.statusCode, 200);
+    assert.match(
+      panel.body,
+      new RegExp(`href="${PUBLIC}/portal/${team.ws.slug}/sign-in\\?next=[^"]+" target="_blank"`),
+    );
+    assert.doesNotMatch(panel.body, /id="w-new"|id="w-search"/);
+  });
+
   test("served on the workspace's verified custom domain, pointing the panel there", async () => {
     const team = await makeTeam(t);
     const domain = `help-${process.pid}.acme.test`;

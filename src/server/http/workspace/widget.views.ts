@@ -50,9 +50,9 @@ export function widgetSection(
   <p class="hint">${saved.enabled ? "The widget is on." : html`<strong>The widget is off:</strong> the script answers “not found” and no button shows.`}</p>
   <div class="field">
     <label for="widget-line">Paste this line before <code>&lt;/body&gt;</code> on your site</label>
-    <p class="hint" id="widget-line-hint">Add <code>data-label="…"</code> or <code>data-position="left"</code> to the tag to change one page. The panel may be framed where the form may be embedded (the sites below).</p>
+    <p class="hint" id="widget-line-hint">Add <code>data-label="…"</code> or <code>data-position="left"</code> to the tag to change one page. The panel shows on the sites allowed to embed the form (above).</p>
     <div class="copy-row">
-      <textarea id="widget-line" readonly rows="2" aria-describedby="widget-line-hint">${line}</textarea>
+      <textarea id="widget-line" readonly rows="3" aria-describedby="widget-line-hint">${line}</textarea>
       <button type="button" data-copy="widget-line">Copy line</button>
     </div>
   </div>
