@@ -48,7 +48,7 @@ const HOSTILE_CSS = `* { all: unset; font-size: 28px !important; color: #c00 !im
 html, body, div, p, h1 { display: block; }
 button { display: none !important; }
 iframe { width: 10px !important; height: 10px !important; opacity: .2 !important; }
-portico-widget, [role=dialog] { display: none; }`;
+portico-widget, [role=dialog] { display: none !important; }`;
 
 const hostPage = (scriptSrc: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -221,6 +221,25 @@ describe("the floating widget on another site", { skip: skipReason }, () => {
       await page.context().close();
     });
   }
+
+  test("a site the workspace does not list gets no launcher, and a warning in its console", async () => {
+    const team = await makeTeam(s.env);
+    const listed = await s.env.app.inject({
+      method: "PUT",
+      url: "/api/workspace/settings/embedding",
+      headers: team.admin.headers,
+      payload: { allowedOrigins: ["https://www.acme.test"] },
+    });
+    assert.equal(listed.statusCode, 200, listed.body);
+    site.set("/elsewhere", { html: hostPage(`${s.base}/portal/${team.ws.slug}/widget.js`) });
+    const { page } = await newPage(s);
+    const warned = page.waitForEvent("console", (m) => m.type() === "warning");
+    await page.goto(`${site.origin}/elsewhere`);
+    assert.match((await warned).text(), /not among the sites allowed/);
+    assert.equal(await page.locator("portico-widget").count(), 0);
+    assert.equal(await page.evaluate(() => "PorticoWidget" in window), false);
+    await page.context().close();
+  });
 });
 
 describe("Settings → Share → Floating widget", { skip: skipReason }, () => {

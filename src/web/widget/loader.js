@@ -11,6 +11,18 @@
   const data = script?.dataset ?? {};
   const label = [...(data.label?.trim() || C.label)].slice(0, 30).join("");
   const position = data.position === "left" || data.position === "right" ? data.position : C.position;
+  // The workspace lists the sites allowed to frame the panel (Settings → Share): elsewhere the
+  // frame would be refused, so no launcher shows.
+  const allowed = (site) =>
+    site === location.origin ||
+    (site.startsWith("https://*.") &&
+      location.protocol === "https:" &&
+      location.host.endsWith(site.slice(9)) &&
+      location.host.length > site.length - 9);
+  if (C.sites && !C.sites.some(allowed)) {
+    console.warn(`Portico widget: ${location.origin} is not among the sites allowed in Settings → Share.`);
+    return;
+  }
   const panelUrl = new URL("widget", script?.src || C.src);
   const origin = panelUrl.origin;
   const css = `:host{all:initial!important;display:block!important;position:static!important}

@@ -9,6 +9,7 @@ import { portalOpen } from "../../workspaces/portal-settings.ts";
 import { portalUrl } from "../../workspaces/portal-url.ts";
 import { widgetSettingsOf } from "../../workspaces/widget-settings.ts";
 import { brandingOf, type Workspace } from "../../workspaces/workspace.branding.ts";
+import { embedOriginsOf } from "../../workspaces/workspace.embedding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 
 // /portal/{slug}/widget.js: the floating widget's loader (src/web/widget/loader.js), the one line
@@ -55,6 +56,8 @@ export function widgetLoader(ctx: AppContext, ws: Workspace): string {
     name: b.brandName,
     color: pair.background,
     text: pair.text,
+    // The sites allowed to frame the panel (null: any), so others show no launcher.
+    sites: embedOriginsOf(ws),
     // Where the panel is when the script's own address cannot be read (an old browser).
     src: portalUrl(ctx.config, ws, "/widget.js"),
   };

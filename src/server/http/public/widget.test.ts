@@ -40,6 +40,7 @@ describe("the floating widget", () => {
     assert.equal(c.label, "Help");
     assert.equal(c.position, "right");
     assert.equal(c.color, "#2563eb");
+    assert.equal(c.sites, null, "any site may show it");
     assert.equal(c.src, `${PUBLIC}/portal/${team.ws.slug}/widget.js`);
     assert.match(js.body, /window\.PorticoWidget = /);
     assert.doesNotMatch(js.body, /PORTICO_WIDGET_CONFIG/);
@@ -119,6 +120,10 @@ describe("the floating widget", () => {
     });
     assert.equal(listed.statusCode, 200, listed.body);
     const only = await panel();
+    assert.deepEqual(inlined((await loader(team.ws.slug)).body).sites, [
+      "https://www.acme.test",
+      "https://*.shop.acme.test",
+    ]);
     assert.equal(
       ancestors(only.headers["content-security-policy"]),
       "https://www.acme.test https://*.shop.acme.test",
