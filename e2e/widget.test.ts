@@ -50,11 +50,11 @@ button { display: none !important; }
 iframe { width: 10px !important; height: 10px !important; opacity: .2 !important; }
 portico-widget, [role=dialog] { display: none !important; }`;
 
-const hostPage = (scriptSrc: string) => `<!doctype html>
+const hostPage = (scriptSrc: string, attrs = "") => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Acme shop</title><link rel="stylesheet" href="/site.css"></head>
 <body><h1>Acme shop</h1><p>Our products are great.</p><a href="#top">A link of the host</a>
-<script src="${scriptSrc}" async></script>
+<script src="${scriptSrc}"${attrs} async></script>
 </body></html>`;
 
 const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -79,8 +79,16 @@ const panelFrame = async (page: Page): Promise<Frame> => {
 };
 
 const runs = [
-  { viewport: DESKTOP, dark: false, csp: false, tag: "1280-light" },
-  { viewport: PHONE, dark: true, csp: true, tag: "375-dark-strict-csp" },
+  { viewport: DESKTOP, dark: false, csp: false, tag: "1280-light", attrs: "", label: "Help", left: false },
+  {
+    viewport: PHONE,
+    dark: true,
+    csp: true,
+    tag: "375-dark-strict-csp",
+    attrs: ' data-label="Questions?" data-position="left"',
+    label: "Questions?",
+    left: true,
+  },
 ];
 
 describe("the floating widget on another site", { skip: skipReason }, () => {
@@ -104,7 +112,7 @@ describe("the floating widget on another site", { skip: skipReason }, () => {
       const path = `/shop-${run.tag}`;
       site.set("/site.css", { html: HOSTILE_CSS, headers: { "content-type": "text/css" } });
       site.set(path, {
-        html: hostPage(loader),
+        html: hostPage(loader, run.attrs),
         headers: run.csp
           ? {
               "content-security-policy": `default-src 'self'; script-src 'self' ${s.base}; frame-src ${s.base}; style-src 'self'`,
@@ -117,7 +125,7 @@ describe("the floating widget on another site", { skip: skipReason }, () => {
       const launcher = page.locator("portico-widget button");
       await launcher.waitFor();
       assert.equal(await launcher.getAttribute("aria-expanded"), "false");
-      assert.equal((await launcher.textContent())?.trim(), "Help");
+      assert.equal((await launcher.textContent())?.trim(), run.label, "the label, or the script tag's own");
       assert.deepEqual(
         await page.evaluate(() => Object.keys(window).filter((k) => /portico/i.test(k))),
         ["PorticoWidget"],
@@ -127,6 +135,7 @@ describe("the floating widget on another site", { skip: skipReason }, () => {
       assert.equal(await page.locator("portico-widget iframe").count(), 0);
       const box = await launcher.boundingBox();
       assert.ok(box && box.width > 40 && box.height >= 44, "the launcher shows despite the host's styles");
+      assert.equal(box.x < run.viewport.width / 2, run.left, "in its corner");
       await screenshot(page, `widget-${run.tag}-closed`);
 
       // Opened by keyboard: Tab from the host's own link to the launcher, then Enter.
@@ -190,6 +199,14 @@ describe("the floating widget on another site", { skip: skipReason }, () => {
       assert.equal(ticket.statusCode, 200, ticket.body);
       assert.equal(ticket.json().attachments.length, 1, "the file came with the request");
       assert.equal(await frame.locator("#w-track").getAttribute("target"), "_blank");
+      // The suggestions shown and the request sent are logged under one visit, like the submit page's.
+      const events = await s.env.ctx.database.db
+        .selectFrom("kb_deflection_events")
+        .select(["visit_id", "type"])
+        .where("workspace_id", "=", team.ws.id)
+        .execute();
+      assert.deepEqual([...new Set(events.map((e) => e.type))].sort(), ["shown", "submitted"]);
+      assert.equal(new Set(events.map((e) => e.visit_id)).size, 1, "one visit");
       assert.equal(await axeIn(frame), "", "axe on the confirmation");
       await screenshot(page, `widget-${run.tag}-done`);
       await frame.getByRole("button", { name: "Back to help" }).click();
