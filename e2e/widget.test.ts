@@ -165,7 +165,7 @@ describe("the floating widget on another site", { skip: skipReason }, () => {
       // Search, and the article read inside the panel.
       await page.keyboard.type("paper jam");
       await page.keyboard.press("Enter");
-      await frame.getByText("1 article found.").waitFor();
+      await frame.getByText("Articles found: 1.").waitFor();
       await frame.getByRole("button", { name: "Printer paper jams" }).click();
       await frame.locator("#w-article-body strong", { hasText: "back tray" }).waitFor();
       assert.equal(await frame.evaluate(() => document.activeElement?.id), "w-article-title");

@@ -18,6 +18,12 @@
   });
   const api = body.dataset.api;
   if (!api) return;
+  // The page's words in the reader's language (widget.views.ts), with {name}-style holes.
+  let words = {};
+  try {
+    words = JSON.parse(body.dataset.words ?? "{}");
+  } catch {}
+  const w = (key, vars = {}) => (words[key] ?? key).replace(/\{(\w+)\}/g, (_, n) => String(vars[n] ?? ""));
   const slug = body.dataset.slug;
   const csrf = body.dataset.csrf;
   const json = (res) => res.json().catch(() => ({}));
@@ -118,16 +124,16 @@
     const status = $("w-results-status");
     const list = $("w-results");
     if (!q) return;
-    status.textContent = "Searching…";
+    status.textContent = w("searching");
     const res = await get(`/kb/search?q=${encodeURIComponent(q.slice(0, 200))}`).catch(() => null);
     const data = res?.ok ? await json(res) : null;
     if (!data) {
-      status.textContent = "Search is not available right now. Try again in a moment.";
+      status.textContent = w("searchFailed");
       return;
     }
     list.replaceChildren(...data.items.map((h) => hitItem(h, undefined, "v-home")));
     const n = data.items.length;
-    status.textContent = n ? `${n} ${n === 1 ? "article" : "articles"} found.` : data.notFoundText;
+    status.textContent = n ? w("found", { count: n }) : data.notFoundText;
   });
 
   // --- suggestions while the subject is typed (deflection) -----------------------------------------
@@ -145,7 +151,7 @@
     const render = (items) => {
       suggest.replaceChildren();
       if (!items.length) return;
-      const close = el("button", { type: "button", className: "link", textContent: "Dismiss suggestions" });
+      const close = el("button", { type: "button", className: "link", textContent: w("dismiss") });
       close.addEventListener("click", () => {
         dismissed = true;
         suggest.replaceChildren();
@@ -153,7 +159,7 @@
         subject.focus();
       });
       suggest.append(
-        el("h3", { textContent: "These articles may answer your question" }),
+        el("h3", { textContent: w("suggested") }),
         el("ul", {}, ...items.map((h) => hitItem(h, () => log("clicked", [h.id]), "v-form"))),
         close,
       );
@@ -187,25 +193,25 @@
   const upload = (file) => {
     const entry = { name: file.name };
     const bar = el("progress", { max: 100, value: 0 });
-    bar.setAttribute("aria-label", `Uploading ${file.name}`);
-    const note = el("span", { className: "meta", textContent: " uploading…" });
-    const remove = el("button", { type: "button", className: "link", textContent: "Remove" });
+    bar.setAttribute("aria-label", w("uploading", { name: file.name }));
+    const note = el("span", { className: "meta", textContent: ` ${w("uploadingNote")}` });
+    const remove = el("button", { type: "button", className: "link", textContent: w("remove") });
     remove.append(el("span", { className: "visually-hidden", textContent: ` ${file.name}` }));
     entry.li = el("li", {}, el("span", { textContent: file.name }), note, bar, remove);
     remove.addEventListener("click", () => {
       entry.xhr?.abort();
       entry.li.remove();
       files.splice(files.indexOf(entry), 1);
-      fileStatus.textContent = `${file.name} removed.`;
+      fileStatus.textContent = w("removed", { name: file.name });
       fileInput.focus();
     });
     fileList.append(entry.li);
     files.push(entry);
     if (file.size > maxBytes) {
       bar.remove();
-      note.textContent = ` is larger than ${maxBytes / 1024 / 1024} MB.`;
+      note.textContent = ` ${w("tooLargeNote", { mb: maxBytes / 1024 / 1024 })}`;
       entry.failed = true;
-      fileStatus.textContent = `${file.name} is too large.`;
+      fileStatus.textContent = w("tooLarge", { name: file.name });
       return;
     }
     const xhr = new XMLHttpRequest();
@@ -217,7 +223,7 @@
       bar.value = pct;
       if (pct - announced >= 50 && pct < 100) {
         announced = pct;
-        fileStatus.textContent = `${file.name}: ${pct}% uploaded.`;
+        fileStatus.textContent = w("progress", { name: file.name, pct });
       }
     });
     xhr.addEventListener("loadend", () => {
@@ -229,24 +235,24 @@
       if (xhr.status === 201 && answer.key) {
         entry.key = answer.key;
         bar.value = 100;
-        note.textContent = " attached.";
-        fileStatus.textContent = `${file.name} attached.`;
+        note.textContent = ` ${w("attachedNote")}`;
+        fileStatus.textContent = w("attached", { name: file.name });
       } else if (xhr.status !== 0 || !entry.li.isConnected) {
         entry.failed = true;
         bar.remove();
-        note.textContent = ` could not be attached: ${answer.error?.message ?? "try again."}`;
-        fileStatus.textContent = `${file.name} could not be attached.`;
+        note.textContent = ` ${w("failedNote")} ${answer.error?.message ?? w("tryAgain")}`;
+        fileStatus.textContent = w("failed", { name: file.name });
       }
     });
     xhr.open("POST", `${body.dataset.upload}&name=${encodeURIComponent(file.name)}`);
     if (csrf) xhr.setRequestHeader("x-csrf-token", csrf);
     xhr.send(file);
-    fileStatus.textContent = `Uploading ${file.name}…`;
+    fileStatus.textContent = w("uploading", { name: file.name });
   };
   fileInput?.addEventListener("change", () => {
     for (const f of fileInput.files) {
       if (files.length >= maxFiles) {
-        fileStatus.textContent = `At most ${maxFiles} files.`;
+        fileStatus.textContent = w("maxFiles", { max: maxFiles });
         break;
       }
       upload(f);
@@ -289,7 +295,7 @@
           ? el(
               "a",
               { href, target: "_blank", rel: "noopener", textContent: title },
-              el("span", { className: "visually-hidden", textContent: " (opens in a new tab)" }),
+              el("span", { className: "visually-hidden", textContent: ` ${w("newTab")}` }),
             )
           : el("span", { textContent: title });
         const at = new Date(r.at);
@@ -332,10 +338,10 @@
     const value = (n) => $(`w-${n}`)?.value.trim() ?? "";
     const errors = {};
     for (const n of ["name", "email", "subject"]) {
-      if ($(`w-${n}`) && !value(n)) errors[n] = "Please fill this in.";
+      if ($(`w-${n}`) && !value(n)) errors[n] = w("required");
     }
     if ($("w-email") && value("email") && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value("email")))
-      errors.email = "Please enter an email address like name@example.com.";
+      errors.email = w("badEmail");
     const showErrors = (errs, message) => {
       let first = null;
       for (const n of ["name", "email", "subject", "description"]) {
@@ -350,10 +356,11 @@
       (first ?? (text ? summary : null))?.focus?.();
     };
     if (Object.keys(errors).length) return showErrors(errors);
-    if (uploading()) return showErrors({}, "Please wait until your files are uploaded.");
+    if (uploading()) return showErrors({}, w("waitUploads"));
     const send = $("w-send");
     send.disabled = true;
-    send.textContent = "Sending…";
+    const label = send.textContent;
+    send.textContent = w("sending");
     try {
       const attachments = files.filter((f) => f.key).map((f) => f.key);
       const data = {
@@ -368,9 +375,7 @@
       if (res?.status !== 201) {
         return showErrors(
           answer.error?.fields ?? {},
-          answer.error?.fields
-            ? undefined
-            : (answer.error?.message ?? "Your request could not be sent. Try again."),
+          answer.error?.fields ? undefined : (answer.error?.message ?? w("sendFailed")),
         );
       }
       showErrors({});
@@ -388,7 +393,7 @@
       show("v-done");
     } finally {
       send.disabled = false;
-      send.textContent = "Send request";
+      send.textContent = label;
     }
   });
 })();

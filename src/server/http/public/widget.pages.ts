@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { AppContext } from "../../context.ts";
+import { translatorFor } from "../../i18n/translator.ts";
 import { pageShown } from "../../workspaces/portal-basics.ts";
 import { portalUrl } from "../../workspaces/portal-url.ts";
 import { widgetSettingsOf } from "../../workspaces/widget-settings.ts";
@@ -8,6 +9,7 @@ import { embedOriginsOf } from "../../workspaces/workspace.embedding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { customerCsrfValue, portalEntry, signInPath } from "../portal/portal-entry.ts";
 import { type Framing, newNonce, sendHtml } from "../shared/html-response.ts";
+import { customerTranslator } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { type WidgetTheme, widgetPanel, widgetUnavailable } from "./widget.views.ts";
 
@@ -46,7 +48,15 @@ export const widgetPages =
           entry === "closed" ||
           !widgetSettingsOf(workspace).enabled
         ) {
-          return sendHtml(reply, widgetUnavailable(nonce, theme), { kind: "page", nonce, status: 404 });
+          return sendHtml(
+            reply,
+            widgetUnavailable(
+              workspace ? customerTranslator(ctx.config, reply, workspace) : translatorFor("en"),
+              nonce,
+              theme,
+            ),
+            { kind: "page", nonce, status: 404 },
+          );
         }
         const signIn = entry === "sign_in";
         const customer =
@@ -57,6 +67,7 @@ export const widgetPages =
           reply,
           widgetPanel({
             ws: workspace,
+            t: customerTranslator(ctx.config, reply, workspace),
             config: ctx.config,
             nonce,
             theme,

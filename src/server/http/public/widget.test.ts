@@ -138,6 +138,14 @@ describe("the floating widget", () => {
     const none = await panel();
     assert.equal(ancestors(none.headers["content-security-policy"]), "'none'");
     assert.equal(none.headers["x-frame-options"], "DENY");
+    // In the reader's language, its script's words too.
+    const de = await t.app.inject({
+      url: `/portal/${team.ws.slug}/widget`,
+      headers: { "accept-language": "de-DE,de;q=0.9" },
+    });
+    assert.match(de.body, /<html lang="de">/);
+    assert.match(de.body, /Wie können wir helfen\?/);
+    assert.match(de.body, /data-words="[^"]*Vorschläge ausblenden/);
     // An unknown theme is left to the reader's own preference.
     const plain = await t.app.inject({ url: `/portal/${team.ws.slug}/widget?theme=%22%3E` });
     assert.match(plain.body, /<html lang="en">/);
