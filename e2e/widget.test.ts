@@ -24,7 +24,8 @@ import {
 // read inside the panel, suggestions as the subject is typed, a request sent with a file (its
 // progress, then the reference), the request under "Your recent requests" (also after reloading
 // the host page), Escape closing the panel with focus back on the launcher; axe inside the panel;
-// no CSP violation and no script error. 1280 px light, 375 px dark.
+// no CSP violation and no script error. 1280 px light, 375 px dark (with a strict CSP that also
+// requires Trusted Types).
 
 let s: Served;
 let site: HostSite;
@@ -115,7 +116,7 @@ describe("the floating widget on another site", { skip: skipReason }, () => {
         html: hostPage(loader, run.attrs),
         headers: run.csp
           ? {
-              "content-security-policy": `default-src 'self'; script-src 'self' ${s.base}; frame-src ${s.base}; style-src 'self'`,
+              "content-security-policy": `default-src 'self'; script-src 'self' ${s.base}; frame-src ${s.base}; style-src 'self'; require-trusted-types-for 'script'`,
             }
           : {},
       });
