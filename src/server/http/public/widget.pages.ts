@@ -55,7 +55,8 @@ export const widgetPages =
               nonce,
               theme,
             ),
-            { kind: "page", nonce, status: 404 },
+            // Shown where the panel would have been (the widget turned off while a site kept the loader).
+            { kind: "page", nonce, status: 404, framing: workspace ? widgetFraming(workspace) : "never" },
           );
         }
         const signIn = entry === "sign_in";

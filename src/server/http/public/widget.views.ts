@@ -166,7 +166,7 @@ ${brandStyle(ws, p.nonce)}
 </html>`;
 }
 
-/** The panel where the portal is closed or unknown: a short page, still framed so the host shows it. */
+/** The panel where the widget is off or the portal closed (framed where the panel would be), or unknown. */
 export function widgetUnavailable(t: Translator, nonce: string, theme: WidgetTheme | undefined): Html {
   return html`<html lang="${t.locale}"${theme ? html` class="${theme}"` : ""}>
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${t.t("widget:help")}</title>
