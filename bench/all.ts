@@ -1,4 +1,4 @@
-// `npm run bench [-- flags]`: the four benchmarks in turn. Flags go to run.ts (the HTTP
+// `npm run bench [-- flags]`: the benchmarks in turn. Flags go to run.ts (the HTTP
 // benchmark: --skip-browser, --no-save, --keep-data); --help shows every step's help.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
@@ -13,6 +13,7 @@ const steps: [string, string[]][] = [
   ["kb.ts", help ? ["--help"] : []],
   ["portal-settings.ts", help ? ["--help"] : []],
   ["webhooks.ts", help ? ["--help"] : []],
+  ["widget-size.ts", help ? ["--help"] : []],
 ];
 for (const [file, stepArgs] of steps) {
   const r = spawnSync(process.execPath, [path.join(here, file), ...stepArgs], { stdio: "inherit" });

@@ -29,6 +29,8 @@ import { submitPages } from "./http/public/submit.pages.ts";
 import { surveyPages } from "./http/public/survey.pages.ts";
 import { surveyRoutes } from "./http/public/survey.routes.ts";
 import { trackingPages } from "./http/public/tracking.pages.ts";
+import { widgetPages } from "./http/public/widget.pages.ts";
+import { widgetLoaderRoutes } from "./http/public/widget.routes.ts";
 import { refuseControlsInAddress } from "./http/shared/control-characters.ts";
 import { cookieName } from "./http/shared/cookies.ts";
 import { crossSiteWriteGuard } from "./http/shared/cross-site.ts";
@@ -231,6 +233,8 @@ export async function buildApp(ctx: AppContext) {
   await app.register(publicKbPages(ctx), { prefix: "/portal" });
   await app.register(surveyPages(ctx), { prefix: "/portal" });
   await app.register(languagePages(ctx), { prefix: "/portal" });
+  await app.register(widgetLoaderRoutes(ctx), { prefix: "/portal" });
+  await app.register(widgetPages(ctx), { prefix: "/portal" });
   // The signed-in customers' pages, behind their gate.
   await app.register(portalPages(ctx), { prefix: "/portal" });
   await app.register(lostLinkPages(ctx), { prefix: "/portal" });

@@ -28,6 +28,7 @@ export const AUDIT_ACTIONS = {
   "settings.domain_verified": "Custom domain verified",
   "settings.slug": "Portal address changed",
   "settings.sla": "SLA settings changed",
+  "settings.widget": "Floating widget changed",
   "agent.added": "Agent added",
   "agent.invited": "Agent invited",
   "agent.activated": "Agent activated",

@@ -14,6 +14,7 @@ import type {
 import type { SlaDB } from "./schema.sla.ts";
 import type { SurveyDB } from "./schema.surveys.ts";
 import type { WebhooksDB } from "./schema.webhooks.ts";
+import type { WorkspaceWidgetColumns } from "./schema.widget.ts";
 import type { WorkDB } from "./schema.work.ts";
 
 // Row shapes as the application reads and writes them. Timestamps are ISO-8601 strings on
@@ -582,7 +583,7 @@ export interface DB
     SlaDB,
     WebhooksDB,
     ApiKeysDB {
-  workspaces: WorkspaceTable & WorkspaceSentimentColumns;
+  workspaces: WorkspaceTable & WorkspaceSentimentColumns & WorkspaceWidgetColumns;
   ticket_sequences: TicketSequenceTable;
   agents: AgentTable;
   teams: TeamTable;

@@ -19,6 +19,8 @@ after(() => t.close());
 const FRAMING: Record<string, { ancestors: string; xFrameOptions: string | undefined }> = {
   // The iframe embed on customers' own sites: no X-Frame-Options value allows every site.
   "/portal/:slug/submit": { ancestors: "*", xFrameOptions: undefined },
+  // The floating widget's panel, framed by the same sites as the submit form.
+  "/portal/:slug/widget": { ancestors: "*", xFrameOptions: undefined },
   // Framed by the settings page and the Outbox page only.
   "/app/settings/preview": { ancestors: "'self'", xFrameOptions: "SAMEORIGIN" },
   "/app/settings/portal/preview": { ancestors: "'self'", xFrameOptions: "SAMEORIGIN" },

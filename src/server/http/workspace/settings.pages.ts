@@ -15,6 +15,7 @@ import { DocumentLimitsBody } from "./document-limits.routes.ts";
 import { sendAppPage } from "./layout.ts";
 import { PortalAccessBody } from "./portal-access.routes.ts";
 import { type EmbeddingValues, NOTICES, type SettingsState, settingsMain } from "./settings.views.ts";
+import { saveWidgetForm } from "./widget.pages.ts";
 import { AddAgentBody, EmbeddingBody } from "./workspace.schemas.ts";
 
 // /app/settings: sharing the portal, who can use it, documents, retention, the agents (the
@@ -81,6 +82,8 @@ export const settingsPages =
         throw err;
       }
     });
+
+    app.post("/widget", (req, reply) => saveWidgetForm(ctx, req, reply, show));
 
     app.post("/portal-access", async (req, reply) => {
       const level = formString(req.body, "portalAccess");

@@ -19,6 +19,7 @@ import { type DocumentLimitsState, documentLimitsSection } from "./document-limi
 import { appErrorSummary, appFieldError, csrfField } from "./layout.ts";
 import { type RetentionState, retentionSection } from "./lifecycle.views.ts";
 import { portalAccessSection } from "./portal-access.views.ts";
+import { type WidgetFormState, widgetSection } from "./widget.views.ts";
 
 // Settings: sharing the portal, who may use it, documents, retention and the agents of the
 // workspace (the branding has its own page: branding.views.ts). Agents may look; only admins change anything (the services decide).
@@ -32,6 +33,7 @@ export interface EmbeddingValues {
 export interface SettingsState {
   embedding?: EmbeddingValues;
   embeddingErrors?: FieldErrors;
+  widget?: WidgetFormState;
   agent?: { name: string; email: string; role: string };
   agentErrors?: FieldErrors;
   agentMessage?: string;
@@ -45,6 +47,7 @@ export interface SettingsState {
 
 export const NOTICES: Record<string, string> = {
   embedding: "Saved: the sites allowed to embed the submit form are as shown under Share.",
+  widget: "Floating widget saved. Sites show the change within a minute.",
   retention: "Data retention saved. It applies tonight at 03:00.",
   "portal-access": "Portal access saved. It holds now, for every page, the API and the links already sent.",
   documents: "Document limits saved. They hold for the next upload.",
@@ -145,6 +148,7 @@ function shareSection(
     </div>
   </div>
   ${embeddingForm(req, ws, isAdmin, st)}
+  ${widgetSection(ctx, req, ws, isAdmin, st.widget)}
   <p class="visually-hidden" aria-live="polite" data-copy-status></p>
   <p><a href="${link}" target="_blank" rel="noopener">Open the portal in a new tab</a></p>
 </section>`;

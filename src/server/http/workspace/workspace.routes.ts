@@ -59,6 +59,7 @@ import { sentimentRoutes } from "./sentiment.routes.ts";
 import { workspaceSlaRoutes } from "./sla.routes.ts";
 import { workspaceSurveySettingsRoutes } from "./survey-settings.routes.ts";
 import { workspaceWebhookRoutes } from "./webhooks.routes.ts";
+import { workspaceWidgetRoutes } from "./widget.routes.ts";
 import { AddAgentBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
 const security = [{ session: [], csrf: [] }];
@@ -101,6 +102,7 @@ export const workspaceRoutes =
     await app.register(workspaceWebhookRoutes(ctx));
     await app.register(workspaceHandoverRoutes(ctx));
     await app.register(workspaceApiKeyRoutes(ctx));
+    await app.register(workspaceWidgetRoutes(ctx));
 
     app.get(
       "/session",
