@@ -27,7 +27,7 @@ import { errors } from "../shared/schema.ts";
 import { JSON_ANSWERS } from "../shared/session-gate.ts";
 import { workspaceAgentTaskRoutes } from "./agent-tasks.routes.ts";
 import { workspaceAnalyticsRoutes } from "./analytics.routes.ts";
-import { documentApiKeys, workspaceApiKeyRoutes } from "./api-keys.routes.ts";
+import { documentApiKeys } from "./api-keys.routes.ts";
 import { AgentSchema, SessionSchema } from "./auth.schemas.ts";
 import { workspaceBrandingRoutes } from "./branding.routes.ts";
 import { workspaceCompanyRoutes } from "./companies.routes.ts";
@@ -41,9 +41,9 @@ import { workspaceFasterRoutes } from "./faster.routes.ts";
 import { workspaceFileRoutes } from "./files.routes.ts";
 import { workspaceFormRoutes } from "./forms.routes.ts";
 import { addAgentGate, clearSessionCookie, sessionOf } from "./gate.ts";
-import { workspaceHandoverRoutes } from "./handover.routes.ts";
 import { workspaceImportRoutes } from "./import.routes.ts";
 import { workspaceIncidentRoutes } from "./incidents.routes.ts";
+import { workspaceIntegrationRoutes } from "./integrations.routes.ts";
 import { workspaceKbRoutes } from "./kb.routes.ts";
 import { workspaceKbImageRoutes } from "./kb-images.routes.ts";
 import { workspaceLifecycleRoutes } from "./lifecycle.routes.ts";
@@ -58,8 +58,6 @@ import { workspaceRoutingRoutes } from "./routing.routes.ts";
 import { sentimentRoutes } from "./sentiment.routes.ts";
 import { workspaceSlaRoutes } from "./sla.routes.ts";
 import { workspaceSurveySettingsRoutes } from "./survey-settings.routes.ts";
-import { workspaceWebhookRoutes } from "./webhooks.routes.ts";
-import { workspaceWidgetRoutes } from "./widget.routes.ts";
 import { AddAgentBody, OutboxItemSchema, Ref } from "./workspace.schemas.ts";
 
 const security = [{ session: [], csrf: [] }];
@@ -99,10 +97,7 @@ export const workspaceRoutes =
     await app.register(workspaceFasterRoutes(ctx));
     await app.register(workspaceLiveRoutes(ctx));
     await app.register(workspaceSlaRoutes(ctx));
-    await app.register(workspaceWebhookRoutes(ctx));
-    await app.register(workspaceHandoverRoutes(ctx));
-    await app.register(workspaceApiKeyRoutes(ctx));
-    await app.register(workspaceWidgetRoutes(ctx));
+    await app.register(workspaceIntegrationRoutes(ctx));
 
     app.get(
       "/session",
