@@ -58,7 +58,7 @@ export function handoverNote(n: NoteInput): string {
   lines.push("", `Conversation (times in ${n.timeZone}):`);
   let lastDay = "";
   for (const m of n.transcript) {
-    const at = m.at ? new Date(m.at) : n.at;
+    const at = m.at && !Number.isNaN(Date.parse(m.at)) ? new Date(m.at) : n.at;
     const d = day(at);
     if (d !== lastDay) {
       lines.push("", `— ${d} —`);

@@ -262,6 +262,25 @@ describe("bot handover", () => {
     assert.equal((health.json() as { totalTickets: number }).totalTickets, 1);
   });
 
+  test("a conversationId of another customer's handover is a 409, never their ticket", async () => {
+    const team = await makeTeam(t);
+    const first = await created(team, fullBody(address(), { conversationId: "conv-shared" }));
+    const res = await handOver(team, fullBody(address(), { conversationId: "conv-shared" }));
+    assert.equal(res.statusCode, 409, res.body);
+    const error = (res.json() as { error: { code: string; fields: Record<string, string> } }).error;
+    assert.equal(error.code, "conversation_taken");
+    assert.ok(error.fields.conversationId);
+    assert.ok(!res.body.includes(first.ticket.reference), "the other customer's reference is not given");
+  });
+
+  test("a message time the calendar has no instant for (a leap second) is read as the handover's time", async () => {
+    const team = await makeTeam(t);
+    const body = fullBody(address());
+    body.transcript[0] = { from: "bot", text: "Hello", at: "2026-12-31T23:59:60Z" };
+    const res = await handOver(team, body);
+    assert.equal(res.statusCode, 201, res.body);
+  });
+
   test("the same conversation handed over twice at once is one ticket", async () => {
     const team = await makeTeam(t);
     const body = fullBody(address(), { conversationId: "conv-race" });

@@ -8,7 +8,7 @@ import { isUniqueViolation } from "../db/errors.ts";
 import type { Tx } from "../db/schema.ts";
 import { absoluteUrl } from "../email/outbox.customer.ts";
 import { emailTicketCreated } from "../email/outbox.tickets.ts";
-import { validationFailed } from "../errors.ts";
+import { conflict, validationFailed } from "../errors.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import { publishRouted } from "../routing/auto-assign.ts";
 import { noteCustomerMessage } from "../sentiment/sentiment.ts";
@@ -77,6 +77,7 @@ async function replay(
   actor: AgentActor,
   ws: Workspace,
   conversationId: string,
+  email: string,
 ): Promise<HandoverResult | null> {
   const prior = await tx
     .selectFrom("idempotency_keys")
@@ -101,6 +102,12 @@ async function replay(
       .where("key", "=", conversationId)
       .execute();
     return null;
+  }
+  // Another customer's conversation: never their ticket, nor a link to it.
+  if (ticket.email_normalized !== email) {
+    throw conflict("conversation_taken", "This conversation was handed over for another customer.", {
+      conversationId: "was handed over before for another customer's email address",
+    });
   }
   const token = await issueTrackingToken(ctx, tx, {
     workspaceId: ws.id,
@@ -127,7 +134,7 @@ export async function handOver(
   if (conversationId) {
     const again = await ctx.database.db
       .transaction()
-      .execute((tx) => replay(ctx, tx, actor, ws, conversationId));
+      .execute((tx) => replay(ctx, tx, actor, ws, conversationId, email));
     if (again) return { result: again, replayed: true };
   }
   const source = body.source ?? "Assistant";
@@ -260,7 +267,7 @@ export async function handOver(
     if (conversationId && isUniqueViolation(err)) {
       const again = await ctx.database.db
         .transaction()
-        .execute((tx) => replay(ctx, tx, actor, ws, conversationId));
+        .execute((tx) => replay(ctx, tx, actor, ws, conversationId, email));
       if (again) return { result: again, replayed: true };
     }
     throw err;

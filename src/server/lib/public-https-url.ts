@@ -26,6 +26,9 @@ for (const [net, prefix] of [
   ["::", 96],
   ["64:ff9b::", 96],
   ["64:ff9b:1::", 48],
+  // 6to4 and Teredo, which carry IPv4 addresses (an internal one among them) inside IPv6.
+  ["2002::", 16],
+  ["2001::", 32],
   ["2001:db8::", 32],
   ["fc00::", 7],
   ["fe80::", 10],

@@ -20,6 +20,7 @@ import {
   ticketsVisibleTo,
 } from "../tickets/ticket.access.ts";
 import { forgetTicketText, indexTicketText } from "../tickets/ticket.search.ts";
+import { eraseContactDeliveries } from "../webhooks/webhook.access.ts";
 
 // Erasure of a contact on request (the right to be forgotten), irreversible, for admins only,
 // confirmed by typing the contact's email address. The tickets keep their shape: every request
@@ -36,7 +37,8 @@ import { forgetTicketText, indexTicketText } from "../tickets/ticket.search.ts";
 // - emails to them: address replaced, content removed; pending ones suppressed;
 // - survey comments cleared (scores stay as numbers without a person); surveys not yet sent skipped;
 // - copied in on colleagues' requests: removed;
-// - the agents' notices of the requests touched: only the reference stays.
+// - the agents' notices of the requests touched: only the reference stays;
+// - webhook deliveries of their requests, or naming them: deleted, never sent again.
 // Kept, as the team's or the company's: internal notes (the team's words, which may mention them),
 // the company's form answers and documents, the company timeline, and the audit log, whose
 // entries about contacts name them by id only.
@@ -126,6 +128,7 @@ export async function eraseContact(
       .where("surveys.contact_id", "=", found.id)
       .where("surveys.status", "=", "scheduled")
       .execute();
+    await eraseContactDeliveries(tx, actor, { contactId: found.id, ticketIds });
     const outboxEmails = await eraseOutboxRecipient(tx, actor, {
       address: found.email_normalized,
       placeholder,

@@ -136,8 +136,19 @@ export async function composeEnvelope(ctx: AppContext, row: DeliveryFacts): Prom
   };
 }
 
-/** Slack's mrkdwn: &, < and > are escaped, the rest is literal. */
-const mrkdwn = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+/**
+ * Text of a customer's or an agent's as chat markup reads it, made inert: Slack's &, < and >
+ * escaped (no <!channel>, no <url|label>), and for chats that read Markdown in the message line
+ * (Mattermost, Rocket.Chat) no @mention (@all, @here) and no [label](url) link disguising an
+ * address: a zero-width space breaks each.
+ */
+const mrkdwn = (s: string) =>
+  s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/@/g, "@\u200b")
+    .replace(/\]\(/g, "]\u200b(");
 
 const statusLabel = (s: string) => STATUS_LABELS[s as TicketStatus] ?? s;
 
@@ -159,9 +170,11 @@ export function slackMessage(e: Envelope): { text: string; blocks: unknown[] } {
   const words = eventWords(e);
   const by = actorName(e.data);
   const t = e.ticket;
-  const text = t
-    ? `${words}: ${t.reference} ${t.subject}${by ? ` (by ${by})` : ""} [${e.workspace.name}]`
-    : `${words} [${e.workspace.name}]`;
+  const text = mrkdwn(
+    t
+      ? `${words}: ${t.reference} ${t.subject}${by ? ` (by ${by})` : ""} [${e.workspace.name}]`
+      : `${words} [${e.workspace.name}]`,
+  );
   const blocks: unknown[] = [
     {
       type: "section",

@@ -69,4 +69,29 @@ describe("webhook events are queued with their change", () => {
     assert.ok(![elsewhere, paused, longer].includes(row?.endpoint_id ?? ""));
     assert.match(submitted.reference, /^TKT-/);
   });
+  it("erasing a contact deletes the deliveries of their requests, and keeps the others'", async () => {
+    const ws = await makeTeam(t);
+    await endpoint(ws.ws.id, ["ticket.created"]);
+    await submitTicket(t, ws.ws.slug, { email: "erase-me@customer.test", subject: "Mine to forget" });
+    await submitTicket(t, ws.ws.slug, { email: "keep-me@customer.test", subject: "Another's" });
+    const contact = await t.ctx.database.db
+      .selectFrom("contacts")
+      .select("id")
+      .where("workspace_id", "=", ws.ws.id)
+      .where("email_normalized", "=", "erase-me@customer.test")
+      .executeTakeFirstOrThrow();
+    const ofWorkspace = async () =>
+      (await deliveries()).filter((d) => d.workspace_id === ws.ws.id).map((d) => JSON.parse(d.data).actor.id);
+    assert.equal((await ofWorkspace()).length, 2);
+    const erased = await t.app.inject({
+      method: "POST",
+      url: `/api/workspace/contacts/${contact.id}/erase`,
+      headers: ws.admin.headers,
+      payload: { confirmEmail: "erase-me@customer.test" },
+    });
+    assert.equal(erased.statusCode, 200, erased.body);
+    const left = await ofWorkspace();
+    assert.equal(left.length, 1);
+    assert.notEqual(left[0], contact.id);
+  });
 });

@@ -41,7 +41,8 @@ const cursorOf = (at: string, id: string) => Buffer.from(`${at}|${id}`).toString
 function parseCursor(cursor: string): { at: string; id: string } {
   const [at, id] = Buffer.from(cursor, "base64url").toString().split("|");
   if (!at || !id || Number.isNaN(Date.parse(at))) throw validationFailed({ cursor: "is not valid" });
-  return { at, id };
+  // Written back as an ISO instant: the database compares a time, never the text given.
+  return { at: new Date(at).toISOString(), id };
 }
 
 /** An endpoint's deliveries, newest first, optionally of one state. */

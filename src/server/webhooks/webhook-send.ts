@@ -49,7 +49,11 @@ export function guardedLookup(allowed: readonly string[]): LookupFunction {
         callback(err, "", 0);
         return;
       }
-      const usable = addresses.filter((a) => permitted(a.address, allowed));
+      // A name the operator listed is trusted with whatever it resolves to; any other name only
+      // with its public addresses (or internal ones inside a listed range).
+      const usable = isAllowedPrivateTarget(hostname, allowed)
+        ? addresses
+        : addresses.filter((a) => permitted(a.address, allowed));
       if (usable.length === 0) {
         const found = addresses.map((a) => a.address).join(", ");
         callback(new BlockedTarget(`refused: ${hostname} resolves to an internal address (${found})`), "", 0);

@@ -322,3 +322,26 @@ export async function webhookBacklog(
     .executeTakeFirstOrThrow();
   return { pending: Number(row.pending), due: Number(row.due) };
 }
+
+/**
+ * An erased contact's trace in the webhook log: every delivery of their requests, and every
+ * other one whose facts or body name them (a survey's answer, a form, a reply on a request they
+ * were copied on). Their attempts go with them (on delete cascade); none is sent any more.
+ */
+export async function eraseContactDeliveries(
+  db: Tx,
+  actor: Actor,
+  c: { contactId: string; ticketIds: readonly string[] },
+): Promise<number> {
+  const named = `%${c.contactId}%`;
+  const result = await deliveriesDeletableBy(db, actor)
+    .where((eb) =>
+      eb.or([
+        ...(c.ticketIds.length ? [eb("webhook_deliveries.ticket_id", "in", [...c.ticketIds])] : []),
+        eb("webhook_deliveries.data", "like", named),
+        eb("webhook_deliveries.body", "like", named),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

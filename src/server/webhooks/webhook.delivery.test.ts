@@ -168,7 +168,9 @@ describe("webhook delivery", () => {
 
   it("sends the Slack format unsigned", async () => {
     const id = await w.endpoint(rx.url, "slack");
-    const submitted = await submitTicket(t, team.ws.slug, { subject: "Printer <on> fire & smoke" });
+    const submitted = await submitTicket(t, team.ws.slug, {
+      subject: "Printer <on> fire & smoke @all [reset](https://evil.test)",
+    });
     assert.deepEqual(await w.round(), { succeeded: 1, retrying: 0, failed: 0 });
     const [got] = rx.received as [Received];
     assert.equal(got.headers["portico-signature"], undefined);
@@ -179,13 +181,13 @@ describe("webhook delivery", () => {
     };
     assert.equal(
       body.text,
-      `A request is opened: ${submitted.reference} Printer <on> fire & smoke [${team.ws.name}]`,
+      `A request is opened: ${submitted.reference} Printer &lt;on&gt; fire &amp; smoke @\u200ball [reset]\u200b(https://evil.test) [${team.ws.name}]`,
     );
     assert.equal(body.blocks[0]?.type, "section");
     assert.match(
       body.blocks[0]?.text?.text ?? "",
       new RegExp(
-        `<https://help\\.example\\.com/app/tickets/${submitted.reference}\\|${submitted.reference}> Printer &lt;on&gt; fire &amp; smoke`,
+        `<https://help\\.example\\.com/app/tickets/${submitted.reference}\\|${submitted.reference}> Printer &lt;on&gt; fire &amp; smoke @\u200ball`,
       ),
     );
     const [row] = await w.deliveriesOf(id);

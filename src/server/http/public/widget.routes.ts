@@ -61,7 +61,7 @@ export function widgetLoader(ctx: AppContext, ws: Workspace): string {
     // Where the panel is when the script's own address cannot be read (an old browser).
     src: portalUrl(ctx.config, ws, "/widget.js"),
   };
-  return loaderTemplate().replace(PLACEHOLDER, scriptJson(config));
+  return loaderTemplate().replace(PLACEHOLDER, () => scriptJson(config));
 }
 
 export const widgetLoaderRoutes =

@@ -61,6 +61,12 @@ describe("the floating widget", () => {
     assert.notEqual(js.headers.etag, before.headers.etag);
     assert.deepEqual([inlined(js.body).label, inlined(js.body).position], ["Questions? </script>", "left"]);
     assert.doesNotMatch(js.body, /<\/script>/, "no markup breaks out of a script the script is in");
+    // Replacement patterns in a label ($` $' $& $$) are text, not instructions.
+    const dollars = await put(team, { label: "Save $$5 $` $' $&" });
+    assert.equal(dollars.statusCode, 200, dollars.body);
+    const withDollars = await loader(team.ws.slug);
+    assert.equal(inlined(withDollars.body).label, "Save $$5 $` $' $&");
+    assert.doesNotThrow(() => new Function(withDollars.body), "the loader is still valid script");
     const audit = await t.app.inject({ url: "/api/workspace/audit", headers: team.admin.headers });
     assert.ok(
       audit.json().items.some((e: { action: string }) => e.action === "settings.widget"),
