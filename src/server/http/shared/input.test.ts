@@ -33,7 +33,7 @@ const signedIn = (url: string) => ({
  * brand images and manifest, and the iframe embed's script, are assets, though their address is the portal's.
  */
 const isJsonTree = (url: string) =>
-  /^\/portal\/(:slug\/(brand\/|manifest\.webmanifest$)|embed\.js$)/.test(url) ||
+  /^\/portal\/(:slug\/(brand\/|manifest\.webmanifest$|widget\.js$)|embed\.js$)/.test(url) ||
   !/^\/(app|setup|portal)(\/|$)|^\/$/.test(url);
 const paramsOf = (url: string) => [...url.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1] as string);
 const pathWith = (url: string, values: Record<string, string>) =>
