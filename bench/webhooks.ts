@@ -11,7 +11,11 @@ import { createScratchDatabase } from "../src/server/db/scratch.ts";
 import { newId } from "../src/server/ids.ts";
 import { sealSecret } from "../src/server/lib/sealed-secret.ts";
 import { closeContext, createContext } from "../src/server/main.ts";
-import { deliveriesVisibleTo, insertEndpoint } from "../src/server/webhooks/webhook.access.ts";
+import {
+  deliveriesVisibleTo,
+  endpointsWritableBy,
+  insertEndpoint,
+} from "../src/server/webhooks/webhook.access.ts";
 import { queueWebhookEvent } from "../src/server/webhooks/webhook-events.ts";
 import { createWorkspaceWithAdmin } from "../src/server/workspaces/workspace.service.ts";
 import { sleep, startChild } from "./lib/children.ts";
@@ -23,9 +27,10 @@ import { resultsPath, writeResults } from "./lib/results.ts";
 import { startFlags } from "./scenarios/memory.ts";
 
 // npm run bench or node bench/webhooks.ts: what webhooks cost the requests that cause them.
-// Submissions through the public JSON API are measured without webhooks, then with three
-// endpoints subscribed to ticket.created (local receivers answering 204) while 1,000 more events
-// queued just before (3,000 deliveries) and each submission's own three go out. See README.md.
+// Submissions through the public JSON API are measured in alternating rounds: without webhooks
+// (the three endpoints paused), then with three endpoints subscribed to ticket.created (local
+// receivers answering 204) while 1,000 more events queued just before (3,000 deliveries) and each
+// submission's own three go out. See README.md.
 
 const { values: args } = parseArgs({
   options: { "no-save": { type: "boolean" }, help: { type: "boolean", short: "h" } },
@@ -35,7 +40,8 @@ if (args.help) {
 Starts Portico and three local webhook receivers; measures submissions (POST
 /api/public/portals/bench/tickets, BENCH_CONNECTIONS 50, BENCH_WARMUP 2 s, BENCH_DURATION 10 s)
 without webhooks, then with three endpoints subscribed while BENCH_WEBHOOK_EVENTS (1000) queued
-events are delivered; prints both rates, the difference in percent, and the delivery throughput.
+events are delivered, in BENCH_ROUNDS (3) alternating rounds; prints both rates, the difference in
+percent, and the delivery throughput.
 DATABASE_URL=postgres://… runs on PostgreSQL. Results: bench/results/webhooks-<engine>-latest.json.`);
   process.exit(0);
 }
@@ -50,6 +56,7 @@ const settings = {
   connections: Math.max(1, Math.round(num("BENCH_CONNECTIONS", 50))),
   warmup: num("BENCH_WARMUP", 2),
   duration: Math.max(1, num("BENCH_DURATION", 10)),
+  rounds: Math.max(1, Math.round(num("BENCH_ROUNDS", 3))),
 };
 const engine = process.env.DATABASE_URL ? "postgres" : "sqlite";
 const SLUG = "bench";
@@ -153,6 +160,7 @@ async function main(): Promise<number> {
     const portico = await startChild("portico", [...startFlags(), "bin/portico.js", "serve"], env, "/readyz");
     cleanups.push(portico.stop);
     let receivedAtLoadEnd = 0;
+    // One measurement: its raw answers (for the rounds' summary) and the process's cost.
     const load = async (tag: string, seconds: number) => {
       const cost = costMeter(portico.proc.pid);
       const raw = await runLoad({
@@ -161,65 +169,93 @@ async function main(): Promise<number> {
         duration: seconds,
         requests: submissions(tag),
       });
-      const m: Measured = { ...summarize([raw]), ...cost(raw.ok) };
+      const spent = cost(raw.ok);
       receivedAtLoadEnd = received();
       await settle(portico.base);
-      if (m.non2xx || m.errors) failed = true;
-      return m;
+      if (raw.non2xx || raw.errors) failed = true;
+      return { raw, spent };
     };
     const line = (label: string, m: Measured) =>
       console.log(
         `  ${label.padEnd(44)} ${fmtInt(m.rps).padStart(6)} req/s, p50 ${fmtMs(m.p50)} ms, p99 ${fmtMs(m.p99)} ms (${fmtInt(m.ok)} in ${m.seconds.toFixed(1)} s${m.non2xx || m.errors ? `, ${m.non2xx} non-2xx, ${m.errors} errors: INVALID` : ""})`,
       );
 
-    section("Submissions without webhooks");
-    if (settings.warmup > 0) await load("warm-a", settings.warmup);
-    const without = await load("a", settings.duration);
-    line("submissions, no webhooks", without);
-
-    section("Submissions with 3 endpoints while the backlog is delivered");
+    // The three endpoints exist from the start, paused (nothing queued for them) in the rounds
+    // without webhooks and active in the rounds with them: the rounds alternate, so the machine's
+    // drift and the process's warming up fall on both alike.
     const at = new Date().toISOString();
+    const endpointIds: string[] = [];
     for (const [i, r] of receivers.entries()) {
+      const id = newId();
+      endpointIds.push(id);
       await insertEndpoint(ctx.database.db, {
-        id: newId(),
+        id,
         workspace_id: workspace.id,
         name: `Receiver ${i + 1}`,
         url: r.url,
         format: "json",
         events: JSON.stringify(["ticket.created"]),
         secret_sealed: sealSecret(ctx.files.key.key, `whsec_bench_${i}`),
-        state: "active",
+        state: "paused",
         created_at: at,
         updated_at: at,
       }).execute();
     }
-    if (settings.warmup > 0) await load("warm-b", settings.warmup);
-    for (let i = 0; i < 600 && (await pending()) > 0; i++) await sleep(100);
+    const setState = (state: "active" | "paused") =>
+      endpointsWritableBy(ctx.database.db, actor).set({ state }).where("id", "in", endpointIds).execute();
+
+    if (settings.warmup > 0) await load("warm", settings.warmup);
+    const withoutRuns: Awaited<ReturnType<typeof load>>[] = [];
+    const withRuns: Awaited<ReturnType<typeof load>>[] = [];
+    let queuedMs = 0;
+    let backlog = 0;
+    let duringLoad = 0;
     const receivedBefore = received();
-    // The backlog: 1,000 events, each queued in a transaction like a change's, 50 at a time.
-    const queuedAt = performance.now();
-    for (let i = 0; i < settings.events; i += 50) {
-      await Promise.all(
-        Array.from({ length: Math.min(50, settings.events - i) }, () =>
-          ctx.database.db.transaction().execute((tx) =>
-            queueWebhookEvent(ctx.database, tx, {
-              workspaceId: workspace.id,
-              event: "ticket.created",
-              data: { type: "created", bench: true },
-              at: new Date().toISOString(),
-            }),
-          ),
-        ),
-      );
-    }
-    const queuedMs = performance.now() - queuedAt;
-    const backlog = await pending();
     const started = performance.now();
-    const withHooks = await load("b", settings.duration);
-    const duringLoad = receivedAtLoadEnd - receivedBefore;
+    for (let round = 1; round <= settings.rounds; round++) {
+      section(`Round ${round} of ${settings.rounds}`);
+      await setState("paused");
+      const a = await load(`a${round}`, settings.duration);
+      withoutRuns.push(a);
+      line("submissions, no webhooks", { ...summarize([a.raw]), ...a.spent });
+
+      await setState("active");
+      // The backlog: 1,000 events, each queued in a transaction like a change's, 50 at a time.
+      const queuedAt = performance.now();
+      for (let i = 0; i < settings.events; i += 50) {
+        await Promise.all(
+          Array.from({ length: Math.min(50, settings.events - i) }, () =>
+            ctx.database.db.transaction().execute((tx) =>
+              queueWebhookEvent(ctx.database, tx, {
+                workspaceId: workspace.id,
+                event: "ticket.created",
+                data: { type: "created", bench: true },
+                at: new Date().toISOString(),
+              }),
+            ),
+          ),
+        );
+      }
+      queuedMs += performance.now() - queuedAt;
+      backlog = Math.max(backlog, await pending());
+      const before = received();
+      const b = await load(`b${round}`, settings.duration);
+      duringLoad += receivedAtLoadEnd - before;
+      withRuns.push(b);
+      line("submissions, 3 endpoints + backlog", { ...summarize([b.raw]), ...b.spent });
+    }
+    await setState("active");
+    const of = (runs: typeof withRuns): Measured => ({
+      ...summarize(runs.map((r) => r.raw)),
+      ...(runs[runs.length - 1]?.spent as Measured),
+    });
+    const without = of(withoutRuns);
+    const withHooks = of(withRuns);
+    section("All rounds");
+    line("submissions, no webhooks", without);
     line("submissions, 3 endpoints + backlog", withHooks);
     let left = await pending();
-    while (left > 0 && performance.now() - started < 120_000) {
+    while (left > 0 && performance.now() - started < 300_000) {
       await sleep(200);
       left = await pending();
     }
@@ -246,7 +282,7 @@ async function main(): Promise<number> {
       `  with webhooks: ${fmtInt(withHooks.rps)} submissions/s, ${percent}% of ${fmtInt(without.rps)} without (${(percent - 100).toFixed(1)}%)`,
     );
     console.log(
-      `  deliveries: ${fmtInt(backlog)} queued before the load (${fmtInt(queuedMs)} ms to queue), ${fmtInt(duringLoad)} sent during it (${fmtInt(delivery.perSecondDuringLoad)}/s), ${fmtInt(total)} in all in ${drainSeconds.toFixed(1)} s (${fmtInt(delivery.perSecond)}/s), ${fmtInt(left)} left, ${fmtInt(duplicates)} received twice`,
+      `  deliveries: up to ${fmtInt(backlog)} waiting before a round (${fmtInt(queuedMs)} ms to queue), ${fmtInt(duringLoad)} sent during it (${fmtInt(delivery.perSecondDuringLoad)}/s), ${fmtInt(total)} in all in ${drainSeconds.toFixed(1)} s (${fmtInt(delivery.perSecond)}/s), ${fmtInt(left)} left, ${fmtInt(duplicates)} received twice`,
     );
     if (!args["no-save"]) {
       writeResults(resultsPath(`webhooks-${engine}`), {
