@@ -1,7 +1,7 @@
 import type { Database } from "../db/connection.ts";
 import type { Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
-import { QUEUE_EVENT } from "./webhook.access.ts";
+import { QUEUE_EVENT, subscribedPattern } from "./webhook.access.ts";
 
 // The events a webhook may subscribe to, and the one way an event is queued: in the transaction
 // of the change that caused it, so an event is sent if and only if its change was kept, and a
@@ -74,8 +74,7 @@ export async function queueWebhookEvent(
     eventId: newId(),
     workspaceId: e.workspaceId,
     event: e.event,
-    // Stored as a JSON array of names: the quoted name matches it and nothing longer.
-    eventPattern: `%"${e.event}"%`,
+    eventPattern: subscribedPattern(e.event),
     ticketId: e.ticketId ?? null,
     data: JSON.stringify(e.data ?? {}),
     at: e.at,

@@ -6,7 +6,7 @@ import type { AppContext } from "../context.ts";
 import type { SurveyTable } from "../db/schema.surveys.ts";
 import type { Tx } from "../db/schema.ts";
 import { ticketsVisibleTo } from "../tickets/ticket.access.ts";
-import { endpointsVisibleTo } from "./webhook.access.ts";
+import { anyEndpointListening } from "./webhook.access.ts";
 import { queueWebhookEvent, type WebhookEvent } from "./webhook-events.ts";
 
 // The events that are not a ticket's history: a survey answered and a form submitted. Each is
@@ -15,15 +15,8 @@ import { queueWebhookEvent, type WebhookEvent } from "./webhook-events.ts";
 // A form's answers stay out of the event (they may hold files and personal data): the receiver
 // reads the response through the API when it needs them.
 
-async function anyListening(tx: Tx, workspaceId: string, event: WebhookEvent): Promise<boolean> {
-  const row = await endpointsVisibleTo(tx, systemActorIn("webhook event", workspaceId))
-    .select("id")
-    .where("state", "=", "active")
-    .where("events", "like", `%"${event}"%`)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
+const anyListening = (tx: Tx, workspaceId: string, event: WebhookEvent) =>
+  anyEndpointListening(tx, systemActorIn("webhook event", workspaceId), event);
 
 async function people(
   tx: Tx,

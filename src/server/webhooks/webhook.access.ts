@@ -62,6 +62,20 @@ export const attemptsDeletableBy = (db: Tx, actor: Actor) =>
 export const insertAttempt = (db: Tx, row: Insertable<DB["webhook_attempts"]>) =>
   db.insertInto("webhook_attempts").values(row);
 
+/** The `events` column holds a JSON array of names: the quoted name matches it and nothing longer. */
+export const subscribedPattern = (event: string) => `%"${event}"%`;
+
+/** Whether an active endpoint of the actor's workspace listens to `event` (one indexed read). */
+export async function anyEndpointListening(db: Tx, actor: Actor, event: string): Promise<boolean> {
+  const row = await endpointsVisibleTo(db, actor)
+    .select("id")
+    .where("state", "=", "active")
+    .where("events", "like", subscribedPattern(event))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * One event, a delivery row for each active endpoint of the workspace subscribed to it, in one
  * statement inside the caller's transaction: nothing is read first, so a workspace without

@@ -11,14 +11,14 @@ import { type PortalSubmission, SubmitBody } from "../../tickets/ticket.schemas.
 import { formString, formText } from "../../web/forms.ts";
 import type { Html } from "../../web/html.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
-import { embedOriginsOf } from "../../workspaces/workspace.embedding.ts";
 import { customerCsrfHolds, customerCsrfValue, type PortalEntry, pageEntry } from "../portal/portal-entry.ts";
 import { customerErrorMessage, portalLayout } from "../shared/customer.layout.ts";
 import { answeringOutage, unexpectedOutage } from "../shared/errors.ts";
-import { type Framing, newNonce, sendHtml } from "../shared/html-response.ts";
+import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { customerTranslator, readerLocale } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
 import { formValidator } from "../shared/validation.ts";
+import { embedFraming } from "./embed-framing.ts";
 import {
   requestFieldErrors,
   requestFieldsFromBody,
@@ -42,11 +42,6 @@ const signedInAs = (entry: PortalEntry): SignedInAs | undefined =>
         csrf: customerCsrfValue(entry) as string,
       }
     : undefined;
-
-function embedFraming(ws: Workspace): Framing {
-  const origins = embedOriginsOf(ws);
-  return origins === null ? "anywhere" : { origins };
-}
 
 export const submitPages =
   (ctx: AppContext): FastifyPluginAsync =>

@@ -4,25 +4,18 @@ import { translatorFor } from "../../i18n/translator.ts";
 import { pageShown } from "../../workspaces/portal-basics.ts";
 import { portalUrl } from "../../workspaces/portal-url.ts";
 import { widgetSettingsOf } from "../../workspaces/widget-settings.ts";
-import type { Workspace } from "../../workspaces/workspace.branding.ts";
-import { embedOriginsOf } from "../../workspaces/workspace.embedding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { customerCsrfValue, portalEntry, signInPath } from "../portal/portal-entry.ts";
-import { type Framing, newNonce, sendHtml } from "../shared/html-response.ts";
+import { newNonce, sendHtml } from "../shared/html-response.ts";
 import { customerTranslator } from "../shared/locale.ts";
 import { pageTree } from "../shared/page-tree.ts";
+import { embedFraming } from "./embed-framing.ts";
 import { type WidgetTheme, widgetPanel, widgetUnavailable } from "./widget.views.ts";
 
 // /portal/{slug}/widget: the floating widget's panel, the iframe the loader (widget.routes.ts)
 // opens on a customer's site. Framed like the submit form (the iframe embed): by any site, or
 // only by the sites listed in Settings → Share. Its script and styles are our own assets
 // (script-src 'self'); what it does goes through the public JSON API from this origin.
-
-/** The same framing rule as the submit page's: the workspace's embed list, or any site. */
-function widgetFraming(ws: Workspace): Framing {
-  const origins = embedOriginsOf(ws);
-  return origins === null ? "anywhere" : { origins };
-}
 
 const themeOf = (v: unknown): WidgetTheme | undefined => (v === "dark" || v === "light" ? v : undefined);
 
@@ -56,7 +49,7 @@ export const widgetPages =
               theme,
             ),
             // Shown where the panel would have been (the widget turned off while a site kept the loader).
-            { kind: "page", nonce, status: 404, framing: workspace ? widgetFraming(workspace) : "never" },
+            { kind: "page", nonce, status: 404, framing: workspace ? embedFraming(workspace) : "never" },
           );
         }
         const signIn = entry === "sign_in";
@@ -82,7 +75,7 @@ export const widgetPages =
               : null,
             kb: !signIn && pageShown(workspace, "kb"),
           }),
-          { kind: "page", nonce, framing: widgetFraming(workspace) },
+          { kind: "page", nonce, framing: embedFraming(workspace) },
         );
       },
     );
