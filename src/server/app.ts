@@ -47,7 +47,7 @@ import {
   everyAnswerHeaders,
   httpsAnswerHeaders,
 } from "./http/shared/security-headers.ts";
-import { validatorCompiler } from "./http/shared/validation.ts";
+import { lazyCompilers, serializerFactory, validatorCompiler } from "./http/shared/validation.ts";
 import { appPages } from "./http/workspace/app.pages.ts";
 import { authRoutes } from "./http/workspace/auth.routes.ts";
 import { workspaceRoutes } from "./http/workspace/workspace.routes.ts";
@@ -82,7 +82,10 @@ export async function buildApp(ctx: AppContext) {
   // Custom domains and old addresses, read before the first request (host-routing.ts).
   const hosts = new HostTable(ctx);
   await hosts.reload();
+  const schemaCompilers = lazyCompilers();
   const app = Fastify({
+    // Route schemas are compiled when a route is first used (validation.ts).
+    schemaController: { compilersFactory: { buildSerializer: serializerFactory(schemaCompilers) } },
     loggerInstance: ctx.log,
     // Fastify's two lines per request are replaced by the one onResponse line below.
     logController: new LogController({ disableRequestLogging: true }),
@@ -113,7 +116,8 @@ export async function buildApp(ctx: AppContext) {
   app.addHook("onRoute", (route) => {
     routes.push(...routeEntries(route));
   });
-  app.setValidatorCompiler(validatorCompiler);
+  app.decorate("schemaCompilers", schemaCompilers);
+  app.setValidatorCompiler(validatorCompiler(schemaCompilers));
   // Fastify's JSON parser, plus refusing a key repeated within an object (json-body.ts).
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, jsonBodyParser);

@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { buildApp } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import type { AppContext } from "../context.ts";
-import { openDatabase } from "../db/connection.ts";
+import { openDatabase, SQLITE_FILE } from "../db/connection.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { createScratchDatabase } from "../db/scratch.ts";
 import { createMailer } from "../email/mailer.ts";
@@ -15,6 +15,7 @@ import { openRedisLiveBus } from "../live/redis-bus.ts";
 import { createLogger } from "../logger.ts";
 import type { DnsResolver } from "../ports.ts";
 import { MemoryRateLimiter, RedisRateLimiter } from "../ratelimit/rate-limiter.ts";
+import { copySqliteTemplate, postgresTemplate } from "./template-db.ts";
 
 // Each test file gets a fresh database: a new SQLite file, or, when DATABASE_URL is set, a new
 // PostgreSQL database created on that server and dropped afterwards. Everything goes through
@@ -39,7 +40,11 @@ export async function testEnv(
 ): Promise<TestEnv> {
   const baseUrl = process.env.DATABASE_URL;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-test-"));
-  const pgDb = baseUrl ? await createScratchDatabase(baseUrl, "portico_test") : undefined;
+  // Each starts as a copy of a migrated template (template-db.ts); the migrations still run on it.
+  const pgDb = baseUrl
+    ? await createScratchDatabase(baseUrl, "portico_test", { template: await postgresTemplate(baseUrl) })
+    : undefined;
+  if (!pgDb) await copySqliteTemplate(path.join(dataDir, SQLITE_FILE));
   const config = loadConfig({
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",

@@ -39,7 +39,9 @@ export const UPLOAD_BODY_DOC = {
 export function rawBodies(app: Parameters<FastifyPluginAsyncTypebox>[0]) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", (_req, _payload, done) => done(null, undefined));
-  app.setValidatorCompiler((route) => (route.httpPart === "body" ? () => true : validatorCompiler(route)));
+  app.setValidatorCompiler((route) =>
+    route.httpPart === "body" ? () => true : validatorCompiler(app.schemaCompilers)(route),
+  );
 }
 
 export function declaredLength(header: string | undefined): number | undefined {

@@ -71,6 +71,26 @@ describe("the API document", () => {
     assert.ok(doc.components.schemas.ErrorResponse);
   });
 
+  test("every route's schemas compile, though each is compiled only when its route is first used", async () => {
+    const local = await testEnv();
+    // Nothing served yet: the submission route's checks wait, and answer right once made.
+    const pending = local.app.schemaCompilers.compileAll();
+    assert.ok(pending > 300, `${pending} schemas compiled`);
+    assert.equal(local.app.schemaCompilers.compileAll(), 0, "each is compiled once");
+    await local.close();
+    const { ws } = await makeTeam(t);
+    const bad = await t.app.inject({
+      method: "POST",
+      url: `/api/public/portals/${ws.slug}/tickets`,
+      payload: { subject: 5, extra: true },
+    });
+    assert.equal(bad.statusCode, 400);
+    const { error } = bad.json();
+    assert.equal(error.code, "validation_failed");
+    assert.equal(error.fields.subject, "must be a string");
+    assert.equal(error.fields.extra, "is not a known field");
+  });
+
   test("browsable docs at /api/docs", async () => {
     const res = await t.app.inject({ url: "/api/docs/" });
     assert.equal(res.statusCode, 200);

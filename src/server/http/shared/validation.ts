@@ -1,3 +1,4 @@
+import SerializerSelector from "@fastify/fast-json-stringify-compiler";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import type { FastifySchemaCompiler } from "fastify";
@@ -26,10 +27,76 @@ function makeAjv(coerce: boolean): Ajv {
 const bodyAjv = makeAjv(false);
 const textAjv = makeAjv(true);
 
-export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
-  const fn: ValidateFunction = (httpPart === "body" ? bodyAjv : textAjv).compile(schema as object);
-  return fn as never;
-};
+type AnyFn = (...args: never[]) => unknown;
+
+/**
+ * Compiled checks and serializers made on first use, not when their route is registered: the
+ * app starts without compiling the few hundred schemas of routes a process may never serve,
+ * which costs time at every start and memory for as long as it runs. `compileAll` makes every
+ * pending one, so a test can still prove every route's schemas compile.
+ */
+export interface LazyCompilers {
+  /** A function that makes `make()` on its first call and then behaves as it, copying `carry`. */
+  later<F extends AnyFn>(make: () => F, carry?: readonly string[]): F;
+  compileAll(): number;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The app's lazily compiled route schemas (app.ts). */
+    schemaCompilers: LazyCompilers;
+  }
+}
+
+export function lazyCompilers(): LazyCompilers {
+  const pending = new Set<() => unknown>();
+  return {
+    later<F extends AnyFn>(make: () => F, carry: readonly string[] = []): F {
+      let made: F | undefined;
+      const get = (): F => {
+        if (!made) {
+          made = make();
+          pending.delete(get);
+        }
+        return made;
+      };
+      pending.add(get);
+      const lazy = (...args: never[]) => {
+        const fn = get();
+        const out = fn(...args);
+        for (const key of carry)
+          (lazy as unknown as Record<string, unknown>)[key] = (fn as unknown as Record<string, unknown>)[key];
+        return out;
+      };
+      return lazy as unknown as F;
+    },
+    compileAll() {
+      const all = [...pending];
+      for (const get of all) get();
+      return all.length;
+    },
+  };
+}
+
+/** Fastify's serializer factory (fast-json-stringify), each response schema compiled when first used. */
+export function serializerFactory(lazy: LazyCompilers) {
+  const build = SerializerSelector();
+  return (externalSchemas: unknown, options: unknown) => {
+    const compile = build(externalSchemas as never, options as never);
+    return (route: Parameters<typeof compile>[0]) => lazy.later(() => compile(route));
+  };
+}
+
+/** Fastify's validator compiler, each route part's check compiled when first used. */
+export function validatorCompiler(lazy: LazyCompilers): FastifySchemaCompiler<unknown> {
+  return ({ schema, httpPart }) => {
+    const make = () =>
+      (httpPart === "body" ? bodyAjv : textAjv).compile(schema as object) as ValidateFunction;
+    // Fastify reads `errors` off the function it called, and passes the parent data along (for
+    // ajv's coercion and defaults at the root) only to a function that has `schemaEnv`.
+    return Object.assign(lazy.later(make, ["errors"]), { schemaEnv: true }) as never;
+  };
+}
 
 function fieldOf(e: ErrorObject): string {
   const base = e.instancePath.replace(/^\//, "").replace(/\//g, ".");
