@@ -45,6 +45,26 @@ async function signIn(page: Page, shot?: string): Promise<void> {
 }
 
 describe("the workspace app", { skip: skipReason }, () => {
+  test("the accessibility check finds what it looks for, also on a page checked twice", async () => {
+    const { context, page } = await newPage(s, { viewport: PHONE });
+    await page.setContent(
+      `<html lang="en"><title>t</title><main><h1>Check</h1><img src="/x.png"></main></html>`,
+    );
+    assert.deepEqual(
+      (await axe(page)).map((v) => v.id),
+      ["image-alt"],
+    );
+    await page.evaluate(() => document.querySelector("img")?.setAttribute("alt", "A picture"));
+    await page.evaluate(() =>
+      document.querySelector("h1")?.setAttribute("style", "color:#eee;background:#fff"),
+    );
+    assert.deepEqual(
+      (await axe(page)).map((v) => v.id),
+      ["color-contrast"],
+    );
+    await context.close();
+  });
+
   test("first run: setup creates the workspace and its admin, then is gone", async () => {
     const { context, page } = await newPage(s, { viewport: DESKTOP });
     await page.goto("/");
