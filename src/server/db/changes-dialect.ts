@@ -15,7 +15,8 @@ import type { ChangeClock } from "./changes.ts";
 // transaction, when it ran. The clock is told before the connection's caller goes on (the
 // transaction's `execute` resolves, the HTTP answer is sent), after the connection went back to
 // the pool. Every statement is judged by its query node, so no write path can forget to say it:
-// what is not plainly a read counts as a write (DDL, raw SQL other than a SELECT).
+// what is not plainly a read counts as a write (DDL, raw SQL other than a SELECT) unless it says
+// it changed no row.
 
 const READ_SQL = /^\s*(?:select|show|explain|values)\b/i;
 
@@ -43,20 +44,22 @@ class LeasedConnection implements DatabaseConnection {
     this.lease = { inner, inTransaction: false, wrote: false, committed: false };
   }
 
-  #saw(query: CompiledQuery): void {
-    if (onlyReads(query.query, query.sql)) return;
-    // Marked before it runs: one that fails is said anyway, which costs a cache miss, never a stale read.
+  #changed(): void {
     if (this.lease.inTransaction) this.lease.wrote = true;
     else this.lease.committed = true;
   }
 
-  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    this.#saw(query);
-    return this.lease.inner.executeQuery<R>(query);
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const result = await this.lease.inner.executeQuery<R>(query);
+    // An UPDATE or DELETE that matched nothing (a worker's claim on an empty queue) changed
+    // nothing; a statement that does not say how many rows it changed (DDL, a WITH) counts.
+    if (!onlyReads(query.query, query.sql) && (result.numAffectedRows ?? 1n) > 0n) this.#changed();
+    return result;
   }
 
   streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    this.#saw(query);
+    // Marked before it runs: one that fails is said anyway, which costs a cache miss, never a stale read.
+    if (!onlyReads(query.query, query.sql)) this.#changed();
     return this.lease.inner.streamQuery<R>(query, chunkSize);
   }
 }

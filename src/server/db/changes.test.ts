@@ -103,6 +103,18 @@ describe("committed writes on PostgreSQL", {
         .execute();
     });
     assert.equal(told(), start + 2, "a transaction that only read");
+    await db
+      .updateTable("notes" as never)
+      .set({ body: "z" } as never)
+      .where("id" as never, "=", 99 as never)
+      .execute();
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .deleteFrom("notes" as never)
+        .where("id" as never, "=", 99 as never)
+        .execute();
+    });
+    assert.equal(told(), start + 2, "writes that changed no row");
     await assert.rejects(
       db.transaction().execute(async (tx) => {
         await tx.deleteFrom("notes" as never).execute();
