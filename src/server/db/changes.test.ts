@@ -127,6 +127,27 @@ describe("committed writes on PostgreSQL", {
   });
 });
 
+describe("named prepared statements on PostgreSQL", {
+  skip: DATABASE_URL ? false : "DATABASE_URL is not set: named statements are PostgreSQL's",
+}, () => {
+  test("a statement prepared before a column was added answers the new columns after", async () => {
+    const scratch = await createScratchDatabase(DATABASE_URL as string, "portico_named");
+    const database = openDatabase({ databaseUrl: scratch.url, dataDir: os.tmpdir(), poolSize: 1 });
+    try {
+      await sql`create table things (id int primary key)`.execute(database.db);
+      await sql`insert into things values (1)`.execute(database.db);
+      const read = () => database.namedQuery?.("things_all", "select things.* from things", []);
+      assert.deepEqual(await read(), [{ id: 1 }]);
+      await sql`alter table things add column name text not null default 'one'`.execute(database.db);
+      assert.deepEqual(await read(), [{ id: 1, name: "one" }]);
+      assert.deepEqual(await read(), [{ id: 1, name: "one" }]);
+    } finally {
+      await database.close();
+      await scratch.drop();
+    }
+  });
+});
+
 /** A TCP relay to Redis that the test can cut and restore, standing for Redis going away. */
 async function redisRelay(redisUrl: string) {
   const target = new URL(redisUrl);

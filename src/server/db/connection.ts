@@ -73,6 +73,32 @@ export interface DatabaseOptions {
   onPoolError?: (err: Error) => void;
 }
 
+/**
+ * A named prepared statement on a pooled connection. A statement prepared before a migration
+ * changed its tables (a column added while this process runs: `tickets.*` means more columns now)
+ * fails with "cached plan must not change result type": that connection is replaced, dropping
+ * its statements, and the query runs once more on another.
+ */
+async function namedQuery<R>(
+  pool: import("pg").Pool,
+  name: string,
+  text: string,
+  values: readonly unknown[],
+): Promise<R[]> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    try {
+      const result = await client.query({ name, text, values: values as unknown[] });
+      client.release();
+      return result.rows as R[];
+    } catch (err) {
+      // As pg's pool.query does: a connection whose query failed is not given out again.
+      client.release(err as Error);
+      if ((err as { code?: string }).code !== "0A000" || attempt > 1) throw err;
+    }
+  }
+}
+
 export function openDatabase(opts: DatabaseOptions): Database {
   if (opts.databaseUrl) {
     const pg = loadPg();
@@ -93,8 +119,8 @@ export function openDatabase(opts: DatabaseOptions): Database {
       // The files may live in S3 and DATA_DIR need not be writable: probed only after a failure.
       storage: storageWatch(opts.dataDir, { probeWithoutFailure: false }),
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-      namedQuery: async <R>(name: string, text: string, values: readonly unknown[]) =>
-        (await pool.query({ name, text, values: values as unknown[] })).rows as R[],
+      namedQuery: <R>(name: string, text: string, values: readonly unknown[]) =>
+        namedQuery<R>(pool, name, text, values),
       ping: async () => {
         await sql`select 1`.execute(db);
       },
