@@ -62,6 +62,7 @@ Environment:
   MAIL_WORKER        passed to the server when set: false measures without the outbox delivering
   CHROMIUM_PATH      the browser (default /usr/bin/chromium)
   SQLITE_CACHE_MB    passed to the server when set: SQLite's page cache per connection
+  DATABASE_POOL_SIZE passed to the server when set: PostgreSQL connections per process
   BENCH_METRICS      true: the server serves /metrics (METRICS_TOKEN), so its per-request
                      observation is measured too
   BENCH_SERVER_NODE_OPTIONS

@@ -17,6 +17,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** How long start-up waits for an unreachable database before it gives up (0: not at all). */
   databaseWaitSeconds: number;
+  /** PostgreSQL: the connections each process keeps at most (DATABASE_POOL_SIZE). */
+  databasePoolSize: number;
   /** redis://… to share rate limits between processes; unset keeps them in memory. */
   redisUrl: string | undefined;
   /** Proxies whose X-Forwarded-For is trusted: "loopback", a list of addresses/CIDRs, or a hop count. */
@@ -182,6 +184,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(env.DATA_DIR || "./data"),
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
     databaseWaitSeconds: int(env, "DATABASE_WAIT_SECONDS", 60, 0, 86_400),
+    databasePoolSize: int(env, "DATABASE_POOL_SIZE", 10, 1, 1000),
     redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
     trustProxy: trustProxy(env.TRUST_PROXY),
     logLevel: level,

@@ -21,6 +21,11 @@ export async function createContext(config: Config, opts: { migrate?: boolean } 
   const database = await openDatabaseWhenReady(config, {
     onWait: (message, location) => log.warn({ location }, message),
     onPoolError: (err) => log.warn({ err }, "a database connection failed; the pool replaces it"),
+    changes: {
+      onUnavailable: (err) =>
+        log.warn({ err: err.message }, "Redis unreachable: PostgreSQL reads are not cached until it answers"),
+      onRecovered: () => log.info("Redis answers again: PostgreSQL reads are cached again"),
+    },
   });
   if (opts.migrate ?? true) {
     const { applied } = await migrateToLatest(database.db);

@@ -1,6 +1,8 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { Kysely, PostgresDialect, sql } from "kysely";
+import type { ChangeClock } from "./changes.ts";
+import { changeSayingDialect } from "./changes-dialect.ts";
 import type { CheckpointResult } from "./checkpointer.ts";
 import type { DB } from "./schema.ts";
 import { type GroupCommitStats, openSqlite, type SqliteReader } from "./sqlite.ts";
@@ -20,6 +22,16 @@ export interface Database {
   reader?: SqliteReader;
   /** SQLite: how many transactions shared each fsync (see sqlite.ts). */
   groupCommit?: GroupCommitStats;
+  /**
+   * PostgreSQL with Redis: when any process last committed a write (changes.ts), which the read
+   * caches go by; set once the database answers (wait.ts). Absent: read caches read through.
+   */
+  changes?: ChangeClock;
+  /**
+   * PostgreSQL: one statement on the pool as a named prepared statement (parsed and planned once
+   * per connection), outside any transaction.
+   */
+  namedQuery?: <R>(name: string, text: string, values: readonly unknown[]) => Promise<R[]>;
   /** PostgreSQL: the pool's connections now (for metrics). */
   poolStats?: () => { total: number; idle: number; waiting: number };
   /** SQLite: a WAL checkpoint now, on the checkpointer's thread (see checkpointer.ts). */
@@ -61,6 +73,32 @@ export interface DatabaseOptions {
   onPoolError?: (err: Error) => void;
 }
 
+/**
+ * A named prepared statement on a pooled connection. A statement prepared before a migration
+ * changed its tables (a column added while this process runs: `tickets.*` means more columns now)
+ * fails with "cached plan must not change result type": that connection is replaced, dropping
+ * its statements, and the query runs once more on another.
+ */
+async function namedQuery<R>(
+  pool: import("pg").Pool,
+  name: string,
+  text: string,
+  values: readonly unknown[],
+): Promise<R[]> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    try {
+      const result = await client.query({ name, text, values: values as unknown[] });
+      client.release();
+      return result.rows as R[];
+    } catch (err) {
+      // As pg's pool.query does: a connection whose query failed is not given out again.
+      client.release(err as Error);
+      if ((err as { code?: string }).code !== "0A000" || attempt > 1) throw err;
+    }
+  }
+}
+
 export function openDatabase(opts: DatabaseOptions): Database {
   if (opts.databaseUrl) {
     const pg = loadPg();
@@ -69,20 +107,29 @@ export function openDatabase(opts: DatabaseOptions): Database {
     // pool also re-emits an idle client's, which must be listened to so it does not crash.
     pool.on("error", () => {});
     pool.on("connect", (client) => client.on("error", (err: Error) => opts.onPoolError?.(err)));
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    // Every committed write is told to the change clock, once there is one.
+    const db = new Kysely<DB>({
+      dialect: changeSayingDialect(new PostgresDialect({ pool }), () => database.changes),
+    });
     const u = new URL(opts.databaseUrl);
-    return {
+    const database: Database = {
       db,
       dialect: "postgres",
       location: `${u.hostname}:${u.port || 5432}${u.pathname}`,
       // The files may live in S3 and DATA_DIR need not be writable: probed only after a failure.
       storage: storageWatch(opts.dataDir, { probeWithoutFailure: false }),
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      namedQuery: <R>(name: string, text: string, values: readonly unknown[]) =>
+        namedQuery<R>(pool, name, text, values),
       ping: async () => {
         await sql`select 1`.execute(db);
       },
-      close: () => db.destroy(),
+      close: async () => {
+        database.changes?.close();
+        await db.destroy();
+      },
     };
+    return database;
   }
   const file = path.join(opts.dataDir, SQLITE_FILE);
   const dialect = openSqlite(file, { cacheMb: opts.sqliteCacheMb });

@@ -1,4 +1,5 @@
 import { CompiledQuery, type Kysely } from "kysely";
+import { SHARED_MAX_AGE_MS } from "./changes.ts";
 import type { Database } from "./connection.ts";
 import type { DB, Tx } from "./schema.ts";
 import { atGroupCommit } from "./sqlite.ts";
@@ -7,7 +8,8 @@ import { atGroupCommit } from "./sqlite.ts";
 // of times a second. Building and compiling a Kysely query costs more than running it, so a
 // prepared query is built once with Kysely (the same schema types and dialect rules as everywhere
 // else), compiled once per database, and each call only binds its values. The reads of one call run together: on SQLite in one read
-// transaction on the read-only connection, on PostgreSQL side by side on the pool.
+// transaction on the read-only connection, on PostgreSQL side by side on the pool. A read given a
+// name runs on PostgreSQL as a named prepared statement, parsed and planned once per connection.
 
 const SLOT = "\u0000portico-param:";
 
@@ -72,26 +74,49 @@ class Template<P extends string, R> {
 export interface BoundRead<R> {
   readonly sql: string;
   readonly parameters: readonly unknown[];
+  /** PostgreSQL: the prepared statement's name. */
+  readonly name?: string | undefined;
   /** Only carries the row type. */
   readonly row?: R;
 }
 
+/** The names given to prepared statements: each names one query text. */
+const STATEMENT_NAMES = new Set<string>();
+
 export class PreparedRead<P extends string, R> {
   readonly #template: Template<P, R>;
+  readonly #name: string | undefined;
 
   /**
    * `build` receives placeholders, one per name, to use where the values go. They are typed
    * `never` so they fit any column; at run time each is a marker the compiled query is searched
-   * for. Constants written into the query stay constants.
+   * for. Constants written into the query stay constants. `opts.name`: on PostgreSQL the read
+   * runs as the prepared statement of that name (unique in the process).
    */
-  constructor(names: readonly P[], build: (db: Kysely<DB>, p: Record<P, never>) => Buildable<R>) {
+  constructor(
+    names: readonly P[],
+    build: (db: Kysely<DB>, p: Record<P, never>) => Buildable<R>,
+    opts: { name?: string } = {},
+  ) {
     this.#template = new Template(names, build);
+    if (opts.name !== undefined) {
+      if (STATEMENT_NAMES.has(opts.name)) throw new Error(`prepared query: the name "${opts.name}" is taken`);
+      STATEMENT_NAMES.add(opts.name);
+    }
+    this.#name = opts.name;
   }
 
   bind(database: Database, values: Record<P, Value>): BoundRead<R> {
     const c = this.#template.compile(database.db);
-    return { sql: c.sql, parameters: this.#template.parameters(c, values) };
+    return { sql: c.sql, parameters: this.#template.parameters(c, values), name: this.#name };
   }
+}
+
+/** One bound read on PostgreSQL's pool: as its named prepared statement when it has a name. */
+async function readOnPool<R>(database: Database, read: BoundRead<R>): Promise<R[]> {
+  if (read.name && database.namedQuery) return database.namedQuery<R>(read.name, read.sql, read.parameters);
+  const result = await database.db.executeQuery<R>(CompiledQuery.raw(read.sql, [...read.parameters]));
+  return result.rows;
 }
 
 /**
@@ -138,17 +163,13 @@ export async function readTogether<const T extends readonly BoundRead<unknown>[]
   reads: T,
 ): Promise<Rows<T>> {
   if (database.reader) return database.reader.batch(reads) as Rows<T>;
-  const results = await Promise.all(
-    reads.map((r) => database.db.executeQuery(CompiledQuery.raw(r.sql, [...r.parameters]))),
-  );
-  return results.map((r) => r.rows) as Rows<T>;
+  return (await Promise.all(reads.map((r) => readOnPool(database, r)))) as Rows<T>;
 }
 
 /** Runs one bound read: on SQLite on the read-only connection (the last commit), on PostgreSQL on the pool. */
 export async function readOne<R>(database: Database, read: BoundRead<R>): Promise<R[]> {
   if (database.reader) return database.reader.all(read.sql, read.parameters) as R[];
-  const result = await database.db.executeQuery<R>(CompiledQuery.raw(read.sql, [...read.parameters]));
-  return result.rows;
+  return readOnPool(database, read);
 }
 
 /**
@@ -163,43 +184,74 @@ export async function readArrays(database: Database, query: CompiledQuery): Prom
 }
 
 /**
- * Answers of recent reads by key, each valid until the database may have changed. SQLite only:
- * there this process is the one writer that matters, its own commits are seen at once and another
- * process's within `EXTERNAL_CHANGE_CHECK_MS` (`SqliteReader.version`). On PostgreSQL, where many
- * processes write, every call reads. Values are shared between callers: never mutate one.
+ * Answers of recent reads by key, each valid until the database may have changed. On SQLite this
+ * process is the one writer that matters: its own commits are seen at once and another process's
+ * within `EXTERNAL_CHANGE_CHECK_MS` (`SqliteReader.version`). On PostgreSQL, where many processes
+ * write, only a cache made `onPostgres` keeps answers, and only while the database has a change
+ * clock (REDIS_URL, changes.ts): each lookup asks the clock, so a write committed by any process
+ * before the lookup is seen, and an entry lives at most SHARED_MAX_AGE_MS; without a clock, or
+ * while Redis does not answer, every call reads. Values are shared between callers: never mutate one.
  */
 export class ReadCache<V> {
   readonly #max: number;
-  readonly #byDatabase = new WeakMap<Database, Map<string, { version: number; value: V }>>();
+  readonly #onPostgres: boolean;
+  readonly #byDatabase = new WeakMap<
+    Database,
+    Map<string, { version: number | string; at: number; value: V }>
+  >();
 
-  constructor(maxEntries: number) {
+  /** `onPostgres`: keep answers on PostgreSQL too (for reads whose answer may be up to 10 s stale in the worst case). */
+  constructor(maxEntries: number, opts: { onPostgres?: boolean } = {}) {
     this.#max = maxEntries;
+    this.#onPostgres = opts.onPostgres ?? false;
   }
 
-  /** A hit answers the value itself (no promise to wait for); a miss, the read's promise. */
-  get(database: Database, key: string, read: () => Promise<V>): V | Promise<V> {
-    const reader = database.reader;
-    if (!reader) return read();
+  #entries(database: Database) {
     let entries = this.#byDatabase.get(database);
     if (!entries) {
       entries = new Map();
       this.#byDatabase.set(database, entries);
     }
+    return entries;
+  }
+
+  /** A hit answers the value itself (no promise to wait for); a miss, the read's promise. */
+  get(database: Database, key: string, read: () => Promise<V>): V | Promise<V> {
+    const reader = database.reader;
+    if (!reader) {
+      const clock = this.#onPostgres ? database.changes : undefined;
+      if (!clock) return read();
+      const at = performance.now();
+      return clock.current().then((version) => {
+        if (version === null) return read();
+        return this.#lookup(this.#entries(database), key, version, at - SHARED_MAX_AGE_MS, at, read);
+      });
+    }
     // Taken before the read: a change in between leaves the entry already stale, never wrong.
-    const version = reader.version();
+    return this.#lookup(this.#entries(database), key, reader.version(), Number.NEGATIVE_INFINITY, 0, read);
+  }
+
+  /** The entry of `key` if made at `version` after `notBefore`; else the read, kept at `version`. */
+  #lookup(
+    entries: Map<string, { version: number | string; at: number; value: V }>,
+    key: string,
+    version: number | string,
+    notBefore: number,
+    at: number,
+    read: () => Promise<V>,
+  ): V | Promise<V> {
     const hit = entries.get(key);
     if (hit) {
       entries.delete(key);
-      if (hit.version === version) {
+      if (hit.version === version && hit.at > notBefore) {
         entries.set(key, hit); // most recently used last
         return hit.value;
       }
     }
     const max = this.#max;
-    const store = entries;
     return read().then((value) => {
-      store.set(key, { version, value });
-      if (store.size > max) store.delete(store.keys().next().value as string);
+      entries.set(key, { version, at, value });
+      if (entries.size > max) entries.delete(entries.keys().next().value as string);
       return value;
     });
   }

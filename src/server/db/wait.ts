@@ -1,5 +1,7 @@
+import { sql } from "kysely";
 import type { Config } from "../config.ts";
 import { errorText, outageOf } from "../lib/outage.ts";
+import { openRedisChangeClock, type RedisChangeClockOptions } from "./changes.ts";
 import { type Database, openDatabase } from "./connection.ts";
 
 // Start-up (serve, migrate, the other commands) waits for a database that does not answer yet,
@@ -63,13 +65,22 @@ export async function waitForDatabase(
  * `onWait`); closed again when it never does. What every command that needs the database opens.
  */
 export async function openDatabaseWhenReady(
-  config: Pick<Config, "databaseUrl" | "dataDir" | "sqliteCacheMb" | "databaseWaitSeconds">,
-  hooks: { onWait: (message: string, location: string) => void; onPoolError?: (err: Error) => void },
+  config: Pick<
+    Config,
+    "databaseUrl" | "dataDir" | "sqliteCacheMb" | "databaseWaitSeconds" | "databasePoolSize" | "redisUrl"
+  >,
+  hooks: {
+    onWait: (message: string, location: string) => void;
+    onPoolError?: (err: Error) => void;
+    /** PostgreSQL with Redis: the change clock's Redis stopped answering (read caches read through), or answers again. */
+    changes?: RedisChangeClockOptions;
+  },
 ): Promise<Database> {
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     sqliteCacheMb: config.sqliteCacheMb,
+    poolSize: config.databasePoolSize,
     ...(hooks.onPoolError ? { onPoolError: hooks.onPoolError } : {}),
   });
   try {
@@ -77,6 +88,12 @@ export async function openDatabaseWhenReady(
       seconds: config.databaseWaitSeconds,
       onWait: (message) => hooks.onWait(message, database.location),
     });
+    // Several processes on one PostgreSQL database share their read caches' validity through
+    // Redis (changes.ts), keyed by the database's own name, whatever URL each process uses.
+    if (database.dialect === "postgres" && config.redisUrl) {
+      const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(database.db);
+      database.changes = await openRedisChangeClock(config.redisUrl, rows[0]?.name ?? "", hooks.changes);
+    }
   } catch (err) {
     await database.close().catch(() => {});
     throw err;

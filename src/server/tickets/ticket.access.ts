@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from "kysely";
 import { parseReference } from "../../shared/tickets.ts";
 import {
   type Actor,
@@ -11,7 +11,7 @@ import {
 import { hashToken, looksLikeToken } from "../auth/tokens.ts";
 import type { AppContext } from "../context.ts";
 import { nothing } from "../db/access.ts";
-import { PreparedRead, ReadCache, type RowOf, readTogether } from "../db/prepared.ts";
+import { PreparedRead, ReadCache, type RowOf, readOne, readTogether } from "../db/prepared.ts";
 import type { DB, TicketTable, Tx } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
 
@@ -251,8 +251,10 @@ function byTrackingToken(db: Tx, p: Record<"tokenHash" | "slug" | "number", neve
     .where("tickets.number", "=", p.number);
 }
 
+type TokenValues = Record<"tokenHash" | "slug" | "number", never>;
+
 /** The ticket, workspace and contact behind a tracking token; expiry and email are checked below. */
-const TRACKING_ACCESS = new PreparedRead(["tokenHash", "slug", "number"], (db, p) =>
+const trackingAccess = (db: Kysely<DB>, p: TokenValues) =>
   byTrackingToken(db, p)
     .innerJoin("contacts as c", "c.id", "tickets.contact_id")
     .selectAll("tickets")
@@ -264,11 +266,14 @@ const TRACKING_ACCESS = new PreparedRead(["tokenHash", "slug", "number"], (db, p
       "c.name as contact_name",
       "c.email as contact_email",
       "c.email_normalized as contact_email_normalized",
-    ]),
-);
+    ]);
+
+const TRACKING_ACCESS = new PreparedRead(["tokenHash", "slug", "number"], trackingAccess, {
+  name: "tracking_access",
+});
 
 /** The same ticket's public conversation: the query itself leaves internal notes out. */
-const PUBLIC_CONVERSATION = new PreparedRead(["tokenHash", "slug", "number"], (db, p) =>
+const publicConversation = (db: Kysely<DB>, p: TokenValues) =>
   byTrackingToken(db, p)
     .innerJoin("comments", "comments.ticket_id", "tickets.id")
     .leftJoin("agents", "agents.id", "comments.author_agent_id")
@@ -282,9 +287,10 @@ const PUBLIC_CONVERSATION = new PreparedRead(["tokenHash", "slug", "number"], (d
       "contacts.name as contact_name",
     ])
     .where("comments.internal", "=", false)
-    .where("comments.author_type", "in", ["agent", "contact"])
-    .orderBy("comments.created_at")
-    .orderBy("comments.id"),
+    .where("comments.author_type", "in", ["agent", "contact"]);
+
+const PUBLIC_CONVERSATION = new PreparedRead(["tokenHash", "slug", "number"], (db, p) =>
+  publicConversation(db, p).orderBy("comments.created_at").orderBy("comments.id"),
 );
 
 export type PublicConversationRow = RowOf<typeof PUBLIC_CONVERSATION>;
@@ -293,7 +299,7 @@ export type PublicConversationRow = RowOf<typeof PUBLIC_CONVERSATION>;
  * The files the token holder may see: the ticket's own and those of its public comments. A file
  * on an internal note is left out by the query itself, for the chips and the download alike.
  */
-const PUBLIC_ATTACHMENTS = new PreparedRead(["tokenHash", "slug", "number"], (db, p) =>
+const publicAttachments = (db: Kysely<DB>, p: TokenValues) =>
   byTrackingToken(db, p)
     .innerJoin("attachments as a", (j) =>
       j.onRef("a.ticket_id", "=", "tickets.id").onRef("a.workspace_id", "=", "tickets.workspace_id"),
@@ -311,10 +317,53 @@ const PUBLIC_ATTACHMENTS = new PreparedRead(["tokenHash", "slug", "number"], (db
       "a.comment_id",
       "a.created_at",
     ])
-    .where((eb) => eb.or([eb("a.comment_id", "is", null), eb("ac.internal", "=", false)]))
-    .orderBy("a.created_at")
-    .orderBy("a.id"),
+    .where((eb) => eb.or([eb("a.comment_id", "is", null), eb("ac.internal", "=", false)]));
+
+const PUBLIC_ATTACHMENTS = new PreparedRead(["tokenHash", "slug", "number"], (db, p) =>
+  publicAttachments(db, p).orderBy("a.created_at").orderBy("a.id"),
 );
+
+/**
+ * PostgreSQL: the three reads above as one statement, one round trip on one pool connection: the
+ * access row with the conversation and the files as JSON arrays, each in the order above. JSON
+ * carries timestamps in its own text; `fromJsonRows` makes them the ISO strings the pool answers.
+ */
+const TRACKING_AT_ONCE = new PreparedRead(
+  ["tokenHash", "slug", "number"],
+  (db, p) =>
+    trackingAccess(db, p).select([
+      sql<
+        unknown[]
+      >`(select coalesce(json_agg(m order by m.created_at, m.id), '[]') from ${publicConversation(db, p)} as m)`.as(
+        "public_conversation",
+      ),
+      sql<
+        unknown[]
+      >`(select coalesce(json_agg(f order by f.created_at, f.id), '[]') from ${publicAttachments(db, p)} as f)`.as(
+        "public_attachments",
+      ),
+    ]),
+  { name: "tracking_at_once" },
+);
+
+/** Rows read as JSON: their `created_at` as the pool's type parser gives it (toISOString). */
+function fromJsonRows(rows: { created_at: string }[]): void {
+  for (const r of rows) r.created_at = new Date(r.created_at).toISOString();
+}
+
+/** The tracking read on PostgreSQL, in the shape of `readTogether`'s answer: access, conversation, files. */
+async function readTrackingAtOnce(
+  ctx: AppContext,
+  values: Record<"tokenHash" | "slug" | "number", string | number>,
+): Promise<[unknown[], unknown[], unknown[]]> {
+  const rows = await readOne(ctx.database, TRACKING_AT_ONCE.bind(ctx.database, values));
+  const row = rows[0];
+  if (!row) return [[], [], []];
+  const { public_conversation: conversation, public_attachments: files, ...access } = row;
+  fromJsonRows(conversation as { created_at: string }[]);
+  fromJsonRows(files as { created_at: string }[]);
+  return [[access], conversation, files];
+}
 
 export type PublicAttachmentRow = RowOf<typeof PUBLIC_ATTACHMENTS>;
 
@@ -322,7 +371,7 @@ export type PublicAttachmentRow = RowOf<typeof PUBLIC_ATTACHMENTS>;
  * The tracking page and its live update read the same ticket again and again: the rows are kept
  * until the database changes (ReadCache). Expiry and the email check below run on every call.
  */
-const TRACKING_READS = new ReadCache<readonly unknown[][]>(2000);
+const TRACKING_READS = new ReadCache<readonly unknown[][]>(2000, { onPostgres: true });
 
 /**
  * The token holder's ticket; with `conversation` and `attachments`, its public conversation and
@@ -338,12 +387,17 @@ export async function findTicketByTrackingToken(
   const number = parseReference(reference);
   if (number === null || !looksLikeToken(token)) throw ticketNotFound();
   const values = { tokenHash: hashToken(token), slug, number };
-  const read = () =>
-    readTogether(ctx.database, [
+  const read = async (): Promise<readonly unknown[][]> => {
+    if (ctx.database.dialect === "postgres" && (opts.conversation || opts.attachments)) {
+      const [access, conversation, files] = await readTrackingAtOnce(ctx, values);
+      return [access, ...(opts.conversation ? [conversation] : []), ...(opts.attachments ? [files] : [])];
+    }
+    return readTogether(ctx.database, [
       TRACKING_ACCESS.bind(ctx.database, values),
       ...(opts.conversation ? [PUBLIC_CONVERSATION.bind(ctx.database, values)] : []),
       ...(opts.attachments ? [PUBLIC_ATTACHMENTS.bind(ctx.database, values)] : []),
     ]);
+  };
   const [access = [], ...more] = opts.conversation
     ? await TRACKING_READS.get(
         ctx.database,

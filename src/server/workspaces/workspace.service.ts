@@ -144,15 +144,17 @@ export async function createWorkspaceWithAdmin(
 
 const SLUG = new RegExp(SLUG_PATTERN);
 /** Every public request starts here (a submission, the tracking page): prepared. */
-const WORKSPACE_BY_SLUG = new PreparedRead(["slug"], (db, p) =>
-  db.selectFrom("workspaces").selectAll().where("slug", "=", p.slug),
+const WORKSPACE_BY_SLUG = new PreparedRead(
+  ["slug"],
+  (db, p) => db.selectFrom("workspaces").selectAll().where("slug", "=", p.slug),
+  { name: "workspace_by_slug" },
 );
 
 /**
  * Every portal request reads its workspace (its brand, who may use the portal): kept until the
- * database changes (ReadCache), so a change of settings holds from the next request.
+ * database changes (ReadCache, on PostgreSQL too), so a change of settings holds from the next request.
  */
-const WORKSPACES_BY_SLUG = new ReadCache<Workspace | undefined>(1000);
+const WORKSPACES_BY_SLUG = new ReadCache<Workspace | undefined>(1000, { onPostgres: true });
 
 export async function findWorkspaceBySlug(ctx: AppContext, slug: string): Promise<Workspace | undefined> {
   if (!SLUG.test(slug)) return undefined;

@@ -1,0 +1,166 @@
+import type {
+  CompiledQuery,
+  DatabaseConnection,
+  Dialect,
+  Driver,
+  Kysely,
+  QueryResult,
+  RootOperationNode,
+  TransactionSettings,
+} from "kysely";
+import type { ChangeClock } from "./changes.ts";
+
+// PostgreSQL as Kysely's PostgresDialect drives it, telling the change clock (changes.ts) about
+// every committed write: a transaction that ran a write, when it commits; a write outside any
+// transaction, when it ran. The clock is told before the connection's caller goes on (the
+// transaction's `execute` resolves, the HTTP answer is sent), after the connection went back to
+// the pool. Every statement is judged by its query node, so no write path can forget to say it:
+// what is not plainly a read counts as a write (DDL, raw SQL other than a SELECT) unless it says
+// it changed no row.
+
+const READ_SQL = /^\s*(?:select|show|explain|values)\b/i;
+
+/** Whether a statement only reads. */
+export function onlyReads(node: RootOperationNode, sqlText: string): boolean {
+  if (node.kind === "RawNode") return READ_SQL.test(sqlText);
+  if (node.kind !== "SelectQueryNode") return false;
+  // A data-modifying WITH (`with x as (update …) select …`) writes.
+  return (node.with?.expressions ?? []).every((cte) => cte.expression.kind === "SelectQueryNode");
+}
+
+interface Lease {
+  inner: DatabaseConnection;
+  inTransaction: boolean;
+  /** A write ran in the open transaction. */
+  wrote: boolean;
+  /** A write was committed during this lease: said when the connection is released. */
+  committed: boolean;
+}
+
+class LeasedConnection implements DatabaseConnection {
+  readonly lease: Lease;
+
+  constructor(inner: DatabaseConnection) {
+    this.lease = { inner, inTransaction: false, wrote: false, committed: false };
+  }
+
+  #changed(): void {
+    if (this.lease.inTransaction) this.lease.wrote = true;
+    else this.lease.committed = true;
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const result = await this.lease.inner.executeQuery<R>(query);
+    // An UPDATE or DELETE that matched nothing (a worker's claim on an empty queue) changed
+    // nothing; a statement that does not say how many rows it changed (DDL, a WITH) counts.
+    if (!onlyReads(query.query, query.sql) && (result.numAffectedRows ?? 1n) > 0n) this.#changed();
+    return result;
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    // Marked before it runs: one that fails is said anyway, which costs a cache miss, never a stale read.
+    if (!onlyReads(query.query, query.sql)) this.#changed();
+    return this.lease.inner.streamQuery<R>(query, chunkSize);
+  }
+}
+
+class ChangeSayingDriver implements Driver {
+  readonly #inner: Driver;
+  readonly #clock: () => ChangeClock | undefined;
+  readonly #wrapped = new WeakMap<DatabaseConnection, LeasedConnection>();
+
+  constructor(inner: Driver, clock: () => ChangeClock | undefined) {
+    this.#inner = inner;
+    this.#clock = clock;
+  }
+
+  #lease(connection: DatabaseConnection): Lease {
+    return (connection as LeasedConnection).lease;
+  }
+
+  init(): Promise<void> {
+    return this.#inner.init();
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const inner = await this.#inner.acquireConnection();
+    let c = this.#wrapped.get(inner);
+    if (!c) {
+      c = new LeasedConnection(inner);
+      this.#wrapped.set(inner, c);
+    }
+    return c;
+  }
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const lease = this.#lease(connection);
+    await this.#inner.beginTransaction(lease.inner, settings);
+    lease.inTransaction = true;
+    lease.wrote = false;
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const lease = this.#lease(connection);
+    await this.#inner.commitTransaction(lease.inner);
+    lease.inTransaction = false;
+    if (lease.wrote) lease.committed = true;
+    lease.wrote = false;
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const lease = this.#lease(connection);
+    lease.inTransaction = false;
+    lease.wrote = false;
+    await this.#inner.rollbackTransaction(lease.inner);
+  }
+
+  async savepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: Parameters<NonNullable<Driver["savepoint"]>>[2],
+  ) {
+    await this.#inner.savepoint?.(this.#lease(connection).inner, name, compile);
+  }
+
+  async rollbackToSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: Parameters<NonNullable<Driver["rollbackToSavepoint"]>>[2],
+  ) {
+    await this.#inner.rollbackToSavepoint?.(this.#lease(connection).inner, name, compile);
+  }
+
+  async releaseSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: Parameters<NonNullable<Driver["releaseSavepoint"]>>[2],
+  ) {
+    await this.#inner.releaseSavepoint?.(this.#lease(connection).inner, name, compile);
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    const lease = this.#lease(connection);
+    // A transaction left open (its connection given back after a failure) wrote nothing durable.
+    const said = lease.committed;
+    lease.inTransaction = false;
+    lease.wrote = false;
+    lease.committed = false;
+    await this.#inner.releaseConnection(lease.inner);
+    if (said) await this.#clock()?.changed();
+  }
+
+  destroy(): Promise<void> {
+    return this.#inner.destroy();
+  }
+}
+
+/** `inner` (PostgresDialect) with every committed write told to `clock()` (absent: told to no one). */
+export function changeSayingDialect(inner: Dialect, clock: () => ChangeClock | undefined): Dialect {
+  return {
+    createDriver: () => new ChangeSayingDriver(inner.createDriver(), clock),
+    createQueryCompiler: () => inner.createQueryCompiler(),
+    createAdapter: () => inner.createAdapter(),
+    // biome-ignore lint/suspicious/noExplicitAny: as Dialect declares it
+    createIntrospector: (db: Kysely<any>) => inner.createIntrospector(db),
+  };
+}

@@ -1,0 +1,404 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { CompiledQuery, sql } from "kysely";
+import pg from "pg";
+import { systemActor } from "../actors.ts";
+import { buildApp } from "../app.ts";
+import { loadConfig } from "../config.ts";
+import type { AppContext } from "../context.ts";
+import { closeContext, createContext } from "../main.ts";
+import { PASSWORD } from "../test/factories.ts";
+import { createWorkspaceWithAdmin } from "../workspaces/workspace.service.ts";
+import { type ChangeClock, openRedisChangeClock } from "./changes.ts";
+import { onlyReads } from "./changes-dialect.ts";
+import { openDatabase } from "./connection.ts";
+import { createScratchDatabase, type ScratchDatabase } from "./scratch.ts";
+
+// The read caches on PostgreSQL: two app instances (two processes' worth: each its own pool, Redis
+// connections and caches) on one database and one Redis. What one writes, the other reads at once;
+// with Redis away, reads still answer, from the database.
+
+const DATABASE_URL = process.env.DATABASE_URL;
+const REDIS_URL = process.env.REDIS_URL;
+
+const raw = (text: string) => CompiledQuery.raw(text);
+
+test("a statement counts as a read only when it plainly is one", () => {
+  const reads = ["select 1", "  SELECT * from tickets", "explain select 1", "show time zone", "values (1)"];
+  for (const text of reads) assert.equal(onlyReads(raw(text).query, text), true, text);
+  const writes = [
+    "update tickets set subject = 'x'",
+    "insert into t values (1)",
+    "delete from t",
+    "with x as (update t set a = 1 returning *) select * from x",
+    "create table t (a int)",
+    "vacuum",
+    "truncate t",
+  ];
+  for (const text of writes) assert.equal(onlyReads(raw(text).query, text), false, text);
+});
+
+/** A change clock that counts what it is told. */
+class CountingClock implements ChangeClock {
+  told = 0;
+  current = async () => `${this.told}`;
+  changed = async () => {
+    this.told++;
+  };
+  close() {}
+}
+
+describe("committed writes on PostgreSQL", {
+  skip: DATABASE_URL ? false : "DATABASE_URL is not set: the change clock is PostgreSQL's",
+}, () => {
+  let scratch: ScratchDatabase;
+  let database: ReturnType<typeof openDatabase>;
+  const clock = new CountingClock();
+  before(async () => {
+    scratch = await createScratchDatabase(DATABASE_URL as string, "portico_changes");
+    database = openDatabase({ databaseUrl: scratch.url, dataDir: os.tmpdir() });
+    await sql`create table notes (id int primary key, body text)`.execute(database.db);
+    database.changes = clock;
+  });
+  after(async () => {
+    await database?.close();
+    await scratch?.drop();
+  });
+
+  test("each is told once, before its caller goes on; reads and rolled-back writes are not", async () => {
+    const { db } = database;
+    const told = () => clock.told;
+    const start = told();
+    await db
+      .selectFrom("notes" as never)
+      .selectAll()
+      .execute();
+    await sql`select count(*) from notes`.execute(db);
+    assert.equal(told(), start, "reads");
+    await db
+      .insertInto("notes" as never)
+      .values({ id: 1, body: "a" } as never)
+      .execute();
+    assert.equal(told(), start + 1, "a write outside a transaction");
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable("notes" as never)
+        .set({ body: "b" } as never)
+        .execute();
+      await tx
+        .insertInto("notes" as never)
+        .values({ id: 2, body: "c" } as never)
+        .execute();
+      assert.equal(told(), start + 1, "not before the commit");
+    });
+    assert.equal(told(), start + 2, "a transaction's writes, once at its commit");
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .selectFrom("notes" as never)
+        .selectAll()
+        .execute();
+    });
+    assert.equal(told(), start + 2, "a transaction that only read");
+    await db
+      .updateTable("notes" as never)
+      .set({ body: "z" } as never)
+      .where("id" as never, "=", 99 as never)
+      .execute();
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .deleteFrom("notes" as never)
+        .where("id" as never, "=", 99 as never)
+        .execute();
+    });
+    assert.equal(told(), start + 2, "writes that changed no row");
+    await assert.rejects(
+      db.transaction().execute(async (tx) => {
+        await tx.deleteFrom("notes" as never).execute();
+        throw new Error("changed my mind");
+      }),
+    );
+    assert.equal(told(), start + 2, "a rolled-back transaction");
+    await sql`with gone as (delete from notes where id = 2 returning id) select * from gone`.execute(db);
+    assert.equal(told(), start + 3, "a select whose WITH writes");
+  });
+});
+
+describe("named prepared statements on PostgreSQL", {
+  skip: DATABASE_URL ? false : "DATABASE_URL is not set: named statements are PostgreSQL's",
+}, () => {
+  test("a statement prepared before a column was added answers the new columns after", async () => {
+    const scratch = await createScratchDatabase(DATABASE_URL as string, "portico_named");
+    const database = openDatabase({ databaseUrl: scratch.url, dataDir: os.tmpdir(), poolSize: 1 });
+    try {
+      await sql`create table things (id int primary key)`.execute(database.db);
+      await sql`insert into things values (1)`.execute(database.db);
+      const read = () => database.namedQuery?.("things_all", "select things.* from things", []);
+      assert.deepEqual(await read(), [{ id: 1 }]);
+      await sql`alter table things add column name text not null default 'one'`.execute(database.db);
+      assert.deepEqual(await read(), [{ id: 1, name: "one" }]);
+      assert.deepEqual(await read(), [{ id: 1, name: "one" }]);
+    } finally {
+      await database.close();
+      await scratch.drop();
+    }
+  });
+});
+
+/** A TCP relay to Redis that the test can cut and restore, standing for Redis going away. */
+async function redisRelay(redisUrl: string) {
+  const target = new URL(redisUrl);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 6379), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => {});
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cut: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+    },
+    restore: () => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve)),
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+interface Instance {
+  ctx: AppContext;
+  app: Awaited<ReturnType<typeof buildApp>>;
+}
+
+describe("the read caches of two app instances on one PostgreSQL database", {
+  skip:
+    DATABASE_URL && REDIS_URL
+      ? false
+      : "DATABASE_URL and REDIS_URL are not both set: the caches are shared across processes through Redis",
+}, () => {
+  const slug = "acme";
+  let scratch: ScratchDatabase;
+  let sqlClient: pg.Client;
+  let tmp: string;
+  let a: Instance;
+  let b: Instance;
+  let agentHeaders: Record<string, string>;
+  let ticket: { reference: string; token: string };
+
+  const instance = async (name: string): Promise<Instance> => {
+    const ctx = await createContext(
+      loadConfig({
+        DATABASE_URL: scratch.url,
+        REDIS_URL: REDIS_URL as string,
+        DATA_DIR: path.join(tmp, name),
+        LOG_LEVEL: "silent",
+        PASSWORD_HASH_COST: "12",
+        MAIL_WORKER: "false",
+        // The hour's submissions are counted in the shared Redis, over every run of this file.
+        SUBMIT_RATE_LIMIT_PER_HOUR: "100000",
+      }),
+    );
+    const app = await buildApp(ctx);
+    await app.ready();
+    return { ctx, app };
+  };
+  const track = (i: Instance) =>
+    i.app.inject({ url: `/api/public/portals/${slug}/tickets/${ticket.reference}?t=${ticket.token}` });
+  const view = async (i: Instance) => {
+    const res = await track(i);
+    assert.equal(res.statusCode, 200, res.body);
+    return res.json() as { subject: string; status: string; conversation: { body: string }[] };
+  };
+  /** Changes the subject behind every cache's back: no process is told. */
+  const subjectBehindTheCaches = (subject: string) =>
+    sqlClient.query("update tickets set subject = $1 where number = $2", [
+      subject,
+      Number(ticket.reference.slice(4)),
+    ]);
+  /** Resolves once the instance's change clock answers (Redis reachable). */
+  const clockAnswers = async (i: Instance) => {
+    const clock = i.ctx.database.changes as ChangeClock;
+    for (let n = 0; n < 200; n++) {
+      if ((await clock.current()) !== null) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.fail("the change clock never answered");
+  };
+
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "portico-changes-"));
+    scratch = await createScratchDatabase(DATABASE_URL as string, "portico_changes");
+    sqlClient = new pg.Client({ connectionString: scratch.url });
+    await sqlClient.connect();
+    a = await instance("a");
+    b = await instance("b");
+    await createWorkspaceWithAdmin(a.ctx, systemActor("test"), {
+      slug,
+      name: "Acme",
+      admin: { email: "ada@acme.test", name: "Ada", role: "admin", password: PASSWORD },
+    });
+    const signIn = await a.app.inject({
+      method: "POST",
+      url: "/api/auth/sign-in",
+      payload: { workspace: slug, email: "ada@acme.test", password: PASSWORD },
+    });
+    assert.equal(signIn.statusCode, 200, signIn.body);
+    const cookie = signIn.cookies.find((c) => c.name === "portico_session");
+    agentHeaders = {
+      cookie: `portico_session=${cookie?.value}`,
+      "x-csrf-token": (signIn.json() as { csrfToken: string }).csrfToken,
+    };
+    const submitted = await a.app.inject({
+      method: "POST",
+      url: `/api/public/portals/${slug}/tickets`,
+      payload: { name: "Casey", email: "casey@customer.test", subject: "The printer is on fire" },
+    });
+    assert.equal(submitted.statusCode, 201, submitted.body);
+    const { reference, trackingUrl } = submitted.json() as { reference: string; trackingUrl: string };
+    ticket = { reference, token: new URL(trackingUrl, "http://x").searchParams.get("t") as string };
+    await clockAnswers(a);
+    await clockAnswers(b);
+  });
+  after(async () => {
+    for (const i of [a, b]) {
+      if (!i) continue;
+      await i.app.close();
+      await closeContext(i.ctx);
+    }
+    await sqlClient?.end();
+    await scratch?.drop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test("the tracking read is kept: a change no process was told of is not seen", async () => {
+    assert.equal((await view(b)).subject, "The printer is on fire");
+    await subjectBehindTheCaches("Changed behind the caches");
+    assert.equal((await view(b)).subject, "The printer is on fire", "answered from B's cache");
+    assert.equal((await view(a)).subject, "Changed behind the caches", "A had nothing cached");
+  });
+
+  test("a customer's reply through one instance is in the other's next read at once", async () => {
+    await view(b);
+    const reply = await a.app.inject({
+      method: "POST",
+      url: `/api/public/portals/${slug}/tickets/${ticket.reference}/replies?t=${ticket.token}`,
+      payload: { body: "Unplugged, thanks." },
+    });
+    assert.equal(reply.statusCode, 201, reply.body);
+    const seen = await view(b);
+    assert.deepEqual(
+      seen.conversation.map((m) => m.body),
+      ["Unplugged, thanks."],
+    );
+  });
+
+  test("an agent's reply through one instance is in the other's next read at once", async () => {
+    await view(a);
+    const reply = await b.app.inject({
+      method: "POST",
+      url: `/api/workspace/tickets/${ticket.reference}/replies`,
+      headers: agentHeaders,
+      payload: { body: "A technician is on the way.", status: "waiting" },
+    });
+    assert.equal(reply.statusCode, 201, reply.body);
+    const seen = await view(a);
+    assert.equal(seen.conversation.at(-1)?.body, "A technician is on the way.");
+    assert.equal(seen.status, "waiting");
+  });
+
+  test("a portal closed through one instance is closed on the other at once", async () => {
+    assert.equal((await track(b)).statusCode, 200);
+    await a.ctx.database.db
+      .updateTable("workspaces")
+      .set({ portal_enabled: false })
+      .where("slug", "=", slug)
+      .execute();
+    try {
+      const res = await track(b);
+      assert.equal(res.statusCode, 403, res.body);
+      assert.equal((res.json() as { error: { code: string } }).error.code, "portal_closed");
+    } finally {
+      await a.ctx.database.db
+        .updateTable("workspaces")
+        .set({ portal_enabled: true })
+        .where("slug", "=", slug)
+        .execute();
+    }
+    assert.equal((await track(b)).statusCode, 200);
+  });
+
+  test("with Redis away, reads answer from the database; with it back, they are kept again", async () => {
+    const relay = await redisRelay(REDIS_URL as string);
+    const own = b.ctx.database.changes as ChangeClock;
+    const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(
+      b.ctx.database.db,
+    );
+    const clock = await openRedisChangeClock(relay.url, rows[0]?.name as string);
+    b.ctx.database.changes = clock;
+    try {
+      await clockAnswers(b);
+      await view(b);
+      await subjectBehindTheCaches("Read while Redis is away");
+      await relay.cut();
+      assert.equal((await view(b)).subject, "Read while Redis is away", "read from the database");
+      await subjectBehindTheCaches("Read again while Redis is away");
+      assert.equal((await view(b)).subject, "Read again while Redis is away", "nothing kept meanwhile");
+      await relay.restore();
+      await clockAnswers(b);
+      await view(b);
+      await subjectBehindTheCaches("Kept again");
+      assert.equal((await view(b)).subject, "Read again while Redis is away", "kept once Redis answers");
+    } finally {
+      b.ctx.database.changes = own;
+      clock.close();
+      relay.close();
+    }
+  });
+
+  test("a write made while Redis is away is told once it answers", async () => {
+    const relay = await redisRelay(REDIS_URL as string);
+    const own = a.ctx.database.changes as ChangeClock;
+    const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(
+      a.ctx.database.db,
+    );
+    const clock = await openRedisChangeClock(relay.url, rows[0]?.name as string);
+    a.ctx.database.changes = clock;
+    try {
+      await clockAnswers(a);
+      const before = (await view(b)).conversation.length;
+      await relay.cut();
+      const reply = await a.app.inject({
+        method: "POST",
+        url: `/api/public/portals/${slug}/tickets/${ticket.reference}/replies?t=${ticket.token}`,
+        payload: { body: "Written while A could not reach Redis." },
+      });
+      assert.equal(reply.statusCode, 201, reply.body);
+      await relay.restore();
+      await clockAnswers(a);
+      // The change A owes is said on its next attempt (at most a second later).
+      for (let n = 0; n < 100; n++) {
+        if ((await view(b)).conversation.length > before) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.fail("B never saw the write A made while Redis was away");
+    } finally {
+      a.ctx.database.changes = own;
+      clock.close();
+      relay.close();
+    }
+  });
+});
