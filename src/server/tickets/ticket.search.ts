@@ -63,6 +63,10 @@ export async function indexTicketText(
   });
 }
 
+function pgQuery(terms: string[]): string {
+  return terms.map((t) => `${t}:*`).join(" & ");
+}
+
 function ftsMatch(terms: string[]): string {
   return terms.map((t) => `"${t}"*`).join(" ");
 }
@@ -89,12 +93,23 @@ export function matchingTicketIds(
   const terms = searchTerms(q);
   if (terms.length === 0) return null;
   if (ctx.database.dialect === "postgres") {
-    const tsquery = terms.map((t) => `${t}:*`).join(" & ");
     return sql<string>`(select ticket_id from ticket_search
-      where document @@ to_tsquery('simple', ${tsquery}) and workspace_id = ${workspaceId})`;
+      where document @@ to_tsquery('simple', ${pgQuery(terms)}) and workspace_id = ${workspaceId})`;
   }
   return sql<string>`(select ticket_id from ticket_search
     where ticket_search match ${ftsMatch(terms)} and workspace_id = ${workspaceId}${rowidBound(past)})`;
+}
+
+/**
+ * PostgreSQL: whether the ticket (tickets.id) has text matching every term, looked up for each
+ * ticket by ticket_search_ticket_idx (OFFSET 0 keeps it a lookup, not a join over every match),
+ * for a walk over a window of tickets. Null without terms.
+ */
+export function ticketHasText(workspaceId: string, q: string) {
+  const terms = searchTerms(q);
+  if (terms.length === 0) return null;
+  return sql<boolean>`exists (select 1 from ticket_search s where s.ticket_id = tickets.id
+    and s.workspace_id = ${workspaceId} and s.document @@ to_tsquery('simple', ${pgQuery(terms)}) offset 0)`;
 }
 
 /** One stretch of the index walked from one end: the tickets it names and where it stopped. */
