@@ -1,4 +1,4 @@
-// The agents' queue on a million tickets in one workspace (SQLite): the first page sorted by next
+// The agents' queue on a million tickets in one workspace: the first page sorted by next
 // SLA deadline (sort=due) and the default (newest unresolved), each timed in-process through
 // listQueue (the query, the joins and the mapping the API answers with), against a baseline
 // measured in the same run: one ticket looked up by its reference (findTicketForAgent).
@@ -10,17 +10,23 @@
 // from a day ago to a week ahead), 10% waiting (paused: no deadline), 50% resolved or closed; a
 // contact per 20; eight teams (the admin in two), four in five tickets in one; the last public
 // message the customer's on 60% of unresolved tickets (10% of the others); sentiment: a score
-// from the customer's messages (about 15% negative, 3% angry, 2% urgent), a trend on most.
+// from the customer's messages (about 15% negative, 3% angry, 2% urgent), a trend on most; one
+// search index row per ticket (its subject and description, "invoice" in about 10%, "refund" in
+// about 0.1%), as the app writes it. On PostgreSQL (DATABASE_URL) a fresh database
+// portico_queue_<time> on that server, dropped at the end, analysed after the seed; SQLite's
+// statistics are refreshed as at a restart (PRAGMA optimize).
 // Also timed: the views' counts (queueViews) and the queue page's server work (listQueue and
-// queueViews, as the page runs them). Writes bench/results/queue-million-sqlite-latest.json.
+// queueViews, as the page runs them). Writes bench/results/queue-million-<engine>-latest.json.
 // Target: p99 under 30 ms.
 
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { sql } from "kysely";
 import type { AgentActor } from "../src/server/actors.ts";
 import { systemActor } from "../src/server/actors.ts";
 import { loadConfig } from "../src/server/config.ts";
+import { createScratchDatabase } from "../src/server/db/scratch.ts";
 import { newId } from "../src/server/ids.ts";
 import { closeContext, createContext } from "../src/server/main.ts";
 import { queueViews } from "../src/server/tickets/faster.ts";
@@ -28,6 +34,7 @@ import { listQueue, type QueueQuery } from "../src/server/tickets/queue.ts";
 import { findTicketForAgent } from "../src/server/tickets/ticket.access.ts";
 import { createWorkspaceWithAdmin } from "../src/server/workspaces/workspace.service.ts";
 import { formatReference } from "../src/shared/tickets.ts";
+import { insertSearchRowsSqlite, type SearchRow } from "./lib/search-rows.ts";
 import { insertChunked } from "./lib/seed.ts";
 
 const arg = process.argv.indexOf("--size");
@@ -44,7 +51,13 @@ const rand = () => {
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-queue-million-"));
-  const ctx = await createContext(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: "warn" }));
+  const scratch = process.env.DATABASE_URL
+    ? await createScratchDatabase(process.env.DATABASE_URL, "portico_queue")
+    : null;
+  const ctx = await createContext(
+    loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: "warn", ...(scratch ? { DATABASE_URL: scratch.url } : {}) }),
+  );
+  const engine = ctx.database.dialect;
   try {
     const { workspace: ws, admin } = await createWorkspaceWithAdmin(ctx, systemActor("cli"), {
       slug: "bench",
@@ -96,6 +109,7 @@ async function main() {
       const to = Math.min(SIZE, from + BATCH - 1);
       await db.transaction().execute(async (tx) => {
         const rows = [];
+        const search: SearchRow[] = [];
         for (let n = from; n <= to; n++) {
           const r = rand();
           const status =
@@ -126,8 +140,18 @@ async function main() {
           const t = rand();
           const trend = t < 0.2 ? null : t < 0.4 ? "improving" : t < 0.6 ? "worsening" : "steady";
           const sentiment_trend = trend as "improving" | "worsening" | "steady" | null;
-          rows.push({
+          const id = newId();
+          const w = rand();
+          const about = w < 0.001 ? "a refund please" : w < 0.1 ? "the invoice is wrong" : "the printer jams";
+          search.push({
             id: newId(),
+            workspace_id: ws.id,
+            ticket_id: id,
+            body: `Request ${n}\nAbout ${about}`,
+            number: n,
+          });
+          rows.push({
+            id,
             workspace_id: ws.id,
             number: n,
             contact_id: contactIds[n % contacts] as string,
@@ -160,6 +184,15 @@ async function main() {
           });
         }
         await insertChunked(rows, (chunk) => tx.insertInto("tickets").values(chunk).execute());
+        await insertChunked(search, (chunk) =>
+          engine === "postgres"
+            ? sql`insert into ticket_search (id, workspace_id, ticket_id, document) values ${sql.join(
+                chunk.map(
+                  (r) => sql`(${r.id}, ${r.workspace_id}, ${r.ticket_id}, to_tsvector('simple', ${r.body}))`,
+                ),
+              )}`.execute(tx)
+            : insertSearchRowsSqlite(tx, chunk),
+        );
       });
       if (to % 100_000 === 0 || to === SIZE)
         process.stderr.write(`seeded ${to.toLocaleString("en-US")} tickets\n`);
@@ -169,6 +202,9 @@ async function main() {
       .set({ last_number: SIZE })
       .where("workspace_id", "=", ws.id)
       .execute();
+    // As after a restart (SQLite: PRAGMA optimize at open) or autovacuum (PostgreSQL).
+    if (engine === "postgres") await sql`vacuum analyze`.execute(db);
+    else await ctx.database.optimize?.({ everyTable: true });
     const seedSeconds = (performance.now() - started) / 1000;
 
     const actor: AgentActor = { kind: "agent", workspaceId: ws.id, agentId: admin.id, role: "admin" };
@@ -191,6 +227,12 @@ async function main() {
       "queue, team=mine (unresolved)": () => listQueue(ctx, actor, { status: unresolved, team: "mine" }),
       "queue, one team (unresolved)": () =>
         listQueue(ctx, actor, { status: unresolved, team: teamIds[5] as string }),
+      "queue, q=invoice (any status)": () => listQueue(ctx, actor, { q: "invoice" }),
+      "queue, q=invoice (unresolved)": () => listQueue(ctx, actor, { status: unresolved, q: "invoice" }),
+      "queue, q=invoice, mine (unresolved)": () =>
+        listQueue(ctx, actor, { status: unresolved, assignee: "me", q: "invoice" }),
+      "queue, q=invoice, sort=oldest": () => listQueue(ctx, actor, { q: "invoice", sort: "oldest" }),
+      "queue, q=refund (0.1% match)": () => listQueue(ctx, actor, { q: "refund" }),
       "views: counts (queueViews)": () => queueViews(ctx, actor),
       // Info, no target: what the first call after a change pays (the kept counts thrown away).
       "info: queueViews right after a change": () => {
@@ -218,7 +260,7 @@ async function main() {
     }
     const out = {
       tickets: SIZE,
-      database: "sqlite",
+      database: engine,
       runs: RUNS,
       seedSeconds: Number(seedSeconds.toFixed(1)),
       machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}`,
@@ -229,7 +271,7 @@ async function main() {
       targetP99Ms: TARGET_P99_MS,
       results,
     };
-    const file = path.resolve(import.meta.dirname, "results", "queue-million-sqlite-latest.json");
+    const file = path.resolve(import.meta.dirname, "results", `queue-million-${engine}-latest.json`);
     if (SIZE >= 1_000_000) fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
     console.log(
       `${SIZE.toLocaleString("en-US")} tickets, seeded in ${out.seedSeconds} s; ${RUNS} runs each (ms); load average ${loadAtStart} at the start, ${out.loadAverage.atEnd} at the end`,
@@ -242,6 +284,8 @@ async function main() {
     }
   } finally {
     await closeContext(ctx);
+    if (scratch && process.env.BENCH_QUEUE_KEEP) console.log(`kept: ${scratch.url}`);
+    else await scratch?.drop();
     // BENCH_QUEUE_KEEP=1 keeps the database, to look at query plans afterwards.
     if (process.env.BENCH_QUEUE_KEEP) console.log(`kept: ${dataDir}`);
     else fs.rmSync(dataDir, { recursive: true, force: true });

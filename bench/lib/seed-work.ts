@@ -12,6 +12,7 @@ import type {
 import { newId } from "../../src/server/ids.ts";
 import { TICKET_TYPES } from "../../src/shared/tickets.ts";
 import { pick, prng, weighted } from "./corpus.ts";
+import { insertSearchRowsSqlite, type SearchRow } from "./search-rows.ts";
 import { PROBLEMS, PRODUCTS, SEARCH_TERM, SENTENCES } from "./words.ts";
 
 // "The busy company": one company of the bench workspace with everything the portal home's five
@@ -86,7 +87,7 @@ export async function seedBusyCompany(
 
   const tickets: Insertable<TicketTable>[] = [];
   const events: TicketEventTable[] = [];
-  const search: { id: string; workspace_id: string; ticket_id: string; body: string }[] = [];
+  const search: SearchRow[] = [];
   let searchMatches = 0;
   for (let i = 0; i < BUSY.tickets; i++) {
     const id = newId();
@@ -140,7 +141,13 @@ export async function seedBusyCompany(
       const to = done ? "resolved" : status;
       event(done ? "resolved" : "status_changed", updated, { from: "open", to }, true);
     }
-    search.push({ id: newId(), workspace_id: ws, ticket_id: id, body: content });
+    search.push({
+      id: newId(),
+      workspace_id: ws,
+      ticket_id: id,
+      body: content,
+      number: opts.lastNumber + i + 1,
+    });
   }
 
   const formId = newId();
@@ -301,7 +308,7 @@ export async function seedBusyCompany(
         )}`.execute(tx),
       );
     } else {
-      await insertAll(search, (c) => tx.insertInto("ticket_search").values(c).execute());
+      await insertAll(search, (c) => insertSearchRowsSqlite(tx, c));
     }
     await tx
       .updateTable("ticket_sequences")

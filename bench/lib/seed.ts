@@ -18,6 +18,7 @@ import { createWorkspaceWithAdmin } from "../../src/server/workspaces/workspace.
 import { formatReference, TICKET_TYPES } from "../../src/shared/tickets.ts";
 import { pick, prng, weighted } from "./corpus.ts";
 import { fmtInt } from "./format.ts";
+import { insertSearchRowsSqlite, type SearchRow } from "./search-rows.ts";
 import { BUSY, type BusyCompany, seedBusyCompany } from "./seed-work.ts";
 import { PROBLEMS, PRODUCTS, SEARCH_TERM, SENTENCES } from "./words.ts";
 
@@ -317,7 +318,7 @@ async function seedBatch(s: Seeding, from: number, to: number): Promise<void> {
   const tickets: Insertable<TicketTable>[] = [];
   const events: TicketEventTable[] = [];
   const tokens: TrackingTokenTable[] = [];
-  const search: { id: string; workspace_id: string; ticket_id: string; body: string }[] = [];
+  const search: SearchRow[] = [];
   for (let n = from; n <= to; n++) {
     const id = newId();
     const contactIndex = Math.floor(rand() * s.contactIds.length);
@@ -383,7 +384,7 @@ async function seedBatch(s: Seeding, from: number, to: number): Promise<void> {
       created_at: createdIso,
       expires_at: new Date(created + 30 * DAY_MS).toISOString(),
     });
-    search.push({ id: newId(), workspace_id: workspaceId, ticket_id: id, body: content });
+    search.push({ id: newId(), workspace_id: workspaceId, ticket_id: id, body: content, number: n });
   }
   await s.db.transaction().execute(async (tx) => {
     await insertChunked(tickets, (c) => tx.insertInto("tickets").values(c).execute());
@@ -396,7 +397,7 @@ async function seedBatch(s: Seeding, from: number, to: number): Promise<void> {
         )}`.execute(tx),
       );
     } else {
-      await insertChunked(search, (c) => tx.insertInto("ticket_search").values(c).execute());
+      await insertChunked(search, (c) => insertSearchRowsSqlite(tx, c));
     }
     await tx
       .updateTable("ticket_sequences")

@@ -79,6 +79,33 @@ export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.database.close();
 }
 
+/** SQLite: the planner's statistics refreshed hourly. */
+const OPTIMIZE_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * SQLite's advice for a long-lived connection: `PRAGMA optimize` at start for every table, then
+ * hourly and before closing for the tables that changed (each within SQLite's analysis limit),
+ * so the planner has statistics on a database that grew. Only the server does it: a command
+ * (backup, restore) leaves the file as it found it.
+ */
+function keepPlannerStatistics(ctx: AppContext): { stop(): Promise<void> } {
+  const optimize = ctx.database.optimize;
+  if (!optimize) return { stop: async () => {} };
+  const run = (everyTable: boolean) =>
+    optimize({ everyTable }).catch((err: unknown) =>
+      ctx.log.warn({ err }, "refreshing SQLite's statistics failed; the queries run as they are"),
+    );
+  void run(true);
+  const timer = setInterval(() => void run(false), OPTIMIZE_EVERY_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await run(false);
+    },
+  };
+}
+
 /** Says at boot whether the malware scanner answers; uploads follow CLAMAV_ON_ERROR while it does not. */
 function checkScanner(ctx: AppContext): void {
   const { scanner } = ctx.files;
@@ -107,6 +134,7 @@ export async function serve(config: Config): Promise<void> {
       ? await listenForMetrics(app.metrics, config.metricsHost, config.metricsPort)
       : null;
   const background = await startBackgroundWork(ctx);
+  const statistics = keepPlannerStatistics(ctx);
   checkScanner(ctx);
   ctx.log.info(
     {
@@ -149,6 +177,7 @@ export async function serve(config: Config): Promise<void> {
       await drainHttp(app, answers, { graceMs: config.http.shutdownGraceMs, log: ctx.log });
       await metricsListener?.close();
       await backgroundStopped;
+      await statistics.stop();
       await closeContext(ctx);
       ctx.log.info("database closed; stopped");
     } catch (err) {

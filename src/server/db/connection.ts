@@ -36,6 +36,11 @@ export interface Database {
   poolStats?: () => { total: number; idle: number; waiting: number };
   /** SQLite: a WAL checkpoint now, on the checkpointer's thread (see checkpointer.ts). */
   checkpoint?: () => Promise<CheckpointResult | null>;
+  /**
+   * SQLite: refreshes the planner's statistics of the tables that changed (`PRAGMA optimize`);
+   * `everyTable` also looks at tables this connection has not queried (at start).
+   */
+  optimize?: (opts?: { everyTable?: boolean }) => Promise<void>;
   /** Whether the disk under DATA_DIR takes writes (full, read-only), for /readyz. */
   storage: StorageWatch;
   ping(): Promise<void>;
@@ -141,6 +146,9 @@ export function openDatabase(opts: DatabaseOptions): Database {
     location: file,
     storage: storageWatch(opts.dataDir, { probeWithoutFailure: true }),
     reader,
+    optimize: async (o) => {
+      await sql.raw(o?.everyTable ? "pragma optimize = 0x10002" : "pragma optimize").execute(db);
+    },
     groupCommit: dialect.driver.stats,
     checkpoint: () => dialect.driver.checkpoint(),
     ping: async () => {

@@ -14,7 +14,7 @@ import { NEGATIVE } from "../sentiment/score.ts";
 import { type QueueMood, sentimentOf } from "../sentiment/sentiment.schemas.ts";
 import { ticketsVisibleTo } from "./ticket.access.ts";
 import type { QueuePage } from "./ticket.schemas.ts";
-import { matchingTicketIds } from "./ticket.search.ts";
+import { matchingTicketIds, searchWindow, ticketHasText } from "./ticket.search.ts";
 import { unreadTicketIds } from "./ticket-read.access.ts";
 
 // The agents' queue: filtered, searched, sorted, and paged by a cursor (keyset, never an offset,
@@ -43,6 +43,12 @@ export interface QueueQuery {
   cursor?: string | undefined;
   limit?: number | undefined;
 }
+
+/**
+ * A windowed search reads at most maxRows index rows per window (SQLite), or looks at tickets in
+ * windows of firstTickets × the page up to maxTickets (PostgreSQL), then takes the rest at once.
+ */
+export const SEARCH_WINDOWS = { maxRows: 8192, firstTickets: 16, maxTickets: 2048 };
 
 // sentiment: v is the last row's score; due: d is its next deadline (null once past those with one).
 type Cursor = { s: QueueSort; n?: number; u?: string; i?: string; v?: number; d?: string | null };
@@ -138,7 +144,10 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
   if (byReference !== null) {
     // An agent pasting "TKT-0042" wants that ticket, not a text search.
     qb = qb.where("tickets.number", "=", byReference);
-  } else if (query.q) {
+  }
+  // Newest or oldest first, the search goes in windows in that order (below).
+  const windowed = byReference === null && !!query.q && (sort === "newest" || sort === "oldest");
+  if (byReference === null && query.q && !windowed) {
     const ids = matchingTicketIds(ctx, actor.workspaceId, query.q);
     if (ids) qb = qb.where("tickets.id", "in", ids);
   }
@@ -205,7 +214,79 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
         .execute()),
     ];
   };
-  const rows = sort === "due" ? await byNextDue(dueCursor, limit + 1) : await qb.limit(limit + 1).execute();
+  /**
+   * A text search, newest (or oldest) first on SQLite: the index is read in windows from the
+   * cursor on, four times longer each time, and the queue's filters run on each window's tickets
+   * until the page is full; past SEARCH_WINDOWS.maxRows the rest of the matches at once.
+   */
+  const byWindows = async (max: number) => {
+    const down = sort === "newest";
+    const rows: Awaited<ReturnType<typeof qb.execute>> = [];
+    let after = query.cursor ? (decodeCursor(query.cursor, sort).n as number) : null;
+    for (let size = 4 * max; ; size *= 4) {
+      let part = qb;
+      if (after !== null) part = part.where("tickets.number", down ? "<" : ">", after);
+      if (size > SEARCH_WINDOWS.maxRows) {
+        const rest = matchingTicketIds(ctx, actor.workspaceId, query.q as string, { after, down });
+        if (rest)
+          rows.push(
+            ...(await part
+              .where("tickets.id", "in", rest)
+              .limit(max - rows.length)
+              .execute()),
+          );
+        return rows;
+      }
+      const w = await searchWindow(ctx, actor.workspaceId, query.q as string, { after, down, rows: size });
+      if (!w) return qb.limit(max).execute();
+      if (w.ids.length) {
+        part = part.where("tickets.id", "in", w.ids).where("tickets.number", down ? ">=" : "<=", w.edge);
+        rows.push(...(await part.limit(max - rows.length).execute()));
+      }
+      if (rows.length >= max || w.done) return rows;
+      after = w.edge;
+    }
+  };
+  /**
+   * The same on PostgreSQL, whose planner cannot tell how many tickets a prefix matches and always
+   * walks the tickets newest first, looking each up in the index: right for a common word, every
+   * ticket of the workspace for a rare one (and with a window of numbers it reads every match
+   * instead). So it walks windows of ticket numbers, four times longer each time, looking each
+   * ticket up, and past SEARCH_WINDOWS.maxTickets takes the rest from the text index.
+   */
+  const byNumberWindows = async (max: number) => {
+    const down = sort === "newest";
+    const rows: Awaited<ReturnType<typeof qb.execute>> = [];
+    const ids = matchingTicketIds(ctx, actor.workspaceId, query.q as string);
+    const has = ticketHasText(actor.workspaceId, query.q as string);
+    if (!ids || !has) return qb.limit(max).execute();
+    const top = await ticketsVisibleTo(ctx.database.db, actor)
+      .select((eb) => eb.fn.max("tickets.number").as("n"))
+      .executeTakeFirst();
+    const highest = Number(top?.n ?? 0);
+    let edge = query.cursor ? (decodeCursor(query.cursor, sort).n as number) : down ? highest + 1 : 0;
+    for (let size = SEARCH_WINDOWS.firstTickets * max; ; size *= 4) {
+      const part = qb.where("tickets.number", down ? "<" : ">", edge);
+      if (size > SEARCH_WINDOWS.maxTickets) {
+        const rest = part.where(sql<boolean>`tickets.id = any(array${ids})`);
+        rows.push(...(await rest.limit(max - rows.length).execute()));
+        return rows;
+      }
+      const next = down ? edge - size : edge + size;
+      const window = part.where(has as never).where("tickets.number", down ? ">=" : "<=", next);
+      rows.push(...(await window.limit(max - rows.length).execute()));
+      if (rows.length >= max || (down ? next <= 1 : next >= highest)) return rows;
+      edge = next;
+    }
+  };
+  const rows =
+    sort === "due"
+      ? await byNextDue(dueCursor, limit + 1)
+      : windowed
+        ? ctx.database.dialect === "postgres"
+          ? await byNumberWindows(limit + 1)
+          : await byWindows(limit + 1)
+        : await qb.limit(limit + 1).execute();
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =

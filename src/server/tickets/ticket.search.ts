@@ -10,6 +10,9 @@ import { newId } from "../ids.ts";
 
 const MAX_TERMS = 8;
 
+/** SQLite: index rowids per ticket number (number × ROWID_BLOCK + n); migration 0038. */
+export const ROWID_BLOCK = 2 ** 32;
+
 /** Words of the query, letters and digits only: nothing of the user's reaches the match syntax. */
 export function searchTerms(q: string): string[] {
   return (
@@ -24,11 +27,21 @@ export function searchTerms(q: string): string[] {
 // savepoint, where FTS5 adds it to the group's pending entries instead of writing a segment per
 // transaction (atGroupCommit in db/sqlite.ts). It is still part of that COMMIT: a ticket is
 // searchable as soon as it is committed, and its answer comes after that.
+// Its rowid orders with the ticket's number (ROWID_BLOCK rowids per number, shared by the
+// workspaces' tickets of that number: the next free one after the block's last), so a search
+// walks the index newest first and stops at the page (newestMatches). A ticket that is gone
+// (rolled back) gets no row.
 const INDEX_SQLITE = new PreparedWrite(
   ["id", "workspaceId", "ticketId", "content"],
   (_db, p) =>
-    sql`insert into ticket_search (body, id, workspace_id, ticket_id)
-      values (${p.content}, ${p.id}, ${p.workspaceId}, ${p.ticketId})`,
+    sql`insert into ticket_search (rowid, body, id, workspace_id, ticket_id)
+      select coalesce(
+          (select s.rowid + 1 from ticket_search s
+            where s.rowid >= t.number * ${sql.lit(ROWID_BLOCK)} and s.rowid < (t.number + 1) * ${sql.lit(ROWID_BLOCK)}
+            order by s.rowid desc limit 1),
+          t.number * ${sql.lit(ROWID_BLOCK)}),
+        ${p.content}, ${p.id}, ${p.workspaceId}, ${p.ticketId}
+      from tickets t where t.id = ${p.ticketId}`,
   { atGroupCommit: true },
 );
 const INDEX_POSTGRES = new PreparedWrite(
@@ -50,18 +63,89 @@ export async function indexTicketText(
   });
 }
 
-/** A subquery of ticket ids in the workspace whose text matches every term, or null for no terms. */
-export function matchingTicketIds(ctx: AppContext, workspaceId: string, q: string) {
+function pgQuery(terms: string[]): string {
+  return terms.map((t) => `${t}:*`).join(" & ");
+}
+
+function ftsMatch(terms: string[]): string {
+  return terms.map((t) => `"${t}"*`).join(" ");
+}
+
+/** The index rows of tickets numbered below (down) or above `after`; all of them for null. */
+function rowidBound(past?: { after: number | null; down: boolean }) {
+  if (!past || past.after === null) return sql``;
+  const block = sql.lit(ROWID_BLOCK);
+  return past.down
+    ? sql` and rowid < cast(${past.after} as integer) * ${block}`
+    : sql` and rowid >= (cast(${past.after} as integer) + 1) * ${block}`;
+}
+
+/**
+ * A subquery of ticket ids in the workspace whose text matches every term, or null for no terms.
+ * On SQLite `past` keeps to tickets numbered below (down) or above `after` (the index's rowids).
+ */
+export function matchingTicketIds(
+  ctx: AppContext,
+  workspaceId: string,
+  q: string,
+  past?: { after: number | null; down: boolean },
+) {
   const terms = searchTerms(q);
   if (terms.length === 0) return null;
   if (ctx.database.dialect === "postgres") {
-    const tsquery = terms.map((t) => `${t}:*`).join(" & ");
     return sql<string>`(select ticket_id from ticket_search
-      where document @@ to_tsquery('simple', ${tsquery}) and workspace_id = ${workspaceId})`;
+      where document @@ to_tsquery('simple', ${pgQuery(terms)}) and workspace_id = ${workspaceId})`;
   }
-  const match = terms.map((t) => `"${t}"*`).join(" ");
   return sql<string>`(select ticket_id from ticket_search
-    where ticket_search match ${match} and workspace_id = ${workspaceId})`;
+    where ticket_search match ${ftsMatch(terms)} and workspace_id = ${workspaceId}${rowidBound(past)})`;
+}
+
+/**
+ * PostgreSQL: whether the ticket (tickets.id) has text matching every term, looked up for each
+ * ticket by ticket_search_ticket_idx (OFFSET 0 keeps it a lookup, not a join over every match),
+ * for a walk over a window of tickets. Null without terms.
+ */
+export function ticketHasText(workspaceId: string, q: string) {
+  const terms = searchTerms(q);
+  if (terms.length === 0) return null;
+  return sql<boolean>`exists (select 1 from ticket_search s where s.ticket_id = tickets.id
+    and s.workspace_id = ${workspaceId} and s.document @@ to_tsquery('simple', ${pgQuery(terms)}) offset 0)`;
+}
+
+/** One stretch of the index walked from one end: the tickets it names and where it stopped. */
+export interface SearchWindow {
+  ids: string[];
+  /** The number of the last ticket reached: every match numbered from the start to it is in ids. */
+  edge: number;
+  /** Nothing matches past this window in the direction walked. */
+  done: boolean;
+}
+
+/**
+ * SQLite: up to `rows` index rows matching every term, in the workspace, walked from ticket number
+ * `after` (exclusive; null: from the end) down (newest first) or up, in rowid order, so the walk
+ * stops after `rows` instead of reading every match. Null on PostgreSQL or without terms.
+ */
+export async function searchWindow(
+  ctx: AppContext,
+  workspaceId: string,
+  q: string,
+  walk: { after: number | null; down: boolean; rows: number },
+): Promise<SearchWindow | null> {
+  const terms = searchTerms(q);
+  if (terms.length === 0 || ctx.database.dialect === "postgres") return null;
+  const { after, down, rows } = walk;
+  const found = await sql<{ n: number; ticket_id: string }>`select rowid / ${sql.lit(ROWID_BLOCK)} as n,
+      ticket_id from ticket_search
+    where ticket_search match ${ftsMatch(terms)} and workspace_id = ${workspaceId}${rowidBound(walk)}
+    order by rowid ${down ? sql`desc` : sql`asc`} limit ${rows}`.execute(ctx.database.db);
+  // The last row's ticket is in ids, and every row past its number's block was read.
+  const last = found.rows.at(-1);
+  return {
+    ids: [...new Set(found.rows.map((r) => r.ticket_id))],
+    edge: last ? Number(last.n) : (after ?? 0),
+    done: found.rows.length < rows,
+  };
 }
 
 /**
