@@ -170,10 +170,16 @@ export async function readArrays(database: Database, query: CompiledQuery): Prom
  */
 export class ReadCache<V> {
   readonly #max: number;
+  readonly #exact: boolean;
   readonly #byDatabase = new WeakMap<Database, Map<string, { version: number; value: V }>>();
 
-  constructor(maxEntries: number) {
+  /**
+   * `exact`: every call asks SQLite whether another process has committed since (one
+   * `PRAGMA data_version`), so no answer is older than the last commit of any process.
+   */
+  constructor(maxEntries: number, opts: { exact?: boolean } = {}) {
     this.#max = maxEntries;
+    this.#exact = opts.exact ?? false;
   }
 
   /** A hit answers the value itself (no promise to wait for); a miss, the read's promise. */
@@ -186,7 +192,7 @@ export class ReadCache<V> {
       this.#byDatabase.set(database, entries);
     }
     // Taken before the read: a change in between leaves the entry already stale, never wrong.
-    const version = reader.version();
+    const version = reader.version(this.#exact);
     const hit = entries.get(key);
     if (hit) {
       entries.delete(key);
