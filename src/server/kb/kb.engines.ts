@@ -263,15 +263,17 @@ const pgEngine: Engine = {
     if (max === 0) return [];
     // Trigram neighbours (GIN index), plus the first-letter range: a swap in a short word
     // ("refnud") shares too few trigrams to pass pg_trgm's threshold.
-    const similar = await db
-      .selectFrom("kb_terms")
-      .select(["term", "articles"])
-      .where("workspace_id", "=", workspaceId)
-      .where(sql<boolean>`term % ${term}`)
-      .orderBy(sql`similarity(term, ${term})`, "desc")
-      .limit(20)
-      .execute();
-    const near = await sameFirstLetter(db, workspaceId, term, max);
+    const [similar, near] = await Promise.all([
+      db
+        .selectFrom("kb_terms")
+        .select(["term", "articles"])
+        .where("workspace_id", "=", workspaceId)
+        .where(sql<boolean>`term % ${term}`)
+        .orderBy(sql`similarity(term, ${term})`, "desc")
+        .limit(20)
+        .execute(),
+      sameFirstLetter(db, workspaceId, term, max),
+    ]);
     return rankCandidates(term, [...similar, ...near], max);
   },
   async holds(db, reader, articleId, group, language) {
