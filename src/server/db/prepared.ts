@@ -195,15 +195,21 @@ export async function readArrays(database: Database, query: CompiledQuery): Prom
 export class ReadCache<V> {
   readonly #max: number;
   readonly #onPostgres: boolean;
+  readonly #exact: boolean;
   readonly #byDatabase = new WeakMap<
     Database,
     Map<string, { version: number | string; at: number; value: V }>
   >();
 
-  /** `onPostgres`: keep answers on PostgreSQL too (for reads whose answer may be up to 10 s stale in the worst case). */
-  constructor(maxEntries: number, opts: { onPostgres?: boolean } = {}) {
+  /**
+   * `onPostgres`: keep answers on PostgreSQL too (for reads whose answer may be up to 10 s stale in
+   * the worst case). `exact`: every call asks SQLite whether another process has committed since
+   * (one `PRAGMA data_version`), so no answer is older than the last commit of any process.
+   */
+  constructor(maxEntries: number, opts: { onPostgres?: boolean; exact?: boolean } = {}) {
     this.#max = maxEntries;
     this.#onPostgres = opts.onPostgres ?? false;
+    this.#exact = opts.exact ?? false;
   }
 
   #entries(database: Database) {
@@ -228,7 +234,14 @@ export class ReadCache<V> {
       });
     }
     // Taken before the read: a change in between leaves the entry already stale, never wrong.
-    return this.#lookup(this.#entries(database), key, reader.version(), Number.NEGATIVE_INFINITY, 0, read);
+    return this.#lookup(
+      this.#entries(database),
+      key,
+      reader.version(this.#exact),
+      Number.NEGATIVE_INFINITY,
+      0,
+      read,
+    );
   }
 
   /** The entry of `key` if made at `version` after `notBefore`; else the read, kept at `version`. */

@@ -410,10 +410,11 @@ export class SqliteReader {
    * A number that changes whenever the database may have changed: at once for this process's own
    * commits, and within EXTERNAL_CHANGE_CHECK_MS for another process's (the CLI next to the
    * server), seen through `PRAGMA data_version`, which is not worth its cost on every read.
+   * `exact`: ask `PRAGMA data_version` now, so another process's commits are seen at once too.
    */
-  version(): number {
+  version(exact = false): number {
     const now = performance.now();
-    if (now - this.#checkedAt >= EXTERNAL_CHANGE_CHECK_MS) {
+    if (exact || now - this.#checkedAt >= EXTERNAL_CHANGE_CHECK_MS) {
       this.#checkedAt = now;
       const row = this.#statements.get("pragma data_version").get() as { data_version: number };
       if (row.data_version !== this.#dataVersion) {

@@ -61,6 +61,7 @@ const FTS_TABLES = [
   "kb_search_heads_porter",
   "kb_search_heads_plain",
 ] as const;
+type FtsTable = (typeof FTS_TABLES)[number];
 const quote = (w: string) => `"${w}"`;
 
 /**
@@ -162,16 +163,25 @@ const sqliteEngine: Engine = {
     // search, and the first tier scores the few articles about the words, not every article
     // that mentions them. The unary + keeps each rowid list a lookup: pushed into FTS5 as a
     // rowid constraint it would run the MATCH once per listed row.
-    /** One page of a tier: this workspace's articles matching in `index`, best first by bm25. */
+    /**
+     * One page of a tier: this workspace's articles matching in `index`, best first by bm25. A
+     * select of the query builder, so that outside a transaction it runs on the read-only
+     * connection as a cached prepared statement (a raw query would take the writer's).
+     */
     const page =
-      (index: string, match: string, weights: string, rows: RawBuilder<boolean>) => (offset: number) =>
-        sql<{ article_id: string }>`select d.article_id from ${sql.table(index)}
-          join kb_search_docs d on d.id = ${sql.table(index)}.rowid
-          where ${sql.table(index)} match ${match} and d.workspace_id = ${reader.workspaceId} and ${rows}
-          order by bm25(${sql.table(index)}, ${sql.raw(weights)}), d.id
-          limit ${RANK_PAGE} offset ${offset}`
-          .execute(db)
-          .then((r) => r.rows);
+      (index: FtsTable, match: string, weights: string, rows: RawBuilder<boolean>) => (offset: number) =>
+        db
+          .selectFrom(index)
+          .innerJoin("kb_search_docs as d", (j) => j.on(sql<boolean>`d.id = ${sql.table(index)}.rowid`))
+          .select("d.article_id")
+          .where(sql<boolean>`${sql.table(index)} match ${match}`)
+          .where("d.workspace_id", "=", reader.workspaceId ?? "")
+          .where(rows)
+          .orderBy(sql`bm25(${sql.table(index)}, ${sql.raw(weights)})`)
+          .orderBy("d.id")
+          .limit(RANK_PAGE)
+          .offset(offset)
+          .execute();
     const headsFirst = page(
       heads,
       any,
@@ -253,15 +263,17 @@ const pgEngine: Engine = {
     if (max === 0) return [];
     // Trigram neighbours (GIN index), plus the first-letter range: a swap in a short word
     // ("refnud") shares too few trigrams to pass pg_trgm's threshold.
-    const similar = await db
-      .selectFrom("kb_terms")
-      .select(["term", "articles"])
-      .where("workspace_id", "=", workspaceId)
-      .where(sql<boolean>`term % ${term}`)
-      .orderBy(sql`similarity(term, ${term})`, "desc")
-      .limit(20)
-      .execute();
-    const near = await sameFirstLetter(db, workspaceId, term, max);
+    const [similar, near] = await Promise.all([
+      db
+        .selectFrom("kb_terms")
+        .select(["term", "articles"])
+        .where("workspace_id", "=", workspaceId)
+        .where(sql<boolean>`term % ${term}`)
+        .orderBy(sql`similarity(term, ${term})`, "desc")
+        .limit(20)
+        .execute(),
+      sameFirstLetter(db, workspaceId, term, max),
+    ]);
     return rankCandidates(term, [...similar, ...near], max);
   },
   async holds(db, reader, articleId, group, language) {

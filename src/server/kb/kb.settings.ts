@@ -2,6 +2,7 @@ import type { Static } from "typebox";
 import type { AgentActor } from "../actors.ts";
 import { recordAudit } from "../audit/audit.ts";
 import { type AppContext, nowIso } from "../context.ts";
+import { ReadCache } from "../db/prepared.ts";
 import type { Tx } from "../db/schema.ts";
 import { articlesVisibleTo } from "./kb.access.ts";
 import { ARTICLE_COLUMNS, indexedOf, requireAdmin } from "./kb.common.ts";
@@ -15,7 +16,20 @@ import { DEFAULT_SEARCH_LANGUAGE, type SearchLanguage } from "./kb.vocabulary.ts
 export const DEFAULT_NOT_FOUND_TEXT =
   "We could not find an article for that. Try other words, or create a request and our team will help you.";
 
-export async function getKbSettings(ctx: AppContext, workspaceId: string, tx?: Tx): Promise<KbSettings> {
+/**
+ * Every portal search and page reads the settings: outside a transaction they are kept until the
+ * database changes (ReadCache, SQLite; exact, so another process's change holds at once too).
+ * Shared between callers: never mutated.
+ */
+const SETTINGS_READS = new ReadCache<KbSettings>(1000, { exact: true });
+
+export function getKbSettings(ctx: AppContext, workspaceId: string, tx?: Tx): Promise<KbSettings> {
+  if (tx) return readKbSettings(ctx, workspaceId, tx);
+  const cached = SETTINGS_READS.get(ctx.database, workspaceId, () => readKbSettings(ctx, workspaceId));
+  return cached instanceof Promise ? cached : Promise.resolve(cached);
+}
+
+async function readKbSettings(ctx: AppContext, workspaceId: string, tx?: Tx): Promise<KbSettings> {
   const row = await (tx ?? ctx.database.db)
     .selectFrom("kb_settings")
     .selectAll()

@@ -167,39 +167,41 @@ export async function plan(
         .execute()
     ).map((r) => [r.term, Number(r.articles)]),
   );
-  const groups: TermGroup[] = [];
   const typedLast = terms.at(-1);
-  for (const term of new Set(terms)) {
-    // The word typed last, even when it was also typed earlier.
-    const last = term === typedLast;
-    let alternatives: string[] = [];
-    let started = false;
-    if (!known.has(term)) {
-      // The last word may be half typed: a word it starts is not a typo.
-      started =
-        last &&
-        Boolean(
-          await db
-            .selectFrom("kb_terms")
-            .select("term")
-            .where("workspace_id", "=", workspaceId)
-            .where("term", ">", term)
-            .where("term", "<", `${term}\u{10FFFF}`)
-            .limit(1)
-            .executeTakeFirst(),
-        );
-      // A form of a written word ("invoices") needs no correction: the stemmer finds it.
-      if (!started) started = await engine.matchesStemmed(db, workspaceId, term, language);
-      if (!started && term.length >= 4) alternatives = await engine.candidates(db, workspaceId, term);
-    }
-    const articles = known.get(term) ?? 0;
-    groups.push({
-      term,
-      alternatives,
-      prefix: last,
-      articles,
-      matchable: articles > 0 || started || alternatives.length > 0,
-    });
-  }
-  return groups;
+  // The words the vocabulary does not hold are looked at side by side: on PostgreSQL each is a
+  // few round trips of its own.
+  return Promise.all(
+    [...new Set(terms)].map(async (term): Promise<TermGroup> => {
+      // The word typed last, even when it was also typed earlier.
+      const last = term === typedLast;
+      let alternatives: string[] = [];
+      let started = false;
+      if (!known.has(term)) {
+        // The last word may be half typed: a word it starts is not a typo.
+        started =
+          last &&
+          Boolean(
+            await db
+              .selectFrom("kb_terms")
+              .select("term")
+              .where("workspace_id", "=", workspaceId)
+              .where("term", ">", term)
+              .where("term", "<", `${term}\u{10FFFF}`)
+              .limit(1)
+              .executeTakeFirst(),
+          );
+        // A form of a written word ("invoices") needs no correction: the stemmer finds it.
+        if (!started) started = await engine.matchesStemmed(db, workspaceId, term, language);
+        if (!started && term.length >= 4) alternatives = await engine.candidates(db, workspaceId, term);
+      }
+      const articles = known.get(term) ?? 0;
+      return {
+        term,
+        alternatives,
+        prefix: last,
+        articles,
+        matchable: articles > 0 || started || alternatives.length > 0,
+      };
+    }),
+  );
 }
