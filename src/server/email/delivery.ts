@@ -26,6 +26,8 @@ import { recipientCapReason } from "./recipient-cap.ts";
 // receiving systems treat as the same message. A process killed after the relay accepted a
 // message but before its UPDATE sends it twice that way. Transient failures wait longer each
 // time, up to four days; a permanent one (5xx) stops and is shown on the ticket.
+// To .eml files (no relay) a claim is larger and goes to the mail thread in one hand-over; its
+// rows are marked sent in one statement (deliverInBatches).
 
 export const RETRY_FOR_MS = 4 * 24 * 3600_000;
 /** How long a claim holds its rows unless renewed: the wait after a crash. */

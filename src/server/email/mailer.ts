@@ -15,7 +15,8 @@ import {
 // composing its MIME parts and speaking SMTP cost about 1.5 ms of CPU per email, more than a whole
 // submission; on the event loop that answers requests, delivering a burst's emails slowed the
 // requests by a fifth. The outbox worker (delivery.ts) keeps the database side (claim, mark) and
-// hands each claimed row over; the thread is started on the first email and answers in order.
+// hands each claimed row over (to .eml files, a whole claim at once); the thread is started on
+// the first email and answers in order.
 // A send not answered within SEND_DEADLINE_MS ends the thread (and its connection): the emails in
 // it are tried again later, and a new thread takes the next. It ends after MAIL_THREAD_IDLE_MS without an email, giving back its memory (a thread of its own
 // holds some 35 MB and more after a burst); the next email starts it again in a fraction of a second.
