@@ -16,7 +16,12 @@ const delivery = systemActor("outbox delivery");
 let t: TestEnv;
 let mailDir: string;
 before(async () => {
-  t = await testEnv({ PUBLIC_URL: "https://help.acme.test", MAIL_FROM: "mail@help.acme.test" });
+  // The default cap: 3 confirmations per unverified address per hour.
+  t = await testEnv({
+    PUBLIC_URL: "https://help.acme.test",
+    MAIL_FROM: "mail@help.acme.test",
+    UNVERIFIED_RECIPIENT_EMAILS_PER_HOUR: "",
+  });
   mailDir = path.join(t.ctx.config.dataDir, "mail");
 });
 after(async () => {
@@ -125,6 +130,36 @@ describe("emails to .eml files in batches", () => {
     const rows = (await pendingOf(ws.id)).filter((r) => ids.has(r.id));
     assert.equal(rows.length, 9);
     assert.ok(rows.every((r) => r.status === "sent" && r.attempts === 2 && r.template_data !== "{}"));
+  });
+
+  test("the recipient cap within a batch: three confirmations written, the rest suppressed and never written", async () => {
+    const { ws } = await makeTeam(t);
+    await drain();
+    for (let i = 0; i < 5; i++) await submitTicket(t, ws.slug, { email: "capped@customer.test" });
+    const seen = recordHandOvers();
+    let outcome: Awaited<ReturnType<typeof deliverDueEmails>>;
+    try {
+      outcome = await deliverDueEmails(t.ctx, delivery, { limit: 1000 });
+    } finally {
+      seen.restore();
+    }
+    assert.equal(outcome.sent, 13, "three confirmations and ten notices");
+    assert.equal(outcome.suppressed, 2);
+    const rows = await t.ctx.database.db
+      .selectFrom("outbox_emails")
+      .select(["id", "status", "last_error"])
+      .where("workspace_id", "=", ws.id)
+      .where("kind", "=", "ticket_confirmation")
+      .orderBy("id")
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => r.status),
+      ["sent", "sent", "sent", "suppressed", "suppressed"],
+    );
+    for (const r of rows) {
+      assert.equal(seen.ids.includes(r.id), r.status === "sent", "only a sent one is handed over");
+      assert.equal(fs.existsSync(path.join(mailDir, `${r.id}.eml`)), r.status === "sent");
+    }
   });
 
   test("a batch's mark changes only the rows its claim still holds", async () => {
