@@ -14,6 +14,7 @@ const steps: [string, string[]][] = [
   ["portal-settings.ts", help ? ["--help"] : []],
   ["webhooks.ts", help ? ["--help"] : []],
   ["widget-size.ts", help ? ["--help"] : []],
+  ["outbox.ts", help ? ["--help"] : []],
 ];
 for (const [file, stepArgs] of steps) {
   const r = spawnSync(process.execPath, [path.join(here, file), ...stepArgs], { stdio: "inherit" });

@@ -57,11 +57,19 @@ export interface FileStorage {
   tempDir: string;
 }
 
+/** One row's outcome in a batch: the recipients refused, or why it failed. */
+export type SendOutcome = { rejected: string[] } | { failure: { permanent: boolean; reason: string } };
+
 /** Outgoing mail: SMTP, or .eml files on the embedded default. Only the outbox worker sends. */
 export interface Mailer {
   readonly kind: "smtp" | "file";
   /** Resolves once accepted, with the recipients refused; rejects with a SendFailedError. */
   deliver(row: OutboxEmailTable): Promise<{ rejected: string[] }>;
+  /**
+   * Several rows in one hand-over (the .eml files): each row's outcome, in order; rejects with a
+   * SendFailedError when none could be tried. Absent: each row goes through deliver.
+   */
+  deliverMany?(rows: OutboxEmailTable[]): Promise<SendOutcome[]>;
   close(): Promise<void>;
 }
 

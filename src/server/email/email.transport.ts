@@ -11,6 +11,8 @@ import type { Config } from "../config.ts";
 // request thread imports this file for its settings and error classes only.
 const require = createRequire(import.meta.url);
 const nodemailer = () => require("nodemailer") as typeof import("nodemailer");
+const mailComposer = () =>
+  (require("nodemailer/lib/mail-composer") as typeof import("nodemailer/lib/mail-composer/index.js")).default;
 
 export interface OutgoingMessage {
   /** The outbox row's id; names the .eml file. */
@@ -123,18 +125,26 @@ class SmtpTransport implements MailTransport {
 class FileTransport implements MailTransport {
   readonly kind = "file" as const;
   readonly #dir: string;
-  readonly #t = nodemailer().createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+  readonly #Composer = mailComposer();
   constructor(dir: string) {
     this.#dir = dir;
   }
   async send(m: OutgoingMessage): Promise<{ rejected: string[] }> {
-    const info = (await this.#t.sendMail(mailOptions(m))) as unknown as { message: Buffer };
+    // nodemailer's composer alone: what its stream transport (buffer, unix newlines) writes,
+    // without the transport's per-message machinery around it. Bcc kept, as that transport does.
+    const node = new this.#Composer(mailOptions(m)).compile();
+    node.keepBcc = true;
+    const built = await new Promise<Buffer>((resolve, reject) =>
+      node.build((err, message) => (err ? reject(err) : resolve(message))),
+    );
+    // Unix newlines: every CR dropped, as the stream transport's newline: "unix" does.
+    const message = Buffer.from(built.toString("latin1").replaceAll("\r", ""), "latin1");
     await fs.mkdir(this.#dir, { recursive: true, mode: 0o700 });
     // Named by the outbox id and written whole (temp file, then rename): sending twice after a
     // crash rewrites the same file, never a second copy.
     const file = path.join(this.#dir, `${m.id}.eml`);
     const temp = `${file}.tmp`;
-    await fs.writeFile(temp, info.message, { mode: 0o600 });
+    await fs.writeFile(temp, message, { mode: 0o600 });
     await fs.rename(temp, file);
     return { rejected: [] };
   }

@@ -81,20 +81,33 @@ export function wordingProblem(
   return null;
 }
 
+/** Formatters by locale and zone: building one costs far more than formatting with it. */
+const WHEN_FORMATS = new Map<string, Intl.DateTimeFormat>();
+/** Locales × zones in use are few; a cache that grows past this starts again. */
+const WHEN_FORMATS_MAX = 256;
+
 /** A moment as the reader reads it: "6 Dec 2026, 18:03 CET", in their language and zone. */
 export function formatWhen(iso: string, lang: Pick<EmailLang, "locale" | "timeZone">): string {
-  const options: Intl.DateTimeFormatOptions = {
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    timeZoneName: "short",
-  };
   const locale = lang.locale === "en" ? "en-GB" : lang.locale;
-  try {
-    return new Intl.DateTimeFormat(locale, { ...options, timeZone: lang.timeZone }).format(new Date(iso));
-  } catch {
-    return new Intl.DateTimeFormat(locale, { ...options, timeZone: "UTC" }).format(new Date(iso));
+  const key = `${locale}\u0000${lang.timeZone}`;
+  let format = WHEN_FORMATS.get(key);
+  if (!format) {
+    const options: Intl.DateTimeFormatOptions = {
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZoneName: "short",
+    };
+    try {
+      format = new Intl.DateTimeFormat(locale, { ...options, timeZone: lang.timeZone });
+    } catch {
+      // A zone this runtime does not know: UTC, said as such.
+      format = new Intl.DateTimeFormat(locale, { ...options, timeZone: "UTC" });
+    }
+    if (WHEN_FORMATS.size >= WHEN_FORMATS_MAX) WHEN_FORMATS.clear();
+    WHEN_FORMATS.set(key, format);
   }
+  return format.format(new Date(iso));
 }

@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import type { Config } from "../config.ts";
 import type { OutboxEmailTable } from "../db/schema.ts";
 import { trackThread } from "../metrics/threads.ts";
-import type { Mailer } from "../ports.ts";
+import type { Mailer, SendOutcome } from "../ports.ts";
 import {
   SEND_DEADLINE_MS,
   SendFailedError,
@@ -15,7 +15,8 @@ import {
 // composing its MIME parts and speaking SMTP cost about 1.5 ms of CPU per email, more than a whole
 // submission; on the event loop that answers requests, delivering a burst's emails slowed the
 // requests by a fifth. The outbox worker (delivery.ts) keeps the database side (claim, mark) and
-// hands each claimed row over; the thread is started on the first email and answers in order.
+// hands each claimed row over (to .eml files, a whole claim at once); the thread is started on
+// the first email and answers in order.
 // A send not answered within SEND_DEADLINE_MS ends the thread (and its connection): the emails in
 // it are tried again later, and a new thread takes the next. It ends after MAIL_THREAD_IDLE_MS without an email, giving back its memory (a thread of its own
 // holds some 35 MB and more after a burst); the next email starts it again in a fraction of a second.
@@ -29,12 +30,15 @@ export const MAIL_THREAD_IDLE_MS = 60_000;
  */
 export const MAIL_THREAD_START_MS = 30_000;
 
-type Answer = { id: number; rejected?: string[]; failure?: SendFailure } | { ready: true };
+type Answer =
+  | { id: number; rejected?: string[]; failure?: SendFailure; outcomes?: SendOutcome[] }
+  | { ready: true };
+type Settled = Exclude<Answer, { ready: true }>;
 
 export class ThreadMailer implements Mailer {
   readonly kind: "smtp" | "file";
   readonly #settings: TransportSettings;
-  readonly #pending = new Map<number, { resolve(v: { rejected: string[] }): void; reject(e: Error): void }>();
+  readonly #pending = new Map<number, { resolve(v: Settled): void; reject(e: Error): void }>();
   #worker: Worker | null = null;
   /** Settled once the current thread has loaded. */
   #ready: Promise<void> = Promise.resolve();
@@ -82,8 +86,7 @@ export class ThreadMailer implements Mailer {
         worker.unref();
         this.#endWhenIdle(worker);
       }
-      if (a.failure) p?.reject(new SendFailedError(a.failure));
-      else p?.resolve({ rejected: a.rejected ?? [] });
+      p?.resolve(a);
     });
     const lost = (reason: string) => {
       // Only the current thread's emails are pending: one given up already took its own along.
@@ -120,7 +123,19 @@ export class ThreadMailer implements Mailer {
     return this.#worker !== null;
   }
 
-  deliver(row: OutboxEmailTable): Promise<{ rejected: string[] }> {
+  async deliver(row: OutboxEmailTable): Promise<{ rejected: string[] }> {
+    const a = await this.#send({ row });
+    if (a.failure) throw new SendFailedError(a.failure);
+    return { rejected: a.rejected ?? [] };
+  }
+
+  /** The rows in one hand-over (the thread writes their files side by side); each row's outcome in order. */
+  async deliverMany(rows: OutboxEmailTable[]): Promise<SendOutcome[]> {
+    const a = await this.#send({ rows });
+    return a.outcomes ?? [];
+  }
+
+  #send(payload: { row: OutboxEmailTable } | { rows: OutboxEmailTable[] }): Promise<Settled> {
     if (this.#idle) {
       clearTimeout(this.#idle);
       this.#idle = null;
@@ -152,7 +167,7 @@ export class ThreadMailer implements Mailer {
           reject(e);
         },
       });
-      worker.postMessage({ id, row });
+      worker.postMessage({ id, ...payload });
     });
   }
 

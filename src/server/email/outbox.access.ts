@@ -165,6 +165,59 @@ export async function markEmailSent(
     .execute();
 }
 
+/** One row of a batch marked sent: its changes beside the batch's `sent_at` (template inputs kept). */
+export interface SentInBatch {
+  row: ClaimedEmail;
+  lastError: string | null;
+  templateData: string;
+  /** The headers without their link's token, when they carried one. */
+  headers?: string | undefined;
+}
+
+/**
+ * Marks the rows of one claim sent in one statement (markEmailSent's rule for each: only while
+ * the claim is still ours). The rows' own changes travel as one JSON parameter, read back as a
+ * table (json_each on SQLite, jsonb_to_recordset on PostgreSQL) the UPDATE joins on the id.
+ */
+export async function markEmailsSent(
+  db: Tx,
+  actor: SystemActor,
+  sent: SentInBatch[],
+  sentAt: string,
+): Promise<void> {
+  const claim = sent[0]?.row.claim;
+  if (!claim) return;
+  const json = JSON.stringify(
+    sent.map((s) => ({ id: s.row.id, e: s.lastError, t: s.templateData, h: s.headers ?? null })),
+  );
+  const changes = isPostgres(db)
+    ? sql<{
+        id: string;
+        e: string | null;
+        t: string;
+        h: string | null;
+      }>`(select * from jsonb_to_recordset(${json}::jsonb) as x(id text, e text, t text, h text))`
+    : sql<{
+        id: string;
+        e: string | null;
+        t: string;
+        h: string | null;
+      }>`(select json_extract(value, '$.id') as id, json_extract(value, '$.e') as e, json_extract(value, '$.t') as t, json_extract(value, '$.h') as h from json_each(${json}))`;
+  await outboxWritableBy(db, actor)
+    .from(changes.as("j"))
+    .set({
+      status: "sent",
+      locked_until: null,
+      sent_at: sentAt,
+      last_error: sql<string | null>`j.e`,
+      template_data: sql<string>`j.t`,
+      headers: sql<string>`coalesce(j.h, outbox_emails.headers)`,
+    })
+    .whereRef("outbox_emails.id", "=", "j.id")
+    .where("outbox_emails.locked_until", "=", claim)
+    .execute();
+}
+
 /** Puts a claimed row back for a later try. */
 export async function markEmailForRetry(
   db: Tx,
