@@ -53,6 +53,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** SQLite: the page cache of each connection, in MiB (default 32). */
   sqliteCacheMb?: number;
+  /** SQLite: what the read caches (ReadCache) may keep, in bytes (default 16 MiB). */
+  readCacheBytes?: number;
   /**
    * A pooled connection failed (the server stopped or restarted, or an administrator ended it),
    * idle or checked out. The pool replaces it on next use and the query in flight, if any, fails
@@ -85,7 +87,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
     };
   }
   const file = path.join(opts.dataDir, SQLITE_FILE);
-  const dialect = openSqlite(file, { cacheMb: opts.sqliteCacheMb });
+  const dialect = openSqlite(file, { cacheMb: opts.sqliteCacheMb, readCacheBytes: opts.readCacheBytes });
   const db = new Kysely<DB>({ dialect });
   const reader = dialect.reader;
   return {

@@ -167,26 +167,35 @@ export async function readArrays(database: Database, query: CompiledQuery): Prom
  * there this process is the one writer that matters, its own commits are seen at once and another
  * process's within `EXTERNAL_CHANGE_CHECK_MS` (`SqliteReader.version`). On PostgreSQL, where many
  * processes write, every call reads. Values are shared between callers: never mutate one.
+ *
+ * Bounded twice: at most `maxEntries` answers, and at most `share` of the database's read-cache
+ * budget in bytes (`SqliteReader.readCacheBytes`, from CACHE_MEMORY_MB), each answer's size
+ * estimated once when it is stored (`estimateBytes`). The least recently used go first; an answer
+ * larger than the whole share is answered but not kept. The shares of the caches add up to 1:
+ * tracking reads 0.4, portal pages 0.25, customer sessions 0.15, dashboards 0.15, workspaces 0.05.
  */
 export class ReadCache<V> {
   readonly #max: number;
-  readonly #byDatabase = new WeakMap<Database, Map<string, { version: number; value: V }>>();
+  readonly #share: number;
+  readonly #byDatabase = new WeakMap<Database, CacheState<V>>();
 
-  constructor(maxEntries: number) {
+  constructor(maxEntries: number, opts: { share?: number } = {}) {
     this.#max = maxEntries;
+    this.#share = opts.share ?? 0.1;
   }
 
   /** A hit answers the value itself (no promise to wait for); a miss, the read's promise. */
   get(database: Database, key: string, read: () => Promise<V>): V | Promise<V> {
     const reader = database.reader;
     if (!reader) return read();
-    let entries = this.#byDatabase.get(database);
-    if (!entries) {
-      entries = new Map();
-      this.#byDatabase.set(database, entries);
+    let state = this.#byDatabase.get(database);
+    if (!state) {
+      state = { entries: new Map(), bytes: 0, maxBytes: Math.floor(reader.readCacheBytes * this.#share) };
+      this.#byDatabase.set(database, state);
     }
     // Taken before the read: a change in between leaves the entry already stale, never wrong.
     const version = reader.version();
+    const entries = state.entries;
     const hit = entries.get(key);
     if (hit) {
       entries.delete(key);
@@ -194,13 +203,79 @@ export class ReadCache<V> {
         entries.set(key, hit); // most recently used last
         return hit.value;
       }
+      state.bytes -= hit.bytes;
     }
     const max = this.#max;
-    const store = entries;
+    const store = state;
     return read().then((value) => {
-      store.set(key, { version, value });
-      if (store.size > max) store.delete(store.keys().next().value as string);
+      const bytes = estimateBytes(value) + key.length + ENTRY_OVERHEAD;
+      if (bytes > store.maxBytes) return value;
+      const old = store.entries.get(key);
+      if (old) {
+        store.entries.delete(key);
+        store.bytes -= old.bytes;
+      }
+      store.entries.set(key, { version, value, bytes });
+      store.bytes += bytes;
+      while (store.entries.size > max || store.bytes > store.maxBytes) {
+        const [oldestKey, oldest] = store.entries.entries().next().value as [string, CacheEntry<V>];
+        store.entries.delete(oldestKey);
+        store.bytes -= oldest.bytes;
+      }
       return value;
     });
   }
+
+  /** The answers kept for a database and their estimated bytes (for tests and operators). */
+  usage(database: Database): { entries: number; bytes: number; maxBytes: number } {
+    const state = this.#byDatabase.get(database);
+    return state
+      ? { entries: state.entries.size, bytes: state.bytes, maxBytes: state.maxBytes }
+      : { entries: 0, bytes: 0, maxBytes: 0 };
+  }
+}
+
+interface CacheEntry<V> {
+  version: number;
+  value: V;
+  bytes: number;
+}
+
+interface CacheState<V> {
+  entries: Map<string, CacheEntry<V>>;
+  bytes: number;
+  maxBytes: number;
+}
+
+/** The map entry, its key string and the entry object, roughly. */
+const ENTRY_OVERHEAD = 96;
+
+/**
+ * The memory a plain value (what a read answers: rows, arrays, objects of strings, numbers,
+ * booleans, null) takes in V8, roughly: a string its characters and a header, a number or a slot
+ * 8 bytes, an array or object its header and slots. An estimate, to bound a cache by bytes; not
+ * exact, and cheap next to the read it stands for.
+ */
+export function estimateBytes(value: unknown): number {
+  let bytes = 0;
+  const stack: unknown[] = [value];
+  let seen = 0;
+  while (stack.length > 0) {
+    const v = stack.pop();
+    // A bound on the walk, should a value ever hold a cycle: anything that large is not kept.
+    if (++seen > 1_000_000) return Number.MAX_SAFE_INTEGER;
+    if (typeof v === "string") bytes += 16 + v.length;
+    else if (v === null || typeof v !== "object") bytes += 8;
+    else if (v instanceof Date) bytes += 32;
+    else if (ArrayBuffer.isView(v)) bytes += 64 + v.byteLength;
+    else if (Array.isArray(v)) {
+      bytes += 16 + 8 * v.length;
+      for (let i = 0; i < v.length; i++) stack.push(v[i]);
+    } else {
+      const keys = Object.keys(v);
+      bytes += 24 + 8 * keys.length;
+      for (const k of keys) stack.push((v as Record<string, unknown>)[k]);
+    }
+  }
+  return bytes;
 }

@@ -63,13 +63,14 @@ export async function waitForDatabase(
  * `onWait`); closed again when it never does. What every command that needs the database opens.
  */
 export async function openDatabaseWhenReady(
-  config: Pick<Config, "databaseUrl" | "dataDir" | "sqliteCacheMb" | "databaseWaitSeconds">,
+  config: Pick<Config, "databaseUrl" | "dataDir" | "sqliteCacheMb" | "readCacheMb" | "databaseWaitSeconds">,
   hooks: { onWait: (message: string, location: string) => void; onPoolError?: (err: Error) => void },
 ): Promise<Database> {
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     sqliteCacheMb: config.sqliteCacheMb,
+    readCacheBytes: Math.round(config.readCacheMb * 1024 * 1024),
     ...(hooks.onPoolError ? { onPoolError: hooks.onPoolError } : {}),
   });
   try {

@@ -322,7 +322,7 @@ export type PublicAttachmentRow = RowOf<typeof PUBLIC_ATTACHMENTS>;
  * The tracking page and its live update read the same ticket again and again: the rows are kept
  * until the database changes (ReadCache). Expiry and the email check below run on every call.
  */
-const TRACKING_READS = new ReadCache<readonly unknown[][]>(2000);
+const TRACKING_READS = new ReadCache<readonly unknown[][]>(2000, { share: 0.4 });
 
 /**
  * The token holder's ticket; with `conversation` and `attachments`, its public conversation and
