@@ -197,6 +197,12 @@ class GroupCommitSqliteDriver implements Driver {
     this.#checkpointer = checkpointer;
   }
 
+  /** After each commit: the read caches see it, and the checkpointer's thread runs. */
+  #committed(): void {
+    this.#reader.noteCommit();
+    this.#checkpointer?.wake();
+  }
+
   /** A WAL checkpoint now, on the checkpointer's thread (null for an in-memory database). */
   checkpoint(): Promise<CheckpointResult | null> {
     return this.#checkpointer ? this.#checkpointer.checkpoint() : Promise.resolve(null);
@@ -226,11 +232,11 @@ class GroupCommitSqliteDriver implements Driver {
       const rows = stmt.all(query.parameters) as R[];
       // A write with RETURNING outside a transaction has committed too: the reads kept until the
       // database changes (ReadCache) must see it.
-      if (!lease.inTransaction && !SelectQueryNode.is(query.query)) this.#reader.noteCommit();
+      if (!lease.inTransaction && !SelectQueryNode.is(query.query)) this.#committed();
       return Promise.resolve({ rows });
     }
     const { changes, lastInsertRowid } = stmt.run(query.parameters);
-    if (!lease.inTransaction) this.#reader.noteCommit();
+    if (!lease.inTransaction) this.#committed();
     return Promise.resolve({
       numAffectedRows: changes === undefined ? undefined : BigInt(changes),
       insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid),
@@ -331,7 +337,7 @@ class GroupCommitSqliteDriver implements Driver {
       for (const m of group.members) m.reject(err);
       return;
     }
-    this.#reader.noteCommit();
+    this.#committed();
     this.stats.commits++;
     this.stats.transactions += group.members.length;
     for (const m of group.members) m.resolve();
