@@ -35,6 +35,10 @@ describe("the checkpointer's thread", () => {
       // Opened, nothing committed: no thread.
       assert.deepEqual(runningThreads(), []);
       await sql`create table items (id integer primary key, label text)`.execute(database.db);
+      // A write that changed no row (a background job's poll that claimed nothing): still none.
+      await sql`update items set label = 'x'`.execute(database.db);
+      assert.deepEqual(runningThreads(), []);
+      await sql`insert into items (label) values ('zero')`.execute(database.db);
       assert.deepEqual(runningThreads(), ["checkpointer"]);
       await database.db.transaction().execute(async (tx) => {
         await sql`insert into items (label) values ('one')`.execute(tx);

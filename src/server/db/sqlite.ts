@@ -197,10 +197,13 @@ class GroupCommitSqliteDriver implements Driver {
     this.#checkpointer = checkpointer;
   }
 
-  /** After each commit: the read caches see it, and the checkpointer's thread runs. */
-  #committed(): void {
+  /**
+   * After each commit: the read caches see it, and the checkpointer's thread runs unless nothing
+   * changed (a background job's poll that claimed nothing writes no page).
+   */
+  #committed(changed = true): void {
     this.#reader.noteCommit();
-    this.#checkpointer?.wake();
+    if (changed) this.#checkpointer?.wake();
   }
 
   /** A WAL checkpoint now, on the checkpointer's thread (null for an in-memory database). */
@@ -232,11 +235,11 @@ class GroupCommitSqliteDriver implements Driver {
       const rows = stmt.all(query.parameters) as R[];
       // A write with RETURNING outside a transaction has committed too: the reads kept until the
       // database changes (ReadCache) must see it.
-      if (!lease.inTransaction && !SelectQueryNode.is(query.query)) this.#committed();
+      if (!lease.inTransaction && !SelectQueryNode.is(query.query)) this.#committed(rows.length > 0);
       return Promise.resolve({ rows });
     }
     const { changes, lastInsertRowid } = stmt.run(query.parameters);
-    if (!lease.inTransaction) this.#committed();
+    if (!lease.inTransaction) this.#committed(changes === undefined || Number(changes) > 0);
     return Promise.resolve({
       numAffectedRows: changes === undefined ? undefined : BigInt(changes),
       insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid),
