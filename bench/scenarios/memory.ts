@@ -4,12 +4,14 @@ import { type Child, sleep, startChild } from "../lib/children.ts";
 import { fmtInt, section, table } from "../lib/format.ts";
 import { runLoad } from "../lib/load.ts";
 import { ROOT } from "../lib/paths.ts";
-import { SLUG } from "../lib/seed.ts";
+import { ADMIN_EMAIL, ADMIN_PASSWORD, SLUG } from "../lib/seed.ts";
 import type { Settings } from "../lib/settings.ts";
+import { SEARCH_TERM } from "../lib/words.ts";
 
 // Memory: a fresh Portico (started as `npm start` starts it, on the seeded data) measured idle
 // after start, then after each of three bursts of mixed requests: tracking reads of one ticket and
-// of thousands, submissions, unknown addresses and tickets, and bad input. Resident memory comes
+// of thousands, submissions, unknown addresses and tickets, bad input, and an agent's queue pages
+// and text search. Resident memory comes
 // from /proc (Linux); the breakdown from the server's own /metrics (METRICS_TOKEN is set for it).
 
 const BURSTS = 3;
@@ -35,6 +37,8 @@ export interface MemoryResult {
   idle: MemoryPoint;
   /** After each burst, once the emails it queued are delivered. */
   afterBursts: MemoryPoint[];
+  /** The highest resident memory seen during each burst (read from /proc every 100 ms), MiB. */
+  peaksUnderLoad: number[];
   /** The answers of every burst by status. */
   statusCodes: Record<string, number>;
   errors: number;
@@ -84,6 +88,7 @@ async function point(child: Child): Promise<MemoryPoint> {
 function mixedRequests(
   trackedPath: string,
   recent: { reference: string; token: string }[],
+  cookie: string,
 ): autocannon.Request[] {
   const tag = Date.now().toString(36);
   let i = 0;
@@ -117,6 +122,13 @@ function mixedRequests(
     }),
     (n) => ({ method: "GET", path: `/api/public/portals/${SLUG}/tickets/TKT-${900000 + n}?t=nope${n}` }),
     (n) => ({ method: "GET", path: `/no/such/page/${n}?q=${n}` }),
+    // The agents' side: the queue's pages and its text search, which read the whole file in turn.
+    (n) => ({
+      method: "GET",
+      path: n % 2 ? "/api/workspace/tickets?status=open" : "/api/workspace/tickets",
+      headers: { cookie },
+    }),
+    () => ({ method: "GET", path: `/api/workspace/tickets?q=${SEARCH_TERM}`, headers: { cookie } }),
     (n) => ({ method: "GET", path: `/api/public/portals/no-such-${n % 50}/kb` }),
     () => ({
       method: "POST",
@@ -167,15 +179,29 @@ export async function measureMemory(
     // What start-up leaves behind, once the first collections have run.
     await sleep(3000);
     const idle = await point(child);
+    const signIn = await fetch(`${child.base}/api/auth/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ workspace: SLUG, email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+    });
+    const cookie =
+      (signIn.headers.getSetCookie().find((c) => c.startsWith("portico_session=")) ?? "").split(";")[0] ?? "";
     const statusCodes: Record<string, number> = {};
     let errors = 0;
+    const peaksUnderLoad: number[] = [];
     const burst = async () => {
+      let peak = 0;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, procStatus(child.proc.pid as number).rss);
+      }, 100);
       const raw = await runLoad({
         url: child.base,
         connections: settings.connections,
         amount: requestsPerBurst,
-        requests: mixedRequests(trackedPath, recent),
+        requests: mixedRequests(trackedPath, recent, cookie),
       });
+      clearInterval(sampler);
+      peaksUnderLoad.push(peak);
       for (const [k, v] of Object.entries(raw.statusCodes)) statusCodes[k] = (statusCodes[k] ?? 0) + v;
       errors += raw.errors;
       // The emails the submissions queued are delivered meanwhile; measured once that is done.
@@ -184,7 +210,7 @@ export async function measureMemory(
     };
     const afterBursts: MemoryPoint[] = [];
     for (let b = 0; b < BURSTS; b++) afterBursts.push(await burst());
-    const result = { requestsPerBurst, idle, afterBursts, statusCodes, errors };
+    const result = { requestsPerBurst, idle, afterBursts, peaksUnderLoad, statusCodes, errors };
     printMemory(result);
     return result;
   } finally {
@@ -224,6 +250,7 @@ export function printMemory(m: MemoryResult): void {
       [row("idle after start", m.idle), ...m.afterBursts.map((p, i) => row(`after burst ${i + 1}`, p))],
     ),
   );
+  console.log(`  highest RSS during each burst: ${m.peaksUnderLoad.map(f1).join(", ")} MiB`);
   const codes = Object.entries(m.statusCodes)
     .map(([k, v]) => `${k}: ${fmtInt(v)}`)
     .join(", ");

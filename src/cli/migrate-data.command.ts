@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { loadConfig } from "../server/config.ts";
 import { readMasterKey } from "../server/files/file.crypto.ts";
 import { createFileStore, LocalFileStore, S3FileStore } from "../server/files/file.store.ts";
-import { MigrateDataError, migrateData } from "../server/ops/migrate-data.ts";
+import { MigrateDataError } from "../server/ops/migrate-data.tables.ts";
 
 // `portico migrate-data --to postgres://…`: the command line of ops/migrate-data.ts.
 
@@ -45,6 +45,8 @@ export function migrateDataCommand(envHelp: string): Command {
       const store = opts.copyFilesToS3 && config.s3 ? new S3FileStore(config.s3) : createFileStore(config);
       const started = Date.now();
       try {
+        // The move and its PostgreSQL client load only for this command, not for every `serve`.
+        const { migrateData } = await import("../server/ops/migrate-data.ts");
         const report = await migrateData({
           dataDir: config.dataDir,
           to: opts.to,

@@ -131,7 +131,8 @@ export async function buildApp(ctx: AppContext) {
   });
   app.addHook("onResponse", requestLine(ctx.log));
   // Metrics cost nothing unless asked for: then one histogram observation per request.
-  const metrics = ctx.config.metricsToken || ctx.config.metricsPort !== undefined ? createMetrics(ctx) : null;
+  const metrics =
+    ctx.config.metricsToken || ctx.config.metricsPort !== undefined ? await createMetrics(ctx) : null;
   app.decorate("metrics", metrics);
   if (metrics) app.addHook("onResponse", metrics.onResponse);
   // A custom host's redirect or not-found, decided by the host table, before anything else.

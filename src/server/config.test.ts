@@ -240,3 +240,15 @@ test("metrics: off by default; a token of at least 16 characters; a private port
   assert.equal(loadConfig({ SQLITE_CACHE_MB: "64" }).sqliteCacheMb, 64);
   assert.throws(() => loadConfig({ SQLITE_CACHE_MB: "0" }), /SQLITE_CACHE_MB/);
 });
+
+test("CACHE_MEMORY_MB sizes the caches: 40% to each SQLite connection's page cache, 20% to the read caches", () => {
+  const c = loadConfig({});
+  assert.deepEqual([c.cacheMemoryMb, c.sqliteCacheMb, c.readCacheMb], [80, 32, 16]);
+  const small = loadConfig({ CACHE_MEMORY_MB: "40" });
+  assert.deepEqual([small.cacheMemoryMb, small.sqliteCacheMb, small.readCacheMb], [40, 16, 8]);
+  // SQLITE_CACHE_MB, when set, still gives each connection's page cache itself.
+  const both = loadConfig({ CACHE_MEMORY_MB: "40", SQLITE_CACHE_MB: "64" });
+  assert.deepEqual([both.sqliteCacheMb, both.readCacheMb], [64, 8]);
+  assert.throws(() => loadConfig({ CACHE_MEMORY_MB: "4" }), /CACHE_MEMORY_MB must be a whole number from 8/);
+  assert.throws(() => loadConfig({ CACHE_MEMORY_MB: "lots" }), /CACHE_MEMORY_MB/);
+});

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { type CacheMemory, splitCacheMemory } from "./lib/cache-memory.ts";
 import { type ClamdAddress, parseClamdUrl } from "./lib/clamav-url.ts";
 import { normalizeEmail } from "./lib/email-address.ts";
 import { parseKey } from "./lib/encryption-key.ts";
@@ -90,8 +91,10 @@ export interface Config {
   imapWorkspace: string | undefined;
   /** HTTP limits on slow clients, uploads at once and the shutdown (http/shared/http-limits.ts). */
   http: HttpLimits;
-  /** SQLite: the page cache of each of the two connections (writer, reader), in MiB (32). */
-  sqliteCacheMb: number;
+  /** CACHE_MEMORY_MB and its parts: each SQLite connection's page cache, the read caches (lib/cache-memory.ts). */
+  cacheMemoryMb: CacheMemory["cacheMemoryMb"];
+  sqliteCacheMb: CacheMemory["sqliteCacheMb"];
+  readCacheMb: CacheMemory["readCacheMb"];
   /** /metrics on the main port answers a request carrying `Authorization: Bearer <this>`; unset: 404. */
   metricsToken: string | undefined;
   /** A second listener serving /metrics only, without a token; unset: none. */
@@ -209,7 +212,10 @@ export function loadConfig(env: Env = process.env): Config {
     imapPollSeconds: int(env, "IMAP_POLL_SECONDS", 60, 10, 3600),
     imapWorkspace: imapWorkspace(env),
     http: httpLimits(env),
-    sqliteCacheMb: int(env, "SQLITE_CACHE_MB", 32, 1, 4096),
+    ...splitCacheMemory(
+      int(env, "CACHE_MEMORY_MB", 80, 8, 65536),
+      env.SQLITE_CACHE_MB ? int(env, "SQLITE_CACHE_MB", 32, 1, 4096) : undefined,
+    ),
     ...metricsConfig(env),
     webhookAllowPrivateTargets: (env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? "")
       .split(",")

@@ -12,6 +12,7 @@ import { startBackgroundWork } from "./jobs/background.ts";
 import { MemoryLiveBus } from "./live/memory-bus.ts";
 import { openRedisLiveBus } from "./live/redis-bus.ts";
 import { createLogger } from "./logger.ts";
+import { IdleTrim } from "./metrics/idle-trim.ts";
 import { listenForMetrics } from "./metrics/metrics.ts";
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from "./ratelimit/rate-limiter.ts";
 
@@ -128,6 +129,7 @@ export async function serve(config: Config): Promise<void> {
   const ctx = await createContext(config);
   const app = await buildApp(ctx);
   const answers = trackAnswers(app.server);
+  const idleTrim = new IdleTrim(app.server).start();
   await app.listen({ port: config.port, host: config.host });
   const metricsListener =
     app.metrics && config.metricsPort !== undefined
@@ -164,6 +166,7 @@ export async function serve(config: Config): Promise<void> {
       process.exit(0);
     }, config.http.shutdownGraceMs + 15_000).unref();
     ctx.log.info({ signal }, "shutting down");
+    idleTrim.stop();
     try {
       // The background work stops beside the HTTP drain: what it leaves is durable rows, taken up
       // by the next start (an email in flight is waited for; the rest of its claim given back).

@@ -36,7 +36,7 @@ export async function dashboardRange(ctx: AppContext, actor: AgentActor, q: Dash
  * (SQLite; on PostgreSQL every call reads): a year's figures cost a few hundred milliseconds of
  * SQL, and a team opening the dashboard between two changes reads it once.
  */
-const DASHBOARDS = new ReadCache<Dashboard>(100);
+const DASHBOARDS = new ReadCache<Dashboard>(100, { share: 0.1 });
 
 export async function dashboard(ctx: AppContext, actor: AgentActor, q: DashboardQuery): Promise<Dashboard> {
   const { timeZone, today, days } = await dashboardRange(ctx, actor, q);

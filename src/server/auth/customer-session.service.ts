@@ -57,7 +57,7 @@ export async function createCustomerSession(
  * (ReadCache), so a revocation, a change of access or of company takes effect at once, and
  * expiry is checked on every call.
  */
-const SESSION_READS = new ReadCache<Awaited<ReturnType<typeof readSession>>>(5000);
+const SESSION_READS = new ReadCache<Awaited<ReturnType<typeof readSession>>>(5000, { share: 0.15 });
 
 async function readSession(ctx: AppContext, tokenHash: string, workspaceSlug: string) {
   const session = await ctx.database.db

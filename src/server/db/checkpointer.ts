@@ -48,52 +48,109 @@ port.on("message", (msg) => {
 });
 `;
 
+/**
+ * The thread runs while the database is being written: it starts on the first commit and ends
+ * after IDLE_MS without one (its V8 isolate is about 19 MB of an idle server's memory); the next
+ * commit starts it again.
+ */
+export const IDLE_MS = 10_000;
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, { resolve(v: unknown): void; reject(e: Error): void }>;
+}
+
 export class Checkpointer {
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  readonly #file: string;
+  #thread: Thread | null = null;
+  #idleTimer: NodeJS.Timeout | null = null;
+  #committedSinceLook = false;
   #seq = 0;
   #stopped: Promise<void> | null = null;
+  /** Threads started so far (for tests). */
+  starts = 0;
 
   constructor(file: string) {
-    this.#worker = new Worker(THREAD_SOURCE, {
+    this.#file = file;
+  }
+
+  /** Called after each commit: starts the thread when it is not running. */
+  wake(): void {
+    this.#committedSinceLook = true;
+    if (!this.#thread && !this.#stopped) this.#start();
+  }
+
+  /** Whether the thread runs now. */
+  get running(): boolean {
+    return this.#thread !== null;
+  }
+
+  #start(): Thread {
+    const worker = new Worker(THREAD_SOURCE, {
       eval: true,
-      workerData: { file, everyMs: CHECKPOINT_EVERY_MS },
+      workerData: { file: this.#file, everyMs: CHECKPOINT_EVERY_MS },
       // It allocates a few objects per round: a small heap is plenty.
       resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
     });
-    trackThread("checkpointer", this.#worker);
+    this.starts++;
+    trackThread("checkpointer", worker);
     // A process that forgets to close its database still exits.
-    this.#worker.unref();
-    this.#worker.on("message", (msg: { id: number; result?: unknown; error?: string }) => {
-      const p = this.#pending.get(msg.id);
-      this.#pending.delete(msg.id);
+    worker.unref();
+    const pending: Thread["pending"] = new Map();
+    worker.on("message", (msg: { id: number; result?: unknown; error?: string }) => {
+      const p = pending.get(msg.id);
+      pending.delete(msg.id);
       if (msg.error !== undefined) p?.reject(new Error(msg.error));
       else p?.resolve(msg.result);
     });
-    this.#worker.on("error", (err) => {
-      for (const p of this.#pending.values()) p.reject(err);
-      this.#pending.clear();
+    worker.on("error", (err) => {
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
     });
+    const thread = { worker, pending };
+    this.#thread = thread;
+    this.#committedSinceLook = false;
+    this.#idleTimer = setInterval(() => {
+      if (this.#committedSinceLook) this.#committedSinceLook = false;
+      else void this.#retire();
+    }, IDLE_MS).unref();
+    return thread;
   }
 
-  #ask(type: "checkpoint" | "stop"): Promise<unknown> {
+  /** Ends the running thread, if any: its connection closes, the next commit starts another. */
+  #retire(): Promise<void> {
+    const thread = this.#thread;
+    if (this.#idleTimer) clearInterval(this.#idleTimer);
+    this.#idleTimer = null;
+    this.#thread = null;
+    if (!thread) return Promise.resolve();
+    const end = () => thread.worker.terminate().then(() => undefined);
+    return this.#ask(thread, "stop").then(end, end);
+  }
+
+  #ask(thread: Thread, type: "checkpoint" | "stop"): Promise<unknown> {
     const id = ++this.#seq;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ type, id });
+      thread.pending.set(id, { resolve, reject });
+      thread.worker.postMessage({ type, id });
     });
   }
 
   /** One checkpoint now, answered with SQLite's counts (for tests and operators). */
   checkpoint(): Promise<CheckpointResult> {
-    return this.#ask("checkpoint") as Promise<CheckpointResult>;
+    if (this.#stopped) return Promise.reject(new Error("the checkpointer has stopped"));
+    const thread = this.#thread ?? this.#start();
+    this.#committedSinceLook = true;
+    return this.#ask(thread, "checkpoint") as Promise<CheckpointResult>;
+  }
+
+  /** Ends the thread when idle now, as IDLE_MS without a commit would (for tests). */
+  retireIfRunning(): Promise<void> {
+    return this.#retire();
   }
 
   stop(): Promise<void> {
-    this.#stopped ??= this.#ask("stop").then(
-      () => this.#worker.terminate().then(() => undefined),
-      () => this.#worker.terminate().then(() => undefined),
-    );
+    this.#stopped ??= this.#retire();
     return this.#stopped;
   }
 }

@@ -27,6 +27,8 @@ export interface Database {
    * caches go by; set once the database answers (wait.ts). Absent: read caches read through.
    */
   changes?: ChangeClock;
+  /** The read caches' budget in bytes (CACHE_MEMORY_MB; on SQLite also `reader.readCacheBytes`). */
+  readCacheBytes?: number;
   /**
    * PostgreSQL: one statement on the pool as a named prepared statement (parsed and planned once
    * per connection), outside any transaction.
@@ -70,6 +72,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** SQLite: the page cache of each connection, in MiB (default 32). */
   sqliteCacheMb?: number;
+  /** SQLite: what the read caches (ReadCache) may keep, in bytes (default 16 MiB). */
+  readCacheBytes?: number;
   /**
    * A pooled connection failed (the server stopped or restarted, or an administrator ended it),
    * idle or checked out. The pool replaces it on next use and the query in flight, if any, fails
@@ -120,6 +124,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
     const database: Database = {
       db,
       dialect: "postgres",
+      ...(opts.readCacheBytes !== undefined ? { readCacheBytes: opts.readCacheBytes } : {}),
       location: `${u.hostname}:${u.port || 5432}${u.pathname}`,
       // The files may live in S3 and DATA_DIR need not be writable: probed only after a failure.
       storage: storageWatch(opts.dataDir, { probeWithoutFailure: false }),
@@ -137,7 +142,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
     return database;
   }
   const file = path.join(opts.dataDir, SQLITE_FILE);
-  const dialect = openSqlite(file, { cacheMb: opts.sqliteCacheMb });
+  const dialect = openSqlite(file, { cacheMb: opts.sqliteCacheMb, readCacheBytes: opts.readCacheBytes });
   const db = new Kysely<DB>({ dialect });
   const reader = dialect.reader;
   return {

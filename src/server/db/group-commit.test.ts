@@ -5,9 +5,11 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { type Generated, type Kysely, sql } from "kysely";
+import { loadConfig } from "../config.ts";
 import { FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.ts";
 import { type Database, openDatabase } from "./connection.ts";
-import { atGroupCommit } from "./sqlite.ts";
+import { atGroupCommit, DEFAULT_READ_CACHE_BYTES } from "./sqlite.ts";
+import { openDatabaseWhenReady } from "./wait.ts";
 
 // The SQLite writer's group commit (sqlite.ts), on a real database file. These run on SQLite
 // whatever DATABASE_URL says: the behaviour belongs to the embedded driver.
@@ -251,6 +253,28 @@ it("SQLITE_CACHE_MB sizes the page cache of both connections (32 MiB unless set)
       assert.equal(writer.rows[0]?.cache_size, -kib);
       const reader = database.reader?.all("pragma cache_size", []) as { cache_size: number }[];
       assert.equal(reader[0]?.cache_size, -kib);
+    } finally {
+      await database.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
+
+it("CACHE_MEMORY_MB sizes both connections' page cache and the read caches' budget in bytes", async () => {
+  for (const [given, pageKib, readBytes] of [
+    [undefined, 32 * 1024, DEFAULT_READ_CACHE_BYTES],
+    ["40", 16 * 1024, 8 * 1024 * 1024],
+    ["10", 4 * 1024, 2 * 1024 * 1024],
+  ] as const) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-cache-"));
+    const config = loadConfig({ DATA_DIR: dir, ...(given ? { CACHE_MEMORY_MB: given } : {}) });
+    const database = await openDatabaseWhenReady(config, { onWait: () => {} });
+    try {
+      const writer = await sql<{ cache_size: number }>`pragma cache_size`.execute(database.db);
+      assert.equal(writer.rows[0]?.cache_size, -pageKib);
+      const reader = database.reader?.all("pragma cache_size", []) as { cache_size: number }[];
+      assert.equal(reader[0]?.cache_size, -pageKib);
+      assert.equal(database.reader?.readCacheBytes, readBytes);
     } finally {
       await database.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { PORTAL_DEFAULTS } from "../workspaces/portal-settings.ts";
-import { PreparedRead, PreparedWrite, ReadCache, readOne, readTogether } from "./prepared.ts";
+import { estimateBytes, PreparedRead, PreparedWrite, ReadCache, readOne, readTogether } from "./prepared.ts";
 import { EXTERNAL_CHANGE_CHECK_MS } from "./sqlite.ts";
 
 describe("prepared reads", () => {
@@ -164,6 +164,56 @@ describe("prepared reads", () => {
     await get("b");
     const expected = database.dialect === "sqlite" ? ["a", "b", "c", "b"] : ["a", "b", "a", "c", "a", "b"];
     assert.deepEqual(reads, expected);
+  });
+
+  it("a read cache keeps at most its share of the read-cache budget in bytes (SQLite), the least recently used going first", async () => {
+    const database = env.ctx.database;
+    const budget = database.reader?.readCacheBytes ?? 0;
+    // Each answer is a string of 1,000 characters: with the key and the entry, 1,113 bytes.
+    const entry = estimateBytes("x".repeat(1000)) + 1 + 96;
+    assert.equal(entry, 1113);
+    // A share of 2.5 entries' bytes, and room for 100 entries: the bytes are what bound it.
+    const cache = new ReadCache<string>(100, { share: budget ? (entry * 2.5) / budget : 0.1 });
+    const reads: string[] = [];
+    const get = (key: string, length = 1000) =>
+      cache.get(database, key, async () => {
+        reads.push(key);
+        return key.repeat(length);
+      });
+    await get("a");
+    await get("b");
+    await get("a"); // a is now the most recent
+    await get("c"); // over the bytes: b goes
+    await get("a");
+    await get("b");
+    await get("h", 3000); // larger than the whole share: answered, not kept
+    await get("h", 3000);
+    if (database.dialect === "sqlite") {
+      assert.deepEqual(reads, ["a", "b", "c", "b", "h", "h"]);
+      const usage = cache.usage(database);
+      assert.equal(usage.maxBytes, Math.floor(entry * 2.5));
+      assert.deepEqual([usage.entries, usage.bytes], [2, 2 * entry]);
+      assert.ok(usage.bytes <= usage.maxBytes);
+    } else {
+      // PostgreSQL: every call reads, nothing is kept.
+      assert.deepEqual(reads, ["a", "b", "a", "c", "a", "b", "h", "h"]);
+      assert.equal(cache.usage(database).entries, 0);
+    }
+  });
+
+  it("estimates a value's bytes from its strings, arrays and objects", () => {
+    assert.equal(estimateBytes(""), 16);
+    assert.equal(estimateBytes("abcd"), 20);
+    assert.equal(estimateBytes(42), 8);
+    assert.equal(estimateBytes(null), 8);
+    // An array: its header and slots, then each element.
+    assert.equal(estimateBytes(["ab", 1]), 16 + 2 * 8 + 18 + 8);
+    // An object: its header and slots, then each value (the keys are shared between rows).
+    assert.equal(estimateBytes({ subject: "abc", n: 1 }), 24 + 2 * 8 + 19 + 8);
+    // Rows of a read grow with their text.
+    const rows = (n: number, text: string) => Array.from({ length: n }, (_, i) => ({ id: i, body: text }));
+    assert.ok(estimateBytes(rows(100, "x".repeat(1000))) > 100 * 1000);
+    assert.ok(estimateBytes(rows(100, "x".repeat(1000))) > estimateBytes(rows(10, "x".repeat(1000))) * 9);
   });
 
   it("refuses a query that leaves a declared value unused", () => {

@@ -2,7 +2,7 @@ import { CompiledQuery, type Kysely } from "kysely";
 import { SHARED_MAX_AGE_MS } from "./changes.ts";
 import type { Database } from "./connection.ts";
 import type { DB, Tx } from "./schema.ts";
-import { atGroupCommit } from "./sqlite.ts";
+import { atGroupCommit, DEFAULT_READ_CACHE_BYTES } from "./sqlite.ts";
 
 // Hot reads (the public tracking read) and hot writes (a submission) run one query shape thousands
 // of times a second. Building and compiling a Kysely query costs more than running it, so a
@@ -186,39 +186,47 @@ export async function readArrays(database: Database, query: CompiledQuery): Prom
 /**
  * Answers of recent reads by key, each valid until the database may have changed. On SQLite this
  * process is the one writer that matters: its own commits are seen at once and another process's
- * within `EXTERNAL_CHANGE_CHECK_MS` (`SqliteReader.version`). On PostgreSQL, where many processes
- * write, only a cache made `onPostgres` keeps answers, and only while the database has a change
- * clock (REDIS_URL, changes.ts): each lookup asks the clock, so a write committed by any process
- * before the lookup is seen, and an entry lives at most SHARED_MAX_AGE_MS; without a clock, or
- * while Redis does not answer, every call reads. Values are shared between callers: never mutate one.
+ * within `EXTERNAL_CHANGE_CHECK_MS` (`SqliteReader.version`; at once with `exact`). On PostgreSQL,
+ * where many processes write, only a cache made `onPostgres` keeps answers, and only while the
+ * database has a change clock (REDIS_URL, changes.ts): each lookup asks the clock, so a write
+ * committed by any process before the lookup is seen, and an entry lives at most
+ * SHARED_MAX_AGE_MS; without a clock, or while Redis does not answer, every call reads. Values are
+ * shared between callers: never mutate one.
+ *
+ * Bounded twice: at most `maxEntries` answers, and at most `share` of the database's read-cache
+ * budget in bytes (`Database.readCacheBytes`, from CACHE_MEMORY_MB), each answer's size
+ * estimated once when it is stored (`estimateBytes`). The least recently used go first; an answer
+ * larger than the whole share is answered but not kept. The shares of the caches add up to 1:
+ * tracking reads 0.35, portal pages 0.2, customer sessions 0.15, dashboards 0.1, KB answers 0.1,
+ * workspaces 0.05, KB settings 0.05.
  */
 export class ReadCache<V> {
   readonly #max: number;
+  readonly #share: number;
   readonly #onPostgres: boolean;
   readonly #exact: boolean;
-  readonly #byDatabase = new WeakMap<
-    Database,
-    Map<string, { version: number | string; at: number; value: V }>
-  >();
+  readonly #byDatabase = new WeakMap<Database, CacheState<V>>();
 
   /**
    * `onPostgres`: keep answers on PostgreSQL too (for reads whose answer may be up to 10 s stale in
    * the worst case). `exact`: every call asks SQLite whether another process has committed since
    * (one `PRAGMA data_version`), so no answer is older than the last commit of any process.
    */
-  constructor(maxEntries: number, opts: { onPostgres?: boolean; exact?: boolean } = {}) {
+  constructor(maxEntries: number, opts: { share?: number; onPostgres?: boolean; exact?: boolean } = {}) {
     this.#max = maxEntries;
+    this.#share = opts.share ?? 0.1;
     this.#onPostgres = opts.onPostgres ?? false;
     this.#exact = opts.exact ?? false;
   }
 
-  #entries(database: Database) {
-    let entries = this.#byDatabase.get(database);
-    if (!entries) {
-      entries = new Map();
-      this.#byDatabase.set(database, entries);
+  #state(database: Database): CacheState<V> {
+    let state = this.#byDatabase.get(database);
+    if (!state) {
+      const budget = database.reader?.readCacheBytes ?? database.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES;
+      state = { entries: new Map(), bytes: 0, maxBytes: Math.floor(budget * this.#share) };
+      this.#byDatabase.set(database, state);
     }
-    return entries;
+    return state;
   }
 
   /** A hit answers the value itself (no promise to wait for); a miss, the read's promise. */
@@ -230,29 +238,24 @@ export class ReadCache<V> {
       const at = performance.now();
       return clock.current().then((version) => {
         if (version === null) return read();
-        return this.#lookup(this.#entries(database), key, version, at - SHARED_MAX_AGE_MS, at, read);
+        return this.#lookup(this.#state(database), key, version, at - SHARED_MAX_AGE_MS, at, read);
       });
     }
     // Taken before the read: a change in between leaves the entry already stale, never wrong.
-    return this.#lookup(
-      this.#entries(database),
-      key,
-      reader.version(this.#exact),
-      Number.NEGATIVE_INFINITY,
-      0,
-      read,
-    );
+    const version = reader.version(this.#exact);
+    return this.#lookup(this.#state(database), key, version, Number.NEGATIVE_INFINITY, 0, read);
   }
 
   /** The entry of `key` if made at `version` after `notBefore`; else the read, kept at `version`. */
   #lookup(
-    entries: Map<string, { version: number | string; at: number; value: V }>,
+    state: CacheState<V>,
     key: string,
     version: number | string,
     notBefore: number,
     at: number,
     read: () => Promise<V>,
   ): V | Promise<V> {
+    const entries = state.entries;
     const hit = entries.get(key);
     if (hit) {
       entries.delete(key);
@@ -260,12 +263,79 @@ export class ReadCache<V> {
         entries.set(key, hit); // most recently used last
         return hit.value;
       }
+      state.bytes -= hit.bytes;
     }
     const max = this.#max;
     return read().then((value) => {
-      entries.set(key, { version, at, value });
-      if (entries.size > max) entries.delete(entries.keys().next().value as string);
+      const bytes = estimateBytes(value) + key.length + ENTRY_OVERHEAD;
+      if (bytes > state.maxBytes) return value;
+      const old = entries.get(key);
+      if (old) {
+        entries.delete(key);
+        state.bytes -= old.bytes;
+      }
+      entries.set(key, { version, at, value, bytes });
+      state.bytes += bytes;
+      while (entries.size > max || state.bytes > state.maxBytes) {
+        const [oldestKey, oldest] = entries.entries().next().value as [string, CacheEntry<V>];
+        entries.delete(oldestKey);
+        state.bytes -= oldest.bytes;
+      }
       return value;
     });
   }
+
+  /** The answers kept for a database and their estimated bytes (for tests and operators). */
+  usage(database: Database): { entries: number; bytes: number; maxBytes: number } {
+    const state = this.#byDatabase.get(database);
+    return state
+      ? { entries: state.entries.size, bytes: state.bytes, maxBytes: state.maxBytes }
+      : { entries: 0, bytes: 0, maxBytes: 0 };
+  }
+}
+
+interface CacheEntry<V> {
+  version: number | string;
+  at: number;
+  value: V;
+  bytes: number;
+}
+
+interface CacheState<V> {
+  entries: Map<string, CacheEntry<V>>;
+  bytes: number;
+  maxBytes: number;
+}
+
+/** The map entry, its key string and the entry object, roughly. */
+const ENTRY_OVERHEAD = 96;
+
+/**
+ * The memory a plain value (what a read answers: rows, arrays, objects of strings, numbers,
+ * booleans, null) takes in V8, roughly: a string its characters and a header, a number or a slot
+ * 8 bytes, an array or object its header and slots. An estimate, to bound a cache by bytes; not
+ * exact, and cheap next to the read it stands for.
+ */
+export function estimateBytes(value: unknown): number {
+  let bytes = 0;
+  const stack: unknown[] = [value];
+  let seen = 0;
+  while (stack.length > 0) {
+    const v = stack.pop();
+    // A bound on the walk, should a value ever hold a cycle: anything that large is not kept.
+    if (++seen > 1_000_000) return Number.MAX_SAFE_INTEGER;
+    if (typeof v === "string") bytes += 16 + v.length;
+    else if (v === null || typeof v !== "object") bytes += 8;
+    else if (v instanceof Date) bytes += 32;
+    else if (ArrayBuffer.isView(v)) bytes += 64 + v.byteLength;
+    else if (Array.isArray(v)) {
+      bytes += 16 + 8 * v.length;
+      for (let i = 0; i < v.length; i++) stack.push(v[i]);
+    } else {
+      const keys = Object.keys(v);
+      bytes += 24 + 8 * keys.length;
+      for (const k of keys) stack.push((v as Record<string, unknown>)[k]);
+    }
+  }
+  return bytes;
 }

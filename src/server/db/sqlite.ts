@@ -197,6 +197,15 @@ class GroupCommitSqliteDriver implements Driver {
     this.#checkpointer = checkpointer;
   }
 
+  /**
+   * After each commit: the read caches see it, and the checkpointer's thread runs unless nothing
+   * changed (a background job's poll that claimed nothing writes no page).
+   */
+  #committed(changed = true): void {
+    this.#reader.noteCommit();
+    if (changed) this.#checkpointer?.wake();
+  }
+
   /** A WAL checkpoint now, on the checkpointer's thread (null for an in-memory database). */
   checkpoint(): Promise<CheckpointResult | null> {
     return this.#checkpointer ? this.#checkpointer.checkpoint() : Promise.resolve(null);
@@ -226,11 +235,11 @@ class GroupCommitSqliteDriver implements Driver {
       const rows = stmt.all(query.parameters) as R[];
       // A write with RETURNING outside a transaction has committed too: the reads kept until the
       // database changes (ReadCache) must see it.
-      if (!lease.inTransaction && !SelectQueryNode.is(query.query)) this.#reader.noteCommit();
+      if (!lease.inTransaction && !SelectQueryNode.is(query.query)) this.#committed(rows.length > 0);
       return Promise.resolve({ rows });
     }
     const { changes, lastInsertRowid } = stmt.run(query.parameters);
-    if (!lease.inTransaction) this.#reader.noteCommit();
+    if (!lease.inTransaction) this.#committed(changes === undefined || Number(changes) > 0);
     return Promise.resolve({
       numAffectedRows: changes === undefined ? undefined : BigInt(changes),
       insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid),
@@ -331,7 +340,7 @@ class GroupCommitSqliteDriver implements Driver {
       for (const m of group.members) m.reject(err);
       return;
     }
-    this.#reader.noteCommit();
+    this.#committed();
     this.stats.commits++;
     this.stats.transactions += group.members.length;
     for (const m of group.members) m.resolve();
@@ -366,6 +375,11 @@ class NodeSqliteDialect extends SqliteDialect {
  * took 70% more CPU per request (bench/README.md, Memory).
  */
 export const DEFAULT_CACHE_MB = 32;
+/**
+ * The read caches' budget in bytes (ReadCache in prepared.ts: answers of recent reads), shared by
+ * them in fixed shares: a fifth of CACHE_MEMORY_MB, whose other parts are the two page caches.
+ */
+export const DEFAULT_READ_CACHE_BYTES = 16 * 1024 * 1024;
 /** PRAGMA cache_size: negative means KiB. */
 const cacheSizePragma = (mb: number) => `PRAGMA cache_size = ${-Math.round(mb * 1024)};`;
 
@@ -381,7 +395,10 @@ export class SqliteReader {
   readonly #db: DatabaseSync;
   readonly #statements: StatementCache<StatementSync>;
   readonly #arrayStatements: StatementCache<StatementSync>;
-  constructor(file: string, cacheMb = DEFAULT_CACHE_MB) {
+  /** What the read caches (ReadCache) may keep for this database, in bytes. */
+  readonly readCacheBytes: number;
+  constructor(file: string, cacheMb = DEFAULT_CACHE_MB, readCacheBytes = DEFAULT_READ_CACHE_BYTES) {
+    this.readCacheBytes = readCacheBytes;
     const db = new DatabaseSync(file, { readOnly: true, timeout: 5000 });
     // Every select outside a transaction runs here (the queue, search, pages): the same page
     // cache as the writer's.
@@ -449,7 +466,10 @@ export class SqliteReader {
   }
 }
 
-export function openSqlite(file: string, opts: { cacheMb?: number | undefined } = {}): NodeSqliteDialect {
+export function openSqlite(
+  file: string,
+  opts: { cacheMb?: number | undefined; readCacheBytes?: number | undefined } = {},
+): NodeSqliteDialect {
   const cacheMb = opts.cacheMb ?? DEFAULT_CACHE_MB;
   if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new DatabaseSync(file, { timeout: 5000 });
@@ -466,5 +486,9 @@ export function openSqlite(file: string, opts: { cacheMb?: number | undefined } 
   const checkpointer = file === ":memory:" ? null : new Checkpointer(file);
   if (checkpointer) db.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   // The reader opens after the writer has put the file in WAL mode.
-  return new NodeSqliteDialect(new NodeSqliteDatabase(db), new SqliteReader(file, cacheMb), checkpointer);
+  return new NodeSqliteDialect(
+    new NodeSqliteDatabase(db),
+    new SqliteReader(file, cacheMb, opts.readCacheBytes),
+    checkpointer,
+  );
 }

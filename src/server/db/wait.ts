@@ -67,7 +67,7 @@ export async function waitForDatabase(
 export async function openDatabaseWhenReady(
   config: Pick<
     Config,
-    "databaseUrl" | "dataDir" | "sqliteCacheMb" | "databaseWaitSeconds" | "databasePoolSize" | "redisUrl"
+    "databaseUrl" | "dataDir" | "sqliteCacheMb" | "readCacheMb" | "databaseWaitSeconds" | "databasePoolSize" | "redisUrl"
   >,
   hooks: {
     onWait: (message: string, location: string) => void;
@@ -81,6 +81,7 @@ export async function openDatabaseWhenReady(
     dataDir: config.dataDir,
     sqliteCacheMb: config.sqliteCacheMb,
     poolSize: config.databasePoolSize,
+    readCacheBytes: Math.round(config.readCacheMb * 1024 * 1024),
     ...(hooks.onPoolError ? { onPoolError: hooks.onPoolError } : {}),
   });
   try {

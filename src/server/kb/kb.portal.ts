@@ -176,7 +176,7 @@ interface PortalAnswer {
  * and portal address, the audience (visitors, or signed-in customers, who also see "workspace"
  * articles) and the number asked for; nothing else of the reader. About 2 KB to 15 KB each.
  */
-const PORTAL_ANSWERS = new ReadCache<PortalAnswer>(500, { exact: true });
+const PORTAL_ANSWERS = new ReadCache<PortalAnswer>(500, { exact: true, share: 0.1 });
 
 function portalAnswer(
   ctx: AppContext,

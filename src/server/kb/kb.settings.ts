@@ -21,7 +21,7 @@ export const DEFAULT_NOT_FOUND_TEXT =
  * database changes (ReadCache, SQLite; exact, so another process's change holds at once too).
  * Shared between callers: never mutated.
  */
-const SETTINGS_READS = new ReadCache<KbSettings>(1000, { exact: true });
+const SETTINGS_READS = new ReadCache<KbSettings>(1000, { exact: true, share: 0.05 });
 
 export function getKbSettings(ctx: AppContext, workspaceId: string, tx?: Tx): Promise<KbSettings> {
   if (tx) return readKbSettings(ctx, workspaceId, tx);

@@ -1,4 +1,5 @@
-import * as csstree from "css-tree";
+import { createRequire } from "node:module";
+import type * as csstree from "css-tree";
 
 // A workspace's custom CSS for its portal, made safe to send on every customer page: parsed
 // with css-tree and written out again from the tree (the input itself is never echoed). What
@@ -8,6 +9,15 @@ import * as csstree from "css-tree";
 // transforms, filters), behavior/-moz-binding, escapes in names, and anything the parser could
 // not read. Every selector is scoped to the portal's <body class="portico-portal">; one that
 // names html, body or :root is rewritten onto that class.
+
+// css-tree (about 120 modules) loads on the first sanitising, when an admin saves custom CSS: the
+// pages that only need the two names below never load it.
+const require = createRequire(import.meta.url);
+let csstreeModule: typeof csstree | undefined;
+const tree = (): typeof csstree => {
+  csstreeModule ??= require("css-tree") as typeof csstree;
+  return csstreeModule;
+};
 
 export const CUSTOM_CSS_MAX_BYTES = 20 * 1024;
 export const PORTAL_SCOPE_CLASS = "portico-portal";
@@ -47,7 +57,7 @@ function plainName(raw: string, node: csstree.CssNode, what: string): string {
 }
 
 function checkValueNode(node: csstree.CssNode, line: number): void {
-  csstree.walk(node, (n) => {
+  tree().walk(node, (n) => {
     const at = lineOf(n, line);
     switch (n.type) {
       case "Url":
@@ -86,7 +96,7 @@ function checkDeclaration(d: csstree.Declaration): void {
     let parsed: csstree.CssNode;
     let problem = false;
     try {
-      parsed = csstree.parse(d.value.value, {
+      parsed = tree().parse(d.value.value, {
         context: "value",
         onParseError: () => {
           problem = true;
@@ -127,7 +137,7 @@ function scopeSelector(sel: csstree.Selector): void {
   const nodes = sel.children.toArray();
   // Selector names are checked for escapes and for functions of selectors only.
   for (const n of nodes) {
-    csstree.walk(n, (inner) => {
+    tree().walk(n, (inner) => {
       if ("name" in inner && typeof inner.name === "string") {
         if (inner.type === "PseudoClassSelector" || inner.type === "PseudoElementSelector") {
           plainName(inner.name, inner, "selectors");
@@ -167,7 +177,7 @@ function scopeSelector(sel: csstree.Selector): void {
     if (tail[0]?.type !== "Combinator") out.push(descendant());
     out.push(...tail);
   }
-  sel.children = new csstree.List<csstree.CssNode>().fromArray(out);
+  sel.children = new (tree().List)<csstree.CssNode>().fromArray(out);
 }
 
 function checkRule(rule: csstree.Rule): void {
@@ -216,7 +226,7 @@ export function sanitizeCustomCss(input: string): CssResult {
   let firstError: { line: number; message: string } | null = null;
   let ast: csstree.CssNode;
   try {
-    ast = csstree.parse(input, {
+    ast = tree().parse(input, {
       positions: true,
       parseCustomProperty: false,
       onParseError: (e) => {
@@ -238,7 +248,7 @@ export function sanitizeCustomCss(input: string): CssResult {
     checkRules(ast.children);
     // Comments are not written out; "<" cannot survive the checks above, but the output must never
     // be able to close its <style> element, whatever a later change lets through.
-    css = csstree.generate(ast).replace(/</g, "\\3c ");
+    css = tree().generate(ast).replace(/</g, "\\3c ");
   } catch (e) {
     if (e instanceof Refused) return { ok: false, line: e.line, message: e.message };
     // Nesting deep enough to exhaust the stack (":is(:is(:is(…" a few hundred times) is refused, not a 500.

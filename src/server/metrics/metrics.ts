@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Gauge, Registry } from "prom-client";
 import { systemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
 import { inboundBacklog } from "../email/inbound.store.ts";
@@ -37,8 +37,11 @@ export interface Metrics {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
-export function createMetrics(ctx: AppContext): Metrics {
-  const registry = new Registry();
+export async function createMetrics(ctx: AppContext): Promise<Metrics> {
+  // prom-client (and the OpenTelemetry API it loads) only when metrics are asked for.
+  const prom = await import("prom-client");
+  const { Counter, collectDefaultMetrics, Histogram } = prom;
+  const registry = new prom.Registry();
   collectDefaultMetrics({ register: registry });
   const actor = systemActor("metrics");
 
@@ -65,7 +68,7 @@ export function createMetrics(ctx: AppContext): Metrics {
     set: (g: Gauge<string>, s: Snapshot) => void,
     labelNames: string[] = [],
   ) =>
-    new Gauge({
+    new prom.Gauge({
       name,
       help,
       labelNames,
@@ -77,7 +80,7 @@ export function createMetrics(ctx: AppContext): Metrics {
       },
     });
 
-  new Gauge({
+  new prom.Gauge({
     name: "portico_database_read_ok",
     help: "1 when this scrape could read the database's counts (the gauges below are then present), else 0",
     registers: [registry],
@@ -123,7 +126,7 @@ export function createMetrics(ctx: AppContext): Metrics {
     g.set(s.inboundUnprocessed),
   );
 
-  new Gauge({
+  new prom.Gauge({
     name: "portico_array_buffers_bytes",
     help: "Memory of this process's ArrayBuffers and Buffers (part of nodejs_external_memory_bytes)",
     registers: [registry],
@@ -132,7 +135,7 @@ export function createMetrics(ctx: AppContext): Metrics {
     },
   });
 
-  new Gauge({
+  new prom.Gauge({
     name: "portico_thread_heap_bytes",
     help: "V8 heap of each worker thread running now (checkpointer, mail): used and reserved bytes",
     labelNames: ["thread", "kind"] as const,
@@ -148,7 +151,7 @@ export function createMetrics(ctx: AppContext): Metrics {
 
   const { poolStats, groupCommit } = ctx.database;
   if (poolStats) {
-    new Gauge({
+    new prom.Gauge({
       name: "portico_db_pool_connections",
       help: "PostgreSQL pool of this process: total and idle connections, and queries waiting for one",
       labelNames: ["state"] as const,

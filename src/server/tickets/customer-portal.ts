@@ -102,7 +102,7 @@ const PAGE_SIZE = 25;
  * answers are kept until the database changes (ReadCache, SQLite), per customer as the session
  * resolved them (contact, company, scope), so a change of access or company is a new key.
  */
-const PORTAL_READS = new ReadCache<PortalHome | PortalTicketList>(5000);
+const PORTAL_READS = new ReadCache<PortalHome | PortalTicketList>(5000, { share: 0.2 });
 const actorKey = (a: CustomerActor) => `${a.workspaceId} ${a.contactId} ${a.companyId ?? "-"} ${a.scope}`;
 
 /** The customer's requests, recently active first, by a keyset cursor. */

@@ -371,7 +371,7 @@ export type PublicAttachmentRow = RowOf<typeof PUBLIC_ATTACHMENTS>;
  * The tracking page and its live update read the same ticket again and again: the rows are kept
  * until the database changes (ReadCache). Expiry and the email check below run on every call.
  */
-const TRACKING_READS = new ReadCache<readonly unknown[][]>(2000, { onPostgres: true });
+const TRACKING_READS = new ReadCache<readonly unknown[][]>(2000, { onPostgres: true, share: 0.35 });
 
 /**
  * The token holder's ticket; with `conversation` and `attachments`, its public conversation and

@@ -154,7 +154,7 @@ const WORKSPACE_BY_SLUG = new PreparedRead(
  * Every portal request reads its workspace (its brand, who may use the portal): kept until the
  * database changes (ReadCache, on PostgreSQL too), so a change of settings holds from the next request.
  */
-const WORKSPACES_BY_SLUG = new ReadCache<Workspace | undefined>(1000, { onPostgres: true });
+const WORKSPACES_BY_SLUG = new ReadCache<Workspace | undefined>(1000, { onPostgres: true, share: 0.05 });
 
 export async function findWorkspaceBySlug(ctx: AppContext, slug: string): Promise<Workspace | undefined> {
   if (!SLUG.test(slug)) return undefined;
