@@ -56,11 +56,13 @@ export async function emailTicketCreated(
     suppressConfirmation?: string | undefined;
     /** The language of the page the customer submitted from (emailLangOf). */
     locale?: string | undefined;
+    /** The caller knows no file came with the request (none sent, no form field to carry one). */
+    noFiles?: boolean | undefined;
   },
 ): Promise<string[]> {
   const about = aboutTicket(p.ws, p.ticket);
   // The confirmation repeats what the customer sent: their message and the names of their files.
-  const files = await filesSentWith(tx, threadReader(p.ws), p.ticket.id);
+  const files = p.noFiles ? [] : await filesSentWith(tx, threadReader(p.ws), p.ticket.id);
   const thread = { ticketId: p.ticket.id, threadId: p.ticket.email_thread_id, lastInbound: p.lastInbound };
   await enqueueEmail(ctx, tx, {
     ws: p.ws,

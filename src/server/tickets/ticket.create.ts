@@ -8,11 +8,12 @@ import { systemActorIn } from "../actors.ts";
 import { hashToken, newToken } from "../auth/tokens.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { PreparedWrite } from "../db/prepared.ts";
+import type { SentimentPriorityRule } from "../db/schema.sentiment.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { isLocale } from "../i18n/locales.ts";
 import { newId } from "../ids.ts";
 import { type Routed, routeNewTicket } from "../routing/auto-assign.ts";
-import { noteCustomerMessage } from "../sentiment/sentiment.ts";
+import { moodOfNewTicket, noteCustomerMessage } from "../sentiment/sentiment.ts";
 import { syncSla } from "../sla/sla.timers.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { ticketsWritableBy } from "./ticket.access.ts";
@@ -130,6 +131,9 @@ const TICKET_INSERT = new PreparedWrite(
     "followUpOfId",
     "locale",
     "priority",
+    "sentiment",
+    "sentimentTrend",
+    "mood",
     "at",
   ],
   (db, p) =>
@@ -154,6 +158,9 @@ const TICKET_INSERT = new PreparedWrite(
       first_response_at: null,
       follow_up_of_id: p.followUpOfId,
       locale: p.locale,
+      sentiment: p.sentiment,
+      sentiment_trend: p.sentimentTrend,
+      mood: p.mood,
       created_at: p.at,
       updated_at: p.at,
     }),
@@ -199,6 +206,16 @@ export async function insertTicket(
     created_at: now,
     updated_at: now,
   };
+  // A customer's ticket is scored before it is written (sentiment/sentiment.ts), its score in the
+  // insert itself; the priority the workspace's rule raises it to too, with its event below.
+  const text = `${t.subject}\n${t.description}`;
+  const rule = (t.workspace as { sentiment_priority_rule?: SentimentPriorityRule }).sentiment_priority_rule;
+  const mood =
+    t.actor.type === "contact" && rule !== undefined
+      ? moodOfNewTicket(rule, row.priority as TicketPriority, text, row.locale)
+      : null;
+  const bornPriority = row.priority;
+  if (mood?.raisedTo) row.priority = mood.raisedTo;
   await TICKET_INSERT.execute(ctx.database, tx, {
     id,
     workspaceId: row.workspace_id,
@@ -213,6 +230,9 @@ export async function insertTicket(
     followUpOfId: row.follow_up_of_id,
     locale: row.locale,
     priority: row.priority,
+    sentiment: mood?.score ?? 0,
+    sentimentTrend: mood?.trend ?? null,
+    mood: mood?.mood ?? null,
     at: now,
   });
   await recordEvent(ctx.database, tx, {
@@ -228,17 +248,27 @@ export async function insertTicket(
     ticketId: id,
     content: `${t.subject}\n${t.description}`,
   });
-  if (t.actor.type === "contact") {
-    const mood = await noteCustomerMessage(ctx, tx, {
+  if (mood?.raisedTo) {
+    await recordEvent(ctx.database, tx, {
       workspaceId: row.workspace_id,
       ticketId: id,
-      text: `${t.subject}\n${t.description}`,
+      actor: { type: "system", id: null },
+      type: "priority_changed",
+      data: { from: bornPriority, to: mood.raisedTo, reason: "sentiment", score: mood.score },
+      at: now,
+    });
+  } else if (t.actor.type === "contact" && !mood) {
+    // A workspace given without its rule: read and applied in the transaction.
+    const noted = await noteCustomerMessage(ctx, tx, {
+      workspaceId: row.workspace_id,
+      ticketId: id,
+      text,
       at: now,
       reply: false,
     });
-    if (mood.raisedTo) row.priority = mood.raisedTo;
+    if (noted.raisedTo) row.priority = noted.raisedTo;
   }
-  const routed = await routeNewTicket(ctx, tx, row);
+  const routed = await routeNewTicket(ctx, tx, row, t.workspace);
   const placed = { ...row, team_id: routed.teamId, assignee_id: routed.assigneeId };
   await syncSla(ctx, tx, placed, null);
   return { ...placed, routed };
