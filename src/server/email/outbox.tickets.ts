@@ -6,7 +6,13 @@ import { excerptOf } from "../notifications/notice-text.ts";
 import { notifyAgents } from "../notifications/notify.ts";
 import { commentsVisibleTo } from "../tickets/comment.access.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
-import { absoluteUrl, earlierConversation, filesSentWith, repliesCanArrive } from "./outbox.customer.ts";
+import {
+  absoluteUrl,
+  earlierConversation,
+  filesSentWith,
+  type KnownLang,
+  repliesCanArrive,
+} from "./outbox.customer.ts";
 import { enqueueEmail, type Recipient } from "./outbox.ts";
 
 // The emails about a ticket, queued in the transaction of the change that causes them
@@ -58,6 +64,8 @@ export async function emailTicketCreated(
     locale?: string | undefined;
     /** The caller knows no file came with the request (none sent, no form field to carry one). */
     noFiles?: boolean | undefined;
+    /** The customer's contact and the ticket's language, as the caller just wrote them. */
+    knownLang?: KnownLang | undefined;
   },
 ): Promise<string[]> {
   const about = aboutTicket(p.ws, p.ticket);
@@ -83,6 +91,7 @@ export async function emailTicketCreated(
     autoSubmitted: true,
     suppressed: p.suppressConfirmation,
     locale: p.locale,
+    knownLang: p.knownLang,
   });
   return notifyAgents(ctx, tx, {
     workspaceId: p.ws.id,

@@ -15,6 +15,7 @@ import { type RequestForm, requestForms, saveRequestFields } from "../forms/requ
 import { recordSubmittedVisitIn } from "../kb/kb.insights.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import { publishRouted } from "../routing/auto-assign.ts";
+import { policyRulesOf } from "../sla/sla.timers.ts";
 import { portalHref, portalUrl } from "../workspaces/portal-url.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
@@ -204,7 +205,10 @@ export async function submitPortalTicket(
 
   // Read before the transaction: on PostgreSQL the ticket number's row lock is held from its
   // update to the commit, so every statement after it holds up the workspace's other submissions.
-  const forms = req.forms ?? (await requestForms(ctx, ws.id));
+  const [forms, slaPolicies] = await Promise.all([
+    req.forms ?? requestForms(ctx, ws.id),
+    policyRulesOf(ctx.database.db, ws.id),
+  ]);
   let created: Awaited<ReturnType<typeof insertTicket>> | undefined;
   try {
     const done = await ctx.database.db.transaction().execute(async (tx) => {
@@ -227,6 +231,7 @@ export async function submitPortalTicket(
         channel: "portal",
         actor: { type: "contact", id: contact.id },
         locale: req.locale,
+        slaPolicies,
       });
       created = ticket;
       await saveRequestFields(ctx, tx, {
@@ -262,6 +267,14 @@ export async function submitPortalTicket(
         locale: req.locale,
         // Files come only as attachments or in a form's file field.
         noFiles: !input.attachments?.length && !input.fields,
+        // The contact just written (a visitor's): its language and zone are known.
+        knownLang:
+          "locale" in contact
+            ? {
+                contact: { locale: contact.locale, time_zone: contact.time_zone },
+                ticketLocale: ticket.locale,
+              }
+            : undefined,
       });
       if (req.kbVisitId) {
         await recordSubmittedVisitIn(ctx, tx, {

@@ -1,3 +1,4 @@
+import { type Expression, sql } from "kysely";
 import {
   formatReference,
   type TicketPriority,
@@ -12,6 +13,7 @@ import type { SentimentPriorityRule } from "../db/schema.sentiment.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { isLocale } from "../i18n/locales.ts";
 import { newId } from "../ids.ts";
+import type { SlaPolicyRule } from "../lib/sla.ts";
 import { type Routed, routeNewTicket } from "../routing/auto-assign.ts";
 import { moodOfNewTicket, noteCustomerMessage } from "../sentiment/sentiment.ts";
 import { syncSla } from "../sla/sla.timers.ts";
@@ -106,6 +108,8 @@ export interface NewTicket {
   locale?: string | null | undefined;
   /** The priority it starts with (a bot handover may say); medium when not given. */
   priority?: TicketPriority | undefined;
+  /** The workspace's SLA policies, read by the caller before its transaction (policyRulesOf). */
+  slaPolicies?: SlaPolicyRule[] | undefined;
 }
 
 const NEXT_NUMBER = new PreparedWrite(["workspaceId"], (db, p) =>
@@ -116,54 +120,78 @@ const NEXT_NUMBER = new PreparedWrite(["workspaceId"], (db, p) =>
     .returning("last_number"),
 );
 
-const TICKET_INSERT = new PreparedWrite(
-  [
-    "id",
-    "workspaceId",
-    "number",
-    "contactId",
-    "companyId",
-    "subject",
-    "description",
-    "type",
-    "channel",
-    "emailThreadId",
-    "followUpOfId",
-    "locale",
-    "priority",
-    "sentiment",
-    "sentimentTrend",
-    "mood",
-    "at",
-  ],
+const TICKET_PARAMS = [
+  "id",
+  "workspaceId",
+  "number",
+  "contactId",
+  "companyId",
+  "subject",
+  "description",
+  "type",
+  "channel",
+  "emailThreadId",
+  "followUpOfId",
+  "locale",
+  "priority",
+  "sentiment",
+  "sentimentTrend",
+  "mood",
+  "at",
+] as const;
+type TicketParams = Record<(typeof TICKET_PARAMS)[number], never>;
+
+const ticketValues = (p: TicketParams, number: Expression<number>) => ({
+  id: p.id,
+  workspace_id: p.workspaceId,
+  number,
+  contact_id: p.contactId,
+  company_id: p.companyId,
+  subject: p.subject,
+  description: p.description,
+  type: p.type,
+  status: "open",
+  portal_status: null,
+  priority: p.priority,
+  channel: p.channel,
+  assignee_id: null,
+  email_thread_id: p.emailThreadId,
+  resolution: null,
+  resolved_at: null,
+  closed_at: null,
+  first_response_at: null,
+  follow_up_of_id: p.followUpOfId,
+  locale: p.locale,
+  sentiment: p.sentiment,
+  sentiment_trend: p.sentimentTrend,
+  mood: p.mood,
+  created_at: p.at,
+  updated_at: p.at,
+});
+
+const TICKET_INSERT = new PreparedWrite(TICKET_PARAMS, (db, p) =>
+  db.insertInto("tickets").values(ticketValues(p, p.number)),
+);
+
+/**
+ * PostgreSQL: the next number and the ticket in one statement. The number's row stays locked
+ * until the commit, so each statement saved after it is time the workspace's other submissions
+ * no longer wait.
+ */
+const NUMBERED_TICKET_INSERT = new PreparedWrite(
+  TICKET_PARAMS.filter((n) => n !== "number"),
   (db, p) =>
-    db.insertInto("tickets").values({
-      id: p.id,
-      workspace_id: p.workspaceId,
-      number: p.number,
-      contact_id: p.contactId,
-      company_id: p.companyId,
-      subject: p.subject,
-      description: p.description,
-      type: p.type,
-      status: "open",
-      portal_status: null,
-      priority: p.priority,
-      channel: p.channel,
-      assignee_id: null,
-      email_thread_id: p.emailThreadId,
-      resolution: null,
-      resolved_at: null,
-      closed_at: null,
-      first_response_at: null,
-      follow_up_of_id: p.followUpOfId,
-      locale: p.locale,
-      sentiment: p.sentiment,
-      sentiment_trend: p.sentimentTrend,
-      mood: p.mood,
-      created_at: p.at,
-      updated_at: p.at,
-    }),
+    db
+      .with("seq", (q) =>
+        q
+          .updateTable("ticket_sequences")
+          .set((eb) => ({ last_number: eb("last_number", "+", 1) }))
+          .where("workspace_id", "=", p.workspaceId)
+          .returning("last_number"),
+      )
+      .insertInto("tickets")
+      .values(ticketValues(p as TicketParams, sql<number>`(select last_number from seq)`))
+      .returning("number"),
 );
 
 /**
@@ -176,14 +204,20 @@ export async function insertTicket(
   tx: Tx,
   t: NewTicket,
 ): Promise<TicketTable & { routed: Routed }> {
-  const [seq] = await NEXT_NUMBER.execute(ctx.database, tx, { workspaceId: t.workspace.id });
-  if (!seq) throw new Error(`no ticket sequence for workspace ${t.workspace.id}`);
+  // On PostgreSQL the number is taken by the ticket's own insert (NUMBERED_TICKET_INSERT).
+  const numberedByInsert = ctx.database.dialect === "postgres";
+  let number = 0;
+  if (!numberedByInsert) {
+    const [seq] = await NEXT_NUMBER.execute(ctx.database, tx, { workspaceId: t.workspace.id });
+    if (!seq) throw new Error(`no ticket sequence for workspace ${t.workspace.id}`);
+    number = seq.last_number;
+  }
   const now = nowIso(ctx);
   const id = newId();
   const row: TicketTable = {
     id,
     workspace_id: t.workspace.id,
-    number: seq.last_number,
+    number,
     contact_id: t.contactId,
     company_id: t.companyId,
     subject: t.subject,
@@ -216,10 +250,9 @@ export async function insertTicket(
       : null;
   const bornPriority = row.priority;
   if (mood?.raisedTo) row.priority = mood.raisedTo;
-  await TICKET_INSERT.execute(ctx.database, tx, {
+  const values = {
     id,
     workspaceId: row.workspace_id,
-    number: row.number,
     contactId: row.contact_id,
     companyId: row.company_id,
     subject: row.subject,
@@ -234,7 +267,14 @@ export async function insertTicket(
     sentimentTrend: mood?.trend ?? null,
     mood: mood?.mood ?? null,
     at: now,
-  });
+  };
+  if (numberedByInsert) {
+    const [numbered] = await NUMBERED_TICKET_INSERT.execute(ctx.database, tx, values);
+    if (!numbered) throw new Error(`no ticket sequence for workspace ${t.workspace.id}`);
+    row.number = numbered.number;
+  } else {
+    await TICKET_INSERT.execute(ctx.database, tx, { ...values, number });
+  }
   await recordEvent(ctx.database, tx, {
     workspaceId: row.workspace_id,
     ticketId: id,
@@ -270,7 +310,7 @@ export async function insertTicket(
   }
   const routed = await routeNewTicket(ctx, tx, row, t.workspace);
   const placed = { ...row, team_id: routed.teamId, assignee_id: routed.assigneeId };
-  await syncSla(ctx, tx, placed, null);
+  await syncSla(ctx, tx, placed, null, undefined, t.slaPolicies);
   return { ...placed, routed };
 }
 
