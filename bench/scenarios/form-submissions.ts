@@ -23,6 +23,9 @@ export interface FormSubmissionsResult {
 const HIDDEN = /<input type="hidden" name="([a-z_]+)" value="([^"]*)"/g;
 const REFERENCE = /TKT-\d+/;
 
+/** The POSTs answered so far (a load counted in requests may end a connection between its GET and POST). */
+let postsAnswered = 0;
+
 function formRequests(): (references: Set<string> | null) => autocannon.Request[] {
   const runTag = Date.now().toString(36);
   let seq = 0;
@@ -51,6 +54,7 @@ function formRequests(): (references: Set<string> | null) => autocannon.Request[
         };
       },
       onResponse: (status, body) => {
+        if (references) postsAnswered++;
         const ref = status === 200 ? REFERENCE.exec(body)?.[0] : undefined;
         if (ref) references?.add(ref);
       },
@@ -89,6 +93,7 @@ export async function measureFormSubmissions(
   await settle(base);
   const before = await settled(env, workspaceId);
   const references = new Set<string>();
+  postsAnswered = 0;
   const cost = costMeter(stage.pid);
   const batches: Raw[] = [];
   let elapsed = 0;
@@ -106,19 +111,19 @@ export async function measureFormSubmissions(
     rate = batch.ok / 2 / batch.seconds;
   }
   const summed = summarize(batches);
-  const m = { ...summed, ...cost(summed.ok / 2) };
+  const m = { ...summed, ...cost(postsAnswered) };
   const after = await settled(env, workspaceId);
   const grew = after - before;
   const submissionsPerSecond = references.size / summed.seconds;
   const verified =
-    grew === references.size && summed.ok === references.size * 2 && m.non2xx === 0 && m.errors === 0;
+    grew === references.size && postsAnswered === references.size && m.non2xx === 0 && m.errors === 0;
   if (!verified) stage.rec.failed = true;
   stage.rec.measured.push({ key: "submit_form", label: "submissions through the form (GET + POST)", m });
   console.log(
     `${fmtInt(submissionsPerSecond)} submissions/s (${fmtInt(m.rps)} req/s), p50 ${fmtMs(m.p50)} ms, p99 ${fmtMs(m.p99)} ms (${fmtCost(m)} per submission)`,
   );
   console.log(
-    `  check: tickets ${fmtInt(before)} → ${fmtInt(after)} (+${fmtInt(grew)}), ${fmtInt(references.size)} confirmation pages with distinct references, ${fmtInt(summed.ok)} × 2xx, ${m.non2xx} non-2xx, ${m.errors} errors: ${verified ? "OK" : "FAILED"}`,
+    `  check: tickets ${fmtInt(before)} → ${fmtInt(after)} (+${fmtInt(grew)}), ${fmtInt(references.size)} confirmation pages with distinct references of ${fmtInt(postsAnswered)} POSTs, ${fmtInt(summed.ok)} × 2xx, ${m.non2xx} non-2xx, ${m.errors} errors: ${verified ? "OK" : "FAILED"}`,
   );
   return { m, submissionsPerSecond, verified };
 }
