@@ -16,6 +16,7 @@ import type { Stage } from "./lib/stage.ts";
 import { SEARCH_TERM } from "./lib/words.ts";
 import { metricsOf, printMeasurements, printTargets, resultsJson, targetsOf } from "./report.ts";
 import { checkAnalytics, measureAnalytics } from "./scenarios/analytics.ts";
+import { measureFormSubmissions } from "./scenarios/form-submissions.ts";
 import { measureMemory, startFlags } from "./scenarios/memory.ts";
 import { checkWorkHome, measureWorkHome } from "./scenarios/portal-home-work.ts";
 import { checkQueuePages, measureQueue } from "./scenarios/queue.ts";
@@ -158,6 +159,7 @@ async function main(): Promise<number> {
     if (runs("portal-work")) await measureWorkHome(stage, seed.busy);
     if (runs("analytics")) await measureAnalytics(stage, cookie);
     const submissions = runs("submissions") ? await measureSubmissions(stage, seed.workspaceId) : undefined;
+    if (runs("submissions")) await measureFormSubmissions(stage, seed.workspaceId);
 
     let portal: Awaited<ReturnType<typeof measurePortal>> | undefined;
     if (runs("browser")) {

@@ -30,14 +30,14 @@ const CONTACT_UPSERT = new PreparedWrite(
         updated_at: p.at,
       })
       .onConflict((oc) => oc.columns(["workspace_id", "email_normalized"]).doUpdateSet({ updated_at: p.at }))
-      .returning(["id", "company_id", "name"]),
+      .returning(["id", "company_id", "name", "locale", "time_zone"]),
 );
 
 export async function findOrCreateContact(
   ctx: AppContext,
   tx: Tx,
   c: { workspaceId: string; email: string; emailNormalized: string; name: string },
-): Promise<Pick<ContactTable, "id" | "company_id" | "name">> {
+): Promise<Pick<ContactTable, "id" | "company_id" | "name" | "locale" | "time_zone">> {
   const [contact] = await CONTACT_UPSERT.execute(ctx.database, tx, {
     id: newId(),
     workspaceId: c.workspaceId,

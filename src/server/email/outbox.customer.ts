@@ -26,6 +26,12 @@ export function repliesCanArrive(ctx: AppContext, ws: Workspace): boolean {
   return inbound && supportAddressOf(ctx, ws) !== null;
 }
 
+/** What emailLangOf reads, when the caller has just written it: the recipient's contact and the ticket's language. */
+export interface KnownLang {
+  contact: { locale: string | null; time_zone: string | null };
+  ticketLocale: string | null;
+}
+
 /**
  * The language a customer's email is written in, fixed when it is queued: the contact's own
  * choice (contacts.locale), else the language of the page they were on (`pageLocale`: the
@@ -40,14 +46,18 @@ export async function emailLangOf(
   address: string,
   pageLocale: string | undefined,
   ticketId: string | undefined,
+  known?: KnownLang,
 ): Promise<EmailLang> {
   const actor = systemActorIn("email language", ws.id);
-  const contact = await contactsVisibleTo(tx, actor)
-    .select(["contacts.locale", "contacts.time_zone"])
-    .where("contacts.email_normalized", "=", normalizeEmail(address))
-    .executeTakeFirst();
-  const ticket =
-    !isLocale(contact?.locale) && !isLocale(pageLocale) && ticketId
+  const contact = known
+    ? known.contact
+    : await contactsVisibleTo(tx, actor)
+        .select(["contacts.locale", "contacts.time_zone"])
+        .where("contacts.email_normalized", "=", normalizeEmail(address))
+        .executeTakeFirst();
+  const ticket = known
+    ? { locale: known.ticketLocale }
+    : !isLocale(contact?.locale) && !isLocale(pageLocale) && ticketId
       ? await ticketsVisibleTo(tx, actor)
           .select("tickets.locale")
           .where("tickets.id", "=", ticketId)

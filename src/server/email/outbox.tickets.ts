@@ -6,7 +6,13 @@ import { excerptOf } from "../notifications/notice-text.ts";
 import { notifyAgents } from "../notifications/notify.ts";
 import { commentsVisibleTo } from "../tickets/comment.access.ts";
 import { brandingOf, type Workspace } from "../workspaces/workspace.branding.ts";
-import { absoluteUrl, earlierConversation, filesSentWith, repliesCanArrive } from "./outbox.customer.ts";
+import {
+  absoluteUrl,
+  earlierConversation,
+  filesSentWith,
+  type KnownLang,
+  repliesCanArrive,
+} from "./outbox.customer.ts";
 import { enqueueEmail, type Recipient } from "./outbox.ts";
 
 // The emails about a ticket, queued in the transaction of the change that causes them
@@ -56,11 +62,15 @@ export async function emailTicketCreated(
     suppressConfirmation?: string | undefined;
     /** The language of the page the customer submitted from (emailLangOf). */
     locale?: string | undefined;
+    /** The caller knows no file came with the request (none sent, no form field to carry one). */
+    noFiles?: boolean | undefined;
+    /** The customer's contact and the ticket's language, as the caller just wrote them. */
+    knownLang?: KnownLang | undefined;
   },
 ): Promise<string[]> {
   const about = aboutTicket(p.ws, p.ticket);
   // The confirmation repeats what the customer sent: their message and the names of their files.
-  const files = await filesSentWith(tx, threadReader(p.ws), p.ticket.id);
+  const files = p.noFiles ? [] : await filesSentWith(tx, threadReader(p.ws), p.ticket.id);
   const thread = { ticketId: p.ticket.id, threadId: p.ticket.email_thread_id, lastInbound: p.lastInbound };
   await enqueueEmail(ctx, tx, {
     ws: p.ws,
@@ -81,6 +91,7 @@ export async function emailTicketCreated(
     autoSubmitted: true,
     suppressed: p.suppressConfirmation,
     locale: p.locale,
+    knownLang: p.knownLang,
   });
   return notifyAgents(ctx, tx, {
     workspaceId: p.ws.id,

@@ -10,7 +10,7 @@ import { domainOf, headerText, plusAddress } from "./email.headers.ts";
 import type { StoredHeaders } from "./email.message.ts";
 import { renderTemplate, type TemplateCall } from "./email.templates.ts";
 import { isCustomerEmail } from "./email.wording.ts";
-import { emailLangOf, supportAddressOf } from "./outbox.customer.ts";
+import { emailLangOf, type KnownLang, supportAddressOf } from "./outbox.customer.ts";
 
 export type { EmailKind } from "./email.templates.ts";
 export { absoluteUrl, repliesCanArrive, supportAddressOf } from "./outbox.customer.ts";
@@ -45,6 +45,8 @@ export type EmailSpec = TemplateCall & {
   listUnsubscribe?: string | undefined;
   /** A customer's email: the language of the page that caused it (emailLangOf). */
   locale?: string | undefined;
+  /** A customer's email: its recipient's contact and ticket as the caller just wrote them (emailLangOf). */
+  knownLang?: KnownLang | undefined;
 };
 
 /** The delivery state of a row just queued: due at once, never tried. */
@@ -106,7 +108,15 @@ export async function enqueueEmails(ctx: AppContext, tx: Tx, specs: EmailSpec[])
             ...e,
             params: {
               ...e.params,
-              lang: await emailLangOf(tx, e.ws, e.kind, single.address, e.locale, e.thread?.ticketId),
+              lang: await emailLangOf(
+                tx,
+                e.ws,
+                e.kind,
+                single.address,
+                e.locale,
+                e.thread?.ticketId,
+                e.knownLang,
+              ),
             },
           }
         : e

@@ -64,9 +64,11 @@ export async function saveRequestFields(
     /** How many files the request itself carries. */
     attachments: number;
     at: string;
+    /** The workspace's request forms, when the caller read them already (requestForms). */
+    forms?: RequestForm[] | undefined;
   },
 ): Promise<void> {
-  const form = (await requestForms(ctx, p.workspaceId, tx)).find((f) => f.type === p.type);
+  const form = (p.forms ?? (await requestForms(ctx, p.workspaceId, tx))).find((f) => f.type === p.type);
   if (!form) return;
   // A file field takes an upload key (the upload route's), or the request's own files.
   const files = form.fields.filter((f) => f.type === "file");

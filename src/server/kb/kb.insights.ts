@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Static } from "typebox";
 import type { AgentActor, WorkspaceSystemActor } from "../actors.ts";
 import { type AppContext, nowIso } from "../context.ts";
+import { PreparedWrite } from "../db/prepared.ts";
 import type { Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
@@ -39,6 +40,26 @@ export async function recordDeflectionEvent(
     created_at: now,
   }));
   await ctx.database.db.insertInto("kb_deflection_events").values(rows).execute();
+}
+
+const SUBMITTED_VISIT = new PreparedWrite(["id", "workspaceId", "visitId", "at"], (db, p) =>
+  db.insertInto("kb_deflection_events").values({
+    id: p.id,
+    workspace_id: p.workspaceId,
+    visit_id: p.visitId,
+    type: "submitted",
+    article_id: null,
+    created_at: p.at,
+  }),
+);
+
+/** The same, in the submission's own transaction (no commit of its own). */
+export async function recordSubmittedVisitIn(
+  ctx: AppContext,
+  tx: Tx,
+  v: { workspaceId: string; visitId: string; at: string },
+): Promise<void> {
+  await SUBMITTED_VISIT.execute(ctx.database, tx, { id: newId(), ...v });
 }
 
 /** A ticket was submitted in this visit: it was not deflected. */

@@ -3,7 +3,7 @@ import { systemActorIn } from "../actors.ts";
 import { NO_PASSWORD_YET } from "../agents/agent.service.ts";
 import type { AppContext } from "../context.ts";
 import { nowIso } from "../context.ts";
-import type { TicketTable, Tx } from "../db/schema.ts";
+import type { TicketTable, Tx, WorkspaceTable } from "../db/schema.ts";
 import { teamMembersVisibleTo, teamsVisibleTo } from "../notifications/notification.access.ts";
 import { notifyAgents, publishNotified } from "../notifications/notify.ts";
 import { ticketsVisibleTo, ticketsWritableBy } from "../tickets/ticket.access.ts";
@@ -169,12 +169,23 @@ export async function assignTicket(
 }
 
 /** What insertTicket calls for every new ticket: its team by type, then its assignee. */
-export async function routeNewTicket(ctx: AppContext, tx: Tx, t: TicketTable): Promise<Routed> {
-  const ws = await tx
-    .selectFrom("workspaces")
-    .select(["assignment_mode", "assignment_teams"])
-    .where("id", "=", t.workspace_id)
-    .executeTakeFirstOrThrow();
+export async function routeNewTicket(
+  ctx: AppContext,
+  tx: Tx,
+  t: TicketTable,
+  /** The workspace's row as the caller read it for this ticket: its settings, without reading them again. */
+  given?: Partial<Pick<WorkspaceTable, "id" | "assignment_mode" | "assignment_teams">>,
+): Promise<Routed> {
+  const ws =
+    given?.id === t.workspace_id &&
+    given.assignment_mode !== undefined &&
+    given.assignment_teams !== undefined
+      ? { assignment_mode: given.assignment_mode, assignment_teams: given.assignment_teams }
+      : await tx
+          .selectFrom("workspaces")
+          .select(["assignment_mode", "assignment_teams"])
+          .where("id", "=", t.workspace_id)
+          .executeTakeFirstOrThrow();
   const settings = assignmentSettingsOf(ws);
   const teamId = await teamForType(tx, t.workspace_id, settings.teamsByType, t.type);
   if (teamId !== null) {

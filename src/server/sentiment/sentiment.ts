@@ -54,6 +54,23 @@ export function raisedPriority(rule: SentimentPriorityRule, current: TicketPrior
   return PRIORITY_RANK[rule] > PRIORITY_RANK[current] ? rule : null;
 }
 
+/**
+ * A ticket a customer opens, scored before it is written: nothing to read (no earlier message, so
+ * no trend; the rule is the workspace row's) and its columns go into the ticket's own insert.
+ * The same answer noteCustomerMessage gives for `reply: false` on the new ticket.
+ */
+export function moodOfNewTicket(
+  rule: SentimentPriorityRule,
+  priority: TicketPriority,
+  text: string,
+  locale: string | null,
+): MoodResult {
+  const scored = scoreMessage(text, locale);
+  const mood: TicketMood | null = scored.angry ? "angry" : scored.urgent ? "urgent" : null;
+  const raisedTo = scored.angry ? raisedPriority(rule, priority) : null;
+  return { ...scored, trend: null, mood, raisedTo };
+}
+
 /** Scores a customer's message and applies it to its comment and ticket, in `tx`. */
 export async function noteCustomerMessage(ctx: AppContext, tx: Tx, m: CustomerMessage): Promise<MoodResult> {
   const actor = systemActorIn("sentiment", m.workspaceId);

@@ -154,9 +154,11 @@ export async function syncSla(
   ticket: { id: string; workspace_id: string },
   before: Pick<TicketTable, "status" | "priority" | "type" | "company_id"> | null,
   said?: "agent_replied" | "customer_replied",
+  /** The workspace's policies as the caller read them for this change (policyRulesOf). */
+  known?: SlaPolicyRule[],
 ): Promise<void> {
   const system = systemActorIn("sla timers", ticket.workspace_id);
-  const policies = await policyRulesOf(tx, ticket.workspace_id);
+  const policies = known ?? (await policyRulesOf(tx, ticket.workspace_id));
   // A workspace without policies keeps no timers: a new ticket of it costs one read more, no write.
   if (policies.length === 0 && before === null) return;
   const t = (await ticketsVisibleTo(tx, system)

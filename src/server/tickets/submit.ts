@@ -11,9 +11,11 @@ import type { Tx } from "../db/schema.ts";
 import { emailTicketCreated } from "../email/outbox.tickets.ts";
 import { AppError, notFound, tooManyRequests, validationFailed } from "../errors.ts";
 import { claimUploads } from "../files/file.service.ts";
-import { saveRequestFields } from "../forms/request-fields.ts";
+import { type RequestForm, requestForms, saveRequestFields } from "../forms/request-fields.ts";
+import { recordSubmittedVisitIn } from "../kb/kb.insights.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import { publishRouted } from "../routing/auto-assign.ts";
+import { policyRulesOf } from "../sla/sla.timers.ts";
 import { portalHref, portalUrl } from "../workspaces/portal-url.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
@@ -169,9 +171,15 @@ export async function submitPortalTicket(
     customer?: CustomerSession | null | undefined;
     /** The language the customer submitted in: their confirmation speaks it unless they chose one. */
     locale?: string | undefined;
+    /** The portal's workspace as this request already read it (by `slug`): not read again. */
+    ws?: Workspace | undefined;
+    /** The request types' extra fields as the caller already read them: not read again. */
+    forms?: RequestForm[] | undefined;
+    /** The submit page's visit (KB deflection): recorded as submitted in the same transaction. */
+    kbVisitId?: string | undefined;
   },
 ): Promise<{ result: SubmitResult; replayed: boolean }> {
-  const ws = await getWorkspaceBySlug(ctx, req.slug);
+  const ws = req.ws?.slug === req.slug ? req.ws : await getWorkspaceBySlug(ctx, req.slug);
   if (req.customer && req.customer.actor.workspaceId !== ws.id) throw notFound("No such portal.");
   const input = req.input;
   const who = submitterOf(input, req.customer);
@@ -195,6 +203,12 @@ export async function submitPortalTicket(
     );
   }
 
+  // Read before the transaction: on PostgreSQL the ticket number's row lock is held from its
+  // update to the commit, so every statement after it holds up the workspace's other submissions.
+  const [forms, slaPolicies] = await Promise.all([
+    req.forms ?? requestForms(ctx, ws.id),
+    policyRulesOf(ctx.database.db, ws.id),
+  ]);
   let created: Awaited<ReturnType<typeof insertTicket>> | undefined;
   try {
     const done = await ctx.database.db.transaction().execute(async (tx) => {
@@ -217,6 +231,7 @@ export async function submitPortalTicket(
         channel: "portal",
         actor: { type: "contact", id: contact.id },
         locale: req.locale,
+        slaPolicies,
       });
       created = ticket;
       await saveRequestFields(ctx, tx, {
@@ -228,6 +243,7 @@ export async function submitPortalTicket(
         raw: input.fields ?? {},
         attachments: input.attachments?.length ?? 0,
         at: ticket.created_at,
+        forms,
       });
       await claimUploads(
         ctx,
@@ -249,7 +265,24 @@ export async function submitPortalTicket(
         contact: { address: who.address, name: contact.name },
         trackingUrl: portalUrl(ctx.config, ws, trackingPath(ws.slug, ticket.number, token)),
         locale: req.locale,
+        // Files come only as attachments or in a form's file field.
+        noFiles: !input.attachments?.length && !input.fields,
+        // The contact just written (a visitor's): its language and zone are known.
+        knownLang:
+          "locale" in contact
+            ? {
+                contact: { locale: contact.locale, time_zone: contact.time_zone },
+                ticketLocale: ticket.locale,
+              }
+            : undefined,
       });
+      if (req.kbVisitId) {
+        await recordSubmittedVisitIn(ctx, tx, {
+          workspaceId: ws.id,
+          visitId: req.kbVisitId,
+          at: ticket.created_at,
+        });
+      }
       if (req.idempotencyKey) {
         await IDEMPOTENCY_KEY_INSERT.execute(ctx.database, tx, {
           workspaceId: ws.id,

@@ -1,3 +1,4 @@
+import { type Expression, sql } from "kysely";
 import {
   formatReference,
   type TicketPriority,
@@ -8,11 +9,13 @@ import { systemActorIn } from "../actors.ts";
 import { hashToken, newToken } from "../auth/tokens.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { PreparedWrite } from "../db/prepared.ts";
+import type { SentimentPriorityRule } from "../db/schema.sentiment.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { isLocale } from "../i18n/locales.ts";
 import { newId } from "../ids.ts";
+import type { SlaPolicyRule } from "../lib/sla.ts";
 import { type Routed, routeNewTicket } from "../routing/auto-assign.ts";
-import { noteCustomerMessage } from "../sentiment/sentiment.ts";
+import { moodOfNewTicket, noteCustomerMessage } from "../sentiment/sentiment.ts";
 import { syncSla } from "../sla/sla.timers.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { ticketsWritableBy } from "./ticket.access.ts";
@@ -105,6 +108,8 @@ export interface NewTicket {
   locale?: string | null | undefined;
   /** The priority it starts with (a bot handover may say); medium when not given. */
   priority?: TicketPriority | undefined;
+  /** The workspace's SLA policies, read by the caller before its transaction (policyRulesOf). */
+  slaPolicies?: SlaPolicyRule[] | undefined;
 }
 
 const NEXT_NUMBER = new PreparedWrite(["workspaceId"], (db, p) =>
@@ -115,48 +120,78 @@ const NEXT_NUMBER = new PreparedWrite(["workspaceId"], (db, p) =>
     .returning("last_number"),
 );
 
-const TICKET_INSERT = new PreparedWrite(
-  [
-    "id",
-    "workspaceId",
-    "number",
-    "contactId",
-    "companyId",
-    "subject",
-    "description",
-    "type",
-    "channel",
-    "emailThreadId",
-    "followUpOfId",
-    "locale",
-    "priority",
-    "at",
-  ],
+const TICKET_PARAMS = [
+  "id",
+  "workspaceId",
+  "number",
+  "contactId",
+  "companyId",
+  "subject",
+  "description",
+  "type",
+  "channel",
+  "emailThreadId",
+  "followUpOfId",
+  "locale",
+  "priority",
+  "sentiment",
+  "sentimentTrend",
+  "mood",
+  "at",
+] as const;
+type TicketParams = Record<(typeof TICKET_PARAMS)[number], never>;
+
+const ticketValues = (p: TicketParams, number: Expression<number>) => ({
+  id: p.id,
+  workspace_id: p.workspaceId,
+  number,
+  contact_id: p.contactId,
+  company_id: p.companyId,
+  subject: p.subject,
+  description: p.description,
+  type: p.type,
+  status: "open",
+  portal_status: null,
+  priority: p.priority,
+  channel: p.channel,
+  assignee_id: null,
+  email_thread_id: p.emailThreadId,
+  resolution: null,
+  resolved_at: null,
+  closed_at: null,
+  first_response_at: null,
+  follow_up_of_id: p.followUpOfId,
+  locale: p.locale,
+  sentiment: p.sentiment,
+  sentiment_trend: p.sentimentTrend,
+  mood: p.mood,
+  created_at: p.at,
+  updated_at: p.at,
+});
+
+const TICKET_INSERT = new PreparedWrite(TICKET_PARAMS, (db, p) =>
+  db.insertInto("tickets").values(ticketValues(p, p.number)),
+);
+
+/**
+ * PostgreSQL: the next number and the ticket in one statement. The number's row stays locked
+ * until the commit, so each statement saved after it is time the workspace's other submissions
+ * no longer wait.
+ */
+const NUMBERED_TICKET_INSERT = new PreparedWrite(
+  TICKET_PARAMS.filter((n) => n !== "number"),
   (db, p) =>
-    db.insertInto("tickets").values({
-      id: p.id,
-      workspace_id: p.workspaceId,
-      number: p.number,
-      contact_id: p.contactId,
-      company_id: p.companyId,
-      subject: p.subject,
-      description: p.description,
-      type: p.type,
-      status: "open",
-      portal_status: null,
-      priority: p.priority,
-      channel: p.channel,
-      assignee_id: null,
-      email_thread_id: p.emailThreadId,
-      resolution: null,
-      resolved_at: null,
-      closed_at: null,
-      first_response_at: null,
-      follow_up_of_id: p.followUpOfId,
-      locale: p.locale,
-      created_at: p.at,
-      updated_at: p.at,
-    }),
+    db
+      .with("seq", (q) =>
+        q
+          .updateTable("ticket_sequences")
+          .set((eb) => ({ last_number: eb("last_number", "+", 1) }))
+          .where("workspace_id", "=", p.workspaceId)
+          .returning("last_number"),
+      )
+      .insertInto("tickets")
+      .values(ticketValues(p as TicketParams, sql<number>`(select last_number from seq)`))
+      .returning("number"),
 );
 
 /**
@@ -169,14 +204,20 @@ export async function insertTicket(
   tx: Tx,
   t: NewTicket,
 ): Promise<TicketTable & { routed: Routed }> {
-  const [seq] = await NEXT_NUMBER.execute(ctx.database, tx, { workspaceId: t.workspace.id });
-  if (!seq) throw new Error(`no ticket sequence for workspace ${t.workspace.id}`);
+  // On PostgreSQL the number is taken by the ticket's own insert (NUMBERED_TICKET_INSERT).
+  const numberedByInsert = ctx.database.dialect === "postgres";
+  let number = 0;
+  if (!numberedByInsert) {
+    const [seq] = await NEXT_NUMBER.execute(ctx.database, tx, { workspaceId: t.workspace.id });
+    if (!seq) throw new Error(`no ticket sequence for workspace ${t.workspace.id}`);
+    number = seq.last_number;
+  }
   const now = nowIso(ctx);
   const id = newId();
   const row: TicketTable = {
     id,
     workspace_id: t.workspace.id,
-    number: seq.last_number,
+    number,
     contact_id: t.contactId,
     company_id: t.companyId,
     subject: t.subject,
@@ -199,10 +240,19 @@ export async function insertTicket(
     created_at: now,
     updated_at: now,
   };
-  await TICKET_INSERT.execute(ctx.database, tx, {
+  // A customer's ticket is scored before it is written (sentiment/sentiment.ts), its score in the
+  // insert itself; the priority the workspace's rule raises it to too, with its event below.
+  const text = `${t.subject}\n${t.description}`;
+  const rule = (t.workspace as { sentiment_priority_rule?: SentimentPriorityRule }).sentiment_priority_rule;
+  const mood =
+    t.actor.type === "contact" && rule !== undefined
+      ? moodOfNewTicket(rule, row.priority as TicketPriority, text, row.locale)
+      : null;
+  const bornPriority = row.priority;
+  if (mood?.raisedTo) row.priority = mood.raisedTo;
+  const values = {
     id,
     workspaceId: row.workspace_id,
-    number: row.number,
     contactId: row.contact_id,
     companyId: row.company_id,
     subject: row.subject,
@@ -213,8 +263,18 @@ export async function insertTicket(
     followUpOfId: row.follow_up_of_id,
     locale: row.locale,
     priority: row.priority,
+    sentiment: mood?.score ?? 0,
+    sentimentTrend: mood?.trend ?? null,
+    mood: mood?.mood ?? null,
     at: now,
-  });
+  };
+  if (numberedByInsert) {
+    const [numbered] = await NUMBERED_TICKET_INSERT.execute(ctx.database, tx, values);
+    if (!numbered) throw new Error(`no ticket sequence for workspace ${t.workspace.id}`);
+    row.number = numbered.number;
+  } else {
+    await TICKET_INSERT.execute(ctx.database, tx, { ...values, number });
+  }
   await recordEvent(ctx.database, tx, {
     workspaceId: row.workspace_id,
     ticketId: id,
@@ -228,19 +288,29 @@ export async function insertTicket(
     ticketId: id,
     content: `${t.subject}\n${t.description}`,
   });
-  if (t.actor.type === "contact") {
-    const mood = await noteCustomerMessage(ctx, tx, {
+  if (mood?.raisedTo) {
+    await recordEvent(ctx.database, tx, {
       workspaceId: row.workspace_id,
       ticketId: id,
-      text: `${t.subject}\n${t.description}`,
+      actor: { type: "system", id: null },
+      type: "priority_changed",
+      data: { from: bornPriority, to: mood.raisedTo, reason: "sentiment", score: mood.score },
+      at: now,
+    });
+  } else if (t.actor.type === "contact" && !mood) {
+    // A workspace given without its rule: read and applied in the transaction.
+    const noted = await noteCustomerMessage(ctx, tx, {
+      workspaceId: row.workspace_id,
+      ticketId: id,
+      text,
       at: now,
       reply: false,
     });
-    if (mood.raisedTo) row.priority = mood.raisedTo;
+    if (noted.raisedTo) row.priority = noted.raisedTo;
   }
-  const routed = await routeNewTicket(ctx, tx, row);
+  const routed = await routeNewTicket(ctx, tx, row, t.workspace);
   const placed = { ...row, team_id: routed.teamId, assignee_id: routed.assigneeId };
-  await syncSla(ctx, tx, placed, null);
+  await syncSla(ctx, tx, placed, null, undefined, t.slaPolicies);
   return { ...placed, routed };
 }
 

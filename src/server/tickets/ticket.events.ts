@@ -1,7 +1,9 @@
+import type { QueryCreator } from "kysely";
 import type { Database } from "../db/connection.ts";
 import { PreparedWrite } from "../db/prepared.ts";
-import type { Tx } from "../db/schema.ts";
+import type { DB, Tx } from "../db/schema.ts";
 import { newId } from "../ids.ts";
+import { subscribedPattern, withQueuedEvent } from "../webhooks/webhook.access.ts";
 import { queueWebhookEvent, webhookEventOf } from "../webhooks/webhook-events.ts";
 
 // Every change to a ticket is an event: who, what, when. Whether a customer may see it in their
@@ -35,21 +37,39 @@ export interface EventActor {
   id: string | null;
 }
 
-const EVENT_INSERT = new PreparedWrite(
-  ["id", "workspaceId", "ticketId", "actorType", "actorId", "type", "data", "customerVisible", "at"],
-  (db, p) =>
-    db.insertInto("ticket_events").values({
-      id: p.id,
-      workspace_id: p.workspaceId,
-      ticket_id: p.ticketId,
-      actor_type: p.actorType,
-      actor_id: p.actorId,
-      type: p.type,
-      data: p.data,
-      customer_visible: p.customerVisible,
-      created_at: p.at,
-    }),
+const EVENT_PARAMS = [
+  "id",
+  "workspaceId",
+  "ticketId",
+  "actorType",
+  "actorId",
+  "type",
+  "data",
+  "customerVisible",
+  "at",
+] as const;
+type EventParams = Record<(typeof EVENT_PARAMS)[number], never>;
+
+const eventInsert = (db: QueryCreator<DB>, p: EventParams) =>
+  db.insertInto("ticket_events").values({
+    id: p.id,
+    workspace_id: p.workspaceId,
+    ticket_id: p.ticketId,
+    actor_type: p.actorType,
+    actor_id: p.actorId,
+    type: p.type,
+    data: p.data,
+    customer_visible: p.customerVisible,
+    created_at: p.at,
+  });
+
+/** PostgreSQL: the event and its webhook deliveries in one statement (withQueuedEvent). */
+const EVENT_INSERT_QUEUED = new PreparedWrite(
+  [...EVENT_PARAMS, "eventId", "event", "eventPattern", "webhookData"],
+  (db, p) => withQueuedEvent(db, { ...p, data: p.webhookData }, (q) => eventInsert(q, p)),
 );
+
+const EVENT_INSERT = new PreparedWrite(EVENT_PARAMS, (db, p) => eventInsert(db, p));
 
 export async function recordEvent(
   database: Database,
@@ -63,7 +83,8 @@ export async function recordEvent(
     at: string;
   },
 ): Promise<void> {
-  await EVENT_INSERT.execute(database, tx, {
+  const event = webhookEventOf(e.type);
+  const row = {
     id: newId(),
     workspaceId: e.workspaceId,
     ticketId: e.ticketId,
@@ -73,9 +94,20 @@ export async function recordEvent(
     data: JSON.stringify(e.data ?? {}),
     customerVisible: isCustomerVisible(e.type),
     at: e.at,
-  });
-  // The same transaction queues the change for the workspace's webhooks, if any listen.
-  const event = webhookEventOf(e.type);
+  };
+  // The same transaction queues the change for the workspace's webhooks, if any listen: on
+  // PostgreSQL in the same statement (one round trip), on SQLite (in-process) in the next.
+  if (event && database.dialect === "postgres") {
+    await EVENT_INSERT_QUEUED.execute(database, tx, {
+      ...row,
+      eventId: newId(),
+      event,
+      eventPattern: subscribedPattern(event),
+      webhookData: JSON.stringify({ ...e.data, type: e.type, actor: e.actor }),
+    });
+    return;
+  }
+  await EVENT_INSERT.execute(database, tx, row);
   if (event) {
     await queueWebhookEvent(database, tx, {
       workspaceId: e.workspaceId,

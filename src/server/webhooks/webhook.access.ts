@@ -2,6 +2,10 @@ import {
   type Expression,
   type ExpressionBuilder,
   type Insertable,
+  type InsertQueryBuilder,
+  type InsertResult,
+  type Kysely,
+  type QueryCreator,
   type Selectable,
   type SqlBool,
   sql,
@@ -83,48 +87,73 @@ export async function anyEndpointListening(db: Tx, actor: Actor, event: string):
  * and the endpoint's, so one event is never queued twice for one endpoint. Runs for the system
  * (the change's own transaction decides the workspace), hence no actor.
  */
+type QueueParams = Record<
+  "eventId" | "workspaceId" | "event" | "eventPattern" | "ticketId" | "data" | "at",
+  never
+>;
+
+/** The INSERT … SELECT of QUEUE_EVENT, on `db` (the database, or a WITH clause before it). */
+function queueEventInto(db: Kysely<DB> | QueryCreator<DB>, p: QueueParams, postgres: boolean) {
+  // A bound value selected as a column has no type of its own on PostgreSQL: the time is cast.
+  const at = postgres ? sql<string>`cast(${p.at} as timestamptz)` : sql<string>`${p.at}`;
+  return db
+    .insertInto("webhook_deliveries")
+    .columns([
+      "id",
+      "workspace_id",
+      "endpoint_id",
+      "event",
+      "ticket_id",
+      "data",
+      "state",
+      "attempts",
+      "next_attempt_at",
+      "occurred_at",
+      "created_at",
+    ])
+    .expression((eb) =>
+      eb
+        .selectFrom("webhook_endpoints as e")
+        .select([
+          sql<string>`${p.eventId} || '.' || e.id`.as("id"),
+          "e.workspace_id",
+          "e.id",
+          sql<string>`${p.event}`.as("event"),
+          sql<string | null>`${p.ticketId}`.as("ticket_id"),
+          sql<string>`${p.data}`.as("data"),
+          sql<string>`'pending'`.as("state"),
+          sql<number>`0`.as("attempts"),
+          at.as("next_attempt_at"),
+          at.as("occurred_at"),
+          at.as("created_at"),
+        ])
+        .where("e.workspace_id", "=", p.workspaceId)
+        .where("e.state", "=", "active")
+        .where("e.events", "like", p.eventPattern),
+    );
+}
+
 export const QUEUE_EVENT = new PreparedWrite(
   ["eventId", "workspaceId", "event", "eventPattern", "ticketId", "data", "at"],
-  (db, p) => {
-    // A bound value selected as a column has no type of its own on PostgreSQL: the time is cast.
-    const at = isPostgres(db) ? sql<string>`cast(${p.at} as timestamptz)` : sql<string>`${p.at}`;
-    return db
-      .insertInto("webhook_deliveries")
-      .columns([
-        "id",
-        "workspace_id",
-        "endpoint_id",
-        "event",
-        "ticket_id",
-        "data",
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "occurred_at",
-        "created_at",
-      ])
-      .expression((eb) =>
-        eb
-          .selectFrom("webhook_endpoints as e")
-          .select([
-            sql<string>`${p.eventId} || '.' || e.id`.as("id"),
-            "e.workspace_id",
-            "e.id",
-            sql<string>`${p.event}`.as("event"),
-            sql<string | null>`${p.ticketId}`.as("ticket_id"),
-            sql<string>`${p.data}`.as("data"),
-            sql<string>`'pending'`.as("state"),
-            sql<number>`0`.as("attempts"),
-            at.as("next_attempt_at"),
-            at.as("occurred_at"),
-            at.as("created_at"),
-          ])
-          .where("e.workspace_id", "=", p.workspaceId)
-          .where("e.state", "=", "active")
-          .where("e.events", "like", p.eventPattern),
-      );
-  },
+  (db, p) => queueEventInto(db, p, isPostgres(db)),
 );
+
+/**
+ * PostgreSQL: the change's own insert (a ticket event, say) and QUEUE_EVENT's INSERT … SELECT as
+ * one statement, the first in a WITH clause: one round trip instead of two. Both see the same
+ * snapshot and neither reads the other's row, so the result is that of the two in turn.
+ */
+export function withQueuedEvent<P extends QueueParams, T extends keyof DB>(
+  db: Kysely<DB>,
+  p: P,
+  first: (db: QueryCreator<DB>) => InsertQueryBuilder<DB, T, InsertResult>,
+) {
+  return queueEventInto(
+    db.with("change", (q) => first(q)),
+    p,
+    true,
+  );
+}
 
 // Delivery (webhook.delivery.ts): the whole server's system actor claims due rows of every
 // workspace and marks only the rows it holds (its claim is the row's `claimed_until`).

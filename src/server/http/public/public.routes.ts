@@ -4,7 +4,6 @@ import { Type } from "typebox";
 import { DESCRIPTION_MAX, TICKET_TYPES } from "../../../shared/tickets.ts";
 import type { AppContext } from "../../context.ts";
 import { validationFailed } from "../../errors.ts";
-import { recordSubmittedVisit } from "../../kb/kb.insights.ts";
 import { Nullable } from "../../lib/schema.ts";
 import { submitPortalTicket } from "../../tickets/submit.ts";
 import {
@@ -126,9 +125,10 @@ export const publicRoutes =
           clientAddress: req.ip,
           idempotencyKey: key,
           locale: readerLocale(ctx.config, req),
+          ws: entry.ws,
+          kbVisitId: req.body.kbVisitId,
         });
         if (replayed) reply.header("idempotent-replayed", "true");
-        else if (req.body.kbVisitId) await recordSubmittedVisit(ctx, req.params.slug, req.body.kbVisitId);
         return reply.status(201).send(result);
       },
     );

@@ -4,7 +4,6 @@ import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
 import { requestForms } from "../../forms/request-fields.ts";
-import { recordSubmittedVisit } from "../../kb/kb.insights.ts";
 import { OUTAGE_MESSAGES } from "../../lib/outage.ts";
 import { submitPortalTicket } from "../../tickets/submit.ts";
 import { type PortalSubmission, SubmitBody } from "../../tickets/ticket.schemas.ts";
@@ -183,15 +182,17 @@ export const submitPages =
       }
       try {
         const key = formString(req.body, "idempotency_key");
-        const { result, replayed } = await submitPortalTicket(ctx, {
+        const { result } = await submitPortalTicket(ctx, {
           slug: ws.slug,
           input,
           customer: entry.customer,
           clientAddress: req.ip,
           idempotencyKey: key && /^[A-Za-z0-9_-]{10,100}$/.test(key) ? `form:${key}` : undefined,
           locale: readerLocale(ctx.config, req),
+          ws,
+          forms,
+          kbVisitId,
         });
-        if (kbVisitId && !replayed) await recordSubmittedVisit(ctx, ws.slug, kbVisitId);
         // A signed-in customer follows the request on its page of the signed-in portal.
         if (entry.customer) return reply.redirect(`/portal/${ws.slug}/requests/${result.reference}`, 303);
         const who = { name: values.name as string, email: values.email as string };
