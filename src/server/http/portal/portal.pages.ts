@@ -21,6 +21,7 @@ import {
   type PortalWhoseFilter,
 } from "../../tickets/customer-portal.schemas.ts";
 import { getPortalTicket, listPortalTickets, portalHome } from "../../tickets/customer-portal.ts";
+import { retryMinutes } from "../../tickets/reply-limits.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { expectationsLine } from "../../web/expectations.ts";
 import { formString, formText } from "../../web/forms.ts";
@@ -102,7 +103,7 @@ export const portalPages =
     const request = async (
       req: FastifyRequest<{ Params: RequestParams }>,
       reply: FastifyReply,
-      opts: { errors?: FieldErrors; draft?: string; status?: number; notice?: string } = {},
+      opts: { errors?: FieldErrors; draft?: string; status?: number; notice?: string; limited?: number } = {},
     ) => {
       const c = customerOf(req);
       let view: Awaited<ReturnType<typeof getPortalTicket>>;
@@ -188,10 +189,13 @@ export const portalPages =
       const errors = validReply({ body, ...(attachments.length ? { attachments } : {}) });
       if (errors) return request(req, reply, { errors, draft: body, status: 400 });
       try {
-        const result = await replyAsCustomer(ctx, customerOf(req).actor, req.params.reference, {
-          body,
-          attachments,
-        });
+        const result = await replyAsCustomer(
+          ctx,
+          customerOf(req).actor,
+          req.params.reference,
+          { body, attachments },
+          req.ip,
+        );
         if (result.kind === "follow_up") {
           return page(req, reply, {
             title: (t) => t.t("requests:followUp.title"),
@@ -209,6 +213,11 @@ export const portalPages =
         return back(reply, req.params, "sent", "#latest");
       } catch (err) {
         if (err instanceof AppError && err.status === 404) return request(req, reply);
+        // Too many replies: the page again, saying when to send, with the reply as typed.
+        if (err instanceof AppError && err.code === "rate_limited") {
+          if (err.headers) reply.headers(err.headers);
+          return request(req, reply, { limited: retryMinutes(err), draft: body, status: 429 });
+        }
         if (err instanceof AppError && err.status < 500 && err.fields) {
           return request(req, reply, { errors: err.fields, draft: body, status: err.status });
         }

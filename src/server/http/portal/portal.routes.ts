@@ -143,15 +143,21 @@ export const portalRoutes =
           tags,
           summary: "Reply to a request",
           description:
-            "Reopens a Resolved or Waiting request. A Closed one is final: the reply starts a follow-up request, whose reference is returned.",
+            "Reopens a Resolved or Waiting request. A Closed one is final: the reply starts a follow-up request, whose reference is returned. Limited per request and per client address (REPLY_RATE_LIMIT_PER_TICKET_PER_HOUR, REPLY_RATE_LIMIT_PER_ADDRESS_PER_HOUR): past either, 429 rate_limited with Retry-After.",
           security: writeSecurity,
           params: TicketParams,
           body: CustomerReplyBody,
-          response: { 201: PortalReplyResult, ...errors(400, 401, 403, 404, 413, 415) },
+          response: { 201: PortalReplyResult, ...errors(400, 401, 403, 404, 413, 415, 429) },
         },
       },
       async (req, reply) => {
-        const result = await replyAsCustomer(ctx, customerOf(req).actor, req.params.reference, req.body);
+        const result = await replyAsCustomer(
+          ctx,
+          customerOf(req).actor,
+          req.params.reference,
+          req.body,
+          req.ip,
+        );
         return reply.status(201).send(result);
       },
     );

@@ -149,6 +149,8 @@ export interface RequestPageState {
   errors?: FieldErrors;
   draft?: string;
   notice?: string;
+  /** The reply was refused (too many): how long to wait, in minutes; the form keeps the text. */
+  limited?: number;
   colleagues: Colleague[];
   /** The onboarding tasks linked to the request that the customer sees. */
   tasks?: { id: string; title: string; statusLabel: string }[];
@@ -183,7 +185,7 @@ ${requestTasksSection(ws, s.tasks ?? [], r)}
         ? html`<p class="hint">${r.t("requests:one.resolvedHint")}</p>`
         : ""
   }
-  ${errorSummary(s.t, s.errors)}
+  ${errorSummary(s.t, s.errors, s.limited ? s.t.t("tracking:tooMany", { count: s.limited }) : undefined)}
   <form method="post" action="${base}/reply" novalidate data-portal-form data-once>
     ${csrf(s.csrfToken)}
     <div class="field">
