@@ -279,10 +279,7 @@ function publicComments(db: Kysely<DB>, p: Record<"tokenHash" | "slug" | "number
   if (before === undefined) return q;
   return q
     .innerJoin("comments as cur", (j) =>
-      j
-        .onRef("cur.ticket_id", "=", "tickets.id")
-        .on("cur.id", "=", before)
-        .on("cur.internal", "=", false),
+      j.onRef("cur.ticket_id", "=", "tickets.id").on("cur.id", "=", before).on("cur.internal", "=", false),
     )
     .where((eb) =>
       eb.or([
@@ -377,8 +374,9 @@ const pageAttachments = (
 const PAGE_ATTACHMENTS = new PreparedRead(["tokenHash", "slug", "number", "limit"], (db, p) =>
   pageAttachments(db, p),
 );
-const PAGE_ATTACHMENTS_BEFORE = new PreparedRead(["tokenHash", "slug", "number", "limit", "before"], (db, p) =>
-  pageAttachments(db, p, p.before),
+const PAGE_ATTACHMENTS_BEFORE = new PreparedRead(
+  ["tokenHash", "slug", "number", "limit", "before"],
+  (db, p) => pageAttachments(db, p, p.before),
 );
 
 /**
@@ -420,7 +418,10 @@ export async function findTicketByTrackingToken(
       ...(paged
         ? before === undefined
           ? [PUBLIC_CONVERSATION.bind(d, paged)]
-          : [PUBLIC_CONVERSATION_BEFORE.bind(d, { ...paged, before }), CONVERSATION_CURSOR.bind(d, { ...values, before })]
+          : [
+              PUBLIC_CONVERSATION_BEFORE.bind(d, { ...paged, before }),
+              CONVERSATION_CURSOR.bind(d, { ...values, before }),
+            ]
         : []),
       ...(opts.attachments
         ? paged

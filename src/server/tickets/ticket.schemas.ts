@@ -102,7 +102,9 @@ export const TrackingView = Type.Object({
   }),
   hasOlder: Type.Boolean({ description: "Older messages than these exist: ask with before=nextBefore" }),
   nextBefore: Nullable(
-    Type.String({ description: "With hasOlder, the oldest message's id here: the `before` of the next page" }),
+    Type.String({
+      description: "With hasOlder, the oldest message's id here: the `before` of the next page",
+    }),
   ),
   resolution: Nullable(
     Type.Object({

@@ -7,8 +7,8 @@ import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";
 import { customerExpectations } from "../../sla/sla.customer.ts";
 import { mergedTrackingLink } from "../../tickets/merge.ts";
-import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { retryMinutes } from "../../tickets/reply-limits.ts";
+import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { expectationsLine } from "../../web/expectations.ts";
 import { formText } from "../../web/forms.ts";
@@ -134,7 +134,9 @@ export const trackingPages =
       let badCursor = false;
       try {
         try {
-          view = await getTrackingView(ctx, slug, req.params.reference, token, trackingViewer(entry), { before });
+          view = await getTrackingView(ctx, slug, req.params.reference, token, trackingViewer(entry), {
+            before,
+          });
         } catch (err) {
           // Not a message of this request: the newest messages, saying so.
           if (!(before && err instanceof AppError && err.fields?.before)) throw err;

@@ -42,9 +42,14 @@ export interface ConversationPaging {
 }
 
 /** The tracking page's paging links: older while there are older ones, newest from an older page. */
-export function trackingPaging(base: string, view: TrackingView, before: string | undefined): ConversationPaging {
+export function trackingPaging(
+  base: string,
+  view: TrackingView,
+  before: string | undefined,
+): ConversationPaging {
   return {
-    olderHref: view.hasOlder && view.nextBefore ? `${base}?before=${encodeURIComponent(view.nextBefore)}` : null,
+    olderHref:
+      view.hasOlder && view.nextBefore ? `${base}?before=${encodeURIComponent(view.nextBefore)}` : null,
     newerHref: before ? base : null,
   };
 }
