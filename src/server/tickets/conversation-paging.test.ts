@@ -1,8 +1,16 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { newId } from "../ids.ts";
-import { makeAgent, makeWorkspace, type Submitted, submitTicket, trackUrl } from "../test/factories.ts";
+import {
+  makeAgent,
+  makeTeam,
+  makeWorkspace,
+  type Submitted,
+  submitTicket,
+  trackUrl,
+} from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
+import { customerIn, openRequest } from "../test/portal-world.ts";
 import { insertComment } from "./ticket.create.ts";
 
 // A long conversation is paged: the tracking API and page show the newest messages, older ones on
@@ -35,14 +43,22 @@ async function longTicket(
 ): Promise<{ slug: string; s: Submitted; ids: string[]; notes: string[] }> {
   const ws = await makeWorkspace(t);
   const s = await submitTicket(t, ws.slug, { description: "The request itself" });
+  return { slug: ws.slug, s, ...(await fillConversation(ws.id, s.reference, count)) };
+}
+
+async function fillConversation(
+  workspaceId: string,
+  reference: string,
+  count: number,
+): Promise<{ ids: string[]; notes: string[] }> {
   const db = t.ctx.database.db;
   const ticket = await db
     .selectFrom("tickets")
     .select(["id", "contact_id"])
-    .where("workspace_id", "=", ws.id)
-    .where("number", "=", Number(s.reference.slice(4)))
+    .where("workspace_id", "=", workspaceId)
+    .where("number", "=", Number(reference.slice(4)))
     .executeTakeFirstOrThrow();
-  const agent = await makeAgent(t, ws.id);
+  const agent = await makeAgent(t, workspaceId);
   const ids: string[] = [];
   const notes: string[] = [];
   const start = Date.parse("2026-01-01T00:00:00Z");
@@ -50,7 +66,7 @@ async function longTicket(
     // Every fifth message shares its second with the one before: the id orders them.
     const at = new Date(start + (i - (i % 5 === 4 ? 1 : 0)) * 1000).toISOString();
     const id = await insertComment(db, {
-      workspaceId: ws.id,
+      workspaceId,
       ticketId: ticket.id,
       author:
         i % 10 === 9
@@ -65,7 +81,7 @@ async function longTicket(
     if (i % 7 === 6) {
       notes.push(
         await insertComment(db, {
-          workspaceId: ws.id,
+          workspaceId,
           ticketId: ticket.id,
           author: { type: "agent", agentId: agent.id },
           body: `internal note ${i}`,
@@ -76,7 +92,7 @@ async function longTicket(
       );
     }
   }
-  return { slug: ws.slug, s, ids, notes };
+  return { ids, notes };
 }
 
 const track = async (slug: string, s: Submitted, query = "") => {
@@ -262,5 +278,51 @@ describe("the tracking page's conversation, without JavaScript", () => {
     assert.match(res.body, /That part of the conversation could not be found/);
     assert.equal(shown(res.body).at(-1), 119);
     assert.ok(!res.body.includes("message 0<"));
+  });
+});
+
+describe("the signed-in portal's request", () => {
+  test("the API and the page page the conversation the same way, and refuse another request's cursor", async () => {
+    const team = await makeTeam(t);
+    const pat = await customerIn(t, team.ws.id, null, "own", "Pat Own");
+    const ref = await openRequest(t, team.ws.slug, pat, "Paged");
+    const { ids, notes } = await fillConversation(team.ws.id, ref, 60);
+    const api = `/api/portal/${team.ws.slug}/tickets/${ref}`;
+    const first = (await pat.get(api)).json() as Tracked;
+    assert.deepEqual(
+      first.conversation.map((m) => m.id),
+      ids.slice(10),
+    );
+    assert.equal(first.hasOlder, true);
+    assert.equal(first.nextBefore, ids[10]);
+    const second = (await pat.get(`${api}?before=${first.nextBefore}`)).json() as Tracked;
+    assert.deepEqual(
+      second.conversation.map((m) => m.id),
+      ids.slice(0, 10),
+    );
+    assert.equal(second.hasOlder, false);
+    assert.equal(second.nextBefore, null);
+    assert.ok(!JSON.stringify([first, second]).includes("internal note"));
+    for (const before of [long.ids[5], notes[0]]) {
+      const bad = await pat.get(`${api}?before=${before}`);
+      assert.equal(bad.statusCode, 400);
+      assert.ok(bad.json().error.fields.before);
+    }
+
+    const pageUrl = `/portal/${team.ws.slug}/requests/${ref}`;
+    const newest = await pat.get(pageUrl);
+    assert.equal(newest.statusCode, 200);
+    assert.equal([...newest.body.matchAll(/message \d+</g)].length, 50);
+    assert.ok(newest.body.includes(`href="${pageUrl}?before=${ids[10]}#conversation-title"`));
+    const older = await pat.get(`${pageUrl}?before=${ids[10]}`);
+    assert.equal(older.statusCode, 200);
+    assert.deepEqual(
+      [...older.body.matchAll(/message (\d+)</g)].map((m) => Number(m[1])),
+      Array.from({ length: 10 }, (_, i) => i),
+    );
+    assert.ok(older.body.includes(`href="${pageUrl}#latest"`));
+    const foreign = await pat.get(`${pageUrl}?before=${long.ids[5]}`);
+    assert.equal(foreign.statusCode, 400);
+    assert.match(foreign.body, /That part of the conversation could not be found/);
   });
 });

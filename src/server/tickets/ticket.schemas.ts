@@ -85,6 +85,16 @@ export const PublicMessage = Type.Object({
 });
 export type PublicMessage = Static<typeof PublicMessage>;
 
+/** Where a page of a conversation stands: whether older messages are left, and how to ask for them. */
+export const ConversationPageFields = {
+  hasOlder: Type.Boolean({ description: "Older messages than these exist: ask with before=nextBefore" }),
+  nextBefore: Nullable(
+    Type.String({
+      description: "With hasOlder, the oldest message's id here: the `before` of the next page",
+    }),
+  ),
+};
+
 export const TrackingView = Type.Object({
   reference: Type.String(),
   subject: Type.String(),
@@ -100,12 +110,7 @@ export const TrackingView = Type.Object({
     description:
       "The newest public messages (at most `limit`, 50 unless asked), oldest first; with `before`, those just older than that message",
   }),
-  hasOlder: Type.Boolean({ description: "Older messages than these exist: ask with before=nextBefore" }),
-  nextBefore: Nullable(
-    Type.String({
-      description: "With hasOlder, the oldest message's id here: the `before` of the next page",
-    }),
-  ),
+  ...ConversationPageFields,
   resolution: Nullable(
     Type.Object({
       details: Nullable(Type.String()),

@@ -106,9 +106,22 @@ export const portalPages =
       opts: { errors?: FieldErrors; draft?: string; status?: number; notice?: string; limited?: number } = {},
     ) => {
       const c = customerOf(req);
+      // The page of the conversation asked for (?before=, a message id), else the newest.
+      const asked =
+        req.method === "GET" ? (req.query as { before?: unknown } | undefined)?.before : undefined;
+      let before = typeof asked === "string" && asked !== "" ? asked.slice(0, 64) : undefined;
+      let badCursor = false;
       let view: Awaited<ReturnType<typeof getPortalTicket>>;
       try {
-        view = await getPortalTicket(ctx, c.actor, req.params.reference);
+        try {
+          view = await getPortalTicket(ctx, c.actor, req.params.reference, { before });
+        } catch (err) {
+          // Not a message of this request: the newest messages, saying so.
+          if (!(before && err instanceof AppError && err.fields?.before)) throw err;
+          badCursor = true;
+          before = undefined;
+          view = await getPortalTicket(ctx, c.actor, req.params.reference);
+        }
       } catch (err) {
         if (!(err instanceof AppError && err.status === 404)) throw err;
         return page(req, reply, {
@@ -123,7 +136,7 @@ export const portalPages =
       return page(req, reply, {
         title: `${view.reference}: ${view.subject}`,
         current: "requests",
-        status: opts.status ?? 200,
+        status: opts.status ?? (badCursor ? 400 : 200),
         main: (ws, t) =>
           requestMain(
             ws,
@@ -134,8 +147,10 @@ export const portalPages =
               colleagues,
               tasks,
               expectations: expectationsLine(t, expectations, { assignee: false }),
+              before,
               ...opts,
               ...(opts.notice ? { notice: t.t(opts.notice) } : {}),
+              ...(badCursor ? { warning: t.t("tracking:badCursor") } : {}),
             },
             t,
           ),
