@@ -36,6 +36,10 @@ export interface Config {
   domainCheck: { allowInternal: boolean; httpPort: number };
   /** Portal submissions allowed per client address per hour. */
   submitRateLimitPerHour: number;
+  /** Customer replies allowed on one ticket per hour, from the portal (tracking page, signed-in portal). */
+  replyRateLimitPerTicketPerHour: number;
+  /** Customer replies allowed from one client address per hour, over all tickets. */
+  replyRateLimitPerAddressPerHour: number;
   /** Requests per minute one API key may make (API_KEY_RATE_LIMIT_PER_MINUTE). */
   apiKeyRateLimitPerMinute: number;
   /** Failed sign-ins allowed per account from one client address, in 15 minutes. */
@@ -197,6 +201,8 @@ export function loadConfig(env: Env = process.env): Config {
       httpPort: int(env, "DOMAIN_CHECK_HTTP_PORT", 80, 1, 65535),
     },
     submitRateLimitPerHour: int(env, "SUBMIT_RATE_LIMIT_PER_HOUR", 10, 1, 1_000_000_000),
+    replyRateLimitPerTicketPerHour: int(env, "REPLY_RATE_LIMIT_PER_TICKET_PER_HOUR", 30, 1, 1_000_000_000),
+    replyRateLimitPerAddressPerHour: int(env, "REPLY_RATE_LIMIT_PER_ADDRESS_PER_HOUR", 60, 1, 1_000_000_000),
     apiKeyRateLimitPerMinute: int(env, "API_KEY_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000_000),
     loginFailuresPerClient: int(env, "LOGIN_FAILURES_PER_CLIENT", 10, 1, 10_000),
     loginFailuresPerAccount: int(env, "LOGIN_FAILURES_PER_ACCOUNT", 100, 1, 100_000),

@@ -13,6 +13,7 @@ import type { Colleague, PortalReplyResult } from "./customer-portal.schemas.ts"
 import { findPortalTicket, mayCopyIn } from "./customer-portal.ts";
 import { afterCustomerComment } from "./customer-reply.ts";
 import { openFollowUp } from "./follow-up.ts";
+import { countPortalReply } from "./reply-limits.ts";
 import { lockTicket, removeTicketCc, ticketsWritableBy } from "./ticket.access.ts";
 import { cleanText, customerStatusOf, insertComment } from "./ticket.create.ts";
 import { recordEvent } from "./ticket.events.ts";
@@ -40,10 +41,17 @@ export async function replyAsCustomer(
   actor: CustomerActor,
   reference: string,
   input: { body: string; attachments?: string[] | undefined },
+  /** Whose replies the per-address limit counts (reply-limits.ts). */
+  clientAddress?: string,
 ): Promise<PortalReplyResult> {
   const body = cleanText(input.body);
   if (!body) throw validationFailed({ body: "must not be empty" });
-  const [ws, me] = await Promise.all([getWorkspace(ctx, actor), self(ctx, actor)]);
+  const [ws, me, seen] = await Promise.all([
+    getWorkspace(ctx, actor),
+    self(ctx, actor),
+    findPortalTicket(ctx.database.db, actor, reference),
+  ]);
+  await countPortalReply(ctx, { ticketId: seen.id, clientAddress });
   const result = await ctx.database.db.transaction().execute(async (tx): Promise<PortalReplyResult> => {
     // Decided on the locked row: a request closed meanwhile still gets a follow-up.
     const ticket = await lockTicket(ctx, tx, await findPortalTicket(tx, actor, reference));

@@ -4,7 +4,7 @@ import { Attachment } from "../files/file.schemas.ts";
 import { FormDue } from "../forms/form.schemas.ts";
 import { Key, Nullable, OneOf } from "../lib/schema.ts";
 import { PortalOnboardingSummary } from "../onboarding/onboarding.schemas.ts";
-import { PublicMessage, TicketStatusSchema } from "./ticket.schemas.ts";
+import { ConversationPageFields, PublicMessage, TicketStatusSchema } from "./ticket.schemas.ts";
 
 // What the signed-in portal's customers read and send (customer-portal.ts): the home, the list
 // of requests, one request, the colleagues to copy in. Never an internal field: no internal note,
@@ -102,7 +102,11 @@ export const PortalTicket = Type.Object({
     ),
   ),
   attachments: Type.Array(Attachment, { description: "Files sent with the request itself" }),
-  conversation: Type.Array(PublicMessage),
+  conversation: Type.Array(PublicMessage, {
+    description:
+      "The newest public messages (at most `limit`, 50 unless asked), oldest first; with `before`, those just older than that message",
+  }),
+  ...ConversationPageFields,
   resolution: Nullable(
     Type.Object({ details: Nullable(Type.String()), resolvedAt: Type.String({ format: "date-time" }) }),
   ),

@@ -22,6 +22,7 @@ import type {
 } from "./customer-portal.schemas.ts";
 import { ccsVisibleTo, ticketsVisibleTo } from "./ticket.access.ts";
 import { customerStatusOf } from "./ticket.create.ts";
+import { CONVERSATION_PAGE } from "./ticket.schemas.ts";
 
 // What a signed-in customer reads on the portal: the home (open requests and recent activity),
 // the list of their requests, one request. Every read starts from the access functions with the
@@ -196,15 +197,32 @@ export async function findPortalTicket(
 export const mayCopyIn = (actor: CustomerActor, ticket: Pick<TicketTable, "company_id">) =>
   actor.scope === "company" && actor.companyId !== null && ticket.company_id === actor.companyId;
 
-/** One request: its conversation without internal notes, its files, who is copied in. */
+/**
+ * One request: one page of its conversation without internal notes (the newest messages unless
+ * `page.before` names one of its public messages; another is refused), its files, who is copied in.
+ */
 export async function getPortalTicket(
   ctx: AppContext,
   actor: CustomerActor,
   reference: string,
+  page: { limit?: number | undefined; before?: string | undefined } = {},
 ): Promise<PortalTicket> {
   const db = ctx.database.db;
   const t = await findPortalTicket(db, actor, reference);
-  const [ws, opener, comments, files, ccs] = await Promise.all([
+  const limit = page.limit ?? CONVERSATION_PAGE;
+  const cursor =
+    page.before === undefined
+      ? undefined
+      : await commentsVisibleTo(db, actor)
+          .select(["comments.id", "comments.created_at"])
+          .where("comments.id", "=", page.before)
+          .where("comments.ticket_id", "=", t.id)
+          .where("comments.author_type", "in", ["agent", "contact"])
+          .executeTakeFirst();
+  if (cursor === undefined && page.before !== undefined) {
+    throw validationFailed({ before: "is not a message of this request" });
+  }
+  const [ws, opener, newestFirst, files, ccs] = await Promise.all([
     getWorkspace(ctx, actor),
     summaries(db, actor).where("tickets.id", "=", t.id).executeTakeFirstOrThrow(),
     commentsVisibleTo(db, actor)
@@ -228,8 +246,18 @@ export async function getPortalTicket(
       ])
       .where("comments.ticket_id", "=", t.id)
       .where("comments.author_type", "in", ["agent", "contact"])
-      .orderBy("comments.created_at")
-      .orderBy("comments.id")
+      .$if(cursor !== undefined, (q) =>
+        q.where((eb) => {
+          const c = cursor as { id: string; created_at: string };
+          return eb.or([
+            eb("comments.created_at", "<", c.created_at),
+            eb.and([eb("comments.created_at", "=", c.created_at), eb("comments.id", "<", c.id)]),
+          ]);
+        }),
+      )
+      .orderBy("comments.created_at", "desc")
+      .orderBy("comments.id", "desc")
+      .limit(limit + 1)
       .execute(),
     attachmentsForCustomer(db, actor, t.id),
     ccsVisibleTo(db, actor)
@@ -254,6 +282,9 @@ export async function getPortalTicket(
       : undefined;
   const summary = toSummary(actor, opener);
   const done = DONE.includes(summary.status);
+  // One row more than the page holds says that older ones are left.
+  const hasOlder = newestFirst.length > limit;
+  const comments = newestFirst.slice(0, limit).reverse();
   return {
     ...summary,
     description: t.description,
@@ -270,6 +301,8 @@ export async function getPortalTicket(
       createdAt: c.created_at,
       attachments: files.filter((f) => f.commentId === c.id),
     })),
+    hasOlder,
+    nextBefore: hasOlder ? (comments[0]?.id ?? null) : null,
     resolution: done && t.resolved_at ? { details: t.resolution, resolvedAt: t.resolved_at } : null,
     ccs: ccs.map((c) => ({ id: c.id, name: c.name })),
     canCopyIn: mayCopyIn(actor, t),

@@ -423,6 +423,8 @@ describe("tracking by token", () => {
       "contact",
       "attachments",
       "conversation",
+      "hasOlder",
+      "nextBefore",
       "resolution",
     ]);
   });

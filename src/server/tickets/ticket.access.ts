@@ -13,7 +13,7 @@ import type { AppContext } from "../context.ts";
 import { nothing } from "../db/access.ts";
 import { PreparedRead, ReadCache, type RowOf, readOne, readTogether } from "../db/prepared.ts";
 import type { DB, TicketTable, Tx } from "../db/schema.ts";
-import { notFound } from "../errors.ts";
+import { notFound, validationFailed } from "../errors.ts";
 
 // Every ticket query starts here. Agents see their own workspace's tickets; a signed-in customer
 // their own, their company's (a manager) or those they were copied in on; a token holder sees
@@ -272,10 +272,44 @@ const TRACKING_ACCESS = new PreparedRead(["tokenHash", "slug", "number"], tracki
   name: "tracking_access",
 });
 
-/** The same ticket's public conversation: the query itself leaves internal notes out. */
-const publicConversation = (db: Kysely<DB>, p: TokenValues) =>
-  byTrackingToken(db, p)
+/**
+ * The same ticket's public comments (the query itself leaves internal notes out); with `before`,
+ * those older than that comment of this ticket. Newest first, so a page is a LIMIT.
+ */
+function publicComments(db: Kysely<DB>, p: Record<"tokenHash" | "slug" | "number", never>, before?: never) {
+  const q = byTrackingToken(db, p)
     .innerJoin("comments", "comments.ticket_id", "tickets.id")
+    .where("comments.internal", "=", false)
+    .where("comments.author_type", "in", ["agent", "contact"]);
+  if (before === undefined) return q;
+  return q
+    .innerJoin("comments as cur", (j) =>
+      j.onRef("cur.ticket_id", "=", "tickets.id").on("cur.id", "=", before).on("cur.internal", "=", false),
+    )
+    .where((eb) =>
+      eb.or([
+        eb("comments.created_at", "<", eb.ref("cur.created_at")),
+        eb.and([
+          eb("comments.created_at", "=", eb.ref("cur.created_at")),
+          eb("comments.id", "<", eb.ref("cur.id")),
+        ]),
+      ]),
+    );
+}
+
+/** A page of the public conversation, newest first: `limit` rows, older than `before` if given. */
+const conversationPage = (
+  db: Kysely<DB>,
+  p: Record<"tokenHash" | "slug" | "number" | "limit", never>,
+  before?: never,
+) =>
+  publicComments(db, p, before)
+    .orderBy("comments.created_at", "desc")
+    .orderBy("comments.id", "desc")
+    .limit(p.limit);
+
+const withAuthors = (q: ReturnType<typeof conversationPage>) =>
+  q
     .leftJoin("agents", "agents.id", "comments.author_agent_id")
     .leftJoin("contacts", "contacts.id", "comments.author_contact_id")
     .select([
@@ -285,12 +319,19 @@ const publicConversation = (db: Kysely<DB>, p: TokenValues) =>
       "comments.created_at",
       "agents.name as agent_name",
       "contacts.name as contact_name",
-    ])
-    .where("comments.internal", "=", false)
-    .where("comments.author_type", "in", ["agent", "contact"]);
+    ]);
 
-const PUBLIC_CONVERSATION = new PreparedRead(["tokenHash", "slug", "number"], (db, p) =>
-  publicConversation(db, p).orderBy("comments.created_at").orderBy("comments.id"),
+const PUBLIC_CONVERSATION = new PreparedRead(["tokenHash", "slug", "number", "limit"], (db, p) =>
+  withAuthors(conversationPage(db, p)),
+);
+const PUBLIC_CONVERSATION_BEFORE = new PreparedRead(
+  ["tokenHash", "slug", "number", "limit", "before"],
+  (db, p) => withAuthors(conversationPage(db, p, p.before)),
+);
+
+/** The cursor of an older page: a public comment of this very ticket, else it is refused. */
+const CONVERSATION_CURSOR = new PreparedRead(["tokenHash", "slug", "number", "before"], (db, p) =>
+  publicComments(db, p).select("comments.id").where("comments.id", "=", p.before),
 );
 
 export type PublicConversationRow = RowOf<typeof PUBLIC_CONVERSATION>;
@@ -299,7 +340,7 @@ export type PublicConversationRow = RowOf<typeof PUBLIC_CONVERSATION>;
  * The files the token holder may see: the ticket's own and those of its public comments. A file
  * on an internal note is left out by the query itself, for the chips and the download alike.
  */
-const publicAttachments = (db: Kysely<DB>, p: TokenValues) =>
+const publicAttachments = (db: Kysely<DB>, p: Record<"tokenHash" | "slug" | "number", never>) =>
   byTrackingToken(db, p)
     .innerJoin("attachments as a", (j) =>
       j.onRef("a.ticket_id", "=", "tickets.id").onRef("a.workspace_id", "=", "tickets.workspace_id"),
@@ -317,29 +358,50 @@ const publicAttachments = (db: Kysely<DB>, p: TokenValues) =>
       "a.comment_id",
       "a.created_at",
     ])
-    .where((eb) => eb.or([eb("a.comment_id", "is", null), eb("ac.internal", "=", false)]));
+    .where((eb) => eb.or([eb("a.comment_id", "is", null), eb("ac.internal", "=", false)]))
+    .orderBy("a.created_at")
+    .orderBy("a.id");
+const PUBLIC_ATTACHMENTS = new PreparedRead(["tokenHash", "slug", "number"], publicAttachments);
 
-const PUBLIC_ATTACHMENTS = new PreparedRead(["tokenHash", "slug", "number"], (db, p) =>
-  publicAttachments(db, p).orderBy("a.created_at").orderBy("a.id"),
+export type PublicAttachmentRow = RowOf<typeof PUBLIC_ATTACHMENTS>;
+
+/** The files of the request itself and of one page of its conversation (the ids read as the page's). */
+const pageAttachments = (
+  db: Kysely<DB>,
+  p: Record<"tokenHash" | "slug" | "number" | "limit", never>,
+  before?: never,
+) => {
+  const page = conversationPage(db, p, before).select("comments.id");
+  return publicAttachments(db, p).where((eb) =>
+    eb.or([eb("a.comment_id", "is", null), eb("a.comment_id", "in", page)]),
+  );
+};
+const PAGE_ATTACHMENTS = new PreparedRead(["tokenHash", "slug", "number", "limit"], (db, p) =>
+  pageAttachments(db, p),
+);
+const PAGE_ATTACHMENTS_BEFORE = new PreparedRead(
+  ["tokenHash", "slug", "number", "limit", "before"],
+  (db, p) => pageAttachments(db, p, p.before),
 );
 
 /**
- * PostgreSQL: the three reads above as one statement, one round trip on one pool connection: the
- * access row with the conversation and the files as JSON arrays, each in the order above. JSON
+ * PostgreSQL: the newest page's three reads (access, conversation page, its files) as one
+ * statement, one round trip on one pool connection: the access row with the page and the files
+ * as JSON arrays, each in the order of its own read. JSON
  * carries timestamps in its own text; `fromJsonRows` makes them the ISO strings the pool answers.
  */
 const TRACKING_AT_ONCE = new PreparedRead(
-  ["tokenHash", "slug", "number"],
+  ["tokenHash", "slug", "number", "limit"],
   (db, p) =>
     trackingAccess(db, p).select([
       sql<
         unknown[]
-      >`(select coalesce(json_agg(m order by m.created_at, m.id), '[]') from ${publicConversation(db, p)} as m)`.as(
+      >`(select coalesce(json_agg(m order by m.created_at desc, m.id desc), '[]') from ${withAuthors(conversationPage(db, p))} as m)`.as(
         "public_conversation",
       ),
       sql<
         unknown[]
-      >`(select coalesce(json_agg(f order by f.created_at, f.id), '[]') from ${publicAttachments(db, p)} as f)`.as(
+      >`(select coalesce(json_agg(f order by f.created_at, f.id), '[]') from ${pageAttachments(db, p)} as f)`.as(
         "public_attachments",
       ),
     ]),
@@ -354,7 +416,7 @@ function fromJsonRows(rows: { created_at: string }[]): void {
 /** The tracking read on PostgreSQL, in the shape of `readTogether`'s answer: access, conversation, files. */
 async function readTrackingAtOnce(
   ctx: AppContext,
-  values: Record<"tokenHash" | "slug" | "number", string | number>,
+  values: Record<"tokenHash" | "slug" | "number" | "limit", string | number>,
 ): Promise<[unknown[], unknown[], unknown[]]> {
   const rows = await readOne(ctx.database, TRACKING_AT_ONCE.bind(ctx.database, values));
   const row = rows[0];
@@ -365,49 +427,74 @@ async function readTrackingAtOnce(
   return [[access], conversation, files];
 }
 
-export type PublicAttachmentRow = RowOf<typeof PUBLIC_ATTACHMENTS>;
-
 /**
  * The tracking page and its live update read the same ticket again and again: the rows are kept
  * until the database changes (ReadCache). Expiry and the email check below run on every call.
  */
 const TRACKING_READS = new ReadCache<readonly unknown[][]>(2000, { onPostgres: true, share: 0.35 });
 
+/** Which page of the conversation: the newest `limit` messages, or those older than `before`. */
+export interface ConversationPage {
+  limit: number;
+  /** A public message of this ticket (an earlier page's `nextBefore`); another is refused (400). */
+  before?: string | undefined;
+}
+
 /**
- * The token holder's ticket; with `conversation` and `attachments`, its public conversation and
- * files, read in the same snapshot.
+ * The token holder's ticket; with `conversation`, one page of its public conversation (newest
+ * first, one row more than the limit when older ones are left) and with `attachments` the files
+ * of the request and of that page (without a conversation, all its public files), read in the
+ * same snapshot.
  */
 export async function findTicketByTrackingToken(
   ctx: AppContext,
   slug: string,
   reference: string,
   token: unknown,
-  opts: { conversation?: boolean; attachments?: boolean; viewer?: CustomerActor | undefined } = {},
+  opts: { conversation?: ConversationPage; attachments?: boolean; viewer?: CustomerActor | undefined } = {},
 ): Promise<TokenAccess & { conversation: PublicConversationRow[]; attachments: PublicAttachmentRow[] }> {
   const number = parseReference(reference);
   if (number === null || !looksLikeToken(token)) throw ticketNotFound();
   const values = { tokenHash: hashToken(token), slug, number };
+  const page = opts.conversation;
+  const before = page?.before;
+  const paged = page ? { ...values, limit: page.limit + 1 } : undefined;
   const read = async (): Promise<readonly unknown[][]> => {
-    if (ctx.database.dialect === "postgres" && (opts.conversation || opts.attachments)) {
-      const [access, conversation, files] = await readTrackingAtOnce(ctx, values);
-      return [access, ...(opts.conversation ? [conversation] : []), ...(opts.attachments ? [files] : [])];
+    const d = ctx.database;
+    if (d.dialect === "postgres" && paged && before === undefined) {
+      const [access, conversation, files] = await readTrackingAtOnce(ctx, paged);
+      return [access, conversation, ...(opts.attachments ? [files] : [])];
     }
-    return readTogether(ctx.database, [
-      TRACKING_ACCESS.bind(ctx.database, values),
-      ...(opts.conversation ? [PUBLIC_CONVERSATION.bind(ctx.database, values)] : []),
-      ...(opts.attachments ? [PUBLIC_ATTACHMENTS.bind(ctx.database, values)] : []),
+    return readTogether(d, [
+      TRACKING_ACCESS.bind(d, values),
+      ...(paged
+        ? before === undefined
+          ? [PUBLIC_CONVERSATION.bind(d, paged)]
+          : [
+              PUBLIC_CONVERSATION_BEFORE.bind(d, { ...paged, before }),
+              CONVERSATION_CURSOR.bind(d, { ...values, before }),
+            ]
+        : []),
+      ...(opts.attachments
+        ? paged
+          ? before === undefined
+            ? [PAGE_ATTACHMENTS.bind(d, paged)]
+            : [PAGE_ATTACHMENTS_BEFORE.bind(d, { ...paged, before })]
+          : [PUBLIC_ATTACHMENTS.bind(d, values)]
+        : []),
     ]);
   };
-  const [access = [], ...more] = opts.conversation
+  const [access = [], ...more] = page
     ? await TRACKING_READS.get(
         ctx.database,
-        `${values.tokenHash} ${slug} ${number}${opts.attachments ? " +files" : ""}`,
+        `${values.tokenHash} ${slug} ${number}${opts.attachments ? " +files" : ""} ${page.limit} ${before ?? ""}`,
         read,
       )
     : await read();
-  const row = access[0] as RowOf<typeof TRACKING_ACCESS> | undefined;
-  const conversation = opts.conversation ? more.shift() : [];
+  const conversation = page ? more.shift() : [];
+  const cursor = before !== undefined ? more.shift() : undefined;
   const attachments = opts.attachments ? more.shift() : [];
+  const row = access[0] as RowOf<typeof TRACKING_ACCESS> | undefined;
   if (
     !row ||
     row.token_expires_at <= ctx.now().toISOString() ||
@@ -420,6 +507,7 @@ export async function findTicketByTrackingToken(
   if (opts.viewer && !(await isTicketVisibleTo(ctx.database.db, opts.viewer, row.id))) {
     throw ticketNotFound();
   }
+  if (cursor && !cursor.length) throw validationFailed({ before: "is not a message of this request" });
   // The row is the ticket's columns and a few more; it is handed on as the ticket as it is, since
   // copying twenty columns out of it is a measurable share of this hot read.
   const ticket: TicketTable = row;

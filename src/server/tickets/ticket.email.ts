@@ -15,6 +15,7 @@ import { portalUrl } from "../workspaces/portal-url.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { afterCustomerComment } from "./customer-reply.ts";
 import { openFollowUp } from "./follow-up.ts";
+import { countEmailReply } from "./reply-limits.ts";
 import { lockTicket, ticketsWritableBy } from "./ticket.access.ts";
 import { insertComment, insertTicket, issueTrackingToken, trackingPath } from "./ticket.create.ts";
 import { recordEvent } from "./ticket.events.ts";
@@ -303,5 +304,6 @@ export async function appendEmailToTicket(
     await markInbound(tx, m, now, { outcome, ticketId: t.id, commentId: id });
     return { outcome, ticketId: t.id, reference: formatReference(t.number), commentId: id };
   });
+  if (o.outcome === "reply_appended") await countEmailReply(ctx, o.ticketId);
   return published(ctx, ws.id, o);
 }

@@ -85,6 +85,16 @@ export const PublicMessage = Type.Object({
 });
 export type PublicMessage = Static<typeof PublicMessage>;
 
+/** Where a page of a conversation stands: whether older messages are left, and how to ask for them. */
+export const ConversationPageFields = {
+  hasOlder: Type.Boolean({ description: "Older messages than these exist: ask with before=nextBefore" }),
+  nextBefore: Nullable(
+    Type.String({
+      description: "With hasOlder, the oldest message's id here: the `before` of the next page",
+    }),
+  ),
+};
+
 export const TrackingView = Type.Object({
   reference: Type.String(),
   subject: Type.String(),
@@ -96,7 +106,11 @@ export const TrackingView = Type.Object({
   updatedAt: Type.String({ format: "date-time" }),
   contact: Type.Object({ name: Type.String() }),
   attachments: Type.Array(Attachment, { description: "Files sent with the request itself" }),
-  conversation: Type.Array(PublicMessage),
+  conversation: Type.Array(PublicMessage, {
+    description:
+      "The newest public messages (at most `limit`, 50 unless asked), oldest first; with `before`, those just older than that message",
+  }),
+  ...ConversationPageFields,
   resolution: Nullable(
     Type.Object({
       details: Nullable(Type.String()),
@@ -105,6 +119,28 @@ export const TrackingView = Type.Object({
   ),
 });
 export type TrackingView = Static<typeof TrackingView>;
+
+/** A conversation's page size when none is asked for, and the most one page holds. */
+export const CONVERSATION_PAGE = 50;
+export const CONVERSATION_PAGE_MAX = 100;
+
+/** Which page of a conversation: the newest messages, or those older than a message. */
+export const ConversationQuery = {
+  before: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description: "A message id (an earlier answer's nextBefore): the messages just older than it",
+    }),
+  ),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: CONVERSATION_PAGE_MAX,
+      default: CONVERSATION_PAGE,
+      description: "How many messages at most",
+    }),
+  ),
+};
 
 export const CustomerReplyBody = StrictObject({
   body: Text(MESSAGE_MAX),

@@ -57,20 +57,23 @@ async function busyTicket(slug: string, agent: SignedInAgent): Promise<Submitted
 }
 
 const read = (ctx: TestEnv["ctx"], slug: string, s: Submitted) =>
-  findTicketByTrackingToken(ctx, slug, s.reference, s.token, { conversation: true, attachments: true });
+  findTicketByTrackingToken(ctx, slug, s.reference, s.token, {
+    conversation: { limit: 50 },
+    attachments: true,
+  });
 
-test("the tracking read answers the public conversation and files, in order, without internal notes", async () => {
+test("the tracking read answers the public conversation (newest first) and its files, without internal notes", async () => {
   const team = await makeTeam(t);
   const s = await busyTicket(team.ws.slug, team.agent);
   const r = await read(t.ctx, team.ws.slug, s);
   assert.deepEqual(
     r.conversation.map((m) => [m.author_type, m.body]),
     [
-      ["contact", "Here is the photo."],
       ["agent", "Thanks, a technician is on the way."],
+      ["contact", "Here is the photo."],
     ],
   );
-  assert.equal(r.conversation[1]?.agent_name, "Sam Agent");
+  assert.equal(r.conversation[0]?.agent_name, "Sam Agent");
   assert.deepEqual(
     r.attachments.map((f) => [
       f.file_name,
@@ -78,8 +81,8 @@ test("the tracking read answers the public conversation and files, in order, wit
     ]),
     [
       ["ticket.txt", null],
-      ["customer.txt", 0],
-      ["reply.txt", 1],
+      ["customer.txt", 1],
+      ["reply.txt", 0],
     ],
   );
   for (const x of [...r.conversation, ...r.attachments]) {
@@ -121,7 +124,7 @@ test("on PostgreSQL the one statement answers exactly what the three reads answe
   assert.deepEqual(once.conversation, apart.conversation);
   assert.deepEqual(once.attachments, apart.attachments);
   assert.deepEqual({ ...once.ticket }, { ...apart.ticket });
-  assert.equal(once.conversation[0]?.created_at, "2026-03-01T10:00:00.123Z");
+  assert.equal(once.conversation[1]?.created_at, "2026-03-01T10:00:00.123Z");
 });
 
 test("a wrong token reads nothing, with the conversation or without", async () => {

@@ -10,9 +10,20 @@ import { portalHref } from "../workspaces/portal-url.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { afterCustomerComment } from "./customer-reply.ts";
 import { openFollowUp } from "./follow-up.ts";
-import { findTicketByTrackingToken, lockTicket, type PublicConversationRow } from "./ticket.access.ts";
+import { countPortalReply } from "./reply-limits.ts";
+import {
+  type ConversationPage,
+  findTicketByTrackingToken,
+  lockTicket,
+  type PublicConversationRow,
+} from "./ticket.access.ts";
 import { cleanText, customerStatusOf, insertComment } from "./ticket.create.ts";
-import type { CustomerReplyResult, PublicMessage, TrackingView } from "./ticket.schemas.ts";
+import {
+  CONVERSATION_PAGE,
+  type CustomerReplyResult,
+  type PublicMessage,
+  type TrackingView,
+} from "./ticket.schemas.ts";
 
 // The tracking page of the public portal: the token holder's view of their ticket, and their
 // replies to it. The view is the portal's hottest read (prepared, cached; ticket.access.ts).
@@ -37,24 +48,29 @@ function toPublicMessage(r: PublicConversationRow, files: AttachmentView[]): Pub
  */
 const TRACKING_VIEWS = new WeakMap<object, TrackingView>();
 
-/** The tracking page's answer: one snapshot of the ticket and its public conversation. */
+/**
+ * The tracking page's answer: one snapshot of the ticket and one page of its public conversation
+ * (the newest messages unless `page.before` names one; a message of another ticket is refused).
+ */
 export async function getTrackingView(
   ctx: AppContext,
   slug: string,
   reference: string,
   token: unknown,
   viewer?: CustomerActor,
+  page: Partial<ConversationPage> = {},
 ): Promise<TrackingView> {
+  const limit = page.limit ?? CONVERSATION_PAGE;
   const { ticket, conversation, attachments, contact } = await findTicketByTrackingToken(
     ctx,
     slug,
     reference,
     token,
-    { conversation: true, attachments: true, viewer },
+    { conversation: { limit, before: page.before }, attachments: true, viewer },
   );
   let view = TRACKING_VIEWS.get(ticket);
   if (!view) {
-    view = trackingView(ticket, contact, conversation, attachments);
+    view = trackingView(ticket, contact, conversation, attachments, limit);
     TRACKING_VIEWS.set(ticket, view);
   }
   return view;
@@ -63,11 +79,15 @@ export async function getTrackingView(
 function trackingView(
   ticket: TicketTable,
   contact: { name: string },
-  conversation: PublicConversationRow[],
+  newestFirst: PublicConversationRow[],
   attachments: Parameters<typeof attachmentViews>[0],
+  limit: number,
 ): TrackingView {
   const files = attachmentViews(attachments);
   const status = customerStatusOf(ticket);
+  // One row more than the page holds says that older ones are left.
+  const hasOlder = newestFirst.length > limit;
+  const conversation = newestFirst.slice(0, limit).reverse();
   return {
     reference: formatReference(ticket.number),
     subject: ticket.subject,
@@ -80,6 +100,8 @@ function trackingView(
     contact: { name: contact.name },
     attachments: files.filter((f) => f.commentId === null),
     conversation: conversation.map((r) => toPublicMessage(r, files)),
+    hasOlder,
+    nextBefore: hasOlder ? (conversation[0]?.id ?? null) : null,
     resolution:
       (status === "resolved" || status === "closed") && ticket.resolved_at
         ? { details: ticket.resolution, resolvedAt: ticket.resolved_at }
@@ -101,6 +123,8 @@ export async function replyAsTokenHolder(
     attachments?: string[] | undefined;
     /** Where the portal needs sign-in: the signed-in customer, who must be able to see the ticket. */
     viewer?: CustomerActor | undefined;
+    /** Whose replies the per-address limit counts (reply-limits.ts). */
+    clientAddress?: string | undefined;
   },
 ): Promise<CustomerReplyResult> {
   const access = await findTicketByTrackingToken(ctx, req.slug, req.reference, req.token, {
@@ -108,6 +132,7 @@ export async function replyAsTokenHolder(
   });
   const { ticket, contact } = access;
   const body = cleanText(req.body);
+  await countPortalReply(ctx, { ticketId: ticket.id, clientAddress: req.clientAddress });
   const ws = await getWorkspaceBySlug(ctx, req.slug);
 
   const result = await ctx.database.db.transaction().execute(async (tx): Promise<CustomerReplyResult> => {

@@ -21,6 +21,7 @@ import {
   type PortalWhoseFilter,
 } from "../../tickets/customer-portal.schemas.ts";
 import { getPortalTicket, listPortalTickets, portalHome } from "../../tickets/customer-portal.ts";
+import { retryMinutes } from "../../tickets/reply-limits.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { expectationsLine } from "../../web/expectations.ts";
 import { formString, formText } from "../../web/forms.ts";
@@ -102,12 +103,25 @@ export const portalPages =
     const request = async (
       req: FastifyRequest<{ Params: RequestParams }>,
       reply: FastifyReply,
-      opts: { errors?: FieldErrors; draft?: string; status?: number; notice?: string } = {},
+      opts: { errors?: FieldErrors; draft?: string; status?: number; notice?: string; limited?: number } = {},
     ) => {
       const c = customerOf(req);
+      // The page of the conversation asked for (?before=, a message id), else the newest.
+      const asked =
+        req.method === "GET" ? (req.query as { before?: unknown } | undefined)?.before : undefined;
+      let before = typeof asked === "string" && asked !== "" ? asked.slice(0, 64) : undefined;
+      let badCursor = false;
       let view: Awaited<ReturnType<typeof getPortalTicket>>;
       try {
-        view = await getPortalTicket(ctx, c.actor, req.params.reference);
+        try {
+          view = await getPortalTicket(ctx, c.actor, req.params.reference, { before });
+        } catch (err) {
+          // Not a message of this request: the newest messages, saying so.
+          if (!(before && err instanceof AppError && err.fields?.before)) throw err;
+          badCursor = true;
+          before = undefined;
+          view = await getPortalTicket(ctx, c.actor, req.params.reference);
+        }
       } catch (err) {
         if (!(err instanceof AppError && err.status === 404)) throw err;
         return page(req, reply, {
@@ -122,7 +136,7 @@ export const portalPages =
       return page(req, reply, {
         title: `${view.reference}: ${view.subject}`,
         current: "requests",
-        status: opts.status ?? 200,
+        status: opts.status ?? (badCursor ? 400 : 200),
         main: (ws, t) =>
           requestMain(
             ws,
@@ -133,8 +147,10 @@ export const portalPages =
               colleagues,
               tasks,
               expectations: expectationsLine(t, expectations, { assignee: false }),
+              before,
               ...opts,
               ...(opts.notice ? { notice: t.t(opts.notice) } : {}),
+              ...(badCursor ? { warning: t.t("tracking:badCursor") } : {}),
             },
             t,
           ),
@@ -188,10 +204,13 @@ export const portalPages =
       const errors = validReply({ body, ...(attachments.length ? { attachments } : {}) });
       if (errors) return request(req, reply, { errors, draft: body, status: 400 });
       try {
-        const result = await replyAsCustomer(ctx, customerOf(req).actor, req.params.reference, {
-          body,
-          attachments,
-        });
+        const result = await replyAsCustomer(
+          ctx,
+          customerOf(req).actor,
+          req.params.reference,
+          { body, attachments },
+          req.ip,
+        );
         if (result.kind === "follow_up") {
           return page(req, reply, {
             title: (t) => t.t("requests:followUp.title"),
@@ -209,6 +228,11 @@ export const portalPages =
         return back(reply, req.params, "sent", "#latest");
       } catch (err) {
         if (err instanceof AppError && err.status === 404) return request(req, reply);
+        // Too many replies: the page again, saying when to send, with the reply as typed.
+        if (err instanceof AppError && err.code === "rate_limited") {
+          if (err.headers) reply.headers(err.headers);
+          return request(req, reply, { limited: retryMinutes(err), draft: body, status: 429 });
+        }
         if (err instanceof AppError && err.status < 500 && err.fields) {
           return request(req, reply, { errors: err.fields, draft: body, status: err.status });
         }

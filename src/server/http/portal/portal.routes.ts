@@ -19,7 +19,7 @@ import {
   PortalTicketList,
 } from "../../tickets/customer-portal.schemas.ts";
 import { getPortalTicket, listPortalTickets, portalHome } from "../../tickets/customer-portal.ts";
-import { CustomerReplyBody, TicketStatusSchema } from "../../tickets/ticket.schemas.ts";
+import { ConversationQuery, CustomerReplyBody, TicketStatusSchema } from "../../tickets/ticket.schemas.ts";
 import { sendJsonOnce } from "../shared/json-once.ts";
 import { errors, FILE_ANSWER, THUMBNAIL_IMAGE_ANSWER } from "../shared/schema.ts";
 import { customerOf } from "./gate.ts";
@@ -85,13 +85,19 @@ export const portalRoutes =
         schema: {
           tags,
           summary: "One request",
-          description: "Its public conversation, files and the colleagues copied in. Never an internal note.",
+          description:
+            "Its public conversation, files and the colleagues copied in. Never an internal note. The conversation is paged, newest messages first: the newest `limit` (50 unless asked) in time order, with `hasOlder` and `nextBefore`; ask again with `before=nextBefore` for older ones. A `before` that is not a public message of this request is 400 validation_failed (field `before`).",
           security,
           params: TicketParams,
-          response: { 200: PortalTicket, ...errors(401, 404) },
+          querystring: Type.Object(ConversationQuery),
+          response: { 200: PortalTicket, ...errors(400, 401, 404) },
         },
       },
-      async (req) => getPortalTicket(ctx, customerOf(req).actor, req.params.reference),
+      async (req) =>
+        getPortalTicket(ctx, customerOf(req).actor, req.params.reference, {
+          limit: req.query.limit,
+          before: req.query.before,
+        }),
     );
 
     app.get(
@@ -143,15 +149,21 @@ export const portalRoutes =
           tags,
           summary: "Reply to a request",
           description:
-            "Reopens a Resolved or Waiting request. A Closed one is final: the reply starts a follow-up request, whose reference is returned.",
+            "Reopens a Resolved or Waiting request. A Closed one is final: the reply starts a follow-up request, whose reference is returned. Limited per request and per client address (REPLY_RATE_LIMIT_PER_TICKET_PER_HOUR, REPLY_RATE_LIMIT_PER_ADDRESS_PER_HOUR): past either, 429 rate_limited with Retry-After.",
           security: writeSecurity,
           params: TicketParams,
           body: CustomerReplyBody,
-          response: { 201: PortalReplyResult, ...errors(400, 401, 403, 404, 413, 415) },
+          response: { 201: PortalReplyResult, ...errors(400, 401, 403, 404, 413, 415, 429) },
         },
       },
       async (req, reply) => {
-        const result = await replyAsCustomer(ctx, customerOf(req).actor, req.params.reference, req.body);
+        const result = await replyAsCustomer(
+          ctx,
+          customerOf(req).actor,
+          req.params.reference,
+          req.body,
+          req.ip,
+        );
         return reply.status(201).send(result);
       },
     );

@@ -149,6 +149,12 @@ export interface RequestPageState {
   errors?: FieldErrors;
   draft?: string;
   notice?: string;
+  /** The reply was refused (too many): how long to wait, in minutes; the form keeps the text. */
+  limited?: number;
+  /** The page of the conversation shown: the messages older than this one; the newest when unset. */
+  before?: string | undefined;
+  /** Something asked for could not be shown (an older page), said above the conversation. */
+  warning?: string;
   colleagues: Colleague[];
   /** The onboarding tasks linked to the request that the customer sees. */
   tasks?: { id: string; title: string; statusLabel: string }[];
@@ -172,7 +178,12 @@ ${resolutionBlock(view.resolution, undefined, r)}
 ${requestTasksSection(ws, s.tasks ?? [], r)}
 <section aria-labelledby="conversation-title">
   <h2 id="conversation-title">${r.t("requests:one.conversation")}</h2>
-  ${conversationList(view, fileHref, undefined, r)}
+  ${s.warning ? html`<p class="notice" role="alert">${s.warning}</p>` : ""}
+  ${conversationList(view, fileHref, undefined, r, {
+    olderHref:
+      view.hasOlder && view.nextBefore ? `${base}?before=${encodeURIComponent(view.nextBefore)}` : null,
+    newerHref: s.before ? base : null,
+  })}
 </section>
 <section aria-labelledby="reply-title" class="reply">
   <h2 id="reply-title">${r.t("requests:one.reply")}</h2>
@@ -183,7 +194,7 @@ ${requestTasksSection(ws, s.tasks ?? [], r)}
         ? html`<p class="hint">${r.t("requests:one.resolvedHint")}</p>`
         : ""
   }
-  ${errorSummary(s.t, s.errors)}
+  ${errorSummary(s.t, s.errors, s.limited ? s.t.t("tracking:tooMany", { count: s.limited }) : undefined)}
   <form method="post" action="${base}/reply" novalidate data-portal-form data-once>
     ${csrf(s.csrfToken)}
     <div class="field">

@@ -7,6 +7,7 @@ import { validationFailed } from "../../errors.ts";
 import { Nullable } from "../../lib/schema.ts";
 import { submitPortalTicket } from "../../tickets/submit.ts";
 import {
+  ConversationQuery,
   CustomerReplyBody,
   CustomerReplyResult,
   SubmitBody,
@@ -39,6 +40,7 @@ const TicketParams = Type.Object({
 const TokenQuery = Type.Object({
   t: Type.Optional(Type.String({ maxLength: 128, description: "The tracking token from the link" })),
 });
+const TrackQuery = Type.Object({ ...TokenQuery.properties, ...ConversationQuery });
 
 /** A submission's portal entry, from its preValidation to its handler. */
 const submitEntries = new WeakMap<FastifyRequest, PortalEntry>();
@@ -140,12 +142,12 @@ export const publicRoutes =
           tags: ["portal"],
           summary: "Track a request",
           description:
-            "Needs the token from the tracking link. A wrong, expired or other ticket's token gets the same 404 as an unknown ticket. Internal notes are never included. On a portal that needs sign-in, only with the session of a customer who may see the ticket (else 401 sign_in_required, or 404).",
+            "Needs the token from the tracking link. A wrong, expired or other ticket's token gets the same 404 as an unknown ticket. Internal notes are never included. On a portal that needs sign-in, only with the session of a customer who may see the ticket (else 401 sign_in_required, or 404). The conversation is paged, newest messages first: the answer holds the newest `limit` (50 unless asked) in time order, and `hasOlder` with `nextBefore` when older ones are left; ask again with `before=nextBefore` for those. A `before` that is not a public message of this ticket is 400 validation_failed (field `before`).",
           params: TicketParams,
-          querystring: TokenQuery,
+          querystring: TrackQuery,
           response: {
             200: TrackingView,
-            ...errors(401, 404),
+            ...errors(400, 401, 404),
           },
         },
       },
@@ -157,6 +159,7 @@ export const publicRoutes =
           req.params.reference,
           req.query.t,
           trackingViewer(entry),
+          { limit: req.query.limit, before: req.query.before },
         );
         reply.header("cache-control", TRACKING_CACHE);
         // The same view comes back until the ticket changes (getTrackingView).
@@ -171,13 +174,13 @@ export const publicRoutes =
           tags: ["portal"],
           summary: "Reply to a request",
           description:
-            "Adds a public message from the ticket's contact and reopens a Resolved or Waiting ticket. A Closed ticket is final: the reply starts a follow-up ticket, whose reference and tracking link are returned.",
+            "Adds a public message from the ticket's contact and reopens a Resolved or Waiting ticket. A Closed ticket is final: the reply starts a follow-up ticket, whose reference and tracking link are returned. Limited per ticket and per client address (REPLY_RATE_LIMIT_PER_TICKET_PER_HOUR, REPLY_RATE_LIMIT_PER_ADDRESS_PER_HOUR): past either, 429 rate_limited with Retry-After.",
           params: TicketParams,
           querystring: TokenQuery,
           body: CustomerReplyBody,
           response: {
             201: CustomerReplyResult,
-            ...errors(400, 401, 404, 413, 415),
+            ...errors(400, 401, 404, 413, 415, 429),
           },
         },
       },
@@ -190,6 +193,7 @@ export const publicRoutes =
           token: req.query.t,
           body: req.body.body,
           attachments: req.body.attachments,
+          clientAddress: req.ip,
         });
         return reply.status(201).send(result);
       },

@@ -7,6 +7,7 @@ import { sendStoredFile, uploadKeysFrom } from "../../files/file.service.ts";
 import { sendThumbnail } from "../../files/thumbnail.ts";
 import { customerExpectations } from "../../sla/sla.customer.ts";
 import { mergedTrackingLink } from "../../tickets/merge.ts";
+import { retryMinutes } from "../../tickets/reply-limits.ts";
 import { CustomerReplyBody } from "../../tickets/ticket.schemas.ts";
 import { getTrackingView, replyAsTokenHolder } from "../../tickets/tracking.ts";
 import { expectationsLine } from "../../web/expectations.ts";
@@ -32,8 +33,14 @@ import { followUpMain, liveFragment, notFoundMain, stateKey, trackingMain } from
 
 type TrackingRequest = FastifyRequest<{
   Params: { slug: string; reference: string };
-  Querystring: { t?: string; sent?: string; part?: string };
+  Querystring: { t?: string; sent?: string; part?: string; before?: string };
 }>;
+
+/** The page of the conversation asked for (?before=, a message id), else the newest. */
+const beforeOf = (req: TrackingRequest): string | undefined => {
+  const before = req.method === "GET" ? req.query.before : undefined;
+  return typeof before === "string" && before !== "" ? before.slice(0, 64) : undefined;
+};
 
 /** Renewed on every visit: it outlives a tab left open for a while, not the customer's day. */
 const TRACKING_COOKIE_SECONDS = 3600;
@@ -113,7 +120,7 @@ export const trackingPages =
     const tracking = async (
       req: TrackingRequest,
       reply: FastifyReply,
-      opts: { errors?: FieldErrors; draft?: string; status?: number } = {},
+      opts: { errors?: FieldErrors; draft?: string; status?: number; limited?: number } = {},
     ) => {
       const live = req.query.part === "live";
       const entry = await entryFor(req, reply, live);
@@ -122,9 +129,21 @@ export const trackingPages =
       const nonce = newNonce();
       const slug = req.params.slug;
       const { token, fromAddress } = tokenOf(req);
+      let before = beforeOf(req);
       let view: Awaited<ReturnType<typeof getTrackingView>>;
+      let badCursor = false;
       try {
-        view = await getTrackingView(ctx, slug, req.params.reference, token, trackingViewer(entry));
+        try {
+          view = await getTrackingView(ctx, slug, req.params.reference, token, trackingViewer(entry), {
+            before,
+          });
+        } catch (err) {
+          // Not a message of this request: the newest messages, saying so.
+          if (!(before && err instanceof AppError && err.fields?.before)) throw err;
+          badCursor = true;
+          before = undefined;
+          view = await getTrackingView(ctx, slug, req.params.reference, token, trackingViewer(entry));
+        }
       } catch (err) {
         if (!(err instanceof AppError && err.status === 404)) throw err;
         return notFound(reply, ws, nonce);
@@ -150,9 +169,11 @@ export const trackingPages =
       const t = customerTranslator(ctx.config, reply, ws);
       if (live) {
         reply.header("etag", etag);
-        return sendHtml(reply, liveFragment(ws, t, view), { kind: "fragment" });
+        return sendHtml(reply, liveFragment(ws, t, view, before), { kind: "fragment" });
       }
       const notice = req.query.sent === "1" ? t.t("tracking:sent") : undefined;
+      const { limited, ...form } = opts;
+      const refused = limited ? t.t("tracking:tooMany", { count: limited }) : undefined;
       const banner = await trackingIncidentBanner(ctx, ws, t, {
         reference: view.reference,
         token,
@@ -168,15 +189,22 @@ export const trackingPages =
           title: `${view.reference}: ${view.subject}`,
           path: ticketPath(slug, view.reference),
           banner,
-          main: trackingMain(ws, t, view, { ...opts, expectations, ...(notice ? { notice } : {}) }),
+          main: trackingMain(ws, t, view, {
+            ...form,
+            before,
+            expectations,
+            ...(notice ? { notice } : {}),
+            ...(refused ? { refused } : {}),
+            ...(badCursor ? { warning: t.t("tracking:badCursor") } : {}),
+          }),
         }),
-        { kind: "page", nonce, status: opts.status ?? 200 },
+        { kind: "page", nonce, status: opts.status ?? (badCursor ? 400 : 200) },
       );
     };
 
     app.get<{
       Params: { slug: string; reference: string };
-      Querystring: { t?: string; sent?: string; part?: string };
+      Querystring: { t?: string; sent?: string; part?: string; before?: string };
     }>("/:slug/tickets/:reference", (req, reply) => tracking(req, reply));
 
     // The files of the conversation, for the page's links (the API's download, keyed by the cookie),
@@ -219,6 +247,7 @@ export const trackingPages =
             body,
             attachments,
             viewer: trackingViewer(entry),
+            clientAddress: req.ip,
           });
           if (result.kind === "follow_up") {
             const nonce = newNonce();
@@ -252,6 +281,11 @@ export const trackingPages =
           return reply.redirect(`${ticketPath(req.params.slug, reference)}?sent=1#latest`, 303);
         } catch (err) {
           if (err instanceof AppError && err.status === 404) return tracking(req, reply);
+          // Too many replies: the page again, saying when to send, with the reply as typed.
+          if (err instanceof AppError && err.code === "rate_limited") {
+            if (err.headers) reply.headers(err.headers);
+            return tracking(req, reply, { limited: retryMinutes(err), draft: body, status: 429 });
+          }
           if (err instanceof AppError && err.status < 500 && err.fields) {
             return tracking(req, reply, { errors: err.fields, draft: body, status: err.status });
           }

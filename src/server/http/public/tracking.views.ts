@@ -33,11 +33,43 @@ function statusBadge(t: Translator, status: TicketStatus): Html {
   return html`<span class="status status-${status}" id="ticket-status">${statusLabel(t, status)}</span>`;
 }
 
+/** The addresses of the conversation's other pages, where there are any. */
+export interface ConversationPaging {
+  /** The messages just older than those shown. */
+  olderHref?: string | null;
+  /** Back to the newest messages, from an older page. */
+  newerHref?: string | null;
+}
+
+/** The tracking page's paging links: older while there are older ones, newest from an older page. */
+export function trackingPaging(
+  base: string,
+  view: TrackingView,
+  before: string | undefined,
+): ConversationPaging {
+  return {
+    olderHref:
+      view.hasOlder && view.nextBefore ? `${base}?before=${encodeURIComponent(view.nextBefore)}` : null,
+    newerHref: before ? base : null,
+  };
+}
+
 export function trackingMain(
   ws: Workspace,
   t: Translator,
   view: TrackingView,
-  opts: { errors?: FieldErrors; draft?: string; notice?: string; expectations?: Html | "" } = {},
+  opts: {
+    /** Which page of the conversation this is (tracking.pages.ts); the newest when left out. */
+    before?: string | undefined;
+    errors?: FieldErrors;
+    draft?: string;
+    notice?: string;
+    expectations?: Html | "";
+    /** The reply was refused (too many): what to do, above the form that keeps the text. */
+    refused?: string;
+    /** Something asked for could not be shown (an older page), said above the conversation. */
+    warning?: string;
+  } = {},
 ): Html {
   const base = `/portal/${ws.slug}/tickets/${view.reference}`;
   return html`<div class="ticket-head">
@@ -47,7 +79,8 @@ export function trackingMain(
   ${opts.expectations ?? ""}
 </div>
 ${opts.notice ? html`<p class="notice success" role="status">${opts.notice}</p>` : ""}
-${liveSection(ws, t, view)}
+${opts.warning ? html`<p class="notice" role="alert">${opts.warning}</p>` : ""}
+${liveSection(ws, t, view, opts.before)}
 <p class="visually-hidden" aria-live="polite" id="live-announce"></p>
 <section aria-labelledby="reply-title" class="reply">
   <h2 id="reply-title">${t.t("tracking:reply")}</h2>
@@ -58,7 +91,7 @@ ${liveSection(ws, t, view)}
         ? html`<p class="hint">${t.t("tracking:resolvedHint")}</p>`
         : ""
   }
-  ${errorSummary(t, opts.errors)}
+  ${errorSummary(t, opts.errors, opts.refused)}
   <form method="post" action="${base}/reply" novalidate data-portal-form data-once>
     <div class="field">
       <label for="body">${t.t("tracking:yourReply")}</label>
@@ -73,24 +106,28 @@ ${liveSection(ws, t, view)}
 <p class="secondary-actions"><a href="/portal/${ws.slug}/submit">${t.t("tracking:another")}</a></p>`;
 }
 
-/** The part of the tracking page that changes: re-rendered alone for the live poller. */
-function liveSection(ws: Workspace, t: Translator, view: TrackingView): Html {
+/**
+ * The part of the tracking page that changes: re-rendered alone for the live poller, which asks
+ * for the page of the conversation shown (`before`).
+ */
+function liveSection(ws: Workspace, t: Translator, view: TrackingView, before?: string): Html {
   const base = `/portal/${ws.slug}/tickets/${view.reference}`;
   const fileHref = (f: { id: string }) => `${base}/attachments/${f.id}`;
-  return html`<div id="live" data-poll="${base}?part=live" data-state="${stateKey(view)}" data-announce="${announcement(t, view)}">
+  const poll = `${base}?part=live${before ? `&before=${encodeURIComponent(before)}` : ""}`;
+  return html`<div id="live" data-poll="${poll}" data-state="${stateKey(view)}" data-announce="${announcement(t, view)}">
 <section id="resolution" aria-labelledby="resolution-title">
 ${resolutionBlock(view.resolution, "resolution-title", t)}
 </section>
 <section aria-labelledby="conversation-title">
   <h2 id="conversation-title">${t.t("tracking:conversation")}</h2>
-  ${conversationList(view, fileHref, "conversation", t)}
+  ${conversationList(view, fileHref, "conversation", t, trackingPaging(base, view, before))}
 </section>
 </div>`;
 }
 
 /** Just the changing parts, for portal.js: no <style>, so nothing to fight the page's CSP. */
-export function liveFragment(ws: Workspace, t: Translator, view: TrackingView): Html {
-  return html`${statusBadge(t, view.status)}${liveSection(ws, t, view)}`;
+export function liveFragment(ws: Workspace, t: Translator, view: TrackingView, before?: string): Html {
+  return html`${statusBadge(t, view.status)}${liveSection(ws, t, view, before)}`;
 }
 
 /** What the live poller sends back (If-None-Match): a change means something new to show. */
@@ -147,30 +184,36 @@ export function resolutionBlock(
 }
 
 /**
- * A request's conversation as its customer reads it: their description and files first, then
- * the public messages, the last one marked #latest (the tracking page, the signed-in portal).
+ * A request's conversation as its customer reads it: their description and files first (the
+ * request itself, on every page), then one page of the public messages; on the newest page the
+ * last one is marked #latest (the tracking page, the signed-in portal). The links to the other
+ * pages are plain links: they work without JavaScript.
  */
 export function conversationList(
   view: Pick<TrackingView, "contact" | "createdAt" | "description" | "attachments" | "conversation">,
   fileHref: (f: { id: string }) => string,
   listId?: string,
   t: Translator = ENGLISH,
+  paging: ConversationPaging = {},
 ): Html {
+  const newest = !paging.newerHref;
   return html`<ol class="conversation"${listId ? html` id="${listId}"` : ""}>
     <li class="message from-contact">
       <p class="who">${bdi(view.contact.name)} <span class="meta">${when(view.createdAt, t.locale)}</span></p>
       <div class="body">${view.description ? multiline(view.description) : html`<p class="meta">${t.t("tracking:noDescription")}</p>`}</div>
       ${attachmentChips(view.attachments, fileHref, t)}
     </li>
+    ${paging.olderHref ? html`<li class="paging"><a href="${paging.olderHref}#conversation-title" rel="prev">${t.t("tracking:older")}</a></li>` : ""}
     ${view.conversation.map(
       (
         m,
         i,
-      ) => html`<li class="message from-${m.author.type}"${i === view.conversation.length - 1 ? html` id="latest"` : ""}>
+      ) => html`<li class="message from-${m.author.type}"${newest && i === view.conversation.length - 1 ? html` id="latest"` : ""}>
       <p class="who">${bdi(m.author.name)}${m.author.type === "agent" ? html` <span class="tag">${t.t("tracking:support")}</span>` : ""} <span class="meta">${when(m.createdAt, t.locale)}</span></p>
       <div class="body">${multiline(m.body)}</div>
       ${attachmentChips(m.attachments, fileHref, t)}
     </li>`,
     )}
+    ${paging.newerHref ? html`<li class="paging"><a href="${paging.newerHref}#latest" rel="next">${t.t("tracking:newer")}</a></li>` : ""}
   </ol>`;
 }

@@ -64,6 +64,8 @@ const sampleTicket = (t: Translator): PortalTicket => ({
       attachments: [],
     },
   ],
+  hasOlder: false,
+  nextBefore: null,
   resolution: null,
   ccs: [],
   canCopyIn: false,
