@@ -67,7 +67,13 @@ export async function waitForDatabase(
 export async function openDatabaseWhenReady(
   config: Pick<
     Config,
-    "databaseUrl" | "dataDir" | "sqliteCacheMb" | "readCacheMb" | "databaseWaitSeconds" | "databasePoolSize" | "redisUrl"
+    | "databaseUrl"
+    | "dataDir"
+    | "sqliteCacheMb"
+    | "readCacheMb"
+    | "databaseWaitSeconds"
+    | "databasePoolSize"
+    | "redisUrl"
   >,
   hooks: {
     onWait: (message: string, location: string) => void;
