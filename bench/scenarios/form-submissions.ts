@@ -1,12 +1,11 @@
 import type autocannon from "autocannon";
-import { sleep } from "../lib/children.ts";
 import { costMeter, fmtCost } from "../lib/cost.ts";
 import { fmtInt, fmtMs } from "../lib/format.ts";
 import { type Measured, type Raw, runLoad, settle, summarize } from "../lib/load.ts";
 import { SLUG } from "../lib/seed.ts";
 import type { Stage } from "../lib/stage.ts";
 import { PROBLEMS, PRODUCTS, SENTENCES } from "../lib/words.ts";
-import { countTickets } from "./submissions.ts";
+import { settledTicketCount } from "./submissions.ts";
 
 // Submissions through the HTML form as a browser sends them: GET /portal/{slug}/submit, then POST
 // it urlencoded with the hidden fields the page carried (its idempotency key and visit id), every
@@ -62,18 +61,6 @@ function formRequests(): (references: Set<string> | null) => autocannon.Request[
   ];
 }
 
-/** The ticket count once it stops changing. */
-async function settled(env: Record<string, string>, workspaceId: string): Promise<number> {
-  let last = await countTickets(env, workspaceId);
-  for (let i = 0; i < 50; i++) {
-    await sleep(300);
-    const now = await countTickets(env, workspaceId);
-    if (now === last) return now;
-    last = now;
-  }
-  throw new Error("the ticket count kept changing with no load running");
-}
-
 export async function measureFormSubmissions(
   stage: Stage,
   workspaceId: string,
@@ -91,7 +78,7 @@ export async function measureFormSubmissions(
     rate = warm.rps / 2;
   }
   await settle(base);
-  const before = await settled(env, workspaceId);
+  const before = await settledTicketCount(env, workspaceId);
   const references = new Set<string>();
   postsAnswered = 0;
   const cost = costMeter(stage.pid);
@@ -112,7 +99,7 @@ export async function measureFormSubmissions(
   }
   const summed = summarize(batches);
   const m = { ...summed, ...cost(postsAnswered) };
-  const after = await settled(env, workspaceId);
+  const after = await settledTicketCount(env, workspaceId);
   const grew = after - before;
   const submissionsPerSecond = references.size / summed.seconds;
   const verified =

@@ -66,7 +66,7 @@ async function countOutbox(env: Env, workspaceId: string): Promise<Record<string
 }
 
 /** The count once it stops changing: requests abandoned by a finished load may still commit. */
-async function settledTicketCount(env: Env, workspaceId: string): Promise<number> {
+export async function settledTicketCount(env: Env, workspaceId: string): Promise<number> {
   let last = await countTickets(env, workspaceId);
   for (let i = 0; i < 50; i++) {
     await sleep(300);
