@@ -312,7 +312,9 @@ export function startOutboxWorker(
         // of FILE_CLAIM_BATCH instead of waiting for the next tick every 50 rounds).
         for (let i = 0; i < 50 && !stopping.signal.aborted; i++) {
           const busy = performance.now() - ctx.activity.lastRequestAt < BUSY_WINDOW_MS;
-          const limit = busy ? BUSY_ROUND : QUIET_ROUND;
+          // Large rounds only for .eml files: over SMTP each email is an exchange, and the
+          // busy check between rounds of 20 lets a burst of requests go first.
+          const limit = busy || ctx.mailer.kind !== "file" ? BUSY_ROUND : QUIET_ROUND;
           const r = await deliverDueEmails(ctx, actor, { limit, signal: stopping.signal });
           if (r.sent + r.retrying + r.failed + r.suppressed < limit) break;
           if (performance.now() - ctx.activity.lastRequestAt < BUSY_WINDOW_MS) {

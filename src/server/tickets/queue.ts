@@ -272,7 +272,8 @@ export async function listQueue(ctx: AppContext, actor: AgentActor, query: Queue
         rows.push(...(await rest.limit(max - rows.length).execute()));
         return rows;
       }
-      const next = down ? edge - size : edge + size;
+      // Within the numbers there are: a cursor near the column's limit must not overflow it.
+      const next = down ? Math.max(edge - size, 0) : Math.min(edge + size, highest);
       const window = part.where(has as never).where("tickets.number", down ? ">=" : "<=", next);
       rows.push(...(await window.limit(max - rows.length).execute()));
       if (rows.length >= max || (down ? next <= 1 : next >= highest)) return rows;

@@ -132,6 +132,22 @@ describe("ticket text search, walked in windows", () => {
     }
   });
 
+  test("a cursor at the last ticket number there can be ends the listing, with no overflow", async () => {
+    const { ws, agent } = await makeTeam(t);
+    await submitTicket(t, ws.slug, { subject: "Invoice at the edge" });
+    for (const sort of ["oldest", "newest"]) {
+      const cursor = Buffer.from(JSON.stringify({ s: sort, n: 2 ** 31 - 1 })).toString("base64url");
+      const res = await get(`/api/workspace/tickets?q=invoice&sort=${sort}&cursor=${cursor}`, agent.cookie);
+      assert.equal(res.statusCode, 200, res.body);
+      const page = res.json() as Page;
+      assert.deepEqual(
+        page.items.map((i) => i.reference).length,
+        sort === "oldest" ? 0 : 1,
+        `${sort}: nothing after the last number, everything before it`,
+      );
+    }
+  });
+
   test("stays right after a reply, a note, a merge and an erasure", async () => {
     const { ws, admin, agent } = await makeTeam(t);
     const first = await submitTicket(t, ws.slug, { subject: "Printer smoking", email: "a@customer.test" });
