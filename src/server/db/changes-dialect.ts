@@ -28,6 +28,17 @@ export function onlyReads(node: RootOperationNode, sqlText: string): boolean {
   return (node.with?.expressions ?? []).every((cte) => cte.expression.kind === "SelectQueryNode");
 }
 
+/**
+ * Whether a statement's WITH holds a write of its own: PostgreSQL's row count is the outer
+ * statement's only, so an insert that adds nothing after a WITH that inserted still changed a row.
+ */
+export function writesInWith(node: RootOperationNode, sqlText: string): boolean {
+  if (node.kind === "RawNode") return /^\s*with\b/i.test(sqlText) && !READ_SQL.test(sqlText);
+  const ctes = (node as { with?: { expressions: readonly { expression: { kind: string } }[] } }).with
+    ?.expressions;
+  return (ctes ?? []).some((cte) => cte.expression.kind !== "SelectQueryNode");
+}
+
 interface Lease {
   inner: DatabaseConnection;
   inTransaction: boolean;
@@ -52,8 +63,14 @@ class LeasedConnection implements DatabaseConnection {
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.lease.inner.executeQuery<R>(query);
     // An UPDATE or DELETE that matched nothing (a worker's claim on an empty queue) changed
-    // nothing; a statement that does not say how many rows it changed (DDL, a WITH) counts.
-    if (!onlyReads(query.query, query.sql) && (result.numAffectedRows ?? 1n) > 0n) this.#changed();
+    // nothing; a statement that does not say how many rows it changed (DDL), or whose WITH wrote
+    // (the count is only the outer statement's), counts.
+    if (
+      !onlyReads(query.query, query.sql) &&
+      ((result.numAffectedRows ?? 1n) > 0n || writesInWith(query.query, query.sql))
+    ) {
+      this.#changed();
+    }
     return result;
   }
 

@@ -14,7 +14,7 @@ import { closeContext, createContext } from "../main.ts";
 import { PASSWORD } from "../test/factories.ts";
 import { createWorkspaceWithAdmin } from "../workspaces/workspace.service.ts";
 import { type ChangeClock, openRedisChangeClock } from "./changes.ts";
-import { onlyReads } from "./changes-dialect.ts";
+import { onlyReads, writesInWith } from "./changes-dialect.ts";
 import { openDatabase } from "./connection.ts";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch.ts";
 
@@ -40,6 +40,8 @@ test("a statement counts as a read only when it plainly is one", () => {
     "truncate t",
   ];
   for (const text of writes) assert.equal(onlyReads(raw(text).query, text), false, text);
+  assert.equal(writesInWith(raw(writes[3] as string).query, writes[3] as string), true);
+  assert.equal(writesInWith(raw(writes[0] as string).query, writes[0] as string), false);
 });
 
 /** A change clock that counts what it is told. */
@@ -124,6 +126,11 @@ describe("committed writes on PostgreSQL", {
     assert.equal(told(), start + 2, "a rolled-back transaction");
     await sql`with gone as (delete from notes where id = 2 returning id) select * from gone`.execute(db);
     assert.equal(told(), start + 3, "a select whose WITH writes");
+    // A ticket event's statement on PostgreSQL: the event inserted in the WITH, then its webhook
+    // deliveries, none when no endpoint listens. The row count is the outer insert's: 0.
+    await sql`with added as (insert into notes (id, body) values (3, 'd') returning id)
+      insert into notes (id, body) select id + 100, 'copy' from added where false`.execute(db);
+    assert.equal(told(), start + 4, "an insert of nothing whose WITH inserted");
   });
 });
 
