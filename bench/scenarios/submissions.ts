@@ -35,7 +35,7 @@ export interface SubmissionsResult {
 
 type Env = Record<string, string>;
 
-export async function countTickets(env: Env, workspaceId: string): Promise<number> {
+async function countTickets(env: Env, workspaceId: string): Promise<number> {
   const database = openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR as string });
   try {
     const row = await database.db

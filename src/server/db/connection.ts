@@ -5,7 +5,7 @@ import type { ChangeClock } from "./changes.ts";
 import { changeSayingDialect } from "./changes-dialect.ts";
 import type { CheckpointResult } from "./checkpointer.ts";
 import type { DB } from "./schema.ts";
-import { type GroupCommitStats, openSqlite, type SqliteReader } from "./sqlite.ts";
+import { DEFAULT_READ_CACHE_BYTES, type GroupCommitStats, openSqlite, type SqliteReader } from "./sqlite.ts";
 import { type StorageWatch, storageWatch } from "./storage-watch.ts";
 
 export type DialectName = "sqlite" | "postgres";
@@ -27,8 +27,8 @@ export interface Database {
    * caches go by; set once the database answers (wait.ts). Absent: read caches read through.
    */
   changes?: ChangeClock;
-  /** The read caches' budget in bytes (CACHE_MEMORY_MB; on SQLite also `reader.readCacheBytes`). */
-  readCacheBytes?: number;
+  /** The read caches' budget in bytes (a share of CACHE_MEMORY_MB; ReadCache). */
+  readCacheBytes: number;
   /**
    * PostgreSQL: one statement on the pool as a named prepared statement (parsed and planned once
    * per connection), outside any transaction.
@@ -124,7 +124,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
     const database: Database = {
       db,
       dialect: "postgres",
-      ...(opts.readCacheBytes !== undefined ? { readCacheBytes: opts.readCacheBytes } : {}),
+      readCacheBytes: opts.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES,
       location: `${u.hostname}:${u.port || 5432}${u.pathname}`,
       // The files may live in S3 and DATA_DIR need not be writable: probed only after a failure.
       storage: storageWatch(opts.dataDir, { probeWithoutFailure: false }),
@@ -142,12 +142,13 @@ export function openDatabase(opts: DatabaseOptions): Database {
     return database;
   }
   const file = path.join(opts.dataDir, SQLITE_FILE);
-  const dialect = openSqlite(file, { cacheMb: opts.sqliteCacheMb, readCacheBytes: opts.readCacheBytes });
+  const dialect = openSqlite(file, { cacheMb: opts.sqliteCacheMb });
   const db = new Kysely<DB>({ dialect });
   const reader = dialect.reader;
   return {
     db,
     dialect: "sqlite",
+    readCacheBytes: opts.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES,
     location: file,
     storage: storageWatch(opts.dataDir, { probeWithoutFailure: true }),
     reader,

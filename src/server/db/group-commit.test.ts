@@ -274,7 +274,7 @@ it("CACHE_MEMORY_MB sizes both connections' page cache and the read caches' budg
       assert.equal(writer.rows[0]?.cache_size, -pageKib);
       const reader = database.reader?.all("pragma cache_size", []) as { cache_size: number }[];
       assert.equal(reader[0]?.cache_size, -pageKib);
-      assert.equal(database.reader?.readCacheBytes, readBytes);
+      assert.equal(database.readCacheBytes, readBytes);
     } finally {
       await database.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -168,7 +168,7 @@ describe("prepared reads", () => {
 
   it("a read cache keeps at most its share of the read-cache budget in bytes (SQLite), the least recently used going first", async () => {
     const database = env.ctx.database;
-    const budget = database.reader?.readCacheBytes ?? 0;
+    const budget = database.readCacheBytes;
     // Each answer is a string of 1,000 characters: with the key and the entry, 1,113 bytes.
     const entry = estimateBytes("x".repeat(1000)) + 1 + 96;
     assert.equal(entry, 1113);

@@ -2,7 +2,7 @@ import { CompiledQuery, type Kysely } from "kysely";
 import { SHARED_MAX_AGE_MS } from "./changes.ts";
 import type { Database } from "./connection.ts";
 import type { DB, Tx } from "./schema.ts";
-import { atGroupCommit, DEFAULT_READ_CACHE_BYTES } from "./sqlite.ts";
+import { atGroupCommit } from "./sqlite.ts";
 
 // Hot reads (the public tracking read) and hot writes (a submission) run one query shape thousands
 // of times a second. Building and compiling a Kysely query costs more than running it, so a
@@ -222,7 +222,7 @@ export class ReadCache<V> {
   #state(database: Database): CacheState<V> {
     let state = this.#byDatabase.get(database);
     if (!state) {
-      const budget = database.reader?.readCacheBytes ?? database.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES;
+      const budget = database.readCacheBytes;
       state = { entries: new Map(), bytes: 0, maxBytes: Math.floor(budget * this.#share) };
       this.#byDatabase.set(database, state);
     }

@@ -396,9 +396,7 @@ export class SqliteReader {
   readonly #statements: StatementCache<StatementSync>;
   readonly #arrayStatements: StatementCache<StatementSync>;
   /** What the read caches (ReadCache) may keep for this database, in bytes. */
-  readonly readCacheBytes: number;
-  constructor(file: string, cacheMb = DEFAULT_CACHE_MB, readCacheBytes = DEFAULT_READ_CACHE_BYTES) {
-    this.readCacheBytes = readCacheBytes;
+  constructor(file: string, cacheMb = DEFAULT_CACHE_MB) {
     const db = new DatabaseSync(file, { readOnly: true, timeout: 5000 });
     // Every select outside a transaction runs here (the queue, search, pages): the same page
     // cache as the writer's.
@@ -466,10 +464,7 @@ export class SqliteReader {
   }
 }
 
-export function openSqlite(
-  file: string,
-  opts: { cacheMb?: number | undefined; readCacheBytes?: number | undefined } = {},
-): NodeSqliteDialect {
+export function openSqlite(file: string, opts: { cacheMb?: number | undefined } = {}): NodeSqliteDialect {
   const cacheMb = opts.cacheMb ?? DEFAULT_CACHE_MB;
   if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new DatabaseSync(file, { timeout: 5000 });
@@ -486,9 +481,5 @@ export function openSqlite(
   const checkpointer = file === ":memory:" ? null : new Checkpointer(file);
   if (checkpointer) db.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   // The reader opens after the writer has put the file in WAL mode.
-  return new NodeSqliteDialect(
-    new NodeSqliteDatabase(db),
-    new SqliteReader(file, cacheMb, opts.readCacheBytes),
-    checkpointer,
-  );
+  return new NodeSqliteDialect(new NodeSqliteDatabase(db), new SqliteReader(file, cacheMb), checkpointer);
 }
