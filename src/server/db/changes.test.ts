@@ -246,6 +246,30 @@ describe("the read caches of two app instances on one PostgreSQL database", {
     assert.fail("the change clock never answered");
   };
 
+  /**
+   * Runs `body` with the instance's change clock going through a relay to Redis that the body
+   * may cut and restore; the instance's own clock is put back afterwards.
+   */
+  const throughRelay = async (
+    i: Instance,
+    body: (relay: Awaited<ReturnType<typeof redisRelay>>) => Promise<void>,
+  ) => {
+    const relay = await redisRelay(REDIS_URL as string);
+    const own = i.ctx.database.changes as ChangeClock;
+    const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(
+      i.ctx.database.db,
+    );
+    const clock = await openRedisChangeClock(relay.url, rows[0]?.name as string);
+    i.ctx.database.changes = clock;
+    try {
+      await body(relay);
+    } finally {
+      i.ctx.database.changes = own;
+      clock.close();
+      relay.close();
+    }
+  };
+
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "portico-changes-"));
     scratch = await createScratchDatabase(DATABASE_URL as string, "portico_changes");
@@ -349,14 +373,7 @@ describe("the read caches of two app instances on one PostgreSQL database", {
   });
 
   test("with Redis away, reads answer from the database; with it back, they are kept again", async () => {
-    const relay = await redisRelay(REDIS_URL as string);
-    const own = b.ctx.database.changes as ChangeClock;
-    const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(
-      b.ctx.database.db,
-    );
-    const clock = await openRedisChangeClock(relay.url, rows[0]?.name as string);
-    b.ctx.database.changes = clock;
-    try {
+    await throughRelay(b, async (relay) => {
       await clockAnswers(b);
       await view(b);
       await subjectBehindTheCaches("Read while Redis is away");
@@ -369,22 +386,11 @@ describe("the read caches of two app instances on one PostgreSQL database", {
       await view(b);
       await subjectBehindTheCaches("Kept again");
       assert.equal((await view(b)).subject, "Read again while Redis is away", "kept once Redis answers");
-    } finally {
-      b.ctx.database.changes = own;
-      clock.close();
-      relay.close();
-    }
+    });
   });
 
   test("a write made while Redis is away is told once it answers", async () => {
-    const relay = await redisRelay(REDIS_URL as string);
-    const own = a.ctx.database.changes as ChangeClock;
-    const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(
-      a.ctx.database.db,
-    );
-    const clock = await openRedisChangeClock(relay.url, rows[0]?.name as string);
-    a.ctx.database.changes = clock;
-    try {
+    await throughRelay(a, async (relay) => {
       await clockAnswers(a);
       const before = (await view(b)).conversation.length;
       await relay.cut();
@@ -402,10 +408,6 @@ describe("the read caches of two app instances on one PostgreSQL database", {
         await new Promise((r) => setTimeout(r, 50));
       }
       assert.fail("B never saw the write A made while Redis was away");
-    } finally {
-      a.ctx.database.changes = own;
-      clock.close();
-      relay.close();
-    }
+    });
   });
 });
