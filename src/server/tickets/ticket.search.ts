@@ -67,8 +67,33 @@ function pgQuery(terms: string[]): string {
   return terms.map((t) => `${t}:*`).join(" & ");
 }
 
-function ftsMatch(terms: string[]): string {
-  return terms.map((t) => `"${t}"*`).join(" ");
+/** Past this many words for one prefix, the prefix itself is matched (below). */
+const MAX_WORDS_PER_PREFIX = 64;
+/** The prefixes looked up in the index's words: the tokenizer keeps these as they are. */
+const LOOKED_UP = /^[a-z0-9]{3,}$/;
+
+/**
+ * SQLite: the FTS5 match of every term, each a prefix. FTS5 answers a prefix query by building
+ * the list of every row holding any of the prefix's words before the first row comes out, so a
+ * common prefix cost the same whether the page wanted 50 rows or all of them (bench/README.md).
+ * Each prefix of three letters or digits or more is instead looked up in the index's words
+ * (ticket_search_vocab) and matched as an OR of those words, which FTS5 reads lazily, newest
+ * first, stopping at the page. The words come from the index itself, in the statement, so the
+ * match is the prefix query's: a prefix no word starts with, one of more than
+ * MAX_WORDS_PER_PREFIX words, or one with other characters (the tokenizer folds diacritics)
+ * stays a prefix query.
+ */
+function ftsMatch(terms: string[]) {
+  const parts = terms.map((t) => {
+    const prefix = `"${t}"*`;
+    if (!LOOKED_UP.test(t)) return sql`${prefix}`;
+    const next = t.slice(0, -1) + String.fromCharCode(t.charCodeAt(t.length - 1) + 1);
+    return sql`(select case when count(*) = 0 or count(*) > ${sql.lit(MAX_WORDS_PER_PREFIX)} then ${prefix}
+        else '(' || group_concat('"' || term || '"', ' OR ') || ')' end
+      from (select term from ticket_search_vocab where term >= ${t} and term < ${next}
+        limit ${sql.lit(MAX_WORDS_PER_PREFIX + 1)}))`;
+  });
+  return sql`(${sql.join(parts, sql` || ' AND ' || `)})`;
 }
 
 /** The index rows of tickets numbered below (down) or above `after`; all of them for null. */
@@ -135,16 +160,22 @@ export async function searchWindow(
   const terms = searchTerms(q);
   if (terms.length === 0 || ctx.database.dialect === "postgres") return null;
   const { after, down, rows } = walk;
-  const found = await sql<{ n: number; ticket_id: string }>`select rowid / ${sql.lit(ROWID_BLOCK)} as n,
-      ticket_id from ticket_search
-    where ticket_search match ${ftsMatch(terms)} and workspace_id = ${workspaceId}${rowidBound(walk)}
-    order by rowid ${down ? sql`desc` : sql`asc`} limit ${rows}`.execute(ctx.database.db);
+  // A query-builder select: it runs on the read-only connection as a kept statement and leaves
+  // the group commit (and the kept reads) alone, where raw SQL would go to the writer.
+  const found = await ctx.database.db
+    .selectFrom("ticket_search")
+    .select([sql<number>`rowid / ${sql.lit(ROWID_BLOCK)}`.as("n"), "ticket_id"])
+    .where(sql<boolean>`ticket_search match ${ftsMatch(terms)}${rowidBound(walk)}`)
+    .where("workspace_id", "=", workspaceId)
+    .orderBy(sql`rowid`, down ? "desc" : "asc")
+    .limit(rows)
+    .execute();
   // The last row's ticket is in ids, and every row past its number's block was read.
-  const last = found.rows.at(-1);
+  const last = found.at(-1);
   return {
-    ids: [...new Set(found.rows.map((r) => r.ticket_id))],
+    ids: [...new Set(found.map((r) => r.ticket_id))],
     edge: last ? Number(last.n) : (after ?? 0),
-    done: found.rows.length < rows,
+    done: found.length < rows,
   };
 }
 
