@@ -160,6 +160,7 @@ async function main() {
     consume: async () => ({ allowed: true, retryAfterSeconds: 0 }),
     peek: async () => ({ allowed: true, retryAfterSeconds: 0 }),
     hit: async () => {},
+    takeBack: async () => {},
     reset: async () => {},
     close: async () => {},
   };

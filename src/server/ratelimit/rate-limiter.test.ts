@@ -32,6 +32,24 @@ function behaves(name: string, make: () => { limiter: RateLimiter; advance?: (ms
       await limiter.reset(key);
       assert.equal((await limiter.peek(key, 1, 60_000)).allowed, true);
     });
+
+    test("an attempt taken back no longer counts; only that one", async () => {
+      const { limiter } = make();
+      const key = `b-${Math.random()}`;
+      const first = await limiter.consume(key, 2, 60_000);
+      const second = await limiter.consume(key, 2, 60_000);
+      assert.ok(first.attempt && second.attempt, "a counted attempt says which it was");
+      assert.equal(
+        (await limiter.consume(key, 2, 60_000)).attempt,
+        undefined,
+        "a refused one counts nothing",
+      );
+      await limiter.takeBack(key, second.attempt);
+      assert.equal((await limiter.peek(key, 2, 60_000)).allowed, true);
+      const third = await limiter.consume(key, 2, 60_000);
+      assert.equal(third.allowed, true);
+      assert.equal((await limiter.peek(key, 2, 60_000)).allowed, false, "the first still counts");
+    });
   });
 }
 
@@ -129,6 +147,9 @@ describe("in Redis, while Redis is unreachable", () => {
       assert.equal((await limiter.peek(key, 3, 60_000)).allowed, false);
       await limiter.reset(key);
       assert.equal((await limiter.peek(key, 3, 60_000)).allowed, true);
+      const counted = await limiter.consume(key, 1, 60_000);
+      await limiter.takeBack(key, counted.attempt as string);
+      assert.equal((await limiter.peek(key, 1, 60_000)).allowed, true, "taken back in memory too");
       assert.equal(warnings.length, 1, warnings.join("\n"));
       assert.match(warnings[0] as string, /ECONNREFUSED|connect/);
     } finally {

@@ -7,6 +7,8 @@ export interface RateDecision {
   allowed: boolean;
   /** Seconds until one more attempt would be allowed (0 when allowed). */
   retryAfterSeconds: number;
+  /** The attempt consume counted, for takeBack. */
+  attempt?: string;
 }
 
 export interface RateLimiter {
@@ -16,6 +18,8 @@ export interface RateLimiter {
   peek(key: string, limit: number, windowMs: number): Promise<RateDecision>;
   /** Counts one attempt regardless of the limit. */
   hit(key: string, windowMs: number): Promise<void>;
+  /** Uncounts an attempt consume counted (its decision's attempt), for work that did not happen. */
+  takeBack(key: string, attempt: string): Promise<void>;
   reset(key: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -52,13 +56,14 @@ export class MemoryRateLimiter implements RateLimiter {
     return list;
   }
 
-  #record(key: string, list: number[]): void {
+  #record(key: string, list: number[]): number {
     const now = this.#now();
     // A clock set back keeps the order: the attempt goes where it belongs.
     let i = list.length;
     while (i > 0 && (list[i - 1] as number) > now) i--;
     list.splice(i, 0, now);
     this.#hits.set(key, list);
+    return now;
   }
 
   #sweep(now: number) {
@@ -78,7 +83,7 @@ export class MemoryRateLimiter implements RateLimiter {
   async consume(key: string, limit: number, windowMs: number): Promise<RateDecision> {
     const list = this.#live(key, windowMs);
     const d = this.#decide(list, limit, windowMs);
-    if (d.allowed) this.#record(key, list);
+    if (d.allowed) d.attempt = String(this.#record(key, list));
     return d;
   }
 
@@ -88,6 +93,13 @@ export class MemoryRateLimiter implements RateLimiter {
 
   async hit(key: string, windowMs: number): Promise<void> {
     this.#record(key, this.#live(key, windowMs));
+  }
+
+  async takeBack(key: string, attempt: string): Promise<void> {
+    // Attempts at the same millisecond are alike: taking back any one of them is the same.
+    const list = this.#hits.get(key);
+    const i = list?.lastIndexOf(Number(attempt)) ?? -1;
+    if (list && i >= 0) list.splice(i, 1);
   }
 
   async reset(key: string): Promise<void> {
@@ -200,7 +212,9 @@ export class RedisRateLimiter implements RateLimiter {
         member,
         mode,
       )) as [number, number];
-      return { allowed: ok === 1, retryAfterSeconds: ok === 1 ? 0 : Math.ceil(waitMs / 1000) };
+      return ok === 1
+        ? { allowed: true, retryAfterSeconds: 0, ...(mode === "consume" ? { attempt: `r${member}` } : {}) }
+        : { allowed: false, retryAfterSeconds: Math.ceil(waitMs / 1000) };
     } catch (err) {
       this.#unavailable(err as Error);
       return this.#inMemory(key, limit, windowMs, mode);
@@ -225,6 +239,16 @@ export class RedisRateLimiter implements RateLimiter {
   }
   async hit(key: string, windowMs: number) {
     await this.#run(key, 0, windowMs, "hit");
+  }
+  /** An attempt counted in Redis starts with "r"; one counted in memory (during an outage) does not. */
+  async takeBack(key: string, attempt: string) {
+    if (!attempt.startsWith("r")) return this.#fallback.takeBack(key, attempt);
+    if (this.#down) return;
+    try {
+      await this.#redis.zrem(this.#prefix + key, attempt.slice(1));
+    } catch (err) {
+      this.#unavailable(err as Error);
+    }
   }
   async reset(key: string) {
     await this.#fallback.reset(key);

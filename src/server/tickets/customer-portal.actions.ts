@@ -13,7 +13,7 @@ import type { Colleague, PortalReplyResult } from "./customer-portal.schemas.ts"
 import { findPortalTicket, mayCopyIn } from "./customer-portal.ts";
 import { afterCustomerComment } from "./customer-reply.ts";
 import { openFollowUp } from "./follow-up.ts";
-import { countPortalReply } from "./reply-limits.ts";
+import { withPortalReplyCounted } from "./reply-limits.ts";
 import { lockTicket, removeTicketCc, ticketsWritableBy } from "./ticket.access.ts";
 import { cleanText, customerStatusOf, insertComment } from "./ticket.create.ts";
 import { recordEvent } from "./ticket.events.ts";
@@ -51,63 +51,64 @@ export async function replyAsCustomer(
     self(ctx, actor),
     findPortalTicket(ctx.database.db, actor, reference),
   ]);
-  await countPortalReply(ctx, { ticketId: seen.id, clientAddress });
-  const result = await ctx.database.db.transaction().execute(async (tx): Promise<PortalReplyResult> => {
-    // Decided on the locked row: a request closed meanwhile still gets a follow-up.
-    const ticket = await lockTicket(ctx, tx, await findPortalTicket(tx, actor, reference));
-    if (ticket.status === "closed") {
-      const followUp = await openFollowUp(ctx, tx, {
+  const result = await withPortalReplyCounted(ctx, { ticketId: seen.id, clientAddress }, () =>
+    ctx.database.db.transaction().execute(async (tx): Promise<PortalReplyResult> => {
+      // Decided on the locked row: a request closed meanwhile still gets a follow-up.
+      const ticket = await lockTicket(ctx, tx, await findPortalTicket(tx, actor, reference));
+      if (ticket.status === "closed") {
+        const followUp = await openFollowUp(ctx, tx, {
+          ws,
+          closed: ticket,
+          contact: { id: me.id, name: me.name, address: me.email, emailNormalized: me.email_normalized },
+          companyId: ticket.company_id,
+          body,
+          channel: "portal",
+          files: { claimer: { kind: "public" }, keys: input.attachments },
+        });
+        return { kind: "follow_up", reference: formatReference(followUp.ticket.number) };
+      }
+      const now = nowIso(ctx);
+      const id = await insertComment(tx, {
+        workspaceId: ticket.workspace_id,
+        ticketId: ticket.id,
+        author: { type: "contact", contactId: me.id },
+        body,
+        internal: false,
+        channel: "portal",
+        at: now,
+      });
+      await claimUploads(
+        ctx,
+        tx,
+        { kind: "public" },
+        { workspaceId: ticket.workspace_id, ticketId: ticket.id, commentId: id },
+        input.attachments,
+        MAX_FILES_CUSTOMER_REPLY,
+      );
+      const status = await afterCustomerComment(ctx, tx, {
+        actor,
+        authorContactId: me.id,
         ws,
-        closed: ticket,
-        contact: { id: me.id, name: me.name, address: me.email, emailNormalized: me.email_normalized },
-        companyId: ticket.company_id,
+        ticket,
+        contactName: me.name,
+        commentId: id,
         body,
         channel: "portal",
-        files: { claimer: { kind: "public" }, keys: input.attachments },
+        at: now,
       });
-      return { kind: "follow_up", reference: formatReference(followUp.ticket.number) };
-    }
-    const now = nowIso(ctx);
-    const id = await insertComment(tx, {
-      workspaceId: ticket.workspace_id,
-      ticketId: ticket.id,
-      author: { type: "contact", contactId: me.id },
-      body,
-      internal: false,
-      channel: "portal",
-      at: now,
-    });
-    await claimUploads(
-      ctx,
-      tx,
-      { kind: "public" },
-      { workspaceId: ticket.workspace_id, ticketId: ticket.id, commentId: id },
-      input.attachments,
-      MAX_FILES_CUSTOMER_REPLY,
-    );
-    const status = await afterCustomerComment(ctx, tx, {
-      actor,
-      authorContactId: me.id,
-      ws,
-      ticket,
-      contactName: me.name,
-      commentId: id,
-      body,
-      channel: "portal",
-      at: now,
-    });
-    return {
-      kind: "comment",
-      status: status === ticket.status ? customerStatusOf(ticket) : status,
-      message: {
-        id,
-        author: { type: "contact", name: me.name },
-        body,
-        createdAt: now,
-        attachments: await attachmentsOfComment(tx, actor, id),
-      },
-    };
-  });
+      return {
+        kind: "comment",
+        status: status === ticket.status ? customerStatusOf(ticket) : status,
+        message: {
+          id,
+          author: { type: "contact", name: me.name },
+          body,
+          createdAt: now,
+          attachments: await attachmentsOfComment(tx, actor, id),
+        },
+      };
+    }),
+  );
   publishTicketChanged(
     ctx,
     actor.workspaceId,

@@ -77,6 +77,29 @@ describe("replies from the tracking link", () => {
     t.advance(HOUR + 1000);
   });
 
+  test("a reply refused for its files takes no slot: of the ticket's nor of the address's", async () => {
+    const team = await makeTeam(t);
+    const s = await submitTicket(t, team.ws.slug);
+    const from = newAddress();
+    const withFile = () =>
+      t.app.inject({
+        method: "POST",
+        url: `/api/public/portals/${team.ws.slug}/tickets/${s.reference}/replies?t=${s.token}`,
+        payload: { body: "See the file", attachments: ["no-such-upload"] },
+        remoteAddress: from,
+      });
+    for (let i = 0; i < 6; i++) {
+      const refused = await withFile();
+      assert.equal(refused.statusCode, 400, refused.body);
+    }
+    for (let i = 1; i <= 3; i++) {
+      const ok = await replyApi(team.ws.slug, s, `reply ${i}`, from);
+      assert.equal(ok.statusCode, 201, ok.body);
+    }
+    assert.equal((await replyApi(team.ws.slug, s, "reply 4", from)).statusCode, 429);
+    t.advance(HOUR + 1000);
+  });
+
   test("replies by email count toward their ticket's hour", async () => {
     const team = await makeTeam(t);
     const s = await submitTicket(t, team.ws.slug);
@@ -141,6 +164,15 @@ describe("replies from the signed-in portal", () => {
         payload: { body },
         remoteAddress: from,
       });
+    // Refused for its files: it takes no slot.
+    const withFile = await t.app.inject({
+      method: "POST",
+      url: `/api/portal/${team.ws.slug}/tickets/${ref}/replies`,
+      headers: pat.headers,
+      payload: { body: "See the file", attachments: ["no-such-upload"] },
+      remoteAddress: from,
+    });
+    assert.equal(withFile.statusCode, 400, withFile.body);
     for (let i = 1; i <= 3; i++) assert.equal((await reply(`r${i}`)).statusCode, 201);
     const refused = await reply("r4");
     assert.equal(refused.statusCode, 429);

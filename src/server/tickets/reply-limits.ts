@@ -16,14 +16,15 @@ export const REPLY_LIMITED_MESSAGE =
   "You have sent several replies in a short time. Please wait a little and send it again.";
 
 /**
- * Counts one customer reply from the portal, or refuses it with 429 rate_limited and a
- * Retry-After when the ticket or the client address is at its limit. A refused reply counts
- * against neither.
+ * Counts one customer reply from the portal while `save` saves it, or refuses it with 429
+ * rate_limited and a Retry-After when the ticket or the client address is at its limit. A reply
+ * refused here, or not saved (its files refused, say), counts against neither.
  */
-export async function countPortalReply(
+export async function withPortalReplyCounted<T>(
   ctx: AppContext,
   p: { ticketId: string; clientAddress: string | undefined },
-): Promise<void> {
+  save: () => Promise<T>,
+): Promise<T> {
   const { limiter, config } = ctx;
   const perTicket = config.replyRateLimitPerTicketPerHour;
   const perAddress = config.replyRateLimitPerAddressPerHour;
@@ -33,7 +34,20 @@ export async function countPortalReply(
   const seen = await Promise.all(keys.map(([key, limit]) => limiter.peek(key, limit, HOUR_MS)));
   refuseIfLimited(seen);
   // Counted atomically: of two replies racing for the last slot, one is refused.
-  refuseIfLimited(await Promise.all(keys.map(([key, limit]) => limiter.consume(key, limit, HOUR_MS))));
+  const counted = await Promise.all(keys.map(([key, limit]) => limiter.consume(key, limit, HOUR_MS)));
+  const takeBack = () =>
+    Promise.all(
+      counted.map((d, i) =>
+        d.attempt ? limiter.takeBack((keys[i] as [string, number])[0], d.attempt) : null,
+      ),
+    );
+  try {
+    refuseIfLimited(counted);
+    return await save();
+  } catch (err) {
+    await takeBack();
+    throw err;
+  }
 }
 
 function refuseIfLimited(decisions: { allowed: boolean; retryAfterSeconds: number }[]): void {

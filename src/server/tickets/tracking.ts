@@ -10,7 +10,7 @@ import { portalHref } from "../workspaces/portal-url.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
 import { afterCustomerComment } from "./customer-reply.ts";
 import { openFollowUp } from "./follow-up.ts";
-import { countPortalReply } from "./reply-limits.ts";
+import { withPortalReplyCounted } from "./reply-limits.ts";
 import {
   type ConversationPage,
   findTicketByTrackingToken,
@@ -132,74 +132,76 @@ export async function replyAsTokenHolder(
   });
   const { ticket, contact } = access;
   const body = cleanText(req.body);
-  await countPortalReply(ctx, { ticketId: ticket.id, clientAddress: req.clientAddress });
   const ws = await getWorkspaceBySlug(ctx, req.slug);
 
-  const result = await ctx.database.db.transaction().execute(async (tx): Promise<CustomerReplyResult> => {
-    // Decided on the locked row: a ticket closed since the token was read still gets a follow-up.
-    const current = await lockTicket(ctx, tx, ticket);
-    if (current.status === "closed") {
-      const followUp = await openFollowUp(ctx, tx, {
+  const counted = { ticketId: ticket.id, clientAddress: req.clientAddress };
+  const result = await withPortalReplyCounted(ctx, counted, () =>
+    ctx.database.db.transaction().execute(async (tx): Promise<CustomerReplyResult> => {
+      // Decided on the locked row: a ticket closed since the token was read still gets a follow-up.
+      const current = await lockTicket(ctx, tx, ticket);
+      if (current.status === "closed") {
+        const followUp = await openFollowUp(ctx, tx, {
+          ws,
+          closed: current,
+          contact: {
+            id: contact.id,
+            name: contact.name,
+            address: contact.email,
+            emailNormalized: access.actor.emailNormalized,
+          },
+          companyId: current.company_id,
+          body,
+          channel: "portal",
+          files: { claimer: { kind: "public" }, keys: req.attachments },
+        });
+        return {
+          kind: "follow_up",
+          reference: formatReference(followUp.ticket.number),
+          trackingUrl: portalHref(ctx.config, ws, followUp.trackingPath),
+        };
+      }
+      const now = nowIso(ctx);
+      const id = await insertComment(tx, {
+        workspaceId: ticket.workspace_id,
+        ticketId: ticket.id,
+        author: { type: "contact", contactId: contact.id },
+        body,
+        internal: false,
+        channel: "portal",
+        at: now,
+      });
+      await claimUploads(
+        ctx,
+        tx,
+        { kind: "public" },
+        { workspaceId: ticket.workspace_id, ticketId: ticket.id, commentId: id },
+        req.attachments,
+        MAX_FILES_CUSTOMER_REPLY,
+      );
+      const status = await afterCustomerComment(ctx, tx, {
+        actor: access.actor,
         ws,
-        closed: current,
-        contact: {
-          id: contact.id,
-          name: contact.name,
-          address: contact.email,
-          emailNormalized: access.actor.emailNormalized,
-        },
-        companyId: current.company_id,
+        ticket: current,
+        contactName: contact.name,
+        commentId: id,
         body,
         channel: "portal",
-        files: { claimer: { kind: "public" }, keys: req.attachments },
+        at: now,
       });
       return {
-        kind: "follow_up",
-        reference: formatReference(followUp.ticket.number),
-        trackingUrl: portalHref(ctx.config, ws, followUp.trackingPath),
+        kind: "comment",
+        status,
+        message: {
+          id,
+          author: { type: "contact", name: contact.name },
+          body,
+          createdAt: now,
+          // The files just attached to this public reply.
+          attachments: await attachmentsOfComment(tx, access.actor, id),
+        },
       };
-    }
-    const now = nowIso(ctx);
-    const id = await insertComment(tx, {
-      workspaceId: ticket.workspace_id,
-      ticketId: ticket.id,
-      author: { type: "contact", contactId: contact.id },
-      body,
-      internal: false,
-      channel: "portal",
-      at: now,
-    });
-    await claimUploads(
-      ctx,
-      tx,
-      { kind: "public" },
-      { workspaceId: ticket.workspace_id, ticketId: ticket.id, commentId: id },
-      req.attachments,
-      MAX_FILES_CUSTOMER_REPLY,
-    );
-    const status = await afterCustomerComment(ctx, tx, {
-      actor: access.actor,
-      ws,
-      ticket: current,
-      contactName: contact.name,
-      commentId: id,
-      body,
-      channel: "portal",
-      at: now,
-    });
-    return {
-      kind: "comment",
-      status,
-      message: {
-        id,
-        author: { type: "contact", name: contact.name },
-        body,
-        createdAt: now,
-        // The files just attached to this public reply.
-        attachments: await attachmentsOfComment(tx, access.actor, id),
-      },
-    };
-  });
+    }),
+  );
   publishTicketChanged(ctx, ws.id, ticket.number, ...(result.kind === "follow_up" ? [result.reference] : []));
   return result;
 }
