@@ -15,6 +15,8 @@ const steps: [string, string[]][] = [
   ["webhooks.ts", help ? ["--help"] : []],
   ["widget-size.ts", help ? ["--help"] : []],
   ["outbox.ts", help ? ["--help"] : []],
+  ["long-conversation.ts", help ? ["--help"] : []],
+  ["queue-million.ts", help ? ["--help"] : []],
 ];
 for (const [file, stepArgs] of steps) {
   const r = spawnSync(process.execPath, [path.join(here, file), ...stepArgs], { stdio: "inherit" });

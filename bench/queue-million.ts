@@ -37,6 +37,18 @@ import { formatReference } from "../src/shared/tickets.ts";
 import { insertSearchRowsSqlite, type SearchRow } from "./lib/search-rows.ts";
 import { insertChunked } from "./lib/seed.ts";
 
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(`node bench/queue-million.ts [--size N]
+  The agents' queue, its views and its text search on one workspace of a million tickets,
+  timed in-process (p50 / p99 / max against a 30 ms p99 target).
+  --size N              tickets to seed (1000000; only a full-size run writes its results)
+  BENCH_QUEUE_TICKETS   the same as --size
+  BENCH_QUEUE_RUNS      calls timed per row (500)
+  BENCH_QUEUE_KEEP=1    keep the database to look at plans
+  DATABASE_URL          PostgreSQL (a scratch database on that server) instead of SQLite`);
+  process.exit(0);
+}
+
 const arg = process.argv.indexOf("--size");
 const SIZE = Number(arg > 0 ? process.argv[arg + 1] : (process.env.BENCH_QUEUE_TICKETS ?? 1_000_000));
 const RUNS = Number(process.env.BENCH_QUEUE_RUNS ?? 500);
