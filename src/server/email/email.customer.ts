@@ -77,8 +77,7 @@ export function ticketConfirmation(p: {
   };
   const v = voiceOf(p.lang, values);
   const vars = { ...values, agent: "" };
-  return render(
-    v.subject(v.t("email:confirmation.subject", vars)),
+  return render(v.subject(v.t("email:confirmation.subject", vars)), () =>
     v.frame({
       brand: p.brand,
       heading: v.t("email:confirmation.heading", vars),
@@ -116,8 +115,7 @@ export function agentReplyToCustomer(p: {
     portal: p.brand.brandName,
   };
   const v = voiceOf(p.lang, values);
-  return render(
-    v.subject(v.t("email:reply.subject", values)),
+  return render(v.subject(v.t("email:reply.subject", values)), () =>
     v.frame({
       brand: p.brand,
       heading: v.t("email:reply.heading", { agent: p.agentName, reference: p.reference }),
@@ -162,8 +160,7 @@ export function ticketResolved(p: {
   };
   const v = voiceOf(p.lang, values);
   const view = v.t("email:resolved.view");
-  return render(
-    v.subject(v.t("email:resolved.subject", values)),
+  return render(v.subject(v.t("email:resolved.subject", values)), () =>
     v.frame({
       brand: p.brand,
       heading: v.t("email:resolved.heading", values),
@@ -221,8 +218,7 @@ export function surveyRequest(p: {
       : p.kind === "csat" && p.reference
         ? v.t("email:survey.subjectCsat", values)
         : v.t("email:survey.subjectOther", values);
-  return render(
-    v.subject(subject),
+  return render(v.subject(subject), () =>
     v.frame({
       brand: p.brand,
       heading:
@@ -265,8 +261,7 @@ export function openRequests(p: {
 }): Rendered {
   const values = { name: p.contactName, portal: p.brand.brandName };
   const v = voiceOf(p.lang, values);
-  return render(
-    v.subject(v.t("email:open.subject", values)),
+  return render(v.subject(v.t("email:open.subject", values)), () =>
     v.frame({
       brand: p.brand,
       heading: v.t("email:open.heading"),
@@ -312,8 +307,7 @@ function accountLinkEmail(
   const values = { name: p.name, portal: p.brand.brandName };
   const v = voiceOf(p.lang, values);
   const key = (k: string) => `email:${e.words}.${k}`;
-  return render(
-    v.subject(v.t(key("subject"), values)),
+  return render(v.subject(v.t(key("subject"), values)), () =>
     v.frame({
       brand: p.brand,
       heading: v.t(key("heading"), values),
@@ -371,8 +365,7 @@ export function taskReminder(p: {
   const count = p.tasks.length;
   // In the reader's zone (the contact's, else the workspace's), the zone named.
   const day = (t: (typeof p.tasks)[number]) => (t.dueAt ? formatWhen(t.dueAt, v.lang) : t.due);
-  return render(
-    v.subject(v.t("email:tasks.subject", { ...values, count })),
+  return render(v.subject(v.t("email:tasks.subject", { ...values, count })), () =>
     v.frame({
       brand: p.brand,
       heading: v.t("email:tasks.heading"),

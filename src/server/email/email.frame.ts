@@ -122,18 +122,27 @@ ${f.note ? html`<tr><td style="padding:4px 24px;font-size:13px;color:#4b5563">${
 </table></td></tr></table></body></html>`.value;
 }
 
-/** The subject at once; the text and HTML only when read (a queued email stores its inputs). */
-export function render(subject: string, f: Frame): Rendered {
+/**
+ * The subject at once; the text and HTML only when read (a queued email stores its inputs and
+ * only its subject is rendered when it is queued). The frame may be given as a function, so that
+ * its words are not translated until then either.
+ */
+export function render(subject: string, frame: Frame | (() => Frame)): Rendered {
+  let f: Frame | undefined = typeof frame === "function" ? undefined : frame;
+  const built = () => {
+    f ??= (frame as () => Frame)();
+    return f;
+  };
   let text: string | undefined;
   let markup: string | undefined;
   return {
     subject: headerText(withoutBidiControls(subject), 250),
     get text() {
-      text ??= renderText(f);
+      text ??= renderText(built());
       return text;
     },
     get html() {
-      markup ??= withoutBidiControls(renderHtml(f));
+      markup ??= withoutBidiControls(renderHtml(built()));
       return markup;
     },
   };
