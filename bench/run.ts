@@ -43,6 +43,7 @@ function serverEnv(settings: Settings, dataDir: string, databaseUrl: string | un
     ...(process.env.SQLITE_CACHE_MB ? { SQLITE_CACHE_MB: process.env.SQLITE_CACHE_MB } : {}),
     ...(process.env.DATABASE_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE } : {}),
     ...(process.env.CACHE_MEMORY_MB ? { CACHE_MEMORY_MB: process.env.CACHE_MEMORY_MB } : {}),
+    ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
     // Measures with the metrics' per-request observation on (/metrics behind a token).
     ...(process.env.BENCH_METRICS === "true" ? { METRICS_TOKEN: "bench-metrics-token-0123456789" } : {}),
     ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),

@@ -64,13 +64,15 @@ function procStatus(pid: number): Pick<MemoryPoint, "rss" | "rssAnon" | "rssFile
 }
 
 async function point(child: Child): Promise<MemoryPoint> {
+  // Resident memory first: the metrics request that follows loads and runs the exporter.
+  const resident = procStatus(child.proc.pid as number);
   const res = await fetch(`${child.base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
   // A server without metrics (an older version, measured for comparison) gives RSS only.
   const text = res.ok ? await res.text() : "";
   const value = (name: string) =>
     Number(new RegExp(`^${name} (\\S+)`, "m").exec(text)?.[1] ?? Number.NaN) / MIB;
   return {
-    ...procStatus(child.proc.pid as number),
+    ...resident,
     heapUsed: value("nodejs_heap_size_used_bytes"),
     heapTotal: value("nodejs_heap_size_total_bytes"),
     external: value("nodejs_external_memory_bytes"),
