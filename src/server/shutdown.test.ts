@@ -24,6 +24,8 @@ const systemNode = ["/usr/bin/node", "/usr/local/bin/node"].find(
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portico-shutdown-"));
 let scratch: ScratchDatabase | undefined;
 let child: ChildProcess | undefined;
+/** Through the hand-over, the pinned Node's process: killed too should the test fail midway. */
+let serverPid: number | undefined;
 const sockets: net.Socket[] = [];
 let drip: NodeJS.Timeout | undefined;
 
@@ -31,6 +33,13 @@ after(async () => {
   clearInterval(drip);
   for (const s of sockets) s.destroy();
   if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  if (serverPid && serverPid !== child?.pid) {
+    try {
+      process.kill(serverPid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
   await scratch?.drop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
@@ -84,6 +93,8 @@ test("SIGTERM: a request in flight is answered, a client that never finishes is 
   };
   if (scratch) env.DATABASE_URL = scratch.url;
   else delete env.DATABASE_URL;
+  // The server's own default: two malloc arenas (bin/portico.js).
+  delete env.MALLOC_ARENA_MAX;
   const proc = spawn(systemNode ?? process.execPath, [bin, "serve"], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -118,6 +129,15 @@ test("SIGTERM: a request in flight is answered, a client that never finishes is 
   const listening = await waitForLog(lines, onLine, (l) => /^Server listening at /.test(l.msg), 30_000);
   const port = Number(/:(\d+)$/.exec(listening.msg)?.[1]);
   assert.ok(port > 0, listening.msg);
+  if (process.platform === "linux") {
+    // The server process (through the hand-over, the pinned Node's) started itself again with
+    // glibc's arenas bounded, under the same pid.
+    serverPid = systemNode
+      ? Number(fs.readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, "utf8").trim().split(/\s+/)[0])
+      : proc.pid;
+    const environ = fs.readFileSync(`/proc/${serverPid}/environ`, "utf8").split("\0");
+    assert.ok(environ.includes("MALLOC_ARENA_MAX=2"), "the server runs with two malloc arenas");
+  }
 
   // A client that sends its headers a byte at a time and never finishes them.
   const slow = await connect(port);
