@@ -10,7 +10,7 @@ import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { findWorkspaceBySlug } from "../../workspaces/workspace.service.ts";
 import { portalLayout } from "../shared/customer.layout.ts";
 import { requestFieldsHtml } from "./request-fields.views.ts";
-import { submitForm } from "./submit.views.ts";
+import { receivedMain, submitForm } from "./submit.views.ts";
 
 // "Submit another" keeps who the customer is: the confirmation page posts the name and email
 // back and the form comes filled in, with nothing in an address and nothing stored.
@@ -184,6 +184,57 @@ describe("the submit page, made once per settings", () => {
       assert.ok(String(a.headers["content-security-policy"]).includes(`'nonce-${ia.nonce}'`));
       assert.equal(a.body, await rendered(slug, locale, embedded, ia), `${locale}, embedded: ${embedded}`);
       assert.equal(b.body, await rendered(slug, locale, embedded, ib));
+    }
+  });
+
+  test("the confirmation, with its link or (sent again) without, is the page rendered with its values", async () => {
+    const team2 = await makeTeam(t);
+    const slug = team2.ws.slug;
+    const send = (embedded: boolean) =>
+      t.app.inject({
+        method: "POST",
+        url: `/portal/${slug}/submit`,
+        headers: { ...FORM, ...(embedded ? { "sec-fetch-dest": "iframe" } : {}) },
+        payload: new URLSearchParams({
+          name: "Dana <Ortiz>",
+          email: "dana@customer.test",
+          subject: `Sent ${embedded ? "framed" : "plain"}`,
+          idempotency_key: `confirmation-key-${embedded}`,
+        }).toString(),
+      });
+    for (const embedded of [false, true]) {
+      const first = await send(embedded);
+      const again = await send(embedded);
+      for (const [res, linked] of [
+        [first, true],
+        [again, false],
+      ] as const) {
+        assert.equal(res.statusCode, 200, res.body);
+        const reference = /<p class="big-reference">(TKT-\d+)<\/p>/.exec(res.body)?.[1] as string;
+        const url = /<a class="button primary" href="([^"]+)"/.exec(res.body)?.[1];
+        assert.equal(Boolean(url), linked, linked ? "the tracking link" : "no link when sent again");
+        const ws = (await findWorkspaceBySlug(t.ctx, slug)) as Workspace;
+        const tr = translatorFor("en", { ...ws });
+        const nonce = idsOf(res.body).nonce;
+        const main = receivedMain(
+          ws,
+          tr,
+          { reference, trackingUrl: url ? url.replaceAll("&amp;", "&") : null },
+          embedded,
+          { name: "Dana <Ortiz>", email: "dana@customer.test" },
+        );
+        const page = portalLayout({
+          ws,
+          t: tr,
+          nonce,
+          title: tr.t("submit:title"),
+          embedded,
+          path: `/portal/${slug}/submit`,
+          main,
+          current: "new",
+        });
+        assert.equal(res.body, `<!doctype html>\n${page.value}`);
+      }
     }
   });
 

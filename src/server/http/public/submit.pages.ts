@@ -32,6 +32,7 @@ import {
   newFormIds,
   receivedMain,
   submitForm as renderForm,
+  type Sender,
   type SignedInAs,
 } from "./submit.views.ts";
 
@@ -122,6 +123,48 @@ export const submitPages =
         nonce,
         status,
         framing: embedFraming(entry.ws),
+      });
+    };
+
+    /** A visitor's confirmation: made once for each way it can read, then filled in. */
+    const received = (
+      entry: PortalEntry,
+      t: Translator,
+      embedded: boolean,
+      result: { reference: string; trackingUrl: string | null },
+      who: Sender,
+      nonce: string,
+    ) => {
+      const { ws } = entry;
+      const url = result.trackingUrl;
+      const email = who.email;
+      const names = ["nonce", "reference", "name", ...(url ? ["url"] : []), ...(email ? ["email"] : [])];
+      const made = visitorPage(ws, `received ${t.locale} ${embedded} ${Boolean(url)} ${Boolean(email)}`, () =>
+        HtmlSlots.render(names, (s) =>
+          framed(
+            entry,
+            t,
+            s.nonce as string,
+            embedded,
+            receivedMain(
+              ws,
+              t,
+              { reference: s.reference as string, trackingUrl: url ? (s.url as string) : null },
+              embedded,
+              {
+                name: s.name as string,
+                ...(email ? { email: s.email as string } : {}),
+              },
+            ),
+          ),
+        ),
+      );
+      return made.fill({
+        nonce,
+        reference: result.reference,
+        name: who.name,
+        url: url ?? "",
+        email: email ?? "",
       });
     };
 
@@ -263,7 +306,12 @@ export const submitPages =
         // A signed-in customer follows the request on its page of the signed-in portal.
         if (entry.customer) return reply.redirect(`/portal/${ws.slug}/requests/${result.reference}`, 303);
         const who = { name: values.name as string, email: values.email as string };
-        return page(reply, entry, nonce, embedded, 200, receivedMain(ws, t, result, embedded, who));
+        return sendHtml(reply, received(entry, t, embedded, result, who, nonce), {
+          kind: "page",
+          nonce,
+          status: 200,
+          framing: embedFraming(ws),
+        });
       } catch (err) {
         if (err instanceof AppError && err.code === "rate_limited") {
           if (err.headers) reply.headers(err.headers);
