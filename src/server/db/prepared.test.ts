@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
+import { sameRow } from "../lib/same-row.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { PORTAL_DEFAULTS } from "../workspaces/portal-settings.ts";
 import { estimateBytes, PreparedRead, PreparedWrite, ReadCache, readOne, readTogether } from "./prepared.ts";
@@ -145,6 +146,39 @@ describe("prepared reads", () => {
       await new Promise((r) => setTimeout(r, EXTERNAL_CHANGE_CHECK_MS + 20));
       assert.equal(await read(), "Outside Co");
     }
+  });
+
+  it("a read cache given `unchanged` answers a row read again unchanged as the object it kept, a changed one as read", async () => {
+    const database = env.ctx.database;
+    await insertWorkspace("kept", "Kept Co");
+    const cache = new ReadCache<{ name: string } | undefined>(10, { onPostgres: true, unchanged: sameRow });
+    let reads = 0;
+    const read = () =>
+      cache.get(database, "kept", async () => {
+        reads++;
+        const [row] = await readOne(database, BY_SLUG.bind(database, { slug: "kept" }));
+        return row;
+      });
+    const first = await read();
+    assert.equal(first?.name, "Kept Co");
+    // Another row changes: this one is read again (a commit makes every entry stale), and is the same object.
+    await database.db
+      .updateTable("workspaces")
+      .set({ name: "Other Co" })
+      .where("slug", "=", "north")
+      .execute();
+    const again = await read();
+    assert.equal(reads, 2, "read again after the commit");
+    assert.equal(again, first, "the same object");
+    await database.db
+      .updateTable("workspaces")
+      .set({ name: "Changed Co" })
+      .where("slug", "=", "kept")
+      .execute();
+    const changed = await read();
+    assert.notEqual(changed, first);
+    assert.equal(changed?.name, "Changed Co");
+    assert.equal(await read(), changed);
   });
 
   it("a read cache keeps at most its size, forgetting the least recently used", async () => {

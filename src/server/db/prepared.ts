@@ -199,24 +199,40 @@ export async function readArrays(database: Database, query: CompiledQuery): Prom
  * larger than the whole share is answered but not kept. The shares of the caches add up to 1:
  * tracking reads 0.35, portal pages 0.2, customer sessions 0.15, dashboards 0.1, KB answers 0.1,
  * workspaces 0.05, KB settings 0.05.
+ *
+ * Any commit makes every entry stale, so under writes most lookups read again. Given `unchanged`,
+ * a read whose answer equals the stale entry's answers that entry's value itself: what callers
+ * work out once per value (kept in a WeakMap by it: a workspace's translators, a rendered frame)
+ * outlives the commits that did not change it.
  */
 export class ReadCache<V> {
   readonly #max: number;
   readonly #share: number;
   readonly #onPostgres: boolean;
   readonly #exact: boolean;
+  readonly #unchanged: ((kept: V, read: V) => boolean) | undefined;
   readonly #byDatabase = new WeakMap<Database, CacheState<V>>();
 
   /**
    * `onPostgres`: keep answers on PostgreSQL too (for reads whose answer may be up to 10 s stale in
    * the worst case). `exact`: every call asks SQLite whether another process has committed since
    * (one `PRAGMA data_version`), so no answer is older than the last commit of any process.
+   * `unchanged`: whether a new answer equals a stale one (see above).
    */
-  constructor(maxEntries: number, opts: { share?: number; onPostgres?: boolean; exact?: boolean } = {}) {
+  constructor(
+    maxEntries: number,
+    opts: {
+      share?: number;
+      onPostgres?: boolean;
+      exact?: boolean;
+      unchanged?: (kept: V, read: V) => boolean;
+    } = {},
+  ) {
     this.#max = maxEntries;
     this.#share = opts.share ?? 0.1;
     this.#onPostgres = opts.onPostgres ?? false;
     this.#exact = opts.exact ?? false;
+    this.#unchanged = opts.unchanged;
   }
 
   #state(database: Database): CacheState<V> {
@@ -234,16 +250,26 @@ export class ReadCache<V> {
     const reader = database.reader;
     if (!reader) {
       const clock = this.#onPostgres ? database.changes : undefined;
-      if (!clock) return read();
+      if (!clock) return this.#readAgain(database, key, read);
       const at = performance.now();
       return clock.current().then((version) => {
-        if (version === null) return read();
+        if (version === null) return this.#readAgain(database, key, read);
         return this.#lookup(this.#state(database), key, version, at - SHARED_MAX_AGE_MS, at, read);
       });
     }
     // Taken before the read: a change in between leaves the entry already stale, never wrong.
     const version = reader.version(this.#exact);
     return this.#lookup(this.#state(database), key, version, Number.NEGATIVE_INFINITY, 0, read);
+  }
+
+  /**
+   * Where no answer may be kept (PostgreSQL without a change clock): the read, every time; with
+   * `unchanged`, an equal answer is still the object answered before (kept at a version no lookup
+   * matches: NaN equals nothing).
+   */
+  #readAgain(database: Database, key: string, read: () => Promise<V>): Promise<V> {
+    if (!this.#unchanged) return read();
+    return Promise.resolve(this.#lookup(this.#state(database), key, Number.NaN, 0, 0, read));
   }
 
   /** The entry of `key` if made at `version` after `notBefore`; else the read, kept at `version`. */
@@ -266,8 +292,11 @@ export class ReadCache<V> {
       state.bytes -= hit.bytes;
     }
     const max = this.#max;
-    return read().then((value) => {
-      const bytes = estimateBytes(value) + key.length + ENTRY_OVERHEAD;
+    const unchanged = hit ? this.#unchanged : undefined;
+    return read().then((fresh) => {
+      const same = unchanged?.((hit as CacheEntry<V>).value, fresh);
+      const value = same ? (hit as CacheEntry<V>).value : fresh;
+      const bytes = same ? (hit as CacheEntry<V>).bytes : estimateBytes(value) + key.length + ENTRY_OVERHEAD;
       if (bytes > state.maxBytes) return value;
       const old = entries.get(key);
       if (old) {

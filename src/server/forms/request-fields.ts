@@ -1,13 +1,14 @@
 import { type Actor, type AgentActor, visitorOf } from "../actors.ts";
 import type { AppContext } from "../context.ts";
+import { PreparedRead, readOne } from "../db/prepared.ts";
 import type { Tx } from "../db/schema.ts";
 import { AppError, validationFailed } from "../errors.ts";
 import { claimUploads } from "../files/file.service.ts";
 import { newId } from "../ids.ts";
 import { queueFormSubmitted } from "../webhooks/webhook-facts.ts";
-import { formsVisibleTo, ticketFieldsVisibleTo } from "./form.access.ts";
+import { formsVisibleTo, formVersionsVisibleTo, ticketFieldsVisibleTo } from "./form.access.ts";
 import type { FormField } from "./form.schemas.ts";
-import { versionFields } from "./form.service.ts";
+import { formNotFound, parseFields, versionFields } from "./form.service.ts";
 import { answerText, validateAnswers } from "./form.validate.ts";
 
 // A request's extra fields: the live form of its request type adds fields to the public submit
@@ -26,17 +27,43 @@ export interface RequestForm {
   fields: FormField[];
 }
 
-/** The live forms that extend request types, as anyone on the workspace's portal may read them. */
-export async function requestForms(ctx: AppContext, workspaceId: string, db: Tx = ctx.database.db) {
-  const actor = visitorOf(workspaceId);
-  const rows = await formsVisibleTo(db, actor)
+const requestFormRows = (db: Tx, workspaceId: string) =>
+  formsVisibleTo(db, visitorOf(workspaceId))
     .select(["forms.id", "forms.name", "forms.description", "forms.request_type", "forms.current_version"])
-    .orderBy("forms.request_type")
-    .execute();
+    .orderBy("forms.request_type");
+
+// Every submit page and submission reads them: prepared, outside any transaction.
+const REQUEST_FORM_ROWS = new PreparedRead(["workspaceId"], (db, p) => requestFormRows(db, p.workspaceId));
+const REQUEST_FORM_FIELDS = new PreparedRead(["workspaceId", "formId", "version"], (db, p) =>
+  formVersionsVisibleTo(db, visitorOf(p.workspaceId))
+    .select("form_versions.fields")
+    .where("form_versions.form_id", "=", p.formId)
+    .where("form_versions.version", "=", p.version),
+);
+
+/**
+ * The live forms that extend request types, as anyone on the workspace's portal may read them;
+ * given a transaction, read in it.
+ */
+export async function requestForms(ctx: AppContext, workspaceId: string, tx?: Tx) {
+  const actor = visitorOf(workspaceId);
+  const database = ctx.database;
+  const rows = tx
+    ? await requestFormRows(tx, workspaceId).execute()
+    : await readOne(database, REQUEST_FORM_ROWS.bind(database, { workspaceId }));
   const out: RequestForm[] = [];
   for (const r of rows) {
     if (!r.request_type) continue;
-    const fields = await versionFields(db, actor, r.id, r.current_version);
+    let fields: FormField[];
+    if (tx) fields = await versionFields(tx, actor, r.id, r.current_version);
+    else {
+      const [version] = await readOne(
+        database,
+        REQUEST_FORM_FIELDS.bind(database, { workspaceId, formId: r.id, version: r.current_version }),
+      );
+      if (!version) throw formNotFound();
+      fields = parseFields(version.fields);
+    }
     if (!fields.length) continue;
     out.push({
       type: r.request_type,

@@ -15,6 +15,7 @@ import { sanitizeCustomCss } from "../lib/css-sanitize.ts";
 import { normalizeEmail } from "../lib/email-address.ts";
 import { publicHttpsUrlProblem } from "../lib/public-https-url.ts";
 import { DEFAULT_RETENTION } from "../lib/retention.ts";
+import { sameRow } from "../lib/same-row.ts";
 import { FONT_KEYS, isFontKey } from "./brand-fonts.ts";
 import { PORTAL_DEFAULTS } from "./portal-settings.ts";
 import type { Workspace } from "./workspace.branding.ts";
@@ -153,8 +154,14 @@ const WORKSPACE_BY_SLUG = new PreparedRead(
 /**
  * Every portal request reads its workspace (its brand, who may use the portal): kept until the
  * database changes (ReadCache, on PostgreSQL too), so a change of settings holds from the next request.
+ * A row read again unchanged is answered as the object kept before, so the translators and pages
+ * worked out from it (by the row object: translatorFor) outlive other requests' commits.
  */
-const WORKSPACES_BY_SLUG = new ReadCache<Workspace | undefined>(1000, { onPostgres: true, share: 0.05 });
+const WORKSPACES_BY_SLUG = new ReadCache<Workspace | undefined>(1000, {
+  onPostgres: true,
+  share: 0.05,
+  unchanged: sameRow,
+});
 
 export async function findWorkspaceBySlug(ctx: AppContext, slug: string): Promise<Workspace | undefined> {
   if (!SLUG.test(slug)) return undefined;

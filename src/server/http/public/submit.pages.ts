@@ -4,11 +4,13 @@ import type { AppContext } from "../../context.ts";
 import { AppError, type FieldErrors } from "../../errors.ts";
 import { uploadKeysFrom } from "../../files/file.service.ts";
 import { requestForms } from "../../forms/request-fields.ts";
+import type { Translator } from "../../i18n/translator.ts";
 import { OUTAGE_MESSAGES } from "../../lib/outage.ts";
 import { submitPortalTicket } from "../../tickets/submit.ts";
 import { type PortalSubmission, SubmitBody } from "../../tickets/ticket.schemas.ts";
 import { formString, formText } from "../../web/forms.ts";
-import type { Html } from "../../web/html.ts";
+import { type Html, unsafeRaw } from "../../web/html.ts";
+import { HtmlSlots } from "../../web/html-slots.ts";
 import type { Workspace } from "../../workspaces/workspace.branding.ts";
 import { customerCsrfHolds, customerCsrfValue, type PortalEntry, pageEntry } from "../portal/portal-entry.ts";
 import { customerErrorMessage, portalLayout } from "../shared/customer.layout.ts";
@@ -24,13 +26,44 @@ import {
   requestFieldsHtml,
   splitRequestFieldErrors,
 } from "./request-fields.views.ts";
-import { type FormValues, receivedMain, submitForm as renderForm, type SignedInAs } from "./submit.views.ts";
+import {
+  type FormIds,
+  type FormValues,
+  newFormIds,
+  receivedMain,
+  submitForm as renderForm,
+  type Sender,
+  type SignedInAs,
+} from "./submit.views.ts";
 
 // /portal/{slug}/submit: a request without an account, or as the signed-in customer. The one page other sites may frame: any
 // site, or only those the workspace lists (Settings → Share).
 
 const isEmbedded = (req: FastifyRequest) => req.headers["sec-fetch-dest"] === "iframe";
 const validSubmission = formValidator(SubmitBody);
+
+/**
+ * A visitor's submit page and the frame around its confirmation, rendered once per workspace row
+ * (the object findWorkspaceBySlug answers while the row is unchanged: a change of settings is a
+ * new row, so a new page), language, frame and request forms; each answer fills in its nonce and
+ * the form's one-time values (HtmlSlots). A few versions at most are kept for each row.
+ */
+const VISITOR_PAGES = new WeakMap<Workspace, Map<string, HtmlSlots<string>>>();
+
+function visitorPage<K extends string>(ws: Workspace, key: string, render: () => HtmlSlots<K>): HtmlSlots<K> {
+  let pages = VISITOR_PAGES.get(ws);
+  if (!pages) {
+    pages = new Map();
+    VISITOR_PAGES.set(ws, pages);
+  }
+  let made = pages.get(key) as HtmlSlots<K> | undefined;
+  if (!made) {
+    made = render();
+    if (pages.size >= 16) pages.clear();
+    pages.set(key, made);
+  }
+  return made;
+}
 
 /** The signed-in customer the form is sent as, with the CSRF token their form carries. */
 const signedInAs = (entry: PortalEntry): SignedInAs | undefined =>
@@ -47,6 +80,35 @@ export const submitPages =
   async (app) => {
     await pageTree(app, { formBodyLimit: 64 * 1024 });
 
+    /** The page around `main`; signed in (and not in a frame on another site), with the signed-in portal's navigation. */
+    const layout = (entry: PortalEntry, t: Translator, nonce: string, embedded: boolean, main: Html) => {
+      const { ws } = entry;
+      const nav = embedded ? undefined : signedInAs(entry);
+      return portalLayout({
+        ws,
+        t,
+        nonce,
+        title: t.t("submit:title"),
+        embedded,
+        path: `/portal/${ws.slug}/submit`,
+        main,
+        current: "new",
+        ...(nav
+          ? { customer: { csrfToken: nav.csrf, company: entry.customer?.actor.companyId != null } }
+          : {}),
+      });
+    };
+
+    /** Without the signed-in navigation the frame is the same for every answer: made once. */
+    const framed = (entry: PortalEntry, t: Translator, nonce: string, embedded: boolean, main: Html) =>
+      embedded || !entry.customer
+        ? visitorPage(entry.ws, `frame ${t.locale} ${embedded}`, () =>
+            HtmlSlots.render(["nonce", "main"], (s) =>
+              layout(entry, t, s.nonce, embedded, unsafeRaw(s.main)),
+            ),
+          ).fill({ nonce, main })
+        : layout(entry, t, nonce, embedded, main);
+
     const page = (
       reply: FastifyReply,
       entry: PortalEntry,
@@ -55,27 +117,55 @@ export const submitPages =
       status: number,
       main: Html,
     ) => {
-      // Signed in (and not in a frame on another site): the signed-in portal's navigation.
+      const t = customerTranslator(ctx.config, reply, entry.ws);
+      return sendHtml(reply, framed(entry, t, nonce, embedded, main), {
+        kind: "page",
+        nonce,
+        status,
+        framing: embedFraming(entry.ws),
+      });
+    };
+
+    /** A visitor's confirmation: made once for each way it can read, then filled in. */
+    const received = (
+      entry: PortalEntry,
+      t: Translator,
+      embedded: boolean,
+      result: { reference: string; trackingUrl: string | null },
+      who: Sender,
+      nonce: string,
+    ) => {
       const { ws } = entry;
-      const nav = embedded ? undefined : signedInAs(entry);
-      const t = customerTranslator(ctx.config, reply, ws);
-      return sendHtml(
-        reply,
-        portalLayout({
-          ws,
-          t,
-          nonce,
-          title: t.t("submit:title"),
-          embedded,
-          path: `/portal/${ws.slug}/submit`,
-          main,
-          current: "new",
-          ...(nav
-            ? { customer: { csrfToken: nav.csrf, company: entry.customer?.actor.companyId != null } }
-            : {}),
-        }),
-        { kind: "page", nonce, status, framing: embedFraming(ws) },
+      const url = result.trackingUrl;
+      const email = who.email;
+      const names = ["nonce", "reference", "name", ...(url ? ["url"] : []), ...(email ? ["email"] : [])];
+      const made = visitorPage(ws, `received ${t.locale} ${embedded} ${Boolean(url)} ${Boolean(email)}`, () =>
+        HtmlSlots.render(names, (s) =>
+          framed(
+            entry,
+            t,
+            s.nonce as string,
+            embedded,
+            receivedMain(
+              ws,
+              t,
+              { reference: s.reference as string, trackingUrl: url ? (s.url as string) : null },
+              embedded,
+              {
+                name: s.name as string,
+                ...(email ? { email: s.email as string } : {}),
+              },
+            ),
+          ),
+        ),
       );
+      return made.fill({
+        nonce,
+        reference: result.reference,
+        name: who.name,
+        url: url ?? "",
+        email: email ?? "",
+      });
     };
 
     /** The form before anything is sent (a new one, or "submit another"), with the default type's fields. */
@@ -89,15 +179,35 @@ export const submitPages =
       const embedded = isEmbedded(req);
       const t = customerTranslator(ctx.config, reply, ws);
       const forms = await requestForms(ctx, ws.id);
-      const extra = requestFieldsHtml(t, forms, DEFAULT_TICKET_TYPE, undefined, undefined);
-      return page(
-        reply,
-        entry,
-        newNonce(),
-        embedded,
-        200,
-        renderForm(ws, t, values, undefined, undefined, embedded, signedInAs(entry), extra),
-      );
+      const as = signedInAs(entry);
+      const form = (ids: FormIds) =>
+        renderForm(
+          ws,
+          t,
+          values,
+          undefined,
+          undefined,
+          embedded,
+          as,
+          requestFieldsHtml(t, forms, DEFAULT_TICKET_TYPE, undefined, undefined),
+          ids,
+        );
+      const nonce = newNonce();
+      // A visitor's empty form: the whole page made once, with its nonce and one-time values to fill in.
+      if (!as && !values.name && !values.email && !values.subject) {
+        const blank = visitorPage(ws, `blank ${t.locale} ${embedded} ${JSON.stringify(forms)}`, () =>
+          HtmlSlots.render(["nonce", "key", "visit"], (s) =>
+            framed(entry, t, s.nonce, embedded, form({ key: s.key, visit: s.visit })),
+          ),
+        );
+        return sendHtml(reply, blank.fill({ nonce, ...newFormIds() }), {
+          kind: "page",
+          nonce,
+          status: 200,
+          framing: embedFraming(ws),
+        });
+      }
+      return page(reply, entry, nonce, embedded, 200, form(newFormIds()));
     };
 
     app.get<{ Params: { slug: string }; Querystring: { subject?: string } }>(
@@ -196,7 +306,12 @@ export const submitPages =
         // A signed-in customer follows the request on its page of the signed-in portal.
         if (entry.customer) return reply.redirect(`/portal/${ws.slug}/requests/${result.reference}`, 303);
         const who = { name: values.name as string, email: values.email as string };
-        return page(reply, entry, nonce, embedded, 200, receivedMain(ws, t, result, embedded, who));
+        return sendHtml(reply, received(entry, t, embedded, result, who, nonce), {
+          kind: "page",
+          nonce,
+          status: 200,
+          framing: embedFraming(ws),
+        });
       } catch (err) {
         if (err instanceof AppError && err.code === "rate_limited") {
           if (err.headers) reply.headers(err.headers);

@@ -56,9 +56,17 @@ function whoFields(
   </div>`;
 }
 
+export const newFormIds = (): FormIds => ({ key: newToken(16), visit: newToken(16) });
+
 /** A request type's name in the reader's language (the stored value stays the English one). */
 export const typeLabel = (t: Translator, type: string) =>
   (TICKET_TYPES as readonly string[]).includes(type) ? t.t(`submit:types.${type}`) : type;
+
+/** The form's one-time values: its idempotency key and the KB visit's id. */
+export interface FormIds {
+  key: string;
+  visit: string;
+}
 
 export function submitForm(
   ws: Workspace,
@@ -69,8 +77,8 @@ export function submitForm(
   embedded = false,
   as?: SignedInAs,
   extraFields: Html = html``,
+  ids: FormIds = newFormIds(),
 ): Html {
-  const key = newToken(16);
   const description = values.description ?? "";
   const count = [...description].length;
   const target = embedded ? html` target="_blank" rel="noopener"` : html``;
@@ -80,8 +88,8 @@ export function submitForm(
 <p class="lede">${t.t("submit:lede")}</p>
 ${errorSummary(t, errors, message)}
 <form method="post" action="/portal/${ws.slug}/submit" novalidate data-portal-form data-once>
-  <input type="hidden" name="idempotency_key" value="${key}">
-  <input type="hidden" name="kb_visit_id" value="${newToken(16)}" data-kb-visit>
+  <input type="hidden" name="idempotency_key" value="${ids.key}">
+  <input type="hidden" name="kb_visit_id" value="${ids.visit}" data-kb-visit>
   ${whoFields(t, errors, values, as)}
   <div class="field">
     <label for="subject">${t.t("submit:subject")}</label>
