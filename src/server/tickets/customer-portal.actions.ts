@@ -1,21 +1,18 @@
-import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { formatReference, type TicketStatus } from "../../shared/tickets.ts";
 import type { CustomerActor } from "../actors.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import { type AppContext, nowIso } from "../context.ts";
 import { AppError, validationFailed } from "../errors.ts";
-import { attachmentsOfComment } from "../files/file.access.ts";
-import { claimUploads } from "../files/file.service.ts";
 import { publishTicketChanged } from "../live/publish.ts";
 import { syncSla } from "../sla/sla.timers.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
 import type { Colleague, PortalReplyResult } from "./customer-portal.schemas.ts";
 import { findPortalTicket, mayCopyIn } from "./customer-portal.ts";
-import { afterCustomerComment } from "./customer-reply.ts";
+import { saveCustomerReply } from "./customer-reply.ts";
 import { openFollowUp } from "./follow-up.ts";
 import { withPortalReplyCounted } from "./reply-limits.ts";
 import { lockTicket, removeTicketCc, ticketsWritableBy } from "./ticket.access.ts";
-import { cleanText, customerStatusOf, insertComment } from "./ticket.create.ts";
+import { cleanText, customerStatusOf } from "./ticket.create.ts";
 import { recordEvent } from "./ticket.events.ts";
 
 // What a signed-in customer does on a request: reply (with files), close it themselves ("This is
@@ -67,45 +64,18 @@ export async function replyAsCustomer(
         });
         return { kind: "follow_up", reference: formatReference(followUp.ticket.number) };
       }
-      const now = nowIso(ctx);
-      const id = await insertComment(tx, {
-        workspaceId: ticket.workspace_id,
-        ticketId: ticket.id,
-        author: { type: "contact", contactId: me.id },
-        body,
-        internal: false,
-        channel: "portal",
-        at: now,
-      });
-      await claimUploads(
-        ctx,
-        tx,
-        { kind: "public" },
-        { workspaceId: ticket.workspace_id, ticketId: ticket.id, commentId: id },
-        input.attachments,
-        MAX_FILES_CUSTOMER_REPLY,
-      );
-      const status = await afterCustomerComment(ctx, tx, {
+      const saved = await saveCustomerReply(ctx, tx, {
         actor,
-        authorContactId: me.id,
         ws,
         ticket,
-        contactName: me.name,
-        commentId: id,
+        contact: me,
         body,
-        channel: "portal",
-        at: now,
+        attachments: input.attachments,
       });
       return {
         kind: "comment",
-        status: status === ticket.status ? customerStatusOf(ticket) : status,
-        message: {
-          id,
-          author: { type: "contact", name: me.name },
-          body,
-          createdAt: now,
-          attachments: await attachmentsOfComment(tx, actor, id),
-        },
+        status: saved.status === ticket.status ? customerStatusOf(ticket) : saved.status,
+        message: saved.message,
       };
     }),
   );

@@ -1,15 +1,81 @@
+import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import type { TicketStatus } from "../../shared/tickets.ts";
 import type { CustomerActor, TokenHolderActor, WorkspaceSystemActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
+import { nowIso } from "../context.ts";
 import type { TicketTable, Tx } from "../db/schema.ts";
 import { emailCustomerReplied } from "../email/outbox.tickets.ts";
+import { attachmentsOfComment } from "../files/file.access.ts";
+import { claimUploads } from "../files/file.service.ts";
 import { noteCustomerMessage } from "../sentiment/sentiment.ts";
 import { syncSla } from "../sla/sla.timers.ts";
 import { onTicketReopened } from "../surveys/still-fixed-resolution.ts";
 import type { Workspace } from "../workspaces/workspace.branding.ts";
 import { ticketsWritableBy } from "./ticket.access.ts";
+import { insertComment } from "./ticket.create.ts";
 import { type EventActor, recordEvent } from "./ticket.events.ts";
 import { indexTicketText } from "./ticket.search.ts";
+
+/**
+ * A customer's reply from the portal (the tracking page or the signed-in portal) on a ticket locked
+ * in `tx` and not closed: the comment, the files sent with it (its own uploads, at most
+ * MAX_FILES_CUSTOMER_REPLY) and what follows it (afterCustomerComment). Returns the comment as the
+ * writer sees it and the ticket's new status.
+ */
+export async function saveCustomerReply(
+  ctx: AppContext,
+  tx: Tx,
+  p: {
+    actor: TokenHolderActor | CustomerActor;
+    ws: Workspace;
+    ticket: TicketTable;
+    contact: { id: string; name: string };
+    body: string;
+    attachments: string[] | undefined;
+  },
+) {
+  const { ticket, contact, body } = p;
+  const now = nowIso(ctx);
+  const id = await insertComment(tx, {
+    workspaceId: ticket.workspace_id,
+    ticketId: ticket.id,
+    author: { type: "contact", contactId: contact.id },
+    body,
+    internal: false,
+    channel: "portal",
+    at: now,
+  });
+  await claimUploads(
+    ctx,
+    tx,
+    { kind: "public" },
+    { workspaceId: ticket.workspace_id, ticketId: ticket.id, commentId: id },
+    p.attachments,
+    MAX_FILES_CUSTOMER_REPLY,
+  );
+  const status = await afterCustomerComment(ctx, tx, {
+    actor: p.actor,
+    ...(contact.id !== ticket.contact_id ? { authorContactId: contact.id } : {}),
+    ws: p.ws,
+    ticket,
+    contactName: contact.name,
+    commentId: id,
+    body,
+    channel: "portal",
+    at: now,
+  });
+  return {
+    status,
+    message: {
+      id,
+      author: { type: "contact" as const, name: contact.name },
+      body,
+      createdAt: now,
+      // The files just attached to this public reply.
+      attachments: await attachmentsOfComment(tx, p.actor, id),
+    },
+  };
+}
 
 /**
  * What follows a customer's comment, from the portal or by email: the event, reopening a

@@ -1,14 +1,12 @@
-import { MAX_FILES_CUSTOMER_REPLY } from "../../shared/files.ts";
 import { formatReference, STATUS_LABELS } from "../../shared/tickets.ts";
 import type { CustomerActor } from "../actors.ts";
-import { type AppContext, nowIso } from "../context.ts";
+import type { AppContext } from "../context.ts";
 import type { TicketTable } from "../db/schema.ts";
-import { type AttachmentView, attachmentsOfComment, attachmentViews } from "../files/file.access.ts";
-import { claimUploads } from "../files/file.service.ts";
+import { type AttachmentView, attachmentViews } from "../files/file.access.ts";
 import { publishTicketChanged } from "../live/publish.ts";
 import { portalHref } from "../workspaces/portal-url.ts";
 import { getWorkspaceBySlug } from "../workspaces/workspace.service.ts";
-import { afterCustomerComment } from "./customer-reply.ts";
+import { saveCustomerReply } from "./customer-reply.ts";
 import { openFollowUp } from "./follow-up.ts";
 import { withPortalReplyCounted } from "./reply-limits.ts";
 import {
@@ -17,7 +15,7 @@ import {
   lockTicket,
   type PublicConversationRow,
 } from "./ticket.access.ts";
-import { cleanText, customerStatusOf, insertComment } from "./ticket.create.ts";
+import { cleanText, customerStatusOf } from "./ticket.create.ts";
 import {
   CONVERSATION_PAGE,
   type CustomerReplyResult,
@@ -160,46 +158,15 @@ export async function replyAsTokenHolder(
           trackingUrl: portalHref(ctx.config, ws, followUp.trackingPath),
         };
       }
-      const now = nowIso(ctx);
-      const id = await insertComment(tx, {
-        workspaceId: ticket.workspace_id,
-        ticketId: ticket.id,
-        author: { type: "contact", contactId: contact.id },
-        body,
-        internal: false,
-        channel: "portal",
-        at: now,
-      });
-      await claimUploads(
-        ctx,
-        tx,
-        { kind: "public" },
-        { workspaceId: ticket.workspace_id, ticketId: ticket.id, commentId: id },
-        req.attachments,
-        MAX_FILES_CUSTOMER_REPLY,
-      );
-      const status = await afterCustomerComment(ctx, tx, {
+      const saved = await saveCustomerReply(ctx, tx, {
         actor: access.actor,
         ws,
         ticket: current,
-        contactName: contact.name,
-        commentId: id,
+        contact,
         body,
-        channel: "portal",
-        at: now,
+        attachments: req.attachments,
       });
-      return {
-        kind: "comment",
-        status,
-        message: {
-          id,
-          author: { type: "contact", name: contact.name },
-          body,
-          createdAt: now,
-          // The files just attached to this public reply.
-          attachments: await attachmentsOfComment(tx, access.actor, id),
-        },
-      };
+      return { kind: "comment", ...saved };
     }),
   );
   publishTicketChanged(ctx, ws.id, ticket.number, ...(result.kind === "follow_up" ? [result.reference] : []));
