@@ -564,6 +564,18 @@ export interface KbSearchHeadsTable {
   tags: string;
 }
 
+/**
+ * PostgreSQL only (migration 0041): each article's title-and-tag vector (`heads`, not typed here,
+ * like kb_articles' own vectors) with the columns of the readers' scope, under the articles' names.
+ */
+export interface KbArticleHeadsTable {
+  article_id: string;
+  workspace_id: string;
+  status: KbArticleTable["status"];
+  visibility: KbArticleTable["visibility"];
+  category_id: string | null;
+}
+
 /** SQLite only: the FTS rowid of each article. */
 export interface KbSearchDocTable {
   id: Generated<number>;
@@ -620,6 +632,7 @@ export interface DB
   kb_search_heads_porter: KbSearchHeadsTable;
   kb_search_heads_plain: KbSearchHeadsTable;
   kb_search_docs: KbSearchDocTable;
+  kb_article_heads: KbArticleHeadsTable;
 }
 
 export type Db = Kysely<DB>;

@@ -9,7 +9,7 @@ import {
 import { type Actor, unknownActor } from "../actors.ts";
 import { nothing } from "../db/access.ts";
 import { isPostgres } from "../db/dialect.ts";
-import type { DB, KbArticleTable, KbCategoryTable, Tx } from "../db/schema.ts";
+import type { DB, KbArticleHeadsTable, KbArticleTable, KbCategoryTable, Tx } from "../db/schema.ts";
 
 // Who may read and change which article and category: decided here only. Every knowledge-base
 // query on kb_articles or kb_categories (lists, article pages, search, suggestions, feedback,
@@ -23,6 +23,8 @@ import type { DB, KbArticleTable, KbCategoryTable, Tx } from "../db/schema.ts";
 
 /** kb_articles as the queries here name it (`a`). */
 type Articles = DB & { a: KbArticleTable };
+/** kb_article_heads as the queries here name it (`a`, like the articles whose scope it copies). */
+type ArticleHeads = DB & { a: KbArticleHeadsTable };
 /** kb_categories as the queries here name it (`c`). */
 type Categories = DB & { c: KbCategoryTable };
 
@@ -112,6 +114,20 @@ export function articlesVisibleTo(db: Tx, actor: Actor, opts: { ids?: string[] }
     .where(articleScope(actor, isPostgres(db) ? sql`a.workspace_id` : sql`+a.workspace_id`));
 }
 
+/**
+ * PostgreSQL: the title-and-tag vectors (`kb_article_heads`, migration 0041) of the articles the
+ * actor may see, as a query on `kb_article_heads as a`, for the first tier of the search. Each row
+ * copies its article's workspace, status, visibility and category under the same column names
+ * (writeSearchVectors keeps them in step), so articleScope is the scope here too. What the search
+ * answers is read again through articlesVisibleTo.
+ */
+export function articleHeadsVisibleTo(db: Tx, actor: Actor) {
+  const scope = articleScope(actor) as unknown as (
+    eb: ExpressionBuilder<ArticleHeads, "a">,
+  ) => Expression<SqlBool>;
+  return db.selectFrom("kb_article_heads as a").where(scope);
+}
+
 /** Every article update starts here, with the same scope as the reads. */
 export function articlesWritableBy(db: Tx, actor: Actor) {
   return db.updateTable("kb_articles as a").where(articleScope(actor));
@@ -143,7 +159,12 @@ export async function countFeedback(tx: Tx, actor: Actor, articleId: string, hel
 
 /**
  * PostgreSQL: an article's search vectors, titles and tags (`heads`) and the whole document,
- * written in the save's transaction. The columns are PostgreSQL's only, so not in the typed schema.
+ * written in the save's transaction, after the article's own columns; in the same statement its
+ * row of `kb_article_heads` takes the title vector with the article's workspace, status,
+ * visibility and category as they now are. Every save of an article (new, edited, published or
+ * not, moved, re-indexed in a new language) ends here, so the copy never lags its article; a
+ * deleted article's row goes with it, a deleted category's id is cleared on both (foreign keys).
+ * The vector columns are PostgreSQL's only, so not in the typed schema.
  */
 export async function writeSearchVectors(
   tx: Tx,
@@ -152,8 +173,17 @@ export async function writeSearchVectors(
   vectors: { heads: RawBuilder<unknown>; document: RawBuilder<unknown> },
 ): Promise<void> {
   const scope = articleScope(actor)(expressionBuilder<Articles, "a">());
-  await sql`update kb_articles as a set heads = ${vectors.heads}, document = ${vectors.document}
-    where a.id = ${articleId} and ${scope}`.execute(tx);
+  await sql`with saved as (
+      update kb_articles as a set heads = ${vectors.heads}, document = ${vectors.document}
+       where a.id = ${articleId} and ${scope}
+      returning a.id, a.workspace_id, a.status, a.visibility, a.category_id, a.heads
+    )
+    insert into kb_article_heads as h (article_id, workspace_id, status, visibility, category_id, heads)
+    select id, workspace_id, status, visibility, category_id, heads from saved
+    on conflict (article_id) do update set workspace_id = excluded.workspace_id, status = excluded.status,
+      visibility = excluded.visibility, category_id = excluded.category_id, heads = excluded.heads`.execute(
+    tx,
+  );
 }
 
 /**

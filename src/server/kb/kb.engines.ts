@@ -1,11 +1,15 @@
 import { type RawBuilder, sql } from "kysely";
 import { type Actor, systemActorIn } from "../actors.ts";
 import type { AppContext } from "../context.ts";
+import type { Database } from "../db/connection.ts";
+import { readOne } from "../db/prepared.ts";
 import type { Tx } from "../db/schema.ts";
 import { articlesVisibleTo, writeSearchVectors } from "./kb.access.ts";
+import { firstTierAll, firstTierOne, HEADS_PAGE, KNOWN_TERMS } from "./kb.search-pg.ts";
 import {
   allowedDistance,
   type Corrector,
+  knownTerms,
   rankCandidates,
   type SearchLanguage,
   sameFirstLetter,
@@ -32,7 +36,7 @@ export interface Engine extends Corrector {
   remove(tx: Tx, articleId: string): Promise<void>;
   /** Ids of matching articles the reader may see, best first; every group must match. */
   search(
-    db: Tx,
+    database: Database,
     reader: Actor,
     groups: TermGroup[],
     language: SearchLanguage,
@@ -122,6 +126,9 @@ const sqliteEngine: Engine = {
     const d = await searchDocOf(tx, articleId);
     if (d) await deleteFromIndex(tx, d.id);
   },
+  known(database, workspaceId, terms) {
+    return knownTerms(database.db, workspaceId, terms);
+  },
   async candidates(db, workspaceId, term) {
     const max = allowedDistance(term);
     return max === 0 ? [] : rankCandidates(term, await sameFirstLetter(db, workspaceId, term, max), max);
@@ -150,7 +157,8 @@ const sqliteEngine: Engine = {
       .executeTakeFirst();
     return Boolean(row) && (await keepVisible(db, reader, [articleId], 1)).length === 1;
   },
-  async search(db, reader, groups, language, limit) {
+  async search(database, reader, groups, language, limit) {
+    const db = database.db;
     const table = ftsTable(language);
     const heads = headsTable(language);
     const all = groups.map((g) => ftsGroup(g)).join(" AND ");
@@ -283,23 +291,36 @@ const pgEngine: Engine = {
       .executeTakeFirst();
     return Boolean(row);
   },
-  async search(db, reader, groups, language, limit) {
+  async known(database, workspaceId, terms) {
+    const rows = await readOne(database, KNOWN_TERMS.bind(database, { workspaceId, terms: terms.join(" ") }));
+    return rows.map((r) => ({ term: r.term, articles: Number(r.articles) }));
+  },
+  async search(database, reader, groups, language, limit) {
+    const db = database.db;
     const cfg = sql`${language}::regconfig`;
     const options = pgOptions;
-    const all = sql`to_tsquery(${cfg}, ${groups.map((g) => `(${options(g).join(" | ")})`).join(" & ")})`;
-    const any = sql`to_tsquery(${cfg}, ${groups.flatMap(options).join(" | ")})`;
+    const allText = groups.map((g) => `(${options(g).join(" | ")})`).join(" & ");
+    const anyText = groups.flatMap(options).join(" | ");
+    const all = sql`to_tsquery(${cfg}, ${allText})`;
+    const any = sql`to_tsquery(${cfg}, ${anyText})`;
     // The same two tiers as on SQLite: first the articles with a query word in the title or tags
-    // (the small `heads` vector and its GIN index), ranked on it; then those with the words in
-    // their text only. Visibility is part of each statement: PostgreSQL has statistics to plan it.
-    const first = await articlesVisibleTo(db, reader)
-      .where(sql<boolean>`a.heads @@ ${any}`)
-      .$if(groups.length > 1, (q) => q.where(sql<boolean>`a.document @@ ${all}`))
-      .select("a.id")
-      .orderBy(sql`ts_rank(a.heads, ${any})`, "desc")
-      .orderBy("a.id")
-      .limit(limit)
-      .execute();
-    if (first.length === limit) return first.map((r) => r.id);
+    // (the small `heads` vectors of kb_article_heads and their GIN index), ranked on them; then
+    // those with the words in their text only. Visibility is part of each statement: PostgreSQL
+    // has statistics to plan it.
+    const workspaceId = reader.workspaceId ?? "";
+    const first: string[] = [];
+    if (groups.length === 1) {
+      const read = firstTierOne(reader.kind).bind(database, { workspaceId, language, any: anyText, limit });
+      for (const r of await readOne(database, read)) first.push(r.id);
+    } else {
+      for (let offset = 0; first.length < limit; offset += HEADS_PAGE) {
+        const values = { workspaceId, language, any: anyText, all: allText, limit: HEADS_PAGE, offset };
+        const page = await readOne(database, firstTierAll(reader.kind).bind(database, values));
+        for (const r of page) if (r.kept && first.length < limit) first.push(r.id);
+        if (page.length < HEADS_PAGE) break;
+      }
+    }
+    if (first.length === limit) return first;
     const rest = await articlesVisibleTo(db, reader)
       .where(sql<boolean>`a.document @@ ${all}`)
       .where(sql<boolean>`not (a.heads @@ ${any})`)
@@ -308,7 +329,7 @@ const pgEngine: Engine = {
       .orderBy("a.id")
       .limit(limit - first.length)
       .execute();
-    return [...first, ...rest].map((r) => r.id);
+    return [...first, ...rest.map((r) => r.id)];
   },
 };
 

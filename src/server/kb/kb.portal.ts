@@ -170,13 +170,15 @@ interface PortalAnswer {
 }
 
 /**
- * Portal searches and suggestions, whole answers, kept until the database changes (ReadCache,
- * SQLite; exact, so a save, publish, unpublish or delete in any process is seen by the next
- * search). An answer depends on the words of the query (searchTerms), the workspace, its language
- * and portal address, the audience (visitors, or signed-in customers, who also see "workspace"
- * articles) and the number asked for; nothing else of the reader. About 2 KB to 15 KB each.
+ * Portal searches and suggestions, whole answers, kept until the database changes (ReadCache:
+ * on SQLite exact, on PostgreSQL while the change clock answers (REDIS_URL); either way a save,
+ * publish, unpublish or delete made through any process is seen by the next search; PostgreSQL
+ * without Redis reads every time). An answer depends on the words of the query (searchTerms), the
+ * workspace, its language and portal address, the audience (visitors, or signed-in customers, who
+ * also see "workspace" articles) and the number asked for; nothing else of the reader. About 2 KB
+ * to 15 KB each.
  */
-const PORTAL_ANSWERS = new ReadCache<PortalAnswer>(500, { exact: true, share: 0.1 });
+const PORTAL_ANSWERS = new ReadCache<PortalAnswer>(500, { exact: true, onPostgres: true, share: 0.1 });
 
 function portalAnswer(
   ctx: AppContext,

@@ -94,11 +94,11 @@ export async function searchWithTerms(
   if (terms.length === 0 || reader.workspaceId === undefined) return { hits: [], planned: [], used: [] };
   const db = ctx.database.db;
   const engine = engineFor(ctx);
-  const planned = await plan(engine, db, reader.workspaceId, terms, opts.language);
+  const planned = await plan(engine, ctx.database, reader.workspaceId, terms, opts.language);
   let groups = planned.filter((g) => g.matchable);
   let ids: string[] = [];
   while (groups.length > 0) {
-    ids = await engine.search(db, reader, groups, opts.language, opts.limit);
+    ids = await engine.search(ctx.database, reader, groups, opts.language, opts.limit);
     if (ids.length > 0 || groups.length === 1) break;
     const commonest = groups.reduce((m, g) => (g.articles > m.articles ? g : m));
     groups = groups.filter((g) => g !== commonest);

@@ -18,10 +18,11 @@ export const DEFAULT_NOT_FOUND_TEXT =
 
 /**
  * Every portal search and page reads the settings: outside a transaction they are kept until the
- * database changes (ReadCache, SQLite; exact, so another process's change holds at once too).
+ * database changes (ReadCache: on SQLite exact, on PostgreSQL by the change clock of REDIS_URL, so
+ * another process's change holds at once too; PostgreSQL without Redis reads every time).
  * Shared between callers: never mutated.
  */
-const SETTINGS_READS = new ReadCache<KbSettings>(1000, { exact: true, share: 0.05 });
+const SETTINGS_READS = new ReadCache<KbSettings>(1000, { exact: true, onPostgres: true, share: 0.05 });
 
 export function getKbSettings(ctx: AppContext, workspaceId: string, tx?: Tx): Promise<KbSettings> {
   if (tx) return readKbSettings(ctx, workspaceId, tx);

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import type { Database } from "../db/connection.ts";
 import type { Tx } from "../db/schema.ts";
 
 // The words of a search and the workspace's vocabulary (kb_terms): what a query's words are, and
@@ -80,12 +81,29 @@ export interface TermGroup {
   matchable: boolean;
 }
 
-/** What the engine answers about a word the vocabulary does not hold. */
+/** What the engine answers about the words of a query and the vocabulary. */
 export interface Corrector {
+  /** The words the workspace's vocabulary holds among `terms`, with their article counts. */
+  known(
+    database: Database,
+    workspaceId: string,
+    terms: string[],
+  ): Promise<{ term: string; articles: number }[]>;
   /** Vocabulary words close to a word that is not in it. */
   candidates(db: Tx, workspaceId: string, term: string): Promise<string[]>;
   /** Whether the word matches anything once stemmed ("invoices" when only "invoice" is written). */
   matchesStemmed(db: Tx, workspaceId: string, term: string, language: SearchLanguage): Promise<boolean>;
+}
+
+/** The words the vocabulary holds among `terms`, with their article counts. */
+export async function knownTerms(db: Tx, workspaceId: string, terms: string[]) {
+  const rows = await db
+    .selectFrom("kb_terms")
+    .select(["term", "articles"])
+    .where("workspace_id", "=", workspaceId)
+    .where("term", "in", terms)
+    .execute();
+  return rows.map((r) => ({ term: r.term, articles: Number(r.articles) }));
 }
 
 /** Vocabulary words with the same first letter and a length within reach: a range read on the key. */
@@ -152,21 +170,13 @@ export async function updateVocabulary(tx: Tx, workspaceId: string, before: stri
 /** Each word, with corrections when the workspace's vocabulary does not know it. */
 export async function plan(
   engine: Corrector,
-  db: Tx,
+  database: Database,
   workspaceId: string,
   terms: string[],
   language: SearchLanguage,
 ): Promise<TermGroup[]> {
-  const known = new Map(
-    (
-      await db
-        .selectFrom("kb_terms")
-        .select(["term", "articles"])
-        .where("workspace_id", "=", workspaceId)
-        .where("term", "in", terms)
-        .execute()
-    ).map((r) => [r.term, Number(r.articles)]),
-  );
+  const db = database.db;
+  const known = new Map((await engine.known(database, workspaceId, terms)).map((r) => [r.term, r.articles]));
   const typedLast = terms.at(-1);
   // The words the vocabulary does not hold are looked at side by side: on PostgreSQL each is a
   // few round trips of its own.

@@ -53,8 +53,9 @@ function filled(fragment: string, values: Record<string, string>): string {
 
 /**
  * kb_articles.heads and .document, in each workspace's search language, weighted as kb.engines.ts's
- * PostgreSQL engine indexes an article when it is saved (ARTICLE_VECTORS). Answers the articles
- * indexed.
+ * PostgreSQL engine indexes an article when it is saved (ARTICLE_VECTORS), and each article's row
+ * of kb_article_heads (its title vector with its scope's columns, as writeSearchVectors keeps it).
+ * Answers the articles indexed.
  */
 export async function rebuildArticleSearch(target: pg.Client): Promise<number> {
   const heads = filled(ARTICLE_VECTORS.heads, {
@@ -77,6 +78,10 @@ export async function rebuildArticleSearch(target: pg.Client): Promise<number> {
      where v.id = a.id`,
     [DEFAULT_SEARCH_LANGUAGE],
   );
+  await target.query(
+    `insert into kb_article_heads (article_id, workspace_id, status, visibility, category_id, heads)
+     select id, workspace_id, status, visibility, category_id, heads from kb_articles order by id`,
+  );
   return r.rowCount ?? 0;
 }
 
@@ -96,6 +101,10 @@ export async function checkSearch(
   const articles = await count("kb_articles");
   if (articles !== articlesIndexed) {
     problems.push(`knowledge base search: ${articles} articles, ${articlesIndexed} indexed`);
+  }
+  const heads = await count("kb_article_heads");
+  if (articles !== heads) {
+    problems.push(`knowledge base search: ${articles} articles, ${heads} with their titles indexed`);
   }
   return problems;
 }

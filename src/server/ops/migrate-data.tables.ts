@@ -11,7 +11,7 @@ import type pg from "pg";
 /** Kept by the migrator on each side: the target gets its own by migrating. */
 const MIGRATOR_TABLES = new Set(["kysely_migration", "kysely_migration_lock"]);
 /** PostgreSQL's search structures, filled by migrate-data.search.ts. */
-const PG_SEARCH_TABLES = new Set(["ticket_search"]);
+const PG_SEARCH_TABLES = new Set(["ticket_search", "kb_article_heads"]);
 const PG_SEARCH_COLUMNS: Record<string, string[]> = { kb_articles: ["document", "heads"] };
 /** SQLite's search structures besides the FTS5 virtual tables and their shadow tables. */
 const SQLITE_SEARCH_TABLES = new Set(["kb_search_docs"]);

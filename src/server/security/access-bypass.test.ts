@@ -40,6 +40,7 @@ const ACCESS_FILES: Record<string, string> = {
   workspace_redirects: "workspaces/redirect.access.ts",
   kb_articles: "kb/kb.access.ts",
   kb_categories: "kb/kb.access.ts",
+  kb_article_heads: "kb/kb.access.ts",
   outbox_emails: "email/outbox.access.ts",
   surveys: "surveys/survey.access.ts",
   kb_article_health: "surveys/survey.access.ts",
