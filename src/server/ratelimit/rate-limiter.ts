@@ -240,7 +240,10 @@ export class RedisRateLimiter implements RateLimiter {
   async hit(key: string, windowMs: number) {
     await this.#run(key, 0, windowMs, "hit");
   }
-  /** An attempt counted in Redis starts with "r"; one counted in memory (during an outage) does not. */
+  /**
+   * An attempt counted in Redis starts with "r"; one counted in memory (during an outage) does not.
+   * While Redis does not answer, an attempt counted there stays counted until its window ends.
+   */
   async takeBack(key: string, attempt: string) {
     if (!attempt.startsWith("r")) return this.#fallback.takeBack(key, attempt);
     if (this.#down) return;

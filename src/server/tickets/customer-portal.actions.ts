@@ -66,6 +66,7 @@ export async function replyAsCustomer(
       }
       const saved = await saveCustomerReply(ctx, tx, {
         actor,
+        authorContactId: me.id,
         ws,
         ticket,
         contact: me,

@@ -27,6 +27,8 @@ export async function saveCustomerReply(
   tx: Tx,
   p: {
     actor: TokenHolderActor | CustomerActor;
+    /** The contact who wrote it when not necessarily the ticket's own (afterCustomerComment). */
+    authorContactId?: string;
     ws: Workspace;
     ticket: TicketTable;
     contact: { id: string; name: string };
@@ -55,7 +57,7 @@ export async function saveCustomerReply(
   );
   const status = await afterCustomerComment(ctx, tx, {
     actor: p.actor,
-    ...(contact.id !== ticket.contact_id ? { authorContactId: contact.id } : {}),
+    ...(p.authorContactId ? { authorContactId: p.authorContactId } : {}),
     ws: p.ws,
     ticket,
     contactName: contact.name,
