@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CompiledQuery, sql } from "kysely";
-import pg from "pg";
-import { systemActor } from "../actors.ts";
-import { buildApp } from "../app.ts";
-import { loadConfig } from "../config.ts";
-import type { AppContext } from "../context.ts";
-import { closeContext, createContext } from "../main.ts";
-import { PASSWORD } from "../test/factories.ts";
-import { createWorkspaceWithAdmin } from "../workspaces/workspace.service.ts";
+import { clockAnswers, type Instance, type TwoInstances, twoInstances } from "../test/two-instances.ts";
 import { type ChangeClock, openRedisChangeClock } from "./changes.ts";
 import { onlyReads, writesInWith } from "./changes-dialect.ts";
 import { openDatabase } from "./connection.ts";
@@ -186,11 +177,6 @@ async function redisRelay(redisUrl: string) {
   };
 }
 
-interface Instance {
-  ctx: AppContext;
-  app: Awaited<ReturnType<typeof buildApp>>;
-}
-
 describe("the read caches of two app instances on one PostgreSQL database", {
   skip:
     DATABASE_URL && REDIS_URL
@@ -198,31 +184,12 @@ describe("the read caches of two app instances on one PostgreSQL database", {
       : "DATABASE_URL and REDIS_URL are not both set: the caches are shared across processes through Redis",
 }, () => {
   const slug = "acme";
-  let scratch: ScratchDatabase;
-  let sqlClient: pg.Client;
-  let tmp: string;
+  let world: TwoInstances;
   let a: Instance;
   let b: Instance;
   let agentHeaders: Record<string, string>;
   let ticket: { reference: string; token: string };
 
-  const instance = async (name: string): Promise<Instance> => {
-    const ctx = await createContext(
-      loadConfig({
-        DATABASE_URL: scratch.url,
-        REDIS_URL: REDIS_URL as string,
-        DATA_DIR: path.join(tmp, name),
-        LOG_LEVEL: "silent",
-        PASSWORD_HASH_COST: "12",
-        MAIL_WORKER: "false",
-        // The hour's submissions are counted in the shared Redis, over every run of this file.
-        SUBMIT_RATE_LIMIT_PER_HOUR: "100000",
-      }),
-    );
-    const app = await buildApp(ctx);
-    await app.ready();
-    return { ctx, app };
-  };
   const track = (i: Instance) =>
     i.app.inject({ url: `/api/public/portals/${slug}/tickets/${ticket.reference}?t=${ticket.token}` });
   const view = async (i: Instance) => {
@@ -232,20 +199,10 @@ describe("the read caches of two app instances on one PostgreSQL database", {
   };
   /** Changes the subject behind every cache's back: no process is told. */
   const subjectBehindTheCaches = (subject: string) =>
-    sqlClient.query("update tickets set subject = $1 where number = $2", [
+    world.sql.query("update tickets set subject = $1 where number = $2", [
       subject,
       Number(ticket.reference.slice(4)),
     ]);
-  /** Resolves once the instance's change clock answers (Redis reachable). */
-  const clockAnswers = async (i: Instance) => {
-    const clock = i.ctx.database.changes as ChangeClock;
-    for (let n = 0; n < 200; n++) {
-      if ((await clock.current()) !== null) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    assert.fail("the change clock never answered");
-  };
-
   /**
    * Runs `body` with the instance's change clock going through a relay to Redis that the body
    * may cut and restore; the instance's own clock is put back afterwards.
@@ -271,28 +228,14 @@ describe("the read caches of two app instances on one PostgreSQL database", {
   };
 
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "portico-changes-"));
-    scratch = await createScratchDatabase(DATABASE_URL as string, "portico_changes");
-    sqlClient = new pg.Client({ connectionString: scratch.url });
-    await sqlClient.connect();
-    a = await instance("a");
-    b = await instance("b");
-    await createWorkspaceWithAdmin(a.ctx, systemActor("test"), {
-      slug,
-      name: "Acme",
-      admin: { email: "ada@acme.test", name: "Ada", role: "admin", password: PASSWORD },
+    world = await twoInstances({
+      databaseUrl: DATABASE_URL as string,
+      redisUrl: REDIS_URL as string,
+      name: "portico_changes",
+      workspace: { slug, name: "Acme", adminEmail: "ada@acme.test" },
     });
-    const signIn = await a.app.inject({
-      method: "POST",
-      url: "/api/auth/sign-in",
-      payload: { workspace: slug, email: "ada@acme.test", password: PASSWORD },
-    });
-    assert.equal(signIn.statusCode, 200, signIn.body);
-    const cookie = signIn.cookies.find((c) => c.name === "portico_session");
-    agentHeaders = {
-      cookie: `portico_session=${cookie?.value}`,
-      "x-csrf-token": (signIn.json() as { csrfToken: string }).csrfToken,
-    };
+    ({ a, b } = world);
+    agentHeaders = world.admin;
     const submitted = await a.app.inject({
       method: "POST",
       url: `/api/public/portals/${slug}/tickets`,
@@ -304,16 +247,7 @@ describe("the read caches of two app instances on one PostgreSQL database", {
     await clockAnswers(a);
     await clockAnswers(b);
   });
-  after(async () => {
-    for (const i of [a, b]) {
-      if (!i) continue;
-      await i.app.close();
-      await closeContext(i.ctx);
-    }
-    await sqlClient?.end();
-    await scratch?.drop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => world?.close());
 
   test("the tracking read is kept: a change no process was told of is not seen", async () => {
     assert.equal((await view(b)).subject, "The printer is on fire");

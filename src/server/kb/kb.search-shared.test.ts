@@ -1,18 +1,6 @@
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import pg from "pg";
-import { systemActor } from "../actors.ts";
-import { buildApp } from "../app.ts";
-import { loadConfig } from "../config.ts";
-import type { AppContext } from "../context.ts";
-import type { ChangeClock } from "../db/changes.ts";
-import { createScratchDatabase, type ScratchDatabase } from "../db/scratch.ts";
-import { closeContext, createContext } from "../main.ts";
-import { PASSWORD } from "../test/factories.ts";
-import { createWorkspaceWithAdmin } from "../workspaces/workspace.service.ts";
+import { type Instance, type TwoInstances, twoInstances } from "../test/two-instances.ts";
 
 // The portal's kept search answers and KB settings on PostgreSQL with Redis: two app instances
 // (each its own pool, Redis connections and caches, as two processes) on one database. A change
@@ -22,11 +10,6 @@ import { createWorkspaceWithAdmin } from "../workspaces/workspace.service.ts";
 const DATABASE_URL = process.env.DATABASE_URL;
 const REDIS_URL = process.env.REDIS_URL;
 
-interface Instance {
-  ctx: AppContext;
-  app: Awaited<ReturnType<typeof buildApp>>;
-}
-
 describe("portal search answers of two app instances on one PostgreSQL database", {
   skip:
     DATABASE_URL && REDIS_URL
@@ -34,28 +17,11 @@ describe("portal search answers of two app instances on one PostgreSQL database"
       : "DATABASE_URL and REDIS_URL are not both set: the answers are shared across processes through Redis",
 }, () => {
   const slug = "zoo";
-  let scratch: ScratchDatabase;
-  let sqlClient: pg.Client;
-  let tmp: string;
+  let world: TwoInstances;
   let a: Instance;
   let b: Instance;
   let admin: Record<string, string>;
 
-  const instance = async (name: string): Promise<Instance> => {
-    const ctx = await createContext(
-      loadConfig({
-        DATABASE_URL: scratch.url,
-        REDIS_URL: REDIS_URL as string,
-        DATA_DIR: path.join(tmp, name),
-        LOG_LEVEL: "silent",
-        PASSWORD_HASH_COST: "12",
-        MAIL_WORKER: "false",
-      }),
-    );
-    const app = await buildApp(ctx);
-    await app.ready();
-    return { ctx, app };
-  };
   const search = async (i: Instance, q: string) => {
     const res = await i.app.inject({
       url: `/api/public/portals/${slug}/kb/search?q=${encodeURIComponent(q)}`,
@@ -86,52 +52,16 @@ describe("portal search answers of two app instances on one PostgreSQL database"
     assert.ok(res.statusCode < 300, `${method} ${url}: ${res.statusCode} ${res.body}`);
     return res.statusCode === 204 ? null : (res.json() as { id: string });
   };
-  /** Resolves once the instance's change clock answers (Redis reachable). */
-  const clockAnswers = async (i: Instance) => {
-    const clock = i.ctx.database.changes as ChangeClock;
-    for (let n = 0; n < 200; n++) {
-      if ((await clock.current()) !== null) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    assert.fail("the change clock never answered");
-  };
-
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "portico-kb-shared-"));
-    scratch = await createScratchDatabase(DATABASE_URL as string, "portico_kb_shared");
-    sqlClient = new pg.Client({ connectionString: scratch.url });
-    await sqlClient.connect();
-    a = await instance("a");
-    b = await instance("b");
-    await createWorkspaceWithAdmin(a.ctx, systemActor("test"), {
-      slug,
-      name: "Zoo",
-      admin: { email: "ada@zoo.test", name: "Ada", role: "admin", password: PASSWORD },
+    world = await twoInstances({
+      databaseUrl: DATABASE_URL as string,
+      redisUrl: REDIS_URL as string,
+      name: "portico_kb_shared",
+      workspace: { slug, name: "Zoo", adminEmail: "ada@zoo.test" },
     });
-    const signIn = await a.app.inject({
-      method: "POST",
-      url: "/api/auth/sign-in",
-      payload: { workspace: slug, email: "ada@zoo.test", password: PASSWORD },
-    });
-    assert.equal(signIn.statusCode, 200, signIn.body);
-    const cookie = signIn.cookies.find((c) => c.name === "portico_session");
-    admin = {
-      cookie: `portico_session=${cookie?.value}`,
-      "x-csrf-token": (signIn.json() as { csrfToken: string }).csrfToken,
-    };
-    await clockAnswers(a);
-    await clockAnswers(b);
+    ({ a, b, admin } = world);
   });
-  after(async () => {
-    for (const i of [a, b]) {
-      if (!i) continue;
-      await i.app.close();
-      await closeContext(i.ctx);
-    }
-    await sqlClient?.end();
-    await scratch?.drop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => world?.close());
 
   test("an answer is kept: a change no process was told of is not seen", async () => {
     const article = (await agentCall(a, "POST", "/kb/articles", {
@@ -140,7 +70,7 @@ describe("portal search answers of two app instances on one PostgreSQL database"
       status: "published",
     })) as { id: string };
     assert.deepEqual(await titles(b, "tapir"), ["Tapir snouts"]);
-    await sqlClient.query("update kb_articles set title = $1 where id = $2", ["Tapir noses", article.id]);
+    await world.sql.query("update kb_articles set title = $1 where id = $2", ["Tapir noses", article.id]);
     assert.deepEqual(await titles(b, "tapir"), ["Tapir snouts"], "answered from B's memory");
     assert.deepEqual(await titles(a, "tapir"), ["Tapir noses"], "A had nothing kept");
   });
