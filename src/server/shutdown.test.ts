@@ -133,7 +133,9 @@ test("SIGTERM: a request in flight is answered, a client that never finishes is 
   if (process.platform === "linux" && (!systemNode || fs.existsSync(children))) {
     // The server process (through the hand-over, the pinned Node's) started itself again with
     // glibc's arenas bounded, under the same pid.
-    const server = systemNode ? Number(fs.readFileSync(children, "utf8").trim().split(/\s+/)[0]) : Number(proc.pid);
+    const server = systemNode
+      ? Number(fs.readFileSync(children, "utf8").trim().split(/\s+/)[0])
+      : Number(proc.pid);
     assert.ok(server > 0, "the pinned Node's process");
     const environ = fs.readFileSync(`/proc/${server}/environ`, "utf8").split("\0");
     assert.ok(environ.includes("MALLOC_ARENA_MAX=2"), "the server runs with two malloc arenas");
