@@ -179,6 +179,14 @@ describe("prepared reads", () => {
     assert.notEqual(changed, first);
     assert.equal(changed?.name, "Changed Co");
     assert.equal(await read(), changed);
+    // Lookups that read at the same time after a commit all answer the kept object.
+    await database.db
+      .updateTable("workspaces")
+      .set({ name: "North Co" })
+      .where("slug", "=", "north")
+      .execute();
+    const together = await Promise.all([read(), read(), read()]);
+    for (const row of together) assert.equal(row, changed, "the kept object, for each lookup");
   });
 
   it("a read cache keeps at most its size, forgetting the least recently used", async () => {

@@ -284,12 +284,17 @@ export class ReadCache<V> {
     const entries = state.entries;
     const hit = entries.get(key);
     if (hit) {
-      entries.delete(key);
       if (hit.version === version && hit.at > notBefore) {
+        entries.delete(key);
         entries.set(key, hit); // most recently used last
         return hit.value;
       }
-      state.bytes -= hit.bytes;
+      // With `unchanged`, a stale entry stays until its read is back: lookups of the same key
+      // meanwhile compare their reads with it too, and answer the kept object as well.
+      if (!this.#unchanged) {
+        entries.delete(key);
+        state.bytes -= hit.bytes;
+      }
     }
     const max = this.#max;
     const unchanged = hit ? this.#unchanged : undefined;
