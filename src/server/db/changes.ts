@@ -36,7 +36,7 @@ export interface RedisChangeClockOptions {
   onRecovered?: () => void;
 }
 
-export class RedisChangeClock implements ChangeClock {
+class RedisChangeClock implements ChangeClock {
   readonly #redis: Redis;
   readonly #key: string;
   readonly #opts: RedisChangeClockOptions;

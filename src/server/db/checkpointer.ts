@@ -53,7 +53,7 @@ port.on("message", (msg) => {
  * after IDLE_MS without one (its V8 isolate is about 19 MB of an idle server's memory); the next
  * commit starts it again.
  */
-export const IDLE_MS = 10_000;
+const IDLE_MS = 10_000;
 
 interface Thread {
   worker: Worker;

@@ -12,7 +12,7 @@ import vm from "node:vm";
 // in, so it costs no speed under load; it pauses the main thread for tens of milliseconds.
 
 /** A quiet period of QUIET_MS / 2 to QUIET_MS (no request started) ends with one full collection. */
-export const QUIET_MS = 2000;
+const QUIET_MS = 2000;
 
 type FullCollection = () => void;
 

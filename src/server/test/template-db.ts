@@ -15,7 +15,7 @@ import { migrateToLatest } from "../db/migrate.ts";
 const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../db/migrations");
 
 /** A short hash of every migration file's name and content. */
-export function migrationsVersion(): string {
+function migrationsVersion(): string {
   const hash = createHash("sha256");
   for (const name of fs.readdirSync(MIGRATIONS).sort()) {
     hash.update(name);

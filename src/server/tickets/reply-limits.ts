@@ -12,7 +12,7 @@ const HOUR_MS = 3_600_000;
 const ticketKey = (ticketId: string) => `reply-ticket:${ticketId}`;
 const addressKey = (address: string) => `reply-address:${address}`;
 
-export const REPLY_LIMITED_MESSAGE =
+const REPLY_LIMITED_MESSAGE =
   "You have sent several replies in a short time. Please wait a little and send it again.";
 
 /**

@@ -122,7 +122,7 @@ export type TrackingView = Static<typeof TrackingView>;
 
 /** A conversation's page size when none is asked for, and the most one page holds. */
 export const CONVERSATION_PAGE = 50;
-export const CONVERSATION_PAGE_MAX = 100;
+const CONVERSATION_PAGE_MAX = 100;
 
 /** Which page of a conversation: the newest messages, or those older than a message. */
 export const ConversationQuery = {

@@ -34,7 +34,7 @@ function statusBadge(t: Translator, status: TicketStatus): Html {
 }
 
 /** The addresses of the conversation's other pages, where there are any. */
-export interface ConversationPaging {
+interface ConversationPaging {
   /** The messages just older than those shown. */
   olderHref?: string | null;
   /** Back to the newest messages, from an older page. */
@@ -42,11 +42,7 @@ export interface ConversationPaging {
 }
 
 /** The tracking page's paging links: older while there are older ones, newest from an older page. */
-export function trackingPaging(
-  base: string,
-  view: TrackingView,
-  before: string | undefined,
-): ConversationPaging {
+function trackingPaging(base: string, view: TrackingView, before: string | undefined): ConversationPaging {
   return {
     olderHref:
       view.hasOlder && view.nextBefore ? `${base}?before=${encodeURIComponent(view.nextBefore)}` : null,
