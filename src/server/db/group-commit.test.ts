@@ -136,6 +136,33 @@ describe("SQLite group commit", () => {
     );
   });
 
+  it("a raw select outside a transaction reads on the read-only connection too, not as a commit", async () => {
+    const reader = database.reader ?? assert.fail("no reader on SQLite");
+    const all = reader.all;
+    const onReader: string[] = [];
+    reader.all = (text, parameters) => {
+      onReader.push(text);
+      return all.call(reader, text, parameters);
+    };
+    const before = { ...stats() };
+    try {
+      const pending = insert("r-1");
+      const seen = await sql<{ label: string }>`select label from items where label = ${"r-1"}`.execute(db);
+      // Read beside the open group, which it neither committed nor joined.
+      assert.equal(seen.rows.length, 0);
+      await pending;
+      const after = await sql<{ label: string }>`select label from items where label = ${"r-1"}`.execute(db);
+      assert.deepEqual(
+        after.rows.map((r) => r.label),
+        ["r-1"],
+      );
+    } finally {
+      reader.all = all;
+    }
+    assert.equal(onReader.filter((t) => t.startsWith("select label from items")).length, 2);
+    assert.equal(stats().commits - before.commits, 1, "only the insert's group committed");
+  });
+
   it("a write outside a transaction commits the open group first", async () => {
     const pending = insert("e-1");
     await db.insertInto("items").values({ label: "e-plain", parent: null }).execute();

@@ -10,6 +10,7 @@ import {
   type SqliteDatabase,
   SqliteDialect,
 } from "kysely";
+import { onlyReads } from "./changes-dialect.ts";
 import { Checkpointer, type CheckpointResult, FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.ts";
 
 // Longer than 400 lines: the adapter, the statement cache and the group commit share the one
@@ -220,9 +221,10 @@ class GroupCommitSqliteDriver implements Driver {
 
   execute<R>(lease: Lease, query: CompiledQuery): Promise<QueryResult<R>> {
     if (!lease.inTransaction) {
-      // A select outside a transaction reads the last commit on the read-only connection: it
-      // never sees a write that is not on disk yet, and it leaves the group open.
-      if (SelectQueryNode.is(query.query)) {
+      // A read outside a transaction (a select, built or raw) reads the last commit on the
+      // read-only connection: it never sees a write that is not on disk yet, and it leaves the
+      // group open and the kept reads (ReadCache) alone.
+      if (onlyReads(query.query, query.sql)) {
         return Promise.resolve({ rows: this.#reader.all(query.sql, query.parameters) as R[] });
       }
       this.#flush();
