@@ -9,6 +9,7 @@ import type {
   TransactionSettings,
 } from "kysely";
 import type { ChangeClock } from "./changes.ts";
+import { isBatched, mergeWrites, withWrites } from "./pg-batch.ts";
 
 // PostgreSQL as Kysely's PostgresDialect drives it, telling the change clock (changes.ts) about
 // every committed write: a transaction that ran a write, when it commits; a write outside any
@@ -16,7 +17,8 @@ import type { ChangeClock } from "./changes.ts";
 // transaction's `execute` resolves, the HTTP answer is sent), after the connection went back to
 // the pool. Every statement is judged by its query node, so no write path can forget to say it:
 // what is not plainly a read counts as a write (DDL, raw SQL other than a SELECT) unless it says
-// it changed no row.
+// it changed no row. Writes marked batched (pg-batch.ts) wait in the lease and go with the
+// transaction's next statement, its commit or savepoint.
 
 const READ_SQL = /^\s*(?:select|show|explain|values)\b/i;
 
@@ -46,13 +48,23 @@ interface Lease {
   wrote: boolean;
   /** A write was committed during this lease: said when the connection is released. */
   committed: boolean;
+  /** Batched writes of the open transaction not sent yet (pg-batch.ts). */
+  pending: CompiledQuery[];
 }
 
 class LeasedConnection implements DatabaseConnection {
   readonly lease: Lease;
 
   constructor(inner: DatabaseConnection) {
-    this.lease = { inner, inTransaction: false, wrote: false, committed: false };
+    this.lease = { inner, inTransaction: false, wrote: false, committed: false, pending: [] };
+  }
+
+  /** Sends the batched writes waiting, as few statements as they allow. */
+  async flush(): Promise<void> {
+    const waiting = this.lease.pending;
+    if (waiting.length === 0) return;
+    this.lease.pending = [];
+    for (const statement of mergeWrites(waiting)) await this.lease.inner.executeQuery(statement);
   }
 
   #changed(): void {
@@ -61,23 +73,31 @@ class LeasedConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.lease.inner.executeQuery<R>(query);
+    if (this.lease.inTransaction && isBatched(query)) {
+      this.lease.pending.push(query);
+      this.#changed();
+      return { rows: [] };
+    }
+    const reads = onlyReads(query.query, query.sql);
+    // A read that reads nothing they write carries the writes that wait.
+    const carrying = reads && this.lease.pending.length > 0 ? withWrites(this.lease.pending, query) : null;
+    if (carrying) this.lease.pending = [];
+    else await this.flush();
+    const result = await this.lease.inner.executeQuery<R>(carrying ?? query);
     // An UPDATE or DELETE that matched nothing (a worker's claim on an empty queue) changed
     // nothing; a statement that does not say how many rows it changed (DDL), or whose WITH wrote
     // (the count is only the outer statement's), counts.
-    if (
-      !onlyReads(query.query, query.sql) &&
-      ((result.numAffectedRows ?? 1n) > 0n || writesInWith(query.query, query.sql))
-    ) {
+    if (!reads && ((result.numAffectedRows ?? 1n) > 0n || writesInWith(query.query, query.sql))) {
       this.#changed();
     }
     return result;
   }
 
-  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+  async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
     // Marked before it runs: one that fails is said anyway, which costs a cache miss, never a stale read.
     if (!onlyReads(query.query, query.sql)) this.#changed();
-    return this.lease.inner.streamQuery<R>(query, chunkSize);
+    await this.flush();
+    yield* this.lease.inner.streamQuery<R>(query, chunkSize);
   }
 }
 
@@ -93,6 +113,11 @@ class ChangeSayingDriver implements Driver {
 
   #lease(connection: DatabaseConnection): Lease {
     return (connection as LeasedConnection).lease;
+  }
+
+  /** Sends the connection's batched writes (before a commit or savepoint). */
+  #flush(connection: DatabaseConnection): Promise<void> {
+    return (connection as LeasedConnection).flush();
   }
 
   init(): Promise<void> {
@@ -118,6 +143,7 @@ class ChangeSayingDriver implements Driver {
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = this.#lease(connection);
+    await this.#flush(connection);
     await this.#inner.commitTransaction(lease.inner);
     lease.inTransaction = false;
     if (lease.wrote) lease.committed = true;
@@ -128,6 +154,7 @@ class ChangeSayingDriver implements Driver {
     const lease = this.#lease(connection);
     lease.inTransaction = false;
     lease.wrote = false;
+    lease.pending = [];
     await this.#inner.rollbackTransaction(lease.inner);
   }
 
@@ -136,6 +163,7 @@ class ChangeSayingDriver implements Driver {
     name: string,
     compile: Parameters<NonNullable<Driver["savepoint"]>>[2],
   ) {
+    await this.#flush(connection);
     await this.#inner.savepoint?.(this.#lease(connection).inner, name, compile);
   }
 
@@ -144,6 +172,8 @@ class ChangeSayingDriver implements Driver {
     name: string,
     compile: Parameters<NonNullable<Driver["rollbackToSavepoint"]>>[2],
   ) {
+    // What waits was written after the savepoint: undone with it, never sent.
+    this.#lease(connection).pending = [];
     await this.#inner.rollbackToSavepoint?.(this.#lease(connection).inner, name, compile);
   }
 
@@ -152,6 +182,7 @@ class ChangeSayingDriver implements Driver {
     name: string,
     compile: Parameters<NonNullable<Driver["releaseSavepoint"]>>[2],
   ) {
+    await this.#flush(connection);
     await this.#inner.releaseSavepoint?.(this.#lease(connection).inner, name, compile);
   }
 
@@ -162,6 +193,7 @@ class ChangeSayingDriver implements Driver {
     lease.inTransaction = false;
     lease.wrote = false;
     lease.committed = false;
+    lease.pending = [];
     await this.#inner.releaseConnection(lease.inner);
     if (said) await this.#clock()?.changed();
   }

@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely } from "kysely";
 import { SHARED_MAX_AGE_MS } from "./changes.ts";
 import type { Database } from "./connection.ts";
+import { batchable, batched } from "./pg-batch.ts";
 import type { DB, Tx } from "./schema.ts";
 import { atGroupCommit } from "./sqlite.ts";
 
@@ -26,6 +27,8 @@ interface Compiled {
   slots: ({ name: string } | { value: unknown })[];
   /** The compiled query itself: its node tells the drivers what kind of statement it is. */
   query: CompiledQuery;
+  /** Whether it can be sent inside another statement (pg-batch.ts). */
+  batchable: boolean;
 }
 
 /**
@@ -56,7 +59,7 @@ class Template<P extends string, R> {
         throw new Error(`prepared query: the value "${n}" is never used in the query`);
       }
     }
-    c = { sql: query.sql, slots, query };
+    c = { sql: query.sql, slots, query, batchable: batchable(query.sql) };
     this.#compiled.set(db, c);
     return c;
   }
@@ -125,19 +128,23 @@ async function readOnPool<R>(database: Database, read: BoundRead<R>): Promise<R[
  * the caller's transaction. Answers the rows of a `returning` clause, else none.
  * `atGroupCommit`: on SQLite the statement runs just before the group's COMMIT, outside the
  * member's savepoint (see `atGroupCommit` in sqlite.ts: for full-text index rows); elsewhere it
- * runs in place.
+ * runs in place. `batched` (an insert that returns nothing, whose failure fails its transaction):
+ * on PostgreSQL, in a transaction, it is sent with the transaction's next statement or its commit
+ * (pg-batch.ts); on SQLite it runs in place.
  */
 export class PreparedWrite<P extends string, R = never> {
   readonly #template: Template<P, R>;
   readonly #atGroupCommit: boolean;
+  readonly #batched: boolean;
 
   constructor(
     names: readonly P[],
     build: (db: Kysely<DB>, p: Record<P, never>) => Buildable<R>,
-    opts: { atGroupCommit?: boolean } = {},
+    opts: { atGroupCommit?: boolean; batched?: boolean } = {},
   ) {
     this.#template = new Template(names, build);
     this.#atGroupCommit = opts.atGroupCommit ?? false;
+    this.#batched = opts.batched ?? false;
   }
 
   async execute(database: Database, tx: Tx, values: Record<P, Value>): Promise<R[]> {
@@ -148,9 +155,24 @@ export class PreparedWrite<P extends string, R = never> {
       sql: c.sql,
       parameters: this.#template.parameters(c, values),
     };
+    if (this.#batched && database.dialect === "postgres") {
+      if (!c.batchable) throw new Error(`prepared write: cannot be batched: ${c.sql}`);
+      await tx.executeQuery(batched(query));
+      return [];
+    }
     const result = await tx.executeQuery<R>(this.#atGroupCommit ? atGroupCommit(query) : query);
     return result.rows;
   }
+}
+
+/**
+ * A write built on the spot (rows of any number) that returns nothing and whose failure fails its
+ * transaction: on PostgreSQL sent with the transaction's next statement (pg-batch.ts).
+ */
+export async function executeBatched(database: Database, tx: Tx, write: Buildable<unknown>): Promise<void> {
+  const query = write.compile(database.db);
+  if (database.dialect === "postgres" && batchable(query.sql)) await tx.executeQuery(batched(query));
+  else await tx.executeQuery(query);
 }
 
 export type RowOf<Q> = Q extends PreparedRead<string, infer R> ? R : never;

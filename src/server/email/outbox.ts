@@ -169,13 +169,16 @@ const OUTBOX_COLUMNS = [
   "created_at",
 ] as const satisfies readonly (keyof OutboxEmailTable)[];
 
-const OUTBOX_INSERT = new PreparedWrite(OUTBOX_COLUMNS, (db, p) =>
-  db.insertInto("outbox_emails").values(p as unknown as OutboxEmailTable),
+const OUTBOX_INSERT = new PreparedWrite(
+  OUTBOX_COLUMNS,
+  (db, p) => db.insertInto("outbox_emails").values(p as unknown as OutboxEmailTable),
+  { batched: true },
 );
 
 const REPLY_TOKEN_INSERT = new PreparedWrite(
   ["token_hash", "workspace_id", "ticket_id", "created_at"],
   (db, p) => db.insertInto("email_reply_tokens").values(p),
+  { batched: true },
 );
 
 export const enqueueEmail = (ctx: AppContext, tx: Tx, spec: EmailSpec) => enqueueEmails(ctx, tx, [spec]);

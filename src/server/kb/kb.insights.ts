@@ -42,15 +42,18 @@ export async function recordDeflectionEvent(
   await ctx.database.db.insertInto("kb_deflection_events").values(rows).execute();
 }
 
-const SUBMITTED_VISIT = new PreparedWrite(["id", "workspaceId", "visitId", "at"], (db, p) =>
-  db.insertInto("kb_deflection_events").values({
-    id: p.id,
-    workspace_id: p.workspaceId,
-    visit_id: p.visitId,
-    type: "submitted",
-    article_id: null,
-    created_at: p.at,
-  }),
+const SUBMITTED_VISIT = new PreparedWrite(
+  ["id", "workspaceId", "visitId", "at"],
+  (db, p) =>
+    db.insertInto("kb_deflection_events").values({
+      id: p.id,
+      workspace_id: p.workspaceId,
+      visit_id: p.visitId,
+      type: "submitted",
+      article_id: null,
+      created_at: p.at,
+    }),
+  { batched: true },
 );
 
 /** The same, in the submission's own transaction (no commit of its own). */

@@ -2,6 +2,7 @@ import { systemActorIn } from "../actors.ts";
 import { NO_PASSWORD_YET } from "../agents/agent.service.ts";
 import type { AppContext } from "../context.ts";
 import { nowIso } from "../context.ts";
+import { executeBatched } from "../db/prepared.ts";
 import type { Tx } from "../db/schema.ts";
 import type { TemplateCall } from "../email/email.templates.ts";
 import { absoluteUrl, enqueueEmails } from "../email/outbox.ts";
@@ -70,19 +71,23 @@ export async function notifyAgents(ctx: AppContext, tx: Tx, given: AgentNotice):
   const now = nowIso(ctx);
   const inApp = agents.filter((a) => notificationPrefs(a.notify_prefs)[notice.kind].app);
   if (inApp.length > 0) {
-    await insertNotifications(
+    await executeBatched(
+      ctx.database,
       tx,
-      inApp.map((a) => ({
-        id: newId(),
-        workspace_id: notice.workspaceId,
-        agent_id: a.id,
-        kind: notice.kind,
-        ticket_id: notice.ticketId,
-        data: JSON.stringify(notice.data),
-        read_at: null,
-        created_at: now,
-      })),
-    ).execute();
+      insertNotifications(
+        tx,
+        inApp.map((a) => ({
+          id: newId(),
+          workspace_id: notice.workspaceId,
+          agent_id: a.id,
+          kind: notice.kind,
+          ticket_id: notice.ticketId,
+          data: JSON.stringify(notice.data),
+          read_at: null,
+          created_at: now,
+        })),
+      ),
+    );
   }
   const byEmail = agents.filter((a) => notificationPrefs(a.notify_prefs)[notice.kind].email);
   if (byEmail.length > 0) await emailEach(ctx, tx, notice, byEmail);

@@ -58,16 +58,20 @@ const COMMITTED_IDEMPOTENCY_KEY = new PreparedRead(["workspaceId", "key"], (db, 
     .where("key", "=", p.key),
 );
 
-const IDEMPOTENCY_KEY_INSERT = new PreparedWrite(["workspaceId", "key", "hash", "response", "at"], (db, p) =>
-  db.insertInto("idempotency_keys").values({
-    workspace_id: p.workspaceId,
-    scope: "portal_submit",
-    key: p.key,
-    request_hash: p.hash,
-    status_code: 201,
-    response: p.response,
-    created_at: p.at,
-  }),
+// Batched: a key taken meanwhile fails the commit, and the submission answers with the first.
+const IDEMPOTENCY_KEY_INSERT = new PreparedWrite(
+  ["workspaceId", "key", "hash", "response", "at"],
+  (db, p) =>
+    db.insertInto("idempotency_keys").values({
+      workspace_id: p.workspaceId,
+      scope: "portal_submit",
+      key: p.key,
+      request_hash: p.hash,
+      status_code: 201,
+      response: p.response,
+      created_at: p.at,
+    }),
+  { batched: true },
 );
 
 const findIdempotencyKey = (db: Tx, ws: Workspace, key: string) =>

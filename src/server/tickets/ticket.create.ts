@@ -56,6 +56,7 @@ const TRACKING_TOKEN_INSERT = new PreparedWrite(
       created_at: p.createdAt,
       expires_at: p.expiresAt,
     }),
+  { batched: true },
 );
 
 /** A token chosen by the caller (derived from another): written once, its expiry renewed after. */

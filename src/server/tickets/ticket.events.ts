@@ -67,9 +67,10 @@ const eventInsert = (db: QueryCreator<DB>, p: EventParams) =>
 const EVENT_INSERT_QUEUED = new PreparedWrite(
   [...EVENT_PARAMS, "eventId", "event", "eventPattern", "webhookData"],
   (db, p) => withQueuedEvent(db, { ...p, data: p.webhookData }, (q) => eventInsert(q, p)),
+  { batched: true },
 );
 
-const EVENT_INSERT = new PreparedWrite(EVENT_PARAMS, (db, p) => eventInsert(db, p));
+const EVENT_INSERT = new PreparedWrite(EVENT_PARAMS, (db, p) => eventInsert(db, p), { batched: true });
 
 export async function recordEvent(
   database: Database,

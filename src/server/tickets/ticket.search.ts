@@ -48,6 +48,7 @@ const INDEX_POSTGRES = new PreparedWrite(
   ["id", "workspaceId", "ticketId", "content"],
   (_db, p) => sql`insert into ticket_search (id, workspace_id, ticket_id, document)
       values (${p.id}, ${p.workspaceId}, ${p.ticketId}, to_tsvector('simple', ${p.content}))`,
+  { batched: true },
 );
 
 export async function indexTicketText(

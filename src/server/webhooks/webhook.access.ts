@@ -136,6 +136,7 @@ function queueEventInto(db: Kysely<DB> | QueryCreator<DB>, p: QueueParams, postg
 export const QUEUE_EVENT = new PreparedWrite(
   ["eventId", "workspaceId", "event", "eventPattern", "ticketId", "data", "at"],
   (db, p) => queueEventInto(db, p, isPostgres(db)),
+  { batched: true },
 );
 
 /**

@@ -1,0 +1,175 @@
+import { CompiledQuery } from "kysely";
+
+// PostgreSQL: writes of a transaction sent together. A submission runs a dozen inserts whose
+// results nobody reads (its event, search row, tracking token, emails, notifications, the
+// Idempotency-Key's answer); one after another each costs a round trip, and on PostgreSQL every
+// one after the ticket's number holds the workspace's number row locked for the next submission.
+// A write marked batched is not sent when it is executed: it waits, and the transaction's next
+// statement of any other kind, its commit or a savepoint first sends all that wait, as one
+// statement: each write an entry of a WITH. A read that reads none of the tables they write
+// (its text names none of them) is that statement's own query, so it costs no round trip of its
+// own. The driver (changes-dialect.ts) keeps the writes that wait.
+//
+// What this changes for the caller, and why only marked writes take part: a batched write's
+// result is no rows and no count, and its error (a unique key taken, say) is thrown by whatever
+// sends it: the next statement, or the commit, which rolls the transaction back. So only inserts
+// whose failure fails their whole transaction anyway, and whose result nobody reads, are marked.
+// The entries of one WITH see the same snapshot and not each other's rows, which inserts of
+// different rows never need; a statement that reads what they wrote is sent after them.
+
+const BATCHED = new WeakSet<CompiledQuery>();
+
+/** Marks a compiled write (an insert that returns nothing) to be sent with the transaction's next statement. */
+export function batched(query: CompiledQuery): CompiledQuery {
+  BATCHED.add(query);
+  return query;
+}
+
+export const isBatched = (query: CompiledQuery): boolean => BATCHED.has(query);
+
+const PARAMETER = /\$(\d+)/g;
+const QUOTED = /'(?:[^']|'')*'|"(?:[^"]|"")*"/g;
+const LEADING_WITH = /^\s*with\s+/i;
+const WRITTEN_TABLE = /\b(?:insert\s+into|update|delete\s+from)\s+"?([a-z_][a-z0-9_]*)"?/gi;
+
+/**
+ * Whether a statement can be sent inside another: every `$n` in it is a parameter (none inside a
+ * quoted literal or name), so its parameters can be renumbered.
+ */
+export function batchable(sqlText: string): boolean {
+  if (/^\s*with\s+recursive\b/i.test(sqlText)) return false;
+  const unquoted = sqlText.replace(QUOTED, "");
+  return (sqlText.match(PARAMETER)?.length ?? 0) === (unquoted.match(PARAMETER)?.length ?? 0);
+}
+
+function renumbered(sqlText: string, offset: number): string {
+  return offset === 0 ? sqlText : sqlText.replace(PARAMETER, (_, n: string) => `$${Number(n) + offset}`);
+}
+
+interface Split {
+  /** The statement's own WITH entries (`name as (…)`), and their names. */
+  entries: string[];
+  names: string[];
+  /** The statement after its WITH. */
+  body: string;
+}
+
+/** Where the parenthesis opened at `open` closes, quoted text skipped; -1 if it does not. */
+function closing(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "'" || ch === '"') {
+      const end = text.indexOf(ch, i + 1);
+      if (end < 0) return -1;
+      i = end;
+    } else if (ch === "(") depth++;
+    else if (ch === ")" && --depth === 0) return i;
+  }
+  return -1;
+}
+
+const ENTRY_HEAD = /^\s*("?[a-z_][a-z0-9_]*"?)\s+as\s+(?:(?:not\s+)?materialized\s+)?\(/i;
+
+/** A statement's WITH entries and the statement after them (null: a WITH this cannot read). */
+function split(sqlText: string): Split | null {
+  const lead = LEADING_WITH.exec(sqlText);
+  if (!lead) return { entries: [], names: [], body: sqlText };
+  const entries: string[] = [];
+  const names: string[] = [];
+  let at = lead[0].length;
+  for (;;) {
+    const head = ENTRY_HEAD.exec(sqlText.slice(at));
+    if (!head) return null;
+    const open = at + head[0].length - 1;
+    const close = closing(sqlText, open);
+    if (close < 0) return null;
+    entries.push(sqlText.slice(at, close + 1).trim());
+    names.push((head[1] as string).replaceAll('"', "").toLowerCase());
+    at = close + 1;
+    const comma = /^\s*,/.exec(sqlText.slice(at));
+    if (!comma) break;
+    at += comma[0].length;
+  }
+  return { entries, names, body: sqlText.slice(at).trim() };
+}
+
+/**
+ * `parts` (batched writes) as WITH entries of `outer`, in one statement; null when they cannot
+ * share one (an entry's name twice, a WITH not understood).
+ */
+function combine(parts: readonly CompiledQuery[], outer: CompiledQuery): CompiledQuery | null {
+  if (parts.length === 0) return outer;
+  const parameters: unknown[] = [];
+  const entries: string[] = [];
+  const names = new Set<string>();
+  const take = (q: CompiledQuery): Split | null => {
+    const s = split(renumbered(q.sql, parameters.length));
+    if (!s || s.names.some((n) => names.has(n))) return null;
+    for (const n of s.names) names.add(n);
+    parameters.push(...q.parameters);
+    entries.push(...s.entries);
+    return s;
+  };
+  for (const [i, part] of parts.entries()) {
+    const s = take(part);
+    const name = `portico_batch_${i}`;
+    if (!s || names.has(name)) return null;
+    names.add(name);
+    entries.push(`"${name}" as (${s.body})`);
+  }
+  const last = take(outer);
+  if (!last) return null;
+  return CompiledQuery.raw(`with ${entries.join(", ")} ${last.body}`, parameters);
+}
+
+/** The statements that send `writes`, in order: one when they can share it. */
+export function mergeWrites(writes: readonly CompiledQuery[]): CompiledQuery[] {
+  const out: CompiledQuery[] = [];
+  let group: CompiledQuery[] = [];
+  let names = new Set<string>();
+  const send = () => {
+    if (group.length > 0) {
+      const one = combine(group.slice(0, -1), group.at(-1) as CompiledQuery);
+      out.push(...(one ? [one] : group));
+    }
+    group = [];
+    names = new Set();
+  };
+  for (const w of writes) {
+    const own = split(w.sql)?.names;
+    if (!own) {
+      send();
+      out.push(w);
+      continue;
+    }
+    if (own.some((n) => names.has(n))) send();
+    group.push(w);
+    for (const n of own) names.add(n);
+  }
+  send();
+  return out;
+}
+
+const MENTIONS = new Map<string, RegExp>();
+const mentions = (table: string) => {
+  let re = MENTIONS.get(table);
+  if (!re) {
+    re = new RegExp(`\\b${table}\\b`, "i");
+    MENTIONS.set(table, re);
+  }
+  return re;
+};
+
+/**
+ * `read` with `writes` as its WITH entries, when it reads none of the tables they write (its text
+ * names none of them) and the two can share a statement; else null, and the writes go first.
+ */
+export function withWrites(writes: readonly CompiledQuery[], read: CompiledQuery): CompiledQuery | null {
+  if (!batchable(read.sql)) return null;
+  const written = new Set<string>();
+  for (const w of writes)
+    for (const m of w.sql.matchAll(WRITTEN_TABLE)) written.add((m[1] as string).toLowerCase());
+  for (const table of written) if (mentions(table).test(read.sql)) return null;
+  return combine(writes, read);
+}
