@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import os from "node:os";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { CompiledQuery, sql } from "kysely";
 import { clockAnswers, type Instance, type TwoInstances, twoInstances } from "../test/two-instances.ts";
 import { type ChangeClock, openRedisChangeClock } from "./changes.ts";
 import { onlyReads, writesInWith } from "./changes-dialect.ts";
 import { openDatabase } from "./connection.ts";
+import { executeBatched } from "./prepared.ts";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch.ts";
 
 // The read caches on PostgreSQL: two app instances (two processes' worth: each its own pool, Redis
@@ -122,6 +124,46 @@ describe("committed writes on PostgreSQL", {
     await sql`with added as (insert into notes (id, body) values (3, 'd') returning id)
       insert into notes (id, body) select id + 100, 'copy' from added where false`.execute(db);
     assert.equal(told(), start + 4, "an insert of nothing whose WITH inserted");
+    await database.db.transaction().execute(async (tx) => {
+      await executeBatched(
+        database,
+        tx,
+        tx.insertInto("notes" as never).values({ id: 4, body: "e" } as never),
+      );
+      assert.equal(told(), start + 4, "a batched write, not before the commit");
+    });
+    assert.equal(told(), start + 5, "a batched write, at its commit");
+  });
+});
+
+describe("the change clock in Redis", {
+  skip: REDIS_URL ? false : "REDIS_URL is not set",
+}, () => {
+  test("lookups asked in one turn share one reading, taken after all of them asked", async () => {
+    const name = `clock_${process.pid}_${Date.now()}`;
+    const reader = await openRedisChangeClock(REDIS_URL as string, name);
+    const writer = await openRedisChangeClock(REDIS_URL as string, name);
+    try {
+      // Both connected.
+      for (const clock of [reader, writer]) {
+        for (let i = 0; i < 100 && (await clock.current()) === null; i++) await sleep(20);
+      }
+      const first = reader.current();
+      const second = reader.current();
+      assert.equal(first, second, "one reading for both");
+      const before = await first;
+      assert.notEqual(before, null);
+      const sent = reader.current();
+      // Its GET is sent in this turn's check phase; the change is said after that.
+      await new Promise((resolve) => setImmediate(resolve));
+      await writer.changed();
+      const after = reader.current();
+      assert.notEqual(after, sent, "a lookup asked later does not share a reading sent before it asked");
+      assert.notEqual(await after, before, "and it sees the change said before it asked");
+    } finally {
+      reader.close();
+      writer.close();
+    }
   });
 });
 
