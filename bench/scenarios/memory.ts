@@ -39,6 +39,11 @@ export interface MemoryResult {
   afterBursts: MemoryPoint[];
   /** The highest resident memory seen during each burst (read from /proc every 100 ms), MiB. */
   peaksUnderLoad: number[];
+  /**
+   * During each burst, the breakdown (read every 500 ms, from /proc and /metrics) whose RSS was
+   * highest: where the memory is at the peak. Optional: results saved before it have none.
+   */
+  highestSampled?: MemoryPoint[];
   /** The answers of every burst by status. */
   statusCodes: Record<string, number>;
   errors: number;
@@ -191,11 +196,22 @@ export async function measureMemory(
     const statusCodes: Record<string, number> = {};
     let errors = 0;
     const peaksUnderLoad: number[] = [];
+    const highestSampled: MemoryPoint[] = [];
     const burst = async () => {
       let peak = 0;
       const sampler = setInterval(() => {
         peak = Math.max(peak, procStatus(child.proc.pid as number).rss);
       }, 100);
+      // The breakdown now and then: one request every 500 ms beside the burst's 50 connections.
+      let highest: MemoryPoint | undefined;
+      let sampling = true;
+      const breakdowns = (async () => {
+        while (sampling) {
+          const p = await point(child).catch(() => undefined);
+          if (p && (!highest || p.rss > highest.rss)) highest = p;
+          await sleep(500);
+        }
+      })();
       const raw = await runLoad({
         url: child.base,
         connections: settings.connections,
@@ -203,7 +219,10 @@ export async function measureMemory(
         requests: mixedRequests(trackedPath, recent, cookie),
       });
       clearInterval(sampler);
+      sampling = false;
+      await breakdowns;
       peaksUnderLoad.push(peak);
+      if (highest) highestSampled.push(highest);
       for (const [k, v] of Object.entries(raw.statusCodes)) statusCodes[k] = (statusCodes[k] ?? 0) + v;
       errors += raw.errors;
       // The emails the submissions queued are delivered meanwhile; measured once that is done.
@@ -212,7 +231,7 @@ export async function measureMemory(
     };
     const afterBursts: MemoryPoint[] = [];
     for (let b = 0; b < BURSTS; b++) afterBursts.push(await burst());
-    const result = { requestsPerBurst, idle, afterBursts, peaksUnderLoad, statusCodes, errors };
+    const result = { requestsPerBurst, idle, afterBursts, peaksUnderLoad, highestSampled, statusCodes, errors };
     printMemory(result);
     return result;
   } finally {
@@ -249,7 +268,11 @@ export function printMemory(m: MemoryResult): void {
         "thread heaps",
         "threads",
       ],
-      [row("idle after start", m.idle), ...m.afterBursts.map((p, i) => row(`after burst ${i + 1}`, p))],
+      [
+        row("idle after start", m.idle),
+        ...m.afterBursts.map((p, i) => row(`after burst ${i + 1}`, p)),
+        ...(m.highestSampled ?? []).map((p, i) => row(`in burst ${i + 1}, highest sampled`, p)),
+      ],
     ),
   );
   console.log(`  highest RSS during each burst: ${m.peaksUnderLoad.map(f1).join(", ")} MiB`);

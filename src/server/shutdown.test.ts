@@ -91,7 +91,7 @@ test("SIGTERM: a request in flight is answered, a client that never finishes is 
   };
   if (scratch) env.DATABASE_URL = scratch.url;
   else delete env.DATABASE_URL;
-  // The server's own default: two malloc arenas (bin/portico.js).
+  // The server's own defaults: two malloc arenas, 16 MB semi-spaces (bin/portico.js).
   delete env.MALLOC_ARENA_MAX;
   const proc = spawn(systemNode ?? process.execPath, [bin, "serve"], {
     env,
@@ -139,6 +139,8 @@ test("SIGTERM: a request in flight is answered, a client that never finishes is 
     assert.ok(server > 0, "the pinned Node's process");
     const environ = fs.readFileSync(`/proc/${server}/environ`, "utf8").split("\0");
     assert.ok(environ.includes("MALLOC_ARENA_MAX=2"), "the server runs with two malloc arenas");
+    const cmdline = fs.readFileSync(`/proc/${server}/cmdline`, "utf8").split("\0");
+    assert.ok(cmdline.includes("--max-semi-space-size=16"), "and a young generation of 16 MB semi-spaces");
   }
 
   // A client that sends its headers a byte at a time and never finishes them.
