@@ -231,7 +231,15 @@ export async function measureMemory(
     };
     const afterBursts: MemoryPoint[] = [];
     for (let b = 0; b < BURSTS; b++) afterBursts.push(await burst());
-    const result = { requestsPerBurst, idle, afterBursts, peaksUnderLoad, highestSampled, statusCodes, errors };
+    const result = {
+      requestsPerBurst,
+      idle,
+      afterBursts,
+      peaksUnderLoad,
+      highestSampled,
+      statusCodes,
+      errors,
+    };
     printMemory(result);
     return result;
   } finally {
