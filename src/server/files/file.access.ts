@@ -138,11 +138,22 @@ function toView(r: {
 /** Attachment rows as the pages and the API show them. */
 export const attachmentViews = (rows: Parameters<typeof toView>[0][]) => rows.map(toView);
 
-/** The files of one ticket the agent may see. Inside a transaction pass its tx. */
-export async function attachmentsForAgent(db: Tx, actor: AgentActor, ticketId: string) {
+/**
+ * The files of one ticket the agent may see (inside a transaction pass its tx): given
+ * `commentIds`, those sent with the ticket itself and with those messages only.
+ */
+export async function attachmentsForAgent(db: Tx, actor: AgentActor, ticketId: string, commentIds?: string[]) {
   const rows = await attachmentsVisibleTo(db, actor)
     .select(COLUMNS)
     .where("attachments.ticket_id", "=", ticketId)
+    .$if(commentIds !== undefined, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb("attachments.comment_id", "is", null),
+          ...(commentIds?.length ? [eb("attachments.comment_id", "in", commentIds)] : []),
+        ]),
+      ),
+    )
     .orderBy("attachments.created_at")
     .orderBy("attachments.id")
     .execute();

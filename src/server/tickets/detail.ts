@@ -3,6 +3,7 @@ import type { AgentActor } from "../actors.ts";
 import { companiesVisibleTo } from "../companies/company.access.ts";
 import { contactsVisibleTo } from "../contacts/contact.access.ts";
 import type { AppContext } from "../context.ts";
+import { validationFailed } from "../errors.ts";
 import { attachmentsForAgent } from "../files/file.access.ts";
 import { isLocale } from "../i18n/locales.ts";
 import { sentimentOf } from "../sentiment/sentiment.schemas.ts";
@@ -14,15 +15,42 @@ import { findTicketForAgent, ticketsVisibleTo } from "./ticket.access.ts";
 import { customerStatusOf } from "./ticket.create.ts";
 import type { TicketDetail } from "./ticket.schemas.ts";
 
-/** A ticket as an agent works on it: its conversation with notes, its history, its contact's other tickets. */
+/** How many messages an agent's ticket shows when none is asked for, and the most one page holds. */
+export const AGENT_CONVERSATION_PAGE = 100;
+export const AGENT_CONVERSATION_PAGE_MAX = 200;
+
+/** Which part of a long conversation: the newest messages, or those just older than one of them. */
+export interface DetailPage {
+  /** A message of this ticket (an earlier answer's nextBefore); another is refused (400). */
+  before?: string | undefined;
+  limit?: number | undefined;
+}
+
+/**
+ * A ticket as an agent works on it: its conversation with notes, its history, its contact's other
+ * tickets. A long conversation is paged: the newest `limit` messages (or those older than
+ * `before`), with the history and files of the same stretch of time, so a ticket with thousands
+ * of messages answers as fast as a short one.
+ */
 export async function getTicketDetail(
   ctx: AppContext,
   actor: AgentActor,
   reference: string,
+  page: DetailPage = {},
 ): Promise<TicketDetail> {
   const t = await findTicketForAgent(ctx, actor, reference);
   const db = ctx.database.db;
-  const [contact, company, assignee, followUpOf, comments, events, others, files] = await Promise.all([
+  const limit = Math.min(Math.max(1, Math.trunc(page.limit ?? AGENT_CONVERSATION_PAGE)), AGENT_CONVERSATION_PAGE_MAX);
+  const cursor =
+    page.before === undefined
+      ? undefined
+      : await commentsVisibleTo(db, actor)
+          .select(["comments.id", "comments.created_at"])
+          .where("comments.ticket_id", "=", t.id)
+          .where("comments.id", "=", page.before)
+          .executeTakeFirst();
+  if (page.before !== undefined && !cursor) throw validationFailed({ before: "is not a message of this ticket" });
+  const [contact, company, assignee, followUpOf, newestFirst, others] = await Promise.all([
     contactsVisibleTo(db, actor)
       .select(["id", "name", "email", "locale"])
       .where("id", "=", t.contact_id)
@@ -57,9 +85,36 @@ export async function getTicketDetail(
         "contacts.name as contact_name",
       ])
       .where("comments.ticket_id", "=", t.id)
-      .orderBy("comments.created_at")
-      .orderBy("comments.id")
+      .$if(cursor !== undefined, (q) =>
+        q.where((eb) =>
+          eb.or([
+            eb("comments.created_at", "<", cursor?.created_at as string),
+            eb.and([
+              eb("comments.created_at", "=", cursor?.created_at as string),
+              eb("comments.id", "<", cursor?.id as string),
+            ]),
+          ]),
+        ),
+      )
+      .orderBy("comments.created_at", "desc")
+      .orderBy("comments.id", "desc")
+      .limit(limit + 1)
       .execute(),
+    ticketsVisibleTo(db, actor)
+      .select(["number", "subject", "status", "created_at"])
+      .where("contact_id", "=", t.contact_id)
+      .where("id", "!=", t.id)
+      .orderBy("number", "desc")
+      .limit(10)
+      .execute(),
+  ]);
+  const hasOlder = newestFirst.length > limit;
+  const comments = newestFirst.slice(0, limit).reverse();
+  // The history and files of the same stretch of time as the messages shown.
+  const from = hasOlder ? comments[0]?.created_at : undefined;
+  const until = cursor?.created_at;
+  const shownIds = comments.map((c) => c.id);
+  const [events, files] = await Promise.all([
     eventsVisibleTo(db, actor)
       .leftJoin("agents", (j) =>
         j.onRef("agents.id", "=", "ticket_events.actor_id").on("ticket_events.actor_type", "=", "agent"),
@@ -79,17 +134,12 @@ export async function getTicketDetail(
         "contacts.name as contact_name",
       ])
       .where("ticket_events.ticket_id", "=", t.id)
+      .$if(from !== undefined, (q) => q.where("ticket_events.created_at", ">=", from as string))
+      .$if(until !== undefined, (q) => q.where("ticket_events.created_at", "<=", until as string))
       .orderBy("ticket_events.created_at")
       .orderBy("ticket_events.id")
       .execute(),
-    ticketsVisibleTo(db, actor)
-      .select(["number", "subject", "status", "created_at"])
-      .where("contact_id", "=", t.contact_id)
-      .where("id", "!=", t.id)
-      .orderBy("number", "desc")
-      .limit(10)
-      .execute(),
-    attachmentsForAgent(db, actor, t.id),
+    attachmentsForAgent(db, actor, t.id, shownIds),
   ]);
   const answers = await surveyAnswerFor(ctx, actor, t.id);
   return {
@@ -115,6 +165,8 @@ export async function getTicketDetail(
     assignee: assignee ?? null,
     sentiment: sentimentOf(t),
     attachments: files.filter((f) => f.commentId === null),
+    hasOlder,
+    nextBefore: hasOlder ? (comments[0]?.id ?? null) : null,
     conversation: comments.map((c) => ({
       id: c.id,
       internal: Boolean(c.internal),

@@ -17,7 +17,7 @@ import { useMacroAfterSend } from "../../macros/macro-send.ts";
 import { listTeams } from "../../routing/teams.ts";
 import { isQueueMood } from "../../sentiment/sentiment.schemas.ts";
 import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
-import { getTicketDetail } from "../../tickets/detail.ts";
+import { type DetailPage, getTicketDetail } from "../../tickets/detail.ts";
 import { markOpened } from "../../tickets/faster.ts";
 import { listQueue, QUEUE_SORTS, type QueueQuery, type QueueSort } from "../../tickets/queue.ts";
 import { AgentReplyBody, NoteBody, ResolveBody, TicketPatch } from "../../tickets/ticket.schemas.ts";
@@ -159,10 +159,11 @@ export const ticketPages =
       req: FastifyRequest<{ Params: { reference: string } }>,
       reply: FastifyReply,
       st: TicketPageState & { status?: number } = {},
+      page: DetailPage = {},
     ) => {
       const actor = actorOf(req);
       const [t, agents] = await Promise.all([
-        getTicketDetail(ctx, actor, req.params.reference),
+        getTicketDetail(ctx, actor, req.params.reference, page),
         listAgents(ctx, actor),
       ]);
       const onboarding = await ticketTasksFor(ctx, req, t.reference);
@@ -211,9 +212,21 @@ export const ticketPages =
       }
     };
 
-    app.get<{ Params: { reference: string }; Querystring: { done?: string; part?: string } }>(
+    app.get<{ Params: { reference: string }; Querystring: { done?: string; part?: string; before?: string } }>(
       "/tickets/:reference",
       async (req, reply) => {
+        // Older messages of a long conversation: a message that is not this ticket's shows the newest.
+        const before = typeof req.query.before === "string" ? req.query.before : undefined;
+        if (before !== undefined) {
+          try {
+            return await showTicket(req, reply, { older: true }, { before });
+          } catch (err) {
+            if (err instanceof AppError && err.fields?.before) {
+              return reply.redirect(`/app/tickets/${encodeURIComponent(req.params.reference)}`, 303);
+            }
+            throw err;
+          }
+        }
         if (req.query.part === "live") {
           const actor = actorOf(req);
           const [t, agents] = await Promise.all([

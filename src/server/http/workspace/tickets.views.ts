@@ -241,6 +241,8 @@ export interface TicketPageState {
   teams?: TeamOption[];
   /** The reply was refused: a newer customer message arrived (ticket-live.views.ts). */
   newerMessage?: boolean;
+  /** An older page of a long conversation (?before=): shown as it is, not kept up to date. */
+  older?: boolean;
 }
 
 /** The parts of a ticket page that change while it is open: re-rendered for app.js's poller. */
@@ -250,13 +252,23 @@ function badges(t: TicketDetail): Html {
 
 const fileHref = (f: { id: string }) => `/api/workspace/attachments/${f.id}`;
 
-function conversation(t: TicketDetail): Html {
+/**
+ * The request itself, then the messages shown: the newest of a long conversation, a link to the
+ * older ones between them; on an older page (`older`), a link back to the newest after them.
+ */
+function conversation(t: TicketDetail, older = false): Html {
+  const base = `/app/tickets/${t.reference}`;
   return html`<ol class="conversation" id="conversation">
       <li class="entry from-contact">
         <p class="who"><strong>${bdi(t.contact.name)}</strong> <span class="meta">${when(t.createdAt)}</span></p>
         <div class="body">${t.description ? multiline(t.description) : html`<p class="meta">No description.</p>`}</div>
         ${attachmentChips(t.attachments, fileHref)}
       </li>
+      ${
+        t.hasOlder && t.nextBefore
+          ? html`<li class="older-messages"><a href="${base}?before=${encodeURIComponent(t.nextBefore)}#conversation">Show older messages</a></li>`
+          : ""
+      }
       ${t.conversation.map(
         (c) => html`<li class="entry ${c.internal ? "internal" : `from-${c.author.type}`}">
         <p class="who"><strong>${bdi(c.author.name || "Portico")}</strong> ${
@@ -270,6 +282,7 @@ function conversation(t: TicketDetail): Html {
         ${attachmentChips(c.attachments, fileHref)}
       </li>`,
       )}
+      ${older ? html`<li class="older-messages"><a href="${base}#conversation">Back to the newest messages</a></li>` : ""}
     </ol>`;
 }
 
@@ -282,7 +295,8 @@ function history(t: TicketDetail, names: Map<string, string>): Html {
 }
 
 function ticketState(t: TicketDetail): string {
-  return `${t.status}:${t.priority}:${t.conversation.length}:${t.events.length}:${t.updatedAt}`;
+  // The newest message and event, not counts: a page of a long conversation keeps its length.
+  return `${t.status}:${t.priority}:${t.conversation.at(-1)?.id ?? ""}:${t.events.at(-1)?.id ?? ""}:${t.updatedAt}`;
 }
 
 export function ticketMain(
@@ -305,11 +319,12 @@ export function ticketMain(
 </div>
 ${st.notice ? html`<p class="notice success" role="status">${st.notice}</p>` : ""}
 ${emailProblems(t)}
-<div class="ticket-layout" data-poll="${base}?part=live" data-state="${ticketState(t)}">
+<div class="ticket-layout"${st.older ? "" : html` data-poll="${base}?part=live"`} data-state="${ticketState(t)}">
 <div class="thread">
   <section aria-labelledby="conv-title">
     <h2 id="conv-title" class="visually-hidden">Conversation</h2>
-    ${conversation(t)}
+    ${st.older ? html`<p class="notice" role="status">Older messages of this conversation. <a href="${base}#conversation">Back to the newest</a></p>` : ""}
+    ${conversation(t, st.older)}
   </section>
   <section aria-labelledby="composer-title" class="composer-wrap" id="composer">
     <h2 id="composer-title">Respond</h2>
