@@ -142,7 +142,12 @@ export const attachmentViews = (rows: Parameters<typeof toView>[0][]) => rows.ma
  * The files of one ticket the agent may see (inside a transaction pass its tx): given
  * `commentIds`, those sent with the ticket itself and with those messages only.
  */
-export async function attachmentsForAgent(db: Tx, actor: AgentActor, ticketId: string, commentIds?: string[]) {
+export async function attachmentsForAgent(
+  db: Tx,
+  actor: AgentActor,
+  ticketId: string,
+  commentIds?: string[],
+) {
   const rows = await attachmentsVisibleTo(db, actor)
     .select(COLUMNS)
     .where("attachments.ticket_id", "=", ticketId)

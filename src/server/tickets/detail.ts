@@ -40,7 +40,10 @@ export async function getTicketDetail(
 ): Promise<TicketDetail> {
   const t = await findTicketForAgent(ctx, actor, reference);
   const db = ctx.database.db;
-  const limit = Math.min(Math.max(1, Math.trunc(page.limit ?? AGENT_CONVERSATION_PAGE)), AGENT_CONVERSATION_PAGE_MAX);
+  const limit = Math.min(
+    Math.max(1, Math.trunc(page.limit ?? AGENT_CONVERSATION_PAGE)),
+    AGENT_CONVERSATION_PAGE_MAX,
+  );
   const cursor =
     page.before === undefined
       ? undefined
@@ -49,7 +52,8 @@ export async function getTicketDetail(
           .where("comments.ticket_id", "=", t.id)
           .where("comments.id", "=", page.before)
           .executeTakeFirst();
-  if (page.before !== undefined && !cursor) throw validationFailed({ before: "is not a message of this ticket" });
+  if (page.before !== undefined && !cursor)
+    throw validationFailed({ before: "is not a message of this ticket" });
   const [contact, company, assignee, followUpOf, newestFirst, others] = await Promise.all([
     contactsVisibleTo(db, actor)
       .select(["id", "name", "email", "locale"])

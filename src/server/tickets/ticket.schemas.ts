@@ -237,13 +237,16 @@ export const TicketDetail = Type.Object({
   attachments: Type.Array(Attachment, { description: "Files sent with the ticket itself" }),
   hasOlder: Type.Boolean({ description: "Older messages than these exist: ask with before=nextBefore" }),
   nextBefore: Nullable(
-    Type.String({ description: "With hasOlder, the oldest message's id here: the `before` of the next page" }),
+    Type.String({
+      description: "With hasOlder, the oldest message's id here: the `before` of the next page",
+    }),
   ),
   conversation: Type.Array(ConversationEntry, {
     description: "The newest messages (100 unless `limit` says), or those older than `before`; oldest first",
   }),
   events: Type.Array(TicketEventView, {
-    description: "The history of the same stretch of time as the messages (all of it when no older ones are left)",
+    description:
+      "The history of the same stretch of time as the messages (all of it when no older ones are left)",
   }),
   contactTickets: Type.Array(
     Type.Object({

@@ -212,34 +212,34 @@ export const ticketPages =
       }
     };
 
-    app.get<{ Params: { reference: string }; Querystring: { done?: string; part?: string; before?: string } }>(
-      "/tickets/:reference",
-      async (req, reply) => {
-        // Older messages of a long conversation: a message that is not this ticket's shows the newest.
-        const before = typeof req.query.before === "string" ? req.query.before : undefined;
-        if (before !== undefined) {
-          try {
-            return await showTicket(req, reply, { older: true }, { before });
-          } catch (err) {
-            if (err instanceof AppError && err.fields?.before) {
-              return reply.redirect(`/app/tickets/${encodeURIComponent(req.params.reference)}`, 303);
-            }
-            throw err;
+    app.get<{
+      Params: { reference: string };
+      Querystring: { done?: string; part?: string; before?: string };
+    }>("/tickets/:reference", async (req, reply) => {
+      // Older messages of a long conversation: a message that is not this ticket's shows the newest.
+      const before = typeof req.query.before === "string" ? req.query.before : undefined;
+      if (before !== undefined) {
+        try {
+          return await showTicket(req, reply, { older: true }, { before });
+        } catch (err) {
+          if (err instanceof AppError && err.fields?.before) {
+            return reply.redirect(`/app/tickets/${encodeURIComponent(req.params.reference)}`, 303);
           }
+          throw err;
         }
-        if (req.query.part === "live") {
-          const actor = actorOf(req);
-          const [t, agents] = await Promise.all([
-            getTicketDetail(ctx, actor, req.params.reference),
-            listAgents(ctx, actor),
-          ]);
-          await markOpened(ctx, actor, t);
-          return sendHtml(reply, ticketLiveFragment(t, agents), { kind: "fragment" });
-        }
-        const done = req.query.done;
-        return showTicket(req, reply, done && NOTICES[done] ? { notice: NOTICES[done] } : {});
-      },
-    );
+      }
+      if (req.query.part === "live") {
+        const actor = actorOf(req);
+        const [t, agents] = await Promise.all([
+          getTicketDetail(ctx, actor, req.params.reference),
+          listAgents(ctx, actor),
+        ]);
+        await markOpened(ctx, actor, t);
+        return sendHtml(reply, ticketLiveFragment(t, agents), { kind: "fragment" });
+      }
+      const done = req.query.done;
+      return showTicket(req, reply, done && NOTICES[done] ? { notice: NOTICES[done] } : {});
+    });
 
     app.post<{ Params: { reference: string } }>("/tickets/:reference/messages", async (req, reply) => {
       const kind = formString(req.body, "kind");

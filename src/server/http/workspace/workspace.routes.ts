@@ -12,7 +12,11 @@ import { fieldFilterOf } from "../../forms/field-filter.ts";
 import { Key, Nullable, OneOf, StrictObject } from "../../lib/schema.ts";
 import { QUEUE_MOODS } from "../../sentiment/sentiment.schemas.ts";
 import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
-import { AGENT_CONVERSATION_PAGE, AGENT_CONVERSATION_PAGE_MAX, getTicketDetail } from "../../tickets/detail.ts";
+import {
+  AGENT_CONVERSATION_PAGE,
+  AGENT_CONVERSATION_PAGE_MAX,
+  getTicketDetail,
+} from "../../tickets/detail.ts";
 import { listQueue, QUEUE_SORTS } from "../../tickets/queue.ts";
 import {
   AgentReplyBody,
