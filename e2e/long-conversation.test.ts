@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { insertComment } from "../src/server/tickets/ticket.create.ts";
+import { fillLongConversation } from "../src/server/test/long-conversation.ts";
 import {
   checkPage,
   DESKTOP,
@@ -38,25 +38,8 @@ describe("a long conversation on the agents' ticket page", { skip: skipReason },
         subject: "The same question, asked many times",
         description: "The request itself",
       });
-      const db = s.env.ctx.database.db;
-      const row = await db
-        .selectFrom("tickets")
-        .select(["id", "contact_id"])
-        .where("workspace_id", "=", team.ws.id)
-        .where("number", "=", Number(ticket.reference.slice(4)))
-        .executeTakeFirstOrThrow();
-      const start = Date.parse("2026-03-01T09:00:00Z");
-      for (let i = 0; i < 130; i++) {
-        await insertComment(db, {
-          workspaceId: team.ws.id,
-          ticketId: row.id,
-          author: { type: "contact", contactId: row.contact_id },
-          body: `message ${i}`,
-          internal: false,
-          channel: "portal",
-          at: new Date(start + i * 60_000).toISOString(),
-        });
-      }
+      // 130 messages (every tenth the team's) and a note after every seventh.
+      await fillLongConversation(s.env, team.ws.id, ticket.reference, 130);
 
       const { context, page } = await newPage(s, { viewport: run.viewport, dark: run.dark });
       await context.addCookies([

@@ -13,11 +13,7 @@ import { commentsVisibleTo } from "./comment.access.ts";
 import { eventsVisibleTo } from "./event.access.ts";
 import { findTicketForAgent, ticketsVisibleTo } from "./ticket.access.ts";
 import { customerStatusOf } from "./ticket.create.ts";
-import type { TicketDetail } from "./ticket.schemas.ts";
-
-/** How many messages an agent's ticket shows when none is asked for, and the most one page holds. */
-export const AGENT_CONVERSATION_PAGE = 100;
-export const AGENT_CONVERSATION_PAGE_MAX = 200;
+import { AGENT_CONVERSATION_PAGE, AGENT_CONVERSATION_PAGE_MAX, type TicketDetail } from "./ticket.schemas.ts";
 
 /** Which part of a long conversation: the newest messages, or those just older than one of them. */
 export interface DetailPage {

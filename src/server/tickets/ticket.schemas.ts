@@ -142,6 +142,23 @@ export const ConversationQuery = {
   ),
 };
 
+/** How many messages an agent's ticket shows when none is asked for, and the most one page holds. */
+export const AGENT_CONVERSATION_PAGE = 100;
+export const AGENT_CONVERSATION_PAGE_MAX = 200;
+
+/** Which page of a ticket's conversation an agent reads (notes included). */
+export const AgentConversationQuery = Type.Object({
+  before: ConversationQuery.before,
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: AGENT_CONVERSATION_PAGE_MAX,
+      default: AGENT_CONVERSATION_PAGE,
+      description: "How many messages at most",
+    }),
+  ),
+});
+
 export const CustomerReplyBody = StrictObject({
   body: Text(MESSAGE_MAX),
   attachments: UploadKeys(MAX_FILES_CUSTOMER_REPLY),

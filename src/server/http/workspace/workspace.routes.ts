@@ -12,13 +12,11 @@ import { fieldFilterOf } from "../../forms/field-filter.ts";
 import { Key, Nullable, OneOf, StrictObject } from "../../lib/schema.ts";
 import { QUEUE_MOODS } from "../../sentiment/sentiment.schemas.ts";
 import { addInternalNote, replyToTicket, resolveTicket, updateTicket } from "../../tickets/actions.ts";
-import {
-  AGENT_CONVERSATION_PAGE,
-  AGENT_CONVERSATION_PAGE_MAX,
-  getTicketDetail,
-} from "../../tickets/detail.ts";
+import { getTicketDetail } from "../../tickets/detail.ts";
 import { listQueue, QUEUE_SORTS } from "../../tickets/queue.ts";
 import {
+  AGENT_CONVERSATION_PAGE,
+  AgentConversationQuery,
   AgentReplyBody,
   CommentResult,
   NoteBody,
@@ -207,30 +205,11 @@ export const workspaceRoutes =
           description: `The newest ${AGENT_CONVERSATION_PAGE} messages (notes included) unless \`limit\` says, with the history and files of the same stretch of time; \`hasOlder\` and \`nextBefore\` lead to the older ones.`,
           security,
           params: Ref,
-          querystring: Type.Object({
-            before: Type.Optional(
-              Type.String({
-                maxLength: 64,
-                description: "A message id (an earlier answer's nextBefore): the messages just older than it",
-              }),
-            ),
-            limit: Type.Optional(
-              Type.Integer({
-                minimum: 1,
-                maximum: AGENT_CONVERSATION_PAGE_MAX,
-                default: AGENT_CONVERSATION_PAGE,
-                description: "How many messages at most",
-              }),
-            ),
-          }),
+          querystring: AgentConversationQuery,
           response: { 200: TicketDetail, ...errors(400, 401, 404) },
         },
       },
-      async (req) =>
-        getTicketDetail(ctx, sessionOf(req).actor, req.params.reference, {
-          before: req.query.before,
-          limit: req.query.limit,
-        }),
+      async (req) => getTicketDetail(ctx, sessionOf(req).actor, req.params.reference, req.query),
     );
 
     app.patch(
