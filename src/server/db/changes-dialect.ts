@@ -9,7 +9,7 @@ import type {
   TransactionSettings,
 } from "kysely";
 import type { ChangeClock } from "./changes.ts";
-import { isBatched, mergeWrites, withWrites } from "./pg-batch.ts";
+import { isBatched, mergeWrites, withCommit, withWrites } from "./pg-batch.ts";
 
 // PostgreSQL as Kysely's PostgresDialect drives it, telling the change clock (changes.ts) about
 // every committed write: a transaction that ran a write, when it commits; a write outside any
@@ -143,8 +143,17 @@ class ChangeSayingDriver implements Driver {
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = this.#lease(connection);
-    await this.#flush(connection);
-    await this.#inner.commitTransaction(lease.inner);
+    // The last statement of the writes that wait carries the COMMIT.
+    const statements = mergeWrites(lease.pending);
+    lease.pending = [];
+    const last = statements.pop();
+    for (const s of statements) await lease.inner.executeQuery(s);
+    const committing = last && withCommit(last);
+    if (committing) await lease.inner.executeQuery(committing);
+    else {
+      if (last) await lease.inner.executeQuery(last);
+      await this.#inner.commitTransaction(lease.inner);
+    }
     lease.inTransaction = false;
     if (lease.wrote) lease.committed = true;
     lease.wrote = false;

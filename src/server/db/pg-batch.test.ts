@@ -132,6 +132,25 @@ describe("batched writes on PostgreSQL", {
     });
   });
 
+  test("the writes still waiting at the commit go with it, in one query, every value as it was", async () => {
+    await withScratch(async (database, sent) => {
+      const labels = ["it's", "back\\slash \\' and ''", "$1 and $2", "Grüße 👋", "  ", "E'x'"];
+      await database.db.transaction().execute(async (tx) => {
+        for (const [i, label] of labels.entries()) await add(database, tx, i + 1, label);
+      });
+      assert.equal(sent.length, 2, sent.join("\n"));
+      assert.equal(sent[0], "begin");
+      assert.match(sent[1] as string, /;\ncommit$/);
+      const items = await sql<{ id: number; label: string }>`select id, label from items order by id`.execute(
+        database.db,
+      );
+      assert.deepEqual(
+        items.rows.map((r) => r.label),
+        labels,
+      );
+    });
+  });
+
   test("a read of a table written is sent after the writes, and sees them", async () => {
     await withScratch(async (database, sent) => {
       const seen = await database.db.transaction().execute(async (tx) => {

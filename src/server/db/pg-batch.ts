@@ -173,3 +173,32 @@ export function withWrites(writes: readonly CompiledQuery[], read: CompiledQuery
   for (const table of written) if (mentions(table).test(read.sql)) return null;
   return combine(writes, read);
 }
+
+/** A value as a SQL literal, as `pg` sends it as a parameter (text); undefined for what it sends otherwise. */
+function literal(value: unknown): string | undefined {
+  if (value === null || value === undefined) return "NULL";
+  let text: string;
+  if (typeof value === "string") text = value;
+  else if (typeof value === "number" || typeof value === "bigint") text = String(value);
+  else if (typeof value === "boolean") text = value ? "true" : "false";
+  else return undefined;
+  // As pg's escapeLiteral: quotes doubled; with a backslash, doubled too and the E'' form.
+  const quoted = text.replaceAll("'", "''");
+  return text.includes("\\") ? ` E'${quoted.replaceAll("\\", "\\\\")}'` : `'${quoted}'`;
+}
+
+/**
+ * `write` and the COMMIT as one simple query (its parameters written in as literals, which is how
+ * PostgreSQL reads an untyped parameter anyway): the commit costs no round trip of its own. Null
+ * when a parameter is not plain text, a number, a boolean or null.
+ */
+export function withCommit(write: CompiledQuery): CompiledQuery | null {
+  const values: string[] = [];
+  for (const p of write.parameters) {
+    const v = literal(p);
+    if (v === undefined) return null;
+    values.push(v);
+  }
+  const text = write.sql.replace(PARAMETER, (_, n: string) => values[Number(n) - 1] as string);
+  return CompiledQuery.raw(`${text};\ncommit`);
+}
