@@ -8,7 +8,8 @@ import { CompiledQuery } from "kysely";
 // statement of any other kind, its commit or a savepoint first sends all that wait, as one
 // statement: each write an entry of a WITH. A read that reads none of the tables they write
 // (its text names none of them) is that statement's own query, so it costs no round trip of its
-// own. The driver (changes-dialect.ts) keeps the writes that wait.
+// own; the writes still waiting at the commit go with the COMMIT, in one simple query
+// (withCommit). The driver (changes-dialect.ts) keeps the writes that wait.
 //
 // What this changes for the caller, and why only marked writes take part: a batched write's
 // result is no rows and no count, and its error (a unique key taken, say) is thrown by whatever
