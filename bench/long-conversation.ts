@@ -5,7 +5,8 @@ import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
 import { testEnv } from "../src/server/test/harness.ts";
 
 // One ticket with a very long conversation (BENCH_LONG_REPLIES customer replies, 14,000 by
-// default): what its tracking page and tracking read cost, in bytes and time. Server-side, in
+// default): what its tracking page and tracking read, and the agents' ticket page and API, cost in
+// bytes and time. Server-side, in
 // one process (`app.inject`: routing, the token, the read, the view, the HTML), on a fresh
 // database (SQLite in a temp folder, or a scratch PostgreSQL database with DATABASE_URL).
 
@@ -102,6 +103,17 @@ try {
   if (next) {
     await row("tracking page, older messages", `${page}?before=${encodeURIComponent(next)}`, cookie);
     await row("tracking read, older messages", `${api}&before=${encodeURIComponent(next)}`);
+  }
+  const agent = { cookie: team.agent.cookie };
+  await row("agents' ticket page (HTML)", `/app/tickets/${s.reference}`, agent);
+  const detail = await row("agents' ticket (JSON)", `/api/workspace/tickets/${s.reference}`, agent);
+  const older = (JSON.parse(detail.body) as { nextBefore?: string | null }).nextBefore;
+  if (older) {
+    await row(
+      "agents' ticket, older messages",
+      `/api/workspace/tickets/${s.reference}?before=${encodeURIComponent(older)}`,
+      agent,
+    );
   }
 } finally {
   await t.close();
