@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import module from "node:module";
-import { constants } from "node:os";
+import { constants, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -33,7 +33,7 @@ if (major < 24) {
   process.argv[2] === "serve" &&
   process.platform === "linux" &&
   typeof process.execve === "function" &&
-  (process.env.MALLOC_ARENA_MAX === undefined || !youngGenerationSet())
+  (process.env.MALLOC_ARENA_MAX === undefined || youngGenerationToSet())
 ) {
   // The server, on Linux: glibc gives each thread that allocates (the mail and checkpoint threads,
   // libuv's pool) a malloc arena of its own, up to eight per core, and each keeps the memory it
@@ -43,7 +43,7 @@ if (major < 24) {
   // 360-400 MB at the same CPU per request, and shorter pauses. Read when a process starts, so
   // this process becomes itself again with them: the same pid, flags and arguments. An operator's
   // own MALLOC_ARENA_MAX or --max-semi-space-size (in NODE_OPTIONS or on the command line) is kept.
-  const flags = youngGenerationSet() ? [] : ["--max-semi-space-size=16"];
+  const flags = youngGenerationToSet() ? ["--max-semi-space-size=16"] : [];
   process.execve(
     process.execPath,
     [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)],
@@ -66,9 +66,16 @@ if (major < 24) {
   await import(join(root, "src", "cli", "portico.ts"));
 }
 
-/** Whether this process was given a size for V8's young generation. */
-function youngGenerationSet() {
-  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((a) =>
-    /^--max[-_]semi[-_]space[-_]size\b/.test(a),
+/**
+ * Whether to give V8's young generation 16 MB semi-spaces: unless this process was given a size,
+ * and only where V8's own would be larger. V8 sizes them from the memory it may use (a 128th of
+ * its old generation, at most 32 MB): below 8 GB (or a smaller container limit) they are 16 MB or
+ * less already, and the flag would only raise them.
+ */
+function youngGenerationToSet() {
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((a) =>
+    /^"?--max[-_]semi[-_]space[-_]size\b/.test(a),
   );
+  const memory = Math.min(totalmem(), process.constrainedMemory?.() || Number.POSITIVE_INFINITY);
+  return !given && memory >= 8 * 1024 ** 3;
 }

@@ -4,7 +4,7 @@ import os from "node:os";
 import { describe, test } from "node:test";
 import { CompiledQuery, sql } from "kysely";
 import { openDatabase } from "./connection.ts";
-import { batchable, mergeWrites, withWrites } from "./pg-batch.ts";
+import { batchable, mergeWrites, withCommit, withWrites } from "./pg-batch.ts";
 import { executeBatched, PreparedWrite } from "./prepared.ts";
 import type { Tx } from "./schema.ts";
 import { createScratchDatabase } from "./scratch.ts";
@@ -44,6 +44,24 @@ test("two writes whose WITH entries share a name go in two statements", () => {
   );
 });
 
+test("writes past 30,000 parameters in all go in several statements, none past the protocol's 65,535", () => {
+  const email = (i: number) =>
+    raw(
+      `insert into outbox (${Array.from({ length: 20 }, (_, k) => `c${k}`).join(", ")}) values (${Array.from({ length: 20 }, (_, k) => `$${k + 1}`).join(", ")})`,
+      Array.from({ length: 20 }, (_, k) => `${i}-${k}`),
+    );
+  const sent = mergeWrites(Array.from({ length: 3_500 }, (_, i) => email(i)));
+  assert.ok(sent.length >= 3, `${sent.length} statements`);
+  for (const s of sent) assert.ok(s.parameters.length <= 30_000, `${s.parameters.length} parameters`);
+  assert.deepEqual(
+    sent.flatMap((s) => s.parameters),
+    Array.from({ length: 3_500 }, (_, i) => Array.from({ length: 20 }, (_, k) => `${i}-${k}`)).flat(),
+  );
+  assert.equal(withWrites(sent.slice(0, 2), raw("select 1 from agents")), null);
+  assert.equal(withCommit(email(0))?.sql.endsWith("commit"), true);
+  assert.equal(withCommit(sent[0] as CompiledQuery), null, "thousands of values keep their own round trip");
+});
+
 test("a statement with $n inside quotes is not sent inside another", () => {
   assert.equal(batchable("insert into a (x) values ($1 || '.')"), true);
   assert.equal(batchable("insert into a (x) values ('$1')"), false);
@@ -55,6 +73,10 @@ test("a read carries the writes only when it names none of their tables", () => 
   const writes = [raw('insert into "notifications" (x) values ($1)', [1])];
   assert.equal(withWrites(writes, raw('select * from "notifications" where x = $1', [1])), null);
   assert.equal(withWrites(writes, raw("select n.id from agents a join notifications n on true")), null);
+  assert.equal(withWrites(writes, raw("show time zone")), null, "only a query carries writes");
+  assert.equal(withWrites(writes, raw("explain select 1 from agents")), null);
+  const qualified = [raw('insert into "public"."notifications" (x) values ($1)', [1])];
+  assert.equal(withWrites(qualified, raw("select * from notifications")), null, "a schema before the name");
   const carried = withWrites(writes, raw('select "id" from "agents" where "workspace_id" = $1', ["w"]));
   assert.equal(
     carried?.sql,

@@ -31,7 +31,19 @@ export const isBatched = (query: CompiledQuery): boolean => BATCHED.has(query);
 const PARAMETER = /\$(\d+)/g;
 const QUOTED = /'(?:[^']|'')*'|"(?:[^"]|"")*"/g;
 const LEADING_WITH = /^\s*with\s+/i;
-const WRITTEN_TABLE = /\b(?:insert\s+into|update|delete\s+from)\s+"?([a-z_][a-z0-9_]*)"?/gi;
+/** The table a write names (a schema before it is skipped: the name alone is looked for). */
+const WRITTEN_TABLE =
+  /\b(?:insert\s+into|update|delete\s+from)\s+(?:"?[a-z_][a-z0-9_]*"?\.)?"?([a-z_][a-z0-9_]*)"?/gi;
+/** What a read carrying writes may be: a query (`explain` and `show` cannot follow a WITH). */
+const QUERY = /^\s*(?:select|with|values|\()/i;
+/**
+ * The most parameters one merged statement takes: PostgreSQL's protocol counts them in 16 bits
+ * (65,535); a transaction that queued more (an incident's emails to thousands of customers) is
+ * sent in several statements.
+ */
+const MAX_PARAMETERS = 30_000;
+/** The most parameters written in as literals with the COMMIT; more keep their own round trip. */
+const MAX_INLINED = 2_000;
 
 /**
  * Whether a statement can be sent inside another: every `$n` in it is a parameter (none inside a
@@ -137,6 +149,7 @@ export function mergeWrites(writes: readonly CompiledQuery[]): CompiledQuery[] {
     group = [];
     names = new Set();
   };
+  let parameters = 0;
   for (const w of writes) {
     const own = split(w.sql)?.names;
     if (!own) {
@@ -144,8 +157,12 @@ export function mergeWrites(writes: readonly CompiledQuery[]): CompiledQuery[] {
       out.push(w);
       continue;
     }
-    if (own.some((n) => names.has(n))) send();
+    if (own.some((n) => names.has(n)) || parameters + w.parameters.length > MAX_PARAMETERS) {
+      send();
+      parameters = 0;
+    }
     group.push(w);
+    parameters += w.parameters.length;
     for (const n of own) names.add(n);
   }
   send();
@@ -167,7 +184,10 @@ const mentions = (table: string) => {
  * names none of them) and the two can share a statement; else null, and the writes go first.
  */
 export function withWrites(writes: readonly CompiledQuery[], read: CompiledQuery): CompiledQuery | null {
-  if (!batchable(read.sql)) return null;
+  if (!QUERY.test(read.sql) || !batchable(read.sql)) return null;
+  let parameters = read.parameters.length;
+  for (const w of writes) parameters += w.parameters.length;
+  if (parameters > MAX_PARAMETERS) return null;
   const written = new Set<string>();
   for (const w of writes)
     for (const m of w.sql.matchAll(WRITTEN_TABLE)) written.add((m[1] as string).toLowerCase());
@@ -191,9 +211,10 @@ function literal(value: unknown): string | undefined {
 /**
  * `write` and the COMMIT as one simple query (its parameters written in as literals, which is how
  * PostgreSQL reads an untyped parameter anyway): the commit costs no round trip of its own. Null
- * when a parameter is not plain text, a number, a boolean or null.
+ * when a parameter is not plain text, a number, a boolean or null, or there are many of them.
  */
 export function withCommit(write: CompiledQuery): CompiledQuery | null {
+  if (write.parameters.length > MAX_INLINED) return null;
   const values: string[] = [];
   for (const p of write.parameters) {
     const v = literal(p);

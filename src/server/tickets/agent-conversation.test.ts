@@ -4,6 +4,7 @@ import { newId } from "../ids.ts";
 import { makeAgent, signIn } from "../test/factories.ts";
 import { type TestEnv, testEnv } from "../test/harness.ts";
 import { type LongTicket, makeLongTicket } from "../test/long-conversation.ts";
+import { insertComment } from "./ticket.create.ts";
 import { recordEvent } from "./ticket.events.ts";
 
 // A long conversation on the agents' side: the API and the ticket page show the newest messages
@@ -61,16 +62,25 @@ describe("the agents' ticket", () => {
       .execute();
     all = rows.map((r) => r.id);
     // One change before the first message and one among the newest: each belongs to its own page.
-    for (const [at, mark] of [
-      ["2025-12-31T00:00:00.000Z", "before the first message"],
-      ["2026-01-01T00:01:50.000Z", "among the newest"],
+    // An email that could not be delivered, long ago: the newest page has it too (said on top).
+    // And one change at the very moment of the newest page's oldest message: that page's only.
+    const boundary = await t.ctx.database.db
+      .selectFrom("comments")
+      .select("created_at")
+      .where("id", "=", all[37] as string)
+      .executeTakeFirstOrThrow();
+    for (const [at, mark, type] of [
+      ["2025-12-31T00:00:00.000Z", "before the first message", "priority_changed"],
+      ["2025-12-31T12:00:00.000Z", "undelivered long ago", "email_failed"],
+      [boundary.created_at, "at the boundary", "priority_changed"],
+      ["2026-01-01T00:01:50.000Z", "among the newest", "priority_changed"],
     ] as const) {
       await recordEvent(t.ctx.database, t.ctx.database.db, {
         workspaceId: ws.id,
         ticketId: ticket.id,
         actor: { type: "system", id: null },
-        type: "priority_changed",
-        data: { from: "medium", to: "high", mark },
+        type,
+        data: { from: "medium", to: "high", mark, to_address: "casey@example.test", reason: "mailbox full" },
         at,
       });
     }
@@ -89,7 +99,9 @@ describe("the agents' ticket", () => {
     assert.ok(first.body.conversation.some((m) => m.internal));
     assert.equal(first.body.hasOlder, true);
     assert.equal(first.body.nextBefore, all[37]);
-    assert.deepEqual(marks(first.body), ["among the newest"]);
+    assert.deepEqual(marks(first.body), ["undelivered long ago", "at the boundary", "among the newest"]);
+    const second = await get(`?before=${first.body.nextBefore}`);
+    assert.ok(!marks(second.body).includes("at the boundary"), "an event is on one page only");
   });
 
   test("walks back with before=nextBefore to the first message; each page has its own history", async () => {
@@ -110,7 +122,7 @@ describe("the agents' ticket", () => {
     assert.deepEqual(seen, all);
     assert.equal(pages, 4);
     assert.equal(last?.hasOlder, false);
-    assert.deepEqual(marks(last as Detail), ["before the first message"]);
+    assert.deepEqual(marks(last as Detail), ["before the first message", "undelivered long ago"]);
   });
 
   test("refuses a page size out of range and a cursor that is not a message of this ticket", async () => {
@@ -136,6 +148,7 @@ describe("the agents' ticket", () => {
     assert.ok(!shown(newest.body).includes(0));
     assert.ok(newest.body.includes(`href="${page}?before=${all[37]}#conversation"`));
     assert.match(newest.body, /data-poll=/);
+    assert.match(newest.body, /An email was not delivered/, "however old, said on top");
 
     const older = await open(`${page}?before=${all[37]}`);
     assert.equal(older.statusCode, 200);
@@ -148,5 +161,54 @@ describe("the agents' ticket", () => {
     const stray = await open(`${page}?before=${newId()}`);
     assert.equal(stray.statusCode, 303);
     assert.equal(stray.headers.location, page);
+  });
+
+  test("a reply from the newest page is not refused when its messages hold no customer message", async () => {
+    const other = await makeLongTicket(t, 1);
+    const ws = await t.ctx.database.db
+      .selectFrom("workspaces")
+      .select("id")
+      .where("slug", "=", other.slug)
+      .executeTakeFirstOrThrow();
+    const ticket = await t.ctx.database.db
+      .selectFrom("tickets")
+      .select("id")
+      .where("workspace_id", "=", ws.id)
+      .where("number", "=", Number(other.s.reference.slice(4)))
+      .executeTakeFirstOrThrow();
+    const row = await makeAgent(t, ws.id);
+    const me = await signIn(t, other.slug, row.email);
+    // The customer's one message, then more notes than a page holds.
+    for (let i = 0; i < 101; i++) {
+      await insertComment(t.ctx.database.db, {
+        workspaceId: ws.id,
+        ticketId: ticket.id,
+        author: { type: "agent", agentId: me.id },
+        body: `note ${i}`,
+        internal: true,
+        channel: "portal",
+        at: new Date(Date.parse("2026-02-01T00:00:00Z") + i * 1000).toISOString(),
+      });
+    }
+    const detail = (
+      await t.app.inject({
+        url: `/api/workspace/tickets/${other.s.reference}`,
+        headers: { cookie: me.cookie },
+      })
+    ).json() as Detail & { latestCustomerMessage: string | null };
+    assert.ok(detail.conversation.every((m) => m.internal));
+    assert.equal(detail.latestCustomerMessage, other.ids[0]);
+    const page = await t.app.inject({
+      url: `/app/tickets/${other.s.reference}`,
+      headers: { cookie: me.cookie },
+    });
+    assert.ok(page.body.includes(`name="seenMessage" value="${other.ids[0]}"`));
+    const reply = await t.app.inject({
+      method: "POST",
+      url: `/api/workspace/tickets/${other.s.reference}/replies`,
+      headers: me.headers,
+      payload: { body: "Thanks, on it.", seenMessage: other.ids[0] },
+    });
+    assert.equal(reply.statusCode, 201, reply.body);
   });
 });

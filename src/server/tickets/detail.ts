@@ -11,6 +11,7 @@ import { ticketSlaView } from "../sla/sla.view.ts";
 import { surveyAnswerFor } from "../surveys/survey.read.ts";
 import { commentsVisibleTo } from "./comment.access.ts";
 import { eventsVisibleTo } from "./event.access.ts";
+import { latestCustomerMessageId } from "./reply-collision.ts";
 import { findTicketForAgent, ticketsVisibleTo } from "./ticket.access.ts";
 import { customerStatusOf } from "./ticket.create.ts";
 import { AGENT_CONVERSATION_PAGE, AGENT_CONVERSATION_PAGE_MAX, type TicketDetail } from "./ticket.schemas.ts";
@@ -50,7 +51,7 @@ export async function getTicketDetail(
           .executeTakeFirst();
   if (page.before !== undefined && !cursor)
     throw validationFailed({ before: "is not a message of this ticket" });
-  const [contact, company, assignee, followUpOf, newestFirst, others] = await Promise.all([
+  const [contact, company, assignee, followUpOf, newestFirst, others, latestCustomer] = await Promise.all([
     contactsVisibleTo(db, actor)
       .select(["id", "name", "email", "locale"])
       .where("id", "=", t.contact_id)
@@ -107,6 +108,7 @@ export async function getTicketDetail(
       .orderBy("number", "desc")
       .limit(10)
       .execute(),
+    latestCustomerMessageId(db, actor, t.id),
   ]);
   const hasOlder = newestFirst.length > limit;
   const comments = newestFirst.slice(0, limit).reverse();
@@ -134,8 +136,17 @@ export async function getTicketDetail(
         "contacts.name as contact_name",
       ])
       .where("ticket_events.ticket_id", "=", t.id)
-      .$if(from !== undefined, (q) => q.where("ticket_events.created_at", ">=", from as string))
-      .$if(until !== undefined, (q) => q.where("ticket_events.created_at", "<=", until as string))
+      // The newest page also has every email that could not be delivered, however old (said at
+      // the top of the page). An event at the cursor's moment belongs to the newer page.
+      .$if(from !== undefined, (q) =>
+        q.where((eb) =>
+          eb.or([
+            eb("ticket_events.created_at", ">=", from as string),
+            eb("ticket_events.type", "=", "email_failed"),
+          ]),
+        ),
+      )
+      .$if(until !== undefined, (q) => q.where("ticket_events.created_at", "<", until as string))
       .orderBy("ticket_events.created_at")
       .orderBy("ticket_events.id")
       .execute(),
@@ -165,6 +176,7 @@ export async function getTicketDetail(
     assignee: assignee ?? null,
     sentiment: sentimentOf(t),
     attachments: files.filter((f) => f.commentId === null),
+    latestCustomerMessage: latestCustomer,
     hasOlder,
     nextBefore: hasOlder ? (comments[0]?.id ?? null) : null,
     conversation: comments.map((c) => ({

@@ -252,6 +252,12 @@ export const TicketDetail = Type.Object({
     }),
   ),
   attachments: Type.Array(Attachment, { description: "Files sent with the ticket itself" }),
+  latestCustomerMessage: Nullable(
+    Type.String({
+      description:
+        "The id of the customer's newest message, on this page or not: a reply that sends it back as seenMessage is refused (409 newer_message) if the customer wrote again since",
+    }),
+  ),
   hasOlder: Type.Boolean({ description: "Older messages than these exist: ask with before=nextBefore" }),
   nextBefore: Nullable(
     Type.String({

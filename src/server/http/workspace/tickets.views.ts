@@ -344,7 +344,7 @@ ${emailProblems(t)}
       ${replyTools(req, t.reference)}
       ${fileField({ uploadUrl: "/api/workspace/uploads", maxFiles: MAX_FILES_AGENT, csrf: csrfTokenFor(req.sessionToken as string) })}
       ${appFieldError(st.errors, "attachments")}
-      ${collisionFields(t, st.newerMessage)}
+      ${collisionFields(t, st.newerMessage, st.older)}
       <div class="field when-reply">
         <label for="then-status">Then set the status to</label>
         <select id="then-status" name="status">
