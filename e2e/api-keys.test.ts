@@ -1,24 +1,25 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import {
+  checkPage,
+  DESK_LIGHT_PHONE_DARK,
+  newPage,
+  type Served,
+  serveForFile,
+  skipReason,
+} from "./support.ts";
 
 // Settings → API keys in Chromium: an admin creates a key, sees its token once (with a Copy
 // button and the warning), the key reads the queue, the list shows it without its token, and a
 // revocation (confirmed on its own page) stops it. 1280 px light and 375 px dark, axe clean.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
-const runs = [
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 describe("API keys page", { skip: skipReason }, () => {
   for (const run of runs) {

@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { makeCustomer, makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
 
 // Agents and their customers' companies in Chromium: the companies list and a company (domains,
 // notes), a contact's company and portal access, the queue's Company column and filter, the
 // portal access setting, and importing contacts from pasted CSV text.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 const check = (page: Page, name: string) => checkPage(page, name);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { hashPassword } from "../src/server/auth/passwords.ts";
 import { makeCustomer, makeTeam } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
 
 // The customer's work end to end in Chromium: an agent applies a template to a company; the
 // customer signs in on a phone, sees what is due, completes the form (the task moves, the answers
@@ -10,11 +10,8 @@ import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } fr
 // The customer's side runs in dark mode at 375 px; the home is checked in light mode too.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 const PASSWORD = "copper lantern meadow tide";

@@ -1,20 +1,17 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { cookieName } from "../src/server/http/shared/cookies.ts";
 import { makeCustomer, makeTeam } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
 
 // Documents in Chromium: a published deliverable on the customer's home with its New badge, the
 // documents page, an upload with the plain form (no script needed), and the agents' company
 // documents page; each page checked with axe, at 375 px and in dark mode.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { simpleParser } from "mailparser";
 import { systemActor } from "../src/server/actors.ts";
 import { deliverDueEmails } from "../src/server/email/delivery.ts";
@@ -16,7 +16,7 @@ import {
   PHONE,
   type Served,
   screenshot,
-  serve,
+  serveForFile,
   skipReason,
 } from "./support.ts";
 
@@ -26,12 +26,12 @@ import {
 
 const delivery = systemActor("outbox delivery");
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve({ PUBLIC_URL: "https://help.acme.test", COOKIE_SECURE: "false" });
-});
-after(async () => {
-  await s?.close();
-});
+serveForFile(
+  (served) => {
+    s = served;
+  },
+  { PUBLIC_URL: "https://help.acme.test", COOKIE_SECURE: "false" },
+);
 
 describe("customer emails", { skip: skipReason }, () => {
   test("submitted from a German browser: a German .eml with the zone named", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { simpleParser } from "mailparser";
 import { systemActor } from "../src/server/actors.ts";
 import { deliverDueEmails } from "../src/server/email/delivery.ts";
@@ -16,7 +16,7 @@ import {
   PHONE,
   type Served,
   screenshot,
-  serve,
+  serveForFile,
   skipReason,
 } from "./support.ts";
 
@@ -26,14 +26,14 @@ import {
 
 const delivery = systemActor("outbox delivery");
 let s: Served;
-before(async () => {
-  // Links in emails name the public https address; the browser here reaches the app over plain
-  // http on loopback, where Secure (__Host-) cookies cannot be set, so the cookies stay plain.
-  if (!skipReason) s = await serve({ PUBLIC_URL: "https://help.acme.test", COOKIE_SECURE: "false" });
-});
-after(async () => {
-  await s?.close();
-});
+// Links in emails name the public https address; the browser here reaches the app over plain
+// http on loopback, where Secure (__Host-) cookies cannot be set, so the cookies stay plain.
+serveForFile(
+  (served) => {
+    s = served;
+  },
+  { PUBLIC_URL: "https://help.acme.test", COOKIE_SECURE: "false" },
+);
 
 for (const dark of [false, true]) {
   const mode = dark ? "dark" : "light";

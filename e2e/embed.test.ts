@@ -5,6 +5,7 @@ import { makeTeam } from "../src/server/test/factories.ts";
 import { type HostSite, startHostSite } from "./host-page.ts";
 import {
   axe,
+  DESK_LIGHT_PHONE_DARK,
   DESKTOP,
   describeViolations,
   jsErrors,
@@ -81,10 +82,7 @@ async function axeInFrame(frame: Frame, name: string) {
   assert.equal(describeViolations(await axe(frame as unknown as Page)), "", `axe in the frame: ${name}`);
 }
 
-const runs = [
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 describe("the iframe embed sizes itself to the form", { skip: skipReason }, () => {
   for (const run of runs) {

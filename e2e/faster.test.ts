@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { makeTeam, type Submitted, submitTicket, trackUrl } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
 
 // Working faster, in Chromium: the queue's bulk bar (its ticks kept through a live refresh), a
 // ticket's details that save themselves with an Undo, and a shortcut, at 1280 px light. The queue
@@ -14,11 +14,8 @@ import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } fr
 
 const SHOTS = "/tmp/shots-faster";
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 async function signedIn(run: { viewport: { width: number; height: number }; dark: boolean }) {

@@ -1,21 +1,18 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { SurveyTable } from "../src/server/db/schema.surveys.ts";
 import { newId } from "../src/server/ids.ts";
 import { onSurveyAnswered } from "../src/server/surveys/follow-ups.ts";
 import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
 
 // What low scores lead to, in Chromium: a CSAT of 2 puts the follow-up call on the agent's task
 // list (overdue ones marked in words), done with one click; the admins' survey settings page.
 // At 1280 px and 375 px, light and dark.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 const runs = [

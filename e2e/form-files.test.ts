@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { BrowserContext } from "playwright-core";
 import { taskWithForm } from "../src/server/forms/forms.test-support.ts";
 import { makeCustomer, makeTeam } from "../src/server/test/factories.ts";
-import { checkPage, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
 
 // A task form's file field in Chromium at 375 px: a program named .pdf refused beside the field
 // with what was typed kept, then the real file uploaded by the field's own button (the whole form
@@ -13,11 +13,8 @@ const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer 
 const EXE = Buffer.from("MZ\x90\x00\x03\x00\x00\x00rest of a program");
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 async function signedIn(context: BrowserContext, cookie: string) {

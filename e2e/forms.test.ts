@@ -1,20 +1,17 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { CANARY, FIELDS, taskWithForm } from "../src/server/forms/forms.test-support.ts";
 import { makeCustomer, makeTeam } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
 
 // A task's form in Chromium: the home's "Forms to complete", the draft saved by itself while
 // typing and continued by a colleague in another browser, an error beside its field, the copy;
 // and the builder with its preview. At 375 px light and dark, and on a desktop.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 const check = (page: Page, name: string) => checkPage(page, name);

@@ -1,24 +1,26 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { makeTeam } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, jsErrors, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import {
+  checkPage,
+  DESK_LIGHT_PHONE_DARK,
+  jsErrors,
+  newPage,
+  type Served,
+  serveForFile,
+  skipReason,
+} from "./support.ts";
 
 // A ticket handed over by a chatbot, as an agent reads it in Chromium: the customer's messages
 // as the conversation, the bot's transcript, steps and the customer's health as one internal
 // note. 1280 px light and 375 px dark, axe clean, screenshots to look at.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
-const runs = [
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 describe("bot handover on the ticket page", { skip: skipReason }, () => {
   for (const run of runs) {

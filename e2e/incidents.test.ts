@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { makeCustomer, makeTeam } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
 
 // Incidents in Chromium: the app's incident page, the portal's banner at 1280 px light and
 // 375 px dark for a signed-in customer, and "This affects me too" turning into "We'll tell you".
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 const SHOTS = "/tmp/shots-incidents";

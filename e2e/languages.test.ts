@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { makeWorkspace } from "../src/server/test/factories.ts";
 import {
@@ -9,7 +9,7 @@ import {
   PHONE,
   type Served,
   screenshot,
-  serve,
+  serveForFile,
   skipReason,
 } from "./support.ts";
 
@@ -17,11 +17,8 @@ import {
 // request and track it: the pages speak their language, and times are in their zone and words.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 const READERS = [

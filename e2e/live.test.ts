@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { BrowserContext } from "playwright-core";
 import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
 
 // Live updates in Chromium: two agents, each in a browser context of their own. One replies and
 // changes the status; the other's ticket page and queue follow without a reload, and each sees
 // the other on the ticket. The ticket page at 1280 px light and 375 px dark.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 async function signedIn(cookie: string, opts: Parameters<typeof newPage>[1]) {

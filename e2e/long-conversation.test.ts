@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
 import { fillLongConversation } from "../src/server/test/long-conversation.ts";
 import {
   checkPage,
-  DESKTOP,
+  DESK_LIGHT_PHONE_DARK,
   jsErrors,
   newPage,
-  PHONE,
   type Served,
   screenshot,
-  serve,
+  serveForFile,
   skipReason,
 } from "./support.ts";
 
@@ -18,17 +17,11 @@ import {
 // 100 messages, a plain link to the older ones and back. 1280 px light and 375 px dark, axe clean.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
-const runs = [
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 describe("a long conversation on the agents' ticket page", { skip: skipReason }, () => {
   for (const run of runs) {

@@ -1,8 +1,16 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, jsErrors, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import {
+  checkPage,
+  DESK_LIGHT_PHONE_DARK,
+  jsErrors,
+  newPage,
+  type Served,
+  serveForFile,
+  skipReason,
+} from "./support.ts";
 
 // Writing faster in Chromium: an agent picks a macro by keyboard in the ticket's reply box (its
 // text filled for this customer at the cursor; sending sets the macro's status and priority),
@@ -10,20 +18,14 @@ import { checkPage, DESKTOP, jsErrors, newPage, PHONE, type Served, serve, skipR
 // 375 px dark, axe clean.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 const SHOTS = "/tmp/shots-macros";
 const PNG_BASE64 =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
-const runs = [
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 describe("macros and the KB editor", { skip: skipReason }, () => {
   for (const run of runs) {

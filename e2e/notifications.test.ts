@@ -1,26 +1,27 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import {
+  checkPage,
+  DESK_LIGHT_PHONE_DARK,
+  newPage,
+  type Served,
+  serveForFile,
+  skipReason,
+} from "./support.ts";
 
 // The bell, in Chromium: its count and accessible name, live when the live connection says so,
 // the notifications page (mark one, mark all), and the profile's choices. At 1280 px light and
 // 375 px dark.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 const SHOTS = "/tmp/shots-notify";
-const runs = [
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 describe("notifications: the bell, its page, the profile", { skip: skipReason, concurrency: true }, () => {
   for (const run of runs) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { makeTeam } from "../src/server/test/factories.ts";
 import {
@@ -12,7 +12,7 @@ import {
   PHONE,
   type Served,
   screenshot,
-  serve,
+  serveForFile,
   skipReason,
 } from "./support.ts";
 
@@ -21,11 +21,8 @@ import {
 // marked, light and dark, on a phone and at a desk.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 async function clean(page: Page, name: string): Promise<void> {

@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { cookieName } from "../src/server/http/shared/cookies.ts";
 import { makeCustomer, makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
 
 // A French customer in Chromium (an English browser): the signed-in portal in French at 375 px,
 // light and dark, with times in the zone chosen on their account (Toronto); then switching to German on
 // the account page.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 const ZONE = "America/Toronto";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { makeTeam } from "../src/server/test/factories.ts";
 import {
   axe,
@@ -11,7 +11,7 @@ import {
   PHONE,
   type Served,
   screenshot,
-  serve,
+  serveForFile,
   skipReason,
 } from "./support.ts";
 
@@ -20,11 +20,8 @@ import {
 // at phone and desktop width, light and dark.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 describe("Settings → Portal", { skip: skipReason }, () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { makeTeam, PASSWORD } from "../src/server/test/factories.ts";
 import {
   axe,
@@ -14,17 +14,15 @@ import {
   type Served,
   screenshot,
   serve,
+  serveForFile,
   skipReason,
 } from "./support.ts";
 
 // A customer on a phone, light and dark: submit, confirmation, tracking, live reply, own reply.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 for (const dark of [false, true]) {

@@ -1,23 +1,25 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { makeTeam } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, jsErrors, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import {
+  checkPage,
+  DESK_LIGHT_PHONE_DARK,
+  jsErrors,
+  newPage,
+  type Served,
+  serveForFile,
+  skipReason,
+} from "./support.ts";
 
 // Routing in Chromium: an admin chooses round robin on Settings → Assignment and creates a team;
 // an agent goes away (and back) with the header's control, by keyboard. 1280 px light, 375 px dark.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
-const runs = [
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 describe("routing", { skip: skipReason }, () => {
   for (const run of runs) {

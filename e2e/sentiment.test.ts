@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { makeCustomer, makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import {
+  checkPage,
+  DESK_LIGHT_PHONE_DARK,
+  newPage,
+  type Served,
+  serveForFile,
+  skipReason,
+} from "./support.ts";
 
 // Sentiment in Chromium: the queue's markers (icon and word), its mood filter and sort, the
 // ticket's mood line, Settings → Sentiment; and long unbroken strings (an email address as a
@@ -9,17 +16,11 @@ import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } fr
 // not make the queue, a ticket, the contacts or the companies scroll sideways.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
-const runs = [
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 const LONG_NAME =
   "averyveryverylong.firstname.lastname.department.subsidiary@customer-company-with-a-long-domain.example";

@@ -1,21 +1,27 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { createCustomerSession } from "../src/server/auth/customer-session.service.ts";
 import { cookieName } from "../src/server/http/shared/cookies.ts";
 import { makeCustomer, makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, jsErrors, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import {
+  checkPage,
+  DESKTOP,
+  jsErrors,
+  newPage,
+  PHONE,
+  type Served,
+  serveForFile,
+  skipReason,
+} from "./support.ts";
 
 // A signed-in customer in Chromium: invited by an agent, choosing a password, home, requests,
 // one request (reply, solved, a colleague copied in), the account's sessions, signing out and in
 // again, a magic link; then submitting signed in with "A colleague already reported this".
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 const NEW_PASSWORD = "blue kettle orchard lamp";

@@ -1,17 +1,14 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
 
 // SLA deadlines in Chromium: the ticket page's card counting down (one target overdue, one due
 // soon) at 1280 px light and 375 px dark, the queue sorted by next deadline, Settings → SLAs.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 describe("SLA deadlines", { skip: skipReason }, () => {

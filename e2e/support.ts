@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { type TestEnv, testEnv } from "../src/server/test/harness.ts";
@@ -50,6 +51,28 @@ export async function serve(envVars: Record<string, string> = {}): Promise<Serve
 
 export const PHONE = { width: 375, height: 812 };
 export const DESKTOP = { width: 1280, height: 800 };
+
+/** The two looks a page is checked in: a desk in light mode, a phone in dark mode. */
+export const DESK_LIGHT_PHONE_DARK = [
+  { viewport: DESKTOP, dark: false, tag: "1280-light" },
+  { viewport: PHONE, dark: true, tag: "375-dark" },
+] as const;
+
+/**
+ * The test file's server and browser: started before its tests (`set` receives them), closed
+ * after; neither without Chromium. `let s: Served; serveForFile((served) => { s = served; });`
+ */
+export function serveForFile(set: (s: Served) => void, envVars: Record<string, string> = {}): void {
+  let served: Served | undefined;
+  before(async () => {
+    if (skipReason) return;
+    served = await serve(envVars);
+    set(served);
+  });
+  after(async () => {
+    await served?.close();
+  });
+}
 
 export async function newPage(
   s: Served,

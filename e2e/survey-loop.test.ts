@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { simpleParser } from "mailparser";
 import { systemActor } from "../src/server/actors.ts";
 import { deliverDueEmails } from "../src/server/email/delivery.ts";
 import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
 
 // The whole loop a low score starts, as people live it: the agent resolves the request at a desk,
 // the customer's resolution email (an .eml file on the embedded default) carries "Rate your
@@ -14,11 +14,8 @@ import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } fr
 // agent's task list with the request, the score and the comment.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 const delivery = systemActor("outbox delivery");

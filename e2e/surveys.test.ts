@@ -1,18 +1,15 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { createSurvey, sendSurvey } from "../src/server/surveys/survey.service.ts";
 import { makeCustomer, makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
 
 // The CSAT link on a phone, light and dark: the resolution email's button opens the stars, two
 // stars are chosen with the keyboard alone, the comment typed, and the thank-you shows.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
 for (const dark of [false, true]) {

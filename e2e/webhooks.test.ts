@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { makeTeam } from "../src/server/test/factories.ts";
 import {
   checkPage,
-  DESKTOP,
+  DESK_LIGHT_PHONE_DARK,
   jsErrors,
   newPage,
-  PHONE,
   type Served,
   screenshot,
-  serve,
+  serveForFile,
   skipReason,
 } from "./support.ts";
 
@@ -19,17 +18,11 @@ import {
 // dark, axe clean.
 
 let s: Served;
-before(async () => {
-  if (!skipReason) s = await serve();
-});
-after(async () => {
-  await s?.close();
+serveForFile((served) => {
+  s = served;
 });
 
-const runs = [
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 describe("webhooks in the settings", { skip: skipReason }, () => {
   for (const run of runs) {
