@@ -49,6 +49,29 @@ export function commentsVisibleTo(db: Tx, actor: Actor) {
   return db.selectFrom("comments").where(commentScope(actor));
 }
 
+/** Where a page of a conversation read newest first starts: a message of the ticket, its id and time. */
+export interface CommentCursor {
+  id: string;
+  created_at: string;
+}
+
+/** The message `id` of a ticket as a paging cursor, if the actor may see it there (else no row). */
+export function commentCursor(db: Tx, actor: Actor, ticketId: string, id: string) {
+  return commentsVisibleTo(db, actor)
+    .select(["comments.id", "comments.created_at"])
+    .where("comments.ticket_id", "=", ticketId)
+    .where("comments.id", "=", id);
+}
+
+/** The messages just older than the cursor, in the (created_at, id) order the pages are read in. */
+export function olderThan(cursor: CommentCursor) {
+  return (eb: ExpressionBuilder<DB, "comments">): Expression<SqlBool> =>
+    eb.or([
+      eb("comments.created_at", "<", cursor.created_at),
+      eb.and([eb("comments.created_at", "=", cursor.created_at), eb("comments.id", "<", cursor.id)]),
+    ]);
+}
+
 /** Changes to comments by the system in one workspace (a customer message's score, sentiment/). */
 export function commentsWritableBy(db: Tx, actor: WorkspaceSystemActor) {
   return db.updateTable("comments").where(commentScope(actor));

@@ -11,7 +11,7 @@ import { attachmentsForCustomer } from "../files/file.access.ts";
 import { formsDueFor } from "../forms/portal-forms.ts";
 import { portalOnboardingSummary } from "../onboarding/portal-onboarding.ts";
 import { getWorkspace } from "../workspaces/workspace.service.ts";
-import { commentsVisibleTo } from "./comment.access.ts";
+import { type CommentCursor, commentCursor, commentsVisibleTo, olderThan } from "./comment.access.ts";
 import { portalActivity } from "./customer-activity.ts";
 import type {
   PortalHome,
@@ -213,10 +213,7 @@ export async function getPortalTicket(
   const cursor =
     page.before === undefined
       ? undefined
-      : await commentsVisibleTo(db, actor)
-          .select(["comments.id", "comments.created_at"])
-          .where("comments.id", "=", page.before)
-          .where("comments.ticket_id", "=", t.id)
+      : await commentCursor(db, actor, t.id, page.before)
           .where("comments.author_type", "in", ["agent", "contact"])
           .executeTakeFirst();
   if (cursor === undefined && page.before !== undefined) {
@@ -246,15 +243,7 @@ export async function getPortalTicket(
       ])
       .where("comments.ticket_id", "=", t.id)
       .where("comments.author_type", "in", ["agent", "contact"])
-      .$if(cursor !== undefined, (q) =>
-        q.where((eb) => {
-          const c = cursor as { id: string; created_at: string };
-          return eb.or([
-            eb("comments.created_at", "<", c.created_at),
-            eb.and([eb("comments.created_at", "=", c.created_at), eb("comments.id", "<", c.id)]),
-          ]);
-        }),
-      )
+      .$if(cursor !== undefined, (q) => q.where(olderThan(cursor as CommentCursor)))
       .orderBy("comments.created_at", "desc")
       .orderBy("comments.id", "desc")
       .limit(limit + 1)

@@ -9,12 +9,12 @@ import { isLocale } from "../i18n/locales.ts";
 import { sentimentOf } from "../sentiment/sentiment.schemas.ts";
 import { ticketSlaView } from "../sla/sla.view.ts";
 import { surveyAnswerFor } from "../surveys/survey.read.ts";
-import { commentsVisibleTo } from "./comment.access.ts";
+import { type CommentCursor, commentCursor, commentsVisibleTo, olderThan } from "./comment.access.ts";
 import { eventsVisibleTo } from "./event.access.ts";
 import { latestCustomerMessageId } from "./reply-collision.ts";
 import { findTicketForAgent, ticketsVisibleTo } from "./ticket.access.ts";
 import { customerStatusOf } from "./ticket.create.ts";
-import { AGENT_CONVERSATION_PAGE, AGENT_CONVERSATION_PAGE_MAX, type TicketDetail } from "./ticket.schemas.ts";
+import { AGENT_CONVERSATION_PAGE, type TicketDetail } from "./ticket.schemas.ts";
 
 /** Which part of a long conversation: the newest messages, or those just older than one of them. */
 export interface DetailPage {
@@ -37,18 +37,11 @@ export async function getTicketDetail(
 ): Promise<TicketDetail> {
   const t = await findTicketForAgent(ctx, actor, reference);
   const db = ctx.database.db;
-  const limit = Math.min(
-    Math.max(1, Math.trunc(page.limit ?? AGENT_CONVERSATION_PAGE)),
-    AGENT_CONVERSATION_PAGE_MAX,
-  );
+  const limit = page.limit ?? AGENT_CONVERSATION_PAGE;
   const cursor =
     page.before === undefined
       ? undefined
-      : await commentsVisibleTo(db, actor)
-          .select(["comments.id", "comments.created_at"])
-          .where("comments.ticket_id", "=", t.id)
-          .where("comments.id", "=", page.before)
-          .executeTakeFirst();
+      : await commentCursor(db, actor, t.id, page.before).executeTakeFirst();
   if (page.before !== undefined && !cursor)
     throw validationFailed({ before: "is not a message of this ticket" });
   const [contact, company, assignee, followUpOf, newestFirst, others, latestCustomer] = await Promise.all([
@@ -86,17 +79,7 @@ export async function getTicketDetail(
         "contacts.name as contact_name",
       ])
       .where("comments.ticket_id", "=", t.id)
-      .$if(cursor !== undefined, (q) =>
-        q.where((eb) =>
-          eb.or([
-            eb("comments.created_at", "<", cursor?.created_at as string),
-            eb.and([
-              eb("comments.created_at", "=", cursor?.created_at as string),
-              eb("comments.id", "<", cursor?.id as string),
-            ]),
-          ]),
-        ),
-      )
+      .$if(cursor !== undefined, (q) => q.where(olderThan(cursor as CommentCursor)))
       .orderBy("comments.created_at", "desc")
       .orderBy("comments.id", "desc")
       .limit(limit + 1)

@@ -144,7 +144,7 @@ export const ConversationQuery = {
 
 /** How many messages an agent's ticket shows when none is asked for, and the most one page holds. */
 export const AGENT_CONVERSATION_PAGE = 100;
-export const AGENT_CONVERSATION_PAGE_MAX = 200;
+const AGENT_CONVERSATION_PAGE_MAX = 200;
 
 /** Which page of a ticket's conversation an agent reads (notes included). */
 export const AgentConversationQuery = Type.Object({
