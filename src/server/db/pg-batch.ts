@@ -107,33 +107,66 @@ function split(sqlText: string): Split | null {
   return { entries, names, body: sqlText.slice(at).trim() };
 }
 
+// A transaction's statements are the same few texts over and over (a submission's every time):
+// what is worked out from a text, or from a sequence of them, is kept by text, at most KEPT_MAX
+// of each (past it the kept ones are dropped and worked out again).
+const KEPT_MAX = 500;
+const KEPT_KEY_MAX = 64 * 1024;
+function kept<V>(map: Map<string, V>, key: string, make: () => V): V {
+  if (map.has(key)) return map.get(key) as V;
+  if (map.size >= KEPT_MAX) map.clear();
+  const value = make();
+  map.set(key, value);
+  return value;
+}
+const SPLITS = new Map<string, Split | null>();
+const splitOf = (sqlText: string) => kept(SPLITS, sqlText, () => split(sqlText));
+const COMBINED = new Map<string, string | null>();
+
 /**
  * `parts` (batched writes) as WITH entries of `outer`, in one statement; null when they cannot
- * share one (an entry's name twice, a WITH not understood).
+ * share one (an entry's name twice, a WITH not understood). Its text depends on theirs only.
  */
 function combine(parts: readonly CompiledQuery[], outer: CompiledQuery): CompiledQuery | null {
   if (parts.length === 0) return outer;
-  const parameters: unknown[] = [];
+  const all = [...parts, outer];
+  const key = all.map((q) => `${q.parameters.length}:${q.sql}`).join("\u0001");
+  // A rare long run (an incident's thousands of emails) is worked out, not kept.
+  const text =
+    key.length > KEPT_KEY_MAX
+      ? combinedText(parts, outer)
+      : kept(COMBINED, key, () => combinedText(parts, outer));
+  return text === null
+    ? null
+    : CompiledQuery.raw(
+        text,
+        all.flatMap((q) => q.parameters),
+      );
+}
+
+function combinedText(parts: readonly CompiledQuery[], outer: CompiledQuery): string | null {
+  let offset = 0;
   const entries: string[] = [];
   const names = new Set<string>();
-  const take = (q: CompiledQuery): Split | null => {
-    const s = split(renumbered(q.sql, parameters.length));
+  /** A statement's own entries, renumbered after those before it, and its body, renumbered. */
+  const take = (q: CompiledQuery): string | null => {
+    const s = splitOf(q.sql);
     if (!s || s.names.some((n) => names.has(n))) return null;
     for (const n of s.names) names.add(n);
-    parameters.push(...q.parameters);
-    entries.push(...s.entries);
-    return s;
+    for (const e of s.entries) entries.push(renumbered(e, offset));
+    const body = renumbered(s.body, offset);
+    offset += q.parameters.length;
+    return body;
   };
   for (const [i, part] of parts.entries()) {
-    const s = take(part);
+    const body = take(part);
     const name = `portico_batch_${i}`;
-    if (!s || names.has(name)) return null;
+    if (body === null || names.has(name)) return null;
     names.add(name);
-    entries.push(`"${name}" as (${s.body})`);
+    entries.push(`"${name}" as (${body})`);
   }
   const last = take(outer);
-  if (!last) return null;
-  return CompiledQuery.raw(`with ${entries.join(", ")} ${last.body}`, parameters);
+  return last === null ? null : `with ${entries.join(", ")} ${last}`;
 }
 
 /** The statements that send `writes`, in order: one when they can share it. */
@@ -151,7 +184,7 @@ export function mergeWrites(writes: readonly CompiledQuery[]): CompiledQuery[] {
   };
   let parameters = 0;
   for (const w of writes) {
-    const own = split(w.sql)?.names;
+    const own = splitOf(w.sql)?.names;
     if (!own) {
       send();
       out.push(w);
@@ -168,6 +201,13 @@ export function mergeWrites(writes: readonly CompiledQuery[]): CompiledQuery[] {
   send();
   return out;
 }
+
+const WRITTEN = new Map<string, string[]>();
+/** The tables a statement writes, by name. */
+const writtenTables = (sqlText: string) =>
+  kept(WRITTEN, sqlText, () =>
+    [...sqlText.matchAll(WRITTEN_TABLE)].map((m) => (m[1] as string).toLowerCase()),
+  );
 
 const MENTIONS = new Map<string, RegExp>();
 const mentions = (table: string) => {
@@ -189,8 +229,7 @@ export function withWrites(writes: readonly CompiledQuery[], read: CompiledQuery
   for (const w of writes) parameters += w.parameters.length;
   if (parameters > MAX_PARAMETERS) return null;
   const written = new Set<string>();
-  for (const w of writes)
-    for (const m of w.sql.matchAll(WRITTEN_TABLE)) written.add((m[1] as string).toLowerCase());
+  for (const w of writes) for (const table of writtenTables(w.sql)) written.add(table);
   for (const table of written) if (mentions(table).test(read.sql)) return null;
   return combine(writes, read);
 }
