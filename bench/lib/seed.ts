@@ -14,6 +14,7 @@ import type {
 } from "../../src/server/db/schema.ts";
 import { newId } from "../../src/server/ids.ts";
 import { closeContext, createContext } from "../../src/server/main.ts";
+import { updateSurveySettings } from "../../src/server/surveys/survey-settings.service.ts";
 import { createWorkspaceWithAdmin } from "../../src/server/workspaces/workspace.service.ts";
 import { formatReference, TICKET_TYPES } from "../../src/shared/tickets.ts";
 import { pick, prng, weighted } from "./corpus.ts";
@@ -110,6 +111,13 @@ export async function setupAndSeed(env: Record<string, string>, count: number): 
       name: "Bench Support",
       admin: { email: ADMIN_EMAIL, name: "Ada Admin", role: "admin", password: ADMIN_PASSWORD },
     });
+    // No NPS sweep: with NPS on (the default) a server started after 10:00 UTC would ask
+    // thousands of the seeded customers at once, and send those emails while it is measured.
+    await updateSurveySettings(
+      ctx,
+      { kind: "agent", workspaceId: ws.id, agentId: admin.id, role: "admin" },
+      { npsEnabled: false },
+    );
     const db: Db = ctx.database.db;
     const postgres = ctx.database.dialect === "postgres";
     const databaseVersion = postgres
