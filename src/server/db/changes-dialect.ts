@@ -50,13 +50,18 @@ interface Lease {
   committed: boolean;
   /** Batched writes of the open transaction not sent yet (pg-batch.ts). */
   pending: CompiledQuery[];
+  /**
+   * A statement of the open transaction failed (since its last savepoint rolled back to): the
+   * transaction is aborted, and PostgreSQL would answer its COMMIT with a ROLLBACK, silently.
+   */
+  failed: boolean;
 }
 
 class LeasedConnection implements DatabaseConnection {
   readonly lease: Lease;
 
   constructor(inner: DatabaseConnection) {
-    this.lease = { inner, inTransaction: false, wrote: false, committed: false, pending: [] };
+    this.lease = { inner, inTransaction: false, wrote: false, committed: false, pending: [], failed: false };
   }
 
   /** Sends the batched writes waiting, as few statements as they allow. */
@@ -64,7 +69,17 @@ class LeasedConnection implements DatabaseConnection {
     const waiting = this.lease.pending;
     if (waiting.length === 0) return;
     this.lease.pending = [];
-    for (const statement of mergeWrites(waiting)) await this.lease.inner.executeQuery(statement);
+    for (const statement of mergeWrites(waiting)) await this.send(statement);
+  }
+
+  /** Runs a statement; one that fails inside a transaction marks it failed. */
+  async send<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      return await this.lease.inner.executeQuery<R>(query);
+    } catch (err) {
+      if (this.lease.inTransaction) this.lease.failed = true;
+      throw err;
+    }
   }
 
   #changed(): void {
@@ -83,7 +98,7 @@ class LeasedConnection implements DatabaseConnection {
     const carrying = reads && this.lease.pending.length > 0 ? withWrites(this.lease.pending, query) : null;
     if (carrying) this.lease.pending = [];
     else await this.flush();
-    const result = await this.lease.inner.executeQuery<R>(carrying ?? query);
+    const result = await this.send<R>(carrying ?? query);
     // An UPDATE or DELETE that matched nothing (a worker's claim on an empty queue) changed
     // nothing; a statement that does not say how many rows it changed (DDL), or whose WITH wrote
     // (the count is only the outer statement's), counts.
@@ -97,7 +112,12 @@ class LeasedConnection implements DatabaseConnection {
     // Marked before it runs: one that fails is said anyway, which costs a cache miss, never a stale read.
     if (!onlyReads(query.query, query.sql)) this.#changed();
     await this.flush();
-    yield* this.lease.inner.streamQuery<R>(query, chunkSize);
+    try {
+      yield* this.lease.inner.streamQuery<R>(query, chunkSize);
+    } catch (err) {
+      if (this.lease.inTransaction) this.lease.failed = true;
+      throw err;
+    }
   }
 }
 
@@ -139,19 +159,27 @@ class ChangeSayingDriver implements Driver {
     await this.#inner.beginTransaction(lease.inner, settings);
     lease.inTransaction = true;
     lease.wrote = false;
+    lease.failed = false;
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = this.#lease(connection);
+    // A failure the caller caught (a batched write's, thrown by a later statement, say) left the
+    // transaction aborted: its COMMIT would roll it back and say nothing, so it fails here, and
+    // the caller's transaction is rolled back as for any error.
+    if (lease.failed) {
+      throw new Error("the transaction cannot commit: one of its statements failed (its error was caught)");
+    }
     // The last statement of the writes that wait carries the COMMIT.
     const statements = mergeWrites(lease.pending);
     lease.pending = [];
     const last = statements.pop();
-    for (const s of statements) await lease.inner.executeQuery(s);
+    const c = connection as LeasedConnection;
+    for (const s of statements) await c.send(s);
     const committing = last && withCommit(last);
-    if (committing) await lease.inner.executeQuery(committing);
+    if (committing) await c.send(committing);
     else {
-      if (last) await lease.inner.executeQuery(last);
+      if (last) await c.send(last);
       await this.#inner.commitTransaction(lease.inner);
     }
     lease.inTransaction = false;
@@ -164,6 +192,7 @@ class ChangeSayingDriver implements Driver {
     lease.inTransaction = false;
     lease.wrote = false;
     lease.pending = [];
+    lease.failed = false;
     await this.#inner.rollbackTransaction(lease.inner);
   }
 
@@ -182,8 +211,11 @@ class ChangeSayingDriver implements Driver {
     compile: Parameters<NonNullable<Driver["rollbackToSavepoint"]>>[2],
   ) {
     // What waits was written after the savepoint: undone with it, never sent.
-    this.#lease(connection).pending = [];
-    await this.#inner.rollbackToSavepoint?.(this.#lease(connection).inner, name, compile);
+    const lease = this.#lease(connection);
+    lease.pending = [];
+    await this.#inner.rollbackToSavepoint?.(lease.inner, name, compile);
+    // Back at the savepoint the transaction may go on, whatever failed after it.
+    lease.failed = false;
   }
 
   async releaseSavepoint(
@@ -203,6 +235,7 @@ class ChangeSayingDriver implements Driver {
     lease.wrote = false;
     lease.committed = false;
     lease.pending = [];
+    lease.failed = false;
     await this.#inner.releaseConnection(lease.inner);
     if (said) await this.#clock()?.changed();
   }

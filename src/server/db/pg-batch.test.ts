@@ -4,7 +4,7 @@ import os from "node:os";
 import { describe, test } from "node:test";
 import { CompiledQuery, sql } from "kysely";
 import { openDatabase } from "./connection.ts";
-import { batchable, mergeWrites, withCommit, withWrites } from "./pg-batch.ts";
+import { batchable, holdable, mergeWrites, withCommit, withWrites } from "./pg-batch.ts";
 import { executeBatched, PreparedWrite } from "./prepared.ts";
 import type { Tx } from "./schema.ts";
 import { createScratchDatabase } from "./scratch.ts";
@@ -69,6 +69,52 @@ test("a statement with $n inside quotes is not sent inside another", () => {
   assert.equal(batchable("with recursive r as (select 1) insert into a select * from r"), false);
 });
 
+test("a statement with a comment, a dollar-quoted or an E'' string is not sent inside another", () => {
+  assert.equal(batchable("insert into a (x) values ($1) -- it's $1"), false);
+  assert.equal(batchable("insert into a (x) values ($1) /* $2 */"), false);
+  assert.equal(batchable("insert into a (x) values ($$ $1 $$), ($1)"), false);
+  assert.equal(batchable("insert into a (x) values ($q$ $1 $q$)"), false);
+  assert.equal(batchable("insert into a (x) values (E'\\'$1')"), false);
+  assert.equal(batchable("insert into a (x, y) values ($1, '--')"), true, "a quoted -- is text");
+});
+
+test("only an insert that returns nothing and decides nothing on a conflict waits to be sent", () => {
+  assert.equal(holdable('insert into "items" ("id", "label") values ($1, $2)'), true);
+  assert.equal(
+    holdable(
+      'with "change" as (insert into "ticket_events" ("id") values ($1) returning "id") insert into "webhook_deliveries" ("id") select "id" from "change"',
+    ),
+    true,
+  );
+  assert.equal(holdable('update "items" set "label" = $1 where "id" = $2'), false);
+  assert.equal(holdable('delete from "items" where "id" = $1'), false);
+  assert.equal(holdable('insert into "items" ("id") values ($1) returning "id"'), false);
+  assert.equal(holdable('insert into "items" ("id") values ($1) on conflict do nothing'), false);
+  assert.equal(
+    holdable(
+      'with "u" as (update "others" set "id" = 2 where "id" = $1) insert into "items" ("id") values ($2)',
+    ),
+    false,
+  );
+  assert.equal(
+    holdable('insert into "items" ("updated_at") values ($1)'),
+    true,
+    "a column named like a verb",
+  );
+});
+
+test("a write that reads a table an earlier write of its group writes goes in a statement after it", () => {
+  const first = raw('insert into "items" ("id") values ($1)', [1]);
+  const copy = raw('insert into "archive" ("id") select "id" from "items" where "id" = $1', [1]);
+  const another = raw('insert into "items" ("id") values ($1)', [2]);
+  assert.equal(mergeWrites([first, another]).length, 1, "two inserts into one table share a statement");
+  const sent = mergeWrites([first, copy, another]);
+  assert.equal(sent.length, 2);
+  assert.match(sent[0]?.sql ?? "", /^insert into "items"/);
+  assert.match(sent[1]?.sql ?? "", /^with "portico_batch_0" as \(insert into "archive"/);
+  assert.deepEqual(sent[1]?.parameters, [1, 2]);
+});
+
 test("a read carries the writes only when it names none of their tables", () => {
   const writes = [raw('insert into "notifications" (x) values ($1)', [1])];
   assert.equal(withWrites(writes, raw('select * from "notifications" where x = $1', [1])), null);
@@ -77,6 +123,14 @@ test("a read carries the writes only when it names none of their tables", () => 
   assert.equal(withWrites(writes, raw("explain select 1 from agents")), null);
   const qualified = [raw('insert into "public"."notifications" (x) values ($1)', [1])];
   assert.equal(withWrites(qualified, raw("select * from notifications")), null, "a schema before the name");
+  assert.equal(
+    withWrites(
+      [raw("merge into items using others on false when not matched then insert values (1)")],
+      raw("select 1"),
+    ),
+    null,
+    "a write whose table is not read off its text",
+  );
   const carried = withWrites(writes, raw('select "id" from "agents" where "workspace_id" = $1', ["w"]));
   assert.equal(
     carried?.sql,
@@ -222,6 +276,66 @@ describe("batched writes on PostgreSQL", {
       assert.deepEqual(
         items.rows.map((r) => r.id),
         [1, 3],
+      );
+    });
+  });
+
+  test("a failure caught inside the transaction fails its commit, rather than a silent rollback", async () => {
+    await withScratch(async (database) => {
+      await sql`insert into items values (7, 'taken')`.execute(database.db);
+      await assert.rejects(
+        database.db.transaction().execute(async (tx) => {
+          await sql`insert into others values (3)`.execute(tx);
+          await add(database, tx, 7);
+          // The held write's error comes with the next statement, which the caller shrugs off.
+          await sql`select id from others`.execute(tx).catch(() => undefined);
+        }),
+        /cannot commit/,
+      );
+      const others = await sql<{ id: number }>`select id from others where id = 3`.execute(database.db);
+      assert.equal(others.rows.length, 0);
+      // Rolled back to a savepoint, the transaction goes on and commits.
+      const tx = await database.db.startTransaction().execute();
+      const sp = await tx.savepoint("sp").execute();
+      await sql`insert into items values (7, 'again')`.execute(sp).catch(() => undefined);
+      const back = await sp.rollbackToSavepoint("sp").execute();
+      await add(database, back, 8);
+      await back.commit().execute();
+      const items = await sql<{ id: number }>`select id from items order by id`.execute(database.db);
+      assert.deepEqual(
+        items.rows.map((r) => r.id),
+        [7, 8],
+      );
+    });
+  });
+
+  test("a write that is not a plain insert runs in place, after the writes that wait", async () => {
+    await withScratch(async (database, sent) => {
+      await database.db.transaction().execute(async (tx) => {
+        await add(database, tx, 1, "new");
+        await executeBatched(
+          database,
+          tx,
+          tx
+            .updateTable("items" as never)
+            .set({ label: "updated" } as never)
+            .where("id" as never, "=", 1 as never),
+        );
+      });
+      const items = await sql<{ label: string }>`select label from items`.execute(database.db);
+      assert.deepEqual(items.rows, [{ label: "updated" }]);
+      // The insert sent on its own before the update, which then sees its row.
+      assert.deepEqual(sent.slice(0, 4), ["begin", sent[1], sent[2], "commit"], JSON.stringify(sent));
+      assert.match(sent[1] as string, /^insert into items/);
+      assert.match(sent[2] as string, /^update "items"/);
+      const UPDATE_ITEM = new PreparedWrite(
+        ["id"],
+        (_db, p) => sql`update items set label = 'x' where id = ${p.id}`,
+        { batched: true },
+      );
+      await assert.rejects(
+        database.db.transaction().execute((tx) => UPDATE_ITEM.execute(database, tx, { id: 1 })),
+        /cannot be batched/,
       );
     });
   });

@@ -51,8 +51,26 @@ const MAX_INLINED = 2_000;
  */
 export function batchable(sqlText: string): boolean {
   if (/^\s*with\s+recursive\b/i.test(sqlText)) return false;
+  // Only quotes are understood: a comment, a dollar-quoted or an E'' string (which Kysely never
+  // writes) could hide a `$n`, or end a literal written in at the COMMIT.
+  if (/\be'/i.test(sqlText)) return false;
   const unquoted = sqlText.replace(QUOTED, "");
+  if (/--|\/\*|\$(?:[a-z_][a-z0-9_]*)?\$/i.test(unquoted)) return false;
   return (sqlText.match(PARAMETER)?.length ?? 0) === (unquoted.match(PARAMETER)?.length ?? 0);
+}
+
+/**
+ * Whether a write may wait to be sent with a later statement: an INSERT (its own WITH may hold
+ * more inserts) that returns nothing and decides nothing on a conflict. The entries of one WITH
+ * do not see each other's rows and run in no set order, so an UPDATE, a DELETE or an upsert held
+ * there could act on what it did not see, or in another order than it was asked.
+ */
+export function holdable(sqlText: string): boolean {
+  if (!batchable(sqlText)) return false;
+  const s = splitOf(sqlText);
+  if (!s || !/^insert\s+into\b/i.test(s.body)) return false;
+  if (s.entries.some((e) => /\b(?:update|delete)\b/i.test(e.replace(QUOTED, "")))) return false;
+  return !/\b(?:returning|on\s+conflict)\b/i.test(s.body.replace(QUOTED, ""));
 }
 
 function renumbered(sqlText: string, offset: number): string {
@@ -114,8 +132,10 @@ const KEPT_MAX = 500;
 const KEPT_KEY_MAX = 64 * 1024;
 function kept<V>(map: Map<string, V>, key: string, make: () => V): V {
   if (map.has(key)) return map.get(key) as V;
-  if (map.size >= KEPT_MAX) map.clear();
   const value = make();
+  // A rare long text (an incident's thousands of emails in one insert) is worked out, not kept.
+  if (key.length > KEPT_KEY_MAX) return value;
+  if (map.size >= KEPT_MAX) map.clear();
   map.set(key, value);
   return value;
 }
@@ -131,11 +151,7 @@ function combine(parts: readonly CompiledQuery[], outer: CompiledQuery): Compile
   if (parts.length === 0) return outer;
   const all = [...parts, outer];
   const key = all.map((q) => `${q.parameters.length}:${q.sql}`).join("\u0001");
-  // A rare long run (an incident's thousands of emails) is worked out, not kept.
-  const text =
-    key.length > KEPT_KEY_MAX
-      ? combinedText(parts, outer)
-      : kept(COMBINED, key, () => combinedText(parts, outer));
+  const text = kept(COMBINED, key, () => combinedText(parts, outer));
   return text === null
     ? null
     : CompiledQuery.raw(
@@ -169,11 +185,17 @@ function combinedText(parts: readonly CompiledQuery[], outer: CompiledQuery): st
   return last === null ? null : `with ${entries.join(", ")} ${last}`;
 }
 
-/** The statements that send `writes`, in order: one when they can share it. */
+/**
+ * The statements that send `writes`, in order: one when they can share it. A write that reads a
+ * table an earlier one of its group writes (an `insert … select`) starts a group of its own, so
+ * that it sees those rows.
+ */
 export function mergeWrites(writes: readonly CompiledQuery[]): CompiledQuery[] {
   const out: CompiledQuery[] = [];
   let group: CompiledQuery[] = [];
   let names = new Set<string>();
+  let written = new Set<string>();
+  let parameters = 0;
   const send = () => {
     if (group.length > 0) {
       const one = combine(group.slice(0, -1), group.at(-1) as CompiledQuery);
@@ -181,8 +203,9 @@ export function mergeWrites(writes: readonly CompiledQuery[]): CompiledQuery[] {
     }
     group = [];
     names = new Set();
+    written = new Set();
+    parameters = 0;
   };
-  let parameters = 0;
   for (const w of writes) {
     const own = splitOf(w.sql)?.names;
     if (!own) {
@@ -190,13 +213,17 @@ export function mergeWrites(writes: readonly CompiledQuery[]): CompiledQuery[] {
       out.push(w);
       continue;
     }
-    if (own.some((n) => names.has(n)) || parameters + w.parameters.length > MAX_PARAMETERS) {
+    if (
+      own.some((n) => names.has(n)) ||
+      parameters + w.parameters.length > MAX_PARAMETERS ||
+      readsAnyOf(w.sql, written)
+    ) {
       send();
-      parameters = 0;
     }
     group.push(w);
     parameters += w.parameters.length;
     for (const n of own) names.add(n);
+    for (const t of writtenTables(w.sql)) written.add(t);
   }
   send();
   return out;
@@ -208,6 +235,17 @@ const writtenTables = (sqlText: string) =>
   kept(WRITTEN, sqlText, () =>
     [...sqlText.matchAll(WRITTEN_TABLE)].map((m) => (m[1] as string).toLowerCase()),
   );
+
+const READ_TEXTS = new Map<string, string>();
+/** A write's text without the names of the tables it writes: what it reads. */
+const readText = (sqlText: string) => kept(READ_TEXTS, sqlText, () => sqlText.replace(WRITTEN_TABLE, ""));
+/** Whether a write's text names one of `tables` other than as its own target. */
+function readsAnyOf(sqlText: string, tables: ReadonlySet<string>): boolean {
+  if (tables.size === 0) return false;
+  const text = readText(sqlText);
+  for (const table of tables) if (mentions(table).test(text)) return true;
+  return false;
+}
 
 const MENTIONS = new Map<string, RegExp>();
 const mentions = (table: string) => {
@@ -229,7 +267,12 @@ export function withWrites(writes: readonly CompiledQuery[], read: CompiledQuery
   for (const w of writes) parameters += w.parameters.length;
   if (parameters > MAX_PARAMETERS) return null;
   const written = new Set<string>();
-  for (const w of writes) for (const table of writtenTables(w.sql)) written.add(table);
+  for (const w of writes) {
+    const tables = writtenTables(w.sql);
+    // A write whose table is not read off its text: nothing can be said of what the read sees.
+    if (tables.length === 0) return null;
+    for (const table of tables) written.add(table);
+  }
   for (const table of written) if (mentions(table).test(read.sql)) return null;
   return combine(writes, read);
 }

@@ -1,7 +1,7 @@
 import { CompiledQuery, type Kysely } from "kysely";
 import { SHARED_MAX_AGE_MS } from "./changes.ts";
 import type { Database } from "./connection.ts";
-import { batchable, batched } from "./pg-batch.ts";
+import { batched, holdable } from "./pg-batch.ts";
 import type { DB, Tx } from "./schema.ts";
 import { atGroupCommit } from "./sqlite.ts";
 
@@ -59,7 +59,7 @@ class Template<P extends string, R> {
         throw new Error(`prepared query: the value "${n}" is never used in the query`);
       }
     }
-    c = { sql: query.sql, slots, query, batchable: batchable(query.sql) };
+    c = { sql: query.sql, slots, query, batchable: holdable(query.sql) };
     this.#compiled.set(db, c);
     return c;
   }
@@ -171,7 +171,7 @@ export class PreparedWrite<P extends string, R = never> {
  */
 export async function executeBatched(database: Database, tx: Tx, write: Buildable<unknown>): Promise<void> {
   const query = write.compile(database.db);
-  if (database.dialect === "postgres" && batchable(query.sql)) await tx.executeQuery(batched(query));
+  if (database.dialect === "postgres" && holdable(query.sql)) await tx.executeQuery(batched(query));
   else await tx.executeQuery(query);
 }
 
