@@ -33,20 +33,22 @@ if (major < 24) {
   process.argv[2] === "serve" &&
   process.platform === "linux" &&
   typeof process.execve === "function" &&
-  (process.env.MALLOC_ARENA_MAX === undefined || youngGenerationToSet())
+  (process.env.MALLOC_ARENA_MAX === undefined || v8FlagsToSet().length > 0)
 ) {
   // The server, on Linux: glibc gives each thread that allocates (the mail and checkpoint threads,
   // libuv's pool) a malloc arena of its own, up to eight per core, and each keeps the memory it
   // freed, so resident memory grew burst after burst (bench/README.md, Memory). Two arenas keep
   // it flat. And V8 lets its young generation grow to three 32 MB semi-spaces on a large machine,
   // most of it resident under load: 16 MB each took a burst's highest RSS from about 435 MB to
-  // 360-400 MB at the same CPU per request, and shorter pauses. Read when a process starts, so
-  // this process becomes itself again with them: the same pid, flags and arguments. An operator's
-  // own MALLOC_ARENA_MAX or --max-semi-space-size (in NODE_OPTIONS or on the command line) is kept.
-  const flags = youngGenerationToSet() ? ["--max-semi-space-size=16"] : [];
+  // 360-400 MB at the same CPU per request, and shorter pauses. After a full collection V8 lets
+  // the old generation grow to up to four times what survived before the next one: 1.5 times
+  // kept a burst's highest RSS at 317-330 MB instead of 360-520, for a few more full
+  // collections (the same CPU per request). Read when a process starts, so this process becomes
+  // itself again with them: the same pid, flags and arguments. An operator's own
+  // MALLOC_ARENA_MAX, --max-semi-space-size or --heap-growing-percent is kept.
   process.execve(
     process.execPath,
-    [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)],
+    [process.execPath, ...v8FlagsToSet(), ...process.execArgv, ...process.argv.slice(1)],
     {
       ...process.env,
       MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2",
@@ -67,15 +69,22 @@ if (major < 24) {
 }
 
 /**
- * Whether to give V8's young generation 16 MB semi-spaces: unless this process was given a size,
- * and only where V8's own would be larger. V8 sizes them from the memory it may use (a 128th of
- * its old generation, at most 32 MB): below 8 GB (or a smaller container limit) they are 16 MB or
- * less already, and the flag would only raise them.
+ * The V8 flags `serve` adds, each unless this process was given it (on the command line or in
+ * NODE_OPTIONS): 16 MB semi-spaces, only where V8's own would be larger (V8 sizes them from the
+ * memory it may use, a 128th of its old generation, at most 32 MB: below 8 GB, or a smaller
+ * container limit, they are 16 MB or less already, and the flag would only raise them); and an
+ * old generation that grows by half of what survived a full collection before the next one.
  */
-function youngGenerationToSet() {
-  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((a) =>
-    /^"?--max[-_]semi[-_]space[-_]size\b/.test(a),
-  );
+function v8FlagsToSet() {
+  const given = (flag) => {
+    const pattern = new RegExp(`^"?--${flag.replaceAll("-", "[-_]")}\\b`);
+    return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((a) =>
+      pattern.test(a),
+    );
+  };
   const memory = Math.min(totalmem(), process.constrainedMemory?.() || Number.POSITIVE_INFINITY);
-  return !given && memory >= 8 * 1024 ** 3;
+  return [
+    ...(!given("max-semi-space-size") && memory >= 8 * 1024 ** 3 ? ["--max-semi-space-size=16"] : []),
+    ...(given("heap-growing-percent") ? [] : ["--heap-growing-percent=50"]),
+  ];
 }

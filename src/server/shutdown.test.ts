@@ -91,7 +91,8 @@ test("SIGTERM: a request in flight is answered, a client that never finishes is 
   };
   if (scratch) env.DATABASE_URL = scratch.url;
   else delete env.DATABASE_URL;
-  // The server's own defaults: two malloc arenas, 16 MB semi-spaces (bin/portico.js).
+  // The server's own defaults: two malloc arenas, 16 MB semi-spaces, the old generation's
+  // growth (bin/portico.js).
   delete env.MALLOC_ARENA_MAX;
   const proc = spawn(systemNode ?? process.execPath, [bin, "serve"], {
     env,
@@ -148,6 +149,7 @@ test("SIGTERM: a request in flight is answered, a client that never finishes is 
       large,
       "16 MB semi-spaces where V8's are larger",
     );
+    assert.ok(cmdline.includes("--heap-growing-percent=50"), "the old generation grows by half");
   }
 
   // A client that sends its headers a byte at a time and never finishes them.
