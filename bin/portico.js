@@ -33,6 +33,7 @@ if (major < 24) {
   process.argv[2] === "serve" &&
   process.platform === "linux" &&
   typeof process.execve === "function" &&
+  process.env.PORTICO_NO_REEXEC !== "1" &&
   (process.env.MALLOC_ARENA_MAX === undefined || v8FlagsToSet().length > 0)
 ) {
   // The server, on Linux: glibc gives each thread that allocates (the mail and checkpoint threads,
@@ -41,11 +42,12 @@ if (major < 24) {
   // it flat. And V8 lets its young generation grow to three 32 MB semi-spaces on a large machine,
   // most of it resident under load: 16 MB each took a burst's highest RSS from about 435 MB to
   // 360-400 MB at the same CPU per request, and shorter pauses. After a full collection V8 lets
-  // the old generation grow to up to four times what survived before the next one: 1.5 times
-  // kept a burst's highest RSS at 317-330 MB instead of 360-520, for a few more full
-  // collections (the same CPU per request). Read when a process starts, so this process becomes
-  // itself again with them: the same pid, flags and arguments. An operator's own
-  // MALLOC_ARENA_MAX, --max-semi-space-size or --heap-growing-percent is kept.
+  // the old generation grow by a factor it picks (1.1 to 4) before the next one: a fixed 1.5
+  // kept a burst's highest RSS at 317-330 MB instead of 360-520 (10,000 tickets), for a few more
+  // full collections (the same CPU per request). Read when a process starts, so this process
+  // becomes itself again with them: the same pid, flags and arguments. An operator's own
+  // MALLOC_ARENA_MAX, --max-semi-space-size or --heap-growing-percent (on the command line) is
+  // kept; PORTICO_NO_REEXEC=1 (where a sandbox forbids a process to start itself again) skips it.
   process.execve(
     process.execPath,
     [process.execPath, ...v8FlagsToSet(), ...process.execArgv, ...process.argv.slice(1)],
@@ -69,11 +71,12 @@ if (major < 24) {
 }
 
 /**
- * The V8 flags `serve` adds, each unless this process was given it (on the command line or in
- * NODE_OPTIONS): 16 MB semi-spaces, only where V8's own would be larger (V8 sizes them from the
- * memory it may use, a 128th of its old generation, at most 32 MB: below 8 GB, or a smaller
- * container limit, they are 16 MB or less already, and the flag would only raise them); and an
- * old generation that grows by half of what survived a full collection before the next one.
+ * The V8 flags `serve` adds, each unless this process was given it (on the command line, or in
+ * NODE_OPTIONS where Node allows it there: not --heap-growing-percent): 16 MB semi-spaces, only
+ * where V8's own would be larger (V8 sizes them from the memory it may use, a 128th of its old
+ * generation, at most 32 MB: below 8 GB, or a smaller container limit, they are 16 MB or less
+ * already, and the flag would only raise them); and an old generation that grows by a fixed half
+ * of what survived a full collection before the next one.
  */
 function v8FlagsToSet() {
   const given = (flag) => {

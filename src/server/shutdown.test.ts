@@ -212,3 +212,45 @@ test("SIGTERM: a request in flight is answered, a client that never finishes is 
     assert.ok(said.includes(phase), `logged "${phase}":\n${said.join("\n")}`);
   }
 });
+
+test("PORTICO_NO_REEXEC=1: the server runs as it was started, without starting itself again", {
+  skip: process.platform === "linux" ? false : "the server starts itself again on Linux only",
+}, async () => {
+  const own = fs.mkdtempSync(path.join(os.tmpdir(), "portico-no-reexec-"));
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    DATA_DIR: own,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "info",
+    PORTICO_NO_REEXEC: "1",
+    SHUTDOWN_GRACE_SECONDS: "1",
+  };
+  delete env.DATABASE_URL;
+  delete env.MALLOC_ARENA_MAX;
+  // Node 24 itself, so that no hand-over stands between this test and the server's process.
+  const proc = spawn(process.execPath, [bin, "serve"], { env, stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    let out = "";
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not listening within 30 s:\n${out}`)), 30_000);
+      proc.stdout?.setEncoding("utf8");
+      proc.stdout?.on("data", (chunk: string) => {
+        out += chunk;
+        if (out.includes("Server listening at ")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    const cmdline = fs.readFileSync(`/proc/${proc.pid}/cmdline`, "utf8").split("\0");
+    const environ = fs.readFileSync(`/proc/${proc.pid}/environ`, "utf8").split("\0");
+    assert.deepEqual(cmdline.slice(1, 3), [bin, "serve"], "no flags added");
+    assert.ok(!environ.some((e) => e.startsWith("MALLOC_ARENA_MAX=")), "no arenas' setting added");
+  } finally {
+    const exited = new Promise((resolve) => proc.once("exit", resolve));
+    proc.kill("SIGTERM");
+    await exited;
+    fs.rmSync(own, { recursive: true, force: true });
+  }
+});

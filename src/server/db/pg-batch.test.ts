@@ -101,6 +101,12 @@ test("only an insert that returns nothing and decides nothing on a conflict wait
     true,
     "a column named like a verb",
   );
+  assert.equal(
+    holdable(
+      'with "a" as (insert into "others" ("id") values ($1) on conflict do nothing) insert into "items" ("id") values ($2)',
+    ),
+    false,
+  );
 });
 
 test("a write that reads a table an earlier write of its group writes goes in a statement after it", () => {
@@ -113,6 +119,8 @@ test("a write that reads a table an earlier write of its group writes goes in a 
   assert.match(sent[0]?.sql ?? "", /^insert into "items"/);
   assert.match(sent[1]?.sql ?? "", /^with "portico_batch_0" as \(insert into "archive"/);
   assert.deepEqual(sent[1]?.parameters, [1, 2]);
+  assert.equal(withWrites([first, copy], raw('select 1 from "agents"')), null, "nor beside it under a read");
+  assert.notEqual(withWrites([first, another], raw('select 1 from "agents"')), null);
 });
 
 test("a read carries the writes only when it names none of their tables", () => {

@@ -69,7 +69,8 @@ export function holdable(sqlText: string): boolean {
   if (!batchable(sqlText)) return false;
   const s = splitOf(sqlText);
   if (!s || !/^insert\s+into\b/i.test(s.body)) return false;
-  if (s.entries.some((e) => /\b(?:update|delete)\b/i.test(e.replace(QUOTED, "")))) return false;
+  if (s.entries.some((e) => /\b(?:update|delete)\b|\bon\s+conflict\b/i.test(e.replace(QUOTED, ""))))
+    return false;
   return !/\b(?:returning|on\s+conflict)\b/i.test(s.body.replace(QUOTED, ""));
 }
 
@@ -271,6 +272,8 @@ export function withWrites(writes: readonly CompiledQuery[], read: CompiledQuery
     const tables = writtenTables(w.sql);
     // A write whose table is not read off its text: nothing can be said of what the read sees.
     if (tables.length === 0) return null;
+    // One that reads what an earlier one writes goes after it (mergeWrites), not beside it.
+    if (readsAnyOf(w.sql, written)) return null;
     for (const table of tables) written.add(table);
   }
   for (const table of written) if (mentions(table).test(read.sql)) return null;
