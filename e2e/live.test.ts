@@ -65,4 +65,28 @@ describe("live updates", { skip: skipReason }, () => {
       for (const c of contexts) await c.close();
     }
   });
+
+  test("what arrives before the stream is open is shown once it opens, not at the next poll", async () => {
+    const team = await makeTeam(s.env);
+    const sam = await signedIn(team.agent.cookie, { viewport: DESKTOP, dark: false });
+    try {
+      // The stream's first attempt fails (a restart, a proxy's hiccup); it opens on the next,
+      // a second or two later, well before the 10-second poll.
+      let refused = false;
+      await sam.page.route("**/api/workspace/live", (route) => {
+        if (refused) return route.continue();
+        refused = true;
+        return route.abort();
+      });
+      await sam.page.goto("/app");
+      await sam.page.locator("html[data-live=down]").waitFor({ state: "attached" });
+      await submitTicket(s.env, team.ws.slug, { subject: "Arrived while the stream was down" });
+      await liveUp(sam);
+      await sam.page
+        .getByRole("link", { name: "Arrived while the stream was down" })
+        .waitFor({ timeout: 5000 });
+    } finally {
+      await sam.context.close();
+    }
+  });
 });

@@ -93,7 +93,7 @@
         if (row) select(row, hadFocus && !next.contains(document.activeElement));
       }
     });
-    onLive((d) => d.topic === "ticket" || d.topic === "queue", refreshQueue);
+    onLive((d) => d.topic === "ticket" || d.topic === "queue" || d.topic === "resync", refreshQueue);
   }
 
   /**
@@ -132,7 +132,11 @@
         added > 0 ? `${added} new ${added === 1 ? "message" : "messages"} on this ticket` : "Ticket updated",
       );
     });
-    onLive((d) => d.topic === "ticket" && d.reference === $("#presence")?.dataset.reference, refreshTicket);
+    onLive(
+      (d) =>
+        d.topic === "resync" || (d.topic === "ticket" && d.reference === $("#presence")?.dataset.reference),
+      refreshTicket,
+    );
   }
 
   // --- keyboard shortcuts ----------------------------------------------------------------------

@@ -33,7 +33,7 @@
   };
   document.addEventListener("portico:live", (e) => {
     const topic = e.detail?.topic;
-    if (topic === "notifications" || topic === "ticket" || topic === "queue") refresh();
+    if (topic === "notifications" || topic === "ticket" || topic === "queue" || topic === "resync") refresh();
   });
   window.addEventListener("pageshow", (e) => {
     if (e.persisted) refresh();

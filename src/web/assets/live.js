@@ -5,7 +5,7 @@
   // --- live updates: one event stream per tab ----------------------------------------------------
   // Every event of /api/workspace/live is dispatched as a "portico:live" CustomEvent on document
   // (detail: {topic, reference?, data?}); the queue, the ticket page, the bell and the view counts
-  // listen to it. <html data-live="up"> while the stream is open; the pages' slow polls run only
+  // listen to it. Each time the stream opens, a {topic: "resync"} event says to read again. <html data-live="up"> while the stream is open; the pages' slow polls run only
   // while it is not. A stream that fails is opened again after 1, 2, 4 … at most 60 s.
   if ($('form[action="/app/sign-out"]') && "EventSource" in window) {
     let delay = 1000;
@@ -15,6 +15,9 @@
       source.onopen = () => {
         delay = 1000;
         document.documentElement.dataset.live = "up";
+        // What changed before the stream was open (since the page was made, or while it was down)
+        // was said to no one: the pages read theirs again once.
+        document.dispatchEvent(new CustomEvent("portico:live", { detail: { topic: "resync" } }));
       };
       source.onmessage = (e) => {
         let detail;
