@@ -77,9 +77,14 @@ class LeasedConnection implements DatabaseConnection {
     try {
       return await this.lease.inner.executeQuery<R>(query);
     } catch (err) {
-      if (this.lease.inTransaction) this.lease.failed = true;
+      this.#failed();
       throw err;
     }
+  }
+
+  /** A statement failed: inside a transaction, the transaction is aborted. */
+  #failed(): void {
+    if (this.lease.inTransaction) this.lease.failed = true;
   }
 
   #changed(): void {
@@ -115,7 +120,7 @@ class LeasedConnection implements DatabaseConnection {
     try {
       yield* this.lease.inner.streamQuery<R>(query, chunkSize);
     } catch (err) {
-      if (this.lease.inTransaction) this.lease.failed = true;
+      this.#failed();
       throw err;
     }
   }
