@@ -7,6 +7,7 @@ import {
   describeViolations,
   jsErrors,
   newPage,
+  nextPoll,
   overflowsHorizontally,
   PHONE,
   type Served,
@@ -110,7 +111,7 @@ describe("the workspace app", { skip: skipReason }, () => {
     test(`the whole loop: customer at 375 px, agent at 1280 px (${mode})`, async () => {
       const subject = `Printer jam (${mode})`;
       // The customer submits from a phone.
-      const customer = await newPage(s, { viewport: PHONE, dark });
+      const customer = await newPage(s, { viewport: PHONE, dark, clock: true });
       const c = customer.page;
       await c.goto("/portal/acme/submit");
       await c.getByLabel("Name").fill("Casey Customer");
@@ -162,7 +163,9 @@ describe("the workspace app", { skip: skipReason }, () => {
       await clean(a, `app-ticket-replied-1280-${mode}`);
 
       // The customer sees the reply without reloading, never the note, and answers.
-      await c.getByText("Open tray 2 and pull the paper out gently.").waitFor({ timeout: 20_000 });
+      // Within the page's next poll (less than its 10 seconds: the poll brought it, not a reload).
+      await nextPoll(c);
+      await c.getByText("Open tray 2 and pull the paper out gently.").waitFor({ timeout: 8_000 });
       assert.equal(await c.getByText("Warranty expired").count(), 0, "the note never reaches the customer");
       assert.equal(await c.locator("#ticket-status").textContent(), "Waiting");
       await screenshot(c, `portal-tracking-agent-reply-375-${mode}`);
@@ -180,7 +183,8 @@ describe("the workspace app", { skip: skipReason }, () => {
       assert.equal(await a.locator(".badges .status").textContent(), "Resolved");
       assert.match((await a.locator(".history").textContent()) ?? "", /resolved the ticket/);
 
-      await c.getByText("Cleared the paper jam in tray 2.").waitFor({ timeout: 20_000 });
+      await nextPoll(c);
+      await c.getByText("Cleared the paper jam in tray 2.").waitFor({ timeout: 8_000 });
       assert.equal(await c.locator("#ticket-status").textContent(), "Resolved");
       await clean(c, `portal-tracking-resolved-375-${mode}`);
 

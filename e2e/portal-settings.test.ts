@@ -4,6 +4,7 @@ import { makeTeam } from "../src/server/test/factories.ts";
 import {
   axe,
   checkPage,
+  DESK_LIGHT_PHONE_DARK,
   DESKTOP,
   describeViolations,
   newPage,
@@ -89,27 +90,26 @@ describe("Settings → Portal", { skip: skipReason }, () => {
     await context.close();
   });
 
-  for (const viewport of [PHONE, DESKTOP]) {
-    for (const scheme of ["light", "dark"] as const) {
-      test(`the preview's pages at ${viewport.width} px, ${scheme}: no axe violations, no sideways scroll`, async () => {
-        const team = await makeTeam(s.env);
-        const { context, page } = await newPage(s, { viewport, dark: scheme === "dark" });
-        const [name, value] = team.admin.cookie.split("=") as [string, string];
-        await context.addCookies([{ name, value, url: s.base }]);
-        for (const which of ["home", "article", "submit", "request"]) {
-          await page.goto(`/app/settings/portal/preview?page=${which}&scheme=${scheme}`);
-          assert.equal(describeViolations(await axe(page)), "", `axe on ${which}`);
-          assert.equal(await overflowsHorizontally(page), false, `${which} scrolls sideways`);
-          await screenshot(page, `portal-preview-${which}-${viewport.width}-${scheme}`);
-        }
-        await page.goto(
-          `/app/settings/portal?width=${viewport === PHONE ? "phone" : "desktop"}&scheme=${scheme}`,
-        );
-        assert.equal(describeViolations(await axe(page)), "", "axe on the settings page");
-        assert.equal(await overflowsHorizontally(page), false, "the settings page scrolls sideways");
-        await screenshot(page, `portal-settings-${viewport.width}-${scheme}`);
-        await context.close();
-      });
-    }
+  for (const { viewport, dark } of DESK_LIGHT_PHONE_DARK) {
+    const scheme = dark ? "dark" : "light";
+    test(`the preview's pages at ${viewport.width} px, ${scheme}: no axe violations, no sideways scroll`, async () => {
+      const team = await makeTeam(s.env);
+      const { context, page } = await newPage(s, { viewport, dark });
+      const [name, value] = team.admin.cookie.split("=") as [string, string];
+      await context.addCookies([{ name, value, url: s.base }]);
+      for (const which of ["home", "article", "submit", "request"]) {
+        await page.goto(`/app/settings/portal/preview?page=${which}&scheme=${scheme}`);
+        assert.equal(describeViolations(await axe(page)), "", `axe on ${which}`);
+        assert.equal(await overflowsHorizontally(page), false, `${which} scrolls sideways`);
+        await screenshot(page, `portal-preview-${which}-${viewport.width}-${scheme}`);
+      }
+      await page.goto(
+        `/app/settings/portal?width=${viewport === PHONE ? "phone" : "desktop"}&scheme=${scheme}`,
+      );
+      assert.equal(describeViolations(await axe(page)), "", "axe on the settings page");
+      assert.equal(await overflowsHorizontally(page), false, "the settings page scrolls sideways");
+      await screenshot(page, `portal-settings-${viewport.width}-${scheme}`);
+      await context.close();
+    });
   }
 });

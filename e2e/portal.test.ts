@@ -9,6 +9,7 @@ import {
   describeViolations,
   jsErrors,
   newPage,
+  nextPoll,
   overflowsHorizontally,
   PHONE,
   type Served,
@@ -40,7 +41,7 @@ for (const dark of [false, true]) {
           supportEmail: `help@${team.ws.slug}.test`,
         },
       });
-      const { context, page } = await newPage(s, { viewport: PHONE, dark });
+      const { context, page } = await newPage(s, { viewport: PHONE, dark, clock: true });
       await page.goto(`/portal/${team.ws.slug}/submit`);
       assert.equal(await page.locator("header .brand-name").textContent(), "Acme Help");
       assert.match(
@@ -126,7 +127,9 @@ for (const dark of [false, true]) {
         headers: team.agent.headers,
         payload: { body: "Please unplug it and step away.", status: "waiting" },
       });
-      await page.getByText("Please unplug it and step away.").waitFor({ timeout: 20_000 });
+      // Within the page's next poll (less than its 10 seconds: the poll brought it, not a reload).
+      await nextPoll(page);
+      await page.getByText("Please unplug it and step away.").waitFor({ timeout: 8_000 });
       assert.equal(await page.locator("#ticket-status").textContent(), "Waiting");
       assert.equal(await page.getByText("INTERNAL: check the warranty first").count(), 0);
       await screenshot(page, `portal-tracking-reply-375-${mode}`);

@@ -6,7 +6,7 @@ import { newId } from "../src/server/ids.ts";
 import { monthlyReportJob } from "../src/server/insights/monthly-report.ts";
 import { createArticle } from "../src/server/kb/kb.articles.ts";
 import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, DESK_LIGHT_PHONE_DARK, newPage, type Served, serve, skipReason } from "./support.ts";
 
 // The monthly improvement report in Chromium: the list and one report of a seeded month, at a
 // desk and on a phone, light and dark; axe, no sideways scrolling, local times.
@@ -108,26 +108,20 @@ after(async () => {
 });
 
 describe("the monthly improvement report in a browser", { skip: skipReason }, () => {
-  for (const [label, viewport] of [
-    ["1280", DESKTOP],
-    ["375", PHONE],
-  ] as const) {
-    for (const dark of [false, true]) {
-      const mode = dark ? "dark" : "light";
-      test(`the list and the report at ${label} px, ${mode}`, async () => {
-        const { context, page } = await newPage(s, { viewport, dark });
-        await context.addCookies([
-          { name: "portico_session", value: team.admin.cookie.split("=")[1] as string, url: s.base },
-        ]);
-        await page.goto("/app/insights/reports");
-        await page.getByRole("heading", { name: "Monthly improvement reports" }).waitFor();
-        await checkPage(page, `reports-list-${label}-${mode}`);
-        await page.getByRole("link", { name: "October 2026" }).click();
-        await page.getByRole("heading", { name: "Improvement report: October 2026" }).waitFor();
-        await page.getByRole("heading", { name: "Detractors' comments" }).waitFor();
-        await checkPage(page, `reports-month-${label}-${mode}`);
-        await context.close();
-      });
-    }
+  for (const { viewport, dark, tag } of DESK_LIGHT_PHONE_DARK) {
+    test(`the list and the report at ${tag}`, async () => {
+      const { context, page } = await newPage(s, { viewport, dark });
+      await context.addCookies([
+        { name: "portico_session", value: team.admin.cookie.split("=")[1] as string, url: s.base },
+      ]);
+      await page.goto("/app/insights/reports");
+      await page.getByRole("heading", { name: "Monthly improvement reports" }).waitFor();
+      await checkPage(page, `reports-list-${tag}`);
+      await page.getByRole("link", { name: "October 2026" }).click();
+      await page.getByRole("heading", { name: "Improvement report: October 2026" }).waitFor();
+      await page.getByRole("heading", { name: "Detractors' comments" }).waitFor();
+      await checkPage(page, `reports-month-${tag}`);
+      await context.close();
+    });
   }
 });

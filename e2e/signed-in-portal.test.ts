@@ -6,10 +6,9 @@ import { cookieName } from "../src/server/http/shared/cookies.ts";
 import { makeCustomer, makeTeam, submitTicket } from "../src/server/test/factories.ts";
 import {
   checkPage,
-  DESKTOP,
+  DESK_LIGHT_PHONE_DARK,
   jsErrors,
   newPage,
-  PHONE,
   type Served,
   serveForFile,
   skipReason,
@@ -41,15 +40,9 @@ async function invitationLink(address: string): Promise<string> {
   return url.pathname;
 }
 
-const runs = [
-  { viewport: PHONE, dark: false, tag: "375-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-];
-
-// The three runs are independent (a workspace each): they share the browser at once.
+// The two runs are independent (a workspace each): they share the browser at once.
 describe("the signed-in portal", { skip: skipReason, concurrency: true }, () => {
-  for (const run of runs) {
+  for (const run of DESK_LIGHT_PHONE_DARK) {
     test(`at ${run.tag}: invited, choose a password, home, requests, a request, account, sign out and in`, async () => {
       const team = await makeTeam(s.env);
       const slug = team.ws.slug;
@@ -200,11 +193,8 @@ describe("submitting signed in", { skip: skipReason }, () => {
     });
     const reported = await submitTicket(s.env, slug, { subject: "Printer on floor 3 jams" }, fox.headers);
 
-    for (const [viewport, tag] of [
-      [PHONE, "375-dark"],
-      [DESKTOP, "1280-light"],
-    ] as const) {
-      const { context, page } = await newPage(s, { viewport, dark: tag.endsWith("dark") });
+    for (const { viewport, dark, tag } of DESK_LIGHT_PHONE_DARK) {
+      const { context, page } = await newPage(s, { viewport, dark });
       const [name, value] = dana.cookie.split("=") as [string, string];
       await context.addCookies([{ name, value, url: s.base }]);
       await page.goto(`/portal/${slug}/submit`);

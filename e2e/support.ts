@@ -74,15 +74,23 @@ export function serveForFile(set: (s: Served) => void, envVars: Record<string, s
   });
 }
 
+/** How often the customer's tracking page asks for news (portal.js). */
+export const TRACKING_POLL_MS = 10_000;
+
+/**
+ * A page in a context of its own. `clock`: the page's timers run on a clock the test can move
+ * (time still passes as usual), so `nextPoll` brings the tracking page's next poll at once.
+ */
 export async function newPage(
   s: Served,
-  opts: { viewport?: { width: number; height: number }; dark?: boolean } = {},
+  opts: { viewport?: { width: number; height: number }; dark?: boolean; clock?: boolean } = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await s.browser.newContext({
     viewport: opts.viewport ?? DESKTOP,
     colorScheme: opts.dark ? "dark" : "light",
     baseURL: s.base,
   });
+  if (opts.clock) await context.clock.install();
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -104,6 +112,11 @@ export async function newPage(
   });
   (page as Page & { jsErrors: string[] }).jsErrors = errors;
   return { context, page };
+}
+
+/** Moves a page opened with `clock` to its next tracking poll: what the customer sees within 10 s. */
+export async function nextPoll(page: Page): Promise<void> {
+  await page.clock.fastForward(TRACKING_POLL_MS);
 }
 
 export const jsErrors = (page: Page) => (page as Page & { jsErrors: string[] }).jsErrors;
