@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import pg from "pg";
-import { porticoCommand } from "../server/test/portico-process.ts";
+import { PORTICO_BIN, porticoCommand } from "../server/test/portico-process.ts";
 
 // The real command, in a child process, against a fresh data folder (or PostgreSQL database).
 
@@ -53,6 +54,28 @@ describe("portico", () => {
       const r = portico(...args, "--help");
       assert.equal(r.code, 0, `${args.join(" ")}: ${r.err}`);
       assert.match(r.out, /Usage: portico/);
+    }
+  });
+
+  test("--help and a mistyped command answer without loading the server", () => {
+    // A hook in the child lists every module it loads, on stderr as it exits.
+    const hook = `data:text/javascript,${encodeURIComponent(
+      `import module from "node:module"; const urls = []; module.registerHooks({ load(url, c, next) { urls.push(url); return next(url, c); } }); process.on("exit", () => process.stderr.write("LOADED " + JSON.stringify(urls)));`,
+    )}`;
+    for (const args of [["--help"], ["workspace", "create", "--help"], ["frobnicate"]]) {
+      const r = spawnSync(process.execPath, ["--import", hook, PORTICO_BIN, ...args], {
+        env: { ...process.env, DATA_DIR: dataDir },
+        encoding: "utf8",
+      });
+      const loaded = JSON.parse(/LOADED (\[.*\])/.exec(r.stderr)?.[1] ?? "[]") as string[];
+      assert.ok(
+        loaded.some((u) => u.endsWith("/src/cli/portico.ts")),
+        `${args.join(" ")}: the CLI itself is listed`,
+      );
+      const server = loaded.filter((u) =>
+        /\/src\/server\/(main|app)\.ts$|\/src\/server\/db\/|node_modules\/fastify\//.test(u),
+      );
+      assert.deepEqual(server, [], `${args.join(" ")} loads no server module`);
     }
   });
 

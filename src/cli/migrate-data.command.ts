@@ -1,8 +1,6 @@
 import path from "node:path";
 import { Command } from "commander";
 import { loadConfig } from "../server/config.ts";
-import { readMasterKey } from "../server/files/file.crypto.ts";
-import { createFileStore, LocalFileStore, S3FileStore } from "../server/files/file.store.ts";
 import { MigrateDataError } from "../server/ops/migrate-data.tables.ts";
 
 // `portico migrate-data --to postgres://…`: the command line of ops/migrate-data.ts.
@@ -41,11 +39,13 @@ export function migrateDataCommand(envHelp: string): Command {
       if (opts.copyFilesToS3 && !config.s3) {
         throw new MigrateDataError("--copy-files-to-s3 needs the S3 settings (S3_BUCKET and the others).");
       }
+      // The store, the key and the move load only for this command, not for `--help` or `serve`.
+      const { readMasterKey } = await import("../server/files/file.crypto.ts");
+      const { createFileStore, LocalFileStore, S3FileStore } = await import("../server/files/file.store.ts");
       const key = readMasterKey(config.dataDir, config.fileEncryptionKey);
       const store = opts.copyFilesToS3 && config.s3 ? new S3FileStore(config.s3) : createFileStore(config);
       const started = Date.now();
       try {
-        // The move and its PostgreSQL client load only for this command, not for every `serve`.
         const { migrateData } = await import("../server/ops/migrate-data.ts");
         const report = await migrateData({
           dataDir: config.dataDir,

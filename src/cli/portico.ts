@@ -1,18 +1,11 @@
 import { Command, CommanderError, Option } from "commander";
-import { systemActor } from "../server/actors.ts";
-import { addAgent } from "../server/agents/agent.service.ts";
-import { PASSWORD_MIN } from "../server/auth/passwords.ts";
 import { ConfigError, loadConfig } from "../server/config.ts";
-import { migrateToLatest } from "../server/db/migrate.ts";
-import { openDatabaseWhenReady } from "../server/db/wait.ts";
 import { AppError } from "../server/errors.ts";
-import { closeContext, createContext, serve } from "../server/main.ts";
-import { createBackup, describeBackup } from "../server/ops/backup.ts";
-import { interruptSignal } from "../server/ops/progress.ts";
-import { describeRestore, restoreBackup } from "../server/ops/restore.ts";
-import { createWorkspaceWithAdmin, findWorkspaceBySlug } from "../server/workspaces/workspace.service.ts";
 import { migrateDataCommand } from "./migrate-data.command.ts";
 import { readPassword } from "./prompt.ts";
+
+// Each command loads what it runs when it runs: `--help`, a typo or a missing option answers at
+// once instead of after loading the whole server.
 
 const ENV_HELP = `
 Environment:
@@ -27,6 +20,7 @@ Environment:
 
 async function passwordFrom(given: string | undefined): Promise<string> {
   if (given !== undefined) return given;
+  const { PASSWORD_MIN } = await import("../server/auth/passwords.ts");
   if (!process.stdin.isTTY) {
     throw new AppError(
       400,
@@ -54,6 +48,7 @@ function program(): Command {
     .addHelpText("after", ENV_HELP)
     .action(async (opts: { port?: string }) => {
       const config = loadConfig({ ...process.env, ...(opts.port ? { PORT: opts.port } : {}) });
+      const { serve } = await import("../server/main.ts");
       await serve(config);
     });
 
@@ -63,6 +58,8 @@ function program(): Command {
     .addHelpText("after", ENV_HELP)
     .action(async () => {
       const config = loadConfig();
+      const { openDatabaseWhenReady } = await import("../server/db/wait.ts");
+      const { migrateToLatest } = await import("../server/db/migrate.ts");
       const database = await openDatabaseWhenReady(config, {
         onWait: (message) => console.error(`portico: ${message}`),
       });
@@ -99,7 +96,10 @@ Example:
   DATA_DIR=/var/lib/portico npx portico backup --output /var/backups/portico/`,
     )
     .action(async (opts: { output?: string; withoutKey?: boolean }) => {
-      const result = await createBackup(loadConfig(), {
+      const config = loadConfig();
+      const { createBackup, describeBackup } = await import("../server/ops/backup.ts");
+      const { interruptSignal } = await import("../server/ops/progress.ts");
+      const result = await createBackup(config, {
         ...(opts.output ? { output: opts.output } : {}),
         withoutKey: Boolean(opts.withoutKey),
         say: (line) => console.error(line),
@@ -120,6 +120,8 @@ Example:
     )
     .action(async (archive: string, opts: { dataDir?: string; force?: boolean }) => {
       const config = loadConfig({ ...process.env, ...(opts.dataDir ? { DATA_DIR: opts.dataDir } : {}) });
+      const { describeRestore, restoreBackup } = await import("../server/ops/restore.ts");
+      const { interruptSignal } = await import("../server/ops/progress.ts");
       const result = await restoreBackup(config, archive, {
         force: Boolean(opts.force),
         say: (line) => console.error(line),
@@ -153,7 +155,11 @@ Example:
         adminPassword?: string;
       }) => {
         const password = await passwordFrom(opts.adminPassword);
-        const ctx = await createContext(loadConfig({ ...process.env, LOG_LEVEL: "warn" }));
+        const config = loadConfig({ ...process.env, LOG_LEVEL: "warn" });
+        const { closeContext, createContext } = await import("../server/main.ts");
+        const { systemActor } = await import("../server/actors.ts");
+        const { createWorkspaceWithAdmin } = await import("../server/workspaces/workspace.service.ts");
+        const ctx = await createContext(config);
         try {
           const { workspace: ws, admin } = await createWorkspaceWithAdmin(ctx, systemActor("cli"), {
             slug: opts.slug,
@@ -193,7 +199,12 @@ Example:
         role: "agent" | "admin";
         password?: string;
       }) => {
-        const ctx = await createContext(loadConfig({ ...process.env, LOG_LEVEL: "warn" }));
+        const config = loadConfig({ ...process.env, LOG_LEVEL: "warn" });
+        const { closeContext, createContext } = await import("../server/main.ts");
+        const { systemActor } = await import("../server/actors.ts");
+        const { findWorkspaceBySlug } = await import("../server/workspaces/workspace.service.ts");
+        const { addAgent } = await import("../server/agents/agent.service.ts");
+        const ctx = await createContext(config);
         try {
           const ws = await findWorkspaceBySlug(ctx, opts.workspace);
           if (!ws)
