@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { makeCustomer, makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
+import {
+  checkPage,
+  DESK_LIGHT_PHONE_DARK,
+  newPage,
+  type Served,
+  serveForFile,
+  skipReason,
+} from "./support.ts";
 
 // Agents and their customers' companies in Chromium: the companies list and a company (domains,
 // notes), a contact's company and portal access, the queue's Company column and filter, the
@@ -15,13 +22,9 @@ serveForFile((served) => {
 
 const check = (page: Page, name: string) => checkPage(page, name);
 
-const runs = [
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-  { viewport: DESKTOP, dark: true, tag: "1280-dark" },
-  { viewport: PHONE, dark: false, tag: "375-light" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
-// The three runs are independent (a workspace each): they share the browser at once.
+// The two runs are independent (a workspace each): they share the browser at once.
 describe("companies", { skip: skipReason, concurrency: true }, () => {
   for (const run of runs) {
     test(`at ${run.tag}: companies, a company, a contact's company and portal access, the queue, settings, import`, async () => {

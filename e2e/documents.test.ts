@@ -3,7 +3,14 @@ import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { cookieName } from "../src/server/http/shared/cookies.ts";
 import { makeCustomer, makeTeam } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
+import {
+  checkPage,
+  DESK_LIGHT_PHONE_DARK,
+  newPage,
+  type Served,
+  serveForFile,
+  skipReason,
+} from "./support.ts";
 
 // Documents in Chromium: a published deliverable on the customer's home with its New badge, the
 // documents page, an upload with the plain form (no script needed), and the agents' company
@@ -18,11 +25,7 @@ const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer 
 
 const check = (page: Page, name: string) => checkPage(page, name);
 
-const runs = [
-  { viewport: PHONE, dark: false, tag: "375-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 describe("documents", { skip: skipReason, concurrency: true }, () => {
   for (const run of runs) {

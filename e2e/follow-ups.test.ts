@@ -4,7 +4,14 @@ import type { SurveyTable } from "../src/server/db/schema.surveys.ts";
 import { newId } from "../src/server/ids.ts";
 import { onSurveyAnswered } from "../src/server/surveys/follow-ups.ts";
 import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
+import {
+  checkPage,
+  DESK_LIGHT_PHONE_DARK,
+  newPage,
+  type Served,
+  serveForFile,
+  skipReason,
+} from "./support.ts";
 
 // What low scores lead to, in Chromium: a CSAT of 2 puts the follow-up call on the agent's task
 // list (overdue ones marked in words), done with one click; the admins' survey settings page.
@@ -15,12 +22,7 @@ serveForFile((served) => {
   s = served;
 });
 
-const runs = [
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-  { viewport: DESKTOP, dark: true, tag: "1280-dark" },
-  { viewport: PHONE, dark: false, tag: "375-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 async function lowCsat(team: Awaited<ReturnType<typeof makeTeam>>, reference: string, agentId: string) {
   const db = s.env.ctx.database.db;

@@ -3,7 +3,15 @@ import { describe, test } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { CANARY, FIELDS, taskWithForm } from "../src/server/forms/forms.test-support.ts";
 import { makeCustomer, makeTeam } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
+import {
+  checkPage,
+  DESK_LIGHT_PHONE_DARK,
+  newPage,
+  PHONE,
+  type Served,
+  serveForFile,
+  skipReason,
+} from "./support.ts";
 
 // A task's form in Chromium: the home's "Forms to complete", the draft saved by itself while
 // typing and continued by a colleague in another browser, an error beside its field, the copy;
@@ -21,11 +29,7 @@ async function signedIn(context: BrowserContext, cookie: string) {
   await context.addCookies([{ name, value, url: s.base }]);
 }
 
-const runs = [
-  { viewport: PHONE, dark: false, tag: "375-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 describe("forms in the browser", { skip: skipReason, concurrency: true }, () => {
   for (const run of runs) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Seeder } from "../src/server/analytics/analytics.test-support.ts";
 import { makeAgent, makeTeam } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serve, skipReason } from "./support.ts";
+import { checkPage, DESK_LIGHT_PHONE_DARK, newPage, type Served, serve, skipReason } from "./support.ts";
 
 // The insights dashboard in Chromium at a desk and on a phone, light and dark: 120 days of
 // tickets, surveys and deflection, the last 90 days compared with the 90 before; the range form
@@ -71,12 +71,7 @@ after(async () => {
   await s?.close();
 });
 
-const runs = [
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-  { viewport: DESKTOP, dark: true, tag: "1280-dark" },
-  { viewport: PHONE, dark: false, tag: "375-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 describe("the insights dashboard", { skip: skipReason, concurrency: true }, () => {
   for (const run of runs) {

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { describe, test } from "node:test";
 import { makeCustomer, makeTeam } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
+import {
+  checkPage,
+  DESK_LIGHT_PHONE_DARK,
+  DESKTOP,
+  newPage,
+  type Served,
+  serveForFile,
+  skipReason,
+} from "./support.ts";
 
 // The data's lifecycle in Chromium: Settings → Data retention, a contact's Download and Erase
 // (a wrong address refused, then the erasure), and the audit log with its filter.
@@ -12,11 +20,7 @@ serveForFile((served) => {
   s = served;
 });
 
-const runs = [
-  { viewport: PHONE, dark: false, tag: "375-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-  { viewport: DESKTOP, dark: true, tag: "1280-dark" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 describe("data lifecycle", { skip: skipReason, concurrency: true }, () => {
   for (const run of runs) {

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { makeCustomer, makeTeam } from "../src/server/test/factories.ts";
-import { checkPage, DESKTOP, newPage, PHONE, type Served, serveForFile, skipReason } from "./support.ts";
+import {
+  checkPage,
+  DESK_LIGHT_PHONE_DARK,
+  newPage,
+  type Served,
+  serveForFile,
+  skipReason,
+} from "./support.ts";
 
 // Onboarding in Chromium: the team's templates and a company's plan (both states side by side),
 // then the customer's plan, a task, Start and Mark complete, and the home's progress.
@@ -14,11 +21,7 @@ serveForFile((served) => {
 
 const check = (page: Page, name: string) => checkPage(page, name);
 
-const runs = [
-  { viewport: PHONE, dark: false, tag: "375-light" },
-  { viewport: PHONE, dark: true, tag: "375-dark" },
-  { viewport: DESKTOP, dark: false, tag: "1280-light" },
-];
+const runs = DESK_LIGHT_PHONE_DARK;
 
 describe("onboarding", { skip: skipReason, concurrency: true }, () => {
   for (const run of runs) {
