@@ -21,7 +21,7 @@ import {
 } from "./support.ts";
 
 // Email in the browser: an admin reads the Outbox (the embedded default writes .eml files) and
-// one email in it, at desktop width and on a phone, light and dark; a new agent accepts an
+// one email in it, at desktop width in light mode and on a phone in dark mode; a new agent accepts an
 // invitation from the emailed link on a phone.
 
 const delivery = systemActor("outbox delivery");

@@ -15,7 +15,7 @@ import {
 
 // A task's form in Chromium: the home's "Forms to complete", the draft saved by itself while
 // typing and continued by a colleague in another browser, an error beside its field, the copy;
-// and the builder with its preview. At 375 px light and dark, and on a desktop.
+// and the builder with its preview. On a phone (375 px) in dark mode and at a desk in light mode.
 
 let s: Served;
 serveForFile((served) => {

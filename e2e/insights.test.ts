@@ -4,7 +4,7 @@ import { Seeder } from "../src/server/analytics/analytics.test-support.ts";
 import { makeAgent, makeTeam } from "../src/server/test/factories.ts";
 import { checkPage, DESK_LIGHT_PHONE_DARK, newPage, type Served, serve, skipReason } from "./support.ts";
 
-// The insights dashboard in Chromium at a desk and on a phone, light and dark: 120 days of
+// The insights dashboard in Chromium at a desk (light) and on a phone (dark): 120 days of
 // tickets, surveys and deflection, the last 90 days compared with the 90 before; the range form
 // used without JavaScript's help; a chart's data table opened.
 

@@ -18,7 +18,7 @@ import {
 
 // An admin in Chromium on Settings → Portal: the navigation, the word for ticket (Incident), the
 // portal off and on; the portal follows at once, and the preview follows the form as it is typed,
-// at phone and desktop width, light and dark.
+// at desktop width in light mode and at phone width in dark mode.
 
 let s: Served;
 serveForFile((served) => {

@@ -127,9 +127,9 @@ for (const dark of [false, true]) {
         headers: team.agent.headers,
         payload: { body: "Please unplug it and step away.", status: "waiting" },
       });
-      // Within the page's next poll (less than its 10 seconds: the poll brought it, not a reload).
+      // The page's next poll brings it, not a reload: its clock is moved on to that poll, not waited for.
       await nextPoll(page);
-      await page.getByText("Please unplug it and step away.").waitFor({ timeout: 8_000 });
+      await page.getByText("Please unplug it and step away.").waitFor({ timeout: 20_000 });
       assert.equal(await page.locator("#ticket-status").textContent(), "Waiting");
       assert.equal(await page.getByText("INTERNAL: check the warranty first").count(), 0);
       await screenshot(page, `portal-tracking-reply-375-${mode}`);

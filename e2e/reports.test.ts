@@ -9,7 +9,7 @@ import { makeTeam, submitTicket } from "../src/server/test/factories.ts";
 import { checkPage, DESK_LIGHT_PHONE_DARK, newPage, type Served, serve, skipReason } from "./support.ts";
 
 // The monthly improvement report in Chromium: the list and one report of a seeded month, at a
-// desk and on a phone, light and dark; axe, no sideways scrolling, local times.
+// desk in light mode and on a phone in dark mode; axe, no sideways scrolling, local times.
 
 const MONTH = "2026-10";
 let s: Served;

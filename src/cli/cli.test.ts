@@ -66,6 +66,8 @@ describe("portico", () => {
       const r = spawnSync(process.execPath, ["--import", hook, PORTICO_BIN, ...args], {
         env: { ...process.env, DATA_DIR: dataDir },
         encoding: "utf8",
+        timeout: 60_000,
+        killSignal: "SIGKILL",
       });
       const loaded = JSON.parse(/LOADED (\[.*\])/.exec(r.stderr)?.[1] ?? "[]") as string[];
       assert.ok(
