@@ -20,7 +20,6 @@ Environment:
 
 async function passwordFrom(given: string | undefined): Promise<string> {
   if (given !== undefined) return given;
-  const { PASSWORD_MIN } = await import("../server/auth/passwords.ts");
   if (!process.stdin.isTTY) {
     throw new AppError(
       400,
@@ -28,6 +27,7 @@ async function passwordFrom(given: string | undefined): Promise<string> {
       "--admin-password is required when no terminal is attached.",
     );
   }
+  const { PASSWORD_MIN } = await import("../server/auth/passwords.ts");
   const first = await readPassword(`Password (at least ${PASSWORD_MIN} characters): `);
   const again = await readPassword("Repeat the password: ");
   if (first !== again) throw new AppError(400, "password_mismatch", "The passwords do not match.");

@@ -5,8 +5,9 @@
   // --- live updates: one event stream per tab ----------------------------------------------------
   // Every event of /api/workspace/live is dispatched as a "portico:live" CustomEvent on document
   // (detail: {topic, reference?, data?}); the queue, the ticket page, the bell and the view counts
-  // listen to it. Each time the stream opens, a {topic: "resync"} event says to read again. <html data-live="up"> while the stream is open; the pages' slow polls run only
-  // while it is not. A stream that fails is opened again after 1, 2, 4 … at most 60 s.
+  // listen to it. Each time the stream opens, a {topic: "resync"} event says to read again.
+  // <html data-live="up"> while the stream is open; the pages' slow polls run only while it is
+  // not. A stream that fails is opened again after 1, 2, 4 … at most 60 s.
   if ($('form[action="/app/sign-out"]') && "EventSource" in window) {
     let delay = 1000;
     let timer = 0;
